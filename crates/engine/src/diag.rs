@@ -1,0 +1,330 @@
+//! Diagnostics: every problem the front end finds, with its place in the source.
+//!
+//! The front end collects diagnostics and never aborts on the first; rendering with carets
+//! (rustc style, through codespan-reporting) happens at the edge, in [`render`].
+
+use std::fmt;
+use std::ops::Range;
+
+/// An index into a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// The stable error codes, printed as `error[code]`. They are part of the public contract
+/// (tests, the conformance adapter and `--json` output match on them): never rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Syntax,
+    UnknownRelation,
+    ArityMismatch,
+    TypeMismatch,
+    UnboundVariable,
+    UnsafeNegation,
+    WildcardInHead,
+    CyclicNegation,
+    DuplicateRuleId,
+    UnknownNorm,
+    /// A reference to an authority or a rule id that is not declared.
+    UnknownReference,
+    /// A declaration that repeats or contradicts another (relation, norm version, authority).
+    DuplicateDeclaration,
+    /// A legal annotation with a missing or malformed field.
+    BadAnnotation,
+    /// An input file (facts, JSON) that cannot be read.
+    Io,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::UnknownRelation => "unknown_relation",
+            Code::ArityMismatch => "arity_mismatch",
+            Code::TypeMismatch => "type_mismatch",
+            Code::UnboundVariable => "unbound_variable",
+            Code::UnsafeNegation => "unsafe_negation",
+            Code::WildcardInHead => "wildcard_in_head",
+            Code::CyclicNegation => "cyclic_negation",
+            Code::DuplicateRuleId => "duplicate_rule_id",
+            Code::UnknownNorm => "unknown_norm",
+            Code::UnknownReference => "unknown_reference",
+            Code::DuplicateDeclaration => "duplicate_declaration",
+            Code::BadAnnotation => "bad_annotation",
+            Code::Io => "io",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary place that explains the primary one ("first declared here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// What is wrong, without a trailing period.
+    pub message: String,
+    /// Where; `None` only for problems that have no place (an unreadable file).
+    pub span: Option<Span>,
+    /// Text under the caret.
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    /// What to do about it, rendered as `hint: ...`.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span: Some(span),
+            label: String::new(),
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn without_span(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            span: None,
+            ..Diagnostic::error(code, Span::new(FileId(0), 0..0), message)
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The source files of one program, by [`FileId`].
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: u32) -> (usize, usize) {
+        let f = self.get(file);
+        let offset = (offset as usize).min(f.text.len());
+        let line = f.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = f.line_starts[line];
+        let col = f
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// `file:line:col` of a span's start.
+    pub fn location(&self, span: Span) -> String {
+        let (l, c) = self.line_col(span.file, span.start);
+        format!("{}:{l}:{c}", self.get(span.file).name)
+    }
+
+    /// The source text a span covers.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.get(span.file).text.get(span.range()).unwrap_or("")
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.get(id).name)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.get(id).text)
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.get(id).line_starts.partition_point(|&s| s <= byte) - 1)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let f = self.get(id);
+        let start =
+            *f.line_starts
+                .get(line)
+                .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                    given: line,
+                    max: f.line_starts.len() - 1,
+                })?;
+        let end = f.line_starts.get(line + 1).copied().unwrap_or(f.text.len());
+        Ok(start..end)
+    }
+}
+
+/// Options for [`render`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+}
+
+/// Renders diagnostics rustc-style (`error[code]: message`, `--> file:line:col`, caret),
+/// in the order given.
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) -> String {
+    use codespan_reporting::diagnostic as cd;
+    use codespan_reporting::term;
+
+    let config = term::Config::default();
+    let mut out: Vec<u8> = Vec::new();
+    for d in diags {
+        let mut cdiag = match d.severity {
+            Severity::Error => cd::Diagnostic::error(),
+            Severity::Warning => cd::Diagnostic::warning(),
+        }
+        .with_code(d.code.as_str())
+        .with_message(d.message.clone());
+        let mut labels = Vec::new();
+        if let Some(span) = d.span {
+            labels.push(cd::Label::primary(span.file, span.range()).with_message(d.label.clone()));
+        }
+        for l in &d.secondary {
+            labels.push(
+                cd::Label::secondary(l.span.file, l.span.range()).with_message(l.message.clone()),
+            );
+        }
+        let mut notes = d.notes.clone();
+        if let Some(h) = &d.hint {
+            notes.push(format!("hint: {h}"));
+        }
+        cdiag = cdiag.with_labels(labels).with_notes(notes);
+        if opts.color {
+            let mut w = term::termcolor::Ansi::new(&mut out);
+            let _ = term::emit_to_write_style(&mut w, &config, sources, &cdiag);
+        } else {
+            let mut w = term::termcolor::NoColor::new(&mut out);
+            let _ = term::emit_to_write_style(&mut w, &config, sources, &cdiag);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,14 @@
+//! sphere's engine: the rule language (lexer, parser, AST with spans), the resolved program
+//! (interned, typed, stratified, with the legal annotations lowered to plain Datalog), and the
+//! semi-naive interpreter with provenance.
+//!
+//! Invariant: this crate knows nothing of JSON, of the company model or of crepe. It does no
+//! I/O except where a caller hands it file contents, and it never prints.
+
+pub mod builtins;
+pub mod diag;
+pub mod ir;
+pub mod value;
+
+pub use diag::{Code, Diagnostic, FileId, SourceMap, Span};
+pub use value::{Date, Interner, Sym, Type, Value};

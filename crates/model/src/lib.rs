@@ -1,0 +1,1 @@
+//! The company model (see docs/model.md).
