@@ -1,0 +1,73 @@
+//! The command line. One file per command; this module only parses arguments and dispatches.
+//!
+//! Invariant: only this module prints. stdout is data, stderr is diagnostics and progress.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Nothing that needs action.
+    pub const OK: u8 = 0;
+    /// Findings that need action (decision `block` or `breach`).
+    pub const FINDINGS: u8 = 1;
+    /// Bad input or usage.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+/// An error that ends a command: printed on stderr as `error: ...`, exit code 2.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// What a command returns: the exit code, or an error already rendered by the command
+/// (`Err` with an empty message means "diagnostics were printed, exit 2").
+pub type CmdResult = Result<u8, CliError>;
+
+#[derive(Parser, Debug)]
+#[command(name = "sphere", version, about = "Compliance checks for social CRM: Datalog rules with derivations back to the law")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result: CmdResult = match cli.command {};
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("error: {}", e.message);
+                if let Some(h) = e.hint {
+                    eprintln!("  hint: {h}");
+                }
+            }
+            ExitCode::from(exit::BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! sphere: compliance checks for social CRM, as Datalog rules with derivations back to the law.
+//!
+//! This crate is the application: the command line (the only place that prints) and the
+//! layers that join the engine (`sphere-engine`) with the company model (`sphere-model`).
+
+pub mod cli;
