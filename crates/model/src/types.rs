@@ -1,0 +1,841 @@
+//! The types of the model: one Rust type per object of `docs/model.md`.
+//!
+//! [`ModelFile`] is one JSON document as written (a complete model or a fragment);
+//! [`Model`] is the merged, complete model the rest of sphere works on. Both serialize to valid
+//! model JSON, and the JSON Schema in `docs/model.schema.json` is generated from them.
+//!
+//! Defaults: a key with a default in model.md is `#[serde(default)]` here and the loader fills
+//! in the same value (a test checks both agree). Defaults that depend on other parts of the
+//! model (an activity without a date happens on `as_of`, a system operated by the organisation
+//! has the role `own`, a consent without `obtained_by` was obtained by the organisation) stay
+//! `None` in these types and are resolved in one place, the methods of [`Model`] at the end
+//! of this file, which fact extraction uses.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The `format` value of every model file.
+pub const FORMAT: &str = "sphere-model/1";
+
+/// An id of an object of the model. Ids are one name space across all kinds and all merged
+/// files.
+pub type Id = String;
+
+/// A calendar day, written `YYYY-MM-DD` in JSON (the engine's date type inside).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date(pub sphere_engine::Date);
+
+impl Date {
+    /// Parses `YYYY-MM-DD` (a real calendar day between 0001-01-01 and 9999-12-31).
+    pub fn parse(s: &str) -> Option<Date> {
+        let d = sphere_engine::Date::parse(s)?;
+        (sphere_engine::Date::MIN..=sphere_engine::Date::MAX)
+            .contains(&d)
+            .then_some(Date(d))
+    }
+
+    pub fn from_ymd(y: i32, m: i32, d: i32) -> Option<Date> {
+        Date::parse(&format!("{y:04}-{m:02}-{d:02}"))
+    }
+}
+
+impl From<sphere_engine::Date> for Date {
+    fn from(d: sphere_engine::Date) -> Date {
+        Date(d)
+    }
+}
+
+impl From<Date> for sphere_engine::Date {
+    fn from(d: Date) -> sphere_engine::Date {
+        d.0
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Date::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{s}` is not a calendar day written YYYY-MM-DD"))
+        })
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A calendar day, YYYY-MM-DD",
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        })
+    }
+}
+
+/// A closed set of words (an enum of model.md): the JSON spelling of every value, in order.
+pub trait Vocab: Sized + Copy + 'static {
+    /// What the values are, for messages ("activity kind").
+    const WHAT: &'static str;
+    /// Every allowed spelling, in the order of model.md.
+    const ALL: &'static [&'static str];
+    fn parse(s: &str) -> Option<Self>;
+    fn as_str(self) -> &'static str;
+}
+
+macro_rules! vocab {
+    ($(#[$meta:meta])* $name:ident ($what:literal) { $($(#[$vm:meta])* $var:ident = $s:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $s)] $var),*
+        }
+
+        impl Vocab for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [&'static str] = &[$($s),*];
+            fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($s => Some($name::$var),)*
+                    _ => None,
+                }
+            }
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $s),*
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocab! {
+    /// The version of the model format.
+    Format ("format") { V1 = "sphere-model/1" }
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format::V1
+    }
+}
+
+vocab! {
+    StaffFunction ("staff function") {
+        Service = "service", Marketing = "marketing", Sales = "sales",
+        SocialMedia = "social_media", Dpo = "dpo", Legal = "legal",
+        Management = "management", It = "it", Other = "other",
+    }
+}
+
+vocab! {
+    /// An EU-US transfer scheme a party was certified under.
+    Scheme ("certification scheme") {
+        SafeHarbor = "safe_harbor", PrivacyShield = "privacy_shield", Dpf = "dpf",
+    }
+}
+
+vocab! {
+    SystemKind ("system kind") {
+        Crm = "crm", SocialMonitoring = "social_monitoring", EmailMarketing = "email_marketing",
+        Helpdesk = "helpdesk", Analytics = "analytics", SocialNetwork = "social_network",
+        Forum = "forum", Website = "website", DataBroker = "data_broker", Other = "other",
+    }
+}
+
+vocab! {
+    /// The role of a system's operator towards the organisation.
+    SystemRole ("system role") {
+        Own = "own", Processor = "processor", JointController = "joint_controller",
+        IndependentController = "independent_controller",
+    }
+}
+
+vocab! {
+    AgreementKind ("agreement kind") {
+        /// Art. 28 GDPR processing agreement.
+        Dpa = "dpa",
+        /// Standard contractual clauses.
+        Scc = "scc",
+        Bcr = "bcr",
+        /// Art. 26 GDPR arrangement between joint controllers.
+        JointControl = "joint_control",
+        /// Rights to reuse content.
+        ContentLicense = "content_license",
+        /// A forum operator allows the company to take part.
+        Participation = "participation",
+    }
+}
+
+vocab! {
+    AssessmentKind ("assessment kind") {
+        /// Data protection impact assessment, Art. 35 GDPR.
+        Dpia = "dpia",
+        /// Legitimate interest assessment (balancing test for Art. 6(1)(f) GDPR).
+        Lia = "lia",
+        /// Transfer impact assessment.
+        Tia = "tia",
+        /// Art. 6(4) GDPR test of a new purpose.
+        Compatibility = "compatibility",
+    }
+}
+
+vocab! {
+    Outcome ("assessment outcome") { Acceptable = "acceptable", NotAcceptable = "not_acceptable" }
+}
+
+vocab! {
+    SourceKind ("source kind") {
+        Forum = "forum", SocialNetwork = "social_network", FanPage = "fan_page",
+        ReviewSite = "review_site", Blog = "blog", Messenger = "messenger", Website = "website",
+        Event = "event", WebForm = "web_form", PurchasedList = "purchased_list", Other = "other",
+    }
+}
+
+vocab! {
+    /// Whether a source's operator allows something (company participation, scraping).
+    Permission ("permission") { Allowed = "allowed", Forbidden = "forbidden", Unknown = "unknown" }
+}
+
+impl Default for Permission {
+    fn default() -> Self {
+        Permission::Unknown
+    }
+}
+
+vocab! {
+    TrackingKind ("tracking kind") {
+        Analytics = "analytics", Advertising = "advertising", SocialPlugin = "social_plugin",
+        Necessary = "necessary",
+    }
+}
+
+vocab! {
+    SubjectKind ("subject kind") {
+        Consumer = "consumer",
+        /// A B2B contact person ("sonstiger Marktteilnehmer").
+        Business = "business",
+        Employee = "employee", Minor = "minor",
+    }
+}
+
+vocab! {
+    ConsentForm ("consent form") {
+        DoubleOptIn = "double_opt_in", OptIn = "opt_in", Written = "written", Verbal = "verbal",
+        PreTicked = "pre_ticked",
+        /// Inferred from conduct such as a like or a comment.
+        Implied = "implied",
+        /// The circumstances of a business contact that may justify presumed consent.
+        Presumed = "presumed",
+    }
+}
+
+vocab! {
+    ObjectionScope ("objection scope") {
+        DirectMarketing = "direct_marketing", All = "all", Profiling = "profiling",
+    }
+}
+
+vocab! {
+    /// The provision a notice is given under.
+    Article ("notice article") {
+        A13 = "13", A14 = "14", A26 = "26", BdsgOld33 = "bdsg_old_33",
+    }
+}
+
+vocab! {
+    Mechanism ("flow mechanism") { Api = "api", Export = "export", Scrape = "scrape", Manual = "manual" }
+}
+
+vocab! {
+    ActivityKind ("activity kind") {
+        Collect = "collect", Link = "link", Enrich = "enrich", Select = "select",
+        Contact = "contact", Publish = "publish", ReuseContent = "reuse_content",
+        Monitor = "monitor", Profile = "profile", Transfer = "transfer", Track = "track",
+        Delete = "delete",
+    }
+}
+
+vocab! {
+    ActivityStatus ("activity status") { Done = "done", Planned = "planned" }
+}
+
+impl Default for ActivityStatus {
+    fn default() -> Self {
+        ActivityStatus::Done
+    }
+}
+
+vocab! {
+    Purpose ("purpose") {
+        Service = "service", Support = "support", Contract = "contract", Marketing = "marketing",
+        Newsletter = "newsletter", Survey = "survey", Greeting = "greeting", Sales = "sales",
+        Profiling = "profiling", Analytics = "analytics", Recruiting = "recruiting",
+        LegalObligation = "legal_obligation",
+    }
+}
+
+vocab! {
+    Channel ("channel") {
+        Email = "email", Phone = "phone", Sms = "sms", Fax = "fax", Post = "post",
+        AutomatedCall = "automated_call", ForumReply = "forum_reply", SocialDm = "social_dm",
+        SocialPost = "social_post", Comment = "comment", Chat = "chat", InPerson = "in_person",
+    }
+}
+
+vocab! {
+    Audience ("audience") { OneToOne = "one_to_one", OneToMany = "one_to_many" }
+}
+
+impl Default for Audience {
+    fn default() -> Self {
+        Audience::OneToOne
+    }
+}
+
+vocab! {
+    ContentOrigin ("content origin") { Own = "own", User = "user" }
+}
+
+vocab! {
+    ContentKind ("content kind") { Text = "text", Photo = "photo", Video = "video" }
+}
+
+impl Default for ContentKind {
+    fn default() -> Self {
+        ContentKind::Text
+    }
+}
+
+vocab! {
+    CampaignStatus ("campaign status") { Planned = "planned", Running = "running", Done = "done" }
+}
+
+vocab! {
+    /// Data categories. Which are special (Art. 9, 10 GDPR) is legal knowledge, not model.
+    Category ("data category") {
+        Identity = "identity",
+        /// Job title, employer, business role.
+        Professional = "professional",
+        ContactEmail = "contact_email", ContactPhone = "contact_phone",
+        PostalAddress = "postal_address", Birthday = "birthday", Age = "age",
+        Location = "location", Content = "content", Image = "image",
+        OnlineIdentifier = "online_identifier", PurchaseHistory = "purchase_history",
+        Financial = "financial", Health = "health", Religion = "religion",
+        PoliticalOpinion = "political_opinion", EthnicOrigin = "ethnic_origin",
+        SexualOrientation = "sexual_orientation", Biometric = "biometric", Genetic = "genetic",
+        TradeUnion = "trade_union", Criminal = "criminal",
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// One JSON document: a complete model (with `organization`) or a fragment (without).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "sphere model file",
+    description = "One file of a sphere model (sphere-model/1). Keys starting with `x-` are ignored everywhere.",
+    extend("patternProperties" = { "^x-": {} })
+)]
+pub struct ModelFile {
+    pub format: Format,
+    /// Evaluation date; default: today. Merged files must agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
+    /// The controller whose compliance is checked; in exactly one of the merged files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff: Vec<Staff>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Party>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<System>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<Agreement>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<Assessment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Subject>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<Consent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<Objection>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<Activity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<Campaign>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guidelines: Vec<Guideline>,
+}
+
+/// The merged, complete model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub format: Format,
+    pub as_of: Date,
+    pub organization: Organization,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff: Vec<Staff>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Party>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<System>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreements: Vec<Agreement>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<Assessment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Subject>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<Consent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<Objection>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<Activity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<Campaign>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guidelines: Vec<Guideline>,
+    /// Where each object came from (file and index); empty for a model built in code.
+    #[serde(skip)]
+    pub provenance: crate::Provenance,
+}
+
+impl Default for Date {
+    /// 1970-01-01; only a placeholder for `Model::default()`.
+    fn default() -> Self {
+        Date(sphere_engine::Date(0))
+    }
+}
+
+/// The controller whose compliance is checked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub id: Id,
+    pub name: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    /// People regularly processing personal data (§ 38 BDSG).
+    pub persons_processing: u32,
+    /// Staff id of the data protection officer, or null.
+    #[schemars(required)]
+    pub dpo: Option<Id>,
+    /// An Art. 30 GDPR record of processing activities is kept.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub records_of_processing: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    pub id: Id,
+    pub name: String,
+    pub function: StaffFunction,
+}
+
+/// An outside organisation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub id: Id,
+    pub name: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certifications: Vec<Certification>,
+}
+
+/// A period in which a party was certified under an EU-US scheme.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Certification {
+    pub scheme: Scheme,
+    pub from: Date,
+    /// Last day, or null while it lasts.
+    #[schemars(required)]
+    pub to: Option<Date>,
+}
+
+/// IT the organisation uses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    pub id: Id,
+    pub name: String,
+    pub kind: SystemKind,
+    /// A party id, or the organization id.
+    pub operator: Id,
+    /// ISO 3166 alpha-2.
+    pub hosting_country: String,
+    /// Default `own` when the operator is the organisation; required otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<SystemRole>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    pub id: Id,
+    pub kind: AgreementKind,
+    /// A party or subject id.
+    pub with: Id,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Id>,
+    pub from: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Date>,
+    /// For `scc`: the Commission decision (`2001/497`, `2004/915`, `2010/87`, `2021/914`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// For `joint_control`: the essence is made available to the data subjects (Art. 26(2)).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub published: bool,
+}
+
+/// A documented evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    pub id: Id,
+    pub kind: AssessmentKind,
+    /// Id of a system, source, flow, activity or campaign.
+    pub about: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Purpose>,
+    pub date: Date,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<String>,
+}
+
+/// Where data about people comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: Id,
+    pub name: String,
+    pub kind: SourceKind,
+    /// A party, subject or the organization id.
+    pub operator: Id,
+    /// Party id of the platform the source runs on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Id>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub public: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub requires_login: bool,
+    /// A forum not tied to any company or product.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub white_label: bool,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub company_participation: Permission,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub scraping: Permission,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub impressum: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracking: Vec<Tracking>,
+}
+
+/// A tracker on a source the organisation operates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tracking {
+    pub kind: TrackingKind,
+    /// Party id that receives the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<Id>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub consent_banner: bool,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub fires_before_consent: bool,
+}
+
+/// A person whose data is processed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub id: Id,
+    /// May be a pseudonym (a forum handle).
+    pub name: String,
+    pub kind: SubjectKind,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<u32>,
+    /// The CRM record this person is (or would be) linked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_record: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_since: Option<Date>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub purchases: Vec<Purchase>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Purchase {
+    pub product: String,
+    pub category: String,
+    pub date: Date,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub id: Id,
+    pub subject: Id,
+    pub purposes: Vec<Purpose>,
+    pub channels: Vec<Channel>,
+    /// Empty means all non-special categories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    /// Empty means all products.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<String>,
+    pub given: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Date>,
+    pub form: ConsentForm,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub documented: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub informed: bool,
+    /// An express statement covering special categories (Art. 9(2)(a) GDPR).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub explicit: bool,
+    /// The organization or a party id; default the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obtained_by: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circumstances: Option<String>,
+}
+
+/// An objection (Art. 21 GDPR; also "no more ads" under § 7 UWG).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    pub subject: Id,
+    pub scope: ObjectionScope,
+    pub date: Date,
+}
+
+/// Information given to people.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    pub id: Id,
+    /// The person informed, or null for a public notice.
+    #[schemars(required)]
+    pub subject: Option<Id>,
+    pub article: Article,
+    pub date: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<Purpose>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub right_to_object: bool,
+}
+
+/// Personal data moving between sources, systems and parties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub id: Id,
+    /// A source, system or party id.
+    pub from: Id,
+    /// A source, system or party id.
+    pub to: Id,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    pub purpose: Purpose,
+    pub mechanism: Mechanism,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_date: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_date: Option<Date>,
+}
+
+/// What staff did or plan to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub id: Id,
+    pub kind: ActivityKind,
+    /// Null means `as_of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub status: ActivityStatus,
+    /// Staff id.
+    pub by: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    pub purpose: Purpose,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub audience: Audience,
+    /// The message shows it comes from the company.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identifies_company: bool,
+    /// The content promotes goods or services.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub promotional: bool,
+    /// Product categories promoted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub automated: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub large_scale: bool,
+    /// The activity that caused this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triggered_by: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Content>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Id>,
+}
+
+/// Content an activity publishes or reuses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    pub origin: ContentOrigin,
+    /// Subject id of the author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Id>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: ContentKind,
+    /// A personal intellectual creation (§ 2 UrhG); photos are protected in any case.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub original: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    pub id: Id,
+    pub name: String,
+    /// Staff id.
+    pub owner: Id,
+    pub status: CampaignStatus,
+    pub activities: Vec<Id>,
+}
+
+/// The company's own rule, stricter than the law.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Guideline {
+    pub id: Id,
+    pub text: String,
+    /// An activity matching every field given breaks the guideline.
+    pub forbid: Forbid,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Forbid {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ActivityKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Purpose>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_kind: Option<SourceKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_kind: Option<SubjectKind>,
+}
+
+impl Model {
+    /// The date of an activity: its own, or `as_of` when it has none.
+    pub fn activity_date(&self, a: &Activity) -> Date {
+        a.date.unwrap_or(self.as_of)
+    }
+
+    /// The role of a system's operator: as given, else `own` (validation ensures a role is
+    /// given whenever the operator is not the organisation).
+    pub fn system_role(&self, s: &System) -> SystemRole {
+        s.role.unwrap_or(SystemRole::Own)
+    }
+
+    /// Who obtained a consent: as given, else the organisation.
+    pub fn consent_obtained_by<'a>(&'a self, c: &'a Consent) -> &'a str {
+        c.obtained_by.as_deref().unwrap_or(&self.organization.id)
+    }
+}
