@@ -7,6 +7,8 @@
 
 pub mod builtins;
 pub mod diag;
+pub mod eval;
+pub mod explain;
 pub mod ir;
 pub mod value;
 

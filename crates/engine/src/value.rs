@@ -78,7 +78,7 @@ impl Value {
 }
 
 /// String interner shared by a program and the facts evaluated with it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Interner {
     rodeo: Rodeo,
 }

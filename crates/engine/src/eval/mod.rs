@@ -1,0 +1,315 @@
+//! The interpreted evaluator: semi-naive, stratum by stratum, with stratified negation, hash
+//! indexes per join and, when asked, provenance (the rule that first derived each tuple and
+//! its height) from which [`crate::explain`] rebuilds derivation trees.
+//!
+//! Invariant: evaluation does no I/O and never panics on a program the resolver accepted.
+
+mod exec;
+pub(crate) mod plan;
+pub(crate) mod store;
+
+use std::cmp::Ordering;
+
+use crate::ir::{Program, RelId, RuleIdx, Stratum};
+use crate::value::{Interner, Sym, Type, Value};
+
+use exec::{Exec, Output};
+use plan::{plan_rule, Plan, Range};
+use store::{Store, INPUT_RULE};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvalOptions {
+    /// Record, for every tuple, the rule that first derived it and its height, so that
+    /// derivation trees can be rebuilt. Costs a little time and 8 bytes per tuple.
+    pub provenance: bool,
+}
+
+/// Facts to evaluate a program on: the program's own facts plus those inserted.
+pub struct Database {
+    interner: Interner,
+    stores: Vec<Store>,
+    types: Vec<Vec<Type>>,
+}
+
+/// An error of evaluation itself (never of the input: the resolver has checked the program).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub message: String,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+impl Database {
+    pub fn new(program: &Program) -> Database {
+        let mut db = Database {
+            interner: program.interner.clone(),
+            stores: program
+                .relations
+                .iter()
+                .map(|r| Store::new(r.arity(), false))
+                .collect(),
+            types: program
+                .relations
+                .iter()
+                .map(|r| r.columns.iter().map(|c| c.ty).collect())
+                .collect(),
+        };
+        for f in &program.facts {
+            db.insert(f.rel, &f.values);
+        }
+        db
+    }
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        self.interner.intern(s)
+    }
+
+    pub fn interner(&self) -> &Interner {
+        &self.interner
+    }
+
+    /// Inserts an input tuple; returns whether it was new. Values must have the column types
+    /// (a value of another type is rejected and `false` returned).
+    pub fn insert(&mut self, rel: RelId, values: &[Value]) -> bool {
+        let types = &self.types[rel.0 as usize];
+        if values.len() != types.len() || values.iter().zip(types).any(|(v, t)| v.ty() != *t) {
+            return false;
+        }
+        let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        self.stores[rel.0 as usize].insert(&words, INPUT_RULE, 0)
+    }
+
+    pub fn len(&self, rel: RelId) -> usize {
+        self.stores[rel.0 as usize].len()
+    }
+}
+
+/// The result of evaluating a program: every relation, input and derived.
+pub struct Evaluation<'p> {
+    pub(crate) program: &'p Program,
+    pub(crate) interner: Interner,
+    pub(crate) stores: Vec<Store>,
+    pub(crate) types: Vec<Vec<Type>>,
+    pub(crate) provenance: bool,
+}
+
+/// Evaluates `program` on `db`.
+pub fn evaluate<'p>(
+    program: &'p Program,
+    db: Database,
+    opts: &EvalOptions,
+) -> Result<Evaluation<'p>, EvalError> {
+    let Database {
+        mut interner,
+        mut stores,
+        types,
+    } = db;
+    if opts.provenance {
+        for s in &mut stores {
+            let n = s.len();
+            s.prov = Some(store::Prov {
+                rule: vec![INPUT_RULE; n],
+                height: vec![0; n],
+            });
+        }
+    }
+    for s in &mut stores {
+        s.publish_all();
+    }
+    for stratum in &program.strata {
+        run_stratum(
+            program,
+            stratum,
+            &mut stores,
+            &mut interner,
+            opts.provenance,
+        )?;
+    }
+    Ok(Evaluation {
+        program,
+        interner,
+        stores,
+        types,
+        provenance: opts.provenance,
+    })
+}
+
+fn run_stratum(
+    program: &Program,
+    stratum: &Stratum,
+    stores: &mut [Store],
+    interner: &mut Interner,
+    provenance: bool,
+) -> Result<(), EvalError> {
+    let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
+    // Plans: (plan, runs only in the first round).
+    let mut plans: Vec<(Plan, bool)> = Vec::new();
+    for &RuleIdx(ri) in &stratum.rules {
+        let rule = &program.rules[ri as usize];
+        let rec: Vec<usize> = rule
+            .body
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l, crate::ir::Literal::Atom(a) if !a.negated && stratum.recursive && in_stratum(a.rel)))
+            .map(|(i, _)| i)
+            .collect();
+        let mut ranges = vec![Range::Full; rule.body.len()];
+        if rec.is_empty() {
+            let p = plan_rule(program, ri, &ranges, None, stores)
+                .map_err(|e| EvalError { message: e.0 })?;
+            plans.push((p, true));
+        } else {
+            for (k, &i) in rec.iter().enumerate() {
+                for (j, &lit) in rec.iter().enumerate() {
+                    ranges[lit] = match j.cmp(&k) {
+                        Ordering::Less => Range::Old,
+                        Ordering::Equal => Range::Delta,
+                        Ordering::Greater => Range::Full,
+                    };
+                }
+                let p = plan_rule(program, ri, &ranges, Some(i), stores)
+                    .map_err(|e| EvalError { message: e.0 })?;
+                plans.push((p, false));
+            }
+        }
+    }
+    let mut out = Output::default();
+    let mut first = true;
+    loop {
+        for (plan, once) in &plans {
+            if *once && !first {
+                continue;
+            }
+            out.clear();
+            Exec::new(plan, stores, interner, provenance, &mut out).run();
+            let head = &mut stores[plan.head_rel.0 as usize];
+            let ar = head.arity;
+            for t in 0..out.count {
+                let (rule, h) = out.prov.get(t).copied().unwrap_or((plan.rule, 0));
+                head.insert(&out.words[t * ar..(t + 1) * ar], rule, h);
+            }
+        }
+        first = false;
+        let mut grew = false;
+        for &rel in &stratum.relations {
+            grew |= stores[rel.0 as usize].advance();
+        }
+        if !stratum.recursive || !grew {
+            break;
+        }
+    }
+    for &rel in &stratum.relations {
+        stores[rel.0 as usize].publish_all();
+    }
+    Ok(())
+}
+
+impl<'p> Evaluation<'p> {
+    pub fn program(&self) -> &'p Program {
+        self.program
+    }
+
+    pub fn interner(&self) -> &Interner {
+        &self.interner
+    }
+
+    pub fn len(&self, rel: RelId) -> usize {
+        self.stores[rel.0 as usize].len()
+    }
+
+    pub fn has_provenance(&self) -> bool {
+        self.provenance
+    }
+
+    pub(crate) fn values(&self, rel: RelId, row: usize) -> Vec<Value> {
+        let types = &self.types[rel.0 as usize];
+        self.stores[rel.0 as usize]
+            .row(row)
+            .iter()
+            .zip(types)
+            .map(|(&w, &t)| Value::from_word(t, w))
+            .collect()
+    }
+
+    /// Every tuple of `rel`, sorted (symbols by their text).
+    pub fn tuples(&self, rel: RelId) -> Vec<Vec<Value>> {
+        let n = self.stores[rel.0 as usize].len();
+        let mut out: Vec<Vec<Value>> = (0..n).map(|r| self.values(rel, r)).collect();
+        out.sort_by(|a, b| self.cmp_tuples(a, b));
+        out
+    }
+
+    /// Orders tuples by value, symbols by their text, so output is independent of interning.
+    pub fn cmp_tuples(&self, a: &[Value], b: &[Value]) -> Ordering {
+        for (x, y) in a.iter().zip(b) {
+            let o = match (x, y) {
+                (Value::Sym(p), Value::Sym(q)) => {
+                    self.interner.resolve(*p).cmp(self.interner.resolve(*q))
+                }
+                _ => x.cmp(y),
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        a.len().cmp(&b.len())
+    }
+
+    pub fn contains(&self, rel: RelId, values: &[Value]) -> bool {
+        self.row_of(rel, values).is_some()
+    }
+
+    pub(crate) fn row_of(&self, rel: RelId, values: &[Value]) -> Option<usize> {
+        let types = &self.types[rel.0 as usize];
+        if values.len() != types.len() || values.iter().zip(types).any(|(v, t)| v.ty() != *t) {
+            return None;
+        }
+        self.stores[rel.0 as usize]
+            .find_with(|i| values[i].word())
+            .map(|r| r as usize)
+    }
+
+    /// Tuples of `rel` matching a pattern (`None` matches anything), sorted.
+    pub fn select(&self, rel: RelId, pattern: &[Option<Value>]) -> Vec<Vec<Value>> {
+        let store = &self.stores[rel.0 as usize];
+        let mut out: Vec<Vec<Value>> = (0..store.len())
+            .filter(|&r| {
+                pattern.iter().enumerate().all(|(c, p)| {
+                    p.is_none_or(|v| {
+                        store.get(r, c) == v.word() && v.ty() == self.types[rel.0 as usize][c]
+                    })
+                })
+            })
+            .map(|r| self.values(rel, r))
+            .collect();
+        out.sort_by(|a, b| self.cmp_tuples(a, b));
+        out
+    }
+
+    /// (rule, height) recorded for a tuple, when provenance was on.
+    pub(crate) fn prov_of(&self, rel: RelId, row: usize) -> Option<(Option<RuleIdx>, u32)> {
+        let s = &self.stores[rel.0 as usize];
+        let p = s.prov.as_ref()?;
+        let rule = p.rule[row];
+        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), p.height[row]))
+    }
+
+    pub(crate) fn store(&self, rel: RelId) -> &Store {
+        &self.stores[rel.0 as usize]
+    }
+
+    pub(crate) fn types(&self, rel: RelId) -> &[Type] {
+        &self.types[rel.0 as usize]
+    }
+
+    /// Approximate bytes held by all relations and indexes.
+    pub fn memory_bytes(&self) -> usize {
+        self.stores.iter().map(Store::memory_bytes).sum()
+    }
+}

@@ -1,0 +1,442 @@
+//! Join planning: each rule (and, in recursive strata, each semi-naive variant of it) becomes a
+//! flat list of operations in a chosen order. Atoms are ordered greedily: the delta atom first,
+//! then the atom with the most bound arguments (ties: the smaller relation, then source
+//! order); filters, negations and bindings run as soon as their variables are bound. Every
+//! atom with a bound argument is read through a hash index on exactly its bound columns, so no
+//! join is a nested loop over a whole relation.
+
+use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
+use crate::value::{Interner, Type, Value};
+
+use super::store::Store;
+
+/// Which rows of a relation an atom reads in a semi-naive round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Range {
+    /// Everything visible: rows before `recent`.
+    Full,
+    /// The previous round's news: rows in `[stable, recent)`.
+    Delta,
+    /// Rows known before the previous round: `[0, stable)`.
+    Old,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Operand {
+    Slot(u32),
+    Const(u64),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum CExpr {
+    Slot(u32),
+    Const(u64),
+    Bin(BinOp, Box<CExpr>, Box<CExpr>),
+    Neg(Box<CExpr>),
+    Call(Builtin, Vec<(CExpr, Type)>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Op {
+    /// Read rows of `rel` (all of `range`, or those matching `key` through index `index`),
+    /// keep those passing `checks`, bind `binds`, remember the row as premise `prem`.
+    Read {
+        rel: RelId,
+        index: Option<usize>,
+        key: Vec<Operand>,
+        range: Range,
+        checks: Vec<(usize, Operand)>,
+        binds: Vec<(usize, u32)>,
+        prem: usize,
+    },
+    /// Every argument bound: look the tuple up.
+    Probe {
+        rel: RelId,
+        args: Vec<Operand>,
+        range: Range,
+        prem: usize,
+    },
+    /// Negation: no visible row matches the bound arguments (`index` on them, or a whole
+    /// tuple lookup when all are bound; `None` with an empty key means "relation is empty").
+    Absent {
+        rel: RelId,
+        index: Option<usize>,
+        key: Vec<Operand>,
+        whole: bool,
+    },
+    Filter {
+        op: CmpOp,
+        lhs: CExpr,
+        rhs: CExpr,
+        ty: Type,
+    },
+    Let {
+        slot: u32,
+        expr: CExpr,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub rule: u32,
+    pub ops: Vec<Op>,
+    pub head_rel: RelId,
+    pub head: Vec<CExpr>,
+    pub head_types: Vec<Type>,
+    pub slots: usize,
+    /// Relations of the positive premises, by premise number.
+    pub prem_rels: Vec<RelId>,
+}
+
+#[derive(Debug)]
+pub(crate) struct PlanError(pub String);
+
+/// Plans one rule. `ranges[i]` is the range of body literal `i` if it is a positive atom.
+pub(crate) fn plan_rule(
+    program: &Program,
+    rule_idx: u32,
+    ranges: &[Range],
+    delta: Option<usize>,
+    stores: &mut [Store],
+) -> Result<Plan, PlanError> {
+    let rule: &Rule = &program.rules[rule_idx as usize];
+    let mut bound = vec![false; rule.vars.len()];
+    let mut placed = vec![false; rule.body.len()];
+    let mut ops = Vec::new();
+    let mut prem_rels = Vec::new();
+
+    let mut order: Vec<usize> = Vec::new();
+    if let Some(d) = delta {
+        order.push(d);
+    }
+    loop {
+        // Place everything that is ready.
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for (i, lit) in rule.body.iter().enumerate() {
+                if placed[i] || order.contains(&i) {
+                    continue;
+                }
+                match lit {
+                    Literal::Atom(a) if a.negated => {
+                        if atom_vars(&a.args).all(|v| bound[v.0 as usize]) {
+                            ops.push(absent_op(a, &bound, stores));
+                            placed[i] = true;
+                            progress = true;
+                        }
+                    }
+                    Literal::Cmp(c) => {
+                        let lhs_ready = expr_vars(&c.lhs).iter().all(|v| bound[v.0 as usize]);
+                        let rhs_ready = expr_vars(&c.rhs).iter().all(|v| bound[v.0 as usize]);
+                        if lhs_ready && rhs_ready {
+                            ops.push(Op::Filter {
+                                op: c.op,
+                                lhs: cexpr(&c.lhs, rule),
+                                rhs: cexpr(&c.rhs, rule),
+                                ty: expr_type(&c.lhs, rule),
+                            });
+                            placed[i] = true;
+                            progress = true;
+                        } else if c.op == CmpOp::Eq {
+                            // `X = e` (or `e = X`) binds X once e's variables are bound.
+                            let bind = match (&c.lhs, &c.rhs) {
+                                (Expr::Var(v), e) if !bound[v.0 as usize] && rhs_ready => {
+                                    Some((*v, e))
+                                }
+                                (e, Expr::Var(v)) if !bound[v.0 as usize] && lhs_ready => {
+                                    Some((*v, e))
+                                }
+                                _ => None,
+                            };
+                            if let Some((v, e)) = bind {
+                                ops.push(Op::Let {
+                                    slot: v.0,
+                                    expr: cexpr(e, rule),
+                                });
+                                bound[v.0 as usize] = true;
+                                placed[i] = true;
+                                progress = true;
+                            }
+                        }
+                    }
+                    Literal::Atom(_) => {}
+                }
+            }
+        }
+        // Next positive atom.
+        let next = if let Some(&first) = order.first().filter(|&&i| !placed[i]) {
+            Some(first)
+        } else {
+            let mut best: Option<(usize, (bool, usize, std::cmp::Reverse<usize>))> = None;
+            for (i, lit) in rule.body.iter().enumerate() {
+                if placed[i] {
+                    continue;
+                }
+                if let Literal::Atom(a) = lit {
+                    if a.negated {
+                        continue;
+                    }
+                    let nbound = a
+                        .args
+                        .iter()
+                        .filter(|t| match t {
+                            Term::Const(_) => true,
+                            Term::Var(v) => bound[v.0 as usize],
+                            Term::Wildcard => false,
+                        })
+                        .count();
+                    let size = stores[a.rel.0 as usize].len();
+                    let score = (
+                        nbound > 0 || a.args.is_empty(),
+                        nbound,
+                        std::cmp::Reverse(size),
+                    );
+                    if best.as_ref().is_none_or(|(_, s)| score > *s) {
+                        best = Some((i, score));
+                    }
+                }
+            }
+            best.map(|(i, _)| i)
+        };
+        let Some(i) = next else { break };
+        let Literal::Atom(a) = &rule.body[i] else {
+            unreachable!("only atoms are chosen")
+        };
+        let prem = prem_rels.len();
+        prem_rels.push(a.rel);
+        ops.push(read_op(a, ranges[i], prem, &mut bound, stores));
+        placed[i] = true;
+    }
+    if let Some(i) = placed.iter().position(|p| !p) {
+        return Err(PlanError(format!(
+            "rule {} cannot be ordered: literal {} has unbound variables",
+            rule.id,
+            i + 1
+        )));
+    }
+    for a in &rule.head.args {
+        if expr_vars(a).iter().any(|v| !bound[v.0 as usize]) {
+            return Err(PlanError(format!(
+                "rule {}: head variable not bound",
+                rule.id
+            )));
+        }
+    }
+    let head_types = program
+        .relation(rule.head.rel)
+        .columns
+        .iter()
+        .map(|c| c.ty)
+        .collect();
+    Ok(Plan {
+        rule: rule_idx,
+        ops,
+        head_rel: rule.head.rel,
+        head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
+        head_types,
+        slots: rule.vars.len(),
+        prem_rels,
+    })
+}
+
+fn atom_vars(args: &[Term]) -> impl Iterator<Item = Var> + '_ {
+    args.iter().filter_map(|t| match t {
+        Term::Var(v) => Some(*v),
+        _ => None,
+    })
+}
+
+pub(crate) fn expr_vars(e: &Expr) -> Vec<Var> {
+    let mut out = Vec::new();
+    fn walk(e: &Expr, out: &mut Vec<Var>) {
+        match e {
+            Expr::Var(v) => out.push(*v),
+            Expr::Const(_) => {}
+            Expr::Binary(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            Expr::Neg(a) => walk(a, out),
+            Expr::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
+        }
+    }
+    walk(e, &mut out);
+    out
+}
+
+/// The type of an expression (the resolver has checked it is well typed).
+pub(crate) fn expr_type(e: &Expr, rule: &Rule) -> Type {
+    match e {
+        Expr::Var(v) => rule.vars[v.0 as usize].ty,
+        Expr::Const(c) => c.ty(),
+        Expr::Binary(..) | Expr::Neg(_) => Type::Number,
+        Expr::Call(f, args) => builtin_type(*f, args.first().map(|a| expr_type(a, rule))),
+    }
+}
+
+pub(crate) fn builtin_type(f: Builtin, first_arg: Option<Type>) -> Type {
+    match f {
+        Builtin::DaysBetween | Builtin::Year | Builtin::Strlen | Builtin::ToNumber => Type::Number,
+        Builtin::AddDays | Builtin::AddMonths | Builtin::ParseDate => Type::Date,
+        Builtin::Cat | Builtin::ToString => Type::Symbol,
+        Builtin::Min | Builtin::Max => first_arg.unwrap_or(Type::Number),
+    }
+}
+
+/// Compiles an expression of `rule` for [`eval_cexpr`].
+pub(crate) fn cexpr_of(e: &Expr, rule: &Rule) -> CExpr {
+    cexpr(e, rule)
+}
+
+fn cexpr(e: &Expr, rule: &Rule) -> CExpr {
+    match e {
+        Expr::Var(v) => CExpr::Slot(v.0),
+        Expr::Const(c) => CExpr::Const(c.word()),
+        Expr::Binary(op, a, b) => {
+            CExpr::Bin(*op, Box::new(cexpr(a, rule)), Box::new(cexpr(b, rule)))
+        }
+        Expr::Neg(a) => CExpr::Neg(Box::new(cexpr(a, rule))),
+        // Argument types turn words back into values for the builtin.
+        Expr::Call(f, args) => CExpr::Call(
+            *f,
+            args.iter()
+                .map(|a| (cexpr(a, rule), expr_type(a, rule)))
+                .collect(),
+        ),
+    }
+}
+
+fn operand(t: &Term) -> Option<Operand> {
+    match t {
+        Term::Const(c) => Some(Operand::Const(c.word())),
+        Term::Var(v) => Some(Operand::Slot(v.0)),
+        Term::Wildcard => None,
+    }
+}
+
+fn read_op(
+    a: &ir::Atom,
+    range: Range,
+    prem: usize,
+    bound: &mut [bool],
+    stores: &mut [Store],
+) -> Op {
+    let mut key_cols = Vec::new();
+    let mut key = Vec::new();
+    let mut checks = Vec::new();
+    let mut binds: Vec<(usize, u32)> = Vec::new();
+    for (c, t) in a.args.iter().enumerate() {
+        match t {
+            Term::Const(v) => {
+                key_cols.push(c);
+                key.push(Operand::Const(v.word()));
+            }
+            Term::Var(v) if bound[v.0 as usize] => {
+                if binds.iter().any(|&(_, s)| s == v.0) {
+                    // Repeated in this atom: compare with the column that binds it.
+                    checks.push((c, Operand::Slot(v.0)));
+                } else {
+                    key_cols.push(c);
+                    key.push(Operand::Slot(v.0));
+                }
+            }
+            Term::Var(v) => {
+                bound[v.0 as usize] = true;
+                binds.push((c, v.0));
+            }
+            Term::Wildcard => {}
+        }
+    }
+    let store = &mut stores[a.rel.0 as usize];
+    if !a.args.is_empty() && key_cols.len() == a.args.len() {
+        return Op::Probe {
+            rel: a.rel,
+            args: key,
+            range,
+            prem,
+        };
+    }
+    let index = (!key_cols.is_empty()).then(|| store.ensure_index(&key_cols));
+    Op::Read {
+        rel: a.rel,
+        index,
+        key,
+        range,
+        checks,
+        binds,
+        prem,
+    }
+}
+
+fn absent_op(a: &ir::Atom, bound: &[bool], stores: &mut [Store]) -> Op {
+    let mut key_cols = Vec::new();
+    let mut key = Vec::new();
+    for (c, t) in a.args.iter().enumerate() {
+        if let Some(o) = operand(t) {
+            debug_assert!(!matches!(t, Term::Var(v) if !bound[v.0 as usize]));
+            key_cols.push(c);
+            key.push(o);
+        }
+    }
+    let whole = key_cols.len() == a.args.len();
+    let index = if whole || key_cols.is_empty() {
+        None
+    } else {
+        Some(stores[a.rel.0 as usize].ensure_index(&key_cols))
+    };
+    Op::Absent {
+        rel: a.rel,
+        index,
+        key,
+        whole,
+    }
+}
+
+/// Evaluates a compiled expression over the registers; `None` when a function has no result.
+pub(crate) fn eval_cexpr(e: &CExpr, regs: &[u64], interner: &mut Interner) -> Option<u64> {
+    match e {
+        CExpr::Slot(s) => Some(regs[*s as usize]),
+        CExpr::Const(w) => Some(*w),
+        CExpr::Bin(op, a, b) => {
+            let a = eval_cexpr(a, regs, interner)? as i64;
+            let b = eval_cexpr(b, regs, interner)? as i64;
+            crate::builtins::binary(*op, a, b).map(|n| n as u64)
+        }
+        CExpr::Neg(a) => Some((eval_cexpr(a, regs, interner)? as i64).wrapping_neg() as u64),
+        CExpr::Call(f, args) => {
+            let mut vals = Vec::with_capacity(args.len());
+            for (a, ty) in args {
+                vals.push(Value::from_word(*ty, eval_cexpr(a, regs, interner)?));
+            }
+            crate::builtins::call(*f, &vals, interner).map(Value::word)
+        }
+    }
+}
+
+/// Compares two words of type `ty`. Symbols order by their text, so results do not depend on
+/// interning order.
+#[inline]
+pub(crate) fn compare(op: CmpOp, ty: Type, a: u64, b: u64, interner: &Interner) -> bool {
+    use std::cmp::Ordering;
+    let ord = match ty {
+        Type::Number | Type::Date => (a as i64).cmp(&(b as i64)),
+        Type::Symbol => {
+            if a == b {
+                Ordering::Equal
+            } else {
+                let sa = interner.resolve(crate::value::Sym(a as u32));
+                let sb = interner.resolve(crate::value::Sym(b as u32));
+                sa.cmp(sb)
+            }
+        }
+    };
+    match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}

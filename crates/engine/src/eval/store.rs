@@ -1,0 +1,278 @@
+//! Tuple storage for one relation: rows flattened into one vector of machine words, a hash
+//! table of row numbers for deduplication, and hash indexes on the column sets joins look up.
+//!
+//! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
+//! of one semi-naive round form a contiguous range (see [`Store::stable`] and
+//! [`Store::recent`]).
+
+use std::hash::Hasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+
+pub(crate) type Row = u32;
+
+#[inline]
+pub(crate) fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
+    let mut h = FxHasher::default();
+    for w in words {
+        h.write_u64(w);
+    }
+    h.finish()
+}
+
+pub(crate) struct Store {
+    pub arity: usize,
+    data: Vec<u64>,
+    len: usize,
+    dedup: HashTable<Row>,
+    pub indexes: Vec<Index>,
+    /// Rows `[0, stable)` were known before the previous round ("old").
+    pub stable: usize,
+    /// Rows `[stable, recent)` are the previous round's news ("delta"); rows from `recent` on
+    /// were added in the current round and are not visible to joins until it ends.
+    pub recent: usize,
+    /// Provenance, when recorded: for each row, the rule that first derived it
+    /// (`u32::MAX` for input facts) and its height (0 for input facts).
+    pub prov: Option<Prov>,
+}
+
+#[derive(Default)]
+pub(crate) struct Prov {
+    pub rule: Vec<u32>,
+    pub height: Vec<u32>,
+}
+
+pub(crate) const INPUT_RULE: u32 = u32::MAX;
+
+/// A hash index on some columns: key -> rows with that key, in row order.
+pub(crate) struct Index {
+    pub cols: Vec<usize>,
+    table: HashTable<Entry>,
+    /// Rows `[0, upto)` are indexed.
+    upto: usize,
+}
+
+struct Entry {
+    hash: u64,
+    rows: Vec<Row>,
+}
+
+impl Store {
+    pub fn new(arity: usize, provenance: bool) -> Store {
+        Store {
+            arity,
+            data: Vec::new(),
+            len: 0,
+            dedup: HashTable::new(),
+            indexes: Vec::new(),
+            stable: 0,
+            recent: 0,
+            prov: provenance.then(Prov::default),
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub fn row(&self, r: usize) -> &[u64] {
+        &self.data[r * self.arity..(r + 1) * self.arity]
+    }
+
+    #[inline]
+    pub fn get(&self, r: usize, col: usize) -> u64 {
+        self.data[r * self.arity + col]
+    }
+
+    /// Row number of `tuple`, if present.
+    pub fn find(&self, tuple: &[u64]) -> Option<Row> {
+        let hash = hash_words(tuple.iter().copied());
+        let (data, ar) = (&self.data, self.arity);
+        self.dedup
+            .find(hash, |&r| {
+                &data[r as usize * ar..(r as usize + 1) * ar] == tuple
+            })
+            .copied()
+    }
+
+    /// Row number of the tuple whose words are produced by `word(i)`, if present, without
+    /// materialising it.
+    #[inline]
+    pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
+        let hash = hash_words((0..self.arity).map(&word));
+        let (data, ar) = (&self.data, self.arity);
+        self.dedup
+            .find(hash, |&r| {
+                let base = r as usize * ar;
+                (0..ar).all(|i| data[base + i] == word(i))
+            })
+            .copied()
+    }
+
+    /// Appends `tuple` unless present; returns whether it was new.
+    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> bool {
+        debug_assert_eq!(tuple.len(), self.arity);
+        let hash = hash_words(tuple.iter().copied());
+        let (data, ar) = (&self.data, self.arity);
+        let found = self
+            .dedup
+            .find(hash, |&r| {
+                &data[r as usize * ar..(r as usize + 1) * ar] == tuple
+            })
+            .is_some();
+        if found {
+            return false;
+        }
+        let row = self.len as Row;
+        self.data.extend_from_slice(tuple);
+        self.len += 1;
+        let (data, ar) = (&self.data, self.arity);
+        self.dedup.insert_unique(hash, row, |&r| {
+            hash_words(data[r as usize * ar..(r as usize + 1) * ar].iter().copied())
+        });
+        if let Some(p) = &mut self.prov {
+            p.rule.push(rule);
+            p.height.push(height);
+        }
+        true
+    }
+
+    /// The index on exactly `cols`, created (and filled up to `recent`) if missing.
+    pub fn ensure_index(&mut self, cols: &[usize]) -> usize {
+        if let Some(i) = self.indexes.iter().position(|ix| ix.cols == cols) {
+            return i;
+        }
+        let mut ix = Index {
+            cols: cols.to_vec(),
+            table: HashTable::new(),
+            upto: 0,
+        };
+        ix.extend(&self.data, self.arity, self.recent);
+        self.indexes.push(ix);
+        self.indexes.len() - 1
+    }
+
+    /// Ends a semi-naive round: last round's news become old, this round's become news, and
+    /// the indexes take them in. Returns whether the round added anything.
+    pub fn advance(&mut self) -> bool {
+        self.stable = self.recent;
+        self.recent = self.len;
+        for ix in &mut self.indexes {
+            ix.extend(&self.data, self.arity, self.recent);
+        }
+        self.stable != self.recent
+    }
+
+    /// Makes every row visible (outside semi-naive rounds, e.g. after loading facts).
+    pub fn publish_all(&mut self) {
+        self.stable = 0;
+        self.recent = self.len;
+        for ix in &mut self.indexes {
+            ix.extend(&self.data, self.arity, self.recent);
+        }
+    }
+
+    pub fn height(&self, r: Row) -> u32 {
+        self.prov.as_ref().map_or(0, |p| p.height[r as usize])
+    }
+
+    pub fn rule_of(&self, r: Row) -> u32 {
+        self.prov
+            .as_ref()
+            .map_or(INPUT_RULE, |p| p.rule[r as usize])
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        let mut n = self.data.capacity() * 8 + self.dedup.capacity() * 4;
+        for ix in &self.indexes {
+            n += ix.table.capacity() * std::mem::size_of::<Entry>();
+        }
+        n
+    }
+}
+
+impl Index {
+    fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
+        for r in self.upto..upto {
+            let base = r * arity;
+            let hash = hash_words(self.cols.iter().map(|&c| data[base + c]));
+            let cols = &self.cols;
+            let entry = self.table.find_mut(hash, |e| {
+                let rep = e.rows[0] as usize * arity;
+                e.hash == hash && cols.iter().all(|&c| data[rep + c] == data[base + c])
+            });
+            match entry {
+                Some(e) => e.rows.push(r as Row),
+                None => {
+                    self.table.insert_unique(
+                        hash,
+                        Entry {
+                            hash,
+                            rows: vec![r as Row],
+                        },
+                        |e| e.hash,
+                    );
+                }
+            }
+        }
+        self.upto = self.upto.max(upto);
+    }
+
+    /// Rows whose key columns equal `key(i)` for each key position `i`.
+    #[inline]
+    pub fn lookup<'a>(&'a self, data: &Store, key: impl Fn(usize) -> u64) -> &'a [Row] {
+        let hash = hash_words((0..self.cols.len()).map(&key));
+        let cols = &self.cols;
+        match self.table.find(hash, |e| {
+            let rep = e.rows[0] as usize;
+            e.hash == hash
+                && cols
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &c)| data.get(rep, c) == key(i))
+        }) {
+            Some(e) => &e.rows,
+            None => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_rounds_and_indexes() {
+        let mut s = Store::new(2, true);
+        assert!(s.insert(&[1, 2], INPUT_RULE, 0));
+        assert!(s.insert(&[1, 3], INPUT_RULE, 0));
+        assert!(!s.insert(&[1, 2], 7, 4));
+        s.publish_all();
+        let ix = s.ensure_index(&[0]);
+        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1]);
+        assert_eq!(s.indexes[ix].lookup(&s, |_| 2), &[] as &[Row]);
+        // A row added in a round is invisible to indexes until the round ends.
+        assert!(s.insert(&[1, 4], 0, 1));
+        assert_eq!(s.indexes[ix].lookup(&s, |_| 1).len(), 2);
+        assert!(s.advance());
+        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1, 2]);
+        assert_eq!((s.stable, s.recent), (2, 3));
+        assert!(!s.advance());
+        assert_eq!(s.find(&[1, 4]), Some(2));
+        assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
+        assert_eq!(s.height(2), 1);
+        assert_eq!(s.rule_of(0), INPUT_RULE);
+    }
+
+    #[test]
+    fn zero_arity_holds_at_most_one_row() {
+        let mut s = Store::new(0, false);
+        assert!(s.insert(&[], 0, 0));
+        assert!(!s.insert(&[], 0, 0));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.find(&[]), Some(0));
+    }
+}

@@ -1,0 +1,896 @@
+//! Derivation trees and why-not explanations, rebuilt from the provenance an evaluation
+//! recorded (for each tuple: the rule that first derived it and its height).
+//!
+//! A tree's premises always have a smaller height than their conclusion, so trees are acyclic;
+//! among the rule instances that derive a tuple from lower premises, the one whose highest
+//! premise is lowest is chosen, so trees are of minimal height for the recorded heights.
+//!
+//! Invariant: provenance is data. Text and DOT rendering here, JSON in the application, and
+//! the REPL all render these structures.
+
+use std::fmt::Write as _;
+
+use crate::eval::plan::{compare, eval_cexpr, expr_type};
+use crate::eval::Evaluation;
+use crate::ir::{Expr, Literal, Program, RelId, Rule, RuleIdx, Term};
+use crate::value::{display, Interner, Value};
+
+/// Why a tuple holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    pub rel: RelId,
+    pub values: Vec<Value>,
+    pub node: Node,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// An input fact (from the program text, a facts file or the model).
+    Input,
+    /// Derived by `rule` with these variable bindings.
+    Rule {
+        rule: RuleIdx,
+        bindings: Vec<(String, Value)>,
+        premises: Vec<Premise>,
+    },
+}
+
+/// One body literal of the rule instance, in the rule's source order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Premise {
+    Holds(Tree),
+    /// A negated premise: no fact matches (`None` = any value).
+    Absent {
+        rel: RelId,
+        pattern: Vec<Option<Value>>,
+    },
+    /// A comparison that held, as text with the values filled in.
+    Compare {
+        text: String,
+    },
+}
+
+/// Why a tuple does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhyNot {
+    pub rel: RelId,
+    pub values: Vec<Value>,
+    pub status: WhyNotStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WhyNotStatus {
+    /// It does hold after all.
+    Holds,
+    /// No rule has this relation in its head (an input relation without this fact).
+    NotAFact,
+    /// Every rule that could derive it, and where each fails.
+    Rules(Vec<Attempt>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    pub rule: RuleIdx,
+    /// The variables bound when the rule failed (`None`: still unbound).
+    pub bindings: Vec<(String, Option<Value>)>,
+    pub failure: Failure,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The head cannot produce these values (a constant or computed argument differs).
+    Head { position: usize },
+    /// No fact matches body literal `literal` (0-based, source order).
+    Missing {
+        literal: usize,
+        rel: RelId,
+        pattern: Vec<Option<Value>>,
+        nested: Option<Box<WhyNot>>,
+    },
+    /// A negated premise is contradicted by a fact that holds.
+    Present {
+        literal: usize,
+        rel: RelId,
+        values: Vec<Value>,
+    },
+    /// A comparison or computation is false for every binding tried.
+    Compare { literal: usize, text: String },
+}
+
+/// Errors of explanation requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExplainError {
+    /// The evaluation did not record provenance.
+    NoProvenance,
+    /// The tuple does not hold (ask `why_not`).
+    NotDerived,
+}
+
+/// How many candidate bindings a search may try before settling for the best so far.
+const BUDGET: usize = 200_000;
+
+impl Evaluation<'_> {
+    /// The derivation tree of a tuple that holds.
+    pub fn explain(&self, rel: RelId, values: &[Value]) -> Result<Tree, ExplainError> {
+        if !self.has_provenance() {
+            return Err(ExplainError::NoProvenance);
+        }
+        let row = self.row_of(rel, values).ok_or(ExplainError::NotDerived)?;
+        Ok(self.tree(rel, row))
+    }
+
+    fn tree(&self, rel: RelId, row: usize) -> Tree {
+        let values = self.values(rel, row);
+        let (rule, height) = self.prov_of(rel, row).unwrap_or((None, 0));
+        let Some(rule) = rule else {
+            return Tree {
+                rel,
+                values,
+                node: Node::Input,
+            };
+        };
+        let r = self.program.rule(rule);
+        let mut m = Matcher::new(self, r, height);
+        let found = m.bind_head(&values) && {
+            m.search(0);
+            m.best.is_some()
+        };
+        if !found {
+            // Cannot happen for a tuple this rule derived; show the rule without premises
+            // rather than failing.
+            return Tree {
+                rel,
+                values,
+                node: Node::Rule {
+                    rule,
+                    bindings: Vec::new(),
+                    premises: Vec::new(),
+                },
+            };
+        }
+        let (regs, rows) = m.best.take().expect("checked above");
+        let mut premises = Vec::new();
+        let mut prem = 0;
+        for lit in &r.body {
+            match lit {
+                Literal::Atom(a) if !a.negated => {
+                    premises.push(Premise::Holds(self.tree(a.rel, rows[prem])));
+                    prem += 1;
+                }
+                Literal::Atom(a) => premises.push(Premise::Absent {
+                    rel: a.rel,
+                    pattern: a
+                        .args
+                        .iter()
+                        .map(|t| match t {
+                            Term::Const(c) => Some(*c),
+                            Term::Var(v) => Some(Value::from_word(
+                                r.vars[v.0 as usize].ty,
+                                regs[v.0 as usize],
+                            )),
+                            Term::Wildcard => None,
+                        })
+                        .collect(),
+                }),
+                Literal::Cmp(c) => {
+                    let text = format!(
+                        "{} {} {}",
+                        expr_text(&c.lhs, r, &regs, &self.interner),
+                        c.op.symbol(),
+                        expr_text(&c.rhs, r, &regs, &self.interner)
+                    );
+                    premises.push(Premise::Compare { text });
+                }
+            }
+        }
+        let bindings = r
+            .vars
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.name.starts_with('$'))
+            .map(|(i, v)| (v.name.clone(), Value::from_word(v.ty, regs[i])))
+            .collect();
+        Tree {
+            rel,
+            values,
+            node: Node::Rule {
+                rule,
+                bindings,
+                premises,
+            },
+        }
+    }
+
+    /// Why a tuple does not hold: every rule that could derive it and the first premise that
+    /// fails, explained again down to `depth` levels.
+    pub fn why_not(&self, rel: RelId, values: &[Value], depth: usize) -> WhyNot {
+        let values = values.to_vec();
+        if self.row_of(rel, &values).is_some() {
+            return WhyNot {
+                rel,
+                values,
+                status: WhyNotStatus::Holds,
+            };
+        }
+        let rules: Vec<RuleIdx> = (0..self.program.rules.len())
+            .map(|i| RuleIdx(i as u32))
+            .filter(|&i| self.program.rule(i).head.rel == rel)
+            .collect();
+        if rules.is_empty() {
+            return WhyNot {
+                rel,
+                values,
+                status: WhyNotStatus::NotAFact,
+            };
+        }
+        let attempts = rules
+            .into_iter()
+            .map(|ri| self.attempt(ri, &values, depth))
+            .collect();
+        WhyNot {
+            rel,
+            values,
+            status: WhyNotStatus::Rules(attempts),
+        }
+    }
+
+    fn attempt(&self, ri: RuleIdx, values: &[Value], depth: usize) -> Attempt {
+        let r = self.program.rule(ri);
+        let mut m = Matcher::new(self, r, u32::MAX);
+        if let Some(position) = m.head_mismatch(values) {
+            return Attempt {
+                rule: ri,
+                bindings: m.bindings(),
+                failure: Failure::Head { position },
+            };
+        }
+        m.probe(0);
+        let (lit, regs, bound) = m
+            .furthest
+            .clone()
+            .unwrap_or((0, m.regs.clone(), m.bound.clone()));
+        m.regs = regs;
+        m.bound = bound;
+        let failure = match &r.body.get(lit) {
+            Some(Literal::Atom(a)) if !a.negated => {
+                let pattern = m.pattern(&a.args);
+                let nested = (depth > 0 && pattern.iter().all(Option::is_some)).then(|| {
+                    let vals: Vec<Value> = pattern.iter().map(|v| v.expect("all bound")).collect();
+                    Box::new(self.why_not(a.rel, &vals, depth - 1))
+                });
+                Failure::Missing {
+                    literal: lit,
+                    rel: a.rel,
+                    pattern,
+                    nested,
+                }
+            }
+            Some(Literal::Atom(a)) => {
+                let pattern = m.pattern(&a.args);
+                let values = self
+                    .select(a.rel, &pattern)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                Failure::Present {
+                    literal: lit,
+                    rel: a.rel,
+                    values,
+                }
+            }
+            Some(Literal::Cmp(c)) => Failure::Compare {
+                literal: lit,
+                text: format!(
+                    "{} {} {}",
+                    expr_text(&c.lhs, r, &m.regs, &self.interner),
+                    c.op.symbol(),
+                    expr_text(&c.rhs, r, &m.regs, &self.interner)
+                ),
+            },
+            None => Failure::Compare {
+                literal: lit,
+                text: "the head cannot be computed".into(),
+            },
+        };
+        Attempt {
+            rule: ri,
+            bindings: m.bindings(),
+            failure,
+        }
+    }
+}
+
+/// Backtracking search over one rule's body for instances with given head values.
+struct Matcher<'e, 'p> {
+    ev: &'e Evaluation<'p>,
+    rule: &'p Rule,
+    /// Premises must have a height below this.
+    limit: u32,
+    regs: Vec<u64>,
+    bound: Vec<bool>,
+    rows: Vec<usize>,
+    /// Head arguments that are computed, to check once everything is bound.
+    deferred: Vec<(usize, u64)>,
+    best: Option<(Vec<u64>, Vec<usize>)>,
+    best_height: u32,
+    steps: usize,
+    /// For why-not: the furthest literal reached, with the bindings then.
+    furthest: Option<(usize, Vec<u64>, Vec<bool>)>,
+    interner: Interner,
+}
+
+impl<'e, 'p> Matcher<'e, 'p> {
+    fn new(ev: &'e Evaluation<'p>, rule: &'p Rule, limit: u32) -> Self {
+        Matcher {
+            ev,
+            rule,
+            limit,
+            regs: vec![0; rule.vars.len()],
+            bound: vec![false; rule.vars.len()],
+            rows: Vec::new(),
+            deferred: Vec::new(),
+            best: None,
+            best_height: u32::MAX,
+            steps: 0,
+            furthest: None,
+            interner: ev.interner.clone(),
+        }
+    }
+
+    fn bind_head(&mut self, values: &[Value]) -> bool {
+        self.head_mismatch(values).is_none()
+    }
+
+    /// Binds head variables; returns the first position that cannot match.
+    fn head_mismatch(&mut self, values: &[Value]) -> Option<usize> {
+        for (i, (e, v)) in self.rule.head.args.iter().zip(values).enumerate() {
+            match e {
+                Expr::Var(x) if !self.bound[x.0 as usize] => {
+                    self.regs[x.0 as usize] = v.word();
+                    self.bound[x.0 as usize] = true;
+                }
+                Expr::Var(x) if self.regs[x.0 as usize] != v.word() => return Some(i),
+                Expr::Var(_) => {}
+                Expr::Const(c) if c != v => return Some(i),
+                Expr::Const(_) => {}
+                _ => self.deferred.push((i, v.word())),
+            }
+        }
+        None
+    }
+
+    fn bindings(&self) -> Vec<(String, Option<Value>)> {
+        self.rule
+            .vars
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.name.starts_with('$'))
+            .map(|(i, v)| {
+                (
+                    v.name.clone(),
+                    self.bound[i].then(|| Value::from_word(v.ty, self.regs[i])),
+                )
+            })
+            .collect()
+    }
+
+    fn pattern(&self, args: &[Term]) -> Vec<Option<Value>> {
+        args.iter()
+            .map(|t| match t {
+                Term::Const(c) => Some(*c),
+                Term::Var(v) if self.bound[v.0 as usize] => Some(Value::from_word(
+                    self.rule.vars[v.0 as usize].ty,
+                    self.regs[v.0 as usize],
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Candidate rows of a positive atom under the current bindings.
+    fn candidates(&self, rel: RelId, args: &[Term]) -> Vec<usize> {
+        let store = self.ev.store(rel);
+        let pat: Vec<Option<u64>> = args
+            .iter()
+            .map(|t| match t {
+                Term::Const(c) => Some(c.word()),
+                Term::Var(v) if self.bound[v.0 as usize] => Some(self.regs[v.0 as usize]),
+                _ => None,
+            })
+            .collect();
+        if !pat.is_empty() && pat.iter().all(Option::is_some) {
+            return store
+                .find_with(|i| pat[i].expect("all bound"))
+                .map(|r| vec![r as usize])
+                .unwrap_or_default();
+        }
+        (0..store.len())
+            .filter(|&r| {
+                pat.iter()
+                    .enumerate()
+                    .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
+            })
+            .collect()
+    }
+
+    /// Binds the variables of a row; false if a repeated variable disagrees.
+    fn bind_row(&mut self, rel: RelId, args: &[Term], row: usize) -> Option<Vec<usize>> {
+        let store = self.ev.store(rel);
+        let mut newly = Vec::new();
+        for (c, t) in args.iter().enumerate() {
+            if let Term::Var(v) = t {
+                let w = store.get(row, c);
+                if self.bound[v.0 as usize] {
+                    if self.regs[v.0 as usize] != w {
+                        for &n in &newly {
+                            self.bound[n] = false;
+                        }
+                        return None;
+                    }
+                } else {
+                    self.regs[v.0 as usize] = w;
+                    self.bound[v.0 as usize] = true;
+                    newly.push(v.0 as usize);
+                }
+            }
+        }
+        Some(newly)
+    }
+
+    fn ready(&self, e: &Expr) -> bool {
+        crate::eval::plan::expr_vars(e)
+            .iter()
+            .all(|v| self.bound[v.0 as usize])
+    }
+
+    fn eval(&mut self, e: &Expr) -> Option<u64> {
+        let c = crate::eval::plan::cexpr_of(e, self.rule);
+        eval_cexpr(&c, &self.regs, &mut self.interner)
+    }
+
+    /// Processes body literals in an order that respects bindings: literal `i` when ready,
+    /// otherwise the next positive atom first. Returns the literal that failed (for why-not).
+    fn order(&self) -> Vec<usize> {
+        let n = self.rule.body.len();
+        let mut bound = self.bound.clone();
+        let mut done = vec![false; n];
+        let mut out = Vec::new();
+        while out.len() < n {
+            let mut pick = None;
+            for (i, lit) in self.rule.body.iter().enumerate() {
+                if done[i] {
+                    continue;
+                }
+                let ok = match lit {
+                    Literal::Atom(a) if !a.negated => true,
+                    Literal::Atom(a) => a
+                        .args
+                        .iter()
+                        .all(|t| !matches!(t, Term::Var(v) if !bound[v.0 as usize])),
+                    Literal::Cmp(c) => {
+                        let l = crate::eval::plan::expr_vars(&c.lhs)
+                            .iter()
+                            .all(|v| bound[v.0 as usize]);
+                        let r = crate::eval::plan::expr_vars(&c.rhs)
+                            .iter()
+                            .all(|v| bound[v.0 as usize]);
+                        (l && r)
+                            || (c.op == crate::ir::CmpOp::Eq
+                                && (matches!(c.lhs, Expr::Var(_)) && r
+                                    || matches!(c.rhs, Expr::Var(_)) && l))
+                    }
+                };
+                if ok {
+                    pick = Some(i);
+                    break;
+                }
+            }
+            let Some(i) = pick else {
+                // Only unready literals left (cannot happen for a safe rule); keep order.
+                out.extend((0..n).filter(|&i| !done[i]));
+                break;
+            };
+            done[i] = true;
+            match &self.rule.body[i] {
+                Literal::Atom(a) if !a.negated => {
+                    for t in &a.args {
+                        if let Term::Var(v) = t {
+                            bound[v.0 as usize] = true;
+                        }
+                    }
+                }
+                Literal::Cmp(c) => {
+                    for v in crate::eval::plan::expr_vars(&c.lhs)
+                        .into_iter()
+                        .chain(crate::eval::plan::expr_vars(&c.rhs))
+                    {
+                        bound[v.0 as usize] = true;
+                    }
+                }
+                _ => {}
+            }
+            out.push(i);
+        }
+        out
+    }
+
+    /// Derivation search: all literals must hold, premises below `limit`.
+    fn search(&mut self, k: usize) {
+        let order = self.order();
+        self.rows = vec![0; self.rule.body.len()];
+        self.search_in(&order, k, 0);
+    }
+
+    fn search_in(&mut self, order: &[usize], k: usize, max_h: u32) {
+        self.steps += 1;
+        if self.steps > BUDGET || self.best_height == 0 {
+            return;
+        }
+        let Some(&i) = order.get(k) else {
+            for &(pos, w) in &self.deferred.clone() {
+                let e = &self.rule.head.args[pos];
+                if self.eval(e) != Some(w) {
+                    return;
+                }
+            }
+            if max_h < self.best_height {
+                // Premise rows in positive-atom order.
+                let rows = self
+                    .rule
+                    .body
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| matches!(l, Literal::Atom(a) if !a.negated))
+                    .map(|(j, _)| self.rows[j])
+                    .collect();
+                self.best = Some((self.regs.clone(), rows));
+                self.best_height = max_h;
+            }
+            return;
+        };
+        match &self.rule.body[i] {
+            Literal::Atom(a) if !a.negated => {
+                for row in self.candidates(a.rel, &a.args) {
+                    let h = self.ev.store(a.rel).height(row as u32);
+                    if h >= self.limit || h.max(max_h) >= self.best_height {
+                        continue;
+                    }
+                    if let Some(newly) = self.bind_row(a.rel, &a.args, row) {
+                        self.rows[i] = row;
+                        self.search_in(order, k + 1, h.max(max_h));
+                        for n in newly {
+                            self.bound[n] = false;
+                        }
+                    }
+                }
+            }
+            Literal::Atom(a) => {
+                if self.candidates(a.rel, &a.args).is_empty() {
+                    self.search_in(order, k + 1, max_h);
+                }
+            }
+            Literal::Cmp(c) => {
+                if let Some(v) = self.binds(c) {
+                    let Some(w) = self.eval(if matches!(c.lhs, Expr::Var(x) if x == v) {
+                        &c.rhs
+                    } else {
+                        &c.lhs
+                    }) else {
+                        return;
+                    };
+                    self.regs[v.0 as usize] = w;
+                    self.bound[v.0 as usize] = true;
+                    self.search_in(order, k + 1, max_h);
+                    self.bound[v.0 as usize] = false;
+                } else if self.cmp_holds(c) {
+                    self.search_in(order, k + 1, max_h);
+                }
+            }
+        }
+    }
+
+    fn binds(&self, c: &crate::ir::Cmp) -> Option<crate::ir::Var> {
+        if c.op != crate::ir::CmpOp::Eq {
+            return None;
+        }
+        match (&c.lhs, &c.rhs) {
+            (Expr::Var(v), e) if !self.bound[v.0 as usize] && self.ready(e) => Some(*v),
+            (e, Expr::Var(v)) if !self.bound[v.0 as usize] && self.ready(e) => Some(*v),
+            _ => None,
+        }
+    }
+
+    fn cmp_holds(&mut self, c: &crate::ir::Cmp) -> bool {
+        let ty = expr_type(&c.lhs, self.rule);
+        match (self.eval(&c.lhs), self.eval(&c.rhs)) {
+            (Some(a), Some(b)) => compare(c.op, ty, a, b, &self.interner),
+            _ => false,
+        }
+    }
+
+    /// Why-not probe: follow the body as far as any binding gets; remember the furthest
+    /// literal reached.
+    fn probe(&mut self, _k: usize) {
+        let order = self.order();
+        self.probe_in(&order, 0);
+    }
+
+    fn note(&mut self, k: usize, order: &[usize]) {
+        let lit = order.get(k).copied().unwrap_or(self.rule.body.len());
+        let better = self.furthest.as_ref().is_none_or(|(l, _, _)| {
+            order.iter().position(|x| x == l).unwrap_or(usize::MAX) < k
+                || *l == self.rule.body.len()
+        });
+        if better {
+            self.furthest = Some((lit, self.regs.clone(), self.bound.clone()));
+        }
+    }
+
+    fn probe_in(&mut self, order: &[usize], k: usize) -> bool {
+        self.steps += 1;
+        if self.steps > BUDGET {
+            return true;
+        }
+        let Some(&i) = order.get(k) else {
+            self.note(k, order);
+            return true;
+        };
+        let mut progressed = false;
+        match &self.rule.body[i] {
+            Literal::Atom(a) if !a.negated => {
+                for row in self.candidates(a.rel, &a.args).into_iter().take(64) {
+                    if let Some(newly) = self.bind_row(a.rel, &a.args, row) {
+                        progressed = true;
+                        let done = self.probe_in(order, k + 1);
+                        for n in newly {
+                            self.bound[n] = false;
+                        }
+                        if done {
+                            return true;
+                        }
+                    }
+                }
+            }
+            Literal::Atom(a) => {
+                if self.candidates(a.rel, &a.args).is_empty() {
+                    progressed = true;
+                    if self.probe_in(order, k + 1) {
+                        return true;
+                    }
+                }
+            }
+            Literal::Cmp(c) => {
+                if let Some(v) = self.binds(c) {
+                    let src = if matches!(c.lhs, Expr::Var(x) if x == v) {
+                        &c.rhs
+                    } else {
+                        &c.lhs
+                    };
+                    if let Some(w) = self.eval(src) {
+                        self.regs[v.0 as usize] = w;
+                        self.bound[v.0 as usize] = true;
+                        progressed = true;
+                        let done = self.probe_in(order, k + 1);
+                        self.bound[v.0 as usize] = false;
+                        if done {
+                            return true;
+                        }
+                    }
+                } else if self.cmp_holds(c) {
+                    progressed = true;
+                    if self.probe_in(order, k + 1) {
+                        return true;
+                    }
+                }
+            }
+        }
+        if !progressed {
+            self.note(k, order);
+        }
+        false
+    }
+}
+
+fn expr_text(e: &Expr, rule: &Rule, regs: &[u64], interner: &Interner) -> String {
+    match e {
+        Expr::Var(v) => {
+            let ty = rule.vars[v.0 as usize].ty;
+            quote(Value::from_word(ty, regs[v.0 as usize]), interner)
+        }
+        Expr::Const(c) => quote(*c, interner),
+        Expr::Binary(op, a, b) => format!(
+            "({} {} {})",
+            expr_text(a, rule, regs, interner),
+            op.symbol(),
+            expr_text(b, rule, regs, interner)
+        ),
+        Expr::Neg(a) => format!("-{}", expr_text(a, rule, regs, interner)),
+        Expr::Call(f, args) => format!(
+            "{}({})",
+            f.name(),
+            args.iter()
+                .map(|a| expr_text(a, rule, regs, interner))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A value as written in the language: symbols quoted.
+pub fn quote(v: Value, interner: &Interner) -> String {
+    match v {
+        Value::Sym(_) => format!("{:?}", display(v, interner)),
+        _ => display(v, interner),
+    }
+}
+
+/// `rel(v1, v2)` with symbols quoted.
+pub fn atom_text(program: &Program, rel: RelId, values: &[Value], interner: &Interner) -> String {
+    let args: Vec<String> = values.iter().map(|v| quote(*v, interner)).collect();
+    format!("{}({})", program.relation(rel).name, args.join(", "))
+}
+
+fn pattern_text(
+    program: &Program,
+    rel: RelId,
+    pattern: &[Option<Value>],
+    interner: &Interner,
+) -> String {
+    let args: Vec<String> = pattern
+        .iter()
+        .map(|v| v.map_or_else(|| "_".to_string(), |v| quote(v, interner)))
+        .collect();
+    format!("{}({})", program.relation(rel).name, args.join(", "))
+}
+
+/// Renders a tree as indented text, one premise per line, each derived node naming its rule.
+pub fn render_tree(tree: &Tree, program: &Program, interner: &Interner) -> String {
+    let mut out = String::new();
+    render_node(tree, program, interner, "", "", &mut out);
+    out
+}
+
+fn render_node(
+    t: &Tree,
+    program: &Program,
+    interner: &Interner,
+    first: &str,
+    rest: &str,
+    out: &mut String,
+) {
+    let head = atom_text(program, t.rel, &t.values, interner);
+    match &t.node {
+        Node::Input => {
+            let _ = writeln!(out, "{first}{head}  [fact]");
+        }
+        Node::Rule { rule, premises, .. } => {
+            let _ = writeln!(out, "{first}{head}  [rule {}]", program.rule(*rule).id);
+            let n = premises.len();
+            for (i, p) in premises.iter().enumerate() {
+                let last = i + 1 == n;
+                let (f, r) = if last {
+                    ("└─ ", "   ")
+                } else {
+                    ("├─ ", "│  ")
+                };
+                let f = format!("{rest}{f}");
+                let r = format!("{rest}{r}");
+                match p {
+                    Premise::Holds(sub) => render_node(sub, program, interner, &f, &r, out),
+                    Premise::Absent { rel, pattern } => {
+                        let _ = writeln!(
+                            out,
+                            "{f}no {}  [absent]",
+                            pattern_text(program, *rel, pattern, interner)
+                        );
+                    }
+                    Premise::Compare { text } => {
+                        let _ = writeln!(out, "{f}{text}  [holds]");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Renders a why-not explanation as indented text.
+pub fn render_why_not(w: &WhyNot, program: &Program, interner: &Interner) -> String {
+    let mut out = String::new();
+    why_not_lines(w, program, interner, "", &mut out);
+    out
+}
+
+fn why_not_lines(
+    w: &WhyNot,
+    program: &Program,
+    interner: &Interner,
+    indent: &str,
+    out: &mut String,
+) {
+    let head = atom_text(program, w.rel, &w.values, interner);
+    match &w.status {
+        WhyNotStatus::Holds => {
+            let _ = writeln!(out, "{indent}{head} holds");
+        }
+        WhyNotStatus::NotAFact => {
+            let _ = writeln!(
+                out,
+                "{indent}{head} is not a fact, and no rule derives {}",
+                program.relation(w.rel).name
+            );
+        }
+        WhyNotStatus::Rules(attempts) => {
+            let _ = writeln!(out, "{indent}{head} does not hold:");
+            for a in attempts {
+                let rule = program.rule(a.rule);
+                let bound: Vec<String> = a
+                    .bindings
+                    .iter()
+                    .filter_map(|(n, v)| v.map(|v| format!("{n}={}", quote(v, interner))))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{indent}  rule {} ({}){}",
+                    rule.id,
+                    program_location(rule),
+                    if bound.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with {}", bound.join(", "))
+                    }
+                );
+                let deeper = format!("{indent}      ");
+                match &a.failure {
+                    Failure::Head { position } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    fails: its head cannot produce argument {}",
+                            position + 1
+                        );
+                    }
+                    Failure::Missing {
+                        literal,
+                        rel,
+                        pattern,
+                        nested,
+                    } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    fails at premise {}: no {}",
+                            literal + 1,
+                            pattern_text(program, *rel, pattern, interner)
+                        );
+                        if let Some(n) = nested {
+                            if !matches!(n.status, WhyNotStatus::NotAFact) {
+                                why_not_lines(n, program, interner, &deeper, out);
+                            }
+                        }
+                    }
+                    Failure::Present {
+                        literal,
+                        rel,
+                        values,
+                    } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    fails at premise {}: {} holds, but the rule requires its absence",
+                            literal + 1,
+                            atom_text(program, *rel, values, interner)
+                        );
+                    }
+                    Failure::Compare { literal, text } => {
+                        let _ = writeln!(
+                            out,
+                            "{indent}    fails at premise {}: {text} is false",
+                            literal + 1
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn program_location(rule: &Rule) -> String {
+    format!("bytes {}..{}", rule.span.start, rule.span.end)
+}
