@@ -7,8 +7,14 @@
 //!
 //! Invariant: this crate never prints and never reads the clock; the caller passes "today".
 
+pub mod countries;
+pub mod error;
+pub mod load;
 pub mod types;
+pub mod validate;
 
+pub use error::{render, ErrorKind, Place, ValidationError};
+pub use load::{load_paths, load_texts, merge, parse_file};
 pub use types::*;
 
 /// The object lists of a model, in the order of model.md.

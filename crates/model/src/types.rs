@@ -107,19 +107,34 @@ macro_rules! vocab {
             $($(#[$vm])* #[serde(rename = $s)] $var),*
         }
 
-        impl Vocab for $name {
-            const WHAT: &'static str = $what;
-            const ALL: &'static [&'static str] = &[$($s),*];
-            fn parse(s: &str) -> Option<Self> {
+        impl $name {
+            /// Every allowed spelling, in the order of model.md.
+            pub const ALL: &'static [&'static str] = &[$($s),*];
+
+            /// The JSON spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $s),*
+                }
+            }
+
+            /// The value spelt `s`, if any.
+            pub fn parse(s: &str) -> Option<Self> {
                 match s {
                     $($s => Some($name::$var),)*
                     _ => None,
                 }
             }
+        }
+
+        impl Vocab for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [&'static str] = $name::ALL;
+            fn parse(s: &str) -> Option<Self> {
+                $name::parse(s)
+            }
             fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$var => $s),*
-                }
+                $name::as_str(self)
             }
         }
 

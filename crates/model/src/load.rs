@@ -1,0 +1,1243 @@
+//! Loading: JSON text → [`ModelFile`] (every problem of the file collected at once), and
+//! several files → one [`Model`].
+//!
+//! A file is split into its top-level keys without building one tree for the whole document
+//! (`serde_json::value::RawValue`); each object of a list is then parsed and read on its own,
+//! so memory stays proportional to the input even for a million activities. The readers below
+//! know every key of model.md and apply its defaults; they report unknown keys (except
+//! `x-...`), wrong types, missing keys, bad dates, countries and enum values, and the
+//! contradictions visible inside one object (a consent withdrawn before it was given).
+//! Checks across objects (references, duplicate ids) are in [`crate::validate`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::countries::country_name;
+use crate::error::{did_you_mean, ErrorKind, Place, ValidationError};
+use crate::types::*;
+use crate::Section;
+
+/// Reads and merges model files, then validates the result.
+///
+/// `files` are the names as given on the command line; they are used in messages as written.
+/// `today` is the `as_of` of a model that sets none.
+pub fn load_paths(files: &[impl AsRef<Path>], today: Date) -> Result<Model, Vec<ValidationError>> {
+    let mut texts = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for f in files {
+        let f = f.as_ref();
+        let name = f.display().to_string();
+        match std::fs::read_to_string(f) {
+            Ok(text) => texts.push((name, text)),
+            Err(e) => errors.push(
+                ValidationError::new(ErrorKind::Io, &name, Place::File, format!("cannot read the file: {e}"))
+                    .with_hint("check the path; model files are JSON documents with \"format\": \"sphere-model/1\""),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    load_texts(&refs, today)
+}
+
+/// Parses, merges and validates model texts given as `(file name, JSON text)`.
+pub fn load_texts(files: &[(&str, &str)], today: Date) -> Result<Model, Vec<ValidationError>> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        if let Some(file) = parse_file(name, text, &mut errors) {
+            parsed.push((name.to_string(), file));
+        }
+    }
+    // A file that does not parse at all would make a merge report misleading problems
+    // (a missing organization that is really in the broken file): stop here.
+    if parsed.len() < files.len() {
+        return Err(errors);
+    }
+    let model = merge(parsed, today, &mut errors);
+    if let Some(model) = &model {
+        crate::validate::validate(model, &mut errors);
+    }
+    match model {
+        Some(m) if errors.is_empty() => Ok(m),
+        _ => Err(errors),
+    }
+}
+
+/// Reads one model file. Problems are appended to `errors`; the result is `None` only when
+/// the text is not a JSON object at all. A file with problems still yields its readable
+/// parts, so later checks can report more than the first problem.
+pub fn parse_file(name: &str, text: &str, errors: &mut Vec<ValidationError>) -> Option<ModelFile> {
+    let top: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
+        Ok(top) => top,
+        Err(e) => {
+            let (kind, msg) = if e.is_data() {
+                (
+                    ErrorKind::WrongType,
+                    "the document is not a JSON object".to_string(),
+                )
+            } else {
+                (
+                    ErrorKind::Syntax,
+                    format!("not valid JSON: {}", strip_position(&e.to_string())),
+                )
+            };
+            let place = if e.line() == 0 {
+                Place::Path("$".into())
+            } else {
+                Place::Line(e.line(), e.column())
+            };
+            errors.push(ValidationError::new(kind, name, place, msg).with_hint(
+                "a model file is one JSON object: {\"format\": \"sphere-model/1\", ...}",
+            ));
+            return None;
+        }
+    };
+    let mut r = Reader { file: name, errors };
+    let mut file = ModelFile::default();
+    let mut saw_format = false;
+    for (key, raw) in &top {
+        let key = key.as_str();
+        if key.starts_with("x-") {
+            continue;
+        }
+        let path = format!("$.{key}");
+        let section = Section::ALL.iter().find(|s| s.key() == key);
+        if let Some(&section) = section {
+            r.section(&mut file, section, raw, &path);
+            continue;
+        }
+        match key {
+            "format" => {
+                saw_format = true;
+                let v = r.value(raw);
+                if v.as_str() != Some(FORMAT) {
+                    r.push(
+                        ValidationError::at_path(
+                            ErrorKind::UnsupportedFormat,
+                            name,
+                            path,
+                            format!("format is {v}, not \"{FORMAT}\""),
+                        )
+                        .with_hint(format!(
+                            "write \"format\": \"{FORMAT}\"; this sphere reads no other version"
+                        )),
+                    );
+                }
+            }
+            "as_of" => {
+                let v = r.value(raw);
+                file.as_of = r.date_value(&v, &path);
+            }
+            "organization" => {
+                let v = r.value(raw);
+                file.organization = r.organization(&v, &path);
+            }
+            _ => {
+                let mut known = vec!["format", "as_of", "organization"];
+                known.extend(Section::ALL.iter().map(|s| s.key()));
+                r.unknown_key(&path, key, &known);
+            }
+        }
+    }
+    if !saw_format {
+        r.push(
+            ValidationError::at_path(
+                ErrorKind::UnsupportedFormat,
+                name,
+                "$",
+                "the key `format` is missing",
+            )
+            .with_hint(format!(
+                "every model file starts with \"format\": \"{FORMAT}\""
+            )),
+        );
+    }
+    Some(file)
+}
+
+/// Merges files into one model: lists are concatenated in the order given, `as_of` must
+/// agree, and exactly one file has the `organization`.
+pub fn merge(
+    files: Vec<(String, ModelFile)>,
+    today: Date,
+    errors: &mut Vec<ValidationError>,
+) -> Option<Model> {
+    let mut model = Model::default();
+    let mut as_of: Option<(Date, usize)> = None;
+    let mut org: Option<(Organization, usize)> = None;
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    for (i, (name, file)) in files.into_iter().enumerate() {
+        if let Some(d) = file.as_of {
+            match as_of {
+                Some((first, j)) if first != d => errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::AsOfConflict,
+                        &name,
+                        "$.as_of",
+                        format!("as_of is {d} here but {first} in {}", names[j]),
+                    )
+                    .with_hint("merged files describe one moment: give them the same as_of, or leave it out of fragments"),
+                ),
+                Some(_) => {}
+                None => as_of = Some((d, i)),
+            }
+        }
+        if let Some(o) = file.organization {
+            match &org {
+                Some((_, j)) => errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::OrganizationConflict,
+                        &name,
+                        "$.organization",
+                        format!("a second organization; {} already has one", names[*j]),
+                    )
+                    .with_hint("exactly one of the merged files describes the organization; the others are fragments without it"),
+                ),
+                None => org = Some((o, i)),
+            }
+        }
+        let f = i as u32;
+        macro_rules! take {
+            ($($field:ident: $section:ident),*) => {$(
+                let places = &mut model.provenance.places[Section::$section as usize];
+                places.extend((0..file.$field.len() as u32).map(|k| (f, k)));
+                model.$field.extend(file.$field);
+            )*};
+        }
+        take!(
+            staff: Staff, parties: Parties, systems: Systems, agreements: Agreements,
+            assessments: Assessments, sources: Sources, subjects: Subjects, consents: Consents,
+            objections: Objections, notices: Notices, flows: Flows, activities: Activities,
+            campaigns: Campaigns, guidelines: Guidelines
+        );
+    }
+    let Some((organization, org_file)) = org else {
+        let file = names.first().map_or("<no file>", String::as_str);
+        let message = if names.len() == 1 {
+            "the model has no organization (this file is a fragment)".to_string()
+        } else {
+            format!(
+                "none of the {} merged files has an organization",
+                names.len()
+            )
+        };
+        errors.push(
+            ValidationError::at_path(ErrorKind::MissingOrganization, file, "$", message)
+                .with_hint("add \"organization\" to the model, or give the file that has it together with this fragment"),
+        );
+        return None;
+    };
+    model.organization = organization;
+    model.as_of = as_of.map_or(today, |(d, _)| d);
+    model.provenance.files = names;
+    model.provenance.organization_file = org_file as u32;
+    Some(model)
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Reads JSON values into model types, collecting problems.
+struct Reader<'a> {
+    file: &'a str,
+    errors: &'a mut Vec<ValidationError>,
+}
+
+/// One JSON object being read: its keys, its path, and whether every field read cleanly
+/// (checks between fields run only then, so one bad date does not cause a second error).
+struct Obj<'v> {
+    map: &'v Map<String, Value>,
+    path: String,
+    clean: bool,
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn first<V: Vocab>() -> V {
+    V::parse(V::ALL[0]).expect("every spelling in ALL parses")
+}
+
+fn key_path(path: &str, key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        format!("{path}.{key}")
+    } else {
+        format!("{path}[{}]", Value::String(key.to_string()))
+    }
+}
+
+impl Reader<'_> {
+    fn push(&mut self, e: ValidationError) {
+        self.errors.push(e);
+    }
+
+    fn err(&mut self, kind: ErrorKind, path: String, message: String, hint: Option<String>) {
+        let mut e = ValidationError::at_path(kind, self.file, path, message);
+        e.hint = hint;
+        self.errors.push(e);
+    }
+
+    fn value(&mut self, raw: &RawValue) -> Value {
+        // The whole document parsed already, so each part parses again.
+        serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+    }
+
+    fn unknown_key(&mut self, path: &str, key: &str, known: &[&str]) {
+        let hint = match did_you_mean(key, known.iter().copied()) {
+            Some(k) => format!(
+                "did you mean `{k}`? (keys starting with `x-` are ignored, for your own notes)"
+            ),
+            None => format!(
+                "allowed keys here: {}; keys starting with `x-` are ignored",
+                known.join(", ")
+            ),
+        };
+        self.err(
+            ErrorKind::UnknownKey,
+            key_path(path, key),
+            format!("unknown key `{key}`"),
+            Some(hint),
+        );
+    }
+
+    fn wrong_type(&mut self, path: String, expected: &str, v: &Value) {
+        self.err(
+            ErrorKind::WrongType,
+            path,
+            format!("expected {expected}, found {}", describe(v)),
+            None,
+        );
+    }
+
+    /// Starts reading an object; reports a non-object and every unknown key.
+    fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        what: &str,
+        keys: &[&str],
+    ) -> Option<Obj<'v>> {
+        let Value::Object(map) = v else {
+            self.wrong_type(path.to_string(), &format!("{what} (a JSON object)"), v);
+            return None;
+        };
+        let mut clean = true;
+        for k in map.keys() {
+            if !k.starts_with("x-") && !keys.contains(&k.as_str()) {
+                self.unknown_key(path, k, keys);
+                clean = false;
+            }
+        }
+        Some(Obj {
+            map,
+            path: path.to_string(),
+            clean,
+        })
+    }
+
+    /// The value of `key`; `None` when absent (reported if `required`) or, unless
+    /// `keep_null`, null.
+    fn get<'v>(
+        &mut self,
+        o: &mut Obj<'v>,
+        key: &str,
+        required: bool,
+        keep_null: bool,
+    ) -> Option<&'v Value> {
+        match o.map.get(key) {
+            None => {
+                if required {
+                    o.clean = false;
+                    self.err(
+                        ErrorKind::MissingKey,
+                        o.path.clone(),
+                        format!("the required key `{key}` is missing"),
+                        None,
+                    );
+                }
+                None
+            }
+            Some(Value::Null) if !keep_null => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn string_value(
+        &mut self,
+        o: &mut Obj,
+        v: &Value,
+        path: impl FnOnce() -> String,
+    ) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                o.clean = false;
+                self.wrong_type(path(), "a string", v);
+                None
+            }
+        }
+    }
+
+    /// A required string.
+    fn string(&mut self, o: &mut Obj, key: &str) -> Option<String> {
+        let v = self.get(o, key, true, true)?;
+        let p = o.path.clone();
+        self.string_value(o, v, || key_path(&p, key))
+    }
+
+    /// A required id: a non-empty string.
+    fn id(&mut self, o: &mut Obj, key: &str) -> Option<Id> {
+        let s = self.string(o, key)?;
+        if s.trim().is_empty() {
+            o.clean = false;
+            self.err(
+                ErrorKind::InvalidValue,
+                key_path(&o.path, key),
+                format!("`{key}` is empty"),
+                Some("ids are non-empty names such as \"karl_kaufmann\"".into()),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    /// An optional string (absent or null: `None`).
+    fn opt_string(&mut self, o: &mut Obj, key: &str) -> Option<String> {
+        let v = self.get(o, key, false, false)?;
+        let p = o.path.clone();
+        self.string_value(o, v, || key_path(&p, key))
+    }
+
+    /// An optional id reference (absent or null: `None`).
+    fn opt_id(&mut self, o: &mut Obj, key: &str) -> Option<Id> {
+        self.opt_string(o, key)
+    }
+
+    /// A key that must be present but may be null.
+    fn nullable<'v>(&mut self, o: &mut Obj<'v>, key: &str, what: &str) -> Option<&'v Value> {
+        match self.get(o, key, false, true) {
+            None => {
+                o.clean = false;
+                self.err(
+                    ErrorKind::MissingKey,
+                    o.path.clone(),
+                    format!("the required key `{key}` is missing"),
+                    Some(format!("write \"{key}\": null when there is no {what}")),
+                );
+                None
+            }
+            Some(Value::Null) => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn nullable_id(&mut self, o: &mut Obj, key: &str, what: &str) -> Option<Id> {
+        let v = self.nullable(o, key, what)?;
+        let p = o.path.clone();
+        self.string_value(o, v, || key_path(&p, key))
+    }
+
+    fn flag(&mut self, o: &mut Obj, key: &str, default: bool) -> bool {
+        match self.get(o, key, false, false) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => {
+                o.clean = false;
+                self.wrong_type(key_path(&o.path, key), "true or false", v);
+                default
+            }
+        }
+    }
+
+    fn uint_value(&mut self, o: &mut Obj, v: &Value, key: &str) -> Option<u32> {
+        match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Some(n),
+            None => {
+                o.clean = false;
+                if v.is_number() {
+                    self.err(
+                        ErrorKind::InvalidValue,
+                        key_path(&o.path, key),
+                        format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
+                        None,
+                    );
+                } else {
+                    self.wrong_type(key_path(&o.path, key), "a whole number", v);
+                }
+                None
+            }
+        }
+    }
+
+    fn uint(&mut self, o: &mut Obj, key: &str) -> Option<u32> {
+        let v = self.get(o, key, true, true)?;
+        self.uint_value(o, v, key)
+    }
+
+    fn opt_uint(&mut self, o: &mut Obj, key: &str) -> Option<u32> {
+        let v = self.get(o, key, false, false)?;
+        self.uint_value(o, v, key)
+    }
+
+    /// Reads a date value; reports what is wrong with it.
+    fn date_value(&mut self, v: &Value, path: &str) -> Option<Date> {
+        let Value::String(s) = v else {
+            self.wrong_type(path.to_string(), "a date \"YYYY-MM-DD\"", v);
+            return None;
+        };
+        let d = Date::parse(s);
+        if d.is_none() {
+            self.err(
+                ErrorKind::BadDate,
+                path.to_string(),
+                format!("`{s}` is not a calendar day"),
+                Some("write dates as YYYY-MM-DD (four-digit year, two-digit month and day), e.g. \"2024-05-14\"".into()),
+            );
+        }
+        d
+    }
+
+    fn date_in(&mut self, o: &mut Obj, v: &Value, key: &str) -> Option<Date> {
+        let d = self.date_value(v, &key_path(&o.path, key));
+        o.clean &= d.is_some();
+        d
+    }
+
+    fn date(&mut self, o: &mut Obj, key: &str) -> Option<Date> {
+        let v = self.get(o, key, true, true)?;
+        self.date_in(o, v, key)
+    }
+
+    fn opt_date(&mut self, o: &mut Obj, key: &str) -> Option<Date> {
+        let v = self.get(o, key, false, false)?;
+        self.date_in(o, v, key)
+    }
+
+    fn nullable_date(&mut self, o: &mut Obj, key: &str, what: &str) -> Option<Date> {
+        let v = self.nullable(o, key, what)?;
+        self.date_in(o, v, key)
+    }
+
+    fn vocab_value<V: Vocab>(
+        &mut self,
+        o: &mut Obj,
+        v: &Value,
+        path: impl FnOnce() -> String,
+    ) -> Option<V> {
+        let Value::String(s) = v else {
+            o.clean = false;
+            self.wrong_type(path(), &format!("a {} (a string)", V::WHAT), v);
+            return None;
+        };
+        let parsed = V::parse(s);
+        if parsed.is_none() {
+            o.clean = false;
+            let allowed = V::ALL
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let hint = match did_you_mean(s, V::ALL.iter().copied()) {
+                Some(m) => format!("did you mean \"{m}\"? allowed: {allowed}"),
+                None => format!("allowed: {allowed}"),
+            };
+            self.err(
+                ErrorKind::UnknownValue,
+                path(),
+                format!("\"{s}\" is not a {}", V::WHAT),
+                Some(hint),
+            );
+        }
+        parsed
+    }
+
+    fn vocab<V: Vocab>(&mut self, o: &mut Obj, key: &str) -> Option<V> {
+        let v = self.get(o, key, true, true)?;
+        let p = o.path.clone();
+        self.vocab_value(o, v, || key_path(&p, key))
+    }
+
+    fn opt_vocab<V: Vocab>(&mut self, o: &mut Obj, key: &str) -> Option<V> {
+        let v = self.get(o, key, false, false)?;
+        let p = o.path.clone();
+        self.vocab_value(o, v, || key_path(&p, key))
+    }
+
+    fn country(&mut self, o: &mut Obj, key: &str) -> Option<String> {
+        let s = self.string(o, key)?;
+        if country_name(&s).is_none() {
+            o.clean = false;
+            let upper = s.to_ascii_uppercase();
+            let hint = if country_name(&upper).is_some() {
+                format!("country codes are upper case: \"{upper}\"")
+            } else {
+                "use an ISO 3166 alpha-2 code such as \"DE\", \"IE\" or \"US\" (\"EU\" is not a country)".to_string()
+            };
+            self.err(
+                ErrorKind::UnknownCountry,
+                key_path(&o.path, key),
+                format!("\"{s}\" is not an ISO 3166 alpha-2 country code"),
+                Some(hint),
+            );
+        }
+        Some(s)
+    }
+
+    /// The elements of a list with their paths; absent means empty unless `required`.
+    fn list<'v>(&mut self, o: &mut Obj<'v>, key: &str, required: bool) -> Vec<(&'v Value, String)> {
+        let Some(v) = self.get(o, key, required, true) else {
+            return Vec::new();
+        };
+        let path = key_path(&o.path, key);
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v, format!("{path}[{i}]")))
+                .collect(),
+            _ => {
+                o.clean = false;
+                self.wrong_type(path, "a list", v);
+                Vec::new()
+            }
+        }
+    }
+
+    fn ids(&mut self, o: &mut Obj, key: &str, required: bool) -> Vec<Id> {
+        let items = self.list(o, key, required);
+        let mut out = Vec::with_capacity(items.len());
+        for (v, p) in items {
+            if let Some(s) = self.string_value(o, v, || p) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn strings(&mut self, o: &mut Obj, key: &str) -> Vec<String> {
+        self.ids(o, key, false)
+    }
+
+    fn vocabs<V: Vocab>(&mut self, o: &mut Obj, key: &str, required: bool) -> Vec<V> {
+        let items = self.list(o, key, required);
+        let mut out = Vec::with_capacity(items.len());
+        for (v, p) in items {
+            if let Some(x) = self.vocab_value(o, v, || p) {
+                out.push(x);
+            }
+        }
+        out
+    }
+
+    fn contradiction(&mut self, o: &mut Obj, key: &str, message: String, hint: &str) {
+        o.clean = false;
+        self.err(
+            ErrorKind::Contradiction,
+            key_path(&o.path, key),
+            message,
+            Some(hint.to_string()),
+        );
+    }
+
+    /// `to` must not be before `from` (both as read).
+    fn interval(&mut self, o: &mut Obj, from: (&str, Option<Date>), to: (&str, Option<Date>)) {
+        if let (Some(f), Some(t)) = (from.1, to.1) {
+            if t < f {
+                self.contradiction(
+                    o,
+                    to.0,
+                    format!("`{}` ({t}) is before `{}` ({f})", to.0, from.0),
+                    "the period ends before it starts: check both dates",
+                );
+            }
+        }
+    }
+
+    fn section(&mut self, file: &mut ModelFile, section: Section, raw: &RawValue, path: &str) {
+        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
+            Ok(items) => items,
+            Err(_) => {
+                let v = self.value(raw);
+                self.wrong_type(path.to_string(), "a list", &v);
+                return;
+            }
+        };
+        for (i, raw) in items.into_iter().enumerate() {
+            let v = self.value(raw);
+            let p = format!("{path}[{i}]");
+            match section {
+                Section::Staff => file.staff.extend(self.staff(&v, &p)),
+                Section::Parties => file.parties.extend(self.party(&v, &p)),
+                Section::Systems => file.systems.extend(self.system(&v, &p)),
+                Section::Agreements => file.agreements.extend(self.agreement(&v, &p)),
+                Section::Assessments => file.assessments.extend(self.assessment(&v, &p)),
+                Section::Sources => file.sources.extend(self.source(&v, &p)),
+                Section::Subjects => file.subjects.extend(self.subject(&v, &p)),
+                Section::Consents => file.consents.extend(self.consent(&v, &p)),
+                Section::Objections => file.objections.extend(self.objection(&v, &p)),
+                Section::Notices => file.notices.extend(self.notice(&v, &p)),
+                Section::Flows => file.flows.extend(self.flow(&v, &p)),
+                Section::Activities => file.activities.extend(self.activity(&v, &p)),
+                Section::Campaigns => file.campaigns.extend(self.campaign(&v, &p)),
+                Section::Guidelines => file.guidelines.extend(self.guideline(&v, &p)),
+            }
+        }
+    }
+
+    // One reader per object of model.md. Each keeps the order of keys of the contract. An
+    // object that is not a JSON object is dropped (and reported); an object with bad fields is
+    // kept with placeholders, so that references to its id and from it are still checked
+    // (the model is rejected anyway, since an error was reported).
+
+    fn organization(&mut self, v: &Value, path: &str) -> Option<Organization> {
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "country",
+            "persons_processing",
+            "dpo",
+            "records_of_processing",
+        ];
+        let mut o = self.object(v, path, "the organization", KEYS)?;
+        Some(Organization {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            name: self.string(&mut o, "name").unwrap_or_default(),
+            country: self.country(&mut o, "country").unwrap_or_default(),
+            persons_processing: self.uint(&mut o, "persons_processing").unwrap_or_default(),
+            dpo: self.nullable_id(&mut o, "dpo", "data protection officer"),
+            records_of_processing: self.flag(&mut o, "records_of_processing", false),
+        })
+    }
+
+    fn staff(&mut self, v: &Value, path: &str) -> Option<Staff> {
+        const KEYS: &[&str] = &["id", "name", "function"];
+        let mut o = self.object(v, path, "a staff member", KEYS)?;
+        Some(Staff {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            name: self.string(&mut o, "name").unwrap_or_default(),
+            function: self.vocab(&mut o, "function").unwrap_or_else(first),
+        })
+    }
+
+    fn party(&mut self, v: &Value, path: &str) -> Option<Party> {
+        const KEYS: &[&str] = &["id", "name", "country", "certifications"];
+        let mut o = self.object(v, path, "a party", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let name = self.string(&mut o, "name").unwrap_or_default();
+        let country = self.country(&mut o, "country").unwrap_or_default();
+        let mut certifications = Vec::new();
+        for (v, p) in self.list(&mut o, "certifications", false) {
+            const CKEYS: &[&str] = &["scheme", "from", "to"];
+            let Some(mut c) = self.object(v, &p, "a certification", CKEYS) else {
+                continue;
+            };
+            let scheme = self.vocab(&mut c, "scheme").unwrap_or_else(first);
+            let from = self.date(&mut c, "from");
+            let to = self.nullable_date(&mut c, "to", "end yet");
+            self.interval(&mut c, ("from", from), ("to", to));
+            certifications.push(Certification {
+                scheme,
+                from: from.unwrap_or_default(),
+                to,
+            });
+        }
+        Some(Party {
+            id,
+            name,
+            country,
+            certifications,
+        })
+    }
+
+    fn system(&mut self, v: &Value, path: &str) -> Option<System> {
+        const KEYS: &[&str] = &["id", "name", "kind", "operator", "hosting_country", "role"];
+        let mut o = self.object(v, path, "a system", KEYS)?;
+        Some(System {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            name: self.string(&mut o, "name").unwrap_or_default(),
+            kind: self.vocab(&mut o, "kind").unwrap_or_else(first),
+            operator: self.id(&mut o, "operator").unwrap_or_default(),
+            hosting_country: self.country(&mut o, "hosting_country").unwrap_or_default(),
+            role: self.opt_vocab(&mut o, "role"),
+        })
+    }
+
+    fn agreement(&mut self, v: &Value, path: &str) -> Option<Agreement> {
+        const KEYS: &[&str] = &[
+            "id",
+            "kind",
+            "with",
+            "systems",
+            "sources",
+            "flows",
+            "from",
+            "to",
+            "edition",
+            "published",
+        ];
+        let mut o = self.object(v, path, "an agreement", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let kind = self.vocab(&mut o, "kind").unwrap_or_else(first);
+        let with = self.id(&mut o, "with").unwrap_or_default();
+        let systems = self.ids(&mut o, "systems", false);
+        let sources = self.ids(&mut o, "sources", false);
+        let flows = self.ids(&mut o, "flows", false);
+        let from = self.date(&mut o, "from");
+        let to = self.opt_date(&mut o, "to");
+        self.interval(&mut o, ("from", from), ("to", to));
+        Some(Agreement {
+            id,
+            kind,
+            with,
+            systems,
+            sources,
+            flows,
+            from: from.unwrap_or_default(),
+            to,
+            edition: self.opt_string(&mut o, "edition"),
+            published: self.flag(&mut o, "published", false),
+        })
+    }
+
+    fn assessment(&mut self, v: &Value, path: &str) -> Option<Assessment> {
+        const KEYS: &[&str] = &[
+            "id", "kind", "about", "purpose", "date", "outcome", "measures",
+        ];
+        let mut o = self.object(v, path, "an assessment", KEYS)?;
+        Some(Assessment {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            kind: self.vocab(&mut o, "kind").unwrap_or_else(first),
+            about: self.id(&mut o, "about").unwrap_or_default(),
+            purpose: self.opt_vocab(&mut o, "purpose"),
+            date: self.date(&mut o, "date").unwrap_or_default(),
+            outcome: self.vocab(&mut o, "outcome").unwrap_or_else(first),
+            measures: self.strings(&mut o, "measures"),
+        })
+    }
+
+    fn source(&mut self, v: &Value, path: &str) -> Option<Source> {
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "kind",
+            "operator",
+            "platform",
+            "public",
+            "requires_login",
+            "white_label",
+            "company_participation",
+            "scraping",
+            "impressum",
+            "tracking",
+        ];
+        let mut o = self.object(v, path, "a source", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let name = self.string(&mut o, "name").unwrap_or_default();
+        let kind = self.vocab(&mut o, "kind").unwrap_or_else(first);
+        let operator = self.id(&mut o, "operator").unwrap_or_default();
+        let platform = self.opt_id(&mut o, "platform");
+        let public = self.flag(&mut o, "public", false);
+        let requires_login = self.flag(&mut o, "requires_login", false);
+        let white_label = self.flag(&mut o, "white_label", false);
+        let company_participation = self
+            .opt_vocab(&mut o, "company_participation")
+            .unwrap_or_default();
+        let scraping = self.opt_vocab(&mut o, "scraping").unwrap_or_default();
+        let impressum = self.flag(&mut o, "impressum", false);
+        let mut tracking = Vec::new();
+        for (v, p) in self.list(&mut o, "tracking", false) {
+            const TKEYS: &[&str] = &[
+                "kind",
+                "recipient",
+                "consent_banner",
+                "fires_before_consent",
+            ];
+            let Some(mut t) = self.object(v, &p, "a tracking entry", TKEYS) else {
+                continue;
+            };
+            tracking.push(Tracking {
+                kind: self.vocab(&mut t, "kind").unwrap_or_else(first),
+                recipient: self.opt_id(&mut t, "recipient"),
+                consent_banner: self.flag(&mut t, "consent_banner", false),
+                fires_before_consent: self.flag(&mut t, "fires_before_consent", true),
+            });
+        }
+        Some(Source {
+            id,
+            name,
+            kind,
+            operator,
+            platform,
+            public,
+            requires_login,
+            white_label,
+            company_participation,
+            scraping,
+            impressum,
+            tracking,
+        })
+    }
+
+    fn subject(&mut self, v: &Value, path: &str) -> Option<Subject> {
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "kind",
+            "country",
+            "city",
+            "age",
+            "crm_record",
+            "customer_since",
+            "purchases",
+        ];
+        let mut o = self.object(v, path, "a subject", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let name = self.string(&mut o, "name").unwrap_or_default();
+        let kind: Option<SubjectKind> = self.vocab(&mut o, "kind");
+        let country = self.country(&mut o, "country").unwrap_or_default();
+        let city = self.opt_string(&mut o, "city");
+        let age = self.opt_uint(&mut o, "age");
+        if let (Some(SubjectKind::Minor), Some(a)) = (kind, age) {
+            if a >= 18 {
+                self.contradiction(
+                    &mut o,
+                    "age",
+                    format!("a subject of kind \"minor\" aged {a}"),
+                    "minors are under 18: correct the age or the kind",
+                );
+            }
+        }
+        let crm_record = self.opt_string(&mut o, "crm_record");
+        let customer_since = self.opt_date(&mut o, "customer_since");
+        let mut purchases = Vec::new();
+        for (v, p) in self.list(&mut o, "purchases", false) {
+            const PKEYS: &[&str] = &["product", "category", "date"];
+            let Some(mut q) = self.object(v, &p, "a purchase", PKEYS) else {
+                continue;
+            };
+            purchases.push(Purchase {
+                product: self.string(&mut q, "product").unwrap_or_default(),
+                category: self.string(&mut q, "category").unwrap_or_default(),
+                date: self.date(&mut q, "date").unwrap_or_default(),
+            });
+        }
+        Some(Subject {
+            id,
+            name,
+            kind: kind.unwrap_or_else(first),
+            country,
+            city,
+            age,
+            crm_record,
+            customer_since,
+            purchases,
+        })
+    }
+
+    fn consent(&mut self, v: &Value, path: &str) -> Option<Consent> {
+        const KEYS: &[&str] = &[
+            "id",
+            "subject",
+            "purposes",
+            "channels",
+            "categories",
+            "products",
+            "given",
+            "withdrawn",
+            "form",
+            "documented",
+            "informed",
+            "explicit",
+            "obtained_by",
+            "circumstances",
+        ];
+        let mut o = self.object(v, path, "a consent", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let subject = self.id(&mut o, "subject").unwrap_or_default();
+        let purposes = self.vocabs(&mut o, "purposes", true);
+        let channels = self.vocabs(&mut o, "channels", true);
+        let categories = self.vocabs(&mut o, "categories", false);
+        let products = self.strings(&mut o, "products");
+        let given = self.date(&mut o, "given");
+        let withdrawn = self.opt_date(&mut o, "withdrawn");
+        if let (Some(g), Some(w)) = (given, withdrawn) {
+            if w < g {
+                self.contradiction(
+                    &mut o,
+                    "withdrawn",
+                    format!("the consent is withdrawn ({w}) before it was given ({g})"),
+                    "check both dates; a consent can only be withdrawn after it was given",
+                );
+            }
+        }
+        Some(Consent {
+            id,
+            subject,
+            purposes,
+            channels,
+            categories,
+            products,
+            given: given.unwrap_or_default(),
+            withdrawn,
+            form: self.vocab(&mut o, "form").unwrap_or_else(first),
+            documented: self.flag(&mut o, "documented", false),
+            informed: self.flag(&mut o, "informed", false),
+            explicit: self.flag(&mut o, "explicit", false),
+            obtained_by: self.opt_id(&mut o, "obtained_by"),
+            circumstances: self.opt_string(&mut o, "circumstances"),
+        })
+    }
+
+    fn objection(&mut self, v: &Value, path: &str) -> Option<Objection> {
+        const KEYS: &[&str] = &["subject", "scope", "date"];
+        let mut o = self.object(v, path, "an objection", KEYS)?;
+        Some(Objection {
+            subject: self.id(&mut o, "subject").unwrap_or_default(),
+            scope: self.vocab(&mut o, "scope").unwrap_or_else(first),
+            date: self.date(&mut o, "date").unwrap_or_default(),
+        })
+    }
+
+    fn notice(&mut self, v: &Value, path: &str) -> Option<Notice> {
+        const KEYS: &[&str] = &[
+            "id",
+            "subject",
+            "article",
+            "date",
+            "channel",
+            "covers",
+            "sources",
+            "categories",
+            "right_to_object",
+        ];
+        let mut o = self.object(v, path, "a notice", KEYS)?;
+        Some(Notice {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            subject: self.nullable_id(
+                &mut o,
+                "subject",
+                "single person informed (a public notice)",
+            ),
+            article: self.vocab(&mut o, "article").unwrap_or_else(first),
+            date: self.date(&mut o, "date").unwrap_or_default(),
+            channel: self.opt_vocab(&mut o, "channel"),
+            covers: self.vocabs(&mut o, "covers", false),
+            sources: self.ids(&mut o, "sources", false),
+            categories: self.vocabs(&mut o, "categories", false),
+            right_to_object: self.flag(&mut o, "right_to_object", false),
+        })
+    }
+
+    fn flow(&mut self, v: &Value, path: &str) -> Option<Flow> {
+        const KEYS: &[&str] = &[
+            "id",
+            "from",
+            "to",
+            "categories",
+            "purpose",
+            "mechanism",
+            "from_date",
+            "to_date",
+        ];
+        let mut o = self.object(v, path, "a flow", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let from = self.id(&mut o, "from").unwrap_or_default();
+        let to = self.id(&mut o, "to").unwrap_or_default();
+        if !from.is_empty() && from == to {
+            self.contradiction(
+                &mut o,
+                "to",
+                format!("the flow goes from `{from}` to itself"),
+                "a flow moves data between two different sources, systems or parties",
+            );
+        }
+        let categories = self.vocabs(&mut o, "categories", false);
+        let purpose = self.vocab(&mut o, "purpose").unwrap_or_else(first);
+        let mechanism = self.vocab(&mut o, "mechanism").unwrap_or_else(first);
+        let from_date = self.opt_date(&mut o, "from_date");
+        let to_date = self.opt_date(&mut o, "to_date");
+        self.interval(&mut o, ("from_date", from_date), ("to_date", to_date));
+        Some(Flow {
+            id,
+            from,
+            to,
+            categories,
+            purpose,
+            mechanism,
+            from_date,
+            to_date,
+        })
+    }
+
+    fn activity(&mut self, v: &Value, path: &str) -> Option<Activity> {
+        const KEYS: &[&str] = &[
+            "id",
+            "kind",
+            "date",
+            "status",
+            "by",
+            "source",
+            "system",
+            "flow",
+            "subjects",
+            "categories",
+            "purpose",
+            "channel",
+            "audience",
+            "identifies_company",
+            "promotional",
+            "products",
+            "automated",
+            "large_scale",
+            "triggered_by",
+            "content",
+            "campaign",
+        ];
+        let mut o = self.object(v, path, "an activity", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let kind = self.vocab(&mut o, "kind").unwrap_or_else(first);
+        let date = self.opt_date(&mut o, "date");
+        let status = self.opt_vocab(&mut o, "status").unwrap_or_default();
+        let by = self.id(&mut o, "by").unwrap_or_default();
+        let source = self.opt_id(&mut o, "source");
+        let system = self.opt_id(&mut o, "system");
+        let flow = self.opt_id(&mut o, "flow");
+        let subjects = self.ids(&mut o, "subjects", false);
+        let categories = self.vocabs(&mut o, "categories", false);
+        let purpose = self.vocab(&mut o, "purpose").unwrap_or_else(first);
+        let channel = self.opt_vocab(&mut o, "channel");
+        let audience = self.opt_vocab(&mut o, "audience").unwrap_or_default();
+        let identifies_company = self.flag(&mut o, "identifies_company", false);
+        let promotional = self.flag(&mut o, "promotional", false);
+        let products = self.strings(&mut o, "products");
+        let automated = self.flag(&mut o, "automated", false);
+        let large_scale = self.flag(&mut o, "large_scale", false);
+        let triggered_by = self.opt_id(&mut o, "triggered_by");
+        if triggered_by.is_some() && triggered_by.as_deref() == Some(id.as_str()) {
+            self.contradiction(
+                &mut o,
+                "triggered_by",
+                format!("activity `{id}` is triggered by itself"),
+                "`triggered_by` names the other activity that caused this one",
+            );
+        }
+        let content = match self.get(&mut o, "content", false, false) {
+            None => None,
+            Some(v) => {
+                const CKEYS: &[&str] = &["origin", "author", "kind", "original"];
+                let p = key_path(&o.path, "content");
+                match self.object(v, &p, "content", CKEYS) {
+                    None => {
+                        o.clean = false;
+                        None
+                    }
+                    Some(mut c) => Some(Content {
+                        origin: self.vocab(&mut c, "origin").unwrap_or_else(first),
+                        author: self.opt_id(&mut c, "author"),
+                        kind: self.opt_vocab(&mut c, "kind").unwrap_or_default(),
+                        original: self.flag(&mut c, "original", false),
+                    }),
+                }
+            }
+        };
+        let campaign = self.opt_id(&mut o, "campaign");
+        Some(Activity {
+            id,
+            kind,
+            date,
+            status,
+            by,
+            source,
+            system,
+            flow,
+            subjects,
+            categories,
+            purpose,
+            channel,
+            audience,
+            identifies_company,
+            promotional,
+            products,
+            automated,
+            large_scale,
+            triggered_by,
+            content,
+            campaign,
+        })
+    }
+
+    fn campaign(&mut self, v: &Value, path: &str) -> Option<Campaign> {
+        const KEYS: &[&str] = &["id", "name", "owner", "status", "activities"];
+        let mut o = self.object(v, path, "a campaign", KEYS)?;
+        Some(Campaign {
+            id: self.id(&mut o, "id").unwrap_or_default(),
+            name: self.string(&mut o, "name").unwrap_or_default(),
+            owner: self.id(&mut o, "owner").unwrap_or_default(),
+            status: self.vocab(&mut o, "status").unwrap_or_else(first),
+            activities: self.ids(&mut o, "activities", true),
+        })
+    }
+
+    fn guideline(&mut self, v: &Value, path: &str) -> Option<Guideline> {
+        const KEYS: &[&str] = &["id", "text", "forbid"];
+        const FKEYS: &[&str] = &[
+            "kind",
+            "channel",
+            "purpose",
+            "source_kind",
+            "category",
+            "subject_kind",
+        ];
+        let mut o = self.object(v, path, "a guideline", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let text = self.string(&mut o, "text").unwrap_or_default();
+        let mut forbid = Forbid::default();
+        if let Some(v) = self.get(&mut o, "forbid", true, true) {
+            let p = key_path(&o.path, "forbid");
+            if let Some(mut f) = self.object(v, &p, "the forbidden pattern", FKEYS) {
+                forbid = Forbid {
+                    kind: self.opt_vocab(&mut f, "kind"),
+                    channel: self.opt_vocab(&mut f, "channel"),
+                    purpose: self.opt_vocab(&mut f, "purpose"),
+                    source_kind: self.opt_vocab(&mut f, "source_kind"),
+                    category: self.opt_vocab(&mut f, "category"),
+                    subject_kind: self.opt_vocab(&mut f, "subject_kind"),
+                };
+                if forbid == Forbid::default() {
+                    self.err(
+                        ErrorKind::InvalidValue,
+                        p,
+                        "the guideline forbids nothing: `forbid` names no field".into(),
+                        Some(format!("give at least one of {}", FKEYS.join(", "))),
+                    );
+                }
+            }
+        }
+        Some(Guideline { id, text, forbid })
+    }
+}

@@ -1,0 +1,430 @@
+//! Checks across objects of a merged model: ids are unique (one name space across kinds and
+//! files), every reference names an object of the kind it must, and facts stated in two
+//! places agree (a campaign lists an activity that names another campaign).
+//!
+//! Every check is one pass over the model with one hash map of ids, so a model with a million
+//! activities validates in linear time.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{did_you_mean, ErrorKind, ValidationError};
+use crate::types::*;
+use crate::{Origin, Section};
+
+/// The kinds of object that have an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdKind {
+    Organization,
+    Staff,
+    Party,
+    System,
+    Agreement,
+    Assessment,
+    Source,
+    Subject,
+    Consent,
+    Notice,
+    Flow,
+    Activity,
+    Campaign,
+    Guideline,
+}
+
+impl IdKind {
+    /// The kind as a word, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            IdKind::Organization => "the organization",
+            IdKind::Staff => "a staff member",
+            IdKind::Party => "a party",
+            IdKind::System => "a system",
+            IdKind::Agreement => "an agreement",
+            IdKind::Assessment => "an assessment",
+            IdKind::Source => "a source",
+            IdKind::Subject => "a subject",
+            IdKind::Consent => "a consent",
+            IdKind::Notice => "a notice",
+            IdKind::Flow => "a flow",
+            IdKind::Activity => "an activity",
+            IdKind::Campaign => "a campaign",
+            IdKind::Guideline => "a guideline",
+        }
+    }
+
+    /// The top-level key that defines objects of this kind.
+    pub fn key(self) -> &'static str {
+        match self {
+            IdKind::Organization => "organization",
+            IdKind::Staff => "staff",
+            IdKind::Party => "parties",
+            IdKind::System => "systems",
+            IdKind::Agreement => "agreements",
+            IdKind::Assessment => "assessments",
+            IdKind::Source => "sources",
+            IdKind::Subject => "subjects",
+            IdKind::Consent => "consents",
+            IdKind::Notice => "notices",
+            IdKind::Flow => "flows",
+            IdKind::Activity => "activities",
+            IdKind::Campaign => "campaigns",
+            IdKind::Guideline => "guidelines",
+        }
+    }
+}
+
+/// Where an id is defined: its kind and the object (`None` for the organization).
+#[derive(Clone, Copy, Debug)]
+struct Def {
+    kind: IdKind,
+    at: Option<(Section, usize)>,
+}
+
+/// Appends every problem across objects of `model` to `errors`.
+pub fn validate(model: &Model, errors: &mut Vec<ValidationError>) {
+    let mut v = Validator {
+        model,
+        ids: FxHashMap::default(),
+        errors,
+    };
+    v.collect_ids();
+    v.references();
+    v.agreement_of_facts();
+}
+
+struct Validator<'m, 'e> {
+    model: &'m Model,
+    ids: FxHashMap<&'m str, Def>,
+    errors: &'e mut Vec<ValidationError>,
+}
+
+fn join_kinds(kinds: &[IdKind]) -> String {
+    match kinds {
+        [] => String::new(),
+        [one] => one.noun().to_string(),
+        [init @ .., last] => format!(
+            "{} or {}",
+            init.iter().map(|k| k.noun()).collect::<Vec<_>>().join(", "),
+            last.noun()
+        ),
+    }
+}
+
+impl<'m> Validator<'m, '_> {
+    fn origin(&self, at: Option<(Section, usize)>) -> Origin {
+        match at {
+            Some((s, i)) => self.model.provenance.origin(s, i),
+            None => self.model.provenance.organization(),
+        }
+    }
+
+    fn define(&mut self, id: &'m str, kind: IdKind, at: Option<(Section, usize)>) {
+        // An empty id was reported when it was read.
+        if id.is_empty() {
+            return;
+        }
+        match self.ids.get(id) {
+            None => {
+                self.ids.insert(id, Def { kind, at });
+            }
+            Some(first) => {
+                let here = self.origin(at);
+                let there = self.origin(first.at);
+                let same = if first.kind == kind {
+                    String::new()
+                } else {
+                    format!(" ({})", first.kind.noun())
+                };
+                self.errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::DuplicateId,
+                        &here.file,
+                        format!("{}.id", here.path),
+                        format!("the id `{id}` is already used at {}: {}{same}", there.file, there.path),
+                    )
+                    .with_hint("ids are one name space across all objects and all merged files: rename one of them"),
+                );
+            }
+        }
+    }
+
+    fn collect_ids(&mut self) {
+        let m = self.model;
+        self.define(&m.organization.id, IdKind::Organization, None);
+        macro_rules! define_all {
+            ($($field:ident: $section:ident => $kind:ident),*) => {$(
+                for (i, x) in m.$field.iter().enumerate() {
+                    self.define(&x.id, IdKind::$kind, Some((Section::$section, i)));
+                }
+            )*};
+        }
+        define_all!(
+            staff: Staff => Staff, parties: Parties => Party, systems: Systems => System,
+            agreements: Agreements => Agreement, assessments: Assessments => Assessment,
+            sources: Sources => Source, subjects: Subjects => Subject,
+            consents: Consents => Consent, notices: Notices => Notice, flows: Flows => Flow,
+            activities: Activities => Activity, campaigns: Campaigns => Campaign,
+            guidelines: Guidelines => Guideline
+        );
+    }
+
+    /// The kind of object `id` names, if any.
+    fn kind_of(&self, id: &str) -> Option<IdKind> {
+        self.ids.get(id).map(|d| d.kind)
+    }
+
+    /// Checks that `id`, referenced at `suffix` under object `at`, names one of `expected`.
+    fn check(&mut self, at: Option<(Section, usize)>, suffix: &str, id: &str, expected: &[IdKind]) {
+        if id.is_empty() {
+            return;
+        }
+        match self.ids.get(id) {
+            Some(d) if expected.contains(&d.kind) => {}
+            found => {
+                let here = self.origin(at);
+                let path = format!("{}{suffix}", here.path);
+                let wanted = join_kinds(expected);
+                let e = match found {
+                    Some(d) => {
+                        let there = self.origin(d.at);
+                        ValidationError::at_path(
+                            ErrorKind::WrongReferenceKind,
+                            &here.file,
+                            path,
+                            format!("`{id}` is {}, but {wanted} is expected here", d.kind.noun()),
+                        )
+                        .with_hint(format!(
+                            "`{id}` is defined at {}: {}; name {wanted} instead",
+                            there.file, there.path
+                        ))
+                    }
+                    None => {
+                        let e = ValidationError::at_path(
+                            ErrorKind::DanglingReference,
+                            &here.file,
+                            path,
+                            format!("`{id}` is not the id of any object; expected {wanted}"),
+                        );
+                        let keys = expected
+                            .iter()
+                            .map(|k| format!("`{}`", k.key()))
+                            .collect::<Vec<_>>()
+                            .join(" or ");
+                        match self.suggest(id, expected) {
+                            Some(s) => e.with_hint(format!("did you mean `{s}`? or define it under {keys}")),
+                            None => e.with_hint(format!("define it under {keys} (in any of the merged files), or correct the reference")),
+                        }
+                    }
+                };
+                self.errors.push(e);
+            }
+        }
+    }
+
+    /// A likely intended id of one of the `expected` kinds. Only searched while the model is
+    /// small enough for a scan per error to be cheap.
+    fn suggest(&self, id: &str, expected: &[IdKind]) -> Option<&'m str> {
+        if self.ids.len() > 50_000 {
+            return None;
+        }
+        let mut candidates: Vec<&'m str> = self
+            .ids
+            .iter()
+            .filter(|(_, d)| expected.contains(&d.kind))
+            .map(|(k, _)| *k)
+            .collect();
+        candidates.sort_unstable();
+        did_you_mean(id, candidates)
+    }
+
+    fn references(&mut self) {
+        use IdKind as K;
+        let m = self.model;
+        if let Some(dpo) = &m.organization.dpo {
+            self.check(None, ".dpo", dpo, &[K::Staff]);
+        }
+        for (i, s) in m.systems.iter().enumerate() {
+            let at = Some((Section::Systems, i));
+            self.check(at, ".operator", &s.operator, &[K::Party, K::Organization]);
+        }
+        for (i, a) in m.agreements.iter().enumerate() {
+            let at = Some((Section::Agreements, i));
+            self.check(at, ".with", &a.with, &[K::Party, K::Subject]);
+            for (j, x) in a.systems.iter().enumerate() {
+                self.check(at, &format!(".systems[{j}]"), x, &[K::System]);
+            }
+            for (j, x) in a.sources.iter().enumerate() {
+                self.check(at, &format!(".sources[{j}]"), x, &[K::Source]);
+            }
+            for (j, x) in a.flows.iter().enumerate() {
+                self.check(at, &format!(".flows[{j}]"), x, &[K::Flow]);
+            }
+        }
+        for (i, a) in m.assessments.iter().enumerate() {
+            let at = Some((Section::Assessments, i));
+            self.check(
+                at,
+                ".about",
+                &a.about,
+                &[K::System, K::Source, K::Flow, K::Activity, K::Campaign],
+            );
+        }
+        for (i, s) in m.sources.iter().enumerate() {
+            let at = Some((Section::Sources, i));
+            self.check(
+                at,
+                ".operator",
+                &s.operator,
+                &[K::Party, K::Subject, K::Organization],
+            );
+            if let Some(p) = &s.platform {
+                self.check(at, ".platform", p, &[K::Party]);
+            }
+            for (j, t) in s.tracking.iter().enumerate() {
+                if let Some(r) = &t.recipient {
+                    self.check(at, &format!(".tracking[{j}].recipient"), r, &[K::Party]);
+                }
+            }
+        }
+        for (i, c) in m.consents.iter().enumerate() {
+            let at = Some((Section::Consents, i));
+            self.check(at, ".subject", &c.subject, &[K::Subject]);
+            if let Some(b) = &c.obtained_by {
+                self.check(at, ".obtained_by", b, &[K::Organization, K::Party]);
+            }
+        }
+        for (i, o) in m.objections.iter().enumerate() {
+            self.check(
+                Some((Section::Objections, i)),
+                ".subject",
+                &o.subject,
+                &[K::Subject],
+            );
+        }
+        for (i, n) in m.notices.iter().enumerate() {
+            let at = Some((Section::Notices, i));
+            if let Some(s) = &n.subject {
+                self.check(at, ".subject", s, &[K::Subject]);
+            }
+            for (j, x) in n.sources.iter().enumerate() {
+                self.check(at, &format!(".sources[{j}]"), x, &[K::Source]);
+            }
+        }
+        for (i, f) in m.flows.iter().enumerate() {
+            let at = Some((Section::Flows, i));
+            self.check(at, ".from", &f.from, &[K::Source, K::System, K::Party]);
+            self.check(at, ".to", &f.to, &[K::Source, K::System, K::Party]);
+        }
+        for (i, a) in m.activities.iter().enumerate() {
+            let at = Some((Section::Activities, i));
+            self.check(at, ".by", &a.by, &[K::Staff]);
+            if let Some(x) = &a.source {
+                self.check(at, ".source", x, &[K::Source]);
+            }
+            if let Some(x) = &a.system {
+                self.check(at, ".system", x, &[K::System]);
+            }
+            if let Some(x) = &a.flow {
+                self.check(at, ".flow", x, &[K::Flow]);
+            }
+            for (j, x) in a.subjects.iter().enumerate() {
+                self.check(at, &format!(".subjects[{j}]"), x, &[K::Subject]);
+            }
+            if let Some(x) = &a.triggered_by {
+                self.check(at, ".triggered_by", x, &[K::Activity]);
+            }
+            if let Some(x) = a.content.as_ref().and_then(|c| c.author.as_ref()) {
+                self.check(at, ".content.author", x, &[K::Subject]);
+            }
+            if let Some(x) = &a.campaign {
+                self.check(at, ".campaign", x, &[K::Campaign]);
+            }
+        }
+        for (i, c) in m.campaigns.iter().enumerate() {
+            let at = Some((Section::Campaigns, i));
+            self.check(at, ".owner", &c.owner, &[K::Staff]);
+            for (j, x) in c.activities.iter().enumerate() {
+                self.check(at, &format!(".activities[{j}]"), x, &[K::Activity]);
+            }
+        }
+    }
+
+    /// Facts stated twice must agree.
+    fn agreement_of_facts(&mut self) {
+        let m = self.model;
+        // A system's role: `own` exactly when the organisation operates it; required otherwise.
+        for (i, s) in m.systems.iter().enumerate() {
+            let own_operator = s.operator == m.organization.id;
+            if s.operator.is_empty()
+                || (!own_operator && self.kind_of(&s.operator) != Some(IdKind::Party))
+            {
+                continue; // the reference itself was reported
+            }
+            let here = m.provenance.origin(Section::Systems, i);
+            match (own_operator, s.role) {
+                (false, None) => self.errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::MissingKey,
+                        &here.file,
+                        here.path,
+                        format!("the system is operated by the party `{}` but has no `role`", s.operator),
+                    )
+                    .with_hint("say what the operator is to the organisation: \"processor\", \"joint_controller\" or \"independent_controller\""),
+                ),
+                (false, Some(SystemRole::Own)) => self.errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::Contradiction,
+                        &here.file,
+                        format!("{}.role", here.path),
+                        format!("role \"own\", but the operator is the party `{}`", s.operator),
+                    )
+                    .with_hint(format!(
+                        "\"own\" means the organisation `{}` runs the system itself: make it the operator, or choose the party's role",
+                        m.organization.id
+                    )),
+                ),
+                (true, Some(r)) if r != SystemRole::Own => self.errors.push(
+                    ValidationError::at_path(
+                        ErrorKind::Contradiction,
+                        &here.file,
+                        format!("{}.role", here.path),
+                        format!("role \"{r}\", but the operator is the organisation itself"),
+                    )
+                    .with_hint("a system the organisation operates has the role \"own\"; if a vendor runs it, make the vendor (a party) the operator"),
+                ),
+                _ => {}
+            }
+        }
+        // A campaign lists an activity that names another campaign.
+        let index: FxHashMap<&str, usize> = m
+            .activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i))
+            .collect();
+        for (i, c) in m.campaigns.iter().enumerate() {
+            for (j, a) in c.activities.iter().enumerate() {
+                let Some(&k) = index.get(a.as_str()) else {
+                    continue;
+                };
+                if let Some(other) = &m.activities[k].campaign {
+                    if *other != c.id && self.kind_of(other) == Some(IdKind::Campaign) {
+                        let here = m.provenance.origin(Section::Campaigns, i);
+                        let there = m.provenance.origin(Section::Activities, k);
+                        self.errors.push(
+                            ValidationError::at_path(
+                                ErrorKind::Contradiction,
+                                &here.file,
+                                format!("{}.activities[{j}]", here.path),
+                                format!(
+                                    "campaign `{}` lists activity `{a}`, but the activity names campaign `{other}` ({}: {}.campaign)",
+                                    c.id, there.file, there.path
+                                ),
+                            )
+                            .with_hint("an activity belongs to one campaign: correct the list or the activity's `campaign`"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
