@@ -9,6 +9,8 @@
 
 pub mod countries;
 pub mod error;
+pub mod gen;
+pub mod graph;
 pub mod load;
 pub mod types;
 pub mod validate;
