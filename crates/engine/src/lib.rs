@@ -10,7 +10,10 @@ pub mod diag;
 pub mod eval;
 pub mod explain;
 pub mod ir;
+pub mod lang;
 pub mod value;
 
 pub use diag::{Code, Diagnostic, FileId, SourceMap, Span};
+pub use ir::query::{parse_query, Query, QueryArg};
+pub use ir::resolve::{compile, CompileOptions, Compiled, ExternalRelation, RawValue};
 pub use value::{Date, Interner, Sym, Type, Value};

@@ -266,7 +266,13 @@ impl Program {
     }
 }
 
+pub mod dump;
 pub mod legal;
+pub mod lower;
+pub mod query;
+pub mod resolve;
+pub mod stratify;
+pub mod types;
 
 /// Convenience for tests and lowering: a date constant.
 pub fn date_const(d: Date) -> Expr {

@@ -1,0 +1,153 @@
+//! Queries for the command line and the REPL: one atom such as `path(1, X)` or
+//! `finding(R, "a1", _, _)`, resolved against a compiled program.
+
+use crate::diag::{Code, Diagnostic, SourceMap, Span};
+use crate::ir::resolve::did_you_mean;
+use crate::ir::{Program, RelId};
+use crate::lang::ast::ExprKind;
+use crate::lang::parser::parse_atom_text;
+use crate::value::{Date, Type, Value};
+
+/// A query atom, resolved against a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub rel: RelId,
+    pub args: Vec<QueryArg>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryArg {
+    /// A variable; the same name twice means the same value.
+    Var(String),
+    Wildcard,
+    Const(Value),
+    /// A symbol the program never interned: matches nothing.
+    UnknownSymbol(String),
+}
+
+/// Parses and resolves `text` (a trailing `.` is allowed). The text is added to `sources` as
+/// a file named `<query>`, so the diagnostics render with carets like any other.
+pub fn parse_query(
+    text: &str,
+    program: &Program,
+    sources: &mut SourceMap,
+) -> Result<Query, Vec<Diagnostic>> {
+    let file = sources.add("<query>", text);
+    let mut diags = Vec::new();
+    let Some(atom) = parse_atom_text(file, text, &mut diags) else {
+        if diags.is_empty() {
+            diags.push(Diagnostic::error(
+                Code::Syntax,
+                Span::new(file, 0..text.len()),
+                "expected a query such as `path(1, X)`",
+            ));
+        }
+        return Err(diags);
+    };
+    let Some(rel) = program.relation_by_name(&atom.name.text) else {
+        let names = program.relations.iter().map(|r| r.name.as_str());
+        let d = Diagnostic::error(
+            Code::UnknownRelation,
+            atom.name.span,
+            format!("unknown relation `{}`", atom.name.text),
+        )
+        .with_label("the program has no such relation");
+        return Err(vec![match did_you_mean(&atom.name.text, names) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint("`sphere eval` lists the relations of a program"),
+        }]);
+    };
+    let relation = program.relation(rel);
+    if relation.arity() != atom.args.len() {
+        return Err(vec![Diagnostic::error(
+            Code::ArityMismatch,
+            atom.span,
+            format!(
+                "`{}` has {} columns, but the query gives {}",
+                relation.name,
+                relation.arity(),
+                atom.args.len()
+            ),
+        )
+        .with_label(format!("expected {} arguments", relation.arity()))
+        .with_hint(format!(
+            "`{}` takes ({})",
+            relation.name,
+            relation
+                .columns
+                .iter()
+                .map(|c| format!("{}: {}", c.name, c.ty))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))]);
+    }
+    let mut args = Vec::new();
+    for (arg, col) in atom.args.iter().zip(&relation.columns) {
+        let mismatch = |found: Type| {
+            Diagnostic::error(
+                Code::TypeMismatch,
+                arg.span,
+                format!("type mismatch: expected a {}, found a {found}", col.ty),
+            )
+            .with_label(format!(
+                "column `{}` of `{}` is a {}",
+                col.name, relation.name, col.ty
+            ))
+        };
+        let a = match (&arg.kind, col.ty) {
+            (ExprKind::Var(n), _) => QueryArg::Var(n.clone()),
+            (ExprKind::Wildcard, _) => QueryArg::Wildcard,
+            (ExprKind::Num(n), Type::Number) => QueryArg::Const(Value::Num(*n)),
+            (ExprKind::Date(d), Type::Date) => QueryArg::Const(Value::Date(*d)),
+            (ExprKind::Str(s), Type::Date) => match Date::parse(s) {
+                Some(d) => QueryArg::Const(Value::Date(d)),
+                None => {
+                    diags.push(mismatch(Type::Symbol));
+                    continue;
+                }
+            },
+            (ExprKind::Str(s), Type::Symbol) => symbol(program, s.clone()),
+            (ExprKind::Date(d), Type::Symbol) => symbol(program, d.to_string()),
+            (ExprKind::Str(_), _) => {
+                diags.push(mismatch(Type::Symbol));
+                continue;
+            }
+            (ExprKind::Num(_), _) => {
+                diags.push(mismatch(Type::Number));
+                continue;
+            }
+            (ExprKind::Date(_), _) => {
+                diags.push(mismatch(Type::Date));
+                continue;
+            }
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Syntax,
+                        arg.span,
+                        "a query argument is a variable, a constant or `_`",
+                    )
+                    .with_label("expressions are not allowed here"),
+                );
+                continue;
+            }
+        };
+        args.push(a);
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    Ok(Query {
+        rel,
+        args,
+        span: atom.span,
+    })
+}
+
+fn symbol(program: &Program, s: String) -> QueryArg {
+    match program.interner.get(&s) {
+        Some(sym) => QueryArg::Const(Value::Sym(sym)),
+        None => QueryArg::UnknownSymbol(s),
+    }
+}
