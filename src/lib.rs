@@ -4,3 +4,6 @@
 //! layers that join the engine (`sphere-engine`) with the company model (`sphere-model`).
 
 pub mod cli;
+pub mod findings;
+pub mod kb;
+pub mod session;

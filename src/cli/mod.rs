@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod check;
+pub mod eval;
+pub mod gen;
+pub mod graph;
+
 /// Exit codes shared by every command.
 pub mod exit {
     /// Nothing that needs action.
@@ -25,7 +30,10 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), hint: None }
+        CliError {
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -39,25 +47,47 @@ impl CliError {
 pub type CmdResult = Result<u8, CliError>;
 
 #[derive(Parser, Debug)]
-#[command(name = "sphere", version, about = "Compliance checks for social CRM: Datalog rules with derivations back to the law")]
+#[command(
+    name = "sphere",
+    version,
+    about = "Compliance checks for social CRM: Datalog rules with derivations back to the law"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Evaluate the knowledge base on a model and print the findings
+    Check(check::Args),
+    /// Evaluate a Datalog program (Soufflé-style `.facts` in, `.csv` out, or JSON on stdin)
+    Eval(eval::Args),
+    /// Draw the data-flow graph of a model (DOT, Mermaid or SVG)
+    Graph(graph::Args),
+    /// Generate a large, valid, realistic model (deterministic for a seed)
+    Gen(gen::Args),
+}
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
-    let result: CmdResult = match cli.command {};
+    let result: CmdResult = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Gen(args) => gen::run(args),
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

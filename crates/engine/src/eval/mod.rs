@@ -304,10 +304,6 @@ impl<'p> Evaluation<'p> {
         &self.stores[rel.0 as usize]
     }
 
-    pub(crate) fn types(&self, rel: RelId) -> &[Type] {
-        &self.types[rel.0 as usize]
-    }
-
     /// Approximate bytes held by all relations and indexes.
     pub fn memory_bytes(&self) -> usize {
         self.stores.iter().map(Store::memory_bytes).sum()

@@ -82,7 +82,6 @@ pub(crate) struct Plan {
     pub ops: Vec<Op>,
     pub head_rel: RelId,
     pub head: Vec<CExpr>,
-    pub head_types: Vec<Type>,
     pub slots: usize,
     /// Relations of the positive premises, by premise number.
     pub prem_rels: Vec<RelId>,
@@ -223,18 +222,11 @@ pub(crate) fn plan_rule(
             )));
         }
     }
-    let head_types = program
-        .relation(rule.head.rel)
-        .columns
-        .iter()
-        .map(|c| c.ty)
-        .collect();
     Ok(Plan {
         rule: rule_idx,
         ops,
         head_rel: rule.head.rel,
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
-        head_types,
         slots: rule.vars.len(),
         prem_rels,
     })

@@ -87,17 +87,6 @@ impl Store {
         self.data[r * self.arity + col]
     }
 
-    /// Row number of `tuple`, if present.
-    pub fn find(&self, tuple: &[u64]) -> Option<Row> {
-        let hash = hash_words(tuple.iter().copied());
-        let (data, ar) = (&self.data, self.arity);
-        self.dedup
-            .find(hash, |&r| {
-                &data[r as usize * ar..(r as usize + 1) * ar] == tuple
-            })
-            .copied()
-    }
-
     /// Row number of the tuple whose words are produced by `word(i)`, if present, without
     /// materialising it.
     #[inline]
@@ -179,12 +168,6 @@ impl Store {
         self.prov.as_ref().map_or(0, |p| p.height[r as usize])
     }
 
-    pub fn rule_of(&self, r: Row) -> u32 {
-        self.prov
-            .as_ref()
-            .map_or(INPUT_RULE, |p| p.rule[r as usize])
-    }
-
     pub fn memory_bytes(&self) -> usize {
         let mut n = self.data.capacity() * 8 + self.dedup.capacity() * 4;
         for ix in &self.indexes {
@@ -261,10 +244,10 @@ mod tests {
         assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1, 2]);
         assert_eq!((s.stable, s.recent), (2, 3));
         assert!(!s.advance());
-        assert_eq!(s.find(&[1, 4]), Some(2));
+        assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
         assert_eq!(s.height(2), 1);
-        assert_eq!(s.rule_of(0), INPUT_RULE);
+        assert_eq!(s.prov.as_ref().unwrap().rule[0], INPUT_RULE);
     }
 
     #[test]
@@ -273,6 +256,6 @@ mod tests {
         assert!(s.insert(&[], 0, 0));
         assert!(!s.insert(&[], 0, 0));
         assert_eq!(s.len(), 1);
-        assert_eq!(s.find(&[]), Some(0));
+        assert_eq!(s.find_with(|_| 0), Some(0));
     }
 }

@@ -1,0 +1,244 @@
+//! `sphere check`: evaluate the knowledge base on a model and print the findings.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use serde_json::json;
+use sphere_engine::Date;
+
+use super::{exit, CliError, CmdResult};
+use crate::findings::{self, Finding, Lang};
+use crate::kb;
+use crate::session::{Request, Session};
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sphere check facts/s04_phone_call.json
+  sphere check facts/s04_phone_call.json --format json --lang de
+  sphere check facts/s04_phone_call.json --assume 'consent_channel(\"cons-karl\", \"phone\")'
+  sphere check --facts export/")]
+pub struct Args {
+    /// Model files (merged into one model)
+    pub models: Vec<PathBuf>,
+    /// Evaluate a `sphere-facts/1` export (written by `sphere facts`) instead of a model
+    #[arg(long, value_name = "DIR")]
+    pub facts: Option<PathBuf>,
+    /// Evaluation date for planned activities without a date and for obligations not tied to
+    /// one activity (overrides the model's `as_of`)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Language of messages, remedies and citations
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+    /// Extra rule files, evaluated with the knowledge base (by the interpreter)
+    #[arg(long, value_name = "FILE.dl")]
+    pub rules: Vec<PathBuf>,
+    /// Evaluator: the interpreter is the only one so far
+    #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
+    pub engine: Engine,
+    /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
+    #[arg(long, value_name = "FACT")]
+    pub assume: Vec<String>,
+    /// Include each finding's derivation tree (JSON output)
+    #[arg(long)]
+    pub tree: bool,
+    /// Read the knowledge base from this directory instead of the shipped one
+    #[arg(long, value_name = "DIR")]
+    pub kb: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Md,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    Interpreted,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Interpreted => "interpreted",
+        }
+    }
+}
+
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date of the form YYYY-MM-DD"))
+}
+
+/// Today's date from the system clock (UTC): the default evaluation date of a model without
+/// `as_of`. Read here, at the edge, and passed in.
+pub fn today() -> Date {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    Date(now as i32)
+}
+
+pub fn color_stderr() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+impl Args {
+    pub fn request(&self) -> Request {
+        Request {
+            models: self.models.clone(),
+            facts_dir: self.facts.clone(),
+            as_of: self.as_of,
+            kb: self.kb.clone().map_or(kb::Origin::Shipped, kb::Origin::Dir),
+            rules: self.rules.clone(),
+            assume: self.assume.clone(),
+            today: today(),
+            color: color_stderr(),
+        }
+    }
+}
+
+pub fn run(args: Args) -> CmdResult {
+    if !args.rules.is_empty() && args.engine != Engine::Interpreted {
+        eprintln!("note: --rules runs the interpreter");
+    }
+    let session = match Session::load(&args.request()) {
+        Ok(s) => s,
+        Err(f) => {
+            eprint!("{}", f.rendered);
+            return Err(CliError::new(""));
+        }
+    };
+    let (ev, origins) = session.evaluate().map_err(CliError::new)?;
+    let found = findings::collect(
+        &ev,
+        &origins,
+        &findings::Options {
+            lang: args.lang,
+            tree: args.tree,
+        },
+    );
+    let out = match args.format {
+        Format::Json => {
+            let doc = json_document(&session, &found, args.engine.name());
+            serde_json::to_string_pretty(&doc).expect("findings serialise") + "\n"
+        }
+        Format::Text => text(&found, &session),
+        Format::Md => markdown(&found, &session),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    Ok(if found.iter().any(Finding::needs_action) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+/// The `sphere-findings/1` document.
+pub fn json_document(session: &Session, found: &[Finding], engine: &str) -> serde_json::Value {
+    let mut by_decision = std::collections::BTreeMap::<&str, usize>::new();
+    let mut by_law = std::collections::BTreeMap::<String, usize>::new();
+    let mut by_severity = std::collections::BTreeMap::<&str, usize>::new();
+    for f in found {
+        *by_decision.entry(f.decision.as_str()).or_default() += 1;
+        *by_severity.entry(f.severity.as_str()).or_default() += 1;
+        let mut laws: Vec<String> = f
+            .norms
+            .iter()
+            .map(|n| n.id.split(':').next().unwrap_or("").to_string())
+            .collect();
+        laws.sort();
+        laws.dedup();
+        for l in laws {
+            *by_law.entry(l).or_default() += 1;
+        }
+    }
+    json!({
+        "format": "sphere-findings/1",
+        "as_of": session.as_of.to_string(),
+        "engine": engine,
+        "kb_digest": session.kb_digest,
+        "model_digest": session.model_digest,
+        "summary": {
+            "findings": found.len(),
+            "by_decision": by_decision,
+            "by_law": by_law,
+            "by_severity": by_severity,
+        },
+        "findings": found,
+    })
+}
+
+fn text(found: &[Finding], session: &Session) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if found.is_empty() {
+        let _ = writeln!(out, "no findings (as of {})", session.as_of);
+        return out;
+    }
+    for f in found {
+        let what = match (&f.activity, &f.object) {
+            (Some(a), _) => format!("activity {a}"),
+            (_, Some(o)) => format!("object {o}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{} {} [{}] {} ({})",
+            f.decision.to_uppercase(),
+            f.id,
+            f.severity,
+            what,
+            f.date
+        );
+        let _ = writeln!(out, "  {}", f.message);
+        let _ = writeln!(out, "  cites: {}", f.citations.join("; "));
+        if !f.authorities.is_empty() {
+            let a: Vec<&str> = f.authorities.iter().map(|a| a.citation.as_str()).collect();
+            let _ = writeln!(out, "  see: {}", a.join("; "));
+        }
+        if let Some(r) = &f.contested_reason {
+            let _ = writeln!(out, "  contested: {r}");
+        }
+        let _ = writeln!(out, "  remedy: {}", f.remedy);
+        let _ = writeln!(out, "  rule: {}   (sphere explain ... {})", f.rule, f.id);
+    }
+    let blocking = found.iter().filter(|f| f.needs_action()).count();
+    let _ = writeln!(
+        out,
+        "\n{} findings, {} need action (as of {})",
+        found.len(),
+        blocking,
+        session.as_of
+    );
+    out
+}
+
+fn markdown(found: &[Finding], session: &Session) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("# Findings (as of {})\n\n", session.as_of);
+    if found.is_empty() {
+        out.push_str("No findings.\n");
+        return out;
+    }
+    out.push_str("| decision | severity | about | norms | message | remedy | id |\n|---|---|---|---|---|---|---|\n");
+    for f in found {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | `{}` |",
+            f.decision,
+            f.severity,
+            f.about(),
+            f.citations.join("; "),
+            f.message.replace('|', "\\|"),
+            f.remedy.replace('|', "\\|"),
+            f.id
+        );
+    }
+    out
+}

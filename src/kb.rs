@@ -1,0 +1,90 @@
+//! The knowledge base: the shipped one (embedded at build time) or one read from a directory,
+//! plus extra rule files given with `--rules`.
+
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/kb_files.rs"));
+
+/// One knowledge source: a display name (`knowledge/gdpr/norms.dl`) and its text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Shown in diagnostics: the path as the user can open it.
+    pub name: String,
+    /// Path below the knowledge directory, `/`-separated: the same for the shipped and an
+    /// on-disk copy, so digests agree.
+    pub rel: String,
+    pub text: String,
+}
+
+/// Where the knowledge base comes from.
+#[derive(Clone, Debug, Default)]
+pub enum Origin {
+    /// Embedded in the binary at build time.
+    #[default]
+    Shipped,
+    /// Read from a directory now.
+    Dir(PathBuf),
+}
+
+/// The knowledge base's files, sorted by name.
+pub fn sources(origin: &Origin) -> Result<Vec<Source>, String> {
+    match origin {
+        Origin::Shipped => Ok(KB_FILES
+            .iter()
+            .map(|(name, text)| Source {
+                name: format!("knowledge/{name}"),
+                rel: (*name).to_string(),
+                text: (*text).to_string(),
+            })
+            .collect()),
+        Origin::Dir(dir) => {
+            let mut files = Vec::new();
+            walk(dir, &mut files)
+                .map_err(|e| format!("cannot read knowledge directory {}: {e}", dir.display()))?;
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("no .dl files under {}", dir.display()));
+            }
+            let mut out = Vec::new();
+            for f in files {
+                let text = std::fs::read_to_string(&f)
+                    .map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+                let rel = f
+                    .strip_prefix(dir)
+                    .unwrap_or(&f)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(Source {
+                    name: f.display().to_string(),
+                    rel,
+                    text,
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "dl") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// A digest of the knowledge base (names and texts), for `kb_digest` in reports.
+pub fn digest(sources: &[Source]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for s in sources {
+        for b in s.rel.bytes().chain([0]).chain(s.text.bytes()).chain([0]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
