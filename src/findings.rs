@@ -92,8 +92,37 @@ pub struct Options {
 /// Collects the findings of an evaluation (which must have recorded provenance, so messages
 /// can name the rule's variables), sorted by (activity or object, rule, id).
 pub fn collect(ev: &Evaluation<'_>, origins: &Origins, opts: &Options) -> Vec<Finding> {
+    collect_from(ev, "finding", origins, opts)
+}
+
+/// Findings that an exception suppressed: those derived (`finding_raw`) but not listed.
+pub fn collect_suppressed(ev: &Evaluation<'_>, origins: &Origins, opts: &Options) -> Vec<Finding> {
+    let listed: std::collections::BTreeSet<String> = collect(
+        ev,
+        origins,
+        &Options {
+            lang: opts.lang,
+            tree: false,
+        },
+    )
+    .into_iter()
+    .map(|f| f.id)
+    .collect();
+    collect_from(ev, "finding_raw", origins, opts)
+        .into_iter()
+        .filter(|f| !listed.contains(&f.id))
+        .collect()
+}
+
+/// Findings from a relation shaped like `finding(rule, about, subject, date)`.
+pub fn collect_from(
+    ev: &Evaluation<'_>,
+    relation: &str,
+    origins: &Origins,
+    opts: &Options,
+) -> Vec<Finding> {
     let program = ev.program();
-    let Some(rel) = program.relation_by_name("finding") else {
+    let Some(rel) = program.relation_by_name(relation) else {
         return Vec::new();
     };
     if program.relation(rel).arity() != 4 {

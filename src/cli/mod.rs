@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
+pub mod explain;
 pub mod eval;
 pub mod gen;
 pub mod graph;
@@ -61,6 +62,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate the knowledge base on a model and print the findings
     Check(check::Args),
+    /// Show the full derivation tree of one finding, down to model facts and norms
+    Explain(explain::Args),
     /// Evaluate a Datalog program (Soufflé-style `.facts` in, `.csv` out, or JSON on stdin)
     Eval(eval::Args),
     /// Draw the data-flow graph of a model (DOT, Mermaid or SVG)
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
     };
     let result: CmdResult = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Gen(args) => gen::run(args),
