@@ -25,7 +25,7 @@ pub(crate) struct Store {
     pub arity: usize,
     data: Vec<u64>,
     len: usize,
-    dedup: HashTable<Row>,
+    dedup: HashTable<Slot>,
     pub indexes: Vec<Index>,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
@@ -35,6 +35,20 @@ pub(crate) struct Store {
     /// Provenance, when recorded: for each row, the rule that first derived it
     /// (`u32::MAX` for input facts) and its height (0 for input facts).
     pub prov: Option<Prov>,
+}
+
+/// A deduplication entry: the row and its first two words inline, so that for relations of
+/// arity up to two (the common case) a lookup never touches the row data, and for wider ones
+/// most mismatches are rejected without it.
+#[derive(Clone, Copy)]
+struct Slot {
+    w: [u64; 2],
+    row: Row,
+}
+
+#[inline]
+fn prefix(words: impl Fn(usize) -> u64, arity: usize) -> [u64; 2] {
+    [if arity > 0 { words(0) } else { 0 }, if arity > 1 { words(1) } else { 0 }]
 }
 
 #[derive(Default)]
@@ -91,37 +105,40 @@ impl Store {
     /// materialising it.
     #[inline]
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
-        let hash = hash_words((0..self.arity).map(&word));
-        let (data, ar) = (&self.data, self.arity);
+        let ar = self.arity;
+        let hash = hash_words((0..ar).map(&word));
+        let w = prefix(&word, ar);
+        let data = &self.data;
         self.dedup
-            .find(hash, |&r| {
-                let base = r as usize * ar;
-                (0..ar).all(|i| data[base + i] == word(i))
+            .find(hash, |s| {
+                s.w == w && (ar <= 2 || (2..ar).all(|i| data[s.row as usize * ar + i] == word(i)))
             })
-            .copied()
+            .map(|s| s.row)
     }
 
     /// Appends `tuple` unless present; returns whether it was new.
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> bool {
         debug_assert_eq!(tuple.len(), self.arity);
+        let ar = self.arity;
         let hash = hash_words(tuple.iter().copied());
-        let (data, ar) = (&self.data, self.arity);
-        let found = self
-            .dedup
-            .find(hash, |&r| {
-                &data[r as usize * ar..(r as usize + 1) * ar] == tuple
-            })
-            .is_some();
-        if found {
-            return false;
-        }
+        let w = prefix(|i| tuple[i], ar);
+        let data = &self.data;
+        let entry = self.dedup.entry(
+            hash,
+            |s| s.w == w && (ar <= 2 || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..]),
+            |s| {
+                if ar <= 2 {
+                    hash_words(s.w[..ar].iter().copied())
+                } else {
+                    hash_words(data[s.row as usize * ar..(s.row as usize + 1) * ar].iter().copied())
+                }
+            },
+        );
+        let hashbrown::hash_table::Entry::Vacant(v) = entry else { return false };
         let row = self.len as Row;
+        v.insert(Slot { w, row });
         self.data.extend_from_slice(tuple);
         self.len += 1;
-        let (data, ar) = (&self.data, self.arity);
-        self.dedup.insert_unique(hash, row, |&r| {
-            hash_words(data[r as usize * ar..(r as usize + 1) * ar].iter().copied())
-        });
         if let Some(p) = &mut self.prov {
             p.rule.push(rule);
             p.height.push(height);
@@ -169,7 +186,7 @@ impl Store {
     }
 
     pub fn memory_bytes(&self) -> usize {
-        let mut n = self.data.capacity() * 8 + self.dedup.capacity() * 4;
+        let mut n = self.data.capacity() * 8 + self.dedup.capacity() * std::mem::size_of::<Slot>();
         for ix in &self.indexes {
             n += ix.table.capacity() * std::mem::size_of::<Entry>();
         }
