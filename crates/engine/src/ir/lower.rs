@@ -365,8 +365,9 @@ const NORM_KEYS: &[&str] = &[
     "context_only",
 ];
 
-/// Reads one `.norm` block; `None` after a diagnostic that makes it unusable.
-pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<NormVersion> {
+/// Reads one `.norm` block, with the place of its `replaced_by` value; `None` after a
+/// diagnostic that makes it unusable.
+pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<(NormVersion, Option<Span>)> {
     let what = format!("`.norm \"{}\"`", block.id.text);
     if !valid_norm_id(&block.id.text) {
         diags.push(
@@ -422,6 +423,7 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<NormVersion> {
             }
         },
     };
+    let replaced_span = f.get("replaced_by").map(|v| v.span);
     let (de, en, title, from, source) = (de?, en?, title?, from?, source?);
     if let Some(t) = to {
         if t < from {
@@ -437,19 +439,22 @@ pub fn norm(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<NormVersion> {
             return None;
         }
     }
-    Some(NormVersion {
-        id: block.id.text.clone(),
-        from,
-        to,
-        de,
-        en,
-        title,
-        summary,
-        source,
-        replaced_by,
-        context_only,
-        span: block.id.span,
-    })
+    Some((
+        NormVersion {
+            id: block.id.text.clone(),
+            from,
+            to,
+            de,
+            en,
+            title,
+            summary,
+            source,
+            replaced_by,
+            context_only,
+            span: block.id.span,
+        },
+        replaced_span,
+    ))
 }
 
 const AUTHORITY_KEYS: &[&str] = &["kind", "issuer", "case", "date", "title", "holding", "url"];
@@ -607,7 +612,12 @@ pub fn rule_annotation(
                         block.id.text
                     ),
                 )
-                .with_label(format!("this head is `{}` with {} arguments", head.0, head.2))
+                .with_label(format!(
+                    "this head is `{}` with {} argument{}",
+                    head.0,
+                    head.2,
+                    if head.2 == 1 { "" } else { "s" }
+                ))
                 .with_secondary(block.id.span, "annotated with a `decision` here"),
             );
         }
@@ -631,8 +641,10 @@ pub fn rule_annotation(
                     ),
                 )
                 .with_label(format!(
-                    "this head is `{}` with {} arguments",
-                    head.0, head.2
+                    "this head is `{}` with {} argument{}",
+                    head.0,
+                    head.2,
+                    if head.2 == 1 { "" } else { "s" }
                 ))
                 .with_secondary(block.id.span, "annotated with `exception_to` here"),
             );

@@ -92,19 +92,31 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .map(|(_, c)| c.to_string())
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters (`tilte` is one step from `title`).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// A span for things that have no place in the text (external facts, lenient relations that
@@ -197,6 +209,8 @@ struct Resolver<'o> {
     catalogue: Catalogue,
     interner: Interner,
     lowering: bool,
+    /// Where each norm version's `replaced_by` is written, by version key.
+    replaced_spans: FxHashMap<String, Span>,
     /// External relations by index into `opts.external`, with their resolved relation.
     external: Vec<(usize, RelId)>,
 }
@@ -214,6 +228,7 @@ impl<'o> Resolver<'o> {
             catalogue: Catalogue::default(),
             interner: Interner::new(),
             lowering: false,
+            replaced_spans: FxHashMap::default(),
             external: Vec::new(),
         }
     }
@@ -257,7 +272,8 @@ impl<'o> Resolver<'o> {
                         *ty,
                         Origin {
                             span: None,
-                            why: format!("column `{cname}` of `{name}` made by sphere"),
+                            why: format!("column `{cname}` of `{name}`, made by sphere"),
+                            strong: true,
                         },
                     );
                 }
@@ -390,9 +406,10 @@ impl<'o> Resolver<'o> {
                     Origin {
                         span: Some(c.ty.span),
                         why: format!(
-                            "column `{}` of `{}` is declared `{ty}`",
+                            "the declaration of column `{}` of `{}`",
                             c.name.text, d.name.text
                         ),
+                        strong: true,
                     },
                 );
             }
@@ -446,7 +463,14 @@ impl<'o> Resolver<'o> {
         let mut authorities: Vec<crate::ir::legal::Authority> = Vec::new();
         for item in files.iter().flat_map(|f| f.items.iter()) {
             match item {
-                Item::Norm(b) => norms.extend(lower::norm(b, diags)),
+                Item::Norm(b) => {
+                    if let Some((n, span)) = lower::norm(b, diags) {
+                        if let Some(span) = span {
+                            self.replaced_spans.insert(n.key(), span);
+                        }
+                        norms.push(n);
+                    }
+                }
                 Item::Authority(b) => {
                     if let Some(first) = authorities.iter().find(|a| a.id == b.id.text) {
                         diags.push(duplicate(
@@ -533,7 +557,8 @@ impl<'o> Resolver<'o> {
         for n in norms {
             if let Some(r) = &n.replaced_by {
                 if lower::resolve_ref(norms, r).is_none() {
-                    diags.push(unknown_norm(r, n.span));
+                    let span = self.replaced_spans.get(&n.key()).copied().unwrap_or(n.span);
+                    diags.push(unknown_norm(r, span));
                 }
             }
         }
@@ -908,10 +933,15 @@ impl<'o> Resolver<'o> {
                             w.unify_at(s, col, arg.span, &arg_what(&rels[rel.0 as usize], i));
                         }
                     }
-                    LiteralAst::Cmp { op, lhs, rhs, span } => {
+                    LiteralAst::Cmp { op, lhs, rhs, .. } => {
                         let l = w.expr(lhs);
                         let r = w.expr(rhs);
-                        w.unify_at(l, r, *span, &format!("the right side of `{}`", op.symbol()));
+                        w.unify_at(
+                            r,
+                            l,
+                            rhs.span,
+                            &format!("on the right of `{}`, as on its left", op.symbol()),
+                        );
                     }
                 }
             }
@@ -940,6 +970,7 @@ impl<'o> Resolver<'o> {
                                     "a {found} in {}",
                                     self.external_place(&ext.name, r, Some(c))
                                 ),
+                                strong: false,
                             };
                             let _ = self.types.require(slot, found, origin);
                         }
@@ -985,6 +1016,7 @@ impl<'o> Resolver<'o> {
             let origin = Origin {
                 span: Some(k.span),
                 why: format!("the constant {}", k.value.show()),
+                strong: false,
             };
             let Some(have) = types.get(k.slot) else {
                 let _ = types.require(k.slot, found, origin);
@@ -1477,7 +1509,7 @@ fn no_value(span: Span) -> Diagnostic {
 }
 
 fn arg_what(rel: &RelInfo, i: usize) -> String {
-    format!("column `{}` of `{}`", rel.columns[i], rel.name)
+    format!("in column `{}` of `{}`", rel.columns[i], rel.name)
 }
 
 fn var_names(c: &Clause) -> Vec<String> {
@@ -1728,18 +1760,25 @@ impl Walk<'_> {
         slot
     }
 
-    fn mismatch(&mut self, span: Span, c: Conflict, what: &str) {
+    /// `explained` is the type some earlier use gave the class, with the reason.
+    fn mismatch(
+        &mut self,
+        span: Span,
+        expected: Type,
+        found: Type,
+        explained: (Type, Origin),
+        context: &str,
+    ) {
         let mut d = Diagnostic::error(
             Code::TypeMismatch,
             span,
-            format!("type mismatch: expected a {}, found a {}", c.have, c.want),
+            format!("type mismatch: expected a {expected} {context}, found a {found}"),
         )
-        .with_label(format!("{what} is a {} here", c.want));
-        match c.origin.span {
-            Some(s) if s != span => {
-                d = d.with_secondary(s, format!("a {} because of {}", c.have, c.origin.why))
-            }
-            _ => d = d.with_note(format!("a {} because of {}", c.have, c.origin.why)),
+        .with_label(format!("this is a {found}"));
+        let (t, o) = explained;
+        match o.span {
+            Some(s) if s != span => d = d.with_secondary(s, format!("{t} because of {}", o.why)),
+            _ => d = d.with_note(format!("{t} because of {}", o.why)),
         }
         if self.generated {
             d = d.with_note("in a rule generated from the legal annotations");
@@ -1747,24 +1786,22 @@ impl Walk<'_> {
         self.diags.push(d);
     }
 
+    /// `what` names the use, e.g. "an operand of `+`".
     fn need(&mut self, slot: Slot, ty: Type, span: Span, what: &str) {
         let origin = Origin {
             span: Some(span),
             why: what.to_string(),
+            strong: false,
         };
         if let Err(c) = self.types.require(slot, ty, origin) {
-            let c = Conflict {
-                have: c.have,
-                origin: c.origin,
-                want: ty,
-            };
-            self.mismatch(span, c, what);
+            self.mismatch(span, ty, c.have, (c.have, c.origin), &format!("as {what}"));
         }
     }
 
-    fn unify_at(&mut self, a: Slot, b: Slot, span: Span, what: &str) {
+    /// `b` holds the expected type; `context` completes "expected a T ...".
+    fn unify_at(&mut self, a: Slot, b: Slot, span: Span, context: &str) {
         if let Err(c) = self.types.unify(a, b) {
-            self.mismatch(span, c, what);
+            self.mismatch(span, c.have, c.want, (c.have, c.origin), context);
         }
     }
 
@@ -1847,11 +1884,12 @@ impl Walk<'_> {
                                 Origin {
                                     span: Some(e.span),
                                     why: format!("the result of `{}`", name.text),
+                                    strong: false,
                                 },
                             );
                         }
                         for (i, &s) in slots.iter().enumerate() {
-                            self.unify_at(s, r, args[i].span, &what(i));
+                            self.unify_at(s, r, args[i].span, &format!("as {}", what(i)));
                         }
                         r
                     }
@@ -1868,6 +1906,7 @@ impl Walk<'_> {
             Origin {
                 span: Some(span),
                 why: why.to_string(),
+                strong: false,
             },
         );
         r

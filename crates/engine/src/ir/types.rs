@@ -11,6 +11,9 @@ use crate::value::Type;
 pub struct Origin {
     pub span: Option<Span>,
     pub why: String,
+    /// A declaration: preferred over other reasons when classes with one type are united, so
+    /// that diagnostics point at declarations.
+    pub strong: bool,
 }
 
 /// Index of a slot.
@@ -98,7 +101,10 @@ impl TypeTable {
             }
             (ta, tb) => {
                 self.parent[ra] = rb;
-                self.ty[rb] = tb.or(ta);
+                self.ty[rb] = match (ta, tb) {
+                    (Some(a), Some(b)) if a.1.strong && !b.1.strong => Some(a),
+                    (ta, tb) => tb.or(ta),
+                };
                 Ok(())
             }
         }
@@ -113,6 +119,7 @@ mod tests {
         Origin {
             span: None,
             why: "test".into(),
+            strong: false,
         }
     }
 

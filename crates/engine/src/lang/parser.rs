@@ -24,6 +24,7 @@ pub const PLAIN_FUNCTIONS: &[&str] = &["cat", "strlen", "min", "max", "to_number
 pub fn parse(file: FileId, text: &str, opts: ParseOptions, diags: &mut Vec<Diagnostic>) -> File {
     let toks = lex(file, text, diags);
     let mut p = Parser {
+        text,
         toks,
         pos: 0,
         diags,
@@ -37,6 +38,7 @@ pub fn parse_atom_text(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) ->
     let toks = lex(file, text, diags);
     let before = diags.len();
     let mut p = Parser {
+        text,
         toks,
         pos: 0,
         diags,
@@ -58,14 +60,15 @@ struct Reported;
 
 type PResult<T> = Result<T, Reported>;
 
-struct Parser<'d> {
+struct Parser<'t, 'd> {
+    text: &'t str,
     toks: Vec<Token>,
     pos: usize,
     diags: &'d mut Vec<Diagnostic>,
     opts: ParseOptions,
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     fn peek(&self) -> &TokenKind {
         &self.tok(0).kind
     }
@@ -105,6 +108,10 @@ impl Parser<'_> {
     }
 
     fn expected<T>(&mut self, what: &str) -> PResult<T> {
+        if matches!(self.peek(), TokenKind::Error | TokenKind::Invalid) {
+            // The lexer has reported this place already.
+            return Err(Reported);
+        }
         let found = self.peek().describe();
         let span = self.span();
         let mut d = Diagnostic::error(
@@ -144,7 +151,7 @@ impl Parser<'_> {
         loop {
             match self.peek() {
                 TokenKind::Eof | TokenKind::Directive(_) | TokenKind::DocComment(_) => return,
-                TokenKind::Dot => {
+                TokenKind::Dot | TokenKind::Error => {
                     self.bump();
                     return;
                 }
@@ -153,6 +160,12 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// Whether a line break separates the current token from the previous one.
+    fn at_line_start(&self) -> bool {
+        let (a, b) = (self.prev_span().end as usize, self.span().start as usize);
+        self.pos > 0 && self.text.get(a..b).is_some_and(|gap| gap.contains('\n'))
     }
 
     fn file(&mut self) -> File {
@@ -174,7 +187,8 @@ impl Parser<'_> {
                 }
                 TokenKind::Directive(d) if d == "rule" => {
                     let d = doc.take().map(|(t, _)| t);
-                    match self.block(d) {
+                    let start = self.bump().span;
+                    match self.block(start, d) {
                         Ok(b) => {
                             if let Some(prev) = annotation.replace(b) {
                                 self.unattached(&prev);
@@ -288,8 +302,8 @@ impl Parser<'_> {
                     base,
                 }))
             }
-            "norm" => self.block(doc).map(|b| Some(Item::Norm(b))),
-            "authority" => self.block(doc).map(|b| Some(Item::Authority(b))),
+            "norm" => self.block(tok.span, doc).map(|b| Some(Item::Norm(b))),
+            "authority" => self.block(tok.span, doc).map(|b| Some(Item::Authority(b))),
             other => {
                 let msg = format!("unknown directive `.{other}`");
                 self.diags
@@ -349,8 +363,7 @@ impl Parser<'_> {
         })
     }
 
-    fn block(&mut self, doc: Option<String>) -> PResult<Block> {
-        let start = self.bump().span;
+    fn block(&mut self, start: Span, doc: Option<String>) -> PResult<Block> {
         let id = match self.peek().clone() {
             TokenKind::Str(text) | TokenKind::Ident(text) => {
                 let span = self.bump().span;
@@ -471,12 +484,27 @@ impl Parser<'_> {
         if !self.eat(&TokenKind::Dot) {
             let at_end = self.at(&TokenKind::Eof);
             if !(at_end && self.opts.allow_missing_final_dot) {
-                let what = if body.is_empty() && !self.at(&TokenKind::Eof) {
-                    "`.`, `:-` or `,`"
+                if self.at_line_start() || at_end {
+                    // The usual slip: a clause without its final dot, the next one on the next
+                    // line. Point just after the clause and go on with the next line.
+                    let prev = self.prev_span();
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::Syntax,
+                            prev,
+                            "missing `.` at the end of the clause",
+                        )
+                        .with_label("expected `.` after this")
+                        .with_hint("every fact and rule ends with `.`"),
+                    );
                 } else {
-                    "`.` or `,`"
-                };
-                return self.expected(what);
+                    let what = if body.is_empty() {
+                        "`.`, `:-` or `,`"
+                    } else {
+                        "`.` or `,`"
+                    };
+                    return self.expected(what);
+                }
             }
         }
         Ok(Clause {
