@@ -151,3 +151,59 @@ fn symbol(program: &Program, s: String) -> QueryArg {
         None => QueryArg::UnknownSymbol(s),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::resolve::{compile, CompileOptions};
+
+    fn program() -> Program {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "p.dl",
+            ".decl e(x: number, s: symbol, d: date)\ne(1, \"a\", 2024-05-14).",
+        );
+        compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles")
+    }
+
+    #[test]
+    fn queries_resolve_against_the_program() {
+        let p = program();
+        let mut sources = SourceMap::new();
+        let q = parse_query("e(1, \"a\", D).", &p, &mut sources).expect("valid");
+        assert_eq!(q.args[0], QueryArg::Const(Value::Num(1)));
+        assert!(matches!(q.args[1], QueryArg::Const(Value::Sym(_))));
+        assert_eq!(q.args[2], QueryArg::Var("D".into()));
+        let q =
+            parse_query("e(_, \"never seen\", \"2024-05-14\")", &p, &mut sources).expect("valid");
+        assert_eq!(q.args[0], QueryArg::Wildcard);
+        assert_eq!(q.args[1], QueryArg::UnknownSymbol("never seen".into()));
+        assert_eq!(
+            q.args[2],
+            QueryArg::Const(Value::Date(Date::parse("2024-05-14").unwrap()))
+        );
+    }
+
+    #[test]
+    fn query_errors_render_against_the_query_text() {
+        let p = program();
+        let mut sources = SourceMap::new();
+        let errs = parse_query("ee(1, X, Y)", &p, &mut sources).unwrap_err();
+        assert_eq!(errs[0].code, Code::UnknownRelation);
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `e`?"));
+        let rendered = crate::diag::render(&errs, &sources, Default::default());
+        assert!(rendered.contains("<query>:1:1"), "{rendered}");
+        let errs = parse_query("e(1, 2)", &p, &mut sources).unwrap_err();
+        assert_eq!(errs[0].code, Code::ArityMismatch);
+        let errs = parse_query("e(\"x\", 2, X + 1)", &p, &mut sources).unwrap_err();
+        let codes: Vec<Code> = errs.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::TypeMismatch, Code::TypeMismatch, Code::Syntax]
+        );
+        let errs = parse_query("e(1, X", &p, &mut sources).unwrap_err();
+        assert_eq!(errs[0].code, Code::Syntax);
+    }
+}
