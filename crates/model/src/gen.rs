@@ -1318,6 +1318,17 @@ mod tests {
     }
 
     #[test]
+    fn generated_models_pass_validation() {
+        let today = Date::parse("2025-01-01").expect("a valid date");
+        for seed in [1, 2, 3] {
+            let text = String::from_utf8(gen(60, 1500, seed)).expect("the generator writes UTF-8");
+            if let Err(e) = crate::load_texts(&[("generated.json", &text)], today) {
+                panic!("seed {seed}:\n{}", crate::render(&e));
+            }
+        }
+    }
+
+    #[test]
     fn no_activities_without_people() {
         let model: Model = serde_json::from_slice(&gen(0, 10, 1)).expect("parses");
         assert!(model.activities.is_empty());

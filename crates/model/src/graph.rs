@@ -546,6 +546,83 @@ fn mermaid_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn demo(file: &str) -> Model {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../facts")
+            .join(file);
+        let today = crate::Date::parse("2025-01-01").expect("a valid date");
+        crate::load_paths(&[path], today).expect("the demo file is valid")
+    }
+
+    #[test]
+    fn dot_of_the_us_monitoring_demo() {
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        insta::assert_snapshot!(g.to_dot(&Highlights::default()));
+    }
+
+    #[test]
+    fn mermaid_of_the_us_monitoring_demo() {
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        insta::assert_snapshot!(g.to_mermaid(&Highlights::default()));
+    }
+
+    #[test]
+    fn dot_of_the_demo_week() {
+        let g = FlowGraph::new(&demo("demo_week.json"));
+        insta::assert_snapshot!(g.to_dot(&Highlights::default()));
+    }
+
+    #[test]
+    fn marks_third_countries_processors_and_joint_controllers() {
+        let g = FlowGraph::new(&demo("demo_week.json"));
+        let node = |id: &str| &g.graph[g.index[id]];
+        assert!(node("sys-social-monitoring").third_country);
+        assert!(node("sys-social-monitoring").processor);
+        assert!(node("party-socialscope").third_country && node("party-socialscope").processor);
+        assert!(!node("sys-newsletter").third_country && node("sys-newsletter").processor);
+        assert!(node("sys-page-insights").joint_controller && node("party-meta").joint_controller);
+        assert!(node("sys-crm").own && !node("sys-crm").processor);
+        assert_eq!(g.third_country_flows(), vec!["flow-crm-monitoring"]);
+    }
+
+    #[test]
+    fn highlights_colour_the_named_node_and_edge_only() {
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        let plain = g.to_dot(&Highlights::default());
+        let mut h = Highlights::default();
+        h.nodes.insert("sys-clickmetrics".into(), Severity::High);
+        h.edges
+            .insert("flow-crm-clickmetrics".into(), Severity::Medium);
+        let lit = g.to_dot(&h);
+        let line = |dot: &str, id: &str| {
+            dot.lines()
+                .find(|l| {
+                    l.trim_start().starts_with(&format!("\"{id}\""))
+                        || l.contains(&format!("id=\"{id}\""))
+                })
+                .map(str::to_string)
+                .unwrap_or_default()
+        };
+        assert!(line(&lit, "sys-clickmetrics").contains("#f8b4b4"));
+        assert!(line(&lit, "flow-crm-clickmetrics").contains("#e65100"));
+        assert_eq!(line(&lit, "sys-crm"), line(&plain, "sys-crm"));
+        let changed = plain
+            .lines()
+            .zip(lit.lines())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(changed, 2, "only the highlighted node and edge change");
+        let m = g.to_mermaid(&h);
+        assert!(m.contains("class n_sys_clickmetrics high"), "{m}");
+    }
+
+    #[test]
+    fn same_model_same_bytes() {
+        let a = FlowGraph::new(&demo("demo_week.json")).to_mermaid(&Highlights::default());
+        let b = FlowGraph::new(&demo("demo_week.json")).to_mermaid(&Highlights::default());
+        assert_eq!(a, b);
+    }
+
     #[test]
     fn eu_eea_list_is_sorted_and_complete() {
         let mut sorted = EU_EEA;
