@@ -7,4 +7,5 @@ pub mod cli;
 pub mod explain;
 pub mod findings;
 pub mod kb;
+pub mod kbtest;
 pub mod session;

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod eval;
 pub mod gen;
 pub mod graph;
+pub mod kb;
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -70,6 +71,8 @@ pub enum Command {
     Graph(graph::Args),
     /// Generate a large, valid, realistic model (deterministic for a seed)
     Gen(gen::Args),
+    /// Tools for the knowledge base: rule tests with coverage, lint, list, show, catalogue
+    Kb(kb::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -91,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Kb(args) => kb::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
