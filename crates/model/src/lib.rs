@@ -9,6 +9,8 @@
 
 pub mod countries;
 pub mod error;
+pub mod extract;
+pub mod facts_io;
 pub mod gen;
 pub mod graph;
 pub mod load;
@@ -16,6 +18,8 @@ pub mod types;
 pub mod validate;
 
 pub use error::{render, ErrorKind, Place, ValidationError};
+pub use extract::{extract, input_relations, FactValue, Facts, InputRelation};
+pub use facts_io::{read_facts_dir, write_facts_dir};
 pub use load::{load_paths, load_texts, merge, parse_file};
 pub use types::*;
 

@@ -52,9 +52,11 @@ pub fn load_paths(files: &[impl AsRef<Path>], today: Date) -> Result<Model, Vec<
 pub fn load_texts(files: &[(&str, &str)], today: Date) -> Result<Model, Vec<ValidationError>> {
     let mut errors = Vec::new();
     let mut parsed = Vec::with_capacity(files.len());
+    let mut incomplete = Vec::new();
     for (name, text) in files {
-        if let Some(file) = parse_file(name, text, &mut errors) {
+        if let Some((file, lost)) = parse_file_inner(name, text, &mut errors) {
             parsed.push((name.to_string(), file));
+            incomplete.extend(lost);
         }
     }
     // A file that does not parse at all would make a merge report misleading problems
@@ -64,7 +66,7 @@ pub fn load_texts(files: &[(&str, &str)], today: Date) -> Result<Model, Vec<Vali
     }
     let model = merge(parsed, today, &mut errors);
     if let Some(model) = &model {
-        crate::validate::validate(model, &mut errors);
+        crate::validate::validate_with(model, &incomplete, &mut errors);
     }
     match model {
         Some(m) if errors.is_empty() => Ok(m),
@@ -76,6 +78,17 @@ pub fn load_texts(files: &[(&str, &str)], today: Date) -> Result<Model, Vec<Vali
 /// the text is not a JSON object at all. A file with problems still yields its readable
 /// parts, so later checks can report more than the first problem.
 pub fn parse_file(name: &str, text: &str, errors: &mut Vec<ValidationError>) -> Option<ModelFile> {
+    parse_file_inner(name, text, errors).map(|(f, _)| f)
+}
+
+/// [`parse_file`], plus the sections in which an object was lost (not an object, or without
+/// a readable id): references into them may name that object, so they are not reported as
+/// dangling.
+fn parse_file_inner(
+    name: &str,
+    text: &str,
+    errors: &mut Vec<ValidationError>,
+) -> Option<(ModelFile, Vec<Section>)> {
     let top: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(e) => {
@@ -96,12 +109,17 @@ pub fn parse_file(name: &str, text: &str, errors: &mut Vec<ValidationError>) -> 
                 Place::Line(e.line(), e.column())
             };
             errors.push(ValidationError::new(kind, name, place, msg).with_hint(
-                "a model file is one JSON object: {\"format\": \"sphere-model/1\", ...}",
+                "a model file is one JSON object: {\"format\": \"sphere-model/1\", ...}; JSON allows no trailing commas and no comments",
             ));
             return None;
         }
     };
-    let mut r = Reader { file: name, errors };
+    let mut r = Reader {
+        file: name,
+        errors,
+        lost_id: false,
+        incomplete: Vec::new(),
+    };
     let mut file = ModelFile::default();
     let mut saw_format = false;
     for (key, raw) in &top {
@@ -133,18 +151,23 @@ pub fn parse_file(name: &str, text: &str, errors: &mut Vec<ValidationError>) -> 
                     );
                 }
             }
+            // null is the same as absent here, as for every optional key.
             "as_of" => {
                 let v = r.value(raw);
-                file.as_of = r.date_value(&v, &path);
+                if !v.is_null() {
+                    file.as_of = r.date_value(&v, &path);
+                }
             }
             "organization" => {
                 let v = r.value(raw);
-                file.organization = r.organization(&v, &path);
+                if !v.is_null() {
+                    file.organization = r.organization(&v, &path);
+                }
             }
             _ => {
                 let mut known = vec!["format", "as_of", "organization"];
                 known.extend(Section::ALL.iter().map(|s| s.key()));
-                r.unknown_key(&path, key, &known);
+                r.unknown_key("$", key, &known);
             }
         }
     }
@@ -161,7 +184,7 @@ pub fn parse_file(name: &str, text: &str, errors: &mut Vec<ValidationError>) -> 
             )),
         );
     }
-    Some(file)
+    Some((file, r.incomplete))
 }
 
 /// Merges files into one model: lists are concatenated in the order given, `as_of` must
@@ -254,6 +277,10 @@ fn strip_position(msg: &str) -> String {
 struct Reader<'a> {
     file: &'a str,
     errors: &'a mut Vec<ValidationError>,
+    /// The `id` of the object being read could not be read.
+    lost_id: bool,
+    /// Sections in which an object or its id was lost.
+    incomplete: Vec<Section>,
 }
 
 /// One JSON object being read: its keys, its path, and whether every field read cleanly
@@ -326,11 +353,22 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, path: String, expected: &str, v: &Value) {
+        let hint = if expected.starts_with("a list") {
+            "write a list in square brackets, e.g. [\"karl\"], or [] for none"
+        } else if expected.starts_with("a whole number") {
+            "write the number without quotes, e.g. 40"
+        } else if expected.starts_with("true or false") {
+            "write true or false without quotes"
+        } else if expected.ends_with("(a JSON object)") {
+            "write an object in braces: {\"key\": value, ...}"
+        } else {
+            "write the value in double quotes"
+        };
         self.err(
             ErrorKind::WrongType,
             path,
             format!("expected {expected}, found {}", describe(v)),
-            None,
+            Some(hint.to_string()),
         );
     }
 
@@ -377,7 +415,9 @@ impl Reader<'_> {
                         ErrorKind::MissingKey,
                         o.path.clone(),
                         format!("the required key `{key}` is missing"),
-                        None,
+                        Some(format!(
+                            "`{key}` has no default in the model contract (docs/model.md): add it"
+                        )),
                     );
                 }
                 None
@@ -412,6 +452,7 @@ impl Reader<'_> {
 
     /// A required id: a non-empty string.
     fn id(&mut self, o: &mut Obj, key: &str) -> Option<Id> {
+        self.lost_id |= key == "id";
         let s = self.string(o, key)?;
         if s.trim().is_empty() {
             o.clean = false;
@@ -423,6 +464,7 @@ impl Reader<'_> {
             );
             return None;
         }
+        self.lost_id &= key != "id";
         Some(s)
     }
 
@@ -484,7 +526,7 @@ impl Reader<'_> {
                         ErrorKind::InvalidValue,
                         key_path(&o.path, key),
                         format!("`{key}` is {v}, not a whole number from 0 to {}", u32::MAX),
-                        None,
+                        Some("counts and ages are whole numbers, zero or more".into()),
                     );
                 } else {
                     self.wrong_type(key_path(&o.path, key), "a whole number", v);
@@ -684,12 +726,15 @@ impl Reader<'_> {
             Err(_) => {
                 let v = self.value(raw);
                 self.wrong_type(path.to_string(), "a list", &v);
+                self.incomplete.push(section);
                 return;
             }
         };
         for (i, raw) in items.into_iter().enumerate() {
             let v = self.value(raw);
             let p = format!("{path}[{i}]");
+            // Objections have no id; every other object must yield one.
+            self.lost_id = section != Section::Objections;
             match section {
                 Section::Staff => file.staff.extend(self.staff(&v, &p)),
                 Section::Parties => file.parties.extend(self.party(&v, &p)),
@@ -705,6 +750,9 @@ impl Reader<'_> {
                 Section::Activities => file.activities.extend(self.activity(&v, &p)),
                 Section::Campaigns => file.campaigns.extend(self.campaign(&v, &p)),
                 Section::Guidelines => file.guidelines.extend(self.guideline(&v, &p)),
+            }
+            if self.lost_id && !self.incomplete.contains(&section) {
+                self.incomplete.push(section);
             }
         }
     }

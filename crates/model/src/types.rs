@@ -151,6 +151,8 @@ vocab! {
     Format ("format") { V1 = "sphere-model/1" }
 }
 
+// Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for Format {
     fn default() -> Self {
         Format::V1
@@ -234,6 +236,8 @@ vocab! {
     Permission ("permission") { Allowed = "allowed", Forbidden = "forbidden", Unknown = "unknown" }
 }
 
+// Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for Permission {
     fn default() -> Self {
         Permission::Unknown
@@ -297,6 +301,8 @@ vocab! {
     ActivityStatus ("activity status") { Done = "done", Planned = "planned" }
 }
 
+// Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for ActivityStatus {
     fn default() -> Self {
         ActivityStatus::Done
@@ -324,6 +330,8 @@ vocab! {
     Audience ("audience") { OneToOne = "one_to_one", OneToMany = "one_to_many" }
 }
 
+// Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for Audience {
     fn default() -> Self {
         Audience::OneToOne
@@ -338,6 +346,8 @@ vocab! {
     ContentKind ("content kind") { Text = "text", Photo = "photo", Video = "video" }
 }
 
+// Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
+#[allow(clippy::derivable_impls)]
 impl Default for ContentKind {
     fn default() -> Self {
         ContentKind::Text
@@ -477,6 +487,7 @@ impl Default for Date {
 /// The controller whose compliance is checked.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Organization {
     pub id: Id,
     pub name: String,
@@ -494,6 +505,7 @@ pub struct Organization {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Staff {
     pub id: Id,
     pub name: String,
@@ -503,6 +515,7 @@ pub struct Staff {
 /// An outside organisation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Party {
     pub id: Id,
     pub name: String,
@@ -515,6 +528,7 @@ pub struct Party {
 /// A period in which a party was certified under an EU-US scheme.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Certification {
     pub scheme: Scheme,
     pub from: Date,
@@ -526,6 +540,7 @@ pub struct Certification {
 /// IT the organisation uses.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct System {
     pub id: Id,
     pub name: String,
@@ -541,6 +556,7 @@ pub struct System {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Agreement {
     pub id: Id,
     pub kind: AgreementKind,
@@ -566,6 +582,7 @@ pub struct Agreement {
 /// A documented evaluation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Assessment {
     pub id: Id,
     pub kind: AssessmentKind,
@@ -582,6 +599,7 @@ pub struct Assessment {
 /// Where data about people comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Source {
     pub id: Id,
     pub name: String,
@@ -611,6 +629,7 @@ pub struct Source {
 /// A tracker on a source the organisation operates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Tracking {
     pub kind: TrackingKind,
     /// Party id that receives the data.
@@ -625,6 +644,7 @@ pub struct Tracking {
 /// A person whose data is processed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Subject {
     pub id: Id,
     /// May be a pseudonym (a forum handle).
@@ -647,6 +667,7 @@ pub struct Subject {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Purchase {
     pub product: String,
     pub category: String,
@@ -655,6 +676,7 @@ pub struct Purchase {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Consent {
     pub id: Id,
     pub subject: Id,
@@ -687,6 +709,7 @@ pub struct Consent {
 /// An objection (Art. 21 GDPR; also "no more ads" under § 7 UWG).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Objection {
     pub subject: Id,
     pub scope: ObjectionScope,
@@ -696,6 +719,7 @@ pub struct Objection {
 /// Information given to people.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Notice {
     pub id: Id,
     /// The person informed, or null for a public notice.
@@ -718,6 +742,7 @@ pub struct Notice {
 /// Personal data moving between sources, systems and parties.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Flow {
     pub id: Id,
     /// A source, system or party id.
@@ -737,6 +762,7 @@ pub struct Flow {
 /// What staff did or plan to do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Activity {
     pub id: Id,
     pub kind: ActivityKind,
@@ -787,6 +813,7 @@ pub struct Activity {
 /// Content an activity publishes or reuses.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Content {
     pub origin: ContentOrigin,
     /// Subject id of the author.
@@ -801,6 +828,7 @@ pub struct Content {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Campaign {
     pub id: Id,
     pub name: String,
@@ -813,6 +841,7 @@ pub struct Campaign {
 /// The company's own rule, stricter than the law.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Guideline {
     pub id: Id,
     pub text: String,
@@ -822,6 +851,7 @@ pub struct Guideline {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Forbid {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ActivityKind>,

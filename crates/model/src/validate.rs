@@ -5,7 +5,7 @@
 //! Every check is one pass over the model with one hash map of ids, so a model with a million
 //! activities validates in linear time.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{did_you_mean, ErrorKind, ValidationError};
 use crate::types::*;
@@ -51,6 +51,26 @@ impl IdKind {
         }
     }
 
+    /// The kind of the objects of a section (`None` for objections, which have no id).
+    fn of(s: Section) -> Option<IdKind> {
+        Some(match s {
+            Section::Staff => IdKind::Staff,
+            Section::Parties => IdKind::Party,
+            Section::Systems => IdKind::System,
+            Section::Agreements => IdKind::Agreement,
+            Section::Assessments => IdKind::Assessment,
+            Section::Sources => IdKind::Source,
+            Section::Subjects => IdKind::Subject,
+            Section::Consents => IdKind::Consent,
+            Section::Objections => return None,
+            Section::Notices => IdKind::Notice,
+            Section::Flows => IdKind::Flow,
+            Section::Activities => IdKind::Activity,
+            Section::Campaigns => IdKind::Campaign,
+            Section::Guidelines => IdKind::Guideline,
+        })
+    }
+
     /// The top-level key that defines objects of this kind.
     pub fn key(self) -> &'static str {
         match self {
@@ -81,9 +101,21 @@ struct Def {
 
 /// Appends every problem across objects of `model` to `errors`.
 pub fn validate(model: &Model, errors: &mut Vec<ValidationError>) {
+    validate_with(model, &[], errors)
+}
+
+/// [`validate`], knowing that objects of the `incomplete` sections were lost when loading
+/// (reported there): a reference that may name one of them is not called dangling.
+pub(crate) fn validate_with(
+    model: &Model,
+    incomplete: &[Section],
+    errors: &mut Vec<ValidationError>,
+) {
     let mut v = Validator {
         model,
+        incomplete: incomplete.iter().map(|&s| IdKind::of(s)).collect(),
         ids: FxHashMap::default(),
+        duplicated: FxHashSet::default(),
         errors,
     };
     v.collect_ids();
@@ -93,7 +125,11 @@ pub fn validate(model: &Model, errors: &mut Vec<ValidationError>) {
 
 struct Validator<'m, 'e> {
     model: &'m Model,
+    incomplete: Vec<Option<IdKind>>,
     ids: FxHashMap<&'m str, Def>,
+    /// Ids defined more than once: references to them are not judged (which one is meant
+    /// is unclear, and the duplicate is reported already).
+    duplicated: FxHashSet<&'m str>,
     errors: &'e mut Vec<ValidationError>,
 }
 
@@ -127,6 +163,7 @@ impl<'m> Validator<'m, '_> {
                 self.ids.insert(id, Def { kind, at });
             }
             Some(first) => {
+                self.duplicated.insert(id);
                 let here = self.origin(at);
                 let there = self.origin(first.at);
                 let same = if first.kind == kind {
@@ -174,11 +211,12 @@ impl<'m> Validator<'m, '_> {
 
     /// Checks that `id`, referenced at `suffix` under object `at`, names one of `expected`.
     fn check(&mut self, at: Option<(Section, usize)>, suffix: &str, id: &str, expected: &[IdKind]) {
-        if id.is_empty() {
+        if id.is_empty() || self.duplicated.contains(id) {
             return;
         }
         match self.ids.get(id) {
             Some(d) if expected.contains(&d.kind) => {}
+            None if expected.iter().any(|k| self.incomplete.contains(&Some(*k))) => {}
             found => {
                 let here = self.origin(at);
                 let path = format!("{}{suffix}", here.path);

@@ -1,0 +1,334 @@
+//! The facts directory, `sphere-facts/1`: extracted facts as tab-separated files, one per
+//! input relation (Soufflé's `.facts` convention), written by `sphere facts` and read by
+//! `sphere check --facts`, so a CRM can export relational tables instead of JSON.
+//!
+//! The contract (docs/model.md has the full text):
+//! - a file `FORMAT` holding the line `sphere-facts/1`;
+//! - for every relation of `knowledge/model.dl`, a file `<relation>.facts` (empty when the
+//!   relation has no rows); a missing file reads as empty, an unknown one is an error;
+//! - one row per line, ended by `\n`; columns separated by one tab, in declaration order;
+//! - symbols as written, with `\` written `\\`, tab `\t`, newline `\n`, carriage return
+//!   `\r`; numbers in decimal; dates `YYYY-MM-DD`;
+//! - flags are one-column relations (a row when true) and absent values have no row, so no
+//!   column is ever empty for want of a value.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sphere_engine::value::Type;
+
+use crate::error::{did_you_mean, ErrorKind, Place, ValidationError};
+use crate::extract::{input_relations, FactValue, Facts, InputRelation};
+use crate::Origin;
+
+/// The version line of the `FORMAT` file.
+pub const FACTS_FORMAT: &str = "sphere-facts/1";
+
+/// The name of the version file in a facts directory.
+pub const FORMAT_FILE: &str = "FORMAT";
+
+/// Writes a symbol with `\`, tab, newline and carriage return escaped.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\\', '\t', '\n', '\r']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Reads an escaped symbol back; `Err` names the offending escape.
+pub fn unescape(s: &str) -> Result<Cow<'_, str>, String> {
+    if !s.contains('\\') {
+        return Ok(Cow::Borrowed(s));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => return Err(format!("unknown escape `\\{other}`")),
+            None => return Err("a lone `\\` at the end of the field".into()),
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// One row as a line (with its `\n`).
+fn write_row(out: &mut Vec<u8>, values: &[FactValue]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        match v {
+            FactValue::Sym(s) => out.extend_from_slice(escape(s).as_bytes()),
+            FactValue::Num(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            FactValue::Date(d) => out.extend_from_slice(d.to_string().as_bytes()),
+        }
+    }
+    out.push(b'\n');
+}
+
+fn io_error(file: &Path, what: &str, e: std::io::Error) -> ValidationError {
+    ValidationError::new(
+        ErrorKind::Io,
+        &file.display().to_string(),
+        Place::File,
+        format!("cannot {what}: {e}"),
+    )
+}
+
+/// Writes `facts` into `dir` in the `sphere-facts/1` layout and returns the number of files.
+///
+/// Atomic per file and as a whole as far as the file system allows: every file is first
+/// written in full under a temporary name in `dir`, and only when all are written are they
+/// renamed into place. A failure removes the temporary files and leaves what was there
+/// before. `dir` must be absent, empty, or an earlier facts directory (it has `FORMAT`), so a
+/// mistyped path never mixes facts into an unrelated directory.
+pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationError> {
+    if dir.exists() {
+        let entries = fs::read_dir(dir).map_err(|e| io_error(dir, "read the directory", e))?;
+        let nonempty = entries.count() > 0;
+        if nonempty && !dir.join(FORMAT_FILE).is_file() {
+            return Err(ValidationError::new(
+                ErrorKind::Io,
+                &dir.display().to_string(),
+                Place::File,
+                "the directory is not empty and is not a facts directory (it has no FORMAT file)",
+            )
+            .with_hint("give a new or empty directory, or an earlier output of `sphere facts`"));
+        }
+    } else {
+        fs::create_dir_all(dir).map_err(|e| io_error(dir, "create the directory", e))?;
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    files.push((
+        FORMAT_FILE.to_string(),
+        format!("{FACTS_FORMAT}\n").into_bytes(),
+    ));
+    for rel in input_relations() {
+        let mut out = Vec::new();
+        for (values, _) in facts.rows(&rel.name) {
+            write_row(&mut out, values);
+        }
+        files.push((format!("{}.facts", rel.name), out));
+    }
+    let pid = std::process::id();
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |written: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in written {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (name, bytes) in &files {
+        let tmp = dir.join(format!(".{name}.tmp{pid}"));
+        let result = fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        written.push((tmp.clone(), dir.join(name)));
+        if let Err(e) = result {
+            cleanup(&written);
+            return Err(io_error(&tmp, "write", e));
+        }
+    }
+    for (tmp, target) in &written {
+        if let Err(e) = fs::rename(tmp, target) {
+            cleanup(&written);
+            return Err(io_error(target, "move the new file into place", e));
+        }
+    }
+    Ok(files.len())
+}
+
+/// Reads a facts directory written by [`write_facts_dir`] or by hand (a CRM export).
+/// Every problem is reported with its file and line.
+pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
+    let mut errors = Vec::new();
+    let format_path = dir.join(FORMAT_FILE);
+    match fs::read_to_string(&format_path) {
+        Ok(text) if text.trim() == FACTS_FORMAT => {}
+        Ok(text) => errors.push(
+            ValidationError::new(
+                ErrorKind::UnsupportedFormat,
+                &format_path.display().to_string(),
+                Place::Line(1, 1),
+                format!(
+                    "the format is `{}`, not `{FACTS_FORMAT}`",
+                    text.lines().next().unwrap_or("").trim()
+                ),
+            )
+            .with_hint(format!(
+                "the FORMAT file holds the single line {FACTS_FORMAT}"
+            )),
+        ),
+        Err(e) => {
+            errors.push(
+                io_error(&format_path, "read the version file", e).with_hint(format!(
+                    "a facts directory has a file FORMAT holding the line {FACTS_FORMAT}"
+                )),
+            );
+            return Err(errors);
+        }
+    }
+    let decls: BTreeMap<&str, &InputRelation> = input_relations()
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    let mut facts = Facts {
+        relations: decls.keys().map(|k| (k.to_string(), Vec::new())).collect(),
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let Some(rel) = name.strip_suffix(".facts") else {
+            continue;
+        };
+        let path = dir.join(&name);
+        let file = path.display().to_string();
+        let Some(decl) = decls.get(rel) else {
+            let hint = match did_you_mean(rel, decls.keys().copied()) {
+                Some(m) => format!("did you mean `{m}.facts`?"),
+                None => "the input relations are declared in knowledge/model.dl".to_string(),
+            };
+            errors.push(
+                ValidationError::new(
+                    ErrorKind::BadFacts,
+                    &file,
+                    Place::File,
+                    format!("`{rel}` is not an input relation"),
+                )
+                .with_hint(hint),
+            );
+            continue;
+        };
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(io_error(&path, "read", e));
+                continue;
+            }
+        };
+        let rows = facts
+            .relations
+            .get_mut(rel)
+            .expect("every declared relation has an entry");
+        read_rows(&text, decl, &file, rows, &mut errors);
+    }
+    if errors.is_empty() {
+        facts.sort();
+        Ok(facts)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_rows(
+    text: &str,
+    decl: &InputRelation,
+    file: &str,
+    rows: &mut Vec<(Vec<FactValue>, Origin)>,
+    errors: &mut Vec<ValidationError>,
+) {
+    let columns = decl
+        .columns
+        .iter()
+        .map(|(n, t)| format!("{n}: {t}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() != decl.columns.len() {
+            errors.push(
+                ValidationError::new(
+                    ErrorKind::BadFacts,
+                    file,
+                    Place::Line(line_no, 1),
+                    format!(
+                        "{} columns, but `{}` has {}",
+                        fields.len(),
+                        decl.name,
+                        decl.columns.len()
+                    ),
+                )
+                .with_hint(format!("columns, separated by one tab: {columns}")),
+            );
+            continue;
+        }
+        let mut values = Vec::with_capacity(fields.len());
+        let mut col = 1;
+        for (field, (name, ty)) in fields.iter().zip(&decl.columns) {
+            match read_value(field, *ty) {
+                Ok(v) => values.push(v),
+                Err((msg, hint)) => errors.push(
+                    ValidationError::new(
+                        ErrorKind::BadFacts,
+                        file,
+                        Place::Line(line_no, col),
+                        format!("column `{name}`: {msg}"),
+                    )
+                    .with_hint(hint),
+                ),
+            }
+            col += field.chars().count() + 1;
+        }
+        if values.len() == decl.columns.len() {
+            rows.push((
+                values,
+                Origin {
+                    file: file.to_string(),
+                    path: format!("line {line_no}"),
+                },
+            ));
+        }
+    }
+}
+
+fn read_value(field: &str, ty: Type) -> Result<FactValue, (String, String)> {
+    match ty {
+        Type::Symbol => unescape(field)
+            .map(|s| FactValue::Sym(s.into_owned()))
+            .map_err(|m| (m, "inside symbols write \\\\ for \\, \\t for tab, \\n for newline, \\r for carriage return".into())),
+        Type::Number => field.parse::<i64>().map(FactValue::Num).map_err(|_| {
+            (
+                format!("`{field}` is not a whole number"),
+                "write numbers in decimal, e.g. 40 or -3".into(),
+            )
+        }),
+        Type::Date => crate::types::Date::parse(field)
+            .map(|d| FactValue::Date(d.0))
+            .ok_or_else(|| {
+                (
+                    format!("`{field}` is not a calendar day"),
+                    "write dates as YYYY-MM-DD; open periods end on 9999-12-31".into(),
+                )
+            }),
+    }
+}

@@ -1,0 +1,159 @@
+//! Extraction produces exactly the relations declared in `knowledge/model.dl`, with their
+//! arities and column types, and the full example fills every one of them.
+
+use sphere_model::extract::{parse_decls, MODEL_DL};
+use sphere_model::{extract, input_relations, FactValue};
+
+use crate::{load, root};
+
+#[test]
+fn model_dl_declares_every_relation_once_with_input_and_doc() {
+    let text =
+        std::fs::read_to_string(root().join("knowledge/model.dl")).expect("knowledge/model.dl");
+    assert_eq!(text, MODEL_DL, "the compiled-in copy is the file");
+    let decl_lines = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(".decl "))
+        .count();
+    let decls = parse_decls(&text);
+    assert_eq!(decls.len(), decl_lines, "every .decl line is read");
+    let mut names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), decls.len(), "no relation is declared twice");
+    for d in &decls {
+        assert!(!d.doc.is_empty(), "{} has no /// comment", d.name);
+        assert!(
+            text.lines()
+                .any(|l| l.trim() == format!(".input {}", d.name)),
+            "{} is not marked .input",
+            d.name
+        );
+    }
+}
+
+#[test]
+fn extraction_gives_exactly_the_declared_relations_with_their_types() {
+    let model = load(&["valid/full.json"]).expect("valid");
+    let facts = extract(&model);
+    let declared: Vec<&str> = input_relations().iter().map(|r| r.name.as_str()).collect();
+    let mut produced: Vec<&str> = facts.relations.keys().map(String::as_str).collect();
+    let mut sorted = declared.clone();
+    sorted.sort();
+    produced.sort();
+    assert_eq!(produced, sorted);
+    for rel in input_relations() {
+        let rows = facts.rows(&rel.name);
+        // The full example sets every key of model.md, so every relation has rows.
+        assert!(
+            !rows.is_empty(),
+            "the full example gives no `{}` rows",
+            rel.name
+        );
+        for (values, origin) in rows {
+            let types: Vec<_> = values.iter().map(FactValue::ty).collect();
+            let declared: Vec<_> = rel.columns.iter().map(|c| c.1).collect();
+            assert_eq!(types, declared, "{} at {}", rel.name, origin.path);
+            assert_eq!(origin.file, "valid/full.json");
+            assert!(origin.path.starts_with("$."), "{}", origin.path);
+        }
+    }
+}
+
+fn rows(facts: &sphere_model::Facts, rel: &str) -> Vec<String> {
+    facts
+        .rows(rel)
+        .iter()
+        .map(|(v, o)| {
+            let vals: Vec<String> = v.iter().map(ToString::to_string).collect();
+            format!("{}  <- {}", vals.join(", "), o.path)
+        })
+        .collect()
+}
+
+#[test]
+fn defaults_flags_and_absent_values_follow_the_conventions() {
+    let model = load(&["valid/full.json"]).expect("valid");
+    let facts = extract(&model);
+    // A planned activity without a date happens on as_of; status defaults to done.
+    assert!(rows(&facts, "activity").contains(
+        &"reply_forum, contact, planned, 2025-06-16, sandra, support  <- $.activities[1]"
+            .to_string()
+    ));
+    assert!(rows(&facts, "activity").contains(
+        &"notify_mail, contact, done, 2025-06-03, sandra, support  <- $.activities[2]".to_string()
+    ));
+    // A system the organization operates has the role own.
+    assert!(rows(&facts, "system")
+        .contains(&"crm, Optik CRM, crm, optik, DE, own  <- $.systems[0]".to_string()));
+    // A consent without obtained_by was obtained by the organization.
+    assert!(rows(&facts, "consent").contains(
+        &"petra_presumed, petra_b2b, 2025-06-10, presumed, optik  <- $.consents[1]".to_string()
+    ));
+    // Open periods end on 9999-12-31 and start on 0001-01-01.
+    assert!(rows(&facts, "party_certification").contains(
+        &"socialscope, dpf, 2023-07-10, 9999-12-31  <- $.parties[0].certifications[1]".to_string()
+    ));
+    assert!(rows(&facts, "flow").contains(
+        &"forum_to_crm, fotoforum, crm, service, manual, 0001-01-01, 9999-12-31  <- $.flows[1]"
+            .to_string()
+    ));
+    // Flags hold only when true; fires_before_consent defaults to true.
+    assert_eq!(
+        rows(&facts, "tracking_fires_before_consent"),
+        ["fanpage/tracking/1  <- $.sources[1].tracking[1].fires_before_consent"]
+    );
+    assert_eq!(
+        rows(&facts, "activity_automated"),
+        ["notify_mail  <- $.activities[2].automated"]
+    );
+    // A null subject of a notice is a public notice, not a row with an empty subject.
+    assert_eq!(
+        rows(&facts, "notice_public"),
+        ["privacy_policy_fanpage  <- $.notices[1].subject"]
+    );
+    assert_eq!(
+        rows(&facts, "notice_subject"),
+        ["notice_karl, karl  <- $.notices[0].subject"]
+    );
+    // Every audience is stated, the default too.
+    assert_eq!(
+        rows(&facts, "activity_audience").len(),
+        model.activities.len()
+    );
+    // List members point at their element.
+    assert!(rows(&facts, "activity_subject")
+        .contains(&"select_newsletter, petra_b2b  <- $.activities[4].subjects[1]".to_string()));
+    assert_eq!(rows(&facts, "as_of"), ["2025-06-16  <- $.as_of"]);
+}
+
+#[test]
+fn extraction_is_deterministic_and_sorted() {
+    let model = load(&["valid/full.json"]).expect("valid");
+    let a = extract(&model);
+    let b = extract(&model);
+    assert_eq!(a, b);
+    for (name, rows) in &a.relations {
+        assert!(
+            rows.windows(2).all(|w| w[0] <= w[1]),
+            "{name} is not sorted"
+        );
+    }
+}
+
+/// The serde derives (used by the schema and by code that builds models) apply the same
+/// defaults as the loader: a model written out and loaded again is the same model.
+#[test]
+fn serialized_models_load_back_unchanged() {
+    let model = load(&["valid/full.json"]).expect("valid");
+    let json = serde_json::to_string_pretty(&model).expect("serializes");
+    let again =
+        sphere_model::load_texts(&[("again.json", &json)], crate::today()).expect("reloads");
+    let mut a = model.clone();
+    a.provenance = Default::default();
+    let mut b = again;
+    b.provenance = Default::default();
+    assert_eq!(a, b);
+    let via_serde: sphere_model::Model = serde_json::from_str(&json).expect("serde reads it too");
+    assert_eq!(a, via_serde);
+}
