@@ -123,8 +123,12 @@ fn run_files(args: &Args) -> CmdResult {
     let mut sources = SourceMap::new();
     for path in &args.programs {
         let text = fs::read_to_string(path).map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::InvalidData => "program files are UTF-8 text",
+                _ => "give the path of a `.dl` file",
+            };
             CliError::new(format!("cannot read the program `{}`: {e}", path.display()))
-                .with_hint("give the path of a `.dl` file")
+                .with_hint(hint)
         })?;
         sources.add(path.display().to_string(), text);
     }
@@ -137,6 +141,15 @@ fn run_files(args: &Args) -> CmdResult {
         ));
     };
 
+    let has_inputs = program.relations.iter().any(|r| r.input);
+    if has_inputs && !args.facts_dir.is_dir() {
+        // Every input would silently be empty: far more likely a typo than intended.
+        return Err(CliError::new(format!(
+            "the facts directory `{}` does not exist or is not a directory",
+            args.facts_dir.display()
+        ))
+        .with_hint("give the directory with the `<relation>.facts` files after -F"));
+    }
     let mut db = Database::new(&program);
     let mut facts_diags = Vec::new();
     for (i, rel) in program.relations.iter().enumerate() {

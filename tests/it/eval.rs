@@ -342,6 +342,20 @@ fn why_not_needs_a_ground_atom() {
 }
 
 #[test]
+fn a_missing_facts_directory_is_an_error() {
+    let dir = scratch("missing_facts_dir");
+    write(&dir, "path.dl", PATH_PROGRAM);
+    let run = sphere(&dir, &["eval", "path.dl", "-F", "fcats"], None);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: the facts directory `fcats` does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn unreadable_program_is_an_error_not_a_panic() {
     let dir = scratch("missing_program");
     let run = sphere(&dir, &["eval", "missing.dl"], None);
