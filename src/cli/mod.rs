@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 pub mod check;
 pub mod explain;
 pub mod eval;
+pub mod facts;
 pub mod gen;
 pub mod graph;
 pub mod kb;
+pub mod validate;
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -73,6 +75,10 @@ pub enum Command {
     Gen(gen::Args),
     /// Tools for the knowledge base: rule tests with coverage, lint, list, show, catalogue
     Kb(kb::Args),
+    /// Check model files against the model contract and report every problem at once
+    Validate(validate::Args),
+    /// Write the facts extracted from a model as tab-separated files (sphere-facts/1)
+    Facts(facts::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -95,6 +101,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Kb(args) => kb::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Facts(args) => facts::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

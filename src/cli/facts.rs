@@ -1,0 +1,43 @@
+//! `sphere facts`: write the facts extracted from a model as a `sphere-facts/1` directory
+//! (one tab-separated `<relation>.facts` per input relation, Soufflé's convention).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use sphere_model::{extract, write_facts_dir};
+
+use super::{exit, CliError, CmdResult};
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  sphere facts facts/s10_newsletter_selection.json -D out/s10\n  \
+    sphere facts company.json activities.json -D export\n\n\
+    The layout (FORMAT file, one <relation>.facts per relation of knowledge/model.dl, \
+    escaping of tabs, newlines and backslashes) is described in docs/model.md. \
+    `sphere check --facts DIR` reads such a directory back."
+)]
+pub struct Args {
+    /// Model files (JSON, sphere-model/1); several files are merged into one model
+    #[arg(required = true, value_name = "MODEL")]
+    pub models: Vec<PathBuf>,
+    /// Output directory: created if absent; an earlier facts export is replaced
+    #[arg(short = 'D', long = "output-dir", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+pub fn run(args: Args) -> CmdResult {
+    let model = super::graph::load_models(&args.models)?;
+    let facts = extract(&model);
+    let files = write_facts_dir(&facts, &args.dir).map_err(|e| {
+        let mut c = CliError::new(format!("{}: {}", e.file, e.message));
+        c.hint = e.hint;
+        c
+    })?;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "wrote {} facts in {files} files to {}",
+        facts.len(),
+        args.dir.display()
+    );
+    Ok(exit::OK)
+}
