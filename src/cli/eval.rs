@@ -26,9 +26,10 @@ use super::{exit, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
-    sphere eval examples/reachability.dl -F examples/reachability\n  \
-    sphere eval examples/reachability.dl -F examples/reachability -D out/\n  \
-    sphere eval examples/reachability.dl -F examples/reachability --explain 'reachable(\"berlin\", \"rome\")'\n  \
+    sphere eval examples/dataflow.dl -F examples/dataflow\n  \
+    sphere eval examples/dataflow.dl -F examples/dataflow -D out/\n  \
+    sphere eval examples/dataflow.dl -F examples/dataflow --explain 'outside_eea(\"crm\", S, C)'\n  \
+    sphere eval examples/dataflow.dl -F examples/dataflow --why-not 'untouched(\"analytics\")'\n  \
     echo '{\"facts\": {\"edge\": [[1, 2], [2, 3]]}, \"rules\": [\"path(X, Y) :- edge(X, Y)\", \"path(X, Z) :- path(X, Y), edge(Y, Z)\"]}' | sphere eval --json")]
 pub struct Args {
     /// Program files (`.dl`), evaluated together as one program

@@ -367,3 +367,69 @@ fn unreadable_program_is_an_error_not_a_panic() {
         run.stderr
     );
 }
+
+/// Splits a command line of the help text: words separated by spaces, `'...'` quoted.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+#[cfg(unix)]
+#[test]
+fn help_examples_run() {
+    let dir = scratch("help_examples");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    std::os::unix::fs::symlink(examples, dir.join("examples")).expect("symlink examples");
+    let help = sphere(&dir, &["eval", "--help"], None);
+    assert_eq!(help.code, 0);
+    let commands: Vec<Vec<String>> = help
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("sphere eval examples/"))
+        .map(shell_words)
+        .collect();
+    assert_eq!(commands.len(), 4, "{}", help.stdout);
+    for words in commands {
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let run = sphere(&dir, &args, None);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{words:?}");
+        if args.contains(&"-D") {
+            assert!(dir.join("out/outside_eea.csv").is_file(), "{words:?}");
+        } else {
+            assert!(!run.stdout.is_empty(), "{words:?} printed nothing");
+        }
+    }
+    let json = help
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find_map(|l| {
+            l.strip_prefix("echo '")?
+                .strip_suffix("' | sphere eval --json")
+        })
+        .expect("the help shows a --json example");
+    let run = sphere(&dir, &["eval", "--json"], Some(json));
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(
+        run.stdout.contains(r#""path":[[1,2],[1,3],[2,3]]"#),
+        "{}",
+        run.stdout
+    );
+}
