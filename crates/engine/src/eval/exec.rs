@@ -181,13 +181,20 @@ impl<'a> Exec<'a> {
     }
 
     fn emit(&mut self) {
-        self.head.clear();
-        for i in 0..self.plan.head.len() {
-            let e = &self.plan.head[i];
-            let Some(w) = self.eval(e) else { return };
-            self.head.push(w);
+        if let Some(slots) = &self.plan.head_slots {
+            // Fast path: every head argument is a variable.
+            for &s in slots {
+                self.out.words.push(self.regs[s as usize]);
+            }
+        } else {
+            self.head.clear();
+            for i in 0..self.plan.head.len() {
+                let e = &self.plan.head[i];
+                let Some(w) = self.eval(e) else { return };
+                self.head.push(w);
+            }
+            self.out.words.extend_from_slice(&self.head);
         }
-        self.out.words.extend_from_slice(&self.head);
         self.out.count += 1;
         if self.provenance {
             let mut h = 0;

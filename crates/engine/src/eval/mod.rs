@@ -88,6 +88,35 @@ impl Database {
     pub fn len(&self, rel: RelId) -> usize {
         self.stores[rel.0 as usize].len()
     }
+
+    /// The tuples of `rel` in insertion order, as (count, words): each tuple is `arity`
+    /// consecutive [`Value::word`]s. For handing the facts to another evaluator.
+    pub fn words(&self, rel: RelId) -> (usize, Vec<u64>) {
+        let s = &self.stores[rel.0 as usize];
+        let mut words = Vec::with_capacity(s.len() * s.arity);
+        for r in 0..s.len() {
+            words.extend_from_slice(s.row(r));
+        }
+        (s.len(), words)
+    }
+
+    /// The interner, with every symbol the facts use.
+    pub fn into_interner(self) -> Interner {
+        self.interner
+    }
+}
+
+/// The contents of one relation computed by another evaluator (the compiled one), for
+/// [`Evaluation::from_computed`].
+#[derive(Clone, Debug, Default)]
+pub struct Computed {
+    /// Number of tuples.
+    pub count: usize,
+    /// The tuples, `arity` words each (see [`Value::word`]).
+    pub words: Vec<u64>,
+    /// Per tuple, the deriving rule (`None` for a fact) and its height, when provenance was
+    /// computed.
+    pub prov: Option<Vec<(Option<RuleIdx>, u32)>>,
 }
 
 /// The result of evaluating a program: every relation, input and derived.
@@ -211,6 +240,54 @@ fn run_stratum(
 }
 
 impl<'p> Evaluation<'p> {
+    /// An evaluation computed by another evaluator: every relation's tuples, indexed by
+    /// [`RelId`], with provenance when every relation carries it (duplicates are dropped).
+    pub fn from_computed(
+        program: &'p Program,
+        interner: Interner,
+        relations: Vec<Computed>,
+    ) -> Evaluation<'p> {
+        let provenance = !relations.is_empty() && relations.iter().all(|c| c.prov.is_some());
+        let mut stores = Vec::with_capacity(program.relations.len());
+        for (i, r) in program.relations.iter().enumerate() {
+            let mut s = Store::new(r.arity(), provenance);
+            if let Some(c) = relations.get(i) {
+                let ar = r.arity();
+                for t in 0..c.count {
+                    let words = if ar == 0 {
+                        &[][..]
+                    } else {
+                        match c.words.get(t * ar..(t + 1) * ar) {
+                            Some(w) => w,
+                            None => break,
+                        }
+                    };
+                    let (rule, h) = c
+                        .prov
+                        .as_ref()
+                        .and_then(|p| p.get(t))
+                        .map_or((INPUT_RULE, 0), |(r, h)| {
+                            (r.map_or(INPUT_RULE, |r| r.0), *h)
+                        });
+                    s.insert(words, rule, h);
+                }
+            }
+            s.publish_all();
+            stores.push(s);
+        }
+        Evaluation {
+            program,
+            interner,
+            stores,
+            types: program
+                .relations
+                .iter()
+                .map(|r| r.columns.iter().map(|c| c.ty).collect())
+                .collect(),
+            provenance,
+        }
+    }
+
     pub fn program(&self) -> &'p Program {
         self.program
     }

@@ -82,6 +82,8 @@ pub(crate) struct Plan {
     pub ops: Vec<Op>,
     pub head_rel: RelId,
     pub head: Vec<CExpr>,
+    /// The head's variables when every head argument is a plain variable (the fast path).
+    pub head_slots: Option<Vec<u32>>,
     pub slots: usize,
     /// Relations of the positive premises, by premise number.
     pub prem_rels: Vec<RelId>,
@@ -227,6 +229,15 @@ pub(crate) fn plan_rule(
         ops,
         head_rel: rule.head.rel,
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
+        head_slots: rule
+            .head
+            .args
+            .iter()
+            .map(|a| match a {
+                Expr::Var(v) => Some(v.0),
+                _ => None,
+            })
+            .collect(),
         slots: rule.vars.len(),
         prem_rels,
     })

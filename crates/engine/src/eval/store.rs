@@ -21,6 +21,25 @@ pub(crate) fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
     h.finish()
 }
 
+/// [`hash_words`] over a slice, unrolled for the short tuples that dominate.
+#[inline]
+pub(crate) fn hash_slice(words: &[u64]) -> u64 {
+    let mut h = FxHasher::default();
+    match *words {
+        [a] => h.write_u64(a),
+        [a, b] => {
+            h.write_u64(a);
+            h.write_u64(b);
+        }
+        _ => {
+            for &w in words {
+                h.write_u64(w);
+            }
+        }
+    }
+    h.finish()
+}
+
 pub(crate) struct Store {
     pub arity: usize,
     data: Vec<u64>,
@@ -120,7 +139,7 @@ impl Store {
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> bool {
         debug_assert_eq!(tuple.len(), self.arity);
         let ar = self.arity;
-        let hash = hash_words(tuple.iter().copied());
+        let hash = hash_slice(tuple);
         let w = prefix(|i| tuple[i], ar);
         let data = &self.data;
         let entry = self.dedup.entry(
@@ -128,9 +147,9 @@ impl Store {
             |s| s.w == w && (ar <= 2 || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..]),
             |s| {
                 if ar <= 2 {
-                    hash_words(s.w[..ar].iter().copied())
+                    hash_slice(&s.w[..ar])
                 } else {
-                    hash_words(data[s.row as usize * ar..(s.row as usize + 1) * ar].iter().copied())
+                    hash_slice(&data[s.row as usize * ar..(s.row as usize + 1) * ar])
                 }
             },
         );
