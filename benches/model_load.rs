@@ -40,7 +40,9 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("create a temp dir for the generated models");
 
     let mut files: Vec<(u32, PathBuf)> = Vec::new();
-    println!("| activities | subjects | file size | generate | load + validate | peak memory (VmHWM) |");
+    println!(
+        "| activities | subjects | file size | generate | load + validate | peak memory (VmHWM) |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     for &n in &sizes {
         let path = dir.join(format!("model-{n}.json"));
@@ -55,10 +57,19 @@ fn main() {
             .expect("re-run this benchmark as a child");
         let line = String::from_utf8_lossy(&out.stdout);
         let mut parts = line.split_whitespace();
-        let ms: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
-        let hwm_kb: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+        let ms: f64 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN);
+        let hwm_kb: f64 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN);
         if !out.status.success() {
-            eprintln!("child failed for {n}: {}", String::from_utf8_lossy(&out.stderr));
+            eprintln!(
+                "child failed for {n}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         println!(
             "| {n} | {} | {:.1} MB | {:.2} s | {:.2} s | {:.0} MB |",

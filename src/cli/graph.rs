@@ -1,6 +1,6 @@
 //! `sphere graph`: the data-flow graph of a model as DOT, Mermaid or SVG.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -74,24 +74,20 @@ fn svg(dot: &str) -> Result<String, CliError> {
     let mut stdin = child.stdin.take().expect("stdin was piped");
     let input = dot.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let mut svg = String::new();
-    let mut stdout = child.stdout.take().expect("stdout was piped");
-    let read = stdout.read_to_string(&mut svg);
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    let status = child
-        .wait()
+    let output = child
+        .wait_with_output()
         .map_err(|e| CliError::new(format!("Graphviz `dot` did not finish: {e}")))?;
-    let wrote = writer.join().unwrap_or_else(|_| Ok(()));
-    if !status.success() || read.is_err() || wrote.is_err() {
-        return Err(
-            CliError::new(format!("Graphviz `dot` failed ({status}): {}", err.trim()))
-                .with_hint("run with `--format dot` to see the input given to Graphviz"),
-        );
+    let wrote = writer.join().is_ok_and(|r| r.is_ok());
+    let svg = String::from_utf8(output.stdout);
+    match svg {
+        Ok(svg) if output.status.success() && wrote => Ok(svg),
+        _ => Err(CliError::new(format!(
+            "Graphviz `dot` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+        .with_hint("run with `--format dot` to see the input given to Graphviz")),
     }
-    Ok(svg)
 }
 
 /// Loads and validates model files; on problems prints every one on stderr and ends the

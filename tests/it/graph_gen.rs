@@ -21,7 +21,12 @@ fn graph_writes_dot_and_mermaid_on_stdout() {
     assert_eq!(dot.status.code(), Some(0), "{}", text(&dot.stderr));
     assert!(text(&dot.stdout).starts_with("digraph dataflow {"));
     assert!(text(&dot.stdout).contains("\"sys-crm\" -> \"sys-social-monitoring\""));
-    let mermaid = sphere(&["graph", "facts/s06_us_monitoring.json", "--format", "mermaid"]);
+    let mermaid = sphere(&[
+        "graph",
+        "facts/s06_us_monitoring.json",
+        "--format",
+        "mermaid",
+    ]);
     assert_eq!(mermaid.status.code(), Some(0));
     assert!(text(&mermaid.stdout).starts_with("flowchart LR"));
 }
@@ -49,7 +54,10 @@ fn graph_of_an_invalid_model_exits_2_naming_the_place() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
-    assert!(err.contains("conflict_duplicate_id.json") && err.contains("$.systems[0]"), "{err}");
+    assert!(
+        err.contains("conflict_duplicate_id.json") && err.contains("$.systems[0]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -61,7 +69,11 @@ fn svg_without_graphviz_says_how_to_install_it() {
         .output()
         .expect("the sphere binary runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("apt-get install graphviz"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("apt-get install graphviz"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -70,9 +82,35 @@ fn gen_is_deterministic_and_its_output_loads() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("model.json");
     let file = file.to_str().expect("utf-8 temp path");
-    let a = sphere(&["gen", "--subjects", "30", "--activities", "300", "--seed", "5"]);
-    let b = sphere(&["gen", "--subjects", "30", "--activities", "300", "--seed", "5", "-o", file]);
-    let c = sphere(&["gen", "--subjects", "30", "--activities", "300", "--seed", "6"]);
+    let a = sphere(&[
+        "gen",
+        "--subjects",
+        "30",
+        "--activities",
+        "300",
+        "--seed",
+        "5",
+    ]);
+    let b = sphere(&[
+        "gen",
+        "--subjects",
+        "30",
+        "--activities",
+        "300",
+        "--seed",
+        "5",
+        "-o",
+        file,
+    ]);
+    let c = sphere(&[
+        "gen",
+        "--subjects",
+        "30",
+        "--activities",
+        "300",
+        "--seed",
+        "6",
+    ]);
     assert_eq!(a.status.code(), Some(0));
     assert_eq!(b.status.code(), Some(0));
     assert!(b.stdout.is_empty(), "with -o nothing goes to stdout");
