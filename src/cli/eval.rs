@@ -18,8 +18,8 @@ use sphere_engine::explain::{render_tree, render_why_not};
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::value::display;
 use sphere_engine::{
-    compile, parse_query, Code, CompileOptions, Date, Diagnostic, ExternalRelation, QueryArg,
-    RawValue, SourceMap, Span, Type, Value,
+    compile, parse_query, Code, CompileOptions, Date, Diagnostic, ExternalRelation, FileId,
+    QueryArg, RawValue, SourceMap, Span, Type, Value,
 };
 
 use super::{exit, CliError, CmdResult};
@@ -232,8 +232,10 @@ fn read_facts(
             .with_hint("facts files are UTF-8 text, one tab-separated tuple per line"));
         }
     };
-    let file = sources.add(path.display().to_string(), text);
-    let text = sources.get(file).text.clone();
+    // The file joins `sources` only if it has problems to show, so a large, clean facts file
+    // is not kept in memory twice; its diagnostics use the id it will get then.
+    let file = FileId(sources.files().count() as u32);
+    let diags_before = diags.len();
     let types: Vec<Type> = relation.columns.iter().map(|c| c.ty).collect();
     let columns = relation
         .columns
@@ -330,6 +332,10 @@ fn read_facts(
                 path.display()
             ));
         }
+    }
+    if diags.len() > diags_before {
+        let added = sources.add(path.display().to_string(), text);
+        debug_assert_eq!(added, file, "no other file was added meanwhile");
     }
     Ok(())
 }
