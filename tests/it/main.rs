@@ -1,2 +1,4 @@
 mod eval;
 mod graph_gen;
+mod kb;
+mod scenarios;
