@@ -183,6 +183,13 @@ impl Session {
     /// Evaluates the knowledge base on the facts (and assumptions), with provenance, and
     /// returns the evaluation with the origin of every input fact.
     pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins), String> {
+        self.evaluate_with(Evaluator::Interpreted)
+    }
+
+    /// [`Session::evaluate`] with a choice of evaluator. The compiled one runs only the
+    /// program it was generated from (the shipped knowledge base without `--rules`); for any
+    /// other program it reports why, and the caller can fall back to the interpreter.
+    pub fn evaluate_with(&self, evaluator: Evaluator) -> Result<(Evaluation<'_>, Origins), String> {
         let mut db = Database::new(&self.program);
         let mut origins = Origins::new();
         for (name, rows) in &self.facts.relations {
@@ -233,10 +240,27 @@ impl Session {
                 },
             );
         }
-        let ev = evaluate(&self.program, db, &EvalOptions { provenance: true })
-            .map_err(|e| e.to_string())?;
+        let ev = match evaluator {
+            Evaluator::Interpreted => {
+                evaluate(&self.program, db, &EvalOptions { provenance: true })
+                    .map_err(|e| e.to_string())?
+            }
+            Evaluator::Compiled => sphere_kb_compiled::KB
+                .evaluate(&self.program, db, true)
+                .map_err(|e| e.to_string())?,
+        };
         Ok((ev, origins))
     }
+}
+
+/// Which evaluator runs the knowledge base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluator {
+    /// The semi-naive interpreter, with provenance.
+    Interpreted,
+    /// The shipped knowledge base compiled through crepe (`crates/kb-compiled`), with
+    /// provenance rebuilt from the firings it records.
+    Compiled,
 }
 
 /// A fact assumed for a what-if question.

@@ -9,7 +9,7 @@ use sphere_engine::Date;
 use super::{exit, CliError, CmdResult};
 use crate::findings::{self, Finding, Lang};
 use crate::kb;
-use crate::session::{Request, Session};
+use crate::session::{Evaluator, Request, Session};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -35,7 +35,8 @@ pub struct Args {
     /// Extra rule files, evaluated with the knowledge base (by the interpreter)
     #[arg(long, value_name = "FILE.dl")]
     pub rules: Vec<PathBuf>,
-    /// Evaluator: the interpreter is the only one so far
+    /// Evaluator: the interpreter (with provenance), or the shipped knowledge base compiled
+    /// through crepe (no derivations yet); `--rules` and `--kb` always run the interpreter
     #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
@@ -59,12 +60,14 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Engine {
     Interpreted,
+    Compiled,
 }
 
 impl Engine {
     fn name(self) -> &'static str {
         match self {
             Engine::Interpreted => "interpreted",
+            Engine::Compiled => "compiled",
         }
     }
 }
@@ -113,7 +116,17 @@ pub fn run(args: Args) -> CmdResult {
             return Err(CliError::new(""));
         }
     };
-    let (ev, origins) = session.evaluate().map_err(CliError::new)?;
+    let compiled = args.engine == Engine::Compiled && args.rules.is_empty() && args.kb.is_none();
+    if args.engine == Engine::Compiled && args.kb.is_some() {
+        eprintln!("note: --kb runs the interpreter");
+    }
+    let (ev, origins) = session
+        .evaluate_with(if compiled {
+            Evaluator::Compiled
+        } else {
+            Evaluator::Interpreted
+        })
+        .map_err(CliError::new)?;
     let found = findings::collect(
         &ev,
         &origins,
@@ -124,7 +137,12 @@ pub fn run(args: Args) -> CmdResult {
     );
     let out = match args.format {
         Format::Json => {
-            let doc = json_document(&session, &found, args.engine.name());
+            let engine = if compiled {
+                Engine::Compiled
+            } else {
+                Engine::Interpreted
+            };
+            let doc = json_document(&session, &found, engine.name());
             serde_json::to_string_pretty(&doc).expect("findings serialise") + "\n"
         }
         Format::Text => text(&found, &session),
