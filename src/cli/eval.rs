@@ -76,6 +76,10 @@ const WHY_NOT_DEPTH: usize = 3;
 /// (the wrong file, the wrong separator) says so in the first few lines.
 const MAX_FACTS_ERRORS_PER_FILE: usize = 20;
 
+/// Evaluation fails only on an internal inconsistency: the resolver has checked the program.
+const EVAL_BUG_HINT: &str =
+    "the program passed every check, so this is a bug in sphere: please report it with the program";
+
 /// At most this many tuples are explained for one `--explain` pattern.
 const MAX_EXPLAINED: usize = 20;
 
@@ -178,7 +182,7 @@ fn run_files(args: &Args) -> CmdResult {
             provenance: explaining,
         },
     )
-    .map_err(|e| CliError::new(format!("evaluation failed: {e}")))?;
+    .map_err(|e| CliError::new(format!("evaluation failed: {e}")).with_hint(EVAL_BUG_HINT))?;
 
     let outputs: Vec<RelId> = (0..program.relations.len())
         .map(|i| RelId(i as u32))
@@ -391,6 +395,7 @@ fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> Resu
             "cannot create the output directory `{}`: {e}",
             dir.display()
         ))
+        .with_hint("give a directory you can write to after -D (it is created if missing)")
     })?;
     let program = evaluation.program();
     for &rel in outputs {
@@ -405,10 +410,10 @@ fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> Resu
         let written = fs::write(&tmp, text).and_then(|()| fs::rename(&tmp, &path));
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
-            return Err(CliError::new(format!(
-                "cannot write `{}`: {e}",
-                path.display()
-            )));
+            return Err(
+                CliError::new(format!("cannot write `{}`: {e}", path.display()))
+                    .with_hint("check that the output directory is writable and the disk not full"),
+            );
         }
     }
     Ok(())
@@ -642,7 +647,8 @@ fn run_json() -> CmdResult {
     let evaluation = match eval::evaluate(&program, db, &EvalOptions::default()) {
         Ok(e) => e,
         Err(e) => {
-            let d = Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"));
+            let d = Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"))
+                .with_hint(EVAL_BUG_HINT);
             return fail_json(&[d], &sources);
         }
     };
