@@ -256,8 +256,7 @@ fn string(
             None
         }
         None if required => {
-            let key = place.rsplit('.').next().unwrap_or(place);
-            let parent = &place[..place.len() - key.len() - 1];
+            let (parent, key) = place.rsplit_once('.').unwrap_or(("$", place));
             p.push(Problem::new(file, parent, format!("missing key `{key}`")));
             None
         }

@@ -268,6 +268,12 @@ fn test(args: TestArgs) -> CmdResult {
             outcomes.push(o);
         }
     }
+    if outcomes.is_empty() {
+        if let Some(flt) = &args.filter {
+            return Err(CliError::new(format!("no test matches `{flt}`"))
+                .with_hint("the filter is matched against test file paths and test names; `sphere kb test` runs them all"));
+        }
+    }
     let passed = outcomes.iter().filter(|o| o.passed()).count();
     let errors = outcomes.iter().filter(|o| o.error.is_some()).count();
     let failed = outcomes.len() - passed;
@@ -755,14 +761,29 @@ const LAWS: &[(&str, &str)] = &[
     ("bdsg_old", "BDSG old version (until 2018-05-24)"),
     ("uwg", "UWG (Act against Unfair Competition)"),
     ("tmg", "TMG (Telemedia Act, until 2024-05-13)"),
-    ("ddg", "DDG (Digital Services Act, German, from 2024-05-14)"),
+    ("ddg", "DDG (Digitale-Dienste-Gesetz, from 2024-05-14)"),
     ("ttdsg", "TTDSG (until 2024-05-13)"),
     ("tdddg", "TDDDG (from 2024-05-14)"),
     ("urhg", "UrhG (Copyright Act)"),
-    ("kug", "KUG (Art Copyright Act: images of persons)"),
+    ("kug", "KUG (Kunsturhebergesetz: pictures of persons)"),
     ("guideline", "Company guidelines"),
     ("terms", "Platform terms"),
 ];
+
+/// Sort key that orders `gdpr:4.11` before `gdpr:13` and `uwg:7a` after `uwg:7.3`: each unit
+/// by its leading number, then by the rest of its text.
+fn natural_key(id: &str) -> (String, Vec<(u64, String)>) {
+    let (law, units) = id.split_once(':').unwrap_or((id, ""));
+    let key = units
+        .split('.')
+        .map(|u| {
+            let digits: String = u.chars().take_while(char::is_ascii_digit).collect();
+            let n = digits.parse::<u64>().unwrap_or(u64::MAX);
+            (n, u[digits.len()..].to_string())
+        })
+        .collect();
+    (law.to_string(), key)
+}
 
 fn law_of(id: &str) -> &str {
     id.split(':').next().unwrap_or(id)
@@ -777,7 +798,9 @@ fn catalogue_markdown(kbx: &Loaded, files: &[TestFile]) -> String {
     let tests = kbtest::tests_by_rule(files);
     let citing = citing_rules(legal);
     let n_tests: usize = files.iter().map(|f| f.tests.len()).sum();
-    let ids: BTreeSet<&str> = legal.norms.iter().map(|n| n.id.as_str()).collect();
+    let mut ids: Vec<&str> = legal.norms.iter().map(|n| n.id.as_str()).collect();
+    ids.sort_by_key(|i| natural_key(i));
+    ids.dedup();
     let mut laws: Vec<&str> = ids.iter().map(|i| law_of(i)).collect();
     laws.sort_by_key(|l| {
         (
@@ -841,6 +864,9 @@ fn catalogue_markdown(kbx: &Loaded, files: &[TestFile]) -> String {
     for m in metas {
         let file = kbx.rel(m.span);
         if file != current {
+            if !current.is_empty() {
+                o.push('\n');
+            }
             let _ = writeln!(o, "### `knowledge/{file}`\n");
             current = file;
         }
