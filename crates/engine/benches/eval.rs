@@ -159,34 +159,70 @@ fn bench_sg(c: &mut Criterion) {
 
 criterion_group!(benches, bench_tc, bench_sg);
 
-/// Median of a criterion benchmark, in seconds, from its saved estimates.
-fn median(group: &str, fun: &str, id: &str) -> Option<f64> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../criterion");
-    let text = std::fs::read_to_string(dir.join(group).join(fun).join(id).join("new/estimates.json")).ok()?;
-    let at = text.find("\"median\"")?;
-    let rest = &text[at..];
-    let pe = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
-    let num: String = rest[pe..].chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == '-').collect();
-    num.parse::<f64>().ok().map(|ns| ns / 1e9)
+/// Fastest of `n` interleaved runs of each variant, in seconds. Interleaving and taking the
+/// minimum keeps the ratios meaningful on a machine with other load.
+fn interleaved(n: usize, variants: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut best = vec![f64::INFINITY; variants.len()];
+    for _ in 0..n {
+        for (i, v) in variants.iter_mut().enumerate() {
+            let t = std::time::Instant::now();
+            v();
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+        }
+    }
+    best
 }
 
 fn main() {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    println!("\n| workload | size | floor s | interpreted s | +provenance s | interp/floor | prov on/off |");
+    // `cargo bench --bench eval -- --table` prints only the ratio table.
+    if !std::env::args().any(|a| a == "--table") {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    // The ratio table for docs/performance.md, measured in this run.
+    let tc = std::fs::read_to_string(shared_dir().join("tc.dl")).expect("the shared anchor");
+    let p = program(&tc);
+    println!("\n| workload | size | floor s | interpreted s | +provenance s | interpreted / floor | provenance on / off |");
     println!("|---|---|---|---|---|---|---|");
     for (n, m) in TC_SIZES {
-        let id = format!("{n}x{m}");
-        if let (Some(f), Some(i), Some(p)) =
-            (median("tc", "floor", &id), median("tc", "interpreted", &id), median("tc", "interpreted+provenance", &id))
-        {
-            println!("| tc | {id} | {f:.3} | {i:.3} | {p:.3} | {:.2} | {:.2} |", i / f, p / i);
-        }
+        let edges = tc_edges(n, m);
+        let t = interleaved(
+            5,
+            &mut [
+                &mut || {
+                    floor_tc(&edges);
+                },
+                &mut || {
+                    run(&p, "edge", &edges, false);
+                },
+                &mut || {
+                    run(&p, "edge", &edges, true);
+                },
+            ],
+        );
+        println!(
+            "| tc | {n} nodes, {m} edges | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} |",
+            t[0],
+            t[1],
+            t[2],
+            t[1] / t[0],
+            t[2] / t[1]
+        );
     }
+    let sg = program(SG);
     for n in SG_SIZES {
-        let id = n.to_string();
-        if let (Some(i), Some(p)) = (median("sg", "interpreted", &id), median("sg", "interpreted+provenance", &id)) {
-            println!("| sg | {id} | – | {i:.3} | {p:.3} | – | {:.2} |", p / i);
-        }
+        let edges = sg_edges(n);
+        let t = interleaved(
+            5,
+            &mut [
+                &mut || {
+                    run(&sg, "parent", &edges, false);
+                },
+                &mut || {
+                    run(&sg, "parent", &edges, true);
+                },
+            ],
+        );
+        println!("| sg | {n} nodes | – | {:.3} | {:.3} | – | {:.2} |", t[0], t[1], t[1] / t[0]);
     }
 }
