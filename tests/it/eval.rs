@@ -433,3 +433,21 @@ fn help_examples_run() {
         run.stdout
     );
 }
+
+#[test]
+fn diagnostics_are_not_coloured_when_stderr_is_not_a_terminal() {
+    let dir = scratch("no_tty_colour");
+    write(&dir, "bad.dl", "p(X) :- q(Y).\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["eval", "bad.dl"])
+        .current_dir(&dir)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the sphere binary runs");
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert!(stderr.contains("error[unknown_relation]"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no ANSI escapes in a pipe: {stderr:?}"
+    );
+}
