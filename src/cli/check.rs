@@ -35,9 +35,9 @@ pub struct Args {
     /// Extra rule files, evaluated with the knowledge base (by the interpreter)
     #[arg(long, value_name = "FILE.dl")]
     pub rules: Vec<PathBuf>,
-    /// Evaluator: the interpreter (with provenance), or the shipped knowledge base compiled
-    /// through crepe (no derivations yet); `--rules` and `--kb` always run the interpreter
-    #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
+    /// Evaluator: the knowledge base compiled through crepe (default), or the interpreter;
+    /// `--rules`, and a `--kb` that differs from the compiled one, run the interpreter
+    #[arg(long, value_enum, default_value_t = Engine::Compiled)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
     #[arg(long, value_name = "FACT")]
@@ -116,17 +116,37 @@ pub fn run(args: Args) -> CmdResult {
             return Err(CliError::new(""));
         }
     };
-    let compiled = args.engine == Engine::Compiled && args.rules.is_empty() && args.kb.is_none();
-    if args.engine == Engine::Compiled && args.kb.is_some() {
-        eprintln!("note: --kb runs the interpreter");
+    let mut compiled = args.engine == Engine::Compiled && args.rules.is_empty();
+    if compiled {
+        if let Err(e) = sphere_kb_compiled::KB.matches(&session.program) {
+            if args.kb.is_some() {
+                eprintln!("note: the knowledge base given with --kb is not the compiled one; running the interpreter");
+            } else {
+                eprintln!("note: {e}; running the interpreter\n  hint: regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`");
+            }
+            compiled = false;
+        }
     }
-    let (ev, origins) = session
-        .evaluate_with(if compiled {
-            Evaluator::Compiled
-        } else {
-            Evaluator::Interpreted
-        })
-        .map_err(CliError::new)?;
+    // The compiled program cannot take facts for relations it only derives (an `--assume`
+    // of a derived relation): the interpreter can.
+    let attempt = if compiled {
+        match session.evaluate_with(Evaluator::Compiled) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("note: {e}; running the interpreter");
+                compiled = false;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (ev, origins) = match attempt {
+        Some(r) => r,
+        None => session
+            .evaluate_with(Evaluator::Interpreted)
+            .map_err(CliError::new)?,
+    };
     let found = findings::collect(
         &ev,
         &origins,
