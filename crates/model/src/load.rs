@@ -266,6 +266,132 @@ pub fn merge(
     Some(model)
 }
 
+/// An object read by serde alone, if it is clean: it deserializes (no unknown or `x-` key,
+/// no wrong type, no missing key, no bad date or enum value) and passes the checks serde
+/// cannot make ([`Clean`]). Otherwise the caller reads it with the reporting reader.
+fn fast<T: serde::de::DeserializeOwned + Clean>(raw: &RawValue) -> Option<T> {
+    let x: T = serde_json::from_str(raw.get()).ok()?;
+    x.clean().then_some(x)
+}
+
+/// The checks of the reporting reader that serde's derive does not make: non-empty ids,
+/// known countries, and the contradictions inside one object. Must be true exactly when the
+/// reader would report nothing for an object that serde read (a test checks every invalid
+/// fixture both ways).
+trait Clean {
+    fn clean(&self) -> bool;
+}
+
+fn id_ok(s: &str) -> bool {
+    !s.trim().is_empty()
+}
+
+fn country_ok(s: &str) -> bool {
+    country_name(s).is_some()
+}
+
+fn ordered(from: Option<Date>, to: Option<Date>) -> bool {
+    match (from, to) {
+        (Some(f), Some(t)) => f <= t,
+        _ => true,
+    }
+}
+
+impl Clean for Staff {
+    fn clean(&self) -> bool {
+        id_ok(&self.id)
+    }
+}
+
+impl Clean for Party {
+    fn clean(&self) -> bool {
+        id_ok(&self.id)
+            && country_ok(&self.country)
+            && self
+                .certifications
+                .iter()
+                .all(|c| ordered(Some(c.from), c.to))
+    }
+}
+
+impl Clean for System {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.operator) && country_ok(&self.hosting_country)
+    }
+}
+
+impl Clean for Agreement {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.with) && ordered(Some(self.from), self.to)
+    }
+}
+
+impl Clean for Assessment {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.about)
+    }
+}
+
+impl Clean for Source {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.operator)
+    }
+}
+
+impl Clean for Subject {
+    fn clean(&self) -> bool {
+        id_ok(&self.id)
+            && country_ok(&self.country)
+            && !(self.kind == SubjectKind::Minor && self.age.is_some_and(|a| a >= 18))
+    }
+}
+
+impl Clean for Consent {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.subject) && ordered(Some(self.given), self.withdrawn)
+    }
+}
+
+impl Clean for Objection {
+    fn clean(&self) -> bool {
+        id_ok(&self.subject)
+    }
+}
+
+impl Clean for Notice {
+    fn clean(&self) -> bool {
+        id_ok(&self.id)
+    }
+}
+
+impl Clean for Flow {
+    fn clean(&self) -> bool {
+        id_ok(&self.id)
+            && id_ok(&self.from)
+            && id_ok(&self.to)
+            && self.from != self.to
+            && ordered(self.from_date, self.to_date)
+    }
+}
+
+impl Clean for Activity {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.by) && self.triggered_by.as_deref() != Some(self.id.as_str())
+    }
+}
+
+impl Clean for Campaign {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && id_ok(&self.owner)
+    }
+}
+
+impl Clean for Guideline {
+    fn clean(&self) -> bool {
+        id_ok(&self.id) && self.forbid != Forbid::default()
+    }
+}
+
 fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -730,30 +856,43 @@ impl Reader<'_> {
                 return;
             }
         };
-        for (i, raw) in items.into_iter().enumerate() {
-            let v = self.value(raw);
-            let p = format!("{path}[{i}]");
-            // Objections have no id; every other object must yield one.
-            self.lost_id = section != Section::Objections;
-            match section {
-                Section::Staff => file.staff.extend(self.staff(&v, &p)),
-                Section::Parties => file.parties.extend(self.party(&v, &p)),
-                Section::Systems => file.systems.extend(self.system(&v, &p)),
-                Section::Agreements => file.agreements.extend(self.agreement(&v, &p)),
-                Section::Assessments => file.assessments.extend(self.assessment(&v, &p)),
-                Section::Sources => file.sources.extend(self.source(&v, &p)),
-                Section::Subjects => file.subjects.extend(self.subject(&v, &p)),
-                Section::Consents => file.consents.extend(self.consent(&v, &p)),
-                Section::Objections => file.objections.extend(self.objection(&v, &p)),
-                Section::Notices => file.notices.extend(self.notice(&v, &p)),
-                Section::Flows => file.flows.extend(self.flow(&v, &p)),
-                Section::Activities => file.activities.extend(self.activity(&v, &p)),
-                Section::Campaigns => file.campaigns.extend(self.campaign(&v, &p)),
-                Section::Guidelines => file.guidelines.extend(self.guideline(&v, &p)),
-            }
-            if self.lost_id && !self.incomplete.contains(&section) {
-                self.incomplete.push(section);
-            }
+        macro_rules! read {
+            ($list:ident, $reader:ident) => {{
+                file.$list.reserve(items.len());
+                for (i, raw) in items.iter().enumerate() {
+                    // Fast path: a clean object deserializes straight into its type. Anything
+                    // else (a problem, an `x-` key, a null for a default) goes through the
+                    // reader below, which knows how to report it.
+                    if let Some(x) = fast(raw) {
+                        file.$list.push(x);
+                        continue;
+                    }
+                    let v = self.value(raw);
+                    let p = format!("{path}[{i}]");
+                    // Objections have no id; every other object must yield one.
+                    self.lost_id = section != Section::Objections;
+                    file.$list.extend(self.$reader(&v, &p));
+                    if self.lost_id && !self.incomplete.contains(&section) {
+                        self.incomplete.push(section);
+                    }
+                }
+            }};
+        }
+        match section {
+            Section::Staff => read!(staff, staff),
+            Section::Parties => read!(parties, party),
+            Section::Systems => read!(systems, system),
+            Section::Agreements => read!(agreements, agreement),
+            Section::Assessments => read!(assessments, assessment),
+            Section::Sources => read!(sources, source),
+            Section::Subjects => read!(subjects, subject),
+            Section::Consents => read!(consents, consent),
+            Section::Objections => read!(objections, objection),
+            Section::Notices => read!(notices, notice),
+            Section::Flows => read!(flows, flow),
+            Section::Activities => read!(activities, activity),
+            Section::Campaigns => read!(campaigns, campaign),
+            Section::Guidelines => read!(guidelines, guideline),
         }
     }
 

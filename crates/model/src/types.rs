@@ -375,6 +375,14 @@ vocab! {
     }
 }
 
+/// For keys that must be present but may be null: serde's derive treats a missing `Option`
+/// field as `None`, unless the field has its own `deserialize_with`, as here.
+fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -496,6 +504,7 @@ pub struct Organization {
     /// People regularly processing personal data (§ 38 BDSG).
     pub persons_processing: u32,
     /// Staff id of the data protection officer, or null.
+    #[serde(deserialize_with = "nullable")]
     #[schemars(required)]
     pub dpo: Option<Id>,
     /// An Art. 30 GDPR record of processing activities is kept.
@@ -533,6 +542,7 @@ pub struct Certification {
     pub scheme: Scheme,
     pub from: Date,
     /// Last day, or null while it lasts.
+    #[serde(deserialize_with = "nullable")]
     #[schemars(required)]
     pub to: Option<Date>,
 }
@@ -723,6 +733,7 @@ pub struct Objection {
 pub struct Notice {
     pub id: Id,
     /// The person informed, or null for a public notice.
+    #[serde(deserialize_with = "nullable")]
     #[schemars(required)]
     pub subject: Option<Id>,
     pub article: Article,

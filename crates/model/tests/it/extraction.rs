@@ -157,3 +157,29 @@ fn serialized_models_load_back_unchanged() {
     let via_serde: sphere_model::Model = serde_json::from_str(&json).expect("serde reads it too");
     assert_eq!(a, via_serde);
 }
+
+/// Clean objects are read by serde's derive, others by the reporting reader: both must give
+/// the same model. An `x-` key in every object sends every object through the reader.
+#[test]
+fn the_fast_and_the_reporting_reader_agree() {
+    fn mark(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.values_mut().for_each(mark);
+                m.insert(
+                    "x-note".into(),
+                    serde_json::json!("forces the reporting reader"),
+                );
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(mark),
+            _ => {}
+        }
+    }
+    let text = crate::fixture_text("valid/full.json");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    mark(&mut v);
+    let marked = serde_json::to_string(&v).expect("json");
+    let fast = sphere_model::load_texts(&[("full.json", &text)], crate::today()).expect("valid");
+    let slow = sphere_model::load_texts(&[("full.json", &marked)], crate::today()).expect("valid");
+    assert_eq!(fast, slow);
+}
