@@ -296,7 +296,7 @@ impl<'o> Resolver<'o> {
                 }
             }
         }
-        self.rule_ids(diags);
+        self.rule_ids();
         self.check_catalogue(diags);
         if self.lowering {
             self.generated_rules(diags);
@@ -661,8 +661,14 @@ impl<'o> Resolver<'o> {
                 return;
             }
             let names = var_names(c);
-            for text in [&ann.meta.message, &ann.meta.remedy].into_iter().flatten() {
-                for t in [&text.en, &text.de] {
+            let cite_texts: Vec<&String> = ann.meta.cites.iter().collect();
+            let texts = [&ann.meta.message, &ann.meta.remedy]
+                .into_iter()
+                .flatten()
+                .flat_map(|t| [&t.en, &t.de])
+                .chain(cite_texts);
+            {
+                for t in texts {
                     for p in lower::placeholders(t) {
                         if !names.iter().any(|n| n == p) {
                             diags.push(
@@ -850,7 +856,7 @@ impl<'o> Resolver<'o> {
         }
     }
 
-    fn rule_ids(&mut self, diags: &mut Vec<Diagnostic>) {
+    fn rule_ids(&mut self) {
         let mut counters: FxHashMap<RelId, usize> = FxHashMap::default();
         for c in &mut self.clauses {
             if c.is_fact() && c.ann.is_none() {
@@ -866,7 +872,6 @@ impl<'o> Resolver<'o> {
                 }
             };
         }
-        let _ = diags;
     }
 
     fn generated_rules(&mut self, diags: &mut Vec<Diagnostic>) {
@@ -900,6 +905,7 @@ impl<'o> Resolver<'o> {
     // ----- types ------------------------------------------------------------------------------
 
     fn infer(&mut self, diags: &mut Vec<Diagnostic>) {
+        let mut ordered = Vec::new();
         // Structure first: variables, columns, arithmetic and built-ins.
         for ci in 0..self.clauses.len() {
             let Resolver {
@@ -914,6 +920,7 @@ impl<'o> Resolver<'o> {
                 diags,
                 vars: &mut c.vars,
                 consts: &mut c.consts,
+                ordered: &mut ordered,
                 loc: Loc::Head,
                 generated: c.generated,
             };
@@ -1003,6 +1010,27 @@ impl<'o> Resolver<'o> {
         for ci in 0..self.clauses.len() {
             if !self.clauses[ci].is_fact() {
                 self.apply_consts(ci, false, diags);
+            }
+        }
+        // `min` and `max` of values nothing else types are numbers.
+        for (slot, span, f) in ordered {
+            let origin = Origin {
+                span: Some(span),
+                why: format!("the result of `{f}`"),
+                strong: false,
+            };
+            if self.types.get(slot).is_none() {
+                let _ = self.types.require(slot, Type::Number, origin);
+            } else if self.types.get(slot) == Some(Type::Symbol) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        span,
+                        format!("`{f}` compares numbers or dates, not symbols"),
+                    )
+                    .with_label("the arguments here are symbols")
+                    .with_hint("compare texts with `<` or `>` in a comparison instead"),
+                );
             }
         }
     }
@@ -1735,6 +1763,8 @@ struct Walk<'a> {
     diags: &'a mut Vec<Diagnostic>,
     vars: &'a mut Vec<(String, Slot)>,
     consts: &'a mut Vec<ConstUse>,
+    /// Results of `min` and `max`, which must come out numbers or dates.
+    ordered: &'a mut Vec<(Slot, Span, String)>,
     loc: Loc,
     generated: bool,
 }
@@ -1877,6 +1907,9 @@ impl Walk<'_> {
                     }
                     Sig::Variadic(ty) => {
                         let r = self.types.fresh();
+                        if ty.is_none() {
+                            self.ordered.push((r, e.span, name.text.clone()));
+                        }
                         if let Some(t) = ty {
                             let _ = self.types.require(
                                 r,
@@ -2247,6 +2280,25 @@ mod tests {
         let pos = |n: &str| order.iter().position(|x| *x == n).unwrap();
         assert!(pos("c") < pos("a") && pos("b") < pos("a"), "{order:?}");
         assert!(p.strata.iter().all(|s| !s.recursive));
+    }
+
+    #[test]
+    fn min_and_max_order_numbers_and_dates_only() {
+        let c = run("m(Z) :- a(X), b(Y), Z = min(X, Y).", true, vec![]);
+        let out = dump(&c.program.expect("untyped arguments are numbers"));
+        assert!(out.contains("a(c1: number)"), "{out}");
+        let c = run(
+            ".decl s(x: symbol)\n.decl m(x: symbol)\nm(Z) :- s(X), s(Y), Z = max(X, Y).",
+            false,
+            vec![],
+        );
+        assert_eq!(codes(&c), vec!["type_mismatch"]);
+        let c = run(
+            "m(Z) :- Z = max(2024-01-01, 2023-01-01, 2025-02-03).",
+            true,
+            vec![],
+        );
+        assert!(c.program.is_some(), "{:?}", c.diagnostics);
     }
 
     #[test]
