@@ -33,7 +33,9 @@ pub type Origins = BTreeMap<(RelId, Vec<Value>), Origin>;
 #[derive(Clone, Debug, Serialize)]
 pub struct NormCite {
     pub id: String,
-    pub version_from: String,
+    /// First day of the version in force on the act's date; `None` for the model's own rules
+    /// (`guideline:<id>`, `terms:<source>`), which have no catalogued versions.
+    pub version_from: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -157,25 +159,39 @@ pub fn collect_from(
             vec![subject]
         };
 
+        let derivation = ev.explain(rel, &t).ok();
+        let bindings = derivation
+            .as_ref()
+            .map(|d| rule_bindings(d, program))
+            .unwrap_or_default();
+
         let versions: Vec<&NormVersion> = meta
             .norms
             .iter()
             .filter_map(|r| version_at(&program.legal.norms, r, date))
             .collect();
-        let norms: Vec<NormCite> = versions
+        let mut norms: Vec<NormCite> = versions
             .iter()
             .map(|n| NormCite {
                 id: n.id.clone(),
-                version_from: n.from.to_string(),
+                version_from: Some(n.from.to_string()),
             })
             .collect();
-        let citations = versions
+        let mut citations: Vec<String> = versions
             .iter()
             .map(|n| match opts.lang {
                 Lang::En => n.en.clone(),
                 Lang::De => n.de.clone(),
             })
             .collect();
+        for template in &meta.cites {
+            let id = fill(template, &bindings, interner);
+            citations.push(model_citation(&id, opts.lang));
+            norms.push(NormCite {
+                id,
+                version_from: None,
+            });
+        }
         let authorities = meta
             .authorities
             .iter()
@@ -193,11 +209,6 @@ pub fn collect_from(
             d => d.to_string(),
         };
 
-        let derivation = ev.explain(rel, &t).ok();
-        let bindings = derivation
-            .as_ref()
-            .map(|d| rule_bindings(d, program))
-            .unwrap_or_default();
         let message = fill(pick(meta.message.as_ref(), opts.lang), &bindings, interner);
         let remedy = fill(pick(meta.remedy.as_ref(), opts.lang), &bindings, interner);
 
@@ -330,6 +341,18 @@ fn rule_bindings(tree: &Tree, program: &Program) -> Vec<(String, Value)> {
         .unwrap_or_default()
 }
 
+/// The human citation of one of the model's own rules: a company guideline or a platform's
+/// terms of use.
+fn model_citation(id: &str, lang: Lang) -> String {
+    match (id.split_once(':'), lang) {
+        (Some(("guideline", g)), Lang::En) => format!("Company guideline {g}"),
+        (Some(("guideline", g)), Lang::De) => format!("Unternehmensrichtlinie {g}"),
+        (Some(("terms", s)), Lang::En) => format!("Terms of use of {s}"),
+        (Some(("terms", s)), Lang::De) => format!("Nutzungsbedingungen von {s}"),
+        _ => id.to_string(),
+    }
+}
+
 /// Replaces `{Var}` placeholders with the bound values (symbols unquoted).
 pub fn fill(template: &str, bindings: &[(String, Value)], interner: &Interner) -> String {
     let mut out = String::with_capacity(template.len());
@@ -368,7 +391,7 @@ pub fn finding_id(rule: &str, about: &str, subjects: &[String], norms: &[NormCit
     for n in norms {
         key.push_str(&n.id);
         key.push('@');
-        key.push_str(&n.version_from);
+        key.push_str(n.version_from.as_deref().unwrap_or(""));
         key.push(';');
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -445,7 +468,7 @@ mod tests {
     fn ids_are_stable_and_sensitive_to_every_part() {
         let n = vec![NormCite {
             id: "uwg:7.2.1".into(),
-            version_from: "2022-05-28".into(),
+            version_from: Some("2022-05-28".into()),
         }];
         let a = finding_id("r", "act-1", &["s2".into(), "s1".into()], &n);
         assert_eq!(a, finding_id("r", "act-1", &["s1".into(), "s2".into()], &n));
@@ -456,7 +479,7 @@ mod tests {
         );
         let old = vec![NormCite {
             id: "uwg:7.2.1".into(),
-            version_from: "2008-12-30".into(),
+            version_from: Some("2008-12-30".into()),
         }];
         assert_ne!(
             a,

@@ -664,7 +664,7 @@ pub fn observe(ev: &Evaluation<'_>, origins: &findings::Origins) -> Vec<Observed
             norms: f
                 .norms
                 .iter()
-                .map(|n| (n.id.clone(), n.version_from.clone()))
+                .map(|n| (n.id.clone(), n.version_from.clone().unwrap_or_default()))
                 .collect(),
             decision: Some(f.decision.clone()),
             date: f.date.clone(),

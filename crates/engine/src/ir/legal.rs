@@ -207,6 +207,10 @@ pub struct RuleMeta {
     pub kind: RuleKind,
     pub norms: Vec<NormRef>,
     pub authorities: Vec<String>,
+    /// Citations of the model's own rules, as templates over rule variables:
+    /// `guideline:{G}` (a company guideline), `terms:{S}` (a platform's terms of use). They
+    /// name no catalogued norm and do not restrict when the rule applies.
+    pub cites: Vec<String>,
     /// With `{Var}` placeholders naming variables of the rule.
     pub message: Option<Text>,
     pub remedy: Option<Text>,

@@ -501,6 +501,7 @@ pub fn authority(block: &Block, diags: &mut Vec<Diagnostic>) -> Option<Authority
 
 const RULE_KEYS: &[&str] = &[
     "norms",
+    "cites",
     "authorities",
     "severity",
     "decision",
@@ -548,6 +549,21 @@ pub fn rule_annotation(
                 .with_label("expected `\"<id>\"` or `\"<id>@YYYY-MM-DD\"`")
                 .with_hint("e.g. `\"uwg:7.2.2\"` or `\"uwg:7.2.3@2008-12-30\"`"),
             ),
+        }
+    }
+    let mut cites = Vec::new();
+    for (s, span) in f.list("cites") {
+        let ok = s.split_once(':').is_some_and(|(law, rest)| {
+            matches!(law, "guideline" | "terms") && placeholders(rest).len() == 1
+        });
+        if ok {
+            cites.push(s);
+        } else {
+            f.diags.push(
+                Diagnostic::error(Code::BadAnnotation, span, format!("`{s}` is not a model citation"))
+                    .with_label("expected `\"guideline:{Var}\"` or `\"terms:{Var}\"`")
+                    .with_hint("a model citation names a company guideline or a platform's terms through a variable of the rule, e.g. `\"guideline:{G}\"`; catalogued norms go in `norms`"),
+            );
         }
     }
     let (authorities, authority_spans): (Vec<_>, Vec<_>) =
@@ -728,6 +744,7 @@ pub fn rule_annotation(
             kind: kind?,
             norms,
             authorities,
+            cites,
             message,
             remedy,
             contested,
@@ -880,6 +897,7 @@ mod tests {
             kind: RuleKind::Reasoning,
             norms: norms.iter().filter_map(|n| parse_norm_ref(n)).collect(),
             authorities: vec![],
+            cites: vec![],
             message: None,
             remedy: None,
             contested: None,
