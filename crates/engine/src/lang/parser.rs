@@ -25,6 +25,8 @@ pub fn parse(file: FileId, text: &str, opts: ParseOptions, diags: &mut Vec<Diagn
     let toks = lex(file, text, diags);
     let mut p = Parser {
         text,
+        nesting: 0,
+        depth: 0,
         toks,
         pos: 0,
         diags,
@@ -39,6 +41,8 @@ pub fn parse_atom_text(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) ->
     let before = diags.len();
     let mut p = Parser {
         text,
+        nesting: 0,
+        depth: 0,
         toks,
         pos: 0,
         diags,
@@ -60,8 +64,18 @@ struct Reported;
 
 type PResult<T> = Result<T, Reported>;
 
+/// Deepest nesting of parentheses, brackets and unary minus the parser follows, and deepest
+/// expression tree it builds: every later stage walks trees recursively, so input may not
+/// make them deep enough to exhaust the stack.
+const MAX_NESTING: usize = 64;
+const MAX_TREE_DEPTH: usize = 200;
+
 struct Parser<'t, 'd> {
     text: &'t str,
+    /// Current nesting (see [`MAX_NESTING`]).
+    nesting: usize,
+    /// Depth of the expression tree last returned by an expression function.
+    depth: usize,
     toks: Vec<Token>,
     pos: usize,
     diags: &'d mut Vec<Diagnostic>,
@@ -160,6 +174,37 @@ impl Parser<'_, '_> {
                 }
             }
         }
+    }
+
+    /// Runs `f` one nesting level deeper, or reports that the input nests too deeply.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.nesting >= MAX_NESTING {
+            let span = self.span();
+            self.diags.push(
+                Diagnostic::error(Code::Syntax, span, "nested too deeply")
+                    .with_label(format!("more than {MAX_NESTING} levels of nesting here"))
+                    .with_hint("split the expression with `=` bindings into several steps"),
+            );
+            return Err(Reported);
+        }
+        self.nesting += 1;
+        let r = f(self);
+        self.nesting -= 1;
+        r
+    }
+
+    /// Records the depth of a tree just built, or reports it as too deep.
+    fn grew(&mut self, depth: usize, span: Span) -> PResult<()> {
+        self.depth = depth;
+        if depth > MAX_TREE_DEPTH {
+            self.diags.push(
+                Diagnostic::error(Code::Syntax, span, "expression too long")
+                    .with_label(format!("more than {MAX_TREE_DEPTH} operations deep"))
+                    .with_hint("split the expression with `=` bindings into several steps"),
+            );
+            return Err(Reported);
+        }
+        Ok(())
     }
 
     /// Whether a line break separates the current token from the previous one.
@@ -444,7 +489,7 @@ impl Parser<'_, '_> {
                 self.bump();
                 let mut items = Vec::new();
                 while !self.at(&TokenKind::RBracket) {
-                    items.push(self.avalue()?);
+                    items.push(self.nested(|p| p.avalue())?);
                     if !self.eat(&TokenKind::Comma) {
                         break;
                     }
@@ -452,7 +497,7 @@ impl Parser<'_, '_> {
                 self.expect(TokenKind::RBracket)?;
                 AValueKind::List(items)
             }
-            TokenKind::LBrace => AValueKind::Map(self.fields()?),
+            TokenKind::LBrace => AValueKind::Map(self.nested(|p| p.fields())?),
             _ => return self.expected("a value"),
         };
         Ok(AValue {
@@ -621,7 +666,7 @@ impl Parser<'_, '_> {
                     });
                     if has_cmp {
                         self.bump();
-                        let mut lit = self.literal()?;
+                        let mut lit = self.nested(|p| p.literal())?;
                         let end = self.expect(TokenKind::RParen)?;
                         if let LiteralAst::Cmp { span, .. } = &mut lit {
                             *span = start.to(end);
@@ -647,42 +692,60 @@ impl Parser<'_, '_> {
     }
 
     fn expr(&mut self) -> PResult<ExprAst> {
-        let mut lhs = self.term()?;
-        loop {
-            let op = match self.peek() {
-                TokenKind::Plus => BinOp::Add,
-                TokenKind::Minus => BinOp::Sub,
-                _ => return Ok(lhs),
-            };
-            self.bump();
-            let rhs = self.term()?;
-            lhs = binary(op, lhs, rhs);
-        }
+        self.nested(|p| {
+            let mut lhs = p.term()?;
+            let mut depth = p.depth;
+            loop {
+                let op = match p.peek() {
+                    TokenKind::Plus => BinOp::Add,
+                    TokenKind::Minus => BinOp::Sub,
+                    _ => {
+                        p.depth = depth;
+                        return Ok(lhs);
+                    }
+                };
+                p.bump();
+                let rhs = p.term()?;
+                lhs = binary(op, lhs, rhs);
+                depth = depth.max(p.depth) + 1;
+                p.grew(depth, lhs.span)?;
+            }
+        })
     }
 
     fn term(&mut self) -> PResult<ExprAst> {
         let mut lhs = self.unary()?;
+        let mut depth = self.depth;
         loop {
             let op = match self.peek() {
                 TokenKind::Star => BinOp::Mul,
                 TokenKind::Slash => BinOp::Div,
                 TokenKind::Percent => BinOp::Rem,
-                _ => return Ok(lhs),
+                _ => {
+                    self.depth = depth;
+                    return Ok(lhs);
+                }
             };
             self.bump();
             let rhs = self.unary()?;
             lhs = binary(op, lhs, rhs);
+            depth = depth.max(self.depth) + 1;
+            self.grew(depth, lhs.span)?;
         }
     }
 
     fn unary(&mut self) -> PResult<ExprAst> {
         if self.at(&TokenKind::Minus) {
             let start = self.bump().span;
-            let inner = self.unary()?;
+            let inner = self.nested(|p| p.unary())?;
             let span = start.to(inner.span);
             let kind = match inner.kind {
                 ExprKind::Num(n) => ExprKind::Num(n.wrapping_neg()),
-                _ => ExprKind::Neg(Box::new(inner)),
+                _ => {
+                    let depth = self.depth + 1;
+                    self.grew(depth, span)?;
+                    ExprKind::Neg(Box::new(inner))
+                }
             };
             return Ok(ExprAst { kind, span });
         }
@@ -703,15 +766,18 @@ impl Parser<'_, '_> {
                 self.bump();
                 self.bump();
                 let mut args = Vec::new();
+                let mut depth = 0;
                 if !self.at(&TokenKind::RParen) {
                     loop {
                         args.push(self.expr()?);
+                        depth = depth.max(self.depth);
                         if !self.eat(&TokenKind::Comma) {
                             break;
                         }
                     }
                 }
                 let end = self.expect(TokenKind::RParen)?;
+                self.grew(depth + 1, span.to(end))?;
                 let text = if at { format!("@{name}") } else { name };
                 return Ok(ExprAst {
                     kind: ExprKind::Call(Name { text, span }, args),
@@ -730,6 +796,7 @@ impl Parser<'_, '_> {
             _ => return self.expected("a term (variable, constant, `_` or expression)"),
         };
         self.bump();
+        self.depth = 1;
         Ok(ExprAst { kind, span })
     }
 }
@@ -844,6 +911,34 @@ mod tests {
         );
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(f.items.len(), 3);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for text in [
+            format!(
+                "p(X) :- q(X), X = {}1{}.",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+            format!("p(X) :- q(X), X = {}1.", "1 + ".repeat(5000)),
+            format!("p(X) :- q(X), X = {}X.", "-".repeat(5000)),
+            format!(
+                "p(X) :- q(X), {}X < 1{}.",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+            format!(
+                ".rule r {{ norms: {}{} }}",
+                "[".repeat(5000),
+                "]".repeat(5000)
+            ),
+        ] {
+            let (_, d) = parse_str(&text);
+            assert!(!d.is_empty());
+        }
+        let (_, d) = parse_str(&format!("p(X) :- q(X), X = {}1.", "1 + ".repeat(150)));
+        assert!(d.is_empty(), "{d:?}");
     }
 
     #[test]
