@@ -3,6 +3,7 @@
 
 mod extraction;
 mod facts_dir;
+mod robustness;
 mod schema;
 mod validation;
 
