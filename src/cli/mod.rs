@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod check;
-pub mod explain;
 pub mod eval;
+pub mod explain;
 pub mod facts;
 pub mod gen;
 pub mod graph;
