@@ -324,7 +324,17 @@ impl Generator {
         self.stream(w, "subjects", self.cfg.subjects, |i| Some(self.subject(i)))?;
         self.stream(w, "consents", self.cfg.subjects, |i| self.consent(i))?;
         self.stream(w, "objections", self.cfg.subjects, |i| self.objection(i))?;
-        self.stream(w, "notices", self.cfg.subjects + 1, |i| self.notice(i))?;
+        // Everyone the activities touch gets an Art. 14 notice on the day they first appear
+        // (naming the forum, the categories and the right to object), so ordinary work is
+        // lawful and only the planted breaks give findings. Finding that day takes one pass
+        // over the activities, which are cheap to make again.
+        let first_seen = self.first_seen();
+        let n = self.cfg.subjects;
+        self.stream(w, "notices", 2 * n + 1, |i| match i {
+            i if i < n => self.notice(i),
+            i if i < 2 * n => self.art14_notice(i - n, first_seen[(i - n) as usize]),
+            _ => self.notice(n),
+        })?;
         array(w, "flows", &flows())?;
         let mut campaigns: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let n = if self.cfg.subjects == 0 {
@@ -333,7 +343,7 @@ impl Generator {
             self.cfg.activities
         };
         self.stream(w, "activities", n, |i| {
-            let a = self.activity(i);
+            let (a, _) = self.activity(i);
             if let Some(c) = &a.campaign {
                 campaigns.entry(c.clone()).or_default().push(a.id.clone());
             }
@@ -509,7 +519,43 @@ impl Generator {
 
     fn assessments(&self) -> Vec<Assessment> {
         let d = |s: &str| Date::parse(s).expect("fixed dates are valid");
-        vec![
+        let asm =
+            |id: &str, kind, about: &str, purpose: Purpose, date: &str, measure: &str| Assessment {
+                id: id.into(),
+                kind,
+                about: about.into(),
+                purpose: Some(purpose),
+                date: d(date),
+                outcome: Outcome::Acceptable,
+                measures: vec![measure.into()],
+            };
+        let mut more = vec![
+            asm(
+                "asm-lia-link-support",
+                AssessmentKind::Lia,
+                "flow-helpdesk-crm",
+                Purpose::Support,
+                "2020-02-01",
+                "link only to answer the person's own request",
+            ),
+            asm(
+                "asm-compatibility-link-support",
+                AssessmentKind::Compatibility,
+                "flow-helpdesk-crm",
+                Purpose::Support,
+                "2020-02-01",
+                "support follows from the complaint the person posted",
+            ),
+            asm(
+                "asm-compatibility-webform-contract",
+                AssessmentKind::Compatibility,
+                "src-webform",
+                Purpose::Contract,
+                "2020-02-01",
+                "the person asked for an offer through the form",
+            ),
+        ];
+        let mut v = vec![
             Assessment {
                 id: "asm-lia-forum-service".into(),
                 kind: AssessmentKind::Lia,
@@ -540,7 +586,9 @@ impl Generator {
                 outcome: Outcome::Acceptable,
                 measures: vec!["keyword lists reviewed by the DPO".into()],
             },
-        ]
+        ];
+        v.append(&mut more);
+        v
     }
 
     fn subject(&self, i: u32) -> Subject {
@@ -592,7 +640,8 @@ impl Generator {
             return None;
         }
         let mut r = self.rng_for(3, i as u64);
-        let given = -(r.below(1500) as i64) - 60;
+        // Before any activity (they start 540 days before `as_of`), so a consent covers them.
+        let given = -(r.below(1500) as i64) - 560;
         let (form, purposes, channels) = match t.consent {
             1 => (
                 ConsentForm::DoubleOptIn,
@@ -704,7 +753,8 @@ impl Generator {
         })
     }
 
-    fn activity(&self, i: u32) -> Activity {
+    /// Activity `i`, and the numbers of the people it concerns.
+    fn activity(&self, i: u32) -> (Activity, Vec<u32>) {
         let mut r = self.rng_for(5, i as u64);
         let planned = r.chance(80);
         let offset = if planned {
@@ -742,6 +792,7 @@ impl Generator {
         let s = |id: &str| Some(id.to_string());
         let product = |r: &mut SplitMix64| vec![r.pick(PRODUCTS).1.to_string()];
         let marketing = |r: &mut SplitMix64| format!("staff-marketing-{}", 1 + r.below(4));
+        let mut who: Vec<u32> = Vec::new();
         let roll = r.below(1000);
         match roll {
             // Rule breakers, 30 in 1000.
@@ -749,7 +800,7 @@ impl Generator {
                 // Promotional e-mail to someone without a valid e-mail consent.
                 let p = self.person(&mut r, |t| !t.email_ok() && t.kind == SubjectKind::Consumer);
                 a.by = marketing(&mut r);
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity, Category::ContactEmail];
                 a.purpose = Purpose::Marketing;
                 a.channel = Some(Channel::Email);
@@ -760,7 +811,7 @@ impl Generator {
                 // Sales call to a consumer without phone consent.
                 let p = self.person(&mut r, |t| !t.phone_ok() && t.kind == SubjectKind::Consumer);
                 a.by = format!("staff-sales-{}", 1 + r.below(4));
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity, Category::ContactPhone];
                 a.purpose = Purpose::Sales;
                 a.channel = Some(Channel::Phone);
@@ -773,7 +824,7 @@ impl Generator {
                 a.by = "staff-social-media".into();
                 a.source = s("src-linkedin");
                 a.system = None;
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity, Category::Professional];
                 a.purpose = Purpose::Marketing;
                 a.channel = Some(Channel::SocialDm);
@@ -785,7 +836,7 @@ impl Generator {
                 let p = self.person(&mut r, |_| true);
                 a.source = s("src-fotoforum");
                 a.system = None;
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity];
                 a.purpose = Purpose::Marketing;
                 a.channel = Some(Channel::ForumReply);
@@ -800,7 +851,7 @@ impl Generator {
                 a.by = marketing(&mut r);
                 a.system = s("sys-datanest");
                 a.flow = s("flow-crm-datanest");
-                a.subjects = self.people(&mut r, 3, |_| true);
+                who = self.people(&mut r, 3, |_| true);
                 a.categories = vec![Category::OnlineIdentifier, Category::PurchaseHistory];
                 a.purpose = Purpose::Analytics;
                 a.automated = true;
@@ -812,7 +863,7 @@ impl Generator {
                 a.by = marketing(&mut r);
                 a.source = s("src-fanpage");
                 a.system = s("sys-website");
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity, Category::Image];
                 a.purpose = Purpose::Marketing;
                 a.audience = Audience::OneToMany;
@@ -830,7 +881,7 @@ impl Generator {
                 a.source = s("src-fotoforum");
                 a.system = s("sys-helpdesk");
                 a.flow = s("flow-forum-helpdesk");
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Identity, Category::Location, Category::Content];
             }
             180..=379 => {
@@ -838,7 +889,7 @@ impl Generator {
                 a.by = marketing(&mut r);
                 a.system = s("sys-newsletter");
                 a.flow = s("flow-crm-newsletter");
-                a.subjects = vec![self.subject_id(p)];
+                who = vec![p];
                 a.categories = vec![Category::Identity, Category::ContactEmail];
                 a.purpose = Purpose::Newsletter;
                 a.channel = Some(Channel::Email);
@@ -848,7 +899,7 @@ impl Generator {
                 a.campaign = Some(format!("camp-newsletter-{}", &self.day(offset)[..7]));
             }
             380..=479 => {
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Identity, Category::ContactPhone];
                 a.purpose = Purpose::Support;
                 a.channel = Some(Channel::Phone);
@@ -856,7 +907,7 @@ impl Generator {
             480..=559 => {
                 a.source = s("src-fotoforum");
                 a.system = None;
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Identity];
                 a.purpose = Purpose::Support;
                 a.channel = Some(Channel::ForumReply);
@@ -876,7 +927,7 @@ impl Generator {
             640..=699 => {
                 a.kind = ActivityKind::Select;
                 a.by = marketing(&mut r);
-                a.subjects = self.people(&mut r, 8, Traits::email_ok);
+                who = self.people(&mut r, 8, Traits::email_ok);
                 a.categories = vec![
                     Category::Identity,
                     Category::ContactEmail,
@@ -889,7 +940,7 @@ impl Generator {
                 a.kind = ActivityKind::Enrich;
                 a.by = format!("staff-sales-{}", 1 + r.below(4));
                 a.source = s("src-webform");
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Professional, Category::ContactEmail];
                 a.purpose = Purpose::Contract;
             }
@@ -898,7 +949,7 @@ impl Generator {
                 a.by = "staff-social-media".into();
                 a.system = s("sys-monitoring");
                 a.flow = s("flow-crm-monitoring");
-                a.subjects = self.people(&mut r, 5, |_| true);
+                who = self.people(&mut r, 5, |_| true);
                 a.categories = vec![Category::Identity, Category::OnlineIdentifier];
                 a.automated = true;
                 a.large_scale = true;
@@ -917,7 +968,7 @@ impl Generator {
             850..=889 => {
                 a.kind = ActivityKind::Delete;
                 a.system = s("sys-helpdesk");
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Identity, Category::Content];
                 a.purpose = Purpose::LegalObligation;
             }
@@ -925,7 +976,7 @@ impl Generator {
                 a.kind = ActivityKind::Link;
                 a.source = s("src-fotoforum");
                 a.flow = s("flow-helpdesk-crm");
-                a.subjects = vec![self.subject_id(self.person(&mut r, |t| t.customer))];
+                who = vec![self.person(&mut r, |t| t.customer)];
                 a.categories = vec![Category::Identity, Category::Content];
                 a.purpose = Purpose::Support;
             }
@@ -940,27 +991,81 @@ impl Generator {
                 a.automated = true;
             }
             _ => {
-                a.subjects = vec![self.subject_id(self.person(&mut r, |_| true))];
+                who = vec![self.person(&mut r, |_| true)];
                 a.categories = vec![Category::Identity];
                 a.purpose = Purpose::Contract;
                 a.channel = Some(Channel::InPerson);
             }
         }
-        a
+        a.subjects = who.iter().map(|&p| self.subject_id(p)).collect();
+        (a, who)
+    }
+
+    /// For each person, the offset from `as_of` of the first activity concerning them
+    /// (`i64::MAX` for people no activity touches).
+    fn first_seen(&self) -> Vec<i64> {
+        let mut first = vec![i64::MAX; self.cfg.subjects as usize];
+        let n = if self.cfg.subjects == 0 {
+            0
+        } else {
+            self.cfg.activities
+        };
+        for i in 0..n {
+            let (a, who) = self.activity(i);
+            let day = a
+                .date
+                .map_or(0, |d| d.0 .0 as i64 - self.cfg.as_of.0 .0 as i64);
+            for p in who {
+                if let Some(f) = first.get_mut(p as usize) {
+                    *f = (*f).min(day);
+                }
+            }
+        }
+        first
+    }
+
+    /// The Art. 14 notice to person `i`, given the day they first appear (`offset` from
+    /// `as_of`); none for people no activity touches.
+    fn art14_notice(&self, i: u32, offset: i64) -> Option<Notice> {
+        if offset == i64::MAX {
+            return None;
+        }
+        use Category as C;
+        Some(Notice {
+            id: format!("ntc14-{:0w$}", i, w = self.width),
+            subject: Some(self.subject_id(i)),
+            article: Article::A14,
+            date: self.date(offset),
+            channel: Some(Channel::Email),
+            covers: vec![
+                Purpose::Service,
+                Purpose::Support,
+                Purpose::Contract,
+                Purpose::Newsletter,
+                Purpose::Analytics,
+            ],
+            sources: vec!["src-fotoforum".into(), "src-webform".into()],
+            categories: vec![
+                C::Identity,
+                C::Location,
+                C::Content,
+                C::ContactEmail,
+                C::ContactPhone,
+                C::Professional,
+                C::PurchaseHistory,
+                C::OnlineIdentifier,
+            ],
+            right_to_object: true,
+        })
     }
 
     /// Up to `n` distinct people, sorted, preferring those that satisfy `want`.
-    fn people(
-        &self,
-        r: &mut SplitMix64,
-        n: u32,
-        want: impl Fn(Traits) -> bool + Copy,
-    ) -> Vec<String> {
+    fn people(&self, r: &mut SplitMix64, n: u32, want: impl Fn(Traits) -> bool + Copy) -> Vec<u32> {
         let k = 1 + r.below(n as u64) as u32;
         let mut ids: Vec<u32> = (0..k).map(|_| self.person(r, want)).collect();
         ids.sort_unstable();
         ids.dedup();
-        ids.into_iter().map(|i| self.subject_id(i)).collect()
+        ids
     }
 }
 
@@ -1325,6 +1430,31 @@ mod tests {
             if let Err(e) = crate::load_texts(&[("generated.json", &text)], today) {
                 panic!("seed {seed}:\n{}", crate::render(&e));
             }
+        }
+    }
+
+    #[test]
+    fn everyone_touched_is_informed_by_their_first_activity() {
+        let model: Model = serde_json::from_slice(&gen(40, 800, 9)).expect("parses");
+        let mut first: BTreeMap<&str, Date> = BTreeMap::new();
+        for a in &model.activities {
+            let d = a.date.expect("generated activities are dated");
+            for s in &a.subjects {
+                let f = first.entry(s.as_str()).or_insert(d);
+                *f = (*f).min(d);
+            }
+        }
+        for (s, d) in first {
+            let informed = model.notices.iter().any(|n| {
+                n.subject.as_deref() == Some(s)
+                    && n.article == Article::A14
+                    && n.date <= d
+                    && n.right_to_object
+            });
+            assert!(
+                informed,
+                "{s} first appears on {d} without an Art. 14 notice"
+            );
         }
     }
 
