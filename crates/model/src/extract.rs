@@ -44,7 +44,9 @@ impl std::fmt::Display for FactValue {
 /// One row of a relation and where it comes from.
 pub type Row = (Vec<FactValue>, Origin);
 
-/// The extracted facts: every declared input relation (also the empty ones), rows sorted.
+/// The extracted facts: every declared input relation (also the empty ones). Rows are in
+/// model order (deterministic for the same input); [`Facts::sort`] sorts them, as the facts
+/// export does.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
     pub relations: BTreeMap<String, Vec<Row>>,
@@ -155,11 +157,11 @@ pub fn extract(model: &Model) -> Facts {
             .collect(),
     };
     x.run(model);
-    let mut facts = Facts {
+    // Not sorted here: model order is already deterministic, and sorting millions of rows
+    // costs more than the evaluation needs. The export sorts what it writes.
+    Facts {
         relations: x.relations,
-    };
-    facts.sort();
-    facts
+    }
 }
 
 struct Extractor {
@@ -183,9 +185,26 @@ fn end(v: Option<Date>) -> FactValue {
 }
 
 fn at(o: &Origin, suffix: &str) -> Origin {
+    let mut path = String::with_capacity(o.path.len() + suffix.len());
+    path.push_str(&o.path);
+    path.push_str(suffix);
     Origin {
         file: o.file.clone(),
-        path: format!("{}{suffix}", o.path),
+        path,
+    }
+}
+
+/// The origin of element `i` of list `key` of the object at `o`: `<path>.<key>[<i>]`.
+fn item(o: &Origin, key: &str, i: usize) -> Origin {
+    use std::fmt::Write as _;
+    let mut path = String::with_capacity(o.path.len() + key.len() + 8);
+    path.push_str(&o.path);
+    path.push('.');
+    path.push_str(key);
+    let _ = write!(path, "[{i}]");
+    Origin {
+        file: o.file.clone(),
+        path,
     }
 }
 
@@ -215,7 +234,7 @@ impl Extractor {
         f: impl Fn(&T) -> FactValue,
     ) {
         for (i, x) in list.iter().enumerate() {
-            self.add(relation, vec![s(id), f(x)], at(o, &format!(".{key}[{i}]")));
+            self.add(relation, vec![s(id), f(x)], item(o, key, i));
         }
     }
 
@@ -230,7 +249,10 @@ impl Extractor {
         f: impl Fn(&T) -> FactValue,
     ) {
         if let Some(v) = v {
-            self.add(relation, vec![s(id), f(v)], at(o, &format!(".{key}")));
+            let mut field = String::with_capacity(key.len() + 1);
+            field.push('.');
+            field.push_str(key);
+            self.add(relation, vec![s(id), f(v)], at(o, &field));
         }
     }
 

@@ -6,7 +6,8 @@
 //! - a file `FORMAT` holding the line `sphere-facts/1`;
 //! - for every relation of `knowledge/model.dl`, a file `<relation>.facts` (empty when the
 //!   relation has no rows); a missing file reads as empty, an unknown one is an error;
-//! - one row per line, ended by `\n`; columns separated by one tab, in declaration order;
+//! - one row per line, ended by `\n`, rows sorted; columns separated by one tab, in
+//!   declaration order;
 //! - symbols as written, with `\` written `\\`, tab `\t`, newline `\n`, carriage return
 //!   `\r`; numbers in decimal; dates `YYYY-MM-DD`;
 //! - flags are one-column relations (a row when true) and absent values have no row, so no
@@ -125,8 +126,10 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
         format!("{FACTS_FORMAT}\n").into_bytes(),
     ));
     for rel in input_relations() {
+        let mut rows: Vec<&Vec<FactValue>> = facts.rows(&rel.name).iter().map(|r| &r.0).collect();
+        rows.sort_unstable();
         let mut out = Vec::new();
-        for (values, _) in facts.rows(&rel.name) {
+        for values in rows {
             write_row(&mut out, values);
         }
         files.push((format!("{}.facts", rel.name), out));
