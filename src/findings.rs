@@ -116,6 +116,29 @@ pub fn collect_suppressed(ev: &Evaluation<'_>, origins: &Origins, opts: &Options
         .collect()
 }
 
+/// The exception rules that suppressed `f` (a finding from [`collect_suppressed`]), sorted.
+pub fn exceptions_for(ev: &Evaluation<'_>, f: &Finding) -> Vec<String> {
+    let program = ev.program();
+    let Some(rel) = program.relation_by_name("suppressed") else {
+        return Vec::new();
+    };
+    let interner = ev.interner();
+    let s = |v: Value| sphere_engine::value::display(v, interner);
+    let subject = f.subjects.first().cloned().unwrap_or_default();
+    let mut out: Vec<String> = ev
+        .tuples(rel)
+        .into_iter()
+        .filter(|t| t.len() == 5)
+        .filter(|t| {
+            s(t[0]) == f.rule && s(t[2]) == f.about() && s(t[3]) == subject && s(t[4]) == f.date
+        })
+        .map(|t| s(t[1]))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Findings from a relation shaped like `finding(rule, about, subject, date)`.
 pub fn collect_from(
     ev: &Evaluation<'_>,

@@ -8,4 +8,5 @@ pub mod explain;
 pub mod findings;
 pub mod kb;
 pub mod kbtest;
+pub mod sarif;
 pub mod session;

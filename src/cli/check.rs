@@ -48,6 +48,9 @@ pub struct Args {
     /// Read the knowledge base from this directory instead of the shipped one
     #[arg(long, value_name = "DIR")]
     pub kb: Option<PathBuf>,
+    /// Also list the findings an exception suppressed, with the exception (text and JSON)
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -55,6 +58,8 @@ pub enum Format {
     Text,
     Json,
     Md,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -155,6 +160,21 @@ pub fn run(args: Args) -> CmdResult {
             tree: args.tree,
         },
     );
+    let suppressed: Vec<(Finding, Vec<String>)> = if args.show_suppressed {
+        let opts = findings::Options {
+            lang: args.lang,
+            tree: args.tree,
+        };
+        findings::collect_suppressed(&ev, &origins, &opts)
+            .into_iter()
+            .map(|f| {
+                let e = findings::exceptions_for(&ev, &f);
+                (f, e)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let out = match args.format {
         Format::Json => {
             let engine = if compiled {
@@ -162,11 +182,32 @@ pub fn run(args: Args) -> CmdResult {
             } else {
                 Engine::Interpreted
             };
-            let doc = json_document(&session, &found, engine.name());
+            let mut doc = json_document(&session, &found, engine.name());
+            if args.show_suppressed {
+                let list: Vec<serde_json::Value> = suppressed
+                    .iter()
+                    .map(|(f, e)| {
+                        let mut v = serde_json::to_value(f).expect("finding serialises");
+                        v["exceptions"] = serde_json::json!(e);
+                        v
+                    })
+                    .collect();
+                doc["suppressed"] = serde_json::Value::Array(list);
+            }
             serde_json::to_string_pretty(&doc).expect("findings serialise") + "\n"
         }
-        Format::Text => text(&found, &session),
+        Format::Text => {
+            let mut out = text(&found, &session);
+            if args.show_suppressed {
+                out.push_str(&suppressed_text(&suppressed));
+            }
+            out
+        }
         Format::Md => markdown(&found, &session),
+        Format::Sarif => {
+            let doc = crate::sarif::log(&found, &origins, ev.interner(), &session.kb_digest);
+            serde_json::to_string_pretty(&doc).expect("SARIF serialises") + "\n"
+        }
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
@@ -254,6 +295,27 @@ fn text(found: &[Finding], session: &Session) -> String {
         blocking,
         session.as_of
     );
+    out
+}
+
+fn suppressed_text(suppressed: &[(Finding, Vec<String>)]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    if suppressed.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "\nsuppressed by exceptions:");
+    for (f, e) in suppressed {
+        let _ = writeln!(
+            out,
+            "  {} {} {} ({}): suppressed by {}",
+            f.id,
+            f.rule,
+            f.about(),
+            f.date,
+            e.join(", ")
+        );
+    }
     out
 }
 

@@ -1,3 +1,4 @@
+mod check;
 mod eval;
 mod graph_gen;
 mod kb;
