@@ -982,7 +982,7 @@ impl<'o> Resolver<'o> {
                             let _ = self.types.require(slot, found, origin);
                         }
                         Some(t) => {
-                            if raw_value(v, t, self.opts.lenient, &mut Interner::new()).is_none() {
+                            if !raw_fits(v, t, self.opts.lenient) {
                                 diags.push(
                                     Diagnostic::without_span(
                                         Code::TypeMismatch,
@@ -1684,6 +1684,17 @@ fn raw_value(v: &RawValue, ty: Type, lenient: bool, interner: &mut Interner) -> 
     })
 }
 
+/// Whether [`raw_value`] has a value for `v` in a column of type `ty` (without interning).
+fn raw_fits(v: &RawValue, ty: Type, lenient: bool) -> bool {
+    match (v, ty) {
+        (RawValue::Str(_), Type::Symbol) | (RawValue::Int(_), Type::Number) => true,
+        (RawValue::Str(s), Type::Date) => Date::parse(s.trim()).is_some(),
+        (RawValue::Str(s), Type::Number) => !lenient && s.trim().parse::<i64>().is_ok(),
+        (RawValue::Int(_), Type::Symbol) => !lenient,
+        (RawValue::Int(_), Type::Date) => false,
+    }
+}
+
 fn fold_call(f: Builtin, args: &[Value], interner: &mut Interner) -> Option<Value> {
     match f {
         Builtin::Cat | Builtin::Min | Builtin::Max if args.len() > 2 => {
@@ -2299,6 +2310,28 @@ mod tests {
             vec![],
         );
         assert!(c.program.is_some(), "{:?}", c.diagnostics);
+    }
+
+    #[test]
+    fn raw_fits_agrees_with_raw_value() {
+        let values = [
+            RawValue::Int(5),
+            RawValue::Str("5".into()),
+            RawValue::Str("x".into()),
+            RawValue::Str("2024-05-14".into()),
+        ];
+        let mut interner = Interner::new();
+        for v in &values {
+            for ty in [Type::Symbol, Type::Number, Type::Date] {
+                for lenient in [false, true] {
+                    assert_eq!(
+                        raw_fits(v, ty, lenient),
+                        raw_value(v, ty, lenient, &mut interner).is_some(),
+                        "{v:?} {ty} {lenient}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
