@@ -92,6 +92,10 @@ pub(crate) struct Plan {
 #[derive(Debug)]
 pub(crate) struct PlanError(pub String);
 
+/// How good an atom is as the next join step: has a bound argument, how many, smaller
+/// relation first.
+type Score = (bool, usize, std::cmp::Reverse<usize>);
+
 /// Plans one rule. `ranges[i]` is the range of body literal `i` if it is a positive atom.
 pub(crate) fn plan_rule(
     program: &Program,
@@ -169,7 +173,7 @@ pub(crate) fn plan_rule(
         let next = if let Some(&first) = order.first().filter(|&&i| !placed[i]) {
             Some(first)
         } else {
-            let mut best: Option<(usize, (bool, usize, std::cmp::Reverse<usize>))> = None;
+            let mut best: Option<(usize, Score)> = None;
             for (i, lit) in rule.body.iter().enumerate() {
                 if placed[i] {
                     continue;
