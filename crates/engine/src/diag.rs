@@ -305,10 +305,13 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) ->
         .with_code(d.code.as_str())
         .with_message(d.message.clone());
         let mut labels = Vec::new();
-        if let Some(span) = d.span {
+        // A span into a file the map does not hold (facts given from outside) is shown
+        // without a snippet rather than failing.
+        let known = |span: &Span| (span.file.0 as usize) < sources.files.len();
+        if let Some(span) = d.span.filter(known) {
             labels.push(cd::Label::primary(span.file, span.range()).with_message(d.label.clone()));
         }
-        for l in &d.secondary {
+        for l in d.secondary.iter().filter(|l| known(&l.span)) {
             labels.push(
                 cd::Label::secondary(l.span.file, l.span.range()).with_message(l.message.clone()),
             );
@@ -327,4 +330,33 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) ->
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_into_unknown_files_render_without_snippet() {
+        let d = Diagnostic::error(
+            Code::TypeMismatch,
+            Span::new(FileId(3), 0..4),
+            "mixed column types",
+        )
+        .with_hint("use one type per column");
+        let out = render(&[d], &SourceMap::new(), RenderOptions::default());
+        assert!(
+            out.contains("error[type_mismatch]: mixed column types"),
+            "{out}"
+        );
+        assert!(out.contains("hint: use one type per column"), "{out}");
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let mut m = SourceMap::new();
+        let f = m.add("a.dl", "ä(1).\n  b(x) :- c(x).\n");
+        assert_eq!(m.line_col(f, 9), (2, 3));
+        assert_eq!(m.location(Span::new(f, 9..10)), "a.dl:2:3");
+    }
 }
