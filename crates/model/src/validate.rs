@@ -258,6 +258,36 @@ impl<'m> Validator<'m, '_> {
         }
     }
 
+    /// Like [`Self::check`], for an optional reference or a list element: an empty string
+    /// there comes from the input (a required reference that could not be read is an empty
+    /// placeholder, already reported), so it is reported here.
+    fn check_opt(
+        &mut self,
+        at: Option<(Section, usize)>,
+        suffix: &str,
+        id: &str,
+        expected: &[IdKind],
+    ) {
+        if !id.trim().is_empty() {
+            return self.check(at, suffix, id, expected);
+        }
+        let here = self.origin(at);
+        self.errors.push(
+            ValidationError::at_path(
+                ErrorKind::InvalidValue,
+                &here.file,
+                format!("{}{suffix}", here.path),
+                format!(
+                    "an empty reference where {} is expected",
+                    join_kinds(expected)
+                ),
+            )
+            .with_hint(
+                "name the id of the object, or leave the key out (or null) when there is none",
+            ),
+        );
+    }
+
     /// A likely intended id of one of the `expected` kinds. Only searched while the model is
     /// small enough for a scan per error to be cheap.
     fn suggest(&self, id: &str, expected: &[IdKind]) -> Option<&'m str> {
@@ -288,13 +318,13 @@ impl<'m> Validator<'m, '_> {
             let at = Some((Section::Agreements, i));
             self.check(at, ".with", &a.with, &[K::Party, K::Subject]);
             for (j, x) in a.systems.iter().enumerate() {
-                self.check(at, &format!(".systems[{j}]"), x, &[K::System]);
+                self.check_opt(at, &format!(".systems[{j}]"), x, &[K::System]);
             }
             for (j, x) in a.sources.iter().enumerate() {
-                self.check(at, &format!(".sources[{j}]"), x, &[K::Source]);
+                self.check_opt(at, &format!(".sources[{j}]"), x, &[K::Source]);
             }
             for (j, x) in a.flows.iter().enumerate() {
-                self.check(at, &format!(".flows[{j}]"), x, &[K::Flow]);
+                self.check_opt(at, &format!(".flows[{j}]"), x, &[K::Flow]);
             }
         }
         for (i, a) in m.assessments.iter().enumerate() {
@@ -308,18 +338,18 @@ impl<'m> Validator<'m, '_> {
         }
         for (i, s) in m.sources.iter().enumerate() {
             let at = Some((Section::Sources, i));
-            self.check(
+            self.check_opt(
                 at,
                 ".operator",
                 &s.operator,
                 &[K::Party, K::Subject, K::Organization],
             );
             if let Some(p) = &s.platform {
-                self.check(at, ".platform", p, &[K::Party]);
+                self.check_opt(at, ".platform", p, &[K::Party]);
             }
             for (j, t) in s.tracking.iter().enumerate() {
                 if let Some(r) = &t.recipient {
-                    self.check(at, &format!(".tracking[{j}].recipient"), r, &[K::Party]);
+                    self.check_opt(at, &format!(".tracking[{j}].recipient"), r, &[K::Party]);
                 }
             }
         }
@@ -327,7 +357,7 @@ impl<'m> Validator<'m, '_> {
             let at = Some((Section::Consents, i));
             self.check(at, ".subject", &c.subject, &[K::Subject]);
             if let Some(b) = &c.obtained_by {
-                self.check(at, ".obtained_by", b, &[K::Organization, K::Party]);
+                self.check_opt(at, ".obtained_by", b, &[K::Organization, K::Party]);
             }
         }
         for (i, o) in m.objections.iter().enumerate() {
@@ -341,10 +371,10 @@ impl<'m> Validator<'m, '_> {
         for (i, n) in m.notices.iter().enumerate() {
             let at = Some((Section::Notices, i));
             if let Some(s) = &n.subject {
-                self.check(at, ".subject", s, &[K::Subject]);
+                self.check_opt(at, ".subject", s, &[K::Subject]);
             }
             for (j, x) in n.sources.iter().enumerate() {
-                self.check(at, &format!(".sources[{j}]"), x, &[K::Source]);
+                self.check_opt(at, &format!(".sources[{j}]"), x, &[K::Source]);
             }
         }
         for (i, f) in m.flows.iter().enumerate() {
@@ -356,32 +386,32 @@ impl<'m> Validator<'m, '_> {
             let at = Some((Section::Activities, i));
             self.check(at, ".by", &a.by, &[K::Staff]);
             if let Some(x) = &a.source {
-                self.check(at, ".source", x, &[K::Source]);
+                self.check_opt(at, ".source", x, &[K::Source]);
             }
             if let Some(x) = &a.system {
-                self.check(at, ".system", x, &[K::System]);
+                self.check_opt(at, ".system", x, &[K::System]);
             }
             if let Some(x) = &a.flow {
-                self.check(at, ".flow", x, &[K::Flow]);
+                self.check_opt(at, ".flow", x, &[K::Flow]);
             }
             for (j, x) in a.subjects.iter().enumerate() {
-                self.check(at, &format!(".subjects[{j}]"), x, &[K::Subject]);
+                self.check_opt(at, &format!(".subjects[{j}]"), x, &[K::Subject]);
             }
             if let Some(x) = &a.triggered_by {
-                self.check(at, ".triggered_by", x, &[K::Activity]);
+                self.check_opt(at, ".triggered_by", x, &[K::Activity]);
             }
             if let Some(x) = a.content.as_ref().and_then(|c| c.author.as_ref()) {
-                self.check(at, ".content.author", x, &[K::Subject]);
+                self.check_opt(at, ".content.author", x, &[K::Subject]);
             }
             if let Some(x) = &a.campaign {
-                self.check(at, ".campaign", x, &[K::Campaign]);
+                self.check_opt(at, ".campaign", x, &[K::Campaign]);
             }
         }
         for (i, c) in m.campaigns.iter().enumerate() {
             let at = Some((Section::Campaigns, i));
             self.check(at, ".owner", &c.owner, &[K::Staff]);
             for (j, x) in c.activities.iter().enumerate() {
-                self.check(at, &format!(".activities[{j}]"), x, &[K::Activity]);
+                self.check_opt(at, &format!(".activities[{j}]"), x, &[K::Activity]);
             }
         }
     }
