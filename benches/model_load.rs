@@ -3,7 +3,8 @@
 //! Two measurements:
 //! 1. one load of each size in a fresh process (this binary re-run with
 //!    `SPHERE_BENCH_CHILD=<file>`), reporting wall time and peak memory (`VmHWM` of
-//!    `/proc/self/status`, Linux only), printed as a Markdown table for docs/performance.md;
+//!    `/proc/self/status`, Linux only) and the time of fact extraction, printed as a Markdown
+//!    table for docs/performance.md;
 //! 2. criterion timings of load + validate for the sizes up to 100k (the 1M case takes
 //!    seconds per iteration and is covered by the one-shot runs).
 //!
@@ -41,9 +42,9 @@ fn main() {
 
     let mut files: Vec<(u32, PathBuf)> = Vec::new();
     println!(
-        "| activities | subjects | file size | generate | load + validate | peak memory (VmHWM) |"
+        "| activities | subjects | file size | generate | load + validate | extract | peak memory (VmHWM) |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &n in &sizes {
         let path = dir.join(format!("model-{n}.json"));
         let t = Instant::now();
@@ -56,15 +57,12 @@ fn main() {
             .output()
             .expect("re-run this benchmark as a child");
         let line = String::from_utf8_lossy(&out.stdout);
-        let mut parts = line.split_whitespace();
-        let ms: f64 = parts
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(f64::NAN);
-        let hwm_kb: f64 = parts
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(f64::NAN);
+        let fields: Vec<f64> = line
+            .split_whitespace()
+            .map(|s| s.parse().unwrap_or(f64::NAN))
+            .collect();
+        let field = |i: usize| fields.get(i).copied().unwrap_or(f64::NAN);
+        let (ms, extract_ms, hwm_kb) = (field(0), field(1), field(2));
         if !out.status.success() {
             eprintln!(
                 "child failed for {n}: {}",
@@ -72,11 +70,12 @@ fn main() {
             );
         }
         println!(
-            "| {n} | {} | {:.1} MB | {:.2} s | {:.2} s | {:.0} MB |",
+            "| {n} | {} | {:.1} MB | {:.2} s | {:.2} s | {:.2} s | {:.0} MB |",
             config(n).subjects,
             size as f64 / 1e6,
             generate.as_secs_f64(),
             ms / 1000.0,
+            extract_ms / 1000.0,
             hwm_kb / 1024.0,
         );
         files.push((n, path));
@@ -103,7 +102,8 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Loads one model, then prints `<milliseconds> <VmHWM in kB>` on stdout.
+/// Loads one model and extracts its facts, then prints `<load ms> <extract ms> <VmHWM in kB>`
+/// on stdout.
 fn child(file: &Path) {
     let t = Instant::now();
     let model = match load_paths(&[file], today()) {
@@ -114,6 +114,9 @@ fn child(file: &Path) {
         }
     };
     let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let facts = sphere_model::extract(&model);
+    let extract_ms = t.elapsed().as_secs_f64() * 1000.0;
     let hwm = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -122,6 +125,7 @@ fn child(file: &Path) {
                 .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
         })
         .unwrap_or_else(|| "nan".to_string());
-    println!("{ms:.1} {hwm}");
+    println!("{ms:.1} {extract_ms:.1} {hwm}");
+    drop(facts);
     drop(model);
 }
