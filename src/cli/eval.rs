@@ -505,7 +505,12 @@ fn explain(
         if pattern.iter().all(Option::is_some) {
             let values: Vec<Value> = pattern.iter().flatten().copied().collect();
             let w = evaluation.why_not(query.rel, &values, WHY_NOT_DEPTH);
-            out.push_str(&render_why_not(&w, program, evaluation.interner()));
+            out.push_str(&render_why_not(
+                &w,
+                program,
+                evaluation.interner(),
+                Some(sources),
+            ));
         } else {
             let _ = writeln!(
                 out,
@@ -561,6 +566,7 @@ fn why_not(
         &w,
         evaluation.program(),
         evaluation.interner(),
+        Some(sources),
     ))
 }
 

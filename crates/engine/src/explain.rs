@@ -793,10 +793,16 @@ fn render_node(
     }
 }
 
-/// Renders a why-not explanation as indented text.
-pub fn render_why_not(w: &WhyNot, program: &Program, interner: &Interner) -> String {
+/// Renders a why-not explanation as indented text; rules are located as `file:line:col`
+/// when the program's sources are given.
+pub fn render_why_not(
+    w: &WhyNot,
+    program: &Program,
+    interner: &Interner,
+    sources: Option<&crate::diag::SourceMap>,
+) -> String {
     let mut out = String::new();
-    why_not_lines(w, program, interner, "", &mut out);
+    why_not_lines(w, program, interner, sources, "", &mut out);
     out
 }
 
@@ -804,6 +810,7 @@ fn why_not_lines(
     w: &WhyNot,
     program: &Program,
     interner: &Interner,
+    sources: Option<&crate::diag::SourceMap>,
     indent: &str,
     out: &mut String,
 ) {
@@ -832,7 +839,7 @@ fn why_not_lines(
                     out,
                     "{indent}  rule {} ({}){}",
                     rule.id,
-                    program_location(rule),
+                    program_location(rule, sources),
                     if bound.is_empty() {
                         String::new()
                     } else {
@@ -862,7 +869,7 @@ fn why_not_lines(
                         );
                         if let Some(n) = nested {
                             if !matches!(n.status, WhyNotStatus::NotAFact) {
-                                why_not_lines(n, program, interner, &deeper, out);
+                                why_not_lines(n, program, interner, sources, &deeper, out);
                             }
                         }
                     }
@@ -891,6 +898,9 @@ fn why_not_lines(
     }
 }
 
-fn program_location(rule: &Rule) -> String {
-    format!("bytes {}..{}", rule.span.start, rule.span.end)
+fn program_location(rule: &Rule, sources: Option<&crate::diag::SourceMap>) -> String {
+    match sources {
+        Some(m) if (rule.span.file.0 as usize) < m.files().count() => m.location(rule.span),
+        _ => format!("bytes {}..{}", rule.span.start, rule.span.end),
+    }
 }

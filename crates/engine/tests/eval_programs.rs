@@ -9,7 +9,9 @@ fn run(text: &str) -> (sphere_engine::ir::Program, SourceMap) {
     sources.add("test.dl", text);
     let c = compile(&sources, &CompileOptions::default());
     let rendered = sphere_engine::diag::render(&c.diagnostics, &sources, Default::default());
-    let program = c.program.unwrap_or_else(|| panic!("program compiles:\n{rendered}"));
+    let program = c
+        .program
+        .unwrap_or_else(|| panic!("program compiles:\n{rendered}"));
     (program, sources)
 }
 
@@ -97,7 +99,10 @@ fn derivation_tree_is_minimal_and_why_not_names_the_failing_premise() {
     let path = p.relation_by_name("path").unwrap();
     let tree = ev.explain(path, &[Value::Num(1), Value::Num(3)]).unwrap();
     // The direct edge is the lowest derivation, not the two-step one.
-    assert_eq!(render_tree(&tree, &p, ev.interner()), "path(1, 3)  [rule path#1]\n└─ edge(1, 3)  [fact]\n");
+    assert_eq!(
+        render_tree(&tree, &p, ev.interner()),
+        "path(1, 3)  [rule path#1]\n└─ edge(1, 3)  [fact]\n"
+    );
     let open = p.relation_by_name("open").unwrap();
     let tree = ev.explain(open, &[Value::Num(1), Value::Num(2)]).unwrap();
     assert_eq!(
@@ -105,10 +110,13 @@ fn derivation_tree_is_minimal_and_why_not_names_the_failing_premise() {
         "open(1, 2)  [rule open#1]\n├─ path(1, 2)  [rule path#1]\n│  └─ edge(1, 2)  [fact]\n└─ no blocked(2)  [absent]\n"
     );
     let why = ev.why_not(open, &[Value::Num(1), Value::Num(3)], 2);
-    let text = render_why_not(&why, &p, ev.interner());
+    let text = render_why_not(&why, &p, ev.interner(), None);
     assert!(text.contains("open(1, 3) does not hold"), "{text}");
-    assert!(text.contains("blocked(3) holds, but the rule requires its absence"), "{text}");
+    assert!(
+        text.contains("blocked(3) holds, but the rule requires its absence"),
+        "{text}"
+    );
     let why = ev.why_not(path, &[Value::Num(3), Value::Num(1)], 2);
-    let text = render_why_not(&why, &p, ev.interner());
+    let text = render_why_not(&why, &p, ev.interner(), None);
     assert!(text.contains("fails at premise 1: no edge(3, 1)"), "{text}");
 }

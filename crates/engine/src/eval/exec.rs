@@ -182,7 +182,14 @@ impl<'a> Exec<'a> {
 
     fn emit(&mut self) {
         if let Some(slots) = &self.plan.head_slots {
-            // Fast path: every head argument is a variable.
+            // Fast path: every head argument is a variable. A tuple the relation already
+            // holds (most derivations of a recursive rule) is dropped here, without a trip
+            // through the buffer.
+            let regs = &self.regs;
+            let head = &self.stores[self.plan.head_rel.0 as usize];
+            if head.find_with(|i| regs[slots[i] as usize]).is_some() {
+                return;
+            }
             for &s in slots {
                 self.out.words.push(self.regs[s as usize]);
             }
