@@ -98,9 +98,8 @@ impl Session {
             (extract(&model), model.as_of.into(), digest)
         };
         let mut facts = facts;
-        if req.facts_dir.is_some() && req.as_of.is_some() {
+        if let (Some(_), Some(d)) = (&req.facts_dir, req.as_of) {
             // `--as-of` with a facts export replaces the exported evaluation date.
-            let d = req.as_of.expect("checked");
             facts.relations.insert(
                 "as_of".into(),
                 vec![(

@@ -419,12 +419,12 @@ fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> Resu
     Ok(())
 }
 
-/// A query's pattern over the evaluation's values (`None` = any value), or `Err(symbol)` when
-/// a constant is a symbol that occurs nowhere, so nothing can match.
-fn query_pattern(
-    evaluation: &Evaluation,
-    args: &[QueryArg],
-) -> Result<(Vec<Option<Value>>, Vec<Option<String>>), String> {
+/// A query's pattern (`None` = any value) and, per position, the variable named there.
+type Pattern = (Vec<Option<Value>>, Vec<Option<String>>);
+
+/// A query's pattern over the evaluation's values, or `Err(symbol)` when a constant is a
+/// symbol that occurs nowhere, so nothing can match.
+fn query_pattern(evaluation: &Evaluation, args: &[QueryArg]) -> Result<Pattern, String> {
     let mut pattern = Vec::with_capacity(args.len());
     let mut vars = Vec::with_capacity(args.len());
     for a in args {

@@ -26,6 +26,15 @@ use sphere_engine::ir::{Program, RelId, RuleIdx};
 /// Relation contents as (tuple count, words), indexed by relation or firing.
 pub type Words = Vec<(usize, Vec<u64>)>;
 
+/// A generated program's entry point: input facts per relation in, (relations, firings) out.
+pub type RunFn = fn(&[(usize, Vec<u64>)]) -> (Words, Words);
+
+/// Per relation, per tuple: the rule that first derived it (if any) and its height.
+type ProvTable = Vec<Option<Vec<(Option<RuleIdx>, u32)>>>;
+
+/// Per relation: this round's new tuples with (rule position, height, rule).
+type RoundNews = Vec<FxHashMap<Box<[u64]>, (usize, u32, u32)>>;
+
 /// How to read one rule's firing relation (generated, see `sphere_codegen::generate`).
 #[derive(Debug)]
 pub struct Firing {
@@ -54,7 +63,7 @@ pub struct Generated {
     pub symbols: &'static [(u32, &'static str)],
     /// Empty when the program was generated without provenance.
     pub firings: &'static [Firing],
-    pub run: fn(&[(usize, Vec<u64>)]) -> (Words, Words),
+    pub run: RunFn,
 }
 
 /// The shipped knowledge base.
@@ -171,7 +180,7 @@ impl Generated {
             // Derived relations come back complete (seeds included); inputs as they went in.
             contents.push(if derived[i] { out } else { inp.clone() });
         }
-        let mut prov: Vec<Option<Vec<(Option<RuleIdx>, u32)>>> = if provenance {
+        let mut prov: ProvTable = if provenance {
             provenance_of(program, &input, &contents, self.firings, &firings)
                 .into_iter()
                 .map(Some)
@@ -254,8 +263,7 @@ pub fn provenance_of(
         }
         while !pending.is_empty() {
             // (position of the rule in the stratum, height, rule) of this round's news.
-            let mut news: Vec<FxHashMap<Box<[u64]>, (usize, u32, u32)>> =
-                vec![FxHashMap::default(); n];
+            let mut news: RoundNews = vec![FxHashMap::default(); n];
             let mut later = Vec::new();
             for &(fi, t) in &pending {
                 let f = &table[fi];
