@@ -1,0 +1,233 @@
+//! Compiled vs interpreted, one configuration per process so that peak memory is the run's
+//! own. Prints one line: `<workload> <engine> eval_s=<seconds> peak_rss_mib=<MiB> <counts>`.
+//!
+//! ```text
+//! cargo bench -p sphere-kb-compiled --bench compiled -- tc EDGE_FILE floor|interpreted|interpreted-prov|compiled|compiled-prov
+//! cargo bench -p sphere-kb-compiled --bench compiled -- kb MODEL.json interpreted|interpreted-prov|compiled|compiled-prov
+//! ```
+//!
+//! `tc` runs the tc-anchor program (`../shared/bench/tc-anchor/tc.dl`, embedded below) on an
+//! `edge.facts` file from its `gen_graph.py`; `floor` is the hand-written semi-naive closure
+//! over `FxHashSet` the README calls the floor. `kb` runs the shipped knowledge base on a
+//! model (e.g. from `sphere gen`). `scripts`: see `docs/performance.md`, "Compiled evaluator".
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
+use sphere_engine::ir::Program;
+use sphere_engine::{compile, CompileOptions, SourceMap, Value};
+use sphere_kb_compiled::{KB, TC, TC_PROV};
+use sphere_model::extract::FactValue;
+
+const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
+// Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):
+//   path: 3950154 tuples, unreach: 11 tuples.
+.decl edge(x: number, y: number)
+.input edge
+.decl node(x: number)
+.decl path(x: number, y: number)
+.decl unreach(y: number)
+.output path
+.output unreach
+
+node(x) :- edge(x, _).
+node(y) :- edge(_, y).
+path(x, y) :- edge(x, y).
+path(x, z) :- path(x, y), edge(y, z).
+unreach(y) :- node(y), !path(0, y).
+";
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn program(sources: &SourceMap) -> Program {
+    let c = compile(sources, &CompileOptions::default());
+    match c.program {
+        Some(p) if !c.diagnostics.iter().any(|d| d.is_error()) => p,
+        _ => {
+            eprintln!("error: the program does not compile");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
+    let gen = |prov: bool| match (p.relation_by_name("edge").is_some(), prov) {
+        (true, false) => &TC,
+        (true, true) => &TC_PROV,
+        (false, _) => &KB,
+    };
+    let result = match engine {
+        "interpreted" => evaluate(p, db, &EvalOptions { provenance: false }).map_err(|e| e.message),
+        "interpreted-prov" => {
+            evaluate(p, db, &EvalOptions { provenance: true }).map_err(|e| e.message)
+        }
+        // The knowledge base is generated with firings only: "compiled" there records them
+        // but does not rebuild provenance.
+        "compiled" => gen(false).evaluate(p, db, false).map_err(|e| e.message),
+        "compiled-prov" => gen(true).evaluate(p, db, true).map_err(|e| e.message),
+        other => Err(format!("unknown engine `{other}`")),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; ignore flags.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let [workload, file, engine] = args.as_slice() else {
+        eprintln!("usage: compiled tc EDGE_FILE ENGINE | compiled kb MODEL.json ENGINE");
+        std::process::exit(2);
+    };
+    match workload.as_str() {
+        "tc" => tc(file, engine),
+        "kb" => kb(Path::new(file), engine),
+        _ => {
+            eprintln!("error: unknown workload `{workload}`");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn tc(file: &str, engine: &str) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| {
+        eprintln!("error: cannot read {file}: {e}");
+        std::process::exit(2);
+    });
+    let edges: Vec<(i64, i64)> = text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .collect();
+    if engine == "floor" {
+        let start = Instant::now();
+        let (path, unreach) = floor(&edges);
+        let t = start.elapsed().as_secs_f64();
+        println!(
+            "tc floor eval_s={t:.3} peak_rss_mib={:.0} path={path} unreach={unreach}",
+            peak_rss_mib()
+        );
+        return;
+    }
+    let mut sources = SourceMap::new();
+    sources.add("tc.dl".to_string(), TC_DL.to_string());
+    let p = program(&sources);
+    let mut db = Database::new(&p);
+    let edge = p.relation_by_name("edge").expect("tc.dl declares edge");
+    for &(a, b) in &edges {
+        db.insert(edge, &[Value::Num(a), Value::Num(b)]);
+    }
+    let start = Instant::now();
+    let ev = run(&p, db, engine);
+    let t = start.elapsed().as_secs_f64();
+    let path = ev.len(p.relation_by_name("path").expect("path"));
+    let unreach = ev.len(p.relation_by_name("unreach").expect("unreach"));
+    println!(
+        "tc {engine} eval_s={t:.3} peak_rss_mib={:.0} path={path} unreach={unreach}",
+        peak_rss_mib()
+    );
+}
+
+fn floor(edges: &[(i64, i64)]) -> (usize, usize) {
+    let mut succ: FxHashMap<i64, Vec<i64>> = FxHashMap::default();
+    let mut nodes: FxHashSet<i64> = FxHashSet::default();
+    for &(a, b) in edges {
+        succ.entry(a).or_default().push(b);
+        nodes.insert(a);
+        nodes.insert(b);
+    }
+    let mut path: FxHashSet<(i64, i64)> = edges.iter().copied().collect();
+    let mut delta: Vec<(i64, i64)> = path.iter().copied().collect();
+    while !delta.is_empty() {
+        let mut next = Vec::new();
+        for &(x, y) in &delta {
+            for &z in succ.get(&y).map_or(&[][..], |v| v.as_slice()) {
+                if path.insert((x, z)) {
+                    next.push((x, z));
+                }
+            }
+        }
+        delta = next;
+    }
+    let unreach = nodes.iter().filter(|&&y| !path.contains(&(0, y))).count();
+    (path.len(), unreach)
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "dl") {
+            out.push(p);
+        }
+    }
+}
+
+fn kb(model: &Path, engine: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
+    let mut files = Vec::new();
+    collect(&dir, &mut files);
+    files.sort();
+    let mut sources = SourceMap::new();
+    for f in files {
+        let rel = f.strip_prefix(&dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        sources.add(format!("knowledge/{rel}"), text);
+    }
+    let p = program(&sources);
+    let today = sphere_engine::Date(20_255);
+    let model = match sphere_model::load_paths(&[model], today.into()) {
+        Ok(m) => m,
+        Err(errs) => {
+            eprint!("{}", sphere_model::render(&errs));
+            std::process::exit(2);
+        }
+    };
+    let facts = sphere_model::extract::extract(&model);
+    drop(model);
+    let mut db = Database::new(&p);
+    let mut count = 0usize;
+    for (name, rows) in &facts.relations {
+        let Some(rel) = p.relation_by_name(name) else {
+            continue;
+        };
+        for (vals, _) in rows {
+            let values: Vec<Value> = vals
+                .iter()
+                .map(|v| match v {
+                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
+                    FactValue::Num(n) => Value::Num(*n),
+                    FactValue::Date(d) => Value::Date(*d),
+                })
+                .collect();
+            count += db.insert(rel, &values) as usize;
+        }
+    }
+    drop(facts);
+    let start = Instant::now();
+    let ev = run(&p, db, engine);
+    let t = start.elapsed().as_secs_f64();
+    let findings = ev.len(p.relation_by_name("finding").expect("the knowledge base has findings"));
+    let derived: usize = (0..p.relations.len())
+        .filter(|&i| p.rules.iter().any(|r| r.head.rel.0 as usize == i))
+        .map(|i| ev.len(sphere_engine::ir::RelId(i as u32)))
+        .sum();
+    println!(
+        "kb {engine} eval_s={t:.3} peak_rss_mib={:.0} input_facts={count} derived={derived} findings={findings}",
+        peak_rss_mib()
+    );
+}
