@@ -1,4 +1,5 @@
 mod check;
+mod cli_doc;
 mod eval;
 mod graph_gen;
 mod kb;
