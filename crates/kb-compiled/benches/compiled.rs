@@ -84,7 +84,10 @@ fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore flags.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let [workload, file, engine] = args.as_slice() else {
         eprintln!("usage: compiled tc EDGE_FILE ENGINE | compiled kb MODEL.json ENGINE");
         std::process::exit(2);
@@ -184,7 +187,11 @@ fn kb(model: &Path, engine: &str) {
     files.sort();
     let mut sources = SourceMap::new();
     for f in files {
-        let rel = f.strip_prefix(&dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .replace('\\', "/");
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         sources.add(format!("knowledge/{rel}"), text);
     }
@@ -221,7 +228,10 @@ fn kb(model: &Path, engine: &str) {
     let start = Instant::now();
     let ev = run(&p, db, engine);
     let t = start.elapsed().as_secs_f64();
-    let findings = ev.len(p.relation_by_name("finding").expect("the knowledge base has findings"));
+    let findings = ev.len(
+        p.relation_by_name("finding")
+            .expect("the knowledge base has findings"),
+    );
     let derived: usize = (0..p.relations.len())
         .filter(|&i| p.rules.iter().any(|r| r.head.rel.0 as usize == i))
         .map(|i| ev.len(sphere_engine::ir::RelId(i as u32)))
