@@ -35,10 +35,15 @@ fn request(models: Vec<PathBuf>) -> Request {
 /// load (invalid fixtures).
 fn compare(models: Vec<PathBuf>) -> Result<Option<String>, String> {
     let session = Session::load(&request(models)).map_err(|f| f.rendered)?;
-    let (a, oa) = session.evaluate_with(Evaluator::Interpreted)?;
-    let (b, ob) = session
-        .evaluate_with(Evaluator::Compiled)
-        .map_err(|e| format!("compiled: {e}"))?;
+    // Only a model that does not load is `Err`; an engine that fails is a difference.
+    let (a, oa) = match session.evaluate_with(Evaluator::Interpreted) {
+        Ok(r) => r,
+        Err(e) => return Ok(Some(format!("interpreter: {e}"))),
+    };
+    let (b, ob) = match session.evaluate_with(Evaluator::Compiled) {
+        Ok(r) => r,
+        Err(e) => return Ok(Some(format!("compiled: {e}"))),
+    };
     for i in 0..session.program.relations.len() {
         let rel = RelId(i as u32);
         let name = &session.program.relation(rel).name;
