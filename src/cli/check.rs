@@ -51,6 +51,10 @@ pub struct Args {
     /// Also list the findings an exception suppressed, with the exception (text and JSON)
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Print the size of every relation on stderr (largest first), to see what a model or a
+    /// rule change makes grow
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -134,6 +138,7 @@ pub fn run(args: Args) -> CmdResult {
     }
     // The compiled program cannot take facts for relations it only derives (an `--assume`
     // of a derived relation): the interpreter can.
+    let evaluating = std::time::Instant::now();
     let attempt = if compiled {
         match session.evaluate_with(Evaluator::Compiled) {
             Ok(r) => Some(r),
@@ -152,6 +157,11 @@ pub fn run(args: Args) -> CmdResult {
             .evaluate_with(Evaluator::Interpreted)
             .map_err(CliError::new)?,
     };
+    if args.stats {
+        eprintln!("evaluated in {:.2} s", evaluating.elapsed().as_secs_f64());
+        eprint!("{}", stats(&ev));
+    }
+    let collecting = std::time::Instant::now();
     let found = findings::collect(
         &ev,
         &origins,
@@ -160,6 +170,13 @@ pub fn run(args: Args) -> CmdResult {
             tree: args.tree,
         },
     );
+    if args.stats {
+        eprintln!(
+            "{} findings collected and explained in {:.2} s",
+            found.len(),
+            collecting.elapsed().as_secs_f64()
+        );
+    }
     let suppressed: Vec<(Finding, Vec<String>)> = if args.show_suppressed {
         let opts = findings::Options {
             lang: args.lang,
@@ -295,6 +312,25 @@ fn text(found: &[Finding], session: &Session) -> String {
         blocking,
         session.as_of
     );
+    out
+}
+
+/// Relation sizes, largest first (ties by name).
+fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
+    use std::fmt::Write as _;
+    let program = ev.program();
+    let mut rows: Vec<(usize, &str)> = (0..program.relations.len())
+        .map(|i| {
+            let rel = sphere_engine::ir::RelId(i as u32);
+            (ev.len(rel), program.relation(rel).name.as_str())
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let total: usize = rows.iter().map(|r| r.0).sum();
+    let mut out = format!("{total} tuples in {} relations\n", rows.len());
+    for (n, name) in rows.iter().filter(|r| r.0 > 0) {
+        let _ = writeln!(out, "{n:>10}  {name}");
+    }
     out
 }
 

@@ -316,7 +316,9 @@ struct Matcher<'e, 'p> {
     steps: usize,
     /// For why-not: the furthest literal reached, with the bindings then.
     furthest: Option<(usize, Vec<u64>, Vec<bool>)>,
-    interner: Interner,
+    /// A private copy of the interner, made only when an expression calls a function that
+    /// may intern a new symbol (copying it for every node of a tree would dominate).
+    scratch: Option<Interner>,
 }
 
 impl<'e, 'p> Matcher<'e, 'p> {
@@ -333,7 +335,7 @@ impl<'e, 'p> Matcher<'e, 'p> {
             best_height: u32::MAX,
             steps: 0,
             furthest: None,
-            interner: ev.interner.clone(),
+            scratch: None,
         }
     }
 
@@ -404,13 +406,26 @@ impl<'e, 'p> Matcher<'e, 'p> {
                 .map(|r| vec![r as usize])
                 .unwrap_or_default();
         }
-        (0..store.len())
-            .filter(|&r| {
-                pat.iter()
-                    .enumerate()
-                    .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
-            })
-            .collect()
+        let matches = |r: usize| {
+            pat.iter()
+                .enumerate()
+                .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
+        };
+        // Use the evaluation's widest index whose columns are all bound, else scan.
+        let index = store
+            .indexes
+            .iter()
+            .filter(|ix| ix.cols.iter().all(|&c| pat[c].is_some()))
+            .max_by_key(|ix| ix.cols.len());
+        match index {
+            Some(ix) => ix
+                .lookup(store, |i| pat[ix.cols[i]].expect("bound column"))
+                .iter()
+                .map(|&r| r as usize)
+                .filter(|&r| matches(r))
+                .collect(),
+            None => (0..store.len()).filter(|&r| matches(r)).collect(),
+        }
     }
 
     /// Binds the variables of a row; false if a repeated variable disagrees.
@@ -445,7 +460,12 @@ impl<'e, 'p> Matcher<'e, 'p> {
 
     fn eval(&mut self, e: &Expr) -> Option<u64> {
         let c = crate::eval::plan::cexpr_of(e, self.rule);
-        eval_cexpr(&c, &self.regs, &mut self.interner)
+        if !has_call(e) {
+            // Arithmetic over bound words never touches the interner.
+            return eval_cexpr(&c, &self.regs, &mut Interner::new());
+        }
+        let interner = self.scratch.get_or_insert_with(|| self.ev.interner.clone());
+        eval_cexpr(&c, &self.regs, interner)
     }
 
     /// Processes body literals in an order that respects bindings: literal `i` when ready,
@@ -603,7 +623,13 @@ impl<'e, 'p> Matcher<'e, 'p> {
     fn cmp_holds(&mut self, c: &crate::ir::Cmp) -> bool {
         let ty = expr_type(&c.lhs, self.rule);
         match (self.eval(&c.lhs), self.eval(&c.rhs)) {
-            (Some(a), Some(b)) => compare(c.op, ty, a, b, &self.interner),
+            (Some(a), Some(b)) => compare(
+                c.op,
+                ty,
+                a,
+                b,
+                self.scratch.as_ref().unwrap_or(&self.ev.interner),
+            ),
             _ => false,
         }
     }
@@ -688,6 +714,15 @@ impl<'e, 'p> Matcher<'e, 'p> {
             self.note(k, order);
         }
         false
+    }
+}
+
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::Call(..) => true,
+        Expr::Binary(_, a, b) => has_call(a) || has_call(b),
+        Expr::Neg(a) => has_call(a),
+        Expr::Var(_) | Expr::Const(_) => false,
     }
 }
 

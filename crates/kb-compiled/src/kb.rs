@@ -9,7 +9,7 @@ use crate::Firing;
 use crate::Slot::{Const as C, Field as F};
 
 /// Digest of the resolved program this module was generated from.
-pub const PROGRAM_DIGEST: u64 = 0x02f8441e94fb601f;
+pub const PROGRAM_DIGEST: u64 = 0xc0983ddc90f825a7;
 
 /// Number of relations of the program (`RelId`s `0..RELATIONS`).
 pub const RELATIONS: usize = 183;
@@ -257,7 +257,6 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 75, head_rel: 42, head: &[F(0), F(1)], premises: &[(39, &[F(0), F(4)]), (70, &[F(1)]), (114, &[F(2), C(70), F(3)]), (116, &[F(2)]), (119, &[F(2), F(0)])] },
     Firing { rule: 113, head_rel: 61, head: &[F(0), F(1)], premises: &[(54, &[F(0), F(2), F(3)]), (119, &[F(2), F(1)])] },
     Firing { rule: 115, head_rel: 62, head: &[F(0), F(1)], premises: &[(54, &[F(0), F(2), F(3)]), (120, &[F(2), F(1)])] },
-    Firing { rule: 29, head_rel: 16, head: &[F(0), F(1)], premises: &[(108, &[F(0), F(2)]), (124, &[F(1), F(4), F(5), F(3), F(6), F(7)])] },
     Firing { rule: 93, head_rel: 49, head: &[F(0), F(1)], premises: &[(78, &[F(2), C(14), F(3), F(0), F(4)]), (82, &[F(2), F(5)]), (124, &[F(6), F(7), F(8), F(1), F(9), F(10)])] },
     Firing { rule: 91, head_rel: 48, head: &[C(126), F(0), F(1)], premises: &[(49, &[F(0), F(1)])] },
     Firing { rule: 92, head_rel: 48, head: &[F(0), F(1), F(2)], premises: &[(50, &[F(0)]), (49, &[F(1), F(2)])] },
@@ -267,6 +266,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 98, head_rel: 52, head: &[F(0), F(1)], premises: &[(126, &[F(0), F(2)]), (77, &[F(2), F(3), F(4), F(1), F(5), C(35)])] },
     Firing { rule: 99, head_rel: 52, head: &[F(0), F(1)], premises: &[(127, &[F(0), F(2)]), (122, &[F(2), F(7), F(3), F(8), F(9), F(10), F(11)]), (77, &[F(3), F(4), F(5), F(1), F(6), C(35)])] },
     Firing { rule: 100, head_rel: 53, head: &[F(0), F(1)], premises: &[(52, &[F(0), F(1)]), (124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (78, &[F(5), C(133), F(1), F(3), F(4)])] },
+    Firing { rule: 29, head_rel: 16, head: &[F(0), F(1)], premises: &[(108, &[F(0), F(2)]), (103, &[F(0), F(3), F(5), F(6), F(7)]), (128, &[F(1), F(3)]), (124, &[F(1), F(8), F(9), F(4), F(10), F(11)])] },
     Firing { rule: 26, head_rel: 14, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(1), F(5), F(6), F(3), F(7), F(8)]), (128, &[F(1), F(2)]), (103, &[F(0), F(2), F(4), F(9), F(10)]), (15, &[F(0)])] },
     Firing { rule: 33, head_rel: 20, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(8), F(9), F(2), F(10), F(3)]), (128, &[F(0), F(1)]), (103, &[F(4), F(1), F(5), F(6), F(11)]), (13, &[F(6)]), (104, &[F(4), F(3)]), (108, &[F(4), F(7)])] },
     Firing { rule: 44, head_rel: 25, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), C(38), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (87, &[F(3), F(9), F(4), F(5), F(10), F(11)])] },
@@ -334,8 +334,8 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 143, head_rel: 156, head: &[F(0)], premises: &[(124, &[F(0), F(2), F(3), F(4), F(5), F(1)]), (155, &[F(1)])] },
     Firing { rule: 144, head_rel: 156, head: &[F(0)], premises: &[(133, &[F(0)])] },
     Firing { rule: 64, head_rel: 36, head: &[F(0), F(1)], premises: &[(156, &[F(0)]), (26, &[F(0), F(1)])] },
-    Firing { rule: 145, head_rel: 159, head: &[F(0), F(1)], premises: &[(104, &[F(0), F(2)]), (124, &[F(1), F(3), F(4), F(5), F(6), F(2)])] },
-    Firing { rule: 146, head_rel: 159, head: &[F(0), F(1)], premises: &[(104, &[F(0), C(60)]), (124, &[F(1), F(3), F(4), F(5), F(6), F(2)]), (155, &[F(2)])] },
+    Firing { rule: 145, head_rel: 159, head: &[F(0), F(1)], premises: &[(128, &[F(1), F(2)]), (103, &[F(0), F(2), F(4), F(5), F(6)]), (104, &[F(0), F(3)]), (124, &[F(1), F(7), F(8), F(9), F(10), F(3)])] },
+    Firing { rule: 146, head_rel: 159, head: &[F(0), F(1)], premises: &[(128, &[F(1), F(2)]), (103, &[F(0), F(2), F(4), F(5), F(6)]), (104, &[F(0), C(60)]), (124, &[F(1), F(7), F(8), F(9), F(10), F(3)]), (155, &[F(3)])] },
     Firing { rule: 1, head_rel: 0, head: &[F(0), F(1)], premises: &[(14, &[F(2), F(0), F(1)]), (103, &[F(2), F(4), F(5), F(3), F(6)]), (1, &[F(3)]), (109, &[F(2)]), (159, &[F(2), F(0)])] },
     Firing { rule: 15, head_rel: 7, head: &[F(0), F(1)], premises: &[(14, &[F(2), F(0), F(1)]), (159, &[F(2), F(0)])] },
     Firing { rule: 147, head_rel: 160, head: &[F(0), F(1)], premises: &[(107, &[F(0), F(3)]), (134, &[F(1), F(2)])] },
@@ -350,10 +350,10 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 158, head_rel: 168, head: &[F(0)], premises: &[(102, &[F(0), F(3), F(4), F(1)]), (114, &[F(2), F(5), F(1)]), (115, &[F(2), F(0)]), (121, &[F(2)])] },
     Firing { rule: 160, head_rel: 170, head: &[F(0), F(1)], premises: &[(102, &[F(0), F(2), F(1), F(3)])] },
     Firing { rule: 159, head_rel: 169, head: &[F(0), F(1)], premises: &[(134, &[F(0), F(2)]), (128, &[F(0), F(1)])] },
-    Firing { rule: 163, head_rel: 172, head: &[F(0), F(1)], premises: &[(141, &[F(0), F(2)]), (141, &[F(1), F(2)])] },
-    Firing { rule: 164, head_rel: 172, head: &[F(0), F(1)], premises: &[(143, &[F(2), F(0)]), (143, &[F(2), F(1)])] },
-    Firing { rule: 165, head_rel: 172, head: &[F(0), F(1)], premises: &[(141, &[F(0), F(2)]), (143, &[F(2), F(1)])] },
-    Firing { rule: 166, head_rel: 172, head: &[F(0), F(1)], premises: &[(143, &[F(2), F(0)]), (141, &[F(1), F(2)])] },
+    Firing { rule: 163, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (141, &[F(0), F(2)]), (141, &[F(1), F(2)])] },
+    Firing { rule: 164, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (143, &[F(2), F(0)]), (143, &[F(2), F(1)])] },
+    Firing { rule: 165, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (141, &[F(0), F(2)]), (143, &[F(2), F(1)])] },
+    Firing { rule: 166, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (143, &[F(2), F(0)]), (141, &[F(1), F(2)])] },
     Firing { rule: 162, head_rel: 171, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (128, &[F(0), F(1)]), (172, &[F(0), F(2)]), (165, &[F(2), F(1), F(7)])] },
     Firing { rule: 168, head_rel: 174, head: &[F(0), F(1)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(3)])] },
     Firing { rule: 167, head_rel: 173, head: &[F(0), F(1)], premises: &[(171, &[F(0), F(1)]), (172, &[F(0), F(2)]), (165, &[F(2), F(1), F(3)])] },
@@ -1003,8 +1003,6 @@ crepe! {
     @output
     pub struct F115(pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F29(pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
     pub struct F93(pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F91(pub i32, pub i32);
@@ -1022,6 +1020,8 @@ crepe! {
     pub struct F99(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32);
     @output
     pub struct F100(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    @output
+    pub struct F29(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F26(pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -1157,9 +1157,9 @@ crepe! {
     @output
     pub struct F64(pub u32, pub u32);
     @output
-    pub struct F145(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F145(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F146(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F146(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
     pub struct F1(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
@@ -1189,13 +1189,13 @@ crepe! {
     @output
     pub struct F159(pub u32, pub u32, pub u32);
     @output
-    pub struct F163(pub u32, pub u32, pub u32);
+    pub struct F163(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F164(pub u32, pub u32, pub u32);
+    pub struct F164(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F165(pub u32, pub u32, pub u32);
+    pub struct F165(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F166(pub u32, pub u32, pub u32);
+    pub struct F166(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
     pub struct F162(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub i32);
     @output
@@ -1419,12 +1419,6 @@ crepe! {
         R54Art14NoticeBy(v0, v2, w0),
         R120NoticeCategory(v2, v1);
     R62CategoryNamed(v0, v1) <- F115(v0, v1, v2, w0);
-    // consent_ended#1
-    F29(v0, v1, v2, v3, w0, w1, w2, w3) <-
-        R108ConsentWithdrawn(v0, v2),
-        R124Activity(v1, w0, w1, v3, w2, w3),
-        (v2 <= v3);
-    R16ConsentEnded(v0, v1) <- F29(v0, v1, v2, v3, w0, w1, w2, w3);
     // scc_dates#1
     F93(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7) <-
         R78Agreement(v2, S_14, w0, v0, w1),
@@ -1484,6 +1478,14 @@ crepe! {
         (v3 <= v2),
         (v2 <= v4);
     R53DpaInForce(v0, v1) <- F100(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    // consent_ended#1
+    F29(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
+        R108ConsentWithdrawn(v0, v2),
+        R103Consent(v0, v3, w0, w1, w2),
+        R128ActivitySubject(v1, v3),
+        R124Activity(v1, w3, w4, v4, w5, w6),
+        (v2 <= v4);
+    R16ConsentEnded(v0, v1) <- F29(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_in_effect#1
     F26(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
         R124Activity(v1, w0, w1, v3, w2, w3),
@@ -1925,16 +1927,20 @@ crepe! {
         R26ObjectedBy(v0, v1);
     R36CoveredByMarketingObjection(v0, v1) <- F64(v0, v1);
     // consent_purpose_fits#1
-    F145(v0, v1, v2, w0, w1, w2, w3) <-
-        R104ConsentPurpose(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, v2);
-    R159ConsentPurposeFits(v0, v1) <- F145(v0, v1, v2, w0, w1, w2, w3);
+    F145(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
+        R128ActivitySubject(v1, v2),
+        R103Consent(v0, v2, w0, w1, w2),
+        R104ConsentPurpose(v0, v3),
+        R124Activity(v1, w3, w4, w5, w6, v3);
+    R159ConsentPurposeFits(v0, v1) <- F145(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // consent_purpose_fits#2
-    F146(v0, v1, v2, w0, w1, w2, w3) <-
+    F146(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
         R104ConsentPurpose(v0, S_60),
-        R124Activity(v1, w0, w1, w2, w3, v2),
-        R155AdvertisingPurpose(v2);
-    R159ConsentPurposeFits(v0, v1) <- F146(v0, v1, v2, w0, w1, w2, w3);
+        R103Consent(v0, v2, w0, w1, w2),
+        R128ActivitySubject(v1, v2),
+        R124Activity(v1, w3, w4, w5, w6, v3),
+        R155AdvertisingPurpose(v3);
+    R159ConsentPurposeFits(v0, v1) <- F146(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // old_law_consent#1
     F1(v0, v1, v2, v3, w0, w1, w2) <-
         R14ConsentInEffect(v2, v0, v1),
@@ -2023,29 +2029,33 @@ crepe! {
         !R170BoughtCategory(v1, v2);
     R169ProductNotBought(v0, v1) <- F159(v0, v1, v2);
     // same_campaign#1
-    F163(v0, v1, v2) <-
+    F163(v0, v1, v2, w0, w1, w2, w3) <-
+        R124Activity(v0, S_46, w0, w1, w2, w3),
         R141ActivityCampaign(v0, v2),
         R141ActivityCampaign(v1, v2),
         (v0 != v1);
-    R172SameCampaign(v0, v1) <- F163(v0, v1, v2);
+    R172SameCampaign(v0, v1) <- F163(v0, v1, v2, w0, w1, w2, w3);
     // same_campaign#2
-    F164(v0, v1, v2) <-
+    F164(v0, v1, v2, w0, w1, w2, w3) <-
+        R124Activity(v0, S_46, w0, w1, w2, w3),
         R143CampaignActivity(v2, v0),
         R143CampaignActivity(v2, v1),
         (v0 != v1);
-    R172SameCampaign(v0, v1) <- F164(v0, v1, v2);
+    R172SameCampaign(v0, v1) <- F164(v0, v1, v2, w0, w1, w2, w3);
     // same_campaign#3
-    F165(v0, v1, v2) <-
+    F165(v0, v1, v2, w0, w1, w2, w3) <-
+        R124Activity(v0, S_46, w0, w1, w2, w3),
         R141ActivityCampaign(v0, v2),
         R143CampaignActivity(v2, v1),
         (v0 != v1);
-    R172SameCampaign(v0, v1) <- F165(v0, v1, v2);
+    R172SameCampaign(v0, v1) <- F165(v0, v1, v2, w0, w1, w2, w3);
     // same_campaign#4
-    F166(v0, v1, v2) <-
+    F166(v0, v1, v2, w0, w1, w2, w3) <-
+        R124Activity(v0, S_46, w0, w1, w2, w3),
         R143CampaignActivity(v2, v0),
         R141ActivityCampaign(v1, v2),
         (v0 != v1);
-    R172SameCampaign(v0, v1) <- F166(v0, v1, v2);
+    R172SameCampaign(v0, v1) <- F166(v0, v1, v2, w0, w1, w2, w3);
     // email_selection#1
     F162(v0, v1, v2, w0, w1, w2, w3, w4) <-
         R124Activity(v0, S_46, w0, w1, w2, w3),
@@ -2984,7 +2994,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     if let Some((_, words)) = input.get(177) {
         crepe_rt.extend(words.chunks_exact(2).map(|w| R177ExceptionOf(w[0] as u32, w[1] as u32)));
     }
-    let (o0, o2, o3, o4, o5, o7, o9, o10, o11, o12, o14, o15, o16, o17, o18, o19, o20, o21, o22, o23, o24, o25, o26, o29, o31, o32, o33, o34, o35, o36, o39, o40, o41, o42, o46, o47, o48, o49, o51, o52, o53, o54, o55, o56, o57, o60, o61, o62, o63, o64, o65, o66, o67, o69, o151, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o171, o172, o173, o174, o178, o179, o180, o181, o182, f67, f68, f70, f71, f72, f69, f52, f53, f27, f28, f4, f5, f101, f75, f113, f115, f29, f93, f91, f92, f43, f130, f134, f98, f99, f100, f26, f33, f44, f45, f50, f56, f58, f102, f106, f108, f109, f110, f111, f117, f131, f16, f17, f30, f31, f32, f34, f57, f83, f84, f85, f7, f8, f9, f2, f10, f11, f60, f61, f18, f19, f20, f21, f22, f23, f24, f25, f94, f95, f86, f87, f88, f89, f90, f118, f119, f120, f121, f122, f123, f124, f125, f126, f127, f128, f129, f136, f138, f139, f142, f143, f144, f64, f145, f146, f1, f15, f147, f148, f149, f150, f151, f152, f153, f154, f155, f158, f160, f159, f163, f164, f165, f166, f162, f168, f167, f40, f41, f42, f35, f36, f37, f38, f39, f0, f3, f6, f12, f13, f14, f46, f47, f48, f49, f51, f54, f62, f63, f65, f66, f73, f74, f76, f77, f78, f79, f80, f81, f82, f96, f97, f103, f105, f107, f112, f114, f116, f132, f133, f135, f137, f140, f141, f156, f161, f169, f170, f171, f173, f55, f59, f104, f157, f172, f174, f175, f176,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    let (o0, o2, o3, o4, o5, o7, o9, o10, o11, o12, o14, o15, o16, o17, o18, o19, o20, o21, o22, o23, o24, o25, o26, o29, o31, o32, o33, o34, o35, o36, o39, o40, o41, o42, o46, o47, o48, o49, o51, o52, o53, o54, o55, o56, o57, o60, o61, o62, o63, o64, o65, o66, o67, o69, o151, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o171, o172, o173, o174, o178, o179, o180, o181, o182, f67, f68, f70, f71, f72, f69, f52, f53, f27, f28, f4, f5, f101, f75, f113, f115, f93, f91, f92, f43, f130, f134, f98, f99, f100, f29, f26, f33, f44, f45, f50, f56, f58, f102, f106, f108, f109, f110, f111, f117, f131, f16, f17, f30, f31, f32, f34, f57, f83, f84, f85, f7, f8, f9, f2, f10, f11, f60, f61, f18, f19, f20, f21, f22, f23, f24, f25, f94, f95, f86, f87, f88, f89, f90, f118, f119, f120, f121, f122, f123, f124, f125, f126, f127, f128, f129, f136, f138, f139, f142, f143, f144, f64, f145, f146, f1, f15, f147, f148, f149, f150, f151, f152, f153, f154, f155, f158, f160, f159, f163, f164, f165, f166, f162, f168, f167, f40, f41, f42, f35, f36, f37, f38, f39, f0, f3, f6, f12, f13, f14, f46, f47, f48, f49, f51, f54, f62, f63, f65, f66, f73, f74, f76, f77, f78, f79, f80, f81, f82, f96, f97, f103, f105, f107, f112, f114, f116, f132, f133, f135, f137, f140, f141, f156, f161, f169, f170, f171, f173, f55, f59, f104, f157, f172, f174, f175, f176,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
     let mut out: Vec<(usize, Vec<u64>)> = vec![(0, Vec::new()); RELATIONS];
     out[0] = (o0.len(), o0.into_iter().flat_map(|R0OldLawConsent(a0, a1)| [a0 as u64, a1 as u64]).collect());
     out[2] = (o2.len(), o2.into_iter().flat_map(|R2Postal(a0)| [a0 as u64]).collect());
@@ -3082,7 +3092,6 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f75.len(), f75.into_iter().flat_map(|F75(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect()));
     firings.push((f113.len(), f113.into_iter().flat_map(|F113(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
     firings.push((f115.len(), f115.into_iter().flat_map(|F115(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
-    firings.push((f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect()));
     firings.push((f93.len(), f93.into_iter().flat_map(|F93(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect()));
     firings.push((f91.len(), f91.into_iter().flat_map(|F91(a0, a1)| [a0 as i64 as u64, a1 as i64 as u64]).collect()));
     firings.push((f92.len(), f92.into_iter().flat_map(|F92(a0, a1, a2)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64]).collect()));
@@ -3092,6 +3101,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f98.len(), f98.into_iter().flat_map(|F98(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64]).collect()));
     firings.push((f99.len(), f99.into_iter().flat_map(|F99(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as i64 as u64, a11 as i64 as u64]).collect()));
     firings.push((f100.len(), f100.into_iter().flat_map(|F100(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect()));
+    firings.push((f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect()));
     firings.push((f26.len(), f26.into_iter().flat_map(|F26(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect()));
     firings.push((f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect()));
     firings.push((f44.len(), f44.into_iter().flat_map(|F44(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect()));
@@ -3159,8 +3169,8 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f143.len(), f143.into_iter().flat_map(|F143(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect()));
     firings.push((f144.len(), f144.into_iter().flat_map(|F144(a0)| [a0 as u64]).collect()));
     firings.push((f64.len(), f64.into_iter().flat_map(|F64(a0, a1)| [a0 as u64, a1 as u64]).collect()));
-    firings.push((f145.len(), f145.into_iter().flat_map(|F145(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64]).collect()));
-    firings.push((f146.len(), f146.into_iter().flat_map(|F146(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64]).collect()));
+    firings.push((f145.len(), f145.into_iter().flat_map(|F145(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect()));
+    firings.push((f146.len(), f146.into_iter().flat_map(|F146(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect()));
     firings.push((f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64]).collect()));
     firings.push((f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
     firings.push((f147.len(), f147.into_iter().flat_map(|F147(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64]).collect()));
@@ -3175,10 +3185,10 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f158.len(), f158.into_iter().flat_map(|F158(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64]).collect()));
     firings.push((f160.len(), f160.into_iter().flat_map(|F160(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
     firings.push((f159.len(), f159.into_iter().flat_map(|F159(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f163.len(), f163.into_iter().flat_map(|F163(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f164.len(), f164.into_iter().flat_map(|F164(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f165.len(), f165.into_iter().flat_map(|F165(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f166.len(), f166.into_iter().flat_map(|F166(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
+    firings.push((f163.len(), f163.into_iter().flat_map(|F163(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
+    firings.push((f164.len(), f164.into_iter().flat_map(|F164(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
+    firings.push((f165.len(), f165.into_iter().flat_map(|F165(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
+    firings.push((f166.len(), f166.into_iter().flat_map(|F166(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
     firings.push((f162.len(), f162.into_iter().flat_map(|F162(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as i64 as u64]).collect()));
     firings.push((f168.len(), f168.into_iter().flat_map(|F168(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64]).collect()));
     firings.push((f167.len(), f167.into_iter().flat_map(|F167(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
