@@ -167,8 +167,16 @@ fn scenarios_cite_the_norms_scenarios_md_names() {
         ),
         ("s02_link_to_crm", "act-s2-link", &["gdpr:6.4", "gdpr:6.1"]),
         ("s03_forum_reply", "act-s3-reply", &["uwg:5a.4"]),
-        ("s03_forum_reply", "act-s3-reply-objektivtreff", &["terms:src-objektivtreff"]),
-        ("s11_guideline_social_dm", "act-s11-dm", &["guideline:gl-no-social-dm-marketing"]),
+        (
+            "s03_forum_reply",
+            "act-s3-reply-objektivtreff",
+            &["terms:src-objektivtreff"],
+        ),
+        (
+            "s11_guideline_social_dm",
+            "act-s11-dm",
+            &["guideline:gl-no-social-dm-marketing"],
+        ),
     ];
     for (file, about, norms) in cases {
         let (code, doc) = check(&[&format!("facts/{file}.json")]);

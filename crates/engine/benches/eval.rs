@@ -15,7 +15,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use sphere_engine::eval::{evaluate, Database, EvalOptions};
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
 
-
 const SG: &str = "
 .decl parent(p: number, c: number)
 .input parent
@@ -103,14 +102,23 @@ fn program(text: &str) -> sphere_engine::ir::Program {
     compiled.program.expect("benchmark programs compile")
 }
 
-fn run(p: &sphere_engine::ir::Program, input: &str, edges: &[(u32, u32)], provenance: bool) -> Vec<usize> {
+fn run(
+    p: &sphere_engine::ir::Program,
+    input: &str,
+    edges: &[(u32, u32)],
+    provenance: bool,
+) -> Vec<usize> {
     let mut db = Database::new(p);
     let rel = p.relation_by_name(input).expect("input relation");
     for &(a, b) in edges {
         db.insert(rel, &[Value::Num(a as i64), Value::Num(b as i64)]);
     }
     let ev = evaluate(p, db, &EvalOptions { provenance }).expect("evaluates");
-    p.relations.iter().enumerate().map(|(i, _)| ev.len(sphere_engine::ir::RelId(i as u32))).collect()
+    p.relations
+        .iter()
+        .enumerate()
+        .map(|(i, _)| ev.len(sphere_engine::ir::RelId(i as u32)))
+        .collect()
 }
 
 const TC_SIZES: [(u32, u32); 3] = [(500, 2500), (1000, 5000), (2000, 10000)];
@@ -128,16 +136,26 @@ fn bench_tc(c: &mut Criterion) {
         let edges = tc_edges(n, m);
         let (fp, fu) = floor_tc(&edges);
         let sizes = run(&p, "edge", &edges, false);
-        assert_eq!((sizes[path.0 as usize], sizes[unreach.0 as usize]), (fp, fu), "interpreter agrees with the floor");
+        assert_eq!(
+            (sizes[path.0 as usize], sizes[unreach.0 as usize]),
+            (fp, fu),
+            "interpreter agrees with the floor"
+        );
         if (n, m) == (2000, 10000) {
             assert_eq!((fp, fu), (3_950_154, 11), "the anchor's known answer");
         }
         let id = format!("{n}x{m}");
-        g.bench_with_input(BenchmarkId::new("floor", &id), &edges, |b, e| b.iter(|| floor_tc(e)));
-        g.bench_with_input(BenchmarkId::new("interpreted", &id), &edges, |b, e| b.iter(|| run(&p, "edge", e, false)));
-        g.bench_with_input(BenchmarkId::new("interpreted+provenance", &id), &edges, |b, e| {
-            b.iter(|| run(&p, "edge", e, true))
+        g.bench_with_input(BenchmarkId::new("floor", &id), &edges, |b, e| {
+            b.iter(|| floor_tc(e))
         });
+        g.bench_with_input(BenchmarkId::new("interpreted", &id), &edges, |b, e| {
+            b.iter(|| run(&p, "edge", e, false))
+        });
+        g.bench_with_input(
+            BenchmarkId::new("interpreted+provenance", &id),
+            &edges,
+            |b, e| b.iter(|| run(&p, "edge", e, true)),
+        );
     }
     g.finish();
 }
@@ -149,10 +167,14 @@ fn bench_sg(c: &mut Criterion) {
     for n in SG_SIZES {
         let edges = sg_edges(n);
         let id = n.to_string();
-        g.bench_with_input(BenchmarkId::new("interpreted", &id), &edges, |b, e| b.iter(|| run(&p, "parent", e, false)));
-        g.bench_with_input(BenchmarkId::new("interpreted+provenance", &id), &edges, |b, e| {
-            b.iter(|| run(&p, "parent", e, true))
+        g.bench_with_input(BenchmarkId::new("interpreted", &id), &edges, |b, e| {
+            b.iter(|| run(&p, "parent", e, false))
         });
+        g.bench_with_input(
+            BenchmarkId::new("interpreted+provenance", &id),
+            &edges,
+            |b, e| b.iter(|| run(&p, "parent", e, true)),
+        );
     }
     g.finish();
 }
@@ -223,6 +245,11 @@ fn main() {
                 },
             ],
         );
-        println!("| sg | {n} nodes | – | {:.3} | {:.3} | – | {:.2} |", t[0], t[1], t[1] / t[0]);
+        println!(
+            "| sg | {n} nodes | – | {:.3} | {:.3} | – | {:.2} |",
+            t[0],
+            t[1],
+            t[1] / t[0]
+        );
     }
 }

@@ -20,7 +20,9 @@ unreach(y) :- node(y), !path(0, y).
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let file = args.next().expect("usage: tc EDGE_FILE [floor|interpreted|provenance]");
+    let file = args
+        .next()
+        .expect("usage: tc EDGE_FILE [floor|interpreted|provenance]");
     let mode = args.next().unwrap_or_else(|| "interpreted".into());
     let text = std::fs::read_to_string(&file).expect("readable edge file");
     let edges: Vec<(u32, u32)> = text
@@ -34,19 +36,31 @@ fn main() {
     } else {
         let mut sources = SourceMap::new();
         sources.add("tc.dl", TC);
-        let p = compile(&sources, &CompileOptions::default()).program.expect("compiles");
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
         let mut db = Database::new(&p);
         let edge = p.relation_by_name("edge").expect("edge");
         for &(a, b) in &edges {
             db.insert(edge, &[Value::Num(a as i64), Value::Num(b as i64)]);
         }
-        let ev = evaluate(&p, db, &EvalOptions { provenance: mode == "provenance" }).expect("evaluates");
+        let ev = evaluate(
+            &p,
+            db,
+            &EvalOptions {
+                provenance: mode == "provenance",
+            },
+        )
+        .expect("evaluates");
         (
             ev.len(p.relation_by_name("path").expect("path")),
             ev.len(p.relation_by_name("unreach").expect("unreach")),
         )
     };
-    eprintln!("{mode}: path {path}, unreach {unreach}, {:.3} s", start.elapsed().as_secs_f64());
+    eprintln!(
+        "{mode}: path {path}, unreach {unreach}, {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
 }
 
 fn floor(edges: &[(u32, u32)]) -> (usize, usize) {

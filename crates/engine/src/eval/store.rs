@@ -67,7 +67,10 @@ struct Slot {
 
 #[inline]
 fn prefix(words: impl Fn(usize) -> u64, arity: usize) -> [u64; 2] {
-    [if arity > 0 { words(0) } else { 0 }, if arity > 1 { words(1) } else { 0 }]
+    [
+        if arity > 0 { words(0) } else { 0 },
+        if arity > 1 { words(1) } else { 0 },
+    ]
 }
 
 #[derive(Default)]
@@ -144,7 +147,11 @@ impl Store {
         let data = &self.data;
         let entry = self.dedup.entry(
             hash,
-            |s| s.w == w && (ar <= 2 || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..]),
+            |s| {
+                s.w == w
+                    && (ar <= 2
+                        || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..])
+            },
             |s| {
                 if ar <= 2 {
                     hash_slice(&s.w[..ar])
@@ -153,7 +160,9 @@ impl Store {
                 }
             },
         );
-        let hashbrown::hash_table::Entry::Vacant(v) = entry else { return false };
+        let hashbrown::hash_table::Entry::Vacant(v) = entry else {
+            return false;
+        };
         let row = self.len as Row;
         v.insert(Slot { w, row });
         self.data.extend_from_slice(tuple);
