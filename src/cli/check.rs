@@ -35,9 +35,10 @@ pub struct Args {
     /// Extra rule files, evaluated with the knowledge base (by the interpreter)
     #[arg(long, value_name = "FILE.dl")]
     pub rules: Vec<PathBuf>,
-    /// Evaluator: the knowledge base compiled through crepe (default), or the interpreter;
-    /// `--rules`, and a `--kb` that differs from the compiled one, run the interpreter
-    #[arg(long, value_enum, default_value_t = Engine::Compiled)]
+    /// Evaluator: the interpreter (default), or the knowledge base compiled through crepe
+    /// (same findings; slower so far, see docs/performance.md); `--rules`, and a `--kb` that
+    /// differs from the compiled one, run the interpreter
+    #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
     #[arg(long, value_name = "FACT")]
