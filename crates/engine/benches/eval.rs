@@ -10,8 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../examples/common/floor.rs"]
+mod floor;
+
 use criterion::{criterion_group, BenchmarkId, Criterion};
-use rustc_hash::{FxHashMap, FxHashSet};
+use floor::floor_tc;
 use sphere_engine::eval::{evaluate, Database, EvalOptions};
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
 
@@ -65,34 +68,6 @@ fn sg_edges(n: u32) -> Vec<(u32, u32)> {
         out.push((p.min(c - 1), c));
     }
     out
-}
-
-/// The floor: semi-naive transitive closure over an FxHashSet, plus `unreach`.
-fn floor_tc(edges: &[(u32, u32)]) -> (usize, usize) {
-    let mut succ: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    let mut nodes: FxHashSet<u32> = FxHashSet::default();
-    for &(a, b) in edges {
-        succ.entry(a).or_default().push(b);
-        nodes.insert(a);
-        nodes.insert(b);
-    }
-    let mut path: FxHashSet<(u32, u32)> = edges.iter().copied().collect();
-    let mut delta: Vec<(u32, u32)> = path.iter().copied().collect();
-    while !delta.is_empty() {
-        let mut next = Vec::new();
-        for &(x, y) in &delta {
-            if let Some(zs) = succ.get(&y) {
-                for &z in zs {
-                    if path.insert((x, z)) {
-                        next.push((x, z));
-                    }
-                }
-            }
-        }
-        delta = next;
-    }
-    let unreach = nodes.iter().filter(|&&y| !path.contains(&(0, y))).count();
-    (path.len(), unreach)
 }
 
 fn program(text: &str) -> sphere_engine::ir::Program {

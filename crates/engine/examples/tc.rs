@@ -2,7 +2,9 @@
 //! hand-written floor), for profiling: `cargo run --release -p sphere-engine --example tc --
 //! DIR/edge.facts [floor|interpreted|provenance]`.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+#[path = "common/floor.rs"]
+mod floor;
+
 use sphere_engine::eval::{evaluate, Database, EvalOptions};
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
 
@@ -32,7 +34,7 @@ fn main() {
         .collect();
     let start = std::time::Instant::now();
     let (path, unreach) = if mode == "floor" {
-        floor(&edges)
+        floor::floor_tc(&edges)
     } else {
         let mut sources = SourceMap::new();
         sources.add("tc.dl", TC);
@@ -61,31 +63,4 @@ fn main() {
         "{mode}: path {path}, unreach {unreach}, {:.3} s",
         start.elapsed().as_secs_f64()
     );
-}
-
-fn floor(edges: &[(u32, u32)]) -> (usize, usize) {
-    let mut succ: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    let mut nodes: FxHashSet<u32> = FxHashSet::default();
-    for &(a, b) in edges {
-        succ.entry(a).or_default().push(b);
-        nodes.insert(a);
-        nodes.insert(b);
-    }
-    let mut path: FxHashSet<(u32, u32)> = edges.iter().copied().collect();
-    let mut delta: Vec<(u32, u32)> = path.iter().copied().collect();
-    while !delta.is_empty() {
-        let mut next = Vec::new();
-        for &(x, y) in &delta {
-            if let Some(zs) = succ.get(&y) {
-                for &z in zs {
-                    if path.insert((x, z)) {
-                        next.push((x, z));
-                    }
-                }
-            }
-        }
-        delta = next;
-    }
-    let unreach = nodes.iter().filter(|&&y| !path.contains(&(0, y))).count();
-    (path.len(), unreach)
 }
