@@ -9,13 +9,13 @@ use crate::Firing;
 use crate::Slot::{Const as C, Field as F};
 
 /// Digest of the resolved program this module was generated from.
-pub const PROGRAM_DIGEST: u64 = 0xc0983ddc90f825a7;
+pub const PROGRAM_DIGEST: u64 = 0xbea140790c1fc004;
 
 /// Number of relations of the program (`RelId`s `0..RELATIONS`).
-pub const RELATIONS: usize = 183;
+pub const RELATIONS: usize = 184;
 
 /// Relations that take facts from outside (inputs, and derived relations with a seed).
-pub const TAKES_FACTS: &[usize] = &[1, 6, 8, 13, 27, 28, 30, 37, 38, 43, 44, 45, 50, 58, 59, 68, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 152, 155, 157, 158, 175, 176, 177];
+pub const TAKES_FACTS: &[usize] = &[1, 6, 8, 13, 27, 28, 30, 37, 38, 43, 44, 45, 50, 58, 59, 68, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 152, 155, 157, 158, 176, 177, 178];
 
 /// Symbol constants the rules use, by interned id: the runtime checks that the
 /// program it is given interns them alike.
@@ -350,14 +350,13 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 158, head_rel: 168, head: &[F(0)], premises: &[(102, &[F(0), F(3), F(4), F(1)]), (114, &[F(2), F(5), F(1)]), (115, &[F(2), F(0)]), (121, &[F(2)])] },
     Firing { rule: 160, head_rel: 170, head: &[F(0), F(1)], premises: &[(102, &[F(0), F(2), F(1), F(3)])] },
     Firing { rule: 159, head_rel: 169, head: &[F(0), F(1)], premises: &[(134, &[F(0), F(2)]), (128, &[F(0), F(1)])] },
-    Firing { rule: 163, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (141, &[F(0), F(2)]), (141, &[F(1), F(2)])] },
-    Firing { rule: 164, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (143, &[F(2), F(0)]), (143, &[F(2), F(1)])] },
-    Firing { rule: 165, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (141, &[F(0), F(2)]), (143, &[F(2), F(1)])] },
-    Firing { rule: 166, head_rel: 172, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (143, &[F(2), F(0)]), (141, &[F(1), F(2)])] },
-    Firing { rule: 162, head_rel: 171, head: &[F(0), F(1)], premises: &[(124, &[F(0), C(46), F(3), F(4), F(5), F(6)]), (128, &[F(0), F(1)]), (172, &[F(0), F(2)]), (165, &[F(2), F(1), F(7)])] },
-    Firing { rule: 168, head_rel: 174, head: &[F(0), F(1)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(3)])] },
-    Firing { rule: 167, head_rel: 173, head: &[F(0), F(1)], premises: &[(171, &[F(0), F(1)]), (172, &[F(0), F(2)]), (165, &[F(2), F(1), F(3)])] },
-    Firing { rule: 40, head_rel: 23, head: &[F(0), F(1)], premises: &[(173, &[F(0), F(1)])] },
+    Firing { rule: 163, head_rel: 172, head: &[F(0), F(1)], premises: &[(141, &[F(0), F(1)])] },
+    Firing { rule: 164, head_rel: 172, head: &[F(0), F(1)], premises: &[(143, &[F(1), F(0)])] },
+    Firing { rule: 165, head_rel: 173, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), C(46), F(4), F(5), F(6), F(7)]), (128, &[F(0), F(1)]), (172, &[F(0), F(3)]), (165, &[F(2), F(1), F(8)]), (172, &[F(2), F(3)])] },
+    Firing { rule: 162, head_rel: 171, head: &[F(0), F(1)], premises: &[(173, &[F(0), F(1), F(2)])] },
+    Firing { rule: 167, head_rel: 175, head: &[F(0), F(1)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(3)])] },
+    Firing { rule: 166, head_rel: 174, head: &[F(0), F(1)], premises: &[(173, &[F(0), F(1), F(2)])] },
+    Firing { rule: 40, head_rel: 23, head: &[F(0), F(1)], premises: &[(174, &[F(0), F(1)])] },
     Firing { rule: 41, head_rel: 23, head: &[F(0), F(1)], premises: &[(165, &[F(0), F(1), F(2)])] },
     Firing { rule: 42, head_rel: 23, head: &[F(0), F(1)], premises: &[(166, &[F(0), F(1), F(2)]), (167, &[F(1)])] },
     Firing { rule: 35, head_rel: 22, head: &[F(0), F(1)], premises: &[(19, &[F(2), F(0), F(1)])] },
@@ -365,59 +364,59 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 37, head_rel: 22, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(2), F(3), F(4), F(5), C(36)]), (128, &[F(0), F(1)])] },
     Firing { rule: 38, head_rel: 22, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(2), F(3), F(4), F(5), C(37)]), (128, &[F(0), F(1)])] },
     Firing { rule: 39, head_rel: 22, head: &[F(0), F(1)], premises: &[(128, &[F(0), F(1)]), (24, &[F(0)])] },
-    Firing { rule: 0, head_rel: 178, head: &[C(0), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (176, &[C(0), F(4), F(5)])] },
-    Firing { rule: 3, head_rel: 178, head: &[C(6), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (125, &[F(0), F(3)]), (176, &[C(6), F(4), F(5)])] },
-    Firing { rule: 6, head_rel: 178, head: &[C(9), F(0), C(10), F(1)], premises: &[(46, &[F(0), F(2), C(11)]), (124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (176, &[C(9), F(3), F(4)])] },
-    Firing { rule: 12, head_rel: 178, head: &[C(16), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(17), F(5), F(2), F(6), F(7)]), (138, &[F(0), C(18), F(8)]), (140, &[F(0)]), (139, &[F(0), F(1)]), (176, &[C(16), F(3), F(4)])] },
-    Firing { rule: 13, head_rel: 178, head: &[C(19), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(17), F(5), F(2), F(6), F(7)]), (138, &[F(0), C(18), C(20)]), (139, &[F(0), F(1)]), (176, &[C(19), F(3), F(4)])] },
-    Firing { rule: 14, head_rel: 178, head: &[C(21), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(7), F(2), F(8), F(9)]), (6, &[F(3)]), (138, &[F(0), F(6), C(20)]), (128, &[F(0), F(1)]), (129, &[F(0), C(22)]), (176, &[C(21), F(4), F(5)])] },
-    Firing { rule: 46, head_rel: 178, head: &[C(47), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (28, &[F(3)]), (128, &[F(0), F(1)]), (176, &[C(47), F(4), F(5)])] },
-    Firing { rule: 47, head_rel: 178, head: &[C(48), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (20, &[F(0), F(1)]), (176, &[C(48), F(4), F(5)])] },
-    Firing { rule: 48, head_rel: 178, head: &[C(49), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (21, &[F(0), F(1)]), (176, &[C(49), F(4), F(5)])] },
-    Firing { rule: 49, head_rel: 178, head: &[C(50), F(0), F(1), F(2)], premises: &[(29, &[F(0), F(1), F(2)]), (176, &[C(50), F(3), F(4)])] },
-    Firing { rule: 51, head_rel: 178, head: &[C(52), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (19, &[F(9), F(0), F(1)]), (31, &[F(1)]), (176, &[C(52), F(3), F(4)])] },
-    Firing { rule: 54, head_rel: 178, head: &[C(54), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (129, &[F(0), F(4)]), (8, &[F(4)]), (176, &[C(54), F(5), F(6)])] },
-    Firing { rule: 62, head_rel: 178, head: &[C(57), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (26, &[F(0), F(1)]), (176, &[C(57), F(4), F(5)])] },
-    Firing { rule: 63, head_rel: 178, head: &[C(58), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(44), F(8), F(2), F(9), F(3)]), (37, &[F(3)]), (128, &[F(0), F(1)]), (113, &[F(1), F(4), F(5)]), (38, &[F(4)]), (176, &[C(58), F(6), F(7)])] },
-    Firing { rule: 65, head_rel: 178, head: &[C(63), F(0), F(1), F(2)], premises: &[(171, &[F(0), F(1)]), (124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (26, &[F(0), F(1)]), (176, &[C(63), F(3), F(4)])] },
-    Firing { rule: 66, head_rel: 178, head: &[C(64), F(0), F(1), F(2)], premises: &[(171, &[F(0), F(1)]), (124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (20, &[F(0), F(1)]), (176, &[C(64), F(3), F(4)])] },
-    Firing { rule: 73, head_rel: 178, head: &[C(68), F(0), C(10), F(1)], premises: &[(39, &[F(0), F(4)]), (70, &[F(1)]), (176, &[C(68), F(2), F(3)])] },
-    Firing { rule: 74, head_rel: 178, head: &[C(69), F(0), C(10), F(1)], premises: &[(40, &[F(0), F(2), F(1)]), (176, &[C(69), F(3), F(4)])] },
-    Firing { rule: 76, head_rel: 178, head: &[C(71), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(4), F(5), F(6)]), (70, &[F(1)]), (9, &[F(7)]), (176, &[C(71), F(2), F(3)])] },
-    Firing { rule: 77, head_rel: 178, head: &[C(72), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(44), F(4), F(1), F(5), F(6)]), (136, &[F(0)]), (176, &[C(72), F(2), F(3)])] },
-    Firing { rule: 78, head_rel: 178, head: &[C(74), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (136, &[F(0)]), (129, &[F(0), F(2)]), (8, &[F(2)]), (176, &[C(74), F(3), F(4)])] },
-    Firing { rule: 79, head_rel: 178, head: &[C(75), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(45), F(5), F(1), F(6), F(7)]), (136, &[F(0)]), (126, &[F(0), F(2)]), (77, &[F(2), F(8), C(76), F(9), F(10), F(11)]), (176, &[C(75), F(3), F(4)])] },
-    Firing { rule: 80, head_rel: 178, head: &[C(77), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (176, &[C(77), F(3), F(4)])] },
-    Firing { rule: 81, head_rel: 178, head: &[C(78), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (176, &[C(78), F(3), F(4)])] },
-    Firing { rule: 82, head_rel: 178, head: &[C(79), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(6), F(7), F(8)]), (70, &[F(1)]), (124, &[F(2), F(3), F(9), F(10), F(11), F(12)]), (43, &[F(3)]), (136, &[F(2)]), (176, &[C(79), F(4), F(5)])] },
-    Firing { rule: 96, head_rel: 178, head: &[C(131), F(0), C(10), F(1)], premises: &[(46, &[F(0), F(2), F(5)]), (124, &[F(0), F(6), F(7), F(1), F(8), F(9)]), (176, &[C(131), F(3), F(4)])] },
-    Firing { rule: 97, head_rel: 178, head: &[C(132), F(0), C(10), F(1)], premises: &[(9, &[F(0)]), (124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (52, &[F(0), F(2)]), (176, &[C(132), F(3), F(4)])] },
-    Firing { rule: 103, head_rel: 178, head: &[C(134), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (70, &[F(3)]), (176, &[C(134), F(5), F(6)])] },
-    Firing { rule: 105, head_rel: 178, head: &[C(136), F(0), F(1), F(2)], premises: &[(25, &[F(3), F(1), F(4)]), (124, &[F(0), C(137), F(8), F(2), F(9), F(10)]), (128, &[F(0), F(1)]), (176, &[C(136), F(6), F(7)])] },
-    Firing { rule: 107, head_rel: 178, head: &[C(139), F(0), F(1), F(2)], premises: &[(25, &[F(3), F(1), F(4)]), (57, &[F(0), F(1), F(2)]), (176, &[C(139), F(6), F(7)])] },
-    Firing { rule: 112, head_rel: 178, head: &[C(141), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (55, &[F(0), F(1)]), (125, &[F(0), F(3)]), (176, &[C(141), F(4), F(5)])] },
-    Firing { rule: 114, head_rel: 178, head: &[C(142), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (55, &[F(0), F(1)]), (129, &[F(0), F(3)]), (176, &[C(142), F(4), F(5)])] },
-    Firing { rule: 116, head_rel: 178, head: &[C(143), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (70, &[F(3)]), (176, &[C(143), F(5), F(6)])] },
-    Firing { rule: 132, head_rel: 178, head: &[C(144), F(0), C(10), F(1)], premises: &[(144, &[F(2), F(5)]), (64, &[F(2)]), (124, &[F(0), F(6), F(7), F(1), F(8), F(9)]), (176, &[C(144), F(3), F(4)])] },
-    Firing { rule: 133, head_rel: 178, head: &[C(145), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(2), F(10), F(1), F(11), F(12)]), (68, &[F(2)]), (125, &[F(0), F(3)]), (87, &[F(3), F(6), F(7), F(8), C(146), F(9)]), (176, &[C(145), F(4), F(5)])] },
-    Firing { rule: 135, head_rel: 178, head: &[C(148), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(14), F(15), F(1), F(16), F(17)]), (127, &[F(0), F(2)]), (122, &[F(2), F(3), F(6), F(7), C(149), F(8), F(9)]), (87, &[F(3), F(10), F(11), F(12), F(13), C(146)]), (176, &[C(148), F(4), F(5)])] },
-    Firing { rule: 137, head_rel: 178, head: &[C(153), F(0), C(10), F(1)], premises: &[(151, &[F(0)]), (70, &[F(1)]), (176, &[C(153), F(2), F(3)])] },
-    Firing { rule: 140, head_rel: 178, head: &[C(155), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(156), F(5), F(1), F(6), F(7)]), (125, &[F(0), F(2)]), (151, &[F(2)]), (153, &[F(2)]), (176, &[C(155), F(3), F(4)])] },
-    Firing { rule: 141, head_rel: 178, head: &[C(157), F(0), C(10), F(1)], premises: &[(151, &[F(0)]), (153, &[F(0)]), (70, &[F(1)]), (176, &[C(157), F(2), F(3)])] },
-    Firing { rule: 156, head_rel: 178, head: &[C(167), F(0), F(1), F(2)], premises: &[(165, &[F(0), F(1), F(2)]), (176, &[C(167), F(3), F(4)])] },
-    Firing { rule: 161, head_rel: 178, head: &[C(169), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(137), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (130, &[F(0), F(3)]), (26, &[F(0), F(1)]), (176, &[C(169), F(4), F(5)])] },
-    Firing { rule: 169, head_rel: 178, head: &[C(173), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (131, &[F(0), C(138)]), (130, &[F(0), F(2)]), (175, &[F(2)]), (176, &[C(173), F(3), F(4)])] },
-    Firing { rule: 170, head_rel: 178, head: &[C(174), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(17), F(4), F(1), F(5), F(6)]), (138, &[F(0), C(18), C(175)]), (156, &[F(0)]), (176, &[C(174), F(2), F(3)])] },
-    Firing { rule: 171, head_rel: 178, head: &[C(176), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (176, &[C(176), F(3), F(4)])] },
-    Firing { rule: 173, head_rel: 178, head: &[C(180), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (167, &[F(1)]), (163, &[F(0), F(1)]), (176, &[C(180), F(3), F(4)])] },
-    Firing { rule: 55, head_rel: 179, head: &[C(55), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (32, &[F(0), F(1)]), (176, &[C(55), F(3), F(4)])] },
-    Firing { rule: 59, head_rel: 179, head: &[C(56), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (89, &[F(3)]), (35, &[F(0), F(3), F(1)]), (176, &[C(56), F(4), F(5)])] },
-    Firing { rule: 104, head_rel: 179, head: &[C(135), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (136, &[F(0)]), (125, &[F(0), F(3)]), (10, &[F(0), F(4)]), (84, &[F(11), F(12), F(4), F(5), C(32)]), (114, &[F(6), C(8), F(7)]), (116, &[F(6)]), (119, &[F(6), F(3)]), (176, &[C(135), F(9), F(10)])] },
-    Firing { rule: 157, head_rel: 179, head: &[C(168), F(0), F(1), F(2)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(5)]), (176, &[C(168), F(3), F(4)])] },
-    Firing { rule: 172, head_rel: 179, head: &[C(177), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (97, &[F(1), F(6), C(178), F(7)]), (14, &[F(3), F(0), F(1)]), (103, &[F(3), F(8), F(9), C(179), F(10)]), (112, &[F(3), F(11)]), (105, &[F(3), C(165)]), (159, &[F(3), F(0)]), (176, &[C(177), F(4), F(5)])] },
-    Firing { rule: 174, head_rel: 180, head: &[F(0), F(1), F(2), F(3), F(4)], premises: &[(178, &[F(0), F(2), F(3), F(4)]), (177, &[F(1), F(0)]), (179, &[F(1), F(2), F(3), F(4)])] },
-    Firing { rule: 175, head_rel: 181, head: &[F(0), F(1), F(2), F(3)], premises: &[(180, &[F(0), F(4), F(1), F(2), F(3)])] },
-    Firing { rule: 176, head_rel: 182, head: &[F(0), F(1), F(2), F(3)], premises: &[(178, &[F(0), F(1), F(2), F(3)])] },
+    Firing { rule: 0, head_rel: 179, head: &[C(0), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (177, &[C(0), F(4), F(5)])] },
+    Firing { rule: 3, head_rel: 179, head: &[C(6), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (125, &[F(0), F(3)]), (177, &[C(6), F(4), F(5)])] },
+    Firing { rule: 6, head_rel: 179, head: &[C(9), F(0), C(10), F(1)], premises: &[(46, &[F(0), F(2), C(11)]), (124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (177, &[C(9), F(3), F(4)])] },
+    Firing { rule: 12, head_rel: 179, head: &[C(16), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(17), F(5), F(2), F(6), F(7)]), (138, &[F(0), C(18), F(8)]), (140, &[F(0)]), (139, &[F(0), F(1)]), (177, &[C(16), F(3), F(4)])] },
+    Firing { rule: 13, head_rel: 179, head: &[C(19), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(17), F(5), F(2), F(6), F(7)]), (138, &[F(0), C(18), C(20)]), (139, &[F(0), F(1)]), (177, &[C(19), F(3), F(4)])] },
+    Firing { rule: 14, head_rel: 179, head: &[C(21), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(7), F(2), F(8), F(9)]), (6, &[F(3)]), (138, &[F(0), F(6), C(20)]), (128, &[F(0), F(1)]), (129, &[F(0), C(22)]), (177, &[C(21), F(4), F(5)])] },
+    Firing { rule: 46, head_rel: 179, head: &[C(47), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (28, &[F(3)]), (128, &[F(0), F(1)]), (177, &[C(47), F(4), F(5)])] },
+    Firing { rule: 47, head_rel: 179, head: &[C(48), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (20, &[F(0), F(1)]), (177, &[C(48), F(4), F(5)])] },
+    Firing { rule: 48, head_rel: 179, head: &[C(49), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (21, &[F(0), F(1)]), (177, &[C(49), F(4), F(5)])] },
+    Firing { rule: 49, head_rel: 179, head: &[C(50), F(0), F(1), F(2)], premises: &[(29, &[F(0), F(1), F(2)]), (177, &[C(50), F(3), F(4)])] },
+    Firing { rule: 51, head_rel: 179, head: &[C(52), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (19, &[F(9), F(0), F(1)]), (31, &[F(1)]), (177, &[C(52), F(3), F(4)])] },
+    Firing { rule: 54, head_rel: 179, head: &[C(54), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (129, &[F(0), F(4)]), (8, &[F(4)]), (177, &[C(54), F(5), F(6)])] },
+    Firing { rule: 62, head_rel: 179, head: &[C(57), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (26, &[F(0), F(1)]), (177, &[C(57), F(4), F(5)])] },
+    Firing { rule: 63, head_rel: 179, head: &[C(58), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(44), F(8), F(2), F(9), F(3)]), (37, &[F(3)]), (128, &[F(0), F(1)]), (113, &[F(1), F(4), F(5)]), (38, &[F(4)]), (177, &[C(58), F(6), F(7)])] },
+    Firing { rule: 65, head_rel: 179, head: &[C(63), F(0), F(1), F(2)], premises: &[(171, &[F(0), F(1)]), (124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (26, &[F(0), F(1)]), (177, &[C(63), F(3), F(4)])] },
+    Firing { rule: 66, head_rel: 179, head: &[C(64), F(0), F(1), F(2)], premises: &[(171, &[F(0), F(1)]), (124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (20, &[F(0), F(1)]), (177, &[C(64), F(3), F(4)])] },
+    Firing { rule: 73, head_rel: 179, head: &[C(68), F(0), C(10), F(1)], premises: &[(39, &[F(0), F(4)]), (70, &[F(1)]), (177, &[C(68), F(2), F(3)])] },
+    Firing { rule: 74, head_rel: 179, head: &[C(69), F(0), C(10), F(1)], premises: &[(40, &[F(0), F(2), F(1)]), (177, &[C(69), F(3), F(4)])] },
+    Firing { rule: 76, head_rel: 179, head: &[C(71), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(4), F(5), F(6)]), (70, &[F(1)]), (9, &[F(7)]), (177, &[C(71), F(2), F(3)])] },
+    Firing { rule: 77, head_rel: 179, head: &[C(72), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(44), F(4), F(1), F(5), F(6)]), (136, &[F(0)]), (177, &[C(72), F(2), F(3)])] },
+    Firing { rule: 78, head_rel: 179, head: &[C(74), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (136, &[F(0)]), (129, &[F(0), F(2)]), (8, &[F(2)]), (177, &[C(74), F(3), F(4)])] },
+    Firing { rule: 79, head_rel: 179, head: &[C(75), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(45), F(5), F(1), F(6), F(7)]), (136, &[F(0)]), (126, &[F(0), F(2)]), (77, &[F(2), F(8), C(76), F(9), F(10), F(11)]), (177, &[C(75), F(3), F(4)])] },
+    Firing { rule: 80, head_rel: 179, head: &[C(77), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (177, &[C(77), F(3), F(4)])] },
+    Firing { rule: 81, head_rel: 179, head: &[C(78), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (177, &[C(78), F(3), F(4)])] },
+    Firing { rule: 82, head_rel: 179, head: &[C(79), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(6), F(7), F(8)]), (70, &[F(1)]), (124, &[F(2), F(3), F(9), F(10), F(11), F(12)]), (43, &[F(3)]), (136, &[F(2)]), (177, &[C(79), F(4), F(5)])] },
+    Firing { rule: 96, head_rel: 179, head: &[C(131), F(0), C(10), F(1)], premises: &[(46, &[F(0), F(2), F(5)]), (124, &[F(0), F(6), F(7), F(1), F(8), F(9)]), (177, &[C(131), F(3), F(4)])] },
+    Firing { rule: 97, head_rel: 179, head: &[C(132), F(0), C(10), F(1)], premises: &[(9, &[F(0)]), (124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (52, &[F(0), F(2)]), (177, &[C(132), F(3), F(4)])] },
+    Firing { rule: 103, head_rel: 179, head: &[C(134), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (70, &[F(3)]), (177, &[C(134), F(5), F(6)])] },
+    Firing { rule: 105, head_rel: 179, head: &[C(136), F(0), F(1), F(2)], premises: &[(25, &[F(3), F(1), F(4)]), (124, &[F(0), C(137), F(8), F(2), F(9), F(10)]), (128, &[F(0), F(1)]), (177, &[C(136), F(6), F(7)])] },
+    Firing { rule: 107, head_rel: 179, head: &[C(139), F(0), F(1), F(2)], premises: &[(25, &[F(3), F(1), F(4)]), (57, &[F(0), F(1), F(2)]), (177, &[C(139), F(6), F(7)])] },
+    Firing { rule: 112, head_rel: 179, head: &[C(141), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (55, &[F(0), F(1)]), (125, &[F(0), F(3)]), (177, &[C(141), F(4), F(5)])] },
+    Firing { rule: 114, head_rel: 179, head: &[C(142), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (55, &[F(0), F(1)]), (129, &[F(0), F(3)]), (177, &[C(142), F(4), F(5)])] },
+    Firing { rule: 116, head_rel: 179, head: &[C(143), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (70, &[F(3)]), (177, &[C(143), F(5), F(6)])] },
+    Firing { rule: 132, head_rel: 179, head: &[C(144), F(0), C(10), F(1)], premises: &[(144, &[F(2), F(5)]), (64, &[F(2)]), (124, &[F(0), F(6), F(7), F(1), F(8), F(9)]), (177, &[C(144), F(3), F(4)])] },
+    Firing { rule: 133, head_rel: 179, head: &[C(145), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(2), F(10), F(1), F(11), F(12)]), (68, &[F(2)]), (125, &[F(0), F(3)]), (87, &[F(3), F(6), F(7), F(8), C(146), F(9)]), (177, &[C(145), F(4), F(5)])] },
+    Firing { rule: 135, head_rel: 179, head: &[C(148), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(14), F(15), F(1), F(16), F(17)]), (127, &[F(0), F(2)]), (122, &[F(2), F(3), F(6), F(7), C(149), F(8), F(9)]), (87, &[F(3), F(10), F(11), F(12), F(13), C(146)]), (177, &[C(148), F(4), F(5)])] },
+    Firing { rule: 137, head_rel: 179, head: &[C(153), F(0), C(10), F(1)], premises: &[(151, &[F(0)]), (70, &[F(1)]), (177, &[C(153), F(2), F(3)])] },
+    Firing { rule: 140, head_rel: 179, head: &[C(155), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(156), F(5), F(1), F(6), F(7)]), (125, &[F(0), F(2)]), (151, &[F(2)]), (153, &[F(2)]), (177, &[C(155), F(3), F(4)])] },
+    Firing { rule: 141, head_rel: 179, head: &[C(157), F(0), C(10), F(1)], premises: &[(151, &[F(0)]), (153, &[F(0)]), (70, &[F(1)]), (177, &[C(157), F(2), F(3)])] },
+    Firing { rule: 156, head_rel: 179, head: &[C(167), F(0), F(1), F(2)], premises: &[(165, &[F(0), F(1), F(2)]), (177, &[C(167), F(3), F(4)])] },
+    Firing { rule: 161, head_rel: 179, head: &[C(169), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(137), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (130, &[F(0), F(3)]), (26, &[F(0), F(1)]), (177, &[C(169), F(4), F(5)])] },
+    Firing { rule: 168, head_rel: 179, head: &[C(173), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (131, &[F(0), C(138)]), (130, &[F(0), F(2)]), (176, &[F(2)]), (177, &[C(173), F(3), F(4)])] },
+    Firing { rule: 169, head_rel: 179, head: &[C(174), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(17), F(4), F(1), F(5), F(6)]), (138, &[F(0), C(18), C(175)]), (156, &[F(0)]), (177, &[C(174), F(2), F(3)])] },
+    Firing { rule: 170, head_rel: 179, head: &[C(176), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (177, &[C(176), F(3), F(4)])] },
+    Firing { rule: 172, head_rel: 179, head: &[C(180), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (167, &[F(1)]), (163, &[F(0), F(1)]), (177, &[C(180), F(3), F(4)])] },
+    Firing { rule: 55, head_rel: 180, head: &[C(55), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (32, &[F(0), F(1)]), (177, &[C(55), F(3), F(4)])] },
+    Firing { rule: 59, head_rel: 180, head: &[C(56), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (89, &[F(3)]), (35, &[F(0), F(3), F(1)]), (177, &[C(56), F(4), F(5)])] },
+    Firing { rule: 104, head_rel: 180, head: &[C(135), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (136, &[F(0)]), (125, &[F(0), F(3)]), (10, &[F(0), F(4)]), (84, &[F(11), F(12), F(4), F(5), C(32)]), (114, &[F(6), C(8), F(7)]), (116, &[F(6)]), (119, &[F(6), F(3)]), (177, &[C(135), F(9), F(10)])] },
+    Firing { rule: 157, head_rel: 180, head: &[C(168), F(0), F(1), F(2)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(5)]), (177, &[C(168), F(3), F(4)])] },
+    Firing { rule: 171, head_rel: 180, head: &[C(177), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (97, &[F(1), F(6), C(178), F(7)]), (14, &[F(3), F(0), F(1)]), (103, &[F(3), F(8), F(9), C(179), F(10)]), (112, &[F(3), F(11)]), (105, &[F(3), C(165)]), (159, &[F(3), F(0)]), (177, &[C(177), F(4), F(5)])] },
+    Firing { rule: 173, head_rel: 181, head: &[F(0), F(1), F(2), F(3), F(4)], premises: &[(179, &[F(0), F(2), F(3), F(4)]), (178, &[F(1), F(0)]), (180, &[F(1), F(2), F(3), F(4)])] },
+    Firing { rule: 174, head_rel: 182, head: &[F(0), F(1), F(2), F(3)], premises: &[(181, &[F(0), F(4), F(1), F(2), F(3)])] },
+    Firing { rule: 175, head_rel: 183, head: &[F(0), F(1), F(2), F(3)], premises: &[(179, &[F(0), F(1), F(2), F(3)])] },
 ];
 
 crepe! {
@@ -937,39 +936,42 @@ crepe! {
     // `email_selection`
     @output
     pub struct R171EmailSelection(pub u32, pub u32);
-    // `same_campaign`
+    // `campaign_of`
     @output
-    pub struct R172SameCampaign(pub u32, pub u32);
+    pub struct R172CampaignOf(pub u32, pub u32);
+    // `selection_sending`
+    @output
+    pub struct R173SelectionSending(pub u32, pub u32, pub u32);
     // `email_selection_unlawful`
     @output
-    pub struct R173EmailSelectionUnlawful(pub u32, pub u32);
+    pub struct R174EmailSelectionUnlawful(pub u32, pub u32);
     // `existing_customer_ok`
     @output
-    pub struct R174ExistingCustomerOk(pub u32, pub u32);
+    pub struct R175ExistingCustomerOk(pub u32, pub u32);
     // `public_channel`
     @input
-    pub struct R175PublicChannel(pub u32);
+    pub struct R176PublicChannel(pub u32);
     // `rule_window`
     @input
-    pub struct R176RuleWindow(pub u32, pub i32, pub i32);
+    pub struct R177RuleWindow(pub u32, pub i32, pub i32);
     // `exception_of`
     @input
-    pub struct R177ExceptionOf(pub u32, pub u32);
+    pub struct R178ExceptionOf(pub u32, pub u32);
     // `finding_raw`
     @output
-    pub struct R178FindingRaw(pub u32, pub u32, pub u32, pub i32);
+    pub struct R179FindingRaw(pub u32, pub u32, pub u32, pub i32);
     // `exception_raw`
     @output
-    pub struct R179ExceptionRaw(pub u32, pub u32, pub u32, pub i32);
+    pub struct R180ExceptionRaw(pub u32, pub u32, pub u32, pub i32);
     // `suppressed`
     @output
-    pub struct R180Suppressed(pub u32, pub u32, pub u32, pub u32, pub i32);
+    pub struct R181Suppressed(pub u32, pub u32, pub u32, pub u32, pub i32);
     // `suppressed_any`
     @output
-    pub struct R181SuppressedAny(pub u32, pub u32, pub u32, pub i32);
+    pub struct R182SuppressedAny(pub u32, pub u32, pub u32, pub i32);
     // `finding`
     @output
-    pub struct R182Finding(pub u32, pub u32, pub u32, pub i32);
+    pub struct R183Finding(pub u32, pub u32, pub u32, pub i32);
     @output
     pub struct F67(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
     @output
@@ -1189,19 +1191,17 @@ crepe! {
     @output
     pub struct F159(pub u32, pub u32, pub u32);
     @output
-    pub struct F163(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F163(pub u32, pub u32);
     @output
-    pub struct F164(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F164(pub u32, pub u32);
     @output
-    pub struct F165(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F165(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub i32);
     @output
-    pub struct F166(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F162(pub u32, pub u32, pub u32);
     @output
-    pub struct F162(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub i32);
+    pub struct F167(pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F168(pub u32, pub u32, pub i32, pub u32);
-    @output
-    pub struct F167(pub u32, pub u32, pub u32, pub i32);
+    pub struct F166(pub u32, pub u32, pub u32);
     @output
     pub struct F40(pub u32, pub u32);
     @output
@@ -1301,13 +1301,13 @@ crepe! {
     @output
     pub struct F161(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F169(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F168(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F170(pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F169(pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F171(pub u32, pub u32, pub i32, pub i32, pub i32);
+    pub struct F170(pub u32, pub u32, pub i32, pub i32, pub i32);
     @output
-    pub struct F173(pub u32, pub u32, pub i32, pub i32, pub i32);
+    pub struct F172(pub u32, pub u32, pub i32, pub i32, pub i32);
     @output
     pub struct F55(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -1317,13 +1317,13 @@ crepe! {
     @output
     pub struct F157(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32);
     @output
-    pub struct F172(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F171(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F174(pub u32, pub u32, pub u32, pub u32, pub i32);
+    pub struct F173(pub u32, pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F175(pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F174(pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F176(pub u32, pub u32, pub u32, pub i32);
+    pub struct F175(pub u32, pub u32, pub u32, pub i32);
     struct H0R11Assessed(u32);
     struct H1R11Assessed(u32);
     struct H2R131ActivityAudience(u32);
@@ -2028,67 +2028,51 @@ crepe! {
         R128ActivitySubject(v0, v1),
         !R170BoughtCategory(v1, v2);
     R169ProductNotBought(v0, v1) <- F159(v0, v1, v2);
-    // same_campaign#1
-    F163(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, S_46, w0, w1, w2, w3),
-        R141ActivityCampaign(v0, v2),
-        R141ActivityCampaign(v1, v2),
-        (v0 != v1);
-    R172SameCampaign(v0, v1) <- F163(v0, v1, v2, w0, w1, w2, w3);
-    // same_campaign#2
-    F164(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, S_46, w0, w1, w2, w3),
-        R143CampaignActivity(v2, v0),
-        R143CampaignActivity(v2, v1),
-        (v0 != v1);
-    R172SameCampaign(v0, v1) <- F164(v0, v1, v2, w0, w1, w2, w3);
-    // same_campaign#3
-    F165(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, S_46, w0, w1, w2, w3),
-        R141ActivityCampaign(v0, v2),
-        R143CampaignActivity(v2, v1),
-        (v0 != v1);
-    R172SameCampaign(v0, v1) <- F165(v0, v1, v2, w0, w1, w2, w3);
-    // same_campaign#4
-    F166(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, S_46, w0, w1, w2, w3),
-        R143CampaignActivity(v2, v0),
-        R141ActivityCampaign(v1, v2),
-        (v0 != v1);
-    R172SameCampaign(v0, v1) <- F166(v0, v1, v2, w0, w1, w2, w3);
-    // email_selection#1
-    F162(v0, v1, v2, w0, w1, w2, w3, w4) <-
+    // campaign_of#1
+    F163(v0, v1) <-
+        R141ActivityCampaign(v0, v1);
+    R172CampaignOf(v0, v1) <- F163(v0, v1);
+    // campaign_of#2
+    F164(v0, v1) <-
+        R143CampaignActivity(v1, v0);
+    R172CampaignOf(v0, v1) <- F164(v0, v1);
+    // selection_sending#1
+    F165(v0, v1, v2, v3, w0, w1, w2, w3, w4) <-
         R124Activity(v0, S_46, w0, w1, w2, w3),
         R128ActivitySubject(v0, v1),
-        R172SameCampaign(v0, v2),
-        R165EmailAd(v2, v1, w4);
-    R171EmailSelection(v0, v1) <- F162(v0, v1, v2, w0, w1, w2, w3, w4);
+        R172CampaignOf(v0, v3),
+        R165EmailAd(v2, v1, w4),
+        (v0 != v2),
+        R172CampaignOf(v2, v3);
+    R173SelectionSending(v0, v1, v2) <- F165(v0, v1, v2, v3, w0, w1, w2, w3, w4);
+    // email_selection#1
+    F162(v0, v1, w0) <-
+        R173SelectionSending(v0, v1, w0);
+    R171EmailSelection(v0, v1) <- F162(v0, v1, w0);
     // existing_customer_ok#1
-    F168(v0, v1, w0, w1) <-
+    F167(v0, v1, w0, w1) <-
         R130ActivityChannel(v0, S_160),
         R165EmailAd(v0, v1, w0),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
         R168AddressFromSale(v1),
         R134ActivityProduct(v0, w1);
-    R174ExistingCustomerOk(v0, v1) <- F168(v0, v1, w0, w1);
+    R175ExistingCustomerOk(v0, v1) <- F167(v0, v1, w0, w1);
     // email_selection_unlawful#1
-    F167(v0, v1, v2, w0) <-
-        R171EmailSelection(v0, v1),
-        R172SameCampaign(v0, v2),
+    F166(v0, v1, v2) <-
+        R173SelectionSending(v0, v1, v2),
         !R163AdConsent(v2, v1),
-        !R174ExistingCustomerOk(v2, v1),
-        R165EmailAd(v2, v1, w0);
-    R173EmailSelectionUnlawful(v0, v1) <- F167(v0, v1, v2, w0);
+        !R175ExistingCustomerOk(v2, v1);
+    R174EmailSelectionUnlawful(v0, v1) <- F166(v0, v1, v2);
     // uwg_veto_on_balancing
     F40(v0, v1) <-
-        R173EmailSelectionUnlawful(v0, v1);
+        R174EmailSelectionUnlawful(v0, v1);
     R23UwgVeto(v0, v1) <- F40(v0, v1);
     // uwg_veto#1
     F41(v0, v1, w0) <-
         R165EmailAd(v0, v1, w0),
         !R163AdConsent(v0, v1),
-        !R174ExistingCustomerOk(v0, v1);
+        !R175ExistingCustomerOk(v0, v1);
     R23UwgVeto(v0, v1) <- F41(v0, v1, w0);
     // uwg_veto#2
     F42(v0, v1, w0) <-
@@ -2123,7 +2107,7 @@ crepe! {
     R22HasBasis(v0, v1) <- F39(v0, v1);
     // bdsg_old_advertising_without_consent
     F0(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R176RuleWindow(S_0, v4, v5),
+        R177RuleWindow(S_0, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v2 < D_17676),
@@ -2133,10 +2117,10 @@ crepe! {
         R156Advertising(v0),
         R128ActivitySubject(v0, v1),
         !R0OldLawConsent(v0, v1);
-    R178FindingRaw(S_0, v0, v1, v2) <- F0(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_0, v0, v1, v2) <- F0(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // bdsg_old_notification_missing
     F3(v0, v1, v2, v3, v4, v5) <-
-        R176RuleWindow(S_6, v4, v5),
+        R177RuleWindow(S_6, v4, v5),
         R25IndirectCollection(v0, v1, v2),
         (v2 < D_17676),
         !R3OldLawNotified(v1),
@@ -2144,17 +2128,17 @@ crepe! {
         (v2 <= v5),
         R125ActivitySource(v0, v3),
         !R89SourcePublic(v3);
-    R178FindingRaw(S_6, v0, v1, v2) <- F3(v0, v1, v2, v3, v4, v5);
+    R179FindingRaw(S_6, v0, v1, v2) <- F3(v0, v1, v2, v3, v4, v5);
     // bdsg_old_us_transfer_without_basis
     F6(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v2, S_11),
         !R4OldUsTransferBasis(v0, v2),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v1 < D_17676),
-        R176RuleWindow(S_9, v3, v4),
+        R177RuleWindow(S_9, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_9, v0, S_10, v1) <- F6(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_9, v0, S_10, v1) <- F6(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_text_reuse_without_licence
     F12(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R124Activity(v0, S_17, w0, v2, w1, w2),
@@ -2162,20 +2146,20 @@ crepe! {
         R140ActivityContentOriginal(v0),
         R139ActivityContentAuthor(v0, v1),
         !R5LicensedByAuthor(v0, v1),
-        R176RuleWindow(S_16, v3, v4),
+        R177RuleWindow(S_16, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_16, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_16, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_photo_reuse_without_licence
     F13(v0, v1, v2, v3, v4, w0, w1, w2) <-
         R138ActivityContent(v0, S_18, S_20),
         R124Activity(v0, S_17, w0, v2, w1, w2),
         R139ActivityContentAuthor(v0, v1),
         !R5LicensedByAuthor(v0, v1),
-        R176RuleWindow(S_19, v3, v4),
+        R177RuleWindow(S_19, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_19, v0, v1, v2) <- F13(v0, v1, v2, v3, v4, w0, w1, w2);
+    R179FindingRaw(S_19, v0, v1, v2) <- F13(v0, v1, v2, v3, v4, w0, w1, w2);
     // kug_image_without_consent
     F14(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
         R138ActivityContent(v0, w0, S_20),
@@ -2184,13 +2168,13 @@ crepe! {
         R6ImageUseKind(v3),
         R128ActivitySubject(v0, v1),
         !R7ImageConsent(v0, v1),
-        R176RuleWindow(S_21, v4, v5),
+        R177RuleWindow(S_21, v4, v5),
         (v4 <= v2),
         (v2 <= v5);
-    R178FindingRaw(S_21, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
+    R179FindingRaw(S_21, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_no_legal_basis
     F46(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R176RuleWindow(S_47, v4, v5),
+        R177RuleWindow(S_47, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v4 <= v2),
         (v2 <= v5),
@@ -2199,10 +2183,10 @@ crepe! {
         !R22HasBasis(v0, v1),
         !R20ConsentWithdrawnFor(v0, v1),
         !R21ConsentUnprovable(v0, v1);
-    R178FindingRaw(S_47, v0, v1, v2) <- F46(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_47, v0, v1, v2) <- F46(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_processing_after_withdrawal
     F47(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R176RuleWindow(S_48, v4, v5),
+        R177RuleWindow(S_48, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
@@ -2210,38 +2194,38 @@ crepe! {
         R20ConsentWithdrawnFor(v0, v1),
         !R22HasBasis(v0, v1),
         !R171EmailSelection(v0, v1);
-    R178FindingRaw(S_48, v0, v1, v2) <- F47(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_48, v0, v1, v2) <- F47(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_consent_not_provable
     F48(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R176RuleWindow(S_49, v4, v5),
+        R177RuleWindow(S_49, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
         (v2 <= v5),
         R21ConsentUnprovable(v0, v1),
         !R22HasBasis(v0, v1);
-    R178FindingRaw(S_49, v0, v1, v2) <- F48(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_49, v0, v1, v2) <- F48(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_purpose_change_untested
     F49(v0, v1, v2, v3, v4) <-
-        R176RuleWindow(S_50, v3, v4),
+        R177RuleWindow(S_50, v3, v4),
         R29PurposeChange(v0, v1, v2),
         !H0R11Assessed(v0),
         !R19ConsentCovers(_, v0, v1),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_50, v0, v1, v2) <- F49(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_50, v0, v1, v2) <- F49(v0, v1, v2, v3, v4);
     // gdpr_child_consent
     F51(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
-        R176RuleWindow(S_52, v3, v4),
+        R177RuleWindow(S_52, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         R19ConsentCovers(w4, v0, v1),
         R31Child(v1);
-    R178FindingRaw(S_52, v0, v1, v2) <- F51(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R179FindingRaw(S_52, v0, v1, v2) <- F51(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // gdpr_special_category
     F54(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2) <-
-        R176RuleWindow(S_54, v5, v6),
+        R177RuleWindow(S_54, v5, v6),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v5 <= v2),
@@ -2249,10 +2233,10 @@ crepe! {
         R128ActivitySubject(v0, v1),
         R129ActivityCategory(v0, v4),
         R8SpecialCategory(v4);
-    R178FindingRaw(S_54, v0, v1, v2) <- F54(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
+    R179FindingRaw(S_54, v0, v1, v2) <- F54(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
     // gdpr_direct_marketing_after_objection
     F62(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R176RuleWindow(S_57, v4, v5),
+        R177RuleWindow(S_57, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
@@ -2261,7 +2245,7 @@ crepe! {
         R128ActivitySubject(v0, v1),
         !R171EmailSelection(v0, v1),
         R26ObjectedBy(v0, v1);
-    R178FindingRaw(S_57, v0, v1, v2) <- F62(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_57, v0, v1, v2) <- F62(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_profiling_after_objection
     F63(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
         R124Activity(v0, S_44, w0, v2, w1, v3),
@@ -2271,22 +2255,22 @@ crepe! {
         R113Objection(v1, v4, v5),
         (v5 <= v2),
         R38ProfilingObjection(v4),
-        R176RuleWindow(S_58, v6, v7),
+        R177RuleWindow(S_58, v6, v7),
         (v6 <= v2),
         (v2 <= v7);
-    R178FindingRaw(S_58, v0, v1, v2) <- F63(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
+    R179FindingRaw(S_58, v0, v1, v2) <- F63(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
     // gdpr_objector_selected_for_email
     F65(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R176RuleWindow(S_63, v3, v4),
+        R177RuleWindow(S_63, v3, v4),
         R171EmailSelection(v0, v1),
         R26ObjectedBy(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_63, v0, v1, v2) <- F65(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_63, v0, v1, v2) <- F65(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_withdrawn_selected_for_email
     F66(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R176RuleWindow(S_64, v3, v4),
+        R177RuleWindow(S_64, v3, v4),
         R171EmailSelection(v0, v1),
         !R22HasBasis(v0, v1),
         !R26ObjectedBy(v0, v1),
@@ -2294,47 +2278,47 @@ crepe! {
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_64, v0, v1, v2) <- F66(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_64, v0, v1, v2) <- F66(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_joint_control_without_arrangement
     F73(v0, v1, v2, v3, w0) <-
-        R176RuleWindow(S_68, v2, v3),
+        R177RuleWindow(S_68, v2, v3),
         R39JointControl(v0, w0),
         R70AsOf(v1),
         !R40JointArrangement(v0, _, v1),
         (v2 <= v1),
         (v1 <= v3);
-    R178FindingRaw(S_68, v0, S_10, v1) <- F73(v0, v1, v2, v3, w0);
+    R179FindingRaw(S_68, v0, S_10, v1) <- F73(v0, v1, v2, v3, w0);
     // gdpr_joint_control_not_published
     F74(v0, v1, v2, v3, v4) <-
-        R176RuleWindow(S_69, v3, v4),
+        R177RuleWindow(S_69, v3, v4),
         R40JointArrangement(v0, v2, v1),
         !R83AgreementPublished(v2),
         !R42PublicArt26Notice(v0, v1),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_69, v0, S_10, v1) <- F74(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_69, v0, S_10, v1) <- F74(v0, v1, v2, v3, v4);
     // gdpr_no_records_of_processing
     F76(v0, v1, v2, v3, w0, w1, w2, w3) <-
-        R176RuleWindow(S_71, v2, v3),
+        R177RuleWindow(S_71, v2, v3),
         R71Organization(v0, w0, w1, w2),
         !R73OrganizationRecordsOfProcessing(v0),
         R70AsOf(v1),
         (v2 <= v1),
         (v1 <= v3),
         R9PersonalActivity(w3);
-    R178FindingRaw(S_71, v0, S_10, v1) <- F76(v0, v1, v2, v3, w0, w1, w2, w3);
+    R179FindingRaw(S_71, v0, S_10, v1) <- F76(v0, v1, v2, v3, w0, w1, w2, w3);
     // gdpr_dpia_missing_profiling
     F77(v0, v1, v2, v3, w0, w1, w2) <-
         R124Activity(v0, S_44, w0, v1, w1, w2),
         !H1R11Assessed(v0),
         R136ActivityLargeScale(v0),
-        R176RuleWindow(S_72, v2, v3),
+        R177RuleWindow(S_72, v2, v3),
         (v2 <= v1),
         (v1 <= v3);
-    R178FindingRaw(S_72, v0, S_10, v1) <- F77(v0, v1, v2, v3, w0, w1, w2);
+    R179FindingRaw(S_72, v0, S_10, v1) <- F77(v0, v1, v2, v3, w0, w1, w2);
     // gdpr_dpia_missing_special
     F78(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R176RuleWindow(S_74, v3, v4),
+        R177RuleWindow(S_74, v3, v4),
         R124Activity(v0, w0, w1, v1, w2, w3),
         !H1R11Assessed(v0),
         (v3 <= v1),
@@ -2342,7 +2326,7 @@ crepe! {
         R136ActivityLargeScale(v0),
         R129ActivityCategory(v0, v2),
         R8SpecialCategory(v2);
-    R178FindingRaw(S_74, v0, S_10, v1) <- F78(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_74, v0, S_10, v1) <- F78(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_dpia_missing_monitoring
     F79(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
         R124Activity(v0, S_45, w0, v1, w1, w2),
@@ -2350,33 +2334,33 @@ crepe! {
         R136ActivityLargeScale(v0),
         R126ActivitySystem(v0, v2),
         R77System(v2, w3, S_76, w4, w5, w6),
-        R176RuleWindow(S_75, v3, v4),
+        R177RuleWindow(S_75, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_75, v0, S_10, v1) <- F79(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
+    R179FindingRaw(S_75, v0, S_10, v1) <- F79(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // bdsg_dpo_missing
     F80(v0, v1, v2, v3, v4, w0, w1) <-
-        R176RuleWindow(S_77, v3, v4),
+        R177RuleWindow(S_77, v3, v4),
         R71Organization(v0, w0, w1, v2),
         (v2 >= N_20),
         !R72OrganizationDpo(v0, _),
         R70AsOf(v1),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_77, v0, S_10, v1) <- F80(v0, v1, v2, v3, v4, w0, w1);
+    R179FindingRaw(S_77, v0, S_10, v1) <- F80(v0, v1, v2, v3, v4, w0, w1);
     // bdsg_dpo_missing_threshold_10
     F81(v0, v1, v2, v3, v4, w0, w1) <-
-        R176RuleWindow(S_78, v3, v4),
+        R177RuleWindow(S_78, v3, v4),
         R71Organization(v0, w0, w1, v2),
         (v2 >= N_10),
         !R72OrganizationDpo(v0, _),
         R70AsOf(v1),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_78, v0, S_10, v1) <- F81(v0, v1, v2, v3, v4, w0, w1);
+    R179FindingRaw(S_78, v0, S_10, v1) <- F81(v0, v1, v2, v3, v4, w0, w1);
     // gdpr_dpo_missing_monitoring
     F82(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
-        R176RuleWindow(S_79, v4, v5),
+        R177RuleWindow(S_79, v4, v5),
         R71Organization(v0, w0, w1, w2),
         !R72OrganizationDpo(v0, _),
         R70AsOf(v1),
@@ -2385,29 +2369,29 @@ crepe! {
         R124Activity(v2, v3, w3, w4, w5, w6),
         R43MonitoringKind(v3),
         R136ActivityLargeScale(v2);
-    R178FindingRaw(S_79, v0, S_10, v1) <- F82(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
+    R179FindingRaw(S_79, v0, S_10, v1) <- F82(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // gdpr_transfer_without_basis
     F96(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
-        R176RuleWindow(S_131, v3, v4),
+        R177RuleWindow(S_131, v3, v4),
         R46ThirdCountryTransfer(v0, v2, w0),
         !R47TransferBasis(v0, v2),
         R124Activity(v0, w1, w2, v1, w3, w4),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_131, v0, S_10, v1) <- F96(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R179FindingRaw(S_131, v0, S_10, v1) <- F96(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // gdpr_processor_without_agreement
     F97(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R176RuleWindow(S_132, v3, v4),
+        R177RuleWindow(S_132, v3, v4),
         R9PersonalActivity(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
         (v1 <= v4),
         R52UsesProcessor(v0, v2),
         !R53DpaInForce(v0, v2);
-    R178FindingRaw(S_132, v0, S_10, v1) <- F97(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_132, v0, S_10, v1) <- F97(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_art14_notice_overdue
     F103(v0, v1, v2, v3, v4, v5, v6) <-
-        R176RuleWindow(S_134, v5, v6),
+        R177RuleWindow(S_134, v5, v6),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
         !R55NotifiedInMonth(v0, v1),
@@ -2415,7 +2399,7 @@ crepe! {
         (v2 <= v6),
         R70AsOf(v3),
         (v4 < v3);
-    R178FindingRaw(S_134, v0, v1, v2) <- F103(v0, v1, v2, v3, v4, v5, v6);
+    R179FindingRaw(S_134, v0, v1, v2) <- F103(v0, v1, v2, v3, v4, v5, v6);
     // gdpr_art14_notice_at_first_contact
     F105(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2) <-
         R124Activity(v0, S_137, w0, v2, w1, w2),
@@ -2426,13 +2410,13 @@ crepe! {
         (v4 <= v2),
         let Some(v5) = (|| -> Option<i32> { Some(crate::rt::add_months(v4, N_1)?) })(),
         (v2 <= v5),
-        R176RuleWindow(S_136, v6, v7),
+        R177RuleWindow(S_136, v6, v7),
         (v6 <= v2),
         (v2 <= v7);
-    R178FindingRaw(S_136, v0, v1, v2) <- F105(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2);
+    R179FindingRaw(S_136, v0, v1, v2) <- F105(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2);
     // gdpr_art14_notice_at_first_disclosure
     F107(v0, v1, v2, v3, v4, v5, v6, v7) <-
-        R176RuleWindow(S_139, v6, v7),
+        R177RuleWindow(S_139, v6, v7),
         R25IndirectCollection(v3, v1, v4),
         let Some(v5) = (|| -> Option<i32> { Some(crate::rt::add_months(v4, N_1)?) })(),
         R57Disclosure(v0, v1, v2),
@@ -2442,30 +2426,30 @@ crepe! {
         !R60InformedBeforeDisclosure(v1, v2),
         (v6 <= v2),
         (v2 <= v7);
-    R178FindingRaw(S_139, v0, v1, v2) <- F107(v0, v1, v2, v3, v4, v5, v6, v7);
+    R179FindingRaw(S_139, v0, v1, v2) <- F107(v0, v1, v2, v3, v4, v5, v6, v7);
     // gdpr_art14_source_not_named
     F112(v0, v1, v2, v3, v4, v5) <-
-        R176RuleWindow(S_141, v4, v5),
+        R177RuleWindow(S_141, v4, v5),
         R25IndirectCollection(v0, v1, v2),
         (v4 <= v2),
         (v2 <= v5),
         R55NotifiedInMonth(v0, v1),
         R125ActivitySource(v0, v3),
         !R61SourceNamed(v1, v3);
-    R178FindingRaw(S_141, v0, v1, v2) <- F112(v0, v1, v2, v3, v4, v5);
+    R179FindingRaw(S_141, v0, v1, v2) <- F112(v0, v1, v2, v3, v4, v5);
     // gdpr_art14_category_not_named
     F114(v0, v1, v2, v3, v4, v5) <-
-        R176RuleWindow(S_142, v4, v5),
+        R177RuleWindow(S_142, v4, v5),
         R25IndirectCollection(v0, v1, v2),
         (v4 <= v2),
         (v2 <= v5),
         R55NotifiedInMonth(v0, v1),
         R129ActivityCategory(v0, v3),
         !R62CategoryNamed(v1, v3);
-    R178FindingRaw(S_142, v0, v1, v2) <- F114(v0, v1, v2, v3, v4, v5);
+    R179FindingRaw(S_142, v0, v1, v2) <- F114(v0, v1, v2, v3, v4, v5);
     // gdpr_right_to_object_not_pointed_out
     F116(v0, v1, v2, v3, v4, v5, v6) <-
-        R176RuleWindow(S_143, v5, v6),
+        R177RuleWindow(S_143, v5, v6),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
         !R19ConsentCovers(_, v0, v1),
@@ -2474,17 +2458,17 @@ crepe! {
         (v2 <= v6),
         R70AsOf(v3),
         (v4 < v3);
-    R178FindingRaw(S_143, v0, v1, v2) <- F116(v0, v1, v2, v3, v4, v5, v6);
+    R179FindingRaw(S_143, v0, v1, v2) <- F116(v0, v1, v2, v3, v4, v5, v6);
     // guideline_breach
     F132(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
-        R176RuleWindow(S_144, v3, v4),
+        R177RuleWindow(S_144, v3, v4),
         R144Guideline(v2, w0),
         R64GuidelineRestricts(v2),
         R124Activity(v0, w1, w2, v1, w3, w4),
         !R65GuidelineMismatch(v2, v0),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_144, v0, S_10, v1) <- F132(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R179FindingRaw(S_144, v0, S_10, v1) <- F132(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // platform_participation_forbidden
     F133(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
         R87Source(v3, w0, w1, w2, S_146, w3),
@@ -2492,57 +2476,57 @@ crepe! {
         !R69ParticipationAgreed(v0, v3),
         R124Activity(v0, v2, w4, v1, w5, w6),
         R68ParticipatingKind(v2),
-        R176RuleWindow(S_145, v4, v5),
+        R177RuleWindow(S_145, v4, v5),
         (v4 <= v1),
         (v1 <= v5);
-    R178FindingRaw(S_145, v0, S_10, v1) <- F133(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
+    R179FindingRaw(S_145, v0, S_10, v1) <- F133(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // platform_scraping_forbidden
     F135(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11) <-
         R122Flow(v2, v3, w0, w1, S_149, w2, w3),
         R87Source(v3, w4, w5, w6, w7, S_146),
         R127ActivityFlow(v0, v2),
         R124Activity(v0, w8, w9, v1, w10, w11),
-        R176RuleWindow(S_148, v4, v5),
+        R177RuleWindow(S_148, v4, v5),
         (v4 <= v1),
         (v1 <= v5);
-    R178FindingRaw(S_148, v0, S_10, v1) <- F135(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11);
+    R179FindingRaw(S_148, v0, S_10, v1) <- F135(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11);
     // ddg_impressum_missing
     F137(v0, v1, v2, v3) <-
-        R176RuleWindow(S_153, v2, v3),
+        R177RuleWindow(S_153, v2, v3),
         R151OwnOnlineService(v0),
         !R92SourceImpressum(v0),
         R70AsOf(v1),
         (v2 <= v1),
         (v1 <= v3);
-    R178FindingRaw(S_153, v0, S_10, v1) <- F137(v0, v1, v2, v3);
+    R179FindingRaw(S_153, v0, S_10, v1) <- F137(v0, v1, v2, v3);
     // tdddg_tracking_without_consent
     F140(v0, v1, v2, v3, v4, w0, w1, w2) <-
         R124Activity(v0, S_156, w0, v1, w1, w2),
         R125ActivitySource(v0, v2),
         R151OwnOnlineService(v2),
         R153TrackerWithoutConsent(v2),
-        R176RuleWindow(S_155, v3, v4),
+        R177RuleWindow(S_155, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_155, v0, S_10, v1) <- F140(v0, v1, v2, v3, v4, w0, w1, w2);
+    R179FindingRaw(S_155, v0, S_10, v1) <- F140(v0, v1, v2, v3, v4, w0, w1, w2);
     // tdddg_site_trackers_without_consent
     F141(v0, v1, v2, v3) <-
-        R176RuleWindow(S_157, v2, v3),
+        R177RuleWindow(S_157, v2, v3),
         R151OwnOnlineService(v0),
         !R154TrackedByActivity(v0),
         R153TrackerWithoutConsent(v0),
         R70AsOf(v1),
         (v2 <= v1),
         (v1 <= v3);
-    R178FindingRaw(S_157, v0, S_10, v1) <- F141(v0, v1, v2, v3);
+    R179FindingRaw(S_157, v0, S_10, v1) <- F141(v0, v1, v2, v3);
     // uwg_email_without_consent
     F156(v0, v1, v2, v3, v4) <-
-        R176RuleWindow(S_167, v3, v4),
+        R177RuleWindow(S_167, v3, v4),
         R165EmailAd(v0, v1, v2),
         !R163AdConsent(v0, v1),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_167, v0, v1, v2) <- F156(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_167, v0, v1, v2) <- F156(v0, v1, v2, v3, v4);
     // uwg_advertising_after_refusal
     F161(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R124Activity(v0, S_137, w0, v2, w1, w2),
@@ -2552,61 +2536,61 @@ crepe! {
         R130ActivityChannel(v0, v3),
         !R157ElectronicMailChannel(v3),
         (v3 != S_165),
-        R176RuleWindow(S_169, v4, v5),
+        R177RuleWindow(S_169, v4, v5),
         (v4 <= v2),
         (v2 <= v5);
-    R178FindingRaw(S_169, v0, v1, v2) <- F161(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_169, v0, v1, v2) <- F161(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // uwg_hidden_commercial_communication
-    F169(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F168(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R131ActivityAudience(v0, S_138),
         !R132ActivityIdentifiesCompany(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         R130ActivityChannel(v0, v2),
-        R175PublicChannel(v2),
-        R176RuleWindow(S_173, v3, v4),
+        R176PublicChannel(v2),
+        R177RuleWindow(S_173, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
-    R178FindingRaw(S_173, v0, S_10, v1) <- F169(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_173, v0, S_10, v1) <- F168(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // uwg_review_authenticity_note
-    F170(v0, v1, v2, v3, w0, w1, w2) <-
+    F169(v0, v1, v2, v3, w0, w1, w2) <-
         R138ActivityContent(v0, S_18, S_175),
         R124Activity(v0, S_17, w0, v1, w1, w2),
         R156Advertising(v0),
-        R176RuleWindow(S_174, v2, v3),
+        R177RuleWindow(S_174, v2, v3),
         (v2 <= v1),
         (v1 <= v3);
-    R178FindingRaw(S_174, v0, S_10, v1) <- F170(v0, v1, v2, v3, w0, w1, w2);
+    R179FindingRaw(S_174, v0, S_10, v1) <- F169(v0, v1, v2, v3, w0, w1, w2);
     // uwg_phone_without_consent
-    F171(v0, v1, v2, v3, v4) <-
-        R176RuleWindow(S_176, v3, v4),
+    F170(v0, v1, v2, v3, v4) <-
+        R177RuleWindow(S_176, v3, v4),
         R166PhoneAd(v0, v1, v2),
         !R163AdConsent(v0, v1),
         (v3 <= v2),
         (v2 <= v4);
-    R178FindingRaw(S_176, v0, v1, v2) <- F171(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_176, v0, v1, v2) <- F170(v0, v1, v2, v3, v4);
     // uwg_phone_consent_not_documented
-    F173(v0, v1, v2, v3, v4) <-
-        R176RuleWindow(S_180, v3, v4),
+    F172(v0, v1, v2, v3, v4) <-
+        R177RuleWindow(S_180, v3, v4),
         R166PhoneAd(v0, v1, v2),
         !R164AdConsentDocumented(v0, v1),
         (v3 <= v2),
         (v2 <= v4),
         R163AdConsent(v0, v1),
         R167Consumer(v1);
-    R178FindingRaw(S_180, v0, v1, v2) <- F173(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_180, v0, v1, v2) <- F172(v0, v1, v2, v3, v4);
     // gdpr_special_explicit_consent
     F55(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R176RuleWindow(S_55, v3, v4),
+        R177RuleWindow(S_55, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         R128ActivitySubject(v0, v1),
         !R33SpecialNotExplicit(v0, v1),
         R32SpecialExplicit(v0, v1);
-    R179ExceptionRaw(S_55, v0, v1, v2) <- F55(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R180ExceptionRaw(S_55, v0, v1, v2) <- F55(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_special_made_public
     F59(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
-        R176RuleWindow(S_56, v4, v5),
+        R177RuleWindow(S_56, v4, v5),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v4 <= v2),
         (v2 <= v5),
@@ -2615,7 +2599,7 @@ crepe! {
         !R90SourceRequiresLogin(v3),
         R125ActivitySource(v0, v3),
         R89SourcePublic(v3);
-    R179ExceptionRaw(S_56, v0, v1, v2) <- F59(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
+    R180ExceptionRaw(S_56, v0, v1, v2) <- F59(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_art14_disproportionate_effort
     F104(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1) <-
         R84Assessment(w0, w1, v4, v5, S_32),
@@ -2629,10 +2613,10 @@ crepe! {
         (v7 <= v8),
         R119NoticeSource(v6, v3),
         R116NoticePublic(v6),
-        R176RuleWindow(S_135, v9, v10),
+        R177RuleWindow(S_135, v9, v10),
         (v9 <= v2),
         (v2 <= v10);
-    R179ExceptionRaw(S_135, v0, v1, v2) <- F104(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1);
+    R180ExceptionRaw(S_135, v0, v1, v2) <- F104(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1);
     // uwg_email_existing_customer
     F157(v0, v1, v2, v3, v4, w0) <-
         R130ActivityChannel(v0, S_160),
@@ -2641,12 +2625,12 @@ crepe! {
         !R26ObjectedBy(v0, v1),
         R168AddressFromSale(v1),
         R134ActivityProduct(v0, w0),
-        R176RuleWindow(S_168, v3, v4),
+        R177RuleWindow(S_168, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
-    R179ExceptionRaw(S_168, v0, v1, v2) <- F157(v0, v1, v2, v3, v4, w0);
+    R180ExceptionRaw(S_168, v0, v1, v2) <- F157(v0, v1, v2, v3, v4, w0);
     // uwg_phone_b2b_presumed_consent
-    F172(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
+    F171(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
         R97Subject(v1, w0, S_178, w1),
         R166PhoneAd(v0, v1, v2),
         R14ConsentInEffect(v3, v0, v1),
@@ -2656,25 +2640,25 @@ crepe! {
         R105ConsentChannel(v3, S_165),
         R159ConsentPurposeFits(v3, v0),
         R112ConsentCircumstances(v3, w5),
-        R176RuleWindow(S_177, v4, v5),
+        R177RuleWindow(S_177, v4, v5),
         (v4 <= v2),
         (v2 <= v5);
-    R179ExceptionRaw(S_177, v0, v1, v2) <- F172(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
+    R180ExceptionRaw(S_177, v0, v1, v2) <- F171(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
     // suppressed#lower
-    F174(v0, v1, v2, v3, v4) <-
-        R178FindingRaw(v0, v2, v3, v4),
-        R179ExceptionRaw(v1, v2, v3, v4),
-        R177ExceptionOf(v1, v0);
-    R180Suppressed(v0, v1, v2, v3, v4) <- F174(v0, v1, v2, v3, v4);
+    F173(v0, v1, v2, v3, v4) <-
+        R179FindingRaw(v0, v2, v3, v4),
+        R180ExceptionRaw(v1, v2, v3, v4),
+        R178ExceptionOf(v1, v0);
+    R181Suppressed(v0, v1, v2, v3, v4) <- F173(v0, v1, v2, v3, v4);
     // suppressed_any#lower
-    F175(v0, v1, v2, v3, w0) <-
-        R180Suppressed(v0, w0, v1, v2, v3);
-    R181SuppressedAny(v0, v1, v2, v3) <- F175(v0, v1, v2, v3, w0);
+    F174(v0, v1, v2, v3, w0) <-
+        R181Suppressed(v0, w0, v1, v2, v3);
+    R182SuppressedAny(v0, v1, v2, v3) <- F174(v0, v1, v2, v3, w0);
     // finding#lower
-    F176(v0, v1, v2, v3) <-
-        R178FindingRaw(v0, v1, v2, v3),
-        !R181SuppressedAny(v0, v1, v2, v3);
-    R182Finding(v0, v1, v2, v3) <- F176(v0, v1, v2, v3);
+    F175(v0, v1, v2, v3) <-
+        R179FindingRaw(v0, v1, v2, v3),
+        !R182SuppressedAny(v0, v1, v2, v3);
+    R183Finding(v0, v1, v2, v3) <- F175(v0, v1, v2, v3);
 }
 
 /// Runs the program on facts given per relation as (tuple count, words), indexed by
@@ -2985,16 +2969,16 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     if let Some((_, words)) = input.get(158) {
         crepe_rt.extend(words.chunks_exact(1).map(|w| R158ExpressForm(w[0] as u32)));
     }
-    if let Some((_, words)) = input.get(175) {
-        crepe_rt.extend(words.chunks_exact(1).map(|w| R175PublicChannel(w[0] as u32)));
-    }
     if let Some((_, words)) = input.get(176) {
-        crepe_rt.extend(words.chunks_exact(3).map(|w| R176RuleWindow(w[0] as u32, w[1] as i32, w[2] as i32)));
+        crepe_rt.extend(words.chunks_exact(1).map(|w| R176PublicChannel(w[0] as u32)));
     }
     if let Some((_, words)) = input.get(177) {
-        crepe_rt.extend(words.chunks_exact(2).map(|w| R177ExceptionOf(w[0] as u32, w[1] as u32)));
+        crepe_rt.extend(words.chunks_exact(3).map(|w| R177RuleWindow(w[0] as u32, w[1] as i32, w[2] as i32)));
     }
-    let (o0, o2, o3, o4, o5, o7, o9, o10, o11, o12, o14, o15, o16, o17, o18, o19, o20, o21, o22, o23, o24, o25, o26, o29, o31, o32, o33, o34, o35, o36, o39, o40, o41, o42, o46, o47, o48, o49, o51, o52, o53, o54, o55, o56, o57, o60, o61, o62, o63, o64, o65, o66, o67, o69, o151, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o171, o172, o173, o174, o178, o179, o180, o181, o182, f67, f68, f70, f71, f72, f69, f52, f53, f27, f28, f4, f5, f101, f75, f113, f115, f93, f91, f92, f43, f130, f134, f98, f99, f100, f29, f26, f33, f44, f45, f50, f56, f58, f102, f106, f108, f109, f110, f111, f117, f131, f16, f17, f30, f31, f32, f34, f57, f83, f84, f85, f7, f8, f9, f2, f10, f11, f60, f61, f18, f19, f20, f21, f22, f23, f24, f25, f94, f95, f86, f87, f88, f89, f90, f118, f119, f120, f121, f122, f123, f124, f125, f126, f127, f128, f129, f136, f138, f139, f142, f143, f144, f64, f145, f146, f1, f15, f147, f148, f149, f150, f151, f152, f153, f154, f155, f158, f160, f159, f163, f164, f165, f166, f162, f168, f167, f40, f41, f42, f35, f36, f37, f38, f39, f0, f3, f6, f12, f13, f14, f46, f47, f48, f49, f51, f54, f62, f63, f65, f66, f73, f74, f76, f77, f78, f79, f80, f81, f82, f96, f97, f103, f105, f107, f112, f114, f116, f132, f133, f135, f137, f140, f141, f156, f161, f169, f170, f171, f173, f55, f59, f104, f157, f172, f174, f175, f176,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    if let Some((_, words)) = input.get(178) {
+        crepe_rt.extend(words.chunks_exact(2).map(|w| R178ExceptionOf(w[0] as u32, w[1] as u32)));
+    }
+    let (o0, o2, o3, o4, o5, o7, o9, o10, o11, o12, o14, o15, o16, o17, o18, o19, o20, o21, o22, o23, o24, o25, o26, o29, o31, o32, o33, o34, o35, o36, o39, o40, o41, o42, o46, o47, o48, o49, o51, o52, o53, o54, o55, o56, o57, o60, o61, o62, o63, o64, o65, o66, o67, o69, o151, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o171, o172, o173, o174, o175, o179, o180, o181, o182, o183, f67, f68, f70, f71, f72, f69, f52, f53, f27, f28, f4, f5, f101, f75, f113, f115, f93, f91, f92, f43, f130, f134, f98, f99, f100, f29, f26, f33, f44, f45, f50, f56, f58, f102, f106, f108, f109, f110, f111, f117, f131, f16, f17, f30, f31, f32, f34, f57, f83, f84, f85, f7, f8, f9, f2, f10, f11, f60, f61, f18, f19, f20, f21, f22, f23, f24, f25, f94, f95, f86, f87, f88, f89, f90, f118, f119, f120, f121, f122, f123, f124, f125, f126, f127, f128, f129, f136, f138, f139, f142, f143, f144, f64, f145, f146, f1, f15, f147, f148, f149, f150, f151, f152, f153, f154, f155, f158, f160, f159, f163, f164, f165, f162, f167, f166, f40, f41, f42, f35, f36, f37, f38, f39, f0, f3, f6, f12, f13, f14, f46, f47, f48, f49, f51, f54, f62, f63, f65, f66, f73, f74, f76, f77, f78, f79, f80, f81, f82, f96, f97, f103, f105, f107, f112, f114, f116, f132, f133, f135, f137, f140, f141, f156, f161, f168, f169, f170, f172, f55, f59, f104, f157, f171, f173, f174, f175,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
     let mut out: Vec<(usize, Vec<u64>)> = vec![(0, Vec::new()); RELATIONS];
     out[0] = (o0.len(), o0.into_iter().flat_map(|R0OldLawConsent(a0, a1)| [a0 as u64, a1 as u64]).collect());
     out[2] = (o2.len(), o2.into_iter().flat_map(|R2Postal(a0)| [a0 as u64]).collect());
@@ -3067,15 +3051,16 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     out[169] = (o169.len(), o169.into_iter().flat_map(|R169ProductNotBought(a0, a1)| [a0 as u64, a1 as u64]).collect());
     out[170] = (o170.len(), o170.into_iter().flat_map(|R170BoughtCategory(a0, a1)| [a0 as u64, a1 as u64]).collect());
     out[171] = (o171.len(), o171.into_iter().flat_map(|R171EmailSelection(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    out[172] = (o172.len(), o172.into_iter().flat_map(|R172SameCampaign(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    out[173] = (o173.len(), o173.into_iter().flat_map(|R173EmailSelectionUnlawful(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    out[174] = (o174.len(), o174.into_iter().flat_map(|R174ExistingCustomerOk(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    out[178] = (o178.len(), o178.into_iter().flat_map(|R178FindingRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    out[179] = (o179.len(), o179.into_iter().flat_map(|R179ExceptionRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    out[180] = (o180.len(), o180.into_iter().flat_map(|R180Suppressed(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect());
-    out[181] = (o181.len(), o181.into_iter().flat_map(|R181SuppressedAny(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    out[182] = (o182.len(), o182.into_iter().flat_map(|R182Finding(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    let mut firings: Vec<(usize, Vec<u64>)> = Vec::with_capacity(177);
+    out[172] = (o172.len(), o172.into_iter().flat_map(|R172CampaignOf(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    out[173] = (o173.len(), o173.into_iter().flat_map(|R173SelectionSending(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    out[174] = (o174.len(), o174.into_iter().flat_map(|R174EmailSelectionUnlawful(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    out[175] = (o175.len(), o175.into_iter().flat_map(|R175ExistingCustomerOk(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    out[179] = (o179.len(), o179.into_iter().flat_map(|R179FindingRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    out[180] = (o180.len(), o180.into_iter().flat_map(|R180ExceptionRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    out[181] = (o181.len(), o181.into_iter().flat_map(|R181Suppressed(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect());
+    out[182] = (o182.len(), o182.into_iter().flat_map(|R182SuppressedAny(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    out[183] = (o183.len(), o183.into_iter().flat_map(|R183Finding(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    let mut firings: Vec<(usize, Vec<u64>)> = Vec::with_capacity(176);
     firings.push((f67.len(), f67.into_iter().flat_map(|F67(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect()));
     firings.push((f68.len(), f68.into_iter().flat_map(|F68(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64]).collect()));
     firings.push((f70.len(), f70.into_iter().flat_map(|F70(a0, a1)| [a0 as u64, a1 as u64]).collect()));
@@ -3185,13 +3170,12 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f158.len(), f158.into_iter().flat_map(|F158(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64]).collect()));
     firings.push((f160.len(), f160.into_iter().flat_map(|F160(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
     firings.push((f159.len(), f159.into_iter().flat_map(|F159(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f163.len(), f163.into_iter().flat_map(|F163(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f164.len(), f164.into_iter().flat_map(|F164(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f165.len(), f165.into_iter().flat_map(|F165(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f166.len(), f166.into_iter().flat_map(|F166(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f162.len(), f162.into_iter().flat_map(|F162(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as i64 as u64]).collect()));
-    firings.push((f168.len(), f168.into_iter().flat_map(|F168(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64]).collect()));
-    firings.push((f167.len(), f167.into_iter().flat_map(|F167(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
+    firings.push((f163.len(), f163.into_iter().flat_map(|F163(a0, a1)| [a0 as u64, a1 as u64]).collect()));
+    firings.push((f164.len(), f164.into_iter().flat_map(|F164(a0, a1)| [a0 as u64, a1 as u64]).collect()));
+    firings.push((f165.len(), f165.into_iter().flat_map(|F165(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64]).collect()));
+    firings.push((f162.len(), f162.into_iter().flat_map(|F162(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
+    firings.push((f167.len(), f167.into_iter().flat_map(|F167(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64]).collect()));
+    firings.push((f166.len(), f166.into_iter().flat_map(|F166(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
     firings.push((f40.len(), f40.into_iter().flat_map(|F40(a0, a1)| [a0 as u64, a1 as u64]).collect()));
     firings.push((f41.len(), f41.into_iter().flat_map(|F41(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect()));
     firings.push((f42.len(), f42.into_iter().flat_map(|F42(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect()));
@@ -3241,17 +3225,17 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f141.len(), f141.into_iter().flat_map(|F141(a0, a1, a2, a3)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64]).collect()));
     firings.push((f156.len(), f156.into_iter().flat_map(|F156(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect()));
     firings.push((f161.len(), f161.into_iter().flat_map(|F161(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect()));
-    firings.push((f169.len(), f169.into_iter().flat_map(|F169(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect()));
-    firings.push((f170.len(), f170.into_iter().flat_map(|F170(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f171.len(), f171.into_iter().flat_map(|F171(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect()));
-    firings.push((f173.len(), f173.into_iter().flat_map(|F173(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect()));
+    firings.push((f168.len(), f168.into_iter().flat_map(|F168(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect()));
+    firings.push((f169.len(), f169.into_iter().flat_map(|F169(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64]).collect()));
+    firings.push((f170.len(), f170.into_iter().flat_map(|F170(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect()));
+    firings.push((f172.len(), f172.into_iter().flat_map(|F172(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect()));
     firings.push((f55.len(), f55.into_iter().flat_map(|F55(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect()));
     firings.push((f59.len(), f59.into_iter().flat_map(|F59(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect()));
     firings.push((f104.len(), f104.into_iter().flat_map(|F104(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as i64 as u64, a11 as u64, a12 as u64]).collect()));
     firings.push((f157.len(), f157.into_iter().flat_map(|F157(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect()));
-    firings.push((f172.len(), f172.into_iter().flat_map(|F172(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64, a11 as u64]).collect()));
-    firings.push((f174.len(), f174.into_iter().flat_map(|F174(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect()));
-    firings.push((f175.len(), f175.into_iter().flat_map(|F175(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect()));
-    firings.push((f176.len(), f176.into_iter().flat_map(|F176(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
+    firings.push((f171.len(), f171.into_iter().flat_map(|F171(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64, a11 as u64]).collect()));
+    firings.push((f173.len(), f173.into_iter().flat_map(|F173(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect()));
+    firings.push((f174.len(), f174.into_iter().flat_map(|F174(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect()));
+    firings.push((f175.len(), f175.into_iter().flat_map(|F175(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
     (out, firings)
 }
