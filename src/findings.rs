@@ -298,33 +298,10 @@ pub fn version_at<'a>(
     date: Date,
 ) -> Option<&'a NormVersion> {
     let start = sphere_engine::ir::lower::resolve_ref(norms, r)?;
-    let next: Vec<Option<usize>> = norms
-        .iter()
-        .map(|n| {
-            n.replaced_by
-                .as_ref()
-                .and_then(|r| sphere_engine::ir::lower::resolve_ref(norms, r))
-        })
-        .collect();
-    let mut seen = vec![false; norms.len()];
-    let mut stack = vec![start];
-    seen[start] = true;
-    while let Some(i) = stack.pop() {
-        if norms[i].in_force(date) {
-            return Some(&norms[i]);
-        }
-        let around: Vec<usize> = next[i]
-            .into_iter()
-            .chain((0..norms.len()).filter(|&j| next[j] == Some(i)))
-            .collect();
-        for j in around {
-            if !seen[j] {
-                seen[j] = true;
-                stack.push(j);
-            }
-        }
-    }
-    None
+    sphere_engine::ir::lower::chain_members(norms, start)
+        .into_iter()
+        .map(|i| &norms[i])
+        .find(|n| n.in_force(date))
 }
 
 fn pick(text: Option<&sphere_engine::ir::legal::Text>, lang: Lang) -> &str {
@@ -417,12 +394,10 @@ pub fn finding_id(rule: &str, about: &str, subjects: &[String], norms: &[NormCit
         key.push_str(n.version_from.as_deref().unwrap_or(""));
         key.push(';');
     }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.as_bytes() {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("F-{h:016x}")
+    format!(
+        "F-{}",
+        crate::digest::Fnv::default().write(key.as_bytes()).hex()
+    )
 }
 
 /// A derivation tree as JSON: each node with its fact, rule (and the rule's norms and

@@ -79,12 +79,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// A digest of the knowledge base (names and texts), for `kb_digest` in reports.
 pub fn digest(sources: &[Source]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::digest::Fnv::default();
     for s in sources {
-        for b in s.rel.bytes().chain([0]).chain(s.text.bytes()).chain([0]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(s.rel.as_bytes())
+            .write(&[0])
+            .write(s.text.as_bytes())
+            .write(&[0]);
     }
-    format!("{h:016x}")
+    h.hex()
 }

@@ -4,6 +4,7 @@
 //! layers that join the engine (`sphere-engine`) with the company model (`sphere-model`).
 
 pub mod cli;
+pub mod digest;
 pub mod explain;
 pub mod findings;
 pub mod kb;

@@ -278,32 +278,22 @@ fn db_contains_typed(program: &Program, rel: RelId, values: &[Value]) -> bool {
 
 /// Digest of model files' bytes, in the order given.
 fn digest_files(files: &[PathBuf]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::digest::Fnv::default();
     for f in files {
-        let bytes = std::fs::read(f).unwrap_or_default();
-        for b in bytes.iter().copied().chain([0]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(&std::fs::read(f).unwrap_or_default()).write(&[0]);
     }
-    format!("{h:016x}")
+    h.hex()
 }
 
 fn digest_facts(facts: &Facts) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = crate::digest::Fnv::default();
     for (name, rows) in &facts.relations {
-        for b in name.bytes().chain([0]) {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(name.as_bytes()).write(&[0]);
         for (vals, _) in rows {
             for v in vals {
-                for b in v.to_string().bytes().chain([1]) {
-                    h ^= b as u64;
-                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
-                }
+                h.write(v.to_string().as_bytes()).write(&[1]);
             }
         }
     }
-    format!("{h:016x}")
+    h.hex()
 }

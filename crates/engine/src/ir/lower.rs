@@ -798,9 +798,9 @@ pub fn resolve_ref(norms: &[NormVersion], r: &NormRef) -> Option<usize> {
 
 type Interval = (Date, Date);
 
-/// The maximal intervals on which the version `start`, or one reachable from it along
-/// `replaced_by` in either direction, was in force.
-pub fn chain_intervals(norms: &[NormVersion], start: usize) -> Vec<Interval> {
+/// The versions reachable from `start` along `replaced_by` in either direction (the same
+/// provision across renumberings), `start` included, in catalogue order.
+pub fn chain_members(norms: &[NormVersion], start: usize) -> Vec<usize> {
     let next: Vec<Option<usize>> = norms
         .iter()
         .map(|n| n.replaced_by.as_ref().and_then(|r| resolve_ref(norms, r)))
@@ -809,18 +809,26 @@ pub fn chain_intervals(norms: &[NormVersion], start: usize) -> Vec<Interval> {
     let mut stack = vec![start];
     seen[start] = true;
     while let Some(i) = stack.pop() {
-        let neighbours = next[i]
+        let neighbours: Vec<usize> = next[i]
             .into_iter()
-            .chain((0..norms.len()).filter(|&j| next[j] == Some(i)));
-        for j in neighbours.collect::<Vec<_>>() {
+            .chain((0..norms.len()).filter(|&j| next[j] == Some(i)))
+            .collect();
+        for j in neighbours {
             if !seen[j] {
                 seen[j] = true;
                 stack.push(j);
             }
         }
     }
-    let intervals = (0..norms.len())
-        .filter(|&i| seen[i])
+    (0..norms.len()).filter(|&i| seen[i]).collect()
+}
+
+/// The maximal intervals on which the version `start`, or one reachable from it along
+/// `replaced_by` in either direction, was in force.
+pub fn chain_intervals(norms: &[NormVersion], start: usize) -> Vec<Interval> {
+    let seen = chain_members(norms, start);
+    let intervals = seen
+        .into_iter()
         .map(|i| (norms[i].from, norms[i].to.unwrap_or(Date::MAX)))
         .collect();
     merge(intervals)
