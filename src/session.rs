@@ -58,6 +58,8 @@ pub struct Session {
     pub model_digest: String,
     /// The assumed facts, resolved.
     pub assumed: Vec<Assumption>,
+    /// Measure each rule's cost when the interpreter runs (`check --stats`).
+    pub profile: bool,
 }
 
 impl Session {
@@ -176,6 +178,7 @@ impl Session {
             kb_digest,
             model_digest,
             assumed,
+            profile: false,
         })
     }
 
@@ -240,10 +243,15 @@ impl Session {
             );
         }
         let ev = match evaluator {
-            Evaluator::Interpreted => {
-                evaluate(&self.program, db, &EvalOptions { provenance: true })
-                    .map_err(|e| e.to_string())?
-            }
+            Evaluator::Interpreted => evaluate(
+                &self.program,
+                db,
+                &EvalOptions {
+                    provenance: true,
+                    profile: self.profile,
+                },
+            )
+            .map_err(|e| e.to_string())?,
             Evaluator::Compiled => sphere_kb_compiled::KB
                 .evaluate(&self.program, db, true)
                 .map_err(|e| e.to_string())?,

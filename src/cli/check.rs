@@ -119,13 +119,14 @@ pub fn run(args: Args) -> CmdResult {
     if !args.rules.is_empty() && args.engine != Engine::Interpreted {
         eprintln!("note: --rules runs the interpreter");
     }
-    let session = match Session::load(&args.request()) {
+    let mut session = match Session::load(&args.request()) {
         Ok(s) => s,
         Err(f) => {
             eprint!("{}", f.rendered);
             return Err(CliError::new(""));
         }
     };
+    session.profile = args.stats;
     let mut compiled = args.engine == Engine::Compiled && args.rules.is_empty();
     if compiled {
         if let Err(e) = sphere_kb_compiled::KB.matches(&session.program) {
@@ -316,7 +317,11 @@ fn text(found: &[Finding], session: &Session) -> String {
     out
 }
 
-/// Relation sizes, largest first (ties by name).
+/// How many of the costliest rules `--stats` lists.
+const STATS_RULES: usize = 20;
+
+/// Relation sizes, largest first (ties by name), then the costliest rules when the
+/// interpreter measured them.
 fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     use std::fmt::Write as _;
     let program = ev.program();
@@ -331,6 +336,24 @@ fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     let mut out = format!("{total} tuples in {} relations\n", rows.len());
     for (n, name) in rows.iter().filter(|r| r.0 > 0) {
         let _ = writeln!(out, "{n:>10}  {name}");
+    }
+    let mut rules: Vec<_> = ev.profile().iter().filter(|p| p.runs > 0).collect();
+    if !rules.is_empty() {
+        rules.sort_by(|a, b| b.time.cmp(&a.time).then(a.rule.cmp(&b.rule)));
+        let _ = writeln!(
+            out,
+            "rules by time (seconds, head tuples produced, rounds):"
+        );
+        for p in rules.iter().take(STATS_RULES) {
+            let _ = writeln!(
+                out,
+                "{:>10.3}  {:>9}  {:>3}  {}",
+                p.time.as_secs_f64(),
+                p.produced,
+                p.runs,
+                program.rules[p.rule.0 as usize].id
+            );
+        }
     }
     out
 }

@@ -180,6 +180,7 @@ fn run_files(args: &Args) -> CmdResult {
         db,
         &EvalOptions {
             provenance: explaining,
+            ..EvalOptions::default()
         },
     )
     .map_err(|e| CliError::new(format!("evaluation failed: {e}")).with_hint(EVAL_BUG_HINT))?;

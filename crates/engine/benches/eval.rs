@@ -88,7 +88,15 @@ fn run(
     for &(a, b) in edges {
         db.insert(rel, &[Value::Num(a as i64), Value::Num(b as i64)]);
     }
-    let ev = evaluate(p, db, &EvalOptions { provenance }).expect("evaluates");
+    let ev = evaluate(
+        p,
+        db,
+        &EvalOptions {
+            provenance,
+            profile: false,
+        },
+    )
+    .expect("evaluates");
     p.relations
         .iter()
         .enumerate()

@@ -51,6 +51,7 @@ fn main() {
             db,
             &EvalOptions {
                 provenance: mode == "provenance",
+                ..EvalOptions::default()
             },
         )
         .expect("evaluates");

@@ -41,7 +41,15 @@ fn transitive_closure_with_stratified_negation() {
         unreach(y) :- node(y), !path(0, y).
     "#);
     for provenance in [false, true] {
-        let ev = evaluate(&p, Database::new(&p), &EvalOptions { provenance }).unwrap();
+        let ev = evaluate(
+            &p,
+            Database::new(&p),
+            &EvalOptions {
+                provenance,
+                profile: false,
+            },
+        )
+        .unwrap();
         assert_eq!(rel_text(&ev, "unreach"), "unreach(3)\nunreach(4)");
         assert_eq!(ev.len(p.relation_by_name("path").unwrap()), 10);
     }
@@ -95,7 +103,15 @@ fn derivation_tree_is_minimal_and_why_not_names_the_failing_premise() {
         path(x, z) :- path(x, y), edge(y, z).
         open(x, y) :- path(x, y), !blocked(y).
     "#);
-    let ev = evaluate(&p, Database::new(&p), &EvalOptions { provenance: true }).unwrap();
+    let ev = evaluate(
+        &p,
+        Database::new(&p),
+        &EvalOptions {
+            provenance: true,
+            profile: false,
+        },
+    )
+    .unwrap();
     let path = p.relation_by_name("path").unwrap();
     let tree = ev.explain(path, &[Value::Num(1), Value::Num(3)]).unwrap();
     // The direct edge is the lowest derivation, not the two-step one.

@@ -66,10 +66,24 @@ fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
         (false, _) => &KB,
     };
     let result = match engine {
-        "interpreted" => evaluate(p, db, &EvalOptions { provenance: false }).map_err(|e| e.message),
-        "interpreted-prov" => {
-            evaluate(p, db, &EvalOptions { provenance: true }).map_err(|e| e.message)
-        }
+        "interpreted" => evaluate(
+            p,
+            db,
+            &EvalOptions {
+                provenance: false,
+                profile: false,
+            },
+        )
+        .map_err(|e| e.message),
+        "interpreted-prov" => evaluate(
+            p,
+            db,
+            &EvalOptions {
+                provenance: true,
+                profile: false,
+            },
+        )
+        .map_err(|e| e.message),
         // The knowledge base is generated with firings only: "compiled" there records them
         // but does not rebuild provenance.
         "compiled" => gen(false).evaluate(p, db, false).map_err(|e| e.message),

@@ -22,6 +22,20 @@ pub struct EvalOptions {
     /// Record, for every tuple, the rule that first derived it and its height, so that
     /// derivation trees can be rebuilt. Costs a little time and 8 bytes per tuple.
     pub provenance: bool,
+    /// Measure the time each rule takes and the tuples it produces ([`Evaluation::profile`]).
+    pub profile: bool,
+}
+
+/// What one rule cost in an evaluation with [`EvalOptions::profile`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleProfile {
+    pub rule: RuleIdx,
+    /// Time spent joining the rule's body and inserting its head tuples, over all rounds.
+    pub time: std::time::Duration,
+    /// Head tuples produced (before deduplication), over all rounds.
+    pub produced: u64,
+    /// Rounds in which the rule ran.
+    pub runs: u32,
 }
 
 /// Facts to evaluate a program on: the program's own facts plus those inserted.
@@ -126,6 +140,7 @@ pub struct Evaluation<'p> {
     pub(crate) stores: Vec<Store>,
     pub(crate) types: Vec<Vec<Type>>,
     pub(crate) provenance: bool,
+    pub(crate) profile: Vec<RuleProfile>,
 }
 
 /// Evaluates `program` on `db`.
@@ -151,6 +166,16 @@ pub fn evaluate<'p>(
     for s in &mut stores {
         s.publish_all();
     }
+    let mut profile: Vec<RuleProfile> = if opts.profile {
+        (0..program.rules.len())
+            .map(|r| RuleProfile {
+                rule: RuleIdx(r as u32),
+                ..RuleProfile::default()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     for stratum in &program.strata {
         run_stratum(
             program,
@@ -158,6 +183,7 @@ pub fn evaluate<'p>(
             &mut stores,
             &mut interner,
             opts.provenance,
+            &mut profile,
         )?;
     }
     Ok(Evaluation {
@@ -166,6 +192,7 @@ pub fn evaluate<'p>(
         stores,
         types,
         provenance: opts.provenance,
+        profile,
     })
 }
 
@@ -175,6 +202,7 @@ fn run_stratum(
     stores: &mut [Store],
     interner: &mut Interner,
     provenance: bool,
+    profile: &mut [RuleProfile],
 ) -> Result<(), EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
@@ -216,12 +244,19 @@ fn run_stratum(
                 continue;
             }
             out.clear();
+            let started = (!profile.is_empty()).then(std::time::Instant::now);
             Exec::new(plan, stores, interner, provenance, &mut out).run();
             let head = &mut stores[plan.head_rel.0 as usize];
             let ar = head.arity;
             for t in 0..out.count {
                 let (rule, h) = out.prov.get(t).copied().unwrap_or((plan.rule, 0));
                 head.insert(&out.words[t * ar..(t + 1) * ar], rule, h);
+            }
+            if let Some(started) = started {
+                let p = &mut profile[plan.rule as usize];
+                p.time += started.elapsed();
+                p.produced += out.count as u64;
+                p.runs += 1;
             }
         }
         first = false;
@@ -285,6 +320,7 @@ impl<'p> Evaluation<'p> {
                 .map(|r| r.columns.iter().map(|c| c.ty).collect())
                 .collect(),
             provenance,
+            profile: Vec::new(),
         }
     }
 
@@ -302,6 +338,12 @@ impl<'p> Evaluation<'p> {
 
     pub fn has_provenance(&self) -> bool {
         self.provenance
+    }
+
+    /// Per rule (indexed by [`RuleIdx`]), its cost, when evaluated with
+    /// [`EvalOptions::profile`]; empty otherwise (and for compiled evaluations).
+    pub fn profile(&self) -> &[RuleProfile] {
+        &self.profile
     }
 
     pub(crate) fn values(&self, rel: RelId, row: usize) -> Vec<Value> {

@@ -14,7 +14,7 @@ use crate::value::{Date, Interner, Type, Value};
 pub struct RelId(pub u32);
 
 /// Index into [`Program::rules`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RuleIdx(pub u32);
 
 /// A variable, local to one rule: index into [`Rule::vars`].
