@@ -1,6 +1,15 @@
-//! sphere's second back end: a resolved [`Program`] becomes the Rust source of one module
-//! holding one `crepe!` program plus a `run` function over machine words, the same encoding
-//! the interpreter stores ([`sphere_engine::Value::word`]).
+//! sphere's second back end: a resolved [`Program`] becomes the Rust source of `crepe!`
+//! programs plus `run` functions over machine words, the same encoding the interpreter stores
+//! ([`sphere_engine::Value::word`]).
+//!
+//! A program is generated as one or several *parts* ([`generate_split`]): each part is one
+//! `crepe!` program over a contiguous group of strata, and the relations an earlier part
+//! derives are `@input` of the later ones. Each part can live in its own crate that depends
+//! only on crepe, rustc-hash and `sphere-rt`, so rustc builds the parts in parallel, a changed
+//! rule rebuilds only its part, and a change in the engine rebuilds none of them. An *index*
+//! module holds what the runtime adapter needs about the whole program (digest, symbol ids,
+//! the firing table and the list of parts). [`generate`] writes index and one part into one
+//! module, for small programs.
 //!
 //! What the generator does about crepe's limits (see `docs/architecture.md`, "Compiled
 //! evaluator"):
@@ -13,13 +22,11 @@
 //! - a negated atom with a constant argument reads a helper relation that projects the
 //!   constant away (otherwise crepe indexes the whole relation for it);
 //! - a relation that has rules and also facts gets an `@input` seed relation;
-//! - arithmetic and built-in functions call `sphere_engine::builtins` through the host
-//!   crate's `rt` module, never a second implementation;
+//! - arithmetic and built-in functions call `sphere_rt::builtins` (through
+//!   `sphere_rt::gen`), never a second implementation;
 //! - the program runs with one fast hasher (`rustc_hash::FxBuildHasher`).
 //!
 //! Invariant: the generator reads only the resolved program; it never re-parses rule text.
-//! The generated code names its host crate's runtime as `crate::rt` (see
-//! `crates/kb-compiled/src/rt.rs`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -67,7 +74,8 @@ pub fn program_digest(program: &Program) -> u64 {
 /// Crepe allows at most this many bound fields in one atom (Rust's tuple `Hash` limit).
 const MAX_BOUND: usize = 12;
 
-/// Generates the module source for `program`.
+/// Generates one module holding the index and the whole program as one part (see
+/// [`generate_split`]); it names its own part `self::run`.
 ///
 /// With [`Options::provenance`], every rule `H(..) :- Body.` becomes two crepe rules,
 /// `F<k>(vars, wildcards, head values) <- Body;` and `H(..) <- F<k>(..);`: the firing relation
@@ -75,9 +83,73 @@ const MAX_BOUND: usize = 12;
 /// too, so each premise is a whole tuple), and the module's `FIRINGS` table says how to read
 /// the head and the positive premises out of a firing.
 pub fn generate(program: &Program, opts: &Options) -> Result<String, CodegenError> {
-    let mut g = Gen::new(program);
-    g.provenance = opts.provenance;
-    g.run(opts)
+    let g = Gen::new(program, opts.provenance, 1)?;
+    let part = g.emit_part(0, opts, false);
+    let mut index = g.emit_index(opts, &["self::run".to_string()]);
+    index.push_str(&part);
+    Ok(index)
+}
+
+/// A program generated as several parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// The index module: digest, relation count, relations that take facts, symbol ids, the
+    /// firing table and `PARTS`, which names each part's `run` as `<crate>::run`.
+    pub index: String,
+    /// Each part's module source, in evaluation order.
+    pub parts: Vec<String>,
+}
+
+/// Generates `program` as `parts` parts: the strata, in order, are cut into `parts` contiguous
+/// groups balanced by rule count (a stratum goes to the part its middle rule falls in, so a
+/// small change moves at most a stratum at a boundary). Part `k` is named `crate_name(k)` in
+/// the index. A part may be empty (no rules) when strata are fewer than parts.
+pub fn generate_split(
+    program: &Program,
+    opts: &Options,
+    parts: usize,
+    crate_name: impl Fn(usize) -> String,
+) -> Result<Split, CodegenError> {
+    let parts = parts.max(1);
+    let g = Gen::new(program, opts.provenance, parts)?;
+    let names: Vec<String> = (0..parts)
+        .map(|k| format!("::{}::run", crate_name(k)))
+        .collect();
+    Ok(Split {
+        index: g.emit_index(opts, &names),
+        parts: (0..parts).map(|k| g.emit_part(k, opts, true)).collect(),
+    })
+}
+
+/// The part of each stratum: strata in order, cut into `parts` groups balanced by rule count.
+pub fn partition(program: &Program, parts: usize) -> Vec<usize> {
+    let parts = parts.max(1);
+    let total: usize = program.strata.iter().map(|s| s.rules.len()).sum();
+    let mut before = 0usize;
+    program
+        .strata
+        .iter()
+        .map(|s| {
+            let w = s.rules.len();
+            // Twice the middle of the stratum's rules, against twice the total.
+            let mid2 = 2 * before + w;
+            before += w;
+            if total == 0 {
+                0
+            } else {
+                (mid2 * parts / (2 * total)).min(parts - 1)
+            }
+        })
+        .collect()
+}
+
+/// One firing relation.
+struct FiringRel {
+    part: usize,
+    name: String,
+    decl: String,
+    desc: String,
+    types: Vec<Type>,
 }
 
 struct Gen<'p> {
@@ -90,10 +162,15 @@ struct Gen<'p> {
     helpers: BTreeMap<(u32, String), Helper>,
     /// Constants used: name -> (rust type, value literal, comment).
     consts: BTreeMap<String, (String, String, String)>,
-    rules: Vec<String>,
+    /// Rules as crepe clauses, with their part, in strata order.
+    rules: Vec<(usize, String)>,
     provenance: bool,
-    /// Firing relations: (rule index, struct declaration, descriptor, field types).
-    firings: Vec<(u32, String, String, Vec<Type>)>,
+    /// The part being generated.
+    part: usize,
+    /// Firing relations in strata order (which is the order of the firing table).
+    firings: Vec<FiringRel>,
+    /// The part of each relation derived by rules.
+    part_of_rel: Vec<Option<usize>>,
 }
 
 /// Where a value of a premise or head comes from in a firing tuple.
@@ -147,7 +224,7 @@ fn camel(name: &str) -> String {
 }
 
 impl<'p> Gen<'p> {
-    fn new(p: &'p Program) -> Self {
+    fn new(p: &'p Program, provenance: bool, parts: usize) -> Result<Self, CodegenError> {
         let n = p.relations.len();
         let mut derived = vec![false; n];
         for r in &p.rules {
@@ -165,16 +242,20 @@ impl<'p> Gen<'p> {
                 seeded[i] = true;
             }
         }
-        Gen {
+        let mut g = Gen {
             p,
             derived,
             seeded,
             helpers: BTreeMap::new(),
             consts: BTreeMap::new(),
             rules: Vec::new(),
-            provenance: false,
+            provenance,
+            part: 0,
             firings: Vec::new(),
-        }
+            part_of_rel: vec![None; n],
+        };
+        g.generate_rules(parts)?;
+        Ok(g)
     }
 
     fn rel_name(&self, rel: RelId) -> String {
@@ -219,8 +300,8 @@ impl<'p> Gen<'p> {
         name
     }
 
-    fn run(mut self, opts: &Options) -> Result<String, CodegenError> {
-        for (i, r) in self.p.relations.iter().enumerate() {
+    fn generate_rules(&mut self, parts: usize) -> Result<(), CodegenError> {
+        for r in self.p.relations.iter() {
             if r.columns.is_empty() {
                 return Err(CodegenError {
                     message: format!(
@@ -229,16 +310,21 @@ impl<'p> Gen<'p> {
                     ),
                 });
             }
-            let _ = i;
         }
-        for stratum in &self.p.strata {
+        let part_of = partition(self.p, parts);
+        for (s, stratum) in self.p.strata.iter().enumerate() {
+            self.part = part_of[s];
+            for &rel in &stratum.relations {
+                self.part_of_rel[rel.0 as usize] = Some(self.part);
+            }
             for &ri in &stratum.rules {
                 let rule = self.p.rule(ri);
+                self.part_of_rel[rule.head.rel.0 as usize] = Some(self.part);
                 let text = self.rule(ri.0, rule)?;
-                self.rules.push(text);
+                self.rules.push((self.part, text));
             }
         }
-        Ok(self.emit(opts))
+        Ok(())
     }
 
     /// One rule as a crepe clause.
@@ -423,7 +509,10 @@ impl<'p> Gen<'p> {
         fields.extend(wild.iter().map(|(_, n, t)| (n.clone(), *t)));
         fields.extend(head_values.iter().cloned());
         let pos = |name: &str| fields.iter().position(|(n, _)| n == name);
-        let fire = format!("F{idx}");
+        // Named by position among the part's firings, so that a rule added in another part
+        // does not rename (and recompile) this one.
+        let local = self.firings.iter().filter(|f| f.part == self.part).count();
+        let fire = format!("F{local}");
         let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
         let types: Vec<&str> = fields.iter().map(|(_, t)| rust_type(*t)).collect();
         let decl = format!("    @output\n    pub struct {fire}({});", {
@@ -471,7 +560,13 @@ impl<'p> Gen<'p> {
             premises.join(", ")
         );
         let field_types = fields.iter().map(|(_, t)| *t).collect();
-        self.firings.push((idx, decl, desc, field_types));
+        self.firings.push(FiringRel {
+            part: self.part,
+            name: fire.clone(),
+            decl,
+            desc,
+            types: field_types,
+        });
         Ok(format!(
             "    // {}\n    {fire}({}) <-\n        {};\n    {head_rel}({}) <- {fire}({});",
             rule.id,
@@ -516,10 +611,21 @@ impl<'p> Gen<'p> {
                 }
             }
         }
-        let next = self.helpers.len();
         let rel_name = self.rel_name(rel);
+        // Named by the pattern (not by a counter), so names do not depend on other rules.
+        let code: String = args
+            .iter()
+            .map(|t| match t {
+                Term::Const(v) => {
+                    let c = self.constant(*v);
+                    c.replace('_', "")
+                }
+                Term::Var(_) => "V".into(),
+                Term::Wildcard => "W".into(),
+            })
+            .collect();
         let helper = self.helpers.entry((rel.0, pattern)).or_insert_with(|| {
-            let name = format!("H{next}{}", rel_name);
+            let name = format!("{rel_name}Not{code}");
             let head: Vec<String> = keep.iter().map(|c| format!("c{c}")).collect();
             let rule = format!(
                 "    {name}({}) <- {rel_name}({});",
@@ -553,7 +659,7 @@ impl<'p> Gen<'p> {
                     CmpOp::Gt => "is_gt",
                     _ => "is_ge",
                 };
-                format!("crate::rt::sym_cmp({l}, {r}).{m}()")
+                format!("::sphere_rt::gen::sym_cmp({l}, {r}).{m}()")
             }
             (_, op) => format!("{l} {} {r}", rust_op(op)),
         };
@@ -591,7 +697,7 @@ impl<'p> Gen<'p> {
                 let (b, _, _) = self.expr(rule, b);
                 (
                     format!(
-                        "crate::rt::binary(::sphere_engine::ir::BinOp::{}, {a}, {b})?",
+                        "::sphere_rt::gen::binary(::sphere_rt::builtins::BinOp::{}, {a}, {b})?",
                         binop_name(*op)
                     ),
                     Type::Number,
@@ -605,18 +711,22 @@ impl<'p> Gen<'p> {
                 let a = |i: usize| args.get(i).map(|x| x.0.clone()).unwrap_or_default();
                 match f {
                     Builtin::DaysBetween => (
-                        format!("crate::rt::days_between({}, {})", a(0), a(1)),
+                        format!("::sphere_rt::gen::days_between({}, {})", a(0), a(1)),
                         Type::Number,
                         any,
                     ),
-                    Builtin::Year => (format!("crate::rt::year({})", a(0)), Type::Number, any),
+                    Builtin::Year => (
+                        format!("::sphere_rt::gen::year({})", a(0)),
+                        Type::Number,
+                        any,
+                    ),
                     Builtin::AddDays => (
-                        format!("crate::rt::add_days({}, {})?", a(0), a(1)),
+                        format!("::sphere_rt::gen::add_days({}, {})?", a(0), a(1)),
                         Type::Date,
                         true,
                     ),
                     Builtin::AddMonths => (
-                        format!("crate::rt::add_months({}, {})?", a(0), a(1)),
+                        format!("::sphere_rt::gen::add_months({}, {})?", a(0), a(1)),
                         Type::Date,
                         true,
                     ),
@@ -630,11 +740,11 @@ impl<'p> Gen<'p> {
                         };
                         let vals: Vec<String> = args
                             .iter()
-                            .map(|(c, t, _)| format!("crate::rt::{}({c})", value_ctor(*t)))
+                            .map(|(c, t, _)| format!("::sphere_rt::gen::{}({c})", value_ctor(*t)))
                             .collect();
                         (
                             format!(
-                                "crate::rt::{}(crate::rt::call(::sphere_engine::ir::Builtin::{f:?}, &[{}])?)?",
+                                "::sphere_rt::gen::{}(::sphere_rt::gen::call(::sphere_rt::builtins::Builtin::{f:?}, &[{}])?)?",
                                 value_dtor(ty),
                                 vals.join(", ")
                             ),
@@ -647,17 +757,22 @@ impl<'p> Gen<'p> {
         }
     }
 
-    fn emit(&self, opts: &Options) -> String {
-        let p = self.p;
-        let mut s = String::new();
+    fn header(&self, s: &mut String, opts: &Options, what: &str) {
         let _ = writeln!(
             s,
-            "//! @generated by sphere-codegen from {}: do not edit.\n//! Regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`.\n",
+            "//! @generated by sphere-codegen from {}{what}: do not edit.\n//! Regenerate with `UPDATE_GENERATED=1 cargo test -p sphere-codegen`.\n",
             opts.source
         );
+    }
+
+    /// The index: what the runtime needs about the whole program. `parts` are the paths of
+    /// the parts' `run` functions.
+    fn emit_index(&self, opts: &Options, parts: &[String]) -> String {
+        let p = self.p;
+        let mut s = String::new();
+        self.header(&mut s, opts, "");
         s.push_str("#![allow(clippy::all, dead_code, unused_parens, non_snake_case, non_camel_case_types, unused_variables, unused_imports, unused_mut)]\n\n");
-        s.push_str("use crepe::crepe;\n\n");
-        s.push_str("use crate::Firing;\nuse crate::Slot::{Const as C, Field as F};\n\n");
+        s.push_str("use ::sphere_rt::gen::{Firing, RunPart, Slot::{Const as C, Field as F}};\n\n");
         let _ = writeln!(
             s,
             "/// Digest of the resolved program this module was generated from.\npub const PROGRAM_DIGEST: u64 = 0x{:016x};\n",
@@ -678,15 +793,13 @@ impl<'p> Gen<'p> {
             seeded.join(", ")
         );
         let mut syms: Vec<(u32, String)> = Vec::new();
-        for (name, (ty, lit, comment)) in &self.consts {
+        for (ty, lit, _) in self.consts.values() {
             if ty == "u32" {
                 if let Ok(id) = lit.parse::<u32>() {
                     let text = p.interner.resolve(sphere_engine::Sym(id)).to_string();
                     syms.push((id, text));
                 }
             }
-            let _ = name;
-            let _ = comment;
         }
         syms.sort();
         s.push_str("/// Symbol constants the rules use, by interned id: the runtime checks that the\n/// program it is given interns them alike.\npub const SYMBOLS: &[(u32, &str)] = &[\n");
@@ -694,20 +807,74 @@ impl<'p> Gen<'p> {
             let _ = writeln!(s, "    ({id}, {text:?}),");
         }
         s.push_str("];\n\n");
+        s.push_str("/// How to read each firing relation: the rule, its head and its positive premises\n/// (in source order) as fields of the firing tuple or constants.\npub const FIRINGS: &[Firing] = &[\n");
+        for f in &self.firings {
+            let _ = writeln!(s, "{}", f.desc);
+        }
+        s.push_str("];\n\n");
+        s.push_str("/// The parts in evaluation order, each with the range of `FIRINGS` it writes.\npub const PARTS: &[(RunPart, std::ops::Range<usize>)] = &[\n");
+        let mut first = 0;
+        for (k, run) in parts.iter().enumerate() {
+            let n = self.firings.iter().filter(|f| f.part == k).count();
+            let _ = writeln!(s, "    ({run}, {first}..{}),", first + n);
+            first += n;
+        }
+        s.push_str("];\n");
+        s
+    }
+
+    /// Part `k`: its constants, one `crepe!` program over its rules, and its `run`.
+    /// `standalone`: the part is a module of its own (with header and lint allowances), not
+    /// appended to the index.
+    fn emit_part(&self, k: usize, opts: &Options, standalone: bool) -> String {
+        let p = self.p;
+        let mut s = String::new();
+        if standalone {
+            self.header(&mut s, opts, &format!(", part {k}"));
+            s.push_str("#![allow(clippy::all, dead_code, unused_parens, non_snake_case, non_camel_case_types, unused_variables, unused_imports, unused_mut)]\n\n");
+        }
+        if self.rules.iter().all(|(part, _)| *part != k) {
+            s.push_str("/// This part has no rules.\npub fn run(_rels: &mut [(usize, Vec<u64>)], _firings: &mut [(usize, Vec<u64>)]) {}\n");
+            return s;
+        }
+        let rules: Vec<&str> = self
+            .rules
+            .iter()
+            .filter(|(part, _)| *part == k)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let firings: Vec<&FiringRel> = self.firings.iter().filter(|f| f.part == k).collect();
+        let helpers: Vec<(u32, &Helper)> = self
+            .helpers
+            .iter()
+            .filter(|(_, h)| rules.iter().any(|r| uses_ident(r, &h.name)))
+            .map(|((rel, _), h)| (*rel, h))
+            .collect();
+        let body_text: String = rules
+            .iter()
+            .copied()
+            .chain(helpers.iter().map(|(_, h)| h.rule.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // Relations the part reads or derives.
+        let owned = |i: usize| self.derived[i] && self.part_of_rel[i] == Some(k);
+        let used: Vec<usize> = (0..p.relations.len())
+            .filter(|&i| owned(i) || uses_ident(&body_text, &self.rel_name(RelId(i as u32))))
+            .collect();
+        s.push_str("use crepe::crepe;\n\n");
         for (name, (ty, lit, comment)) in &self.consts {
+            if !uses_ident(&body_text, name) {
+                continue;
+            }
             if comment.is_empty() {
                 let _ = writeln!(s, "const {name}: {ty} = {lit};");
             } else {
                 let _ = writeln!(s, "const {name}: {ty} = {lit}; // {comment}");
             }
         }
-        s.push_str("\n/// How to read each firing relation: the rule, its head and its positive premises\n/// (in source order) as fields of the firing tuple or constants.\npub const FIRINGS: &[Firing] = &[\n");
-        for (_, _, d, _) in &self.firings {
-            let _ = writeln!(s, "{d}");
-        }
-        s.push_str("];\n");
         s.push_str("\ncrepe! {\n");
-        for (i, r) in p.relations.iter().enumerate() {
+        for &i in &used {
+            let r = &p.relations[i];
             let rel = RelId(i as u32);
             let fields: Vec<String> = self
                 .types(rel)
@@ -715,7 +882,7 @@ impl<'p> Gen<'p> {
                 .map(|t| format!("pub {}", rust_type(*t)))
                 .collect();
             let _ = writeln!(s, "    // `{}`", r.name);
-            if self.derived[i] {
+            if owned(i) {
                 let _ = writeln!(
                     s,
                     "    @output\n    pub struct {}({});",
@@ -739,23 +906,17 @@ impl<'p> Gen<'p> {
                 );
             }
         }
-        for (_, decl, _, _) in &self.firings {
-            let _ = writeln!(s, "{decl}");
+        for f in &firings {
+            let _ = writeln!(s, "{}", f.decl);
         }
-        for h in self.helpers.values() {
-            let (rel, _) = self
-                .helpers
-                .iter()
-                .find(|(_, x)| x.name == h.name)
-                .map(|(k, _)| k.clone())
-                .expect("helper is in the map");
-            let types = self.types(RelId(rel));
+        for (rel, h) in &helpers {
+            let types = self.types(RelId(*rel));
             let fields: Vec<&str> = h.keep.iter().map(|&c| rust_type(types[c])).collect();
             let _ = writeln!(s, "    struct {}({});", h.name, fields.join(", "));
         }
         s.push('\n');
-        for i in 0..p.relations.len() {
-            if self.seeded[i] {
+        for &i in &used {
+            if owned(i) && self.seeded[i] {
                 let rel = RelId(i as u32);
                 let vars: Vec<String> = (0..p.relation(rel).arity())
                     .map(|c| format!("c{c}"))
@@ -770,24 +931,24 @@ impl<'p> Gen<'p> {
                 );
             }
         }
-        for h in self.helpers.values() {
+        for (_, h) in &helpers {
             let _ = writeln!(s, "{}", h.rule);
         }
-        for r in &self.rules {
+        for r in &rules {
             let _ = writeln!(s, "{r}");
         }
         s.push_str("}\n\n");
 
         // The run function.
         s.push_str(
-            "/// Runs the program on facts given per relation as (tuple count, words), indexed by\n/// `RelId`; returns every derived relation the same way (inputs are returned empty), and the\n/// firings in the order of `FIRINGS` (none without provenance).\npub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, Vec<u64>)>) {\n    let mut crepe_rt = Crepe::new();\n",
+            "/// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the\n/// contents of those it derives, and writes its firings to `firings` (its own range of the\n/// program's firing table; left empty without provenance).\npub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {\n    let mut crepe_rt = Crepe::new();\n",
         );
-        for i in 0..p.relations.len() {
-            if self.derived[i] && !self.seeded[i] {
+        for &i in &used {
+            if owned(i) && !self.seeded[i] {
                 continue;
             }
             let rel = RelId(i as u32);
-            let name = if self.derived[i] {
+            let name = if owned(i) {
                 self.seed_name(rel)
             } else {
                 self.rel_name(rel)
@@ -800,24 +961,18 @@ impl<'p> Gen<'p> {
                 .collect();
             let _ = writeln!(
                 s,
-                "    if let Some((_, words)) = input.get({i}) {{\n        crepe_rt.extend(words.chunks_exact({}).map(|w| {name}({})));\n    }}",
+                "    crepe_rt.extend(rels[{i}].1.chunks_exact({}).map(|w| {name}({})));",
                 types.len(),
                 fields.join(", ")
             );
         }
-        let outs: Vec<usize> = (0..p.relations.len())
-            .filter(|&i| self.derived[i])
-            .collect();
+        let outs: Vec<usize> = used.iter().copied().filter(|&i| owned(i)).collect();
         let mut names: Vec<String> = outs.iter().map(|i| format!("o{i}")).collect();
-        names.extend(self.firings.iter().map(|(k, _, _, _)| format!("f{k}")));
+        names.extend((0..firings.len()).map(|j| format!("f{j}")));
         let _ = writeln!(
             s,
             "    let ({},) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();",
             names.join(", ")
-        );
-        let _ = writeln!(
-            s,
-            "    let mut out: Vec<(usize, Vec<u64>)> = vec![(0, Vec::new()); RELATIONS];"
         );
         for &i in &outs {
             let rel = RelId(i as u32);
@@ -830,34 +985,41 @@ impl<'p> Gen<'p> {
                 .collect();
             let _ = writeln!(
                 s,
-                "    out[{i}] = (o{i}.len(), o{i}.into_iter().flat_map(|{}({})| [{}]).collect());",
+                "    rels[{i}] = (o{i}.len(), o{i}.into_iter().flat_map(|{}({})| [{}]).collect());",
                 self.rel_name(rel),
                 vars.join(", "),
                 words.join(", ")
             );
         }
-        let _ = writeln!(
-            s,
-            "    let mut firings: Vec<(usize, Vec<u64>)> = Vec::with_capacity({});",
-            self.firings.len()
-        );
-        for (k, _, _, types) in &self.firings {
-            let vars: Vec<String> = (0..types.len()).map(|c| format!("a{c}")).collect();
-            let words: Vec<String> = types
+        for (j, f) in firings.iter().enumerate() {
+            let vars: Vec<String> = (0..f.types.len()).map(|c| format!("a{c}")).collect();
+            let words: Vec<String> = f
+                .types
                 .iter()
                 .enumerate()
                 .map(|(c, t)| to_word(*t, &format!("a{c}")))
                 .collect();
             let _ = writeln!(
                 s,
-                "    firings.push((f{k}.len(), f{k}.into_iter().flat_map(|F{k}({})| [{}]).collect()));",
+                "    firings[{j}] = (f{j}.len(), f{j}.into_iter().flat_map(|{}({})| [{}]).collect());",
+                f.name,
                 vars.join(", "),
                 words.join(", ")
             );
         }
-        s.push_str("    (out, firings)\n}\n");
+        s.push_str("}\n");
         s
     }
+}
+
+/// Whether `name` occurs in `text` as a whole identifier.
+fn uses_ident(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 fn from_word(t: Type, w: &str) -> String {

@@ -3,10 +3,7 @@
 
 #![allow(clippy::all, dead_code, unused_parens, non_snake_case, non_camel_case_types, unused_variables, unused_imports, unused_mut)]
 
-use crepe::crepe;
-
-use crate::Firing;
-use crate::Slot::{Const as C, Field as F};
+use ::sphere_rt::gen::{Firing, RunPart, Slot::{Const as C, Field as F}};
 
 /// Digest of the resolved program this module was generated from.
 pub const PROGRAM_DIGEST: u64 = 0xaada1119fda36f31;
@@ -22,8 +19,6 @@ pub const TAKES_FACTS: &[usize] = &[0];
 pub const SYMBOLS: &[(u32, &str)] = &[
 ];
 
-const N_0: i64 = 0;
-
 /// How to read each firing relation: the rule, its head and its positive premises
 /// (in source order) as fields of the firing tuple or constants.
 pub const FIRINGS: &[Firing] = &[
@@ -33,6 +28,14 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 3, head_rel: 2, head: &[F(0), F(1)], premises: &[(2, &[F(0), F(2)]), (0, &[F(2), F(1)])] },
     Firing { rule: 4, head_rel: 3, head: &[F(0)], premises: &[(1, &[F(0)])] },
 ];
+
+/// The parts in evaluation order, each with the range of `FIRINGS` it writes.
+pub const PARTS: &[(RunPart, std::ops::Range<usize>)] = &[
+    (self::run, 0..5),
+];
+use crepe::crepe;
+
+const N_0: i64 = 0;
 
 crepe! {
     // `edge`
@@ -57,9 +60,9 @@ crepe! {
     pub struct F3(pub i64, pub i64, pub i64);
     @output
     pub struct F4(pub i64);
-    struct H0R2Path(i64);
+    struct R2PathNotN0V(i64);
 
-    H0R2Path(c1) <- R2Path(N_0, c1);
+    R2PathNotN0V(c1) <- R2Path(N_0, c1);
     // node#1
     F0(v0, w0) <-
         R0Edge(v0, w0);
@@ -80,28 +83,23 @@ crepe! {
     // unreach#1
     F4(v0) <-
         R1Node(v0),
-        !H0R2Path(v0);
+        !R2PathNotN0V(v0);
     R3Unreach(v0) <- F4(v0);
 }
 
-/// Runs the program on facts given per relation as (tuple count, words), indexed by
-/// `RelId`; returns every derived relation the same way (inputs are returned empty), and the
-/// firings in the order of `FIRINGS` (none without provenance).
-pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, Vec<u64>)>) {
+/// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the
+/// contents of those it derives, and writes its firings to `firings` (its own range of the
+/// program's firing table; left empty without provenance).
+pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     let mut crepe_rt = Crepe::new();
-    if let Some((_, words)) = input.get(0) {
-        crepe_rt.extend(words.chunks_exact(2).map(|w| R0Edge(w[0] as i64, w[1] as i64)));
-    }
+    crepe_rt.extend(rels[0].1.chunks_exact(2).map(|w| R0Edge(w[0] as i64, w[1] as i64)));
     let (o1, o2, o3, f0, f1, f2, f3, f4,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
-    let mut out: Vec<(usize, Vec<u64>)> = vec![(0, Vec::new()); RELATIONS];
-    out[1] = (o1.len(), o1.into_iter().flat_map(|R1Node(a0)| [a0 as u64]).collect());
-    out[2] = (o2.len(), o2.into_iter().flat_map(|R2Path(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    out[3] = (o3.len(), o3.into_iter().flat_map(|R3Unreach(a0)| [a0 as u64]).collect());
-    let mut firings: Vec<(usize, Vec<u64>)> = Vec::with_capacity(5);
-    firings.push((f0.len(), f0.into_iter().flat_map(|F0(a0, a1)| [a0 as u64, a1 as u64]).collect()));
-    firings.push((f1.len(), f1.into_iter().flat_map(|F1(a0, a1)| [a0 as u64, a1 as u64]).collect()));
-    firings.push((f2.len(), f2.into_iter().flat_map(|F2(a0, a1)| [a0 as u64, a1 as u64]).collect()));
-    firings.push((f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
-    firings.push((f4.len(), f4.into_iter().flat_map(|F4(a0)| [a0 as u64]).collect()));
-    (out, firings)
+    rels[1] = (o1.len(), o1.into_iter().flat_map(|R1Node(a0)| [a0 as u64]).collect());
+    rels[2] = (o2.len(), o2.into_iter().flat_map(|R2Path(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[3] = (o3.len(), o3.into_iter().flat_map(|R3Unreach(a0)| [a0 as u64]).collect());
+    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0)| [a0 as u64]).collect());
 }

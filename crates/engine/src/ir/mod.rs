@@ -9,6 +9,9 @@
 use crate::diag::Span;
 use crate::value::{Date, Interner, Type, Value};
 
+/// Operators and built-in functions are defined beside their one implementation.
+pub use sphere_rt::builtins::{BinOp, Builtin};
+
 /// Index into [`Program::relations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RelId(pub u32);
@@ -174,72 +177,6 @@ pub enum Expr {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
     Call(Builtin, Vec<Expr>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Rem => "%",
-        }
-    }
-}
-
-/// Built-in functions, callable from rules in both evaluators. Semantics live in
-/// [`crate::builtins`], the one implementation both evaluators call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    /// `@days_between(d1: date, d2: date) -> number`: `d2 - d1` in days.
-    DaysBetween,
-    /// `@add_days(d: date, n: number) -> date`.
-    AddDays,
-    /// `@add_months(d: date, n: number) -> date`: calendar months, clamped to the month's end.
-    AddMonths,
-    /// `@year(d: date) -> number`.
-    Year,
-    /// `@date(s: symbol) -> date`: parses `YYYY-MM-DD`; no result (the rule does not fire) for
-    /// anything else.
-    ParseDate,
-    /// `cat(a: symbol, b: symbol) -> symbol` (Soufflé's string concatenation).
-    Cat,
-    /// `strlen(s: symbol) -> number`.
-    Strlen,
-    /// `min(a, b)`, `max(a, b)` over numbers or dates.
-    Min,
-    Max,
-    /// `to_number(s: symbol) -> number`, `to_string(n: number) -> symbol`.
-    ToNumber,
-    ToString,
-}
-
-impl Builtin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::DaysBetween => "@days_between",
-            Builtin::AddDays => "@add_days",
-            Builtin::AddMonths => "@add_months",
-            Builtin::Year => "@year",
-            Builtin::ParseDate => "@date",
-            Builtin::Cat => "cat",
-            Builtin::Strlen => "strlen",
-            Builtin::Min => "min",
-            Builtin::Max => "max",
-            Builtin::ToNumber => "to_number",
-            Builtin::ToString => "to_string",
-        }
-    }
 }
 
 impl Program {
