@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use sphere_engine::ir::{
-    dump, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var,
+    dump, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, RuleIdx, Term, Var,
 };
 use sphere_engine::value::{Type, Value};
 
@@ -101,7 +101,7 @@ pub struct Split {
 }
 
 /// Generates `program` as `parts` parts: the strata, in order, are cut into `parts` contiguous
-/// groups balanced by rule count (a stratum goes to the part its middle rule falls in, so a
+/// groups balanced by weight ([`partition`]) (a stratum goes to the part its middle rule falls in, so a
 /// small change moves at most a stratum at a boundary). Part `k` is named `crate_name(k)` in
 /// the index. A part may be empty (no rules) when strata are fewer than parts.
 pub fn generate_split(
@@ -121,26 +121,43 @@ pub fn generate_split(
     })
 }
 
-/// The part of each stratum: strata in order, cut into `parts` groups balanced by rule count.
+/// The part of each rule (indexed by `RuleIdx`): rules in strata order, cut into `parts`
+/// contiguous groups balanced by weight (a rule weighs one plus its body literals, a rough
+/// measure of the code crepe emits for it; rustc's time grows faster than that, so balance
+/// matters). A rule goes to the part its middle falls in, so a small change moves at most
+/// the rules at a boundary. The rules of a recursive stratum stay together (their fixpoint is
+/// one crepe program); those of a stratum without recursion may be spread over consecutive
+/// parts: a later part takes what an earlier one derived as a seed and adds to it.
 pub fn partition(program: &Program, parts: usize) -> Vec<usize> {
     let parts = parts.max(1);
-    let total: usize = program.strata.iter().map(|s| s.rules.len()).sum();
+    let weight = |r: RuleIdx| 1 + program.rule(r).body.len();
+    let total: usize = program.rules.iter().map(|r| 1 + r.body.len()).sum();
+    let part_at = |mid2: usize| {
+        if total == 0 {
+            0
+        } else {
+            (mid2 * parts / (2 * total)).min(parts - 1)
+        }
+    };
+    let mut out = vec![0; program.rules.len()];
     let mut before = 0usize;
-    program
-        .strata
-        .iter()
-        .map(|s| {
-            let w = s.rules.len();
-            // Twice the middle of the stratum's rules, against twice the total.
-            let mid2 = 2 * before + w;
-            before += w;
-            if total == 0 {
-                0
-            } else {
-                (mid2 * parts / (2 * total)).min(parts - 1)
+    for s in &program.strata {
+        if s.recursive {
+            let w: usize = s.rules.iter().map(|&r| weight(r)).sum();
+            let part = part_at(2 * before + w);
+            for &r in &s.rules {
+                out[r.0 as usize] = part;
             }
-        })
-        .collect()
+            before += w;
+        } else {
+            for &r in &s.rules {
+                let w = weight(r);
+                out[r.0 as usize] = part_at(2 * before + w);
+                before += w;
+            }
+        }
+    }
+    out
 }
 
 /// One firing relation.
@@ -169,8 +186,8 @@ struct Gen<'p> {
     part: usize,
     /// Firing relations in strata order (which is the order of the firing table).
     firings: Vec<FiringRel>,
-    /// The part of each relation derived by rules.
-    part_of_rel: Vec<Option<usize>>,
+    /// The parts with rules for each relation (ascending).
+    parts_of_rel: Vec<Vec<usize>>,
 }
 
 /// Where a value of a premise or head comes from in a firing tuple.
@@ -252,7 +269,7 @@ impl<'p> Gen<'p> {
             provenance,
             part: 0,
             firings: Vec::new(),
-            part_of_rel: vec![None; n],
+            parts_of_rel: vec![Vec::new(); n],
         };
         g.generate_rules(parts)?;
         Ok(g)
@@ -312,14 +329,14 @@ impl<'p> Gen<'p> {
             }
         }
         let part_of = partition(self.p, parts);
-        for (s, stratum) in self.p.strata.iter().enumerate() {
-            self.part = part_of[s];
-            for &rel in &stratum.relations {
-                self.part_of_rel[rel.0 as usize] = Some(self.part);
-            }
+        for stratum in &self.p.strata {
             for &ri in &stratum.rules {
+                self.part = part_of[ri.0 as usize];
                 let rule = self.p.rule(ri);
-                self.part_of_rel[rule.head.rel.0 as usize] = Some(self.part);
+                let parts = &mut self.parts_of_rel[rule.head.rel.0 as usize];
+                if !parts.contains(&self.part) {
+                    parts.push(self.part);
+                }
                 let text = self.rule(ri.0, rule)?;
                 self.rules.push((self.part, text));
             }
@@ -857,7 +874,10 @@ impl<'p> Gen<'p> {
             .collect::<Vec<_>>()
             .join("\n");
         // Relations the part reads or derives.
-        let owned = |i: usize| self.derived[i] && self.part_of_rel[i] == Some(k);
+        let owned = |i: usize| self.parts_of_rel[i].contains(&k);
+        // Owned relations that start from tuples: facts, or what earlier parts derived.
+        let seeded =
+            |i: usize| self.seeded[i] || self.parts_of_rel[i].first().is_some_and(|&f| f < k);
         let used: Vec<usize> = (0..p.relations.len())
             .filter(|&i| owned(i) || uses_ident(&body_text, &self.rel_name(RelId(i as u32))))
             .collect();
@@ -889,7 +909,7 @@ impl<'p> Gen<'p> {
                     self.rel_name(rel),
                     fields.join(", ")
                 );
-                if self.seeded[i] {
+                if seeded(i) {
                     let _ = writeln!(
                         s,
                         "    @input\n    pub struct {}({});",
@@ -916,7 +936,7 @@ impl<'p> Gen<'p> {
         }
         s.push('\n');
         for &i in &used {
-            if owned(i) && self.seeded[i] {
+            if owned(i) && seeded(i) {
                 let rel = RelId(i as u32);
                 let vars: Vec<String> = (0..p.relation(rel).arity())
                     .map(|c| format!("c{c}"))
@@ -944,7 +964,7 @@ impl<'p> Gen<'p> {
             "/// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the\n/// contents of those it derives, and writes its firings to `firings` (its own range of the\n/// program's firing table; left empty without provenance).\npub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {\n    let mut crepe_rt = Crepe::new();\n",
         );
         for &i in &used {
-            if owned(i) && !self.seeded[i] {
+            if owned(i) && !seeded(i) {
                 continue;
             }
             let rel = RelId(i as u32);

@@ -46,7 +46,7 @@ fn kb_sources() -> SourceMap {
 
 /// The number of parts the knowledge base is generated as (see `docs/performance.md`,
 /// "Build cost"). The part crates are `crates/kb-parts/p<k>`.
-const KB_PARTS: usize = 4;
+const KB_PARTS: usize = 6;
 
 fn program_of(sources: &SourceMap, source: &str) -> sphere_engine::ir::Program {
     let compiled = compile(sources, &CompileOptions::default());

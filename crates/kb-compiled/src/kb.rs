@@ -303,8 +303,10 @@ pub const FIRINGS: &[Firing] = &[
 
 /// The parts in evaluation order, each with the range of `FIRINGS` it writes.
 pub const PARTS: &[(RunPart, std::ops::Range<usize>)] = &[
-    (::sphere_kb_p0::run, 0..44),
-    (::sphere_kb_p1::run, 44..87),
-    (::sphere_kb_p2::run, 87..123),
-    (::sphere_kb_p3::run, 123..176),
+    (::sphere_kb_p0::run, 0..35),
+    (::sphere_kb_p1::run, 35..71),
+    (::sphere_kb_p2::run, 71..112),
+    (::sphere_kb_p3::run, 112..137),
+    (::sphere_kb_p4::run, 137..156),
+    (::sphere_kb_p5::run, 156..176),
 ];

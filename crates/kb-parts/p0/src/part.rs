@@ -31,12 +31,6 @@ crepe! {
     // `old_law_notified`
     @output
     pub struct R3OldLawNotified(pub u32);
-    // `special_category`
-    @input
-    pub struct R8SpecialCategory(pub u32);
-    // `personal_activity`
-    @output
-    pub struct R9PersonalActivity(pub u32);
     // `consent_form_valid`
     @input
     pub struct R13ConsentFormValid(pub u32);
@@ -49,9 +43,6 @@ crepe! {
     // `consent_ended`
     @output
     pub struct R16ConsentEnded(pub u32, pub u32);
-    // `consent_misses_category`
-    @output
-    pub struct R17ConsentMissesCategory(pub u32, pub u32);
     // `consent_withdrawn_for`
     @output
     pub struct R20ConsentWithdrawnFor(pub u32, pub u32);
@@ -118,33 +109,15 @@ crepe! {
     // `informed_by`
     @output
     pub struct R56InformedBy(pub u32, pub i32);
-    // `disclosure`
-    @output
-    pub struct R57Disclosure(pub u32, pub u32, pub i32);
-    // `public_disclosure_kind`
-    @input
-    pub struct R58PublicDisclosureKind(pub u32);
-    // `controller_role`
-    @input
-    pub struct R59ControllerRole(pub u32);
-    // `informed_before_disclosure`
-    @output
-    pub struct R60InformedBeforeDisclosure(pub u32, pub i32);
     // `source_named`
     @output
     pub struct R61SourceNamed(pub u32, pub u32);
     // `category_named`
     @output
     pub struct R62CategoryNamed(pub u32, pub u32);
-    // `objection_hint_by`
-    @output
-    pub struct R63ObjectionHintBy(pub u32, pub i32);
     // `activity_source_kind`
     @output
     pub struct R66ActivitySourceKind(pub u32, pub u32);
-    // `activity_subject_kind`
-    @output
-    pub struct R67ActivitySubjectKind(pub u32, pub u32);
     // `participation_agreed`
     @output
     pub struct R69ParticipationAgreed(pub u32, pub u32);
@@ -154,9 +127,6 @@ crepe! {
     // `organization`
     @input
     pub struct R71Organization(pub u32, pub u32, pub u32, pub i64);
-    // `party`
-    @input
-    pub struct R75Party(pub u32, pub u32, pub u32);
     // `system`
     @input
     pub struct R77System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
@@ -229,9 +199,6 @@ crepe! {
     // `notice_category`
     @input
     pub struct R120NoticeCategory(pub u32, pub u32);
-    // `notice_right_to_object`
-    @input
-    pub struct R121NoticeRightToObject(pub u32);
     // `flow`
     @input
     pub struct R122Flow(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32);
@@ -250,9 +217,6 @@ crepe! {
     // `activity_subject`
     @input
     pub struct R128ActivitySubject(pub u32, pub u32);
-    // `activity_category`
-    @input
-    pub struct R129ActivityCategory(pub u32, pub u32);
     @output
     pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
     @output
@@ -323,24 +287,6 @@ crepe! {
     pub struct F33(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32);
     @output
     pub struct F34(pub u32, pub i32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F35(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F36(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F37(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F38(pub u32, pub i32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F39(pub u32, pub i32, pub i32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F40(pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F41(pub u32, pub u32);
-    @output
-    pub struct F42(pub u32, pub u32);
-    @output
-    pub struct F43(pub u32, pub u32, pub u32, pub u32);
 
     // joint_control#1
     F0(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
@@ -575,63 +521,6 @@ crepe! {
         R54Art14NoticeBy(v0, w3, v3),
         (v3 <= v1);
     R56InformedBy(v0, v1) <- F34(v0, v1, v2, v3, w0, w1, w2, w3);
-    // disclosure#1
-    F35(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, v3, w0, v2, w1, w2),
-        R58PublicDisclosureKind(v3),
-        R128ActivitySubject(v0, v1);
-    R57Disclosure(v0, v1, v2) <- F35(v0, v1, v2, v3, w0, w1, w2);
-    // disclosure#2
-    F36(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
-        R127ActivityFlow(v0, v3),
-        R122Flow(v3, w4, v4, w5, w6, w7, w8),
-        R75Party(v4, w9, w10);
-    R57Disclosure(v0, v1, v2) <- F36(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10);
-    // disclosure#3
-    F37(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
-        R126ActivitySystem(v0, v3),
-        R77System(v3, w4, w5, w6, w7, v4),
-        R59ControllerRole(v4);
-    R57Disclosure(v0, v1, v2) <- F37(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
-    // informed_before_disclosure#1
-    F38(v0, v1, v2, w0, w1) <-
-        R57Disclosure(w0, v0, v1),
-        R54Art14NoticeBy(v0, w1, v2),
-        (v2 <= v1);
-    R60InformedBeforeDisclosure(v0, v1) <- F38(v0, v1, v2, w0, w1);
-    // objection_hint_by#1
-    F39(v0, v1, v2, v3, v4, w0, w1) <-
-        R25IndirectCollection(w0, v0, v2),
-        let Some(v1) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        R115NoticeSubject(v3, v0),
-        R114Notice(v3, w1, v4),
-        (v4 <= v1),
-        R121NoticeRightToObject(v3);
-    R63ObjectionHintBy(v0, v1) <- F39(v0, v1, v2, v3, v4, w0, w1);
-    // activity_subject_kind#1
-    F40(v0, v1, v2, w0, w1) <-
-        R128ActivitySubject(v0, v2),
-        R97Subject(v2, w0, v1, w1);
-    R67ActivitySubjectKind(v0, v1) <- F40(v0, v1, v2, w0, w1);
-    // personal_activity#1
-    F41(v0, w0) <-
-        R128ActivitySubject(v0, w0);
-    R9PersonalActivity(v0) <- F41(v0, w0);
-    // personal_activity#2
-    F42(v0, w0) <-
-        R129ActivityCategory(v0, w0);
-    R9PersonalActivity(v0) <- F42(v0, w0);
-    // consent_misses_category#1
-    F43(v0, v1, v2, w0) <-
-        R106ConsentCategory(v0, w0),
-        R129ActivityCategory(v1, v2),
-        !R8SpecialCategory(v2),
-        !R106ConsentCategory(v0, v2);
-    R17ConsentMissesCategory(v0, v1) <- F43(v0, v1, v2, w0);
 }
 
 /// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the
@@ -639,16 +528,12 @@ crepe! {
 /// program's firing table; left empty without provenance).
 pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     let mut crepe_rt = Crepe::new();
-    crepe_rt.extend(rels[8].1.chunks_exact(1).map(|w| R8SpecialCategory(w[0] as u32)));
     crepe_rt.extend(rels[13].1.chunks_exact(1).map(|w| R13ConsentFormValid(w[0] as u32)));
     crepe_rt.extend(rels[27].1.chunks_exact(1).map(|w| R27ObjectionToMarketing(w[0] as u32)));
     crepe_rt.extend(rels[30].1.chunks_exact(1).map(|w| R30FurtherUseKind(w[0] as u32)));
     crepe_rt.extend(rels[50].1.chunks_exact(1).map(|w| R50OldSccEdition(w[0] as u32)));
-    crepe_rt.extend(rels[58].1.chunks_exact(1).map(|w| R58PublicDisclosureKind(w[0] as u32)));
-    crepe_rt.extend(rels[59].1.chunks_exact(1).map(|w| R59ControllerRole(w[0] as u32)));
     crepe_rt.extend(rels[70].1.chunks_exact(1).map(|w| R70AsOf(w[0] as i32)));
     crepe_rt.extend(rels[71].1.chunks_exact(4).map(|w| R71Organization(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i64)));
-    crepe_rt.extend(rels[75].1.chunks_exact(3).map(|w| R75Party(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[77].1.chunks_exact(6).map(|w| R77System(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[78].1.chunks_exact(5).map(|w| R78Agreement(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as i32)));
     crepe_rt.extend(rels[79].1.chunks_exact(2).map(|w| R79AgreementSystem(w[0] as u32, w[1] as u32)));
@@ -673,21 +558,17 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     crepe_rt.extend(rels[116].1.chunks_exact(1).map(|w| R116NoticePublic(w[0] as u32)));
     crepe_rt.extend(rels[119].1.chunks_exact(2).map(|w| R119NoticeSource(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[120].1.chunks_exact(2).map(|w| R120NoticeCategory(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[121].1.chunks_exact(1).map(|w| R121NoticeRightToObject(w[0] as u32)));
     crepe_rt.extend(rels[122].1.chunks_exact(7).map(|w| R122Flow(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as i32, w[6] as i32)));
     crepe_rt.extend(rels[124].1.chunks_exact(6).map(|w| R124Activity(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[125].1.chunks_exact(2).map(|w| R125ActivitySource(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[126].1.chunks_exact(2).map(|w| R126ActivitySystem(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[127].1.chunks_exact(2).map(|w| R127ActivityFlow(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[128].1.chunks_exact(2).map(|w| R128ActivitySubject(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[129].1.chunks_exact(2).map(|w| R129ActivityCategory(w[0] as u32, w[1] as u32)));
-    let (o3, o9, o14, o15, o16, o17, o20, o24, o25, o26, o29, o31, o32, o34, o39, o40, o41, o42, o48, o49, o52, o53, o54, o55, o56, o57, o60, o61, o62, o63, o66, o67, o69, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40, f41, f42, f43,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    let (o3, o14, o15, o16, o20, o24, o25, o26, o29, o31, o32, o34, o39, o40, o41, o42, o48, o49, o52, o53, o54, o55, o56, o61, o62, o66, o69, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
     rels[3] = (o3.len(), o3.into_iter().flat_map(|R3OldLawNotified(a0)| [a0 as u64]).collect());
-    rels[9] = (o9.len(), o9.into_iter().flat_map(|R9PersonalActivity(a0)| [a0 as u64]).collect());
     rels[14] = (o14.len(), o14.into_iter().flat_map(|R14ConsentInEffect(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     rels[15] = (o15.len(), o15.into_iter().flat_map(|R15ConsentForUs(a0)| [a0 as u64]).collect());
     rels[16] = (o16.len(), o16.into_iter().flat_map(|R16ConsentEnded(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[17] = (o17.len(), o17.into_iter().flat_map(|R17ConsentMissesCategory(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[20] = (o20.len(), o20.into_iter().flat_map(|R20ConsentWithdrawnFor(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[24] = (o24.len(), o24.into_iter().flat_map(|R24OldLawPublicData(a0)| [a0 as u64]).collect());
     rels[25] = (o25.len(), o25.into_iter().flat_map(|R25IndirectCollection(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
@@ -707,13 +588,9 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     rels[54] = (o54.len(), o54.into_iter().flat_map(|R54Art14NoticeBy(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
     rels[55] = (o55.len(), o55.into_iter().flat_map(|R55NotifiedInMonth(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[56] = (o56.len(), o56.into_iter().flat_map(|R56InformedBy(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
-    rels[57] = (o57.len(), o57.into_iter().flat_map(|R57Disclosure(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
-    rels[60] = (o60.len(), o60.into_iter().flat_map(|R60InformedBeforeDisclosure(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
     rels[61] = (o61.len(), o61.into_iter().flat_map(|R61SourceNamed(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[62] = (o62.len(), o62.into_iter().flat_map(|R62CategoryNamed(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[63] = (o63.len(), o63.into_iter().flat_map(|R63ObjectionHintBy(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
     rels[66] = (o66.len(), o66.into_iter().flat_map(|R66ActivitySourceKind(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[67] = (o67.len(), o67.into_iter().flat_map(|R67ActivitySubjectKind(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[69] = (o69.len(), o69.into_iter().flat_map(|R69ParticipationAgreed(a0, a1)| [a0 as u64, a1 as u64]).collect());
     firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
     firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64]).collect());
@@ -750,13 +627,4 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as i64 as u64, a8 as u64]).collect());
     firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect());
     firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
-    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[36] = (f36.len(), f36.into_iter().flat_map(|F36(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as i64 as u64, a13 as i64 as u64, a14 as u64, a15 as u64]).collect());
-    firings[37] = (f37.len(), f37.into_iter().flat_map(|F37(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
-    firings[38] = (f38.len(), f38.into_iter().flat_map(|F38(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as u64]).collect());
-    firings[39] = (f39.len(), f39.into_iter().flat_map(|F39(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect());
-    firings[40] = (f40.len(), f40.into_iter().flat_map(|F40(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64]).collect());
-    firings[41] = (f41.len(), f41.into_iter().flat_map(|F41(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[42] = (f42.len(), f42.into_iter().flat_map(|F42(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[43] = (f43.len(), f43.into_iter().flat_map(|F43(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64]).collect());
 }

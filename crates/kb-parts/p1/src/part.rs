@@ -9,11 +9,9 @@ const D_16713: i32 = 16713; // 2015-10-05
 const D_17014: i32 = 17014; // 2016-08-01
 const D_18458: i32 = 18458; // 2020-07-15
 const D_18459: i32 = 18459; // 2020-07-16
-const D_19548: i32 = 19548; // 2023-07-10
+const N_1: i64 = 1;
 const S_11: u32 = 11; // "US"
 const S_12: u32 = 12; // "safe_harbor"
-const S_124: u32 = 124; // "dpf"
-const S_125: u32 = 125; // "bcr"
 const S_13: u32 = 13; // "privacy_shield"
 const S_130: u32 = 130; // "tia"
 const S_14: u32 = 14; // "scc"
@@ -36,7 +34,7 @@ crepe! {
     @input
     pub struct R8SpecialCategory(pub u32);
     // `personal_activity`
-    @input
+    @output
     pub struct R9PersonalActivity(pub u32);
     // `concerns`
     @output
@@ -54,7 +52,7 @@ crepe! {
     @input
     pub struct R14ConsentInEffect(pub u32, pub u32, pub u32);
     // `consent_misses_category`
-    @input
+    @output
     pub struct R17ConsentMissesCategory(pub u32, pub u32);
     // `consent_scope`
     @output
@@ -65,6 +63,9 @@ crepe! {
     // `consent_unprovable`
     @output
     pub struct R21ConsentUnprovable(pub u32, pub u32);
+    // `indirect_collection`
+    @input
+    pub struct R25IndirectCollection(pub u32, pub u32, pub i32);
     // `special_not_explicit`
     @output
     pub struct R33SpecialNotExplicit(pub u32, pub u32);
@@ -86,30 +87,33 @@ crepe! {
     // `transfer_basis`
     @output
     pub struct R47TransferBasis(pub u32, pub u32);
-    // `scc_usable`
-    @input
-    pub struct R48SccUsable(pub u32, pub i32, pub i32);
     // `old_scc_edition`
     @input
     pub struct R50OldSccEdition(pub u32);
     // `tia_if_needed`
     @output
     pub struct R51TiaIfNeeded(pub u32, pub u32);
-    // `guideline_restricts`
-    @output
-    pub struct R64GuidelineRestricts(pub u32);
-    // `guideline_mismatch`
-    @output
-    pub struct R65GuidelineMismatch(pub u32, pub u32);
-    // `activity_source_kind`
+    // `art14_notice_by`
     @input
-    pub struct R66ActivitySourceKind(pub u32, pub u32);
+    pub struct R54Art14NoticeBy(pub u32, pub u32, pub i32);
+    // `disclosure`
+    @output
+    pub struct R57Disclosure(pub u32, pub u32, pub i32);
+    // `public_disclosure_kind`
+    @input
+    pub struct R58PublicDisclosureKind(pub u32);
+    // `controller_role`
+    @input
+    pub struct R59ControllerRole(pub u32);
+    // `informed_before_disclosure`
+    @output
+    pub struct R60InformedBeforeDisclosure(pub u32, pub i32);
+    // `objection_hint_by`
+    @output
+    pub struct R63ObjectionHintBy(pub u32, pub i32);
     // `activity_subject_kind`
-    @input
+    @output
     pub struct R67ActivitySubjectKind(pub u32, pub u32);
-    // `organization`
-    @input
-    pub struct R71Organization(pub u32, pub u32, pub u32, pub i64);
     // `party`
     @input
     pub struct R75Party(pub u32, pub u32, pub u32);
@@ -137,18 +141,33 @@ crepe! {
     // `source`
     @input
     pub struct R87Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    // `subject`
+    @input
+    pub struct R97Subject(pub u32, pub u32, pub u32, pub u32);
     // `consent`
     @input
     pub struct R103Consent(pub u32, pub u32, pub i32, pub u32, pub u32);
     // `consent_purpose`
     @input
     pub struct R104ConsentPurpose(pub u32, pub u32);
+    // `consent_category`
+    @input
+    pub struct R106ConsentCategory(pub u32, pub u32);
     // `consent_documented`
     @input
     pub struct R109ConsentDocumented(pub u32);
     // `consent_informed`
     @input
     pub struct R110ConsentInformed(pub u32);
+    // `notice`
+    @input
+    pub struct R114Notice(pub u32, pub u32, pub i32);
+    // `notice_subject`
+    @input
+    pub struct R115NoticeSubject(pub u32, pub u32);
+    // `notice_right_to_object`
+    @input
+    pub struct R121NoticeRightToObject(pub u32);
     // `flow`
     @input
     pub struct R122Flow(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32);
@@ -182,119 +201,138 @@ crepe! {
     // `campaign_activity`
     @input
     pub struct R143CampaignActivity(pub u32, pub u32);
-    // `guideline_forbid_kind`
-    @input
-    pub struct R145GuidelineForbidKind(pub u32, pub u32);
-    // `guideline_forbid_channel`
-    @input
-    pub struct R146GuidelineForbidChannel(pub u32, pub u32);
-    // `guideline_forbid_purpose`
-    @input
-    pub struct R147GuidelineForbidPurpose(pub u32, pub u32);
-    // `guideline_forbid_source_kind`
-    @input
-    pub struct R148GuidelineForbidSourceKind(pub u32, pub u32);
-    // `guideline_forbid_category`
-    @input
-    pub struct R149GuidelineForbidCategory(pub u32, pub u32);
-    // `guideline_forbid_subject_kind`
-    @input
-    pub struct R150GuidelineForbidSubjectKind(pub u32, pub u32);
-    // `own_online_service`
     @output
-    pub struct R151OwnOnlineService(pub u32);
-    // `online_service_kind`
-    @input
-    pub struct R152OnlineServiceKind(pub u32);
+    pub struct F0(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F1(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32);
     @output
-    pub struct F1(pub u32, pub u32, pub u32);
+    pub struct F2(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F2(pub u32, pub u32, pub u32);
+    pub struct F3(pub u32, pub i32, pub i32, pub u32, pub u32);
     @output
-    pub struct F3(pub u32, pub u32, pub u32);
+    pub struct F4(pub u32, pub i32, pub i32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F4(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F5(pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F5(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F6(pub u32, pub u32);
     @output
-    pub struct F6(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32);
+    pub struct F7(pub u32, pub u32);
     @output
-    pub struct F7(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F8(pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F8(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F9(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F9(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F10(pub u32, pub u32, pub u32);
     @output
-    pub struct F10(pub u32);
+    pub struct F11(pub u32, pub u32, pub u32);
     @output
-    pub struct F11(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F12(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F12(pub u32, pub u32, pub u32);
     @output
     pub struct F13(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F14(pub u32, pub u32, pub u32);
+    pub struct F14(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F15(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F15(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32);
     @output
-    pub struct F16(pub u32, pub u32);
+    pub struct F16(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F17(pub u32, pub u32);
+    pub struct F17(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F18(pub u32, pub u32);
+    pub struct F18(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F19(pub u32, pub u32);
+    pub struct F19(pub u32);
     @output
-    pub struct F20(pub u32, pub u32);
+    pub struct F20(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F21(pub u32, pub u32, pub i32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F21(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F22(pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F22(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F23(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F23(pub u32, pub u32, pub u32);
     @output
-    pub struct F24(pub u32, pub u32, pub u32);
+    pub struct F24(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F25(pub u32, pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F25(pub u32, pub u32);
     @output
-    pub struct F26(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F26(pub u32, pub u32);
     @output
-    pub struct F27(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F27(pub u32, pub u32);
     @output
-    pub struct F28(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F28(pub u32, pub u32);
     @output
-    pub struct F29(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F29(pub u32, pub u32);
     @output
-    pub struct F30(pub u32, pub u32);
+    pub struct F30(pub u32, pub u32, pub i32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F31(pub u32, pub u32);
+    pub struct F31(pub u32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F32(pub u32, pub u32);
+    pub struct F32(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F33(pub u32, pub u32);
+    pub struct F33(pub u32, pub u32, pub u32);
     @output
-    pub struct F34(pub u32, pub u32);
+    pub struct F34(pub u32, pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F35(pub u32, pub u32);
-    @output
-    pub struct F36(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F37(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F38(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F39(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F40(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F41(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F42(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F35(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
 
+    // disclosure#1
+    F0(v0, v1, v2, v3, w0, w1, w2) <-
+        R124Activity(v0, v3, w0, v2, w1, w2),
+        R58PublicDisclosureKind(v3),
+        R128ActivitySubject(v0, v1);
+    R57Disclosure(v0, v1, v2) <- F0(v0, v1, v2, v3, w0, w1, w2);
+    // disclosure#2
+    F1(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10) <-
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        R128ActivitySubject(v0, v1),
+        R127ActivityFlow(v0, v3),
+        R122Flow(v3, w4, v4, w5, w6, w7, w8),
+        R75Party(v4, w9, w10);
+    R57Disclosure(v0, v1, v2) <- F1(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10);
+    // disclosure#3
+    F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        R128ActivitySubject(v0, v1),
+        R126ActivitySystem(v0, v3),
+        R77System(v3, w4, w5, w6, w7, v4),
+        R59ControllerRole(v4);
+    R57Disclosure(v0, v1, v2) <- F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
+    // informed_before_disclosure#1
+    F3(v0, v1, v2, w0, w1) <-
+        R57Disclosure(w0, v0, v1),
+        R54Art14NoticeBy(v0, w1, v2),
+        (v2 <= v1);
+    R60InformedBeforeDisclosure(v0, v1) <- F3(v0, v1, v2, w0, w1);
+    // objection_hint_by#1
+    F4(v0, v1, v2, v3, v4, w0, w1) <-
+        R25IndirectCollection(w0, v0, v2),
+        let Some(v1) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
+        R115NoticeSubject(v3, v0),
+        R114Notice(v3, w1, v4),
+        (v4 <= v1),
+        R121NoticeRightToObject(v3);
+    R63ObjectionHintBy(v0, v1) <- F4(v0, v1, v2, v3, v4, w0, w1);
+    // activity_subject_kind#1
+    F5(v0, v1, v2, w0, w1) <-
+        R128ActivitySubject(v0, v2),
+        R97Subject(v2, w0, v1, w1);
+    R67ActivitySubjectKind(v0, v1) <- F5(v0, v1, v2, w0, w1);
+    // personal_activity#1
+    F6(v0, w0) <-
+        R128ActivitySubject(v0, w0);
+    R9PersonalActivity(v0) <- F6(v0, w0);
+    // personal_activity#2
+    F7(v0, w0) <-
+        R129ActivityCategory(v0, w0);
+    R9PersonalActivity(v0) <- F7(v0, w0);
+    // consent_misses_category#1
+    F8(v0, v1, v2, w0) <-
+        R106ConsentCategory(v0, w0),
+        R129ActivityCategory(v1, v2),
+        !R8SpecialCategory(v2),
+        !R106ConsentCategory(v0, v2);
+    R17ConsentMissesCategory(v0, v1) <- F8(v0, v1, v2, w0);
     // consent_scope
-    F0(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
+    F9(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
         R14ConsentInEffect(v0, v1, v2),
         !R17ConsentMissesCategory(v0, v1),
         R103Consent(v0, w0, w1, v3, w2),
@@ -302,67 +340,67 @@ crepe! {
         R110ConsentInformed(v0),
         R124Activity(v1, w3, w4, w5, w6, v4),
         R104ConsentPurpose(v0, v4);
-    R18ConsentScope(v0, v1, v2) <- F0(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
+    R18ConsentScope(v0, v1, v2) <- F9(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_covers#1
-    F1(v0, v1, v2) <-
+    F10(v0, v1, v2) <-
         R18ConsentScope(v0, v1, v2),
         R109ConsentDocumented(v0);
-    R19ConsentCovers(v0, v1, v2) <- F1(v0, v1, v2);
+    R19ConsentCovers(v0, v1, v2) <- F10(v0, v1, v2);
     // consent_unprovable#1
-    F2(v0, v1, v2) <-
+    F11(v0, v1, v2) <-
         R18ConsentScope(v2, v0, v1),
         !R109ConsentDocumented(v2);
-    R21ConsentUnprovable(v0, v1) <- F2(v0, v1, v2);
+    R21ConsentUnprovable(v0, v1) <- F11(v0, v1, v2);
     // special_not_explicit#1
-    F3(v0, v1, v2) <-
+    F12(v0, v1, v2) <-
         R128ActivitySubject(v0, v1),
         R129ActivityCategory(v0, v2),
         !R34ExplicitNames(v0, v1, v2),
         R8SpecialCategory(v2);
-    R33SpecialNotExplicit(v0, v1) <- F3(v0, v1, v2);
+    R33SpecialNotExplicit(v0, v1) <- F12(v0, v1, v2);
     // third_country_transfer#1
-    F4(v0, v1, v2, v3, w0, w1, w2) <-
+    F13(v0, v1, v2, v3, w0, w1, w2) <-
         R9PersonalActivity(v0),
         R126ActivitySystem(v0, v3),
         R77System(v3, w0, w1, v1, v2, w2),
         !R44Eea(v2);
-    R46ThirdCountryTransfer(v0, v1, v2) <- F4(v0, v1, v2, v3, w0, w1, w2);
+    R46ThirdCountryTransfer(v0, v1, v2) <- F13(v0, v1, v2, v3, w0, w1, w2);
     // third_country_transfer#2
-    F5(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
+    F14(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
         R9PersonalActivity(v0),
         R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v4, w1, w2, w3, w4),
         R77System(v4, w5, w6, v1, v2, w7),
         !R44Eea(v2);
-    R46ThirdCountryTransfer(v0, v1, v2) <- F5(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
+    R46ThirdCountryTransfer(v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
     // third_country_transfer#3
-    F6(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5) <-
+    F15(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5) <-
         R9PersonalActivity(v0),
         R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v1, w1, w2, w3, w4),
         R75Party(v1, w5, v2),
         !R44Eea(v2);
-    R46ThirdCountryTransfer(v0, v1, v2) <- F6(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5);
+    R46ThirdCountryTransfer(v0, v1, v2) <- F15(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5);
     // old_us_transfer_basis#1
-    F7(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F16(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_12, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         (v2 <= D_16713);
-    R4OldUsTransferBasis(v0, v1) <- F7(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R4OldUsTransferBasis(v0, v1) <- F16(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_us_transfer_basis#2
-    F8(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F17(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         (v2 >= D_17014);
-    R4OldUsTransferBasis(v0, v1) <- F8(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R4OldUsTransferBasis(v0, v1) <- F17(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_law_scc
-    F9(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3) <-
+    F18(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v1, S_11),
         R78Agreement(v3, S_14, v1, v4, v5),
         R124Activity(v0, w0, w1, v2, w2, w3),
@@ -370,21 +408,21 @@ crepe! {
         (v2 <= v5),
         R82AgreementEdition(v3, v6),
         R50OldSccEdition(v6);
-    R4OldUsTransferBasis(v0, v1) <- F9(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3);
+    R4OldUsTransferBasis(v0, v1) <- F18(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3);
     // postal#1
-    F10(v0) <-
+    F19(v0) <-
         R130ActivityChannel(v0, S_5);
-    R2Postal(v0) <- F10(v0);
+    R2Postal(v0) <- F19(v0);
     // licensed_by_author#1
-    F11(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
+    F20(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
         R78Agreement(w0, S_15, v1, v3, v4),
         R139ActivityContentAuthor(v0, v1),
         R124Activity(v0, w1, w2, v2, w3, w4),
         (v3 <= v2),
         (v2 <= v4);
-    R5LicensedByAuthor(v0, v1) <- F11(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R5LicensedByAuthor(v0, v1) <- F20(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // licensed_by_author#2
-    F12(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5) <-
+    F21(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5) <-
         R78Agreement(v4, S_15, v5, v6, v7),
         R75Party(v5, w0, w1),
         R80AgreementSource(v4, v3),
@@ -393,180 +431,85 @@ crepe! {
         (v6 <= v2),
         (v2 <= v7),
         R139ActivityContentAuthor(v0, v1);
-    R5LicensedByAuthor(v0, v1) <- F12(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5);
+    R5LicensedByAuthor(v0, v1) <- F21(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5);
     // published_by#1
-    F13(v0, v1, v2, w0, w1, w2, w3) <-
+    F22(v0, v1, v2, w0, w1, w2, w3) <-
         R125ActivitySource(v0, v1),
         R87Source(v1, w0, w1, v2, w2, w3),
         R128ActivitySubject(v0, v2);
-    R35PublishedBy(v0, v1, v2) <- F13(v0, v1, v2, w0, w1, w2, w3);
+    R35PublishedBy(v0, v1, v2) <- F22(v0, v1, v2, w0, w1, w2, w3);
     // published_by#2
-    F14(v0, v1, v2) <-
+    F23(v0, v1, v2) <-
         R125ActivitySource(v0, v1),
         R139ActivityContentAuthor(v0, v2);
-    R35PublishedBy(v0, v1, v2) <- F14(v0, v1, v2);
+    R35PublishedBy(v0, v1, v2) <- F23(v0, v1, v2);
     // concerns#1
-    F15(v0, w0, w1, w2, w3, w4) <-
+    F24(v0, w0, w1, w2, w3, w4) <-
         R124Activity(v0, w0, w1, w2, w3, w4);
-    R10Concerns(v0, v0) <- F15(v0, w0, w1, w2, w3, w4);
+    R10Concerns(v0, v0) <- F24(v0, w0, w1, w2, w3, w4);
     // concerns#2
-    F16(v0, v1) <-
+    F25(v0, v1) <-
         R127ActivityFlow(v0, v1);
-    R10Concerns(v0, v1) <- F16(v0, v1);
+    R10Concerns(v0, v1) <- F25(v0, v1);
     // concerns#3
-    F17(v0, v1) <-
+    F26(v0, v1) <-
         R126ActivitySystem(v0, v1);
-    R10Concerns(v0, v1) <- F17(v0, v1);
+    R10Concerns(v0, v1) <- F26(v0, v1);
     // concerns#4
-    F18(v0, v1) <-
+    F27(v0, v1) <-
         R125ActivitySource(v0, v1);
-    R10Concerns(v0, v1) <- F18(v0, v1);
+    R10Concerns(v0, v1) <- F27(v0, v1);
     // concerns#5
-    F19(v0, v1) <-
+    F28(v0, v1) <-
         R141ActivityCampaign(v0, v1);
-    R10Concerns(v0, v1) <- F19(v0, v1);
+    R10Concerns(v0, v1) <- F28(v0, v1);
     // concerns#6
-    F20(v0, v1) <-
+    F29(v0, v1) <-
         R143CampaignActivity(v1, v0);
-    R10Concerns(v0, v1) <- F20(v0, v1);
+    R10Concerns(v0, v1) <- F29(v0, v1);
     // assessed#1
-    F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
+    F30(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
         R84Assessment(w0, v1, v3, v4, S_32),
         R10Concerns(v0, v3),
         R124Activity(v0, w1, w2, v2, w3, w4),
         (v4 <= v2);
-    R11Assessed(v0, v1) <- F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R11Assessed(v0, v1) <- F30(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // lia_documented
-    F22(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F31(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R84Assessment(v4, S_33, v3, v5, S_32),
         R10Concerns(v0, v3),
         R124Activity(v0, w0, w1, v1, w2, v2),
         (v5 <= v1),
         R85AssessmentPurpose(v4, v2);
-    R12LiaFor(v0) <- F22(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R12LiaFor(v0) <- F31(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // tia_if_needed#1
-    F23(v0, v1, v2, w0, w1, w2, w3, w4) <-
+    F32(v0, v1, v2, w0, w1, w2, w3, w4) <-
         R46ThirdCountryTransfer(v0, v1, w0),
         R124Activity(v0, w1, w2, v2, w3, w4),
         (v2 < D_18459);
-    R51TiaIfNeeded(v0, v1) <- F23(v0, v1, v2, w0, w1, w2, w3, w4);
+    R51TiaIfNeeded(v0, v1) <- F32(v0, v1, v2, w0, w1, w2, w3, w4);
     // tia_if_needed#2
-    F24(v0, v1, w0) <-
+    F33(v0, v1, w0) <-
         R11Assessed(v0, S_130),
         R46ThirdCountryTransfer(v0, v1, w0);
-    R51TiaIfNeeded(v0, v1) <- F24(v0, v1, w0);
+    R51TiaIfNeeded(v0, v1) <- F33(v0, v1, w0);
     // transfer_adequacy
-    F25(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
+    F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v1, v2),
         R124Activity(v0, w0, w1, v3, w2, w3),
         R45Adequacy(v2, v4, v5),
         (v4 <= v3),
         (v3 <= v5);
-    R47TransferBasis(v0, v1) <- F25(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
+    R47TransferBasis(v0, v1) <- F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // transfer_privacy_shield
-    F26(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F35(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         (v2 <= D_18458);
-    R47TransferBasis(v0, v1) <- F26(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // transfer_dpf
-    F27(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
-        R76PartyCertification(v1, S_124, v3, v4),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v3 <= v2),
-        (v2 <= v4),
-        (v2 >= D_19548);
-    R47TransferBasis(v0, v1) <- F27(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // transfer_scc
-    F28(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4) <-
-        R78Agreement(v3, S_14, v1, v4, v5),
-        R46ThirdCountryTransfer(v0, v1, w0),
-        R51TiaIfNeeded(v0, v1),
-        R124Activity(v0, w1, w2, v2, w3, w4),
-        (v4 <= v2),
-        (v2 <= v5),
-        R48SccUsable(v6, v4, v2),
-        R82AgreementEdition(v3, v6);
-    R47TransferBasis(v0, v1) <- F28(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4);
-    // transfer_basis#1
-    F29(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
-        R78Agreement(w0, S_125, v1, v3, v4),
-        R46ThirdCountryTransfer(v0, v1, w1),
-        R51TiaIfNeeded(v0, v1),
-        R124Activity(v0, w2, w3, v2, w4, w5),
-        (v3 <= v2),
-        (v2 <= v4);
-    R47TransferBasis(v0, v1) <- F29(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5);
-    // guideline_restricts#1
-    F30(v0, w0) <-
-        R145GuidelineForbidKind(v0, w0);
-    R64GuidelineRestricts(v0) <- F30(v0, w0);
-    // guideline_restricts#2
-    F31(v0, w0) <-
-        R146GuidelineForbidChannel(v0, w0);
-    R64GuidelineRestricts(v0) <- F31(v0, w0);
-    // guideline_restricts#3
-    F32(v0, w0) <-
-        R147GuidelineForbidPurpose(v0, w0);
-    R64GuidelineRestricts(v0) <- F32(v0, w0);
-    // guideline_restricts#4
-    F33(v0, w0) <-
-        R148GuidelineForbidSourceKind(v0, w0);
-    R64GuidelineRestricts(v0) <- F33(v0, w0);
-    // guideline_restricts#5
-    F34(v0, w0) <-
-        R149GuidelineForbidCategory(v0, w0);
-    R64GuidelineRestricts(v0) <- F34(v0, w0);
-    // guideline_restricts#6
-    F35(v0, w0) <-
-        R150GuidelineForbidSubjectKind(v0, w0);
-    R64GuidelineRestricts(v0) <- F35(v0, w0);
-    // guideline_mismatch#1
-    F36(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R145GuidelineForbidKind(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R124Activity(v1, v2, _, _, _, _);
-    R65GuidelineMismatch(v0, v1) <- F36(v0, v1, v2, w0, w1, w2, w3, w4);
-    // guideline_mismatch#2
-    F37(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R146GuidelineForbidChannel(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R130ActivityChannel(v1, v2);
-    R65GuidelineMismatch(v0, v1) <- F37(v0, v1, v2, w0, w1, w2, w3, w4);
-    // guideline_mismatch#3
-    F38(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R147GuidelineForbidPurpose(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R124Activity(v1, _, _, _, _, v2);
-    R65GuidelineMismatch(v0, v1) <- F38(v0, v1, v2, w0, w1, w2, w3, w4);
-    // guideline_mismatch#4
-    F39(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R148GuidelineForbidSourceKind(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R66ActivitySourceKind(v1, v2);
-    R65GuidelineMismatch(v0, v1) <- F39(v0, v1, v2, w0, w1, w2, w3, w4);
-    // guideline_mismatch#5
-    F40(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R149GuidelineForbidCategory(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R129ActivityCategory(v1, v2);
-    R65GuidelineMismatch(v0, v1) <- F40(v0, v1, v2, w0, w1, w2, w3, w4);
-    // guideline_mismatch#6
-    F41(v0, v1, v2, w0, w1, w2, w3, w4) <-
-        R150GuidelineForbidSubjectKind(v0, v2),
-        R124Activity(v1, w0, w1, w2, w3, w4),
-        !R67ActivitySubjectKind(v1, v2);
-    R65GuidelineMismatch(v0, v1) <- F41(v0, v1, v2, w0, w1, w2, w3, w4);
-    // own_online_service#1
-    F42(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v0, w0, v1, v2, w1, w2),
-        R71Organization(v2, w3, w4, w5),
-        R152OnlineServiceKind(v1);
-    R151OwnOnlineService(v0) <- F42(v0, v1, v2, w0, w1, w2, w3, w4, w5);
+    R47TransferBasis(v0, v1) <- F35(v0, v1, v2, v3, v4, w0, w1, w2, w3);
 }
 
 /// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the
@@ -575,18 +518,16 @@ crepe! {
 pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     let mut crepe_rt = Crepe::new();
     crepe_rt.extend(rels[8].1.chunks_exact(1).map(|w| R8SpecialCategory(w[0] as u32)));
-    crepe_rt.extend(rels[9].1.chunks_exact(1).map(|w| R9PersonalActivity(w[0] as u32)));
     crepe_rt.extend(rels[13].1.chunks_exact(1).map(|w| R13ConsentFormValid(w[0] as u32)));
     crepe_rt.extend(rels[14].1.chunks_exact(3).map(|w| R14ConsentInEffect(w[0] as u32, w[1] as u32, w[2] as u32)));
-    crepe_rt.extend(rels[17].1.chunks_exact(2).map(|w| R17ConsentMissesCategory(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[25].1.chunks_exact(3).map(|w| R25IndirectCollection(w[0] as u32, w[1] as u32, w[2] as i32)));
     crepe_rt.extend(rels[34].1.chunks_exact(3).map(|w| R34ExplicitNames(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[44].1.chunks_exact(1).map(|w| R44Eea(w[0] as u32)));
     crepe_rt.extend(rels[45].1.chunks_exact(3).map(|w| R45Adequacy(w[0] as u32, w[1] as i32, w[2] as i32)));
-    crepe_rt.extend(rels[48].1.chunks_exact(3).map(|w| R48SccUsable(w[0] as u32, w[1] as i32, w[2] as i32)));
     crepe_rt.extend(rels[50].1.chunks_exact(1).map(|w| R50OldSccEdition(w[0] as u32)));
-    crepe_rt.extend(rels[66].1.chunks_exact(2).map(|w| R66ActivitySourceKind(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[67].1.chunks_exact(2).map(|w| R67ActivitySubjectKind(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[71].1.chunks_exact(4).map(|w| R71Organization(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i64)));
+    crepe_rt.extend(rels[54].1.chunks_exact(3).map(|w| R54Art14NoticeBy(w[0] as u32, w[1] as u32, w[2] as i32)));
+    crepe_rt.extend(rels[58].1.chunks_exact(1).map(|w| R58PublicDisclosureKind(w[0] as u32)));
+    crepe_rt.extend(rels[59].1.chunks_exact(1).map(|w| R59ControllerRole(w[0] as u32)));
     crepe_rt.extend(rels[75].1.chunks_exact(3).map(|w| R75Party(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[76].1.chunks_exact(4).map(|w| R76PartyCertification(w[0] as u32, w[1] as u32, w[2] as i32, w[3] as i32)));
     crepe_rt.extend(rels[77].1.chunks_exact(6).map(|w| R77System(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
@@ -596,10 +537,15 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     crepe_rt.extend(rels[84].1.chunks_exact(5).map(|w| R84Assessment(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32)));
     crepe_rt.extend(rels[85].1.chunks_exact(2).map(|w| R85AssessmentPurpose(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[87].1.chunks_exact(6).map(|w| R87Source(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
+    crepe_rt.extend(rels[97].1.chunks_exact(4).map(|w| R97Subject(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32)));
     crepe_rt.extend(rels[103].1.chunks_exact(5).map(|w| R103Consent(w[0] as u32, w[1] as u32, w[2] as i32, w[3] as u32, w[4] as u32)));
     crepe_rt.extend(rels[104].1.chunks_exact(2).map(|w| R104ConsentPurpose(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[106].1.chunks_exact(2).map(|w| R106ConsentCategory(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[109].1.chunks_exact(1).map(|w| R109ConsentDocumented(w[0] as u32)));
     crepe_rt.extend(rels[110].1.chunks_exact(1).map(|w| R110ConsentInformed(w[0] as u32)));
+    crepe_rt.extend(rels[114].1.chunks_exact(3).map(|w| R114Notice(w[0] as u32, w[1] as u32, w[2] as i32)));
+    crepe_rt.extend(rels[115].1.chunks_exact(2).map(|w| R115NoticeSubject(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[121].1.chunks_exact(1).map(|w| R121NoticeRightToObject(w[0] as u32)));
     crepe_rt.extend(rels[122].1.chunks_exact(7).map(|w| R122Flow(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as i32, w[6] as i32)));
     crepe_rt.extend(rels[124].1.chunks_exact(6).map(|w| R124Activity(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[125].1.chunks_exact(2).map(|w| R125ActivitySource(w[0] as u32, w[1] as u32)));
@@ -611,20 +557,15 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     crepe_rt.extend(rels[139].1.chunks_exact(2).map(|w| R139ActivityContentAuthor(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[141].1.chunks_exact(2).map(|w| R141ActivityCampaign(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[143].1.chunks_exact(2).map(|w| R143CampaignActivity(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[145].1.chunks_exact(2).map(|w| R145GuidelineForbidKind(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[146].1.chunks_exact(2).map(|w| R146GuidelineForbidChannel(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[147].1.chunks_exact(2).map(|w| R147GuidelineForbidPurpose(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[148].1.chunks_exact(2).map(|w| R148GuidelineForbidSourceKind(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[149].1.chunks_exact(2).map(|w| R149GuidelineForbidCategory(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[150].1.chunks_exact(2).map(|w| R150GuidelineForbidSubjectKind(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[152].1.chunks_exact(1).map(|w| R152OnlineServiceKind(w[0] as u32)));
-    let (o2, o4, o5, o10, o11, o12, o18, o19, o21, o33, o35, o46, o47, o51, o64, o65, o151, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40, f41, f42,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    let (o2, o4, o5, o9, o10, o11, o12, o17, o18, o19, o21, o33, o35, o46, o47, o51, o57, o60, o63, o67, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
     rels[2] = (o2.len(), o2.into_iter().flat_map(|R2Postal(a0)| [a0 as u64]).collect());
     rels[4] = (o4.len(), o4.into_iter().flat_map(|R4OldUsTransferBasis(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[5] = (o5.len(), o5.into_iter().flat_map(|R5LicensedByAuthor(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[9] = (o9.len(), o9.into_iter().flat_map(|R9PersonalActivity(a0)| [a0 as u64]).collect());
     rels[10] = (o10.len(), o10.into_iter().flat_map(|R10Concerns(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[11] = (o11.len(), o11.into_iter().flat_map(|R11Assessed(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[12] = (o12.len(), o12.into_iter().flat_map(|R12LiaFor(a0)| [a0 as u64]).collect());
+    rels[17] = (o17.len(), o17.into_iter().flat_map(|R17ConsentMissesCategory(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[18] = (o18.len(), o18.into_iter().flat_map(|R18ConsentScope(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     rels[19] = (o19.len(), o19.into_iter().flat_map(|R19ConsentCovers(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     rels[21] = (o21.len(), o21.into_iter().flat_map(|R21ConsentUnprovable(a0, a1)| [a0 as u64, a1 as u64]).collect());
@@ -633,50 +574,44 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     rels[46] = (o46.len(), o46.into_iter().flat_map(|R46ThirdCountryTransfer(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     rels[47] = (o47.len(), o47.into_iter().flat_map(|R47TransferBasis(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[51] = (o51.len(), o51.into_iter().flat_map(|R51TiaIfNeeded(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[64] = (o64.len(), o64.into_iter().flat_map(|R64GuidelineRestricts(a0)| [a0 as u64]).collect());
-    rels[65] = (o65.len(), o65.into_iter().flat_map(|R65GuidelineMismatch(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[151] = (o151.len(), o151.into_iter().flat_map(|R151OwnOnlineService(a0)| [a0 as u64]).collect());
-    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as i64 as u64, a11 as u64]).collect());
-    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
-    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as u64]).collect());
-    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
-    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0)| [a0 as u64]).collect());
-    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as i64 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64, a13 as u64]).collect());
+    rels[57] = (o57.len(), o57.into_iter().flat_map(|R57Disclosure(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
+    rels[60] = (o60.len(), o60.into_iter().flat_map(|R60InformedBeforeDisclosure(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
+    rels[63] = (o63.len(), o63.into_iter().flat_map(|R63ObjectionHintBy(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
+    rels[67] = (o67.len(), o67.into_iter().flat_map(|R67ActivitySubjectKind(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
+    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as i64 as u64, a13 as i64 as u64, a14 as u64, a15 as u64]).collect());
+    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
+    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as u64]).collect());
+    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect());
+    firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64]).collect());
+    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64]).collect());
+    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as i64 as u64, a11 as u64]).collect());
+    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
-    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[25] = (f25.len(), f25.into_iter().flat_map(|F25(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[26] = (f26.len(), f26.into_iter().flat_map(|F26(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[27] = (f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[28] = (f28.len(), f28.into_iter().flat_map(|F28(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect());
-    firings[29] = (f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
-    firings[30] = (f30.len(), f30.into_iter().flat_map(|F30(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[31] = (f31.len(), f31.into_iter().flat_map(|F31(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[36] = (f36.len(), f36.into_iter().flat_map(|F36(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[37] = (f37.len(), f37.into_iter().flat_map(|F37(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[38] = (f38.len(), f38.into_iter().flat_map(|F38(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[39] = (f39.len(), f39.into_iter().flat_map(|F39(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[40] = (f40.len(), f40.into_iter().flat_map(|F40(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[41] = (f41.len(), f41.into_iter().flat_map(|F41(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[42] = (f42.len(), f42.into_iter().flat_map(|F42(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
+    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
+    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0)| [a0 as u64]).collect());
+    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as i64 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64, a13 as u64]).collect());
+    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
+    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64]).collect());
+    firings[25] = (f25.len(), f25.into_iter().flat_map(|F25(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[26] = (f26.len(), f26.into_iter().flat_map(|F26(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[27] = (f27.len(), f27.into_iter().flat_map(|F27(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[28] = (f28.len(), f28.into_iter().flat_map(|F28(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[29] = (f29.len(), f29.into_iter().flat_map(|F29(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[30] = (f30.len(), f30.into_iter().flat_map(|F30(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[31] = (f31.len(), f31.into_iter().flat_map(|F31(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
+    firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
 }

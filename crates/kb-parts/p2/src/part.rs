@@ -5,14 +5,16 @@
 
 use crepe::crepe;
 
+const D_19548: i32 = 19548; // 2023-07-10
+const S_11: u32 = 11; // "US"
+const S_124: u32 = 124; // "dpf"
+const S_125: u32 = 125; // "bcr"
 const S_137: u32 = 137; // "contact"
+const S_14: u32 = 14; // "scc"
 const S_154: u32 = 154; // "necessary"
 const S_156: u32 = 156; // "track"
-const S_160: u32 = 160; // "email"
 const S_165: u32 = 165; // "phone"
 const S_166: u32 = 166; // "consumer"
-const S_36: u32 = 36; // "contract"
-const S_37: u32 = 37; // "legal_obligation"
 const S_46: u32 = 46; // "select"
 const S_53: u32 = 53; // "minor"
 const S_60: u32 = 60; // "marketing"
@@ -27,24 +29,9 @@ crepe! {
     // `image_consent`
     @output
     pub struct R7ImageConsent(pub u32, pub u32);
-    // `lia_for`
-    @input
-    pub struct R12LiaFor(pub u32);
     // `consent_in_effect`
     @input
     pub struct R14ConsentInEffect(pub u32, pub u32, pub u32);
-    // `consent_covers`
-    @input
-    pub struct R19ConsentCovers(pub u32, pub u32, pub u32);
-    // `has_basis`
-    @output
-    pub struct R22HasBasis(pub u32, pub u32);
-    // `uwg_veto`
-    @output
-    pub struct R23UwgVeto(pub u32, pub u32);
-    // `old_law_public_data`
-    @input
-    pub struct R24OldLawPublicData(pub u32);
     // `objected_by`
     @input
     pub struct R26ObjectedBy(pub u32, pub u32);
@@ -54,6 +41,47 @@ crepe! {
     // `covered_by_marketing_objection`
     @output
     pub struct R36CoveredByMarketingObjection(pub u32, pub u32);
+    // `third_country_transfer`
+    @input
+    pub struct R46ThirdCountryTransfer(pub u32, pub u32, pub u32);
+    // `transfer_basis`
+    @output
+    pub struct R47TransferBasis(pub u32, pub u32);
+    @input
+    pub struct R47TransferBasisSeed(pub u32, pub u32);
+    // `scc_usable`
+    @input
+    pub struct R48SccUsable(pub u32, pub i32, pub i32);
+    // `tia_if_needed`
+    @input
+    pub struct R51TiaIfNeeded(pub u32, pub u32);
+    // `guideline_restricts`
+    @output
+    pub struct R64GuidelineRestricts(pub u32);
+    // `guideline_mismatch`
+    @output
+    pub struct R65GuidelineMismatch(pub u32, pub u32);
+    // `activity_source_kind`
+    @input
+    pub struct R66ActivitySourceKind(pub u32, pub u32);
+    // `activity_subject_kind`
+    @input
+    pub struct R67ActivitySubjectKind(pub u32, pub u32);
+    // `organization`
+    @input
+    pub struct R71Organization(pub u32, pub u32, pub u32, pub i64);
+    // `party_certification`
+    @input
+    pub struct R76PartyCertification(pub u32, pub u32, pub i32, pub i32);
+    // `agreement`
+    @input
+    pub struct R78Agreement(pub u32, pub u32, pub u32, pub i32, pub i32);
+    // `agreement_edition`
+    @input
+    pub struct R82AgreementEdition(pub u32, pub u32);
+    // `source`
+    @input
+    pub struct R87Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     // `tracking`
     @input
     pub struct R93Tracking(pub u32, pub u32, pub u32);
@@ -105,6 +133,9 @@ crepe! {
     // `activity_subject`
     @input
     pub struct R128ActivitySubject(pub u32, pub u32);
+    // `activity_category`
+    @input
+    pub struct R129ActivityCategory(pub u32, pub u32);
     // `activity_channel`
     @input
     pub struct R130ActivityChannel(pub u32, pub u32);
@@ -120,6 +151,30 @@ crepe! {
     // `campaign_activity`
     @input
     pub struct R143CampaignActivity(pub u32, pub u32);
+    // `guideline_forbid_kind`
+    @input
+    pub struct R145GuidelineForbidKind(pub u32, pub u32);
+    // `guideline_forbid_channel`
+    @input
+    pub struct R146GuidelineForbidChannel(pub u32, pub u32);
+    // `guideline_forbid_purpose`
+    @input
+    pub struct R147GuidelineForbidPurpose(pub u32, pub u32);
+    // `guideline_forbid_source_kind`
+    @input
+    pub struct R148GuidelineForbidSourceKind(pub u32, pub u32);
+    // `guideline_forbid_category`
+    @input
+    pub struct R149GuidelineForbidCategory(pub u32, pub u32);
+    // `guideline_forbid_subject_kind`
+    @input
+    pub struct R150GuidelineForbidSubjectKind(pub u32, pub u32);
+    // `own_online_service`
+    @output
+    pub struct R151OwnOnlineService(pub u32);
+    // `online_service_kind`
+    @input
+    pub struct R152OnlineServiceKind(pub u32);
     // `tracker_without_consent`
     @output
     pub struct R153TrackerWithoutConsent(pub u32);
@@ -174,169 +229,266 @@ crepe! {
     // `bought_category`
     @output
     pub struct R170BoughtCategory(pub u32, pub u32);
-    // `email_selection`
-    @output
-    pub struct R171EmailSelection(pub u32, pub u32);
     // `campaign_of`
     @output
     pub struct R172CampaignOf(pub u32, pub u32);
     // `selection_sending`
     @output
     pub struct R173SelectionSending(pub u32, pub u32, pub u32);
-    // `email_selection_unlawful`
     @output
-    pub struct R174EmailSelectionUnlawful(pub u32, pub u32);
-    // `existing_customer_ok`
+    pub struct F0(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct R175ExistingCustomerOk(pub u32, pub u32);
+    pub struct F1(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F0(pub u32, pub u32, pub u32);
+    pub struct F2(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F1(pub u32, pub u32, pub u32);
+    pub struct F3(pub u32, pub u32);
     @output
-    pub struct F2(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F3(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
-    @output
-    pub struct F4(pub u32);
+    pub struct F4(pub u32, pub u32);
     @output
     pub struct F5(pub u32, pub u32);
     @output
-    pub struct F6(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F6(pub u32, pub u32);
     @output
-    pub struct F7(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F7(pub u32, pub u32);
     @output
-    pub struct F8(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F8(pub u32, pub u32);
     @output
-    pub struct F9(pub u32, pub u32, pub u32);
+    pub struct F9(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F10(pub u32, pub u32, pub u32, pub u32);
+    pub struct F10(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F11(pub u32, pub u32, pub u32, pub i32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F11(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F12(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F12(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F13(pub u32, pub u32, pub u32);
+    pub struct F13(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F14(pub u32, pub u32, pub u32);
+    pub struct F14(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F15(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F15(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
     @output
-    pub struct F16(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F16(pub u32, pub u32, pub u32);
     @output
     pub struct F17(pub u32, pub u32, pub u32);
     @output
-    pub struct F18(pub u32, pub u32, pub u32);
+    pub struct F18(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F19(pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F19(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F20(pub u32, pub u32, pub u32, pub i32);
+    pub struct F20(pub u32);
     @output
-    pub struct F21(pub u32, pub u32, pub u32);
+    pub struct F21(pub u32, pub u32);
     @output
-    pub struct F22(pub u32, pub u32);
+    pub struct F22(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F23(pub u32, pub u32);
+    pub struct F23(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F24(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub i32);
+    pub struct F24(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
     pub struct F25(pub u32, pub u32, pub u32);
     @output
-    pub struct F26(pub u32, pub u32, pub i32, pub u32);
+    pub struct F26(pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F27(pub u32, pub u32, pub u32);
+    pub struct F27(pub u32, pub u32, pub u32, pub i32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F28(pub u32, pub u32);
+    pub struct F28(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F29(pub u32, pub u32, pub i32);
+    pub struct F29(pub u32, pub u32, pub u32);
     @output
-    pub struct F30(pub u32, pub u32, pub i32);
+    pub struct F30(pub u32, pub u32, pub u32);
     @output
-    pub struct F31(pub u32, pub u32, pub u32);
+    pub struct F31(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F32(pub u32, pub u32);
+    pub struct F32(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F33(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F33(pub u32, pub u32, pub u32);
     @output
-    pub struct F34(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
+    pub struct F34(pub u32, pub u32, pub u32);
     @output
-    pub struct F35(pub u32, pub u32);
+    pub struct F35(pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    @output
+    pub struct F36(pub u32, pub u32, pub u32, pub i32);
+    @output
+    pub struct F37(pub u32, pub u32, pub u32);
+    @output
+    pub struct F38(pub u32, pub u32);
+    @output
+    pub struct F39(pub u32, pub u32);
+    @output
+    pub struct F40(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub i32);
 
+    R47TransferBasis(c0, c1) <- R47TransferBasisSeed(c0, c1);
+    // transfer_dpf
+    F0(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R46ThirdCountryTransfer(v0, v1, S_11),
+        R76PartyCertification(v1, S_124, v3, v4),
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        (v3 <= v2),
+        (v2 <= v4),
+        (v2 >= D_19548);
+    R47TransferBasis(v0, v1) <- F0(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    // transfer_scc
+    F1(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4) <-
+        R78Agreement(v3, S_14, v1, v4, v5),
+        R46ThirdCountryTransfer(v0, v1, w0),
+        R51TiaIfNeeded(v0, v1),
+        R124Activity(v0, w1, w2, v2, w3, w4),
+        (v4 <= v2),
+        (v2 <= v5),
+        R48SccUsable(v6, v4, v2),
+        R82AgreementEdition(v3, v6);
+    R47TransferBasis(v0, v1) <- F1(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4);
+    // transfer_basis#1
+    F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
+        R78Agreement(w0, S_125, v1, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, w1),
+        R51TiaIfNeeded(v0, v1),
+        R124Activity(v0, w2, w3, v2, w4, w5),
+        (v3 <= v2),
+        (v2 <= v4);
+    R47TransferBasis(v0, v1) <- F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5);
+    // guideline_restricts#1
+    F3(v0, w0) <-
+        R145GuidelineForbidKind(v0, w0);
+    R64GuidelineRestricts(v0) <- F3(v0, w0);
+    // guideline_restricts#2
+    F4(v0, w0) <-
+        R146GuidelineForbidChannel(v0, w0);
+    R64GuidelineRestricts(v0) <- F4(v0, w0);
+    // guideline_restricts#3
+    F5(v0, w0) <-
+        R147GuidelineForbidPurpose(v0, w0);
+    R64GuidelineRestricts(v0) <- F5(v0, w0);
+    // guideline_restricts#4
+    F6(v0, w0) <-
+        R148GuidelineForbidSourceKind(v0, w0);
+    R64GuidelineRestricts(v0) <- F6(v0, w0);
+    // guideline_restricts#5
+    F7(v0, w0) <-
+        R149GuidelineForbidCategory(v0, w0);
+    R64GuidelineRestricts(v0) <- F7(v0, w0);
+    // guideline_restricts#6
+    F8(v0, w0) <-
+        R150GuidelineForbidSubjectKind(v0, w0);
+    R64GuidelineRestricts(v0) <- F8(v0, w0);
+    // guideline_mismatch#1
+    F9(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R145GuidelineForbidKind(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R124Activity(v1, v2, _, _, _, _);
+    R65GuidelineMismatch(v0, v1) <- F9(v0, v1, v2, w0, w1, w2, w3, w4);
+    // guideline_mismatch#2
+    F10(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R146GuidelineForbidChannel(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R130ActivityChannel(v1, v2);
+    R65GuidelineMismatch(v0, v1) <- F10(v0, v1, v2, w0, w1, w2, w3, w4);
+    // guideline_mismatch#3
+    F11(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R147GuidelineForbidPurpose(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R124Activity(v1, _, _, _, _, v2);
+    R65GuidelineMismatch(v0, v1) <- F11(v0, v1, v2, w0, w1, w2, w3, w4);
+    // guideline_mismatch#4
+    F12(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R148GuidelineForbidSourceKind(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R66ActivitySourceKind(v1, v2);
+    R65GuidelineMismatch(v0, v1) <- F12(v0, v1, v2, w0, w1, w2, w3, w4);
+    // guideline_mismatch#5
+    F13(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R149GuidelineForbidCategory(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R129ActivityCategory(v1, v2);
+    R65GuidelineMismatch(v0, v1) <- F13(v0, v1, v2, w0, w1, w2, w3, w4);
+    // guideline_mismatch#6
+    F14(v0, v1, v2, w0, w1, w2, w3, w4) <-
+        R150GuidelineForbidSubjectKind(v0, v2),
+        R124Activity(v1, w0, w1, w2, w3, w4),
+        !R67ActivitySubjectKind(v1, v2);
+    R65GuidelineMismatch(v0, v1) <- F14(v0, v1, v2, w0, w1, w2, w3, w4);
+    // own_online_service#1
+    F15(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
+        R87Source(v0, w0, v1, v2, w1, w2),
+        R71Organization(v2, w3, w4, w5),
+        R152OnlineServiceKind(v1);
+    R151OwnOnlineService(v0) <- F15(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // tracker_without_consent#1
-    F0(v0, v1, v2) <-
+    F16(v0, v1, v2) <-
         R93Tracking(v1, v0, v2),
         (v2 != S_154),
         !R95TrackingConsentBanner(v1);
-    R153TrackerWithoutConsent(v0) <- F0(v0, v1, v2);
+    R153TrackerWithoutConsent(v0) <- F16(v0, v1, v2);
     // tracker_without_consent#2
-    F1(v0, v1, v2) <-
+    F17(v0, v1, v2) <-
         R93Tracking(v1, v0, v2),
         (v2 != S_154),
         R96TrackingFiresBeforeConsent(v1);
-    R153TrackerWithoutConsent(v0) <- F1(v0, v1, v2);
+    R153TrackerWithoutConsent(v0) <- F17(v0, v1, v2);
     // tracked_by_activity#1
-    F2(v0, v1, w0, w1, w2, w3) <-
+    F18(v0, v1, w0, w1, w2, w3) <-
         R124Activity(v1, S_156, w0, w1, w2, w3),
         R125ActivitySource(v1, v0);
-    R154TrackedByActivity(v0) <- F2(v0, v1, w0, w1, w2, w3);
+    R154TrackedByActivity(v0) <- F18(v0, v1, w0, w1, w2, w3);
     // advertising_concept
-    F3(v0, v1, w0, w1, w2, w3) <-
+    F19(v0, v1, w0, w1, w2, w3) <-
         R124Activity(v0, w0, w1, w2, w3, v1),
         R155AdvertisingPurpose(v1);
-    R156Advertising(v0) <- F3(v0, v1, w0, w1, w2, w3);
+    R156Advertising(v0) <- F19(v0, v1, w0, w1, w2, w3);
     // advertising#1
-    F4(v0) <-
+    F20(v0) <-
         R133ActivityPromotional(v0);
-    R156Advertising(v0) <- F4(v0);
+    R156Advertising(v0) <- F20(v0);
     // covered_by_marketing_objection#1
-    F5(v0, v1) <-
+    F21(v0, v1) <-
         R156Advertising(v0),
         R26ObjectedBy(v0, v1);
-    R36CoveredByMarketingObjection(v0, v1) <- F5(v0, v1);
+    R36CoveredByMarketingObjection(v0, v1) <- F21(v0, v1);
     // consent_purpose_fits#1
-    F6(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
+    F22(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
         R128ActivitySubject(v1, v2),
         R103Consent(v0, v2, w0, w1, w2),
         R104ConsentPurpose(v0, v3),
         R124Activity(v1, w3, w4, w5, w6, v3);
-    R159ConsentPurposeFits(v0, v1) <- F6(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
+    R159ConsentPurposeFits(v0, v1) <- F22(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // consent_purpose_fits#2
-    F7(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
+    F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
         R104ConsentPurpose(v0, S_60),
         R103Consent(v0, v2, w0, w1, w2),
         R128ActivitySubject(v1, v2),
         R124Activity(v1, w3, w4, w5, w6, v3),
         R155AdvertisingPurpose(v3);
-    R159ConsentPurposeFits(v0, v1) <- F7(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
+    R159ConsentPurposeFits(v0, v1) <- F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // old_law_consent#1
-    F8(v0, v1, v2, v3, w0, w1, w2) <-
+    F24(v0, v1, v2, v3, w0, w1, w2) <-
         R14ConsentInEffect(v2, v0, v1),
         R159ConsentPurposeFits(v2, v0),
         R103Consent(v2, w0, w1, v3, w2),
         R1OldLawConsentForm(v3),
         R109ConsentDocumented(v2);
-    R0OldLawConsent(v0, v1) <- F8(v0, v1, v2, v3, w0, w1, w2);
+    R0OldLawConsent(v0, v1) <- F24(v0, v1, v2, v3, w0, w1, w2);
     // image_consent#1
-    F9(v0, v1, v2) <-
+    F25(v0, v1, v2) <-
         R14ConsentInEffect(v2, v0, v1),
         R159ConsentPurposeFits(v2, v0);
-    R7ImageConsent(v0, v1) <- F9(v0, v1, v2);
+    R7ImageConsent(v0, v1) <- F25(v0, v1, v2);
     // consent_misses_product#1
-    F10(v0, v1, v2, w0) <-
+    F26(v0, v1, v2, w0) <-
         R107ConsentProduct(v0, w0),
         R134ActivityProduct(v1, v2),
         !R107ConsentProduct(v0, v2);
-    R160ConsentMissesProduct(v0, v1) <- F10(v0, v1, v2, w0);
+    R160ConsentMissesProduct(v0, v1) <- F26(v0, v1, v2, w0);
     // consent_objected#1
-    F11(v0, v1, v2, v3, v4, v5, w0, w1) <-
+    F27(v0, v1, v2, v3, v4, v5, w0, w1) <-
         R103Consent(v0, v2, v3, w0, w1),
         R26ObjectedBy(v1, v2),
         R113Objection(v2, v4, v5),
         (v3 <= v5),
         R27ObjectionToMarketing(v4);
-    R161ConsentObjected(v0, v1) <- F11(v0, v1, v2, v3, v4, v5, w0, w1);
+    R161ConsentObjected(v0, v1) <- F27(v0, v1, v2, v3, v4, v5, w0, w1);
     // express_consent
-    F12(v0, v1, v2, v3, v4, w0, w1, w2) <-
+    F28(v0, v1, v2, v3, v4, w0, w1, w2) <-
         R14ConsentInEffect(v0, v1, v2),
         !R160ConsentMissesProduct(v0, v1),
         !R161ConsentObjected(v0, v1),
@@ -345,133 +497,73 @@ crepe! {
         R158ExpressForm(v3),
         R130ActivityChannel(v1, v4),
         R105ConsentChannel(v0, v4);
-    R162AdConsentVia(v0, v1, v2) <- F12(v0, v1, v2, v3, v4, w0, w1, w2);
+    R162AdConsentVia(v0, v1, v2) <- F28(v0, v1, v2, v3, v4, w0, w1, w2);
     // ad_consent#1
-    F13(v0, v1, w0) <-
+    F29(v0, v1, w0) <-
         R162AdConsentVia(w0, v0, v1);
-    R163AdConsent(v0, v1) <- F13(v0, v1, w0);
+    R163AdConsent(v0, v1) <- F29(v0, v1, w0);
     // ad_consent_documented#1
-    F14(v0, v1, v2) <-
+    F30(v0, v1, v2) <-
         R162AdConsentVia(v2, v0, v1),
         R109ConsentDocumented(v2);
-    R164AdConsentDocumented(v0, v1) <- F14(v0, v1, v2);
+    R164AdConsentDocumented(v0, v1) <- F30(v0, v1, v2);
     // email_ad#1
-    F15(v0, v1, v2, v3, w0, w1, w2) <-
+    F31(v0, v1, v2, v3, w0, w1, w2) <-
         R124Activity(v0, S_137, w0, v2, w1, w2),
         R130ActivityChannel(v0, v3),
         R157ElectronicMailChannel(v3),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
-    R165EmailAd(v0, v1, v2) <- F15(v0, v1, v2, v3, w0, w1, w2);
+    R165EmailAd(v0, v1, v2) <- F31(v0, v1, v2, v3, w0, w1, w2);
     // phone_ad#1
-    F16(v0, v1, v2, w0, w1, w2) <-
+    F32(v0, v1, v2, w0, w1, w2) <-
         R124Activity(v0, S_137, w0, v2, w1, w2),
         R130ActivityChannel(v0, S_165),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
-    R166PhoneAd(v0, v1, v2) <- F16(v0, v1, v2, w0, w1, w2);
+    R166PhoneAd(v0, v1, v2) <- F32(v0, v1, v2, w0, w1, w2);
     // consumer#1
-    F17(v0, w0, w1) <-
+    F33(v0, w0, w1) <-
         R97Subject(v0, w0, S_166, w1);
-    R167Consumer(v0) <- F17(v0, w0, w1);
+    R167Consumer(v0) <- F33(v0, w0, w1);
     // consumer#2
-    F18(v0, w0, w1) <-
+    F34(v0, w0, w1) <-
         R97Subject(v0, w0, S_53, w1);
-    R167Consumer(v0) <- F18(v0, w0, w1);
+    R167Consumer(v0) <- F34(v0, w0, w1);
     // address_from_sale#1
-    F19(v0, v1, v2, w0, w1, w2) <-
+    F35(v0, v1, v2, w0, w1, w2) <-
         R102SubjectPurchase(v0, w0, w1, v1),
         R114Notice(v2, w2, v1),
         R115NoticeSubject(v2, v0),
         R121NoticeRightToObject(v2);
-    R168AddressFromSale(v0) <- F19(v0, v1, v2, w0, w1, w2);
+    R168AddressFromSale(v0) <- F35(v0, v1, v2, w0, w1, w2);
     // bought_category#1
-    F20(v0, v1, w0, w1) <-
+    F36(v0, v1, w0, w1) <-
         R102SubjectPurchase(v0, w0, v1, w1);
-    R170BoughtCategory(v0, v1) <- F20(v0, v1, w0, w1);
+    R170BoughtCategory(v0, v1) <- F36(v0, v1, w0, w1);
     // product_not_bought#1
-    F21(v0, v1, v2) <-
+    F37(v0, v1, v2) <-
         R134ActivityProduct(v0, v2),
         R128ActivitySubject(v0, v1),
         !R170BoughtCategory(v1, v2);
-    R169ProductNotBought(v0, v1) <- F21(v0, v1, v2);
+    R169ProductNotBought(v0, v1) <- F37(v0, v1, v2);
     // campaign_of#1
-    F22(v0, v1) <-
+    F38(v0, v1) <-
         R141ActivityCampaign(v0, v1);
-    R172CampaignOf(v0, v1) <- F22(v0, v1);
+    R172CampaignOf(v0, v1) <- F38(v0, v1);
     // campaign_of#2
-    F23(v0, v1) <-
+    F39(v0, v1) <-
         R143CampaignActivity(v1, v0);
-    R172CampaignOf(v0, v1) <- F23(v0, v1);
+    R172CampaignOf(v0, v1) <- F39(v0, v1);
     // selection_sending#1
-    F24(v0, v1, v2, v3, w0, w1, w2, w3, w4) <-
+    F40(v0, v1, v2, v3, w0, w1, w2, w3, w4) <-
         R124Activity(v0, S_46, w0, w1, w2, w3),
         R128ActivitySubject(v0, v1),
         R172CampaignOf(v0, v3),
         R165EmailAd(v2, v1, w4),
         (v0 != v2),
         R172CampaignOf(v2, v3);
-    R173SelectionSending(v0, v1, v2) <- F24(v0, v1, v2, v3, w0, w1, w2, w3, w4);
-    // email_selection#1
-    F25(v0, v1, w0) <-
-        R173SelectionSending(v0, v1, w0);
-    R171EmailSelection(v0, v1) <- F25(v0, v1, w0);
-    // existing_customer_ok#1
-    F26(v0, v1, w0, w1) <-
-        R130ActivityChannel(v0, S_160),
-        R165EmailAd(v0, v1, w0),
-        !R169ProductNotBought(v0, v1),
-        !R26ObjectedBy(v0, v1),
-        R168AddressFromSale(v1),
-        R134ActivityProduct(v0, w1);
-    R175ExistingCustomerOk(v0, v1) <- F26(v0, v1, w0, w1);
-    // email_selection_unlawful#1
-    F27(v0, v1, v2) <-
-        R173SelectionSending(v0, v1, v2),
-        !R163AdConsent(v2, v1),
-        !R175ExistingCustomerOk(v2, v1);
-    R174EmailSelectionUnlawful(v0, v1) <- F27(v0, v1, v2);
-    // uwg_veto_on_balancing
-    F28(v0, v1) <-
-        R174EmailSelectionUnlawful(v0, v1);
-    R23UwgVeto(v0, v1) <- F28(v0, v1);
-    // uwg_veto#1
-    F29(v0, v1, w0) <-
-        R165EmailAd(v0, v1, w0),
-        !R163AdConsent(v0, v1),
-        !R175ExistingCustomerOk(v0, v1);
-    R23UwgVeto(v0, v1) <- F29(v0, v1, w0);
-    // uwg_veto#2
-    F30(v0, v1, w0) <-
-        R166PhoneAd(v0, v1, w0),
-        !R163AdConsent(v0, v1),
-        R167Consumer(v1);
-    R23UwgVeto(v0, v1) <- F30(v0, v1, w0);
-    // has_basis#1
-    F31(v0, v1, w0) <-
-        R19ConsentCovers(w0, v0, v1);
-    R22HasBasis(v0, v1) <- F31(v0, v1, w0);
-    // has_basis#2
-    F32(v0, v1) <-
-        R128ActivitySubject(v0, v1),
-        !R23UwgVeto(v0, v1),
-        R12LiaFor(v0);
-    R22HasBasis(v0, v1) <- F32(v0, v1);
-    // contract_basis
-    F33(v0, v1, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, w2, w3, S_36),
-        R128ActivitySubject(v0, v1);
-    R22HasBasis(v0, v1) <- F33(v0, v1, w0, w1, w2, w3);
-    // has_basis#3
-    F34(v0, v1, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, w2, w3, S_37),
-        R128ActivitySubject(v0, v1);
-    R22HasBasis(v0, v1) <- F34(v0, v1, w0, w1, w2, w3);
-    // has_basis#4
-    F35(v0, v1) <-
-        R128ActivitySubject(v0, v1),
-        R24OldLawPublicData(v0);
-    R22HasBasis(v0, v1) <- F35(v0, v1);
+    R173SelectionSending(v0, v1, v2) <- F40(v0, v1, v2, v3, w0, w1, w2, w3, w4);
 }
 
 /// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the
@@ -480,12 +572,20 @@ crepe! {
 pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     let mut crepe_rt = Crepe::new();
     crepe_rt.extend(rels[1].1.chunks_exact(1).map(|w| R1OldLawConsentForm(w[0] as u32)));
-    crepe_rt.extend(rels[12].1.chunks_exact(1).map(|w| R12LiaFor(w[0] as u32)));
     crepe_rt.extend(rels[14].1.chunks_exact(3).map(|w| R14ConsentInEffect(w[0] as u32, w[1] as u32, w[2] as u32)));
-    crepe_rt.extend(rels[19].1.chunks_exact(3).map(|w| R19ConsentCovers(w[0] as u32, w[1] as u32, w[2] as u32)));
-    crepe_rt.extend(rels[24].1.chunks_exact(1).map(|w| R24OldLawPublicData(w[0] as u32)));
     crepe_rt.extend(rels[26].1.chunks_exact(2).map(|w| R26ObjectedBy(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[27].1.chunks_exact(1).map(|w| R27ObjectionToMarketing(w[0] as u32)));
+    crepe_rt.extend(rels[46].1.chunks_exact(3).map(|w| R46ThirdCountryTransfer(w[0] as u32, w[1] as u32, w[2] as u32)));
+    crepe_rt.extend(rels[47].1.chunks_exact(2).map(|w| R47TransferBasisSeed(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[48].1.chunks_exact(3).map(|w| R48SccUsable(w[0] as u32, w[1] as i32, w[2] as i32)));
+    crepe_rt.extend(rels[51].1.chunks_exact(2).map(|w| R51TiaIfNeeded(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[66].1.chunks_exact(2).map(|w| R66ActivitySourceKind(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[67].1.chunks_exact(2).map(|w| R67ActivitySubjectKind(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[71].1.chunks_exact(4).map(|w| R71Organization(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i64)));
+    crepe_rt.extend(rels[76].1.chunks_exact(4).map(|w| R76PartyCertification(w[0] as u32, w[1] as u32, w[2] as i32, w[3] as i32)));
+    crepe_rt.extend(rels[78].1.chunks_exact(5).map(|w| R78Agreement(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as i32)));
+    crepe_rt.extend(rels[82].1.chunks_exact(2).map(|w| R82AgreementEdition(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[87].1.chunks_exact(6).map(|w| R87Source(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[93].1.chunks_exact(3).map(|w| R93Tracking(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[95].1.chunks_exact(1).map(|w| R95TrackingConsentBanner(w[0] as u32)));
     crepe_rt.extend(rels[96].1.chunks_exact(1).map(|w| R96TrackingFiresBeforeConsent(w[0] as u32)));
@@ -503,20 +603,30 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     crepe_rt.extend(rels[124].1.chunks_exact(6).map(|w| R124Activity(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[125].1.chunks_exact(2).map(|w| R125ActivitySource(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[128].1.chunks_exact(2).map(|w| R128ActivitySubject(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[129].1.chunks_exact(2).map(|w| R129ActivityCategory(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[130].1.chunks_exact(2).map(|w| R130ActivityChannel(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[133].1.chunks_exact(1).map(|w| R133ActivityPromotional(w[0] as u32)));
     crepe_rt.extend(rels[134].1.chunks_exact(2).map(|w| R134ActivityProduct(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[141].1.chunks_exact(2).map(|w| R141ActivityCampaign(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[143].1.chunks_exact(2).map(|w| R143CampaignActivity(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[145].1.chunks_exact(2).map(|w| R145GuidelineForbidKind(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[146].1.chunks_exact(2).map(|w| R146GuidelineForbidChannel(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[147].1.chunks_exact(2).map(|w| R147GuidelineForbidPurpose(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[148].1.chunks_exact(2).map(|w| R148GuidelineForbidSourceKind(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[149].1.chunks_exact(2).map(|w| R149GuidelineForbidCategory(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[150].1.chunks_exact(2).map(|w| R150GuidelineForbidSubjectKind(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[152].1.chunks_exact(1).map(|w| R152OnlineServiceKind(w[0] as u32)));
     crepe_rt.extend(rels[155].1.chunks_exact(1).map(|w| R155AdvertisingPurpose(w[0] as u32)));
     crepe_rt.extend(rels[157].1.chunks_exact(1).map(|w| R157ElectronicMailChannel(w[0] as u32)));
     crepe_rt.extend(rels[158].1.chunks_exact(1).map(|w| R158ExpressForm(w[0] as u32)));
-    let (o0, o7, o22, o23, o36, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o171, o172, o173, o174, o175, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    let (o0, o7, o36, o47, o64, o65, o151, o153, o154, o156, o159, o160, o161, o162, o163, o164, o165, o166, o167, o168, o169, o170, o172, o173, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
     rels[0] = (o0.len(), o0.into_iter().flat_map(|R0OldLawConsent(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[7] = (o7.len(), o7.into_iter().flat_map(|R7ImageConsent(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[22] = (o22.len(), o22.into_iter().flat_map(|R22HasBasis(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[23] = (o23.len(), o23.into_iter().flat_map(|R23UwgVeto(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[36] = (o36.len(), o36.into_iter().flat_map(|R36CoveredByMarketingObjection(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[47] = (o47.len(), o47.into_iter().flat_map(|R47TransferBasis(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[64] = (o64.len(), o64.into_iter().flat_map(|R64GuidelineRestricts(a0)| [a0 as u64]).collect());
+    rels[65] = (o65.len(), o65.into_iter().flat_map(|R65GuidelineMismatch(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[151] = (o151.len(), o151.into_iter().flat_map(|R151OwnOnlineService(a0)| [a0 as u64]).collect());
     rels[153] = (o153.len(), o153.into_iter().flat_map(|R153TrackerWithoutConsent(a0)| [a0 as u64]).collect());
     rels[154] = (o154.len(), o154.into_iter().flat_map(|R154TrackedByActivity(a0)| [a0 as u64]).collect());
     rels[156] = (o156.len(), o156.into_iter().flat_map(|R156Advertising(a0)| [a0 as u64]).collect());
@@ -532,45 +642,47 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     rels[168] = (o168.len(), o168.into_iter().flat_map(|R168AddressFromSale(a0)| [a0 as u64]).collect());
     rels[169] = (o169.len(), o169.into_iter().flat_map(|R169ProductNotBought(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[170] = (o170.len(), o170.into_iter().flat_map(|R170BoughtCategory(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[171] = (o171.len(), o171.into_iter().flat_map(|R171EmailSelection(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[172] = (o172.len(), o172.into_iter().flat_map(|R172CampaignOf(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[173] = (o173.len(), o173.into_iter().flat_map(|R173SelectionSending(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    rels[174] = (o174.len(), o174.into_iter().flat_map(|R174EmailSelectionUnlawful(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    rels[175] = (o175.len(), o175.into_iter().flat_map(|R175ExistingCustomerOk(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64]).collect());
-    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
-    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0)| [a0 as u64]).collect());
+    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect());
+    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
+    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1)| [a0 as u64, a1 as u64]).collect());
     firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect());
-    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect());
-    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64]).collect());
-    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64]).collect());
-    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
-    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64]).collect());
-    firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64]).collect());
+    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64]).collect());
-    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64]).collect());
+    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64]).collect());
+    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
+    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0)| [a0 as u64]).collect());
+    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect());
+    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64]).collect());
+    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64]).collect());
     firings[25] = (f25.len(), f25.into_iter().flat_map(|F25(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[26] = (f26.len(), f26.into_iter().flat_map(|F26(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64]).collect());
-    firings[27] = (f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[28] = (f28.len(), f28.into_iter().flat_map(|F28(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[29] = (f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
-    firings[30] = (f30.len(), f30.into_iter().flat_map(|F30(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
-    firings[31] = (f31.len(), f31.into_iter().flat_map(|F31(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
-    firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
-    firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
-    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[26] = (f26.len(), f26.into_iter().flat_map(|F26(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64]).collect());
+    firings[27] = (f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64]).collect());
+    firings[28] = (f28.len(), f28.into_iter().flat_map(|F28(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64]).collect());
+    firings[29] = (f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[30] = (f30.len(), f30.into_iter().flat_map(|F30(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[31] = (f31.len(), f31.into_iter().flat_map(|F31(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
+    firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64]).collect());
+    firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64]).collect());
+    firings[36] = (f36.len(), f36.into_iter().flat_map(|F36(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    firings[37] = (f37.len(), f37.into_iter().flat_map(|F37(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[38] = (f38.len(), f38.into_iter().flat_map(|F38(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[39] = (f39.len(), f39.into_iter().flat_map(|F39(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[40] = (f40.len(), f40.into_iter().flat_map(|F40(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64]).collect());
 }

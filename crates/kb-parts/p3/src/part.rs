@@ -6,56 +6,21 @@
 use crepe::crepe;
 
 const D_17676: i32 = 17676; // 2018-05-25
-const N_1: i64 = 1;
-const N_10: i64 = 10;
-const N_20: i64 = 20;
 const S_0: u32 = 0; // "bdsg_old_advertising_without_consent"
 const S_1: u32 = 1; // "delete"
 const S_10: u32 = 10; // ""
 const S_11: u32 = 11; // "US"
-const S_131: u32 = 131; // "gdpr_transfer_without_basis"
-const S_132: u32 = 132; // "gdpr_processor_without_agreement"
-const S_134: u32 = 134; // "gdpr_art14_notice_overdue"
-const S_135: u32 = 135; // "gdpr_art14_disproportionate_effort"
-const S_136: u32 = 136; // "gdpr_art14_notice_at_first_contact"
-const S_137: u32 = 137; // "contact"
-const S_138: u32 = 138; // "one_to_many"
-const S_139: u32 = 139; // "gdpr_art14_notice_at_first_disclosure"
-const S_141: u32 = 141; // "gdpr_art14_source_not_named"
-const S_142: u32 = 142; // "gdpr_art14_category_not_named"
-const S_143: u32 = 143; // "gdpr_right_to_object_not_pointed_out"
-const S_144: u32 = 144; // "guideline_breach"
-const S_145: u32 = 145; // "platform_participation_forbidden"
-const S_146: u32 = 146; // "forbidden"
-const S_148: u32 = 148; // "platform_scraping_forbidden"
-const S_149: u32 = 149; // "scrape"
-const S_153: u32 = 153; // "ddg_impressum_missing"
-const S_155: u32 = 155; // "tdddg_tracking_without_consent"
-const S_156: u32 = 156; // "track"
-const S_157: u32 = 157; // "tdddg_site_trackers_without_consent"
 const S_16: u32 = 16; // "urhg_text_reuse_without_licence"
 const S_160: u32 = 160; // "email"
-const S_165: u32 = 165; // "phone"
-const S_167: u32 = 167; // "uwg_email_without_consent"
-const S_168: u32 = 168; // "uwg_email_existing_customer"
-const S_169: u32 = 169; // "uwg_advertising_after_refusal"
 const S_17: u32 = 17; // "reuse_content"
-const S_173: u32 = 173; // "uwg_hidden_commercial_communication"
-const S_174: u32 = 174; // "uwg_review_authenticity_note"
-const S_175: u32 = 175; // "text"
-const S_176: u32 = 176; // "uwg_phone_without_consent"
-const S_177: u32 = 177; // "uwg_phone_b2b_presumed_consent"
-const S_178: u32 = 178; // "business"
-const S_179: u32 = 179; // "presumed"
 const S_18: u32 = 18; // "user"
-const S_180: u32 = 180; // "uwg_phone_consent_not_documented"
 const S_19: u32 = 19; // "urhg_photo_reuse_without_licence"
 const S_20: u32 = 20; // "photo"
 const S_21: u32 = 21; // "kug_image_without_consent"
 const S_22: u32 = 22; // "image"
-const S_32: u32 = 32; // "acceptable"
+const S_36: u32 = 36; // "contract"
+const S_37: u32 = 37; // "legal_obligation"
 const S_44: u32 = 44; // "profile"
-const S_45: u32 = 45; // "monitor"
 const S_47: u32 = 47; // "gdpr_no_legal_basis"
 const S_48: u32 = 48; // "gdpr_processing_after_withdrawal"
 const S_49: u32 = 49; // "gdpr_consent_not_provable"
@@ -63,25 +28,9 @@ const S_50: u32 = 50; // "gdpr_purpose_change_untested"
 const S_51: u32 = 51; // "compatibility"
 const S_52: u32 = 52; // "gdpr_child_consent"
 const S_54: u32 = 54; // "gdpr_special_category"
-const S_55: u32 = 55; // "gdpr_special_explicit_consent"
-const S_56: u32 = 56; // "gdpr_special_made_public"
 const S_57: u32 = 57; // "gdpr_direct_marketing_after_objection"
 const S_58: u32 = 58; // "gdpr_profiling_after_objection"
 const S_6: u32 = 6; // "bdsg_old_notification_missing"
-const S_63: u32 = 63; // "gdpr_objector_selected_for_email"
-const S_64: u32 = 64; // "gdpr_withdrawn_selected_for_email"
-const S_68: u32 = 68; // "gdpr_joint_control_without_arrangement"
-const S_69: u32 = 69; // "gdpr_joint_control_not_published"
-const S_71: u32 = 71; // "gdpr_no_records_of_processing"
-const S_72: u32 = 72; // "gdpr_dpia_missing_profiling"
-const S_73: u32 = 73; // "dpia"
-const S_74: u32 = 74; // "gdpr_dpia_missing_special"
-const S_75: u32 = 75; // "gdpr_dpia_missing_monitoring"
-const S_76: u32 = 76; // "social_monitoring"
-const S_77: u32 = 77; // "bdsg_dpo_missing"
-const S_78: u32 = 78; // "bdsg_dpo_missing_threshold_10"
-const S_79: u32 = 79; // "gdpr_dpo_missing_monitoring"
-const S_8: u32 = 8; // "14"
 const S_9: u32 = 9; // "bdsg_old_us_transfer_without_basis"
 
 crepe! {
@@ -109,18 +58,12 @@ crepe! {
     // `special_category`
     @input
     pub struct R8SpecialCategory(pub u32);
-    // `personal_activity`
-    @input
-    pub struct R9PersonalActivity(pub u32);
-    // `concerns`
-    @input
-    pub struct R10Concerns(pub u32, pub u32);
     // `assessed`
     @input
     pub struct R11Assessed(pub u32, pub u32);
-    // `consent_in_effect`
+    // `lia_for`
     @input
-    pub struct R14ConsentInEffect(pub u32, pub u32, pub u32);
+    pub struct R12LiaFor(pub u32);
     // `consent_covers`
     @input
     pub struct R19ConsentCovers(pub u32, pub u32, pub u32);
@@ -131,8 +74,14 @@ crepe! {
     @input
     pub struct R21ConsentUnprovable(pub u32, pub u32);
     // `has_basis`
-    @input
+    @output
     pub struct R22HasBasis(pub u32, pub u32);
+    // `uwg_veto`
+    @output
+    pub struct R23UwgVeto(pub u32, pub u32);
+    // `old_law_public_data`
+    @input
+    pub struct R24OldLawPublicData(pub u32);
     // `indirect_collection`
     @input
     pub struct R25IndirectCollection(pub u32, pub u32, pub i32);
@@ -148,15 +97,6 @@ crepe! {
     // `child`
     @input
     pub struct R31Child(pub u32);
-    // `special_explicit`
-    @input
-    pub struct R32SpecialExplicit(pub u32, pub u32);
-    // `special_not_explicit`
-    @input
-    pub struct R33SpecialNotExplicit(pub u32, pub u32);
-    // `published_by`
-    @input
-    pub struct R35PublishedBy(pub u32, pub u32, pub u32);
     // `covered_by_marketing_objection`
     @input
     pub struct R36CoveredByMarketingObjection(pub u32, pub u32);
@@ -166,135 +106,21 @@ crepe! {
     // `profiling_objection`
     @input
     pub struct R38ProfilingObjection(pub u32);
-    // `joint_control`
-    @input
-    pub struct R39JointControl(pub u32, pub u32);
-    // `joint_arrangement`
-    @input
-    pub struct R40JointArrangement(pub u32, pub u32, pub i32);
-    // `public_art26_notice`
-    @input
-    pub struct R42PublicArt26Notice(pub u32, pub i32);
-    // `monitoring_kind`
-    @input
-    pub struct R43MonitoringKind(pub u32);
     // `third_country_transfer`
     @input
     pub struct R46ThirdCountryTransfer(pub u32, pub u32, pub u32);
-    // `transfer_basis`
-    @input
-    pub struct R47TransferBasis(pub u32, pub u32);
-    // `uses_processor`
-    @input
-    pub struct R52UsesProcessor(pub u32, pub u32);
-    // `dpa_in_force`
-    @input
-    pub struct R53DpaInForce(pub u32, pub u32);
-    // `notified_in_month`
-    @input
-    pub struct R55NotifiedInMonth(pub u32, pub u32);
-    // `informed_by`
-    @input
-    pub struct R56InformedBy(pub u32, pub i32);
-    // `disclosure`
-    @input
-    pub struct R57Disclosure(pub u32, pub u32, pub i32);
-    // `informed_before_disclosure`
-    @input
-    pub struct R60InformedBeforeDisclosure(pub u32, pub i32);
-    // `source_named`
-    @input
-    pub struct R61SourceNamed(pub u32, pub u32);
-    // `category_named`
-    @input
-    pub struct R62CategoryNamed(pub u32, pub u32);
-    // `objection_hint_by`
-    @input
-    pub struct R63ObjectionHintBy(pub u32, pub i32);
-    // `guideline_restricts`
-    @input
-    pub struct R64GuidelineRestricts(pub u32);
-    // `guideline_mismatch`
-    @input
-    pub struct R65GuidelineMismatch(pub u32, pub u32);
-    // `participating_kind`
-    @input
-    pub struct R68ParticipatingKind(pub u32);
-    // `participation_agreed`
-    @input
-    pub struct R69ParticipationAgreed(pub u32, pub u32);
-    // `as_of`
-    @input
-    pub struct R70AsOf(pub i32);
-    // `organization`
-    @input
-    pub struct R71Organization(pub u32, pub u32, pub u32, pub i64);
-    // `organization_dpo`
-    @input
-    pub struct R72OrganizationDpo(pub u32, pub u32);
-    // `organization_records_of_processing`
-    @input
-    pub struct R73OrganizationRecordsOfProcessing(pub u32);
-    // `system`
-    @input
-    pub struct R77System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    // `agreement_published`
-    @input
-    pub struct R83AgreementPublished(pub u32);
-    // `assessment`
-    @input
-    pub struct R84Assessment(pub u32, pub u32, pub u32, pub i32, pub u32);
-    // `source`
-    @input
-    pub struct R87Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     // `source_public`
     @input
     pub struct R89SourcePublic(pub u32);
-    // `source_requires_login`
-    @input
-    pub struct R90SourceRequiresLogin(pub u32);
-    // `source_impressum`
-    @input
-    pub struct R92SourceImpressum(pub u32);
-    // `subject`
-    @input
-    pub struct R97Subject(pub u32, pub u32, pub u32, pub u32);
-    // `consent`
-    @input
-    pub struct R103Consent(pub u32, pub u32, pub i32, pub u32, pub u32);
-    // `consent_channel`
-    @input
-    pub struct R105ConsentChannel(pub u32, pub u32);
-    // `consent_circumstances`
-    @input
-    pub struct R112ConsentCircumstances(pub u32, pub u32);
     // `objection`
     @input
     pub struct R113Objection(pub u32, pub u32, pub i32);
-    // `notice`
-    @input
-    pub struct R114Notice(pub u32, pub u32, pub i32);
-    // `notice_public`
-    @input
-    pub struct R116NoticePublic(pub u32);
-    // `notice_source`
-    @input
-    pub struct R119NoticeSource(pub u32, pub u32);
-    // `flow`
-    @input
-    pub struct R122Flow(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32);
     // `activity`
     @input
     pub struct R124Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     // `activity_source`
     @input
     pub struct R125ActivitySource(pub u32, pub u32);
-    // `activity_system`
-    @input
-    pub struct R126ActivitySystem(pub u32, pub u32);
-    // `activity_flow`
-    @input
-    pub struct R127ActivityFlow(pub u32, pub u32);
     // `activity_subject`
     @input
     pub struct R128ActivitySubject(pub u32, pub u32);
@@ -304,18 +130,9 @@ crepe! {
     // `activity_channel`
     @input
     pub struct R130ActivityChannel(pub u32, pub u32);
-    // `activity_audience`
-    @input
-    pub struct R131ActivityAudience(pub u32, pub u32);
-    // `activity_identifies_company`
-    @input
-    pub struct R132ActivityIdentifiesCompany(pub u32);
     // `activity_product`
     @input
     pub struct R134ActivityProduct(pub u32, pub u32);
-    // `activity_large_scale`
-    @input
-    pub struct R136ActivityLargeScale(pub u32);
     // `activity_content`
     @input
     pub struct R138ActivityContent(pub u32, pub u32, pub u32);
@@ -325,39 +142,12 @@ crepe! {
     // `activity_content_original`
     @input
     pub struct R140ActivityContentOriginal(pub u32);
-    // `guideline`
-    @input
-    pub struct R144Guideline(pub u32, pub u32);
-    // `own_online_service`
-    @input
-    pub struct R151OwnOnlineService(pub u32);
-    // `tracker_without_consent`
-    @input
-    pub struct R153TrackerWithoutConsent(pub u32);
-    // `tracked_by_activity`
-    @input
-    pub struct R154TrackedByActivity(pub u32);
     // `advertising`
     @input
     pub struct R156Advertising(pub u32);
-    // `electronic_mail_channel`
-    @input
-    pub struct R157ElectronicMailChannel(pub u32);
-    // `consent_purpose_fits`
-    @input
-    pub struct R159ConsentPurposeFits(pub u32, pub u32);
-    // `consent_misses_product`
-    @input
-    pub struct R160ConsentMissesProduct(pub u32, pub u32);
-    // `consent_objected`
-    @input
-    pub struct R161ConsentObjected(pub u32, pub u32);
     // `ad_consent`
     @input
     pub struct R163AdConsent(pub u32, pub u32);
-    // `ad_consent_documented`
-    @input
-    pub struct R164AdConsentDocumented(pub u32, pub u32);
     // `email_ad`
     @input
     pub struct R165EmailAd(pub u32, pub u32, pub i32);
@@ -374,147 +164,138 @@ crepe! {
     @input
     pub struct R169ProductNotBought(pub u32, pub u32);
     // `email_selection`
-    @input
+    @output
     pub struct R171EmailSelection(pub u32, pub u32);
-    // `public_channel`
+    // `selection_sending`
     @input
-    pub struct R176PublicChannel(pub u32);
+    pub struct R173SelectionSending(pub u32, pub u32, pub u32);
+    // `email_selection_unlawful`
+    @output
+    pub struct R174EmailSelectionUnlawful(pub u32, pub u32);
+    // `existing_customer_ok`
+    @output
+    pub struct R175ExistingCustomerOk(pub u32, pub u32);
     // `rule_window`
     @input
     pub struct R177RuleWindow(pub u32, pub i32, pub i32);
-    // `exception_of`
-    @input
-    pub struct R178ExceptionOf(pub u32, pub u32);
     // `finding_raw`
     @output
     pub struct R179FindingRaw(pub u32, pub u32, pub u32, pub i32);
-    // `exception_raw`
     @output
-    pub struct R180ExceptionRaw(pub u32, pub u32, pub u32, pub i32);
-    // `suppressed`
+    pub struct F0(pub u32, pub u32, pub u32);
     @output
-    pub struct R181Suppressed(pub u32, pub u32, pub u32, pub u32, pub i32);
-    // `suppressed_any`
+    pub struct F1(pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct R182SuppressedAny(pub u32, pub u32, pub u32, pub i32);
-    // `finding`
+    pub struct F2(pub u32, pub u32, pub u32);
     @output
-    pub struct R183Finding(pub u32, pub u32, pub u32, pub i32);
+    pub struct F3(pub u32, pub u32);
     @output
-    pub struct F0(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F4(pub u32, pub u32, pub i32);
     @output
-    pub struct F1(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32);
+    pub struct F5(pub u32, pub u32, pub i32);
     @output
-    pub struct F2(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F6(pub u32, pub u32, pub u32);
     @output
-    pub struct F3(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F7(pub u32, pub u32);
     @output
-    pub struct F4(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F8(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F5(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F9(pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
-    pub struct F6(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F10(pub u32, pub u32);
     @output
-    pub struct F7(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F11(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F8(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F12(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32);
     @output
-    pub struct F9(pub u32, pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F10(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F11(pub u32, pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F12(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F13(pub u32, pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32);
+    pub struct F13(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F14(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F15(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F15(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F16(pub u32, pub i32, pub i32, pub i32, pub u32);
+    pub struct F16(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F17(pub u32, pub i32, pub u32, pub i32, pub i32);
+    pub struct F17(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F18(pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub i64, pub u32);
+    pub struct F18(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F19(pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F19(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F20(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F20(pub u32, pub u32, pub i32, pub i32, pub i32);
     @output
-    pub struct F21(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F21(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F22(pub u32, pub i32, pub i64, pub i32, pub i32, pub u32, pub u32);
+    pub struct F22(pub u32, pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F23(pub u32, pub i32, pub i64, pub i32, pub i32, pub u32, pub u32);
+    pub struct F23(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
     @output
-    pub struct F24(pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub i64, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F25(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F26(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F27(pub u32, pub u32, pub i32, pub i32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F28(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F29(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F30(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32);
-    @output
-    pub struct F31(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32);
-    @output
-    pub struct F32(pub u32, pub u32, pub i32, pub i32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F33(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F34(pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F35(pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F36(pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F37(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F38(pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F39(pub u32, pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F40(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F41(pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F42(pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F43(pub u32, pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F44(pub u32, pub u32, pub i32, pub i32, pub i32);
-    @output
-    pub struct F45(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F46(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32);
-    @output
-    pub struct F47(pub u32, pub u32, pub i32, pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub i32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F48(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32);
-    @output
-    pub struct F49(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
-    @output
-    pub struct F50(pub u32, pub u32, pub u32, pub u32, pub i32);
-    @output
-    pub struct F51(pub u32, pub u32, pub u32, pub i32, pub u32);
-    @output
-    pub struct F52(pub u32, pub u32, pub u32, pub i32);
+    pub struct F24(pub u32, pub u32, pub i32, pub u32, pub u32, pub i32, pub i32, pub i32, pub u32, pub u32);
     struct R11AssessedNotVS51(u32);
-    struct R11AssessedNotVS73(u32);
-    struct R131ActivityAudienceNotVS138(u32);
 
     R11AssessedNotVS51(c0) <- R11Assessed(c0, S_51);
-    R11AssessedNotVS73(c0) <- R11Assessed(c0, S_73);
-    R131ActivityAudienceNotVS138(c0) <- R131ActivityAudience(c0, S_138);
+    // email_selection#1
+    F0(v0, v1, w0) <-
+        R173SelectionSending(v0, v1, w0);
+    R171EmailSelection(v0, v1) <- F0(v0, v1, w0);
+    // existing_customer_ok#1
+    F1(v0, v1, w0, w1) <-
+        R130ActivityChannel(v0, S_160),
+        R165EmailAd(v0, v1, w0),
+        !R169ProductNotBought(v0, v1),
+        !R26ObjectedBy(v0, v1),
+        R168AddressFromSale(v1),
+        R134ActivityProduct(v0, w1);
+    R175ExistingCustomerOk(v0, v1) <- F1(v0, v1, w0, w1);
+    // email_selection_unlawful#1
+    F2(v0, v1, v2) <-
+        R173SelectionSending(v0, v1, v2),
+        !R163AdConsent(v2, v1),
+        !R175ExistingCustomerOk(v2, v1);
+    R174EmailSelectionUnlawful(v0, v1) <- F2(v0, v1, v2);
+    // uwg_veto_on_balancing
+    F3(v0, v1) <-
+        R174EmailSelectionUnlawful(v0, v1);
+    R23UwgVeto(v0, v1) <- F3(v0, v1);
+    // uwg_veto#1
+    F4(v0, v1, w0) <-
+        R165EmailAd(v0, v1, w0),
+        !R163AdConsent(v0, v1),
+        !R175ExistingCustomerOk(v0, v1);
+    R23UwgVeto(v0, v1) <- F4(v0, v1, w0);
+    // uwg_veto#2
+    F5(v0, v1, w0) <-
+        R166PhoneAd(v0, v1, w0),
+        !R163AdConsent(v0, v1),
+        R167Consumer(v1);
+    R23UwgVeto(v0, v1) <- F5(v0, v1, w0);
+    // has_basis#1
+    F6(v0, v1, w0) <-
+        R19ConsentCovers(w0, v0, v1);
+    R22HasBasis(v0, v1) <- F6(v0, v1, w0);
+    // has_basis#2
+    F7(v0, v1) <-
+        R128ActivitySubject(v0, v1),
+        !R23UwgVeto(v0, v1),
+        R12LiaFor(v0);
+    R22HasBasis(v0, v1) <- F7(v0, v1);
+    // contract_basis
+    F8(v0, v1, w0, w1, w2, w3) <-
+        R124Activity(v0, w0, w1, w2, w3, S_36),
+        R128ActivitySubject(v0, v1);
+    R22HasBasis(v0, v1) <- F8(v0, v1, w0, w1, w2, w3);
+    // has_basis#3
+    F9(v0, v1, w0, w1, w2, w3) <-
+        R124Activity(v0, w0, w1, w2, w3, S_37),
+        R128ActivitySubject(v0, v1);
+    R22HasBasis(v0, v1) <- F9(v0, v1, w0, w1, w2, w3);
+    // has_basis#4
+    F10(v0, v1) <-
+        R128ActivitySubject(v0, v1),
+        R24OldLawPublicData(v0);
+    R22HasBasis(v0, v1) <- F10(v0, v1);
     // bdsg_old_advertising_without_consent
-    F0(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F11(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_0, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
@@ -525,9 +306,9 @@ crepe! {
         R156Advertising(v0),
         R128ActivitySubject(v0, v1),
         !R0OldLawConsent(v0, v1);
-    R179FindingRaw(S_0, v0, v1, v2) <- F0(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_0, v0, v1, v2) <- F11(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // bdsg_old_notification_missing
-    F1(v0, v1, v2, v3, v4, v5) <-
+    F12(v0, v1, v2, v3, v4, v5) <-
         R177RuleWindow(S_6, v4, v5),
         R25IndirectCollection(v0, v1, v2),
         (v2 < D_17676),
@@ -536,9 +317,9 @@ crepe! {
         (v2 <= v5),
         R125ActivitySource(v0, v3),
         !R89SourcePublic(v3);
-    R179FindingRaw(S_6, v0, v1, v2) <- F1(v0, v1, v2, v3, v4, v5);
+    R179FindingRaw(S_6, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, v5);
     // bdsg_old_us_transfer_without_basis
-    F2(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F13(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R46ThirdCountryTransfer(v0, v2, S_11),
         !R4OldUsTransferBasis(v0, v2),
         R124Activity(v0, w0, w1, v1, w2, w3),
@@ -546,9 +327,9 @@ crepe! {
         R177RuleWindow(S_9, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
-    R179FindingRaw(S_9, v0, S_10, v1) <- F2(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_9, v0, S_10, v1) <- F13(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_text_reuse_without_licence
-    F3(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+    F14(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R124Activity(v0, S_17, w0, v2, w1, w2),
         R138ActivityContent(v0, S_18, w3),
         R140ActivityContentOriginal(v0),
@@ -557,9 +338,9 @@ crepe! {
         R177RuleWindow(S_16, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
-    R179FindingRaw(S_16, v0, v1, v2) <- F3(v0, v1, v2, v3, v4, w0, w1, w2, w3);
+    R179FindingRaw(S_16, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_photo_reuse_without_licence
-    F4(v0, v1, v2, v3, v4, w0, w1, w2) <-
+    F15(v0, v1, v2, v3, v4, w0, w1, w2) <-
         R138ActivityContent(v0, S_18, S_20),
         R124Activity(v0, S_17, w0, v2, w1, w2),
         R139ActivityContentAuthor(v0, v1),
@@ -567,9 +348,9 @@ crepe! {
         R177RuleWindow(S_19, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
-    R179FindingRaw(S_19, v0, v1, v2) <- F4(v0, v1, v2, v3, v4, w0, w1, w2);
+    R179FindingRaw(S_19, v0, v1, v2) <- F15(v0, v1, v2, v3, v4, w0, w1, w2);
     // kug_image_without_consent
-    F5(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
+    F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
         R138ActivityContent(v0, w0, S_20),
         R129ActivityCategory(v0, S_22),
         R124Activity(v0, v3, w1, v2, w2, w3),
@@ -579,9 +360,9 @@ crepe! {
         R177RuleWindow(S_21, v4, v5),
         (v4 <= v2),
         (v2 <= v5);
-    R179FindingRaw(S_21, v0, v1, v2) <- F5(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
+    R179FindingRaw(S_21, v0, v1, v2) <- F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_no_legal_basis
-    F6(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F17(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_47, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v4 <= v2),
@@ -591,9 +372,9 @@ crepe! {
         !R22HasBasis(v0, v1),
         !R20ConsentWithdrawnFor(v0, v1),
         !R21ConsentUnprovable(v0, v1);
-    R179FindingRaw(S_47, v0, v1, v2) <- F6(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_47, v0, v1, v2) <- F17(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_processing_after_withdrawal
-    F7(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F18(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_48, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
@@ -602,9 +383,9 @@ crepe! {
         R20ConsentWithdrawnFor(v0, v1),
         !R22HasBasis(v0, v1),
         !R171EmailSelection(v0, v1);
-    R179FindingRaw(S_48, v0, v1, v2) <- F7(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_48, v0, v1, v2) <- F18(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_consent_not_provable
-    F8(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F19(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_49, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
@@ -612,27 +393,27 @@ crepe! {
         (v2 <= v5),
         R21ConsentUnprovable(v0, v1),
         !R22HasBasis(v0, v1);
-    R179FindingRaw(S_49, v0, v1, v2) <- F8(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_49, v0, v1, v2) <- F19(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_purpose_change_untested
-    F9(v0, v1, v2, v3, v4) <-
+    F20(v0, v1, v2, v3, v4) <-
         R177RuleWindow(S_50, v3, v4),
         R29PurposeChange(v0, v1, v2),
         !R11AssessedNotVS51(v0),
         !R19ConsentCovers(_, v0, v1),
         (v3 <= v2),
         (v2 <= v4);
-    R179FindingRaw(S_50, v0, v1, v2) <- F9(v0, v1, v2, v3, v4);
+    R179FindingRaw(S_50, v0, v1, v2) <- F20(v0, v1, v2, v3, v4);
     // gdpr_child_consent
-    F10(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
+    F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
         R177RuleWindow(S_52, v3, v4),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
         R19ConsentCovers(w4, v0, v1),
         R31Child(v1);
-    R179FindingRaw(S_52, v0, v1, v2) <- F10(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
+    R179FindingRaw(S_52, v0, v1, v2) <- F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // gdpr_special_category
-    F11(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2) <-
+    F22(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2) <-
         R177RuleWindow(S_54, v5, v6),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
@@ -641,9 +422,9 @@ crepe! {
         R128ActivitySubject(v0, v1),
         R129ActivityCategory(v0, v4),
         R8SpecialCategory(v4);
-    R179FindingRaw(S_54, v0, v1, v2) <- F11(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
+    R179FindingRaw(S_54, v0, v1, v2) <- F22(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
     // gdpr_direct_marketing_after_objection
-    F12(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+    F23(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_57, v4, v5),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
@@ -653,9 +434,9 @@ crepe! {
         R128ActivitySubject(v0, v1),
         !R171EmailSelection(v0, v1),
         R26ObjectedBy(v0, v1);
-    R179FindingRaw(S_57, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, v5, w0, w1, w2);
+    R179FindingRaw(S_57, v0, v1, v2) <- F23(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_profiling_after_objection
-    F13(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
+    F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
         R124Activity(v0, S_44, w0, v2, w1, v3),
         R37MarketingProfilePurpose(v3),
         R128ActivitySubject(v0, v1),
@@ -666,407 +447,7 @@ crepe! {
         R177RuleWindow(S_58, v6, v7),
         (v6 <= v2),
         (v2 <= v7);
-    R179FindingRaw(S_58, v0, v1, v2) <- F13(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
-    // gdpr_objector_selected_for_email
-    F14(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_63, v3, v4),
-        R171EmailSelection(v0, v1),
-        R26ObjectedBy(v0, v1),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v3 <= v2),
-        (v2 <= v4);
-    R179FindingRaw(S_63, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // gdpr_withdrawn_selected_for_email
-    F15(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_64, v3, v4),
-        R171EmailSelection(v0, v1),
-        !R22HasBasis(v0, v1),
-        !R26ObjectedBy(v0, v1),
-        R20ConsentWithdrawnFor(v0, v1),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v3 <= v2),
-        (v2 <= v4);
-    R179FindingRaw(S_64, v0, v1, v2) <- F15(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // gdpr_joint_control_without_arrangement
-    F16(v0, v1, v2, v3, w0) <-
-        R177RuleWindow(S_68, v2, v3),
-        R39JointControl(v0, w0),
-        R70AsOf(v1),
-        !R40JointArrangement(v0, _, v1),
-        (v2 <= v1),
-        (v1 <= v3);
-    R179FindingRaw(S_68, v0, S_10, v1) <- F16(v0, v1, v2, v3, w0);
-    // gdpr_joint_control_not_published
-    F17(v0, v1, v2, v3, v4) <-
-        R177RuleWindow(S_69, v3, v4),
-        R40JointArrangement(v0, v2, v1),
-        !R83AgreementPublished(v2),
-        !R42PublicArt26Notice(v0, v1),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_69, v0, S_10, v1) <- F17(v0, v1, v2, v3, v4);
-    // gdpr_no_records_of_processing
-    F18(v0, v1, v2, v3, w0, w1, w2, w3) <-
-        R177RuleWindow(S_71, v2, v3),
-        R71Organization(v0, w0, w1, w2),
-        !R73OrganizationRecordsOfProcessing(v0),
-        R70AsOf(v1),
-        (v2 <= v1),
-        (v1 <= v3),
-        R9PersonalActivity(w3);
-    R179FindingRaw(S_71, v0, S_10, v1) <- F18(v0, v1, v2, v3, w0, w1, w2, w3);
-    // gdpr_dpia_missing_profiling
-    F19(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, S_44, w0, v1, w1, w2),
-        !R11AssessedNotVS73(v0),
-        R136ActivityLargeScale(v0),
-        R177RuleWindow(S_72, v2, v3),
-        (v2 <= v1),
-        (v1 <= v3);
-    R179FindingRaw(S_72, v0, S_10, v1) <- F19(v0, v1, v2, v3, w0, w1, w2);
-    // gdpr_dpia_missing_special
-    F20(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_74, v3, v4),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        !R11AssessedNotVS73(v0),
-        (v3 <= v1),
-        (v1 <= v4),
-        R136ActivityLargeScale(v0),
-        R129ActivityCategory(v0, v2),
-        R8SpecialCategory(v2);
-    R179FindingRaw(S_74, v0, S_10, v1) <- F20(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // gdpr_dpia_missing_monitoring
-    F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
-        R124Activity(v0, S_45, w0, v1, w1, w2),
-        !R11AssessedNotVS73(v0),
-        R136ActivityLargeScale(v0),
-        R126ActivitySystem(v0, v2),
-        R77System(v2, w3, S_76, w4, w5, w6),
-        R177RuleWindow(S_75, v3, v4),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_75, v0, S_10, v1) <- F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
-    // bdsg_dpo_missing
-    F22(v0, v1, v2, v3, v4, w0, w1) <-
-        R177RuleWindow(S_77, v3, v4),
-        R71Organization(v0, w0, w1, v2),
-        (v2 >= N_20),
-        !R72OrganizationDpo(v0, _),
-        R70AsOf(v1),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_77, v0, S_10, v1) <- F22(v0, v1, v2, v3, v4, w0, w1);
-    // bdsg_dpo_missing_threshold_10
-    F23(v0, v1, v2, v3, v4, w0, w1) <-
-        R177RuleWindow(S_78, v3, v4),
-        R71Organization(v0, w0, w1, v2),
-        (v2 >= N_10),
-        !R72OrganizationDpo(v0, _),
-        R70AsOf(v1),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_78, v0, S_10, v1) <- F23(v0, v1, v2, v3, v4, w0, w1);
-    // gdpr_dpo_missing_monitoring
-    F24(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
-        R177RuleWindow(S_79, v4, v5),
-        R71Organization(v0, w0, w1, w2),
-        !R72OrganizationDpo(v0, _),
-        R70AsOf(v1),
-        (v4 <= v1),
-        (v1 <= v5),
-        R124Activity(v2, v3, w3, w4, w5, w6),
-        R43MonitoringKind(v3),
-        R136ActivityLargeScale(v2);
-    R179FindingRaw(S_79, v0, S_10, v1) <- F24(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
-    // gdpr_transfer_without_basis
-    F25(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
-        R177RuleWindow(S_131, v3, v4),
-        R46ThirdCountryTransfer(v0, v2, w0),
-        !R47TransferBasis(v0, v2),
-        R124Activity(v0, w1, w2, v1, w3, w4),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_131, v0, S_10, v1) <- F25(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
-    // gdpr_processor_without_agreement
-    F26(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_132, v3, v4),
-        R9PersonalActivity(v0),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        (v3 <= v1),
-        (v1 <= v4),
-        R52UsesProcessor(v0, v2),
-        !R53DpaInForce(v0, v2);
-    R179FindingRaw(S_132, v0, S_10, v1) <- F26(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // gdpr_art14_notice_overdue
-    F27(v0, v1, v2, v3, v4, v5, v6) <-
-        R177RuleWindow(S_134, v5, v6),
-        R25IndirectCollection(v0, v1, v2),
-        let Some(v4) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        !R55NotifiedInMonth(v0, v1),
-        (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
-    R179FindingRaw(S_134, v0, v1, v2) <- F27(v0, v1, v2, v3, v4, v5, v6);
-    // gdpr_art14_notice_at_first_contact
-    F28(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
-        !R131ActivityAudienceNotVS138(v0),
-        R128ActivitySubject(v0, v1),
-        !R56InformedBy(v1, v2),
-        R25IndirectCollection(v3, v1, v4),
-        (v4 <= v2),
-        let Some(v5) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v4, N_1)?) })(),
-        (v2 <= v5),
-        R177RuleWindow(S_136, v6, v7),
-        (v6 <= v2),
-        (v2 <= v7);
-    R179FindingRaw(S_136, v0, v1, v2) <- F28(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2);
-    // gdpr_art14_notice_at_first_disclosure
-    F29(v0, v1, v2, v3, v4, v5, v6, v7) <-
-        R177RuleWindow(S_139, v6, v7),
-        R25IndirectCollection(v3, v1, v4),
-        let Some(v5) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v4, N_1)?) })(),
-        R57Disclosure(v0, v1, v2),
-        (v3 != v0),
-        (v4 <= v2),
-        (v2 <= v5),
-        !R60InformedBeforeDisclosure(v1, v2),
-        (v6 <= v2),
-        (v2 <= v7);
-    R179FindingRaw(S_139, v0, v1, v2) <- F29(v0, v1, v2, v3, v4, v5, v6, v7);
-    // gdpr_art14_source_not_named
-    F30(v0, v1, v2, v3, v4, v5) <-
-        R177RuleWindow(S_141, v4, v5),
-        R25IndirectCollection(v0, v1, v2),
-        (v4 <= v2),
-        (v2 <= v5),
-        R55NotifiedInMonth(v0, v1),
-        R125ActivitySource(v0, v3),
-        !R61SourceNamed(v1, v3);
-    R179FindingRaw(S_141, v0, v1, v2) <- F30(v0, v1, v2, v3, v4, v5);
-    // gdpr_art14_category_not_named
-    F31(v0, v1, v2, v3, v4, v5) <-
-        R177RuleWindow(S_142, v4, v5),
-        R25IndirectCollection(v0, v1, v2),
-        (v4 <= v2),
-        (v2 <= v5),
-        R55NotifiedInMonth(v0, v1),
-        R129ActivityCategory(v0, v3),
-        !R62CategoryNamed(v1, v3);
-    R179FindingRaw(S_142, v0, v1, v2) <- F31(v0, v1, v2, v3, v4, v5);
-    // gdpr_right_to_object_not_pointed_out
-    F32(v0, v1, v2, v3, v4, v5, v6) <-
-        R177RuleWindow(S_143, v5, v6),
-        R25IndirectCollection(v0, v1, v2),
-        let Some(v4) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        !R19ConsentCovers(_, v0, v1),
-        !R63ObjectionHintBy(v1, v4),
-        (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
-    R179FindingRaw(S_143, v0, v1, v2) <- F32(v0, v1, v2, v3, v4, v5, v6);
-    // guideline_breach
-    F33(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
-        R177RuleWindow(S_144, v3, v4),
-        R144Guideline(v2, w0),
-        R64GuidelineRestricts(v2),
-        R124Activity(v0, w1, w2, v1, w3, w4),
-        !R65GuidelineMismatch(v2, v0),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_144, v0, S_10, v1) <- F33(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
-    // platform_participation_forbidden
-    F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
-        R87Source(v3, w0, w1, w2, S_146, w3),
-        R125ActivitySource(v0, v3),
-        !R69ParticipationAgreed(v0, v3),
-        R124Activity(v0, v2, w4, v1, w5, w6),
-        R68ParticipatingKind(v2),
-        R177RuleWindow(S_145, v4, v5),
-        (v4 <= v1),
-        (v1 <= v5);
-    R179FindingRaw(S_145, v0, S_10, v1) <- F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
-    // platform_scraping_forbidden
-    F35(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11) <-
-        R122Flow(v2, v3, w0, w1, S_149, w2, w3),
-        R87Source(v3, w4, w5, w6, w7, S_146),
-        R127ActivityFlow(v0, v2),
-        R124Activity(v0, w8, w9, v1, w10, w11),
-        R177RuleWindow(S_148, v4, v5),
-        (v4 <= v1),
-        (v1 <= v5);
-    R179FindingRaw(S_148, v0, S_10, v1) <- F35(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11);
-    // ddg_impressum_missing
-    F36(v0, v1, v2, v3) <-
-        R177RuleWindow(S_153, v2, v3),
-        R151OwnOnlineService(v0),
-        !R92SourceImpressum(v0),
-        R70AsOf(v1),
-        (v2 <= v1),
-        (v1 <= v3);
-    R179FindingRaw(S_153, v0, S_10, v1) <- F36(v0, v1, v2, v3);
-    // tdddg_tracking_without_consent
-    F37(v0, v1, v2, v3, v4, w0, w1, w2) <-
-        R124Activity(v0, S_156, w0, v1, w1, w2),
-        R125ActivitySource(v0, v2),
-        R151OwnOnlineService(v2),
-        R153TrackerWithoutConsent(v2),
-        R177RuleWindow(S_155, v3, v4),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_155, v0, S_10, v1) <- F37(v0, v1, v2, v3, v4, w0, w1, w2);
-    // tdddg_site_trackers_without_consent
-    F38(v0, v1, v2, v3) <-
-        R177RuleWindow(S_157, v2, v3),
-        R151OwnOnlineService(v0),
-        !R154TrackedByActivity(v0),
-        R153TrackerWithoutConsent(v0),
-        R70AsOf(v1),
-        (v2 <= v1),
-        (v1 <= v3);
-    R179FindingRaw(S_157, v0, S_10, v1) <- F38(v0, v1, v2, v3);
-    // uwg_email_without_consent
-    F39(v0, v1, v2, v3, v4) <-
-        R177RuleWindow(S_167, v3, v4),
-        R165EmailAd(v0, v1, v2),
-        !R163AdConsent(v0, v1),
-        (v3 <= v2),
-        (v2 <= v4);
-    R179FindingRaw(S_167, v0, v1, v2) <- F39(v0, v1, v2, v3, v4);
-    // uwg_advertising_after_refusal
-    F40(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
-        R156Advertising(v0),
-        R128ActivitySubject(v0, v1),
-        R26ObjectedBy(v0, v1),
-        R130ActivityChannel(v0, v3),
-        !R157ElectronicMailChannel(v3),
-        (v3 != S_165),
-        R177RuleWindow(S_169, v4, v5),
-        (v4 <= v2),
-        (v2 <= v5);
-    R179FindingRaw(S_169, v0, v1, v2) <- F40(v0, v1, v2, v3, v4, v5, w0, w1, w2);
-    // uwg_hidden_commercial_communication
-    F41(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R131ActivityAudience(v0, S_138),
-        !R132ActivityIdentifiesCompany(v0),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        R130ActivityChannel(v0, v2),
-        R176PublicChannel(v2),
-        R177RuleWindow(S_173, v3, v4),
-        (v3 <= v1),
-        (v1 <= v4);
-    R179FindingRaw(S_173, v0, S_10, v1) <- F41(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // uwg_review_authenticity_note
-    F42(v0, v1, v2, v3, w0, w1, w2) <-
-        R138ActivityContent(v0, S_18, S_175),
-        R124Activity(v0, S_17, w0, v1, w1, w2),
-        R156Advertising(v0),
-        R177RuleWindow(S_174, v2, v3),
-        (v2 <= v1),
-        (v1 <= v3);
-    R179FindingRaw(S_174, v0, S_10, v1) <- F42(v0, v1, v2, v3, w0, w1, w2);
-    // uwg_phone_without_consent
-    F43(v0, v1, v2, v3, v4) <-
-        R177RuleWindow(S_176, v3, v4),
-        R166PhoneAd(v0, v1, v2),
-        !R163AdConsent(v0, v1),
-        (v3 <= v2),
-        (v2 <= v4);
-    R179FindingRaw(S_176, v0, v1, v2) <- F43(v0, v1, v2, v3, v4);
-    // uwg_phone_consent_not_documented
-    F44(v0, v1, v2, v3, v4) <-
-        R177RuleWindow(S_180, v3, v4),
-        R166PhoneAd(v0, v1, v2),
-        !R164AdConsentDocumented(v0, v1),
-        (v3 <= v2),
-        (v2 <= v4),
-        R163AdConsent(v0, v1),
-        R167Consumer(v1);
-    R179FindingRaw(S_180, v0, v1, v2) <- F44(v0, v1, v2, v3, v4);
-    // gdpr_special_explicit_consent
-    F45(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_55, v3, v4),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v3 <= v2),
-        (v2 <= v4),
-        R128ActivitySubject(v0, v1),
-        !R33SpecialNotExplicit(v0, v1),
-        R32SpecialExplicit(v0, v1);
-    R180ExceptionRaw(S_55, v0, v1, v2) <- F45(v0, v1, v2, v3, v4, w0, w1, w2, w3);
-    // gdpr_special_made_public
-    F46(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
-        R177RuleWindow(S_56, v4, v5),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v4 <= v2),
-        (v2 <= v5),
-        R128ActivitySubject(v0, v1),
-        R35PublishedBy(v0, v3, v1),
-        !R90SourceRequiresLogin(v3),
-        R125ActivitySource(v0, v3),
-        R89SourcePublic(v3);
-    R180ExceptionRaw(S_56, v0, v1, v2) <- F46(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
-    // gdpr_art14_disproportionate_effort
-    F47(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1) <-
-        R84Assessment(w0, w1, v4, v5, S_32),
-        R10Concerns(v0, v4),
-        R25IndirectCollection(v0, v1, v2),
-        (v5 <= v2),
-        let Some(v8) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        R136ActivityLargeScale(v0),
-        R125ActivitySource(v0, v3),
-        R114Notice(v6, S_8, v7),
-        (v7 <= v8),
-        R119NoticeSource(v6, v3),
-        R116NoticePublic(v6),
-        R177RuleWindow(S_135, v9, v10),
-        (v9 <= v2),
-        (v2 <= v10);
-    R180ExceptionRaw(S_135, v0, v1, v2) <- F47(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1);
-    // uwg_email_existing_customer
-    F48(v0, v1, v2, v3, v4, w0) <-
-        R130ActivityChannel(v0, S_160),
-        R165EmailAd(v0, v1, v2),
-        !R169ProductNotBought(v0, v1),
-        !R26ObjectedBy(v0, v1),
-        R168AddressFromSale(v1),
-        R134ActivityProduct(v0, w0),
-        R177RuleWindow(S_168, v3, v4),
-        (v3 <= v2),
-        (v2 <= v4);
-    R180ExceptionRaw(S_168, v0, v1, v2) <- F48(v0, v1, v2, v3, v4, w0);
-    // uwg_phone_b2b_presumed_consent
-    F49(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
-        R97Subject(v1, w0, S_178, w1),
-        R166PhoneAd(v0, v1, v2),
-        R14ConsentInEffect(v3, v0, v1),
-        !R160ConsentMissesProduct(v3, v0),
-        !R161ConsentObjected(v3, v0),
-        R103Consent(v3, w2, w3, S_179, w4),
-        R105ConsentChannel(v3, S_165),
-        R159ConsentPurposeFits(v3, v0),
-        R112ConsentCircumstances(v3, w5),
-        R177RuleWindow(S_177, v4, v5),
-        (v4 <= v2),
-        (v2 <= v5);
-    R180ExceptionRaw(S_177, v0, v1, v2) <- F49(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
-    // suppressed#lower
-    F50(v0, v1, v2, v3, v4) <-
-        R179FindingRaw(v0, v2, v3, v4),
-        R180ExceptionRaw(v1, v2, v3, v4),
-        R178ExceptionOf(v1, v0);
-    R181Suppressed(v0, v1, v2, v3, v4) <- F50(v0, v1, v2, v3, v4);
-    // suppressed_any#lower
-    F51(v0, v1, v2, v3, w0) <-
-        R181Suppressed(v0, w0, v1, v2, v3);
-    R182SuppressedAny(v0, v1, v2, v3) <- F51(v0, v1, v2, v3, w0);
-    // finding#lower
-    F52(v0, v1, v2, v3) <-
-        R179FindingRaw(v0, v1, v2, v3),
-        !R182SuppressedAny(v0, v1, v2, v3);
-    R183Finding(v0, v1, v2, v3) <- F52(v0, v1, v2, v3);
+    R179FindingRaw(S_58, v0, v1, v2) <- F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
 }
 
 /// Runs this part: reads the relations it takes from `rels` (by `RelId`), replaces the
@@ -1082,155 +463,71 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     crepe_rt.extend(rels[6].1.chunks_exact(1).map(|w| R6ImageUseKind(w[0] as u32)));
     crepe_rt.extend(rels[7].1.chunks_exact(2).map(|w| R7ImageConsent(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[8].1.chunks_exact(1).map(|w| R8SpecialCategory(w[0] as u32)));
-    crepe_rt.extend(rels[9].1.chunks_exact(1).map(|w| R9PersonalActivity(w[0] as u32)));
-    crepe_rt.extend(rels[10].1.chunks_exact(2).map(|w| R10Concerns(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[11].1.chunks_exact(2).map(|w| R11Assessed(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[14].1.chunks_exact(3).map(|w| R14ConsentInEffect(w[0] as u32, w[1] as u32, w[2] as u32)));
+    crepe_rt.extend(rels[12].1.chunks_exact(1).map(|w| R12LiaFor(w[0] as u32)));
     crepe_rt.extend(rels[19].1.chunks_exact(3).map(|w| R19ConsentCovers(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[20].1.chunks_exact(2).map(|w| R20ConsentWithdrawnFor(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[21].1.chunks_exact(2).map(|w| R21ConsentUnprovable(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[22].1.chunks_exact(2).map(|w| R22HasBasis(w[0] as u32, w[1] as u32)));
+    crepe_rt.extend(rels[24].1.chunks_exact(1).map(|w| R24OldLawPublicData(w[0] as u32)));
     crepe_rt.extend(rels[25].1.chunks_exact(3).map(|w| R25IndirectCollection(w[0] as u32, w[1] as u32, w[2] as i32)));
     crepe_rt.extend(rels[26].1.chunks_exact(2).map(|w| R26ObjectedBy(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[28].1.chunks_exact(1).map(|w| R28BasisCheckedKind(w[0] as u32)));
     crepe_rt.extend(rels[29].1.chunks_exact(3).map(|w| R29PurposeChange(w[0] as u32, w[1] as u32, w[2] as i32)));
     crepe_rt.extend(rels[31].1.chunks_exact(1).map(|w| R31Child(w[0] as u32)));
-    crepe_rt.extend(rels[32].1.chunks_exact(2).map(|w| R32SpecialExplicit(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[33].1.chunks_exact(2).map(|w| R33SpecialNotExplicit(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[35].1.chunks_exact(3).map(|w| R35PublishedBy(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[36].1.chunks_exact(2).map(|w| R36CoveredByMarketingObjection(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[37].1.chunks_exact(1).map(|w| R37MarketingProfilePurpose(w[0] as u32)));
     crepe_rt.extend(rels[38].1.chunks_exact(1).map(|w| R38ProfilingObjection(w[0] as u32)));
-    crepe_rt.extend(rels[39].1.chunks_exact(2).map(|w| R39JointControl(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[40].1.chunks_exact(3).map(|w| R40JointArrangement(w[0] as u32, w[1] as u32, w[2] as i32)));
-    crepe_rt.extend(rels[42].1.chunks_exact(2).map(|w| R42PublicArt26Notice(w[0] as u32, w[1] as i32)));
-    crepe_rt.extend(rels[43].1.chunks_exact(1).map(|w| R43MonitoringKind(w[0] as u32)));
     crepe_rt.extend(rels[46].1.chunks_exact(3).map(|w| R46ThirdCountryTransfer(w[0] as u32, w[1] as u32, w[2] as u32)));
-    crepe_rt.extend(rels[47].1.chunks_exact(2).map(|w| R47TransferBasis(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[52].1.chunks_exact(2).map(|w| R52UsesProcessor(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[53].1.chunks_exact(2).map(|w| R53DpaInForce(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[55].1.chunks_exact(2).map(|w| R55NotifiedInMonth(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[56].1.chunks_exact(2).map(|w| R56InformedBy(w[0] as u32, w[1] as i32)));
-    crepe_rt.extend(rels[57].1.chunks_exact(3).map(|w| R57Disclosure(w[0] as u32, w[1] as u32, w[2] as i32)));
-    crepe_rt.extend(rels[60].1.chunks_exact(2).map(|w| R60InformedBeforeDisclosure(w[0] as u32, w[1] as i32)));
-    crepe_rt.extend(rels[61].1.chunks_exact(2).map(|w| R61SourceNamed(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[62].1.chunks_exact(2).map(|w| R62CategoryNamed(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[63].1.chunks_exact(2).map(|w| R63ObjectionHintBy(w[0] as u32, w[1] as i32)));
-    crepe_rt.extend(rels[64].1.chunks_exact(1).map(|w| R64GuidelineRestricts(w[0] as u32)));
-    crepe_rt.extend(rels[65].1.chunks_exact(2).map(|w| R65GuidelineMismatch(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[68].1.chunks_exact(1).map(|w| R68ParticipatingKind(w[0] as u32)));
-    crepe_rt.extend(rels[69].1.chunks_exact(2).map(|w| R69ParticipationAgreed(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[70].1.chunks_exact(1).map(|w| R70AsOf(w[0] as i32)));
-    crepe_rt.extend(rels[71].1.chunks_exact(4).map(|w| R71Organization(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i64)));
-    crepe_rt.extend(rels[72].1.chunks_exact(2).map(|w| R72OrganizationDpo(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[73].1.chunks_exact(1).map(|w| R73OrganizationRecordsOfProcessing(w[0] as u32)));
-    crepe_rt.extend(rels[77].1.chunks_exact(6).map(|w| R77System(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
-    crepe_rt.extend(rels[83].1.chunks_exact(1).map(|w| R83AgreementPublished(w[0] as u32)));
-    crepe_rt.extend(rels[84].1.chunks_exact(5).map(|w| R84Assessment(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32)));
-    crepe_rt.extend(rels[87].1.chunks_exact(6).map(|w| R87Source(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[89].1.chunks_exact(1).map(|w| R89SourcePublic(w[0] as u32)));
-    crepe_rt.extend(rels[90].1.chunks_exact(1).map(|w| R90SourceRequiresLogin(w[0] as u32)));
-    crepe_rt.extend(rels[92].1.chunks_exact(1).map(|w| R92SourceImpressum(w[0] as u32)));
-    crepe_rt.extend(rels[97].1.chunks_exact(4).map(|w| R97Subject(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32)));
-    crepe_rt.extend(rels[103].1.chunks_exact(5).map(|w| R103Consent(w[0] as u32, w[1] as u32, w[2] as i32, w[3] as u32, w[4] as u32)));
-    crepe_rt.extend(rels[105].1.chunks_exact(2).map(|w| R105ConsentChannel(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[112].1.chunks_exact(2).map(|w| R112ConsentCircumstances(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[113].1.chunks_exact(3).map(|w| R113Objection(w[0] as u32, w[1] as u32, w[2] as i32)));
-    crepe_rt.extend(rels[114].1.chunks_exact(3).map(|w| R114Notice(w[0] as u32, w[1] as u32, w[2] as i32)));
-    crepe_rt.extend(rels[116].1.chunks_exact(1).map(|w| R116NoticePublic(w[0] as u32)));
-    crepe_rt.extend(rels[119].1.chunks_exact(2).map(|w| R119NoticeSource(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[122].1.chunks_exact(7).map(|w| R122Flow(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as u32, w[4] as u32, w[5] as i32, w[6] as i32)));
     crepe_rt.extend(rels[124].1.chunks_exact(6).map(|w| R124Activity(w[0] as u32, w[1] as u32, w[2] as u32, w[3] as i32, w[4] as u32, w[5] as u32)));
     crepe_rt.extend(rels[125].1.chunks_exact(2).map(|w| R125ActivitySource(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[126].1.chunks_exact(2).map(|w| R126ActivitySystem(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[127].1.chunks_exact(2).map(|w| R127ActivityFlow(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[128].1.chunks_exact(2).map(|w| R128ActivitySubject(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[129].1.chunks_exact(2).map(|w| R129ActivityCategory(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[130].1.chunks_exact(2).map(|w| R130ActivityChannel(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[131].1.chunks_exact(2).map(|w| R131ActivityAudience(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[132].1.chunks_exact(1).map(|w| R132ActivityIdentifiesCompany(w[0] as u32)));
     crepe_rt.extend(rels[134].1.chunks_exact(2).map(|w| R134ActivityProduct(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[136].1.chunks_exact(1).map(|w| R136ActivityLargeScale(w[0] as u32)));
     crepe_rt.extend(rels[138].1.chunks_exact(3).map(|w| R138ActivityContent(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[139].1.chunks_exact(2).map(|w| R139ActivityContentAuthor(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[140].1.chunks_exact(1).map(|w| R140ActivityContentOriginal(w[0] as u32)));
-    crepe_rt.extend(rels[144].1.chunks_exact(2).map(|w| R144Guideline(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[151].1.chunks_exact(1).map(|w| R151OwnOnlineService(w[0] as u32)));
-    crepe_rt.extend(rels[153].1.chunks_exact(1).map(|w| R153TrackerWithoutConsent(w[0] as u32)));
-    crepe_rt.extend(rels[154].1.chunks_exact(1).map(|w| R154TrackedByActivity(w[0] as u32)));
     crepe_rt.extend(rels[156].1.chunks_exact(1).map(|w| R156Advertising(w[0] as u32)));
-    crepe_rt.extend(rels[157].1.chunks_exact(1).map(|w| R157ElectronicMailChannel(w[0] as u32)));
-    crepe_rt.extend(rels[159].1.chunks_exact(2).map(|w| R159ConsentPurposeFits(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[160].1.chunks_exact(2).map(|w| R160ConsentMissesProduct(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[161].1.chunks_exact(2).map(|w| R161ConsentObjected(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[163].1.chunks_exact(2).map(|w| R163AdConsent(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[164].1.chunks_exact(2).map(|w| R164AdConsentDocumented(w[0] as u32, w[1] as u32)));
     crepe_rt.extend(rels[165].1.chunks_exact(3).map(|w| R165EmailAd(w[0] as u32, w[1] as u32, w[2] as i32)));
     crepe_rt.extend(rels[166].1.chunks_exact(3).map(|w| R166PhoneAd(w[0] as u32, w[1] as u32, w[2] as i32)));
     crepe_rt.extend(rels[167].1.chunks_exact(1).map(|w| R167Consumer(w[0] as u32)));
     crepe_rt.extend(rels[168].1.chunks_exact(1).map(|w| R168AddressFromSale(w[0] as u32)));
     crepe_rt.extend(rels[169].1.chunks_exact(2).map(|w| R169ProductNotBought(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[171].1.chunks_exact(2).map(|w| R171EmailSelection(w[0] as u32, w[1] as u32)));
-    crepe_rt.extend(rels[176].1.chunks_exact(1).map(|w| R176PublicChannel(w[0] as u32)));
+    crepe_rt.extend(rels[173].1.chunks_exact(3).map(|w| R173SelectionSending(w[0] as u32, w[1] as u32, w[2] as u32)));
     crepe_rt.extend(rels[177].1.chunks_exact(3).map(|w| R177RuleWindow(w[0] as u32, w[1] as i32, w[2] as i32)));
-    crepe_rt.extend(rels[178].1.chunks_exact(2).map(|w| R178ExceptionOf(w[0] as u32, w[1] as u32)));
-    let (o179, o180, o181, o182, o183, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40, f41, f42, f43, f44, f45, f46, f47, f48, f49, f50, f51, f52,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    let (o22, o23, o171, o174, o175, o179, f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24,) = crepe_rt.run_with_hasher::<::rustc_hash::FxBuildHasher>();
+    rels[22] = (o22.len(), o22.into_iter().flat_map(|R22HasBasis(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[23] = (o23.len(), o23.into_iter().flat_map(|R23UwgVeto(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[171] = (o171.len(), o171.into_iter().flat_map(|R171EmailSelection(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[174] = (o174.len(), o174.into_iter().flat_map(|R174EmailSelectionUnlawful(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    rels[175] = (o175.len(), o175.into_iter().flat_map(|R175ExistingCustomerOk(a0, a1)| [a0 as u64, a1 as u64]).collect());
     rels[179] = (o179.len(), o179.into_iter().flat_map(|R179FindingRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    rels[180] = (o180.len(), o180.into_iter().flat_map(|R180ExceptionRaw(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    rels[181] = (o181.len(), o181.into_iter().flat_map(|R181Suppressed(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect());
-    rels[182] = (o182.len(), o182.into_iter().flat_map(|R182SuppressedAny(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    rels[183] = (o183.len(), o183.into_iter().flat_map(|R183Finding(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect());
-    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
-    firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
-    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as i64 as u64, a8 as u64, a9 as u64]).collect());
+    firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64]).collect());
+    firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
+    firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
+    firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
+    firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
+    firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64]).collect());
+    firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1)| [a0 as u64, a1 as u64]).collect());
+    firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[12] = (f12.len(), f12.into_iter().flat_map(|F12(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect());
+    firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
     firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64]).collect());
-    firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
-    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
-    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect());
-    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect());
-    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect());
-    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as i64 as u64, a11 as u64, a12 as u64]).collect());
-    firings[25] = (f25.len(), f25.into_iter().flat_map(|F25(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[26] = (f26.len(), f26.into_iter().flat_map(|F26(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[27] = (f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as i64 as u64]).collect());
-    firings[28] = (f28.len(), f28.into_iter().flat_map(|F28(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as i64 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
-    firings[29] = (f29.len(), f29.into_iter().flat_map(|F29(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as i64 as u64]).collect());
-    firings[30] = (f30.len(), f30.into_iter().flat_map(|F30(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect());
-    firings[31] = (f31.len(), f31.into_iter().flat_map(|F31(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect());
-    firings[32] = (f32.len(), f32.into_iter().flat_map(|F32(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as i64 as u64]).collect());
-    firings[33] = (f33.len(), f33.into_iter().flat_map(|F33(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[34] = (f34.len(), f34.into_iter().flat_map(|F34(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
-    firings[35] = (f35.len(), f35.into_iter().flat_map(|F35(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as u64, a11 as u64, a12 as u64, a13 as u64, a14 as u64, a15 as u64, a16 as u64, a17 as u64]).collect());
-    firings[36] = (f36.len(), f36.into_iter().flat_map(|F36(a0, a1, a2, a3)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64]).collect());
-    firings[37] = (f37.len(), f37.into_iter().flat_map(|F37(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
-    firings[38] = (f38.len(), f38.into_iter().flat_map(|F38(a0, a1, a2, a3)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64]).collect());
-    firings[39] = (f39.len(), f39.into_iter().flat_map(|F39(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
-    firings[40] = (f40.len(), f40.into_iter().flat_map(|F40(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[41] = (f41.len(), f41.into_iter().flat_map(|F41(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[42] = (f42.len(), f42.into_iter().flat_map(|F42(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[43] = (f43.len(), f43.into_iter().flat_map(|F43(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
-    firings[44] = (f44.len(), f44.into_iter().flat_map(|F44(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
-    firings[45] = (f45.len(), f45.into_iter().flat_map(|F45(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
-    firings[46] = (f46.len(), f46.into_iter().flat_map(|F46(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
-    firings[47] = (f47.len(), f47.into_iter().flat_map(|F47(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as i64 as u64, a11 as u64, a12 as u64]).collect());
-    firings[48] = (f48.len(), f48.into_iter().flat_map(|F48(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect());
-    firings[49] = (f49.len(), f49.into_iter().flat_map(|F49(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64, a11 as u64]).collect());
-    firings[50] = (f50.len(), f50.into_iter().flat_map(|F50(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect());
-    firings[51] = (f51.len(), f51.into_iter().flat_map(|F51(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect());
-    firings[52] = (f52.len(), f52.into_iter().flat_map(|F52(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
+    firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[20] = (f20.len(), f20.into_iter().flat_map(|F20(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64]).collect());
+    firings[21] = (f21.len(), f21.into_iter().flat_map(|F21(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[22] = (f22.len(), f22.into_iter().flat_map(|F22(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
+    firings[23] = (f23.len(), f23.into_iter().flat_map(|F23(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64]).collect());
+    firings[24] = (f24.len(), f24.into_iter().flat_map(|F24(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as i64 as u64, a7 as i64 as u64, a8 as u64, a9 as u64]).collect());
 }
