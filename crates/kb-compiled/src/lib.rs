@@ -234,7 +234,9 @@ impl<'a> Rows<'a> {
         self.table
             .find(hash_words(key), |&r| {
                 let r = r as usize;
-                &words[r * arity..(r + 1) * arity] == key
+                // Word by word: keys are short, a call to `memcmp` costs more than the loop.
+                let row = &words[r * arity..(r + 1) * arity];
+                row.iter().zip(key).all(|(a, b)| a == b)
             })
             .copied()
     }
@@ -272,14 +274,9 @@ pub fn provenance_of(
     for r in &program.rules {
         derived[r.head.rel.0 as usize] = true;
     }
-    // Which relations are premises or heads of some firing: only those need a row index.
-    let mut needed = vec![false; n];
-    for f in table {
-        needed[f.head_rel as usize] = true;
-        for (rel, _) in f.premises {
-            needed[*rel as usize] = true;
-        }
-    }
+    // Only derived relations need a row index: every tuple of another relation is a fact of
+    // height 0, so its premises are never looked up.
+    let needed = &derived;
     let rows: Vec<Option<Rows<'_>>> = (0..n)
         .map(|i| needed[i].then(|| Rows::new(contents[i].0, &contents[i].1, arity[i])))
         .collect();
@@ -361,6 +358,9 @@ pub fn provenance_of(
                 let id = head.len() as u32;
                 let start = prem.len();
                 for (rel, slots) in f.premises {
+                    if !derived[*rel as usize] {
+                        continue;
+                    }
                     read(slots, fields, &mut scratch);
                     let Some(row) = rows[*rel as usize].as_ref().and_then(|r| r.find(&scratch))
                     else {
