@@ -241,7 +241,7 @@ const S_9: u32 = 9; // "bdsg_old_us_transfer_without_basis"
 /// How to read each firing relation: the rule, its head and its positive premises
 /// (in source order) as fields of the firing tuple or constants.
 pub const FIRINGS: &[Firing] = &[
-    Firing { rule: 67, head_rel: 39, head: &[F(0), F(1)], premises: &[(87, &[F(0), F(3), C(65), F(2), F(4), F(5)]), (71, &[F(2), F(6), F(7), F(8)]), (88, &[F(0), F(1)])] },
+    Firing { rule: 67, head_rel: 39, head: &[F(0), F(1)], premises: &[(87, &[F(0), F(6), C(65), F(2), F(7), F(8)]), (71, &[F(2), F(3), F(4), F(5)]), (88, &[F(0), F(1)])] },
     Firing { rule: 68, head_rel: 39, head: &[F(0), F(1)], premises: &[(77, &[F(0), F(2), F(3), F(1), F(4), C(66)])] },
     Firing { rule: 70, head_rel: 41, head: &[F(0), F(1)], premises: &[(80, &[F(0), F(1)])] },
     Firing { rule: 71, head_rel: 41, head: &[F(0), F(1)], premises: &[(79, &[F(0), F(1)])] },
@@ -249,7 +249,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 69, head_rel: 40, head: &[F(0), F(1), F(2)], premises: &[(39, &[F(0), F(3)]), (70, &[F(2)]), (78, &[F(1), C(67), F(3), F(4), F(5)]), (41, &[F(1), F(0)])] },
     Firing { rule: 52, head_rel: 31, head: &[F(0)], premises: &[(97, &[F(0), F(1), C(53), F(2)])] },
     Firing { rule: 53, head_rel: 31, head: &[F(0)], premises: &[(99, &[F(0), F(1)])] },
-    Firing { rule: 27, head_rel: 15, head: &[F(0)], premises: &[(103, &[F(0), F(2), F(3), F(4), F(1)]), (71, &[F(1), F(5), F(6), F(7)])] },
+    Firing { rule: 27, head_rel: 15, head: &[F(0)], premises: &[(103, &[F(0), F(5), F(6), F(7), F(1)]), (71, &[F(1), F(2), F(3), F(4)])] },
     Firing { rule: 28, head_rel: 15, head: &[F(0)], premises: &[(103, &[F(0), F(6), F(7), F(8), F(1)]), (77, &[F(2), F(3), F(4), F(1), F(5), C(35)])] },
     Firing { rule: 4, head_rel: 3, head: &[F(0)], premises: &[(114, &[F(1), C(7), F(2)]), (115, &[F(1), F(0)])] },
     Firing { rule: 5, head_rel: 3, head: &[F(0)], premises: &[(114, &[F(1), C(8), F(2)]), (115, &[F(1), F(0)])] },
@@ -257,7 +257,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 75, head_rel: 42, head: &[F(0), F(1)], premises: &[(39, &[F(0), F(4)]), (70, &[F(1)]), (114, &[F(2), C(70), F(3)]), (116, &[F(2)]), (119, &[F(2), F(0)])] },
     Firing { rule: 113, head_rel: 61, head: &[F(0), F(1)], premises: &[(54, &[F(0), F(2), F(3)]), (119, &[F(2), F(1)])] },
     Firing { rule: 115, head_rel: 62, head: &[F(0), F(1)], premises: &[(54, &[F(0), F(2), F(3)]), (120, &[F(2), F(1)])] },
-    Firing { rule: 93, head_rel: 49, head: &[F(0), F(1)], premises: &[(78, &[F(2), C(14), F(3), F(0), F(4)]), (82, &[F(2), F(5)]), (124, &[F(6), F(7), F(8), F(1), F(9), F(10)])] },
+    Firing { rule: 93, head_rel: 49, head: &[F(0), F(1)], premises: &[(78, &[F(2), C(14), F(4), F(0), F(5)]), (82, &[F(2), F(3)]), (124, &[F(6), F(7), F(8), F(1), F(9), F(10)])] },
     Firing { rule: 91, head_rel: 48, head: &[C(126), F(0), F(1)], premises: &[(49, &[F(0), F(1)])] },
     Firing { rule: 92, head_rel: 48, head: &[F(0), F(1), F(2)], premises: &[(50, &[F(0)]), (49, &[F(1), F(2)])] },
     Firing { rule: 43, head_rel: 24, head: &[F(0)], premises: &[(124, &[F(0), F(3), F(4), F(1), F(5), F(6)]), (125, &[F(0), F(2)]), (89, &[F(2)])] },
@@ -267,20 +267,20 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 99, head_rel: 52, head: &[F(0), F(1)], premises: &[(127, &[F(0), F(2)]), (122, &[F(2), F(7), F(3), F(8), F(9), F(10), F(11)]), (77, &[F(3), F(4), F(5), F(1), F(6), C(35)])] },
     Firing { rule: 100, head_rel: 53, head: &[F(0), F(1)], premises: &[(52, &[F(0), F(1)]), (124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (78, &[F(5), C(133), F(1), F(3), F(4)])] },
     Firing { rule: 29, head_rel: 16, head: &[F(0), F(1)], premises: &[(108, &[F(0), F(2)]), (103, &[F(0), F(3), F(5), F(6), F(7)]), (128, &[F(1), F(3)]), (124, &[F(1), F(8), F(9), F(4), F(10), F(11)])] },
-    Firing { rule: 26, head_rel: 14, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(1), F(5), F(6), F(3), F(7), F(8)]), (128, &[F(1), F(2)]), (103, &[F(0), F(2), F(4), F(9), F(10)]), (15, &[F(0)])] },
-    Firing { rule: 33, head_rel: 20, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(8), F(9), F(2), F(10), F(3)]), (128, &[F(0), F(1)]), (103, &[F(4), F(1), F(5), F(6), F(11)]), (13, &[F(6)]), (104, &[F(4), F(3)]), (108, &[F(4), F(7)])] },
-    Firing { rule: 44, head_rel: 25, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), C(38), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (87, &[F(3), F(9), F(4), F(5), F(10), F(11)])] },
+    Firing { rule: 26, head_rel: 14, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(1), F(7), F(8), F(3), F(9), F(10)]), (128, &[F(1), F(2)]), (103, &[F(0), F(2), F(4), F(5), F(6)]), (15, &[F(0)])] },
+    Firing { rule: 33, head_rel: 20, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(9), F(10), F(2), F(11), F(3)]), (128, &[F(0), F(1)]), (103, &[F(4), F(1), F(5), F(6), F(8)]), (13, &[F(6)]), (104, &[F(4), F(3)]), (108, &[F(4), F(7)])] },
+    Firing { rule: 44, head_rel: 25, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), C(38), F(9), F(2), F(10), F(11)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (87, &[F(3), F(6), F(4), F(5), F(7), F(8)])] },
     Firing { rule: 45, head_rel: 26, head: &[F(0), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (113, &[F(1), F(3), F(4)]), (27, &[F(3)])] },
-    Firing { rule: 50, head_rel: 29, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(10), F(2), F(11), F(4)]), (30, &[F(3)]), (128, &[F(0), F(1)]), (124, &[F(5), C(38), F(8), F(6), F(9), F(7)]), (128, &[F(5), F(1)])] },
+    Firing { rule: 50, head_rel: 29, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(8), F(2), F(9), F(4)]), (30, &[F(3)]), (128, &[F(0), F(1)]), (124, &[F(5), C(38), F(10), F(6), F(11), F(7)]), (128, &[F(5), F(1)])] },
     Firing { rule: 56, head_rel: 32, head: &[F(0), F(1)], premises: &[(14, &[F(2), F(0), F(1)]), (111, &[F(2)]), (109, &[F(2)]), (124, &[F(0), F(4), F(5), F(6), F(7), F(3)]), (104, &[F(2), F(3)])] },
     Firing { rule: 58, head_rel: 34, head: &[F(0), F(1), F(2)], premises: &[(14, &[F(3), F(0), F(1)]), (111, &[F(3)]), (109, &[F(3)]), (106, &[F(3), F(2)]), (124, &[F(0), F(5), F(6), F(7), F(8), F(4)]), (104, &[F(3), F(4)])] },
     Firing { rule: 102, head_rel: 55, head: &[F(0), F(1)], premises: &[(25, &[F(0), F(1), F(2)]), (54, &[F(1), F(5), F(4)])] },
     Firing { rule: 106, head_rel: 56, head: &[F(0), F(1)], premises: &[(124, &[F(2), C(137), F(4), F(1), F(5), F(6)]), (128, &[F(2), F(0)]), (54, &[F(0), F(7), F(3)])] },
     Firing { rule: 108, head_rel: 57, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(4), F(2), F(5), F(6)]), (58, &[F(3)]), (128, &[F(0), F(1)])] },
-    Firing { rule: 109, head_rel: 57, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (127, &[F(0), F(3)]), (122, &[F(3), F(9), F(4), F(10), F(11), F(12), F(13)]), (75, &[F(4), F(14), F(15)])] },
-    Firing { rule: 110, head_rel: 57, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (128, &[F(0), F(1)]), (126, &[F(0), F(3)]), (77, &[F(3), F(9), F(10), F(11), F(12), F(4)]), (59, &[F(4)])] },
+    Firing { rule: 109, head_rel: 57, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(12), F(13), F(2), F(14), F(15)]), (128, &[F(0), F(1)]), (127, &[F(0), F(3)]), (122, &[F(3), F(5), F(4), F(6), F(7), F(8), F(9)]), (75, &[F(4), F(10), F(11)])] },
+    Firing { rule: 110, head_rel: 57, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), F(9), F(10), F(2), F(11), F(12)]), (128, &[F(0), F(1)]), (126, &[F(0), F(3)]), (77, &[F(3), F(5), F(6), F(7), F(8), F(4)]), (59, &[F(4)])] },
     Firing { rule: 111, head_rel: 60, head: &[F(0), F(1)], premises: &[(57, &[F(3), F(0), F(1)]), (54, &[F(0), F(4), F(2)])] },
-    Firing { rule: 117, head_rel: 63, head: &[F(0), F(1)], premises: &[(25, &[F(5), F(0), F(2)]), (114, &[F(3), F(6), F(4)]), (115, &[F(3), F(0)]), (121, &[F(3)])] },
+    Firing { rule: 117, head_rel: 63, head: &[F(0), F(1)], premises: &[(25, &[F(6), F(0), F(2)]), (114, &[F(3), F(5), F(4)]), (115, &[F(3), F(0)]), (121, &[F(3)])] },
     Firing { rule: 131, head_rel: 67, head: &[F(0), F(1)], premises: &[(128, &[F(0), F(2)]), (97, &[F(2), F(3), F(1), F(4)])] },
     Firing { rule: 16, head_rel: 9, head: &[F(0)], premises: &[(128, &[F(0), F(1)])] },
     Firing { rule: 17, head_rel: 9, head: &[F(0)], premises: &[(129, &[F(0), F(1)])] },
@@ -327,7 +327,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 127, head_rel: 65, head: &[F(0), F(1)], premises: &[(148, &[F(0), F(2)]), (124, &[F(1), F(3), F(4), F(5), F(6), F(7)])] },
     Firing { rule: 128, head_rel: 65, head: &[F(0), F(1)], premises: &[(149, &[F(0), F(2)]), (124, &[F(1), F(3), F(4), F(5), F(6), F(7)])] },
     Firing { rule: 129, head_rel: 65, head: &[F(0), F(1)], premises: &[(150, &[F(0), F(2)]), (124, &[F(1), F(3), F(4), F(5), F(6), F(7)])] },
-    Firing { rule: 136, head_rel: 151, head: &[F(0)], premises: &[(87, &[F(0), F(3), F(1), F(2), F(4), F(5)]), (71, &[F(2), F(6), F(7), F(8)]), (152, &[F(1)])] },
+    Firing { rule: 136, head_rel: 151, head: &[F(0)], premises: &[(87, &[F(0), F(6), F(1), F(2), F(7), F(8)]), (71, &[F(2), F(3), F(4), F(5)]), (152, &[F(1)])] },
     Firing { rule: 138, head_rel: 153, head: &[F(0)], premises: &[(93, &[F(1), F(0), F(2)])] },
     Firing { rule: 139, head_rel: 153, head: &[F(0)], premises: &[(93, &[F(1), F(0), F(2)]), (96, &[F(1)])] },
     Firing { rule: 142, head_rel: 154, head: &[F(0)], premises: &[(124, &[F(1), C(156), F(2), F(3), F(4), F(5)]), (125, &[F(1), F(0)])] },
@@ -347,7 +347,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 153, head_rel: 166, head: &[F(0), F(1), F(2)], premises: &[(124, &[F(0), C(137), F(3), F(2), F(4), F(5)]), (130, &[F(0), C(165)]), (156, &[F(0)]), (128, &[F(0), F(1)])] },
     Firing { rule: 154, head_rel: 167, head: &[F(0)], premises: &[(97, &[F(0), F(1), C(166), F(2)])] },
     Firing { rule: 155, head_rel: 167, head: &[F(0)], premises: &[(97, &[F(0), F(1), C(53), F(2)])] },
-    Firing { rule: 158, head_rel: 168, head: &[F(0)], premises: &[(102, &[F(0), F(3), F(4), F(1)]), (114, &[F(2), F(5), F(1)]), (115, &[F(2), F(0)]), (121, &[F(2)])] },
+    Firing { rule: 158, head_rel: 168, head: &[F(0)], premises: &[(102, &[F(0), F(4), F(5), F(1)]), (114, &[F(2), F(3), F(1)]), (115, &[F(2), F(0)]), (121, &[F(2)])] },
     Firing { rule: 160, head_rel: 170, head: &[F(0), F(1)], premises: &[(102, &[F(0), F(2), F(1), F(3)])] },
     Firing { rule: 159, head_rel: 169, head: &[F(0), F(1)], premises: &[(134, &[F(0), F(2)]), (128, &[F(0), F(1)])] },
     Firing { rule: 163, head_rel: 172, head: &[F(0), F(1)], premises: &[(141, &[F(0), F(1)])] },
@@ -374,7 +374,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 47, head_rel: 179, head: &[C(48), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (20, &[F(0), F(1)]), (177, &[C(48), F(4), F(5)])] },
     Firing { rule: 48, head_rel: 179, head: &[C(49), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (21, &[F(0), F(1)]), (177, &[C(49), F(4), F(5)])] },
     Firing { rule: 49, head_rel: 179, head: &[C(50), F(0), F(1), F(2)], premises: &[(29, &[F(0), F(1), F(2)]), (177, &[C(50), F(3), F(4)])] },
-    Firing { rule: 51, head_rel: 179, head: &[C(52), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(5), F(6), F(2), F(7), F(8)]), (19, &[F(9), F(0), F(1)]), (31, &[F(1)]), (177, &[C(52), F(3), F(4)])] },
+    Firing { rule: 51, head_rel: 179, head: &[C(52), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (19, &[F(5), F(0), F(1)]), (31, &[F(1)]), (177, &[C(52), F(3), F(4)])] },
     Firing { rule: 54, head_rel: 179, head: &[C(54), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (129, &[F(0), F(4)]), (8, &[F(4)]), (177, &[C(54), F(5), F(6)])] },
     Firing { rule: 62, head_rel: 179, head: &[C(57), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(3), F(6), F(2), F(7), F(8)]), (156, &[F(0)]), (128, &[F(0), F(1)]), (26, &[F(0), F(1)]), (177, &[C(57), F(4), F(5)])] },
     Firing { rule: 63, head_rel: 179, head: &[C(58), F(0), F(1), F(2)], premises: &[(124, &[F(0), C(44), F(8), F(2), F(9), F(3)]), (37, &[F(3)]), (128, &[F(0), F(1)]), (113, &[F(1), F(4), F(5)]), (38, &[F(4)]), (177, &[C(58), F(6), F(7)])] },
@@ -385,7 +385,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 76, head_rel: 179, head: &[C(71), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(4), F(5), F(6)]), (70, &[F(1)]), (9, &[F(7)]), (177, &[C(71), F(2), F(3)])] },
     Firing { rule: 77, head_rel: 179, head: &[C(72), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(44), F(4), F(1), F(5), F(6)]), (136, &[F(0)]), (177, &[C(72), F(2), F(3)])] },
     Firing { rule: 78, head_rel: 179, head: &[C(74), F(0), C(10), F(1)], premises: &[(124, &[F(0), F(5), F(6), F(1), F(7), F(8)]), (136, &[F(0)]), (129, &[F(0), F(2)]), (8, &[F(2)]), (177, &[C(74), F(3), F(4)])] },
-    Firing { rule: 79, head_rel: 179, head: &[C(75), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(45), F(5), F(1), F(6), F(7)]), (136, &[F(0)]), (126, &[F(0), F(2)]), (77, &[F(2), F(8), C(76), F(9), F(10), F(11)]), (177, &[C(75), F(3), F(4)])] },
+    Firing { rule: 79, head_rel: 179, head: &[C(75), F(0), C(10), F(1)], premises: &[(124, &[F(0), C(45), F(9), F(1), F(10), F(11)]), (136, &[F(0)]), (126, &[F(0), F(2)]), (77, &[F(2), F(5), C(76), F(6), F(7), F(8)]), (177, &[C(75), F(3), F(4)])] },
     Firing { rule: 80, head_rel: 179, head: &[C(77), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (177, &[C(77), F(3), F(4)])] },
     Firing { rule: 81, head_rel: 179, head: &[C(78), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(5), F(6), F(2)]), (70, &[F(1)]), (177, &[C(78), F(3), F(4)])] },
     Firing { rule: 82, head_rel: 179, head: &[C(79), F(0), C(10), F(1)], premises: &[(71, &[F(0), F(6), F(7), F(8)]), (70, &[F(1)]), (124, &[F(2), F(3), F(9), F(10), F(11), F(12)]), (43, &[F(3)]), (136, &[F(2)]), (177, &[C(79), F(4), F(5)])] },
@@ -413,7 +413,7 @@ pub const FIRINGS: &[Firing] = &[
     Firing { rule: 59, head_rel: 180, head: &[C(56), F(0), F(1), F(2)], premises: &[(124, &[F(0), F(6), F(7), F(2), F(8), F(9)]), (128, &[F(0), F(1)]), (125, &[F(0), F(3)]), (89, &[F(3)]), (35, &[F(0), F(3), F(1)]), (177, &[C(56), F(4), F(5)])] },
     Firing { rule: 104, head_rel: 180, head: &[C(135), F(0), F(1), F(2)], premises: &[(25, &[F(0), F(1), F(2)]), (136, &[F(0)]), (125, &[F(0), F(3)]), (10, &[F(0), F(4)]), (84, &[F(11), F(12), F(4), F(5), C(32)]), (114, &[F(6), C(8), F(7)]), (116, &[F(6)]), (119, &[F(6), F(3)]), (177, &[C(135), F(9), F(10)])] },
     Firing { rule: 157, head_rel: 180, head: &[C(168), F(0), F(1), F(2)], premises: &[(165, &[F(0), F(1), F(2)]), (130, &[F(0), C(160)]), (168, &[F(1)]), (134, &[F(0), F(5)]), (177, &[C(168), F(3), F(4)])] },
-    Firing { rule: 171, head_rel: 180, head: &[C(177), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (97, &[F(1), F(6), C(178), F(7)]), (14, &[F(3), F(0), F(1)]), (103, &[F(3), F(8), F(9), C(179), F(10)]), (112, &[F(3), F(11)]), (105, &[F(3), C(165)]), (159, &[F(3), F(0)]), (177, &[C(177), F(4), F(5)])] },
+    Firing { rule: 171, head_rel: 180, head: &[C(177), F(0), F(1), F(2)], premises: &[(166, &[F(0), F(1), F(2)]), (97, &[F(1), F(10), C(178), F(11)]), (14, &[F(3), F(0), F(1)]), (103, &[F(3), F(7), F(8), C(179), F(9)]), (112, &[F(3), F(6)]), (105, &[F(3), C(165)]), (159, &[F(3), F(0)]), (177, &[C(177), F(4), F(5)])] },
     Firing { rule: 173, head_rel: 181, head: &[F(0), F(1), F(2), F(3), F(4)], premises: &[(179, &[F(0), F(2), F(3), F(4)]), (178, &[F(1), F(0)]), (180, &[F(1), F(2), F(3), F(4)])] },
     Firing { rule: 174, head_rel: 182, head: &[F(0), F(1), F(2), F(3)], premises: &[(181, &[F(0), F(4), F(1), F(2), F(3)])] },
     Firing { rule: 175, head_rel: 183, head: &[F(0), F(1), F(2), F(3)], premises: &[(179, &[F(0), F(1), F(2), F(3)])] },
@@ -973,7 +973,7 @@ crepe! {
     @output
     pub struct R183Finding(pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F67(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F67(pub u32, pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub u32, pub u32);
     @output
     pub struct F68(pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -989,7 +989,7 @@ crepe! {
     @output
     pub struct F53(pub u32, pub i64);
     @output
-    pub struct F27(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F27(pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub i32, pub u32);
     @output
     pub struct F28(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
@@ -1005,7 +1005,7 @@ crepe! {
     @output
     pub struct F115(pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F93(pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F93(pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F91(pub i32, pub i32);
     @output
@@ -1045,7 +1045,7 @@ crepe! {
     @output
     pub struct F108(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F109(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32);
+    pub struct F109(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F110(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -1145,7 +1145,7 @@ crepe! {
     @output
     pub struct F129(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F136(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F136(pub u32, pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub u32, pub u32);
     @output
     pub struct F138(pub u32, pub u32, pub u32);
     @output
@@ -1317,7 +1317,7 @@ crepe! {
     @output
     pub struct F157(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32);
     @output
-    pub struct F171(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
+    pub struct F171(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
     @output
     pub struct F173(pub u32, pub u32, pub u32, pub u32, pub i32);
     @output
@@ -1333,8 +1333,8 @@ crepe! {
     H2R131ActivityAudience(c0) <- R131ActivityAudience(c0, S_138);
     // joint_control#1
     F67(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v0, w0, S_65, v2, w1, w2),
-        R71Organization(v2, w3, w4, w5),
+        R71Organization(v2, w0, w1, w2),
+        R87Source(v0, w3, S_65, v2, w4, w5),
         R88SourcePlatform(v0, v1);
     R39JointControl(v0, v1) <- F67(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // joint_control#2
@@ -1359,12 +1359,12 @@ crepe! {
     R41CoversObject(v0, v1) <- F72(v0, v1, w0, w1, w2, w3);
     // joint_arrangement#1
     F69(v0, v1, v2, v3, v4, v5) <-
-        R78Agreement(v1, S_67, v3, v4, v5),
-        R39JointControl(v0, v3),
-        R41CoversObject(v1, v0),
         R70AsOf(v2),
+        R78Agreement(v1, S_67, v3, v4, v5),
         (v4 <= v2),
-        (v2 <= v5);
+        (v2 <= v5),
+        R41CoversObject(v1, v0),
+        R39JointControl(v0, v3);
     R40JointArrangement(v0, v1, v2) <- F69(v0, v1, v2, v3, v4, v5);
     // child#1
     F52(v0, w0, w1) <-
@@ -1377,8 +1377,8 @@ crepe! {
     R31Child(v0) <- F53(v0, v1);
     // consent_for_the_company
     F27(v0, v1, w0, w1, w2, w3, w4, w5) <-
-        R103Consent(v0, w0, w1, w2, v1),
-        R71Organization(v1, w3, w4, w5);
+        R71Organization(v1, w0, w1, w2),
+        R103Consent(v0, w3, w4, w5, v1);
     R15ConsentForUs(v0) <- F27(v0, v1, w0, w1, w2, w3, w4, w5);
     // consent_for_us#1
     F28(v0, v1, w0, w1, w2, w3, w4, w5, w6) <-
@@ -1402,12 +1402,12 @@ crepe! {
     R54Art14NoticeBy(v0, v1, v2) <- F101(v0, v1, v2);
     // public_art26_notice#1
     F75(v0, v1, v2, v3, w0) <-
-        R114Notice(v2, S_70, v3),
-        R116NoticePublic(v2),
-        R119NoticeSource(v2, v0),
-        R39JointControl(v0, w0),
         R70AsOf(v1),
-        (v3 <= v1);
+        R116NoticePublic(v2),
+        R114Notice(v2, S_70, v3),
+        (v3 <= v1),
+        R119NoticeSource(v2, v0),
+        R39JointControl(v0, w0);
     R42PublicArt26Notice(v0, v1) <- F75(v0, v1, v2, v3, w0);
     // source_named#1
     F113(v0, v1, v2, w0) <-
@@ -1421,8 +1421,8 @@ crepe! {
     R62CategoryNamed(v0, v1) <- F115(v0, v1, v2, w0);
     // scc_dates#1
     F93(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R78Agreement(v2, S_14, w0, v0, w1),
-        R82AgreementEdition(v2, w2),
+        R82AgreementEdition(v2, w0),
+        R78Agreement(v2, S_14, w1, v0, w2),
         R124Activity(w3, w4, w5, v1, w6, w7);
     R49SccDates(v0, v1) <- F93(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7);
     // scc_usable#1
@@ -1439,16 +1439,16 @@ crepe! {
     R48SccUsable(v0, v1, v2) <- F92(v0, v1, v2);
     // old_law_public_data
     F43(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        (v1 < D_17676),
-        R125ActivitySource(v0, v2),
+        R89SourcePublic(v2),
         !R90SourceRequiresLogin(v2),
-        R89SourcePublic(v2);
+        R125ActivitySource(v0, v2),
+        R124Activity(v0, w0, w1, v1, w2, w3),
+        (v1 < D_17676);
     R24OldLawPublicData(v0) <- F43(v0, v1, v2, w0, w1, w2, w3);
     // activity_source_kind#1
     F130(v0, v1, v2, w0, w1, w2, w3) <-
-        R125ActivitySource(v0, v2),
-        R87Source(v2, w0, v1, w1, w2, w3);
+        R87Source(v2, w0, v1, w1, w2, w3),
+        R125ActivitySource(v0, v2);
     R66ActivitySourceKind(v0, v1) <- F130(v0, v1, v2, w0, w1, w2, w3);
     // participation_agreed#1
     F134(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4) <-
@@ -1488,73 +1488,73 @@ crepe! {
     R16ConsentEnded(v0, v1) <- F29(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_in_effect#1
     F26(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
-        R124Activity(v1, w0, w1, v3, w2, w3),
+        R103Consent(v0, v2, v4, w0, w1),
+        R15ConsentForUs(v0),
         R128ActivitySubject(v1, v2),
-        R103Consent(v0, v2, v4, w4, w5),
-        (v4 <= v3),
         !R16ConsentEnded(v0, v1),
-        R15ConsentForUs(v0);
+        R124Activity(v1, w2, w3, v3, w4, w5),
+        (v4 <= v3);
     R14ConsentInEffect(v0, v1, v2) <- F26(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5);
     // consent_withdrawn_for#1
     F33(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v2, w2, v3),
-        R128ActivitySubject(v0, v1),
-        R103Consent(v4, v1, v5, v6, w3),
-        (v5 <= v2),
-        R104ConsentPurpose(v4, v3),
         R13ConsentFormValid(v6),
         R108ConsentWithdrawn(v4, v7),
+        R103Consent(v4, v1, v5, v6, w0),
+        R104ConsentPurpose(v4, v3),
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, w1, w2, v2, w3, v3),
+        (v5 <= v2),
         (v7 <= v2);
     R20ConsentWithdrawnFor(v0, v1) <- F33(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // indirect_collection#1
     F44(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
-        R124Activity(v0, S_38, w0, v2, w1, w2),
-        R128ActivitySubject(v0, v1),
-        R125ActivitySource(v0, v3),
-        R87Source(v3, w3, v4, v5, w4, w5),
+        R87Source(v3, w0, v4, v5, w1, w2),
         (v4 != S_39),
+        R124Activity(v0, S_38, w3, v2, w4, w5),
+        R125ActivitySource(v0, v3),
+        R128ActivitySubject(v0, v1),
         (v5 != v1);
     R25IndirectCollection(v0, v1, v2) <- F44(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
     // objection_to_direct_marketing
     F45(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R27ObjectionToMarketing(v3),
         R113Objection(v1, v3, v4),
-        (v4 <= v2),
-        R27ObjectionToMarketing(v3);
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        (v4 <= v2);
     R26ObjectedBy(v0, v1) <- F45(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // purpose_change#1
     F50(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
-        R124Activity(v5, S_38, w0, v6, w1, v7),
-        R128ActivitySubject(v5, v1),
+        R30FurtherUseKind(v3),
+        R124Activity(v0, v3, w0, v2, w1, v4),
         R128ActivitySubject(v0, v1),
-        R124Activity(v0, v3, w2, v2, w3, v4),
+        R128ActivitySubject(v5, v1),
+        R124Activity(v5, S_38, w2, v6, w3, v7),
         (v6 <= v2),
-        (v7 != v4),
-        R30FurtherUseKind(v3);
+        (v7 != v4);
     R29PurposeChange(v0, v1, v2) <- F50(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // special_explicit#1
     F56(v0, v1, v2, v3, w0, w1, w2, w3) <-
-        R14ConsentInEffect(v2, v0, v1),
         R111ConsentExplicit(v2),
         R109ConsentDocumented(v2),
-        R124Activity(v0, w0, w1, w2, w3, v3),
-        R104ConsentPurpose(v2, v3);
+        R104ConsentPurpose(v2, v3),
+        R14ConsentInEffect(v2, v0, v1),
+        R124Activity(v0, w0, w1, w2, w3, v3);
     R32SpecialExplicit(v0, v1) <- F56(v0, v1, v2, v3, w0, w1, w2, w3);
     // explicit_names#1
     F58(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R14ConsentInEffect(v3, v0, v1),
         R111ConsentExplicit(v3),
-        R109ConsentDocumented(v3),
         R106ConsentCategory(v3, v2),
-        R124Activity(v0, w0, w1, w2, w3, v4),
-        R104ConsentPurpose(v3, v4);
+        R109ConsentDocumented(v3),
+        R104ConsentPurpose(v3, v4),
+        R14ConsentInEffect(v3, v0, v1),
+        R124Activity(v0, w0, w1, w2, w3, v4);
     R34ExplicitNames(v0, v1, v2) <- F58(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // notified_in_month#1
     F102(v0, v1, v2, v3, v4, w0) <-
+        R54Art14NoticeBy(v1, w0, v4),
         R25IndirectCollection(v0, v1, v2),
         let Some(v3) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
-        R54Art14NoticeBy(v1, w0, v4),
         (v4 <= v3);
     R55NotifiedInMonth(v0, v1) <- F102(v0, v1, v2, v3, v4, w0);
     // informed_by#1
@@ -1566,25 +1566,25 @@ crepe! {
     R56InformedBy(v0, v1) <- F106(v0, v1, v2, v3, w0, w1, w2, w3);
     // disclosure#1
     F108(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, v3, w0, v2, w1, w2),
         R58PublicDisclosureKind(v3),
+        R124Activity(v0, v3, w0, v2, w1, w2),
         R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F108(v0, v1, v2, v3, w0, w1, w2);
     // disclosure#2
     F109(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R122Flow(v3, w0, v4, w1, w2, w3, w4),
+        R75Party(v4, w5, w6),
         R127ActivityFlow(v0, v3),
-        R122Flow(v3, w4, v4, w5, w6, w7, w8),
-        R75Party(v4, w9, w10);
+        R124Activity(v0, w7, w8, v2, w9, w10),
+        R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F109(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10);
     // disclosure#3
     F110(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R59ControllerRole(v4),
+        R77System(v3, w0, w1, w2, w3, v4),
         R126ActivitySystem(v0, v3),
-        R77System(v3, w4, w5, w6, w7, v4),
-        R59ControllerRole(v4);
+        R124Activity(v0, w4, w5, v2, w6, w7),
+        R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F110(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
     // informed_before_disclosure#1
     F111(v0, v1, v2, w0, w1) <-
@@ -1594,17 +1594,17 @@ crepe! {
     R60InformedBeforeDisclosure(v0, v1) <- F111(v0, v1, v2, w0, w1);
     // objection_hint_by#1
     F117(v0, v1, v2, v3, v4, w0, w1) <-
-        R25IndirectCollection(w0, v0, v2),
-        let Some(v1) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
         R115NoticeSubject(v3, v0),
-        R114Notice(v3, w1, v4),
-        (v4 <= v1),
-        R121NoticeRightToObject(v3);
+        R114Notice(v3, w0, v4),
+        R121NoticeRightToObject(v3),
+        R25IndirectCollection(w1, v0, v2),
+        let Some(v1) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
+        (v4 <= v1);
     R63ObjectionHintBy(v0, v1) <- F117(v0, v1, v2, v3, v4, w0, w1);
     // activity_subject_kind#1
     F131(v0, v1, v2, w0, w1) <-
-        R128ActivitySubject(v0, v2),
-        R97Subject(v2, w0, v1, w1);
+        R97Subject(v2, w0, v1, w1),
+        R128ActivitySubject(v0, v2);
     R67ActivitySubjectKind(v0, v1) <- F131(v0, v1, v2, w0, w1);
     // personal_activity#1
     F16(v0, w0) <-
@@ -1623,18 +1623,18 @@ crepe! {
     R17ConsentMissesCategory(v0, v1) <- F30(v0, v1, v2, w0);
     // consent_scope
     F31(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
+        R13ConsentFormValid(v3),
+        R103Consent(v0, w0, w1, v3, w2),
+        R110ConsentInformed(v0),
+        R104ConsentPurpose(v0, v4),
         R14ConsentInEffect(v0, v1, v2),
         !R17ConsentMissesCategory(v0, v1),
-        R103Consent(v0, w0, w1, v3, w2),
-        R13ConsentFormValid(v3),
-        R110ConsentInformed(v0),
-        R124Activity(v1, w3, w4, w5, w6, v4),
-        R104ConsentPurpose(v0, v4);
+        R124Activity(v1, w3, w4, w5, w6, v4);
     R18ConsentScope(v0, v1, v2) <- F31(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_covers#1
     F32(v0, v1, v2) <-
-        R18ConsentScope(v0, v1, v2),
-        R109ConsentDocumented(v0);
+        R109ConsentDocumented(v0),
+        R18ConsentScope(v0, v1, v2);
     R19ConsentCovers(v0, v1, v2) <- F32(v0, v1, v2);
     // consent_unprovable#1
     F34(v0, v1, v2) <-
@@ -1643,38 +1643,38 @@ crepe! {
     R21ConsentUnprovable(v0, v1) <- F34(v0, v1, v2);
     // special_not_explicit#1
     F57(v0, v1, v2) <-
-        R128ActivitySubject(v0, v1),
+        R8SpecialCategory(v2),
         R129ActivityCategory(v0, v2),
-        !R34ExplicitNames(v0, v1, v2),
-        R8SpecialCategory(v2);
+        R128ActivitySubject(v0, v1),
+        !R34ExplicitNames(v0, v1, v2);
     R33SpecialNotExplicit(v0, v1) <- F57(v0, v1, v2);
     // third_country_transfer#1
     F83(v0, v1, v2, v3, w0, w1, w2) <-
-        R9PersonalActivity(v0),
-        R126ActivitySystem(v0, v3),
         R77System(v3, w0, w1, v1, v2, w2),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R126ActivitySystem(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F83(v0, v1, v2, v3, w0, w1, w2);
     // third_country_transfer#2
     F84(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R9PersonalActivity(v0),
-        R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v4, w1, w2, w3, w4),
         R77System(v4, w5, w6, v1, v2, w7),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R127ActivityFlow(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F84(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
     // third_country_transfer#3
     F85(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5) <-
-        R9PersonalActivity(v0),
-        R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v1, w1, w2, w3, w4),
         R75Party(v1, w5, v2),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R127ActivityFlow(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F85(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5);
     // old_us_transfer_basis#1
     F7(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_12, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -1682,8 +1682,8 @@ crepe! {
     R4OldUsTransferBasis(v0, v1) <- F7(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_us_transfer_basis#2
     F8(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -1691,13 +1691,13 @@ crepe! {
     R4OldUsTransferBasis(v0, v1) <- F8(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_law_scc
     F9(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
+        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
+        R50OldSccEdition(v6),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v4 <= v2),
-        (v2 <= v5),
-        R82AgreementEdition(v3, v6),
-        R50OldSccEdition(v6);
+        (v2 <= v5);
     R4OldUsTransferBasis(v0, v1) <- F9(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3);
     // postal#1
     F2(v0) <-
@@ -1716,22 +1716,22 @@ crepe! {
         R78Agreement(v4, S_15, v5, v6, v7),
         R75Party(v5, w0, w1),
         R80AgreementSource(v4, v3),
+        R139ActivityContentAuthor(v0, v1),
         R125ActivitySource(v0, v3),
         R124Activity(v0, w2, w3, v2, w4, w5),
         (v6 <= v2),
-        (v2 <= v7),
-        R139ActivityContentAuthor(v0, v1);
+        (v2 <= v7);
     R5LicensedByAuthor(v0, v1) <- F11(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5);
     // published_by#1
     F60(v0, v1, v2, w0, w1, w2, w3) <-
-        R125ActivitySource(v0, v1),
         R87Source(v1, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v2);
+        R128ActivitySubject(v0, v2),
+        R125ActivitySource(v0, v1);
     R35PublishedBy(v0, v1, v2) <- F60(v0, v1, v2, w0, w1, w2, w3);
     // published_by#2
     F61(v0, v1, v2) <-
-        R125ActivitySource(v0, v1),
-        R139ActivityContentAuthor(v0, v2);
+        R139ActivityContentAuthor(v0, v2),
+        R125ActivitySource(v0, v1);
     R35PublishedBy(v0, v1, v2) <- F61(v0, v1, v2);
     // concerns#1
     F18(v0, w0, w1, w2, w3, w4) <-
@@ -1767,10 +1767,10 @@ crepe! {
     // lia_documented
     F25(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R84Assessment(v4, S_33, v3, v5, S_32),
+        R85AssessmentPurpose(v4, v2),
         R10Concerns(v0, v3),
         R124Activity(v0, w0, w1, v1, w2, v2),
-        (v5 <= v1),
-        R85AssessmentPurpose(v4, v2);
+        (v5 <= v1);
     R12LiaFor(v0) <- F25(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // tia_if_needed#1
     F94(v0, v1, v2, w0, w1, w2, w3, w4) <-
@@ -1780,21 +1780,21 @@ crepe! {
     R51TiaIfNeeded(v0, v1) <- F94(v0, v1, v2, w0, w1, w2, w3, w4);
     // tia_if_needed#2
     F95(v0, v1, w0) <-
-        R11Assessed(v0, S_130),
-        R46ThirdCountryTransfer(v0, v1, w0);
+        R46ThirdCountryTransfer(v0, v1, w0),
+        R11Assessed(v0, S_130);
     R51TiaIfNeeded(v0, v1) <- F95(v0, v1, w0);
     // transfer_adequacy
     F86(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
+        R45Adequacy(v2, v4, v5),
         R46ThirdCountryTransfer(v0, v1, v2),
         R124Activity(v0, w0, w1, v3, w2, w3),
-        R45Adequacy(v2, v4, v5),
         (v4 <= v3),
         (v3 <= v5);
     R47TransferBasis(v0, v1) <- F86(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // transfer_privacy_shield
     F87(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -1802,8 +1802,8 @@ crepe! {
     R47TransferBasis(v0, v1) <- F87(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // transfer_dpf
     F88(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_124, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -1811,14 +1811,14 @@ crepe! {
     R47TransferBasis(v0, v1) <- F88(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // transfer_scc
     F89(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4) <-
+        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
         R46ThirdCountryTransfer(v0, v1, w0),
         R51TiaIfNeeded(v0, v1),
         R124Activity(v0, w1, w2, v2, w3, w4),
         (v4 <= v2),
         (v2 <= v5),
-        R48SccUsable(v6, v4, v2),
-        R82AgreementEdition(v3, v6);
+        R48SccUsable(v6, v4, v2);
     R47TransferBasis(v0, v1) <- F89(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4);
     // transfer_basis#1
     F90(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
@@ -1891,8 +1891,8 @@ crepe! {
     R65GuidelineMismatch(v0, v1) <- F129(v0, v1, v2, w0, w1, w2, w3, w4);
     // own_online_service#1
     F136(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v0, w0, v1, v2, w1, w2),
-        R71Organization(v2, w3, w4, w5),
+        R71Organization(v2, w0, w1, w2),
+        R87Source(v0, w3, v1, v2, w4, w5),
         R152OnlineServiceKind(v1);
     R151OwnOnlineService(v0) <- F136(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // tracker_without_consent#1
@@ -1903,9 +1903,9 @@ crepe! {
     R153TrackerWithoutConsent(v0) <- F138(v0, v1, v2);
     // tracker_without_consent#2
     F139(v0, v1, v2) <-
+        R96TrackingFiresBeforeConsent(v1),
         R93Tracking(v1, v0, v2),
-        (v2 != S_154),
-        R96TrackingFiresBeforeConsent(v1);
+        (v2 != S_154);
     R153TrackerWithoutConsent(v0) <- F139(v0, v1, v2);
     // tracked_by_activity#1
     F142(v0, v1, w0, w1, w2, w3) <-
@@ -1914,8 +1914,8 @@ crepe! {
     R154TrackedByActivity(v0) <- F142(v0, v1, w0, w1, w2, w3);
     // advertising_concept
     F143(v0, v1, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, w2, w3, v1),
-        R155AdvertisingPurpose(v1);
+        R155AdvertisingPurpose(v1),
+        R124Activity(v0, w0, w1, w2, w3, v1);
     R156Advertising(v0) <- F143(v0, v1, w0, w1, w2, w3);
     // advertising#1
     F144(v0) <-
@@ -1923,36 +1923,36 @@ crepe! {
     R156Advertising(v0) <- F144(v0);
     // covered_by_marketing_objection#1
     F64(v0, v1) <-
-        R156Advertising(v0),
-        R26ObjectedBy(v0, v1);
+        R26ObjectedBy(v0, v1),
+        R156Advertising(v0);
     R36CoveredByMarketingObjection(v0, v1) <- F64(v0, v1);
     // consent_purpose_fits#1
     F145(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
-        R128ActivitySubject(v1, v2),
         R103Consent(v0, v2, w0, w1, w2),
         R104ConsentPurpose(v0, v3),
+        R128ActivitySubject(v1, v2),
         R124Activity(v1, w3, w4, w5, w6, v3);
     R159ConsentPurposeFits(v0, v1) <- F145(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // consent_purpose_fits#2
     F146(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
+        R155AdvertisingPurpose(v3),
         R104ConsentPurpose(v0, S_60),
         R103Consent(v0, v2, w0, w1, w2),
         R128ActivitySubject(v1, v2),
-        R124Activity(v1, w3, w4, w5, w6, v3),
-        R155AdvertisingPurpose(v3);
+        R124Activity(v1, w3, w4, w5, w6, v3);
     R159ConsentPurposeFits(v0, v1) <- F146(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // old_law_consent#1
     F1(v0, v1, v2, v3, w0, w1, w2) <-
-        R14ConsentInEffect(v2, v0, v1),
-        R159ConsentPurposeFits(v2, v0),
-        R103Consent(v2, w0, w1, v3, w2),
         R1OldLawConsentForm(v3),
-        R109ConsentDocumented(v2);
+        R103Consent(v2, w0, w1, v3, w2),
+        R109ConsentDocumented(v2),
+        R159ConsentPurposeFits(v2, v0),
+        R14ConsentInEffect(v2, v0, v1);
     R0OldLawConsent(v0, v1) <- F1(v0, v1, v2, v3, w0, w1, w2);
     // image_consent#1
     F15(v0, v1, v2) <-
-        R14ConsentInEffect(v2, v0, v1),
-        R159ConsentPurposeFits(v2, v0);
+        R159ConsentPurposeFits(v2, v0),
+        R14ConsentInEffect(v2, v0, v1);
     R7ImageConsent(v0, v1) <- F15(v0, v1, v2);
     // consent_misses_product#1
     F147(v0, v1, v2, w0) <-
@@ -1962,22 +1962,22 @@ crepe! {
     R160ConsentMissesProduct(v0, v1) <- F147(v0, v1, v2, w0);
     // consent_objected#1
     F148(v0, v1, v2, v3, v4, v5, w0, w1) <-
-        R103Consent(v0, v2, v3, w0, w1),
-        R26ObjectedBy(v1, v2),
+        R27ObjectionToMarketing(v4),
         R113Objection(v2, v4, v5),
+        R103Consent(v0, v2, v3, w0, w1),
         (v3 <= v5),
-        R27ObjectionToMarketing(v4);
+        R26ObjectedBy(v1, v2);
     R161ConsentObjected(v0, v1) <- F148(v0, v1, v2, v3, v4, v5, w0, w1);
     // express_consent
     F149(v0, v1, v2, v3, v4, w0, w1, w2) <-
-        R14ConsentInEffect(v0, v1, v2),
+        R158ExpressForm(v3),
+        R103Consent(v0, w0, w1, v3, w2),
+        R105ConsentChannel(v0, v4),
+        R159ConsentPurposeFits(v0, v1),
         !R160ConsentMissesProduct(v0, v1),
         !R161ConsentObjected(v0, v1),
-        R159ConsentPurposeFits(v0, v1),
-        R103Consent(v0, w0, w1, v3, w2),
-        R158ExpressForm(v3),
-        R130ActivityChannel(v1, v4),
-        R105ConsentChannel(v0, v4);
+        R14ConsentInEffect(v0, v1, v2),
+        R130ActivityChannel(v1, v4);
     R162AdConsentVia(v0, v1, v2) <- F149(v0, v1, v2, v3, v4, w0, w1, w2);
     // ad_consent#1
     F150(v0, v1, w0) <-
@@ -1985,21 +1985,21 @@ crepe! {
     R163AdConsent(v0, v1) <- F150(v0, v1, w0);
     // ad_consent_documented#1
     F151(v0, v1, v2) <-
-        R162AdConsentVia(v2, v0, v1),
-        R109ConsentDocumented(v2);
+        R109ConsentDocumented(v2),
+        R162AdConsentVia(v2, v0, v1);
     R164AdConsentDocumented(v0, v1) <- F151(v0, v1, v2);
     // email_ad#1
     F152(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
-        R130ActivityChannel(v0, v3),
         R157ElectronicMailChannel(v3),
+        R130ActivityChannel(v0, v3),
+        R124Activity(v0, S_137, w0, v2, w1, w2),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
     R165EmailAd(v0, v1, v2) <- F152(v0, v1, v2, v3, w0, w1, w2);
     // phone_ad#1
     F153(v0, v1, v2, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
         R130ActivityChannel(v0, S_165),
+        R124Activity(v0, S_137, w0, v2, w1, w2),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
     R166PhoneAd(v0, v1, v2) <- F153(v0, v1, v2, w0, w1, w2);
@@ -2013,9 +2013,9 @@ crepe! {
     R167Consumer(v0) <- F155(v0, w0, w1);
     // address_from_sale#1
     F158(v0, v1, v2, w0, w1, w2) <-
-        R102SubjectPurchase(v0, w0, w1, v1),
-        R114Notice(v2, w2, v1),
         R115NoticeSubject(v2, v0),
+        R114Notice(v2, w0, v1),
+        R102SubjectPurchase(v0, w1, w2, v1),
         R121NoticeRightToObject(v2);
     R168AddressFromSale(v0) <- F158(v0, v1, v2, w0, w1, w2);
     // bought_category#1
@@ -2039,8 +2039,8 @@ crepe! {
     // selection_sending#1
     F165(v0, v1, v2, v3, w0, w1, w2, w3, w4) <-
         R124Activity(v0, S_46, w0, w1, w2, w3),
-        R128ActivitySubject(v0, v1),
         R172CampaignOf(v0, v3),
+        R128ActivitySubject(v0, v1),
         R165EmailAd(v2, v1, w4),
         (v0 != v2),
         R172CampaignOf(v2, v3);
@@ -2051,11 +2051,11 @@ crepe! {
     R171EmailSelection(v0, v1) <- F162(v0, v1, w0);
     // existing_customer_ok#1
     F167(v0, v1, w0, w1) <-
-        R130ActivityChannel(v0, S_160),
+        R168AddressFromSale(v1),
         R165EmailAd(v0, v1, w0),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R168AddressFromSale(v1),
+        R130ActivityChannel(v0, S_160),
         R134ActivityProduct(v0, w1);
     R175ExistingCustomerOk(v0, v1) <- F167(v0, v1, w0, w1);
     // email_selection_unlawful#1
@@ -2086,9 +2086,9 @@ crepe! {
     R22HasBasis(v0, v1) <- F35(v0, v1, w0);
     // has_basis#2
     F36(v0, v1) <-
+        R12LiaFor(v0),
         R128ActivitySubject(v0, v1),
-        !R23UwgVeto(v0, v1),
-        R12LiaFor(v0);
+        !R23UwgVeto(v0, v1);
     R22HasBasis(v0, v1) <- F36(v0, v1);
     // contract_basis
     F37(v0, v1, w0, w1, w2, w3) <-
@@ -2102,19 +2102,19 @@ crepe! {
     R22HasBasis(v0, v1) <- F38(v0, v1, w0, w1, w2, w3);
     // has_basis#4
     F39(v0, v1) <-
-        R128ActivitySubject(v0, v1),
-        R24OldLawPublicData(v0);
+        R24OldLawPublicData(v0),
+        R128ActivitySubject(v0, v1);
     R22HasBasis(v0, v1) <- F39(v0, v1);
     // bdsg_old_advertising_without_consent
     F0(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_0, v4, v5),
+        R156Advertising(v0),
+        !R2Postal(v0),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v2 < D_17676),
-        !R2Postal(v0),
         (v4 <= v2),
         (v2 <= v5),
-        R156Advertising(v0),
         R128ActivitySubject(v0, v1),
         !R0OldLawConsent(v0, v1);
     R179FindingRaw(S_0, v0, v1, v2) <- F0(v0, v1, v2, v3, v4, v5, w0, w1, w2);
@@ -2131,19 +2131,19 @@ crepe! {
     R179FindingRaw(S_6, v0, v1, v2) <- F3(v0, v1, v2, v3, v4, v5);
     // bdsg_old_us_transfer_without_basis
     F6(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R177RuleWindow(S_9, v3, v4),
         R46ThirdCountryTransfer(v0, v2, S_11),
         !R4OldUsTransferBasis(v0, v2),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v1 < D_17676),
-        R177RuleWindow(S_9, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
     R179FindingRaw(S_9, v0, S_10, v1) <- F6(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_text_reuse_without_licence
     F12(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R140ActivityContentOriginal(v0),
         R124Activity(v0, S_17, w0, v2, w1, w2),
         R138ActivityContent(v0, S_18, w3),
-        R140ActivityContentOriginal(v0),
         R139ActivityContentAuthor(v0, v1),
         !R5LicensedByAuthor(v0, v1),
         R177RuleWindow(S_16, v3, v4),
@@ -2152,33 +2152,33 @@ crepe! {
     R179FindingRaw(S_16, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_photo_reuse_without_licence
     F13(v0, v1, v2, v3, v4, w0, w1, w2) <-
+        R177RuleWindow(S_19, v3, v4),
         R138ActivityContent(v0, S_18, S_20),
         R124Activity(v0, S_17, w0, v2, w1, w2),
-        R139ActivityContentAuthor(v0, v1),
-        !R5LicensedByAuthor(v0, v1),
-        R177RuleWindow(S_19, v3, v4),
         (v3 <= v2),
-        (v2 <= v4);
+        (v2 <= v4),
+        R139ActivityContentAuthor(v0, v1),
+        !R5LicensedByAuthor(v0, v1);
     R179FindingRaw(S_19, v0, v1, v2) <- F13(v0, v1, v2, v3, v4, w0, w1, w2);
     // kug_image_without_consent
     F14(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
-        R138ActivityContent(v0, w0, S_20),
-        R129ActivityCategory(v0, S_22),
-        R124Activity(v0, v3, w1, v2, w2, w3),
-        R6ImageUseKind(v3),
-        R128ActivitySubject(v0, v1),
-        !R7ImageConsent(v0, v1),
         R177RuleWindow(S_21, v4, v5),
+        R6ImageUseKind(v3),
+        R138ActivityContent(v0, w0, S_20),
+        R124Activity(v0, v3, w1, v2, w2, w3),
         (v4 <= v2),
-        (v2 <= v5);
+        (v2 <= v5),
+        R129ActivityCategory(v0, S_22),
+        R128ActivitySubject(v0, v1),
+        !R7ImageConsent(v0, v1);
     R179FindingRaw(S_21, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_no_legal_basis
     F46(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_47, v4, v5),
+        R28BasisCheckedKind(v3),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v4 <= v2),
         (v2 <= v5),
-        R28BasisCheckedKind(v3),
         R128ActivitySubject(v0, v1),
         !R22HasBasis(v0, v1),
         !R20ConsentWithdrawnFor(v0, v1),
@@ -2187,23 +2187,23 @@ crepe! {
     // gdpr_processing_after_withdrawal
     F47(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_48, v4, v5),
+        R20ConsentWithdrawnFor(v0, v1),
+        !R22HasBasis(v0, v1),
+        !R171EmailSelection(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
-        (v2 <= v5),
-        R20ConsentWithdrawnFor(v0, v1),
-        !R22HasBasis(v0, v1),
-        !R171EmailSelection(v0, v1);
+        (v2 <= v5);
     R179FindingRaw(S_48, v0, v1, v2) <- F47(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_consent_not_provable
     F48(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R177RuleWindow(S_49, v4, v5),
+        R21ConsentUnprovable(v0, v1),
+        !R22HasBasis(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
+        R177RuleWindow(S_49, v4, v5),
         (v4 <= v2),
-        (v2 <= v5),
-        R21ConsentUnprovable(v0, v1),
-        !R22HasBasis(v0, v1);
+        (v2 <= v5);
     R179FindingRaw(S_49, v0, v1, v2) <- F48(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_purpose_change_untested
     F49(v0, v1, v2, v3, v4) <-
@@ -2217,53 +2217,53 @@ crepe! {
     // gdpr_child_consent
     F51(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
         R177RuleWindow(S_52, v3, v4),
-        R124Activity(v0, w0, w1, v2, w2, w3),
+        R31Child(v1),
+        R19ConsentCovers(w0, v0, v1),
+        R124Activity(v0, w1, w2, v2, w3, w4),
         (v3 <= v2),
-        (v2 <= v4),
-        R19ConsentCovers(w4, v0, v1),
-        R31Child(v1);
+        (v2 <= v4);
     R179FindingRaw(S_52, v0, v1, v2) <- F51(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // gdpr_special_category
     F54(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2) <-
         R177RuleWindow(S_54, v5, v6),
+        R8SpecialCategory(v4),
+        R129ActivityCategory(v0, v4),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v5 <= v2),
         (v2 <= v6),
-        R128ActivitySubject(v0, v1),
-        R129ActivityCategory(v0, v4),
-        R8SpecialCategory(v4);
+        R128ActivitySubject(v0, v1);
     R179FindingRaw(S_54, v0, v1, v2) <- F54(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
     // gdpr_direct_marketing_after_objection
     F62(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_57, v4, v5),
+        R26ObjectedBy(v0, v1),
+        !R171EmailSelection(v0, v1),
+        R128ActivitySubject(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
         (v2 <= v5),
-        R156Advertising(v0),
-        R128ActivitySubject(v0, v1),
-        !R171EmailSelection(v0, v1),
-        R26ObjectedBy(v0, v1);
+        R156Advertising(v0);
     R179FindingRaw(S_57, v0, v1, v2) <- F62(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_profiling_after_objection
     F63(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
-        R124Activity(v0, S_44, w0, v2, w1, v3),
+        R177RuleWindow(S_58, v6, v7),
+        R38ProfilingObjection(v4),
+        R113Objection(v1, v4, v5),
         R37MarketingProfilePurpose(v3),
         R128ActivitySubject(v0, v1),
         !R36CoveredByMarketingObjection(v0, v1),
-        R113Objection(v1, v4, v5),
+        R124Activity(v0, S_44, w0, v2, w1, v3),
         (v5 <= v2),
-        R38ProfilingObjection(v4),
-        R177RuleWindow(S_58, v6, v7),
         (v6 <= v2),
         (v2 <= v7);
     R179FindingRaw(S_58, v0, v1, v2) <- F63(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
     // gdpr_objector_selected_for_email
     F65(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_63, v3, v4),
-        R171EmailSelection(v0, v1),
         R26ObjectedBy(v0, v1),
+        R171EmailSelection(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
@@ -2271,10 +2271,10 @@ crepe! {
     // gdpr_withdrawn_selected_for_email
     F66(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_64, v3, v4),
-        R171EmailSelection(v0, v1),
+        R20ConsentWithdrawnFor(v0, v1),
         !R22HasBasis(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R20ConsentWithdrawnFor(v0, v1),
+        R171EmailSelection(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
@@ -2282,11 +2282,11 @@ crepe! {
     // gdpr_joint_control_without_arrangement
     F73(v0, v1, v2, v3, w0) <-
         R177RuleWindow(S_68, v2, v3),
-        R39JointControl(v0, w0),
         R70AsOf(v1),
-        !R40JointArrangement(v0, _, v1),
         (v2 <= v1),
-        (v1 <= v3);
+        (v1 <= v3),
+        R39JointControl(v0, w0),
+        !R40JointArrangement(v0, _, v1);
     R179FindingRaw(S_68, v0, S_10, v1) <- F73(v0, v1, v2, v3, w0);
     // gdpr_joint_control_not_published
     F74(v0, v1, v2, v3, v4) <-
@@ -2309,34 +2309,34 @@ crepe! {
     R179FindingRaw(S_71, v0, S_10, v1) <- F76(v0, v1, v2, v3, w0, w1, w2, w3);
     // gdpr_dpia_missing_profiling
     F77(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, S_44, w0, v1, w1, w2),
-        !H1R11Assessed(v0),
-        R136ActivityLargeScale(v0),
         R177RuleWindow(S_72, v2, v3),
+        R136ActivityLargeScale(v0),
+        !H1R11Assessed(v0),
+        R124Activity(v0, S_44, w0, v1, w1, w2),
         (v2 <= v1),
         (v1 <= v3);
     R179FindingRaw(S_72, v0, S_10, v1) <- F77(v0, v1, v2, v3, w0, w1, w2);
     // gdpr_dpia_missing_special
     F78(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_74, v3, v4),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        !H1R11Assessed(v0),
-        (v3 <= v1),
-        (v1 <= v4),
+        R8SpecialCategory(v2),
         R136ActivityLargeScale(v0),
+        !H1R11Assessed(v0),
         R129ActivityCategory(v0, v2),
-        R8SpecialCategory(v2);
+        R124Activity(v0, w0, w1, v1, w2, w3),
+        (v3 <= v1),
+        (v1 <= v4);
     R179FindingRaw(S_74, v0, S_10, v1) <- F78(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_dpia_missing_monitoring
     F79(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
-        R124Activity(v0, S_45, w0, v1, w1, w2),
-        !H1R11Assessed(v0),
-        R136ActivityLargeScale(v0),
-        R126ActivitySystem(v0, v2),
-        R77System(v2, w3, S_76, w4, w5, w6),
         R177RuleWindow(S_75, v3, v4),
+        R77System(v2, w0, S_76, w1, w2, w3),
+        R136ActivityLargeScale(v0),
+        !H1R11Assessed(v0),
+        R124Activity(v0, S_45, w4, v1, w5, w6),
         (v3 <= v1),
-        (v1 <= v4);
+        (v1 <= v4),
+        R126ActivitySystem(v0, v2);
     R179FindingRaw(S_75, v0, S_10, v1) <- F79(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // bdsg_dpo_missing
     F80(v0, v1, v2, v3, v4, w0, w1) <-
@@ -2366,9 +2366,9 @@ crepe! {
         R70AsOf(v1),
         (v4 <= v1),
         (v1 <= v5),
-        R124Activity(v2, v3, w3, w4, w5, w6),
         R43MonitoringKind(v3),
-        R136ActivityLargeScale(v2);
+        R136ActivityLargeScale(v2),
+        R124Activity(v2, v3, w3, w4, w5, w6);
     R179FindingRaw(S_79, v0, S_10, v1) <- F82(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // gdpr_transfer_without_basis
     F96(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
@@ -2382,50 +2382,50 @@ crepe! {
     // gdpr_processor_without_agreement
     F97(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_132, v3, v4),
+        R52UsesProcessor(v0, v2),
+        !R53DpaInForce(v0, v2),
         R9PersonalActivity(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
-        (v1 <= v4),
-        R52UsesProcessor(v0, v2),
-        !R53DpaInForce(v0, v2);
+        (v1 <= v4);
     R179FindingRaw(S_132, v0, S_10, v1) <- F97(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_art14_notice_overdue
     F103(v0, v1, v2, v3, v4, v5, v6) <-
         R177RuleWindow(S_134, v5, v6),
+        R70AsOf(v3),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
+        (v4 < v3),
         !R55NotifiedInMonth(v0, v1),
         (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
+        (v2 <= v6);
     R179FindingRaw(S_134, v0, v1, v2) <- F103(v0, v1, v2, v3, v4, v5, v6);
     // gdpr_art14_notice_at_first_contact
     F105(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2) <-
+        R177RuleWindow(S_136, v6, v7),
         R124Activity(v0, S_137, w0, v2, w1, w2),
         !H2R131ActivityAudience(v0),
+        (v6 <= v2),
+        (v2 <= v7),
         R128ActivitySubject(v0, v1),
         !R56InformedBy(v1, v2),
         R25IndirectCollection(v3, v1, v4),
         (v4 <= v2),
         let Some(v5) = (|| -> Option<i32> { Some(crate::rt::add_months(v4, N_1)?) })(),
-        (v2 <= v5),
-        R177RuleWindow(S_136, v6, v7),
-        (v6 <= v2),
-        (v2 <= v7);
+        (v2 <= v5);
     R179FindingRaw(S_136, v0, v1, v2) <- F105(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2);
     // gdpr_art14_notice_at_first_disclosure
     F107(v0, v1, v2, v3, v4, v5, v6, v7) <-
         R177RuleWindow(S_139, v6, v7),
-        R25IndirectCollection(v3, v1, v4),
-        let Some(v5) = (|| -> Option<i32> { Some(crate::rt::add_months(v4, N_1)?) })(),
         R57Disclosure(v0, v1, v2),
-        (v3 != v0),
-        (v4 <= v2),
-        (v2 <= v5),
         !R60InformedBeforeDisclosure(v1, v2),
         (v6 <= v2),
-        (v2 <= v7);
+        (v2 <= v7),
+        R25IndirectCollection(v3, v1, v4),
+        (v3 != v0),
+        (v4 <= v2),
+        let Some(v5) = (|| -> Option<i32> { Some(crate::rt::add_months(v4, N_1)?) })(),
+        (v2 <= v5);
     R179FindingRaw(S_139, v0, v1, v2) <- F107(v0, v1, v2, v3, v4, v5, v6, v7);
     // gdpr_art14_source_not_named
     F112(v0, v1, v2, v3, v4, v5) <-
@@ -2450,14 +2450,14 @@ crepe! {
     // gdpr_right_to_object_not_pointed_out
     F116(v0, v1, v2, v3, v4, v5, v6) <-
         R177RuleWindow(S_143, v5, v6),
+        R70AsOf(v3),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
+        (v4 < v3),
         !R19ConsentCovers(_, v0, v1),
         !R63ObjectionHintBy(v1, v4),
         (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
+        (v2 <= v6);
     R179FindingRaw(S_143, v0, v1, v2) <- F116(v0, v1, v2, v3, v4, v5, v6);
     // guideline_breach
     F132(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
@@ -2471,50 +2471,50 @@ crepe! {
     R179FindingRaw(S_144, v0, S_10, v1) <- F132(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // platform_participation_forbidden
     F133(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
-        R87Source(v3, w0, w1, w2, S_146, w3),
-        R125ActivitySource(v0, v3),
-        !R69ParticipationAgreed(v0, v3),
-        R124Activity(v0, v2, w4, v1, w5, w6),
-        R68ParticipatingKind(v2),
         R177RuleWindow(S_145, v4, v5),
+        R68ParticipatingKind(v2),
+        R87Source(v3, w0, w1, w2, S_146, w3),
+        R124Activity(v0, v2, w4, v1, w5, w6),
+        !R69ParticipationAgreed(v0, v3),
         (v4 <= v1),
-        (v1 <= v5);
+        (v1 <= v5),
+        R125ActivitySource(v0, v3);
     R179FindingRaw(S_145, v0, S_10, v1) <- F133(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // platform_scraping_forbidden
     F135(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11) <-
+        R177RuleWindow(S_148, v4, v5),
         R122Flow(v2, v3, w0, w1, S_149, w2, w3),
         R87Source(v3, w4, w5, w6, w7, S_146),
         R127ActivityFlow(v0, v2),
         R124Activity(v0, w8, w9, v1, w10, w11),
-        R177RuleWindow(S_148, v4, v5),
         (v4 <= v1),
         (v1 <= v5);
     R179FindingRaw(S_148, v0, S_10, v1) <- F135(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11);
     // ddg_impressum_missing
     F137(v0, v1, v2, v3) <-
         R177RuleWindow(S_153, v2, v3),
-        R151OwnOnlineService(v0),
-        !R92SourceImpressum(v0),
         R70AsOf(v1),
         (v2 <= v1),
-        (v1 <= v3);
+        (v1 <= v3),
+        R151OwnOnlineService(v0),
+        !R92SourceImpressum(v0);
     R179FindingRaw(S_153, v0, S_10, v1) <- F137(v0, v1, v2, v3);
     // tdddg_tracking_without_consent
     F140(v0, v1, v2, v3, v4, w0, w1, w2) <-
-        R124Activity(v0, S_156, w0, v1, w1, w2),
-        R125ActivitySource(v0, v2),
-        R151OwnOnlineService(v2),
         R153TrackerWithoutConsent(v2),
+        R151OwnOnlineService(v2),
         R177RuleWindow(S_155, v3, v4),
+        R124Activity(v0, S_156, w0, v1, w1, w2),
         (v3 <= v1),
-        (v1 <= v4);
+        (v1 <= v4),
+        R125ActivitySource(v0, v2);
     R179FindingRaw(S_155, v0, S_10, v1) <- F140(v0, v1, v2, v3, v4, w0, w1, w2);
     // tdddg_site_trackers_without_consent
     F141(v0, v1, v2, v3) <-
-        R177RuleWindow(S_157, v2, v3),
-        R151OwnOnlineService(v0),
-        !R154TrackedByActivity(v0),
         R153TrackerWithoutConsent(v0),
+        !R154TrackedByActivity(v0),
+        R151OwnOnlineService(v0),
+        R177RuleWindow(S_157, v2, v3),
         R70AsOf(v1),
         (v2 <= v1),
         (v1 <= v3);
@@ -2529,36 +2529,36 @@ crepe! {
     R179FindingRaw(S_167, v0, v1, v2) <- F156(v0, v1, v2, v3, v4);
     // uwg_advertising_after_refusal
     F161(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
-        R156Advertising(v0),
-        R128ActivitySubject(v0, v1),
+        R177RuleWindow(S_169, v4, v5),
         R26ObjectedBy(v0, v1),
+        R124Activity(v0, S_137, w0, v2, w1, w2),
+        (v4 <= v2),
+        (v2 <= v5),
+        R128ActivitySubject(v0, v1),
+        R156Advertising(v0),
         R130ActivityChannel(v0, v3),
         !R157ElectronicMailChannel(v3),
-        (v3 != S_165),
-        R177RuleWindow(S_169, v4, v5),
-        (v4 <= v2),
-        (v2 <= v5);
+        (v3 != S_165);
     R179FindingRaw(S_169, v0, v1, v2) <- F161(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // uwg_hidden_commercial_communication
     F168(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R131ActivityAudience(v0, S_138),
-        !R132ActivityIdentifiesCompany(v0),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        R130ActivityChannel(v0, v2),
-        R176PublicChannel(v2),
         R177RuleWindow(S_173, v3, v4),
+        R176PublicChannel(v2),
+        R130ActivityChannel(v0, v2),
+        !R132ActivityIdentifiesCompany(v0),
+        R131ActivityAudience(v0, S_138),
+        R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
         (v1 <= v4);
     R179FindingRaw(S_173, v0, S_10, v1) <- F168(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // uwg_review_authenticity_note
     F169(v0, v1, v2, v3, w0, w1, w2) <-
+        R177RuleWindow(S_174, v2, v3),
         R138ActivityContent(v0, S_18, S_175),
         R124Activity(v0, S_17, w0, v1, w1, w2),
-        R156Advertising(v0),
-        R177RuleWindow(S_174, v2, v3),
         (v2 <= v1),
-        (v1 <= v3);
+        (v1 <= v3),
+        R156Advertising(v0);
     R179FindingRaw(S_174, v0, S_10, v1) <- F169(v0, v1, v2, v3, w0, w1, w2);
     // uwg_phone_without_consent
     F170(v0, v1, v2, v3, v4) <-
@@ -2580,75 +2580,75 @@ crepe! {
     R179FindingRaw(S_180, v0, v1, v2) <- F172(v0, v1, v2, v3, v4);
     // gdpr_special_explicit_consent
     F55(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R177RuleWindow(S_55, v3, v4),
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        (v3 <= v2),
-        (v2 <= v4),
-        R128ActivitySubject(v0, v1),
+        R32SpecialExplicit(v0, v1),
         !R33SpecialNotExplicit(v0, v1),
-        R32SpecialExplicit(v0, v1);
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        R177RuleWindow(S_55, v3, v4),
+        (v3 <= v2),
+        (v2 <= v4);
     R180ExceptionRaw(S_55, v0, v1, v2) <- F55(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_special_made_public
     F59(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
         R177RuleWindow(S_56, v4, v5),
+        R89SourcePublic(v3),
+        !R90SourceRequiresLogin(v3),
+        R35PublishedBy(v0, v3, v1),
+        R128ActivitySubject(v0, v1),
+        R125ActivitySource(v0, v3),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v4 <= v2),
-        (v2 <= v5),
-        R128ActivitySubject(v0, v1),
-        R35PublishedBy(v0, v3, v1),
-        !R90SourceRequiresLogin(v3),
-        R125ActivitySource(v0, v3),
-        R89SourcePublic(v3);
+        (v2 <= v5);
     R180ExceptionRaw(S_56, v0, v1, v2) <- F59(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_art14_disproportionate_effort
     F104(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1) <-
+        R177RuleWindow(S_135, v9, v10),
+        R116NoticePublic(v6),
+        R114Notice(v6, S_8, v7),
+        R119NoticeSource(v6, v3),
         R84Assessment(w0, w1, v4, v5, S_32),
         R10Concerns(v0, v4),
+        R125ActivitySource(v0, v3),
         R25IndirectCollection(v0, v1, v2),
         (v5 <= v2),
         let Some(v8) = (|| -> Option<i32> { Some(crate::rt::add_months(v2, N_1)?) })(),
-        R136ActivityLargeScale(v0),
-        R125ActivitySource(v0, v3),
-        R114Notice(v6, S_8, v7),
         (v7 <= v8),
-        R119NoticeSource(v6, v3),
-        R116NoticePublic(v6),
-        R177RuleWindow(S_135, v9, v10),
         (v9 <= v2),
-        (v2 <= v10);
+        (v2 <= v10),
+        R136ActivityLargeScale(v0);
     R180ExceptionRaw(S_135, v0, v1, v2) <- F104(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1);
     // uwg_email_existing_customer
     F157(v0, v1, v2, v3, v4, w0) <-
-        R130ActivityChannel(v0, S_160),
+        R177RuleWindow(S_168, v3, v4),
+        R168AddressFromSale(v1),
         R165EmailAd(v0, v1, v2),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R168AddressFromSale(v1),
-        R134ActivityProduct(v0, w0),
-        R177RuleWindow(S_168, v3, v4),
         (v3 <= v2),
-        (v2 <= v4);
+        (v2 <= v4),
+        R130ActivityChannel(v0, S_160),
+        R134ActivityProduct(v0, w0);
     R180ExceptionRaw(S_168, v0, v1, v2) <- F157(v0, v1, v2, v3, v4, w0);
     // uwg_phone_b2b_presumed_consent
     F171(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
-        R97Subject(v1, w0, S_178, w1),
-        R166PhoneAd(v0, v1, v2),
-        R14ConsentInEffect(v3, v0, v1),
-        !R160ConsentMissesProduct(v3, v0),
-        !R161ConsentObjected(v3, v0),
-        R103Consent(v3, w2, w3, S_179, w4),
+        R177RuleWindow(S_177, v4, v5),
+        R112ConsentCircumstances(v3, w0),
+        R103Consent(v3, w1, w2, S_179, w3),
         R105ConsentChannel(v3, S_165),
         R159ConsentPurposeFits(v3, v0),
-        R112ConsentCircumstances(v3, w5),
-        R177RuleWindow(S_177, v4, v5),
+        !R160ConsentMissesProduct(v3, v0),
+        !R161ConsentObjected(v3, v0),
+        R14ConsentInEffect(v3, v0, v1),
+        R166PhoneAd(v0, v1, v2),
         (v4 <= v2),
-        (v2 <= v5);
+        (v2 <= v5),
+        R97Subject(v1, w4, S_178, w5);
     R180ExceptionRaw(S_177, v0, v1, v2) <- F171(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
     // suppressed#lower
     F173(v0, v1, v2, v3, v4) <-
-        R179FindingRaw(v0, v2, v3, v4),
+        R178ExceptionOf(v1, v0),
         R180ExceptionRaw(v1, v2, v3, v4),
-        R178ExceptionOf(v1, v0);
+        R179FindingRaw(v0, v2, v3, v4);
     R181Suppressed(v0, v1, v2, v3, v4) <- F173(v0, v1, v2, v3, v4);
     // suppressed_any#lower
     F174(v0, v1, v2, v3, w0) <-
@@ -3069,7 +3069,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f69.len(), f69.into_iter().flat_map(|F69(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect()));
     firings.push((f52.len(), f52.into_iter().flat_map(|F52(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect()));
     firings.push((f53.len(), f53.into_iter().flat_map(|F53(a0, a1)| [a0 as u64, a1 as u64]).collect()));
-    firings.push((f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect()));
+    firings.push((f27.len(), f27.into_iter().flat_map(|F27(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64]).collect()));
     firings.push((f28.len(), f28.into_iter().flat_map(|F28(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as i64 as u64, a8 as u64]).collect()));
     firings.push((f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect()));
     firings.push((f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect()));
@@ -3077,7 +3077,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f75.len(), f75.into_iter().flat_map(|F75(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect()));
     firings.push((f113.len(), f113.into_iter().flat_map(|F113(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
     firings.push((f115.len(), f115.into_iter().flat_map(|F115(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
-    firings.push((f93.len(), f93.into_iter().flat_map(|F93(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect()));
+    firings.push((f93.len(), f93.into_iter().flat_map(|F93(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect()));
     firings.push((f91.len(), f91.into_iter().flat_map(|F91(a0, a1)| [a0 as i64 as u64, a1 as i64 as u64]).collect()));
     firings.push((f92.len(), f92.into_iter().flat_map(|F92(a0, a1, a2)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64]).collect()));
     firings.push((f43.len(), f43.into_iter().flat_map(|F43(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect()));
@@ -3097,7 +3097,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f102.len(), f102.into_iter().flat_map(|F102(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect()));
     firings.push((f106.len(), f106.into_iter().flat_map(|F106(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect()));
     firings.push((f108.len(), f108.into_iter().flat_map(|F108(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect()));
-    firings.push((f109.len(), f109.into_iter().flat_map(|F109(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as i64 as u64, a13 as i64 as u64, a14 as u64, a15 as u64]).collect()));
+    firings.push((f109.len(), f109.into_iter().flat_map(|F109(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as u64, a11 as u64, a12 as u64, a13 as u64, a14 as u64, a15 as u64]).collect()));
     firings.push((f110.len(), f110.into_iter().flat_map(|F110(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64]).collect()));
     firings.push((f111.len(), f111.into_iter().flat_map(|F111(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as u64]).collect()));
     firings.push((f117.len(), f117.into_iter().flat_map(|F117(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect()));
@@ -3233,7 +3233,7 @@ pub fn run(input: &[(usize, Vec<u64>)]) -> (Vec<(usize, Vec<u64>)>, Vec<(usize, 
     firings.push((f59.len(), f59.into_iter().flat_map(|F59(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect()));
     firings.push((f104.len(), f104.into_iter().flat_map(|F104(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as i64 as u64, a11 as u64, a12 as u64]).collect()));
     firings.push((f157.len(), f157.into_iter().flat_map(|F157(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect()));
-    firings.push((f171.len(), f171.into_iter().flat_map(|F171(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as i64 as u64, a10 as u64, a11 as u64]).collect()));
+    firings.push((f171.len(), f171.into_iter().flat_map(|F171(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as u64, a10 as u64, a11 as u64]).collect()));
     firings.push((f173.len(), f173.into_iter().flat_map(|F173(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect()));
     firings.push((f174.len(), f174.into_iter().flat_map(|F174(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect()));
     firings.push((f175.len(), f175.into_iter().flat_map(|F175(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect()));
