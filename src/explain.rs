@@ -77,7 +77,7 @@ fn node_text(
     let head = atom_text(program, t.rel, &t.values, interner);
     match &t.node {
         Node::Input => {
-            let place = origins.get(&(t.rel, t.values.clone())).map_or_else(
+            let place = origins.get(t.rel, &t.values).map_or_else(
                 || "fact".to_string(),
                 |o| format!("fact: {} {}", o.file, o.path),
             );
@@ -155,7 +155,7 @@ fn dot_node(
     match &t.node {
         Node::Input => {
             let place = origins
-                .get(&(t.rel, t.values.clone()))
+                .get(t.rel, &t.values)
                 .map_or(String::new(), |o| format!("\n{} {}", o.file, o.path));
             let _ = writeln!(
                 out,

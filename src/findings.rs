@@ -21,14 +21,68 @@ pub enum Lang {
 }
 
 /// Where an input fact came from (model file and JSON path), for explanations.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Origin {
-    pub file: String,
-    pub path: String,
+pub use sphere_model::Origin;
+
+/// Input facts' origins, found by relation and values. Loading only records each new fact's
+/// words and a reference to its origin (no copy, no map per fact); the first lookup in a
+/// relation indexes that relation, so only the relations that explanations show are indexed.
+#[derive(Default)]
+pub struct Origins<'s> {
+    rels: Vec<RelOrigins<'s>>,
 }
 
-/// Input facts' origins, keyed by relation and values.
-pub type Origins = BTreeMap<(RelId, Vec<Value>), Origin>;
+#[derive(Default)]
+struct RelOrigins<'s> {
+    arity: usize,
+    words: Vec<u64>,
+    origins: Vec<&'s Origin>,
+    /// Hash of a fact's words -> its positions.
+    index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, Vec<u32>>>,
+}
+
+fn hash_words(words: &[u64]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    words.hash(&mut h);
+    h.finish()
+}
+
+impl<'s> Origins<'s> {
+    /// Records the origin of a fact (the first origin of a fact stays).
+    pub fn insert(&mut self, rel: RelId, values: &[Value], origin: &'s Origin) {
+        let r = rel.0 as usize;
+        if self.rels.len() <= r {
+            self.rels.resize_with(r + 1, RelOrigins::default);
+        }
+        let ro = &mut self.rels[r];
+        ro.arity = values.len();
+        ro.words.extend(values.iter().map(|v| v.word()));
+        ro.origins.push(origin);
+        ro.index.take();
+    }
+
+    /// Where the input fact `rel(values)` came from.
+    pub fn get(&self, rel: RelId, values: &[Value]) -> Option<&'s Origin> {
+        let ro = self.rels.get(rel.0 as usize)?;
+        if ro.arity != values.len() || ro.origins.is_empty() {
+            return None;
+        }
+        let row = |i: usize| &ro.words[i * ro.arity..(i + 1) * ro.arity];
+        let index = ro.index.get_or_init(|| {
+            let mut index: rustc_hash::FxHashMap<u64, Vec<u32>> = Default::default();
+            for i in 0..ro.origins.len() {
+                index.entry(hash_words(row(i))).or_default().push(i as u32);
+            }
+            index
+        });
+        let key: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        index
+            .get(&hash_words(&key))?
+            .iter()
+            .find(|&&i| row(i as usize) == key.as_slice())
+            .map(|&i| ro.origins[i as usize])
+    }
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct NormCite {
@@ -412,7 +466,9 @@ pub fn tree_json(
     let fact = sphere_engine::explain::atom_text(program, t.rel, &t.values, interner);
     match &t.node {
         Node::Input => {
-            let origin = origins.get(&(t.rel, t.values.clone()));
+            let origin = origins
+                .get(t.rel, &t.values)
+                .map(|o| json!({ "file": o.file, "path": o.path }));
             json!({ "fact": fact, "input": true, "origin": origin })
         }
         Node::Rule {

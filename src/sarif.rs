@@ -90,7 +90,7 @@ fn place(f: &Finding, origins: &Origins, interner: &Interner) -> Option<(String,
         if first != Some(true) {
             return;
         }
-        if let Some(o) = origins.get(&(t.rel, t.values.clone())) {
+        if let Some(o) = origins.get(t.rel, &t.values) {
             if o.path == "$.organization"
                 || (o.path.ends_with(']') && o.path.matches('[').count() == 1)
             {

@@ -165,6 +165,10 @@ impl Session {
                 ));
             }
             assumed.push(Assumption {
+                origin: Origin {
+                    file: "--assume".into(),
+                    path: text.clone(),
+                },
                 text: text.clone(),
                 rel: q.rel,
                 args: q.args,
@@ -184,37 +188,34 @@ impl Session {
 
     /// Evaluates the knowledge base on the facts (and assumptions), with provenance, and
     /// returns the evaluation with the origin of every input fact.
-    pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins), String> {
+    pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins<'_>), String> {
         self.evaluate_with(Evaluator::Interpreted)
     }
 
     /// [`Session::evaluate`] with a choice of evaluator. The compiled one runs only the
     /// program it was generated from (the shipped knowledge base without `--rules`); for any
     /// other program it reports why, and the caller can fall back to the interpreter.
-    pub fn evaluate_with(&self, evaluator: Evaluator) -> Result<(Evaluation<'_>, Origins), String> {
+    pub fn evaluate_with(
+        &self,
+        evaluator: Evaluator,
+    ) -> Result<(Evaluation<'_>, Origins<'_>), String> {
+        let loading = std::time::Instant::now();
         let mut db = Database::new(&self.program);
-        let mut origins = Origins::new();
+        let mut origins = Origins::default();
+        let mut values: Vec<Value> = Vec::new();
         for (name, rows) in &self.facts.relations {
             let Some(rel) = self.program.relation_by_name(name) else {
                 continue;
             };
             for (vals, origin) in rows {
-                let values: Vec<Value> = vals
-                    .iter()
-                    .map(|v| match v {
-                        FactValue::Sym(s) => Value::Sym(db.intern(s)),
-                        FactValue::Num(n) => Value::Num(*n),
-                        FactValue::Date(d) => Value::Date(*d),
-                    })
-                    .collect();
+                values.clear();
+                values.extend(vals.iter().map(|v| match v {
+                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
+                    FactValue::Num(n) => Value::Num(*n),
+                    FactValue::Date(d) => Value::Date(*d),
+                }));
                 if db.insert(rel, &values) {
-                    origins.insert(
-                        (rel, values),
-                        Origin {
-                            file: origin.file.clone(),
-                            path: origin.path.clone(),
-                        },
-                    );
+                    origins.insert(rel, &values, origin);
                 } else if !db_contains_typed(&self.program, rel, &values) {
                     return Err(format!(
                         "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
@@ -233,13 +234,14 @@ impl Session {
                     QueryArg::Var(_) | QueryArg::Wildcard => unreachable!("rejected in load"),
                 })
                 .collect();
-            db.insert(a.rel, &values);
-            origins.insert(
-                (a.rel, values),
-                Origin {
-                    file: "--assume".into(),
-                    path: a.text.clone(),
-                },
+            if db.insert(a.rel, &values) {
+                origins.insert(a.rel, &values, &a.origin);
+            }
+        }
+        if self.profile {
+            eprintln!(
+                "input facts loaded in {:.2} s",
+                loading.elapsed().as_secs_f64()
             );
         }
         let ev = match evaluator {
@@ -274,6 +276,8 @@ pub enum Evaluator {
 #[derive(Clone, Debug)]
 pub struct Assumption {
     pub text: String,
+    /// `--assume` and the text, where explanations show a fact's origin.
+    pub origin: Origin,
     pub rel: RelId,
     pub args: Vec<QueryArg>,
 }

@@ -15,9 +15,10 @@
 //! evaluator"):
 //! - relations are typed tuple structs (`u32` interned symbols, `i64` numbers, `i32` dates),
 //!   named `R<id><Name>` so that no two clash after crepe lower-cases them;
-//! - body literals are ordered for selectivity (crepe joins in clause order): the next positive
-//!   atom is the one with the most bound arguments, and comparisons, bindings and negations are
-//!   placed as soon as their variables are bound;
+//! - body literals are ordered for selectivity (crepe joins in clause order) by the
+//!   interpreter's own planner ([`sphere_engine::ir::order`]), from statistics of a sample run
+//!   when given ([`Options::stats`]); comparisons, bindings and negations are placed as soon as
+//!   their variables are bound;
 //! - a variable repeated inside one atom binds a fresh variable plus an equality;
 //! - a negated atom with a constant argument reads a helper relation that projects the
 //!   constant away (otherwise crepe indexes the whole relation for it);
@@ -31,6 +32,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use sphere_engine::ir::order::{order_body, Estimates, Stats, Step, Uniform};
 use sphere_engine::ir::{
     dump, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, RuleIdx, Term, Var,
 };
@@ -44,6 +46,10 @@ pub struct Options {
     /// Also record every rule firing (see [`generate`]), from which the runtime rebuilds
     /// provenance.
     pub provenance: bool,
+    /// Relation sizes and distinct counts from a sample run, for the join order
+    /// ([`sphere_engine::ir::order`]); without them, atoms with more bound arguments come
+    /// first, then source order.
+    pub stats: Option<Stats>,
 }
 
 /// Why a program cannot be generated.
@@ -83,7 +89,7 @@ const MAX_BOUND: usize = 12;
 /// too, so each premise is a whole tuple), and the module's `FIRINGS` table says how to read
 /// the head and the positive premises out of a firing.
 pub fn generate(program: &Program, opts: &Options) -> Result<String, CodegenError> {
-    let g = Gen::new(program, opts.provenance, 1)?;
+    let g = Gen::new(program, opts, 1)?;
     let part = g.emit_part(0, opts, false);
     let mut index = g.emit_index(opts, &["self::run".to_string()]);
     index.push_str(&part);
@@ -111,7 +117,7 @@ pub fn generate_split(
     crate_name: impl Fn(usize) -> String,
 ) -> Result<Split, CodegenError> {
     let parts = parts.max(1);
-    let g = Gen::new(program, opts.provenance, parts)?;
+    let g = Gen::new(program, opts, parts)?;
     let names: Vec<String> = (0..parts)
         .map(|k| format!("::{}::run", crate_name(k)))
         .collect();
@@ -188,6 +194,8 @@ struct Gen<'p> {
     firings: Vec<FiringRel>,
     /// The parts with rules for each relation (ascending).
     parts_of_rel: Vec<Vec<usize>>,
+    /// Relation statistics for the join order (crepe joins in clause order).
+    estimates: Box<dyn Estimates>,
 }
 
 /// Where a value of a premise or head comes from in a firing tuple.
@@ -241,7 +249,7 @@ fn camel(name: &str) -> String {
 }
 
 impl<'p> Gen<'p> {
-    fn new(p: &'p Program, provenance: bool, parts: usize) -> Result<Self, CodegenError> {
+    fn new(p: &'p Program, opts: &Options, parts: usize) -> Result<Self, CodegenError> {
         let n = p.relations.len();
         let mut derived = vec![false; n];
         for r in &p.rules {
@@ -266,10 +274,14 @@ impl<'p> Gen<'p> {
             helpers: BTreeMap::new(),
             consts: BTreeMap::new(),
             rules: Vec::new(),
-            provenance,
+            provenance: opts.provenance,
             part: 0,
             firings: Vec::new(),
             parts_of_rel: vec![Vec::new(); n],
+            estimates: match &opts.stats {
+                Some(stats) => Box::new(stats.clone()),
+                None => Box::new(Uniform),
+            },
         };
         g.generate_rules(parts)?;
         Ok(g)
@@ -350,79 +362,51 @@ impl<'p> Gen<'p> {
         // (name, type).
         let mut wild: Vec<((usize, usize), String, Type)> = Vec::new();
         let mut bound = vec![false; rule.vars.len()];
-        let mut placed = vec![false; rule.body.len()];
         let mut clauses: Vec<String> = Vec::new();
         let mut fresh = 0usize;
-        loop {
-            let mut progress = true;
-            while progress {
-                progress = false;
-                for (i, lit) in rule.body.iter().enumerate() {
-                    if placed[i] {
-                        continue;
-                    }
-                    match lit {
-                        Literal::Atom(a) if a.negated => {
-                            if a.args.iter().all(|t| match t {
-                                Term::Var(v) => bound[v.0 as usize],
-                                _ => true,
-                            }) {
-                                let c = self.negation(rule, a.rel, &a.args);
-                                clauses.push(c);
-                                placed[i] = true;
-                                progress = true;
-                            }
-                        }
-                        Literal::Cmp(c) => {
-                            let ready = |e: &Expr| vars(e).iter().all(|v| bound[v.0 as usize]);
-                            let (l, r) = (ready(&c.lhs), ready(&c.rhs));
-                            if l && r {
-                                let code = self.filter(rule, c.op, &c.lhs, &c.rhs);
-                                clauses.push(code);
-                                placed[i] = true;
-                                progress = true;
-                            } else if c.op == CmpOp::Eq {
-                                let bind = match (&c.lhs, &c.rhs) {
-                                    (Expr::Var(v), e) if !bound[v.0 as usize] && r => Some((*v, e)),
-                                    (e, Expr::Var(v)) if !bound[v.0 as usize] && l => Some((*v, e)),
-                                    _ => None,
-                                };
-                                if let Some((v, e)) = bind {
-                                    let code = self.binding(rule, &format!("v{}", v.0), e);
-                                    clauses.push(code);
-                                    bound[v.0 as usize] = true;
-                                    placed[i] = true;
-                                    progress = true;
-                                }
-                            }
-                        }
-                        Literal::Atom(_) => {}
-                    }
-                }
-            }
-            // The next positive atom: most bound arguments first, then source order.
-            let mut best: Option<(usize, usize)> = None;
-            for (i, lit) in rule.body.iter().enumerate() {
-                let Literal::Atom(a) = lit else { continue };
-                if placed[i] || a.negated {
+        let steps = order_body(rule, None, &mut *self.estimates).map_err(|i| CodegenError {
+            message: format!(
+                "rule {}: literal {} cannot be placed (its variables are never bound)",
+                rule.id,
+                i + 1
+            ),
+        })?;
+        for step in steps {
+            let i = match step {
+                Step::Negation(i) => {
+                    let Literal::Atom(a) = &rule.body[i] else {
+                        unreachable!("a negation step is an atom")
+                    };
+                    let c = self.negation(rule, a.rel, &a.args);
+                    clauses.push(c);
                     continue;
                 }
-                let nbound = a
-                    .args
-                    .iter()
-                    .filter(|t| match t {
-                        Term::Const(_) => true,
-                        Term::Var(v) => bound[v.0 as usize],
-                        Term::Wildcard => false,
-                    })
-                    .count();
-                if best.is_none_or(|(_, b)| nbound > b) {
-                    best = Some((i, nbound));
+                Step::Filter(i) => {
+                    let Literal::Cmp(c) = &rule.body[i] else {
+                        unreachable!("a filter step is a comparison")
+                    };
+                    let code = self.filter(rule, c.op, &c.lhs, &c.rhs);
+                    clauses.push(code);
+                    continue;
                 }
-            }
-            let Some((i, _)) = best else { break };
+                Step::Bind {
+                    lit,
+                    var,
+                    expr_is_rhs,
+                } => {
+                    let Literal::Cmp(c) = &rule.body[lit] else {
+                        unreachable!("a binding step is a comparison")
+                    };
+                    let e = if expr_is_rhs { &c.rhs } else { &c.lhs };
+                    let code = self.binding(rule, &format!("v{}", var.0), e);
+                    clauses.push(code);
+                    bound[var.0 as usize] = true;
+                    continue;
+                }
+                Step::Atom(i) => i,
+            };
             let Literal::Atom(a) = &rule.body[i] else {
-                unreachable!("only atoms are chosen")
+                unreachable!("an atom step is an atom")
             };
             let mut args = Vec::new();
             let mut checks = Vec::new();
@@ -470,16 +454,6 @@ impl<'p> Gen<'p> {
             }
             clauses.push(format!("{}({})", self.rel_name(a.rel), args.join(", ")));
             clauses.extend(checks);
-            placed[i] = true;
-        }
-        if let Some(i) = placed.iter().position(|p| !p) {
-            return Err(CodegenError {
-                message: format!(
-                    "rule {}: literal {} cannot be placed (its variables are never bound)",
-                    rule.id,
-                    i + 1
-                ),
-            });
         }
         let mut head = Vec::new();
         let mut head_values: Vec<(String, Type)> = Vec::new();
@@ -1093,22 +1067,4 @@ fn binop_name(op: BinOp) -> &'static str {
         BinOp::Div => "Div",
         BinOp::Rem => "Rem",
     }
-}
-
-fn vars(e: &Expr) -> Vec<Var> {
-    fn walk(e: &Expr, out: &mut Vec<Var>) {
-        match e {
-            Expr::Var(v) => out.push(*v),
-            Expr::Const(_) => {}
-            Expr::Binary(_, a, b) => {
-                walk(a, out);
-                walk(b, out);
-            }
-            Expr::Neg(a) => walk(a, out),
-            Expr::Call(_, args) => args.iter().for_each(|a| walk(a, out)),
-        }
-    }
-    let mut out = Vec::new();
-    walk(e, &mut out);
-    out
 }

@@ -5,7 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use sphere_engine::{compile, CompileOptions, SourceMap};
+use sphere_engine::eval::{evaluate, Database, EvalOptions};
+use sphere_engine::ir::order::Stats;
+use sphere_engine::ir::Program;
+use sphere_engine::{compile, CompileOptions, SourceMap, Value};
+use sphere_model::extract::FactValue;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -44,11 +48,45 @@ fn kb_sources() -> SourceMap {
     sources
 }
 
+/// Relation statistics of the knowledge base on a generated model (`sphere gen --subjects 500
+/// --activities 5000 --seed 42`): the compiled program's join order is planned from them.
+/// Deterministic: the generator is seeded and the interpreter's results do not depend on
+/// hashing.
+fn sample_stats(program: &Program) -> Stats {
+    let cfg = sphere_model::gen::GenConfig::new(500, 5000, 42);
+    let mut text = Vec::new();
+    sphere_model::gen::write_model(&cfg, &mut text).expect("the generator writes to memory");
+    let text = String::from_utf8(text).expect("the generator writes UTF-8");
+    let model = sphere_model::load_texts(&[("sample.json", &text)], cfg.as_of)
+        .unwrap_or_else(|e| panic!("the generated sample model is invalid: {e:?}"));
+    let facts = sphere_model::extract::extract(&model);
+    let mut db = Database::new(program);
+    for (name, rows) in &facts.relations {
+        let rel = program
+            .relation_by_name(name)
+            .unwrap_or_else(|| panic!("knowledge/ declares no input relation `{name}`"));
+        for (values, _) in rows {
+            let values: Vec<Value> = values
+                .iter()
+                .map(|v| match v {
+                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
+                    FactValue::Num(n) => Value::Num(*n),
+                    FactValue::Date(d) => Value::Date(*d),
+                })
+                .collect();
+            db.insert(rel, &values);
+        }
+    }
+    evaluate(program, db, &EvalOptions::default())
+        .expect("the knowledge base evaluates")
+        .stats()
+}
+
 /// The number of parts the knowledge base is generated as (see `docs/performance.md`,
 /// "Build cost"). The part crates are `crates/kb-parts/p<k>`.
 const KB_PARTS: usize = 6;
 
-fn program_of(sources: &SourceMap, source: &str) -> sphere_engine::ir::Program {
+fn program_of(sources: &SourceMap, source: &str) -> Program {
     let compiled = compile(sources, &CompileOptions::default());
     let errors: Vec<String> = compiled
         .diagnostics
@@ -108,11 +146,13 @@ fn part_lib(k: usize) -> String {
 fn kb_is_up_to_date() {
     let source = "knowledge/";
     let program = program_of(&kb_sources(), source);
+    let stats = Some(sample_stats(&program));
     let split = sphere_codegen::generate_split(
         &program,
         &sphere_codegen::Options {
             source: source.to_string(),
             provenance: true,
+            stats,
         },
         KB_PARTS,
         |k| format!("sphere_kb_p{k}"),
@@ -179,6 +219,7 @@ fn tc_anchor_is_up_to_date() {
             &sphere_codegen::Options {
                 source: source.to_string(),
                 provenance,
+                stats: None,
             },
         )
         .unwrap_or_else(|e| panic!("{source}: {e}"));

@@ -14,7 +14,7 @@ use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
 use exec::{Exec, Output};
-use plan::{plan_rule, Plan, Range};
+use plan::{plan_rule, DistinctCache, Plan, Range};
 use store::{Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -176,6 +176,7 @@ pub fn evaluate<'p>(
     } else {
         Vec::new()
     };
+    let mut cache = DistinctCache::default();
     for stratum in &program.strata {
         run_stratum(
             program,
@@ -184,6 +185,7 @@ pub fn evaluate<'p>(
             &mut interner,
             opts.provenance,
             &mut profile,
+            &mut cache,
         )?;
     }
     Ok(Evaluation {
@@ -203,6 +205,7 @@ fn run_stratum(
     interner: &mut Interner,
     provenance: bool,
     profile: &mut [RuleProfile],
+    cache: &mut DistinctCache,
 ) -> Result<(), EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
@@ -218,7 +221,7 @@ fn run_stratum(
             .collect();
         let mut ranges = vec![Range::Full; rule.body.len()];
         if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, stores)
+            let p = plan_rule(program, ri, &ranges, None, stores, cache)
                 .map_err(|e| EvalError { message: e.0 })?;
             plans.push((p, true));
         } else {
@@ -230,7 +233,7 @@ fn run_stratum(
                         Ordering::Greater => Range::Full,
                     };
                 }
-                let p = plan_rule(program, ri, &ranges, Some(i), stores)
+                let p = plan_rule(program, ri, &ranges, Some(i), stores, cache)
                     .map_err(|e| EvalError { message: e.0 })?;
                 plans.push((p, false));
             }
@@ -421,6 +424,27 @@ impl<'p> Evaluation<'p> {
 
     pub(crate) fn store(&self, rel: RelId) -> &Store {
         &self.stores[rel.0 as usize]
+    }
+
+    /// Every relation's size and per-column distinct counts, for planning the join order of
+    /// generated code ([`crate::ir::order`]).
+    pub fn stats(&self) -> crate::ir::order::Stats {
+        let mut stats = crate::ir::order::Stats::default();
+        for s in &self.stores {
+            stats.sizes.push(s.len() as f64);
+            stats.distinct.push(
+                (0..s.arity)
+                    .map(|c| {
+                        let mut seen = rustc_hash::FxHashSet::default();
+                        for r in 0..s.len() {
+                            seen.insert(s.get(r, c));
+                        }
+                        seen.len() as f64
+                    })
+                    .collect(),
+            );
+        }
+        stats
     }
 
     /// Approximate bytes held by all relations and indexes.

@@ -1,10 +1,12 @@
 //! Join planning: each rule (and, in recursive strata, each semi-naive variant of it) becomes a
-//! flat list of operations in a chosen order. Atoms are ordered greedily: the delta atom first,
-//! then the atom with the most bound arguments (ties: the smaller relation, then source
-//! order); filters, negations and bindings run as soon as their variables are bound. Every
+//! flat list of operations in the order [`crate::ir::order`] chooses from the relations' sizes
+//! and distinct counts when the stratum starts (the delta atom first, then the atom expected
+//! to yield the fewest rows; filters, negations and bindings as soon as their variables are
+//! bound). Every
 //! atom with a bound argument is read through a hash index on exactly its bound columns, so no
 //! join is a nested loop over a whole relation.
 
+use crate::ir::order::{order_body, Estimates, Step};
 use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
 use crate::value::{Interner, Type, Value};
 
@@ -92,9 +94,40 @@ pub(crate) struct Plan {
 #[derive(Debug)]
 pub(crate) struct PlanError(pub String);
 
-/// How good an atom is as the next join step: has a bound argument, how many, smaller
-/// relation first.
-type Score = (bool, usize, std::cmp::Reverse<usize>);
+/// Relation statistics for [`order_body`], read off the stores; distinct counts are cached
+/// across strata and recomputed when a relation has grown since.
+#[derive(Default)]
+pub(crate) struct DistinctCache {
+    counts: rustc_hash::FxHashMap<(RelId, usize), (usize, f64)>,
+}
+
+struct StoreEstimates<'a> {
+    stores: &'a [Store],
+    cache: &'a mut DistinctCache,
+}
+
+impl Estimates for StoreEstimates<'_> {
+    fn size(&mut self, rel: RelId) -> f64 {
+        self.stores[rel.0 as usize].len() as f64
+    }
+
+    fn distinct(&mut self, rel: RelId, col: usize) -> f64 {
+        let store = &self.stores[rel.0 as usize];
+        let len = store.len();
+        if let Some(&(at, n)) = self.cache.counts.get(&(rel, col)) {
+            if at == len {
+                return n;
+            }
+        }
+        let mut seen = rustc_hash::FxHashSet::default();
+        for r in 0..len {
+            seen.insert(store.get(r, col));
+        }
+        let n = seen.len() as f64;
+        self.cache.counts.insert((rel, col), (len, n));
+        n
+    }
+}
 
 /// Plans one rule. `ranges[i]` is the range of body literal `i` if it is a positive atom.
 pub(crate) fn plan_rule(
@@ -103,122 +136,62 @@ pub(crate) fn plan_rule(
     ranges: &[Range],
     delta: Option<usize>,
     stores: &mut [Store],
+    cache: &mut DistinctCache,
 ) -> Result<Plan, PlanError> {
     let rule: &Rule = &program.rules[rule_idx as usize];
-    let mut bound = vec![false; rule.vars.len()];
-    let mut placed = vec![false; rule.body.len()];
-    let mut ops = Vec::new();
-    let mut prem_rels = Vec::new();
-
-    let mut order: Vec<usize> = Vec::new();
-    if let Some(d) = delta {
-        order.push(d);
-    }
-    loop {
-        // Place everything that is ready.
-        let mut progress = true;
-        while progress {
-            progress = false;
-            for (i, lit) in rule.body.iter().enumerate() {
-                if placed[i] || order.contains(&i) {
-                    continue;
-                }
-                match lit {
-                    Literal::Atom(a) if a.negated => {
-                        if atom_vars(&a.args).all(|v| bound[v.0 as usize]) {
-                            ops.push(absent_op(a, &bound, stores));
-                            placed[i] = true;
-                            progress = true;
-                        }
-                    }
-                    Literal::Cmp(c) => {
-                        let lhs_ready = expr_vars(&c.lhs).iter().all(|v| bound[v.0 as usize]);
-                        let rhs_ready = expr_vars(&c.rhs).iter().all(|v| bound[v.0 as usize]);
-                        if lhs_ready && rhs_ready {
-                            ops.push(Op::Filter {
-                                op: c.op,
-                                lhs: cexpr(&c.lhs, rule),
-                                rhs: cexpr(&c.rhs, rule),
-                                ty: expr_type(&c.lhs, rule),
-                            });
-                            placed[i] = true;
-                            progress = true;
-                        } else if c.op == CmpOp::Eq {
-                            // `X = e` (or `e = X`) binds X once e's variables are bound.
-                            let bind = match (&c.lhs, &c.rhs) {
-                                (Expr::Var(v), e) if !bound[v.0 as usize] && rhs_ready => {
-                                    Some((*v, e))
-                                }
-                                (e, Expr::Var(v)) if !bound[v.0 as usize] && lhs_ready => {
-                                    Some((*v, e))
-                                }
-                                _ => None,
-                            };
-                            if let Some((v, e)) = bind {
-                                ops.push(Op::Let {
-                                    slot: v.0,
-                                    expr: cexpr(e, rule),
-                                });
-                                bound[v.0 as usize] = true;
-                                placed[i] = true;
-                                progress = true;
-                            }
-                        }
-                    }
-                    Literal::Atom(_) => {}
-                }
-            }
-        }
-        // Next positive atom.
-        let next = if let Some(&first) = order.first().filter(|&&i| !placed[i]) {
-            Some(first)
-        } else {
-            let mut best: Option<(usize, Score)> = None;
-            for (i, lit) in rule.body.iter().enumerate() {
-                if placed[i] {
-                    continue;
-                }
-                if let Literal::Atom(a) = lit {
-                    if a.negated {
-                        continue;
-                    }
-                    let nbound = a
-                        .args
-                        .iter()
-                        .filter(|t| match t {
-                            Term::Const(_) => true,
-                            Term::Var(v) => bound[v.0 as usize],
-                            Term::Wildcard => false,
-                        })
-                        .count();
-                    let size = stores[a.rel.0 as usize].len();
-                    let score = (
-                        nbound > 0 || a.args.is_empty(),
-                        nbound,
-                        std::cmp::Reverse(size),
-                    );
-                    if best.as_ref().is_none_or(|(_, s)| score > *s) {
-                        best = Some((i, score));
-                    }
-                }
-            }
-            best.map(|(i, _)| i)
-        };
-        let Some(i) = next else { break };
-        let Literal::Atom(a) = &rule.body[i] else {
-            unreachable!("only atoms are chosen")
-        };
-        let prem = prem_rels.len();
-        prem_rels.push(a.rel);
-        ops.push(read_op(a, ranges[i], prem, &mut bound, stores));
-        placed[i] = true;
-    }
-    if let Some(i) = placed.iter().position(|p| !p) {
-        return Err(PlanError(format!(
+    let steps = order_body(rule, delta, &mut StoreEstimates { stores, cache }).map_err(|i| {
+        PlanError(format!(
             "rule {} cannot be ordered: literal {} has unbound variables",
             rule.id,
             i + 1
-        )));
+        ))
+    })?;
+    let mut bound = vec![false; rule.vars.len()];
+    let mut ops = Vec::new();
+    let mut prem_rels = Vec::new();
+    for step in steps {
+        match step {
+            Step::Atom(i) => {
+                let Literal::Atom(a) = &rule.body[i] else {
+                    unreachable!("an atom step is an atom")
+                };
+                let prem = prem_rels.len();
+                prem_rels.push(a.rel);
+                ops.push(read_op(a, ranges[i], prem, &mut bound, stores));
+            }
+            Step::Negation(i) => {
+                let Literal::Atom(a) = &rule.body[i] else {
+                    unreachable!("a negation step is an atom")
+                };
+                ops.push(absent_op(a, &bound, stores));
+            }
+            Step::Filter(i) => {
+                let Literal::Cmp(c) = &rule.body[i] else {
+                    unreachable!("a filter step is a comparison")
+                };
+                ops.push(Op::Filter {
+                    op: c.op,
+                    lhs: cexpr(&c.lhs, rule),
+                    rhs: cexpr(&c.rhs, rule),
+                    ty: expr_type(&c.lhs, rule),
+                });
+            }
+            Step::Bind {
+                lit,
+                var,
+                expr_is_rhs,
+            } => {
+                let Literal::Cmp(c) = &rule.body[lit] else {
+                    unreachable!("a binding step is a comparison")
+                };
+                let e = if expr_is_rhs { &c.rhs } else { &c.lhs };
+                ops.push(Op::Let {
+                    slot: var.0,
+                    expr: cexpr(e, rule),
+                });
+                bound[var.0 as usize] = true;
+            }
+        }
     }
     for a in &rule.head.args {
         if expr_vars(a).iter().any(|v| !bound[v.0 as usize]) {
@@ -244,13 +217,6 @@ pub(crate) fn plan_rule(
             .collect(),
         slots: rule.vars.len(),
         prem_rels,
-    })
-}
-
-fn atom_vars(args: &[Term]) -> impl Iterator<Item = Var> + '_ {
-    args.iter().filter_map(|t| match t {
-        Term::Var(v) => Some(*v),
-        _ => None,
     })
 }
 

@@ -206,6 +206,7 @@ impl Program {
 pub mod dump;
 pub mod legal;
 pub mod lower;
+pub mod order;
 pub mod query;
 pub mod resolve;
 pub mod stratify;

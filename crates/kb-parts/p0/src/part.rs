@@ -218,7 +218,7 @@ crepe! {
     @input
     pub struct R128ActivitySubject(pub u32, pub u32);
     @output
-    pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub u32, pub u32);
     @output
     pub struct F1(pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -234,7 +234,7 @@ crepe! {
     @output
     pub struct F7(pub u32, pub i64);
     @output
-    pub struct F8(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F8(pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub i32, pub u32);
     @output
     pub struct F9(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32);
     @output
@@ -250,7 +250,7 @@ crepe! {
     @output
     pub struct F15(pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F16(pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F16(pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F17(pub i32, pub i32);
     @output
@@ -290,8 +290,8 @@ crepe! {
 
     // joint_control#1
     F0(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v0, w0, S_65, v2, w1, w2),
-        R71Organization(v2, w3, w4, w5),
+        R71Organization(v2, w0, w1, w2),
+        R87Source(v0, w3, S_65, v2, w4, w5),
         R88SourcePlatform(v0, v1);
     R39JointControl(v0, v1) <- F0(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // joint_control#2
@@ -316,12 +316,12 @@ crepe! {
     R41CoversObject(v0, v1) <- F4(v0, v1, w0, w1, w2, w3);
     // joint_arrangement#1
     F5(v0, v1, v2, v3, v4, v5) <-
-        R78Agreement(v1, S_67, v3, v4, v5),
-        R39JointControl(v0, v3),
-        R41CoversObject(v1, v0),
         R70AsOf(v2),
+        R78Agreement(v1, S_67, v3, v4, v5),
         (v4 <= v2),
-        (v2 <= v5);
+        (v2 <= v5),
+        R41CoversObject(v1, v0),
+        R39JointControl(v0, v3);
     R40JointArrangement(v0, v1, v2) <- F5(v0, v1, v2, v3, v4, v5);
     // child#1
     F6(v0, w0, w1) <-
@@ -334,8 +334,8 @@ crepe! {
     R31Child(v0) <- F7(v0, v1);
     // consent_for_the_company
     F8(v0, v1, w0, w1, w2, w3, w4, w5) <-
-        R103Consent(v0, w0, w1, w2, v1),
-        R71Organization(v1, w3, w4, w5);
+        R71Organization(v1, w0, w1, w2),
+        R103Consent(v0, w3, w4, w5, v1);
     R15ConsentForUs(v0) <- F8(v0, v1, w0, w1, w2, w3, w4, w5);
     // consent_for_us#1
     F9(v0, v1, w0, w1, w2, w3, w4, w5, w6) <-
@@ -359,12 +359,12 @@ crepe! {
     R54Art14NoticeBy(v0, v1, v2) <- F12(v0, v1, v2);
     // public_art26_notice#1
     F13(v0, v1, v2, v3, w0) <-
-        R114Notice(v2, S_70, v3),
-        R116NoticePublic(v2),
-        R119NoticeSource(v2, v0),
-        R39JointControl(v0, w0),
         R70AsOf(v1),
-        (v3 <= v1);
+        R116NoticePublic(v2),
+        R114Notice(v2, S_70, v3),
+        (v3 <= v1),
+        R119NoticeSource(v2, v0),
+        R39JointControl(v0, w0);
     R42PublicArt26Notice(v0, v1) <- F13(v0, v1, v2, v3, w0);
     // source_named#1
     F14(v0, v1, v2, w0) <-
@@ -378,8 +378,8 @@ crepe! {
     R62CategoryNamed(v0, v1) <- F15(v0, v1, v2, w0);
     // scc_dates#1
     F16(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R78Agreement(v2, S_14, w0, v0, w1),
-        R82AgreementEdition(v2, w2),
+        R82AgreementEdition(v2, w0),
+        R78Agreement(v2, S_14, w1, v0, w2),
         R124Activity(w3, w4, w5, v1, w6, w7);
     R49SccDates(v0, v1) <- F16(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7);
     // scc_usable#1
@@ -396,16 +396,16 @@ crepe! {
     R48SccUsable(v0, v1, v2) <- F18(v0, v1, v2);
     // old_law_public_data
     F19(v0, v1, v2, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        (v1 < D_17676),
-        R125ActivitySource(v0, v2),
+        R89SourcePublic(v2),
         !R90SourceRequiresLogin(v2),
-        R89SourcePublic(v2);
+        R125ActivitySource(v0, v2),
+        R124Activity(v0, w0, w1, v1, w2, w3),
+        (v1 < D_17676);
     R24OldLawPublicData(v0) <- F19(v0, v1, v2, w0, w1, w2, w3);
     // activity_source_kind#1
     F20(v0, v1, v2, w0, w1, w2, w3) <-
-        R125ActivitySource(v0, v2),
-        R87Source(v2, w0, v1, w1, w2, w3);
+        R87Source(v2, w0, v1, w1, w2, w3),
+        R125ActivitySource(v0, v2);
     R66ActivitySourceKind(v0, v1) <- F20(v0, v1, v2, w0, w1, w2, w3);
     // participation_agreed#1
     F21(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4) <-
@@ -445,73 +445,73 @@ crepe! {
     R16ConsentEnded(v0, v1) <- F25(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_in_effect#1
     F26(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
-        R124Activity(v1, w0, w1, v3, w2, w3),
+        R103Consent(v0, v2, v4, w0, w1),
+        R15ConsentForUs(v0),
         R128ActivitySubject(v1, v2),
-        R103Consent(v0, v2, v4, w4, w5),
-        (v4 <= v3),
         !R16ConsentEnded(v0, v1),
-        R15ConsentForUs(v0);
+        R124Activity(v1, w2, w3, v3, w4, w5),
+        (v4 <= v3);
     R14ConsentInEffect(v0, v1, v2) <- F26(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5);
     // consent_withdrawn_for#1
     F27(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v2, w2, v3),
-        R128ActivitySubject(v0, v1),
-        R103Consent(v4, v1, v5, v6, w3),
-        (v5 <= v2),
-        R104ConsentPurpose(v4, v3),
         R13ConsentFormValid(v6),
         R108ConsentWithdrawn(v4, v7),
+        R103Consent(v4, v1, v5, v6, w0),
+        R104ConsentPurpose(v4, v3),
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, w1, w2, v2, w3, v3),
+        (v5 <= v2),
         (v7 <= v2);
     R20ConsentWithdrawnFor(v0, v1) <- F27(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // indirect_collection#1
     F28(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
-        R124Activity(v0, S_38, w0, v2, w1, w2),
-        R128ActivitySubject(v0, v1),
-        R125ActivitySource(v0, v3),
-        R87Source(v3, w3, v4, v5, w4, w5),
+        R87Source(v3, w0, v4, v5, w1, w2),
         (v4 != S_39),
+        R124Activity(v0, S_38, w3, v2, w4, w5),
+        R125ActivitySource(v0, v3),
+        R128ActivitySubject(v0, v1),
         (v5 != v1);
     R25IndirectCollection(v0, v1, v2) <- F28(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
     // objection_to_direct_marketing
     F29(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R27ObjectionToMarketing(v3),
         R113Objection(v1, v3, v4),
-        (v4 <= v2),
-        R27ObjectionToMarketing(v3);
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, w0, w1, v2, w2, w3),
+        (v4 <= v2);
     R26ObjectedBy(v0, v1) <- F29(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // purpose_change#1
     F30(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
-        R124Activity(v5, S_38, w0, v6, w1, v7),
-        R128ActivitySubject(v5, v1),
+        R30FurtherUseKind(v3),
+        R124Activity(v0, v3, w0, v2, w1, v4),
         R128ActivitySubject(v0, v1),
-        R124Activity(v0, v3, w2, v2, w3, v4),
+        R128ActivitySubject(v5, v1),
+        R124Activity(v5, S_38, w2, v6, w3, v7),
         (v6 <= v2),
-        (v7 != v4),
-        R30FurtherUseKind(v3);
+        (v7 != v4);
     R29PurposeChange(v0, v1, v2) <- F30(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // special_explicit#1
     F31(v0, v1, v2, v3, w0, w1, w2, w3) <-
-        R14ConsentInEffect(v2, v0, v1),
         R111ConsentExplicit(v2),
         R109ConsentDocumented(v2),
-        R124Activity(v0, w0, w1, w2, w3, v3),
-        R104ConsentPurpose(v2, v3);
+        R104ConsentPurpose(v2, v3),
+        R14ConsentInEffect(v2, v0, v1),
+        R124Activity(v0, w0, w1, w2, w3, v3);
     R32SpecialExplicit(v0, v1) <- F31(v0, v1, v2, v3, w0, w1, w2, w3);
     // explicit_names#1
     F32(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R14ConsentInEffect(v3, v0, v1),
         R111ConsentExplicit(v3),
-        R109ConsentDocumented(v3),
         R106ConsentCategory(v3, v2),
-        R124Activity(v0, w0, w1, w2, w3, v4),
-        R104ConsentPurpose(v3, v4);
+        R109ConsentDocumented(v3),
+        R104ConsentPurpose(v3, v4),
+        R14ConsentInEffect(v3, v0, v1),
+        R124Activity(v0, w0, w1, w2, w3, v4);
     R34ExplicitNames(v0, v1, v2) <- F32(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // notified_in_month#1
     F33(v0, v1, v2, v3, v4, w0) <-
+        R54Art14NoticeBy(v1, w0, v4),
         R25IndirectCollection(v0, v1, v2),
         let Some(v3) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        R54Art14NoticeBy(v1, w0, v4),
         (v4 <= v3);
     R55NotifiedInMonth(v0, v1) <- F33(v0, v1, v2, v3, v4, w0);
     // informed_by#1
@@ -600,7 +600,7 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     firings[5] = (f5.len(), f5.into_iter().flat_map(|F5(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64]).collect());
     firings[6] = (f6.len(), f6.into_iter().flat_map(|F6(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as u64]).collect());
     firings[7] = (f7.len(), f7.into_iter().flat_map(|F7(a0, a1)| [a0 as u64, a1 as u64]).collect());
-    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64]).collect());
+    firings[8] = (f8.len(), f8.into_iter().flat_map(|F8(a0, a1, a2, a3, a4, a5, a6, a7)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as i64 as u64, a7 as u64]).collect());
     firings[9] = (f9.len(), f9.into_iter().flat_map(|F9(a0, a1, a2, a3, a4, a5, a6, a7, a8)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as i64 as u64, a8 as u64]).collect());
     firings[10] = (f10.len(), f10.into_iter().flat_map(|F10(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
     firings[11] = (f11.len(), f11.into_iter().flat_map(|F11(a0, a1, a2)| [a0 as u64, a1 as u64, a2 as i64 as u64]).collect());
@@ -608,7 +608,7 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect());
     firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
     firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
     firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1)| [a0 as i64 as u64, a1 as i64 as u64]).collect());
     firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64]).collect());
     firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());

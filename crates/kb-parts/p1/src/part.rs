@@ -204,7 +204,7 @@ crepe! {
     @output
     pub struct F0(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
-    pub struct F1(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32);
+    pub struct F1(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F2(pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -276,25 +276,25 @@ crepe! {
 
     // disclosure#1
     F0(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, v3, w0, v2, w1, w2),
         R58PublicDisclosureKind(v3),
+        R124Activity(v0, v3, w0, v2, w1, w2),
         R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F0(v0, v1, v2, v3, w0, w1, w2);
     // disclosure#2
     F1(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R122Flow(v3, w0, v4, w1, w2, w3, w4),
+        R75Party(v4, w5, w6),
         R127ActivityFlow(v0, v3),
-        R122Flow(v3, w4, v4, w5, w6, w7, w8),
-        R75Party(v4, w9, w10);
+        R124Activity(v0, w7, w8, v2, w9, w10),
+        R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F1(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10);
     // disclosure#3
     F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R124Activity(v0, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v1),
+        R59ControllerRole(v4),
+        R77System(v3, w0, w1, w2, w3, v4),
         R126ActivitySystem(v0, v3),
-        R77System(v3, w4, w5, w6, w7, v4),
-        R59ControllerRole(v4);
+        R124Activity(v0, w4, w5, v2, w6, w7),
+        R128ActivitySubject(v0, v1);
     R57Disclosure(v0, v1, v2) <- F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
     // informed_before_disclosure#1
     F3(v0, v1, v2, w0, w1) <-
@@ -304,17 +304,17 @@ crepe! {
     R60InformedBeforeDisclosure(v0, v1) <- F3(v0, v1, v2, w0, w1);
     // objection_hint_by#1
     F4(v0, v1, v2, v3, v4, w0, w1) <-
-        R25IndirectCollection(w0, v0, v2),
-        let Some(v1) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
         R115NoticeSubject(v3, v0),
-        R114Notice(v3, w1, v4),
-        (v4 <= v1),
-        R121NoticeRightToObject(v3);
+        R114Notice(v3, w0, v4),
+        R121NoticeRightToObject(v3),
+        R25IndirectCollection(w1, v0, v2),
+        let Some(v1) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
+        (v4 <= v1);
     R63ObjectionHintBy(v0, v1) <- F4(v0, v1, v2, v3, v4, w0, w1);
     // activity_subject_kind#1
     F5(v0, v1, v2, w0, w1) <-
-        R128ActivitySubject(v0, v2),
-        R97Subject(v2, w0, v1, w1);
+        R97Subject(v2, w0, v1, w1),
+        R128ActivitySubject(v0, v2);
     R67ActivitySubjectKind(v0, v1) <- F5(v0, v1, v2, w0, w1);
     // personal_activity#1
     F6(v0, w0) <-
@@ -333,18 +333,18 @@ crepe! {
     R17ConsentMissesCategory(v0, v1) <- F8(v0, v1, v2, w0);
     // consent_scope
     F9(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
+        R13ConsentFormValid(v3),
+        R103Consent(v0, w0, w1, v3, w2),
+        R110ConsentInformed(v0),
+        R104ConsentPurpose(v0, v4),
         R14ConsentInEffect(v0, v1, v2),
         !R17ConsentMissesCategory(v0, v1),
-        R103Consent(v0, w0, w1, v3, w2),
-        R13ConsentFormValid(v3),
-        R110ConsentInformed(v0),
-        R124Activity(v1, w3, w4, w5, w6, v4),
-        R104ConsentPurpose(v0, v4);
+        R124Activity(v1, w3, w4, w5, w6, v4);
     R18ConsentScope(v0, v1, v2) <- F9(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // consent_covers#1
     F10(v0, v1, v2) <-
-        R18ConsentScope(v0, v1, v2),
-        R109ConsentDocumented(v0);
+        R109ConsentDocumented(v0),
+        R18ConsentScope(v0, v1, v2);
     R19ConsentCovers(v0, v1, v2) <- F10(v0, v1, v2);
     // consent_unprovable#1
     F11(v0, v1, v2) <-
@@ -353,38 +353,38 @@ crepe! {
     R21ConsentUnprovable(v0, v1) <- F11(v0, v1, v2);
     // special_not_explicit#1
     F12(v0, v1, v2) <-
-        R128ActivitySubject(v0, v1),
+        R8SpecialCategory(v2),
         R129ActivityCategory(v0, v2),
-        !R34ExplicitNames(v0, v1, v2),
-        R8SpecialCategory(v2);
+        R128ActivitySubject(v0, v1),
+        !R34ExplicitNames(v0, v1, v2);
     R33SpecialNotExplicit(v0, v1) <- F12(v0, v1, v2);
     // third_country_transfer#1
     F13(v0, v1, v2, v3, w0, w1, w2) <-
-        R9PersonalActivity(v0),
-        R126ActivitySystem(v0, v3),
         R77System(v3, w0, w1, v1, v2, w2),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R126ActivitySystem(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F13(v0, v1, v2, v3, w0, w1, w2);
     // third_country_transfer#2
     F14(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R9PersonalActivity(v0),
-        R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v4, w1, w2, w3, w4),
         R77System(v4, w5, w6, v1, v2, w7),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R127ActivityFlow(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6, w7);
     // third_country_transfer#3
     F15(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5) <-
-        R9PersonalActivity(v0),
-        R127ActivityFlow(v0, v3),
         R122Flow(v3, w0, v1, w1, w2, w3, w4),
         R75Party(v1, w5, v2),
-        !R44Eea(v2);
+        !R44Eea(v2),
+        R127ActivityFlow(v0, v3),
+        R9PersonalActivity(v0);
     R46ThirdCountryTransfer(v0, v1, v2) <- F15(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5);
     // old_us_transfer_basis#1
     F16(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_12, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -392,8 +392,8 @@ crepe! {
     R4OldUsTransferBasis(v0, v1) <- F16(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_us_transfer_basis#2
     F17(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -401,13 +401,13 @@ crepe! {
     R4OldUsTransferBasis(v0, v1) <- F17(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_law_scc
     F18(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
+        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
+        R50OldSccEdition(v6),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v4 <= v2),
-        (v2 <= v5),
-        R82AgreementEdition(v3, v6),
-        R50OldSccEdition(v6);
+        (v2 <= v5);
     R4OldUsTransferBasis(v0, v1) <- F18(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3);
     // postal#1
     F19(v0) <-
@@ -426,22 +426,22 @@ crepe! {
         R78Agreement(v4, S_15, v5, v6, v7),
         R75Party(v5, w0, w1),
         R80AgreementSource(v4, v3),
+        R139ActivityContentAuthor(v0, v1),
         R125ActivitySource(v0, v3),
         R124Activity(v0, w2, w3, v2, w4, w5),
         (v6 <= v2),
-        (v2 <= v7),
-        R139ActivityContentAuthor(v0, v1);
+        (v2 <= v7);
     R5LicensedByAuthor(v0, v1) <- F21(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5);
     // published_by#1
     F22(v0, v1, v2, w0, w1, w2, w3) <-
-        R125ActivitySource(v0, v1),
         R87Source(v1, w0, w1, v2, w2, w3),
-        R128ActivitySubject(v0, v2);
+        R128ActivitySubject(v0, v2),
+        R125ActivitySource(v0, v1);
     R35PublishedBy(v0, v1, v2) <- F22(v0, v1, v2, w0, w1, w2, w3);
     // published_by#2
     F23(v0, v1, v2) <-
-        R125ActivitySource(v0, v1),
-        R139ActivityContentAuthor(v0, v2);
+        R139ActivityContentAuthor(v0, v2),
+        R125ActivitySource(v0, v1);
     R35PublishedBy(v0, v1, v2) <- F23(v0, v1, v2);
     // concerns#1
     F24(v0, w0, w1, w2, w3, w4) <-
@@ -477,10 +477,10 @@ crepe! {
     // lia_documented
     F31(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R84Assessment(v4, S_33, v3, v5, S_32),
+        R85AssessmentPurpose(v4, v2),
         R10Concerns(v0, v3),
         R124Activity(v0, w0, w1, v1, w2, v2),
-        (v5 <= v1),
-        R85AssessmentPurpose(v4, v2);
+        (v5 <= v1);
     R12LiaFor(v0) <- F31(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // tia_if_needed#1
     F32(v0, v1, v2, w0, w1, w2, w3, w4) <-
@@ -490,21 +490,21 @@ crepe! {
     R51TiaIfNeeded(v0, v1) <- F32(v0, v1, v2, w0, w1, w2, w3, w4);
     // tia_if_needed#2
     F33(v0, v1, w0) <-
-        R11Assessed(v0, S_130),
-        R46ThirdCountryTransfer(v0, v1, w0);
+        R46ThirdCountryTransfer(v0, v1, w0),
+        R11Assessed(v0, S_130);
     R51TiaIfNeeded(v0, v1) <- F33(v0, v1, w0);
     // transfer_adequacy
     F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
+        R45Adequacy(v2, v4, v5),
         R46ThirdCountryTransfer(v0, v1, v2),
         R124Activity(v0, w0, w1, v3, w2, w3),
-        R45Adequacy(v2, v4, v5),
         (v4 <= v3),
         (v3 <= v5);
     R47TransferBasis(v0, v1) <- F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // transfer_privacy_shield
     F35(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_13, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -579,7 +579,7 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     rels[63] = (o63.len(), o63.into_iter().flat_map(|R63ObjectionHintBy(a0, a1)| [a0 as u64, a1 as i64 as u64]).collect());
     rels[67] = (o67.len(), o67.into_iter().flat_map(|R67ActivitySubjectKind(a0, a1)| [a0 as u64, a1 as u64]).collect());
     firings[0] = (f0.len(), f0.into_iter().flat_map(|F0(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());
-    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as i64 as u64, a13 as i64 as u64, a14 as u64, a15 as u64]).collect());
+    firings[1] = (f1.len(), f1.into_iter().flat_map(|F1(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as u64, a11 as u64, a12 as u64, a13 as u64, a14 as u64, a15 as u64]).collect());
     firings[2] = (f2.len(), f2.into_iter().flat_map(|F2(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64, a12 as u64]).collect());
     firings[3] = (f3.len(), f3.into_iter().flat_map(|F3(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as u64]).collect());
     firings[4] = (f4.len(), f4.into_iter().flat_map(|F4(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64]).collect());

@@ -266,7 +266,7 @@ crepe! {
     @output
     pub struct F14(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32);
     @output
-    pub struct F15(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
+    pub struct F15(pub u32, pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub u32, pub u32);
     @output
     pub struct F16(pub u32, pub u32, pub u32);
     @output
@@ -321,8 +321,8 @@ crepe! {
     R47TransferBasis(c0, c1) <- R47TransferBasisSeed(c0, c1);
     // transfer_dpf
     F0(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R46ThirdCountryTransfer(v0, v1, S_11),
         R76PartyCertification(v1, S_124, v3, v4),
+        R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4),
@@ -330,14 +330,14 @@ crepe! {
     R47TransferBasis(v0, v1) <- F0(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // transfer_scc
     F1(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4) <-
+        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
         R46ThirdCountryTransfer(v0, v1, w0),
         R51TiaIfNeeded(v0, v1),
         R124Activity(v0, w1, w2, v2, w3, w4),
         (v4 <= v2),
         (v2 <= v5),
-        R48SccUsable(v6, v4, v2),
-        R82AgreementEdition(v3, v6);
+        R48SccUsable(v6, v4, v2);
     R47TransferBasis(v0, v1) <- F1(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4);
     // transfer_basis#1
     F2(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5) <-
@@ -410,8 +410,8 @@ crepe! {
     R65GuidelineMismatch(v0, v1) <- F14(v0, v1, v2, w0, w1, w2, w3, w4);
     // own_online_service#1
     F15(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v0, w0, v1, v2, w1, w2),
-        R71Organization(v2, w3, w4, w5),
+        R71Organization(v2, w0, w1, w2),
+        R87Source(v0, w3, v1, v2, w4, w5),
         R152OnlineServiceKind(v1);
     R151OwnOnlineService(v0) <- F15(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // tracker_without_consent#1
@@ -422,9 +422,9 @@ crepe! {
     R153TrackerWithoutConsent(v0) <- F16(v0, v1, v2);
     // tracker_without_consent#2
     F17(v0, v1, v2) <-
+        R96TrackingFiresBeforeConsent(v1),
         R93Tracking(v1, v0, v2),
-        (v2 != S_154),
-        R96TrackingFiresBeforeConsent(v1);
+        (v2 != S_154);
     R153TrackerWithoutConsent(v0) <- F17(v0, v1, v2);
     // tracked_by_activity#1
     F18(v0, v1, w0, w1, w2, w3) <-
@@ -433,8 +433,8 @@ crepe! {
     R154TrackedByActivity(v0) <- F18(v0, v1, w0, w1, w2, w3);
     // advertising_concept
     F19(v0, v1, w0, w1, w2, w3) <-
-        R124Activity(v0, w0, w1, w2, w3, v1),
-        R155AdvertisingPurpose(v1);
+        R155AdvertisingPurpose(v1),
+        R124Activity(v0, w0, w1, w2, w3, v1);
     R156Advertising(v0) <- F19(v0, v1, w0, w1, w2, w3);
     // advertising#1
     F20(v0) <-
@@ -442,36 +442,36 @@ crepe! {
     R156Advertising(v0) <- F20(v0);
     // covered_by_marketing_objection#1
     F21(v0, v1) <-
-        R156Advertising(v0),
-        R26ObjectedBy(v0, v1);
+        R26ObjectedBy(v0, v1),
+        R156Advertising(v0);
     R36CoveredByMarketingObjection(v0, v1) <- F21(v0, v1);
     // consent_purpose_fits#1
     F22(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
-        R128ActivitySubject(v1, v2),
         R103Consent(v0, v2, w0, w1, w2),
         R104ConsentPurpose(v0, v3),
+        R128ActivitySubject(v1, v2),
         R124Activity(v1, w3, w4, w5, w6, v3);
     R159ConsentPurposeFits(v0, v1) <- F22(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // consent_purpose_fits#2
     F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
+        R155AdvertisingPurpose(v3),
         R104ConsentPurpose(v0, S_60),
         R103Consent(v0, v2, w0, w1, w2),
         R128ActivitySubject(v1, v2),
-        R124Activity(v1, w3, w4, w5, w6, v3),
-        R155AdvertisingPurpose(v3);
+        R124Activity(v1, w3, w4, w5, w6, v3);
     R159ConsentPurposeFits(v0, v1) <- F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // old_law_consent#1
     F24(v0, v1, v2, v3, w0, w1, w2) <-
-        R14ConsentInEffect(v2, v0, v1),
-        R159ConsentPurposeFits(v2, v0),
-        R103Consent(v2, w0, w1, v3, w2),
         R1OldLawConsentForm(v3),
-        R109ConsentDocumented(v2);
+        R103Consent(v2, w0, w1, v3, w2),
+        R109ConsentDocumented(v2),
+        R159ConsentPurposeFits(v2, v0),
+        R14ConsentInEffect(v2, v0, v1);
     R0OldLawConsent(v0, v1) <- F24(v0, v1, v2, v3, w0, w1, w2);
     // image_consent#1
     F25(v0, v1, v2) <-
-        R14ConsentInEffect(v2, v0, v1),
-        R159ConsentPurposeFits(v2, v0);
+        R159ConsentPurposeFits(v2, v0),
+        R14ConsentInEffect(v2, v0, v1);
     R7ImageConsent(v0, v1) <- F25(v0, v1, v2);
     // consent_misses_product#1
     F26(v0, v1, v2, w0) <-
@@ -481,22 +481,22 @@ crepe! {
     R160ConsentMissesProduct(v0, v1) <- F26(v0, v1, v2, w0);
     // consent_objected#1
     F27(v0, v1, v2, v3, v4, v5, w0, w1) <-
-        R103Consent(v0, v2, v3, w0, w1),
-        R26ObjectedBy(v1, v2),
+        R27ObjectionToMarketing(v4),
         R113Objection(v2, v4, v5),
+        R103Consent(v0, v2, v3, w0, w1),
         (v3 <= v5),
-        R27ObjectionToMarketing(v4);
+        R26ObjectedBy(v1, v2);
     R161ConsentObjected(v0, v1) <- F27(v0, v1, v2, v3, v4, v5, w0, w1);
     // express_consent
     F28(v0, v1, v2, v3, v4, w0, w1, w2) <-
-        R14ConsentInEffect(v0, v1, v2),
+        R158ExpressForm(v3),
+        R103Consent(v0, w0, w1, v3, w2),
+        R105ConsentChannel(v0, v4),
+        R159ConsentPurposeFits(v0, v1),
         !R160ConsentMissesProduct(v0, v1),
         !R161ConsentObjected(v0, v1),
-        R159ConsentPurposeFits(v0, v1),
-        R103Consent(v0, w0, w1, v3, w2),
-        R158ExpressForm(v3),
-        R130ActivityChannel(v1, v4),
-        R105ConsentChannel(v0, v4);
+        R14ConsentInEffect(v0, v1, v2),
+        R130ActivityChannel(v1, v4);
     R162AdConsentVia(v0, v1, v2) <- F28(v0, v1, v2, v3, v4, w0, w1, w2);
     // ad_consent#1
     F29(v0, v1, w0) <-
@@ -504,21 +504,21 @@ crepe! {
     R163AdConsent(v0, v1) <- F29(v0, v1, w0);
     // ad_consent_documented#1
     F30(v0, v1, v2) <-
-        R162AdConsentVia(v2, v0, v1),
-        R109ConsentDocumented(v2);
+        R109ConsentDocumented(v2),
+        R162AdConsentVia(v2, v0, v1);
     R164AdConsentDocumented(v0, v1) <- F30(v0, v1, v2);
     // email_ad#1
     F31(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
-        R130ActivityChannel(v0, v3),
         R157ElectronicMailChannel(v3),
+        R130ActivityChannel(v0, v3),
+        R124Activity(v0, S_137, w0, v2, w1, w2),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
     R165EmailAd(v0, v1, v2) <- F31(v0, v1, v2, v3, w0, w1, w2);
     // phone_ad#1
     F32(v0, v1, v2, w0, w1, w2) <-
-        R124Activity(v0, S_137, w0, v2, w1, w2),
         R130ActivityChannel(v0, S_165),
+        R124Activity(v0, S_137, w0, v2, w1, w2),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
     R166PhoneAd(v0, v1, v2) <- F32(v0, v1, v2, w0, w1, w2);
@@ -532,9 +532,9 @@ crepe! {
     R167Consumer(v0) <- F34(v0, w0, w1);
     // address_from_sale#1
     F35(v0, v1, v2, w0, w1, w2) <-
-        R102SubjectPurchase(v0, w0, w1, v1),
-        R114Notice(v2, w2, v1),
         R115NoticeSubject(v2, v0),
+        R114Notice(v2, w0, v1),
+        R102SubjectPurchase(v0, w1, w2, v1),
         R121NoticeRightToObject(v2);
     R168AddressFromSale(v0) <- F35(v0, v1, v2, w0, w1, w2);
     // bought_category#1
@@ -558,8 +558,8 @@ crepe! {
     // selection_sending#1
     F40(v0, v1, v2, v3, w0, w1, w2, w3, w4) <-
         R124Activity(v0, S_46, w0, w1, w2, w3),
-        R128ActivitySubject(v0, v1),
         R172CampaignOf(v0, v3),
+        R128ActivitySubject(v0, v1),
         R165EmailAd(v2, v1, w4),
         (v0 != v2),
         R172CampaignOf(v2, v3);

@@ -240,11 +240,11 @@ crepe! {
     R171EmailSelection(v0, v1) <- F0(v0, v1, w0);
     // existing_customer_ok#1
     F1(v0, v1, w0, w1) <-
-        R130ActivityChannel(v0, S_160),
+        R168AddressFromSale(v1),
         R165EmailAd(v0, v1, w0),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R168AddressFromSale(v1),
+        R130ActivityChannel(v0, S_160),
         R134ActivityProduct(v0, w1);
     R175ExistingCustomerOk(v0, v1) <- F1(v0, v1, w0, w1);
     // email_selection_unlawful#1
@@ -275,9 +275,9 @@ crepe! {
     R22HasBasis(v0, v1) <- F6(v0, v1, w0);
     // has_basis#2
     F7(v0, v1) <-
+        R12LiaFor(v0),
         R128ActivitySubject(v0, v1),
-        !R23UwgVeto(v0, v1),
-        R12LiaFor(v0);
+        !R23UwgVeto(v0, v1);
     R22HasBasis(v0, v1) <- F7(v0, v1);
     // contract_basis
     F8(v0, v1, w0, w1, w2, w3) <-
@@ -291,19 +291,19 @@ crepe! {
     R22HasBasis(v0, v1) <- F9(v0, v1, w0, w1, w2, w3);
     // has_basis#4
     F10(v0, v1) <-
-        R128ActivitySubject(v0, v1),
-        R24OldLawPublicData(v0);
+        R24OldLawPublicData(v0),
+        R128ActivitySubject(v0, v1);
     R22HasBasis(v0, v1) <- F10(v0, v1);
     // bdsg_old_advertising_without_consent
     F11(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_0, v4, v5),
+        R156Advertising(v0),
+        !R2Postal(v0),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v2 < D_17676),
-        !R2Postal(v0),
         (v4 <= v2),
         (v2 <= v5),
-        R156Advertising(v0),
         R128ActivitySubject(v0, v1),
         !R0OldLawConsent(v0, v1);
     R179FindingRaw(S_0, v0, v1, v2) <- F11(v0, v1, v2, v3, v4, v5, w0, w1, w2);
@@ -320,19 +320,19 @@ crepe! {
     R179FindingRaw(S_6, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, v5);
     // bdsg_old_us_transfer_without_basis
     F13(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R177RuleWindow(S_9, v3, v4),
         R46ThirdCountryTransfer(v0, v2, S_11),
         !R4OldUsTransferBasis(v0, v2),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v1 < D_17676),
-        R177RuleWindow(S_9, v3, v4),
         (v3 <= v1),
         (v1 <= v4);
     R179FindingRaw(S_9, v0, S_10, v1) <- F13(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_text_reuse_without_licence
     F14(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R140ActivityContentOriginal(v0),
         R124Activity(v0, S_17, w0, v2, w1, w2),
         R138ActivityContent(v0, S_18, w3),
-        R140ActivityContentOriginal(v0),
         R139ActivityContentAuthor(v0, v1),
         !R5LicensedByAuthor(v0, v1),
         R177RuleWindow(S_16, v3, v4),
@@ -341,33 +341,33 @@ crepe! {
     R179FindingRaw(S_16, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_photo_reuse_without_licence
     F15(v0, v1, v2, v3, v4, w0, w1, w2) <-
+        R177RuleWindow(S_19, v3, v4),
         R138ActivityContent(v0, S_18, S_20),
         R124Activity(v0, S_17, w0, v2, w1, w2),
-        R139ActivityContentAuthor(v0, v1),
-        !R5LicensedByAuthor(v0, v1),
-        R177RuleWindow(S_19, v3, v4),
         (v3 <= v2),
-        (v2 <= v4);
+        (v2 <= v4),
+        R139ActivityContentAuthor(v0, v1),
+        !R5LicensedByAuthor(v0, v1);
     R179FindingRaw(S_19, v0, v1, v2) <- F15(v0, v1, v2, v3, v4, w0, w1, w2);
     // kug_image_without_consent
     F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
-        R138ActivityContent(v0, w0, S_20),
-        R129ActivityCategory(v0, S_22),
-        R124Activity(v0, v3, w1, v2, w2, w3),
-        R6ImageUseKind(v3),
-        R128ActivitySubject(v0, v1),
-        !R7ImageConsent(v0, v1),
         R177RuleWindow(S_21, v4, v5),
+        R6ImageUseKind(v3),
+        R138ActivityContent(v0, w0, S_20),
+        R124Activity(v0, v3, w1, v2, w2, w3),
         (v4 <= v2),
-        (v2 <= v5);
+        (v2 <= v5),
+        R129ActivityCategory(v0, S_22),
+        R128ActivitySubject(v0, v1),
+        !R7ImageConsent(v0, v1);
     R179FindingRaw(S_21, v0, v1, v2) <- F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
     // gdpr_no_legal_basis
     F17(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_47, v4, v5),
+        R28BasisCheckedKind(v3),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v4 <= v2),
         (v2 <= v5),
-        R28BasisCheckedKind(v3),
         R128ActivitySubject(v0, v1),
         !R22HasBasis(v0, v1),
         !R20ConsentWithdrawnFor(v0, v1),
@@ -376,23 +376,23 @@ crepe! {
     // gdpr_processing_after_withdrawal
     F18(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_48, v4, v5),
+        R20ConsentWithdrawnFor(v0, v1),
+        !R22HasBasis(v0, v1),
+        !R171EmailSelection(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
-        (v2 <= v5),
-        R20ConsentWithdrawnFor(v0, v1),
-        !R22HasBasis(v0, v1),
-        !R171EmailSelection(v0, v1);
+        (v2 <= v5);
     R179FindingRaw(S_48, v0, v1, v2) <- F18(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_consent_not_provable
     F19(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
-        R177RuleWindow(S_49, v4, v5),
+        R21ConsentUnprovable(v0, v1),
+        !R22HasBasis(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
+        R177RuleWindow(S_49, v4, v5),
         (v4 <= v2),
-        (v2 <= v5),
-        R21ConsentUnprovable(v0, v1),
-        !R22HasBasis(v0, v1);
+        (v2 <= v5);
     R179FindingRaw(S_49, v0, v1, v2) <- F19(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_purpose_change_untested
     F20(v0, v1, v2, v3, v4) <-
@@ -406,45 +406,45 @@ crepe! {
     // gdpr_child_consent
     F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
         R177RuleWindow(S_52, v3, v4),
-        R124Activity(v0, w0, w1, v2, w2, w3),
+        R31Child(v1),
+        R19ConsentCovers(w0, v0, v1),
+        R124Activity(v0, w1, w2, v2, w3, w4),
         (v3 <= v2),
-        (v2 <= v4),
-        R19ConsentCovers(w4, v0, v1),
-        R31Child(v1);
+        (v2 <= v4);
     R179FindingRaw(S_52, v0, v1, v2) <- F21(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4);
     // gdpr_special_category
     F22(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2) <-
         R177RuleWindow(S_54, v5, v6),
+        R8SpecialCategory(v4),
+        R129ActivityCategory(v0, v4),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v5 <= v2),
         (v2 <= v6),
-        R128ActivitySubject(v0, v1),
-        R129ActivityCategory(v0, v4),
-        R8SpecialCategory(v4);
+        R128ActivitySubject(v0, v1);
     R179FindingRaw(S_54, v0, v1, v2) <- F22(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2);
     // gdpr_direct_marketing_after_objection
     F23(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_57, v4, v5),
+        R26ObjectedBy(v0, v1),
+        !R171EmailSelection(v0, v1),
+        R128ActivitySubject(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
         (v4 <= v2),
         (v2 <= v5),
-        R156Advertising(v0),
-        R128ActivitySubject(v0, v1),
-        !R171EmailSelection(v0, v1),
-        R26ObjectedBy(v0, v1);
+        R156Advertising(v0);
     R179FindingRaw(S_57, v0, v1, v2) <- F23(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_profiling_after_objection
     F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
-        R124Activity(v0, S_44, w0, v2, w1, v3),
+        R177RuleWindow(S_58, v6, v7),
+        R38ProfilingObjection(v4),
+        R113Objection(v1, v4, v5),
         R37MarketingProfilePurpose(v3),
         R128ActivitySubject(v0, v1),
         !R36CoveredByMarketingObjection(v0, v1),
-        R113Objection(v1, v4, v5),
+        R124Activity(v0, S_44, w0, v2, w1, v3),
         (v5 <= v2),
-        R38ProfilingObjection(v4),
-        R177RuleWindow(S_58, v6, v7),
         (v6 <= v2),
         (v2 <= v7);
     R179FindingRaw(S_58, v0, v1, v2) <- F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);

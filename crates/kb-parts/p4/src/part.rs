@@ -202,8 +202,8 @@ crepe! {
     // gdpr_objector_selected_for_email
     F0(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_63, v3, v4),
-        R171EmailSelection(v0, v1),
         R26ObjectedBy(v0, v1),
+        R171EmailSelection(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
@@ -211,10 +211,10 @@ crepe! {
     // gdpr_withdrawn_selected_for_email
     F1(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_64, v3, v4),
-        R171EmailSelection(v0, v1),
+        R20ConsentWithdrawnFor(v0, v1),
         !R22HasBasis(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R20ConsentWithdrawnFor(v0, v1),
+        R171EmailSelection(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
         (v3 <= v2),
         (v2 <= v4);
@@ -222,11 +222,11 @@ crepe! {
     // gdpr_joint_control_without_arrangement
     F2(v0, v1, v2, v3, w0) <-
         R177RuleWindow(S_68, v2, v3),
-        R39JointControl(v0, w0),
         R70AsOf(v1),
-        !R40JointArrangement(v0, _, v1),
         (v2 <= v1),
-        (v1 <= v3);
+        (v1 <= v3),
+        R39JointControl(v0, w0),
+        !R40JointArrangement(v0, _, v1);
     R179FindingRaw(S_68, v0, S_10, v1) <- F2(v0, v1, v2, v3, w0);
     // gdpr_joint_control_not_published
     F3(v0, v1, v2, v3, v4) <-
@@ -249,34 +249,34 @@ crepe! {
     R179FindingRaw(S_71, v0, S_10, v1) <- F4(v0, v1, v2, v3, w0, w1, w2, w3);
     // gdpr_dpia_missing_profiling
     F5(v0, v1, v2, v3, w0, w1, w2) <-
-        R124Activity(v0, S_44, w0, v1, w1, w2),
-        !R11AssessedNotVS73(v0),
-        R136ActivityLargeScale(v0),
         R177RuleWindow(S_72, v2, v3),
+        R136ActivityLargeScale(v0),
+        !R11AssessedNotVS73(v0),
+        R124Activity(v0, S_44, w0, v1, w1, w2),
         (v2 <= v1),
         (v1 <= v3);
     R179FindingRaw(S_72, v0, S_10, v1) <- F5(v0, v1, v2, v3, w0, w1, w2);
     // gdpr_dpia_missing_special
     F6(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_74, v3, v4),
-        R124Activity(v0, w0, w1, v1, w2, w3),
-        !R11AssessedNotVS73(v0),
-        (v3 <= v1),
-        (v1 <= v4),
+        R8SpecialCategory(v2),
         R136ActivityLargeScale(v0),
+        !R11AssessedNotVS73(v0),
         R129ActivityCategory(v0, v2),
-        R8SpecialCategory(v2);
+        R124Activity(v0, w0, w1, v1, w2, w3),
+        (v3 <= v1),
+        (v1 <= v4);
     R179FindingRaw(S_74, v0, S_10, v1) <- F6(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_dpia_missing_monitoring
     F7(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
-        R124Activity(v0, S_45, w0, v1, w1, w2),
-        !R11AssessedNotVS73(v0),
-        R136ActivityLargeScale(v0),
-        R126ActivitySystem(v0, v2),
-        R77System(v2, w3, S_76, w4, w5, w6),
         R177RuleWindow(S_75, v3, v4),
+        R77System(v2, w0, S_76, w1, w2, w3),
+        R136ActivityLargeScale(v0),
+        !R11AssessedNotVS73(v0),
+        R124Activity(v0, S_45, w4, v1, w5, w6),
         (v3 <= v1),
-        (v1 <= v4);
+        (v1 <= v4),
+        R126ActivitySystem(v0, v2);
     R179FindingRaw(S_75, v0, S_10, v1) <- F7(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // bdsg_dpo_missing
     F8(v0, v1, v2, v3, v4, w0, w1) <-
@@ -306,9 +306,9 @@ crepe! {
         R70AsOf(v1),
         (v4 <= v1),
         (v1 <= v5),
-        R124Activity(v2, v3, w3, w4, w5, w6),
         R43MonitoringKind(v3),
-        R136ActivityLargeScale(v2);
+        R136ActivityLargeScale(v2),
+        R124Activity(v2, v3, w3, w4, w5, w6);
     R179FindingRaw(S_79, v0, S_10, v1) <- F10(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // gdpr_transfer_without_basis
     F11(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-
@@ -322,50 +322,50 @@ crepe! {
     // gdpr_processor_without_agreement
     F12(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_132, v3, v4),
+        R52UsesProcessor(v0, v2),
+        !R53DpaInForce(v0, v2),
         R9PersonalActivity(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
-        (v1 <= v4),
-        R52UsesProcessor(v0, v2),
-        !R53DpaInForce(v0, v2);
+        (v1 <= v4);
     R179FindingRaw(S_132, v0, S_10, v1) <- F12(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_art14_notice_overdue
     F13(v0, v1, v2, v3, v4, v5, v6) <-
         R177RuleWindow(S_134, v5, v6),
+        R70AsOf(v3),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
+        (v4 < v3),
         !R55NotifiedInMonth(v0, v1),
         (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
+        (v2 <= v6);
     R179FindingRaw(S_134, v0, v1, v2) <- F13(v0, v1, v2, v3, v4, v5, v6);
     // gdpr_art14_notice_at_first_contact
     F14(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2) <-
+        R177RuleWindow(S_136, v6, v7),
         R124Activity(v0, S_137, w0, v2, w1, w2),
         !R131ActivityAudienceNotVS138(v0),
+        (v6 <= v2),
+        (v2 <= v7),
         R128ActivitySubject(v0, v1),
         !R56InformedBy(v1, v2),
         R25IndirectCollection(v3, v1, v4),
         (v4 <= v2),
         let Some(v5) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v4, N_1)?) })(),
-        (v2 <= v5),
-        R177RuleWindow(S_136, v6, v7),
-        (v6 <= v2),
-        (v2 <= v7);
+        (v2 <= v5);
     R179FindingRaw(S_136, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2);
     // gdpr_art14_notice_at_first_disclosure
     F15(v0, v1, v2, v3, v4, v5, v6, v7) <-
         R177RuleWindow(S_139, v6, v7),
-        R25IndirectCollection(v3, v1, v4),
-        let Some(v5) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v4, N_1)?) })(),
         R57Disclosure(v0, v1, v2),
-        (v3 != v0),
-        (v4 <= v2),
-        (v2 <= v5),
         !R60InformedBeforeDisclosure(v1, v2),
         (v6 <= v2),
-        (v2 <= v7);
+        (v2 <= v7),
+        R25IndirectCollection(v3, v1, v4),
+        (v3 != v0),
+        (v4 <= v2),
+        let Some(v5) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v4, N_1)?) })(),
+        (v2 <= v5);
     R179FindingRaw(S_139, v0, v1, v2) <- F15(v0, v1, v2, v3, v4, v5, v6, v7);
     // gdpr_art14_source_not_named
     F16(v0, v1, v2, v3, v4, v5) <-
@@ -390,14 +390,14 @@ crepe! {
     // gdpr_right_to_object_not_pointed_out
     F18(v0, v1, v2, v3, v4, v5, v6) <-
         R177RuleWindow(S_143, v5, v6),
+        R70AsOf(v3),
         R25IndirectCollection(v0, v1, v2),
         let Some(v4) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
+        (v4 < v3),
         !R19ConsentCovers(_, v0, v1),
         !R63ObjectionHintBy(v1, v4),
         (v5 <= v2),
-        (v2 <= v6),
-        R70AsOf(v3),
-        (v4 < v3);
+        (v2 <= v6);
     R179FindingRaw(S_143, v0, v1, v2) <- F18(v0, v1, v2, v3, v4, v5, v6);
 }
 
