@@ -229,3 +229,27 @@ fn bad_input_exits_2_with_the_place() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no finding `F-0000000000000000`"));
 }
+
+#[test]
+fn rules_switch_the_compiled_engine_to_the_interpreter_and_say_so() {
+    let extra = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("extra_rules_note.dl");
+    std::fs::write(&extra, "// No rules: enough to ask for the interpreter.\n").expect("tmp");
+    let extra = extra.to_str().expect("a UTF-8 path");
+    let model = "facts/s08_fan_page.json";
+    let with = sphere(&[
+        "check", model, "--format", "json", "--engine", "compiled", "--rules", extra,
+    ]);
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert!(
+        stderr.contains("note: --rules runs the interpreter"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&with.stdout).expect("json");
+    assert_eq!(doc["engine"], "interpreted");
+    let without = sphere(&["check", model, "--format", "json", "--engine", "compiled"]);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert!(!stderr.contains("interpreter"), "{stderr}");
+    let doc2: Value = serde_json::from_slice(&without.stdout).expect("json");
+    assert_eq!(doc2["engine"], "compiled");
+    assert_eq!(doc["findings"], doc2["findings"]);
+}
