@@ -198,15 +198,14 @@ pub fn evaluate<'p>(
     })
 }
 
-fn run_stratum(
+/// Plans every rule of `stratum` as [`run_stratum`] runs them: (plan, runs only in the first
+/// round). Creates the indexes the plans read.
+fn plan_stratum(
     program: &Program,
     stratum: &Stratum,
     stores: &mut [Store],
-    interner: &mut Interner,
-    provenance: bool,
-    profile: &mut [RuleProfile],
     cache: &mut DistinctCache,
-) -> Result<(), EvalError> {
+) -> Result<Vec<(Plan, bool)>, EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
     let mut plans: Vec<(Plan, bool)> = Vec::new();
@@ -239,6 +238,19 @@ fn run_stratum(
             }
         }
     }
+    Ok(plans)
+}
+
+fn run_stratum(
+    program: &Program,
+    stratum: &Stratum,
+    stores: &mut [Store],
+    interner: &mut Interner,
+    provenance: bool,
+    profile: &mut [RuleProfile],
+    cache: &mut DistinctCache,
+) -> Result<(), EvalError> {
+    let plans = plan_stratum(program, stratum, stores, cache)?;
     let mut out = Output::default();
     let mut first = true;
     loop {
@@ -312,6 +324,13 @@ impl<'p> Evaluation<'p> {
             }
             s.publish_all();
             stores.push(s);
+        }
+        // The indexes the interpreter would have built, for explanations (which look rows up
+        // through existing indexes). Planning cannot fail on a resolved program; if it did,
+        // explanations would only be slower.
+        let mut cache = DistinctCache::default();
+        for stratum in &program.strata {
+            let _ = plan_stratum(program, stratum, &mut stores, &mut cache);
         }
         Evaluation {
             program,
