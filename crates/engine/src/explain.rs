@@ -412,8 +412,9 @@ impl<'e, 'p> Matcher<'e, 'p> {
                 .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
         };
         // Use the evaluation's widest index whose columns are all bound, else scan.
-        let index = store
-            .indexes
+        let index = self
+            .ev
+            .indexes(rel)
             .iter()
             .filter(|ix| ix.cols.iter().all(|&c| pat[c].is_some()))
             .max_by_key(|ix| ix.cols.len());

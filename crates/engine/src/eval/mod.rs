@@ -13,9 +13,9 @@ use std::cmp::Ordering;
 use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
-use exec::{Exec, Output};
+use exec::Exec;
 use plan::{plan_rule, Plan, Range};
-use store::{Store, INPUT_RULE};
+use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {
@@ -96,7 +96,9 @@ impl Database {
             return false;
         }
         let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
-        self.stores[rel.0 as usize].insert(&words, INPUT_RULE, 0)
+        self.stores[rel.0 as usize]
+            .insert(&words, INPUT_RULE, 0)
+            .is_some()
     }
 
     pub fn len(&self, rel: RelId) -> usize {
@@ -138,6 +140,8 @@ pub struct Evaluation<'p> {
     pub(crate) program: &'p Program,
     pub(crate) interner: Interner,
     pub(crate) stores: Vec<Store>,
+    /// The indexes the evaluation built, by relation (explanation reuses them).
+    pub(crate) indexes: Indexes,
     pub(crate) types: Vec<Vec<Type>>,
     pub(crate) provenance: bool,
     pub(crate) profile: Vec<RuleProfile>,
@@ -163,8 +167,9 @@ pub fn evaluate<'p>(
             });
         }
     }
+    let mut indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
     for s in &mut stores {
-        s.publish_all();
+        s.publish_all(&mut []);
     }
     let mut profile: Vec<RuleProfile> = if opts.profile {
         (0..program.rules.len())
@@ -181,6 +186,7 @@ pub fn evaluate<'p>(
             program,
             stratum,
             &mut stores,
+            &mut indexes,
             &mut interner,
             opts.provenance,
             &mut profile,
@@ -190,6 +196,7 @@ pub fn evaluate<'p>(
         program,
         interner,
         stores,
+        indexes,
         types,
         provenance: opts.provenance,
         profile,
@@ -200,6 +207,7 @@ fn run_stratum(
     program: &Program,
     stratum: &Stratum,
     stores: &mut [Store],
+    indexes: &mut Indexes,
     interner: &mut Interner,
     provenance: bool,
     profile: &mut [RuleProfile],
@@ -218,7 +226,7 @@ fn run_stratum(
             .collect();
         let mut ranges = vec![Range::Full; rule.body.len()];
         if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, stores)
+            let p = plan_rule(program, ri, &ranges, None, stores, indexes)
                 .map_err(|e| EvalError { message: e.0 })?;
             plans.push((p, true));
         } else {
@@ -230,46 +238,39 @@ fn run_stratum(
                         Ordering::Greater => Range::Full,
                     };
                 }
-                let p = plan_rule(program, ri, &ranges, Some(i), stores)
+                let p = plan_rule(program, ri, &ranges, Some(i), stores, indexes)
                     .map_err(|e| EvalError { message: e.0 })?;
                 plans.push((p, false));
             }
         }
     }
-    let mut out = Output::default();
     let mut first = true;
     loop {
         for (plan, once) in &plans {
             if *once && !first {
                 continue;
             }
-            out.clear();
             let started = (!profile.is_empty()).then(std::time::Instant::now);
-            Exec::new(plan, stores, interner, provenance, &mut out).run();
-            let head = &mut stores[plan.head_rel.0 as usize];
-            let ar = head.arity;
-            for t in 0..out.count {
-                let (rule, h) = out.prov.get(t).copied().unwrap_or((plan.rule, 0));
-                head.insert(&out.words[t * ar..(t + 1) * ar], rule, h);
-            }
+            let mut exec = Exec::new(plan, stores, indexes, interner, provenance);
+            exec.run();
             if let Some(started) = started {
                 let p = &mut profile[plan.rule as usize];
                 p.time += started.elapsed();
-                p.produced += out.count as u64;
+                p.produced += exec.fired;
                 p.runs += 1;
             }
         }
         first = false;
         let mut grew = false;
         for &rel in &stratum.relations {
-            grew |= stores[rel.0 as usize].advance();
+            grew |= stores[rel.0 as usize].advance(&mut indexes[rel.0 as usize]);
         }
         if !stratum.recursive || !grew {
             break;
         }
     }
     for &rel in &stratum.relations {
-        stores[rel.0 as usize].publish_all();
+        stores[rel.0 as usize].publish_all(&mut indexes[rel.0 as usize]);
     }
     Ok(())
 }
@@ -307,12 +308,13 @@ impl<'p> Evaluation<'p> {
                     s.insert(words, rule, h);
                 }
             }
-            s.publish_all();
+            s.publish_all(&mut []);
             stores.push(s);
         }
         Evaluation {
             program,
             interner,
+            indexes: program.relations.iter().map(|_| Vec::new()).collect(),
             stores,
             types: program
                 .relations
@@ -423,8 +425,19 @@ impl<'p> Evaluation<'p> {
         &self.stores[rel.0 as usize]
     }
 
+    /// The indexes evaluation built on `rel`.
+    pub(crate) fn indexes(&self, rel: RelId) -> &[Index] {
+        &self.indexes[rel.0 as usize]
+    }
+
     /// Approximate bytes held by all relations and indexes.
     pub fn memory_bytes(&self) -> usize {
-        self.stores.iter().map(Store::memory_bytes).sum()
+        self.stores.iter().map(Store::memory_bytes).sum::<usize>()
+            + self
+                .indexes
+                .iter()
+                .flatten()
+                .map(Index::memory_bytes)
+                .sum::<usize>()
     }
 }

@@ -1,5 +1,8 @@
-//! Tuple storage for one relation: rows flattened into one vector of machine words, a hash
-//! table of row numbers for deduplication, and hash indexes on the column sets joins look up.
+//! Tuple storage for one relation: rows flattened into one vector of machine words and a hash
+//! table of row numbers for deduplication; beside it, hash indexes on the column sets joins
+//! look up. The indexes are kept apart from the rows ([`Indexes`]) so that a rule can append
+//! head tuples to a relation while it reads that relation's indexes: rows appended in a round
+//! are invisible to joins until the round ends, so the reads never see them.
 //!
 //! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
 //! of one semi-naive round form a contiguous range (see [`Store::stable`] and
@@ -45,7 +48,6 @@ pub(crate) struct Store {
     data: Vec<u64>,
     len: usize,
     dedup: HashTable<Slot>,
-    pub indexes: Vec<Index>,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
     /// Rows `[stable, recent)` are the previous round's news ("delta"); rows from `recent` on
@@ -81,6 +83,9 @@ pub(crate) struct Prov {
 
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
 
+/// The indexes of every relation, by relation number.
+pub(crate) type Indexes = Vec<Vec<Index>>;
+
 /// A hash index on some columns: key -> rows with that key, in row order.
 pub(crate) struct Index {
     pub cols: Vec<usize>,
@@ -101,7 +106,6 @@ impl Store {
             data: Vec::new(),
             len: 0,
             dedup: HashTable::new(),
-            indexes: Vec::new(),
             stable: 0,
             recent: 0,
             prov: provenance.then(Prov::default),
@@ -138,8 +142,10 @@ impl Store {
             .map(|s| s.row)
     }
 
-    /// Appends `tuple` unless present; returns whether it was new.
-    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> bool {
+    /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
+    /// once and the table probed once, whether it is new or not.
+    #[inline]
+    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         let ar = self.arity;
         let hash = hash_slice(tuple);
@@ -161,22 +167,38 @@ impl Store {
             },
         );
         let hashbrown::hash_table::Entry::Vacant(v) = entry else {
-            return false;
+            return None;
         };
         let row = self.len as Row;
         v.insert(Slot { w, row });
-        self.data.extend_from_slice(tuple);
+        match *tuple {
+            [a] => self.data.push(a),
+            [a, b] => {
+                self.data.push(a);
+                self.data.push(b);
+            }
+            _ => self.data.extend_from_slice(tuple),
+        }
         self.len += 1;
         if let Some(p) = &mut self.prov {
             p.rule.push(rule);
             p.height.push(height);
         }
-        true
+        Some(row)
     }
 
-    /// The index on exactly `cols`, created (and filled up to `recent`) if missing.
-    pub fn ensure_index(&mut self, cols: &[usize]) -> usize {
-        if let Some(i) = self.indexes.iter().position(|ix| ix.cols == cols) {
+    /// Sets the recorded height of a row (when provenance is recorded).
+    #[inline]
+    pub fn set_height(&mut self, row: Row, height: u32) {
+        if let Some(p) = &mut self.prov {
+            p.height[row as usize] = height;
+        }
+    }
+
+    /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
+    /// `recent`) if missing.
+    pub fn ensure_index(&self, indexes: &mut Vec<Index>, cols: &[usize]) -> usize {
+        if let Some(i) = indexes.iter().position(|ix| ix.cols == cols) {
             return i;
         }
         let mut ix = Index {
@@ -185,26 +207,26 @@ impl Store {
             upto: 0,
         };
         ix.extend(&self.data, self.arity, self.recent);
-        self.indexes.push(ix);
-        self.indexes.len() - 1
+        indexes.push(ix);
+        indexes.len() - 1
     }
 
     /// Ends a semi-naive round: last round's news become old, this round's become news, and
-    /// the indexes take them in. Returns whether the round added anything.
-    pub fn advance(&mut self) -> bool {
+    /// the relation's `indexes` take them in. Returns whether the round added anything.
+    pub fn advance(&mut self, indexes: &mut [Index]) -> bool {
         self.stable = self.recent;
         self.recent = self.len;
-        for ix in &mut self.indexes {
+        for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
         self.stable != self.recent
     }
 
     /// Makes every row visible (outside semi-naive rounds, e.g. after loading facts).
-    pub fn publish_all(&mut self) {
+    pub fn publish_all(&mut self, indexes: &mut [Index]) {
         self.stable = 0;
         self.recent = self.len;
-        for ix in &mut self.indexes {
+        for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
     }
@@ -214,15 +236,20 @@ impl Store {
     }
 
     pub fn memory_bytes(&self) -> usize {
-        let mut n = self.data.capacity() * 8 + self.dedup.capacity() * std::mem::size_of::<Slot>();
-        for ix in &self.indexes {
-            n += ix.table.capacity() * std::mem::size_of::<Entry>();
-        }
-        n
+        self.data.capacity() * 8 + self.dedup.capacity() * std::mem::size_of::<Slot>()
     }
 }
 
 impl Index {
+    pub fn memory_bytes(&self) -> usize {
+        self.table.capacity() * std::mem::size_of::<Entry>()
+            + self
+                .table
+                .iter()
+                .map(|e| e.rows.capacity() * 4)
+                .sum::<usize>()
+    }
+
     fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
         for r in self.upto..upto {
             let base = r * arity;
@@ -275,31 +302,36 @@ mod tests {
     #[test]
     fn dedup_rounds_and_indexes() {
         let mut s = Store::new(2, true);
-        assert!(s.insert(&[1, 2], INPUT_RULE, 0));
-        assert!(s.insert(&[1, 3], INPUT_RULE, 0));
-        assert!(!s.insert(&[1, 2], 7, 4));
-        s.publish_all();
-        let ix = s.ensure_index(&[0]);
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1]);
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 2), &[] as &[Row]);
+        assert_eq!(s.insert(&[1, 2], INPUT_RULE, 0), Some(0));
+        assert_eq!(s.insert(&[1, 3], INPUT_RULE, 0), Some(1));
+        assert_eq!(s.insert(&[1, 2], 7, 4), None);
+        let mut ixs = Vec::new();
+        s.publish_all(&mut ixs);
+        let ix = s.ensure_index(&mut ixs, &[0]);
+        assert_eq!(s.ensure_index(&mut ixs, &[0]), ix);
+        assert_eq!(ixs[ix].lookup(&s, |_| 1), &[0, 1]);
+        assert_eq!(ixs[ix].lookup(&s, |_| 2), &[] as &[Row]);
         // A row added in a round is invisible to indexes until the round ends.
-        assert!(s.insert(&[1, 4], 0, 1));
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1).len(), 2);
-        assert!(s.advance());
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1, 2]);
+        assert_eq!(s.insert(&[1, 4], 0, 1), Some(2));
+        assert_eq!(s.insert(&[1, 4], 5, 9), None);
+        assert_eq!(ixs[ix].lookup(&s, |_| 1).len(), 2);
+        assert!(s.advance(&mut ixs));
+        assert_eq!(ixs[ix].lookup(&s, |_| 1), &[0, 1, 2]);
         assert_eq!((s.stable, s.recent), (2, 3));
-        assert!(!s.advance());
+        assert!(!s.advance(&mut ixs));
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
         assert_eq!(s.height(2), 1);
+        s.set_height(2, 6);
+        assert_eq!(s.height(2), 6);
         assert_eq!(s.prov.as_ref().unwrap().rule[0], INPUT_RULE);
     }
 
     #[test]
     fn zero_arity_holds_at_most_one_row() {
         let mut s = Store::new(0, false);
-        assert!(s.insert(&[], 0, 0));
-        assert!(!s.insert(&[], 0, 0));
+        assert_eq!(s.insert(&[], 0, 0), Some(0));
+        assert_eq!(s.insert(&[], 0, 0), None);
         assert_eq!(s.len(), 1);
         assert_eq!(s.find_with(|_| 0), Some(0));
     }
