@@ -420,7 +420,13 @@ impl<'e, 'p> Matcher<'e, 'p> {
             .max_by_key(|ix| ix.cols.len());
         match index {
             Some(ix) => ix
-                .lookup(store, |i| pat[ix.cols[i]].expect("bound column"))
+                .lookup(
+                    store,
+                    &ix.cols
+                        .iter()
+                        .map(|&c| pat[c].expect("bound column"))
+                        .collect::<Vec<_>>(),
+                )
                 .iter()
                 .map(|&r| r as usize)
                 .filter(|&r| matches(r))

@@ -18,6 +18,8 @@ pub(crate) struct Exec<'a> {
     rows: Vec<Row>,
     provenance: bool,
     head: Vec<u64>,
+    /// The key of the index lookup being made.
+    key: Vec<u64>,
     /// Head tuples produced, before deduplication.
     pub fired: u64,
 }
@@ -47,6 +49,7 @@ impl<'a> Exec<'a> {
             rows: vec![0; plan.prem_rels.len()],
             provenance,
             head: vec![0; plan.head.len()],
+            key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
         }
     }
@@ -84,8 +87,10 @@ impl<'a> Exec<'a> {
                     Some(ix) => {
                         let indexes = self.indexes;
                         let store = &self.stores[rel];
-                        let regs = &self.regs;
-                        let rows = indexes[rel][*ix].lookup(store, |i| operand(regs, key[i]));
+                        for (k, &o) in self.key.iter_mut().zip(key) {
+                            *k = operand(&self.regs, o);
+                        }
+                        let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         let rows = restrict(rows, *range, store);
                         match tail {
                             Some(tail) => self.tail(rel, *prem, tail, rows.iter().copied()),
@@ -139,8 +144,11 @@ impl<'a> Exec<'a> {
                         .find_with(|i| operand(regs, key[i]))
                         .is_some_and(|r| (r as usize) < store.recent)
                 } else if let Some(ix) = index {
+                    for (k, &o) in self.key.iter_mut().zip(key) {
+                        *k = operand(regs, o);
+                    }
                     !self.indexes[rel][*ix]
-                        .lookup(store, |i| operand(regs, key[i]))
+                        .lookup(store, &self.key[..key.len()])
                         .is_empty()
                 } else {
                     store.recent > 0

@@ -76,6 +76,16 @@ pub(crate) enum Op {
     },
 }
 
+impl Op {
+    /// Length of the index key the op looks up (0 if none).
+    pub fn key_len(&self) -> usize {
+        match self {
+            Op::Read { key, .. } | Op::Absent { key, .. } => key.len(),
+            _ => 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
     pub rule: u32,

@@ -94,8 +94,11 @@ pub(crate) struct Index {
     upto: usize,
 }
 
+/// One key of an index: its hash, its first word (so that single-column keys, the common
+/// case, are compared without touching the row data) and its rows.
 struct Entry {
     hash: u64,
+    first: u64,
     rows: Vec<Row>,
 }
 
@@ -151,26 +154,24 @@ impl Store {
         let hash = hash_slice(tuple);
         let w = prefix(|i| tuple[i], ar);
         let data = &self.data;
-        let entry = self.dedup.entry(
-            hash,
-            |s| {
-                s.w == w
-                    && (ar <= 2
-                        || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..])
-            },
-            |s| {
-                if ar <= 2 {
-                    hash_slice(&s.w[..ar])
-                } else {
-                    hash_slice(&data[s.row as usize * ar..(s.row as usize + 1) * ar])
-                }
-            },
-        );
-        let hashbrown::hash_table::Entry::Vacant(v) = entry else {
-            return None;
+        let eq = |s: &Slot| {
+            s.w == w
+                && (ar <= 2
+                    || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..])
         };
+        // Most derivations of a recursive rule are already known: a plain lookup settles
+        // them; only new tuples pay for the insertion probe.
+        if self.dedup.find(hash, eq).is_some() {
+            return None;
+        }
         let row = self.len as Row;
-        v.insert(Slot { w, row });
+        self.dedup.insert_unique(hash, Slot { w, row }, |s| {
+            if ar <= 2 {
+                hash_slice(&s.w[..ar])
+            } else {
+                hash_slice(&data[s.row as usize * ar..(s.row as usize + 1) * ar])
+            }
+        });
         match *tuple {
             [a] => self.data.push(a),
             [a, b] => {
@@ -251,21 +252,23 @@ impl Index {
     }
 
     fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
+        let mut key = vec![0; self.cols.len()];
         for r in self.upto..upto {
             let base = r * arity;
-            let hash = hash_words(self.cols.iter().map(|&c| data[base + c]));
-            let cols = &self.cols;
-            let entry = self.table.find_mut(hash, |e| {
-                let rep = e.rows[0] as usize * arity;
-                e.hash == hash && cols.iter().all(|&c| data[rep + c] == data[base + c])
-            });
-            match entry {
+            for (k, &c) in key.iter_mut().zip(&self.cols) {
+                *k = data[base + c];
+            }
+            let hash = hash_slice(&key);
+            match self.table.find_mut(hash, |e| {
+                Index::matches(e, hash, &key, &self.cols, data, arity)
+            }) {
                 Some(e) => e.rows.push(r as Row),
                 None => {
                     self.table.insert_unique(
                         hash,
                         Entry {
                             hash,
+                            first: key.first().copied().unwrap_or(0),
                             rows: vec![r as Row],
                         },
                         |e| e.hash,
@@ -276,18 +279,33 @@ impl Index {
         self.upto = self.upto.max(upto);
     }
 
-    /// Rows whose key columns equal `key(i)` for each key position `i`.
+    /// Whether entry `e` holds `key` (whose hash is `hash`).
+    #[inline(always)]
+    fn matches(
+        e: &Entry,
+        hash: u64,
+        key: &[u64],
+        cols: &[usize],
+        data: &[u64],
+        arity: usize,
+    ) -> bool {
+        if e.hash != hash || key.first().is_some_and(|&k| k != e.first) {
+            return false;
+        }
+        let rep = e.rows[0] as usize * arity;
+        cols.iter()
+            .zip(key)
+            .skip(1)
+            .all(|(&c, &k)| data[rep + c] == k)
+    }
+
+    /// Rows whose key columns (`cols`, in order) equal `key`.
     #[inline]
-    pub fn lookup<'a>(&'a self, data: &Store, key: impl Fn(usize) -> u64) -> &'a [Row] {
-        let hash = hash_words((0..self.cols.len()).map(&key));
-        let cols = &self.cols;
+    pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
+        debug_assert_eq!(key.len(), self.cols.len());
+        let hash = hash_slice(key);
         match self.table.find(hash, |e| {
-            let rep = e.rows[0] as usize;
-            e.hash == hash
-                && cols
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &c)| data.get(rep, c) == key(i))
+            Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
         }) {
             Some(e) => &e.rows,
             None => &[],
@@ -309,14 +327,14 @@ mod tests {
         s.publish_all(&mut ixs);
         let ix = s.ensure_index(&mut ixs, &[0]);
         assert_eq!(s.ensure_index(&mut ixs, &[0]), ix);
-        assert_eq!(ixs[ix].lookup(&s, |_| 1), &[0, 1]);
-        assert_eq!(ixs[ix].lookup(&s, |_| 2), &[] as &[Row]);
+        assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1]);
+        assert_eq!(ixs[ix].lookup(&s, &[2]), &[] as &[Row]);
         // A row added in a round is invisible to indexes until the round ends.
         assert_eq!(s.insert(&[1, 4], 0, 1), Some(2));
         assert_eq!(s.insert(&[1, 4], 5, 9), None);
-        assert_eq!(ixs[ix].lookup(&s, |_| 1).len(), 2);
+        assert_eq!(ixs[ix].lookup(&s, &[1]).len(), 2);
         assert!(s.advance(&mut ixs));
-        assert_eq!(ixs[ix].lookup(&s, |_| 1), &[0, 1, 2]);
+        assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1, 2]);
         assert_eq!((s.stable, s.recent), (2, 3));
         assert!(!s.advance(&mut ixs));
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
