@@ -58,21 +58,66 @@ pub(crate) struct Store {
     pub prov: Option<Prov>,
 }
 
-/// A deduplication entry: the row and its first two words inline, so that for relations of
-/// arity up to two (the common case) a lookup never touches the row data, and for wider ones
-/// most mismatches are rejected without it.
+/// A deduplication entry, 16 bytes: the first word of the tuple, the low half of the second,
+/// and the row. Tuples of arity up to two whose second word fits in 32 bits (symbols, dates,
+/// small numbers: the common case) are held entirely by the entry, so a lookup never touches
+/// the row data; the others are marked [`WIDE`] and their remaining words compared in the data.
 #[derive(Clone, Copy)]
 struct Slot {
-    w: [u64; 2],
-    row: Row,
+    a: u64,
+    b: u32,
+    /// The row, with [`WIDE`] set when `a` and `b` do not hold the whole tuple.
+    tag: u32,
 }
 
+/// Marks a [`Slot`] whose tuple is not held entirely inline. A relation therefore holds fewer
+/// than 2^31 rows (at 16 GB of words for arity one, far beyond what evaluation is used for).
+const WIDE: u32 = 1 << 31;
+
+impl Slot {
+    #[inline]
+    fn row(&self) -> Row {
+        self.tag & !WIDE
+    }
+}
+
+/// The inline part of a tuple given by `word(i)`: (first word, low half of the second, WIDE
+/// or 0).
 #[inline]
-fn prefix(words: impl Fn(usize) -> u64, arity: usize) -> [u64; 2] {
-    [
-        if arity > 0 { words(0) } else { 0 },
-        if arity > 1 { words(1) } else { 0 },
-    ]
+fn inline_key(word: impl Fn(usize) -> u64, arity: usize) -> (u64, u32, u32) {
+    let a = if arity > 0 { word(0) } else { 0 };
+    let w1 = if arity > 1 { word(1) } else { 0 };
+    let wide = arity > 2 || w1 > u64::from(u32::MAX);
+    (a, w1 as u32, if wide { WIDE } else { 0 })
+}
+
+/// Whether `s` holds the tuple `word(i)` whose inline part is `key`.
+#[inline]
+fn slot_matches(
+    s: &Slot,
+    (a, b, wide): (u64, u32, u32),
+    word: impl Fn(usize) -> u64,
+    data: &[u64],
+    arity: usize,
+) -> bool {
+    s.a == a
+        && s.b == b
+        && s.tag & WIDE == wide
+        && (wide == 0 || {
+            let base = s.row() as usize * arity;
+            (1..arity).all(|i| data[base + i] == word(i))
+        })
+}
+
+/// The hash of the tuple a slot stands for.
+#[inline]
+fn slot_hash(s: &Slot, data: &[u64], arity: usize) -> u64 {
+    if s.tag & WIDE == 0 {
+        hash_slice(&[s.a, u64::from(s.b)][..arity])
+    } else {
+        let base = s.row() as usize * arity;
+        hash_slice(&data[base..base + arity])
+    }
 }
 
 #[derive(Default)]
@@ -136,42 +181,39 @@ impl Store {
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
         let ar = self.arity;
         let hash = hash_words((0..ar).map(&word));
-        let w = prefix(&word, ar);
-        let data = &self.data;
+        let key = inline_key(&word, ar);
         self.dedup
-            .find(hash, |s| {
-                s.w == w && (ar <= 2 || (2..ar).all(|i| data[s.row as usize * ar + i] == word(i)))
-            })
-            .map(|s| s.row)
+            .find(hash, |s| slot_matches(s, key, &word, &self.data, ar))
+            .map(Slot::row)
     }
 
     /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
-    /// once and the table probed once, whether it is new or not.
+    /// once.
     #[inline]
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         let ar = self.arity;
         let hash = hash_slice(tuple);
-        let w = prefix(|i| tuple[i], ar);
+        let key = inline_key(|i| tuple[i], ar);
         let data = &self.data;
-        let eq = |s: &Slot| {
-            s.w == w
-                && (ar <= 2
-                    || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..])
-        };
         // Most derivations of a recursive rule are already known: a plain lookup settles
         // them; only new tuples pay for the insertion probe.
-        if self.dedup.find(hash, eq).is_some() {
+        if self
+            .dedup
+            .find(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
+            .is_some()
+        {
             return None;
         }
         let row = self.len as Row;
-        self.dedup.insert_unique(hash, Slot { w, row }, |s| {
-            if ar <= 2 {
-                hash_slice(&s.w[..ar])
-            } else {
-                hash_slice(&data[s.row as usize * ar..(s.row as usize + 1) * ar])
-            }
-        });
+        debug_assert!(row < WIDE, "a relation holds fewer than 2^31 rows");
+        let slot = Slot {
+            a: key.0,
+            b: key.1,
+            tag: row | key.2,
+        };
+        self.dedup
+            .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
         match *tuple {
             [a] => self.data.push(a),
             [a, b] => {
@@ -343,6 +385,37 @@ mod tests {
         s.set_height(2, 6);
         assert_eq!(s.height(2), 6);
         assert_eq!(s.prov.as_ref().unwrap().rule[0], INPUT_RULE);
+    }
+
+    #[test]
+    fn wide_tuples_are_compared_in_the_data() {
+        // Second words beyond 32 bits, negative numbers and a third column are not held
+        // inline; tuples that agree inline must still be told apart.
+        let big = 1u64 << 40;
+        let neg = (-3i64) as u64;
+        for ar in [2, 3] {
+            let mut s = Store::new(ar, false);
+            let t = |w1: u64, w2: u64| [5, w1, w2][..ar].to_vec();
+            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), Some(0));
+            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), Some(1));
+            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), Some(2));
+            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.find_with(|i| t(7, 1)[i]), Some(1));
+            assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
+            assert_eq!(s.find_with(|i| t(big + 8, 1)[i]), None);
+            if ar == 3 {
+                assert_eq!(s.insert(&t(7, 2), INPUT_RULE, 0), Some(3));
+                assert_eq!(s.find_with(|i| t(7, 2)[i]), Some(3));
+            }
+            // Growing the table rehashes every kind of slot correctly.
+            for n in 0..1000u64 {
+                s.insert(&t(n << 33, n), INPUT_RULE, 0);
+            }
+            assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
+            assert!(s.find_with(|i| t(999 << 33, 999)[i]).is_some());
+        }
     }
 
     #[test]
