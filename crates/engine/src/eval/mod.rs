@@ -161,10 +161,13 @@ pub fn evaluate<'p>(
     if opts.provenance {
         for s in &mut stores {
             let n = s.len();
-            s.prov = Some(store::Prov {
-                rule: vec![INPUT_RULE; n],
-                height: vec![0; n],
-            });
+            s.prov = Some(vec![
+                store::Prov {
+                    rule: INPUT_RULE,
+                    height: 0,
+                };
+                n
+            ]);
         }
     }
     let mut indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
@@ -417,8 +420,8 @@ impl<'p> Evaluation<'p> {
     pub(crate) fn prov_of(&self, rel: RelId, row: usize) -> Option<(Option<RuleIdx>, u32)> {
         let s = &self.stores[rel.0 as usize];
         let p = s.prov.as_ref()?;
-        let rule = p.rule[row];
-        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), p.height[row]))
+        let store::Prov { rule, height } = p[row];
+        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), height))
     }
 
     pub(crate) fn store(&self, rel: RelId) -> &Store {

@@ -54,8 +54,9 @@ pub(crate) struct Store {
     /// were added in the current round and are not visible to joins until it ends.
     pub recent: usize,
     /// Provenance, when recorded: for each row, the rule that first derived it
-    /// (`u32::MAX` for input facts) and its height (0 for input facts).
-    pub prov: Option<Prov>,
+    /// (`u32::MAX` for input facts) and its height (0 for input facts), side by side so that
+    /// recording them is one append.
+    pub prov: Option<Vec<Prov>>,
 }
 
 /// A deduplication entry, 16 bytes: the first word of the tuple, the low half of the second,
@@ -120,10 +121,10 @@ fn slot_hash(s: &Slot, data: &[u64], arity: usize) -> u64 {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy)]
 pub(crate) struct Prov {
-    pub rule: Vec<u32>,
-    pub height: Vec<u32>,
+    pub rule: u32,
+    pub height: u32,
 }
 
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
@@ -156,7 +157,7 @@ impl Store {
             dedup: HashTable::new(),
             stable: 0,
             recent: 0,
-            prov: provenance.then(Prov::default),
+            prov: provenance.then(Vec::new),
         }
     }
 
@@ -224,8 +225,7 @@ impl Store {
         }
         self.len += 1;
         if let Some(p) = &mut self.prov {
-            p.rule.push(rule);
-            p.height.push(height);
+            p.push(Prov { rule, height });
         }
         Some(row)
     }
@@ -234,7 +234,7 @@ impl Store {
     #[inline]
     pub fn set_height(&mut self, row: Row, height: u32) {
         if let Some(p) = &mut self.prov {
-            p.height[row as usize] = height;
+            p[row as usize].height = height;
         }
     }
 
@@ -275,11 +275,16 @@ impl Store {
     }
 
     pub fn height(&self, r: Row) -> u32 {
-        self.prov.as_ref().map_or(0, |p| p.height[r as usize])
+        self.prov.as_ref().map_or(0, |p| p[r as usize].height)
     }
 
     pub fn memory_bytes(&self) -> usize {
-        self.data.capacity() * 8 + self.dedup.capacity() * std::mem::size_of::<Slot>()
+        self.data.capacity() * 8
+            + self.dedup.capacity() * std::mem::size_of::<Slot>()
+            + self
+                .prov
+                .as_ref()
+                .map_or(0, |p| p.capacity() * std::mem::size_of::<Prov>())
     }
 }
 
@@ -384,7 +389,7 @@ mod tests {
         assert_eq!(s.height(2), 1);
         s.set_height(2, 6);
         assert_eq!(s.height(2), 6);
-        assert_eq!(s.prov.as_ref().unwrap().rule[0], INPUT_RULE);
+        assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
     }
 
     #[test]
