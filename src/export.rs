@@ -48,6 +48,9 @@ impl Target {
 /// domain of an argument is too large (or unbounded, through recursion) to enumerate.
 pub const MAX_HELPER_FACTS: usize = 20_000_000;
 
+/// Rounds of the active-domain fixpoint; a domain that still grows after these is unbounded.
+const MAX_ROUNDS: usize = 1_000;
+
 /// Why the program or the facts cannot be written in the target's syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -760,12 +763,10 @@ fn precompute(
         if !changed {
             break;
         }
-        if rounds > 10_000 {
-            let r = &rules[0];
-            return Err(too_many(
-                program,
-                r,
-                "the values feeding built-in functions",
+        if rounds > MAX_ROUNDS {
+            return Err(Error::new(
+                format!("the values that feed built-in functions or arithmetic still grow after {MAX_ROUNDS} rounds, so they cannot be precomputed into facts"),
+                "a computed value that feeds back into its own computation through recursion (e.g. `n(Y) :- n(X), Y = X + 1.`) has no finite active domain; such a program cannot be exported",
             ));
         }
     }
@@ -1284,4 +1285,220 @@ fn describe(h: &Helper) -> String {
         h.out_type.name(),
         h.tuples.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sphere_engine::{compile, CompileOptions, Date, SourceMap};
+
+    fn program(text: &str) -> Program {
+        let mut sources = SourceMap::new();
+        sources.add("test.dl".to_string(), text.to_string());
+        let c = compile(&sources, &CompileOptions::default());
+        assert!(
+            !c.diagnostics.iter().any(|d| d.is_error()),
+            "{:?}",
+            c.diagnostics
+        );
+        c.program.expect("the test program compiles")
+    }
+
+    fn date(s: &str) -> Value {
+        Value::Date(Date::parse(s).expect("a valid date"))
+    }
+
+    fn file<'a>(files: &'a Files, name: &str) -> &'a str {
+        files
+            .files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {name} among {:?}",
+                    files.files.iter().map(|f| &f.0).collect::<Vec<_>>()
+                )
+            })
+    }
+
+    #[test]
+    fn strings_are_quoted_and_escaped() {
+        assert_eq!(clingo_string("plain"), "\"plain\"");
+        assert_eq!(clingo_string("a\"b\\c\nd\te"), "\"a\\\"b\\\\c\\nd\te\"");
+        assert_eq!(souffle_string("a\"b\\c\nd\te"), "\"a\\\"b\\\\c\\nd\\te\"");
+    }
+
+    #[test]
+    fn relation_names_are_made_safe_and_distinct() {
+        assert_eq!(safe_name("finding_raw", Target::Clingo), "finding_raw");
+        assert_eq!(safe_name("Finding", Target::Clingo), "r_finding");
+        assert_eq!(safe_name("not", Target::Clingo), "r_not");
+        assert_eq!(safe_name("Finding", Target::Souffle), "Finding");
+        let p = program(
+            ".decl Edge(a: number)\n.decl r_edge(a: number)\n.decl fn_x(a: number)\n\
+             .input Edge\nr_edge(X) :- Edge(X).\nfn_x(X) :- r_edge(X).\n",
+        );
+        let names = Names::new(&p, Target::Clingo);
+        assert_eq!(names.rels, ["r_edge", "r_edge_2", "fn_x"]);
+        // No relation may start with the helpers' prefix.
+        assert_eq!(names.helper("add"), "xfn_add");
+    }
+
+    #[test]
+    fn variables_are_renamed_and_negation_compared_written() {
+        let p = program(
+            ".decl p(x: symbol, n: number)\n.decl q(x: symbol)\n.decl r(x: symbol)\n.input p\n.input q\n\
+             r(x) :- p(x, n), n >= 3, !q(x).\n",
+        );
+        let mut i = p.interner.clone();
+        let files = export(&p, &mut i, &[], Target::Clingo).expect("exports");
+        let prog = file(&files, "program.lp");
+        assert!(
+            prog.contains("% r#1\nr(V0) :- p(V0, V1), V1 >= 3, not q(V0).\n"),
+            "{prog}"
+        );
+        assert!(prog.contains("#show r/1.\n"), "{prog}");
+        assert!(!prog.contains("#show p/2."), "inputs are not shown: {prog}");
+        let files = export(&p, &mut i, &[], Target::Souffle).expect("exports");
+        let prog = file(&files, "program.dl");
+        assert!(
+            prog.contains("r(V0) :- p(V0, V1), V1 >= 3, !q(V0).\n"),
+            "{prog}"
+        );
+        assert!(
+            prog.contains(".decl p(x: symbol, n: number)\n.input p\n"),
+            "{prog}"
+        );
+    }
+
+    #[test]
+    fn builtins_are_precomputed_over_the_active_domain_closed_over_computed_values() {
+        let p = program(
+            ".decl start(d: date)\n.decl other(d: date)\n.decl due(d: date)\n.decl late(d: date)\n\
+             .input start\n.input other\n\
+             due(E) :- start(D), E = @add_months(D, 1).\n\
+             late(F) :- due(E), F = @add_days(@add_months(E, 1), 2).\n",
+        );
+        let start = p.relation_by_name("start").unwrap();
+        let other = p.relation_by_name("other").unwrap();
+        let facts = vec![
+            (start, vec![date("2024-01-31")]),
+            // Not an argument of any call: must not widen the domains.
+            (other, vec![date("2000-01-01")]),
+        ];
+        let mut i = p.interner.clone();
+        let files = export(&p, &mut i, &facts, Target::Clingo).expect("exports");
+        let day = |s: &str| match date(s) {
+            Value::Date(d) => d.0,
+            _ => unreachable!(),
+        };
+        let text = file(&files, "facts.lp");
+        let months: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("fn_add_months("))
+            .collect();
+        assert_eq!(
+            months,
+            [
+                format!(
+                    "fn_add_months({},1,{}).",
+                    day("2024-01-31"),
+                    day("2024-02-29")
+                ),
+                format!(
+                    "fn_add_months({},1,{}).",
+                    day("2024-02-29"),
+                    day("2024-03-29")
+                ),
+            ]
+        );
+        let days: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("fn_add_days("))
+            .collect();
+        assert_eq!(
+            days,
+            [format!(
+                "fn_add_days({},2,{}).",
+                day("2024-03-29"),
+                day("2024-03-31")
+            )]
+        );
+        assert_eq!(files.helpers.get("fn_add_months"), Some(&2));
+        let prog = file(&files, "program.lp");
+        assert!(
+            prog.contains("late(V0) :- due(V1), fn_add_months(V1, 1, V2), fn_add_days(V2, 2, V0)."),
+            "{prog}"
+        );
+    }
+
+    #[test]
+    fn a_partial_builtin_has_no_fact_where_it_has_no_result() {
+        let p = program(
+            ".decl text(s: symbol)\n.decl day(d: date)\n.input text\nday(D) :- text(S), D = @date(S).\n",
+        );
+        let rel = p.relation_by_name("text").unwrap();
+        let mut i = p.interner.clone();
+        let good = Value::Sym(i.intern("2024-05-14"));
+        let bad = Value::Sym(i.intern("14.05.2024"));
+        let files = export(
+            &p,
+            &mut i,
+            &[(rel, vec![good]), (rel, vec![bad])],
+            Target::Souffle,
+        )
+        .expect("exports");
+        let Value::Date(d) = date("2024-05-14") else {
+            unreachable!()
+        };
+        assert_eq!(
+            file(&files, "fn_parse_date.facts"),
+            format!("2024-05-14\t{}\n", d.0)
+        );
+    }
+
+    #[test]
+    fn unbounded_arithmetic_is_rejected() {
+        let p = program(".decl n(x: number)\nn(0).\nn(Y) :- n(X), Y = X + 1.\n");
+        let mut i = p.interner.clone();
+        let err = export(&p, &mut i, &[], Target::Clingo).expect_err("no finite domain");
+        assert!(err.message.contains("still grow"), "{err:?}");
+    }
+
+    #[test]
+    fn numbers_beyond_32_bits_are_rejected() {
+        let p = program(".decl big(x: number)\nbig(3000000000).\n");
+        let mut i = p.interner.clone();
+        let err = export(&p, &mut i, &[], Target::Clingo).expect_err("does not fit");
+        assert!(
+            err.message.contains("3000000000") && err.message.contains("`big`"),
+            "{err:?}"
+        );
+        assert!(err.hint.unwrap().contains("32-bit"));
+    }
+
+    #[test]
+    fn symbol_order_is_kept_for_clingo_and_rejected_for_souffle() {
+        let p = program(
+            ".decl s(x: symbol)\n.decl before(a: symbol, b: symbol)\n.input s\n\
+             before(A, B) :- s(A), s(B), A < B.\n",
+        );
+        let mut i = p.interner.clone();
+        assert!(export(&p, &mut i, &[], Target::Clingo).is_ok());
+        let err = export(&p, &mut i, &[], Target::Souffle).expect_err("order of symbols");
+        assert!(err.message.contains("before#1"), "{err:?}");
+    }
+
+    #[test]
+    fn tabs_in_symbols_cannot_go_to_souffle_facts() {
+        let p = program(".decl s(x: symbol)\n.input s\n.decl t(x: symbol)\nt(X) :- s(X).\n");
+        let rel = p.relation_by_name("s").unwrap();
+        let mut i = p.interner.clone();
+        let v = Value::Sym(i.intern("a\tb"));
+        let err = export(&p, &mut i, &[(rel, vec![v])], Target::Souffle).expect_err("tab");
+        assert!(err.message.contains("tab"), "{err:?}");
+        let files = export(&p, &mut i, &[(rel, vec![v])], Target::Clingo).expect("clingo takes it");
+        assert!(file(&files, "facts.lp").contains("s(\"a\tb\")."));
+    }
 }
