@@ -98,7 +98,7 @@ pub struct ExportArgs {
     pub souffle: Option<PathBuf>,
     /// Model files (merged into one model)
     pub models: Vec<PathBuf>,
-    /// Export a `sphere-facts/1` export (written by `sphere facts`) instead of a model
+    /// Read the facts from a `sphere-facts/1` export (written by `sphere facts`) instead of a model
     #[arg(long, value_name = "DIR")]
     pub facts: Option<PathBuf>,
     /// Evaluation date (overrides the model's `as_of`)
