@@ -722,7 +722,6 @@ fn precompute(
                 continue;
             }
             let doms = rule_domains(
-                program,
                 r,
                 &sources[ri],
                 &needed_vars[ri],
@@ -748,7 +747,6 @@ fn precompute(
                 }
                 if col.len() > MAX_HELPER_FACTS {
                     return Err(too_many(
-                        program,
                         r,
                         &format!(
                             "column {} of `{}`",
@@ -773,8 +771,7 @@ fn precompute(
     Ok(helpers)
 }
 
-fn too_many(program: &Program, r: &FRule, what: &str) -> Error {
-    let _ = program;
+fn too_many(r: &FRule, what: &str) -> Error {
     Error::new(
         format!(
             "the values of {what} (rule `{}`) grow beyond {MAX_HELPER_FACTS}: the built-in functions of this program cannot be precomputed into facts",
@@ -795,7 +792,6 @@ fn var_name(program: &Program, r: &FRule, v: u32) -> String {
 /// The domains of the needed variables of one rule, computing its calls (and recording their
 /// results in `helpers`) as their arguments become known.
 fn rule_domains(
-    program: &Program,
     r: &FRule,
     sources: &HashMap<u32, Option<Source>>,
     needed: &BTreeSet<u32>,
@@ -854,7 +850,7 @@ fn rule_domains(
                 .iter()
                 .try_fold(1usize, |n, d| n.checked_mul(d.len()));
             if combos.is_none_or(|n| n > MAX_HELPER_FACTS) {
-                return Err(too_many(program, r, &format!("the arguments of `{key}`")));
+                return Err(too_many(r, &format!("the arguments of `{key}`")));
             }
             let helper = helpers.get_mut(key).expect("every call has its helper");
             let mut results = Dom::new();
@@ -879,7 +875,7 @@ fn rule_domains(
                         results.insert(res);
                     }
                     if helper.tuples.len() > MAX_HELPER_FACTS {
-                        return Err(too_many(program, r, &format!("the arguments of `{key}`")));
+                        return Err(too_many(r, &format!("the arguments of `{key}`")));
                     }
                 } else {
                     break 'combos;
