@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod digest;
 pub mod explain;
+pub mod export;
 pub mod findings;
 pub mod kb;
 pub mod kbtest;

@@ -2,10 +2,12 @@
 //! and reports coverage, `check` compiles and prints every diagnostic, `lint` warns about gaps
 //! (norms without source, untested rules, citations outside a rule's window, empty windows,
 //! authorities nobody cites), `list` and `show` print the catalogue, `doc` writes
-//! `docs/knowledge.md`.
+//! `docs/knowledge.md`, `export` writes the knowledge base and a model's facts for clingo or
+//! Soufflé (see `crate::export`).
 //!
-//! All of them read the knowledge base from a directory (default `knowledge`), never the
-//! shipped copy: they are for the people editing it.
+//! All but `export` read the knowledge base from a directory (default `knowledge`), never the
+//! shipped copy: they are for the people editing it. `export` takes the shipped one unless
+//! `--kb` is given, as `sphere check` does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -35,7 +37,8 @@ use crate::kbtest::{self, Outcome, Problem, TestFile};
   sphere kb lint
   sphere kb list
   sphere kb show uwg:7.2.2
-  sphere kb doc > docs/knowledge.md")]
+  sphere kb doc > docs/knowledge.md
+  sphere kb export --clingo out/clingo facts/demo_week.json")]
 pub struct Args {
     #[command(subcommand)]
     pub command: KbCommand,
@@ -69,6 +72,48 @@ some test and is shown not firing in one, every norm is cited by a rule or `cont
     /// Print the catalogue for humans (docs/knowledge.md) as Markdown
     #[command(after_help = "Example:\n  sphere kb doc > docs/knowledge.md")]
     Doc(KbArgs),
+    /// Write the knowledge base and a model's facts in clingo's or Soufflé's syntax, to run
+    /// them on an independent engine
+    #[command(after_help = "Examples:
+  sphere kb export --clingo out/clingo facts/demo_week.json
+  sphere kb export --souffle out/souffle facts/demo_week.json --answer
+
+clingo: DIR/program.lp and DIR/facts.lp; run `clingo DIR/program.lp DIR/facts.lp`.
+Soufflé: DIR/program.dl and one tab-separated DIR/<rel>.facts per input relation; run
+`souffle -F DIR -D OUT DIR/program.dl`. Symbols are strings, numbers and dates (days since
+1970-01-01) 32-bit integers; built-in functions and arithmetic are precomputed into facts of
+helper relations `fn_*` over the values their arguments can take. Every file is written
+atomically. Exit 2 when the program or the facts cannot be written in the target's syntax.")]
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["clingo", "souffle"])))]
+pub struct ExportArgs {
+    /// Write clingo's syntax into DIR: program.lp and facts.lp
+    #[arg(long, value_name = "DIR")]
+    pub clingo: Option<PathBuf>,
+    /// Write Soufflé's syntax into DIR: program.dl and one `<rel>.facts` per input relation
+    #[arg(long, value_name = "DIR")]
+    pub souffle: Option<PathBuf>,
+    /// Model files (merged into one model)
+    pub models: Vec<PathBuf>,
+    /// Read the facts from a `sphere-facts/1` export (written by `sphere facts`) instead of a model
+    #[arg(long, value_name = "DIR")]
+    pub facts: Option<PathBuf>,
+    /// Evaluation date (overrides the model's `as_of`)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = super::check::parse_date)]
+    pub as_of: Option<Date>,
+    /// Read the knowledge base from this directory instead of the shipped one
+    #[arg(long, value_name = "DIR")]
+    pub kb: Option<PathBuf>,
+    /// Extra rule files, exported with the knowledge base
+    #[arg(long, value_name = "FILE.dl")]
+    pub rules: Vec<PathBuf>,
+    /// Also write sphere's own result (the interpreter's) for every relation the export shows:
+    /// `answer.lp` (clingo) or `answer/<rel>.csv` (Soufflé), to compare with the other engine
+    #[arg(long)]
+    pub answer: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -117,6 +162,7 @@ pub fn run(args: Args) -> CmdResult {
         KbCommand::List(a) => list(a),
         KbCommand::Show(a) => show(a),
         KbCommand::Doc(a) => doc(a),
+        KbCommand::Export(a) => export(a),
     }
 }
 
@@ -225,6 +271,102 @@ fn render_problems(problems: &[Problem]) -> String {
         }
     }
     s
+}
+
+// ---------------------------------------------------------------------------------------------
+// kb export
+
+fn export(args: ExportArgs) -> CmdResult {
+    use crate::export::{self, Target};
+    use crate::session::{Request, Session};
+    use sphere_engine::Value;
+    use sphere_model::extract::FactValue;
+
+    let (target, dir) = match (&args.clingo, &args.souffle) {
+        (Some(d), None) => (Target::Clingo, d.clone()),
+        (None, Some(d)) => (Target::Souffle, d.clone()),
+        _ => unreachable!("clap requires exactly one of --clingo and --souffle"),
+    };
+    let request = Request {
+        models: args.models.clone(),
+        facts_dir: args.facts.clone(),
+        as_of: args.as_of,
+        kb: args.kb.clone().map_or(kb::Origin::Shipped, kb::Origin::Dir),
+        rules: args.rules.clone(),
+        assume: Vec::new(),
+        today: today(),
+        color: color_stderr(),
+    };
+    let session = Session::load(&request).map_err(|f| {
+        eprint!("{}", f.rendered);
+        CliError::new("")
+    })?;
+    let program = &session.program;
+    let mut interner = program.interner.clone();
+    let mut facts = Vec::new();
+    for (name, rows) in &session.facts.relations {
+        let Some(rel) = program.relation_by_name(name) else {
+            continue;
+        };
+        let cols = &program.relation(rel).columns;
+        for (vals, origin) in rows {
+            let values: Vec<Value> = vals
+                .iter()
+                .map(|v| match v {
+                    FactValue::Sym(s) => Value::Sym(interner.intern(s)),
+                    FactValue::Num(n) => Value::Num(*n),
+                    FactValue::Date(d) => Value::Date(*d),
+                })
+                .collect();
+            let fits =
+                cols.len() == values.len() && cols.iter().zip(&values).all(|(c, v)| c.ty == v.ty());
+            if !fits {
+                return Err(CliError::new(format!(
+                    "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
+                    origin.file, origin.path
+                )));
+            }
+            facts.push((rel, values));
+        }
+    }
+    let fail = |e: export::Error| {
+        let err = CliError::new(format!(
+            "cannot export for {}: {}",
+            target.name(),
+            e.message
+        ));
+        match e.hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    };
+    let written = export::export(program, &mut interner, &facts, target).map_err(fail)?;
+    let mut files = written.files;
+    if args.answer {
+        let (ev, _) = session.evaluate().map_err(CliError::new)?;
+        files.extend(export::answer(&ev, target).map_err(fail)?);
+    }
+    export::write_files(&dir, &files).map_err(|e| {
+        CliError::new(e).with_hint("give a directory you can write to (it is created if missing)")
+    })?;
+    let helpers: Vec<String> = written
+        .helpers
+        .iter()
+        .map(|(name, n)| format!("{name}: {n}"))
+        .collect();
+    eprintln!(
+        "wrote {} rules and {} facts for {} to {}{}",
+        written.rules,
+        written.facts,
+        target.name(),
+        dir.display(),
+        if helpers.is_empty() {
+            String::new()
+        } else {
+            format!(" (precomputed {})", helpers.join(", "))
+        }
+    );
+    Ok(exit::OK)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -412,14 +412,21 @@ impl<'e, 'p> Matcher<'e, 'p> {
                 .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
         };
         // Use the evaluation's widest index whose columns are all bound, else scan.
-        let index = store
-            .indexes
+        let index = self
+            .ev
+            .indexes(rel)
             .iter()
             .filter(|ix| ix.cols.iter().all(|&c| pat[c].is_some()))
             .max_by_key(|ix| ix.cols.len());
         match index {
             Some(ix) => ix
-                .lookup(store, |i| pat[ix.cols[i]].expect("bound column"))
+                .lookup(
+                    store,
+                    &ix.cols
+                        .iter()
+                        .map(|&c| pat[c].expect("bound column"))
+                        .collect::<Vec<_>>(),
+                )
                 .iter()
                 .map(|&r| r as usize)
                 .filter(|&r| matches(r))

@@ -1,57 +1,56 @@
-//! Runs a [`Plan`]: nested loops over index lookups, writing head tuples to a buffer that the
-//! caller inserts after the plan has run (so reads never alias the relation being written).
+//! Runs a [`Plan`]: nested loops over index lookups, appending head tuples straight to the head
+//! relation. That is safe even when the rule reads its own head relation: every read stops at
+//! the relation's `recent` mark (index lists are only extended when a round ends, scans and
+//! probes are bounded by the range), so tuples appended during the run are invisible to it,
+//! exactly as if they had been buffered and inserted afterwards in the same order.
 
 use crate::value::Interner;
 
-use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range};
-use super::store::{Row, Store};
-
-/// Head tuples produced by one plan run, with their provenance.
-#[derive(Default)]
-pub(crate) struct Output {
-    pub words: Vec<u64>,
-    /// (rule, height) per tuple when provenance is recorded.
-    pub prov: Vec<(u32, u32)>,
-    /// Number of tuples (zero-arity heads produce no words).
-    pub count: usize,
-}
-
-impl Output {
-    pub fn clear(&mut self) {
-        self.words.clear();
-        self.prov.clear();
-        self.count = 0;
-    }
-}
+use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail};
+use super::store::{Index, Row, Store};
 
 pub(crate) struct Exec<'a> {
     plan: &'a Plan,
-    stores: &'a [Store],
+    stores: &'a mut [Store],
+    indexes: &'a [Vec<Index>],
     interner: &'a mut Interner,
     regs: Vec<u64>,
     rows: Vec<Row>,
     provenance: bool,
-    out: &'a mut Output,
     head: Vec<u64>,
+    /// The key of the index lookup being made.
+    key: Vec<u64>,
+    /// Head tuples produced, before deduplication.
+    pub fired: u64,
+}
+
+#[inline]
+fn operand(regs: &[u64], o: Operand) -> u64 {
+    match o {
+        Operand::Slot(s) => regs[s as usize],
+        Operand::Const(w) => w,
+    }
 }
 
 impl<'a> Exec<'a> {
     pub fn new(
         plan: &'a Plan,
-        stores: &'a [Store],
+        stores: &'a mut [Store],
+        indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
         provenance: bool,
-        out: &'a mut Output,
     ) -> Self {
         Exec {
             plan,
             stores,
+            indexes,
             interner,
             regs: vec![0; plan.slots],
             rows: vec![0; plan.prem_rels.len()],
             provenance,
-            out,
-            head: Vec::with_capacity(plan.head.len()),
+            head: vec![0; plan.head.len()],
+            key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
+            fired: 0,
         }
     }
 
@@ -59,21 +58,19 @@ impl<'a> Exec<'a> {
         self.step(0);
     }
 
+    /// Runs op `pc` and everything after it; past the last op, emits the head.
     #[inline]
-    fn operand(&self, o: Operand) -> u64 {
-        match o {
-            Operand::Slot(s) => self.regs[s as usize],
-            Operand::Const(w) => w,
+    fn next(&mut self, pc: usize) {
+        if pc == self.plan.ops.len() {
+            self.emit();
+        } else {
+            self.step(pc);
         }
     }
 
     fn step(&mut self, pc: usize) {
         let plan = self.plan;
-        let Some(op) = plan.ops.get(pc) else {
-            self.emit();
-            return;
-        };
-        match op {
+        match &plan.ops[pc] {
             Op::Read {
                 rel,
                 index,
@@ -83,34 +80,36 @@ impl<'a> Exec<'a> {
                 binds,
                 prem,
             } => {
-                let stores = self.stores;
-                let store = &stores[rel.0 as usize];
-                let visit = |this: &mut Self, r: Row| {
-                    let base = r as usize;
-                    for &(c, s) in binds.iter() {
-                        this.regs[s as usize] = store.get(base, c);
-                    }
-                    for &(c, o) in checks.iter() {
-                        if store.get(base, c) != this.operand(o) {
-                            return;
-                        }
-                    }
-                    this.rows[*prem] = r;
-                    this.step(pc + 1);
-                };
+                let rel = rel.0 as usize;
+                // The plan's tail is this op when it is the last one.
+                let tail = plan.tail.as_ref().filter(|_| pc + 1 == plan.ops.len());
                 match index {
                     Some(ix) => {
-                        let ix = &store.indexes[*ix];
-                        let rows = ix.lookup(store, |i| self.operand(key[i]));
+                        let indexes = self.indexes;
+                        let store = &self.stores[rel];
+                        for (k, &o) in self.key.iter_mut().zip(key) {
+                            *k = operand(&self.regs, o);
+                        }
+                        let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         let rows = restrict(rows, *range, store);
-                        for &r in rows {
-                            visit(self, r);
+                        match tail {
+                            Some(tail) => self.tail(rel, *prem, tail, rows.iter().copied()),
+                            None => {
+                                for &r in rows {
+                                    self.visit(rel, checks, binds, *prem, r, pc + 1);
+                                }
+                            }
                         }
                     }
                     None => {
-                        let (lo, hi) = bounds(*range, store);
-                        for r in lo..hi {
-                            visit(self, r as Row);
+                        let (lo, hi) = bounds(*range, &self.stores[rel]);
+                        match tail {
+                            Some(tail) => self.tail(rel, *prem, tail, lo as Row..hi as Row),
+                            None => {
+                                for r in lo..hi {
+                                    self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
+                                }
+                            }
                         }
                     }
                 }
@@ -121,13 +120,13 @@ impl<'a> Exec<'a> {
                 range,
                 prem,
             } => {
-                let stores = self.stores;
-                let store = &stores[rel.0 as usize];
-                if let Some(r) = store.find_with(|i| self.operand(args[i])) {
+                let store = &self.stores[rel.0 as usize];
+                let regs = &self.regs;
+                if let Some(r) = store.find_with(|i| operand(regs, args[i])) {
                     let (lo, hi) = bounds(*range, store);
                     if (lo..hi).contains(&(r as usize)) {
                         self.rows[*prem] = r;
-                        self.step(pc + 1);
+                        self.next(pc + 1);
                     }
                 }
             }
@@ -137,21 +136,25 @@ impl<'a> Exec<'a> {
                 key,
                 whole,
             } => {
-                let stores = self.stores;
-                let store = &stores[rel.0 as usize];
+                let rel = rel.0 as usize;
+                let store = &self.stores[rel];
+                let regs = &self.regs;
                 let present = if *whole {
                     store
-                        .find_with(|i| self.operand(key[i]))
+                        .find_with(|i| operand(regs, key[i]))
                         .is_some_and(|r| (r as usize) < store.recent)
                 } else if let Some(ix) = index {
-                    !store.indexes[*ix]
-                        .lookup(store, |i| self.operand(key[i]))
+                    for (k, &o) in self.key.iter_mut().zip(key) {
+                        *k = operand(regs, o);
+                    }
+                    !self.indexes[rel][*ix]
+                        .lookup(store, &self.key[..key.len()])
                         .is_empty()
                 } else {
                     store.recent > 0
                 };
                 if !present {
-                    self.step(pc + 1);
+                    self.next(pc + 1);
                 }
             }
             Op::Filter { op, lhs, rhs, ty } => {
@@ -159,16 +162,41 @@ impl<'a> Exec<'a> {
                     return;
                 };
                 if compare(*op, *ty, a, b, self.interner) {
-                    self.step(pc + 1);
+                    self.next(pc + 1);
                 }
             }
             Op::Let { slot, expr } => {
                 if let Some(v) = self.eval(expr) {
                     self.regs[*slot as usize] = v;
-                    self.step(pc + 1);
+                    self.next(pc + 1);
                 }
             }
         }
+    }
+
+    /// One row of a [`Op::Read`]: checks, bindings, then the rest of the plan.
+    #[inline(always)]
+    fn visit(
+        &mut self,
+        rel: usize,
+        checks: &[(usize, Operand)],
+        binds: &[(usize, u32)],
+        prem: usize,
+        r: Row,
+        next: usize,
+    ) {
+        let store = &self.stores[rel];
+        let row = store.row(r as usize);
+        for &(c, s) in binds {
+            self.regs[s as usize] = row[c];
+        }
+        for &(c, o) in checks {
+            if row[c] != operand(&self.regs, o) {
+                return;
+            }
+        }
+        self.rows[prem] = r;
+        self.next(next);
     }
 
     #[inline]
@@ -180,36 +208,59 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// The last read of a plan with a [`Tail`]: each row goes straight into the head tuple.
+    #[inline(always)]
+    fn tail(&mut self, rel: usize, prem: usize, tail: &Tail, rows: impl Iterator<Item = Row>) {
+        let plan = self.plan;
+        let head_rel = plan.head_rel.0 as usize;
+        for &(i, s) in &tail.from_regs {
+            self.head[i] = self.regs[s as usize];
+        }
+        for r in rows {
+            let row = self.stores[rel].row(r as usize);
+            for &(i, c) in &tail.from_row {
+                self.head[i] = row[c];
+            }
+            self.fired += 1;
+            if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
+                if self.provenance {
+                    self.rows[prem] = r;
+                    self.record_height(new);
+                }
+            }
+        }
+    }
+
+    /// Appends the head tuple to the head relation unless it is there already.
     fn emit(&mut self) {
-        if let Some(slots) = &self.plan.head_slots {
-            // Fast path: every head argument is a variable. A tuple the relation already
-            // holds (most derivations of a recursive rule) is dropped here, without a trip
-            // through the buffer.
-            let regs = &self.regs;
-            let head = &self.stores[self.plan.head_rel.0 as usize];
-            if head.find_with(|i| regs[slots[i] as usize]).is_some() {
-                return;
-            }
-            for &s in slots {
-                self.out.words.push(self.regs[s as usize]);
-            }
-        } else {
-            self.head.clear();
-            for i in 0..self.plan.head.len() {
-                let e = &self.plan.head[i];
-                let Some(w) = self.eval(e) else { return };
-                self.head.push(w);
-            }
-            self.out.words.extend_from_slice(&self.head);
+        let plan = self.plan;
+        for (i, e) in plan.head.iter().enumerate() {
+            self.head[i] = match e {
+                CExpr::Slot(s) => self.regs[*s as usize],
+                CExpr::Const(w) => *w,
+                _ => match eval_cexpr(e, &self.regs, self.interner) {
+                    Some(w) => w,
+                    None => return,
+                },
+            };
         }
-        self.out.count += 1;
-        if self.provenance {
-            let mut h = 0;
-            for (p, rel) in self.plan.prem_rels.iter().enumerate() {
-                h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
+        self.fired += 1;
+        let head_rel = plan.head_rel.0 as usize;
+        if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
+            if self.provenance {
+                self.record_height(new);
             }
-            self.out.prov.push((self.plan.rule, h + 1));
         }
+    }
+
+    /// Records the height of a new head tuple: one more than its highest premise.
+    fn record_height(&mut self, row: Row) {
+        let plan = self.plan;
+        let mut h = 0;
+        for (p, rel) in plan.prem_rels.iter().enumerate() {
+            h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
+        }
+        self.stores[plan.head_rel.0 as usize].set_height(row, h + 1);
     }
 }
 

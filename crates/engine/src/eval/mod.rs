@@ -13,9 +13,9 @@ use std::cmp::Ordering;
 use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
-use exec::{Exec, Output};
+use exec::Exec;
 use plan::{plan_rule, DistinctCache, Plan, Range};
-use store::{Store, INPUT_RULE};
+use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {
@@ -96,7 +96,9 @@ impl Database {
             return false;
         }
         let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
-        self.stores[rel.0 as usize].insert(&words, INPUT_RULE, 0)
+        self.stores[rel.0 as usize]
+            .insert(&words, INPUT_RULE, 0)
+            .is_some()
     }
 
     pub fn len(&self, rel: RelId) -> usize {
@@ -138,6 +140,8 @@ pub struct Evaluation<'p> {
     pub(crate) program: &'p Program,
     pub(crate) interner: Interner,
     pub(crate) stores: Vec<Store>,
+    /// The indexes the evaluation built, by relation (explanation reuses them).
+    pub(crate) indexes: Indexes,
     pub(crate) types: Vec<Vec<Type>>,
     pub(crate) provenance: bool,
     pub(crate) profile: Vec<RuleProfile>,
@@ -157,14 +161,18 @@ pub fn evaluate<'p>(
     if opts.provenance {
         for s in &mut stores {
             let n = s.len();
-            s.prov = Some(store::Prov {
-                rule: vec![INPUT_RULE; n],
-                height: vec![0; n],
-            });
+            s.prov = Some(vec![
+                store::Prov {
+                    rule: INPUT_RULE,
+                    height: 0,
+                };
+                n
+            ]);
         }
     }
+    let mut indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
     for s in &mut stores {
-        s.publish_all();
+        s.publish_all(&mut []);
     }
     let mut profile: Vec<RuleProfile> = if opts.profile {
         (0..program.rules.len())
@@ -182,6 +190,7 @@ pub fn evaluate<'p>(
             program,
             stratum,
             &mut stores,
+            &mut indexes,
             &mut interner,
             opts.provenance,
             &mut profile,
@@ -192,21 +201,22 @@ pub fn evaluate<'p>(
         program,
         interner,
         stores,
+        indexes,
         types,
         provenance: opts.provenance,
         profile,
     })
 }
 
-fn run_stratum(
+/// Plans every rule of `stratum` as [`run_stratum`] runs them: (plan, runs only in the first
+/// round). Creates the indexes the plans read.
+fn plan_stratum(
     program: &Program,
     stratum: &Stratum,
     stores: &mut [Store],
-    interner: &mut Interner,
-    provenance: bool,
-    profile: &mut [RuleProfile],
+    indexes: &mut Indexes,
     cache: &mut DistinctCache,
-) -> Result<(), EvalError> {
+) -> Result<Vec<(Plan, bool)>, EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
     let mut plans: Vec<(Plan, bool)> = Vec::new();
@@ -221,7 +231,7 @@ fn run_stratum(
             .collect();
         let mut ranges = vec![Range::Full; rule.body.len()];
         if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, stores, cache)
+            let p = plan_rule(program, ri, &ranges, None, stores, indexes, cache)
                 .map_err(|e| EvalError { message: e.0 })?;
             plans.push((p, true));
         } else {
@@ -233,46 +243,54 @@ fn run_stratum(
                         Ordering::Greater => Range::Full,
                     };
                 }
-                let p = plan_rule(program, ri, &ranges, Some(i), stores, cache)
+                let p = plan_rule(program, ri, &ranges, Some(i), stores, indexes, cache)
                     .map_err(|e| EvalError { message: e.0 })?;
                 plans.push((p, false));
             }
         }
     }
-    let mut out = Output::default();
+    Ok(plans)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_stratum(
+    program: &Program,
+    stratum: &Stratum,
+    stores: &mut [Store],
+    indexes: &mut Indexes,
+    interner: &mut Interner,
+    provenance: bool,
+    profile: &mut [RuleProfile],
+    cache: &mut DistinctCache,
+) -> Result<(), EvalError> {
+    let plans = plan_stratum(program, stratum, stores, indexes, cache)?;
     let mut first = true;
     loop {
         for (plan, once) in &plans {
             if *once && !first {
                 continue;
             }
-            out.clear();
             let started = (!profile.is_empty()).then(std::time::Instant::now);
-            Exec::new(plan, stores, interner, provenance, &mut out).run();
-            let head = &mut stores[plan.head_rel.0 as usize];
-            let ar = head.arity;
-            for t in 0..out.count {
-                let (rule, h) = out.prov.get(t).copied().unwrap_or((plan.rule, 0));
-                head.insert(&out.words[t * ar..(t + 1) * ar], rule, h);
-            }
+            let mut exec = Exec::new(plan, stores, indexes, interner, provenance);
+            exec.run();
             if let Some(started) = started {
                 let p = &mut profile[plan.rule as usize];
                 p.time += started.elapsed();
-                p.produced += out.count as u64;
+                p.produced += exec.fired;
                 p.runs += 1;
             }
         }
         first = false;
         let mut grew = false;
         for &rel in &stratum.relations {
-            grew |= stores[rel.0 as usize].advance();
+            grew |= stores[rel.0 as usize].advance(&mut indexes[rel.0 as usize]);
         }
         if !stratum.recursive || !grew {
             break;
         }
     }
     for &rel in &stratum.relations {
-        stores[rel.0 as usize].publish_all();
+        stores[rel.0 as usize].publish_all(&mut indexes[rel.0 as usize]);
     }
     Ok(())
 }
@@ -310,12 +328,21 @@ impl<'p> Evaluation<'p> {
                     s.insert(words, rule, h);
                 }
             }
-            s.publish_all();
+            s.publish_all(&mut []);
             stores.push(s);
+        }
+        // The indexes the interpreter would have built, for explanations (which look rows up
+        // through existing indexes). Planning cannot fail on a resolved program; if it did,
+        // explanations would only be slower.
+        let mut cache = DistinctCache::default();
+        let mut indexes: Indexes = program.relations.iter().map(|_| Vec::new()).collect();
+        for stratum in &program.strata {
+            let _ = plan_stratum(program, stratum, &mut stores, &mut indexes, &mut cache);
         }
         Evaluation {
             program,
             interner,
+            indexes,
             stores,
             types: program
                 .relations
@@ -418,8 +445,8 @@ impl<'p> Evaluation<'p> {
     pub(crate) fn prov_of(&self, rel: RelId, row: usize) -> Option<(Option<RuleIdx>, u32)> {
         let s = &self.stores[rel.0 as usize];
         let p = s.prov.as_ref()?;
-        let rule = p.rule[row];
-        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), p.height[row]))
+        let store::Prov { rule, height } = p[row];
+        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), height))
     }
 
     pub(crate) fn store(&self, rel: RelId) -> &Store {
@@ -447,8 +474,19 @@ impl<'p> Evaluation<'p> {
         stats
     }
 
+    /// The indexes evaluation built on `rel`.
+    pub(crate) fn indexes(&self, rel: RelId) -> &[Index] {
+        &self.indexes[rel.0 as usize]
+    }
+
     /// Approximate bytes held by all relations and indexes.
     pub fn memory_bytes(&self) -> usize {
-        self.stores.iter().map(Store::memory_bytes).sum()
+        self.stores.iter().map(Store::memory_bytes).sum::<usize>()
+            + self
+                .indexes
+                .iter()
+                .flatten()
+                .map(Index::memory_bytes)
+                .sum::<usize>()
     }
 }

@@ -10,7 +10,7 @@ use crate::ir::order::{order_body, Estimates, Step};
 use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
 use crate::value::{Interner, Type, Value};
 
-use super::store::Store;
+use super::store::{Indexes, Store};
 
 /// Which rows of a relation an atom reads in a semi-naive round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,17 +78,38 @@ pub(crate) enum Op {
     },
 }
 
+impl Op {
+    /// Length of the index key the op looks up (0 if none).
+    pub fn key_len(&self) -> usize {
+        match self {
+            Op::Read { key, .. } | Op::Absent { key, .. } => key.len(),
+            _ => 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
     pub rule: u32,
     pub ops: Vec<Op>,
     pub head_rel: RelId,
     pub head: Vec<CExpr>,
-    /// The head's variables when every head argument is a plain variable (the fast path).
-    pub head_slots: Option<Vec<u32>>,
+    /// How the last join step feeds the head, when it can do so directly (see [`Tail`]).
+    pub tail: Option<Tail>,
     pub slots: usize,
     /// Relations of the positive premises, by premise number.
     pub prem_rels: Vec<RelId>,
+}
+
+/// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
+/// with no per-row check, and every head argument is a variable. Then each row read goes
+/// straight into the head tuple, without binding registers or running the generic step.
+#[derive(Clone, Debug)]
+pub(crate) struct Tail {
+    /// (head position, column of the row read) for the variables the last read binds.
+    pub from_row: Vec<(usize, usize)>,
+    /// (head position, register) for the variables bound before it.
+    pub from_regs: Vec<(usize, u32)>,
 }
 
 #[derive(Debug)]
@@ -135,7 +156,8 @@ pub(crate) fn plan_rule(
     rule_idx: u32,
     ranges: &[Range],
     delta: Option<usize>,
-    stores: &mut [Store],
+    stores: &[Store],
+    indexes: &mut Indexes,
     cache: &mut DistinctCache,
 ) -> Result<Plan, PlanError> {
     let rule: &Rule = &program.rules[rule_idx as usize];
@@ -157,13 +179,13 @@ pub(crate) fn plan_rule(
                 };
                 let prem = prem_rels.len();
                 prem_rels.push(a.rel);
-                ops.push(read_op(a, ranges[i], prem, &mut bound, stores));
+                ops.push(read_op(a, ranges[i], prem, &mut bound, stores, indexes));
             }
             Step::Negation(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("a negation step is an atom")
                 };
-                ops.push(absent_op(a, &bound, stores));
+                ops.push(absent_op(a, &bound, stores, indexes));
             }
             Step::Filter(i) => {
                 let Literal::Cmp(c) = &rule.body[i] else {
@@ -201,20 +223,37 @@ pub(crate) fn plan_rule(
             )));
         }
     }
+    let head_slots: Option<Vec<u32>> = rule
+        .head
+        .args
+        .iter()
+        .map(|a| match a {
+            Expr::Var(v) => Some(v.0),
+            _ => None,
+        })
+        .collect();
+    let tail = match (ops.last(), head_slots) {
+        (Some(Op::Read { checks, binds, .. }), Some(slots)) if checks.is_empty() => {
+            let mut tail = Tail {
+                from_row: Vec::new(),
+                from_regs: Vec::new(),
+            };
+            for (i, &s) in slots.iter().enumerate() {
+                match binds.iter().find(|&&(_, b)| b == s) {
+                    Some(&(c, _)) => tail.from_row.push((i, c)),
+                    None => tail.from_regs.push((i, s)),
+                }
+            }
+            Some(tail)
+        }
+        _ => None,
+    };
     Ok(Plan {
         rule: rule_idx,
         ops,
         head_rel: rule.head.rel,
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
-        head_slots: rule
-            .head
-            .args
-            .iter()
-            .map(|a| match a {
-                Expr::Var(v) => Some(v.0),
-                _ => None,
-            })
-            .collect(),
+        tail,
         slots: rule.vars.len(),
         prem_rels,
     })
@@ -293,7 +332,8 @@ fn read_op(
     range: Range,
     prem: usize,
     bound: &mut [bool],
-    stores: &mut [Store],
+    stores: &[Store],
+    indexes: &mut Indexes,
 ) -> Op {
     let mut key_cols = Vec::new();
     let mut key = Vec::new();
@@ -321,7 +361,7 @@ fn read_op(
             Term::Wildcard => {}
         }
     }
-    let store = &mut stores[a.rel.0 as usize];
+    let rel = a.rel.0 as usize;
     if !a.args.is_empty() && key_cols.len() == a.args.len() {
         return Op::Probe {
             rel: a.rel,
@@ -330,7 +370,8 @@ fn read_op(
             prem,
         };
     }
-    let index = (!key_cols.is_empty()).then(|| store.ensure_index(&key_cols));
+    let index =
+        (!key_cols.is_empty()).then(|| stores[rel].ensure_index(&mut indexes[rel], &key_cols));
     Op::Read {
         rel: a.rel,
         index,
@@ -342,7 +383,7 @@ fn read_op(
     }
 }
 
-fn absent_op(a: &ir::Atom, bound: &[bool], stores: &mut [Store]) -> Op {
+fn absent_op(a: &ir::Atom, bound: &[bool], stores: &[Store], indexes: &mut Indexes) -> Op {
     let mut key_cols = Vec::new();
     let mut key = Vec::new();
     for (c, t) in a.args.iter().enumerate() {
@@ -356,7 +397,8 @@ fn absent_op(a: &ir::Atom, bound: &[bool], stores: &mut [Store]) -> Op {
     let index = if whole || key_cols.is_empty() {
         None
     } else {
-        Some(stores[a.rel.0 as usize].ensure_index(&key_cols))
+        let rel = a.rel.0 as usize;
+        Some(stores[rel].ensure_index(&mut indexes[rel], &key_cols))
     };
     Op::Absent {
         rel: a.rel,

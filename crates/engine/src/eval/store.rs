@@ -1,5 +1,8 @@
-//! Tuple storage for one relation: rows flattened into one vector of machine words, a hash
-//! table of row numbers for deduplication, and hash indexes on the column sets joins look up.
+//! Tuple storage for one relation: rows flattened into one vector of machine words and a hash
+//! table of row numbers for deduplication; beside it, hash indexes on the column sets joins
+//! look up. The indexes are kept apart from the rows ([`Indexes`]) so that a rule can append
+//! head tuples to a relation while it reads that relation's indexes: rows appended in a round
+//! are invisible to joins until the round ends, so the reads never see them.
 //!
 //! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
 //! of one semi-naive round form a contiguous range (see [`Store::stable`] and
@@ -45,41 +48,89 @@ pub(crate) struct Store {
     data: Vec<u64>,
     len: usize,
     dedup: HashTable<Slot>,
-    pub indexes: Vec<Index>,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
     /// Rows `[stable, recent)` are the previous round's news ("delta"); rows from `recent` on
     /// were added in the current round and are not visible to joins until it ends.
     pub recent: usize,
     /// Provenance, when recorded: for each row, the rule that first derived it
-    /// (`u32::MAX` for input facts) and its height (0 for input facts).
-    pub prov: Option<Prov>,
+    /// (`u32::MAX` for input facts) and its height (0 for input facts), side by side so that
+    /// recording them is one append.
+    pub prov: Option<Vec<Prov>>,
 }
 
-/// A deduplication entry: the row and its first two words inline, so that for relations of
-/// arity up to two (the common case) a lookup never touches the row data, and for wider ones
-/// most mismatches are rejected without it.
+/// A deduplication entry, 16 bytes: the first word of the tuple, the low half of the second,
+/// and the row. Tuples of arity up to two whose second word fits in 32 bits (symbols, dates,
+/// small numbers: the common case) are held entirely by the entry, so a lookup never touches
+/// the row data; the others are marked [`WIDE`] and their remaining words compared in the data.
 #[derive(Clone, Copy)]
 struct Slot {
-    w: [u64; 2],
-    row: Row,
+    a: u64,
+    b: u32,
+    /// The row, with [`WIDE`] set when `a` and `b` do not hold the whole tuple.
+    tag: u32,
 }
 
+/// Marks a [`Slot`] whose tuple is not held entirely inline. A relation therefore holds fewer
+/// than 2^31 rows (at 16 GB of words for arity one, far beyond what evaluation is used for).
+const WIDE: u32 = 1 << 31;
+
+impl Slot {
+    #[inline]
+    fn row(&self) -> Row {
+        self.tag & !WIDE
+    }
+}
+
+/// The inline part of a tuple given by `word(i)`: (first word, low half of the second, WIDE
+/// or 0).
 #[inline]
-fn prefix(words: impl Fn(usize) -> u64, arity: usize) -> [u64; 2] {
-    [
-        if arity > 0 { words(0) } else { 0 },
-        if arity > 1 { words(1) } else { 0 },
-    ]
+fn inline_key(word: impl Fn(usize) -> u64, arity: usize) -> (u64, u32, u32) {
+    let a = if arity > 0 { word(0) } else { 0 };
+    let w1 = if arity > 1 { word(1) } else { 0 };
+    let wide = arity > 2 || w1 > u64::from(u32::MAX);
+    (a, w1 as u32, if wide { WIDE } else { 0 })
 }
 
-#[derive(Default)]
+/// Whether `s` holds the tuple `word(i)` whose inline part is `key`.
+#[inline]
+fn slot_matches(
+    s: &Slot,
+    (a, b, wide): (u64, u32, u32),
+    word: impl Fn(usize) -> u64,
+    data: &[u64],
+    arity: usize,
+) -> bool {
+    s.a == a
+        && s.b == b
+        && s.tag & WIDE == wide
+        && (wide == 0 || {
+            let base = s.row() as usize * arity;
+            (1..arity).all(|i| data[base + i] == word(i))
+        })
+}
+
+/// The hash of the tuple a slot stands for.
+#[inline]
+fn slot_hash(s: &Slot, data: &[u64], arity: usize) -> u64 {
+    if s.tag & WIDE == 0 {
+        hash_slice(&[s.a, u64::from(s.b)][..arity])
+    } else {
+        let base = s.row() as usize * arity;
+        hash_slice(&data[base..base + arity])
+    }
+}
+
+#[derive(Clone, Copy)]
 pub(crate) struct Prov {
-    pub rule: Vec<u32>,
-    pub height: Vec<u32>,
+    pub rule: u32,
+    pub height: u32,
 }
 
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
+
+/// The indexes of every relation, by relation number.
+pub(crate) type Indexes = Vec<Vec<Index>>;
 
 /// A hash index on some columns: key -> rows with that key, in row order.
 pub(crate) struct Index {
@@ -89,8 +140,11 @@ pub(crate) struct Index {
     upto: usize,
 }
 
+/// One key of an index: its hash, its first word (so that single-column keys, the common
+/// case, are compared without touching the row data) and its rows.
 struct Entry {
     hash: u64,
+    first: u64,
     rows: Vec<Row>,
 }
 
@@ -101,10 +155,9 @@ impl Store {
             data: Vec::new(),
             len: 0,
             dedup: HashTable::new(),
-            indexes: Vec::new(),
             stable: 0,
             recent: 0,
-            prov: provenance.then(Prov::default),
+            prov: provenance.then(Vec::new),
         }
     }
 
@@ -129,54 +182,66 @@ impl Store {
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
         let ar = self.arity;
         let hash = hash_words((0..ar).map(&word));
-        let w = prefix(&word, ar);
-        let data = &self.data;
+        let key = inline_key(&word, ar);
         self.dedup
-            .find(hash, |s| {
-                s.w == w && (ar <= 2 || (2..ar).all(|i| data[s.row as usize * ar + i] == word(i)))
-            })
-            .map(|s| s.row)
+            .find(hash, |s| slot_matches(s, key, &word, &self.data, ar))
+            .map(Slot::row)
     }
 
-    /// Appends `tuple` unless present; returns whether it was new.
-    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> bool {
+    /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
+    /// once.
+    #[inline]
+    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         let ar = self.arity;
         let hash = hash_slice(tuple);
-        let w = prefix(|i| tuple[i], ar);
+        let key = inline_key(|i| tuple[i], ar);
         let data = &self.data;
-        let entry = self.dedup.entry(
-            hash,
-            |s| {
-                s.w == w
-                    && (ar <= 2
-                        || data[s.row as usize * ar + 2..(s.row as usize + 1) * ar] == tuple[2..])
-            },
-            |s| {
-                if ar <= 2 {
-                    hash_slice(&s.w[..ar])
-                } else {
-                    hash_slice(&data[s.row as usize * ar..(s.row as usize + 1) * ar])
-                }
-            },
-        );
-        let hashbrown::hash_table::Entry::Vacant(v) = entry else {
-            return false;
-        };
+        // Most derivations of a recursive rule are already known: a plain lookup settles
+        // them; only new tuples pay for the insertion probe.
+        if self
+            .dedup
+            .find(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
+            .is_some()
+        {
+            return None;
+        }
         let row = self.len as Row;
-        v.insert(Slot { w, row });
-        self.data.extend_from_slice(tuple);
+        debug_assert!(row < WIDE, "a relation holds fewer than 2^31 rows");
+        let slot = Slot {
+            a: key.0,
+            b: key.1,
+            tag: row | key.2,
+        };
+        self.dedup
+            .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
+        match *tuple {
+            [a] => self.data.push(a),
+            [a, b] => {
+                self.data.push(a);
+                self.data.push(b);
+            }
+            _ => self.data.extend_from_slice(tuple),
+        }
         self.len += 1;
         if let Some(p) = &mut self.prov {
-            p.rule.push(rule);
-            p.height.push(height);
+            p.push(Prov { rule, height });
         }
-        true
+        Some(row)
     }
 
-    /// The index on exactly `cols`, created (and filled up to `recent`) if missing.
-    pub fn ensure_index(&mut self, cols: &[usize]) -> usize {
-        if let Some(i) = self.indexes.iter().position(|ix| ix.cols == cols) {
+    /// Sets the recorded height of a row (when provenance is recorded).
+    #[inline]
+    pub fn set_height(&mut self, row: Row, height: u32) {
+        if let Some(p) = &mut self.prov {
+            p[row as usize].height = height;
+        }
+    }
+
+    /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
+    /// `recent`) if missing.
+    pub fn ensure_index(&self, indexes: &mut Vec<Index>, cols: &[usize]) -> usize {
+        if let Some(i) = indexes.iter().position(|ix| ix.cols == cols) {
             return i;
         }
         let mut ix = Index {
@@ -185,60 +250,72 @@ impl Store {
             upto: 0,
         };
         ix.extend(&self.data, self.arity, self.recent);
-        self.indexes.push(ix);
-        self.indexes.len() - 1
+        indexes.push(ix);
+        indexes.len() - 1
     }
 
     /// Ends a semi-naive round: last round's news become old, this round's become news, and
-    /// the indexes take them in. Returns whether the round added anything.
-    pub fn advance(&mut self) -> bool {
+    /// the relation's `indexes` take them in. Returns whether the round added anything.
+    pub fn advance(&mut self, indexes: &mut [Index]) -> bool {
         self.stable = self.recent;
         self.recent = self.len;
-        for ix in &mut self.indexes {
+        for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
         self.stable != self.recent
     }
 
     /// Makes every row visible (outside semi-naive rounds, e.g. after loading facts).
-    pub fn publish_all(&mut self) {
+    pub fn publish_all(&mut self, indexes: &mut [Index]) {
         self.stable = 0;
         self.recent = self.len;
-        for ix in &mut self.indexes {
+        for ix in indexes {
             ix.extend(&self.data, self.arity, self.recent);
         }
     }
 
     pub fn height(&self, r: Row) -> u32 {
-        self.prov.as_ref().map_or(0, |p| p.height[r as usize])
+        self.prov.as_ref().map_or(0, |p| p[r as usize].height)
     }
 
     pub fn memory_bytes(&self) -> usize {
-        let mut n = self.data.capacity() * 8 + self.dedup.capacity() * std::mem::size_of::<Slot>();
-        for ix in &self.indexes {
-            n += ix.table.capacity() * std::mem::size_of::<Entry>();
-        }
-        n
+        self.data.capacity() * 8
+            + self.dedup.capacity() * std::mem::size_of::<Slot>()
+            + self
+                .prov
+                .as_ref()
+                .map_or(0, |p| p.capacity() * std::mem::size_of::<Prov>())
     }
 }
 
 impl Index {
+    pub fn memory_bytes(&self) -> usize {
+        self.table.capacity() * std::mem::size_of::<Entry>()
+            + self
+                .table
+                .iter()
+                .map(|e| e.rows.capacity() * 4)
+                .sum::<usize>()
+    }
+
     fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
+        let mut key = vec![0; self.cols.len()];
         for r in self.upto..upto {
             let base = r * arity;
-            let hash = hash_words(self.cols.iter().map(|&c| data[base + c]));
-            let cols = &self.cols;
-            let entry = self.table.find_mut(hash, |e| {
-                let rep = e.rows[0] as usize * arity;
-                e.hash == hash && cols.iter().all(|&c| data[rep + c] == data[base + c])
-            });
-            match entry {
+            for (k, &c) in key.iter_mut().zip(&self.cols) {
+                *k = data[base + c];
+            }
+            let hash = hash_slice(&key);
+            match self.table.find_mut(hash, |e| {
+                Index::matches(e, hash, &key, &self.cols, data, arity)
+            }) {
                 Some(e) => e.rows.push(r as Row),
                 None => {
                     self.table.insert_unique(
                         hash,
                         Entry {
                             hash,
+                            first: key.first().copied().unwrap_or(0),
                             rows: vec![r as Row],
                         },
                         |e| e.hash,
@@ -249,18 +326,33 @@ impl Index {
         self.upto = self.upto.max(upto);
     }
 
-    /// Rows whose key columns equal `key(i)` for each key position `i`.
+    /// Whether entry `e` holds `key` (whose hash is `hash`).
+    #[inline(always)]
+    fn matches(
+        e: &Entry,
+        hash: u64,
+        key: &[u64],
+        cols: &[usize],
+        data: &[u64],
+        arity: usize,
+    ) -> bool {
+        if e.hash != hash || key.first().is_some_and(|&k| k != e.first) {
+            return false;
+        }
+        let rep = e.rows[0] as usize * arity;
+        cols.iter()
+            .zip(key)
+            .skip(1)
+            .all(|(&c, &k)| data[rep + c] == k)
+    }
+
+    /// Rows whose key columns (`cols`, in order) equal `key`.
     #[inline]
-    pub fn lookup<'a>(&'a self, data: &Store, key: impl Fn(usize) -> u64) -> &'a [Row] {
-        let hash = hash_words((0..self.cols.len()).map(&key));
-        let cols = &self.cols;
+    pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
+        debug_assert_eq!(key.len(), self.cols.len());
+        let hash = hash_slice(key);
         match self.table.find(hash, |e| {
-            let rep = e.rows[0] as usize;
-            e.hash == hash
-                && cols
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &c)| data.get(rep, c) == key(i))
+            Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
         }) {
             Some(e) => &e.rows,
             None => &[],
@@ -275,31 +367,67 @@ mod tests {
     #[test]
     fn dedup_rounds_and_indexes() {
         let mut s = Store::new(2, true);
-        assert!(s.insert(&[1, 2], INPUT_RULE, 0));
-        assert!(s.insert(&[1, 3], INPUT_RULE, 0));
-        assert!(!s.insert(&[1, 2], 7, 4));
-        s.publish_all();
-        let ix = s.ensure_index(&[0]);
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1]);
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 2), &[] as &[Row]);
+        assert_eq!(s.insert(&[1, 2], INPUT_RULE, 0), Some(0));
+        assert_eq!(s.insert(&[1, 3], INPUT_RULE, 0), Some(1));
+        assert_eq!(s.insert(&[1, 2], 7, 4), None);
+        let mut ixs = Vec::new();
+        s.publish_all(&mut ixs);
+        let ix = s.ensure_index(&mut ixs, &[0]);
+        assert_eq!(s.ensure_index(&mut ixs, &[0]), ix);
+        assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1]);
+        assert_eq!(ixs[ix].lookup(&s, &[2]), &[] as &[Row]);
         // A row added in a round is invisible to indexes until the round ends.
-        assert!(s.insert(&[1, 4], 0, 1));
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1).len(), 2);
-        assert!(s.advance());
-        assert_eq!(s.indexes[ix].lookup(&s, |_| 1), &[0, 1, 2]);
+        assert_eq!(s.insert(&[1, 4], 0, 1), Some(2));
+        assert_eq!(s.insert(&[1, 4], 5, 9), None);
+        assert_eq!(ixs[ix].lookup(&s, &[1]).len(), 2);
+        assert!(s.advance(&mut ixs));
+        assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1, 2]);
         assert_eq!((s.stable, s.recent), (2, 3));
-        assert!(!s.advance());
+        assert!(!s.advance(&mut ixs));
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
         assert_eq!(s.height(2), 1);
-        assert_eq!(s.prov.as_ref().unwrap().rule[0], INPUT_RULE);
+        s.set_height(2, 6);
+        assert_eq!(s.height(2), 6);
+        assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+    }
+
+    #[test]
+    fn wide_tuples_are_compared_in_the_data() {
+        // Second words beyond 32 bits, negative numbers and a third column are not held
+        // inline; tuples that agree inline must still be told apart.
+        let big = 1u64 << 40;
+        let neg = (-3i64) as u64;
+        for ar in [2, 3] {
+            let mut s = Store::new(ar, false);
+            let t = |w1: u64, w2: u64| [5, w1, w2][..ar].to_vec();
+            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), Some(0));
+            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), Some(1));
+            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), Some(2));
+            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.find_with(|i| t(7, 1)[i]), Some(1));
+            assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
+            assert_eq!(s.find_with(|i| t(big + 8, 1)[i]), None);
+            if ar == 3 {
+                assert_eq!(s.insert(&t(7, 2), INPUT_RULE, 0), Some(3));
+                assert_eq!(s.find_with(|i| t(7, 2)[i]), Some(3));
+            }
+            // Growing the table rehashes every kind of slot correctly.
+            for n in 0..1000u64 {
+                s.insert(&t(n << 33, n), INPUT_RULE, 0);
+            }
+            assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
+            assert!(s.find_with(|i| t(999 << 33, 999)[i]).is_some());
+        }
     }
 
     #[test]
     fn zero_arity_holds_at_most_one_row() {
         let mut s = Store::new(0, false);
-        assert!(s.insert(&[], 0, 0));
-        assert!(!s.insert(&[], 0, 0));
+        assert_eq!(s.insert(&[], 0, 0), Some(0));
+        assert_eq!(s.insert(&[], 0, 0), None);
         assert_eq!(s.len(), 1);
         assert_eq!(s.find_with(|_| 0), Some(0));
     }
