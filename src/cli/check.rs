@@ -52,8 +52,8 @@ pub struct Args {
     /// Also list the findings an exception suppressed, with the exception (text and JSON)
     #[arg(long)]
     pub show_suppressed: bool,
-    /// Print the size of every relation on stderr (largest first), to see what a model or a
-    /// rule change makes grow
+    /// Print timings, the size of every relation (largest first) and, with the interpreter,
+    /// the costliest rules on stderr, to see what a model or a rule change makes grow
     #[arg(long)]
     pub stats: bool,
 }

@@ -253,3 +253,44 @@ fn rules_switch_the_compiled_engine_to_the_interpreter_and_say_so() {
     assert_eq!(doc2["engine"], "compiled");
     assert_eq!(doc["findings"], doc2["findings"]);
 }
+
+#[test]
+fn stats_list_relation_sizes_and_the_costliest_rules() {
+    let out = sphere(&[
+        "check",
+        "facts/s08_fan_page.json",
+        "--engine",
+        "interpreted",
+        "--stats",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "s08 has findings");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("input facts loaded in"), "{err}");
+    assert!(err.contains("evaluated in"), "{err}");
+    // Relation sizes: the `finding` relation is listed with a positive count.
+    let finding = err
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("finding"))
+        .unwrap_or_else(|| panic!("no size line for `finding`:\n{err}"));
+    let n: usize = finding.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 0);
+    // Rule profile: at most 20 rules, each with time, tuples, rounds and a rule id the
+    // knowledge base declares.
+    let rules: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.starts_with("rules by time"))
+        .skip(1)
+        .take_while(|l| l.split_whitespace().count() == 4)
+        .collect();
+    assert!(!rules.is_empty() && rules.len() <= 20, "{err}");
+    let times: Vec<f64> = rules
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "sorted by time: {err}");
+    // The findings on stdout are unaffected by --stats.
+    let plain = sphere(&["check", "facts/s08_fan_page.json", "--format", "json"]);
+    assert_eq!(out.stdout, plain.stdout);
+}
