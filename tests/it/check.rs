@@ -289,7 +289,10 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         .iter()
         .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
         .collect();
-    assert!(times.windows(2).all(|w| w[0] >= w[1]), "sorted by time: {err}");
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by time: {err}"
+    );
     // The findings on stdout are unaffected by --stats.
     let plain = sphere(&["check", "facts/s08_fan_page.json", "--format", "json"]);
     assert_eq!(out.stdout, plain.stdout);
