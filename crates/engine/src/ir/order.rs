@@ -3,10 +3,14 @@
 //! generator with statistics recorded from a sample run (crepe joins in clause order).
 //!
 //! The order is greedy. Comparisons, negations and bindings (`X = e`) are placed as soon as
-//! their variables are bound. The next positive atom is the one expected to yield the fewest
-//! rows per binding of what is bound so far: its size divided by the number of distinct
-//! values of each bound column (constants count as bound), assuming the columns independent.
-//! Ties go to the atom with more bound arguments, then to source order. A given first atom
+//! their variables are bound. The next positive atom is one connected to what is bound (a
+//! bound argument or a constant) whenever there is one, so no cross product is planned where
+//! a join exists; among those, the one expected to yield the fewest rows per binding of what
+//! is bound so far: its size divided by the number of distinct values of each bound column
+//! (constants count as bound), assuming the columns independent. Ties go to the atom with
+//! more bound arguments, then to source order. (Relations of a recursive stratum are still
+//! growing when it is planned; their sizes at that moment say little, which is one more
+//! reason never to start a cross product from one of them.) A given first atom
 //! (the semi-naive delta) always comes first.
 //!
 //! Invariant: the order depends only on the rule and the estimates (no hashing, no
@@ -76,6 +80,10 @@ impl Estimates for Stats {
     }
 }
 
+fn is_nullary(rule: &Rule, lit: usize) -> bool {
+    matches!(&rule.body[lit], Literal::Atom(a) if a.args.is_empty())
+}
+
 /// Rows expected from reading atom `lit` when `bound` variables are known.
 pub fn expected_rows(
     rule: &Rule,
@@ -131,9 +139,15 @@ pub fn order_body(
                         continue;
                     }
                     let (rows, nbound) = expected_rows(rule, i, &bound, est);
+                    let connected = nbound > 0 || is_nullary(rule, i);
                     let better = match best {
                         None => true,
-                        Some((_, r, n)) => rows < r || (rows == r && nbound > n),
+                        Some((b, r, n)) => {
+                            let b_connected = n > 0 || is_nullary(rule, b);
+                            (connected && !b_connected)
+                                || (connected == b_connected
+                                    && (rows < r || (rows == r && nbound > n)))
+                        }
                     };
                     if better {
                         best = Some((i, rows, nbound));
@@ -320,6 +334,38 @@ mod tests {
             atoms(&p, &steps),
             ["purpose", "activity", "subject", "consent"]
         );
+    }
+
+    #[test]
+    fn an_empty_growing_relation_does_not_start_a_cross_product() {
+        // Planned when the recursive stratum starts: `ptr` is still empty, `store` is not.
+        let p = program(
+            "
+            .decl store(s: symbol, a: symbol)
+            .decl ptr(v: symbol, o: symbol)
+            .decl mem(o1: symbol, o2: symbol)
+            mem(O1, O2) :- store(S, A), ptr(S, O2), ptr(A, O1).
+            ",
+        );
+        let mut st = stats(
+            &p,
+            &[
+                ("store", 1_700.0, &[1_500.0, 1_200.0]),
+                ("ptr", 0.0, &[0.0, 0.0]),
+            ],
+        );
+        // Delta `ptr(S, O2)` first; then `store` (joined on S), not the other `ptr`, which
+        // looks empty but shares no variable yet.
+        let steps = order_body(&p.rules[0], Some(1), &mut st).expect("orders");
+        let rule = &p.rules[0];
+        let positions: Vec<usize> = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Atom(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(positions, [1, 0, 2], "{:?}", rule.body.len());
     }
 
     #[test]

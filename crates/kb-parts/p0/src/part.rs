@@ -218,7 +218,7 @@ crepe! {
     @input
     pub struct R128ActivitySubject(pub u32, pub u32);
     @output
-    pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub i64, pub u32, pub u32, pub u32);
+    pub struct F0(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32, pub i64);
     @output
     pub struct F1(pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
@@ -250,7 +250,7 @@ crepe! {
     @output
     pub struct F15(pub u32, pub u32, pub u32, pub i32);
     @output
-    pub struct F16(pub i32, pub i32, pub u32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32);
+    pub struct F16(pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F17(pub i32, pub i32);
     @output
@@ -290,8 +290,8 @@ crepe! {
 
     // joint_control#1
     F0(v0, v1, v2, w0, w1, w2, w3, w4, w5) <-
-        R71Organization(v2, w0, w1, w2),
-        R87Source(v0, w3, S_65, v2, w4, w5),
+        R87Source(v0, w0, S_65, v2, w1, w2),
+        R71Organization(v2, w3, w4, w5),
         R88SourcePlatform(v0, v1);
     R39JointControl(v0, v1) <- F0(v0, v1, v2, w0, w1, w2, w3, w4, w5);
     // joint_control#2
@@ -316,12 +316,12 @@ crepe! {
     R41CoversObject(v0, v1) <- F4(v0, v1, w0, w1, w2, w3);
     // joint_arrangement#1
     F5(v0, v1, v2, v3, v4, v5) <-
-        R70AsOf(v2),
         R78Agreement(v1, S_67, v3, v4, v5),
-        (v4 <= v2),
-        (v2 <= v5),
         R41CoversObject(v1, v0),
-        R39JointControl(v0, v3);
+        R39JointControl(v0, v3),
+        R70AsOf(v2),
+        (v4 <= v2),
+        (v2 <= v5);
     R40JointArrangement(v0, v1, v2) <- F5(v0, v1, v2, v3, v4, v5);
     // child#1
     F6(v0, w0, w1) <-
@@ -359,12 +359,12 @@ crepe! {
     R54Art14NoticeBy(v0, v1, v2) <- F12(v0, v1, v2);
     // public_art26_notice#1
     F13(v0, v1, v2, v3, w0) <-
-        R70AsOf(v1),
-        R116NoticePublic(v2),
         R114Notice(v2, S_70, v3),
-        (v3 <= v1),
+        R116NoticePublic(v2),
         R119NoticeSource(v2, v0),
-        R39JointControl(v0, w0);
+        R39JointControl(v0, w0),
+        R70AsOf(v1),
+        (v3 <= v1);
     R42PublicArt26Notice(v0, v1) <- F13(v0, v1, v2, v3, w0);
     // source_named#1
     F14(v0, v1, v2, w0) <-
@@ -378,8 +378,8 @@ crepe! {
     R62CategoryNamed(v0, v1) <- F15(v0, v1, v2, w0);
     // scc_dates#1
     F16(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7) <-
-        R82AgreementEdition(v2, w0),
-        R78Agreement(v2, S_14, w1, v0, w2),
+        R78Agreement(v2, S_14, w0, v0, w1),
+        R82AgreementEdition(v2, w2),
         R124Activity(w3, w4, w5, v1, w6, w7);
     R49SccDates(v0, v1) <- F16(v0, v1, v2, w0, w1, w2, w3, w4, w5, w6, w7);
     // scc_usable#1
@@ -455,8 +455,8 @@ crepe! {
     // consent_withdrawn_for#1
     F27(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
         R13ConsentFormValid(v6),
-        R108ConsentWithdrawn(v4, v7),
         R103Consent(v4, v1, v5, v6, w0),
+        R108ConsentWithdrawn(v4, v7),
         R104ConsentPurpose(v4, v3),
         R128ActivitySubject(v0, v1),
         R124Activity(v0, w1, w2, v2, w3, v3),
@@ -465,10 +465,10 @@ crepe! {
     R20ConsentWithdrawnFor(v0, v1) <- F27(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // indirect_collection#1
     F28(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
-        R87Source(v3, w0, v4, v5, w1, w2),
-        (v4 != S_39),
-        R124Activity(v0, S_38, w3, v2, w4, w5),
+        R124Activity(v0, S_38, w0, v2, w1, w2),
         R125ActivitySource(v0, v3),
+        R87Source(v3, w3, v4, v5, w4, w5),
+        (v4 != S_39),
         R128ActivitySubject(v0, v1),
         (v5 != v1);
     R25IndirectCollection(v0, v1, v2) <- F28(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5);
@@ -482,13 +482,13 @@ crepe! {
     R26ObjectedBy(v0, v1) <- F29(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // purpose_change#1
     F30(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3) <-
-        R30FurtherUseKind(v3),
-        R124Activity(v0, v3, w0, v2, w1, v4),
-        R128ActivitySubject(v0, v1),
+        R124Activity(v5, S_38, w0, v6, w1, v7),
         R128ActivitySubject(v5, v1),
-        R124Activity(v5, S_38, w2, v6, w3, v7),
+        R128ActivitySubject(v0, v1),
+        R124Activity(v0, v3, w2, v2, w3, v4),
         (v6 <= v2),
-        (v7 != v4);
+        (v7 != v4),
+        R30FurtherUseKind(v3);
     R29PurposeChange(v0, v1, v2) <- F30(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3);
     // special_explicit#1
     F31(v0, v1, v2, v3, w0, w1, w2, w3) <-
@@ -608,7 +608,7 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect());
     firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
     firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10)| [a0 as i64 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as i64 as u64, a5 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64, a10 as u64]).collect());
     firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1)| [a0 as i64 as u64, a1 as i64 as u64]).collect());
     firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2)| [a0 as u64, a1 as i64 as u64, a2 as i64 as u64]).collect());
     firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3, a4, a5, a6)| [a0 as u64, a1 as i64 as u64, a2 as u64, a3 as u64, a4 as u64, a5 as u64, a6 as u64]).collect());

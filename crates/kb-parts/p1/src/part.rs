@@ -401,8 +401,8 @@ crepe! {
     R4OldUsTransferBasis(v0, v1) <- F17(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // old_law_scc
     F18(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3) <-
-        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
+        R82AgreementEdition(v3, v6),
         R50OldSccEdition(v6),
         R46ThirdCountryTransfer(v0, v1, S_11),
         R124Activity(v0, w0, w1, v2, w2, w3),
@@ -426,11 +426,11 @@ crepe! {
         R78Agreement(v4, S_15, v5, v6, v7),
         R75Party(v5, w0, w1),
         R80AgreementSource(v4, v3),
-        R139ActivityContentAuthor(v0, v1),
         R125ActivitySource(v0, v3),
         R124Activity(v0, w2, w3, v2, w4, w5),
         (v6 <= v2),
-        (v2 <= v7);
+        (v2 <= v7),
+        R139ActivityContentAuthor(v0, v1);
     R5LicensedByAuthor(v0, v1) <- F21(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1, w2, w3, w4, w5);
     // published_by#1
     F22(v0, v1, v2, w0, w1, w2, w3) <-
@@ -490,8 +490,8 @@ crepe! {
     R51TiaIfNeeded(v0, v1) <- F32(v0, v1, v2, w0, w1, w2, w3, w4);
     // tia_if_needed#2
     F33(v0, v1, w0) <-
-        R46ThirdCountryTransfer(v0, v1, w0),
-        R11Assessed(v0, S_130);
+        R11Assessed(v0, S_130),
+        R46ThirdCountryTransfer(v0, v1, w0);
     R51TiaIfNeeded(v0, v1) <- F33(v0, v1, w0);
     // transfer_adequacy
     F34(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-

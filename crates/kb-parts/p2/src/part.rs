@@ -330,8 +330,8 @@ crepe! {
     R47TransferBasis(v0, v1) <- F0(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // transfer_scc
     F1(v0, v1, v2, v3, v4, v5, v6, w0, w1, w2, w3, w4) <-
-        R82AgreementEdition(v3, v6),
         R78Agreement(v3, S_14, v1, v4, v5),
+        R82AgreementEdition(v3, v6),
         R46ThirdCountryTransfer(v0, v1, w0),
         R51TiaIfNeeded(v0, v1),
         R124Activity(v0, w1, w2, v2, w3, w4),
@@ -454,11 +454,11 @@ crepe! {
     R159ConsentPurposeFits(v0, v1) <- F22(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // consent_purpose_fits#2
     F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6) <-
-        R155AdvertisingPurpose(v3),
         R104ConsentPurpose(v0, S_60),
         R103Consent(v0, v2, w0, w1, w2),
         R128ActivitySubject(v1, v2),
-        R124Activity(v1, w3, w4, w5, w6, v3);
+        R124Activity(v1, w3, w4, w5, w6, v3),
+        R155AdvertisingPurpose(v3);
     R159ConsentPurposeFits(v0, v1) <- F23(v0, v1, v2, v3, w0, w1, w2, w3, w4, w5, w6);
     // old_law_consent#1
     F24(v0, v1, v2, v3, w0, w1, w2) <-
@@ -509,9 +509,9 @@ crepe! {
     R164AdConsentDocumented(v0, v1) <- F30(v0, v1, v2);
     // email_ad#1
     F31(v0, v1, v2, v3, w0, w1, w2) <-
-        R157ElectronicMailChannel(v3),
-        R130ActivityChannel(v0, v3),
         R124Activity(v0, S_137, w0, v2, w1, w2),
+        R130ActivityChannel(v0, v3),
+        R157ElectronicMailChannel(v3),
         R156Advertising(v0),
         R128ActivitySubject(v0, v1);
     R165EmailAd(v0, v1, v2) <- F31(v0, v1, v2, v3, w0, w1, w2);

@@ -240,11 +240,11 @@ crepe! {
     R171EmailSelection(v0, v1) <- F0(v0, v1, w0);
     // existing_customer_ok#1
     F1(v0, v1, w0, w1) <-
-        R168AddressFromSale(v1),
+        R130ActivityChannel(v0, S_160),
         R165EmailAd(v0, v1, w0),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
-        R130ActivityChannel(v0, S_160),
+        R168AddressFromSale(v1),
         R134ActivityProduct(v0, w1);
     R175ExistingCustomerOk(v0, v1) <- F1(v0, v1, w0, w1);
     // email_selection_unlawful#1
@@ -330,14 +330,14 @@ crepe! {
     R179FindingRaw(S_9, v0, S_10, v1) <- F13(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_text_reuse_without_licence
     F14(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
-        R140ActivityContentOriginal(v0),
-        R124Activity(v0, S_17, w0, v2, w1, w2),
-        R138ActivityContent(v0, S_18, w3),
-        R139ActivityContentAuthor(v0, v1),
-        !R5LicensedByAuthor(v0, v1),
         R177RuleWindow(S_16, v3, v4),
+        R138ActivityContent(v0, S_18, w0),
+        R140ActivityContentOriginal(v0),
+        R124Activity(v0, S_17, w1, v2, w2, w3),
         (v3 <= v2),
-        (v2 <= v4);
+        (v2 <= v4),
+        R139ActivityContentAuthor(v0, v1),
+        !R5LicensedByAuthor(v0, v1);
     R179FindingRaw(S_16, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // urhg_photo_reuse_without_licence
     F15(v0, v1, v2, v3, v4, w0, w1, w2) <-
@@ -352,12 +352,12 @@ crepe! {
     // kug_image_without_consent
     F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3) <-
         R177RuleWindow(S_21, v4, v5),
-        R6ImageUseKind(v3),
         R138ActivityContent(v0, w0, S_20),
+        R129ActivityCategory(v0, S_22),
         R124Activity(v0, v3, w1, v2, w2, w3),
         (v4 <= v2),
         (v2 <= v5),
-        R129ActivityCategory(v0, S_22),
+        R6ImageUseKind(v3),
         R128ActivitySubject(v0, v1),
         !R7ImageConsent(v0, v1);
     R179FindingRaw(S_21, v0, v1, v2) <- F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3);
@@ -386,11 +386,11 @@ crepe! {
     R179FindingRaw(S_48, v0, v1, v2) <- F18(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // gdpr_consent_not_provable
     F19(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
+        R177RuleWindow(S_49, v4, v5),
         R21ConsentUnprovable(v0, v1),
         !R22HasBasis(v0, v1),
         R124Activity(v0, v3, w0, v2, w1, w2),
         (v3 != S_1),
-        R177RuleWindow(S_49, v4, v5),
         (v4 <= v2),
         (v2 <= v5);
     R179FindingRaw(S_49, v0, v1, v2) <- F19(v0, v1, v2, v3, v4, v5, w0, w1, w2);
@@ -438,15 +438,15 @@ crepe! {
     // gdpr_profiling_after_objection
     F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1) <-
         R177RuleWindow(S_58, v6, v7),
-        R38ProfilingObjection(v4),
-        R113Objection(v1, v4, v5),
+        R124Activity(v0, S_44, w0, v2, w1, v3),
+        (v6 <= v2),
+        (v2 <= v7),
         R37MarketingProfilePurpose(v3),
         R128ActivitySubject(v0, v1),
         !R36CoveredByMarketingObjection(v0, v1),
-        R124Activity(v0, S_44, w0, v2, w1, v3),
+        R113Objection(v1, v4, v5),
         (v5 <= v2),
-        (v6 <= v2),
-        (v2 <= v7);
+        R38ProfilingObjection(v4);
     R179FindingRaw(S_58, v0, v1, v2) <- F24(v0, v1, v2, v3, v4, v5, v6, v7, w0, w1);
 }
 

@@ -250,33 +250,33 @@ crepe! {
     // gdpr_dpia_missing_profiling
     F5(v0, v1, v2, v3, w0, w1, w2) <-
         R177RuleWindow(S_72, v2, v3),
-        R136ActivityLargeScale(v0),
-        !R11AssessedNotVS73(v0),
         R124Activity(v0, S_44, w0, v1, w1, w2),
+        !R11AssessedNotVS73(v0),
         (v2 <= v1),
-        (v1 <= v3);
+        (v1 <= v3),
+        R136ActivityLargeScale(v0);
     R179FindingRaw(S_72, v0, S_10, v1) <- F5(v0, v1, v2, v3, w0, w1, w2);
     // gdpr_dpia_missing_special
     F6(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_74, v3, v4),
         R8SpecialCategory(v2),
-        R136ActivityLargeScale(v0),
-        !R11AssessedNotVS73(v0),
         R129ActivityCategory(v0, v2),
+        !R11AssessedNotVS73(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
-        (v1 <= v4);
+        (v1 <= v4),
+        R136ActivityLargeScale(v0);
     R179FindingRaw(S_74, v0, S_10, v1) <- F6(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // gdpr_dpia_missing_monitoring
     F7(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6) <-
         R177RuleWindow(S_75, v3, v4),
         R77System(v2, w0, S_76, w1, w2, w3),
-        R136ActivityLargeScale(v0),
-        !R11AssessedNotVS73(v0),
         R124Activity(v0, S_45, w4, v1, w5, w6),
+        !R11AssessedNotVS73(v0),
         (v3 <= v1),
         (v1 <= v4),
-        R126ActivitySystem(v0, v2);
+        R126ActivitySystem(v0, v2),
+        R136ActivityLargeScale(v0);
     R179FindingRaw(S_75, v0, S_10, v1) <- F7(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4, w5, w6);
     // bdsg_dpo_missing
     F8(v0, v1, v2, v3, v4, w0, w1) <-
@@ -307,8 +307,8 @@ crepe! {
         (v4 <= v1),
         (v1 <= v5),
         R43MonitoringKind(v3),
-        R136ActivityLargeScale(v2),
-        R124Activity(v2, v3, w3, w4, w5, w6);
+        R124Activity(v2, v3, w3, w4, w5, w6),
+        R136ActivityLargeScale(v2);
     R179FindingRaw(S_79, v0, S_10, v1) <- F10(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // gdpr_transfer_without_basis
     F11(v0, v1, v2, v3, v4, w0, w1, w2, w3, w4) <-

@@ -252,7 +252,7 @@ crepe! {
     @output
     pub struct F15(pub u32, pub u32, pub i32, pub i32, pub i32, pub u32);
     @output
-    pub struct F16(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub u32, pub i32, pub u32, pub u32, pub u32);
+    pub struct F16(pub u32, pub u32, pub i32, pub u32, pub i32, pub i32, pub u32, pub i32, pub u32, pub u32, pub u32, pub u32);
     @output
     pub struct F17(pub u32, pub u32, pub u32, pub u32, pub i32);
     @output
@@ -274,13 +274,13 @@ crepe! {
     // platform_participation_forbidden
     F1(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6) <-
         R177RuleWindow(S_145, v4, v5),
-        R68ParticipatingKind(v2),
         R87Source(v3, w0, w1, w2, S_146, w3),
-        R124Activity(v0, v2, w4, v1, w5, w6),
+        R125ActivitySource(v0, v3),
         !R69ParticipationAgreed(v0, v3),
+        R124Activity(v0, v2, w4, v1, w5, w6),
         (v4 <= v1),
         (v1 <= v5),
-        R125ActivitySource(v0, v3);
+        R68ParticipatingKind(v2);
     R179FindingRaw(S_145, v0, S_10, v1) <- F1(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6);
     // platform_scraping_forbidden
     F2(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11) <-
@@ -303,20 +303,20 @@ crepe! {
     R179FindingRaw(S_153, v0, S_10, v1) <- F3(v0, v1, v2, v3);
     // tdddg_tracking_without_consent
     F4(v0, v1, v2, v3, v4, w0, w1, w2) <-
-        R153TrackerWithoutConsent(v2),
-        R151OwnOnlineService(v2),
         R177RuleWindow(S_155, v3, v4),
         R124Activity(v0, S_156, w0, v1, w1, w2),
         (v3 <= v1),
         (v1 <= v4),
-        R125ActivitySource(v0, v2);
+        R125ActivitySource(v0, v2),
+        R153TrackerWithoutConsent(v2),
+        R151OwnOnlineService(v2);
     R179FindingRaw(S_155, v0, S_10, v1) <- F4(v0, v1, v2, v3, v4, w0, w1, w2);
     // tdddg_site_trackers_without_consent
     F5(v0, v1, v2, v3) <-
+        R177RuleWindow(S_157, v2, v3),
         R153TrackerWithoutConsent(v0),
         !R154TrackedByActivity(v0),
         R151OwnOnlineService(v0),
-        R177RuleWindow(S_157, v2, v3),
         R70AsOf(v1),
         (v2 <= v1),
         (v1 <= v3);
@@ -332,26 +332,26 @@ crepe! {
     // uwg_advertising_after_refusal
     F7(v0, v1, v2, v3, v4, v5, w0, w1, w2) <-
         R177RuleWindow(S_169, v4, v5),
-        R26ObjectedBy(v0, v1),
         R124Activity(v0, S_137, w0, v2, w1, w2),
         (v4 <= v2),
         (v2 <= v5),
-        R128ActivitySubject(v0, v1),
         R156Advertising(v0),
         R130ActivityChannel(v0, v3),
         !R157ElectronicMailChannel(v3),
-        (v3 != S_165);
+        (v3 != S_165),
+        R26ObjectedBy(v0, v1),
+        R128ActivitySubject(v0, v1);
     R179FindingRaw(S_169, v0, v1, v2) <- F7(v0, v1, v2, v3, v4, v5, w0, w1, w2);
     // uwg_hidden_commercial_communication
     F8(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
         R177RuleWindow(S_173, v3, v4),
-        R176PublicChannel(v2),
-        R130ActivityChannel(v0, v2),
-        !R132ActivityIdentifiesCompany(v0),
         R131ActivityAudience(v0, S_138),
+        !R132ActivityIdentifiesCompany(v0),
         R124Activity(v0, w0, w1, v1, w2, w3),
         (v3 <= v1),
-        (v1 <= v4);
+        (v1 <= v4),
+        R130ActivityChannel(v0, v2),
+        R176PublicChannel(v2);
     R179FindingRaw(S_173, v0, S_10, v1) <- F8(v0, v1, v2, v3, v4, w0, w1, w2, w3);
     // uwg_review_authenticity_note
     F9(v0, v1, v2, v3, w0, w1, w2) <-
@@ -382,11 +382,11 @@ crepe! {
     R179FindingRaw(S_180, v0, v1, v2) <- F11(v0, v1, v2, v3, v4);
     // gdpr_special_explicit_consent
     F12(v0, v1, v2, v3, v4, w0, w1, w2, w3) <-
+        R177RuleWindow(S_55, v3, v4),
         R32SpecialExplicit(v0, v1),
         !R33SpecialNotExplicit(v0, v1),
         R128ActivitySubject(v0, v1),
         R124Activity(v0, w0, w1, v2, w2, w3),
-        R177RuleWindow(S_55, v3, v4),
         (v3 <= v2),
         (v2 <= v4);
     R180ExceptionRaw(S_55, v0, v1, v2) <- F12(v0, v1, v2, v3, v4, w0, w1, w2, w3);
@@ -405,38 +405,38 @@ crepe! {
     // gdpr_art14_disproportionate_effort
     F14(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1) <-
         R177RuleWindow(S_135, v9, v10),
-        R116NoticePublic(v6),
-        R114Notice(v6, S_8, v7),
-        R119NoticeSource(v6, v3),
         R84Assessment(w0, w1, v4, v5, S_32),
         R10Concerns(v0, v4),
-        R125ActivitySource(v0, v3),
         R25IndirectCollection(v0, v1, v2),
         (v5 <= v2),
         let Some(v8) = (|| -> Option<i32> { Some(::sphere_rt::gen::add_months(v2, N_1)?) })(),
-        (v7 <= v8),
         (v9 <= v2),
         (v2 <= v10),
-        R136ActivityLargeScale(v0);
+        R136ActivityLargeScale(v0),
+        R125ActivitySource(v0, v3),
+        R114Notice(v6, S_8, v7),
+        (v7 <= v8),
+        R119NoticeSource(v6, v3),
+        R116NoticePublic(v6);
     R180ExceptionRaw(S_135, v0, v1, v2) <- F14(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, w0, w1);
     // uwg_email_existing_customer
     F15(v0, v1, v2, v3, v4, w0) <-
         R177RuleWindow(S_168, v3, v4),
-        R168AddressFromSale(v1),
+        R130ActivityChannel(v0, S_160),
         R165EmailAd(v0, v1, v2),
         !R169ProductNotBought(v0, v1),
         !R26ObjectedBy(v0, v1),
         (v3 <= v2),
         (v2 <= v4),
-        R130ActivityChannel(v0, S_160),
+        R168AddressFromSale(v1),
         R134ActivityProduct(v0, w0);
     R180ExceptionRaw(S_168, v0, v1, v2) <- F15(v0, v1, v2, v3, v4, w0);
     // uwg_phone_b2b_presumed_consent
     F16(v0, v1, v2, v3, v4, v5, w0, w1, w2, w3, w4, w5) <-
         R177RuleWindow(S_177, v4, v5),
-        R112ConsentCircumstances(v3, w0),
-        R103Consent(v3, w1, w2, S_179, w3),
+        R103Consent(v3, w0, w1, S_179, w2),
         R105ConsentChannel(v3, S_165),
+        R112ConsentCircumstances(v3, w3),
         R159ConsentPurposeFits(v3, v0),
         !R160ConsentMissesProduct(v3, v0),
         !R161ConsentObjected(v3, v0),
@@ -545,7 +545,7 @@ pub fn run(rels: &mut [(usize, Vec<u64>)], firings: &mut [(usize, Vec<u64>)]) {
     firings[13] = (f13.len(), f13.into_iter().flat_map(|F13(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as u64, a9 as u64]).collect());
     firings[14] = (f14.len(), f14.into_iter().flat_map(|F14(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as i64 as u64, a9 as i64 as u64, a10 as i64 as u64, a11 as u64, a12 as u64]).collect());
     firings[15] = (f15.len(), f15.into_iter().flat_map(|F15(a0, a1, a2, a3, a4, a5)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as i64 as u64, a4 as i64 as u64, a5 as u64]).collect());
-    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as u64, a8 as i64 as u64, a9 as u64, a10 as u64, a11 as u64]).collect());
+    firings[16] = (f16.len(), f16.into_iter().flat_map(|F16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)| [a0 as u64, a1 as u64, a2 as i64 as u64, a3 as u64, a4 as i64 as u64, a5 as i64 as u64, a6 as u64, a7 as i64 as u64, a8 as u64, a9 as u64, a10 as u64, a11 as u64]).collect());
     firings[17] = (f17.len(), f17.into_iter().flat_map(|F17(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as u64, a4 as i64 as u64]).collect());
     firings[18] = (f18.len(), f18.into_iter().flat_map(|F18(a0, a1, a2, a3, a4)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64, a4 as u64]).collect());
     firings[19] = (f19.len(), f19.into_iter().flat_map(|F19(a0, a1, a2, a3)| [a0 as u64, a1 as u64, a2 as u64, a3 as i64 as u64]).collect());
