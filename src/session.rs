@@ -209,11 +209,7 @@ impl Session {
             };
             for (vals, origin) in rows {
                 values.clear();
-                values.extend(vals.iter().map(|v| match v {
-                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
-                    FactValue::Num(n) => Value::Num(*n),
-                    FactValue::Date(d) => Value::Date(*d),
-                }));
+                values.extend(vals.iter().map(|v| v.value(|s| db.intern(s))));
                 if db.insert(rel, &values) {
                     origins.insert(rel, &values, origin);
                 } else if !db_contains_typed(&self.program, rel, &values) {

@@ -280,7 +280,6 @@ fn export(args: ExportArgs) -> CmdResult {
     use crate::export::{self, Target};
     use crate::session::{Request, Session};
     use sphere_engine::Value;
-    use sphere_model::extract::FactValue;
 
     let (target, dir) = match (&args.clingo, &args.souffle) {
         (Some(d), None) => (Target::Clingo, d.clone()),
@@ -312,11 +311,7 @@ fn export(args: ExportArgs) -> CmdResult {
         for (vals, origin) in rows {
             let values: Vec<Value> = vals
                 .iter()
-                .map(|v| match v {
-                    FactValue::Sym(s) => Value::Sym(interner.intern(s)),
-                    FactValue::Num(n) => Value::Num(*n),
-                    FactValue::Date(d) => Value::Date(*d),
-                })
+                .map(|v| v.value(|s| interner.intern(s)))
                 .collect();
             let fits =
                 cols.len() == values.len() && cols.iter().zip(&values).all(|(c, v)| c.ty == v.ty());

@@ -9,7 +9,6 @@ use sphere_engine::eval::{evaluate, Database, EvalOptions};
 use sphere_engine::ir::order::Stats;
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
-use sphere_model::extract::FactValue;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -66,14 +65,7 @@ fn sample_stats(program: &Program) -> Stats {
             .relation_by_name(name)
             .unwrap_or_else(|| panic!("knowledge/ declares no input relation `{name}`"));
         for (values, _) in rows {
-            let values: Vec<Value> = values
-                .iter()
-                .map(|v| match v {
-                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
-                    FactValue::Num(n) => Value::Num(*n),
-                    FactValue::Date(d) => Value::Date(*d),
-                })
-                .collect();
+            let values: Vec<Value> = values.iter().map(|v| v.value(|s| db.intern(s))).collect();
             db.insert(rel, &values);
         }
     }

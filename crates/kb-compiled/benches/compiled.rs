@@ -19,7 +19,6 @@ use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
 use sphere_kb_compiled::{KB, TC, TC_PROV};
-use sphere_model::extract::FactValue;
 
 const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
 // Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):
@@ -227,14 +226,7 @@ fn kb(model: &Path, engine: &str) {
             continue;
         };
         for (vals, _) in rows {
-            let values: Vec<Value> = vals
-                .iter()
-                .map(|v| match v {
-                    FactValue::Sym(s) => Value::Sym(db.intern(s)),
-                    FactValue::Num(n) => Value::Num(*n),
-                    FactValue::Date(d) => Value::Date(*d),
-                })
-                .collect();
+            let values: Vec<Value> = vals.iter().map(|v| v.value(|s| db.intern(s))).collect();
             count += db.insert(rel, &values) as usize;
         }
     }

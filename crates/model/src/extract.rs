@@ -22,6 +22,15 @@ pub enum FactValue {
 }
 
 impl FactValue {
+    /// The engine value, symbols interned by `intern` (the database's or a program's interner).
+    pub fn value(&self, intern: impl FnOnce(&str) -> sphere_engine::Sym) -> sphere_engine::Value {
+        match self {
+            FactValue::Sym(s) => sphere_engine::Value::Sym(intern(s)),
+            FactValue::Num(n) => sphere_engine::Value::Num(*n),
+            FactValue::Date(d) => sphere_engine::Value::Date(*d),
+        }
+    }
+
     pub fn ty(&self) -> Type {
         match self {
             FactValue::Sym(_) => Type::Symbol,

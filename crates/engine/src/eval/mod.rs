@@ -459,17 +459,9 @@ impl<'p> Evaluation<'p> {
         let mut stats = crate::ir::order::Stats::default();
         for s in &self.stores {
             stats.sizes.push(s.len() as f64);
-            stats.distinct.push(
-                (0..s.arity)
-                    .map(|c| {
-                        let mut seen = rustc_hash::FxHashSet::default();
-                        for r in 0..s.len() {
-                            seen.insert(s.get(r, c));
-                        }
-                        seen.len() as f64
-                    })
-                    .collect(),
-            );
+            stats
+                .distinct
+                .push((0..s.arity).map(|c| s.distinct(c) as f64).collect());
         }
         stats
     }

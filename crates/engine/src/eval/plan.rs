@@ -140,11 +140,7 @@ impl Estimates for StoreEstimates<'_> {
                 return n;
             }
         }
-        let mut seen = rustc_hash::FxHashSet::default();
-        for r in 0..len {
-            seen.insert(store.get(r, col));
-        }
-        let n = seen.len() as f64;
+        let n = store.distinct(col) as f64;
         self.cache.counts.insert((rel, col), (len, n));
         n
     }

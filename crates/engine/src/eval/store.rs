@@ -176,6 +176,15 @@ impl Store {
         self.data[r * self.arity + col]
     }
 
+    /// Number of distinct values in column `col` (for join-order estimates).
+    pub fn distinct(&self, col: usize) -> usize {
+        let mut seen = rustc_hash::FxHashSet::default();
+        for r in 0..self.len() {
+            seen.insert(self.get(r, col));
+        }
+        seen.len()
+    }
+
     /// Row number of the tuple whose words are produced by `word(i)`, if present, without
     /// materialising it.
     #[inline]
