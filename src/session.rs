@@ -240,18 +240,16 @@ impl Session {
                 loading.elapsed().as_secs_f64()
             );
         }
+        let opts = EvalOptions {
+            provenance: true,
+            profile: self.profile,
+        };
         let ev = match evaluator {
-            Evaluator::Interpreted => evaluate(
-                &self.program,
-                db,
-                &EvalOptions {
-                    provenance: true,
-                    profile: self.profile,
-                },
-            )
-            .map_err(|e| e.to_string())?,
+            Evaluator::Interpreted => {
+                evaluate(&self.program, db, &opts).map_err(|e| e.to_string())?
+            }
             Evaluator::Compiled => sphere_kb_compiled::KB
-                .evaluate(&self.program, db, true)
+                .evaluate(&self.program, db, &opts)
                 .map_err(|e| e.to_string())?,
         };
         Ok((ev, origins))
@@ -263,8 +261,8 @@ impl Session {
 pub enum Evaluator {
     /// The semi-naive interpreter, with provenance.
     Interpreted,
-    /// The shipped knowledge base compiled through crepe (`crates/kb-compiled`), with
-    /// provenance rebuilt from the firings it records.
+    /// The shipped knowledge base compiled to Rust (`crates/kb-compiled`), run by the same
+    /// driver, with provenance recorded as the interpreter records it.
     Compiled,
 }
 

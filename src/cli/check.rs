@@ -35,10 +35,10 @@ pub struct Args {
     /// Extra rule files, evaluated with the knowledge base (by the interpreter)
     #[arg(long, value_name = "FILE.dl")]
     pub rules: Vec<PathBuf>,
-    /// Evaluator: the interpreter (default), or the knowledge base compiled through crepe
-    /// (same findings; slower so far, see docs/performance.md); `--rules`, and a `--kb` that
-    /// differs from the compiled one, run the interpreter
-    #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
+    /// Evaluator: the shipped knowledge base compiled to Rust (default), or the interpreter
+    /// (same findings and explanations); `--rules`, and a `--kb` that differs from the
+    /// compiled one, run the interpreter
+    #[arg(long, value_enum, default_value_t = Engine::Compiled)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
     #[arg(long, value_name = "FACT")]
@@ -52,8 +52,8 @@ pub struct Args {
     /// Also list the findings an exception suppressed, with the exception (text and JSON)
     #[arg(long)]
     pub show_suppressed: bool,
-    /// Print timings, the size of every relation (largest first) and, with the interpreter,
-    /// the costliest rules on stderr, to see what a model or a rule change makes grow
+    /// Print timings, the size of every relation (largest first) and the costliest rules on
+    /// stderr, to see what a model or a rule change makes grow
     #[arg(long)]
     pub stats: bool,
 }
@@ -138,8 +138,8 @@ pub fn run(args: Args) -> CmdResult {
             compiled = false;
         }
     }
-    // The compiled program cannot take facts for relations it only derives (an `--assume`
-    // of a derived relation): the interpreter can.
+    // Should the compiled program fail to run (it cannot, once it matches the program), the
+    // interpreter gives the same answer.
     let evaluating = std::time::Instant::now();
     let attempt = if compiled {
         match session.evaluate_with(Evaluator::Compiled) {

@@ -11,14 +11,14 @@
 //! over `FxHashSet` the README calls the floor. `kb` runs the shipped knowledge base on a
 //! model (e.g. from `sphere gen`). `scripts`: see `docs/performance.md`, "Compiled evaluator".
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
-use sphere_kb_compiled::{KB, TC, TC_PROV};
+use sphere_kb_compiled::{KB, TC};
 
 const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
 // Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):
@@ -59,34 +59,20 @@ fn program(sources: &SourceMap) -> Program {
 }
 
 fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
-    let gen = |prov: bool| match (p.relation_by_name("edge").is_some(), prov) {
-        (true, false) => &TC,
-        (true, true) => &TC_PROV,
-        (false, _) => &KB,
+    let gen = if p.relation_by_name("edge").is_some() {
+        &TC
+    } else {
+        &KB
+    };
+    let opts = |provenance: bool| EvalOptions {
+        provenance,
+        profile: false,
     };
     let result = match engine {
-        "interpreted" => evaluate(
-            p,
-            db,
-            &EvalOptions {
-                provenance: false,
-                profile: false,
-            },
-        )
-        .map_err(|e| e.message),
-        "interpreted-prov" => evaluate(
-            p,
-            db,
-            &EvalOptions {
-                provenance: true,
-                profile: false,
-            },
-        )
-        .map_err(|e| e.message),
-        // The knowledge base is generated with firings only: "compiled" there records them
-        // but does not rebuild provenance.
-        "compiled" => gen(false).evaluate(p, db, false).map_err(|e| e.message),
-        "compiled-prov" => gen(true).evaluate(p, db, true).map_err(|e| e.message),
+        "interpreted" => evaluate(p, db, &opts(false)).map_err(|e| e.message),
+        "interpreted-prov" => evaluate(p, db, &opts(true)).map_err(|e| e.message),
+        "compiled" => gen.evaluate(p, db, &opts(false)).map_err(|e| e.message),
+        "compiled-prov" => gen.evaluate(p, db, &opts(true)).map_err(|e| e.message),
         other => Err(format!("unknown engine `{other}`")),
     };
     result.unwrap_or_else(|e| {
@@ -179,35 +165,12 @@ fn floor(edges: &[(i64, i64)]) -> (usize, usize) {
     (path.len(), unreach)
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "dl") {
-            out.push(p);
-        }
-    }
-}
-
 fn kb(model: &Path, engine: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
-    let mut files = Vec::new();
-    collect(&dir, &mut files);
-    files.sort();
-    let mut sources = SourceMap::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(&dir)
-            .unwrap_or(&f)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).unwrap_or_default();
-        sources.add(format!("knowledge/{rel}"), text);
-    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sources = sphere_codegen::kb_sources(&root).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    });
     let p = program(&sources);
     let today = sphere_engine::Date(20_255);
     let model = match sphere_model::load_paths(&[model], today.into()) {

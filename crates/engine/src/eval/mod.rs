@@ -5,6 +5,7 @@
 //! Invariant: evaluation does no I/O and never panics on a program the resolver accepted.
 
 mod exec;
+pub mod native;
 pub(crate) mod plan;
 pub(crate) mod store;
 
@@ -14,7 +15,7 @@ use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
 use exec::Exec;
-use plan::{plan_rule, DistinctCache, Plan, Range};
+use plan::{plan_rule, DistinctCache, IndexAlloc, Plan, Range, StoreEstimates, StoreIndexes};
 use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -153,69 +154,102 @@ pub fn evaluate<'p>(
     db: Database,
     opts: &EvalOptions,
 ) -> Result<Evaluation<'p>, EvalError> {
-    let Database {
-        mut interner,
-        mut stores,
-        types,
-    } = db;
-    if opts.provenance {
-        for s in &mut stores {
-            let n = s.len();
-            s.prov = Some(vec![
-                store::Prov {
-                    rule: INPUT_RULE,
-                    height: 0,
-                };
-                n
-            ]);
-        }
-    }
-    let mut indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
-    for s in &mut stores {
-        s.publish_all(&mut []);
-    }
-    let mut profile: Vec<RuleProfile> = if opts.profile {
-        (0..program.rules.len())
-            .map(|r| RuleProfile {
-                rule: RuleIdx(r as u32),
-                ..RuleProfile::default()
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut ev = Evaluation::start(program, db, opts);
     let mut cache = DistinctCache::default();
     for stratum in &program.strata {
-        run_stratum(
+        let plans = plan_stratum(
             program,
             stratum,
-            &mut stores,
-            &mut indexes,
-            &mut interner,
-            opts.provenance,
-            &mut profile,
+            &mut ev.stores,
+            &mut ev.indexes,
             &mut cache,
         )?;
+        let jobs: Vec<Job<'_>> = plans
+            .iter()
+            .map(|(p, once)| Job {
+                rule: p.rule,
+                once: *once,
+                run: Runner::Plan(p),
+            })
+            .collect();
+        ev.run_stratum(stratum, &jobs);
     }
-    Ok(Evaluation {
-        program,
-        interner,
-        stores,
-        indexes,
-        types,
-        provenance: opts.provenance,
-        profile,
-    })
+    Ok(ev)
+}
+
+/// Evaluates `program` on `db` with code generated from it by [`native::generate`]: the
+/// same strata, rounds, relations and provenance as [`evaluate`], each plan run by its
+/// generated function. An error if the code was generated from another program.
+pub fn evaluate_native<'p>(
+    program: &'p Program,
+    db: Database,
+    opts: &EvalOptions,
+    code: &native::NativeProgram,
+) -> Result<Evaluation<'p>, EvalError> {
+    let digest = native::program_digest(program);
+    if digest != code.digest || program.strata.len() != code.strata.len() {
+        return Err(EvalError {
+            message: format!(
+                "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
+                code.source, code.digest
+            ),
+        });
+    }
+    let mut ev = Evaluation::start(program, db, opts);
+    for (stratum, gen) in program.strata.iter().zip(code.strata) {
+        native::prepare_stratum(gen, &ev.stores, &mut ev.indexes)?;
+        let jobs: Vec<Job<'_>> = gen
+            .plans
+            .iter()
+            .map(|p| Job {
+                rule: p.rule,
+                once: p.once,
+                run: Runner::Native(p.run),
+            })
+            .collect();
+        ev.run_stratum(stratum, &jobs);
+    }
+    Ok(ev)
+}
+
+/// One plan of a stratum and who runs it.
+struct Job<'a> {
+    rule: u32,
+    /// Runs in the first round only.
+    once: bool,
+    run: Runner<'a>,
+}
+
+enum Runner<'a> {
+    /// The interpreter ([`exec`]).
+    Plan(&'a Plan),
+    /// Generated code ([`native`]).
+    Native(fn(&mut native::Cx<'_>)),
 }
 
 /// Plans every rule of `stratum` as [`run_stratum`] runs them: (plan, runs only in the first
-/// round). Creates the indexes the plans read.
+/// round), with the relations' current sizes. Creates the indexes the plans read.
 fn plan_stratum(
     program: &Program,
     stratum: &Stratum,
     stores: &mut [Store],
     indexes: &mut Indexes,
     cache: &mut DistinctCache,
+) -> Result<Vec<(Plan, bool)>, EvalError> {
+    plan_stratum_with(
+        program,
+        stratum,
+        &mut StoreEstimates { stores, cache },
+        &mut StoreIndexes { stores, indexes },
+    )
+}
+
+/// [`plan_stratum`] with any estimates and index numbering (the code generator's).
+pub(crate) fn plan_stratum_with(
+    program: &Program,
+    stratum: &Stratum,
+    est: &mut dyn crate::ir::order::Estimates,
+    ix: &mut dyn IndexAlloc,
 ) -> Result<Vec<(Plan, bool)>, EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
@@ -231,7 +265,7 @@ fn plan_stratum(
             .collect();
         let mut ranges = vec![Range::Full; rule.body.len()];
         if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, stores, indexes, cache)
+            let p = plan_rule(program, ri, &ranges, None, est, ix)
                 .map_err(|e| EvalError { message: e.0 })?;
             plans.push((p, true));
         } else {
@@ -243,7 +277,7 @@ fn plan_stratum(
                         Ordering::Greater => Range::Full,
                     };
                 }
-                let p = plan_rule(program, ri, &ranges, Some(i), stores, indexes, cache)
+                let p = plan_rule(program, ri, &ranges, Some(i), est, ix)
                     .map_err(|e| EvalError { message: e.0 })?;
                 plans.push((p, false));
             }
@@ -252,47 +286,105 @@ fn plan_stratum(
     Ok(plans)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_stratum(
-    program: &Program,
-    stratum: &Stratum,
-    stores: &mut [Store],
-    indexes: &mut Indexes,
-    interner: &mut Interner,
-    provenance: bool,
-    profile: &mut [RuleProfile],
-    cache: &mut DistinctCache,
-) -> Result<(), EvalError> {
-    let plans = plan_stratum(program, stratum, stores, indexes, cache)?;
-    let mut first = true;
-    loop {
-        for (plan, once) in &plans {
-            if *once && !first {
-                continue;
-            }
-            let started = (!profile.is_empty()).then(std::time::Instant::now);
-            let mut exec = Exec::new(plan, stores, indexes, interner, provenance);
-            exec.run();
-            if let Some(started) = started {
-                let p = &mut profile[plan.rule as usize];
-                p.time += started.elapsed();
-                p.produced += exec.fired;
-                p.runs += 1;
+impl<'p> Evaluation<'p> {
+    /// An evaluation before its first stratum: the facts of `db`, visible.
+    fn start(program: &'p Program, db: Database, opts: &EvalOptions) -> Evaluation<'p> {
+        let Database {
+            interner,
+            mut stores,
+            types,
+        } = db;
+        if opts.provenance {
+            for s in &mut stores {
+                let n = s.len();
+                s.prov = Some(vec![
+                    store::Prov {
+                        rule: INPUT_RULE,
+                        height: 0,
+                    };
+                    n
+                ]);
             }
         }
-        first = false;
-        let mut grew = false;
+        let indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
+        for s in &mut stores {
+            s.publish_all(&mut []);
+        }
+        let profile: Vec<RuleProfile> = if opts.profile {
+            (0..program.rules.len())
+                .map(|r| RuleProfile {
+                    rule: RuleIdx(r as u32),
+                    ..RuleProfile::default()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Evaluation {
+            program,
+            interner,
+            stores,
+            indexes,
+            types,
+            provenance: opts.provenance,
+            profile,
+        }
+    }
+
+    /// Runs the semi-naive rounds of `stratum` (whose indexes exist) until nothing is new.
+    fn run_stratum(&mut self, stratum: &Stratum, jobs: &[Job<'_>]) {
+        let mut first = true;
+        loop {
+            for job in jobs {
+                if job.once && !first {
+                    continue;
+                }
+                let started = (!self.profile.is_empty()).then(std::time::Instant::now);
+                let fired = match job.run {
+                    Runner::Plan(plan) => {
+                        let mut exec = Exec::new(
+                            plan,
+                            &mut self.stores,
+                            &self.indexes,
+                            &mut self.interner,
+                            self.provenance,
+                        );
+                        exec.run();
+                        exec.fired
+                    }
+                    Runner::Native(run) => {
+                        let mut cx = native::Cx::new(
+                            &mut self.stores,
+                            &self.indexes,
+                            &mut self.interner,
+                            self.provenance,
+                        );
+                        run(&mut cx);
+                        cx.fired
+                    }
+                };
+                if let Some(started) = started {
+                    let p = &mut self.profile[job.rule as usize];
+                    p.time += started.elapsed();
+                    p.produced += fired;
+                    p.runs += 1;
+                }
+            }
+            first = false;
+            let mut grew = false;
+            for &rel in &stratum.relations {
+                let r = rel.0 as usize;
+                grew |= self.stores[r].advance(&mut self.indexes[r]);
+            }
+            if !stratum.recursive || !grew {
+                break;
+            }
+        }
         for &rel in &stratum.relations {
-            grew |= stores[rel.0 as usize].advance(&mut indexes[rel.0 as usize]);
-        }
-        if !stratum.recursive || !grew {
-            break;
+            let r = rel.0 as usize;
+            self.stores[r].publish_all(&mut self.indexes[r]);
         }
     }
-    for &rel in &stratum.relations {
-        stores[rel.0 as usize].publish_all(&mut indexes[rel.0 as usize]);
-    }
-    Ok(())
 }
 
 impl<'p> Evaluation<'p> {
