@@ -320,8 +320,8 @@ fn text(found: &[Finding], session: &Session) -> String {
 /// How many of the costliest rules `--stats` lists.
 const STATS_RULES: usize = 20;
 
-/// Relation sizes, largest first (ties by name), then the costliest rules when the
-/// interpreter measured them.
+/// Relation sizes, largest first (ties by name), where evaluation time went, then the
+/// costliest rules.
 fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     use std::fmt::Write as _;
     let program = ev.program();
@@ -337,6 +337,14 @@ fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     for (n, name) in rows.iter().filter(|r| r.0 > 0) {
         let _ = writeln!(out, "{n:>10}  {name}");
     }
+    let ph = ev.phases();
+    let _ = writeln!(
+        out,
+        "evaluation: {:.2} s planning and building indexes, {:.2} s rules, {:.2} s updating indexes",
+        ph.planning.as_secs_f64(),
+        ph.rules.as_secs_f64(),
+        ph.rounds.as_secs_f64()
+    );
     let mut rules: Vec<_> = ev.profile().iter().filter(|p| p.runs > 0).collect();
     if !rules.is_empty() {
         rules.sort_by(|a, b| b.time.cmp(&a.time).then(a.rule.cmp(&b.rule)));

@@ -269,6 +269,7 @@ fn stats_list_relation_sizes_and_the_costliest_rules() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("input facts loaded in"), "{err}");
         assert!(err.contains("evaluated in"), "{err}");
+        assert!(err.contains("s rules, "), "evaluation phases: {err}");
         // Relation sizes: the `finding` relation is listed with a positive count.
         let finding = err
             .lines()

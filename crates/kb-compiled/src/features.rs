@@ -171,10 +171,8 @@ fn s0_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(new) = cx.insert(5, &[v0, v1], 0) {
-            if cx.provenance() {
-                cx.set_height(5, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(5, &[v0, v1], 0) {
+            cx.offer_height(5, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -187,10 +185,8 @@ fn s0_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
             let v1 = cx.get(5, r1, 1);
-            if let Some(new) = cx.insert(5, &[v0, v1], 1) {
-                if cx.provenance() {
-                    cx.set_height(5, new, cx.height(5, r0).max(cx.height(5, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(5, &[v0, v1], 1) {
+                cx.offer_height(5, row, cx.height(5, r0).max(cx.height(5, r1)) + 1);
             }
         }
     }
@@ -204,10 +200,8 @@ fn s0_p2(cx: &mut Cx<'_>) {
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
             let v0 = cx.get(5, r1, 0);
-            if let Some(new) = cx.insert(5, &[v0, v1], 1) {
-                if cx.provenance() {
-                    cx.set_height(5, new, cx.height(5, r0).max(cx.height(5, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(5, &[v0, v1], 1) {
+                cx.offer_height(5, row, cx.height(5, r0).max(cx.height(5, r1)) + 1);
             }
         }
     }
@@ -219,10 +213,8 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(new) = cx.insert(7, &[v0, v1], 2) {
-            if cx.provenance() {
-                cx.set_height(7, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(7, &[v0, v1], 2) {
+            cx.offer_height(7, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -235,10 +227,8 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            if let Some(new) = cx.insert(6, &[v0, v1], 3) {
-                if cx.provenance() {
-                    cx.set_height(6, new, cx.height(7, r0).max(cx.height(0, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(6, &[v0, v1], 3) {
+                cx.offer_height(6, row, cx.height(7, r0).max(cx.height(0, r1)) + 1);
             }
         }
     }
@@ -252,10 +242,8 @@ fn s1_p2(cx: &mut Cx<'_>) {
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            if let Some(new) = cx.insert(7, &[v0, v1], 4) {
-                if cx.provenance() {
-                    cx.set_height(7, new, cx.height(6, r0).max(cx.height(0, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(7, &[v0, v1], 4) {
+                cx.offer_height(7, row, cx.height(6, r0).max(cx.height(0, r1)) + 1);
             }
         }
     }
@@ -267,10 +255,8 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if cx.get(0, r0, 1) != v0 { continue; }
-        if let Some(new) = cx.insert(8, &[v0], 5) {
-            if cx.provenance() {
-                cx.set_height(8, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(8, &[v0], 5) {
+            cx.offer_height(8, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -280,10 +266,8 @@ fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 0, 0, &[0], Full) { // edge
         let v0 = cx.get(0, r0, 1);
-        if let Some(new) = cx.insert(9, &[v0], 6) {
-            if cx.provenance() {
-                cx.set_height(9, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(9, &[v0], 6) {
+            cx.offer_height(9, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -295,10 +279,8 @@ fn s4_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
-            if let Some(new) = cx.insert(10, &[v0, v1], 7) {
-                if cx.provenance() {
-                    cx.set_height(10, new, cx.height(0, r0).max(cx.height(0, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(10, &[v0, v1], 7) {
+                cx.offer_height(10, row, cx.height(0, r0).max(cx.height(0, r1)) + 1);
             }
         }
     }
@@ -310,10 +292,8 @@ fn s5_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(1, Full) { // label
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
-            if let Some(new) = cx.insert(11, &[v0], 8) {
-                if cx.provenance() {
-                    cx.set_height(11, new, cx.height(1, r0) + 1);
-                }
+            if let Some(row) = cx.derive(11, &[v0], 8) {
+                cx.offer_height(11, row, cx.height(1, r0) + 1);
             }
         }
     }
@@ -325,10 +305,8 @@ fn s6_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
-            if let Some(new) = cx.insert(12, &[v0], 9) {
-                if cx.provenance() {
-                    cx.set_height(12, new, cx.height(0, r0) + 1);
-                }
+            if let Some(row) = cx.derive(12, &[v0], 9) {
+                cx.offer_height(12, row, cx.height(0, r0) + 1);
             }
         }
     }
@@ -341,10 +319,8 @@ fn s7_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
-                if let Some(new) = cx.insert(13, &[v0], 10) {
-                    if cx.provenance() {
-                        cx.set_height(13, new, cx.height(1, r0) + 1);
-                    }
+                if let Some(row) = cx.derive(13, &[v0], 10) {
+                    cx.offer_height(13, row, cx.height(1, r0) + 1);
                 }
             }
         }
@@ -357,10 +333,8 @@ fn s8_p0(cx: &mut Cx<'_>) {
     if !cx.contains(4, &[]) { // !stop
         for r0 in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, r0, 0);
-            if let Some(new) = cx.insert(14, &[v0], 11) {
-                if cx.provenance() {
-                    cx.set_height(14, new, cx.height(1, r0) + 1);
-                }
+            if let Some(row) = cx.derive(14, &[v0], 11) {
+                cx.offer_height(14, row, cx.height(1, r0) + 1);
             }
         }
     }
@@ -370,8 +344,8 @@ fn s8_p0(cx: &mut Cx<'_>) {
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     if !cx.contains(4, &[]) { // !stop
-        if let Some(new) = cx.insert(15, &[], 12) {
-            cx.set_height(15, new, 1);
+        if let Some(row) = cx.derive(15, &[], 12) {
+            cx.offer_height(15, row, 0 + 1);
         }
     }
 }
@@ -380,10 +354,8 @@ fn s9_p0(cx: &mut Cx<'_>) {
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(3, Full) { // blocked
-        if let Some(new) = cx.insert(16, &[], 13) {
-            if cx.provenance() {
-                cx.set_height(16, new, cx.height(3, r0) + 1);
-            }
+        if let Some(row) = cx.derive(16, &[], 13) {
+            cx.offer_height(16, row, cx.height(3, r0) + 1);
         }
     }
 }
@@ -399,10 +371,8 @@ fn s11_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
                 if cx.cmp_sym(CmpOp::Lt, v0, v1) {
-                    if let Some(new) = cx.insert(17, &[v0, v1], 14) {
-                        if cx.provenance() {
-                            cx.set_height(17, new, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
-                        }
+                    if let Some(row) = cx.derive(17, &[v0, v1], 14) {
+                        cx.offer_height(17, row, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
                     }
                 }
             }
@@ -422,10 +392,8 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
                     if cx.cmp_sym(CmpOp::Ge, v0, v1) {
-                        if let Some(new) = cx.insert(18, &[v0, v1], 15) {
-                            if cx.provenance() {
-                                cx.set_height(18, new, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
-                            }
+                        if let Some(row) = cx.derive(18, &[v0, v1], 15) {
+                            cx.offer_height(18, row, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
                         }
                     }
                 }
@@ -445,10 +413,8 @@ fn s13_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
                 if (v2 as i64) > (v3 as i64) {
-                    if let Some(new) = cx.insert(19, &[v0, v1], 16) {
-                        if cx.provenance() {
-                            cx.set_height(19, new, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
-                        }
+                    if let Some(row) = cx.derive(19, &[v0, v1], 16) {
+                        cx.offer_height(19, row, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
                     }
                 }
             }
@@ -466,10 +432,8 @@ fn s14_p0(cx: &mut Cx<'_>) {
         let Some(t2) = cx.bin(BinOp::Add, t1, v2) else { continue; };
         let v1 = t2;
         if (v1 as i64) <= (40 as i64) {
-            if let Some(new) = cx.insert(20, &[v0, v1], 17) {
-                if cx.provenance() {
-                    cx.set_height(20, new, cx.height(0, r0) + 1);
-                }
+            if let Some(row) = cx.derive(20, &[v0, v1], 17) {
+                cx.offer_height(20, row, cx.height(0, r0) + 1);
             }
         }
     }
@@ -484,10 +448,8 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.bin(BinOp::Sub, v2, v0) else { continue; };
         let Some(t2) = cx.bin(BinOp::Div, 100, t1) else { continue; };
         let v1 = t2;
-        if let Some(new) = cx.insert(21, &[v0, v1], 18) {
-            if cx.provenance() {
-                cx.set_height(21, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(21, &[v0, v1], 18) {
+            cx.offer_height(21, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -498,10 +460,8 @@ fn s16_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
-            if let Some(new) = cx.insert(22, &[v0, ((v0 as i64).wrapping_neg() as u64)], 19) {
-                if cx.provenance() {
-                    cx.set_height(22, new, cx.height(0, r0) + 1);
-                }
+            if let Some(row) = cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)], 19) {
+                cx.offer_height(22, row, cx.height(0, r0) + 1);
             }
         }
     }
@@ -515,10 +475,8 @@ fn s17_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v1, Type::Date), (1, Type::Number)]) else { continue; };
-            if let Some(new) = cx.insert(23, &[v0, t1], 20) {
-                if cx.provenance() {
-                    cx.set_height(23, new, cx.height(2, r0) + 1);
-                }
+            if let Some(row) = cx.derive(23, &[v0, t1], 20) {
+                cx.offer_height(23, row, cx.height(2, r0) + 1);
             }
         }
     }
@@ -537,10 +495,8 @@ fn s18_p0(cx: &mut Cx<'_>) {
                 let Some(t1) = cx.call(Builtin::DaysBetween, &[(v3, Type::Date), (v4, Type::Date)]) else { continue; };
                 let v2 = t1;
                 if (v2 as i64) >= (0 as i64) {
-                    if let Some(new) = cx.insert(24, &[v0, v1, v2], 21) {
-                        if cx.provenance() {
-                            cx.set_height(24, new, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
-                        }
+                    if let Some(row) = cx.derive(24, &[v0, v1, v2], 21) {
+                        cx.offer_height(24, row, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
                     }
                 }
             }
@@ -555,10 +511,8 @@ fn s19_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         let Some(t1) = cx.call(Builtin::Year, &[(v1, Type::Date)]) else { continue; };
-        if let Some(new) = cx.insert(25, &[v0, t1], 22) {
-            if cx.provenance() {
-                cx.set_height(25, new, cx.height(2, r0) + 1);
-            }
+        if let Some(row) = cx.derive(25, &[v0, t1], 22) {
+            cx.offer_height(25, row, cx.height(2, r0) + 1);
         }
     }
 }
@@ -572,10 +526,8 @@ fn s20_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::AddDays, &[(v2, Type::Date), (v0, Type::Number)]) else { continue; };
         let v1 = t1;
         if (v1 as i64) < (20089 as i64) {
-            if let Some(new) = cx.insert(26, &[v0, v1], 23) {
-                if cx.provenance() {
-                    cx.set_height(26, new, cx.height(2, r0) + 1);
-                }
+            if let Some(row) = cx.derive(26, &[v0, v1], 23) {
+                cx.offer_height(26, row, cx.height(2, r0) + 1);
             }
         }
     }
@@ -591,10 +543,8 @@ fn s21_p0(cx: &mut Cx<'_>) {
             let Some(t1) = cx.call(Builtin::Cat, &[(v1, Type::Symbol), (1, Type::Symbol)]) else { continue; };
             let Some(t2) = cx.call(Builtin::ToString, &[(v0, Type::Number)]) else { continue; };
             let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
-            if let Some(new) = cx.insert(27, &[v0, t3], 24) {
-                if cx.provenance() {
-                    cx.set_height(27, new, cx.height(1, r0).max(cx.height(0, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(27, &[v0, t3], 24) {
+                cx.offer_height(27, row, cx.height(1, r0).max(cx.height(0, r1)) + 1);
             }
         }
     }
@@ -606,10 +556,8 @@ fn s22_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(27, Full) { // named
         let v0 = cx.get(27, r0, 1);
         let Some(t1) = cx.call(Builtin::Strlen, &[(v0, Type::Symbol)]) else { continue; };
-        if let Some(new) = cx.insert(28, &[v0, t1], 25) {
-            if cx.provenance() {
-                cx.set_height(28, new, cx.height(27, r0) + 1);
-            }
+        if let Some(row) = cx.derive(28, &[v0, t1], 25) {
+            cx.offer_height(28, row, cx.height(27, r0) + 1);
         }
     }
 }
@@ -622,10 +570,8 @@ fn s23_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ParseDate, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        if let Some(new) = cx.insert(29, &[v0, v1], 26) {
-            if cx.provenance() {
-                cx.set_height(29, new, cx.height(1, r0) + 1);
-            }
+        if let Some(row) = cx.derive(29, &[v0, v1], 26) {
+            cx.offer_height(29, row, cx.height(1, r0) + 1);
         }
     }
 }
@@ -638,10 +584,8 @@ fn s24_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ToNumber, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        if let Some(new) = cx.insert(30, &[v0, v1], 27) {
-            if cx.provenance() {
-                cx.set_height(30, new, cx.height(1, r0) + 1);
-            }
+        if let Some(row) = cx.derive(30, &[v0, v1], 27) {
+            cx.offer_height(30, row, cx.height(1, r0) + 1);
         }
     }
 }
@@ -655,10 +599,8 @@ fn s25_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::Min, &[(v2, Type::Number), (5, Type::Number)]) else { continue; };
         let Some(t2) = cx.call(Builtin::Max, &[(v0, Type::Number), (t1, Type::Number)]) else { continue; };
         let v1 = t2;
-        if let Some(new) = cx.insert(31, &[v0, v1], 28) {
-            if cx.provenance() {
-                cx.set_height(31, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(31, &[v0, v1], 28) {
+            cx.offer_height(31, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -672,10 +614,8 @@ fn s26_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 1, 0, &[v2], Full) { // label
             let v1 = cx.get(1, r1, 1);
             if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
-                if let Some(new) = cx.insert(32, &[v0, v1], 29) {
-                    if cx.provenance() {
-                        cx.set_height(32, new, cx.height(5, r0).max(cx.height(1, r1)).max(cx.height(1, r2)) + 1);
-                    }
+                if let Some(row) = cx.derive(32, &[v0, v1], 29) {
+                    cx.offer_height(32, row, cx.height(5, r0).max(cx.height(1, r1)).max(cx.height(1, r2)) + 1);
                 }
             }
         }
@@ -690,10 +630,8 @@ fn s27_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path
             if let Some(r2) = cx.probe(3, &[v0], Full) { // blocked
-                if let Some(new) = cx.insert(33, &[v0], 30) {
-                    if cx.provenance() {
-                        cx.set_height(33, new, cx.height(0, r0).max(cx.height(5, r1)).max(cx.height(3, r2)) + 1);
-                    }
+                if let Some(row) = cx.derive(33, &[v0], 30) {
+                    cx.offer_height(33, row, cx.height(0, r0).max(cx.height(5, r1)).max(cx.height(3, r2)) + 1);
                 }
             }
         }
@@ -704,10 +642,8 @@ fn s27_p0(cx: &mut Cx<'_>) {
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(4, Full) { // stop
-        if let Some(new) = cx.insert(34, &[2, 1], 31) {
-            if cx.provenance() {
-                cx.set_height(34, new, cx.height(4, r0) + 1);
-            }
+        if let Some(row) = cx.derive(34, &[2, 1], 31) {
+            cx.offer_height(34, row, cx.height(4, r0) + 1);
         }
     }
 }
@@ -717,10 +653,8 @@ fn s28_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 1, 0, &[3], Full) { // label
         let v0 = cx.get(1, r0, 1);
-        if let Some(new) = cx.insert(34, &[v0, 2], 32) {
-            if cx.provenance() {
-                cx.set_height(34, new, cx.height(1, r0) + 1);
-            }
+        if let Some(row) = cx.derive(34, &[v0, 2], 32) {
+            cx.offer_height(34, row, cx.height(1, r0) + 1);
         }
     }
 }

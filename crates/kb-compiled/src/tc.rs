@@ -37,10 +37,8 @@ fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
-        if let Some(new) = cx.insert(1, &[v0], 0) {
-            if cx.provenance() {
-                cx.set_height(1, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(1, &[v0], 0) {
+            cx.offer_height(1, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -50,10 +48,8 @@ fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 1);
-        if let Some(new) = cx.insert(1, &[v0], 1) {
-            if cx.provenance() {
-                cx.set_height(1, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(1, &[v0], 1) {
+            cx.offer_height(1, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -64,10 +60,8 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(new) = cx.insert(2, &[v0, v1], 2) {
-            if cx.provenance() {
-                cx.set_height(2, new, cx.height(0, r0) + 1);
-            }
+        if let Some(row) = cx.derive(2, &[v0, v1], 2) {
+            cx.offer_height(2, row, cx.height(0, r0) + 1);
         }
     }
 }
@@ -80,10 +74,8 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(2, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            if let Some(new) = cx.insert(2, &[v0, v1], 3) {
-                if cx.provenance() {
-                    cx.set_height(2, new, cx.height(2, r0).max(cx.height(0, r1)) + 1);
-                }
+            if let Some(row) = cx.derive(2, &[v0, v1], 3) {
+                cx.offer_height(2, row, cx.height(2, r0).max(cx.height(0, r1)) + 1);
             }
         }
     }
@@ -95,10 +87,8 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(1, Full) { // node
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(2, &[0, v0]) { // !path
-            if let Some(new) = cx.insert(3, &[v0], 4) {
-                if cx.provenance() {
-                    cx.set_height(3, new, cx.height(1, r0) + 1);
-                }
+            if let Some(row) = cx.derive(3, &[v0], 4) {
+                cx.offer_height(3, row, cx.height(1, r0) + 1);
             }
         }
     }

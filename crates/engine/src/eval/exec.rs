@@ -16,7 +16,6 @@ pub(crate) struct Exec<'a> {
     interner: &'a mut Interner,
     regs: Vec<u64>,
     rows: Vec<Row>,
-    provenance: bool,
     head: Vec<u64>,
     /// The key of the index lookup being made.
     key: Vec<u64>,
@@ -38,7 +37,6 @@ impl<'a> Exec<'a> {
         stores: &'a mut [Store],
         indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
-        provenance: bool,
     ) -> Self {
         Exec {
             plan,
@@ -47,7 +45,6 @@ impl<'a> Exec<'a> {
             interner,
             regs: vec![0; plan.slots],
             rows: vec![0; plan.prem_rels.len()],
-            provenance,
             head: vec![0; plan.head.len()],
             key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
@@ -222,11 +219,9 @@ impl<'a> Exec<'a> {
                 self.head[i] = row[c];
             }
             self.fired += 1;
-            if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
-                if self.provenance {
-                    self.rows[prem] = r;
-                    self.record_height(new);
-                }
+            if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
+                self.rows[prem] = r;
+                self.record_height(row);
             }
         }
     }
@@ -246,21 +241,20 @@ impl<'a> Exec<'a> {
         }
         self.fired += 1;
         let head_rel = plan.head_rel.0 as usize;
-        if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
-            if self.provenance {
-                self.record_height(new);
-            }
+        if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
+            self.record_height(row);
         }
     }
 
-    /// Records the height of a new head tuple: one more than its highest premise.
+    /// Offers the height of this derivation of a head tuple: one more than its highest premise
+    /// (see [`Store::derive`]).
     fn record_height(&mut self, row: Row) {
         let plan = self.plan;
         let mut h = 0;
         for (p, rel) in plan.prem_rels.iter().enumerate() {
             h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
         }
-        self.stores[plan.head_rel.0 as usize].set_height(row, h + 1);
+        self.stores[plan.head_rel.0 as usize].offer_height(row, h + 1);
     }
 }
 

@@ -7,6 +7,7 @@
 mod exec;
 pub mod native;
 pub(crate) mod plan;
+mod rows;
 pub(crate) mod store;
 
 use std::cmp::Ordering;
@@ -37,6 +38,18 @@ pub struct RuleProfile {
     pub produced: u64,
     /// Rounds in which the rule ran.
     pub runs: u32,
+}
+
+/// Where an evaluation's time went, stratum by stratum (always measured: a few clock reads
+/// per stratum and round).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Planning each stratum (the interpreter) and creating the indexes it reads.
+    pub planning: std::time::Duration,
+    /// Running the rules: joins and head insertions.
+    pub rules: std::time::Duration,
+    /// Ending rounds and strata: taking the new tuples into the indexes.
+    pub rounds: std::time::Duration,
 }
 
 /// Facts to evaluate a program on: the program's own facts plus those inserted.
@@ -105,35 +118,6 @@ impl Database {
     pub fn len(&self, rel: RelId) -> usize {
         self.stores[rel.0 as usize].len()
     }
-
-    /// The tuples of `rel` in insertion order, as (count, words): each tuple is `arity`
-    /// consecutive [`Value::word`]s. For handing the facts to another evaluator.
-    pub fn words(&self, rel: RelId) -> (usize, Vec<u64>) {
-        let s = &self.stores[rel.0 as usize];
-        let mut words = Vec::with_capacity(s.len() * s.arity);
-        for r in 0..s.len() {
-            words.extend_from_slice(s.row(r));
-        }
-        (s.len(), words)
-    }
-
-    /// The interner, with every symbol the facts use.
-    pub fn into_interner(self) -> Interner {
-        self.interner
-    }
-}
-
-/// The contents of one relation computed by another evaluator (the compiled one), for
-/// [`Evaluation::from_computed`].
-#[derive(Clone, Debug, Default)]
-pub struct Computed {
-    /// Number of tuples.
-    pub count: usize,
-    /// The tuples, `arity` words each (see [`Value::word`]).
-    pub words: Vec<u64>,
-    /// Per tuple, the deriving rule (`None` for a fact) and its height, when provenance was
-    /// computed.
-    pub prov: Option<Vec<(Option<RuleIdx>, u32)>>,
 }
 
 /// The result of evaluating a program: every relation, input and derived.
@@ -146,6 +130,9 @@ pub struct Evaluation<'p> {
     pub(crate) types: Vec<Vec<Type>>,
     pub(crate) provenance: bool,
     pub(crate) profile: Vec<RuleProfile>,
+    pub(crate) phases: Phases,
+    /// Indexes made for explanations on column sets evaluation did not need, by relation.
+    pub(crate) explain_indexes: std::cell::RefCell<Indexes>,
 }
 
 /// Evaluates `program` on `db`.
@@ -157,6 +144,7 @@ pub fn evaluate<'p>(
     let mut ev = Evaluation::start(program, db, opts);
     let mut cache = DistinctCache::default();
     for stratum in &program.strata {
+        let started = std::time::Instant::now();
         let plans = plan_stratum(
             program,
             stratum,
@@ -164,6 +152,7 @@ pub fn evaluate<'p>(
             &mut ev.indexes,
             &mut cache,
         )?;
+        ev.phases.planning += started.elapsed();
         let jobs: Vec<Job<'_>> = plans
             .iter()
             .map(|(p, once)| Job {
@@ -197,7 +186,9 @@ pub fn evaluate_native<'p>(
     }
     let mut ev = Evaluation::start(program, db, opts);
     for (stratum, gen) in program.strata.iter().zip(code.strata) {
+        let started = std::time::Instant::now();
         native::prepare_stratum(gen, &ev.stores, &mut ev.indexes)?;
+        ev.phases.planning += started.elapsed();
         let jobs: Vec<Job<'_>> = gen
             .plans
             .iter()
@@ -307,6 +298,7 @@ impl<'p> Evaluation<'p> {
             }
         }
         let indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
+        let explain_indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
         for s in &mut stores {
             s.publish_all(&mut []);
         }
@@ -328,6 +320,8 @@ impl<'p> Evaluation<'p> {
             types,
             provenance: opts.provenance,
             profile,
+            phases: Phases::default(),
+            explain_indexes: std::cell::RefCell::new(explain_indexes),
         }
     }
 
@@ -335,6 +329,7 @@ impl<'p> Evaluation<'p> {
     fn run_stratum(&mut self, stratum: &Stratum, jobs: &[Job<'_>]) {
         let mut first = true;
         loop {
+            let running = std::time::Instant::now();
             for job in jobs {
                 if job.once && !first {
                     continue;
@@ -342,23 +337,14 @@ impl<'p> Evaluation<'p> {
                 let started = (!self.profile.is_empty()).then(std::time::Instant::now);
                 let fired = match job.run {
                     Runner::Plan(plan) => {
-                        let mut exec = Exec::new(
-                            plan,
-                            &mut self.stores,
-                            &self.indexes,
-                            &mut self.interner,
-                            self.provenance,
-                        );
+                        let mut exec =
+                            Exec::new(plan, &mut self.stores, &self.indexes, &mut self.interner);
                         exec.run();
                         exec.fired
                     }
                     Runner::Native(run) => {
-                        let mut cx = native::Cx::new(
-                            &mut self.stores,
-                            &self.indexes,
-                            &mut self.interner,
-                            self.provenance,
-                        );
+                        let mut cx =
+                            native::Cx::new(&mut self.stores, &self.indexes, &mut self.interner);
                         run(&mut cx);
                         cx.fired
                     }
@@ -371,81 +357,28 @@ impl<'p> Evaluation<'p> {
                 }
             }
             first = false;
+            let ending = std::time::Instant::now();
+            self.phases.rules += ending - running;
             let mut grew = false;
             for &rel in &stratum.relations {
                 let r = rel.0 as usize;
                 grew |= self.stores[r].advance(&mut self.indexes[r]);
             }
+            self.phases.rounds += ending.elapsed();
             if !stratum.recursive || !grew {
                 break;
             }
         }
+        let ending = std::time::Instant::now();
         for &rel in &stratum.relations {
             let r = rel.0 as usize;
             self.stores[r].publish_all(&mut self.indexes[r]);
         }
+        self.phases.rounds += ending.elapsed();
     }
 }
 
 impl<'p> Evaluation<'p> {
-    /// An evaluation computed by another evaluator: every relation's tuples, indexed by
-    /// [`RelId`], with provenance when every relation carries it (duplicates are dropped).
-    pub fn from_computed(
-        program: &'p Program,
-        interner: Interner,
-        relations: Vec<Computed>,
-    ) -> Evaluation<'p> {
-        let provenance = !relations.is_empty() && relations.iter().all(|c| c.prov.is_some());
-        let mut stores = Vec::with_capacity(program.relations.len());
-        for (i, r) in program.relations.iter().enumerate() {
-            let mut s = Store::new(r.arity(), provenance);
-            if let Some(c) = relations.get(i) {
-                let ar = r.arity();
-                for t in 0..c.count {
-                    let words = if ar == 0 {
-                        &[][..]
-                    } else {
-                        match c.words.get(t * ar..(t + 1) * ar) {
-                            Some(w) => w,
-                            None => break,
-                        }
-                    };
-                    let (rule, h) = c
-                        .prov
-                        .as_ref()
-                        .and_then(|p| p.get(t))
-                        .map_or((INPUT_RULE, 0), |(r, h)| {
-                            (r.map_or(INPUT_RULE, |r| r.0), *h)
-                        });
-                    s.insert(words, rule, h);
-                }
-            }
-            s.publish_all(&mut []);
-            stores.push(s);
-        }
-        // The indexes the interpreter would have built, for explanations (which look rows up
-        // through existing indexes). Planning cannot fail on a resolved program; if it did,
-        // explanations would only be slower.
-        let mut cache = DistinctCache::default();
-        let mut indexes: Indexes = program.relations.iter().map(|_| Vec::new()).collect();
-        for stratum in &program.strata {
-            let _ = plan_stratum(program, stratum, &mut stores, &mut indexes, &mut cache);
-        }
-        Evaluation {
-            program,
-            interner,
-            indexes,
-            stores,
-            types: program
-                .relations
-                .iter()
-                .map(|r| r.columns.iter().map(|c| c.ty).collect())
-                .collect(),
-            provenance,
-            profile: Vec::new(),
-        }
-    }
-
     pub fn program(&self) -> &'p Program {
         self.program
     }
@@ -463,9 +396,14 @@ impl<'p> Evaluation<'p> {
     }
 
     /// Per rule (indexed by [`RuleIdx`]), its cost, when evaluated with
-    /// [`EvalOptions::profile`]; empty otherwise (and for compiled evaluations).
+    /// [`EvalOptions::profile`]; empty otherwise.
     pub fn profile(&self) -> &[RuleProfile] {
         &self.profile
+    }
+
+    /// Where the evaluation's time went.
+    pub fn phases(&self) -> Phases {
+        self.phases
     }
 
     pub(crate) fn values(&self, rel: RelId, row: usize) -> Vec<Value> {
@@ -572,5 +510,53 @@ impl<'p> Evaluation<'p> {
                 .flatten()
                 .map(Index::memory_bytes)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile, CompileOptions, SourceMap};
+
+    /// The recorded (rule, height) of `h(1)` when the facts of `p` are inserted in `order`.
+    fn recorded(order: &[i64]) -> (Option<RuleIdx>, u32) {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "t.dl",
+            ".decl p(x: number, y: number)\n.input p\n.decl r(y: number)\n.input r\n\
+             .decl q(y: number)\n.decl h(x: number)\n\
+             q(10) :- r(10).\nq(y) :- r(y), y > 10, s(y).\n.decl s(y: number)\ns(y) :- r(y).\n\
+             h(x) :- p(x, y), q(y).\n",
+        );
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
+        let mut db = Database::new(&p);
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        for &y in order {
+            db.insert(rel("p"), &[Value::Num(1), Value::Num(y)]);
+            db.insert(rel("r"), &[Value::Num(y)]);
+        }
+        let ev = evaluate(
+            &p,
+            db,
+            &EvalOptions {
+                provenance: true,
+                profile: false,
+            },
+        )
+        .expect("evaluates");
+        let row = ev.row_of(rel("h"), &[Value::Num(1)]).expect("h(1)");
+        ev.prov_of(rel("h"), row).expect("provenance")
+    }
+
+    #[test]
+    fn provenance_does_not_depend_on_the_order_derivations_are_found_in() {
+        // h(1) is derived twice in one round: through q(10) (height 1) and through q(20)
+        // (height 2, q(20) needs s(20)). Whichever the join meets first, the lower is kept.
+        let a = recorded(&[10, 20]);
+        let b = recorded(&[20, 10]);
+        assert_eq!(a, b);
+        assert_eq!(a.1, 2, "h(1) rests on q(10), of height 1");
     }
 }

@@ -85,7 +85,6 @@ pub struct Cx<'a> {
     stores: &'a mut [Store],
     indexes: &'a [Vec<Index>],
     interner: &'a mut Interner,
-    provenance: bool,
     /// Head tuples produced, before deduplication.
     pub fired: u64,
 }
@@ -169,16 +168,13 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].recent > 0
     }
 
-    /// Appends a head tuple to `rel` unless present; its row when new.
+    /// Appends a tuple derived by `rule` to `rel` unless present. With provenance, the row
+    /// whose height the caller then offers ([`Cx::offer_height`]; see the engine's
+    /// `Store::derive`).
     #[inline(always)]
-    pub fn insert(&mut self, rel: u32, tuple: &[u64], rule: u32) -> Option<Row> {
+    pub fn derive(&mut self, rel: u32, tuple: &[u64], rule: u32) -> Option<Row> {
         self.fired += 1;
-        self.stores[rel as usize].insert(tuple, rule, 0)
-    }
-
-    #[inline(always)]
-    pub fn provenance(&self) -> bool {
-        self.provenance
+        self.stores[rel as usize].derive(tuple, rule)
     }
 
     #[inline(always)]
@@ -186,9 +182,10 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].height(row)
     }
 
+    /// Records `height` for `row` of `rel` if it is lower than the one recorded.
     #[inline(always)]
-    pub fn set_height(&mut self, rel: u32, row: Row, height: u32) {
-        self.stores[rel as usize].set_height(row, height)
+    pub fn offer_height(&mut self, rel: u32, row: Row, height: u32) {
+        self.stores[rel as usize].offer_height(row, height)
     }
 
     /// Orders two symbols by their text.
@@ -216,13 +213,11 @@ impl<'a> Cx<'a> {
         stores: &'a mut [Store],
         indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
-        provenance: bool,
     ) -> Self {
         Cx {
             stores,
             indexes,
             interner,
-            provenance,
             fired: 0,
         }
     }
@@ -585,28 +580,24 @@ impl Emitter<'_> {
         self.line(
             d,
             &format!(
-                "if let Some(new) = cx.insert({h}, &[{}], {}) {{",
+                "if let Some(row) = cx.derive({h}, &[{}], {}) {{",
                 vals.join(", "),
                 plan.rule
             ),
         );
-        if plan.prem_rels.is_empty() {
-            self.line(d + 1, &format!("cx.set_height({h}, new, 1);"));
-        } else {
-            self.line(d + 1, "if cx.provenance() {");
-            let heights: Vec<String> = plan
-                .prem_rels
+        let heights: Vec<String> = plan
+            .prem_rels
+            .iter()
+            .enumerate()
+            .map(|(p, rel)| format!("cx.height({}, r{p})", rel.0))
+            .collect();
+        let max = match heights.split_first() {
+            None => "0".to_string(),
+            Some((first, rest)) => rest
                 .iter()
-                .enumerate()
-                .map(|(p, rel)| format!("cx.height({}, r{p})", rel.0))
-                .collect();
-            let mut max = heights[0].clone();
-            for hgt in &heights[1..] {
-                max = format!("{max}.max({hgt})");
-            }
-            self.line(d + 2, &format!("cx.set_height({h}, new, {max} + 1);"));
-            self.line(d + 1, "}");
-        }
+                .fold(first.clone(), |acc, h| format!("{acc}.max({h})")),
+        };
+        self.line(d + 1, &format!("cx.offer_height({h}, row, {max} + 1);"));
         self.line(d, "}");
     }
 }

@@ -13,6 +13,8 @@ use std::hash::Hasher;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
+use super::rows::Rows;
+
 pub(crate) type Row = u32;
 
 #[inline]
@@ -145,7 +147,7 @@ pub(crate) struct Index {
 struct Entry {
     hash: u64,
     first: u64,
-    rows: Vec<Row>,
+    rows: Rows,
 }
 
 impl Store {
@@ -201,6 +203,38 @@ impl Store {
     /// once.
     #[inline]
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
+        self.insert_or_row(tuple, rule, height).ok()
+    }
+
+    /// A tuple derived by `rule` in the current round: appends it unless present. With
+    /// provenance, returns the row whose height the caller must then offer
+    /// ([`Store::offer_height`]): a new row, or a row this same rule already derived in this
+    /// round. So the recorded height is the lowest among the first deriving rule's
+    /// derivations of the round, whatever order a join finds them in, and the interpreter
+    /// and generated code (whose join orders may differ) record the same provenance.
+    #[inline]
+    pub fn derive(&mut self, tuple: &[u64], rule: u32) -> Option<Row> {
+        match self.insert_or_row(tuple, rule, u32::MAX) {
+            Ok(row) => self.prov.is_some().then_some(row),
+            Err(row) => {
+                let p = self.prov.as_ref()?;
+                (row as usize >= self.recent && p[row as usize].rule == rule).then_some(row)
+            }
+        }
+    }
+
+    /// Lowers the recorded height of `row` to `height` if that is lower.
+    #[inline]
+    pub fn offer_height(&mut self, row: Row, height: u32) {
+        if let Some(p) = &mut self.prov {
+            let h = &mut p[row as usize].height;
+            *h = (*h).min(height);
+        }
+    }
+
+    /// Appends `tuple` unless present: `Ok(new row)`, or `Err(existing row)`.
+    #[inline]
+    pub fn insert_or_row(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         let ar = self.arity;
         let hash = hash_slice(tuple);
@@ -208,12 +242,11 @@ impl Store {
         let data = &self.data;
         // Most derivations of a recursive rule are already known: a plain lookup settles
         // them; only new tuples pay for the insertion probe.
-        if self
+        if let Some(s) = self
             .dedup
             .find(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
-            .is_some()
         {
-            return None;
+            return Err(s.row());
         }
         let row = self.len as Row;
         debug_assert!(row < WIDE, "a relation holds fewer than 2^31 rows");
@@ -236,15 +269,7 @@ impl Store {
         if let Some(p) = &mut self.prov {
             p.push(Prov { rule, height });
         }
-        Some(row)
-    }
-
-    /// Sets the recorded height of a row (when provenance is recorded).
-    #[inline]
-    pub fn set_height(&mut self, row: Row, height: u32) {
-        if let Some(p) = &mut self.prov {
-            p[row as usize].height = height;
-        }
+        Ok(row)
     }
 
     /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
@@ -303,7 +328,7 @@ impl Index {
             + self
                 .table
                 .iter()
-                .map(|e| e.rows.capacity() * 4)
+                .map(|e| e.rows.heap_bytes())
                 .sum::<usize>()
     }
 
@@ -325,7 +350,7 @@ impl Index {
                         Entry {
                             hash,
                             first: key.first().copied().unwrap_or(0),
-                            rows: vec![r as Row],
+                            rows: Rows::one(r as Row),
                         },
                         |e| e.hash,
                     );
@@ -348,7 +373,7 @@ impl Index {
         if e.hash != hash || key.first().is_some_and(|&k| k != e.first) {
             return false;
         }
-        let rep = e.rows[0] as usize * arity;
+        let rep = e.rows.as_slice()[0] as usize * arity;
         cols.iter()
             .zip(key)
             .skip(1)
@@ -363,7 +388,7 @@ impl Index {
         match self.table.find(hash, |e| {
             Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
         }) {
-            Some(e) => &e.rows,
+            Some(e) => e.rows.as_slice(),
             None => &[],
         }
     }
@@ -396,9 +421,37 @@ mod tests {
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
         assert_eq!(s.height(2), 1);
-        s.set_height(2, 6);
-        assert_eq!(s.height(2), 6);
+        s.offer_height(2, 6);
+        assert_eq!(s.height(2), 1, "a higher height is not recorded");
+        s.offer_height(2, 0);
+        assert_eq!(s.height(2), 0);
         assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+    }
+
+    #[test]
+    fn derive_offers_heights_within_the_first_deriving_rule_and_round() {
+        let mut s = Store::new(1, true);
+        s.publish_all(&mut []);
+        // New: offered, height unknown until offered.
+        let r = s.derive(&[7], 3).expect("a new row is offered");
+        s.offer_height(r, 5);
+        // The same rule in the same round: offered again, the lower height wins.
+        assert_eq!(s.derive(&[7], 3), Some(r));
+        s.offer_height(r, 2);
+        assert_eq!(s.derive(&[7], 3), Some(r));
+        s.offer_height(r, 4);
+        assert_eq!(s.height(r), 2);
+        // Another rule of the round does not replace the first.
+        assert_eq!(s.derive(&[7], 4), None);
+        assert_eq!(s.prov.as_ref().unwrap()[r as usize].rule, 3);
+        // Once the round is over, the row is settled.
+        s.advance(&mut []);
+        assert_eq!(s.derive(&[7], 3), None);
+        assert_eq!(s.height(r), 2);
+        // Without provenance nothing is offered, but tuples are stored.
+        let mut q = Store::new(1, false);
+        assert_eq!(q.derive(&[1], 0), None);
+        assert_eq!(q.len(), 1);
     }
 
     #[test]
