@@ -187,8 +187,16 @@ impl Session {
     }
 
     /// Evaluates the knowledge base on the facts (and assumptions), with provenance, and
-    /// returns the evaluation with the origin of every input fact.
+    /// returns the evaluation with the origin of every input fact: with the compiled
+    /// knowledge base when the program is the one it was generated from (the shipped
+    /// knowledge base without `--rules`), else with the interpreter. Both give the same
+    /// evaluation, provenance included.
     pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins<'_>), String> {
+        if sphere_kb_compiled::KB.matches(&self.program).is_ok() {
+            if let Ok(r) = self.evaluate_with(Evaluator::Compiled) {
+                return Ok(r);
+            }
+        }
         self.evaluate_with(Evaluator::Interpreted)
     }
 
