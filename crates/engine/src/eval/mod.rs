@@ -109,9 +109,20 @@ impl Database {
         if values.len() != types.len() || values.iter().zip(types).any(|(v, t)| v.ty() != *t) {
             return false;
         }
-        let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        // No allocation per fact for the usual arities (millions of facts at scale).
+        let mut buf = [0u64; 16];
+        let heap: Vec<u64>;
+        let words: &[u64] = if values.len() <= buf.len() {
+            for (b, v) in buf.iter_mut().zip(values) {
+                *b = v.word();
+            }
+            &buf[..values.len()]
+        } else {
+            heap = values.iter().map(|v| v.word()).collect();
+            &heap
+        };
         self.stores[rel.0 as usize]
-            .insert(&words, INPUT_RULE, 0)
+            .insert(words, INPUT_RULE, 0)
             .is_some()
     }
 
