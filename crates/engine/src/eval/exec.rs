@@ -210,11 +210,23 @@ impl<'a> Exec<'a> {
 
     /// The last read of a plan with a [`Tail`]: each row goes straight into the head tuple.
     #[inline(always)]
-    fn tail(&mut self, rel: usize, prem: usize, tail: &Tail, rows: impl Iterator<Item = Row>) {
+    fn tail(
+        &mut self,
+        rel: usize,
+        prem: usize,
+        tail: &Tail,
+        rows: impl ExactSizeIterator<Item = Row>,
+    ) {
         let plan = self.plan;
         let head_rel = plan.head_rel.0 as usize;
         for &(i, s) in &tail.from_regs {
             self.head[i] = self.regs[s as usize];
+        }
+        match self.head.len() {
+            1 => return self.tail_fixed::<1>(rel, prem, tail, rows),
+            2 => return self.tail_fixed::<2>(rel, prem, tail, rows),
+            3 => return self.tail_fixed::<3>(rel, prem, tail, rows),
+            _ => {}
         }
         for r in rows {
             let row = self.stores[rel].row(r as usize);
@@ -223,6 +235,41 @@ impl<'a> Exec<'a> {
             }
             self.fired += 1;
             if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
+                if self.provenance {
+                    self.rows[prem] = r;
+                    self.record_height(new);
+                }
+            }
+        }
+    }
+
+    /// [`Exec::tail`] for a head of arity `N`: the head tuple is a local array, each of its
+    /// words read from the row or fixed for the whole read, and the insertion is compiled for
+    /// that arity.
+    #[inline(always)]
+    fn tail_fixed<const N: usize>(
+        &mut self,
+        rel: usize,
+        prem: usize,
+        tail: &Tail,
+        rows: impl ExactSizeIterator<Item = Row>,
+    ) {
+        let plan = self.plan;
+        let head_rel = plan.head_rel.0 as usize;
+        // Each head word: `Ok(column)` of the row read, or `Err(word)` bound before the read.
+        let src: [Result<usize, u64>; N] =
+            std::array::from_fn(|i| match tail.from_row.iter().find(|&&(j, _)| j == i) {
+                Some(&(_, c)) => Ok(c),
+                None => Err(self.head[i]),
+            });
+        self.fired += rows.len() as u64;
+        for r in rows {
+            let store = &self.stores[rel];
+            let head: [u64; N] = std::array::from_fn(|i| match src[i] {
+                Ok(c) => store.get(r as usize, c),
+                Err(w) => w,
+            });
+            if let Some(new) = self.stores[head_rel].insert(&head, plan.rule, 0) {
                 if self.provenance {
                     self.rows[prem] = r;
                     self.record_height(new);

@@ -47,6 +47,9 @@ pub(crate) struct Store {
     pub arity: usize,
     data: Vec<u64>,
     len: usize,
+    /// Deduplication of the tuples that pack into one word ([`pack`]): the common case.
+    packed: Packed,
+    /// Deduplication of the others (arity three and more, words beyond 32 bits).
     dedup: HashTable<Slot>,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
@@ -59,7 +62,117 @@ pub(crate) struct Store {
     pub prov: Option<Vec<Prov>>,
 }
 
-/// A deduplication entry, 16 bytes: the first word of the tuple, the low half of the second,
+/// The free slot of a [`Packed`] table (so that a new table is zeroed memory, which the
+/// allocator hands out without writing it).
+const EMPTY: u64 = 0;
+
+/// The key of the tuple given by `word(i)` in a [`Packed`] table, when the tuple packs into
+/// one word: the empty tuple, a single word other than `u64::MAX`, or two words that both fit
+/// in 32 bits (symbols, dates from 1970 on, numbers from 0 to 2^32 - 1) and are not both
+/// `u32::MAX`. The key is the packed word plus one, so that it is never [`EMPTY`]. Whether a
+/// tuple packs depends only on its words, so every tuple has one home.
+#[inline(always)]
+fn pack(word: impl Fn(usize) -> u64, arity: usize) -> Option<u64> {
+    let k = match arity {
+        0 => 0,
+        1 => word(0),
+        2 => {
+            let (a, b) = (word(0), word(1));
+            if (a | b) >> 32 != 0 {
+                return None;
+            }
+            a << 32 | b
+        }
+        _ => return None,
+    };
+    k.checked_add(1)
+}
+
+/// A table from packed keys to 32-bit values: open addressing with linear probing over a
+/// power-of-two array of keys (8 bytes a slot, [`EMPTY`] when free) and, beside it, the value
+/// of each key. For deduplication the value is the row: checking a derivation that is already
+/// known, the common case in a recursive rule, reads only the keys; the rows are read only to
+/// answer [`Store::find_with`]. For an index the value is the position of the key's row list.
+struct Packed {
+    keys: Vec<u64>,
+    /// The value of each key: the row (deduplication) or the list of rows (an index).
+    vals: Vec<u32>,
+    len: usize,
+    /// `64 - log2(keys.len())`: the slot of a key is the top bits of its hash.
+    shift: u32,
+}
+
+/// The multiplier of Fibonacci hashing (2^64 / golden ratio): the top bits of `key * MUL`
+/// depend on every bit of the key.
+const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+const PACKED_MIN: usize = 8;
+
+impl Packed {
+    fn new() -> Packed {
+        Packed {
+            keys: vec![EMPTY; PACKED_MIN],
+            vals: vec![0; PACKED_MIN],
+            len: 0,
+            shift: 64 - PACKED_MIN.trailing_zeros(),
+        }
+    }
+
+    /// The slot holding `key`, or the free slot where it belongs.
+    #[inline(always)]
+    fn probe(&self, key: u64) -> Result<usize, usize> {
+        let mask = self.keys.len() - 1;
+        let mut i = (key.wrapping_mul(MUL) >> self.shift) as usize;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return Ok(i);
+            }
+            if k == EMPTY {
+                return Err(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn find(&self, key: u64) -> Option<u32> {
+        self.probe(key).ok().map(|i| self.vals[i])
+    }
+
+    /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
+    /// it at most half full.
+    fn put(&mut self, key: u64, val: u32, mut slot: usize) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.grow();
+            slot = self.probe(key).expect_err("absent");
+        }
+        self.keys[slot] = key;
+        self.vals[slot] = val;
+        self.len += 1;
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let cap = self.keys.len() * 2;
+        let keys = std::mem::replace(&mut self.keys, vec![EMPTY; cap]);
+        let vals = std::mem::replace(&mut self.vals, vec![0; cap]);
+        self.shift -= 1;
+        for (i, &k) in keys.iter().enumerate() {
+            if k != EMPTY {
+                let slot = self.probe(k).expect_err("keys are distinct");
+                self.keys[slot] = k;
+                self.vals[slot] = vals[i];
+            }
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.keys.capacity() * 8 + self.vals.capacity() * 4
+    }
+}
+
+/// A deduplication entry of the general table, 16 bytes: the first word of the tuple, the low half of the second,
 /// and the row. Tuples of arity up to two whose second word fits in 32 bits (symbols, dates,
 /// small numbers: the common case) are held entirely by the entry, so a lookup never touches
 /// the row data; the others are marked [`WIDE`] and their remaining words compared in the data.
@@ -135,6 +248,12 @@ pub(crate) type Indexes = Vec<Vec<Index>>;
 /// A hash index on some columns: key -> rows with that key, in row order.
 pub(crate) struct Index {
     pub cols: Vec<usize>,
+    /// Keys that pack into one word ([`pack`]: one or two columns, the common case) -> their
+    /// position in `lists`.
+    packed: Packed,
+    /// The rows of each key in `packed`.
+    lists: Vec<Vec<Row>>,
+    /// The other keys.
     table: HashTable<Entry>,
     /// Rows `[0, upto)` are indexed.
     upto: usize,
@@ -154,6 +273,7 @@ impl Store {
             arity,
             data: Vec::new(),
             len: 0,
+            packed: Packed::new(),
             dedup: HashTable::new(),
             stable: 0,
             recent: 0,
@@ -190,6 +310,9 @@ impl Store {
     #[inline]
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
         let ar = self.arity;
+        if let Some(k) = pack(&word, ar) {
+            return self.packed.find(k);
+        }
         let hash = hash_words((0..ar).map(&word));
         let key = inline_key(&word, ar);
         self.dedup
@@ -199,9 +322,35 @@ impl Store {
 
     /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
     /// once.
-    #[inline]
+    ///
+    /// Inlined into the join loops: checking a tuple that packs and is already known (most
+    /// derivations of a recursive rule) is a few instructions; adding it is out of line.
+    #[inline(always)]
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
+        // The tuple's length, not `arity`: a caller with a fixed-size tuple gets the packing
+        // for its arity compiled in.
+        match pack(|i| tuple[i], tuple.len()) {
+            Some(k) => {
+                let slot = self.packed.probe(k).err()?;
+                Some(self.insert_packed(k, slot, tuple, rule, height))
+            }
+            None => self.insert_wide(tuple, rule, height),
+        }
+    }
+
+    /// [`Store::insert`] of a new tuple that packs into `k`, whose free slot is `slot`.
+    #[inline(never)]
+    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64], rule: u32, height: u32) -> Row {
+        let row = self.len as Row;
+        self.packed.put(k, row, slot);
+        self.append(tuple, rule, height);
+        row
+    }
+
+    /// [`Store::insert`] of a tuple that does not pack.
+    #[inline(never)]
+    fn insert_wide(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
@@ -224,6 +373,17 @@ impl Store {
         };
         self.dedup
             .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
+        self.append(tuple, rule, height);
+        Some(row)
+    }
+
+    /// Appends a new row.
+    #[inline(always)]
+    fn append(&mut self, tuple: &[u64], rule: u32, height: u32) {
+        debug_assert!(
+            self.len < WIDE as usize,
+            "a relation holds fewer than 2^31 rows"
+        );
         match *tuple {
             [a] => self.data.push(a),
             [a, b] => {
@@ -236,7 +396,6 @@ impl Store {
         if let Some(p) = &mut self.prov {
             p.push(Prov { rule, height });
         }
-        Some(row)
     }
 
     /// Sets the recorded height of a row (when provenance is recorded).
@@ -255,6 +414,8 @@ impl Store {
         }
         let mut ix = Index {
             cols: cols.to_vec(),
+            packed: Packed::new(),
+            lists: Vec::new(),
             table: HashTable::new(),
             upto: 0,
         };
@@ -289,6 +450,7 @@ impl Store {
 
     pub fn memory_bytes(&self) -> usize {
         self.data.capacity() * 8
+            + self.packed.memory_bytes()
             + self.dedup.capacity() * std::mem::size_of::<Slot>()
             + self
                 .prov
@@ -299,7 +461,10 @@ impl Store {
 
 impl Index {
     pub fn memory_bytes(&self) -> usize {
-        self.table.capacity() * std::mem::size_of::<Entry>()
+        self.packed.memory_bytes()
+            + self.lists.capacity() * std::mem::size_of::<Vec<Row>>()
+            + self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>()
+            + self.table.capacity() * std::mem::size_of::<Entry>()
             + self
                 .table
                 .iter()
@@ -313,6 +478,16 @@ impl Index {
             let base = r * arity;
             for (k, &c) in key.iter_mut().zip(&self.cols) {
                 *k = data[base + c];
+            }
+            if let Some(k) = pack(|i| key[i], key.len()) {
+                match self.packed.probe(k) {
+                    Ok(slot) => self.lists[self.packed.vals[slot] as usize].push(r as Row),
+                    Err(slot) => {
+                        self.packed.put(k, self.lists.len() as Row, slot);
+                        self.lists.push(vec![r as Row]);
+                    }
+                }
+                continue;
             }
             let hash = hash_slice(&key);
             match self.table.find_mut(hash, |e| {
@@ -359,6 +534,18 @@ impl Index {
     #[inline]
     pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         debug_assert_eq!(key.len(), self.cols.len());
+        if let Some(k) = pack(|i| key[i], key.len()) {
+            return match self.packed.find(k) {
+                Some(l) => &self.lists[l as usize],
+                None => &[],
+            };
+        }
+        self.lookup_wide(store, key)
+    }
+
+    /// [`Index::lookup`] of a key that does not pack.
+    #[inline(never)]
+    fn lookup_wide<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         let hash = hash_slice(key);
         match self.table.find(hash, |e| {
             Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
