@@ -6,7 +6,7 @@
 
 use crate::value::Interner;
 
-use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail};
+use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail, TailWord};
 use super::store::{Index, Row, Store};
 
 pub(crate) struct Exec<'a> {
@@ -217,16 +217,16 @@ impl<'a> Exec<'a> {
         tail: &Tail,
         rows: impl ExactSizeIterator<Item = Row>,
     ) {
-        let plan = self.plan;
-        let head_rel = plan.head_rel.0 as usize;
-        for &(i, s) in &tail.from_regs {
-            self.head[i] = self.regs[s as usize];
-        }
         match self.head.len() {
             1 => return self.tail_fixed::<1>(rel, prem, tail, rows),
             2 => return self.tail_fixed::<2>(rel, prem, tail, rows),
             3 => return self.tail_fixed::<3>(rel, prem, tail, rows),
             _ => {}
+        }
+        let plan = self.plan;
+        let head_rel = plan.head_rel.0 as usize;
+        for &(i, s) in &tail.from_regs {
+            self.head[i] = self.regs[s as usize];
         }
         for r in rows {
             let row = self.stores[rel].row(r as usize);
@@ -257,11 +257,13 @@ impl<'a> Exec<'a> {
         let plan = self.plan;
         let head_rel = plan.head_rel.0 as usize;
         // Each head word: `Ok(column)` of the row read, or `Err(word)` bound before the read.
-        let src: [Result<usize, u64>; N] =
-            std::array::from_fn(|i| match tail.from_row.iter().find(|&&(j, _)| j == i) {
-                Some(&(_, c)) => Ok(c),
-                None => Err(self.head[i]),
-            });
+        let mut src: [Result<usize, u64>; N] = [Err(0); N];
+        for (s, w) in src.iter_mut().zip(&tail.words) {
+            *s = match *w {
+                TailWord::Col(c) => Ok(c),
+                TailWord::Reg(r) => Err(self.regs[r as usize]),
+            };
+        }
         self.fired += rows.len() as u64;
         for r in rows {
             let store = &self.stores[rel];
