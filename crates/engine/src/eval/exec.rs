@@ -71,6 +71,9 @@ impl<'a> Exec<'a> {
     fn step(&mut self, pc: usize) {
         let plan = self.plan;
         match &plan.ops[pc] {
+            Op::Read { .. } if pc + 1 == plan.ops.len() && plan.tail.is_some() => {
+                self.read_tail(pc);
+            }
             Op::Read {
                 rel,
                 index,
@@ -81,8 +84,6 @@ impl<'a> Exec<'a> {
                 prem,
             } => {
                 let rel = rel.0 as usize;
-                // The plan's tail is this op when it is the last one.
-                let tail = plan.tail.as_ref().filter(|_| pc + 1 == plan.ops.len());
                 match index {
                     Some(ix) => {
                         let indexes = self.indexes;
@@ -91,25 +92,14 @@ impl<'a> Exec<'a> {
                             *k = operand(&self.regs, o);
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
-                        let rows = restrict(rows, *range, store);
-                        match tail {
-                            Some(tail) => self.tail(rel, *prem, tail, rows.iter().copied()),
-                            None => {
-                                for &r in rows {
-                                    self.visit(rel, checks, binds, *prem, r, pc + 1);
-                                }
-                            }
+                        for &r in restrict(rows, *range, store) {
+                            self.visit(rel, checks, binds, *prem, r, pc + 1);
                         }
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
-                        match tail {
-                            Some(tail) => self.tail(rel, *prem, tail, lo as Row..hi as Row),
-                            None => {
-                                for r in lo..hi {
-                                    self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
-                                }
-                            }
+                        for r in lo..hi {
+                            self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
                         }
                     }
                 }
@@ -196,7 +186,50 @@ impl<'a> Exec<'a> {
             }
         }
         self.rows[prem] = r;
-        self.next(next);
+        // The last read of a plan with a tail runs here, without a call to the generic step.
+        if next + 1 == self.plan.ops.len() && self.plan.tail.is_some() {
+            self.read_tail(next);
+        } else {
+            self.next(next);
+        }
+    }
+
+    /// The plan's last op, a read with a [`Tail`].
+    #[inline(always)]
+    fn read_tail(&mut self, pc: usize) {
+        let plan = self.plan;
+        let (
+            Some(tail),
+            Op::Read {
+                rel,
+                index,
+                key,
+                range,
+                prem,
+                ..
+            },
+        ) = (&plan.tail, &plan.ops[pc])
+        else {
+            // A tail is only planned for a last read.
+            return self.step(pc);
+        };
+        let rel = rel.0 as usize;
+        match index {
+            Some(ix) => {
+                let indexes = self.indexes;
+                let store = &self.stores[rel];
+                for (k, &o) in self.key.iter_mut().zip(key) {
+                    *k = operand(&self.regs, o);
+                }
+                let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
+                let rows = restrict(rows, *range, store);
+                self.tail(rel, *prem, tail, rows.iter().copied());
+            }
+            None => {
+                let (lo, hi) = bounds(*range, &self.stores[rel]);
+                self.tail(rel, *prem, tail, lo as Row..hi as Row);
+            }
+        }
     }
 
     #[inline]
@@ -265,18 +298,42 @@ impl<'a> Exec<'a> {
             };
         }
         self.fired += rows.len() as u64;
-        for r in rows {
-            let store = &self.stores[rel];
-            let head: [u64; N] = std::array::from_fn(|i| match src[i] {
-                Ok(c) => store.get(r as usize, c),
-                Err(w) => w,
-            });
-            if let Some(new) = self.stores[head_rel].insert(&head, plan.rule, 0) {
-                if self.provenance {
-                    self.rows[prem] = r;
-                    self.record_height(new);
+        // The height of a new tuple is one more than the highest of its premises; all but the
+        // row read are fixed for the whole read (and rows appended now are never premises).
+        let mut base = 0;
+        if self.provenance {
+            for (p, r) in plan.prem_rels.iter().enumerate() {
+                if p != prem {
+                    base = base.max(self.stores[r.0 as usize].height(self.rows[p]));
                 }
             }
+        }
+        let provenance = self.provenance;
+        let rule = plan.rule;
+        // The relation read and the head relation, borrowed once for the whole loop (they are
+        // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
+        macro_rules! run {
+            ($from:expr, $to:expr) => {
+                for r in rows {
+                    let head: [u64; N] = std::array::from_fn(|i| match src[i] {
+                        Ok(c) => $from.get(r as usize, c),
+                        Err(w) => w,
+                    });
+                    if let Some(new) = $to.insert(&head, rule, 0) {
+                        if provenance {
+                            let h = base.max($from.height(r)) + 1;
+                            $to.set_height(new, h);
+                        }
+                    }
+                }
+            };
+        }
+        if rel == head_rel {
+            let store = &mut self.stores[rel];
+            run!(store, store);
+        } else {
+            let (from, to) = pair_mut(self.stores, rel, head_rel);
+            run!(from, to);
         }
     }
 
@@ -310,6 +367,18 @@ impl<'a> Exec<'a> {
             h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
         }
         self.stores[plan.head_rel.0 as usize].set_height(row, h + 1);
+    }
+}
+
+/// Stores `a` (to read) and `b` (to write), `a != b`.
+#[inline(always)]
+fn pair_mut(stores: &mut [Store], a: usize, b: usize) -> (&Store, &mut Store) {
+    if a < b {
+        let (lo, hi) = stores.split_at_mut(b);
+        (&lo[a], &mut hi[0])
+    } else {
+        let (lo, hi) = stores.split_at_mut(a);
+        (&hi[0], &mut lo[b])
     }
 }
 
