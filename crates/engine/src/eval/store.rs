@@ -1,8 +1,10 @@
-//! Tuple storage for one relation: rows flattened into one vector of machine words and a hash
-//! table of row numbers for deduplication; beside it, hash indexes on the column sets joins
-//! look up. The indexes are kept apart from the rows ([`Indexes`]) so that a rule can append
-//! head tuples to a relation while it reads that relation's indexes: rows appended in a round
-//! are invisible to joins until the round ends, so the reads never see them.
+//! Tuple storage for one relation: rows flattened into one vector of machine words, and
+//! deduplication in two tables: tuples that pack into one word (the common case, see [`pack`])
+//! in an open-addressing table of 8-byte keys ([`Packed`]), the others in a hash table of
+//! 16-byte entries. Beside it, hash indexes on the column sets joins look up. The indexes are
+//! kept apart from the rows ([`Indexes`]) so that a rule can append head tuples to a relation
+//! while it reads that relation's indexes: rows appended in a round are invisible to joins
+//! until the round ends, so the reads never see them.
 //!
 //! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
 //! of one semi-naive round form a contiguous range (see [`Store::stable`] and
@@ -172,10 +174,10 @@ impl Packed {
     }
 }
 
-/// A deduplication entry of the general table, 16 bytes: the first word of the tuple, the low half of the second,
-/// and the row. Tuples of arity up to two whose second word fits in 32 bits (symbols, dates,
-/// small numbers: the common case) are held entirely by the entry, so a lookup never touches
-/// the row data; the others are marked [`WIDE`] and their remaining words compared in the data.
+/// A deduplication entry of the general table (tuples that do not pack), 16 bytes: the first
+/// word of the tuple, the low half of the second, and the row. Tuples of arity up to two whose
+/// second word fits in 32 bits are held entirely by the entry, so a lookup never touches the
+/// row data; the others are marked [`WIDE`] and their remaining words compared in the data.
 #[derive(Clone, Copy)]
 struct Slot {
     a: u64,
@@ -617,6 +619,121 @@ mod tests {
             assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
             assert!(s.find_with(|i| t(999 << 33, 999)[i]).is_some());
         }
+    }
+
+    /// Words on both sides of every boundary of the packed representation: small, the top of
+    /// 32 bits, just beyond it, negative numbers and the all-ones word.
+    const EDGE_WORDS: [u64; 10] = [
+        0,
+        1,
+        2,
+        u32::MAX as u64 - 1,
+        u32::MAX as u64,
+        1 << 32,
+        (1 << 32) + 1,
+        u64::MAX - 1,
+        u64::MAX,
+        i64::MIN as u64,
+    ];
+
+    /// A deterministic stream of words drawn from [`EDGE_WORDS`].
+    fn words(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            EDGE_WORDS[(x >> 33) as usize % EDGE_WORDS.len()]
+        }
+    }
+
+    #[test]
+    fn every_tuple_has_one_home_at_every_arity() {
+        // Against a plain map: tuples that pack and tuples that do not, mixed in one relation,
+        // at arity 0 to 3, across growth of both tables and across rounds of the indexes.
+        for ar in 0..=3 {
+            let mut s = Store::new(ar, true);
+            let mut reference: std::collections::HashMap<Vec<u64>, Row> = Default::default();
+            let mut next = words(ar as u64 + 1);
+            let mut ixs = Vec::new();
+            let col_sets: Vec<Vec<usize>> = match ar {
+                0 => vec![],
+                1 => vec![vec![0]],
+                2 => vec![vec![0], vec![1], vec![1, 0]],
+                _ => vec![vec![0], vec![2], vec![0, 1], vec![0, 1, 2]],
+            };
+            for round in 0..4 {
+                for _ in 0..700 {
+                    let t: Vec<u64> = (0..ar).map(|_| next()).collect();
+                    let got = s.insert(&t, 3, round);
+                    match reference.get(&t) {
+                        Some(_) => assert_eq!(got, None, "{t:?} inserted twice"),
+                        None => {
+                            let row = got.expect("a new tuple gets a row");
+                            assert_eq!(row as usize, reference.len());
+                            reference.insert(t.clone(), row);
+                        }
+                    }
+                }
+                s.advance(&mut ixs);
+                for cols in &col_sets {
+                    s.ensure_index(&mut ixs, cols);
+                }
+                assert_eq!(s.len(), reference.len());
+                for (t, &row) in &reference {
+                    assert_eq!(s.row(row as usize), &t[..]);
+                    assert_eq!(s.find_with(|i| t[i]), Some(row), "{t:?}");
+                }
+                for ix in &ixs {
+                    for (t, _) in &reference {
+                        let key: Vec<u64> = ix.cols.iter().map(|&c| t[c]).collect();
+                        let want: Vec<Row> = (0..s.len() as Row)
+                            .filter(|&r| {
+                                ix.cols
+                                    .iter()
+                                    .zip(&key)
+                                    .all(|(&c, &k)| s.get(r as usize, c) == k)
+                            })
+                            .collect();
+                        assert_eq!(
+                            ix.lookup(&s, &key),
+                            &want[..],
+                            "key {key:?} on {:?}",
+                            ix.cols
+                        );
+                    }
+                }
+            }
+            // Words never inserted are absent, whichever table they would live in.
+            if ar > 0 {
+                for w in [3u64, 1 << 40, u64::MAX - 2] {
+                    let t = vec![w; ar];
+                    assert_eq!(s.find_with(|i| t[i]), None);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_table_grows_and_keeps_rows() {
+        // Enough packed tuples (both halves in use) to grow the table many times.
+        let mut s = Store::new(2, false);
+        let t = |n: u64| [n % 997, (n * 7919) & 0xffff_ffff];
+        for n in 0..20_000u64 {
+            assert_eq!(s.insert(&t(n), 0, 0), Some(n as Row));
+        }
+        for n in 0..20_000u64 {
+            assert_eq!(s.insert(&t(n), 0, 0), None);
+            assert_eq!(s.find_with(|i| t(n)[i]), Some(n as Row));
+        }
+        assert_eq!(s.find_with(|i| [997, 0][i]), None);
+        // The packed keys `a << 32 | b` and `u32::MAX` halves sit beside the wide ones.
+        let top = u32::MAX as u64;
+        assert_eq!(s.insert(&[top, top], 0, 0), Some(20_000));
+        assert_eq!(s.insert(&[top, top - 1], 0, 0), Some(20_001));
+        assert_eq!(s.insert(&[top, top], 0, 0), None);
+        assert_eq!(s.find_with(|i| [top, top][i]), Some(20_000));
+        assert_eq!(s.find_with(|i| [top, top - 1][i]), Some(20_001));
     }
 
     #[test]
