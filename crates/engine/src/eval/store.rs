@@ -144,6 +144,7 @@ impl Packed {
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
     /// it at most half full.
+    #[inline(always)]
     fn put(&mut self, key: u64, val: u32, mut slot: usize) {
         if (self.len + 1) * 2 > self.keys.len() {
             self.grow();
@@ -155,6 +156,7 @@ impl Packed {
     }
 
     #[cold]
+    #[inline(never)]
     fn grow(&mut self) {
         let cap = self.keys.len() * 2;
         let keys = std::mem::replace(&mut self.keys, vec![EMPTY; cap]);
