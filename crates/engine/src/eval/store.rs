@@ -68,6 +68,19 @@ pub(crate) struct Store {
 /// allocator hands out without writing it).
 const EMPTY: u64 = 0;
 
+/// `n` free key slots. A large zeroed allocation is fresh pages from the kernel; a probe
+/// reads a slot before it writes it, and reading a fresh page first maps the shared zero page,
+/// so that the first write faults a second time. Writing one word per page first (the stored
+/// value hidden from the optimiser, which would otherwise drop a store of zero into zeroed
+/// memory) costs one fault per page.
+fn free_keys(n: usize) -> Vec<u64> {
+    let mut keys = vec![EMPTY; n];
+    for i in (0..n).step_by(4096 / 8) {
+        keys[i] = std::hint::black_box(EMPTY);
+    }
+    keys
+}
+
 /// The key of the tuple given by `word(i)` in a [`Packed`] table, when the tuple packs into
 /// one word: the empty tuple, a single word other than `u64::MAX`, or two words that both fit
 /// in 32 bits (symbols, dates from 1970 on, numbers from 0 to 2^32 - 1) and are not both
@@ -113,7 +126,7 @@ const PACKED_MIN: usize = 8;
 impl Packed {
     fn new() -> Packed {
         Packed {
-            keys: vec![EMPTY; PACKED_MIN],
+            keys: free_keys(PACKED_MIN),
             vals: vec![0; PACKED_MIN],
             len: 0,
             shift: 64 - PACKED_MIN.trailing_zeros(),
@@ -159,7 +172,7 @@ impl Packed {
     #[inline(never)]
     fn grow(&mut self) {
         let cap = self.keys.len() * 2;
-        let keys = std::mem::replace(&mut self.keys, vec![EMPTY; cap]);
+        let keys = std::mem::replace(&mut self.keys, free_keys(cap));
         let vals = std::mem::replace(&mut self.vals, vec![0; cap]);
         self.shift -= 1;
         for (i, &k) in keys.iter().enumerate() {
