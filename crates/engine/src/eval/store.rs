@@ -352,6 +352,22 @@ impl Store {
                 let slot = self.packed.probe(k).err()?;
                 Some(self.insert_packed(k, slot, tuple, rule, height))
             }
+            None => self.insert_wide(tuple, rule, height).ok(),
+        }
+    }
+
+    /// Appends `tuple` unless present: `Ok(its new row)`, or `Err(the row that holds it)`. For
+    /// callers that need the row of a tuple derived again (its provenance); the interpreter's
+    /// loops use [`Store::insert`], which does not read it.
+    #[allow(dead_code)]
+    #[inline(always)]
+    pub fn insert_or_row(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
+        debug_assert_eq!(tuple.len(), self.arity);
+        match pack(|i| tuple[i], tuple.len()) {
+            Some(k) => match self.packed.probe(k) {
+                Ok(slot) => Err(self.packed.vals[slot]),
+                Err(slot) => Ok(self.insert_packed(k, slot, tuple, rule, height)),
+            },
             None => self.insert_wide(tuple, rule, height),
         }
     }
@@ -365,21 +381,20 @@ impl Store {
         row
     }
 
-    /// [`Store::insert`] of a tuple that does not pack.
+    /// [`Store::insert_or_row`] of a tuple that does not pack.
     #[inline(never)]
-    fn insert_wide(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
+    fn insert_wide(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
         let data = &self.data;
         // Most derivations of a recursive rule are already known: a plain lookup settles
         // them; only new tuples pay for the insertion probe.
-        if self
+        if let Some(s) = self
             .dedup
             .find(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
-            .is_some()
         {
-            return None;
+            return Err(s.row());
         }
         let row = self.len as Row;
         debug_assert!(row < WIDE, "a relation holds fewer than 2^31 rows");
@@ -391,7 +406,7 @@ impl Store {
         self.dedup
             .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
         self.append(tuple, rule, height);
-        Some(row)
+        Ok(row)
     }
 
     /// Appends a new row.
@@ -682,7 +697,10 @@ mod tests {
                     let t: Vec<u64> = (0..ar).map(|_| next()).collect();
                     let got = s.insert(&t, 3, round);
                     match reference.get(&t) {
-                        Some(_) => assert_eq!(got, None, "{t:?} inserted twice"),
+                        Some(&row) => {
+                            assert_eq!(got, None, "{t:?} inserted twice");
+                            assert_eq!(s.insert_or_row(&t, 3, round), Err(row));
+                        }
                         None => {
                             let row = got.expect("a new tuple gets a row");
                             assert_eq!(row as usize, reference.len());
@@ -749,6 +767,11 @@ mod tests {
         assert_eq!(s.insert(&[top, top], 0, 0), None);
         assert_eq!(s.find_with(|i| [top, top][i]), Some(20_000));
         assert_eq!(s.find_with(|i| [top, top - 1][i]), Some(20_001));
+        assert_eq!(s.insert_or_row(&[top, top], 0, 0), Err(20_000));
+        assert_eq!(s.insert_or_row(&t(5), 0, 0), Err(5));
+        assert_eq!(s.insert_or_row(&[top, 7], 0, 0), Ok(20_002));
+        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Ok(20_003));
+        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Err(20_003));
     }
 
     #[test]
