@@ -718,7 +718,7 @@ mod tests {
                     assert_eq!(s.find_with(|i| t[i]), Some(row), "{t:?}");
                 }
                 for ix in &ixs {
-                    for (t, _) in &reference {
+                    for t in reference.keys() {
                         let key: Vec<u64> = ix.cols.iter().map(|&c| t[c]).collect();
                         let want: Vec<Row> = (0..s.len() as Row)
                             .filter(|&r| {
