@@ -22,6 +22,21 @@ pub(crate) struct Exec<'a> {
     key: Vec<u64>,
     /// Head tuples produced, before deduplication.
     pub fired: u64,
+    /// The plan's last op when it is a read with a [`Tail`], taken apart once.
+    last: Option<LastRead<'a>>,
+}
+
+/// The last op of a plan, a read with a [`Tail`]: what [`Exec::read_tail`] needs, read off the
+/// plan once instead of once per row of the read before it.
+#[derive(Clone, Copy)]
+struct LastRead<'a> {
+    pc: usize,
+    rel: usize,
+    index: Option<usize>,
+    key: &'a [Operand],
+    range: Range,
+    prem: usize,
+    tail: &'a Tail,
 }
 
 #[inline]
@@ -51,6 +66,28 @@ impl<'a> Exec<'a> {
             head: vec![0; plan.head.len()],
             key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
+            last: match (&plan.tail, plan.ops.last()) {
+                (
+                    Some(tail),
+                    Some(Op::Read {
+                        rel,
+                        index,
+                        key,
+                        range,
+                        prem,
+                        ..
+                    }),
+                ) => Some(LastRead {
+                    pc: plan.ops.len() - 1,
+                    rel: rel.0 as usize,
+                    index: *index,
+                    key,
+                    range: *range,
+                    prem: *prem,
+                    tail,
+                }),
+                _ => None,
+            },
         }
     }
 
@@ -70,10 +107,10 @@ impl<'a> Exec<'a> {
 
     fn step(&mut self, pc: usize) {
         let plan = self.plan;
+        if let Some(last) = self.last.filter(|l| l.pc == pc) {
+            return self.read_tail(last);
+        }
         match &plan.ops[pc] {
-            Op::Read { .. } if pc + 1 == plan.ops.len() && plan.tail.is_some() => {
-                self.read_tail(pc);
-            }
             Op::Read {
                 rel,
                 index,
@@ -176,44 +213,34 @@ impl<'a> Exec<'a> {
         next: usize,
     ) {
         let store = &self.stores[rel];
-        let row = store.row(r as usize);
         for &(c, s) in binds {
-            self.regs[s as usize] = row[c];
+            self.regs[s as usize] = store.get(r as usize, c);
         }
         for &(c, o) in checks {
-            if row[c] != operand(&self.regs, o) {
+            if store.get(r as usize, c) != operand(&self.regs, o) {
                 return;
             }
         }
         self.rows[prem] = r;
         // The last read of a plan with a tail runs here, without a call to the generic step.
-        if next + 1 == self.plan.ops.len() && self.plan.tail.is_some() {
-            self.read_tail(next);
-        } else {
-            self.next(next);
+        match self.last {
+            Some(last) if last.pc == next => self.read_tail(last),
+            _ => self.next(next),
         }
     }
 
     /// The plan's last op, a read with a [`Tail`].
     #[inline(always)]
-    fn read_tail(&mut self, pc: usize) {
-        let plan = self.plan;
-        let (
-            Some(tail),
-            Op::Read {
-                rel,
-                index,
-                key,
-                range,
-                prem,
-                ..
-            },
-        ) = (&plan.tail, &plan.ops[pc])
-        else {
-            // A tail is only planned for a last read.
-            return self.step(pc);
-        };
-        let rel = rel.0 as usize;
+    fn read_tail(&mut self, last: LastRead<'a>) {
+        let LastRead {
+            rel,
+            index,
+            key,
+            range,
+            prem,
+            tail,
+            ..
+        } = last;
         match index {
             Some(ix) => {
                 let indexes = self.indexes;
@@ -221,13 +248,13 @@ impl<'a> Exec<'a> {
                 for (k, &o) in self.key.iter_mut().zip(key) {
                     *k = operand(&self.regs, o);
                 }
-                let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
-                let rows = restrict(rows, *range, store);
-                self.tail(rel, *prem, tail, rows.iter().copied());
+                let rows = indexes[rel][ix].lookup(store, &self.key[..key.len()]);
+                let rows = restrict(rows, range, store);
+                self.tail(rel, prem, tail, rows.iter().copied());
             }
             None => {
-                let (lo, hi) = bounds(*range, &self.stores[rel]);
-                self.tail(rel, *prem, tail, lo as Row..hi as Row);
+                let (lo, hi) = bounds(range, &self.stores[rel]);
+                self.tail(rel, prem, tail, lo as Row..hi as Row);
             }
         }
     }
