@@ -187,8 +187,16 @@ impl Session {
     }
 
     /// Evaluates the knowledge base on the facts (and assumptions), with provenance, and
-    /// returns the evaluation with the origin of every input fact.
+    /// returns the evaluation with the origin of every input fact: with the compiled
+    /// knowledge base when the program is the one it was generated from (the shipped
+    /// knowledge base without `--rules`), else with the interpreter. Both give the same
+    /// evaluation, provenance included.
     pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins<'_>), String> {
+        if sphere_kb_compiled::KB.matches(&self.program).is_ok() {
+            if let Ok(r) = self.evaluate_with(Evaluator::Compiled) {
+                return Ok(r);
+            }
+        }
         self.evaluate_with(Evaluator::Interpreted)
     }
 
@@ -240,18 +248,16 @@ impl Session {
                 loading.elapsed().as_secs_f64()
             );
         }
+        let opts = EvalOptions {
+            provenance: true,
+            profile: self.profile,
+        };
         let ev = match evaluator {
-            Evaluator::Interpreted => evaluate(
-                &self.program,
-                db,
-                &EvalOptions {
-                    provenance: true,
-                    profile: self.profile,
-                },
-            )
-            .map_err(|e| e.to_string())?,
+            Evaluator::Interpreted => {
+                evaluate(&self.program, db, &opts).map_err(|e| e.to_string())?
+            }
             Evaluator::Compiled => sphere_kb_compiled::KB
-                .evaluate(&self.program, db, true)
+                .evaluate(&self.program, db, &opts)
                 .map_err(|e| e.to_string())?,
         };
         Ok((ev, origins))
@@ -263,8 +269,8 @@ impl Session {
 pub enum Evaluator {
     /// The semi-naive interpreter, with provenance.
     Interpreted,
-    /// The shipped knowledge base compiled through crepe (`crates/kb-compiled`), with
-    /// provenance rebuilt from the firings it records.
+    /// The shipped knowledge base compiled to Rust (`crates/kb-compiled`), run by the same
+    /// driver, with provenance recorded as the interpreter records it.
     Compiled,
 }
 

@@ -35,10 +35,10 @@ pub struct Args {
     /// Extra rule files, evaluated with the knowledge base (by the interpreter)
     #[arg(long, value_name = "FILE.dl")]
     pub rules: Vec<PathBuf>,
-    /// Evaluator: the interpreter (default), or the knowledge base compiled through crepe
-    /// (same findings; slower so far, see docs/performance.md); `--rules`, and a `--kb` that
-    /// differs from the compiled one, run the interpreter
-    #[arg(long, value_enum, default_value_t = Engine::Interpreted)]
+    /// Evaluator: the shipped knowledge base compiled to Rust (default), or the interpreter
+    /// (same findings and explanations); `--rules`, and a `--kb` that differs from the
+    /// compiled one, run the interpreter
+    #[arg(long, value_enum, default_value_t = Engine::Compiled)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
     #[arg(long, value_name = "FACT")]
@@ -52,8 +52,8 @@ pub struct Args {
     /// Also list the findings an exception suppressed, with the exception (text and JSON)
     #[arg(long)]
     pub show_suppressed: bool,
-    /// Print timings, the size of every relation (largest first) and, with the interpreter,
-    /// the costliest rules on stderr, to see what a model or a rule change makes grow
+    /// Print timings, the size of every relation (largest first) and the costliest rules on
+    /// stderr, to see what a model or a rule change makes grow
     #[arg(long)]
     pub stats: bool,
 }
@@ -138,8 +138,8 @@ pub fn run(args: Args) -> CmdResult {
             compiled = false;
         }
     }
-    // The compiled program cannot take facts for relations it only derives (an `--assume`
-    // of a derived relation): the interpreter can.
+    // Should the compiled program fail to run (it cannot, once it matches the program), the
+    // interpreter gives the same answer.
     let evaluating = std::time::Instant::now();
     let attempt = if compiled {
         match session.evaluate_with(Evaluator::Compiled) {
@@ -320,8 +320,8 @@ fn text(found: &[Finding], session: &Session) -> String {
 /// How many of the costliest rules `--stats` lists.
 const STATS_RULES: usize = 20;
 
-/// Relation sizes, largest first (ties by name), then the costliest rules when the
-/// interpreter measured them.
+/// Relation sizes, largest first (ties by name), where evaluation time went, then the
+/// costliest rules.
 fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     use std::fmt::Write as _;
     let program = ev.program();
@@ -337,6 +337,14 @@ fn stats(ev: &sphere_engine::eval::Evaluation<'_>) -> String {
     for (n, name) in rows.iter().filter(|r| r.0 > 0) {
         let _ = writeln!(out, "{n:>10}  {name}");
     }
+    let ph = ev.phases();
+    let _ = writeln!(
+        out,
+        "evaluation: {:.2} s planning and building indexes, {:.2} s rules, {:.2} s updating indexes",
+        ph.planning.as_secs_f64(),
+        ph.rules.as_secs_f64(),
+        ph.rounds.as_secs_f64()
+    );
     let mut rules: Vec<_> = ev.profile().iter().filter(|p| p.runs > 0).collect();
     if !rules.is_empty() {
         rules.sort_by(|a, b| b.time.cmp(&a.time).then(a.rule.cmp(&b.rule)));

@@ -236,9 +236,7 @@ fn rules_switch_the_compiled_engine_to_the_interpreter_and_say_so() {
     std::fs::write(&extra, "// No rules: enough to ask for the interpreter.\n").expect("tmp");
     let extra = extra.to_str().expect("a UTF-8 path");
     let model = "facts/s08_fan_page.json";
-    let with = sphere(&[
-        "check", model, "--format", "json", "--engine", "compiled", "--rules", extra,
-    ]);
+    let with = sphere(&["check", model, "--format", "json", "--rules", extra]);
     let stderr = String::from_utf8_lossy(&with.stderr);
     assert!(
         stderr.contains("note: --rules runs the interpreter"),
@@ -246,7 +244,8 @@ fn rules_switch_the_compiled_engine_to_the_interpreter_and_say_so() {
     );
     let doc: Value = serde_json::from_slice(&with.stdout).expect("json");
     assert_eq!(doc["engine"], "interpreted");
-    let without = sphere(&["check", model, "--format", "json", "--engine", "compiled"]);
+    // The compiled engine is the default: no flag, no note.
+    let without = sphere(&["check", model, "--format", "json"]);
     let stderr = String::from_utf8_lossy(&without.stderr);
     assert!(!stderr.contains("interpreter"), "{stderr}");
     let doc2: Value = serde_json::from_slice(&without.stdout).expect("json");
@@ -256,44 +255,54 @@ fn rules_switch_the_compiled_engine_to_the_interpreter_and_say_so() {
 
 #[test]
 fn stats_list_relation_sizes_and_the_costliest_rules() {
-    let out = sphere(&[
-        "check",
-        "facts/s08_fan_page.json",
-        "--engine",
-        "interpreted",
-        "--stats",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "s08 has findings");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("input facts loaded in"), "{err}");
-    assert!(err.contains("evaluated in"), "{err}");
-    // Relation sizes: the `finding` relation is listed with a positive count.
-    let finding = err
-        .lines()
-        .find(|l| l.split_whitespace().nth(1) == Some("finding"))
-        .unwrap_or_else(|| panic!("no size line for `finding`:\n{err}"));
-    let n: usize = finding.split_whitespace().next().unwrap().parse().unwrap();
-    assert!(n > 0);
-    // Rule profile: at most 20 rules, each with time, tuples, rounds and a rule id the
-    // knowledge base declares.
-    let rules: Vec<&str> = err
-        .lines()
-        .skip_while(|l| !l.starts_with("rules by time"))
-        .skip(1)
-        .take_while(|l| l.split_whitespace().count() == 4)
-        .collect();
-    assert!(!rules.is_empty() && rules.len() <= 20, "{err}");
-    let times: Vec<f64> = rules
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
-        .collect();
-    assert!(
-        times.windows(2).all(|w| w[0] >= w[1]),
-        "sorted by time: {err}"
-    );
-    // The findings on stdout are unaffected by --stats.
-    let plain = sphere(&["check", "facts/s08_fan_page.json", "--format", "json"]);
-    assert_eq!(out.stdout, plain.stdout);
+    for engine in ["interpreted", "compiled"] {
+        let out = sphere(&[
+            "check",
+            "facts/s08_fan_page.json",
+            "--engine",
+            engine,
+            "--stats",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "s08 has findings");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("input facts loaded in"), "{err}");
+        assert!(err.contains("evaluated in"), "{err}");
+        assert!(err.contains("s rules, "), "evaluation phases: {err}");
+        // Relation sizes: the `finding` relation is listed with a positive count.
+        let finding = err
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some("finding"))
+            .unwrap_or_else(|| panic!("no size line for `finding`:\n{err}"));
+        let n: usize = finding.split_whitespace().next().unwrap().parse().unwrap();
+        assert!(n > 0);
+        // Rule profile (both engines): at most 20 rules, each with time, tuples, rounds and
+        // a rule id the knowledge base declares.
+        let rules: Vec<&str> = err
+            .lines()
+            .skip_while(|l| !l.starts_with("rules by time"))
+            .skip(1)
+            .take_while(|l| l.split_whitespace().count() == 4)
+            .collect();
+        assert!(!rules.is_empty() && rules.len() <= 20, "{engine}: {err}");
+        let times: Vec<f64> = rules
+            .iter()
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[0] >= w[1]),
+            "sorted by time: {err}"
+        );
+        // The findings on stdout are unaffected by --stats.
+        let plain = sphere(&[
+            "check",
+            "facts/s08_fan_page.json",
+            "--engine",
+            engine,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.stdout, plain.stdout);
+    }
 }

@@ -411,28 +411,34 @@ impl<'e, 'p> Matcher<'e, 'p> {
                 .enumerate()
                 .all(|(c, p)| p.is_none_or(|w| store.get(r, c) == w))
         };
-        // Use the evaluation's widest index whose columns are all bound, else scan.
-        let index = self
-            .ev
-            .indexes(rel)
+        let bound: Vec<usize> = (0..pat.len()).filter(|&c| pat[c].is_some()).collect();
+        if bound.is_empty() {
+            return (0..store.len()).filter(|&r| matches(r)).collect();
+        }
+        let key: Vec<u64> = bound
             .iter()
-            .filter(|ix| ix.cols.iter().all(|&c| pat[c].is_some()))
-            .max_by_key(|ix| ix.cols.len());
-        match index {
-            Some(ix) => ix
-                .lookup(
-                    store,
-                    &ix.cols
-                        .iter()
-                        .map(|&c| pat[c].expect("bound column"))
-                        .collect::<Vec<_>>(),
-                )
+            .map(|&c| pat[c].expect("bound column"))
+            .collect();
+        // The evaluation's index on exactly the bound columns, else one made for explanations
+        // (kept for the next lookup): never a scan, which over many findings would be
+        // quadratic in the size of the model.
+        if let Some(ix) = self.ev.indexes(rel).iter().find(|ix| ix.cols == bound) {
+            return ix
+                .lookup(store, &key)
                 .iter()
                 .map(|&r| r as usize)
                 .filter(|&r| matches(r))
-                .collect(),
-            None => (0..store.len()).filter(|&r| matches(r)).collect(),
+                .collect();
         }
+        let mut extra = self.ev.explain_indexes.borrow_mut();
+        let list = &mut extra[rel.0 as usize];
+        let i = store.ensure_index(list, &bound);
+        list[i]
+            .lookup(store, &key)
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| matches(r))
+            .collect()
     }
 
     /// Binds the variables of a row; false if a repeated variable disagrees.
@@ -475,8 +481,10 @@ impl<'e, 'p> Matcher<'e, 'p> {
         eval_cexpr(&c, &self.regs, interner)
     }
 
-    /// Processes body literals in an order that respects bindings: literal `i` when ready,
-    /// otherwise the next positive atom first. Returns the literal that failed (for why-not).
+    /// Processes body literals in an order that respects bindings: the first literal (in
+    /// source order) that is ready, where a positive atom is ready when it shares a bound
+    /// variable or a constant with what is bound (so a lookup, not a scan of the relation,
+    /// finds its rows); only when no literal is ready, the first positive atom.
     fn order(&self) -> Vec<usize> {
         let n = self.rule.body.len();
         let mut bound = self.bound.clone();
@@ -489,7 +497,14 @@ impl<'e, 'p> Matcher<'e, 'p> {
                     continue;
                 }
                 let ok = match lit {
-                    Literal::Atom(a) if !a.negated => true,
+                    Literal::Atom(a) if !a.negated => {
+                        a.args.is_empty()
+                            || a.args.iter().any(|t| match t {
+                                Term::Const(_) => true,
+                                Term::Var(v) => bound[v.0 as usize],
+                                Term::Wildcard => false,
+                            })
+                    }
                     Literal::Atom(a) => a
                         .args
                         .iter()
@@ -512,6 +527,11 @@ impl<'e, 'p> Matcher<'e, 'p> {
                     break;
                 }
             }
+            let pick = pick.or_else(|| {
+                (0..n).find(|&i| {
+                    !done[i] && matches!(&self.rule.body[i], Literal::Atom(a) if !a.negated)
+                })
+            });
             let Some(i) = pick else {
                 // Only unready literals left (cannot happen for a safe rule); keep order.
                 out.extend((0..n).filter(|&i| !done[i]));

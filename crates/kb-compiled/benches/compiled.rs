@@ -4,21 +4,26 @@
 //! ```text
 //! cargo bench -p sphere-kb-compiled --bench compiled -- tc EDGE_FILE floor|interpreted|interpreted-prov|compiled|compiled-prov
 //! cargo bench -p sphere-kb-compiled --bench compiled -- kb MODEL.json interpreted|interpreted-prov|compiled|compiled-prov
+//! cargo bench -p sphere-kb-compiled --bench compiled -- tc-table EDGE_FILE...
 //! ```
 //!
 //! `tc` runs the tc-anchor program (`../shared/bench/tc-anchor/tc.dl`, embedded below) on an
 //! `edge.facts` file from its `gen_graph.py`; `floor` is the hand-written semi-naive closure
-//! over `FxHashSet` the README calls the floor. `kb` runs the shipped knowledge base on a
-//! model (e.g. from `sphere gen`). `scripts`: see `docs/performance.md`, "Compiled evaluator".
+//! over `FxHashSet` that the interpreter's benchmark uses too (`crates/engine/examples/common/floor.rs`).
+//! `tc-table` measures every tc engine in one process, interleaved, and prints the ratios to
+//! the floor. `kb` runs the shipped knowledge base on a model (e.g. from `sphere gen`);
+//! `benches/kb-engines` drives it. See `docs/performance.md`, "Compiled evaluator".
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+#[path = "../../engine/examples/common/floor.rs"]
+mod floor;
+
 use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
-use sphere_kb_compiled::{KB, TC, TC_PROV};
+use sphere_kb_compiled::{KB, TC};
 
 const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
 // Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):
@@ -59,34 +64,20 @@ fn program(sources: &SourceMap) -> Program {
 }
 
 fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
-    let gen = |prov: bool| match (p.relation_by_name("edge").is_some(), prov) {
-        (true, false) => &TC,
-        (true, true) => &TC_PROV,
-        (false, _) => &KB,
+    let gen = if p.relation_by_name("edge").is_some() {
+        &TC
+    } else {
+        &KB
+    };
+    let opts = |provenance: bool| EvalOptions {
+        provenance,
+        profile: false,
     };
     let result = match engine {
-        "interpreted" => evaluate(
-            p,
-            db,
-            &EvalOptions {
-                provenance: false,
-                profile: false,
-            },
-        )
-        .map_err(|e| e.message),
-        "interpreted-prov" => evaluate(
-            p,
-            db,
-            &EvalOptions {
-                provenance: true,
-                profile: false,
-            },
-        )
-        .map_err(|e| e.message),
-        // The knowledge base is generated with firings only: "compiled" there records them
-        // but does not rebuild provenance.
-        "compiled" => gen(false).evaluate(p, db, false).map_err(|e| e.message),
-        "compiled-prov" => gen(true).evaluate(p, db, true).map_err(|e| e.message),
+        "interpreted" => evaluate(p, db, &opts(false)).map_err(|e| e.message),
+        "interpreted-prov" => evaluate(p, db, &opts(true)).map_err(|e| e.message),
+        "compiled" => gen.evaluate(p, db, &opts(false)).map_err(|e| e.message),
+        "compiled-prov" => gen.evaluate(p, db, &opts(true)).map_err(|e| e.message),
         other => Err(format!("unknown engine `{other}`")),
     };
     result.unwrap_or_else(|e| {
@@ -101,8 +92,12 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if args.first().map(String::as_str) == Some("tc-table") {
+        tc_table(&args[1..]);
+        return;
+    }
     let [workload, file, engine] = args.as_slice() else {
-        eprintln!("usage: compiled tc EDGE_FILE ENGINE | compiled kb MODEL.json ENGINE");
+        eprintln!("usage: compiled tc EDGE_FILE ENGINE | compiled kb MODEL.json ENGINE | compiled tc-table EDGE_FILE...");
         std::process::exit(2);
     };
     match workload.as_str() {
@@ -115,19 +110,98 @@ fn main() {
     }
 }
 
-fn tc(file: &str, engine: &str) {
+/// The tc-anchor engines measured in one process, interleaved: for each graph, five rounds of
+/// (floor, interpreted, interpreted-prov, compiled, compiled-prov), the fastest run of each,
+/// and the ratios. Checks that every engine agrees with the floor first.
+fn tc_table(files: &[String]) {
+    const ROUNDS: usize = 5;
+    const ENGINES: [&str; 5] = [
+        "floor",
+        "interpreted",
+        "interpreted-prov",
+        "compiled",
+        "compiled-prov",
+    ];
+    let mut sources = SourceMap::new();
+    sources.add("tc.dl".to_string(), TC_DL.to_string());
+    let p = program(&sources);
+    println!("| graph | floor s | interpreted s | +prov s | compiled s | +prov s | interpreted / floor | compiled / floor | compiled+prov / floor | compiled prov on / off |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for file in files {
+        let edges = read_edges(file);
+        let small = edges32(&edges);
+        let mut best = [f64::INFINITY; 5];
+        for round in 0..ROUNDS {
+            for k in 0..ENGINES.len() {
+                // Rotate the order between rounds so that load hits every engine alike.
+                let e = (k + round) % ENGINES.len();
+                let (t, counts) = if ENGINES[e] == "floor" {
+                    let start = Instant::now();
+                    let c = floor::floor_tc(&small);
+                    (start.elapsed().as_secs_f64(), c)
+                } else {
+                    let db = tc_db(&p, &edges);
+                    let start = Instant::now();
+                    let ev = run(&p, db, ENGINES[e]);
+                    let t = start.elapsed().as_secs_f64();
+                    let path = ev.len(p.relation_by_name("path").expect("path"));
+                    let unreach = ev.len(p.relation_by_name("unreach").expect("unreach"));
+                    (t, (path, unreach))
+                };
+                let expect = floor::floor_tc(&small);
+                if counts != expect {
+                    eprintln!(
+                        "error: {} gives {counts:?}, the floor {expect:?}",
+                        ENGINES[e]
+                    );
+                    std::process::exit(1);
+                }
+                best[e] = best[e].min(t);
+            }
+        }
+        let [f, i, ip, c, cp] = best;
+        println!(
+            "| {} edges | {f:.3} | {i:.3} | {ip:.3} | {c:.3} | {cp:.3} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            edges.len(),
+            i / f,
+            c / f,
+            cp / f,
+            cp / c
+        );
+    }
+}
+
+fn read_edges(file: &str) -> Vec<(i64, i64)> {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| {
         eprintln!("error: cannot read {file}: {e}");
         std::process::exit(2);
     });
-    let edges: Vec<(i64, i64)> = text
-        .lines()
+    text.lines()
         .filter_map(|l| l.split_once('\t'))
         .filter_map(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-        .collect();
+        .collect()
+}
+
+/// The graph as the floor takes it (node numbers are small and non-negative).
+fn edges32(edges: &[(i64, i64)]) -> Vec<(u32, u32)> {
+    edges.iter().map(|&(a, b)| (a as u32, b as u32)).collect()
+}
+
+fn tc_db(p: &Program, edges: &[(i64, i64)]) -> Database {
+    let mut db = Database::new(p);
+    let edge = p.relation_by_name("edge").expect("tc.dl declares edge");
+    for &(a, b) in edges {
+        db.insert(edge, &[Value::Num(a), Value::Num(b)]);
+    }
+    db
+}
+
+fn tc(file: &str, engine: &str) {
+    let edges = read_edges(file);
     if engine == "floor" {
+        let edges = edges32(&edges);
         let start = Instant::now();
-        let (path, unreach) = floor(&edges);
+        let (path, unreach) = floor::floor_tc(&edges);
         let t = start.elapsed().as_secs_f64();
         println!(
             "tc floor eval_s={t:.3} peak_rss_mib={:.0} path={path} unreach={unreach}",
@@ -138,11 +212,7 @@ fn tc(file: &str, engine: &str) {
     let mut sources = SourceMap::new();
     sources.add("tc.dl".to_string(), TC_DL.to_string());
     let p = program(&sources);
-    let mut db = Database::new(&p);
-    let edge = p.relation_by_name("edge").expect("tc.dl declares edge");
-    for &(a, b) in &edges {
-        db.insert(edge, &[Value::Num(a), Value::Num(b)]);
-    }
+    let db = tc_db(&p, &edges);
     let start = Instant::now();
     let ev = run(&p, db, engine);
     let t = start.elapsed().as_secs_f64();
@@ -154,60 +224,12 @@ fn tc(file: &str, engine: &str) {
     );
 }
 
-fn floor(edges: &[(i64, i64)]) -> (usize, usize) {
-    let mut succ: FxHashMap<i64, Vec<i64>> = FxHashMap::default();
-    let mut nodes: FxHashSet<i64> = FxHashSet::default();
-    for &(a, b) in edges {
-        succ.entry(a).or_default().push(b);
-        nodes.insert(a);
-        nodes.insert(b);
-    }
-    let mut path: FxHashSet<(i64, i64)> = edges.iter().copied().collect();
-    let mut delta: Vec<(i64, i64)> = path.iter().copied().collect();
-    while !delta.is_empty() {
-        let mut next = Vec::new();
-        for &(x, y) in &delta {
-            for &z in succ.get(&y).map_or(&[][..], |v| v.as_slice()) {
-                if path.insert((x, z)) {
-                    next.push((x, z));
-                }
-            }
-        }
-        delta = next;
-    }
-    let unreach = nodes.iter().filter(|&&y| !path.contains(&(0, y))).count();
-    (path.len(), unreach)
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "dl") {
-            out.push(p);
-        }
-    }
-}
-
 fn kb(model: &Path, engine: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
-    let mut files = Vec::new();
-    collect(&dir, &mut files);
-    files.sort();
-    let mut sources = SourceMap::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(&dir)
-            .unwrap_or(&f)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let text = std::fs::read_to_string(&f).unwrap_or_default();
-        sources.add(format!("knowledge/{rel}"), text);
-    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sources = sphere_codegen::kb_sources(&root).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    });
     let p = program(&sources);
     let today = sphere_engine::Date(20_255);
     let model = match sphere_model::load_paths(&[model], today.into()) {

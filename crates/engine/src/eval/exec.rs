@@ -16,7 +16,6 @@ pub(crate) struct Exec<'a> {
     interner: &'a mut Interner,
     regs: Vec<u64>,
     rows: Vec<Row>,
-    provenance: bool,
     head: Vec<u64>,
     /// The key of the index lookup being made.
     key: Vec<u64>,
@@ -53,7 +52,6 @@ impl<'a> Exec<'a> {
         stores: &'a mut [Store],
         indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
-        provenance: bool,
     ) -> Self {
         Exec {
             plan,
@@ -62,7 +60,6 @@ impl<'a> Exec<'a> {
             interner,
             regs: vec![0; plan.slots],
             rows: vec![0; plan.prem_rels.len()],
-            provenance,
             head: vec![0; plan.head.len()],
             key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
@@ -294,11 +291,9 @@ impl<'a> Exec<'a> {
                 self.head[i] = row[c];
             }
             self.fired += 1;
-            if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
-                if self.provenance {
-                    self.rows[prem] = r;
-                    self.record_height(new);
-                }
+            if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
+                self.rows[prem] = r;
+                self.record_height(row);
             }
         }
     }
@@ -325,32 +320,42 @@ impl<'a> Exec<'a> {
             };
         }
         self.fired += rows.len() as u64;
-        // The height of a new tuple is one more than the highest of its premises; all but the
-        // row read are fixed for the whole read (and rows appended now are never premises).
+        // With provenance, every derivation the head relation offers a height for (see
+        // `Store::derive`) gets one more than its highest premise; all premises but the row
+        // read are fixed for the whole read (rows appended now are never premises, and only
+        // they have their heights lowered), so their maximum is taken once.
+        let provenance = self.stores[head_rel].prov.is_some();
         let mut base = 0;
-        if self.provenance {
+        if provenance {
             for (p, r) in plan.prem_rels.iter().enumerate() {
                 if p != prem {
                     base = base.max(self.stores[r.0 as usize].height(self.rows[p]));
                 }
             }
         }
-        let provenance = self.provenance;
         let rule = plan.rule;
         // The relation read and the head relation, borrowed once for the whole loop (they are
         // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
         macro_rules! run {
             ($from:expr, $to:expr) => {
-                for r in rows {
-                    let head: [u64; N] = std::array::from_fn(|i| match src[i] {
-                        Ok(c) => $from.get(r as usize, c),
+                let head_of = |from: &Store, r: Row| -> [u64; N] {
+                    std::array::from_fn(|i| match src[i] {
+                        Ok(c) => from.get(r as usize, c),
                         Err(w) => w,
-                    });
-                    if let Some(new) = $to.insert(&head, rule, 0) {
-                        if provenance {
+                    })
+                };
+                if provenance {
+                    for r in rows {
+                        let head = head_of($from, r);
+                        if let Some(row) = $to.derive(&head, rule) {
                             let h = base.max($from.height(r)) + 1;
-                            $to.set_height(new, h);
+                            $to.offer_height(row, h);
                         }
+                    }
+                } else {
+                    for r in rows {
+                        let head = head_of($from, r);
+                        $to.insert(&head, rule, 0);
                     }
                 }
             };
@@ -379,21 +384,20 @@ impl<'a> Exec<'a> {
         }
         self.fired += 1;
         let head_rel = plan.head_rel.0 as usize;
-        if let Some(new) = self.stores[head_rel].insert(&self.head, plan.rule, 0) {
-            if self.provenance {
-                self.record_height(new);
-            }
+        if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
+            self.record_height(row);
         }
     }
 
-    /// Records the height of a new head tuple: one more than its highest premise.
+    /// Offers the height of this derivation of a head tuple: one more than its highest premise
+    /// (see [`Store::derive`]).
     fn record_height(&mut self, row: Row) {
         let plan = self.plan;
         let mut h = 0;
         for (p, rel) in plan.prem_rels.iter().enumerate() {
             h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
         }
-        self.stores[plan.head_rel.0 as usize].set_height(row, h + 1);
+        self.stores[plan.head_rel.0 as usize].offer_height(row, h + 1);
     }
 }
 

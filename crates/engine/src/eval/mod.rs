@@ -5,7 +5,9 @@
 //! Invariant: evaluation does no I/O and never panics on a program the resolver accepted.
 
 mod exec;
+pub mod native;
 pub(crate) mod plan;
+mod rows;
 pub(crate) mod store;
 
 use std::cmp::Ordering;
@@ -14,7 +16,7 @@ use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
 use exec::Exec;
-use plan::{plan_rule, DistinctCache, Plan, Range};
+use plan::{plan_rule, DistinctCache, IndexAlloc, Plan, Range, StoreEstimates, StoreIndexes};
 use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,6 +38,18 @@ pub struct RuleProfile {
     pub produced: u64,
     /// Rounds in which the rule ran.
     pub runs: u32,
+}
+
+/// Where an evaluation's time went, stratum by stratum (always measured: a few clock reads
+/// per stratum and round).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Planning each stratum (the interpreter) and creating the indexes it reads.
+    pub planning: std::time::Duration,
+    /// Running the rules: joins and head insertions.
+    pub rules: std::time::Duration,
+    /// Ending rounds and strata: taking the new tuples into the indexes.
+    pub rounds: std::time::Duration,
 }
 
 /// Facts to evaluate a program on: the program's own facts plus those inserted.
@@ -95,44 +109,26 @@ impl Database {
         if values.len() != types.len() || values.iter().zip(types).any(|(v, t)| v.ty() != *t) {
             return false;
         }
-        let words: Vec<u64> = values.iter().map(|v| v.word()).collect();
+        // No allocation per fact for the usual arities (millions of facts at scale).
+        let mut buf = [0u64; 16];
+        let heap: Vec<u64>;
+        let words: &[u64] = if values.len() <= buf.len() {
+            for (b, v) in buf.iter_mut().zip(values) {
+                *b = v.word();
+            }
+            &buf[..values.len()]
+        } else {
+            heap = values.iter().map(|v| v.word()).collect();
+            &heap
+        };
         self.stores[rel.0 as usize]
-            .insert(&words, INPUT_RULE, 0)
+            .insert(words, INPUT_RULE, 0)
             .is_some()
     }
 
     pub fn len(&self, rel: RelId) -> usize {
         self.stores[rel.0 as usize].len()
     }
-
-    /// The tuples of `rel` in insertion order, as (count, words): each tuple is `arity`
-    /// consecutive [`Value::word`]s. For handing the facts to another evaluator.
-    pub fn words(&self, rel: RelId) -> (usize, Vec<u64>) {
-        let s = &self.stores[rel.0 as usize];
-        let mut words = Vec::with_capacity(s.len() * s.arity);
-        for r in 0..s.len() {
-            words.extend_from_slice(s.row(r));
-        }
-        (s.len(), words)
-    }
-
-    /// The interner, with every symbol the facts use.
-    pub fn into_interner(self) -> Interner {
-        self.interner
-    }
-}
-
-/// The contents of one relation computed by another evaluator (the compiled one), for
-/// [`Evaluation::from_computed`].
-#[derive(Clone, Debug, Default)]
-pub struct Computed {
-    /// Number of tuples.
-    pub count: usize,
-    /// The tuples, `arity` words each (see [`Value::word`]).
-    pub words: Vec<u64>,
-    /// Per tuple, the deriving rule (`None` for a fact) and its height, when provenance was
-    /// computed.
-    pub prov: Option<Vec<(Option<RuleIdx>, u32)>>,
 }
 
 /// The result of evaluating a program: every relation, input and derived.
@@ -145,6 +141,9 @@ pub struct Evaluation<'p> {
     pub(crate) types: Vec<Vec<Type>>,
     pub(crate) provenance: bool,
     pub(crate) profile: Vec<RuleProfile>,
+    pub(crate) phases: Phases,
+    /// Indexes made for explanations on column sets evaluation did not need, by relation.
+    pub(crate) explain_indexes: std::cell::RefCell<Indexes>,
 }
 
 /// Evaluates `program` on `db`.
@@ -153,69 +152,106 @@ pub fn evaluate<'p>(
     db: Database,
     opts: &EvalOptions,
 ) -> Result<Evaluation<'p>, EvalError> {
-    let Database {
-        mut interner,
-        mut stores,
-        types,
-    } = db;
-    if opts.provenance {
-        for s in &mut stores {
-            let n = s.len();
-            s.prov = Some(vec![
-                store::Prov {
-                    rule: INPUT_RULE,
-                    height: 0,
-                };
-                n
-            ]);
-        }
-    }
-    let mut indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
-    for s in &mut stores {
-        s.publish_all(&mut []);
-    }
-    let mut profile: Vec<RuleProfile> = if opts.profile {
-        (0..program.rules.len())
-            .map(|r| RuleProfile {
-                rule: RuleIdx(r as u32),
-                ..RuleProfile::default()
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut ev = Evaluation::start(program, db, opts);
     let mut cache = DistinctCache::default();
     for stratum in &program.strata {
-        run_stratum(
+        let started = std::time::Instant::now();
+        let plans = plan_stratum(
             program,
             stratum,
-            &mut stores,
-            &mut indexes,
-            &mut interner,
-            opts.provenance,
-            &mut profile,
+            &mut ev.stores,
+            &mut ev.indexes,
             &mut cache,
         )?;
+        ev.phases.planning += started.elapsed();
+        let jobs: Vec<Job<'_>> = plans
+            .iter()
+            .map(|(p, once)| Job {
+                rule: p.rule,
+                once: *once,
+                run: Runner::Plan(p),
+            })
+            .collect();
+        ev.run_stratum(stratum, &jobs);
     }
-    Ok(Evaluation {
-        program,
-        interner,
-        stores,
-        indexes,
-        types,
-        provenance: opts.provenance,
-        profile,
-    })
+    Ok(ev)
+}
+
+/// Evaluates `program` on `db` with code generated from it by [`native::generate`]: the
+/// same strata, rounds, relations and provenance as [`evaluate`], each plan run by its
+/// generated function. An error if the code was generated from another program.
+pub fn evaluate_native<'p>(
+    program: &'p Program,
+    db: Database,
+    opts: &EvalOptions,
+    code: &native::NativeProgram,
+) -> Result<Evaluation<'p>, EvalError> {
+    let digest = native::program_digest(program);
+    if digest != code.digest || program.strata.len() != code.strata.len() {
+        return Err(EvalError {
+            message: format!(
+                "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
+                code.source, code.digest
+            ),
+        });
+    }
+    let mut ev = Evaluation::start(program, db, opts);
+    for (stratum, gen) in program.strata.iter().zip(code.strata) {
+        let started = std::time::Instant::now();
+        native::prepare_stratum(gen, &ev.stores, &mut ev.indexes)?;
+        ev.phases.planning += started.elapsed();
+        let jobs: Vec<Job<'_>> = gen
+            .plans
+            .iter()
+            .map(|p| Job {
+                rule: p.rule,
+                once: p.once,
+                run: Runner::Native(p.run),
+            })
+            .collect();
+        ev.run_stratum(stratum, &jobs);
+    }
+    Ok(ev)
+}
+
+/// One plan of a stratum and who runs it.
+struct Job<'a> {
+    rule: u32,
+    /// Runs in the first round only.
+    once: bool,
+    run: Runner<'a>,
+}
+
+enum Runner<'a> {
+    /// The interpreter ([`exec`]).
+    Plan(&'a Plan),
+    /// Generated code ([`native`]).
+    Native(fn(&mut native::Cx<'_>)),
 }
 
 /// Plans every rule of `stratum` as [`run_stratum`] runs them: (plan, runs only in the first
-/// round). Creates the indexes the plans read.
+/// round), with the relations' current sizes. Creates the indexes the plans read.
 fn plan_stratum(
     program: &Program,
     stratum: &Stratum,
     stores: &mut [Store],
     indexes: &mut Indexes,
     cache: &mut DistinctCache,
+) -> Result<Vec<(Plan, bool)>, EvalError> {
+    plan_stratum_with(
+        program,
+        stratum,
+        &mut StoreEstimates { stores, cache },
+        &mut StoreIndexes { stores, indexes },
+    )
+}
+
+/// [`plan_stratum`] with any estimates and index numbering (the code generator's).
+pub(crate) fn plan_stratum_with(
+    program: &Program,
+    stratum: &Stratum,
+    est: &mut dyn crate::ir::order::Estimates,
+    ix: &mut dyn IndexAlloc,
 ) -> Result<Vec<(Plan, bool)>, EvalError> {
     let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
     // Plans: (plan, runs only in the first round).
@@ -231,7 +267,7 @@ fn plan_stratum(
             .collect();
         let mut ranges = vec![Range::Full; rule.body.len()];
         if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, stores, indexes, cache)
+            let p = plan_rule(program, ri, &ranges, None, est, ix)
                 .map_err(|e| EvalError { message: e.0 })?;
             plans.push((p, true));
         } else {
@@ -243,7 +279,7 @@ fn plan_stratum(
                         Ordering::Greater => Range::Full,
                     };
                 }
-                let p = plan_rule(program, ri, &ranges, Some(i), stores, indexes, cache)
+                let p = plan_rule(program, ri, &ranges, Some(i), est, ix)
                     .map_err(|e| EvalError { message: e.0 })?;
                 plans.push((p, false));
             }
@@ -252,108 +288,108 @@ fn plan_stratum(
     Ok(plans)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_stratum(
-    program: &Program,
-    stratum: &Stratum,
-    stores: &mut [Store],
-    indexes: &mut Indexes,
-    interner: &mut Interner,
-    provenance: bool,
-    profile: &mut [RuleProfile],
-    cache: &mut DistinctCache,
-) -> Result<(), EvalError> {
-    let plans = plan_stratum(program, stratum, stores, indexes, cache)?;
-    let mut first = true;
-    loop {
-        for (plan, once) in &plans {
-            if *once && !first {
-                continue;
-            }
-            let started = (!profile.is_empty()).then(std::time::Instant::now);
-            let mut exec = Exec::new(plan, stores, indexes, interner, provenance);
-            exec.run();
-            if let Some(started) = started {
-                let p = &mut profile[plan.rule as usize];
-                p.time += started.elapsed();
-                p.produced += exec.fired;
-                p.runs += 1;
-            }
-        }
-        first = false;
-        let mut grew = false;
-        for &rel in &stratum.relations {
-            grew |= stores[rel.0 as usize].advance(&mut indexes[rel.0 as usize]);
-        }
-        if !stratum.recursive || !grew {
-            break;
-        }
-    }
-    for &rel in &stratum.relations {
-        stores[rel.0 as usize].publish_all(&mut indexes[rel.0 as usize]);
-    }
-    Ok(())
-}
-
 impl<'p> Evaluation<'p> {
-    /// An evaluation computed by another evaluator: every relation's tuples, indexed by
-    /// [`RelId`], with provenance when every relation carries it (duplicates are dropped).
-    pub fn from_computed(
-        program: &'p Program,
-        interner: Interner,
-        relations: Vec<Computed>,
-    ) -> Evaluation<'p> {
-        let provenance = !relations.is_empty() && relations.iter().all(|c| c.prov.is_some());
-        let mut stores = Vec::with_capacity(program.relations.len());
-        for (i, r) in program.relations.iter().enumerate() {
-            let mut s = Store::new(r.arity(), provenance);
-            if let Some(c) = relations.get(i) {
-                let ar = r.arity();
-                for t in 0..c.count {
-                    let words = if ar == 0 {
-                        &[][..]
-                    } else {
-                        match c.words.get(t * ar..(t + 1) * ar) {
-                            Some(w) => w,
-                            None => break,
-                        }
+    /// An evaluation before its first stratum: the facts of `db`, visible.
+    fn start(program: &'p Program, db: Database, opts: &EvalOptions) -> Evaluation<'p> {
+        let Database {
+            interner,
+            mut stores,
+            types,
+        } = db;
+        if opts.provenance {
+            for s in &mut stores {
+                let n = s.len();
+                s.prov = Some(vec![
+                    store::Prov {
+                        rule: INPUT_RULE,
+                        height: 0,
                     };
-                    let (rule, h) = c
-                        .prov
-                        .as_ref()
-                        .and_then(|p| p.get(t))
-                        .map_or((INPUT_RULE, 0), |(r, h)| {
-                            (r.map_or(INPUT_RULE, |r| r.0), *h)
-                        });
-                    s.insert(words, rule, h);
-                }
+                    n
+                ]);
             }
+        }
+        let indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
+        let explain_indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
+        for s in &mut stores {
             s.publish_all(&mut []);
-            stores.push(s);
         }
-        // The indexes the interpreter would have built, for explanations (which look rows up
-        // through existing indexes). Planning cannot fail on a resolved program; if it did,
-        // explanations would only be slower.
-        let mut cache = DistinctCache::default();
-        let mut indexes: Indexes = program.relations.iter().map(|_| Vec::new()).collect();
-        for stratum in &program.strata {
-            let _ = plan_stratum(program, stratum, &mut stores, &mut indexes, &mut cache);
-        }
+        let profile: Vec<RuleProfile> = if opts.profile {
+            (0..program.rules.len())
+                .map(|r| RuleProfile {
+                    rule: RuleIdx(r as u32),
+                    ..RuleProfile::default()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Evaluation {
             program,
             interner,
-            indexes,
             stores,
-            types: program
-                .relations
-                .iter()
-                .map(|r| r.columns.iter().map(|c| c.ty).collect())
-                .collect(),
-            provenance,
-            profile: Vec::new(),
+            indexes,
+            types,
+            provenance: opts.provenance,
+            profile,
+            phases: Phases::default(),
+            explain_indexes: std::cell::RefCell::new(explain_indexes),
         }
     }
 
+    /// Runs the semi-naive rounds of `stratum` (whose indexes exist) until nothing is new.
+    fn run_stratum(&mut self, stratum: &Stratum, jobs: &[Job<'_>]) {
+        let mut first = true;
+        loop {
+            let running = std::time::Instant::now();
+            for job in jobs {
+                if job.once && !first {
+                    continue;
+                }
+                let started = (!self.profile.is_empty()).then(std::time::Instant::now);
+                let fired = match job.run {
+                    Runner::Plan(plan) => {
+                        let mut exec =
+                            Exec::new(plan, &mut self.stores, &self.indexes, &mut self.interner);
+                        exec.run();
+                        exec.fired
+                    }
+                    Runner::Native(run) => {
+                        let mut cx =
+                            native::Cx::new(&mut self.stores, &self.indexes, &mut self.interner);
+                        run(&mut cx);
+                        cx.fired
+                    }
+                };
+                if let Some(started) = started {
+                    let p = &mut self.profile[job.rule as usize];
+                    p.time += started.elapsed();
+                    p.produced += fired;
+                    p.runs += 1;
+                }
+            }
+            first = false;
+            let ending = std::time::Instant::now();
+            self.phases.rules += ending - running;
+            let mut grew = false;
+            for &rel in &stratum.relations {
+                let r = rel.0 as usize;
+                grew |= self.stores[r].advance(&mut self.indexes[r]);
+            }
+            self.phases.rounds += ending.elapsed();
+            if !stratum.recursive || !grew {
+                break;
+            }
+        }
+        let ending = std::time::Instant::now();
+        for &rel in &stratum.relations {
+            let r = rel.0 as usize;
+            self.stores[r].publish_all(&mut self.indexes[r]);
+        }
+        self.phases.rounds += ending.elapsed();
+    }
+}
+
+impl<'p> Evaluation<'p> {
     pub fn program(&self) -> &'p Program {
         self.program
     }
@@ -371,9 +407,14 @@ impl<'p> Evaluation<'p> {
     }
 
     /// Per rule (indexed by [`RuleIdx`]), its cost, when evaluated with
-    /// [`EvalOptions::profile`]; empty otherwise (and for compiled evaluations).
+    /// [`EvalOptions::profile`]; empty otherwise.
     pub fn profile(&self) -> &[RuleProfile] {
         &self.profile
+    }
+
+    /// Where the evaluation's time went.
+    pub fn phases(&self) -> Phases {
+        self.phases
     }
 
     pub(crate) fn values(&self, rel: RelId, row: usize) -> Vec<Value> {
@@ -480,5 +521,53 @@ impl<'p> Evaluation<'p> {
                 .flatten()
                 .map(Index::memory_bytes)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile, CompileOptions, SourceMap};
+
+    /// The recorded (rule, height) of `h(1)` when the facts of `p` are inserted in `order`.
+    fn recorded(order: &[i64]) -> (Option<RuleIdx>, u32) {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "t.dl",
+            ".decl p(x: number, y: number)\n.input p\n.decl r(y: number)\n.input r\n\
+             .decl q(y: number)\n.decl h(x: number)\n\
+             q(10) :- r(10).\nq(y) :- r(y), y > 10, s(y).\n.decl s(y: number)\ns(y) :- r(y).\n\
+             h(x) :- p(x, y), q(y).\n",
+        );
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
+        let mut db = Database::new(&p);
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        for &y in order {
+            db.insert(rel("p"), &[Value::Num(1), Value::Num(y)]);
+            db.insert(rel("r"), &[Value::Num(y)]);
+        }
+        let ev = evaluate(
+            &p,
+            db,
+            &EvalOptions {
+                provenance: true,
+                profile: false,
+            },
+        )
+        .expect("evaluates");
+        let row = ev.row_of(rel("h"), &[Value::Num(1)]).expect("h(1)");
+        ev.prov_of(rel("h"), row).expect("provenance")
+    }
+
+    #[test]
+    fn provenance_does_not_depend_on_the_order_derivations_are_found_in() {
+        // h(1) is derived twice in one round: through q(10) (height 1) and through q(20)
+        // (height 2, q(20) needs s(20)). Whichever the join meets first, the lower is kept.
+        let a = recorded(&[10, 20]);
+        let b = recorded(&[20, 10]);
+        assert_eq!(a, b);
+        assert_eq!(a.1, 2, "h(1) rests on q(10), of height 1");
     }
 }

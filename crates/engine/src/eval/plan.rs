@@ -14,7 +14,7 @@ use super::store::{Indexes, Store};
 
 /// Which rows of a relation an atom reads in a semi-naive round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Range {
+pub enum Range {
     /// Everything visible: rows before `recent`.
     Full,
     /// The previous round's news: rows in `[stable, recent)`.
@@ -132,9 +132,9 @@ pub(crate) struct DistinctCache {
     counts: rustc_hash::FxHashMap<(RelId, usize), (usize, f64)>,
 }
 
-struct StoreEstimates<'a> {
-    stores: &'a [Store],
-    cache: &'a mut DistinctCache,
+pub(crate) struct StoreEstimates<'a> {
+    pub stores: &'a [Store],
+    pub cache: &'a mut DistinctCache,
 }
 
 impl Estimates for StoreEstimates<'_> {
@@ -156,18 +156,38 @@ impl Estimates for StoreEstimates<'_> {
     }
 }
 
+/// Where a plan's index lookups go: the number of the index on some columns of a relation
+/// (created if missing). The interpreter creates real indexes ([`StoreIndexes`]); the code
+/// generator only numbers them as the interpreter would, and creates them when the generated
+/// code runs.
+pub(crate) trait IndexAlloc {
+    fn index(&mut self, rel: RelId, cols: &[usize]) -> usize;
+}
+
+/// The indexes of an evaluation, created (and filled) as plans ask for them.
+pub(crate) struct StoreIndexes<'a> {
+    pub stores: &'a [Store],
+    pub indexes: &'a mut Indexes,
+}
+
+impl IndexAlloc for StoreIndexes<'_> {
+    fn index(&mut self, rel: RelId, cols: &[usize]) -> usize {
+        let r = rel.0 as usize;
+        self.stores[r].ensure_index(&mut self.indexes[r], cols)
+    }
+}
+
 /// Plans one rule. `ranges[i]` is the range of body literal `i` if it is a positive atom.
 pub(crate) fn plan_rule(
     program: &Program,
     rule_idx: u32,
     ranges: &[Range],
     delta: Option<usize>,
-    stores: &[Store],
-    indexes: &mut Indexes,
-    cache: &mut DistinctCache,
+    est: &mut dyn Estimates,
+    indexes: &mut dyn IndexAlloc,
 ) -> Result<Plan, PlanError> {
     let rule: &Rule = &program.rules[rule_idx as usize];
-    let steps = order_body(rule, delta, &mut StoreEstimates { stores, cache }).map_err(|i| {
+    let steps = order_body(rule, delta, est).map_err(|i| {
         PlanError(format!(
             "rule {} cannot be ordered: literal {} has unbound variables",
             rule.id,
@@ -185,13 +205,13 @@ pub(crate) fn plan_rule(
                 };
                 let prem = prem_rels.len();
                 prem_rels.push(a.rel);
-                ops.push(read_op(a, ranges[i], prem, &mut bound, stores, indexes));
+                ops.push(read_op(a, ranges[i], prem, &mut bound, indexes));
             }
             Step::Negation(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("a negation step is an atom")
                 };
-                ops.push(absent_op(a, &bound, stores, indexes));
+                ops.push(absent_op(a, &bound, indexes));
             }
             Step::Filter(i) => {
                 let Literal::Cmp(c) = &rule.body[i] else {
@@ -345,8 +365,7 @@ fn read_op(
     range: Range,
     prem: usize,
     bound: &mut [bool],
-    stores: &[Store],
-    indexes: &mut Indexes,
+    indexes: &mut dyn IndexAlloc,
 ) -> Op {
     let mut key_cols = Vec::new();
     let mut key = Vec::new();
@@ -374,7 +393,6 @@ fn read_op(
             Term::Wildcard => {}
         }
     }
-    let rel = a.rel.0 as usize;
     if !a.args.is_empty() && key_cols.len() == a.args.len() {
         return Op::Probe {
             rel: a.rel,
@@ -383,8 +401,7 @@ fn read_op(
             prem,
         };
     }
-    let index =
-        (!key_cols.is_empty()).then(|| stores[rel].ensure_index(&mut indexes[rel], &key_cols));
+    let index = (!key_cols.is_empty()).then(|| indexes.index(a.rel, &key_cols));
     Op::Read {
         rel: a.rel,
         index,
@@ -396,7 +413,7 @@ fn read_op(
     }
 }
 
-fn absent_op(a: &ir::Atom, bound: &[bool], stores: &[Store], indexes: &mut Indexes) -> Op {
+fn absent_op(a: &ir::Atom, bound: &[bool], indexes: &mut dyn IndexAlloc) -> Op {
     let mut key_cols = Vec::new();
     let mut key = Vec::new();
     for (c, t) in a.args.iter().enumerate() {
@@ -410,8 +427,7 @@ fn absent_op(a: &ir::Atom, bound: &[bool], stores: &[Store], indexes: &mut Index
     let index = if whole || key_cols.is_empty() {
         None
     } else {
-        let rel = a.rel.0 as usize;
-        Some(stores[rel].ensure_index(&mut indexes[rel], &key_cols))
+        Some(indexes.index(a.rel, &key_cols))
     };
     Op::Absent {
         rel: a.rel,

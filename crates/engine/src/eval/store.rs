@@ -15,6 +15,8 @@ use std::hash::Hasher;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
+use super::rows::Rows;
+
 pub(crate) type Row = u32;
 
 #[inline]
@@ -269,7 +271,7 @@ pub(crate) struct Index {
     /// position in `lists`.
     packed: Packed,
     /// The rows of each key in `packed`.
-    lists: Vec<Vec<Row>>,
+    lists: Vec<Rows>,
     /// The other keys.
     table: HashTable<Entry>,
     /// Rows `[0, upto)` are indexed.
@@ -281,7 +283,7 @@ pub(crate) struct Index {
 struct Entry {
     hash: u64,
     first: u64,
-    rows: Vec<Row>,
+    rows: Rows,
 }
 
 impl Store {
@@ -356,10 +358,33 @@ impl Store {
         }
     }
 
-    /// Appends `tuple` unless present: `Ok(its new row)`, or `Err(the row that holds it)`. For
-    /// callers that need the row of a tuple derived again (its provenance); the interpreter's
-    /// loops use [`Store::insert`], which does not read it.
-    #[allow(dead_code)]
+    /// A tuple derived by `rule` in the current round: appends it unless present. With
+    /// provenance, returns the row whose height the caller must then offer
+    /// ([`Store::offer_height`]): a new row, or a row this same rule already derived in this
+    /// round. So the recorded height is the lowest among the first deriving rule's
+    /// derivations of the round, whatever order a join finds them in, and the interpreter
+    /// and generated code (whose join orders may differ) record the same provenance.
+    #[inline(always)]
+    pub fn derive(&mut self, tuple: &[u64], rule: u32) -> Option<Row> {
+        match self.insert_or_row(tuple, rule, u32::MAX) {
+            Ok(row) => self.prov.is_some().then_some(row),
+            Err(row) => {
+                let p = self.prov.as_ref()?;
+                (row as usize >= self.recent && p[row as usize].rule == rule).then_some(row)
+            }
+        }
+    }
+
+    /// Lowers the recorded height of `row` to `height` if that is lower.
+    #[inline]
+    pub fn offer_height(&mut self, row: Row, height: u32) {
+        if let Some(p) = &mut self.prov {
+            let h = &mut p[row as usize].height;
+            *h = (*h).min(height);
+        }
+    }
+
+    /// Appends `tuple` unless present: `Ok(its new row)`, or `Err(the row that holds it)`.
     #[inline(always)]
     pub fn insert_or_row(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
         debug_assert_eq!(tuple.len(), self.arity);
@@ -430,14 +455,6 @@ impl Store {
         }
     }
 
-    /// Sets the recorded height of a row (when provenance is recorded).
-    #[inline]
-    pub fn set_height(&mut self, row: Row, height: u32) {
-        if let Some(p) = &mut self.prov {
-            p[row as usize].height = height;
-        }
-    }
-
     /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
     /// `recent`) if missing.
     pub fn ensure_index(&self, indexes: &mut Vec<Index>, cols: &[usize]) -> usize {
@@ -494,13 +511,13 @@ impl Store {
 impl Index {
     pub fn memory_bytes(&self) -> usize {
         self.packed.memory_bytes()
-            + self.lists.capacity() * std::mem::size_of::<Vec<Row>>()
-            + self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>()
+            + self.lists.capacity() * std::mem::size_of::<Rows>()
+            + self.lists.iter().map(Rows::heap_bytes).sum::<usize>()
             + self.table.capacity() * std::mem::size_of::<Entry>()
             + self
                 .table
                 .iter()
-                .map(|e| e.rows.capacity() * 4)
+                .map(|e| e.rows.heap_bytes())
                 .sum::<usize>()
     }
 
@@ -516,7 +533,7 @@ impl Index {
                     Ok(slot) => self.lists[self.packed.vals[slot] as usize].push(r as Row),
                     Err(slot) => {
                         self.packed.put(k, self.lists.len() as Row, slot);
-                        self.lists.push(vec![r as Row]);
+                        self.lists.push(Rows::one(r as Row));
                     }
                 }
                 continue;
@@ -532,7 +549,7 @@ impl Index {
                         Entry {
                             hash,
                             first: key.first().copied().unwrap_or(0),
-                            rows: vec![r as Row],
+                            rows: Rows::one(r as Row),
                         },
                         |e| e.hash,
                     );
@@ -555,7 +572,7 @@ impl Index {
         if e.hash != hash || key.first().is_some_and(|&k| k != e.first) {
             return false;
         }
-        let rep = e.rows[0] as usize * arity;
+        let rep = e.rows.as_slice()[0] as usize * arity;
         cols.iter()
             .zip(key)
             .skip(1)
@@ -568,7 +585,7 @@ impl Index {
         debug_assert_eq!(key.len(), self.cols.len());
         if let Some(k) = pack(|i| key[i], key.len()) {
             return match self.packed.find(k) {
-                Some(l) => &self.lists[l as usize],
+                Some(l) => self.lists[l as usize].as_slice(),
                 None => &[],
             };
         }
@@ -582,7 +599,7 @@ impl Index {
         match self.table.find(hash, |e| {
             Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
         }) {
-            Some(e) => &e.rows,
+            Some(e) => e.rows.as_slice(),
             None => &[],
         }
     }
@@ -615,9 +632,37 @@ mod tests {
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
         assert_eq!(s.height(2), 1);
-        s.set_height(2, 6);
-        assert_eq!(s.height(2), 6);
+        s.offer_height(2, 6);
+        assert_eq!(s.height(2), 1, "a higher height is not recorded");
+        s.offer_height(2, 0);
+        assert_eq!(s.height(2), 0);
         assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+    }
+
+    #[test]
+    fn derive_offers_heights_within_the_first_deriving_rule_and_round() {
+        let mut s = Store::new(1, true);
+        s.publish_all(&mut []);
+        // New: offered, height unknown until offered.
+        let r = s.derive(&[7], 3).expect("a new row is offered");
+        s.offer_height(r, 5);
+        // The same rule in the same round: offered again, the lower height wins.
+        assert_eq!(s.derive(&[7], 3), Some(r));
+        s.offer_height(r, 2);
+        assert_eq!(s.derive(&[7], 3), Some(r));
+        s.offer_height(r, 4);
+        assert_eq!(s.height(r), 2);
+        // Another rule of the round does not replace the first.
+        assert_eq!(s.derive(&[7], 4), None);
+        assert_eq!(s.prov.as_ref().unwrap()[r as usize].rule, 3);
+        // Once the round is over, the row is settled.
+        s.advance(&mut []);
+        assert_eq!(s.derive(&[7], 3), None);
+        assert_eq!(s.height(r), 2);
+        // Without provenance nothing is offered, but tuples are stored.
+        let mut q = Store::new(1, false);
+        assert_eq!(q.derive(&[1], 0), None);
+        assert_eq!(q.len(), 1);
     }
 
     #[test]
