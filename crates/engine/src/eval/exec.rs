@@ -337,7 +337,7 @@ impl<'a> Exec<'a> {
         // The relation read and the head relation, borrowed once for the whole loop (they are
         // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
         macro_rules! run {
-            ($from:expr, $to:expr) => {
+            ($from:expr, $to:expr, $height:expr) => {
                 let head_of = |from: &Store, r: Row| -> [u64; N] {
                     std::array::from_fn(|i| match src[i] {
                         Ok(c) => from.get(r as usize, c),
@@ -347,10 +347,7 @@ impl<'a> Exec<'a> {
                 if provenance {
                     for r in rows {
                         let head = head_of($from, r);
-                        if let Some(row) = $to.derive(&head, rule) {
-                            let h = base.max($from.height(r)) + 1;
-                            $to.offer_height(row, h);
-                        }
+                        $to.derive_with(&head, rule, |to: &Store| base.max($height(to, r)) + 1);
                     }
                 } else {
                     for r in rows {
@@ -362,10 +359,10 @@ impl<'a> Exec<'a> {
         }
         if rel == head_rel {
             let store = &mut self.stores[rel];
-            run!(store, store);
+            run!(store, store, |s: &Store, r| s.height(r));
         } else {
             let (from, to) = pair_mut(self.stores, rel, head_rel);
-            run!(from, to);
+            run!(from, to, |_: &Store, r| from.height(r));
         }
     }
 

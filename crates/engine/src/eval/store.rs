@@ -375,6 +375,27 @@ impl Store {
         }
     }
 
+    /// [`Store::derive`] followed by [`Store::offer_height`] of `height(self)`: the height is
+    /// computed only when it is offered, and the row's provenance is looked up once.
+    #[inline(always)]
+    pub fn derive_with(&mut self, tuple: &[u64], rule: u32, height: impl FnOnce(&Store) -> u32) {
+        let (row, new) = match self.insert_or_row(tuple, rule, u32::MAX) {
+            Ok(row) => (row, true),
+            Err(row) if row as usize >= self.recent => (row, false),
+            Err(_) => return,
+        };
+        let offered = self
+            .prov
+            .as_ref()
+            .is_some_and(|p| new || p[row as usize].rule == rule);
+        if offered {
+            let h = height(self);
+            if let Some(p) = self.prov.as_mut().and_then(|p| p.get_mut(row as usize)) {
+                p.height = p.height.min(h);
+            }
+        }
+    }
+
     /// Lowers the recorded height of `row` to `height` if that is lower.
     #[inline]
     pub fn offer_height(&mut self, row: Row, height: u32) {
@@ -637,6 +658,47 @@ mod tests {
         s.offer_height(2, 0);
         assert_eq!(s.height(2), 0);
         assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+    }
+
+    #[test]
+    fn derive_with_records_what_derive_and_offer_height_record() {
+        // The same derivations (tuples that pack and tuples that do not, rules, heights,
+        // rounds) through both paths give the same rows, rules and heights.
+        let mut a = Store::new(2, true);
+        let mut b = Store::new(2, true);
+        a.publish_all(&mut []);
+        b.publish_all(&mut []);
+        let mut x = 7u64;
+        for round in 0..5 {
+            for _ in 0..400 {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let t = [
+                    (x >> 60) % 5,
+                    if x & 8 == 0 {
+                        (x >> 50) % 7
+                    } else {
+                        u64::MAX - (x >> 62)
+                    },
+                ];
+                let rule = ((x >> 40) % 3) as u32;
+                let h = ((x >> 20) % 9) as u32 + 1;
+                if let Some(row) = a.derive(&t, rule) {
+                    a.offer_height(row, h);
+                }
+                b.derive_with(&t, rule, |_| h);
+            }
+            assert!(a.advance(&mut []) == b.advance(&mut []), "round {round}");
+        }
+        assert_eq!(a.len(), b.len());
+        for r in 0..a.len() {
+            assert_eq!(a.row(r), b.row(r));
+            let (pa, pb) = (a.prov.as_ref().unwrap(), b.prov.as_ref().unwrap());
+            assert_eq!(
+                (pa[r].rule, pa[r].height),
+                (pb[r].rule, pb[r].height),
+                "row {r}"
+            );
+        }
     }
 
     #[test]
