@@ -41,13 +41,30 @@ struct GenRule {
     body: Vec<GenAtom>,
 }
 
-/// Relations 0..3 are input (arity 2, 1, 2), 3..6 derived (arity 2, 1, 2).
-const ARITY: [usize; 6] = [2, 1, 2, 2, 1, 2];
+/// Relations 0..3 are input (arity 2, 1, 3), 3..6 derived (arity 2, 1, 3).
+const ARITY: [usize; 6] = [2, 1, 3, 2, 1, 3];
+
+/// A value: mostly small (so that joins meet), sometimes one of the words that the store keeps
+/// apart from the packed one-word keys (negative, beyond 32 bits, the all-ones word).
+fn value() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        8 => 0i64..5,
+        1 => prop::sample::select(vec![
+            -1,
+            -7,
+            i64::MIN,
+            i64::MAX,
+            i64::from(u32::MAX),
+            1 << 32,
+            (1 << 32) + 1,
+        ]),
+    ]
+}
 
 fn term() -> impl Strategy<Value = GenTerm> {
     prop_oneof![
         6 => (0u32..4).prop_map(GenTerm::Var),
-        1 => (0i64..4).prop_map(GenTerm::Const),
+        1 => value().prop_map(GenTerm::Const),
         1 => Just(GenTerm::Wild),
     ]
 }
@@ -62,7 +79,7 @@ fn rule() -> impl Strategy<Value = GenRule> {
     (
         3usize..6,
         proptest::collection::vec(atom(), 1..4),
-        proptest::collection::vec(0usize..8, 2),
+        proptest::collection::vec(0usize..8, 3),
     )
         .prop_map(|(head_rel, body, picks)| {
             // Head variables must occur in the body: pick from the body's variables.
@@ -97,7 +114,7 @@ fn rule() -> impl Strategy<Value = GenRule> {
 fn facts() -> impl Strategy<Value = Vec<(usize, Vec<i64>)>> {
     proptest::collection::vec(
         (0usize..3).prop_flat_map(|rel| {
-            proptest::collection::vec(0i64..5, ARITY[rel]).prop_map(move |v| (rel, v))
+            proptest::collection::vec(value(), ARITY[rel]).prop_map(move |v| (rel, v))
         }),
         0..25,
     )

@@ -6,7 +6,7 @@
 
 use crate::value::Interner;
 
-use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail};
+use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail, TailWord};
 use super::store::{Index, Row, Store};
 
 pub(crate) struct Exec<'a> {
@@ -21,6 +21,21 @@ pub(crate) struct Exec<'a> {
     key: Vec<u64>,
     /// Head tuples produced, before deduplication.
     pub fired: u64,
+    /// The plan's last op when it is a read with a [`Tail`], taken apart once.
+    last: Option<LastRead<'a>>,
+}
+
+/// The last op of a plan, a read with a [`Tail`]: what [`Exec::read_tail`] needs, read off the
+/// plan once instead of once per row of the read before it.
+#[derive(Clone, Copy)]
+struct LastRead<'a> {
+    pc: usize,
+    rel: usize,
+    index: Option<usize>,
+    key: &'a [Operand],
+    range: Range,
+    prem: usize,
+    tail: &'a Tail,
 }
 
 #[inline]
@@ -48,6 +63,28 @@ impl<'a> Exec<'a> {
             head: vec![0; plan.head.len()],
             key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
+            last: match (&plan.tail, plan.ops.last()) {
+                (
+                    Some(tail),
+                    Some(Op::Read {
+                        rel,
+                        index,
+                        key,
+                        range,
+                        prem,
+                        ..
+                    }),
+                ) => Some(LastRead {
+                    pc: plan.ops.len() - 1,
+                    rel: rel.0 as usize,
+                    index: *index,
+                    key,
+                    range: *range,
+                    prem: *prem,
+                    tail,
+                }),
+                _ => None,
+            },
         }
     }
 
@@ -67,6 +104,9 @@ impl<'a> Exec<'a> {
 
     fn step(&mut self, pc: usize) {
         let plan = self.plan;
+        if let Some(last) = self.last.filter(|l| l.pc == pc) {
+            return self.read_tail(last);
+        }
         match &plan.ops[pc] {
             Op::Read {
                 rel,
@@ -78,8 +118,6 @@ impl<'a> Exec<'a> {
                 prem,
             } => {
                 let rel = rel.0 as usize;
-                // The plan's tail is this op when it is the last one.
-                let tail = plan.tail.as_ref().filter(|_| pc + 1 == plan.ops.len());
                 match index {
                     Some(ix) => {
                         let indexes = self.indexes;
@@ -88,25 +126,14 @@ impl<'a> Exec<'a> {
                             *k = operand(&self.regs, o);
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
-                        let rows = restrict(rows, *range, store);
-                        match tail {
-                            Some(tail) => self.tail(rel, *prem, tail, rows.iter().copied()),
-                            None => {
-                                for &r in rows {
-                                    self.visit(rel, checks, binds, *prem, r, pc + 1);
-                                }
-                            }
+                        for &r in restrict(rows, *range, store) {
+                            self.visit(rel, checks, binds, *prem, r, pc + 1);
                         }
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
-                        match tail {
-                            Some(tail) => self.tail(rel, *prem, tail, lo as Row..hi as Row),
-                            None => {
-                                for r in lo..hi {
-                                    self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
-                                }
-                            }
+                        for r in lo..hi {
+                            self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
                         }
                     }
                 }
@@ -183,17 +210,50 @@ impl<'a> Exec<'a> {
         next: usize,
     ) {
         let store = &self.stores[rel];
-        let row = store.row(r as usize);
         for &(c, s) in binds {
-            self.regs[s as usize] = row[c];
+            self.regs[s as usize] = store.get(r as usize, c);
         }
         for &(c, o) in checks {
-            if row[c] != operand(&self.regs, o) {
+            if store.get(r as usize, c) != operand(&self.regs, o) {
                 return;
             }
         }
         self.rows[prem] = r;
-        self.next(next);
+        // The last read of a plan with a tail runs here, without a call to the generic step.
+        match self.last {
+            Some(last) if last.pc == next => self.read_tail(last),
+            _ => self.next(next),
+        }
+    }
+
+    /// The plan's last op, a read with a [`Tail`].
+    #[inline(always)]
+    fn read_tail(&mut self, last: LastRead<'a>) {
+        let LastRead {
+            rel,
+            index,
+            key,
+            range,
+            prem,
+            tail,
+            ..
+        } = last;
+        match index {
+            Some(ix) => {
+                let indexes = self.indexes;
+                let store = &self.stores[rel];
+                for (k, &o) in self.key.iter_mut().zip(key) {
+                    *k = operand(&self.regs, o);
+                }
+                let rows = indexes[rel][ix].lookup(store, &self.key[..key.len()]);
+                let rows = restrict(rows, range, store);
+                self.tail(rel, prem, tail, rows.iter().copied());
+            }
+            None => {
+                let (lo, hi) = bounds(range, &self.stores[rel]);
+                self.tail(rel, prem, tail, lo as Row..hi as Row);
+            }
+        }
     }
 
     #[inline]
@@ -207,7 +267,19 @@ impl<'a> Exec<'a> {
 
     /// The last read of a plan with a [`Tail`]: each row goes straight into the head tuple.
     #[inline(always)]
-    fn tail(&mut self, rel: usize, prem: usize, tail: &Tail, rows: impl Iterator<Item = Row>) {
+    fn tail(
+        &mut self,
+        rel: usize,
+        prem: usize,
+        tail: &Tail,
+        rows: impl ExactSizeIterator<Item = Row>,
+    ) {
+        match self.head.len() {
+            1 => return self.tail_fixed::<1>(rel, prem, tail, rows),
+            2 => return self.tail_fixed::<2>(rel, prem, tail, rows),
+            3 => return self.tail_fixed::<3>(rel, prem, tail, rows),
+            _ => {}
+        }
         let plan = self.plan;
         let head_rel = plan.head_rel.0 as usize;
         for &(i, s) in &tail.from_regs {
@@ -223,6 +295,74 @@ impl<'a> Exec<'a> {
                 self.rows[prem] = r;
                 self.record_height(row);
             }
+        }
+    }
+
+    /// [`Exec::tail`] for a head of arity `N`: the head tuple is a local array, each of its
+    /// words read from the row or fixed for the whole read, and the insertion is compiled for
+    /// that arity.
+    #[inline(always)]
+    fn tail_fixed<const N: usize>(
+        &mut self,
+        rel: usize,
+        prem: usize,
+        tail: &Tail,
+        rows: impl ExactSizeIterator<Item = Row>,
+    ) {
+        let plan = self.plan;
+        let head_rel = plan.head_rel.0 as usize;
+        // Each head word: `Ok(column)` of the row read, or `Err(word)` bound before the read.
+        let mut src: [Result<usize, u64>; N] = [Err(0); N];
+        for (s, w) in src.iter_mut().zip(&tail.words) {
+            *s = match *w {
+                TailWord::Col(c) => Ok(c),
+                TailWord::Reg(r) => Err(self.regs[r as usize]),
+            };
+        }
+        self.fired += rows.len() as u64;
+        // With provenance, every derivation the head relation offers a height for (see
+        // `Store::derive`) gets one more than its highest premise; all premises but the row
+        // read are fixed for the whole read (rows appended now are never premises, and only
+        // they have their heights lowered), so their maximum is taken once.
+        let provenance = self.stores[head_rel].prov.is_some();
+        let mut base = 0;
+        if provenance {
+            for (p, r) in plan.prem_rels.iter().enumerate() {
+                if p != prem {
+                    base = base.max(self.stores[r.0 as usize].height(self.rows[p]));
+                }
+            }
+        }
+        let rule = plan.rule;
+        // The relation read and the head relation, borrowed once for the whole loop (they are
+        // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
+        macro_rules! run {
+            ($from:expr, $to:expr, $height:expr) => {
+                let head_of = |from: &Store, r: Row| -> [u64; N] {
+                    std::array::from_fn(|i| match src[i] {
+                        Ok(c) => from.get(r as usize, c),
+                        Err(w) => w,
+                    })
+                };
+                if provenance {
+                    for r in rows {
+                        let head = head_of($from, r);
+                        $to.derive_with(&head, rule, |to: &Store| base.max($height(to, r)) + 1);
+                    }
+                } else {
+                    for r in rows {
+                        let head = head_of($from, r);
+                        $to.insert(&head, rule, 0);
+                    }
+                }
+            };
+        }
+        if rel == head_rel {
+            let store = &mut self.stores[rel];
+            run!(store, store, |s: &Store, r| s.height(r));
+        } else {
+            let (from, to) = pair_mut(self.stores, rel, head_rel);
+            run!(from, to, |_: &Store, r| from.height(r));
         }
     }
 
@@ -255,6 +395,18 @@ impl<'a> Exec<'a> {
             h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
         }
         self.stores[plan.head_rel.0 as usize].offer_height(row, h + 1);
+    }
+}
+
+/// Stores `a` (to read) and `b` (to write), `a != b`.
+#[inline(always)]
+fn pair_mut(stores: &mut [Store], a: usize, b: usize) -> (&Store, &mut Store) {
+    if a < b {
+        let (lo, hi) = stores.split_at_mut(b);
+        (&lo[a], &mut hi[0])
+    } else {
+        let (lo, hi) = stores.split_at_mut(a);
+        (&hi[0], &mut lo[b])
     }
 }
 

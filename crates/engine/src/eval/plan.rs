@@ -110,6 +110,16 @@ pub(crate) struct Tail {
     pub from_row: Vec<(usize, usize)>,
     /// (head position, register) for the variables bound before it.
     pub from_regs: Vec<(usize, u32)>,
+    /// Where each head word comes from (the two lists above, by head position).
+    pub words: Vec<TailWord>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TailWord {
+    /// A column of the row read.
+    Col(usize),
+    /// A register bound before the read.
+    Reg(u32),
 }
 
 #[derive(Debug)]
@@ -253,11 +263,18 @@ pub(crate) fn plan_rule(
             let mut tail = Tail {
                 from_row: Vec::new(),
                 from_regs: Vec::new(),
+                words: Vec::new(),
             };
             for (i, &s) in slots.iter().enumerate() {
                 match binds.iter().find(|&&(_, b)| b == s) {
-                    Some(&(c, _)) => tail.from_row.push((i, c)),
-                    None => tail.from_regs.push((i, s)),
+                    Some(&(c, _)) => {
+                        tail.from_row.push((i, c));
+                        tail.words.push(TailWord::Col(c));
+                    }
+                    None => {
+                        tail.from_regs.push((i, s));
+                        tail.words.push(TailWord::Reg(s));
+                    }
                 }
             }
             Some(tail)

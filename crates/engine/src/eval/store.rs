@@ -1,8 +1,10 @@
-//! Tuple storage for one relation: rows flattened into one vector of machine words and a hash
-//! table of row numbers for deduplication; beside it, hash indexes on the column sets joins
-//! look up. The indexes are kept apart from the rows ([`Indexes`]) so that a rule can append
-//! head tuples to a relation while it reads that relation's indexes: rows appended in a round
-//! are invisible to joins until the round ends, so the reads never see them.
+//! Tuple storage for one relation: rows flattened into one vector of machine words, and
+//! deduplication in two tables: tuples that pack into one word (the common case, see [`pack`])
+//! in an open-addressing table of 8-byte keys ([`Packed`]), the others in a hash table of
+//! 16-byte entries. Beside it, hash indexes on the column sets joins look up. The indexes are
+//! kept apart from the rows ([`Indexes`]) so that a rule can append head tuples to a relation
+//! while it reads that relation's indexes: rows appended in a round are invisible to joins
+//! until the round ends, so the reads never see them.
 //!
 //! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
 //! of one semi-naive round form a contiguous range (see [`Store::stable`] and
@@ -49,6 +51,9 @@ pub(crate) struct Store {
     pub arity: usize,
     data: Vec<u64>,
     len: usize,
+    /// Deduplication of the tuples that pack into one word ([`pack`]): the common case.
+    packed: Packed,
+    /// Deduplication of the others (arity three and more, words beyond 32 bits).
     dedup: HashTable<Slot>,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
@@ -61,10 +66,135 @@ pub(crate) struct Store {
     pub prov: Option<Vec<Prov>>,
 }
 
-/// A deduplication entry, 16 bytes: the first word of the tuple, the low half of the second,
-/// and the row. Tuples of arity up to two whose second word fits in 32 bits (symbols, dates,
-/// small numbers: the common case) are held entirely by the entry, so a lookup never touches
-/// the row data; the others are marked [`WIDE`] and their remaining words compared in the data.
+/// The free slot of a [`Packed`] table (so that a new table is zeroed memory, which the
+/// allocator hands out without writing it).
+const EMPTY: u64 = 0;
+
+/// `n` free key slots. A large zeroed allocation is fresh pages from the kernel; a probe
+/// reads a slot before it writes it, and reading a fresh page first maps the shared zero page,
+/// so that the first write faults a second time. Writing one word per page first (the stored
+/// value hidden from the optimiser, which would otherwise drop a store of zero into zeroed
+/// memory) costs one fault per page.
+fn free_keys(n: usize) -> Vec<u64> {
+    let mut keys = vec![EMPTY; n];
+    for i in (0..n).step_by(4096 / 8) {
+        keys[i] = std::hint::black_box(EMPTY);
+    }
+    keys
+}
+
+/// The key of the tuple given by `word(i)` in a [`Packed`] table, when the tuple packs into
+/// one word: the empty tuple, a single word other than `u64::MAX`, or two words that both fit
+/// in 32 bits (symbols, dates from 1970 on, numbers from 0 to 2^32 - 1) and are not both
+/// `u32::MAX`. The key is the packed word plus one, so that it is never [`EMPTY`]. Whether a
+/// tuple packs depends only on its words, so every tuple has one home.
+#[inline(always)]
+fn pack(word: impl Fn(usize) -> u64, arity: usize) -> Option<u64> {
+    let k = match arity {
+        0 => 0,
+        1 => word(0),
+        2 => {
+            let (a, b) = (word(0), word(1));
+            if (a | b) >> 32 != 0 {
+                return None;
+            }
+            a << 32 | b
+        }
+        _ => return None,
+    };
+    k.checked_add(1)
+}
+
+/// A table from packed keys to 32-bit values: open addressing with linear probing over a
+/// power-of-two array of keys (8 bytes a slot, [`EMPTY`] when free) and, beside it, the value
+/// of each key. For deduplication the value is the row: checking a derivation that is already
+/// known, the common case in a recursive rule, reads only the keys; the rows are read only to
+/// answer [`Store::find_with`]. For an index the value is the position of the key's row list.
+struct Packed {
+    keys: Vec<u64>,
+    /// The value of each key: the row (deduplication) or the list of rows (an index).
+    vals: Vec<u32>,
+    len: usize,
+    /// `64 - log2(keys.len())`: the slot of a key is the top bits of its hash.
+    shift: u32,
+}
+
+/// The multiplier of Fibonacci hashing (2^64 / golden ratio): the top bits of `key * MUL`
+/// depend on every bit of the key.
+const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+const PACKED_MIN: usize = 8;
+
+impl Packed {
+    fn new() -> Packed {
+        Packed {
+            keys: free_keys(PACKED_MIN),
+            vals: vec![0; PACKED_MIN],
+            len: 0,
+            shift: 64 - PACKED_MIN.trailing_zeros(),
+        }
+    }
+
+    /// The slot holding `key`, or the free slot where it belongs.
+    #[inline(always)]
+    fn probe(&self, key: u64) -> Result<usize, usize> {
+        let mask = self.keys.len() - 1;
+        let mut i = (key.wrapping_mul(MUL) >> self.shift) as usize;
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return Ok(i);
+            }
+            if k == EMPTY {
+                return Err(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn find(&self, key: u64) -> Option<u32> {
+        self.probe(key).ok().map(|i| self.vals[i])
+    }
+
+    /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
+    /// it at most half full.
+    #[inline(always)]
+    fn put(&mut self, key: u64, val: u32, mut slot: usize) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.grow();
+            slot = self.probe(key).expect_err("absent");
+        }
+        self.keys[slot] = key;
+        self.vals[slot] = val;
+        self.len += 1;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let cap = self.keys.len() * 2;
+        let keys = std::mem::replace(&mut self.keys, free_keys(cap));
+        let vals = std::mem::replace(&mut self.vals, vec![0; cap]);
+        self.shift -= 1;
+        for (i, &k) in keys.iter().enumerate() {
+            if k != EMPTY {
+                let slot = self.probe(k).expect_err("keys are distinct");
+                self.keys[slot] = k;
+                self.vals[slot] = vals[i];
+            }
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.keys.capacity() * 8 + self.vals.capacity() * 4
+    }
+}
+
+/// A deduplication entry of the general table (tuples that do not pack), 16 bytes: the first
+/// word of the tuple, the low half of the second, and the row. Tuples of arity up to two whose
+/// second word fits in 32 bits are held entirely by the entry, so a lookup never touches the
+/// row data; the others are marked [`WIDE`] and their remaining words compared in the data.
 #[derive(Clone, Copy)]
 struct Slot {
     a: u64,
@@ -137,6 +267,12 @@ pub(crate) type Indexes = Vec<Vec<Index>>;
 /// A hash index on some columns: key -> rows with that key, in row order.
 pub(crate) struct Index {
     pub cols: Vec<usize>,
+    /// Keys that pack into one word ([`pack`]: one or two columns, the common case) -> their
+    /// position in `lists`.
+    packed: Packed,
+    /// The rows of each key in `packed`.
+    lists: Vec<Rows>,
+    /// The other keys.
     table: HashTable<Entry>,
     /// Rows `[0, upto)` are indexed.
     upto: usize,
@@ -156,6 +292,7 @@ impl Store {
             arity,
             data: Vec::new(),
             len: 0,
+            packed: Packed::new(),
             dedup: HashTable::new(),
             stable: 0,
             recent: 0,
@@ -192,6 +329,9 @@ impl Store {
     #[inline]
     pub fn find_with(&self, word: impl Fn(usize) -> u64) -> Option<Row> {
         let ar = self.arity;
+        if let Some(k) = pack(&word, ar) {
+            return self.packed.find(k);
+        }
         let hash = hash_words((0..ar).map(&word));
         let key = inline_key(&word, ar);
         self.dedup
@@ -201,9 +341,21 @@ impl Store {
 
     /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
     /// once.
-    #[inline]
+    ///
+    /// Inlined into the join loops: checking a tuple that packs and is already known (most
+    /// derivations of a recursive rule) is a few instructions; adding it is out of line.
+    #[inline(always)]
     pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
-        self.insert_or_row(tuple, rule, height).ok()
+        debug_assert_eq!(tuple.len(), self.arity);
+        // The tuple's length, not `arity`: a caller with a fixed-size tuple gets the packing
+        // for its arity compiled in.
+        match pack(|i| tuple[i], tuple.len()) {
+            Some(k) => {
+                let slot = self.packed.probe(k).err()?;
+                Some(self.insert_packed(k, slot, tuple, rule, height))
+            }
+            None => self.insert_wide(tuple, rule, height).ok(),
+        }
     }
 
     /// A tuple derived by `rule` in the current round: appends it unless present. With
@@ -212,13 +364,34 @@ impl Store {
     /// round. So the recorded height is the lowest among the first deriving rule's
     /// derivations of the round, whatever order a join finds them in, and the interpreter
     /// and generated code (whose join orders may differ) record the same provenance.
-    #[inline]
+    #[inline(always)]
     pub fn derive(&mut self, tuple: &[u64], rule: u32) -> Option<Row> {
         match self.insert_or_row(tuple, rule, u32::MAX) {
             Ok(row) => self.prov.is_some().then_some(row),
             Err(row) => {
                 let p = self.prov.as_ref()?;
                 (row as usize >= self.recent && p[row as usize].rule == rule).then_some(row)
+            }
+        }
+    }
+
+    /// [`Store::derive`] followed by [`Store::offer_height`] of `height(self)`: the height is
+    /// computed only when it is offered, and the row's provenance is looked up once.
+    #[inline(always)]
+    pub fn derive_with(&mut self, tuple: &[u64], rule: u32, height: impl FnOnce(&Store) -> u32) {
+        let (row, new) = match self.insert_or_row(tuple, rule, u32::MAX) {
+            Ok(row) => (row, true),
+            Err(row) if row as usize >= self.recent => (row, false),
+            Err(_) => return,
+        };
+        let offered = self
+            .prov
+            .as_ref()
+            .is_some_and(|p| new || p[row as usize].rule == rule);
+        if offered {
+            let h = height(self);
+            if let Some(p) = self.prov.as_mut().and_then(|p| p.get_mut(row as usize)) {
+                p.height = p.height.min(h);
             }
         }
     }
@@ -232,10 +405,31 @@ impl Store {
         }
     }
 
-    /// Appends `tuple` unless present: `Ok(new row)`, or `Err(existing row)`.
-    #[inline]
+    /// Appends `tuple` unless present: `Ok(its new row)`, or `Err(the row that holds it)`.
+    #[inline(always)]
     pub fn insert_or_row(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
         debug_assert_eq!(tuple.len(), self.arity);
+        match pack(|i| tuple[i], tuple.len()) {
+            Some(k) => match self.packed.probe(k) {
+                Ok(slot) => Err(self.packed.vals[slot]),
+                Err(slot) => Ok(self.insert_packed(k, slot, tuple, rule, height)),
+            },
+            None => self.insert_wide(tuple, rule, height),
+        }
+    }
+
+    /// [`Store::insert`] of a new tuple that packs into `k`, whose free slot is `slot`.
+    #[inline(never)]
+    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64], rule: u32, height: u32) -> Row {
+        let row = self.len as Row;
+        self.packed.put(k, row, slot);
+        self.append(tuple, rule, height);
+        row
+    }
+
+    /// [`Store::insert_or_row`] of a tuple that does not pack.
+    #[inline(never)]
+    fn insert_wide(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
@@ -257,6 +451,17 @@ impl Store {
         };
         self.dedup
             .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
+        self.append(tuple, rule, height);
+        Ok(row)
+    }
+
+    /// Appends a new row.
+    #[inline(always)]
+    fn append(&mut self, tuple: &[u64], rule: u32, height: u32) {
+        debug_assert!(
+            self.len < WIDE as usize,
+            "a relation holds fewer than 2^31 rows"
+        );
         match *tuple {
             [a] => self.data.push(a),
             [a, b] => {
@@ -269,7 +474,6 @@ impl Store {
         if let Some(p) = &mut self.prov {
             p.push(Prov { rule, height });
         }
-        Ok(row)
     }
 
     /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
@@ -280,6 +484,8 @@ impl Store {
         }
         let mut ix = Index {
             cols: cols.to_vec(),
+            packed: Packed::new(),
+            lists: Vec::new(),
             table: HashTable::new(),
             upto: 0,
         };
@@ -314,6 +520,7 @@ impl Store {
 
     pub fn memory_bytes(&self) -> usize {
         self.data.capacity() * 8
+            + self.packed.memory_bytes()
             + self.dedup.capacity() * std::mem::size_of::<Slot>()
             + self
                 .prov
@@ -324,7 +531,10 @@ impl Store {
 
 impl Index {
     pub fn memory_bytes(&self) -> usize {
-        self.table.capacity() * std::mem::size_of::<Entry>()
+        self.packed.memory_bytes()
+            + self.lists.capacity() * std::mem::size_of::<Rows>()
+            + self.lists.iter().map(Rows::heap_bytes).sum::<usize>()
+            + self.table.capacity() * std::mem::size_of::<Entry>()
             + self
                 .table
                 .iter()
@@ -338,6 +548,16 @@ impl Index {
             let base = r * arity;
             for (k, &c) in key.iter_mut().zip(&self.cols) {
                 *k = data[base + c];
+            }
+            if let Some(k) = pack(|i| key[i], key.len()) {
+                match self.packed.probe(k) {
+                    Ok(slot) => self.lists[self.packed.vals[slot] as usize].push(r as Row),
+                    Err(slot) => {
+                        self.packed.put(k, self.lists.len() as Row, slot);
+                        self.lists.push(Rows::one(r as Row));
+                    }
+                }
+                continue;
             }
             let hash = hash_slice(&key);
             match self.table.find_mut(hash, |e| {
@@ -384,6 +604,18 @@ impl Index {
     #[inline]
     pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         debug_assert_eq!(key.len(), self.cols.len());
+        if let Some(k) = pack(|i| key[i], key.len()) {
+            return match self.packed.find(k) {
+                Some(l) => self.lists[l as usize].as_slice(),
+                None => &[],
+            };
+        }
+        self.lookup_wide(store, key)
+    }
+
+    /// [`Index::lookup`] of a key that does not pack.
+    #[inline(never)]
+    fn lookup_wide<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         let hash = hash_slice(key);
         match self.table.find(hash, |e| {
             Index::matches(e, hash, key, &self.cols, &store.data, store.arity)
@@ -426,6 +658,47 @@ mod tests {
         s.offer_height(2, 0);
         assert_eq!(s.height(2), 0);
         assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+    }
+
+    #[test]
+    fn derive_with_records_what_derive_and_offer_height_record() {
+        // The same derivations (tuples that pack and tuples that do not, rules, heights,
+        // rounds) through both paths give the same rows, rules and heights.
+        let mut a = Store::new(2, true);
+        let mut b = Store::new(2, true);
+        a.publish_all(&mut []);
+        b.publish_all(&mut []);
+        let mut x = 7u64;
+        for round in 0..5 {
+            for _ in 0..400 {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let t = [
+                    (x >> 60) % 5,
+                    if x & 8 == 0 {
+                        (x >> 50) % 7
+                    } else {
+                        u64::MAX - (x >> 62)
+                    },
+                ];
+                let rule = ((x >> 40) % 3) as u32;
+                let h = ((x >> 20) % 9) as u32 + 1;
+                if let Some(row) = a.derive(&t, rule) {
+                    a.offer_height(row, h);
+                }
+                b.derive_with(&t, rule, |_| h);
+            }
+            assert!(a.advance(&mut []) == b.advance(&mut []), "round {round}");
+        }
+        assert_eq!(a.len(), b.len());
+        for r in 0..a.len() {
+            assert_eq!(a.row(r), b.row(r));
+            let (pa, pb) = (a.prov.as_ref().unwrap(), b.prov.as_ref().unwrap());
+            assert_eq!(
+                (pa[r].rule, pa[r].height),
+                (pb[r].rule, pb[r].height),
+                "row {r}"
+            );
+        }
     }
 
     #[test]
@@ -483,6 +756,129 @@ mod tests {
             assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
             assert!(s.find_with(|i| t(999 << 33, 999)[i]).is_some());
         }
+    }
+
+    /// Words on both sides of every boundary of the packed representation: small, the top of
+    /// 32 bits, just beyond it, negative numbers and the all-ones word.
+    const EDGE_WORDS: [u64; 10] = [
+        0,
+        1,
+        2,
+        u32::MAX as u64 - 1,
+        u32::MAX as u64,
+        1 << 32,
+        (1 << 32) + 1,
+        u64::MAX - 1,
+        u64::MAX,
+        i64::MIN as u64,
+    ];
+
+    /// A deterministic stream of words drawn from [`EDGE_WORDS`].
+    fn words(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            EDGE_WORDS[(x >> 33) as usize % EDGE_WORDS.len()]
+        }
+    }
+
+    #[test]
+    fn every_tuple_has_one_home_at_every_arity() {
+        // Against a plain map: tuples that pack and tuples that do not, mixed in one relation,
+        // at arity 0 to 3, across growth of both tables and across rounds of the indexes.
+        for ar in 0..=3 {
+            let mut s = Store::new(ar, true);
+            let mut reference: std::collections::HashMap<Vec<u64>, Row> = Default::default();
+            let mut next = words(ar as u64 + 1);
+            let mut ixs = Vec::new();
+            let col_sets: Vec<Vec<usize>> = match ar {
+                0 => vec![],
+                1 => vec![vec![0]],
+                2 => vec![vec![0], vec![1], vec![1, 0]],
+                _ => vec![vec![0], vec![2], vec![0, 1], vec![0, 1, 2]],
+            };
+            for round in 0..4 {
+                for _ in 0..700 {
+                    let t: Vec<u64> = (0..ar).map(|_| next()).collect();
+                    let got = s.insert(&t, 3, round);
+                    match reference.get(&t) {
+                        Some(&row) => {
+                            assert_eq!(got, None, "{t:?} inserted twice");
+                            assert_eq!(s.insert_or_row(&t, 3, round), Err(row));
+                        }
+                        None => {
+                            let row = got.expect("a new tuple gets a row");
+                            assert_eq!(row as usize, reference.len());
+                            reference.insert(t.clone(), row);
+                        }
+                    }
+                }
+                s.advance(&mut ixs);
+                for cols in &col_sets {
+                    s.ensure_index(&mut ixs, cols);
+                }
+                assert_eq!(s.len(), reference.len());
+                for (t, &row) in &reference {
+                    assert_eq!(s.row(row as usize), &t[..]);
+                    assert_eq!(s.find_with(|i| t[i]), Some(row), "{t:?}");
+                }
+                for ix in &ixs {
+                    for t in reference.keys() {
+                        let key: Vec<u64> = ix.cols.iter().map(|&c| t[c]).collect();
+                        let want: Vec<Row> = (0..s.len() as Row)
+                            .filter(|&r| {
+                                ix.cols
+                                    .iter()
+                                    .zip(&key)
+                                    .all(|(&c, &k)| s.get(r as usize, c) == k)
+                            })
+                            .collect();
+                        assert_eq!(
+                            ix.lookup(&s, &key),
+                            &want[..],
+                            "key {key:?} on {:?}",
+                            ix.cols
+                        );
+                    }
+                }
+            }
+            // Words never inserted are absent, whichever table they would live in.
+            if ar > 0 {
+                for w in [3u64, 1 << 40, u64::MAX - 2] {
+                    let t = vec![w; ar];
+                    assert_eq!(s.find_with(|i| t[i]), None);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_table_grows_and_keeps_rows() {
+        // Enough packed tuples (both halves in use) to grow the table many times.
+        let mut s = Store::new(2, false);
+        let t = |n: u64| [n % 997, (n * 7919) & 0xffff_ffff];
+        for n in 0..20_000u64 {
+            assert_eq!(s.insert(&t(n), 0, 0), Some(n as Row));
+        }
+        for n in 0..20_000u64 {
+            assert_eq!(s.insert(&t(n), 0, 0), None);
+            assert_eq!(s.find_with(|i| t(n)[i]), Some(n as Row));
+        }
+        assert_eq!(s.find_with(|i| [997, 0][i]), None);
+        // The packed keys `a << 32 | b` and `u32::MAX` halves sit beside the wide ones.
+        let top = u32::MAX as u64;
+        assert_eq!(s.insert(&[top, top], 0, 0), Some(20_000));
+        assert_eq!(s.insert(&[top, top - 1], 0, 0), Some(20_001));
+        assert_eq!(s.insert(&[top, top], 0, 0), None);
+        assert_eq!(s.find_with(|i| [top, top][i]), Some(20_000));
+        assert_eq!(s.find_with(|i| [top, top - 1][i]), Some(20_001));
+        assert_eq!(s.insert_or_row(&[top, top], 0, 0), Err(20_000));
+        assert_eq!(s.insert_or_row(&t(5), 0, 0), Err(5));
+        assert_eq!(s.insert_or_row(&[top, 7], 0, 0), Ok(20_002));
+        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Ok(20_003));
+        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Err(20_003));
     }
 
     #[test]
