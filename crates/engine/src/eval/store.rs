@@ -1,6 +1,6 @@
 //! Tuple storage for one relation: rows flattened into one vector of machine words, and
 //! deduplication in two tables: tuples that pack into one word (the common case, see [`pack`])
-//! in an open-addressing table of 8-byte keys ([`Packed`]), the others in a hash table of
+//! in an open-addressing table of 12-byte slots, key and row ([`Packed`]), the others in a hash table of
 //! 16-byte entries. Beside it, hash indexes on the column sets joins look up. The indexes are
 //! kept apart from the rows ([`Indexes`]) so that a rule can append head tuples to a relation
 //! while it reads that relation's indexes: rows appended in a round are invisible to joins
@@ -75,12 +75,22 @@ const EMPTY: u64 = 0;
 /// so that the first write faults a second time. Writing one word per page first (the stored
 /// value hidden from the optimiser, which would otherwise drop a store of zero into zeroed
 /// memory) costs one fault per page.
-fn free_keys(n: usize) -> Vec<u64> {
-    let mut keys = vec![EMPTY; n];
-    for i in (0..n).step_by(4096 / 8) {
-        keys[i] = std::hint::black_box(EMPTY);
+fn free_keys(n: usize) -> Vec<PSlot> {
+    let mut slots = vec![PSlot { key: EMPTY, val: 0 }; n];
+    for i in (0..n).step_by(4096 / std::mem::size_of::<PSlot>()) {
+        slots[i].key = std::hint::black_box(EMPTY);
     }
-    keys
+    slots
+}
+
+/// One slot of a [`Packed`] table, 12 bytes: the key and its value side by side, so that a
+/// probe that finds the key has the value in the same cache line (recording provenance reads
+/// the row of every repeated derivation).
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct PSlot {
+    key: u64,
+    val: u32,
 }
 
 /// The key of the tuple given by `word(i)` in a [`Packed`] table, when the tuple packs into
@@ -106,14 +116,15 @@ fn pack(word: impl Fn(usize) -> u64, arity: usize) -> Option<u64> {
 }
 
 /// A table from packed keys to 32-bit values: open addressing with linear probing over a
-/// power-of-two array of keys (8 bytes a slot, [`EMPTY`] when free) and, beside it, the value
-/// of each key. For deduplication the value is the row: checking a derivation that is already
-/// known, the common case in a recursive rule, reads only the keys; the rows are read only to
-/// answer [`Store::find_with`]. For an index the value is the position of the key's row list.
+/// power-of-two array of 12-byte slots ([`PSlot`]: the key, [`EMPTY`] when free, and its
+/// value). For deduplication the value is the row: a derivation that is already known, the
+/// common case in a recursive rule, reads one slot, and with provenance its row (to tell
+/// whether the tuple is of the current round) comes with it. For an index the value is the
+/// position of the key's row list.
 struct Packed {
-    keys: Vec<u64>,
-    /// The value of each key: the row (deduplication) or the list of rows (an index).
-    vals: Vec<u32>,
+    /// Keys ([`EMPTY`] when free) with their value: the row (deduplication) or the list of
+    /// rows (an index).
+    keys: Vec<PSlot>,
     len: usize,
     /// `64 - log2(keys.len())`: the slot of a key is the top bits of its hash.
     shift: u32,
@@ -129,7 +140,6 @@ impl Packed {
     fn new() -> Packed {
         Packed {
             keys: free_keys(PACKED_MIN),
-            vals: vec![0; PACKED_MIN],
             len: 0,
             shift: 64 - PACKED_MIN.trailing_zeros(),
         }
@@ -141,7 +151,7 @@ impl Packed {
         let mask = self.keys.len() - 1;
         let mut i = (key.wrapping_mul(MUL) >> self.shift) as usize;
         loop {
-            let k = self.keys[i];
+            let k = self.keys[i].key;
             if k == key {
                 return Ok(i);
             }
@@ -154,7 +164,7 @@ impl Packed {
 
     #[inline]
     fn find(&self, key: u64) -> Option<u32> {
-        self.probe(key).ok().map(|i| self.vals[i])
+        self.probe(key).ok().map(|i| self.keys[i].val)
     }
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
@@ -165,8 +175,7 @@ impl Packed {
             self.grow();
             slot = self.probe(key).expect_err("absent");
         }
-        self.keys[slot] = key;
-        self.vals[slot] = val;
+        self.keys[slot] = PSlot { key, val };
         self.len += 1;
     }
 
@@ -175,19 +184,18 @@ impl Packed {
     fn grow(&mut self) {
         let cap = self.keys.len() * 2;
         let keys = std::mem::replace(&mut self.keys, free_keys(cap));
-        let vals = std::mem::replace(&mut self.vals, vec![0; cap]);
         self.shift -= 1;
-        for (i, &k) in keys.iter().enumerate() {
+        for &s in &keys {
+            let k = s.key;
             if k != EMPTY {
                 let slot = self.probe(k).expect_err("keys are distinct");
-                self.keys[slot] = k;
-                self.vals[slot] = vals[i];
+                self.keys[slot] = s;
             }
         }
     }
 
     fn memory_bytes(&self) -> usize {
-        self.keys.capacity() * 8 + self.vals.capacity() * 4
+        self.keys.capacity() * std::mem::size_of::<PSlot>()
     }
 }
 
@@ -411,7 +419,7 @@ impl Store {
         debug_assert_eq!(tuple.len(), self.arity);
         match pack(|i| tuple[i], tuple.len()) {
             Some(k) => match self.packed.probe(k) {
-                Ok(slot) => Err(self.packed.vals[slot]),
+                Ok(slot) => Err(self.packed.keys[slot].val),
                 Err(slot) => Ok(self.insert_packed(k, slot, tuple, rule, height)),
             },
             None => self.insert_wide(tuple, rule, height),
@@ -551,7 +559,7 @@ impl Index {
             }
             if let Some(k) = pack(|i| key[i], key.len()) {
                 match self.packed.probe(k) {
-                    Ok(slot) => self.lists[self.packed.vals[slot] as usize].push(r as Row),
+                    Ok(slot) => self.lists[self.packed.keys[slot].val as usize].push(r as Row),
                     Err(slot) => {
                         self.packed.put(k, self.lists.len() as Row, slot);
                         self.lists.push(Rows::one(r as Row));
