@@ -76,21 +76,28 @@ const EMPTY: u64 = 0;
 /// value hidden from the optimiser, which would otherwise drop a store of zero into zeroed
 /// memory) costs one fault per page.
 fn free_keys(n: usize) -> Vec<PSlot> {
-    let mut slots = vec![PSlot { key: EMPTY, val: 0 }; n];
+    // All zeros (`EMPTY`, value 0): the allocation comes zeroed from the allocator, no memset.
+    let mut slots = vec![[0u32; 3]; n];
     for i in (0..n).step_by(4096 / std::mem::size_of::<PSlot>()) {
-        slots[i].key = std::hint::black_box(EMPTY);
+        slots[i][0] = std::hint::black_box(0);
     }
     slots
 }
 
-/// One slot of a [`Packed`] table, 12 bytes: the key and its value side by side, so that a
-/// probe that finds the key has the value in the same cache line (recording provenance reads
-/// the row of every repeated derivation).
-#[derive(Clone, Copy)]
-#[repr(C, packed(4))]
-struct PSlot {
-    key: u64,
-    val: u32,
+/// One slot of a [`Packed`] table, 12 bytes: the key (low and high half, [`EMPTY`] when free)
+/// and its value side by side, so that a probe that finds the key has the value in the same
+/// cache line (recording provenance reads the row of every repeated derivation). Plain `u32`s
+/// so that a fresh table is zeroed memory from the allocator.
+type PSlot = [u32; 3];
+
+#[inline(always)]
+fn slot_key(s: &PSlot) -> u64 {
+    u64::from(s[0]) | u64::from(s[1]) << 32
+}
+
+#[inline(always)]
+fn slot_of(key: u64, val: u32) -> PSlot {
+    [key as u32, (key >> 32) as u32, val]
 }
 
 /// The key of the tuple given by `word(i)` in a [`Packed`] table, when the tuple packs into
@@ -151,7 +158,7 @@ impl Packed {
         let mask = self.keys.len() - 1;
         let mut i = (key.wrapping_mul(MUL) >> self.shift) as usize;
         loop {
-            let k = self.keys[i].key;
+            let k = slot_key(&self.keys[i]);
             if k == key {
                 return Ok(i);
             }
@@ -164,7 +171,7 @@ impl Packed {
 
     #[inline]
     fn find(&self, key: u64) -> Option<u32> {
-        self.probe(key).ok().map(|i| self.keys[i].val)
+        self.probe(key).ok().map(|i| self.keys[i][2])
     }
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
@@ -175,7 +182,7 @@ impl Packed {
             self.grow();
             slot = self.probe(key).expect_err("absent");
         }
-        self.keys[slot] = PSlot { key, val };
+        self.keys[slot] = slot_of(key, val);
         self.len += 1;
     }
 
@@ -185,11 +192,11 @@ impl Packed {
         let cap = self.keys.len() * 2;
         let keys = std::mem::replace(&mut self.keys, free_keys(cap));
         self.shift -= 1;
-        for &s in &keys {
-            let k = s.key;
+        for s in &keys {
+            let k = slot_key(s);
             if k != EMPTY {
                 let slot = self.probe(k).expect_err("keys are distinct");
-                self.keys[slot] = s;
+                self.keys[slot] = *s;
             }
         }
     }
@@ -419,7 +426,7 @@ impl Store {
         debug_assert_eq!(tuple.len(), self.arity);
         match pack(|i| tuple[i], tuple.len()) {
             Some(k) => match self.packed.probe(k) {
-                Ok(slot) => Err(self.packed.keys[slot].val),
+                Ok(slot) => Err(self.packed.keys[slot][2]),
                 Err(slot) => Ok(self.insert_packed(k, slot, tuple, rule, height)),
             },
             None => self.insert_wide(tuple, rule, height),
@@ -559,7 +566,7 @@ impl Index {
             }
             if let Some(k) = pack(|i| key[i], key.len()) {
                 match self.packed.probe(k) {
-                    Ok(slot) => self.lists[self.packed.keys[slot].val as usize].push(r as Row),
+                    Ok(slot) => self.lists[self.packed.keys[slot][2] as usize].push(r as Row),
                     Err(slot) => {
                         self.packed.put(k, self.lists.len() as Row, slot);
                         self.lists.push(Rows::one(r as Row));
