@@ -410,9 +410,9 @@ fn pair_mut(stores: &mut [Store], a: usize, b: usize) -> (&Store, &mut Store) {
     }
 }
 
-/// The row-number interval a range covers.
-#[inline]
-fn bounds(range: Range, store: &Store) -> (usize, usize) {
+/// The row-number interval a range covers (the interpreter's and generated code's).
+#[inline(always)]
+pub(crate) fn bounds(range: Range, store: &Store) -> (usize, usize) {
     match range {
         Range::Full => (0, store.recent),
         Range::Delta => (store.stable, store.recent),
@@ -421,8 +421,8 @@ fn bounds(range: Range, store: &Store) -> (usize, usize) {
 }
 
 /// Index lists are sorted by row number, so a range is a sub-slice.
-#[inline]
-fn restrict<'r>(rows: &'r [Row], range: Range, store: &Store) -> &'r [Row] {
+#[inline(always)]
+pub(crate) fn restrict<'r>(rows: &'r [Row], range: Range, store: &Store) -> &'r [Row] {
     match range {
         Range::Full => rows,
         Range::Delta => &rows[rows.partition_point(|&r| (r as usize) < store.stable)..],

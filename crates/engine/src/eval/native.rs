@@ -22,6 +22,7 @@ use crate::ir::order::Estimates;
 use crate::ir::{dump, Program, RelId, Stratum};
 use crate::value::{Interner, Value};
 
+use super::exec::{bounds, restrict};
 use super::plan::{compare, CExpr, IndexAlloc, Op, Operand, Plan};
 use super::store::{Index, Row, Store};
 use super::EvalError;
@@ -100,12 +101,7 @@ impl<'a> Ix<'a> {
     #[inline(always)]
     pub fn lookup(self, cx: &Cx<'_>, rel: u32, ix: usize, key: &[u64], range: Range) -> &'a [Row] {
         let store = &cx.stores[rel as usize];
-        let rows = self.0[rel as usize][ix].lookup(store, key);
-        match range {
-            Range::Full => rows,
-            Range::Delta => &rows[rows.partition_point(|&r| (r as usize) < store.stable)..],
-            Range::Old => &rows[..rows.partition_point(|&r| (r as usize) < store.stable)],
-        }
+        restrict(self.0[rel as usize][ix].lookup(store, key), range, store)
     }
 
     /// Whether some visible row of `rel` has `key` in the columns of index `ix`.
@@ -126,12 +122,7 @@ impl<'a> Cx<'a> {
     /// The row numbers of `rel` that `range` covers.
     #[inline(always)]
     pub fn bounds(&self, rel: u32, range: Range) -> std::ops::Range<Row> {
-        let s = &self.stores[rel as usize];
-        let (lo, hi) = match range {
-            Range::Full => (0, s.recent),
-            Range::Delta => (s.stable, s.recent),
-            Range::Old => (0, s.stable),
-        };
+        let (lo, hi) = bounds(range, &self.stores[rel as usize]);
         lo as Row..hi as Row
     }
 
@@ -146,11 +137,7 @@ impl<'a> Cx<'a> {
     pub fn probe(&self, rel: u32, tuple: &[u64], range: Range) -> Option<Row> {
         let s = &self.stores[rel as usize];
         let r = s.find_with(|i| tuple[i])?;
-        let (lo, hi) = match range {
-            Range::Full => (0, s.recent),
-            Range::Delta => (s.stable, s.recent),
-            Range::Old => (0, s.stable),
-        };
+        let (lo, hi) = bounds(range, s);
         (lo..hi).contains(&(r as usize)).then_some(r)
     }
 
