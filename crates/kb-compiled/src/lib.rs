@@ -19,7 +19,7 @@ pub mod kb;
 #[rustfmt::skip]
 pub mod tc;
 
-use sphere_engine::eval::native::{program_digest, NativeProgram};
+use sphere_engine::eval::native::{check, NativeProgram};
 use sphere_engine::eval::{evaluate_native, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::Program;
 
@@ -56,16 +56,7 @@ impl std::error::Error for Error {}
 impl Generated {
     /// Whether `program` is the one this code was generated from.
     pub fn matches(&self, program: &Program) -> Result<(), Error> {
-        let digest = program_digest(program);
-        if digest != self.code.digest {
-            return Err(Error {
-                message: format!(
-                    "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
-                    self.code.source, self.code.digest
-                ),
-            });
-        }
-        Ok(())
+        check(self.code, program).map_err(|e| Error { message: e.message })
     }
 
     /// Runs the generated program on `db` (the program's facts plus inserted ones).
@@ -75,7 +66,7 @@ impl Generated {
         db: Database,
         opts: &EvalOptions,
     ) -> Result<Evaluation<'p>, Error> {
-        self.matches(program)?;
+        // `evaluate_native` checks that the code matches the program.
         evaluate_native(program, db, opts, self.code).map_err(|e| Error { message: e.message })
     }
 }

@@ -186,15 +186,7 @@ pub fn evaluate_native<'p>(
     opts: &EvalOptions,
     code: &native::NativeProgram,
 ) -> Result<Evaluation<'p>, EvalError> {
-    let digest = native::program_digest(program);
-    if digest != code.digest || program.strata.len() != code.strata.len() {
-        return Err(EvalError {
-            message: format!(
-                "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
-                code.source, code.digest
-            ),
-        });
-    }
+    native::check(code, program)?;
     let mut ev = Evaluation::start(program, db, opts);
     for (stratum, gen) in program.strata.iter().zip(code.strata) {
         let started = std::time::Instant::now();

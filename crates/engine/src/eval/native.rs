@@ -80,6 +80,21 @@ pub fn program_digest(program: &Program) -> u64 {
     h
 }
 
+/// Whether `code` was generated from `program` (digest and number of strata); the error says
+/// which version it expects.
+pub fn check(code: &NativeProgram, program: &Program) -> Result<(), EvalError> {
+    let digest = program_digest(program);
+    if digest != code.digest || program.strata.len() != code.strata.len() {
+        return Err(EvalError {
+            message: format!(
+                "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
+                code.source, code.digest
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// What a generated plan works on: the evaluation's relations (read and appended to), its
 /// indexes (read only while a plan runs) and interner.
 pub struct Cx<'a> {
