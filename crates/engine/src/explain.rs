@@ -1,9 +1,13 @@
 //! Derivation trees and why-not explanations, rebuilt from the provenance an evaluation
-//! recorded (for each tuple: the rule that first derived it and its height).
+//! recorded (for each tuple: the rule that first derived it and the round it did so in).
 //!
-//! A tree's premises always have a smaller height than their conclusion, so trees are acyclic;
-//! among the rule instances that derive a tuple from lower premises, the one whose highest
-//! premise is lowest is chosen, so trees are of minimal height for the recorded heights.
+//! A tree's premises always come from earlier rounds than their conclusion, so trees are
+//! acyclic. A tuple's height is 0 for an input fact, else one more than its highest premise
+//! in the instance of its recorded rule, over premises of earlier rounds, whose highest
+//! premise is lowest; that instance is the tree's. So every subtree is of minimal height among
+//! the derivations by the rules recorded. Heights are computed when an explanation first
+//! needs them (evaluation records none, so provenance costs no work on a tuple derived again)
+//! and kept in the evaluation.
 //!
 //! Invariant: provenance is data. Text and DOT rendering here, JSON in the application, and
 //! the REPL all render these structures.
@@ -121,7 +125,7 @@ impl Evaluation<'_> {
 
     fn tree(&self, rel: RelId, row: usize) -> Tree {
         let values = self.values(rel, row);
-        let (rule, height) = self.prov_of(rel, row).unwrap_or((None, 0));
+        let (rule, round) = self.prov_of(rel, row).unwrap_or((None, 0));
         let Some(rule) = rule else {
             return Tree {
                 rel,
@@ -130,7 +134,7 @@ impl Evaluation<'_> {
             };
         };
         let r = self.program.rule(rule);
-        let mut m = Matcher::new(self, r, height);
+        let mut m = Matcher::new(self, r, round);
         let found = m.bind_head(&values) && {
             m.search(0);
             m.best.is_some()
@@ -199,6 +203,71 @@ impl Evaluation<'_> {
                 premises,
             },
         }
+    }
+
+    /// The height of the tree [`Evaluation::explain`] gives for `row` of `rel` (see the
+    /// module's documentation). Computed from the premises up with a stack of its own, not by
+    /// recursion (a chain of derivations can be as long as the evaluation had rounds), and
+    /// kept for the next explanation.
+    pub(crate) fn height(&self, rel: RelId, row: usize) -> u32 {
+        if let Some(h) = self.known_height(rel, row) {
+            return h;
+        }
+        let mut stack = vec![(rel, row)];
+        while let Some(&(rel, row)) = stack.last() {
+            if self.known_height(rel, row).is_some() {
+                stack.pop();
+                continue;
+            }
+            let Some((Some(rule), round)) = self.prov_of(rel, row) else {
+                unreachable!("known_height knows input facts and evaluations without provenance")
+            };
+            let r = self.program.rule(rule);
+            let mut m = Matcher::new(self, r, round);
+            m.missing = Some(Vec::new());
+            let found = m.bind_head(&self.values(rel, row)) && {
+                m.search(0);
+                m.best.is_some()
+            };
+            let missing = m.missing.take().unwrap_or_default();
+            if missing.is_empty() {
+                // Not found cannot happen for a tuple this rule derived (see `tree`).
+                let h = if found { m.best_height + 1 } else { 1 };
+                self.set_height(rel, row, h);
+                stack.pop();
+            } else {
+                // Premises whose height is not known yet: theirs first, then this one again.
+                stack.extend(missing);
+            }
+        }
+        self.known_height(rel, row).unwrap_or(0)
+    }
+
+    /// The height of `row` of `rel` if known without a search: 0 for input facts (and
+    /// without provenance), else the height computed before.
+    fn known_height(&self, rel: RelId, row: usize) -> Option<u32> {
+        match self.prov_of(rel, row) {
+            None | Some((None, _)) => Some(0),
+            Some((Some(_), _)) => self
+                .heights
+                .borrow()
+                .get(rel.0 as usize)
+                .and_then(|h| h.get(row))
+                .copied()
+                .filter(|&h| h != u32::MAX),
+        }
+    }
+
+    fn set_height(&self, rel: RelId, row: usize, h: u32) {
+        let mut heights = self.heights.borrow_mut();
+        if heights.len() <= rel.0 as usize {
+            heights.resize_with(self.stores.len(), Vec::new);
+        }
+        let of_rel = &mut heights[rel.0 as usize];
+        if of_rel.len() <= row {
+            of_rel.resize(self.stores[rel.0 as usize].len(), u32::MAX);
+        }
+        of_rel[row] = h;
     }
 
     /// Why a tuple does not hold: every rule that could derive it and the first premise that
@@ -304,8 +373,12 @@ impl Evaluation<'_> {
 struct Matcher<'e, 'p> {
     ev: &'e Evaluation<'p>,
     rule: &'p Rule,
-    /// Premises must have a height below this.
+    /// Premises must come from rounds before this one.
     limit: u32,
+    /// While heights are being computed ([`Evaluation::height`]): the premises met whose
+    /// height is not known yet (taken as 0 meanwhile). Otherwise unknown heights are computed
+    /// on the spot.
+    missing: Option<Vec<(RelId, usize)>>,
     regs: Vec<u64>,
     bound: Vec<bool>,
     rows: Vec<usize>,
@@ -327,6 +400,7 @@ impl<'e, 'p> Matcher<'e, 'p> {
             ev,
             rule,
             limit,
+            missing: None,
             regs: vec![0; rule.vars.len()],
             bound: vec![false; rule.vars.len()],
             rows: Vec::new(),
@@ -598,8 +672,19 @@ impl<'e, 'p> Matcher<'e, 'p> {
         match &self.rule.body[i] {
             Literal::Atom(a) if !a.negated => {
                 for row in self.candidates(a.rel, &a.args) {
-                    let h = self.ev.store(a.rel).height(row as u32);
-                    if h >= self.limit || h.max(max_h) >= self.best_height {
+                    let round = self.ev.prov_of(a.rel, row).map_or(0, |(_, round)| round);
+                    if round >= self.limit {
+                        continue;
+                    }
+                    let h = match (self.ev.known_height(a.rel, row), &mut self.missing) {
+                        (Some(h), _) => h,
+                        (None, Some(missing)) => {
+                            missing.push((a.rel, row));
+                            0
+                        }
+                        (None, None) => self.ev.height(a.rel, row),
+                    };
+                    if h.max(max_h) >= self.best_height {
                         continue;
                     }
                     if let Some(newly) = self.bind_row(a.rel, &a.args, row) {

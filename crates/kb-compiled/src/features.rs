@@ -171,9 +171,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(row) = cx.derive(5, &[v0, v1], 0) {
-            cx.offer_height(5, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(5, &[v0, v1], 0);
     }
 }
 
@@ -185,9 +183,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
             let v1 = cx.get(5, r1, 1);
-            if let Some(row) = cx.derive(5, &[v0, v1], 1) {
-                cx.offer_height(5, row, cx.height(5, r0).max(cx.height(5, r1)) + 1);
-            }
+            cx.derive(5, &[v0, v1], 1);
         }
     }
 }
@@ -200,9 +196,7 @@ fn s0_p2(cx: &mut Cx<'_>) {
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
             let v0 = cx.get(5, r1, 0);
-            if let Some(row) = cx.derive(5, &[v0, v1], 1) {
-                cx.offer_height(5, row, cx.height(5, r0).max(cx.height(5, r1)) + 1);
-            }
+            cx.derive(5, &[v0, v1], 1);
         }
     }
 }
@@ -213,9 +207,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(row) = cx.derive(7, &[v0, v1], 2) {
-            cx.offer_height(7, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(7, &[v0, v1], 2);
     }
 }
 
@@ -227,9 +219,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            if let Some(row) = cx.derive(6, &[v0, v1], 3) {
-                cx.offer_height(6, row, cx.height(7, r0).max(cx.height(0, r1)) + 1);
-            }
+            cx.derive(6, &[v0, v1], 3);
         }
     }
 }
@@ -242,9 +232,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            if let Some(row) = cx.derive(7, &[v0, v1], 4) {
-                cx.offer_height(7, row, cx.height(6, r0).max(cx.height(0, r1)) + 1);
-            }
+            cx.derive(7, &[v0, v1], 4);
         }
     }
 }
@@ -255,9 +243,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if cx.get(0, r0, 1) != v0 { continue; }
-        if let Some(row) = cx.derive(8, &[v0], 5) {
-            cx.offer_height(8, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(8, &[v0], 5);
     }
 }
 
@@ -266,9 +252,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 0, 0, &[0], Full) { // edge
         let v0 = cx.get(0, r0, 1);
-        if let Some(row) = cx.derive(9, &[v0], 6) {
-            cx.offer_height(9, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(9, &[v0], 6);
     }
 }
 
@@ -279,9 +263,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
-            if let Some(row) = cx.derive(10, &[v0, v1], 7) {
-                cx.offer_height(10, row, cx.height(0, r0).max(cx.height(0, r1)) + 1);
-            }
+            cx.derive(10, &[v0, v1], 7);
         }
     }
 }
@@ -292,9 +274,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(1, Full) { // label
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
-            if let Some(row) = cx.derive(11, &[v0], 8) {
-                cx.offer_height(11, row, cx.height(1, r0) + 1);
-            }
+            cx.derive(11, &[v0], 8);
         }
     }
 }
@@ -305,9 +285,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
-            if let Some(row) = cx.derive(12, &[v0], 9) {
-                cx.offer_height(12, row, cx.height(0, r0) + 1);
-            }
+            cx.derive(12, &[v0], 9);
         }
     }
 }
@@ -319,9 +297,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
-                if let Some(row) = cx.derive(13, &[v0], 10) {
-                    cx.offer_height(13, row, cx.height(1, r0) + 1);
-                }
+                cx.derive(13, &[v0], 10);
             }
         }
     }
@@ -333,9 +309,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
     if !cx.contains(4, &[]) { // !stop
         for r0 in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, r0, 0);
-            if let Some(row) = cx.derive(14, &[v0], 11) {
-                cx.offer_height(14, row, cx.height(1, r0) + 1);
-            }
+            cx.derive(14, &[v0], 11);
         }
     }
 }
@@ -344,9 +318,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     if !cx.contains(4, &[]) { // !stop
-        if let Some(row) = cx.derive(15, &[], 12) {
-            cx.offer_height(15, row, 0 + 1);
-        }
+        cx.derive(15, &[], 12);
     }
 }
 
@@ -354,9 +326,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(3, Full) { // blocked
-        if let Some(row) = cx.derive(16, &[], 13) {
-            cx.offer_height(16, row, cx.height(3, r0) + 1);
-        }
+        cx.derive(16, &[], 13);
     }
 }
 
@@ -371,9 +341,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
                 if cx.cmp_sym(CmpOp::Lt, v0, v1) {
-                    if let Some(row) = cx.derive(17, &[v0, v1], 14) {
-                        cx.offer_height(17, row, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
-                    }
+                    cx.derive(17, &[v0, v1], 14);
                 }
             }
         }
@@ -392,9 +360,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
                     if cx.cmp_sym(CmpOp::Ge, v0, v1) {
-                        if let Some(row) = cx.derive(18, &[v0, v1], 15) {
-                            cx.offer_height(18, row, cx.height(1, r0).max(cx.height(0, r1)).max(cx.height(1, r2)) + 1);
-                        }
+                        cx.derive(18, &[v0, v1], 15);
                     }
                 }
             }
@@ -413,9 +379,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
                 if (v2 as i64) > (v3 as i64) {
-                    if let Some(row) = cx.derive(19, &[v0, v1], 16) {
-                        cx.offer_height(19, row, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
-                    }
+                    cx.derive(19, &[v0, v1], 16);
                 }
             }
         }
@@ -432,9 +396,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
         let Some(t2) = cx.bin(BinOp::Add, t1, v2) else { continue; };
         let v1 = t2;
         if (v1 as i64) <= (40 as i64) {
-            if let Some(row) = cx.derive(20, &[v0, v1], 17) {
-                cx.offer_height(20, row, cx.height(0, r0) + 1);
-            }
+            cx.derive(20, &[v0, v1], 17);
         }
     }
 }
@@ -448,9 +410,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.bin(BinOp::Sub, v2, v0) else { continue; };
         let Some(t2) = cx.bin(BinOp::Div, 100, t1) else { continue; };
         let v1 = t2;
-        if let Some(row) = cx.derive(21, &[v0, v1], 18) {
-            cx.offer_height(21, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(21, &[v0, v1], 18);
     }
 }
 
@@ -460,9 +420,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
-            if let Some(row) = cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)], 19) {
-                cx.offer_height(22, row, cx.height(0, r0) + 1);
-            }
+            cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)], 19);
         }
     }
 }
@@ -475,9 +433,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v1, Type::Date), (1, Type::Number)]) else { continue; };
-            if let Some(row) = cx.derive(23, &[v0, t1], 20) {
-                cx.offer_height(23, row, cx.height(2, r0) + 1);
-            }
+            cx.derive(23, &[v0, t1], 20);
         }
     }
 }
@@ -495,9 +451,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
                 let Some(t1) = cx.call(Builtin::DaysBetween, &[(v3, Type::Date), (v4, Type::Date)]) else { continue; };
                 let v2 = t1;
                 if (v2 as i64) >= (0 as i64) {
-                    if let Some(row) = cx.derive(24, &[v0, v1, v2], 21) {
-                        cx.offer_height(24, row, cx.height(2, r0).max(cx.height(0, r1)).max(cx.height(2, r2)) + 1);
-                    }
+                    cx.derive(24, &[v0, v1, v2], 21);
                 }
             }
         }
@@ -511,9 +465,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         let Some(t1) = cx.call(Builtin::Year, &[(v1, Type::Date)]) else { continue; };
-        if let Some(row) = cx.derive(25, &[v0, t1], 22) {
-            cx.offer_height(25, row, cx.height(2, r0) + 1);
-        }
+        cx.derive(25, &[v0, t1], 22);
     }
 }
 
@@ -526,9 +478,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::AddDays, &[(v2, Type::Date), (v0, Type::Number)]) else { continue; };
         let v1 = t1;
         if (v1 as i64) < (20089 as i64) {
-            if let Some(row) = cx.derive(26, &[v0, v1], 23) {
-                cx.offer_height(26, row, cx.height(2, r0) + 1);
-            }
+            cx.derive(26, &[v0, v1], 23);
         }
     }
 }
@@ -543,9 +493,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
             let Some(t1) = cx.call(Builtin::Cat, &[(v1, Type::Symbol), (1, Type::Symbol)]) else { continue; };
             let Some(t2) = cx.call(Builtin::ToString, &[(v0, Type::Number)]) else { continue; };
             let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
-            if let Some(row) = cx.derive(27, &[v0, t3], 24) {
-                cx.offer_height(27, row, cx.height(1, r0).max(cx.height(0, r1)) + 1);
-            }
+            cx.derive(27, &[v0, t3], 24);
         }
     }
 }
@@ -556,9 +504,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(27, Full) { // named
         let v0 = cx.get(27, r0, 1);
         let Some(t1) = cx.call(Builtin::Strlen, &[(v0, Type::Symbol)]) else { continue; };
-        if let Some(row) = cx.derive(28, &[v0, t1], 25) {
-            cx.offer_height(28, row, cx.height(27, r0) + 1);
-        }
+        cx.derive(28, &[v0, t1], 25);
     }
 }
 
@@ -570,9 +516,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ParseDate, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        if let Some(row) = cx.derive(29, &[v0, v1], 26) {
-            cx.offer_height(29, row, cx.height(1, r0) + 1);
-        }
+        cx.derive(29, &[v0, v1], 26);
     }
 }
 
@@ -584,9 +528,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ToNumber, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        if let Some(row) = cx.derive(30, &[v0, v1], 27) {
-            cx.offer_height(30, row, cx.height(1, r0) + 1);
-        }
+        cx.derive(30, &[v0, v1], 27);
     }
 }
 
@@ -599,9 +541,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::Min, &[(v2, Type::Number), (5, Type::Number)]) else { continue; };
         let Some(t2) = cx.call(Builtin::Max, &[(v0, Type::Number), (t1, Type::Number)]) else { continue; };
         let v1 = t2;
-        if let Some(row) = cx.derive(31, &[v0, v1], 28) {
-            cx.offer_height(31, row, cx.height(0, r0) + 1);
-        }
+        cx.derive(31, &[v0, v1], 28);
     }
 }
 
@@ -614,9 +554,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 1, 0, &[v2], Full) { // label
             let v1 = cx.get(1, r1, 1);
             if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
-                if let Some(row) = cx.derive(32, &[v0, v1], 29) {
-                    cx.offer_height(32, row, cx.height(5, r0).max(cx.height(1, r1)).max(cx.height(1, r2)) + 1);
-                }
+                cx.derive(32, &[v0, v1], 29);
             }
         }
     }
@@ -630,9 +568,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path
             if let Some(r2) = cx.probe(3, &[v0], Full) { // blocked
-                if let Some(row) = cx.derive(33, &[v0], 30) {
-                    cx.offer_height(33, row, cx.height(0, r0).max(cx.height(5, r1)).max(cx.height(3, r2)) + 1);
-                }
+                cx.derive(33, &[v0], 30);
             }
         }
     }
@@ -642,9 +578,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(4, Full) { // stop
-        if let Some(row) = cx.derive(34, &[2, 1], 31) {
-            cx.offer_height(34, row, cx.height(4, r0) + 1);
-        }
+        cx.derive(34, &[2, 1], 31);
     }
 }
 
@@ -653,8 +587,6 @@ fn s28_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 1, 0, &[3], Full) { // label
         let v0 = cx.get(1, r0, 1);
-        if let Some(row) = cx.derive(34, &[v0, 2], 32) {
-            cx.offer_height(34, row, cx.height(1, r0) + 1);
-        }
+        cx.derive(34, &[v0, 2], 32);
     }
 }

@@ -520,9 +520,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
             for &r2 in ix.lookup(cx, 88, 0, &[v0], Full) { // source_platform
                 let v1 = cx.get(88, r2, 1);
-                if let Some(row) = cx.derive(39, &[v0, v1], 67) {
-                    cx.offer_height(39, row, cx.height(87, r0).max(cx.height(71, r1)).max(cx.height(88, r2)) + 1);
-                }
+                cx.derive(39, &[v0, v1], 67);
             }
         }
     }
@@ -534,9 +532,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 77, 0, &[66], Full) { // system
         let v0 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
-        if let Some(row) = cx.derive(39, &[v0, v1], 68) {
-            cx.offer_height(39, row, cx.height(77, r0) + 1);
-        }
+        cx.derive(39, &[v0, v1], 68);
     }
 }
 
@@ -546,9 +542,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(80, Full) { // agreement_source
         let v0 = cx.get(80, r0, 0);
         let v1 = cx.get(80, r0, 1);
-        if let Some(row) = cx.derive(41, &[v0, v1], 70) {
-            cx.offer_height(41, row, cx.height(80, r0) + 1);
-        }
+        cx.derive(41, &[v0, v1], 70);
     }
 }
 
@@ -558,9 +552,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(79, Full) { // agreement_system
         let v0 = cx.get(79, r0, 0);
         let v1 = cx.get(79, r0, 1);
-        if let Some(row) = cx.derive(41, &[v0, v1], 71) {
-            cx.offer_height(41, row, cx.height(79, r0) + 1);
-        }
+        cx.derive(41, &[v0, v1], 71);
     }
 }
 
@@ -574,9 +566,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
                 if !ix.any(cx, 81, 0, &[v0]) { // !agreement_flow
                     for r1 in cx.bounds(39, Full) { // joint_control
                         let v1 = cx.get(39, r1, 0);
-                        if let Some(row) = cx.derive(41, &[v0, v1], 72) {
-                            cx.offer_height(41, row, cx.height(78, r0).max(cx.height(39, r1)) + 1);
-                        }
+                        cx.derive(41, &[v0, v1], 72);
                     }
                 }
             }
@@ -599,9 +589,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(70, r3, 0);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            if let Some(row) = cx.derive(40, &[v0, v1, v2], 69) {
-                                cx.offer_height(40, row, cx.height(78, r0).max(cx.height(41, r1)).max(cx.height(39, r2)).max(cx.height(70, r3)) + 1);
-                            }
+                            cx.derive(40, &[v0, v1, v2], 69);
                         }
                     }
                 }
@@ -615,9 +603,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        if let Some(row) = cx.derive(31, &[v0], 52) {
-            cx.offer_height(31, row, cx.height(97, r0) + 1);
-        }
+        cx.derive(31, &[v0], 52);
     }
 }
 
@@ -628,9 +614,7 @@ fn s3_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(99, r0, 0);
         let v1 = cx.get(99, r0, 1);
         if (v1 as i64) < (16 as i64) {
-            if let Some(row) = cx.derive(31, &[v0], 53) {
-                cx.offer_height(31, row, cx.height(99, r0) + 1);
-            }
+            cx.derive(31, &[v0], 53);
         }
     }
 }
@@ -642,9 +626,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(71, r0, 0);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
-            if let Some(row) = cx.derive(15, &[v0], 27) {
-                cx.offer_height(15, row, cx.height(71, r0).max(cx.height(103, r1)) + 1);
-            }
+            cx.derive(15, &[v0], 27);
         }
     }
 }
@@ -656,9 +638,7 @@ fn s4_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
-            if let Some(row) = cx.derive(15, &[v0], 28) {
-                cx.offer_height(15, row, cx.height(77, r0).max(cx.height(103, r1)) + 1);
-            }
+            cx.derive(15, &[v0], 28);
         }
     }
 }
@@ -670,9 +650,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            if let Some(row) = cx.derive(3, &[v0], 4) {
-                cx.offer_height(3, row, cx.height(114, r0).max(cx.height(115, r1)) + 1);
-            }
+            cx.derive(3, &[v0], 4);
         }
     }
 }
@@ -684,9 +662,7 @@ fn s5_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            if let Some(row) = cx.derive(3, &[v0], 5) {
-                cx.offer_height(3, row, cx.height(114, r0).max(cx.height(115, r1)) + 1);
-            }
+            cx.derive(3, &[v0], 5);
         }
     }
 }
@@ -699,9 +675,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(114, r0, 2);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            if let Some(row) = cx.derive(54, &[v0, v1, v2], 101) {
-                cx.offer_height(54, row, cx.height(114, r0).max(cx.height(115, r1)) + 1);
-            }
+            cx.derive(54, &[v0, v1, v2], 101);
         }
     }
 }
@@ -719,9 +693,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
                     for r4 in cx.bounds(70, Full) { // as_of
                         let v1 = cx.get(70, r4, 0);
                         if (v3 as i64) <= (v1 as i64) {
-                            if let Some(row) = cx.derive(42, &[v0, v1], 75) {
-                                cx.offer_height(42, row, cx.height(114, r0).max(cx.height(116, r1)).max(cx.height(119, r2)).max(cx.height(39, r3)).max(cx.height(70, r4)) + 1);
-                            }
+                            cx.derive(42, &[v0, v1], 75);
                         }
                     }
                 }
@@ -738,9 +710,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
             let v1 = cx.get(119, r1, 1);
-            if let Some(row) = cx.derive(61, &[v0, v1], 113) {
-                cx.offer_height(61, row, cx.height(54, r0).max(cx.height(119, r1)) + 1);
-            }
+            cx.derive(61, &[v0, v1], 113);
         }
     }
 }
@@ -753,9 +723,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
             let v1 = cx.get(120, r1, 1);
-            if let Some(row) = cx.derive(62, &[v0, v1], 115) {
-                cx.offer_height(62, row, cx.height(54, r0).max(cx.height(120, r1)) + 1);
-            }
+            cx.derive(62, &[v0, v1], 115);
         }
     }
 }
@@ -769,9 +737,7 @@ fn s10_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
             for r2 in cx.bounds(124, Full) { // activity
                 let v1 = cx.get(124, r2, 3);
-                if let Some(row) = cx.derive(49, &[v0, v1], 93) {
-                    cx.offer_height(49, row, cx.height(78, r0).max(cx.height(82, r1)).max(cx.height(124, r2)) + 1);
-                }
+                cx.derive(49, &[v0, v1], 93);
             }
         }
     }
@@ -784,9 +750,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(49, r0, 0);
         let v1 = cx.get(49, r0, 1);
         if (v1 as i64) >= (18805 as i64) {
-            if let Some(row) = cx.derive(48, &[126, v0, v1], 91) {
-                cx.offer_height(48, row, cx.height(49, r0) + 1);
-            }
+            cx.derive(48, &[126, v0, v1], 91);
         }
     }
 }
@@ -801,9 +765,7 @@ fn s11_p1(cx: &mut Cx<'_>) {
             let v2 = cx.get(49, r1, 1);
             if (v1 as i64) <= (18896 as i64) {
                 if (v2 as i64) <= (19352 as i64) {
-                    if let Some(row) = cx.derive(48, &[v0, v1, v2], 92) {
-                        cx.offer_height(48, row, cx.height(50, r0).max(cx.height(49, r1)) + 1);
-                    }
+                    cx.derive(48, &[v0, v1, v2], 92);
                 }
             }
         }
@@ -821,9 +783,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
                     if (v1 as i64) < (17676 as i64) {
-                        if let Some(row) = cx.derive(24, &[v0], 43) {
-                            cx.offer_height(24, row, cx.height(89, r0).max(cx.height(125, r1)).max(cx.height(124, r2)) + 1);
-                        }
+                        cx.derive(24, &[v0], 43);
                     }
                 }
             }
@@ -839,9 +799,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(87, r0, 2);
         for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
             let v0 = cx.get(125, r1, 0);
-            if let Some(row) = cx.derive(66, &[v0, v1], 130) {
-                cx.offer_height(66, row, cx.height(87, r0).max(cx.height(125, r1)) + 1);
-            }
+            cx.derive(66, &[v0, v1], 130);
         }
     }
 }
@@ -861,9 +819,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            if let Some(row) = cx.derive(69, &[v0, v1], 134) {
-                                cx.offer_height(69, row, cx.height(78, r0).max(cx.height(80, r1)).max(cx.height(125, r2)).max(cx.height(124, r3)) + 1);
-                            }
+                            cx.derive(69, &[v0, v1], 134);
                         }
                     }
                 }
@@ -880,9 +836,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
             let v0 = cx.get(126, r1, 0);
-            if let Some(row) = cx.derive(52, &[v0, v1], 98) {
-                cx.offer_height(52, row, cx.height(77, r0).max(cx.height(126, r1)) + 1);
-            }
+            cx.derive(52, &[v0, v1], 98);
         }
     }
 }
@@ -897,9 +851,7 @@ fn s15_p1(cx: &mut Cx<'_>) {
             let v2 = cx.get(122, r1, 0);
             for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
                 let v0 = cx.get(127, r2, 0);
-                if let Some(row) = cx.derive(52, &[v0, v1], 99) {
-                    cx.offer_height(52, row, cx.height(77, r0).max(cx.height(122, r1)).max(cx.height(127, r2)) + 1);
-                }
+                cx.derive(52, &[v0, v1], 99);
             }
         }
     }
@@ -918,9 +870,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(row) = cx.derive(53, &[v0, v1], 100) {
-                            cx.offer_height(53, row, cx.height(78, r0).max(cx.height(52, r1)).max(cx.height(124, r2)) + 1);
-                        }
+                        cx.derive(53, &[v0, v1], 100);
                     }
                 }
             }
@@ -941,9 +891,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(row) = cx.derive(16, &[v0, v1], 29) {
-                            cx.offer_height(16, row, cx.height(108, r0).max(cx.height(103, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)) + 1);
-                        }
+                        cx.derive(16, &[v0, v1], 29);
                     }
                 }
             }
@@ -965,9 +913,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                         let v3 = cx.get(124, r3, 3);
                         if (v4 as i64) <= (v3 as i64) {
-                            if let Some(row) = cx.derive(14, &[v0, v1, v2], 26) {
-                                cx.offer_height(14, row, cx.height(103, r0).max(cx.height(15, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)) + 1);
-                            }
+                            cx.derive(14, &[v0, v1, v2], 26);
                         }
                     }
                 }
@@ -995,9 +941,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
                             let v2 = cx.get(124, r5, 3);
                             if (v5 as i64) <= (v2 as i64) {
                                 if (v7 as i64) <= (v2 as i64) {
-                                    if let Some(row) = cx.derive(20, &[v0, v1], 33) {
-                                        cx.offer_height(20, row, cx.height(13, r0).max(cx.height(103, r1)).max(cx.height(108, r2)).max(cx.height(104, r3)).max(cx.height(128, r4)).max(cx.height(124, r5)) + 1);
-                                    }
+                                    cx.derive(20, &[v0, v1], 33);
                                 }
                             }
                         }
@@ -1023,9 +967,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
                     for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r3, 1);
                         if v5 != v1 {
-                            if let Some(row) = cx.derive(25, &[v0, v1, v2], 44) {
-                                cx.offer_height(25, row, cx.height(124, r0).max(cx.height(125, r1)).max(cx.height(87, r2)).max(cx.height(128, r3)) + 1);
-                            }
+                            cx.derive(25, &[v0, v1, v2], 44);
                         }
                     }
                 }
@@ -1047,9 +989,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
-                        if let Some(row) = cx.derive(26, &[v0, v1], 45) {
-                            cx.offer_height(26, row, cx.height(27, r0).max(cx.height(113, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)) + 1);
-                        }
+                        cx.derive(26, &[v0, v1], 45);
                     }
                 }
             }
@@ -1075,9 +1015,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
                     if (v6 as i64) <= (v2 as i64) {
                         if v7 != v4 {
                             if let Some(r4) = cx.probe(30, &[v3], Full) { // further_use_kind
-                                if let Some(row) = cx.derive(29, &[v0, v1, v2], 50) {
-                                    cx.offer_height(29, row, cx.height(124, r0).max(cx.height(128, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)).max(cx.height(30, r4)) + 1);
-                                }
+                                cx.derive(29, &[v0, v1, v2], 50);
                             }
                         }
                     }
@@ -1099,9 +1037,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
-                        if let Some(row) = cx.derive(32, &[v0, v1], 56) {
-                            cx.offer_height(32, row, cx.height(111, r0).max(cx.height(109, r1)).max(cx.height(104, r2)).max(cx.height(14, r3)).max(cx.height(124, r4)) + 1);
-                        }
+                        cx.derive(32, &[v0, v1], 56);
                     }
                 }
             }
@@ -1123,9 +1059,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
-                            if let Some(row) = cx.derive(34, &[v0, v1, v2], 58) {
-                                cx.offer_height(34, row, cx.height(111, r0).max(cx.height(106, r1)).max(cx.height(109, r2)).max(cx.height(104, r3)).max(cx.height(14, r4)).max(cx.height(124, r5)) + 1);
-                            }
+                            cx.derive(34, &[v0, v1, v2], 58);
                         }
                     }
                 }
@@ -1146,9 +1080,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
             let v3 = t1;
             if (v4 as i64) <= (v3 as i64) {
-                if let Some(row) = cx.derive(55, &[v0, v1], 102) {
-                    cx.offer_height(55, row, cx.height(54, r0).max(cx.height(25, r1)) + 1);
-                }
+                cx.derive(55, &[v0, v1], 102);
             }
         }
     }
@@ -1165,9 +1097,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
                 if (v3 as i64) <= (v1 as i64) {
-                    if let Some(row) = cx.derive(56, &[v0, v1], 106) {
-                        cx.offer_height(56, row, cx.height(124, r0).max(cx.height(128, r1)).max(cx.height(54, r2)) + 1);
-                    }
+                    cx.derive(56, &[v0, v1], 106);
                 }
             }
         }
@@ -1184,9 +1114,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(124, r1, 3);
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 1);
-                if let Some(row) = cx.derive(57, &[v0, v1, v2], 108) {
-                    cx.offer_height(57, row, cx.height(58, r0).max(cx.height(124, r1)).max(cx.height(128, r2)) + 1);
-                }
+                cx.derive(57, &[v0, v1, v2], 108);
             }
         }
     }
@@ -1205,9 +1133,7 @@ fn s27_p1(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        if let Some(row) = cx.derive(57, &[v0, v1, v2], 109) {
-                            cx.offer_height(57, row, cx.height(122, r0).max(cx.height(75, r1)).max(cx.height(127, r2)).max(cx.height(124, r3)).max(cx.height(128, r4)) + 1);
-                        }
+                        cx.derive(57, &[v0, v1, v2], 109);
                     }
                 }
             }
@@ -1228,9 +1154,7 @@ fn s27_p2(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        if let Some(row) = cx.derive(57, &[v0, v1, v2], 110) {
-                            cx.offer_height(57, row, cx.height(59, r0).max(cx.height(77, r1)).max(cx.height(126, r2)).max(cx.height(124, r3)).max(cx.height(128, r4)) + 1);
-                        }
+                        cx.derive(57, &[v0, v1, v2], 110);
                     }
                 }
             }
@@ -1247,9 +1171,7 @@ fn s28_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
             let v2 = cx.get(54, r1, 2);
             if (v2 as i64) <= (v1 as i64) {
-                if let Some(row) = cx.derive(60, &[v0, v1], 111) {
-                    cx.offer_height(60, row, cx.height(57, r0).max(cx.height(54, r1)) + 1);
-                }
+                cx.derive(60, &[v0, v1], 111);
             }
         }
     }
@@ -1269,9 +1191,7 @@ fn s29_p0(cx: &mut Cx<'_>) {
                     let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
                     let v1 = t1;
                     if (v4 as i64) <= (v1 as i64) {
-                        if let Some(row) = cx.derive(63, &[v0, v1], 117) {
-                            cx.offer_height(63, row, cx.height(115, r0).max(cx.height(114, r1)).max(cx.height(121, r2)).max(cx.height(25, r3)) + 1);
-                        }
+                        cx.derive(63, &[v0, v1], 117);
                     }
                 }
             }
@@ -1287,9 +1207,7 @@ fn s30_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(97, r0, 2);
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
             let v0 = cx.get(128, r1, 0);
-            if let Some(row) = cx.derive(67, &[v0, v1], 131) {
-                cx.offer_height(67, row, cx.height(97, r0).max(cx.height(128, r1)) + 1);
-            }
+            cx.derive(67, &[v0, v1], 131);
         }
     }
 }
@@ -1299,9 +1217,7 @@ fn s31_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(128, Full) { // activity_subject
         let v0 = cx.get(128, r0, 0);
-        if let Some(row) = cx.derive(9, &[v0], 16) {
-            cx.offer_height(9, row, cx.height(128, r0) + 1);
-        }
+        cx.derive(9, &[v0], 16);
     }
 }
 
@@ -1310,9 +1226,7 @@ fn s31_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(129, Full) { // activity_category
         let v0 = cx.get(129, r0, 0);
-        if let Some(row) = cx.derive(9, &[v0], 17) {
-            cx.offer_height(9, row, cx.height(129, r0) + 1);
-        }
+        cx.derive(9, &[v0], 17);
     }
 }
 
@@ -1326,9 +1240,7 @@ fn s32_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
                 if !cx.contains(106, &[v0, v2]) { // !consent_category
-                    if let Some(row) = cx.derive(17, &[v0, v1], 30) {
-                        cx.offer_height(17, row, cx.height(106, r0).max(cx.height(129, r1)) + 1);
-                    }
+                    cx.derive(17, &[v0, v1], 30);
                 }
             }
         }
@@ -1350,9 +1262,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
                             for &r5 in ix.lookup(cx, 124, 1, &[v1, v4], Full) { // activity
-                                if let Some(row) = cx.derive(18, &[v0, v1, v2], 31) {
-                                    cx.offer_height(18, row, cx.height(13, r0).max(cx.height(103, r1)).max(cx.height(110, r2)).max(cx.height(104, r3)).max(cx.height(14, r4)).max(cx.height(124, r5)) + 1);
-                                }
+                                cx.derive(18, &[v0, v1, v2], 31);
                             }
                         }
                     }
@@ -1370,9 +1280,7 @@ fn s34_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
             let v1 = cx.get(18, r1, 1);
             let v2 = cx.get(18, r1, 2);
-            if let Some(row) = cx.derive(19, &[v0, v1, v2], 32) {
-                cx.offer_height(19, row, cx.height(109, r0).max(cx.height(18, r1)) + 1);
-            }
+            cx.derive(19, &[v0, v1, v2], 32);
         }
     }
 }
@@ -1385,9 +1293,7 @@ fn s35_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
         if !cx.contains(109, &[v2]) { // !consent_documented
-            if let Some(row) = cx.derive(21, &[v0, v1], 34) {
-                cx.offer_height(21, row, cx.height(18, r0) + 1);
-            }
+            cx.derive(21, &[v0, v1], 34);
         }
     }
 }
@@ -1402,9 +1308,7 @@ fn s36_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
-                    if let Some(row) = cx.derive(33, &[v0, v1], 57) {
-                        cx.offer_height(33, row, cx.height(8, r0).max(cx.height(129, r1)).max(cx.height(128, r2)) + 1);
-                    }
+                    cx.derive(33, &[v0, v1], 57);
                 }
             }
         }
@@ -1422,9 +1326,7 @@ fn s37_p0(cx: &mut Cx<'_>) {
             for &r1 in ix.lookup(cx, 126, 0, &[v3], Full) { // activity_system
                 let v0 = cx.get(126, r1, 0);
                 if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
-                    if let Some(row) = cx.derive(46, &[v0, v1, v2], 83) {
-                        cx.offer_height(46, row, cx.height(77, r0).max(cx.height(126, r1)).max(cx.height(9, r2)) + 1);
-                    }
+                    cx.derive(46, &[v0, v1, v2], 83);
                 }
             }
         }
@@ -1444,9 +1346,7 @@ fn s37_p1(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
-                        if let Some(row) = cx.derive(46, &[v0, v1, v2], 84) {
-                            cx.offer_height(46, row, cx.height(122, r0).max(cx.height(77, r1)).max(cx.height(127, r2)).max(cx.height(9, r3)) + 1);
-                        }
+                        cx.derive(46, &[v0, v1, v2], 84);
                     }
                 }
             }
@@ -1466,9 +1366,7 @@ fn s37_p2(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
-                        if let Some(row) = cx.derive(46, &[v0, v1, v2], 85) {
-                            cx.offer_height(46, row, cx.height(122, r0).max(cx.height(75, r1)).max(cx.height(127, r2)).max(cx.height(9, r3)) + 1);
-                        }
+                        cx.derive(46, &[v0, v1, v2], 85);
                     }
                 }
             }
@@ -1490,9 +1388,7 @@ fn s38_p0(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) <= (16713 as i64) {
-                            if let Some(row) = cx.derive(4, &[v0, v1], 7) {
-                                cx.offer_height(4, row, cx.height(76, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                            }
+                            cx.derive(4, &[v0, v1], 7);
                         }
                     }
                 }
@@ -1515,9 +1411,7 @@ fn s38_p1(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) >= (17014 as i64) {
-                            if let Some(row) = cx.derive(4, &[v0, v1], 8) {
-                                cx.offer_height(4, row, cx.height(76, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                            }
+                            cx.derive(4, &[v0, v1], 8);
                         }
                     }
                 }
@@ -1543,9 +1437,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
                         let v2 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
-                                if let Some(row) = cx.derive(4, &[v0, v1], 9) {
-                                    cx.offer_height(4, row, cx.height(78, r0).max(cx.height(82, r1)).max(cx.height(50, r2)).max(cx.height(46, r3)).max(cx.height(124, r4)) + 1);
-                                }
+                                cx.derive(4, &[v0, v1], 9);
                             }
                         }
                     }
@@ -1560,9 +1452,7 @@ fn s39_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 130, 0, &[5], Full) { // activity_channel
         let v0 = cx.get(130, r0, 0);
-        if let Some(row) = cx.derive(2, &[v0], 2) {
-            cx.offer_height(2, row, cx.height(130, r0) + 1);
-        }
+        cx.derive(2, &[v0], 2);
     }
 }
 
@@ -1579,9 +1469,7 @@ fn s40_p0(cx: &mut Cx<'_>) {
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(row) = cx.derive(5, &[v0, v1], 10) {
-                            cx.offer_height(5, row, cx.height(78, r0).max(cx.height(139, r1)).max(cx.height(124, r2)) + 1);
-                        }
+                        cx.derive(5, &[v0, v1], 10);
                     }
                 }
             }
@@ -1608,9 +1496,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v7 as i64) {
                                 for &r5 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                                     let v1 = cx.get(139, r5, 1);
-                                    if let Some(row) = cx.derive(5, &[v0, v1], 11) {
-                                        cx.offer_height(5, row, cx.height(78, r0).max(cx.height(75, r1)).max(cx.height(80, r2)).max(cx.height(125, r3)).max(cx.height(124, r4)).max(cx.height(139, r5)) + 1);
-                                    }
+                                    cx.derive(5, &[v0, v1], 11);
                                 }
                             }
                         }
@@ -1630,9 +1516,7 @@ fn s41_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
             let v0 = cx.get(128, r1, 0);
             if let Some(r2) = cx.probe(125, &[v0, v1], Full) { // activity_source
-                if let Some(row) = cx.derive(35, &[v0, v1, v2], 60) {
-                    cx.offer_height(35, row, cx.height(87, r0).max(cx.height(128, r1)).max(cx.height(125, r2)) + 1);
-                }
+                cx.derive(35, &[v0, v1, v2], 60);
             }
         }
     }
@@ -1646,9 +1530,7 @@ fn s41_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(139, r0, 1);
         for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
             let v1 = cx.get(125, r1, 1);
-            if let Some(row) = cx.derive(35, &[v0, v1, v2], 61) {
-                cx.offer_height(35, row, cx.height(139, r0).max(cx.height(125, r1)) + 1);
-            }
+            cx.derive(35, &[v0, v1, v2], 61);
         }
     }
 }
@@ -1658,9 +1540,7 @@ fn s42_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(124, Full) { // activity
         let v0 = cx.get(124, r0, 0);
-        if let Some(row) = cx.derive(10, &[v0, v0], 18) {
-            cx.offer_height(10, row, cx.height(124, r0) + 1);
-        }
+        cx.derive(10, &[v0, v0], 18);
     }
 }
 
@@ -1670,9 +1550,7 @@ fn s42_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(127, Full) { // activity_flow
         let v0 = cx.get(127, r0, 0);
         let v1 = cx.get(127, r0, 1);
-        if let Some(row) = cx.derive(10, &[v0, v1], 19) {
-            cx.offer_height(10, row, cx.height(127, r0) + 1);
-        }
+        cx.derive(10, &[v0, v1], 19);
     }
 }
 
@@ -1682,9 +1560,7 @@ fn s42_p2(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(126, Full) { // activity_system
         let v0 = cx.get(126, r0, 0);
         let v1 = cx.get(126, r0, 1);
-        if let Some(row) = cx.derive(10, &[v0, v1], 20) {
-            cx.offer_height(10, row, cx.height(126, r0) + 1);
-        }
+        cx.derive(10, &[v0, v1], 20);
     }
 }
 
@@ -1694,9 +1570,7 @@ fn s42_p3(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(125, Full) { // activity_source
         let v0 = cx.get(125, r0, 0);
         let v1 = cx.get(125, r0, 1);
-        if let Some(row) = cx.derive(10, &[v0, v1], 21) {
-            cx.offer_height(10, row, cx.height(125, r0) + 1);
-        }
+        cx.derive(10, &[v0, v1], 21);
     }
 }
 
@@ -1706,9 +1580,7 @@ fn s42_p4(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(141, Full) { // activity_campaign
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
-        if let Some(row) = cx.derive(10, &[v0, v1], 22) {
-            cx.offer_height(10, row, cx.height(141, r0) + 1);
-        }
+        cx.derive(10, &[v0, v1], 22);
     }
 }
 
@@ -1718,9 +1590,7 @@ fn s42_p5(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(143, Full) { // campaign_activity
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
-        if let Some(row) = cx.derive(10, &[v0, v1], 23) {
-            cx.offer_height(10, row, cx.height(143, r0) + 1);
-        }
+        cx.derive(10, &[v0, v1], 23);
     }
 }
 
@@ -1736,9 +1606,7 @@ fn s43_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v2 as i64) {
-                    if let Some(row) = cx.derive(11, &[v0, v1], 24) {
-                        cx.offer_height(11, row, cx.height(84, r0).max(cx.height(10, r1)).max(cx.height(124, r2)) + 1);
-                    }
+                    cx.derive(11, &[v0, v1], 24);
                 }
             }
         }
@@ -1759,9 +1627,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
                     if (v5 as i64) <= (v1 as i64) {
-                        if let Some(row) = cx.derive(12, &[v0], 25) {
-                            cx.offer_height(12, row, cx.height(84, r0).max(cx.height(85, r1)).max(cx.height(10, r2)).max(cx.height(124, r3)) + 1);
-                        }
+                        cx.derive(12, &[v0], 25);
                     }
                 }
             }
@@ -1778,9 +1644,7 @@ fn s45_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
             let v2 = cx.get(124, r1, 3);
             if (v2 as i64) < (18459 as i64) {
-                if let Some(row) = cx.derive(51, &[v0, v1], 94) {
-                    cx.offer_height(51, row, cx.height(46, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(51, &[v0, v1], 94);
             }
         }
     }
@@ -1793,9 +1657,7 @@ fn s45_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(11, r0, 0);
         for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
             let v1 = cx.get(46, r1, 1);
-            if let Some(row) = cx.derive(51, &[v0, v1], 95) {
-                cx.offer_height(51, row, cx.height(11, r0).max(cx.height(46, r1)) + 1);
-            }
+            cx.derive(51, &[v0, v1], 95);
         }
     }
 }
@@ -1814,9 +1676,7 @@ fn s46_p0(cx: &mut Cx<'_>) {
                 let v3 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v3 as i64) {
                     if (v3 as i64) <= (v5 as i64) {
-                        if let Some(row) = cx.derive(47, &[v0, v1], 86) {
-                            cx.offer_height(47, row, cx.height(45, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                        }
+                        cx.derive(47, &[v0, v1], 86);
                     }
                 }
             }
@@ -1838,9 +1698,7 @@ fn s46_p1(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) <= (18458 as i64) {
-                            if let Some(row) = cx.derive(47, &[v0, v1], 87) {
-                                cx.offer_height(47, row, cx.height(76, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                            }
+                            cx.derive(47, &[v0, v1], 87);
                         }
                     }
                 }
@@ -1863,9 +1721,7 @@ fn s46_p2(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) >= (19548 as i64) {
-                            if let Some(row) = cx.derive(47, &[v0, v1], 88) {
-                                cx.offer_height(47, row, cx.height(76, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                            }
+                            cx.derive(47, &[v0, v1], 88);
                         }
                     }
                 }
@@ -1892,9 +1748,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
                                 if let Some(r5) = cx.probe(48, &[v6, v4, v2], Full) { // scc_usable
-                                    if let Some(row) = cx.derive(47, &[v0, v1], 89) {
-                                        cx.offer_height(47, row, cx.height(78, r0).max(cx.height(82, r1)).max(cx.height(46, r2)).max(cx.height(51, r3)).max(cx.height(124, r4)).max(cx.height(48, r5)) + 1);
-                                    }
+                                    cx.derive(47, &[v0, v1], 89);
                                 }
                             }
                         }
@@ -1919,9 +1773,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(47, &[v0, v1], 90) {
-                                cx.offer_height(47, row, cx.height(78, r0).max(cx.height(46, r1)).max(cx.height(51, r2)).max(cx.height(124, r3)) + 1);
-                            }
+                            cx.derive(47, &[v0, v1], 90);
                         }
                     }
                 }
@@ -1935,9 +1787,7 @@ fn s47_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(145, Full) { // guideline_forbid_kind
         let v0 = cx.get(145, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 118) {
-            cx.offer_height(64, row, cx.height(145, r0) + 1);
-        }
+        cx.derive(64, &[v0], 118);
     }
 }
 
@@ -1946,9 +1796,7 @@ fn s47_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(146, Full) { // guideline_forbid_channel
         let v0 = cx.get(146, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 119) {
-            cx.offer_height(64, row, cx.height(146, r0) + 1);
-        }
+        cx.derive(64, &[v0], 119);
     }
 }
 
@@ -1957,9 +1805,7 @@ fn s47_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(147, Full) { // guideline_forbid_purpose
         let v0 = cx.get(147, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 120) {
-            cx.offer_height(64, row, cx.height(147, r0) + 1);
-        }
+        cx.derive(64, &[v0], 120);
     }
 }
 
@@ -1968,9 +1814,7 @@ fn s47_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(148, Full) { // guideline_forbid_source_kind
         let v0 = cx.get(148, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 121) {
-            cx.offer_height(64, row, cx.height(148, r0) + 1);
-        }
+        cx.derive(64, &[v0], 121);
     }
 }
 
@@ -1979,9 +1823,7 @@ fn s47_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(149, Full) { // guideline_forbid_category
         let v0 = cx.get(149, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 122) {
-            cx.offer_height(64, row, cx.height(149, r0) + 1);
-        }
+        cx.derive(64, &[v0], 122);
     }
 }
 
@@ -1990,9 +1832,7 @@ fn s47_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(150, Full) { // guideline_forbid_subject_kind
         let v0 = cx.get(150, r0, 0);
-        if let Some(row) = cx.derive(64, &[v0], 123) {
-            cx.offer_height(64, row, cx.height(150, r0) + 1);
-        }
+        cx.derive(64, &[v0], 123);
     }
 }
 
@@ -2005,9 +1845,7 @@ fn s48_p0(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
-                if let Some(row) = cx.derive(65, &[v0, v1], 124) {
-                    cx.offer_height(65, row, cx.height(145, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 124);
             }
         }
     }
@@ -2022,9 +1860,7 @@ fn s48_p1(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
-                if let Some(row) = cx.derive(65, &[v0, v1], 125) {
-                    cx.offer_height(65, row, cx.height(146, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 125);
             }
         }
     }
@@ -2039,9 +1875,7 @@ fn s48_p2(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
-                if let Some(row) = cx.derive(65, &[v0, v1], 126) {
-                    cx.offer_height(65, row, cx.height(147, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 126);
             }
         }
     }
@@ -2056,9 +1890,7 @@ fn s48_p3(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
-                if let Some(row) = cx.derive(65, &[v0, v1], 127) {
-                    cx.offer_height(65, row, cx.height(148, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 127);
             }
         }
     }
@@ -2073,9 +1905,7 @@ fn s48_p4(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
-                if let Some(row) = cx.derive(65, &[v0, v1], 128) {
-                    cx.offer_height(65, row, cx.height(149, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 128);
             }
         }
     }
@@ -2090,9 +1920,7 @@ fn s48_p5(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
-                if let Some(row) = cx.derive(65, &[v0, v1], 129) {
-                    cx.offer_height(65, row, cx.height(150, r0).max(cx.height(124, r1)) + 1);
-                }
+                cx.derive(65, &[v0, v1], 129);
             }
         }
     }
@@ -2107,9 +1935,7 @@ fn s49_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if let Some(r2) = cx.probe(152, &[v1], Full) { // online_service_kind
-                if let Some(row) = cx.derive(151, &[v0], 136) {
-                    cx.offer_height(151, row, cx.height(71, r0).max(cx.height(87, r1)).max(cx.height(152, r2)) + 1);
-                }
+                cx.derive(151, &[v0], 136);
             }
         }
     }
@@ -2124,9 +1950,7 @@ fn s50_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(93, r0, 2);
         if v2 != 154 {
             if !cx.contains(95, &[v1]) { // !tracking_consent_banner
-                if let Some(row) = cx.derive(153, &[v0], 138) {
-                    cx.offer_height(153, row, cx.height(93, r0) + 1);
-                }
+                cx.derive(153, &[v0], 138);
             }
         }
     }
@@ -2141,9 +1965,7 @@ fn s50_p1(cx: &mut Cx<'_>) {
             let v0 = cx.get(93, r1, 1);
             let v2 = cx.get(93, r1, 2);
             if v2 != 154 {
-                if let Some(row) = cx.derive(153, &[v0], 139) {
-                    cx.offer_height(153, row, cx.height(96, r0).max(cx.height(93, r1)) + 1);
-                }
+                cx.derive(153, &[v0], 139);
             }
         }
     }
@@ -2156,9 +1978,7 @@ fn s51_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
             let v0 = cx.get(125, r1, 1);
-            if let Some(row) = cx.derive(154, &[v0], 142) {
-                cx.offer_height(154, row, cx.height(124, r0).max(cx.height(125, r1)) + 1);
-            }
+            cx.derive(154, &[v0], 142);
         }
     }
 }
@@ -2170,9 +1990,7 @@ fn s52_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(155, r0, 0);
         for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
             let v0 = cx.get(124, r1, 0);
-            if let Some(row) = cx.derive(156, &[v0], 143) {
-                cx.offer_height(156, row, cx.height(155, r0).max(cx.height(124, r1)) + 1);
-            }
+            cx.derive(156, &[v0], 143);
         }
     }
 }
@@ -2182,9 +2000,7 @@ fn s52_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(133, Full) { // activity_promotional
         let v0 = cx.get(133, r0, 0);
-        if let Some(row) = cx.derive(156, &[v0], 144) {
-            cx.offer_height(156, row, cx.height(133, r0) + 1);
-        }
+        cx.derive(156, &[v0], 144);
     }
 }
 
@@ -2195,9 +2011,7 @@ fn s53_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if let Some(r1) = cx.probe(156, &[v0], Full) { // advertising
-            if let Some(row) = cx.derive(36, &[v0, v1], 64) {
-                cx.offer_height(36, row, cx.height(26, r0).max(cx.height(156, r1)) + 1);
-            }
+            cx.derive(36, &[v0, v1], 64);
         }
     }
 }
@@ -2213,9 +2027,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
-                    if let Some(row) = cx.derive(159, &[v0, v1], 145) {
-                        cx.offer_height(159, row, cx.height(103, r0).max(cx.height(104, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)) + 1);
-                    }
+                    cx.derive(159, &[v0, v1], 145);
                 }
             }
         }
@@ -2234,9 +2046,7 @@ fn s54_p1(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v3 = cx.get(124, r3, 5);
                     if let Some(r4) = cx.probe(155, &[v3], Full) { // advertising_purpose
-                        if let Some(row) = cx.derive(159, &[v0, v1], 146) {
-                            cx.offer_height(159, row, cx.height(104, r0).max(cx.height(103, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)).max(cx.height(155, r4)) + 1);
-                        }
+                        cx.derive(159, &[v0, v1], 146);
                     }
                 }
             }
@@ -2256,9 +2066,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
                     let v0 = cx.get(159, r3, 1);
                     for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
                         let v1 = cx.get(14, r4, 2);
-                        if let Some(row) = cx.derive(0, &[v0, v1], 1) {
-                            cx.offer_height(0, row, cx.height(1, r0).max(cx.height(103, r1)).max(cx.height(109, r2)).max(cx.height(159, r3)).max(cx.height(14, r4)) + 1);
-                        }
+                        cx.derive(0, &[v0, v1], 1);
                     }
                 }
             }
@@ -2274,9 +2082,7 @@ fn s56_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(159, r0, 1);
         for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
             let v1 = cx.get(14, r1, 2);
-            if let Some(row) = cx.derive(7, &[v0, v1], 15) {
-                cx.offer_height(7, row, cx.height(159, r0).max(cx.height(14, r1)) + 1);
-            }
+            cx.derive(7, &[v0, v1], 15);
         }
     }
 }
@@ -2290,9 +2096,7 @@ fn s57_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
-                if let Some(row) = cx.derive(160, &[v0, v1], 147) {
-                    cx.offer_height(160, row, cx.height(107, r0).max(cx.height(134, r1)) + 1);
-                }
+                cx.derive(160, &[v0, v1], 147);
             }
         }
     }
@@ -2312,9 +2116,7 @@ fn s58_p0(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v5 as i64) {
                     for &r3 in ix.lookup(cx, 26, 0, &[v2], Full) { // objected_by
                         let v1 = cx.get(26, r3, 0);
-                        if let Some(row) = cx.derive(161, &[v0, v1], 148) {
-                            cx.offer_height(161, row, cx.height(27, r0).max(cx.height(113, r1)).max(cx.height(103, r2)).max(cx.height(26, r3)) + 1);
-                        }
+                        cx.derive(161, &[v0, v1], 148);
                     }
                 }
             }
@@ -2338,9 +2140,7 @@ fn s59_p0(cx: &mut Cx<'_>) {
                             for &r4 in ix.lookup(cx, 14, 1, &[v0, v1], Full) { // consent_in_effect
                                 let v2 = cx.get(14, r4, 2);
                                 if let Some(r5) = cx.probe(130, &[v1, v4], Full) { // activity_channel
-                                    if let Some(row) = cx.derive(162, &[v0, v1, v2], 149) {
-                                        cx.offer_height(162, row, cx.height(158, r0).max(cx.height(103, r1)).max(cx.height(105, r2)).max(cx.height(159, r3)).max(cx.height(14, r4)).max(cx.height(130, r5)) + 1);
-                                    }
+                                    cx.derive(162, &[v0, v1, v2], 149);
                                 }
                             }
                         }
@@ -2357,9 +2157,7 @@ fn s60_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(162, Full) { // ad_consent_via
         let v0 = cx.get(162, r0, 1);
         let v1 = cx.get(162, r0, 2);
-        if let Some(row) = cx.derive(163, &[v0, v1], 150) {
-            cx.offer_height(163, row, cx.height(162, r0) + 1);
-        }
+        cx.derive(163, &[v0, v1], 150);
     }
 }
 
@@ -2371,9 +2169,7 @@ fn s61_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
             let v0 = cx.get(162, r1, 1);
             let v1 = cx.get(162, r1, 2);
-            if let Some(row) = cx.derive(164, &[v0, v1], 151) {
-                cx.offer_height(164, row, cx.height(109, r0).max(cx.height(162, r1)) + 1);
-            }
+            cx.derive(164, &[v0, v1], 151);
         }
     }
 }
@@ -2390,9 +2186,7 @@ fn s62_p0(cx: &mut Cx<'_>) {
                 if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        if let Some(row) = cx.derive(165, &[v0, v1, v2], 152) {
-                            cx.offer_height(165, row, cx.height(124, r0).max(cx.height(130, r1)).max(cx.height(157, r2)).max(cx.height(156, r3)).max(cx.height(128, r4)) + 1);
-                        }
+                        cx.derive(165, &[v0, v1, v2], 152);
                     }
                 }
             }
@@ -2410,9 +2204,7 @@ fn s63_p0(cx: &mut Cx<'_>) {
             if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
                 for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                     let v1 = cx.get(128, r3, 1);
-                    if let Some(row) = cx.derive(166, &[v0, v1, v2], 153) {
-                        cx.offer_height(166, row, cx.height(130, r0).max(cx.height(124, r1)).max(cx.height(156, r2)).max(cx.height(128, r3)) + 1);
-                    }
+                    cx.derive(166, &[v0, v1, v2], 153);
                 }
             }
         }
@@ -2424,9 +2216,7 @@ fn s64_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[166], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        if let Some(row) = cx.derive(167, &[v0], 154) {
-            cx.offer_height(167, row, cx.height(97, r0) + 1);
-        }
+        cx.derive(167, &[v0], 154);
     }
 }
 
@@ -2435,9 +2225,7 @@ fn s64_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        if let Some(row) = cx.derive(167, &[v0], 155) {
-            cx.offer_height(167, row, cx.height(97, r0) + 1);
-        }
+        cx.derive(167, &[v0], 155);
     }
 }
 
@@ -2451,9 +2239,7 @@ fn s65_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
-                    if let Some(row) = cx.derive(168, &[v0], 158) {
-                        cx.offer_height(168, row, cx.height(115, r0).max(cx.height(114, r1)).max(cx.height(102, r2)).max(cx.height(121, r3)) + 1);
-                    }
+                    cx.derive(168, &[v0], 158);
                 }
             }
         }
@@ -2466,9 +2252,7 @@ fn s66_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(102, Full) { // subject_purchase
         let v0 = cx.get(102, r0, 0);
         let v1 = cx.get(102, r0, 2);
-        if let Some(row) = cx.derive(170, &[v0, v1], 160) {
-            cx.offer_height(170, row, cx.height(102, r0) + 1);
-        }
+        cx.derive(170, &[v0, v1], 160);
     }
 }
 
@@ -2481,9 +2265,7 @@ fn s67_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
-                if let Some(row) = cx.derive(169, &[v0, v1], 159) {
-                    cx.offer_height(169, row, cx.height(134, r0).max(cx.height(128, r1)) + 1);
-                }
+                cx.derive(169, &[v0, v1], 159);
             }
         }
     }
@@ -2495,9 +2277,7 @@ fn s68_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(141, Full) { // activity_campaign
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
-        if let Some(row) = cx.derive(172, &[v0, v1], 163) {
-            cx.offer_height(172, row, cx.height(141, r0) + 1);
-        }
+        cx.derive(172, &[v0, v1], 163);
     }
 }
 
@@ -2507,9 +2287,7 @@ fn s68_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(143, Full) { // campaign_activity
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
-        if let Some(row) = cx.derive(172, &[v0, v1], 164) {
-            cx.offer_height(172, row, cx.height(143, r0) + 1);
-        }
+        cx.derive(172, &[v0, v1], 164);
     }
 }
 
@@ -2526,9 +2304,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(165, r3, 0);
                     if v0 != v2 {
                         if let Some(r4) = cx.probe(172, &[v2, v3], Full) { // campaign_of
-                            if let Some(row) = cx.derive(173, &[v0, v1, v2], 165) {
-                                cx.offer_height(173, row, cx.height(124, r0).max(cx.height(172, r1)).max(cx.height(128, r2)).max(cx.height(165, r3)).max(cx.height(172, r4)) + 1);
-                            }
+                            cx.derive(173, &[v0, v1, v2], 165);
                         }
                     }
                 }
@@ -2543,9 +2319,7 @@ fn s70_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(173, Full) { // selection_sending
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
-        if let Some(row) = cx.derive(171, &[v0, v1], 162) {
-            cx.offer_height(171, row, cx.height(173, r0) + 1);
-        }
+        cx.derive(171, &[v0, v1], 162);
     }
 }
 
@@ -2560,9 +2334,7 @@ fn s71_p0(cx: &mut Cx<'_>) {
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
                     if let Some(r2) = cx.probe(168, &[v1], Full) { // address_from_sale
                         for &r3 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                            if let Some(row) = cx.derive(175, &[v0, v1], 167) {
-                                cx.offer_height(175, row, cx.height(130, r0).max(cx.height(165, r1)).max(cx.height(168, r2)).max(cx.height(134, r3)) + 1);
-                            }
+                            cx.derive(175, &[v0, v1], 167);
                         }
                     }
                 }
@@ -2580,9 +2352,7 @@ fn s72_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(173, r0, 2);
         if !cx.contains(163, &[v2, v1]) { // !ad_consent
             if !cx.contains(175, &[v2, v1]) { // !existing_customer_ok
-                if let Some(row) = cx.derive(174, &[v0, v1], 166) {
-                    cx.offer_height(174, row, cx.height(173, r0) + 1);
-                }
+                cx.derive(174, &[v0, v1], 166);
             }
         }
     }
@@ -2594,9 +2364,7 @@ fn s73_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(174, Full) { // email_selection_unlawful
         let v0 = cx.get(174, r0, 0);
         let v1 = cx.get(174, r0, 1);
-        if let Some(row) = cx.derive(23, &[v0, v1], 40) {
-            cx.offer_height(23, row, cx.height(174, r0) + 1);
-        }
+        cx.derive(23, &[v0, v1], 40);
     }
 }
 
@@ -2608,9 +2376,7 @@ fn s73_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
             if !cx.contains(175, &[v0, v1]) { // !existing_customer_ok
-                if let Some(row) = cx.derive(23, &[v0, v1], 41) {
-                    cx.offer_height(23, row, cx.height(165, r0) + 1);
-                }
+                cx.derive(23, &[v0, v1], 41);
             }
         }
     }
@@ -2624,9 +2390,7 @@ fn s73_p2(cx: &mut Cx<'_>) {
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
             if let Some(r1) = cx.probe(167, &[v1], Full) { // consumer
-                if let Some(row) = cx.derive(23, &[v0, v1], 42) {
-                    cx.offer_height(23, row, cx.height(166, r0).max(cx.height(167, r1)) + 1);
-                }
+                cx.derive(23, &[v0, v1], 42);
             }
         }
     }
@@ -2638,9 +2402,7 @@ fn s74_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(19, Full) { // consent_covers
         let v0 = cx.get(19, r0, 1);
         let v1 = cx.get(19, r0, 2);
-        if let Some(row) = cx.derive(22, &[v0, v1], 35) {
-            cx.offer_height(22, row, cx.height(19, r0) + 1);
-        }
+        cx.derive(22, &[v0, v1], 35);
     }
 }
 
@@ -2652,9 +2414,7 @@ fn s74_p1(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
-                if let Some(row) = cx.derive(22, &[v0, v1], 36) {
-                    cx.offer_height(22, row, cx.height(12, r0).max(cx.height(128, r1)) + 1);
-                }
+                cx.derive(22, &[v0, v1], 36);
             }
         }
     }
@@ -2667,9 +2427,7 @@ fn s74_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            if let Some(row) = cx.derive(22, &[v0, v1], 37) {
-                cx.offer_height(22, row, cx.height(124, r0).max(cx.height(128, r1)) + 1);
-            }
+            cx.derive(22, &[v0, v1], 37);
         }
     }
 }
@@ -2681,9 +2439,7 @@ fn s74_p3(cx: &mut Cx<'_>) {
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            if let Some(row) = cx.derive(22, &[v0, v1], 38) {
-                cx.offer_height(22, row, cx.height(124, r0).max(cx.height(128, r1)) + 1);
-            }
+            cx.derive(22, &[v0, v1], 38);
         }
     }
 }
@@ -2695,9 +2451,7 @@ fn s74_p4(cx: &mut Cx<'_>) {
         let v0 = cx.get(24, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            if let Some(row) = cx.derive(22, &[v0, v1], 39) {
-                cx.offer_height(22, row, cx.height(24, r0).max(cx.height(128, r1)) + 1);
-            }
+            cx.derive(22, &[v0, v1], 39);
         }
     }
 }
@@ -2721,9 +2475,7 @@ fn s75_p0(cx: &mut Cx<'_>) {
                                     for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
-                                            if let Some(row) = cx.derive(179, &[0, v0, v1, v2], 0) {
-                                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(156, r1)).max(cx.height(124, r2)).max(cx.height(128, r3)) + 1);
-                                            }
+                                            cx.derive(179, &[0, v0, v1, v2], 0);
                                         }
                                     }
                                 }
@@ -2753,9 +2505,7 @@ fn s75_p1(cx: &mut Cx<'_>) {
                             for &r2 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                                 let v3 = cx.get(125, r2, 1);
                                 if !cx.contains(89, &[v3]) { // !source_public
-                                    if let Some(row) = cx.derive(179, &[6, v0, v1, v2], 3) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(25, r1)).max(cx.height(125, r2)) + 1);
-                                    }
+                                    cx.derive(179, &[6, v0, v1, v2], 3);
                                 }
                             }
                         }
@@ -2781,9 +2531,7 @@ fn s75_p2(cx: &mut Cx<'_>) {
                     if (v1 as i64) < (17676 as i64) {
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(179, &[9, v0, 10, v1], 6) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                                }
+                                cx.derive(179, &[9, v0, 10, v1], 6);
                             }
                         }
                     }
@@ -2809,9 +2557,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
                             for &r4 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                    if let Some(row) = cx.derive(179, &[16, v0, v1, v2], 12) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(138, r1)).max(cx.height(140, r2)).max(cx.height(124, r3)).max(cx.height(139, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[16, v0, v1, v2], 12);
                                 }
                             }
                         }
@@ -2837,9 +2583,7 @@ fn s75_p4(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                if let Some(row) = cx.derive(179, &[19, v0, v1, v2], 13) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(138, r1)).max(cx.height(124, r2)).max(cx.height(139, r3)) + 1);
-                                }
+                                cx.derive(179, &[19, v0, v1, v2], 13);
                             }
                         }
                     }
@@ -2867,9 +2611,7 @@ fn s75_p5(cx: &mut Cx<'_>) {
                                 for &r5 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
-                                        if let Some(row) = cx.derive(179, &[21, v0, v1, v2], 14) {
-                                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(138, r1)).max(cx.height(129, r2)).max(cx.height(124, r3)).max(cx.height(6, r4)).max(cx.height(128, r5)) + 1);
-                                        }
+                                        cx.derive(179, &[21, v0, v1, v2], 14);
                                     }
                                 }
                             }
@@ -2899,9 +2641,7 @@ fn s75_p6(cx: &mut Cx<'_>) {
                             if !cx.contains(22, &[v0, v1]) { // !has_basis
                                 if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
                                     if !cx.contains(21, &[v0, v1]) { // !consent_unprovable
-                                        if let Some(row) = cx.derive(179, &[47, v0, v1, v2], 46) {
-                                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(28, r1)).max(cx.height(124, r2)).max(cx.height(128, r3)) + 1);
-                                        }
+                                        cx.derive(179, &[47, v0, v1, v2], 46);
                                     }
                                 }
                             }
@@ -2930,9 +2670,7 @@ fn s75_p7(cx: &mut Cx<'_>) {
                         if v3 != 1 {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
-                                    if let Some(row) = cx.derive(179, &[48, v0, v1, v2], 47) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(20, r1)).max(cx.height(124, r2)) + 1);
-                                    }
+                                    cx.derive(179, &[48, v0, v1, v2], 47);
                                 }
                             }
                         }
@@ -2959,9 +2697,7 @@ fn s75_p8(cx: &mut Cx<'_>) {
                     if v3 != 1 {
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
-                                if let Some(row) = cx.derive(179, &[49, v0, v1, v2], 48) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(21, r1)).max(cx.height(124, r2)) + 1);
-                                }
+                                cx.derive(179, &[49, v0, v1, v2], 48);
                             }
                         }
                     }
@@ -2985,9 +2721,7 @@ fn s75_p9(cx: &mut Cx<'_>) {
                 if !ix.any(cx, 19, 0, &[v0, v1]) { // !consent_covers
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(179, &[50, v0, v1, v2], 49) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(29, r1)) + 1);
-                            }
+                            cx.derive(179, &[50, v0, v1, v2], 49);
                         }
                     }
                 }
@@ -3010,9 +2744,7 @@ fn s75_p10(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(179, &[52, v0, v1, v2], 51) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(31, r1)).max(cx.height(19, r2)).max(cx.height(124, r3)) + 1);
-                            }
+                            cx.derive(179, &[52, v0, v1, v2], 51);
                         }
                     }
                 }
@@ -3039,9 +2771,7 @@ fn s75_p11(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v6 as i64) {
                                 for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                     let v1 = cx.get(128, r4, 1);
-                                    if let Some(row) = cx.derive(179, &[54, v0, v1, v2], 54) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(8, r1)).max(cx.height(129, r2)).max(cx.height(124, r3)).max(cx.height(128, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[54, v0, v1, v2], 54);
                                 }
                             }
                         }
@@ -3070,9 +2800,7 @@ fn s75_p12(cx: &mut Cx<'_>) {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
                                     if let Some(r4) = cx.probe(156, &[v0], Full) { // advertising
-                                        if let Some(row) = cx.derive(179, &[57, v0, v1, v2], 62) {
-                                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(26, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)).max(cx.height(156, r4)) + 1);
-                                        }
+                                        cx.derive(179, &[57, v0, v1, v2], 62);
                                     }
                                 }
                             }
@@ -3105,9 +2833,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
                                     let v5 = cx.get(113, r4, 2);
                                     if (v5 as i64) <= (v2 as i64) {
                                         if let Some(r5) = cx.probe(38, &[v4], Full) { // profiling_objection
-                                            if let Some(row) = cx.derive(179, &[58, v0, v1, v2], 63) {
-                                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(124, r1)).max(cx.height(37, r2)).max(cx.height(128, r3)).max(cx.height(113, r4)).max(cx.height(38, r5)) + 1);
-                                            }
+                                            cx.derive(179, &[58, v0, v1, v2], 63);
                                         }
                                     }
                                 }
@@ -3134,9 +2860,7 @@ fn s75_p14(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(179, &[63, v0, v1, v2], 65) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(26, r1)).max(cx.height(171, r2)).max(cx.height(124, r3)) + 1);
-                            }
+                            cx.derive(179, &[63, v0, v1, v2], 65);
                         }
                     }
                 }
@@ -3161,9 +2885,7 @@ fn s75_p15(cx: &mut Cx<'_>) {
                             let v2 = cx.get(124, r3, 3);
                             if (v3 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v4 as i64) {
-                                    if let Some(row) = cx.derive(179, &[64, v0, v1, v2], 66) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(20, r1)).max(cx.height(171, r2)).max(cx.height(124, r3)) + 1);
-                                    }
+                                    cx.derive(179, &[64, v0, v1, v2], 66);
                                 }
                             }
                         }
@@ -3187,9 +2909,7 @@ fn s75_p16(cx: &mut Cx<'_>) {
                     for r2 in cx.bounds(39, Full) { // joint_control
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
-                            if let Some(row) = cx.derive(179, &[68, v0, 10, v1], 73) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(70, r1)).max(cx.height(39, r2)) + 1);
-                            }
+                            cx.derive(179, &[68, v0, 10, v1], 73);
                         }
                     }
                 }
@@ -3212,9 +2932,7 @@ fn s75_p17(cx: &mut Cx<'_>) {
                 if !cx.contains(42, &[v0, v1]) { // !public_art26_notice
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(179, &[69, v0, 10, v1], 74) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(40, r1)) + 1);
-                            }
+                            cx.derive(179, &[69, v0, 10, v1], 74);
                         }
                     }
                 }
@@ -3237,9 +2955,7 @@ fn s75_p18(cx: &mut Cx<'_>) {
                     if (v2 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v3 as i64) {
                             for r3 in cx.bounds(9, Full) { // personal_activity
-                                if let Some(row) = cx.derive(179, &[71, v0, 10, v1], 76) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(71, r1)).max(cx.height(70, r2)).max(cx.height(9, r3)) + 1);
-                                }
+                                cx.derive(179, &[71, v0, 10, v1], 76);
                             }
                         }
                     }
@@ -3262,9 +2978,7 @@ fn s75_p19(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
                         if let Some(r2) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                            if let Some(row) = cx.derive(179, &[72, v0, 10, v1], 77) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(124, r1)).max(cx.height(136, r2)) + 1);
-                            }
+                            cx.derive(179, &[72, v0, 10, v1], 77);
                         }
                     }
                 }
@@ -3289,9 +3003,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
                                 if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                                    if let Some(row) = cx.derive(179, &[74, v0, 10, v1], 78) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(8, r1)).max(cx.height(129, r2)).max(cx.height(124, r3)).max(cx.height(136, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[74, v0, 10, v1], 78);
                                 }
                             }
                         }
@@ -3318,9 +3030,7 @@ fn s75_p21(cx: &mut Cx<'_>) {
                         if (v1 as i64) <= (v4 as i64) {
                             if let Some(r3) = cx.probe(126, &[v0, v2], Full) { // activity_system
                                 if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                                    if let Some(row) = cx.derive(179, &[75, v0, 10, v1], 79) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(77, r1)).max(cx.height(124, r2)).max(cx.height(126, r3)).max(cx.height(136, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[75, v0, 10, v1], 79);
                                 }
                             }
                         }
@@ -3346,9 +3056,7 @@ fn s75_p22(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(179, &[77, v0, 10, v1], 80) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(71, r1)).max(cx.height(70, r2)) + 1);
-                                }
+                                cx.derive(179, &[77, v0, 10, v1], 80);
                             }
                         }
                     }
@@ -3373,9 +3081,7 @@ fn s75_p23(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(179, &[78, v0, 10, v1], 81) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(71, r1)).max(cx.height(70, r2)) + 1);
-                                }
+                                cx.derive(179, &[78, v0, 10, v1], 81);
                             }
                         }
                     }
@@ -3403,9 +3109,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
                                 for &r4 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
                                     let v2 = cx.get(124, r4, 0);
                                     if let Some(r5) = cx.probe(136, &[v2], Full) { // activity_large_scale
-                                        if let Some(row) = cx.derive(179, &[79, v0, 10, v1], 82) {
-                                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(71, r1)).max(cx.height(70, r2)).max(cx.height(43, r3)).max(cx.height(124, r4)).max(cx.height(136, r5)) + 1);
-                                        }
+                                        cx.derive(179, &[79, v0, 10, v1], 82);
                                     }
                                 }
                             }
@@ -3431,9 +3135,7 @@ fn s75_p25(cx: &mut Cx<'_>) {
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            if let Some(row) = cx.derive(179, &[131, v0, 10, v1], 96) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(46, r1)).max(cx.height(124, r2)) + 1);
-                            }
+                            cx.derive(179, &[131, v0, 10, v1], 96);
                         }
                     }
                 }
@@ -3457,9 +3159,7 @@ fn s75_p26(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(179, &[132, v0, 10, v1], 97) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(52, r1)).max(cx.height(9, r2)).max(cx.height(124, r3)) + 1);
-                                }
+                                cx.derive(179, &[132, v0, 10, v1], 97);
                             }
                         }
                     }
@@ -3487,9 +3187,7 @@ fn s75_p27(cx: &mut Cx<'_>) {
                     if !cx.contains(55, &[v0, v1]) { // !notified_in_month
                         if (v5 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v6 as i64) {
-                                if let Some(row) = cx.derive(179, &[134, v0, v1, v2], 103) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(70, r1)).max(cx.height(25, r2)) + 1);
-                                }
+                                cx.derive(179, &[134, v0, v1, v2], 103);
                             }
                         }
                     }
@@ -3521,9 +3219,7 @@ fn s75_p28(cx: &mut Cx<'_>) {
                                         let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
                                         let v5 = t1;
                                         if (v2 as i64) <= (v5 as i64) {
-                                            if let Some(row) = cx.derive(179, &[136, v0, v1, v2], 105) {
-                                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(124, r1)).max(cx.height(128, r2)).max(cx.height(25, r3)) + 1);
-                                            }
+                                            cx.derive(179, &[136, v0, v1, v2], 105);
                                         }
                                     }
                                 }
@@ -3557,9 +3253,7 @@ fn s75_p29(cx: &mut Cx<'_>) {
                                     let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
                                     let v5 = t1;
                                     if (v2 as i64) <= (v5 as i64) {
-                                        if let Some(row) = cx.derive(179, &[139, v0, v1, v2], 107) {
-                                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(57, r1)).max(cx.height(25, r2)) + 1);
-                                        }
+                                        cx.derive(179, &[139, v0, v1, v2], 107);
                                     }
                                 }
                             }
@@ -3587,9 +3281,7 @@ fn s75_p30(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                             let v3 = cx.get(125, r3, 1);
                             if !cx.contains(61, &[v1, v3]) { // !source_named
-                                if let Some(row) = cx.derive(179, &[141, v0, v1, v2], 112) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(25, r1)).max(cx.height(55, r2)).max(cx.height(125, r3)) + 1);
-                                }
+                                cx.derive(179, &[141, v0, v1, v2], 112);
                             }
                         }
                     }
@@ -3615,9 +3307,7 @@ fn s75_p31(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 129, 1, &[v0], Full) { // activity_category
                             let v3 = cx.get(129, r3, 1);
                             if !cx.contains(62, &[v1, v3]) { // !category_named
-                                if let Some(row) = cx.derive(179, &[142, v0, v1, v2], 114) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(25, r1)).max(cx.height(55, r2)).max(cx.height(129, r3)) + 1);
-                                }
+                                cx.derive(179, &[142, v0, v1, v2], 114);
                             }
                         }
                     }
@@ -3646,9 +3336,7 @@ fn s75_p32(cx: &mut Cx<'_>) {
                         if !cx.contains(63, &[v1, v4]) { // !objection_hint_by
                             if (v5 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v6 as i64) {
-                                    if let Some(row) = cx.derive(179, &[143, v0, v1, v2], 116) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(70, r1)).max(cx.height(25, r2)) + 1);
-                                    }
+                                    cx.derive(179, &[143, v0, v1, v2], 116);
                                 }
                             }
                         }
@@ -3674,9 +3362,7 @@ fn s75_p33(cx: &mut Cx<'_>) {
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(179, &[144, v0, 10, v1], 132) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(144, r1)).max(cx.height(64, r2)).max(cx.height(124, r3)) + 1);
-                                }
+                                cx.derive(179, &[144, v0, 10, v1], 132);
                             }
                         }
                     }
@@ -3703,9 +3389,7 @@ fn s75_p34(cx: &mut Cx<'_>) {
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
                                 if let Some(r4) = cx.probe(68, &[v2], Full) { // participating_kind
-                                    if let Some(row) = cx.derive(179, &[145, v0, 10, v1], 133) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(87, r1)).max(cx.height(125, r2)).max(cx.height(124, r3)).max(cx.height(68, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[145, v0, 10, v1], 133);
                                 }
                             }
                         }
@@ -3732,9 +3416,7 @@ fn s75_p35(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
-                                if let Some(row) = cx.derive(179, &[148, v0, 10, v1], 135) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(122, r1)).max(cx.height(87, r2)).max(cx.height(127, r3)).max(cx.height(124, r4)) + 1);
-                                }
+                                cx.derive(179, &[148, v0, 10, v1], 135);
                             }
                         }
                     }
@@ -3757,9 +3439,7 @@ fn s75_p36(cx: &mut Cx<'_>) {
                     for r2 in cx.bounds(151, Full) { // own_online_service
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
-                            if let Some(row) = cx.derive(179, &[153, v0, 10, v1], 137) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(70, r1)).max(cx.height(151, r2)) + 1);
-                            }
+                            cx.derive(179, &[153, v0, 10, v1], 137);
                         }
                     }
                 }
@@ -3783,9 +3463,7 @@ fn s75_p37(cx: &mut Cx<'_>) {
                         let v2 = cx.get(125, r2, 1);
                         if let Some(r3) = cx.probe(153, &[v2], Full) { // tracker_without_consent
                             if let Some(r4) = cx.probe(151, &[v2], Full) { // own_online_service
-                                if let Some(row) = cx.derive(179, &[155, v0, 10, v1], 140) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(124, r1)).max(cx.height(125, r2)).max(cx.height(153, r3)).max(cx.height(151, r4)) + 1);
-                                }
+                                cx.derive(179, &[155, v0, 10, v1], 140);
                             }
                         }
                     }
@@ -3809,9 +3487,7 @@ fn s75_p38(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r3, 0);
                         if (v2 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v3 as i64) {
-                                if let Some(row) = cx.derive(179, &[157, v0, 10, v1], 141) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(153, r1)).max(cx.height(151, r2)).max(cx.height(70, r3)) + 1);
-                                }
+                                cx.derive(179, &[157, v0, 10, v1], 141);
                             }
                         }
                     }
@@ -3834,9 +3510,7 @@ fn s75_p39(cx: &mut Cx<'_>) {
             if !cx.contains(163, &[v0, v1]) { // !ad_consent
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(row) = cx.derive(179, &[167, v0, v1, v2], 156) {
-                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(165, r1)) + 1);
-                        }
+                        cx.derive(179, &[167, v0, v1, v2], 156);
                     }
                 }
             }
@@ -3863,9 +3537,7 @@ fn s75_p40(cx: &mut Cx<'_>) {
                                     for &r4 in ix.lookup(cx, 26, 1, &[v0], Full) { // objected_by
                                         let v1 = cx.get(26, r4, 1);
                                         if let Some(r5) = cx.probe(128, &[v0, v1], Full) { // activity_subject
-                                            if let Some(row) = cx.derive(179, &[169, v0, v1, v2], 161) {
-                                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(124, r1)).max(cx.height(156, r2)).max(cx.height(130, r3)).max(cx.height(26, r4)).max(cx.height(128, r5)) + 1);
-                                            }
+                                            cx.derive(179, &[169, v0, v1, v2], 161);
                                         }
                                     }
                                 }
@@ -3894,9 +3566,7 @@ fn s75_p41(cx: &mut Cx<'_>) {
                             for &r3 in ix.lookup(cx, 130, 1, &[v0], Full) { // activity_channel
                                 let v2 = cx.get(130, r3, 1);
                                 if let Some(r4) = cx.probe(176, &[v2], Full) { // public_channel
-                                    if let Some(row) = cx.derive(179, &[173, v0, 10, v1], 168) {
-                                        cx.offer_height(179, row, cx.height(177, r0).max(cx.height(131, r1)).max(cx.height(124, r2)).max(cx.height(130, r3)).max(cx.height(176, r4)) + 1);
-                                    }
+                                    cx.derive(179, &[173, v0, 10, v1], 168);
                                 }
                             }
                         }
@@ -3920,9 +3590,7 @@ fn s75_p42(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
                         if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
-                            if let Some(row) = cx.derive(179, &[174, v0, 10, v1], 169) {
-                                cx.offer_height(179, row, cx.height(177, r0).max(cx.height(138, r1)).max(cx.height(124, r2)).max(cx.height(156, r3)) + 1);
-                            }
+                            cx.derive(179, &[174, v0, 10, v1], 169);
                         }
                     }
                 }
@@ -3944,9 +3612,7 @@ fn s75_p43(cx: &mut Cx<'_>) {
             if !cx.contains(163, &[v0, v1]) { // !ad_consent
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(row) = cx.derive(179, &[176, v0, v1, v2], 170) {
-                            cx.offer_height(179, row, cx.height(177, r0).max(cx.height(166, r1)) + 1);
-                        }
+                        cx.derive(179, &[176, v0, v1, v2], 170);
                     }
                 }
             }
@@ -3969,9 +3635,7 @@ fn s75_p44(cx: &mut Cx<'_>) {
                     if (v2 as i64) <= (v4 as i64) {
                         if let Some(r2) = cx.probe(163, &[v0, v1], Full) { // ad_consent
                             if let Some(r3) = cx.probe(167, &[v1], Full) { // consumer
-                                if let Some(row) = cx.derive(179, &[180, v0, v1, v2], 172) {
-                                    cx.offer_height(179, row, cx.height(177, r0).max(cx.height(166, r1)).max(cx.height(163, r2)).max(cx.height(167, r3)) + 1);
-                                }
+                                cx.derive(179, &[180, v0, v1, v2], 172);
                             }
                         }
                     }
@@ -3996,9 +3660,7 @@ fn s76_p0(cx: &mut Cx<'_>) {
                         let v2 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v4 as i64) {
-                                if let Some(row) = cx.derive(180, &[55, v0, v1, v2], 55) {
-                                    cx.offer_height(180, row, cx.height(177, r0).max(cx.height(32, r1)).max(cx.height(128, r2)).max(cx.height(124, r3)) + 1);
-                                }
+                                cx.derive(180, &[55, v0, v1, v2], 55);
                             }
                         }
                     }
@@ -4026,9 +3688,7 @@ fn s76_p1(cx: &mut Cx<'_>) {
                                 let v2 = cx.get(124, r5, 3);
                                 if (v4 as i64) <= (v2 as i64) {
                                     if (v2 as i64) <= (v5 as i64) {
-                                        if let Some(row) = cx.derive(180, &[56, v0, v1, v2], 59) {
-                                            cx.offer_height(180, row, cx.height(177, r0).max(cx.height(89, r1)).max(cx.height(35, r2)).max(cx.height(128, r3)).max(cx.height(125, r4)).max(cx.height(124, r5)) + 1);
-                                        }
+                                        cx.derive(180, &[56, v0, v1, v2], 59);
                                     }
                                 }
                             }
@@ -4068,9 +3728,7 @@ fn s76_p2(cx: &mut Cx<'_>) {
                                             if (v7 as i64) <= (v8 as i64) {
                                                 if let Some(r7) = cx.probe(119, &[v6, v3], Full) { // notice_source
                                                     if let Some(r8) = cx.probe(116, &[v6], Full) { // notice_public
-                                                        if let Some(row) = cx.derive(180, &[135, v0, v1, v2], 104) {
-                                                            cx.offer_height(180, row, cx.height(177, r0).max(cx.height(84, r1)).max(cx.height(10, r2)).max(cx.height(25, r3)).max(cx.height(136, r4)).max(cx.height(125, r5)).max(cx.height(114, r6)).max(cx.height(119, r7)).max(cx.height(116, r8)) + 1);
-                                                        }
+                                                        cx.derive(180, &[135, v0, v1, v2], 104);
                                                     }
                                                 }
                                             }
@@ -4103,9 +3761,7 @@ fn s76_p3(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v4 as i64) {
                                 if let Some(r3) = cx.probe(168, &[v1], Full) { // address_from_sale
                                     for &r4 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                                        if let Some(row) = cx.derive(180, &[168, v0, v1, v2], 157) {
-                                            cx.offer_height(180, row, cx.height(177, r0).max(cx.height(130, r1)).max(cx.height(165, r2)).max(cx.height(168, r3)).max(cx.height(134, r4)) + 1);
-                                        }
+                                        cx.derive(180, &[168, v0, v1, v2], 157);
                                     }
                                 }
                             }
@@ -4138,9 +3794,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
                                         if (v4 as i64) <= (v2 as i64) {
                                             if (v2 as i64) <= (v5 as i64) {
                                                 for &r7 in ix.lookup(cx, 97, 1, &[v1, 178], Full) { // subject
-                                                    if let Some(row) = cx.derive(180, &[177, v0, v1, v2], 171) {
-                                                        cx.offer_height(180, row, cx.height(177, r0).max(cx.height(103, r1)).max(cx.height(105, r2)).max(cx.height(112, r3)).max(cx.height(159, r4)).max(cx.height(14, r5)).max(cx.height(166, r6)).max(cx.height(97, r7)) + 1);
-                                                    }
+                                                    cx.derive(180, &[177, v0, v1, v2], 171);
                                                 }
                                             }
                                         }
@@ -4166,9 +3820,7 @@ fn s77_p0(cx: &mut Cx<'_>) {
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
             if let Some(r2) = cx.probe(179, &[v0, v2, v3, v4], Full) { // finding_raw
-                if let Some(row) = cx.derive(181, &[v0, v1, v2, v3, v4], 173) {
-                    cx.offer_height(181, row, cx.height(178, r0).max(cx.height(180, r1)).max(cx.height(179, r2)) + 1);
-                }
+                cx.derive(181, &[v0, v1, v2, v3, v4], 173);
             }
         }
     }
@@ -4182,9 +3834,7 @@ fn s78_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(181, r0, 2);
         let v2 = cx.get(181, r0, 3);
         let v3 = cx.get(181, r0, 4);
-        if let Some(row) = cx.derive(182, &[v0, v1, v2, v3], 174) {
-            cx.offer_height(182, row, cx.height(181, r0) + 1);
-        }
+        cx.derive(182, &[v0, v1, v2, v3], 174);
     }
 }
 
@@ -4197,9 +3847,7 @@ fn s79_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(179, r0, 2);
         let v3 = cx.get(179, r0, 3);
         if !cx.contains(182, &[v0, v1, v2, v3]) { // !suppressed_any
-            if let Some(row) = cx.derive(183, &[v0, v1, v2, v3], 175) {
-                cx.offer_height(183, row, cx.height(179, r0) + 1);
-            }
+            cx.derive(183, &[v0, v1, v2, v3], 175);
         }
     }
 }

@@ -15,7 +15,6 @@ pub(crate) struct Exec<'a> {
     indexes: &'a [Vec<Index>],
     interner: &'a mut Interner,
     regs: Vec<u64>,
-    rows: Vec<Row>,
     head: Vec<u64>,
     /// The key of the index lookup being made.
     key: Vec<u64>,
@@ -34,7 +33,6 @@ struct LastRead<'a> {
     index: Option<usize>,
     key: &'a [Operand],
     range: Range,
-    prem: usize,
     tail: &'a Tail,
 }
 
@@ -59,7 +57,6 @@ impl<'a> Exec<'a> {
             indexes,
             interner,
             regs: vec![0; plan.slots],
-            rows: vec![0; plan.prem_rels.len()],
             head: vec![0; plan.head.len()],
             key: vec![0; plan.ops.iter().map(Op::key_len).max().unwrap_or(0)],
             fired: 0,
@@ -71,7 +68,6 @@ impl<'a> Exec<'a> {
                         index,
                         key,
                         range,
-                        prem,
                         ..
                     }),
                 ) => Some(LastRead {
@@ -80,7 +76,6 @@ impl<'a> Exec<'a> {
                     index: *index,
                     key,
                     range: *range,
-                    prem: *prem,
                     tail,
                 }),
                 _ => None,
@@ -115,7 +110,7 @@ impl<'a> Exec<'a> {
                 range,
                 checks,
                 binds,
-                prem,
+                ..
             } => {
                 let rel = rel.0 as usize;
                 match index {
@@ -127,29 +122,25 @@ impl<'a> Exec<'a> {
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         for &r in restrict(rows, *range, store) {
-                            self.visit(rel, checks, binds, *prem, r, pc + 1);
+                            self.visit(rel, checks, binds, r, pc + 1);
                         }
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
                         for r in lo..hi {
-                            self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
+                            self.visit(rel, checks, binds, r as Row, pc + 1);
                         }
                     }
                 }
             }
             Op::Probe {
-                rel,
-                args,
-                range,
-                prem,
+                rel, args, range, ..
             } => {
                 let store = &self.stores[rel.0 as usize];
                 let regs = &self.regs;
                 if let Some(r) = store.find_with(|i| operand(regs, args[i])) {
                     let (lo, hi) = bounds(*range, store);
                     if (lo..hi).contains(&(r as usize)) {
-                        self.rows[*prem] = r;
                         self.next(pc + 1);
                     }
                 }
@@ -205,7 +196,6 @@ impl<'a> Exec<'a> {
         rel: usize,
         checks: &[(usize, Operand)],
         binds: &[(usize, u32)],
-        prem: usize,
         r: Row,
         next: usize,
     ) {
@@ -218,7 +208,6 @@ impl<'a> Exec<'a> {
                 return;
             }
         }
-        self.rows[prem] = r;
         // The last read of a plan with a tail runs here, without a call to the generic step.
         match self.last {
             Some(last) if last.pc == next => self.read_tail(last),
@@ -234,7 +223,6 @@ impl<'a> Exec<'a> {
             index,
             key,
             range,
-            prem,
             tail,
             ..
         } = last;
@@ -247,11 +235,11 @@ impl<'a> Exec<'a> {
                 }
                 let rows = indexes[rel][ix].lookup(store, &self.key[..key.len()]);
                 let rows = restrict(rows, range, store);
-                self.tail(rel, prem, tail, rows.iter().copied());
+                self.tail(rel, tail, rows.iter().copied());
             }
             None => {
                 let (lo, hi) = bounds(range, &self.stores[rel]);
-                self.tail(rel, prem, tail, lo as Row..hi as Row);
+                self.tail(rel, tail, lo as Row..hi as Row);
             }
         }
     }
@@ -267,17 +255,11 @@ impl<'a> Exec<'a> {
 
     /// The last read of a plan with a [`Tail`]: each row goes straight into the head tuple.
     #[inline(always)]
-    fn tail(
-        &mut self,
-        rel: usize,
-        prem: usize,
-        tail: &Tail,
-        rows: impl ExactSizeIterator<Item = Row>,
-    ) {
+    fn tail(&mut self, rel: usize, tail: &Tail, rows: impl ExactSizeIterator<Item = Row>) {
         match self.head.len() {
-            1 => return self.tail_fixed::<1>(rel, prem, tail, rows),
-            2 => return self.tail_fixed::<2>(rel, prem, tail, rows),
-            3 => return self.tail_fixed::<3>(rel, prem, tail, rows),
+            1 => return self.tail_fixed::<1>(rel, tail, rows),
+            2 => return self.tail_fixed::<2>(rel, tail, rows),
+            3 => return self.tail_fixed::<3>(rel, tail, rows),
             _ => {}
         }
         let plan = self.plan;
@@ -291,10 +273,7 @@ impl<'a> Exec<'a> {
                 self.head[i] = row[c];
             }
             self.fired += 1;
-            if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
-                self.rows[prem] = r;
-                self.record_height(row);
-            }
+            self.stores[head_rel].derive(&self.head, plan.rule);
         }
     }
 
@@ -305,7 +284,6 @@ impl<'a> Exec<'a> {
     fn tail_fixed<const N: usize>(
         &mut self,
         rel: usize,
-        prem: usize,
         tail: &Tail,
         rows: impl ExactSizeIterator<Item = Row>,
     ) {
@@ -320,49 +298,26 @@ impl<'a> Exec<'a> {
             };
         }
         self.fired += rows.len() as u64;
-        // With provenance, every derivation the head relation offers a height for (see
-        // `Store::derive`) gets one more than its highest premise; all premises but the row
-        // read are fixed for the whole read (rows appended now are never premises, and only
-        // they have their heights lowered), so their maximum is taken once.
-        let provenance = self.stores[head_rel].prov.is_some();
-        let mut base = 0;
-        if provenance {
-            for (p, r) in plan.prem_rels.iter().enumerate() {
-                if p != prem {
-                    base = base.max(self.stores[r.0 as usize].height(self.rows[p]));
-                }
-            }
-        }
         let rule = plan.rule;
         // The relation read and the head relation, borrowed once for the whole loop (they are
         // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
         macro_rules! run {
-            ($from:expr, $to:expr, $height:expr) => {
-                let head_of = |from: &Store, r: Row| -> [u64; N] {
-                    std::array::from_fn(|i| match src[i] {
-                        Ok(c) => from.get(r as usize, c),
+            ($from:expr, $to:expr) => {
+                for r in rows {
+                    let head: [u64; N] = std::array::from_fn(|i| match src[i] {
+                        Ok(c) => $from.get(r as usize, c),
                         Err(w) => w,
-                    })
-                };
-                if provenance {
-                    for r in rows {
-                        let head = head_of($from, r);
-                        $to.derive_with(&head, rule, |to: &Store| base.max($height(to, r)) + 1);
-                    }
-                } else {
-                    for r in rows {
-                        let head = head_of($from, r);
-                        $to.insert(&head, rule, 0);
-                    }
+                    });
+                    $to.derive(&head, rule);
                 }
             };
         }
         if rel == head_rel {
             let store = &mut self.stores[rel];
-            run!(store, store, |s: &Store, r| s.height(r));
+            run!(store, store);
         } else {
             let (from, to) = pair_mut(self.stores, rel, head_rel);
-            run!(from, to, |_: &Store, r| from.height(r));
+            run!(from, to);
         }
     }
 
@@ -381,20 +336,7 @@ impl<'a> Exec<'a> {
         }
         self.fired += 1;
         let head_rel = plan.head_rel.0 as usize;
-        if let Some(row) = self.stores[head_rel].derive(&self.head, plan.rule) {
-            self.record_height(row);
-        }
-    }
-
-    /// Offers the height of this derivation of a head tuple: one more than its highest premise
-    /// (see [`Store::derive`]).
-    fn record_height(&mut self, row: Row) {
-        let plan = self.plan;
-        let mut h = 0;
-        for (p, rel) in plan.prem_rels.iter().enumerate() {
-            h = h.max(self.stores[rel.0 as usize].height(self.rows[p]));
-        }
-        self.stores[plan.head_rel.0 as usize].offer_height(row, h + 1);
+        self.stores[head_rel].derive(&self.head, plan.rule);
     }
 }
 

@@ -144,6 +144,12 @@ pub struct Evaluation<'p> {
     pub(crate) phases: Phases,
     /// Indexes made for explanations on column sets evaluation did not need, by relation.
     pub(crate) explain_indexes: std::cell::RefCell<Indexes>,
+    /// Derivation heights computed for explanations, by relation and row
+    /// ([`crate::explain`]; `u32::MAX` where not computed yet).
+    pub(crate) heights: std::cell::RefCell<Vec<Vec<u32>>>,
+    /// Rounds run so far, across strata: the round number stamped on the rows derived in
+    /// the current one.
+    round: u32,
 }
 
 /// Evaluates `program` on `db`.
@@ -294,7 +300,7 @@ impl<'p> Evaluation<'p> {
                 s.prov = Some(vec![
                     store::Prov {
                         rule: INPUT_RULE,
-                        height: 0,
+                        round: 0,
                     };
                     n
                 ]);
@@ -325,6 +331,8 @@ impl<'p> Evaluation<'p> {
             profile,
             phases: Phases::default(),
             explain_indexes: std::cell::RefCell::new(explain_indexes),
+            heights: std::cell::RefCell::new(Vec::new()),
+            round: 0,
         }
     }
 
@@ -333,6 +341,10 @@ impl<'p> Evaluation<'p> {
         let mut first = true;
         loop {
             let running = std::time::Instant::now();
+            self.round += 1;
+            for &rel in &stratum.relations {
+                self.stores[rel.0 as usize].round = self.round;
+            }
             for job in jobs {
                 if job.once && !first {
                     continue;
@@ -474,12 +486,11 @@ impl<'p> Evaluation<'p> {
         out
     }
 
-    /// (rule, height) recorded for a tuple, when provenance was on.
+    /// (rule, round) recorded for a tuple, when provenance was on: the first rule that
+    /// derived it (`None` for an input fact) and the round it did so in (0 for an input fact).
     pub(crate) fn prov_of(&self, rel: RelId, row: usize) -> Option<(Option<RuleIdx>, u32)> {
-        let s = &self.stores[rel.0 as usize];
-        let p = s.prov.as_ref()?;
-        let store::Prov { rule, height } = p[row];
-        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), height))
+        let store::Prov { rule, round } = self.stores[rel.0 as usize].prov(row)?;
+        Some(((rule != INPUT_RULE).then_some(RuleIdx(rule)), round))
     }
 
     pub(crate) fn store(&self, rel: RelId) -> &Store {
@@ -521,8 +532,9 @@ mod tests {
     use super::*;
     use crate::{compile, CompileOptions, SourceMap};
 
-    /// The recorded (rule, height) of `h(1)` when the facts of `p` are inserted in `order`.
-    fn recorded(order: &[i64]) -> (Option<RuleIdx>, u32) {
+    /// The recorded (rule, round) of `h(1)` and its height when the facts of `p` are inserted
+    /// in `order`.
+    fn recorded(order: &[i64]) -> (Option<RuleIdx>, u32, u32) {
         let mut sources = SourceMap::new();
         sources.add(
             "t.dl",
@@ -550,16 +562,19 @@ mod tests {
         )
         .expect("evaluates");
         let row = ev.row_of(rel("h"), &[Value::Num(1)]).expect("h(1)");
-        ev.prov_of(rel("h"), row).expect("provenance")
+        let (rule, round) = ev.prov_of(rel("h"), row).expect("provenance");
+        (rule, round, ev.height(rel("h"), row))
     }
 
     #[test]
     fn provenance_does_not_depend_on_the_order_derivations_are_found_in() {
         // h(1) is derived twice in one round: through q(10) (height 1) and through q(20)
-        // (height 2, q(20) needs s(20)). Whichever the join meets first, the lower is kept.
+        // (height 2, q(20) needs s(20)). Whichever the join meets first, the lower is taken.
         let a = recorded(&[10, 20]);
         let b = recorded(&[20, 10]);
         assert_eq!(a, b);
-        assert_eq!(a.1, 2, "h(1) rests on q(10), of height 1");
+        assert_eq!(a.2, 2, "h(1) rests on q(10), of height 1");
+        // Rounds: s and q's first rule in the first two strata's rounds, h after both.
+        assert!(a.1 > 1, "h(1) comes from a later round than its premises");
     }
 }

@@ -170,24 +170,12 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].recent > 0
     }
 
-    /// Appends a tuple derived by `rule` to `rel` unless present. With provenance, the row
-    /// whose height the caller then offers ([`Cx::offer_height`]; see the engine's
-    /// `Store::derive`).
+    /// Appends a tuple derived by `rule` to `rel` unless present (recording, with
+    /// provenance, the rule and the round for a new row: the engine's `Store::derive`).
     #[inline(always)]
-    pub fn derive(&mut self, rel: u32, tuple: &[u64], rule: u32) -> Option<Row> {
+    pub fn derive(&mut self, rel: u32, tuple: &[u64], rule: u32) {
         self.fired += 1;
-        self.stores[rel as usize].derive(tuple, rule)
-    }
-
-    #[inline(always)]
-    pub fn height(&self, rel: u32, row: Row) -> u32 {
-        self.stores[rel as usize].height(row)
-    }
-
-    /// Records `height` for `row` of `rel` if it is lower than the one recorded.
-    #[inline(always)]
-    pub fn offer_height(&mut self, rel: u32, row: Row, height: u32) {
-        self.stores[rel as usize].offer_height(row, height)
+        self.stores[rel as usize].derive(tuple, rule);
     }
 
     /// Orders two symbols by their text.
@@ -581,25 +569,7 @@ impl Emitter<'_> {
         let h = plan.head_rel.0;
         self.line(
             d,
-            &format!(
-                "if let Some(row) = cx.derive({h}, &[{}], {}) {{",
-                vals.join(", "),
-                plan.rule
-            ),
+            &format!("cx.derive({h}, &[{}], {});", vals.join(", "), plan.rule),
         );
-        let heights: Vec<String> = plan
-            .prem_rels
-            .iter()
-            .enumerate()
-            .map(|(p, rel)| format!("cx.height({}, r{p})", rel.0))
-            .collect();
-        let max = match heights.split_first() {
-            None => "0".to_string(),
-            Some((first, rest)) => rest
-                .iter()
-                .fold(first.clone(), |acc, h| format!("{acc}.max({h})")),
-        };
-        self.line(d + 1, &format!("cx.offer_height({h}, row, {max} + 1);"));
-        self.line(d, "}");
     }
 }

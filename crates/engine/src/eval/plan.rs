@@ -97,8 +97,6 @@ pub(crate) struct Plan {
     /// How the last join step feeds the head, when it can do so directly (see [`Tail`]).
     pub tail: Option<Tail>,
     pub slots: usize,
-    /// Relations of the positive premises, by premise number.
-    pub prem_rels: Vec<RelId>,
 }
 
 /// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
@@ -196,15 +194,15 @@ pub(crate) fn plan_rule(
     })?;
     let mut bound = vec![false; rule.vars.len()];
     let mut ops = Vec::new();
-    let mut prem_rels = Vec::new();
+    let mut prems = 0;
     for step in steps {
         match step {
             Step::Atom(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("an atom step is an atom")
                 };
-                let prem = prem_rels.len();
-                prem_rels.push(a.rel);
+                let prem = prems;
+                prems += 1;
                 ops.push(read_op(a, ranges[i], prem, &mut bound, indexes));
             }
             Step::Negation(i) => {
@@ -288,7 +286,6 @@ pub(crate) fn plan_rule(
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
         tail,
         slots: rule.vars.len(),
-        prem_rels,
     })
 }
 

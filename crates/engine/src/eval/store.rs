@@ -61,9 +61,10 @@ pub(crate) struct Store {
     /// were added in the current round and are not visible to joins until it ends.
     pub recent: usize,
     /// Provenance, when recorded: for each row, the rule that first derived it
-    /// (`u32::MAX` for input facts) and its height (0 for input facts), side by side so that
-    /// recording them is one append.
+    /// (`u32::MAX` for input facts) and the round it was derived in (0 for input facts).
     pub prov: Option<Vec<Prov>>,
+    /// The round now running: stamped on the rows [`Store::derive`] adds.
+    pub round: u32,
 }
 
 /// The free slot of a [`Packed`] table (so that a new table is zeroed memory, which the
@@ -86,7 +87,7 @@ fn free_keys(n: usize) -> Vec<PSlot> {
 
 /// One slot of a [`Packed`] table, 12 bytes: the key (low and high half, [`EMPTY`] when free)
 /// and its value side by side, so that a probe that finds the key has the value in the same
-/// cache line (recording provenance reads the row of every repeated derivation). Plain `u32`s
+/// cache line (an index lookup reads the position of the key's rows). Plain `u32`s
 /// so that a fresh table is zeroed memory from the allocator.
 type PSlot = [u32; 3];
 
@@ -125,9 +126,8 @@ fn pack(word: impl Fn(usize) -> u64, arity: usize) -> Option<u64> {
 /// A table from packed keys to 32-bit values: open addressing with linear probing over a
 /// power-of-two array of 12-byte slots ([`PSlot`]: the key, [`EMPTY`] when free, and its
 /// value). For deduplication the value is the row: a derivation that is already known, the
-/// common case in a recursive rule, reads one slot, and with provenance its row (to tell
-/// whether the tuple is of the current round) comes with it. For an index the value is the
-/// position of the key's row list.
+/// common case in a recursive rule, reads one slot. For an index the value is the position
+/// of the key's row list.
 struct Packed {
     /// Keys ([`EMPTY`] when free) with their value: the row (deduplication) or the list of
     /// rows (an index).
@@ -268,10 +268,13 @@ fn slot_hash(s: &Slot, data: &[u64], arity: usize) -> u64 {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Prov {
+    /// The rule that first derived the row, [`INPUT_RULE`] for an input fact.
     pub rule: u32,
-    pub height: u32,
+    /// The evaluation round that derived it (0 for input facts; rounds are numbered across
+    /// strata, so a row's premises always come from lower rounds).
+    pub round: u32,
 }
 
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
@@ -312,6 +315,7 @@ impl Store {
             stable: 0,
             recent: 0,
             prov: provenance.then(Vec::new),
+            round: 0,
         }
     }
 
@@ -360,91 +364,45 @@ impl Store {
     /// Inlined into the join loops: checking a tuple that packs and is already known (most
     /// derivations of a recursive rule) is a few instructions; adding it is out of line.
     #[inline(always)]
-    pub fn insert(&mut self, tuple: &[u64], rule: u32, height: u32) -> Option<Row> {
+    pub fn insert(&mut self, tuple: &[u64], rule: u32, round: u32) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         // The tuple's length, not `arity`: a caller with a fixed-size tuple gets the packing
         // for its arity compiled in.
         match pack(|i| tuple[i], tuple.len()) {
             Some(k) => {
                 let slot = self.packed.probe(k).err()?;
-                Some(self.insert_packed(k, slot, tuple, rule, height))
+                Some(self.insert_packed(k, slot, tuple, rule, round))
             }
-            None => self.insert_wide(tuple, rule, height).ok(),
+            None => self.insert_wide(tuple, rule, round).ok(),
         }
     }
 
-    /// A tuple derived by `rule` in the current round: appends it unless present. With
-    /// provenance, returns the row whose height the caller must then offer
-    /// ([`Store::offer_height`]): a new row, or a row this same rule already derived in this
-    /// round. So the recorded height is the lowest among the first deriving rule's
-    /// derivations of the round, whatever order a join finds them in, and the interpreter
-    /// and generated code (whose join orders may differ) record the same provenance.
+    /// A tuple derived by `rule` in the current round ([`Store::round`]): appends it unless
+    /// present; whether it was new. With provenance, a new row records the rule and the
+    /// round, and a tuple already present is left as it is, whichever rule derives it again:
+    /// so a tuple's provenance is the first rule (in plan order) that derived it in the first
+    /// round it was derived in, whatever order a join finds its derivations in, and the
+    /// interpreter and generated code (whose join orders may differ) record the same
+    /// provenance. Its height is not recorded: [`crate::explain`] computes it when asked,
+    /// so a repeated derivation costs what it costs without provenance.
     #[inline(always)]
-    pub fn derive(&mut self, tuple: &[u64], rule: u32) -> Option<Row> {
-        match self.insert_or_row(tuple, rule, u32::MAX) {
-            Ok(row) => self.prov.is_some().then_some(row),
-            Err(row) => {
-                let p = self.prov.as_ref()?;
-                (row as usize >= self.recent && p[row as usize].rule == rule).then_some(row)
-            }
-        }
-    }
-
-    /// [`Store::derive`] followed by [`Store::offer_height`] of `height(self)`: the height is
-    /// computed only when it is offered, and the row's provenance is looked up once.
-    #[inline(always)]
-    pub fn derive_with(&mut self, tuple: &[u64], rule: u32, height: impl FnOnce(&Store) -> u32) {
-        let (row, new) = match self.insert_or_row(tuple, rule, u32::MAX) {
-            Ok(row) => (row, true),
-            Err(row) if row as usize >= self.recent => (row, false),
-            Err(_) => return,
-        };
-        let offered = self
-            .prov
-            .as_ref()
-            .is_some_and(|p| new || p[row as usize].rule == rule);
-        if offered {
-            let h = height(self);
-            if let Some(p) = self.prov.as_mut().and_then(|p| p.get_mut(row as usize)) {
-                p.height = p.height.min(h);
-            }
-        }
-    }
-
-    /// Lowers the recorded height of `row` to `height` if that is lower.
-    #[inline]
-    pub fn offer_height(&mut self, row: Row, height: u32) {
-        if let Some(p) = &mut self.prov {
-            let h = &mut p[row as usize].height;
-            *h = (*h).min(height);
-        }
-    }
-
-    /// Appends `tuple` unless present: `Ok(its new row)`, or `Err(the row that holds it)`.
-    #[inline(always)]
-    pub fn insert_or_row(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
-        debug_assert_eq!(tuple.len(), self.arity);
-        match pack(|i| tuple[i], tuple.len()) {
-            Some(k) => match self.packed.probe(k) {
-                Ok(slot) => Err(self.packed.keys[slot][2]),
-                Err(slot) => Ok(self.insert_packed(k, slot, tuple, rule, height)),
-            },
-            None => self.insert_wide(tuple, rule, height),
-        }
+    pub fn derive(&mut self, tuple: &[u64], rule: u32) -> bool {
+        self.insert(tuple, rule, self.round).is_some()
     }
 
     /// [`Store::insert`] of a new tuple that packs into `k`, whose free slot is `slot`.
     #[inline(never)]
-    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64], rule: u32, height: u32) -> Row {
+    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64], rule: u32, round: u32) -> Row {
         let row = self.len as Row;
         self.packed.put(k, row, slot);
-        self.append(tuple, rule, height);
+        self.append(tuple, rule, round);
         row
     }
 
-    /// [`Store::insert_or_row`] of a tuple that does not pack.
+    /// [`Store::insert`] of a tuple that does not pack: `Ok(its new row)`, or `Err(the row that
+    /// holds it)`.
     #[inline(never)]
-    fn insert_wide(&mut self, tuple: &[u64], rule: u32, height: u32) -> Result<Row, Row> {
+    fn insert_wide(&mut self, tuple: &[u64], rule: u32, round: u32) -> Result<Row, Row> {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
@@ -466,13 +424,13 @@ impl Store {
         };
         self.dedup
             .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
-        self.append(tuple, rule, height);
+        self.append(tuple, rule, round);
         Ok(row)
     }
 
     /// Appends a new row.
     #[inline(always)]
-    fn append(&mut self, tuple: &[u64], rule: u32, height: u32) {
+    fn append(&mut self, tuple: &[u64], rule: u32, round: u32) {
         debug_assert!(
             self.len < WIDE as usize,
             "a relation holds fewer than 2^31 rows"
@@ -487,7 +445,7 @@ impl Store {
         }
         self.len += 1;
         if let Some(p) = &mut self.prov {
-            p.push(Prov { rule, height });
+            p.push(Prov { rule, round });
         }
     }
 
@@ -529,8 +487,10 @@ impl Store {
         }
     }
 
-    pub fn height(&self, r: Row) -> u32 {
-        self.prov.as_ref().map_or(0, |p| p[r as usize].height)
+    /// The recorded provenance of row `r`, when provenance is recorded.
+    #[inline]
+    pub fn prov(&self, r: usize) -> Option<Prov> {
+        self.prov.as_ref().map(|p| p[r])
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -667,79 +627,42 @@ mod tests {
         assert!(!s.advance(&mut ixs));
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
-        assert_eq!(s.height(2), 1);
-        s.offer_height(2, 6);
-        assert_eq!(s.height(2), 1, "a higher height is not recorded");
-        s.offer_height(2, 0);
-        assert_eq!(s.height(2), 0);
-        assert_eq!(s.prov.as_ref().unwrap()[0].rule, INPUT_RULE);
+        assert_eq!(s.prov(2), Some(Prov { rule: 0, round: 1 }));
+        assert_eq!(
+            s.prov(0),
+            Some(Prov {
+                rule: INPUT_RULE,
+                round: 0
+            })
+        );
     }
 
     #[test]
-    fn derive_with_records_what_derive_and_offer_height_record() {
-        // The same derivations (tuples that pack and tuples that do not, rules, heights,
-        // rounds) through both paths give the same rows, rules and heights.
-        let mut a = Store::new(2, true);
-        let mut b = Store::new(2, true);
-        a.publish_all(&mut []);
-        b.publish_all(&mut []);
-        let mut x = 7u64;
-        for round in 0..5 {
-            for _ in 0..400 {
-                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                let t = [
-                    (x >> 60) % 5,
-                    if x & 8 == 0 {
-                        (x >> 50) % 7
-                    } else {
-                        u64::MAX - (x >> 62)
-                    },
-                ];
-                let rule = ((x >> 40) % 3) as u32;
-                let h = ((x >> 20) % 9) as u32 + 1;
-                if let Some(row) = a.derive(&t, rule) {
-                    a.offer_height(row, h);
-                }
-                b.derive_with(&t, rule, |_| h);
-            }
-            assert!(a.advance(&mut []) == b.advance(&mut []), "round {round}");
+    fn derive_records_the_first_rule_of_the_first_round() {
+        // Tuples that pack and tuples that do not (a word beyond 32 bits).
+        for wide in [0, 1u64 << 40] {
+            let mut s = Store::new(2, true);
+            s.publish_all(&mut []);
+            s.round = 4;
+            assert!(s.derive(&[7, wide], 3), "new");
+            // Another derivation in the same round, by a later rule or the same one: the
+            // first stays.
+            assert!(!s.derive(&[7, wide], 5));
+            assert!(!s.derive(&[7, wide], 3));
+            assert_eq!(s.prov(0), Some(Prov { rule: 3, round: 4 }));
+            s.advance(&mut []);
+            s.round = 5;
+            assert!(!s.derive(&[7, wide], 1));
+            assert!(s.derive(&[8, wide], 1));
+            assert_eq!(s.prov(0), Some(Prov { rule: 3, round: 4 }));
+            assert_eq!(s.prov(1), Some(Prov { rule: 1, round: 5 }));
+            assert_eq!(s.len(), 2);
         }
-        assert_eq!(a.len(), b.len());
-        for r in 0..a.len() {
-            assert_eq!(a.row(r), b.row(r));
-            let (pa, pb) = (a.prov.as_ref().unwrap(), b.prov.as_ref().unwrap());
-            assert_eq!(
-                (pa[r].rule, pa[r].height),
-                (pb[r].rule, pb[r].height),
-                "row {r}"
-            );
-        }
-    }
-
-    #[test]
-    fn derive_offers_heights_within_the_first_deriving_rule_and_round() {
-        let mut s = Store::new(1, true);
-        s.publish_all(&mut []);
-        // New: offered, height unknown until offered.
-        let r = s.derive(&[7], 3).expect("a new row is offered");
-        s.offer_height(r, 5);
-        // The same rule in the same round: offered again, the lower height wins.
-        assert_eq!(s.derive(&[7], 3), Some(r));
-        s.offer_height(r, 2);
-        assert_eq!(s.derive(&[7], 3), Some(r));
-        s.offer_height(r, 4);
-        assert_eq!(s.height(r), 2);
-        // Another rule of the round does not replace the first.
-        assert_eq!(s.derive(&[7], 4), None);
-        assert_eq!(s.prov.as_ref().unwrap()[r as usize].rule, 3);
-        // Once the round is over, the row is settled.
-        s.advance(&mut []);
-        assert_eq!(s.derive(&[7], 3), None);
-        assert_eq!(s.height(r), 2);
-        // Without provenance nothing is offered, but tuples are stored.
+        // Without provenance tuples are stored all the same.
         let mut q = Store::new(1, false);
-        assert_eq!(q.derive(&[1], 0), None);
-        assert_eq!(q.len(), 1);
+        assert!(q.derive(&[1], 0));
+        assert!(!q.derive(&[1], 2));
+        assert_eq!((q.len(), q.prov(0)), (1, None));
     }
 
     #[test]
@@ -821,7 +744,7 @@ mod tests {
                     match reference.get(&t) {
                         Some(&row) => {
                             assert_eq!(got, None, "{t:?} inserted twice");
-                            assert_eq!(s.insert_or_row(&t, 3, round), Err(row));
+                            assert_eq!(s.find_with(|i| t[i]), Some(row));
                         }
                         None => {
                             let row = got.expect("a new tuple gets a row");
@@ -889,11 +812,10 @@ mod tests {
         assert_eq!(s.insert(&[top, top], 0, 0), None);
         assert_eq!(s.find_with(|i| [top, top][i]), Some(20_000));
         assert_eq!(s.find_with(|i| [top, top - 1][i]), Some(20_001));
-        assert_eq!(s.insert_or_row(&[top, top], 0, 0), Err(20_000));
-        assert_eq!(s.insert_or_row(&t(5), 0, 0), Err(5));
-        assert_eq!(s.insert_or_row(&[top, 7], 0, 0), Ok(20_002));
-        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Ok(20_003));
-        assert_eq!(s.insert_or_row(&[top + 1, 7], 0, 0), Err(20_003));
+        assert_eq!(s.insert(&[top, 7], 0, 0), Some(20_002));
+        assert_eq!(s.insert(&[top + 1, 7], 0, 0), Some(20_003));
+        assert_eq!(s.insert(&[top + 1, 7], 0, 0), None);
+        assert_eq!(s.find_with(|i| [top + 1, 7][i]), Some(20_003));
     }
 
     #[test]
