@@ -171,7 +171,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        cx.derive(5, &[v0, v1], 0);
+        cx.derive(5, &[v0, v1]);
     }
 }
 
@@ -183,7 +183,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
             let v1 = cx.get(5, r1, 1);
-            cx.derive(5, &[v0, v1], 1);
+            cx.derive(5, &[v0, v1]);
         }
     }
 }
@@ -196,7 +196,7 @@ fn s0_p2(cx: &mut Cx<'_>) {
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
             let v0 = cx.get(5, r1, 0);
-            cx.derive(5, &[v0, v1], 1);
+            cx.derive(5, &[v0, v1]);
         }
     }
 }
@@ -207,7 +207,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        cx.derive(7, &[v0, v1], 2);
+        cx.derive(7, &[v0, v1]);
     }
 }
 
@@ -219,7 +219,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            cx.derive(6, &[v0, v1], 3);
+            cx.derive(6, &[v0, v1]);
         }
     }
 }
@@ -232,7 +232,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            cx.derive(7, &[v0, v1], 4);
+            cx.derive(7, &[v0, v1]);
         }
     }
 }
@@ -243,7 +243,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if cx.get(0, r0, 1) != v0 { continue; }
-        cx.derive(8, &[v0], 5);
+        cx.derive(8, &[v0]);
     }
 }
 
@@ -252,7 +252,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 0, 0, &[0], Full) { // edge
         let v0 = cx.get(0, r0, 1);
-        cx.derive(9, &[v0], 6);
+        cx.derive(9, &[v0]);
     }
 }
 
@@ -263,7 +263,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
-            cx.derive(10, &[v0, v1], 7);
+            cx.derive(10, &[v0, v1]);
         }
     }
 }
@@ -274,7 +274,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(1, Full) { // label
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
-            cx.derive(11, &[v0], 8);
+            cx.derive(11, &[v0]);
         }
     }
 }
@@ -285,7 +285,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
-            cx.derive(12, &[v0], 9);
+            cx.derive(12, &[v0]);
         }
     }
 }
@@ -297,7 +297,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
-                cx.derive(13, &[v0], 10);
+                cx.derive(13, &[v0]);
             }
         }
     }
@@ -309,7 +309,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
     if !cx.contains(4, &[]) { // !stop
         for r0 in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, r0, 0);
-            cx.derive(14, &[v0], 11);
+            cx.derive(14, &[v0]);
         }
     }
 }
@@ -318,7 +318,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     if !cx.contains(4, &[]) { // !stop
-        cx.derive(15, &[], 12);
+        cx.derive(15, &[]);
     }
 }
 
@@ -326,7 +326,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(3, Full) { // blocked
-        cx.derive(16, &[], 13);
+        cx.derive(16, &[]);
     }
 }
 
@@ -341,7 +341,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
                 if cx.cmp_sym(CmpOp::Lt, v0, v1) {
-                    cx.derive(17, &[v0, v1], 14);
+                    cx.derive(17, &[v0, v1]);
                 }
             }
         }
@@ -360,7 +360,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
                     if cx.cmp_sym(CmpOp::Ge, v0, v1) {
-                        cx.derive(18, &[v0, v1], 15);
+                        cx.derive(18, &[v0, v1]);
                     }
                 }
             }
@@ -379,7 +379,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
                 if (v2 as i64) > (v3 as i64) {
-                    cx.derive(19, &[v0, v1], 16);
+                    cx.derive(19, &[v0, v1]);
                 }
             }
         }
@@ -396,7 +396,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
         let Some(t2) = cx.bin(BinOp::Add, t1, v2) else { continue; };
         let v1 = t2;
         if (v1 as i64) <= (40 as i64) {
-            cx.derive(20, &[v0, v1], 17);
+            cx.derive(20, &[v0, v1]);
         }
     }
 }
@@ -410,7 +410,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.bin(BinOp::Sub, v2, v0) else { continue; };
         let Some(t2) = cx.bin(BinOp::Div, 100, t1) else { continue; };
         let v1 = t2;
-        cx.derive(21, &[v0, v1], 18);
+        cx.derive(21, &[v0, v1]);
     }
 }
 
@@ -420,7 +420,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
-            cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)], 19);
+            cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)]);
         }
     }
 }
@@ -433,7 +433,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v1, Type::Date), (1, Type::Number)]) else { continue; };
-            cx.derive(23, &[v0, t1], 20);
+            cx.derive(23, &[v0, t1]);
         }
     }
 }
@@ -451,7 +451,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
                 let Some(t1) = cx.call(Builtin::DaysBetween, &[(v3, Type::Date), (v4, Type::Date)]) else { continue; };
                 let v2 = t1;
                 if (v2 as i64) >= (0 as i64) {
-                    cx.derive(24, &[v0, v1, v2], 21);
+                    cx.derive(24, &[v0, v1, v2]);
                 }
             }
         }
@@ -465,7 +465,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         let Some(t1) = cx.call(Builtin::Year, &[(v1, Type::Date)]) else { continue; };
-        cx.derive(25, &[v0, t1], 22);
+        cx.derive(25, &[v0, t1]);
     }
 }
 
@@ -478,7 +478,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::AddDays, &[(v2, Type::Date), (v0, Type::Number)]) else { continue; };
         let v1 = t1;
         if (v1 as i64) < (20089 as i64) {
-            cx.derive(26, &[v0, v1], 23);
+            cx.derive(26, &[v0, v1]);
         }
     }
 }
@@ -493,7 +493,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
             let Some(t1) = cx.call(Builtin::Cat, &[(v1, Type::Symbol), (1, Type::Symbol)]) else { continue; };
             let Some(t2) = cx.call(Builtin::ToString, &[(v0, Type::Number)]) else { continue; };
             let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
-            cx.derive(27, &[v0, t3], 24);
+            cx.derive(27, &[v0, t3]);
         }
     }
 }
@@ -504,7 +504,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(27, Full) { // named
         let v0 = cx.get(27, r0, 1);
         let Some(t1) = cx.call(Builtin::Strlen, &[(v0, Type::Symbol)]) else { continue; };
-        cx.derive(28, &[v0, t1], 25);
+        cx.derive(28, &[v0, t1]);
     }
 }
 
@@ -516,7 +516,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ParseDate, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        cx.derive(29, &[v0, v1], 26);
+        cx.derive(29, &[v0, v1]);
     }
 }
 
@@ -528,7 +528,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 1);
         let Some(t1) = cx.call(Builtin::ToNumber, &[(v2, Type::Symbol)]) else { continue; };
         let v1 = t1;
-        cx.derive(30, &[v0, v1], 27);
+        cx.derive(30, &[v0, v1]);
     }
 }
 
@@ -541,7 +541,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
         let Some(t1) = cx.call(Builtin::Min, &[(v2, Type::Number), (5, Type::Number)]) else { continue; };
         let Some(t2) = cx.call(Builtin::Max, &[(v0, Type::Number), (t1, Type::Number)]) else { continue; };
         let v1 = t2;
-        cx.derive(31, &[v0, v1], 28);
+        cx.derive(31, &[v0, v1]);
     }
 }
 
@@ -554,7 +554,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 1, 0, &[v2], Full) { // label
             let v1 = cx.get(1, r1, 1);
             if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
-                cx.derive(32, &[v0, v1], 29);
+                cx.derive(32, &[v0, v1]);
             }
         }
     }
@@ -568,7 +568,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path
             if let Some(r2) = cx.probe(3, &[v0], Full) { // blocked
-                cx.derive(33, &[v0], 30);
+                cx.derive(33, &[v0]);
             }
         }
     }
@@ -578,7 +578,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(4, Full) { // stop
-        cx.derive(34, &[2, 1], 31);
+        cx.derive(34, &[2, 1]);
     }
 }
 
@@ -587,6 +587,6 @@ fn s28_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 1, 0, &[3], Full) { // label
         let v0 = cx.get(1, r0, 1);
-        cx.derive(34, &[v0, 2], 32);
+        cx.derive(34, &[v0, 2]);
     }
 }

@@ -520,7 +520,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
             for &r2 in ix.lookup(cx, 88, 0, &[v0], Full) { // source_platform
                 let v1 = cx.get(88, r2, 1);
-                cx.derive(39, &[v0, v1], 67);
+                cx.derive(39, &[v0, v1]);
             }
         }
     }
@@ -532,7 +532,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 77, 0, &[66], Full) { // system
         let v0 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
-        cx.derive(39, &[v0, v1], 68);
+        cx.derive(39, &[v0, v1]);
     }
 }
 
@@ -542,7 +542,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(80, Full) { // agreement_source
         let v0 = cx.get(80, r0, 0);
         let v1 = cx.get(80, r0, 1);
-        cx.derive(41, &[v0, v1], 70);
+        cx.derive(41, &[v0, v1]);
     }
 }
 
@@ -552,7 +552,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(79, Full) { // agreement_system
         let v0 = cx.get(79, r0, 0);
         let v1 = cx.get(79, r0, 1);
-        cx.derive(41, &[v0, v1], 71);
+        cx.derive(41, &[v0, v1]);
     }
 }
 
@@ -566,7 +566,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
                 if !ix.any(cx, 81, 0, &[v0]) { // !agreement_flow
                     for r1 in cx.bounds(39, Full) { // joint_control
                         let v1 = cx.get(39, r1, 0);
-                        cx.derive(41, &[v0, v1], 72);
+                        cx.derive(41, &[v0, v1]);
                     }
                 }
             }
@@ -589,7 +589,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(70, r3, 0);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            cx.derive(40, &[v0, v1, v2], 69);
+                            cx.derive(40, &[v0, v1, v2]);
                         }
                     }
                 }
@@ -603,7 +603,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        cx.derive(31, &[v0], 52);
+        cx.derive(31, &[v0]);
     }
 }
 
@@ -614,7 +614,7 @@ fn s3_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(99, r0, 0);
         let v1 = cx.get(99, r0, 1);
         if (v1 as i64) < (16 as i64) {
-            cx.derive(31, &[v0], 53);
+            cx.derive(31, &[v0]);
         }
     }
 }
@@ -626,7 +626,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(71, r0, 0);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
-            cx.derive(15, &[v0], 27);
+            cx.derive(15, &[v0]);
         }
     }
 }
@@ -638,7 +638,7 @@ fn s4_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
-            cx.derive(15, &[v0], 28);
+            cx.derive(15, &[v0]);
         }
     }
 }
@@ -650,7 +650,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            cx.derive(3, &[v0], 4);
+            cx.derive(3, &[v0]);
         }
     }
 }
@@ -662,7 +662,7 @@ fn s5_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            cx.derive(3, &[v0], 5);
+            cx.derive(3, &[v0]);
         }
     }
 }
@@ -675,7 +675,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(114, r0, 2);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
-            cx.derive(54, &[v0, v1, v2], 101);
+            cx.derive(54, &[v0, v1, v2]);
         }
     }
 }
@@ -693,7 +693,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
                     for r4 in cx.bounds(70, Full) { // as_of
                         let v1 = cx.get(70, r4, 0);
                         if (v3 as i64) <= (v1 as i64) {
-                            cx.derive(42, &[v0, v1], 75);
+                            cx.derive(42, &[v0, v1]);
                         }
                     }
                 }
@@ -710,7 +710,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
             let v1 = cx.get(119, r1, 1);
-            cx.derive(61, &[v0, v1], 113);
+            cx.derive(61, &[v0, v1]);
         }
     }
 }
@@ -723,7 +723,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
             let v1 = cx.get(120, r1, 1);
-            cx.derive(62, &[v0, v1], 115);
+            cx.derive(62, &[v0, v1]);
         }
     }
 }
@@ -737,7 +737,7 @@ fn s10_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
             for r2 in cx.bounds(124, Full) { // activity
                 let v1 = cx.get(124, r2, 3);
-                cx.derive(49, &[v0, v1], 93);
+                cx.derive(49, &[v0, v1]);
             }
         }
     }
@@ -750,7 +750,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(49, r0, 0);
         let v1 = cx.get(49, r0, 1);
         if (v1 as i64) >= (18805 as i64) {
-            cx.derive(48, &[126, v0, v1], 91);
+            cx.derive(48, &[126, v0, v1]);
         }
     }
 }
@@ -765,7 +765,7 @@ fn s11_p1(cx: &mut Cx<'_>) {
             let v2 = cx.get(49, r1, 1);
             if (v1 as i64) <= (18896 as i64) {
                 if (v2 as i64) <= (19352 as i64) {
-                    cx.derive(48, &[v0, v1, v2], 92);
+                    cx.derive(48, &[v0, v1, v2]);
                 }
             }
         }
@@ -783,7 +783,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
                     if (v1 as i64) < (17676 as i64) {
-                        cx.derive(24, &[v0], 43);
+                        cx.derive(24, &[v0]);
                     }
                 }
             }
@@ -799,7 +799,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(87, r0, 2);
         for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
             let v0 = cx.get(125, r1, 0);
-            cx.derive(66, &[v0, v1], 130);
+            cx.derive(66, &[v0, v1]);
         }
     }
 }
@@ -819,7 +819,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            cx.derive(69, &[v0, v1], 134);
+                            cx.derive(69, &[v0, v1]);
                         }
                     }
                 }
@@ -836,7 +836,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
             let v0 = cx.get(126, r1, 0);
-            cx.derive(52, &[v0, v1], 98);
+            cx.derive(52, &[v0, v1]);
         }
     }
 }
@@ -851,7 +851,7 @@ fn s15_p1(cx: &mut Cx<'_>) {
             let v2 = cx.get(122, r1, 0);
             for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
                 let v0 = cx.get(127, r2, 0);
-                cx.derive(52, &[v0, v1], 99);
+                cx.derive(52, &[v0, v1]);
             }
         }
     }
@@ -870,7 +870,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(53, &[v0, v1], 100);
+                        cx.derive(53, &[v0, v1]);
                     }
                 }
             }
@@ -891,7 +891,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
                     if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(16, &[v0, v1], 29);
+                        cx.derive(16, &[v0, v1]);
                     }
                 }
             }
@@ -913,7 +913,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                         let v3 = cx.get(124, r3, 3);
                         if (v4 as i64) <= (v3 as i64) {
-                            cx.derive(14, &[v0, v1, v2], 26);
+                            cx.derive(14, &[v0, v1, v2]);
                         }
                     }
                 }
@@ -941,7 +941,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
                             let v2 = cx.get(124, r5, 3);
                             if (v5 as i64) <= (v2 as i64) {
                                 if (v7 as i64) <= (v2 as i64) {
-                                    cx.derive(20, &[v0, v1], 33);
+                                    cx.derive(20, &[v0, v1]);
                                 }
                             }
                         }
@@ -967,7 +967,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
                     for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r3, 1);
                         if v5 != v1 {
-                            cx.derive(25, &[v0, v1, v2], 44);
+                            cx.derive(25, &[v0, v1, v2]);
                         }
                     }
                 }
@@ -989,7 +989,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
-                        cx.derive(26, &[v0, v1], 45);
+                        cx.derive(26, &[v0, v1]);
                     }
                 }
             }
@@ -1015,7 +1015,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
                     if (v6 as i64) <= (v2 as i64) {
                         if v7 != v4 {
                             if let Some(r4) = cx.probe(30, &[v3], Full) { // further_use_kind
-                                cx.derive(29, &[v0, v1, v2], 50);
+                                cx.derive(29, &[v0, v1, v2]);
                             }
                         }
                     }
@@ -1037,7 +1037,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
-                        cx.derive(32, &[v0, v1], 56);
+                        cx.derive(32, &[v0, v1]);
                     }
                 }
             }
@@ -1059,7 +1059,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
-                            cx.derive(34, &[v0, v1, v2], 58);
+                            cx.derive(34, &[v0, v1, v2]);
                         }
                     }
                 }
@@ -1080,7 +1080,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
             let v3 = t1;
             if (v4 as i64) <= (v3 as i64) {
-                cx.derive(55, &[v0, v1], 102);
+                cx.derive(55, &[v0, v1]);
             }
         }
     }
@@ -1097,7 +1097,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
                 if (v3 as i64) <= (v1 as i64) {
-                    cx.derive(56, &[v0, v1], 106);
+                    cx.derive(56, &[v0, v1]);
                 }
             }
         }
@@ -1114,7 +1114,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(124, r1, 3);
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 1);
-                cx.derive(57, &[v0, v1, v2], 108);
+                cx.derive(57, &[v0, v1, v2]);
             }
         }
     }
@@ -1133,7 +1133,7 @@ fn s27_p1(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        cx.derive(57, &[v0, v1, v2], 109);
+                        cx.derive(57, &[v0, v1, v2]);
                     }
                 }
             }
@@ -1154,7 +1154,7 @@ fn s27_p2(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        cx.derive(57, &[v0, v1, v2], 110);
+                        cx.derive(57, &[v0, v1, v2]);
                     }
                 }
             }
@@ -1171,7 +1171,7 @@ fn s28_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
             let v2 = cx.get(54, r1, 2);
             if (v2 as i64) <= (v1 as i64) {
-                cx.derive(60, &[v0, v1], 111);
+                cx.derive(60, &[v0, v1]);
             }
         }
     }
@@ -1191,7 +1191,7 @@ fn s29_p0(cx: &mut Cx<'_>) {
                     let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
                     let v1 = t1;
                     if (v4 as i64) <= (v1 as i64) {
-                        cx.derive(63, &[v0, v1], 117);
+                        cx.derive(63, &[v0, v1]);
                     }
                 }
             }
@@ -1207,7 +1207,7 @@ fn s30_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(97, r0, 2);
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
             let v0 = cx.get(128, r1, 0);
-            cx.derive(67, &[v0, v1], 131);
+            cx.derive(67, &[v0, v1]);
         }
     }
 }
@@ -1217,7 +1217,7 @@ fn s31_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(128, Full) { // activity_subject
         let v0 = cx.get(128, r0, 0);
-        cx.derive(9, &[v0], 16);
+        cx.derive(9, &[v0]);
     }
 }
 
@@ -1226,7 +1226,7 @@ fn s31_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(129, Full) { // activity_category
         let v0 = cx.get(129, r0, 0);
-        cx.derive(9, &[v0], 17);
+        cx.derive(9, &[v0]);
     }
 }
 
@@ -1240,7 +1240,7 @@ fn s32_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
                 if !cx.contains(106, &[v0, v2]) { // !consent_category
-                    cx.derive(17, &[v0, v1], 30);
+                    cx.derive(17, &[v0, v1]);
                 }
             }
         }
@@ -1262,7 +1262,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
                             for &r5 in ix.lookup(cx, 124, 1, &[v1, v4], Full) { // activity
-                                cx.derive(18, &[v0, v1, v2], 31);
+                                cx.derive(18, &[v0, v1, v2]);
                             }
                         }
                     }
@@ -1280,7 +1280,7 @@ fn s34_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
             let v1 = cx.get(18, r1, 1);
             let v2 = cx.get(18, r1, 2);
-            cx.derive(19, &[v0, v1, v2], 32);
+            cx.derive(19, &[v0, v1, v2]);
         }
     }
 }
@@ -1293,7 +1293,7 @@ fn s35_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
         if !cx.contains(109, &[v2]) { // !consent_documented
-            cx.derive(21, &[v0, v1], 34);
+            cx.derive(21, &[v0, v1]);
         }
     }
 }
@@ -1308,7 +1308,7 @@ fn s36_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
-                    cx.derive(33, &[v0, v1], 57);
+                    cx.derive(33, &[v0, v1]);
                 }
             }
         }
@@ -1326,7 +1326,7 @@ fn s37_p0(cx: &mut Cx<'_>) {
             for &r1 in ix.lookup(cx, 126, 0, &[v3], Full) { // activity_system
                 let v0 = cx.get(126, r1, 0);
                 if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
-                    cx.derive(46, &[v0, v1, v2], 83);
+                    cx.derive(46, &[v0, v1, v2]);
                 }
             }
         }
@@ -1346,7 +1346,7 @@ fn s37_p1(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
-                        cx.derive(46, &[v0, v1, v2], 84);
+                        cx.derive(46, &[v0, v1, v2]);
                     }
                 }
             }
@@ -1366,7 +1366,7 @@ fn s37_p2(cx: &mut Cx<'_>) {
                 for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
-                        cx.derive(46, &[v0, v1, v2], 85);
+                        cx.derive(46, &[v0, v1, v2]);
                     }
                 }
             }
@@ -1388,7 +1388,7 @@ fn s38_p0(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) <= (16713 as i64) {
-                            cx.derive(4, &[v0, v1], 7);
+                            cx.derive(4, &[v0, v1]);
                         }
                     }
                 }
@@ -1411,7 +1411,7 @@ fn s38_p1(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) >= (17014 as i64) {
-                            cx.derive(4, &[v0, v1], 8);
+                            cx.derive(4, &[v0, v1]);
                         }
                     }
                 }
@@ -1437,7 +1437,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
                         let v2 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
-                                cx.derive(4, &[v0, v1], 9);
+                                cx.derive(4, &[v0, v1]);
                             }
                         }
                     }
@@ -1452,7 +1452,7 @@ fn s39_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 130, 0, &[5], Full) { // activity_channel
         let v0 = cx.get(130, r0, 0);
-        cx.derive(2, &[v0], 2);
+        cx.derive(2, &[v0]);
     }
 }
 
@@ -1469,7 +1469,7 @@ fn s40_p0(cx: &mut Cx<'_>) {
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(5, &[v0, v1], 10);
+                        cx.derive(5, &[v0, v1]);
                     }
                 }
             }
@@ -1496,7 +1496,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v7 as i64) {
                                 for &r5 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                                     let v1 = cx.get(139, r5, 1);
-                                    cx.derive(5, &[v0, v1], 11);
+                                    cx.derive(5, &[v0, v1]);
                                 }
                             }
                         }
@@ -1516,7 +1516,7 @@ fn s41_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
             let v0 = cx.get(128, r1, 0);
             if let Some(r2) = cx.probe(125, &[v0, v1], Full) { // activity_source
-                cx.derive(35, &[v0, v1, v2], 60);
+                cx.derive(35, &[v0, v1, v2]);
             }
         }
     }
@@ -1530,7 +1530,7 @@ fn s41_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(139, r0, 1);
         for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
             let v1 = cx.get(125, r1, 1);
-            cx.derive(35, &[v0, v1, v2], 61);
+            cx.derive(35, &[v0, v1, v2]);
         }
     }
 }
@@ -1540,7 +1540,7 @@ fn s42_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(124, Full) { // activity
         let v0 = cx.get(124, r0, 0);
-        cx.derive(10, &[v0, v0], 18);
+        cx.derive(10, &[v0, v0]);
     }
 }
 
@@ -1550,7 +1550,7 @@ fn s42_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(127, Full) { // activity_flow
         let v0 = cx.get(127, r0, 0);
         let v1 = cx.get(127, r0, 1);
-        cx.derive(10, &[v0, v1], 19);
+        cx.derive(10, &[v0, v1]);
     }
 }
 
@@ -1560,7 +1560,7 @@ fn s42_p2(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(126, Full) { // activity_system
         let v0 = cx.get(126, r0, 0);
         let v1 = cx.get(126, r0, 1);
-        cx.derive(10, &[v0, v1], 20);
+        cx.derive(10, &[v0, v1]);
     }
 }
 
@@ -1570,7 +1570,7 @@ fn s42_p3(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(125, Full) { // activity_source
         let v0 = cx.get(125, r0, 0);
         let v1 = cx.get(125, r0, 1);
-        cx.derive(10, &[v0, v1], 21);
+        cx.derive(10, &[v0, v1]);
     }
 }
 
@@ -1580,7 +1580,7 @@ fn s42_p4(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(141, Full) { // activity_campaign
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
-        cx.derive(10, &[v0, v1], 22);
+        cx.derive(10, &[v0, v1]);
     }
 }
 
@@ -1590,7 +1590,7 @@ fn s42_p5(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(143, Full) { // campaign_activity
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
-        cx.derive(10, &[v0, v1], 23);
+        cx.derive(10, &[v0, v1]);
     }
 }
 
@@ -1606,7 +1606,7 @@ fn s43_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v2 as i64) {
-                    cx.derive(11, &[v0, v1], 24);
+                    cx.derive(11, &[v0, v1]);
                 }
             }
         }
@@ -1627,7 +1627,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
                     if (v5 as i64) <= (v1 as i64) {
-                        cx.derive(12, &[v0], 25);
+                        cx.derive(12, &[v0]);
                     }
                 }
             }
@@ -1644,7 +1644,7 @@ fn s45_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
             let v2 = cx.get(124, r1, 3);
             if (v2 as i64) < (18459 as i64) {
-                cx.derive(51, &[v0, v1], 94);
+                cx.derive(51, &[v0, v1]);
             }
         }
     }
@@ -1657,7 +1657,7 @@ fn s45_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(11, r0, 0);
         for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
             let v1 = cx.get(46, r1, 1);
-            cx.derive(51, &[v0, v1], 95);
+            cx.derive(51, &[v0, v1]);
         }
     }
 }
@@ -1676,7 +1676,7 @@ fn s46_p0(cx: &mut Cx<'_>) {
                 let v3 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v3 as i64) {
                     if (v3 as i64) <= (v5 as i64) {
-                        cx.derive(47, &[v0, v1], 86);
+                        cx.derive(47, &[v0, v1]);
                     }
                 }
             }
@@ -1698,7 +1698,7 @@ fn s46_p1(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) <= (18458 as i64) {
-                            cx.derive(47, &[v0, v1], 87);
+                            cx.derive(47, &[v0, v1]);
                         }
                     }
                 }
@@ -1721,7 +1721,7 @@ fn s46_p2(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         if (v2 as i64) >= (19548 as i64) {
-                            cx.derive(47, &[v0, v1], 88);
+                            cx.derive(47, &[v0, v1]);
                         }
                     }
                 }
@@ -1748,7 +1748,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
                                 if let Some(r5) = cx.probe(48, &[v6, v4, v2], Full) { // scc_usable
-                                    cx.derive(47, &[v0, v1], 89);
+                                    cx.derive(47, &[v0, v1]);
                                 }
                             }
                         }
@@ -1773,7 +1773,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(47, &[v0, v1], 90);
+                            cx.derive(47, &[v0, v1]);
                         }
                     }
                 }
@@ -1787,7 +1787,7 @@ fn s47_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(145, Full) { // guideline_forbid_kind
         let v0 = cx.get(145, r0, 0);
-        cx.derive(64, &[v0], 118);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1796,7 +1796,7 @@ fn s47_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(146, Full) { // guideline_forbid_channel
         let v0 = cx.get(146, r0, 0);
-        cx.derive(64, &[v0], 119);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1805,7 +1805,7 @@ fn s47_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(147, Full) { // guideline_forbid_purpose
         let v0 = cx.get(147, r0, 0);
-        cx.derive(64, &[v0], 120);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1814,7 +1814,7 @@ fn s47_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(148, Full) { // guideline_forbid_source_kind
         let v0 = cx.get(148, r0, 0);
-        cx.derive(64, &[v0], 121);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1823,7 +1823,7 @@ fn s47_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(149, Full) { // guideline_forbid_category
         let v0 = cx.get(149, r0, 0);
-        cx.derive(64, &[v0], 122);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1832,7 +1832,7 @@ fn s47_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(150, Full) { // guideline_forbid_subject_kind
         let v0 = cx.get(150, r0, 0);
-        cx.derive(64, &[v0], 123);
+        cx.derive(64, &[v0]);
     }
 }
 
@@ -1845,7 +1845,7 @@ fn s48_p0(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
-                cx.derive(65, &[v0, v1], 124);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1860,7 +1860,7 @@ fn s48_p1(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
-                cx.derive(65, &[v0, v1], 125);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1875,7 +1875,7 @@ fn s48_p2(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
-                cx.derive(65, &[v0, v1], 126);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1890,7 +1890,7 @@ fn s48_p3(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
-                cx.derive(65, &[v0, v1], 127);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1905,7 +1905,7 @@ fn s48_p4(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
-                cx.derive(65, &[v0, v1], 128);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1920,7 +1920,7 @@ fn s48_p5(cx: &mut Cx<'_>) {
         for r1 in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
-                cx.derive(65, &[v0, v1], 129);
+                cx.derive(65, &[v0, v1]);
             }
         }
     }
@@ -1935,7 +1935,7 @@ fn s49_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if let Some(r2) = cx.probe(152, &[v1], Full) { // online_service_kind
-                cx.derive(151, &[v0], 136);
+                cx.derive(151, &[v0]);
             }
         }
     }
@@ -1950,7 +1950,7 @@ fn s50_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(93, r0, 2);
         if v2 != 154 {
             if !cx.contains(95, &[v1]) { // !tracking_consent_banner
-                cx.derive(153, &[v0], 138);
+                cx.derive(153, &[v0]);
             }
         }
     }
@@ -1965,7 +1965,7 @@ fn s50_p1(cx: &mut Cx<'_>) {
             let v0 = cx.get(93, r1, 1);
             let v2 = cx.get(93, r1, 2);
             if v2 != 154 {
-                cx.derive(153, &[v0], 139);
+                cx.derive(153, &[v0]);
             }
         }
     }
@@ -1978,7 +1978,7 @@ fn s51_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
             let v0 = cx.get(125, r1, 1);
-            cx.derive(154, &[v0], 142);
+            cx.derive(154, &[v0]);
         }
     }
 }
@@ -1990,7 +1990,7 @@ fn s52_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(155, r0, 0);
         for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
             let v0 = cx.get(124, r1, 0);
-            cx.derive(156, &[v0], 143);
+            cx.derive(156, &[v0]);
         }
     }
 }
@@ -2000,7 +2000,7 @@ fn s52_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(133, Full) { // activity_promotional
         let v0 = cx.get(133, r0, 0);
-        cx.derive(156, &[v0], 144);
+        cx.derive(156, &[v0]);
     }
 }
 
@@ -2011,7 +2011,7 @@ fn s53_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if let Some(r1) = cx.probe(156, &[v0], Full) { // advertising
-            cx.derive(36, &[v0, v1], 64);
+            cx.derive(36, &[v0, v1]);
         }
     }
 }
@@ -2027,7 +2027,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
             for &r2 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
-                    cx.derive(159, &[v0, v1], 145);
+                    cx.derive(159, &[v0, v1]);
                 }
             }
         }
@@ -2046,7 +2046,7 @@ fn s54_p1(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v3 = cx.get(124, r3, 5);
                     if let Some(r4) = cx.probe(155, &[v3], Full) { // advertising_purpose
-                        cx.derive(159, &[v0, v1], 146);
+                        cx.derive(159, &[v0, v1]);
                     }
                 }
             }
@@ -2066,7 +2066,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
                     let v0 = cx.get(159, r3, 1);
                     for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
                         let v1 = cx.get(14, r4, 2);
-                        cx.derive(0, &[v0, v1], 1);
+                        cx.derive(0, &[v0, v1]);
                     }
                 }
             }
@@ -2082,7 +2082,7 @@ fn s56_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(159, r0, 1);
         for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
             let v1 = cx.get(14, r1, 2);
-            cx.derive(7, &[v0, v1], 15);
+            cx.derive(7, &[v0, v1]);
         }
     }
 }
@@ -2096,7 +2096,7 @@ fn s57_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
-                cx.derive(160, &[v0, v1], 147);
+                cx.derive(160, &[v0, v1]);
             }
         }
     }
@@ -2116,7 +2116,7 @@ fn s58_p0(cx: &mut Cx<'_>) {
                 if (v3 as i64) <= (v5 as i64) {
                     for &r3 in ix.lookup(cx, 26, 0, &[v2], Full) { // objected_by
                         let v1 = cx.get(26, r3, 0);
-                        cx.derive(161, &[v0, v1], 148);
+                        cx.derive(161, &[v0, v1]);
                     }
                 }
             }
@@ -2140,7 +2140,7 @@ fn s59_p0(cx: &mut Cx<'_>) {
                             for &r4 in ix.lookup(cx, 14, 1, &[v0, v1], Full) { // consent_in_effect
                                 let v2 = cx.get(14, r4, 2);
                                 if let Some(r5) = cx.probe(130, &[v1, v4], Full) { // activity_channel
-                                    cx.derive(162, &[v0, v1, v2], 149);
+                                    cx.derive(162, &[v0, v1, v2]);
                                 }
                             }
                         }
@@ -2157,7 +2157,7 @@ fn s60_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(162, Full) { // ad_consent_via
         let v0 = cx.get(162, r0, 1);
         let v1 = cx.get(162, r0, 2);
-        cx.derive(163, &[v0, v1], 150);
+        cx.derive(163, &[v0, v1]);
     }
 }
 
@@ -2169,7 +2169,7 @@ fn s61_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
             let v0 = cx.get(162, r1, 1);
             let v1 = cx.get(162, r1, 2);
-            cx.derive(164, &[v0, v1], 151);
+            cx.derive(164, &[v0, v1]);
         }
     }
 }
@@ -2186,7 +2186,7 @@ fn s62_p0(cx: &mut Cx<'_>) {
                 if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
-                        cx.derive(165, &[v0, v1, v2], 152);
+                        cx.derive(165, &[v0, v1, v2]);
                     }
                 }
             }
@@ -2204,7 +2204,7 @@ fn s63_p0(cx: &mut Cx<'_>) {
             if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
                 for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                     let v1 = cx.get(128, r3, 1);
-                    cx.derive(166, &[v0, v1, v2], 153);
+                    cx.derive(166, &[v0, v1, v2]);
                 }
             }
         }
@@ -2216,7 +2216,7 @@ fn s64_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[166], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        cx.derive(167, &[v0], 154);
+        cx.derive(167, &[v0]);
     }
 }
 
@@ -2225,7 +2225,7 @@ fn s64_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
         let v0 = cx.get(97, r0, 0);
-        cx.derive(167, &[v0], 155);
+        cx.derive(167, &[v0]);
     }
 }
 
@@ -2239,7 +2239,7 @@ fn s65_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
-                    cx.derive(168, &[v0], 158);
+                    cx.derive(168, &[v0]);
                 }
             }
         }
@@ -2252,7 +2252,7 @@ fn s66_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(102, Full) { // subject_purchase
         let v0 = cx.get(102, r0, 0);
         let v1 = cx.get(102, r0, 2);
-        cx.derive(170, &[v0, v1], 160);
+        cx.derive(170, &[v0, v1]);
     }
 }
 
@@ -2265,7 +2265,7 @@ fn s67_p0(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
-                cx.derive(169, &[v0, v1], 159);
+                cx.derive(169, &[v0, v1]);
             }
         }
     }
@@ -2277,7 +2277,7 @@ fn s68_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(141, Full) { // activity_campaign
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
-        cx.derive(172, &[v0, v1], 163);
+        cx.derive(172, &[v0, v1]);
     }
 }
 
@@ -2287,7 +2287,7 @@ fn s68_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(143, Full) { // campaign_activity
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
-        cx.derive(172, &[v0, v1], 164);
+        cx.derive(172, &[v0, v1]);
     }
 }
 
@@ -2304,7 +2304,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
                     let v2 = cx.get(165, r3, 0);
                     if v0 != v2 {
                         if let Some(r4) = cx.probe(172, &[v2, v3], Full) { // campaign_of
-                            cx.derive(173, &[v0, v1, v2], 165);
+                            cx.derive(173, &[v0, v1, v2]);
                         }
                     }
                 }
@@ -2319,7 +2319,7 @@ fn s70_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(173, Full) { // selection_sending
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
-        cx.derive(171, &[v0, v1], 162);
+        cx.derive(171, &[v0, v1]);
     }
 }
 
@@ -2334,7 +2334,7 @@ fn s71_p0(cx: &mut Cx<'_>) {
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
                     if let Some(r2) = cx.probe(168, &[v1], Full) { // address_from_sale
                         for &r3 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                            cx.derive(175, &[v0, v1], 167);
+                            cx.derive(175, &[v0, v1]);
                         }
                     }
                 }
@@ -2352,7 +2352,7 @@ fn s72_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(173, r0, 2);
         if !cx.contains(163, &[v2, v1]) { // !ad_consent
             if !cx.contains(175, &[v2, v1]) { // !existing_customer_ok
-                cx.derive(174, &[v0, v1], 166);
+                cx.derive(174, &[v0, v1]);
             }
         }
     }
@@ -2364,7 +2364,7 @@ fn s73_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(174, Full) { // email_selection_unlawful
         let v0 = cx.get(174, r0, 0);
         let v1 = cx.get(174, r0, 1);
-        cx.derive(23, &[v0, v1], 40);
+        cx.derive(23, &[v0, v1]);
     }
 }
 
@@ -2376,7 +2376,7 @@ fn s73_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
             if !cx.contains(175, &[v0, v1]) { // !existing_customer_ok
-                cx.derive(23, &[v0, v1], 41);
+                cx.derive(23, &[v0, v1]);
             }
         }
     }
@@ -2390,7 +2390,7 @@ fn s73_p2(cx: &mut Cx<'_>) {
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
             if let Some(r1) = cx.probe(167, &[v1], Full) { // consumer
-                cx.derive(23, &[v0, v1], 42);
+                cx.derive(23, &[v0, v1]);
             }
         }
     }
@@ -2402,7 +2402,7 @@ fn s74_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(19, Full) { // consent_covers
         let v0 = cx.get(19, r0, 1);
         let v1 = cx.get(19, r0, 2);
-        cx.derive(22, &[v0, v1], 35);
+        cx.derive(22, &[v0, v1]);
     }
 }
 
@@ -2414,7 +2414,7 @@ fn s74_p1(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
-                cx.derive(22, &[v0, v1], 36);
+                cx.derive(22, &[v0, v1]);
             }
         }
     }
@@ -2427,7 +2427,7 @@ fn s74_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1], 37);
+            cx.derive(22, &[v0, v1]);
         }
     }
 }
@@ -2439,7 +2439,7 @@ fn s74_p3(cx: &mut Cx<'_>) {
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1], 38);
+            cx.derive(22, &[v0, v1]);
         }
     }
 }
@@ -2451,7 +2451,7 @@ fn s74_p4(cx: &mut Cx<'_>) {
         let v0 = cx.get(24, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1], 39);
+            cx.derive(22, &[v0, v1]);
         }
     }
 }
@@ -2475,7 +2475,7 @@ fn s75_p0(cx: &mut Cx<'_>) {
                                     for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
-                                            cx.derive(179, &[0, v0, v1, v2], 0);
+                                            cx.derive(179, &[0, v0, v1, v2]);
                                         }
                                     }
                                 }
@@ -2505,7 +2505,7 @@ fn s75_p1(cx: &mut Cx<'_>) {
                             for &r2 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                                 let v3 = cx.get(125, r2, 1);
                                 if !cx.contains(89, &[v3]) { // !source_public
-                                    cx.derive(179, &[6, v0, v1, v2], 3);
+                                    cx.derive(179, &[6, v0, v1, v2]);
                                 }
                             }
                         }
@@ -2531,7 +2531,7 @@ fn s75_p2(cx: &mut Cx<'_>) {
                     if (v1 as i64) < (17676 as i64) {
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[9, v0, 10, v1], 6);
+                                cx.derive(179, &[9, v0, 10, v1]);
                             }
                         }
                     }
@@ -2557,7 +2557,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
                             for &r4 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                    cx.derive(179, &[16, v0, v1, v2], 12);
+                                    cx.derive(179, &[16, v0, v1, v2]);
                                 }
                             }
                         }
@@ -2583,7 +2583,7 @@ fn s75_p4(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                cx.derive(179, &[19, v0, v1, v2], 13);
+                                cx.derive(179, &[19, v0, v1, v2]);
                             }
                         }
                     }
@@ -2611,7 +2611,7 @@ fn s75_p5(cx: &mut Cx<'_>) {
                                 for &r5 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
-                                        cx.derive(179, &[21, v0, v1, v2], 14);
+                                        cx.derive(179, &[21, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -2641,7 +2641,7 @@ fn s75_p6(cx: &mut Cx<'_>) {
                             if !cx.contains(22, &[v0, v1]) { // !has_basis
                                 if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
                                     if !cx.contains(21, &[v0, v1]) { // !consent_unprovable
-                                        cx.derive(179, &[47, v0, v1, v2], 46);
+                                        cx.derive(179, &[47, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -2670,7 +2670,7 @@ fn s75_p7(cx: &mut Cx<'_>) {
                         if v3 != 1 {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
-                                    cx.derive(179, &[48, v0, v1, v2], 47);
+                                    cx.derive(179, &[48, v0, v1, v2]);
                                 }
                             }
                         }
@@ -2697,7 +2697,7 @@ fn s75_p8(cx: &mut Cx<'_>) {
                     if v3 != 1 {
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
-                                cx.derive(179, &[49, v0, v1, v2], 48);
+                                cx.derive(179, &[49, v0, v1, v2]);
                             }
                         }
                     }
@@ -2721,7 +2721,7 @@ fn s75_p9(cx: &mut Cx<'_>) {
                 if !ix.any(cx, 19, 0, &[v0, v1]) { // !consent_covers
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[50, v0, v1, v2], 49);
+                            cx.derive(179, &[50, v0, v1, v2]);
                         }
                     }
                 }
@@ -2744,7 +2744,7 @@ fn s75_p10(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[52, v0, v1, v2], 51);
+                            cx.derive(179, &[52, v0, v1, v2]);
                         }
                     }
                 }
@@ -2771,7 +2771,7 @@ fn s75_p11(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v6 as i64) {
                                 for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                                     let v1 = cx.get(128, r4, 1);
-                                    cx.derive(179, &[54, v0, v1, v2], 54);
+                                    cx.derive(179, &[54, v0, v1, v2]);
                                 }
                             }
                         }
@@ -2800,7 +2800,7 @@ fn s75_p12(cx: &mut Cx<'_>) {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
                                     if let Some(r4) = cx.probe(156, &[v0], Full) { // advertising
-                                        cx.derive(179, &[57, v0, v1, v2], 62);
+                                        cx.derive(179, &[57, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -2833,7 +2833,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
                                     let v5 = cx.get(113, r4, 2);
                                     if (v5 as i64) <= (v2 as i64) {
                                         if let Some(r5) = cx.probe(38, &[v4], Full) { // profiling_objection
-                                            cx.derive(179, &[58, v0, v1, v2], 63);
+                                            cx.derive(179, &[58, v0, v1, v2]);
                                         }
                                     }
                                 }
@@ -2860,7 +2860,7 @@ fn s75_p14(cx: &mut Cx<'_>) {
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[63, v0, v1, v2], 65);
+                            cx.derive(179, &[63, v0, v1, v2]);
                         }
                     }
                 }
@@ -2885,7 +2885,7 @@ fn s75_p15(cx: &mut Cx<'_>) {
                             let v2 = cx.get(124, r3, 3);
                             if (v3 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v4 as i64) {
-                                    cx.derive(179, &[64, v0, v1, v2], 66);
+                                    cx.derive(179, &[64, v0, v1, v2]);
                                 }
                             }
                         }
@@ -2909,7 +2909,7 @@ fn s75_p16(cx: &mut Cx<'_>) {
                     for r2 in cx.bounds(39, Full) { // joint_control
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
-                            cx.derive(179, &[68, v0, 10, v1], 73);
+                            cx.derive(179, &[68, v0, 10, v1]);
                         }
                     }
                 }
@@ -2932,7 +2932,7 @@ fn s75_p17(cx: &mut Cx<'_>) {
                 if !cx.contains(42, &[v0, v1]) { // !public_art26_notice
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[69, v0, 10, v1], 74);
+                            cx.derive(179, &[69, v0, 10, v1]);
                         }
                     }
                 }
@@ -2955,7 +2955,7 @@ fn s75_p18(cx: &mut Cx<'_>) {
                     if (v2 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v3 as i64) {
                             for r3 in cx.bounds(9, Full) { // personal_activity
-                                cx.derive(179, &[71, v0, 10, v1], 76);
+                                cx.derive(179, &[71, v0, 10, v1]);
                             }
                         }
                     }
@@ -2978,7 +2978,7 @@ fn s75_p19(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
                         if let Some(r2) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                            cx.derive(179, &[72, v0, 10, v1], 77);
+                            cx.derive(179, &[72, v0, 10, v1]);
                         }
                     }
                 }
@@ -3003,7 +3003,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
                                 if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                                    cx.derive(179, &[74, v0, 10, v1], 78);
+                                    cx.derive(179, &[74, v0, 10, v1]);
                                 }
                             }
                         }
@@ -3030,7 +3030,7 @@ fn s75_p21(cx: &mut Cx<'_>) {
                         if (v1 as i64) <= (v4 as i64) {
                             if let Some(r3) = cx.probe(126, &[v0, v2], Full) { // activity_system
                                 if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
-                                    cx.derive(179, &[75, v0, 10, v1], 79);
+                                    cx.derive(179, &[75, v0, 10, v1]);
                                 }
                             }
                         }
@@ -3056,7 +3056,7 @@ fn s75_p22(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[77, v0, 10, v1], 80);
+                                cx.derive(179, &[77, v0, 10, v1]);
                             }
                         }
                     }
@@ -3081,7 +3081,7 @@ fn s75_p23(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[78, v0, 10, v1], 81);
+                                cx.derive(179, &[78, v0, 10, v1]);
                             }
                         }
                     }
@@ -3109,7 +3109,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
                                 for &r4 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
                                     let v2 = cx.get(124, r4, 0);
                                     if let Some(r5) = cx.probe(136, &[v2], Full) { // activity_large_scale
-                                        cx.derive(179, &[79, v0, 10, v1], 82);
+                                        cx.derive(179, &[79, v0, 10, v1]);
                                     }
                                 }
                             }
@@ -3135,7 +3135,7 @@ fn s75_p25(cx: &mut Cx<'_>) {
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[131, v0, 10, v1], 96);
+                            cx.derive(179, &[131, v0, 10, v1]);
                         }
                     }
                 }
@@ -3159,7 +3159,7 @@ fn s75_p26(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[132, v0, 10, v1], 97);
+                                cx.derive(179, &[132, v0, 10, v1]);
                             }
                         }
                     }
@@ -3187,7 +3187,7 @@ fn s75_p27(cx: &mut Cx<'_>) {
                     if !cx.contains(55, &[v0, v1]) { // !notified_in_month
                         if (v5 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v6 as i64) {
-                                cx.derive(179, &[134, v0, v1, v2], 103);
+                                cx.derive(179, &[134, v0, v1, v2]);
                             }
                         }
                     }
@@ -3219,7 +3219,7 @@ fn s75_p28(cx: &mut Cx<'_>) {
                                         let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
                                         let v5 = t1;
                                         if (v2 as i64) <= (v5 as i64) {
-                                            cx.derive(179, &[136, v0, v1, v2], 105);
+                                            cx.derive(179, &[136, v0, v1, v2]);
                                         }
                                     }
                                 }
@@ -3253,7 +3253,7 @@ fn s75_p29(cx: &mut Cx<'_>) {
                                     let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
                                     let v5 = t1;
                                     if (v2 as i64) <= (v5 as i64) {
-                                        cx.derive(179, &[139, v0, v1, v2], 107);
+                                        cx.derive(179, &[139, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -3281,7 +3281,7 @@ fn s75_p30(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                             let v3 = cx.get(125, r3, 1);
                             if !cx.contains(61, &[v1, v3]) { // !source_named
-                                cx.derive(179, &[141, v0, v1, v2], 112);
+                                cx.derive(179, &[141, v0, v1, v2]);
                             }
                         }
                     }
@@ -3307,7 +3307,7 @@ fn s75_p31(cx: &mut Cx<'_>) {
                         for &r3 in ix.lookup(cx, 129, 1, &[v0], Full) { // activity_category
                             let v3 = cx.get(129, r3, 1);
                             if !cx.contains(62, &[v1, v3]) { // !category_named
-                                cx.derive(179, &[142, v0, v1, v2], 114);
+                                cx.derive(179, &[142, v0, v1, v2]);
                             }
                         }
                     }
@@ -3336,7 +3336,7 @@ fn s75_p32(cx: &mut Cx<'_>) {
                         if !cx.contains(63, &[v1, v4]) { // !objection_hint_by
                             if (v5 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v6 as i64) {
-                                    cx.derive(179, &[143, v0, v1, v2], 116);
+                                    cx.derive(179, &[143, v0, v1, v2]);
                                 }
                             }
                         }
@@ -3362,7 +3362,7 @@ fn s75_p33(cx: &mut Cx<'_>) {
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[144, v0, 10, v1], 132);
+                                cx.derive(179, &[144, v0, 10, v1]);
                             }
                         }
                     }
@@ -3389,7 +3389,7 @@ fn s75_p34(cx: &mut Cx<'_>) {
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
                                 if let Some(r4) = cx.probe(68, &[v2], Full) { // participating_kind
-                                    cx.derive(179, &[145, v0, 10, v1], 133);
+                                    cx.derive(179, &[145, v0, 10, v1]);
                                 }
                             }
                         }
@@ -3416,7 +3416,7 @@ fn s75_p35(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
-                                cx.derive(179, &[148, v0, 10, v1], 135);
+                                cx.derive(179, &[148, v0, 10, v1]);
                             }
                         }
                     }
@@ -3439,7 +3439,7 @@ fn s75_p36(cx: &mut Cx<'_>) {
                     for r2 in cx.bounds(151, Full) { // own_online_service
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
-                            cx.derive(179, &[153, v0, 10, v1], 137);
+                            cx.derive(179, &[153, v0, 10, v1]);
                         }
                     }
                 }
@@ -3463,7 +3463,7 @@ fn s75_p37(cx: &mut Cx<'_>) {
                         let v2 = cx.get(125, r2, 1);
                         if let Some(r3) = cx.probe(153, &[v2], Full) { // tracker_without_consent
                             if let Some(r4) = cx.probe(151, &[v2], Full) { // own_online_service
-                                cx.derive(179, &[155, v0, 10, v1], 140);
+                                cx.derive(179, &[155, v0, 10, v1]);
                             }
                         }
                     }
@@ -3487,7 +3487,7 @@ fn s75_p38(cx: &mut Cx<'_>) {
                         let v1 = cx.get(70, r3, 0);
                         if (v2 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v3 as i64) {
-                                cx.derive(179, &[157, v0, 10, v1], 141);
+                                cx.derive(179, &[157, v0, 10, v1]);
                             }
                         }
                     }
@@ -3510,7 +3510,7 @@ fn s75_p39(cx: &mut Cx<'_>) {
             if !cx.contains(163, &[v0, v1]) { // !ad_consent
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(179, &[167, v0, v1, v2], 156);
+                        cx.derive(179, &[167, v0, v1, v2]);
                     }
                 }
             }
@@ -3537,7 +3537,7 @@ fn s75_p40(cx: &mut Cx<'_>) {
                                     for &r4 in ix.lookup(cx, 26, 1, &[v0], Full) { // objected_by
                                         let v1 = cx.get(26, r4, 1);
                                         if let Some(r5) = cx.probe(128, &[v0, v1], Full) { // activity_subject
-                                            cx.derive(179, &[169, v0, v1, v2], 161);
+                                            cx.derive(179, &[169, v0, v1, v2]);
                                         }
                                     }
                                 }
@@ -3566,7 +3566,7 @@ fn s75_p41(cx: &mut Cx<'_>) {
                             for &r3 in ix.lookup(cx, 130, 1, &[v0], Full) { // activity_channel
                                 let v2 = cx.get(130, r3, 1);
                                 if let Some(r4) = cx.probe(176, &[v2], Full) { // public_channel
-                                    cx.derive(179, &[173, v0, 10, v1], 168);
+                                    cx.derive(179, &[173, v0, 10, v1]);
                                 }
                             }
                         }
@@ -3590,7 +3590,7 @@ fn s75_p42(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
                         if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
-                            cx.derive(179, &[174, v0, 10, v1], 169);
+                            cx.derive(179, &[174, v0, 10, v1]);
                         }
                     }
                 }
@@ -3612,7 +3612,7 @@ fn s75_p43(cx: &mut Cx<'_>) {
             if !cx.contains(163, &[v0, v1]) { // !ad_consent
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(179, &[176, v0, v1, v2], 170);
+                        cx.derive(179, &[176, v0, v1, v2]);
                     }
                 }
             }
@@ -3635,7 +3635,7 @@ fn s75_p44(cx: &mut Cx<'_>) {
                     if (v2 as i64) <= (v4 as i64) {
                         if let Some(r2) = cx.probe(163, &[v0, v1], Full) { // ad_consent
                             if let Some(r3) = cx.probe(167, &[v1], Full) { // consumer
-                                cx.derive(179, &[180, v0, v1, v2], 172);
+                                cx.derive(179, &[180, v0, v1, v2]);
                             }
                         }
                     }
@@ -3660,7 +3660,7 @@ fn s76_p0(cx: &mut Cx<'_>) {
                         let v2 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v4 as i64) {
-                                cx.derive(180, &[55, v0, v1, v2], 55);
+                                cx.derive(180, &[55, v0, v1, v2]);
                             }
                         }
                     }
@@ -3688,7 +3688,7 @@ fn s76_p1(cx: &mut Cx<'_>) {
                                 let v2 = cx.get(124, r5, 3);
                                 if (v4 as i64) <= (v2 as i64) {
                                     if (v2 as i64) <= (v5 as i64) {
-                                        cx.derive(180, &[56, v0, v1, v2], 59);
+                                        cx.derive(180, &[56, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -3728,7 +3728,7 @@ fn s76_p2(cx: &mut Cx<'_>) {
                                             if (v7 as i64) <= (v8 as i64) {
                                                 if let Some(r7) = cx.probe(119, &[v6, v3], Full) { // notice_source
                                                     if let Some(r8) = cx.probe(116, &[v6], Full) { // notice_public
-                                                        cx.derive(180, &[135, v0, v1, v2], 104);
+                                                        cx.derive(180, &[135, v0, v1, v2]);
                                                     }
                                                 }
                                             }
@@ -3761,7 +3761,7 @@ fn s76_p3(cx: &mut Cx<'_>) {
                             if (v2 as i64) <= (v4 as i64) {
                                 if let Some(r3) = cx.probe(168, &[v1], Full) { // address_from_sale
                                     for &r4 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                                        cx.derive(180, &[168, v0, v1, v2], 157);
+                                        cx.derive(180, &[168, v0, v1, v2]);
                                     }
                                 }
                             }
@@ -3794,7 +3794,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
                                         if (v4 as i64) <= (v2 as i64) {
                                             if (v2 as i64) <= (v5 as i64) {
                                                 for &r7 in ix.lookup(cx, 97, 1, &[v1, 178], Full) { // subject
-                                                    cx.derive(180, &[177, v0, v1, v2], 171);
+                                                    cx.derive(180, &[177, v0, v1, v2]);
                                                 }
                                             }
                                         }
@@ -3820,7 +3820,7 @@ fn s77_p0(cx: &mut Cx<'_>) {
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
             if let Some(r2) = cx.probe(179, &[v0, v2, v3, v4], Full) { // finding_raw
-                cx.derive(181, &[v0, v1, v2, v3, v4], 173);
+                cx.derive(181, &[v0, v1, v2, v3, v4]);
             }
         }
     }
@@ -3834,7 +3834,7 @@ fn s78_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(181, r0, 2);
         let v2 = cx.get(181, r0, 3);
         let v3 = cx.get(181, r0, 4);
-        cx.derive(182, &[v0, v1, v2, v3], 174);
+        cx.derive(182, &[v0, v1, v2, v3]);
     }
 }
 
@@ -3847,7 +3847,7 @@ fn s79_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(179, r0, 2);
         let v3 = cx.get(179, r0, 3);
         if !cx.contains(182, &[v0, v1, v2, v3]) { // !suppressed_any
-            cx.derive(183, &[v0, v1, v2, v3], 175);
+            cx.derive(183, &[v0, v1, v2, v3]);
         }
     }
 }

@@ -37,7 +37,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
-        cx.derive(1, &[v0], 0);
+        cx.derive(1, &[v0]);
     }
 }
 
@@ -46,7 +46,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 1);
-        cx.derive(1, &[v0], 1);
+        cx.derive(1, &[v0]);
     }
 }
 
@@ -56,7 +56,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(0, Full) { // edge
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        cx.derive(2, &[v0, v1], 2);
+        cx.derive(2, &[v0, v1]);
     }
 }
 
@@ -68,7 +68,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(2, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
             let v1 = cx.get(0, r1, 1);
-            cx.derive(2, &[v0, v1], 3);
+            cx.derive(2, &[v0, v1]);
         }
     }
 }
@@ -79,7 +79,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(1, Full) { // node
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(2, &[0, v0]) { // !path
-            cx.derive(3, &[v0], 4);
+            cx.derive(3, &[v0]);
         }
     }
 }

@@ -273,7 +273,7 @@ impl<'a> Exec<'a> {
                 self.head[i] = row[c];
             }
             self.fired += 1;
-            self.stores[head_rel].derive(&self.head, plan.rule);
+            self.stores[head_rel].insert(&self.head);
         }
     }
 
@@ -298,7 +298,6 @@ impl<'a> Exec<'a> {
             };
         }
         self.fired += rows.len() as u64;
-        let rule = plan.rule;
         // The relation read and the head relation, borrowed once for the whole loop (they are
         // the same relation in a rule such as `p(x, z) :- q(x, y), p(y, z)`).
         macro_rules! run {
@@ -308,7 +307,7 @@ impl<'a> Exec<'a> {
                         Ok(c) => $from.get(r as usize, c),
                         Err(w) => w,
                     });
-                    $to.derive(&head, rule);
+                    $to.insert(&head);
                 }
             };
         }
@@ -336,7 +335,7 @@ impl<'a> Exec<'a> {
         }
         self.fired += 1;
         let head_rel = plan.head_rel.0 as usize;
-        self.stores[head_rel].derive(&self.head, plan.rule);
+        self.stores[head_rel].insert(&self.head);
     }
 }
 

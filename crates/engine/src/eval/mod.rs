@@ -121,9 +121,7 @@ impl Database {
             heap = values.iter().map(|v| v.word()).collect();
             &heap
         };
-        self.stores[rel.0 as usize]
-            .insert(words, INPUT_RULE, 0)
-            .is_some()
+        self.stores[rel.0 as usize].insert(words).is_some()
     }
 
     pub fn len(&self, rel: RelId) -> usize {
@@ -295,15 +293,9 @@ impl<'p> Evaluation<'p> {
             types,
         } = db;
         if opts.provenance {
+            // Every row so far is an input fact: before the first segment.
             for s in &mut stores {
-                let n = s.len();
-                s.prov = Some(vec![
-                    store::Prov {
-                        rule: INPUT_RULE,
-                        round: 0,
-                    };
-                    n
-                ]);
+                s.prov = Some(Vec::new());
             }
         }
         let indexes: Indexes = stores.iter().map(|_| Vec::new()).collect();
@@ -342,14 +334,13 @@ impl<'p> Evaluation<'p> {
         loop {
             let running = std::time::Instant::now();
             self.round += 1;
-            for &rel in &stratum.relations {
-                self.stores[rel.0 as usize].round = self.round;
-            }
             for job in jobs {
                 if job.once && !first {
                     continue;
                 }
                 let started = (!self.profile.is_empty()).then(std::time::Instant::now);
+                let head = self.program.rule(RuleIdx(job.rule)).head.rel.0 as usize;
+                let before = self.stores[head].len();
                 let fired = match job.run {
                     Runner::Plan(plan) => {
                         let mut exec =
@@ -364,6 +355,7 @@ impl<'p> Evaluation<'p> {
                         cx.fired
                     }
                 };
+                self.stores[head].record(before, job.rule, self.round);
                 if let Some(started) = started {
                     let p = &mut self.profile[job.rule as usize];
                     p.time += started.elapsed();

@@ -170,12 +170,12 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].recent > 0
     }
 
-    /// Appends a tuple derived by `rule` to `rel` unless present (recording, with
-    /// provenance, the rule and the round for a new row: the engine's `Store::derive`).
+    /// Appends a derived tuple to `rel` unless present (the driver records which rule added
+    /// the rows: the engine's `Store::record`).
     #[inline(always)]
-    pub fn derive(&mut self, rel: u32, tuple: &[u64], rule: u32) {
+    pub fn derive(&mut self, rel: u32, tuple: &[u64]) {
         self.fired += 1;
-        self.stores[rel as usize].derive(tuple, rule);
+        self.stores[rel as usize].insert(tuple);
     }
 
     /// Orders two symbols by their text.
@@ -567,9 +567,6 @@ impl Emitter<'_> {
             vals.push(self.expr(e, d));
         }
         let h = plan.head_rel.0;
-        self.line(
-            d,
-            &format!("cx.derive({h}, &[{}], {});", vals.join(", "), plan.rule),
-        );
+        self.line(d, &format!("cx.derive({h}, &[{}]);", vals.join(", ")));
     }
 }

@@ -60,11 +60,9 @@ pub(crate) struct Store {
     /// Rows `[stable, recent)` are the previous round's news ("delta"); rows from `recent` on
     /// were added in the current round and are not visible to joins until it ends.
     pub recent: usize,
-    /// Provenance, when recorded: for each row, the rule that first derived it
-    /// (`u32::MAX` for input facts) and the round it was derived in (0 for input facts).
-    pub prov: Option<Vec<Prov>>,
-    /// The round now running: stamped on the rows [`Store::derive`] adds.
-    pub round: u32,
+    /// Provenance, when recorded: the rows each run of a rule added, as segments in row
+    /// order ([`Store::record`]); rows before the first segment are input facts.
+    pub prov: Option<Vec<Segment>>,
 }
 
 /// The free slot of a [`Packed`] table (so that a new table is zeroed memory, which the
@@ -277,6 +275,13 @@ pub(crate) struct Prov {
     pub round: u32,
 }
 
+/// Rows `first..` (up to the next segment) were added by one run of a rule in one round.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Segment {
+    first: Row,
+    prov: Prov,
+}
+
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
 
 /// The indexes of every relation, by relation number.
@@ -315,7 +320,6 @@ impl Store {
             stable: 0,
             recent: 0,
             prov: provenance.then(Vec::new),
-            round: 0,
         }
     }
 
@@ -364,45 +368,65 @@ impl Store {
     /// Inlined into the join loops: checking a tuple that packs and is already known (most
     /// derivations of a recursive rule) is a few instructions; adding it is out of line.
     #[inline(always)]
-    pub fn insert(&mut self, tuple: &[u64], rule: u32, round: u32) -> Option<Row> {
+    pub fn insert(&mut self, tuple: &[u64]) -> Option<Row> {
         debug_assert_eq!(tuple.len(), self.arity);
         // The tuple's length, not `arity`: a caller with a fixed-size tuple gets the packing
         // for its arity compiled in.
         match pack(|i| tuple[i], tuple.len()) {
             Some(k) => {
                 let slot = self.packed.probe(k).err()?;
-                Some(self.insert_packed(k, slot, tuple, rule, round))
+                Some(self.insert_packed(k, slot, tuple))
             }
-            None => self.insert_wide(tuple, rule, round).ok(),
+            None => self.insert_wide(tuple).ok(),
         }
     }
 
-    /// A tuple derived by `rule` in the current round ([`Store::round`]): appends it unless
-    /// present; whether it was new. With provenance, a new row records the rule and the
-    /// round, and a tuple already present is left as it is, whichever rule derives it again:
-    /// so a tuple's provenance is the first rule (in plan order) that derived it in the first
-    /// round it was derived in, whatever order a join finds its derivations in, and the
-    /// interpreter and generated code (whose join orders may differ) record the same
-    /// provenance. Its height is not recorded: [`crate::explain`] computes it when asked,
-    /// so a repeated derivation costs what it costs without provenance.
-    #[inline(always)]
-    pub fn derive(&mut self, tuple: &[u64], rule: u32) -> bool {
-        self.insert(tuple, rule, self.round).is_some()
+    /// Records, with provenance, that the rows from `first` on (if any) were added by `rule`
+    /// in `round`. The evaluation calls it after each run of a plan: rows are only ever
+    /// appended, and a plan's head tuples are appended to its head relation as it finds
+    /// them, so the rows one run adds are contiguous. A tuple derived again (by a later plan
+    /// or round) keeps its row, so its provenance is the first plan (in plan order) that
+    /// derived it in the first round it was derived in, whatever order a join finds its
+    /// derivations in, and the interpreter and generated code (whose join orders may differ)
+    /// record the same provenance. A derivation costs nothing more than without provenance;
+    /// heights are computed by [`crate::explain`] when asked.
+    pub fn record(&mut self, first: usize, rule: u32, round: u32) {
+        if let Some(segs) = &mut self.prov {
+            if self.len > first {
+                segs.push(Segment {
+                    first: first as Row,
+                    prov: Prov { rule, round },
+                });
+            }
+        }
+    }
+
+    /// The recorded provenance of row `r`, when provenance is recorded.
+    #[inline]
+    pub fn prov(&self, r: usize) -> Option<Prov> {
+        let segs = self.prov.as_ref()?;
+        Some(match segs.partition_point(|s| s.first as usize <= r) {
+            0 => Prov {
+                rule: INPUT_RULE,
+                round: 0,
+            },
+            i => segs[i - 1].prov,
+        })
     }
 
     /// [`Store::insert`] of a new tuple that packs into `k`, whose free slot is `slot`.
     #[inline(never)]
-    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64], rule: u32, round: u32) -> Row {
+    fn insert_packed(&mut self, k: u64, slot: usize, tuple: &[u64]) -> Row {
         let row = self.len as Row;
         self.packed.put(k, row, slot);
-        self.append(tuple, rule, round);
+        self.append(tuple);
         row
     }
 
     /// [`Store::insert`] of a tuple that does not pack: `Ok(its new row)`, or `Err(the row that
     /// holds it)`.
     #[inline(never)]
-    fn insert_wide(&mut self, tuple: &[u64], rule: u32, round: u32) -> Result<Row, Row> {
+    fn insert_wide(&mut self, tuple: &[u64]) -> Result<Row, Row> {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
@@ -424,13 +448,13 @@ impl Store {
         };
         self.dedup
             .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
-        self.append(tuple, rule, round);
+        self.append(tuple);
         Ok(row)
     }
 
     /// Appends a new row.
     #[inline(always)]
-    fn append(&mut self, tuple: &[u64], rule: u32, round: u32) {
+    fn append(&mut self, tuple: &[u64]) {
         debug_assert!(
             self.len < WIDE as usize,
             "a relation holds fewer than 2^31 rows"
@@ -444,9 +468,6 @@ impl Store {
             _ => self.data.extend_from_slice(tuple),
         }
         self.len += 1;
-        if let Some(p) = &mut self.prov {
-            p.push(Prov { rule, round });
-        }
     }
 
     /// The index on exactly `cols` among this relation's `indexes`, created (and filled up to
@@ -487,12 +508,6 @@ impl Store {
         }
     }
 
-    /// The recorded provenance of row `r`, when provenance is recorded.
-    #[inline]
-    pub fn prov(&self, r: usize) -> Option<Prov> {
-        self.prov.as_ref().map(|p| p[r])
-    }
-
     pub fn memory_bytes(&self) -> usize {
         self.data.capacity() * 8
             + self.packed.memory_bytes()
@@ -500,7 +515,7 @@ impl Store {
             + self
                 .prov
                 .as_ref()
-                .map_or(0, |p| p.capacity() * std::mem::size_of::<Prov>())
+                .map_or(0, |p| p.capacity() * std::mem::size_of::<Segment>())
     }
 }
 
@@ -608,9 +623,9 @@ mod tests {
     #[test]
     fn dedup_rounds_and_indexes() {
         let mut s = Store::new(2, true);
-        assert_eq!(s.insert(&[1, 2], INPUT_RULE, 0), Some(0));
-        assert_eq!(s.insert(&[1, 3], INPUT_RULE, 0), Some(1));
-        assert_eq!(s.insert(&[1, 2], 7, 4), None);
+        assert_eq!(s.insert(&[1, 2]), Some(0));
+        assert_eq!(s.insert(&[1, 3]), Some(1));
+        assert_eq!(s.insert(&[1, 2]), None);
         let mut ixs = Vec::new();
         s.publish_all(&mut ixs);
         let ix = s.ensure_index(&mut ixs, &[0]);
@@ -618,8 +633,8 @@ mod tests {
         assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1]);
         assert_eq!(ixs[ix].lookup(&s, &[2]), &[] as &[Row]);
         // A row added in a round is invisible to indexes until the round ends.
-        assert_eq!(s.insert(&[1, 4], 0, 1), Some(2));
-        assert_eq!(s.insert(&[1, 4], 5, 9), None);
+        assert_eq!(s.insert(&[1, 4]), Some(2));
+        assert_eq!(s.insert(&[1, 4]), None);
         assert_eq!(ixs[ix].lookup(&s, &[1]).len(), 2);
         assert!(s.advance(&mut ixs));
         assert_eq!(ixs[ix].lookup(&s, &[1]), &[0, 1, 2]);
@@ -627,42 +642,52 @@ mod tests {
         assert!(!s.advance(&mut ixs));
         assert_eq!(s.find_with(|i| [1, 4][i]), Some(2));
         assert_eq!(s.find_with(|i| [1, 3][i]), Some(1));
-        assert_eq!(s.prov(2), Some(Prov { rule: 0, round: 1 }));
-        assert_eq!(
-            s.prov(0),
-            Some(Prov {
-                rule: INPUT_RULE,
-                round: 0
-            })
-        );
     }
 
     #[test]
-    fn derive_records_the_first_rule_of_the_first_round() {
+    fn segments_record_the_first_run_that_added_a_row() {
+        let input = Prov {
+            rule: INPUT_RULE,
+            round: 0,
+        };
         // Tuples that pack and tuples that do not (a word beyond 32 bits).
         for wide in [0, 1u64 << 40] {
             let mut s = Store::new(2, true);
+            s.insert(&[1, wide]);
             s.publish_all(&mut []);
-            s.round = 4;
-            assert!(s.derive(&[7, wide], 3), "new");
-            // Another derivation in the same round, by a later rule or the same one: the
-            // first stays.
-            assert!(!s.derive(&[7, wide], 5));
-            assert!(!s.derive(&[7, wide], 3));
-            assert_eq!(s.prov(0), Some(Prov { rule: 3, round: 4 }));
+            // Round 4: rule 3 adds two rows, rule 5 one and derives one of rule 3's again.
+            let first = s.len();
+            s.insert(&[7, wide]);
+            s.insert(&[8, wide]);
+            s.record(first, 3, 4);
+            let first = s.len();
+            s.insert(&[7, wide]);
+            s.insert(&[9, wide]);
+            s.record(first, 5, 4);
+            // A run that adds nothing leaves no segment.
+            let first = s.len();
+            s.insert(&[8, wide]);
+            s.record(first, 6, 4);
             s.advance(&mut []);
-            s.round = 5;
-            assert!(!s.derive(&[7, wide], 1));
-            assert!(s.derive(&[8, wide], 1));
-            assert_eq!(s.prov(0), Some(Prov { rule: 3, round: 4 }));
-            assert_eq!(s.prov(1), Some(Prov { rule: 1, round: 5 }));
-            assert_eq!(s.len(), 2);
+            // Round 5: rule 1.
+            let first = s.len();
+            s.insert(&[7, wide]);
+            s.insert(&[10, wide]);
+            s.record(first, 1, 5);
+            let got: Vec<Option<Prov>> = (0..s.len()).map(|r| s.prov(r)).collect();
+            let p = |rule, round| Some(Prov { rule, round });
+            assert_eq!(
+                got,
+                [Some(input), p(3, 4), p(3, 4), p(5, 4), p(1, 5)],
+                "wide: {wide}"
+            );
+            assert_eq!(s.prov.as_ref().map(Vec::len), Some(3));
         }
-        // Without provenance tuples are stored all the same.
+        // Without provenance nothing is recorded, and tuples are stored all the same.
         let mut q = Store::new(1, false);
-        assert!(q.derive(&[1], 0));
-        assert!(!q.derive(&[1], 2));
-        assert_eq!((q.len(), q.prov(0)), (1, None));
+        q.insert(&[1]);
+        q.record(0, 2, 1);
+        assert_eq!((q.len(), q.prov(0), q.prov.is_none()), (1, None, true));
     }
 
     #[test]
@@ -674,22 +699,22 @@ mod tests {
         for ar in [2, 3] {
             let mut s = Store::new(ar, false);
             let t = |w1: u64, w2: u64| [5, w1, w2][..ar].to_vec();
-            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), Some(0));
-            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), Some(1));
-            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), Some(2));
-            assert_eq!(s.insert(&t(big + 7, 1), INPUT_RULE, 0), None);
-            assert_eq!(s.insert(&t(7, 1), INPUT_RULE, 0), None);
-            assert_eq!(s.insert(&t(neg, 1), INPUT_RULE, 0), None);
+            assert_eq!(s.insert(&t(big + 7, 1)), Some(0));
+            assert_eq!(s.insert(&t(7, 1)), Some(1));
+            assert_eq!(s.insert(&t(neg, 1)), Some(2));
+            assert_eq!(s.insert(&t(big + 7, 1)), None);
+            assert_eq!(s.insert(&t(7, 1)), None);
+            assert_eq!(s.insert(&t(neg, 1)), None);
             assert_eq!(s.find_with(|i| t(7, 1)[i]), Some(1));
             assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
             assert_eq!(s.find_with(|i| t(big + 8, 1)[i]), None);
             if ar == 3 {
-                assert_eq!(s.insert(&t(7, 2), INPUT_RULE, 0), Some(3));
+                assert_eq!(s.insert(&t(7, 2)), Some(3));
                 assert_eq!(s.find_with(|i| t(7, 2)[i]), Some(3));
             }
             // Growing the table rehashes every kind of slot correctly.
             for n in 0..1000u64 {
-                s.insert(&t(n << 33, n), INPUT_RULE, 0);
+                s.insert(&t(n << 33, n));
             }
             assert_eq!(s.find_with(|i| t(big + 7, 1)[i]), Some(0));
             assert!(s.find_with(|i| t(999 << 33, 999)[i]).is_some());
@@ -737,10 +762,10 @@ mod tests {
                 2 => vec![vec![0], vec![1], vec![1, 0]],
                 _ => vec![vec![0], vec![2], vec![0, 1], vec![0, 1, 2]],
             };
-            for round in 0..4 {
+            for _round in 0..4 {
                 for _ in 0..700 {
                     let t: Vec<u64> = (0..ar).map(|_| next()).collect();
-                    let got = s.insert(&t, 3, round);
+                    let got = s.insert(&t);
                     match reference.get(&t) {
                         Some(&row) => {
                             assert_eq!(got, None, "{t:?} inserted twice");
@@ -798,31 +823,31 @@ mod tests {
         let mut s = Store::new(2, false);
         let t = |n: u64| [n % 997, (n * 7919) & 0xffff_ffff];
         for n in 0..20_000u64 {
-            assert_eq!(s.insert(&t(n), 0, 0), Some(n as Row));
+            assert_eq!(s.insert(&t(n)), Some(n as Row));
         }
         for n in 0..20_000u64 {
-            assert_eq!(s.insert(&t(n), 0, 0), None);
+            assert_eq!(s.insert(&t(n)), None);
             assert_eq!(s.find_with(|i| t(n)[i]), Some(n as Row));
         }
         assert_eq!(s.find_with(|i| [997, 0][i]), None);
         // The packed keys `a << 32 | b` and `u32::MAX` halves sit beside the wide ones.
         let top = u32::MAX as u64;
-        assert_eq!(s.insert(&[top, top], 0, 0), Some(20_000));
-        assert_eq!(s.insert(&[top, top - 1], 0, 0), Some(20_001));
-        assert_eq!(s.insert(&[top, top], 0, 0), None);
+        assert_eq!(s.insert(&[top, top]), Some(20_000));
+        assert_eq!(s.insert(&[top, top - 1]), Some(20_001));
+        assert_eq!(s.insert(&[top, top]), None);
         assert_eq!(s.find_with(|i| [top, top][i]), Some(20_000));
         assert_eq!(s.find_with(|i| [top, top - 1][i]), Some(20_001));
-        assert_eq!(s.insert(&[top, 7], 0, 0), Some(20_002));
-        assert_eq!(s.insert(&[top + 1, 7], 0, 0), Some(20_003));
-        assert_eq!(s.insert(&[top + 1, 7], 0, 0), None);
+        assert_eq!(s.insert(&[top, 7]), Some(20_002));
+        assert_eq!(s.insert(&[top + 1, 7]), Some(20_003));
+        assert_eq!(s.insert(&[top + 1, 7]), None);
         assert_eq!(s.find_with(|i| [top + 1, 7][i]), Some(20_003));
     }
 
     #[test]
     fn zero_arity_holds_at_most_one_row() {
         let mut s = Store::new(0, false);
-        assert_eq!(s.insert(&[], 0, 0), Some(0));
-        assert_eq!(s.insert(&[], 0, 0), None);
+        assert_eq!(s.insert(&[]), Some(0));
+        assert_eq!(s.insert(&[]), None);
         assert_eq!(s.len(), 1);
         assert_eq!(s.find_with(|_| 0), Some(0));
     }
