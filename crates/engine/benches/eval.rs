@@ -165,13 +165,17 @@ fn bench_sg(c: &mut Criterion) {
 criterion_group!(benches, bench_tc, bench_sg);
 
 /// Fastest of `n` interleaved runs of each variant, in seconds. Interleaving and taking the
-/// minimum keeps the ratios meaningful on a machine with other load.
+/// minimum keeps the ratios meaningful on a machine with other load; the order rotates from
+/// one round to the next, so that no variant always runs after the same one (and, say, into
+/// the memory the previous one just gave back).
 fn interleaved(n: usize, variants: &mut [&mut dyn FnMut()]) -> Vec<f64> {
-    let mut best = vec![f64::INFINITY; variants.len()];
-    for _ in 0..n {
-        for (i, v) in variants.iter_mut().enumerate() {
+    let k = variants.len();
+    let mut best = vec![f64::INFINITY; k];
+    for round in 0..n {
+        for j in 0..k {
+            let i = (round + j) % k;
             let t = std::time::Instant::now();
-            v();
+            variants[i]();
             best[i] = best[i].min(t.elapsed().as_secs_f64());
         }
     }
@@ -192,7 +196,7 @@ fn main() {
     for (n, m) in TC_SIZES {
         let edges = tc_edges(n, m);
         let t = interleaved(
-            5,
+            6,
             &mut [
                 &mut || {
                     floor_tc(&edges);
@@ -218,7 +222,7 @@ fn main() {
     for n in SG_SIZES {
         let edges = sg_edges(n);
         let t = interleaved(
-            5,
+            6,
             &mut [
                 &mut || {
                     run(&sg, "parent", &edges, false);

@@ -1,6 +1,6 @@
 //! The interpreted evaluator: semi-naive, stratum by stratum, with stratified negation, hash
 //! indexes per join and, when asked, provenance (the rule that first derived each tuple and
-//! its height) from which [`crate::explain`] rebuilds derivation trees.
+//! the round it did so in) from which [`crate::explain`] rebuilds derivation trees.
 //!
 //! Invariant: evaluation does no I/O and never panics on a program the resolver accepted.
 
@@ -21,8 +21,9 @@ use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {
-    /// Record, for every tuple, the rule that first derived it and its height, so that
-    /// derivation trees can be rebuilt. Costs a little time and 8 bytes per tuple.
+    /// Record, for every tuple, the rule that first derived it and the round it did so in,
+    /// so that derivation trees can be rebuilt. Costs one 12-byte segment per run of a plan
+    /// that adds tuples (see `Store::record`), nothing per tuple or derivation.
     pub provenance: bool,
     /// Measure the time each rule takes and the tuples it produces ([`Evaluation::profile`]).
     pub profile: bool,
