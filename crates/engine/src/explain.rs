@@ -248,26 +248,12 @@ impl Evaluation<'_> {
     fn known_height(&self, rel: RelId, row: usize) -> Option<u32> {
         match self.prov_of(rel, row) {
             None | Some((None, _)) => Some(0),
-            Some((Some(_), _)) => self
-                .heights
-                .borrow()
-                .get(rel.0 as usize)
-                .and_then(|h| h.get(row))
-                .copied()
-                .filter(|&h| h != u32::MAX),
+            Some((Some(_), _)) => self.heights.borrow().get(&(rel.0, row as u32)).copied(),
         }
     }
 
     fn set_height(&self, rel: RelId, row: usize, h: u32) {
-        let mut heights = self.heights.borrow_mut();
-        if heights.len() <= rel.0 as usize {
-            heights.resize_with(self.stores.len(), Vec::new);
-        }
-        let of_rel = &mut heights[rel.0 as usize];
-        if of_rel.len() <= row {
-            of_rel.resize(self.stores[rel.0 as usize].len(), u32::MAX);
-        }
-        of_rel[row] = h;
+        self.heights.borrow_mut().insert((rel.0, row as u32), h);
     }
 
     /// Why a tuple does not hold: every rule that could derive it and the first premise that

@@ -143,9 +143,9 @@ pub struct Evaluation<'p> {
     pub(crate) phases: Phases,
     /// Indexes made for explanations on column sets evaluation did not need, by relation.
     pub(crate) explain_indexes: std::cell::RefCell<Indexes>,
-    /// Derivation heights computed for explanations, by relation and row
-    /// ([`crate::explain`]; `u32::MAX` where not computed yet).
-    pub(crate) heights: std::cell::RefCell<Vec<Vec<u32>>>,
+    /// Derivation heights computed for explanations, by (relation, row) ([`crate::explain`];
+    /// a map, as explanations touch few of the rows of large relations).
+    pub(crate) heights: std::cell::RefCell<rustc_hash::FxHashMap<(u32, u32), u32>>,
     /// Rounds run so far, across strata: the round number stamped on the rows derived in
     /// the current one.
     round: u32,
@@ -324,7 +324,7 @@ impl<'p> Evaluation<'p> {
             profile,
             phases: Phases::default(),
             explain_indexes: std::cell::RefCell::new(explain_indexes),
-            heights: std::cell::RefCell::new(Vec::new()),
+            heights: std::cell::RefCell::new(rustc_hash::FxHashMap::default()),
             round: 0,
         }
     }
