@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "src/files.rs"]
+mod files;
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
     println!("cargo:rerun-if-changed=knowledge");
-    let mut files = Vec::new();
-    collect(&root, &mut files);
-    files.sort();
+    let files = files::files_below(&root, &files::is_dl).expect("knowledge/ is readable");
     let mut out = String::from(
         "/// The shipped knowledge base: (path below `knowledge/`, text), sorted by path.\n",
     );
@@ -30,18 +31,4 @@ fn main() {
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("kb_files.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "dl") {
-            out.push(p);
-        }
-    }
 }

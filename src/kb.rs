@@ -1,7 +1,7 @@
 //! The knowledge base: the shipped one (embedded at build time) or one read from a directory,
 //! plus extra rule files given with `--rules`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 include!(concat!(env!("OUT_DIR"), "/kb_files.rs"));
 
@@ -38,10 +38,8 @@ pub fn sources(origin: &Origin) -> Result<Vec<Source>, String> {
             })
             .collect()),
         Origin::Dir(dir) => {
-            let mut files = Vec::new();
-            walk(dir, &mut files)
+            let files = crate::files::files_below(dir, &crate::files::is_dl)
                 .map_err(|e| format!("cannot read knowledge directory {}: {e}", dir.display()))?;
-            files.sort();
             if files.is_empty() {
                 return Err(format!("no .dl files under {}", dir.display()));
             }
@@ -63,18 +61,6 @@ pub fn sources(origin: &Origin) -> Result<Vec<Source>, String> {
             Ok(out)
         }
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "dl") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// A digest of the knowledge base (names and texts), for `kb_digest` in reports.

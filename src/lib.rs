@@ -7,6 +7,7 @@ pub mod cli;
 pub mod digest;
 pub mod explain;
 pub mod export;
+pub mod files;
 pub mod findings;
 pub mod kb;
 pub mod kbtest;

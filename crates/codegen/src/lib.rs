@@ -11,7 +11,7 @@
 //! Invariant: generation is deterministic: the same `knowledge/` gives the same bytes (the
 //! join order comes from a seeded sample model, never from hashing or timing).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sphere_engine::eval::{evaluate, native, Database, EvalOptions};
 use sphere_engine::ir::order::{Estimates, Stats, Uniform};
@@ -25,27 +25,16 @@ pub struct File {
     pub text: String,
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "dl") {
-            out.push(p);
-        }
-    }
-}
+/// The directory walk `sphere` uses for its knowledge base (one implementation).
+#[path = "../../../src/files.rs"]
+mod files;
 
 /// The knowledge base under `root/knowledge` as `sphere check` compiles the shipped one:
 /// files sorted by path, named `knowledge/<path>`.
 pub fn kb_sources(root: &Path) -> Result<SourceMap, String> {
     let dir = root.join("knowledge");
-    let mut files = Vec::new();
-    collect(&dir, &mut files);
-    files.sort();
+    let files = files::files_below(&dir, &files::is_dl)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     if files.is_empty() {
         return Err(format!("no .dl files under {}", dir.display()));
     }
