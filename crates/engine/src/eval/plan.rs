@@ -99,6 +99,9 @@ pub(crate) struct Plan {
     pub slots: usize,
     /// Relations of the positive premises, by premise number.
     pub prem_rels: Vec<RelId>,
+    /// Per op: for a read, the next op's lookup when its key depends on the row read (see
+    /// [`Ahead`]).
+    pub ahead: Vec<Option<Ahead>>,
 }
 
 /// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
@@ -120,6 +123,67 @@ pub(crate) enum TailWord {
     Col(usize),
     /// A register bound before the read.
     Reg(u32),
+}
+
+/// What the op after a read looks up with a key taken (at least in part) from the row read:
+/// a loop over the read's rows can compute that key for a row some way ahead and prefetch its
+/// slot ([`Plan::ahead`]), so that the lookups of successive rows overlap their waits for
+/// memory instead of queueing them.
+#[derive(Clone, Debug)]
+pub(crate) struct Ahead {
+    pub rel: RelId,
+    /// The index looked up, or `None` for a whole tuple (a probe or a negation on every
+    /// column).
+    pub index: Option<usize>,
+    pub key: Vec<AheadWord>,
+}
+
+/// One word of an [`Ahead`] key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AheadWord {
+    /// A column of the row read.
+    Col(usize),
+    /// A register bound before the read, or a constant.
+    Fixed(Operand),
+}
+
+impl Plan {
+    /// For the read at `pc`: the lookup of the op right after it, when its key depends on the
+    /// row read (see [`Ahead`]).
+    fn ahead_of(&self, pc: usize) -> Option<Ahead> {
+        let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
+            return None;
+        };
+        let (rel, index, key) = match self.ops.get(pc + 1)? {
+            Op::Read {
+                rel,
+                index: Some(i),
+                key,
+                ..
+            } => (*rel, Some(*i), key),
+            Op::Probe { rel, args, .. } => (*rel, None, args),
+            Op::Absent {
+                rel,
+                index,
+                key,
+                whole,
+            } if *whole || index.is_some() => (*rel, if *whole { None } else { *index }, key),
+            _ => return None,
+        };
+        let key: Vec<AheadWord> = key
+            .iter()
+            .map(|&o| match o {
+                Operand::Slot(s) => match binds.iter().find(|&&(_, b)| b == s) {
+                    Some(&(c, _)) => AheadWord::Col(c),
+                    None => AheadWord::Fixed(o),
+                },
+                Operand::Const(_) => AheadWord::Fixed(o),
+            })
+            .collect();
+        key.iter()
+            .any(|w| matches!(w, AheadWord::Col(_)))
+            .then_some(Ahead { rel, index, key })
+    }
 }
 
 #[derive(Debug)]
@@ -281,7 +345,7 @@ pub(crate) fn plan_rule(
         }
         _ => None,
     };
-    Ok(Plan {
+    let mut plan = Plan {
         rule: rule_idx,
         ops,
         head_rel: rule.head.rel,
@@ -289,7 +353,10 @@ pub(crate) fn plan_rule(
         tail,
         slots: rule.vars.len(),
         prem_rels,
-    })
+        ahead: Vec::new(),
+    };
+    plan.ahead = (0..plan.ops.len()).map(|pc| plan.ahead_of(pc)).collect();
+    Ok(plan)
 }
 
 pub(crate) fn expr_vars(e: &Expr) -> Vec<Var> {

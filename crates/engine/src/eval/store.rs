@@ -137,6 +137,28 @@ struct Packed {
     shift: u32,
 }
 
+/// Asks the processor to start loading the cache line holding `*p` (a hint: no effect on
+/// results, none where the target has no such instruction). A table that outgrows the caches
+/// costs a memory access per probe; a loop that knows the keys it will probe a few iterations
+/// ahead (building an index, scanning rows whose columns are the next lookup's key) issues
+/// this for them first, so that those accesses overlap instead of following one another.
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing the program sees, whatever the
+    // address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// How many rows ahead of the one it works on a loop [`prefetch`]es: enough for the memory
+/// access to complete before the row comes up (a row's work is some tens of nanoseconds, a
+/// miss to memory about a hundred), few enough that the lines stay in the cache.
+pub(crate) const PREFETCH_AHEAD: usize = 16;
+
 /// The multiplier of Fibonacci hashing (2^64 / golden ratio): the top bits of `key * MUL`
 /// depend on every bit of the key.
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -172,6 +194,14 @@ impl Packed {
     #[inline]
     fn find(&self, key: u64) -> Option<u32> {
         self.probe(key).ok().map(|i| self.keys[i][2])
+    }
+
+    /// Starts loading the slot where a probe of `key` begins into the cache, so that the
+    /// probe, made a little later, does not wait for memory (see [`prefetch`]).
+    #[inline(always)]
+    fn prefetch(&self, key: u64) {
+        let i = (key.wrapping_mul(MUL) >> self.shift) as usize;
+        prefetch(self.keys.as_ptr().wrapping_add(i));
     }
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
@@ -283,15 +313,21 @@ pub(crate) type Indexes = Vec<Vec<Index>>;
 pub(crate) struct Index {
     pub cols: Vec<usize>,
     /// Keys that pack into one word ([`pack`]: one or two columns, the common case) -> their
-    /// position in `lists`.
+    /// row when they have one (most keys of the knowledge base's indexes: an activity, a
+    /// consent), so that a lookup reads one slot; or [`LIST`] and the position of their rows
+    /// in `lists`.
     packed: Packed,
-    /// The rows of each key in `packed`.
+    /// The rows of each key in `packed` that has more than one.
     lists: Vec<Rows>,
     /// The other keys.
     table: HashTable<Entry>,
     /// Rows `[0, upto)` are indexed.
     upto: usize,
 }
+
+/// Marks the value of an index's [`Packed`] slot that is the position of a list of rows in
+/// `lists`, not the key's single row (rows are below 2^31, see [`WIDE`]).
+const LIST: u32 = 1 << 31;
 
 /// One key of an index: its hash, its first word (so that single-column keys, the common
 /// case, are compared without touching the row data) and its rows.
@@ -328,6 +364,21 @@ impl Store {
     #[inline]
     pub fn get(&self, r: usize, col: usize) -> u64 {
         self.data[r * self.arity + col]
+    }
+
+    /// Starts loading the deduplication slot of `tuple` into the cache, for a
+    /// [`Store::find_with`] of it a little later (see [`prefetch`]). Only tuples that pack.
+    #[inline(always)]
+    pub fn prefetch(&self, tuple: &[u64]) {
+        if let Some(k) = pack(|i| tuple[i], tuple.len()) {
+            self.packed.prefetch(k);
+        }
+    }
+
+    /// Starts loading row `r` into the cache (see [`prefetch`]).
+    #[inline(always)]
+    pub fn prefetch_row(&self, r: usize) {
+        prefetch(self.data.as_ptr().wrapping_add(r * self.arity));
     }
 
     /// Number of distinct values in column `col` (for join-order estimates).
@@ -559,20 +610,42 @@ impl Index {
 
     fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
         let mut key = vec![0; self.cols.len()];
+        let cols = &self.cols;
+        // The packed key of row `r`, if it packs.
+        let packed_key = |r: usize| pack(|i| data[r * arity + cols[i]], cols.len());
         for r in self.upto..upto {
-            let base = r * arity;
-            for (k, &c) in key.iter_mut().zip(&self.cols) {
-                *k = data[base + c];
+            // The rows are known in advance: the slot of a row some way ahead is loaded while
+            // this one is inserted (a table that outgrows the caches otherwise waits for
+            // memory on every row).
+            if r + PREFETCH_AHEAD < upto {
+                if let Some(k) = packed_key(r + PREFETCH_AHEAD) {
+                    self.packed.prefetch(k);
+                }
             }
-            if let Some(k) = pack(|i| key[i], key.len()) {
+            if let Some(k) = packed_key(r) {
                 match self.packed.probe(k) {
-                    Ok(slot) => self.lists[self.packed.keys[slot][2] as usize].push(r as Row),
+                    Ok(slot) => {
+                        let v = &mut self.packed.keys[slot][2];
+                        if *v & LIST == 0 {
+                            // The key's second row: its rows move to a list.
+                            let mut rows = Rows::one(*v);
+                            rows.push(r as Row);
+                            *v = LIST | self.lists.len() as u32;
+                            self.lists.push(rows);
+                        } else {
+                            self.lists[(*v & !LIST) as usize].push(r as Row);
+                        }
+                    }
                     Err(slot) => {
-                        self.packed.put(k, self.lists.len() as Row, slot);
-                        self.lists.push(Rows::one(r as Row));
+                        debug_assert!(r < LIST as usize, "a relation holds fewer than 2^31 rows");
+                        self.packed.put(k, r as Row, slot);
                     }
                 }
                 continue;
+            }
+            let base = r * arity;
+            for (k, &c) in key.iter_mut().zip(&self.cols) {
+                *k = data[base + c];
             }
             let hash = hash_slice(&key);
             match self.table.find_mut(hash, |e| {
@@ -620,12 +693,28 @@ impl Index {
     pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         debug_assert_eq!(key.len(), self.cols.len());
         if let Some(k) = pack(|i| key[i], key.len()) {
-            return match self.packed.find(k) {
-                Some(l) => self.lists[l as usize].as_slice(),
-                None => &[],
+            return match self.packed.probe(k) {
+                Ok(slot) => {
+                    let v = &self.packed.keys[slot][2];
+                    if *v & LIST == 0 {
+                        std::slice::from_ref(v)
+                    } else {
+                        self.lists[(*v & !LIST) as usize].as_slice()
+                    }
+                }
+                Err(_) => &[],
             };
         }
         self.lookup_wide(store, key)
+    }
+
+    /// Starts loading the slot of `key` into the cache, for a [`Index::lookup`] of it a little
+    /// later (see [`prefetch`]). Only keys that pack.
+    #[inline(always)]
+    pub fn prefetch(&self, key: &[u64]) {
+        if let Some(k) = pack(|i| key[i], key.len()) {
+            self.packed.prefetch(k);
+        }
     }
 
     /// [`Index::lookup`] of a key that does not pack.
