@@ -3,10 +3,6 @@
 
 use std::process::ExitCode;
 
-/// Huge pages for the large tables of an evaluation (see `sphere_engine::alloc`).
-#[global_allocator]
-static ALLOC: sphere_engine::alloc::HugePages = sphere_engine::alloc::HugePages;
-
 fn main() -> ExitCode {
     sphere::cli::main()
 }

@@ -5,7 +5,6 @@
 //! Invariant: this crate knows nothing of JSON, of the company model or of crepe. It does no
 //! I/O except where a caller hands it file contents, and it never prints.
 
-pub mod alloc;
 pub mod builtins;
 pub mod diag;
 pub mod eval;

@@ -25,10 +25,6 @@ use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
 use sphere_kb_compiled::{KB, TC};
 
-/// As the `sphere` binary: huge pages for the large tables (see `sphere_engine::alloc`).
-#[global_allocator]
-static ALLOC: sphere_engine::alloc::HugePages = sphere_engine::alloc::HugePages;
-
 const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
 // Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):
 //   path: 3950154 tuples, unreach: 11 tuples.
