@@ -183,6 +183,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(5, Delta); // path
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
@@ -200,6 +201,7 @@ fn s0_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(5, Delta); // path
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
@@ -229,6 +231,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(7, Delta); // odd
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -246,6 +249,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(6, Delta); // even
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -317,6 +321,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(0, Full); // edge
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
             if let Some(row) = cx.derive(12, &[v0], 9) {
@@ -332,6 +337,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(1, Full); // label
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
@@ -382,12 +388,14 @@ fn s11_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(1, Full); // label
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
             let v3 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
@@ -412,6 +420,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
             for (i1, &r1) in l1.iter().enumerate() {
                 if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
                 if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
+                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
                 let v3 = cx.get(0, r1, 1);
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
@@ -432,12 +441,14 @@ fn s13_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(2, Full); // when
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
@@ -521,12 +532,14 @@ fn s18_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(2, Full); // when
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v3 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v4 = cx.get(2, r2, 1);
@@ -577,6 +590,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(1, Full); // label
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         let v1 = cx.get(1, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
@@ -651,6 +665,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(5, Full); // path
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label

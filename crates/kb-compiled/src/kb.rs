@@ -518,6 +518,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); }
         let v0 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
@@ -574,6 +575,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
         let v0 = cx.get(78, r0, 0);
         if !ix.any(cx, 80, 0, &[v0]) { // !agreement_source
             if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
@@ -597,6 +599,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); }
         let v1 = cx.get(78, r0, 0);
         let v3 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -653,6 +656,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(71, Full); // organization
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
         let v1 = cx.get(71, r0, 0);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -670,6 +674,7 @@ fn s4_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); }
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -687,6 +692,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -704,6 +710,7 @@ fn s5_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -721,6 +728,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
@@ -746,6 +754,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); }
                 let v0 = cx.get(119, r2, 1);
                 for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
                     for r4 in cx.bounds(70, Full) { // as_of
@@ -768,6 +777,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(54, Full); // art14_notice_by
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
@@ -785,6 +795,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(54, Full); // art14_notice_by
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
@@ -803,6 +814,7 @@ fn s10_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v2 = cx.get(78, r0, 0);
         let v0 = cx.get(78, r0, 3);
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
@@ -861,6 +873,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
             for (i1, &r1) in l1.iter().enumerate() {
                 if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
                 if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                 let v0 = cx.get(125, r1, 0);
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
@@ -881,6 +894,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(87, Full); // source
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
@@ -899,6 +913,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
@@ -906,11 +921,13 @@ fn s14_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                 let v0 = cx.get(125, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -934,6 +951,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
@@ -952,12 +970,14 @@ fn s15_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
             let v2 = cx.get(122, r1, 0);
             for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
                 let v0 = cx.get(127, r2, 0);
@@ -976,6 +996,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -983,6 +1004,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
             let v0 = cx.get(52, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1004,17 +1026,20 @@ fn s17_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(108, Full); // consent_withdrawn
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
         let v0 = cx.get(108, r0, 0);
         let v2 = cx.get(108, r0, 1);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
@@ -1065,11 +1090,13 @@ fn s19_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(13, Full); // consent_form_valid
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v6 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -1081,6 +1108,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
                     for (i4, &r4) in l4.iter().enumerate() {
                         if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); }
                         if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
+                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
                         let v0 = cx.get(128, r4, 0);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
                             let v2 = cx.get(124, r5, 3);
@@ -1106,12 +1134,14 @@ fn s20_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); }
             let v3 = cx.get(125, r1, 1);
             for &r2 in ix.lookup(cx, 87, 1, &[v3], Full) { // source
                 let v4 = cx.get(87, r2, 2);
@@ -1137,17 +1167,20 @@ fn s21_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v3 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1169,6 +1202,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v5 = cx.get(124, r0, 0);
         let v6 = cx.get(124, r0, 3);
         let v7 = cx.get(124, r0, 5);
@@ -1176,11 +1210,13 @@ fn s22_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); }
             let v1 = cx.get(128, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -1215,6 +1251,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
                 for (i3, &r3) in l3.iter().enumerate() {
                     if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); }
                     if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); }
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
@@ -1234,6 +1271,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(111, Full); // consent_explicit
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
         let v3 = cx.get(111, r0, 0);
         for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
             let v2 = cx.get(106, r1, 1);
@@ -1244,6 +1282,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
                     for (i4, &r4) in l4.iter().enumerate() {
                         if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); }
                         if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); }
+                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); }
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
@@ -1264,6 +1303,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(54, Full); // art14_notice_by
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
         for &r1 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -1287,12 +1327,14 @@ fn s26_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v2 = cx.get(124, r0, 0);
         let v1 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); }
             let v0 = cx.get(128, r1, 1);
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
@@ -1312,11 +1354,13 @@ fn s27_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(58, Full); // public_disclosure_kind
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
         let v3 = cx.get(58, r0, 0);
         let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
@@ -1335,6 +1379,7 @@ fn s27_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
@@ -1342,6 +1387,7 @@ fn s27_p1(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
                 let v0 = cx.get(127, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1363,16 +1409,19 @@ fn s27_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(59, Full); // controller_role
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
         let v4 = cx.get(59, r0, 0);
         let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
             let v3 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); }
                 let v0 = cx.get(126, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1394,6 +1443,7 @@ fn s28_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(57, Full); // disclosure
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
         let v0 = cx.get(57, r0, 1);
         let v1 = cx.get(57, r0, 2);
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
@@ -1413,6 +1463,7 @@ fn s29_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(115, Full); // notice_subject
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v3 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
@@ -1439,6 +1490,7 @@ fn s30_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(97, Full); // subject
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
@@ -1499,6 +1551,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(13, Full); // consent_form_valid
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v3 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
@@ -1534,6 +1587,7 @@ fn s34_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(109, Full); // consent_documented
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
         let v0 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
             let v1 = cx.get(18, r1, 1);
@@ -1568,11 +1622,13 @@ fn s36_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(8, Full); // special_category
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
         let v2 = cx.get(8, r0, 0);
         let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); }
             let v0 = cx.get(129, r1, 0);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
             for (i2, &r2) in l2.iter().enumerate() {
@@ -1620,6 +1676,7 @@ fn s37_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
@@ -1651,6 +1708,7 @@ fn s37_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
@@ -1682,6 +1740,7 @@ fn s38_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -1689,6 +1748,7 @@ fn s38_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1713,6 +1773,7 @@ fn s38_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -1720,6 +1781,7 @@ fn s38_p1(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1744,6 +1806,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -1758,6 +1821,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
                 for (i3, &r3) in l3.iter().enumerate() {
                     if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); }
                     if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
                     let v0 = cx.get(46, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1793,6 +1857,7 @@ fn s40_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -1800,6 +1865,7 @@ fn s40_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); }
             let v0 = cx.get(139, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1822,6 +1888,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); }
         let v4 = cx.get(78, r0, 0);
         let v5 = cx.get(78, r0, 2);
         let v6 = cx.get(78, r0, 3);
@@ -1831,11 +1898,13 @@ fn s40_p1(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
                 let v3 = cx.get(80, r2, 1);
                 let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
                 for (i3, &r3) in l3.iter().enumerate() {
                     if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); }
                     if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                     let v0 = cx.get(125, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1862,6 +1931,7 @@ fn s41_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(87, Full); // source
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
@@ -1884,6 +1954,7 @@ fn s41_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(139, Full); // activity_content_author
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
         for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
@@ -1973,6 +2044,7 @@ fn s43_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
@@ -1980,6 +2052,7 @@ fn s43_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); }
             let v0 = cx.get(10, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2000,6 +2073,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
@@ -2009,6 +2083,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
@@ -2029,6 +2104,7 @@ fn s45_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(46, Full); // third_country_transfer
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
         let v0 = cx.get(46, r0, 0);
         let v1 = cx.get(46, r0, 1);
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2049,6 +2125,7 @@ fn s45_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); }
         let v0 = cx.get(11, r0, 0);
         for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
             let v1 = cx.get(46, r1, 1);
@@ -2065,6 +2142,7 @@ fn s46_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(45, Full); // adequacy
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
@@ -2072,6 +2150,7 @@ fn s46_p0(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             let v1 = cx.get(46, r1, 1);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2095,6 +2174,7 @@ fn s46_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2102,6 +2182,7 @@ fn s46_p1(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2126,6 +2207,7 @@ fn s46_p2(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2133,6 +2215,7 @@ fn s46_p2(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2157,6 +2240,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -2194,6 +2278,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -2293,6 +2378,7 @@ fn s48_p0(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(124, Full); // activity
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
                 if let Some(row) = cx.derive(65, &[v0, v1], 124) {
@@ -2331,6 +2417,7 @@ fn s48_p2(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(124, Full); // activity
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
                 if let Some(row) = cx.derive(65, &[v0, v1], 126) {
@@ -2404,6 +2491,7 @@ fn s49_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(71, Full); // organization
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
         let v2 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
         for (i1, &r1) in l1.iter().enumerate() {
@@ -2443,6 +2531,7 @@ fn s50_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(96, Full); // tracking_fires_before_consent
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
         let v1 = cx.get(96, r0, 0);
         for &r1 in ix.lookup(cx, 93, 0, &[v1], Full) { // tracking
             let v0 = cx.get(93, r1, 1);
@@ -2463,6 +2552,7 @@ fn s51_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
         let v1 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
             let v0 = cx.get(125, r1, 1);
@@ -2479,6 +2569,7 @@ fn s52_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(155, Full); // advertising_purpose
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
         let v1 = cx.get(155, r0, 0);
         for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
             let v0 = cx.get(124, r1, 0);
@@ -2522,6 +2613,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(103, Full); // consent
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
@@ -2530,6 +2622,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
                     if let Some(row) = cx.derive(159, &[v0, v1], 145) {
@@ -2548,16 +2641,19 @@ fn s54_p1(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); }
         let v0 = cx.get(104, r0, 0);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v1 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
                 for (i3, &r3) in l3.iter().enumerate() {
@@ -2581,6 +2677,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(1, Full); // old_law_consent_form
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
         let v3 = cx.get(1, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
@@ -2592,6 +2689,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
                 for (i3, &r3) in l3.iter().enumerate() {
                     if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); }
                     if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); }
                     let v0 = cx.get(159, r3, 1);
                     for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
                         let v1 = cx.get(14, r4, 2);
@@ -2611,6 +2709,7 @@ fn s56_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(159, Full); // consent_purpose_fits
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
         for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
@@ -2647,11 +2746,13 @@ fn s58_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v4 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); }
             let v2 = cx.get(113, r1, 0);
             let v5 = cx.get(113, r1, 2);
             for &r2 in ix.lookup(cx, 103, 3, &[v2], Full) { // consent
@@ -2676,11 +2777,13 @@ fn s59_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(158, Full); // express_form
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
         let v3 = cx.get(158, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
@@ -2725,6 +2828,7 @@ fn s61_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(109, Full); // consent_documented
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
         let v2 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
             let v0 = cx.get(162, r1, 1);
@@ -2743,6 +2847,7 @@ fn s62_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
@@ -2771,6 +2876,7 @@ fn s63_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); }
         let v0 = cx.get(130, r0, 0);
         for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
             let v2 = cx.get(124, r1, 3);
@@ -2814,12 +2920,14 @@ fn s65_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(115, Full); // notice_subject
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); }
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
@@ -2850,6 +2958,7 @@ fn s67_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(134, Full); // activity_product
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
         let v0 = cx.get(134, r0, 0);
         let v2 = cx.get(134, r0, 1);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
@@ -2897,6 +3006,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
             let v3 = cx.get(172, r1, 1);
@@ -2904,6 +3014,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); }
                 let v1 = cx.get(128, r2, 1);
                 for &r3 in ix.lookup(cx, 165, 0, &[v1], Full) { // email_ad
                     let v2 = cx.get(165, r3, 0);
@@ -2939,6 +3050,7 @@ fn s71_p0(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
         let v0 = cx.get(130, r0, 0);
         let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
         for (i1, &r1) in l1.iter().enumerate() {
@@ -3045,6 +3157,7 @@ fn s74_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(12, Full); // lia_for
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
         let v0 = cx.get(12, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         for (i1, &r1) in l1.iter().enumerate() {
@@ -3067,6 +3180,7 @@ fn s74_p2(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -3084,6 +3198,7 @@ fn s74_p3(cx: &mut Cx<'_>) {
     for (i0, &r0) in l0.iter().enumerate() {
         if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
         if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -3100,6 +3215,7 @@ fn s74_p4(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(24, Full); // old_law_public_data
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
         let v0 = cx.get(24, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -3257,6 +3373,7 @@ fn s75_p4(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -3327,6 +3444,7 @@ fn s75_p6(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(28, Full); // basis_checked_kind
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
             let v3 = cx.get(28, r1, 0);
             for &r2 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
                 let v0 = cx.get(124, r2, 0);
@@ -3453,11 +3571,13 @@ fn s75_p10(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(31, Full); // child
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
             let v1 = cx.get(31, r1, 0);
             let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); }
                 let v0 = cx.get(19, r2, 1);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -3483,11 +3603,13 @@ fn s75_p11(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(8, Full); // special_category
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v4 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); }
                 let v0 = cx.get(129, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -3654,6 +3776,7 @@ fn s75_p16(cx: &mut Cx<'_>) {
                     let b2 = cx.bounds(39, Full); // joint_control
                     for r2 in b2.clone() {
                         if r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
+                        if r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
                             if let Some(row) = cx.derive(179, &[68, v0, 10, v1], 73) {
@@ -3758,6 +3881,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(8, Full); // special_category
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v2 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
             for (i2, &r2) in l2.iter().enumerate() {
@@ -3878,6 +4002,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(71, Full); // organization
         for r1 in b1.clone() {
             if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                 for r2 in cx.bounds(70, Full) { // as_of
@@ -3887,6 +4012,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
                             let b3 = cx.bounds(43, Full); // monitoring_kind
                             for r3 in b3.clone() {
                                 if r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
+                                if r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
                                 let v3 = cx.get(43, r3, 0);
                                 let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
                                 for (i4, &r4) in l4.iter().enumerate() {
@@ -4209,6 +4335,7 @@ fn s75_p34(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
             let v3 = cx.get(87, r1, 0);
             let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
             for (i2, &r2) in l2.iter().enumerate() {
@@ -4245,6 +4372,7 @@ fn s75_p35(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
@@ -4252,6 +4380,7 @@ fn s75_p35(cx: &mut Cx<'_>) {
                 for (i3, &r3) in l3.iter().enumerate() {
                     if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); }
                     if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
                     let v0 = cx.get(127, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v1 = cx.get(124, r4, 3);
@@ -4463,6 +4592,7 @@ fn s75_p42(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v1 = cx.get(124, r2, 3);
@@ -4610,12 +4740,14 @@ fn s76_p2(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
             let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
             for (i2, &r2) in l2.iter().enumerate() {
                 if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
                 if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 25, 1, &[v0], Full) { // indirect_collection
                     let v1 = cx.get(25, r3, 1);
@@ -4662,6 +4794,7 @@ fn s76_p3(cx: &mut Cx<'_>) {
         for (i1, &r1) in l1.iter().enumerate() {
             if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); }
             if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
             let v0 = cx.get(130, r1, 0);
             let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
             for (i2, &r2) in l2.iter().enumerate() {
@@ -4713,6 +4846,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); }
                                     if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); }
+                                    if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); }
                                     let v1 = cx.get(14, r5, 2);
                                     for &r6 in ix.lookup(cx, 166, 0, &[v0, v1], Full) { // phone_ad
                                         let v2 = cx.get(166, r6, 2);
@@ -4742,6 +4876,7 @@ fn s77_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(178, Full); // exception_of
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw

@@ -72,6 +72,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(2, Delta); // path
     for r0 in b0.clone() {
         if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 1)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge

@@ -9,7 +9,7 @@ use crate::value::Interner;
 use super::plan::{
     compare, eval_cexpr, Ahead, AheadWord, CExpr, Op, Operand, Plan, Range, Tail, TailWord,
 };
-use super::store::{Index, Row, Store, PREFETCH_AHEAD};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 
 pub(crate) struct Exec<'a> {
     plan: &'a Plan,
@@ -94,9 +94,10 @@ impl<'a> Exec<'a> {
     }
 
     /// Prefetches the slot that the op after a read will look up for row `r` of `rel`, the
-    /// relation read (see [`Plan::ahead`]).
+    /// relation read (see [`Plan::ahead`]); with `rows`, what that slot points to (an index's
+    /// only: see [`Index::prefetch_rows`]).
     #[inline(always)]
-    fn prefetch(&mut self, rel: usize, a: &Ahead, r: usize) {
+    fn prefetch(&mut self, rel: usize, a: &Ahead, r: usize, rows: bool) {
         let store = &self.stores[rel];
         self.ahead_key.clear();
         for w in &a.key {
@@ -107,6 +108,9 @@ impl<'a> Exec<'a> {
         }
         let target = a.rel.0 as usize;
         match a.index {
+            Some(ix) if rows => {
+                self.indexes[target][ix].prefetch_rows(&self.stores[target], &self.ahead_key)
+            }
             Some(ix) => self.indexes[target][ix].prefetch(&self.ahead_key),
             None => self.stores[target].prefetch(&self.ahead_key),
         }
@@ -160,7 +164,12 @@ impl<'a> Exec<'a> {
                                         self.stores[rel].prefetch_row(n as usize);
                                     }
                                     if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
-                                        self.prefetch(rel, a, n as usize);
+                                        self.prefetch(rel, a, n as usize, false);
+                                    }
+                                    if let Some(&n) = rows.get(i + PREFETCH_ROWS_AHEAD) {
+                                        if a.index.is_some() {
+                                            self.prefetch(rel, a, n as usize, true);
+                                        }
                                     }
                                     self.visit(rel, checks, binds, *prem, r, pc + 1);
                                 }
@@ -178,7 +187,10 @@ impl<'a> Exec<'a> {
                             Some(a) => {
                                 for r in lo..hi {
                                     if r + PREFETCH_AHEAD < hi {
-                                        self.prefetch(rel, a, r + PREFETCH_AHEAD);
+                                        self.prefetch(rel, a, r + PREFETCH_AHEAD, false);
+                                    }
+                                    if r + PREFETCH_ROWS_AHEAD < hi && a.index.is_some() {
+                                        self.prefetch(rel, a, r + PREFETCH_ROWS_AHEAD, true);
                                     }
                                     self.visit(rel, checks, binds, *prem, r as Row, pc + 1);
                                 }

@@ -24,7 +24,7 @@ use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
 use super::plan::{compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan};
-use super::store::{Index, Row, Store, PREFETCH_AHEAD};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 use super::EvalError;
 
 pub use super::plan::Range;
@@ -124,6 +124,13 @@ impl<'a> Ix<'a> {
     #[inline(always)]
     pub fn prefetch(self, rel: u32, ix: usize, key: &[u64]) {
         self.0[rel as usize][ix].prefetch(key)
+    }
+
+    /// Starts loading the row (or list of rows) of `key` in index `ix` of `rel`, whose slot
+    /// was prefetched a few rows before.
+    #[inline(always)]
+    pub fn prefetch_rows(self, cx: &Cx<'_>, rel: u32, ix: usize, key: &[u64]) {
+        self.0[rel as usize][ix].prefetch_rows(&cx.stores[rel as usize], key)
     }
 
     /// Whether some visible row of `rel` has `key` in the columns of index `ix`.
@@ -399,8 +406,9 @@ fn operand(o: &Operand) -> String {
     }
 }
 
-/// The prefetch of `a`'s slot for row `n` of relation `r` (the row read).
-fn prefetch_call(r: u32, a: &Ahead) -> String {
+/// The prefetch of `a`'s slot for row `n` of relation `r` (the row read), or with `rows`, of
+/// the rows that slot points to (an index's only).
+fn prefetch_call(r: u32, a: &Ahead, rows: bool) -> String {
     let key: Vec<String> = a
         .key
         .iter()
@@ -411,6 +419,7 @@ fn prefetch_call(r: u32, a: &Ahead) -> String {
         .collect();
     let key = key.join(", ");
     match a.index {
+        Some(i) if rows => format!("ix.prefetch_rows(cx, {}, {i}, &[{key}]);", a.rel.0),
         Some(i) => format!("ix.prefetch({}, {i}, &[{key}]);", a.rel.0),
         None => format!("cx.prefetch({}, &[{key}]);", a.rel.0),
     }
@@ -470,7 +479,7 @@ impl Emitter<'_> {
                 // list of rows, whose rows are scattered, the row twice as far ahead, whose
                 // columns it will then read).
                 let ahead = &plan.ahead[pc];
-                let n = PREFETCH_AHEAD;
+                let (n, m) = (PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD);
                 match (index, ahead) {
                     (Some(i), None) => self.line(
                         d,
@@ -502,11 +511,18 @@ impl Emitter<'_> {
                                 2 * n
                             ),
                         );
-                        let pf = prefetch_call(r, a);
+                        let pf = prefetch_call(r, a, false);
                         self.line(
                             d + 1,
                             &format!("if let Some(&n) = l{prem}.get(i{prem} + {n}) {{ {pf} }}"),
                         );
+                        if a.index.is_some() {
+                            let pf = prefetch_call(r, a, true);
+                            self.line(
+                                d + 1,
+                                &format!("if let Some(&n) = l{prem}.get(i{prem} + {m}) {{ {pf} }}"),
+                            );
+                        }
                     }
                     (None, Some(a)) => {
                         self.line(
@@ -514,13 +530,22 @@ impl Emitter<'_> {
                             &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
                         );
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
-                        let pf = prefetch_call(r, a);
+                        let pf = prefetch_call(r, a, false);
                         self.line(
                             d + 1,
                             &format!(
                                 "if r{prem} + {n} < b{prem}.end {{ let n = r{prem} + {n}; {pf} }}"
                             ),
                         );
+                        if a.index.is_some() {
+                            let pf = prefetch_call(r, a, true);
+                            self.line(
+                                d + 1,
+                                &format!(
+                                    "if r{prem} + {m} < b{prem}.end {{ let n = r{prem} + {m}; {pf} }}"
+                                ),
+                            );
+                        }
                     }
                 }
                 for (c, s) in binds {
