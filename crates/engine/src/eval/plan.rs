@@ -582,8 +582,15 @@ mod tests {
             .position(|r| r.head.rel == rel)
             .expect("a rule") as u32;
         let n = p.rules[ri as usize].body.len();
-        let plan = plan_rule(&p, ri, &vec![Range::Full; n], None, &mut Uniform, &mut Count(0))
-            .expect("plans");
+        let plan = plan_rule(
+            &p,
+            ri,
+            &vec![Range::Full; n],
+            None,
+            &mut Uniform,
+            &mut Count(0),
+        )
+        .expect("plans");
         (p, plan)
     }
 
@@ -593,7 +600,8 @@ mod tests {
 
     #[test]
     fn a_read_knows_the_next_lookup_keyed_by_its_row() {
-        let text = format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
+        let text =
+            format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
         let (p, plan) = plan_of(&text, "h");
         let rel = |n: &str| p.relation_by_name(n).expect("declared");
         // a is scanned, then b looked up by a's column 1, then c tested on b's column 1.
@@ -610,10 +618,16 @@ mod tests {
         assert_eq!(a0.rel, rel("b"));
         assert!(a0.index.is_some());
         assert!(matches!(a0.key[..], [AheadWord::Col(1)]));
-        let a1 = plan.ahead[1].as_ref().expect("c's tuple comes from b's row");
+        let a1 = plan.ahead[1]
+            .as_ref()
+            .expect("c's tuple comes from b's row");
         assert_eq!((a1.rel, a1.index), (rel("c"), None));
         assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
-        assert!(plan.ahead[2..].iter().all(Option::is_none), "{:?}", plan.ahead);
+        assert!(
+            plan.ahead[2..].iter().all(Option::is_none),
+            "{:?}",
+            plan.ahead
+        );
     }
 
     #[test]

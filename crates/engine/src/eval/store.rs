@@ -1042,7 +1042,10 @@ mod tests {
         let restrict = super::super::exec::restrict;
         assert_eq!(restrict(ixs[ix].lookup(&s, &[2]), Range::Delta, &s), &[3]);
         assert_eq!(restrict(ixs[ix].lookup(&s, &[2]), Range::Old, &s), &[1]);
-        assert_eq!(restrict(ixs[ix].lookup(&s, &[3]), Range::Old, &s), &[] as &[Row]);
+        assert_eq!(
+            restrict(ixs[ix].lookup(&s, &[3]), Range::Old, &s),
+            &[] as &[Row]
+        );
         // Many keys, growing the table: each with one row, then each with a second.
         let mut s = Store::new(1, false);
         let mut ixs = Vec::new();
@@ -1054,7 +1057,11 @@ mod tests {
         for n in 0..5000u64 {
             assert_eq!(ixs[ix].lookup(&s, &[n * 7]), &[n as Row]);
         }
-        assert_eq!(ixs[ix].memory_bytes(), ixs[ix].packed.memory_bytes(), "no lists");
+        assert_eq!(
+            ixs[ix].memory_bytes(),
+            ixs[ix].packed.memory_bytes(),
+            "no lists"
+        );
     }
 
     #[test]
