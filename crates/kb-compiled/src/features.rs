@@ -178,7 +178,10 @@ fn s0_p0(cx: &mut Cx<'_>) {
 /// Rule `path#2` (path, recursive stratum).
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(5, Delta) { // path
+    let b0 = cx.bounds(5, Delta); // path
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
@@ -191,7 +194,10 @@ fn s0_p1(cx: &mut Cx<'_>) {
 /// Rule `path#2` (path, recursive stratum).
 fn s0_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(5, Delta) { // path
+    let b0 = cx.bounds(5, Delta); // path
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
@@ -214,7 +220,10 @@ fn s1_p0(cx: &mut Cx<'_>) {
 /// Rule `even#1` (even, recursive stratum).
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(7, Delta) { // odd
+    let b0 = cx.bounds(7, Delta); // odd
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -227,7 +236,10 @@ fn s1_p1(cx: &mut Cx<'_>) {
 /// Rule `odd#2` (odd, recursive stratum).
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(6, Delta) { // even
+    let b0 = cx.bounds(6, Delta); // even
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -259,7 +271,9 @@ fn s3_p0(cx: &mut Cx<'_>) {
 /// Rule `both#1` (both).
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
@@ -271,7 +285,9 @@ fn s4_p0(cx: &mut Cx<'_>) {
 /// Rule `unreached#1` (unreached).
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
+    let b0 = cx.bounds(1, Full); // label
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
             cx.derive(11, &[v0]);
@@ -282,7 +298,10 @@ fn s5_p0(cx: &mut Cx<'_>) {
 /// Rule `unlabelled#1` (unlabelled).
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
             cx.derive(12, &[v0]);
@@ -293,7 +312,10 @@ fn s6_p0(cx: &mut Cx<'_>) {
 /// Rule `lonely#1` (lonely).
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
+    let b0 = cx.bounds(1, Full); // label
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
@@ -333,10 +355,17 @@ fn s10_p0(cx: &mut Cx<'_>) {
 /// Rule `before#1` (before).
 fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
+    let b0 = cx.bounds(1, Full); // label
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
+        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
             let v3 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
@@ -355,7 +384,11 @@ fn s12_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         if v0 != 0 {
-            for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
+            let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+            for (i1, &r1) in l1.iter().enumerate() {
+                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
+                if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
+                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
                 let v3 = cx.get(0, r1, 1);
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
@@ -371,10 +404,17 @@ fn s12_p0(cx: &mut Cx<'_>) {
 /// Rule `later#1` (later).
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(2, Full) { // when
+    let b0 = cx.bounds(2, Full); // when
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
+        let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
@@ -417,7 +457,9 @@ fn s15_p0(cx: &mut Cx<'_>) {
 /// Rule `negated#1` (negated).
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
             cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)]);
@@ -428,7 +470,9 @@ fn s16_p0(cx: &mut Cx<'_>) {
 /// Rule `due#1` (due).
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(2, Full) { // when
+    let b0 = cx.bounds(2, Full); // when
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
@@ -441,10 +485,17 @@ fn s17_p0(cx: &mut Cx<'_>) {
 /// Rule `gap#1` (gap).
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(2, Full) { // when
+    let b0 = cx.bounds(2, Full); // when
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v3 = cx.get(2, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
+        let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v4 = cx.get(2, r2, 1);
@@ -486,7 +537,10 @@ fn s20_p0(cx: &mut Cx<'_>) {
 /// Rule `named#1` (named).
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
+    let b0 = cx.bounds(1, Full); // label
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         let v1 = cx.get(1, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
@@ -548,10 +602,16 @@ fn s25_p0(cx: &mut Cx<'_>) {
 /// Rule `reach_labelled#1` (reach_labelled).
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(5, Full) { // path
+    let b0 = cx.bounds(5, Full); // path
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
-        for &r1 in ix.lookup(cx, 1, 0, &[v2], Full) { // label
+        let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); }
             let v1 = cx.get(1, r1, 1);
             if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
                 cx.derive(32, &[v0, v1]);
@@ -563,7 +623,9 @@ fn s26_p0(cx: &mut Cx<'_>) {
 /// Rule `fixed#1` (fixed).
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path

@@ -514,7 +514,11 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 /// Rule `joint_control#1` (joint_control).
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 87, 0, &[65], Full) { // source
+    let l0 = ix.lookup(cx, 87, 0, &[65], Full); // source
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); }
         let v0 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
@@ -559,7 +563,11 @@ fn s1_p1(cx: &mut Cx<'_>) {
 /// Rule `covers_object#3` (covers_object).
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[67], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
         let v0 = cx.get(78, r0, 0);
         if !ix.any(cx, 80, 0, &[v0]) { // !agreement_source
             if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
@@ -577,12 +585,19 @@ fn s1_p2(cx: &mut Cx<'_>) {
 /// Rule `joint_arrangement#1` (joint_arrangement).
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[67], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); }
         let v1 = cx.get(78, r0, 0);
         let v3 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 41, 0, &[v1], Full) { // covers_object
+        let l1 = ix.lookup(cx, 41, 0, &[v1], Full); // covers_object
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); }
             let v0 = cx.get(41, r1, 1);
             if let Some(r2) = cx.probe(39, &[v0, v3], Full) { // joint_control
                 for r3 in cx.bounds(70, Full) { // as_of
@@ -622,7 +637,10 @@ fn s3_p1(cx: &mut Cx<'_>) {
 /// Rule `consent_for_the_company` (consent_for_us).
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(71, Full) { // organization
+    let b0 = cx.bounds(71, Full); // organization
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
         let v1 = cx.get(71, r0, 0);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -634,7 +652,11 @@ fn s4_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_for_us#1` (consent_for_us).
 fn s4_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 77, 0, &[35], Full) { // system
+    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); }
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -646,7 +668,11 @@ fn s4_p1(cx: &mut Cx<'_>) {
 /// Rule `old_law_notified#1` (old_law_notified).
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 114, 0, &[7], Full) { // notice
+    let l0 = ix.lookup(cx, 114, 0, &[7], Full); // notice
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -658,7 +684,11 @@ fn s5_p0(cx: &mut Cx<'_>) {
 /// Rule `old_law_notified#2` (old_law_notified).
 fn s5_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 114, 0, &[8], Full) { // notice
+    let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -670,7 +700,11 @@ fn s5_p1(cx: &mut Cx<'_>) {
 /// Rule `art14_notice_by#1` (art14_notice_by).
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 114, 0, &[8], Full) { // notice
+    let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
@@ -683,11 +717,18 @@ fn s6_p0(cx: &mut Cx<'_>) {
 /// Rule `public_art26_notice#1` (public_art26_notice).
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 114, 0, &[70], Full) { // notice
+    let l0 = ix.lookup(cx, 114, 0, &[70], Full); // notice
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
+        if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); }
         let v2 = cx.get(114, r0, 0);
         let v3 = cx.get(114, r0, 2);
         if let Some(r1) = cx.probe(116, &[v2], Full) { // notice_public
-            for &r2 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
+            let l2 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); }
                 let v0 = cx.get(119, r2, 1);
                 for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
                     for r4 in cx.bounds(70, Full) { // as_of
@@ -705,7 +746,10 @@ fn s7_p0(cx: &mut Cx<'_>) {
 /// Rule `source_named#1` (source_named).
 fn s8_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(54, Full) { // art14_notice_by
+    let b0 = cx.bounds(54, Full); // art14_notice_by
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
@@ -718,7 +762,10 @@ fn s8_p0(cx: &mut Cx<'_>) {
 /// Rule `category_named#1` (category_named).
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(54, Full) { // art14_notice_by
+    let b0 = cx.bounds(54, Full); // art14_notice_by
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
@@ -731,7 +778,11 @@ fn s9_p0(cx: &mut Cx<'_>) {
 /// Rule `scc_dates#1` (scc_dates).
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[14], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v2 = cx.get(78, r0, 0);
         let v0 = cx.get(78, r0, 3);
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
@@ -775,10 +826,16 @@ fn s11_p1(cx: &mut Cx<'_>) {
 /// Rule `old_law_public_data` (old_law_public_data).
 fn s12_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(89, Full) { // source_public
+    let b0 = cx.bounds(89, Full); // source_public
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
         let v2 = cx.get(89, r0, 0);
         if !cx.contains(90, &[v2]) { // !source_requires_login
-            for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
+            let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
+            for (i1, &r1) in l1.iter().enumerate() {
+                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
+                if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                 let v0 = cx.get(125, r1, 0);
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
@@ -794,7 +851,10 @@ fn s12_p0(cx: &mut Cx<'_>) {
 /// Rule `activity_source_kind#1` (activity_source_kind).
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(87, Full) { // source
+    let b0 = cx.bounds(87, Full); // source
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
@@ -807,13 +867,25 @@ fn s13_p0(cx: &mut Cx<'_>) {
 /// Rule `participation_agreed#1` (participation_agreed).
 fn s14_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[147], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[147], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 80, 0, &[v3], Full) { // agreement_source
+        let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
             let v1 = cx.get(80, r1, 1);
-            for &r2 in ix.lookup(cx, 125, 0, &[v1], Full) { // activity_source
+            let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                 let v0 = cx.get(125, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -831,7 +903,11 @@ fn s14_p0(cx: &mut Cx<'_>) {
 /// Rule `uses_processor#1` (uses_processor).
 fn s15_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 77, 0, &[35], Full) { // system
+    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
@@ -844,10 +920,18 @@ fn s15_p0(cx: &mut Cx<'_>) {
 /// Rule `uses_processor#2` (uses_processor).
 fn s15_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 77, 0, &[35], Full) { // system
+    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
-        for &r1 in ix.lookup(cx, 122, 0, &[v3], Full) { // flow
+        let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
             let v2 = cx.get(122, r1, 0);
             for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
                 let v0 = cx.get(127, r2, 0);
@@ -860,11 +944,19 @@ fn s15_p1(cx: &mut Cx<'_>) {
 /// Rule `dpa_in_force#1` (dpa_in_force).
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[133], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 52, 0, &[v1], Full) { // uses_processor
+        let l1 = ix.lookup(cx, 52, 0, &[v1], Full); // uses_processor
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
             let v0 = cx.get(52, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -881,12 +973,23 @@ fn s16_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_ended#1` (consent_ended).
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(108, Full) { // consent_withdrawn
+    let b0 = cx.bounds(108, Full); // consent_withdrawn
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
         let v0 = cx.get(108, r0, 0);
         let v2 = cx.get(108, r0, 1);
-        for &r1 in ix.lookup(cx, 103, 1, &[v0], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
             let v3 = cx.get(103, r1, 1);
-            for &r2 in ix.lookup(cx, 128, 0, &[v3], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
@@ -902,12 +1005,17 @@ fn s17_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_in_effect#1` (consent_in_effect).
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(103, Full) { // consent
+    let b0 = cx.bounds(103, Full); // consent
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
         if let Some(r1) = cx.probe(15, &[v0], Full) { // consent_for_us
-            for &r2 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); }
                 let v1 = cx.get(128, r2, 0);
                 if !cx.contains(16, &[v0, v1]) { // !consent_ended
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
@@ -925,9 +1033,16 @@ fn s18_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_withdrawn_for#1` (consent_withdrawn_for).
 fn s19_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(13, Full) { // consent_form_valid
+    let b0 = cx.bounds(13, Full); // consent_form_valid
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v6 = cx.get(13, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 2, &[v6], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -935,7 +1050,11 @@ fn s19_p0(cx: &mut Cx<'_>) {
                 let v7 = cx.get(108, r2, 1);
                 for &r3 in ix.lookup(cx, 104, 0, &[v4], Full) { // consent_purpose
                     let v3 = cx.get(104, r3, 1);
-                    for &r4 in ix.lookup(cx, 128, 0, &[v1], Full) { // activity_subject
+                    let l4 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); }
+                        if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
+                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
                         let v0 = cx.get(128, r4, 0);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
                             let v2 = cx.get(124, r5, 3);
@@ -955,10 +1074,18 @@ fn s19_p0(cx: &mut Cx<'_>) {
 /// Rule `indirect_collection#1` (indirect_collection).
 fn s20_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[38], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
-        for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
+        let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); }
             let v3 = cx.get(125, r1, 1);
             for &r2 in ix.lookup(cx, 87, 1, &[v3], Full) { // source
                 let v4 = cx.get(87, r2, 2);
@@ -979,12 +1106,23 @@ fn s20_p0(cx: &mut Cx<'_>) {
 /// Rule `objection_to_direct_marketing` (objected_by).
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(27, Full) { // objection_to_marketing
+    let b0 = cx.bounds(27, Full); // objection_to_marketing
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v3 = cx.get(27, r0, 0);
-        for &r1 in ix.lookup(cx, 113, 0, &[v3], Full) { // objection
+        let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
-            for &r2 in ix.lookup(cx, 128, 0, &[v1], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1000,13 +1138,25 @@ fn s21_p0(cx: &mut Cx<'_>) {
 /// Rule `purpose_change#1` (purpose_change).
 fn s22_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[38], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v5 = cx.get(124, r0, 0);
         let v6 = cx.get(124, r0, 3);
         let v7 = cx.get(124, r0, 5);
-        for &r1 in ix.lookup(cx, 128, 1, &[v5], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); }
             let v1 = cx.get(128, r1, 1);
-            for &r2 in ix.lookup(cx, 128, 0, &[v1], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -1028,12 +1178,18 @@ fn s22_p0(cx: &mut Cx<'_>) {
 /// Rule `special_explicit#1` (special_explicit).
 fn s23_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(111, Full) { // consent_explicit
+    let b0 = cx.bounds(111, Full); // consent_explicit
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
         let v2 = cx.get(111, r0, 0);
         if let Some(r1) = cx.probe(109, &[v2], Full) { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
                 let v3 = cx.get(104, r2, 1);
-                for &r3 in ix.lookup(cx, 14, 0, &[v2], Full) { // consent_in_effect
+                let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); }
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
@@ -1048,14 +1204,21 @@ fn s23_p0(cx: &mut Cx<'_>) {
 /// Rule `explicit_names#1` (explicit_names).
 fn s24_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(111, Full) { // consent_explicit
+    let b0 = cx.bounds(111, Full); // consent_explicit
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
         let v3 = cx.get(111, r0, 0);
         for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
             let v2 = cx.get(106, r1, 1);
             if let Some(r2) = cx.probe(109, &[v3], Full) { // consent_documented
                 for &r3 in ix.lookup(cx, 104, 0, &[v3], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
-                    for &r4 in ix.lookup(cx, 14, 0, &[v3], Full) { // consent_in_effect
+                    let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); }
+                        if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); }
+                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); }
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
@@ -1071,7 +1234,10 @@ fn s24_p0(cx: &mut Cx<'_>) {
 /// Rule `notified_in_month#1` (notified_in_month).
 fn s25_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(54, Full) { // art14_notice_by
+    let b0 = cx.bounds(54, Full); // art14_notice_by
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
         for &r1 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -1089,10 +1255,18 @@ fn s25_p0(cx: &mut Cx<'_>) {
 /// Rule `informed_by#1` (informed_by).
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[137], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v2 = cx.get(124, r0, 0);
         let v1 = cx.get(124, r0, 3);
-        for &r1 in ix.lookup(cx, 128, 1, &[v2], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); }
             let v0 = cx.get(128, r1, 1);
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
@@ -1107,9 +1281,16 @@ fn s26_p0(cx: &mut Cx<'_>) {
 /// Rule `disclosure#1` (disclosure).
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(58, Full) { // public_disclosure_kind
+    let b0 = cx.bounds(58, Full); // public_disclosure_kind
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
         let v3 = cx.get(58, r0, 0);
-        for &r1 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
@@ -1123,11 +1304,18 @@ fn s27_p0(cx: &mut Cx<'_>) {
 /// Rule `disclosure#2` (disclosure).
 fn s27_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(122, Full) { // flow
+    let b0 = cx.bounds(122, Full); // flow
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
-            for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
+            let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
                 let v0 = cx.get(127, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1144,11 +1332,22 @@ fn s27_p1(cx: &mut Cx<'_>) {
 /// Rule `disclosure#3` (disclosure).
 fn s27_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(59, Full) { // controller_role
+    let b0 = cx.bounds(59, Full); // controller_role
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
         let v4 = cx.get(59, r0, 0);
-        for &r1 in ix.lookup(cx, 77, 0, &[v4], Full) { // system
+        let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
             let v3 = cx.get(77, r1, 0);
-            for &r2 in ix.lookup(cx, 126, 0, &[v3], Full) { // activity_system
+            let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); }
                 let v0 = cx.get(126, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1165,7 +1364,10 @@ fn s27_p2(cx: &mut Cx<'_>) {
 /// Rule `informed_before_disclosure#1` (informed_before_disclosure).
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(57, Full) { // disclosure
+    let b0 = cx.bounds(57, Full); // disclosure
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
         let v0 = cx.get(57, r0, 1);
         let v1 = cx.get(57, r0, 2);
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
@@ -1180,7 +1382,10 @@ fn s28_p0(cx: &mut Cx<'_>) {
 /// Rule `objection_hint_by#1` (objection_hint_by).
 fn s29_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(115, Full) { // notice_subject
+    let b0 = cx.bounds(115, Full); // notice_subject
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v3 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
@@ -1202,7 +1407,10 @@ fn s29_p0(cx: &mut Cx<'_>) {
 /// Rule `activity_subject_kind#1` (activity_subject_kind).
 fn s30_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(97, Full) { // subject
+    let b0 = cx.bounds(97, Full); // subject
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
@@ -1235,7 +1443,9 @@ fn s32_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(106, Full) { // consent_category
         let v0 = cx.get(106, r0, 0);
-        for r1 in cx.bounds(129, Full) { // activity_category
+        let b1 = cx.bounds(129, Full); // activity_category
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
             let v1 = cx.get(129, r1, 0);
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
@@ -1250,14 +1460,23 @@ fn s32_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_scope` (consent_scope).
 fn s33_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(13, Full) { // consent_form_valid
+    let b0 = cx.bounds(13, Full); // consent_form_valid
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v3 = cx.get(13, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 2, &[v3], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); }
             let v0 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(110, &[v0], Full) { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
-                    for &r4 in ix.lookup(cx, 14, 0, &[v0], Full) { // consent_in_effect
+                    let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); }
+                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); }
                         let v1 = cx.get(14, r4, 1);
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
@@ -1275,7 +1494,10 @@ fn s33_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_covers#1` (consent_covers).
 fn s34_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(109, Full) { // consent_documented
+    let b0 = cx.bounds(109, Full); // consent_documented
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
         let v0 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
             let v1 = cx.get(18, r1, 1);
@@ -1288,7 +1510,9 @@ fn s34_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_unprovable#1` (consent_unprovable).
 fn s35_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(18, Full) { // consent_scope
+    let b0 = cx.bounds(18, Full); // consent_scope
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
         let v2 = cx.get(18, r0, 0);
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
@@ -1301,11 +1525,21 @@ fn s35_p0(cx: &mut Cx<'_>) {
 /// Rule `special_not_explicit#1` (special_not_explicit).
 fn s36_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(8, Full) { // special_category
+    let b0 = cx.bounds(8, Full); // special_category
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
         let v2 = cx.get(8, r0, 0);
-        for &r1 in ix.lookup(cx, 129, 0, &[v2], Full) { // activity_category
+        let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); }
             let v0 = cx.get(129, r1, 0);
-            for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); }
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
                     cx.derive(33, &[v0, v1]);
@@ -1318,12 +1552,17 @@ fn s36_p0(cx: &mut Cx<'_>) {
 /// Rule `third_country_transfer#1` (third_country_transfer).
 fn s37_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(77, Full) { // system
+    let b0 = cx.bounds(77, Full); // system
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let v2 = cx.get(77, r0, 4);
         if !cx.contains(44, &[v2]) { // !eea
-            for &r1 in ix.lookup(cx, 126, 0, &[v3], Full) { // activity_system
+            let l1 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
+            for (i1, &r1) in l1.iter().enumerate() {
+                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); }
+                if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); }
                 let v0 = cx.get(126, r1, 0);
                 if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
                     cx.derive(46, &[v0, v1, v2]);
@@ -1336,14 +1575,23 @@ fn s37_p0(cx: &mut Cx<'_>) {
 /// Rule `third_country_transfer#2` (third_country_transfer).
 fn s37_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(122, Full) { // flow
+    let b0 = cx.bounds(122, Full); // flow
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
-        for &r1 in ix.lookup(cx, 77, 1, &[v4], Full) { // system
+        let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); }
             let v1 = cx.get(77, r1, 3);
             let v2 = cx.get(77, r1, 4);
             if !cx.contains(44, &[v2]) { // !eea
-                for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
+                let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
+                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); }
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1357,13 +1605,22 @@ fn s37_p1(cx: &mut Cx<'_>) {
 /// Rule `third_country_transfer#3` (third_country_transfer).
 fn s37_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(122, Full) { // flow
+    let b0 = cx.bounds(122, Full); // flow
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
-        for &r1 in ix.lookup(cx, 75, 0, &[v1], Full) { // party
+        let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(75, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); }
             let v2 = cx.get(75, r1, 2);
             if !cx.contains(44, &[v2]) { // !eea
-                for &r2 in ix.lookup(cx, 127, 0, &[v3], Full) { // activity_flow
+                let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
+                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); }
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1377,11 +1634,19 @@ fn s37_p2(cx: &mut Cx<'_>) {
 /// Rule `old_us_transfer_basis#1` (old_us_transfer_basis).
 fn s38_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 76, 0, &[12], Full) { // party_certification
+    let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
-        for &r1 in ix.lookup(cx, 46, 0, &[v1, 11], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1400,11 +1665,19 @@ fn s38_p0(cx: &mut Cx<'_>) {
 /// Rule `old_us_transfer_basis#2` (old_us_transfer_basis).
 fn s38_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 76, 0, &[13], Full) { // party_certification
+    let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
-        for &r1 in ix.lookup(cx, 46, 0, &[v1, 11], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1423,15 +1696,26 @@ fn s38_p1(cx: &mut Cx<'_>) {
 /// Rule `old_law_scc` (old_us_transfer_basis).
 fn s38_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[14], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 82, 0, &[v3], Full) { // agreement_edition
+        let l1 = ix.lookup(cx, 82, 0, &[v3], Full); // agreement_edition
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); }
             let v6 = cx.get(82, r1, 1);
             if let Some(r2) = cx.probe(50, &[v6], Full) { // old_scc_edition
-                for &r3 in ix.lookup(cx, 46, 0, &[v1, 11], Full) { // third_country_transfer
+                let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
                     let v0 = cx.get(46, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1459,11 +1743,19 @@ fn s39_p0(cx: &mut Cx<'_>) {
 /// Rule `licensed_by_author#1` (licensed_by_author).
 fn s40_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[15], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 139, 0, &[v1], Full) { // activity_content_author
+        let l1 = ix.lookup(cx, 139, 0, &[v1], Full); // activity_content_author
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); }
             let v0 = cx.get(139, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1480,15 +1772,27 @@ fn s40_p0(cx: &mut Cx<'_>) {
 /// Rule `licensed_by_author#2` (licensed_by_author).
 fn s40_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[15], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); }
         let v4 = cx.get(78, r0, 0);
         let v5 = cx.get(78, r0, 2);
         let v6 = cx.get(78, r0, 3);
         let v7 = cx.get(78, r0, 4);
         for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
-            for &r2 in ix.lookup(cx, 80, 0, &[v4], Full) { // agreement_source
+            let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
                 let v3 = cx.get(80, r2, 1);
-                for &r3 in ix.lookup(cx, 125, 0, &[v3], Full) { // activity_source
+                let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
                     let v0 = cx.get(125, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1510,10 +1814,16 @@ fn s40_p1(cx: &mut Cx<'_>) {
 /// Rule `published_by#1` (published_by).
 fn s41_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(87, Full) { // source
+    let b0 = cx.bounds(87, Full); // source
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
-        for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); }
             let v0 = cx.get(128, r1, 0);
             if let Some(r2) = cx.probe(125, &[v0, v1], Full) { // activity_source
                 cx.derive(35, &[v0, v1, v2]);
@@ -1525,7 +1835,10 @@ fn s41_p0(cx: &mut Cx<'_>) {
 /// Rule `published_by#2` (published_by).
 fn s41_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(139, Full) { // activity_content_author
+    let b0 = cx.bounds(139, Full); // activity_content_author
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
         for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
@@ -1597,11 +1910,19 @@ fn s42_p5(cx: &mut Cx<'_>) {
 /// Rule `assessed#1` (assessed).
 fn s43_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 84, 0, &[32], Full) { // assessment
+    let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
-        for &r1 in ix.lookup(cx, 10, 0, &[v3], Full) { // concerns
+        let l1 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); }
             let v0 = cx.get(10, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1616,13 +1937,21 @@ fn s43_p0(cx: &mut Cx<'_>) {
 /// Rule `lia_documented` (lia_for).
 fn s44_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 84, 1, &[33, 32], Full) { // assessment
+    let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
         for &r1 in ix.lookup(cx, 85, 0, &[v4], Full) { // assessment_purpose
             let v2 = cx.get(85, r1, 1);
-            for &r2 in ix.lookup(cx, 10, 0, &[v3], Full) { // concerns
+            let l2 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
@@ -1638,7 +1967,10 @@ fn s44_p0(cx: &mut Cx<'_>) {
 /// Rule `tia_if_needed#1` (tia_if_needed).
 fn s45_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(46, Full) { // third_country_transfer
+    let b0 = cx.bounds(46, Full); // third_country_transfer
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
         let v0 = cx.get(46, r0, 0);
         let v1 = cx.get(46, r0, 1);
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -1653,7 +1985,11 @@ fn s45_p0(cx: &mut Cx<'_>) {
 /// Rule `tia_if_needed#2` (tia_if_needed).
 fn s45_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 11, 0, &[130], Full) { // assessed
+    let l0 = ix.lookup(cx, 11, 0, &[130], Full); // assessed
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); }
         let v0 = cx.get(11, r0, 0);
         for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
             let v1 = cx.get(46, r1, 1);
@@ -1665,11 +2001,18 @@ fn s45_p1(cx: &mut Cx<'_>) {
 /// Rule `transfer_adequacy` (transfer_basis).
 fn s46_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(45, Full) { // adequacy
+    let b0 = cx.bounds(45, Full); // adequacy
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
-        for &r1 in ix.lookup(cx, 46, 2, &[v2], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 2, &[v2], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             let v1 = cx.get(46, r1, 1);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -1687,11 +2030,19 @@ fn s46_p0(cx: &mut Cx<'_>) {
 /// Rule `transfer_privacy_shield` (transfer_basis).
 fn s46_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 76, 0, &[13], Full) { // party_certification
+    let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
-        for &r1 in ix.lookup(cx, 46, 0, &[v1, 11], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1710,11 +2061,19 @@ fn s46_p1(cx: &mut Cx<'_>) {
 /// Rule `transfer_dpf` (transfer_basis).
 fn s46_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 76, 0, &[124], Full) { // party_certification
+    let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
-        for &r1 in ix.lookup(cx, 46, 0, &[v1, 11], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1733,14 +2092,21 @@ fn s46_p2(cx: &mut Cx<'_>) {
 /// Rule `transfer_scc` (transfer_basis).
 fn s46_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[14], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         for &r1 in ix.lookup(cx, 82, 0, &[v3], Full) { // agreement_edition
             let v6 = cx.get(82, r1, 1);
-            for &r2 in ix.lookup(cx, 46, 3, &[v1], Full) { // third_country_transfer
+            let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); }
                 let v0 = cx.get(46, r2, 0);
                 if let Some(r3) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -1762,11 +2128,18 @@ fn s46_p3(cx: &mut Cx<'_>) {
 /// Rule `transfer_basis#1` (transfer_basis).
 fn s46_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 78, 0, &[125], Full) { // agreement
+    let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 46, 3, &[v1], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); }
             let v0 = cx.get(46, r1, 0);
             if let Some(r2) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -1842,7 +2215,10 @@ fn s48_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(145, Full) { // guideline_forbid_kind
         let v0 = cx.get(145, r0, 0);
         let v2 = cx.get(145, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -1857,7 +2233,9 @@ fn s48_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(146, Full) { // guideline_forbid_channel
         let v0 = cx.get(146, r0, 0);
         let v2 = cx.get(146, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
                 cx.derive(65, &[v0, v1]);
@@ -1872,7 +2250,10 @@ fn s48_p2(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(147, Full) { // guideline_forbid_purpose
         let v0 = cx.get(147, r0, 0);
         let v2 = cx.get(147, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -1887,7 +2268,9 @@ fn s48_p3(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(148, Full) { // guideline_forbid_source_kind
         let v0 = cx.get(148, r0, 0);
         let v2 = cx.get(148, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
                 cx.derive(65, &[v0, v1]);
@@ -1902,7 +2285,9 @@ fn s48_p4(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(149, Full) { // guideline_forbid_category
         let v0 = cx.get(149, r0, 0);
         let v2 = cx.get(149, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
                 cx.derive(65, &[v0, v1]);
@@ -1917,7 +2302,9 @@ fn s48_p5(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(150, Full) { // guideline_forbid_subject_kind
         let v0 = cx.get(150, r0, 0);
         let v2 = cx.get(150, r0, 1);
-        for r1 in cx.bounds(124, Full) { // activity
+        let b1 = cx.bounds(124, Full); // activity
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
                 cx.derive(65, &[v0, v1]);
@@ -1929,9 +2316,15 @@ fn s48_p5(cx: &mut Cx<'_>) {
 /// Rule `own_online_service#1` (own_online_service).
 fn s49_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(71, Full) { // organization
+    let b0 = cx.bounds(71, Full); // organization
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
         let v2 = cx.get(71, r0, 0);
-        for &r1 in ix.lookup(cx, 87, 2, &[v2], Full) { // source
+        let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); }
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if let Some(r2) = cx.probe(152, &[v1], Full) { // online_service_kind
@@ -1959,7 +2352,10 @@ fn s50_p0(cx: &mut Cx<'_>) {
 /// Rule `tracker_without_consent#2` (tracker_without_consent).
 fn s50_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(96, Full) { // tracking_fires_before_consent
+    let b0 = cx.bounds(96, Full); // tracking_fires_before_consent
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
         let v1 = cx.get(96, r0, 0);
         for &r1 in ix.lookup(cx, 93, 0, &[v1], Full) { // tracking
             let v0 = cx.get(93, r1, 1);
@@ -1974,7 +2370,11 @@ fn s50_p1(cx: &mut Cx<'_>) {
 /// Rule `tracked_by_activity#1` (tracked_by_activity).
 fn s51_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[156], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[156], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
         let v1 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
             let v0 = cx.get(125, r1, 1);
@@ -1986,7 +2386,10 @@ fn s51_p0(cx: &mut Cx<'_>) {
 /// Rule `advertising_concept` (advertising).
 fn s52_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(155, Full) { // advertising_purpose
+    let b0 = cx.bounds(155, Full); // advertising_purpose
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
         let v1 = cx.get(155, r0, 0);
         for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
             let v0 = cx.get(124, r1, 0);
@@ -2007,7 +2410,9 @@ fn s52_p1(cx: &mut Cx<'_>) {
 /// Rule `covered_by_marketing_objection#1` (covered_by_marketing_objection).
 fn s53_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(26, Full) { // objected_by
+    let b0 = cx.bounds(26, Full); // objected_by
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if let Some(r1) = cx.probe(156, &[v0], Full) { // advertising
@@ -2019,12 +2424,19 @@ fn s53_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_purpose_fits#1` (consent_purpose_fits).
 fn s54_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(103, Full) { // consent
+    let b0 = cx.bounds(103, Full); // consent
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
             let v3 = cx.get(104, r1, 1);
-            for &r2 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
                     cx.derive(159, &[v0, v1]);
@@ -2037,13 +2449,28 @@ fn s54_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_purpose_fits#2` (consent_purpose_fits).
 fn s54_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 104, 1, &[60], Full) { // consent_purpose
+    let l0 = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); }
         let v0 = cx.get(104, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 1, &[v0], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
             let v2 = cx.get(103, r1, 1);
-            for &r2 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
                 let v1 = cx.get(128, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
+                let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); }
                     let v3 = cx.get(124, r3, 5);
                     if let Some(r4) = cx.probe(155, &[v3], Full) { // advertising_purpose
                         cx.derive(159, &[v0, v1]);
@@ -2057,12 +2484,22 @@ fn s54_p1(cx: &mut Cx<'_>) {
 /// Rule `old_law_consent#1` (old_law_consent).
 fn s55_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // old_law_consent_form
+    let b0 = cx.bounds(1, Full); // old_law_consent_form
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
         let v3 = cx.get(1, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 2, &[v3], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); }
             let v2 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(109, &[v2], Full) { // consent_documented
-                for &r3 in ix.lookup(cx, 159, 0, &[v2], Full) { // consent_purpose_fits
+                let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); }
                     let v0 = cx.get(159, r3, 1);
                     for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
                         let v1 = cx.get(14, r4, 2);
@@ -2077,7 +2514,10 @@ fn s55_p0(cx: &mut Cx<'_>) {
 /// Rule `image_consent#1` (image_consent).
 fn s56_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(159, Full) { // consent_purpose_fits
+    let b0 = cx.bounds(159, Full); // consent_purpose_fits
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
         for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
@@ -2092,7 +2532,9 @@ fn s57_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(107, Full) { // consent_product
         let v0 = cx.get(107, r0, 0);
-        for r1 in cx.bounds(134, Full) { // activity_product
+        let b1 = cx.bounds(134, Full); // activity_product
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
@@ -2105,9 +2547,16 @@ fn s57_p0(cx: &mut Cx<'_>) {
 /// Rule `consent_objected#1` (consent_objected).
 fn s58_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(27, Full) { // objection_to_marketing
+    let b0 = cx.bounds(27, Full); // objection_to_marketing
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v4 = cx.get(27, r0, 0);
-        for &r1 in ix.lookup(cx, 113, 0, &[v4], Full) { // objection
+        let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); }
             let v2 = cx.get(113, r1, 0);
             let v5 = cx.get(113, r1, 2);
             for &r2 in ix.lookup(cx, 103, 3, &[v2], Full) { // consent
@@ -2127,13 +2576,23 @@ fn s58_p0(cx: &mut Cx<'_>) {
 /// Rule `express_consent` (ad_consent_via).
 fn s59_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(158, Full) { // express_form
+    let b0 = cx.bounds(158, Full); // express_form
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
         let v3 = cx.get(158, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 2, &[v3], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
-                for &r3 in ix.lookup(cx, 159, 0, &[v0], Full) { // consent_purpose_fits
+                let l3 = ix.lookup(cx, 159, 0, &[v0], Full); // consent_purpose_fits
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); }
                     let v1 = cx.get(159, r3, 1);
                     if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
@@ -2164,7 +2623,10 @@ fn s60_p0(cx: &mut Cx<'_>) {
 /// Rule `ad_consent_documented#1` (ad_consent_documented).
 fn s61_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(109, Full) { // consent_documented
+    let b0 = cx.bounds(109, Full); // consent_documented
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
         let v2 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
             let v0 = cx.get(162, r1, 1);
@@ -2177,10 +2639,17 @@ fn s61_p0(cx: &mut Cx<'_>) {
 /// Rule `email_ad#1` (email_ad).
 fn s62_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[137], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
-        for &r1 in ix.lookup(cx, 130, 1, &[v0], Full) { // activity_channel
+        let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); }
             let v3 = cx.get(130, r1, 1);
             if let Some(r2) = cx.probe(157, &[v3], Full) { // electronic_mail_channel
                 if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
@@ -2197,7 +2666,11 @@ fn s62_p0(cx: &mut Cx<'_>) {
 /// Rule `phone_ad#1` (phone_ad).
 fn s63_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 130, 0, &[165], Full) { // activity_channel
+    let l0 = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); }
         let v0 = cx.get(130, r0, 0);
         for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
             let v2 = cx.get(124, r1, 3);
@@ -2232,10 +2705,17 @@ fn s64_p1(cx: &mut Cx<'_>) {
 /// Rule `address_from_sale#1` (address_from_sale).
 fn s65_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(115, Full) { // notice_subject
+    let b0 = cx.bounds(115, Full); // notice_subject
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
-        for &r1 in ix.lookup(cx, 114, 1, &[v2], Full) { // notice
+        let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); }
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
@@ -2259,10 +2739,16 @@ fn s66_p0(cx: &mut Cx<'_>) {
 /// Rule `product_not_bought#1` (product_not_bought).
 fn s67_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(134, Full) { // activity_product
+    let b0 = cx.bounds(134, Full); // activity_product
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
         let v0 = cx.get(134, r0, 0);
         let v2 = cx.get(134, r0, 1);
-        for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
                 cx.derive(169, &[v0, v1]);
@@ -2294,11 +2780,19 @@ fn s68_p1(cx: &mut Cx<'_>) {
 /// Rule `selection_sending#1` (selection_sending).
 fn s69_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 2, &[46], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 2, &[46], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
             let v3 = cx.get(172, r1, 1);
-            for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); }
                 let v1 = cx.get(128, r2, 1);
                 for &r3 in ix.lookup(cx, 165, 0, &[v1], Full) { // email_ad
                     let v2 = cx.get(165, r3, 0);
@@ -2326,9 +2820,16 @@ fn s70_p0(cx: &mut Cx<'_>) {
 /// Rule `existing_customer_ok#1` (existing_customer_ok).
 fn s71_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 130, 0, &[160], Full) { // activity_channel
+    let l0 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
         let v0 = cx.get(130, r0, 0);
-        for &r1 in ix.lookup(cx, 165, 1, &[v0], Full) { // email_ad
+        let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(165, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); }
             let v1 = cx.get(165, r1, 1);
             if !cx.contains(169, &[v0, v1]) { // !product_not_bought
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
@@ -2346,7 +2847,9 @@ fn s71_p0(cx: &mut Cx<'_>) {
 /// Rule `email_selection_unlawful#1` (email_selection_unlawful).
 fn s72_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(173, Full) { // selection_sending
+    let b0 = cx.bounds(173, Full); // selection_sending
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         let v2 = cx.get(173, r0, 2);
@@ -2371,7 +2874,9 @@ fn s73_p0(cx: &mut Cx<'_>) {
 /// Rule `uwg_veto#1` (uwg_veto).
 fn s73_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(165, Full) { // email_ad
+    let b0 = cx.bounds(165, Full); // email_ad
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
         let v0 = cx.get(165, r0, 0);
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -2385,7 +2890,9 @@ fn s73_p1(cx: &mut Cx<'_>) {
 /// Rule `uwg_veto#2` (uwg_veto).
 fn s73_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(166, Full) { // phone_ad
+    let b0 = cx.bounds(166, Full); // phone_ad
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
         let v0 = cx.get(166, r0, 0);
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -2409,9 +2916,15 @@ fn s74_p0(cx: &mut Cx<'_>) {
 /// Rule `has_basis#2` (has_basis).
 fn s74_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(12, Full) { // lia_for
+    let b0 = cx.bounds(12, Full); // lia_for
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
         let v0 = cx.get(12, r0, 0);
-        for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
                 cx.derive(22, &[v0, v1]);
@@ -2423,7 +2936,11 @@ fn s74_p1(cx: &mut Cx<'_>) {
 /// Rule `contract_basis` (has_basis).
 fn s74_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 4, &[36], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 4, &[36], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2435,7 +2952,11 @@ fn s74_p2(cx: &mut Cx<'_>) {
 /// Rule `has_basis#3` (has_basis).
 fn s74_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 124, 4, &[37], Full) { // activity
+    let l0 = ix.lookup(cx, 124, 4, &[37], Full); // activity
+    for (i0, &r0) in l0.iter().enumerate() {
+        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
+        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
+        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2447,7 +2968,10 @@ fn s74_p3(cx: &mut Cx<'_>) {
 /// Rule `has_basis#4` (has_basis).
 fn s74_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(24, Full) { // old_law_public_data
+    let b0 = cx.bounds(24, Full); // old_law_public_data
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
         let v0 = cx.get(24, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2462,7 +2986,9 @@ fn s75_p0(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[0], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(156, Full) { // advertising
+        let b1 = cx.bounds(156, Full); // advertising
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
             let v0 = cx.get(156, r1, 0);
             if !cx.contains(2, &[v0]) { // !postal
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2472,7 +2998,10 @@ fn s75_p0(cx: &mut Cx<'_>) {
                         if (v2 as i64) < (17676 as i64) {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
-                                    for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                                    let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                                    for (i3, &r3) in l3.iter().enumerate() {
+                                        if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
+                                        if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); }
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
                                             cx.derive(179, &[0, v0, v1, v2]);
@@ -2502,7 +3031,10 @@ fn s75_p1(cx: &mut Cx<'_>) {
                 if !cx.contains(3, &[v1]) { // !old_law_notified
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            for &r2 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
+                            let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                            for (i2, &r2) in l2.iter().enumerate() {
+                                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
+                                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); }
                                 let v3 = cx.get(125, r2, 1);
                                 if !cx.contains(89, &[v3]) { // !source_public
                                     cx.derive(179, &[6, v0, v1, v2]);
@@ -2522,7 +3054,10 @@ fn s75_p2(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[9], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 46, 2, &[11], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
@@ -2547,14 +3082,20 @@ fn s75_p3(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[16], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 138, 0, &[18], Full) { // activity_content
+        let l1 = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); }
             let v0 = cx.get(138, r1, 0);
             if let Some(r2) = cx.probe(140, &[v0], Full) { // activity_content_original
                 for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
-                            for &r4 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
+                            let l4 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
+                            for (i4, &r4) in l4.iter().enumerate() {
+                                if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); }
+                                if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); }
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                     cx.derive(179, &[16, v0, v1, v2]);
@@ -2574,13 +3115,20 @@ fn s75_p4(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[19], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 138, 1, &[18, 20], Full) { // activity_content
+        let l1 = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        for &r3 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
+                        let l3 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); }
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                 cx.derive(179, &[19, v0, v1, v2]);
@@ -2599,7 +3147,10 @@ fn s75_p5(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[21], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 138, 2, &[20], Full) { // activity_content
+        let l1 = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); }
             let v0 = cx.get(138, r1, 0);
             if let Some(r2) = cx.probe(129, &[v0, 22], Full) { // activity_category
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2608,7 +3159,10 @@ fn s75_p5(cx: &mut Cx<'_>) {
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
                             if let Some(r4) = cx.probe(6, &[v3], Full) { // image_use_kind
-                                for &r5 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                                let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                                for (i5, &r5) in l5.iter().enumerate() {
+                                    if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); }
+                                    if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); }
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
                                         cx.derive(179, &[21, v0, v1, v2]);
@@ -2629,14 +3183,20 @@ fn s75_p6(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[47], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(28, Full) { // basis_checked_kind
+        let b1 = cx.bounds(28, Full); // basis_checked_kind
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
             let v3 = cx.get(28, r1, 0);
             for &r2 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
                 let v0 = cx.get(124, r2, 0);
                 let v2 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v5 as i64) {
-                        for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                        let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(22, &[v0, v1]) { // !has_basis
                                 if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
@@ -2659,7 +3219,9 @@ fn s75_p7(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[48], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(20, Full) { // consent_withdrawn_for
+        let b1 = cx.bounds(20, Full); // consent_withdrawn_for
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -2687,7 +3249,9 @@ fn s75_p8(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[49], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(21, Full) { // consent_unprovable
+        let b1 = cx.bounds(21, Full); // consent_unprovable
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
             let v0 = cx.get(21, r1, 0);
             let v1 = cx.get(21, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -2713,7 +3277,9 @@ fn s75_p9(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[50], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(29, Full) { // purpose_change
+        let b1 = cx.bounds(29, Full); // purpose_change
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
             let v0 = cx.get(29, r1, 0);
             let v1 = cx.get(29, r1, 1);
             let v2 = cx.get(29, r1, 2);
@@ -2736,9 +3302,16 @@ fn s75_p10(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[52], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(31, Full) { // child
+        let b1 = cx.bounds(31, Full); // child
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
             let v1 = cx.get(31, r1, 0);
-            for &r2 in ix.lookup(cx, 19, 1, &[v1], Full) { // consent_covers
+            let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); }
                 let v0 = cx.get(19, r2, 1);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -2759,9 +3332,16 @@ fn s75_p11(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[54], Full) { // rule_window
         let v5 = cx.get(177, r0, 1);
         let v6 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(8, Full) { // special_category
+        let b1 = cx.bounds(8, Full); // special_category
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v4 = cx.get(8, r1, 0);
-            for &r2 in ix.lookup(cx, 129, 0, &[v4], Full) { // activity_category
+            let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); }
                 let v0 = cx.get(129, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -2788,7 +3368,9 @@ fn s75_p12(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[57], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(26, Full) { // objected_by
+        let b1 = cx.bounds(26, Full); // objected_by
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if !cx.contains(171, &[v0, v1]) { // !email_selection
@@ -2825,7 +3407,10 @@ fn s75_p13(cx: &mut Cx<'_>) {
             if (v6 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v7 as i64) {
                     if let Some(r2) = cx.probe(37, &[v3], Full) { // marketing_profile_purpose
-                        for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                        let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
                                 for &r4 in ix.lookup(cx, 113, 1, &[v1], Full) { // objection
@@ -2852,7 +3437,9 @@ fn s75_p14(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[63], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(26, Full) { // objected_by
+        let b1 = cx.bounds(26, Full); // objected_by
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if let Some(r2) = cx.probe(171, &[v0, v1], Full) { // email_selection
@@ -2875,7 +3462,9 @@ fn s75_p15(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[64], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(20, Full) { // consent_withdrawn_for
+        let b1 = cx.bounds(20, Full); // consent_withdrawn_for
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -2906,7 +3495,10 @@ fn s75_p16(cx: &mut Cx<'_>) {
             let v1 = cx.get(70, r1, 0);
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
-                    for r2 in cx.bounds(39, Full) { // joint_control
+                    let b2 = cx.bounds(39, Full); // joint_control
+                    for r2 in b2.clone() {
+                        if r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
+                        if r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
                             cx.derive(179, &[68, v0, 10, v1]);
@@ -2924,7 +3516,9 @@ fn s75_p17(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[69], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(40, Full) { // joint_arrangement
+        let b1 = cx.bounds(40, Full); // joint_arrangement
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
             let v0 = cx.get(40, r1, 0);
             let v2 = cx.get(40, r1, 1);
             let v1 = cx.get(40, r1, 2);
@@ -2947,7 +3541,9 @@ fn s75_p18(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[71], Full) { // rule_window
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(71, Full) { // organization
+        let b1 = cx.bounds(71, Full); // organization
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !cx.contains(73, &[v0]) { // !organization_records_of_processing
                 for r2 in cx.bounds(70, Full) { // as_of
@@ -2971,7 +3567,10 @@ fn s75_p19(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[72], Full) { // rule_window
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 124, 2, &[44], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -2993,9 +3592,15 @@ fn s75_p20(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[74], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(8, Full) { // special_category
+        let b1 = cx.bounds(8, Full); // special_category
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v2 = cx.get(8, r1, 0);
-            for &r2 in ix.lookup(cx, 129, 0, &[v2], Full) { // activity_category
+            let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); }
                 let v0 = cx.get(129, r2, 0);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3022,7 +3627,10 @@ fn s75_p21(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         for &r1 in ix.lookup(cx, 77, 2, &[76], Full) { // system
             let v2 = cx.get(77, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 2, &[45], Full) { // activity
+            let l2 = ix.lookup(cx, 124, 2, &[45], Full); // activity
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); }
                 let v0 = cx.get(124, r2, 0);
                 let v1 = cx.get(124, r2, 3);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -3097,16 +3705,25 @@ fn s75_p24(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[79], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(71, Full) { // organization
+        let b1 = cx.bounds(71, Full); // organization
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                 for r2 in cx.bounds(70, Full) { // as_of
                     let v1 = cx.get(70, r2, 0);
                     if (v4 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v5 as i64) {
-                            for r3 in cx.bounds(43, Full) { // monitoring_kind
+                            let b3 = cx.bounds(43, Full); // monitoring_kind
+                            for r3 in b3.clone() {
+                                if r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
+                                if r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
                                 let v3 = cx.get(43, r3, 0);
-                                for &r4 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
+                                let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
+                                for (i4, &r4) in l4.iter().enumerate() {
+                                    if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); }
+                                    if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); }
                                     let v2 = cx.get(124, r4, 0);
                                     if let Some(r5) = cx.probe(136, &[v2], Full) { // activity_large_scale
                                         cx.derive(179, &[79, v0, 10, v1]);
@@ -3127,7 +3744,9 @@ fn s75_p25(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[131], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(46, Full) { // third_country_transfer
+        let b1 = cx.bounds(46, Full); // third_country_transfer
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(47, &[v0, v2]) { // !transfer_basis
@@ -3150,7 +3769,9 @@ fn s75_p26(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[132], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(52, Full) { // uses_processor
+        let b1 = cx.bounds(52, Full); // uses_processor
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
             let v0 = cx.get(52, r1, 0);
             let v2 = cx.get(52, r1, 1);
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
@@ -3203,13 +3824,19 @@ fn s75_p28(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[136], Full) { // rule_window
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 124, 2, &[137], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if !cx.contains(131, &[v0, 138]) { // !activity_audience
                 if (v6 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v7 as i64) {
-                        for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                        let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        for (i2, &r2) in l2.iter().enumerate() {
+                            if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
+                            if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); }
                             let v1 = cx.get(128, r2, 1);
                             if !cx.contains(56, &[v1, v2]) { // !informed_by
                                 for &r3 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -3238,7 +3865,9 @@ fn s75_p29(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[139], Full) { // rule_window
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(57, Full) { // disclosure
+        let b1 = cx.bounds(57, Full); // disclosure
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
             let v0 = cx.get(57, r1, 0);
             let v1 = cx.get(57, r1, 1);
             let v2 = cx.get(57, r1, 2);
@@ -3278,7 +3907,10 @@ fn s75_p30(cx: &mut Cx<'_>) {
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
-                        for &r3 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
+                        let l3 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); }
                             let v3 = cx.get(125, r3, 1);
                             if !cx.contains(61, &[v1, v3]) { // !source_named
                                 cx.derive(179, &[141, v0, v1, v2]);
@@ -3304,7 +3936,10 @@ fn s75_p31(cx: &mut Cx<'_>) {
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
-                        for &r3 in ix.lookup(cx, 129, 1, &[v0], Full) { // activity_category
+                        let l3 = ix.lookup(cx, 129, 1, &[v0], Full); // activity_category
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(129, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); }
                             let v3 = cx.get(129, r3, 1);
                             if !cx.contains(62, &[v1, v3]) { // !category_named
                                 cx.derive(179, &[142, v0, v1, v2]);
@@ -3353,10 +3988,14 @@ fn s75_p33(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[144], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(144, Full) { // guideline
+        let b1 = cx.bounds(144, Full); // guideline
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
             let v2 = cx.get(144, r1, 0);
             if let Some(r2) = cx.probe(64, &[v2], Full) { // guideline_restricts
-                for r3 in cx.bounds(124, Full) { // activity
+                let b3 = cx.bounds(124, Full); // activity
+                for r3 in b3.clone() {
+                    if r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
                     let v0 = cx.get(124, r3, 0);
                     let v1 = cx.get(124, r3, 3);
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
@@ -3378,9 +4017,16 @@ fn s75_p34(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[145], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 87, 3, &[146], Full) { // source
+        let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
             let v3 = cx.get(87, r1, 0);
-            for &r2 in ix.lookup(cx, 125, 0, &[v3], Full) { // activity_source
+            let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); }
                 let v0 = cx.get(125, r2, 0);
                 if !cx.contains(69, &[v0, v3]) { // !participation_agreed
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3406,11 +4052,19 @@ fn s75_p35(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[148], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 122, 1, &[149], Full) { // flow
+        let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
-                for &r3 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
+                let l3 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); }
+                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
+                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
                     let v0 = cx.get(127, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v1 = cx.get(124, r4, 3);
@@ -3436,7 +4090,9 @@ fn s75_p36(cx: &mut Cx<'_>) {
             let v1 = cx.get(70, r1, 0);
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
-                    for r2 in cx.bounds(151, Full) { // own_online_service
+                    let b2 = cx.bounds(151, Full); // own_online_service
+                    for r2 in b2.clone() {
+                        if r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
                             cx.derive(179, &[153, v0, 10, v1]);
@@ -3459,7 +4115,10 @@ fn s75_p37(cx: &mut Cx<'_>) {
             let v1 = cx.get(124, r1, 3);
             if (v3 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v4 as i64) {
-                    for &r2 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
+                    let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                    for (i2, &r2) in l2.iter().enumerate() {
+                        if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
+                        if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); }
                         let v2 = cx.get(125, r2, 1);
                         if let Some(r3) = cx.probe(153, &[v2], Full) { // tracker_without_consent
                             if let Some(r4) = cx.probe(151, &[v2], Full) { // own_online_service
@@ -3479,7 +4138,9 @@ fn s75_p38(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[157], Full) { // rule_window
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(153, Full) { // tracker_without_consent
+        let b1 = cx.bounds(153, Full); // tracker_without_consent
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
             let v0 = cx.get(153, r1, 0);
             if !cx.contains(154, &[v0]) { // !tracked_by_activity
                 if let Some(r2) = cx.probe(151, &[v0], Full) { // own_online_service
@@ -3503,7 +4164,9 @@ fn s75_p39(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[167], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(165, Full) { // email_ad
+        let b1 = cx.bounds(165, Full); // email_ad
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
             let v0 = cx.get(165, r1, 0);
             let v1 = cx.get(165, r1, 1);
             let v2 = cx.get(165, r1, 2);
@@ -3530,11 +4193,17 @@ fn s75_p40(cx: &mut Cx<'_>) {
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
-                        for &r3 in ix.lookup(cx, 130, 1, &[v0], Full) { // activity_channel
+                        let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); }
+                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); }
                             let v3 = cx.get(130, r3, 1);
                             if !cx.contains(157, &[v3]) { // !electronic_mail_channel
                                 if v3 != 165 {
-                                    for &r4 in ix.lookup(cx, 26, 1, &[v0], Full) { // objected_by
+                                    let l4 = ix.lookup(cx, 26, 1, &[v0], Full); // objected_by
+                                    for (i4, &r4) in l4.iter().enumerate() {
+                                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); }
+                                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); }
                                         let v1 = cx.get(26, r4, 1);
                                         if let Some(r5) = cx.probe(128, &[v0, v1], Full) { // activity_subject
                                             cx.derive(179, &[169, v0, v1, v2]);
@@ -3556,14 +4225,20 @@ fn s75_p41(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[173], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 131, 0, &[138], Full) { // activity_audience
+        let l1 = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); }
             let v0 = cx.get(131, r1, 0);
             if !cx.contains(132, &[v0]) { // !activity_identifies_company
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            for &r3 in ix.lookup(cx, 130, 1, &[v0], Full) { // activity_channel
+                            let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+                            for (i3, &r3) in l3.iter().enumerate() {
+                                if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); }
+                                if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); }
                                 let v2 = cx.get(130, r3, 1);
                                 if let Some(r4) = cx.probe(176, &[v2], Full) { // public_channel
                                     cx.derive(179, &[173, v0, 10, v1]);
@@ -3583,7 +4258,11 @@ fn s75_p42(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[174], Full) { // rule_window
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 138, 1, &[18, 175], Full) { // activity_content
+        let l1 = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v1 = cx.get(124, r2, 3);
@@ -3605,7 +4284,9 @@ fn s75_p43(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[176], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(166, Full) { // phone_ad
+        let b1 = cx.bounds(166, Full); // phone_ad
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -3626,7 +4307,9 @@ fn s75_p44(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[180], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(166, Full) { // phone_ad
+        let b1 = cx.bounds(166, Full); // phone_ad
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -3651,7 +4334,9 @@ fn s76_p0(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[55], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(32, Full) { // special_explicit
+        let b1 = cx.bounds(32, Full); // special_explicit
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
             let v0 = cx.get(32, r1, 0);
             let v1 = cx.get(32, r1, 1);
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
@@ -3676,10 +4361,15 @@ fn s76_p1(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[56], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(89, Full) { // source_public
+        let b1 = cx.bounds(89, Full); // source_public
+        for r1 in b1.clone() {
+            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
             let v3 = cx.get(89, r1, 0);
             if !cx.contains(90, &[v3]) { // !source_requires_login
-                for &r2 in ix.lookup(cx, 35, 0, &[v3], Full) { // published_by
+                let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); }
+                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); }
                     let v0 = cx.get(35, r2, 0);
                     let v1 = cx.get(35, r2, 2);
                     if let Some(r3) = cx.probe(128, &[v0, v1], Full) { // activity_subject
@@ -3706,10 +4396,18 @@ fn s76_p2(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[135], Full) { // rule_window
         let v9 = cx.get(177, r0, 1);
         let v10 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 84, 0, &[32], Full) { // assessment
+        let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
-            for &r2 in ix.lookup(cx, 10, 0, &[v4], Full) { // concerns
+            let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
+                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); }
+                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 25, 1, &[v0], Full) { // indirect_collection
                     let v1 = cx.get(25, r3, 1);
@@ -3750,9 +4448,16 @@ fn s76_p3(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[168], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 130, 0, &[160], Full) { // activity_channel
+        let l1 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); }
+            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
+            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
             let v0 = cx.get(130, r1, 0);
-            for &r2 in ix.lookup(cx, 165, 1, &[v0], Full) { // email_ad
+            let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
+            for (i2, &r2) in l2.iter().enumerate() {
+                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(165, n); }
+                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); }
                 let v1 = cx.get(165, r2, 1);
                 let v2 = cx.get(165, r2, 2);
                 if !cx.contains(169, &[v0, v1]) { // !product_not_bought
@@ -3779,15 +4484,25 @@ fn s76_p4(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[177], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 103, 2, &[179], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 2, &[179], Full); // consent
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); }
             let v3 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(105, &[v3, 165], Full) { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
-                    for &r4 in ix.lookup(cx, 159, 0, &[v3], Full) { // consent_purpose_fits
+                    let l4 = ix.lookup(cx, 159, 0, &[v3], Full); // consent_purpose_fits
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); }
+                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); }
                         let v0 = cx.get(159, r4, 1);
                         if !cx.contains(160, &[v3, v0]) { // !consent_misses_product
                             if !cx.contains(161, &[v3, v0]) { // !consent_objected
-                                for &r5 in ix.lookup(cx, 14, 1, &[v3, v0], Full) { // consent_in_effect
+                                let l5 = ix.lookup(cx, 14, 1, &[v3, v0], Full); // consent_in_effect
+                                for (i5, &r5) in l5.iter().enumerate() {
+                                    if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); }
+                                    if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); }
+                                    if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); }
                                     let v1 = cx.get(14, r5, 2);
                                     for &r6 in ix.lookup(cx, 166, 0, &[v0, v1], Full) { // phone_ad
                                         let v2 = cx.get(166, r6, 2);
@@ -3812,10 +4527,16 @@ fn s76_p4(cx: &mut Cx<'_>) {
 /// Rule `suppressed#lower` (suppressed).
 fn s77_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(178, Full) { // exception_of
+    let b0 = cx.bounds(178, Full); // exception_of
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
+        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
-        for &r1 in ix.lookup(cx, 180, 0, &[v1], Full) { // exception_raw
+        let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw
+        for (i1, &r1) in l1.iter().enumerate() {
+            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); }
+            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); }
             let v2 = cx.get(180, r1, 1);
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
@@ -3841,7 +4562,9 @@ fn s78_p0(cx: &mut Cx<'_>) {
 /// Rule `finding#lower` (finding).
 fn s79_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(179, Full) { // finding_raw
+    let b0 = cx.bounds(179, Full); // finding_raw
+    for r0 in b0.clone() {
+        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
         let v0 = cx.get(179, r0, 0);
         let v1 = cx.get(179, r0, 1);
         let v2 = cx.get(179, r0, 2);

@@ -6,8 +6,10 @@
 
 use crate::value::Interner;
 
-use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range, Tail, TailWord};
-use super::store::{Index, Row, Store};
+use super::plan::{
+    compare, eval_cexpr, Ahead, AheadWord, CExpr, Op, Operand, Plan, Range, Tail, TailWord,
+};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 
 pub(crate) struct Exec<'a> {
     plan: &'a Plan,
@@ -22,6 +24,8 @@ pub(crate) struct Exec<'a> {
     pub fired: u64,
     /// The plan's last op when it is a read with a [`Tail`], taken apart once.
     last: Option<LastRead<'a>>,
+    /// The key of a prefetch for the lookup after a read (see [`Plan::ahead`]).
+    ahead_key: Vec<u64>,
 }
 
 /// The last op of a plan, a read with a [`Tail`]: what [`Exec::read_tail`] needs, read off the
@@ -80,6 +84,30 @@ impl<'a> Exec<'a> {
                 }),
                 _ => None,
             },
+            ahead_key: Vec::new(),
+        }
+    }
+
+    /// Prefetches the slot that the op after a read will look up for row `r` of `rel`, the
+    /// relation read (see [`Plan::ahead`]); with `rows`, what that slot points to (an index's
+    /// only: see [`Index::prefetch_rows`]).
+    #[inline(always)]
+    fn prefetch(&mut self, rel: usize, a: &Ahead, r: usize, rows: bool) {
+        let store = &self.stores[rel];
+        self.ahead_key.clear();
+        for w in &a.key {
+            self.ahead_key.push(match *w {
+                AheadWord::Col(c) => store.get(r, c),
+                AheadWord::Fixed(o) => operand(&self.regs, o),
+            });
+        }
+        let target = a.rel.0 as usize;
+        match a.index {
+            Some(ix) if rows => {
+                self.indexes[target][ix].prefetch_rows(&self.stores[target], &self.ahead_key)
+            }
+            Some(ix) => self.indexes[target][ix].prefetch(&self.ahead_key),
+            None => self.stores[target].prefetch(&self.ahead_key),
         }
     }
 
@@ -121,14 +149,52 @@ impl<'a> Exec<'a> {
                             *k = operand(&self.regs, o);
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
-                        for &r in restrict(rows, *range, store) {
-                            self.visit(rel, checks, binds, r, pc + 1);
+                        let rows = restrict(rows, *range, store);
+                        match &plan.ahead[pc] {
+                            // Rows of a list are scattered: the row twice as far ahead is
+                            // prefetched too, since the prefetch of its key will read it.
+                            Some(a) => {
+                                for (i, &r) in rows.iter().enumerate() {
+                                    if let Some(&n) = rows.get(i + 2 * PREFETCH_AHEAD) {
+                                        self.stores[rel].prefetch_row(n as usize);
+                                    }
+                                    if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
+                                        self.prefetch(rel, a, n as usize, false);
+                                    }
+                                    if let Some(&n) = rows.get(i + PREFETCH_ROWS_AHEAD) {
+                                        if a.index.is_some() {
+                                            self.prefetch(rel, a, n as usize, true);
+                                        }
+                                    }
+                                    self.visit(rel, checks, binds, r, pc + 1);
+                                }
+                            }
+                            None => {
+                                for &r in rows {
+                                    self.visit(rel, checks, binds, r, pc + 1);
+                                }
+                            }
                         }
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
-                        for r in lo..hi {
-                            self.visit(rel, checks, binds, r as Row, pc + 1);
+                        match &plan.ahead[pc] {
+                            Some(a) => {
+                                for r in lo..hi {
+                                    if r + PREFETCH_AHEAD < hi {
+                                        self.prefetch(rel, a, r + PREFETCH_AHEAD, false);
+                                    }
+                                    if r + PREFETCH_ROWS_AHEAD < hi && a.index.is_some() {
+                                        self.prefetch(rel, a, r + PREFETCH_ROWS_AHEAD, true);
+                                    }
+                                    self.visit(rel, checks, binds, r as Row, pc + 1);
+                                }
+                            }
+                            None => {
+                                for r in lo..hi {
+                                    self.visit(rel, checks, binds, r as Row, pc + 1);
+                                }
+                            }
                         }
                     }
                 }

@@ -23,8 +23,8 @@ use crate::ir::{dump, Program, RelId, Stratum};
 use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
-use super::plan::{compare, CExpr, IndexAlloc, Op, Operand, Plan};
-use super::store::{Index, Row, Store};
+use super::plan::{compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 use super::EvalError;
 
 pub use super::plan::Range;
@@ -119,6 +119,20 @@ impl<'a> Ix<'a> {
         restrict(self.0[rel as usize][ix].lookup(store, key), range, store)
     }
 
+    /// Starts loading the slot of `key` in index `ix` of `rel` into the cache, for a lookup of
+    /// it a few rows later.
+    #[inline(always)]
+    pub fn prefetch(self, rel: u32, ix: usize, key: &[u64]) {
+        self.0[rel as usize][ix].prefetch(key)
+    }
+
+    /// Starts loading the row (or list of rows) of `key` in index `ix` of `rel`, whose slot
+    /// was prefetched a few rows before.
+    #[inline(always)]
+    pub fn prefetch_rows(self, cx: &Cx<'_>, rel: u32, ix: usize, key: &[u64]) {
+        self.0[rel as usize][ix].prefetch_rows(&cx.stores[rel as usize], key)
+    }
+
     /// Whether some visible row of `rel` has `key` in the columns of index `ix`.
     #[inline(always)]
     pub fn any(self, cx: &Cx<'_>, rel: u32, ix: usize, key: &[u64]) -> bool {
@@ -162,6 +176,19 @@ impl<'a> Cx<'a> {
         let s = &self.stores[rel as usize];
         s.find_with(|i| tuple[i])
             .is_some_and(|r| (r as usize) < s.recent)
+    }
+
+    /// Starts loading the slot of `tuple` in `rel` into the cache, for a probe of it a few
+    /// rows later.
+    #[inline(always)]
+    pub fn prefetch(&self, rel: u32, tuple: &[u64]) {
+        self.stores[rel as usize].prefetch(tuple)
+    }
+
+    /// Starts loading row `row` of `rel` into the cache.
+    #[inline(always)]
+    pub fn prefetch_row(&self, rel: u32, row: Row) {
+        self.stores[rel as usize].prefetch_row(row as usize)
     }
 
     /// Whether `rel` has a visible row.
@@ -367,6 +394,25 @@ fn operand(o: &Operand) -> String {
     }
 }
 
+/// The prefetch of `a`'s slot for row `n` of relation `r` (the row read), or with `rows`, of
+/// the rows that slot points to (an index's only).
+fn prefetch_call(r: u32, a: &Ahead, rows: bool) -> String {
+    let key: Vec<String> = a
+        .key
+        .iter()
+        .map(|w| match w {
+            AheadWord::Col(c) => format!("cx.get({r}, n, {c})"),
+            AheadWord::Fixed(o) => operand(o),
+        })
+        .collect();
+    let key = key.join(", ");
+    match a.index {
+        Some(i) if rows => format!("ix.prefetch_rows(cx, {}, {i}, &[{key}]);", a.rel.0),
+        Some(i) => format!("ix.prefetch({}, {i}, &[{key}]);", a.rel.0),
+        None => format!("cx.prefetch({}, &[{key}]);", a.rel.0),
+    }
+}
+
 fn list(ops: &[Operand]) -> String {
     ops.iter().map(operand).collect::<Vec<_>>().join(", ")
 }
@@ -416,18 +462,79 @@ impl Emitter<'_> {
                 let r = rel.0;
                 let name = rel_name(self.program, *rel).to_string();
                 let range = range_name(*range);
-                match index {
-                    Some(i) => self.line(
+                // When the next op looks up a key taken from the row read, the loop prefetches
+                // that key's slot for the row `PREFETCH_AHEAD` ahead (and, reading an index's
+                // list of rows, whose rows are scattered, the row twice as far ahead, whose
+                // columns it will then read).
+                let ahead = &plan.ahead[pc];
+                let (n, m) = (PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD);
+                match (index, ahead) {
+                    (Some(i), None) => self.line(
                         d,
                         &format!(
                             "for &r{prem} in ix.lookup(cx, {r}, {i}, &[{}], {range}) {{ // {name}",
                             list(key)
                         ),
                     ),
-                    None => self.line(
+                    (None, None) => self.line(
                         d,
                         &format!("for r{prem} in cx.bounds({r}, {range}) {{ // {name}"),
                     ),
+                    (Some(i), Some(a)) => {
+                        self.line(
+                            d,
+                            &format!(
+                                "let l{prem} = ix.lookup(cx, {r}, {i}, &[{}], {range}); // {name}",
+                                list(key)
+                            ),
+                        );
+                        self.line(
+                            d,
+                            &format!("for (i{prem}, &r{prem}) in l{prem}.iter().enumerate() {{"),
+                        );
+                        self.line(
+                            d + 1,
+                            &format!(
+                                "if let Some(&n) = l{prem}.get(i{prem} + {}) {{ cx.prefetch_row({r}, n); }}",
+                                2 * n
+                            ),
+                        );
+                        let pf = prefetch_call(r, a, false);
+                        self.line(
+                            d + 1,
+                            &format!("if let Some(&n) = l{prem}.get(i{prem} + {n}) {{ {pf} }}"),
+                        );
+                        if a.index.is_some() {
+                            let pf = prefetch_call(r, a, true);
+                            self.line(
+                                d + 1,
+                                &format!("if let Some(&n) = l{prem}.get(i{prem} + {m}) {{ {pf} }}"),
+                            );
+                        }
+                    }
+                    (None, Some(a)) => {
+                        self.line(
+                            d,
+                            &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
+                        );
+                        self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
+                        let pf = prefetch_call(r, a, false);
+                        self.line(
+                            d + 1,
+                            &format!(
+                                "if r{prem} + {n} < b{prem}.end {{ let n = r{prem} + {n}; {pf} }}"
+                            ),
+                        );
+                        if a.index.is_some() {
+                            let pf = prefetch_call(r, a, true);
+                            self.line(
+                                d + 1,
+                                &format!(
+                                    "if r{prem} + {m} < b{prem}.end {{ let n = r{prem} + {m}; {pf} }}"
+                                ),
+                            );
+                        }
+                    }
                 }
                 for (c, s) in binds {
                     self.line(d + 1, &format!("let v{s} = cx.get({r}, r{prem}, {c});"));

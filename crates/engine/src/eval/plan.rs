@@ -97,6 +97,9 @@ pub(crate) struct Plan {
     /// How the last join step feeds the head, when it can do so directly (see [`Tail`]).
     pub tail: Option<Tail>,
     pub slots: usize,
+    /// Per op: for a read, the next op's lookup when its key depends on the row read (see
+    /// [`Ahead`]).
+    pub ahead: Vec<Option<Ahead>>,
 }
 
 /// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
@@ -118,6 +121,67 @@ pub(crate) enum TailWord {
     Col(usize),
     /// A register bound before the read.
     Reg(u32),
+}
+
+/// What the op after a read looks up with a key taken (at least in part) from the row read:
+/// a loop over the read's rows can compute that key for a row some way ahead and prefetch its
+/// slot ([`Plan::ahead`]), so that the lookups of successive rows overlap their waits for
+/// memory instead of queueing them.
+#[derive(Clone, Debug)]
+pub(crate) struct Ahead {
+    pub rel: RelId,
+    /// The index looked up, or `None` for a whole tuple (a probe or a negation on every
+    /// column).
+    pub index: Option<usize>,
+    pub key: Vec<AheadWord>,
+}
+
+/// One word of an [`Ahead`] key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AheadWord {
+    /// A column of the row read.
+    Col(usize),
+    /// A register bound before the read, or a constant.
+    Fixed(Operand),
+}
+
+impl Plan {
+    /// For the read at `pc`: the lookup of the op right after it, when its key depends on the
+    /// row read (see [`Ahead`]).
+    fn ahead_of(&self, pc: usize) -> Option<Ahead> {
+        let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
+            return None;
+        };
+        let (rel, index, key) = match self.ops.get(pc + 1)? {
+            Op::Read {
+                rel,
+                index: Some(i),
+                key,
+                ..
+            } => (*rel, Some(*i), key),
+            Op::Probe { rel, args, .. } => (*rel, None, args),
+            Op::Absent {
+                rel,
+                index,
+                key,
+                whole,
+            } if *whole || index.is_some() => (*rel, if *whole { None } else { *index }, key),
+            _ => return None,
+        };
+        let key: Vec<AheadWord> = key
+            .iter()
+            .map(|&o| match o {
+                Operand::Slot(s) => match binds.iter().find(|&&(_, b)| b == s) {
+                    Some(&(c, _)) => AheadWord::Col(c),
+                    None => AheadWord::Fixed(o),
+                },
+                Operand::Const(_) => AheadWord::Fixed(o),
+            })
+            .collect();
+        key.iter()
+            .any(|w| matches!(w, AheadWord::Col(_)))
+            .then_some(Ahead { rel, index, key })
+    }
 }
 
 #[derive(Debug)]
@@ -279,14 +343,17 @@ pub(crate) fn plan_rule(
         }
         _ => None,
     };
-    Ok(Plan {
+    let mut plan = Plan {
         rule: rule_idx,
         ops,
         head_rel: rule.head.rel,
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
         tail,
         slots: rule.vars.len(),
-    })
+        ahead: Vec::new(),
+    };
+    plan.ahead = (0..plan.ops.len()).map(|pc| plan.ahead_of(pc)).collect();
+    Ok(plan)
 }
 
 pub(crate) fn expr_vars(e: &Expr) -> Vec<Var> {
@@ -479,5 +546,94 @@ pub(crate) fn compare(op: CmpOp, ty: Type, a: u64, b: u64, interner: &Interner) 
         CmpOp::Le => ord != Ordering::Greater,
         CmpOp::Gt => ord == Ordering::Greater,
         CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::order::Uniform;
+    use crate::{compile, CompileOptions, SourceMap};
+
+    /// Numbers every index in order of request.
+    struct Count(usize);
+
+    impl IndexAlloc for Count {
+        fn index(&mut self, _: RelId, _: &[usize]) -> usize {
+            self.0 += 1;
+            self.0 - 1
+        }
+    }
+
+    /// The plan of the only rule of `head` in `text`, with uniform estimates.
+    fn plan_of(text: &str, head: &str) -> (Program, Plan) {
+        let mut sources = SourceMap::new();
+        sources.add("t.dl", text);
+        let p = compile(&sources, &CompileOptions::default())
+            .program
+            .expect("compiles");
+        let rel = p.relation_by_name(head).expect("declared");
+        let ri = p
+            .rules
+            .iter()
+            .position(|r| r.head.rel == rel)
+            .expect("a rule") as u32;
+        let n = p.rules[ri as usize].body.len();
+        let plan = plan_rule(
+            &p,
+            ri,
+            &vec![Range::Full; n],
+            None,
+            &mut Uniform,
+            &mut Count(0),
+        )
+        .expect("plans");
+        (p, plan)
+    }
+
+    const DECLS: &str = ".decl a(x: number, y: number)\n.input a\n\
+        .decl b(y: number, z: number)\n.input b\n.decl c(z: number)\n.input c\n\
+        .decl d(k: number, w: number)\n.input d\n";
+
+    #[test]
+    fn a_read_knows_the_next_lookup_keyed_by_its_row() {
+        let text =
+            format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
+        let (p, plan) = plan_of(&text, "h");
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        // a is scanned, then b looked up by a's column 1, then c tested on b's column 1.
+        let reads: Vec<RelId> = plan
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Read { rel, .. } => Some(*rel),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reads, [rel("a"), rel("b")]);
+        let a0 = plan.ahead[0].as_ref().expect("b's key comes from a's row");
+        assert_eq!(a0.rel, rel("b"));
+        assert!(a0.index.is_some());
+        assert!(matches!(a0.key[..], [AheadWord::Col(1)]));
+        let a1 = plan.ahead[1]
+            .as_ref()
+            .expect("c's tuple comes from b's row");
+        assert_eq!((a1.rel, a1.index), (rel("c"), None));
+        assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
+        assert!(
+            plan.ahead[2..].iter().all(Option::is_none),
+            "{:?}",
+            plan.ahead
+        );
+    }
+
+    #[test]
+    fn a_lookup_whose_key_does_not_depend_on_the_row_is_not_prefetched() {
+        // d is read first (a constant is bound), then a is scanned: a's key does not come
+        // from d's row, and nothing follows a.
+        let text = format!("{DECLS}.decl h(x: number, w: number)\nh(x, w) :- a(x, y), d(5, w).\n");
+        let (_, plan) = plan_of(&text, "h");
+        assert_eq!(plan.ahead.len(), plan.ops.len());
+        assert!(plan.ahead.iter().all(Option::is_none), "{:?}", plan.ahead);
     }
 }

@@ -1,9 +1,10 @@
-//! The row numbers of one index key, in row order. Most keys of the knowledge base's indexes
-//! have a handful of rows (an activity id, a subject, a consent), so up to [`INLINE`] are held
-//! in place and only longer lists go to the heap: building an index then allocates once per
-//! long key instead of once per key, and a lookup of a short key reads no second cache line
-//! behind a pointer. At a million activities the allocator's bookkeeping for a `Vec` per key
-//! was a fifth of the evaluation time.
+//! The row numbers of one index key, in row order (keys of an index that packs hold a single
+//! row in their table slot instead, see `store::Index`). Most keys of the knowledge base's
+//! indexes have a handful of rows (a subject's activities, a consent's purposes), so up to
+//! [`INLINE`] are held in place and only longer lists go to the heap: building an index then
+//! allocates once per long key instead of once per key, and a lookup of a short key reads no
+//! second cache line behind a pointer. At a million activities the allocator's bookkeeping for
+//! a `Vec` per key was a fifth of the evaluation time.
 
 use super::store::Row;
 
