@@ -179,9 +179,10 @@ fn s0_p0(cx: &mut Cx<'_>) {
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Delta); // path
+    let p0 = ix.worth_prefetching(5, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
@@ -195,9 +196,10 @@ fn s0_p1(cx: &mut Cx<'_>) {
 fn s0_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Delta); // path
+    let p0 = ix.worth_prefetching(5, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
         for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
@@ -221,9 +223,10 @@ fn s1_p0(cx: &mut Cx<'_>) {
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(7, Delta); // odd
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -237,9 +240,10 @@ fn s1_p1(cx: &mut Cx<'_>) {
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(6, Delta); // even
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -272,8 +276,9 @@ fn s3_p0(cx: &mut Cx<'_>) {
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
+    let p0 = cx.worth_prefetching(0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
@@ -286,8 +291,9 @@ fn s4_p0(cx: &mut Cx<'_>) {
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
+    let p0 = cx.worth_prefetching(5);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
             cx.derive(11, &[v0]);
@@ -299,9 +305,10 @@ fn s5_p0(cx: &mut Cx<'_>) {
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
+    let p0 = ix.worth_prefetching(1, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
             cx.derive(12, &[v0]);
@@ -313,9 +320,10 @@ fn s6_p0(cx: &mut Cx<'_>) {
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
@@ -356,16 +364,18 @@ fn s10_p0(cx: &mut Cx<'_>) {
 fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+        let p1 = ix.worth_prefetching(1, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
             let v3 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                 let v1 = cx.get(1, r2, 1);
@@ -385,10 +395,11 @@ fn s12_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(1, r0, 1);
         if v0 != 0 {
             let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+            let p1 = ix.worth_prefetching(1, 0);
             for (i1, &r1) in l1.iter().enumerate() {
-                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
-                if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); }
-                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); }
+                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+                if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+                if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
                 let v3 = cx.get(0, r1, 1);
                 for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
                     let v1 = cx.get(1, r2, 1);
@@ -405,16 +416,18 @@ fn s12_p0(cx: &mut Cx<'_>) {
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
+        let p1 = ix.worth_prefetching(2, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
@@ -458,8 +471,9 @@ fn s15_p0(cx: &mut Cx<'_>) {
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
+    let p0 = cx.worth_prefetching(3);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
             cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)]);
@@ -471,8 +485,9 @@ fn s16_p0(cx: &mut Cx<'_>) {
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
+    let p0 = cx.worth_prefetching(3);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
@@ -486,16 +501,18 @@ fn s17_p0(cx: &mut Cx<'_>) {
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v3 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
+        let p1 = ix.worth_prefetching(2, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v4 = cx.get(2, r2, 1);
@@ -538,9 +555,10 @@ fn s20_p0(cx: &mut Cx<'_>) {
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         let v1 = cx.get(1, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
@@ -603,15 +621,17 @@ fn s25_p0(cx: &mut Cx<'_>) {
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Full); // path
+    let p0 = ix.worth_prefetching(1, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label
+        let p1 = cx.worth_prefetching(1);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
             let v1 = cx.get(1, r1, 1);
             if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
                 cx.derive(32, &[v0, v1]);
@@ -624,8 +644,9 @@ fn s26_p0(cx: &mut Cx<'_>) {
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
+    let p0 = cx.worth_prefetching(5);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path

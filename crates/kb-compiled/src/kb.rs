@@ -515,10 +515,11 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 87, 0, &[65], Full); // source
+    let p0 = ix.worth_prefetching(71, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
         let v0 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
@@ -564,10 +565,11 @@ fn s1_p1(cx: &mut Cx<'_>) {
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+    let p0 = ix.worth_prefetching(80, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
         let v0 = cx.get(78, r0, 0);
         if !ix.any(cx, 80, 0, &[v0]) { // !agreement_source
             if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
@@ -586,18 +588,20 @@ fn s1_p2(cx: &mut Cx<'_>) {
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+    let p0 = ix.worth_prefetching(41, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
         let v1 = cx.get(78, r0, 0);
         let v3 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 41, 0, &[v1], Full); // covers_object
+        let p1 = cx.worth_prefetching(39);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
             let v0 = cx.get(41, r1, 1);
             if let Some(r2) = cx.probe(39, &[v0, v3], Full) { // joint_control
                 for r3 in cx.bounds(70, Full) { // as_of
@@ -638,9 +642,10 @@ fn s3_p1(cx: &mut Cx<'_>) {
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(71, Full); // organization
+    let p0 = ix.worth_prefetching(103, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
         let v1 = cx.get(71, r0, 0);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -653,10 +658,11 @@ fn s4_p0(cx: &mut Cx<'_>) {
 fn s4_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    let p0 = ix.worth_prefetching(103, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
             let v0 = cx.get(103, r1, 0);
@@ -669,10 +675,11 @@ fn s4_p1(cx: &mut Cx<'_>) {
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[7], Full); // notice
+    let p0 = ix.worth_prefetching(115, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -685,10 +692,11 @@ fn s5_p0(cx: &mut Cx<'_>) {
 fn s5_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
+    let p0 = ix.worth_prefetching(115, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
             let v0 = cx.get(115, r1, 1);
@@ -701,10 +709,11 @@ fn s5_p1(cx: &mut Cx<'_>) {
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
+    let p0 = ix.worth_prefetching(115, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
         for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
@@ -718,17 +727,19 @@ fn s6_p0(cx: &mut Cx<'_>) {
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[70], Full); // notice
+    let p0 = cx.worth_prefetching(116);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); }
-        if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
         let v2 = cx.get(114, r0, 0);
         let v3 = cx.get(114, r0, 2);
         if let Some(r1) = cx.probe(116, &[v2], Full) { // notice_public
             let l2 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
+            let p2 = ix.worth_prefetching(39, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
                 let v0 = cx.get(119, r2, 1);
                 for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
                     for r4 in cx.bounds(70, Full) { // as_of
@@ -747,9 +758,10 @@ fn s7_p0(cx: &mut Cx<'_>) {
 fn s8_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
+    let p0 = ix.worth_prefetching(119, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
@@ -763,9 +775,10 @@ fn s8_p0(cx: &mut Cx<'_>) {
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
+    let p0 = ix.worth_prefetching(120, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
@@ -779,10 +792,11 @@ fn s9_p0(cx: &mut Cx<'_>) {
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    let p0 = ix.worth_prefetching(82, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         let v2 = cx.get(78, r0, 0);
         let v0 = cx.get(78, r0, 3);
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
@@ -827,15 +841,17 @@ fn s11_p1(cx: &mut Cx<'_>) {
 fn s12_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(89, Full); // source_public
+    let p0 = cx.worth_prefetching(90);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
         let v2 = cx.get(89, r0, 0);
         if !cx.contains(90, &[v2]) { // !source_requires_login
             let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
+            let p1 = ix.worth_prefetching(124, 0);
             for (i1, &r1) in l1.iter().enumerate() {
-                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
-                if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
-                if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
+                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
+                if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                 let v0 = cx.get(125, r1, 0);
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
@@ -852,9 +868,10 @@ fn s12_p0(cx: &mut Cx<'_>) {
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
+    let p0 = ix.worth_prefetching(125, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
@@ -868,24 +885,27 @@ fn s13_p0(cx: &mut Cx<'_>) {
 fn s14_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[147], Full); // agreement
+    let p0 = ix.worth_prefetching(80, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
         let v3 = cx.get(78, r0, 0);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
+        let p1 = ix.worth_prefetching(125, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                 let v0 = cx.get(125, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -904,10 +924,11 @@ fn s14_p0(cx: &mut Cx<'_>) {
 fn s15_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    let p0 = ix.worth_prefetching(126, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
@@ -921,17 +942,19 @@ fn s15_p0(cx: &mut Cx<'_>) {
 fn s15_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
+    let p0 = ix.worth_prefetching(122, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
+        let p1 = ix.worth_prefetching(127, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
             let v2 = cx.get(122, r1, 0);
             for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
                 let v0 = cx.get(127, r2, 0);
@@ -945,18 +968,20 @@ fn s15_p1(cx: &mut Cx<'_>) {
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
+    let p0 = ix.worth_prefetching(52, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 52, 0, &[v1], Full); // uses_processor
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
             let v0 = cx.get(52, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -974,22 +999,25 @@ fn s16_p0(cx: &mut Cx<'_>) {
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(108, Full); // consent_withdrawn
+    let p0 = ix.worth_prefetching(103, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
         let v0 = cx.get(108, r0, 0);
         let v2 = cx.get(108, r0, 1);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
+        let p1 = ix.worth_prefetching(128, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
@@ -1006,16 +1034,18 @@ fn s17_p0(cx: &mut Cx<'_>) {
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(103, Full); // consent
+    let p0 = cx.worth_prefetching(15);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
         if let Some(r1) = cx.probe(15, &[v0], Full) { // consent_for_us
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            let p2 = cx.worth_prefetching(16);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 if !cx.contains(16, &[v0, v1]) { // !consent_ended
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
@@ -1034,15 +1064,17 @@ fn s18_p0(cx: &mut Cx<'_>) {
 fn s19_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
+    let p0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v6 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
+        let p1 = ix.worth_prefetching(108, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -1051,10 +1083,11 @@ fn s19_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 104, 0, &[v4], Full) { // consent_purpose
                     let v3 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+                    let p4 = ix.worth_prefetching(124, 1);
                     for (i4, &r4) in l4.iter().enumerate() {
-                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); }
-                        if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
-                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
                         let v0 = cx.get(128, r4, 0);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
                             let v2 = cx.get(124, r5, 3);
@@ -1075,17 +1108,19 @@ fn s19_p0(cx: &mut Cx<'_>) {
 fn s20_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
+    let p0 = ix.worth_prefetching(125, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+        let p1 = ix.worth_prefetching(87, 1);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
             let v3 = cx.get(125, r1, 1);
             for &r2 in ix.lookup(cx, 87, 1, &[v3], Full) { // source
                 let v4 = cx.get(87, r2, 2);
@@ -1107,22 +1142,25 @@ fn s20_p0(cx: &mut Cx<'_>) {
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
+    let p0 = ix.worth_prefetching(113, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v3 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
+        let p1 = ix.worth_prefetching(128, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1139,24 +1177,27 @@ fn s21_p0(cx: &mut Cx<'_>) {
 fn s22_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
+    let p0 = ix.worth_prefetching(128, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v5 = cx.get(124, r0, 0);
         let v6 = cx.get(124, r0, 3);
         let v7 = cx.get(124, r0, 5);
         let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
+        let p1 = ix.worth_prefetching(128, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -1179,17 +1220,19 @@ fn s22_p0(cx: &mut Cx<'_>) {
 fn s23_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(111, Full); // consent_explicit
+    let p0 = cx.worth_prefetching(109);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
         let v2 = cx.get(111, r0, 0);
         if let Some(r1) = cx.probe(109, &[v2], Full) { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
                 let v3 = cx.get(104, r2, 1);
                 let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
+                let p3 = ix.worth_prefetching(124, 1);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); }
-                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
@@ -1205,9 +1248,10 @@ fn s23_p0(cx: &mut Cx<'_>) {
 fn s24_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(111, Full); // consent_explicit
+    let p0 = ix.worth_prefetching(106, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
         let v3 = cx.get(111, r0, 0);
         for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
             let v2 = cx.get(106, r1, 1);
@@ -1215,10 +1259,11 @@ fn s24_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 104, 0, &[v3], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
+                    let p4 = ix.worth_prefetching(124, 1);
                     for (i4, &r4) in l4.iter().enumerate() {
-                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); }
-                        if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); }
-                        if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); }
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
@@ -1235,9 +1280,10 @@ fn s24_p0(cx: &mut Cx<'_>) {
 fn s25_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
+    let p0 = ix.worth_prefetching(25, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
         for &r1 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -1256,17 +1302,19 @@ fn s25_p0(cx: &mut Cx<'_>) {
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+    let p0 = ix.worth_prefetching(128, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v2 = cx.get(124, r0, 0);
         let v1 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
+        let p1 = ix.worth_prefetching(54, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
             let v0 = cx.get(128, r1, 1);
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
@@ -1282,15 +1330,17 @@ fn s26_p0(cx: &mut Cx<'_>) {
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(58, Full); // public_disclosure_kind
+    let p0 = ix.worth_prefetching(124, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
         let v3 = cx.get(58, r0, 0);
         let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
+        let p1 = ix.worth_prefetching(128, 1);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
@@ -1305,17 +1355,19 @@ fn s27_p0(cx: &mut Cx<'_>) {
 fn s27_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
+    let p0 = ix.worth_prefetching(75, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
             let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
                 let v0 = cx.get(127, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1333,21 +1385,24 @@ fn s27_p1(cx: &mut Cx<'_>) {
 fn s27_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(59, Full); // controller_role
+    let p0 = ix.worth_prefetching(77, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
         let v4 = cx.get(59, r0, 0);
         let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
+        let p1 = ix.worth_prefetching(126, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
             let v3 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
                 let v0 = cx.get(126, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1365,9 +1420,10 @@ fn s27_p2(cx: &mut Cx<'_>) {
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(57, Full); // disclosure
+    let p0 = ix.worth_prefetching(54, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
         let v0 = cx.get(57, r0, 1);
         let v1 = cx.get(57, r0, 2);
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
@@ -1383,9 +1439,10 @@ fn s28_p0(cx: &mut Cx<'_>) {
 fn s29_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(115, Full); // notice_subject
+    let p0 = ix.worth_prefetching(114, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v3 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
@@ -1408,9 +1465,10 @@ fn s29_p0(cx: &mut Cx<'_>) {
 fn s30_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(97, Full); // subject
+    let p0 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
@@ -1444,8 +1502,9 @@ fn s32_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(106, Full) { // consent_category
         let v0 = cx.get(106, r0, 0);
         let b1 = cx.bounds(129, Full); // activity_category
+        let p1 = cx.worth_prefetching(8);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
             let v1 = cx.get(129, r1, 0);
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
@@ -1461,22 +1520,25 @@ fn s32_p0(cx: &mut Cx<'_>) {
 fn s33_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
+    let p0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v3 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        let p1 = cx.worth_prefetching(110);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(110, &[v0], Full) { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
+                    let p4 = cx.worth_prefetching(17);
                     for (i4, &r4) in l4.iter().enumerate() {
-                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); }
-                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); }
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
                         let v1 = cx.get(14, r4, 1);
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
@@ -1495,9 +1557,10 @@ fn s33_p0(cx: &mut Cx<'_>) {
 fn s34_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(109, Full); // consent_documented
+    let p0 = ix.worth_prefetching(18, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
         let v0 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
             let v1 = cx.get(18, r1, 1);
@@ -1511,8 +1574,9 @@ fn s34_p0(cx: &mut Cx<'_>) {
 fn s35_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(18, Full); // consent_scope
+    let p0 = cx.worth_prefetching(109);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
         let v2 = cx.get(18, r0, 0);
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
@@ -1526,20 +1590,23 @@ fn s35_p0(cx: &mut Cx<'_>) {
 fn s36_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(8, Full); // special_category
+    let p0 = ix.worth_prefetching(129, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
         let v2 = cx.get(8, r0, 0);
         let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
+        let p1 = ix.worth_prefetching(128, 1);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
             let v0 = cx.get(129, r1, 0);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+            let p2 = cx.worth_prefetching(34);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
                     cx.derive(33, &[v0, v1]);
@@ -1553,16 +1620,18 @@ fn s36_p0(cx: &mut Cx<'_>) {
 fn s37_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(77, Full); // system
+    let p0 = cx.worth_prefetching(44);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let v2 = cx.get(77, r0, 4);
         if !cx.contains(44, &[v2]) { // !eea
             let l1 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
+            let p1 = cx.worth_prefetching(9);
             for (i1, &r1) in l1.iter().enumerate() {
-                if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); }
-                if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); }
+                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
+                if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
                 let v0 = cx.get(126, r1, 0);
                 if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
                     cx.derive(46, &[v0, v1, v2]);
@@ -1576,22 +1645,25 @@ fn s37_p0(cx: &mut Cx<'_>) {
 fn s37_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
+    let p0 = ix.worth_prefetching(77, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
+        let p1 = cx.worth_prefetching(44);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
             let v1 = cx.get(77, r1, 3);
             let v2 = cx.get(77, r1, 4);
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+                let p2 = cx.worth_prefetching(9);
                 for (i2, &r2) in l2.iter().enumerate() {
-                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
-                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); }
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
+                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1606,21 +1678,24 @@ fn s37_p1(cx: &mut Cx<'_>) {
 fn s37_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
+    let p0 = ix.worth_prefetching(75, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
+        let p1 = cx.worth_prefetching(44);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(75, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(75, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
             let v2 = cx.get(75, r1, 2);
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
+                let p2 = cx.worth_prefetching(9);
                 for (i2, &r2) in l2.iter().enumerate() {
-                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); }
-                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); }
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
+                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r2, 0);
                     if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1635,18 +1710,20 @@ fn s37_p2(cx: &mut Cx<'_>) {
 fn s38_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
+    let p0 = ix.worth_prefetching(46, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1666,18 +1743,20 @@ fn s38_p0(cx: &mut Cx<'_>) {
 fn s38_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+    let p0 = ix.worth_prefetching(46, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1697,25 +1776,28 @@ fn s38_p1(cx: &mut Cx<'_>) {
 fn s38_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    let p0 = ix.worth_prefetching(82, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 82, 0, &[v3], Full); // agreement_edition
+        let p1 = cx.worth_prefetching(50);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
             let v6 = cx.get(82, r1, 1);
             if let Some(r2) = cx.probe(50, &[v6], Full) { // old_scc_edition
                 let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+                let p3 = ix.worth_prefetching(124, 0);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
                     let v0 = cx.get(46, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1744,18 +1826,20 @@ fn s39_p0(cx: &mut Cx<'_>) {
 fn s40_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+    let p0 = ix.worth_prefetching(139, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 139, 0, &[v1], Full); // activity_content_author
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
             let v0 = cx.get(139, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1773,26 +1857,29 @@ fn s40_p0(cx: &mut Cx<'_>) {
 fn s40_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+    let p0 = ix.worth_prefetching(75, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
         let v4 = cx.get(78, r0, 0);
         let v5 = cx.get(78, r0, 2);
         let v6 = cx.get(78, r0, 3);
         let v7 = cx.get(78, r0, 4);
         for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
             let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
+            let p2 = ix.worth_prefetching(125, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
                 let v3 = cx.get(80, r2, 1);
                 let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
+                let p3 = ix.worth_prefetching(124, 0);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); }
-                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                     let v0 = cx.get(125, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1815,15 +1902,17 @@ fn s40_p1(cx: &mut Cx<'_>) {
 fn s41_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
+    let p0 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+        let p1 = cx.worth_prefetching(125);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
             let v0 = cx.get(128, r1, 0);
             if let Some(r2) = cx.probe(125, &[v0, v1], Full) { // activity_source
                 cx.derive(35, &[v0, v1, v2]);
@@ -1836,9 +1925,10 @@ fn s41_p0(cx: &mut Cx<'_>) {
 fn s41_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(139, Full); // activity_content_author
+    let p0 = ix.worth_prefetching(125, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
         for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
@@ -1911,18 +2001,20 @@ fn s42_p5(cx: &mut Cx<'_>) {
 fn s43_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+    let p0 = ix.worth_prefetching(10, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
         let l1 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
             let v0 = cx.get(10, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1938,20 +2030,22 @@ fn s43_p0(cx: &mut Cx<'_>) {
 fn s44_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
+    let p0 = ix.worth_prefetching(85, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
         for &r1 in ix.lookup(cx, 85, 0, &[v4], Full) { // assessment_purpose
             let v2 = cx.get(85, r1, 1);
             let l2 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
+            let p2 = ix.worth_prefetching(124, 1);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
@@ -1968,9 +2062,10 @@ fn s44_p0(cx: &mut Cx<'_>) {
 fn s45_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(46, Full); // third_country_transfer
+    let p0 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
         let v0 = cx.get(46, r0, 0);
         let v1 = cx.get(46, r0, 1);
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -1986,10 +2081,11 @@ fn s45_p0(cx: &mut Cx<'_>) {
 fn s45_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 11, 0, &[130], Full); // assessed
+    let p0 = ix.worth_prefetching(46, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
         let v0 = cx.get(11, r0, 0);
         for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
             let v1 = cx.get(46, r1, 1);
@@ -2002,17 +2098,19 @@ fn s45_p1(cx: &mut Cx<'_>) {
 fn s46_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(45, Full); // adequacy
+    let p0 = ix.worth_prefetching(46, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
         let l1 = ix.lookup(cx, 46, 2, &[v2], Full); // third_country_transfer
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             let v1 = cx.get(46, r1, 1);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2031,18 +2129,20 @@ fn s46_p0(cx: &mut Cx<'_>) {
 fn s46_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+    let p0 = ix.worth_prefetching(46, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2062,18 +2162,20 @@ fn s46_p1(cx: &mut Cx<'_>) {
 fn s46_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
+    let p0 = ix.worth_prefetching(46, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
+        let p1 = ix.worth_prefetching(124, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2093,10 +2195,11 @@ fn s46_p2(cx: &mut Cx<'_>) {
 fn s46_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+    let p0 = ix.worth_prefetching(82, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -2104,9 +2207,10 @@ fn s46_p3(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 82, 0, &[v3], Full) { // agreement_edition
             let v6 = cx.get(82, r1, 1);
             let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
+            let p2 = cx.worth_prefetching(51);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
                 let v0 = cx.get(46, r2, 0);
                 if let Some(r3) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2129,17 +2233,19 @@ fn s46_p3(cx: &mut Cx<'_>) {
 fn s46_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
+    let p0 = ix.worth_prefetching(46, 3);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
+        let p1 = cx.worth_prefetching(51);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             if let Some(r2) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2216,9 +2322,10 @@ fn s48_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(145, r0, 0);
         let v2 = cx.get(145, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = ix.worth_prefetching(124, 3);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -2234,8 +2341,9 @@ fn s48_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(146, r0, 0);
         let v2 = cx.get(146, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = cx.worth_prefetching(130);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
                 cx.derive(65, &[v0, v1]);
@@ -2251,9 +2359,10 @@ fn s48_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(147, r0, 0);
         let v2 = cx.get(147, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = ix.worth_prefetching(124, 1);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -2269,8 +2378,9 @@ fn s48_p3(cx: &mut Cx<'_>) {
         let v0 = cx.get(148, r0, 0);
         let v2 = cx.get(148, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = cx.worth_prefetching(66);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
                 cx.derive(65, &[v0, v1]);
@@ -2286,8 +2396,9 @@ fn s48_p4(cx: &mut Cx<'_>) {
         let v0 = cx.get(149, r0, 0);
         let v2 = cx.get(149, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = cx.worth_prefetching(129);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
                 cx.derive(65, &[v0, v1]);
@@ -2303,8 +2414,9 @@ fn s48_p5(cx: &mut Cx<'_>) {
         let v0 = cx.get(150, r0, 0);
         let v2 = cx.get(150, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
+        let p1 = cx.worth_prefetching(67);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
                 cx.derive(65, &[v0, v1]);
@@ -2317,14 +2429,16 @@ fn s48_p5(cx: &mut Cx<'_>) {
 fn s49_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(71, Full); // organization
+    let p0 = ix.worth_prefetching(87, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
         let v2 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
+        let p1 = cx.worth_prefetching(152);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if let Some(r2) = cx.probe(152, &[v1], Full) { // online_service_kind
@@ -2353,9 +2467,10 @@ fn s50_p0(cx: &mut Cx<'_>) {
 fn s50_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(96, Full); // tracking_fires_before_consent
+    let p0 = ix.worth_prefetching(93, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
         let v1 = cx.get(96, r0, 0);
         for &r1 in ix.lookup(cx, 93, 0, &[v1], Full) { // tracking
             let v0 = cx.get(93, r1, 1);
@@ -2371,10 +2486,11 @@ fn s50_p1(cx: &mut Cx<'_>) {
 fn s51_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[156], Full); // activity
+    let p0 = ix.worth_prefetching(125, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         let v1 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
             let v0 = cx.get(125, r1, 1);
@@ -2387,9 +2503,10 @@ fn s51_p0(cx: &mut Cx<'_>) {
 fn s52_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(155, Full); // advertising_purpose
+    let p0 = ix.worth_prefetching(124, 4);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
         let v1 = cx.get(155, r0, 0);
         for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
             let v0 = cx.get(124, r1, 0);
@@ -2411,8 +2528,9 @@ fn s52_p1(cx: &mut Cx<'_>) {
 fn s53_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(26, Full); // objected_by
+    let p0 = cx.worth_prefetching(156);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if let Some(r1) = cx.probe(156, &[v0], Full) { // advertising
@@ -2425,18 +2543,20 @@ fn s53_p0(cx: &mut Cx<'_>) {
 fn s54_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(103, Full); // consent
+    let p0 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
             let v3 = cx.get(104, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            let p2 = ix.worth_prefetching(124, 1);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
                     cx.derive(159, &[v0, v1]);
@@ -2450,27 +2570,31 @@ fn s54_p0(cx: &mut Cx<'_>) {
 fn s54_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
+    let p0 = ix.worth_prefetching(103, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
         let v0 = cx.get(104, r0, 0);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
+        let p1 = ix.worth_prefetching(128, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
+                let p3 = cx.worth_prefetching(155);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
                     let v3 = cx.get(124, r3, 5);
                     if let Some(r4) = cx.probe(155, &[v3], Full) { // advertising_purpose
                         cx.derive(159, &[v0, v1]);
@@ -2485,21 +2609,24 @@ fn s54_p1(cx: &mut Cx<'_>) {
 fn s55_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // old_law_consent_form
+    let p0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
         let v3 = cx.get(1, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        let p1 = cx.worth_prefetching(109);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             let v2 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(109, &[v2], Full) { // consent_documented
                 let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
+                let p3 = ix.worth_prefetching(14, 1);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); }
-                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
                     let v0 = cx.get(159, r3, 1);
                     for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
                         let v1 = cx.get(14, r4, 2);
@@ -2515,9 +2642,10 @@ fn s55_p0(cx: &mut Cx<'_>) {
 fn s56_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(159, Full); // consent_purpose_fits
+    let p0 = ix.worth_prefetching(14, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
         for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
@@ -2533,8 +2661,9 @@ fn s57_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(107, Full) { // consent_product
         let v0 = cx.get(107, r0, 0);
         let b1 = cx.bounds(134, Full); // activity_product
+        let p1 = cx.worth_prefetching(107);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
@@ -2548,15 +2677,17 @@ fn s57_p0(cx: &mut Cx<'_>) {
 fn s58_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
+    let p0 = ix.worth_prefetching(113, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v4 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
+        let p1 = ix.worth_prefetching(103, 3);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
             let v2 = cx.get(113, r1, 0);
             let v5 = cx.get(113, r1, 2);
             for &r2 in ix.lookup(cx, 103, 3, &[v2], Full) { // consent
@@ -2577,22 +2708,25 @@ fn s58_p0(cx: &mut Cx<'_>) {
 fn s59_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(158, Full); // express_form
+    let p0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
         let v3 = cx.get(158, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
+        let p1 = ix.worth_prefetching(105, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
                 let l3 = ix.lookup(cx, 159, 0, &[v0], Full); // consent_purpose_fits
+                let p3 = cx.worth_prefetching(160);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
                     let v1 = cx.get(159, r3, 1);
                     if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
@@ -2624,9 +2758,10 @@ fn s60_p0(cx: &mut Cx<'_>) {
 fn s61_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(109, Full); // consent_documented
+    let p0 = ix.worth_prefetching(162, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
         let v2 = cx.get(109, r0, 0);
         for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
             let v0 = cx.get(162, r1, 1);
@@ -2640,16 +2775,18 @@ fn s61_p0(cx: &mut Cx<'_>) {
 fn s62_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+    let p0 = ix.worth_prefetching(130, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+        let p1 = cx.worth_prefetching(157);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
             let v3 = cx.get(130, r1, 1);
             if let Some(r2) = cx.probe(157, &[v3], Full) { // electronic_mail_channel
                 if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
@@ -2667,10 +2804,11 @@ fn s62_p0(cx: &mut Cx<'_>) {
 fn s63_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
+    let p0 = ix.worth_prefetching(124, 3);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
         let v0 = cx.get(130, r0, 0);
         for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
             let v2 = cx.get(124, r1, 3);
@@ -2706,16 +2844,18 @@ fn s64_p1(cx: &mut Cx<'_>) {
 fn s65_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(115, Full); // notice_subject
+    let p0 = ix.worth_prefetching(114, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
+        let p1 = ix.worth_prefetching(102, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
@@ -2740,15 +2880,17 @@ fn s66_p0(cx: &mut Cx<'_>) {
 fn s67_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(134, Full); // activity_product
+    let p0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
         let v0 = cx.get(134, r0, 0);
         let v2 = cx.get(134, r0, 1);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        let p1 = cx.worth_prefetching(170);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
                 cx.derive(169, &[v0, v1]);
@@ -2781,18 +2923,20 @@ fn s68_p1(cx: &mut Cx<'_>) {
 fn s69_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[46], Full); // activity
+    let p0 = ix.worth_prefetching(172, 0);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
             let v3 = cx.get(172, r1, 1);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+            let p2 = ix.worth_prefetching(165, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
                 let v1 = cx.get(128, r2, 1);
                 for &r3 in ix.lookup(cx, 165, 0, &[v1], Full) { // email_ad
                     let v2 = cx.get(165, r3, 0);
@@ -2821,15 +2965,17 @@ fn s70_p0(cx: &mut Cx<'_>) {
 fn s71_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+    let p0 = ix.worth_prefetching(165, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
         let v0 = cx.get(130, r0, 0);
         let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
+        let p1 = cx.worth_prefetching(169);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(165, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(165, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
             let v1 = cx.get(165, r1, 1);
             if !cx.contains(169, &[v0, v1]) { // !product_not_bought
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
@@ -2848,8 +2994,9 @@ fn s71_p0(cx: &mut Cx<'_>) {
 fn s72_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(173, Full); // selection_sending
+    let p0 = cx.worth_prefetching(163);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         let v2 = cx.get(173, r0, 2);
@@ -2875,8 +3022,9 @@ fn s73_p0(cx: &mut Cx<'_>) {
 fn s73_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(165, Full); // email_ad
+    let p0 = cx.worth_prefetching(163);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
         let v0 = cx.get(165, r0, 0);
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -2891,8 +3039,9 @@ fn s73_p1(cx: &mut Cx<'_>) {
 fn s73_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(166, Full); // phone_ad
+    let p0 = cx.worth_prefetching(163);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
         let v0 = cx.get(166, r0, 0);
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -2917,14 +3066,16 @@ fn s74_p0(cx: &mut Cx<'_>) {
 fn s74_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(12, Full); // lia_for
+    let p0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
         let v0 = cx.get(12, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        let p1 = cx.worth_prefetching(23);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
                 cx.derive(22, &[v0, v1]);
@@ -2937,10 +3088,11 @@ fn s74_p1(cx: &mut Cx<'_>) {
 fn s74_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[36], Full); // activity
+    let p0 = ix.worth_prefetching(128, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2953,10 +3105,11 @@ fn s74_p2(cx: &mut Cx<'_>) {
 fn s74_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[37], Full); // activity
+    let p0 = ix.worth_prefetching(128, 1);
     for (i0, &r0) in l0.iter().enumerate() {
-        if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); }
-        if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); }
-        if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); }
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2969,9 +3122,10 @@ fn s74_p3(cx: &mut Cx<'_>) {
 fn s74_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(24, Full); // old_law_public_data
+    let p0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
         let v0 = cx.get(24, r0, 0);
         for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
             let v1 = cx.get(128, r1, 1);
@@ -2987,8 +3141,9 @@ fn s75_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(156, Full); // advertising
+        let p1 = cx.worth_prefetching(2);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
             let v0 = cx.get(156, r1, 0);
             if !cx.contains(2, &[v0]) { // !postal
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2999,9 +3154,10 @@ fn s75_p0(cx: &mut Cx<'_>) {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
                                     let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                                    let p3 = cx.worth_prefetching(0);
                                     for (i3, &r3) in l3.iter().enumerate() {
-                                        if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
-                                        if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); }
+                                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
+                                        if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
                                             cx.derive(179, &[0, v0, v1, v2]);
@@ -3032,9 +3188,10 @@ fn s75_p1(cx: &mut Cx<'_>) {
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
                             let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                            let p2 = cx.worth_prefetching(89);
                             for (i2, &r2) in l2.iter().enumerate() {
-                                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
-                                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); }
+                                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
+                                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
                                 let v3 = cx.get(125, r2, 1);
                                 if !cx.contains(89, &[v3]) { // !source_public
                                     cx.derive(179, &[6, v0, v1, v2]);
@@ -3055,9 +3212,10 @@ fn s75_p2(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
+        let p1 = cx.worth_prefetching(4);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
@@ -3083,9 +3241,10 @@ fn s75_p3(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
+        let p1 = cx.worth_prefetching(140);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
             if let Some(r2) = cx.probe(140, &[v0], Full) { // activity_content_original
                 for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
@@ -3093,9 +3252,10 @@ fn s75_p3(cx: &mut Cx<'_>) {
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
                             let l4 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
+                            let p4 = cx.worth_prefetching(5);
                             for (i4, &r4) in l4.iter().enumerate() {
-                                if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); }
-                                if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); }
+                                if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); } }
+                                if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                     cx.derive(179, &[16, v0, v1, v2]);
@@ -3116,19 +3276,21 @@ fn s75_p4(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
+        let p1 = ix.worth_prefetching(124, 3);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         let l3 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
+                        let p3 = cx.worth_prefetching(5);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                 cx.derive(179, &[19, v0, v1, v2]);
@@ -3148,9 +3310,10 @@ fn s75_p5(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
+        let p1 = cx.worth_prefetching(129);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
             let v0 = cx.get(138, r1, 0);
             if let Some(r2) = cx.probe(129, &[v0, 22], Full) { // activity_category
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3160,9 +3323,10 @@ fn s75_p5(cx: &mut Cx<'_>) {
                         if (v2 as i64) <= (v5 as i64) {
                             if let Some(r4) = cx.probe(6, &[v3], Full) { // image_use_kind
                                 let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                                let p5 = cx.worth_prefetching(7);
                                 for (i5, &r5) in l5.iter().enumerate() {
-                                    if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); }
-                                    if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); }
+                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); } }
+                                    if p5 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
                                         cx.derive(179, &[21, v0, v1, v2]);
@@ -3184,9 +3348,10 @@ fn s75_p6(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(28, Full); // basis_checked_kind
+        let p1 = ix.worth_prefetching(124, 2);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
             let v3 = cx.get(28, r1, 0);
             for &r2 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
                 let v0 = cx.get(124, r2, 0);
@@ -3194,9 +3359,10 @@ fn s75_p6(cx: &mut Cx<'_>) {
                 if (v4 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v5 as i64) {
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        let p3 = cx.worth_prefetching(22);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(22, &[v0, v1]) { // !has_basis
                                 if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
@@ -3220,8 +3386,9 @@ fn s75_p7(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(20, Full); // consent_withdrawn_for
+        let p1 = cx.worth_prefetching(22);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -3250,8 +3417,9 @@ fn s75_p8(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(21, Full); // consent_unprovable
+        let p1 = cx.worth_prefetching(22);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
             let v0 = cx.get(21, r1, 0);
             let v1 = cx.get(21, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -3278,8 +3446,9 @@ fn s75_p9(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(29, Full); // purpose_change
+        let p1 = cx.worth_prefetching(11);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
             let v0 = cx.get(29, r1, 0);
             let v1 = cx.get(29, r1, 1);
             let v2 = cx.get(29, r1, 2);
@@ -3303,15 +3472,17 @@ fn s75_p10(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(31, Full); // child
+        let p1 = ix.worth_prefetching(19, 1);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
             let v1 = cx.get(31, r1, 0);
             let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
                 let v0 = cx.get(19, r2, 1);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -3333,15 +3504,17 @@ fn s75_p11(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 1);
         let v6 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
+        let p1 = ix.worth_prefetching(129, 0);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v4 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
+            let p2 = ix.worth_prefetching(124, 0);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
                 let v0 = cx.get(129, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -3369,8 +3542,9 @@ fn s75_p12(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(26, Full); // objected_by
+        let p1 = cx.worth_prefetching(171);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if !cx.contains(171, &[v0, v1]) { // !email_selection
@@ -3408,9 +3582,10 @@ fn s75_p13(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v7 as i64) {
                     if let Some(r2) = cx.probe(37, &[v3], Full) { // marketing_profile_purpose
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        let p3 = cx.worth_prefetching(36);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
                                 for &r4 in ix.lookup(cx, 113, 1, &[v1], Full) { // objection
@@ -3438,8 +3613,9 @@ fn s75_p14(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(26, Full); // objected_by
+        let p1 = cx.worth_prefetching(171);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if let Some(r2) = cx.probe(171, &[v0, v1], Full) { // email_selection
@@ -3463,8 +3639,9 @@ fn s75_p15(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(20, Full); // consent_withdrawn_for
+        let p1 = cx.worth_prefetching(22);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -3496,9 +3673,10 @@ fn s75_p16(cx: &mut Cx<'_>) {
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(39, Full); // joint_control
+                    let p2 = ix.worth_prefetching(40, 0);
                     for r2 in b2.clone() {
-                        if r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
-                        if r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
+                        if p2 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
+                        if p2 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
                             cx.derive(179, &[68, v0, 10, v1]);
@@ -3517,8 +3695,9 @@ fn s75_p17(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(40, Full); // joint_arrangement
+        let p1 = cx.worth_prefetching(83);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
             let v0 = cx.get(40, r1, 0);
             let v2 = cx.get(40, r1, 1);
             let v1 = cx.get(40, r1, 2);
@@ -3542,8 +3721,9 @@ fn s75_p18(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let b1 = cx.bounds(71, Full); // organization
+        let p1 = cx.worth_prefetching(73);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !cx.contains(73, &[v0]) { // !organization_records_of_processing
                 for r2 in cx.bounds(70, Full) { // as_of
@@ -3568,9 +3748,10 @@ fn s75_p19(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
+        let p1 = cx.worth_prefetching(11);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -3593,14 +3774,16 @@ fn s75_p20(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
+        let p1 = ix.worth_prefetching(129, 0);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v2 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
+            let p2 = cx.worth_prefetching(11);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
                 let v0 = cx.get(129, r2, 0);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3628,9 +3811,10 @@ fn s75_p21(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 77, 2, &[76], Full) { // system
             let v2 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 124, 2, &[45], Full); // activity
+            let p2 = cx.worth_prefetching(11);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
                 let v0 = cx.get(124, r2, 0);
                 let v1 = cx.get(124, r2, 3);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -3706,9 +3890,10 @@ fn s75_p24(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(71, Full); // organization
+        let p1 = ix.worth_prefetching(72, 0);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
-            if r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                 for r2 in cx.bounds(70, Full) { // as_of
@@ -3716,14 +3901,16 @@ fn s75_p24(cx: &mut Cx<'_>) {
                     if (v4 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v5 as i64) {
                             let b3 = cx.bounds(43, Full); // monitoring_kind
+                            let p3 = ix.worth_prefetching(124, 2);
                             for r3 in b3.clone() {
-                                if r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
-                                if r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
+                                if p3 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
+                                if p3 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
                                 let v3 = cx.get(43, r3, 0);
                                 let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
+                                let p4 = cx.worth_prefetching(136);
                                 for (i4, &r4) in l4.iter().enumerate() {
-                                    if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); }
-                                    if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); }
+                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
+                                    if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
                                     let v2 = cx.get(124, r4, 0);
                                     if let Some(r5) = cx.probe(136, &[v2], Full) { // activity_large_scale
                                         cx.derive(179, &[79, v0, 10, v1]);
@@ -3745,8 +3932,9 @@ fn s75_p25(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(46, Full); // third_country_transfer
+        let p1 = cx.worth_prefetching(47);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(47, &[v0, v2]) { // !transfer_basis
@@ -3770,8 +3958,9 @@ fn s75_p26(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(52, Full); // uses_processor
+        let p1 = cx.worth_prefetching(53);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
             let v0 = cx.get(52, r1, 0);
             let v2 = cx.get(52, r1, 1);
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
@@ -3825,18 +4014,20 @@ fn s75_p28(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        let p1 = cx.worth_prefetching(131);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if !cx.contains(131, &[v0, 138]) { // !activity_audience
                 if (v6 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v7 as i64) {
                         let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                        let p2 = cx.worth_prefetching(56);
                         for (i2, &r2) in l2.iter().enumerate() {
-                            if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); }
-                            if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); }
+                            if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                            if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
                             let v1 = cx.get(128, r2, 1);
                             if !cx.contains(56, &[v1, v2]) { // !informed_by
                                 for &r3 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -3866,8 +4057,9 @@ fn s75_p29(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
         let b1 = cx.bounds(57, Full); // disclosure
+        let p1 = cx.worth_prefetching(60);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
             let v0 = cx.get(57, r1, 0);
             let v1 = cx.get(57, r1, 1);
             let v2 = cx.get(57, r1, 2);
@@ -3908,9 +4100,10 @@ fn s75_p30(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
                         let l3 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                        let p3 = cx.worth_prefetching(61);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
                             let v3 = cx.get(125, r3, 1);
                             if !cx.contains(61, &[v1, v3]) { // !source_named
                                 cx.derive(179, &[141, v0, v1, v2]);
@@ -3937,9 +4130,10 @@ fn s75_p31(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
                         let l3 = ix.lookup(cx, 129, 1, &[v0], Full); // activity_category
+                        let p3 = cx.worth_prefetching(62);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(129, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(129, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
                             let v3 = cx.get(129, r3, 1);
                             if !cx.contains(62, &[v1, v3]) { // !category_named
                                 cx.derive(179, &[142, v0, v1, v2]);
@@ -3989,13 +4183,15 @@ fn s75_p33(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(144, Full); // guideline
+        let p1 = cx.worth_prefetching(64);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
             let v2 = cx.get(144, r1, 0);
             if let Some(r2) = cx.probe(64, &[v2], Full) { // guideline_restricts
                 let b3 = cx.bounds(124, Full); // activity
+                let p3 = cx.worth_prefetching(65);
                 for r3 in b3.clone() {
-                    if r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
+                    if p3 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
                     let v0 = cx.get(124, r3, 0);
                     let v1 = cx.get(124, r3, 3);
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
@@ -4018,15 +4214,17 @@ fn s75_p34(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
+        let p1 = ix.worth_prefetching(125, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
             let v3 = cx.get(87, r1, 0);
             let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
+            let p2 = cx.worth_prefetching(69);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
                 let v0 = cx.get(125, r2, 0);
                 if !cx.contains(69, &[v0, v3]) { // !participation_agreed
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -4053,18 +4251,20 @@ fn s75_p35(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
+        let p1 = ix.worth_prefetching(87, 4);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
                 let l3 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
+                let p3 = ix.worth_prefetching(124, 0);
                 for (i3, &r3) in l3.iter().enumerate() {
-                    if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); }
-                    if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); }
-                    if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); }
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v1 = cx.get(124, r4, 3);
@@ -4091,8 +4291,9 @@ fn s75_p36(cx: &mut Cx<'_>) {
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(151, Full); // own_online_service
+                    let p2 = cx.worth_prefetching(92);
                     for r2 in b2.clone() {
-                        if r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
+                        if p2 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
                             cx.derive(179, &[153, v0, 10, v1]);
@@ -4116,9 +4317,10 @@ fn s75_p37(cx: &mut Cx<'_>) {
             if (v3 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v4 as i64) {
                     let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+                    let p2 = cx.worth_prefetching(153);
                     for (i2, &r2) in l2.iter().enumerate() {
-                        if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); }
-                        if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); }
+                        if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
+                        if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
                         let v2 = cx.get(125, r2, 1);
                         if let Some(r3) = cx.probe(153, &[v2], Full) { // tracker_without_consent
                             if let Some(r4) = cx.probe(151, &[v2], Full) { // own_online_service
@@ -4139,8 +4341,9 @@ fn s75_p38(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let b1 = cx.bounds(153, Full); // tracker_without_consent
+        let p1 = cx.worth_prefetching(154);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
             let v0 = cx.get(153, r1, 0);
             if !cx.contains(154, &[v0]) { // !tracked_by_activity
                 if let Some(r2) = cx.probe(151, &[v0], Full) { // own_online_service
@@ -4165,8 +4368,9 @@ fn s75_p39(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(165, Full); // email_ad
+        let p1 = cx.worth_prefetching(163);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
             let v0 = cx.get(165, r1, 0);
             let v1 = cx.get(165, r1, 1);
             let v2 = cx.get(165, r1, 2);
@@ -4194,16 +4398,18 @@ fn s75_p40(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v5 as i64) {
                     if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
                         let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+                        let p3 = cx.worth_prefetching(157);
                         for (i3, &r3) in l3.iter().enumerate() {
-                            if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); }
-                            if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); }
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
+                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
                             let v3 = cx.get(130, r3, 1);
                             if !cx.contains(157, &[v3]) { // !electronic_mail_channel
                                 if v3 != 165 {
                                     let l4 = ix.lookup(cx, 26, 1, &[v0], Full); // objected_by
+                                    let p4 = cx.worth_prefetching(128);
                                     for (i4, &r4) in l4.iter().enumerate() {
-                                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); }
-                                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); }
+                                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); } }
+                                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
                                         let v1 = cx.get(26, r4, 1);
                                         if let Some(r5) = cx.probe(128, &[v0, v1], Full) { // activity_subject
                                             cx.derive(179, &[169, v0, v1, v2]);
@@ -4226,9 +4432,10 @@ fn s75_p41(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
+        let p1 = cx.worth_prefetching(132);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
             let v0 = cx.get(131, r1, 0);
             if !cx.contains(132, &[v0]) { // !activity_identifies_company
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -4236,9 +4443,10 @@ fn s75_p41(cx: &mut Cx<'_>) {
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
                             let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
+                            let p3 = cx.worth_prefetching(176);
                             for (i3, &r3) in l3.iter().enumerate() {
-                                if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); }
-                                if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); }
+                                if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
+                                if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
                                 let v2 = cx.get(130, r3, 1);
                                 if let Some(r4) = cx.probe(176, &[v2], Full) { // public_channel
                                     cx.derive(179, &[173, v0, 10, v1]);
@@ -4259,10 +4467,11 @@ fn s75_p42(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
+        let p1 = ix.worth_prefetching(124, 3);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v1 = cx.get(124, r2, 3);
@@ -4285,8 +4494,9 @@ fn s75_p43(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(166, Full); // phone_ad
+        let p1 = cx.worth_prefetching(163);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -4308,8 +4518,9 @@ fn s75_p44(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(166, Full); // phone_ad
+        let p1 = cx.worth_prefetching(164);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -4335,8 +4546,9 @@ fn s76_p0(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(32, Full); // special_explicit
+        let p1 = cx.worth_prefetching(33);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
             let v0 = cx.get(32, r1, 0);
             let v1 = cx.get(32, r1, 1);
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
@@ -4362,14 +4574,16 @@ fn s76_p1(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(89, Full); // source_public
+        let p1 = cx.worth_prefetching(90);
         for r1 in b1.clone() {
-            if r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
             let v3 = cx.get(89, r1, 0);
             if !cx.contains(90, &[v3]) { // !source_requires_login
                 let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
+                let p2 = cx.worth_prefetching(128);
                 for (i2, &r2) in l2.iter().enumerate() {
-                    if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); }
-                    if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); }
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); } }
+                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
                     let v0 = cx.get(35, r2, 0);
                     let v1 = cx.get(35, r2, 2);
                     if let Some(r3) = cx.probe(128, &[v0, v1], Full) { // activity_subject
@@ -4397,17 +4611,19 @@ fn s76_p2(cx: &mut Cx<'_>) {
         let v9 = cx.get(177, r0, 1);
         let v10 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+        let p1 = ix.worth_prefetching(10, 0);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
             let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
+            let p2 = ix.worth_prefetching(25, 1);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); }
-                if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); }
-                if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 25, 1, &[v0], Full) { // indirect_collection
                     let v1 = cx.get(25, r3, 1);
@@ -4449,15 +4665,17 @@ fn s76_p3(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        let p1 = ix.worth_prefetching(165, 1);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); }
-            if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); }
-            if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
             let v0 = cx.get(130, r1, 0);
             let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
+            let p2 = cx.worth_prefetching(169);
             for (i2, &r2) in l2.iter().enumerate() {
-                if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(165, n); }
-                if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); }
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(165, n); } }
+                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
                 let v1 = cx.get(165, r2, 1);
                 let v2 = cx.get(165, r2, 2);
                 if !cx.contains(169, &[v0, v1]) { // !product_not_bought
@@ -4485,24 +4703,27 @@ fn s76_p4(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 103, 2, &[179], Full); // consent
+        let p1 = cx.worth_prefetching(105);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
             let v3 = cx.get(103, r1, 0);
             if let Some(r2) = cx.probe(105, &[v3, 165], Full) { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
                     let l4 = ix.lookup(cx, 159, 0, &[v3], Full); // consent_purpose_fits
+                    let p4 = cx.worth_prefetching(160);
                     for (i4, &r4) in l4.iter().enumerate() {
-                        if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); }
-                        if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); }
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); } }
+                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
                         let v0 = cx.get(159, r4, 1);
                         if !cx.contains(160, &[v3, v0]) { // !consent_misses_product
                             if !cx.contains(161, &[v3, v0]) { // !consent_objected
                                 let l5 = ix.lookup(cx, 14, 1, &[v3, v0], Full); // consent_in_effect
+                                let p5 = ix.worth_prefetching(166, 0);
                                 for (i5, &r5) in l5.iter().enumerate() {
-                                    if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); }
-                                    if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); }
-                                    if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); }
+                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); } }
+                                    if p5 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
                                     let v1 = cx.get(14, r5, 2);
                                     for &r6 in ix.lookup(cx, 166, 0, &[v0, v1], Full) { // phone_ad
                                         let v2 = cx.get(166, r6, 2);
@@ -4528,15 +4749,17 @@ fn s76_p4(cx: &mut Cx<'_>) {
 fn s77_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(178, Full); // exception_of
+    let p0 = ix.worth_prefetching(180, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw
+        let p1 = cx.worth_prefetching(179);
         for (i1, &r1) in l1.iter().enumerate() {
-            if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); }
-            if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); }
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); } }
+            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
             let v2 = cx.get(180, r1, 1);
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
@@ -4563,8 +4786,9 @@ fn s78_p0(cx: &mut Cx<'_>) {
 fn s79_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(179, Full); // finding_raw
+    let p0 = cx.worth_prefetching(182);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
         let v0 = cx.get(179, r0, 0);
         let v1 = cx.get(179, r0, 1);
         let v2 = cx.get(179, r0, 2);

@@ -64,9 +64,10 @@ fn s1_p0(cx: &mut Cx<'_>) {
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Delta); // path
+    let p0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 1)]); }
-        if r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 1)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 1)]); }
+        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 1)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
@@ -80,8 +81,9 @@ fn s1_p1(cx: &mut Cx<'_>) {
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // node
+    let p0 = cx.worth_prefetching(2);
     for r0 in b0.clone() {
-        if r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[0, cx.get(1, n, 0)]); }
+        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[0, cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(2, &[0, v0]) { // !path
             cx.derive(3, &[v0]);

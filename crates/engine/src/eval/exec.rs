@@ -88,6 +88,15 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// Whether the table `a` looks up is large enough to prefetch for (`Store::worth_prefetching`).
+    fn worth_prefetching(&self, a: &Ahead) -> bool {
+        let target = a.rel.0 as usize;
+        match a.index {
+            Some(ix) => self.indexes[target][ix].worth_prefetching(),
+            None => self.stores[target].worth_prefetching(),
+        }
+    }
+
     /// Prefetches the slot that the op after a read will look up for row `r` of `rel`, the
     /// relation read (see [`Plan::ahead`]); with `rows`, what that slot points to (an index's
     /// only: see [`Index::prefetch_rows`]).
@@ -150,7 +159,10 @@ impl<'a> Exec<'a> {
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         let rows = restrict(rows, *range, store);
-                        match &plan.ahead[pc] {
+                        match plan.ahead[pc]
+                            .as_ref()
+                            .filter(|a| self.worth_prefetching(a))
+                        {
                             // Rows of a list are scattered: the row twice as far ahead is
                             // prefetched too, since the prefetch of its key will read it.
                             Some(a) => {
@@ -178,7 +190,10 @@ impl<'a> Exec<'a> {
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
-                        match &plan.ahead[pc] {
+                        match plan.ahead[pc]
+                            .as_ref()
+                            .filter(|a| self.worth_prefetching(a))
+                        {
                             Some(a) => {
                                 for r in lo..hi {
                                     if r + PREFETCH_AHEAD < hi {

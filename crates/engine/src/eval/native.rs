@@ -126,6 +126,13 @@ impl<'a> Ix<'a> {
         self.0[rel as usize][ix].prefetch(key)
     }
 
+    /// Whether lookups in index `ix` of `rel` are worth prefetching (the engine's
+    /// `Index::worth_prefetching`: a table larger than a core's L2 cache).
+    #[inline(always)]
+    pub fn worth_prefetching(self, rel: u32, ix: usize) -> bool {
+        self.0[rel as usize][ix].worth_prefetching()
+    }
+
     /// Starts loading the row (or list of rows) of `key` in index `ix` of `rel`, whose slot
     /// was prefetched a few rows before.
     #[inline(always)]
@@ -183,6 +190,13 @@ impl<'a> Cx<'a> {
     #[inline(always)]
     pub fn prefetch(&self, rel: u32, tuple: &[u64]) {
         self.stores[rel as usize].prefetch(tuple)
+    }
+
+    /// Whether probes of whole tuples of `rel` are worth prefetching (the engine's
+    /// `Store::worth_prefetching`).
+    #[inline(always)]
+    pub fn worth_prefetching(&self, rel: u32) -> bool {
+        self.stores[rel as usize].worth_prefetching()
     }
 
     /// Starts loading row `row` of `rel` into the cache.
@@ -394,6 +408,14 @@ fn operand(o: &Operand) -> String {
     }
 }
 
+/// Whether the table `a` looks up is worth prefetching for, asked once before a read's loop.
+fn worth_call(a: &Ahead) -> String {
+    match a.index {
+        Some(i) => format!("ix.worth_prefetching({}, {i})", a.rel.0),
+        None => format!("cx.worth_prefetching({})", a.rel.0),
+    }
+}
+
 /// The prefetch of `a`'s slot for row `n` of relation `r` (the row read), or with `rows`, of
 /// the rows that slot points to (an index's only).
 fn prefetch_call(r: u32, a: &Ahead, rows: bool) -> String {
@@ -488,6 +510,7 @@ impl Emitter<'_> {
                                 list(key)
                             ),
                         );
+                        self.line(d, &format!("let p{prem} = {};", worth_call(a)));
                         self.line(
                             d,
                             &format!("for (i{prem}, &r{prem}) in l{prem}.iter().enumerate() {{"),
@@ -495,20 +518,24 @@ impl Emitter<'_> {
                         self.line(
                             d + 1,
                             &format!(
-                                "if let Some(&n) = l{prem}.get(i{prem} + {}) {{ cx.prefetch_row({r}, n); }}",
+                                "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {}) {{ cx.prefetch_row({r}, n); }} }}",
                                 2 * n
                             ),
                         );
                         let pf = prefetch_call(r, a, false);
                         self.line(
                             d + 1,
-                            &format!("if let Some(&n) = l{prem}.get(i{prem} + {n}) {{ {pf} }}"),
+                            &format!(
+                                "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {n}) {{ {pf} }} }}"
+                            ),
                         );
                         if a.index.is_some() {
                             let pf = prefetch_call(r, a, true);
                             self.line(
                                 d + 1,
-                                &format!("if let Some(&n) = l{prem}.get(i{prem} + {m}) {{ {pf} }}"),
+                                &format!(
+                                    "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {m}) {{ {pf} }} }}"
+                                ),
                             );
                         }
                     }
@@ -517,12 +544,13 @@ impl Emitter<'_> {
                             d,
                             &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
                         );
+                        self.line(d, &format!("let p{prem} = {};", worth_call(a)));
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
                         let pf = prefetch_call(r, a, false);
                         self.line(
                             d + 1,
                             &format!(
-                                "if r{prem} + {n} < b{prem}.end {{ let n = r{prem} + {n}; {pf} }}"
+                                "if p{prem} && r{prem} + {n} < b{prem}.end {{ let n = r{prem} + {n}; {pf} }}"
                             ),
                         );
                         if a.index.is_some() {
@@ -530,7 +558,7 @@ impl Emitter<'_> {
                             self.line(
                                 d + 1,
                                 &format!(
-                                    "if r{prem} + {m} < b{prem}.end {{ let n = r{prem} + {m}; {pf} }}"
+                                    "if p{prem} && r{prem} + {m} < b{prem}.end {{ let n = r{prem} + {m}; {pf} }}"
                                 ),
                             );
                         }
