@@ -489,7 +489,7 @@ impl Emitter<'_> {
                 // list of rows, whose rows are scattered, the row twice as far ahead, whose
                 // columns it will then read).
                 let ahead = &plan.ahead[pc];
-                let (n, m) = (PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD);
+                let n = PREFETCH_AHEAD;
                 match (index, ahead) {
                     (Some(i), None) => self.line(
                         d,
@@ -522,22 +522,11 @@ impl Emitter<'_> {
                                 2 * n
                             ),
                         );
-                        let pf = prefetch_call(r, a, false);
-                        self.line(
-                            d + 1,
-                            &format!(
-                                "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {n}) {{ {pf} }} }}"
-                            ),
-                        );
-                        if a.index.is_some() {
-                            let pf = prefetch_call(r, a, true);
-                            self.line(
-                                d + 1,
-                                &format!(
-                                    "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {m}) {{ {pf} }} }}"
-                                ),
-                            );
-                        }
+                        self.prefetches(d + 1, r, a, |k, pf| {
+                            format!(
+                                "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {k}) {{ {pf} }} }}"
+                            )
+                        });
                     }
                     (None, Some(a)) => {
                         self.line(
@@ -546,22 +535,11 @@ impl Emitter<'_> {
                         );
                         self.line(d, &format!("let p{prem} = {};", worth_call(a)));
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
-                        let pf = prefetch_call(r, a, false);
-                        self.line(
-                            d + 1,
-                            &format!(
-                                "if p{prem} && r{prem} + {n} < b{prem}.end {{ let n = r{prem} + {n}; {pf} }}"
-                            ),
-                        );
-                        if a.index.is_some() {
-                            let pf = prefetch_call(r, a, true);
-                            self.line(
-                                d + 1,
-                                &format!(
-                                    "if p{prem} && r{prem} + {m} < b{prem}.end {{ let n = r{prem} + {m}; {pf} }}"
-                                ),
-                            );
-                        }
+                        self.prefetches(d + 1, r, a, |k, pf| {
+                            format!(
+                                "if p{prem} && r{prem} + {k} < b{prem}.end {{ let n = r{prem} + {k}; {pf} }}"
+                            )
+                        });
                     }
                 }
                 for (c, s) in binds {
@@ -687,6 +665,17 @@ impl Emitter<'_> {
                 );
                 t
             }
+        }
+    }
+
+    /// The prefetches at the top of a read's loop for `a`: the slot for the row
+    /// `PREFETCH_AHEAD` ahead and, for an index, what the slot points to for the row
+    /// `PREFETCH_ROWS_AHEAD` ahead; `at(k, call)` wraps `call` (reading row `n`) in the test
+    /// that row `k` ahead exists.
+    fn prefetches(&mut self, d: usize, r: u32, a: &Ahead, at: impl Fn(usize, &str) -> String) {
+        self.line(d, &at(PREFETCH_AHEAD, &prefetch_call(r, a, false)));
+        if a.index.is_some() {
+            self.line(d, &at(PREFETCH_ROWS_AHEAD, &prefetch_call(r, a, true)));
         }
     }
 
