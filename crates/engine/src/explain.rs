@@ -220,7 +220,9 @@ impl Evaluation<'_> {
                 continue;
             }
             let Some((Some(rule), round)) = self.prov_of(rel, row) else {
-                unreachable!("known_height knows input facts and evaluations without provenance")
+                // An input fact or no provenance: `known_height` knows those (never here).
+                stack.pop();
+                continue;
             };
             let r = self.program.rule(rule);
             let mut m = Matcher::new(self, r, round);
