@@ -281,7 +281,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
         if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(r1) = cx.probe(0, &[v1, v0], Full) { // edge
+        if cx.probe(0, &[v1, v0], Full).is_some() { // edge
             cx.derive(10, &[v0, v1]);
         }
     }
@@ -633,7 +633,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
             let v1 = cx.get(1, r1, 1);
-            if let Some(r2) = cx.probe(1, &[v0, v1], Full) { // label
+            if cx.probe(1, &[v0, v1], Full).is_some() { // label
                 cx.derive(32, &[v0, v1]);
             }
         }
@@ -649,8 +649,8 @@ fn s27_p0(cx: &mut Cx<'_>) {
         if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
-        if let Some(r1) = cx.probe(5, &[v1, v0], Full) { // path
-            if let Some(r2) = cx.probe(3, &[v0], Full) { // blocked
+        if cx.probe(5, &[v1, v0], Full).is_some() { // path
+            if cx.probe(3, &[v0], Full).is_some() { // blocked
                 cx.derive(33, &[v0]);
             }
         }

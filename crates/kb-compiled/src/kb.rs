@@ -603,7 +603,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
             let v0 = cx.get(41, r1, 1);
-            if let Some(r2) = cx.probe(39, &[v0, v3], Full) { // joint_control
+            if cx.probe(39, &[v0, v3], Full).is_some() { // joint_control
                 for r3 in cx.bounds(70, Full) { // as_of
                     let v2 = cx.get(70, r3, 0);
                     if (v4 as i64) <= (v2 as i64) {
@@ -733,7 +733,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
         if p0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
         let v2 = cx.get(114, r0, 0);
         let v3 = cx.get(114, r0, 2);
-        if let Some(r1) = cx.probe(116, &[v2], Full) { // notice_public
+        if cx.probe(116, &[v2], Full).is_some() { // notice_public
             let l2 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
             let p2 = ix.worth_prefetching(39, 0);
             for (i2, &r2) in l2.iter().enumerate() {
@@ -1040,7 +1040,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
-        if let Some(r1) = cx.probe(15, &[v0], Full) { // consent_for_us
+        if cx.probe(15, &[v0], Full).is_some() { // consent_for_us
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2 = cx.worth_prefetching(16);
             for (i2, &r2) in l2.iter().enumerate() {
@@ -1205,7 +1205,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
                     let v4 = cx.get(124, r3, 5);
                     if (v6 as i64) <= (v2 as i64) {
                         if v7 != v4 {
-                            if let Some(r4) = cx.probe(30, &[v3], Full) { // further_use_kind
+                            if cx.probe(30, &[v3], Full).is_some() { // further_use_kind
                                 cx.derive(29, &[v0, v1, v2]);
                             }
                         }
@@ -1224,7 +1224,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
         let v2 = cx.get(111, r0, 0);
-        if let Some(r1) = cx.probe(109, &[v2], Full) { // consent_documented
+        if cx.probe(109, &[v2], Full).is_some() { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
                 let v3 = cx.get(104, r2, 1);
                 let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
@@ -1255,7 +1255,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
         let v3 = cx.get(111, r0, 0);
         for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
             let v2 = cx.get(106, r1, 1);
-            if let Some(r2) = cx.probe(109, &[v3], Full) { // consent_documented
+            if cx.probe(109, &[v3], Full).is_some() { // consent_documented
                 for &r3 in ix.lookup(cx, 104, 0, &[v3], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
@@ -1447,7 +1447,7 @@ fn s29_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(115, r0, 1);
         for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
             let v4 = cx.get(114, r1, 2);
-            if let Some(r2) = cx.probe(121, &[v3], Full) { // notice_right_to_object
+            if cx.probe(121, &[v3], Full).is_some() { // notice_right_to_object
                 for &r3 in ix.lookup(cx, 25, 0, &[v0], Full) { // indirect_collection
                     let v2 = cx.get(25, r3, 2);
                     let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
@@ -1531,7 +1531,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
-            if let Some(r2) = cx.probe(110, &[v0], Full) { // consent_informed
+            if cx.probe(110, &[v0], Full).is_some() { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
@@ -1633,7 +1633,7 @@ fn s37_p0(cx: &mut Cx<'_>) {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
                 if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
                 let v0 = cx.get(126, r1, 0);
-                if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
+                if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                     cx.derive(46, &[v0, v1, v2]);
                 }
             }
@@ -1665,7 +1665,7 @@ fn s37_p1(cx: &mut Cx<'_>) {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
                     if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r2, 0);
-                    if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
+                    if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
                     }
                 }
@@ -1697,7 +1697,7 @@ fn s37_p2(cx: &mut Cx<'_>) {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
                     if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r2, 0);
-                    if let Some(r3) = cx.probe(9, &[v0], Full) { // personal_activity
+                    if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
                     }
                 }
@@ -1791,7 +1791,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
             let v6 = cx.get(82, r1, 1);
-            if let Some(r2) = cx.probe(50, &[v6], Full) { // old_scc_edition
+            if cx.probe(50, &[v6], Full).is_some() { // old_scc_edition
                 let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
                 let p3 = ix.worth_prefetching(124, 0);
                 for (i3, &r3) in l3.iter().enumerate() {
@@ -1914,7 +1914,7 @@ fn s41_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
             let v0 = cx.get(128, r1, 0);
-            if let Some(r2) = cx.probe(125, &[v0, v1], Full) { // activity_source
+            if cx.probe(125, &[v0, v1], Full).is_some() { // activity_source
                 cx.derive(35, &[v0, v1, v2]);
             }
         }
@@ -2212,12 +2212,12 @@ fn s46_p3(cx: &mut Cx<'_>) {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); } }
                 if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
                 let v0 = cx.get(46, r2, 0);
-                if let Some(r3) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
+                if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
-                                if let Some(r5) = cx.probe(48, &[v6, v4, v2], Full) { // scc_usable
+                                if cx.probe(48, &[v6, v4, v2], Full).is_some() { // scc_usable
                                     cx.derive(47, &[v0, v1]);
                                 }
                             }
@@ -2247,7 +2247,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
-            if let Some(r2) = cx.probe(51, &[v0, v1], Full) { // tia_if_needed
+            if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
@@ -2441,7 +2441,7 @@ fn s49_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
-            if let Some(r2) = cx.probe(152, &[v1], Full) { // online_service_kind
+            if cx.probe(152, &[v1], Full).is_some() { // online_service_kind
                 cx.derive(151, &[v0]);
             }
         }
@@ -2533,7 +2533,7 @@ fn s53_p0(cx: &mut Cx<'_>) {
         if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
-        if let Some(r1) = cx.probe(156, &[v0], Full) { // advertising
+        if cx.probe(156, &[v0], Full).is_some() { // advertising
             cx.derive(36, &[v0, v1]);
         }
     }
@@ -2596,7 +2596,7 @@ fn s54_p1(cx: &mut Cx<'_>) {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
                     if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
                     let v3 = cx.get(124, r3, 5);
-                    if let Some(r4) = cx.probe(155, &[v3], Full) { // advertising_purpose
+                    if cx.probe(155, &[v3], Full).is_some() { // advertising_purpose
                         cx.derive(159, &[v0, v1]);
                     }
                 }
@@ -2620,7 +2620,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             let v2 = cx.get(103, r1, 0);
-            if let Some(r2) = cx.probe(109, &[v2], Full) { // consent_documented
+            if cx.probe(109, &[v2], Full).is_some() { // consent_documented
                 let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
                 let p3 = ix.worth_prefetching(14, 1);
                 for (i3, &r3) in l3.iter().enumerate() {
@@ -2732,7 +2732,7 @@ fn s59_p0(cx: &mut Cx<'_>) {
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
                             for &r4 in ix.lookup(cx, 14, 1, &[v0, v1], Full) { // consent_in_effect
                                 let v2 = cx.get(14, r4, 2);
-                                if let Some(r5) = cx.probe(130, &[v1, v4], Full) { // activity_channel
+                                if cx.probe(130, &[v1, v4], Full).is_some() { // activity_channel
                                     cx.derive(162, &[v0, v1, v2]);
                                 }
                             }
@@ -2788,8 +2788,8 @@ fn s62_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
             let v3 = cx.get(130, r1, 1);
-            if let Some(r2) = cx.probe(157, &[v3], Full) { // electronic_mail_channel
-                if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
+            if cx.probe(157, &[v3], Full).is_some() { // electronic_mail_channel
+                if cx.probe(156, &[v0], Full).is_some() { // advertising
                     for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(165, &[v0, v1, v2]);
@@ -2812,7 +2812,7 @@ fn s63_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(130, r0, 0);
         for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
             let v2 = cx.get(124, r1, 3);
-            if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
+            if cx.probe(156, &[v0], Full).is_some() { // advertising
                 for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
                     let v1 = cx.get(128, r3, 1);
                     cx.derive(166, &[v0, v1, v2]);
@@ -2858,7 +2858,7 @@ fn s65_p0(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
-                if let Some(r3) = cx.probe(121, &[v2], Full) { // notice_right_to_object
+                if cx.probe(121, &[v2], Full).is_some() { // notice_right_to_object
                     cx.derive(168, &[v0]);
                 }
             }
@@ -2941,7 +2941,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 165, 0, &[v1], Full) { // email_ad
                     let v2 = cx.get(165, r3, 0);
                     if v0 != v2 {
-                        if let Some(r4) = cx.probe(172, &[v2, v3], Full) { // campaign_of
+                        if cx.probe(172, &[v2, v3], Full).is_some() { // campaign_of
                             cx.derive(173, &[v0, v1, v2]);
                         }
                     }
@@ -2979,7 +2979,7 @@ fn s71_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(165, r1, 1);
             if !cx.contains(169, &[v0, v1]) { // !product_not_bought
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
-                    if let Some(r2) = cx.probe(168, &[v1], Full) { // address_from_sale
+                    if cx.probe(168, &[v1], Full).is_some() { // address_from_sale
                         for &r3 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
                             cx.derive(175, &[v0, v1]);
                         }
@@ -3045,7 +3045,7 @@ fn s73_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(166, r0, 0);
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
-            if let Some(r1) = cx.probe(167, &[v1], Full) { // consumer
+            if cx.probe(167, &[v1], Full).is_some() { // consumer
                 cx.derive(23, &[v0, v1]);
             }
         }
@@ -3246,7 +3246,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
-            if let Some(r2) = cx.probe(140, &[v0], Full) { // activity_content_original
+            if cx.probe(140, &[v0], Full).is_some() { // activity_content_original
                 for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
@@ -3315,13 +3315,13 @@ fn s75_p5(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
             let v0 = cx.get(138, r1, 0);
-            if let Some(r2) = cx.probe(129, &[v0, 22], Full) { // activity_category
+            if cx.probe(129, &[v0, 22], Full).is_some() { // activity_category
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
-                            if let Some(r4) = cx.probe(6, &[v3], Full) { // image_use_kind
+                            if cx.probe(6, &[v3], Full).is_some() { // image_use_kind
                                 let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                                 let p5 = cx.worth_prefetching(7);
                                 for (i5, &r5) in l5.iter().enumerate() {
@@ -3548,14 +3548,14 @@ fn s75_p12(cx: &mut Cx<'_>) {
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if !cx.contains(171, &[v0, v1]) { // !email_selection
-                if let Some(r2) = cx.probe(128, &[v0, v1], Full) { // activity_subject
+                if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v3 = cx.get(124, r3, 1);
                         let v2 = cx.get(124, r3, 3);
                         if v3 != 1 {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
-                                    if let Some(r4) = cx.probe(156, &[v0], Full) { // advertising
+                                    if cx.probe(156, &[v0], Full).is_some() { // advertising
                                         cx.derive(179, &[57, v0, v1, v2]);
                                     }
                                 }
@@ -3580,7 +3580,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
             let v3 = cx.get(124, r1, 5);
             if (v6 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v7 as i64) {
-                    if let Some(r2) = cx.probe(37, &[v3], Full) { // marketing_profile_purpose
+                    if cx.probe(37, &[v3], Full).is_some() { // marketing_profile_purpose
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                         let p3 = cx.worth_prefetching(36);
                         for (i3, &r3) in l3.iter().enumerate() {
@@ -3592,7 +3592,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
                                     let v4 = cx.get(113, r4, 1);
                                     let v5 = cx.get(113, r4, 2);
                                     if (v5 as i64) <= (v2 as i64) {
-                                        if let Some(r5) = cx.probe(38, &[v4], Full) { // profiling_objection
+                                        if cx.probe(38, &[v4], Full).is_some() { // profiling_objection
                                             cx.derive(179, &[58, v0, v1, v2]);
                                         }
                                     }
@@ -3618,7 +3618,7 @@ fn s75_p14(cx: &mut Cx<'_>) {
             if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
-            if let Some(r2) = cx.probe(171, &[v0, v1], Full) { // email_selection
+            if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
@@ -3646,7 +3646,7 @@ fn s75_p15(cx: &mut Cx<'_>) {
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
-                    if let Some(r2) = cx.probe(171, &[v0, v1], Full) { // email_selection
+                    if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
                         for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                             let v2 = cx.get(124, r3, 3);
                             if (v3 as i64) <= (v2 as i64) {
@@ -3757,7 +3757,7 @@ fn s75_p19(cx: &mut Cx<'_>) {
             if !cx.contains(11, &[v0, 73]) { // !assessed
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
-                        if let Some(r2) = cx.probe(136, &[v0], Full) { // activity_large_scale
+                        if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
                             cx.derive(179, &[72, v0, 10, v1]);
                         }
                     }
@@ -3790,7 +3790,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
-                                if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
+                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
                                     cx.derive(179, &[74, v0, 10, v1]);
                                 }
                             }
@@ -3820,8 +3820,8 @@ fn s75_p21(cx: &mut Cx<'_>) {
                 if !cx.contains(11, &[v0, 73]) { // !assessed
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
-                            if let Some(r3) = cx.probe(126, &[v0, v2], Full) { // activity_system
-                                if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
+                            if cx.probe(126, &[v0, v2], Full).is_some() { // activity_system
+                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
                                     cx.derive(179, &[75, v0, 10, v1]);
                                 }
                             }
@@ -3912,7 +3912,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
                                     if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
                                     if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
                                     let v2 = cx.get(124, r4, 0);
-                                    if let Some(r5) = cx.probe(136, &[v2], Full) { // activity_large_scale
+                                    if cx.probe(136, &[v2], Full).is_some() { // activity_large_scale
                                         cx.derive(179, &[79, v0, 10, v1]);
                                     }
                                 }
@@ -3964,7 +3964,7 @@ fn s75_p26(cx: &mut Cx<'_>) {
             let v0 = cx.get(52, r1, 0);
             let v2 = cx.get(52, r1, 1);
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
-                if let Some(r2) = cx.probe(9, &[v0], Full) { // personal_activity
+                if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
@@ -4098,7 +4098,7 @@ fn s75_p30(cx: &mut Cx<'_>) {
             let v2 = cx.get(25, r1, 2);
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
-                    if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
+                    if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
                         let l3 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
                         let p3 = cx.worth_prefetching(61);
                         for (i3, &r3) in l3.iter().enumerate() {
@@ -4128,7 +4128,7 @@ fn s75_p31(cx: &mut Cx<'_>) {
             let v2 = cx.get(25, r1, 2);
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
-                    if let Some(r2) = cx.probe(55, &[v0, v1], Full) { // notified_in_month
+                    if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
                         let l3 = ix.lookup(cx, 129, 1, &[v0], Full); // activity_category
                         let p3 = cx.worth_prefetching(62);
                         for (i3, &r3) in l3.iter().enumerate() {
@@ -4187,7 +4187,7 @@ fn s75_p33(cx: &mut Cx<'_>) {
         for r1 in b1.clone() {
             if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
             let v2 = cx.get(144, r1, 0);
-            if let Some(r2) = cx.probe(64, &[v2], Full) { // guideline_restricts
+            if cx.probe(64, &[v2], Full).is_some() { // guideline_restricts
                 let b3 = cx.bounds(124, Full); // activity
                 let p3 = cx.worth_prefetching(65);
                 for r3 in b3.clone() {
@@ -4232,7 +4232,7 @@ fn s75_p34(cx: &mut Cx<'_>) {
                         let v1 = cx.get(124, r3, 3);
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
-                                if let Some(r4) = cx.probe(68, &[v2], Full) { // participating_kind
+                                if cx.probe(68, &[v2], Full).is_some() { // participating_kind
                                     cx.derive(179, &[145, v0, 10, v1]);
                                 }
                             }
@@ -4322,8 +4322,8 @@ fn s75_p37(cx: &mut Cx<'_>) {
                         if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
                         if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
                         let v2 = cx.get(125, r2, 1);
-                        if let Some(r3) = cx.probe(153, &[v2], Full) { // tracker_without_consent
-                            if let Some(r4) = cx.probe(151, &[v2], Full) { // own_online_service
+                        if cx.probe(153, &[v2], Full).is_some() { // tracker_without_consent
+                            if cx.probe(151, &[v2], Full).is_some() { // own_online_service
                                 cx.derive(179, &[155, v0, 10, v1]);
                             }
                         }
@@ -4346,7 +4346,7 @@ fn s75_p38(cx: &mut Cx<'_>) {
             if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
             let v0 = cx.get(153, r1, 0);
             if !cx.contains(154, &[v0]) { // !tracked_by_activity
-                if let Some(r2) = cx.probe(151, &[v0], Full) { // own_online_service
+                if cx.probe(151, &[v0], Full).is_some() { // own_online_service
                     for r3 in cx.bounds(70, Full) { // as_of
                         let v1 = cx.get(70, r3, 0);
                         if (v2 as i64) <= (v1 as i64) {
@@ -4396,7 +4396,7 @@ fn s75_p40(cx: &mut Cx<'_>) {
             let v2 = cx.get(124, r1, 3);
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
-                    if let Some(r2) = cx.probe(156, &[v0], Full) { // advertising
+                    if cx.probe(156, &[v0], Full).is_some() { // advertising
                         let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
                         let p3 = cx.worth_prefetching(157);
                         for (i3, &r3) in l3.iter().enumerate() {
@@ -4411,7 +4411,7 @@ fn s75_p40(cx: &mut Cx<'_>) {
                                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); } }
                                         if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
                                         let v1 = cx.get(26, r4, 1);
-                                        if let Some(r5) = cx.probe(128, &[v0, v1], Full) { // activity_subject
+                                        if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                                             cx.derive(179, &[169, v0, v1, v2]);
                                         }
                                     }
@@ -4448,7 +4448,7 @@ fn s75_p41(cx: &mut Cx<'_>) {
                                 if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
                                 if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
                                 let v2 = cx.get(130, r3, 1);
-                                if let Some(r4) = cx.probe(176, &[v2], Full) { // public_channel
+                                if cx.probe(176, &[v2], Full).is_some() { // public_channel
                                     cx.derive(179, &[173, v0, 10, v1]);
                                 }
                             }
@@ -4477,7 +4477,7 @@ fn s75_p42(cx: &mut Cx<'_>) {
                 let v1 = cx.get(124, r2, 3);
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
-                        if let Some(r3) = cx.probe(156, &[v0], Full) { // advertising
+                        if cx.probe(156, &[v0], Full).is_some() { // advertising
                             cx.derive(179, &[174, v0, 10, v1]);
                         }
                     }
@@ -4527,8 +4527,8 @@ fn s75_p44(cx: &mut Cx<'_>) {
             if !cx.contains(164, &[v0, v1]) { // !ad_consent_documented
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
-                        if let Some(r2) = cx.probe(163, &[v0, v1], Full) { // ad_consent
-                            if let Some(r3) = cx.probe(167, &[v1], Full) { // consumer
+                        if cx.probe(163, &[v0, v1], Full).is_some() { // ad_consent
+                            if cx.probe(167, &[v1], Full).is_some() { // consumer
                                 cx.derive(179, &[180, v0, v1, v2]);
                             }
                         }
@@ -4552,7 +4552,7 @@ fn s76_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(32, r1, 0);
             let v1 = cx.get(32, r1, 1);
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
-                if let Some(r2) = cx.probe(128, &[v0, v1], Full) { // activity_subject
+                if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                     for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v2 as i64) {
@@ -4586,8 +4586,8 @@ fn s76_p1(cx: &mut Cx<'_>) {
                     if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
                     let v0 = cx.get(35, r2, 0);
                     let v1 = cx.get(35, r2, 2);
-                    if let Some(r3) = cx.probe(128, &[v0, v1], Full) { // activity_subject
-                        if let Some(r4) = cx.probe(125, &[v0, v3], Full) { // activity_source
+                    if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
+                        if cx.probe(125, &[v0, v3], Full).is_some() { // activity_source
                             for &r5 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                                 let v2 = cx.get(124, r5, 3);
                                 if (v4 as i64) <= (v2 as i64) {
@@ -4633,15 +4633,15 @@ fn s76_p2(cx: &mut Cx<'_>) {
                         let v8 = t1;
                         if (v9 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v10 as i64) {
-                                if let Some(r4) = cx.probe(136, &[v0], Full) { // activity_large_scale
+                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
                                     for &r5 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                                         let v3 = cx.get(125, r5, 1);
                                         for &r6 in ix.lookup(cx, 114, 0, &[8], Full) { // notice
                                             let v6 = cx.get(114, r6, 0);
                                             let v7 = cx.get(114, r6, 2);
                                             if (v7 as i64) <= (v8 as i64) {
-                                                if let Some(r7) = cx.probe(119, &[v6, v3], Full) { // notice_source
-                                                    if let Some(r8) = cx.probe(116, &[v6], Full) { // notice_public
+                                                if cx.probe(119, &[v6, v3], Full).is_some() { // notice_source
+                                                    if cx.probe(116, &[v6], Full).is_some() { // notice_public
                                                         cx.derive(180, &[135, v0, v1, v2]);
                                                     }
                                                 }
@@ -4682,7 +4682,7 @@ fn s76_p3(cx: &mut Cx<'_>) {
                     if !cx.contains(26, &[v0, v1]) { // !objected_by
                         if (v3 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v4 as i64) {
-                                if let Some(r3) = cx.probe(168, &[v1], Full) { // address_from_sale
+                                if cx.probe(168, &[v1], Full).is_some() { // address_from_sale
                                     for &r4 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
                                         cx.derive(180, &[168, v0, v1, v2]);
                                     }
@@ -4708,7 +4708,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
             let v3 = cx.get(103, r1, 0);
-            if let Some(r2) = cx.probe(105, &[v3, 165], Full) { // consent_channel
+            if cx.probe(105, &[v3, 165], Full).is_some() { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
                     let l4 = ix.lookup(cx, 159, 0, &[v3], Full); // consent_purpose_fits
                     let p4 = cx.worth_prefetching(160);
@@ -4763,7 +4763,7 @@ fn s77_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(180, r1, 1);
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
-            if let Some(r2) = cx.probe(179, &[v0, v2, v3, v4], Full) { // finding_raw
+            if cx.probe(179, &[v0, v2, v3, v4], Full).is_some() { // finding_raw
                 cx.derive(181, &[v0, v1, v2, v3, v4]);
             }
         }

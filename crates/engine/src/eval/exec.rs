@@ -214,9 +214,7 @@ impl<'a> Exec<'a> {
                     }
                 }
             }
-            Op::Probe {
-                rel, args, range, ..
-            } => {
+            Op::Probe { rel, args, range } => {
                 let store = &self.stores[rel.0 as usize];
                 let regs = &self.regs;
                 if let Some(r) = store.find_with(|i| operand(regs, args[i])) {

@@ -559,17 +559,12 @@ impl Emitter<'_> {
                 self.loops -= 1;
                 self.line(d, "}");
             }
-            Op::Probe {
-                rel,
-                args,
-                range,
-                prem,
-            } => {
+            Op::Probe { rel, args, range } => {
                 let name = rel_name(self.program, *rel).to_string();
                 self.line(
                     d,
                     &format!(
-                        "if let Some(r{prem}) = cx.probe({}, &[{}], {}) {{ // {name}",
+                        "if cx.probe({}, &[{}], {}).is_some() {{ // {name}",
                         rel.0,
                         list(args),
                         range_name(*range)

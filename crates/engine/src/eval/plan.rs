@@ -41,7 +41,8 @@ pub(crate) enum CExpr {
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
     /// Read rows of `rel` (all of `range`, or those matching `key` through index `index`),
-    /// keep those passing `checks`, bind `binds`, remember the row as premise `prem`.
+    /// keep those passing `checks`, bind `binds`. `prem` numbers the positive premise (the
+    /// generated code names the row `r<prem>`).
     Read {
         rel: RelId,
         index: Option<usize>,
@@ -56,7 +57,6 @@ pub(crate) enum Op {
         rel: RelId,
         args: Vec<Operand>,
         range: Range,
-        prem: usize,
     },
     /// Negation: no visible row matches the bound arguments (`index` on them, or a whole
     /// tuple lookup when all are bound; `None` with an empty key means "relation is empty").
@@ -462,7 +462,6 @@ fn read_op(
             rel: a.rel,
             args: key,
             range,
-            prem,
         };
     }
     let index = (!key_cols.is_empty()).then(|| indexes.index(a.rel, &key_cols));

@@ -85,7 +85,7 @@ fn free_keys(n: usize) -> Vec<PSlot> {
 
 /// One slot of a [`Packed`] table, 12 bytes: the key (low and high half, [`EMPTY`] when free)
 /// and its value side by side, so that a probe that finds the key has the value in the same
-/// cache line (an index lookup reads the position of the key's rows). Plain `u32`s
+/// cache line (an index lookup reads the key's row, or the position of its rows). Plain `u32`s
 /// so that a fresh table is zeroed memory from the allocator.
 type PSlot = [u32; 3];
 
@@ -124,8 +124,8 @@ fn pack(word: impl Fn(usize) -> u64, arity: usize) -> Option<u64> {
 /// A table from packed keys to 32-bit values: open addressing with linear probing over a
 /// power-of-two array of 12-byte slots ([`PSlot`]: the key, [`EMPTY`] when free, and its
 /// value). For deduplication the value is the row: a derivation that is already known, the
-/// common case in a recursive rule, reads one slot. For an index the value is the position
-/// of the key's row list.
+/// common case in a recursive rule, reads one slot. For an index the value is the key's row
+/// when it has one, else the position of its list of rows (see [`Index`]).
 struct Packed {
     /// Keys ([`EMPTY`] when free) with their value: the row (deduplication) or the list of
     /// rows (an index).
@@ -182,11 +182,17 @@ impl Packed {
         }
     }
 
+    /// The slot a probe of `key` starts at.
+    #[inline(always)]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(MUL) >> self.shift) as usize
+    }
+
     /// The slot holding `key`, or the free slot where it belongs.
     #[inline(always)]
     fn probe(&self, key: u64) -> Result<usize, usize> {
         let mask = self.keys.len() - 1;
-        let mut i = (key.wrapping_mul(MUL) >> self.shift) as usize;
+        let mut i = self.home(key);
         loop {
             let k = slot_key(&self.keys[i]);
             if k == key {
@@ -208,8 +214,7 @@ impl Packed {
     /// probe, made a little later, does not wait for memory (see [`prefetch`]).
     #[inline(always)]
     fn prefetch(&self, key: u64) {
-        let i = (key.wrapping_mul(MUL) >> self.shift) as usize;
-        prefetch(self.keys.as_ptr().wrapping_add(i));
+        prefetch(self.keys.as_ptr().wrapping_add(self.home(key)));
     }
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
