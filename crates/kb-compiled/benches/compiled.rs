@@ -52,6 +52,16 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// With `SPHERE_PERF_CTL=FIFO`, writes `cmd` to that fifo: `perf record --control=fifo:FIFO -D -1`
+/// then samples the evaluation only, not the loading of the model.
+fn perf_control(cmd: &str) {
+    if let Some(fifo) = std::env::var_os("SPHERE_PERF_CTL") {
+        if let Err(e) = std::fs::write(&fifo, format!("{cmd}\n")) {
+            eprintln!("warning: perf control: {e}");
+        }
+    }
+}
+
 fn program(sources: &SourceMap) -> Program {
     let c = compile(sources, &CompileOptions::default());
     match c.program {
@@ -241,21 +251,48 @@ fn kb(model: &Path, engine: &str) {
     };
     let facts = sphere_model::extract::extract(&model);
     drop(model);
-    let mut db = Database::new(&p);
-    let mut count = 0usize;
-    for (name, rows) in &facts.relations {
-        let Some(rel) = p.relation_by_name(name) else {
-            continue;
-        };
-        for (vals, _) in rows {
-            let values: Vec<Value> = vals.iter().map(|v| v.value(|s| db.intern(s))).collect();
-            count += db.insert(rel, &values) as usize;
+    // With `SPHERE_BENCH_REPEAT=N`, the model is loaded once and evaluated N times (each on a
+    // database built afresh from the facts): `eval_s` is the median, `runs` lists them all.
+    // For comparing builds of the evaluator; peak memory then covers every run.
+    let repeat = std::env::var("SPHERE_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let database = || {
+        let mut db = Database::new(&p);
+        let mut count = 0usize;
+        for (name, rows) in &facts.relations {
+            let Some(rel) = p.relation_by_name(name) else {
+                continue;
+            };
+            for (vals, _) in rows {
+                let values: Vec<Value> = vals.iter().map(|v| v.value(|s| db.intern(s))).collect();
+                count += db.insert(rel, &values) as usize;
+            }
         }
+        (db, count)
+    };
+    let mut runs = Vec::new();
+    for _ in 1..repeat {
+        let (db, _) = database();
+        perf_control("enable");
+        let start = Instant::now();
+        let ev = run(&p, db, engine);
+        runs.push(start.elapsed().as_secs_f64());
+        perf_control("disable");
+        drop(ev);
     }
+    let (db, count) = database();
     drop(facts);
+    perf_control("enable");
     let start = Instant::now();
     let ev = run(&p, db, engine);
-    let t = start.elapsed().as_secs_f64();
+    runs.push(start.elapsed().as_secs_f64());
+    perf_control("disable");
+    let mut sorted = runs.clone();
+    sorted.sort_by(f64::total_cmp);
+    let t = sorted[sorted.len() / 2];
     let findings = ev.len(
         p.relation_by_name("finding")
             .expect("the knowledge base has findings"),
@@ -265,7 +302,13 @@ fn kb(model: &Path, engine: &str) {
         .map(|i| ev.len(sphere_engine::ir::RelId(i as u32)))
         .sum();
     println!(
-        "kb {engine} eval_s={t:.3} peak_rss_mib={:.0} input_facts={count} derived={derived} findings={findings}",
-        peak_rss_mib()
+        "kb {engine} eval_s={t:.3} peak_rss_mib={:.0} input_facts={count} derived={derived} findings={findings}{}",
+        peak_rss_mib(),
+        if runs.len() > 1 {
+            let r: Vec<String> = runs.iter().map(|t| format!("{t:.3}")).collect();
+            format!(" runs={}", r.join(","))
+        } else {
+            String::new()
+        }
     );
 }

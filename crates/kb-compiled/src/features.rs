@@ -168,7 +168,10 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 /// Rule `path#1` (path, recursive stratum).
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    let p0_0 = cx.worth_prefetching(5);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         cx.derive(5, &[v0, v1]);
@@ -179,13 +182,22 @@ fn s0_p0(cx: &mut Cx<'_>) {
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Delta); // path
-    let p0 = ix.worth_prefetching(5, 0);
+    let p0_0 = ix.worth_prefetching(5, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
-        for &r1 in ix.lookup(cx, 5, 0, &[v2], Full) { // path
+        let l1 = ix.lookup(cx, 5, 0, &[v2], Full); // path
+        let p1_0 = cx.worth_prefetching(5);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
             let v1 = cx.get(5, r1, 1);
             cx.derive(5, &[v0, v1]);
         }
@@ -196,13 +208,22 @@ fn s0_p1(cx: &mut Cx<'_>) {
 fn s0_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Delta); // path
-    let p0 = ix.worth_prefetching(5, 1);
+    let p0_0 = ix.worth_prefetching(5, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
-        for &r1 in ix.lookup(cx, 5, 1, &[v2], Old) { // path
+        let l1 = ix.lookup(cx, 5, 1, &[v2], Old); // path
+        let p1_0 = cx.worth_prefetching(5);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
             let v0 = cx.get(5, r1, 0);
             cx.derive(5, &[v0, v1]);
         }
@@ -212,7 +233,10 @@ fn s0_p2(cx: &mut Cx<'_>) {
 /// Rule `odd#1` (odd, recursive stratum).
 fn s1_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    let p0_0 = cx.worth_prefetching(7);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(7, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         cx.derive(7, &[v0, v1]);
@@ -223,13 +247,22 @@ fn s1_p0(cx: &mut Cx<'_>) {
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(7, Delta); // odd
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
+        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+        let p1_0 = cx.worth_prefetching(6);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             cx.derive(6, &[v0, v1]);
         }
@@ -240,13 +273,22 @@ fn s1_p1(cx: &mut Cx<'_>) {
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(6, Delta); // even
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v2], Full) { // edge
+        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
+        let p1_0 = cx.worth_prefetching(7);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             cx.derive(7, &[v0, v1]);
         }
@@ -256,7 +298,10 @@ fn s1_p2(cx: &mut Cx<'_>) {
 /// Rule `selfloop#1` (selfloop).
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
+    let b0 = cx.bounds(0, Full); // edge
+    let p0_0 = cx.worth_prefetching(8);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(8, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if cx.get(0, r0, 1) != v0 { continue; }
         cx.derive(8, &[v0]);
@@ -266,7 +311,16 @@ fn s2_p0(cx: &mut Cx<'_>) {
 /// Rule `from_zero#1` (from_zero).
 fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 0, 0, &[0], Full) { // edge
+    let l0 = ix.lookup(cx, 0, 0, &[0], Full); // edge
+    let p0_0 = cx.worth_prefetching(9);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(0) { for &n in l0 { cx.prefetch_row(0, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(0, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
         let v0 = cx.get(0, r0, 1);
         cx.derive(9, &[v0]);
     }
@@ -276,9 +330,11 @@ fn s3_p0(cx: &mut Cx<'_>) {
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0 = cx.worth_prefetching(0);
+    let p0_0 = cx.worth_prefetching(0);
+    let p0_1 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if cx.probe(0, &[v1, v0], Full).is_some() { // edge
@@ -291,9 +347,11 @@ fn s4_p0(cx: &mut Cx<'_>) {
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
-    let p0 = cx.worth_prefetching(5);
+    let p0_0 = cx.worth_prefetching(5);
+    let p0_1 = cx.worth_prefetching(11);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(11, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
             cx.derive(11, &[v0]);
@@ -305,10 +363,12 @@ fn s5_p0(cx: &mut Cx<'_>) {
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0 = ix.worth_prefetching(1, 0);
+    let p0_0 = ix.worth_prefetching(1, 0);
+    let p0_1 = cx.worth_prefetching(12);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(12, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
             cx.derive(12, &[v0]);
@@ -320,10 +380,15 @@ fn s6_p0(cx: &mut Cx<'_>) {
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
+    let p0_1 = ix.worth_prefetching(0, 1);
+    let p0_2 = cx.worth_prefetching(13);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 1, &[cx.get(1, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 1, &[cx.get(1, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(13, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
@@ -337,7 +402,10 @@ fn s7_p0(cx: &mut Cx<'_>) {
 fn s8_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     if !cx.contains(4, &[]) { // !stop
-        for r0 in cx.bounds(1, Full) { // label
+        let b0 = cx.bounds(1, Full); // label
+        let p0_0 = cx.worth_prefetching(14);
+        for r0 in b0.clone() {
+            if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(14, &[cx.get(1, n, 0)]); }
             let v0 = cx.get(1, r0, 0);
             cx.derive(14, &[v0]);
         }
@@ -364,20 +432,35 @@ fn s10_p0(cx: &mut Cx<'_>) {
 fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1 = ix.worth_prefetching(1, 0);
+        let p1_0 = ix.worth_prefetching(1, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
             let v3 = cx.get(0, r1, 1);
-            for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
+            let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
+            let p2_0 = cx.worth_prefetching(17);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
                 let v1 = cx.get(1, r2, 1);
                 if cx.cmp_sym(CmpOp::Lt, v0, v1) {
                     cx.derive(17, &[v0, v1]);
@@ -390,18 +473,37 @@ fn s11_p0(cx: &mut Cx<'_>) {
 /// Rule `after_or_same#1` (after_or_same).
 fn s12_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
+    let b0 = cx.bounds(1, Full); // label
+    let p0_0 = ix.worth_prefetching(0, 0);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         if v0 != 0 {
             let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-            let p1 = ix.worth_prefetching(1, 0);
+            let p1_0 = ix.worth_prefetching(1, 0);
+            let p1 = p1_0;
+            if p1 && l1.len() > 1 && l1.len() <= 32 {
+                if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+                if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+                if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
+            }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-                if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-                if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
+                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
+                if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
                 let v3 = cx.get(0, r1, 1);
-                for &r2 in ix.lookup(cx, 1, 0, &[v3], Full) { // label
+                let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
+                let p2_0 = cx.worth_prefetching(18);
+                let p2 = p2_0;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
+                }
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
                     let v1 = cx.get(1, r2, 1);
                     if cx.cmp_sym(CmpOp::Ge, v0, v1) {
                         cx.derive(18, &[v0, v1]);
@@ -416,18 +518,27 @@ fn s12_p0(cx: &mut Cx<'_>) {
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
-        let p1 = ix.worth_prefetching(2, 0);
+        let p1_0 = ix.worth_prefetching(2, 0);
+        let p1_1 = cx.worth_prefetching(19);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
@@ -471,9 +582,9 @@ fn s15_p0(cx: &mut Cx<'_>) {
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0 = cx.worth_prefetching(3);
+    let p0_0 = cx.worth_prefetching(3);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !cx.contains(3, &[v0]) { // !blocked
             cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)]);
@@ -485,9 +596,9 @@ fn s16_p0(cx: &mut Cx<'_>) {
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
-    let p0 = cx.worth_prefetching(3);
+    let p0_0 = cx.worth_prefetching(3);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v1 = cx.get(2, r0, 1);
         if !cx.contains(3, &[v0]) { // !blocked
@@ -501,18 +612,24 @@ fn s17_p0(cx: &mut Cx<'_>) {
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
         let v0 = cx.get(2, r0, 0);
         let v3 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
-        let p1 = ix.worth_prefetching(2, 0);
+        let p1_0 = ix.worth_prefetching(2, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v4 = cx.get(2, r2, 1);
@@ -555,10 +672,10 @@ fn s20_p0(cx: &mut Cx<'_>) {
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
-    let p0 = ix.worth_prefetching(0, 0);
+    let p0_0 = ix.worth_prefetching(0, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         let v1 = cx.get(1, r0, 1);
         for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
@@ -621,17 +738,25 @@ fn s25_p0(cx: &mut Cx<'_>) {
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Full); // path
-    let p0 = ix.worth_prefetching(1, 0);
+    let p0_0 = ix.worth_prefetching(1, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label
-        let p1 = cx.worth_prefetching(1);
+        let p1_0 = cx.worth_prefetching(1);
+        let p1_1 = cx.worth_prefetching(32);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(1) { for &n in l1 { cx.prefetch_row(1, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
             let v1 = cx.get(1, r1, 1);
             if cx.probe(1, &[v0, v1], Full).is_some() { // label
                 cx.derive(32, &[v0, v1]);
@@ -644,9 +769,13 @@ fn s26_p0(cx: &mut Cx<'_>) {
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0 = cx.worth_prefetching(5);
+    let p0_0 = cx.worth_prefetching(5);
+    let p0_1 = cx.worth_prefetching(3);
+    let p0_2 = cx.worth_prefetching(33);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(33, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if cx.probe(5, &[v1, v0], Full).is_some() { // path
@@ -668,7 +797,16 @@ fn s28_p0(cx: &mut Cx<'_>) {
 /// Rule `constant_head#2` (constant_head).
 fn s28_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 1, 0, &[3], Full) { // label
+    let l0 = ix.lookup(cx, 1, 0, &[3], Full); // label
+    let p0_0 = cx.worth_prefetching(34);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(1) { for &n in l0 { cx.prefetch_row(1, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(1, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
         let v0 = cx.get(1, r0, 1);
         cx.derive(34, &[v0, 2]);
     }

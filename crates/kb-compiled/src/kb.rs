@@ -515,15 +515,35 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 87, 0, &[65], Full); // source
-    let p0 = ix.worth_prefetching(71, 0);
+    let p0_0 = ix.worth_prefetching(71, 0);
+    let p0_1 = ix.worth_prefetching(88, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(87) { for &n in l0 { cx.prefetch_row(87, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
         let v0 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
-            for &r2 in ix.lookup(cx, 88, 0, &[v0], Full) { // source_platform
+            let l2 = ix.lookup(cx, 88, 0, &[v0], Full); // source_platform
+            let p2_0 = cx.worth_prefetching(39);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(88) { for &n in l2 { cx.prefetch_row(88, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(88, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
                 let v1 = cx.get(88, r2, 1);
                 cx.derive(39, &[v0, v1]);
             }
@@ -534,7 +554,16 @@ fn s0_p0(cx: &mut Cx<'_>) {
 /// Rule `joint_control#2` (joint_control).
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 77, 0, &[66], Full) { // system
+    let l0 = ix.lookup(cx, 77, 0, &[66], Full); // system
+    let p0_0 = cx.worth_prefetching(39);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
         let v0 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         cx.derive(39, &[v0, v1]);
@@ -544,7 +573,10 @@ fn s0_p1(cx: &mut Cx<'_>) {
 /// Rule `covers_object#1` (covers_object).
 fn s1_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(80, Full) { // agreement_source
+    let b0 = cx.bounds(80, Full); // agreement_source
+    let p0_0 = cx.worth_prefetching(41);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(80, n, 0), cx.get(80, n, 1)]); }
         let v0 = cx.get(80, r0, 0);
         let v1 = cx.get(80, r0, 1);
         cx.derive(41, &[v0, v1]);
@@ -554,7 +586,10 @@ fn s1_p0(cx: &mut Cx<'_>) {
 /// Rule `covers_object#2` (covers_object).
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(79, Full) { // agreement_system
+    let b0 = cx.bounds(79, Full); // agreement_system
+    let p0_0 = cx.worth_prefetching(41);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(79, n, 0), cx.get(79, n, 1)]); }
         let v0 = cx.get(79, r0, 0);
         let v1 = cx.get(79, r0, 1);
         cx.derive(41, &[v0, v1]);
@@ -565,16 +600,35 @@ fn s1_p1(cx: &mut Cx<'_>) {
 fn s1_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
-    let p0 = ix.worth_prefetching(80, 0);
+    let p0_0 = ix.worth_prefetching(80, 0);
+    let p0_1 = ix.worth_prefetching(79, 0);
+    let p0_2 = ix.worth_prefetching(81, 0);
+    let p0 = p0_0 || p0_1 || p0_2;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(79, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { for &n in l0 { ix.prefetch(81, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 79, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 81, 0, &[cx.get(78, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(79, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 79, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(81, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 81, 0, &[cx.get(78, n, 0)]); } }
         let v0 = cx.get(78, r0, 0);
         if !ix.any(cx, 80, 0, &[v0]) { // !agreement_source
             if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
                 if !ix.any(cx, 81, 0, &[v0]) { // !agreement_flow
-                    for r1 in cx.bounds(39, Full) { // joint_control
+                    let b1 = cx.bounds(39, Full); // joint_control
+                    let p1_0 = cx.worth_prefetching(41);
+                    for r1 in b1.clone() {
+                        if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(41, &[v0, cx.get(39, n, 0)]); }
                         let v1 = cx.get(39, r1, 0);
                         cx.derive(41, &[v0, v1]);
                     }
@@ -588,23 +642,37 @@ fn s1_p2(cx: &mut Cx<'_>) {
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
-    let p0 = ix.worth_prefetching(41, 0);
+    let p0_0 = ix.worth_prefetching(41, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
         let v1 = cx.get(78, r0, 0);
         let v3 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 41, 0, &[v1], Full); // covers_object
-        let p1 = cx.worth_prefetching(39);
+        let p1_0 = cx.worth_prefetching(39);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(41) { for &n in l1 { cx.prefetch_row(41, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
             let v0 = cx.get(41, r1, 1);
             if cx.probe(39, &[v0, v3], Full).is_some() { // joint_control
-                for r3 in cx.bounds(70, Full) { // as_of
+                let b3 = cx.bounds(70, Full); // as_of
+                let p3_0 = cx.worth_prefetching(40);
+                for r3 in b3.clone() {
+                    if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(40, &[v0, v1, cx.get(70, n, 0)]); }
                     let v2 = cx.get(70, r3, 0);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
@@ -620,7 +688,16 @@ fn s2_p0(cx: &mut Cx<'_>) {
 /// Rule `child#1` (child).
 fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
+    let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
+    let p0_0 = cx.worth_prefetching(31);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(31, &[v0]);
     }
@@ -629,7 +706,10 @@ fn s3_p0(cx: &mut Cx<'_>) {
 /// Rule `child#2` (child).
 fn s3_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(99, Full) { // subject_age
+    let b0 = cx.bounds(99, Full); // subject_age
+    let p0_0 = cx.worth_prefetching(31);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(31, &[cx.get(99, n, 0)]); }
         let v0 = cx.get(99, r0, 0);
         let v1 = cx.get(99, r0, 1);
         if (v1 as i64) < (16 as i64) {
@@ -642,12 +722,21 @@ fn s3_p1(cx: &mut Cx<'_>) {
 fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(71, Full); // organization
-    let p0 = ix.worth_prefetching(103, 0);
+    let p0_0 = ix.worth_prefetching(103, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
         let v1 = cx.get(71, r0, 0);
-        for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
+        let p1_0 = cx.worth_prefetching(15);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             cx.derive(15, &[v0]);
         }
@@ -658,13 +747,28 @@ fn s4_p0(cx: &mut Cx<'_>) {
 fn s4_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0 = ix.worth_prefetching(103, 0);
+    let p0_0 = ix.worth_prefetching(103, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
         let v1 = cx.get(77, r0, 3);
-        for &r1 in ix.lookup(cx, 103, 0, &[v1], Full) { // consent
+        let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
+        let p1_0 = cx.worth_prefetching(15);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             cx.derive(15, &[v0]);
         }
@@ -675,13 +779,28 @@ fn s4_p1(cx: &mut Cx<'_>) {
 fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[7], Full); // notice
-    let p0 = ix.worth_prefetching(115, 0);
+    let p0_0 = ix.worth_prefetching(115, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
-        for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
+        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
+        let p1_0 = cx.worth_prefetching(3);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(3, &[v0]);
         }
@@ -692,13 +811,28 @@ fn s5_p0(cx: &mut Cx<'_>) {
 fn s5_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
-    let p0 = ix.worth_prefetching(115, 0);
+    let p0_0 = ix.worth_prefetching(115, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
-        for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
+        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
+        let p1_0 = cx.worth_prefetching(3);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(3, &[v0]);
         }
@@ -709,14 +843,29 @@ fn s5_p1(cx: &mut Cx<'_>) {
 fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
-    let p0 = ix.worth_prefetching(115, 0);
+    let p0_0 = ix.worth_prefetching(115, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
-        for &r1 in ix.lookup(cx, 115, 0, &[v1], Full) { // notice_subject
+        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
+        let p1_0 = cx.worth_prefetching(54);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(54, &[v0, v1, v2]);
         }
@@ -727,22 +876,41 @@ fn s6_p0(cx: &mut Cx<'_>) {
 fn s7_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[70], Full); // notice
-    let p0 = cx.worth_prefetching(116);
+    let p0_0 = cx.worth_prefetching(116);
+    let p0_1 = ix.worth_prefetching(119, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
         let v2 = cx.get(114, r0, 0);
         let v3 = cx.get(114, r0, 2);
         if cx.probe(116, &[v2], Full).is_some() { // notice_public
             let l2 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
-            let p2 = ix.worth_prefetching(39, 0);
+            let p2_0 = ix.worth_prefetching(39, 0);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(119) { for &n in l2 { cx.prefetch_row(119, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
                 let v0 = cx.get(119, r2, 1);
                 for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
-                    for r4 in cx.bounds(70, Full) { // as_of
+                    let b4 = cx.bounds(70, Full); // as_of
+                    let p4_0 = cx.worth_prefetching(42);
+                    for r4 in b4.clone() {
+                        if p4_0 && r4 + 16 < b4.end { let n = r4 + 16; cx.prefetch(42, &[v0, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r4, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             cx.derive(42, &[v0, v1]);
@@ -758,13 +926,22 @@ fn s7_p0(cx: &mut Cx<'_>) {
 fn s8_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0 = ix.worth_prefetching(119, 0);
+    let p0_0 = ix.worth_prefetching(119, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
-        for &r1 in ix.lookup(cx, 119, 0, &[v2], Full) { // notice_source
+        let l1 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
+        let p1_0 = cx.worth_prefetching(61);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(119) { for &n in l1 { cx.prefetch_row(119, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(119, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
             let v1 = cx.get(119, r1, 1);
             cx.derive(61, &[v0, v1]);
         }
@@ -775,13 +952,22 @@ fn s8_p0(cx: &mut Cx<'_>) {
 fn s9_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0 = ix.worth_prefetching(120, 0);
+    let p0_0 = ix.worth_prefetching(120, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
-        for &r1 in ix.lookup(cx, 120, 0, &[v2], Full) { // notice_category
+        let l1 = ix.lookup(cx, 120, 0, &[v2], Full); // notice_category
+        let p1_0 = cx.worth_prefetching(62);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(120) { for &n in l1 { cx.prefetch_row(120, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(120, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
             let v1 = cx.get(120, r1, 1);
             cx.derive(62, &[v0, v1]);
         }
@@ -792,15 +978,24 @@ fn s9_p0(cx: &mut Cx<'_>) {
 fn s10_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0 = ix.worth_prefetching(82, 0);
+    let p0_0 = ix.worth_prefetching(82, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         let v2 = cx.get(78, r0, 0);
         let v0 = cx.get(78, r0, 3);
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
-            for r2 in cx.bounds(124, Full) { // activity
+            let b2 = cx.bounds(124, Full); // activity
+            let p2_0 = cx.worth_prefetching(49);
+            for r2 in b2.clone() {
+                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(49, &[v0, cx.get(124, n, 3)]); }
                 let v1 = cx.get(124, r2, 3);
                 cx.derive(49, &[v0, v1]);
             }
@@ -811,7 +1006,10 @@ fn s10_p0(cx: &mut Cx<'_>) {
 /// Rule `scc_usable#1` (scc_usable).
 fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(49, Full) { // scc_dates
+    let b0 = cx.bounds(49, Full); // scc_dates
+    let p0_0 = cx.worth_prefetching(48);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(48, &[126, cx.get(49, n, 0), cx.get(49, n, 1)]); }
         let v0 = cx.get(49, r0, 0);
         let v1 = cx.get(49, r0, 1);
         if (v1 as i64) >= (18805 as i64) {
@@ -825,7 +1023,10 @@ fn s11_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     for r0 in cx.bounds(50, Full) { // old_scc_edition
         let v0 = cx.get(50, r0, 0);
-        for r1 in cx.bounds(49, Full) { // scc_dates
+        let b1 = cx.bounds(49, Full); // scc_dates
+        let p1_0 = cx.worth_prefetching(48);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(48, &[v0, cx.get(49, n, 0), cx.get(49, n, 1)]); }
             let v1 = cx.get(49, r1, 0);
             let v2 = cx.get(49, r1, 1);
             if (v1 as i64) <= (18896 as i64) {
@@ -841,17 +1042,29 @@ fn s11_p1(cx: &mut Cx<'_>) {
 fn s12_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(89, Full); // source_public
-    let p0 = cx.worth_prefetching(90);
+    let p0_0 = cx.worth_prefetching(90);
+    let p0_1 = ix.worth_prefetching(125, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(89, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(89, n, 0)]); }
         let v2 = cx.get(89, r0, 0);
         if !cx.contains(90, &[v2]) { // !source_requires_login
             let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
-            let p1 = ix.worth_prefetching(124, 0);
+            let p1_0 = ix.worth_prefetching(124, 0);
+            let p1_1 = cx.worth_prefetching(24);
+            let p1 = p1_0 || p1_1;
+            if p1 && l1.len() > 1 && l1.len() <= 32 {
+                if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
+                if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p1_1 { for &n in l1 { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
+                if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+            }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-                if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
                 let v0 = cx.get(125, r1, 0);
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
@@ -868,13 +1081,22 @@ fn s12_p0(cx: &mut Cx<'_>) {
 fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
-    let p0 = ix.worth_prefetching(125, 0);
+    let p0_0 = ix.worth_prefetching(125, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
-        for &r1 in ix.lookup(cx, 125, 0, &[v2], Full) { // activity_source
+        let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
+        let p1_0 = cx.worth_prefetching(66);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
             let v0 = cx.get(125, r1, 0);
             cx.derive(66, &[v0, v1]);
         }
@@ -885,27 +1107,48 @@ fn s13_p0(cx: &mut Cx<'_>) {
 fn s14_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[147], Full); // agreement
-    let p0 = ix.worth_prefetching(80, 0);
+    let p0_0 = ix.worth_prefetching(80, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
         let v3 = cx.get(78, r0, 0);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
-        let p1 = ix.worth_prefetching(125, 0);
+        let p1_0 = ix.worth_prefetching(125, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(80) { for &n in l1 { cx.prefetch_row(80, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = cx.worth_prefetching(69);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
                 let v0 = cx.get(125, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -924,14 +1167,29 @@ fn s14_p0(cx: &mut Cx<'_>) {
 fn s15_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0 = ix.worth_prefetching(126, 0);
+    let p0_0 = ix.worth_prefetching(126, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
-        for &r1 in ix.lookup(cx, 126, 0, &[v2], Full) { // activity_system
+        let l1 = ix.lookup(cx, 126, 0, &[v2], Full); // activity_system
+        let p1_0 = cx.worth_prefetching(52);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
             let v0 = cx.get(126, r1, 0);
             cx.derive(52, &[v0, v1]);
         }
@@ -942,21 +1200,42 @@ fn s15_p0(cx: &mut Cx<'_>) {
 fn s15_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0 = ix.worth_prefetching(122, 0);
+    let p0_0 = ix.worth_prefetching(122, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
-        let p1 = ix.worth_prefetching(127, 0);
+        let p1_0 = ix.worth_prefetching(127, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
             let v2 = cx.get(122, r1, 0);
-            for &r2 in ix.lookup(cx, 127, 0, &[v2], Full) { // activity_flow
+            let l2 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
+            let p2_0 = cx.worth_prefetching(52);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
                 let v0 = cx.get(127, r2, 0);
                 cx.derive(52, &[v0, v1]);
             }
@@ -968,20 +1247,35 @@ fn s15_p1(cx: &mut Cx<'_>) {
 fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
-    let p0 = ix.worth_prefetching(52, 0);
+    let p0_0 = ix.worth_prefetching(52, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 52, 0, &[v1], Full); // uses_processor
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(53);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(52) { for &n in l1 { cx.prefetch_row(52, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
             let v0 = cx.get(52, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -999,25 +1293,40 @@ fn s16_p0(cx: &mut Cx<'_>) {
 fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(108, Full); // consent_withdrawn
-    let p0 = ix.worth_prefetching(103, 1);
+    let p0_0 = ix.worth_prefetching(103, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
         let v0 = cx.get(108, r0, 0);
         let v2 = cx.get(108, r0, 1);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
-        let p1 = ix.worth_prefetching(128, 0);
+        let p1_0 = ix.worth_prefetching(128, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = cx.worth_prefetching(16);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
@@ -1034,18 +1343,34 @@ fn s17_p0(cx: &mut Cx<'_>) {
 fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(103, Full); // consent
-    let p0 = cx.worth_prefetching(15);
+    let p0_0 = cx.worth_prefetching(15);
+    let p0_1 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
         if cx.probe(15, &[v0], Full).is_some() { // consent_for_us
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2 = cx.worth_prefetching(16);
+            let p2_0 = cx.worth_prefetching(16);
+            let p2_1 = ix.worth_prefetching(124, 0);
+            let p2_2 = cx.worth_prefetching(14);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_2 { for &n in l2 { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
                 let v1 = cx.get(128, r2, 0);
                 if !cx.contains(16, &[v0, v1]) { // !consent_ended
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
@@ -1064,17 +1389,33 @@ fn s18_p0(cx: &mut Cx<'_>) {
 fn s19_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
-    let p0 = ix.worth_prefetching(103, 2);
+    let p0_0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v6 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
-        let p1 = ix.worth_prefetching(108, 0);
+        let p1_0 = ix.worth_prefetching(108, 0);
+        let p1_1 = ix.worth_prefetching(104, 0);
+        let p1_2 = ix.worth_prefetching(128, 0);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -1083,11 +1424,20 @@ fn s19_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 104, 0, &[v4], Full) { // consent_purpose
                     let v3 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-                    let p4 = ix.worth_prefetching(124, 1);
+                    let p4_0 = ix.worth_prefetching(124, 1);
+                    let p4_1 = cx.worth_prefetching(20);
+                    let p4 = p4_0 || p4_1;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
+                        if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                        if p4_1 { for &n in l4 { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
+                        if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+                    }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
                         let v0 = cx.get(128, r4, 0);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
                             let v2 = cx.get(124, r5, 3);
@@ -1108,25 +1458,51 @@ fn s19_p0(cx: &mut Cx<'_>) {
 fn s20_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
-    let p0 = ix.worth_prefetching(125, 1);
+    let p0_0 = ix.worth_prefetching(125, 1);
+    let p0_1 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-        let p1 = ix.worth_prefetching(87, 1);
+        let p1_0 = ix.worth_prefetching(87, 1);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
             let v3 = cx.get(125, r1, 1);
             for &r2 in ix.lookup(cx, 87, 1, &[v3], Full) { // source
                 let v4 = cx.get(87, r2, 2);
                 let v5 = cx.get(87, r2, 3);
                 if v4 != 39 {
-                    for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                    let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                    let p3_0 = cx.worth_prefetching(25);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r3, 1);
                         if v5 != v1 {
                             cx.derive(25, &[v0, v1, v2]);
@@ -1142,25 +1518,40 @@ fn s20_p0(cx: &mut Cx<'_>) {
 fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
-    let p0 = ix.worth_prefetching(113, 0);
+    let p0_0 = ix.worth_prefetching(113, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v3 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
-        let p1 = ix.worth_prefetching(128, 0);
+        let p1_0 = ix.worth_prefetching(128, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = cx.worth_prefetching(26);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1177,29 +1568,59 @@ fn s21_p0(cx: &mut Cx<'_>) {
 fn s22_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v5 = cx.get(124, r0, 0);
         let v6 = cx.get(124, r0, 3);
         let v7 = cx.get(124, r0, 5);
         let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
-        let p1 = ix.worth_prefetching(128, 0);
+        let p1_0 = ix.worth_prefetching(128, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 let v0 = cx.get(128, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p3_0 = cx.worth_prefetching(30);
+                let p3_1 = cx.worth_prefetching(29);
+                let p3 = p3_0 || p3_1;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
+                    if p3_1 { for &n in l3 { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
                     let v3 = cx.get(124, r3, 1);
                     let v2 = cx.get(124, r3, 3);
                     let v4 = cx.get(124, r3, 5);
@@ -1220,19 +1641,34 @@ fn s22_p0(cx: &mut Cx<'_>) {
 fn s23_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(111, Full); // consent_explicit
-    let p0 = cx.worth_prefetching(109);
+    let p0_0 = cx.worth_prefetching(109);
+    let p0_1 = ix.worth_prefetching(104, 0);
+    let p0_2 = ix.worth_prefetching(14, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(111, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 0, &[cx.get(111, n, 0)]); }
+        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 0, &[cx.get(111, n, 0)]); }
         let v2 = cx.get(111, r0, 0);
         if cx.probe(109, &[v2], Full).is_some() { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
                 let v3 = cx.get(104, r2, 1);
                 let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
-                let p3 = ix.worth_prefetching(124, 1);
+                let p3_0 = ix.worth_prefetching(124, 1);
+                let p3_1 = cx.worth_prefetching(32);
+                let p3 = p3_0 || p3_1;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(14) { for &n in l3 { cx.prefetch_row(14, n); } }
+                    if p3_0 { for &n in l3 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
+                    if p3_1 { for &n in l3 { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
@@ -1248,10 +1684,15 @@ fn s23_p0(cx: &mut Cx<'_>) {
 fn s24_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(111, Full); // consent_explicit
-    let p0 = ix.worth_prefetching(106, 0);
+    let p0_0 = ix.worth_prefetching(106, 0);
+    let p0_1 = cx.worth_prefetching(109);
+    let p0_2 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(111, n, 0)]); }
+        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
         let v3 = cx.get(111, r0, 0);
         for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
             let v2 = cx.get(106, r1, 1);
@@ -1259,11 +1700,20 @@ fn s24_p0(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 104, 0, &[v3], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
-                    let p4 = ix.worth_prefetching(124, 1);
+                    let p4_0 = ix.worth_prefetching(124, 1);
+                    let p4_1 = cx.worth_prefetching(34);
+                    let p4 = p4_0 || p4_1;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
+                        if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_1 { for &n in l4 { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
+                        if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
+                    }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
@@ -1280,13 +1730,22 @@ fn s24_p0(cx: &mut Cx<'_>) {
 fn s25_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0 = ix.worth_prefetching(25, 0);
+    let p0_0 = ix.worth_prefetching(25, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
-        for &r1 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
+        let l1 = ix.lookup(cx, 25, 0, &[v1], Full); // indirect_collection
+        let p1_0 = cx.worth_prefetching(55);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(25) { for &n in l1 { cx.prefetch_row(25, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(25, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
             let v0 = cx.get(25, r1, 0);
             let v2 = cx.get(25, r1, 2);
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
@@ -1302,19 +1761,34 @@ fn s25_p0(cx: &mut Cx<'_>) {
 fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v2 = cx.get(124, r0, 0);
         let v1 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
-        let p1 = ix.worth_prefetching(54, 0);
+        let p1_0 = ix.worth_prefetching(54, 0);
+        let p1_1 = cx.worth_prefetching(56);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
             let v0 = cx.get(128, r1, 1);
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
@@ -1330,20 +1804,35 @@ fn s26_p0(cx: &mut Cx<'_>) {
 fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(58, Full); // public_disclosure_kind
-    let p0 = ix.worth_prefetching(124, 2);
+    let p0_0 = ix.worth_prefetching(124, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
         let v3 = cx.get(58, r0, 0);
         let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
-        let p1 = ix.worth_prefetching(128, 1);
+        let p1_0 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
-            for &r2 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+            let p2_0 = cx.worth_prefetching(57);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                 let v1 = cx.get(128, r2, 1);
                 cx.derive(57, &[v0, v1, v2]);
             }
@@ -1355,23 +1844,46 @@ fn s27_p0(cx: &mut Cx<'_>) {
 fn s27_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
-    let p0 = ix.worth_prefetching(75, 0);
+    let p0_0 = ix.worth_prefetching(75, 0);
+    let p0_1 = ix.worth_prefetching(127, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
             let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = ix.worth_prefetching(128, 1);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(127, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(127, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(127, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(127, n, 0)]); } }
                 let v0 = cx.get(127, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
-                    for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                    let p4_0 = cx.worth_prefetching(57);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(57, &[v0, v1, v2]);
                     }
@@ -1385,28 +1897,54 @@ fn s27_p1(cx: &mut Cx<'_>) {
 fn s27_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(59, Full); // controller_role
-    let p0 = ix.worth_prefetching(77, 0);
+    let p0_0 = ix.worth_prefetching(77, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
         let v4 = cx.get(59, r0, 0);
         let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
-        let p1 = ix.worth_prefetching(126, 0);
+        let p1_0 = ix.worth_prefetching(126, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
             let v3 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = ix.worth_prefetching(128, 1);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(126) { for &n in l2 { cx.prefetch_row(126, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(126, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(126, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(126, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(126, n, 0)]); } }
                 let v0 = cx.get(126, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
-                    for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                    let p4_0 = cx.worth_prefetching(57);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(57, &[v0, v1, v2]);
                     }
@@ -1420,10 +1958,12 @@ fn s27_p2(cx: &mut Cx<'_>) {
 fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(57, Full); // disclosure
-    let p0 = ix.worth_prefetching(54, 0);
+    let p0_0 = ix.worth_prefetching(54, 0);
+    let p0_1 = cx.worth_prefetching(60);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
         let v0 = cx.get(57, r0, 1);
         let v1 = cx.get(57, r0, 2);
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
@@ -1439,10 +1979,15 @@ fn s28_p0(cx: &mut Cx<'_>) {
 fn s29_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(115, Full); // notice_subject
-    let p0 = ix.worth_prefetching(114, 1);
+    let p0_0 = ix.worth_prefetching(114, 1);
+    let p0_1 = cx.worth_prefetching(121);
+    let p0_2 = ix.worth_prefetching(25, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(115, n, 1)]); }
+        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(115, n, 1)]); }
         let v3 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
@@ -1465,13 +2010,22 @@ fn s29_p0(cx: &mut Cx<'_>) {
 fn s30_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(97, Full); // subject
-    let p0 = ix.worth_prefetching(128, 0);
+    let p0_0 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
-        for &r1 in ix.lookup(cx, 128, 0, &[v2], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
+        let p1_0 = cx.worth_prefetching(67);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
             let v0 = cx.get(128, r1, 0);
             cx.derive(67, &[v0, v1]);
         }
@@ -1481,7 +2035,10 @@ fn s30_p0(cx: &mut Cx<'_>) {
 /// Rule `personal_activity#1` (personal_activity).
 fn s31_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(128, Full) { // activity_subject
+    let b0 = cx.bounds(128, Full); // activity_subject
+    let p0_0 = cx.worth_prefetching(9);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(128, n, 0)]); }
         let v0 = cx.get(128, r0, 0);
         cx.derive(9, &[v0]);
     }
@@ -1490,7 +2047,10 @@ fn s31_p0(cx: &mut Cx<'_>) {
 /// Rule `personal_activity#2` (personal_activity).
 fn s31_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(129, Full) { // activity_category
+    let b0 = cx.bounds(129, Full); // activity_category
+    let p0_0 = cx.worth_prefetching(9);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(129, n, 0)]); }
         let v0 = cx.get(129, r0, 0);
         cx.derive(9, &[v0]);
     }
@@ -1502,9 +2062,13 @@ fn s32_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(106, Full) { // consent_category
         let v0 = cx.get(106, r0, 0);
         let b1 = cx.bounds(129, Full); // activity_category
-        let p1 = cx.worth_prefetching(8);
+        let p1_0 = cx.worth_prefetching(8);
+        let p1_1 = cx.worth_prefetching(106);
+        let p1_2 = cx.worth_prefetching(17);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(106, &[v0, cx.get(129, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(17, &[v0, cx.get(129, n, 0)]); }
             let v1 = cx.get(129, r1, 0);
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
@@ -1520,25 +2084,53 @@ fn s32_p0(cx: &mut Cx<'_>) {
 fn s33_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
-    let p0 = ix.worth_prefetching(103, 2);
+    let p0_0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
         let v3 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1 = cx.worth_prefetching(110);
+        let p1_0 = cx.worth_prefetching(110);
+        let p1_1 = ix.worth_prefetching(104, 0);
+        let p1_2 = ix.worth_prefetching(14, 0);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             if cx.probe(110, &[v0], Full).is_some() { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
-                    let p4 = cx.worth_prefetching(17);
+                    let p4_0 = cx.worth_prefetching(17);
+                    let p4_1 = ix.worth_prefetching(124, 1);
+                    let p4_2 = cx.worth_prefetching(18);
+                    let p4 = p4_0 || p4_1 || p4_2;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
+                        if p4_1 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_2 { for &n in l4 { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                        if p4_1 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
+                    }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
+                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_1 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
+                        if p4_2 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                         let v1 = cx.get(14, r4, 1);
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
@@ -1557,12 +2149,21 @@ fn s33_p0(cx: &mut Cx<'_>) {
 fn s34_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(109, Full); // consent_documented
-    let p0 = ix.worth_prefetching(18, 0);
+    let p0_0 = ix.worth_prefetching(18, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
         let v0 = cx.get(109, r0, 0);
-        for &r1 in ix.lookup(cx, 18, 0, &[v0], Full) { // consent_scope
+        let l1 = ix.lookup(cx, 18, 0, &[v0], Full); // consent_scope
+        let p1_0 = cx.worth_prefetching(19);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(18) { for &n in l1 { cx.prefetch_row(18, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(18, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
             let v1 = cx.get(18, r1, 1);
             let v2 = cx.get(18, r1, 2);
             cx.derive(19, &[v0, v1, v2]);
@@ -1574,9 +2175,11 @@ fn s34_p0(cx: &mut Cx<'_>) {
 fn s35_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(18, Full); // consent_scope
-    let p0 = cx.worth_prefetching(109);
+    let p0_0 = cx.worth_prefetching(109);
+    let p0_1 = cx.worth_prefetching(21);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(21, &[cx.get(18, n, 1), cx.get(18, n, 2)]); }
         let v2 = cx.get(18, r0, 0);
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
@@ -1590,23 +2193,37 @@ fn s35_p0(cx: &mut Cx<'_>) {
 fn s36_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(8, Full); // special_category
-    let p0 = ix.worth_prefetching(129, 0);
+    let p0_0 = ix.worth_prefetching(129, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
         let v2 = cx.get(8, r0, 0);
         let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
-        let p1 = ix.worth_prefetching(128, 1);
+        let p1_0 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(129) { for &n in l1 { cx.prefetch_row(129, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
             let v0 = cx.get(129, r1, 0);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2 = cx.worth_prefetching(34);
+            let p2_0 = cx.worth_prefetching(34);
+            let p2_1 = cx.worth_prefetching(33);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
                     cx.derive(33, &[v0, v1]);
@@ -1620,18 +2237,29 @@ fn s36_p0(cx: &mut Cx<'_>) {
 fn s37_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(77, Full); // system
-    let p0 = cx.worth_prefetching(44);
+    let p0_0 = cx.worth_prefetching(44);
+    let p0_1 = ix.worth_prefetching(126, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let v2 = cx.get(77, r0, 4);
         if !cx.contains(44, &[v2]) { // !eea
             let l1 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
-            let p1 = cx.worth_prefetching(9);
+            let p1_0 = cx.worth_prefetching(9);
+            let p1_1 = cx.worth_prefetching(46);
+            let p1 = p1_0 || p1_1;
+            if p1 && l1.len() > 1 && l1.len() <= 32 {
+                if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
+                if p1_0 { for &n in l1 { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
+                if p1_1 { for &n in l1 { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
+            }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
-                if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
+                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
+                if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
                 let v0 = cx.get(126, r1, 0);
                 if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                     cx.derive(46, &[v0, v1, v2]);
@@ -1645,25 +2273,41 @@ fn s37_p0(cx: &mut Cx<'_>) {
 fn s37_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
-    let p0 = ix.worth_prefetching(77, 1);
+    let p0_0 = ix.worth_prefetching(77, 1);
+    let p0_1 = ix.worth_prefetching(127, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
-        let p1 = cx.worth_prefetching(44);
+        let p1_0 = cx.worth_prefetching(44);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
             let v1 = cx.get(77, r1, 3);
             let v2 = cx.get(77, r1, 4);
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-                let p2 = cx.worth_prefetching(9);
+                let p2_0 = cx.worth_prefetching(9);
+                let p2_1 = cx.worth_prefetching(46);
+                let p2 = p2_0 || p2_1;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_1 { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                     let v0 = cx.get(127, r2, 0);
                     if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1678,24 +2322,40 @@ fn s37_p1(cx: &mut Cx<'_>) {
 fn s37_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(122, Full); // flow
-    let p0 = ix.worth_prefetching(75, 0);
+    let p0_0 = ix.worth_prefetching(75, 0);
+    let p0_1 = ix.worth_prefetching(127, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
-        let p1 = cx.worth_prefetching(44);
+        let p1_0 = cx.worth_prefetching(44);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(75) { for &n in l1 { cx.prefetch_row(75, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(75, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
             let v2 = cx.get(75, r1, 2);
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-                let p2 = cx.worth_prefetching(9);
+                let p2_0 = cx.worth_prefetching(9);
+                let p2_1 = cx.worth_prefetching(46);
+                let p2 = p2_0 || p2_1;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_1 { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
+                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                     let v0 = cx.get(127, r2, 0);
                     if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -1710,20 +2370,35 @@ fn s37_p2(cx: &mut Cx<'_>) {
 fn s38_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
-    let p0 = ix.worth_prefetching(46, 0);
+    let p0_0 = ix.worth_prefetching(46, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(4);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1743,20 +2418,35 @@ fn s38_p0(cx: &mut Cx<'_>) {
 fn s38_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
-    let p0 = ix.worth_prefetching(46, 0);
+    let p0_0 = ix.worth_prefetching(46, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(4);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1776,28 +2466,53 @@ fn s38_p1(cx: &mut Cx<'_>) {
 fn s38_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0 = ix.worth_prefetching(82, 0);
+    let p0_0 = ix.worth_prefetching(82, 0);
+    let p0_1 = ix.worth_prefetching(46, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 82, 0, &[v3], Full); // agreement_edition
-        let p1 = cx.worth_prefetching(50);
+        let p1_0 = cx.worth_prefetching(50);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(82) { for &n in l1 { cx.prefetch_row(82, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
             let v6 = cx.get(82, r1, 1);
             if cx.probe(50, &[v6], Full).is_some() { // old_scc_edition
                 let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-                let p3 = ix.worth_prefetching(124, 0);
+                let p3_0 = ix.worth_prefetching(124, 0);
+                let p3_1 = cx.worth_prefetching(4);
+                let p3 = p3_0 || p3_1;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(46) { for &n in l3 { cx.prefetch_row(46, n); } }
+                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+                    if p3_1 { for &n in l3 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
                     let v0 = cx.get(46, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -1816,7 +2531,16 @@ fn s38_p2(cx: &mut Cx<'_>) {
 /// Rule `postal#1` (postal).
 fn s39_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 130, 0, &[5], Full) { // activity_channel
+    let l0 = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
+    let p0_0 = cx.worth_prefetching(2);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
         let v0 = cx.get(130, r0, 0);
         cx.derive(2, &[v0]);
     }
@@ -1826,20 +2550,35 @@ fn s39_p0(cx: &mut Cx<'_>) {
 fn s40_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
-    let p0 = ix.worth_prefetching(139, 0);
+    let p0_0 = ix.worth_prefetching(139, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 139, 0, &[v1], Full); // activity_content_author
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(5);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(139) { for &n in l1 { cx.prefetch_row(139, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
             let v0 = cx.get(139, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1857,35 +2596,72 @@ fn s40_p0(cx: &mut Cx<'_>) {
 fn s40_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
-    let p0 = ix.worth_prefetching(75, 0);
+    let p0_0 = ix.worth_prefetching(75, 0);
+    let p0_1 = ix.worth_prefetching(80, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
         let v4 = cx.get(78, r0, 0);
         let v5 = cx.get(78, r0, 2);
         let v6 = cx.get(78, r0, 3);
         let v7 = cx.get(78, r0, 4);
         for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
             let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
-            let p2 = ix.worth_prefetching(125, 0);
+            let p2_0 = ix.worth_prefetching(125, 0);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(80) { for &n in l2 { cx.prefetch_row(80, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
                 let v3 = cx.get(80, r2, 1);
                 let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
-                let p3 = ix.worth_prefetching(124, 0);
+                let p3_0 = ix.worth_prefetching(124, 0);
+                let p3_1 = ix.worth_prefetching(139, 1);
+                let p3 = p3_0 || p3_1;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(125) { for &n in l3 { cx.prefetch_row(125, n); } }
+                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3_1 { for &n in l3 { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
+                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
                     let v0 = cx.get(125, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
                         if (v6 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v7 as i64) {
-                                for &r5 in ix.lookup(cx, 139, 1, &[v0], Full) { // activity_content_author
+                                let l5 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
+                                let p5_0 = cx.worth_prefetching(5);
+                                let p5 = p5_0;
+                                if p5 && l5.len() > 1 && l5.len() <= 32 {
+                                    if cx.rows_worth_prefetching(139) { for &n in l5 { cx.prefetch_row(139, n); } }
+                                    if p5_0 { for &n in l5 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                }
+                                for (i5, &r5) in l5.iter().enumerate() {
+                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(139, n); } }
+                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
                                     let v1 = cx.get(139, r5, 1);
                                     cx.derive(5, &[v0, v1]);
                                 }
@@ -1902,17 +2678,25 @@ fn s40_p1(cx: &mut Cx<'_>) {
 fn s41_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
-    let p0 = ix.worth_prefetching(128, 0);
+    let p0_0 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-        let p1 = cx.worth_prefetching(125);
+        let p1_0 = cx.worth_prefetching(125);
+        let p1_1 = cx.worth_prefetching(35);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
             let v0 = cx.get(128, r1, 0);
             if cx.probe(125, &[v0, v1], Full).is_some() { // activity_source
                 cx.derive(35, &[v0, v1, v2]);
@@ -1925,13 +2709,22 @@ fn s41_p0(cx: &mut Cx<'_>) {
 fn s41_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(139, Full); // activity_content_author
-    let p0 = ix.worth_prefetching(125, 1);
+    let p0_0 = ix.worth_prefetching(125, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
-        for &r1 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
+        let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
+        let p1_0 = cx.worth_prefetching(35);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
             let v1 = cx.get(125, r1, 1);
             cx.derive(35, &[v0, v1, v2]);
         }
@@ -1941,7 +2734,10 @@ fn s41_p1(cx: &mut Cx<'_>) {
 /// Rule `concerns#1` (concerns).
 fn s42_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(124, Full) { // activity
+    let b0 = cx.bounds(124, Full); // activity
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(124, n, 0), cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         cx.derive(10, &[v0, v0]);
     }
@@ -1950,7 +2746,10 @@ fn s42_p0(cx: &mut Cx<'_>) {
 /// Rule `concerns#2` (concerns).
 fn s42_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(127, Full) { // activity_flow
+    let b0 = cx.bounds(127, Full); // activity_flow
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(127, n, 0), cx.get(127, n, 1)]); }
         let v0 = cx.get(127, r0, 0);
         let v1 = cx.get(127, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -1960,7 +2759,10 @@ fn s42_p1(cx: &mut Cx<'_>) {
 /// Rule `concerns#3` (concerns).
 fn s42_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(126, Full) { // activity_system
+    let b0 = cx.bounds(126, Full); // activity_system
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(126, n, 0), cx.get(126, n, 1)]); }
         let v0 = cx.get(126, r0, 0);
         let v1 = cx.get(126, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -1970,7 +2772,10 @@ fn s42_p2(cx: &mut Cx<'_>) {
 /// Rule `concerns#4` (concerns).
 fn s42_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(125, Full) { // activity_source
+    let b0 = cx.bounds(125, Full); // activity_source
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(125, n, 0), cx.get(125, n, 1)]); }
         let v0 = cx.get(125, r0, 0);
         let v1 = cx.get(125, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -1980,7 +2785,10 @@ fn s42_p3(cx: &mut Cx<'_>) {
 /// Rule `concerns#5` (concerns).
 fn s42_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(141, Full) { // activity_campaign
+    let b0 = cx.bounds(141, Full); // activity_campaign
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -1990,7 +2798,10 @@ fn s42_p4(cx: &mut Cx<'_>) {
 /// Rule `concerns#6` (concerns).
 fn s42_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(143, Full) { // campaign_activity
+    let b0 = cx.bounds(143, Full); // campaign_activity
+    let p0_0 = cx.worth_prefetching(10);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2001,20 +2812,35 @@ fn s42_p5(cx: &mut Cx<'_>) {
 fn s43_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
-    let p0 = ix.worth_prefetching(10, 0);
+    let p0_0 = ix.worth_prefetching(10, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
         let l1 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(11);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(10) { for &n in l1 { cx.prefetch_row(10, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
             let v0 = cx.get(10, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2030,22 +2856,42 @@ fn s43_p0(cx: &mut Cx<'_>) {
 fn s44_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
-    let p0 = ix.worth_prefetching(85, 0);
+    let p0_0 = ix.worth_prefetching(85, 0);
+    let p0_1 = ix.worth_prefetching(10, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
         for &r1 in ix.lookup(cx, 85, 0, &[v4], Full) { // assessment_purpose
             let v2 = cx.get(85, r1, 1);
             let l2 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
-            let p2 = ix.worth_prefetching(124, 1);
+            let p2_0 = ix.worth_prefetching(124, 1);
+            let p2_1 = cx.worth_prefetching(12);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
@@ -2062,10 +2908,12 @@ fn s44_p0(cx: &mut Cx<'_>) {
 fn s45_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(46, Full); // third_country_transfer
-    let p0 = ix.worth_prefetching(124, 0);
+    let p0_0 = ix.worth_prefetching(124, 0);
+    let p0_1 = cx.worth_prefetching(51);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(51, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
         let v0 = cx.get(46, r0, 0);
         let v1 = cx.get(46, r0, 1);
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2081,13 +2929,28 @@ fn s45_p0(cx: &mut Cx<'_>) {
 fn s45_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 11, 0, &[130], Full); // assessed
-    let p0 = ix.worth_prefetching(46, 1);
+    let p0_0 = ix.worth_prefetching(46, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(11) { for &n in l0 { cx.prefetch_row(11, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
         let v0 = cx.get(11, r0, 0);
-        for &r1 in ix.lookup(cx, 46, 1, &[v0], Full) { // third_country_transfer
+        let l1 = ix.lookup(cx, 46, 1, &[v0], Full); // third_country_transfer
+        let p1_0 = cx.worth_prefetching(51);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
             let v1 = cx.get(46, r1, 1);
             cx.derive(51, &[v0, v1]);
         }
@@ -2098,19 +2961,28 @@ fn s45_p1(cx: &mut Cx<'_>) {
 fn s46_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(45, Full); // adequacy
-    let p0 = ix.worth_prefetching(46, 2);
+    let p0_0 = ix.worth_prefetching(46, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
         let l1 = ix.lookup(cx, 46, 2, &[v2], Full); // third_country_transfer
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(47);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             let v0 = cx.get(46, r1, 0);
             let v1 = cx.get(46, r1, 1);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2129,20 +3001,35 @@ fn s46_p0(cx: &mut Cx<'_>) {
 fn s46_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
-    let p0 = ix.worth_prefetching(46, 0);
+    let p0_0 = ix.worth_prefetching(46, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(47);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2162,20 +3049,35 @@ fn s46_p1(cx: &mut Cx<'_>) {
 fn s46_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
-    let p0 = ix.worth_prefetching(46, 0);
+    let p0_0 = ix.worth_prefetching(46, 0);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1 = ix.worth_prefetching(124, 0);
+        let p1_0 = ix.worth_prefetching(124, 0);
+        let p1_1 = cx.worth_prefetching(47);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2195,11 +3097,22 @@ fn s46_p2(cx: &mut Cx<'_>) {
 fn s46_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0 = ix.worth_prefetching(82, 0);
+    let p0_0 = ix.worth_prefetching(82, 0);
+    let p0_1 = ix.worth_prefetching(46, 3);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -2207,13 +3120,35 @@ fn s46_p3(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 82, 0, &[v3], Full) { // agreement_edition
             let v6 = cx.get(82, r1, 1);
             let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
-            let p2 = cx.worth_prefetching(51);
+            let p2_0 = cx.worth_prefetching(51);
+            let p2_1 = ix.worth_prefetching(124, 0);
+            let p2_2 = cx.worth_prefetching(47);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(46) { for &n in l2 { cx.prefetch_row(46, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+                if p2_2 { for &n in l2 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
                 let v0 = cx.get(46, r2, 0);
                 if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
-                    for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p4_0 = cx.worth_prefetching(48);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(48, &[v6, v4, cx.get(124, n, 3)]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(48, &[v6, v4, cx.get(124, n, 3)]); } }
                         let v2 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v5 as i64) {
@@ -2233,19 +3168,38 @@ fn s46_p3(cx: &mut Cx<'_>) {
 fn s46_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
-    let p0 = ix.worth_prefetching(46, 3);
+    let p0_0 = ix.worth_prefetching(46, 3);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
-        let p1 = cx.worth_prefetching(51);
+        let p1_0 = cx.worth_prefetching(51);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = cx.worth_prefetching(47);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_2 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2264,7 +3218,10 @@ fn s46_p4(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#1` (guideline_restricts).
 fn s47_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(145, Full) { // guideline_forbid_kind
+    let b0 = cx.bounds(145, Full); // guideline_forbid_kind
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(145, n, 0)]); }
         let v0 = cx.get(145, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2273,7 +3230,10 @@ fn s47_p0(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#2` (guideline_restricts).
 fn s47_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(146, Full) { // guideline_forbid_channel
+    let b0 = cx.bounds(146, Full); // guideline_forbid_channel
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(146, n, 0)]); }
         let v0 = cx.get(146, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2282,7 +3242,10 @@ fn s47_p1(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#3` (guideline_restricts).
 fn s47_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(147, Full) { // guideline_forbid_purpose
+    let b0 = cx.bounds(147, Full); // guideline_forbid_purpose
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(147, n, 0)]); }
         let v0 = cx.get(147, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2291,7 +3254,10 @@ fn s47_p2(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#4` (guideline_restricts).
 fn s47_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(148, Full) { // guideline_forbid_source_kind
+    let b0 = cx.bounds(148, Full); // guideline_forbid_source_kind
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(148, n, 0)]); }
         let v0 = cx.get(148, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2300,7 +3266,10 @@ fn s47_p3(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#5` (guideline_restricts).
 fn s47_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(149, Full) { // guideline_forbid_category
+    let b0 = cx.bounds(149, Full); // guideline_forbid_category
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(149, n, 0)]); }
         let v0 = cx.get(149, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2309,7 +3278,10 @@ fn s47_p4(cx: &mut Cx<'_>) {
 /// Rule `guideline_restricts#6` (guideline_restricts).
 fn s47_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(150, Full) { // guideline_forbid_subject_kind
+    let b0 = cx.bounds(150, Full); // guideline_forbid_subject_kind
+    let p0_0 = cx.worth_prefetching(64);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(150, n, 0)]); }
         let v0 = cx.get(150, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -2322,10 +3294,12 @@ fn s48_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(145, r0, 0);
         let v2 = cx.get(145, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = ix.worth_prefetching(124, 3);
+        let p1_0 = ix.worth_prefetching(124, 3);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -2341,9 +3315,11 @@ fn s48_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(146, r0, 0);
         let v2 = cx.get(146, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = cx.worth_prefetching(130);
+        let p1_0 = cx.worth_prefetching(130);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
                 cx.derive(65, &[v0, v1]);
@@ -2359,10 +3335,12 @@ fn s48_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(147, r0, 0);
         let v2 = cx.get(147, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = ix.worth_prefetching(124, 1);
+        let p1_0 = ix.worth_prefetching(124, 1);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -2378,9 +3356,11 @@ fn s48_p3(cx: &mut Cx<'_>) {
         let v0 = cx.get(148, r0, 0);
         let v2 = cx.get(148, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = cx.worth_prefetching(66);
+        let p1_0 = cx.worth_prefetching(66);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
                 cx.derive(65, &[v0, v1]);
@@ -2396,9 +3376,11 @@ fn s48_p4(cx: &mut Cx<'_>) {
         let v0 = cx.get(149, r0, 0);
         let v2 = cx.get(149, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = cx.worth_prefetching(129);
+        let p1_0 = cx.worth_prefetching(129);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
                 cx.derive(65, &[v0, v1]);
@@ -2414,9 +3396,11 @@ fn s48_p5(cx: &mut Cx<'_>) {
         let v0 = cx.get(150, r0, 0);
         let v2 = cx.get(150, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
-        let p1 = cx.worth_prefetching(67);
+        let p1_0 = cx.worth_prefetching(67);
+        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
                 cx.derive(65, &[v0, v1]);
@@ -2429,16 +3413,24 @@ fn s48_p5(cx: &mut Cx<'_>) {
 fn s49_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(71, Full); // organization
-    let p0 = ix.worth_prefetching(87, 2);
+    let p0_0 = ix.worth_prefetching(87, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
         let v2 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
-        let p1 = cx.worth_prefetching(152);
+        let p1_0 = cx.worth_prefetching(152);
+        let p1_1 = cx.worth_prefetching(151);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if cx.probe(152, &[v1], Full).is_some() { // online_service_kind
@@ -2451,7 +3443,12 @@ fn s49_p0(cx: &mut Cx<'_>) {
 /// Rule `tracker_without_consent#1` (tracker_without_consent).
 fn s50_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(93, Full) { // tracking
+    let b0 = cx.bounds(93, Full); // tracking
+    let p0_0 = cx.worth_prefetching(95);
+    let p0_1 = cx.worth_prefetching(153);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(95, &[cx.get(93, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(153, &[cx.get(93, n, 1)]); }
         let v1 = cx.get(93, r0, 0);
         let v0 = cx.get(93, r0, 1);
         let v2 = cx.get(93, r0, 2);
@@ -2467,12 +3464,21 @@ fn s50_p0(cx: &mut Cx<'_>) {
 fn s50_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(96, Full); // tracking_fires_before_consent
-    let p0 = ix.worth_prefetching(93, 0);
+    let p0_0 = ix.worth_prefetching(93, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
         let v1 = cx.get(96, r0, 0);
-        for &r1 in ix.lookup(cx, 93, 0, &[v1], Full) { // tracking
+        let l1 = ix.lookup(cx, 93, 0, &[v1], Full); // tracking
+        let p1_0 = cx.worth_prefetching(153);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(93) { for &n in l1 { cx.prefetch_row(93, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(93, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
             let v0 = cx.get(93, r1, 1);
             let v2 = cx.get(93, r1, 2);
             if v2 != 154 {
@@ -2486,13 +3492,28 @@ fn s50_p1(cx: &mut Cx<'_>) {
 fn s51_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[156], Full); // activity
-    let p0 = ix.worth_prefetching(125, 1);
+    let p0_0 = ix.worth_prefetching(125, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         let v1 = cx.get(124, r0, 0);
-        for &r1 in ix.lookup(cx, 125, 1, &[v1], Full) { // activity_source
+        let l1 = ix.lookup(cx, 125, 1, &[v1], Full); // activity_source
+        let p1_0 = cx.worth_prefetching(154);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
             let v0 = cx.get(125, r1, 1);
             cx.derive(154, &[v0]);
         }
@@ -2503,12 +3524,21 @@ fn s51_p0(cx: &mut Cx<'_>) {
 fn s52_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(155, Full); // advertising_purpose
-    let p0 = ix.worth_prefetching(124, 4);
+    let p0_0 = ix.worth_prefetching(124, 4);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
         let v1 = cx.get(155, r0, 0);
-        for &r1 in ix.lookup(cx, 124, 4, &[v1], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 4, &[v1], Full); // activity
+        let p1_0 = cx.worth_prefetching(156);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             cx.derive(156, &[v0]);
         }
@@ -2518,7 +3548,10 @@ fn s52_p0(cx: &mut Cx<'_>) {
 /// Rule `advertising#1` (advertising).
 fn s52_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(133, Full) { // activity_promotional
+    let b0 = cx.bounds(133, Full); // activity_promotional
+    let p0_0 = cx.worth_prefetching(156);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(133, n, 0)]); }
         let v0 = cx.get(133, r0, 0);
         cx.derive(156, &[v0]);
     }
@@ -2528,9 +3561,11 @@ fn s52_p1(cx: &mut Cx<'_>) {
 fn s53_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(26, Full); // objected_by
-    let p0 = cx.worth_prefetching(156);
+    let p0_0 = cx.worth_prefetching(156);
+    let p0_1 = cx.worth_prefetching(36);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(36, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if cx.probe(156, &[v0], Full).is_some() { // advertising
@@ -2543,20 +3578,32 @@ fn s53_p0(cx: &mut Cx<'_>) {
 fn s54_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(103, Full); // consent
-    let p0 = ix.worth_prefetching(104, 0);
+    let p0_0 = ix.worth_prefetching(104, 0);
+    let p0_1 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
+        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
             let v3 = cx.get(104, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2 = ix.worth_prefetching(124, 1);
+            let p2_0 = ix.worth_prefetching(124, 1);
+            let p2_1 = cx.worth_prefetching(159);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
                     cx.derive(159, &[v0, v1]);
@@ -2570,31 +3617,57 @@ fn s54_p0(cx: &mut Cx<'_>) {
 fn s54_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
-    let p0 = ix.worth_prefetching(103, 1);
+    let p0_0 = ix.worth_prefetching(103, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(104) { for &n in l0 { cx.prefetch_row(104, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
         let v0 = cx.get(104, r0, 0);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
-        let p1 = ix.worth_prefetching(128, 0);
+        let p1_0 = ix.worth_prefetching(128, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = cx.worth_prefetching(159);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
-                let p3 = cx.worth_prefetching(155);
+                let p3_0 = cx.worth_prefetching(155);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
                     let v3 = cx.get(124, r3, 5);
                     if cx.probe(155, &[v3], Full).is_some() { // advertising_purpose
                         cx.derive(159, &[v0, v1]);
@@ -2609,26 +3682,51 @@ fn s54_p1(cx: &mut Cx<'_>) {
 fn s55_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // old_law_consent_form
-    let p0 = ix.worth_prefetching(103, 2);
+    let p0_0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
         let v3 = cx.get(1, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1 = cx.worth_prefetching(109);
+        let p1_0 = cx.worth_prefetching(109);
+        let p1_1 = ix.worth_prefetching(159, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
             let v2 = cx.get(103, r1, 0);
             if cx.probe(109, &[v2], Full).is_some() { // consent_documented
                 let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
-                let p3 = ix.worth_prefetching(14, 1);
+                let p3_0 = ix.worth_prefetching(14, 1);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
+                    if p3_0 { for &n in l3 { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
                     let v0 = cx.get(159, r3, 1);
-                    for &r4 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
+                    let l4 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
+                    let p4_0 = cx.worth_prefetching(0);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
                         let v1 = cx.get(14, r4, 2);
                         cx.derive(0, &[v0, v1]);
                     }
@@ -2642,13 +3740,22 @@ fn s55_p0(cx: &mut Cx<'_>) {
 fn s56_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(159, Full); // consent_purpose_fits
-    let p0 = ix.worth_prefetching(14, 1);
+    let p0_0 = ix.worth_prefetching(14, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
-        for &r1 in ix.lookup(cx, 14, 1, &[v2, v0], Full) { // consent_in_effect
+        let l1 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
+        let p1_0 = cx.worth_prefetching(7);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(14) { for &n in l1 { cx.prefetch_row(14, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(14, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
             let v1 = cx.get(14, r1, 2);
             cx.derive(7, &[v0, v1]);
         }
@@ -2661,9 +3768,11 @@ fn s57_p0(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(107, Full) { // consent_product
         let v0 = cx.get(107, r0, 0);
         let b1 = cx.bounds(134, Full); // activity_product
-        let p1 = cx.worth_prefetching(107);
+        let p1_0 = cx.worth_prefetching(107);
+        let p1_1 = cx.worth_prefetching(160);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(160, &[v0, cx.get(134, n, 0)]); }
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
@@ -2677,24 +3786,44 @@ fn s57_p0(cx: &mut Cx<'_>) {
 fn s58_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
-    let p0 = ix.worth_prefetching(113, 0);
+    let p0_0 = ix.worth_prefetching(113, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
         let v4 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
-        let p1 = ix.worth_prefetching(103, 3);
+        let p1_0 = ix.worth_prefetching(103, 3);
+        let p1_1 = ix.worth_prefetching(26, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(26, 0, &[cx.get(113, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 26, 0, &[cx.get(113, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(26, 0, &[cx.get(113, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 26, 0, &[cx.get(113, n, 0)]); } }
             let v2 = cx.get(113, r1, 0);
             let v5 = cx.get(113, r1, 2);
             for &r2 in ix.lookup(cx, 103, 3, &[v2], Full) { // consent
                 let v0 = cx.get(103, r2, 0);
                 let v3 = cx.get(103, r2, 2);
                 if (v3 as i64) <= (v5 as i64) {
-                    for &r3 in ix.lookup(cx, 26, 0, &[v2], Full) { // objected_by
+                    let l3 = ix.lookup(cx, 26, 0, &[v2], Full); // objected_by
+                    let p3_0 = cx.worth_prefetching(161);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(26) { for &n in l3 { cx.prefetch_row(26, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(26, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
                         let v1 = cx.get(26, r3, 0);
                         cx.derive(161, &[v0, v1]);
                     }
@@ -2708,29 +3837,62 @@ fn s58_p0(cx: &mut Cx<'_>) {
 fn s59_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(158, Full); // express_form
-    let p0 = ix.worth_prefetching(103, 2);
+    let p0_0 = ix.worth_prefetching(103, 2);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
         let v3 = cx.get(158, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1 = ix.worth_prefetching(105, 0);
+        let p1_0 = ix.worth_prefetching(105, 0);
+        let p1_1 = ix.worth_prefetching(159, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
                 let l3 = ix.lookup(cx, 159, 0, &[v0], Full); // consent_purpose_fits
-                let p3 = cx.worth_prefetching(160);
+                let p3_0 = cx.worth_prefetching(160);
+                let p3_1 = cx.worth_prefetching(161);
+                let p3_2 = ix.worth_prefetching(14, 1);
+                let p3 = p3_0 || p3_1 || p3_2;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_1 { for &n in l3 { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_2 { for &n in l3 { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_2 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_2 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
+                    if p3_2 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
                     let v1 = cx.get(159, r3, 1);
                     if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
-                            for &r4 in ix.lookup(cx, 14, 1, &[v0, v1], Full) { // consent_in_effect
+                            let l4 = ix.lookup(cx, 14, 1, &[v0, v1], Full); // consent_in_effect
+                            let p4_0 = cx.worth_prefetching(162);
+                            let p4 = p4_0;
+                            if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
+                                if p4_0 { for &n in l4 { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
+                            }
+                            for (i4, &r4) in l4.iter().enumerate() {
+                                if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
+                                if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
                                 let v2 = cx.get(14, r4, 2);
                                 if cx.probe(130, &[v1, v4], Full).is_some() { // activity_channel
                                     cx.derive(162, &[v0, v1, v2]);
@@ -2747,7 +3909,10 @@ fn s59_p0(cx: &mut Cx<'_>) {
 /// Rule `ad_consent#1` (ad_consent).
 fn s60_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(162, Full) { // ad_consent_via
+    let b0 = cx.bounds(162, Full); // ad_consent_via
+    let p0_0 = cx.worth_prefetching(163);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(162, n, 1), cx.get(162, n, 2)]); }
         let v0 = cx.get(162, r0, 1);
         let v1 = cx.get(162, r0, 2);
         cx.derive(163, &[v0, v1]);
@@ -2758,12 +3923,21 @@ fn s60_p0(cx: &mut Cx<'_>) {
 fn s61_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(109, Full); // consent_documented
-    let p0 = ix.worth_prefetching(162, 0);
+    let p0_0 = ix.worth_prefetching(162, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
         let v2 = cx.get(109, r0, 0);
-        for &r1 in ix.lookup(cx, 162, 0, &[v2], Full) { // ad_consent_via
+        let l1 = ix.lookup(cx, 162, 0, &[v2], Full); // ad_consent_via
+        let p1_0 = cx.worth_prefetching(164);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(162) { for &n in l1 { cx.prefetch_row(162, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(162, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
             let v0 = cx.get(162, r1, 1);
             let v1 = cx.get(162, r1, 2);
             cx.derive(164, &[v0, v1]);
@@ -2775,22 +3949,50 @@ fn s61_p0(cx: &mut Cx<'_>) {
 fn s62_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-    let p0 = ix.worth_prefetching(130, 1);
+    let p0_0 = ix.worth_prefetching(130, 1);
+    let p0_1 = cx.worth_prefetching(156);
+    let p0_2 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0 || p0_1 || p0_2;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+        if p0_2 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-        let p1 = cx.worth_prefetching(157);
+        let p1_0 = cx.worth_prefetching(157);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(130) { for &n in l1 { cx.prefetch_row(130, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
             let v3 = cx.get(130, r1, 1);
             if cx.probe(157, &[v3], Full).is_some() { // electronic_mail_channel
                 if cx.probe(156, &[v0], Full).is_some() { // advertising
-                    for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                    let p4_0 = cx.worth_prefetching(165);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(165, &[v0, v1, v2]);
                     }
@@ -2804,16 +4006,39 @@ fn s62_p0(cx: &mut Cx<'_>) {
 fn s63_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
-    let p0 = ix.worth_prefetching(124, 3);
+    let p0_0 = ix.worth_prefetching(124, 3);
+    let p0_1 = cx.worth_prefetching(156);
+    let p0_2 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0 || p0_1 || p0_2;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0_1 { for &n in l0 { cx.prefetch(156, &[cx.get(130, n, 0)]); } }
+        if p0_2 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(130, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(130, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(156, &[cx.get(130, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(130, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(130, n, 0)]); } }
         let v0 = cx.get(130, r0, 0);
         for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
             let v2 = cx.get(124, r1, 3);
             if cx.probe(156, &[v0], Full).is_some() { // advertising
-                for &r3 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                let p3_0 = cx.worth_prefetching(166);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
                     let v1 = cx.get(128, r3, 1);
                     cx.derive(166, &[v0, v1, v2]);
                 }
@@ -2825,7 +4050,16 @@ fn s63_p0(cx: &mut Cx<'_>) {
 /// Rule `consumer#1` (consumer).
 fn s64_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 97, 0, &[166], Full) { // subject
+    let l0 = ix.lookup(cx, 97, 0, &[166], Full); // subject
+    let p0_0 = cx.worth_prefetching(167);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(167, &[v0]);
     }
@@ -2834,7 +4068,16 @@ fn s64_p0(cx: &mut Cx<'_>) {
 /// Rule `consumer#2` (consumer).
 fn s64_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 97, 0, &[53], Full) { // subject
+    let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
+    let p0_0 = cx.worth_prefetching(167);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
+        if p0_0 { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+    }
+    for (i0, &r0) in l0.iter().enumerate() {
+        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(167, &[v0]);
     }
@@ -2844,18 +4087,28 @@ fn s64_p1(cx: &mut Cx<'_>) {
 fn s65_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(115, Full); // notice_subject
-    let p0 = ix.worth_prefetching(114, 1);
+    let p0_0 = ix.worth_prefetching(114, 1);
+    let p0_1 = cx.worth_prefetching(121);
+    let p0_2 = cx.worth_prefetching(168);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(168, &[cx.get(115, n, 1)]); }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
-        let p1 = ix.worth_prefetching(102, 0);
+        let p1_0 = ix.worth_prefetching(102, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(114) { for &n in l1 { cx.prefetch_row(114, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
             let v1 = cx.get(114, r1, 2);
             for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
                 if cx.probe(121, &[v2], Full).is_some() { // notice_right_to_object
@@ -2869,7 +4122,10 @@ fn s65_p0(cx: &mut Cx<'_>) {
 /// Rule `bought_category#1` (bought_category).
 fn s66_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(102, Full) { // subject_purchase
+    let b0 = cx.bounds(102, Full); // subject_purchase
+    let p0_0 = cx.worth_prefetching(170);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(170, &[cx.get(102, n, 0), cx.get(102, n, 2)]); }
         let v0 = cx.get(102, r0, 0);
         let v1 = cx.get(102, r0, 2);
         cx.derive(170, &[v0, v1]);
@@ -2880,17 +4136,25 @@ fn s66_p0(cx: &mut Cx<'_>) {
 fn s67_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(134, Full); // activity_product
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
         let v0 = cx.get(134, r0, 0);
         let v2 = cx.get(134, r0, 1);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1 = cx.worth_prefetching(170);
+        let p1_0 = cx.worth_prefetching(170);
+        let p1_1 = cx.worth_prefetching(169);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
                 cx.derive(169, &[v0, v1]);
@@ -2902,7 +4166,10 @@ fn s67_p0(cx: &mut Cx<'_>) {
 /// Rule `campaign_of#1` (campaign_of).
 fn s68_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(141, Full) { // activity_campaign
+    let b0 = cx.bounds(141, Full); // activity_campaign
+    let p0_0 = cx.worth_prefetching(172);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
         cx.derive(172, &[v0, v1]);
@@ -2912,7 +4179,10 @@ fn s68_p0(cx: &mut Cx<'_>) {
 /// Rule `campaign_of#2` (campaign_of).
 fn s68_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(143, Full) { // campaign_activity
+    let b0 = cx.bounds(143, Full); // campaign_activity
+    let p0_0 = cx.worth_prefetching(172);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
         cx.derive(172, &[v0, v1]);
@@ -2923,22 +4193,51 @@ fn s68_p1(cx: &mut Cx<'_>) {
 fn s69_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[46], Full); // activity
-    let p0 = ix.worth_prefetching(172, 0);
+    let p0_0 = ix.worth_prefetching(172, 0);
+    let p0_1 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
             let v3 = cx.get(172, r1, 1);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2 = ix.worth_prefetching(165, 0);
+            let p2_0 = ix.worth_prefetching(165, 0);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
                 let v1 = cx.get(128, r2, 1);
-                for &r3 in ix.lookup(cx, 165, 0, &[v1], Full) { // email_ad
+                let l3 = ix.lookup(cx, 165, 0, &[v1], Full); // email_ad
+                let p3_0 = cx.worth_prefetching(172);
+                let p3_1 = cx.worth_prefetching(173);
+                let p3 = p3_0 || p3_1;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(165) { for &n in l3 { cx.prefetch_row(165, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
+                    if p3_1 { for &n in l3 { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(165, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
+                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
                     let v2 = cx.get(165, r3, 0);
                     if v0 != v2 {
                         if cx.probe(172, &[v2, v3], Full).is_some() { // campaign_of
@@ -2954,7 +4253,10 @@ fn s69_p0(cx: &mut Cx<'_>) {
 /// Rule `email_selection#1` (email_selection).
 fn s70_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(173, Full) { // selection_sending
+    let b0 = cx.bounds(173, Full); // selection_sending
+    let p0_0 = cx.worth_prefetching(171);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(171, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         cx.derive(171, &[v0, v1]);
@@ -2965,17 +4267,39 @@ fn s70_p0(cx: &mut Cx<'_>) {
 fn s71_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
-    let p0 = ix.worth_prefetching(165, 1);
+    let p0_0 = ix.worth_prefetching(165, 1);
+    let p0_1 = ix.worth_prefetching(134, 0);
+    let p0 = p0_0 || p0_1;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
         let v0 = cx.get(130, r0, 0);
         let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
-        let p1 = cx.worth_prefetching(169);
+        let p1_0 = cx.worth_prefetching(169);
+        let p1_1 = cx.worth_prefetching(26);
+        let p1_2 = cx.worth_prefetching(168);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(165) { for &n in l1 { cx.prefetch_row(165, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
+            if p1_2 { for &n in l1 { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(165, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
             let v1 = cx.get(165, r1, 1);
             if !cx.contains(169, &[v0, v1]) { // !product_not_bought
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
@@ -2994,9 +4318,13 @@ fn s71_p0(cx: &mut Cx<'_>) {
 fn s72_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(173, Full); // selection_sending
-    let p0 = cx.worth_prefetching(163);
+    let p0_0 = cx.worth_prefetching(163);
+    let p0_1 = cx.worth_prefetching(175);
+    let p0_2 = cx.worth_prefetching(174);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(174, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         let v2 = cx.get(173, r0, 2);
@@ -3011,7 +4339,10 @@ fn s72_p0(cx: &mut Cx<'_>) {
 /// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s73_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(174, Full) { // email_selection_unlawful
+    let b0 = cx.bounds(174, Full); // email_selection_unlawful
+    let p0_0 = cx.worth_prefetching(23);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(174, n, 0), cx.get(174, n, 1)]); }
         let v0 = cx.get(174, r0, 0);
         let v1 = cx.get(174, r0, 1);
         cx.derive(23, &[v0, v1]);
@@ -3022,9 +4353,13 @@ fn s73_p0(cx: &mut Cx<'_>) {
 fn s73_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(165, Full); // email_ad
-    let p0 = cx.worth_prefetching(163);
+    let p0_0 = cx.worth_prefetching(163);
+    let p0_1 = cx.worth_prefetching(175);
+    let p0_2 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
         let v0 = cx.get(165, r0, 0);
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -3039,9 +4374,13 @@ fn s73_p1(cx: &mut Cx<'_>) {
 fn s73_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(166, Full); // phone_ad
-    let p0 = cx.worth_prefetching(163);
+    let p0_0 = cx.worth_prefetching(163);
+    let p0_1 = cx.worth_prefetching(167);
+    let p0_2 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(167, &[cx.get(166, n, 1)]); }
+        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
         let v0 = cx.get(166, r0, 0);
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -3055,7 +4394,10 @@ fn s73_p2(cx: &mut Cx<'_>) {
 /// Rule `has_basis#1` (has_basis).
 fn s74_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(19, Full) { // consent_covers
+    let b0 = cx.bounds(19, Full); // consent_covers
+    let p0_0 = cx.worth_prefetching(22);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(22, &[cx.get(19, n, 1), cx.get(19, n, 2)]); }
         let v0 = cx.get(19, r0, 1);
         let v1 = cx.get(19, r0, 2);
         cx.derive(22, &[v0, v1]);
@@ -3066,16 +4408,24 @@ fn s74_p0(cx: &mut Cx<'_>) {
 fn s74_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(12, Full); // lia_for
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
         let v0 = cx.get(12, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1 = cx.worth_prefetching(23);
+        let p1_0 = cx.worth_prefetching(23);
+        let p1_1 = cx.worth_prefetching(22);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
                 cx.derive(22, &[v0, v1]);
@@ -3088,13 +4438,28 @@ fn s74_p1(cx: &mut Cx<'_>) {
 fn s74_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[36], Full); // activity
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
-        for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        let p1_0 = cx.worth_prefetching(22);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -3105,13 +4470,28 @@ fn s74_p2(cx: &mut Cx<'_>) {
 fn s74_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[37], Full); // activity
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
+    let p0 = p0_0;
+    if p0 && l0.len() > 1 && l0.len() <= 32 {
+        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
+        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+    }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
-        for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        let p1_0 = cx.worth_prefetching(22);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -3122,12 +4502,21 @@ fn s74_p3(cx: &mut Cx<'_>) {
 fn s74_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(24, Full); // old_law_public_data
-    let p0 = ix.worth_prefetching(128, 1);
+    let p0_0 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
         let v0 = cx.get(24, r0, 0);
-        for &r1 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+        let p1_0 = cx.worth_prefetching(22);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -3141,9 +4530,15 @@ fn s75_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(156, Full); // advertising
-        let p1 = cx.worth_prefetching(2);
+        let p1_0 = cx.worth_prefetching(2);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = ix.worth_prefetching(128, 1);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(156, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(156, n, 0)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(128, 1, &[cx.get(156, n, 0)]); }
+            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(156, n, 0)]); }
             let v0 = cx.get(156, r1, 0);
             if !cx.contains(2, &[v0]) { // !postal
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3154,10 +4549,18 @@ fn s75_p0(cx: &mut Cx<'_>) {
                             if (v4 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v5 as i64) {
                                     let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                    let p3 = cx.worth_prefetching(0);
+                                    let p3_0 = cx.worth_prefetching(0);
+                                    let p3_1 = cx.worth_prefetching(179);
+                                    let p3 = p3_0 || p3_1;
+                                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                                        if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
+                                        if p3_0 { for &n in l3 { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
+                                        if p3_1 { for &n in l3 { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
+                                    }
                                     for (i3, &r3) in l3.iter().enumerate() {
                                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                                        if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
+                                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
+                                        if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
                                             cx.derive(179, &[0, v0, v1, v2]);
@@ -3179,7 +4582,15 @@ fn s75_p1(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[6], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(25, Full) { // indirect_collection
+        let b1 = cx.bounds(25, Full); // indirect_collection
+        let p1_0 = cx.worth_prefetching(3);
+        let p1_1 = ix.worth_prefetching(125, 1);
+        let p1_2 = cx.worth_prefetching(179);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(3, &[cx.get(25, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[6, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -3188,10 +4599,15 @@ fn s75_p1(cx: &mut Cx<'_>) {
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
                             let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                            let p2 = cx.worth_prefetching(89);
+                            let p2_0 = cx.worth_prefetching(89);
+                            let p2 = p2_0;
+                            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
+                                if p2_0 { for &n in l2 { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
+                            }
                             for (i2, &r2) in l2.iter().enumerate() {
                                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
+                                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
                                 let v3 = cx.get(125, r2, 1);
                                 if !cx.contains(89, &[v3]) { // !source_public
                                     cx.derive(179, &[6, v0, v1, v2]);
@@ -3212,14 +4628,33 @@ fn s75_p2(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
-        let p1 = cx.worth_prefetching(4);
+        let p1_0 = cx.worth_prefetching(4);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p2_0 = cx.worth_prefetching(179);
+                let p2 = p2_0;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
+                }
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v1 as i64) < (17676 as i64) {
                         if (v3 as i64) <= (v1 as i64) {
@@ -3241,10 +4676,25 @@ fn s75_p3(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
-        let p1 = cx.worth_prefetching(140);
+        let p1_0 = cx.worth_prefetching(140);
+        let p1_1 = ix.worth_prefetching(124, 3);
+        let p1_2 = ix.worth_prefetching(139, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
             if cx.probe(140, &[v0], Full).is_some() { // activity_content_original
                 for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
@@ -3252,10 +4702,18 @@ fn s75_p3(cx: &mut Cx<'_>) {
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
                             let l4 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                            let p4 = cx.worth_prefetching(5);
+                            let p4_0 = cx.worth_prefetching(5);
+                            let p4_1 = cx.worth_prefetching(179);
+                            let p4 = p4_0 || p4_1;
+                            if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                if cx.rows_worth_prefetching(139) { for &n in l4 { cx.prefetch_row(139, n); } }
+                                if p4_0 { for &n in l4 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                if p4_1 { for &n in l4 { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
+                            }
                             for (i4, &r4) in l4.iter().enumerate() {
                                 if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); } }
-                                if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                     cx.derive(179, &[16, v0, v1, v2]);
@@ -3276,21 +4734,40 @@ fn s75_p4(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
-        let p1 = ix.worth_prefetching(124, 3);
+        let p1_0 = ix.worth_prefetching(124, 3);
+        let p1_1 = ix.worth_prefetching(139, 1);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
                 if (v3 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v4 as i64) {
                         let l3 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                        let p3 = cx.worth_prefetching(5);
+                        let p3_0 = cx.worth_prefetching(5);
+                        let p3_1 = cx.worth_prefetching(179);
+                        let p3 = p3_0 || p3_1;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(139) { for &n in l3 { cx.prefetch_row(139, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                            if p3_1 { for &n in l3 { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                 cx.derive(179, &[19, v0, v1, v2]);
@@ -3310,23 +4787,55 @@ fn s75_p5(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
-        let p1 = cx.worth_prefetching(129);
+        let p1_0 = cx.worth_prefetching(129);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(138, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(138, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
             if cx.probe(129, &[v0, 22], Full).is_some() { // activity_category
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p3_0 = cx.worth_prefetching(6);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(6, &[cx.get(124, n, 1)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(6, &[cx.get(124, n, 1)]); } }
                     let v3 = cx.get(124, r3, 1);
                     let v2 = cx.get(124, r3, 3);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
                             if cx.probe(6, &[v3], Full).is_some() { // image_use_kind
                                 let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                let p5 = cx.worth_prefetching(7);
+                                let p5_0 = cx.worth_prefetching(7);
+                                let p5_1 = cx.worth_prefetching(179);
+                                let p5 = p5_0 || p5_1;
+                                if p5 && l5.len() > 1 && l5.len() <= 32 {
+                                    if cx.rows_worth_prefetching(128) { for &n in l5 { cx.prefetch_row(128, n); } }
+                                    if p5_0 { for &n in l5 { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
+                                    if p5_1 { for &n in l5 { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
+                                }
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); } }
-                                    if p5 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
+                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
+                                    if p5_1 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
                                         cx.derive(179, &[21, v0, v1, v2]);
@@ -3348,21 +4857,43 @@ fn s75_p6(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(28, Full); // basis_checked_kind
-        let p1 = ix.worth_prefetching(124, 2);
+        let p1_0 = ix.worth_prefetching(124, 2);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
             let v3 = cx.get(28, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 2, &[v3], Full) { // activity
+            let l2 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
+            let p2_0 = ix.worth_prefetching(128, 1);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
                 let v0 = cx.get(124, r2, 0);
                 let v2 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v5 as i64) {
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p3 = cx.worth_prefetching(22);
+                        let p3_0 = cx.worth_prefetching(22);
+                        let p3_1 = cx.worth_prefetching(20);
+                        let p3_2 = cx.worth_prefetching(21);
+                        let p3 = p3_0 || p3_1 || p3_2;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_1 { for &n in l3 { cx.prefetch(20, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_2 { for &n in l3 { cx.prefetch(21, &[v0, cx.get(128, n, 1)]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(20, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_2 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(21, &[v0, cx.get(128, n, 1)]); } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(22, &[v0, v1]) { // !has_basis
                                 if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
@@ -3386,14 +4917,28 @@ fn s75_p7(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(20, Full); // consent_withdrawn_for
-        let p1 = cx.worth_prefetching(22);
+        let p1_0 = cx.worth_prefetching(22);
+        let p1_1 = cx.worth_prefetching(171);
+        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(20, n, 0)]); }
+            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(20, n, 0)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
                 if !cx.contains(171, &[v0, v1]) { // !email_selection
-                    for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p2_0 = cx.worth_prefetching(179);
+                    let p2 = p2_0;
+                    if p2 && l2.len() > 1 && l2.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                        if p2_0 { for &n in l2 { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
+                    }
+                    for (i2, &r2) in l2.iter().enumerate() {
+                        if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                        if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
                         let v3 = cx.get(124, r2, 1);
                         let v2 = cx.get(124, r2, 3);
                         if v3 != 1 {
@@ -3417,13 +4962,25 @@ fn s75_p8(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(21, Full); // consent_unprovable
-        let p1 = cx.worth_prefetching(22);
+        let p1_0 = cx.worth_prefetching(22);
+        let p1_1 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(21, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(21, n, 0)]); }
             let v0 = cx.get(21, r1, 0);
             let v1 = cx.get(21, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p2_0 = cx.worth_prefetching(179);
+                let p2 = p2_0;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
+                }
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
                     let v3 = cx.get(124, r2, 1);
                     let v2 = cx.get(124, r2, 3);
                     if v3 != 1 {
@@ -3446,9 +5003,14 @@ fn s75_p9(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(29, Full); // purpose_change
-        let p1 = cx.worth_prefetching(11);
+        let p1_0 = cx.worth_prefetching(11);
+        let p1_1 = ix.worth_prefetching(19, 0);
+        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[50, cx.get(29, n, 0), cx.get(29, n, 1), cx.get(29, n, 2)]); }
             let v0 = cx.get(29, r1, 0);
             let v1 = cx.get(29, r1, 1);
             let v2 = cx.get(29, r1, 2);
@@ -3472,19 +5034,34 @@ fn s75_p10(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(31, Full); // child
-        let p1 = ix.worth_prefetching(19, 1);
+        let p1_0 = ix.worth_prefetching(19, 1);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
             let v1 = cx.get(31, r1, 0);
             let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(19) { for &n in l2 { cx.prefetch_row(19, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
                 let v0 = cx.get(19, r2, 1);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p3_0 = cx.worth_prefetching(179);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
@@ -3504,17 +5081,28 @@ fn s75_p11(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 1);
         let v6 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
-        let p1 = ix.worth_prefetching(129, 0);
+        let p1_0 = ix.worth_prefetching(129, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v4 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
-            let p2 = ix.worth_prefetching(124, 0);
+            let p2_0 = ix.worth_prefetching(124, 0);
+            let p2_1 = ix.worth_prefetching(128, 1);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(129) { for &n in l2 { cx.prefetch_row(129, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
                 let v0 = cx.get(129, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v3 = cx.get(124, r3, 1);
@@ -3522,7 +5110,16 @@ fn s75_p11(cx: &mut Cx<'_>) {
                     if v3 != 1 {
                         if (v5 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v6 as i64) {
-                                for &r4 in ix.lookup(cx, 128, 1, &[v0], Full) { // activity_subject
+                                let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
+                                let p4_0 = cx.worth_prefetching(179);
+                                let p4 = p4_0;
+                                if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                    if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
+                                    if p4_0 { for &n in l4 { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
+                                }
+                                for (i4, &r4) in l4.iter().enumerate() {
+                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
+                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
                                     let v1 = cx.get(128, r4, 1);
                                     cx.derive(179, &[54, v0, v1, v2]);
                                 }
@@ -3542,14 +5139,28 @@ fn s75_p12(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(26, Full); // objected_by
-        let p1 = cx.worth_prefetching(171);
+        let p1_0 = cx.worth_prefetching(171);
+        let p1_1 = cx.worth_prefetching(128);
+        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
+            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if !cx.contains(171, &[v0, v1]) { // !email_selection
                 if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                    for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p3_0 = cx.worth_prefetching(179);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
                         let v3 = cx.get(124, r3, 1);
                         let v2 = cx.get(124, r3, 3);
                         if v3 != 1 {
@@ -3574,7 +5185,21 @@ fn s75_p13(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[58], Full) { // rule_window
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 124, 2, &[44], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
+        let p1_0 = cx.worth_prefetching(37);
+        let p1_1 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             let v3 = cx.get(124, r1, 5);
@@ -3582,13 +5207,35 @@ fn s75_p13(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v7 as i64) {
                     if cx.probe(37, &[v3], Full).is_some() { // marketing_profile_purpose
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p3 = cx.worth_prefetching(36);
+                        let p3_0 = cx.worth_prefetching(36);
+                        let p3_1 = ix.worth_prefetching(113, 1);
+                        let p3_2 = cx.worth_prefetching(179);
+                        let p3 = p3_0 || p3_1 || p3_2;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_1 { for &n in l3 { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
+                            if p3_2 { for &n in l3 { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
+                            if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
+                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
+                            if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
+                            if p3_2 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
-                                for &r4 in ix.lookup(cx, 113, 1, &[v1], Full) { // objection
+                                let l4 = ix.lookup(cx, 113, 1, &[v1], Full); // objection
+                                let p4_0 = cx.worth_prefetching(38);
+                                let p4 = p4_0;
+                                if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                    if cx.rows_worth_prefetching(113) { for &n in l4 { cx.prefetch_row(113, n); } }
+                                    if p4_0 { for &n in l4 { cx.prefetch(38, &[cx.get(113, n, 1)]); } }
+                                }
+                                for (i4, &r4) in l4.iter().enumerate() {
+                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(113, n); } }
+                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(38, &[cx.get(113, n, 1)]); } }
                                     let v4 = cx.get(113, r4, 1);
                                     let v5 = cx.get(113, r4, 2);
                                     if (v5 as i64) <= (v2 as i64) {
@@ -3613,13 +5260,25 @@ fn s75_p14(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(26, Full); // objected_by
-        let p1 = cx.worth_prefetching(171);
+        let p1_0 = cx.worth_prefetching(171);
+        let p1_1 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p3_0 = cx.worth_prefetching(179);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
@@ -3639,15 +5298,28 @@ fn s75_p15(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(20, Full); // consent_withdrawn_for
-        let p1 = cx.worth_prefetching(22);
+        let p1_0 = cx.worth_prefetching(22);
+        let p1_1 = cx.worth_prefetching(26);
+        let p1_2 = cx.worth_prefetching(171);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(26, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
                     if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
-                        for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                        let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                        let p3_0 = cx.worth_prefetching(179);
+                        let p3 = p3_0;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
+                        }
+                        for (i3, &r3) in l3.iter().enumerate() {
+                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
                             let v2 = cx.get(124, r3, 3);
                             if (v3 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v4 as i64) {
@@ -3673,10 +5345,12 @@ fn s75_p16(cx: &mut Cx<'_>) {
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(39, Full); // joint_control
-                    let p2 = ix.worth_prefetching(40, 0);
+                    let p2_0 = ix.worth_prefetching(40, 0);
+                    let p2_1 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
-                        if p2 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
-                        if p2 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
+                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
+                        if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
+                        if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[68, cx.get(39, n, 0), 10, v1]); }
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
                             cx.derive(179, &[68, v0, 10, v1]);
@@ -3695,9 +5369,13 @@ fn s75_p17(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(40, Full); // joint_arrangement
-        let p1 = cx.worth_prefetching(83);
+        let p1_0 = cx.worth_prefetching(83);
+        let p1_1 = cx.worth_prefetching(42);
+        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(42, &[cx.get(40, n, 0), cx.get(40, n, 2)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[69, cx.get(40, n, 0), 10, cx.get(40, n, 2)]); }
             let v0 = cx.get(40, r1, 0);
             let v2 = cx.get(40, r1, 1);
             let v1 = cx.get(40, r1, 2);
@@ -3721,12 +5399,15 @@ fn s75_p18(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let b1 = cx.bounds(71, Full); // organization
-        let p1 = cx.worth_prefetching(73);
+        let p1_0 = cx.worth_prefetching(73);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !cx.contains(73, &[v0]) { // !organization_records_of_processing
-                for r2 in cx.bounds(70, Full) { // as_of
+                let b2 = cx.bounds(70, Full); // as_of
+                let p2_0 = cx.worth_prefetching(179);
+                for r2 in b2.clone() {
+                    if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[71, v0, 10, cx.get(70, n, 0)]); }
                     let v1 = cx.get(70, r2, 0);
                     if (v2 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v3 as i64) {
@@ -3748,10 +5429,21 @@ fn s75_p19(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
-        let p1 = cx.worth_prefetching(11);
+        let p1_0 = cx.worth_prefetching(11);
+        let p1_1 = cx.worth_prefetching(136);
+        let p1_2 = cx.worth_prefetching(179);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -3774,19 +5466,41 @@ fn s75_p20(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
-        let p1 = ix.worth_prefetching(129, 0);
+        let p1_0 = ix.worth_prefetching(129, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
             let v2 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
-            let p2 = cx.worth_prefetching(11);
+            let p2_0 = cx.worth_prefetching(11);
+            let p2_1 = ix.worth_prefetching(124, 0);
+            let p2_2 = cx.worth_prefetching(136);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(129) { for &n in l2 { cx.prefetch_row(129, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_2 { for &n in l2 { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
                 let v0 = cx.get(129, r2, 0);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
-                    for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p3_0 = cx.worth_prefetching(179);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -3811,10 +5525,21 @@ fn s75_p21(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 77, 2, &[76], Full) { // system
             let v2 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 124, 2, &[45], Full); // activity
-            let p2 = cx.worth_prefetching(11);
+            let p2_0 = cx.worth_prefetching(11);
+            let p2_1 = cx.worth_prefetching(126);
+            let p2_2 = cx.worth_prefetching(136);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(126, &[cx.get(124, n, 0), v2]); } }
+                if p2_2 { for &n in l2 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(126, &[cx.get(124, n, 0), v2]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
                 let v0 = cx.get(124, r2, 0);
                 let v1 = cx.get(124, r2, 3);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -3839,12 +5564,19 @@ fn s75_p22(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[77], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(71, Full) { // organization
+        let b1 = cx.bounds(71, Full); // organization
+        let p1_0 = ix.worth_prefetching(72, 0);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             let v2 = cx.get(71, r1, 3);
             if (v2 as i64) >= (20 as i64) {
                 if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                    for r2 in cx.bounds(70, Full) { // as_of
+                    let b2 = cx.bounds(70, Full); // as_of
+                    let p2_0 = cx.worth_prefetching(179);
+                    for r2 in b2.clone() {
+                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[77, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -3864,12 +5596,19 @@ fn s75_p23(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[78], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(71, Full) { // organization
+        let b1 = cx.bounds(71, Full); // organization
+        let p1_0 = ix.worth_prefetching(72, 0);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             let v2 = cx.get(71, r1, 3);
             if (v2 as i64) >= (10 as i64) {
                 if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                    for r2 in cx.bounds(70, Full) { // as_of
+                    let b2 = cx.bounds(70, Full); // as_of
+                    let p2_0 = cx.worth_prefetching(179);
+                    for r2 in b2.clone() {
+                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[78, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -3890,27 +5629,35 @@ fn s75_p24(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(71, Full); // organization
-        let p1 = ix.worth_prefetching(72, 0);
+        let p1_0 = ix.worth_prefetching(72, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
-            if p1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
+            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
             let v0 = cx.get(71, r1, 0);
             if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                for r2 in cx.bounds(70, Full) { // as_of
+                let b2 = cx.bounds(70, Full); // as_of
+                let p2_0 = cx.worth_prefetching(179);
+                for r2 in b2.clone() {
+                    if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[79, v0, 10, cx.get(70, n, 0)]); }
                     let v1 = cx.get(70, r2, 0);
                     if (v4 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v5 as i64) {
                             let b3 = cx.bounds(43, Full); // monitoring_kind
-                            let p3 = ix.worth_prefetching(124, 2);
+                            let p3_0 = ix.worth_prefetching(124, 2);
                             for r3 in b3.clone() {
-                                if p3 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
-                                if p3 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
+                                if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
+                                if p3_0 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
                                 let v3 = cx.get(43, r3, 0);
                                 let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
-                                let p4 = cx.worth_prefetching(136);
+                                let p4_0 = cx.worth_prefetching(136);
+                                let p4 = p4_0;
+                                if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                    if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
+                                    if p4_0 { for &n in l4 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
+                                }
                                 for (i4, &r4) in l4.iter().enumerate() {
                                     if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
-                                    if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
+                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
                                     let v2 = cx.get(124, r4, 0);
                                     if cx.probe(136, &[v2], Full).is_some() { // activity_large_scale
                                         cx.derive(179, &[79, v0, 10, v1]);
@@ -3932,13 +5679,25 @@ fn s75_p25(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(46, Full); // third_country_transfer
-        let p1 = cx.worth_prefetching(47);
+        let p1_0 = cx.worth_prefetching(47);
+        let p1_1 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(47, &[v0, v2]) { // !transfer_basis
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p2_0 = cx.worth_prefetching(179);
+                let p2 = p2_0;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
+                }
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
@@ -3958,14 +5717,28 @@ fn s75_p26(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(52, Full); // uses_processor
-        let p1 = cx.worth_prefetching(53);
+        let p1_0 = cx.worth_prefetching(53);
+        let p1_1 = cx.worth_prefetching(9);
+        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(9, &[cx.get(52, n, 0)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
+            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
             let v0 = cx.get(52, r1, 0);
             let v2 = cx.get(52, r1, 1);
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
                 if cx.probe(9, &[v0], Full).is_some() { // personal_activity
-                    for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p3_0 = cx.worth_prefetching(179);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -3987,7 +5760,12 @@ fn s75_p27(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 2);
         for r1 in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, r1, 0);
-            for r2 in cx.bounds(25, Full) { // indirect_collection
+            let b2 = cx.bounds(25, Full); // indirect_collection
+            let p2_0 = cx.worth_prefetching(55);
+            let p2_1 = cx.worth_prefetching(179);
+            for r2 in b2.clone() {
+                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
+                if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[134, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
                 let v0 = cx.get(25, r2, 0);
                 let v1 = cx.get(25, r2, 1);
                 let v2 = cx.get(25, r2, 2);
@@ -4014,20 +5792,43 @@ fn s75_p28(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-        let p1 = cx.worth_prefetching(131);
+        let p1_0 = cx.worth_prefetching(131);
+        let p1_1 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if !cx.contains(131, &[v0, 138]) { // !activity_audience
                 if (v6 as i64) <= (v2 as i64) {
                     if (v2 as i64) <= (v7 as i64) {
                         let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p2 = cx.worth_prefetching(56);
+                        let p2_0 = cx.worth_prefetching(56);
+                        let p2_1 = ix.worth_prefetching(25, 0);
+                        let p2_2 = cx.worth_prefetching(179);
+                        let p2 = p2_0 || p2_1 || p2_2;
+                        if p2 && l2.len() > 1 && l2.len() <= 32 {
+                            if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
+                            if p2_0 { for &n in l2 { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
+                            if p2_1 { for &n in l2 { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
+                            if p2_2 { for &n in l2 { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
+                            if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
+                        }
                         for (i2, &r2) in l2.iter().enumerate() {
                             if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                            if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
+                            if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
+                            if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
+                            if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
+                            if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
                             let v1 = cx.get(128, r2, 1);
                             if !cx.contains(56, &[v1, v2]) { // !informed_by
                                 for &r3 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -4057,9 +5858,14 @@ fn s75_p29(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 1);
         let v7 = cx.get(177, r0, 2);
         let b1 = cx.bounds(57, Full); // disclosure
-        let p1 = cx.worth_prefetching(60);
+        let p1_0 = cx.worth_prefetching(60);
+        let p1_1 = ix.worth_prefetching(25, 0);
+        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(25, 0, &[cx.get(57, n, 1)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(57, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[139, cx.get(57, n, 0), cx.get(57, n, 1), cx.get(57, n, 2)]); }
             let v0 = cx.get(57, r1, 0);
             let v1 = cx.get(57, r1, 1);
             let v2 = cx.get(57, r1, 2);
@@ -4092,7 +5898,15 @@ fn s75_p30(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[141], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(25, Full) { // indirect_collection
+        let b1 = cx.bounds(25, Full); // indirect_collection
+        let p1_0 = cx.worth_prefetching(55);
+        let p1_1 = ix.worth_prefetching(125, 1);
+        let p1_2 = cx.worth_prefetching(179);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[141, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -4100,10 +5914,15 @@ fn s75_p30(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v5 as i64) {
                     if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
                         let l3 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                        let p3 = cx.worth_prefetching(61);
+                        let p3_0 = cx.worth_prefetching(61);
+                        let p3 = p3_0;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(125) { for &n in l3 { cx.prefetch_row(125, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
                             let v3 = cx.get(125, r3, 1);
                             if !cx.contains(61, &[v1, v3]) { // !source_named
                                 cx.derive(179, &[141, v0, v1, v2]);
@@ -4122,7 +5941,15 @@ fn s75_p31(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[142], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(25, Full) { // indirect_collection
+        let b1 = cx.bounds(25, Full); // indirect_collection
+        let p1_0 = cx.worth_prefetching(55);
+        let p1_1 = ix.worth_prefetching(129, 1);
+        let p1_2 = cx.worth_prefetching(179);
+        for r1 in b1.clone() {
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 1, &[cx.get(25, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 1, &[cx.get(25, n, 0)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -4130,10 +5957,15 @@ fn s75_p31(cx: &mut Cx<'_>) {
                 if (v2 as i64) <= (v5 as i64) {
                     if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
                         let l3 = ix.lookup(cx, 129, 1, &[v0], Full); // activity_category
-                        let p3 = cx.worth_prefetching(62);
+                        let p3_0 = cx.worth_prefetching(62);
+                        let p3 = p3_0;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(129) { for &n in l3 { cx.prefetch_row(129, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(129, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
                             let v3 = cx.get(129, r3, 1);
                             if !cx.contains(62, &[v1, v3]) { // !category_named
                                 cx.derive(179, &[142, v0, v1, v2]);
@@ -4154,7 +5986,13 @@ fn s75_p32(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 2);
         for r1 in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, r1, 0);
-            for r2 in cx.bounds(25, Full) { // indirect_collection
+            let b2 = cx.bounds(25, Full); // indirect_collection
+            let p2_0 = ix.worth_prefetching(19, 0);
+            let p2_1 = cx.worth_prefetching(179);
+            for r2 in b2.clone() {
+                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
+                if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
+                if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[143, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
                 let v0 = cx.get(25, r2, 0);
                 let v1 = cx.get(25, r2, 1);
                 let v2 = cx.get(25, r2, 2);
@@ -4183,15 +6021,17 @@ fn s75_p33(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(144, Full); // guideline
-        let p1 = cx.worth_prefetching(64);
+        let p1_0 = cx.worth_prefetching(64);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
             let v2 = cx.get(144, r1, 0);
             if cx.probe(64, &[v2], Full).is_some() { // guideline_restricts
                 let b3 = cx.bounds(124, Full); // activity
-                let p3 = cx.worth_prefetching(65);
+                let p3_0 = cx.worth_prefetching(65);
+                let p3_1 = cx.worth_prefetching(179);
                 for r3 in b3.clone() {
-                    if p3 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
+                    if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
+                    if p3_1 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[144, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); }
                     let v0 = cx.get(124, r3, 0);
                     let v1 = cx.get(124, r3, 3);
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
@@ -4214,20 +6054,48 @@ fn s75_p34(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
-        let p1 = ix.worth_prefetching(125, 0);
+        let p1_0 = ix.worth_prefetching(125, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
             let v3 = cx.get(87, r1, 0);
             let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
-            let p2 = cx.worth_prefetching(69);
+            let p2_0 = cx.worth_prefetching(69);
+            let p2_1 = ix.worth_prefetching(124, 0);
+            let p2 = p2_0 || p2_1;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
+                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                 let v0 = cx.get(125, r2, 0);
                 if !cx.contains(69, &[v0, v3]) { // !participation_agreed
-                    for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p3_0 = cx.worth_prefetching(68);
+                    let p3_1 = cx.worth_prefetching(179);
+                    let p3 = p3_0 || p3_1;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
+                        if p3_1 { for &n in l3 { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
+                        if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
                         let v2 = cx.get(124, r3, 1);
                         let v1 = cx.get(124, r3, 3);
                         if (v4 as i64) <= (v1 as i64) {
@@ -4251,22 +6119,48 @@ fn s75_p35(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
-        let p1 = ix.worth_prefetching(87, 4);
+        let p1_0 = ix.worth_prefetching(87, 4);
+        let p1_1 = ix.worth_prefetching(127, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
                 let l3 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
-                let p3 = ix.worth_prefetching(124, 0);
+                let p3_0 = ix.worth_prefetching(124, 0);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(127) { for &n in l3 { cx.prefetch_row(127, n); } }
+                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                    if p3 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r3, 0);
-                    for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p4_0 = cx.worth_prefetching(179);
+                    let p4 = p4_0;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
+                    }
+                    for (i4, &r4) in l4.iter().enumerate() {
+                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
@@ -4291,9 +6185,11 @@ fn s75_p36(cx: &mut Cx<'_>) {
             if (v2 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(151, Full); // own_online_service
-                    let p2 = cx.worth_prefetching(92);
+                    let p2_0 = cx.worth_prefetching(92);
+                    let p2_1 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
-                        if p2 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
+                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
+                        if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[153, cx.get(151, n, 0), 10, v1]); }
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
                             cx.derive(179, &[153, v0, 10, v1]);
@@ -4311,16 +6207,38 @@ fn s75_p37(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[155], Full) { // rule_window
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 124, 2, &[156], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[156], Full); // activity
+        let p1_0 = ix.worth_prefetching(125, 1);
+        let p1_1 = cx.worth_prefetching(179);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if (v3 as i64) <= (v1 as i64) {
                 if (v1 as i64) <= (v4 as i64) {
                     let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                    let p2 = cx.worth_prefetching(153);
+                    let p2_0 = cx.worth_prefetching(153);
+                    let p2_1 = cx.worth_prefetching(151);
+                    let p2 = p2_0 || p2_1;
+                    if p2 && l2.len() > 1 && l2.len() <= 32 {
+                        if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
+                        if p2_0 { for &n in l2 { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
+                        if p2_1 { for &n in l2 { cx.prefetch(151, &[cx.get(125, n, 1)]); } }
+                    }
                     for (i2, &r2) in l2.iter().enumerate() {
                         if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                        if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
+                        if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
+                        if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(151, &[cx.get(125, n, 1)]); } }
                         let v2 = cx.get(125, r2, 1);
                         if cx.probe(153, &[v2], Full).is_some() { // tracker_without_consent
                             if cx.probe(151, &[v2], Full).is_some() { // own_online_service
@@ -4341,13 +6259,18 @@ fn s75_p38(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let b1 = cx.bounds(153, Full); // tracker_without_consent
-        let p1 = cx.worth_prefetching(154);
+        let p1_0 = cx.worth_prefetching(154);
+        let p1_1 = cx.worth_prefetching(151);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(151, &[cx.get(153, n, 0)]); }
             let v0 = cx.get(153, r1, 0);
             if !cx.contains(154, &[v0]) { // !tracked_by_activity
                 if cx.probe(151, &[v0], Full).is_some() { // own_online_service
-                    for r3 in cx.bounds(70, Full) { // as_of
+                    let b3 = cx.bounds(70, Full); // as_of
+                    let p3_0 = cx.worth_prefetching(179);
+                    for r3 in b3.clone() {
+                        if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[157, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r3, 0);
                         if (v2 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v3 as i64) {
@@ -4368,9 +6291,11 @@ fn s75_p39(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(165, Full); // email_ad
-        let p1 = cx.worth_prefetching(163);
+        let p1_0 = cx.worth_prefetching(163);
+        let p1_1 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[167, cx.get(165, n, 0), cx.get(165, n, 1), cx.get(165, n, 2)]); }
             let v0 = cx.get(165, r1, 0);
             let v1 = cx.get(165, r1, 1);
             let v2 = cx.get(165, r1, 2);
@@ -4391,25 +6316,57 @@ fn s75_p40(cx: &mut Cx<'_>) {
     for &r0 in ix.lookup(cx, 177, 0, &[169], Full) { // rule_window
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 124, 2, &[137], Full) { // activity
+        let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        let p1_0 = cx.worth_prefetching(156);
+        let p1_1 = ix.worth_prefetching(130, 1);
+        let p1_2 = ix.worth_prefetching(26, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
+        }
+        for (i1, &r1) in l1.iter().enumerate() {
+            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if (v4 as i64) <= (v2 as i64) {
                 if (v2 as i64) <= (v5 as i64) {
                     if cx.probe(156, &[v0], Full).is_some() { // advertising
                         let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-                        let p3 = cx.worth_prefetching(157);
+                        let p3_0 = cx.worth_prefetching(157);
+                        let p3 = p3_0;
+                        if p3 && l3.len() > 1 && l3.len() <= 32 {
+                            if cx.rows_worth_prefetching(130) { for &n in l3 { cx.prefetch_row(130, n); } }
+                            if p3_0 { for &n in l3 { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
+                        }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
-                            if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
+                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
                             let v3 = cx.get(130, r3, 1);
                             if !cx.contains(157, &[v3]) { // !electronic_mail_channel
                                 if v3 != 165 {
                                     let l4 = ix.lookup(cx, 26, 1, &[v0], Full); // objected_by
-                                    let p4 = cx.worth_prefetching(128);
+                                    let p4_0 = cx.worth_prefetching(128);
+                                    let p4_1 = cx.worth_prefetching(179);
+                                    let p4 = p4_0 || p4_1;
+                                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                                        if cx.rows_worth_prefetching(26) { for &n in l4 { cx.prefetch_row(26, n); } }
+                                        if p4_0 { for &n in l4 { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
+                                        if p4_1 { for &n in l4 { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
+                                    }
                                     for (i4, &r4) in l4.iter().enumerate() {
                                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); } }
-                                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
+                                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
+                                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
                                         let v1 = cx.get(26, r4, 1);
                                         if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                                             cx.derive(179, &[169, v0, v1, v2]);
@@ -4432,21 +6389,50 @@ fn s75_p41(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
-        let p1 = cx.worth_prefetching(132);
+        let p1_0 = cx.worth_prefetching(132);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = ix.worth_prefetching(130, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(131) { for &n in l1 { cx.prefetch_row(131, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(131, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(131, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
             let v0 = cx.get(131, r1, 0);
             if !cx.contains(132, &[v0]) { // !activity_identifies_company
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                let p2_0 = cx.worth_prefetching(179);
+                let p2 = p2_0;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
+                }
+                for (i2, &r2) in l2.iter().enumerate() {
+                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
                             let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-                            let p3 = cx.worth_prefetching(176);
+                            let p3_0 = cx.worth_prefetching(176);
+                            let p3 = p3_0;
+                            if p3 && l3.len() > 1 && l3.len() <= 32 {
+                                if cx.rows_worth_prefetching(130) { for &n in l3 { cx.prefetch_row(130, n); } }
+                                if p3_0 { for &n in l3 { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
+                            }
                             for (i3, &r3) in l3.iter().enumerate() {
                                 if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
-                                if p3 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
+                                if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
                                 let v2 = cx.get(130, r3, 1);
                                 if cx.probe(176, &[v2], Full).is_some() { // public_channel
                                     cx.derive(179, &[173, v0, 10, v1]);
@@ -4467,13 +6453,31 @@ fn s75_p42(cx: &mut Cx<'_>) {
         let v2 = cx.get(177, r0, 1);
         let v3 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
-        let p1 = ix.worth_prefetching(124, 3);
+        let p1_0 = ix.worth_prefetching(124, 3);
+        let p1_1 = cx.worth_prefetching(156);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
+            let l2 = ix.lookup(cx, 124, 3, &[v0, 17], Full); // activity
+            let p2_0 = cx.worth_prefetching(179);
+            let p2 = p2_0;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
+            }
+            for (i2, &r2) in l2.iter().enumerate() {
+                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
                 let v1 = cx.get(124, r2, 3);
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
@@ -4494,9 +6498,11 @@ fn s75_p43(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(166, Full); // phone_ad
-        let p1 = cx.worth_prefetching(163);
+        let p1_0 = cx.worth_prefetching(163);
+        let p1_1 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[176, cx.get(166, n, 0), cx.get(166, n, 1), cx.get(166, n, 2)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -4518,9 +6524,13 @@ fn s75_p44(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(166, Full); // phone_ad
-        let p1 = cx.worth_prefetching(164);
+        let p1_0 = cx.worth_prefetching(164);
+        let p1_1 = cx.worth_prefetching(163);
+        let p1_2 = cx.worth_prefetching(167);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(167, &[cx.get(166, n, 1)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -4546,14 +6556,28 @@ fn s76_p0(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(32, Full); // special_explicit
-        let p1 = cx.worth_prefetching(33);
+        let p1_0 = cx.worth_prefetching(33);
+        let p1_1 = cx.worth_prefetching(128);
+        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
+            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(32, n, 0)]); }
+            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(32, n, 0)]); }
             let v0 = cx.get(32, r1, 0);
             let v1 = cx.get(32, r1, 1);
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
                 if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                    for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                    let p3_0 = cx.worth_prefetching(180);
+                    let p3 = p3_0;
+                    if p3 && l3.len() > 1 && l3.len() <= 32 {
+                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
+                        if p3_0 { for &n in l3 { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
+                    }
+                    for (i3, &r3) in l3.iter().enumerate() {
+                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
+                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
                         let v2 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v4 as i64) {
@@ -4574,21 +6598,46 @@ fn s76_p1(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(89, Full); // source_public
-        let p1 = cx.worth_prefetching(90);
+        let p1_0 = cx.worth_prefetching(90);
+        let p1_1 = ix.worth_prefetching(35, 0);
         for r1 in b1.clone() {
-            if p1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
+            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(35, 0, &[cx.get(89, n, 0)]); }
+            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 35, 0, &[cx.get(89, n, 0)]); }
             let v3 = cx.get(89, r1, 0);
             if !cx.contains(90, &[v3]) { // !source_requires_login
                 let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
-                let p2 = cx.worth_prefetching(128);
+                let p2_0 = cx.worth_prefetching(128);
+                let p2_1 = cx.worth_prefetching(125);
+                let p2_2 = ix.worth_prefetching(124, 0);
+                let p2 = p2_0 || p2_1 || p2_2;
+                if p2 && l2.len() > 1 && l2.len() <= 32 {
+                    if cx.rows_worth_prefetching(35) { for &n in l2 { cx.prefetch_row(35, n); } }
+                    if p2_0 { for &n in l2 { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
+                    if p2_1 { for &n in l2 { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
+                    if p2_2 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
+                    if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
+                }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); } }
-                    if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
+                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
+                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
+                    if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
+                    if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
                     let v0 = cx.get(35, r2, 0);
                     let v1 = cx.get(35, r2, 2);
                     if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                         if cx.probe(125, &[v0, v3], Full).is_some() { // activity_source
-                            for &r5 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
+                            let l5 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
+                            let p5_0 = cx.worth_prefetching(180);
+                            let p5 = p5_0;
+                            if p5 && l5.len() > 1 && l5.len() <= 32 {
+                                if cx.rows_worth_prefetching(124) { for &n in l5 { cx.prefetch_row(124, n); } }
+                                if p5_0 { for &n in l5 { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
+                            }
+                            for (i5, &r5) in l5.iter().enumerate() {
+                                if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(124, n); } }
+                                if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
                                 let v2 = cx.get(124, r5, 3);
                                 if (v4 as i64) <= (v2 as i64) {
                                     if (v2 as i64) <= (v5 as i64) {
@@ -4611,21 +6660,50 @@ fn s76_p2(cx: &mut Cx<'_>) {
         let v9 = cx.get(177, r0, 1);
         let v10 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
-        let p1 = ix.worth_prefetching(10, 0);
+        let p1_0 = ix.worth_prefetching(10, 0);
+        let p1 = p1_0;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(84) { for &n in l1 { cx.prefetch_row(84, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
             let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
-            let p2 = ix.worth_prefetching(25, 1);
+            let p2_0 = ix.worth_prefetching(25, 1);
+            let p2_1 = cx.worth_prefetching(136);
+            let p2_2 = ix.worth_prefetching(125, 1);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
+                if p2_0 { for &n in l2 { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(136, &[cx.get(10, n, 0)]); } }
+                if p2_2 { for &n in l2 { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
+                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
+                if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(10, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
                 let v0 = cx.get(10, r2, 0);
-                for &r3 in ix.lookup(cx, 25, 1, &[v0], Full) { // indirect_collection
+                let l3 = ix.lookup(cx, 25, 1, &[v0], Full); // indirect_collection
+                let p3_0 = cx.worth_prefetching(180);
+                let p3 = p3_0;
+                if p3 && l3.len() > 1 && l3.len() <= 32 {
+                    if cx.rows_worth_prefetching(25) { for &n in l3 { cx.prefetch_row(25, n); } }
+                    if p3_0 { for &n in l3 { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
+                }
+                for (i3, &r3) in l3.iter().enumerate() {
+                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(25, n); } }
+                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
                     let v1 = cx.get(25, r3, 1);
                     let v2 = cx.get(25, r3, 2);
                     if (v5 as i64) <= (v2 as i64) {
@@ -4636,7 +6714,19 @@ fn s76_p2(cx: &mut Cx<'_>) {
                                 if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
                                     for &r5 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
                                         let v3 = cx.get(125, r5, 1);
-                                        for &r6 in ix.lookup(cx, 114, 0, &[8], Full) { // notice
+                                        let l6 = ix.lookup(cx, 114, 0, &[8], Full); // notice
+                                        let p6_0 = cx.worth_prefetching(119);
+                                        let p6_1 = cx.worth_prefetching(116);
+                                        let p6 = p6_0 || p6_1;
+                                        if p6 && l6.len() > 1 && l6.len() <= 32 {
+                                            if cx.rows_worth_prefetching(114) { for &n in l6 { cx.prefetch_row(114, n); } }
+                                            if p6_0 { for &n in l6 { cx.prefetch(119, &[cx.get(114, n, 0), v3]); } }
+                                            if p6_1 { for &n in l6 { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
+                                        }
+                                        for (i6, &r6) in l6.iter().enumerate() {
+                                            if p6 { if let Some(&n) = l6.get(i6 + 32) { cx.prefetch_row(114, n); } }
+                                            if p6_0 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(119, &[cx.get(114, n, 0), v3]); } }
+                                            if p6_1 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
                                             let v6 = cx.get(114, r6, 0);
                                             let v7 = cx.get(114, r6, 2);
                                             if (v7 as i64) <= (v8 as i64) {
@@ -4665,17 +6755,39 @@ fn s76_p3(cx: &mut Cx<'_>) {
         let v3 = cx.get(177, r0, 1);
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
-        let p1 = ix.worth_prefetching(165, 1);
+        let p1_0 = ix.worth_prefetching(165, 1);
+        let p1_1 = ix.worth_prefetching(134, 0);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(130) { for &n in l1 { cx.prefetch_row(130, n); } }
+            if p1_0 { for &n in l1 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
+            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
             let v0 = cx.get(130, r1, 0);
             let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
-            let p2 = cx.worth_prefetching(169);
+            let p2_0 = cx.worth_prefetching(169);
+            let p2_1 = cx.worth_prefetching(26);
+            let p2_2 = cx.worth_prefetching(168);
+            let p2 = p2_0 || p2_1 || p2_2;
+            if p2 && l2.len() > 1 && l2.len() <= 32 {
+                if cx.rows_worth_prefetching(165) { for &n in l2 { cx.prefetch_row(165, n); } }
+                if p2_0 { for &n in l2 { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+                if p2_1 { for &n in l2 { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
+                if p2_2 { for &n in l2 { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
+            }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(165, n); } }
-                if p2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
                 let v1 = cx.get(165, r2, 1);
                 let v2 = cx.get(165, r2, 2);
                 if !cx.contains(169, &[v0, v1]) { // !product_not_bought
@@ -4703,29 +6815,77 @@ fn s76_p4(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 1);
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 103, 2, &[179], Full); // consent
-        let p1 = cx.worth_prefetching(105);
+        let p1_0 = cx.worth_prefetching(105);
+        let p1_1 = ix.worth_prefetching(112, 0);
+        let p1_2 = ix.worth_prefetching(159, 0);
+        let p1 = p1_0 || p1_1 || p1_2;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
+            if p1_1 { for &n in l1 { ix.prefetch(112, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(112, 0, &[cx.get(103, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
             let v3 = cx.get(103, r1, 0);
             if cx.probe(105, &[v3, 165], Full).is_some() { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
                     let l4 = ix.lookup(cx, 159, 0, &[v3], Full); // consent_purpose_fits
-                    let p4 = cx.worth_prefetching(160);
+                    let p4_0 = cx.worth_prefetching(160);
+                    let p4_1 = cx.worth_prefetching(161);
+                    let p4_2 = ix.worth_prefetching(14, 1);
+                    let p4 = p4_0 || p4_1 || p4_2;
+                    if p4 && l4.len() > 1 && l4.len() <= 32 {
+                        if cx.rows_worth_prefetching(159) { for &n in l4 { cx.prefetch_row(159, n); } }
+                        if p4_0 { for &n in l4 { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_1 { for &n in l4 { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_2 { for &n in l4 { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_2 { for &n in l4 { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
+                    }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); } }
-                        if p4 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_2 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_2 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
                         let v0 = cx.get(159, r4, 1);
                         if !cx.contains(160, &[v3, v0]) { // !consent_misses_product
                             if !cx.contains(161, &[v3, v0]) { // !consent_objected
                                 let l5 = ix.lookup(cx, 14, 1, &[v3, v0], Full); // consent_in_effect
-                                let p5 = ix.worth_prefetching(166, 0);
+                                let p5_0 = ix.worth_prefetching(166, 0);
+                                let p5_1 = ix.worth_prefetching(97, 1);
+                                let p5 = p5_0 || p5_1;
+                                if p5 && l5.len() > 1 && l5.len() <= 32 {
+                                    if cx.rows_worth_prefetching(14) { for &n in l5 { cx.prefetch_row(14, n); } }
+                                    if p5_0 { for &n in l5 { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5_1 { for &n in l5 { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
+                                    if p5_0 { for &n in l5 { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5_1 { for &n in l5 { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
+                                }
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); } }
-                                    if p5 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
-                                    if p5 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5_0 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
+                                    if p5_1 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
+                                    if p5_1 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
                                     let v1 = cx.get(14, r5, 2);
-                                    for &r6 in ix.lookup(cx, 166, 0, &[v0, v1], Full) { // phone_ad
+                                    let l6 = ix.lookup(cx, 166, 0, &[v0, v1], Full); // phone_ad
+                                    let p6_0 = cx.worth_prefetching(180);
+                                    let p6 = p6_0;
+                                    if p6 && l6.len() > 1 && l6.len() <= 32 {
+                                        if cx.rows_worth_prefetching(166) { for &n in l6 { cx.prefetch_row(166, n); } }
+                                        if p6_0 { for &n in l6 { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
+                                    }
+                                    for (i6, &r6) in l6.iter().enumerate() {
+                                        if p6 { if let Some(&n) = l6.get(i6 + 32) { cx.prefetch_row(166, n); } }
+                                        if p6_0 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
                                         let v2 = cx.get(166, r6, 2);
                                         if (v4 as i64) <= (v2 as i64) {
                                             if (v2 as i64) <= (v5 as i64) {
@@ -4749,17 +6909,25 @@ fn s76_p4(cx: &mut Cx<'_>) {
 fn s77_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(178, Full); // exception_of
-    let p0 = ix.worth_prefetching(180, 0);
+    let p0_0 = ix.worth_prefetching(180, 0);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
-        if p0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
+        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw
-        let p1 = cx.worth_prefetching(179);
+        let p1_0 = cx.worth_prefetching(179);
+        let p1_1 = cx.worth_prefetching(181);
+        let p1 = p1_0 || p1_1;
+        if p1 && l1.len() > 1 && l1.len() <= 32 {
+            if cx.rows_worth_prefetching(180) { for &n in l1 { cx.prefetch_row(180, n); } }
+            if p1_0 { for &n in l1 { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+            if p1_1 { for &n in l1 { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+        }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); } }
-            if p1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
             let v2 = cx.get(180, r1, 1);
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
@@ -4773,7 +6941,10 @@ fn s77_p0(cx: &mut Cx<'_>) {
 /// Rule `suppressed_any#lower` (suppressed_any).
 fn s78_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
-    for r0 in cx.bounds(181, Full) { // suppressed
+    let b0 = cx.bounds(181, Full); // suppressed
+    let p0_0 = cx.worth_prefetching(182);
+    for r0 in b0.clone() {
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(181, n, 0), cx.get(181, n, 2), cx.get(181, n, 3), cx.get(181, n, 4)]); }
         let v0 = cx.get(181, r0, 0);
         let v1 = cx.get(181, r0, 2);
         let v2 = cx.get(181, r0, 3);
@@ -4786,9 +6957,11 @@ fn s78_p0(cx: &mut Cx<'_>) {
 fn s79_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(179, Full); // finding_raw
-    let p0 = cx.worth_prefetching(182);
+    let p0_0 = cx.worth_prefetching(182);
+    let p0_1 = cx.worth_prefetching(183);
     for r0 in b0.clone() {
-        if p0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
+        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
+        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(183, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
         let v0 = cx.get(179, r0, 0);
         let v1 = cx.get(179, r0, 1);
         let v2 = cx.get(179, r0, 2);

@@ -88,6 +88,18 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// Which of the read at `pc`'s lookups ahead ([`Plan::ahead`]) probe a table large enough
+    /// to prefetch for: bit `k` for the `k`th.
+    fn live_aheads(&self, pc: usize) -> u32 {
+        let mut live = 0;
+        for (k, a) in self.plan.ahead[pc].iter().enumerate() {
+            if self.worth_prefetching(a) {
+                live |= 1 << k;
+            }
+        }
+        live
+    }
+
     /// Whether the table `a` looks up is large enough to prefetch for (`Store::worth_prefetching`).
     fn worth_prefetching(&self, a: &Ahead) -> bool {
         let target = a.rel.0 as usize;
@@ -159,57 +171,80 @@ impl<'a> Exec<'a> {
                         }
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         let rows = restrict(rows, *range, store);
-                        match plan.ahead[pc]
-                            .as_ref()
-                            .filter(|a| self.worth_prefetching(a))
-                        {
-                            // Rows of a list are scattered: the row twice as far ahead is
-                            // prefetched too, since the prefetch of its key will read it.
-                            Some(a) => {
-                                for (i, &r) in rows.iter().enumerate() {
-                                    if let Some(&n) = rows.get(i + 2 * PREFETCH_AHEAD) {
-                                        self.stores[rel].prefetch_row(n as usize);
-                                    }
-                                    if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
-                                        self.prefetch(rel, a, n as usize, false);
-                                    }
-                                    if let Some(&n) = rows.get(i + PREFETCH_ROWS_AHEAD) {
-                                        if a.index.is_some() {
-                                            self.prefetch(rel, a, n as usize, true);
+                        let live = self.live_aheads(pc);
+                        if live == 0 {
+                            for &r in rows {
+                                self.visit(rel, checks, binds, r, pc + 1);
+                            }
+                            return;
+                        }
+                        let aheads = &plan.ahead[pc];
+                        if rows.len() > 1 && rows.len() <= 2 * PREFETCH_AHEAD {
+                            // A short list (most are: an activity's subjects, a subject's
+                            // activities) ends before the rows some way ahead exist: its
+                            // prefetches are issued up front instead, stage by stage (its
+                            // rows, then the slots their keys look up, then what those point
+                            // to), so that the misses of one stage overlap.
+                            if self.stores[rel].rows_worth_prefetching() {
+                                for &n in rows {
+                                    self.stores[rel].prefetch_row(n as usize);
+                                }
+                            }
+                            for rows_stage in [false, true] {
+                                for (k, a) in aheads.iter().enumerate() {
+                                    if live & 1 << k != 0 && (!rows_stage || a.index.is_some()) {
+                                        for &n in rows {
+                                            self.prefetch(rel, a, n as usize, rows_stage);
                                         }
                                     }
-                                    self.visit(rel, checks, binds, r, pc + 1);
                                 }
                             }
-                            None => {
-                                for &r in rows {
-                                    self.visit(rel, checks, binds, r, pc + 1);
+                        }
+                        // Rows of a list are scattered: the row twice as far ahead is
+                        // prefetched too, since the prefetch of its key will read it.
+                        for (i, &r) in rows.iter().enumerate() {
+                            if let Some(&n) = rows.get(i + 2 * PREFETCH_AHEAD) {
+                                self.stores[rel].prefetch_row(n as usize);
+                            }
+                            for (k, a) in aheads.iter().enumerate() {
+                                if live & 1 << k == 0 {
+                                    continue;
+                                }
+                                if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
+                                    self.prefetch(rel, a, n as usize, false);
+                                }
+                                if let Some(&n) = rows.get(i + PREFETCH_ROWS_AHEAD) {
+                                    if a.index.is_some() {
+                                        self.prefetch(rel, a, n as usize, true);
+                                    }
                                 }
                             }
+                            self.visit(rel, checks, binds, r, pc + 1);
                         }
                     }
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
-                        match plan.ahead[pc]
-                            .as_ref()
-                            .filter(|a| self.worth_prefetching(a))
-                        {
-                            Some(a) => {
-                                for r in lo..hi {
-                                    if r + PREFETCH_AHEAD < hi {
-                                        self.prefetch(rel, a, r + PREFETCH_AHEAD, false);
-                                    }
-                                    if r + PREFETCH_ROWS_AHEAD < hi && a.index.is_some() {
-                                        self.prefetch(rel, a, r + PREFETCH_ROWS_AHEAD, true);
-                                    }
-                                    self.visit(rel, checks, binds, r as Row, pc + 1);
+                        let live = self.live_aheads(pc);
+                        if live == 0 {
+                            for r in lo..hi {
+                                self.visit(rel, checks, binds, r as Row, pc + 1);
+                            }
+                            return;
+                        }
+                        let aheads = &plan.ahead[pc];
+                        for r in lo..hi {
+                            for (k, a) in aheads.iter().enumerate() {
+                                if live & 1 << k == 0 {
+                                    continue;
+                                }
+                                if r + PREFETCH_AHEAD < hi {
+                                    self.prefetch(rel, a, r + PREFETCH_AHEAD, false);
+                                }
+                                if r + PREFETCH_ROWS_AHEAD < hi && a.index.is_some() {
+                                    self.prefetch(rel, a, r + PREFETCH_ROWS_AHEAD, true);
                                 }
                             }
-                            None => {
-                                for r in lo..hi {
-                                    self.visit(rel, checks, binds, r as Row, pc + 1);
-                                }
-                            }
+                            self.visit(rel, checks, binds, r as Row, pc + 1);
                         }
                     }
                 }

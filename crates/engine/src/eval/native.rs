@@ -199,6 +199,13 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].worth_prefetching()
     }
 
+    /// Whether the rows of `rel` are worth prefetching (the engine's
+    /// `Store::rows_worth_prefetching`).
+    #[inline(always)]
+    pub fn rows_worth_prefetching(&self, rel: u32) -> bool {
+        self.stores[rel as usize].rows_worth_prefetching()
+    }
+
     /// Starts loading row `row` of `rel` into the cache.
     #[inline(always)]
     pub fn prefetch_row(&self, rel: u32, row: Row) {
@@ -484,25 +491,27 @@ impl Emitter<'_> {
                 let r = rel.0;
                 let name = rel_name(self.program, *rel).to_string();
                 let range = range_name(*range);
-                // When the next op looks up a key taken from the row read, the loop prefetches
-                // that key's slot for the row `PREFETCH_AHEAD` ahead (and, reading an index's
-                // list of rows, whose rows are scattered, the row twice as far ahead, whose
-                // columns it will then read).
+                // For each later lookup whose key the row read gives (and the head tuple, see
+                // `Plan::ahead`), the loop prefetches that key's slot for the row
+                // `PREFETCH_AHEAD` ahead (and, reading an index's list of rows, whose rows are
+                // scattered, the row twice as far ahead, whose columns it will then read). A
+                // short list is prefetched up front, stage by stage.
                 let ahead = &plan.ahead[pc];
                 let n = PREFETCH_AHEAD;
-                match (index, ahead) {
-                    (Some(i), None) => self.line(
+                let flags: Vec<String> = (0..ahead.len()).map(|k| format!("p{prem}_{k}")).collect();
+                match index {
+                    Some(i) if ahead.is_empty() => self.line(
                         d,
                         &format!(
                             "for &r{prem} in ix.lookup(cx, {r}, {i}, &[{}], {range}) {{ // {name}",
                             list(key)
                         ),
                     ),
-                    (None, None) => self.line(
+                    None if ahead.is_empty() => self.line(
                         d,
                         &format!("for r{prem} in cx.bounds({r}, {range}) {{ // {name}"),
                     ),
-                    (Some(i), Some(a)) => {
+                    Some(i) => {
                         self.line(
                             d,
                             &format!(
@@ -510,7 +519,36 @@ impl Emitter<'_> {
                                 list(key)
                             ),
                         );
-                        self.line(d, &format!("let p{prem} = {};", worth_call(a)));
+                        for (a, f) in ahead.iter().zip(&flags) {
+                            self.line(d, &format!("let {f} = {};", worth_call(a)));
+                        }
+                        self.line(d, &format!("let p{prem} = {};", flags.join(" || ")));
+                        self.line(
+                            d,
+                            &format!(
+                                "if p{prem} && l{prem}.len() > 1 && l{prem}.len() <= {} {{",
+                                2 * n
+                            ),
+                        );
+                        self.line(
+                            d + 1,
+                            &format!("if cx.rows_worth_prefetching({r}) {{ for &n in l{prem} {{ cx.prefetch_row({r}, n); }} }}"),
+                        );
+                        for rows in [false, true] {
+                            for (a, f) in ahead.iter().zip(&flags) {
+                                if rows && a.index.is_none() {
+                                    continue;
+                                }
+                                self.line(
+                                    d + 1,
+                                    &format!(
+                                        "if {f} {{ for &n in l{prem} {{ {} }} }}",
+                                        prefetch_call(r, a, rows)
+                                    ),
+                                );
+                            }
+                        }
+                        self.line(d, "}");
                         self.line(
                             d,
                             &format!("for (i{prem}, &r{prem}) in l{prem}.iter().enumerate() {{"),
@@ -522,24 +560,30 @@ impl Emitter<'_> {
                                 2 * n
                             ),
                         );
-                        self.prefetches(d + 1, r, a, |k, pf| {
-                            format!(
-                                "if p{prem} {{ if let Some(&n) = l{prem}.get(i{prem} + {k}) {{ {pf} }} }}"
-                            )
-                        });
+                        for (a, f) in ahead.iter().zip(&flags) {
+                            self.prefetches(d + 1, r, a, |k, pf| {
+                                format!(
+                                    "if {f} {{ if let Some(&n) = l{prem}.get(i{prem} + {k}) {{ {pf} }} }}"
+                                )
+                            });
+                        }
                     }
-                    (None, Some(a)) => {
+                    None => {
                         self.line(
                             d,
                             &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
                         );
-                        self.line(d, &format!("let p{prem} = {};", worth_call(a)));
+                        for (a, f) in ahead.iter().zip(&flags) {
+                            self.line(d, &format!("let {f} = {};", worth_call(a)));
+                        }
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
-                        self.prefetches(d + 1, r, a, |k, pf| {
-                            format!(
-                                "if p{prem} && r{prem} + {k} < b{prem}.end {{ let n = r{prem} + {k}; {pf} }}"
-                            )
-                        });
+                        for (a, f) in ahead.iter().zip(&flags) {
+                            self.prefetches(d + 1, r, a, |k, pf| {
+                                format!(
+                                    "if {f} && r{prem} + {k} < b{prem}.end {{ let n = r{prem} + {k}; {pf} }}"
+                                )
+                            });
+                        }
                     }
                 }
                 for (c, s) in binds {

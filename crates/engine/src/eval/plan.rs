@@ -97,9 +97,9 @@ pub(crate) struct Plan {
     /// How the last join step feeds the head, when it can do so directly (see [`Tail`]).
     pub tail: Option<Tail>,
     pub slots: usize,
-    /// Per op: for a read, the next op's lookup when its key depends on the row read (see
-    /// [`Ahead`]).
-    pub ahead: Vec<Option<Ahead>>,
+    /// Per op: for a read, the later lookups (and the head tuple) whose keys are known from
+    /// the row read (see [`Ahead`], [`Plan::ahead_of`]).
+    pub ahead: Vec<Vec<Ahead>>,
 }
 
 /// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
@@ -123,7 +123,7 @@ pub(crate) enum TailWord {
     Reg(u32),
 }
 
-/// What the op after a read looks up with a key taken (at least in part) from the row read:
+/// A lookup after a read (or the head tuple's insertion) with a key known once a row is read:
 /// a loop over the read's rows can compute that key for a row some way ahead and prefetch its
 /// slot ([`Plan::ahead`]), so that the lookups of successive rows overlap their waits for
 /// memory instead of queueing them.
@@ -145,42 +145,82 @@ pub(crate) enum AheadWord {
     Fixed(Operand),
 }
 
+/// At most this many lookups are prefetched by one read's loop ([`Plan::ahead`]): each costs
+/// a few instructions per row, and the first ones after a read are the likeliest to run.
+pub(crate) const MAX_AHEAD: usize = 3;
+
 impl Plan {
-    /// For the read at `pc`: the lookup of the op right after it, when its key depends on the
-    /// row read (see [`Ahead`]).
-    fn ahead_of(&self, pc: usize) -> Option<Ahead> {
+    /// For the read at `pc`: the lookups after it whose keys it knows once it has read a row
+    /// (each word a column of that row, a register bound before it or a constant, at least
+    /// one a column), in op order, then the head tuple if it is made the same way; at most
+    /// [`MAX_AHEAD`] (see [`Ahead`]). A lookup nested in a later loop runs once per row of
+    /// that loop with the same key, so one prefetch serves them all; one behind a test that
+    /// fails is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
+    fn ahead_of(&self, pc: usize) -> Vec<Ahead> {
         let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
-            return None;
+            return Vec::new();
         };
-        let (rel, index, key) = match self.ops.get(pc + 1)? {
-            Op::Read {
-                rel,
-                index: Some(i),
-                key,
-                ..
-            } => (*rel, Some(*i), key),
-            Op::Probe { rel, args, .. } => (*rel, None, args),
-            Op::Absent {
-                rel,
-                index,
-                key,
-                whole,
-            } if *whole || index.is_some() => (*rel, if *whole { None } else { *index }, key),
-            _ => return None,
-        };
-        let key: Vec<AheadWord> = key
-            .iter()
-            .map(|&o| match o {
+        // Registers bound before the read.
+        let mut before = Vec::new();
+        for op in &self.ops[..pc] {
+            match op {
+                Op::Read { binds, .. } => before.extend(binds.iter().map(|&(_, s)| s)),
+                Op::Let { slot, .. } => before.push(*slot),
+                _ => {}
+            }
+        }
+        let word = |o: &Operand| -> Option<AheadWord> {
+            match *o {
                 Operand::Slot(s) => match binds.iter().find(|&&(_, b)| b == s) {
-                    Some(&(c, _)) => AheadWord::Col(c),
-                    None => AheadWord::Fixed(o),
+                    Some(&(c, _)) => Some(AheadWord::Col(c)),
+                    None => before.contains(&s).then_some(AheadWord::Fixed(*o)),
                 },
-                Operand::Const(_) => AheadWord::Fixed(o),
+                Operand::Const(_) => Some(AheadWord::Fixed(*o)),
+            }
+        };
+        let known = |rel: RelId, index: Option<usize>, key: &[Operand]| -> Option<Ahead> {
+            let key = key.iter().map(word).collect::<Option<Vec<AheadWord>>>()?;
+            key.iter()
+                .any(|w| matches!(w, AheadWord::Col(_)))
+                .then_some(Ahead { rel, index, key })
+        };
+        let mut out: Vec<Ahead> = self.ops[pc + 1..]
+            .iter()
+            .filter_map(|op| match op {
+                Op::Read {
+                    rel,
+                    index: Some(i),
+                    key,
+                    ..
+                } => known(*rel, Some(*i), key),
+                Op::Probe { rel, args, .. } => known(*rel, None, args),
+                Op::Absent {
+                    rel,
+                    index,
+                    key,
+                    whole,
+                } if *whole || index.is_some() => {
+                    known(*rel, if *whole { None } else { *index }, key)
+                }
+                _ => None,
             })
+            .take(MAX_AHEAD)
             .collect();
-        key.iter()
-            .any(|w| matches!(w, AheadWord::Col(_)))
-            .then_some(Ahead { rel, index, key })
+        if out.len() < MAX_AHEAD {
+            let head: Option<Vec<Operand>> = self
+                .head
+                .iter()
+                .map(|e| match e {
+                    CExpr::Slot(s) => Some(Operand::Slot(*s)),
+                    CExpr::Const(w) => Some(Operand::Const(*w)),
+                    _ => None,
+                })
+                .collect();
+            if let Some(a) = head.and_then(|h| known(self.head_rel, None, &h)) {
+                out.push(a);
+            }
+        }
+        out
     }
 }
 
@@ -610,20 +650,51 @@ mod tests {
             })
             .collect();
         assert_eq!(reads, [rel("a"), rel("b")]);
-        let a0 = plan.ahead[0].as_ref().expect("b's key comes from a's row");
+        // After a: b, looked up by a's column 1; not c (its key comes from b's row) nor the
+        // head (z too).
+        let [a0] = &plan.ahead[0][..] else {
+            panic!("one lookup keyed by a's row: {:?}", plan.ahead[0]);
+        };
         assert_eq!(a0.rel, rel("b"));
         assert!(a0.index.is_some());
         assert!(matches!(a0.key[..], [AheadWord::Col(1)]));
-        let a1 = plan.ahead[1]
-            .as_ref()
-            .expect("c's tuple comes from b's row");
+        // After b: c's tuple (b's column 1), then the head (x from a register, z from b).
+        let [a1, h] = &plan.ahead[1][..] else {
+            panic!("c and the head: {:?}", plan.ahead[1]);
+        };
         assert_eq!((a1.rel, a1.index), (rel("c"), None));
         assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
+        assert_eq!((h.rel, h.index), (rel("h"), None));
+        assert!(matches!(
+            h.key[..],
+            [AheadWord::Fixed(Operand::Slot(_)), AheadWord::Col(1)]
+        ));
         assert!(
-            plan.ahead[2..].iter().all(Option::is_none),
+            plan.ahead[2..].iter().all(Vec::is_empty),
             "{:?}",
             plan.ahead
         );
+    }
+
+    #[test]
+    fn a_read_knows_lookups_further_on_and_at_most_max_ahead() {
+        // a is scanned; b (by y), c (by y, nested in b's loop) and d (by x) are all keyed by
+        // a's row; the head is too, but only MAX_AHEAD lookups are kept, in op order.
+        let text = format!(
+            "{DECLS}.decl h(x: number, y: number)\n\
+             h(x, y) :- a(x, y), b(y, z), c(y), d(x, _).\n"
+        );
+        let (p, plan) = plan_of(&text, "h");
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        let first = plan
+            .ops
+            .iter()
+            .position(|op| matches!(op, Op::Read { .. }))
+            .expect("a read");
+        let got: Vec<RelId> = plan.ahead[first].iter().map(|a| a.rel).collect();
+        assert_eq!(got.len(), MAX_AHEAD, "{:?}", plan.ops);
+        assert!(!got.contains(&rel("h")), "{got:?}");
+        assert_eq!(got, [rel("b"), rel("c"), rel("d")], "{:?}", plan.ops);
     }
 
     #[test]
@@ -631,8 +702,16 @@ mod tests {
         // d is read first (a constant is bound), then a is scanned: a's key does not come
         // from d's row, and nothing follows a.
         let text = format!("{DECLS}.decl h(x: number, w: number)\nh(x, w) :- a(x, y), d(5, w).\n");
-        let (_, plan) = plan_of(&text, "h");
+        let (p, plan) = plan_of(&text, "h");
         assert_eq!(plan.ahead.len(), plan.ops.len());
-        assert!(plan.ahead.iter().all(Option::is_none), "{:?}", plan.ahead);
+        assert!(plan.ahead[0].is_empty(), "{:?}", plan.ahead);
+        // The scan of a knows the head tuple (x from its row, w bound before).
+        let [h] = &plan.ahead[1][..] else {
+            panic!("the head: {:?}", plan.ahead);
+        };
+        assert_eq!(
+            (h.rel, h.index),
+            (p.relation_by_name("h").expect("declared"), None)
+        );
     }
 }

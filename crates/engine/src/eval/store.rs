@@ -419,6 +419,13 @@ impl Store {
         self.packed.worth_prefetching()
     }
 
+    /// Whether this relation's rows are worth prefetching: they take more than
+    /// [`PREFETCH_MIN_BYTES`].
+    #[inline]
+    pub fn rows_worth_prefetching(&self) -> bool {
+        self.data.len() * 8 >= PREFETCH_MIN_BYTES
+    }
+
     /// Starts loading row `r` into the cache (see [`prefetch`]).
     #[inline(always)]
     pub fn prefetch_row(&self, r: usize) {
