@@ -1,7 +1,7 @@
 //! Tuple storage for one relation: rows flattened into one vector of machine words, and
 //! deduplication in two tables: tuples that pack into one word (the common case, see [`pack`])
-//! in an open-addressing table of 12-byte slots, key and row ([`Packed`]), the others in a hash table of
-//! 16-byte entries. Beside it, hash indexes on the column sets joins look up. The indexes are
+//! in an open-addressing table of 12-byte slots, key and row ([`Packed`]), the others in one of
+//! 16-byte slots placed by the tuple's hash ([`Wide`]). Beside it, hash indexes on the column sets joins look up. The indexes are
 //! kept apart from the rows ([`Indexes`]) so that a rule can append head tuples to a relation
 //! while it reads that relation's indexes: rows appended in a round are invisible to joins
 //! until the round ends, so the reads never see them.
@@ -54,7 +54,7 @@ pub(crate) struct Store {
     /// Deduplication of the tuples that pack into one word ([`pack`]): the common case.
     packed: Packed,
     /// Deduplication of the others (arity three and more, words beyond 32 bits).
-    dedup: HashTable<Slot>,
+    wide: Wide,
     /// Rows `[0, stable)` were known before the previous round ("old").
     pub stable: usize,
     /// Rows `[stable, recent)` are the previous round's news ("delta"); rows from `recent` on
@@ -263,26 +263,148 @@ impl Packed {
     }
 }
 
-/// A deduplication entry of the general table (tuples that do not pack), 16 bytes: the first
-/// word of the tuple, the low half of the second, and the row. Tuples of arity up to two whose
-/// second word fits in 32 bits are held entirely by the entry, so a lookup never touches the
-/// row data; the others are marked [`WIDE`] and their remaining words compared in the data.
+/// A deduplication entry of the general table (tuples that do not pack, [`Wide`]), 16 bytes:
+/// the first word of the tuple, the low half of the second, and the row. Tuples of arity up to
+/// two whose second word fits in 32 bits are held entirely by the entry, so a lookup never
+/// touches the row data; the others are marked [`WIDE`] and their remaining words compared in
+/// the data. All zeros is a free slot.
 #[derive(Clone, Copy)]
 struct Slot {
     a: u64,
     b: u32,
-    /// The row, with [`WIDE`] set when `a` and `b` do not hold the whole tuple.
+    /// The row plus one (0: a free slot), with [`WIDE`] set when `a` and `b` do not hold the
+    /// whole tuple.
     tag: u32,
 }
 
 /// Marks a [`Slot`] whose tuple is not held entirely inline. A relation therefore holds fewer
-/// than 2^31 rows (at 16 GB of words for arity one, far beyond what evaluation is used for).
+/// than 2^31 - 1 rows (at 16 GB of words for arity one, far beyond what evaluation is used
+/// for).
 const WIDE: u32 = 1 << 31;
 
 impl Slot {
     #[inline]
     fn row(&self) -> Row {
-        self.tag & !WIDE
+        (self.tag & !WIDE) - 1
+    }
+
+    #[inline]
+    fn is_free(&self) -> bool {
+        self.tag == 0
+    }
+}
+
+/// The table of tuples that do not pack ([`pack`]): open addressing with linear probing over a
+/// power-of-two array of [`Slot`]s, a tuple's first slot given by the top bits of its hash,
+/// kept at most half full. Like [`Packed`] (and unlike a general hash table) it can say where
+/// a tuple's probe starts, so that a loop can [`prefetch`] it; and it grows by placing the
+/// rows again in row order, hashing each from the row data read front to back, instead of
+/// reading the tuple of each old slot at a random place in the data.
+struct Wide {
+    slots: Vec<Slot>,
+    len: usize,
+    /// `64 - log2(slots.len())`.
+    shift: u32,
+}
+
+impl Wide {
+    fn new() -> Wide {
+        Wide {
+            slots: Vec::new(),
+            len: 0,
+            shift: 64,
+        }
+    }
+
+    /// The slot a probe of a tuple with hash `hash` starts at (the table is not empty).
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    /// The slot holding the tuple with hash `hash` that `is` recognises, or the free slot where
+    /// it belongs (the table is not empty).
+    #[inline(always)]
+    fn probe(&self, hash: u64, is: impl Fn(&Slot) -> bool) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            let s = &self.slots[i];
+            if s.is_free() {
+                return Err(i);
+            }
+            if is(s) {
+                return Ok(i);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    #[inline]
+    fn find(&self, hash: u64, is: impl Fn(&Slot) -> bool) -> Option<Row> {
+        if self.len == 0 {
+            return None;
+        }
+        self.probe(hash, is).ok().map(|i| self.slots[i].row())
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            prefetch(self.slots.as_ptr().wrapping_add(self.home(hash)));
+        }
+    }
+
+    /// Whether probes of this table are worth prefetching ([`PREFETCH_MIN_BYTES`]).
+    #[inline]
+    fn worth_prefetching(&self) -> bool {
+        self.slots.len() * std::mem::size_of::<Slot>() >= PREFETCH_MIN_BYTES
+    }
+
+    /// Whether one more tuple needs a larger table.
+    #[inline(always)]
+    fn full(&self) -> bool {
+        (self.len + 1) * 2 > self.slots.len()
+    }
+
+    /// Places, in a table twice as large (at least 16 slots), the tuples of rows `0..rows` of
+    /// `data` that do not pack: the rows are read in order and the slot of the row some way
+    /// ahead is loaded while this one is placed.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, data: &[u64], arity: usize, rows: usize) {
+        let cap = (self.slots.len() * 2).max(16);
+        self.slots = vec![Slot { a: 0, b: 0, tag: 0 }; cap];
+        self.shift = 64 - cap.trailing_zeros();
+        let mask = cap - 1;
+        let row = |r: usize| &data[r * arity..(r + 1) * arity];
+        let packs = |t: &[u64]| pack(|i| t[i], arity).is_some();
+        for r in 0..rows {
+            if r + PREFETCH_AHEAD < rows {
+                let t = row(r + PREFETCH_AHEAD);
+                if !packs(t) {
+                    self.prefetch(hash_slice(t));
+                }
+            }
+            let t = row(r);
+            if packs(t) {
+                continue;
+            }
+            let (a, b, wide) = inline_key(|i| t[i], arity);
+            let mut i = self.home(hash_slice(t));
+            while !self.slots[i].is_free() {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = Slot {
+                a,
+                b,
+                tag: (r as u32 + 1) | wide,
+            };
+        }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
     }
 }
 
@@ -312,17 +434,6 @@ fn slot_matches(
             let base = s.row() as usize * arity;
             (1..arity).all(|i| data[base + i] == word(i))
         })
-}
-
-/// The hash of the tuple a slot stands for.
-#[inline]
-fn slot_hash(s: &Slot, data: &[u64], arity: usize) -> u64 {
-    if s.tag & WIDE == 0 {
-        hash_slice(&[s.a, u64::from(s.b)][..arity])
-    } else {
-        let base = s.row() as usize * arity;
-        hash_slice(&data[base..base + arity])
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -381,7 +492,7 @@ impl Store {
             data: Vec::new(),
             len: 0,
             packed: Packed::new(),
-            dedup: HashTable::new(),
+            wide: Wide::new(),
             stable: 0,
             recent: 0,
             prov: provenance.then(Vec::new),
@@ -404,19 +515,20 @@ impl Store {
     }
 
     /// Starts loading the deduplication slot of `tuple` into the cache, for a
-    /// [`Store::find_with`] of it a little later (see [`prefetch`]). Only tuples that pack.
+    /// [`Store::find_with`] of it a little later (see [`prefetch`]).
     #[inline(always)]
     pub fn prefetch(&self, tuple: &[u64]) {
-        if let Some(k) = pack(|i| tuple[i], tuple.len()) {
-            self.packed.prefetch(k);
+        match pack(|i| tuple[i], tuple.len()) {
+            Some(k) => self.packed.prefetch(k),
+            None => self.wide.prefetch(hash_slice(tuple)),
         }
     }
 
-    /// Whether probes of this relation's tuples are worth prefetching: its table of tuples
-    /// that pack is larger than [`PREFETCH_MIN_BYTES`].
+    /// Whether probes of this relation's tuples are worth prefetching: one of its tables of
+    /// tuples is larger than [`PREFETCH_MIN_BYTES`].
     #[inline]
     pub fn worth_prefetching(&self) -> bool {
-        self.packed.worth_prefetching()
+        self.packed.worth_prefetching() || self.wide.worth_prefetching()
     }
 
     /// Whether this relation's rows are worth prefetching: they take more than
@@ -451,9 +563,8 @@ impl Store {
         }
         let hash = hash_words((0..ar).map(&word));
         let key = inline_key(&word, ar);
-        self.dedup
+        self.wide
             .find(hash, |s| slot_matches(s, key, &word, &self.data, ar))
-            .map(Slot::row)
     }
 
     /// Appends `tuple` unless present; returns its row when it was new. The tuple is hashed
@@ -524,24 +635,25 @@ impl Store {
         let ar = self.arity;
         let hash = hash_slice(tuple);
         let key = inline_key(|i| tuple[i], ar);
-        let data = &self.data;
-        // Most derivations of a recursive rule are already known: a plain lookup settles
-        // them; only new tuples pay for the insertion probe.
-        if let Some(s) = self
-            .dedup
-            .find(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
-        {
-            return Err(s.row());
+        if self.wide.full() {
+            self.wide.grow(&self.data, ar, self.len);
         }
+        let data = &self.data;
+        let slot = match self
+            .wide
+            .probe(hash, |s| slot_matches(s, key, |i| tuple[i], data, ar))
+        {
+            Ok(i) => return Err(self.wide.slots[i].row()),
+            Err(i) => i,
+        };
         let row = self.len as Row;
-        debug_assert!(row < WIDE, "a relation holds fewer than 2^31 rows");
-        let slot = Slot {
+        debug_assert!(row + 1 < WIDE, "a relation holds fewer than 2^31 - 1 rows");
+        self.wide.slots[slot] = Slot {
             a: key.0,
             b: key.1,
-            tag: row | key.2,
+            tag: (row + 1) | key.2,
         };
-        self.dedup
-            .insert_unique(hash, slot, |s| slot_hash(s, data, ar));
+        self.wide.len += 1;
         self.append(tuple);
         Ok(row)
     }
@@ -605,7 +717,7 @@ impl Store {
     pub fn memory_bytes(&self) -> usize {
         self.data.capacity() * 8
             + self.packed.memory_bytes()
-            + self.dedup.capacity() * std::mem::size_of::<Slot>()
+            + self.wide.memory_bytes()
             + self
                 .prov
                 .as_ref()
@@ -846,6 +958,33 @@ mod tests {
         q.insert(&[1]);
         q.record(0, 2, 1);
         assert_eq!((q.len(), q.prov(0), q.prov.is_none()), (1, None, true));
+    }
+
+    #[test]
+    fn the_wide_table_grows_from_the_rows_and_keeps_every_tuple() {
+        // Arity two with tuples that pack and tuples that do not (a second word beyond 32
+        // bits) in one relation, and arity three (none packs): through many growths, every
+        // tuple keeps its row and a second insertion finds it.
+        for ar in [2, 3] {
+            let mut s = Store::new(ar, false);
+            let t = |i: u64| {
+                let w1 = if i % 2 == 0 { i } else { (1 << 40) + i };
+                [i / 3, w1, i % 7][..ar].to_vec()
+            };
+            for i in 0..5000 {
+                assert_eq!(s.insert(&t(i)), Some(i as Row), "arity {ar}, tuple {i}");
+            }
+            for i in (0..5000).rev() {
+                assert_eq!(s.insert(&t(i)), None, "arity {ar}, tuple {i} again");
+                assert_eq!(s.find_with(|c| t(i)[c]), Some(i as Row));
+            }
+            assert_eq!(s.find_with(|c| [9999, 1 << 41, 0][c]), None);
+            assert_eq!(s.len(), 5000);
+            // Half the tuples of arity two pack: the wide table holds only the others.
+            let wide = if ar == 2 { 2500 } else { 5000 };
+            assert_eq!(s.wide.len, wide);
+            assert!(s.wide.slots.len() >= 2 * wide);
+        }
     }
 
     #[test]
