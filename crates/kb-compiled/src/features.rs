@@ -169,9 +169,8 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(5);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
+        if cx.worth_prefetching(5) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         cx.derive(5, &[v0, v1]);
@@ -189,15 +188,14 @@ fn s0_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 5, 0, &[v2], Full); // path
-        let p1_0 = cx.worth_prefetching(5);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(5);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
+            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
+            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
             let v1 = cx.get(5, r1, 1);
             cx.derive(5, &[v0, v1]);
         }
@@ -215,15 +213,14 @@ fn s0_p2(cx: &mut Cx<'_>) {
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 5, 1, &[v2], Old); // path
-        let p1_0 = cx.worth_prefetching(5);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(5);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
+            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
+            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
             let v0 = cx.get(5, r1, 0);
             cx.derive(5, &[v0, v1]);
         }
@@ -234,9 +231,8 @@ fn s0_p2(cx: &mut Cx<'_>) {
 fn s1_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(7);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(7, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
+        if cx.worth_prefetching(7) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(7, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         cx.derive(7, &[v0, v1]);
@@ -254,15 +250,14 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1_0 = cx.worth_prefetching(6);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(6);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(6) { for &n in l1 { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(6) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             cx.derive(6, &[v0, v1]);
         }
@@ -280,15 +275,14 @@ fn s1_p2(cx: &mut Cx<'_>) {
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1_0 = cx.worth_prefetching(7);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(7);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(7) { for &n in l1 { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(7) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             cx.derive(7, &[v0, v1]);
         }
@@ -299,9 +293,8 @@ fn s1_p2(cx: &mut Cx<'_>) {
 fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(8);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(8, &[cx.get(0, n, 0)]); }
+        if cx.worth_prefetching(8) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(8, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if cx.get(0, r0, 1) != v0 { continue; }
         cx.derive(8, &[v0]);
@@ -312,15 +305,14 @@ fn s2_p0(cx: &mut Cx<'_>) {
 fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 0, 0, &[0], Full); // edge
-    let p0_0 = cx.worth_prefetching(9);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(9);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(0) { for &n in l0 { cx.prefetch_row(0, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
+        if cx.worth_prefetching(9) { for &n in l0 { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(0, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
+        if cx.worth_prefetching(9) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
         let v0 = cx.get(0, r0, 1);
         cx.derive(9, &[v0]);
     }
@@ -331,10 +323,9 @@ fn s4_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
     let p0_0 = cx.worth_prefetching(0);
-    let p0_1 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if cx.probe(0, &[v1, v0], Full).is_some() { // edge
@@ -348,10 +339,9 @@ fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
     let p0_0 = cx.worth_prefetching(5);
-    let p0_1 = cx.worth_prefetching(11);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(11, &[cx.get(1, n, 0)]); }
+        if cx.worth_prefetching(11) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(11, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(5, &[0, v0]) { // !path
             cx.derive(11, &[v0]);
@@ -364,11 +354,10 @@ fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
     let p0_0 = ix.worth_prefetching(1, 0);
-    let p0_1 = cx.worth_prefetching(12);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(12, &[cx.get(0, n, 0)]); }
+        if cx.worth_prefetching(12) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(12, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         if !ix.any(cx, 1, 0, &[v0]) { // !label
             cx.derive(12, &[v0]);
@@ -382,13 +371,12 @@ fn s7_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(1, Full); // label
     let p0_0 = ix.worth_prefetching(0, 0);
     let p0_1 = ix.worth_prefetching(0, 1);
-    let p0_2 = cx.worth_prefetching(13);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 1, &[cx.get(1, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 1, &[cx.get(1, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(13, &[cx.get(1, n, 0)]); }
+        if cx.worth_prefetching(13) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(13, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !ix.any(cx, 0, 0, &[v0]) { // !edge
             if !ix.any(cx, 0, 1, &[v0]) { // !edge
@@ -403,9 +391,8 @@ fn s8_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     if !cx.contains(4, &[]) { // !stop
         let b0 = cx.bounds(1, Full); // label
-        let p0_0 = cx.worth_prefetching(14);
         for r0 in b0.clone() {
-            if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(14, &[cx.get(1, n, 0)]); }
+            if cx.worth_prefetching(14) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(14, &[cx.get(1, n, 0)]); }
             let v0 = cx.get(1, r0, 0);
             cx.derive(14, &[v0]);
         }
@@ -452,15 +439,14 @@ fn s11_p0(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
             let v3 = cx.get(0, r1, 1);
             let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
-            let p2_0 = cx.worth_prefetching(17);
-            let p2 = p2_0;
+            let p2 = cx.worth_prefetching(17);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
+                if cx.worth_prefetching(17) { for &n in l2 { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
+                if cx.worth_prefetching(17) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
                 let v1 = cx.get(1, r2, 1);
                 if cx.cmp_sym(CmpOp::Lt, v0, v1) {
                     cx.derive(17, &[v0, v1]);
@@ -495,15 +481,14 @@ fn s12_p0(cx: &mut Cx<'_>) {
                 if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
                 let v3 = cx.get(0, r1, 1);
                 let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
-                let p2_0 = cx.worth_prefetching(18);
-                let p2 = p2_0;
+                let p2 = cx.worth_prefetching(18);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
+                    if cx.worth_prefetching(18) { for &n in l2 { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
+                    if cx.worth_prefetching(18) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
                     let v1 = cx.get(1, r2, 1);
                     if cx.cmp_sym(CmpOp::Ge, v0, v1) {
                         cx.derive(18, &[v0, v1]);
@@ -526,19 +511,18 @@ fn s13_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
         let p1_0 = ix.worth_prefetching(2, 0);
-        let p1_1 = cx.worth_prefetching(19);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(19);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(19) { for &n in l1 { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(19) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
                 let v3 = cx.get(2, r2, 1);
@@ -746,17 +730,16 @@ fn s26_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label
         let p1_0 = cx.worth_prefetching(1);
-        let p1_1 = cx.worth_prefetching(32);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(32);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(1) { for &n in l1 { cx.prefetch_row(1, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
+            if cx.worth_prefetching(32) { for &n in l1 { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
+            if cx.worth_prefetching(32) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
             let v1 = cx.get(1, r1, 1);
             if cx.probe(1, &[v0, v1], Full).is_some() { // label
                 cx.derive(32, &[v0, v1]);
@@ -771,11 +754,10 @@ fn s27_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(0, Full); // edge
     let p0_0 = cx.worth_prefetching(5);
     let p0_1 = cx.worth_prefetching(3);
-    let p0_2 = cx.worth_prefetching(33);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(33, &[cx.get(0, n, 0)]); }
+        if cx.worth_prefetching(33) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(33, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         if cx.probe(5, &[v1, v0], Full).is_some() { // path
@@ -798,15 +780,14 @@ fn s28_p0(cx: &mut Cx<'_>) {
 fn s28_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 1, 0, &[3], Full); // label
-    let p0_0 = cx.worth_prefetching(34);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(34);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(1) { for &n in l0 { cx.prefetch_row(1, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
+        if cx.worth_prefetching(34) { for &n in l0 { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(1, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
+        if cx.worth_prefetching(34) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
         let v0 = cx.get(1, r0, 1);
         cx.derive(34, &[v0, 2]);
     }

@@ -535,15 +535,14 @@ fn s0_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
             let l2 = ix.lookup(cx, 88, 0, &[v0], Full); // source_platform
-            let p2_0 = cx.worth_prefetching(39);
-            let p2 = p2_0;
+            let p2 = cx.worth_prefetching(39);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(88) { for &n in l2 { cx.prefetch_row(88, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
+                if cx.worth_prefetching(39) { for &n in l2 { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(88, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
+                if cx.worth_prefetching(39) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
                 let v1 = cx.get(88, r2, 1);
                 cx.derive(39, &[v0, v1]);
             }
@@ -555,15 +554,14 @@ fn s0_p0(cx: &mut Cx<'_>) {
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[66], Full); // system
-    let p0_0 = cx.worth_prefetching(39);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(39);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
+        if cx.worth_prefetching(39) { for &n in l0 { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
+        if cx.worth_prefetching(39) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
         let v0 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         cx.derive(39, &[v0, v1]);
@@ -574,9 +572,8 @@ fn s0_p1(cx: &mut Cx<'_>) {
 fn s1_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(80, Full); // agreement_source
-    let p0_0 = cx.worth_prefetching(41);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(80, n, 0), cx.get(80, n, 1)]); }
+        if cx.worth_prefetching(41) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(80, n, 0), cx.get(80, n, 1)]); }
         let v0 = cx.get(80, r0, 0);
         let v1 = cx.get(80, r0, 1);
         cx.derive(41, &[v0, v1]);
@@ -587,9 +584,8 @@ fn s1_p0(cx: &mut Cx<'_>) {
 fn s1_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(79, Full); // agreement_system
-    let p0_0 = cx.worth_prefetching(41);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(79, n, 0), cx.get(79, n, 1)]); }
+        if cx.worth_prefetching(41) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(79, n, 0), cx.get(79, n, 1)]); }
         let v0 = cx.get(79, r0, 0);
         let v1 = cx.get(79, r0, 1);
         cx.derive(41, &[v0, v1]);
@@ -626,9 +622,8 @@ fn s1_p2(cx: &mut Cx<'_>) {
             if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
                 if !ix.any(cx, 81, 0, &[v0]) { // !agreement_flow
                     let b1 = cx.bounds(39, Full); // joint_control
-                    let p1_0 = cx.worth_prefetching(41);
                     for r1 in b1.clone() {
-                        if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(41, &[v0, cx.get(39, n, 0)]); }
+                        if cx.worth_prefetching(41) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(41, &[v0, cx.get(39, n, 0)]); }
                         let v1 = cx.get(39, r1, 0);
                         cx.derive(41, &[v0, v1]);
                     }
@@ -670,9 +665,8 @@ fn s2_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(41, r1, 1);
             if cx.probe(39, &[v0, v3], Full).is_some() { // joint_control
                 let b3 = cx.bounds(70, Full); // as_of
-                let p3_0 = cx.worth_prefetching(40);
                 for r3 in b3.clone() {
-                    if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(40, &[v0, v1, cx.get(70, n, 0)]); }
+                    if cx.worth_prefetching(40) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(40, &[v0, v1, cx.get(70, n, 0)]); }
                     let v2 = cx.get(70, r3, 0);
                     if (v4 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v5 as i64) {
@@ -689,15 +683,14 @@ fn s2_p0(cx: &mut Cx<'_>) {
 fn s3_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
-    let p0_0 = cx.worth_prefetching(31);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(31);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(31) { for &n in l0 { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(31) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(31, &[v0]);
     }
@@ -707,9 +700,8 @@ fn s3_p0(cx: &mut Cx<'_>) {
 fn s3_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(99, Full); // subject_age
-    let p0_0 = cx.worth_prefetching(31);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(31, &[cx.get(99, n, 0)]); }
+        if cx.worth_prefetching(31) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(31, &[cx.get(99, n, 0)]); }
         let v0 = cx.get(99, r0, 0);
         let v1 = cx.get(99, r0, 1);
         if (v1 as i64) < (16 as i64) {
@@ -728,15 +720,14 @@ fn s4_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
         let v1 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
-        let p1_0 = cx.worth_prefetching(15);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(15);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+            if cx.worth_prefetching(15) { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+            if cx.worth_prefetching(15) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             cx.derive(15, &[v0]);
         }
@@ -760,15 +751,14 @@ fn s4_p1(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
-        let p1_0 = cx.worth_prefetching(15);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(15);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+            if cx.worth_prefetching(15) { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
+            if cx.worth_prefetching(15) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
             let v0 = cx.get(103, r1, 0);
             cx.derive(15, &[v0]);
         }
@@ -792,15 +782,14 @@ fn s5_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1_0 = cx.worth_prefetching(3);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(3);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+            if cx.worth_prefetching(3) { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+            if cx.worth_prefetching(3) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(3, &[v0]);
         }
@@ -824,15 +813,14 @@ fn s5_p1(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
         let v1 = cx.get(114, r0, 0);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1_0 = cx.worth_prefetching(3);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(3);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+            if cx.worth_prefetching(3) { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
+            if cx.worth_prefetching(3) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(3, &[v0]);
         }
@@ -857,15 +845,14 @@ fn s6_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1_0 = cx.worth_prefetching(54);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(54);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
+            if cx.worth_prefetching(54) { for &n in l1 { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
+            if cx.worth_prefetching(54) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
             let v0 = cx.get(115, r1, 1);
             cx.derive(54, &[v0, v1, v2]);
         }
@@ -908,9 +895,8 @@ fn s7_p0(cx: &mut Cx<'_>) {
                 let v0 = cx.get(119, r2, 1);
                 for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
                     let b4 = cx.bounds(70, Full); // as_of
-                    let p4_0 = cx.worth_prefetching(42);
                     for r4 in b4.clone() {
-                        if p4_0 && r4 + 16 < b4.end { let n = r4 + 16; cx.prefetch(42, &[v0, cx.get(70, n, 0)]); }
+                        if cx.worth_prefetching(42) && r4 + 16 < b4.end { let n = r4 + 16; cx.prefetch(42, &[v0, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r4, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             cx.derive(42, &[v0, v1]);
@@ -933,15 +919,14 @@ fn s8_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         let l1 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
-        let p1_0 = cx.worth_prefetching(61);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(61);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(119) { for &n in l1 { cx.prefetch_row(119, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
+            if cx.worth_prefetching(61) { for &n in l1 { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(119, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
+            if cx.worth_prefetching(61) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
             let v1 = cx.get(119, r1, 1);
             cx.derive(61, &[v0, v1]);
         }
@@ -959,15 +944,14 @@ fn s9_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         let l1 = ix.lookup(cx, 120, 0, &[v2], Full); // notice_category
-        let p1_0 = cx.worth_prefetching(62);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(62);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(120) { for &n in l1 { cx.prefetch_row(120, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
+            if cx.worth_prefetching(62) { for &n in l1 { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(120, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
+            if cx.worth_prefetching(62) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
             let v1 = cx.get(120, r1, 1);
             cx.derive(62, &[v0, v1]);
         }
@@ -993,9 +977,8 @@ fn s10_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(78, r0, 3);
         for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
             let b2 = cx.bounds(124, Full); // activity
-            let p2_0 = cx.worth_prefetching(49);
             for r2 in b2.clone() {
-                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(49, &[v0, cx.get(124, n, 3)]); }
+                if cx.worth_prefetching(49) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(49, &[v0, cx.get(124, n, 3)]); }
                 let v1 = cx.get(124, r2, 3);
                 cx.derive(49, &[v0, v1]);
             }
@@ -1007,9 +990,8 @@ fn s10_p0(cx: &mut Cx<'_>) {
 fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(49, Full); // scc_dates
-    let p0_0 = cx.worth_prefetching(48);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(48, &[126, cx.get(49, n, 0), cx.get(49, n, 1)]); }
+        if cx.worth_prefetching(48) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(48, &[126, cx.get(49, n, 0), cx.get(49, n, 1)]); }
         let v0 = cx.get(49, r0, 0);
         let v1 = cx.get(49, r0, 1);
         if (v1 as i64) >= (18805 as i64) {
@@ -1024,9 +1006,8 @@ fn s11_p1(cx: &mut Cx<'_>) {
     for r0 in cx.bounds(50, Full) { // old_scc_edition
         let v0 = cx.get(50, r0, 0);
         let b1 = cx.bounds(49, Full); // scc_dates
-        let p1_0 = cx.worth_prefetching(48);
         for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(48, &[v0, cx.get(49, n, 0), cx.get(49, n, 1)]); }
+            if cx.worth_prefetching(48) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(48, &[v0, cx.get(49, n, 0), cx.get(49, n, 1)]); }
             let v1 = cx.get(49, r1, 0);
             let v2 = cx.get(49, r1, 1);
             if (v1 as i64) <= (18896 as i64) {
@@ -1052,19 +1033,18 @@ fn s12_p0(cx: &mut Cx<'_>) {
         if !cx.contains(90, &[v2]) { // !source_requires_login
             let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
             let p1_0 = ix.worth_prefetching(124, 0);
-            let p1_1 = cx.worth_prefetching(24);
-            let p1 = p1_0 || p1_1;
+            let p1 = p1_0 || cx.worth_prefetching(24);
             if p1 && l1.len() > 1 && l1.len() <= 32 {
                 if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
                 if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p1_1 { for &n in l1 { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
+                if cx.worth_prefetching(24) { for &n in l1 { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
                 if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
             }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
                 if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
                 if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
+                if cx.worth_prefetching(24) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
                 let v0 = cx.get(125, r1, 0);
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v1 = cx.get(124, r2, 3);
@@ -1088,15 +1068,14 @@ fn s13_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
-        let p1_0 = cx.worth_prefetching(66);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(66);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
+            if cx.worth_prefetching(66) { for &n in l1 { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
+            if cx.worth_prefetching(66) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
             let v0 = cx.get(125, r1, 0);
             cx.derive(66, &[v0, v1]);
         }
@@ -1136,19 +1115,18 @@ fn s14_p0(cx: &mut Cx<'_>) {
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = cx.worth_prefetching(69);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(69);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
+                if cx.worth_prefetching(69) { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
+                if cx.worth_prefetching(69) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
                 let v0 = cx.get(125, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1181,15 +1159,14 @@ fn s15_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 126, 0, &[v2], Full); // activity_system
-        let p1_0 = cx.worth_prefetching(52);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(52);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
+            if cx.worth_prefetching(52) { for &n in l1 { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
+            if cx.worth_prefetching(52) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
             let v0 = cx.get(126, r1, 0);
             cx.derive(52, &[v0, v1]);
         }
@@ -1227,15 +1204,14 @@ fn s15_p1(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
             let v2 = cx.get(122, r1, 0);
             let l2 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
-            let p2_0 = cx.worth_prefetching(52);
-            let p2 = p2_0;
+            let p2 = cx.worth_prefetching(52);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
+                if cx.worth_prefetching(52) { for &n in l2 { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
+                if cx.worth_prefetching(52) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
                 let v0 = cx.get(127, r2, 0);
                 cx.derive(52, &[v0, v1]);
             }
@@ -1263,19 +1239,18 @@ fn s16_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 52, 0, &[v1], Full); // uses_processor
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(53);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(53);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(52) { for &n in l1 { cx.prefetch_row(52, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
+            if cx.worth_prefetching(53) { for &n in l1 { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
+            if cx.worth_prefetching(53) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
             let v0 = cx.get(52, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -1314,19 +1289,18 @@ fn s17_p0(cx: &mut Cx<'_>) {
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = cx.worth_prefetching(16);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(16);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(16) { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(16) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
                     let v4 = cx.get(124, r3, 3);
@@ -1356,13 +1330,12 @@ fn s18_p0(cx: &mut Cx<'_>) {
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2_0 = cx.worth_prefetching(16);
             let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_2 = cx.worth_prefetching(14);
-            let p2 = p2_0 || p2_1 || p2_2;
+            let p2 = p2_0 || p2_1 || cx.worth_prefetching(14);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_2 { for &n in l2 { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
+                if cx.worth_prefetching(14) { for &n in l2 { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
                 if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
@@ -1370,7 +1343,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
+                if cx.worth_prefetching(14) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
                 let v1 = cx.get(128, r2, 0);
                 if !cx.contains(16, &[v0, v1]) { // !consent_ended
                     for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
@@ -1425,19 +1398,18 @@ fn s19_p0(cx: &mut Cx<'_>) {
                     let v3 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
                     let p4_0 = ix.worth_prefetching(124, 1);
-                    let p4_1 = cx.worth_prefetching(20);
-                    let p4 = p4_0 || p4_1;
+                    let p4 = p4_0 || cx.worth_prefetching(20);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
                         if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if p4_1 { for &n in l4 { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
+                        if cx.worth_prefetching(20) { for &n in l4 { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
                         if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
                         if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
                         if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
+                        if cx.worth_prefetching(20) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
                         let v0 = cx.get(128, r4, 0);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
                             let v2 = cx.get(124, r5, 3);
@@ -1494,15 +1466,14 @@ fn s20_p0(cx: &mut Cx<'_>) {
                 let v5 = cx.get(87, r2, 3);
                 if v4 != 39 {
                     let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p3_0 = cx.worth_prefetching(25);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(25);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(25) { for &n in l3 { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(25) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r3, 1);
                         if v5 != v1 {
                             cx.derive(25, &[v0, v1, v2]);
@@ -1539,19 +1510,18 @@ fn s21_p0(cx: &mut Cx<'_>) {
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = cx.worth_prefetching(26);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(26);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
+                if cx.worth_prefetching(26) { for &n in l2 { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
+                if cx.worth_prefetching(26) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
                 let v0 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
@@ -1610,17 +1580,16 @@ fn s22_p0(cx: &mut Cx<'_>) {
                 let v0 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
                 let p3_0 = cx.worth_prefetching(30);
-                let p3_1 = cx.worth_prefetching(29);
-                let p3 = p3_0 || p3_1;
+                let p3 = p3_0 || cx.worth_prefetching(29);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
                     if p3_0 { for &n in l3 { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
-                    if p3_1 { for &n in l3 { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(29) { for &n in l3 { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(29) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
                     let v3 = cx.get(124, r3, 1);
                     let v2 = cx.get(124, r3, 3);
                     let v4 = cx.get(124, r3, 5);
@@ -1656,19 +1625,18 @@ fn s23_p0(cx: &mut Cx<'_>) {
                 let v3 = cx.get(104, r2, 1);
                 let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
                 let p3_0 = ix.worth_prefetching(124, 1);
-                let p3_1 = cx.worth_prefetching(32);
-                let p3 = p3_0 || p3_1;
+                let p3 = p3_0 || cx.worth_prefetching(32);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(14) { for &n in l3 { cx.prefetch_row(14, n); } }
                     if p3_0 { for &n in l3 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if p3_1 { for &n in l3 { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                    if cx.worth_prefetching(32) { for &n in l3 { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                     if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                    if cx.worth_prefetching(32) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                     let v0 = cx.get(14, r3, 1);
                     let v1 = cx.get(14, r3, 2);
                     for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
@@ -1701,19 +1669,18 @@ fn s24_p0(cx: &mut Cx<'_>) {
                     let v4 = cx.get(104, r3, 1);
                     let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
                     let p4_0 = ix.worth_prefetching(124, 1);
-                    let p4_1 = cx.worth_prefetching(34);
-                    let p4 = p4_0 || p4_1;
+                    let p4 = p4_0 || cx.worth_prefetching(34);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
                         if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_1 { for &n in l4 { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
+                        if cx.worth_prefetching(34) { for &n in l4 { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
                         if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
                         if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
                         if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
+                        if cx.worth_prefetching(34) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
                         let v0 = cx.get(14, r4, 1);
                         let v1 = cx.get(14, r4, 2);
                         for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
@@ -1737,15 +1704,14 @@ fn s25_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
         let l1 = ix.lookup(cx, 25, 0, &[v1], Full); // indirect_collection
-        let p1_0 = cx.worth_prefetching(55);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(55);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(25) { for &n in l1 { cx.prefetch_row(25, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
+            if cx.worth_prefetching(55) { for &n in l1 { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(25, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
+            if cx.worth_prefetching(55) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
             let v0 = cx.get(25, r1, 0);
             let v2 = cx.get(25, r1, 2);
             let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
@@ -1776,19 +1742,18 @@ fn s26_p0(cx: &mut Cx<'_>) {
         let v1 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
         let p1_0 = ix.worth_prefetching(54, 0);
-        let p1_1 = cx.worth_prefetching(56);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(56);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
+            if cx.worth_prefetching(56) { for &n in l1 { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
+            if cx.worth_prefetching(56) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
             let v0 = cx.get(128, r1, 1);
             for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
                 let v3 = cx.get(54, r2, 2);
@@ -1824,15 +1789,14 @@ fn s27_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2_0 = cx.worth_prefetching(57);
-            let p2 = p2_0;
+            let p2 = cx.worth_prefetching(57);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                if cx.worth_prefetching(57) { for &n in l2 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                if cx.worth_prefetching(57) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                 let v1 = cx.get(128, r2, 1);
                 cx.derive(57, &[v0, v1, v2]);
             }
@@ -1875,15 +1839,14 @@ fn s27_p1(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4_0 = cx.worth_prefetching(57);
-                    let p4 = p4_0;
+                    let p4 = cx.worth_prefetching(57);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(57) { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(57) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(57, &[v0, v1, v2]);
                     }
@@ -1936,15 +1899,14 @@ fn s27_p2(cx: &mut Cx<'_>) {
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                     let v2 = cx.get(124, r3, 3);
                     let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4_0 = cx.worth_prefetching(57);
-                    let p4 = p4_0;
+                    let p4 = cx.worth_prefetching(57);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(57) { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(57) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(57, &[v0, v1, v2]);
                     }
@@ -1959,11 +1921,10 @@ fn s28_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(57, Full); // disclosure
     let p0_0 = ix.worth_prefetching(54, 0);
-    let p0_1 = cx.worth_prefetching(60);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
+        if cx.worth_prefetching(60) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
         let v0 = cx.get(57, r0, 1);
         let v1 = cx.get(57, r0, 2);
         for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
@@ -2017,15 +1978,14 @@ fn s30_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(67);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(67);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
+            if cx.worth_prefetching(67) { for &n in l1 { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
+            if cx.worth_prefetching(67) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
             let v0 = cx.get(128, r1, 0);
             cx.derive(67, &[v0, v1]);
         }
@@ -2036,9 +1996,8 @@ fn s30_p0(cx: &mut Cx<'_>) {
 fn s31_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(128, Full); // activity_subject
-    let p0_0 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(128, n, 0)]); }
+        if cx.worth_prefetching(9) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(128, n, 0)]); }
         let v0 = cx.get(128, r0, 0);
         cx.derive(9, &[v0]);
     }
@@ -2048,9 +2007,8 @@ fn s31_p0(cx: &mut Cx<'_>) {
 fn s31_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(129, Full); // activity_category
-    let p0_0 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(129, n, 0)]); }
+        if cx.worth_prefetching(9) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(129, n, 0)]); }
         let v0 = cx.get(129, r0, 0);
         cx.derive(9, &[v0]);
     }
@@ -2064,11 +2022,10 @@ fn s32_p0(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(129, Full); // activity_category
         let p1_0 = cx.worth_prefetching(8);
         let p1_1 = cx.worth_prefetching(106);
-        let p1_2 = cx.worth_prefetching(17);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(106, &[v0, cx.get(129, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(17, &[v0, cx.get(129, n, 0)]); }
+            if cx.worth_prefetching(17) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(17, &[v0, cx.get(129, n, 0)]); }
             let v1 = cx.get(129, r1, 0);
             let v2 = cx.get(129, r1, 1);
             if !cx.contains(8, &[v2]) { // !special_category
@@ -2116,13 +2073,12 @@ fn s33_p0(cx: &mut Cx<'_>) {
                     let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
                     let p4_0 = cx.worth_prefetching(17);
                     let p4_1 = ix.worth_prefetching(124, 1);
-                    let p4_2 = cx.worth_prefetching(18);
-                    let p4 = p4_0 || p4_1 || p4_2;
+                    let p4 = p4_0 || p4_1 || cx.worth_prefetching(18);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
                         if p4_0 { for &n in l4 { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
                         if p4_1 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_2 { for &n in l4 { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                        if cx.worth_prefetching(18) { for &n in l4 { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                         if p4_1 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
@@ -2130,7 +2086,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
                         if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
                         if p4_1 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
                         if p4_1 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_2 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
+                        if cx.worth_prefetching(18) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
                         let v1 = cx.get(14, r4, 1);
                         let v2 = cx.get(14, r4, 2);
                         if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
@@ -2155,15 +2111,14 @@ fn s34_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
         let v0 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 18, 0, &[v0], Full); // consent_scope
-        let p1_0 = cx.worth_prefetching(19);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(19);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(18) { for &n in l1 { cx.prefetch_row(18, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
+            if cx.worth_prefetching(19) { for &n in l1 { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(18, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
+            if cx.worth_prefetching(19) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
             let v1 = cx.get(18, r1, 1);
             let v2 = cx.get(18, r1, 2);
             cx.derive(19, &[v0, v1, v2]);
@@ -2176,10 +2131,9 @@ fn s35_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(18, Full); // consent_scope
     let p0_0 = cx.worth_prefetching(109);
-    let p0_1 = cx.worth_prefetching(21);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(21, &[cx.get(18, n, 1), cx.get(18, n, 2)]); }
+        if cx.worth_prefetching(21) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(21, &[cx.get(18, n, 1), cx.get(18, n, 2)]); }
         let v2 = cx.get(18, r0, 0);
         let v0 = cx.get(18, r0, 1);
         let v1 = cx.get(18, r0, 2);
@@ -2213,17 +2167,16 @@ fn s36_p0(cx: &mut Cx<'_>) {
             let v0 = cx.get(129, r1, 0);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
             let p2_0 = cx.worth_prefetching(34);
-            let p2_1 = cx.worth_prefetching(33);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(33);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
+                if cx.worth_prefetching(33) { for &n in l2 { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
+                if cx.worth_prefetching(33) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
                 let v1 = cx.get(128, r2, 1);
                 if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
                     cx.derive(33, &[v0, v1]);
@@ -2249,17 +2202,16 @@ fn s37_p0(cx: &mut Cx<'_>) {
         if !cx.contains(44, &[v2]) { // !eea
             let l1 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
             let p1_0 = cx.worth_prefetching(9);
-            let p1_1 = cx.worth_prefetching(46);
-            let p1 = p1_0 || p1_1;
+            let p1 = p1_0 || cx.worth_prefetching(46);
             if p1 && l1.len() > 1 && l1.len() <= 32 {
                 if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
                 if p1_0 { for &n in l1 { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
-                if p1_1 { for &n in l1 { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
+                if cx.worth_prefetching(46) { for &n in l1 { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
             }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
                 if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
-                if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
+                if cx.worth_prefetching(46) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
                 let v0 = cx.get(126, r1, 0);
                 if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                     cx.derive(46, &[v0, v1, v2]);
@@ -2297,17 +2249,16 @@ fn s37_p1(cx: &mut Cx<'_>) {
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
                 let p2_0 = cx.worth_prefetching(9);
-                let p2_1 = cx.worth_prefetching(46);
-                let p2 = p2_0 || p2_1;
+                let p2 = p2_0 || cx.worth_prefetching(46);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
                     if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if p2_1 { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                    if cx.worth_prefetching(46) { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
                     if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                    if cx.worth_prefetching(46) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                     let v0 = cx.get(127, r2, 0);
                     if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -2345,17 +2296,16 @@ fn s37_p2(cx: &mut Cx<'_>) {
             if !cx.contains(44, &[v2]) { // !eea
                 let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
                 let p2_0 = cx.worth_prefetching(9);
-                let p2_1 = cx.worth_prefetching(46);
-                let p2 = p2_0 || p2_1;
+                let p2 = p2_0 || cx.worth_prefetching(46);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
                     if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if p2_1 { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                    if cx.worth_prefetching(46) { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
                     if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
+                    if cx.worth_prefetching(46) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
                     let v0 = cx.get(127, r2, 0);
                     if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                         cx.derive(46, &[v0, v1, v2]);
@@ -2386,19 +2336,18 @@ fn s38_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(4);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(4);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(4) { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(4) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2434,19 +2383,18 @@ fn s38_p1(cx: &mut Cx<'_>) {
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(4);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(4);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(4) { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(4) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2500,19 +2448,18 @@ fn s38_p2(cx: &mut Cx<'_>) {
             if cx.probe(50, &[v6], Full).is_some() { // old_scc_edition
                 let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
                 let p3_0 = ix.worth_prefetching(124, 0);
-                let p3_1 = cx.worth_prefetching(4);
-                let p3 = p3_0 || p3_1;
+                let p3 = p3_0 || cx.worth_prefetching(4);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(46) { for &n in l3 { cx.prefetch_row(46, n); } }
                     if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                    if p3_1 { for &n in l3 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+                    if cx.worth_prefetching(4) { for &n in l3 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
                     if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
+                    if cx.worth_prefetching(4) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
                     let v0 = cx.get(46, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -2532,15 +2479,14 @@ fn s38_p2(cx: &mut Cx<'_>) {
 fn s39_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
-    let p0_0 = cx.worth_prefetching(2);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(2);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
+        if cx.worth_prefetching(2) { for &n in l0 { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
+        if cx.worth_prefetching(2) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
         let v0 = cx.get(130, r0, 0);
         cx.derive(2, &[v0]);
     }
@@ -2566,19 +2512,18 @@ fn s40_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 139, 0, &[v1], Full); // activity_content_author
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(5);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(5);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(139) { for &n in l1 { cx.prefetch_row(139, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
+            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
+            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
             let v0 = cx.get(139, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2653,15 +2598,14 @@ fn s40_p1(cx: &mut Cx<'_>) {
                         if (v6 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v7 as i64) {
                                 let l5 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                                let p5_0 = cx.worth_prefetching(5);
-                                let p5 = p5_0;
+                                let p5 = cx.worth_prefetching(5);
                                 if p5 && l5.len() > 1 && l5.len() <= 32 {
                                     if cx.rows_worth_prefetching(139) { for &n in l5 { cx.prefetch_row(139, n); } }
-                                    if p5_0 { for &n in l5 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                    if cx.worth_prefetching(5) { for &n in l5 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
                                 }
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(139, n); } }
-                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
+                                    if cx.worth_prefetching(5) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
                                     let v1 = cx.get(139, r5, 1);
                                     cx.derive(5, &[v0, v1]);
                                 }
@@ -2686,17 +2630,16 @@ fn s41_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
         let p1_0 = cx.worth_prefetching(125);
-        let p1_1 = cx.worth_prefetching(35);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(35);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
+            if cx.worth_prefetching(35) { for &n in l1 { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
+            if cx.worth_prefetching(35) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
             let v0 = cx.get(128, r1, 0);
             if cx.probe(125, &[v0, v1], Full).is_some() { // activity_source
                 cx.derive(35, &[v0, v1, v2]);
@@ -2716,15 +2659,14 @@ fn s41_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-        let p1_0 = cx.worth_prefetching(35);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(35);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
+            if cx.worth_prefetching(35) { for &n in l1 { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
+            if cx.worth_prefetching(35) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
             let v1 = cx.get(125, r1, 1);
             cx.derive(35, &[v0, v1, v2]);
         }
@@ -2735,9 +2677,8 @@ fn s41_p1(cx: &mut Cx<'_>) {
 fn s42_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(124, Full); // activity
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(124, n, 0), cx.get(124, n, 0)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(124, n, 0), cx.get(124, n, 0)]); }
         let v0 = cx.get(124, r0, 0);
         cx.derive(10, &[v0, v0]);
     }
@@ -2747,9 +2688,8 @@ fn s42_p0(cx: &mut Cx<'_>) {
 fn s42_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(127, Full); // activity_flow
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(127, n, 0), cx.get(127, n, 1)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(127, n, 0), cx.get(127, n, 1)]); }
         let v0 = cx.get(127, r0, 0);
         let v1 = cx.get(127, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2760,9 +2700,8 @@ fn s42_p1(cx: &mut Cx<'_>) {
 fn s42_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(126, Full); // activity_system
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(126, n, 0), cx.get(126, n, 1)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(126, n, 0), cx.get(126, n, 1)]); }
         let v0 = cx.get(126, r0, 0);
         let v1 = cx.get(126, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2773,9 +2712,8 @@ fn s42_p2(cx: &mut Cx<'_>) {
 fn s42_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(125, Full); // activity_source
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(125, n, 0), cx.get(125, n, 1)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(125, n, 0), cx.get(125, n, 1)]); }
         let v0 = cx.get(125, r0, 0);
         let v1 = cx.get(125, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2786,9 +2724,8 @@ fn s42_p3(cx: &mut Cx<'_>) {
 fn s42_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(141, Full); // activity_campaign
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2799,9 +2736,8 @@ fn s42_p4(cx: &mut Cx<'_>) {
 fn s42_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(143, Full); // campaign_activity
-    let p0_0 = cx.worth_prefetching(10);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
+        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
         cx.derive(10, &[v0, v1]);
@@ -2828,19 +2764,18 @@ fn s43_p0(cx: &mut Cx<'_>) {
         let v4 = cx.get(84, r0, 3);
         let l1 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(11);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(11);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(10) { for &n in l1 { cx.prefetch_row(10, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
+            if cx.worth_prefetching(11) { for &n in l1 { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
+            if cx.worth_prefetching(11) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
             let v0 = cx.get(10, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -2879,19 +2814,18 @@ fn s44_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(85, r1, 1);
             let l2 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
             let p2_0 = ix.worth_prefetching(124, 1);
-            let p2_1 = cx.worth_prefetching(12);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(12);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
+                if cx.worth_prefetching(12) { for &n in l2 { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
+                if cx.worth_prefetching(12) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
                 let v0 = cx.get(10, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
                     let v1 = cx.get(124, r3, 3);
@@ -2909,11 +2843,10 @@ fn s45_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(46, Full); // third_country_transfer
     let p0_0 = ix.worth_prefetching(124, 0);
-    let p0_1 = cx.worth_prefetching(51);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(51, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
+        if cx.worth_prefetching(51) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(51, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
         let v0 = cx.get(46, r0, 0);
         let v1 = cx.get(46, r0, 1);
         for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -2942,15 +2875,14 @@ fn s45_p1(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
         let v0 = cx.get(11, r0, 0);
         let l1 = ix.lookup(cx, 46, 1, &[v0], Full); // third_country_transfer
-        let p1_0 = cx.worth_prefetching(51);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(51);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
+            if cx.worth_prefetching(51) { for &n in l1 { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
+            if cx.worth_prefetching(51) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
             let v1 = cx.get(46, r1, 1);
             cx.derive(51, &[v0, v1]);
         }
@@ -2970,19 +2902,18 @@ fn s46_p0(cx: &mut Cx<'_>) {
         let v5 = cx.get(45, r0, 2);
         let l1 = ix.lookup(cx, 46, 2, &[v2], Full); // third_country_transfer
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(47);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(47);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
+            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             let v0 = cx.get(46, r1, 0);
             let v1 = cx.get(46, r1, 1);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3017,19 +2948,18 @@ fn s46_p1(cx: &mut Cx<'_>) {
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(47);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(47);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -3065,19 +2995,18 @@ fn s46_p2(cx: &mut Cx<'_>) {
         let v4 = cx.get(76, r0, 3);
         let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
         let p1_0 = ix.worth_prefetching(124, 0);
-        let p1_1 = cx.worth_prefetching(47);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(47);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -3122,13 +3051,12 @@ fn s46_p3(cx: &mut Cx<'_>) {
             let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
             let p2_0 = cx.worth_prefetching(51);
             let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_2 = cx.worth_prefetching(47);
-            let p2 = p2_0 || p2_1 || p2_2;
+            let p2 = p2_0 || p2_1 || cx.worth_prefetching(47);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(46) { for &n in l2 { cx.prefetch_row(46, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
                 if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                if p2_2 { for &n in l2 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+                if cx.worth_prefetching(47) { for &n in l2 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
                 if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
@@ -3136,7 +3064,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+                if cx.worth_prefetching(47) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
                 let v0 = cx.get(46, r2, 0);
                 if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                     let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -3185,13 +3113,12 @@ fn s46_p4(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
         let p1_0 = cx.worth_prefetching(51);
         let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = cx.worth_prefetching(47);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(47);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
             if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_2 { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
@@ -3199,7 +3126,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
             let v0 = cx.get(46, r1, 0);
             if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                 for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -3219,9 +3146,8 @@ fn s46_p4(cx: &mut Cx<'_>) {
 fn s47_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(145, Full); // guideline_forbid_kind
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(145, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(145, n, 0)]); }
         let v0 = cx.get(145, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3231,9 +3157,8 @@ fn s47_p0(cx: &mut Cx<'_>) {
 fn s47_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(146, Full); // guideline_forbid_channel
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(146, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(146, n, 0)]); }
         let v0 = cx.get(146, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3243,9 +3168,8 @@ fn s47_p1(cx: &mut Cx<'_>) {
 fn s47_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(147, Full); // guideline_forbid_purpose
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(147, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(147, n, 0)]); }
         let v0 = cx.get(147, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3255,9 +3179,8 @@ fn s47_p2(cx: &mut Cx<'_>) {
 fn s47_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(148, Full); // guideline_forbid_source_kind
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(148, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(148, n, 0)]); }
         let v0 = cx.get(148, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3267,9 +3190,8 @@ fn s47_p3(cx: &mut Cx<'_>) {
 fn s47_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(149, Full); // guideline_forbid_category
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(149, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(149, n, 0)]); }
         let v0 = cx.get(149, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3279,9 +3201,8 @@ fn s47_p4(cx: &mut Cx<'_>) {
 fn s47_p5(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(150, Full); // guideline_forbid_subject_kind
-    let p0_0 = cx.worth_prefetching(64);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(150, n, 0)]); }
+        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(150, n, 0)]); }
         let v0 = cx.get(150, r0, 0);
         cx.derive(64, &[v0]);
     }
@@ -3295,11 +3216,10 @@ fn s48_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(145, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = ix.worth_prefetching(124, 3);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -3316,10 +3236,9 @@ fn s48_p1(cx: &mut Cx<'_>) {
         let v2 = cx.get(146, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = cx.worth_prefetching(130);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(130, &[v1, v2]) { // !activity_channel
                 cx.derive(65, &[v0, v1]);
@@ -3336,11 +3255,10 @@ fn s48_p2(cx: &mut Cx<'_>) {
         let v2 = cx.get(147, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = ix.worth_prefetching(124, 1);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
                 cx.derive(65, &[v0, v1]);
@@ -3357,10 +3275,9 @@ fn s48_p3(cx: &mut Cx<'_>) {
         let v2 = cx.get(148, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = cx.worth_prefetching(66);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
                 cx.derive(65, &[v0, v1]);
@@ -3377,10 +3294,9 @@ fn s48_p4(cx: &mut Cx<'_>) {
         let v2 = cx.get(149, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = cx.worth_prefetching(129);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(129, &[v1, v2]) { // !activity_category
                 cx.derive(65, &[v0, v1]);
@@ -3397,10 +3313,9 @@ fn s48_p5(cx: &mut Cx<'_>) {
         let v2 = cx.get(150, r0, 1);
         let b1 = cx.bounds(124, Full); // activity
         let p1_0 = cx.worth_prefetching(67);
-        let p1_1 = cx.worth_prefetching(65);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
+            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
             let v1 = cx.get(124, r1, 0);
             if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
                 cx.derive(65, &[v0, v1]);
@@ -3420,17 +3335,16 @@ fn s49_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
         let p1_0 = cx.worth_prefetching(152);
-        let p1_1 = cx.worth_prefetching(151);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(151);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
+            if cx.worth_prefetching(151) { for &n in l1 { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
+            if cx.worth_prefetching(151) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
             let v0 = cx.get(87, r1, 0);
             let v1 = cx.get(87, r1, 2);
             if cx.probe(152, &[v1], Full).is_some() { // online_service_kind
@@ -3445,10 +3359,9 @@ fn s50_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(93, Full); // tracking
     let p0_0 = cx.worth_prefetching(95);
-    let p0_1 = cx.worth_prefetching(153);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(95, &[cx.get(93, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(153, &[cx.get(93, n, 1)]); }
+        if cx.worth_prefetching(153) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(153, &[cx.get(93, n, 1)]); }
         let v1 = cx.get(93, r0, 0);
         let v0 = cx.get(93, r0, 1);
         let v2 = cx.get(93, r0, 2);
@@ -3470,15 +3383,14 @@ fn s50_p1(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
         let v1 = cx.get(96, r0, 0);
         let l1 = ix.lookup(cx, 93, 0, &[v1], Full); // tracking
-        let p1_0 = cx.worth_prefetching(153);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(153);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(93) { for &n in l1 { cx.prefetch_row(93, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
+            if cx.worth_prefetching(153) { for &n in l1 { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(93, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
+            if cx.worth_prefetching(153) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
             let v0 = cx.get(93, r1, 1);
             let v2 = cx.get(93, r1, 2);
             if v2 != 154 {
@@ -3505,15 +3417,14 @@ fn s51_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         let v1 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 125, 1, &[v1], Full); // activity_source
-        let p1_0 = cx.worth_prefetching(154);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(154);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
+            if cx.worth_prefetching(154) { for &n in l1 { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
+            if cx.worth_prefetching(154) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
             let v0 = cx.get(125, r1, 1);
             cx.derive(154, &[v0]);
         }
@@ -3530,15 +3441,14 @@ fn s52_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
         let v1 = cx.get(155, r0, 0);
         let l1 = ix.lookup(cx, 124, 4, &[v1], Full); // activity
-        let p1_0 = cx.worth_prefetching(156);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(156);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+            if cx.worth_prefetching(156) { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
+            if cx.worth_prefetching(156) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
             let v0 = cx.get(124, r1, 0);
             cx.derive(156, &[v0]);
         }
@@ -3549,9 +3459,8 @@ fn s52_p0(cx: &mut Cx<'_>) {
 fn s52_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(133, Full); // activity_promotional
-    let p0_0 = cx.worth_prefetching(156);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(133, n, 0)]); }
+        if cx.worth_prefetching(156) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(133, n, 0)]); }
         let v0 = cx.get(133, r0, 0);
         cx.derive(156, &[v0]);
     }
@@ -3562,10 +3471,9 @@ fn s53_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(26, Full); // objected_by
     let p0_0 = cx.worth_prefetching(156);
-    let p0_1 = cx.worth_prefetching(36);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(36, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
+        if cx.worth_prefetching(36) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(36, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
         let v0 = cx.get(26, r0, 0);
         let v1 = cx.get(26, r0, 1);
         if cx.probe(156, &[v0], Full).is_some() { // advertising
@@ -3591,19 +3499,18 @@ fn s54_p0(cx: &mut Cx<'_>) {
             let v3 = cx.get(104, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 1);
-            let p2_1 = cx.worth_prefetching(159);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(159);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(159) { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(159) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
                     cx.derive(159, &[v0, v1]);
@@ -3644,19 +3551,18 @@ fn s54_p1(cx: &mut Cx<'_>) {
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = cx.worth_prefetching(159);
-            let p2 = p2_0 || p2_1;
+            let p2 = p2_0 || cx.worth_prefetching(159);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(159) { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if cx.worth_prefetching(159) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 let v1 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
                 let p3_0 = cx.worth_prefetching(155);
@@ -3718,15 +3624,14 @@ fn s55_p0(cx: &mut Cx<'_>) {
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
                     let v0 = cx.get(159, r3, 1);
                     let l4 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
-                    let p4_0 = cx.worth_prefetching(0);
-                    let p4 = p4_0;
+                    let p4 = cx.worth_prefetching(0);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
+                        if cx.worth_prefetching(0) { for &n in l4 { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
+                        if cx.worth_prefetching(0) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
                         let v1 = cx.get(14, r4, 2);
                         cx.derive(0, &[v0, v1]);
                     }
@@ -3747,15 +3652,14 @@ fn s56_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
         let l1 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
-        let p1_0 = cx.worth_prefetching(7);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(7);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(14) { for &n in l1 { cx.prefetch_row(14, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
+            if cx.worth_prefetching(7) { for &n in l1 { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(14, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
+            if cx.worth_prefetching(7) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
             let v1 = cx.get(14, r1, 2);
             cx.derive(7, &[v0, v1]);
         }
@@ -3769,10 +3673,9 @@ fn s57_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(107, r0, 0);
         let b1 = cx.bounds(134, Full); // activity_product
         let p1_0 = cx.worth_prefetching(107);
-        let p1_1 = cx.worth_prefetching(160);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(160, &[v0, cx.get(134, n, 0)]); }
+            if cx.worth_prefetching(160) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(160, &[v0, cx.get(134, n, 0)]); }
             let v1 = cx.get(134, r1, 0);
             let v2 = cx.get(134, r1, 1);
             if !cx.contains(107, &[v0, v2]) { // !consent_product
@@ -3815,15 +3718,14 @@ fn s58_p0(cx: &mut Cx<'_>) {
                 let v3 = cx.get(103, r2, 2);
                 if (v3 as i64) <= (v5 as i64) {
                     let l3 = ix.lookup(cx, 26, 0, &[v2], Full); // objected_by
-                    let p3_0 = cx.worth_prefetching(161);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(161);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(26) { for &n in l3 { cx.prefetch_row(26, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
+                        if cx.worth_prefetching(161) { for &n in l3 { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(26, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
+                        if cx.worth_prefetching(161) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
                         let v1 = cx.get(26, r3, 0);
                         cx.derive(161, &[v0, v1]);
                     }
@@ -3884,15 +3786,14 @@ fn s59_p0(cx: &mut Cx<'_>) {
                     if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
                             let l4 = ix.lookup(cx, 14, 1, &[v0, v1], Full); // consent_in_effect
-                            let p4_0 = cx.worth_prefetching(162);
-                            let p4 = p4_0;
+                            let p4 = cx.worth_prefetching(162);
                             if p4 && l4.len() > 1 && l4.len() <= 32 {
                                 if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                                if p4_0 { for &n in l4 { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
+                                if cx.worth_prefetching(162) { for &n in l4 { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
                             }
                             for (i4, &r4) in l4.iter().enumerate() {
                                 if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                                if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
+                                if cx.worth_prefetching(162) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
                                 let v2 = cx.get(14, r4, 2);
                                 if cx.probe(130, &[v1, v4], Full).is_some() { // activity_channel
                                     cx.derive(162, &[v0, v1, v2]);
@@ -3910,9 +3811,8 @@ fn s59_p0(cx: &mut Cx<'_>) {
 fn s60_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(162, Full); // ad_consent_via
-    let p0_0 = cx.worth_prefetching(163);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(162, n, 1), cx.get(162, n, 2)]); }
+        if cx.worth_prefetching(163) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(162, n, 1), cx.get(162, n, 2)]); }
         let v0 = cx.get(162, r0, 1);
         let v1 = cx.get(162, r0, 2);
         cx.derive(163, &[v0, v1]);
@@ -3929,15 +3829,14 @@ fn s61_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
         let v2 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 162, 0, &[v2], Full); // ad_consent_via
-        let p1_0 = cx.worth_prefetching(164);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(164);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(162) { for &n in l1 { cx.prefetch_row(162, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
+            if cx.worth_prefetching(164) { for &n in l1 { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(162, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
+            if cx.worth_prefetching(164) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
             let v0 = cx.get(162, r1, 1);
             let v1 = cx.get(162, r1, 2);
             cx.derive(164, &[v0, v1]);
@@ -3984,15 +3883,14 @@ fn s62_p0(cx: &mut Cx<'_>) {
             if cx.probe(157, &[v3], Full).is_some() { // electronic_mail_channel
                 if cx.probe(156, &[v0], Full).is_some() { // advertising
                     let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4_0 = cx.worth_prefetching(165);
-                    let p4 = p4_0;
+                    let p4 = cx.worth_prefetching(165);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(165) { for &n in l4 { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
+                        if cx.worth_prefetching(165) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
                         let v1 = cx.get(128, r4, 1);
                         cx.derive(165, &[v0, v1, v2]);
                     }
@@ -4030,15 +3928,14 @@ fn s63_p0(cx: &mut Cx<'_>) {
             let v2 = cx.get(124, r1, 3);
             if cx.probe(156, &[v0], Full).is_some() { // advertising
                 let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                let p3_0 = cx.worth_prefetching(166);
-                let p3 = p3_0;
+                let p3 = cx.worth_prefetching(166);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
+                    if cx.worth_prefetching(166) { for &n in l3 { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
+                    if cx.worth_prefetching(166) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
                     let v1 = cx.get(128, r3, 1);
                     cx.derive(166, &[v0, v1, v2]);
                 }
@@ -4051,15 +3948,14 @@ fn s63_p0(cx: &mut Cx<'_>) {
 fn s64_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 97, 0, &[166], Full); // subject
-    let p0_0 = cx.worth_prefetching(167);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(167);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(167) { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(167) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(167, &[v0]);
     }
@@ -4069,15 +3965,14 @@ fn s64_p0(cx: &mut Cx<'_>) {
 fn s64_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
-    let p0_0 = cx.worth_prefetching(167);
-    let p0 = p0_0;
+    let p0 = cx.worth_prefetching(167);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(167) { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+        if cx.worth_prefetching(167) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
         let v0 = cx.get(97, r0, 0);
         cx.derive(167, &[v0]);
     }
@@ -4089,12 +3984,11 @@ fn s65_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(115, Full); // notice_subject
     let p0_0 = ix.worth_prefetching(114, 1);
     let p0_1 = cx.worth_prefetching(121);
-    let p0_2 = cx.worth_prefetching(168);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(168, &[cx.get(115, n, 1)]); }
+        if cx.worth_prefetching(168) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(168, &[cx.get(115, n, 1)]); }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
@@ -4123,9 +4017,8 @@ fn s65_p0(cx: &mut Cx<'_>) {
 fn s66_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(102, Full); // subject_purchase
-    let p0_0 = cx.worth_prefetching(170);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(170, &[cx.get(102, n, 0), cx.get(102, n, 2)]); }
+        if cx.worth_prefetching(170) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(170, &[cx.get(102, n, 0), cx.get(102, n, 2)]); }
         let v0 = cx.get(102, r0, 0);
         let v1 = cx.get(102, r0, 2);
         cx.derive(170, &[v0, v1]);
@@ -4144,17 +4037,16 @@ fn s67_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(134, r0, 1);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1_0 = cx.worth_prefetching(170);
-        let p1_1 = cx.worth_prefetching(169);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(169);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(169) { for &n in l1 { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(169) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(170, &[v1, v2]) { // !bought_category
                 cx.derive(169, &[v0, v1]);
@@ -4167,9 +4059,8 @@ fn s67_p0(cx: &mut Cx<'_>) {
 fn s68_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(141, Full); // activity_campaign
-    let p0_0 = cx.worth_prefetching(172);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
+        if cx.worth_prefetching(172) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
         let v0 = cx.get(141, r0, 0);
         let v1 = cx.get(141, r0, 1);
         cx.derive(172, &[v0, v1]);
@@ -4180,9 +4071,8 @@ fn s68_p0(cx: &mut Cx<'_>) {
 fn s68_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(143, Full); // campaign_activity
-    let p0_0 = cx.worth_prefetching(172);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
+        if cx.worth_prefetching(172) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
         let v1 = cx.get(143, r0, 0);
         let v0 = cx.get(143, r0, 1);
         cx.derive(172, &[v0, v1]);
@@ -4227,17 +4117,16 @@ fn s69_p0(cx: &mut Cx<'_>) {
                 let v1 = cx.get(128, r2, 1);
                 let l3 = ix.lookup(cx, 165, 0, &[v1], Full); // email_ad
                 let p3_0 = cx.worth_prefetching(172);
-                let p3_1 = cx.worth_prefetching(173);
-                let p3 = p3_0 || p3_1;
+                let p3 = p3_0 || cx.worth_prefetching(173);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(165) { for &n in l3 { cx.prefetch_row(165, n); } }
                     if p3_0 { for &n in l3 { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
-                    if p3_1 { for &n in l3 { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
+                    if cx.worth_prefetching(173) { for &n in l3 { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(165, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
+                    if cx.worth_prefetching(173) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
                     let v2 = cx.get(165, r3, 0);
                     if v0 != v2 {
                         if cx.probe(172, &[v2, v3], Full).is_some() { // campaign_of
@@ -4254,9 +4143,8 @@ fn s69_p0(cx: &mut Cx<'_>) {
 fn s70_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(173, Full); // selection_sending
-    let p0_0 = cx.worth_prefetching(171);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(171, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
+        if cx.worth_prefetching(171) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(171, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         cx.derive(171, &[v0, v1]);
@@ -4320,11 +4208,10 @@ fn s72_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(173, Full); // selection_sending
     let p0_0 = cx.worth_prefetching(163);
     let p0_1 = cx.worth_prefetching(175);
-    let p0_2 = cx.worth_prefetching(174);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(174, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
+        if cx.worth_prefetching(174) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(174, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
         let v0 = cx.get(173, r0, 0);
         let v1 = cx.get(173, r0, 1);
         let v2 = cx.get(173, r0, 2);
@@ -4340,9 +4227,8 @@ fn s72_p0(cx: &mut Cx<'_>) {
 fn s73_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(174, Full); // email_selection_unlawful
-    let p0_0 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(174, n, 0), cx.get(174, n, 1)]); }
+        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(174, n, 0), cx.get(174, n, 1)]); }
         let v0 = cx.get(174, r0, 0);
         let v1 = cx.get(174, r0, 1);
         cx.derive(23, &[v0, v1]);
@@ -4355,11 +4241,10 @@ fn s73_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(165, Full); // email_ad
     let p0_0 = cx.worth_prefetching(163);
     let p0_1 = cx.worth_prefetching(175);
-    let p0_2 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
+        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
         let v0 = cx.get(165, r0, 0);
         let v1 = cx.get(165, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -4376,11 +4261,10 @@ fn s73_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(166, Full); // phone_ad
     let p0_0 = cx.worth_prefetching(163);
     let p0_1 = cx.worth_prefetching(167);
-    let p0_2 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(167, &[cx.get(166, n, 1)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
+        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
         let v0 = cx.get(166, r0, 0);
         let v1 = cx.get(166, r0, 1);
         if !cx.contains(163, &[v0, v1]) { // !ad_consent
@@ -4395,9 +4279,8 @@ fn s73_p2(cx: &mut Cx<'_>) {
 fn s74_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(19, Full); // consent_covers
-    let p0_0 = cx.worth_prefetching(22);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(22, &[cx.get(19, n, 1), cx.get(19, n, 2)]); }
+        if cx.worth_prefetching(22) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(22, &[cx.get(19, n, 1), cx.get(19, n, 2)]); }
         let v0 = cx.get(19, r0, 1);
         let v1 = cx.get(19, r0, 2);
         cx.derive(22, &[v0, v1]);
@@ -4415,17 +4298,16 @@ fn s74_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(12, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1_0 = cx.worth_prefetching(23);
-        let p1_1 = cx.worth_prefetching(22);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(22);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             if !cx.contains(23, &[v0, v1]) { // !uwg_veto
                 cx.derive(22, &[v0, v1]);
@@ -4451,15 +4333,14 @@ fn s74_p2(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(22);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(22);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -4483,15 +4364,14 @@ fn s74_p3(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
         let v0 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(22);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(22);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -4508,15 +4388,14 @@ fn s74_p4(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
         let v0 = cx.get(24, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(22);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(22);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
+            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
             let v1 = cx.get(128, r1, 1);
             cx.derive(22, &[v0, v1]);
         }
@@ -4550,17 +4429,16 @@ fn s75_p0(cx: &mut Cx<'_>) {
                                 if (v2 as i64) <= (v5 as i64) {
                                     let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                                     let p3_0 = cx.worth_prefetching(0);
-                                    let p3_1 = cx.worth_prefetching(179);
-                                    let p3 = p3_0 || p3_1;
+                                    let p3 = p3_0 || cx.worth_prefetching(179);
                                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                                         if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
                                         if p3_0 { for &n in l3 { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
-                                        if p3_1 { for &n in l3 { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
+                                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
                                     }
                                     for (i3, &r3) in l3.iter().enumerate() {
                                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
                                         if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
-                                        if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
+                                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
                                         let v1 = cx.get(128, r3, 1);
                                         if !cx.contains(0, &[v0, v1]) { // !old_law_consent
                                             cx.derive(179, &[0, v0, v1, v2]);
@@ -4585,12 +4463,11 @@ fn s75_p1(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(3);
         let p1_1 = ix.worth_prefetching(125, 1);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(3, &[cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[6, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[6, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -4646,15 +4523,14 @@ fn s75_p2(cx: &mut Cx<'_>) {
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
                 let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2_0 = cx.worth_prefetching(179);
-                let p2 = p2_0;
+                let p2 = cx.worth_prefetching(179);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v1 as i64) < (17676 as i64) {
                         if (v3 as i64) <= (v1 as i64) {
@@ -4703,17 +4579,16 @@ fn s75_p3(cx: &mut Cx<'_>) {
                         if (v2 as i64) <= (v4 as i64) {
                             let l4 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
                             let p4_0 = cx.worth_prefetching(5);
-                            let p4_1 = cx.worth_prefetching(179);
-                            let p4 = p4_0 || p4_1;
+                            let p4 = p4_0 || cx.worth_prefetching(179);
                             if p4 && l4.len() > 1 && l4.len() <= 32 {
                                 if cx.rows_worth_prefetching(139) { for &n in l4 { cx.prefetch_row(139, n); } }
                                 if p4_0 { for &n in l4 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                if p4_1 { for &n in l4 { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
+                                if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
                             }
                             for (i4, &r4) in l4.iter().enumerate() {
                                 if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); } }
                                 if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
+                                if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
                                 let v1 = cx.get(139, r4, 1);
                                 if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                     cx.derive(179, &[16, v0, v1, v2]);
@@ -4757,17 +4632,16 @@ fn s75_p4(cx: &mut Cx<'_>) {
                     if (v2 as i64) <= (v4 as i64) {
                         let l3 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
                         let p3_0 = cx.worth_prefetching(5);
-                        let p3_1 = cx.worth_prefetching(179);
-                        let p3 = p3_0 || p3_1;
+                        let p3 = p3_0 || cx.worth_prefetching(179);
                         if p3 && l3.len() > 1 && l3.len() <= 32 {
                             if cx.rows_worth_prefetching(139) { for &n in l3 { cx.prefetch_row(139, n); } }
                             if p3_0 { for &n in l3 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                            if p3_1 { for &n in l3 { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
                         }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); } }
                             if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
                             let v1 = cx.get(139, r3, 1);
                             if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
                                 cx.derive(179, &[19, v0, v1, v2]);
@@ -4825,17 +4699,16 @@ fn s75_p5(cx: &mut Cx<'_>) {
                             if cx.probe(6, &[v3], Full).is_some() { // image_use_kind
                                 let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                                 let p5_0 = cx.worth_prefetching(7);
-                                let p5_1 = cx.worth_prefetching(179);
-                                let p5 = p5_0 || p5_1;
+                                let p5 = p5_0 || cx.worth_prefetching(179);
                                 if p5 && l5.len() > 1 && l5.len() <= 32 {
                                     if cx.rows_worth_prefetching(128) { for &n in l5 { cx.prefetch_row(128, n); } }
                                     if p5_0 { for &n in l5 { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
-                                    if p5_1 { for &n in l5 { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
+                                    if cx.worth_prefetching(179) { for &n in l5 { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
                                 }
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); } }
                                     if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
-                                    if p5_1 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
+                                    if cx.worth_prefetching(179) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
                                     let v1 = cx.get(128, r5, 1);
                                     if !cx.contains(7, &[v0, v1]) { // !image_consent
                                         cx.derive(179, &[21, v0, v1, v2]);
@@ -4930,15 +4803,14 @@ fn s75_p7(cx: &mut Cx<'_>) {
             if !cx.contains(22, &[v0, v1]) { // !has_basis
                 if !cx.contains(171, &[v0, v1]) { // !email_selection
                     let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p2_0 = cx.worth_prefetching(179);
-                    let p2 = p2_0;
+                    let p2 = cx.worth_prefetching(179);
                     if p2 && l2.len() > 1 && l2.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                        if p2_0 { for &n in l2 { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
                     }
                     for (i2, &r2) in l2.iter().enumerate() {
                         if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                        if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
                         let v3 = cx.get(124, r2, 1);
                         let v2 = cx.get(124, r2, 3);
                         if v3 != 1 {
@@ -4972,15 +4844,14 @@ fn s75_p8(cx: &mut Cx<'_>) {
             let v1 = cx.get(21, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
                 let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2_0 = cx.worth_prefetching(179);
-                let p2 = p2_0;
+                let p2 = cx.worth_prefetching(179);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
                     let v3 = cx.get(124, r2, 1);
                     let v2 = cx.get(124, r2, 3);
                     if v3 != 1 {
@@ -5005,12 +4876,11 @@ fn s75_p9(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(29, Full); // purpose_change
         let p1_0 = cx.worth_prefetching(11);
         let p1_1 = ix.worth_prefetching(19, 0);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[50, cx.get(29, n, 0), cx.get(29, n, 1), cx.get(29, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[50, cx.get(29, n, 0), cx.get(29, n, 1), cx.get(29, n, 2)]); }
             let v0 = cx.get(29, r1, 0);
             let v1 = cx.get(29, r1, 1);
             let v2 = cx.get(29, r1, 2);
@@ -5053,15 +4923,14 @@ fn s75_p10(cx: &mut Cx<'_>) {
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
                 let v0 = cx.get(19, r2, 1);
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3_0 = cx.worth_prefetching(179);
-                let p3 = p3_0;
+                let p3 = cx.worth_prefetching(179);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
@@ -5111,15 +4980,14 @@ fn s75_p11(cx: &mut Cx<'_>) {
                         if (v5 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v6 as i64) {
                                 let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                let p4_0 = cx.worth_prefetching(179);
-                                let p4 = p4_0;
+                                let p4 = cx.worth_prefetching(179);
                                 if p4 && l4.len() > 1 && l4.len() <= 32 {
                                     if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                                    if p4_0 { for &n in l4 { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
+                                    if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
                                 }
                                 for (i4, &r4) in l4.iter().enumerate() {
                                     if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
+                                    if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
                                     let v1 = cx.get(128, r4, 1);
                                     cx.derive(179, &[54, v0, v1, v2]);
                                 }
@@ -5152,15 +5020,14 @@ fn s75_p12(cx: &mut Cx<'_>) {
             if !cx.contains(171, &[v0, v1]) { // !email_selection
                 if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3_0 = cx.worth_prefetching(179);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(179);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
                         let v3 = cx.get(124, r3, 1);
                         let v2 = cx.get(124, r3, 3);
                         if v3 != 1 {
@@ -5209,13 +5076,12 @@ fn s75_p13(cx: &mut Cx<'_>) {
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                         let p3_0 = cx.worth_prefetching(36);
                         let p3_1 = ix.worth_prefetching(113, 1);
-                        let p3_2 = cx.worth_prefetching(179);
-                        let p3 = p3_0 || p3_1 || p3_2;
+                        let p3 = p3_0 || p3_1 || cx.worth_prefetching(179);
                         if p3 && l3.len() > 1 && l3.len() <= 32 {
                             if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
                             if p3_0 { for &n in l3 { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
                             if p3_1 { for &n in l3 { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
-                            if p3_2 { for &n in l3 { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
                             if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
                         }
                         for (i3, &r3) in l3.iter().enumerate() {
@@ -5223,7 +5089,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
                             if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
                             if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
                             if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
-                            if p3_2 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
                                 let l4 = ix.lookup(cx, 113, 1, &[v1], Full); // objection
@@ -5270,15 +5136,14 @@ fn s75_p14(cx: &mut Cx<'_>) {
             let v1 = cx.get(26, r1, 1);
             if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3_0 = cx.worth_prefetching(179);
-                let p3 = p3_0;
+                let p3 = cx.worth_prefetching(179);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
                     let v2 = cx.get(124, r3, 3);
                     if (v3 as i64) <= (v2 as i64) {
                         if (v2 as i64) <= (v4 as i64) {
@@ -5311,15 +5176,14 @@ fn s75_p15(cx: &mut Cx<'_>) {
                 if !cx.contains(26, &[v0, v1]) { // !objected_by
                     if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
                         let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                        let p3_0 = cx.worth_prefetching(179);
-                        let p3 = p3_0;
+                        let p3 = cx.worth_prefetching(179);
                         if p3 && l3.len() > 1 && l3.len() <= 32 {
                             if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
+                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
                         }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
+                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
                             let v2 = cx.get(124, r3, 3);
                             if (v3 as i64) <= (v2 as i64) {
                                 if (v2 as i64) <= (v4 as i64) {
@@ -5346,11 +5210,10 @@ fn s75_p16(cx: &mut Cx<'_>) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(39, Full); // joint_control
                     let p2_0 = ix.worth_prefetching(40, 0);
-                    let p2_1 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
                         if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
                         if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
-                        if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[68, cx.get(39, n, 0), 10, v1]); }
+                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[68, cx.get(39, n, 0), 10, v1]); }
                         let v0 = cx.get(39, r2, 0);
                         if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
                             cx.derive(179, &[68, v0, 10, v1]);
@@ -5371,11 +5234,10 @@ fn s75_p17(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(40, Full); // joint_arrangement
         let p1_0 = cx.worth_prefetching(83);
         let p1_1 = cx.worth_prefetching(42);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(42, &[cx.get(40, n, 0), cx.get(40, n, 2)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[69, cx.get(40, n, 0), 10, cx.get(40, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[69, cx.get(40, n, 0), 10, cx.get(40, n, 2)]); }
             let v0 = cx.get(40, r1, 0);
             let v2 = cx.get(40, r1, 1);
             let v1 = cx.get(40, r1, 2);
@@ -5405,9 +5267,8 @@ fn s75_p18(cx: &mut Cx<'_>) {
             let v0 = cx.get(71, r1, 0);
             if !cx.contains(73, &[v0]) { // !organization_records_of_processing
                 let b2 = cx.bounds(70, Full); // as_of
-                let p2_0 = cx.worth_prefetching(179);
                 for r2 in b2.clone() {
-                    if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[71, v0, 10, cx.get(70, n, 0)]); }
+                    if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[71, v0, 10, cx.get(70, n, 0)]); }
                     let v1 = cx.get(70, r2, 0);
                     if (v2 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v3 as i64) {
@@ -5431,19 +5292,18 @@ fn s75_p19(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
         let p1_0 = cx.worth_prefetching(11);
         let p1_1 = cx.worth_prefetching(136);
-        let p1_2 = cx.worth_prefetching(179);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
             if p1_1 { for &n in l1 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if cx.worth_prefetching(179) { for &n in l1 { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if !cx.contains(11, &[v0, 73]) { // !assessed
@@ -5492,15 +5352,14 @@ fn s75_p20(cx: &mut Cx<'_>) {
                 let v0 = cx.get(129, r2, 0);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3_0 = cx.worth_prefetching(179);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(179);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -5574,9 +5433,8 @@ fn s75_p22(cx: &mut Cx<'_>) {
             if (v2 as i64) >= (20 as i64) {
                 if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                     let b2 = cx.bounds(70, Full); // as_of
-                    let p2_0 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
-                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[77, v0, 10, cx.get(70, n, 0)]); }
+                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[77, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -5606,9 +5464,8 @@ fn s75_p23(cx: &mut Cx<'_>) {
             if (v2 as i64) >= (10 as i64) {
                 if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                     let b2 = cx.bounds(70, Full); // as_of
-                    let p2_0 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
-                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[78, v0, 10, cx.get(70, n, 0)]); }
+                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[78, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r2, 0);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -5636,9 +5493,8 @@ fn s75_p24(cx: &mut Cx<'_>) {
             let v0 = cx.get(71, r1, 0);
             if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
                 let b2 = cx.bounds(70, Full); // as_of
-                let p2_0 = cx.worth_prefetching(179);
                 for r2 in b2.clone() {
-                    if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[79, v0, 10, cx.get(70, n, 0)]); }
+                    if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[79, v0, 10, cx.get(70, n, 0)]); }
                     let v1 = cx.get(70, r2, 0);
                     if (v4 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v5 as i64) {
@@ -5689,15 +5545,14 @@ fn s75_p25(cx: &mut Cx<'_>) {
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(47, &[v0, v2]) { // !transfer_basis
                 let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2_0 = cx.worth_prefetching(179);
-                let p2 = p2_0;
+                let p2 = cx.worth_prefetching(179);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
@@ -5730,15 +5585,14 @@ fn s75_p26(cx: &mut Cx<'_>) {
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
                 if cx.probe(9, &[v0], Full).is_some() { // personal_activity
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3_0 = cx.worth_prefetching(179);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(179);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v4 as i64) {
@@ -5762,10 +5616,9 @@ fn s75_p27(cx: &mut Cx<'_>) {
             let v3 = cx.get(70, r1, 0);
             let b2 = cx.bounds(25, Full); // indirect_collection
             let p2_0 = cx.worth_prefetching(55);
-            let p2_1 = cx.worth_prefetching(179);
             for r2 in b2.clone() {
                 if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-                if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[134, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+                if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[134, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
                 let v0 = cx.get(25, r2, 0);
                 let v1 = cx.get(25, r2, 1);
                 let v2 = cx.get(25, r2, 2);
@@ -5814,13 +5667,12 @@ fn s75_p28(cx: &mut Cx<'_>) {
                         let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                         let p2_0 = cx.worth_prefetching(56);
                         let p2_1 = ix.worth_prefetching(25, 0);
-                        let p2_2 = cx.worth_prefetching(179);
-                        let p2 = p2_0 || p2_1 || p2_2;
+                        let p2 = p2_0 || p2_1 || cx.worth_prefetching(179);
                         if p2 && l2.len() > 1 && l2.len() <= 32 {
                             if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                             if p2_0 { for &n in l2 { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
                             if p2_1 { for &n in l2 { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
-                            if p2_2 { for &n in l2 { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
                             if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
                         }
                         for (i2, &r2) in l2.iter().enumerate() {
@@ -5828,7 +5680,7 @@ fn s75_p28(cx: &mut Cx<'_>) {
                             if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
                             if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
                             if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
-                            if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
+                            if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
                             let v1 = cx.get(128, r2, 1);
                             if !cx.contains(56, &[v1, v2]) { // !informed_by
                                 for &r3 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
@@ -5860,12 +5712,11 @@ fn s75_p29(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(57, Full); // disclosure
         let p1_0 = cx.worth_prefetching(60);
         let p1_1 = ix.worth_prefetching(25, 0);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(25, 0, &[cx.get(57, n, 1)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(57, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[139, cx.get(57, n, 0), cx.get(57, n, 1), cx.get(57, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[139, cx.get(57, n, 0), cx.get(57, n, 1), cx.get(57, n, 2)]); }
             let v0 = cx.get(57, r1, 0);
             let v1 = cx.get(57, r1, 1);
             let v2 = cx.get(57, r1, 2);
@@ -5901,12 +5752,11 @@ fn s75_p30(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(55);
         let p1_1 = ix.worth_prefetching(125, 1);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[141, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[141, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -5944,12 +5794,11 @@ fn s75_p31(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(55);
         let p1_1 = ix.worth_prefetching(129, 1);
-        let p1_2 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 1, &[cx.get(25, n, 0)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -5988,11 +5837,10 @@ fn s75_p32(cx: &mut Cx<'_>) {
             let v3 = cx.get(70, r1, 0);
             let b2 = cx.bounds(25, Full); // indirect_collection
             let p2_0 = ix.worth_prefetching(19, 0);
-            let p2_1 = cx.worth_prefetching(179);
             for r2 in b2.clone() {
                 if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
                 if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-                if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[143, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+                if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[143, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
                 let v0 = cx.get(25, r2, 0);
                 let v1 = cx.get(25, r2, 1);
                 let v2 = cx.get(25, r2, 2);
@@ -6028,10 +5876,9 @@ fn s75_p33(cx: &mut Cx<'_>) {
             if cx.probe(64, &[v2], Full).is_some() { // guideline_restricts
                 let b3 = cx.bounds(124, Full); // activity
                 let p3_0 = cx.worth_prefetching(65);
-                let p3_1 = cx.worth_prefetching(179);
                 for r3 in b3.clone() {
                     if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
-                    if p3_1 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[144, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); }
+                    if cx.worth_prefetching(179) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[144, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); }
                     let v0 = cx.get(124, r3, 0);
                     let v1 = cx.get(124, r3, 3);
                     if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
@@ -6085,17 +5932,16 @@ fn s75_p34(cx: &mut Cx<'_>) {
                 if !cx.contains(69, &[v0, v3]) { // !participation_agreed
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
                     let p3_0 = cx.worth_prefetching(68);
-                    let p3_1 = cx.worth_prefetching(179);
-                    let p3 = p3_0 || p3_1;
+                    let p3 = p3_0 || cx.worth_prefetching(179);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
                         if p3_0 { for &n in l3 { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
-                        if p3_1 { for &n in l3 { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
                         if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
-                        if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
                         let v2 = cx.get(124, r3, 1);
                         let v1 = cx.get(124, r3, 3);
                         if (v4 as i64) <= (v1 as i64) {
@@ -6152,15 +5998,14 @@ fn s75_p35(cx: &mut Cx<'_>) {
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
                     let v0 = cx.get(127, r3, 0);
                     let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p4_0 = cx.worth_prefetching(179);
-                    let p4 = p4_0;
+                    let p4 = cx.worth_prefetching(179);
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
                         let v1 = cx.get(124, r4, 3);
                         if (v4 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v5 as i64) {
@@ -6186,10 +6031,9 @@ fn s75_p36(cx: &mut Cx<'_>) {
                 if (v1 as i64) <= (v3 as i64) {
                     let b2 = cx.bounds(151, Full); // own_online_service
                     let p2_0 = cx.worth_prefetching(92);
-                    let p2_1 = cx.worth_prefetching(179);
                     for r2 in b2.clone() {
                         if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
-                        if p2_1 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[153, cx.get(151, n, 0), 10, v1]); }
+                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[153, cx.get(151, n, 0), 10, v1]); }
                         let v0 = cx.get(151, r2, 0);
                         if !cx.contains(92, &[v0]) { // !source_impressum
                             cx.derive(179, &[153, v0, 10, v1]);
@@ -6209,19 +6053,18 @@ fn s75_p37(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[156], Full); // activity
         let p1_0 = ix.worth_prefetching(125, 1);
-        let p1_1 = cx.worth_prefetching(179);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(179);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if cx.worth_prefetching(179) { for &n in l1 { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if (v3 as i64) <= (v1 as i64) {
@@ -6268,9 +6111,8 @@ fn s75_p38(cx: &mut Cx<'_>) {
             if !cx.contains(154, &[v0]) { // !tracked_by_activity
                 if cx.probe(151, &[v0], Full).is_some() { // own_online_service
                     let b3 = cx.bounds(70, Full); // as_of
-                    let p3_0 = cx.worth_prefetching(179);
                     for r3 in b3.clone() {
-                        if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[157, v0, 10, cx.get(70, n, 0)]); }
+                        if cx.worth_prefetching(179) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[157, v0, 10, cx.get(70, n, 0)]); }
                         let v1 = cx.get(70, r3, 0);
                         if (v2 as i64) <= (v1 as i64) {
                             if (v1 as i64) <= (v3 as i64) {
@@ -6292,10 +6134,9 @@ fn s75_p39(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(165, Full); // email_ad
         let p1_0 = cx.worth_prefetching(163);
-        let p1_1 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[167, cx.get(165, n, 0), cx.get(165, n, 1), cx.get(165, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[167, cx.get(165, n, 0), cx.get(165, n, 1), cx.get(165, n, 2)]); }
             let v0 = cx.get(165, r1, 0);
             let v1 = cx.get(165, r1, 1);
             let v2 = cx.get(165, r1, 2);
@@ -6356,17 +6197,16 @@ fn s75_p40(cx: &mut Cx<'_>) {
                                 if v3 != 165 {
                                     let l4 = ix.lookup(cx, 26, 1, &[v0], Full); // objected_by
                                     let p4_0 = cx.worth_prefetching(128);
-                                    let p4_1 = cx.worth_prefetching(179);
-                                    let p4 = p4_0 || p4_1;
+                                    let p4 = p4_0 || cx.worth_prefetching(179);
                                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                                         if cx.rows_worth_prefetching(26) { for &n in l4 { cx.prefetch_row(26, n); } }
                                         if p4_0 { for &n in l4 { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
-                                        if p4_1 { for &n in l4 { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
+                                        if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
                                     }
                                     for (i4, &r4) in l4.iter().enumerate() {
                                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); } }
                                         if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
-                                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
+                                        if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
                                         let v1 = cx.get(26, r4, 1);
                                         if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                                             cx.derive(179, &[169, v0, v1, v2]);
@@ -6411,15 +6251,14 @@ fn s75_p41(cx: &mut Cx<'_>) {
             let v0 = cx.get(131, r1, 0);
             if !cx.contains(132, &[v0]) { // !activity_identifies_company
                 let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2_0 = cx.worth_prefetching(179);
-                let p2 = p2_0;
+                let p2 = cx.worth_prefetching(179);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
                     let v1 = cx.get(124, r2, 3);
                     if (v3 as i64) <= (v1 as i64) {
                         if (v1 as i64) <= (v4 as i64) {
@@ -6469,15 +6308,14 @@ fn s75_p42(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
             let v0 = cx.get(138, r1, 0);
             let l2 = ix.lookup(cx, 124, 3, &[v0, 17], Full); // activity
-            let p2_0 = cx.worth_prefetching(179);
-            let p2 = p2_0;
+            let p2 = cx.worth_prefetching(179);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
+                if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
+                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
                 let v1 = cx.get(124, r2, 3);
                 if (v2 as i64) <= (v1 as i64) {
                     if (v1 as i64) <= (v3 as i64) {
@@ -6499,10 +6337,9 @@ fn s75_p43(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(166, Full); // phone_ad
         let p1_0 = cx.worth_prefetching(163);
-        let p1_1 = cx.worth_prefetching(179);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[176, cx.get(166, n, 0), cx.get(166, n, 1), cx.get(166, n, 2)]); }
+            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[176, cx.get(166, n, 0), cx.get(166, n, 1), cx.get(166, n, 2)]); }
             let v0 = cx.get(166, r1, 0);
             let v1 = cx.get(166, r1, 1);
             let v2 = cx.get(166, r1, 2);
@@ -6569,15 +6406,14 @@ fn s76_p0(cx: &mut Cx<'_>) {
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
                 if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3_0 = cx.worth_prefetching(180);
-                    let p3 = p3_0;
+                    let p3 = cx.worth_prefetching(180);
                     if p3 && l3.len() > 1 && l3.len() <= 32 {
                         if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(180) { for &n in l3 { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
                     }
                     for (i3, &r3) in l3.iter().enumerate() {
                         if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
+                        if cx.worth_prefetching(180) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
                         let v2 = cx.get(124, r3, 3);
                         if (v3 as i64) <= (v2 as i64) {
                             if (v2 as i64) <= (v4 as i64) {
@@ -6629,15 +6465,14 @@ fn s76_p1(cx: &mut Cx<'_>) {
                     if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
                         if cx.probe(125, &[v0, v3], Full).is_some() { // activity_source
                             let l5 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                            let p5_0 = cx.worth_prefetching(180);
-                            let p5 = p5_0;
+                            let p5 = cx.worth_prefetching(180);
                             if p5 && l5.len() > 1 && l5.len() <= 32 {
                                 if cx.rows_worth_prefetching(124) { for &n in l5 { cx.prefetch_row(124, n); } }
-                                if p5_0 { for &n in l5 { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
+                                if cx.worth_prefetching(180) { for &n in l5 { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
                             }
                             for (i5, &r5) in l5.iter().enumerate() {
                                 if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(124, n); } }
-                                if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
+                                if cx.worth_prefetching(180) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
                                 let v2 = cx.get(124, r5, 3);
                                 if (v4 as i64) <= (v2 as i64) {
                                     if (v2 as i64) <= (v5 as i64) {
@@ -6695,15 +6530,14 @@ fn s76_p2(cx: &mut Cx<'_>) {
                 if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
                 let v0 = cx.get(10, r2, 0);
                 let l3 = ix.lookup(cx, 25, 1, &[v0], Full); // indirect_collection
-                let p3_0 = cx.worth_prefetching(180);
-                let p3 = p3_0;
+                let p3 = cx.worth_prefetching(180);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(25) { for &n in l3 { cx.prefetch_row(25, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
+                    if cx.worth_prefetching(180) { for &n in l3 { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(25, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
+                    if cx.worth_prefetching(180) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
                     let v1 = cx.get(25, r3, 1);
                     let v2 = cx.get(25, r3, 2);
                     if (v5 as i64) <= (v2 as i64) {
@@ -6877,15 +6711,14 @@ fn s76_p4(cx: &mut Cx<'_>) {
                                     if p5_1 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
                                     let v1 = cx.get(14, r5, 2);
                                     let l6 = ix.lookup(cx, 166, 0, &[v0, v1], Full); // phone_ad
-                                    let p6_0 = cx.worth_prefetching(180);
-                                    let p6 = p6_0;
+                                    let p6 = cx.worth_prefetching(180);
                                     if p6 && l6.len() > 1 && l6.len() <= 32 {
                                         if cx.rows_worth_prefetching(166) { for &n in l6 { cx.prefetch_row(166, n); } }
-                                        if p6_0 { for &n in l6 { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
+                                        if cx.worth_prefetching(180) { for &n in l6 { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
                                     }
                                     for (i6, &r6) in l6.iter().enumerate() {
                                         if p6 { if let Some(&n) = l6.get(i6 + 32) { cx.prefetch_row(166, n); } }
-                                        if p6_0 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
+                                        if cx.worth_prefetching(180) { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
                                         let v2 = cx.get(166, r6, 2);
                                         if (v4 as i64) <= (v2 as i64) {
                                             if (v2 as i64) <= (v5 as i64) {
@@ -6917,17 +6750,16 @@ fn s77_p0(cx: &mut Cx<'_>) {
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw
         let p1_0 = cx.worth_prefetching(179);
-        let p1_1 = cx.worth_prefetching(181);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || cx.worth_prefetching(181);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(180) { for &n in l1 { cx.prefetch_row(180, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+            if cx.worth_prefetching(181) { for &n in l1 { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
+            if cx.worth_prefetching(181) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
             let v2 = cx.get(180, r1, 1);
             let v3 = cx.get(180, r1, 2);
             let v4 = cx.get(180, r1, 3);
@@ -6942,9 +6774,8 @@ fn s77_p0(cx: &mut Cx<'_>) {
 fn s78_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(181, Full); // suppressed
-    let p0_0 = cx.worth_prefetching(182);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(181, n, 0), cx.get(181, n, 2), cx.get(181, n, 3), cx.get(181, n, 4)]); }
+        if cx.worth_prefetching(182) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(181, n, 0), cx.get(181, n, 2), cx.get(181, n, 3), cx.get(181, n, 4)]); }
         let v0 = cx.get(181, r0, 0);
         let v1 = cx.get(181, r0, 2);
         let v2 = cx.get(181, r0, 3);
@@ -6958,10 +6789,9 @@ fn s79_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(179, Full); // finding_raw
     let p0_0 = cx.worth_prefetching(182);
-    let p0_1 = cx.worth_prefetching(183);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(183, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
+        if cx.worth_prefetching(183) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(183, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
         let v0 = cx.get(179, r0, 0);
         let v1 = cx.get(179, r0, 1);
         let v2 = cx.get(179, r0, 2);

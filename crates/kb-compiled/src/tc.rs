@@ -36,9 +36,8 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 fn s0_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(1);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 0)]); }
+        if cx.worth_prefetching(1) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 0)]); }
         let v0 = cx.get(0, r0, 0);
         cx.derive(1, &[v0]);
     }
@@ -48,9 +47,8 @@ fn s0_p0(cx: &mut Cx<'_>) {
 fn s0_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(1);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 1)]); }
+        if cx.worth_prefetching(1) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 1);
         cx.derive(1, &[v0]);
     }
@@ -60,9 +58,8 @@ fn s0_p1(cx: &mut Cx<'_>) {
 fn s1_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(2);
     for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
+        if cx.worth_prefetching(2) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
         let v0 = cx.get(0, r0, 0);
         let v1 = cx.get(0, r0, 1);
         cx.derive(2, &[v0, v1]);
@@ -80,15 +77,14 @@ fn s1_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1_0 = cx.worth_prefetching(2);
-        let p1 = p1_0;
+        let p1 = cx.worth_prefetching(2);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(2) { for &n in l1 { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
+            if cx.worth_prefetching(2) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
             let v1 = cx.get(0, r1, 1);
             cx.derive(2, &[v0, v1]);
         }
@@ -100,10 +96,9 @@ fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // node
     let p0_0 = cx.worth_prefetching(2);
-    let p0_1 = cx.worth_prefetching(3);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[0, cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(1, n, 0)]); }
+        if cx.worth_prefetching(3) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(1, n, 0)]); }
         let v0 = cx.get(1, r0, 0);
         if !cx.contains(2, &[0, v0]) { // !path
             cx.derive(3, &[v0]);

@@ -90,14 +90,25 @@ impl<'a> Exec<'a> {
 
     /// Which of the read at `pc`'s lookups ahead ([`Plan::ahead`]) probe a table large enough
     /// to prefetch for: bit `k` for the `k`th.
-    fn live_aheads(&self, pc: usize) -> u32 {
-        let mut live = 0;
+    /// The head relation's own tuples (the derivations the loop makes) are in `.1` when not
+    /// worth it yet: that table grows as the loop runs, so it is asked again row by row
+    /// ([`Exec::on`]).
+    fn live_aheads(&self, pc: usize) -> (u32, u32) {
+        let (mut live, mut grows) = (0, 0);
         for (k, a) in self.plan.ahead[pc].iter().enumerate() {
             if self.worth_prefetching(a) {
                 live |= 1 << k;
+            } else if a.rel == self.plan.head_rel && a.index.is_none() {
+                grows |= 1 << k;
             }
         }
-        live
+        (live, grows)
+    }
+
+    /// Whether to prefetch for the `k`th lookup ahead, `a` ([`Exec::live_aheads`]).
+    #[inline(always)]
+    fn on(&self, k: usize, a: &Ahead, (live, grows): (u32, u32)) -> bool {
+        live & 1 << k != 0 || (grows & 1 << k != 0 && self.worth_prefetching(a))
     }
 
     /// Whether the table `a` looks up is large enough to prefetch for (`Store::worth_prefetching`).
@@ -172,7 +183,7 @@ impl<'a> Exec<'a> {
                         let rows = indexes[rel][*ix].lookup(store, &self.key[..key.len()]);
                         let rows = restrict(rows, *range, store);
                         let live = self.live_aheads(pc);
-                        if live == 0 {
+                        if live == (0, 0) {
                             for &r in rows {
                                 self.visit(rel, checks, binds, r, pc + 1);
                             }
@@ -192,7 +203,7 @@ impl<'a> Exec<'a> {
                             }
                             for rows_stage in [false, true] {
                                 for (k, a) in aheads.iter().enumerate() {
-                                    if live & 1 << k != 0 && (!rows_stage || a.index.is_some()) {
+                                    if self.on(k, a, live) && (!rows_stage || a.index.is_some()) {
                                         for &n in rows {
                                             self.prefetch(rel, a, n as usize, rows_stage);
                                         }
@@ -207,7 +218,7 @@ impl<'a> Exec<'a> {
                                 self.stores[rel].prefetch_row(n as usize);
                             }
                             for (k, a) in aheads.iter().enumerate() {
-                                if live & 1 << k == 0 {
+                                if !self.on(k, a, live) {
                                     continue;
                                 }
                                 if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
@@ -225,7 +236,7 @@ impl<'a> Exec<'a> {
                     None => {
                         let (lo, hi) = bounds(*range, &self.stores[rel]);
                         let live = self.live_aheads(pc);
-                        if live == 0 {
+                        if live == (0, 0) {
                             for r in lo..hi {
                                 self.visit(rel, checks, binds, r as Row, pc + 1);
                             }
@@ -234,7 +245,7 @@ impl<'a> Exec<'a> {
                         let aheads = &plan.ahead[pc];
                         for r in lo..hi {
                             for (k, a) in aheads.iter().enumerate() {
-                                if live & 1 << k == 0 {
+                                if !self.on(k, a, live) {
                                     continue;
                                 }
                                 if r + PREFETCH_AHEAD < hi {

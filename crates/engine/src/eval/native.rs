@@ -498,7 +498,21 @@ impl Emitter<'_> {
                 // short list is prefetched up front, stage by stage.
                 let ahead = &plan.ahead[pc];
                 let n = PREFETCH_AHEAD;
-                let flags: Vec<String> = (0..ahead.len()).map(|k| format!("p{prem}_{k}")).collect();
+                // A flag per lookup ahead, set before the loop; the head relation's own table
+                // grows as the loop derives, so whether it is worth prefetching is asked row by
+                // row.
+                let grows = |a: &Ahead| a.rel == plan.head_rel && a.index.is_none();
+                let flags: Vec<String> = ahead
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| {
+                        if grows(a) {
+                            worth_call(a)
+                        } else {
+                            format!("p{prem}_{k}")
+                        }
+                    })
+                    .collect();
                 match index {
                     Some(i) if ahead.is_empty() => self.line(
                         d,
@@ -520,7 +534,9 @@ impl Emitter<'_> {
                             ),
                         );
                         for (a, f) in ahead.iter().zip(&flags) {
-                            self.line(d, &format!("let {f} = {};", worth_call(a)));
+                            if !grows(a) {
+                                self.line(d, &format!("let {f} = {};", worth_call(a)));
+                            }
                         }
                         self.line(d, &format!("let p{prem} = {};", flags.join(" || ")));
                         self.line(
@@ -574,7 +590,9 @@ impl Emitter<'_> {
                             &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
                         );
                         for (a, f) in ahead.iter().zip(&flags) {
-                            self.line(d, &format!("let {f} = {};", worth_call(a)));
+                            if !grows(a) {
+                                self.line(d, &format!("let {f} = {};", worth_call(a)));
+                            }
                         }
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
                         for (a, f) in ahead.iter().zip(&flags) {
