@@ -232,9 +232,22 @@ impl Packed {
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        let cap = self.keys.len() * 2;
+        self.grow_to(self.keys.len() * 2);
+    }
+
+    /// Makes room for `keys` keys in all (the table at most half full then) in one growth,
+    /// instead of doubling its way there.
+    fn reserve(&mut self, keys: usize) {
+        let cap = (keys * 2).next_power_of_two();
+        if cap > self.keys.len() {
+            self.grow_to(cap);
+        }
+    }
+
+    /// Places every key again in a table of `cap` slots (a power of two, larger).
+    fn grow_to(&mut self, cap: usize) {
         let keys = std::mem::replace(&mut self.keys, free_keys(cap));
-        self.shift -= 1;
+        self.shift = 64 - cap.trailing_zeros();
         for (j, s) in keys.iter().enumerate() {
             // Every key lands at a random slot of the new table: the slot of the key some
             // way ahead is loaded while this one is placed.
@@ -472,6 +485,10 @@ pub(crate) struct Index {
     /// Rows `[0, upto)` are indexed.
     upto: usize,
 }
+
+/// How many rows of a large batch [`Index::extend`] indexes before it estimates how many keys
+/// the rest will bring.
+const SAMPLE_ROWS: usize = 1024;
 
 /// Marks the value of an index's [`Packed`] slot that is the position of a list of rows in
 /// `lists`, not the key's single row (rows are below 2^31, see [`WIDE`]).
@@ -739,6 +756,21 @@ impl Index {
     }
 
     fn extend(&mut self, data: &[u64], arity: usize, upto: usize) {
+        // A large batch of rows (an input relation, a stratum's output) would make the table
+        // double its way up, placing every key again each time: its first rows tell how many
+        // keys a row brings, and the table grows once to hold the expected keys of the rest.
+        let from = self.upto;
+        if upto - from >= 4 * SAMPLE_ROWS {
+            let keys = self.packed.len;
+            self.extend_rows(data, arity, from + SAMPLE_ROWS);
+            let new = (self.packed.len - keys) as f64 / SAMPLE_ROWS as f64;
+            self.packed
+                .reserve(self.packed.len + (new * (upto - self.upto) as f64) as usize);
+        }
+        self.extend_rows(data, arity, upto);
+    }
+
+    fn extend_rows(&mut self, data: &[u64], arity: usize, upto: usize) {
         let mut key = vec![0; self.cols.len()];
         let cols = &self.cols;
         // The packed key of row `r`, if it packs.
@@ -958,6 +990,38 @@ mod tests {
         q.insert(&[1]);
         q.record(0, 2, 1);
         assert_eq!((q.len(), q.prov(0), q.prov.is_none()), (1, None, true));
+    }
+
+    #[test]
+    fn a_large_batch_sizes_the_index_from_its_first_rows() {
+        // 20,000 rows, three per key (the estimate from the first rows), then a second batch
+        // of rows with new keys only: every lookup finds its rows, and the table is sized for
+        // the keys, not for the rows.
+        let mut s = Store::new(2, false);
+        for r in 0..20_000u64 {
+            s.insert(&[r / 3, r]);
+        }
+        let mut ixs = Vec::new();
+        s.publish_all(&mut ixs);
+        let ix = s.ensure_index(&mut ixs, &[0]);
+        let keys = 20_000usize.div_ceil(3);
+        assert_eq!(ixs[ix].packed.len, keys);
+        assert!(
+            ixs[ix].packed.keys.len() <= 4 * keys,
+            "{}",
+            ixs[ix].packed.keys.len()
+        );
+        for k in (0..keys as u64).step_by(97) {
+            let rows: Vec<Row> = (3 * k..(3 * k + 3).min(20_000)).map(|r| r as Row).collect();
+            assert_eq!(ixs[ix].lookup(&s, &[k]), &rows[..]);
+        }
+        for r in 0..10_000u64 {
+            s.insert(&[100_000 + r, r]);
+        }
+        s.advance(&mut ixs);
+        assert_eq!(ixs[ix].packed.len, keys + 10_000);
+        assert_eq!(ixs[ix].lookup(&s, &[100_000 + 9_999]), &[29_999]);
+        assert_eq!(ixs[ix].lookup(&s, &[5]), &[15, 16, 17]);
     }
 
     #[test]
