@@ -760,7 +760,7 @@ impl Index {
         // double its way up, placing every key again each time: its first rows tell how many
         // keys a row brings, and the table grows once to hold the expected keys of the rest.
         let from = self.upto;
-        if upto - from >= 4 * SAMPLE_ROWS {
+        if upto.saturating_sub(from) >= 4 * SAMPLE_ROWS {
             let keys = self.packed.len;
             self.extend_rows(data, arity, from + SAMPLE_ROWS);
             let new = (self.packed.len - keys) as f64 / SAMPLE_ROWS as f64;
