@@ -89,8 +89,7 @@ impl<'a> Exec<'a> {
     }
 
     /// Which of the read at `pc`'s lookups ahead ([`Plan::ahead`]) probe a table large enough
-    /// to prefetch for: bit `k` for the `k`th.
-    /// The head relation's own tuples (the derivations the loop makes) are in `.1` when not
+    /// to prefetch for: bit `k` for the `k`th. The head relation's own tuples (the derivations the loop makes) are in `.1` when not
     /// worth it yet: that table grows as the loop runs, so it is asked again row by row
     /// ([`Exec::on`]).
     fn live_aheads(&self, pc: usize) -> (u32, u32) {

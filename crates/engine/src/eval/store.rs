@@ -1,10 +1,10 @@
 //! Tuple storage for one relation: rows flattened into one vector of machine words, and
 //! deduplication in two tables: tuples that pack into one word (the common case, see [`pack`])
 //! in an open-addressing table of 12-byte slots, key and row ([`Packed`]), the others in one of
-//! 16-byte slots placed by the tuple's hash ([`Wide`]). Beside it, hash indexes on the column sets joins look up. The indexes are
-//! kept apart from the rows ([`Indexes`]) so that a rule can append head tuples to a relation
-//! while it reads that relation's indexes: rows appended in a round are invisible to joins
-//! until the round ends, so the reads never see them.
+//! 16-byte slots placed by the tuple's hash ([`Wide`]). Beside it, hash indexes on the column
+//! sets joins look up. The indexes are kept apart from the rows ([`Indexes`]) so that a rule
+//! can append head tuples to a relation while it reads that relation's indexes: rows appended
+//! in a round are invisible to joins until the round ends, so the reads never see them.
 //!
 //! Rows are only ever appended, so a row number is a stable name for a tuple, and the rows
 //! of one semi-naive round form a contiguous range (see [`Store::stable`] and
