@@ -97,7 +97,7 @@ impl<'a> Exec<'a> {
         for (k, a) in self.plan.ahead[pc].iter().enumerate() {
             if self.worth_prefetching(a) {
                 live |= 1 << k;
-            } else if a.rel == self.plan.head_rel && a.index.is_none() {
+            } else if a.grows {
                 grows |= 1 << k;
             }
         }

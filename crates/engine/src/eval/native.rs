@@ -501,12 +501,11 @@ impl Emitter<'_> {
                 // A flag per lookup ahead, set before the loop; the head relation's own table
                 // grows as the loop derives, so whether it is worth prefetching is asked row by
                 // row.
-                let grows = |a: &Ahead| a.rel == plan.head_rel && a.index.is_none();
                 let flags: Vec<String> = ahead
                     .iter()
                     .enumerate()
                     .map(|(k, a)| {
-                        if grows(a) {
+                        if a.grows {
                             worth_call(a)
                         } else {
                             format!("p{prem}_{k}")
@@ -534,7 +533,7 @@ impl Emitter<'_> {
                             ),
                         );
                         for (a, f) in ahead.iter().zip(&flags) {
-                            if !grows(a) {
+                            if !a.grows {
                                 self.line(d, &format!("let {f} = {};", worth_call(a)));
                             }
                         }
@@ -590,7 +589,7 @@ impl Emitter<'_> {
                             &format!("let b{prem} = cx.bounds({r}, {range}); // {name}"),
                         );
                         for (a, f) in ahead.iter().zip(&flags) {
-                            if !grows(a) {
+                            if !a.grows {
                                 self.line(d, &format!("let {f} = {};", worth_call(a)));
                             }
                         }

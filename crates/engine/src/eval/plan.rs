@@ -134,6 +134,10 @@ pub(crate) struct Ahead {
     /// column).
     pub index: Option<usize>,
     pub key: Vec<AheadWord>,
+    /// A whole tuple of the head relation (the head's own insertion, or a probe of it in a
+    /// recursive rule): that table grows as the loop derives, so whether it is worth
+    /// prefetching is asked row by row, not once before the loop.
+    pub grows: bool,
 }
 
 /// One word of an [`Ahead`] key.
@@ -182,7 +186,12 @@ impl Plan {
             let key = key.iter().map(word).collect::<Option<Vec<AheadWord>>>()?;
             key.iter()
                 .any(|w| matches!(w, AheadWord::Col(_)))
-                .then_some(Ahead { rel, index, key })
+                .then_some(Ahead {
+                    rel,
+                    index,
+                    key,
+                    grows: rel == self.head_rel && index.is_none(),
+                })
         };
         let mut out: Vec<Ahead> = self.ops[pc + 1..]
             .iter()
@@ -665,6 +674,10 @@ mod tests {
         assert_eq!((a1.rel, a1.index), (rel("c"), None));
         assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
         assert_eq!((h.rel, h.index), (rel("h"), None));
+        assert!(
+            h.grows && !a1.grows && !a0.grows,
+            "only the head's table grows in the loop"
+        );
         assert!(matches!(
             h.key[..],
             [AheadWord::Fixed(Operand::Slot(_)), AheadWord::Col(1)]
