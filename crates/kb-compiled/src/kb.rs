@@ -517,13 +517,14 @@ fn s0_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 87, 0, &[65], Full); // source
     let p0_0 = ix.worth_prefetching(71, 0);
     let p0_1 = ix.worth_prefetching(88, 0);
-    let p0 = p0_0 || p0_1;
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(39);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(87) { for &n in l0 { cx.prefetch_row(87, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
+        if cx.worth_prefetching(39) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 88, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(87, n, 0), cx.get(88, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); } }
@@ -531,6 +532,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
+        if cx.worth_prefetching(39) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 88, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(87, n, 0), cx.get(88, m, 1)]); } } }
         let v0 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
@@ -638,16 +640,19 @@ fn s2_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
     let p0_0 = ix.worth_prefetching(41, 0);
-    let p0 = p0_0;
+    let p0_1 = cx.worth_prefetching(39);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 41, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(41, m, 1), cx.get(78, n, 2)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 41, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(41, m, 1), cx.get(78, n, 2)]); } } }
         let v1 = cx.get(78, r0, 0);
         let v3 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -718,6 +723,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
+        if cx.worth_prefetching(15) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } }
         let v1 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
         let p1 = cx.worth_prefetching(15);
@@ -739,16 +745,18 @@ fn s4_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
     let p0_0 = ix.worth_prefetching(103, 0);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(15);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
+        if cx.worth_prefetching(15) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(77, n, 3)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
+        if cx.worth_prefetching(15) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(77, n, 3)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } } }
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
         let p1 = cx.worth_prefetching(15);
@@ -770,16 +778,18 @@ fn s5_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[7], Full); // notice
     let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(3);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(3) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(3) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
         let v1 = cx.get(114, r0, 0);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
         let p1 = cx.worth_prefetching(3);
@@ -801,16 +811,18 @@ fn s5_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
     let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(3);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(3) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(3) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
         let v1 = cx.get(114, r0, 0);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
         let p1 = cx.worth_prefetching(3);
@@ -832,16 +844,18 @@ fn s6_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
     let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(54);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(54) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(54, &[cx.get(115, m, 1), cx.get(114, n, 0), cx.get(114, n, 2)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
+        if cx.worth_prefetching(54) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(54, &[cx.get(115, m, 1), cx.get(114, n, 0), cx.get(114, n, 2)]); } } }
         let v1 = cx.get(114, r0, 0);
         let v2 = cx.get(114, r0, 2);
         let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
@@ -865,18 +879,21 @@ fn s7_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 114, 0, &[70], Full); // notice
     let p0_0 = cx.worth_prefetching(116);
     let p0_1 = ix.worth_prefetching(119, 0);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = ix.worth_prefetching(39, 0);
+    let p0 = p0_0 || p0_1 || p0_2;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
         if p0_0 { for &n in l0 { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(114, n, 0)], Full).first() { ix.prefetch(39, 0, &[cx.get(119, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(114, n, 0)], Full).first() { ix.prefetch(39, 0, &[cx.get(119, m, 1)]); } } }
         let v2 = cx.get(114, r0, 0);
         let v3 = cx.get(114, r0, 2);
         if cx.probe(116, &[v2], Full).is_some() { // notice_public
@@ -916,6 +933,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
+        if cx.worth_prefetching(61) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(54, n, 1)], Full).first() { cx.prefetch(61, &[cx.get(54, n, 0), cx.get(119, m, 1)]); } }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         let l1 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
@@ -941,6 +959,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
+        if cx.worth_prefetching(62) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 120, 0, &[cx.get(54, n, 1)], Full).first() { cx.prefetch(62, &[cx.get(54, n, 0), cx.get(120, m, 1)]); } }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         let l1 = ix.lookup(cx, 120, 0, &[v2], Full); // notice_category
@@ -1025,10 +1044,13 @@ fn s12_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(89, Full); // source_public
     let p0_0 = cx.worth_prefetching(90);
     let p0_1 = ix.worth_prefetching(125, 0);
+    let p0_2 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(89, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(89, n, 0)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(89, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } }
+        if cx.worth_prefetching(24) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(24, &[cx.get(125, m, 0)]); } }
         let v2 = cx.get(89, r0, 0);
         if !cx.contains(90, &[v2]) { // !source_requires_login
             let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
@@ -1065,6 +1087,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
+        if cx.worth_prefetching(66) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(66, &[cx.get(125, m, 0), cx.get(87, n, 2)]); } }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
@@ -1087,31 +1110,39 @@ fn s14_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[147], Full); // agreement
     let p0_0 = ix.worth_prefetching(80, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(125, 0);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
         let v3 = cx.get(78, r0, 0);
         let v4 = cx.get(78, r0, 3);
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
         let p1_0 = ix.worth_prefetching(125, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(69);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(80) { for &n in l1 { cx.prefetch_row(80, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
+            if cx.worth_prefetching(69) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(80, n, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
+            if cx.worth_prefetching(69) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(80, n, 1)]); } } }
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1146,16 +1177,18 @@ fn s15_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
     let p0_0 = ix.worth_prefetching(126, 0);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(52);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+        if cx.worth_prefetching(52) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(126, m, 0), cx.get(77, n, 3)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+        if cx.worth_prefetching(52) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(126, m, 0), cx.get(77, n, 3)]); } } }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 126, 0, &[v2], Full); // activity_system
@@ -1178,30 +1211,35 @@ fn s15_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
     let p0_0 = ix.worth_prefetching(122, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(127, 0);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 122, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(127, 0, &[cx.get(122, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 122, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(127, 0, &[cx.get(122, m, 0)]); } } }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
         let p1_0 = ix.worth_prefetching(127, 0);
-        let p1 = p1_0;
+        let p1 = p1_0 || cx.worth_prefetching(52);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+            if cx.worth_prefetching(52) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(127, m, 0), v1]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+            if cx.worth_prefetching(52) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(127, m, 0), v1]); } } }
             let v2 = cx.get(122, r1, 0);
             let l2 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
             let p2 = cx.worth_prefetching(52);
@@ -1224,16 +1262,21 @@ fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
     let p0_0 = ix.worth_prefetching(52, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(53);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(52, m, 0)]); } } }
+        if cx.worth_prefetching(53) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(53, &[cx.get(52, m, 0), cx.get(78, n, 2)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(52, m, 0)]); } } }
+        if cx.worth_prefetching(53) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(53, &[cx.get(52, m, 0), cx.get(78, n, 2)]); } } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -1269,23 +1312,30 @@ fn s17_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(108, Full); // consent_withdrawn
     let p0_0 = ix.worth_prefetching(103, 1);
+    let p0_1 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(108, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } }
         let v0 = cx.get(108, r0, 0);
         let v2 = cx.get(108, r0, 1);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(16);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(16) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[v0, cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(16) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[v0, cx.get(128, m, 0)]); } } }
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1319,10 +1369,14 @@ fn s18_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(103, Full); // consent
     let p0_0 = cx.worth_prefetching(15);
     let p0_1 = ix.worth_prefetching(128, 0);
+    let p0_2 = cx.worth_prefetching(16);
+    let p0_3 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[cx.get(103, n, 0), cx.get(128, m, 0)]); } }
+        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
@@ -1363,15 +1417,19 @@ fn s19_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
     let p0_0 = ix.worth_prefetching(103, 2);
+    let p0_1 = ix.worth_prefetching(108, 0);
+    let p0_2 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(108, 0, &[cx.get(103, m, 0)]); } }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(104, 0, &[cx.get(103, m, 0)]); } }
         let v6 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
         let p1_0 = ix.worth_prefetching(108, 0);
         let p1_1 = ix.worth_prefetching(104, 0);
         let p1_2 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0 || p1_1 || p1_2 || cx.worth_prefetching(20);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
@@ -1380,6 +1438,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if cx.worth_prefetching(20) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(20, &[cx.get(128, m, 0), cx.get(103, n, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -1389,6 +1448,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if cx.worth_prefetching(20) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(20, &[cx.get(128, m, 0), cx.get(103, n, 1)]); } } }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -1432,13 +1492,16 @@ fn s20_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
     let p0_0 = ix.worth_prefetching(125, 1);
     let p0_1 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = ix.worth_prefetching(87, 1);
+    let p0 = p0_0 || p0_1 || p0_2 || cx.worth_prefetching(25);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(87, 1, &[cx.get(125, m, 1)]); } } }
+        if cx.worth_prefetching(25) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(25, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
@@ -1446,6 +1509,8 @@ fn s20_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(87, 1, &[cx.get(125, m, 1)]); } } }
+        if cx.worth_prefetching(25) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(25, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
@@ -1490,22 +1555,29 @@ fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     let p0_0 = ix.worth_prefetching(113, 0);
+    let p0_1 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(113, m, 0)]); } }
         let v3 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(26);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(26) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(128, m, 0), cx.get(113, n, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(26) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(128, m, 0), cx.get(113, n, 0)]); } } }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
@@ -1539,44 +1611,55 @@ fn s22_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
     let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(128, 0);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(128, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(128, m, 1)]); } } }
         let v5 = cx.get(124, r0, 0);
         let v6 = cx.get(124, r0, 3);
         let v7 = cx.get(124, r0, 5);
         let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(128, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(128, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
             let v1 = cx.get(128, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0;
+            let p2_1 = cx.worth_prefetching(30);
+            let p2 = p2_0 || p2_1 || cx.worth_prefetching(29);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(30, &[cx.get(124, m, 1)]); } } }
+                if cx.worth_prefetching(29) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(29, &[cx.get(128, n, 0), v1, cx.get(124, m, 3)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(30, &[cx.get(124, m, 1)]); } } }
+                if cx.worth_prefetching(29) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(29, &[cx.get(128, n, 0), v1, cx.get(124, m, 3)]); } } }
                 let v0 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
                 let p3_0 = cx.worth_prefetching(30);
@@ -1619,6 +1702,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
         if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 0, &[cx.get(111, n, 0)]); }
         if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 0, &[cx.get(111, n, 0)]); }
+        if cx.worth_prefetching(32) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(111, n, 0)], Full).first() { cx.prefetch(32, &[cx.get(14, m, 1), cx.get(14, m, 2)]); } }
         let v2 = cx.get(111, r0, 0);
         if cx.probe(109, &[v2], Full).is_some() { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
@@ -1701,6 +1785,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
+        if cx.worth_prefetching(55) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 25, 0, &[cx.get(54, n, 0)], Full).first() { cx.prefetch(55, &[cx.get(25, m, 0), cx.get(54, n, 0)]); } }
         let v1 = cx.get(54, r0, 0);
         let v4 = cx.get(54, r0, 2);
         let l1 = ix.lookup(cx, 25, 0, &[v1], Full); // indirect_collection
@@ -1728,16 +1813,21 @@ fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
     let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(54, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(56);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(54, 0, &[cx.get(128, m, 1)]); } } }
+        if cx.worth_prefetching(56) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(54, 0, &[cx.get(128, m, 1)]); } } }
+        if cx.worth_prefetching(56) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
         let v2 = cx.get(124, r0, 0);
         let v1 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
@@ -1770,22 +1860,26 @@ fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(58, Full); // public_disclosure_kind
     let p0_0 = ix.worth_prefetching(124, 2);
+    let p0_1 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(58, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(124, m, 0)]); } }
         let v3 = cx.get(58, r0, 0);
         let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
         let p1_0 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0;
+        let p1 = p1_0 || cx.worth_prefetching(57);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if cx.worth_prefetching(57) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(57, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if cx.worth_prefetching(57) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(57, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
@@ -1810,11 +1904,15 @@ fn s27_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     let p0_0 = ix.worth_prefetching(75, 0);
     let p0_1 = ix.worth_prefetching(127, 0);
+    let p0_2 = ix.worth_prefetching(124, 0);
+    let p0_3 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } }
+        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
@@ -1861,22 +1959,30 @@ fn s27_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(59, Full); // controller_role
     let p0_0 = ix.worth_prefetching(77, 0);
+    let p0_1 = ix.worth_prefetching(126, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 77, 0, &[cx.get(59, n, 0)], Full).first() { ix.prefetch(126, 0, &[cx.get(77, m, 0)]); } }
         let v4 = cx.get(59, r0, 0);
         let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
         let p1_0 = ix.worth_prefetching(126, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = ix.worth_prefetching(128, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(126, m, 0)]); } } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(126, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(126, m, 0)]); } } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(126, m, 0)]); } } }
             let v3 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1975,6 +2081,7 @@ fn s30_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
+        if cx.worth_prefetching(67) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(97, n, 0)], Full).first() { cx.prefetch(67, &[cx.get(128, m, 0), cx.get(97, n, 2)]); } }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
@@ -2042,15 +2149,20 @@ fn s33_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
     let p0_0 = ix.worth_prefetching(103, 2);
+    let p0_1 = cx.worth_prefetching(110);
+    let p0_2 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { cx.prefetch(110, &[cx.get(103, m, 0)]); } }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(104, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = cx.worth_prefetching(110);
         let p1_1 = ix.worth_prefetching(104, 0);
         let p1_2 = ix.worth_prefetching(14, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_3 = cx.worth_prefetching(17);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || cx.worth_prefetching(18);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
@@ -2058,6 +2170,8 @@ fn s33_p0(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(17, &[cx.get(103, n, 0), cx.get(14, m, 1)]); } } }
+            if cx.worth_prefetching(18) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(18, &[cx.get(103, n, 0), cx.get(14, m, 1), cx.get(14, m, 2)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -2066,6 +2180,8 @@ fn s33_p0(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(17, &[cx.get(103, n, 0), cx.get(14, m, 1)]); } } }
+            if cx.worth_prefetching(18) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(18, &[cx.get(103, n, 0), cx.get(14, m, 1), cx.get(14, m, 2)]); } } }
             let v0 = cx.get(103, r1, 0);
             if cx.probe(110, &[v0], Full).is_some() { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
@@ -2109,6 +2225,7 @@ fn s34_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
+        if cx.worth_prefetching(19) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 18, 0, &[cx.get(109, n, 0)], Full).first() { cx.prefetch(19, &[cx.get(109, n, 0), cx.get(18, m, 1), cx.get(18, m, 2)]); } }
         let v0 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 18, 0, &[v0], Full); // consent_scope
         let p1 = cx.worth_prefetching(19);
@@ -2148,22 +2265,29 @@ fn s36_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(8, Full); // special_category
     let p0_0 = ix.worth_prefetching(129, 0);
+    let p0_1 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(129, m, 0)]); } }
         let v2 = cx.get(8, r0, 0);
         let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
         let p1_0 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0;
+        let p1_1 = cx.worth_prefetching(34);
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(33);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(129) { for &n in l1 { cx.prefetch_row(129, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(34, &[cx.get(129, n, 0), cx.get(128, m, 1), v2]); } } }
+            if cx.worth_prefetching(33) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(33, &[cx.get(129, n, 0), cx.get(128, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(34, &[cx.get(129, n, 0), cx.get(128, m, 1), v2]); } } }
+            if cx.worth_prefetching(33) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(33, &[cx.get(129, n, 0), cx.get(128, m, 1)]); } } }
             let v0 = cx.get(129, r1, 0);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
             let p2_0 = cx.worth_prefetching(34);
@@ -2192,10 +2316,13 @@ fn s37_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(77, Full); // system
     let p0_0 = cx.worth_prefetching(44);
     let p0_1 = ix.worth_prefetching(126, 0);
+    let p0_2 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(126, m, 0)]); } }
+        if cx.worth_prefetching(46) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(46, &[cx.get(126, m, 0), cx.get(77, n, 3), cx.get(77, n, 4)]); } }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let v2 = cx.get(77, r0, 4);
@@ -2227,11 +2354,15 @@ fn s37_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     let p0_0 = ix.worth_prefetching(77, 1);
     let p0_1 = ix.worth_prefetching(127, 0);
+    let p0_2 = cx.worth_prefetching(44);
+    let p0_3 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 77, 1, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(77, m, 4)]); } }
+        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
@@ -2275,11 +2406,15 @@ fn s37_p2(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     let p0_0 = ix.worth_prefetching(75, 0);
     let p0_1 = ix.worth_prefetching(127, 0);
+    let p0_2 = cx.worth_prefetching(44);
+    let p0_3 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 75, 0, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(75, m, 2)]); } }
+        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
@@ -2321,16 +2456,21 @@ fn s38_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(4);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(4) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(4) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2368,16 +2508,21 @@ fn s38_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(4);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(4) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(4) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2416,13 +2561,17 @@ fn s38_p2(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
     let p0_0 = ix.worth_prefetching(82, 0);
     let p0_1 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = cx.worth_prefetching(50);
+    let p0_3 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
+        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(78, n, 2), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
@@ -2430,6 +2579,8 @@ fn s38_p2(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
+        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(78, n, 2), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -2497,16 +2648,21 @@ fn s40_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
     let p0_0 = ix.worth_prefetching(139, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(5);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(139, m, 0)]); } } }
+        if cx.worth_prefetching(5) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(5, &[cx.get(139, m, 0), cx.get(78, n, 2)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(139, m, 0)]); } } }
+        if cx.worth_prefetching(5) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(5, &[cx.get(139, m, 0), cx.get(78, n, 2)]); } } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -2543,13 +2699,15 @@ fn s40_p1(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
     let p0_0 = ix.worth_prefetching(75, 0);
     let p0_1 = ix.worth_prefetching(80, 0);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = ix.worth_prefetching(125, 0);
+    let p0 = p0_0 || p0_1 || p0_2;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
@@ -2557,6 +2715,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
         let v4 = cx.get(78, r0, 0);
         let v5 = cx.get(78, r0, 2);
         let v6 = cx.get(78, r0, 3);
@@ -2564,27 +2723,34 @@ fn s40_p1(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
             let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
             let p2_0 = ix.worth_prefetching(125, 0);
-            let p2 = p2_0;
+            let p2_1 = ix.worth_prefetching(124, 0);
+            let p2_2 = ix.worth_prefetching(139, 1);
+            let p2 = p2_0 || p2_1 || p2_2;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(80) { for &n in l2 { cx.prefetch_row(80, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
+                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(139, 1, &[cx.get(125, m, 0)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(139, 1, &[cx.get(125, m, 0)]); } } }
                 let v3 = cx.get(80, r2, 1);
                 let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
                 let p3_0 = ix.worth_prefetching(124, 0);
                 let p3_1 = ix.worth_prefetching(139, 1);
-                let p3 = p3_0 || p3_1;
+                let p3 = p3_0 || p3_1 || cx.worth_prefetching(5);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(125) { for &n in l3 { cx.prefetch_row(125, n); } }
                     if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
                     if p3_1 { for &n in l3 { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
                     if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                     if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
+                    if cx.worth_prefetching(5) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(125, n, 0), cx.get(139, m, 1)]); } } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
@@ -2592,6 +2758,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
                     if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
                     if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
+                    if cx.worth_prefetching(5) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(125, n, 0), cx.get(139, m, 1)]); } } }
                     let v0 = cx.get(125, r3, 0);
                     for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
                         let v2 = cx.get(124, r4, 3);
@@ -2623,9 +2790,12 @@ fn s41_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
     let p0_0 = ix.worth_prefetching(128, 0);
+    let p0_1 = cx.worth_prefetching(125);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(87, n, 3)], Full).first() { cx.prefetch(125, &[cx.get(128, m, 0), cx.get(87, n, 0)]); } }
+        if cx.worth_prefetching(35) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(87, n, 3)], Full).first() { cx.prefetch(35, &[cx.get(128, m, 0), cx.get(87, n, 0), cx.get(87, n, 3)]); } }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
@@ -2656,6 +2826,7 @@ fn s41_p1(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
+        if cx.worth_prefetching(35) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(139, n, 0)], Full).first() { cx.prefetch(35, &[cx.get(139, n, 0), cx.get(125, m, 1), cx.get(139, n, 1)]); } }
         let v0 = cx.get(139, r0, 0);
         let v2 = cx.get(139, r0, 1);
         let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
@@ -2749,16 +2920,21 @@ fn s43_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
     let p0_0 = ix.worth_prefetching(10, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(11);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(10, m, 0)]); } } }
+        if cx.worth_prefetching(11) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(11, &[cx.get(10, m, 0), cx.get(84, n, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(10, m, 0)]); } } }
+        if cx.worth_prefetching(11) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(11, &[cx.get(10, m, 0), cx.get(84, n, 1)]); } } }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
@@ -2793,13 +2969,14 @@ fn s44_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
     let p0_0 = ix.worth_prefetching(85, 0);
     let p0_1 = ix.worth_prefetching(10, 0);
-    let p0 = p0_0 || p0_1;
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(12);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        if cx.worth_prefetching(12) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(12, &[cx.get(10, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
@@ -2807,6 +2984,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+        if cx.worth_prefetching(12) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(12, &[cx.get(10, m, 0)]); } } }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
@@ -2863,16 +3041,18 @@ fn s45_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 11, 0, &[130], Full); // assessed
     let p0_0 = ix.worth_prefetching(46, 1);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(51);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(11) { for &n in l0 { cx.prefetch_row(11, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
+        if cx.worth_prefetching(51) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 1, &[cx.get(11, n, 0)], Full).first() { cx.prefetch(51, &[cx.get(11, n, 0), cx.get(46, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
+        if cx.worth_prefetching(51) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 1, &[cx.get(11, n, 0)], Full).first() { cx.prefetch(51, &[cx.get(11, n, 0), cx.get(46, m, 1)]); } } }
         let v0 = cx.get(11, r0, 0);
         let l1 = ix.lookup(cx, 46, 1, &[v0], Full); // third_country_transfer
         let p1 = cx.worth_prefetching(51);
@@ -2894,9 +3074,12 @@ fn s46_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(45, Full); // adequacy
     let p0_0 = ix.worth_prefetching(46, 2);
+    let p0_1 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 46, 2, &[cx.get(45, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } }
+        if cx.worth_prefetching(47) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 46, 2, &[cx.get(45, n, 0)], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(46, m, 1)]); } }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
@@ -2933,16 +3116,21 @@ fn s46_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(47);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(47) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(47) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2980,16 +3168,21 @@ fn s46_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || cx.worth_prefetching(47);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(47) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
+        if cx.worth_prefetching(47) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -3028,13 +3221,17 @@ fn s46_p3(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
     let p0_0 = ix.worth_prefetching(82, 0);
     let p0_1 = ix.worth_prefetching(46, 3);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = cx.worth_prefetching(51);
+    let p0_3 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
+        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
@@ -3042,6 +3239,8 @@ fn s46_p3(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
+        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -3051,13 +3250,15 @@ fn s46_p3(cx: &mut Cx<'_>) {
             let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
             let p2_0 = cx.worth_prefetching(51);
             let p2_1 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || p2_1 || cx.worth_prefetching(47);
+            let p2_3 = cx.worth_prefetching(48);
+            let p2 = p2_0 || p2_1 || cx.worth_prefetching(47) || p2_3;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(46) { for &n in l2 { cx.prefetch_row(46, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
                 if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
                 if cx.worth_prefetching(47) { for &n in l2 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
                 if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+                if p2_3 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(48, &[v6, v4, cx.get(124, m, 3)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); } }
@@ -3065,6 +3266,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
                 if cx.worth_prefetching(47) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
+                if p2_3 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(48, &[v6, v4, cx.get(124, m, 3)]); } } }
                 let v0 = cx.get(46, r2, 0);
                 if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
                     let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -3097,16 +3299,22 @@ fn s46_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
     let p0_0 = ix.worth_prefetching(46, 3);
-    let p0 = p0_0;
+    let p0_1 = cx.worth_prefetching(51);
+    let p0_2 = ix.worth_prefetching(124, 0);
+    let p0 = p0_0 || p0_1 || p0_2;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -3329,9 +3537,12 @@ fn s49_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(71, Full); // organization
     let p0_0 = ix.worth_prefetching(87, 2);
+    let p0_1 = cx.worth_prefetching(152);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 87, 2, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(152, &[cx.get(87, m, 2)]); } }
+        if cx.worth_prefetching(151) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 87, 2, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(87, m, 0)]); } }
         let v2 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
         let p1_0 = cx.worth_prefetching(152);
@@ -3381,6 +3592,7 @@ fn s50_p1(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
+        if cx.worth_prefetching(153) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 93, 0, &[cx.get(96, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(93, m, 1)]); } }
         let v1 = cx.get(96, r0, 0);
         let l1 = ix.lookup(cx, 93, 0, &[v1], Full); // tracking
         let p1 = cx.worth_prefetching(153);
@@ -3405,16 +3617,18 @@ fn s51_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 2, &[156], Full); // activity
     let p0_0 = ix.worth_prefetching(125, 1);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(154);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(154) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(154, &[cx.get(125, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(154) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(154, &[cx.get(125, m, 1)]); } } }
         let v1 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 125, 1, &[v1], Full); // activity_source
         let p1 = cx.worth_prefetching(154);
@@ -3439,6 +3653,7 @@ fn s52_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
+        if cx.worth_prefetching(156) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 124, 4, &[cx.get(155, n, 0)], Full).first() { cx.prefetch(156, &[cx.get(124, m, 0)]); } }
         let v1 = cx.get(155, r0, 0);
         let l1 = ix.lookup(cx, 124, 4, &[v1], Full); // activity
         let p1 = cx.worth_prefetching(156);
@@ -3493,6 +3708,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
+        if cx.worth_prefetching(159) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[cx.get(103, n, 0), cx.get(128, m, 0)]); } }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
@@ -3525,44 +3741,55 @@ fn s54_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
     let p0_0 = ix.worth_prefetching(103, 1);
-    let p0 = p0_0;
+    let p0_1 = ix.worth_prefetching(128, 0);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(104) { for &n in l0 { cx.prefetch_row(104, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
+        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(104, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
+        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(104, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } } }
         let v0 = cx.get(104, r0, 0);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(159);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(159) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[v0, cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
+            if cx.worth_prefetching(159) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[v0, cx.get(128, m, 0)]); } } }
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || cx.worth_prefetching(159);
+            let p2_2 = cx.worth_prefetching(155);
+            let p2 = p2_0 || cx.worth_prefetching(159) || p2_2;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if cx.worth_prefetching(159) { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
+                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(155, &[cx.get(124, m, 5)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
                 if cx.worth_prefetching(159) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(155, &[cx.get(124, m, 5)]); } } }
                 let v1 = cx.get(128, r2, 0);
                 let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
                 let p3_0 = cx.worth_prefetching(155);
@@ -3589,39 +3816,48 @@ fn s55_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // old_law_consent_form
     let p0_0 = ix.worth_prefetching(103, 2);
+    let p0_1 = cx.worth_prefetching(109);
+    let p0_2 = ix.worth_prefetching(159, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(1, n, 0)], Full).first() { cx.prefetch(109, &[cx.get(103, m, 0)]); } }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(1, n, 0)], Full).first() { ix.prefetch(159, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(1, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = cx.worth_prefetching(109);
         let p1_1 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = ix.worth_prefetching(14, 1);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { ix.prefetch(14, 1, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { ix.prefetch(14, 1, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v2 = cx.get(103, r1, 0);
             if cx.probe(109, &[v2], Full).is_some() { // consent_documented
                 let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
                 let p3_0 = ix.worth_prefetching(14, 1);
-                let p3 = p3_0;
+                let p3 = p3_0 || cx.worth_prefetching(0);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
                     if p3_0 { for &n in l3 { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
                     if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if cx.worth_prefetching(0) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v2, cx.get(159, n, 1)], Full).first() { cx.prefetch(0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
+                    if cx.worth_prefetching(0) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v2, cx.get(159, n, 1)], Full).first() { cx.prefetch(0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
                     let v0 = cx.get(159, r3, 1);
                     let l4 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
                     let p4 = cx.worth_prefetching(0);
@@ -3649,6 +3885,7 @@ fn s56_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
+        if cx.worth_prefetching(7) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)], Full).first() { cx.prefetch(7, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } }
         let v2 = cx.get(159, r0, 0);
         let v0 = cx.get(159, r0, 1);
         let l1 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
@@ -3690,9 +3927,13 @@ fn s58_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     let p0_0 = ix.worth_prefetching(113, 0);
+    let p0_1 = ix.worth_prefetching(103, 3);
+    let p0_2 = ix.worth_prefetching(26, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(103, 3, &[cx.get(113, m, 0)]); } }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(26, 0, &[cx.get(113, m, 0)]); } }
         let v4 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
         let p1_0 = ix.worth_prefetching(103, 3);
@@ -3740,20 +3981,28 @@ fn s59_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(158, Full); // express_form
     let p0_0 = ix.worth_prefetching(103, 2);
+    let p0_1 = ix.worth_prefetching(105, 0);
+    let p0_2 = ix.worth_prefetching(159, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(158, n, 0)], Full).first() { ix.prefetch(105, 0, &[cx.get(103, m, 0)]); } }
+        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(158, n, 0)], Full).first() { ix.prefetch(159, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(158, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = ix.worth_prefetching(105, 0);
         let p1_1 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = cx.worth_prefetching(160);
+        let p1_3 = cx.worth_prefetching(161);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -3761,6 +4010,8 @@ fn s59_p0(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
@@ -3768,13 +4019,14 @@ fn s59_p0(cx: &mut Cx<'_>) {
                 let p3_0 = cx.worth_prefetching(160);
                 let p3_1 = cx.worth_prefetching(161);
                 let p3_2 = ix.worth_prefetching(14, 1);
-                let p3 = p3_0 || p3_1 || p3_2;
+                let p3 = p3_0 || p3_1 || p3_2 || cx.worth_prefetching(162);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
                     if p3_0 { for &n in l3 { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
                     if p3_1 { for &n in l3 { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
                     if p3_2 { for &n in l3 { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
                     if p3_2 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
+                    if cx.worth_prefetching(162) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v0, cx.get(159, n, 1)], Full).first() { cx.prefetch(162, &[v0, cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
@@ -3782,6 +4034,7 @@ fn s59_p0(cx: &mut Cx<'_>) {
                     if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
                     if p3_2 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
                     if p3_2 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
+                    if cx.worth_prefetching(162) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v0, cx.get(159, n, 1)], Full).first() { cx.prefetch(162, &[v0, cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
                     let v1 = cx.get(159, r3, 1);
                     if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
                         if !cx.contains(161, &[v0, v1]) { // !consent_objected
@@ -3827,6 +4080,7 @@ fn s61_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
+        if cx.worth_prefetching(164) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 162, 0, &[cx.get(109, n, 0)], Full).first() { cx.prefetch(164, &[cx.get(162, m, 1), cx.get(162, m, 2)]); } }
         let v2 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 162, 0, &[v2], Full); // ad_consent_via
         let p1 = cx.worth_prefetching(164);
@@ -3851,7 +4105,8 @@ fn s62_p0(cx: &mut Cx<'_>) {
     let p0_0 = ix.worth_prefetching(130, 1);
     let p0_1 = cx.worth_prefetching(156);
     let p0_2 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || p0_1 || p0_2;
+    let p0_3 = cx.worth_prefetching(157);
+    let p0 = p0_0 || p0_1 || p0_2 || p0_3 || cx.worth_prefetching(165);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
@@ -3859,6 +4114,8 @@ fn s62_p0(cx: &mut Cx<'_>) {
         if p0_2 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
         if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
+        if cx.worth_prefetching(165) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(165, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
@@ -3867,6 +4124,8 @@ fn s62_p0(cx: &mut Cx<'_>) {
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
         if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
+        if cx.worth_prefetching(165) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(165, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
         let v0 = cx.get(124, r0, 0);
         let v2 = cx.get(124, r0, 3);
         let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
@@ -3984,11 +4243,13 @@ fn s65_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(115, Full); // notice_subject
     let p0_0 = ix.worth_prefetching(114, 1);
     let p0_1 = cx.worth_prefetching(121);
+    let p0_3 = ix.worth_prefetching(102, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
         if cx.worth_prefetching(168) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(168, &[cx.get(115, n, 1)]); }
+        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 114, 1, &[cx.get(115, n, 0)], Full).first() { ix.prefetch(102, 0, &[cx.get(115, n, 1), cx.get(114, m, 2)]); } }
         let v2 = cx.get(115, r0, 0);
         let v0 = cx.get(115, r0, 1);
         let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
@@ -4030,9 +4291,12 @@ fn s67_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(134, Full); // activity_product
     let p0_0 = ix.worth_prefetching(128, 1);
+    let p0_1 = cx.worth_prefetching(170);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(134, n, 0)], Full).first() { cx.prefetch(170, &[cx.get(128, m, 1), cx.get(134, n, 1)]); } }
+        if cx.worth_prefetching(169) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(134, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(134, n, 0), cx.get(128, m, 1)]); } }
         let v0 = cx.get(134, r0, 0);
         let v2 = cx.get(134, r0, 1);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
@@ -4085,13 +4349,15 @@ fn s69_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 124, 2, &[46], Full); // activity
     let p0_0 = ix.worth_prefetching(172, 0);
     let p0_1 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = ix.worth_prefetching(165, 0);
+    let p0 = p0_0 || p0_1 || p0_2;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(165, 0, &[cx.get(128, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
@@ -4099,21 +4365,27 @@ fn s69_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(165, 0, &[cx.get(128, m, 1)]); } } }
         let v0 = cx.get(124, r0, 0);
         for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
             let v3 = cx.get(172, r1, 1);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(165, 0);
-            let p2 = p2_0;
+            let p2_1 = cx.worth_prefetching(172);
+            let p2 = p2_0 || p2_1 || cx.worth_prefetching(173);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
+                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(172, &[cx.get(165, m, 0), v3]); } } }
+                if cx.worth_prefetching(173) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(173, &[v0, cx.get(128, n, 1), cx.get(165, m, 0)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(172, &[cx.get(165, m, 0), v3]); } } }
+                if cx.worth_prefetching(173) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(173, &[v0, cx.get(128, n, 1), cx.get(165, m, 0)]); } } }
                 let v1 = cx.get(128, r2, 1);
                 let l3 = ix.lookup(cx, 165, 0, &[v1], Full); // email_ad
                 let p3_0 = cx.worth_prefetching(172);
@@ -4157,13 +4429,17 @@ fn s71_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
     let p0_0 = ix.worth_prefetching(165, 1);
     let p0_1 = ix.worth_prefetching(134, 0);
-    let p0 = p0_0 || p0_1;
+    let p0_2 = cx.worth_prefetching(169);
+    let p0_3 = cx.worth_prefetching(26);
+    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
+        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
@@ -4171,6 +4447,8 @@ fn s71_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
+        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
         let v0 = cx.get(130, r0, 0);
         let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
         let p1_0 = cx.worth_prefetching(169);
@@ -4292,9 +4570,12 @@ fn s74_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(12, Full); // lia_for
     let p0_0 = ix.worth_prefetching(128, 1);
+    let p0_1 = cx.worth_prefetching(23);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(12, n, 0)], Full).first() { cx.prefetch(23, &[cx.get(12, n, 0), cx.get(128, m, 1)]); } }
+        if cx.worth_prefetching(22) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(12, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(12, n, 0), cx.get(128, m, 1)]); } }
         let v0 = cx.get(12, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1_0 = cx.worth_prefetching(23);
@@ -4321,16 +4602,18 @@ fn s74_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[36], Full); // activity
     let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(22);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(22) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(22) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
         let v0 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1 = cx.worth_prefetching(22);
@@ -4352,16 +4635,18 @@ fn s74_p3(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 124, 4, &[37], Full); // activity
     let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0;
+    let p0 = p0_0 || cx.worth_prefetching(22);
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(22) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+        if cx.worth_prefetching(22) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
         let v0 = cx.get(124, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1 = cx.worth_prefetching(22);
@@ -4386,6 +4671,7 @@ fn s74_p4(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
+        if cx.worth_prefetching(22) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(24, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(24, n, 0), cx.get(128, m, 1)]); } }
         let v0 = cx.get(24, r0, 0);
         let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
         let p1 = cx.worth_prefetching(22);
@@ -4412,12 +4698,14 @@ fn s75_p0(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(2);
         let p1_1 = ix.worth_prefetching(124, 0);
         let p1_2 = ix.worth_prefetching(128, 1);
+        let p1_3 = cx.worth_prefetching(0);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(156, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(156, n, 0)]); }
             if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(128, 1, &[cx.get(156, n, 0)]); }
             if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(156, n, 0)]); }
+            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(156, n, 0)], Full).first() { cx.prefetch(0, &[cx.get(156, n, 0), cx.get(128, m, 1)]); } }
             let v0 = cx.get(156, r1, 0);
             if !cx.contains(2, &[v0]) { // !postal
                 for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
@@ -4463,11 +4751,13 @@ fn s75_p1(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(3);
         let p1_1 = ix.worth_prefetching(125, 1);
+        let p1_3 = cx.worth_prefetching(89);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(3, &[cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
             if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[6, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(89, &[cx.get(125, m, 1)]); } }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -4507,18 +4797,20 @@ fn s75_p2(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
         let p1_0 = cx.worth_prefetching(4);
         let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[9, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
+            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[9, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } } }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
@@ -4555,7 +4847,8 @@ fn s75_p3(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(140);
         let p1_1 = ix.worth_prefetching(124, 3);
         let p1_2 = ix.worth_prefetching(139, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_3 = cx.worth_prefetching(5);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
@@ -4563,6 +4856,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
@@ -4571,6 +4865,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
             let v0 = cx.get(138, r1, 0);
             if cx.probe(140, &[v0], Full).is_some() { // activity_content_original
                 for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
@@ -4611,13 +4906,15 @@ fn s75_p4(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
         let p1_0 = ix.worth_prefetching(124, 3);
         let p1_1 = ix.worth_prefetching(139, 1);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = cx.worth_prefetching(5);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_1 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
@@ -4625,6 +4922,7 @@ fn s75_p4(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
             let v0 = cx.get(138, r1, 0);
             for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
                 let v2 = cx.get(124, r2, 3);
@@ -4664,7 +4962,9 @@ fn s75_p5(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(129);
         let p1_1 = ix.worth_prefetching(124, 0);
         let p1_2 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_3 = cx.worth_prefetching(6);
+        let p1_4 = cx.worth_prefetching(7);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
@@ -4672,6 +4972,8 @@ fn s75_p5(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(6, &[cx.get(124, m, 1)]); } } }
+            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(7, &[cx.get(138, n, 0), cx.get(128, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
@@ -4680,6 +4982,8 @@ fn s75_p5(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(6, &[cx.get(124, m, 1)]); } } }
+            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(7, &[cx.get(138, n, 0), cx.get(128, m, 1)]); } } }
             let v0 = cx.get(138, r1, 0);
             if cx.probe(129, &[v0, 22], Full).is_some() { // activity_category
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -4731,22 +5035,30 @@ fn s75_p6(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(28, Full); // basis_checked_kind
         let p1_0 = ix.worth_prefetching(124, 2);
+        let p1_1 = ix.worth_prefetching(128, 1);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
+            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(28, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(124, m, 0)]); } }
             let v3 = cx.get(28, r1, 0);
             let l2 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
             let p2_0 = ix.worth_prefetching(128, 1);
-            let p2 = p2_0;
+            let p2_1 = cx.worth_prefetching(22);
+            let p2_2 = cx.worth_prefetching(20);
+            let p2 = p2_0 || p2_1 || p2_2;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(20, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(20, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
                 let v0 = cx.get(124, r2, 0);
                 let v2 = cx.get(124, r2, 3);
                 if (v4 as i64) <= (v2 as i64) {
@@ -4798,6 +5110,7 @@ fn s75_p7(cx: &mut Cx<'_>) {
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
             if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(20, n, 0)]); }
             if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(20, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(20, n, 0)], Full).first() { cx.prefetch(179, &[48, cx.get(20, n, 0), cx.get(20, n, 1), cx.get(124, m, 3)]); } }
             let v0 = cx.get(20, r1, 0);
             let v1 = cx.get(20, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -4840,6 +5153,7 @@ fn s75_p8(cx: &mut Cx<'_>) {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(21, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(21, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(21, n, 0)], Full).first() { cx.prefetch(179, &[49, cx.get(21, n, 0), cx.get(21, n, 1), cx.get(124, m, 3)]); } }
             let v0 = cx.get(21, r1, 0);
             let v1 = cx.get(21, r1, 1);
             if !cx.contains(22, &[v0, v1]) { // !has_basis
@@ -4905,22 +5219,26 @@ fn s75_p10(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(31, Full); // child
         let p1_0 = ix.worth_prefetching(19, 1);
+        let p1_1 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
+            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 19, 1, &[cx.get(31, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(19, m, 1)]); } }
             let v1 = cx.get(31, r1, 0);
             let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
             let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0;
+            let p2 = p2_0 || cx.worth_prefetching(179);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(19) { for &n in l2 { cx.prefetch_row(19, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
+                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(19, n, 1)], Full).first() { cx.prefetch(179, &[52, cx.get(19, n, 1), v1, cx.get(124, m, 3)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
+                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(19, n, 1)], Full).first() { cx.prefetch(179, &[52, cx.get(19, n, 1), v1, cx.get(124, m, 3)]); } } }
                 let v0 = cx.get(19, r2, 1);
                 let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
                 let p3 = cx.worth_prefetching(179);
@@ -4951,9 +5269,13 @@ fn s75_p11(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
         let p1_0 = ix.worth_prefetching(129, 0);
+        let p1_1 = ix.worth_prefetching(124, 0);
+        let p1_2 = ix.worth_prefetching(128, 1);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(129, m, 0)]); } }
+            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(129, m, 0)]); } }
             let v4 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -5015,6 +5337,7 @@ fn s75_p12(cx: &mut Cx<'_>) {
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
             if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(26, n, 0)], Full).first() { cx.prefetch(179, &[57, cx.get(26, n, 0), cx.get(26, n, 1), cx.get(124, m, 3)]); } }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if !cx.contains(171, &[v0, v1]) { // !email_selection
@@ -5055,18 +5378,24 @@ fn s75_p13(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
         let p1_0 = cx.worth_prefetching(37);
         let p1_1 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = cx.worth_prefetching(36);
+        let p1_3 = ix.worth_prefetching(113, 1);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(36, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(113, 1, &[cx.get(128, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(36, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(113, 1, &[cx.get(128, m, 1)]); } } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             let v3 = cx.get(124, r1, 5);
@@ -5076,13 +5405,15 @@ fn s75_p13(cx: &mut Cx<'_>) {
                         let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
                         let p3_0 = cx.worth_prefetching(36);
                         let p3_1 = ix.worth_prefetching(113, 1);
-                        let p3 = p3_0 || p3_1 || cx.worth_prefetching(179);
+                        let p3_3 = cx.worth_prefetching(38);
+                        let p3 = p3_0 || p3_1 || cx.worth_prefetching(179) || p3_3;
                         if p3 && l3.len() > 1 && l3.len() <= 32 {
                             if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
                             if p3_0 { for &n in l3 { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
                             if p3_1 { for &n in l3 { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
                             if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
                             if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
+                            if p3_3 { for &n in l3 { if let Some(&m) = ix.lookup(cx, 113, 1, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(38, &[cx.get(113, m, 1)]); } } }
                         }
                         for (i3, &r3) in l3.iter().enumerate() {
                             if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
@@ -5090,6 +5421,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
                             if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
                             if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
                             if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
+                            if p3_3 { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 113, 1, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(38, &[cx.get(113, m, 1)]); } } }
                             let v1 = cx.get(128, r3, 1);
                             if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
                                 let l4 = ix.lookup(cx, 113, 1, &[v1], Full); // objection
@@ -5132,6 +5464,7 @@ fn s75_p14(cx: &mut Cx<'_>) {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(26, n, 0)], Full).first() { cx.prefetch(179, &[63, cx.get(26, n, 0), cx.get(26, n, 1), cx.get(124, m, 3)]); } }
             let v0 = cx.get(26, r1, 0);
             let v1 = cx.get(26, r1, 1);
             if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
@@ -5327,21 +5660,26 @@ fn s75_p20(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
         let p1_0 = ix.worth_prefetching(129, 0);
+        let p1_1 = cx.worth_prefetching(11);
+        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
+            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { cx.prefetch(11, &[cx.get(129, m, 0), 73]); } }
+            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(129, m, 0)]); } }
             let v2 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
             let p2_0 = cx.worth_prefetching(11);
             let p2_1 = ix.worth_prefetching(124, 0);
             let p2_2 = cx.worth_prefetching(136);
-            let p2 = p2_0 || p2_1 || p2_2;
+            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(179);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(129) { for &n in l2 { cx.prefetch_row(129, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
                 if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
                 if p2_2 { for &n in l2 { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
                 if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
+                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(179, &[74, cx.get(129, n, 0), 10, cx.get(124, m, 3)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
@@ -5349,6 +5687,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
                 if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
+                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(179, &[74, cx.get(129, n, 0), 10, cx.get(124, m, 3)]); } } }
                 let v0 = cx.get(129, r2, 0);
                 if !cx.contains(11, &[v0, 73]) { // !assessed
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -5500,9 +5839,11 @@ fn s75_p24(cx: &mut Cx<'_>) {
                         if (v1 as i64) <= (v5 as i64) {
                             let b3 = cx.bounds(43, Full); // monitoring_kind
                             let p3_0 = ix.worth_prefetching(124, 2);
+                            let p3_1 = cx.worth_prefetching(136);
                             for r3 in b3.clone() {
                                 if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
                                 if p3_0 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
+                                if p3_1 && r3 + 4 < b3.end { let n = r3 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(43, n, 0)], Full).first() { cx.prefetch(136, &[cx.get(124, m, 0)]); } }
                                 let v3 = cx.get(43, r3, 0);
                                 let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
                                 let p4_0 = cx.worth_prefetching(136);
@@ -5541,6 +5882,7 @@ fn s75_p25(cx: &mut Cx<'_>) {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[131, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } }
             let v0 = cx.get(46, r1, 0);
             let v2 = cx.get(46, r1, 1);
             if !cx.contains(47, &[v0, v2]) { // !transfer_basis
@@ -5580,6 +5922,7 @@ fn s75_p26(cx: &mut Cx<'_>) {
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(9, &[cx.get(52, n, 0)]); }
             if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
             if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
+            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(52, n, 0)], Full).first() { cx.prefetch(179, &[132, cx.get(52, n, 0), 10, cx.get(124, m, 3)]); } }
             let v0 = cx.get(52, r1, 0);
             let v2 = cx.get(52, r1, 1);
             if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
@@ -5647,18 +5990,24 @@ fn s75_p28(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
         let p1_0 = cx.worth_prefetching(131);
         let p1_1 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = cx.worth_prefetching(56);
+        let p1_3 = ix.worth_prefetching(25, 0);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
             if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(25, 0, &[cx.get(128, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(25, 0, &[cx.get(128, m, 1)]); } } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if !cx.contains(131, &[v0, 138]) { // !activity_audience
@@ -5752,11 +6101,13 @@ fn s75_p30(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(55);
         let p1_1 = ix.worth_prefetching(125, 1);
+        let p1_3 = cx.worth_prefetching(61);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
             if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[141, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(61, &[cx.get(25, n, 1), cx.get(125, m, 1)]); } }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -5794,11 +6145,13 @@ fn s75_p31(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(55);
         let p1_1 = ix.worth_prefetching(129, 1);
+        let p1_3 = cx.worth_prefetching(62);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 1, &[cx.get(25, n, 0)]); }
             if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
+            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(62, &[cx.get(25, n, 1), cx.get(129, m, 1)]); } }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -5902,32 +6255,43 @@ fn s75_p34(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
         let p1_0 = ix.worth_prefetching(125, 0);
-        let p1 = p1_0;
+        let p1_1 = cx.worth_prefetching(69);
+        let p1_2 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(87, n, 0)]); } } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(87, n, 0)]); } } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
             let v3 = cx.get(87, r1, 0);
             let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
             let p2_0 = cx.worth_prefetching(69);
             let p2_1 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || p2_1;
+            let p2_2 = cx.worth_prefetching(68);
+            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(179);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
                 if p2_0 { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
                 if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
                 if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(68, &[cx.get(124, m, 1)]); } } }
+                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(179, &[145, cx.get(125, n, 0), 10, cx.get(124, m, 3)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
                 if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
+                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(68, &[cx.get(124, m, 1)]); } } }
+                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(179, &[145, cx.get(125, n, 0), 10, cx.get(124, m, 3)]); } } }
                 let v0 = cx.get(125, r2, 0);
                 if !cx.contains(69, &[v0, v3]) { // !participation_agreed
                     let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -5967,13 +6331,15 @@ fn s75_p35(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
         let p1_0 = ix.worth_prefetching(87, 4);
         let p1_1 = ix.worth_prefetching(127, 0);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = ix.worth_prefetching(124, 0);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
@@ -5981,21 +6347,24 @@ fn s75_p35(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } } }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
                 let l3 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
                 let p3_0 = ix.worth_prefetching(124, 0);
-                let p3 = p3_0;
+                let p3 = p3_0 || cx.worth_prefetching(179);
                 if p3 && l3.len() > 1 && l3.len() <= 32 {
                     if cx.rows_worth_prefetching(127) { for &n in l3 { cx.prefetch_row(127, n); } }
                     if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
                     if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                    if cx.worth_prefetching(179) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(127, n, 0)], Full).first() { cx.prefetch(179, &[148, cx.get(127, n, 0), 10, cx.get(124, m, 3)]); } } }
                 }
                 for (i3, &r3) in l3.iter().enumerate() {
                     if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
                     if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
+                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(127, n, 0)], Full).first() { cx.prefetch(179, &[148, cx.get(127, n, 0), 10, cx.get(124, m, 3)]); } } }
                     let v0 = cx.get(127, r3, 0);
                     let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
                     let p4 = cx.worth_prefetching(179);
@@ -6053,18 +6422,24 @@ fn s75_p37(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 124, 2, &[156], Full); // activity
         let p1_0 = ix.worth_prefetching(125, 1);
-        let p1 = p1_0 || cx.worth_prefetching(179);
+        let p1_2 = cx.worth_prefetching(153);
+        let p1_3 = cx.worth_prefetching(151);
+        let p1 = p1_0 || cx.worth_prefetching(179) || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
             if cx.worth_prefetching(179) { for &n in l1 { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(125, m, 1)]); } } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(125, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
             if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(125, m, 1)]); } } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(125, m, 1)]); } } }
             let v0 = cx.get(124, r1, 0);
             let v1 = cx.get(124, r1, 3);
             if (v3 as i64) <= (v1 as i64) {
@@ -6161,7 +6536,9 @@ fn s75_p40(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(156);
         let p1_1 = ix.worth_prefetching(130, 1);
         let p1_2 = ix.worth_prefetching(26, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_3 = cx.worth_prefetching(157);
+        let p1_4 = cx.worth_prefetching(128);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
@@ -6169,6 +6546,8 @@ fn s75_p40(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
+            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 26, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(124, n, 0), cx.get(26, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
@@ -6177,6 +6556,8 @@ fn s75_p40(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
+            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 26, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(124, n, 0), cx.get(26, m, 1)]); } } }
             let v0 = cx.get(124, r1, 0);
             let v2 = cx.get(124, r1, 3);
             if (v4 as i64) <= (v2 as i64) {
@@ -6232,7 +6613,8 @@ fn s75_p41(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(132);
         let p1_1 = ix.worth_prefetching(124, 0);
         let p1_2 = ix.worth_prefetching(130, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_4 = cx.worth_prefetching(176);
+        let p1 = p1_0 || p1_1 || p1_2 || cx.worth_prefetching(179) || p1_4;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(131) { for &n in l1 { cx.prefetch_row(131, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
@@ -6240,6 +6622,8 @@ fn s75_p41(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
+            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(179, &[173, cx.get(131, n, 0), 10, cx.get(124, m, 3)]); } } }
+            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(176, &[cx.get(130, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); } }
@@ -6248,6 +6632,8 @@ fn s75_p41(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
+            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(179, &[173, cx.get(131, n, 0), 10, cx.get(124, m, 3)]); } } }
+            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(176, &[cx.get(130, m, 1)]); } } }
             let v0 = cx.get(131, r1, 0);
             if !cx.contains(132, &[v0]) { // !activity_identifies_company
                 let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
@@ -6294,18 +6680,20 @@ fn s75_p42(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
         let p1_0 = ix.worth_prefetching(124, 3);
         let p1_1 = cx.worth_prefetching(156);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_1 { for &n in l1 { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
+            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 3, &[cx.get(138, n, 0), 17], Full).first() { cx.prefetch(179, &[174, cx.get(138, n, 0), 10, cx.get(124, m, 3)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
+            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 3, &[cx.get(138, n, 0), 17], Full).first() { cx.prefetch(179, &[174, cx.get(138, n, 0), 10, cx.get(124, m, 3)]); } } }
             let v0 = cx.get(138, r1, 0);
             let l2 = ix.lookup(cx, 124, 3, &[v0, 17], Full); // activity
             let p2 = cx.worth_prefetching(179);
@@ -6401,6 +6789,7 @@ fn s76_p0(cx: &mut Cx<'_>) {
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
             if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(32, n, 0)]); }
             if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(32, n, 0)]); }
+            if cx.worth_prefetching(180) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(32, n, 0)], Full).first() { cx.prefetch(180, &[55, cx.get(32, n, 0), cx.get(32, n, 1), cx.get(124, m, 3)]); } }
             let v0 = cx.get(32, r1, 0);
             let v1 = cx.get(32, r1, 1);
             if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
@@ -6436,23 +6825,28 @@ fn s76_p1(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(89, Full); // source_public
         let p1_0 = cx.worth_prefetching(90);
         let p1_1 = ix.worth_prefetching(35, 0);
+        let p1_2 = cx.worth_prefetching(128);
+        let p1_3 = cx.worth_prefetching(125);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(35, 0, &[cx.get(89, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 35, 0, &[cx.get(89, n, 0)]); }
+            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 35, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(35, m, 0), cx.get(35, m, 2)]); } }
+            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 35, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(125, &[cx.get(35, m, 0), cx.get(89, n, 0)]); } }
             let v3 = cx.get(89, r1, 0);
             if !cx.contains(90, &[v3]) { // !source_requires_login
                 let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
                 let p2_0 = cx.worth_prefetching(128);
                 let p2_1 = cx.worth_prefetching(125);
                 let p2_2 = ix.worth_prefetching(124, 0);
-                let p2 = p2_0 || p2_1 || p2_2;
+                let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(180);
                 if p2 && l2.len() > 1 && l2.len() <= 32 {
                     if cx.rows_worth_prefetching(35) { for &n in l2 { cx.prefetch_row(35, n); } }
                     if p2_0 { for &n in l2 { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
                     if p2_1 { for &n in l2 { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
                     if p2_2 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
                     if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
+                    if cx.worth_prefetching(180) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(35, n, 0)], Full).first() { cx.prefetch(180, &[56, cx.get(35, n, 0), cx.get(35, n, 2), cx.get(124, m, 3)]); } } }
                 }
                 for (i2, &r2) in l2.iter().enumerate() {
                     if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); } }
@@ -6460,6 +6854,7 @@ fn s76_p1(cx: &mut Cx<'_>) {
                     if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
                     if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
                     if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
+                    if cx.worth_prefetching(180) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(35, n, 0)], Full).first() { cx.prefetch(180, &[56, cx.get(35, n, 0), cx.get(35, n, 2), cx.get(124, m, 3)]); } } }
                     let v0 = cx.get(35, r2, 0);
                     let v1 = cx.get(35, r2, 2);
                     if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
@@ -6496,23 +6891,29 @@ fn s76_p2(cx: &mut Cx<'_>) {
         let v10 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         let p1_0 = ix.worth_prefetching(10, 0);
-        let p1 = p1_0;
+        let p1_1 = ix.worth_prefetching(25, 1);
+        let p1_2 = cx.worth_prefetching(136);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(84) { for &n in l1 { cx.prefetch_row(84, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(25, 1, &[cx.get(10, m, 0)]); } } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(136, &[cx.get(10, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(25, 1, &[cx.get(10, m, 0)]); } } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(136, &[cx.get(10, m, 0)]); } } }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
             let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
             let p2_0 = ix.worth_prefetching(25, 1);
             let p2_1 = cx.worth_prefetching(136);
             let p2_2 = ix.worth_prefetching(125, 1);
-            let p2 = p2_0 || p2_1 || p2_2;
+            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(180);
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
@@ -6520,6 +6921,7 @@ fn s76_p2(cx: &mut Cx<'_>) {
                 if p2_2 { for &n in l2 { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
                 if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
+                if cx.worth_prefetching(180) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 25, 1, &[cx.get(10, n, 0)], Full).first() { cx.prefetch(180, &[135, cx.get(10, n, 0), cx.get(25, m, 1), cx.get(25, m, 2)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
@@ -6528,6 +6930,7 @@ fn s76_p2(cx: &mut Cx<'_>) {
                 if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(10, n, 0)]); } }
                 if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
                 if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
+                if cx.worth_prefetching(180) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 25, 1, &[cx.get(10, n, 0)], Full).first() { cx.prefetch(180, &[135, cx.get(10, n, 0), cx.get(25, m, 1), cx.get(25, m, 2)]); } } }
                 let v0 = cx.get(10, r2, 0);
                 let l3 = ix.lookup(cx, 25, 1, &[v0], Full); // indirect_collection
                 let p3 = cx.worth_prefetching(180);
@@ -6591,13 +6994,17 @@ fn s76_p3(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
         let p1_0 = ix.worth_prefetching(165, 1);
         let p1_1 = ix.worth_prefetching(134, 0);
-        let p1 = p1_0 || p1_1;
+        let p1_2 = cx.worth_prefetching(169);
+        let p1_3 = cx.worth_prefetching(26);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(130) { for &n in l1 { cx.prefetch_row(130, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
@@ -6605,6 +7012,8 @@ fn s76_p3(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
+            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
             let v0 = cx.get(130, r1, 0);
             let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
             let p2_0 = cx.worth_prefetching(169);
@@ -6652,7 +7061,9 @@ fn s76_p4(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(105);
         let p1_1 = ix.worth_prefetching(112, 0);
         let p1_2 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1_3 = cx.worth_prefetching(160);
+        let p1_4 = cx.worth_prefetching(161);
+        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
@@ -6660,6 +7071,8 @@ fn s76_p4(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
+            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -6668,6 +7081,8 @@ fn s76_p4(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
+            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
+            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v3 = cx.get(103, r1, 0);
             if cx.probe(105, &[v3, 165], Full).is_some() { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
@@ -6675,13 +7090,17 @@ fn s76_p4(cx: &mut Cx<'_>) {
                     let p4_0 = cx.worth_prefetching(160);
                     let p4_1 = cx.worth_prefetching(161);
                     let p4_2 = ix.worth_prefetching(14, 1);
-                    let p4 = p4_0 || p4_1 || p4_2;
+                    let p4_3 = ix.worth_prefetching(166, 0);
+                    let p4_4 = ix.worth_prefetching(97, 1);
+                    let p4 = p4_0 || p4_1 || p4_2 || p4_3 || p4_4;
                     if p4 && l4.len() > 1 && l4.len() <= 32 {
                         if cx.rows_worth_prefetching(159) { for &n in l4 { cx.prefetch_row(159, n); } }
                         if p4_0 { for &n in l4 { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
                         if p4_1 { for &n in l4 { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
                         if p4_2 { for &n in l4 { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
                         if p4_2 { for &n in l4 { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_3 { for &n in l4 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(166, 0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
+                        if p4_4 { for &n in l4 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(97, 1, &[cx.get(14, m, 2), 178]); } } }
                     }
                     for (i4, &r4) in l4.iter().enumerate() {
                         if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); } }
@@ -6689,19 +7108,22 @@ fn s76_p4(cx: &mut Cx<'_>) {
                         if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
                         if p4_2 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
                         if p4_2 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
+                        if p4_3 { if let Some(&n) = l4.get(i4 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(166, 0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
+                        if p4_4 { if let Some(&n) = l4.get(i4 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(97, 1, &[cx.get(14, m, 2), 178]); } } }
                         let v0 = cx.get(159, r4, 1);
                         if !cx.contains(160, &[v3, v0]) { // !consent_misses_product
                             if !cx.contains(161, &[v3, v0]) { // !consent_objected
                                 let l5 = ix.lookup(cx, 14, 1, &[v3, v0], Full); // consent_in_effect
                                 let p5_0 = ix.worth_prefetching(166, 0);
                                 let p5_1 = ix.worth_prefetching(97, 1);
-                                let p5 = p5_0 || p5_1;
+                                let p5 = p5_0 || p5_1 || cx.worth_prefetching(180);
                                 if p5 && l5.len() > 1 && l5.len() <= 32 {
                                     if cx.rows_worth_prefetching(14) { for &n in l5 { cx.prefetch_row(14, n); } }
                                     if p5_0 { for &n in l5 { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
                                     if p5_1 { for &n in l5 { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
                                     if p5_0 { for &n in l5 { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
                                     if p5_1 { for &n in l5 { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
+                                    if cx.worth_prefetching(180) { for &n in l5 { if let Some(&m) = ix.lookup(cx, 166, 0, &[v0, cx.get(14, n, 2)], Full).first() { cx.prefetch(180, &[177, v0, cx.get(14, n, 2), cx.get(166, m, 2)]); } } }
                                 }
                                 for (i5, &r5) in l5.iter().enumerate() {
                                     if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); } }
@@ -6709,6 +7131,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
                                     if p5_0 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
                                     if p5_1 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
                                     if p5_1 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
+                                    if cx.worth_prefetching(180) { if let Some(&n) = l5.get(i5 + 4) { if let Some(&m) = ix.lookup(cx, 166, 0, &[v0, cx.get(14, n, 2)], Full).first() { cx.prefetch(180, &[177, v0, cx.get(14, n, 2), cx.get(166, m, 2)]); } } }
                                     let v1 = cx.get(14, r5, 2);
                                     let l6 = ix.lookup(cx, 166, 0, &[v0, v1], Full); // phone_ad
                                     let p6 = cx.worth_prefetching(180);
@@ -6743,9 +7166,12 @@ fn s77_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(178, Full); // exception_of
     let p0_0 = ix.worth_prefetching(180, 0);
+    let p0_1 = cx.worth_prefetching(179);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
+        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 180, 0, &[cx.get(178, n, 0)], Full).first() { cx.prefetch(179, &[cx.get(178, n, 1), cx.get(180, m, 1), cx.get(180, m, 2), cx.get(180, m, 3)]); } }
+        if cx.worth_prefetching(181) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 180, 0, &[cx.get(178, n, 0)], Full).first() { cx.prefetch(181, &[cx.get(178, n, 1), cx.get(178, n, 0), cx.get(180, m, 1), cx.get(180, m, 2), cx.get(180, m, 3)]); } }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw

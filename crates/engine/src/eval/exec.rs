@@ -7,7 +7,8 @@
 use crate::value::Interner;
 
 use super::plan::{
-    compare, eval_cexpr, Ahead, AheadWord, CExpr, Op, Operand, Plan, Range, Tail, TailWord,
+    compare, eval_cexpr, Ahead, AheadWord, CExpr, Op, Operand, Plan, Range, Stage, Tail, TailWord,
+    PREFETCH_CHAIN_AHEAD,
 };
 use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 
@@ -122,14 +123,38 @@ impl<'a> Exec<'a> {
     /// Prefetches the slot that the op after a read will look up for row `r` of `rel`, the
     /// relation read (see [`Plan::ahead`]); with `rows`, what that slot points to (an index's
     /// only: see [`Index::prefetch_rows`]).
+    /// Along a chain ([`Ahead::via`], with `aheads` the read's list), the key words of
+    /// [`AheadWord::Via`] come from the first row that the earlier lookup finds for row `r`;
+    /// without one, nothing is prefetched.
     #[inline(always)]
-    fn prefetch(&mut self, rel: usize, a: &Ahead, r: usize, rows: bool) {
+    fn prefetch(&mut self, rel: usize, aheads: &[Ahead], a: &Ahead, r: usize, rows: bool) {
         let store = &self.stores[rel];
+        let mut via = None;
+        if let Some(v) = a.via {
+            let of = &aheads[v];
+            self.ahead_key.clear();
+            for w in &of.key {
+                self.ahead_key.push(match *w {
+                    AheadWord::Col(c) => store.get(r, c),
+                    AheadWord::Fixed(o) => operand(&self.regs, o),
+                    AheadWord::Via(_) => {
+                        unreachable!("a chain starts at a lookup keyed by the row")
+                    }
+                });
+            }
+            let of_rel = of.rel.0 as usize;
+            let ix = of.index.expect("a chain starts at an index lookup");
+            match self.indexes[of_rel][ix].lookup(&self.stores[of_rel], &self.ahead_key) {
+                [m, ..] => via = Some((&self.stores[of_rel], *m as usize)),
+                [] => return,
+            }
+        }
         self.ahead_key.clear();
         for w in &a.key {
             self.ahead_key.push(match *w {
                 AheadWord::Col(c) => store.get(r, c),
                 AheadWord::Fixed(o) => operand(&self.regs, o),
+                AheadWord::Via(c) => via.map_or(0, |(s, m)| s.get(m, c)),
             });
         }
         let target = a.rel.0 as usize;
@@ -200,11 +225,14 @@ impl<'a> Exec<'a> {
                                     self.stores[rel].prefetch_row(n as usize);
                                 }
                             }
-                            for rows_stage in [false, true] {
+                            // Then the lookups along a chain, keyed by the rows the
+                            // earlier stages brought in.
+                            for stage in [Stage::Slot, Stage::Rows, Stage::Chain] {
                                 for (k, a) in aheads.iter().enumerate() {
-                                    if self.on(k, a, live) && (!rows_stage || a.index.is_some()) {
+                                    if self.on(k, a, live) && stage.takes(a) {
                                         for &n in rows {
-                                            self.prefetch(rel, a, n as usize, rows_stage);
+                                            let rows_stage = stage == Stage::Rows;
+                                            self.prefetch(rel, aheads, a, n as usize, rows_stage);
                                         }
                                     }
                                 }
@@ -220,12 +248,18 @@ impl<'a> Exec<'a> {
                                 if !self.on(k, a, live) {
                                     continue;
                                 }
+                                if a.via.is_some() {
+                                    if let Some(&n) = rows.get(i + PREFETCH_CHAIN_AHEAD) {
+                                        self.prefetch(rel, aheads, a, n as usize, false);
+                                    }
+                                    continue;
+                                }
                                 if let Some(&n) = rows.get(i + PREFETCH_AHEAD) {
-                                    self.prefetch(rel, a, n as usize, false);
+                                    self.prefetch(rel, aheads, a, n as usize, false);
                                 }
                                 if let Some(&n) = rows.get(i + PREFETCH_ROWS_AHEAD) {
                                     if a.index.is_some() {
-                                        self.prefetch(rel, a, n as usize, true);
+                                        self.prefetch(rel, aheads, a, n as usize, true);
                                     }
                                 }
                             }
@@ -247,11 +281,23 @@ impl<'a> Exec<'a> {
                                 if !self.on(k, a, live) {
                                     continue;
                                 }
+                                if a.via.is_some() {
+                                    if r + PREFETCH_CHAIN_AHEAD < hi {
+                                        self.prefetch(
+                                            rel,
+                                            aheads,
+                                            a,
+                                            r + PREFETCH_CHAIN_AHEAD,
+                                            false,
+                                        );
+                                    }
+                                    continue;
+                                }
                                 if r + PREFETCH_AHEAD < hi {
-                                    self.prefetch(rel, a, r + PREFETCH_AHEAD, false);
+                                    self.prefetch(rel, aheads, a, r + PREFETCH_AHEAD, false);
                                 }
                                 if r + PREFETCH_ROWS_AHEAD < hi && a.index.is_some() {
-                                    self.prefetch(rel, a, r + PREFETCH_ROWS_AHEAD, true);
+                                    self.prefetch(rel, aheads, a, r + PREFETCH_ROWS_AHEAD, true);
                                 }
                             }
                             self.visit(rel, checks, binds, r as Row, pc + 1);

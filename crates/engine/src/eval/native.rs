@@ -23,7 +23,9 @@ use crate::ir::{dump, Program, RelId, Stratum};
 use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
-use super::plan::{compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan};
+use super::plan::{
+    compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan, Stage, PREFETCH_CHAIN_AHEAD,
+};
 use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
 use super::EvalError;
 
@@ -424,21 +426,37 @@ fn worth_call(a: &Ahead) -> String {
 }
 
 /// The prefetch of `a`'s slot for row `n` of relation `r` (the row read), or with `rows`, of
-/// the rows that slot points to (an index's only).
-fn prefetch_call(r: u32, a: &Ahead, rows: bool) -> String {
-    let key: Vec<String> = a
-        .key
-        .iter()
-        .map(|w| match w {
-            AheadWord::Col(c) => format!("cx.get({r}, n, {c})"),
-            AheadWord::Fixed(o) => operand(o),
-        })
-        .collect();
-    let key = key.join(", ");
-    match a.index {
-        Some(i) if rows => format!("ix.prefetch_rows(cx, {}, {i}, &[{key}]);", a.rel.0),
-        Some(i) => format!("ix.prefetch({}, {i}, &[{key}]);", a.rel.0),
-        None => format!("cx.prefetch({}, &[{key}]);", a.rel.0),
+/// the rows that slot points to (an index's only). Along a chain ([`Ahead::via`], `ahead`
+/// the read's list), the words from the earlier lookup's first row are read from row `m`.
+fn prefetch_call(r: u32, ahead: &[Ahead], a: &Ahead, rows: bool) -> String {
+    let key = |a: &Ahead, via: Option<u32>| -> String {
+        let words: Vec<String> = a
+            .key
+            .iter()
+            .map(|w| match (w, via) {
+                (AheadWord::Col(c), _) => format!("cx.get({r}, n, {c})"),
+                (AheadWord::Fixed(o), _) => operand(o),
+                (AheadWord::Via(c), Some(v)) => format!("cx.get({v}, m, {c})"),
+                (AheadWord::Via(_), None) => unreachable!("a chain's words come from its lookup"),
+            })
+            .collect();
+        words.join(", ")
+    };
+    let via = a.via.map(|v| &ahead[v]);
+    let k = key(a, via.map(|v| v.rel.0));
+    let call = match a.index {
+        Some(i) if rows => format!("ix.prefetch_rows(cx, {}, {i}, &[{k}]);", a.rel.0),
+        Some(i) => format!("ix.prefetch({}, {i}, &[{k}]);", a.rel.0),
+        None => format!("cx.prefetch({}, &[{k}]);", a.rel.0),
+    };
+    match via {
+        None => call,
+        Some(v) => format!(
+            "if let Some(&m) = ix.lookup(cx, {}, {}, &[{}], Full).first() {{ {call} }}",
+            v.rel.0,
+            v.index.expect("a chain starts at an index lookup"),
+            key(v, None)
+        ),
     }
 }
 
@@ -549,16 +567,16 @@ impl Emitter<'_> {
                             d + 1,
                             &format!("if cx.rows_worth_prefetching({r}) {{ for &n in l{prem} {{ cx.prefetch_row({r}, n); }} }}"),
                         );
-                        for rows in [false, true] {
+                        for stage in [Stage::Slot, Stage::Rows, Stage::Chain] {
                             for (a, f) in ahead.iter().zip(&flags) {
-                                if rows && a.index.is_none() {
+                                if !stage.takes(a) {
                                     continue;
                                 }
                                 self.line(
                                     d + 1,
                                     &format!(
                                         "if {f} {{ for &n in l{prem} {{ {} }} }}",
-                                        prefetch_call(r, a, rows)
+                                        prefetch_call(r, ahead, a, stage == Stage::Rows)
                                     ),
                                 );
                             }
@@ -576,7 +594,7 @@ impl Emitter<'_> {
                             ),
                         );
                         for (a, f) in ahead.iter().zip(&flags) {
-                            self.prefetches(d + 1, r, a, |k, pf| {
+                            self.prefetches(d + 1, r, ahead, a, |k, pf| {
                                 format!(
                                     "if {f} {{ if let Some(&n) = l{prem}.get(i{prem} + {k}) {{ {pf} }} }}"
                                 )
@@ -595,7 +613,7 @@ impl Emitter<'_> {
                         }
                         self.line(d, &format!("for r{prem} in b{prem}.clone() {{"));
                         for (a, f) in ahead.iter().zip(&flags) {
-                            self.prefetches(d + 1, r, a, |k, pf| {
+                            self.prefetches(d + 1, r, ahead, a, |k, pf| {
                                 format!(
                                     "if {f} && r{prem} + {k} < b{prem}.end {{ let n = r{prem} + {k}; {pf} }}"
                                 )
@@ -724,14 +742,32 @@ impl Emitter<'_> {
         }
     }
 
-    /// The prefetches at the top of a read's loop for `a`: the slot for the row
-    /// `PREFETCH_AHEAD` ahead and, for an index, what the slot points to for the row
-    /// `PREFETCH_ROWS_AHEAD` ahead; `at(k, call)` wraps `call` (reading row `n`) in the test
+    /// The prefetches at the top of a read's loop for `a` (of the read's list `ahead`): the
+    /// slot for the row `PREFETCH_AHEAD` ahead and, for an index, what the slot points to for
+    /// the row `PREFETCH_ROWS_AHEAD` ahead; along a chain, the slot for the row
+    /// `PREFETCH_CHAIN_AHEAD` ahead. `at(k, call)` wraps `call` (reading row `n`) in the test
     /// that row `k` ahead exists.
-    fn prefetches(&mut self, d: usize, r: u32, a: &Ahead, at: impl Fn(usize, &str) -> String) {
-        self.line(d, &at(PREFETCH_AHEAD, &prefetch_call(r, a, false)));
+    fn prefetches(
+        &mut self,
+        d: usize,
+        r: u32,
+        ahead: &[Ahead],
+        a: &Ahead,
+        at: impl Fn(usize, &str) -> String,
+    ) {
+        if a.via.is_some() {
+            self.line(
+                d,
+                &at(PREFETCH_CHAIN_AHEAD, &prefetch_call(r, ahead, a, false)),
+            );
+            return;
+        }
+        self.line(d, &at(PREFETCH_AHEAD, &prefetch_call(r, ahead, a, false)));
         if a.index.is_some() {
-            self.line(d, &at(PREFETCH_ROWS_AHEAD, &prefetch_call(r, a, true)));
+            self.line(
+                d,
+                &at(PREFETCH_ROWS_AHEAD, &prefetch_call(r, ahead, a, true)),
+            );
         }
     }
 

@@ -134,6 +134,11 @@ pub(crate) struct Ahead {
     /// column).
     pub index: Option<usize>,
     pub key: Vec<AheadWord>,
+    /// For a lookup keyed (in part) by a row that an earlier lookup of the same list finds
+    /// (a chain: [`AheadWord::Via`]), the position of that earlier lookup in the list. Its
+    /// key is computed from the row read a few rows ahead, after that lookup's own prefetches
+    /// have brought its slot and row in ([`PREFETCH_CHAIN_AHEAD`]).
+    pub via: Option<usize>,
     /// A whole tuple of the head relation (the head's own insertion, or a probe of it in a
     /// recursive rule): that table grows as the loop derives, so whether it is worth
     /// prefetching is asked row by row, not once before the loop.
@@ -147,19 +152,56 @@ pub(crate) enum AheadWord {
     Col(usize),
     /// A register bound before the read, or a constant.
     Fixed(Operand),
+    /// A column of the first row that the lookup [`Ahead::via`] finds for the row read.
+    Via(usize),
 }
 
-/// At most this many lookups are prefetched by one read's loop ([`Plan::ahead`]): each costs
-/// a few instructions per row, and the first ones after a read are the likeliest to run.
+/// At most this many lookups are prefetched by one read's loop ([`Plan::ahead`]) with keys
+/// taken from its row: each costs a few instructions per row, and the first ones after a read
+/// are the likeliest to run.
 pub(crate) const MAX_AHEAD: usize = 3;
+
+/// At most this many lookups are prefetched along a chain ([`Ahead::via`]), besides the
+/// [`MAX_AHEAD`] others: each costs a lookup more per row.
+pub(crate) const MAX_CHAIN: usize = 2;
+
+/// How many rows ahead a loop computes the key of a lookup along a chain ([`Ahead::via`])
+/// and prefetches its slot: after the earlier lookup's slot ([`PREFETCH_AHEAD`]) and what it
+/// points to ([`PREFETCH_ROWS_AHEAD`]) were prefetched for that row, so that reading them
+/// does not wait.
+pub(crate) const PREFETCH_CHAIN_AHEAD: usize = super::store::PREFETCH_ROWS_AHEAD / 2;
+
+/// The stages in which a loop over a short list issues its prefetches up front, one stage for
+/// all its rows before the next: the slots that the rows' keys look up, then what those slots
+/// point to, then the slots along a chain ([`Ahead::via`]), whose keys those rows give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    Slot,
+    Rows,
+    Chain,
+}
+
+impl Stage {
+    /// Whether `a` is prefetched in this stage.
+    pub fn takes(self, a: &Ahead) -> bool {
+        match self {
+            Stage::Slot => a.via.is_none(),
+            Stage::Rows => a.via.is_none() && a.index.is_some(),
+            Stage::Chain => a.via.is_some(),
+        }
+    }
+}
 
 impl Plan {
     /// For the read at `pc`: the lookups after it whose keys it knows once it has read a row
     /// (each word a column of that row, a register bound before it or a constant, at least
     /// one a column), in op order, then the head tuple if it is made the same way; at most
-    /// [`MAX_AHEAD`] (see [`Ahead`]). A lookup nested in a later loop runs once per row of
-    /// that loop with the same key, so one prefetch serves them all; one behind a test that
-    /// fails is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
+    /// [`MAX_AHEAD`] (see [`Ahead`]). Then, at most [`MAX_CHAIN`], the lookups (and the head
+    /// tuple) whose keys need a row that one of those index lookups finds, besides such
+    /// words ([`AheadWord::Via`]): a subject's notices, looked up by the subject that an
+    /// activity's row leads to. A lookup nested in a later loop runs once per row of that
+    /// loop with the same key, so one prefetch serves them all; one behind a test that fails
+    /// is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
     fn ahead_of(&self, pc: usize) -> Vec<Ahead> {
         let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
             return Vec::new();
@@ -173,60 +215,114 @@ impl Plan {
                 _ => {}
             }
         }
-        let word = |o: &Operand| -> Option<AheadWord> {
-            match *o {
-                Operand::Slot(s) => match binds.iter().find(|&&(_, b)| b == s) {
-                    Some(&(c, _)) => Some(AheadWord::Col(c)),
-                    None => before.contains(&s).then_some(AheadWord::Fixed(*o)),
-                },
-                Operand::Const(_) => Some(AheadWord::Fixed(*o)),
-            }
-        };
-        let known = |rel: RelId, index: Option<usize>, key: &[Operand]| -> Option<Ahead> {
-            let key = key.iter().map(word).collect::<Option<Vec<AheadWord>>>()?;
-            key.iter()
-                .any(|w| matches!(w, AheadWord::Col(_)))
-                .then_some(Ahead {
-                    rel,
-                    index,
-                    key,
-                    grows: rel == self.head_rel && index.is_none(),
-                })
-        };
-        let mut out: Vec<Ahead> = self.ops[pc + 1..]
+        // The lookups after the read, as (rel, index, key), with the op's position.
+        let lookups: Vec<(usize, RelId, Option<usize>, &[Operand])> = self.ops[pc + 1..]
             .iter()
-            .filter_map(|op| match op {
+            .enumerate()
+            .filter_map(|(i, op)| match op {
                 Op::Read {
                     rel,
-                    index: Some(i),
+                    index: Some(ix),
                     key,
                     ..
-                } => known(*rel, Some(*i), key),
-                Op::Probe { rel, args, .. } => known(*rel, None, args),
+                } => Some((pc + 1 + i, *rel, Some(*ix), &key[..])),
+                Op::Probe { rel, args, .. } => Some((pc + 1 + i, *rel, None, &args[..])),
                 Op::Absent {
                     rel,
                     index,
                     key,
                     whole,
-                } if *whole || index.is_some() => {
-                    known(*rel, if *whole { None } else { *index }, key)
-                }
+                } if *whole || index.is_some() => Some((
+                    pc + 1 + i,
+                    *rel,
+                    if *whole { None } else { *index },
+                    &key[..],
+                )),
                 _ => None,
             })
-            .take(MAX_AHEAD)
             .collect();
-        if out.len() < MAX_AHEAD {
-            let head: Option<Vec<Operand>> = self
-                .head
+        let head: Option<Vec<Operand>> = self
+            .head
+            .iter()
+            .map(|e| match e {
+                CExpr::Slot(s) => Some(Operand::Slot(*s)),
+                CExpr::Const(w) => Some(Operand::Const(*w)),
+                _ => None,
+            })
+            .collect();
+        // The key of a lookup as words, the registers bound by the read at `via` (if any)
+        // standing for columns of its first row; `None` unless every word is known and one
+        // comes from a row (the read's, or with `via`, that read's).
+        let known = |key: &[Operand], via: Option<&[(usize, u32)]>| -> Option<Vec<AheadWord>> {
+            let words = key
                 .iter()
-                .map(|e| match e {
-                    CExpr::Slot(s) => Some(Operand::Slot(*s)),
-                    CExpr::Const(w) => Some(Operand::Const(*w)),
-                    _ => None,
+                .map(|o| match *o {
+                    Operand::Slot(s) => {
+                        if let Some(&(c, _)) = binds.iter().find(|&&(_, b)| b == s) {
+                            Some(AheadWord::Col(c))
+                        } else if let Some(&(c, _)) =
+                            via.and_then(|v| v.iter().find(|&&(_, b)| b == s))
+                        {
+                            Some(AheadWord::Via(c))
+                        } else {
+                            before.contains(&s).then_some(AheadWord::Fixed(*o))
+                        }
+                    }
+                    Operand::Const(_) => Some(AheadWord::Fixed(*o)),
                 })
-                .collect();
-            if let Some(a) = head.and_then(|h| known(self.head_rel, None, &h)) {
-                out.push(a);
+                .collect::<Option<Vec<AheadWord>>>()?;
+            let from_row = |w: &AheadWord| match via {
+                Some(_) => matches!(w, AheadWord::Via(_)),
+                None => matches!(w, AheadWord::Col(_)),
+            };
+            words.iter().any(from_row).then_some(words)
+        };
+        let ahead = |rel: RelId, index: Option<usize>, key: Vec<AheadWord>, via| Ahead {
+            rel,
+            index,
+            key,
+            via,
+            grows: rel == self.head_rel && index.is_none(),
+        };
+        let mut out: Vec<Ahead> = Vec::new();
+        // Ops (by position) of the index lookups in `out`, with their place there.
+        let mut direct: Vec<(usize, usize)> = Vec::new();
+        for &(at, rel, index, key) in &lookups {
+            if out.len() == MAX_AHEAD {
+                break;
+            }
+            if let Some(key) = known(key, None) {
+                if index.is_some() {
+                    direct.push((at, out.len()));
+                }
+                out.push(ahead(rel, index, key, None));
+            }
+        }
+        let head_direct = out.len() < MAX_AHEAD
+            && head
+                .as_deref()
+                .and_then(|h| known(h, None))
+                .map(|key| out.push(ahead(self.head_rel, None, key, None)))
+                .is_some();
+        // Along a chain: the lookups after an index lookup of `out`, keyed by its row.
+        let mut chains = 0;
+        for &(at, k) in &direct {
+            let Op::Read { binds: via, .. } = &self.ops[at] else {
+                continue;
+            };
+            let later = lookups.iter().filter(|l| l.0 > at);
+            let head = (!head_direct).then_some(head.as_deref()).flatten();
+            let candidates = later
+                .map(|&(_, rel, index, key)| (rel, index, key))
+                .chain(head.map(|h| (self.head_rel, None, h)));
+            for (rel, index, key) in candidates {
+                if chains == MAX_CHAIN {
+                    return out;
+                }
+                if let Some(key) = known(key, Some(via)) {
+                    out.push(ahead(rel, index, key, Some(k)));
+                    chains += 1;
+                }
             }
         }
         out
@@ -659,23 +755,31 @@ mod tests {
             })
             .collect();
         assert_eq!(reads, [rel("a"), rel("b")]);
-        // After a: b, looked up by a's column 1; not c (its key comes from b's row) nor the
-        // head (z too).
-        let [a0] = &plan.ahead[0][..] else {
-            panic!("one lookup keyed by a's row: {:?}", plan.ahead[0]);
+        // After a: b, looked up by a's column 1; then, along a chain, c (its key comes from
+        // b's row) and the head (x from a's row, z from b's).
+        let [a0, c0, h0] = &plan.ahead[0][..] else {
+            panic!("b, then c and the head through b: {:?}", plan.ahead[0]);
         };
         assert_eq!(a0.rel, rel("b"));
-        assert!(a0.index.is_some());
+        assert!(a0.index.is_some() && a0.via.is_none());
         assert!(matches!(a0.key[..], [AheadWord::Col(1)]));
+        assert_eq!((c0.rel, c0.index, c0.via), (rel("c"), None, Some(0)));
+        assert!(matches!(c0.key[..], [AheadWord::Via(1)]));
+        assert_eq!((h0.rel, h0.index, h0.via), (rel("h"), None, Some(0)));
+        assert!(matches!(h0.key[..], [AheadWord::Col(0), AheadWord::Via(1)]));
+        assert!(h0.grows && !c0.grows);
+        assert!(Stage::Chain.takes(c0) && !Stage::Slot.takes(c0) && !Stage::Rows.takes(c0));
+        assert!(Stage::Slot.takes(a0) && Stage::Rows.takes(a0) && !Stage::Chain.takes(a0));
         // After b: c's tuple (b's column 1), then the head (x from a register, z from b).
         let [a1, h] = &plan.ahead[1][..] else {
             panic!("c and the head: {:?}", plan.ahead[1]);
         };
-        assert_eq!((a1.rel, a1.index), (rel("c"), None));
+        assert_eq!((a1.rel, a1.index, a1.via), (rel("c"), None, None));
         assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
+        assert!(Stage::Slot.takes(a1) && !Stage::Rows.takes(a1));
         assert_eq!((h.rel, h.index), (rel("h"), None));
         assert!(
-            h.grows && !a1.grows && !a0.grows,
+            h.grows && !a1.grows,
             "only the head's table grows in the loop"
         );
         assert!(matches!(
@@ -708,6 +812,37 @@ mod tests {
         assert_eq!(got.len(), MAX_AHEAD, "{:?}", plan.ops);
         assert!(!got.contains(&rel("h")), "{got:?}");
         assert_eq!(got, [rel("b"), rel("c"), rel("d")], "{:?}", plan.ops);
+    }
+
+    #[test]
+    fn lookups_along_a_chain_start_at_one_lookup_and_are_at_most_max_chain() {
+        // a is scanned, b looked up by a's y; c(z) and d(z, _) are keyed by b's row (chains
+        // through b), c(w) by d's row (no lookup of a's list finds that row) and the head by
+        // b's row too, but only MAX_CHAIN chains are kept, in op order.
+        let text = format!(
+            "{DECLS}.decl h(x: number, z: number)\n\
+             h(x, z) :- a(x, y), b(y, z), c(z), d(z, w), c(w).\n"
+        );
+        let (p, plan) = plan_of(&text, "h");
+        let rel = |n: &str| p.relation_by_name(n).expect("declared");
+        let first = plan
+            .ops
+            .iter()
+            .position(|op| matches!(op, Op::Read { rel: r, .. } if *r == rel("a")))
+            .expect("a read of a");
+        assert_eq!(first, 0, "{:?}", plan.ops);
+        let got: Vec<(RelId, Option<usize>)> =
+            plan.ahead[0].iter().map(|a| (a.rel, a.via)).collect();
+        assert_eq!(
+            got,
+            [(rel("b"), None), (rel("c"), Some(0)), (rel("d"), Some(0))],
+            "{:?}",
+            plan.ops
+        );
+        assert_eq!(got.len(), 1 + MAX_CHAIN);
+        assert!(plan.ahead[0][1..]
+            .iter()
+            .all(|a| a.key.iter().all(|w| matches!(w, AheadWord::Via(1)))));
     }
 
     #[test]
