@@ -185,7 +185,6 @@ fn s0_p1(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
-        if cx.worth_prefetching(5) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 5, 0, &[cx.get(5, n, 1)], Full).first() { cx.prefetch(5, &[cx.get(5, n, 0), cx.get(5, m, 1)]); } }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 5, 0, &[v2], Full); // path
@@ -211,7 +210,6 @@ fn s0_p2(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
-        if cx.worth_prefetching(5) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 5, 1, &[cx.get(5, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(5, m, 0), cx.get(5, n, 1)]); } }
         let v2 = cx.get(5, r0, 0);
         let v1 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 5, 1, &[v2], Old); // path
@@ -249,7 +247,6 @@ fn s1_p1(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
-        if cx.worth_prefetching(6) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(7, n, 1)], Full).first() { cx.prefetch(6, &[cx.get(7, n, 0), cx.get(0, m, 1)]); } }
         let v0 = cx.get(7, r0, 0);
         let v2 = cx.get(7, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
@@ -275,7 +272,6 @@ fn s1_p2(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
-        if cx.worth_prefetching(7) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(6, n, 1)], Full).first() { cx.prefetch(7, &[cx.get(6, n, 0), cx.get(0, m, 1)]); } }
         let v0 = cx.get(6, r0, 0);
         let v2 = cx.get(6, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
@@ -424,27 +420,23 @@ fn s11_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
     let p0_0 = ix.worth_prefetching(0, 0);
-    let p0_1 = ix.worth_prefetching(1, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(1, n, 0)], Full).first() { ix.prefetch(1, 0, &[cx.get(0, m, 1)]); } }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
         let p1_0 = ix.worth_prefetching(1, 0);
-        let p1 = p1_0 || cx.worth_prefetching(17);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-            if cx.worth_prefetching(17) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(0, n, 1)], Full).first() { cx.prefetch(17, &[v0, cx.get(1, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-            if cx.worth_prefetching(17) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(0, n, 1)], Full).first() { cx.prefetch(17, &[v0, cx.get(1, m, 1)]); } } }
             let v3 = cx.get(0, r1, 1);
             let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
             let p2 = cx.worth_prefetching(17);
@@ -469,28 +461,24 @@ fn s12_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // label
     let p0_0 = ix.worth_prefetching(0, 0);
-    let p0_1 = ix.worth_prefetching(1, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(1, n, 0)], Full).first() { ix.prefetch(1, 0, &[cx.get(0, m, 1)]); } }
         let v2 = cx.get(1, r0, 0);
         let v0 = cx.get(1, r0, 1);
         if v0 != 0 {
             let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
             let p1_0 = ix.worth_prefetching(1, 0);
-            let p1 = p1_0 || cx.worth_prefetching(18);
+            let p1 = p1_0;
             if p1 && l1.len() > 1 && l1.len() <= 32 {
                 if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
                 if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
                 if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-                if cx.worth_prefetching(18) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(0, n, 1)], Full).first() { cx.prefetch(18, &[v0, cx.get(1, m, 1)]); } } }
             }
             for (i1, &r1) in l1.iter().enumerate() {
                 if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
                 if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
                 if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-                if cx.worth_prefetching(18) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(0, n, 1)], Full).first() { cx.prefetch(18, &[v0, cx.get(1, m, 1)]); } } }
                 let v3 = cx.get(0, r1, 1);
                 let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
                 let p2 = cx.worth_prefetching(18);
@@ -516,12 +504,9 @@ fn s13_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
     let p0_0 = ix.worth_prefetching(0, 0);
-    let p0_1 = ix.worth_prefetching(2, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(2, n, 0)], Full).first() { ix.prefetch(2, 0, &[cx.get(0, m, 1)]); } }
-        if cx.worth_prefetching(19) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(2, n, 0)], Full).first() { cx.prefetch(19, &[cx.get(2, n, 0), cx.get(0, m, 1)]); } }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
@@ -612,11 +597,9 @@ fn s18_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(2, Full); // when
     let p0_0 = ix.worth_prefetching(0, 0);
-    let p0_1 = ix.worth_prefetching(2, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(2, n, 0)], Full).first() { ix.prefetch(2, 0, &[cx.get(0, m, 1)]); } }
         let v0 = cx.get(2, r0, 0);
         let v3 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
@@ -740,12 +723,9 @@ fn s26_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(5, Full); // path
     let p0_0 = ix.worth_prefetching(1, 0);
-    let p0_1 = cx.worth_prefetching(1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(5, n, 1)], Full).first() { cx.prefetch(1, &[cx.get(5, n, 0), cx.get(1, m, 1)]); } }
-        if cx.worth_prefetching(32) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 1, 0, &[cx.get(5, n, 1)], Full).first() { cx.prefetch(32, &[cx.get(5, n, 0), cx.get(1, m, 1)]); } }
         let v0 = cx.get(5, r0, 0);
         let v2 = cx.get(5, r0, 1);
         let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label

@@ -723,7 +723,6 @@ fn s4_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
-        if cx.worth_prefetching(15) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } }
         let v1 = cx.get(71, r0, 0);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
         let p1 = cx.worth_prefetching(15);
@@ -745,18 +744,16 @@ fn s4_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
     let p0_0 = ix.worth_prefetching(103, 0);
-    let p0 = p0_0 || cx.worth_prefetching(15);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
-        if cx.worth_prefetching(15) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(77, n, 3)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
-        if cx.worth_prefetching(15) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 103, 0, &[cx.get(77, n, 3)], Full).first() { cx.prefetch(15, &[cx.get(103, m, 0)]); } } }
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
         let p1 = cx.worth_prefetching(15);
@@ -959,7 +956,6 @@ fn s9_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
-        if cx.worth_prefetching(62) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 120, 0, &[cx.get(54, n, 1)], Full).first() { cx.prefetch(62, &[cx.get(54, n, 0), cx.get(120, m, 1)]); } }
         let v0 = cx.get(54, r0, 0);
         let v2 = cx.get(54, r0, 1);
         let l1 = ix.lookup(cx, 120, 0, &[v2], Full); // notice_category
@@ -1044,13 +1040,10 @@ fn s12_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(89, Full); // source_public
     let p0_0 = cx.worth_prefetching(90);
     let p0_1 = ix.worth_prefetching(125, 0);
-    let p0_2 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(89, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(89, n, 0)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(89, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } }
-        if cx.worth_prefetching(24) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(24, &[cx.get(125, m, 0)]); } }
         let v2 = cx.get(89, r0, 0);
         if !cx.contains(90, &[v2]) { // !source_requires_login
             let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
@@ -1087,7 +1080,6 @@ fn s13_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
-        if cx.worth_prefetching(66) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(66, &[cx.get(125, m, 0), cx.get(87, n, 2)]); } }
         let v2 = cx.get(87, r0, 0);
         let v1 = cx.get(87, r0, 2);
         let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
@@ -1128,21 +1120,16 @@ fn s14_p0(cx: &mut Cx<'_>) {
         let v5 = cx.get(78, r0, 4);
         let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
         let p1_0 = ix.worth_prefetching(125, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(69);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(80) { for &n in l1 { cx.prefetch_row(80, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
-            if cx.worth_prefetching(69) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(80, n, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
-            if cx.worth_prefetching(69) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(80, n, 1)]); } } }
             let v1 = cx.get(80, r1, 1);
             let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1177,18 +1164,16 @@ fn s15_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
     let p0_0 = ix.worth_prefetching(126, 0);
-    let p0 = p0_0 || cx.worth_prefetching(52);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-        if cx.worth_prefetching(52) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(126, m, 0), cx.get(77, n, 3)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-        if cx.worth_prefetching(52) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(126, m, 0), cx.get(77, n, 3)]); } } }
         let v2 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 126, 0, &[v2], Full); // activity_system
@@ -1228,18 +1213,16 @@ fn s15_p1(cx: &mut Cx<'_>) {
         let v1 = cx.get(77, r0, 3);
         let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
         let p1_0 = ix.worth_prefetching(127, 0);
-        let p1 = p1_0 || cx.worth_prefetching(52);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            if cx.worth_prefetching(52) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(127, m, 0), v1]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            if cx.worth_prefetching(52) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(52, &[cx.get(127, m, 0), v1]); } } }
             let v2 = cx.get(122, r1, 0);
             let l2 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
             let p2 = cx.worth_prefetching(52);
@@ -1262,21 +1245,16 @@ fn s16_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
     let p0_0 = ix.worth_prefetching(52, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(53);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(52, m, 0)]); } } }
-        if cx.worth_prefetching(53) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(53, &[cx.get(52, m, 0), cx.get(78, n, 2)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(52, m, 0)]); } } }
-        if cx.worth_prefetching(53) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 52, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(53, &[cx.get(52, m, 0), cx.get(78, n, 2)]); } } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -1321,21 +1299,16 @@ fn s17_p0(cx: &mut Cx<'_>) {
         let v2 = cx.get(108, r0, 1);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(16);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(16) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[v0, cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(16) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[v0, cx.get(128, m, 0)]); } } }
             let v3 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1369,14 +1342,10 @@ fn s18_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(103, Full); // consent
     let p0_0 = cx.worth_prefetching(15);
     let p0_1 = ix.worth_prefetching(128, 0);
-    let p0_2 = cx.worth_prefetching(16);
-    let p0_3 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(16, &[cx.get(103, n, 0), cx.get(128, m, 0)]); } }
-        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         let v4 = cx.get(103, r0, 2);
@@ -1417,19 +1386,15 @@ fn s19_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
     let p0_0 = ix.worth_prefetching(103, 2);
-    let p0_1 = ix.worth_prefetching(108, 0);
-    let p0_2 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(108, 0, &[cx.get(103, m, 0)]); } }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(104, 0, &[cx.get(103, m, 0)]); } }
         let v6 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
         let p1_0 = ix.worth_prefetching(108, 0);
         let p1_1 = ix.worth_prefetching(104, 0);
         let p1_2 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0 || p1_1 || p1_2 || cx.worth_prefetching(20);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
@@ -1438,7 +1403,6 @@ fn s19_p0(cx: &mut Cx<'_>) {
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if cx.worth_prefetching(20) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(20, &[cx.get(128, m, 0), cx.get(103, n, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -1448,7 +1412,6 @@ fn s19_p0(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if cx.worth_prefetching(20) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(20, &[cx.get(128, m, 0), cx.get(103, n, 1)]); } } }
             let v4 = cx.get(103, r1, 0);
             let v1 = cx.get(103, r1, 1);
             let v5 = cx.get(103, r1, 2);
@@ -1555,29 +1518,22 @@ fn s21_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     let p0_0 = ix.worth_prefetching(113, 0);
-    let p0_1 = ix.worth_prefetching(128, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(113, m, 0)]); } }
         let v3 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(26);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(26) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(128, m, 0), cx.get(113, n, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(26) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(113, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(128, m, 0), cx.get(113, n, 0)]); } } }
             let v1 = cx.get(113, r1, 0);
             let v4 = cx.get(113, r1, 2);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
@@ -1629,19 +1585,16 @@ fn s22_p0(cx: &mut Cx<'_>) {
         let v7 = cx.get(124, r0, 5);
         let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1;
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(128, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(128, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
             let v1 = cx.get(128, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -1702,7 +1655,6 @@ fn s23_p0(cx: &mut Cx<'_>) {
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
         if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 0, &[cx.get(111, n, 0)]); }
         if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 0, &[cx.get(111, n, 0)]); }
-        if cx.worth_prefetching(32) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(111, n, 0)], Full).first() { cx.prefetch(32, &[cx.get(14, m, 1), cx.get(14, m, 2)]); } }
         let v2 = cx.get(111, r0, 0);
         if cx.probe(109, &[v2], Full).is_some() { // consent_documented
             for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
@@ -1860,11 +1812,9 @@ fn s27_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(58, Full); // public_disclosure_kind
     let p0_0 = ix.worth_prefetching(124, 2);
-    let p0_1 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(58, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(124, m, 0)]); } }
         let v3 = cx.get(58, r0, 0);
         let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
         let p1_0 = ix.worth_prefetching(128, 1);
@@ -1904,15 +1854,11 @@ fn s27_p1(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(122, Full); // flow
     let p0_0 = ix.worth_prefetching(75, 0);
     let p0_1 = ix.worth_prefetching(127, 0);
-    let p0_2 = ix.worth_prefetching(124, 0);
-    let p0_3 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } }
-        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
@@ -1959,30 +1905,22 @@ fn s27_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(59, Full); // controller_role
     let p0_0 = ix.worth_prefetching(77, 0);
-    let p0_1 = ix.worth_prefetching(126, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 77, 0, &[cx.get(59, n, 0)], Full).first() { ix.prefetch(126, 0, &[cx.get(77, m, 0)]); } }
         let v4 = cx.get(59, r0, 0);
         let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
         let p1_0 = ix.worth_prefetching(126, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(126, m, 0)]); } } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(126, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(126, m, 0)]); } } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(126, m, 0)]); } } }
             let v3 = cx.get(77, r1, 0);
             let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -2081,7 +2019,6 @@ fn s30_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
-        if cx.worth_prefetching(67) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(97, n, 0)], Full).first() { cx.prefetch(67, &[cx.get(128, m, 0), cx.get(97, n, 2)]); } }
         let v2 = cx.get(97, r0, 0);
         let v1 = cx.get(97, r0, 2);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
@@ -2149,20 +2086,15 @@ fn s33_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(13, Full); // consent_form_valid
     let p0_0 = ix.worth_prefetching(103, 2);
-    let p0_1 = cx.worth_prefetching(110);
-    let p0_2 = ix.worth_prefetching(104, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { cx.prefetch(110, &[cx.get(103, m, 0)]); } }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(13, n, 0)], Full).first() { ix.prefetch(104, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(13, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = cx.worth_prefetching(110);
         let p1_1 = ix.worth_prefetching(104, 0);
         let p1_2 = ix.worth_prefetching(14, 0);
-        let p1_3 = cx.worth_prefetching(17);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || cx.worth_prefetching(18);
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
@@ -2170,8 +2102,6 @@ fn s33_p0(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(17, &[cx.get(103, n, 0), cx.get(14, m, 1)]); } } }
-            if cx.worth_prefetching(18) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(18, &[cx.get(103, n, 0), cx.get(14, m, 1), cx.get(14, m, 2)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -2180,8 +2110,6 @@ fn s33_p0(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(17, &[cx.get(103, n, 0), cx.get(14, m, 1)]); } } }
-            if cx.worth_prefetching(18) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 14, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(18, &[cx.get(103, n, 0), cx.get(14, m, 1), cx.get(14, m, 2)]); } } }
             let v0 = cx.get(103, r1, 0);
             if cx.probe(110, &[v0], Full).is_some() { // consent_informed
                 for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
@@ -2225,7 +2153,6 @@ fn s34_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
-        if cx.worth_prefetching(19) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 18, 0, &[cx.get(109, n, 0)], Full).first() { cx.prefetch(19, &[cx.get(109, n, 0), cx.get(18, m, 1), cx.get(18, m, 2)]); } }
         let v0 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 18, 0, &[v0], Full); // consent_scope
         let p1 = cx.worth_prefetching(19);
@@ -2265,11 +2192,9 @@ fn s36_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(8, Full); // special_category
     let p0_0 = ix.worth_prefetching(129, 0);
-    let p0_1 = ix.worth_prefetching(128, 1);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(129, m, 0)]); } }
         let v2 = cx.get(8, r0, 0);
         let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
         let p1_0 = ix.worth_prefetching(128, 1);
@@ -2316,13 +2241,10 @@ fn s37_p0(cx: &mut Cx<'_>) {
     let b0 = cx.bounds(77, Full); // system
     let p0_0 = cx.worth_prefetching(44);
     let p0_1 = ix.worth_prefetching(126, 0);
-    let p0_2 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(126, m, 0)]); } }
-        if cx.worth_prefetching(46) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 126, 0, &[cx.get(77, n, 0)], Full).first() { cx.prefetch(46, &[cx.get(126, m, 0), cx.get(77, n, 3), cx.get(77, n, 4)]); } }
         let v3 = cx.get(77, r0, 0);
         let v1 = cx.get(77, r0, 3);
         let v2 = cx.get(77, r0, 4);
@@ -2355,14 +2277,12 @@ fn s37_p1(cx: &mut Cx<'_>) {
     let p0_0 = ix.worth_prefetching(77, 1);
     let p0_1 = ix.worth_prefetching(127, 0);
     let p0_2 = cx.worth_prefetching(44);
-    let p0_3 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
         if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 77, 1, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(77, m, 4)]); } }
-        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v4 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
@@ -2407,14 +2327,12 @@ fn s37_p2(cx: &mut Cx<'_>) {
     let p0_0 = ix.worth_prefetching(75, 0);
     let p0_1 = ix.worth_prefetching(127, 0);
     let p0_2 = cx.worth_prefetching(44);
-    let p0_3 = cx.worth_prefetching(9);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
         if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 75, 0, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(75, m, 2)]); } }
-        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { cx.prefetch(9, &[cx.get(127, m, 0)]); } }
         let v3 = cx.get(122, r0, 0);
         let v1 = cx.get(122, r0, 2);
         let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
@@ -2456,21 +2374,16 @@ fn s38_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(4);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(4) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(4) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2508,21 +2421,16 @@ fn s38_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(4);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(4) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(4) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(4, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -2562,8 +2470,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
     let p0_0 = ix.worth_prefetching(82, 0);
     let p0_1 = ix.worth_prefetching(46, 0);
     let p0_2 = cx.worth_prefetching(50);
-    let p0_3 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
+    let p0 = p0_0 || p0_1 || p0_2;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
@@ -2571,7 +2478,6 @@ fn s38_p2(cx: &mut Cx<'_>) {
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
         if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
-        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(78, n, 2), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
@@ -2580,7 +2486,6 @@ fn s38_p2(cx: &mut Cx<'_>) {
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
         if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
-        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(78, n, 2), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -2723,22 +2628,16 @@ fn s40_p1(cx: &mut Cx<'_>) {
         for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
             let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
             let p2_0 = ix.worth_prefetching(125, 0);
-            let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_2 = ix.worth_prefetching(139, 1);
-            let p2 = p2_0 || p2_1 || p2_2;
+            let p2 = p2_0;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(80) { for &n in l2 { cx.prefetch_row(80, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
-                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(139, 1, &[cx.get(125, m, 0)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(80, n, 1)], Full).first() { ix.prefetch(139, 1, &[cx.get(125, m, 0)]); } } }
                 let v3 = cx.get(80, r2, 1);
                 let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
                 let p3_0 = ix.worth_prefetching(124, 0);
@@ -2790,12 +2689,9 @@ fn s41_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(87, Full); // source
     let p0_0 = ix.worth_prefetching(128, 0);
-    let p0_1 = cx.worth_prefetching(125);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(87, n, 3)], Full).first() { cx.prefetch(125, &[cx.get(128, m, 0), cx.get(87, n, 0)]); } }
-        if cx.worth_prefetching(35) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(87, n, 3)], Full).first() { cx.prefetch(35, &[cx.get(128, m, 0), cx.get(87, n, 0), cx.get(87, n, 3)]); } }
         let v1 = cx.get(87, r0, 0);
         let v2 = cx.get(87, r0, 3);
         let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
@@ -2920,21 +2816,16 @@ fn s43_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
     let p0_0 = ix.worth_prefetching(10, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(11);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(10, m, 0)]); } } }
-        if cx.worth_prefetching(11) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(11, &[cx.get(10, m, 0), cx.get(84, n, 1)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(10, m, 0)]); } } }
-        if cx.worth_prefetching(11) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(11, &[cx.get(10, m, 0), cx.get(84, n, 1)]); } } }
         let v1 = cx.get(84, r0, 1);
         let v3 = cx.get(84, r0, 2);
         let v4 = cx.get(84, r0, 3);
@@ -2969,14 +2860,13 @@ fn s44_p0(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
     let p0_0 = ix.worth_prefetching(85, 0);
     let p0_1 = ix.worth_prefetching(10, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(12);
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        if cx.worth_prefetching(12) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(12, &[cx.get(10, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
@@ -2984,7 +2874,6 @@ fn s44_p0(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        if cx.worth_prefetching(12) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(12, &[cx.get(10, m, 0)]); } } }
         let v4 = cx.get(84, r0, 0);
         let v3 = cx.get(84, r0, 2);
         let v5 = cx.get(84, r0, 3);
@@ -3074,12 +2963,9 @@ fn s46_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(45, Full); // adequacy
     let p0_0 = ix.worth_prefetching(46, 2);
-    let p0_1 = ix.worth_prefetching(124, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 46, 2, &[cx.get(45, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } }
-        if cx.worth_prefetching(47) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 46, 2, &[cx.get(45, n, 0)], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(46, m, 1)]); } }
         let v2 = cx.get(45, r0, 0);
         let v4 = cx.get(45, r0, 1);
         let v5 = cx.get(45, r0, 2);
@@ -3116,21 +3002,16 @@ fn s46_p1(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(47);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(47) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(47) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -3168,21 +3049,16 @@ fn s46_p2(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
     let p0_0 = ix.worth_prefetching(46, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(47);
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(47) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
-        if cx.worth_prefetching(47) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 0, &[cx.get(76, n, 0), 11], Full).first() { cx.prefetch(47, &[cx.get(46, m, 0), cx.get(76, n, 0)]); } } }
         let v1 = cx.get(76, r0, 0);
         let v3 = cx.get(76, r0, 2);
         let v4 = cx.get(76, r0, 3);
@@ -3221,17 +3097,13 @@ fn s46_p3(cx: &mut Cx<'_>) {
     let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
     let p0_0 = ix.worth_prefetching(82, 0);
     let p0_1 = ix.worth_prefetching(46, 3);
-    let p0_2 = cx.worth_prefetching(51);
-    let p0_3 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
+    let p0 = p0_0 || p0_1;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
-        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
@@ -3239,8 +3111,6 @@ fn s46_p3(cx: &mut Cx<'_>) {
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
-        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v3 = cx.get(78, r0, 0);
         let v1 = cx.get(78, r0, 2);
         let v4 = cx.get(78, r0, 3);
@@ -3299,22 +3169,16 @@ fn s46_p4(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
     let p0_0 = ix.worth_prefetching(46, 3);
-    let p0_1 = cx.worth_prefetching(51);
-    let p0_2 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || p0_2;
+    let p0 = p0_0;
     if p0 && l0.len() > 1 && l0.len() <= 32 {
         if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
         if p0_0 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
     }
     for (i0, &r0) in l0.iter().enumerate() {
         if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
         if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(51, &[cx.get(46, m, 0), cx.get(78, n, 2)]); } } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 3, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(46, m, 0)]); } } }
         let v1 = cx.get(78, r0, 2);
         let v3 = cx.get(78, r0, 3);
         let v4 = cx.get(78, r0, 4);
@@ -3653,7 +3517,6 @@ fn s52_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
-        if cx.worth_prefetching(156) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 124, 4, &[cx.get(155, n, 0)], Full).first() { cx.prefetch(156, &[cx.get(124, m, 0)]); } }
         let v1 = cx.get(155, r0, 0);
         let l1 = ix.lookup(cx, 124, 4, &[v1], Full); // activity
         let p1 = cx.worth_prefetching(156);
@@ -3708,7 +3571,6 @@ fn s54_p0(cx: &mut Cx<'_>) {
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
         if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
         if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
-        if cx.worth_prefetching(159) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[cx.get(103, n, 0), cx.get(128, m, 0)]); } }
         let v0 = cx.get(103, r0, 0);
         let v2 = cx.get(103, r0, 1);
         for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
@@ -3757,21 +3619,16 @@ fn s54_p1(cx: &mut Cx<'_>) {
         let v0 = cx.get(104, r0, 0);
         let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
         let p1_0 = ix.worth_prefetching(128, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(159);
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(159) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[v0, cx.get(128, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { ix.prefetch(124, 0, &[cx.get(128, m, 0)]); } } }
-            if cx.worth_prefetching(159) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 0, &[cx.get(103, n, 1)], Full).first() { cx.prefetch(159, &[v0, cx.get(128, m, 0)]); } } }
             let v2 = cx.get(103, r1, 1);
             let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -3816,32 +3673,25 @@ fn s55_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(1, Full); // old_law_consent_form
     let p0_0 = ix.worth_prefetching(103, 2);
-    let p0_1 = cx.worth_prefetching(109);
-    let p0_2 = ix.worth_prefetching(159, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(1, n, 0)], Full).first() { cx.prefetch(109, &[cx.get(103, m, 0)]); } }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(1, n, 0)], Full).first() { ix.prefetch(159, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(1, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = cx.worth_prefetching(109);
         let p1_1 = ix.worth_prefetching(159, 0);
-        let p1_2 = ix.worth_prefetching(14, 1);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0 || p1_1;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { ix.prefetch(14, 1, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { ix.prefetch(14, 1, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v2 = cx.get(103, r1, 0);
             if cx.probe(109, &[v2], Full).is_some() { // consent_documented
                 let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
@@ -3927,13 +3777,9 @@ fn s58_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(27, Full); // objection_to_marketing
     let p0_0 = ix.worth_prefetching(113, 0);
-    let p0_1 = ix.worth_prefetching(103, 3);
-    let p0_2 = ix.worth_prefetching(26, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(103, 3, &[cx.get(113, m, 0)]); } }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 113, 0, &[cx.get(27, n, 0)], Full).first() { ix.prefetch(26, 0, &[cx.get(113, m, 0)]); } }
         let v4 = cx.get(27, r0, 0);
         let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
         let p1_0 = ix.worth_prefetching(103, 3);
@@ -3981,28 +3827,20 @@ fn s59_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(158, Full); // express_form
     let p0_0 = ix.worth_prefetching(103, 2);
-    let p0_1 = ix.worth_prefetching(105, 0);
-    let p0_2 = ix.worth_prefetching(159, 0);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(158, n, 0)], Full).first() { ix.prefetch(105, 0, &[cx.get(103, m, 0)]); } }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 2, &[cx.get(158, n, 0)], Full).first() { ix.prefetch(159, 0, &[cx.get(103, m, 0)]); } }
         let v3 = cx.get(158, r0, 0);
         let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
         let p1_0 = ix.worth_prefetching(105, 0);
         let p1_1 = ix.worth_prefetching(159, 0);
-        let p1_2 = cx.worth_prefetching(160);
-        let p1_3 = cx.worth_prefetching(161);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
+        let p1 = p1_0 || p1_1;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -4010,8 +3848,6 @@ fn s59_p0(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v0 = cx.get(103, r1, 0);
             for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
                 let v4 = cx.get(105, r2, 1);
@@ -4080,7 +3916,6 @@ fn s61_p0(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
-        if cx.worth_prefetching(164) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 162, 0, &[cx.get(109, n, 0)], Full).first() { cx.prefetch(164, &[cx.get(162, m, 1), cx.get(162, m, 2)]); } }
         let v2 = cx.get(109, r0, 0);
         let l1 = ix.lookup(cx, 162, 0, &[v2], Full); // ad_consent_via
         let p1 = cx.worth_prefetching(164);
@@ -4371,21 +4206,16 @@ fn s69_p0(cx: &mut Cx<'_>) {
             let v3 = cx.get(172, r1, 1);
             let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
             let p2_0 = ix.worth_prefetching(165, 0);
-            let p2_1 = cx.worth_prefetching(172);
-            let p2 = p2_0 || p2_1 || cx.worth_prefetching(173);
+            let p2 = p2_0;
             if p2 && l2.len() > 1 && l2.len() <= 32 {
                 if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
                 if p2_0 { for &n in l2 { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
                 if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
-                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(172, &[cx.get(165, m, 0), v3]); } } }
-                if cx.worth_prefetching(173) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(173, &[v0, cx.get(128, n, 1), cx.get(165, m, 0)]); } } }
             }
             for (i2, &r2) in l2.iter().enumerate() {
                 if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
                 if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(172, &[cx.get(165, m, 0), v3]); } } }
-                if cx.worth_prefetching(173) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 165, 0, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(173, &[v0, cx.get(128, n, 1), cx.get(165, m, 0)]); } } }
                 let v1 = cx.get(128, r2, 1);
                 let l3 = ix.lookup(cx, 165, 0, &[v1], Full); // email_ad
                 let p3_0 = cx.worth_prefetching(172);
@@ -5035,11 +4865,9 @@ fn s75_p6(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 2);
         let b1 = cx.bounds(28, Full); // basis_checked_kind
         let p1_0 = ix.worth_prefetching(124, 2);
-        let p1_1 = ix.worth_prefetching(128, 1);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
-            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(28, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(124, m, 0)]); } }
             let v3 = cx.get(28, r1, 0);
             let l2 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
             let p2_0 = ix.worth_prefetching(128, 1);
@@ -5219,11 +5047,9 @@ fn s75_p10(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(31, Full); // child
         let p1_0 = ix.worth_prefetching(19, 1);
-        let p1_1 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
-            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 19, 1, &[cx.get(31, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(19, m, 1)]); } }
             let v1 = cx.get(31, r1, 0);
             let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -5269,13 +5095,9 @@ fn s75_p11(cx: &mut Cx<'_>) {
         let v6 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
         let p1_0 = ix.worth_prefetching(129, 0);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = ix.worth_prefetching(128, 1);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(129, m, 0)]); } }
-            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(128, 1, &[cx.get(129, m, 0)]); } }
             let v4 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
             let p2_0 = ix.worth_prefetching(124, 0);
@@ -5660,13 +5482,9 @@ fn s75_p20(cx: &mut Cx<'_>) {
         let v4 = cx.get(177, r0, 2);
         let b1 = cx.bounds(8, Full); // special_category
         let p1_0 = ix.worth_prefetching(129, 0);
-        let p1_1 = cx.worth_prefetching(11);
-        let p1_2 = ix.worth_prefetching(124, 0);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
             if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-            if p1_1 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { cx.prefetch(11, &[cx.get(129, m, 0), 73]); } }
-            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 0, &[cx.get(8, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(129, m, 0)]); } }
             let v2 = cx.get(8, r1, 0);
             let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
             let p2_0 = cx.worth_prefetching(11);
@@ -5839,11 +5657,9 @@ fn s75_p24(cx: &mut Cx<'_>) {
                         if (v1 as i64) <= (v5 as i64) {
                             let b3 = cx.bounds(43, Full); // monitoring_kind
                             let p3_0 = ix.worth_prefetching(124, 2);
-                            let p3_1 = cx.worth_prefetching(136);
                             for r3 in b3.clone() {
                                 if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
                                 if p3_0 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
-                                if p3_1 && r3 + 4 < b3.end { let n = r3 + 4; if let Some(&m) = ix.lookup(cx, 124, 2, &[cx.get(43, n, 0)], Full).first() { cx.prefetch(136, &[cx.get(124, m, 0)]); } }
                                 let v3 = cx.get(43, r3, 0);
                                 let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
                                 let p4_0 = cx.worth_prefetching(136);
@@ -6145,13 +5961,11 @@ fn s75_p31(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(25, Full); // indirect_collection
         let p1_0 = cx.worth_prefetching(55);
         let p1_1 = ix.worth_prefetching(129, 1);
-        let p1_3 = cx.worth_prefetching(62);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 1, &[cx.get(25, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 1, &[cx.get(25, n, 0)]); }
             if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 129, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(62, &[cx.get(25, n, 1), cx.get(129, m, 1)]); } }
             let v0 = cx.get(25, r1, 0);
             let v1 = cx.get(25, r1, 1);
             let v2 = cx.get(25, r1, 2);
@@ -6255,22 +6069,16 @@ fn s75_p34(cx: &mut Cx<'_>) {
         let v5 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
         let p1_0 = ix.worth_prefetching(125, 0);
-        let p1_1 = cx.worth_prefetching(69);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(87, n, 0)]); } } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(69, &[cx.get(125, m, 0), cx.get(87, n, 0)]); } } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 0, &[cx.get(87, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(125, m, 0)]); } } }
             let v3 = cx.get(87, r1, 0);
             let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
             let p2_0 = cx.worth_prefetching(69);
@@ -6331,15 +6139,13 @@ fn s75_p35(cx: &mut Cx<'_>) {
         let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
         let p1_0 = ix.worth_prefetching(87, 4);
         let p1_1 = ix.worth_prefetching(127, 0);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0 || p1_1;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
@@ -6347,7 +6153,6 @@ fn s75_p35(cx: &mut Cx<'_>) {
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 127, 0, &[cx.get(122, n, 0)], Full).first() { ix.prefetch(124, 0, &[cx.get(127, m, 0)]); } } }
             let v2 = cx.get(122, r1, 0);
             let v3 = cx.get(122, r1, 1);
             for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
@@ -6825,14 +6630,10 @@ fn s76_p1(cx: &mut Cx<'_>) {
         let b1 = cx.bounds(89, Full); // source_public
         let p1_0 = cx.worth_prefetching(90);
         let p1_1 = ix.worth_prefetching(35, 0);
-        let p1_2 = cx.worth_prefetching(128);
-        let p1_3 = cx.worth_prefetching(125);
         for r1 in b1.clone() {
             if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
             if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(35, 0, &[cx.get(89, n, 0)]); }
             if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 35, 0, &[cx.get(89, n, 0)]); }
-            if p1_2 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 35, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(35, m, 0), cx.get(35, m, 2)]); } }
-            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 35, 0, &[cx.get(89, n, 0)], Full).first() { cx.prefetch(125, &[cx.get(35, m, 0), cx.get(89, n, 0)]); } }
             let v3 = cx.get(89, r1, 0);
             if !cx.contains(90, &[v3]) { // !source_requires_login
                 let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
@@ -6891,22 +6692,16 @@ fn s76_p2(cx: &mut Cx<'_>) {
         let v10 = cx.get(177, r0, 2);
         let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         let p1_0 = ix.worth_prefetching(10, 0);
-        let p1_1 = ix.worth_prefetching(25, 1);
-        let p1_2 = cx.worth_prefetching(136);
-        let p1 = p1_0 || p1_1 || p1_2;
+        let p1 = p1_0;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(84) { for &n in l1 { cx.prefetch_row(84, n); } }
             if p1_0 { for &n in l1 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
             if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(25, 1, &[cx.get(10, m, 0)]); } } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(136, &[cx.get(10, m, 0)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
             if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { ix.prefetch(25, 1, &[cx.get(10, m, 0)]); } } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 10, 0, &[cx.get(84, n, 2)], Full).first() { cx.prefetch(136, &[cx.get(10, m, 0)]); } } }
             let v4 = cx.get(84, r1, 2);
             let v5 = cx.get(84, r1, 3);
             let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
@@ -7061,9 +6856,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
         let p1_0 = cx.worth_prefetching(105);
         let p1_1 = ix.worth_prefetching(112, 0);
         let p1_2 = ix.worth_prefetching(159, 0);
-        let p1_3 = cx.worth_prefetching(160);
-        let p1_4 = cx.worth_prefetching(161);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
+        let p1 = p1_0 || p1_1 || p1_2;
         if p1 && l1.len() > 1 && l1.len() <= 32 {
             if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
             if p1_0 { for &n in l1 { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
@@ -7071,8 +6864,6 @@ fn s76_p4(cx: &mut Cx<'_>) {
             if p1_2 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
-            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
         }
         for (i1, &r1) in l1.iter().enumerate() {
             if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
@@ -7081,8 +6872,6 @@ fn s76_p4(cx: &mut Cx<'_>) {
             if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
             if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(160, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
-            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 159, 0, &[cx.get(103, n, 0)], Full).first() { cx.prefetch(161, &[cx.get(103, n, 0), cx.get(159, m, 1)]); } } }
             let v3 = cx.get(103, r1, 0);
             if cx.probe(105, &[v3, 165], Full).is_some() { // consent_channel
                 for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
@@ -7166,12 +6955,9 @@ fn s77_p0(cx: &mut Cx<'_>) {
     let ix = cx.ix();
     let b0 = cx.bounds(178, Full); // exception_of
     let p0_0 = ix.worth_prefetching(180, 0);
-    let p0_1 = cx.worth_prefetching(179);
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 180, 0, &[cx.get(178, n, 0)], Full).first() { cx.prefetch(179, &[cx.get(178, n, 1), cx.get(180, m, 1), cx.get(180, m, 2), cx.get(180, m, 3)]); } }
-        if cx.worth_prefetching(181) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 180, 0, &[cx.get(178, n, 0)], Full).first() { cx.prefetch(181, &[cx.get(178, n, 1), cx.get(178, n, 0), cx.get(180, m, 1), cx.get(180, m, 2), cx.get(180, m, 3)]); } }
         let v1 = cx.get(178, r0, 0);
         let v0 = cx.get(178, r0, 1);
         let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw

@@ -74,7 +74,6 @@ fn s1_p1(cx: &mut Cx<'_>) {
     for r0 in b0.clone() {
         if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 1)]); }
         if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 1)]); }
-        if cx.worth_prefetching(2) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 0, 0, &[cx.get(2, n, 1)], Full).first() { cx.prefetch(2, &[cx.get(2, n, 0), cx.get(0, m, 1)]); } }
         let v0 = cx.get(2, r0, 0);
         let v2 = cx.get(2, r0, 1);
         let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge

@@ -6,7 +6,7 @@
 //! atom with a bound argument is read through a hash index on exactly its bound columns, so no
 //! join is a nested loop over a whole relation.
 
-use crate::ir::order::{order_body, Estimates, Step};
+use crate::ir::order::{expected_rows, order_body, Estimates, Step};
 use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
 use crate::value::{Interner, Type, Value};
 
@@ -165,6 +165,12 @@ pub(crate) const MAX_AHEAD: usize = 3;
 /// [`MAX_AHEAD`] others: each costs a lookup more per row.
 pub(crate) const MAX_CHAIN: usize = 2;
 
+/// A chain ([`Ahead::via`]) starts only at a lookup expected to find at most this many rows
+/// per key (by the estimates the join order is chosen from): it follows the first row only,
+/// and a loop over a key's many rows (a node's edges in a transitive closure) would pay a
+/// lookup per row for a fraction of what it then reads.
+pub(crate) const CHAIN_MAX_ROWS: f64 = 2.0;
+
 /// How many rows ahead a loop computes the key of a lookup along a chain ([`Ahead::via`])
 /// and prefetches its slot: after the earlier lookup's slot ([`PREFETCH_AHEAD`]) and what it
 /// points to ([`PREFETCH_ROWS_AHEAD`]) were prefetched for that row, so that reading them
@@ -202,7 +208,7 @@ impl Plan {
     /// activity's row leads to. A lookup nested in a later loop runs once per row of that
     /// loop with the same key, so one prefetch serves them all; one behind a test that fails
     /// is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
-    fn ahead_of(&self, pc: usize) -> Vec<Ahead> {
+    fn ahead_of(&self, pc: usize, few_rows: &[bool]) -> Vec<Ahead> {
         let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
             return Vec::new();
         };
@@ -292,7 +298,7 @@ impl Plan {
                 break;
             }
             if let Some(key) = known(key, None) {
-                if index.is_some() {
+                if index.is_some() && few_rows.get(at) == Some(&true) {
                     direct.push((at, out.len()));
                 }
                 out.push(ahead(rel, index, key, None));
@@ -404,6 +410,9 @@ pub(crate) fn plan_rule(
     let mut bound = vec![false; rule.vars.len()];
     let mut ops = Vec::new();
     let mut prems = 0;
+    // Per op: whether it is a read expected to find few rows per lookup (a chain may start
+    // there, see `Plan::ahead_of`).
+    let mut few_rows: Vec<bool> = Vec::new();
     for step in steps {
         match step {
             Step::Atom(i) => {
@@ -412,18 +421,21 @@ pub(crate) fn plan_rule(
                 };
                 let prem = prems;
                 prems += 1;
+                few_rows.push(expected_rows(rule, i, &bound, est).0 <= CHAIN_MAX_ROWS);
                 ops.push(read_op(a, ranges[i], prem, &mut bound, indexes));
             }
             Step::Negation(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("a negation step is an atom")
                 };
+                few_rows.push(false);
                 ops.push(absent_op(a, &bound, indexes));
             }
             Step::Filter(i) => {
                 let Literal::Cmp(c) = &rule.body[i] else {
                     unreachable!("a filter step is a comparison")
                 };
+                few_rows.push(false);
                 ops.push(Op::Filter {
                     op: c.op,
                     lhs: cexpr(&c.lhs, rule),
@@ -440,6 +452,7 @@ pub(crate) fn plan_rule(
                     unreachable!("a binding step is a comparison")
                 };
                 let e = if expr_is_rhs { &c.rhs } else { &c.lhs };
+                few_rows.push(false);
                 ops.push(Op::Let {
                     slot: var.0,
                     expr: cexpr(e, rule),
@@ -497,7 +510,10 @@ pub(crate) fn plan_rule(
         slots: rule.vars.len(),
         ahead: Vec::new(),
     };
-    plan.ahead = (0..plan.ops.len()).map(|pc| plan.ahead_of(pc)).collect();
+    debug_assert_eq!(few_rows.len(), plan.ops.len());
+    plan.ahead = (0..plan.ops.len())
+        .map(|pc| plan.ahead_of(pc, &few_rows))
+        .collect();
     Ok(plan)
 }
 
@@ -709,8 +725,30 @@ mod tests {
         }
     }
 
+    /// Every relation as large, its first column a key (one row per value), the others
+    /// repeating (a thousand rows per value).
+    struct Keyed;
+
+    impl Estimates for Keyed {
+        fn size(&mut self, _: RelId) -> f64 {
+            1e6
+        }
+        fn distinct(&mut self, _: RelId, col: usize) -> f64 {
+            if col == 0 {
+                1e6
+            } else {
+                1e3
+            }
+        }
+    }
+
     /// The plan of the only rule of `head` in `text`, with uniform estimates.
     fn plan_of(text: &str, head: &str) -> (Program, Plan) {
+        plan_with(text, head, &mut Uniform)
+    }
+
+    /// The plan of the only rule of `head` in `text`.
+    fn plan_with(text: &str, head: &str, est: &mut dyn Estimates) -> (Program, Plan) {
         let mut sources = SourceMap::new();
         sources.add("t.dl", text);
         let p = compile(&sources, &CompileOptions::default())
@@ -723,15 +761,8 @@ mod tests {
             .position(|r| r.head.rel == rel)
             .expect("a rule") as u32;
         let n = p.rules[ri as usize].body.len();
-        let plan = plan_rule(
-            &p,
-            ri,
-            &vec![Range::Full; n],
-            None,
-            &mut Uniform,
-            &mut Count(0),
-        )
-        .expect("plans");
+        let plan =
+            plan_rule(&p, ri, &vec![Range::Full; n], None, est, &mut Count(0)).expect("plans");
         (p, plan)
     }
 
@@ -743,7 +774,8 @@ mod tests {
     fn a_read_knows_the_next_lookup_keyed_by_its_row() {
         let text =
             format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
-        let (p, plan) = plan_of(&text, "h");
+        // b's key is its first column: one row per lookup, so chains start there.
+        let (p, plan) = plan_with(&text, "h", &mut Keyed);
         let rel = |n: &str| p.relation_by_name(n).expect("declared");
         // a is scanned, then b looked up by a's column 1, then c tested on b's column 1.
         let reads: Vec<RelId> = plan
@@ -823,7 +855,7 @@ mod tests {
             "{DECLS}.decl h(x: number, z: number)\n\
              h(x, z) :- a(x, y), b(y, z), c(z), d(z, w), c(w).\n"
         );
-        let (p, plan) = plan_of(&text, "h");
+        let (p, plan) = plan_with(&text, "h", &mut Keyed);
         let rel = |n: &str| p.relation_by_name(n).expect("declared");
         let first = plan
             .ops
@@ -843,6 +875,24 @@ mod tests {
         assert!(plan.ahead[0][1..]
             .iter()
             .all(|a| a.key.iter().all(|w| matches!(w, AheadWord::Via(1)))));
+    }
+
+    #[test]
+    fn no_chain_starts_at_a_lookup_expected_to_find_many_rows() {
+        // With uniform estimates, b's lookup by y finds a thousand rows (a node's edges):
+        // c and the head, keyed by b's row, are not prefetched from a's loop, only from b's.
+        let text =
+            format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
+        let (p, plan) = plan_of(&text, "h");
+        let got: Vec<RelId> = plan.ahead[0].iter().map(|a| a.rel).collect();
+        assert_eq!(got, [p.relation_by_name("b").expect("declared")]);
+        assert!(plan.ahead.iter().flatten().all(|a| a.via.is_none()));
+        assert_eq!(
+            plan.ahead[1].len(),
+            2,
+            "c and the head: {:?}",
+            plan.ahead[1]
+        );
     }
 
     #[test]
