@@ -8,9 +8,8 @@ use crate::value::Interner;
 
 use super::plan::{
     compare, eval_cexpr, Ahead, AheadWord, CExpr, Op, Operand, Plan, Range, Stage, Tail, TailWord,
-    PREFETCH_CHAIN_AHEAD,
 };
-use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_CHAIN_AHEAD, PREFETCH_ROWS_AHEAD};
 
 pub(crate) struct Exec<'a> {
     plan: &'a Plan,
@@ -122,26 +121,16 @@ impl<'a> Exec<'a> {
 
     /// Prefetches the slot that the op after a read will look up for row `r` of `rel`, the
     /// relation read (see [`Plan::ahead`]); with `rows`, what that slot points to (an index's
-    /// only: see [`Index::prefetch_rows`]).
-    /// Along a chain ([`Ahead::via`], with `aheads` the read's list), the key words of
-    /// [`AheadWord::Via`] come from the first row that the earlier lookup finds for row `r`;
-    /// without one, nothing is prefetched.
+    /// only: see [`Index::prefetch_rows`]). Along a chain ([`Ahead::via`], `aheads` the read's
+    /// list), the words [`AheadWord::Via`] come from the first row that the earlier lookup
+    /// finds for row `r`; when it finds none, nothing is prefetched.
     #[inline(always)]
     fn prefetch(&mut self, rel: usize, aheads: &[Ahead], a: &Ahead, r: usize, rows: bool) {
         let store = &self.stores[rel];
         let mut via = None;
         if let Some(v) = a.via {
             let of = &aheads[v];
-            self.ahead_key.clear();
-            for w in &of.key {
-                self.ahead_key.push(match *w {
-                    AheadWord::Col(c) => store.get(r, c),
-                    AheadWord::Fixed(o) => operand(&self.regs, o),
-                    AheadWord::Via(_) => {
-                        unreachable!("a chain starts at a lookup keyed by the row")
-                    }
-                });
-            }
+            ahead_key(&mut self.ahead_key, &of.key, store, r, &self.regs, None);
             let of_rel = of.rel.0 as usize;
             let ix = of.index.expect("a chain starts at an index lookup");
             match self.indexes[of_rel][ix].lookup(&self.stores[of_rel], &self.ahead_key) {
@@ -149,14 +138,7 @@ impl<'a> Exec<'a> {
                 [] => return,
             }
         }
-        self.ahead_key.clear();
-        for w in &a.key {
-            self.ahead_key.push(match *w {
-                AheadWord::Col(c) => store.get(r, c),
-                AheadWord::Fixed(o) => operand(&self.regs, o),
-                AheadWord::Via(c) => via.map_or(0, |(s, m)| s.get(m, c)),
-            });
-        }
+        ahead_key(&mut self.ahead_key, &a.key, store, r, &self.regs, via);
         let target = a.rel.0 as usize;
         match a.index {
             Some(ix) if rows => {
@@ -227,12 +209,11 @@ impl<'a> Exec<'a> {
                             }
                             // Then the lookups along a chain, keyed by the rows the
                             // earlier stages brought in.
-                            for stage in [Stage::Slot, Stage::Rows, Stage::Chain] {
+                            for stage in Stage::ALL {
                                 for (k, a) in aheads.iter().enumerate() {
                                     if self.on(k, a, live) && stage.takes(a) {
                                         for &n in rows {
-                                            let rows_stage = stage == Stage::Rows;
-                                            self.prefetch(rel, aheads, a, n as usize, rows_stage);
+                                            self.prefetch(rel, aheads, a, n as usize, stage.rows());
                                         }
                                     }
                                 }
@@ -518,6 +499,28 @@ fn pair_mut(stores: &mut [Store], a: usize, b: usize) -> (&Store, &mut Store) {
     } else {
         let (lo, hi) = stores.split_at_mut(a);
         (&hi[0], &mut lo[b])
+    }
+}
+
+/// Fills `out` with the key `words` of a lookup ahead ([`Ahead`]) for row `r` of `store`:
+/// columns of that row, registers and constants, and along a chain columns of row `m` of
+/// `via` (the first row the earlier lookup found).
+#[inline(always)]
+fn ahead_key(
+    out: &mut Vec<u64>,
+    words: &[AheadWord],
+    store: &Store,
+    r: usize,
+    regs: &[u64],
+    via: Option<(&Store, usize)>,
+) {
+    out.clear();
+    for w in words {
+        out.push(match *w {
+            AheadWord::Col(c) => store.get(r, c),
+            AheadWord::Fixed(o) => operand(regs, o),
+            AheadWord::Via(c) => via.map_or(0, |(s, m)| s.get(m, c)),
+        });
     }
 }
 

@@ -23,10 +23,8 @@ use crate::ir::{dump, Program, RelId, Stratum};
 use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
-use super::plan::{
-    compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan, Stage, PREFETCH_CHAIN_AHEAD,
-};
-use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_ROWS_AHEAD};
+use super::plan::{compare, Ahead, AheadWord, CExpr, IndexAlloc, Op, Operand, Plan, Stage};
+use super::store::{Index, Row, Store, PREFETCH_AHEAD, PREFETCH_CHAIN_AHEAD, PREFETCH_ROWS_AHEAD};
 use super::EvalError;
 
 pub use super::plan::Range;
@@ -567,7 +565,7 @@ impl Emitter<'_> {
                             d + 1,
                             &format!("if cx.rows_worth_prefetching({r}) {{ for &n in l{prem} {{ cx.prefetch_row({r}, n); }} }}"),
                         );
-                        for stage in [Stage::Slot, Stage::Rows, Stage::Chain] {
+                        for stage in Stage::ALL {
                             for (a, f) in ahead.iter().zip(&flags) {
                                 if !stage.takes(a) {
                                     continue;
@@ -576,7 +574,7 @@ impl Emitter<'_> {
                                     d + 1,
                                     &format!(
                                         "if {f} {{ for &n in l{prem} {{ {} }} }}",
-                                        prefetch_call(r, ahead, a, stage == Stage::Rows)
+                                        prefetch_call(r, ahead, a, stage.rows())
                                     ),
                                 );
                             }

@@ -137,7 +137,7 @@ pub(crate) struct Ahead {
     /// For a lookup keyed (in part) by a row that an earlier lookup of the same list finds
     /// (a chain: [`AheadWord::Via`]), the position of that earlier lookup in the list. Its
     /// key is computed from the row read a few rows ahead, after that lookup's own prefetches
-    /// have brought its slot and row in ([`PREFETCH_CHAIN_AHEAD`]).
+    /// have brought its slot and row in ([`super::store::PREFETCH_CHAIN_AHEAD`]).
     pub via: Option<usize>,
     /// A whole tuple of the head relation (the head's own insertion, or a probe of it in a
     /// recursive rule): that table grows as the loop derives, so whether it is worth
@@ -171,12 +171,6 @@ pub(crate) const MAX_CHAIN: usize = 2;
 /// lookup per row for a fraction of what it then reads.
 pub(crate) const CHAIN_MAX_ROWS: f64 = 2.0;
 
-/// How many rows ahead a loop computes the key of a lookup along a chain ([`Ahead::via`])
-/// and prefetches its slot: after the earlier lookup's slot ([`PREFETCH_AHEAD`]) and what it
-/// points to ([`PREFETCH_ROWS_AHEAD`]) were prefetched for that row, so that reading them
-/// does not wait.
-pub(crate) const PREFETCH_CHAIN_AHEAD: usize = super::store::PREFETCH_ROWS_AHEAD / 2;
-
 /// The stages in which a loop over a short list issues its prefetches up front, one stage for
 /// all its rows before the next: the slots that the rows' keys look up, then what those slots
 /// point to, then the slots along a chain ([`Ahead::via`]), whose keys those rows give.
@@ -188,6 +182,13 @@ pub(crate) enum Stage {
 }
 
 impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Slot, Stage::Rows, Stage::Chain];
+
+    /// Whether this stage prefetches what a slot points to, not the slot.
+    pub fn rows(self) -> bool {
+        self == Stage::Rows
+    }
+
     /// Whether `a` is prefetched in this stage.
     pub fn takes(self, a: &Ahead) -> bool {
         match self {

@@ -162,6 +162,12 @@ pub(crate) const PREFETCH_AHEAD: usize = 16;
 /// list of rows ([`Index::prefetch_rows`]).
 pub(crate) const PREFETCH_ROWS_AHEAD: usize = PREFETCH_AHEAD / 2;
 
+/// How many rows ahead a loop computes the key of a lookup along a chain (`plan::Ahead::via`)
+/// and prefetches its slot: after the earlier lookup's slot ([`PREFETCH_AHEAD`]) and what it
+/// points to ([`PREFETCH_ROWS_AHEAD`]) were prefetched for that row, so that reading them
+/// does not wait.
+pub(crate) const PREFETCH_CHAIN_AHEAD: usize = PREFETCH_ROWS_AHEAD / 2;
+
 /// The size from which a table is worth [`prefetch`]ing for: about a core's L2 cache. A
 /// smaller table stays in the caches while a loop probes it, and prefetching for it would
 /// only cost instructions (a third more on the tc-anchor's small edge index).
