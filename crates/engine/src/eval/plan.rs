@@ -204,9 +204,10 @@ impl Plan {
     /// (each word a column of that row, a register bound before it or a constant, at least
     /// one a column), in op order, then the head tuple if it is made the same way; at most
     /// [`MAX_AHEAD`] (see [`Ahead`]). Then, at most [`MAX_CHAIN`], the lookups (and the head
-    /// tuple) whose keys need a row that one of those index lookups finds, besides such
-    /// words ([`AheadWord::Via`]): a subject's notices, looked up by the subject that an
-    /// activity's row leads to. A lookup nested in a later loop runs once per row of that
+    /// tuple) whose keys also take columns of the first row that one of those index lookups
+    /// finds ([`AheadWord::Via`]; only a lookup that `few_rows` marks, see
+    /// [`CHAIN_MAX_ROWS`]): a subject's notices, looked up by the subject that an activity's
+    /// row leads to. A lookup nested in a later loop runs once per row of that
     /// loop with the same key, so one prefetch serves them all; one behind a test that fails
     /// is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
     fn ahead_of(&self, pc: usize, few_rows: &[bool]) -> Vec<Ahead> {
