@@ -81,7 +81,7 @@ fn run<'p>(p: &'p Program, db: Database, engine: &str) -> Evaluation<'p> {
     };
     let opts = |provenance: bool| EvalOptions {
         provenance,
-        profile: false,
+        profile: std::env::var_os("SPHERE_BENCH_PROFILE").is_some(),
     };
     let result = match engine {
         "interpreted" => evaluate(p, db, &opts(false)).map_err(|e| e.message),
@@ -301,6 +301,25 @@ fn kb(model: &Path, engine: &str) {
         .filter(|&i| p.rules.iter().any(|r| r.head.rel.0 as usize == i))
         .map(|i| ev.len(sphere_engine::ir::RelId(i as u32)))
         .sum();
+    // With `SPHERE_BENCH_PROFILE=1`: every rule's time, produced tuples and rule id, on
+    // stderr, tab-separated (for comparing two sizes rule by rule).
+    if std::env::var_os("SPHERE_BENCH_PROFILE").is_some() {
+        let ph = ev.phases();
+        eprintln!(
+            "phases\tplanning={:.3}\trules={:.3}\trounds={:.3}",
+            ph.planning.as_secs_f64(),
+            ph.rules.as_secs_f64(),
+            ph.rounds.as_secs_f64()
+        );
+        for r in ev.profile().iter().filter(|r| r.runs > 0) {
+            eprintln!(
+                "{:.6}\t{}\t{}",
+                r.time.as_secs_f64(),
+                r.produced,
+                p.rules[r.rule.0 as usize].id
+            );
+        }
+    }
     println!(
         "kb {engine} eval_s={t:.3} peak_rss_mib={:.0} input_facts={count} derived={derived} findings={findings}{}",
         peak_rss_mib(),
