@@ -230,11 +230,16 @@ pub fn run(args: Args) -> CmdResult {
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
-    Ok(if found.iter().any(Finding::needs_action) {
+    let _ = stdout.flush();
+    let code = if found.iter().any(Finding::needs_action) {
         exit::FINDINGS
     } else {
         exit::OK
-    })
+    };
+    super::leave_to_exit(ev);
+    super::leave_to_exit(origins);
+    super::leave_to_exit(session);
+    Ok(code)
 }
 
 /// The `sphere-findings/1` document.

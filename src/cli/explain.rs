@@ -150,7 +150,12 @@ pub fn run(args: Args) -> CmdResult {
             serde_json::to_string_pretty(&doc).expect("serialises") + "\n"
         }
     };
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    super::leave_to_exit(ev);
+    super::leave_to_exit(origins);
+    super::leave_to_exit(session);
     Ok(super::exit::OK)
 }
 

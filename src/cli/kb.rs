@@ -25,7 +25,7 @@ use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, Date, SourceMap, Span};
 
 use super::check::{color_stderr, today};
-use super::{exit, CliError, CmdResult};
+use super::{exit, leave_to_exit, CliError, CmdResult};
 use crate::kb;
 use crate::kbtest::{self, Outcome, Problem, TestFile};
 
@@ -361,6 +361,8 @@ fn export(args: ExportArgs) -> CmdResult {
             format!(" (precomputed {})", helpers.join(", "))
         }
     );
+    leave_to_exit(facts);
+    leave_to_exit(session);
     Ok(exit::OK)
 }
 

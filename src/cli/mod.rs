@@ -81,6 +81,15 @@ pub enum Command {
     Facts(facts::Args),
 }
 
+/// Leaves `value` to the operating system, which takes a process's memory back at once when it
+/// exits, instead of freeing it allocation by allocation. For the session, facts and
+/// evaluation a command holds until it returns, right before the process ends: at a million
+/// activities they are tens of millions of small allocations, and freeing them took 12 s of a
+/// 49 s `sphere check` (`free` merging the blocks). Commands call it on their way out only.
+pub(crate) fn leave_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
