@@ -5,7 +5,7 @@
 //! that file and in docs/model.md. The defaults of model.md that depend on other parts of the
 //! model are applied here, once, through the methods of [`Model`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use sphere_engine::value::Type;
@@ -158,6 +158,17 @@ pub const OPEN_START: sphere_engine::value::Date = sphere_engine::value::Date::M
 pub const OPEN_END: sphere_engine::value::Date = sphere_engine::value::Date::MAX;
 
 /// Extracts the facts of a model. Every declared relation is present, also when empty.
+///
+/// Rows follow model order, except that the facts of consents, objections, notices and
+/// activities come grouped by data subject, in the order of the model's list of subjects
+/// ([`by_subject`]). The knowledge base's joins mostly meet on the subject (an activity's
+/// subject, that subject's consents, objections and other activities), and a database numbers
+/// symbols in the order it first meets them: so a subject's rows, and the numbers of their
+/// activities, consents and subjects, are neighbours, and a join that goes from an activity to
+/// its subject's other facts reads memory near what it read for the previous activity. A
+/// model whose activities are in date order (as a CRM exports them) otherwise sends every
+/// such lookup to a random place in tables that outgrow the processor's caches. Findings do
+/// not depend on row order (the output is sorted).
 pub fn extract(model: &Model) -> Facts {
     let mut x = Extractor {
         relations: input_relations()
@@ -166,11 +177,33 @@ pub fn extract(model: &Model) -> Facts {
             .collect(),
     };
     x.run(model);
-    // Not sorted here: model order is already deterministic, and sorting millions of rows
-    // costs more than the evaluation needs. The export sorts what it writes.
+    // Not sorted further: model order is deterministic, and sorting millions of rows costs
+    // more than the evaluation needs. The export sorts what it writes.
     Facts {
         relations: x.relations,
     }
+}
+
+/// The positions of `items` grouped by data subject: ordered by the position of the item's
+/// subject in the model's list of subjects (`subjects`), items without one (or with one the
+/// list lacks) last, model order among items of one subject. See [`extract`].
+fn by_subject<T>(
+    items: &[T],
+    subjects: &HashMap<&str, usize>,
+    subject: impl Fn(&T) -> Option<&str>,
+) -> Vec<usize> {
+    let key: Vec<usize> = items
+        .iter()
+        .map(|x| {
+            subject(x)
+                .and_then(|s| subjects.get(s).copied())
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    // Stable: model order within one subject.
+    order.sort_by_key(|&i| key[i]);
+    order
 }
 
 struct Extractor {
@@ -484,7 +517,14 @@ impl Extractor {
                 o,
             );
         }
-        for (i, x) in m.consents.iter().enumerate() {
+        let subjects: HashMap<&str, usize> = m
+            .subjects
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect();
+        for i in by_subject(&m.consents, &subjects, |x| Some(&x.subject)) {
+            let x = &m.consents[i];
             let o = p.origin(Section::Consents, i);
             let id = &x.id;
             self.each("consent_purpose", id, &o, "purposes", &x.purposes, |v| {
@@ -538,7 +578,8 @@ impl Extractor {
                 o,
             );
         }
-        for (i, x) in m.objections.iter().enumerate() {
+        for i in by_subject(&m.objections, &subjects, |x| Some(&x.subject)) {
+            let x = &m.objections[i];
             let o = p.origin(Section::Objections, i);
             self.add(
                 "objection",
@@ -546,7 +587,8 @@ impl Extractor {
                 o,
             );
         }
-        for (i, x) in m.notices.iter().enumerate() {
+        for i in by_subject(&m.notices, &subjects, |x| x.subject.as_deref()) {
+            let x = &m.notices[i];
             let o = p.origin(Section::Notices, i);
             let id = &x.id;
             match &x.subject {
@@ -601,7 +643,10 @@ impl Extractor {
                 o,
             );
         }
-        for (i, x) in m.activities.iter().enumerate() {
+        for i in by_subject(&m.activities, &subjects, |x| {
+            x.subjects.first().map(|s| s.as_str())
+        }) {
+            let x = &m.activities[i];
             let o = p.origin(Section::Activities, i);
             self.activity(m, x, o);
         }

@@ -132,7 +132,7 @@ fn extraction_is_deterministic_in_model_order() {
     let model = load(&["valid/full.json"]).expect("valid");
     let a = extract(&model);
     assert_eq!(a, extract(&model));
-    // Rows keep the order of the model (sorting is left to the export).
+    // Rows keep the order of the model, grouped by subject (sorting is left to the export).
     let subjects: Vec<String> = rows(&a, "activity_subject");
     assert_eq!(
         subjects[0],
@@ -144,6 +144,66 @@ fn extraction_is_deterministic_in_model_order() {
         assert!(
             rows.windows(2).all(|w| w[0] <= w[1]),
             "{name} is not sorted"
+        );
+    }
+}
+
+/// Consents, objections, notices and activities come grouped by data subject, in the order of
+/// the model's subjects (those without one last), model order within a subject; every row
+/// still names its own element of the model.
+#[test]
+fn subject_bound_facts_come_grouped_by_subject() {
+    let mut model = load(&["valid/full.json"]).expect("valid");
+    model.subjects.reverse(); // petra_b2b, karl
+    model.activities[4].subjects.reverse(); // select_newsletter: petra_b2b first
+    model.activities[2].subjects.clear(); // notify_mail: no subject
+    let facts = extract(&model);
+    assert_eq!(
+        rows(&facts, "activity"),
+        [
+            "select_newsletter, select, planned, 2025-06-16, jonas, newsletter  <- $.activities[4]",
+            "collect_post, collect, done, 2025-06-02, sandra, service  <- $.activities[0]",
+            "reply_forum, contact, planned, 2025-06-16, sandra, support  <- $.activities[1]",
+            "faq_review, reuse_content, done, 2025-06-04, jonas, marketing  <- $.activities[3]",
+            "notify_mail, contact, done, 2025-06-03, sandra, support  <- $.activities[2]",
+        ]
+    );
+    assert_eq!(
+        rows(&facts, "activity_subject"),
+        [
+            "select_newsletter, petra_b2b  <- $.activities[4].subjects[0]",
+            "select_newsletter, karl  <- $.activities[4].subjects[1]",
+            "collect_post, karl  <- $.activities[0].subjects[0]",
+            "reply_forum, karl  <- $.activities[1].subjects[0]",
+            "faq_review, karl  <- $.activities[3].subjects[0]",
+        ]
+    );
+    let consents: Vec<String> = rows(&facts, "consent");
+    assert!(
+        consents[0].starts_with("petra_presumed, petra_b2b,"),
+        "{consents:?}"
+    );
+    assert!(consents[1].ends_with("<- $.consents[0]"), "{consents:?}");
+    assert_eq!(
+        rows(&facts, "notice_subject"),
+        ["notice_karl, karl  <- $.notices[0].subject"]
+    );
+    // Grouping moves rows, it adds or drops none: the subjects in the other order give the
+    // same rows (values) in another order.
+    model.subjects.reverse();
+    let other = extract(&model);
+    assert_ne!(rows(&other, "activity"), rows(&facts, "activity"));
+    let values = |f: &sphere_model::Facts, rel: &str| {
+        let mut v: Vec<_> = f.rows(rel).iter().map(|(v, _)| v.clone()).collect();
+        v.sort();
+        v
+    };
+    for rel in input_relations() {
+        assert_eq!(
+            values(&facts, &rel.name),
+            values(&other, &rel.name),
+            "{}",
+            rel.name
         );
     }
 }
