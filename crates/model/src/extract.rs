@@ -5,9 +5,10 @@
 //! that file and in docs/model.md. The defaults of model.md that depend on other parts of the
 //! model are applied here, once, through the methods of [`Model`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap;
 use sphere_engine::value::Type;
 
 use crate::types::*;
@@ -190,7 +191,7 @@ pub fn extract(model: &Model) -> Facts {
 /// list lacks) last, model order among items of one subject. See [`extract`].
 fn by_subject<T>(
     items: &[T],
-    subjects: &HashMap<&str, usize>,
+    subjects: &FxHashMap<&str, usize>,
     subject: impl Fn(&T) -> Option<&str>,
 ) -> Vec<usize> {
     let key: Vec<usize> = items
@@ -518,7 +519,7 @@ impl Extractor {
                 o,
             );
         }
-        let subjects: HashMap<&str, usize> = m
+        let subjects: FxHashMap<&str, usize> = m
             .subjects
             .iter()
             .enumerate()
