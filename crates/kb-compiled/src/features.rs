@@ -5,6 +5,7 @@
 
 use ::sphere_engine::eval::native::{
     BinOp, Builtin, CmpOp, Cx, NativePlan, NativeProgram, NativeStratum, Range::{Delta, Full, Old}, Type,
+    BATCH, SHORT_LIST,
 };
 
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
@@ -167,628 +168,1615 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 
 /// Rule `path#1` (path, recursive stratum).
 fn s0_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s0_p0_0(cx, &mut q0, &mut q1);
+    s0_p0_1(cx, &mut q1);
+}
+
+fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(5) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
-        let v0 = cx.get(0, r0, 0);
-        let v1 = cx.get(0, r0, 1);
-        cx.derive(5, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s0_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `path#2` (path, recursive stratum).
 fn s0_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s0_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s0_p1_1(cx, &mut q1, &mut q2);
+    s0_p1_2(cx, &mut q2);
+}
+
+fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(5, Delta); // path
-    let p0_0 = ix.worth_prefetching(5, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 0, &[cx.get(5, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 0, &[cx.get(5, n, 1)]); }
-        let v0 = cx.get(5, r0, 0);
-        let v2 = cx.get(5, r0, 1);
-        let l1 = ix.lookup(cx, 5, 0, &[v2], Full); // path
-        let p1 = cx.worth_prefetching(5);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
-            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
-            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[v0, cx.get(5, n, 1)]); } }
-            let v1 = cx.get(5, r1, 1);
-            cx.derive(5, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(5);
+    for b in &batch {
+        for row in cx.bounds(5, Delta) { // path
+            let v0 = cx.get(5, row, 0);
+            let v2 = cx.get(5, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s0_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(5);
+    if ix.worth_prefetching(5, 0) {
+        for b in &batch { ix.prefetch(5, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 5, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 5, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 5, 0, &[b[1]], Full); // path
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n); } }
+            let v1 = cx.get(5, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s0_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s0_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `path#2` (path, recursive stratum).
 fn s0_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s0_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s0_p2_1(cx, &mut q1, &mut q2);
+    s0_p2_2(cx, &mut q2);
+}
+
+fn s0_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(5, Delta); // path
-    let p0_0 = ix.worth_prefetching(5, 1);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(5, 1, &[cx.get(5, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 5, 1, &[cx.get(5, n, 0)]); }
-        let v2 = cx.get(5, r0, 0);
-        let v1 = cx.get(5, r0, 1);
-        let l1 = ix.lookup(cx, 5, 1, &[v2], Old); // path
-        let p1 = cx.worth_prefetching(5);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(5) { for &n in l1 { cx.prefetch_row(5, n); } }
-            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(5, n); } }
-            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(5, n, 0), v1]); } }
-            let v0 = cx.get(5, r1, 0);
-            cx.derive(5, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(5);
+    for b in &batch {
+        for row in cx.bounds(5, Delta) { // path
+            let v2 = cx.get(5, row, 0);
+            let v1 = cx.get(5, row, 1);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s0_p2_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(5);
+    if ix.worth_prefetching(5, 1) {
+        for b in &batch { ix.prefetch(5, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 5, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 5, 1, &[b[1]], Old); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 5, 1, &[b[1]], Old); // path
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n); } }
+            let v0 = cx.get(5, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s0_p2_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s0_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `odd#1` (odd, recursive stratum).
 fn s1_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s1_p0_0(cx, &mut q0, &mut q1);
+    s1_p0_1(cx, &mut q1);
+}
+
+fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(7) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(7, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
-        let v0 = cx.get(0, r0, 0);
-        let v1 = cx.get(0, r0, 1);
-        cx.derive(7, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s1_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(7, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `even#1` (even, recursive stratum).
 fn s1_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s1_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s1_p1_1(cx, &mut q1, &mut q2);
+    s1_p1_2(cx, &mut q2);
+}
+
+fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(7, Delta); // odd
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(7, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(7, n, 1)]); }
-        let v0 = cx.get(7, r0, 0);
-        let v2 = cx.get(7, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1 = cx.worth_prefetching(6);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(6) { for &n in l1 { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(6) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(6, &[v0, cx.get(0, n, 1)]); } }
-            let v1 = cx.get(0, r1, 1);
-            cx.derive(6, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(7);
+    for b in &batch {
+        for row in cx.bounds(7, Delta) { // odd
+            let v0 = cx.get(7, row, 0);
+            let v2 = cx.get(7, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s1_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v1 = cx.get(0, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s1_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s1_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(6, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `odd#2` (odd, recursive stratum).
 fn s1_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s1_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s1_p2_1(cx, &mut q1, &mut q2);
+    s1_p2_2(cx, &mut q2);
+}
+
+fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(6, Delta); // even
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(6, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(6, n, 1)]); }
-        let v0 = cx.get(6, r0, 0);
-        let v2 = cx.get(6, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1 = cx.worth_prefetching(7);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(7) { for &n in l1 { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(7) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(0, n, 1)]); } }
-            let v1 = cx.get(0, r1, 1);
-            cx.derive(7, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(6);
+    for b in &batch {
+        for row in cx.bounds(6, Delta) { // even
+            let v0 = cx.get(6, row, 0);
+            let v2 = cx.get(6, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v1 = cx.get(0, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s1_p2_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s1_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(7, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `selfloop#1` (selfloop).
 fn s2_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s2_p0_0(cx, &mut q0, &mut q1);
+    s2_p0_1(cx, &mut q1);
+}
+
+fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(8) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(8, &[cx.get(0, n, 0)]); }
-        let v0 = cx.get(0, r0, 0);
-        if cx.get(0, r0, 1) != v0 { continue; }
-        cx.derive(8, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            if cx.get(0, row, 1) != v0 { continue; }
+            q1.push([v0]);
+            if q1.len() >= BATCH { s2_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[0]]); } }
+    for b in &batch { cx.derive(8, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `from_zero#1` (from_zero).
 fn s3_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s3_p0_0(cx, &mut q0, &mut q1);
+    s3_p0_1(cx, &mut q1);
+}
+
+fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 0, 0, &[0], Full); // edge
-    let p0 = cx.worth_prefetching(9);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(0) { for &n in l0 { cx.prefetch_row(0, n); } }
-        if cx.worth_prefetching(9) { for &n in l0 { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[0]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(0, n); } }
-        if cx.worth_prefetching(9) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(9, &[cx.get(0, n, 1)]); } }
-        let v0 = cx.get(0, r0, 1);
-        cx.derive(9, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[0], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v0 = cx.get(0, row, 1);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s3_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    for b in &batch { cx.derive(9, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `both#1` (both).
 fn s4_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s4_p0_0(cx, &mut q0, &mut q1);
+    s4_p0_1(cx, &mut q1);
+}
+
+fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(0, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
-        let v0 = cx.get(0, r0, 0);
-        let v1 = cx.get(0, r0, 1);
-        if cx.probe(0, &[v1, v0], Full).is_some() { // edge
-            cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s4_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[1], b[0]]); } }
+    batch.retain(|b| cx.probe(0, &[b[1], b[0]], Full).is_some()); // edge
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `unreached#1` (unreached).
 fn s5_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s5_p0_0(cx, &mut q0, &mut q1);
+    s5_p0_1(cx, &mut q1);
+}
+
+fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // label
-    let p0_0 = cx.worth_prefetching(5);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[0, cx.get(1, n, 0)]); }
-        if cx.worth_prefetching(11) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(11, &[cx.get(1, n, 0)]); }
-        let v0 = cx.get(1, r0, 0);
-        if !cx.contains(5, &[0, v0]) { // !path
-            cx.derive(11, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s5_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[0, b[0]]); } }
+    batch.retain(|b| !cx.contains(5, &[0, b[0]])); // !path
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0]]); } }
+    for b in &batch { cx.derive(11, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `unlabelled#1` (unlabelled).
 fn s6_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s6_p0_0(cx, &mut q0, &mut q1);
+    s6_p0_1(cx, &mut q1);
+}
+
+fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = ix.worth_prefetching(1, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(0, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 0)]); }
-        if cx.worth_prefetching(12) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(12, &[cx.get(0, n, 0)]); }
-        let v0 = cx.get(0, r0, 0);
-        if !ix.any(cx, 1, 0, &[v0]) { // !label
-            cx.derive(12, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s6_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if ix.worth_prefetching(1, 0) { for b in &batch { ix.prefetch(1, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 1, 0, &[b[0]])); // !label
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0]]); } }
+    for b in &batch { cx.derive(12, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `lonely#1` (lonely).
 fn s7_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s7_p0_0(cx, &mut q0, &mut q1);
+    s7_p0_1(cx, &mut q1);
+}
+
+fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // label
-    let p0_0 = ix.worth_prefetching(0, 0);
-    let p0_1 = ix.worth_prefetching(0, 1);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 1, &[cx.get(1, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 1, &[cx.get(1, n, 0)]); }
-        if cx.worth_prefetching(13) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(13, &[cx.get(1, n, 0)]); }
-        let v0 = cx.get(1, r0, 0);
-        if !ix.any(cx, 0, 0, &[v0]) { // !edge
-            if !ix.any(cx, 0, 1, &[v0]) { // !edge
-                cx.derive(13, &[v0]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s7_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if ix.worth_prefetching(0, 0) { for b in &batch { ix.prefetch(0, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 0, 0, &[b[0]])); // !edge
+    if ix.worth_prefetching(0, 1) { for b in &batch { ix.prefetch(0, 1, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 0, 1, &[b[0]])); // !edge
+    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0]]); } }
+    for b in &batch { cx.derive(13, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `quiet#1` (quiet).
 fn s8_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s8_p0_0(cx, &mut q0, &mut q1);
+    s8_p0_1(cx, &mut q1);
+}
+
+fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    if !cx.contains(4, &[]) { // !stop
-        let b0 = cx.bounds(1, Full); // label
-        for r0 in b0.clone() {
-            if cx.worth_prefetching(14) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(14, &[cx.get(1, n, 0)]); }
-            let v0 = cx.get(1, r0, 0);
-            cx.derive(14, &[v0]);
+    let mut batch = std::mem::take(q0);
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[]); } }
+    batch.retain(|b| !cx.contains(4, &[])); // !stop
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s8_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[0]]); } }
+    for b in &batch { cx.derive(14, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `go#1` (go).
 fn s9_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    s9_p0_0(cx, &mut q0);
+}
+
+fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    if !cx.contains(4, &[]) { // !stop
-        cx.derive(15, &[]);
-    }
+    let mut batch = std::mem::take(q0);
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[]); } }
+    batch.retain(|b| !cx.contains(4, &[])); // !stop
+    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[]); } }
+    for b in &batch { cx.derive(15, &[]); }
+    batch.clear();
+    *q0 = batch;
 }
 
 /// Rule `any_blocked#1` (any_blocked).
 fn s10_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 0]> = Vec::new();
+    s10_p0_0(cx, &mut q0, &mut q1);
+    s10_p0_1(cx, &mut q1);
+}
+
+fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(3, Full) { // blocked
-        cx.derive(16, &[]);
+    let mut batch = std::mem::take(q0);
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(3, Full) { // blocked
+            q1.push([]);
+            if q1.len() >= BATCH { s10_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[]); } }
+    for b in &batch { cx.derive(16, &[]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `before#1` (before).
 fn s11_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s11_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s11_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s11_p0_2(cx, &mut q2, &mut q3);
+    s11_p0_3(cx, &mut q3);
+}
+
+fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // label
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        let v2 = cx.get(1, r0, 0);
-        let v0 = cx.get(1, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1_0 = ix.worth_prefetching(1, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-            let v3 = cx.get(0, r1, 1);
-            let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
-            let p2 = cx.worth_prefetching(17);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
-                if cx.worth_prefetching(17) { for &n in l2 { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
-                if cx.worth_prefetching(17) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(17, &[v0, cx.get(1, n, 1)]); } }
-                let v1 = cx.get(1, r2, 1);
-                if cx.cmp_sym(CmpOp::Lt, v0, v1) {
-                    cx.derive(17, &[v0, v1]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v2 = cx.get(1, row, 0);
+            let v0 = cx.get(1, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s11_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v3 = cx.get(0, row, 1);
+            q2.push([b[0], v3]);
+            if q2.len() >= BATCH { s11_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(1);
+    if ix.worth_prefetching(1, 0) {
+        for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            let v1 = cx.get(1, row, 1);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s11_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s11_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        cx.cmp_sym(CmpOp::Lt, b[0], b[1])
+    });
+    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(17, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `after_or_same#1` (after_or_same).
 fn s12_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s12_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s12_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s12_p0_2(cx, &mut q2, &mut q3);
+    s12_p0_3(cx, &mut q3);
+}
+
+fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // label
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        let v2 = cx.get(1, r0, 0);
-        let v0 = cx.get(1, r0, 1);
-        if v0 != 0 {
-            let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-            let p1_0 = ix.worth_prefetching(1, 0);
-            let p1 = p1_0;
-            if p1 && l1.len() > 1 && l1.len() <= 32 {
-                if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-                if p1_0 { for &n in l1 { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-                if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-            }
-            for (i1, &r1) in l1.iter().enumerate() {
-                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(1, 0, &[cx.get(0, n, 1)]); } }
-                if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 1, 0, &[cx.get(0, n, 1)]); } }
-                let v3 = cx.get(0, r1, 1);
-                let l2 = ix.lookup(cx, 1, 0, &[v3], Full); // label
-                let p2 = cx.worth_prefetching(18);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(1) { for &n in l2 { cx.prefetch_row(1, n); } }
-                    if cx.worth_prefetching(18) { for &n in l2 { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(1, n); } }
-                    if cx.worth_prefetching(18) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(18, &[v0, cx.get(1, n, 1)]); } }
-                    let v1 = cx.get(1, r2, 1);
-                    if cx.cmp_sym(CmpOp::Ge, v0, v1) {
-                        cx.derive(18, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v2 = cx.get(1, row, 0);
+            let v0 = cx.get(1, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        b[0] != 0
+    });
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v3 = cx.get(0, row, 1);
+            q2.push([b[0], v3]);
+            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(1);
+    if ix.worth_prefetching(1, 0) {
+        for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            let v1 = cx.get(1, row, 1);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s12_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        cx.cmp_sym(CmpOp::Ge, b[0], b[1])
+    });
+    if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(18, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `later#1` (later).
 fn s13_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s13_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s13_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s13_p0_2(cx, &mut q2, &mut q3);
+    s13_p0_3(cx, &mut q3);
+}
+
+fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(2, Full); // when
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
-        let v0 = cx.get(2, r0, 0);
-        let v2 = cx.get(2, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
-        let p1_0 = ix.worth_prefetching(2, 0);
-        let p1 = p1_0 || cx.worth_prefetching(19);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if cx.worth_prefetching(19) { for &n in l1 { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
-            if cx.worth_prefetching(19) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(0, n, 1)]); } }
-            let v1 = cx.get(0, r1, 1);
-            for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
-                let v3 = cx.get(2, r2, 1);
-                if (v2 as i64) > (v3 as i64) {
-                    cx.derive(19, &[v0, v1]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Full) { // when
+            let v0 = cx.get(2, row, 0);
+            let v2 = cx.get(2, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v1 = cx.get(0, row, 1);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s13_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(2);
+    if ix.worth_prefetching(2, 0) {
+        for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n); } }
+            let v3 = cx.get(2, row, 1);
+            q3.push([b[0], b[1], b[2], v3]);
+            if q3.len() >= BATCH { s13_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s13_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) > (b[3] as i64)
+    });
+    if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(19, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `sum#1` (sum).
 fn s14_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s14_p0_0(cx, &mut q0, &mut q1);
+    s14_p0_1(cx, &mut q1);
+}
+
+fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
-        let v0 = cx.get(0, r0, 0);
-        let v2 = cx.get(0, r0, 1);
-        let Some(t1) = cx.bin(BinOp::Mul, v0, 10) else { continue; };
-        let Some(t2) = cx.bin(BinOp::Add, t1, v2) else { continue; };
-        let v1 = t2;
-        if (v1 as i64) <= (40 as i64) {
-            cx.derive(20, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v2 = cx.get(0, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s14_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.bin(BinOp::Mul, b[0], 10) else { return false; };
+        let Some(t2) = cx.bin(BinOp::Add, t1, b[1]) else { return false; };
+        b[2] = t2;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (40 as i64)
+    });
+    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(20, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `quotient#1` (quotient).
 fn s15_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s15_p0_0(cx, &mut q0, &mut q1);
+    s15_p0_1(cx, &mut q1);
+}
+
+fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
-        let v0 = cx.get(0, r0, 0);
-        let v2 = cx.get(0, r0, 1);
-        let Some(t1) = cx.bin(BinOp::Sub, v2, v0) else { continue; };
-        let Some(t2) = cx.bin(BinOp::Div, 100, t1) else { continue; };
-        let v1 = t2;
-        cx.derive(21, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v2 = cx.get(0, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s15_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.bin(BinOp::Sub, b[1], b[0]) else { return false; };
+        let Some(t2) = cx.bin(BinOp::Div, 100, t1) else { return false; };
+        b[2] = t2;
+        true
+    });
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(21, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `negated#1` (negated).
 fn s16_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s16_p0_0(cx, &mut q0, &mut q1);
+    s16_p0_1(cx, &mut q1);
+}
+
+fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(3);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
-        let v0 = cx.get(0, r0, 0);
-        if !cx.contains(3, &[v0]) { // !blocked
-            cx.derive(22, &[v0, ((v0 as i64).wrapping_neg() as u64)]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s16_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(3, &[b[0]])); // !blocked
+    for b in &batch {
+        cx.derive(22, &[b[0], ((b[0] as i64).wrapping_neg() as u64)]);
+    }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `due#1` (due).
 fn s17_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s17_p0_0(cx, &mut q0, &mut q1);
+    s17_p0_1(cx, &mut q1);
+}
+
+fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(2, Full); // when
-    let p0_0 = cx.worth_prefetching(3);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(2, n, 0)]); }
-        let v0 = cx.get(2, r0, 0);
-        let v1 = cx.get(2, r0, 1);
-        if !cx.contains(3, &[v0]) { // !blocked
-            let Some(t1) = cx.call(Builtin::AddMonths, &[(v1, Type::Date), (1, Type::Number)]) else { continue; };
-            cx.derive(23, &[v0, t1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Full) { // when
+            let v0 = cx.get(2, row, 0);
+            let v1 = cx.get(2, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s17_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(3, &[b[0]])); // !blocked
+    for b in &batch {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[1], Type::Date), (1, Type::Number)]) else { continue; };
+        cx.derive(23, &[b[0], t1]);
+    }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `gap#1` (gap).
 fn s18_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s18_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s18_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s18_p0_2(cx, &mut q2, &mut q3);
+    s18_p0_3(cx, &mut q3);
+}
+
+fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(2, Full); // when
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 0)]); }
-        let v0 = cx.get(2, r0, 0);
-        let v3 = cx.get(2, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v0], Full); // edge
-        let p1_0 = ix.worth_prefetching(2, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(2, 0, &[cx.get(0, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 2, 0, &[cx.get(0, n, 1)]); } }
-            let v1 = cx.get(0, r1, 1);
-            for &r2 in ix.lookup(cx, 2, 0, &[v1], Full) { // when
-                let v4 = cx.get(2, r2, 1);
-                let Some(t1) = cx.call(Builtin::DaysBetween, &[(v3, Type::Date), (v4, Type::Date)]) else { continue; };
-                let v2 = t1;
-                if (v2 as i64) >= (0 as i64) {
-                    cx.derive(24, &[v0, v1, v2]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Full) { // when
+            let v0 = cx.get(2, row, 0);
+            let v3 = cx.get(2, row, 1);
+            q1.push([v0, v3]);
+            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v1 = cx.get(0, row, 1);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(2);
+    if ix.worth_prefetching(2, 0) {
+        for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n); } }
+            let v4 = cx.get(2, row, 1);
+            q3.push([b[0], b[1], b[2], v4, 0]);
+            if q3.len() >= BATCH { s18_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::DaysBetween, &[(b[2], Type::Date), (b[3], Type::Date)]) else { return false; };
+        b[4] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) >= (0 as i64)
+    });
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1], b[4]]); } }
+    for b in &batch { cx.derive(24, &[b[0], b[1], b[4]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `year_of#1` (year_of).
 fn s19_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s19_p0_0(cx, &mut q0, &mut q1);
+    s19_p0_1(cx, &mut q1);
+}
+
+fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(2, Full) { // when
-        let v0 = cx.get(2, r0, 0);
-        let v1 = cx.get(2, r0, 1);
-        let Some(t1) = cx.call(Builtin::Year, &[(v1, Type::Date)]) else { continue; };
-        cx.derive(25, &[v0, t1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Full) { // when
+            let v0 = cx.get(2, row, 0);
+            let v1 = cx.get(2, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s19_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    for b in &batch {
+        let Some(t1) = cx.call(Builtin::Year, &[(b[1], Type::Date)]) else { continue; };
+        cx.derive(25, &[b[0], t1]);
+    }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `soon#1` (soon).
 fn s20_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s20_p0_0(cx, &mut q0, &mut q1);
+    s20_p0_1(cx, &mut q1);
+}
+
+fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(2, Full) { // when
-        let v0 = cx.get(2, r0, 0);
-        let v2 = cx.get(2, r0, 1);
-        let Some(t1) = cx.call(Builtin::AddDays, &[(v2, Type::Date), (v0, Type::Number)]) else { continue; };
-        let v1 = t1;
-        if (v1 as i64) < (20089 as i64) {
-            cx.derive(26, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Full) { // when
+            let v0 = cx.get(2, row, 0);
+            let v2 = cx.get(2, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s20_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddDays, &[(b[1], Type::Date), (b[0], Type::Number)]) else { return false; };
+        b[2] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) < (20089 as i64)
+    });
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(26, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `named#1` (named).
 fn s21_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s21_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s21_p0_1(cx, &mut q1, &mut q2);
+    s21_p0_2(cx, &mut q2);
+}
+
+fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // label
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(1, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(1, n, 0)]); }
-        let v0 = cx.get(1, r0, 0);
-        let v1 = cx.get(1, r0, 1);
-        for &r1 in ix.lookup(cx, 0, 0, &[v0], Full) { // edge
-            let Some(t1) = cx.call(Builtin::Cat, &[(v1, Type::Symbol), (1, Type::Symbol)]) else { continue; };
-            let Some(t2) = cx.call(Builtin::ToString, &[(v0, Type::Number)]) else { continue; };
-            let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
-            cx.derive(27, &[v0, t3]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            let v1 = cx.get(1, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            q2.push([b[0], b[1]]);
+            if q2.len() >= BATCH { s21_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    for b in &batch {
+        let Some(t1) = cx.call(Builtin::Cat, &[(b[1], Type::Symbol), (1, Type::Symbol)]) else { continue; };
+        let Some(t2) = cx.call(Builtin::ToString, &[(b[0], Type::Number)]) else { continue; };
+        let Some(t3) = cx.call(Builtin::Cat, &[(t1, Type::Symbol), (t2, Type::Symbol)]) else { continue; };
+        cx.derive(27, &[b[0], t3]);
+    }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `name_len#1` (name_len).
 fn s22_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s22_p0_0(cx, &mut q0, &mut q1);
+    s22_p0_1(cx, &mut q1);
+}
+
+fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(27, Full) { // named
-        let v0 = cx.get(27, r0, 1);
-        let Some(t1) = cx.call(Builtin::Strlen, &[(v0, Type::Symbol)]) else { continue; };
-        cx.derive(28, &[v0, t1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(27);
+    for b in &batch {
+        for row in cx.bounds(27, Full) { // named
+            let v0 = cx.get(27, row, 1);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s22_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    for b in &batch {
+        let Some(t1) = cx.call(Builtin::Strlen, &[(b[0], Type::Symbol)]) else { continue; };
+        cx.derive(28, &[b[0], t1]);
+    }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `parsed#1` (parsed).
 fn s23_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s23_p0_0(cx, &mut q0, &mut q1);
+    s23_p0_1(cx, &mut q1);
+}
+
+fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
-        let v0 = cx.get(1, r0, 0);
-        let v2 = cx.get(1, r0, 1);
-        let Some(t1) = cx.call(Builtin::ParseDate, &[(v2, Type::Symbol)]) else { continue; };
-        let v1 = t1;
-        cx.derive(29, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            let v2 = cx.get(1, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s23_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::ParseDate, &[(b[1], Type::Symbol)]) else { return false; };
+        b[2] = t1;
+        true
+    });
+    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(29, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `number_of#1` (number_of).
 fn s24_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s24_p0_0(cx, &mut q0, &mut q1);
+    s24_p0_1(cx, &mut q1);
+}
+
+fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(1, Full) { // label
-        let v0 = cx.get(1, r0, 0);
-        let v2 = cx.get(1, r0, 1);
-        let Some(t1) = cx.call(Builtin::ToNumber, &[(v2, Type::Symbol)]) else { continue; };
-        let v1 = t1;
-        cx.derive(30, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // label
+            let v0 = cx.get(1, row, 0);
+            let v2 = cx.get(1, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s24_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::ToNumber, &[(b[1], Type::Symbol)]) else { return false; };
+        b[2] = t1;
+        true
+    });
+    if cx.worth_prefetching(30) { for b in &batch { cx.prefetch(30, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(30, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `bounded#1` (bounded).
 fn s25_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s25_p0_0(cx, &mut q0, &mut q1);
+    s25_p0_1(cx, &mut q1);
+}
+
+fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(0, Full) { // edge
-        let v0 = cx.get(0, r0, 0);
-        let v2 = cx.get(0, r0, 1);
-        let Some(t1) = cx.call(Builtin::Min, &[(v2, Type::Number), (5, Type::Number)]) else { continue; };
-        let Some(t2) = cx.call(Builtin::Max, &[(v0, Type::Number), (t1, Type::Number)]) else { continue; };
-        let v1 = t2;
-        cx.derive(31, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v2 = cx.get(0, row, 1);
+            q1.push([v0, v2, 0]);
+            if q1.len() >= BATCH { s25_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::Min, &[(b[1], Type::Number), (5, Type::Number)]) else { return false; };
+        let Some(t2) = cx.call(Builtin::Max, &[(b[0], Type::Number), (t1, Type::Number)]) else { return false; };
+        b[2] = t2;
+        true
+    });
+    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0], b[2]]); } }
+    for b in &batch { cx.derive(31, &[b[0], b[2]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `reach_labelled#1` (reach_labelled).
 fn s26_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s26_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s26_p0_1(cx, &mut q1, &mut q2);
+    s26_p0_2(cx, &mut q2);
+}
+
+fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(5, Full); // path
-    let p0_0 = ix.worth_prefetching(1, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(1, 0, &[cx.get(5, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 1, 0, &[cx.get(5, n, 1)]); }
-        let v0 = cx.get(5, r0, 0);
-        let v2 = cx.get(5, r0, 1);
-        let l1 = ix.lookup(cx, 1, 0, &[v2], Full); // label
-        let p1_0 = cx.worth_prefetching(1);
-        let p1 = p1_0 || cx.worth_prefetching(32);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(1) { for &n in l1 { cx.prefetch_row(1, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
-            if cx.worth_prefetching(32) { for &n in l1 { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(1, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(1, &[v0, cx.get(1, n, 1)]); } }
-            if cx.worth_prefetching(32) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(32, &[v0, cx.get(1, n, 1)]); } }
-            let v1 = cx.get(1, r1, 1);
-            if cx.probe(1, &[v0, v1], Full).is_some() { // label
-                cx.derive(32, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(5);
+    for b in &batch {
+        for row in cx.bounds(5, Full) { // path
+            let v0 = cx.get(5, row, 0);
+            let v2 = cx.get(5, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(1);
+    if ix.worth_prefetching(1, 0) {
+        for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            let v1 = cx.get(1, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s26_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(1, &[b[0], b[1]], Full).is_some()); // label
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(32, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `fixed#1` (fixed).
 fn s27_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s27_p0_0(cx, &mut q0, &mut q1);
+    s27_p0_1(cx, &mut q1);
+}
+
+fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    let p0_0 = cx.worth_prefetching(5);
-    let p0_1 = cx.worth_prefetching(3);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(5, &[cx.get(0, n, 1), cx.get(0, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(0, n, 0)]); }
-        if cx.worth_prefetching(33) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(33, &[cx.get(0, n, 0)]); }
-        let v0 = cx.get(0, r0, 0);
-        let v1 = cx.get(0, r0, 1);
-        if cx.probe(5, &[v1, v0], Full).is_some() { // path
-            if cx.probe(3, &[v0], Full).is_some() { // blocked
-                cx.derive(33, &[v0]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s27_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[1], b[0]]); } }
+    batch.retain(|b| cx.probe(5, &[b[1], b[0]], Full).is_some()); // path
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    batch.retain(|b| cx.probe(3, &[b[0]], Full).is_some()); // blocked
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0]]); } }
+    for b in &batch { cx.derive(33, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `constant_head#1` (constant_head).
 fn s28_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 0]> = Vec::new();
+    s28_p0_0(cx, &mut q0, &mut q1);
+    s28_p0_1(cx, &mut q1);
+}
+
+fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(4, Full) { // stop
-        cx.derive(34, &[2, 1]);
+    let mut batch = std::mem::take(q0);
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(4, Full) { // stop
+            q1.push([]);
+            if q1.len() >= BATCH { s28_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[2, 1]); } }
+    for b in &batch { cx.derive(34, &[2, 1]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `constant_head#2` (constant_head).
 fn s28_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s28_p1_0(cx, &mut q0, &mut q1);
+    s28_p1_1(cx, &mut q1);
+}
+
+fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 1, 0, &[3], Full); // label
-    let p0 = cx.worth_prefetching(34);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(1) { for &n in l0 { cx.prefetch_row(1, n); } }
-        if cx.worth_prefetching(34) { for &n in l0 { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    if ix.worth_prefetching(1, 0) {
+        for b in &batch { ix.prefetch(1, 0, &[3]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[3]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(1, n); } }
-        if cx.worth_prefetching(34) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(34, &[cx.get(1, n, 1), 2]); } }
-        let v0 = cx.get(1, r0, 1);
-        cx.derive(34, &[v0, 2]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[3], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 1, 0, &[3], Full); // label
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            let v0 = cx.get(1, row, 1);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s28_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s28_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], 2]); } }
+    for b in &batch { cx.derive(34, &[b[0], 2]); }
+    batch.clear();
+    *q1 = batch;
 }

@@ -5,6 +5,7 @@
 
 use ::sphere_engine::eval::native::{
     BinOp, Builtin, CmpOp, Cx, NativePlan, NativeProgram, NativeStratum, Range::{Delta, Full, Old}, Type,
+    BATCH, SHORT_LIST,
 };
 
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
@@ -513,6503 +514,14469 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 
 /// Rule `joint_control#1` (joint_control).
 fn s0_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s0_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s0_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s0_p0_2(cx, &mut q2, &mut q3);
+    s0_p0_3(cx, &mut q3);
+}
+
+fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 87, 0, &[65], Full); // source
-    let p0_0 = ix.worth_prefetching(71, 0);
-    let p0_1 = ix.worth_prefetching(88, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(39);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(87) { for &n in l0 { cx.prefetch_row(87, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
-        if cx.worth_prefetching(39) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 88, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(87, n, 0), cx.get(88, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 0) {
+        for b in &batch { ix.prefetch(87, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[65]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(87, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(71, 0, &[cx.get(87, n, 3)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 71, 0, &[cx.get(87, n, 3)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(88, 0, &[cx.get(87, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 88, 0, &[cx.get(87, n, 0)]); } }
-        if cx.worth_prefetching(39) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 88, 0, &[cx.get(87, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(87, n, 0), cx.get(88, m, 1)]); } } }
-        let v0 = cx.get(87, r0, 0);
-        let v2 = cx.get(87, r0, 3);
-        for &r1 in ix.lookup(cx, 71, 0, &[v2], Full) { // organization
-            let l2 = ix.lookup(cx, 88, 0, &[v0], Full); // source_platform
-            let p2 = cx.worth_prefetching(39);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(88) { for &n in l2 { cx.prefetch_row(88, n); } }
-                if cx.worth_prefetching(39) { for &n in l2 { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(88, n); } }
-                if cx.worth_prefetching(39) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(39, &[v0, cx.get(88, n, 1)]); } }
-                let v1 = cx.get(88, r2, 1);
-                cx.derive(39, &[v0, v1]);
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 87, 0, &[65], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            let v0 = cx.get(87, row, 0);
+            let v2 = cx.get(87, row, 3);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s0_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(71, 0) {
+        for b in &batch { ix.prefetch(71, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 71, 0, &[b[1]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 71, 0, &[b[1]], Full); // organization
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n); } }
+            q2.push([b[0]]);
+            if q2.len() >= BATCH { s0_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(88);
+    if ix.worth_prefetching(88, 0) {
+        for b in &batch { ix.prefetch(88, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 88, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 88, 0, &[b[0]], Full); // source_platform
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(88, n); } }
+            let v1 = cx.get(88, row, 1);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s0_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s0_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(39, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `joint_control#2` (joint_control).
 fn s0_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s0_p1_0(cx, &mut q0, &mut q1);
+    s0_p1_1(cx, &mut q1);
+}
+
+fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 77, 0, &[66], Full); // system
-    let p0 = cx.worth_prefetching(39);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
-        if cx.worth_prefetching(39) { for &n in l0 { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 0) {
+        for b in &batch { ix.prefetch(77, 0, &[66]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[66]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if cx.worth_prefetching(39) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(39, &[cx.get(77, n, 0), cx.get(77, n, 3)]); } }
-        let v0 = cx.get(77, r0, 0);
-        let v1 = cx.get(77, r0, 3);
-        cx.derive(39, &[v0, v1]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 0, &[66], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v0 = cx.get(77, row, 0);
+            let v1 = cx.get(77, row, 3);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s0_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(39, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `covers_object#1` (covers_object).
 fn s1_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s1_p0_0(cx, &mut q0, &mut q1);
+    s1_p0_1(cx, &mut q1);
+}
+
+fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(80, Full); // agreement_source
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(41) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(80, n, 0), cx.get(80, n, 1)]); }
-        let v0 = cx.get(80, r0, 0);
-        let v1 = cx.get(80, r0, 1);
-        cx.derive(41, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(80);
+    for b in &batch {
+        for row in cx.bounds(80, Full) { // agreement_source
+            let v0 = cx.get(80, row, 0);
+            let v1 = cx.get(80, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s1_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(41, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `covers_object#2` (covers_object).
 fn s1_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s1_p1_0(cx, &mut q0, &mut q1);
+    s1_p1_1(cx, &mut q1);
+}
+
+fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(79, Full); // agreement_system
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(41) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(41, &[cx.get(79, n, 0), cx.get(79, n, 1)]); }
-        let v0 = cx.get(79, r0, 0);
-        let v1 = cx.get(79, r0, 1);
-        cx.derive(41, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(79);
+    for b in &batch {
+        for row in cx.bounds(79, Full) { // agreement_system
+            let v0 = cx.get(79, row, 0);
+            let v1 = cx.get(79, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s1_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(41, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `covers_object#3` (covers_object).
 fn s1_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s1_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s1_p2_1(cx, &mut q1, &mut q2);
+    s1_p2_2(cx, &mut q2);
+}
+
+fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
-    let p0_0 = ix.worth_prefetching(80, 0);
-    let p0_1 = ix.worth_prefetching(79, 0);
-    let p0_2 = ix.worth_prefetching(81, 0);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(79, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { for &n in l0 { ix.prefetch(81, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 79, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 81, 0, &[cx.get(78, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(79, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 79, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(81, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 81, 0, &[cx.get(78, n, 0)]); } }
-        let v0 = cx.get(78, r0, 0);
-        if !ix.any(cx, 80, 0, &[v0]) { // !agreement_source
-            if !ix.any(cx, 79, 0, &[v0]) { // !agreement_system
-                if !ix.any(cx, 81, 0, &[v0]) { // !agreement_flow
-                    let b1 = cx.bounds(39, Full); // joint_control
-                    for r1 in b1.clone() {
-                        if cx.worth_prefetching(41) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(41, &[v0, cx.get(39, n, 0)]); }
-                        let v1 = cx.get(39, r1, 0);
-                        cx.derive(41, &[v0, v1]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v0 = cx.get(78, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if ix.worth_prefetching(80, 0) { for b in &batch { ix.prefetch(80, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 80, 0, &[b[0]])); // !agreement_source
+    if ix.worth_prefetching(79, 0) { for b in &batch { ix.prefetch(79, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 79, 0, &[b[0]])); // !agreement_system
+    if ix.worth_prefetching(81, 0) { for b in &batch { ix.prefetch(81, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 81, 0, &[b[0]])); // !agreement_flow
+    let rw = cx.rows_worth_prefetching(39);
+    for b in &batch {
+        for row in cx.bounds(39, Full) { // joint_control
+            let v1 = cx.get(39, row, 0);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s1_p2_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s1_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(41, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `joint_arrangement#1` (joint_arrangement).
 fn s2_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s2_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s2_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s2_p0_2(cx, &mut q2, &mut q3);
+    s2_p0_3(cx, &mut q3);
+}
+
+fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[67], Full); // agreement
-    let p0_0 = ix.worth_prefetching(41, 0);
-    let p0_1 = cx.worth_prefetching(39);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 41, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(41, m, 1), cx.get(78, n, 2)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(41, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 41, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 41, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(39, &[cx.get(41, m, 1), cx.get(78, n, 2)]); } } }
-        let v1 = cx.get(78, r0, 0);
-        let v3 = cx.get(78, r0, 2);
-        let v4 = cx.get(78, r0, 3);
-        let v5 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 41, 0, &[v1], Full); // covers_object
-        let p1_0 = cx.worth_prefetching(39);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(41) { for &n in l1 { cx.prefetch_row(41, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(41, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(39, &[cx.get(41, n, 1), v3]); } }
-            let v0 = cx.get(41, r1, 1);
-            if cx.probe(39, &[v0, v3], Full).is_some() { // joint_control
-                let b3 = cx.bounds(70, Full); // as_of
-                for r3 in b3.clone() {
-                    if cx.worth_prefetching(40) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(40, &[v0, v1, cx.get(70, n, 0)]); }
-                    let v2 = cx.get(70, r3, 0);
-                    if (v4 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v5 as i64) {
-                            cx.derive(40, &[v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v1 = cx.get(78, row, 0);
+            let v3 = cx.get(78, row, 2);
+            let v4 = cx.get(78, row, 3);
+            let v5 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4, v5]);
+            if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(41);
+    if ix.worth_prefetching(41, 0) {
+        for b in &batch { ix.prefetch(41, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 41, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 41, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(41, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 41, 0, &[b[0]], Full); // covers_object
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n); } }
+            let v0 = cx.get(41, row, 1);
+            q2.push([v0, b[0], b[1], b[2], b[3]]);
+            if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(39, &[b[0], b[2]], Full).is_some()); // joint_control
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v2 = cx.get(70, row, 0);
+            q3.push([b[0], b[1], v2, b[3], b[4]]);
+            if q3.len() >= BATCH { s2_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s2_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(40) { for b in &batch { cx.prefetch(40, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(40, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `child#1` (child).
 fn s3_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s3_p0_0(cx, &mut q0, &mut q1);
+    s3_p0_1(cx, &mut q1);
+}
+
+fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
-    let p0 = cx.worth_prefetching(31);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(31) { for &n in l0 { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(97);
+    if ix.worth_prefetching(97, 0) {
+        for b in &batch { ix.prefetch(97, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(31) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(31, &[cx.get(97, n, 0)]); } }
-        let v0 = cx.get(97, r0, 0);
-        cx.derive(31, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            let v0 = cx.get(97, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s3_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0]]); } }
+    for b in &batch { cx.derive(31, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `child#2` (child).
 fn s3_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s3_p1_0(cx, &mut q0, &mut q1);
+    s3_p1_1(cx, &mut q1);
+}
+
+fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(99, Full); // subject_age
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(31) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(31, &[cx.get(99, n, 0)]); }
-        let v0 = cx.get(99, r0, 0);
-        let v1 = cx.get(99, r0, 1);
-        if (v1 as i64) < (16 as i64) {
-            cx.derive(31, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(99);
+    for b in &batch {
+        for row in cx.bounds(99, Full) { // subject_age
+            let v0 = cx.get(99, row, 0);
+            let v1 = cx.get(99, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s3_p1_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s3_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        (b[1] as i64) < (16 as i64)
+    });
+    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0]]); } }
+    for b in &batch { cx.derive(31, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `consent_for_the_company` (consent_for_us).
 fn s4_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s4_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s4_p0_1(cx, &mut q1, &mut q2);
+    s4_p0_2(cx, &mut q2);
+}
+
+fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(71, Full); // organization
-    let p0_0 = ix.worth_prefetching(103, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 0, &[cx.get(71, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 0, &[cx.get(71, n, 0)]); }
-        let v1 = cx.get(71, r0, 0);
-        let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
-        let p1 = cx.worth_prefetching(15);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if cx.worth_prefetching(15) { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if cx.worth_prefetching(15) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
-            let v0 = cx.get(103, r1, 0);
-            cx.derive(15, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v1 = cx.get(71, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s4_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 0) {
+        for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v0 = cx.get(103, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s4_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s4_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
+    for b in &batch { cx.derive(15, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `consent_for_us#1` (consent_for_us).
 fn s4_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s4_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s4_p1_1(cx, &mut q1, &mut q2);
+    s4_p1_2(cx, &mut q2);
+}
+
+fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0_0 = ix.worth_prefetching(103, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 0) {
+        for b in &batch { ix.prefetch(77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 0, &[cx.get(77, n, 3)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 0, &[cx.get(77, n, 3)]); } }
-        let v1 = cx.get(77, r0, 3);
-        let l1 = ix.lookup(cx, 103, 0, &[v1], Full); // consent
-        let p1 = cx.worth_prefetching(15);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if cx.worth_prefetching(15) { for &n in l1 { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if cx.worth_prefetching(15) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(15, &[cx.get(103, n, 0)]); } }
-            let v0 = cx.get(103, r1, 0);
-            cx.derive(15, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 0, &[35], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v1 = cx.get(77, row, 3);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s4_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 0) {
+        for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v0 = cx.get(103, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s4_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s4_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
+    for b in &batch { cx.derive(15, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `old_law_notified#1` (old_law_notified).
 fn s5_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s5_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s5_p0_1(cx, &mut q1, &mut q2);
+    s5_p0_2(cx, &mut q2);
+}
+
+fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 114, 0, &[7], Full); // notice
-    let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0 || cx.worth_prefetching(3);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(3) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 0) {
+        for b in &batch { ix.prefetch(114, 0, &[7]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[7]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(3) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
-        let v1 = cx.get(114, r0, 0);
-        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1 = cx.worth_prefetching(3);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(3) { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(3) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
-            let v0 = cx.get(115, r1, 1);
-            cx.derive(3, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 0, &[7], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v1 = cx.get(114, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(115);
+    if ix.worth_prefetching(115, 0) {
+        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            let v0 = cx.get(115, row, 1);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s5_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s5_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    for b in &batch { cx.derive(3, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `old_law_notified#2` (old_law_notified).
 fn s5_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s5_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s5_p1_1(cx, &mut q1, &mut q2);
+    s5_p1_2(cx, &mut q2);
+}
+
+fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
-    let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0 || cx.worth_prefetching(3);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(3) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 0) {
+        for b in &batch { ix.prefetch(114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(3) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(3, &[cx.get(115, m, 1)]); } } }
-        let v1 = cx.get(114, r0, 0);
-        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1 = cx.worth_prefetching(3);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(3) { for &n in l1 { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(3) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(3, &[cx.get(115, n, 1)]); } }
-            let v0 = cx.get(115, r1, 1);
-            cx.derive(3, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v1 = cx.get(114, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(115);
+    if ix.worth_prefetching(115, 0) {
+        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            let v0 = cx.get(115, row, 1);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s5_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s5_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    for b in &batch { cx.derive(3, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `art14_notice_by#1` (art14_notice_by).
 fn s6_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s6_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s6_p0_1(cx, &mut q1, &mut q2);
+    s6_p0_2(cx, &mut q2);
+}
+
+fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 114, 0, &[8], Full); // notice
-    let p0_0 = ix.worth_prefetching(115, 0);
-    let p0 = p0_0 || cx.worth_prefetching(54);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(54) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(54, &[cx.get(115, m, 1), cx.get(114, n, 0), cx.get(114, n, 2)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 0) {
+        for b in &batch { ix.prefetch(114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(115, 0, &[cx.get(114, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 115, 0, &[cx.get(114, n, 0)]); } }
-        if cx.worth_prefetching(54) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 115, 0, &[cx.get(114, n, 0)], Full).first() { cx.prefetch(54, &[cx.get(115, m, 1), cx.get(114, n, 0), cx.get(114, n, 2)]); } } }
-        let v1 = cx.get(114, r0, 0);
-        let v2 = cx.get(114, r0, 2);
-        let l1 = ix.lookup(cx, 115, 0, &[v1], Full); // notice_subject
-        let p1 = cx.worth_prefetching(54);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(115) { for &n in l1 { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(54) { for &n in l1 { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(115, n); } }
-            if cx.worth_prefetching(54) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(54, &[cx.get(115, n, 1), v1, v2]); } }
-            let v0 = cx.get(115, r1, 1);
-            cx.derive(54, &[v0, v1, v2]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v1 = cx.get(114, row, 0);
+            let v2 = cx.get(114, row, 2);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s6_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(115);
+    if ix.worth_prefetching(115, 0) {
+        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            let v0 = cx.get(115, row, 1);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s6_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s6_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(54, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `public_art26_notice#1` (public_art26_notice).
 fn s7_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s7_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s7_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s7_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s7_p0_3(cx, &mut q3, &mut q4);
+    s7_p0_4(cx, &mut q4);
+}
+
+fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 114, 0, &[70], Full); // notice
-    let p0_0 = cx.worth_prefetching(116);
-    let p0_1 = ix.worth_prefetching(119, 0);
-    let p0_2 = ix.worth_prefetching(39, 0);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(114) { for &n in l0 { cx.prefetch_row(114, n); } }
-        if p0_0 { for &n in l0 { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(114, n, 0)], Full).first() { ix.prefetch(39, 0, &[cx.get(119, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 0) {
+        for b in &batch { ix.prefetch(114, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[70]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(114, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(119, 0, &[cx.get(114, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 119, 0, &[cx.get(114, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(114, n, 0)], Full).first() { ix.prefetch(39, 0, &[cx.get(119, m, 1)]); } } }
-        let v2 = cx.get(114, r0, 0);
-        let v3 = cx.get(114, r0, 2);
-        if cx.probe(116, &[v2], Full).is_some() { // notice_public
-            let l2 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
-            let p2_0 = ix.worth_prefetching(39, 0);
-            let p2 = p2_0;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(119) { for &n in l2 { cx.prefetch_row(119, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(119, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(39, 0, &[cx.get(119, n, 1)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 39, 0, &[cx.get(119, n, 1)]); } }
-                let v0 = cx.get(119, r2, 1);
-                for &r3 in ix.lookup(cx, 39, 0, &[v0], Full) { // joint_control
-                    let b4 = cx.bounds(70, Full); // as_of
-                    for r4 in b4.clone() {
-                        if cx.worth_prefetching(42) && r4 + 16 < b4.end { let n = r4 + 16; cx.prefetch(42, &[v0, cx.get(70, n, 0)]); }
-                        let v1 = cx.get(70, r4, 0);
-                        if (v3 as i64) <= (v1 as i64) {
-                            cx.derive(42, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 0, &[70], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v2 = cx.get(114, row, 0);
+            let v3 = cx.get(114, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s7_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[0]]); } }
+    batch.retain(|b| cx.probe(116, &[b[0]], Full).is_some()); // notice_public
+    let rw = cx.rows_worth_prefetching(119);
+    if ix.worth_prefetching(119, 0) {
+        for b in &batch { ix.prefetch(119, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 119, 0, &[b[0]], Full); // notice_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n); } }
+            let v0 = cx.get(119, row, 1);
+            q2.push([v0, b[1]]);
+            if q2.len() >= BATCH { s7_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = false;
+    if ix.worth_prefetching(39, 0) {
+        for b in &batch { ix.prefetch(39, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 39, 0, &[b[0]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 39, 0, &[b[0]], Full); // joint_control
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(39, n); } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s7_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s7_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s7_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s7_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(42, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `source_named#1` (source_named).
 fn s8_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s8_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s8_p0_1(cx, &mut q1, &mut q2);
+    s8_p0_2(cx, &mut q2);
+}
+
+fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0_0 = ix.worth_prefetching(119, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(119, 0, &[cx.get(54, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 119, 0, &[cx.get(54, n, 1)]); }
-        if cx.worth_prefetching(61) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 119, 0, &[cx.get(54, n, 1)], Full).first() { cx.prefetch(61, &[cx.get(54, n, 0), cx.get(119, m, 1)]); } }
-        let v0 = cx.get(54, r0, 0);
-        let v2 = cx.get(54, r0, 1);
-        let l1 = ix.lookup(cx, 119, 0, &[v2], Full); // notice_source
-        let p1 = cx.worth_prefetching(61);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(119) { for &n in l1 { cx.prefetch_row(119, n); } }
-            if cx.worth_prefetching(61) { for &n in l1 { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(119, n); } }
-            if cx.worth_prefetching(61) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(61, &[v0, cx.get(119, n, 1)]); } }
-            let v1 = cx.get(119, r1, 1);
-            cx.derive(61, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(54);
+    for b in &batch {
+        for row in cx.bounds(54, Full) { // art14_notice_by
+            let v0 = cx.get(54, row, 0);
+            let v2 = cx.get(54, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(119);
+    if ix.worth_prefetching(119, 0) {
+        for b in &batch { ix.prefetch(119, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 119, 0, &[b[1]], Full); // notice_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n); } }
+            let v1 = cx.get(119, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s8_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(61, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `category_named#1` (category_named).
 fn s9_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s9_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s9_p0_1(cx, &mut q1, &mut q2);
+    s9_p0_2(cx, &mut q2);
+}
+
+fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0_0 = ix.worth_prefetching(120, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(120, 0, &[cx.get(54, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 120, 0, &[cx.get(54, n, 1)]); }
-        let v0 = cx.get(54, r0, 0);
-        let v2 = cx.get(54, r0, 1);
-        let l1 = ix.lookup(cx, 120, 0, &[v2], Full); // notice_category
-        let p1 = cx.worth_prefetching(62);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(120) { for &n in l1 { cx.prefetch_row(120, n); } }
-            if cx.worth_prefetching(62) { for &n in l1 { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(120, n); } }
-            if cx.worth_prefetching(62) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(62, &[v0, cx.get(120, n, 1)]); } }
-            let v1 = cx.get(120, r1, 1);
-            cx.derive(62, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(54);
+    for b in &batch {
+        for row in cx.bounds(54, Full) { // art14_notice_by
+            let v0 = cx.get(54, row, 0);
+            let v2 = cx.get(54, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(120);
+    if ix.worth_prefetching(120, 0) {
+        for b in &batch { ix.prefetch(120, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 120, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 120, 0, &[b[1]], Full); // notice_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(120, n); } }
+            let v1 = cx.get(120, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s9_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(62, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `scc_dates#1` (scc_dates).
 fn s10_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s10_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s10_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s10_p0_2(cx, &mut q2, &mut q3);
+    s10_p0_3(cx, &mut q3);
+}
+
+fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0_0 = ix.worth_prefetching(82, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
-        let v2 = cx.get(78, r0, 0);
-        let v0 = cx.get(78, r0, 3);
-        for &r1 in ix.lookup(cx, 82, 0, &[v2], Full) { // agreement_edition
-            let b2 = cx.bounds(124, Full); // activity
-            for r2 in b2.clone() {
-                if cx.worth_prefetching(49) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(49, &[v0, cx.get(124, n, 3)]); }
-                let v1 = cx.get(124, r2, 3);
-                cx.derive(49, &[v0, v1]);
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v2 = cx.get(78, row, 0);
+            let v0 = cx.get(78, row, 3);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s10_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(82, 0) {
+        for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            q2.push([b[0]]);
+            if q2.len() >= BATCH { s10_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s10_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s10_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `scc_usable#1` (scc_usable).
 fn s11_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s11_p0_0(cx, &mut q0, &mut q1);
+    s11_p0_1(cx, &mut q1);
+}
+
+fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(49, Full); // scc_dates
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(48) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(48, &[126, cx.get(49, n, 0), cx.get(49, n, 1)]); }
-        let v0 = cx.get(49, r0, 0);
-        let v1 = cx.get(49, r0, 1);
-        if (v1 as i64) >= (18805 as i64) {
-            cx.derive(48, &[126, v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(49);
+    for b in &batch {
+        for row in cx.bounds(49, Full) { // scc_dates
+            let v0 = cx.get(49, row, 0);
+            let v1 = cx.get(49, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s11_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (18805 as i64)
+    });
+    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[126, b[0], b[1]]); } }
+    for b in &batch { cx.derive(48, &[126, b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `scc_usable#2` (scc_usable).
 fn s11_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s11_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s11_p1_1(cx, &mut q1, &mut q2);
+    s11_p1_2(cx, &mut q2);
+}
+
+fn s11_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(50, Full) { // old_scc_edition
-        let v0 = cx.get(50, r0, 0);
-        let b1 = cx.bounds(49, Full); // scc_dates
-        for r1 in b1.clone() {
-            if cx.worth_prefetching(48) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(48, &[v0, cx.get(49, n, 0), cx.get(49, n, 1)]); }
-            let v1 = cx.get(49, r1, 0);
-            let v2 = cx.get(49, r1, 1);
-            if (v1 as i64) <= (18896 as i64) {
-                if (v2 as i64) <= (19352 as i64) {
-                    cx.derive(48, &[v0, v1, v2]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(50);
+    for b in &batch {
+        for row in cx.bounds(50, Full) { // old_scc_edition
+            let v0 = cx.get(50, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s11_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s11_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(49);
+    for b in &batch {
+        for row in cx.bounds(49, Full) { // scc_dates
+            let v1 = cx.get(49, row, 0);
+            let v2 = cx.get(49, row, 1);
+            q2.push([b[0], v1, v2]);
+            if q2.len() >= BATCH { s11_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s11_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (18896 as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (19352 as i64)
+    });
+    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(48, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `old_law_public_data` (old_law_public_data).
 fn s12_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s12_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s12_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s12_p0_2(cx, &mut q2, &mut q3);
+    s12_p0_3(cx, &mut q3);
+}
+
+fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(89, Full); // source_public
-    let p0_0 = cx.worth_prefetching(90);
-    let p0_1 = ix.worth_prefetching(125, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(89, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(89, n, 0)]); }
-        let v2 = cx.get(89, r0, 0);
-        if !cx.contains(90, &[v2]) { // !source_requires_login
-            let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
-            let p1_0 = ix.worth_prefetching(124, 0);
-            let p1 = p1_0 || cx.worth_prefetching(24);
-            if p1 && l1.len() > 1 && l1.len() <= 32 {
-                if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-                if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if cx.worth_prefetching(24) { for &n in l1 { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
-                if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-            }
-            for (i1, &r1) in l1.iter().enumerate() {
-                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if cx.worth_prefetching(24) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(24, &[cx.get(125, n, 0)]); } }
-                let v0 = cx.get(125, r1, 0);
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v1 = cx.get(124, r2, 3);
-                    if (v1 as i64) < (17676 as i64) {
-                        cx.derive(24, &[v0]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(89);
+    for b in &batch {
+        for row in cx.bounds(89, Full) { // source_public
+            let v2 = cx.get(89, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(90, &[b[0]])); // !source_requires_login
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s12_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[1] as i64) < (17676 as i64)
+    });
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0]]); } }
+    for b in &batch { cx.derive(24, &[b[0]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `activity_source_kind#1` (activity_source_kind).
 fn s13_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s13_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s13_p0_1(cx, &mut q1, &mut q2);
+    s13_p0_2(cx, &mut q2);
+}
+
+fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(87, Full); // source
-    let p0_0 = ix.worth_prefetching(125, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 0, &[cx.get(87, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); }
-        let v2 = cx.get(87, r0, 0);
-        let v1 = cx.get(87, r0, 2);
-        let l1 = ix.lookup(cx, 125, 0, &[v2], Full); // activity_source
-        let p1 = cx.worth_prefetching(66);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(66) { for &n in l1 { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(66) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(66, &[cx.get(125, n, 0), v1]); } }
-            let v0 = cx.get(125, r1, 0);
-            cx.derive(66, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(87);
+    for b in &batch {
+        for row in cx.bounds(87, Full) { // source
+            let v2 = cx.get(87, row, 0);
+            let v1 = cx.get(87, row, 2);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 0, &[b[1]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s13_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(66, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `participation_agreed#1` (participation_agreed).
 fn s14_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s14_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s14_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s14_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s14_p0_3(cx, &mut q3, &mut q4);
+    s14_p0_4(cx, &mut q4);
+}
+
+fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[147], Full); // agreement
-    let p0_0 = ix.worth_prefetching(80, 0);
-    let p0_1 = ix.worth_prefetching(125, 0);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[147]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[147]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
-        let v3 = cx.get(78, r0, 0);
-        let v4 = cx.get(78, r0, 3);
-        let v5 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 80, 0, &[v3], Full); // agreement_source
-        let p1_0 = ix.worth_prefetching(125, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(80) { for &n in l1 { cx.prefetch_row(80, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(80, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-            let v1 = cx.get(80, r1, 1);
-            let l2 = ix.lookup(cx, 125, 0, &[v1], Full); // activity_source
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || cx.worth_prefetching(69);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if cx.worth_prefetching(69) { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if cx.worth_prefetching(69) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v1]); } }
-                let v0 = cx.get(125, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    if (v4 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v5 as i64) {
-                            cx.derive(69, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[147], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v3 = cx.get(78, row, 0);
+            let v4 = cx.get(78, row, 3);
+            let v5 = cx.get(78, row, 4);
+            q1.push([v3, v4, v5]);
+            if q1.len() >= BATCH { s14_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n); } }
+            let v1 = cx.get(80, row, 1);
+            q2.push([v1, b[1], b[2]]);
+            if q2.len() >= BATCH { s14_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 0);
+            q3.push([v0, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s14_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[2], b[3]]);
+            if q4.len() >= BATCH { s14_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s14_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `uses_processor#1` (uses_processor).
 fn s15_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s15_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s15_p0_1(cx, &mut q1, &mut q2);
+    s15_p0_2(cx, &mut q2);
+}
+
+fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0_0 = ix.worth_prefetching(126, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 0) {
+        for b in &batch { ix.prefetch(77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-        let v2 = cx.get(77, r0, 0);
-        let v1 = cx.get(77, r0, 3);
-        let l1 = ix.lookup(cx, 126, 0, &[v2], Full); // activity_system
-        let p1 = cx.worth_prefetching(52);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
-            if cx.worth_prefetching(52) { for &n in l1 { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
-            if cx.worth_prefetching(52) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(52, &[cx.get(126, n, 0), v1]); } }
-            let v0 = cx.get(126, r1, 0);
-            cx.derive(52, &[v0, v1]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 0, &[35], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v2 = cx.get(77, row, 0);
+            let v1 = cx.get(77, row, 3);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s15_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity_system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            let v0 = cx.get(126, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s15_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(52, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `uses_processor#2` (uses_processor).
 fn s15_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s15_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s15_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s15_p1_2(cx, &mut q2, &mut q3);
+    s15_p1_3(cx, &mut q3);
+}
+
+fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 77, 0, &[35], Full); // system
-    let p0_0 = ix.worth_prefetching(122, 0);
-    let p0_1 = ix.worth_prefetching(127, 0);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(77) { for &n in l0 { cx.prefetch_row(77, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 122, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(127, 0, &[cx.get(122, m, 0)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 0) {
+        for b in &batch { ix.prefetch(77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(77, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(122, 0, &[cx.get(77, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 122, 0, &[cx.get(77, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 122, 0, &[cx.get(77, n, 0)], Full).first() { ix.prefetch(127, 0, &[cx.get(122, m, 0)]); } } }
-        let v3 = cx.get(77, r0, 0);
-        let v1 = cx.get(77, r0, 3);
-        let l1 = ix.lookup(cx, 122, 0, &[v3], Full); // flow
-        let p1_0 = ix.worth_prefetching(127, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            let v2 = cx.get(122, r1, 0);
-            let l2 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
-            let p2 = cx.worth_prefetching(52);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
-                if cx.worth_prefetching(52) { for &n in l2 { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                if cx.worth_prefetching(52) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(52, &[cx.get(127, n, 0), v1]); } }
-                let v0 = cx.get(127, r2, 0);
-                cx.derive(52, &[v0, v1]);
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 0, &[35], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v3 = cx.get(77, row, 0);
+            let v1 = cx.get(77, row, 3);
+            q1.push([v1, v3]);
+            if q1.len() >= BATCH { s15_p1_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(122);
+    if ix.worth_prefetching(122, 0) {
+        for b in &batch { ix.prefetch(122, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 122, 0, &[b[1]], Full); // flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n); } }
+            let v2 = cx.get(122, row, 0);
+            q2.push([b[0], v2]);
+            if q2.len() >= BATCH { s15_p1_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity_flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            let v0 = cx.get(127, row, 0);
+            q3.push([v0, b[0]]);
+            if q3.len() >= BATCH { s15_p1_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s15_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(52, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `dpa_in_force#1` (dpa_in_force).
 fn s16_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s16_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s16_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s16_p0_2(cx, &mut q2, &mut q3);
+    s16_p0_3(cx, &mut q3);
+}
+
+fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[133], Full); // agreement
-    let p0_0 = ix.worth_prefetching(52, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[133]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[133]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(52, 0, &[cx.get(78, n, 2)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 52, 0, &[cx.get(78, n, 2)]); } }
-        let v1 = cx.get(78, r0, 2);
-        let v3 = cx.get(78, r0, 3);
-        let v4 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 52, 0, &[v1], Full); // uses_processor
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(53);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(52) { for &n in l1 { cx.prefetch_row(52, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
-            if cx.worth_prefetching(53) { for &n in l1 { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(52, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(52, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); } }
-            if cx.worth_prefetching(53) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(53, &[cx.get(52, n, 0), v1]); } }
-            let v0 = cx.get(52, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(53, &[v0, v1]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[133], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v1 = cx.get(78, row, 2);
+            let v3 = cx.get(78, row, 3);
+            let v4 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s16_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(52);
+    if ix.worth_prefetching(52, 0) {
+        for b in &batch { ix.prefetch(52, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 52, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 52, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(52, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 52, 0, &[b[0]], Full); // uses_processor
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(52, n); } }
+            let v0 = cx.get(52, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s16_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s16_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s16_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(53, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `consent_ended#1` (consent_ended).
 fn s17_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s17_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s17_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s17_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s17_p0_3(cx, &mut q3, &mut q4);
+    s17_p0_4(cx, &mut q4);
+}
+
+fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(108, Full); // consent_withdrawn
-    let p0_0 = ix.worth_prefetching(103, 1);
-    let p0_1 = ix.worth_prefetching(128, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 1, &[cx.get(108, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 1, &[cx.get(108, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(108, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } }
-        let v0 = cx.get(108, r0, 0);
-        let v2 = cx.get(108, r0, 1);
-        let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
-        let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            let v3 = cx.get(103, r1, 1);
-            let l2 = ix.lookup(cx, 128, 0, &[v3], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || cx.worth_prefetching(16);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(16) { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(16) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
-                let v1 = cx.get(128, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
-                    let v4 = cx.get(124, r3, 3);
-                    if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(16, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(108);
+    for b in &batch {
+        for row in cx.bounds(108, Full) { // consent_withdrawn
+            let v0 = cx.get(108, row, 0);
+            let v2 = cx.get(108, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 1) {
+        for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v3 = cx.get(103, row, 1);
+            q2.push([b[0], b[1], v3]);
+            if q2.len() >= BATCH { s17_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[2]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 0);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s17_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v4 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], b[2], v4]);
+            if q4.len() >= BATCH { s17_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s17_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(16, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `consent_in_effect#1` (consent_in_effect).
 fn s18_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s18_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s18_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s18_p0_2(cx, &mut q2, &mut q3);
+    s18_p0_3(cx, &mut q3);
+}
+
+fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(103, Full); // consent
-    let p0_0 = cx.worth_prefetching(15);
-    let p0_1 = ix.worth_prefetching(128, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(15, &[cx.get(103, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
-        let v0 = cx.get(103, r0, 0);
-        let v2 = cx.get(103, r0, 1);
-        let v4 = cx.get(103, r0, 2);
-        if cx.probe(15, &[v0], Full).is_some() { // consent_for_us
-            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2_0 = cx.worth_prefetching(16);
-            let p2_1 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || p2_1 || cx.worth_prefetching(14);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(14) { for &n in l2 { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(16, &[v0, cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(14) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(14, &[v0, cx.get(128, n, 0), v2]); } }
-                let v1 = cx.get(128, r2, 0);
-                if !cx.contains(16, &[v0, v1]) { // !consent_ended
-                    for &r3 in ix.lookup(cx, 124, 0, &[v1], Full) { // activity
-                        let v3 = cx.get(124, r3, 3);
-                        if (v4 as i64) <= (v3 as i64) {
-                            cx.derive(14, &[v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(103);
+    for b in &batch {
+        for row in cx.bounds(103, Full) { // consent
+            let v0 = cx.get(103, row, 0);
+            let v2 = cx.get(103, row, 1);
+            let v4 = cx.get(103, row, 2);
+            q1.push([v0, v2, v4]);
+            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
+    batch.retain(|b| cx.probe(15, &[b[0]], Full).is_some()); // consent_for_us
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 0);
+            q2.push([b[0], v1, b[1], b[2]]);
+            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(16, &[b[0], b[1]])); // !consent_ended
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], b[2], v3, b[3]]);
+            if q3.len() >= BATCH { s18_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(14, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `consent_withdrawn_for#1` (consent_withdrawn_for).
 fn s19_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    let mut q5: Vec<[u64; 5]> = Vec::new();
+    let mut q6: Vec<[u64; 5]> = Vec::new();
+    s19_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s19_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s19_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s19_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s19_p0_4(cx, &mut q4, &mut q5, &mut q6);
+    s19_p0_5(cx, &mut q5, &mut q6);
+    s19_p0_6(cx, &mut q6);
+}
+
+fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(13, Full); // consent_form_valid
-    let p0_0 = ix.worth_prefetching(103, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
-        let v6 = cx.get(13, r0, 0);
-        let l1 = ix.lookup(cx, 103, 2, &[v6], Full); // consent
-        let p1_0 = ix.worth_prefetching(108, 0);
-        let p1_1 = ix.worth_prefetching(104, 0);
-        let p1_2 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(108, 0, &[cx.get(103, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 108, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            let v4 = cx.get(103, r1, 0);
-            let v1 = cx.get(103, r1, 1);
-            let v5 = cx.get(103, r1, 2);
-            for &r2 in ix.lookup(cx, 108, 0, &[v4], Full) { // consent_withdrawn
-                let v7 = cx.get(108, r2, 1);
-                for &r3 in ix.lookup(cx, 104, 0, &[v4], Full) { // consent_purpose
-                    let v3 = cx.get(104, r3, 1);
-                    let l4 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-                    let p4_0 = ix.worth_prefetching(124, 1);
-                    let p4 = p4_0 || cx.worth_prefetching(20);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if cx.worth_prefetching(20) { for &n in l4 { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
-                        if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-                        if cx.worth_prefetching(20) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(20, &[cx.get(128, n, 0), v1]); } }
-                        let v0 = cx.get(128, r4, 0);
-                        for &r5 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
-                            let v2 = cx.get(124, r5, 3);
-                            if (v5 as i64) <= (v2 as i64) {
-                                if (v7 as i64) <= (v2 as i64) {
-                                    cx.derive(20, &[v0, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(13);
+    for b in &batch {
+        for row in cx.bounds(13, Full) { // consent_form_valid
+            let v6 = cx.get(13, row, 0);
+            q1.push([v6]);
+            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 2) {
+        for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v4 = cx.get(103, row, 0);
+            let v1 = cx.get(103, row, 1);
+            let v5 = cx.get(103, row, 2);
+            q2.push([v1, v4, v5]);
+            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(108);
+    if ix.worth_prefetching(108, 0) {
+        for b in &batch { ix.prefetch(108, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 108, 0, &[b[1]], Full); // consent_withdrawn
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n); } }
+            let v7 = cx.get(108, row, 1);
+            q3.push([b[0], b[1], b[2], v7]);
+            if q3.len() >= BATCH { s19_p0_3(cx, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 0) {
+        for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v3 = cx.get(104, row, 1);
+            q4.push([b[0], v3, b[2], b[3]]);
+            if q4.len() >= BATCH { s19_p0_4(cx, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 0);
+            q5.push([v0, b[0], b[1], b[2], b[3]]);
+            if q5.len() >= BATCH { s19_p0_5(cx, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[0], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q6.push([b[0], b[1], v2, b[3], b[4]]);
+            if q6.len() >= BATCH { s19_p0_6(cx, q6); }
+        }
+    }
+    batch.clear();
+    *q5 = batch;
+}
+
+fn s19_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
+    if q6.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q6);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(20, &[b[0], b[1]]); }
+    batch.clear();
+    *q6 = batch;
 }
 
 /// Rule `indirect_collection#1` (indirect_collection).
 fn s20_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s20_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s20_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s20_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s20_p0_3(cx, &mut q3, &mut q4);
+    s20_p0_4(cx, &mut q4);
+}
+
+fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
-    let p0_0 = ix.worth_prefetching(125, 1);
-    let p0_1 = ix.worth_prefetching(128, 1);
-    let p0_2 = ix.worth_prefetching(87, 1);
-    let p0 = p0_0 || p0_1 || p0_2 || cx.worth_prefetching(25);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(87, 1, &[cx.get(125, m, 1)]); } } }
-        if cx.worth_prefetching(25) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(25, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(87, 1, &[cx.get(125, m, 1)]); } } }
-        if cx.worth_prefetching(25) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(25, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-        let v0 = cx.get(124, r0, 0);
-        let v2 = cx.get(124, r0, 3);
-        let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-        let p1_0 = ix.worth_prefetching(87, 1);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 1, &[cx.get(125, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 1, &[cx.get(125, n, 1)]); } }
-            let v3 = cx.get(125, r1, 1);
-            for &r2 in ix.lookup(cx, 87, 1, &[v3], Full) { // source
-                let v4 = cx.get(87, r2, 2);
-                let v5 = cx.get(87, r2, 3);
-                if v4 != 39 {
-                    let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p3 = cx.worth_prefetching(25);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(25) { for &n in l3 { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(25) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(25, &[v0, cx.get(128, n, 1), v2]); } }
-                        let v1 = cx.get(128, r3, 1);
-                        if v5 != v1 {
-                            cx.derive(25, &[v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s20_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v3 = cx.get(125, row, 1);
+            q2.push([b[0], b[1], v3]);
+            if q2.len() >= BATCH { s20_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 1) {
+        for b in &batch { ix.prefetch(87, 1, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 1, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 87, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 87, 1, &[b[2]], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            let v4 = cx.get(87, row, 2);
+            let v5 = cx.get(87, row, 3);
+            q3.push([b[0], b[1], v4, v5]);
+            if q3.len() >= BATCH { s20_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[2] != 39
+    });
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q4.push([b[0], v1, b[1], b[3]]);
+            if q4.len() >= BATCH { s20_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s20_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        b[3] != b[1]
+    });
+    if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(25, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `objection_to_direct_marketing` (objected_by).
 fn s21_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s21_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s21_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s21_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s21_p0_3(cx, &mut q3, &mut q4);
+    s21_p0_4(cx, &mut q4);
+}
+
+fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(27, Full); // objection_to_marketing
-    let p0_0 = ix.worth_prefetching(113, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
-        let v3 = cx.get(27, r0, 0);
-        let l1 = ix.lookup(cx, 113, 0, &[v3], Full); // objection
-        let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(113, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(113, n, 0)]); } }
-            let v1 = cx.get(113, r1, 0);
-            let v4 = cx.get(113, r1, 2);
-            let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || cx.worth_prefetching(26);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(26) { for &n in l2 { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(26) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[cx.get(128, n, 0), v1]); } }
-                let v0 = cx.get(128, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    if (v4 as i64) <= (v2 as i64) {
-                        cx.derive(26, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(27);
+    for b in &batch {
+        for row in cx.bounds(27, Full) { // objection_to_marketing
+            let v3 = cx.get(27, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(113);
+    if ix.worth_prefetching(113, 0) {
+        for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            let v1 = cx.get(113, row, 0);
+            let v4 = cx.get(113, row, 2);
+            q2.push([v1, v4]);
+            if q2.len() >= BATCH { s21_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 0);
+            q3.push([v0, b[0], b[1]]);
+            if q3.len() >= BATCH { s21_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[2]]);
+            if q4.len() >= BATCH { s21_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s21_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(26, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `purpose_change#1` (purpose_change).
 fn s22_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 7]> = Vec::new();
+    s22_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s22_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s22_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s22_p0_3(cx, &mut q3, &mut q4);
+    s22_p0_4(cx, &mut q4);
+}
+
+fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[38], Full); // activity
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0_1 = ix.worth_prefetching(128, 0);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(128, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(128, m, 1)]); } } }
-        let v5 = cx.get(124, r0, 0);
-        let v6 = cx.get(124, r0, 3);
-        let v7 = cx.get(124, r0, 5);
-        let l1 = ix.lookup(cx, 128, 1, &[v5], Full); // activity_subject
-        let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(128, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            let l2 = ix.lookup(cx, 128, 0, &[v1], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = cx.worth_prefetching(30);
-            let p2 = p2_0 || p2_1 || cx.worth_prefetching(29);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(30, &[cx.get(124, m, 1)]); } } }
-                if cx.worth_prefetching(29) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(29, &[cx.get(128, n, 0), v1, cx.get(124, m, 3)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(30, &[cx.get(124, m, 1)]); } } }
-                if cx.worth_prefetching(29) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(29, &[cx.get(128, n, 0), v1, cx.get(124, m, 3)]); } } }
-                let v0 = cx.get(128, r2, 0);
-                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3_0 = cx.worth_prefetching(30);
-                let p3 = p3_0 || cx.worth_prefetching(29);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
-                    if cx.worth_prefetching(29) { for &n in l3 { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(30, &[cx.get(124, n, 1)]); } }
-                    if cx.worth_prefetching(29) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(29, &[v0, v1, cx.get(124, n, 3)]); } }
-                    let v3 = cx.get(124, r3, 1);
-                    let v2 = cx.get(124, r3, 3);
-                    let v4 = cx.get(124, r3, 5);
-                    if (v6 as i64) <= (v2 as i64) {
-                        if v7 != v4 {
-                            if cx.probe(30, &[v3], Full).is_some() { // further_use_kind
-                                cx.derive(29, &[v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v5 = cx.get(124, row, 0);
+            let v6 = cx.get(124, row, 3);
+            let v7 = cx.get(124, row, 5);
+            q1.push([v5, v6, v7]);
+            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([v1, b[1], b[2]]);
+            if q2.len() >= BATCH { s22_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 0);
+            q3.push([v0, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s22_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            let v4 = cx.get(124, row, 5);
+            q4.push([b[0], b[1], v2, v3, v4, b[2], b[3]]);
+            if q4.len() >= BATCH { s22_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s22_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[5] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        b[6] != b[4]
+    });
+    if cx.worth_prefetching(30) { for b in &batch { cx.prefetch(30, &[b[3]]); } }
+    batch.retain(|b| cx.probe(30, &[b[3]], Full).is_some()); // further_use_kind
+    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(29, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `special_explicit#1` (special_explicit).
 fn s23_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s23_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s23_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s23_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s23_p0_3(cx, &mut q3, &mut q4);
+    s23_p0_4(cx, &mut q4);
+}
+
+fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(111, Full); // consent_explicit
-    let p0_0 = cx.worth_prefetching(109);
-    let p0_1 = ix.worth_prefetching(104, 0);
-    let p0_2 = ix.worth_prefetching(14, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(111, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 0, &[cx.get(111, n, 0)]); }
-        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 0, &[cx.get(111, n, 0)]); }
-        let v2 = cx.get(111, r0, 0);
-        if cx.probe(109, &[v2], Full).is_some() { // consent_documented
-            for &r2 in ix.lookup(cx, 104, 0, &[v2], Full) { // consent_purpose
-                let v3 = cx.get(104, r2, 1);
-                let l3 = ix.lookup(cx, 14, 0, &[v2], Full); // consent_in_effect
-                let p3_0 = ix.worth_prefetching(124, 1);
-                let p3 = p3_0 || cx.worth_prefetching(32);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(14) { for &n in l3 { cx.prefetch_row(14, n); } }
-                    if p3_0 { for &n in l3 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if cx.worth_prefetching(32) { for &n in l3 { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
-                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(14, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v3]); } }
-                    if cx.worth_prefetching(32) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(32, &[cx.get(14, n, 1), cx.get(14, n, 2)]); } }
-                    let v0 = cx.get(14, r3, 1);
-                    let v1 = cx.get(14, r3, 2);
-                    for &r4 in ix.lookup(cx, 124, 1, &[v0, v3], Full) { // activity
-                        cx.derive(32, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(111);
+    for b in &batch {
+        for row in cx.bounds(111, Full) { // consent_explicit
+            let v2 = cx.get(111, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0]]); } }
+    batch.retain(|b| cx.probe(109, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 0) {
+        for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v3 = cx.get(104, row, 1);
+            q2.push([b[0], v3]);
+            if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 0) {
+        for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v0 = cx.get(14, row, 1);
+            let v1 = cx.get(14, row, 2);
+            q3.push([v0, v1, b[1]]);
+            if q3.len() >= BATCH { s23_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = false;
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[0], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s23_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s23_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(32, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `explicit_names#1` (explicit_names).
 fn s24_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s24_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s24_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s24_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s24_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s24_p0_4(cx, &mut q4, &mut q5);
+    s24_p0_5(cx, &mut q5);
+}
+
+fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(111, Full); // consent_explicit
-    let p0_0 = ix.worth_prefetching(106, 0);
-    let p0_1 = cx.worth_prefetching(109);
-    let p0_2 = ix.worth_prefetching(104, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(106, 0, &[cx.get(111, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 106, 0, &[cx.get(111, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(111, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(111, n, 0)]); }
-        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(111, n, 0)]); }
-        let v3 = cx.get(111, r0, 0);
-        for &r1 in ix.lookup(cx, 106, 0, &[v3], Full) { // consent_category
-            let v2 = cx.get(106, r1, 1);
-            if cx.probe(109, &[v3], Full).is_some() { // consent_documented
-                for &r3 in ix.lookup(cx, 104, 0, &[v3], Full) { // consent_purpose
-                    let v4 = cx.get(104, r3, 1);
-                    let l4 = ix.lookup(cx, 14, 0, &[v3], Full); // consent_in_effect
-                    let p4_0 = ix.worth_prefetching(124, 1);
-                    let p4 = p4_0 || cx.worth_prefetching(34);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                        if p4_0 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if cx.worth_prefetching(34) { for &n in l4 { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
-                        if p4_0 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if cx.worth_prefetching(34) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(34, &[cx.get(14, n, 1), cx.get(14, n, 2), v2]); } }
-                        let v0 = cx.get(14, r4, 1);
-                        let v1 = cx.get(14, r4, 2);
-                        for &r5 in ix.lookup(cx, 124, 1, &[v0, v4], Full) { // activity
-                            cx.derive(34, &[v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(111);
+    for b in &batch {
+        for row in cx.bounds(111, Full) { // consent_explicit
+            let v3 = cx.get(111, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s24_p0_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 0) {
+        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n); } }
+            let v2 = cx.get(106, row, 1);
+            q2.push([v2, b[0]]);
+            if q2.len() >= BATCH { s24_p0_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[1]]); } }
+    batch.retain(|b| cx.probe(109, &[b[1]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 0) {
+        for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v4 = cx.get(104, row, 1);
+            q3.push([b[0], b[1], v4]);
+            if q3.len() >= BATCH { s24_p0_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 0) {
+        for b in &batch { ix.prefetch(14, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 0, &[b[1]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v0 = cx.get(14, row, 1);
+            let v1 = cx.get(14, row, 2);
+            q4.push([v0, v1, b[0], b[2]]);
+            if q4.len() >= BATCH { s24_p0_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s24_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = false;
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[0], b[3]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[3]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[0], b[3]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            q5.push([b[0], b[1], b[2]]);
+            if q5.len() >= BATCH { s24_p0_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s24_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(34, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `notified_in_month#1` (notified_in_month).
 fn s25_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s25_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s25_p0_1(cx, &mut q1, &mut q2);
+    s25_p0_2(cx, &mut q2);
+}
+
+fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(54, Full); // art14_notice_by
-    let p0_0 = ix.worth_prefetching(25, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(54, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(54, n, 0)]); }
-        if cx.worth_prefetching(55) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 25, 0, &[cx.get(54, n, 0)], Full).first() { cx.prefetch(55, &[cx.get(25, m, 0), cx.get(54, n, 0)]); } }
-        let v1 = cx.get(54, r0, 0);
-        let v4 = cx.get(54, r0, 2);
-        let l1 = ix.lookup(cx, 25, 0, &[v1], Full); // indirect_collection
-        let p1 = cx.worth_prefetching(55);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(25) { for &n in l1 { cx.prefetch_row(25, n); } }
-            if cx.worth_prefetching(55) { for &n in l1 { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(25, n); } }
-            if cx.worth_prefetching(55) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(55, &[cx.get(25, n, 0), v1]); } }
-            let v0 = cx.get(25, r1, 0);
-            let v2 = cx.get(25, r1, 2);
-            let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
-            let v3 = t1;
-            if (v4 as i64) <= (v3 as i64) {
-                cx.derive(55, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(54);
+    for b in &batch {
+        for row in cx.bounds(54, Full) { // art14_notice_by
+            let v1 = cx.get(54, row, 0);
+            let v4 = cx.get(54, row, 2);
+            q1.push([v1, v4]);
+            if q1.len() >= BATCH { s25_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(25);
+    if ix.worth_prefetching(25, 0) {
+        for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            let v0 = cx.get(25, row, 0);
+            let v2 = cx.get(25, row, 2);
+            q2.push([v0, b[0], v2, b[1], 0]);
+            if q2.len() >= BATCH { s25_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
+        b[4] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(55, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `informed_by#1` (informed_by).
 fn s26_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s26_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s26_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s26_p0_2(cx, &mut q2, &mut q3);
+    s26_p0_3(cx, &mut q3);
+}
+
+fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0_1 = ix.worth_prefetching(54, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(56);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(54, 0, &[cx.get(128, m, 1)]); } } }
-        if cx.worth_prefetching(56) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(54, 0, &[cx.get(128, m, 1)]); } } }
-        if cx.worth_prefetching(56) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-        let v2 = cx.get(124, r0, 0);
-        let v1 = cx.get(124, r0, 3);
-        let l1 = ix.lookup(cx, 128, 1, &[v2], Full); // activity_subject
-        let p1_0 = ix.worth_prefetching(54, 0);
-        let p1 = p1_0 || cx.worth_prefetching(56);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
-            if cx.worth_prefetching(56) { for &n in l1 { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(54, 0, &[cx.get(128, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 54, 0, &[cx.get(128, n, 1)]); } }
-            if cx.worth_prefetching(56) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v1]); } }
-            let v0 = cx.get(128, r1, 1);
-            for &r2 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
-                let v3 = cx.get(54, r2, 2);
-                if (v3 as i64) <= (v1 as i64) {
-                    cx.derive(56, &[v0, v1]);
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 1);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(54);
+    if ix.worth_prefetching(54, 0) {
+        for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n); } }
+            let v3 = cx.get(54, row, 2);
+            q3.push([b[0], b[1], v3]);
+            if q3.len() >= BATCH { s26_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s26_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(56, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `disclosure#1` (disclosure).
 fn s27_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s27_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s27_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s27_p0_2(cx, &mut q2, &mut q3);
+    s27_p0_3(cx, &mut q3);
+}
+
+fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(58, Full); // public_disclosure_kind
-    let p0_0 = ix.worth_prefetching(124, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 2, &[cx.get(58, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(58, n, 0)]); }
-        let v3 = cx.get(58, r0, 0);
-        let l1 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
-        let p1_0 = ix.worth_prefetching(128, 1);
-        let p1 = p1_0 || cx.worth_prefetching(57);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(57) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(57, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(57) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(57, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-            let v0 = cx.get(124, r1, 0);
-            let v2 = cx.get(124, r1, 3);
-            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2 = cx.worth_prefetching(57);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if cx.worth_prefetching(57) { for &n in l2 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if cx.worth_prefetching(57) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-                let v1 = cx.get(128, r2, 1);
-                cx.derive(57, &[v0, v1, v2]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(58);
+    for b in &batch {
+        for row in cx.bounds(58, Full) { // public_disclosure_kind
+            let v3 = cx.get(58, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q2.push([v0, v2]);
+            if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s27_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(57, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `disclosure#2` (disclosure).
 fn s27_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 1]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s27_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s27_p1_4(cx, &mut q4, &mut q5);
+    s27_p1_5(cx, &mut q5);
+}
+
+fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(122, Full); // flow
-    let p0_0 = ix.worth_prefetching(75, 0);
-    let p0_1 = ix.worth_prefetching(127, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
-        let v3 = cx.get(122, r0, 0);
-        let v4 = cx.get(122, r0, 2);
-        for &r1 in ix.lookup(cx, 75, 0, &[v4], Full) { // party
-            let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = ix.worth_prefetching(128, 1);
-            let p2 = p2_0 || p2_1;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(127, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(127, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(127, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(127, n, 0)]); } }
-                let v0 = cx.get(127, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4 = cx.worth_prefetching(57);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(57) { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(57) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-                        let v1 = cx.get(128, r4, 1);
-                        cx.derive(57, &[v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(122);
+    for b in &batch {
+        for row in cx.bounds(122, Full) { // flow
+            let v3 = cx.get(122, row, 0);
+            let v4 = cx.get(122, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s27_p1_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(75, 0) {
+        for b in &batch { ix.prefetch(75, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[1]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 75, 0, &[b[1]], Full); // party
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            q2.push([b[0]]);
+            if q2.len() >= BATCH { s27_p1_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            let v0 = cx.get(127, row, 0);
+            q3.push([v0]);
+            if q3.len() >= BATCH { s27_p1_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], v2]);
+            if q4.len() >= BATCH { s27_p1_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q5.push([b[0], v1, b[1]]);
+            if q5.len() >= BATCH { s27_p1_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s27_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(57, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `disclosure#3` (disclosure).
 fn s27_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 1]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s27_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s27_p2_3(cx, &mut q3, &mut q4, &mut q5);
+    s27_p2_4(cx, &mut q4, &mut q5);
+    s27_p2_5(cx, &mut q5);
+}
+
+fn s27_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(59, Full); // controller_role
-    let p0_0 = ix.worth_prefetching(77, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 0, &[cx.get(59, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 0, &[cx.get(59, n, 0)]); }
-        let v4 = cx.get(59, r0, 0);
-        let l1 = ix.lookup(cx, 77, 0, &[v4], Full); // system
-        let p1_0 = ix.worth_prefetching(126, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(126, 0, &[cx.get(77, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); } }
-            let v3 = cx.get(77, r1, 0);
-            let l2 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = ix.worth_prefetching(128, 1);
-            let p2 = p2_0 || p2_1;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(126) { for &n in l2 { cx.prefetch_row(126, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(126, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(126, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(126, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(126, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(126, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(126, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(126, n, 0)]); } }
-                let v0 = cx.get(126, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4 = cx.worth_prefetching(57);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(57) { for &n in l4 { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(57) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(57, &[v0, cx.get(128, n, 1), v2]); } }
-                        let v1 = cx.get(128, r4, 1);
-                        cx.derive(57, &[v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(59);
+    for b in &batch {
+        for row in cx.bounds(59, Full) { // controller_role
+            let v4 = cx.get(59, row, 0);
+            q1.push([v4]);
+            if q1.len() >= BATCH { s27_p2_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 0) {
+        for b in &batch { ix.prefetch(77, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 0, &[b[0]], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v3 = cx.get(77, row, 0);
+            q2.push([v3]);
+            if q2.len() >= BATCH { s27_p2_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity_system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            let v0 = cx.get(126, row, 0);
+            q3.push([v0]);
+            if q3.len() >= BATCH { s27_p2_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], v2]);
+            if q4.len() >= BATCH { s27_p2_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q5.push([b[0], v1, b[1]]);
+            if q5.len() >= BATCH { s27_p2_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s27_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(57, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `informed_before_disclosure#1` (informed_before_disclosure).
 fn s28_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s28_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s28_p0_1(cx, &mut q1, &mut q2);
+    s28_p0_2(cx, &mut q2);
+}
+
+fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(57, Full); // disclosure
-    let p0_0 = ix.worth_prefetching(54, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(54, 0, &[cx.get(57, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 54, 0, &[cx.get(57, n, 1)]); }
-        if cx.worth_prefetching(60) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
-        let v0 = cx.get(57, r0, 1);
-        let v1 = cx.get(57, r0, 2);
-        for &r1 in ix.lookup(cx, 54, 0, &[v0], Full) { // art14_notice_by
-            let v2 = cx.get(54, r1, 2);
-            if (v2 as i64) <= (v1 as i64) {
-                cx.derive(60, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(57);
+    for b in &batch {
+        for row in cx.bounds(57, Full) { // disclosure
+            let v0 = cx.get(57, row, 1);
+            let v1 = cx.get(57, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(54);
+    if ix.worth_prefetching(54, 0) {
+        for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n); } }
+            let v2 = cx.get(54, row, 2);
+            q2.push([b[0], b[1], v2]);
+            if q2.len() >= BATCH { s28_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(60, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `objection_hint_by#1` (objection_hint_by).
 fn s29_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s29_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s29_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s29_p0_2(cx, &mut q2, &mut q3);
+    s29_p0_3(cx, &mut q3);
+}
+
+fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(115, Full); // notice_subject
-    let p0_0 = ix.worth_prefetching(114, 1);
-    let p0_1 = cx.worth_prefetching(121);
-    let p0_2 = ix.worth_prefetching(25, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
-        if p0_2 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(25, 0, &[cx.get(115, n, 1)]); }
-        if p0_2 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(115, n, 1)]); }
-        let v3 = cx.get(115, r0, 0);
-        let v0 = cx.get(115, r0, 1);
-        for &r1 in ix.lookup(cx, 114, 1, &[v3], Full) { // notice
-            let v4 = cx.get(114, r1, 2);
-            if cx.probe(121, &[v3], Full).is_some() { // notice_right_to_object
-                for &r3 in ix.lookup(cx, 25, 0, &[v0], Full) { // indirect_collection
-                    let v2 = cx.get(25, r3, 2);
-                    let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
-                    let v1 = t1;
-                    if (v4 as i64) <= (v1 as i64) {
-                        cx.derive(63, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(115);
+    for b in &batch {
+        for row in cx.bounds(115, Full) { // notice_subject
+            let v3 = cx.get(115, row, 0);
+            let v0 = cx.get(115, row, 1);
+            q1.push([v0, v3]);
+            if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 1) {
+        for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v4 = cx.get(114, row, 2);
+            q2.push([b[0], b[1], v4]);
+            if q2.len() >= BATCH { s29_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[1]]); } }
+    batch.retain(|b| cx.probe(121, &[b[1]], Full).is_some()); // notice_right_to_object
+    let rw = cx.rows_worth_prefetching(25);
+    if ix.worth_prefetching(25, 0) {
+        for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            let v2 = cx.get(25, row, 2);
+            q3.push([b[0], v2, b[2], 0]);
+            if q3.len() >= BATCH { s29_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[1], Type::Date), (1, Type::Number)]) else { return false; };
+        b[3] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[0], b[3]]); } }
+    for b in &batch { cx.derive(63, &[b[0], b[3]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `activity_subject_kind#1` (activity_subject_kind).
 fn s30_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s30_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s30_p0_1(cx, &mut q1, &mut q2);
+    s30_p0_2(cx, &mut q2);
+}
+
+fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(97, Full); // subject
-    let p0_0 = ix.worth_prefetching(128, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(97, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(97, n, 0)]); }
-        let v2 = cx.get(97, r0, 0);
-        let v1 = cx.get(97, r0, 2);
-        let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-        let p1 = cx.worth_prefetching(67);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(67) { for &n in l1 { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(67) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(67, &[cx.get(128, n, 0), v1]); } }
-            let v0 = cx.get(128, r1, 0);
-            cx.derive(67, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(97);
+    for b in &batch {
+        for row in cx.bounds(97, Full) { // subject
+            let v2 = cx.get(97, row, 0);
+            let v1 = cx.get(97, row, 2);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s30_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s30_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `personal_activity#1` (personal_activity).
 fn s31_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s31_p0_0(cx, &mut q0, &mut q1);
+    s31_p0_1(cx, &mut q1);
+}
+
+fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(128, Full); // activity_subject
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(9) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(128, n, 0)]); }
-        let v0 = cx.get(128, r0, 0);
-        cx.derive(9, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(128);
+    for b in &batch {
+        for row in cx.bounds(128, Full) { // activity_subject
+            let v0 = cx.get(128, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s31_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    for b in &batch { cx.derive(9, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `personal_activity#2` (personal_activity).
 fn s31_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s31_p1_0(cx, &mut q0, &mut q1);
+    s31_p1_1(cx, &mut q1);
+}
+
+fn s31_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(129, Full); // activity_category
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(9) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(9, &[cx.get(129, n, 0)]); }
-        let v0 = cx.get(129, r0, 0);
-        cx.derive(9, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(129);
+    for b in &batch {
+        for row in cx.bounds(129, Full) { // activity_category
+            let v0 = cx.get(129, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s31_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s31_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    for b in &batch { cx.derive(9, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `consent_misses_category#1` (consent_misses_category).
 fn s32_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s32_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s32_p0_1(cx, &mut q1, &mut q2);
+    s32_p0_2(cx, &mut q2);
+}
+
+fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(106, Full) { // consent_category
-        let v0 = cx.get(106, r0, 0);
-        let b1 = cx.bounds(129, Full); // activity_category
-        let p1_0 = cx.worth_prefetching(8);
-        let p1_1 = cx.worth_prefetching(106);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(8, &[cx.get(129, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(106, &[v0, cx.get(129, n, 1)]); }
-            if cx.worth_prefetching(17) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(17, &[v0, cx.get(129, n, 0)]); }
-            let v1 = cx.get(129, r1, 0);
-            let v2 = cx.get(129, r1, 1);
-            if !cx.contains(8, &[v2]) { // !special_category
-                if !cx.contains(106, &[v0, v2]) { // !consent_category
-                    cx.derive(17, &[v0, v1]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(106);
+    for b in &batch {
+        for row in cx.bounds(106, Full) { // consent_category
+            let v0 = cx.get(106, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s32_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(129);
+    for b in &batch {
+        for row in cx.bounds(129, Full) { // activity_category
+            let v1 = cx.get(129, row, 0);
+            let v2 = cx.get(129, row, 1);
+            q2.push([b[0], v1, v2]);
+            if q2.len() >= BATCH { s32_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(8, &[b[2]])); // !special_category
+    if cx.worth_prefetching(106) { for b in &batch { cx.prefetch(106, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(106, &[b[0], b[2]])); // !consent_category
+    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(17, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `consent_scope` (consent_scope).
 fn s33_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s33_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s33_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s33_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s33_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s33_p0_4(cx, &mut q4, &mut q5);
+    s33_p0_5(cx, &mut q5);
+}
+
+fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(13, Full); // consent_form_valid
-    let p0_0 = ix.worth_prefetching(103, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(13, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(13, n, 0)]); }
-        let v3 = cx.get(13, r0, 0);
-        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1_0 = cx.worth_prefetching(110);
-        let p1_1 = ix.worth_prefetching(104, 0);
-        let p1_2 = ix.worth_prefetching(14, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(110, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(14, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 14, 0, &[cx.get(103, n, 0)]); } }
-            let v0 = cx.get(103, r1, 0);
-            if cx.probe(110, &[v0], Full).is_some() { // consent_informed
-                for &r3 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
-                    let v4 = cx.get(104, r3, 1);
-                    let l4 = ix.lookup(cx, 14, 0, &[v0], Full); // consent_in_effect
-                    let p4_0 = cx.worth_prefetching(17);
-                    let p4_1 = ix.worth_prefetching(124, 1);
-                    let p4 = p4_0 || p4_1 || cx.worth_prefetching(18);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
-                        if p4_1 { for &n in l4 { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if cx.worth_prefetching(18) { for &n in l4 { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
-                        if p4_1 { for &n in l4 { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(17, &[v0, cx.get(14, n, 1)]); } }
-                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if p4_1 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(14, n, 1), v4]); } }
-                        if cx.worth_prefetching(18) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(18, &[v0, cx.get(14, n, 1), cx.get(14, n, 2)]); } }
-                        let v1 = cx.get(14, r4, 1);
-                        let v2 = cx.get(14, r4, 2);
-                        if !cx.contains(17, &[v0, v1]) { // !consent_misses_category
-                            for &r5 in ix.lookup(cx, 124, 1, &[v1, v4], Full) { // activity
-                                cx.derive(18, &[v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(13);
+    for b in &batch {
+        for row in cx.bounds(13, Full) { // consent_form_valid
+            let v3 = cx.get(13, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s33_p0_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 2) {
+        for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v0 = cx.get(103, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(110) { for b in &batch { cx.prefetch(110, &[b[0]]); } }
+    batch.retain(|b| cx.probe(110, &[b[0]], Full).is_some()); // consent_informed
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 0) {
+        for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v4 = cx.get(104, row, 1);
+            q3.push([b[0], v4]);
+            if q3.len() >= BATCH { s33_p0_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 0) {
+        for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v1 = cx.get(14, row, 1);
+            let v2 = cx.get(14, row, 2);
+            q4.push([b[0], v1, v2, b[1]]);
+            if q4.len() >= BATCH { s33_p0_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(17, &[b[0], b[1]])); // !consent_misses_category
+    let rw = false;
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[1], b[3]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[1], b[3]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[1], b[3]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            q5.push([b[0], b[1], b[2]]);
+            if q5.len() >= BATCH { s33_p0_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s33_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(18, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `consent_covers#1` (consent_covers).
 fn s34_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s34_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s34_p0_1(cx, &mut q1, &mut q2);
+    s34_p0_2(cx, &mut q2);
+}
+
+fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(109, Full); // consent_documented
-    let p0_0 = ix.worth_prefetching(18, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(18, 0, &[cx.get(109, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 18, 0, &[cx.get(109, n, 0)]); }
-        let v0 = cx.get(109, r0, 0);
-        let l1 = ix.lookup(cx, 18, 0, &[v0], Full); // consent_scope
-        let p1 = cx.worth_prefetching(19);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(18) { for &n in l1 { cx.prefetch_row(18, n); } }
-            if cx.worth_prefetching(19) { for &n in l1 { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(18, n); } }
-            if cx.worth_prefetching(19) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(19, &[v0, cx.get(18, n, 1), cx.get(18, n, 2)]); } }
-            let v1 = cx.get(18, r1, 1);
-            let v2 = cx.get(18, r1, 2);
-            cx.derive(19, &[v0, v1, v2]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(109);
+    for b in &batch {
+        for row in cx.bounds(109, Full) { // consent_documented
+            let v0 = cx.get(109, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s34_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(18);
+    if ix.worth_prefetching(18, 0) {
+        for b in &batch { ix.prefetch(18, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 18, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 18, 0, &[b[0]], Full); // consent_scope
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(18, n); } }
+            let v1 = cx.get(18, row, 1);
+            let v2 = cx.get(18, row, 2);
+            q2.push([b[0], v1, v2]);
+            if q2.len() >= BATCH { s34_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(19, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `consent_unprovable#1` (consent_unprovable).
 fn s35_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s35_p0_0(cx, &mut q0, &mut q1);
+    s35_p0_1(cx, &mut q1);
+}
+
+fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(18, Full); // consent_scope
-    let p0_0 = cx.worth_prefetching(109);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(109, &[cx.get(18, n, 0)]); }
-        if cx.worth_prefetching(21) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(21, &[cx.get(18, n, 1), cx.get(18, n, 2)]); }
-        let v2 = cx.get(18, r0, 0);
-        let v0 = cx.get(18, r0, 1);
-        let v1 = cx.get(18, r0, 2);
-        if !cx.contains(109, &[v2]) { // !consent_documented
-            cx.derive(21, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(18);
+    for b in &batch {
+        for row in cx.bounds(18, Full) { // consent_scope
+            let v2 = cx.get(18, row, 0);
+            let v0 = cx.get(18, row, 1);
+            let v1 = cx.get(18, row, 2);
+            q1.push([v0, v1, v2]);
+            if q1.len() >= BATCH { s35_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(109, &[b[2]])); // !consent_documented
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(21, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `special_not_explicit#1` (special_not_explicit).
 fn s36_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s36_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s36_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s36_p0_2(cx, &mut q2, &mut q3);
+    s36_p0_3(cx, &mut q3);
+}
+
+fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(8, Full); // special_category
-    let p0_0 = ix.worth_prefetching(129, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-        let v2 = cx.get(8, r0, 0);
-        let l1 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
-        let p1_0 = ix.worth_prefetching(128, 1);
-        let p1_1 = cx.worth_prefetching(34);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(33);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(129) { for &n in l1 { cx.prefetch_row(129, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
-            if p1_1 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(34, &[cx.get(129, n, 0), cx.get(128, m, 1), v2]); } } }
-            if cx.worth_prefetching(33) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(33, &[cx.get(129, n, 0), cx.get(128, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(129, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(34, &[cx.get(129, n, 0), cx.get(128, m, 1), v2]); } } }
-            if cx.worth_prefetching(33) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(33, &[cx.get(129, n, 0), cx.get(128, m, 1)]); } } }
-            let v0 = cx.get(129, r1, 0);
-            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2_0 = cx.worth_prefetching(34);
-            let p2 = p2_0 || cx.worth_prefetching(33);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
-                if cx.worth_prefetching(33) { for &n in l2 { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(34, &[v0, cx.get(128, n, 1), v2]); } }
-                if cx.worth_prefetching(33) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(33, &[v0, cx.get(128, n, 1)]); } }
-                let v1 = cx.get(128, r2, 1);
-                if !cx.contains(34, &[v0, v1, v2]) { // !explicit_names
-                    cx.derive(33, &[v0, v1]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(8);
+    for b in &batch {
+        for row in cx.bounds(8, Full) { // special_category
+            let v2 = cx.get(8, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            let v0 = cx.get(129, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s36_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(34, &[b[0], b[1], b[2]])); // !explicit_names
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(33, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `third_country_transfer#1` (third_country_transfer).
 fn s37_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s37_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s37_p0_1(cx, &mut q1, &mut q2);
+    s37_p0_2(cx, &mut q2);
+}
+
+fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(77, Full); // system
-    let p0_0 = cx.worth_prefetching(44);
-    let p0_1 = ix.worth_prefetching(126, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(44, &[cx.get(77, n, 4)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(126, 0, &[cx.get(77, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 126, 0, &[cx.get(77, n, 0)]); }
-        let v3 = cx.get(77, r0, 0);
-        let v1 = cx.get(77, r0, 3);
-        let v2 = cx.get(77, r0, 4);
-        if !cx.contains(44, &[v2]) { // !eea
-            let l1 = ix.lookup(cx, 126, 0, &[v3], Full); // activity_system
-            let p1_0 = cx.worth_prefetching(9);
-            let p1 = p1_0 || cx.worth_prefetching(46);
-            if p1 && l1.len() > 1 && l1.len() <= 32 {
-                if cx.rows_worth_prefetching(126) { for &n in l1 { cx.prefetch_row(126, n); } }
-                if p1_0 { for &n in l1 { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
-                if cx.worth_prefetching(46) { for &n in l1 { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
-            }
-            for (i1, &r1) in l1.iter().enumerate() {
-                if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(126, n); } }
-                if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(9, &[cx.get(126, n, 0)]); } }
-                if cx.worth_prefetching(46) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(46, &[cx.get(126, n, 0), v1, v2]); } }
-                let v0 = cx.get(126, r1, 0);
-                if cx.probe(9, &[v0], Full).is_some() { // personal_activity
-                    cx.derive(46, &[v0, v1, v2]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(77);
+    for b in &batch {
+        for row in cx.bounds(77, Full) { // system
+            let v3 = cx.get(77, row, 0);
+            let v1 = cx.get(77, row, 3);
+            let v2 = cx.get(77, row, 4);
+            q1.push([v1, v2, v3]);
+            if q1.len() >= BATCH { s37_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(44, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(126);
+    if ix.worth_prefetching(126, 0) {
+        for b in &batch { ix.prefetch(126, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 126, 0, &[b[2]], Full); // activity_system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            let v0 = cx.get(126, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s37_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(46, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `third_country_transfer#2` (third_country_transfer).
 fn s37_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s37_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s37_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s37_p1_2(cx, &mut q2, &mut q3);
+    s37_p1_3(cx, &mut q3);
+}
+
+fn s37_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(122, Full); // flow
-    let p0_0 = ix.worth_prefetching(77, 1);
-    let p0_1 = ix.worth_prefetching(127, 0);
-    let p0_2 = cx.worth_prefetching(44);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(77, 1, &[cx.get(122, n, 2)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 77, 1, &[cx.get(122, n, 2)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 77, 1, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(77, m, 4)]); } }
-        let v3 = cx.get(122, r0, 0);
-        let v4 = cx.get(122, r0, 2);
-        let l1 = ix.lookup(cx, 77, 1, &[v4], Full); // system
-        let p1_0 = cx.worth_prefetching(44);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(77) { for &n in l1 { cx.prefetch_row(77, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(77, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(77, n, 4)]); } }
-            let v1 = cx.get(77, r1, 3);
-            let v2 = cx.get(77, r1, 4);
-            if !cx.contains(44, &[v2]) { // !eea
-                let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-                let p2_0 = cx.worth_prefetching(9);
-                let p2 = p2_0 || cx.worth_prefetching(46);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(46) { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(46) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
-                    let v0 = cx.get(127, r2, 0);
-                    if cx.probe(9, &[v0], Full).is_some() { // personal_activity
-                        cx.derive(46, &[v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(122);
+    for b in &batch {
+        for row in cx.bounds(122, Full) { // flow
+            let v3 = cx.get(122, row, 0);
+            let v4 = cx.get(122, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s37_p1_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 1) {
+        for b in &batch { ix.prefetch(77, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 1, &[b[1]], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v1 = cx.get(77, row, 3);
+            let v2 = cx.get(77, row, 4);
+            q2.push([v1, v2, b[0]]);
+            if q2.len() >= BATCH { s37_p1_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(44, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            let v0 = cx.get(127, row, 0);
+            q3.push([v0, b[0], b[1]]);
+            if q3.len() >= BATCH { s37_p1_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s37_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(46, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `third_country_transfer#3` (third_country_transfer).
 fn s37_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s37_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s37_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s37_p2_2(cx, &mut q2, &mut q3);
+    s37_p2_3(cx, &mut q3);
+}
+
+fn s37_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(122, Full); // flow
-    let p0_0 = ix.worth_prefetching(75, 0);
-    let p0_1 = ix.worth_prefetching(127, 0);
-    let p0_2 = cx.worth_prefetching(44);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(75, 0, &[cx.get(122, n, 2)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 75, 0, &[cx.get(122, n, 2)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(127, 0, &[cx.get(122, n, 0)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); }
-        if p0_2 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 75, 0, &[cx.get(122, n, 2)], Full).first() { cx.prefetch(44, &[cx.get(75, m, 2)]); } }
-        let v3 = cx.get(122, r0, 0);
-        let v1 = cx.get(122, r0, 2);
-        let l1 = ix.lookup(cx, 75, 0, &[v1], Full); // party
-        let p1_0 = cx.worth_prefetching(44);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(75) { for &n in l1 { cx.prefetch_row(75, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(75, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(44, &[cx.get(75, n, 2)]); } }
-            let v2 = cx.get(75, r1, 2);
-            if !cx.contains(44, &[v2]) { // !eea
-                let l2 = ix.lookup(cx, 127, 0, &[v3], Full); // activity_flow
-                let p2_0 = cx.worth_prefetching(9);
-                let p2 = p2_0 || cx.worth_prefetching(46);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(127) { for &n in l2 { cx.prefetch_row(127, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(46) { for &n in l2 { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(127, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(9, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(46) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(46, &[cx.get(127, n, 0), v1, v2]); } }
-                    let v0 = cx.get(127, r2, 0);
-                    if cx.probe(9, &[v0], Full).is_some() { // personal_activity
-                        cx.derive(46, &[v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(122);
+    for b in &batch {
+        for row in cx.bounds(122, Full) { // flow
+            let v3 = cx.get(122, row, 0);
+            let v1 = cx.get(122, row, 2);
+            q1.push([v1, v3]);
+            if q1.len() >= BATCH { s37_p2_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(75);
+    if ix.worth_prefetching(75, 0) {
+        for b in &batch { ix.prefetch(75, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 75, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(75, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 75, 0, &[b[0]], Full); // party
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            let v2 = cx.get(75, row, 2);
+            q2.push([b[0], v2, b[1]]);
+            if q2.len() >= BATCH { s37_p2_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(44, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            let v0 = cx.get(127, row, 0);
+            q3.push([v0, b[0], b[1]]);
+            if q3.len() >= BATCH { s37_p2_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s37_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(46, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `old_us_transfer_basis#1` (old_us_transfer_basis).
 fn s38_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s38_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s38_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s38_p0_2(cx, &mut q2, &mut q3);
+    s38_p0_3(cx, &mut q3);
+}
+
+fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
-    let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(76);
+    if ix.worth_prefetching(76, 0) {
+        for b in &batch { ix.prefetch(76, 0, &[12]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[12]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        let v1 = cx.get(76, r0, 0);
-        let v3 = cx.get(76, r0, 2);
-        let v4 = cx.get(76, r0, 3);
-        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(4);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(4) { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(4) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-            let v0 = cx.get(46, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        if (v2 as i64) <= (16713 as i64) {
-                            cx.derive(4, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            let v1 = cx.get(76, row, 0);
+            let v3 = cx.get(76, row, 2);
+            let v4 = cx.get(76, row, 3);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 0) {
+        for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s38_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (16713 as i64)
+    });
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `old_us_transfer_basis#2` (old_us_transfer_basis).
 fn s38_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s38_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s38_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s38_p1_2(cx, &mut q2, &mut q3);
+    s38_p1_3(cx, &mut q3);
+}
+
+fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
-    let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(76);
+    if ix.worth_prefetching(76, 0) {
+        for b in &batch { ix.prefetch(76, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        let v1 = cx.get(76, r0, 0);
-        let v3 = cx.get(76, r0, 2);
-        let v4 = cx.get(76, r0, 3);
-        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(4);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(4) { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(4) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-            let v0 = cx.get(46, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        if (v2 as i64) >= (17014 as i64) {
-                            cx.derive(4, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            let v1 = cx.get(76, row, 0);
+            let v3 = cx.get(76, row, 2);
+            let v4 = cx.get(76, row, 3);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s38_p1_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 0) {
+        for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s38_p1_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s38_p1_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s38_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) >= (17014 as i64)
+    });
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `old_law_scc` (old_us_transfer_basis).
 fn s38_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s38_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s38_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s38_p2_2(cx, &mut q2, &mut q3, &mut q4);
+    s38_p2_3(cx, &mut q3, &mut q4);
+    s38_p2_4(cx, &mut q4);
+}
+
+fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0_0 = ix.worth_prefetching(82, 0);
-    let p0_1 = ix.worth_prefetching(46, 0);
-    let p0_2 = cx.worth_prefetching(50);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(78, n, 2), 11]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(78, n, 2), 11]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 82, 0, &[cx.get(78, n, 0)], Full).first() { cx.prefetch(50, &[cx.get(82, m, 1)]); } } }
-        let v3 = cx.get(78, r0, 0);
-        let v1 = cx.get(78, r0, 2);
-        let v4 = cx.get(78, r0, 3);
-        let v5 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 82, 0, &[v3], Full); // agreement_edition
-        let p1_0 = cx.worth_prefetching(50);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(82) { for &n in l1 { cx.prefetch_row(82, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(82, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(50, &[cx.get(82, n, 1)]); } }
-            let v6 = cx.get(82, r1, 1);
-            if cx.probe(50, &[v6], Full).is_some() { // old_scc_edition
-                let l3 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-                let p3_0 = ix.worth_prefetching(124, 0);
-                let p3 = p3_0 || cx.worth_prefetching(4);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(46) { for &n in l3 { cx.prefetch_row(46, n); } }
-                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                    if cx.worth_prefetching(4) { for &n in l3 { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(46, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                    if cx.worth_prefetching(4) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), v1]); } }
-                    let v0 = cx.get(46, r3, 0);
-                    for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                        let v2 = cx.get(124, r4, 3);
-                        if (v4 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v5 as i64) {
-                                cx.derive(4, &[v0, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v3 = cx.get(78, row, 0);
+            let v1 = cx.get(78, row, 2);
+            let v4 = cx.get(78, row, 3);
+            let v5 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4, v5]);
+            if q1.len() >= BATCH { s38_p2_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(82);
+    if ix.worth_prefetching(82, 0) {
+        for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            let v6 = cx.get(82, row, 1);
+            q2.push([b[0], b[2], b[3], v6]);
+            if q2.len() >= BATCH { s38_p2_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[3]]); } }
+    batch.retain(|b| cx.probe(50, &[b[3]], Full).is_some()); // old_scc_edition
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 0) {
+        for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q3.push([v0, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s38_p2_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[2], b[3]]);
+            if q4.len() >= BATCH { s38_p2_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s38_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `postal#1` (postal).
 fn s39_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s39_p0_0(cx, &mut q0, &mut q1);
+    s39_p0_1(cx, &mut q1);
+}
+
+fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
-    let p0 = cx.worth_prefetching(2);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
-        if cx.worth_prefetching(2) { for &n in l0 { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[5]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[5]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if cx.worth_prefetching(2) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(2, &[cx.get(130, n, 0)]); } }
-        let v0 = cx.get(130, r0, 0);
-        cx.derive(2, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v0 = cx.get(130, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s39_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
+    for b in &batch { cx.derive(2, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `licensed_by_author#1` (licensed_by_author).
 fn s40_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s40_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s40_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s40_p0_2(cx, &mut q2, &mut q3);
+    s40_p0_3(cx, &mut q3);
+}
+
+fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
-    let p0_0 = ix.worth_prefetching(139, 0);
-    let p0_1 = ix.worth_prefetching(124, 0);
-    let p0 = p0_0 || p0_1 || cx.worth_prefetching(5);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(139, m, 0)]); } } }
-        if cx.worth_prefetching(5) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(5, &[cx.get(139, m, 0), cx.get(78, n, 2)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(139, 0, &[cx.get(78, n, 2)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 139, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { ix.prefetch(124, 0, &[cx.get(139, m, 0)]); } } }
-        if cx.worth_prefetching(5) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 139, 0, &[cx.get(78, n, 2)], Full).first() { cx.prefetch(5, &[cx.get(139, m, 0), cx.get(78, n, 2)]); } } }
-        let v1 = cx.get(78, r0, 2);
-        let v3 = cx.get(78, r0, 3);
-        let v4 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 139, 0, &[v1], Full); // activity_content_author
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(5);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(139) { for &n in l1 { cx.prefetch_row(139, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
-            if cx.worth_prefetching(5) { for &n in l1 { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(139, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(139, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(139, n, 0)]); } }
-            if cx.worth_prefetching(5) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(5, &[cx.get(139, n, 0), v1]); } }
-            let v0 = cx.get(139, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(5, &[v0, v1]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v1 = cx.get(78, row, 2);
+            let v3 = cx.get(78, row, 3);
+            let v4 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s40_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(139);
+    if ix.worth_prefetching(139, 0) {
+        for b in &batch { ix.prefetch(139, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 139, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 139, 0, &[b[0]], Full); // activity_content_author
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            let v0 = cx.get(139, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s40_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s40_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `licensed_by_author#2` (licensed_by_author).
 fn s40_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    let mut q6: Vec<[u64; 2]> = Vec::new();
+    s40_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s40_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s40_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s40_p1_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s40_p1_4(cx, &mut q4, &mut q5, &mut q6);
+    s40_p1_5(cx, &mut q5, &mut q6);
+    s40_p1_6(cx, &mut q6);
+}
+
+fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[15], Full); // agreement
-    let p0_0 = ix.worth_prefetching(75, 0);
-    let p0_1 = ix.worth_prefetching(80, 0);
-    let p0_2 = ix.worth_prefetching(125, 0);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(75, 0, &[cx.get(78, n, 2)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 75, 0, &[cx.get(78, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 80, 0, &[cx.get(78, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 80, 0, &[cx.get(78, n, 0)], Full).first() { ix.prefetch(125, 0, &[cx.get(80, m, 1)]); } } }
-        let v4 = cx.get(78, r0, 0);
-        let v5 = cx.get(78, r0, 2);
-        let v6 = cx.get(78, r0, 3);
-        let v7 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 75, 0, &[v5], Full) { // party
-            let l2 = ix.lookup(cx, 80, 0, &[v4], Full); // agreement_source
-            let p2_0 = ix.worth_prefetching(125, 0);
-            let p2 = p2_0;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(80) { for &n in l2 { cx.prefetch_row(80, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(80, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 0, &[cx.get(80, n, 1)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(80, n, 1)]); } }
-                let v3 = cx.get(80, r2, 1);
-                let l3 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
-                let p3_0 = ix.worth_prefetching(124, 0);
-                let p3_1 = ix.worth_prefetching(139, 1);
-                let p3 = p3_0 || p3_1 || cx.worth_prefetching(5);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(125) { for &n in l3 { cx.prefetch_row(125, n); } }
-                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                    if p3_1 { for &n in l3 { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
-                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                    if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
-                    if cx.worth_prefetching(5) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(125, n, 0), cx.get(139, m, 1)]); } } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(139, 1, &[cx.get(125, n, 0)]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(125, n, 0)]); } }
-                    if cx.worth_prefetching(5) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(125, n, 0), cx.get(139, m, 1)]); } } }
-                    let v0 = cx.get(125, r3, 0);
-                    for &r4 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                        let v2 = cx.get(124, r4, 3);
-                        if (v6 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v7 as i64) {
-                                let l5 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                                let p5 = cx.worth_prefetching(5);
-                                if p5 && l5.len() > 1 && l5.len() <= 32 {
-                                    if cx.rows_worth_prefetching(139) { for &n in l5 { cx.prefetch_row(139, n); } }
-                                    if cx.worth_prefetching(5) { for &n in l5 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                }
-                                for (i5, &r5) in l5.iter().enumerate() {
-                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(139, n); } }
-                                    if cx.worth_prefetching(5) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                    let v1 = cx.get(139, r5, 1);
-                                    cx.derive(5, &[v0, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v4 = cx.get(78, row, 0);
+            let v5 = cx.get(78, row, 2);
+            let v6 = cx.get(78, row, 3);
+            let v7 = cx.get(78, row, 4);
+            q1.push([v4, v5, v6, v7]);
+            if q1.len() >= BATCH { s40_p1_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = false;
+    if ix.worth_prefetching(75, 0) {
+        for b in &batch { ix.prefetch(75, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[1]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 75, 0, &[b[1]], Full); // party
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            q2.push([b[0], b[2], b[3]]);
+            if q2.len() >= BATCH { s40_p1_2(cx, q2, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n); } }
+            let v3 = cx.get(80, row, 1);
+            q3.push([v3, b[1], b[2]]);
+            if q3.len() >= BATCH { s40_p1_3(cx, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 0);
+            q4.push([v0, b[1], b[2]]);
+            if q4.len() >= BATCH { s40_p1_4(cx, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q5.push([b[0], v2, b[1], b[2]]);
+            if q5.len() >= BATCH { s40_p1_5(cx, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(139);
+    if ix.worth_prefetching(139, 1) {
+        for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            let v1 = cx.get(139, row, 1);
+            q6.push([b[0], v1]);
+            if q6.len() >= BATCH { s40_p1_6(cx, q6); }
+        }
+    }
+    batch.clear();
+    *q5 = batch;
+}
+
+fn s40_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
+    if q6.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q6);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    batch.clear();
+    *q6 = batch;
 }
 
 /// Rule `published_by#1` (published_by).
 fn s41_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s41_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s41_p0_1(cx, &mut q1, &mut q2);
+    s41_p0_2(cx, &mut q2);
+}
+
+fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(87, Full); // source
-    let p0_0 = ix.worth_prefetching(128, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(87, n, 3)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(87, n, 3)]); }
-        let v1 = cx.get(87, r0, 0);
-        let v2 = cx.get(87, r0, 3);
-        let l1 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(125);
-        let p1 = p1_0 || cx.worth_prefetching(35);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
-            if cx.worth_prefetching(35) { for &n in l1 { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(125, &[cx.get(128, n, 0), v1]); } }
-            if cx.worth_prefetching(35) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[cx.get(128, n, 0), v1, v2]); } }
-            let v0 = cx.get(128, r1, 0);
-            if cx.probe(125, &[v0, v1], Full).is_some() { // activity_source
-                cx.derive(35, &[v0, v1, v2]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(87);
+    for b in &batch {
+        for row in cx.bounds(87, Full) { // source
+            let v1 = cx.get(87, row, 0);
+            let v2 = cx.get(87, row, 3);
+            q1.push([v1, v2]);
+            if q1.len() >= BATCH { s41_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v0 = cx.get(128, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s41_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s41_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(125) { for b in &batch { cx.prefetch(125, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(125, &[b[0], b[1]], Full).is_some()); // activity_source
+    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(35, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `published_by#2` (published_by).
 fn s41_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s41_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s41_p1_1(cx, &mut q1, &mut q2);
+    s41_p1_2(cx, &mut q2);
+}
+
+fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(139, Full); // activity_content_author
-    let p0_0 = ix.worth_prefetching(125, 1);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(125, 1, &[cx.get(139, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(139, n, 0)]); }
-        if cx.worth_prefetching(35) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(139, n, 0)], Full).first() { cx.prefetch(35, &[cx.get(139, n, 0), cx.get(125, m, 1), cx.get(139, n, 1)]); } }
-        let v0 = cx.get(139, r0, 0);
-        let v2 = cx.get(139, r0, 1);
-        let l1 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-        let p1 = cx.worth_prefetching(35);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(35) { for &n in l1 { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(35) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(35, &[v0, cx.get(125, n, 1), v2]); } }
-            let v1 = cx.get(125, r1, 1);
-            cx.derive(35, &[v0, v1, v2]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(139);
+    for b in &batch {
+        for row in cx.bounds(139, Full) { // activity_content_author
+            let v0 = cx.get(139, row, 0);
+            let v2 = cx.get(139, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s41_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v1 = cx.get(125, row, 1);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s41_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s41_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(35, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `concerns#1` (concerns).
 fn s42_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s42_p0_0(cx, &mut q0, &mut q1);
+    s42_p0_1(cx, &mut q1);
+}
+
+fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(124, Full); // activity
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(124, n, 0), cx.get(124, n, 0)]); }
-        let v0 = cx.get(124, r0, 0);
-        cx.derive(10, &[v0, v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v0 = cx.get(124, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s42_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[0]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `concerns#2` (concerns).
 fn s42_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s42_p1_0(cx, &mut q0, &mut q1);
+    s42_p1_1(cx, &mut q1);
+}
+
+fn s42_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(127, Full); // activity_flow
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(127, n, 0), cx.get(127, n, 1)]); }
-        let v0 = cx.get(127, r0, 0);
-        let v1 = cx.get(127, r0, 1);
-        cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(127);
+    for b in &batch {
+        for row in cx.bounds(127, Full) { // activity_flow
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s42_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `concerns#3` (concerns).
 fn s42_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s42_p2_0(cx, &mut q0, &mut q1);
+    s42_p2_1(cx, &mut q1);
+}
+
+fn s42_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(126, Full); // activity_system
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(126, n, 0), cx.get(126, n, 1)]); }
-        let v0 = cx.get(126, r0, 0);
-        let v1 = cx.get(126, r0, 1);
-        cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(126);
+    for b in &batch {
+        for row in cx.bounds(126, Full) { // activity_system
+            let v0 = cx.get(126, row, 0);
+            let v1 = cx.get(126, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s42_p2_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `concerns#4` (concerns).
 fn s42_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s42_p3_0(cx, &mut q0, &mut q1);
+    s42_p3_1(cx, &mut q1);
+}
+
+fn s42_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(125, Full); // activity_source
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(125, n, 0), cx.get(125, n, 1)]); }
-        let v0 = cx.get(125, r0, 0);
-        let v1 = cx.get(125, r0, 1);
-        cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(125);
+    for b in &batch {
+        for row in cx.bounds(125, Full) { // activity_source
+            let v0 = cx.get(125, row, 0);
+            let v1 = cx.get(125, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s42_p3_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `concerns#5` (concerns).
 fn s42_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s42_p4_0(cx, &mut q0, &mut q1);
+    s42_p4_1(cx, &mut q1);
+}
+
+fn s42_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(141, Full); // activity_campaign
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
-        let v0 = cx.get(141, r0, 0);
-        let v1 = cx.get(141, r0, 1);
-        cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(141);
+    for b in &batch {
+        for row in cx.bounds(141, Full) { // activity_campaign
+            let v0 = cx.get(141, row, 0);
+            let v1 = cx.get(141, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s42_p4_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `concerns#6` (concerns).
 fn s42_p5(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s42_p5_0(cx, &mut q0, &mut q1);
+    s42_p5_1(cx, &mut q1);
+}
+
+fn s42_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(143, Full); // campaign_activity
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(10) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(10, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
-        let v1 = cx.get(143, r0, 0);
-        let v0 = cx.get(143, r0, 1);
-        cx.derive(10, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(143);
+    for b in &batch {
+        for row in cx.bounds(143, Full) { // campaign_activity
+            let v1 = cx.get(143, row, 0);
+            let v0 = cx.get(143, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s42_p5_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s42_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `assessed#1` (assessed).
 fn s43_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s43_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s43_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s43_p0_2(cx, &mut q2, &mut q3);
+    s43_p0_3(cx, &mut q3);
+}
+
+fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
-    let p0_0 = ix.worth_prefetching(10, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(84);
+    if ix.worth_prefetching(84, 0) {
+        for b in &batch { ix.prefetch(84, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        let v1 = cx.get(84, r0, 1);
-        let v3 = cx.get(84, r0, 2);
-        let v4 = cx.get(84, r0, 3);
-        let l1 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(11);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(10) { for &n in l1 { cx.prefetch_row(10, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
-            if cx.worth_prefetching(11) { for &n in l1 { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(10, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(10, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(10, n, 0)]); } }
-            if cx.worth_prefetching(11) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(10, n, 0), v1]); } }
-            let v0 = cx.get(10, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v4 as i64) <= (v2 as i64) {
-                    cx.derive(11, &[v0, v1]);
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            let v1 = cx.get(84, row, 1);
+            let v3 = cx.get(84, row, 2);
+            let v4 = cx.get(84, row, 3);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s43_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(10);
+    if ix.worth_prefetching(10, 0) {
+        for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            let v0 = cx.get(10, row, 0);
+            q2.push([v0, b[0], b[2]]);
+            if q2.len() >= BATCH { s43_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2]]);
+            if q3.len() >= BATCH { s43_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s43_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `lia_documented` (lia_for).
 fn s44_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s44_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s44_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s44_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s44_p0_3(cx, &mut q3, &mut q4);
+    s44_p0_4(cx, &mut q4);
+}
+
+fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
-    let p0_0 = ix.worth_prefetching(85, 0);
-    let p0_1 = ix.worth_prefetching(10, 0);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(84) { for &n in l0 { cx.prefetch_row(84, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(84);
+    if ix.worth_prefetching(84, 1) {
+        for b in &batch { ix.prefetch(84, 1, &[33, 32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 1, &[33, 32]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(84, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(85, 0, &[cx.get(84, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 85, 0, &[cx.get(84, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        let v4 = cx.get(84, r0, 0);
-        let v3 = cx.get(84, r0, 2);
-        let v5 = cx.get(84, r0, 3);
-        for &r1 in ix.lookup(cx, 85, 0, &[v4], Full) { // assessment_purpose
-            let v2 = cx.get(85, r1, 1);
-            let l2 = ix.lookup(cx, 10, 0, &[v3], Full); // concerns
-            let p2_0 = ix.worth_prefetching(124, 1);
-            let p2 = p2_0 || cx.worth_prefetching(12);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
-                if cx.worth_prefetching(12) { for &n in l2 { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(10, n, 0), v2]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(10, n, 0), v2]); } }
-                if cx.worth_prefetching(12) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(12, &[cx.get(10, n, 0)]); } }
-                let v0 = cx.get(10, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 1, &[v0, v2], Full) { // activity
-                    let v1 = cx.get(124, r3, 3);
-                    if (v5 as i64) <= (v1 as i64) {
-                        cx.derive(12, &[v0]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 84, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            let v4 = cx.get(84, row, 0);
+            let v3 = cx.get(84, row, 2);
+            let v5 = cx.get(84, row, 3);
+            q1.push([v3, v4, v5]);
+            if q1.len() >= BATCH { s44_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(85);
+    if ix.worth_prefetching(85, 0) {
+        for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // assessment_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n); } }
+            let v2 = cx.get(85, row, 1);
+            q2.push([v2, b[0], b[2]]);
+            if q2.len() >= BATCH { s44_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(10);
+    if ix.worth_prefetching(10, 0) {
+        for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            let v0 = cx.get(10, row, 0);
+            q3.push([v0, b[0], b[2]]);
+            if q3.len() >= BATCH { s44_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q4.push([b[0], v1, b[2]]);
+            if q4.len() >= BATCH { s44_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s44_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0]]); } }
+    for b in &batch { cx.derive(12, &[b[0]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `tia_if_needed#1` (tia_if_needed).
 fn s45_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s45_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s45_p0_1(cx, &mut q1, &mut q2);
+    s45_p0_2(cx, &mut q2);
+}
+
+fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(46, Full); // third_country_transfer
-    let p0_0 = ix.worth_prefetching(124, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
-        if cx.worth_prefetching(51) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(51, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
-        let v0 = cx.get(46, r0, 0);
-        let v1 = cx.get(46, r0, 1);
-        for &r1 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-            let v2 = cx.get(124, r1, 3);
-            if (v2 as i64) < (18459 as i64) {
-                cx.derive(51, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(46);
+    for b in &batch {
+        for row in cx.bounds(46, Full) { // third_country_transfer
+            let v0 = cx.get(46, row, 0);
+            let v1 = cx.get(46, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s45_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q2.push([b[0], b[1], v2]);
+            if q2.len() >= BATCH { s45_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s45_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[2] as i64) < (18459 as i64)
+    });
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(51, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `tia_if_needed#2` (tia_if_needed).
 fn s45_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s45_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s45_p1_1(cx, &mut q1, &mut q2);
+    s45_p1_2(cx, &mut q2);
+}
+
+fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 11, 0, &[130], Full); // assessed
-    let p0_0 = ix.worth_prefetching(46, 1);
-    let p0 = p0_0 || cx.worth_prefetching(51);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(11) { for &n in l0 { cx.prefetch_row(11, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
-        if cx.worth_prefetching(51) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 46, 1, &[cx.get(11, n, 0)], Full).first() { cx.prefetch(51, &[cx.get(11, n, 0), cx.get(46, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(11);
+    if ix.worth_prefetching(11, 0) {
+        for b in &batch { ix.prefetch(11, 0, &[130]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[130]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(11, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 1, &[cx.get(11, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 1, &[cx.get(11, n, 0)]); } }
-        if cx.worth_prefetching(51) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 46, 1, &[cx.get(11, n, 0)], Full).first() { cx.prefetch(51, &[cx.get(11, n, 0), cx.get(46, m, 1)]); } } }
-        let v0 = cx.get(11, r0, 0);
-        let l1 = ix.lookup(cx, 46, 1, &[v0], Full); // third_country_transfer
-        let p1 = cx.worth_prefetching(51);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if cx.worth_prefetching(51) { for &n in l1 { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if cx.worth_prefetching(51) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[v0, cx.get(46, n, 1)]); } }
-            let v1 = cx.get(46, r1, 1);
-            cx.derive(51, &[v0, v1]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 11, 0, &[130], Full); // assessed
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n); } }
+            let v0 = cx.get(11, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s45_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 1) {
+        for b in &batch { ix.prefetch(46, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 1, &[b[0]], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v1 = cx.get(46, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s45_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s45_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(51, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `transfer_adequacy` (transfer_basis).
 fn s46_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s46_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s46_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s46_p0_2(cx, &mut q2, &mut q3);
+    s46_p0_3(cx, &mut q3);
+}
+
+fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(45, Full); // adequacy
-    let p0_0 = ix.worth_prefetching(46, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(46, 2, &[cx.get(45, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 46, 2, &[cx.get(45, n, 0)]); }
-        let v2 = cx.get(45, r0, 0);
-        let v4 = cx.get(45, r0, 1);
-        let v5 = cx.get(45, r0, 2);
-        let l1 = ix.lookup(cx, 46, 2, &[v2], Full); // third_country_transfer
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(47);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
-            let v0 = cx.get(46, r1, 0);
-            let v1 = cx.get(46, r1, 1);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v3 = cx.get(124, r2, 3);
-                if (v4 as i64) <= (v3 as i64) {
-                    if (v3 as i64) <= (v5 as i64) {
-                        cx.derive(47, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(45);
+    for b in &batch {
+        for row in cx.bounds(45, Full) { // adequacy
+            let v2 = cx.get(45, row, 0);
+            let v4 = cx.get(45, row, 1);
+            let v5 = cx.get(45, row, 2);
+            q1.push([v2, v4, v5]);
+            if q1.len() >= BATCH { s46_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 2) {
+        for b in &batch { ix.prefetch(46, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 2, &[b[0]], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            let v1 = cx.get(46, row, 1);
+            q2.push([v0, v1, b[1], b[2]]);
+            if q2.len() >= BATCH { s46_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s46_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s46_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(47, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `transfer_privacy_shield` (transfer_basis).
 fn s46_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s46_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s46_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s46_p1_2(cx, &mut q2, &mut q3);
+    s46_p1_3(cx, &mut q3);
+}
+
+fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
-    let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(76);
+    if ix.worth_prefetching(76, 0) {
+        for b in &batch { ix.prefetch(76, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        let v1 = cx.get(76, r0, 0);
-        let v3 = cx.get(76, r0, 2);
-        let v4 = cx.get(76, r0, 3);
-        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(47);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            let v0 = cx.get(46, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        if (v2 as i64) <= (18458 as i64) {
-                            cx.derive(47, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            let v1 = cx.get(76, row, 0);
+            let v3 = cx.get(76, row, 2);
+            let v4 = cx.get(76, row, 3);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s46_p1_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 0) {
+        for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s46_p1_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s46_p1_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s46_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (18458 as i64)
+    });
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(47, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `transfer_dpf` (transfer_basis).
 fn s46_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s46_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s46_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s46_p2_2(cx, &mut q2, &mut q3);
+    s46_p2_3(cx, &mut q3);
+}
+
+fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
-    let p0_0 = ix.worth_prefetching(46, 0);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(76) { for &n in l0 { cx.prefetch_row(76, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(76);
+    if ix.worth_prefetching(76, 0) {
+        for b in &batch { ix.prefetch(76, 0, &[124]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[124]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(76, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 0, &[cx.get(76, n, 0), 11]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 0, &[cx.get(76, n, 0), 11]); } }
-        let v1 = cx.get(76, r0, 0);
-        let v3 = cx.get(76, r0, 2);
-        let v4 = cx.get(76, r0, 3);
-        let l1 = ix.lookup(cx, 46, 0, &[v1, 11], Full); // third_country_transfer
-        let p1_0 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || cx.worth_prefetching(47);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            let v0 = cx.get(46, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        if (v2 as i64) >= (19548 as i64) {
-                            cx.derive(47, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            let v1 = cx.get(76, row, 0);
+            let v3 = cx.get(76, row, 2);
+            let v4 = cx.get(76, row, 3);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s46_p2_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 0) {
+        for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s46_p2_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s46_p2_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s46_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) >= (19548 as i64)
+    });
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(47, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `transfer_scc` (transfer_basis).
 fn s46_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 6]> = Vec::new();
+    s46_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s46_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s46_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s46_p3_3(cx, &mut q3, &mut q4);
+    s46_p3_4(cx, &mut q4);
+}
+
+fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[14], Full); // agreement
-    let p0_0 = ix.worth_prefetching(82, 0);
-    let p0_1 = ix.worth_prefetching(46, 3);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 82, 0, &[cx.get(78, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        let v3 = cx.get(78, r0, 0);
-        let v1 = cx.get(78, r0, 2);
-        let v4 = cx.get(78, r0, 3);
-        let v5 = cx.get(78, r0, 4);
-        for &r1 in ix.lookup(cx, 82, 0, &[v3], Full) { // agreement_edition
-            let v6 = cx.get(82, r1, 1);
-            let l2 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
-            let p2_0 = cx.worth_prefetching(51);
-            let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_3 = cx.worth_prefetching(48);
-            let p2 = p2_0 || p2_1 || cx.worth_prefetching(47) || p2_3;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(46) { for &n in l2 { cx.prefetch_row(46, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                if cx.worth_prefetching(47) { for &n in l2 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                if p2_3 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(48, &[v6, v4, cx.get(124, m, 3)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(46, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-                if cx.worth_prefetching(47) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-                if p2_3 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(48, &[v6, v4, cx.get(124, m, 3)]); } } }
-                let v0 = cx.get(46, r2, 0);
-                if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
-                    let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p4_0 = cx.worth_prefetching(48);
-                    let p4 = p4_0;
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(48, &[v6, v4, cx.get(124, n, 3)]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(48, &[v6, v4, cx.get(124, n, 3)]); } }
-                        let v2 = cx.get(124, r4, 3);
-                        if (v4 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v5 as i64) {
-                                if cx.probe(48, &[v6, v4, v2], Full).is_some() { // scc_usable
-                                    cx.derive(47, &[v0, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v3 = cx.get(78, row, 0);
+            let v1 = cx.get(78, row, 2);
+            let v4 = cx.get(78, row, 3);
+            let v5 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4, v5]);
+            if q1.len() >= BATCH { s46_p3_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(82);
+    if ix.worth_prefetching(82, 0) {
+        for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            let v6 = cx.get(82, row, 1);
+            q2.push([b[0], b[2], b[3], v6]);
+            if q2.len() >= BATCH { s46_p3_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 3) {
+        for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q3.push([v0, b[0], b[1], b[2], b[3]]);
+            if q3.len() >= BATCH { s46_p3_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(51, &[b[0], b[1]], Full).is_some()); // tia_if_needed
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
+            if q4.len() >= BATCH { s46_p3_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s46_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[5], b[3], b[2]]); } }
+    batch.retain(|b| cx.probe(48, &[b[5], b[3], b[2]], Full).is_some()); // scc_usable
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(47, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `transfer_basis#1` (transfer_basis).
 fn s46_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s46_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s46_p4_1(cx, &mut q1, &mut q2, &mut q3);
+    s46_p4_2(cx, &mut q2, &mut q3);
+    s46_p4_3(cx, &mut q3);
+}
+
+fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 78, 0, &[125], Full); // agreement
-    let p0_0 = ix.worth_prefetching(46, 3);
-    let p0 = p0_0;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(78) { for &n in l0 { cx.prefetch_row(78, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[125]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(78, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(46, 3, &[cx.get(78, n, 2)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 46, 3, &[cx.get(78, n, 2)]); } }
-        let v1 = cx.get(78, r0, 2);
-        let v3 = cx.get(78, r0, 3);
-        let v4 = cx.get(78, r0, 4);
-        let l1 = ix.lookup(cx, 46, 3, &[v1], Full); // third_country_transfer
-        let p1_0 = cx.worth_prefetching(51);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(47);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { for &n in l1 { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(51, &[cx.get(46, n, 0), v1]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(47) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(47, &[cx.get(46, n, 0), v1]); } }
-            let v0 = cx.get(46, r1, 0);
-            if cx.probe(51, &[v0, v1], Full).is_some() { // tia_if_needed
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    if (v3 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(47, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 78, 0, &[125], Full); // agreement
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            let v1 = cx.get(78, row, 2);
+            let v3 = cx.get(78, row, 3);
+            let v4 = cx.get(78, row, 4);
+            q1.push([v1, v3, v4]);
+            if q1.len() >= BATCH { s46_p4_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 3) {
+        for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            q2.push([v0, b[0], b[1], b[2]]);
+            if q2.len() >= BATCH { s46_p4_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(51, &[b[0], b[1]], Full).is_some()); // tia_if_needed
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s46_p4_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s46_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(47, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `guideline_restricts#1` (guideline_restricts).
 fn s47_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p0_0(cx, &mut q0, &mut q1);
+    s47_p0_1(cx, &mut q1);
+}
+
+fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(145, Full); // guideline_forbid_kind
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(145, n, 0)]); }
-        let v0 = cx.get(145, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(145);
+    for b in &batch {
+        for row in cx.bounds(145, Full) { // guideline_forbid_kind
+            let v0 = cx.get(145, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_restricts#2` (guideline_restricts).
 fn s47_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p1_0(cx, &mut q0, &mut q1);
+    s47_p1_1(cx, &mut q1);
+}
+
+fn s47_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(146, Full); // guideline_forbid_channel
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(146, n, 0)]); }
-        let v0 = cx.get(146, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(146);
+    for b in &batch {
+        for row in cx.bounds(146, Full) { // guideline_forbid_channel
+            let v0 = cx.get(146, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_restricts#3` (guideline_restricts).
 fn s47_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p2_0(cx, &mut q0, &mut q1);
+    s47_p2_1(cx, &mut q1);
+}
+
+fn s47_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(147, Full); // guideline_forbid_purpose
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(147, n, 0)]); }
-        let v0 = cx.get(147, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(147);
+    for b in &batch {
+        for row in cx.bounds(147, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(147, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p2_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_restricts#4` (guideline_restricts).
 fn s47_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p3_0(cx, &mut q0, &mut q1);
+    s47_p3_1(cx, &mut q1);
+}
+
+fn s47_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(148, Full); // guideline_forbid_source_kind
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(148, n, 0)]); }
-        let v0 = cx.get(148, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(148);
+    for b in &batch {
+        for row in cx.bounds(148, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(148, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p3_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_restricts#5` (guideline_restricts).
 fn s47_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p4_0(cx, &mut q0, &mut q1);
+    s47_p4_1(cx, &mut q1);
+}
+
+fn s47_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(149, Full); // guideline_forbid_category
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(149, n, 0)]); }
-        let v0 = cx.get(149, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(149);
+    for b in &batch {
+        for row in cx.bounds(149, Full) { // guideline_forbid_category
+            let v0 = cx.get(149, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p4_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_restricts#6` (guideline_restricts).
 fn s47_p5(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s47_p5_0(cx, &mut q0, &mut q1);
+    s47_p5_1(cx, &mut q1);
+}
+
+fn s47_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(150, Full); // guideline_forbid_subject_kind
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(64) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(64, &[cx.get(150, n, 0)]); }
-        let v0 = cx.get(150, r0, 0);
-        cx.derive(64, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(150);
+    for b in &batch {
+        for row in cx.bounds(150, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(150, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s47_p5_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s47_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    for b in &batch { cx.derive(64, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `guideline_mismatch#1` (guideline_mismatch).
 fn s48_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p0_1(cx, &mut q1, &mut q2);
+    s48_p0_2(cx, &mut q2);
+}
+
+fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(145, Full) { // guideline_forbid_kind
-        let v0 = cx.get(145, r0, 0);
-        let v2 = cx.get(145, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = ix.worth_prefetching(124, 3);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 3, &[cx.get(124, n, 0), v2]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 3, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !ix.any(cx, 124, 3, &[v1, v2]) { // !activity
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(145);
+    for b in &batch {
+        for row in cx.bounds(145, Full) { // guideline_forbid_kind
+            let v0 = cx.get(145, row, 0);
+            let v2 = cx.get(145, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if ix.worth_prefetching(124, 3) { for b in &batch { ix.prefetch(124, 3, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 124, 3, &[b[1], b[2]])); // !activity
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `guideline_mismatch#2` (guideline_mismatch).
 fn s48_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p1_1(cx, &mut q1, &mut q2);
+    s48_p1_2(cx, &mut q2);
+}
+
+fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(146, Full) { // guideline_forbid_channel
-        let v0 = cx.get(146, r0, 0);
-        let v2 = cx.get(146, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = cx.worth_prefetching(130);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(130, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !cx.contains(130, &[v1, v2]) { // !activity_channel
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(146);
+    for b in &batch {
+        for row in cx.bounds(146, Full) { // guideline_forbid_channel
+            let v0 = cx.get(146, row, 0);
+            let v2 = cx.get(146, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(130, &[b[1], b[2]])); // !activity_channel
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `guideline_mismatch#3` (guideline_mismatch).
 fn s48_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p2_1(cx, &mut q1, &mut q2);
+    s48_p2_2(cx, &mut q2);
+}
+
+fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(147, Full) { // guideline_forbid_purpose
-        let v0 = cx.get(147, r0, 0);
-        let v2 = cx.get(147, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = ix.worth_prefetching(124, 1);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 1, &[cx.get(124, n, 0), v2]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 1, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !ix.any(cx, 124, 1, &[v1, v2]) { // !activity
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(147);
+    for b in &batch {
+        for row in cx.bounds(147, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(147, row, 0);
+            let v2 = cx.get(147, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p2_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p2_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if ix.worth_prefetching(124, 1) { for b in &batch { ix.prefetch(124, 1, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 124, 1, &[b[1], b[2]])); // !activity
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `guideline_mismatch#4` (guideline_mismatch).
 fn s48_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p3_1(cx, &mut q1, &mut q2);
+    s48_p3_2(cx, &mut q2);
+}
+
+fn s48_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(148, Full) { // guideline_forbid_source_kind
-        let v0 = cx.get(148, r0, 0);
-        let v2 = cx.get(148, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = cx.worth_prefetching(66);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(66, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !cx.contains(66, &[v1, v2]) { // !activity_source_kind
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(148);
+    for b in &batch {
+        for row in cx.bounds(148, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(148, row, 0);
+            let v2 = cx.get(148, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p3_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p3_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(66, &[b[1], b[2]])); // !activity_source_kind
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `guideline_mismatch#5` (guideline_mismatch).
 fn s48_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p4_1(cx, &mut q1, &mut q2);
+    s48_p4_2(cx, &mut q2);
+}
+
+fn s48_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(149, Full) { // guideline_forbid_category
-        let v0 = cx.get(149, r0, 0);
-        let v2 = cx.get(149, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = cx.worth_prefetching(129);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(129, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !cx.contains(129, &[v1, v2]) { // !activity_category
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(149);
+    for b in &batch {
+        for row in cx.bounds(149, Full) { // guideline_forbid_category
+            let v0 = cx.get(149, row, 0);
+            let v2 = cx.get(149, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p4_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p4_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(129, &[b[1], b[2]])); // !activity_category
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `guideline_mismatch#6` (guideline_mismatch).
 fn s48_p5(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s48_p5_0(cx, &mut q0, &mut q1, &mut q2);
+    s48_p5_1(cx, &mut q1, &mut q2);
+    s48_p5_2(cx, &mut q2);
+}
+
+fn s48_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(150, Full) { // guideline_forbid_subject_kind
-        let v0 = cx.get(150, r0, 0);
-        let v2 = cx.get(150, r0, 1);
-        let b1 = cx.bounds(124, Full); // activity
-        let p1_0 = cx.worth_prefetching(67);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(67, &[cx.get(124, n, 0), v2]); }
-            if cx.worth_prefetching(65) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(65, &[v0, cx.get(124, n, 0)]); }
-            let v1 = cx.get(124, r1, 0);
-            if !cx.contains(67, &[v1, v2]) { // !activity_subject_kind
-                cx.derive(65, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(150);
+    for b in &batch {
+        for row in cx.bounds(150, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(150, row, 0);
+            let v2 = cx.get(150, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s48_p5_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s48_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v1 = cx.get(124, row, 0);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s48_p5_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s48_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(67, &[b[1], b[2]])); // !activity_subject_kind
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `own_online_service#1` (own_online_service).
 fn s49_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s49_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s49_p0_1(cx, &mut q1, &mut q2);
+    s49_p0_2(cx, &mut q2);
+}
+
+fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(71, Full); // organization
-    let p0_0 = ix.worth_prefetching(87, 2);
-    let p0_1 = cx.worth_prefetching(152);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(87, 2, &[cx.get(71, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 87, 2, &[cx.get(71, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 87, 2, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(152, &[cx.get(87, m, 2)]); } }
-        if cx.worth_prefetching(151) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 87, 2, &[cx.get(71, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(87, m, 0)]); } }
-        let v2 = cx.get(71, r0, 0);
-        let l1 = ix.lookup(cx, 87, 2, &[v2], Full); // source
-        let p1_0 = cx.worth_prefetching(152);
-        let p1 = p1_0 || cx.worth_prefetching(151);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
-            if cx.worth_prefetching(151) { for &n in l1 { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(152, &[cx.get(87, n, 2)]); } }
-            if cx.worth_prefetching(151) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(151, &[cx.get(87, n, 0)]); } }
-            let v0 = cx.get(87, r1, 0);
-            let v1 = cx.get(87, r1, 2);
-            if cx.probe(152, &[v1], Full).is_some() { // online_service_kind
-                cx.derive(151, &[v0]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v2 = cx.get(71, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s49_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 2) {
+        for b in &batch { ix.prefetch(87, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 87, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 87, 2, &[b[0]], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            let v0 = cx.get(87, row, 0);
+            let v1 = cx.get(87, row, 2);
+            q2.push([v0, v1]);
+            if q2.len() >= BATCH { s49_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s49_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(152) { for b in &batch { cx.prefetch(152, &[b[1]]); } }
+    batch.retain(|b| cx.probe(152, &[b[1]], Full).is_some()); // online_service_kind
+    if cx.worth_prefetching(151) { for b in &batch { cx.prefetch(151, &[b[0]]); } }
+    for b in &batch { cx.derive(151, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `tracker_without_consent#1` (tracker_without_consent).
 fn s50_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s50_p0_0(cx, &mut q0, &mut q1);
+    s50_p0_1(cx, &mut q1);
+}
+
+fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(93, Full); // tracking
-    let p0_0 = cx.worth_prefetching(95);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(95, &[cx.get(93, n, 0)]); }
-        if cx.worth_prefetching(153) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(153, &[cx.get(93, n, 1)]); }
-        let v1 = cx.get(93, r0, 0);
-        let v0 = cx.get(93, r0, 1);
-        let v2 = cx.get(93, r0, 2);
-        if v2 != 154 {
-            if !cx.contains(95, &[v1]) { // !tracking_consent_banner
-                cx.derive(153, &[v0]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(93);
+    for b in &batch {
+        for row in cx.bounds(93, Full) { // tracking
+            let v1 = cx.get(93, row, 0);
+            let v0 = cx.get(93, row, 1);
+            let v2 = cx.get(93, row, 2);
+            q1.push([v0, v1, v2]);
+            if q1.len() >= BATCH { s50_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        b[2] != 154
+    });
+    if cx.worth_prefetching(95) { for b in &batch { cx.prefetch(95, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(95, &[b[1]])); // !tracking_consent_banner
+    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[0]]); } }
+    for b in &batch { cx.derive(153, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `tracker_without_consent#2` (tracker_without_consent).
 fn s50_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s50_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s50_p1_1(cx, &mut q1, &mut q2);
+    s50_p1_2(cx, &mut q2);
+}
+
+fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(96, Full); // tracking_fires_before_consent
-    let p0_0 = ix.worth_prefetching(93, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(93, 0, &[cx.get(96, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 93, 0, &[cx.get(96, n, 0)]); }
-        if cx.worth_prefetching(153) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 93, 0, &[cx.get(96, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(93, m, 1)]); } }
-        let v1 = cx.get(96, r0, 0);
-        let l1 = ix.lookup(cx, 93, 0, &[v1], Full); // tracking
-        let p1 = cx.worth_prefetching(153);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(93) { for &n in l1 { cx.prefetch_row(93, n); } }
-            if cx.worth_prefetching(153) { for &n in l1 { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(93, n); } }
-            if cx.worth_prefetching(153) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(153, &[cx.get(93, n, 1)]); } }
-            let v0 = cx.get(93, r1, 1);
-            let v2 = cx.get(93, r1, 2);
-            if v2 != 154 {
-                cx.derive(153, &[v0]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(96);
+    for b in &batch {
+        for row in cx.bounds(96, Full) { // tracking_fires_before_consent
+            let v1 = cx.get(96, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s50_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(93);
+    if ix.worth_prefetching(93, 0) {
+        for b in &batch { ix.prefetch(93, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 93, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 93, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(93, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 93, 0, &[b[0]], Full); // tracking
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(93, n); } }
+            let v0 = cx.get(93, row, 1);
+            let v2 = cx.get(93, row, 2);
+            q2.push([v0, v2]);
+            if q2.len() >= BATCH { s50_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s50_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        b[1] != 154
+    });
+    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[0]]); } }
+    for b in &batch { cx.derive(153, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `tracked_by_activity#1` (tracked_by_activity).
 fn s51_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s51_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s51_p0_1(cx, &mut q1, &mut q2);
+    s51_p0_2(cx, &mut q2);
+}
+
+fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[156], Full); // activity
-    let p0_0 = ix.worth_prefetching(125, 1);
-    let p0 = p0_0 || cx.worth_prefetching(154);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(154) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(154, &[cx.get(125, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(154) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(154, &[cx.get(125, m, 1)]); } } }
-        let v1 = cx.get(124, r0, 0);
-        let l1 = ix.lookup(cx, 125, 1, &[v1], Full); // activity_source
-        let p1 = cx.worth_prefetching(154);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(125) { for &n in l1 { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(154) { for &n in l1 { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(125, n); } }
-            if cx.worth_prefetching(154) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(154, &[cx.get(125, n, 1)]); } }
-            let v0 = cx.get(125, r1, 1);
-            cx.derive(154, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 1);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s51_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
+    for b in &batch { cx.derive(154, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `advertising_concept` (advertising).
 fn s52_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s52_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s52_p0_1(cx, &mut q1, &mut q2);
+    s52_p0_2(cx, &mut q2);
+}
+
+fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(155, Full); // advertising_purpose
-    let p0_0 = ix.worth_prefetching(124, 4);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(124, 4, &[cx.get(155, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 124, 4, &[cx.get(155, n, 0)]); }
-        let v1 = cx.get(155, r0, 0);
-        let l1 = ix.lookup(cx, 124, 4, &[v1], Full); // activity
-        let p1 = cx.worth_prefetching(156);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if cx.worth_prefetching(156) { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if cx.worth_prefetching(156) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-            let v0 = cx.get(124, r1, 0);
-            cx.derive(156, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(155);
+    for b in &batch {
+        for row in cx.bounds(155, Full) { // advertising_purpose
+            let v1 = cx.get(155, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s52_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 4) {
+        for b in &batch { ix.prefetch(124, 4, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 4, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s52_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s52_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    for b in &batch { cx.derive(156, &[b[0]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `advertising#1` (advertising).
 fn s52_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s52_p1_0(cx, &mut q0, &mut q1);
+    s52_p1_1(cx, &mut q1);
+}
+
+fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(133, Full); // activity_promotional
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(156) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(133, n, 0)]); }
-        let v0 = cx.get(133, r0, 0);
-        cx.derive(156, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(133);
+    for b in &batch {
+        for row in cx.bounds(133, Full) { // activity_promotional
+            let v0 = cx.get(133, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s52_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s52_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    for b in &batch { cx.derive(156, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `covered_by_marketing_objection#1` (covered_by_marketing_objection).
 fn s53_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s53_p0_0(cx, &mut q0, &mut q1);
+    s53_p0_1(cx, &mut q1);
+}
+
+fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(26, Full); // objected_by
-    let p0_0 = cx.worth_prefetching(156);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(156, &[cx.get(26, n, 0)]); }
-        if cx.worth_prefetching(36) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(36, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
-        let v0 = cx.get(26, r0, 0);
-        let v1 = cx.get(26, r0, 1);
-        if cx.probe(156, &[v0], Full).is_some() { // advertising
-            cx.derive(36, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(26);
+    for b in &batch {
+        for row in cx.bounds(26, Full) { // objected_by
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s53_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(36, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `consent_purpose_fits#1` (consent_purpose_fits).
 fn s54_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s54_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s54_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s54_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s54_p0_3(cx, &mut q3, &mut q4);
+    s54_p0_4(cx, &mut q4);
+}
+
+fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(103, Full); // consent
-    let p0_0 = ix.worth_prefetching(104, 0);
-    let p0_1 = ix.worth_prefetching(128, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(104, 0, &[cx.get(103, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 104, 0, &[cx.get(103, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 0, &[cx.get(103, n, 1)]); }
-        if p0_1 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); }
-        let v0 = cx.get(103, r0, 0);
-        let v2 = cx.get(103, r0, 1);
-        for &r1 in ix.lookup(cx, 104, 0, &[v0], Full) { // consent_purpose
-            let v3 = cx.get(104, r1, 1);
-            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(124, 1);
-            let p2 = p2_0 || cx.worth_prefetching(159);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                if cx.worth_prefetching(159) { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 1, &[cx.get(128, n, 0), v3]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 1, &[cx.get(128, n, 0), v3]); } }
-                if cx.worth_prefetching(159) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
-                let v1 = cx.get(128, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 1, &[v1, v3], Full) { // activity
-                    cx.derive(159, &[v0, v1]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(103);
+    for b in &batch {
+        for row in cx.bounds(103, Full) { // consent
+            let v0 = cx.get(103, row, 0);
+            let v2 = cx.get(103, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s54_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 0) {
+        for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v3 = cx.get(104, row, 1);
+            q2.push([b[0], b[1], v3]);
+            if q2.len() >= BATCH { s54_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 0);
+            q3.push([b[0], v1, b[2]]);
+            if q3.len() >= BATCH { s54_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = false;
+    if ix.worth_prefetching(124, 1) {
+        for b in &batch { ix.prefetch(124, 1, &[b[1], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[1], b[2]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 1, &[b[1], b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s54_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s54_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(159, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `consent_purpose_fits#2` (consent_purpose_fits).
 fn s54_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s54_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s54_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s54_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s54_p1_3(cx, &mut q3, &mut q4);
+    s54_p1_4(cx, &mut q4);
+}
+
+fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
-    let p0_0 = ix.worth_prefetching(103, 1);
-    let p0_1 = ix.worth_prefetching(128, 0);
-    let p0 = p0_0 || p0_1;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(104) { for &n in l0 { cx.prefetch_row(104, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
-        if p0_1 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(104, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(104);
+    if ix.worth_prefetching(104, 1) {
+        for b in &batch { ix.prefetch(104, 1, &[60]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 1, &[60]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(104, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(103, 1, &[cx.get(104, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 103, 1, &[cx.get(104, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 103, 1, &[cx.get(104, n, 0)], Full).first() { ix.prefetch(128, 0, &[cx.get(103, m, 1)]); } } }
-        let v0 = cx.get(104, r0, 0);
-        let l1 = ix.lookup(cx, 103, 1, &[v0], Full); // consent
-        let p1_0 = ix.worth_prefetching(128, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 0, &[cx.get(103, n, 1)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 0, &[cx.get(103, n, 1)]); } }
-            let v2 = cx.get(103, r1, 1);
-            let l2 = ix.lookup(cx, 128, 0, &[v2], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_2 = cx.worth_prefetching(155);
-            let p2 = p2_0 || cx.worth_prefetching(159) || p2_2;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(159) { for &n in l2 { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(155, &[cx.get(124, m, 5)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(128, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(128, n, 0)]); } }
-                if cx.worth_prefetching(159) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(159, &[v0, cx.get(128, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(128, n, 0)], Full).first() { cx.prefetch(155, &[cx.get(124, m, 5)]); } } }
-                let v1 = cx.get(128, r2, 0);
-                let l3 = ix.lookup(cx, 124, 0, &[v1], Full); // activity
-                let p3_0 = cx.worth_prefetching(155);
-                let p3 = p3_0;
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(155, &[cx.get(124, n, 5)]); } }
-                    let v3 = cx.get(124, r3, 5);
-                    if cx.probe(155, &[v3], Full).is_some() { // advertising_purpose
-                        cx.derive(159, &[v0, v1]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            let v0 = cx.get(104, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s54_p1_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 1) {
+        for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v2 = cx.get(103, row, 1);
+            q2.push([b[0], v2]);
+            if q2.len() >= BATCH { s54_p1_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 0);
+            q3.push([b[0], v1]);
+            if q3.len() >= BATCH { s54_p1_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 5);
+            q4.push([b[0], b[1], v3]);
+            if q4.len() >= BATCH { s54_p1_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s54_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[2]]); } }
+    batch.retain(|b| cx.probe(155, &[b[2]], Full).is_some()); // advertising_purpose
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(159, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `old_law_consent#1` (old_law_consent).
 fn s55_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s55_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s55_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s55_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s55_p0_3(cx, &mut q3, &mut q4);
+    s55_p0_4(cx, &mut q4);
+}
+
+fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // old_law_consent_form
-    let p0_0 = ix.worth_prefetching(103, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(1, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(1, n, 0)]); }
-        let v3 = cx.get(1, r0, 0);
-        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1_0 = cx.worth_prefetching(109);
-        let p1_1 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(109, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            let v2 = cx.get(103, r1, 0);
-            if cx.probe(109, &[v2], Full).is_some() { // consent_documented
-                let l3 = ix.lookup(cx, 159, 0, &[v2], Full); // consent_purpose_fits
-                let p3_0 = ix.worth_prefetching(14, 1);
-                let p3 = p3_0 || cx.worth_prefetching(0);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
-                    if p3_0 { for &n in l3 { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
-                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
-                    if cx.worth_prefetching(0) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v2, cx.get(159, n, 1)], Full).first() { cx.prefetch(0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v2, cx.get(159, n, 1)]); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v2, cx.get(159, n, 1)]); } }
-                    if cx.worth_prefetching(0) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v2, cx.get(159, n, 1)], Full).first() { cx.prefetch(0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                    let v0 = cx.get(159, r3, 1);
-                    let l4 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
-                    let p4 = cx.worth_prefetching(0);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                        if cx.worth_prefetching(0) { for &n in l4 { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                        if cx.worth_prefetching(0) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(0, &[v0, cx.get(14, n, 2)]); } }
-                        let v1 = cx.get(14, r4, 2);
-                        cx.derive(0, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // old_law_consent_form
+            let v3 = cx.get(1, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s55_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 2) {
+        for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v2 = cx.get(103, row, 0);
+            q2.push([v2]);
+            if q2.len() >= BATCH { s55_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0]]); } }
+    batch.retain(|b| cx.probe(109, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 0) {
+        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            let v0 = cx.get(159, row, 1);
+            q3.push([v0, b[0]]);
+            if q3.len() >= BATCH { s55_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 1) {
+        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v1 = cx.get(14, row, 2);
+            q4.push([b[0], v1]);
+            if q4.len() >= BATCH { s55_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s55_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `image_consent#1` (image_consent).
 fn s56_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s56_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s56_p0_1(cx, &mut q1, &mut q2);
+    s56_p0_2(cx, &mut q2);
+}
+
+fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(159, Full); // consent_purpose_fits
-    let p0_0 = ix.worth_prefetching(14, 1);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)]); }
-        if cx.worth_prefetching(7) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 14, 1, &[cx.get(159, n, 0), cx.get(159, n, 1)], Full).first() { cx.prefetch(7, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } }
-        let v2 = cx.get(159, r0, 0);
-        let v0 = cx.get(159, r0, 1);
-        let l1 = ix.lookup(cx, 14, 1, &[v2, v0], Full); // consent_in_effect
-        let p1 = cx.worth_prefetching(7);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(14) { for &n in l1 { cx.prefetch_row(14, n); } }
-            if cx.worth_prefetching(7) { for &n in l1 { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(14, n); } }
-            if cx.worth_prefetching(7) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(7, &[v0, cx.get(14, n, 2)]); } }
-            let v1 = cx.get(14, r1, 2);
-            cx.derive(7, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(159);
+    for b in &batch {
+        for row in cx.bounds(159, Full) { // consent_purpose_fits
+            let v2 = cx.get(159, row, 0);
+            let v0 = cx.get(159, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s56_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 1) {
+        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v1 = cx.get(14, row, 2);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s56_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s56_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(7, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `consent_misses_product#1` (consent_misses_product).
 fn s57_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s57_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s57_p0_1(cx, &mut q1, &mut q2);
+    s57_p0_2(cx, &mut q2);
+}
+
+fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for r0 in cx.bounds(107, Full) { // consent_product
-        let v0 = cx.get(107, r0, 0);
-        let b1 = cx.bounds(134, Full); // activity_product
-        let p1_0 = cx.worth_prefetching(107);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(107, &[v0, cx.get(134, n, 1)]); }
-            if cx.worth_prefetching(160) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(160, &[v0, cx.get(134, n, 0)]); }
-            let v1 = cx.get(134, r1, 0);
-            let v2 = cx.get(134, r1, 1);
-            if !cx.contains(107, &[v0, v2]) { // !consent_product
-                cx.derive(160, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(107);
+    for b in &batch {
+        for row in cx.bounds(107, Full) { // consent_product
+            let v0 = cx.get(107, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s57_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(134);
+    for b in &batch {
+        for row in cx.bounds(134, Full) { // activity_product
+            let v1 = cx.get(134, row, 0);
+            let v2 = cx.get(134, row, 1);
+            q2.push([b[0], v1, v2]);
+            if q2.len() >= BATCH { s57_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(107) { for b in &batch { cx.prefetch(107, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(107, &[b[0], b[2]])); // !consent_product
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(160, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `consent_objected#1` (consent_objected).
 fn s58_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s58_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s58_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s58_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s58_p0_3(cx, &mut q3, &mut q4);
+    s58_p0_4(cx, &mut q4);
+}
+
+fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(27, Full); // objection_to_marketing
-    let p0_0 = ix.worth_prefetching(113, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(113, 0, &[cx.get(27, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 113, 0, &[cx.get(27, n, 0)]); }
-        let v4 = cx.get(27, r0, 0);
-        let l1 = ix.lookup(cx, 113, 0, &[v4], Full); // objection
-        let p1_0 = ix.worth_prefetching(103, 3);
-        let p1_1 = ix.worth_prefetching(26, 0);
-        let p1 = p1_0 || p1_1;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(113) { for &n in l1 { cx.prefetch_row(113, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(26, 0, &[cx.get(113, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 26, 0, &[cx.get(113, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(113, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(103, 3, &[cx.get(113, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 103, 3, &[cx.get(113, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(26, 0, &[cx.get(113, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 26, 0, &[cx.get(113, n, 0)]); } }
-            let v2 = cx.get(113, r1, 0);
-            let v5 = cx.get(113, r1, 2);
-            for &r2 in ix.lookup(cx, 103, 3, &[v2], Full) { // consent
-                let v0 = cx.get(103, r2, 0);
-                let v3 = cx.get(103, r2, 2);
-                if (v3 as i64) <= (v5 as i64) {
-                    let l3 = ix.lookup(cx, 26, 0, &[v2], Full); // objected_by
-                    let p3 = cx.worth_prefetching(161);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(26) { for &n in l3 { cx.prefetch_row(26, n); } }
-                        if cx.worth_prefetching(161) { for &n in l3 { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(26, n); } }
-                        if cx.worth_prefetching(161) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(26, n, 0)]); } }
-                        let v1 = cx.get(26, r3, 0);
-                        cx.derive(161, &[v0, v1]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(27);
+    for b in &batch {
+        for row in cx.bounds(27, Full) { // objection_to_marketing
+            let v4 = cx.get(27, row, 0);
+            q1.push([v4]);
+            if q1.len() >= BATCH { s58_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(113);
+    if ix.worth_prefetching(113, 0) {
+        for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            let v2 = cx.get(113, row, 0);
+            let v5 = cx.get(113, row, 2);
+            q2.push([v2, v5]);
+            if q2.len() >= BATCH { s58_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 3) {
+        for b in &batch { ix.prefetch(103, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 3, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 3, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v0 = cx.get(103, row, 0);
+            let v3 = cx.get(103, row, 2);
+            q3.push([v0, b[0], v3, b[1]]);
+            if q3.len() >= BATCH { s58_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 0) {
+        for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // objected_by
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n); } }
+            let v1 = cx.get(26, row, 0);
+            q4.push([b[0], v1]);
+            if q4.len() >= BATCH { s58_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s58_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(161, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `express_consent` (ad_consent_via).
 fn s59_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    s59_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s59_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s59_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s59_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s59_p0_4(cx, &mut q4, &mut q5);
+    s59_p0_5(cx, &mut q5);
+}
+
+fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(158, Full); // express_form
-    let p0_0 = ix.worth_prefetching(103, 2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(103, 2, &[cx.get(158, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 103, 2, &[cx.get(158, n, 0)]); }
-        let v3 = cx.get(158, r0, 0);
-        let l1 = ix.lookup(cx, 103, 2, &[v3], Full); // consent
-        let p1_0 = ix.worth_prefetching(105, 0);
-        let p1_1 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(105, 0, &[cx.get(103, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 105, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            let v0 = cx.get(103, r1, 0);
-            for &r2 in ix.lookup(cx, 105, 0, &[v0], Full) { // consent_channel
-                let v4 = cx.get(105, r2, 1);
-                let l3 = ix.lookup(cx, 159, 0, &[v0], Full); // consent_purpose_fits
-                let p3_0 = cx.worth_prefetching(160);
-                let p3_1 = cx.worth_prefetching(161);
-                let p3_2 = ix.worth_prefetching(14, 1);
-                let p3 = p3_0 || p3_1 || p3_2 || cx.worth_prefetching(162);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(159) { for &n in l3 { cx.prefetch_row(159, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_1 { for &n in l3 { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_2 { for &n in l3 { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_2 { for &n in l3 { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
-                    if cx.worth_prefetching(162) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v0, cx.get(159, n, 1)], Full).first() { cx.prefetch(162, &[v0, cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(159, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(160, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(161, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_2 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(14, 1, &[v0, cx.get(159, n, 1)]); } }
-                    if p3_2 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 14, 1, &[v0, cx.get(159, n, 1)]); } }
-                    if cx.worth_prefetching(162) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v0, cx.get(159, n, 1)], Full).first() { cx.prefetch(162, &[v0, cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                    let v1 = cx.get(159, r3, 1);
-                    if !cx.contains(160, &[v0, v1]) { // !consent_misses_product
-                        if !cx.contains(161, &[v0, v1]) { // !consent_objected
-                            let l4 = ix.lookup(cx, 14, 1, &[v0, v1], Full); // consent_in_effect
-                            let p4 = cx.worth_prefetching(162);
-                            if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                if cx.rows_worth_prefetching(14) { for &n in l4 { cx.prefetch_row(14, n); } }
-                                if cx.worth_prefetching(162) { for &n in l4 { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
-                            }
-                            for (i4, &r4) in l4.iter().enumerate() {
-                                if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(14, n); } }
-                                if cx.worth_prefetching(162) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(162, &[v0, v1, cx.get(14, n, 2)]); } }
-                                let v2 = cx.get(14, r4, 2);
-                                if cx.probe(130, &[v1, v4], Full).is_some() { // activity_channel
-                                    cx.derive(162, &[v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(158);
+    for b in &batch {
+        for row in cx.bounds(158, Full) { // express_form
+            let v3 = cx.get(158, row, 0);
+            q1.push([v3]);
+            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 2) {
+        for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v0 = cx.get(103, row, 0);
+            q2.push([v0]);
+            if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(105);
+    if ix.worth_prefetching(105, 0) {
+        for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 105, 0, &[b[0]], Full); // consent_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n); } }
+            let v4 = cx.get(105, row, 1);
+            q3.push([b[0], v4]);
+            if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 0) {
+        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            let v1 = cx.get(159, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(160, &[b[0], b[1]])); // !consent_misses_product
+    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(161, &[b[0], b[1]])); // !consent_objected
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 1) {
+        for b in &batch { ix.prefetch(14, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[0], b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v2 = cx.get(14, row, 2);
+            q5.push([b[0], b[1], v2, b[2]]);
+            if q5.len() >= BATCH { s59_p0_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s59_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[1], b[3]]); } }
+    batch.retain(|b| cx.probe(130, &[b[1], b[3]], Full).is_some()); // activity_channel
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(162, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `ad_consent#1` (ad_consent).
 fn s60_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s60_p0_0(cx, &mut q0, &mut q1);
+    s60_p0_1(cx, &mut q1);
+}
+
+fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(162, Full); // ad_consent_via
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(163) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(162, n, 1), cx.get(162, n, 2)]); }
-        let v0 = cx.get(162, r0, 1);
-        let v1 = cx.get(162, r0, 2);
-        cx.derive(163, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(162);
+    for b in &batch {
+        for row in cx.bounds(162, Full) { // ad_consent_via
+            let v0 = cx.get(162, row, 1);
+            let v1 = cx.get(162, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s60_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(163, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `ad_consent_documented#1` (ad_consent_documented).
 fn s61_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s61_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s61_p0_1(cx, &mut q1, &mut q2);
+    s61_p0_2(cx, &mut q2);
+}
+
+fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(109, Full); // consent_documented
-    let p0_0 = ix.worth_prefetching(162, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(162, 0, &[cx.get(109, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 162, 0, &[cx.get(109, n, 0)]); }
-        let v2 = cx.get(109, r0, 0);
-        let l1 = ix.lookup(cx, 162, 0, &[v2], Full); // ad_consent_via
-        let p1 = cx.worth_prefetching(164);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(162) { for &n in l1 { cx.prefetch_row(162, n); } }
-            if cx.worth_prefetching(164) { for &n in l1 { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(162, n); } }
-            if cx.worth_prefetching(164) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(164, &[cx.get(162, n, 1), cx.get(162, n, 2)]); } }
-            let v0 = cx.get(162, r1, 1);
-            let v1 = cx.get(162, r1, 2);
-            cx.derive(164, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(109);
+    for b in &batch {
+        for row in cx.bounds(109, Full) { // consent_documented
+            let v2 = cx.get(109, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(162);
+    if ix.worth_prefetching(162, 0) {
+        for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // ad_consent_via
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n); } }
+            let v0 = cx.get(162, row, 1);
+            let v1 = cx.get(162, row, 2);
+            q2.push([v0, v1]);
+            if q2.len() >= BATCH { s61_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(164, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `email_ad#1` (email_ad).
 fn s62_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s62_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s62_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s62_p0_2(cx, &mut q2, &mut q3);
+    s62_p0_3(cx, &mut q3);
+}
+
+fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-    let p0_0 = ix.worth_prefetching(130, 1);
-    let p0_1 = cx.worth_prefetching(156);
-    let p0_2 = ix.worth_prefetching(128, 1);
-    let p0_3 = cx.worth_prefetching(157);
-    let p0 = p0_0 || p0_1 || p0_2 || p0_3 || cx.worth_prefetching(165);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-        if p0_2 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
-        if cx.worth_prefetching(165) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(165, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
-        if cx.worth_prefetching(165) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(165, &[cx.get(124, n, 0), cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-        let v0 = cx.get(124, r0, 0);
-        let v2 = cx.get(124, r0, 3);
-        let l1 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-        let p1_0 = cx.worth_prefetching(157);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(130) { for &n in l1 { cx.prefetch_row(130, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
-            let v3 = cx.get(130, r1, 1);
-            if cx.probe(157, &[v3], Full).is_some() { // electronic_mail_channel
-                if cx.probe(156, &[v0], Full).is_some() { // advertising
-                    let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                    let p4 = cx.worth_prefetching(165);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(165) { for &n in l4 { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                        if cx.worth_prefetching(165) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(165, &[v0, cx.get(128, n, 1), v2]); } }
-                        let v1 = cx.get(128, r4, 1);
-                        cx.derive(165, &[v0, v1, v2]);
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 1) {
+        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v3 = cx.get(130, row, 1);
+            q2.push([b[0], b[1], v3]);
+            if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
+    batch.retain(|b| cx.probe(157, &[b[2]], Full).is_some()); // electronic_mail_channel
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s62_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s62_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(165, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `phone_ad#1` (phone_ad).
 fn s63_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s63_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s63_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s63_p0_2(cx, &mut q2, &mut q3);
+    s63_p0_3(cx, &mut q3);
+}
+
+fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
-    let p0_0 = ix.worth_prefetching(124, 3);
-    let p0_1 = cx.worth_prefetching(156);
-    let p0_2 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
-        if p0_1 { for &n in l0 { cx.prefetch(156, &[cx.get(130, n, 0)]); } }
-        if p0_2 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(130, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
-        if p0_2 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(130, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[165]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[165]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(124, 3, &[cx.get(130, n, 0), 137]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(130, n, 0), 137]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(156, &[cx.get(130, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(130, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(130, n, 0)]); } }
-        let v0 = cx.get(130, r0, 0);
-        for &r1 in ix.lookup(cx, 124, 3, &[v0, 137], Full) { // activity
-            let v2 = cx.get(124, r1, 3);
-            if cx.probe(156, &[v0], Full).is_some() { // advertising
-                let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                let p3 = cx.worth_prefetching(166);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                    if cx.worth_prefetching(166) { for &n in l3 { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                    if cx.worth_prefetching(166) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(166, &[v0, cx.get(128, n, 1), v2]); } }
-                    let v1 = cx.get(128, r3, 1);
-                    cx.derive(166, &[v0, v1, v2]);
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v0 = cx.get(130, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 3) {
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 137]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q2.push([b[0], v2]);
+            if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s63_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s63_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(166, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `consumer#1` (consumer).
 fn s64_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s64_p0_0(cx, &mut q0, &mut q1);
+    s64_p0_1(cx, &mut q1);
+}
+
+fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 97, 0, &[166], Full); // subject
-    let p0 = cx.worth_prefetching(167);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(167) { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(97);
+    if ix.worth_prefetching(97, 0) {
+        for b in &batch { ix.prefetch(97, 0, &[166]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[166]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(167) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
-        let v0 = cx.get(97, r0, 0);
-        cx.derive(167, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 97, 0, &[166], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            let v0 = cx.get(97, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s64_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
+    for b in &batch { cx.derive(167, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `consumer#2` (consumer).
 fn s64_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s64_p1_0(cx, &mut q0, &mut q1);
+    s64_p1_1(cx, &mut q1);
+}
+
+fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 97, 0, &[53], Full); // subject
-    let p0 = cx.worth_prefetching(167);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(97) { for &n in l0 { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(167) { for &n in l0 { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(97);
+    if ix.worth_prefetching(97, 0) {
+        for b in &batch { ix.prefetch(97, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(97, n); } }
-        if cx.worth_prefetching(167) { if let Some(&n) = l0.get(i0 + 16) { cx.prefetch(167, &[cx.get(97, n, 0)]); } }
-        let v0 = cx.get(97, r0, 0);
-        cx.derive(167, &[v0]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            let v0 = cx.get(97, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s64_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s64_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
+    for b in &batch { cx.derive(167, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `address_from_sale#1` (address_from_sale).
 fn s65_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s65_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s65_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s65_p0_2(cx, &mut q2, &mut q3);
+    s65_p0_3(cx, &mut q3);
+}
+
+fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(115, Full); // notice_subject
-    let p0_0 = ix.worth_prefetching(114, 1);
-    let p0_1 = cx.worth_prefetching(121);
-    let p0_3 = ix.worth_prefetching(102, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(114, 1, &[cx.get(115, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 114, 1, &[cx.get(115, n, 0)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(121, &[cx.get(115, n, 0)]); }
-        if cx.worth_prefetching(168) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(168, &[cx.get(115, n, 1)]); }
-        if p0_3 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 114, 1, &[cx.get(115, n, 0)], Full).first() { ix.prefetch(102, 0, &[cx.get(115, n, 1), cx.get(114, m, 2)]); } }
-        let v2 = cx.get(115, r0, 0);
-        let v0 = cx.get(115, r0, 1);
-        let l1 = ix.lookup(cx, 114, 1, &[v2], Full); // notice
-        let p1_0 = ix.worth_prefetching(102, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(114) { for &n in l1 { cx.prefetch_row(114, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(114, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(102, 0, &[v0, cx.get(114, n, 2)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 102, 0, &[v0, cx.get(114, n, 2)]); } }
-            let v1 = cx.get(114, r1, 2);
-            for &r2 in ix.lookup(cx, 102, 0, &[v0, v1], Full) { // subject_purchase
-                if cx.probe(121, &[v2], Full).is_some() { // notice_right_to_object
-                    cx.derive(168, &[v0]);
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(115);
+    for b in &batch {
+        for row in cx.bounds(115, Full) { // notice_subject
+            let v2 = cx.get(115, row, 0);
+            let v0 = cx.get(115, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 1) {
+        for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v1 = cx.get(114, row, 2);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = false;
+    if ix.worth_prefetching(102, 0) {
+        for b in &batch { ix.prefetch(102, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[b[0], b[1]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 102, 0, &[b[0], b[1]], Full); // subject_purchase
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n); } }
+            q3.push([b[0], b[2]]);
+            if q3.len() >= BATCH { s65_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[1]]); } }
+    batch.retain(|b| cx.probe(121, &[b[1]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0]]); } }
+    for b in &batch { cx.derive(168, &[b[0]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `bought_category#1` (bought_category).
 fn s66_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s66_p0_0(cx, &mut q0, &mut q1);
+    s66_p0_1(cx, &mut q1);
+}
+
+fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(102, Full); // subject_purchase
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(170) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(170, &[cx.get(102, n, 0), cx.get(102, n, 2)]); }
-        let v0 = cx.get(102, r0, 0);
-        let v1 = cx.get(102, r0, 2);
-        cx.derive(170, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(102);
+    for b in &batch {
+        for row in cx.bounds(102, Full) { // subject_purchase
+            let v0 = cx.get(102, row, 0);
+            let v1 = cx.get(102, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s66_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(170, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `product_not_bought#1` (product_not_bought).
 fn s67_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s67_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s67_p0_1(cx, &mut q1, &mut q2);
+    s67_p0_2(cx, &mut q2);
+}
+
+fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(134, Full); // activity_product
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0_1 = cx.worth_prefetching(170);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(134, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(134, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(134, n, 0)], Full).first() { cx.prefetch(170, &[cx.get(128, m, 1), cx.get(134, n, 1)]); } }
-        if cx.worth_prefetching(169) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(134, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(134, n, 0), cx.get(128, m, 1)]); } }
-        let v0 = cx.get(134, r0, 0);
-        let v2 = cx.get(134, r0, 1);
-        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(170);
-        let p1 = p1_0 || cx.worth_prefetching(169);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
-            if cx.worth_prefetching(169) { for &n in l1 { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(170, &[cx.get(128, n, 1), v2]); } }
-            if cx.worth_prefetching(169) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            if !cx.contains(170, &[v1, v2]) { // !bought_category
-                cx.derive(169, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(134);
+    for b in &batch {
+        for row in cx.bounds(134, Full) { // activity_product
+            let v0 = cx.get(134, row, 0);
+            let v2 = cx.get(134, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s67_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(170, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(169, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `campaign_of#1` (campaign_of).
 fn s68_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s68_p0_0(cx, &mut q0, &mut q1);
+    s68_p0_1(cx, &mut q1);
+}
+
+fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(141, Full); // activity_campaign
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(172) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(141, n, 0), cx.get(141, n, 1)]); }
-        let v0 = cx.get(141, r0, 0);
-        let v1 = cx.get(141, r0, 1);
-        cx.derive(172, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(141);
+    for b in &batch {
+        for row in cx.bounds(141, Full) { // activity_campaign
+            let v0 = cx.get(141, row, 0);
+            let v1 = cx.get(141, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s68_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(172, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `campaign_of#2` (campaign_of).
 fn s68_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s68_p1_0(cx, &mut q0, &mut q1);
+    s68_p1_1(cx, &mut q1);
+}
+
+fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(143, Full); // campaign_activity
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(172) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(172, &[cx.get(143, n, 1), cx.get(143, n, 0)]); }
-        let v1 = cx.get(143, r0, 0);
-        let v0 = cx.get(143, r0, 1);
-        cx.derive(172, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(143);
+    for b in &batch {
+        for row in cx.bounds(143, Full) { // campaign_activity
+            let v1 = cx.get(143, row, 0);
+            let v0 = cx.get(143, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s68_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(172, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `selection_sending#1` (selection_sending).
 fn s69_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s69_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s69_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s69_p0_3(cx, &mut q3, &mut q4);
+    s69_p0_4(cx, &mut q4);
+}
+
+fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 2, &[46], Full); // activity
-    let p0_0 = ix.worth_prefetching(172, 0);
-    let p0_1 = ix.worth_prefetching(128, 1);
-    let p0_2 = ix.worth_prefetching(165, 0);
-    let p0 = p0_0 || p0_1 || p0_2;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(165, 0, &[cx.get(128, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[46]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[46]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(172, 0, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 172, 0, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(165, 0, &[cx.get(128, m, 1)]); } } }
-        let v0 = cx.get(124, r0, 0);
-        for &r1 in ix.lookup(cx, 172, 0, &[v0], Full) { // campaign_of
-            let v3 = cx.get(172, r1, 1);
-            let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-            let p2_0 = ix.worth_prefetching(165, 0);
-            let p2 = p2_0;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(165, 0, &[cx.get(128, n, 1)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 165, 0, &[cx.get(128, n, 1)]); } }
-                let v1 = cx.get(128, r2, 1);
-                let l3 = ix.lookup(cx, 165, 0, &[v1], Full); // email_ad
-                let p3_0 = cx.worth_prefetching(172);
-                let p3 = p3_0 || cx.worth_prefetching(173);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(165) { for &n in l3 { cx.prefetch_row(165, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
-                    if cx.worth_prefetching(173) { for &n in l3 { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(165, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(172, &[cx.get(165, n, 0), v3]); } }
-                    if cx.worth_prefetching(173) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(173, &[v0, v1, cx.get(165, n, 0)]); } }
-                    let v2 = cx.get(165, r3, 0);
-                    if v0 != v2 {
-                        if cx.probe(172, &[v2, v3], Full).is_some() { // campaign_of
-                            cx.derive(173, &[v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[46], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 0) {
+        for b in &batch { ix.prefetch(172, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 172, 0, &[b[0]], Full); // campaign_of
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n); } }
+            let v3 = cx.get(172, row, 1);
+            q2.push([b[0], v3]);
+            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(165);
+    if ix.worth_prefetching(165, 0) {
+        for b in &batch { ix.prefetch(165, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 165, 0, &[b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            let v2 = cx.get(165, row, 0);
+            q4.push([b[0], b[1], v2, b[2]]);
+            if q4.len() >= BATCH { s69_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s69_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        b[0] != b[2]
+    });
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[2], b[3]]); } }
+    batch.retain(|b| cx.probe(172, &[b[2], b[3]], Full).is_some()); // campaign_of
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(173, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `email_selection#1` (email_selection).
 fn s70_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s70_p0_0(cx, &mut q0, &mut q1);
+    s70_p0_1(cx, &mut q1);
+}
+
+fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(173, Full); // selection_sending
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(171) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(171, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
-        let v0 = cx.get(173, r0, 0);
-        let v1 = cx.get(173, r0, 1);
-        cx.derive(171, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(173);
+    for b in &batch {
+        for row in cx.bounds(173, Full) { // selection_sending
+            let v0 = cx.get(173, row, 0);
+            let v1 = cx.get(173, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s70_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(171, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `existing_customer_ok#1` (existing_customer_ok).
 fn s71_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s71_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s71_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s71_p0_2(cx, &mut q2, &mut q3);
+    s71_p0_3(cx, &mut q3);
+}
+
+fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
-    let p0_0 = ix.worth_prefetching(165, 1);
-    let p0_1 = ix.worth_prefetching(134, 0);
-    let p0_2 = cx.worth_prefetching(169);
-    let p0_3 = cx.worth_prefetching(26);
-    let p0 = p0_0 || p0_1 || p0_2 || p0_3;
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(130) { for &n in l0 { cx.prefetch_row(130, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
-        if p0_1 { for &n in l0 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
-        if p0_2 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-        if p0_3 { for &n in l0 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[160]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(130, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
-        if p0_1 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
-        if p0_2 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-        if p0_3 { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-        let v0 = cx.get(130, r0, 0);
-        let l1 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
-        let p1_0 = cx.worth_prefetching(169);
-        let p1_1 = cx.worth_prefetching(26);
-        let p1_2 = cx.worth_prefetching(168);
-        let p1 = p1_0 || p1_1 || p1_2;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(165) { for &n in l1 { cx.prefetch_row(165, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
-            if p1_2 { for &n in l1 { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(165, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
-            let v1 = cx.get(165, r1, 1);
-            if !cx.contains(169, &[v0, v1]) { // !product_not_bought
-                if !cx.contains(26, &[v0, v1]) { // !objected_by
-                    if cx.probe(168, &[v1], Full).is_some() { // address_from_sale
-                        for &r3 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                            cx.derive(175, &[v0, v1]);
-                        }
-                    }
-                }
-            }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v0 = cx.get(130, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(165);
+    if ix.worth_prefetching(165, 1) {
+        for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            let v1 = cx.get(165, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
+    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[1]]); } }
+    batch.retain(|b| cx.probe(168, &[b[1]], Full).is_some()); // address_from_sale
+    let rw = false;
+    if ix.worth_prefetching(134, 0) {
+        for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[b[0]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 134, 0, &[b[0]], Full); // activity_product
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n); } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s71_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(175, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `email_selection_unlawful#1` (email_selection_unlawful).
 fn s72_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s72_p0_0(cx, &mut q0, &mut q1);
+    s72_p0_1(cx, &mut q1);
+}
+
+fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(173, Full); // selection_sending
-    let p0_0 = cx.worth_prefetching(163);
-    let p0_1 = cx.worth_prefetching(175);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(173, n, 2), cx.get(173, n, 1)]); }
-        if cx.worth_prefetching(174) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(174, &[cx.get(173, n, 0), cx.get(173, n, 1)]); }
-        let v0 = cx.get(173, r0, 0);
-        let v1 = cx.get(173, r0, 1);
-        let v2 = cx.get(173, r0, 2);
-        if !cx.contains(163, &[v2, v1]) { // !ad_consent
-            if !cx.contains(175, &[v2, v1]) { // !existing_customer_ok
-                cx.derive(174, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(173);
+    for b in &batch {
+        for row in cx.bounds(173, Full) { // selection_sending
+            let v0 = cx.get(173, row, 0);
+            let v1 = cx.get(173, row, 1);
+            let v2 = cx.get(173, row, 2);
+            q1.push([v0, v1, v2]);
+            if q1.len() >= BATCH { s72_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[2], b[1]])); // !ad_consent
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(175, &[b[2], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(174, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s73_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s73_p0_0(cx, &mut q0, &mut q1);
+    s73_p0_1(cx, &mut q1);
+}
+
+fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(174, Full); // email_selection_unlawful
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(174, n, 0), cx.get(174, n, 1)]); }
-        let v0 = cx.get(174, r0, 0);
-        let v1 = cx.get(174, r0, 1);
-        cx.derive(23, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(174);
+    for b in &batch {
+        for row in cx.bounds(174, Full) { // email_selection_unlawful
+            let v0 = cx.get(174, row, 0);
+            let v1 = cx.get(174, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s73_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `uwg_veto#1` (uwg_veto).
 fn s73_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s73_p1_0(cx, &mut q0, &mut q1);
+    s73_p1_1(cx, &mut q1);
+}
+
+fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(165, Full); // email_ad
-    let p0_0 = cx.worth_prefetching(163);
-    let p0_1 = cx.worth_prefetching(175);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(175, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-        let v0 = cx.get(165, r0, 0);
-        let v1 = cx.get(165, r0, 1);
-        if !cx.contains(163, &[v0, v1]) { // !ad_consent
-            if !cx.contains(175, &[v0, v1]) { // !existing_customer_ok
-                cx.derive(23, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(165);
+    for b in &batch {
+        for row in cx.bounds(165, Full) { // email_ad
+            let v0 = cx.get(165, row, 0);
+            let v1 = cx.get(165, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s73_p1_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(175, &[b[0], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `uwg_veto#2` (uwg_veto).
 fn s73_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s73_p2_0(cx, &mut q0, &mut q1);
+    s73_p2_1(cx, &mut q1);
+}
+
+fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(166, Full); // phone_ad
-    let p0_0 = cx.worth_prefetching(163);
-    let p0_1 = cx.worth_prefetching(167);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-        if p0_1 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(167, &[cx.get(166, n, 1)]); }
-        if cx.worth_prefetching(23) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(23, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-        let v0 = cx.get(166, r0, 0);
-        let v1 = cx.get(166, r0, 1);
-        if !cx.contains(163, &[v0, v1]) { // !ad_consent
-            if cx.probe(167, &[v1], Full).is_some() { // consumer
-                cx.derive(23, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(166);
+    for b in &batch {
+        for row in cx.bounds(166, Full) { // phone_ad
+            let v0 = cx.get(166, row, 0);
+            let v1 = cx.get(166, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s73_p2_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s73_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[1]]); } }
+    batch.retain(|b| cx.probe(167, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `has_basis#1` (has_basis).
 fn s74_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s74_p0_0(cx, &mut q0, &mut q1);
+    s74_p0_1(cx, &mut q1);
+}
+
+fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(19, Full); // consent_covers
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(22) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(22, &[cx.get(19, n, 1), cx.get(19, n, 2)]); }
-        let v0 = cx.get(19, r0, 1);
-        let v1 = cx.get(19, r0, 2);
-        cx.derive(22, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(19);
+    for b in &batch {
+        for row in cx.bounds(19, Full) { // consent_covers
+            let v0 = cx.get(19, row, 1);
+            let v1 = cx.get(19, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s74_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `has_basis#2` (has_basis).
 fn s74_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s74_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s74_p1_1(cx, &mut q1, &mut q2);
+    s74_p1_2(cx, &mut q2);
+}
+
+fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(12, Full); // lia_for
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0_1 = cx.worth_prefetching(23);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(12, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(12, n, 0)]); }
-        if p0_1 && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(12, n, 0)], Full).first() { cx.prefetch(23, &[cx.get(12, n, 0), cx.get(128, m, 1)]); } }
-        if cx.worth_prefetching(22) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(12, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(12, n, 0), cx.get(128, m, 1)]); } }
-        let v0 = cx.get(12, r0, 0);
-        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1_0 = cx.worth_prefetching(23);
-        let p1 = p1_0 || cx.worth_prefetching(22);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
-            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(23, &[v0, cx.get(128, n, 1)]); } }
-            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            if !cx.contains(23, &[v0, v1]) { // !uwg_veto
-                cx.derive(22, &[v0, v1]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(12);
+    for b in &batch {
+        for row in cx.bounds(12, Full) { // lia_for
+            let v0 = cx.get(12, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s74_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s74_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s74_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !uwg_veto
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `contract_basis` (has_basis).
 fn s74_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s74_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s74_p2_1(cx, &mut q1, &mut q2);
+    s74_p2_2(cx, &mut q2);
+}
+
+fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 4, &[36], Full); // activity
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || cx.worth_prefetching(22);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(22) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 4) {
+        for b in &batch { ix.prefetch(124, 4, &[36]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[36]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(22) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-        let v0 = cx.get(124, r0, 0);
-        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1 = cx.worth_prefetching(22);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 4, &[36], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s74_p2_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s74_p2_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s74_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `has_basis#3` (has_basis).
 fn s74_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s74_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s74_p3_1(cx, &mut q1, &mut q2);
+    s74_p3_2(cx, &mut q2);
+}
+
+fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let l0 = ix.lookup(cx, 124, 4, &[37], Full); // activity
-    let p0_0 = ix.worth_prefetching(128, 1);
-    let p0 = p0_0 || cx.worth_prefetching(22);
-    if p0 && l0.len() > 1 && l0.len() <= 32 {
-        if cx.rows_worth_prefetching(124) { for &n in l0 { cx.prefetch_row(124, n); } }
-        if p0_0 { for &n in l0 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { for &n in l0 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(22) { for &n in l0 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 4) {
+        for b in &batch { ix.prefetch(124, 4, &[37]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[37]); }
     }
-    for (i0, &r0) in l0.iter().enumerate() {
-        if p0 { if let Some(&n) = l0.get(i0 + 32) { cx.prefetch_row(124, n); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-        if p0_0 { if let Some(&n) = l0.get(i0 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-        if cx.worth_prefetching(22) { if let Some(&n) = l0.get(i0 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-        let v0 = cx.get(124, r0, 0);
-        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1 = cx.worth_prefetching(22);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1]);
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 4, &[37], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s74_p3_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s74_p3_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s74_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `has_basis#4` (has_basis).
 fn s74_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s74_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s74_p4_1(cx, &mut q1, &mut q2);
+    s74_p4_2(cx, &mut q2);
+}
+
+fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(24, Full); // old_law_public_data
-    let p0_0 = ix.worth_prefetching(128, 1);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(128, 1, &[cx.get(24, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(24, n, 0)]); }
-        if cx.worth_prefetching(22) && r0 + 4 < b0.end { let n = r0 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(24, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(24, n, 0), cx.get(128, m, 1)]); } }
-        let v0 = cx.get(24, r0, 0);
-        let l1 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-        let p1 = cx.worth_prefetching(22);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(128) { for &n in l1 { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { for &n in l1 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(128, n); } }
-            if cx.worth_prefetching(22) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-            let v1 = cx.get(128, r1, 1);
-            cx.derive(22, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(24);
+    for b in &batch {
+        for row in cx.bounds(24, Full) { // old_law_public_data
+            let v0 = cx.get(24, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s74_p4_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s74_p4_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s74_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `bdsg_old_advertising_without_consent` (finding_raw).
 fn s75_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p0_3(cx, &mut q3, &mut q4);
+    s75_p0_4(cx, &mut q4);
+}
+
+fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[0], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(156, Full); // advertising
-        let p1_0 = cx.worth_prefetching(2);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = ix.worth_prefetching(128, 1);
-        let p1_3 = cx.worth_prefetching(0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(2, &[cx.get(156, n, 0)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(156, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(156, n, 0)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(128, 1, &[cx.get(156, n, 0)]); }
-            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 128, 1, &[cx.get(156, n, 0)]); }
-            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(156, n, 0)], Full).first() { cx.prefetch(0, &[cx.get(156, n, 0), cx.get(128, m, 1)]); } }
-            let v0 = cx.get(156, r1, 0);
-            if !cx.contains(2, &[v0]) { // !postal
-                for &r2 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v3 = cx.get(124, r2, 1);
-                    let v2 = cx.get(124, r2, 3);
-                    if v3 != 1 {
-                        if (v2 as i64) < (17676 as i64) {
-                            if (v4 as i64) <= (v2 as i64) {
-                                if (v2 as i64) <= (v5 as i64) {
-                                    let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                    let p3_0 = cx.worth_prefetching(0);
-                                    let p3 = p3_0 || cx.worth_prefetching(179);
-                                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                                        if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                                        if p3_0 { for &n in l3 { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
-                                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
-                                    }
-                                    for (i3, &r3) in l3.iter().enumerate() {
-                                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(0, &[v0, cx.get(128, n, 1)]); } }
-                                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[0, v0, cx.get(128, n, 1), v2]); } }
-                                        let v1 = cx.get(128, r3, 1);
-                                        if !cx.contains(0, &[v0, v1]) { // !old_law_consent
-                                            cx.derive(179, &[0, v0, v1, v2]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[0]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[0], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(156);
+    for b in &batch {
+        for row in cx.bounds(156, Full) { // advertising
+            let v0 = cx.get(156, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(2, &[b[0]])); // !postal
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], v2, v3, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[2] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) < (17676 as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !old_law_consent
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[0, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[0, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `bdsg_old_notification_missing` (finding_raw).
 fn s75_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p1_2(cx, &mut q2, &mut q3);
+    s75_p1_3(cx, &mut q3);
+}
+
+fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[6], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(25, Full); // indirect_collection
-        let p1_0 = cx.worth_prefetching(3);
-        let p1_1 = ix.worth_prefetching(125, 1);
-        let p1_3 = cx.worth_prefetching(89);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(3, &[cx.get(25, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[6, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(89, &[cx.get(125, m, 1)]); } }
-            let v0 = cx.get(25, r1, 0);
-            let v1 = cx.get(25, r1, 1);
-            let v2 = cx.get(25, r1, 2);
-            if (v2 as i64) < (17676 as i64) {
-                if !cx.contains(3, &[v1]) { // !old_law_notified
-                    if (v4 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v5 as i64) {
-                            let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                            let p2_0 = cx.worth_prefetching(89);
-                            let p2 = p2_0;
-                            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
-                                if p2_0 { for &n in l2 { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
-                            }
-                            for (i2, &r2) in l2.iter().enumerate() {
-                                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(89, &[cx.get(125, n, 1)]); } }
-                                let v3 = cx.get(125, r2, 1);
-                                if !cx.contains(89, &[v3]) { // !source_public
-                                    cx.derive(179, &[6, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[6]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[6], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(25);
+    for b in &batch {
+        for row in cx.bounds(25, Full) { // indirect_collection
+            let v0 = cx.get(25, row, 0);
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p1_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[2] as i64) < (17676 as i64)
+    });
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(3, &[b[1]])); // !old_law_notified
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v3 = cx.get(125, row, 1);
+            q3.push([b[0], b[1], b[2], v3]);
+            if q3.len() >= BATCH { s75_p1_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(89) { for b in &batch { cx.prefetch(89, &[b[3]]); } }
+    batch.retain(|b| !cx.contains(89, &[b[3]])); // !source_public
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[6, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[6, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `bdsg_old_us_transfer_without_basis` (finding_raw).
 fn s75_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p2_2(cx, &mut q2, &mut q3);
+    s75_p2_3(cx, &mut q3);
+}
+
+fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[9], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
-        let p1_0 = cx.worth_prefetching(4);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(46) { for &n in l1 { cx.prefetch_row(46, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[9, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(46, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(4, &[cx.get(46, n, 0), cx.get(46, n, 1)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(46, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); } }
-            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[9, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } } }
-            let v0 = cx.get(46, r1, 0);
-            let v2 = cx.get(46, r1, 1);
-            if !cx.contains(4, &[v0, v2]) { // !old_us_transfer_basis
-                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2 = cx.worth_prefetching(179);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[9, v0, 10, cx.get(124, n, 3)]); } }
-                    let v1 = cx.get(124, r2, 3);
-                    if (v1 as i64) < (17676 as i64) {
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[9, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[9]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[9], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    if ix.worth_prefetching(46, 2) {
+        for b in &batch { ix.prefetch(46, 2, &[11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[11]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 46, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            let v0 = cx.get(46, row, 0);
+            let v2 = cx.get(46, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p2_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(4, &[b[0], b[1]])); // !old_us_transfer_basis
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p2_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[1] as i64) < (17676 as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[9, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[9, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `urhg_text_reuse_without_licence` (finding_raw).
 fn s75_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p3_3(cx, &mut q3, &mut q4);
+    s75_p3_4(cx, &mut q4);
+}
+
+fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[16], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
-        let p1_0 = cx.worth_prefetching(140);
-        let p1_1 = ix.worth_prefetching(124, 3);
-        let p1_2 = ix.worth_prefetching(139, 1);
-        let p1_3 = cx.worth_prefetching(5);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(140, &[cx.get(138, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
-            let v0 = cx.get(138, r1, 0);
-            if cx.probe(140, &[v0], Full).is_some() { // activity_content_original
-                for &r3 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
-                    let v2 = cx.get(124, r3, 3);
-                    if (v3 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v4 as i64) {
-                            let l4 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                            let p4_0 = cx.worth_prefetching(5);
-                            let p4 = p4_0 || cx.worth_prefetching(179);
-                            if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                if cx.rows_worth_prefetching(139) { for &n in l4 { cx.prefetch_row(139, n); } }
-                                if p4_0 { for &n in l4 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
-                            }
-                            for (i4, &r4) in l4.iter().enumerate() {
-                                if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(139, n); } }
-                                if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                                if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[16, v0, cx.get(139, n, 1), v2]); } }
-                                let v1 = cx.get(139, r4, 1);
-                                if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                    cx.derive(179, &[16, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[16]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[16], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(138);
+    if ix.worth_prefetching(138, 0) {
+        for b in &batch { ix.prefetch(138, 0, &[18]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[18]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 138, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            let v0 = cx.get(138, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p3_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(140) { for b in &batch { cx.prefetch(140, &[b[0]]); } }
+    batch.retain(|b| cx.probe(140, &[b[0]], Full).is_some()); // activity_content_original
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 3) {
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p3_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(139);
+    if ix.worth_prefetching(139, 1) {
+        for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            let v1 = cx.get(139, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p3_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[16, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[16, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `urhg_photo_reuse_without_licence` (finding_raw).
 fn s75_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p4_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p4_3(cx, &mut q3, &mut q4);
+    s75_p4_4(cx, &mut q4);
+}
+
+fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[19], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
-        let p1_0 = ix.worth_prefetching(124, 3);
-        let p1_1 = ix.worth_prefetching(139, 1);
-        let p1_2 = cx.worth_prefetching(5);
-        let p1 = p1_0 || p1_1 || p1_2;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 139, 1, &[cx.get(138, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 139, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(5, &[cx.get(138, n, 0), cx.get(139, m, 1)]); } } }
-            let v0 = cx.get(138, r1, 0);
-            for &r2 in ix.lookup(cx, 124, 3, &[v0, 17], Full) { // activity
-                let v2 = cx.get(124, r2, 3);
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        let l3 = ix.lookup(cx, 139, 1, &[v0], Full); // activity_content_author
-                        let p3_0 = cx.worth_prefetching(5);
-                        let p3 = p3_0 || cx.worth_prefetching(179);
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(139) { for &n in l3 { cx.prefetch_row(139, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(139, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(5, &[v0, cx.get(139, n, 1)]); } }
-                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[19, v0, cx.get(139, n, 1), v2]); } }
-                            let v1 = cx.get(139, r3, 1);
-                            if !cx.contains(5, &[v0, v1]) { // !licensed_by_author
-                                cx.derive(179, &[19, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[19]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[19], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(138);
+    if ix.worth_prefetching(138, 1) {
+        for b in &batch { ix.prefetch(138, 1, &[18, 20]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 20]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            let v0 = cx.get(138, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p4_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 3) {
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p4_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(139);
+    if ix.worth_prefetching(139, 1) {
+        for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            let v1 = cx.get(139, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p4_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[19, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[19, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `kug_image_without_consent` (finding_raw).
 fn s75_p5(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p5_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p5_3(cx, &mut q3, &mut q4);
+    s75_p5_4(cx, &mut q4);
+}
+
+fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[21], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
-        let p1_0 = cx.worth_prefetching(129);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = ix.worth_prefetching(128, 1);
-        let p1_3 = cx.worth_prefetching(6);
-        let p1_4 = cx.worth_prefetching(7);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(138, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(6, &[cx.get(124, m, 1)]); } } }
-            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(7, &[cx.get(138, n, 0), cx.get(128, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(129, &[cx.get(138, n, 0), 22]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(138, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(138, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(138, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(138, n, 0)]); } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(6, &[cx.get(124, m, 1)]); } } }
-            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(138, n, 0)], Full).first() { cx.prefetch(7, &[cx.get(138, n, 0), cx.get(128, m, 1)]); } } }
-            let v0 = cx.get(138, r1, 0);
-            if cx.probe(129, &[v0, 22], Full).is_some() { // activity_category
-                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3_0 = cx.worth_prefetching(6);
-                let p3 = p3_0;
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if p3_0 { for &n in l3 { cx.prefetch(6, &[cx.get(124, n, 1)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(6, &[cx.get(124, n, 1)]); } }
-                    let v3 = cx.get(124, r3, 1);
-                    let v2 = cx.get(124, r3, 3);
-                    if (v4 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v5 as i64) {
-                            if cx.probe(6, &[v3], Full).is_some() { // image_use_kind
-                                let l5 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                let p5_0 = cx.worth_prefetching(7);
-                                let p5 = p5_0 || cx.worth_prefetching(179);
-                                if p5 && l5.len() > 1 && l5.len() <= 32 {
-                                    if cx.rows_worth_prefetching(128) { for &n in l5 { cx.prefetch_row(128, n); } }
-                                    if p5_0 { for &n in l5 { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
-                                    if cx.worth_prefetching(179) { for &n in l5 { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
-                                }
-                                for (i5, &r5) in l5.iter().enumerate() {
-                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(128, n); } }
-                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(7, &[v0, cx.get(128, n, 1)]); } }
-                                    if cx.worth_prefetching(179) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(179, &[21, v0, cx.get(128, n, 1), v2]); } }
-                                    let v1 = cx.get(128, r5, 1);
-                                    if !cx.contains(7, &[v0, v1]) { // !image_consent
-                                        cx.derive(179, &[21, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[21]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[21], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p5_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(138);
+    if ix.worth_prefetching(138, 2) {
+        for b in &batch { ix.prefetch(138, 2, &[20]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 2, &[20]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 138, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            let v0 = cx.get(138, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p5_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 22]); } }
+    batch.retain(|b| cx.probe(129, &[b[0], 22], Full).is_some()); // activity_category
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], v2, v3, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p5_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[2]]); } }
+    batch.retain(|b| cx.probe(6, &[b[2]], Full).is_some()); // image_use_kind
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p5_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(7, &[b[0], b[1]])); // !image_consent
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[21, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[21, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_no_legal_basis` (finding_raw).
 fn s75_p6(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p6_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p6_3(cx, &mut q3, &mut q4);
+    s75_p6_4(cx, &mut q4);
+}
+
+fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[47], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(28, Full); // basis_checked_kind
-        let p1_0 = ix.worth_prefetching(124, 2);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 2, &[cx.get(28, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(28, n, 0)]); }
-            let v3 = cx.get(28, r1, 0);
-            let l2 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
-            let p2_0 = ix.worth_prefetching(128, 1);
-            let p2_1 = cx.worth_prefetching(22);
-            let p2_2 = cx.worth_prefetching(20);
-            let p2 = p2_0 || p2_1 || p2_2;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-                if p2_1 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(20, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(22, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(20, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-                let v0 = cx.get(124, r2, 0);
-                let v2 = cx.get(124, r2, 3);
-                if (v4 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v5 as i64) {
-                        let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p3_0 = cx.worth_prefetching(22);
-                        let p3_1 = cx.worth_prefetching(20);
-                        let p3_2 = cx.worth_prefetching(21);
-                        let p3 = p3_0 || p3_1 || p3_2;
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_1 { for &n in l3 { cx.prefetch(20, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_2 { for &n in l3 { cx.prefetch(21, &[v0, cx.get(128, n, 1)]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(22, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(20, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_2 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(21, &[v0, cx.get(128, n, 1)]); } }
-                            let v1 = cx.get(128, r3, 1);
-                            if !cx.contains(22, &[v0, v1]) { // !has_basis
-                                if !cx.contains(20, &[v0, v1]) { // !consent_withdrawn_for
-                                    if !cx.contains(21, &[v0, v1]) { // !consent_unprovable
-                                        cx.derive(179, &[47, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[47]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[47], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p6_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(28);
+    for b in &batch {
+        for row in cx.bounds(28, Full) { // basis_checked_kind
+            let v3 = cx.get(28, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p6_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q3.push([v0, v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p6_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p6_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[47, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[47, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_processing_after_withdrawal` (finding_raw).
 fn s75_p7(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s75_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p7_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p7_2(cx, &mut q2, &mut q3);
+    s75_p7_3(cx, &mut q3);
+}
+
+fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[48], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(20, Full); // consent_withdrawn_for
-        let p1_0 = cx.worth_prefetching(22);
-        let p1_1 = cx.worth_prefetching(171);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(20, n, 0)]); }
-            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(20, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(20, n, 0)], Full).first() { cx.prefetch(179, &[48, cx.get(20, n, 0), cx.get(20, n, 1), cx.get(124, m, 3)]); } }
-            let v0 = cx.get(20, r1, 0);
-            let v1 = cx.get(20, r1, 1);
-            if !cx.contains(22, &[v0, v1]) { // !has_basis
-                if !cx.contains(171, &[v0, v1]) { // !email_selection
-                    let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p2 = cx.worth_prefetching(179);
-                    if p2 && l2.len() > 1 && l2.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
-                    }
-                    for (i2, &r2) in l2.iter().enumerate() {
-                        if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[48, v0, v1, cx.get(124, n, 3)]); } }
-                        let v3 = cx.get(124, r2, 1);
-                        let v2 = cx.get(124, r2, 3);
-                        if v3 != 1 {
-                            if (v4 as i64) <= (v2 as i64) {
-                                if (v2 as i64) <= (v5 as i64) {
-                                    cx.derive(179, &[48, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[48]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[48]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[48], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(20);
+    for b in &batch {
+        for row in cx.bounds(20, Full) { // consent_withdrawn_for
+            let v0 = cx.get(20, row, 0);
+            let v1 = cx.get(20, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p7_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[48, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[48, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_consent_not_provable` (finding_raw).
 fn s75_p8(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s75_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p8_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p8_2(cx, &mut q2, &mut q3);
+    s75_p8_3(cx, &mut q3);
+}
+
+fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[49], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(21, Full); // consent_unprovable
-        let p1_0 = cx.worth_prefetching(22);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(21, n, 0), cx.get(21, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(21, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(21, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(21, n, 0)], Full).first() { cx.prefetch(179, &[49, cx.get(21, n, 0), cx.get(21, n, 1), cx.get(124, m, 3)]); } }
-            let v0 = cx.get(21, r1, 0);
-            let v1 = cx.get(21, r1, 1);
-            if !cx.contains(22, &[v0, v1]) { // !has_basis
-                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2 = cx.worth_prefetching(179);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[49, v0, v1, cx.get(124, n, 3)]); } }
-                    let v3 = cx.get(124, r2, 1);
-                    let v2 = cx.get(124, r2, 3);
-                    if v3 != 1 {
-                        if (v4 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v5 as i64) {
-                                cx.derive(179, &[49, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[49]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[49]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[49], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p8_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(21);
+    for b in &batch {
+        for row in cx.bounds(21, Full) { // consent_unprovable
+            let v0 = cx.get(21, row, 0);
+            let v1 = cx.get(21, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p8_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p8_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[49, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[49, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_purpose_change_untested` (finding_raw).
 fn s75_p9(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p9_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p9_1(cx, &mut q1, &mut q2);
+    s75_p9_2(cx, &mut q2);
+}
+
+fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[50], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(29, Full); // purpose_change
-        let p1_0 = cx.worth_prefetching(11);
-        let p1_1 = ix.worth_prefetching(19, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(11, &[cx.get(29, n, 0), 51]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(29, n, 0), cx.get(29, n, 1)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[50, cx.get(29, n, 0), cx.get(29, n, 1), cx.get(29, n, 2)]); }
-            let v0 = cx.get(29, r1, 0);
-            let v1 = cx.get(29, r1, 1);
-            let v2 = cx.get(29, r1, 2);
-            if !cx.contains(11, &[v0, 51]) { // !assessed
-                if !ix.any(cx, 19, 0, &[v0, v1]) { // !consent_covers
-                    if (v3 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[50, v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[50]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[50], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(29);
+    for b in &batch {
+        for row in cx.bounds(29, Full) { // purpose_change
+            let v0 = cx.get(29, row, 0);
+            let v1 = cx.get(29, row, 1);
+            let v2 = cx.get(29, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p9_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 51]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 51])); // !assessed
+    if ix.worth_prefetching(19, 0) { for b in &batch { ix.prefetch(19, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 19, 0, &[b[0], b[1]])); // !consent_covers
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[50, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[50, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `gdpr_child_consent` (finding_raw).
 fn s75_p10(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s75_p10_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p10_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p10_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p10_3(cx, &mut q3, &mut q4);
+    s75_p10_4(cx, &mut q4);
+}
+
+fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[52], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(31, Full); // child
-        let p1_0 = ix.worth_prefetching(19, 1);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(19, 1, &[cx.get(31, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 19, 1, &[cx.get(31, n, 0)]); }
-            let v1 = cx.get(31, r1, 0);
-            let l2 = ix.lookup(cx, 19, 1, &[v1], Full); // consent_covers
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2 = p2_0 || cx.worth_prefetching(179);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(19) { for &n in l2 { cx.prefetch_row(19, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
-                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(19, n, 1)], Full).first() { cx.prefetch(179, &[52, cx.get(19, n, 1), v1, cx.get(124, m, 3)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(19, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(19, n, 1)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(19, n, 1)]); } }
-                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(19, n, 1)], Full).first() { cx.prefetch(179, &[52, cx.get(19, n, 1), v1, cx.get(124, m, 3)]); } } }
-                let v0 = cx.get(19, r2, 1);
-                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3 = cx.worth_prefetching(179);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[52, v0, v1, cx.get(124, n, 3)]); } }
-                    let v2 = cx.get(124, r3, 3);
-                    if (v3 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[52, v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[52]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[52]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[52], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(31);
+    for b in &batch {
+        for row in cx.bounds(31, Full) { // child
+            let v1 = cx.get(31, row, 0);
+            q2.push([v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p10_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(19);
+    if ix.worth_prefetching(19, 1) {
+        for b in &batch { ix.prefetch(19, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 19, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 19, 1, &[b[0]], Full); // consent_covers
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n); } }
+            let v0 = cx.get(19, row, 1);
+            q3.push([v0, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p10_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[2], b[3]]);
+            if q4.len() >= BATCH { s75_p10_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[52, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[52, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_special_category` (finding_raw).
 fn s75_p11(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s75_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p11_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p11_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p11_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p11_4(cx, &mut q4, &mut q5);
+    s75_p11_5(cx, &mut q5);
+}
+
+fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[54], Full) { // rule_window
-        let v5 = cx.get(177, r0, 1);
-        let v6 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(8, Full); // special_category
-        let p1_0 = ix.worth_prefetching(129, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-            let v4 = cx.get(8, r1, 0);
-            let l2 = ix.lookup(cx, 129, 0, &[v4], Full); // activity_category
-            let p2_0 = ix.worth_prefetching(124, 0);
-            let p2_1 = ix.worth_prefetching(128, 1);
-            let p2 = p2_0 || p2_1;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(129) { for &n in l2 { cx.prefetch_row(129, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(128, 1, &[cx.get(129, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(129, n, 0)]); } }
-                let v0 = cx.get(129, r2, 0);
-                for &r3 in ix.lookup(cx, 124, 0, &[v0], Full) { // activity
-                    let v3 = cx.get(124, r3, 1);
-                    let v2 = cx.get(124, r3, 3);
-                    if v3 != 1 {
-                        if (v5 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v6 as i64) {
-                                let l4 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                                let p4 = cx.worth_prefetching(179);
-                                if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                    if cx.rows_worth_prefetching(128) { for &n in l4 { cx.prefetch_row(128, n); } }
-                                    if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
-                                }
-                                for (i4, &r4) in l4.iter().enumerate() {
-                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(128, n); } }
-                                    if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[54, v0, cx.get(128, n, 1), v2]); } }
-                                    let v1 = cx.get(128, r4, 1);
-                                    cx.derive(179, &[54, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[54]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[54], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v5 = cx.get(177, row, 1);
+            let v6 = cx.get(177, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(8);
+    for b in &batch {
+        for row in cx.bounds(8, Full) { // special_category
+            let v4 = cx.get(8, row, 0);
+            q2.push([v4, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            let v0 = cx.get(129, row, 0);
+            q3.push([v0, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], v2, v3, b[1], b[2]]);
+            if q4.len() >= BATCH { s75_p11_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        b[2] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q5.push([b[0], v1, b[1]]);
+            if q5.len() >= BATCH { s75_p11_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s75_p11_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[54, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[54, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `gdpr_direct_marketing_after_objection` (finding_raw).
 fn s75_p12(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s75_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p12_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p12_2(cx, &mut q2, &mut q3);
+    s75_p12_3(cx, &mut q3);
+}
+
+fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[57], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(26, Full); // objected_by
-        let p1_0 = cx.worth_prefetching(171);
-        let p1_1 = cx.worth_prefetching(128);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
-            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(26, n, 0)], Full).first() { cx.prefetch(179, &[57, cx.get(26, n, 0), cx.get(26, n, 1), cx.get(124, m, 3)]); } }
-            let v0 = cx.get(26, r1, 0);
-            let v1 = cx.get(26, r1, 1);
-            if !cx.contains(171, &[v0, v1]) { // !email_selection
-                if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3 = cx.worth_prefetching(179);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[57, v0, v1, cx.get(124, n, 3)]); } }
-                        let v3 = cx.get(124, r3, 1);
-                        let v2 = cx.get(124, r3, 3);
-                        if v3 != 1 {
-                            if (v4 as i64) <= (v2 as i64) {
-                                if (v2 as i64) <= (v5 as i64) {
-                                    if cx.probe(156, &[v0], Full).is_some() { // advertising
-                                        cx.derive(179, &[57, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(26);
+    for b in &batch {
+        for row in cx.bounds(26, Full) { // objected_by
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p12_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[57, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[57, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_profiling_after_objection` (finding_raw).
 fn s75_p13(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s75_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p13_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p13_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p13_3(cx, &mut q3, &mut q4);
+    s75_p13_4(cx, &mut q4);
+}
+
+fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[58], Full) { // rule_window
-        let v6 = cx.get(177, r0, 1);
-        let v7 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
-        let p1_0 = cx.worth_prefetching(37);
-        let p1_1 = ix.worth_prefetching(128, 1);
-        let p1_2 = cx.worth_prefetching(36);
-        let p1_3 = ix.worth_prefetching(113, 1);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(36, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(113, 1, &[cx.get(128, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(37, &[cx.get(124, n, 5)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(36, &[cx.get(124, n, 0), cx.get(128, m, 1)]); } } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(113, 1, &[cx.get(128, m, 1)]); } } }
-            let v0 = cx.get(124, r1, 0);
-            let v2 = cx.get(124, r1, 3);
-            let v3 = cx.get(124, r1, 5);
-            if (v6 as i64) <= (v2 as i64) {
-                if (v2 as i64) <= (v7 as i64) {
-                    if cx.probe(37, &[v3], Full).is_some() { // marketing_profile_purpose
-                        let l3 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p3_0 = cx.worth_prefetching(36);
-                        let p3_1 = ix.worth_prefetching(113, 1);
-                        let p3_3 = cx.worth_prefetching(38);
-                        let p3 = p3_0 || p3_1 || cx.worth_prefetching(179) || p3_3;
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(128) { for &n in l3 { cx.prefetch_row(128, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_1 { for &n in l3 { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
-                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
-                            if p3_1 { for &n in l3 { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
-                            if p3_3 { for &n in l3 { if let Some(&m) = ix.lookup(cx, 113, 1, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(38, &[cx.get(113, m, 1)]); } } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(128, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(36, &[v0, cx.get(128, n, 1)]); } }
-                            if p3_1 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(113, 1, &[cx.get(128, n, 1)]); } }
-                            if p3_1 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 113, 1, &[cx.get(128, n, 1)]); } }
-                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[58, v0, cx.get(128, n, 1), v2]); } }
-                            if p3_3 { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 113, 1, &[cx.get(128, n, 1)], Full).first() { cx.prefetch(38, &[cx.get(113, m, 1)]); } } }
-                            let v1 = cx.get(128, r3, 1);
-                            if !cx.contains(36, &[v0, v1]) { // !covered_by_marketing_objection
-                                let l4 = ix.lookup(cx, 113, 1, &[v1], Full); // objection
-                                let p4_0 = cx.worth_prefetching(38);
-                                let p4 = p4_0;
-                                if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                    if cx.rows_worth_prefetching(113) { for &n in l4 { cx.prefetch_row(113, n); } }
-                                    if p4_0 { for &n in l4 { cx.prefetch(38, &[cx.get(113, n, 1)]); } }
-                                }
-                                for (i4, &r4) in l4.iter().enumerate() {
-                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(113, n); } }
-                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(38, &[cx.get(113, n, 1)]); } }
-                                    let v4 = cx.get(113, r4, 1);
-                                    let v5 = cx.get(113, r4, 2);
-                                    if (v5 as i64) <= (v2 as i64) {
-                                        if cx.probe(38, &[v4], Full).is_some() { // profiling_objection
-                                            cx.derive(179, &[58, v0, v1, v2]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v6 = cx.get(177, row, 1);
+            let v7 = cx.get(177, row, 2);
+            q1.push([v6, v7]);
+            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            let v3 = cx.get(124, row, 5);
+            q2.push([v0, v2, v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(37) { for b in &batch { cx.prefetch(37, &[b[2]]); } }
+    batch.retain(|b| cx.probe(37, &[b[2]], Full).is_some()); // marketing_profile_purpose
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s75_p13_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(36, &[b[0], b[1]])); // !covered_by_marketing_objection
+    let rw = cx.rows_worth_prefetching(113);
+    if ix.worth_prefetching(113, 1) {
+        for b in &batch { ix.prefetch(113, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 1, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 113, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 113, 1, &[b[1]], Full); // objection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            let v4 = cx.get(113, row, 1);
+            let v5 = cx.get(113, row, 2);
+            q4.push([b[0], b[1], b[2], v4, v5]);
+            if q4.len() >= BATCH { s75_p13_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p13_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[3]]); } }
+    batch.retain(|b| cx.probe(38, &[b[3]], Full).is_some()); // profiling_objection
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[58, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[58, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_objector_selected_for_email` (finding_raw).
 fn s75_p14(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s75_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p14_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p14_2(cx, &mut q2, &mut q3);
+    s75_p14_3(cx, &mut q3);
+}
+
+fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[63], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(26, Full); // objected_by
-        let p1_0 = cx.worth_prefetching(171);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(26, n, 0), cx.get(26, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(26, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(26, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(26, n, 0)], Full).first() { cx.prefetch(179, &[63, cx.get(26, n, 0), cx.get(26, n, 1), cx.get(124, m, 3)]); } }
-            let v0 = cx.get(26, r1, 0);
-            let v1 = cx.get(26, r1, 1);
-            if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
-                let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p3 = cx.worth_prefetching(179);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[63, v0, v1, cx.get(124, n, 3)]); } }
-                    let v2 = cx.get(124, r3, 3);
-                    if (v3 as i64) <= (v2 as i64) {
-                        if (v2 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[63, v0, v1, v2]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[63]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[63]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[63], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(26);
+    for b in &batch {
+        for row in cx.bounds(26, Full) { // objected_by
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p14_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[63, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[63, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
 fn s75_p15(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s75_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p15_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p15_2(cx, &mut q2, &mut q3);
+    s75_p15_3(cx, &mut q3);
+}
+
+fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[64], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(20, Full); // consent_withdrawn_for
-        let p1_0 = cx.worth_prefetching(22);
-        let p1_1 = cx.worth_prefetching(26);
-        let p1_2 = cx.worth_prefetching(171);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(22, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(26, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(171, &[cx.get(20, n, 0), cx.get(20, n, 1)]); }
-            let v0 = cx.get(20, r1, 0);
-            let v1 = cx.get(20, r1, 1);
-            if !cx.contains(22, &[v0, v1]) { // !has_basis
-                if !cx.contains(26, &[v0, v1]) { // !objected_by
-                    if cx.probe(171, &[v0, v1], Full).is_some() { // email_selection
-                        let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                        let p3 = cx.worth_prefetching(179);
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                            if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                            if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[64, v0, v1, cx.get(124, n, 3)]); } }
-                            let v2 = cx.get(124, r3, 3);
-                            if (v3 as i64) <= (v2 as i64) {
-                                if (v2 as i64) <= (v4 as i64) {
-                                    cx.derive(179, &[64, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[64]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[64]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[64], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p15_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(20);
+    for b in &batch {
+        for row in cx.bounds(20, Full) { // consent_withdrawn_for
+            let v0 = cx.get(20, row, 0);
+            let v1 = cx.get(20, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p15_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p15_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[64, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[64, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
 fn s75_p16(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s75_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p16_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p16_2(cx, &mut q2, &mut q3);
+    s75_p16_3(cx, &mut q3);
+}
+
+fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[68], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(70, Full) { // as_of
-            let v1 = cx.get(70, r1, 0);
-            if (v2 as i64) <= (v1 as i64) {
-                if (v1 as i64) <= (v3 as i64) {
-                    let b2 = cx.bounds(39, Full); // joint_control
-                    let p2_0 = ix.worth_prefetching(40, 0);
-                    for r2 in b2.clone() {
-                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(40, 0, &[cx.get(39, n, 0), v1]); }
-                        if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 40, 0, &[cx.get(39, n, 0), v1]); }
-                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[68, cx.get(39, n, 0), 10, v1]); }
-                        let v0 = cx.get(39, r2, 0);
-                        if !ix.any(cx, 40, 0, &[v0, v1]) { // !joint_arrangement
-                            cx.derive(179, &[68, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[68]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[68], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p16_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q2.push([v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[0] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[0] as i64) <= (b[2] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(39);
+    for b in &batch {
+        for row in cx.bounds(39, Full) { // joint_control
+            let v0 = cx.get(39, row, 0);
+            q3.push([v0, b[0]]);
+            if q3.len() >= BATCH { s75_p16_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if ix.worth_prefetching(40, 0) { for b in &batch { ix.prefetch(40, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 40, 0, &[b[0], b[1]])); // !joint_arrangement
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[68, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[68, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
 fn s75_p17(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p17_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p17_1(cx, &mut q1, &mut q2);
+    s75_p17_2(cx, &mut q2);
+}
+
+fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[69], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(40, Full); // joint_arrangement
-        let p1_0 = cx.worth_prefetching(83);
-        let p1_1 = cx.worth_prefetching(42);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(83, &[cx.get(40, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(42, &[cx.get(40, n, 0), cx.get(40, n, 2)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[69, cx.get(40, n, 0), 10, cx.get(40, n, 2)]); }
-            let v0 = cx.get(40, r1, 0);
-            let v2 = cx.get(40, r1, 1);
-            let v1 = cx.get(40, r1, 2);
-            if !cx.contains(83, &[v2]) { // !agreement_published
-                if !cx.contains(42, &[v0, v1]) { // !public_art26_notice
-                    if (v3 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[69, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(40);
+    for b in &batch {
+        for row in cx.bounds(40, Full) { // joint_arrangement
+            let v0 = cx.get(40, row, 0);
+            let v2 = cx.get(40, row, 1);
+            let v1 = cx.get(40, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p17_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(83) { for b in &batch { cx.prefetch(83, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(83, &[b[2]])); // !agreement_published
+    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(42, &[b[0], b[1]])); // !public_art26_notice
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[69, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[69, b[0], 10, b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
 fn s75_p18(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s75_p18_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p18_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p18_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p18_3(cx, &mut q3, &mut q4);
+    s75_p18_4(cx, &mut q4);
+}
+
+fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[71], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(71, Full); // organization
-        let p1_0 = cx.worth_prefetching(73);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(73, &[cx.get(71, n, 0)]); }
-            let v0 = cx.get(71, r1, 0);
-            if !cx.contains(73, &[v0]) { // !organization_records_of_processing
-                let b2 = cx.bounds(70, Full); // as_of
-                for r2 in b2.clone() {
-                    if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[71, v0, 10, cx.get(70, n, 0)]); }
-                    let v1 = cx.get(70, r2, 0);
-                    if (v2 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v3 as i64) {
-                            for r3 in cx.bounds(9, Full) { // personal_activity
-                                cx.derive(179, &[71, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[71]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[71]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[71], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p18_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(73) { for b in &batch { cx.prefetch(73, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(73, &[b[0]])); // !organization_records_of_processing
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p18_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(9, Full) { // personal_activity
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s75_p18_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p18_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[71, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[71, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_profiling` (finding_raw).
 fn s75_p19(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    s75_p19_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p19_1(cx, &mut q1, &mut q2);
+    s75_p19_2(cx, &mut q2);
+}
+
+fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[72], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 124, 2, &[44], Full); // activity
-        let p1_0 = cx.worth_prefetching(11);
-        let p1_1 = cx.worth_prefetching(136);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(179) { for &n in l1 { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[72, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
-            let v0 = cx.get(124, r1, 0);
-            let v1 = cx.get(124, r1, 3);
-            if !cx.contains(11, &[v0, 73]) { // !assessed
-                if (v2 as i64) <= (v1 as i64) {
-                    if (v1 as i64) <= (v3 as i64) {
-                        if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
-                            cx.derive(179, &[72, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[72]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[72], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p19_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
+    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[72, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[72, b[0], 10, b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
 fn s75_p20(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s75_p20_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p20_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p20_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p20_3(cx, &mut q3, &mut q4);
+    s75_p20_4(cx, &mut q4);
+}
+
+fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[74], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(8, Full); // special_category
-        let p1_0 = ix.worth_prefetching(129, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 0, &[cx.get(8, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 0, &[cx.get(8, n, 0)]); }
-            let v2 = cx.get(8, r1, 0);
-            let l2 = ix.lookup(cx, 129, 0, &[v2], Full); // activity_category
-            let p2_0 = cx.worth_prefetching(11);
-            let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_2 = cx.worth_prefetching(136);
-            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(179);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(129) { for &n in l2 { cx.prefetch_row(129, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_2 { for &n in l2 { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
-                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(179, &[74, cx.get(129, n, 0), 10, cx.get(124, m, 3)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(129, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(129, n, 0), 73]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(129, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(129, n, 0)]); } }
-                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(129, n, 0)], Full).first() { cx.prefetch(179, &[74, cx.get(129, n, 0), 10, cx.get(124, m, 3)]); } } }
-                let v0 = cx.get(129, r2, 0);
-                if !cx.contains(11, &[v0, 73]) { // !assessed
-                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3 = cx.worth_prefetching(179);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[74, v0, 10, cx.get(124, n, 3)]); } }
-                        let v1 = cx.get(124, r3, 3);
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
-                                    cx.derive(179, &[74, v0, 10, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[74]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[74]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[74], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(8);
+    for b in &batch {
+        for row in cx.bounds(8, Full) { // special_category
+            let v2 = cx.get(8, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p20_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            let v0 = cx.get(129, row, 0);
+            q3.push([v0, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p20_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q4.push([b[0], v1, b[1], b[2]]);
+            if q4.len() >= BATCH { s75_p20_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p20_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
+    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[74, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[74, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
 fn s75_p21(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s75_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p21_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p21_2(cx, &mut q2, &mut q3);
+    s75_p21_3(cx, &mut q3);
+}
+
+fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[75], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        for &r1 in ix.lookup(cx, 77, 2, &[76], Full) { // system
-            let v2 = cx.get(77, r1, 0);
-            let l2 = ix.lookup(cx, 124, 2, &[45], Full); // activity
-            let p2_0 = cx.worth_prefetching(11);
-            let p2_1 = cx.worth_prefetching(126);
-            let p2_2 = cx.worth_prefetching(136);
-            let p2 = p2_0 || p2_1 || p2_2;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(126, &[cx.get(124, n, 0), v2]); } }
-                if p2_2 { for &n in l2 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(11, &[cx.get(124, n, 0), 73]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(126, &[cx.get(124, n, 0), v2]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-                let v0 = cx.get(124, r2, 0);
-                let v1 = cx.get(124, r2, 3);
-                if !cx.contains(11, &[v0, 73]) { // !assessed
-                    if (v3 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v4 as i64) {
-                            if cx.probe(126, &[v0, v2], Full).is_some() { // activity_system
-                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
-                                    cx.derive(179, &[75, v0, 10, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[75]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[75]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[75], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 2) {
+        for b in &batch { ix.prefetch(77, 2, &[76]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 2, &[76]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 2, &[76], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            let v2 = cx.get(77, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[45]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[45]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[45], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q3.push([v0, v1, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p21_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(126) { for b in &batch { cx.prefetch(126, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(126, &[b[0], b[2]], Full).is_some()); // activity_system
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
+    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[75, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[75, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing` (finding_raw).
 fn s75_p22(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p22_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p22_2(cx, &mut q2, &mut q3);
+    s75_p22_3(cx, &mut q3);
+}
+
+fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[77], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(71, Full); // organization
-        let p1_0 = ix.worth_prefetching(72, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
-            let v0 = cx.get(71, r1, 0);
-            let v2 = cx.get(71, r1, 3);
-            if (v2 as i64) >= (20 as i64) {
-                if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                    let b2 = cx.bounds(70, Full); // as_of
-                    for r2 in b2.clone() {
-                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[77, v0, 10, cx.get(70, n, 0)]); }
-                        let v1 = cx.get(70, r2, 0);
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[77, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[77]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[77]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[77], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            let v2 = cx.get(71, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (20 as i64)
+    });
+    if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p22_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[77, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[77, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
 fn s75_p23(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p23_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p23_2(cx, &mut q2, &mut q3);
+    s75_p23_3(cx, &mut q3);
+}
+
+fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[78], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(71, Full); // organization
-        let p1_0 = ix.worth_prefetching(72, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
-            let v0 = cx.get(71, r1, 0);
-            let v2 = cx.get(71, r1, 3);
-            if (v2 as i64) >= (10 as i64) {
-                if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                    let b2 = cx.bounds(70, Full); // as_of
-                    for r2 in b2.clone() {
-                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[78, v0, 10, cx.get(70, n, 0)]); }
-                        let v1 = cx.get(70, r2, 0);
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[78, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[78]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[78], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p23_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            let v2 = cx.get(71, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p23_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (10 as i64)
+    });
+    if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p23_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[78, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[78, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
 fn s75_p24(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s75_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p24_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p24_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p24_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p24_4(cx, &mut q4, &mut q5);
+    s75_p24_5(cx, &mut q5);
+}
+
+fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[79], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(71, Full); // organization
-        let p1_0 = ix.worth_prefetching(72, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(72, 0, &[cx.get(71, n, 0)]); }
-            if p1_0 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 72, 0, &[cx.get(71, n, 0)]); }
-            let v0 = cx.get(71, r1, 0);
-            if !ix.any(cx, 72, 0, &[v0]) { // !organization_dpo
-                let b2 = cx.bounds(70, Full); // as_of
-                for r2 in b2.clone() {
-                    if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[79, v0, 10, cx.get(70, n, 0)]); }
-                    let v1 = cx.get(70, r2, 0);
-                    if (v4 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v5 as i64) {
-                            let b3 = cx.bounds(43, Full); // monitoring_kind
-                            let p3_0 = ix.worth_prefetching(124, 2);
-                            for r3 in b3.clone() {
-                                if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; ix.prefetch(124, 2, &[cx.get(43, n, 0)]); }
-                                if p3_0 && r3 + 8 < b3.end { let n = r3 + 8; ix.prefetch_rows(cx, 124, 2, &[cx.get(43, n, 0)]); }
-                                let v3 = cx.get(43, r3, 0);
-                                let l4 = ix.lookup(cx, 124, 2, &[v3], Full); // activity
-                                let p4_0 = cx.worth_prefetching(136);
-                                let p4 = p4_0;
-                                if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                    if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
-                                    if p4_0 { for &n in l4 { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-                                }
-                                for (i4, &r4) in l4.iter().enumerate() {
-                                    if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
-                                    if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(136, &[cx.get(124, n, 0)]); } }
-                                    let v2 = cx.get(124, r4, 0);
-                                    if cx.probe(136, &[v2], Full).is_some() { // activity_large_scale
-                                        cx.derive(179, &[79, v0, 10, v1]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[79]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[79], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p24_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(43);
+    for b in &batch {
+        for row in cx.bounds(43, Full) { // monitoring_kind
+            let v3 = cx.get(43, row, 0);
+            q4.push([b[0], b[1], v3]);
+            if q4.len() >= BATCH { s75_p24_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[2]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 0);
+            q5.push([b[0], b[1], v2]);
+            if q5.len() >= BATCH { s75_p24_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s75_p24_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[2]]); } }
+    batch.retain(|b| cx.probe(136, &[b[2]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[79, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[79, b[0], 10, b[1]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis` (finding_raw).
 fn s75_p25(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p25_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p25_2(cx, &mut q2, &mut q3);
+    s75_p25_3(cx, &mut q3);
+}
+
+fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[131], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(46, Full); // third_country_transfer
-        let p1_0 = cx.worth_prefetching(47);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(47, &[cx.get(46, n, 0), cx.get(46, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(46, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(46, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(46, n, 0)], Full).first() { cx.prefetch(179, &[131, cx.get(46, n, 0), 10, cx.get(124, m, 3)]); } }
-            let v0 = cx.get(46, r1, 0);
-            let v2 = cx.get(46, r1, 1);
-            if !cx.contains(47, &[v0, v2]) { // !transfer_basis
-                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2 = cx.worth_prefetching(179);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[131, v0, 10, cx.get(124, n, 3)]); } }
-                    let v1 = cx.get(124, r2, 3);
-                    if (v3 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v4 as i64) {
-                            cx.derive(179, &[131, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[131]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[131]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[131], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    for b in &batch {
+        for row in cx.bounds(46, Full) { // third_country_transfer
+            let v0 = cx.get(46, row, 0);
+            let v2 = cx.get(46, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !transfer_basis
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p25_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[131, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[131, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_processor_without_agreement` (finding_raw).
 fn s75_p26(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p26_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p26_2(cx, &mut q2, &mut q3);
+    s75_p26_3(cx, &mut q3);
+}
+
+fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[132], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(52, Full); // uses_processor
-        let p1_0 = cx.worth_prefetching(53);
-        let p1_1 = cx.worth_prefetching(9);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(53, &[cx.get(52, n, 0), cx.get(52, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(9, &[cx.get(52, n, 0)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(52, n, 0)]); }
-            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(52, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(52, n, 0)], Full).first() { cx.prefetch(179, &[132, cx.get(52, n, 0), 10, cx.get(124, m, 3)]); } }
-            let v0 = cx.get(52, r1, 0);
-            let v2 = cx.get(52, r1, 1);
-            if !cx.contains(53, &[v0, v2]) { // !dpa_in_force
-                if cx.probe(9, &[v0], Full).is_some() { // personal_activity
-                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3 = cx.worth_prefetching(179);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[132, v0, 10, cx.get(124, n, 3)]); } }
-                        let v1 = cx.get(124, r3, 3);
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[132, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[132]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[132]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[132], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p26_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(52);
+    for b in &batch {
+        for row in cx.bounds(52, Full) { // uses_processor
+            let v0 = cx.get(52, row, 0);
+            let v2 = cx.get(52, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p26_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(53, &[b[0], b[1]])); // !dpa_in_force
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p26_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[132, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[132, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_overdue` (finding_raw).
 fn s75_p27(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 7]> = Vec::new();
+    s75_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p27_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p27_2(cx, &mut q2, &mut q3);
+    s75_p27_3(cx, &mut q3);
+}
+
+fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[134], Full) { // rule_window
-        let v5 = cx.get(177, r0, 1);
-        let v6 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(70, Full) { // as_of
-            let v3 = cx.get(70, r1, 0);
-            let b2 = cx.bounds(25, Full); // indirect_collection
-            let p2_0 = cx.worth_prefetching(55);
-            for r2 in b2.clone() {
-                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-                if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[134, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-                let v0 = cx.get(25, r2, 0);
-                let v1 = cx.get(25, r2, 1);
-                let v2 = cx.get(25, r2, 2);
-                let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
-                let v4 = t1;
-                if (v4 as i64) < (v3 as i64) {
-                    if !cx.contains(55, &[v0, v1]) { // !notified_in_month
-                        if (v5 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v6 as i64) {
-                                cx.derive(179, &[134, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[134]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[134]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[134], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v5 = cx.get(177, row, 1);
+            let v6 = cx.get(177, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v3 = cx.get(70, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(25);
+    for b in &batch {
+        for row in cx.bounds(25, Full) { // indirect_collection
+            let v0 = cx.get(25, row, 0);
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
+            if q3.len() >= BATCH { s75_p27_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
+        b[6] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[6] as i64) < (b[3] as i64)
+    });
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(55, &[b[0], b[1]])); // !notified_in_month
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[134, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[134, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
 fn s75_p28(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s75_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p28_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p28_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p28_3(cx, &mut q3, &mut q4);
+    s75_p28_4(cx, &mut q4);
+}
+
+fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[136], Full) { // rule_window
-        let v6 = cx.get(177, r0, 1);
-        let v7 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-        let p1_0 = cx.worth_prefetching(131);
-        let p1_1 = ix.worth_prefetching(128, 1);
-        let p1_2 = cx.worth_prefetching(56);
-        let p1_3 = ix.worth_prefetching(25, 0);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(25, 0, &[cx.get(128, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(131, &[cx.get(124, n, 0), 138]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 128, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(56, &[cx.get(128, m, 1), cx.get(124, n, 3)]); } } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 128, 1, &[cx.get(124, n, 0)], Full).first() { ix.prefetch(25, 0, &[cx.get(128, m, 1)]); } } }
-            let v0 = cx.get(124, r1, 0);
-            let v2 = cx.get(124, r1, 3);
-            if !cx.contains(131, &[v0, 138]) { // !activity_audience
-                if (v6 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v7 as i64) {
-                        let l2 = ix.lookup(cx, 128, 1, &[v0], Full); // activity_subject
-                        let p2_0 = cx.worth_prefetching(56);
-                        let p2_1 = ix.worth_prefetching(25, 0);
-                        let p2 = p2_0 || p2_1 || cx.worth_prefetching(179);
-                        if p2 && l2.len() > 1 && l2.len() <= 32 {
-                            if cx.rows_worth_prefetching(128) { for &n in l2 { cx.prefetch_row(128, n); } }
-                            if p2_0 { for &n in l2 { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
-                            if p2_1 { for &n in l2 { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
-                            if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
-                            if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
-                        }
-                        for (i2, &r2) in l2.iter().enumerate() {
-                            if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(128, n); } }
-                            if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(56, &[cx.get(128, n, 1), v2]); } }
-                            if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 0, &[cx.get(128, n, 1)]); } }
-                            if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 0, &[cx.get(128, n, 1)]); } }
-                            if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[136, v0, cx.get(128, n, 1), v2]); } }
-                            let v1 = cx.get(128, r2, 1);
-                            if !cx.contains(56, &[v1, v2]) { // !informed_by
-                                for &r3 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
-                                    let v3 = cx.get(25, r3, 0);
-                                    let v4 = cx.get(25, r3, 2);
-                                    if (v4 as i64) <= (v2 as i64) {
-                                        let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
-                                        let v5 = t1;
-                                        if (v2 as i64) <= (v5 as i64) {
-                                            cx.derive(179, &[136, v0, v1, v2]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[136]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v6 = cx.get(177, row, 1);
+            let v7 = cx.get(177, row, 2);
+            q1.push([v6, v7]);
+            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], 138]); } }
+    batch.retain(|b| !cx.contains(131, &[b[0], 138])); // !activity_audience
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s75_p28_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(56, &[b[1], b[2]])); // !informed_by
+    let rw = cx.rows_worth_prefetching(25);
+    if ix.worth_prefetching(25, 0) {
+        for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            let v3 = cx.get(25, row, 0);
+            let v4 = cx.get(25, row, 2);
+            q4.push([b[0], b[1], b[2], v4, 0]);
+            if q4.len() >= BATCH { s75_p28_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p28_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[3], Type::Date), (1, Type::Number)]) else { return false; };
+        b[4] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[136, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[136, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
 fn s75_p29(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s75_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p29_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p29_2(cx, &mut q2, &mut q3);
+    s75_p29_3(cx, &mut q3);
+}
+
+fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[139], Full) { // rule_window
-        let v6 = cx.get(177, r0, 1);
-        let v7 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(57, Full); // disclosure
-        let p1_0 = cx.worth_prefetching(60);
-        let p1_1 = ix.worth_prefetching(25, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(60, &[cx.get(57, n, 1), cx.get(57, n, 2)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(25, 0, &[cx.get(57, n, 1)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 25, 0, &[cx.get(57, n, 1)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[139, cx.get(57, n, 0), cx.get(57, n, 1), cx.get(57, n, 2)]); }
-            let v0 = cx.get(57, r1, 0);
-            let v1 = cx.get(57, r1, 1);
-            let v2 = cx.get(57, r1, 2);
-            if !cx.contains(60, &[v1, v2]) { // !informed_before_disclosure
-                if (v6 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v7 as i64) {
-                        for &r2 in ix.lookup(cx, 25, 0, &[v1], Full) { // indirect_collection
-                            let v3 = cx.get(25, r2, 0);
-                            let v4 = cx.get(25, r2, 2);
-                            if v3 != v0 {
-                                if (v4 as i64) <= (v2 as i64) {
-                                    let Some(t1) = cx.call(Builtin::AddMonths, &[(v4, Type::Date), (1, Type::Number)]) else { continue; };
-                                    let v5 = t1;
-                                    if (v2 as i64) <= (v5 as i64) {
-                                        cx.derive(179, &[139, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[139]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[139], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v6 = cx.get(177, row, 1);
+            let v7 = cx.get(177, row, 2);
+            q1.push([v6, v7]);
+            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(57);
+    for b in &batch {
+        for row in cx.bounds(57, Full) { // disclosure
+            let v0 = cx.get(57, row, 0);
+            let v1 = cx.get(57, row, 1);
+            let v2 = cx.get(57, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(60, &[b[1], b[2]])); // !informed_before_disclosure
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(25);
+    if ix.worth_prefetching(25, 0) {
+        for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            let v3 = cx.get(25, row, 0);
+            let v4 = cx.get(25, row, 2);
+            q3.push([b[0], b[1], b[2], v3, v4, 0]);
+            if q3.len() >= BATCH { s75_p29_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != b[0]
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[4], Type::Date), (1, Type::Number)]) else { return false; };
+        b[5] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[139, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[139, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
 fn s75_p30(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p30_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p30_2(cx, &mut q2, &mut q3);
+    s75_p30_3(cx, &mut q3);
+}
+
+fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[141], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(25, Full); // indirect_collection
-        let p1_0 = cx.worth_prefetching(55);
-        let p1_1 = ix.worth_prefetching(125, 1);
-        let p1_3 = cx.worth_prefetching(61);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(125, 1, &[cx.get(25, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 125, 1, &[cx.get(25, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[141, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-            if p1_3 && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(25, n, 0)], Full).first() { cx.prefetch(61, &[cx.get(25, n, 1), cx.get(125, m, 1)]); } }
-            let v0 = cx.get(25, r1, 0);
-            let v1 = cx.get(25, r1, 1);
-            let v2 = cx.get(25, r1, 2);
-            if (v4 as i64) <= (v2 as i64) {
-                if (v2 as i64) <= (v5 as i64) {
-                    if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
-                        let l3 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                        let p3_0 = cx.worth_prefetching(61);
-                        let p3 = p3_0;
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(125) { for &n in l3 { cx.prefetch_row(125, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(125, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(61, &[v1, cx.get(125, n, 1)]); } }
-                            let v3 = cx.get(125, r3, 1);
-                            if !cx.contains(61, &[v1, v3]) { // !source_named
-                                cx.derive(179, &[141, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[141]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(25);
+    for b in &batch {
+        for row in cx.bounds(25, Full) { // indirect_collection
+            let v0 = cx.get(25, row, 0);
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(55, &[b[0], b[1]], Full).is_some()); // notified_in_month
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v3 = cx.get(125, row, 1);
+            q3.push([b[0], b[1], b[2], v3]);
+            if q3.len() >= BATCH { s75_p30_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(61, &[b[1], b[3]])); // !source_named
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[141, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[141, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_art14_category_not_named` (finding_raw).
 fn s75_p31(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p31_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p31_2(cx, &mut q2, &mut q3);
+    s75_p31_3(cx, &mut q3);
+}
+
+fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[142], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(25, Full); // indirect_collection
-        let p1_0 = cx.worth_prefetching(55);
-        let p1_1 = ix.worth_prefetching(129, 1);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(55, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(129, 1, &[cx.get(25, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 129, 1, &[cx.get(25, n, 0)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[142, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-            let v0 = cx.get(25, r1, 0);
-            let v1 = cx.get(25, r1, 1);
-            let v2 = cx.get(25, r1, 2);
-            if (v4 as i64) <= (v2 as i64) {
-                if (v2 as i64) <= (v5 as i64) {
-                    if cx.probe(55, &[v0, v1], Full).is_some() { // notified_in_month
-                        let l3 = ix.lookup(cx, 129, 1, &[v0], Full); // activity_category
-                        let p3_0 = cx.worth_prefetching(62);
-                        let p3 = p3_0;
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(129) { for &n in l3 { cx.prefetch_row(129, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(129, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(62, &[v1, cx.get(129, n, 1)]); } }
-                            let v3 = cx.get(129, r3, 1);
-                            if !cx.contains(62, &[v1, v3]) { // !category_named
-                                cx.derive(179, &[142, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[142]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[142]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[142], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(25);
+    for b in &batch {
+        for row in cx.bounds(25, Full) { // indirect_collection
+            let v0 = cx.get(25, row, 0);
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(55, &[b[0], b[1]], Full).is_some()); // notified_in_month
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 1) {
+        for b in &batch { ix.prefetch(129, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 129, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 129, 1, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            let v3 = cx.get(129, row, 1);
+            q3.push([b[0], b[1], b[2], v3]);
+            if q3.len() >= BATCH { s75_p31_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(62, &[b[1], b[3]])); // !category_named
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[142, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[142, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
 fn s75_p32(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 7]> = Vec::new();
+    s75_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p32_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p32_2(cx, &mut q2, &mut q3);
+    s75_p32_3(cx, &mut q3);
+}
+
+fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[143], Full) { // rule_window
-        let v5 = cx.get(177, r0, 1);
-        let v6 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(70, Full) { // as_of
-            let v3 = cx.get(70, r1, 0);
-            let b2 = cx.bounds(25, Full); // indirect_collection
-            let p2_0 = ix.worth_prefetching(19, 0);
-            for r2 in b2.clone() {
-                if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; ix.prefetch(19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-                if p2_0 && r2 + 8 < b2.end { let n = r2 + 8; ix.prefetch_rows(cx, 19, 0, &[cx.get(25, n, 0), cx.get(25, n, 1)]); }
-                if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[143, cx.get(25, n, 0), cx.get(25, n, 1), cx.get(25, n, 2)]); }
-                let v0 = cx.get(25, r2, 0);
-                let v1 = cx.get(25, r2, 1);
-                let v2 = cx.get(25, r2, 2);
-                let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
-                let v4 = t1;
-                if (v4 as i64) < (v3 as i64) {
-                    if !ix.any(cx, 19, 0, &[v0, v1]) { // !consent_covers
-                        if !cx.contains(63, &[v1, v4]) { // !objection_hint_by
-                            if (v5 as i64) <= (v2 as i64) {
-                                if (v2 as i64) <= (v6 as i64) {
-                                    cx.derive(179, &[143, v0, v1, v2]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v5 = cx.get(177, row, 1);
+            let v6 = cx.get(177, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v3 = cx.get(70, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(25);
+    for b in &batch {
+        for row in cx.bounds(25, Full) { // indirect_collection
+            let v0 = cx.get(25, row, 0);
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
+            if q3.len() >= BATCH { s75_p32_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
+        b[6] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[6] as i64) < (b[3] as i64)
+    });
+    if ix.worth_prefetching(19, 0) { for b in &batch { ix.prefetch(19, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 19, 0, &[b[0], b[1]])); // !consent_covers
+    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[1], b[6]]); } }
+    batch.retain(|b| !cx.contains(63, &[b[1], b[6]])); // !objection_hint_by
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[143, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[143, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
 fn s75_p33(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s75_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p33_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p33_2(cx, &mut q2, &mut q3);
+    s75_p33_3(cx, &mut q3);
+}
+
+fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[144], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(144, Full); // guideline
-        let p1_0 = cx.worth_prefetching(64);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(64, &[cx.get(144, n, 0)]); }
-            let v2 = cx.get(144, r1, 0);
-            if cx.probe(64, &[v2], Full).is_some() { // guideline_restricts
-                let b3 = cx.bounds(124, Full); // activity
-                let p3_0 = cx.worth_prefetching(65);
-                for r3 in b3.clone() {
-                    if p3_0 && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(65, &[v2, cx.get(124, n, 0)]); }
-                    if cx.worth_prefetching(179) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[144, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); }
-                    let v0 = cx.get(124, r3, 0);
-                    let v1 = cx.get(124, r3, 3);
-                    if !cx.contains(65, &[v2, v0]) { // !guideline_mismatch
-                        if (v3 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v4 as i64) {
-                                cx.derive(179, &[144, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[144]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(144);
+    for b in &batch {
+        for row in cx.bounds(144, Full) { // guideline
+            let v2 = cx.get(144, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
+    batch.retain(|b| cx.probe(64, &[b[0]], Full).is_some()); // guideline_restricts
+    let rw = cx.rows_worth_prefetching(124);
+    for b in &batch {
+        for row in cx.bounds(124, Full) { // activity
+            let v0 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q3.push([v0, v1, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p33_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[2], b[0]]); } }
+    batch.retain(|b| !cx.contains(65, &[b[2], b[0]])); // !guideline_mismatch
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[144, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[144, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `platform_participation_forbidden` (finding_raw).
 fn s75_p34(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s75_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p34_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p34_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p34_3(cx, &mut q3, &mut q4);
+    s75_p34_4(cx, &mut q4);
+}
+
+fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[145], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 87, 3, &[146], Full); // source
-        let p1_0 = ix.worth_prefetching(125, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(87) { for &n in l1 { cx.prefetch_row(87, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(87, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 0, &[cx.get(87, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 0, &[cx.get(87, n, 0)]); } }
-            let v3 = cx.get(87, r1, 0);
-            let l2 = ix.lookup(cx, 125, 0, &[v3], Full); // activity_source
-            let p2_0 = cx.worth_prefetching(69);
-            let p2_1 = ix.worth_prefetching(124, 0);
-            let p2_2 = cx.worth_prefetching(68);
-            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(179);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
-                if p2_1 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_1 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_2 { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(68, &[cx.get(124, m, 1)]); } } }
-                if cx.worth_prefetching(179) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(179, &[145, cx.get(125, n, 0), 10, cx.get(124, m, 3)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(69, &[cx.get(125, n, 0), v3]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(125, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(68, &[cx.get(124, m, 1)]); } } }
-                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(125, n, 0)], Full).first() { cx.prefetch(179, &[145, cx.get(125, n, 0), 10, cx.get(124, m, 3)]); } } }
-                let v0 = cx.get(125, r2, 0);
-                if !cx.contains(69, &[v0, v3]) { // !participation_agreed
-                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3_0 = cx.worth_prefetching(68);
-                    let p3 = p3_0 || cx.worth_prefetching(179);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if p3_0 { for &n in l3 { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
-                        if cx.worth_prefetching(179) { for &n in l3 { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(68, &[cx.get(124, n, 1)]); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(179, &[145, v0, 10, cx.get(124, n, 3)]); } }
-                        let v2 = cx.get(124, r3, 1);
-                        let v1 = cx.get(124, r3, 3);
-                        if (v4 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v5 as i64) {
-                                if cx.probe(68, &[v2], Full).is_some() { // participating_kind
-                                    cx.derive(179, &[145, v0, 10, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[145]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 3) {
+        for b in &batch { ix.prefetch(87, 3, &[146]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 3, &[146]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 87, 3, &[146], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            let v3 = cx.get(87, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v0 = cx.get(125, row, 0);
+            q3.push([v0, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p34_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(69, &[b[0], b[1]])); // !participation_agreed
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 1);
+            let v1 = cx.get(124, row, 3);
+            q4.push([b[0], v1, v2, b[2], b[3]]);
+            if q4.len() >= BATCH { s75_p34_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p34_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[2]]); } }
+    batch.retain(|b| cx.probe(68, &[b[2]], Full).is_some()); // participating_kind
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[145, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[145, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
 fn s75_p35(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    s75_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p35_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p35_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p35_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p35_4(cx, &mut q4, &mut q5);
+    s75_p35_5(cx, &mut q5);
+}
+
+fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[148], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 122, 1, &[149], Full); // flow
-        let p1_0 = ix.worth_prefetching(87, 4);
-        let p1_1 = ix.worth_prefetching(127, 0);
-        let p1 = p1_0 || p1_1;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(122) { for &n in l1 { cx.prefetch_row(122, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(122, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(87, 4, &[cx.get(122, n, 1), 146]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 87, 4, &[cx.get(122, n, 1), 146]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(127, 0, &[cx.get(122, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 127, 0, &[cx.get(122, n, 0)]); } }
-            let v2 = cx.get(122, r1, 0);
-            let v3 = cx.get(122, r1, 1);
-            for &r2 in ix.lookup(cx, 87, 4, &[v3, 146], Full) { // source
-                let l3 = ix.lookup(cx, 127, 0, &[v2], Full); // activity_flow
-                let p3_0 = ix.worth_prefetching(124, 0);
-                let p3 = p3_0 || cx.worth_prefetching(179);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(127) { for &n in l3 { cx.prefetch_row(127, n); } }
-                    if p3_0 { for &n in l3 { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                    if p3_0 { for &n in l3 { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(179) { for &n in l3 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(127, n, 0)], Full).first() { cx.prefetch(179, &[148, cx.get(127, n, 0), 10, cx.get(124, m, 3)]); } } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(127, n); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 16) { ix.prefetch(124, 0, &[cx.get(127, n, 0)]); } }
-                    if p3_0 { if let Some(&n) = l3.get(i3 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(127, n, 0)]); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l3.get(i3 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(127, n, 0)], Full).first() { cx.prefetch(179, &[148, cx.get(127, n, 0), 10, cx.get(124, m, 3)]); } } }
-                    let v0 = cx.get(127, r3, 0);
-                    let l4 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p4 = cx.worth_prefetching(179);
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l4 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[148, v0, 10, cx.get(124, n, 3)]); } }
-                        let v1 = cx.get(124, r4, 3);
-                        if (v4 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v5 as i64) {
-                                cx.derive(179, &[148, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[148]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[148], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3, q4, q5); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(122);
+    if ix.worth_prefetching(122, 1) {
+        for b in &batch { ix.prefetch(122, 1, &[149]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 1, &[149]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 122, 1, &[149], Full); // flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n); } }
+            let v2 = cx.get(122, row, 0);
+            let v3 = cx.get(122, row, 1);
+            q2.push([v2, v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = false;
+    if ix.worth_prefetching(87, 4) {
+        for b in &batch { ix.prefetch(87, 4, &[b[1], 146]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 4, &[b[1], 146]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 87, 4, &[b[1], 146], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            q3.push([b[0], b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p35_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            let v0 = cx.get(127, row, 0);
+            q4.push([v0, b[1], b[2]]);
+            if q4.len() >= BATCH { s75_p35_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q5.push([b[0], v1, b[1], b[2]]);
+            if q5.len() >= BATCH { s75_p35_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s75_p35_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[148, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[148, b[0], 10, b[1]]); }
+    batch.clear();
+    *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
 fn s75_p36(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s75_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p36_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p36_2(cx, &mut q2, &mut q3);
+    s75_p36_3(cx, &mut q3);
+}
+
+fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[153], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        for r1 in cx.bounds(70, Full) { // as_of
-            let v1 = cx.get(70, r1, 0);
-            if (v2 as i64) <= (v1 as i64) {
-                if (v1 as i64) <= (v3 as i64) {
-                    let b2 = cx.bounds(151, Full); // own_online_service
-                    let p2_0 = cx.worth_prefetching(92);
-                    for r2 in b2.clone() {
-                        if p2_0 && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(92, &[cx.get(151, n, 0)]); }
-                        if cx.worth_prefetching(179) && r2 + 16 < b2.end { let n = r2 + 16; cx.prefetch(179, &[153, cx.get(151, n, 0), 10, v1]); }
-                        let v0 = cx.get(151, r2, 0);
-                        if !cx.contains(92, &[v0]) { // !source_impressum
-                            cx.derive(179, &[153, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[153]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[153]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[153], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q2.push([v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[0] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[0] as i64) <= (b[2] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(151);
+    for b in &batch {
+        for row in cx.bounds(151, Full) { // own_online_service
+            let v0 = cx.get(151, row, 0);
+            q3.push([v0, b[0]]);
+            if q3.len() >= BATCH { s75_p36_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(92, &[b[0]])); // !source_impressum
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[153, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[153, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
 fn s75_p37(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s75_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p37_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p37_2(cx, &mut q2, &mut q3);
+    s75_p37_3(cx, &mut q3);
+}
+
+fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[155], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 124, 2, &[156], Full); // activity
-        let p1_0 = ix.worth_prefetching(125, 1);
-        let p1_2 = cx.worth_prefetching(153);
-        let p1_3 = cx.worth_prefetching(151);
-        let p1 = p1_0 || cx.worth_prefetching(179) || p1_2 || p1_3;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(179) { for &n in l1 { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(125, m, 1)]); } } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(125, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(125, 1, &[cx.get(124, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(124, n, 0)]); } }
-            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[155, cx.get(124, n, 0), 10, cx.get(124, n, 3)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(153, &[cx.get(125, m, 1)]); } } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 125, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(151, &[cx.get(125, m, 1)]); } } }
-            let v0 = cx.get(124, r1, 0);
-            let v1 = cx.get(124, r1, 3);
-            if (v3 as i64) <= (v1 as i64) {
-                if (v1 as i64) <= (v4 as i64) {
-                    let l2 = ix.lookup(cx, 125, 1, &[v0], Full); // activity_source
-                    let p2_0 = cx.worth_prefetching(153);
-                    let p2_1 = cx.worth_prefetching(151);
-                    let p2 = p2_0 || p2_1;
-                    if p2 && l2.len() > 1 && l2.len() <= 32 {
-                        if cx.rows_worth_prefetching(125) { for &n in l2 { cx.prefetch_row(125, n); } }
-                        if p2_0 { for &n in l2 { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
-                        if p2_1 { for &n in l2 { cx.prefetch(151, &[cx.get(125, n, 1)]); } }
-                    }
-                    for (i2, &r2) in l2.iter().enumerate() {
-                        if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(125, n); } }
-                        if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(153, &[cx.get(125, n, 1)]); } }
-                        if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(151, &[cx.get(125, n, 1)]); } }
-                        let v2 = cx.get(125, r2, 1);
-                        if cx.probe(153, &[v2], Full).is_some() { // tracker_without_consent
-                            if cx.probe(151, &[v2], Full).is_some() { // own_online_service
-                                cx.derive(179, &[155, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v1 = cx.get(124, row, 3);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v2 = cx.get(125, row, 1);
+            q3.push([b[0], b[1], v2]);
+            if q3.len() >= BATCH { s75_p37_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[2]]); } }
+    batch.retain(|b| cx.probe(153, &[b[2]], Full).is_some()); // tracker_without_consent
+    if cx.worth_prefetching(151) { for b in &batch { cx.prefetch(151, &[b[2]]); } }
+    batch.retain(|b| cx.probe(151, &[b[2]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[155, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[155, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
 fn s75_p38(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p38_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p38_2(cx, &mut q2, &mut q3);
+    s75_p38_3(cx, &mut q3);
+}
+
+fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[157], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(153, Full); // tracker_without_consent
-        let p1_0 = cx.worth_prefetching(154);
-        let p1_1 = cx.worth_prefetching(151);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(154, &[cx.get(153, n, 0)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(151, &[cx.get(153, n, 0)]); }
-            let v0 = cx.get(153, r1, 0);
-            if !cx.contains(154, &[v0]) { // !tracked_by_activity
-                if cx.probe(151, &[v0], Full).is_some() { // own_online_service
-                    let b3 = cx.bounds(70, Full); // as_of
-                    for r3 in b3.clone() {
-                        if cx.worth_prefetching(179) && r3 + 16 < b3.end { let n = r3 + 16; cx.prefetch(179, &[157, v0, 10, cx.get(70, n, 0)]); }
-                        let v1 = cx.get(70, r3, 0);
-                        if (v2 as i64) <= (v1 as i64) {
-                            if (v1 as i64) <= (v3 as i64) {
-                                cx.derive(179, &[157, v0, 10, v1]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(153);
+    for b in &batch {
+        for row in cx.bounds(153, Full) { // tracker_without_consent
+            let v0 = cx.get(153, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(154, &[b[0]])); // !tracked_by_activity
+    if cx.worth_prefetching(151) { for b in &batch { cx.prefetch(151, &[b[0]]); } }
+    batch.retain(|b| cx.probe(151, &[b[0]], Full).is_some()); // own_online_service
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p38_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[157, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[157, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
 fn s75_p39(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p39_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p39_1(cx, &mut q1, &mut q2);
+    s75_p39_2(cx, &mut q2);
+}
+
+fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[167], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(165, Full); // email_ad
-        let p1_0 = cx.worth_prefetching(163);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(165, n, 0), cx.get(165, n, 1)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[167, cx.get(165, n, 0), cx.get(165, n, 1), cx.get(165, n, 2)]); }
-            let v0 = cx.get(165, r1, 0);
-            let v1 = cx.get(165, r1, 1);
-            let v2 = cx.get(165, r1, 2);
-            if !cx.contains(163, &[v0, v1]) { // !ad_consent
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(179, &[167, v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[167]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[167], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(165);
+    for b in &batch {
+        for row in cx.bounds(165, Full) { // email_ad
+            let v0 = cx.get(165, row, 0);
+            let v1 = cx.get(165, row, 1);
+            let v2 = cx.get(165, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p39_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[167, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[167, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `uwg_advertising_after_refusal` (finding_raw).
 fn s75_p40(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p40_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p40_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p40_3(cx, &mut q3, &mut q4);
+    s75_p40_4(cx, &mut q4);
+}
+
+fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[169], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 124, 2, &[137], Full); // activity
-        let p1_0 = cx.worth_prefetching(156);
-        let p1_1 = ix.worth_prefetching(130, 1);
-        let p1_2 = ix.worth_prefetching(26, 1);
-        let p1_3 = cx.worth_prefetching(157);
-        let p1_4 = cx.worth_prefetching(128);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3 || p1_4;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(124) { for &n in l1 { cx.prefetch_row(124, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
-            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 26, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(124, n, 0), cx.get(26, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(124, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(124, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(130, 1, &[cx.get(124, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(26, 1, &[cx.get(124, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 26, 1, &[cx.get(124, n, 0)]); } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(157, &[cx.get(130, m, 1)]); } } }
-            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 26, 1, &[cx.get(124, n, 0)], Full).first() { cx.prefetch(128, &[cx.get(124, n, 0), cx.get(26, m, 1)]); } } }
-            let v0 = cx.get(124, r1, 0);
-            let v2 = cx.get(124, r1, 3);
-            if (v4 as i64) <= (v2 as i64) {
-                if (v2 as i64) <= (v5 as i64) {
-                    if cx.probe(156, &[v0], Full).is_some() { // advertising
-                        let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-                        let p3_0 = cx.worth_prefetching(157);
-                        let p3 = p3_0;
-                        if p3 && l3.len() > 1 && l3.len() <= 32 {
-                            if cx.rows_worth_prefetching(130) { for &n in l3 { cx.prefetch_row(130, n); } }
-                            if p3_0 { for &n in l3 { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
-                        }
-                        for (i3, &r3) in l3.iter().enumerate() {
-                            if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
-                            if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(157, &[cx.get(130, n, 1)]); } }
-                            let v3 = cx.get(130, r3, 1);
-                            if !cx.contains(157, &[v3]) { // !electronic_mail_channel
-                                if v3 != 165 {
-                                    let l4 = ix.lookup(cx, 26, 1, &[v0], Full); // objected_by
-                                    let p4_0 = cx.worth_prefetching(128);
-                                    let p4 = p4_0 || cx.worth_prefetching(179);
-                                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                                        if cx.rows_worth_prefetching(26) { for &n in l4 { cx.prefetch_row(26, n); } }
-                                        if p4_0 { for &n in l4 { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
-                                        if cx.worth_prefetching(179) { for &n in l4 { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
-                                    }
-                                    for (i4, &r4) in l4.iter().enumerate() {
-                                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(26, n); } }
-                                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(128, &[v0, cx.get(26, n, 1)]); } }
-                                        if cx.worth_prefetching(179) { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(179, &[169, v0, cx.get(26, n, 1), v2]); } }
-                                        let v1 = cx.get(26, r4, 1);
-                                        if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                                            cx.derive(179, &[169, v0, v1, v2]);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[169]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[169]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[169], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 1) {
+        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v3 = cx.get(130, row, 1);
+            q3.push([b[0], b[1], v3]);
+            if q3.len() >= BATCH { s75_p40_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(157, &[b[2]])); // !electronic_mail_channel
+    batch.retain_mut(|b| {
+        b[2] != 165
+    });
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 1) {
+        for b in &batch { ix.prefetch(26, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 26, 1, &[b[0]], Full); // objected_by
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n); } }
+            let v1 = cx.get(26, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p40_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p40_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[169, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[169, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
 fn s75_p41(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p41_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p41_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p41_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p41_3(cx, &mut q3, &mut q4);
+    s75_p41_4(cx, &mut q4);
+}
+
+fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[173], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
-        let p1_0 = cx.worth_prefetching(132);
-        let p1_1 = ix.worth_prefetching(124, 0);
-        let p1_2 = ix.worth_prefetching(130, 1);
-        let p1_4 = cx.worth_prefetching(176);
-        let p1 = p1_0 || p1_1 || p1_2 || cx.worth_prefetching(179) || p1_4;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(131) { for &n in l1 { cx.prefetch_row(131, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(124, 0, &[cx.get(131, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
-            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(179, &[173, cx.get(131, n, 0), 10, cx.get(124, m, 3)]); } } }
-            if p1_4 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(176, &[cx.get(130, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(131, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(132, &[cx.get(131, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 0, &[cx.get(131, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(131, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(130, 1, &[cx.get(131, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 130, 1, &[cx.get(131, n, 0)]); } }
-            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(179, &[173, cx.get(131, n, 0), 10, cx.get(124, m, 3)]); } } }
-            if p1_4 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 130, 1, &[cx.get(131, n, 0)], Full).first() { cx.prefetch(176, &[cx.get(130, m, 1)]); } } }
-            let v0 = cx.get(131, r1, 0);
-            if !cx.contains(132, &[v0]) { // !activity_identifies_company
-                let l2 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                let p2 = cx.worth_prefetching(179);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                    if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[173, v0, 10, cx.get(124, n, 3)]); } }
-                    let v1 = cx.get(124, r2, 3);
-                    if (v3 as i64) <= (v1 as i64) {
-                        if (v1 as i64) <= (v4 as i64) {
-                            let l3 = ix.lookup(cx, 130, 1, &[v0], Full); // activity_channel
-                            let p3_0 = cx.worth_prefetching(176);
-                            let p3 = p3_0;
-                            if p3 && l3.len() > 1 && l3.len() <= 32 {
-                                if cx.rows_worth_prefetching(130) { for &n in l3 { cx.prefetch_row(130, n); } }
-                                if p3_0 { for &n in l3 { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
-                            }
-                            for (i3, &r3) in l3.iter().enumerate() {
-                                if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(130, n); } }
-                                if p3_0 { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(176, &[cx.get(130, n, 1)]); } }
-                                let v2 = cx.get(130, r3, 1);
-                                if cx.probe(176, &[v2], Full).is_some() { // public_channel
-                                    cx.derive(179, &[173, v0, 10, v1]);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[173]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[173]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[173], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[138]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[138]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n); } }
+            let v0 = cx.get(131, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p41_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(132, &[b[0]])); // !activity_identifies_company
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p41_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 1) {
+        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v2 = cx.get(130, row, 1);
+            q4.push([b[0], b[1], v2]);
+            if q4.len() >= BATCH { s75_p41_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p41_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[2]]); } }
+    batch.retain(|b| cx.probe(176, &[b[2]], Full).is_some()); // public_channel
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[173, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[173, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
 fn s75_p42(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p42_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p42_2(cx, &mut q2, &mut q3);
+    s75_p42_3(cx, &mut q3);
+}
+
+fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[174], Full) { // rule_window
-        let v2 = cx.get(177, r0, 1);
-        let v3 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
-        let p1_0 = ix.worth_prefetching(124, 3);
-        let p1_1 = cx.worth_prefetching(156);
-        let p1 = p1_0 || p1_1 || cx.worth_prefetching(179);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(138) { for &n in l1 { cx.prefetch_row(138, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { for &n in l1 { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if cx.worth_prefetching(179) { for &n in l1 { if let Some(&m) = ix.lookup(cx, 124, 3, &[cx.get(138, n, 0), 17], Full).first() { cx.prefetch(179, &[174, cx.get(138, n, 0), 10, cx.get(124, m, 3)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(138, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 124, 3, &[cx.get(138, n, 0), 17]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(156, &[cx.get(138, n, 0)]); } }
-            if cx.worth_prefetching(179) { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 124, 3, &[cx.get(138, n, 0), 17], Full).first() { cx.prefetch(179, &[174, cx.get(138, n, 0), 10, cx.get(124, m, 3)]); } } }
-            let v0 = cx.get(138, r1, 0);
-            let l2 = ix.lookup(cx, 124, 3, &[v0, 17], Full); // activity
-            let p2 = cx.worth_prefetching(179);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(124) { for &n in l2 { cx.prefetch_row(124, n); } }
-                if cx.worth_prefetching(179) { for &n in l2 { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(124, n); } }
-                if cx.worth_prefetching(179) { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(179, &[174, v0, 10, cx.get(124, n, 3)]); } }
-                let v1 = cx.get(124, r2, 3);
-                if (v2 as i64) <= (v1 as i64) {
-                    if (v1 as i64) <= (v3 as i64) {
-                        if cx.probe(156, &[v0], Full).is_some() { // advertising
-                            cx.derive(179, &[174, v0, 10, v1]);
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[174]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[174], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(138);
+    if ix.worth_prefetching(138, 1) {
+        for b in &batch { ix.prefetch(138, 1, &[18, 175]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 175]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            let v0 = cx.get(138, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 3) {
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p42_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[174, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[174, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `uwg_phone_without_consent` (finding_raw).
 fn s75_p43(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p43_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p43_1(cx, &mut q1, &mut q2);
+    s75_p43_2(cx, &mut q2);
+}
+
+fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[176], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(166, Full); // phone_ad
-        let p1_0 = cx.worth_prefetching(163);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-            if cx.worth_prefetching(179) && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(179, &[176, cx.get(166, n, 0), cx.get(166, n, 1), cx.get(166, n, 2)]); }
-            let v0 = cx.get(166, r1, 0);
-            let v1 = cx.get(166, r1, 1);
-            let v2 = cx.get(166, r1, 2);
-            if !cx.contains(163, &[v0, v1]) { // !ad_consent
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        cx.derive(179, &[176, v0, v1, v2]);
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(166);
+    for b in &batch {
+        for row in cx.bounds(166, Full) { // phone_ad
+            let v0 = cx.get(166, row, 0);
+            let v1 = cx.get(166, row, 1);
+            let v2 = cx.get(166, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p43_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[176, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[176, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_documented` (finding_raw).
 fn s75_p44(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p44_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p44_1(cx, &mut q1, &mut q2);
+    s75_p44_2(cx, &mut q2);
+}
+
+fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[180], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(166, Full); // phone_ad
-        let p1_0 = cx.worth_prefetching(164);
-        let p1_1 = cx.worth_prefetching(163);
-        let p1_2 = cx.worth_prefetching(167);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(164, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(163, &[cx.get(166, n, 0), cx.get(166, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(167, &[cx.get(166, n, 1)]); }
-            let v0 = cx.get(166, r1, 0);
-            let v1 = cx.get(166, r1, 1);
-            let v2 = cx.get(166, r1, 2);
-            if !cx.contains(164, &[v0, v1]) { // !ad_consent_documented
-                if (v3 as i64) <= (v2 as i64) {
-                    if (v2 as i64) <= (v4 as i64) {
-                        if cx.probe(163, &[v0, v1], Full).is_some() { // ad_consent
-                            if cx.probe(167, &[v1], Full).is_some() { // consumer
-                                cx.derive(179, &[180, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[180]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[180], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(166);
+    for b in &batch {
+        for row in cx.bounds(166, Full) { // phone_ad
+            let v0 = cx.get(166, row, 0);
+            let v1 = cx.get(166, row, 1);
+            let v2 = cx.get(166, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p44_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(164, &[b[0], b[1]])); // !ad_consent_documented
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(163, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[1]]); } }
+    batch.retain(|b| cx.probe(167, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[180, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[180, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `gdpr_special_explicit_consent` (exception_raw).
 fn s76_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s76_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s76_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s76_p0_2(cx, &mut q2, &mut q3);
+    s76_p0_3(cx, &mut q3);
+}
+
+fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[55], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(32, Full); // special_explicit
-        let p1_0 = cx.worth_prefetching(33);
-        let p1_1 = cx.worth_prefetching(128);
-        let p1_2 = ix.worth_prefetching(124, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(33, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(128, &[cx.get(32, n, 0), cx.get(32, n, 1)]); }
-            if p1_2 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(124, 0, &[cx.get(32, n, 0)]); }
-            if p1_2 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 124, 0, &[cx.get(32, n, 0)]); }
-            if cx.worth_prefetching(180) && r1 + 4 < b1.end { let n = r1 + 4; if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(32, n, 0)], Full).first() { cx.prefetch(180, &[55, cx.get(32, n, 0), cx.get(32, n, 1), cx.get(124, m, 3)]); } }
-            let v0 = cx.get(32, r1, 0);
-            let v1 = cx.get(32, r1, 1);
-            if !cx.contains(33, &[v0, v1]) { // !special_not_explicit
-                if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                    let l3 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                    let p3 = cx.worth_prefetching(180);
-                    if p3 && l3.len() > 1 && l3.len() <= 32 {
-                        if cx.rows_worth_prefetching(124) { for &n in l3 { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(180) { for &n in l3 { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
-                    }
-                    for (i3, &r3) in l3.iter().enumerate() {
-                        if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(124, n); } }
-                        if cx.worth_prefetching(180) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[55, v0, v1, cx.get(124, n, 3)]); } }
-                        let v2 = cx.get(124, r3, 3);
-                        if (v3 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v4 as i64) {
-                                cx.derive(180, &[55, v0, v1, v2]);
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(32);
+    for b in &batch {
+        for row in cx.bounds(32, Full) { // special_explicit
+            let v0 = cx.get(32, row, 0);
+            let v1 = cx.get(32, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(33, &[b[0], b[1]])); // !special_not_explicit
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s76_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[55, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[55, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
 }
 
 /// Rule `gdpr_special_made_public` (exception_raw).
 fn s76_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s76_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s76_p1_3(cx, &mut q3, &mut q4);
+    s76_p1_4(cx, &mut q4);
+}
+
+fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[56], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let b1 = cx.bounds(89, Full); // source_public
-        let p1_0 = cx.worth_prefetching(90);
-        let p1_1 = ix.worth_prefetching(35, 0);
-        for r1 in b1.clone() {
-            if p1_0 && r1 + 16 < b1.end { let n = r1 + 16; cx.prefetch(90, &[cx.get(89, n, 0)]); }
-            if p1_1 && r1 + 16 < b1.end { let n = r1 + 16; ix.prefetch(35, 0, &[cx.get(89, n, 0)]); }
-            if p1_1 && r1 + 8 < b1.end { let n = r1 + 8; ix.prefetch_rows(cx, 35, 0, &[cx.get(89, n, 0)]); }
-            let v3 = cx.get(89, r1, 0);
-            if !cx.contains(90, &[v3]) { // !source_requires_login
-                let l2 = ix.lookup(cx, 35, 0, &[v3], Full); // published_by
-                let p2_0 = cx.worth_prefetching(128);
-                let p2_1 = cx.worth_prefetching(125);
-                let p2_2 = ix.worth_prefetching(124, 0);
-                let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(180);
-                if p2 && l2.len() > 1 && l2.len() <= 32 {
-                    if cx.rows_worth_prefetching(35) { for &n in l2 { cx.prefetch_row(35, n); } }
-                    if p2_0 { for &n in l2 { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
-                    if p2_1 { for &n in l2 { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
-                    if p2_2 { for &n in l2 { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
-                    if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
-                    if cx.worth_prefetching(180) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(35, n, 0)], Full).first() { cx.prefetch(180, &[56, cx.get(35, n, 0), cx.get(35, n, 2), cx.get(124, m, 3)]); } } }
-                }
-                for (i2, &r2) in l2.iter().enumerate() {
-                    if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(35, n); } }
-                    if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(128, &[cx.get(35, n, 0), cx.get(35, n, 2)]); } }
-                    if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(125, &[cx.get(35, n, 0), v3]); } }
-                    if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(124, 0, &[cx.get(35, n, 0)]); } }
-                    if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 124, 0, &[cx.get(35, n, 0)]); } }
-                    if cx.worth_prefetching(180) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 124, 0, &[cx.get(35, n, 0)], Full).first() { cx.prefetch(180, &[56, cx.get(35, n, 0), cx.get(35, n, 2), cx.get(124, m, 3)]); } } }
-                    let v0 = cx.get(35, r2, 0);
-                    let v1 = cx.get(35, r2, 2);
-                    if cx.probe(128, &[v0, v1], Full).is_some() { // activity_subject
-                        if cx.probe(125, &[v0, v3], Full).is_some() { // activity_source
-                            let l5 = ix.lookup(cx, 124, 0, &[v0], Full); // activity
-                            let p5 = cx.worth_prefetching(180);
-                            if p5 && l5.len() > 1 && l5.len() <= 32 {
-                                if cx.rows_worth_prefetching(124) { for &n in l5 { cx.prefetch_row(124, n); } }
-                                if cx.worth_prefetching(180) { for &n in l5 { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
-                            }
-                            for (i5, &r5) in l5.iter().enumerate() {
-                                if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(124, n); } }
-                                if cx.worth_prefetching(180) { if let Some(&n) = l5.get(i5 + 16) { cx.prefetch(180, &[56, v0, v1, cx.get(124, n, 3)]); } }
-                                let v2 = cx.get(124, r5, 3);
-                                if (v4 as i64) <= (v2 as i64) {
-                                    if (v2 as i64) <= (v5 as i64) {
-                                        cx.derive(180, &[56, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s76_p1_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(89);
+    for b in &batch {
+        for row in cx.bounds(89, Full) { // source_public
+            let v3 = cx.get(89, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s76_p1_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(90, &[b[0]])); // !source_requires_login
+    let rw = cx.rows_worth_prefetching(35);
+    if ix.worth_prefetching(35, 0) {
+        for b in &batch { ix.prefetch(35, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 35, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 35, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(35, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 35, 0, &[b[0]], Full); // published_by
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(35, n); } }
+            let v0 = cx.get(35, row, 0);
+            let v1 = cx.get(35, row, 2);
+            q3.push([v0, v1, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s76_p1_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(125) { for b in &batch { cx.prefetch(125, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(125, &[b[0], b[2]], Full).is_some()); // activity_source
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            let v2 = cx.get(124, row, 3);
+            q4.push([b[0], b[1], v2, b[3], b[4]]);
+            if q4.len() >= BATCH { s76_p1_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s76_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[56, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[56, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `gdpr_art14_disproportionate_effort` (exception_raw).
 fn s76_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 7]> = Vec::new();
+    let mut q5: Vec<[u64; 5]> = Vec::new();
+    let mut q6: Vec<[u64; 7]> = Vec::new();
+    s76_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s76_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s76_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s76_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s76_p2_4(cx, &mut q4, &mut q5, &mut q6);
+    s76_p2_5(cx, &mut q5, &mut q6);
+    s76_p2_6(cx, &mut q6);
+}
+
+fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[135], Full) { // rule_window
-        let v9 = cx.get(177, r0, 1);
-        let v10 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 84, 0, &[32], Full); // assessment
-        let p1_0 = ix.worth_prefetching(10, 0);
-        let p1 = p1_0;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(84) { for &n in l1 { cx.prefetch_row(84, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(84, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(10, 0, &[cx.get(84, n, 2)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 10, 0, &[cx.get(84, n, 2)]); } }
-            let v4 = cx.get(84, r1, 2);
-            let v5 = cx.get(84, r1, 3);
-            let l2 = ix.lookup(cx, 10, 0, &[v4], Full); // concerns
-            let p2_0 = ix.worth_prefetching(25, 1);
-            let p2_1 = cx.worth_prefetching(136);
-            let p2_2 = ix.worth_prefetching(125, 1);
-            let p2 = p2_0 || p2_1 || p2_2 || cx.worth_prefetching(180);
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(10) { for &n in l2 { cx.prefetch_row(10, n); } }
-                if p2_0 { for &n in l2 { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(136, &[cx.get(10, n, 0)]); } }
-                if p2_2 { for &n in l2 { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
-                if p2_0 { for &n in l2 { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
-                if p2_2 { for &n in l2 { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
-                if cx.worth_prefetching(180) { for &n in l2 { if let Some(&m) = ix.lookup(cx, 25, 1, &[cx.get(10, n, 0)], Full).first() { cx.prefetch(180, &[135, cx.get(10, n, 0), cx.get(25, m, 1), cx.get(25, m, 2)]); } } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(10, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(25, 1, &[cx.get(10, n, 0)]); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 25, 1, &[cx.get(10, n, 0)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(136, &[cx.get(10, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { ix.prefetch(125, 1, &[cx.get(10, n, 0)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 8) { ix.prefetch_rows(cx, 125, 1, &[cx.get(10, n, 0)]); } }
-                if cx.worth_prefetching(180) { if let Some(&n) = l2.get(i2 + 4) { if let Some(&m) = ix.lookup(cx, 25, 1, &[cx.get(10, n, 0)], Full).first() { cx.prefetch(180, &[135, cx.get(10, n, 0), cx.get(25, m, 1), cx.get(25, m, 2)]); } } }
-                let v0 = cx.get(10, r2, 0);
-                let l3 = ix.lookup(cx, 25, 1, &[v0], Full); // indirect_collection
-                let p3 = cx.worth_prefetching(180);
-                if p3 && l3.len() > 1 && l3.len() <= 32 {
-                    if cx.rows_worth_prefetching(25) { for &n in l3 { cx.prefetch_row(25, n); } }
-                    if cx.worth_prefetching(180) { for &n in l3 { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
-                }
-                for (i3, &r3) in l3.iter().enumerate() {
-                    if p3 { if let Some(&n) = l3.get(i3 + 32) { cx.prefetch_row(25, n); } }
-                    if cx.worth_prefetching(180) { if let Some(&n) = l3.get(i3 + 16) { cx.prefetch(180, &[135, v0, cx.get(25, n, 1), cx.get(25, n, 2)]); } }
-                    let v1 = cx.get(25, r3, 1);
-                    let v2 = cx.get(25, r3, 2);
-                    if (v5 as i64) <= (v2 as i64) {
-                        let Some(t1) = cx.call(Builtin::AddMonths, &[(v2, Type::Date), (1, Type::Number)]) else { continue; };
-                        let v8 = t1;
-                        if (v9 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v10 as i64) {
-                                if cx.probe(136, &[v0], Full).is_some() { // activity_large_scale
-                                    for &r5 in ix.lookup(cx, 125, 1, &[v0], Full) { // activity_source
-                                        let v3 = cx.get(125, r5, 1);
-                                        let l6 = ix.lookup(cx, 114, 0, &[8], Full); // notice
-                                        let p6_0 = cx.worth_prefetching(119);
-                                        let p6_1 = cx.worth_prefetching(116);
-                                        let p6 = p6_0 || p6_1;
-                                        if p6 && l6.len() > 1 && l6.len() <= 32 {
-                                            if cx.rows_worth_prefetching(114) { for &n in l6 { cx.prefetch_row(114, n); } }
-                                            if p6_0 { for &n in l6 { cx.prefetch(119, &[cx.get(114, n, 0), v3]); } }
-                                            if p6_1 { for &n in l6 { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
-                                        }
-                                        for (i6, &r6) in l6.iter().enumerate() {
-                                            if p6 { if let Some(&n) = l6.get(i6 + 32) { cx.prefetch_row(114, n); } }
-                                            if p6_0 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(119, &[cx.get(114, n, 0), v3]); } }
-                                            if p6_1 { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(116, &[cx.get(114, n, 0)]); } }
-                                            let v6 = cx.get(114, r6, 0);
-                                            let v7 = cx.get(114, r6, 2);
-                                            if (v7 as i64) <= (v8 as i64) {
-                                                if cx.probe(119, &[v6, v3], Full).is_some() { // notice_source
-                                                    if cx.probe(116, &[v6], Full).is_some() { // notice_public
-                                                        cx.derive(180, &[135, v0, v1, v2]);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[135]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[135]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[135], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v9 = cx.get(177, row, 1);
+            let v10 = cx.get(177, row, 2);
+            q1.push([v9, v10]);
+            if q1.len() >= BATCH { s76_p2_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(84);
+    if ix.worth_prefetching(84, 0) {
+        for b in &batch { ix.prefetch(84, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            let v4 = cx.get(84, row, 2);
+            let v5 = cx.get(84, row, 3);
+            q2.push([v4, v5, b[0], b[1]]);
+            if q2.len() >= BATCH { s76_p2_2(cx, q2, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(10);
+    if ix.worth_prefetching(10, 0) {
+        for b in &batch { ix.prefetch(10, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 10, 0, &[b[0]], Full); // concerns
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            let v0 = cx.get(10, row, 0);
+            q3.push([v0, b[1], b[2], b[3]]);
+            if q3.len() >= BATCH { s76_p2_3(cx, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(25);
+    if ix.worth_prefetching(25, 1) {
+        for b in &batch { ix.prefetch(25, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 25, 1, &[b[0]], Full); // indirect_collection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            let v1 = cx.get(25, row, 1);
+            let v2 = cx.get(25, row, 2);
+            q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
+            if q4.len() >= BATCH { s76_p2_4(cx, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        let Some(t1) = cx.call(Builtin::AddMonths, &[(b[2], Type::Date), (1, Type::Number)]) else { return false; };
+        b[6] = t1;
+        true
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
+    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            let v3 = cx.get(125, row, 1);
+            q5.push([b[0], b[1], b[2], v3, b[6]]);
+            if q5.len() >= BATCH { s76_p2_5(cx, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    let rw = cx.rows_worth_prefetching(114);
+    if ix.worth_prefetching(114, 0) {
+        for b in &batch { ix.prefetch(114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            let v6 = cx.get(114, row, 0);
+            let v7 = cx.get(114, row, 2);
+            q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
+            if q6.len() >= BATCH { s76_p2_6(cx, q6); }
+        }
+    }
+    batch.clear();
+    *q5 = batch;
+}
+
+fn s76_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
+    if q6.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q6);
+    batch.retain_mut(|b| {
+        (b[5] as i64) <= (b[6] as i64)
+    });
+    if cx.worth_prefetching(119) { for b in &batch { cx.prefetch(119, &[b[4], b[3]]); } }
+    batch.retain(|b| cx.probe(119, &[b[4], b[3]], Full).is_some()); // notice_source
+    if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[4]]); } }
+    batch.retain(|b| cx.probe(116, &[b[4]], Full).is_some()); // notice_public
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[135, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[135, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q6 = batch;
 }
 
 /// Rule `uwg_email_existing_customer` (exception_raw).
 fn s76_p3(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s76_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s76_p3_3(cx, &mut q3, &mut q4);
+    s76_p3_4(cx, &mut q4);
+}
+
+fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[168], Full) { // rule_window
-        let v3 = cx.get(177, r0, 1);
-        let v4 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
-        let p1_0 = ix.worth_prefetching(165, 1);
-        let p1_1 = ix.worth_prefetching(134, 0);
-        let p1_2 = cx.worth_prefetching(169);
-        let p1_3 = cx.worth_prefetching(26);
-        let p1 = p1_0 || p1_1 || p1_2 || p1_3;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(130) { for &n in l1 { cx.prefetch_row(130, n); } }
-            if p1_0 { for &n in l1 { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
-            if p1_0 { for &n in l1 { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
-            if p1_2 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-            if p1_3 { for &n in l1 { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(130, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(165, 1, &[cx.get(130, n, 0)]); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 165, 1, &[cx.get(130, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(134, 0, &[cx.get(130, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 134, 0, &[cx.get(130, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(169, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-            if p1_3 { if let Some(&n) = l1.get(i1 + 4) { if let Some(&m) = ix.lookup(cx, 165, 1, &[cx.get(130, n, 0)], Full).first() { cx.prefetch(26, &[cx.get(130, n, 0), cx.get(165, m, 1)]); } } }
-            let v0 = cx.get(130, r1, 0);
-            let l2 = ix.lookup(cx, 165, 1, &[v0], Full); // email_ad
-            let p2_0 = cx.worth_prefetching(169);
-            let p2_1 = cx.worth_prefetching(26);
-            let p2_2 = cx.worth_prefetching(168);
-            let p2 = p2_0 || p2_1 || p2_2;
-            if p2 && l2.len() > 1 && l2.len() <= 32 {
-                if cx.rows_worth_prefetching(165) { for &n in l2 { cx.prefetch_row(165, n); } }
-                if p2_0 { for &n in l2 { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
-                if p2_1 { for &n in l2 { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
-                if p2_2 { for &n in l2 { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
-            }
-            for (i2, &r2) in l2.iter().enumerate() {
-                if p2 { if let Some(&n) = l2.get(i2 + 32) { cx.prefetch_row(165, n); } }
-                if p2_0 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(169, &[v0, cx.get(165, n, 1)]); } }
-                if p2_1 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(26, &[v0, cx.get(165, n, 1)]); } }
-                if p2_2 { if let Some(&n) = l2.get(i2 + 16) { cx.prefetch(168, &[cx.get(165, n, 1)]); } }
-                let v1 = cx.get(165, r2, 1);
-                let v2 = cx.get(165, r2, 2);
-                if !cx.contains(169, &[v0, v1]) { // !product_not_bought
-                    if !cx.contains(26, &[v0, v1]) { // !objected_by
-                        if (v3 as i64) <= (v2 as i64) {
-                            if (v2 as i64) <= (v4 as i64) {
-                                if cx.probe(168, &[v1], Full).is_some() { // address_from_sale
-                                    for &r4 in ix.lookup(cx, 134, 0, &[v0], Full) { // activity_product
-                                        cx.derive(180, &[168, v0, v1, v2]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[168]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[168], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s76_p3_1(cx, q1, q2, q3, q4); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[160]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            let v0 = cx.get(130, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s76_p3_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(165);
+    if ix.worth_prefetching(165, 1) {
+        for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            let v1 = cx.get(165, row, 1);
+            let v2 = cx.get(165, row, 2);
+            q3.push([b[0], v1, v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s76_p3_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[1]]); } }
+    batch.retain(|b| cx.probe(168, &[b[1]], Full).is_some()); // address_from_sale
+    let rw = false;
+    if ix.worth_prefetching(134, 0) {
+        for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[b[0]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 134, 0, &[b[0]], Full); // activity_product
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n); } }
+            q4.push([b[0], b[1], b[2]]);
+            if q4.len() >= BATCH { s76_p3_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s76_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[168, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[168, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
 }
 
 /// Rule `uwg_phone_b2b_presumed_consent` (exception_raw).
 fn s76_p4(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    let mut q6: Vec<[u64; 5]> = Vec::new();
+    let mut q7: Vec<[u64; 3]> = Vec::new();
+    s76_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s76_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s76_p4_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s76_p4_3(cx, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s76_p4_4(cx, &mut q4, &mut q5, &mut q6, &mut q7);
+    s76_p4_5(cx, &mut q5, &mut q6, &mut q7);
+    s76_p4_6(cx, &mut q6, &mut q7);
+    s76_p4_7(cx, &mut q7);
+}
+
+fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    for &r0 in ix.lookup(cx, 177, 0, &[177], Full) { // rule_window
-        let v4 = cx.get(177, r0, 1);
-        let v5 = cx.get(177, r0, 2);
-        let l1 = ix.lookup(cx, 103, 2, &[179], Full); // consent
-        let p1_0 = cx.worth_prefetching(105);
-        let p1_1 = ix.worth_prefetching(112, 0);
-        let p1_2 = ix.worth_prefetching(159, 0);
-        let p1 = p1_0 || p1_1 || p1_2;
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(103) { for &n in l1 { cx.prefetch_row(103, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
-            if p1_1 { for &n in l1 { ix.prefetch(112, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { for &n in l1 { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { for &n in l1 { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(103, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(105, &[cx.get(103, n, 0), 165]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(112, 0, &[cx.get(103, n, 0)]); } }
-            if p1_1 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 112, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 16) { ix.prefetch(159, 0, &[cx.get(103, n, 0)]); } }
-            if p1_2 { if let Some(&n) = l1.get(i1 + 8) { ix.prefetch_rows(cx, 159, 0, &[cx.get(103, n, 0)]); } }
-            let v3 = cx.get(103, r1, 0);
-            if cx.probe(105, &[v3, 165], Full).is_some() { // consent_channel
-                for &r3 in ix.lookup(cx, 112, 0, &[v3], Full) { // consent_circumstances
-                    let l4 = ix.lookup(cx, 159, 0, &[v3], Full); // consent_purpose_fits
-                    let p4_0 = cx.worth_prefetching(160);
-                    let p4_1 = cx.worth_prefetching(161);
-                    let p4_2 = ix.worth_prefetching(14, 1);
-                    let p4_3 = ix.worth_prefetching(166, 0);
-                    let p4_4 = ix.worth_prefetching(97, 1);
-                    let p4 = p4_0 || p4_1 || p4_2 || p4_3 || p4_4;
-                    if p4 && l4.len() > 1 && l4.len() <= 32 {
-                        if cx.rows_worth_prefetching(159) { for &n in l4 { cx.prefetch_row(159, n); } }
-                        if p4_0 { for &n in l4 { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_1 { for &n in l4 { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_2 { for &n in l4 { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_2 { for &n in l4 { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_3 { for &n in l4 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(166, 0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                        if p4_4 { for &n in l4 { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(97, 1, &[cx.get(14, m, 2), 178]); } } }
-                    }
-                    for (i4, &r4) in l4.iter().enumerate() {
-                        if p4 { if let Some(&n) = l4.get(i4 + 32) { cx.prefetch_row(159, n); } }
-                        if p4_0 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(160, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_1 { if let Some(&n) = l4.get(i4 + 16) { cx.prefetch(161, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_2 { if let Some(&n) = l4.get(i4 + 16) { ix.prefetch(14, 1, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_2 { if let Some(&n) = l4.get(i4 + 8) { ix.prefetch_rows(cx, 14, 1, &[v3, cx.get(159, n, 1)]); } }
-                        if p4_3 { if let Some(&n) = l4.get(i4 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(166, 0, &[cx.get(159, n, 1), cx.get(14, m, 2)]); } } }
-                        if p4_4 { if let Some(&n) = l4.get(i4 + 4) { if let Some(&m) = ix.lookup(cx, 14, 1, &[v3, cx.get(159, n, 1)], Full).first() { ix.prefetch(97, 1, &[cx.get(14, m, 2), 178]); } } }
-                        let v0 = cx.get(159, r4, 1);
-                        if !cx.contains(160, &[v3, v0]) { // !consent_misses_product
-                            if !cx.contains(161, &[v3, v0]) { // !consent_objected
-                                let l5 = ix.lookup(cx, 14, 1, &[v3, v0], Full); // consent_in_effect
-                                let p5_0 = ix.worth_prefetching(166, 0);
-                                let p5_1 = ix.worth_prefetching(97, 1);
-                                let p5 = p5_0 || p5_1 || cx.worth_prefetching(180);
-                                if p5 && l5.len() > 1 && l5.len() <= 32 {
-                                    if cx.rows_worth_prefetching(14) { for &n in l5 { cx.prefetch_row(14, n); } }
-                                    if p5_0 { for &n in l5 { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
-                                    if p5_1 { for &n in l5 { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
-                                    if p5_0 { for &n in l5 { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
-                                    if p5_1 { for &n in l5 { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
-                                    if cx.worth_prefetching(180) { for &n in l5 { if let Some(&m) = ix.lookup(cx, 166, 0, &[v0, cx.get(14, n, 2)], Full).first() { cx.prefetch(180, &[177, v0, cx.get(14, n, 2), cx.get(166, m, 2)]); } } }
-                                }
-                                for (i5, &r5) in l5.iter().enumerate() {
-                                    if p5 { if let Some(&n) = l5.get(i5 + 32) { cx.prefetch_row(14, n); } }
-                                    if p5_0 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(166, 0, &[v0, cx.get(14, n, 2)]); } }
-                                    if p5_0 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 166, 0, &[v0, cx.get(14, n, 2)]); } }
-                                    if p5_1 { if let Some(&n) = l5.get(i5 + 16) { ix.prefetch(97, 1, &[cx.get(14, n, 2), 178]); } }
-                                    if p5_1 { if let Some(&n) = l5.get(i5 + 8) { ix.prefetch_rows(cx, 97, 1, &[cx.get(14, n, 2), 178]); } }
-                                    if cx.worth_prefetching(180) { if let Some(&n) = l5.get(i5 + 4) { if let Some(&m) = ix.lookup(cx, 166, 0, &[v0, cx.get(14, n, 2)], Full).first() { cx.prefetch(180, &[177, v0, cx.get(14, n, 2), cx.get(166, m, 2)]); } } }
-                                    let v1 = cx.get(14, r5, 2);
-                                    let l6 = ix.lookup(cx, 166, 0, &[v0, v1], Full); // phone_ad
-                                    let p6 = cx.worth_prefetching(180);
-                                    if p6 && l6.len() > 1 && l6.len() <= 32 {
-                                        if cx.rows_worth_prefetching(166) { for &n in l6 { cx.prefetch_row(166, n); } }
-                                        if cx.worth_prefetching(180) { for &n in l6 { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
-                                    }
-                                    for (i6, &r6) in l6.iter().enumerate() {
-                                        if p6 { if let Some(&n) = l6.get(i6 + 32) { cx.prefetch_row(166, n); } }
-                                        if cx.worth_prefetching(180) { if let Some(&n) = l6.get(i6 + 16) { cx.prefetch(180, &[177, v0, v1, cx.get(166, n, 2)]); } }
-                                        let v2 = cx.get(166, r6, 2);
-                                        if (v4 as i64) <= (v2 as i64) {
-                                            if (v2 as i64) <= (v5 as i64) {
-                                                for &r7 in ix.lookup(cx, 97, 1, &[v1, 178], Full) { // subject
-                                                    cx.derive(180, &[177, v0, v1, v2]);
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[177]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[177], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s76_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(103);
+    if ix.worth_prefetching(103, 2) {
+        for b in &batch { ix.prefetch(103, 2, &[179]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[179]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 103, 2, &[179], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            let v3 = cx.get(103, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s76_p4_2(cx, q2, q3, q4, q5, q6, q7); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(105) { for b in &batch { cx.prefetch(105, &[b[0], 165]); } }
+    batch.retain(|b| cx.probe(105, &[b[0], 165], Full).is_some()); // consent_channel
+    let rw = false;
+    if ix.worth_prefetching(112, 0) {
+        for b in &batch { ix.prefetch(112, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 112, 0, &[b[0]]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 112, 0, &[b[0]], Full); // consent_circumstances
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(112, n); } }
+            q3.push([b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s76_p4_3(cx, q3, q4, q5, q6, q7); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(159);
+    if ix.worth_prefetching(159, 0) {
+        for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            let v0 = cx.get(159, row, 1);
+            q4.push([v0, b[0], b[1], b[2]]);
+            if q4.len() >= BATCH { s76_p4_4(cx, q4, q5, q6, q7); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(160, &[b[1], b[0]])); // !consent_misses_product
+    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(161, &[b[1], b[0]])); // !consent_objected
+    let rw = cx.rows_worth_prefetching(14);
+    if ix.worth_prefetching(14, 1) {
+        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            let v1 = cx.get(14, row, 2);
+            q5.push([b[0], v1, b[2], b[3]]);
+            if q5.len() >= BATCH { s76_p4_5(cx, q5, q6, q7); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    let rw = cx.rows_worth_prefetching(166);
+    if ix.worth_prefetching(166, 0) {
+        for b in &batch { ix.prefetch(166, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 166, 0, &[b[0], b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); // phone_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n); } }
+            let v2 = cx.get(166, row, 2);
+            q6.push([b[0], b[1], v2, b[2], b[3]]);
+            if q6.len() >= BATCH { s76_p4_6(cx, q6, q7); }
+        }
+    }
+    batch.clear();
+    *q5 = batch;
+}
+
+fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+    if q6.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q6);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    let rw = false;
+    if ix.worth_prefetching(97, 1) {
+        for b in &batch { ix.prefetch(97, 1, &[b[1], 178]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 1, &[b[1], 178]); }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 97, 1, &[b[1], 178], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            q7.push([b[0], b[1], b[2]]);
+            if q7.len() >= BATCH { s76_p4_7(cx, q7); }
+        }
+    }
+    batch.clear();
+    *q6 = batch;
+}
+
+fn s76_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
+    if q7.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q7);
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[177, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[177, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q7 = batch;
 }
 
 /// Rule `suppressed#lower` (suppressed).
 fn s77_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s77_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p0_1(cx, &mut q1, &mut q2);
+    s77_p0_2(cx, &mut q2);
+}
+
+fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(178, Full); // exception_of
-    let p0_0 = ix.worth_prefetching(180, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(180, 0, &[cx.get(178, n, 0)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 180, 0, &[cx.get(178, n, 0)]); }
-        let v1 = cx.get(178, r0, 0);
-        let v0 = cx.get(178, r0, 1);
-        let l1 = ix.lookup(cx, 180, 0, &[v1], Full); // exception_raw
-        let p1_0 = cx.worth_prefetching(179);
-        let p1 = p1_0 || cx.worth_prefetching(181);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(180) { for &n in l1 { cx.prefetch_row(180, n); } }
-            if p1_0 { for &n in l1 { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-            if cx.worth_prefetching(181) { for &n in l1 { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(180, n); } }
-            if p1_0 { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(179, &[v0, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-            if cx.worth_prefetching(181) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(181, &[v0, v1, cx.get(180, n, 1), cx.get(180, n, 2), cx.get(180, n, 3)]); } }
-            let v2 = cx.get(180, r1, 1);
-            let v3 = cx.get(180, r1, 2);
-            let v4 = cx.get(180, r1, 3);
-            if cx.probe(179, &[v0, v2, v3, v4], Full).is_some() { // finding_raw
-                cx.derive(181, &[v0, v1, v2, v3, v4]);
-            }
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(178);
+    for b in &batch {
+        for row in cx.bounds(178, Full) { // exception_of
+            let v1 = cx.get(178, row, 0);
+            let v0 = cx.get(178, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(180);
+    if ix.worth_prefetching(180, 0) {
+        for b in &batch { ix.prefetch(180, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 180, 0, &[b[1]], Full); // exception_raw
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n); } }
+            let v2 = cx.get(180, row, 1);
+            let v3 = cx.get(180, row, 2);
+            let v4 = cx.get(180, row, 3);
+            q2.push([b[0], b[1], v2, v3, v4]);
+            if q2.len() >= BATCH { s77_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0], b[2], b[3], b[4]]); } }
+    batch.retain(|b| cx.probe(179, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0], b[1], b[2], b[3], b[4]]); } }
+    for b in &batch { cx.derive(181, &[b[0], b[1], b[2], b[3], b[4]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `suppressed_any#lower` (suppressed_any).
 fn s78_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    s78_p0_0(cx, &mut q0, &mut q1);
+    s78_p0_1(cx, &mut q1);
+}
+
+fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(181, Full); // suppressed
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(182) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(181, n, 0), cx.get(181, n, 2), cx.get(181, n, 3), cx.get(181, n, 4)]); }
-        let v0 = cx.get(181, r0, 0);
-        let v1 = cx.get(181, r0, 2);
-        let v2 = cx.get(181, r0, 3);
-        let v3 = cx.get(181, r0, 4);
-        cx.derive(182, &[v0, v1, v2, v3]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(181);
+    for b in &batch {
+        for row in cx.bounds(181, Full) { // suppressed
+            let v0 = cx.get(181, row, 0);
+            let v1 = cx.get(181, row, 2);
+            let v2 = cx.get(181, row, 3);
+            let v3 = cx.get(181, row, 4);
+            q1.push([v0, v1, v2, v3]);
+            if q1.len() >= BATCH { s78_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(182, &[b[0], b[1], b[2], b[3]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `finding#lower` (finding).
 fn s79_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    s79_p0_0(cx, &mut q0, &mut q1);
+    s79_p0_1(cx, &mut q1);
+}
+
+fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(179, Full); // finding_raw
-    let p0_0 = cx.worth_prefetching(182);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(182, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
-        if cx.worth_prefetching(183) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(183, &[cx.get(179, n, 0), cx.get(179, n, 1), cx.get(179, n, 2), cx.get(179, n, 3)]); }
-        let v0 = cx.get(179, r0, 0);
-        let v1 = cx.get(179, r0, 1);
-        let v2 = cx.get(179, r0, 2);
-        let v3 = cx.get(179, r0, 3);
-        if !cx.contains(182, &[v0, v1, v2, v3]) { // !suppressed_any
-            cx.derive(183, &[v0, v1, v2, v3]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(179);
+    for b in &batch {
+        for row in cx.bounds(179, Full) { // finding_raw
+            let v0 = cx.get(179, row, 0);
+            let v1 = cx.get(179, row, 1);
+            let v2 = cx.get(179, row, 2);
+            let v3 = cx.get(179, row, 3);
+            q1.push([v0, v1, v2, v3]);
+            if q1.len() >= BATCH { s79_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }
+    batch.retain(|b| !cx.contains(182, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(183, &[b[0], b[1], b[2], b[3]]); }
+    batch.clear();
+    *q1 = batch;
 }

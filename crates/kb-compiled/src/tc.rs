@@ -5,6 +5,7 @@
 
 use ::sphere_engine::eval::native::{
     BinOp, Builtin, CmpOp, Cx, NativePlan, NativeProgram, NativeStratum, Range::{Delta, Full, Old}, Type,
+    BATCH, SHORT_LIST,
 };
 
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
@@ -34,74 +35,199 @@ pub static PROGRAM: NativeProgram = NativeProgram {
 
 /// Rule `node#1` (node).
 fn s0_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s0_p0_0(cx, &mut q0, &mut q1);
+    s0_p0_1(cx, &mut q1);
+}
+
+fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(1) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 0)]); }
-        let v0 = cx.get(0, r0, 0);
-        cx.derive(1, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s0_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0]]); } }
+    for b in &batch { cx.derive(1, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `node#2` (node).
 fn s0_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s0_p1_0(cx, &mut q0, &mut q1);
+    s0_p1_1(cx, &mut q1);
+}
+
+fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(1) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(1, &[cx.get(0, n, 1)]); }
-        let v0 = cx.get(0, r0, 1);
-        cx.derive(1, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 1);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s0_p1_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0]]); } }
+    for b in &batch { cx.derive(1, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `path#1` (path, recursive stratum).
 fn s1_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s1_p0_0(cx, &mut q0, &mut q1);
+    s1_p0_1(cx, &mut q1);
+}
+
+fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(0, Full); // edge
-    for r0 in b0.clone() {
-        if cx.worth_prefetching(2) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[cx.get(0, n, 0), cx.get(0, n, 1)]); }
-        let v0 = cx.get(0, r0, 0);
-        let v1 = cx.get(0, r0, 1);
-        cx.derive(2, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(0);
+    for b in &batch {
+        for row in cx.bounds(0, Full) { // edge
+            let v0 = cx.get(0, row, 0);
+            let v1 = cx.get(0, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s1_p0_1(cx, q1); }
+        }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(2, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
 }
 
 /// Rule `path#2` (path, recursive stratum).
 fn s1_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s1_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s1_p1_1(cx, &mut q1, &mut q2);
+    s1_p1_2(cx, &mut q2);
+}
+
+fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(2, Delta); // path
-    let p0_0 = ix.worth_prefetching(0, 0);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; ix.prefetch(0, 0, &[cx.get(2, n, 1)]); }
-        if p0_0 && r0 + 8 < b0.end { let n = r0 + 8; ix.prefetch_rows(cx, 0, 0, &[cx.get(2, n, 1)]); }
-        let v0 = cx.get(2, r0, 0);
-        let v2 = cx.get(2, r0, 1);
-        let l1 = ix.lookup(cx, 0, 0, &[v2], Full); // edge
-        let p1 = cx.worth_prefetching(2);
-        if p1 && l1.len() > 1 && l1.len() <= 32 {
-            if cx.rows_worth_prefetching(0) { for &n in l1 { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(2) { for &n in l1 { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
-        }
-        for (i1, &r1) in l1.iter().enumerate() {
-            if p1 { if let Some(&n) = l1.get(i1 + 32) { cx.prefetch_row(0, n); } }
-            if cx.worth_prefetching(2) { if let Some(&n) = l1.get(i1 + 16) { cx.prefetch(2, &[v0, cx.get(0, n, 1)]); } }
-            let v1 = cx.get(0, r1, 1);
-            cx.derive(2, &[v0, v1]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(2);
+    for b in &batch {
+        for row in cx.bounds(2, Delta) { // path
+            let v0 = cx.get(2, row, 0);
+            let v2 = cx.get(2, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s1_p1_1(cx, q1, q2); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(0);
+    if ix.worth_prefetching(0, 0) {
+        for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+    }
+    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            let v1 = cx.get(0, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s1_p1_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s1_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(2, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
 }
 
 /// Rule `unreach#1` (unreach).
 fn s2_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s2_p0_0(cx, &mut q0, &mut q1);
+    s2_p0_1(cx, &mut q1);
+}
+
+fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
     let ix = cx.ix();
-    let b0 = cx.bounds(1, Full); // node
-    let p0_0 = cx.worth_prefetching(2);
-    for r0 in b0.clone() {
-        if p0_0 && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(2, &[0, cx.get(1, n, 0)]); }
-        if cx.worth_prefetching(3) && r0 + 16 < b0.end { let n = r0 + 16; cx.prefetch(3, &[cx.get(1, n, 0)]); }
-        let v0 = cx.get(1, r0, 0);
-        if !cx.contains(2, &[0, v0]) { // !path
-            cx.derive(3, &[v0]);
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(1);
+    for b in &batch {
+        for row in cx.bounds(1, Full) { // node
+            let v0 = cx.get(1, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s2_p0_1(cx, q1); }
         }
     }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[0, b[0]]); } }
+    batch.retain(|b| !cx.contains(2, &[0, b[0]])); // !path
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    for b in &batch { cx.derive(3, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
 }

@@ -6,7 +6,7 @@
 //! atom with a bound argument is read through a hash index on exactly its bound columns, so no
 //! join is a nested loop over a whole relation.
 
-use crate::ir::order::{expected_rows, order_body, Estimates, Step};
+use crate::ir::order::{order_body, Estimates, Step};
 use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
 use crate::value::{Interner, Type, Value};
 
@@ -38,11 +38,26 @@ pub(crate) enum CExpr {
     Call(Builtin, Vec<(CExpr, Type)>),
 }
 
+impl CExpr {
+    /// Appends the registers the expression reads to `out`.
+    pub fn slots(&self, out: &mut Vec<u32>) {
+        match self {
+            CExpr::Slot(s) => out.push(*s),
+            CExpr::Const(_) => {}
+            CExpr::Bin(_, a, b) => {
+                a.slots(out);
+                b.slots(out);
+            }
+            CExpr::Neg(a) => a.slots(out),
+            CExpr::Call(_, args) => args.iter().for_each(|(a, _)| a.slots(out)),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
     /// Read rows of `rel` (all of `range`, or those matching `key` through index `index`),
-    /// keep those passing `checks`, bind `binds`. `prem` numbers the positive premise (the
-    /// generated code names the row `r<prem>`).
+    /// keep those passing `checks`, bind `binds`.
     Read {
         rel: RelId,
         index: Option<usize>,
@@ -50,7 +65,6 @@ pub(crate) enum Op {
         range: Range,
         checks: Vec<(usize, Operand)>,
         binds: Vec<(usize, u32)>,
-        prem: usize,
     },
     /// Every argument bound: look the tuple up.
     Probe {
@@ -79,11 +93,39 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    /// Length of the index key the op looks up (0 if none).
-    pub fn key_len(&self) -> usize {
+    /// The registers the op reads (keys, checks, arguments, expressions), in order, with
+    /// repeats.
+    pub fn uses(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        let slots = |ops: &[Operand], out: &mut Vec<u32>| {
+            out.extend(ops.iter().filter_map(|o| match o {
+                Operand::Slot(s) => Some(*s),
+                Operand::Const(_) => None,
+            }))
+        };
         match self {
-            Op::Read { key, .. } | Op::Absent { key, .. } => key.len(),
-            _ => 0,
+            Op::Read { key, checks, .. } => {
+                slots(key, &mut out);
+                let c: Vec<Operand> = checks.iter().map(|&(_, o)| o).collect();
+                slots(&c, &mut out);
+            }
+            Op::Probe { args, .. } => slots(args, &mut out),
+            Op::Absent { key, .. } => slots(key, &mut out),
+            Op::Filter { lhs, rhs, .. } => {
+                lhs.slots(&mut out);
+                rhs.slots(&mut out);
+            }
+            Op::Let { expr, .. } => expr.slots(&mut out),
+        }
+        out
+    }
+
+    /// The registers the op binds.
+    pub fn binds(&self) -> Vec<u32> {
+        match self {
+            Op::Read { binds, .. } => binds.iter().map(|&(_, s)| s).collect(),
+            Op::Let { slot, .. } => vec![*slot],
+            _ => Vec::new(),
         }
     }
 }
@@ -94,245 +136,25 @@ pub(crate) struct Plan {
     pub ops: Vec<Op>,
     pub head_rel: RelId,
     pub head: Vec<CExpr>,
-    /// How the last join step feeds the head, when it can do so directly (see [`Tail`]).
-    pub tail: Option<Tail>,
     pub slots: usize,
-    /// Per op: for a read, the later lookups (and the head tuple) whose keys are known from
-    /// the row read (see [`Ahead`], [`Plan::ahead_of`]).
-    pub ahead: Vec<Vec<Ahead>>,
-}
-
-/// The common shape of a rule's last step: the last op reads rows (an index lookup or a scan)
-/// with no per-row check, and every head argument is a variable. Then each row read goes
-/// straight into the head tuple, without binding registers or running the generic step.
-#[derive(Clone, Debug)]
-pub(crate) struct Tail {
-    /// (head position, column of the row read) for the variables the last read binds.
-    pub from_row: Vec<(usize, usize)>,
-    /// (head position, register) for the variables bound before it.
-    pub from_regs: Vec<(usize, u32)>,
-    /// Where each head word comes from (the two lists above, by head position).
-    pub words: Vec<TailWord>,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum TailWord {
-    /// A column of the row read.
-    Col(usize),
-    /// A register bound before the read.
-    Reg(u32),
-}
-
-/// A lookup after a read (or the head tuple's insertion) with a key known once a row is read:
-/// a loop over the read's rows can compute that key for a row some way ahead and prefetch its
-/// slot ([`Plan::ahead`]), so that the lookups of successive rows overlap their waits for
-/// memory instead of queueing them.
-#[derive(Clone, Debug)]
-pub(crate) struct Ahead {
-    pub rel: RelId,
-    /// The index looked up, or `None` for a whole tuple (a probe or a negation on every
-    /// column).
-    pub index: Option<usize>,
-    pub key: Vec<AheadWord>,
-    /// For a lookup keyed (in part) by a row that an earlier lookup of the same list finds
-    /// (a chain: [`AheadWord::Via`]), the position of that earlier lookup in the list. Its
-    /// key is computed from the row read a few rows ahead, after that lookup's own prefetches
-    /// have brought its slot and row in ([`super::store::PREFETCH_CHAIN_AHEAD`]).
-    pub via: Option<usize>,
-    /// A whole tuple of the head relation (the head's own insertion, or a probe of it in a
-    /// recursive rule): that table grows as the loop derives, so whether it is worth
-    /// prefetching is asked row by row, not once before the loop.
-    pub grows: bool,
-}
-
-/// One word of an [`Ahead`] key.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum AheadWord {
-    /// A column of the row read.
-    Col(usize),
-    /// A register bound before the read, or a constant.
-    Fixed(Operand),
-    /// A column of the first row that the lookup [`Ahead::via`] finds for the row read.
-    Via(usize),
-}
-
-/// At most this many lookups are prefetched by one read's loop ([`Plan::ahead`]) with keys
-/// taken from its row: each costs a few instructions per row, and the first ones after a read
-/// are the likeliest to run.
-pub(crate) const MAX_AHEAD: usize = 3;
-
-/// At most this many lookups are prefetched along a chain ([`Ahead::via`]), besides the
-/// [`MAX_AHEAD`] others: each costs a lookup more per row.
-pub(crate) const MAX_CHAIN: usize = 2;
-
-/// A chain ([`Ahead::via`]) starts only at a lookup expected to find at most this many rows
-/// per key (by the estimates the join order is chosen from): it follows the first row only,
-/// and a loop over a key's many rows (a node's edges in a transitive closure) would pay a
-/// lookup per row for a fraction of what it then reads.
-pub(crate) const CHAIN_MAX_ROWS: f64 = 2.0;
-
-/// The stages in which a loop over a short list issues its prefetches up front, one stage for
-/// all its rows before the next: the slots that the rows' keys look up, then what those slots
-/// point to, then the slots along a chain ([`Ahead::via`]), whose keys those rows give.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stage {
-    Slot,
-    Rows,
-    Chain,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 3] = [Stage::Slot, Stage::Rows, Stage::Chain];
-
-    /// Whether this stage prefetches what a slot points to, not the slot.
-    pub fn rows(self) -> bool {
-        self == Stage::Rows
-    }
-
-    /// Whether `a` is prefetched in this stage.
-    pub fn takes(self, a: &Ahead) -> bool {
-        match self {
-            Stage::Slot => a.via.is_none(),
-            Stage::Rows => a.via.is_none() && a.index.is_some(),
-            Stage::Chain => a.via.is_some(),
-        }
-    }
 }
 
 impl Plan {
-    /// For the read at `pc`: the lookups after it whose keys it knows once it has read a row
-    /// (each word a column of that row, a register bound before it or a constant, at least
-    /// one a column), in op order, then the head tuple if it is made the same way; at most
-    /// [`MAX_AHEAD`] (see [`Ahead`]). Then, at most [`MAX_CHAIN`], the lookups (and the head
-    /// tuple) whose keys also take columns of the first row that one of those index lookups
-    /// finds ([`AheadWord::Via`]; only a lookup that `few_rows` marks, see
-    /// [`CHAIN_MAX_ROWS`]): a subject's notices, looked up by the subject that an activity's
-    /// row leads to. A lookup nested in a later loop runs once per row of that
-    /// loop with the same key, so one prefetch serves them all; one behind a test that fails
-    /// is a wasted prefetch, which costs memory bandwidth but no time the loop waits.
-    fn ahead_of(&self, pc: usize, few_rows: &[bool]) -> Vec<Ahead> {
-        let Some(Op::Read { binds, .. }) = self.ops.get(pc) else {
-            return Vec::new();
-        };
-        // Registers bound before the read.
-        let mut before = Vec::new();
-        for op in &self.ops[..pc] {
-            match op {
-                Op::Read { binds, .. } => before.extend(binds.iter().map(|&(_, s)| s)),
-                Op::Let { slot, .. } => before.push(*slot),
-                _ => {}
+    /// The plan cut where a batch of bindings waits (see [`super::exec`]): segment `k` is
+    /// `ops[range]`, a run of tests and bindings (probes, negations, filters, lets) that ends
+    /// with a read, except the last segment, whose tests and bindings are followed by the
+    /// head. So a plan with `n` reads has `n + 1` segments; segment `k` takes the bindings the
+    /// read ending segment `k - 1` made (segment 0 one empty binding).
+    pub fn segments(&self) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (pc, op) in self.ops.iter().enumerate() {
+            if matches!(op, Op::Read { .. }) {
+                out.push(start..pc + 1);
+                start = pc + 1;
             }
         }
-        // The lookups after the read, as (rel, index, key), with the op's position.
-        let lookups: Vec<(usize, RelId, Option<usize>, &[Operand])> = self.ops[pc + 1..]
-            .iter()
-            .enumerate()
-            .filter_map(|(i, op)| match op {
-                Op::Read {
-                    rel,
-                    index: Some(ix),
-                    key,
-                    ..
-                } => Some((pc + 1 + i, *rel, Some(*ix), &key[..])),
-                Op::Probe { rel, args, .. } => Some((pc + 1 + i, *rel, None, &args[..])),
-                Op::Absent {
-                    rel,
-                    index,
-                    key,
-                    whole,
-                } if *whole || index.is_some() => Some((
-                    pc + 1 + i,
-                    *rel,
-                    if *whole { None } else { *index },
-                    &key[..],
-                )),
-                _ => None,
-            })
-            .collect();
-        let head: Option<Vec<Operand>> = self
-            .head
-            .iter()
-            .map(|e| match e {
-                CExpr::Slot(s) => Some(Operand::Slot(*s)),
-                CExpr::Const(w) => Some(Operand::Const(*w)),
-                _ => None,
-            })
-            .collect();
-        // The key of a lookup as words, the registers bound by the read at `via` (if any)
-        // standing for columns of its first row; `None` unless every word is known and one
-        // comes from a row (the read's, or with `via`, that read's).
-        let known = |key: &[Operand], via: Option<&[(usize, u32)]>| -> Option<Vec<AheadWord>> {
-            let words = key
-                .iter()
-                .map(|o| match *o {
-                    Operand::Slot(s) => {
-                        if let Some(&(c, _)) = binds.iter().find(|&&(_, b)| b == s) {
-                            Some(AheadWord::Col(c))
-                        } else if let Some(&(c, _)) =
-                            via.and_then(|v| v.iter().find(|&&(_, b)| b == s))
-                        {
-                            Some(AheadWord::Via(c))
-                        } else {
-                            before.contains(&s).then_some(AheadWord::Fixed(*o))
-                        }
-                    }
-                    Operand::Const(_) => Some(AheadWord::Fixed(*o)),
-                })
-                .collect::<Option<Vec<AheadWord>>>()?;
-            let from_row = |w: &AheadWord| match via {
-                Some(_) => matches!(w, AheadWord::Via(_)),
-                None => matches!(w, AheadWord::Col(_)),
-            };
-            words.iter().any(from_row).then_some(words)
-        };
-        let ahead = |rel: RelId, index: Option<usize>, key: Vec<AheadWord>, via| Ahead {
-            rel,
-            index,
-            key,
-            via,
-            grows: rel == self.head_rel && index.is_none(),
-        };
-        let mut out: Vec<Ahead> = Vec::new();
-        // Ops (by position) of the index lookups in `out`, with their place there.
-        let mut direct: Vec<(usize, usize)> = Vec::new();
-        for &(at, rel, index, key) in &lookups {
-            if out.len() == MAX_AHEAD {
-                break;
-            }
-            if let Some(key) = known(key, None) {
-                if index.is_some() && few_rows.get(at) == Some(&true) {
-                    direct.push((at, out.len()));
-                }
-                out.push(ahead(rel, index, key, None));
-            }
-        }
-        let head_direct = out.len() < MAX_AHEAD
-            && head
-                .as_deref()
-                .and_then(|h| known(h, None))
-                .map(|key| out.push(ahead(self.head_rel, None, key, None)))
-                .is_some();
-        // Along a chain: the lookups after an index lookup of `out`, keyed by its row.
-        let mut chains = 0;
-        for &(at, k) in &direct {
-            let Op::Read { binds: via, .. } = &self.ops[at] else {
-                continue;
-            };
-            let later = lookups.iter().filter(|l| l.0 > at);
-            let head = (!head_direct).then_some(head.as_deref()).flatten();
-            let candidates = later
-                .map(|&(_, rel, index, key)| (rel, index, key))
-                .chain(head.map(|h| (self.head_rel, None, h)));
-            for (rel, index, key) in candidates {
-                if chains == MAX_CHAIN {
-                    return out;
-                }
-                if let Some(key) = known(key, Some(via)) {
-                    out.push(ahead(rel, index, key, Some(k)));
-                    chains += 1;
-                }
-            }
-        }
+        out.push(start..self.ops.len());
         out
     }
 }
@@ -411,33 +233,24 @@ pub(crate) fn plan_rule(
     })?;
     let mut bound = vec![false; rule.vars.len()];
     let mut ops = Vec::new();
-    let mut prems = 0;
-    // Per op: whether it is a read expected to find few rows per lookup (a chain may start
-    // there, see `Plan::ahead_of`).
-    let mut few_rows: Vec<bool> = Vec::new();
     for step in steps {
         match step {
             Step::Atom(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("an atom step is an atom")
                 };
-                let prem = prems;
-                prems += 1;
-                few_rows.push(expected_rows(rule, i, &bound, est).0 <= CHAIN_MAX_ROWS);
-                ops.push(read_op(a, ranges[i], prem, &mut bound, indexes));
+                ops.push(read_op(a, ranges[i], &mut bound, indexes));
             }
             Step::Negation(i) => {
                 let Literal::Atom(a) = &rule.body[i] else {
                     unreachable!("a negation step is an atom")
                 };
-                few_rows.push(false);
                 ops.push(absent_op(a, &bound, indexes));
             }
             Step::Filter(i) => {
                 let Literal::Cmp(c) = &rule.body[i] else {
                     unreachable!("a filter step is a comparison")
                 };
-                few_rows.push(false);
                 ops.push(Op::Filter {
                     op: c.op,
                     lhs: cexpr(&c.lhs, rule),
@@ -454,7 +267,6 @@ pub(crate) fn plan_rule(
                     unreachable!("a binding step is a comparison")
                 };
                 let e = if expr_is_rhs { &c.rhs } else { &c.lhs };
-                few_rows.push(false);
                 ops.push(Op::Let {
                     slot: var.0,
                     expr: cexpr(e, rule),
@@ -471,52 +283,13 @@ pub(crate) fn plan_rule(
             )));
         }
     }
-    let head_slots: Option<Vec<u32>> = rule
-        .head
-        .args
-        .iter()
-        .map(|a| match a {
-            Expr::Var(v) => Some(v.0),
-            _ => None,
-        })
-        .collect();
-    let tail = match (ops.last(), head_slots) {
-        (Some(Op::Read { checks, binds, .. }), Some(slots)) if checks.is_empty() => {
-            let mut tail = Tail {
-                from_row: Vec::new(),
-                from_regs: Vec::new(),
-                words: Vec::new(),
-            };
-            for (i, &s) in slots.iter().enumerate() {
-                match binds.iter().find(|&&(_, b)| b == s) {
-                    Some(&(c, _)) => {
-                        tail.from_row.push((i, c));
-                        tail.words.push(TailWord::Col(c));
-                    }
-                    None => {
-                        tail.from_regs.push((i, s));
-                        tail.words.push(TailWord::Reg(s));
-                    }
-                }
-            }
-            Some(tail)
-        }
-        _ => None,
-    };
-    let mut plan = Plan {
+    Ok(Plan {
         rule: rule_idx,
         ops,
         head_rel: rule.head.rel,
         head: rule.head.args.iter().map(|a| cexpr(a, rule)).collect(),
-        tail,
         slots: rule.vars.len(),
-        ahead: Vec::new(),
-    };
-    debug_assert_eq!(few_rows.len(), plan.ops.len());
-    plan.ahead = (0..plan.ops.len())
-        .map(|pc| plan.ahead_of(pc, &few_rows))
-        .collect();
-    Ok(plan)
+    })
 }
 
 pub(crate) fn expr_vars(e: &Expr) -> Vec<Var> {
@@ -587,13 +360,7 @@ fn operand(t: &Term) -> Option<Operand> {
     }
 }
 
-fn read_op(
-    a: &ir::Atom,
-    range: Range,
-    prem: usize,
-    bound: &mut [bool],
-    indexes: &mut dyn IndexAlloc,
-) -> Op {
+fn read_op(a: &ir::Atom, range: Range, bound: &mut [bool], indexes: &mut dyn IndexAlloc) -> Op {
     let mut key_cols = Vec::new();
     let mut key = Vec::new();
     let mut checks = Vec::new();
@@ -635,7 +402,6 @@ fn read_op(
         range,
         checks,
         binds,
-        prem,
     }
 }
 
@@ -773,145 +539,59 @@ mod tests {
         .decl d(k: number, w: number)\n.input d\n";
 
     #[test]
-    fn a_read_knows_the_next_lookup_keyed_by_its_row() {
-        let text =
-            format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
-        // b's key is its first column: one row per lookup, so chains start there.
-        let (p, plan) = plan_with(&text, "h", &mut Keyed);
-        let rel = |n: &str| p.relation_by_name(n).expect("declared");
-        // a is scanned, then b looked up by a's column 1, then c tested on b's column 1.
-        let reads: Vec<RelId> = plan
-            .ops
-            .iter()
-            .filter_map(|op| match op {
-                Op::Read { rel, .. } => Some(*rel),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(reads, [rel("a"), rel("b")]);
-        // After a: b, looked up by a's column 1; then, along a chain, c (its key comes from
-        // b's row) and the head (x from a's row, z from b's).
-        let [a0, c0, h0] = &plan.ahead[0][..] else {
-            panic!("b, then c and the head through b: {:?}", plan.ahead[0]);
-        };
-        assert_eq!(a0.rel, rel("b"));
-        assert!(a0.index.is_some() && a0.via.is_none());
-        assert!(matches!(a0.key[..], [AheadWord::Col(1)]));
-        assert_eq!((c0.rel, c0.index, c0.via), (rel("c"), None, Some(0)));
-        assert!(matches!(c0.key[..], [AheadWord::Via(1)]));
-        assert_eq!((h0.rel, h0.index, h0.via), (rel("h"), None, Some(0)));
-        assert!(matches!(h0.key[..], [AheadWord::Col(0), AheadWord::Via(1)]));
-        assert!(h0.grows && !c0.grows);
-        assert!(Stage::Chain.takes(c0) && !Stage::Slot.takes(c0) && !Stage::Rows.takes(c0));
-        assert!(Stage::Slot.takes(a0) && Stage::Rows.takes(a0) && !Stage::Chain.takes(a0));
-        // After b: c's tuple (b's column 1), then the head (x from a register, z from b).
-        let [a1, h] = &plan.ahead[1][..] else {
-            panic!("c and the head: {:?}", plan.ahead[1]);
-        };
-        assert_eq!((a1.rel, a1.index, a1.via), (rel("c"), None, None));
-        assert!(matches!(a1.key[..], [AheadWord::Col(1)]));
-        assert!(Stage::Slot.takes(a1) && !Stage::Rows.takes(a1));
-        assert_eq!((h.rel, h.index), (rel("h"), None));
-        assert!(
-            h.grows && !a1.grows,
-            "only the head's table grows in the loop"
-        );
-        assert!(matches!(
-            h.key[..],
-            [AheadWord::Fixed(Operand::Slot(_)), AheadWord::Col(1)]
-        ));
-        assert!(
-            plan.ahead[2..].iter().all(Vec::is_empty),
-            "{:?}",
-            plan.ahead
-        );
-    }
-
-    #[test]
-    fn a_read_knows_lookups_further_on_and_at_most_max_ahead() {
-        // a is scanned; b (by y), c (by y, nested in b's loop) and d (by x) are all keyed by
-        // a's row; the head is too, but only MAX_AHEAD lookups are kept, in op order.
+    fn segments_end_at_each_read_and_the_last_at_the_head() {
         let text = format!(
-            "{DECLS}.decl h(x: number, y: number)\n\
-             h(x, y) :- a(x, y), b(y, z), c(y), d(x, _).\n"
-        );
-        let (p, plan) = plan_of(&text, "h");
-        let rel = |n: &str| p.relation_by_name(n).expect("declared");
-        let first = plan
-            .ops
-            .iter()
-            .position(|op| matches!(op, Op::Read { .. }))
-            .expect("a read");
-        let got: Vec<RelId> = plan.ahead[first].iter().map(|a| a.rel).collect();
-        assert_eq!(got.len(), MAX_AHEAD, "{:?}", plan.ops);
-        assert!(!got.contains(&rel("h")), "{got:?}");
-        assert_eq!(got, [rel("b"), rel("c"), rel("d")], "{:?}", plan.ops);
-    }
-
-    #[test]
-    fn lookups_along_a_chain_start_at_one_lookup_and_are_at_most_max_chain() {
-        // a is scanned, b looked up by a's y; c(z) and d(z, _) are keyed by b's row (chains
-        // through b), c(w) by d's row (no lookup of a's list finds that row) and the head by
-        // b's row too, but only MAX_CHAIN chains are kept, in op order.
-        let text = format!(
-            "{DECLS}.decl h(x: number, z: number)\n\
-             h(x, z) :- a(x, y), b(y, z), c(z), d(z, w), c(w).\n"
+            "{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), y > 1, b(y, z), !c(z).\n"
         );
         let (p, plan) = plan_with(&text, "h", &mut Keyed);
         let rel = |n: &str| p.relation_by_name(n).expect("declared");
-        let first = plan
-            .ops
-            .iter()
-            .position(|op| matches!(op, Op::Read { rel: r, .. } if *r == rel("a")))
-            .expect("a read of a");
-        assert_eq!(first, 0, "{:?}", plan.ops);
-        let got: Vec<(RelId, Option<usize>)> =
-            plan.ahead[0].iter().map(|a| (a.rel, a.via)).collect();
-        assert_eq!(
-            got,
-            [(rel("b"), None), (rel("c"), Some(0)), (rel("d"), Some(0))],
-            "{:?}",
-            plan.ops
-        );
-        assert_eq!(got.len(), 1 + MAX_CHAIN);
-        assert!(plan.ahead[0][1..]
-            .iter()
-            .all(|a| a.key.iter().all(|w| matches!(w, AheadWord::Via(1)))));
+        // a is scanned; the filter on y, then b looked up by y; then the negation on z.
+        assert!(matches!(plan.ops[0], Op::Read { rel: r, index: None, .. } if r == rel("a")));
+        assert!(matches!(plan.ops[1], Op::Filter { .. }));
+        assert!(matches!(plan.ops[2], Op::Read { rel: r, index: Some(_), .. } if r == rel("b")));
+        assert!(matches!(plan.ops[3], Op::Absent { rel: r, whole: true, .. } if r == rel("c")));
+        assert_eq!(plan.segments(), [0..1, 1..3, 3..4]);
+        // Every segment but the last ends with a read; the others hold none.
+        let segs = plan.segments();
+        for (k, seg) in segs.iter().enumerate() {
+            let reads = plan.ops[seg.clone()]
+                .iter()
+                .filter(|op| matches!(op, Op::Read { .. }))
+                .count();
+            assert_eq!(reads, usize::from(k + 1 < segs.len()), "segment {k}");
+        }
     }
 
     #[test]
-    fn no_chain_starts_at_a_lookup_expected_to_find_many_rows() {
-        // With uniform estimates, b's lookup by y finds a thousand rows (a node's edges):
-        // c and the head, keyed by b's row, are not prefetched from a's loop, only from b's.
-        let text =
-            format!("{DECLS}.decl h(x: number, z: number)\nh(x, z) :- a(x, y), b(y, z), !c(z).\n");
-        let (p, plan) = plan_of(&text, "h");
-        let got: Vec<RelId> = plan.ahead[0].iter().map(|a| a.rel).collect();
-        assert_eq!(got, [p.relation_by_name("b").expect("declared")]);
-        assert!(plan.ahead.iter().flatten().all(|a| a.via.is_none()));
-        assert_eq!(
-            plan.ahead[1].len(),
-            2,
-            "c and the head: {:?}",
-            plan.ahead[1]
-        );
+    fn a_plan_without_reads_is_one_segment() {
+        let text = format!("{DECLS}.decl h(x: number)\nh(1) :- !c(2).\n");
+        let (_, plan) = plan_of(&text, "h");
+        assert_eq!(plan.ops.len(), 1);
+        assert_eq!(plan.segments(), vec![0..1]);
     }
 
     #[test]
-    fn a_lookup_whose_key_does_not_depend_on_the_row_is_not_prefetched() {
-        // d is read first (a constant is bound), then a is scanned: a's key does not come
-        // from d's row, and nothing follows a.
-        let text = format!("{DECLS}.decl h(x: number, w: number)\nh(x, w) :- a(x, y), d(5, w).\n");
-        let (p, plan) = plan_of(&text, "h");
-        assert_eq!(plan.ahead.len(), plan.ops.len());
-        assert!(plan.ahead[0].is_empty(), "{:?}", plan.ahead);
-        // The scan of a knows the head tuple (x from its row, w bound before).
-        let [h] = &plan.ahead[1][..] else {
-            panic!("the head: {:?}", plan.ahead);
+    fn ops_name_the_registers_they_read_and_bind() {
+        let text = format!(
+            "{DECLS}.decl h(x: number, w: number)\nh(x, w) :- a(x, y), b(y, z), w = z + x, !d(x, w).\n"
+        );
+        let (_, plan) = plan_of(&text, "h");
+        let Op::Read { binds, .. } = &plan.ops[0] else {
+            panic!("a is read first: {:?}", plan.ops);
         };
-        assert_eq!(
-            (h.rel, h.index),
-            (p.relation_by_name("h").expect("declared"), None)
-        );
+        let (x, y) = (binds[0].1, binds[1].1);
+        assert_eq!(plan.ops[0].binds(), [x, y]);
+        assert!(plan.ops[0].uses().is_empty());
+        // b is looked up by y and binds z.
+        assert_eq!(plan.ops[1].uses(), [y]);
+        let z = plan.ops[1].binds()[0];
+        // w = z + x reads z and x and binds w; the negation reads x and w.
+        let Op::Let { slot: w, .. } = plan.ops[2] else {
+            panic!("the binding of w: {:?}", plan.ops);
+        };
+        assert_eq!(plan.ops[2].uses(), [z, x]);
+        assert_eq!(plan.ops[2].binds(), [w]);
+        assert_eq!(plan.ops[3].uses(), [x, w]);
+        assert!(plan.ops[3].binds().is_empty());
     }
 }

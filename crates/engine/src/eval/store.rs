@@ -179,16 +179,16 @@ pub(crate) fn prefetch<T>(p: *const T) {
 /// miss to memory about a hundred), few enough that the lines stay in the cache.
 pub(crate) const PREFETCH_AHEAD: usize = 16;
 
-/// How many rows ahead a loop that prefetched an index slot [`PREFETCH_AHEAD`] rows ahead
-/// reads that slot (loaded by then) and prefetches what it points to: the key's row, or its
-/// list of rows ([`Index::prefetch_rows`]).
-pub(crate) const PREFETCH_ROWS_AHEAD: usize = PREFETCH_AHEAD / 2;
+/// How many bindings a plan's step works on at once (see [`super::exec`]): each step first
+/// prefetches what every binding of the batch will look up, then looks them up, so that the
+/// misses of a batch overlap instead of following one another. Enough bindings to keep the
+/// memory system busy, few enough that what was prefetched for the first is still in the
+/// cache when the last is done.
+pub const BATCH: usize = 64;
 
-/// How many rows ahead a loop computes the key of a lookup along a chain (`plan::Ahead::via`)
-/// and prefetches its slot: after the earlier lookup's slot ([`PREFETCH_AHEAD`]) and what it
-/// points to ([`PREFETCH_ROWS_AHEAD`]) were prefetched for that row, so that reading them
-/// does not wait.
-pub(crate) const PREFETCH_CHAIN_AHEAD: usize = PREFETCH_ROWS_AHEAD / 2;
+/// A list of rows this long or shorter has its rows prefetched before a step reads any; a
+/// longer list has the row this far ahead prefetched as the step goes through it.
+pub const SHORT_LIST: usize = 8;
 
 /// The size from which a table is worth [`prefetch`]ing for: about a core's L2 cache. A
 /// smaller table stays in the caches while a loop probes it, and prefetching for it would
@@ -962,7 +962,7 @@ impl Index {
     }
 
     /// Rows whose key columns (`cols`, in order) equal `key`.
-    #[inline]
+    #[inline(always)]
     pub fn lookup<'a>(&'a self, store: &Store, key: &[u64]) -> &'a [Row] {
         debug_assert_eq!(key.len(), self.cols.len());
         if let Some(k) = pack(|i| key[i], key.len()) {
