@@ -13,9 +13,8 @@
 //! Order: each segment takes its queue in order and appends what it makes to the next queue
 //! in order, so head tuples are derived in exactly the order nested loops would derive them
 //! (by the rows of the first read, then of the second...). Row order, and with it provenance,
-//! does not depend on the batch size. The generated code ([`super::native`]) runs the same
-//! segments with the same batches, so the two evaluators intern computed symbols in the same
-//! order too.
+//! does not depend on the batch size. The generated code ([`super::native`]) runs its plans
+//! the same way.
 //!
 //! Appending head tuples straight to the head relation is safe even when the rule reads its
 //! own head relation: every read stops at the relation's `recent` mark (index lists are only

@@ -2,10 +2,12 @@
 //!
 //! [`generate`] plans every rule as the interpreter does ([`super::plan`], join order from
 //! [`crate::ir::order`]), but with statistics recorded from a sample run instead of the
-//! relations' live sizes, and writes each plan as a Rust function: the plan's operations
-//! become nested `for` loops over index lookups and scans, `if`s for lookups, negations and
-//! comparisons, and one insertion of the head tuple, with every relation, column, index and
-//! constant a literal. [`evaluate_native`] runs such functions with the interpreter's own
+//! relations' live sizes, and writes each plan as Rust functions that run it a batch of
+//! bindings at a time, exactly as [`super::exec`] does: one function per segment of the plan
+//! ([`Plan::segments`]) over a queue of bindings typed `[u64; W]` (the registers later steps
+//! read), tests as prefetch passes and `retain`s, a read as prefetch passes and a loop that
+//! pushes onto the next queue, the head as a prefetch pass and insertions, with every
+//! relation, column, index and constant a literal. [`evaluate_native`] runs such functions with the interpreter's own
 //! driver (strata, semi-naive rounds, stores, indexes, provenance recorded at insertion): the
 //! two evaluators differ only in who executes a plan, [`super::exec`] or generated code. So
 //! they agree by construction on results and provenance, and explanations of a compiled run
