@@ -237,7 +237,7 @@ fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(5, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 5, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 5, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    if rw && ix.has_lists(5, 0) { for b in &batch { let l = ix.lookup(cx, 5, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 5, 0, &[b[1]], Full); // path
         for (i, &row) in l.iter().enumerate() {
@@ -297,7 +297,7 @@ fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(5, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 5, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 5, 1, &[b[1]], Old); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    if rw && ix.has_lists(5, 1) { for b in &batch { let l = ix.lookup(cx, 5, 1, &[b[1]], Old); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 5, 1, &[b[1]], Old); // path
         for (i, &row) in l.iter().enumerate() {
@@ -392,7 +392,7 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -452,7 +452,7 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -528,7 +528,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(0, 0, &[0]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[0]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[0], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -824,7 +824,7 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -847,7 +847,7 @@ fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
@@ -915,7 +915,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -938,7 +938,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
@@ -1003,7 +1003,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -1026,7 +1026,7 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
         for (i, &row) in l.iter().enumerate() {
@@ -1252,7 +1252,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
@@ -1275,7 +1275,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
         for (i, &row) in l.iter().enumerate() {
@@ -1642,7 +1642,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
@@ -1757,7 +1757,7 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(1, 0, &[3]); }
         for b in &batch { ix.prefetch_rows(cx, 1, 0, &[3]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 1, 0, &[3], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[3], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[3], Full); // label
         for (i, &row) in l.iter().enumerate() {

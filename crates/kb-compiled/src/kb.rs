@@ -533,7 +533,7 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
         for b in &batch { ix.prefetch(87, 0, &[65]); }
         for b in &batch { ix.prefetch_rows(cx, 87, 0, &[65]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 0, &[65], Full); // source
         for (i, &row) in l.iter().enumerate() {
@@ -578,7 +578,7 @@ fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(88, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 88, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n); } } } }
+    if rw && ix.has_lists(88, 0) { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 88, 0, &[b[0]], Full); // source_platform
         for (i, &row) in l.iter().enumerate() {
@@ -619,7 +619,7 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(77, 0, &[66]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 0, &[66]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[66], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -733,7 +733,7 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for b in &batch { ix.prefetch(78, 0, &[67]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -800,7 +800,7 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
         for b in &batch { ix.prefetch(78, 0, &[67]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -826,7 +826,7 @@ fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: 
         for b in &batch { ix.prefetch(41, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 41, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 41, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(41, n); } } } }
+    if rw && ix.has_lists(41, 0) { for b in &batch { let l = ix.lookup(cx, 41, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(41, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 41, 0, &[b[0]], Full); // covers_object
         for (i, &row) in l.iter().enumerate() {
@@ -891,7 +891,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(97, 0, &[53]); }
         for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
         for (i, &row) in l.iter().enumerate() {
@@ -988,7 +988,7 @@ fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -1031,7 +1031,7 @@ fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for b in &batch { ix.prefetch(77, 0, &[35]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -1054,7 +1054,7 @@ fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -1097,7 +1097,7 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for b in &batch { ix.prefetch(114, 0, &[7]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 0, &[7]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[7], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -1120,7 +1120,7 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
@@ -1163,7 +1163,7 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for b in &batch { ix.prefetch(114, 0, &[8]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -1186,7 +1186,7 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
@@ -1229,7 +1229,7 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
         for b in &batch { ix.prefetch(114, 0, &[8]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -1253,7 +1253,7 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
@@ -1300,7 +1300,7 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
         for b in &batch { ix.prefetch(114, 0, &[70]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 0, &[70]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[70], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -1326,7 +1326,7 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: 
         for b in &batch { ix.prefetch(119, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 119, 0, &[b[0]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
@@ -1426,7 +1426,7 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(119, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 119, 0, &[b[1]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
@@ -1486,7 +1486,7 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(120, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 120, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n); } } } }
+    if rw && ix.has_lists(120, 0) { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 120, 0, &[b[1]], Full); // notice_category
         for (i, &row) in l.iter().enumerate() {
@@ -1531,7 +1531,7 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[14]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -1729,7 +1729,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -1752,7 +1752,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -1815,7 +1815,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(125, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[1]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -1862,7 +1862,7 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[147]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[147]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[147], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -1887,7 +1887,7 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
@@ -1910,7 +1910,7 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -1933,7 +1933,7 @@ fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -1982,7 +1982,7 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(77, 0, &[35]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -2006,7 +2006,7 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
@@ -2051,7 +2051,7 @@ fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(77, 0, &[35]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -2075,7 +2075,7 @@ fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(122, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 122, 0, &[b[1]], Full); // flow
         for (i, &row) in l.iter().enumerate() {
@@ -2098,7 +2098,7 @@ fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
@@ -2143,7 +2143,7 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[133]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[133]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[133], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -2168,7 +2168,7 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(52, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 52, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 52, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(52, n); } } } }
+    if rw && ix.has_lists(52, 0) { for b in &batch { let l = ix.lookup(cx, 52, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(52, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 52, 0, &[b[0]], Full); // uses_processor
         for (i, &row) in l.iter().enumerate() {
@@ -2191,7 +2191,7 @@ fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2261,7 +2261,7 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -2284,7 +2284,7 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(128, 0, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[2]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2307,7 +2307,7 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2375,7 +2375,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2400,7 +2400,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2470,7 +2470,7 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -2495,7 +2495,7 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(108, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n); } } } }
+    if rw && ix.has_lists(108, 0) { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 108, 0, &[b[1]], Full); // consent_withdrawn
         for (i, &row) in l.iter().enumerate() {
@@ -2518,7 +2518,7 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
         for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -2541,7 +2541,7 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2564,7 +2564,7 @@ fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2617,7 +2617,7 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[38]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2641,7 +2641,7 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -2664,7 +2664,7 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(87, 1, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 87, 1, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 87, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 1) { for b in &batch { let l = ix.lookup(cx, 87, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 1, &[b[2]], Full); // source
         for (i, &row) in l.iter().enumerate() {
@@ -2691,7 +2691,7 @@ fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2757,7 +2757,7 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
@@ -2781,7 +2781,7 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2804,7 +2804,7 @@ fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2854,7 +2854,7 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[38]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -2879,7 +2879,7 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2902,7 +2902,7 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -2925,7 +2925,7 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -3000,7 +3000,7 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -3023,7 +3023,7 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -3110,7 +3110,7 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n); } } } }
+    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_category
         for (i, &row) in l.iter().enumerate() {
@@ -3135,7 +3135,7 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -3158,7 +3158,7 @@ fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
         for b in &batch { ix.prefetch(14, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[1]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -3240,7 +3240,7 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
@@ -3294,7 +3294,7 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[137]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -3318,7 +3318,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(128, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -3341,7 +3341,7 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
@@ -3405,7 +3405,7 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -3429,7 +3429,7 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -3516,7 +3516,7 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
         for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
@@ -3539,7 +3539,7 @@ fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -3562,7 +3562,7 @@ fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -3627,7 +3627,7 @@ fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for b in &batch { ix.prefetch(77, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[b[0]], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -3650,7 +3650,7 @@ fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
         for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
@@ -3673,7 +3673,7 @@ fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -3696,7 +3696,7 @@ fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -3756,7 +3756,7 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
@@ -3821,7 +3821,7 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -3846,7 +3846,7 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
@@ -3914,7 +3914,7 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -4104,7 +4104,7 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -4129,7 +4129,7 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -4152,7 +4152,7 @@ fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
         for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -4235,7 +4235,7 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(18, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 18, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n); } } } }
+    if rw && ix.has_lists(18, 0) { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 18, 0, &[b[0]], Full); // consent_scope
         for (i, &row) in l.iter().enumerate() {
@@ -4335,7 +4335,7 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
@@ -4358,7 +4358,7 @@ fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -4423,7 +4423,7 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(126, 0, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[2]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
@@ -4487,7 +4487,7 @@ fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(77, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 1) { for b in &batch { let l = ix.lookup(cx, 77, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 1, &[b[1]], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -4513,7 +4513,7 @@ fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
@@ -4577,7 +4577,7 @@ fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(75, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 75, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(75, n); } } } }
+    if rw && ix.has_lists(75, 0) { for b in &batch { let l = ix.lookup(cx, 75, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(75, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 75, 0, &[b[0]], Full); // party
         for (i, &row) in l.iter().enumerate() {
@@ -4602,7 +4602,7 @@ fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
@@ -4649,7 +4649,7 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(76, 0, &[12]); }
         for b in &batch { ix.prefetch_rows(cx, 76, 0, &[12]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
@@ -4674,7 +4674,7 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -4697,7 +4697,7 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -4751,7 +4751,7 @@ fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(76, 0, &[13]); }
         for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
@@ -4776,7 +4776,7 @@ fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -4799,7 +4799,7 @@ fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -4855,7 +4855,7 @@ fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[14]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -4881,7 +4881,7 @@ fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
@@ -4906,7 +4906,7 @@ fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -4929,7 +4929,7 @@ fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -4976,7 +4976,7 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(130, 0, &[5]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 0, &[5]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -5021,7 +5021,7 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[15]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -5046,7 +5046,7 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(139, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 139, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 139, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 0) { for b in &batch { let l = ix.lookup(cx, 139, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 0, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
@@ -5069,7 +5069,7 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -5126,7 +5126,7 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[15]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -5173,7 +5173,7 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
@@ -5196,7 +5196,7 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -5219,7 +5219,7 @@ fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -5248,7 +5248,7 @@ fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
@@ -5308,7 +5308,7 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -5370,7 +5370,7 @@ fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -5624,7 +5624,7 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(84, 0, &[32]); }
         for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
@@ -5649,7 +5649,7 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
@@ -5672,7 +5672,7 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -5722,7 +5722,7 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(84, 1, &[33, 32]); }
         for b in &batch { ix.prefetch_rows(cx, 84, 1, &[33, 32]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 84, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 1) { for b in &batch { let l = ix.lookup(cx, 84, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
@@ -5747,7 +5747,7 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n); } } } }
+    if rw && ix.has_lists(85, 0) { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // assessment_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -5770,7 +5770,7 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
@@ -5793,7 +5793,7 @@ fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -5856,7 +5856,7 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -5902,7 +5902,7 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(11, 0, &[130]); }
         for b in &batch { ix.prefetch_rows(cx, 11, 0, &[130]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 11, 0, &[130], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
@@ -5925,7 +5925,7 @@ fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(46, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 1) { for b in &batch { let l = ix.lookup(cx, 46, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 1, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -5988,7 +5988,7 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 2, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -6012,7 +6012,7 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -6063,7 +6063,7 @@ fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(76, 0, &[13]); }
         for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
@@ -6088,7 +6088,7 @@ fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -6111,7 +6111,7 @@ fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -6165,7 +6165,7 @@ fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(76, 0, &[124]); }
         for b in &batch { ix.prefetch_rows(cx, 76, 0, &[124]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
@@ -6190,7 +6190,7 @@ fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -6213,7 +6213,7 @@ fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -6269,7 +6269,7 @@ fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[14]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -6295,7 +6295,7 @@ fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
@@ -6318,7 +6318,7 @@ fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
         for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -6343,7 +6343,7 @@ fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -6396,7 +6396,7 @@ fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
         for b in &batch { ix.prefetch(78, 0, &[125]); }
         for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[125], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
@@ -6421,7 +6421,7 @@ fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -6446,7 +6446,7 @@ fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -7045,7 +7045,7 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(87, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 87, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 87, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 2) { for b in &batch { let l = ix.lookup(cx, 87, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 2, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
@@ -7148,7 +7148,7 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(93, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 93, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 93, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(93, n); } } } }
+    if rw && ix.has_lists(93, 0) { for b in &batch { let l = ix.lookup(cx, 93, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(93, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 93, 0, &[b[0]], Full); // tracking
         for (i, &row) in l.iter().enumerate() {
@@ -7195,7 +7195,7 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[156]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -7218,7 +7218,7 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -7277,7 +7277,7 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(124, 4, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 4, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -7412,7 +7412,7 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -7435,7 +7435,7 @@ fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -7503,7 +7503,7 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(104, 1, &[60]); }
         for b in &batch { ix.prefetch_rows(cx, 104, 1, &[60]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 1) { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
@@ -7526,7 +7526,7 @@ fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -7549,7 +7549,7 @@ fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -7572,7 +7572,7 @@ fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -7637,7 +7637,7 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -7662,7 +7662,7 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
@@ -7685,7 +7685,7 @@ fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -7745,7 +7745,7 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -7863,7 +7863,7 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
@@ -7887,7 +7887,7 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(103, 3, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 3, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 3) { for b in &batch { let l = ix.lookup(cx, 103, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -7914,7 +7914,7 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
@@ -7979,7 +7979,7 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -8002,7 +8002,7 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
         for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n); } } } }
+    if rw && ix.has_lists(105, 0) { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 105, 0, &[b[0]], Full); // consent_channel
         for (i, &row) in l.iter().enumerate() {
@@ -8025,7 +8025,7 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5:
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
@@ -8052,7 +8052,7 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(14, 1, &[b[0], b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[0], b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -8148,7 +8148,7 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n); } } } }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
@@ -8194,7 +8194,7 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[137]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -8218,7 +8218,7 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -8245,7 +8245,7 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -8290,7 +8290,7 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(130, 0, &[165]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 0, &[165]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -8313,7 +8313,7 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(124, 3, &[b[0], 137]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 137]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -8338,7 +8338,7 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -8379,7 +8379,7 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(97, 0, &[166]); }
         for b in &batch { ix.prefetch_rows(cx, 97, 0, &[166]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[166], Full); // subject
         for (i, &row) in l.iter().enumerate() {
@@ -8420,7 +8420,7 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for b in &batch { ix.prefetch(97, 0, &[53]); }
         for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
         for (i, &row) in l.iter().enumerate() {
@@ -8482,7 +8482,7 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -8600,7 +8600,7 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -8719,7 +8719,7 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(124, 2, &[46]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[46]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[46], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -8742,7 +8742,7 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(172, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n); } } } }
+    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 172, 0, &[b[0]], Full); // campaign_of
         for (i, &row) in l.iter().enumerate() {
@@ -8765,7 +8765,7 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -8788,7 +8788,7 @@ fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(165, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 0) { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 0, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
@@ -8873,7 +8873,7 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(130, 0, &[160]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -8896,7 +8896,7 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
         for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
@@ -9170,7 +9170,7 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -9215,7 +9215,7 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(124, 4, &[36]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 4, &[36]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[36], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9238,7 +9238,7 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -9281,7 +9281,7 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for b in &batch { ix.prefetch(124, 4, &[37]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 4, &[37]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[37], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9304,7 +9304,7 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -9363,7 +9363,7 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -9410,7 +9410,7 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[0]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[0]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[0], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -9452,7 +9452,7 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9488,7 +9488,7 @@ fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -9535,7 +9535,7 @@ fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[6]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[6]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -9588,7 +9588,7 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -9635,7 +9635,7 @@ fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[9]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[9]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -9659,7 +9659,7 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(46, 2, &[11]); }
         for b in &batch { ix.prefetch_rows(cx, 46, 2, &[11]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 46, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
@@ -9685,7 +9685,7 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9741,7 +9741,7 @@ fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[16]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[16]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -9765,7 +9765,7 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(138, 0, &[18]); }
         for b in &batch { ix.prefetch_rows(cx, 138, 0, &[18]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 138, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
@@ -9790,7 +9790,7 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9819,7 +9819,7 @@ fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
@@ -9868,7 +9868,7 @@ fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[19]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[19]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -9892,7 +9892,7 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(138, 1, &[18, 20]); }
         for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 20]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
@@ -9915,7 +9915,7 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -9944,7 +9944,7 @@ fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
@@ -9993,7 +9993,7 @@ fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[21]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[21]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10017,7 +10017,7 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(138, 2, &[20]); }
         for b in &batch { ix.prefetch_rows(cx, 138, 2, &[20]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 138, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 2) { for b in &batch { let l = ix.lookup(cx, 138, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
@@ -10042,7 +10042,7 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10074,7 +10074,7 @@ fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -10123,7 +10123,7 @@ fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[47]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[47]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[47], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10163,7 +10163,7 @@ fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10193,7 +10193,7 @@ fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -10244,7 +10244,7 @@ fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[48]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[48]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[48], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10289,7 +10289,7 @@ fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10344,7 +10344,7 @@ fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[49]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[49]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[49], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10387,7 +10387,7 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10440,7 +10440,7 @@ fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[50]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[50]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[50], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10516,7 +10516,7 @@ fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[52]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[52]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[52], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10556,7 +10556,7 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for b in &batch { ix.prefetch(19, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 19, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n); } } } }
+    if rw && ix.has_lists(19, 1) { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 19, 1, &[b[0]], Full); // consent_covers
         for (i, &row) in l.iter().enumerate() {
@@ -10579,7 +10579,7 @@ fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10634,7 +10634,7 @@ fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[54]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[54]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[54], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10674,7 +10674,7 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
@@ -10697,7 +10697,7 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10730,7 +10730,7 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -10775,7 +10775,7 @@ fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[57]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10820,7 +10820,7 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10879,7 +10879,7 @@ fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[58]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -10903,7 +10903,7 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
         for b in &batch { ix.prefetch(124, 2, &[44]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -10936,7 +10936,7 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -10961,7 +10961,7 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(113, 1, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 113, 1, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 113, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 1) { for b in &batch { let l = ix.lookup(cx, 113, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 1, &[b[1]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
@@ -11012,7 +11012,7 @@ fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[63]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[63]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[63], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11055,7 +11055,7 @@ fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -11106,7 +11106,7 @@ fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[64]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[64]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[64], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11153,7 +11153,7 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -11204,7 +11204,7 @@ fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[68]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[68]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[68], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11288,7 +11288,7 @@ fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[69]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11364,7 +11364,7 @@ fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[71]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[71]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[71], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11463,7 +11463,7 @@ fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[72]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[72]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11487,7 +11487,7 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 2, &[44]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -11545,7 +11545,7 @@ fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[74]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[74]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[74], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11585,7 +11585,7 @@ fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
@@ -11610,7 +11610,7 @@ fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -11663,7 +11663,7 @@ fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[75]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[75]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[75], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11687,7 +11687,7 @@ fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for b in &batch { ix.prefetch(77, 2, &[76]); }
         for b in &batch { ix.prefetch_rows(cx, 77, 2, &[76]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 2) { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 2, &[76], Full); // system
         for (i, &row) in l.iter().enumerate() {
@@ -11710,7 +11710,7 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 2, &[45]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[45]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[45], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -11768,7 +11768,7 @@ fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[77]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[77]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[77], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11858,7 +11858,7 @@ fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[78]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[78]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[78], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -11952,7 +11952,7 @@ fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[79]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[79]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12032,7 +12032,7 @@ fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(124, 2, &[b[2]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[2]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -12079,7 +12079,7 @@ fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[131]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[131]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[131], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12122,7 +12122,7 @@ fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -12173,7 +12173,7 @@ fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[132]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[132]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[132], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12218,7 +12218,7 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -12269,7 +12269,7 @@ fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[134]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[134]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[134], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12367,7 +12367,7 @@ fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[136]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12391,7 +12391,7 @@ fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
         for b in &batch { ix.prefetch(124, 2, &[137]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -12423,7 +12423,7 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
@@ -12448,7 +12448,7 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
@@ -12505,7 +12505,7 @@ fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[139]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[139]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[139], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12555,7 +12555,7 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
         for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
@@ -12615,7 +12615,7 @@ fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[141]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12665,7 +12665,7 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -12712,7 +12712,7 @@ fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[142]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[142]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[142], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12762,7 +12762,7 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(129, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 129, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 129, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 1) { for b in &batch { let l = ix.lookup(cx, 129, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 1, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
@@ -12809,7 +12809,7 @@ fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[143]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12907,7 +12907,7 @@ fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[144]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -12998,7 +12998,7 @@ fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[145]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13022,7 +13022,7 @@ fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for b in &batch { ix.prefetch(87, 3, &[146]); }
         for b in &batch { ix.prefetch_rows(cx, 87, 3, &[146]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 3) { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 3, &[146], Full); // source
         for (i, &row) in l.iter().enumerate() {
@@ -13045,7 +13045,7 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -13070,7 +13070,7 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13128,7 +13128,7 @@ fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[148]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[148]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[148], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13152,7 +13152,7 @@ fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
         for b in &batch { ix.prefetch(122, 1, &[149]); }
         for b in &batch { ix.prefetch_rows(cx, 122, 1, &[149]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    if rw && ix.has_lists(122, 1) { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 122, 1, &[149], Full); // flow
         for (i, &row) in l.iter().enumerate() {
@@ -13197,7 +13197,7 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
         for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
@@ -13220,7 +13220,7 @@ fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13271,7 +13271,7 @@ fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[153]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[153]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[153], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13357,7 +13357,7 @@ fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[155]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13381,7 +13381,7 @@ fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
         for b in &batch { ix.prefetch(124, 2, &[156]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13411,7 +13411,7 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -13460,7 +13460,7 @@ fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[157]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13546,7 +13546,7 @@ fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[167]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[167]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[167], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13620,7 +13620,7 @@ fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[169]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[169]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[169], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13644,7 +13644,7 @@ fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
         for b in &batch { ix.prefetch(124, 2, &[137]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13676,7 +13676,7 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -13704,7 +13704,7 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(26, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    if rw && ix.has_lists(26, 1) { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 26, 1, &[b[0]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
@@ -13753,7 +13753,7 @@ fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[173]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[173]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[173], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13777,7 +13777,7 @@ fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for b in &batch { ix.prefetch(131, 0, &[138]); }
         for b in &batch { ix.prefetch_rows(cx, 131, 0, &[138]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
@@ -13802,7 +13802,7 @@ fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13831,7 +13831,7 @@ fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -13878,7 +13878,7 @@ fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[174]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[174]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[174], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -13902,7 +13902,7 @@ fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for b in &batch { ix.prefetch(138, 1, &[18, 175]); }
         for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 175]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
@@ -13925,7 +13925,7 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -13976,7 +13976,7 @@ fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[176]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14046,7 +14046,7 @@ fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         for b in &batch { ix.prefetch(177, 0, &[180]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[180]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[180], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14122,7 +14122,7 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[55]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14167,7 +14167,7 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -14220,7 +14220,7 @@ fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[56]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14262,7 +14262,7 @@ fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
         for b in &batch { ix.prefetch(35, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 35, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 35, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(35, n); } } } }
+    if rw && ix.has_lists(35, 0) { for b in &batch { let l = ix.lookup(cx, 35, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(35, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 35, 0, &[b[0]], Full); // published_by
         for (i, &row) in l.iter().enumerate() {
@@ -14290,7 +14290,7 @@ fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
@@ -14347,7 +14347,7 @@ fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[135]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[135]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[135], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14371,7 +14371,7 @@ fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
         for b in &batch { ix.prefetch(84, 0, &[32]); }
         for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
@@ -14395,7 +14395,7 @@ fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
         for b in &batch { ix.prefetch(10, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[0]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
@@ -14418,7 +14418,7 @@ fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5:
         for b in &batch { ix.prefetch(25, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 25, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 1) { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 1, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
@@ -14458,7 +14458,7 @@ fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
@@ -14481,7 +14481,7 @@ fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
         for b in &batch { ix.prefetch(114, 0, &[8]); }
         for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
@@ -14536,7 +14536,7 @@ fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[168]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[168]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[168], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14560,7 +14560,7 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(130, 0, &[160]); }
         for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
@@ -14583,7 +14583,7 @@ fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
         for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
@@ -14670,7 +14670,7 @@ fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         for b in &batch { ix.prefetch(177, 0, &[177]); }
         for b in &batch { ix.prefetch_rows(cx, 177, 0, &[177]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[177], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
@@ -14694,7 +14694,7 @@ fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for b in &batch { ix.prefetch(103, 2, &[179]); }
         for b in &batch { ix.prefetch_rows(cx, 103, 2, &[179]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[179], Full); // consent
         for (i, &row) in l.iter().enumerate() {
@@ -14740,7 +14740,7 @@ fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
@@ -14767,7 +14767,7 @@ fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6:
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
         for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
@@ -14790,7 +14790,7 @@ fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7:
         for b in &batch { ix.prefetch(166, 0, &[b[0], b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 166, 0, &[b[0], b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n); } } } }
+    if rw && ix.has_lists(166, 0) { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
@@ -14877,7 +14877,7 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
         for b in &batch { ix.prefetch(180, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 180, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n); } } } }
+    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 180, 0, &[b[1]], Full); // exception_raw
         for (i, &row) in l.iter().enumerate() {

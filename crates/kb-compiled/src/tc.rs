@@ -172,7 +172,7 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
         for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
     }
-    if rw { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {

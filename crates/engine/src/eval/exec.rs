@@ -237,7 +237,7 @@ impl<'a> Exec<'a> {
     }
 
     /// The read that ends a segment: its lookups' slots prefetched for the whole batch, then
-    /// what they point to, then the rows of short lists; then each binding extended by each
+    /// what they point to, then the rows of short lists (if the index has any); then each binding extended by each
     /// row it finds into the queue of segment `next`, which runs whenever it is full.
     fn read(&mut self, pc: usize, batch: &[u64], next: usize) {
         let Op::Read {
@@ -271,7 +271,7 @@ impl<'a> Exec<'a> {
                         index.prefetch_rows(&self.stores[rel], &self.key);
                     }
                 }
-                if rw {
+                if rw && index.has_lists() {
                     for regs in batch.chunks_exact(w) {
                         fill(&mut self.key, key, regs);
                         let rows = index.lookup(&self.stores[rel], &self.key);

@@ -129,6 +129,13 @@ impl<'a> Ix<'a> {
         self.0[rel as usize][ix].prefetch(key)
     }
 
+    /// Whether a key of index `ix` of `rel` may have more than one row (the engine's
+    /// `Index::has_lists`).
+    #[inline(always)]
+    pub fn has_lists(self, rel: u32, ix: usize) -> bool {
+        self.0[rel as usize][ix].has_lists()
+    }
+
     /// Whether lookups in index `ix` of `rel` are worth prefetching (the engine's
     /// `Index::worth_prefetching`: a table larger than a core's L2 cache).
     #[inline(always)]
@@ -644,7 +651,7 @@ impl Emitter<'_> {
     }
 
     /// The read that ends segment `k`: its lookups' slots prefetched for the whole batch, then
-    /// what they point to, then the rows of short lists; then each binding extended by each
+    /// what they point to, then the rows of short lists (if the index has any); then each binding extended by each
     /// row it finds into the next segment's batch, which runs whenever it is full.
     fn read(&mut self, pc: usize) {
         let Op::Read {
@@ -688,7 +695,7 @@ impl Emitter<'_> {
                 if reads_rows {
                     self.line(
                     1,
-                    &format!("if rw {{ for b in &batch {{ let l = ix.lookup(cx, {r}, {i}, &[{a}], {range}); if l.len() > 1 {{ for &n in &l[..l.len().min(SHORT_LIST)] {{ cx.prefetch_row({r}, n); }} }} }} }}"),
+                    &format!("if rw && ix.has_lists({r}, {i}) {{ for b in &batch {{ let l = ix.lookup(cx, {r}, {i}, &[{a}], {range}); if l.len() > 1 {{ for &n in &l[..l.len().min(SHORT_LIST)] {{ cx.prefetch_row({r}, n); }} }} }} }}"),
                 );
                 }
                 self.line(1, "for b in &batch {");

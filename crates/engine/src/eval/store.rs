@@ -990,6 +990,14 @@ impl Index {
         }
     }
 
+    /// Whether a key of this index may have more than one row: one that packs has a list, or
+    /// some key does not pack (those keep a list each). When not, no lookup finds a list of
+    /// rows to prefetch.
+    #[inline]
+    pub fn has_lists(&self) -> bool {
+        !self.lists.is_empty() || !self.table.is_empty()
+    }
+
     /// Whether lookups in this index are worth prefetching: its table of keys that pack is
     /// larger than [`PREFETCH_MIN_BYTES`].
     #[inline]
