@@ -160,8 +160,9 @@ const DIRECT_REACH: usize = 32;
 /// Asks the processor to start loading the cache line holding `*p` (a hint: no effect on
 /// results, none where the target has no such instruction). A table that outgrows the caches
 /// costs a memory access per probe; a loop that knows the keys it will probe a few iterations
-/// ahead (building an index, scanning rows whose columns are the next lookup's key) issues
-/// this for them first, so that those accesses overlap instead of following one another.
+/// ahead (building an index, growing a table) or a step that knows those of a whole batch of
+/// bindings ([`BATCH`]) issues this for them first, so that those accesses overlap instead of
+/// following one another.
 #[inline(always)]
 pub(crate) fn prefetch<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
@@ -174,9 +175,10 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// How many rows ahead of the one it works on a loop [`prefetch`]es: enough for the memory
-/// access to complete before the row comes up (a row's work is some tens of nanoseconds, a
-/// miss to memory about a hundred), few enough that the lines stay in the cache.
+/// How many rows ahead of the one it works on a loop that builds an index or grows a table
+/// [`prefetch`]es: enough for the memory access to complete before the row comes up (a row's
+/// work is some tens of nanoseconds, a miss to memory about a hundred), few enough that the
+/// lines stay in the cache.
 pub(crate) const PREFETCH_AHEAD: usize = 16;
 
 /// How many bindings a plan's step works on at once (see [`super::exec`]): each step first
