@@ -175,6 +175,16 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// [`prefetch`] of the `n` values from `p` on: the cache lines of the first byte and of the
+/// last. A 12-byte slot, a row of three or six words or a list of rows can straddle two lines,
+/// and a prefetch of the first line alone leaves the rest to a miss when it is read (a second
+/// prefetch of a line already asked for costs next to nothing).
+#[inline(always)]
+pub(crate) fn prefetch_span<T>(p: *const T, n: usize) {
+    prefetch(p);
+    prefetch(p.wrapping_add(n).cast::<u8>().wrapping_sub(1));
+}
+
 /// How many rows ahead of the one it works on a loop that builds an index or grows a table
 /// [`prefetch`]es: enough for the memory access to complete before the row comes up (a row's
 /// work is some tens of nanoseconds, a miss to memory about a hundred), few enough that the
@@ -272,7 +282,8 @@ impl Packed {
     /// probe, made a little later, does not wait for memory (see [`prefetch`]).
     #[inline(always)]
     fn prefetch(&self, key: u64) {
-        prefetch(self.keys.as_ptr().wrapping_add(self.home(key)));
+        // The home slot and the next, where a probe that does not stop at home goes on.
+        prefetch_span(self.keys.as_ptr().wrapping_add(self.home(key)), 2);
     }
 
     /// Puts `key` (absent, whose free slot is `slot`) with its value, growing the table to keep
@@ -477,7 +488,8 @@ impl Wide {
     #[inline(always)]
     fn prefetch(&self, hash: u64) {
         if !self.slots.is_empty() {
-            prefetch(self.slots.as_ptr().wrapping_add(self.home(hash)));
+            // The home slot and the next, as for a packed table.
+            prefetch_span(self.slots.as_ptr().wrapping_add(self.home(hash)), 2);
         }
     }
 
@@ -671,7 +683,10 @@ impl Store {
     /// Starts loading row `r` into the cache (see [`prefetch`]).
     #[inline(always)]
     pub fn prefetch_row(&self, r: usize) {
-        prefetch(self.data.as_ptr().wrapping_add(r * self.arity));
+        prefetch_span(
+            self.data.as_ptr().wrapping_add(r * self.arity),
+            self.arity.max(1),
+        );
     }
 
     /// Number of distinct values in column `col` (for join-order estimates).
@@ -1019,7 +1034,7 @@ impl Index {
                 if v & LIST == 0 {
                     store.prefetch_row(v as usize);
                 } else {
-                    prefetch(self.lists.as_ptr().wrapping_add((v & !LIST) as usize));
+                    prefetch_span(self.lists.as_ptr().wrapping_add((v & !LIST) as usize), 1);
                 }
             }
         }
