@@ -235,13 +235,13 @@ fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(5);
     if ix.worth_prefetching(5, 0) {
         for b in &batch { ix.prefetch(5, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 5, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 5, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(5, 0) { for b in &batch { let l = ix.lookup(cx, 5, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    if rw && ix.has_lists(5, 0) { for b in &batch { let l = ix.lookup(cx, 5, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 5, 0, &[b[1]], Full); // path
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n, 1, 1); } }
             let v1 = cx.get(5, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s0_p1_2(cx, q2); }
@@ -295,13 +295,13 @@ fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(5);
     if ix.worth_prefetching(5, 1) {
         for b in &batch { ix.prefetch(5, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 5, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 5, 1, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(5, 1) { for b in &batch { let l = ix.lookup(cx, 5, 1, &[b[1]], Old); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n); } } } }
+    if rw && ix.has_lists(5, 1) { for b in &batch { let l = ix.lookup(cx, 5, 1, &[b[1]], Old); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(5, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 5, 1, &[b[1]], Old); // path
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n, 0, 0); } }
             let v0 = cx.get(5, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s0_p2_2(cx, q2); }
@@ -390,13 +390,13 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s1_p1_2(cx, q2); }
@@ -450,13 +450,13 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s1_p2_2(cx, q2); }
@@ -526,13 +526,13 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[0], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[0], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v0 = cx.get(0, row, 1);
             q1.push([v0]);
             if q1.len() >= BATCH { s3_p0_1(cx, q1); }
@@ -822,13 +822,13 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v3 = cx.get(0, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s11_p0_2(cx, q2, q3); }
@@ -845,13 +845,13 @@ fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(1);
     if ix.worth_prefetching(1, 0) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s11_p0_3(cx, q3); }
@@ -913,13 +913,13 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v3 = cx.get(0, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
@@ -936,13 +936,13 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(1);
     if ix.worth_prefetching(1, 0) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s12_p0_3(cx, q3); }
@@ -1001,13 +1001,13 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s13_p0_2(cx, q2, q3); }
@@ -1024,13 +1024,13 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(2);
     if ix.worth_prefetching(2, 0) {
         for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n, 1, 1); } }
             let v3 = cx.get(2, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s13_p0_3(cx, q3); }
@@ -1250,13 +1250,13 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
@@ -1273,13 +1273,13 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(2);
     if ix.worth_prefetching(2, 0) {
         for b in &batch { ix.prefetch(2, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 2, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n); } } } }
+    if rw && ix.has_lists(2, 0) { for b in &batch { let l = ix.lookup(cx, 2, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(2, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 2, 0, &[b[1]], Full); // when
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n, 1, 1); } }
             let v4 = cx.get(2, row, 1);
             q3.push([b[0], b[1], b[2], v4, 0]);
             if q3.len() >= BATCH { s18_p0_3(cx, q3); }
@@ -1421,12 +1421,12 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = false;
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[0]]); }
+        if ix.has_lists(0, 0) { for b in &batch { ix.prefetch_list(0, 0, &[b[0]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[0]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 0, 0); } }
             q2.push([b[0], b[1]]);
             if q2.len() >= BATCH { s21_p0_2(cx, q2); }
         }
@@ -1640,13 +1640,13 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(1);
     if ix.worth_prefetching(1, 0) {
         for b in &batch { ix.prefetch(1, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[b[1]], Full); // label
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s26_p0_2(cx, q2); }
@@ -1755,13 +1755,13 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(1);
     if ix.worth_prefetching(1, 0) {
         for b in &batch { ix.prefetch(1, 0, &[3]); }
-        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[3]); }
+        for b in &batch { ix.prefetch_rows(cx, 1, 0, &[3], 1, 1); }
     }
-    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[3], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n); } } } }
+    if rw && ix.has_lists(1, 0) { for b in &batch { let l = ix.lookup(cx, 1, 0, &[3], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(1, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 1, 0, &[3], Full); // label
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v0 = cx.get(1, row, 1);
             q1.push([v0]);
             if q1.len() >= BATCH { s28_p1_1(cx, q1); }

@@ -531,13 +531,13 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 0) {
         for b in &batch { ix.prefetch(87, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[65], 0, 3); }
     }
-    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 0, &[65], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 3); } }
             let v0 = cx.get(87, row, 0);
             let v2 = cx.get(87, row, 3);
             q1.push([v0, v2]);
@@ -555,12 +555,12 @@ fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: 
     let rw = false;
     if ix.worth_prefetching(71, 0) {
         for b in &batch { ix.prefetch(71, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 71, 0, &[b[1]]); }
+        if ix.has_lists(71, 0) { for b in &batch { ix.prefetch_list(71, 0, &[b[1]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 71, 0, &[b[1]], Full); // organization
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s0_p0_2(cx, q2, q3); }
         }
@@ -576,13 +576,13 @@ fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(88);
     if ix.worth_prefetching(88, 0) {
         for b in &batch { ix.prefetch(88, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 88, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 88, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(88, 0) { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n); } } } }
+    if rw && ix.has_lists(88, 0) { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 88, 0, &[b[0]], Full); // source_platform
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(88, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(88, n, 1, 1); } }
             let v1 = cx.get(88, row, 1);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s0_p0_3(cx, q3); }
@@ -617,13 +617,13 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
         for b in &batch { ix.prefetch(77, 0, &[66]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[66]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[66], 0, 3); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[66], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 3); } }
             let v0 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v0, v1]);
@@ -731,13 +731,13 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67], 0, 0); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 0); } }
             let v0 = cx.get(78, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
@@ -798,13 +798,13 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v1 = cx.get(78, row, 0);
             let v3 = cx.get(78, row, 2);
             let v4 = cx.get(78, row, 3);
@@ -824,13 +824,13 @@ fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: 
     let rw = cx.rows_worth_prefetching(41);
     if ix.worth_prefetching(41, 0) {
         for b in &batch { ix.prefetch(41, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 41, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 41, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(41, 0) { for b in &batch { let l = ix.lookup(cx, 41, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(41, n); } } } }
+    if rw && ix.has_lists(41, 0) { for b in &batch { let l = ix.lookup(cx, 41, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(41, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 41, 0, &[b[0]], Full); // covers_object
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 1, 1); } }
             let v0 = cx.get(41, row, 1);
             q2.push([v0, b[0], b[1], b[2], b[3]]);
             if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); }
@@ -889,13 +889,13 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
         for b in &batch { ix.prefetch(97, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s3_p0_1(cx, q1); }
@@ -986,13 +986,13 @@ fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 0) {
         for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s4_p0_2(cx, q2); }
@@ -1029,13 +1029,13 @@ fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
         for b in &batch { ix.prefetch(77, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35], 3, 3); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 3, 3); } }
             let v1 = cx.get(77, row, 3);
             q1.push([v1]);
             if q1.len() >= BATCH { s4_p1_1(cx, q1, q2); }
@@ -1052,13 +1052,13 @@ fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 0) {
         for b in &batch { ix.prefetch(103, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 0) { for b in &batch { let l = ix.lookup(cx, 103, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s4_p1_2(cx, q2); }
@@ -1095,13 +1095,13 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
         for b in &batch { ix.prefetch(114, 0, &[7]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[7]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[7], 0, 0); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[7], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 0); } }
             let v1 = cx.get(114, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); }
@@ -1118,13 +1118,13 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(115);
     if ix.worth_prefetching(115, 0) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s5_p0_2(cx, q2); }
@@ -1161,13 +1161,13 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
         for b in &batch { ix.prefetch(114, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8], 0, 0); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 0); } }
             let v1 = cx.get(114, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); }
@@ -1184,13 +1184,13 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(115);
     if ix.worth_prefetching(115, 0) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s5_p1_2(cx, q2); }
@@ -1227,13 +1227,13 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
         for b in &batch { ix.prefetch(114, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 2); } }
             let v1 = cx.get(114, row, 0);
             let v2 = cx.get(114, row, 2);
             q1.push([v1, v2]);
@@ -1251,13 +1251,13 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(115);
     if ix.worth_prefetching(115, 0) {
         for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n); } } } }
+    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s6_p0_2(cx, q2); }
@@ -1298,13 +1298,13 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
         for b in &batch { ix.prefetch(114, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[70], 0, 2); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[70], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 2); } }
             let v2 = cx.get(114, row, 0);
             let v3 = cx.get(114, row, 2);
             q1.push([v2, v3]);
@@ -1324,13 +1324,13 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: 
     let rw = cx.rows_worth_prefetching(119);
     if ix.worth_prefetching(119, 0) {
         for b in &batch { ix.prefetch(119, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 119, 0, &[b[0]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 1, 1); } }
             let v0 = cx.get(119, row, 1);
             q2.push([v0, b[1]]);
             if q2.len() >= BATCH { s7_p0_2(cx, q2, q3, q4); }
@@ -1347,12 +1347,12 @@ fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: 
     let rw = false;
     if ix.worth_prefetching(39, 0) {
         for b in &batch { ix.prefetch(39, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 39, 0, &[b[0]]); }
+        if ix.has_lists(39, 0) { for b in &batch { ix.prefetch_list(39, 0, &[b[0]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 39, 0, &[b[0]], Full); // joint_control
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(39, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(39, n, 0, 0); } }
             q3.push([b[0], b[1]]);
             if q3.len() >= BATCH { s7_p0_3(cx, q3, q4); }
         }
@@ -1424,13 +1424,13 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(119);
     if ix.worth_prefetching(119, 0) {
         for b in &batch { ix.prefetch(119, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 119, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n); } } } }
+    if rw && ix.has_lists(119, 0) { for b in &batch { let l = ix.lookup(cx, 119, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(119, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 119, 0, &[b[1]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 1, 1); } }
             let v1 = cx.get(119, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s8_p0_2(cx, q2); }
@@ -1484,13 +1484,13 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(120);
     if ix.worth_prefetching(120, 0) {
         for b in &batch { ix.prefetch(120, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 120, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 120, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(120, 0) { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n); } } } }
+    if rw && ix.has_lists(120, 0) { for b in &batch { let l = ix.lookup(cx, 120, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(120, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 120, 0, &[b[1]], Full); // notice_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(120, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(120, n, 1, 1); } }
             let v1 = cx.get(120, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s9_p0_2(cx, q2); }
@@ -1529,13 +1529,13 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14], 0, 3); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 3); } }
             let v2 = cx.get(78, row, 0);
             let v0 = cx.get(78, row, 3);
             q1.push([v0, v2]);
@@ -1553,12 +1553,12 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = false;
     if ix.worth_prefetching(82, 0) {
         for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+        if ix.has_lists(82, 0) { for b in &batch { ix.prefetch_list(82, 0, &[b[1]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s10_p0_2(cx, q2, q3); }
         }
@@ -1727,13 +1727,13 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 0) {
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
@@ -1750,13 +1750,13 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s12_p0_3(cx, q3); }
@@ -1813,13 +1813,13 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 0) {
         for b in &batch { ix.prefetch(125, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[1]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s13_p0_2(cx, q2); }
@@ -1860,13 +1860,13 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[147]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[147]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[147], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[147], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v3 = cx.get(78, row, 0);
             let v4 = cx.get(78, row, 3);
             let v5 = cx.get(78, row, 4);
@@ -1885,13 +1885,13 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(80);
     if ix.worth_prefetching(80, 0) {
         for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 1, 1); } }
             let v1 = cx.get(80, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s14_p0_2(cx, q2, q3, q4); }
@@ -1908,13 +1908,13 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 0) {
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s14_p0_3(cx, q3, q4); }
@@ -1931,13 +1931,13 @@ fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s14_p0_4(cx, q4); }
@@ -1980,13 +1980,13 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
         for b in &batch { ix.prefetch(77, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35], 0, 3); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 3); } }
             let v2 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v1, v2]);
@@ -2004,13 +2004,13 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(126);
     if ix.worth_prefetching(126, 0) {
         for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s15_p0_2(cx, q2); }
@@ -2049,13 +2049,13 @@ fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
         for b in &batch { ix.prefetch(77, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[35], 0, 3); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 3); } }
             let v3 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v1, v3]);
@@ -2073,13 +2073,13 @@ fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(122);
     if ix.worth_prefetching(122, 0) {
         for b in &batch { ix.prefetch(122, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 122, 0, &[b[1]], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 0); } }
             let v2 = cx.get(122, row, 0);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s15_p1_2(cx, q2, q3); }
@@ -2096,13 +2096,13 @@ fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 0) {
         for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s15_p1_3(cx, q3); }
@@ -2141,13 +2141,13 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[133]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[133]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[133], 2, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[133], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 4); } }
             let v1 = cx.get(78, row, 2);
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
@@ -2166,13 +2166,13 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(52);
     if ix.worth_prefetching(52, 0) {
         for b in &batch { ix.prefetch(52, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 52, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 52, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(52, 0) { for b in &batch { let l = ix.lookup(cx, 52, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(52, n); } } } }
+    if rw && ix.has_lists(52, 0) { for b in &batch { let l = ix.lookup(cx, 52, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(52, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 52, 0, &[b[0]], Full); // uses_processor
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(52, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(52, n, 0, 0); } }
             let v0 = cx.get(52, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s16_p0_2(cx, q2, q3); }
@@ -2189,13 +2189,13 @@ fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s16_p0_3(cx, q3); }
@@ -2259,13 +2259,13 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 1) {
         for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 1, 1); } }
             let v3 = cx.get(103, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s17_p0_2(cx, q2, q3, q4); }
@@ -2282,13 +2282,13 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[2]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s17_p0_3(cx, q3, q4); }
@@ -2305,13 +2305,13 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v4 = cx.get(124, row, 3);
             q4.push([b[0], b[1], b[2], v4]);
             if q4.len() >= BATCH { s17_p0_4(cx, q4); }
@@ -2373,13 +2373,13 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q2.push([b[0], v1, b[1], b[2]]);
             if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
@@ -2398,13 +2398,13 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v3 = cx.get(124, row, 3);
             q3.push([b[0], b[1], b[2], v3, b[3]]);
             if q3.len() >= BATCH { s18_p0_3(cx, q3); }
@@ -2468,13 +2468,13 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 2); } }
             let v4 = cx.get(103, row, 0);
             let v1 = cx.get(103, row, 1);
             let v5 = cx.get(103, row, 2);
@@ -2493,13 +2493,13 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(108);
     if ix.worth_prefetching(108, 0) {
         for b in &batch { ix.prefetch(108, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(108, 0) { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n); } } } }
+    if rw && ix.has_lists(108, 0) { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 108, 0, &[b[1]], Full); // consent_withdrawn
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n, 1, 1); } }
             let v7 = cx.get(108, row, 1);
             q3.push([b[0], b[1], b[2], v7]);
             if q3.len() >= BATCH { s19_p0_3(cx, q3, q4, q5, q6); }
@@ -2516,13 +2516,13 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 0) {
         for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q4.push([b[0], v3, b[2], b[3]]);
             if q4.len() >= BATCH { s19_p0_4(cx, q4, q5, q6); }
@@ -2539,13 +2539,13 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q5.push([v0, b[0], b[1], b[2], b[3]]);
             if q5.len() >= BATCH { s19_p0_5(cx, q5, q6); }
@@ -2562,13 +2562,13 @@ fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q6.push([b[0], b[1], v2, b[3], b[4]]);
             if q6.len() >= BATCH { s19_p0_6(cx, q6); }
@@ -2615,13 +2615,13 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[38]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v0, v2]);
@@ -2639,13 +2639,13 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s20_p0_2(cx, q2, q3, q4); }
@@ -2662,13 +2662,13 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 1) {
         for b in &batch { ix.prefetch(87, 1, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 1, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 1, &[b[2]], 2, 3); }
     }
-    if rw && ix.has_lists(87, 1) { for b in &batch { let l = ix.lookup(cx, 87, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 1) { for b in &batch { let l = ix.lookup(cx, 87, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 2, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 1, &[b[2]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 2, 3); } }
             let v4 = cx.get(87, row, 2);
             let v5 = cx.get(87, row, 3);
             q3.push([b[0], b[1], v4, v5]);
@@ -2689,13 +2689,13 @@ fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1], b[3]]);
             if q4.len() >= BATCH { s20_p0_4(cx, q4); }
@@ -2755,13 +2755,13 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(113);
     if ix.worth_prefetching(113, 0) {
         for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n, 0, 2); } }
             let v1 = cx.get(113, row, 0);
             let v4 = cx.get(113, row, 2);
             q2.push([v1, v4]);
@@ -2779,13 +2779,13 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s21_p0_3(cx, q3, q4); }
@@ -2802,13 +2802,13 @@ fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2]]);
             if q4.len() >= BATCH { s21_p0_4(cx, q4); }
@@ -2852,13 +2852,13 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[38]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[38], 0, 5); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 5); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 5); } }
             let v5 = cx.get(124, row, 0);
             let v6 = cx.get(124, row, 3);
             let v7 = cx.get(124, row, 5);
@@ -2877,13 +2877,13 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s22_p0_2(cx, q2, q3, q4); }
@@ -2900,13 +2900,13 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s22_p0_3(cx, q3, q4); }
@@ -2923,13 +2923,13 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 5); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 5); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 5); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             let v4 = cx.get(124, row, 5);
@@ -2998,13 +2998,13 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 0) {
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); }
@@ -3021,13 +3021,13 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 0) {
         for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 1, 2); } }
             let v0 = cx.get(14, row, 1);
             let v1 = cx.get(14, row, 2);
             q3.push([v0, v1, b[1]]);
@@ -3045,12 +3045,12 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     let rw = false;
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[2]]); }
+        if ix.has_lists(124, 1) { for b in &batch { ix.prefetch_list(124, 1, &[b[0], b[2]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s23_p0_4(cx, q4); }
         }
@@ -3108,13 +3108,13 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(106);
     if ix.worth_prefetching(106, 0) {
         for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n); } } } }
+    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
             let v2 = cx.get(106, row, 1);
             q2.push([v2, b[0]]);
             if q2.len() >= BATCH { s24_p0_2(cx, q2, q3, q4, q5); }
@@ -3133,13 +3133,13 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 0) {
         for b in &batch { ix.prefetch(104, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v4 = cx.get(104, row, 1);
             q3.push([b[0], b[1], v4]);
             if q3.len() >= BATCH { s24_p0_3(cx, q3, q4, q5); }
@@ -3156,13 +3156,13 @@ fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 0) {
         for b in &batch { ix.prefetch(14, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[1]], 1, 2); }
     }
-    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[1]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 1, 2); } }
             let v0 = cx.get(14, row, 1);
             let v1 = cx.get(14, row, 2);
             q4.push([v0, v1, b[0], b[2]]);
@@ -3180,12 +3180,12 @@ fn s24_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     let rw = false;
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[3]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[3]]); }
+        if ix.has_lists(124, 1) { for b in &batch { ix.prefetch_list(124, 1, &[b[0], b[3]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s24_p0_5(cx, q5); }
         }
@@ -3238,13 +3238,13 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(25);
     if ix.worth_prefetching(25, 0) {
         for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
             let v0 = cx.get(25, row, 0);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, b[0], v2, b[1], 0]);
@@ -3292,13 +3292,13 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v2 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q1.push([v1, v2]);
@@ -3316,13 +3316,13 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v0 = cx.get(128, row, 1);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); }
@@ -3339,13 +3339,13 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(54);
     if ix.worth_prefetching(54, 0) {
         for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n, 2, 2); } }
             let v3 = cx.get(54, row, 2);
             q3.push([b[0], b[1], v3]);
             if q3.len() >= BATCH { s26_p0_3(cx, q3); }
@@ -3403,13 +3403,13 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2]);
@@ -3427,13 +3427,13 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s27_p0_3(cx, q3); }
@@ -3493,12 +3493,12 @@ fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = false;
     if ix.worth_prefetching(75, 0) {
         for b in &batch { ix.prefetch(75, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[1]]); }
+        if ix.has_lists(75, 0) { for b in &batch { ix.prefetch_list(75, 0, &[b[1]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 75, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s27_p1_2(cx, q2, q3, q4, q5); }
         }
@@ -3514,13 +3514,13 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 0) {
         for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s27_p1_3(cx, q3, q4, q5); }
@@ -3537,13 +3537,13 @@ fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s27_p1_4(cx, q4, q5); }
@@ -3560,13 +3560,13 @@ fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s27_p1_5(cx, q5); }
@@ -3625,13 +3625,13 @@ fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
         for b in &batch { ix.prefetch(77, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 0, &[b[0]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
             let v3 = cx.get(77, row, 0);
             q2.push([v3]);
             if q2.len() >= BATCH { s27_p2_2(cx, q2, q3, q4, q5); }
@@ -3648,13 +3648,13 @@ fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     let rw = cx.rows_worth_prefetching(126);
     if ix.worth_prefetching(126, 0) {
         for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s27_p2_3(cx, q3, q4, q5); }
@@ -3671,13 +3671,13 @@ fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s27_p2_4(cx, q4, q5); }
@@ -3694,13 +3694,13 @@ fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s27_p2_5(cx, q5); }
@@ -3754,13 +3754,13 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(54);
     if ix.worth_prefetching(54, 0) {
         for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n); } } } }
+    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n, 2, 2); } }
             let v2 = cx.get(54, row, 2);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s28_p0_2(cx, q2); }
@@ -3819,13 +3819,13 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 1) {
         for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 2, 2); } }
             let v4 = cx.get(114, row, 2);
             q2.push([b[0], b[1], v4]);
             if q2.len() >= BATCH { s29_p0_2(cx, q2, q3); }
@@ -3844,13 +3844,13 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(25);
     if ix.worth_prefetching(25, 0) {
         for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 2, 2); } }
             let v2 = cx.get(25, row, 2);
             q3.push([b[0], v2, b[2], 0]);
             if q3.len() >= BATCH { s29_p0_3(cx, q3); }
@@ -3912,13 +3912,13 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s30_p0_2(cx, q2); }
@@ -4102,13 +4102,13 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4, q5); }
@@ -4127,13 +4127,13 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 0) {
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v4 = cx.get(104, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s33_p0_3(cx, q3, q4, q5); }
@@ -4150,13 +4150,13 @@ fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 0) {
         for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 1, 2); } }
             let v1 = cx.get(14, row, 1);
             let v2 = cx.get(14, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
@@ -4176,12 +4176,12 @@ fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     let rw = false;
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[1], b[3]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[1], b[3]]); }
+        if ix.has_lists(124, 1) { for b in &batch { ix.prefetch_list(124, 1, &[b[1], b[3]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[1], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s33_p0_5(cx, q5); }
         }
@@ -4233,13 +4233,13 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(18);
     if ix.worth_prefetching(18, 0) {
         for b in &batch { ix.prefetch(18, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 18, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 18, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(18, 0) { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n); } } } }
+    if rw && ix.has_lists(18, 0) { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 18, 0, &[b[0]], Full); // consent_scope
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(18, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(18, n, 1, 2); } }
             let v1 = cx.get(18, row, 1);
             let v2 = cx.get(18, row, 2);
             q2.push([b[0], v1, v2]);
@@ -4333,13 +4333,13 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(129);
     if ix.worth_prefetching(129, 0) {
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); }
@@ -4356,13 +4356,13 @@ fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s36_p0_3(cx, q3); }
@@ -4421,13 +4421,13 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(126);
     if ix.worth_prefetching(126, 0) {
         for b in &batch { ix.prefetch(126, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n); } } } }
+    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 126, 0, &[b[2]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s37_p0_2(cx, q2); }
@@ -4485,13 +4485,13 @@ fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 1) {
         for b in &batch { ix.prefetch(77, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 1, &[b[1]], 3, 4); }
     }
-    if rw && ix.has_lists(77, 1) { for b in &batch { let l = ix.lookup(cx, 77, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 1) { for b in &batch { let l = ix.lookup(cx, 77, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 3, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 1, &[b[1]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 3, 4); } }
             let v1 = cx.get(77, row, 3);
             let v2 = cx.get(77, row, 4);
             q2.push([v1, v2, b[0]]);
@@ -4511,13 +4511,13 @@ fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 0) {
         for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s37_p1_3(cx, q3); }
@@ -4575,13 +4575,13 @@ fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(75);
     if ix.worth_prefetching(75, 0) {
         for b in &batch { ix.prefetch(75, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(75, 0) { for b in &batch { let l = ix.lookup(cx, 75, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(75, n); } } } }
+    if rw && ix.has_lists(75, 0) { for b in &batch { let l = ix.lookup(cx, 75, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(75, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 75, 0, &[b[0]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 2, 2); } }
             let v2 = cx.get(75, row, 2);
             q2.push([b[0], v2, b[1]]);
             if q2.len() >= BATCH { s37_p2_2(cx, q2, q3); }
@@ -4600,13 +4600,13 @@ fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 0) {
         for b in &batch { ix.prefetch(127, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s37_p2_3(cx, q3); }
@@ -4647,13 +4647,13 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(76);
     if ix.worth_prefetching(76, 0) {
         for b in &batch { ix.prefetch(76, 0, &[12]); }
-        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[12]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[12], 0, 3); }
     }
-    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[12], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n, 0, 3); } }
             let v1 = cx.get(76, row, 0);
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
@@ -4672,13 +4672,13 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 0) {
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); }
@@ -4695,13 +4695,13 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s38_p0_3(cx, q3); }
@@ -4749,13 +4749,13 @@ fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(76);
     if ix.worth_prefetching(76, 0) {
         for b in &batch { ix.prefetch(76, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n, 0, 3); } }
             let v1 = cx.get(76, row, 0);
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
@@ -4774,13 +4774,13 @@ fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 0) {
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s38_p1_2(cx, q2, q3); }
@@ -4797,13 +4797,13 @@ fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s38_p1_3(cx, q3); }
@@ -4853,13 +4853,13 @@ fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v3 = cx.get(78, row, 0);
             let v1 = cx.get(78, row, 2);
             let v4 = cx.get(78, row, 3);
@@ -4879,13 +4879,13 @@ fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(82);
     if ix.worth_prefetching(82, 0) {
         for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
             let v6 = cx.get(82, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s38_p2_2(cx, q2, q3, q4); }
@@ -4904,13 +4904,13 @@ fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 0) {
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s38_p2_3(cx, q3, q4); }
@@ -4927,13 +4927,13 @@ fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s38_p2_4(cx, q4); }
@@ -4974,13 +4974,13 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
         for b in &batch { ix.prefetch(130, 0, &[5]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[5]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[5], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[5], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s39_p0_1(cx, q1); }
@@ -5019,13 +5019,13 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15], 2, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 4); } }
             let v1 = cx.get(78, row, 2);
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
@@ -5044,13 +5044,13 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(139);
     if ix.worth_prefetching(139, 0) {
         for b in &batch { ix.prefetch(139, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 139, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(139, 0) { for b in &batch { let l = ix.lookup(cx, 139, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 0) { for b in &batch { let l = ix.lookup(cx, 139, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 0, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 0, 0); } }
             let v0 = cx.get(139, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); }
@@ -5067,13 +5067,13 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s40_p0_3(cx, q3); }
@@ -5124,13 +5124,13 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[15], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v4 = cx.get(78, row, 0);
             let v5 = cx.get(78, row, 2);
             let v6 = cx.get(78, row, 3);
@@ -5150,12 +5150,12 @@ fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = false;
     if ix.worth_prefetching(75, 0) {
         for b in &batch { ix.prefetch(75, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 75, 0, &[b[1]]); }
+        if ix.has_lists(75, 0) { for b in &batch { ix.prefetch_list(75, 0, &[b[1]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 75, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 0, 0); } }
             q2.push([b[0], b[2], b[3]]);
             if q2.len() >= BATCH { s40_p1_2(cx, q2, q3, q4, q5, q6); }
         }
@@ -5171,13 +5171,13 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(80);
     if ix.worth_prefetching(80, 0) {
         for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 1, 1); } }
             let v3 = cx.get(80, row, 1);
             q3.push([v3, b[1], b[2]]);
             if q3.len() >= BATCH { s40_p1_3(cx, q3, q4, q5, q6); }
@@ -5194,13 +5194,13 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 0) {
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q4.push([v0, b[1], b[2]]);
             if q4.len() >= BATCH { s40_p1_4(cx, q4, q5, q6); }
@@ -5217,13 +5217,13 @@ fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q5.push([b[0], v2, b[1], b[2]]);
             if q5.len() >= BATCH { s40_p1_5(cx, q5, q6); }
@@ -5246,13 +5246,13 @@ fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(139);
     if ix.worth_prefetching(139, 1) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q6.push([b[0], v1]);
             if q6.len() >= BATCH { s40_p1_6(cx, q6); }
@@ -5306,13 +5306,13 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s41_p0_2(cx, q2); }
@@ -5368,13 +5368,13 @@ fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v1 = cx.get(125, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s41_p1_2(cx, q2); }
@@ -5622,13 +5622,13 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(84);
     if ix.worth_prefetching(84, 0) {
         for b in &batch { ix.prefetch(84, 0, &[32]); }
-        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32], 1, 3); }
     }
-    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 1, 3); } }
             let v1 = cx.get(84, row, 1);
             let v3 = cx.get(84, row, 2);
             let v4 = cx.get(84, row, 3);
@@ -5647,13 +5647,13 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(10);
     if ix.worth_prefetching(10, 0) {
         for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q2.push([v0, b[0], b[2]]);
             if q2.len() >= BATCH { s43_p0_2(cx, q2, q3); }
@@ -5670,13 +5670,13 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2]]);
             if q3.len() >= BATCH { s43_p0_3(cx, q3); }
@@ -5720,13 +5720,13 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(84);
     if ix.worth_prefetching(84, 1) {
         for b in &batch { ix.prefetch(84, 1, &[33, 32]); }
-        for b in &batch { ix.prefetch_rows(cx, 84, 1, &[33, 32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 1, &[33, 32], 0, 3); }
     }
-    if rw && ix.has_lists(84, 1) { for b in &batch { let l = ix.lookup(cx, 84, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 1) { for b in &batch { let l = ix.lookup(cx, 84, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 1, &[33, 32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 0, 3); } }
             let v4 = cx.get(84, row, 0);
             let v3 = cx.get(84, row, 2);
             let v5 = cx.get(84, row, 3);
@@ -5745,13 +5745,13 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(85);
     if ix.worth_prefetching(85, 0) {
         for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(85, 0) { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n); } } } }
+    if rw && ix.has_lists(85, 0) { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // assessment_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
             let v2 = cx.get(85, row, 1);
             q2.push([v2, b[0], b[2]]);
             if q2.len() >= BATCH { s44_p0_2(cx, q2, q3, q4); }
@@ -5768,13 +5768,13 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(10);
     if ix.worth_prefetching(10, 0) {
         for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q3.push([v0, b[0], b[2]]);
             if q3.len() >= BATCH { s44_p0_3(cx, q3, q4); }
@@ -5791,13 +5791,13 @@ fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[0], b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[0], b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, b[2]]);
             if q4.len() >= BATCH { s44_p0_4(cx, q4); }
@@ -5854,13 +5854,13 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s45_p0_2(cx, q2); }
@@ -5900,13 +5900,13 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(11);
     if ix.worth_prefetching(11, 0) {
         for b in &batch { ix.prefetch(11, 0, &[130]); }
-        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[130]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[130], 0, 0); }
     }
-    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 11, 0, &[130], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
             let v0 = cx.get(11, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s45_p1_1(cx, q1, q2); }
@@ -5923,13 +5923,13 @@ fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 1) {
         for b in &batch { ix.prefetch(46, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(46, 1) { for b in &batch { let l = ix.lookup(cx, 46, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 1) { for b in &batch { let l = ix.lookup(cx, 46, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 1, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 1, 1); } }
             let v1 = cx.get(46, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s45_p1_2(cx, q2); }
@@ -5986,13 +5986,13 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 2) {
         for b in &batch { ix.prefetch(46, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[b[0]], 0, 1); }
     }
-    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 2, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 1); } }
             let v0 = cx.get(46, row, 0);
             let v1 = cx.get(46, row, 1);
             q2.push([v0, v1, b[1], b[2]]);
@@ -6010,13 +6010,13 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v3 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v3, b[2], b[3]]);
             if q3.len() >= BATCH { s46_p0_3(cx, q3); }
@@ -6061,13 +6061,13 @@ fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(76);
     if ix.worth_prefetching(76, 0) {
         for b in &batch { ix.prefetch(76, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n, 0, 3); } }
             let v1 = cx.get(76, row, 0);
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
@@ -6086,13 +6086,13 @@ fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 0) {
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s46_p1_2(cx, q2, q3); }
@@ -6109,13 +6109,13 @@ fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s46_p1_3(cx, q3); }
@@ -6163,13 +6163,13 @@ fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(76);
     if ix.worth_prefetching(76, 0) {
         for b in &batch { ix.prefetch(76, 0, &[124]); }
-        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[124]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[124], 0, 3); }
     }
-    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n, 0, 3); } }
             let v1 = cx.get(76, row, 0);
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
@@ -6188,13 +6188,13 @@ fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 0) {
         for b in &batch { ix.prefetch(46, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 0) { for b in &batch { let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s46_p2_2(cx, q2, q3); }
@@ -6211,13 +6211,13 @@ fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s46_p2_3(cx, q3); }
@@ -6267,13 +6267,13 @@ fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v3 = cx.get(78, row, 0);
             let v1 = cx.get(78, row, 2);
             let v4 = cx.get(78, row, 3);
@@ -6293,13 +6293,13 @@ fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(82);
     if ix.worth_prefetching(82, 0) {
         for b in &batch { ix.prefetch(82, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n); } } } }
+    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 82, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
             let v6 = cx.get(82, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s46_p3_2(cx, q2, q3, q4); }
@@ -6316,13 +6316,13 @@ fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 3) {
         for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
             if q3.len() >= BATCH { s46_p3_3(cx, q3, q4); }
@@ -6341,13 +6341,13 @@ fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
             if q4.len() >= BATCH { s46_p3_4(cx, q4); }
@@ -6394,13 +6394,13 @@ fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
         for b in &batch { ix.prefetch(78, 0, &[125]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125], 2, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 78, 0, &[125], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 4); } }
             let v1 = cx.get(78, row, 2);
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
@@ -6419,13 +6419,13 @@ fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 3) {
         for b in &batch { ix.prefetch(46, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 3) { for b in &batch { let l = ix.lookup(cx, 46, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s46_p4_2(cx, q2, q3); }
@@ -6444,13 +6444,13 @@ fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s46_p4_3(cx, q3); }
@@ -7043,13 +7043,13 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 2) {
         for b in &batch { ix.prefetch(87, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(87, 2) { for b in &batch { let l = ix.lookup(cx, 87, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 2) { for b in &batch { let l = ix.lookup(cx, 87, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 2, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 2); } }
             let v0 = cx.get(87, row, 0);
             let v1 = cx.get(87, row, 2);
             q2.push([v0, v1]);
@@ -7146,13 +7146,13 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(93);
     if ix.worth_prefetching(93, 0) {
         for b in &batch { ix.prefetch(93, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 93, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 93, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(93, 0) { for b in &batch { let l = ix.lookup(cx, 93, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(93, n); } } } }
+    if rw && ix.has_lists(93, 0) { for b in &batch { let l = ix.lookup(cx, 93, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(93, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 93, 0, &[b[0]], Full); // tracking
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(93, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(93, n, 1, 2); } }
             let v0 = cx.get(93, row, 1);
             let v2 = cx.get(93, row, 2);
             q2.push([v0, v2]);
@@ -7193,13 +7193,13 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156], 0, 0); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v1 = cx.get(124, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); }
@@ -7216,13 +7216,13 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v0 = cx.get(125, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s51_p0_2(cx, q2); }
@@ -7275,13 +7275,13 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 4) {
         for b in &batch { ix.prefetch(124, 4, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s52_p0_2(cx, q2); }
@@ -7410,13 +7410,13 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 0) {
         for b in &batch { ix.prefetch(104, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 0) { for b in &batch { let l = ix.lookup(cx, 104, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s54_p0_2(cx, q2, q3, q4); }
@@ -7433,13 +7433,13 @@ fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1, b[2]]);
             if q3.len() >= BATCH { s54_p0_3(cx, q3, q4); }
@@ -7456,12 +7456,12 @@ fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     let rw = false;
     if ix.worth_prefetching(124, 1) {
         for b in &batch { ix.prefetch(124, 1, &[b[1], b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[b[1], b[2]]); }
+        if ix.has_lists(124, 1) { for b in &batch { ix.prefetch_list(124, 1, &[b[1], b[2]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 124, 1, &[b[1], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s54_p0_4(cx, q4); }
         }
@@ -7501,13 +7501,13 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 1) {
         for b in &batch { ix.prefetch(104, 1, &[60]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 1, &[60]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 1, &[60], 0, 0); }
     }
-    if rw && ix.has_lists(104, 1) { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n); } } } }
+    if rw && ix.has_lists(104, 1) { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 0, 0); } }
             let v0 = cx.get(104, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s54_p1_1(cx, q1, q2, q3, q4); }
@@ -7524,13 +7524,13 @@ fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 1) {
         for b in &batch { ix.prefetch(103, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 1) { for b in &batch { let l = ix.lookup(cx, 103, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 1, 1); } }
             let v2 = cx.get(103, row, 1);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s54_p1_2(cx, q2, q3, q4); }
@@ -7547,13 +7547,13 @@ fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 0) {
         for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s54_p1_3(cx, q3, q4); }
@@ -7570,13 +7570,13 @@ fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]], 5, 5); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 5, 5); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 5, 5); } }
             let v3 = cx.get(124, row, 5);
             q4.push([b[0], b[1], v3]);
             if q4.len() >= BATCH { s54_p1_4(cx, q4); }
@@ -7635,13 +7635,13 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v2 = cx.get(103, row, 0);
             q2.push([v2]);
             if q2.len() >= BATCH { s55_p0_2(cx, q2, q3, q4); }
@@ -7660,13 +7660,13 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     let rw = cx.rows_worth_prefetching(159);
     if ix.worth_prefetching(159, 0) {
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v0 = cx.get(159, row, 1);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s55_p0_3(cx, q3, q4); }
@@ -7683,13 +7683,13 @@ fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 1) {
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q4.push([b[0], v1]);
             if q4.len() >= BATCH { s55_p0_4(cx, q4); }
@@ -7743,13 +7743,13 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 1) {
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s56_p0_2(cx, q2); }
@@ -7861,13 +7861,13 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(113);
     if ix.worth_prefetching(113, 0) {
         for b in &batch { ix.prefetch(113, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 0) { for b in &batch { let l = ix.lookup(cx, 113, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n, 0, 2); } }
             let v2 = cx.get(113, row, 0);
             let v5 = cx.get(113, row, 2);
             q2.push([v2, v5]);
@@ -7885,13 +7885,13 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 3) {
         for b in &batch { ix.prefetch(103, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 3, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(103, 3) { for b in &batch { let l = ix.lookup(cx, 103, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 3) { for b in &batch { let l = ix.lookup(cx, 103, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 2); } }
             let v0 = cx.get(103, row, 0);
             let v3 = cx.get(103, row, 2);
             q3.push([v0, b[0], v3, b[1]]);
@@ -7912,13 +7912,13 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(26);
     if ix.worth_prefetching(26, 0) {
         for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 0); } }
             let v1 = cx.get(26, row, 0);
             q4.push([b[0], v1]);
             if q4.len() >= BATCH { s58_p0_4(cx, q4); }
@@ -7977,13 +7977,13 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
         for b in &batch { ix.prefetch(103, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); }
@@ -8000,13 +8000,13 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     let rw = cx.rows_worth_prefetching(105);
     if ix.worth_prefetching(105, 0) {
         for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(105, 0) { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n); } } } }
+    if rw && ix.has_lists(105, 0) { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 105, 0, &[b[0]], Full); // consent_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 1, 1); } }
             let v4 = cx.get(105, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); }
@@ -8023,13 +8023,13 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5:
     let rw = cx.rows_worth_prefetching(159);
     if ix.worth_prefetching(159, 0) {
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v1 = cx.get(159, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); }
@@ -8050,13 +8050,13 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 1) {
         for b in &batch { ix.prefetch(14, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v2 = cx.get(14, row, 2);
             q5.push([b[0], b[1], v2, b[2]]);
             if q5.len() >= BATCH { s59_p0_5(cx, q5); }
@@ -8146,13 +8146,13 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(162);
     if ix.worth_prefetching(162, 0) {
         for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n); } } } }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 2); } }
             let v0 = cx.get(162, row, 1);
             let v1 = cx.get(162, row, 2);
             q2.push([v0, v1]);
@@ -8192,13 +8192,13 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v0, v2]);
@@ -8216,13 +8216,13 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 1) {
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); }
@@ -8243,13 +8243,13 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s62_p0_3(cx, q3); }
@@ -8288,13 +8288,13 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
         for b in &batch { ix.prefetch(130, 0, &[165]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[165]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[165], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); }
@@ -8311,13 +8311,13 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 3) {
         for b in &batch { ix.prefetch(124, 3, &[b[0], 137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 137], 3, 3); }
     }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); }
@@ -8336,13 +8336,13 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s63_p0_3(cx, q3); }
@@ -8377,13 +8377,13 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
         for b in &batch { ix.prefetch(97, 0, &[166]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[166]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[166], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[166], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s64_p0_1(cx, q1); }
@@ -8418,13 +8418,13 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
         for b in &batch { ix.prefetch(97, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s64_p1_1(cx, q1); }
@@ -8480,13 +8480,13 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 1) {
         for b in &batch { ix.prefetch(114, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 1) { for b in &batch { let l = ix.lookup(cx, 114, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 2, 2); } }
             let v1 = cx.get(114, row, 2);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); }
@@ -8503,12 +8503,12 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     let rw = false;
     if ix.worth_prefetching(102, 0) {
         for b in &batch { ix.prefetch(102, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[b[0], b[1]]); }
+        if ix.has_lists(102, 0) { for b in &batch { ix.prefetch_list(102, 0, &[b[0], b[1]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 102, 0, &[b[0], b[1]], Full); // subject_purchase
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 0); } }
             q3.push([b[0], b[2]]);
             if q3.len() >= BATCH { s65_p0_3(cx, q3); }
         }
@@ -8598,13 +8598,13 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s67_p0_2(cx, q2); }
@@ -8717,13 +8717,13 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[46]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[46]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[46], 0, 0); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[46], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); }
@@ -8740,13 +8740,13 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(172);
     if ix.worth_prefetching(172, 0) {
         for b in &batch { ix.prefetch(172, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n); } } } }
+    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 172, 0, &[b[0]], Full); // campaign_of
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 1, 1); } }
             let v3 = cx.get(172, row, 1);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); }
@@ -8763,13 +8763,13 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); }
@@ -8786,13 +8786,13 @@ fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(165);
     if ix.worth_prefetching(165, 0) {
         for b in &batch { ix.prefetch(165, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(165, 0) { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 0) { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 0, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v2 = cx.get(165, row, 0);
             q4.push([b[0], b[1], v2, b[2]]);
             if q4.len() >= BATCH { s69_p0_4(cx, q4); }
@@ -8871,13 +8871,13 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
         for b in &batch { ix.prefetch(130, 0, &[160]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3); }
@@ -8894,13 +8894,13 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let rw = cx.rows_worth_prefetching(165);
     if ix.worth_prefetching(165, 1) {
         for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 1); } }
             let v1 = cx.get(165, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s71_p0_2(cx, q2, q3); }
@@ -8923,12 +8923,12 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     let rw = false;
     if ix.worth_prefetching(134, 0) {
         for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[b[0]]); }
+        if ix.has_lists(134, 0) { for b in &batch { ix.prefetch_list(134, 0, &[b[0]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 134, 0, &[b[0]], Full); // activity_product
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q3.push([b[0], b[1]]);
             if q3.len() >= BATCH { s71_p0_3(cx, q3); }
         }
@@ -9168,13 +9168,13 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s74_p1_2(cx, q2); }
@@ -9213,13 +9213,13 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 4) {
         for b in &batch { ix.prefetch(124, 4, &[36]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[36]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[36], 0, 0); }
     }
-    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[36], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s74_p2_1(cx, q1, q2); }
@@ -9236,13 +9236,13 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s74_p2_2(cx, q2); }
@@ -9279,13 +9279,13 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 4) {
         for b in &batch { ix.prefetch(124, 4, &[37]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[37]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 4, &[37], 0, 0); }
     }
-    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 4) { for b in &batch { let l = ix.lookup(cx, 124, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 4, &[37], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s74_p3_1(cx, q1, q2); }
@@ -9302,13 +9302,13 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s74_p3_2(cx, q2); }
@@ -9361,13 +9361,13 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s74_p4_2(cx, q2); }
@@ -9408,13 +9408,13 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[0], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[0], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -9450,13 +9450,13 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
@@ -9486,13 +9486,13 @@ fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p0_4(cx, q4); }
@@ -9533,13 +9533,13 @@ fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[6]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[6], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -9586,13 +9586,13 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s75_p1_3(cx, q3); }
@@ -9633,13 +9633,13 @@ fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[9]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[9], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -9657,13 +9657,13 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(46);
     if ix.worth_prefetching(46, 2) {
         for b in &batch { ix.prefetch(46, 2, &[11]); }
-        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[11]); }
+        for b in &batch { ix.prefetch_rows(cx, 46, 2, &[11], 0, 1); }
     }
-    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n); } } } }
+    if rw && ix.has_lists(46, 2) { for b in &batch { let l = ix.lookup(cx, 46, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(46, n, 0, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 46, 2, &[11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 1); } }
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
@@ -9683,13 +9683,13 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s75_p2_3(cx, q3); }
@@ -9739,13 +9739,13 @@ fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[16]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[16], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -9763,13 +9763,13 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 0) {
         for b in &batch { ix.prefetch(138, 0, &[18]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[18]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[18], 0, 0); }
     }
-    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 0, &[18], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p3_2(cx, q2, q3, q4); }
@@ -9788,13 +9788,13 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 3) {
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p3_3(cx, q3, q4); }
@@ -9817,13 +9817,13 @@ fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(139);
     if ix.worth_prefetching(139, 1) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p3_4(cx, q4); }
@@ -9866,13 +9866,13 @@ fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[19]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[19], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -9890,13 +9890,13 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 1) {
         for b in &batch { ix.prefetch(138, 1, &[18, 20]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 20]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 20], 0, 0); }
     }
-    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 1, &[18, 20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p4_2(cx, q2, q3, q4); }
@@ -9913,13 +9913,13 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 3) {
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p4_3(cx, q3, q4); }
@@ -9942,13 +9942,13 @@ fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(139);
     if ix.worth_prefetching(139, 1) {
         for b in &batch { ix.prefetch(139, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 139, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n); } } } }
+    if rw && ix.has_lists(139, 1) { for b in &batch { let l = ix.lookup(cx, 139, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(139, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 139, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p4_4(cx, q4); }
@@ -9991,13 +9991,13 @@ fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[21]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[21], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -10015,13 +10015,13 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 2) {
         for b in &batch { ix.prefetch(138, 2, &[20]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 2, &[20]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 2, &[20], 0, 0); }
     }
-    if rw && ix.has_lists(138, 2) { for b in &batch { let l = ix.lookup(cx, 138, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 2) { for b in &batch { let l = ix.lookup(cx, 138, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 2, &[20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p5_2(cx, q2, q3, q4); }
@@ -10040,13 +10040,13 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
@@ -10072,13 +10072,13 @@ fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p5_4(cx, q4); }
@@ -10121,13 +10121,13 @@ fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[47]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[47], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[47], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -10161,13 +10161,13 @@ fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
@@ -10191,13 +10191,13 @@ fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p6_4(cx, q4); }
@@ -10242,13 +10242,13 @@ fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[48]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[48]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[48], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[48], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -10287,13 +10287,13 @@ fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
@@ -10342,13 +10342,13 @@ fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[49]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[49]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[49], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[49], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -10385,13 +10385,13 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
@@ -10438,13 +10438,13 @@ fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[50], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[50], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -10514,13 +10514,13 @@ fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[52]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[52]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[52], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[52], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -10554,13 +10554,13 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
     let rw = cx.rows_worth_prefetching(19);
     if ix.worth_prefetching(19, 1) {
         for b in &batch { ix.prefetch(19, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 19, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 19, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(19, 1) { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n); } } } }
+    if rw && ix.has_lists(19, 1) { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 19, 1, &[b[0]], Full); // consent_covers
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v0 = cx.get(19, row, 1);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s75_p10_3(cx, q3, q4); }
@@ -10577,13 +10577,13 @@ fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s75_p10_4(cx, q4); }
@@ -10632,13 +10632,13 @@ fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[54], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[54], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
@@ -10672,13 +10672,13 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = cx.rows_worth_prefetching(129);
     if ix.worth_prefetching(129, 0) {
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p11_3(cx, q3, q4, q5); }
@@ -10695,13 +10695,13 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
@@ -10728,13 +10728,13 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s75_p11_5(cx, q5); }
@@ -10773,13 +10773,13 @@ fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[57]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -10818,13 +10818,13 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
@@ -10877,13 +10877,13 @@ fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
@@ -10901,13 +10901,13 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[44]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44], 0, 5); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 5); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 5); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             let v3 = cx.get(124, row, 5);
@@ -10934,13 +10934,13 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s75_p13_3(cx, q3, q4); }
@@ -10959,13 +10959,13 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(113);
     if ix.worth_prefetching(113, 1) {
         for b in &batch { ix.prefetch(113, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 113, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 113, 1, &[b[1]], 1, 2); }
     }
-    if rw && ix.has_lists(113, 1) { for b in &batch { let l = ix.lookup(cx, 113, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n); } } } }
+    if rw && ix.has_lists(113, 1) { for b in &batch { let l = ix.lookup(cx, 113, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(113, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 113, 1, &[b[1]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(113, n, 1, 2); } }
             let v4 = cx.get(113, row, 1);
             let v5 = cx.get(113, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
@@ -11010,13 +11010,13 @@ fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[63]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[63]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[63], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[63], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11053,13 +11053,13 @@ fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s75_p14_3(cx, q3); }
@@ -11104,13 +11104,13 @@ fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[64]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[64]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[64], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[64], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11151,13 +11151,13 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s75_p15_3(cx, q3); }
@@ -11202,13 +11202,13 @@ fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[68], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[68], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -11286,13 +11286,13 @@ fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11362,13 +11362,13 @@ fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[71]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[71]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[71], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[71], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -11461,13 +11461,13 @@ fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[72]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[72], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -11485,13 +11485,13 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[44]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[44], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
@@ -11543,13 +11543,13 @@ fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[74]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[74]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[74], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[74], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11583,13 +11583,13 @@ fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = cx.rows_worth_prefetching(129);
     if ix.worth_prefetching(129, 0) {
         for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p20_3(cx, q3, q4); }
@@ -11608,13 +11608,13 @@ fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
             if q4.len() >= BATCH { s75_p20_4(cx, q4); }
@@ -11661,13 +11661,13 @@ fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[75]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[75]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[75], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[75], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11685,13 +11685,13 @@ fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 2) {
         for b in &batch { ix.prefetch(77, 2, &[76]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 2, &[76]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 2, &[76], 0, 0); }
     }
-    if rw && ix.has_lists(77, 2) { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n); } } } }
+    if rw && ix.has_lists(77, 2) { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 77, 2, &[76], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
             let v2 = cx.get(77, row, 0);
             q2.push([v2, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p21_2(cx, q2, q3); }
@@ -11708,13 +11708,13 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[45]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[45]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[45], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[45], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
@@ -11766,13 +11766,13 @@ fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[77]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[77]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[77], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[77], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11856,13 +11856,13 @@ fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[78], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[78], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -11950,13 +11950,13 @@ fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[79]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[79], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -12030,13 +12030,13 @@ fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v2 = cx.get(124, row, 0);
             q5.push([b[0], b[1], v2]);
             if q5.len() >= BATCH { s75_p24_5(cx, q5); }
@@ -12077,13 +12077,13 @@ fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[131]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[131]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[131], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[131], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -12120,13 +12120,13 @@ fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s75_p25_3(cx, q3); }
@@ -12171,13 +12171,13 @@ fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[132]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[132]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[132], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[132], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -12216,13 +12216,13 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s75_p26_3(cx, q3); }
@@ -12267,13 +12267,13 @@ fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[134]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[134]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[134], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[134], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
@@ -12365,13 +12365,13 @@ fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[136]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
@@ -12389,13 +12389,13 @@ fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
@@ -12421,13 +12421,13 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = cx.rows_worth_prefetching(128);
     if ix.worth_prefetching(128, 1) {
         for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s75_p28_3(cx, q3, q4); }
@@ -12446,13 +12446,13 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(25);
     if ix.worth_prefetching(25, 0) {
         for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
@@ -12503,13 +12503,13 @@ fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[139], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[139], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
@@ -12553,13 +12553,13 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     let rw = cx.rows_worth_prefetching(25);
     if ix.worth_prefetching(25, 0) {
         for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
@@ -12613,13 +12613,13 @@ fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[141]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -12663,13 +12663,13 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s75_p30_3(cx, q3); }
@@ -12710,13 +12710,13 @@ fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[142]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[142]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[142], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[142], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -12760,13 +12760,13 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(129);
     if ix.worth_prefetching(129, 1) {
         for b in &batch { ix.prefetch(129, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(129, 1) { for b in &batch { let l = ix.lookup(cx, 129, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n); } } } }
+    if rw && ix.has_lists(129, 1) { for b in &batch { let l = ix.lookup(cx, 129, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 129, 1, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
             let v3 = cx.get(129, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s75_p31_3(cx, q3); }
@@ -12807,13 +12807,13 @@ fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[143]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
@@ -12905,13 +12905,13 @@ fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[144]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -12996,13 +12996,13 @@ fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[145]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -13020,13 +13020,13 @@ fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 3) {
         for b in &batch { ix.prefetch(87, 3, &[146]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 3, &[146]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 3, &[146], 0, 0); }
     }
-    if rw && ix.has_lists(87, 3) { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n); } } } }
+    if rw && ix.has_lists(87, 3) { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 87, 3, &[146], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             let v3 = cx.get(87, row, 0);
             q2.push([v3, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p34_2(cx, q2, q3, q4); }
@@ -13043,13 +13043,13 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 0) {
         for b in &batch { ix.prefetch(125, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s75_p34_3(cx, q3, q4); }
@@ -13068,13 +13068,13 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
             let v2 = cx.get(124, row, 1);
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
@@ -13126,13 +13126,13 @@ fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[148]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[148], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[148], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -13150,13 +13150,13 @@ fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     let rw = cx.rows_worth_prefetching(122);
     if ix.worth_prefetching(122, 1) {
         for b in &batch { ix.prefetch(122, 1, &[149]); }
-        for b in &batch { ix.prefetch_rows(cx, 122, 1, &[149]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 1, &[149], 0, 1); }
     }
-    if rw && ix.has_lists(122, 1) { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n); } } } }
+    if rw && ix.has_lists(122, 1) { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 0, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 122, 1, &[149], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 1); } }
             let v2 = cx.get(122, row, 0);
             let v3 = cx.get(122, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
@@ -13174,12 +13174,12 @@ fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = false;
     if ix.worth_prefetching(87, 4) {
         for b in &batch { ix.prefetch(87, 4, &[b[1], 146]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 4, &[b[1], 146]); }
+        if ix.has_lists(87, 4) { for b in &batch { ix.prefetch_list(87, 4, &[b[1], 146]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 87, 4, &[b[1], 146], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
             if q3.len() >= BATCH { s75_p35_3(cx, q3, q4, q5); }
         }
@@ -13195,13 +13195,13 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 0) {
         for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q4.push([v0, b[1], b[2]]);
             if q4.len() >= BATCH { s75_p35_4(cx, q4, q5); }
@@ -13218,13 +13218,13 @@ fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
             if q5.len() >= BATCH { s75_p35_5(cx, q5); }
@@ -13269,13 +13269,13 @@ fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[153]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[153]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[153], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[153], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -13355,13 +13355,13 @@ fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[155]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -13379,13 +13379,13 @@ fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
@@ -13409,13 +13409,13 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v2 = cx.get(125, row, 1);
             q3.push([b[0], b[1], v2]);
             if q3.len() >= BATCH { s75_p37_3(cx, q3); }
@@ -13458,13 +13458,13 @@ fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[157]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -13544,13 +13544,13 @@ fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[167], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[167], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -13618,13 +13618,13 @@ fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[169]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[169]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[169], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[169], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -13642,13 +13642,13 @@ fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
         for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
@@ -13674,13 +13674,13 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 1) {
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q3.push([b[0], b[1], v3]);
             if q3.len() >= BATCH { s75_p40_3(cx, q3, q4); }
@@ -13702,13 +13702,13 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(26);
     if ix.worth_prefetching(26, 1) {
         for b in &batch { ix.prefetch(26, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(26, 1) { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n); } } } }
+    if rw && ix.has_lists(26, 1) { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 26, 1, &[b[0]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 1); } }
             let v1 = cx.get(26, row, 1);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s75_p40_4(cx, q4); }
@@ -13751,13 +13751,13 @@ fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[173]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[173]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[173], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[173], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -13775,13 +13775,13 @@ fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     let rw = cx.rows_worth_prefetching(131);
     if ix.worth_prefetching(131, 0) {
         for b in &batch { ix.prefetch(131, 0, &[138]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[138]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[138], 0, 0); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
             let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p41_2(cx, q2, q3, q4); }
@@ -13800,13 +13800,13 @@ fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p41_3(cx, q3, q4); }
@@ -13829,13 +13829,13 @@ fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 1) {
         for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v2 = cx.get(130, row, 1);
             q4.push([b[0], b[1], v2]);
             if q4.len() >= BATCH { s75_p41_4(cx, q4); }
@@ -13876,13 +13876,13 @@ fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[174]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[174], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[174], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
@@ -13900,13 +13900,13 @@ fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 1) {
         for b in &batch { ix.prefetch(138, 1, &[18, 175]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 175]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 175], 0, 0); }
     }
-    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p42_2(cx, q2, q3); }
@@ -13923,13 +13923,13 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 3) {
         for b in &batch { ix.prefetch(124, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
             if q3.len() >= BATCH { s75_p42_3(cx, q3); }
@@ -13974,13 +13974,13 @@ fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -14044,13 +14044,13 @@ fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[180]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[180], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[180], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -14120,13 +14120,13 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[55]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -14165,13 +14165,13 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s76_p0_3(cx, q3); }
@@ -14218,13 +14218,13 @@ fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -14260,13 +14260,13 @@ fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
     let rw = cx.rows_worth_prefetching(35);
     if ix.worth_prefetching(35, 0) {
         for b in &batch { ix.prefetch(35, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 35, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 35, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(35, 0) { for b in &batch { let l = ix.lookup(cx, 35, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(35, n); } } } }
+    if rw && ix.has_lists(35, 0) { for b in &batch { let l = ix.lookup(cx, 35, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(35, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 35, 0, &[b[0]], Full); // published_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(35, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(35, n, 0, 2); } }
             let v0 = cx.get(35, row, 0);
             let v1 = cx.get(35, row, 2);
             q3.push([v0, v1, b[0], b[1], b[2]]);
@@ -14288,13 +14288,13 @@ fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n); } } } }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
             if q4.len() >= BATCH { s76_p1_4(cx, q4); }
@@ -14345,13 +14345,13 @@ fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[135]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[135]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[135], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[135], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v9 = cx.get(177, row, 1);
             let v10 = cx.get(177, row, 2);
             q1.push([v9, v10]);
@@ -14369,13 +14369,13 @@ fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
     let rw = cx.rows_worth_prefetching(84);
     if ix.worth_prefetching(84, 0) {
         for b in &batch { ix.prefetch(84, 0, &[32]); }
-        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[32], 2, 3); }
     }
-    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n); } } } }
+    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n, 2, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 84, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 2, 3); } }
             let v4 = cx.get(84, row, 2);
             let v5 = cx.get(84, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
@@ -14393,13 +14393,13 @@ fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
     let rw = cx.rows_worth_prefetching(10);
     if ix.worth_prefetching(10, 0) {
         for b in &batch { ix.prefetch(10, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n); } } } }
+    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 10, 0, &[b[0]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q3.push([v0, b[1], b[2], b[3]]);
             if q3.len() >= BATCH { s76_p2_3(cx, q3, q4, q5, q6); }
@@ -14416,13 +14416,13 @@ fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5:
     let rw = cx.rows_worth_prefetching(25);
     if ix.worth_prefetching(25, 1) {
         for b in &batch { ix.prefetch(25, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 25, 1, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(25, 1) { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n); } } } }
+    if rw && ix.has_lists(25, 1) { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 25, 1, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 1, 2); } }
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
@@ -14456,13 +14456,13 @@ fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
     let rw = cx.rows_worth_prefetching(125);
     if ix.worth_prefetching(125, 1) {
         for b in &batch { ix.prefetch(125, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 125, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
             if q5.len() >= BATCH { s76_p2_5(cx, q5, q6); }
@@ -14479,13 +14479,13 @@ fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
         for b in &batch { ix.prefetch(114, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 114, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 2); } }
             let v6 = cx.get(114, row, 0);
             let v7 = cx.get(114, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
@@ -14534,13 +14534,13 @@ fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[168], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[168], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
@@ -14558,13 +14558,13 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
         for b in &batch { ix.prefetch(130, 0, &[160]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s76_p3_2(cx, q2, q3, q4); }
@@ -14581,13 +14581,13 @@ fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
     let rw = cx.rows_worth_prefetching(165);
     if ix.worth_prefetching(165, 1) {
         for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n); } } } }
+    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 2); } }
             let v1 = cx.get(165, row, 1);
             let v2 = cx.get(165, row, 2);
             q3.push([b[0], v1, v2, b[1], b[2]]);
@@ -14617,12 +14617,12 @@ fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     let rw = false;
     if ix.worth_prefetching(134, 0) {
         for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[b[0]]); }
+        if ix.has_lists(134, 0) { for b in &batch { ix.prefetch_list(134, 0, &[b[0]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 134, 0, &[b[0]], Full); // activity_product
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q4.push([b[0], b[1], b[2]]);
             if q4.len() >= BATCH { s76_p3_4(cx, q4); }
         }
@@ -14668,13 +14668,13 @@ fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
         for b in &batch { ix.prefetch(177, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[177], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 177, 0, &[177], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
@@ -14692,13 +14692,13 @@ fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
         for b in &batch { ix.prefetch(103, 2, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[179]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[179], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 103, 2, &[179], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v3 = cx.get(103, row, 0);
             q2.push([v3, b[0], b[1]]);
             if q2.len() >= BATCH { s76_p4_2(cx, q2, q3, q4, q5, q6, q7); }
@@ -14717,12 +14717,12 @@ fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     let rw = false;
     if ix.worth_prefetching(112, 0) {
         for b in &batch { ix.prefetch(112, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 112, 0, &[b[0]]); }
+        if ix.has_lists(112, 0) { for b in &batch { ix.prefetch_list(112, 0, &[b[0]]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 112, 0, &[b[0]], Full); // consent_circumstances
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(112, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(112, n, 0, 0); } }
             q3.push([b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s76_p4_3(cx, q3, q4, q5, q6, q7); }
         }
@@ -14738,13 +14738,13 @@ fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
     let rw = cx.rows_worth_prefetching(159);
     if ix.worth_prefetching(159, 0) {
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 159, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n); } } } }
+    if rw && ix.has_lists(159, 0) { for b in &batch { let l = ix.lookup(cx, 159, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(159, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 159, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v0 = cx.get(159, row, 1);
             q4.push([v0, b[0], b[1], b[2]]);
             if q4.len() >= BATCH { s76_p4_4(cx, q4, q5, q6, q7); }
@@ -14765,13 +14765,13 @@ fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6:
     let rw = cx.rows_worth_prefetching(14);
     if ix.worth_prefetching(14, 1) {
         for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n); } } } }
+    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q5.push([b[0], v1, b[2], b[3]]);
             if q5.len() >= BATCH { s76_p4_5(cx, q5, q6, q7); }
@@ -14788,13 +14788,13 @@ fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7:
     let rw = cx.rows_worth_prefetching(166);
     if ix.worth_prefetching(166, 0) {
         for b in &batch { ix.prefetch(166, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 166, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 166, 0, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(166, 0) { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n); } } } }
+    if rw && ix.has_lists(166, 0) { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n, 2, 2); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 2, 2); } }
             let v2 = cx.get(166, row, 2);
             q6.push([b[0], b[1], v2, b[2], b[3]]);
             if q6.len() >= BATCH { s76_p4_6(cx, q6, q7); }
@@ -14817,12 +14817,12 @@ fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     let rw = false;
     if ix.worth_prefetching(97, 1) {
         for b in &batch { ix.prefetch(97, 1, &[b[1], 178]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 1, &[b[1], 178]); }
+        if ix.has_lists(97, 1) { for b in &batch { ix.prefetch_list(97, 1, &[b[1], 178]); } }
     }
     for b in &batch {
         let l = ix.lookup(cx, 97, 1, &[b[1], 178], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             q7.push([b[0], b[1], b[2]]);
             if q7.len() >= BATCH { s76_p4_7(cx, q7); }
         }
@@ -14875,13 +14875,13 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     let rw = cx.rows_worth_prefetching(180);
     if ix.worth_prefetching(180, 0) {
         for b in &batch { ix.prefetch(180, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[b[1]], 1, 3); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n); } } } }
+    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 1, 3); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 180, 0, &[b[1]], Full); // exception_raw
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 3); } }
             let v2 = cx.get(180, row, 1);
             let v3 = cx.get(180, row, 2);
             let v4 = cx.get(180, row, 3);

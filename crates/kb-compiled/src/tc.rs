@@ -170,13 +170,13 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     let rw = cx.rows_worth_prefetching(0);
     if ix.worth_prefetching(0, 0) {
         for b in &batch { ix.prefetch(0, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 0, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n); } } } }
+    if rw && ix.has_lists(0, 0) { for b in &batch { let l = ix.lookup(cx, 0, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(0, n, 1, 1); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 0, 0, &[b[1]], Full); // edge
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s1_p1_2(cx, q2); }

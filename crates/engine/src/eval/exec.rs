@@ -255,9 +255,10 @@ impl<'a> Exec<'a> {
         let rel = rel.0 as usize;
         let indexes = self.indexes;
         // A read that binds and checks nothing only counts the rows of its key: it never
-        // reads them, so it prefetches none.
-        let rw =
-            (!binds.is_empty() || !checks.is_empty()) && self.stores[rel].rows_worth_prefetching();
+        // reads them, so it prefetches none (only the list of a key that has several).
+        let reads_rows = !binds.is_empty() || !checks.is_empty();
+        let rw = reads_rows && self.stores[rel].rows_worth_prefetching();
+        let cols = super::plan::read_cols(binds, checks);
         match *index {
             Some(ix) => {
                 let index = &indexes[rel][ix];
@@ -266,9 +267,16 @@ impl<'a> Exec<'a> {
                         fill(&mut self.key, key, regs);
                         index.prefetch(&self.key);
                     }
-                    for regs in batch.chunks_exact(w) {
-                        fill(&mut self.key, key, regs);
-                        index.prefetch_rows(&self.stores[rel], &self.key);
+                    if reads_rows {
+                        for regs in batch.chunks_exact(w) {
+                            fill(&mut self.key, key, regs);
+                            index.prefetch_rows(&self.stores[rel], &self.key, cols);
+                        }
+                    } else if index.has_lists() {
+                        for regs in batch.chunks_exact(w) {
+                            fill(&mut self.key, key, regs);
+                            index.prefetch_list(&self.key);
+                        }
                     }
                 }
                 if rw && index.has_lists() {
@@ -277,7 +285,7 @@ impl<'a> Exec<'a> {
                         let rows = index.lookup(&self.stores[rel], &self.key);
                         if rows.len() > 1 {
                             for &n in &rows[..rows.len().min(SHORT_LIST)] {
-                                self.stores[rel].prefetch_row(n as usize);
+                                self.stores[rel].prefetch_row(n as usize, cols);
                             }
                         }
                     }
@@ -289,7 +297,7 @@ impl<'a> Exec<'a> {
                     for (i, &r) in rows.iter().enumerate() {
                         if rw {
                             if let Some(&n) = rows.get(i + SHORT_LIST) {
-                                self.stores[rel].prefetch_row(n as usize);
+                                self.stores[rel].prefetch_row(n as usize, cols);
                             }
                         }
                         self.extend(regs, rel, r, binds, checks, next);

@@ -25,7 +25,7 @@ use crate::ir::{dump, Program, RelId, Stratum};
 use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
-use super::plan::{compare, CExpr, IndexAlloc, Op, Operand, Plan};
+use super::plan::{compare, read_cols, CExpr, IndexAlloc, Op, Operand, Plan};
 use super::store::{Index, Row, Store};
 pub use super::store::{BATCH, SHORT_LIST};
 use super::EvalError;
@@ -143,11 +143,26 @@ impl<'a> Ix<'a> {
         self.0[rel as usize][ix].worth_prefetching()
     }
 
-    /// Starts loading the row (or list of rows) of `key` in index `ix` of `rel`, whose slot
-    /// was prefetched a few rows before.
+    /// Starts loading columns `first..=last` of the row (or the list of rows) of `key` in
+    /// index `ix` of `rel`, whose slot was prefetched a few rows before.
     #[inline(always)]
-    pub fn prefetch_rows(self, cx: &Cx<'_>, rel: u32, ix: usize, key: &[u64]) {
-        self.0[rel as usize][ix].prefetch_rows(&cx.stores[rel as usize], key)
+    pub fn prefetch_rows(
+        self,
+        cx: &Cx<'_>,
+        rel: u32,
+        ix: usize,
+        key: &[u64],
+        first: usize,
+        last: usize,
+    ) {
+        self.0[rel as usize][ix].prefetch_rows(&cx.stores[rel as usize], key, (first, last))
+    }
+
+    /// Starts loading the list of rows of `key` in index `ix` of `rel` when it has several
+    /// (the engine's `Index::prefetch_list`, for a read that reads no row).
+    #[inline(always)]
+    pub fn prefetch_list(self, rel: u32, ix: usize, key: &[u64]) {
+        self.0[rel as usize][ix].prefetch_list(key)
     }
 
     /// Whether some visible row of `rel` has `key` in the columns of index `ix`.
@@ -216,10 +231,10 @@ impl<'a> Cx<'a> {
         self.stores[rel as usize].rows_worth_prefetching()
     }
 
-    /// Starts loading row `row` of `rel` into the cache.
+    /// Starts loading columns `first..=last` of row `row` of `rel` into the cache.
     #[inline(always)]
-    pub fn prefetch_row(&self, rel: u32, row: Row) {
-        self.stores[rel as usize].prefetch_row(row as usize)
+    pub fn prefetch_row(&self, rel: u32, row: Row, first: usize, last: usize) {
+        self.stores[rel as usize].prefetch_row(row as usize, (first, last))
     }
 
     /// Whether `rel` has a visible row.
@@ -672,8 +687,10 @@ impl Emitter<'_> {
         let next = k + 1;
         let n = self.layouts.len();
         // A read that binds and checks nothing only counts the rows of its key: it never reads
-        // them, so it prefetches none.
+        // them, so it prefetches none (only the list of a key that has several).
         let reads_rows = !binds.is_empty() || !checks.is_empty();
+        // The columns it reads, the first and the last: what it prefetches of a row.
+        let (c0, c1) = read_cols(binds, checks);
         if reads_rows {
             self.line(1, &format!("let rw = cx.rows_worth_prefetching({r});"));
         } else {
@@ -687,15 +704,22 @@ impl Emitter<'_> {
                     2,
                     &format!("for b in &batch {{ ix.prefetch({r}, {i}, &[{a}]); }}"),
                 );
-                self.line(
-                    2,
-                    &format!("for b in &batch {{ ix.prefetch_rows(cx, {r}, {i}, &[{a}]); }}"),
-                );
+                if reads_rows {
+                    self.line(
+                        2,
+                        &format!("for b in &batch {{ ix.prefetch_rows(cx, {r}, {i}, &[{a}], {c0}, {c1}); }}"),
+                    );
+                } else {
+                    self.line(
+                        2,
+                        &format!("if ix.has_lists({r}, {i}) {{ for b in &batch {{ ix.prefetch_list({r}, {i}, &[{a}]); }} }}"),
+                    );
+                }
                 self.line(1, "}");
                 if reads_rows {
                     self.line(
                     1,
-                    &format!("if rw && ix.has_lists({r}, {i}) {{ for b in &batch {{ let l = ix.lookup(cx, {r}, {i}, &[{a}], {range}); if l.len() > 1 {{ for &n in &l[..l.len().min(SHORT_LIST)] {{ cx.prefetch_row({r}, n); }} }} }} }}"),
+                    &format!("if rw && ix.has_lists({r}, {i}) {{ for b in &batch {{ let l = ix.lookup(cx, {r}, {i}, &[{a}], {range}); if l.len() > 1 {{ for &n in &l[..l.len().min(SHORT_LIST)] {{ cx.prefetch_row({r}, n, {c0}, {c1}); }} }} }} }}"),
                 );
                 }
                 self.line(1, "for b in &batch {");
@@ -706,7 +730,7 @@ impl Emitter<'_> {
                 self.line(2, "for (i, &row) in l.iter().enumerate() {");
                 self.line(
                     3,
-                    &format!("if rw {{ if let Some(&n) = l.get(i + SHORT_LIST) {{ cx.prefetch_row({r}, n); }} }}"),
+                    &format!("if rw {{ if let Some(&n) = l.get(i + SHORT_LIST) {{ cx.prefetch_row({r}, n, {c0}, {c1}); }} }}"),
                 );
                 3
             }

@@ -10,7 +10,7 @@ use crate::ir::order::{order_body, Estimates, Step};
 use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
 use crate::value::{Interner, Type, Value};
 
-use super::store::{Indexes, Store};
+use super::store::{Cols, Indexes, Store};
 
 /// Which rows of a relation an atom reads in a semi-naive round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +90,16 @@ pub(crate) enum Op {
         slot: u32,
         expr: CExpr,
     },
+}
+
+/// The first and the last column a read with these `binds` and `checks` takes from a row
+/// (`(0, 0)` when it takes none): the part of a row worth prefetching.
+pub fn read_cols(binds: &[(usize, u32)], checks: &[(usize, Operand)]) -> Cols {
+    let cols = binds.iter().map(|b| b.0).chain(checks.iter().map(|c| c.0));
+    match (cols.clone().min(), cols.max()) {
+        (Some(lo), Some(hi)) => (lo, hi),
+        _ => (0, 0),
+    }
 }
 
 impl Op {
@@ -537,6 +547,18 @@ mod tests {
     const DECLS: &str = ".decl a(x: number, y: number)\n.input a\n\
         .decl b(y: number, z: number)\n.input b\n.decl c(z: number)\n.input c\n\
         .decl d(k: number, w: number)\n.input d\n";
+
+    #[test]
+    fn a_read_prefetches_from_the_first_to_the_last_column_it_takes() {
+        // Binds columns 4 and 1, checks column 3: columns 1 to 4.
+        let binds = [(4, 0), (1, 1)];
+        let checks = [(3, Operand::Const(7))];
+        assert_eq!(read_cols(&binds, &checks), (1, 4));
+        assert_eq!(read_cols(&binds, &[]), (1, 4));
+        assert_eq!(read_cols(&[], &[(5, Operand::Slot(0))]), (5, 5));
+        // Nothing taken: no row is read (the caller prefetches none).
+        assert_eq!(read_cols(&[], &[]), (0, 0));
+    }
 
     #[test]
     fn segments_end_at_each_read_and_the_last_at_the_head() {

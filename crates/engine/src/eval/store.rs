@@ -592,6 +592,9 @@ pub(crate) struct Segment {
 
 pub(crate) const INPUT_RULE: u32 = u32::MAX;
 
+/// The first and the last column a read takes from a row (for [`Store::prefetch_row`]).
+pub type Cols = (usize, usize);
+
 /// The indexes of every relation, by relation number.
 pub(crate) type Indexes = Vec<Vec<Index>>;
 
@@ -680,12 +683,14 @@ impl Store {
         self.data.len() * 8 >= PREFETCH_MIN_BYTES
     }
 
-    /// Starts loading row `r` into the cache (see [`prefetch`]).
+    /// Starts loading the columns `cols` (the first and the last that will be read) of row `r`
+    /// into the cache (see [`prefetch`]): of a row of six words, a read of one column needs
+    /// one of the two cache lines the row may straddle.
     #[inline(always)]
-    pub fn prefetch_row(&self, r: usize) {
+    pub fn prefetch_row(&self, r: usize, cols: Cols) {
         prefetch_span(
-            self.data.as_ptr().wrapping_add(r * self.arity),
-            self.arity.max(1),
+            self.data.as_ptr().wrapping_add(r * self.arity + cols.0),
+            cols.1 + 1 - cols.0,
         );
     }
 
@@ -1022,18 +1027,32 @@ impl Index {
         self.packed.worth_prefetching()
     }
 
-    /// Starts loading what a lookup of `key` will read after its slot: the key's row in
-    /// `store` (the relation indexed) when it has one, the list of its rows when it has more.
-    /// Meant for a key whose slot was prefetched a few rows before ([`Index::prefetch`]), so
-    /// that reading the slot here does not wait. Only keys that pack.
+    /// Starts loading what a lookup of `key` will read after its slot: the columns `cols` of
+    /// the key's row in `store` (the relation indexed) when it has one, the list of its rows
+    /// when it has more. Meant for a key whose slot was prefetched a few rows before
+    /// ([`Index::prefetch`]), so that reading the slot here does not wait. Only keys that pack.
     #[inline(always)]
-    pub fn prefetch_rows(&self, store: &Store, key: &[u64]) {
+    pub fn prefetch_rows(&self, store: &Store, key: &[u64], cols: Cols) {
         if let Some(k) = pack(|i| key[i], key.len()) {
             if let Some(slot) = self.packed.find_slot(k) {
                 let v = self.packed.keys[slot][2];
                 if v & LIST == 0 {
-                    store.prefetch_row(v as usize);
+                    store.prefetch_row(v as usize, cols);
                 } else {
+                    prefetch_span(self.lists.as_ptr().wrapping_add((v & !LIST) as usize), 1);
+                }
+            }
+        }
+    }
+
+    /// [`Index::prefetch_rows`] for a read that only counts the rows of `key` and reads none:
+    /// the list of rows when the key has several, nothing when it has one (its slot holds it).
+    #[inline(always)]
+    pub fn prefetch_list(&self, key: &[u64]) {
+        if let Some(k) = pack(|i| key[i], key.len()) {
+            if let Some(slot) = self.packed.find_slot(k) {
+                let v = self.packed.keys[slot][2];
+                if v & LIST != 0 {
                     prefetch_span(self.lists.as_ptr().wrapping_add((v & !LIST) as usize), 1);
                 }
             }
@@ -1549,7 +1568,9 @@ mod tests {
         for key in [1u64, 7, n + 5, u64::MAX - 1] {
             let before = ixs[ix].lookup(&s, &[key]).to_vec();
             ixs[ix].prefetch(&[key]);
-            ixs[ix].prefetch_rows(&s, &[key]);
+            ixs[ix].prefetch_rows(&s, &[key], (0, 1));
+            ixs[ix].prefetch_rows(&s, &[key], (1, 1));
+            ixs[ix].prefetch_list(&[key]);
             s.prefetch(&[key, key.wrapping_mul(10)]);
             assert_eq!(ixs[ix].lookup(&s, &[key]), &before[..]);
         }
