@@ -237,8 +237,9 @@ impl<'a> Exec<'a> {
     }
 
     /// The read that ends a segment: its lookups' slots prefetched for the whole batch, then
-    /// what they point to, then the rows of short lists (if the index has any); then each binding extended by each
-    /// row it finds into the queue of segment `next`, which runs whenever it is full.
+    /// what they point to, then the rows of short lists (if the index has any); then each
+    /// binding extended by each row it finds into the queue of segment `next`, which runs
+    /// whenever it is full.
     fn read(&mut self, pc: usize, batch: &[u64], next: usize) {
         let Op::Read {
             rel,

@@ -666,8 +666,9 @@ impl Emitter<'_> {
     }
 
     /// The read that ends segment `k`: its lookups' slots prefetched for the whole batch, then
-    /// what they point to, then the rows of short lists (if the index has any); then each binding extended by each
-    /// row it finds into the next segment's batch, which runs whenever it is full.
+    /// what they point to, then the rows of short lists (if the index has any); then each
+    /// binding extended by each row it finds into the next segment's batch, which runs
+    /// whenever it is full.
     fn read(&mut self, pc: usize) {
         let Op::Read {
             rel,
