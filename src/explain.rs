@@ -1,221 +1,240 @@
-//! Rendering of derivation trees for people: each derived node names its rule and the norms
-//! (in the version in force on the act's date) and authorities the rule rests on; each input
-//! fact names where in the model it comes from. Text and DOT here; JSON in `findings`.
+//! Derivation trees as data a reader can follow: each derived node names its rule, the norms
+//! (in the version in force on the act's date) and authorities the rule rests on, and its
+//! variable bindings; each input fact names where in the model it comes from. Built from the
+//! engine's provenance only when asked; [`crate::render`] writes them as text, JSON and DOT.
 
-use std::fmt::Write as _;
-
-use sphere_engine::explain::{atom_text, quote, Node, Premise, Tree};
+use sphere_engine::eval::Evaluation;
+use sphere_engine::explain::{atom_text, quote, Node, Tree};
 use sphere_engine::ir::legal::RuleMeta;
-use sphere_engine::ir::Program;
-use sphere_engine::{Date, Interner};
+use sphere_engine::ir::RelId;
+use sphere_engine::{Date, Value};
+use sphere_model::Origin;
 
-use crate::findings::{version_at, Lang, Origins};
+use crate::facts::Origins;
+use crate::findings::{Finding, Texts};
+use crate::kb::version_at;
 
-/// What a rule node shows: `rule id: citations; authorities`.
-fn rule_label(
-    program: &Program,
-    rule: sphere_engine::ir::RuleIdx,
-    date: Date,
-    lang: Lang,
-) -> String {
-    let r = program.rule(rule);
-    let mut label = format!("rule {}", r.id);
-    if let Some(m) = r.meta {
-        let meta: &RuleMeta = &program.legal.rule_meta[m.0 as usize];
-        let cites: Vec<String> = meta
-            .norms
-            .iter()
-            .filter_map(|n| version_at(&program.legal.norms, n, date))
-            .map(|v| match lang {
-                Lang::En => v.en.clone(),
-                Lang::De => v.de.clone(),
-            })
-            .collect();
-        let auths: Vec<String> = meta
-            .authorities
-            .iter()
-            .filter_map(|a| program.legal.authorities.iter().find(|x| &x.id == a))
-            .map(|a| a.citation())
-            .collect();
-        let all: Vec<String> = cites.into_iter().chain(auths).collect();
-        if !all.is_empty() {
-            label.push_str(": ");
-            label.push_str(&all.join("; "));
-        }
-    }
-    label
+/// Why a fact holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Derivation {
+    /// The relation's name.
+    pub relation: String,
+    /// The fact as written in the language: `consent("c1", "s1")`.
+    pub fact: String,
+    /// The fact's values as text (symbols unquoted), in column order.
+    pub args: Vec<String>,
+    pub step: Step,
 }
 
-/// Indented text, one node per line.
-pub fn text(
-    tree: &Tree,
-    program: &Program,
-    interner: &Interner,
-    origins: &Origins,
-    date: Date,
-    lang: Lang,
-) -> String {
-    let mut out = String::new();
-    node_text(
-        tree, program, interner, origins, date, lang, "", "", &mut out,
-    );
-    out
+/// How a fact came to hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An input fact, with its place in the model (file and JSON path) where it has one.
+    Input { origin: Option<Origin> },
+    /// Derived by a rule.
+    Rule(RuleStep),
 }
 
-#[allow(clippy::too_many_arguments)]
-fn node_text(
-    t: &Tree,
-    program: &Program,
-    interner: &Interner,
-    origins: &Origins,
-    date: Date,
-    lang: Lang,
-    first: &str,
-    rest: &str,
-    out: &mut String,
-) {
-    let head = atom_text(program, t.rel, &t.values, interner);
-    match &t.node {
-        Node::Input => {
-            let place = origins.get(t.rel, &t.values).map_or_else(
-                || "fact".to_string(),
-                |o| format!("fact: {} {}", o.file, o.path),
-            );
-            let _ = writeln!(out, "{first}{head}  [{place}]");
-        }
-        Node::Rule { rule, premises, .. } => {
-            let _ = writeln!(
-                out,
-                "{first}{head}  [{}]",
-                rule_label(program, *rule, date, lang)
-            );
-            for (i, p) in premises.iter().enumerate() {
-                let last = i + 1 == premises.len();
-                let f = format!("{rest}{}", if last { "└─ " } else { "├─ " });
-                let r = format!("{rest}{}", if last { "   " } else { "│  " });
-                match p {
-                    Premise::Holds(sub) => {
-                        node_text(sub, program, interner, origins, date, lang, &f, &r, out)
+/// One rule instance of a derivation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleStep {
+    /// The rule's id.
+    pub rule: String,
+    /// The norms the rule's annotation cites, as written (`uwg:7.2.2@2022-05-28`).
+    pub norms: Vec<String>,
+    /// The authorities the annotation cites, by id.
+    pub authorities: Vec<String>,
+    /// Citations of the cited norms in the version in force on the date explained.
+    pub citations: Vec<Texts>,
+    /// Citations of the authorities (`BGH I ZR 164/09 (2011-02-10)`).
+    pub authority_citations: Vec<String>,
+    /// The rule's variables as bound in this instance, values as text.
+    pub bindings: Vec<(String, String)>,
+    /// One entry per body literal, in the rule's source order.
+    pub premises: Vec<Premise>,
+}
+
+/// One body literal of a rule instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Premise {
+    Holds(Box<Derivation>),
+    /// A negated premise: no fact matches this pattern (`_` for any value): `consent(_, "s1")`.
+    Absent(String),
+    /// A comparison that held, with the values filled in.
+    Compare(String),
+}
+
+impl Derivation {
+    /// The input facts this derivation rests on, each once, in the order the tree meets them:
+    /// what a decision about the finding depends on.
+    pub fn inputs(&self) -> Vec<&Derivation> {
+        let mut out: Vec<&Derivation> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(d) = stack.pop() {
+            match &d.step {
+                Step::Input { .. } => {
+                    if !out.iter().any(|x| x.fact == d.fact) {
+                        out.push(d);
                     }
-                    Premise::Absent { rel, pattern } => {
-                        let args: Vec<String> = pattern
-                            .iter()
-                            .map(|v| v.map_or_else(|| "_".into(), |v| quote(v, interner)))
-                            .collect();
-                        let _ = writeln!(
-                            out,
-                            "{f}no {}({})  [absent]",
-                            program.relation(*rel).name,
-                            args.join(", ")
-                        );
-                    }
-                    Premise::Compare { text } => {
-                        let _ = writeln!(out, "{f}{text}  [holds]");
+                }
+                Step::Rule(r) => {
+                    for p in r.premises.iter().rev() {
+                        if let Premise::Holds(sub) = p {
+                            stack.push(sub);
+                        }
                     }
                 }
             }
         }
+        out
+    }
+
+    /// The origin of an input fact.
+    pub fn origin(&self) -> Option<&Origin> {
+        match &self.step {
+            Step::Input { origin } => origin.as_ref(),
+            Step::Rule(_) => None,
+        }
     }
 }
 
-/// Graphviz DOT: one box per node, edges from conclusions to premises.
-pub fn dot(
-    tree: &Tree,
-    program: &Program,
-    interner: &Interner,
-    origins: &Origins,
-    date: Date,
-    lang: Lang,
-) -> String {
-    let mut out = String::from(
-        "digraph derivation {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n",
-    );
-    let mut n = 0usize;
-    dot_node(
-        tree, program, interner, origins, date, lang, &mut n, &mut out,
-    );
-    out.push_str("}\n");
-    out
+/// What a tree built for a program shows besides rules and facts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Build<'o> {
+    /// Input facts' origins.
+    pub origins: Option<&'o Origins>,
+    /// The date whose norm versions are cited; `None`: cite nothing (a plain program).
+    pub date: Option<Date>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn dot_node(
-    t: &Tree,
-    program: &Program,
-    interner: &Interner,
-    origins: &Origins,
-    date: Date,
-    lang: Lang,
-    n: &mut usize,
-    out: &mut String,
-) -> usize {
-    let id = *n;
-    *n += 1;
-    let head = atom_text(program, t.rel, &t.values, interner);
-    match &t.node {
-        Node::Input => {
-            let place = origins
-                .get(t.rel, &t.values)
-                .map_or(String::new(), |o| format!("\n{} {}", o.file, o.path));
-            let _ = writeln!(
-                out,
-                "  n{id} [label={}, style=filled, fillcolor=\"#eef5ff\"];",
-                dot_quote(&format!("{head}{place}"))
-            );
-        }
-        Node::Rule { rule, premises, .. } => {
-            let label = format!("{head}\n{}", rule_label(program, *rule, date, lang));
-            let _ = writeln!(out, "  n{id} [label={}];", dot_quote(&label));
-            for p in premises {
-                let child = match p {
-                    Premise::Holds(sub) => {
-                        dot_node(sub, program, interner, origins, date, lang, n, out)
-                    }
-                    Premise::Absent { rel, pattern } => {
-                        let c = *n;
-                        *n += 1;
-                        let args: Vec<String> = pattern
-                            .iter()
-                            .map(|v| v.map_or_else(|| "_".into(), |v| quote(v, interner)))
-                            .collect();
-                        let _ = writeln!(
-                            out,
-                            "  n{c} [label={}, style=dashed];",
-                            dot_quote(&format!(
-                                "no {}({})",
+/// Builds the typed tree of an engine derivation.
+pub(crate) fn derivation(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>) -> Derivation {
+    let program = ev.program();
+    let interner = ev.interner();
+    let fact = atom_text(program, tree.rel, &tree.values, interner);
+    let relation = program.relation(tree.rel).name.clone();
+    let step = match &tree.node {
+        Node::Input => Step::Input {
+            origin: build
+                .origins
+                .and_then(|o| o.get(tree.rel, &tree.values))
+                .cloned(),
+        },
+        Node::Rule {
+            rule,
+            bindings,
+            premises,
+        } => {
+            let r = program.rule(*rule);
+            let meta: Option<&RuleMeta> = r.meta.map(|m| &program.legal.rule_meta[m.0 as usize]);
+            let (citations, authority_citations) = match (meta, build.date) {
+                (Some(m), Some(date)) => (
+                    m.norms
+                        .iter()
+                        .filter_map(|n| version_at(&program.legal.norms, n, date))
+                        .map(|v| Texts {
+                            en: v.en.clone(),
+                            de: v.de.clone(),
+                        })
+                        .collect(),
+                    m.authorities
+                        .iter()
+                        .filter_map(|a| program.legal.authorities.iter().find(|x| &x.id == a))
+                        .map(|a| a.citation())
+                        .collect(),
+                ),
+                _ => (Vec::new(), Vec::new()),
+            };
+            Step::Rule(RuleStep {
+                rule: r.id.clone(),
+                norms: meta
+                    .map(|m| m.norms.iter().map(crate::kb::ref_text).collect())
+                    .unwrap_or_default(),
+                authorities: meta.map(|m| m.authorities.clone()).unwrap_or_default(),
+                citations,
+                authority_citations,
+                bindings: bindings
+                    .iter()
+                    .map(|(n, v)| (n.clone(), sphere_engine::value::display(*v, interner)))
+                    .collect(),
+                premises: premises
+                    .iter()
+                    .map(|p| match p {
+                        sphere_engine::explain::Premise::Holds(sub) => {
+                            Premise::Holds(Box::new(derivation(ev, sub, build)))
+                        }
+                        sphere_engine::explain::Premise::Absent { rel, pattern } => {
+                            let args: Vec<String> = pattern
+                                .iter()
+                                .map(|v| v.map_or_else(|| "_".into(), |v| quote(v, interner)))
+                                .collect();
+                            Premise::Absent(format!(
+                                "{}({})",
                                 program.relation(*rel).name,
                                 args.join(", ")
                             ))
-                        );
-                        c
-                    }
-                    Premise::Compare { text } => {
-                        let c = *n;
-                        *n += 1;
-                        let _ =
-                            writeln!(out, "  n{c} [label={}, shape=plaintext];", dot_quote(text));
-                        c
-                    }
-                };
-                let _ = writeln!(out, "  n{id} -> n{child};");
-            }
+                        }
+                        sphere_engine::explain::Premise::Compare { text } => {
+                            Premise::Compare(text.clone())
+                        }
+                    })
+                    .collect(),
+            })
         }
+    };
+    Derivation {
+        relation,
+        fact,
+        args: tree
+            .values
+            .iter()
+            .map(|v| sphere_engine::value::display(*v, interner))
+            .collect(),
+        step,
     }
-    id
 }
 
-/// A DOT string literal: quotes and backslashes escaped, line breaks as `\n`.
-fn dot_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
+/// The derivation of `rel(values)` in a plain program (no origins, no citations): for
+/// `sphere eval --explain`.
+pub fn derive(
+    ev: &Evaluation<'_>,
+    rel: RelId,
+    values: &[Value],
+) -> Result<Derivation, sphere_engine::explain::ExplainError> {
+    let tree = ev.explain(rel, values)?;
+    Ok(derivation(
+        ev,
+        &tree,
+        Build {
+            origins: None,
+            date: None,
+        },
+    ))
+}
+
+/// A finding explained: its derivation, and for a suppressed finding the exceptions that
+/// applied with theirs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub finding: Finding,
+    /// The finding was derived but an exception suppressed it.
+    pub suppressed: bool,
+    /// `None` only when the evaluation kept no provenance.
+    pub derivation: Option<Derivation>,
+    /// The exceptions that suppressed the finding (sorted by rule), each with its derivation.
+    pub exceptions: Vec<Exception>,
+}
+
+/// An exception that suppressed a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    pub rule: String,
+    pub derivation: Option<Derivation>,
+}
+
+impl Explanation {
+    /// The date whose norm versions the explanation cites: the finding's.
+    pub fn date(&self) -> Date {
+        self.finding.date
     }
-    out.push('"');
-    out
 }

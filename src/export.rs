@@ -1283,6 +1283,47 @@ fn describe(h: &Helper) -> String {
     )
 }
 
+/// Exports `kb` with the facts of `model` for `target` (`answer`: with sphere's own result for
+/// comparison). The facts reach the program through the one loop that puts facts into a
+/// program ([`crate::facts`]); every problem is a [`crate::Error`] naming the target.
+pub fn export_model(
+    kb: &crate::KnowledgeBase,
+    model: &crate::Model,
+    target: Target,
+    answer_too: bool,
+) -> crate::error::Result<Files> {
+    use crate::error::ErrorKind;
+    let program = kb.program();
+    let mut interner = program.interner.clone();
+    let mut facts = Vec::new();
+    crate::facts::feed(
+        program,
+        model.facts(),
+        &[],
+        &[],
+        &mut |s| interner.intern(s),
+        &mut |rel, values, _| facts.push((rel, values.to_vec())),
+    )?;
+    let fail = |e: Error| {
+        let err = crate::Error::new(
+            ErrorKind::Usage,
+            format!("cannot export for {}: {}", target.name(), e.message),
+        );
+        match e.hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    };
+    let mut written = export(program, &mut interner, &facts, target).map_err(fail)?;
+    if answer_too {
+        let outcome = kb.evaluate(model, &crate::EvalOptions::default())?;
+        written
+            .files
+            .extend(answer(outcome.evaluation(), target).map_err(fail)?);
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

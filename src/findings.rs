@@ -1,324 +1,487 @@
-//! The findings layer: turns the `finding` relation of an evaluation into findings as
-//! `docs/findings.md` describes them (`sphere-findings/1`): the norm versions valid on the
-//! act's date, the decision (`block` on a done activity is a `breach`), messages and remedies in
-//! the chosen language, and ids that are stable across runs, engines and machines.
+//! The findings layer: the `finding` relation of an evaluation becomes typed findings, as
+//! `docs/findings.md` describes them: the norm versions in force on the act's date (following
+//! replacement chains), the decision (`block` on a done activity is a `breach`), messages and
+//! remedies filled from the finding rule's bindings in both languages, model citations
+//! (`guideline:`, `terms:`), and ids that are stable across runs, engines and machines.
+//!
+//! Findings an exception suppressed come from the same pass, each with the exceptions that
+//! applied. Derivation trees are not kept: [`crate::Outcome::explain`] builds one when asked.
+//!
+//! Invariant: findings are sorted by (activity or object, rule, id); the JSON renderer writes
+//! them in this order.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sphere_engine::eval::Evaluation;
-use sphere_engine::explain::{quote, Node, Premise, Tree};
-use sphere_engine::ir::legal::{About, NormRef, NormVersion, RuleKind, RuleMeta};
+use sphere_engine::explain::{Node, Premise, Tree};
+use sphere_engine::ir::legal::{self, RuleKind};
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::{Date, Interner, Value};
 
+use crate::kb::version_at;
+
 /// Output language of messages, remedies and citations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
     En,
     De,
 }
 
-/// Where an input fact came from (model file and JSON path), for explanations.
-pub use sphere_model::Origin;
-
-/// Input facts' origins, found by relation and values. Loading only records each new fact's
-/// words and a reference to its origin (no copy, no map per fact); the first lookup in a
-/// relation indexes that relation, so only the relations that explanations show are indexed.
-#[derive(Default)]
-pub struct Origins<'s> {
-    rels: Vec<RelOrigins<'s>>,
-}
-
-#[derive(Default)]
-struct RelOrigins<'s> {
-    arity: usize,
-    words: Vec<u64>,
-    origins: Vec<&'s Origin>,
-    /// Hash of a fact's words -> its positions.
-    index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, Vec<u32>>>,
-}
-
-fn hash_words(words: &[u64]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    words.hash(&mut h);
-    h.finish()
-}
-
-impl<'s> Origins<'s> {
-    /// Records the origin of a fact (the first origin of a fact stays).
-    pub fn insert(&mut self, rel: RelId, values: &[Value], origin: &'s Origin) {
-        let r = rel.0 as usize;
-        if self.rels.len() <= r {
-            self.rels.resize_with(r + 1, RelOrigins::default);
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
         }
-        let ro = &mut self.rels[r];
-        ro.arity = values.len();
-        ro.words.extend(values.iter().map(|v| v.word()));
-        ro.origins.push(origin);
-        ro.index.take();
     }
+}
 
-    /// Where the input fact `rel(values)` came from.
-    pub fn get(&self, rel: RelId, values: &[Value]) -> Option<&'s Origin> {
-        let ro = self.rels.get(rel.0 as usize)?;
-        if ro.arity != values.len() || ro.origins.is_empty() {
-            return None;
+/// A text in both output languages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Texts {
+    pub en: String,
+    pub de: String,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::De => &self.de,
         }
-        let row = |i: usize| &ro.words[i * ro.arity..(i + 1) * ro.arity];
-        let index = ro.index.get_or_init(|| {
-            let mut index: rustc_hash::FxHashMap<u64, Vec<u32>> = Default::default();
-            for i in 0..ro.origins.len() {
-                index.entry(hash_words(row(i))).or_default().push(i as u32);
+    }
+}
+
+/// Implements `as_str`, `Display` and `FromStr` for an enum of fixed words, the same words
+/// serde uses.
+macro_rules! words {
+    ($name:ident { $($var:ident = $s:literal),* $(,)? }) => {
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+
+            /// The word of the JSON output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$var => $s),*
+                }
             }
-            index
-        });
-        let key: Vec<u64> = values.iter().map(|v| v.word()).collect();
-        index
-            .get(&hash_words(&key))?
-            .iter()
-            .find(|&&i| row(i as usize) == key.as_slice())
-            .map(|&i| ro.origins[i as usize])
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($name::$var),)*
+                    _ => Err(format!(
+                        "`{s}` is not one of: {}",
+                        [$($s),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+/// What a finding asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// A planned activity must not go ahead.
+    Block,
+    /// A done activity broke the law (a `block` rule on an act already done).
+    Breach,
+    /// Should be looked at.
+    Warn,
+    /// For information.
+    Info,
+}
+
+words!(Decision { Block = "block", Breach = "breach", Warn = "warn", Info = "info" });
+
+impl Decision {
+    /// `block` and `breach` need action (exit code 1 on the command line).
+    pub fn needs_action(self) -> bool {
+        matches!(self, Decision::Block | Decision::Breach)
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct NormCite {
-    pub id: String,
-    /// First day of the version in force on the act's date; `None` for the model's own rules
-    /// (`guideline:<id>`, `terms:<source>`), which have no catalogued versions.
-    pub version_from: Option<String>,
+/// How serious the rule is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
 }
 
-#[derive(Clone, Debug, Serialize)]
+words!(Severity { High = "high", Medium = "medium", Low = "low" });
+
+impl From<legal::Severity> for Severity {
+    fn from(s: legal::Severity) -> Severity {
+        match s {
+            legal::Severity::High => Severity::High,
+            legal::Severity::Medium => Severity::Medium,
+            legal::Severity::Low => Severity::Low,
+        }
+    }
+}
+
+/// What a finding is about: an activity of the model, or another object (a system, a
+/// source, an agreement, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum About {
+    Activity(String),
+    Object(String),
+}
+
+impl About {
+    /// The model id.
+    pub fn id(&self) -> &str {
+        match self {
+            About::Activity(id) | About::Object(id) => id,
+        }
+    }
+
+    pub fn activity(&self) -> Option<&str> {
+        match self {
+            About::Activity(id) => Some(id),
+            About::Object(_) => None,
+        }
+    }
+
+    pub fn object(&self) -> Option<&str> {
+        match self {
+            About::Object(id) => Some(id),
+            About::Activity(_) => None,
+        }
+    }
+}
+
+/// The version of a norm in force on the act's date.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NormVersion {
+    /// First day in force.
+    pub from: Date,
+    /// Last day in force; `None` while in force.
+    pub to: Option<Date>,
+    pub title: String,
+    /// Official source (EUR-Lex, gesetze-im-internet.de).
+    pub source: String,
+}
+
+/// A norm a finding cites.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NormCite {
+    /// `uwg:7.2.1`; for the model's own rules `guideline:<id>` or `terms:<source>`.
+    pub id: String,
+    /// The catalogued version in force on the act's date; `None` for the model's own rules,
+    /// which have no catalogued versions.
+    pub version: Option<NormVersion>,
+    /// `§ 7 Abs. 2 Nr. 1 UWG` / `Section 7(2) no. 1 UWG`.
+    pub citation: Texts,
+}
+
+/// What kind of authority a finding rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthorityKind {
+    /// A court decision.
+    Ruling,
+    /// Supervisory guidance.
+    Guidance,
+    /// A company guideline.
+    Guideline,
+}
+
+words!(AuthorityKind { Ruling = "ruling", Guidance = "guidance", Guideline = "guideline" });
+
+/// A ruling, guidance or guideline a finding rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AuthorityCite {
     pub id: String,
+    pub kind: AuthorityKind,
+    /// `BGH I ZR 164/09 (2011-02-10)`.
     pub citation: String,
+    /// Court or issuer.
+    pub issuer: String,
+    /// Case number of a ruling.
+    pub case: Option<String>,
+    pub date: Date,
+    pub title: Option<String>,
+    pub url: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A finding: a rule that fired on an activity or object, with everything a reader needs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Finding {
+    /// Stable: `F-` and a digest of rule, about, subjects and cited norm versions.
     pub id: String,
     pub rule: String,
-    pub norms: Vec<NormCite>,
-    pub citations: Vec<String>,
-    pub authorities: Vec<AuthorityCite>,
-    pub decision: String,
-    pub severity: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub activity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub object: Option<String>,
+    pub decision: Decision,
+    pub severity: Severity,
+    pub about: About,
+    /// The data subjects concerned (none for a finding about an object).
     pub subjects: Vec<String>,
-    pub date: String,
-    pub contested: bool,
-    pub contested_reason: Option<String>,
-    pub message: String,
-    pub remedy: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tree: Option<serde_json::Value>,
-    /// The derivation, for `explain` (not serialised; `tree` is its JSON form).
-    #[serde(skip)]
-    pub derivation: Option<Tree>,
+    /// The date of the act (or the evaluation date).
+    pub date: Date,
+    /// Catalogued norms first (in the rule's order), then the model's own rules.
+    pub norms: Vec<NormCite>,
+    pub authorities: Vec<AuthorityCite>,
+    /// Why the law is contested here, where it is; the rule takes the cautious reading.
+    pub contested: Option<String>,
+    pub message: Texts,
+    pub remedy: Texts,
 }
 
 impl Finding {
-    /// What the finding is about (activity or object id).
-    pub fn about(&self) -> &str {
-        self.activity
-            .as_deref()
-            .or(self.object.as_deref())
-            .unwrap_or("")
+    /// The model id the finding is about.
+    pub fn about_id(&self) -> &str {
+        self.about.id()
     }
 
     pub fn needs_action(&self) -> bool {
-        self.decision == "block" || self.decision == "breach"
+        self.decision.needs_action()
+    }
+
+    /// The citations in one language, in the order of [`Finding::norms`].
+    pub fn citations(&self, lang: Lang) -> Vec<&str> {
+        self.norms.iter().map(|n| n.citation.get(lang)).collect()
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct Options {
-    pub lang: Lang,
-    /// Attach the derivation tree as JSON.
-    pub tree: bool,
+/// A finding an exception suppressed, and the exception rules that did (sorted).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub exceptions: Vec<String>,
 }
 
-/// Collects the findings of an evaluation (which must have recorded provenance, so messages
-/// can name the rule's variables), sorted by (activity or object, rule, id).
-pub fn collect(ev: &Evaluation<'_>, origins: &Origins, opts: &Options) -> Vec<Finding> {
-    collect_from(ev, "finding", origins, opts)
+/// Where a finding's tuple is, so that its derivation can be rebuilt when asked.
+#[derive(Clone, Debug)]
+pub(crate) struct Handle {
+    pub rel: RelId,
+    pub values: Vec<Value>,
 }
 
-/// Findings that an exception suppressed: those derived (`finding_raw`) but not listed.
-pub fn collect_suppressed(ev: &Evaluation<'_>, origins: &Origins, opts: &Options) -> Vec<Finding> {
-    let listed: std::collections::BTreeSet<String> = collect(
-        ev,
-        origins,
-        &Options {
-            lang: opts.lang,
-            tree: false,
-        },
-    )
-    .into_iter()
-    .map(|f| f.id)
-    .collect();
-    collect_from(ev, "finding_raw", origins, opts)
-        .into_iter()
-        .filter(|f| !listed.contains(&f.id))
-        .collect()
+/// The findings of an evaluation (which must have recorded provenance, so messages can name
+/// the rule's variables) and the suppressed ones, both sorted.
+pub(crate) struct Collected {
+    pub listed: Vec<(Finding, Handle)>,
+    pub suppressed: Vec<(Suppressed, Handle)>,
 }
 
-/// The exception rules that suppressed `f` (a finding from [`collect_suppressed`]), sorted.
-pub fn exceptions_for(ev: &Evaluation<'_>, f: &Finding) -> Vec<String> {
+pub(crate) fn collect(ev: &Evaluation<'_>) -> Collected {
     let program = ev.program();
-    let Some(rel) = program.relation_by_name("suppressed") else {
+    let status = activity_status(ev);
+    let mut listed = Vec::new();
+    if let Some(rel) = finding_relation(program, "finding") {
+        for t in ev.tuples(rel) {
+            if let Some(f) = build(ev, &status, rel, &t) {
+                listed.push((f, Handle { rel, values: t }));
+            }
+        }
+    }
+    listed.sort_by(|a, b| key(&a.0).cmp(&key(&b.0)));
+    // Derived but not listed: suppressed by an exception. A tuple whose id a listed finding
+    // has (the same finding on another date) is not shown twice.
+    let ids: std::collections::BTreeSet<&str> = listed.iter().map(|f| f.0.id.as_str()).collect();
+    let mut suppressed = Vec::new();
+    if let (Some(raw), Some(fin)) = (
+        finding_relation(program, "finding_raw"),
+        program.relation_by_name("finding"),
+    ) {
+        for t in ev.tuples(raw) {
+            if ev.contains(fin, &t) {
+                continue;
+            }
+            if let Some(f) = build(ev, &status, raw, &t) {
+                if ids.contains(f.id.as_str()) {
+                    continue;
+                }
+                let exceptions = exceptions(ev, &t);
+                suppressed.push((
+                    Suppressed {
+                        finding: f,
+                        exceptions,
+                    },
+                    Handle {
+                        rel: raw,
+                        values: t,
+                    },
+                ));
+            }
+        }
+    }
+    suppressed.sort_by(|a, b| key(&a.0.finding).cmp(&key(&b.0.finding)));
+    Collected { listed, suppressed }
+}
+
+fn key(f: &Finding) -> (&str, &str, &str) {
+    (f.about_id(), &f.rule, &f.id)
+}
+
+/// A relation shaped like `finding(rule, about, subject, date)`.
+fn finding_relation(program: &Program, name: &str) -> Option<RelId> {
+    let rel = program.relation_by_name(name)?;
+    (program.relation(rel).arity() == 4).then_some(rel)
+}
+
+/// The exception rules in `suppressed(rule, exception, about, subject, date)` for a
+/// `finding_raw` tuple, sorted.
+fn exceptions(ev: &Evaluation<'_>, t: &[Value]) -> Vec<String> {
+    let Some(rel) = ev.program().relation_by_name("suppressed") else {
         return Vec::new();
     };
-    let interner = ev.interner();
-    let s = |v: Value| sphere_engine::value::display(v, interner);
-    let subject = f.subjects.first().cloned().unwrap_or_default();
+    if ev.program().relation(rel).arity() != 5 || t.len() != 4 {
+        return Vec::new();
+    }
+    let pattern = [Some(t[0]), None, Some(t[1]), Some(t[2]), Some(t[3])];
     let mut out: Vec<String> = ev
-        .tuples(rel)
-        .into_iter()
-        .filter(|t| t.len() == 5)
-        .filter(|t| {
-            s(t[0]) == f.rule && s(t[2]) == f.about() && s(t[3]) == subject && s(t[4]) == f.date
-        })
-        .map(|t| s(t[1]))
+        .select(rel, &pattern)
+        .iter()
+        .map(|s| sphere_engine::value::display(s[1], ev.interner()))
         .collect();
     out.sort();
     out.dedup();
     out
 }
 
-/// Findings from a relation shaped like `finding(rule, about, subject, date)`.
-pub fn collect_from(
+fn build(
     ev: &Evaluation<'_>,
-    relation: &str,
-    origins: &Origins,
-    opts: &Options,
-) -> Vec<Finding> {
+    status: &BTreeMap<String, String>,
+    rel: RelId,
+    t: &[Value],
+) -> Option<Finding> {
     let program = ev.program();
-    let Some(rel) = program.relation_by_name(relation) else {
-        return Vec::new();
-    };
-    if program.relation(rel).arity() != 4 {
-        return Vec::new();
-    }
     let interner = ev.interner();
-    let status = activity_status(ev);
-    let mut out = Vec::new();
-    for t in ev.tuples(rel) {
-        let (Value::Sym(rule), Value::Sym(about), Value::Sym(subject), Value::Date(date)) =
-            (t[0], t[1], t[2], t[3])
-        else {
-            continue;
-        };
-        let rule_id = interner.resolve(rule).to_string();
-        let Some(meta) = program.legal.rule_meta.iter().find(|m| m.id == rule_id) else {
-            continue;
-        };
-        let RuleKind::Finding {
-            severity,
-            decision,
-            about: about_kind,
-        } = &meta.kind
-        else {
-            continue;
-        };
-        let about = interner.resolve(about).to_string();
-        let subject = interner.resolve(subject).to_string();
-        let subjects: Vec<String> = if subject.is_empty() {
-            Vec::new()
-        } else {
-            vec![subject]
-        };
+    let (Value::Sym(rule), Value::Sym(about), Value::Sym(subject), Value::Date(date)) =
+        (t[0], t[1], t[2], t[3])
+    else {
+        return None;
+    };
+    let rule_id = interner.resolve(rule).to_string();
+    let meta = program.legal.rule_meta.iter().find(|m| m.id == rule_id)?;
+    let RuleKind::Finding {
+        severity,
+        decision,
+        about: about_kind,
+    } = &meta.kind
+    else {
+        return None;
+    };
+    let about = interner.resolve(about).to_string();
+    let subject = interner.resolve(subject).to_string();
+    let subjects: Vec<String> = if subject.is_empty() {
+        Vec::new()
+    } else {
+        vec![subject]
+    };
 
-        let derivation = ev.explain(rel, &t).ok();
-        let bindings = derivation
-            .as_ref()
-            .map(|d| rule_bindings(d, program))
-            .unwrap_or_default();
+    // The bindings of the annotated rule fill the messages. They come from the derivation
+    // (the same instance an explanation shows), which is not kept.
+    let bindings = ev
+        .explain(rel, t)
+        .ok()
+        .map(|d| rule_bindings(&d, program))
+        .unwrap_or_default();
 
-        let versions: Vec<&NormVersion> = meta
-            .norms
-            .iter()
-            .filter_map(|r| version_at(&program.legal.norms, r, date))
-            .collect();
-        let mut norms: Vec<NormCite> = versions
-            .iter()
-            .map(|n| NormCite {
-                id: n.id.clone(),
-                version_from: Some(n.from.to_string()),
-            })
-            .collect();
-        let mut citations: Vec<String> = versions
-            .iter()
-            .map(|n| match opts.lang {
-                Lang::En => n.en.clone(),
-                Lang::De => n.de.clone(),
-            })
-            .collect();
-        for template in &meta.cites {
-            let id = fill(template, &bindings, interner);
-            citations.push(model_citation(&id, opts.lang));
-            norms.push(NormCite {
-                id,
-                version_from: None,
-            });
-        }
-        let authorities = meta
-            .authorities
-            .iter()
-            .filter_map(|a| program.legal.authorities.iter().find(|x| &x.id == a))
-            .map(|a| AuthorityCite {
-                id: a.id.clone(),
-                citation: a.citation(),
-            })
-            .collect();
-
-        let is_activity = *about_kind == About::Activity && status.contains_key(&about);
-        let done = status.get(&about).is_some_and(|s| s == "done");
-        let decision = match decision.as_str() {
-            "block" if is_activity && done => "breach".to_string(),
-            d => d.to_string(),
-        };
-
-        let message = fill(pick(meta.message.as_ref(), opts.lang), &bindings, interner);
-        let remedy = fill(pick(meta.remedy.as_ref(), opts.lang), &bindings, interner);
-
-        let id = finding_id(&rule_id, &about, &subjects, &norms);
-        let tree = if opts.tree {
-            derivation
-                .as_ref()
-                .map(|d| tree_json(d, program, interner, origins))
-        } else {
-            None
-        };
-        out.push(Finding {
+    let mut norms: Vec<NormCite> = meta
+        .norms
+        .iter()
+        .filter_map(|r| version_at(&program.legal.norms, r, date))
+        .map(|n| NormCite {
+            id: n.id.clone(),
+            version: Some(NormVersion {
+                from: n.from,
+                to: n.to,
+                title: n.title.clone(),
+                source: n.source.clone(),
+            }),
+            citation: Texts {
+                en: n.en.clone(),
+                de: n.de.clone(),
+            },
+        })
+        .collect();
+    for template in &meta.cites {
+        let id = fill(template, &bindings, interner);
+        norms.push(NormCite {
+            citation: model_citation(&id),
             id,
-            rule: rule_id,
-            norms,
-            citations,
-            authorities,
-            decision,
-            severity: severity.as_str().to_string(),
-            activity: is_activity.then(|| about.clone()),
-            object: (!is_activity).then(|| about.clone()),
-            subjects,
-            date: date.to_string(),
-            contested: meta.contested.is_some(),
-            contested_reason: meta.contested.clone(),
-            message,
-            remedy,
-            tree,
-            derivation,
+            version: None,
         });
     }
-    out.sort_by(|a, b| (a.about(), &a.rule, &a.id).cmp(&(b.about(), &b.rule, &b.id)));
-    out
+    let authorities = meta
+        .authorities
+        .iter()
+        .filter_map(|a| program.legal.authorities.iter().find(|x| &x.id == a))
+        .map(authority_cite)
+        .collect();
+
+    let is_activity = *about_kind == legal::About::Activity && status.contains_key(&about);
+    let done = status.get(&about).is_some_and(|s| s == "done");
+    let decision = match decision {
+        legal::Decision::Block if is_activity && done => Decision::Breach,
+        legal::Decision::Block => Decision::Block,
+        legal::Decision::Warn => Decision::Warn,
+        legal::Decision::Info => Decision::Info,
+    };
+    let texts = |t: Option<&legal::Text>| Texts {
+        en: fill(t.map_or("", |t| &t.en), &bindings, interner),
+        de: fill(t.map_or("", |t| &t.de), &bindings, interner),
+    };
+    let message = texts(meta.message.as_ref());
+    let remedy = texts(meta.remedy.as_ref());
+    let id = finding_id(&rule_id, &about, &subjects, &norms);
+    Some(Finding {
+        id,
+        rule: rule_id,
+        decision,
+        severity: (*severity).into(),
+        about: if is_activity {
+            About::Activity(about)
+        } else {
+            About::Object(about)
+        },
+        subjects,
+        date,
+        norms,
+        authorities,
+        contested: meta.contested.clone(),
+        message,
+        remedy,
+    })
+}
+
+pub(crate) fn authority_cite(a: &legal::Authority) -> AuthorityCite {
+    AuthorityCite {
+        id: a.id.clone(),
+        kind: match a.kind {
+            legal::AuthorityKind::Ruling => AuthorityKind::Ruling,
+            legal::AuthorityKind::Guidance => AuthorityKind::Guidance,
+            legal::AuthorityKind::Guideline => AuthorityKind::Guideline,
+        },
+        citation: a.citation(),
+        issuer: a.issuer.clone(),
+        case: a.case.clone(),
+        date: a.date,
+        title: a.title.clone(),
+        url: a.url.clone(),
+    }
 }
 
 /// Status of each activity (`done` / `planned`), from the input relation `activity`.
@@ -342,28 +505,6 @@ fn activity_status(ev: &Evaluation<'_>) -> BTreeMap<String, String> {
         }
     }
     out
-}
-
-/// The version of a cited norm in force on `date`: the cited version or one reachable from it
-/// along `replaced_by`, in either direction.
-pub fn version_at<'a>(
-    norms: &'a [NormVersion],
-    r: &NormRef,
-    date: Date,
-) -> Option<&'a NormVersion> {
-    let start = sphere_engine::ir::lower::resolve_ref(norms, r)?;
-    sphere_engine::ir::lower::chain_members(norms, start)
-        .into_iter()
-        .map(|i| &norms[i])
-        .find(|n| n.in_force(date))
-}
-
-fn pick(text: Option<&sphere_engine::ir::legal::Text>, lang: Lang) -> &str {
-    match (text, lang) {
-        (Some(t), Lang::En) => &t.en,
-        (Some(t), Lang::De) => &t.de,
-        (None, _) => "",
-    }
 }
 
 /// The bindings of the annotated finding rule: the first node of the derivation (below the
@@ -395,15 +536,22 @@ fn rule_bindings(tree: &Tree, program: &Program) -> Vec<(String, Value)> {
         .unwrap_or_default()
 }
 
-/// The human citation of one of the model's own rules: a company guideline or a platform's
-/// terms of use.
-fn model_citation(id: &str, lang: Lang) -> String {
-    match (id.split_once(':'), lang) {
-        (Some(("guideline", g)), Lang::En) => format!("Company guideline {g}"),
-        (Some(("guideline", g)), Lang::De) => format!("Unternehmensrichtlinie {g}"),
-        (Some(("terms", s)), Lang::En) => format!("Terms of use of {s}"),
-        (Some(("terms", s)), Lang::De) => format!("Nutzungsbedingungen von {s}"),
-        _ => id.to_string(),
+/// The citation of one of the model's own rules: a company guideline or a platform's terms of
+/// use.
+fn model_citation(id: &str) -> Texts {
+    match id.split_once(':') {
+        Some(("guideline", g)) => Texts {
+            en: format!("Company guideline {g}"),
+            de: format!("Unternehmensrichtlinie {g}"),
+        },
+        Some(("terms", s)) => Texts {
+            en: format!("Terms of use of {s}"),
+            de: format!("Nutzungsbedingungen von {s}"),
+        },
+        _ => Texts {
+            en: id.to_string(),
+            de: id.to_string(),
+        },
     }
 }
 
@@ -445,7 +593,9 @@ pub fn finding_id(rule: &str, about: &str, subjects: &[String], norms: &[NormCit
     for n in norms {
         key.push_str(&n.id);
         key.push('@');
-        key.push_str(n.version_from.as_deref().unwrap_or(""));
+        if let Some(v) = &n.version {
+            key.push_str(&v.from.to_string());
+        }
         key.push(';');
     }
     format!(
@@ -454,76 +604,26 @@ pub fn finding_id(rule: &str, about: &str, subjects: &[String], norms: &[NormCit
     )
 }
 
-/// A derivation tree as JSON: each node with its fact, rule (and the rule's norms and
-/// authorities), bindings, premises, and for input facts their origin in the model.
-pub fn tree_json(
-    t: &Tree,
-    program: &Program,
-    interner: &Interner,
-    origins: &Origins,
-) -> serde_json::Value {
-    use serde_json::json;
-    let fact = sphere_engine::explain::atom_text(program, t.rel, &t.values, interner);
-    match &t.node {
-        Node::Input => {
-            let origin = origins
-                .get(t.rel, &t.values)
-                .map(|o| json!({ "file": o.file, "path": o.path }));
-            json!({ "fact": fact, "input": true, "origin": origin })
-        }
-        Node::Rule {
-            rule,
-            bindings,
-            premises,
-        } => {
-            let r = program.rule(*rule);
-            let meta: Option<&RuleMeta> = r.meta.map(|m| &program.legal.rule_meta[m.0 as usize]);
-            let premises: Vec<serde_json::Value> = premises
-                .iter()
-                .map(|p| match p {
-                    Premise::Holds(sub) => tree_json(sub, program, interner, origins),
-                    Premise::Absent { rel, pattern } => {
-                        let args: Vec<String> =
-                            pattern.iter().map(|v| v.map_or_else(|| "_".into(), |v| quote(v, interner))).collect();
-                        json!({ "absent": format!("{}({})", program.relation(*rel).name, args.join(", ")) })
-                    }
-                    Premise::Compare { text } => json!({ "holds": text }),
-                })
-                .collect();
-            let bindings: serde_json::Map<String, serde_json::Value> = bindings
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.clone(),
-                        json!(sphere_engine::value::display(*v, interner)),
-                    )
-                })
-                .collect();
-            json!({
-                "fact": fact,
-                "rule": r.id,
-                "norms": meta.map(|m| m.norms.iter().map(|n| match n.version {
-                    Some(d) => format!("{}@{}", n.id, d),
-                    None => n.id.clone(),
-                }).collect::<Vec<_>>()).unwrap_or_default(),
-                "authorities": meta.map(|m| m.authorities.clone()).unwrap_or_default(),
-                "bindings": bindings,
-                "premises": premises,
-            })
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn cite(id: &str, from: Option<&str>) -> NormCite {
+        NormCite {
+            id: id.into(),
+            version: from.map(|f| NormVersion {
+                from: Date::parse(f).expect("date"),
+                to: None,
+                title: String::new(),
+                source: String::new(),
+            }),
+            citation: Texts::default(),
+        }
+    }
+
     #[test]
     fn ids_are_stable_and_sensitive_to_every_part() {
-        let n = vec![NormCite {
-            id: "uwg:7.2.1".into(),
-            version_from: Some("2022-05-28".into()),
-        }];
+        let n = vec![cite("uwg:7.2.1", Some("2022-05-28"))];
         let a = finding_id("r", "act-1", &["s2".into(), "s1".into()], &n);
         assert_eq!(a, finding_id("r", "act-1", &["s1".into(), "s2".into()], &n));
         assert_ne!(a, finding_id("r", "act-2", &["s1".into(), "s2".into()], &n));
@@ -531,16 +631,16 @@ mod tests {
             a,
             finding_id("r2", "act-1", &["s1".into(), "s2".into()], &n)
         );
-        let old = vec![NormCite {
-            id: "uwg:7.2.1".into(),
-            version_from: Some("2008-12-30".into()),
-        }];
+        let old = vec![cite("uwg:7.2.1", Some("2008-12-30"))];
         assert_ne!(
             a,
             finding_id("r", "act-1", &["s1".into(), "s2".into()], &old)
         );
         assert_eq!(a, "F-".to_string() + &a[2..]);
         assert_eq!(a.len(), 18);
+        // A model citation has no version: `id@;`.
+        let g = vec![cite("guideline:g1", None)];
+        assert_ne!(a, finding_id("r", "act-1", &[], &g));
     }
 
     #[test]
@@ -554,6 +654,34 @@ mod tests {
         assert_eq!(
             fill("call {S} ({N}x) {X} {", &b, &i),
             "call subj-karl (3x) {X} {"
+        );
+    }
+
+    #[test]
+    fn typed_words_round_trip_to_the_json_strings() {
+        for d in Decision::ALL {
+            let json = serde_json::to_string(d).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", d.as_str()));
+            assert_eq!(serde_json::from_str::<Decision>(&json).ok(), Some(*d));
+            assert_eq!(d.as_str().parse::<Decision>(), Ok(*d));
+        }
+        let words: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
+        assert_eq!(words, ["block", "breach", "warn", "info"]);
+        for s in Severity::ALL {
+            let json = serde_json::to_string(s).expect("serialises");
+            assert_eq!(serde_json::from_str::<Severity>(&json).ok(), Some(*s));
+            assert_eq!(s.to_string().parse::<Severity>(), Ok(*s));
+        }
+        let words: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(words, ["high", "medium", "low"]);
+        assert!("stop".parse::<Decision>().is_err());
+        assert_eq!(
+            serde_json::to_string(&About::Activity("a1".into())).expect("serialises"),
+            r#"{"activity":"a1"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Lang::De).expect("serialises"),
+            "\"de\""
         );
     }
 }

@@ -1,313 +1,601 @@
-//! One evaluation of the knowledge base on a company model: load and validate the model (or a
-//! facts export), compile the knowledge base (plus `--rules` files), insert the facts (plus
-//! `--assume` facts), evaluate with provenance. Shared by `check`, `explain`, `gate`, the REPL.
+//! A session: for front ends that evaluate many times (the REPL, the gate, the server). It
+//! holds the knowledge base, the model and the current outcome, and takes typed changes to
+//! the model (an object added, replaced or removed, a consent withdrawn, a fact assumed or
+//! retracted, another date), answering with the findings that appeared, vanished or changed.
+//!
+//! [`Session::apply`] re-evaluates the whole changed model today. Its contract is only that the
+//! outcome afterwards equals a fresh evaluation of the changed model, so a later version can
+//! re-evaluate only what a change can reach without changing a caller.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
-use sphere_engine::ir::{Program, RelId};
-use sphere_engine::{compile, parse_query, CompileOptions, Date, QueryArg, SourceMap, Value};
-use sphere_model::extract::{extract, FactValue, Facts};
+use sphere_engine::Date;
+use sphere_model::{
+    Activity, Agreement, Assessment, Campaign, Consent, Flow, Guideline, Notice, Objection, Party,
+    Section, Source, Staff, Subject, System,
+};
 
-use crate::findings::{Origin, Origins};
-use crate::kb;
+use crate::error::{Error, ErrorKind, Result};
+use crate::facts::Assumption;
+use crate::findings::Finding;
+use crate::kb::KnowledgeBase;
+use crate::model::Model;
+use crate::outcome::{EvalOptions, Outcome};
 
-/// What to evaluate.
-#[derive(Clone, Debug)]
-pub struct Request {
-    /// Model files (merged into one model).
-    pub models: Vec<PathBuf>,
-    /// A `sphere-facts/1` export to evaluate instead of a model.
-    pub facts_dir: Option<PathBuf>,
-    /// Overrides the model's `as_of`.
-    pub as_of: Option<Date>,
-    pub kb: kb::Origin,
-    /// Extra rule files (run by the interpreter).
-    pub rules: Vec<PathBuf>,
-    /// Facts to assume (what-if), as atoms: `consent_channel("c1", "phone")`.
-    pub assume: Vec<String>,
-    /// The date that stands for "today" where the model sets no `as_of`.
-    pub today: Date,
-    /// Colour in rendered diagnostics.
-    pub color: bool,
+self_cell::self_cell!(
+    /// The knowledge base and the outcome that borrows it.
+    struct Evaluated {
+        owner: Arc<KnowledgeBase>,
+        #[covariant]
+        dependent: Outcome,
+    }
+);
+
+/// One object of a model section.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Object {
+    Staff(Staff),
+    Party(Party),
+    System(System),
+    Agreement(Agreement),
+    Assessment(Assessment),
+    Source(Source),
+    Subject(Subject),
+    Consent(Consent),
+    Objection(Objection),
+    Notice(Notice),
+    Flow(Flow),
+    Activity(Activity),
+    Campaign(Campaign),
+    Guideline(Guideline),
 }
 
-/// Why a session could not be set up: everything already rendered for stderr.
-#[derive(Debug)]
-pub struct Failure {
-    pub rendered: String,
-}
-
-impl Failure {
-    fn msg(message: impl Into<String>, hint: Option<&str>) -> Failure {
-        let mut rendered = format!("error: {}\n", message.into());
-        if let Some(h) = hint {
-            rendered.push_str(&format!("  hint: {h}\n"));
+/// Calls `$body` with `$v` bound to the list of `$section` in `$model` (mutable or not).
+macro_rules! with_list {
+    ($model:expr, $section:expr, |$v:ident| $body:expr) => {
+        match $section {
+            Section::Staff => {
+                let $v = &mut $model.staff;
+                $body
+            }
+            Section::Parties => {
+                let $v = &mut $model.parties;
+                $body
+            }
+            Section::Systems => {
+                let $v = &mut $model.systems;
+                $body
+            }
+            Section::Agreements => {
+                let $v = &mut $model.agreements;
+                $body
+            }
+            Section::Assessments => {
+                let $v = &mut $model.assessments;
+                $body
+            }
+            Section::Sources => {
+                let $v = &mut $model.sources;
+                $body
+            }
+            Section::Subjects => {
+                let $v = &mut $model.subjects;
+                $body
+            }
+            Section::Consents => {
+                let $v = &mut $model.consents;
+                $body
+            }
+            Section::Objections => {
+                let $v = &mut $model.objections;
+                $body
+            }
+            Section::Notices => {
+                let $v = &mut $model.notices;
+                $body
+            }
+            Section::Flows => {
+                let $v = &mut $model.flows;
+                $body
+            }
+            Section::Activities => {
+                let $v = &mut $model.activities;
+                $body
+            }
+            Section::Campaigns => {
+                let $v = &mut $model.campaigns;
+                $body
+            }
+            Section::Guidelines => {
+                let $v = &mut $model.guidelines;
+                $body
+            }
         }
-        Failure { rendered }
+    };
+}
+
+/// The id of an object (objections have none).
+trait Keyed {
+    fn key(&self) -> Option<&str>;
+}
+
+macro_rules! keyed {
+    ($($t:ty),*) => { $(impl Keyed for $t { fn key(&self) -> Option<&str> { Some(&self.id) } })* };
+}
+keyed!(
+    Staff, Party, System, Agreement, Assessment, Source, Subject, Consent, Notice, Flow, Activity,
+    Campaign, Guideline
+);
+
+impl Keyed for Objection {
+    fn key(&self) -> Option<&str> {
+        None
     }
 }
 
-/// A compiled knowledge base with the facts of one model.
+impl Object {
+    /// The section the object belongs to.
+    pub fn section(&self) -> Section {
+        match self {
+            Object::Staff(_) => Section::Staff,
+            Object::Party(_) => Section::Parties,
+            Object::System(_) => Section::Systems,
+            Object::Agreement(_) => Section::Agreements,
+            Object::Assessment(_) => Section::Assessments,
+            Object::Source(_) => Section::Sources,
+            Object::Subject(_) => Section::Subjects,
+            Object::Consent(_) => Section::Consents,
+            Object::Objection(_) => Section::Objections,
+            Object::Notice(_) => Section::Notices,
+            Object::Flow(_) => Section::Flows,
+            Object::Activity(_) => Section::Activities,
+            Object::Campaign(_) => Section::Campaigns,
+            Object::Guideline(_) => Section::Guidelines,
+        }
+    }
+
+    /// The object's id; `None` for an objection.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Object::Staff(x) => x.key(),
+            Object::Party(x) => x.key(),
+            Object::System(x) => x.key(),
+            Object::Agreement(x) => x.key(),
+            Object::Assessment(x) => x.key(),
+            Object::Source(x) => x.key(),
+            Object::Subject(x) => x.key(),
+            Object::Consent(x) => x.key(),
+            Object::Objection(x) => x.key(),
+            Object::Notice(x) => x.key(),
+            Object::Flow(x) => x.key(),
+            Object::Activity(x) => x.key(),
+            Object::Campaign(x) => x.key(),
+            Object::Guideline(x) => x.key(),
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let v = match self {
+            Object::Staff(x) => serde_json::to_value(x),
+            Object::Party(x) => serde_json::to_value(x),
+            Object::System(x) => serde_json::to_value(x),
+            Object::Agreement(x) => serde_json::to_value(x),
+            Object::Assessment(x) => serde_json::to_value(x),
+            Object::Source(x) => serde_json::to_value(x),
+            Object::Subject(x) => serde_json::to_value(x),
+            Object::Consent(x) => serde_json::to_value(x),
+            Object::Objection(x) => serde_json::to_value(x),
+            Object::Notice(x) => serde_json::to_value(x),
+            Object::Flow(x) => serde_json::to_value(x),
+            Object::Activity(x) => serde_json::to_value(x),
+            Object::Campaign(x) => serde_json::to_value(x),
+            Object::Guideline(x) => serde_json::to_value(x),
+        };
+        v.expect("model objects serialise")
+    }
+}
+
+/// A change to the model of a session.
+// Changes are few and short-lived: an object inline is simpler to build than a box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Adds the object, or replaces the object of its section with the same id. An objection
+    /// (it has no id) is added unless an equal one is there.
+    Put(Object),
+    /// Removes the object with this id from a section.
+    Remove { section: Section, id: String },
+    /// Removes the objections equal to this one.
+    RemoveObjection(Objection),
+    /// The data subject withdrew the consent on this date.
+    WithdrawConsent { consent: String, date: Date },
+    /// Assumes a fact (what-if): `consent_channel("c1", "phone")`.
+    Assume(String),
+    /// Takes back an assumption, or leaves a fact of the model out (what-if).
+    Retract(String),
+    /// Evaluates on another date.
+    AsOf(Date),
+}
+
+/// What changed in the findings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Findings that are new.
+    pub appeared: Vec<Finding>,
+    /// Findings that are gone.
+    pub vanished: Vec<Finding>,
+    /// Findings with the same id whose content changed (decision, date, message...).
+    pub changed: Vec<Changed>,
+}
+
+/// A finding before and after a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed {
+    pub before: Finding,
+    pub after: Finding,
+}
+
+impl Delta {
+    /// Nothing appeared, vanished or changed.
+    pub fn is_empty(&self) -> bool {
+        self.appeared.is_empty() && self.vanished.is_empty() && self.changed.is_empty()
+    }
+
+    /// The difference between two lists of findings.
+    pub fn between(before: &[Finding], after: &[Finding]) -> Delta {
+        let mut old: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in before {
+            old.entry(&f.id).or_default().push(f);
+        }
+        let mut new: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in after {
+            new.entry(&f.id).or_default().push(f);
+        }
+        let mut delta = Delta::default();
+        for (id, mut olds) in old {
+            let mut news = new.remove(id).unwrap_or_default();
+            // Equal findings pair first; what is left pairs in order as changed.
+            olds.retain(|o| match news.iter().position(|n| n == o) {
+                Some(i) => {
+                    news.remove(i);
+                    false
+                }
+                None => true,
+            });
+            let paired = olds.len().min(news.len());
+            for (o, n) in olds.iter().zip(&news) {
+                delta.changed.push(Changed {
+                    before: (*o).clone(),
+                    after: (*n).clone(),
+                });
+            }
+            delta
+                .vanished
+                .extend(olds[paired..].iter().map(|f| (*f).clone()));
+            delta
+                .appeared
+                .extend(news[paired..].iter().map(|f| (*f).clone()));
+        }
+        for news in new.into_values() {
+            delta.appeared.extend(news.into_iter().cloned());
+        }
+        let key = |f: &Finding| (f.about_id().to_string(), f.rule.clone(), f.id.clone());
+        delta.appeared.sort_by_key(key);
+        delta.vanished.sort_by_key(key);
+        delta.changed.sort_by_key(|c| key(&c.after));
+        delta
+    }
+}
+
+/// A knowledge base, a model and the outcome of evaluating one on the other, kept current
+/// under changes.
 pub struct Session {
-    pub sources: SourceMap,
-    pub program: Program,
-    pub facts: Facts,
-    pub as_of: Date,
-    pub kb_digest: String,
-    pub model_digest: String,
-    /// The assumed facts, resolved.
-    pub assumed: Vec<Assumption>,
-    /// Measure each rule's cost when the interpreter runs (`check --stats`).
-    pub profile: bool,
+    model: Model,
+    options: EvalOptions,
+    evaluated: Evaluated,
+    /// Batches of changes applied so far (names the origin of objects they add).
+    batches: usize,
 }
 
 impl Session {
-    pub fn load(req: &Request) -> Result<Session, Failure> {
-        // The model, or a facts export.
-        let (facts, as_of, model_digest) = if let Some(dir) = &req.facts_dir {
-            let facts = sphere_model::facts_io::read_facts_dir(dir).map_err(|errs| Failure {
-                rendered: sphere_model::render(&errs),
-            })?;
-            let as_of = facts
-                .rows("as_of")
-                .first()
-                .and_then(|(v, _)| match v.first() {
-                    Some(FactValue::Date(d)) => Some(*d),
-                    _ => None,
-                })
-                .or(req.as_of)
-                .unwrap_or(req.today);
-            let digest = digest_facts(&facts);
-            (facts, as_of, digest)
-        } else {
-            if req.models.is_empty() {
-                return Err(Failure::msg(
-                    "no model given",
-                    Some("name one or more model files, e.g. `sphere check facts/s04_phone_call.json`, or a facts export with `--facts DIR`"),
-                ));
-            }
-            let mut model =
-                sphere_model::load_paths(&req.models, req.today.into()).map_err(|errs| {
-                    Failure {
-                        rendered: sphere_model::render(&errs),
-                    }
-                })?;
-            if let Some(d) = req.as_of {
-                model.as_of = d.into();
-            }
-            let digest = digest_files(&req.models);
-            (extract(&model), model.as_of.into(), digest)
-        };
-        let mut facts = facts;
-        if let (Some(_), Some(d)) = (&req.facts_dir, req.as_of) {
-            // `--as-of` with a facts export replaces the exported evaluation date.
-            facts.relations.insert(
-                "as_of".into(),
-                vec![(
-                    vec![FactValue::Date(d)],
-                    sphere_model::Origin {
-                        file: "--as-of".into(),
-                        path: "$".into(),
-                    },
-                )],
-            );
-        }
-
-        // The knowledge base.
-        let kb_sources = kb::sources(&req.kb).map_err(|e| Failure::msg(e, None))?;
-        let kb_digest = kb::digest(&kb_sources);
-        let mut sources = SourceMap::new();
-        for s in &kb_sources {
-            sources.add(s.name.clone(), s.text.clone());
-        }
-        for f in &req.rules {
-            let text = std::fs::read_to_string(f).map_err(|e| {
-                Failure::msg(
-                    format!("cannot read rules file {}: {e}", f.display()),
-                    Some("check the path given to --rules"),
-                )
-            })?;
-            sources.add(f.display().to_string(), text);
-        }
-        let compiled = compile(&sources, &CompileOptions::default());
-        let program = match compiled.program {
-            Some(p) if !compiled.diagnostics.iter().any(|d| d.is_error()) => p,
-            _ => {
-                let rendered = sphere_engine::diag::render(
-                    &compiled.diagnostics,
-                    &sources,
-                    sphere_engine::diag::RenderOptions { color: req.color },
-                );
-                return Err(Failure { rendered });
-            }
-        };
-
-        // Assumptions: ground atoms, checked against the program now, interned later.
-        let mut assumed = Vec::new();
-        let mut qsources = sources.clone();
-        for text in &req.assume {
-            let q = parse_query(text, &program, &mut qsources).map_err(|d| Failure {
-                rendered: sphere_engine::diag::render(
-                    &d,
-                    &qsources,
-                    sphere_engine::diag::RenderOptions { color: req.color },
-                ),
-            })?;
-            if let Some(i) = q
-                .args
-                .iter()
-                .position(|a| matches!(a, QueryArg::Var(_) | QueryArg::Wildcard))
-            {
-                return Err(Failure::msg(
-                    format!("--assume `{text}`: argument {} is not a constant", i + 1),
-                    Some("an assumption is a fact: write every argument as a constant, e.g. `consent_channel(\"c1\", \"phone\")`"),
-                ));
-            }
-            assumed.push(Assumption {
-                origin: Origin {
-                    file: "--assume".into(),
-                    path: text.clone(),
-                },
-                text: text.clone(),
-                rel: q.rel,
-                args: q.args,
-            });
-        }
+    /// Evaluates `kb` on `model` with `options`.
+    pub fn new(kb: Arc<KnowledgeBase>, model: Model, options: EvalOptions) -> Result<Session> {
+        let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
         Ok(Session {
-            sources,
-            program,
-            facts,
-            as_of,
-            kb_digest,
-            model_digest,
-            assumed,
-            profile: false,
+            model,
+            options,
+            evaluated,
+            batches: 0,
         })
     }
 
-    /// Evaluates the knowledge base on the facts (and assumptions), with provenance, and
-    /// returns the evaluation with the origin of every input fact: with the compiled
-    /// knowledge base when the program is the one it was generated from (the shipped
-    /// knowledge base without `--rules`), else with the interpreter. Both give the same
-    /// evaluation, provenance included.
-    pub fn evaluate(&self) -> Result<(Evaluation<'_>, Origins<'_>), String> {
-        if sphere_kb_compiled::KB.matches(&self.program).is_ok() {
-            if let Ok(r) = self.evaluate_with(Evaluator::Compiled) {
-                return Ok(r);
-            }
-        }
-        self.evaluate_with(Evaluator::Interpreted)
+    pub fn kb(&self) -> &Arc<KnowledgeBase> {
+        self.evaluated.borrow_owner()
     }
 
-    /// [`Session::evaluate`] with a choice of evaluator. The compiled one runs only the
-    /// program it was generated from (the shipped knowledge base without `--rules`); for any
-    /// other program it reports why, and the caller can fall back to the interpreter.
-    pub fn evaluate_with(
-        &self,
-        evaluator: Evaluator,
-    ) -> Result<(Evaluation<'_>, Origins<'_>), String> {
-        let loading = std::time::Instant::now();
-        let mut db = Database::new(&self.program);
-        let mut origins = Origins::default();
-        let mut values: Vec<Value> = Vec::new();
-        for (name, rows) in &self.facts.relations {
-            let Some(rel) = self.program.relation_by_name(name) else {
-                continue;
+    /// The model as changed so far.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The options, with the assumptions and retractions made so far.
+    pub fn options(&self) -> &EvalOptions {
+        &self.options
+    }
+
+    /// The current outcome: equal to a fresh evaluation of [`Session::model`] with
+    /// [`Session::options`].
+    pub fn outcome(&self) -> &Outcome<'_> {
+        self.evaluated.borrow_dependent()
+    }
+
+    /// Applies changes (all or none: a change that fails, or a model that no longer
+    /// validates, leaves the session as it was) and re-evaluates. Objects added come from a
+    /// batch named `changes-<n>` in explanations.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<Delta> {
+        let name = format!("changes-{}", self.batches + 1);
+        self.apply_as(&name, changes)
+    }
+
+    /// [`Session::apply`], naming the batch (a request id, a file): objects it adds are
+    /// explained as coming from `name` at `$.<section>[i]`, and problems name it.
+    pub fn apply_as(&mut self, name: &str, changes: &[Change]) -> Result<Delta> {
+        let kb = Arc::clone(self.kb());
+        let mut options = self.options.clone();
+        let mut company: Option<sphere_model::Model> = None;
+        let mut as_of: Option<Date> = None;
+        let mut puts: Vec<&Object> = Vec::new();
+        let mut removals: Vec<&Change> = Vec::new();
+        for c in changes {
+            match c {
+                Change::Assume(text) => {
+                    let a = Assumption::parse(&kb, text)?;
+                    options.retract.retain(|r| *r != a);
+                    if !options.assume.contains(&a) {
+                        options.assume.push(a);
+                    }
+                }
+                Change::Retract(text) => {
+                    let a = Assumption::parse(&kb, text)?;
+                    let before = options.assume.len();
+                    options.assume.retain(|x| *x != a);
+                    if options.assume.len() == before && !options.retract.contains(&a) {
+                        options.retract.push(a);
+                    }
+                }
+                Change::AsOf(d) => as_of = Some(*d),
+                Change::Put(o) => puts.push(o),
+                other => removals.push(other),
+            }
+        }
+        if !puts.is_empty() || !removals.is_empty() {
+            let mut m = self.company()?.clone();
+            put_all(&mut m, name, &puts)?;
+            for r in removals {
+                remove(&mut m, r)?;
+            }
+            let mut errors = Vec::new();
+            sphere_model::validate::validate(&m, &mut errors);
+            if !errors.is_empty() {
+                return Err(Error::validation(ErrorKind::Model, errors));
+            }
+            company = Some(m);
+        }
+        let mut model = match company {
+            Some(m) => Model::from_model(m),
+            None => self.model.clone(),
+        };
+        if let Some(d) = as_of {
+            model = model.with_as_of(d);
+        }
+        let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
+        let delta = Delta::between(
+            self.outcome().findings(),
+            evaluated.borrow_dependent().findings(),
+        );
+        self.model = model;
+        self.options = options;
+        self.evaluated = evaluated;
+        self.batches += 1;
+        Ok(delta)
+    }
+
+    fn company(&self) -> Result<&sphere_model::Model> {
+        self.model.company().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                "a facts export cannot be changed object by object",
+            )
+            .with_hint("load the model files, or assume and retract facts instead")
+        })
+    }
+}
+
+/// Adds or replaces the objects: they are read as a model fragment named `name` (so every
+/// problem is found as in a model file, with a JSON path into the fragment), then placed.
+fn put_all(m: &mut sphere_model::Model, name: &str, puts: &[&Object]) -> Result<()> {
+    if puts.is_empty() {
+        return Ok(());
+    }
+    let mut doc = serde_json::Map::new();
+    doc.insert("format".into(), sphere_model::FORMAT.into());
+    for o in puts {
+        let list = doc
+            .entry(o.section().key())
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(items) = list {
+            items.push(o.to_json());
+        }
+    }
+    let text = serde_json::Value::Object(doc).to_string();
+    let mut errors = Vec::new();
+    let fragment = sphere_model::parse_file(name, &text, &mut errors);
+    let Some(fragment) = fragment.filter(|_| errors.is_empty()) else {
+        return Err(Error::validation(ErrorKind::Model, errors));
+    };
+    let file = m.provenance.files.len() as u32;
+    m.provenance.files.push(name.to_string());
+    macro_rules! place {
+        ($field:ident, $section:expr) => {
+            for (i, o) in fragment.$field.into_iter().enumerate() {
+                place(m, $section, (file, i as u32), |l: &mut Vec<_>| {
+                    let at = match o.key() {
+                        Some(id) => l.iter().position(|x: &_| Keyed::key(x) == Some(id)),
+                        None => l.iter().position(|x| *x == o),
+                    };
+                    match at {
+                        Some(k) => {
+                            l[k] = o;
+                            Some(k)
+                        }
+                        None => {
+                            l.push(o);
+                            None
+                        }
+                    }
+                });
+            }
+        };
+    }
+    place!(staff, Section::Staff);
+    place!(parties, Section::Parties);
+    place!(systems, Section::Systems);
+    place!(agreements, Section::Agreements);
+    place!(assessments, Section::Assessments);
+    place!(sources, Section::Sources);
+    place!(subjects, Section::Subjects);
+    place!(consents, Section::Consents);
+    place!(objections, Section::Objections);
+    place!(notices, Section::Notices);
+    place!(flows, Section::Flows);
+    place!(activities, Section::Activities);
+    place!(campaigns, Section::Campaigns);
+    place!(guidelines, Section::Guidelines);
+    Ok(())
+}
+
+/// Puts an object into its list with `put` (which says where it replaced one, or `None` when
+/// it was appended) and records its place.
+fn place<T>(
+    m: &mut sphere_model::Model,
+    section: Section,
+    at: (u32, u32),
+    put: impl FnOnce(&mut Vec<T>) -> Option<usize>,
+) where
+    sphere_model::Model: ListOf<T>,
+{
+    let len_before = m.list(section).len();
+    let replaced = put(m.list(section));
+    let places = &mut m.provenance.places[section as usize];
+    // A model built in code has no places: objects are reported by index then.
+    if places.len() == len_before {
+        match replaced {
+            Some(k) => places[k] = at,
+            None => places.push(at),
+        }
+    }
+}
+
+/// The list of objects of one type in a model.
+trait ListOf<T> {
+    fn list(&mut self, section: Section) -> &mut Vec<T>;
+}
+
+macro_rules! list_of {
+    ($($t:ty => $field:ident),*) => {
+        $(impl ListOf<$t> for sphere_model::Model {
+            fn list(&mut self, _: Section) -> &mut Vec<$t> {
+                &mut self.$field
+            }
+        })*
+    };
+}
+list_of!(
+    Staff => staff, Party => parties, System => systems, Agreement => agreements,
+    Assessment => assessments, Source => sources, Subject => subjects, Consent => consents,
+    Objection => objections, Notice => notices, Flow => flows, Activity => activities,
+    Campaign => campaigns, Guideline => guidelines
+);
+
+fn remove(m: &mut sphere_model::Model, change: &Change) -> Result<()> {
+    match change {
+        Change::Remove { section, id } => {
+            let found = with_list!(m, *section, |v| {
+                let at = v.iter().position(|x| x.key() == Some(id.as_str()));
+                if let Some(k) = at {
+                    v.remove(k);
+                }
+                at
+            });
+            let Some(k) = found else {
+                return Err(not_found(m, *section, id));
             };
-            for (vals, origin) in rows {
-                values.clear();
-                values.extend(vals.iter().map(|v| v.value(|s| db.intern(s))));
-                if db.insert(rel, &values) {
-                    origins.insert(rel, &values, origin);
-                } else if !db_contains_typed(&self.program, rel, &values) {
-                    return Err(format!(
-                        "fact {name} from {} {} does not fit the declaration of `{name}` in the knowledge base",
-                        origin.file, origin.path
-                    ));
+            let places = &mut m.provenance.places[*section as usize];
+            if k < places.len() {
+                places.remove(k);
+            }
+            Ok(())
+        }
+        Change::RemoveObjection(o) => {
+            let mut k = 0;
+            let mut removed = 0;
+            while k < m.objections.len() {
+                if m.objections[k] == *o {
+                    m.objections.remove(k);
+                    let places = &mut m.provenance.places[Section::Objections as usize];
+                    if k < places.len() {
+                        places.remove(k);
+                    }
+                    removed += 1;
+                } else {
+                    k += 1;
                 }
             }
+            if removed == 0 {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!(
+                        "no objection of `{}` with scope `{}` on {} in the model",
+                        o.subject,
+                        o.scope.as_str(),
+                        o.date
+                    ),
+                )
+                .with_hint("an objection is removed by its subject, scope and date"));
+            }
+            Ok(())
         }
-        for a in &self.assumed {
-            let values: Vec<Value> = a
-                .args
-                .iter()
-                .map(|x| match x {
-                    QueryArg::Const(v) => *v,
-                    QueryArg::UnknownSymbol(s) => Value::Sym(db.intern(s)),
-                    QueryArg::Var(_) | QueryArg::Wildcard => unreachable!("rejected in load"),
-                })
-                .collect();
-            if db.insert(a.rel, &values) {
-                origins.insert(a.rel, &values, &a.origin);
+        Change::WithdrawConsent { consent, date } => {
+            match m.consents.iter_mut().find(|c| c.id == *consent) {
+                Some(c) => {
+                    c.withdrawn = Some((*date).into());
+                    Ok(())
+                }
+                None => Err(not_found(m, Section::Consents, consent)),
             }
         }
-        if self.profile {
-            eprintln!(
-                "input facts loaded in {:.2} s",
-                loading.elapsed().as_secs_f64()
-            );
-        }
-        let opts = EvalOptions {
-            provenance: true,
-            profile: self.profile,
-        };
-        let ev = match evaluator {
-            Evaluator::Interpreted => {
-                evaluate(&self.program, db, &opts).map_err(|e| e.to_string())?
-            }
-            Evaluator::Compiled => sphere_kb_compiled::KB
-                .evaluate(&self.program, db, &opts)
-                .map_err(|e| e.to_string())?,
-        };
-        Ok((ev, origins))
+        // Puts, assumptions and dates are handled by the caller.
+        Change::Put(_) | Change::Assume(_) | Change::Retract(_) | Change::AsOf(_) => Ok(()),
     }
 }
 
-/// Which evaluator runs the knowledge base.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Evaluator {
-    /// The semi-naive interpreter, with provenance.
-    Interpreted,
-    /// The shipped knowledge base compiled to Rust (`crates/kb-compiled`), run by the same
-    /// driver, with provenance recorded as the interpreter records it.
-    Compiled,
-}
-
-/// A fact assumed for a what-if question.
-#[derive(Clone, Debug)]
-pub struct Assumption {
-    pub text: String,
-    /// `--assume` and the text, where explanations show a fact's origin.
-    pub origin: Origin,
-    pub rel: RelId,
-    pub args: Vec<QueryArg>,
-}
-
-/// Whether `values` fit the column types of `rel` (a duplicate fact fits; a mistyped one not).
-fn db_contains_typed(program: &Program, rel: RelId, values: &[Value]) -> bool {
-    let cols = &program.relation(rel).columns;
-    cols.len() == values.len() && cols.iter().zip(values).all(|(c, v)| c.ty == v.ty())
-}
-
-/// Digest of model files' bytes, in the order given.
-fn digest_files(files: &[PathBuf]) -> String {
-    let mut h = crate::digest::Fnv::default();
-    for f in files {
-        h.write(&std::fs::read(f).unwrap_or_default()).write(&[0]);
-    }
-    h.hex()
-}
-
-fn digest_facts(facts: &Facts) -> String {
-    let mut h = crate::digest::Fnv::default();
-    for (name, rows) in &facts.relations {
-        h.write(name.as_bytes()).write(&[0]);
-        for (vals, _) in rows {
-            for v in vals {
-                h.write(v.to_string().as_bytes()).write(&[1]);
-            }
-        }
-    }
-    h.hex()
+fn not_found(m: &mut sphere_model::Model, section: Section, id: &str) -> Error {
+    let ids: Vec<String> = with_list!(m, section, |v| v
+        .iter()
+        .filter_map(|x| x.key().map(str::to_string))
+        .collect());
+    let hint = match crate::did_you_mean(id, ids.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!(
+            "the model's {} are listed under `{}`",
+            section.key(),
+            section.key()
+        ),
+    };
+    Error::new(
+        ErrorKind::Usage,
+        format!("no `{id}` in the model's {}", section.key()),
+    )
+    .with_hint(hint)
 }

@@ -6,47 +6,56 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use sphere::cli::check::json_document;
-use sphere::findings::{self, Lang};
-use sphere::kb;
-use sphere::session::{Evaluator, Request, Session};
+use sphere::render::json;
+use sphere::{Date, Engine, EvalOptions, KnowledgeBase, Lang, Model};
 use sphere_engine::ir::RelId;
-use sphere_engine::Date;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn request(models: Vec<PathBuf>) -> Request {
-    Request {
-        models,
-        facts_dir: None,
-        as_of: None,
-        kb: kb::Origin::Shipped,
-        rules: Vec::new(),
-        assume: Vec::new(),
-        // Fixed, so a model without `as_of` gives the same result every day.
-        today: Date::parse("2025-06-16").expect("a date"),
-        color: false,
-    }
+/// The shipped knowledge base, compiled once for every comparison.
+fn kb() -> &'static KnowledgeBase {
+    static KB: std::sync::OnceLock<KnowledgeBase> = std::sync::OnceLock::new();
+    KB.get_or_init(|| KnowledgeBase::shipped().expect("the shipped knowledge base compiles"))
 }
 
 /// Both engines on one model: the first difference, or `None`. `Err` when the model does not
 /// load (invalid fixtures).
 fn compare(models: Vec<PathBuf>) -> Result<Option<String>, String> {
-    let session = Session::load(&request(models)).map_err(|f| f.rendered)?;
+    // Fixed, so a model without `as_of` gives the same result every day.
+    let today = Date::parse("2025-06-16").expect("a date");
+    let model = Model::from_files(&models, today).map_err(|e| e.render(false))?;
+    let kb = kb();
+    let run = |engine| {
+        kb.evaluate(
+            &model,
+            &EvalOptions {
+                engine,
+                ..EvalOptions::default()
+            },
+        )
+    };
     // Only a model that does not load is `Err`; an engine that fails is a difference.
-    let (a, oa) = match session.evaluate_with(Evaluator::Interpreted) {
+    let oa = match run(Engine::Interpreted) {
         Ok(r) => r,
         Err(e) => return Ok(Some(format!("interpreter: {e}"))),
     };
-    let (b, ob) = match session.evaluate_with(Evaluator::Compiled) {
+    let ob = match run(Engine::Compiled) {
         Ok(r) => r,
         Err(e) => return Ok(Some(format!("compiled: {e}"))),
     };
-    for i in 0..session.program.relations.len() {
+    if ob.engine() != Engine::Compiled || !ob.notes().is_empty() {
+        return Ok(Some(format!(
+            "the compiled engine did not run: {:?}",
+            ob.notes()
+        )));
+    }
+    let (a, b) = (oa.evaluation(), ob.evaluation());
+    let program = kb.program();
+    for i in 0..program.relations.len() {
         let rel = RelId(i as u32);
-        let name = &session.program.relation(rel).name;
+        let name = &program.relation(rel).name;
         let (ta, tb) = (a.tuples(rel), b.tuples(rel));
         // Symbols made at run time (cat, to_string) may have other ids: compare as text.
         let text = |ev: &sphere_engine::eval::Evaluation<'_>, ts: &[Vec<sphere_engine::Value>]| {
@@ -59,7 +68,7 @@ fn compare(models: Vec<PathBuf>) -> Result<Option<String>, String> {
                 })
                 .collect::<Vec<_>>()
         };
-        if text(&a, &ta) != text(&b, &tb) {
+        if text(a, &ta) != text(b, &tb) {
             return Ok(Some(format!(
                 "relation {name}: interpreter {} tuples, compiled {}",
                 ta.len(),
@@ -68,13 +77,18 @@ fn compare(models: Vec<PathBuf>) -> Result<Option<String>, String> {
         }
     }
     for lang in [Lang::En, Lang::De] {
-        let opts = findings::Options { lang, tree: true };
-        let fa = findings::collect(&a, &oa, &opts);
-        let fb = findings::collect(&b, &ob, &opts);
-        let ja = serde_json::to_string_pretty(&json_document(&session, &fa, "either"))
-            .expect("findings serialise");
-        let jb = serde_json::to_string_pretty(&json_document(&session, &fb, "either"))
-            .expect("findings serialise");
+        let opts = json::Options {
+            lang,
+            tree: true,
+            suppressed: true,
+        };
+        // Everything but the `engine` field.
+        let doc = |o: &sphere::Outcome<'_>| {
+            let mut d = json::document(o, &opts);
+            d["engine"] = "either".into();
+            json::pretty(&d)
+        };
+        let (ja, jb) = (doc(&oa), doc(&ob));
         if ja != jb {
             let line = ja
                 .lines()

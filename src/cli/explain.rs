@@ -1,17 +1,13 @@
 //! `sphere explain`: the full derivation tree of one finding, down to model facts and norms;
 //! for a finding an exception suppressed, also the exception that applied.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::json;
-use sphere_engine::{Date, Value};
+use sphere::render;
+use sphere::{Date, EvalOptions};
 
-use super::check::{color_stderr, parse_date, today};
-use super::{CliError, CmdResult};
-use crate::findings::{self, Finding, Lang};
-use crate::session::{Request, Session};
-use crate::{explain, kb};
+use super::check::{assumptions, load_kb, load_model, Lang};
+use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
@@ -44,143 +40,33 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> CmdResult {
-    let (id, models) = args.args.split_last().expect("clap requires two or more");
-    let req = Request {
-        models: models.iter().map(PathBuf::from).collect(),
-        facts_dir: None,
-        as_of: args.as_of,
-        kb: args.kb.clone().map_or(kb::Origin::Shipped, kb::Origin::Dir),
-        rules: args.rules.clone(),
-        assume: args.assume.clone(),
-        today: today(),
-        color: color_stderr(),
+    let Some((id, models)) = args.args.split_last() else {
+        return Err(super::CliError::new("no finding id given"));
     };
-    let session = Session::load(&req).map_err(|f| {
-        eprint!("{}", f.rendered);
-        CliError::new("")
-    })?;
-    let (ev, origins) = session.evaluate().map_err(CliError::new)?;
-    let opts = findings::Options {
-        lang: args.lang,
-        tree: args.format == Format::Json,
+    let models: Vec<PathBuf> = models.iter().map(PathBuf::from).collect();
+    let line = progress::Line::new();
+    let model = load_model(&models, None, args.as_of, &line)?;
+    let kb = load_kb(args.kb.as_deref(), &args.rules)?;
+    let options = EvalOptions {
+        assume: assumptions(&kb, &args.assume)?,
+        progress: line.callback(),
+        ..EvalOptions::default()
     };
-    let listed = findings::collect(&ev, &origins, &opts);
-    let (finding, suppressed) = match listed.into_iter().find(|f| &f.id == id) {
-        Some(f) => (f, false),
-        None => match findings::collect_suppressed(&ev, &origins, &opts)
-            .into_iter()
-            .find(|f| &f.id == id)
-        {
-            Some(f) => (f, true),
-            None => {
-                return Err(
-                    CliError::new(format!("no finding `{id}` in this model")).with_hint(
-                        "`sphere check` with the same model files lists the findings and their ids",
-                    ),
-                )
-            }
-        },
-    };
-    let program = ev.program();
-    let date = Date::parse(&finding.date).unwrap_or(session.as_of);
-    // The exceptions that applied, with their derivations.
-    let mut exceptions = Vec::new();
-    if suppressed {
-        if let Some(rel) = program.relation_by_name("suppressed") {
-            let interner = ev.interner();
-            for t in ev.tuples(rel) {
-                let s = |v: Value| sphere_engine::value::display(v, interner);
-                if s(t[0]) == finding.rule
-                    && s(t[2]) == finding.about()
-                    && date_matches(&t[4], &finding)
-                {
-                    let subj = s(t[3]);
-                    if finding
-                        .subjects
-                        .first()
-                        .map_or(subj.is_empty(), |x| *x == subj)
-                    {
-                        exceptions.push((s(t[1]), ev.explain(rel, &t).ok()));
-                    }
-                }
-            }
-        }
-    }
+    let outcome = kb.evaluate(&model, &options)?;
+    let explanation = outcome.explain(id)?;
+    let lang = args.lang.into();
     let out = match args.format {
-        Format::Text => {
-            let mut out = header(&finding, suppressed);
-            if let Some(tree) = &finding.derivation {
-                out.push_str(&explain::text(
-                    tree,
-                    program,
-                    ev.interner(),
-                    &origins,
-                    date,
-                    args.lang,
-                ));
-            }
-            for (exc, tree) in &exceptions {
-                out.push_str(&format!("\nsuppressed by exception {exc}:\n"));
-                if let Some(t) = tree {
-                    out.push_str(&explain::text(
-                        t,
-                        program,
-                        ev.interner(),
-                        &origins,
-                        date,
-                        args.lang,
-                    ));
-                }
-            }
-            out
-        }
-        Format::Dot => match &finding.derivation {
-            Some(tree) => explain::dot(tree, program, ev.interner(), &origins, date, args.lang),
-            None => String::new(),
-        },
-        Format::Json => {
-            let doc = json!({
-                "finding": finding,
-                "suppressed": suppressed,
-                "exceptions": exceptions.iter().map(|(e, t)| json!({
-                    "rule": e,
-                    "tree": t.as_ref().map(|t| findings::tree_json(t, program, ev.interner(), &origins)),
-                })).collect::<Vec<_>>(),
-            });
-            serde_json::to_string_pretty(&doc).expect("serialises") + "\n"
-        }
+        Format::Text => render::text::explanation(&explanation, lang),
+        Format::Dot => explanation
+            .derivation
+            .as_ref()
+            .map(|d| render::dot::derivation(d, lang))
+            .unwrap_or_default(),
+        Format::Json => render::json::pretty(&render::json::explanation(&explanation, lang)),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-    super::leave_to_exit(ev);
-    super::leave_to_exit(origins);
-    super::leave_to_exit(session);
-    Ok(super::exit::OK)
-}
-
-fn date_matches(v: &Value, f: &Finding) -> bool {
-    matches!(v, Value::Date(d) if d.to_string() == f.date)
-}
-
-fn header(f: &Finding, suppressed: bool) -> String {
-    let mut s = format!(
-        "{} {} [{}] {} ({})\n  {}\n  cites: {}\n",
-        if suppressed {
-            "SUPPRESSED".to_string()
-        } else {
-            f.decision.to_uppercase()
-        },
-        f.id,
-        f.severity,
-        f.about(),
-        f.date,
-        f.message,
-        f.citations.join("; ")
-    );
-    if let Some(r) = &f.contested_reason {
-        s.push_str(&format!("  contested: {r}\n"));
-    }
-    s.push_str(&format!("  remedy: {}\n\n", f.remedy));
-    s
+    write_stdout(&out)?;
+    leave_to_exit(outcome);
+    leave_to_exit(model);
+    leave_to_exit(kb);
+    Ok(exit::OK)
 }

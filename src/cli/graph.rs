@@ -1,14 +1,12 @@
 //! `sphere graph`: the data-flow graph of a model as DOT, Mermaid or SVG.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use clap::ValueEnum;
-use sphere_model::graph::{FlowGraph, Format, Highlights};
-use sphere_model::{load_paths, render, Date, Model};
+use sphere::graph::{flow_graph, render, Format};
+use sphere::{KnowledgeBase, Model};
 
-use super::{exit, CliError, CmdResult};
+use super::{exit, report, today, write_stdout, CliError, CmdResult};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -34,80 +32,29 @@ pub enum GraphFormat {
 
 pub fn run(args: Args) -> CmdResult {
     let model = load_models(&args.models)?;
-    let graph = FlowGraph::new(&model);
-    // Findings do not colour the graph yet; `Highlights` is where they will.
-    let highlights = Highlights::default();
-    let text = match args.format {
-        GraphFormat::Dot => graph.render(Format::Dot, &highlights),
-        GraphFormat::Mermaid => graph.render(Format::Mermaid, &highlights),
-        GraphFormat::Svg => svg(&graph.render(Format::Dot, &highlights))?,
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::new(format!("cannot write the graph to stdout: {e}")))?;
+    let kb = KnowledgeBase::shipped()?;
+    let company = model
+        .company()
+        .ok_or_else(|| CliError::new("a facts export has no data-flow graph"))?;
+    let graph = flow_graph(&kb, company);
+    let text = render(
+        &graph,
+        match args.format {
+            GraphFormat::Dot => Format::Dot,
+            GraphFormat::Mermaid => Format::Mermaid,
+            GraphFormat::Svg => Format::Svg,
+        },
+    )?;
+    write_stdout(&text)?;
     Ok(exit::OK)
-}
-
-/// Renders DOT to SVG with the Graphviz `dot` program.
-fn svg(dot: &str) -> Result<String, CliError> {
-    let spawned = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CliError::new(
-                "--format svg needs the Graphviz program `dot`, which is not installed (not found on PATH)",
-            )
-            .with_hint(
-                "install Graphviz (`apt-get install graphviz`, `brew install graphviz`), \
-                 or write DOT with `--format dot` and render it elsewhere",
-            ))
-        }
-        Err(e) => return Err(CliError::new(format!("cannot run Graphviz `dot`: {e}"))),
-    };
-    // Write on a thread so a large SVG cannot dead-lock against a full stdin pipe.
-    let mut stdin = child.stdin.take().expect("stdin was piped");
-    let input = dot.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .map_err(|e| CliError::new(format!("Graphviz `dot` did not finish: {e}")))?;
-    let wrote = writer.join().is_ok_and(|r| r.is_ok());
-    let svg = String::from_utf8(output.stdout);
-    match svg {
-        Ok(svg) if output.status.success() && wrote => Ok(svg),
-        _ => Err(CliError::new(format!(
-            "Graphviz `dot` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-        .with_hint("run with `--format dot` to see the input given to Graphviz")),
-    }
 }
 
 /// Loads and validates model files; on problems prints every one on stderr and ends the
 /// command with exit code 2. Models without `as_of` are evaluated at today's date (UTC).
 pub fn load_models(files: &[PathBuf]) -> Result<Model, CliError> {
-    match load_paths(files, today()) {
-        Ok(m) => Ok(m),
-        Err(errors) => {
-            let mut err = std::io::stderr().lock();
-            let _ = err.write_all(render(&errors).as_bytes());
-            let _ = writeln!(err, "error: {} problem(s) in the model", errors.len());
-            Err(CliError::new(""))
-        }
-    }
-}
-
-/// Today in UTC. The clock is read here, at the edge, and nowhere in the libraries.
-pub fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    Date(sphere_engine::Date((secs / 86_400) as i32))
+    Model::from_files(files, today()).map_err(|e| {
+        report(&e);
+        eprintln!("error: {} problem(s) in the model", e.len());
+        CliError::Reported
+    })
 }

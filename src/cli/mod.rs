@@ -1,10 +1,13 @@
-//! The command line. One file per command; this module only parses arguments and dispatches.
+//! The command line. One file per command; each parses its arguments, calls the library,
+//! renders and sets the exit code.
 //!
 //! Invariant: only this module prints. stdout is data, stderr is diagnostics and progress.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sphere::{Date, Error, ErrorKind};
 
 pub mod check;
 pub mod eval;
@@ -13,6 +16,7 @@ pub mod facts;
 pub mod gen;
 pub mod graph;
 pub mod kb;
+mod progress;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -25,29 +29,37 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
 }
 
-/// An error that ends a command: printed on stderr as `error: ...`, exit code 2.
+/// What ends a command with exit code 2.
 #[derive(Debug)]
-pub struct CliError {
-    pub message: String,
-    pub hint: Option<String>,
+pub enum CliError {
+    /// Already written to stderr.
+    Reported,
+    /// Written to stderr by [`main`]: `error: ...` and a hint, or the problems of a model,
+    /// or diagnostics with carets.
+    Error(Box<Error>),
 }
 
 impl CliError {
+    /// A usage error with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            hint: None,
-        }
+        CliError::Error(Box::new(Error::new(ErrorKind::Usage, message)))
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        match self {
+            CliError::Error(e) => CliError::Error(Box::new(e.with_hint(hint))),
+            r => r,
+        }
     }
 }
 
-/// What a command returns: the exit code, or an error already rendered by the command
-/// (`Err` with an empty message means "diagnostics were printed, exit 2").
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError::Error(Box::new(e))
+    }
+}
+
+/// What a command returns: the exit code, or the error that ends it with exit code 2.
 pub type CmdResult = Result<u8, CliError>;
 
 #[derive(Parser, Debug)]
@@ -82,12 +94,47 @@ pub enum Command {
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
-/// exits, instead of freeing it allocation by allocation. For the session, facts and
-/// evaluation a command holds until it returns, right before the process ends: at a million
-/// activities they are tens of millions of small allocations, and freeing them took 12 s of a
-/// 49 s `sphere check` (`free` merging the blocks). Commands call it on their way out only.
+/// exits, instead of freeing it allocation by allocation. For the model, facts and evaluation
+/// a command holds until it returns, right before the process ends: at a million activities
+/// they are tens of millions of small allocations, and freeing them took 12 s of a 49 s
+/// `sphere check` (`free` merging the blocks). Commands call it on their way out only.
 pub(crate) fn leave_to_exit<T>(value: T) {
     std::mem::forget(value);
+}
+
+/// Colour on stderr only for a terminal, and never when `NO_COLOR` is set (no-color.org).
+pub fn color_stderr() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Today's date from the system clock (UTC): the default evaluation date of a model without
+/// `as_of`. Read here, at the edge, and passed to the library.
+pub fn today() -> Date {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
+    Date(now as i32)
+}
+
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date of the form YYYY-MM-DD"))
+}
+
+/// Writes `text` to stdout. A closed pipe (`sphere ... | head`) is the reader's choice, not an
+/// error.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Writes an error to stderr as [`main`] would, for commands that go on or add a line.
+pub fn report(e: &Error) {
+    eprint!("{}", e.render(color_stderr()));
 }
 
 pub fn main() -> ExitCode {
@@ -115,13 +162,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            if !e.message.is_empty() {
-                eprintln!("error: {}", e.message);
-                if let Some(h) = e.hint {
-                    eprintln!("  hint: {h}");
-                }
-            }
+        Err(CliError::Reported) => ExitCode::from(exit::BAD_INPUT),
+        Err(CliError::Error(e)) => {
+            report(&e);
             ExitCode::from(exit::BAD_INPUT)
         }
     }

@@ -264,74 +264,234 @@ fn read_rows(
         .map(|(n, t)| format!("{n}: {t}"))
         .collect::<Vec<_>>()
         .join(", ");
-    for (i, line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() != decl.columns.len() {
-            errors.push(
-                ValidationError::new(
-                    ErrorKind::BadFacts,
-                    file,
-                    Place::Line(line_no, 1),
-                    format!(
-                        "{} columns, but `{}` has {}",
-                        fields.len(),
-                        decl.name,
-                        decl.columns.len()
+    let types: Vec<Type> = decl.columns.iter().map(|(_, t)| *t).collect();
+    read_lines(text, &types, Dialect::Sphere, |line, result| match result {
+        Ok(fields) => rows.push((
+            fields.into_iter().map(Field::into_fact).collect(),
+            Origin {
+                file: file.to_string(),
+                path: format!("line {}", line.number),
+            },
+        )),
+        Err(problems) => {
+            for p in problems {
+                match p {
+                    LineError::Arity { found } => errors.push(
+                        ValidationError::new(
+                            ErrorKind::BadFacts,
+                            file,
+                            Place::Line(line.number, 1),
+                            format!(
+                                "{found} columns, but `{}` has {}",
+                                decl.name,
+                                decl.columns.len()
+                            ),
+                        )
+                        .with_hint(format!("columns, separated by one tab: {columns}")),
                     ),
-                )
-                .with_hint(format!("columns, separated by one tab: {columns}")),
-            );
-            continue;
-        }
-        let mut values = Vec::with_capacity(fields.len());
-        let mut col = 1;
-        for (field, (name, ty)) in fields.iter().zip(&decl.columns) {
-            match read_value(field, *ty) {
-                Ok(v) => values.push(v),
-                Err((msg, hint)) => errors.push(
-                    ValidationError::new(
-                        ErrorKind::BadFacts,
-                        file,
-                        Place::Line(line_no, col),
-                        format!("column `{name}`: {msg}"),
-                    )
-                    .with_hint(hint),
-                ),
+                    LineError::Value {
+                        column,
+                        char_column,
+                        field,
+                        problem,
+                        ..
+                    } => {
+                        let (msg, hint) = problem.describe(field);
+                        errors.push(
+                            ValidationError::new(
+                                ErrorKind::BadFacts,
+                                file,
+                                Place::Line(line.number, char_column),
+                                format!("column `{}`: {msg}", decl.columns[column].0),
+                            )
+                            .with_hint(hint),
+                        )
+                    }
+                }
             }
-            col += field.chars().count() + 1;
         }
-        if values.len() == decl.columns.len() {
-            rows.push((
-                values,
-                Origin {
-                    file: file.to_string(),
-                    path: format!("line {line_no}"),
-                },
-            ));
+    });
+}
+
+/// How a `.facts` text writes its values: the one reader of tab-separated facts serves both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// `sphere-facts/1` (this module): every line is a row (a blank line is the row of one
+    /// empty symbol); symbols escaped (`\\`, `\t`, `\n`, `\r`); numbers and dates exactly.
+    Sphere,
+    /// Soufflé's (`sphere eval -F`): blank lines are skipped; symbols as written, without
+    /// escapes; numbers and dates may be padded with spaces; a relation without columns
+    /// holds when its file has a line.
+    Souffle,
+}
+
+/// A value read from a field, borrowing the text where it can.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Field<'t> {
+    Sym(Cow<'t, str>),
+    Num(i64),
+    Date(sphere_engine::value::Date),
+}
+
+impl Field<'_> {
+    /// The value as an extracted fact's.
+    pub fn into_fact(self) -> FactValue {
+        match self {
+            Field::Sym(s) => FactValue::Sym(s.into_owned()),
+            Field::Num(n) => FactValue::Num(n),
+            Field::Date(d) => FactValue::Date(d),
         }
     }
 }
 
-fn read_value(field: &str, ty: Type) -> Result<FactValue, (String, String)> {
-    match ty {
-        Type::Symbol => unescape(field)
-            .map(|s| FactValue::Sym(s.into_owned()))
-            .map_err(|m| (m, "inside symbols write \\\\ for \\, \\t for tab, \\n for newline, \\r for carriage return".into())),
-        Type::Number => field.parse::<i64>().map(FactValue::Num).map_err(|_| {
-            (
+/// One line of a `.facts` text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Line<'t> {
+    /// 1-based.
+    pub number: usize,
+    /// Byte offset of the line in the text.
+    pub start: usize,
+    /// Without its line break.
+    pub text: &'t str,
+}
+
+/// Why a field is not a value of its column's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldProblem {
+    /// A backslash escape that `sphere-facts/1` does not know (the message names it).
+    Escape(String),
+    NotNumber,
+    NotDate,
+}
+
+impl FieldProblem {
+    /// What is wrong with `field`, and a hint, in the words of `sphere-facts/1`.
+    pub fn describe(&self, field: &str) -> (String, String) {
+        match self {
+            FieldProblem::Escape(m) => (
+                m.clone(),
+                "inside symbols write \\\\ for \\, \\t for tab, \\n for newline, \\r for carriage return".into(),
+            ),
+            FieldProblem::NotNumber => (
                 format!("`{field}` is not a whole number"),
                 "write numbers in decimal, e.g. 40 or -3".into(),
-            )
-        }),
-        Type::Date => crate::types::Date::parse(field)
-            .map(|d| FactValue::Date(d.0))
-            .ok_or_else(|| {
-                (
-                    format!("`{field}` is not a calendar day"),
-                    "write dates as YYYY-MM-DD; open periods end on 9999-12-31".into(),
-                )
-            }),
+            ),
+            FieldProblem::NotDate => (
+                format!("`{field}` is not a calendar day"),
+                "write dates as YYYY-MM-DD; open periods end on 9999-12-31".into(),
+            ),
+        }
+    }
+}
+
+/// A problem of one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineError<'t> {
+    /// The line has `found` fields, not one per column.
+    Arity { found: usize },
+    /// A field that is not a value of its column's type.
+    Value {
+        /// 0-based column.
+        column: usize,
+        /// Byte offset of the field in the line.
+        offset: usize,
+        /// 1-based column of the field's first character in the line.
+        char_column: usize,
+        field: &'t str,
+        problem: FieldProblem,
+    },
+}
+
+/// Reads a `.facts` text whose columns have `types`: calls `row` for every line that is a row,
+/// with its values or every problem it has (each field is judged, in order). The one reader
+/// of tab-separated facts: the facts export and `sphere eval -F` both use it.
+pub fn read_lines<'t>(
+    text: &'t str,
+    types: &[Type],
+    dialect: Dialect,
+    mut row: impl FnMut(Line<'t>, Result<Vec<Field<'t>>, Vec<LineError<'t>>>),
+) {
+    let mut start = 0usize;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line_start = start;
+        start += raw.len();
+        let body = raw.strip_suffix('\n').unwrap_or(raw);
+        let body = match dialect {
+            Dialect::Souffle => body.trim_end_matches('\r'),
+            // As `str::lines` and one more: `\r\n`, and a `\r` before it.
+            Dialect::Sphere => {
+                let b = body.strip_suffix('\r').unwrap_or(body);
+                b.strip_suffix('\r').unwrap_or(b)
+            }
+        };
+        if dialect == Dialect::Souffle && body.trim().is_empty() {
+            continue;
+        }
+        let line = Line {
+            number: i + 1,
+            start: line_start,
+            text: body,
+        };
+        let fields: Vec<&str> = if dialect == Dialect::Souffle && types.is_empty() {
+            Vec::new()
+        } else {
+            body.split('\t').collect()
+        };
+        if fields.len() != types.len() {
+            row(
+                line,
+                Err(vec![LineError::Arity {
+                    found: fields.len(),
+                }]),
+            );
+            continue;
+        }
+        let mut values = Vec::with_capacity(fields.len());
+        let mut problems = Vec::new();
+        let (mut offset, mut char_column) = (0usize, 1usize);
+        for (column, (field, ty)) in fields.iter().zip(types).enumerate() {
+            match read_field(field, *ty, dialect) {
+                Ok(v) => values.push(v),
+                Err(problem) => problems.push(LineError::Value {
+                    column,
+                    offset,
+                    char_column,
+                    field,
+                    problem,
+                }),
+            }
+            offset += field.len() + 1;
+            char_column += field.chars().count() + 1;
+        }
+        if problems.is_empty() {
+            row(line, Ok(values));
+        } else {
+            row(line, Err(problems));
+        }
+    }
+}
+
+fn read_field(field: &str, ty: Type, dialect: Dialect) -> Result<Field<'_>, FieldProblem> {
+    match (ty, dialect) {
+        (Type::Symbol, Dialect::Sphere) => unescape(field)
+            .map(Field::Sym)
+            .map_err(FieldProblem::Escape),
+        // Soufflé takes symbols as written: no quotes, no escapes.
+        (Type::Symbol, Dialect::Souffle) => Ok(Field::Sym(Cow::Borrowed(field))),
+        (Type::Number, Dialect::Sphere) => field
+            .parse::<i64>()
+            .map(Field::Num)
+            .map_err(|_| FieldProblem::NotNumber),
+        (Type::Number, Dialect::Souffle) => field
+            .trim()
+            .parse::<i64>()
+            .map(Field::Num)
+            .map_err(|_| FieldProblem::NotNumber),
+        (Type::Date, Dialect::Sphere) => crate::types::Date::parse(field)
+            .map(|d| Field::Date(d.0))
+            .ok_or(FieldProblem::NotDate),
+        (Type::Date, Dialect::Souffle) => sphere_engine::value::Date::parse(field.trim())
+            .map(Field::Date)
+            .ok_or(FieldProblem::NotDate),
     }
 }

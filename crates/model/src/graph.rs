@@ -21,20 +21,6 @@ use sphere_engine::ir::legal::Severity;
 
 use crate::{Model, SystemRole};
 
-/// The member states of the EU and the three further EEA states (Iceland, Liechtenstein,
-/// Norway), ISO 3166 alpha-2. A flow into a system hosted, or a party located, elsewhere is a
-/// transfer to a third country (Chapter V GDPR). Greece is `GR` here, as in ISO 3166 (the EU's
-/// own protocol order writes `EL`).
-pub const EU_EEA: [&str; 30] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS",
-    "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
-];
-
-/// Whether a country (ISO 3166 alpha-2) is in the EU or the EEA.
-pub fn in_eu_eea(country: &str) -> bool {
-    EU_EEA.binary_search(&country).is_ok()
-}
-
 /// What a node stands for. The order is the drawing order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeKind {
@@ -110,8 +96,11 @@ pub enum Format {
 
 impl FlowGraph {
     /// Builds the graph. Flows whose ends are not sources, systems or parties of the model
-    /// (which validation reports) are left out rather than invented.
-    pub fn new(model: &Model) -> FlowGraph {
+    /// (which validation reports) are left out rather than invented. `in_eea` says whether a
+    /// country (ISO 3166 alpha-2) is in the EU or the EEA: the caller asks the knowledge
+    /// base's list (its relation `eea`), so that the picture and the rules on transfers to
+    /// third countries (Chapter V GDPR) cannot disagree.
+    pub fn new(model: &Model, in_eea: &dyn Fn(&str) -> bool) -> FlowGraph {
         let org_id = model.organization.id.as_str();
         let items = model;
         let mut nodes: Vec<Node> = Vec::new();
@@ -121,7 +110,7 @@ impl FlowGraph {
             name: model.organization.name.clone(),
             detail: model.organization.country.clone(),
             own: true,
-            third_country: !in_eu_eea(&model.organization.country),
+            third_country: !in_eea(&model.organization.country),
             processor: false,
             joint_controller: false,
         });
@@ -153,7 +142,7 @@ impl FlowGraph {
                 name: s.name.clone(),
                 detail,
                 own: s.operator == org_id,
-                third_country: !in_eu_eea(&s.hosting_country),
+                third_country: !in_eea(&s.hosting_country),
                 processor: role == SystemRole::Processor,
                 joint_controller: role == SystemRole::JointController,
             });
@@ -171,7 +160,7 @@ impl FlowGraph {
                 name: p.name.clone(),
                 detail: p.country.clone(),
                 own: false,
-                third_country: !in_eu_eea(&p.country),
+                third_country: !in_eea(&p.country),
                 processor: roles.contains(&SystemRole::Processor),
                 joint_controller: roles.contains(&SystemRole::JointController),
             });
@@ -546,6 +535,13 @@ fn mermaid_escape(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The knowledge base's list of EU and EEA states (its facts `eea("..")` in
+    /// `knowledge/gdpr/transfers.dl`), as the application asks it.
+    fn in_eea(country: &str) -> bool {
+        let text = include_str!("../../../knowledge/gdpr/transfers.dl");
+        country.len() == 2 && text.contains(&format!("eea(\"{country}\")."))
+    }
+
     fn demo(file: &str) -> Model {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../facts")
@@ -556,25 +552,25 @@ mod tests {
 
     #[test]
     fn dot_of_the_us_monitoring_demo() {
-        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"), &in_eea);
         insta::assert_snapshot!(g.to_dot(&Highlights::default()));
     }
 
     #[test]
     fn mermaid_of_the_us_monitoring_demo() {
-        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"), &in_eea);
         insta::assert_snapshot!(g.to_mermaid(&Highlights::default()));
     }
 
     #[test]
     fn dot_of_the_demo_week() {
-        let g = FlowGraph::new(&demo("demo_week.json"));
+        let g = FlowGraph::new(&demo("demo_week.json"), &in_eea);
         insta::assert_snapshot!(g.to_dot(&Highlights::default()));
     }
 
     #[test]
     fn marks_third_countries_processors_and_joint_controllers() {
-        let g = FlowGraph::new(&demo("demo_week.json"));
+        let g = FlowGraph::new(&demo("demo_week.json"), &in_eea);
         let node = |id: &str| &g.graph[g.index[id]];
         assert!(node("sys-social-monitoring").third_country);
         assert!(node("sys-social-monitoring").processor);
@@ -587,7 +583,7 @@ mod tests {
 
     #[test]
     fn highlights_colour_the_named_node_and_edge_only() {
-        let g = FlowGraph::new(&demo("s06_us_monitoring.json"));
+        let g = FlowGraph::new(&demo("s06_us_monitoring.json"), &in_eea);
         let plain = g.to_dot(&Highlights::default());
         let mut h = Highlights::default();
         h.nodes.insert("sys-clickmetrics".into(), Severity::High);
@@ -618,18 +614,19 @@ mod tests {
 
     #[test]
     fn same_model_same_bytes() {
-        let a = FlowGraph::new(&demo("demo_week.json")).to_mermaid(&Highlights::default());
-        let b = FlowGraph::new(&demo("demo_week.json")).to_mermaid(&Highlights::default());
+        let a = FlowGraph::new(&demo("demo_week.json"), &in_eea).to_mermaid(&Highlights::default());
+        let b = FlowGraph::new(&demo("demo_week.json"), &in_eea).to_mermaid(&Highlights::default());
         assert_eq!(a, b);
     }
 
     #[test]
-    fn eu_eea_list_is_sorted_and_complete() {
-        let mut sorted = EU_EEA;
-        sorted.sort_unstable();
-        assert_eq!(sorted, EU_EEA, "binary_search needs the list sorted");
-        assert!(in_eu_eea("DE") && in_eu_eea("NO") && in_eu_eea("IE"));
-        assert!(!in_eu_eea("US") && !in_eu_eea("CH") && !in_eu_eea("GB"));
+    fn third_countries_are_those_outside_the_list_given() {
+        assert!(in_eea("DE") && in_eea("NO") && in_eea("IE"));
+        assert!(!in_eea("US") && !in_eea("CH") && !in_eea("GB"));
+        let with_us = |c: &str| c == "US" || in_eea(c);
+        let g = FlowGraph::new(&demo("demo_week.json"), &with_us);
+        assert!(!g.graph[g.index["sys-social-monitoring"]].third_country);
+        assert!(g.third_country_flows().is_empty());
     }
 
     #[test]

@@ -25,6 +25,19 @@ use crate::Section;
 /// `files` are the names as given on the command line; they are used in messages as written.
 /// `today` is the `as_of` of a model that sets none.
 pub fn load_paths(files: &[impl AsRef<Path>], today: Date) -> Result<Model, Vec<ValidationError>> {
+    let texts = read_files(files)?;
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    load_texts(&refs, today)
+}
+
+/// Reads model files as `(name as given, text)`, for [`load_texts`]; every file that cannot
+/// be read is a problem.
+pub fn read_files(
+    files: &[impl AsRef<Path>],
+) -> Result<Vec<(String, String)>, Vec<ValidationError>> {
     let mut texts = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for f in files {
@@ -38,14 +51,11 @@ pub fn load_paths(files: &[impl AsRef<Path>], today: Date) -> Result<Model, Vec<
             ),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(texts)
+    } else {
+        Err(errors)
     }
-    let refs: Vec<(&str, &str)> = texts
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    load_texts(&refs, today)
 }
 
 /// Parses, merges and validates model texts given as `(file name, JSON text)`.

@@ -21,20 +21,19 @@
 //! exception suppressed a finding (of the rule it excepts) with the given activity, object
 //! and subject; its `norms` are the exception's own.
 //!
-//! Invariant: nothing here prints; `cli/kb.rs` renders the results.
+//! Invariant: nothing here prints; [`crate::render::kb`] renders the results.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
-use sphere_engine::eval::Evaluation;
-use sphere_engine::ir::legal::{Catalogue, NormVersion, RuleKind, RuleMeta};
+use sphere_engine::ir::legal::{Catalogue, RuleKind, RuleMeta};
 use sphere_engine::ir::lower::resolve_ref;
-use sphere_engine::ir::resolve::did_you_mean;
 use sphere_engine::{Date, Value};
 
-use crate::findings::{self, version_at};
-use crate::session::{Request, Session};
+use crate::did_you_mean;
+use crate::kb::{chain, norm_prefix, version_at, KnowledgeBase};
+use crate::{Assumption, EvalOptions, Model, Outcome as Evaluated};
 
 /// A problem with a test file: where (file and JSON path, or line:col for bad JSON), what,
 /// and what to do.
@@ -526,15 +525,6 @@ fn split_version(n: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// `prefix` names `id` or a provision inside it: `gdpr:6` matches `gdpr:6` and `gdpr:6.1.f`,
-/// not `gdpr:60`.
-pub fn norm_prefix(prefix: &str, id: &str) -> bool {
-    id == prefix
-        || id
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
-
 /// A finding, or a suppression by an exception rule, as seen by the tests.
 #[derive(Clone, Debug)]
 pub struct Observed {
@@ -638,24 +628,34 @@ impl Expect {
 }
 
 /// The findings and suppressions of an evaluation, sorted.
-pub fn observe(ev: &Evaluation<'_>, origins: &findings::Origins) -> Vec<Observed> {
-    let mut out: Vec<Observed> = findings::collect(ev, origins, &findings::Options::default())
-        .into_iter()
+pub fn observe(outcome: &Evaluated<'_>) -> Vec<Observed> {
+    let mut out: Vec<Observed> = outcome
+        .findings()
+        .iter()
         .map(|f| Observed {
             rule: f.rule.clone(),
             suppressed: None,
-            about: f.about().to_string(),
-            is_activity: f.activity.is_some(),
+            about: f.about_id().to_string(),
+            is_activity: f.about.activity().is_some(),
             subject: f.subjects.first().cloned(),
             norms: f
                 .norms
                 .iter()
-                .map(|n| (n.id.clone(), n.version_from.clone().unwrap_or_default()))
+                .map(|n| {
+                    (
+                        n.id.clone(),
+                        n.version
+                            .as_ref()
+                            .map(|v| v.from.to_string())
+                            .unwrap_or_default(),
+                    )
+                })
                 .collect(),
-            decision: Some(f.decision.clone()),
-            date: f.date.clone(),
+            decision: Some(f.decision.as_str().to_string()),
+            date: f.date.to_string(),
         })
         .collect();
+    let ev = outcome.evaluation();
     let program = ev.program();
     let interner = ev.interner();
     let activities: BTreeSet<String> = program
@@ -714,7 +714,6 @@ pub fn observe(ev: &Evaluation<'_>, origins: &findings::Origins) -> Vec<Observed
 /// How to run the tests.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    pub kb_dir: PathBuf,
     /// Model paths are relative to this directory.
     pub root: PathBuf,
     pub today: Date,
@@ -754,8 +753,9 @@ pub struct Failure {
     pub others: usize,
 }
 
-/// Runs one test: loads its model and the knowledge base, evaluates, checks expectations.
-pub fn run_case(file: &str, case: &Case, opts: &RunOptions) -> Outcome {
+/// Runs one test: loads its model, evaluates the knowledge base (compiled once for all
+/// tests, run by the interpreter when it is not the compiled one), checks expectations.
+pub fn run_case(kb: &KnowledgeBase, file: &str, case: &Case, opts: &RunOptions) -> Outcome {
     let mut out = Outcome {
         file: file.to_string(),
         name: case.name.clone(),
@@ -764,31 +764,40 @@ pub fn run_case(file: &str, case: &Case, opts: &RunOptions) -> Outcome {
         fired: BTreeSet::new(),
         not_fired: BTreeSet::new(),
     };
-    let req = Request {
-        models: case.model.iter().map(|m| opts.root.join(m)).collect(),
-        facts_dir: None,
-        as_of: case.as_of,
-        kb: crate::kb::Origin::Dir(opts.kb_dir.clone()),
-        rules: Vec::new(),
-        assume: case.assume.clone(),
-        today: opts.today,
-        color: false,
-    };
-    let session = match Session::load(&req) {
-        Ok(s) => s,
-        Err(f) => {
-            out.error = Some(f.rendered);
+    let models: Vec<PathBuf> = case.model.iter().map(|m| opts.root.join(m)).collect();
+    let model = match Model::from_files(&models, opts.today) {
+        Ok(m) => m,
+        Err(e) => {
+            out.error = Some(e.render(false));
             return out;
         }
     };
-    let (ev, origins) = match session.evaluate() {
+    let model = match case.as_of {
+        Some(d) => model.with_as_of(d),
+        None => model,
+    };
+    let mut assume = Vec::new();
+    for text in &case.assume {
+        match Assumption::parse(kb, text) {
+            Ok(a) => assume.push(a),
+            Err(e) => {
+                out.error = Some(e.render(false));
+                return out;
+            }
+        }
+    }
+    let options = EvalOptions {
+        assume,
+        ..EvalOptions::default()
+    };
+    let outcome = match kb.evaluate(&model, &options) {
         Ok(x) => x,
         Err(e) => {
-            out.error = Some(format!("error: {e}\n"));
+            out.error = Some(e.render(false));
             return out;
         }
     };
-    let observed = observe(&ev, &origins);
+    let observed = observe(&outcome);
     for e in &case.expect {
         if observed.iter().any(|o| e.matches(o)) {
             out.fired.insert(e.rule.clone());
@@ -928,30 +937,6 @@ pub fn cited_versions(catalogue: &Catalogue) -> BTreeSet<usize> {
         }
     }
     out
-}
-
-/// The versions reachable from `start` along `replaced_by`, in either direction.
-pub fn chain(norms: &[NormVersion], start: usize) -> Vec<usize> {
-    let next: Vec<Option<usize>> = norms
-        .iter()
-        .map(|n| n.replaced_by.as_ref().and_then(|r| resolve_ref(norms, r)))
-        .collect();
-    let mut seen = vec![false; norms.len()];
-    let mut stack = vec![start];
-    seen[start] = true;
-    while let Some(i) = stack.pop() {
-        let around: Vec<usize> = next[i]
-            .into_iter()
-            .chain((0..norms.len()).filter(|&j| next[j] == Some(i)))
-            .collect();
-        for j in around {
-            if !seen[j] {
-                seen[j] = true;
-                stack.push(j);
-            }
-        }
-    }
-    (0..norms.len()).filter(|&i| seen[i]).collect()
 }
 
 /// For every annotated rule id, the tests that name it: `(file, test name)`, sorted.

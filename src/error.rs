@@ -1,0 +1,321 @@
+//! The one error type of the library: what went wrong ([`ErrorKind`]), and every problem with
+//! its file, its place (a JSON path, or a line and column) and a hint.
+//!
+//! An error keeps the problems in the form they were found in (the model's validation errors,
+//! the rule compiler's diagnostics with their sources, or one message), so that
+//! [`Error::render`] gives exactly the text sphere has always shown, and [`Error::problems`]
+//! gives the same problems as data for a server or a REPL. Front ends decide where the text
+//! goes; the library never prints it.
+
+use std::fmt;
+
+use sphere_engine::diag::{render, RenderOptions, Severity};
+use sphere_engine::{Diagnostic, SourceMap};
+use sphere_model::ValidationError;
+
+/// What kind of input or request failed. Front ends map every kind to the same outcome (exit
+/// code 2 on the command line, HTTP 400 in a server) except [`ErrorKind::Evaluation`], which
+/// is never the input's fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A model text that is not JSON or breaks the model contract.
+    Model,
+    /// Rules that do not compile (the knowledge base, extra rule files, a program), or a
+    /// query or assumption that does not fit the program.
+    Rules,
+    /// A facts file or export that does not fit its relations.
+    Facts,
+    /// A file or directory that cannot be read or written.
+    Io,
+    /// A request that cannot be answered as asked: no model, an unknown finding id, a change
+    /// to a model that has no JSON form.
+    Usage,
+    /// Evaluation itself failed. The compiler has checked the program, so this is a bug.
+    Evaluation,
+}
+
+impl ErrorKind {
+    /// A stable name (`model`, `rules`, ...), for JSON error objects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Model => "model",
+            ErrorKind::Rules => "rules",
+            ErrorKind::Facts => "facts",
+            ErrorKind::Io => "io",
+            ErrorKind::Usage => "usage",
+            ErrorKind::Evaluation => "evaluation",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where in a file a problem is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// The file as a whole, or no file at all.
+    Whole,
+    /// A JSON path: `$.activities[3].subjects[0]`.
+    Path(String),
+    /// 1-based line and column of a text file.
+    Line { line: usize, column: usize },
+}
+
+/// One problem, as data.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Problem {
+    /// A stable code where the problem has one (`dangling_reference`, `E0102`).
+    pub code: Option<String>,
+    /// The file (or text) as it was named to sphere.
+    pub file: Option<String>,
+    pub place: Place,
+    /// What is wrong, without a trailing period.
+    pub message: String,
+    pub hint: Option<String>,
+    /// A warning that came along with the errors (the rule compiler reports both).
+    pub warning: bool,
+}
+
+/// An error of the library: a kind and at least one problem.
+#[derive(Clone, Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    detail: Detail,
+}
+
+#[derive(Clone, Debug)]
+enum Detail {
+    Message {
+        message: String,
+        hint: Option<String>,
+    },
+    /// Problems of a model or a facts export, every one of them.
+    Validation(Vec<ValidationError>),
+    /// The rule compiler's diagnostics, with the sources they point into.
+    Diagnostics(Box<(Vec<Diagnostic>, SourceMap)>),
+}
+
+impl Error {
+    /// An error of one problem without a place.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            detail: Detail::Message {
+                message: message.into(),
+                hint: None,
+            },
+        }
+    }
+
+    /// Adds a hint to an error of one message (other errors keep their own hints).
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        if let Detail::Message { hint: h, .. } = &mut self.detail {
+            *h = Some(hint.into());
+        }
+        self
+    }
+
+    /// Adds a hint where the error has none yet.
+    pub fn or_hint(self, hint: impl Into<String>) -> Error {
+        match &self.detail {
+            Detail::Message { hint: None, .. } => self.with_hint(hint),
+            _ => self,
+        }
+    }
+
+    /// Every problem of a model or a facts export, of `kind`.
+    pub fn validation(kind: ErrorKind, errors: Vec<ValidationError>) -> Error {
+        Error {
+            kind,
+            detail: Detail::Validation(errors),
+        }
+    }
+
+    /// The diagnostics of the rule compiler (or of a query) and the sources they point into.
+    pub fn diagnostics(kind: ErrorKind, diagnostics: Vec<Diagnostic>, sources: SourceMap) -> Error {
+        Error {
+            kind,
+            detail: Detail::Diagnostics(Box::new((diagnostics, sources))),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The hint of an error of one message.
+    pub fn hint(&self) -> Option<&str> {
+        match &self.detail {
+            Detail::Message { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The message of an error of one message; for the others, their first problem's.
+    pub fn message(&self) -> String {
+        match &self.detail {
+            Detail::Message { message, .. } => message.clone(),
+            _ => self
+                .problems()
+                .into_iter()
+                .find(|p| !p.warning)
+                .map(|p| p.message)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The model's validation errors, when this is an error of a model or facts export.
+    pub fn validation_errors(&self) -> &[ValidationError] {
+        match &self.detail {
+            Detail::Validation(e) => e,
+            _ => &[],
+        }
+    }
+
+    /// The compiler's diagnostics and their sources, when this is an error of rules.
+    pub fn compiler_diagnostics(&self) -> Option<(&[Diagnostic], &SourceMap)> {
+        match &self.detail {
+            Detail::Diagnostics(d) => Some((&d.0, &d.1)),
+            _ => None,
+        }
+    }
+
+    /// Every problem, as data, in the order found.
+    pub fn problems(&self) -> Vec<Problem> {
+        match &self.detail {
+            Detail::Message { message, hint } => vec![Problem {
+                code: None,
+                file: None,
+                place: Place::Whole,
+                message: message.clone(),
+                hint: hint.clone(),
+                warning: false,
+            }],
+            Detail::Validation(errors) => errors
+                .iter()
+                .map(|e| Problem {
+                    code: Some(e.kind.code().to_string()),
+                    file: Some(e.file.clone()),
+                    place: match &e.place {
+                        sphere_model::Place::Path(p) => Place::Path(p.clone()),
+                        sphere_model::Place::Line(line, column) => Place::Line {
+                            line: *line,
+                            column: *column,
+                        },
+                        sphere_model::Place::File => Place::Whole,
+                    },
+                    message: e.message.clone(),
+                    hint: e.hint.clone(),
+                    warning: false,
+                })
+                .collect(),
+            Detail::Diagnostics(d) => {
+                let (diags, sources) = (&d.0, &d.1);
+                diags
+                    .iter()
+                    .map(|d| {
+                        let (file, place) = match d.span {
+                            Some(span) if (span.file.0 as usize) < sources.files().count() => {
+                                let (line, column) = sources.line_col(span.file, span.start);
+                                (
+                                    Some(sources.get(span.file).name.clone()),
+                                    Place::Line { line, column },
+                                )
+                            }
+                            _ => (None, Place::Whole),
+                        };
+                        Problem {
+                            code: Some(d.code.as_str().to_string()),
+                            file,
+                            place,
+                            message: d.message.clone(),
+                            hint: d.hint.clone(),
+                            warning: d.severity == Severity::Warning,
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The error as text for a terminal: `error: ...` and `  hint: ...` lines for one message,
+    /// one block per problem of a model, rustc-style diagnostics with carets (coloured when
+    /// `color`) for rules.
+    pub fn render(&self, color: bool) -> String {
+        match &self.detail {
+            Detail::Message { message, hint } => {
+                let mut out = format!("error: {message}\n");
+                if let Some(h) = hint {
+                    out.push_str(&format!("  hint: {h}\n"));
+                }
+                out
+            }
+            Detail::Validation(errors) => sphere_model::render(errors),
+            Detail::Diagnostics(d) => render(&d.0, &d.1, RenderOptions { color }),
+        }
+    }
+
+    /// How many problems the error holds (warnings not counted).
+    pub fn len(&self) -> usize {
+        match &self.detail {
+            Detail::Message { .. } => 1,
+            Detail::Validation(e) => e.len(),
+            Detail::Diagnostics(d) => d.0.iter().filter(|d| d.is_error()).count(),
+        }
+    }
+
+    /// Never true: an error has at least one problem (for clippy's `len` convention).
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Detail::Message { message, .. } => f.write_str(message),
+            Detail::Validation(errors) => match errors.first() {
+                Some(e) => write!(f, "{}: {}", e.file, e.message),
+                None => f.write_str("invalid input"),
+            },
+            Detail::Diagnostics(_) => f.write_str(&self.message()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What library functions return.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_renders_with_its_hint() {
+        let e = Error::new(ErrorKind::Usage, "no model given").with_hint("name a model file");
+        assert_eq!(
+            e.render(false),
+            "error: no model given\n  hint: name a model file\n"
+        );
+        assert_eq!(e.problems()[0].hint.as_deref(), Some("name a model file"));
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert_eq!(e.to_string(), "no model given");
+    }
+
+    #[test]
+    fn or_hint_keeps_an_existing_hint() {
+        let e = Error::new(ErrorKind::Io, "x")
+            .with_hint("first")
+            .or_hint("second");
+        assert_eq!(e.hint(), Some("first"));
+        let e = Error::new(ErrorKind::Io, "x").or_hint("second");
+        assert_eq!(e.hint(), Some("second"));
+    }
+}

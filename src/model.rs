@@ -1,0 +1,327 @@
+//! A company model ready to evaluate: loaded from texts, readers or files (several merged
+//! into one, as `docs/model.md` describes), or read from a `sphere-facts/1` export; its facts
+//! extracted once, its digest and evaluation date known.
+//!
+//! Every text has a name (a file path, or whatever a server calls a request body): problems
+//! name it with a JSON path, and explanations say which fact came from where in it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use sphere_engine::Date;
+use sphere_model::extract::{extract, FactValue, Facts};
+use sphere_model::{Origin, ValidationError};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A model (or a facts export) with its facts.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// The company model; `None` for a facts export, which has no JSON form.
+    company: Option<sphere_model::Model>,
+    /// Extracted on first use, so that [`Model::with_as_of`] right after loading costs no
+    /// second extraction.
+    facts: OnceLock<Arc<Facts>>,
+    as_of: Date,
+    digest: String,
+}
+
+impl Model {
+    /// Loads one model text. `today` is the evaluation date of a model without `as_of`.
+    pub fn from_text(name: &str, text: &str, today: Date) -> Result<Model> {
+        Self::from_texts(&[(name, text)], today)
+    }
+
+    /// Loads model texts `(name, JSON)`, merged into one model, and validates it: every
+    /// problem of every text is in the error.
+    pub fn from_texts(texts: &[(&str, &str)], today: Date) -> Result<Model> {
+        let company = sphere_model::load_texts(texts, today.into())
+            .map_err(|e| Error::validation(ErrorKind::Model, e))?;
+        let mut h = crate::digest::Fnv::default();
+        for (_, text) in texts {
+            h.write(text.as_bytes()).write(&[0]);
+        }
+        Ok(Self::from_company(company, h.hex()))
+    }
+
+    /// Loads a model from a reader (a request body, stdin) named `name`.
+    pub fn from_reader(name: &str, mut reader: impl Read, today: Date) -> Result<Model> {
+        let mut text = String::new();
+        reader.read_to_string(&mut text).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot read {name}: {e}"))
+                .with_hint("a model is UTF-8 JSON text")
+        })?;
+        Self::from_text(name, &text, today)
+    }
+
+    /// Loads model files (named as given, in messages and origins), merged into one model.
+    pub fn from_files(files: &[impl AsRef<Path>], today: Date) -> Result<Model> {
+        if files.is_empty() {
+            return Err(Error::new(ErrorKind::Usage, "no model given").with_hint(
+                "name one or more model files, e.g. `sphere check facts/s04_phone_call.json`, or a facts export with `--facts DIR`",
+            ));
+        }
+        let texts = sphere_model::load::read_files(files)
+            .map_err(|e| Error::validation(ErrorKind::Model, e))?;
+        let refs: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        Self::from_texts(&refs, today)
+    }
+
+    /// Reads a `sphere-facts/1` export (written by `sphere facts`, or by a CRM). Its evaluation
+    /// date is its `as_of` fact, else `today`.
+    pub fn from_facts_dir(dir: &Path, today: Date) -> Result<Model> {
+        let facts = sphere_model::facts_io::read_facts_dir(dir)
+            .map_err(|e| Error::validation(ErrorKind::Facts, e))?;
+        let as_of = facts
+            .rows("as_of")
+            .first()
+            .and_then(|(v, _)| match v.first() {
+                Some(FactValue::Date(d)) => Some(*d),
+                _ => None,
+            })
+            .unwrap_or(today);
+        let digest = digest_facts(&facts);
+        Ok(Model {
+            company: None,
+            facts: OnceLock::from(Arc::new(facts)),
+            as_of,
+            digest,
+        })
+    }
+
+    /// A model built in code (or changed by a session): extracted now. Its digest is that of
+    /// its JSON form.
+    pub fn from_model(company: sphere_model::Model) -> Model {
+        let digest = serde_json::to_string(&company)
+            .map(|json| crate::digest::Fnv::default().write(json.as_bytes()).hex())
+            .unwrap_or_default();
+        Self::from_company(company, digest)
+    }
+
+    fn from_company(company: sphere_model::Model, digest: String) -> Model {
+        Model {
+            as_of: company.as_of.into(),
+            company: Some(company),
+            facts: OnceLock::new(),
+            digest,
+        }
+    }
+
+    /// The same model evaluated on another date: what was planned without a date happens
+    /// then, and obligations not tied to one act are judged then. For a facts export, the
+    /// `as_of` fact is replaced.
+    pub fn with_as_of(self, as_of: Date) -> Model {
+        if as_of == self.as_of {
+            return self;
+        }
+        match self.company {
+            Some(mut company) => {
+                company.as_of = as_of.into();
+                Model {
+                    company: Some(company),
+                    facts: OnceLock::new(),
+                    as_of,
+                    digest: self.digest,
+                }
+            }
+            None => {
+                let facts = self.shared_facts();
+                let mut facts = Arc::unwrap_or_clone(facts);
+                facts.relations.insert(
+                    "as_of".into(),
+                    vec![(
+                        vec![FactValue::Date(as_of)],
+                        Origin {
+                            file: "--as-of".into(),
+                            path: "$".into(),
+                        },
+                    )],
+                );
+                Model {
+                    company: None,
+                    facts: OnceLock::from(Arc::new(facts)),
+                    as_of,
+                    digest: self.digest,
+                }
+            }
+        }
+    }
+
+    /// The evaluation date.
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+
+    /// `model_digest`: of the texts as given (of the facts, for an export).
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The company model; `None` for a facts export.
+    pub fn company(&self) -> Option<&sphere_model::Model> {
+        self.company.as_ref()
+    }
+
+    /// The extracted facts, each with its origin (file and JSON path, or file and line).
+    pub fn facts(&self) -> &Facts {
+        self.facts_arc()
+    }
+
+    fn facts_arc(&self) -> &Arc<Facts> {
+        self.facts.get_or_init(|| {
+            let company = self
+                .company
+                .as_ref()
+                .expect("a model without facts has a company model to extract them from");
+            Arc::new(extract(company))
+        })
+    }
+
+    pub(crate) fn shared_facts(&self) -> Arc<Facts> {
+        Arc::clone(self.facts_arc())
+    }
+
+    /// The model as one JSON document (`sphere-model/1`), for writing a changed model back.
+    pub fn to_json(&self) -> Result<String> {
+        let company = self.company.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Usage,
+                "a facts export has no model JSON to write",
+            )
+            .with_hint("load the model files instead of the facts export")
+        })?;
+        serde_json::to_string_pretty(company)
+            .map(|s| s + "\n")
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Evaluation,
+                    format!("cannot write the model: {e}"),
+                )
+            })
+    }
+}
+
+/// Reads model files and merges them, as [`Model::from_files`], without extracting facts: for
+/// tools that need only the model (the graph, the facts export, validation).
+pub fn load_company(files: &[PathBuf], today: Date) -> Result<sphere_model::Model> {
+    sphere_model::load_paths(files, today.into())
+        .map_err(|e: Vec<ValidationError>| Error::validation(ErrorKind::Model, e))
+}
+
+fn digest_facts(facts: &Facts) -> String {
+    let mut h = crate::digest::Fnv::default();
+    for (name, rows) in &facts.relations {
+        h.write(name.as_bytes()).write(&[0]);
+        for (vals, _) in rows {
+            for v in vals {
+                h.write(v.to_string().as_bytes()).write(&[1]);
+            }
+        }
+    }
+    h.hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Date {
+        Date::parse("2025-01-01").expect("date")
+    }
+
+    #[test]
+    fn a_bad_model_text_names_its_json_path_and_gives_a_hint() {
+        let good = include_str!("../facts/s04_phone_call.json");
+        // Karl, the first subject, a consumer in Germany: his country written as ISO alpha-3.
+        let karl = "\"kind\": \"consumer\",\n      \"country\": \"DE\"";
+        assert!(good.contains(karl), "the fixture has Karl's country");
+        let text = good.replacen(
+            karl,
+            "\"kind\": \"consumer\",\n      \"country\": \"DEU\"",
+            1,
+        );
+        let e = Model::from_text("request.json", &text, today()).expect_err("bad country");
+        assert_eq!(e.kind(), ErrorKind::Model);
+        let p = &e.problems()[0];
+        assert_eq!(p.file.as_deref(), Some("request.json"));
+        assert_eq!(
+            p.place,
+            crate::error::Place::Path("$.subjects[0].country".into())
+        );
+        assert_eq!(p.code.as_deref(), Some("unknown_country"));
+        assert!(p.hint.is_some(), "{p:?}");
+        assert!(e
+            .render(false)
+            .contains("request.json: $.subjects[0].country"));
+        assert!(Model::from_text("request.json", good, today()).is_ok());
+    }
+
+    #[test]
+    fn no_files_is_a_usage_error_with_a_hint() {
+        let none: [&str; 0] = [];
+        let e = Model::from_files(&none, today()).expect_err("nothing to load");
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.hint().is_some());
+    }
+
+    /// The findings of one evaluation, reduced to what must not depend on the input form.
+    fn findings_of(kb: &crate::KnowledgeBase, model: &Model) -> Vec<String> {
+        let outcome = kb
+            .evaluate(model, &crate::EvalOptions::default())
+            .expect("evaluates");
+        let mut out: Vec<String> = outcome
+            .findings()
+            .iter()
+            .map(|f| {
+                let norms: Vec<&str> = f.norms.iter().map(|n| n.id.as_str()).collect();
+                format!(
+                    "{} {} {:?} {} {} {norms:?} {}",
+                    f.rule,
+                    f.about_id(),
+                    f.subjects,
+                    f.date,
+                    f.decision,
+                    f.message.en
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Model → facts export → evaluation gives the same findings as evaluating the model.
+    #[test]
+    fn a_facts_export_gives_the_same_findings_as_its_model() {
+        let kb = crate::KnowledgeBase::shipped().expect("compiles");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut models: Vec<PathBuf> = std::fs::read_dir(root.join("facts"))
+            .expect("facts/")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        models.sort();
+        let dir =
+            std::env::temp_dir().join(format!("sphere-facts-roundtrip-{}", std::process::id()));
+        let mut total = 0;
+        for path in models {
+            let _ = std::fs::remove_dir_all(&dir);
+            let model = Model::from_files(&[&path], today()).expect("demo models are valid");
+            let direct = findings_of(&kb, &model);
+            sphere_model::write_facts_dir(model.facts(), &dir).expect("writes");
+            let export = Model::from_facts_dir(&dir, today()).expect("reads back");
+            assert_eq!(export.as_of(), model.as_of(), "{}", path.display());
+            assert_eq!(direct, findings_of(&kb, &export), "{}", path.display());
+            total += direct.len();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            total > 0,
+            "the demo models produce findings, so the comparison means something"
+        );
+    }
+}

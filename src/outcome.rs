@@ -1,0 +1,393 @@
+//! Evaluating a knowledge base on a model: the options ([`EvalOptions`]) and the result
+//! ([`Outcome`]): typed findings, the suppressed ones with their exceptions, and derivations
+//! built when asked.
+//!
+//! Invariant: nothing here prints or reads a clock, except that [`EvalOptions::timing`] asks
+//! for the phases to be timed (a monotonic clock, read only then).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sphere_engine::eval::{evaluate, Database, EvalOptions as EngineOptions, Evaluation};
+use sphere_engine::ir::RelId;
+use sphere_engine::Date;
+use sphere_model::Origin;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::explain::{derivation, Build, Derivation, Exception, Explanation};
+use crate::facts::{insert, Assumption, Origins};
+use crate::findings::{collect, Finding, Handle, Suppressed};
+use crate::kb::{KnowledgeBase, Origin as KbOrigin};
+use crate::model::Model;
+
+/// Which evaluator runs the rules. Both give the same findings and derivations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// The shipped knowledge base compiled to Rust (`crates/kb-compiled`): used when it was
+    /// generated from exactly the knowledge base evaluated, else the interpreter runs (and
+    /// [`Outcome::notes`] says why).
+    #[default]
+    Compiled,
+    /// The semi-naive interpreter.
+    Interpreted,
+}
+
+impl Engine {
+    /// `compiled` / `interpreted`, as the JSON output names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Compiled => "compiled",
+            Engine::Interpreted => "interpreted",
+        }
+    }
+}
+
+/// A phase of an evaluation, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Putting the model's facts into the database.
+    Facts,
+    /// Running the rules.
+    Rules,
+    /// Turning the `finding` relation into findings.
+    Findings,
+}
+
+impl Phase {
+    /// What the phase does, for a progress line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Phase::Facts => "loading facts",
+            Phase::Rules => "evaluating rules",
+            Phase::Findings => "collecting findings",
+        }
+    }
+}
+
+/// A progress report: a phase starts or ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    Started(Phase),
+    Finished(Phase),
+}
+
+/// A callback for progress reports. The library never prints; a front end decides (the
+/// command line shows a line on a terminal).
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// How to evaluate.
+#[derive(Clone, Default)]
+pub struct EvalOptions {
+    /// The evaluation date, when it is not the model's `as_of`.
+    pub as_of: Option<Date>,
+    /// Facts assumed in addition to the model's (what-if).
+    pub assume: Vec<Assumption>,
+    /// Facts of the model left out (what-if).
+    pub retract: Vec<Assumption>,
+    pub engine: Engine,
+    /// Time the phases and every rule ([`Outcome::timings`], [`Outcome::evaluation`]'s
+    /// profile). Off by default: then no clock is read.
+    pub timing: bool,
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for EvalOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvalOptions")
+            .field("as_of", &self.as_of)
+            .field("assume", &self.assume)
+            .field("retract", &self.retract)
+            .field("engine", &self.engine)
+            .field("timing", &self.timing)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Why the interpreter ran although the compiled evaluator was asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Rules beyond the knowledge base were given; only the interpreter runs them.
+    ExtraRules,
+    /// The knowledge base read from a directory is not the one compiled in.
+    OtherKnowledgeBase,
+    /// The compiled program was generated from another version of the shipped knowledge
+    /// base: regenerate it.
+    Stale(String),
+    /// The compiled program failed to run.
+    CompiledFailed(String),
+}
+
+/// Time spent per phase, with [`EvalOptions::timing`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timings {
+    pub facts: Duration,
+    pub rules: Duration,
+    pub findings: Duration,
+}
+
+/// The result of an evaluation: findings (listed and suppressed) and what is needed to explain
+/// them. Borrows the knowledge base it was evaluated with.
+pub struct Outcome<'kb> {
+    kb: &'kb KnowledgeBase,
+    evaluation: Evaluation<'kb>,
+    origins: Origins,
+    as_of: Date,
+    model_digest: String,
+    engine: Engine,
+    notes: Vec<Note>,
+    findings: Vec<Finding>,
+    handles: Vec<Handle>,
+    suppressed: Vec<Suppressed>,
+    suppressed_handles: Vec<Handle>,
+    timings: Option<Timings>,
+}
+
+impl KnowledgeBase {
+    /// Evaluates the knowledge base on a model. The knowledge base is not changed and can be
+    /// evaluated again, on this or other models, any number of times.
+    pub fn evaluate(&self, model: &Model, opts: &EvalOptions) -> Result<Outcome<'_>> {
+        let changed;
+        let model = match opts.as_of {
+            Some(d) if d != model.as_of() => {
+                changed = model.clone().with_as_of(d);
+                &changed
+            }
+            _ => model,
+        };
+        let progress = |p: Progress| {
+            if let Some(f) = &opts.progress {
+                f(p);
+            }
+        };
+        let mut notes = Vec::new();
+        let mut engine = opts.engine;
+        if engine == Engine::Compiled {
+            if self.has_extra_rules() {
+                notes.push(Note::ExtraRules);
+                engine = Engine::Interpreted;
+            } else if let Err(e) = self.compiled() {
+                notes.push(match self.origin() {
+                    KbOrigin::Dir(_) => Note::OtherKnowledgeBase,
+                    KbOrigin::Shipped => Note::Stale(e.to_string()),
+                });
+                engine = Engine::Interpreted;
+            }
+        }
+        let program = self.program();
+        let clock = |on: bool| on.then(Instant::now);
+        let since = |t: Option<Instant>| t.map_or(Duration::ZERO, |t| t.elapsed());
+        let mut timings = Timings::default();
+        let evaluation = loop {
+            progress(Progress::Started(Phase::Facts));
+            let started = clock(opts.timing);
+            let mut db = Database::new(program);
+            let origins = insert(
+                program,
+                &mut db,
+                model.shared_facts(),
+                &opts.assume,
+                &opts.retract,
+            )?;
+            timings.facts += since(started);
+            progress(Progress::Finished(Phase::Facts));
+            progress(Progress::Started(Phase::Rules));
+            let started = clock(opts.timing);
+            let eopts = EngineOptions {
+                provenance: true,
+                profile: opts.timing,
+            };
+            let result = match engine {
+                Engine::Interpreted => evaluate(program, db, &eopts).map_err(|e| e.to_string()),
+                Engine::Compiled => sphere_kb_compiled::KB
+                    .evaluate(program, db, &eopts)
+                    .map_err(|e| e.to_string()),
+            };
+            timings.rules += since(started);
+            progress(Progress::Finished(Phase::Rules));
+            match result {
+                Ok(ev) => break (ev, origins),
+                // The compiled program matched, so it cannot fail; should it, the interpreter
+                // gives the same answer.
+                Err(e) if engine == Engine::Compiled => {
+                    notes.push(Note::CompiledFailed(e));
+                    engine = Engine::Interpreted;
+                }
+                Err(e) => return Err(Error::new(ErrorKind::Evaluation, e)),
+            }
+        };
+        let (evaluation, origins) = evaluation;
+        progress(Progress::Started(Phase::Findings));
+        let started = clock(opts.timing);
+        let collected = collect(&evaluation);
+        timings.findings += since(started);
+        progress(Progress::Finished(Phase::Findings));
+        let (findings, handles) = collected.listed.into_iter().unzip();
+        let (suppressed, suppressed_handles) = collected.suppressed.into_iter().unzip();
+        Ok(Outcome {
+            kb: self,
+            evaluation,
+            origins,
+            as_of: model.as_of(),
+            model_digest: model.digest().to_string(),
+            engine,
+            notes,
+            findings,
+            handles,
+            suppressed,
+            suppressed_handles,
+            timings: opts.timing.then_some(timings),
+        })
+    }
+}
+
+impl<'kb> Outcome<'kb> {
+    /// The findings, sorted by (activity or object, rule, id).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The findings an exception suppressed, each with the exceptions, sorted as findings.
+    pub fn suppressed(&self) -> &[Suppressed] {
+        &self.suppressed
+    }
+
+    /// Whether a finding needs action (`block` or `breach`).
+    pub fn needs_action(&self) -> bool {
+        self.findings.iter().any(Finding::needs_action)
+    }
+
+    /// The finding with this id, listed or (second) suppressed; `true` when suppressed.
+    pub fn find(&self, id: &str) -> Option<(&Finding, bool)> {
+        self.findings
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| (f, false))
+            .or_else(|| {
+                self.suppressed
+                    .iter()
+                    .find(|s| s.finding.id == id)
+                    .map(|s| (&s.finding, true))
+            })
+    }
+
+    /// The derivation of a listed finding (by its index in [`Outcome::findings`]).
+    pub fn derivation(&self, index: usize) -> Option<Derivation> {
+        let f = self.findings.get(index)?;
+        self.derive(self.handles.get(index)?, f.date)
+    }
+
+    /// The derivation of a suppressed finding (by its index in [`Outcome::suppressed`]).
+    pub fn suppressed_derivation(&self, index: usize) -> Option<Derivation> {
+        let f = &self.suppressed.get(index)?.finding;
+        self.derive(self.suppressed_handles.get(index)?, f.date)
+    }
+
+    fn derive(&self, h: &Handle, date: Date) -> Option<Derivation> {
+        self.tree(h.rel, &h.values, date)
+    }
+
+    fn tree(&self, rel: RelId, values: &[sphere_engine::Value], date: Date) -> Option<Derivation> {
+        let tree = self.evaluation.explain(rel, values).ok()?;
+        Some(derivation(
+            &self.evaluation,
+            &tree,
+            Build {
+                origins: Some(&self.origins),
+                date: Some(date),
+            },
+        ))
+    }
+
+    /// Explains the finding with this id (listed, or suppressed with the exceptions that
+    /// applied). An unknown id is an error with a hint.
+    pub fn explain(&self, id: &str) -> Result<Explanation> {
+        if let Some(i) = self.findings.iter().position(|f| f.id == id) {
+            return Ok(Explanation {
+                finding: self.findings[i].clone(),
+                suppressed: false,
+                derivation: self.derivation(i),
+                exceptions: Vec::new(),
+            });
+        }
+        let Some(i) = self.suppressed.iter().position(|s| s.finding.id == id) else {
+            return Err(
+                Error::new(ErrorKind::Usage, format!("no finding `{id}` in this model")).with_hint(
+                    "`sphere check` with the same model files lists the findings and their ids",
+                ),
+            );
+        };
+        let finding = self.suppressed[i].finding.clone();
+        let h = &self.suppressed_handles[i];
+        let mut exceptions = Vec::new();
+        let program = self.evaluation.program();
+        if let (Some(rel), 4) = (program.relation_by_name("suppressed"), h.values.len()) {
+            let v = &h.values;
+            let pattern = [Some(v[0]), None, Some(v[1]), Some(v[2]), Some(v[3])];
+            let mut tuples = self.evaluation.select(rel, &pattern);
+            let name = |t: &Vec<sphere_engine::Value>| {
+                sphere_engine::value::display(t[1], self.evaluation.interner())
+            };
+            tuples.sort_by_key(name);
+            for t in tuples {
+                exceptions.push(Exception {
+                    rule: name(&t),
+                    derivation: self.tree(rel, &t, finding.date),
+                });
+            }
+        }
+        Ok(Explanation {
+            derivation: self.suppressed_derivation(i),
+            finding,
+            suppressed: true,
+            exceptions,
+        })
+    }
+
+    /// The evaluation date.
+    pub fn as_of(&self) -> Date {
+        self.as_of
+    }
+
+    /// The knowledge base evaluated.
+    pub fn kb(&self) -> &'kb KnowledgeBase {
+        self.kb
+    }
+
+    /// `kb_digest`.
+    pub fn kb_digest(&self) -> &str {
+        self.kb.digest()
+    }
+
+    /// `model_digest`.
+    pub fn model_digest(&self) -> &str {
+        &self.model_digest
+    }
+
+    /// The evaluator that ran.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Why the interpreter ran where the compiled evaluator was asked for.
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    /// Phase times, with [`EvalOptions::timing`].
+    pub fn timings(&self) -> Option<&Timings> {
+        self.timings.as_ref()
+    }
+
+    /// Where an input fact came from.
+    pub fn origin(&self, rel: RelId, values: &[sphere_engine::Value]) -> Option<&Origin> {
+        self.origins.get(rel, values)
+    }
+
+    /// The engine's evaluation: every relation, provenance, profile. For queries and
+    /// analyses beyond findings (the REPL's `?-`, why-not); most front ends need only the
+    /// findings.
+    pub fn evaluation(&self) -> &Evaluation<'kb> {
+        &self.evaluation
+    }
+}

@@ -1,0 +1,211 @@
+//! JSON: the `sphere-findings/1` document of `sphere check --format json` (described in
+//! `docs/findings.md`), derivation trees, and the explanation of one finding.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::explain::{Derivation, Explanation, Premise, Step};
+use crate::findings::{Finding, Lang};
+use crate::outcome::Outcome;
+
+/// What the findings document holds besides the findings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub lang: Lang,
+    /// Each finding's derivation tree.
+    pub tree: bool,
+    /// The suppressed findings, with their exceptions.
+    pub suppressed: bool,
+}
+
+#[derive(Serialize)]
+struct NormJson<'a> {
+    id: &'a str,
+    version_from: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuthorityJson<'a> {
+    id: &'a str,
+    citation: &'a str,
+}
+
+/// One finding in the `sphere-findings/1` layout (field order is part of the format).
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    id: &'a str,
+    rule: &'a str,
+    norms: Vec<NormJson<'a>>,
+    citations: Vec<&'a str>,
+    authorities: Vec<AuthorityJson<'a>>,
+    decision: &'a str,
+    severity: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<&'a str>,
+    subjects: &'a [String],
+    date: String,
+    contested: bool,
+    contested_reason: Option<&'a str>,
+    message: &'a str,
+    remedy: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree: Option<Value>,
+}
+
+/// A finding as the `sphere-findings/1` format writes it, with its tree when given.
+pub fn finding(f: &Finding, lang: Lang, tree: Option<&Derivation>) -> Value {
+    let j = FindingJson {
+        id: &f.id,
+        rule: &f.rule,
+        norms: f
+            .norms
+            .iter()
+            .map(|n| NormJson {
+                id: &n.id,
+                version_from: n.version.as_ref().map(|v| v.from.to_string()),
+            })
+            .collect(),
+        citations: f.citations(lang),
+        authorities: f
+            .authorities
+            .iter()
+            .map(|a| AuthorityJson {
+                id: &a.id,
+                citation: &a.citation,
+            })
+            .collect(),
+        decision: f.decision.as_str(),
+        severity: f.severity.as_str(),
+        activity: f.about.activity(),
+        object: f.about.object(),
+        subjects: &f.subjects,
+        date: f.date.to_string(),
+        contested: f.contested.is_some(),
+        contested_reason: f.contested.as_deref(),
+        message: f.message.get(lang),
+        remedy: f.remedy.get(lang),
+        tree: tree.map(derivation),
+    };
+    serde_json::to_value(j).expect("a finding serialises")
+}
+
+/// The `sphere-findings/1` document.
+pub fn document(outcome: &Outcome<'_>, opts: &Options) -> Value {
+    let found = outcome.findings();
+    let mut by_decision = BTreeMap::<&str, usize>::new();
+    let mut by_law = BTreeMap::<String, usize>::new();
+    let mut by_severity = BTreeMap::<&str, usize>::new();
+    for f in found {
+        *by_decision.entry(f.decision.as_str()).or_default() += 1;
+        *by_severity.entry(f.severity.as_str()).or_default() += 1;
+        let mut laws: Vec<String> = f
+            .norms
+            .iter()
+            .map(|n| n.id.split(':').next().unwrap_or("").to_string())
+            .collect();
+        laws.sort();
+        laws.dedup();
+        for l in laws {
+            *by_law.entry(l).or_default() += 1;
+        }
+    }
+    let findings: Vec<Value> = found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let tree = opts.tree.then(|| outcome.derivation(i)).flatten();
+            finding(f, opts.lang, tree.as_ref())
+        })
+        .collect();
+    let mut doc = json!({
+        "format": "sphere-findings/1",
+        "as_of": outcome.as_of().to_string(),
+        "engine": outcome.engine().as_str(),
+        "kb_digest": outcome.kb_digest(),
+        "model_digest": outcome.model_digest(),
+        "summary": {
+            "findings": found.len(),
+            "by_decision": by_decision,
+            "by_law": by_law,
+            "by_severity": by_severity,
+        },
+        "findings": findings,
+    });
+    if opts.suppressed {
+        let list: Vec<Value> = outcome
+            .suppressed()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let tree = opts
+                    .tree
+                    .then(|| outcome.suppressed_derivation(i))
+                    .flatten();
+                let mut v = finding(&s.finding, opts.lang, tree.as_ref());
+                v["exceptions"] = json!(s.exceptions);
+                v
+            })
+            .collect();
+        doc["suppressed"] = Value::Array(list);
+    }
+    doc
+}
+
+/// A derivation tree: each node with its fact, rule (and the rule's norms and authorities),
+/// bindings, premises, and for input facts their origin in the model.
+pub fn derivation(d: &Derivation) -> Value {
+    match &d.step {
+        Step::Input { origin } => {
+            let origin = origin
+                .as_ref()
+                .map(|o| json!({ "file": o.file, "path": o.path }));
+            json!({ "fact": d.fact, "input": true, "origin": origin })
+        }
+        Step::Rule(r) => {
+            let premises: Vec<Value> = r
+                .premises
+                .iter()
+                .map(|p| match p {
+                    Premise::Holds(sub) => derivation(sub),
+                    Premise::Absent(text) => json!({ "absent": text }),
+                    Premise::Compare(text) => json!({ "holds": text }),
+                })
+                .collect();
+            let bindings: serde_json::Map<String, Value> = r
+                .bindings
+                .iter()
+                .map(|(n, v)| (n.clone(), json!(v)))
+                .collect();
+            json!({
+                "fact": d.fact,
+                "rule": r.rule,
+                "norms": r.norms,
+                "authorities": r.authorities,
+                "bindings": bindings,
+                "premises": premises,
+            })
+        }
+    }
+}
+
+/// The explanation of one finding: the finding with its tree, whether it was suppressed, and
+/// the exceptions that applied with theirs.
+pub fn explanation(e: &Explanation, lang: Lang) -> Value {
+    json!({
+        "finding": finding(&e.finding, lang, e.derivation.as_ref()),
+        "suppressed": e.suppressed,
+        "exceptions": e.exceptions.iter().map(|x| json!({
+            "rule": x.rule,
+            "tree": x.derivation.as_ref().map(derivation),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Pretty-printed, with a final line break, as the command line writes JSON.
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"
+}
