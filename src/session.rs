@@ -210,7 +210,8 @@ pub enum Change {
     RemoveObjection(Objection),
     /// The data subject withdrew the consent on this date.
     WithdrawConsent { consent: String, date: Date },
-    /// Assumes a fact (what-if): `consent_channel("c1", "phone")`.
+    /// Assumes a fact (what-if): `consent_channel("c1", "phone")`; for a fact retracted before,
+    /// takes the retraction back.
     Assume(String),
     /// Takes back an assumption, or leaves a fact of the model out (what-if).
     Retract(String),
@@ -351,8 +352,10 @@ impl Session {
             match c {
                 Change::Assume(text) => {
                     let a = Assumption::parse(&kb, text)?;
+                    // Assuming a retracted fact of the model takes the retraction back.
+                    let before = options.retract.len();
                     options.retract.retain(|r| *r != a);
-                    if !options.assume.contains(&a) {
+                    if options.retract.len() == before && !options.assume.contains(&a) {
                         options.assume.push(a);
                     }
                 }
@@ -598,4 +601,207 @@ fn not_found(m: &mut sphere_model::Model, section: Section, id: &str) -> Error {
         format!("no `{id}` in the model's {}", section.key()),
     )
     .with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Decision, Lang};
+
+    fn today() -> Date {
+        Date::parse("2025-06-16").expect("a date")
+    }
+
+    fn kb() -> Arc<KnowledgeBase> {
+        static KB: std::sync::OnceLock<Arc<KnowledgeBase>> = std::sync::OnceLock::new();
+        Arc::clone(KB.get_or_init(|| Arc::new(KnowledgeBase::shipped().expect("compiles"))))
+    }
+
+    fn s04() -> Model {
+        let text = include_str!("../facts/s04_phone_call.json");
+        Model::from_text("facts/s04_phone_call.json", text, today()).expect("valid")
+    }
+
+    fn ids(fs: &[Finding]) -> Vec<&str> {
+        fs.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_session_is_sendable_to_a_server_thread() {
+        fn send<T: Send>() {}
+        send::<Session>();
+    }
+
+    #[test]
+    fn the_same_knowledge_base_evaluated_twice_gives_the_same_outcome() {
+        let kb = kb();
+        let model = s04();
+        let a = kb
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        let b = kb
+            .evaluate(&model, &EvalOptions::default())
+            .expect("evaluates");
+        assert!(!a.findings().is_empty());
+        assert_eq!(a.findings(), b.findings());
+        assert_eq!(a.suppressed(), b.suppressed());
+        let id = &a.findings()[0].id;
+        assert_eq!(a.explain(id).expect("known"), b.explain(id).expect("known"));
+    }
+
+    #[test]
+    fn suppressed_findings_carry_the_exception_that_applied() {
+        let kb = kb();
+        let outcome = kb
+            .evaluate(&s04(), &EvalOptions::default())
+            .expect("evaluates");
+        let s = outcome
+            .suppressed()
+            .iter()
+            .find(|s| s.finding.about_id() == "act-s4-call-lindner")
+            .expect("the presumed-consent call is suppressed, not absent");
+        assert_eq!(s.finding.id, "F-22d4fd464ee7f366");
+        assert_eq!(s.exceptions, ["uwg_phone_b2b_presumed_consent"]);
+        assert!(!outcome.findings().iter().any(|f| f.id == s.finding.id));
+        let e = outcome.explain(&s.finding.id).expect("explained");
+        assert!(e.suppressed);
+        let rules: Vec<&str> = e.exceptions.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(rules, ["uwg_phone_b2b_presumed_consent"]);
+        assert!(e.exceptions[0].derivation.is_some());
+    }
+
+    #[test]
+    fn withdrawing_a_consent_gives_the_expected_delta_and_equals_a_fresh_evaluation() {
+        let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
+        let before = session.outcome().findings().to_vec();
+        let withdrawn = Date::parse("2025-05-02").expect("a date");
+        let delta = session
+            .apply(&[Change::WithdrawConsent {
+                consent: "cns-s4-lindner-presumed".into(),
+                date: withdrawn,
+            }])
+            .expect("applies");
+        // The call to Eva Lindner rested on her presumed consent: without it the finding
+        // that the exception suppressed is listed; nothing else changes.
+        assert_eq!(ids(&delta.appeared), ["F-22d4fd464ee7f366"]);
+        assert!(
+            delta.vanished.is_empty() && delta.changed.is_empty(),
+            "{delta:?}"
+        );
+        assert_eq!(delta.appeared[0].decision, Decision::Block);
+        assert_eq!(delta.appeared[0].about_id(), "act-s4-call-lindner");
+        assert_eq!(
+            session.outcome().findings().len(),
+            before.len() + 1,
+            "one more finding"
+        );
+        // The session's outcome is a fresh evaluation of the changed model.
+        let company = session.model().company().expect("a model").clone();
+        assert_eq!(
+            company
+                .consents
+                .iter()
+                .find(|c| c.id == "cns-s4-lindner-presumed")
+                .and_then(|c| c.withdrawn),
+            Some(withdrawn.into())
+        );
+        let json = session.model().to_json().expect("writes back");
+        let reloaded = Model::from_text("changed.json", &json, today()).expect("still valid");
+        let kb = kb();
+        let fresh = kb
+            .evaluate(&reloaded, &EvalOptions::default())
+            .expect("evaluates");
+        assert_eq!(session.outcome().findings(), fresh.findings());
+        assert_eq!(session.outcome().suppressed(), fresh.suppressed());
+        // Back again: the delta is the reverse.
+        let mut consent = company
+            .consents
+            .iter()
+            .find(|c| c.id == "cns-s4-lindner-presumed")
+            .expect("there")
+            .clone();
+        consent.withdrawn = None;
+        let back = session
+            .apply(&[Change::Put(Object::Consent(consent))])
+            .expect("applies");
+        assert_eq!(ids(&back.vanished), ["F-22d4fd464ee7f366"]);
+        assert!(back.appeared.is_empty() && back.changed.is_empty());
+        assert_eq!(session.outcome().findings(), before.as_slice());
+    }
+
+    #[test]
+    fn facts_can_be_retracted_and_assumed_back() {
+        let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
+        let before = session.outcome().findings().to_vec();
+        // What if Eva Lindner's presumed consent did not cover the phone?
+        let fact = "consent_channel(\"cns-s4-lindner-presumed\", \"phone\")";
+        let delta = session
+            .apply(&[Change::Retract(fact.into())])
+            .expect("a fact of the program");
+        assert_eq!(ids(&delta.appeared), ["F-22d4fd464ee7f366"]);
+        assert_eq!(session.options().retract.len(), 1);
+        let back = session
+            .apply(&[Change::Assume(fact.into())])
+            .expect("assumes");
+        assert_eq!(back.vanished, delta.appeared);
+        assert!(back.appeared.is_empty());
+        assert!(session.options().retract.is_empty() && session.options().assume.is_empty());
+        assert_eq!(session.outcome().findings(), before.as_slice());
+        let bad = session.apply(&[Change::Assume("consent_channel(X, \"email\")".into())]);
+        assert_eq!(bad.map(|_| ()).map_err(|e| e.kind()), Err(ErrorKind::Usage));
+    }
+
+    #[test]
+    fn a_change_that_breaks_the_model_is_refused_and_changes_nothing() {
+        let mut session = Session::new(kb(), s04(), EvalOptions::default()).expect("evaluates");
+        let before = session.outcome().findings().to_vec();
+        let e = session
+            .apply(&[Change::Remove {
+                section: Section::Subjects,
+                id: "subj-eva-lindner".into(),
+            }])
+            .expect_err("her consent and the call name her");
+        assert_eq!(e.kind(), ErrorKind::Model);
+        assert!(e
+            .problems()
+            .iter()
+            .any(|p| p.code.as_deref() == Some("dangling_reference")));
+        let e = session
+            .apply(&[Change::WithdrawConsent {
+                consent: "cns-s4-lindner-presumd".into(),
+                date: today(),
+            }])
+            .expect_err("no such consent");
+        assert_eq!(e.hint(), Some("did you mean `cns-s4-lindner-presumed`?"));
+        assert_eq!(session.outcome().findings(), before.as_slice());
+        // An added object is explained as coming from its batch.
+        let mut call = session.model().company().expect("a model").activities[3].clone();
+        call.id = "act-s4-call-again".into();
+        let delta = session
+            .apply_as("crm-event-7", &[Change::Put(Object::Activity(call))])
+            .expect("a valid activity");
+        let f = delta
+            .appeared
+            .iter()
+            .find(|f| f.about_id() == "act-s4-call-again")
+            .expect("the new call is blocked like the first");
+        assert!(f.message.get(Lang::En).contains("subj-karl-kaufmann"));
+        let i = session
+            .outcome()
+            .findings()
+            .iter()
+            .position(|x| x.id == f.id)
+            .expect("listed");
+        let tree = session.outcome().derivation(i).expect("derivation");
+        let origins: Vec<String> = tree
+            .inputs()
+            .iter()
+            .filter_map(|d| d.origin())
+            .map(|o| format!("{} {}", o.file, o.path))
+            .collect();
+        assert!(
+            origins.iter().any(|o| o == "crm-event-7 $.activities[0]"),
+            "{origins:?}"
+        );
+    }
 }
