@@ -391,3 +391,98 @@ impl<'kb> Outcome<'kb> {
         &self.evaluation
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn s04() -> Model {
+        let text = include_str!("../facts/s04_phone_call.json");
+        let today = Date::parse("2025-06-16").expect("a date");
+        Model::from_text("s04.json", text, today).expect("valid")
+    }
+
+    #[test]
+    fn progress_is_reported_per_phase_and_timing_only_when_asked() {
+        let kb = KnowledgeBase::shipped().expect("compiles");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let opts = EvalOptions {
+            progress: Some(Arc::new(move |p| log.lock().expect("not poisoned").push(p))),
+            ..EvalOptions::default()
+        };
+        let outcome = kb.evaluate(&s04(), &opts).expect("evaluates");
+        assert!(outcome.timings().is_none(), "no clock read without timing");
+        assert!(outcome.evaluation().profile().is_empty());
+        let phases = [Phase::Facts, Phase::Rules, Phase::Findings];
+        let expected: Vec<Progress> = phases
+            .iter()
+            .flat_map(|&p| [Progress::Started(p), Progress::Finished(p)])
+            .collect();
+        assert_eq!(*seen.lock().expect("not poisoned"), expected);
+        assert_eq!(outcome.engine(), Engine::Compiled);
+        assert!(outcome.notes().is_empty());
+
+        let timed = EvalOptions {
+            timing: true,
+            engine: Engine::Interpreted,
+            ..EvalOptions::default()
+        };
+        let outcome = kb.evaluate(&s04(), &timed).expect("evaluates");
+        assert!(outcome.timings().is_some());
+        assert!(!outcome.evaluation().profile().is_empty());
+        assert_eq!(outcome.engine(), Engine::Interpreted);
+    }
+
+    #[test]
+    fn extra_rules_run_the_interpreter_and_say_so() {
+        let kb = KnowledgeBase::builder()
+            .rules_text(
+                "extra.dl",
+                ".decl my_flag(a: symbol)\nmy_flag(A) :- activity(A, _, _, _, _, _).\n",
+            )
+            .build()
+            .expect("compiles");
+        assert!(kb.compiled().is_err());
+        let outcome = kb
+            .evaluate(&s04(), &EvalOptions::default())
+            .expect("evaluates");
+        assert_eq!(outcome.engine(), Engine::Interpreted);
+        assert_eq!(outcome.notes(), [Note::ExtraRules]);
+        let shipped = KnowledgeBase::shipped().expect("compiles");
+        let plain = shipped
+            .evaluate(&s04(), &EvalOptions::default())
+            .expect("evaluates");
+        assert_eq!(outcome.findings(), plain.findings());
+    }
+
+    #[test]
+    fn bad_extra_rules_are_diagnostics_with_file_line_and_column() {
+        let e = KnowledgeBase::builder()
+            .rules_text("extra.dl", "foo(X) :- bar(X).\n")
+            .build()
+            .expect_err("undeclared relations");
+        assert_eq!(e.kind(), ErrorKind::Rules);
+        let p = e
+            .problems()
+            .into_iter()
+            .find(|p| !p.warning)
+            .expect("an error");
+        assert_eq!(p.file.as_deref(), Some("extra.dl"));
+        assert_eq!(p.place, crate::Place::Line { line: 1, column: 1 });
+        assert!(e.render(false).contains("extra.dl:1:"));
+    }
+
+    #[test]
+    fn an_unknown_finding_id_is_a_usage_error_with_a_hint() {
+        let kb = KnowledgeBase::shipped().expect("compiles");
+        let outcome = kb
+            .evaluate(&s04(), &EvalOptions::default())
+            .expect("evaluates");
+        let e = outcome.explain("F-0000000000000000").expect_err("unknown");
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.hint().is_some());
+    }
+}

@@ -166,16 +166,14 @@ pub fn render(errors: &[ValidationError]) -> String {
     out
 }
 
-/// The closest of `candidates` to `word`, if one is close enough to be a likely typo.
+/// The closest of `candidates` to `word`, if one is close enough to be a likely typo: the rule
+/// compiler's "did you mean" (`sphere_engine::ir::resolve::did_you_mean`), so that a misspelt
+/// key in a model and a misspelt relation in a rule get the same help.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::levenshtein(word, c), c))
-        .filter(|&(d, _)| d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let best = sphere_engine::ir::resolve::did_you_mean(word, candidates.iter().copied())?;
+    candidates.into_iter().find(|c| *c == best)
 }
