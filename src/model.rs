@@ -151,6 +151,20 @@ impl Model {
         }
     }
 
+    /// The model reduced to its facts, for one evaluation of a large model: the company model
+    /// (as large as the facts) is dropped once they are extracted. What needs the company
+    /// model afterwards ([`Model::company`], [`Model::to_json`], [`Model::with_as_of`]'s
+    /// re-extraction) then works as for a facts export.
+    pub fn into_facts_only(self) -> Model {
+        let facts = self.shared_facts();
+        Model {
+            company: None,
+            facts: OnceLock::from(facts),
+            as_of: self.as_of,
+            digest: self.digest,
+        }
+    }
+
     /// The evaluation date.
     pub fn as_of(&self) -> Date {
         self.as_of
@@ -258,6 +272,26 @@ mod tests {
             .render(false)
             .contains("request.json: $.subjects[0].country"));
         assert!(Model::from_text("request.json", good, today()).is_ok());
+    }
+
+    #[test]
+    fn a_model_reduced_to_its_facts_keeps_facts_digest_and_date() {
+        let text = include_str!("../facts/s04_phone_call.json");
+        let model = Model::from_text("s04.json", text, today()).expect("valid");
+        let facts = model.facts().clone();
+        let (digest, as_of) = (model.digest().to_string(), model.as_of());
+        assert!(model.to_json().is_ok());
+        let reduced = model.into_facts_only();
+        assert!(reduced.company().is_none());
+        assert_eq!(reduced.facts(), &facts);
+        assert_eq!(
+            (reduced.digest(), reduced.as_of()),
+            (digest.as_str(), as_of)
+        );
+        assert_eq!(
+            reduced.to_json().map_err(|e| e.kind()).err(),
+            Some(ErrorKind::Usage)
+        );
     }
 
     #[test]

@@ -96,8 +96,8 @@ impl From<Lang> for sphere::Lang {
     }
 }
 
-/// The model files, or the facts export, evaluated at `as_of` when given: what `check`,
-/// `explain` and `kb export` read.
+/// The model files, or the facts export, evaluated at `as_of` when given, reduced to their
+/// facts: what `check`, `explain` and `kb export` read.
 pub fn load_model(
     models: &[PathBuf],
     facts: Option<&Path>,
@@ -111,10 +111,12 @@ pub fn load_model(
     };
     line.finish();
     let model = model?;
-    Ok(match as_of {
+    let model = match as_of {
         Some(d) => model.with_as_of(d),
         None => model,
-    })
+    };
+    // One evaluation needs the facts only: the company model goes before the rules run.
+    Ok(model.into_facts_only())
 }
 
 /// The shipped knowledge base or the one in `dir`, with extra rule files.
