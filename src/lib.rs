@@ -9,6 +9,7 @@ pub mod explain;
 pub mod export;
 pub mod files;
 pub mod findings;
+pub mod journal;
 pub mod kb;
 pub mod kbtest;
 pub mod sarif;
