@@ -71,11 +71,13 @@ pub enum Sub {
         format: Format,
     },
     /// Delete entries made before a date, keeping the rest verifiable by a checkpoint entry
-    #[command(after_help = "Examples:\n  sphere journal prune --before 2023-01-01 --by dpo\n\n\
+    #[command(
+        after_help = "Examples:\n  sphere journal prune --before 2023-01-01 --by dpo\n\n\
         The retention rule keeps three full calendar years: --before may be at most January 1 \
         of the year three years back (docs/journal.md, \"Retention\"). The prune is itself an \
         entry (a checkpoint that carries the hash of the last pruned entry); it prints the \
-        new head. A journal that does not verify is not pruned.")]
+        new head. A journal that does not verify is not pruned."
+    )]
     Prune {
         /// Delete the entries made before this date (YYYY-MM-DD, UTC)
         #[arg(long, value_name = "D")]
@@ -138,14 +140,15 @@ pub fn run(args: Args) -> CmdResult {
     }
 }
 
-fn open(path: &PathBuf) -> Result<Journal, CliError> {
+fn open(path: &std::path::Path) -> Result<Journal, CliError> {
     Journal::open(path, &Config::default()).map_err(cli_error)
 }
 
 fn parse_head(text: &str) -> Result<Head, CliError> {
     text.parse::<Head>().map_err(|e| {
-        CliError::new(format!("--expect-head: {e}"))
-            .with_hint("give the head as printed by `sphere journal head`, e.g. 12:3f0c... (64 hex digits)")
+        CliError::new(format!("--expect-head: {e}")).with_hint(
+            "give the head as printed by `sphere journal head`, e.g. 12:3f0c... (64 hex digits)",
+        )
     })
 }
 
@@ -179,7 +182,10 @@ fn verify(path: PathBuf, expect: Option<&str>, format: Format) -> CmdResult {
                 "expected_head": expect.map(|h| h.to_string()),
                 "problem": problem,
             });
-            format!("{}\n", serde_json::to_string_pretty(&value).expect("JSON values serialize"))
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).expect("JSON values serialize")
+            )
         }
     };
     write_out(&text)?;
@@ -264,7 +270,12 @@ fn show(path: PathBuf, since: Option<&str>, finding: Option<String>, format: For
                 let time = e
                     .time()
                     .map_or_else(|| e.time_ms.to_string(), |t| t.to_string());
-                s.push_str(&format!("{:>6}  {time}  {:<10}  by {}", e.seq, e.action(), e.actor));
+                s.push_str(&format!(
+                    "{:>6}  {time}  {:<10}  by {}",
+                    e.seq,
+                    e.action().as_str(),
+                    e.actor
+                ));
                 if let Some(f) = &e.finding {
                     s.push_str(&format!("  finding {} facts {}", f.id, f.facts_digest));
                 }

@@ -548,7 +548,10 @@ impl fmt::Display for JournalError {
                 write!(f, "journal entry {seq} cannot be read: {detail}")
             }
             JournalError::NotIntact { problem } => {
-                write!(f, "the journal does not verify, so nothing was pruned: {problem}")
+                write!(
+                    f,
+                    "the journal does not verify, so nothing was pruned: {problem}"
+                )
             }
         }
     }

@@ -684,8 +684,8 @@ impl Raw {
     fn into_entry(self) -> Result<Entry, JournalError> {
         let seq = self.seq;
         let bad = |detail: String| JournalError::BadEntry { seq, detail };
-        let prev_hash =
-            to_hash(&self.prev_hash).ok_or_else(|| bad("its previous hash is not 32 bytes".into()))?;
+        let prev_hash = to_hash(&self.prev_hash)
+            .ok_or_else(|| bad("its previous hash is not 32 bytes".into()))?;
         let hash = to_hash(&self.hash).ok_or_else(|| bad("its hash is not 32 bytes".into()))?;
         let action = Action::parse(&self.action)
             .ok_or_else(|| bad(format!("unknown action `{}`", self.action)))?;
@@ -694,7 +694,11 @@ impl Raw {
         let finding = match (self.finding_id, self.facts_digest) {
             (None, None) => None,
             (Some(id), Some(facts_digest)) => Some(FindingRef { id, facts_digest }),
-            _ => return Err(bad("a finding id without a facts digest, or the reverse".into())),
+            _ => {
+                return Err(bad(
+                    "a finding id without a facts digest, or the reverse".into()
+                ))
+            }
         };
         Ok(Entry {
             seq,
@@ -832,7 +836,10 @@ fn verify_in(
             }
             Some(want) if seq != want => {
                 let detail = if seq == want + 1 {
-                    format!("missing: entry {want} was deleted (entry {seq} follows entry {})", want - 1)
+                    format!(
+                        "missing: entry {want} was deleted (entry {seq} follows entry {})",
+                        want - 1
+                    )
                 } else {
                     format!(
                         "missing: entries {want} to {} were deleted (entry {seq} follows entry {})",
