@@ -13,7 +13,8 @@ use super::{exit, CliError, CmdResult};
 /// The journal used when neither `--journal` nor `SPHERE_JOURNAL` names one.
 pub const DEFAULT_PATH: &str = "sphere-journal.db";
 
-/// How many full calendar years the retention rule keeps (docs/journal.md, "Retention").
+/// How many full calendar years the retention rule keeps (docs/journal.md, "Personal data
+/// and retention").
 pub const RETENTION_YEARS: i16 = 3;
 
 #[derive(clap::Args, Debug)]
@@ -44,6 +45,7 @@ pub enum Sub {
         /// must contain it, which shows its tail was not cut and it was not rewritten
         #[arg(long, value_name = "HEAD")]
         expect_head: Option<String>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -53,6 +55,7 @@ pub enum Sub {
         Keep the head somewhere the journal's writers cannot change (a ticket, a mail to the \
         DPO, a write-once store); `verify --expect-head` checks against it later.")]
     Head {
+        /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -67,6 +70,7 @@ pub enum Sub {
         /// Only entries about this finding id
         #[arg(long, value_name = "ID")]
         finding: Option<String>,
+        /// Output format
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -74,7 +78,7 @@ pub enum Sub {
     #[command(
         after_help = "Examples:\n  sphere journal prune --before 2023-01-01 --by dpo\n\n\
         The retention rule keeps three full calendar years: --before may be at most January 1 \
-        of the year three years back (docs/journal.md, \"Retention\"). The prune is itself an \
+        of the year three years back (docs/journal.md, \"Personal data and retention\"). The prune is itself an \
         entry (a checkpoint that carries the hash of the last pruned entry); it prints the \
         new head. A journal that does not verify is not pruned."
     )]
@@ -301,7 +305,7 @@ fn prune(path: PathBuf, before: &str, by: &str) -> CmdResult {
         return Err(CliError::new(format!(
             "--before {date} would prune entries the retention rule keeps (three full calendar years: at most {latest})"
         ))
-        .with_hint(format!("prune with --before {latest} or earlier; see docs/journal.md, \"Retention\"")));
+        .with_hint(format!("prune with --before {latest} or earlier; see docs/journal.md, \"Personal data and retention\"")));
     }
     let before_ts = date
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
