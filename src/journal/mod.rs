@@ -313,6 +313,10 @@ pub struct Change {
     pub record_id: String,
     /// The digest of the change's content.
     pub content_digest: String,
+    /// The change itself (its JSON text), when it must be replayed from the journal (the
+    /// server rebuilds its state on restart from the model files and these changes). Only
+    /// ids, dates and flags belong here: names and contact details stay in the CRM.
+    pub content: Option<String>,
 }
 
 /// The entries `1..=pruned_through` were deleted; `pruned_hash` is the hash of entry

@@ -284,6 +284,58 @@ fn entries_without_an_actor_or_with_long_fields_are_refused_and_not_recorded() {
     assert_eq!(j.head().expect("head"), Head::EMPTY);
 }
 
+#[test]
+fn every_action_is_read_back_as_written() {
+    use sphere::journal::Change;
+    let d = dir();
+    let path = d.path().join("j.db");
+    let mut j = create(&path);
+    let mut written = vec![entry(1), entry(2), entry(3), entry(4)];
+    let mut reject = entry(5);
+    reject.payload = Payload::Reject(Decision {
+        reason_digest: text_digest("no basis"),
+        until: None,
+    });
+    written.push(reject);
+    written.push(NewEntry {
+        time: time(6),
+        actor: "crm".into(),
+        finding: None,
+        context: context(),
+        payload: Payload::Change(Change {
+            what: "withdrawal".into(),
+            record_id: "C-17".into(),
+            content_digest: text_digest("{\"consent\":\"C-17\"}"),
+            content: Some("{\"consent\":\"C-17\",\"withdrawn\":\"2026-06-02\"}".into()),
+        }),
+    });
+    for e in &written {
+        j.append(e).expect("append");
+    }
+    let read = j.entries(&Filter::default()).expect("entries");
+    assert_eq!(read.len(), written.len());
+    for (r, w) in read.iter().zip(&written) {
+        assert_eq!(
+            (&r.actor, &r.finding, &r.context, &r.payload),
+            (&w.actor, &w.finding, &w.context, &w.payload)
+        );
+        assert_eq!(r.time_ms, w.time.as_millisecond());
+    }
+    let actions: Vec<Action> = read.iter().map(|e| e.action()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            Action::Approve,
+            Action::Refusal,
+            Action::Receipt,
+            Action::Block,
+            Action::Reject,
+            Action::Change
+        ]
+    );
+    assert!(j.verify(None).expect("verify").is_intact());
+}
+
 // --- tampering ---------------------------------------------------------------------------
 
 /// A fresh copy of a closed 100-entry journal for each mutation.
