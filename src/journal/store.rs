@@ -467,7 +467,8 @@ impl Journal {
             )
             .map_err(err.clone())?;
         let last_old = match first_young {
-            Some(s) => s as u64 - 1,
+            // Verified above: sequence numbers are positive.
+            Some(s) => (s as u64).saturating_sub(1),
             None => verification.head.seq,
         };
         if last_old < verification.first_seq {
@@ -777,7 +778,15 @@ fn verify_in(
             }
         };
         let seq_value: i64 = row.get(0).unwrap_or(-1);
-        let seq = seq_value.max(0) as u64;
+        if seq_value < 1 {
+            first_problem = Some(problem(
+                Some(head.seq + 1),
+                ProblemKind::Unreadable,
+                format!("an entry has the sequence number {seq_value}, which is not positive"),
+            ));
+            break;
+        }
+        let seq = seq_value as u64;
         let raw = match Raw::read(row) {
             Ok(raw) => raw,
             Err(e) => {
@@ -796,7 +805,7 @@ fn verify_in(
                     prev = EntryHash::GENESIS;
                 } else {
                     match &checkpoint {
-                        Some(c) if c.pruned_through + 1 == seq => {
+                        Some(c) if c.pruned_through.checked_add(1) == Some(seq) => {
                             match EntryHash::from_hex(&c.pruned_hash) {
                                 Some(h) => prev = h,
                                 None => {
@@ -811,7 +820,7 @@ fn verify_in(
                         }
                         Some(c) => {
                             first_problem = Some(problem(
-                                Some(c.pruned_through + 1),
+                                Some(c.pruned_through.saturating_add(1)),
                                 ProblemKind::Missing,
                                 format!(
                                     "missing: the latest checkpoint pruned entries up to {} but the journal starts at entry {seq}",

@@ -411,6 +411,22 @@ fn every_kind_of_tampering_is_detected_and_the_entry_named() {
     let p = copy(&d, &orig, "deleted.db");
     tamper(&p, "DELETE FROM entries WHERE seq = 50");
     assert_eq!(first_problem(&p, None), (Some(50), ProblemKind::Missing));
+    // A sequence number made zero or negative.
+    let p = copy(&d, &orig, "zero.db");
+    tamper(&p, "UPDATE entries SET seq = 0 WHERE seq = 1");
+    assert_eq!(first_problem(&p, None), (Some(1), ProblemKind::Unreadable));
+    // A checkpoint forged at the end, claiming more was pruned than was.
+    let p = copy(&d, &orig, "forged-checkpoint.db");
+    tamper(
+        &p,
+        &format!(
+            "DELETE FROM entries WHERE seq <= 5;
+             INSERT INTO entries VALUES (101, X'{h}', X'{h}', 0, 'x', 'checkpoint', NULL, NULL, NULL, 'v', NULL,
+               '{{\"before_ms\":0,\"pruned_through\":18446744073709551615,\"pruned_hash\":\"00\"}}')",
+            h = head.hash.to_hex()
+        ),
+    );
+    assert_eq!(first_problem(&p, None).1, ProblemKind::Missing);
     // Deleted first entries, without a checkpoint.
     let p = copy(&d, &orig, "deleted-start.db");
     tamper(&p, "DELETE FROM entries WHERE seq <= 10");
@@ -1030,8 +1046,8 @@ fn sigkill_during_a_burst_loses_nothing_committed() {
 
 // --- failing writes -------------------------------------------------------------------------
 
-/// Makes the n-th `write`/`pwrite` system call of SQLite's unix VFS on this thread fail with
-/// EIO: SQLite's own hook for fault injection (`xSetSystemCall`). Other threads are not
+/// Makes the n-th `write`/`pwrite` system call of SQLite's unix VFS on this thread fail (with
+/// EIO, an I/O error, or ENOSPC, a full disk): SQLite's own hook for fault injection (`xSetSystemCall`). Other threads are not
 /// affected: the countdown is per thread, and SQLite writes on the caller's thread.
 mod failing_writes {
     use std::cell::Cell;
@@ -1055,6 +1071,7 @@ mod failing_writes {
         static COUNTDOWN: Cell<u64> = const { Cell::new(0) };
         static FAILED: Cell<bool> = const { Cell::new(false) };
         static WRITES: Cell<u64> = const { Cell::new(0) };
+        static ERRNO: Cell<c_int> = const { Cell::new(libc::EIO) };
     }
 
     /// Whether this write is the one that must fail.
@@ -1075,8 +1092,9 @@ mod failing_writes {
     }
 
     fn set_eio() {
+        let errno = ERRNO.with(|e| e.get());
         // SAFETY: errno is thread-local; SQLite reads it right after the failed call.
-        unsafe { *libc::__errno_location() = libc::EIO };
+        unsafe { *libc::__errno_location() = errno };
     }
 
     unsafe extern "C" fn write(fd: c_int, buf: *const c_void, n: usize) -> isize {
@@ -1160,8 +1178,13 @@ mod failing_writes {
 
     /// Runs `f` with the n-th write on this thread failing; returns what `f` returned, whether
     /// a write was made to fail, and how many writes were made.
-    pub fn with_nth_write_failing<T>(n: u64, f: impl FnOnce() -> T) -> (T, bool, u64) {
+    pub fn with_nth_write_failing<T>(
+        n: u64,
+        errno: c_int,
+        f: impl FnOnce() -> T,
+    ) -> (T, bool, u64) {
         install();
+        ERRNO.with(|e| e.set(errno));
         FAILED.with(|x| x.set(false));
         WRITES.with(|w| w.set(0));
         COUNTDOWN.with(|c| c.set(n));
@@ -1173,6 +1196,15 @@ mod failing_writes {
 
 #[test]
 fn a_failed_write_is_an_error_not_an_entry_and_the_journal_still_verifies() {
+    for (errno, says) in [
+        (libc::EIO, "disk I/O error"),
+        (libc::ENOSPC, "database or disk is full"),
+    ] {
+        failing_writes_each(errno, says);
+    }
+}
+
+fn failing_writes_each(errno: i32, says: &str) {
     let d = dir();
     let path = d.path().join("io.db");
     journal_of(&path, 5);
@@ -1183,7 +1215,7 @@ fn a_failed_write_is_an_error_not_an_entry_and_the_journal_still_verifies() {
         let before = verify(&path, None).head;
         let mut j = Journal::open(&path, &Config::default()).expect("open");
         let (result, failed, writes) =
-            failing_writes::with_nth_write_failing(n, || j.append(&entry(1000 + n)));
+            failing_writes::with_nth_write_failing(n, errno, || j.append(&entry(1000 + n)));
         drop(j);
         let after = verify(&path, None);
         assert!(
@@ -1198,7 +1230,10 @@ fn a_failed_write_is_an_error_not_an_entry_and_the_journal_still_verifies() {
                     after.head, before,
                     "a failed append recorded nothing (write {n})"
                 );
-                assert!(e.to_string().contains("cannot append an entry"), "{e}");
+                let message = e.to_string();
+                assert!(message.contains("cannot append an entry"), "{message}");
+                assert!(message.contains(says), "{message}");
+                assert!(e.hint().is_some());
                 failures += 1;
             }
             Ok(head) => {
@@ -1214,7 +1249,6 @@ fn a_failed_write_is_an_error_not_an_entry_and_the_journal_still_verifies() {
         n += 1;
         assert!(n < 200, "an append should need far fewer writes");
     }
-    eprintln!("failed writes tried: {}, append errors: {failures}", n - 1);
     assert!(
         failures >= 2,
         "at least the log frame and the commit were failed ({failures})"
