@@ -102,7 +102,18 @@ fn main() {
         all,
     );
 
-    let mut j = Journal::open(&one, &Config::default()).expect("open");
+    // Group commit: eight entries in one transaction, as a server batching concurrent requests.
+    let mut j = Journal::open(&one, &config()).expect("open");
+    let groups: Vec<Duration> = (0..250u64)
+        .map(|g| {
+            let group: Vec<NewEntry> = (0..8).map(|i| entry(9, g * 8 + i)).collect();
+            let t = Instant::now();
+            j.append_all(&group).expect("append_all");
+            t.elapsed()
+        })
+        .collect();
+    report("append_all, 8 entries per commit", groups);
+
     let t = Instant::now();
     let v = j.verify(None).expect("verify");
     let took = t.elapsed();

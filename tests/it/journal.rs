@@ -336,6 +336,35 @@ fn every_action_is_read_back_as_written() {
     assert!(j.verify(None).expect("verify").is_intact());
 }
 
+#[test]
+fn a_group_commit_appends_all_or_nothing() {
+    let d = dir();
+    let path = d.path().join("j.db");
+    journal_of(&path, 3);
+    let mut j = Journal::open(&path, &Config::default()).expect("open");
+    let group: Vec<NewEntry> = (4..=13).map(entry).collect();
+    let heads = j.append_all(&group).expect("append_all");
+    assert_eq!(
+        heads.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        (4..=13).collect::<Vec<_>>()
+    );
+    assert_eq!(j.head().expect("head"), heads[9]);
+    assert_eq!(j.append_all(&[]).expect("nothing"), vec![]);
+    // One bad entry refuses the whole group.
+    let mut bad: Vec<NewEntry> = (14..=16).map(entry).collect();
+    bad[2].actor = String::new();
+    assert!(j.append_all(&bad).is_err());
+    // A write failing in the middle of a group records none of it.
+    let group: Vec<NewEntry> = (14..=40).map(entry).collect();
+    let (result, failed, _) =
+        failing_writes::with_nth_write_failing(4, libc::EIO, || j.append_all(&group));
+    assert!(failed && result.is_err());
+    drop(j);
+    let v = verify(&path, Some(&heads[9]));
+    assert!(v.is_intact(), "{:?}", v.problem);
+    assert_eq!(v.head, heads[9]);
+}
+
 // --- tampering ---------------------------------------------------------------------------
 
 /// A fresh copy of a closed 100-entry journal for each mutation.
