@@ -11,31 +11,31 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0xfe55e9d3e508c121,
+    digest: 0x0450e226e5d10ac0,
     strata: &[
     NativeStratum {
         indexes: &[(87, &[2], 0), (71, &[0], 0), (88, &[0], 0), (77, &[5], 0)],
         plans: &[
-        NativePlan { rule: 67, once: true, run: s0_p0 },
-        NativePlan { rule: 68, once: true, run: s0_p1 },
+        NativePlan { rule: 68, once: true, run: s0_p0 },
+        NativePlan { rule: 69, once: true, run: s0_p1 },
     ]},
     NativeStratum {
         indexes: &[(78, &[1], 0), (80, &[0], 0), (79, &[0], 0), (81, &[0], 0)],
         plans: &[
-        NativePlan { rule: 70, once: true, run: s1_p0 },
-        NativePlan { rule: 71, once: true, run: s1_p1 },
-        NativePlan { rule: 72, once: true, run: s1_p2 },
+        NativePlan { rule: 71, once: true, run: s1_p0 },
+        NativePlan { rule: 72, once: true, run: s1_p1 },
+        NativePlan { rule: 73, once: true, run: s1_p2 },
     ]},
     NativeStratum {
         indexes: &[(78, &[1], 0), (41, &[0], 0)],
         plans: &[
-        NativePlan { rule: 69, once: true, run: s2_p0 },
+        NativePlan { rule: 70, once: true, run: s2_p0 },
     ]},
     NativeStratum {
         indexes: &[(97, &[2], 0)],
         plans: &[
-        NativePlan { rule: 52, once: true, run: s3_p0 },
-        NativePlan { rule: 53, once: true, run: s3_p1 },
+        NativePlan { rule: 53, once: true, run: s3_p0 },
+        NativePlan { rule: 54, once: true, run: s3_p1 },
     ]},
     NativeStratum {
         indexes: &[(103, &[4], 0), (77, &[5], 0)],
@@ -52,33 +52,33 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(114, &[1], 0), (115, &[0], 0)],
         plans: &[
-        NativePlan { rule: 101, once: true, run: s6_p0 },
+        NativePlan { rule: 103, once: true, run: s6_p0 },
     ]},
     NativeStratum {
         indexes: &[(114, &[1], 0), (119, &[0], 0), (39, &[0], 0)],
         plans: &[
-        NativePlan { rule: 75, once: true, run: s7_p0 },
+        NativePlan { rule: 76, once: true, run: s7_p0 },
     ]},
     NativeStratum {
         indexes: &[(119, &[0], 0)],
         plans: &[
-        NativePlan { rule: 113, once: true, run: s8_p0 },
+        NativePlan { rule: 115, once: true, run: s8_p0 },
     ]},
     NativeStratum {
         indexes: &[(120, &[0], 0)],
         plans: &[
-        NativePlan { rule: 115, once: true, run: s9_p0 },
+        NativePlan { rule: 117, once: true, run: s9_p0 },
     ]},
     NativeStratum {
         indexes: &[(78, &[1], 0), (82, &[0], 0)],
         plans: &[
-        NativePlan { rule: 93, once: true, run: s10_p0 },
+        NativePlan { rule: 94, once: true, run: s10_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 91, once: true, run: s11_p0 },
-        NativePlan { rule: 92, once: true, run: s11_p1 },
+        NativePlan { rule: 92, once: true, run: s11_p0 },
+        NativePlan { rule: 93, once: true, run: s11_p1 },
     ]},
     NativeStratum {
         indexes: &[(125, &[1], 0), (124, &[0], 0)],
@@ -88,23 +88,23 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(125, &[1], 0)],
         plans: &[
-        NativePlan { rule: 130, once: true, run: s13_p0 },
+        NativePlan { rule: 132, once: true, run: s13_p0 },
     ]},
     NativeStratum {
         indexes: &[(78, &[1], 0), (80, &[0], 0), (125, &[1], 0), (124, &[0], 0)],
         plans: &[
-        NativePlan { rule: 134, once: true, run: s14_p0 },
+        NativePlan { rule: 136, once: true, run: s14_p0 },
     ]},
     NativeStratum {
         indexes: &[(77, &[5], 0), (126, &[1], 0), (122, &[2], 0), (127, &[1], 0)],
         plans: &[
-        NativePlan { rule: 98, once: true, run: s15_p0 },
-        NativePlan { rule: 99, once: true, run: s15_p1 },
+        NativePlan { rule: 100, once: true, run: s15_p0 },
+        NativePlan { rule: 101, once: true, run: s15_p1 },
     ]},
     NativeStratum {
         indexes: &[(78, &[1], 0), (52, &[1], 0), (124, &[0], 0)],
         plans: &[
-        NativePlan { rule: 100, once: true, run: s16_p0 },
+        NativePlan { rule: 102, once: true, run: s16_p0 },
     ]},
     NativeStratum {
         indexes: &[(103, &[0], 1), (128, &[1], 0), (124, &[0], 0)],
@@ -134,49 +134,49 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(124, &[1], 2), (128, &[0], 1), (128, &[1], 0), (124, &[0], 0)],
         plans: &[
-        NativePlan { rule: 50, once: true, run: s22_p0 },
+        NativePlan { rule: 51, once: true, run: s22_p0 },
     ]},
     NativeStratum {
         indexes: &[(104, &[0], 0), (14, &[0], 0), (124, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 56, once: true, run: s23_p0 },
+        NativePlan { rule: 57, once: true, run: s23_p0 },
     ]},
     NativeStratum {
         indexes: &[(106, &[0], 0), (104, &[0], 0), (14, &[0], 0), (124, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 58, once: true, run: s24_p0 },
+        NativePlan { rule: 59, once: true, run: s24_p0 },
     ]},
     NativeStratum {
         indexes: &[(25, &[1], 0)],
         plans: &[
-        NativePlan { rule: 102, once: true, run: s25_p0 },
+        NativePlan { rule: 104, once: true, run: s25_p0 },
     ]},
     NativeStratum {
         indexes: &[(124, &[1], 2), (128, &[0], 1), (54, &[0], 0)],
         plans: &[
-        NativePlan { rule: 106, once: true, run: s26_p0 },
+        NativePlan { rule: 108, once: true, run: s26_p0 },
     ]},
     NativeStratum {
         indexes: &[(124, &[1], 2), (128, &[0], 1), (75, &[0], 0), (127, &[1], 0), (124, &[0], 0), (77, &[5], 0), (126, &[1], 0)],
         plans: &[
-        NativePlan { rule: 108, once: true, run: s27_p0 },
-        NativePlan { rule: 109, once: true, run: s27_p1 },
-        NativePlan { rule: 110, once: true, run: s27_p2 },
+        NativePlan { rule: 110, once: true, run: s27_p0 },
+        NativePlan { rule: 111, once: true, run: s27_p1 },
+        NativePlan { rule: 112, once: true, run: s27_p2 },
     ]},
     NativeStratum {
         indexes: &[(54, &[0], 0)],
         plans: &[
-        NativePlan { rule: 111, once: true, run: s28_p0 },
+        NativePlan { rule: 113, once: true, run: s28_p0 },
     ]},
     NativeStratum {
         indexes: &[(114, &[0], 1), (25, &[1], 0)],
         plans: &[
-        NativePlan { rule: 117, once: true, run: s29_p0 },
+        NativePlan { rule: 119, once: true, run: s29_p0 },
     ]},
     NativeStratum {
         indexes: &[(128, &[1], 0)],
         plans: &[
-        NativePlan { rule: 131, once: true, run: s30_p0 },
+        NativePlan { rule: 133, once: true, run: s30_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -207,14 +207,14 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(129, &[1], 0), (128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 57, once: true, run: s36_p0 },
+        NativePlan { rule: 58, once: true, run: s36_p0 },
     ]},
     NativeStratum {
         indexes: &[(126, &[1], 0), (77, &[0], 1), (127, &[1], 0), (75, &[0], 0)],
         plans: &[
-        NativePlan { rule: 83, once: true, run: s37_p0 },
-        NativePlan { rule: 84, once: true, run: s37_p1 },
-        NativePlan { rule: 85, once: true, run: s37_p2 },
+        NativePlan { rule: 84, once: true, run: s37_p0 },
+        NativePlan { rule: 85, once: true, run: s37_p1 },
+        NativePlan { rule: 86, once: true, run: s37_p2 },
     ]},
     NativeStratum {
         indexes: &[(76, &[1], 0), (46, &[1, 2], 0), (124, &[0], 0), (78, &[1], 0), (82, &[0], 0)],
@@ -237,8 +237,8 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(128, &[1], 0), (125, &[0], 1)],
         plans: &[
-        NativePlan { rule: 60, once: true, run: s41_p0 },
-        NativePlan { rule: 61, once: true, run: s41_p1 },
+        NativePlan { rule: 61, once: true, run: s41_p0 },
+        NativePlan { rule: 62, once: true, run: s41_p1 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -263,70 +263,70 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(124, &[0], 0), (11, &[1], 0), (46, &[0], 1)],
         plans: &[
-        NativePlan { rule: 94, once: true, run: s45_p0 },
-        NativePlan { rule: 95, once: true, run: s45_p1 },
+        NativePlan { rule: 95, once: true, run: s45_p0 },
+        NativePlan { rule: 96, once: true, run: s45_p1 },
     ]},
     NativeStratum {
         indexes: &[(46, &[2], 2), (124, &[0], 0), (76, &[1], 0), (46, &[1, 2], 0), (78, &[1], 0), (82, &[0], 0), (46, &[1], 3)],
         plans: &[
-        NativePlan { rule: 86, once: true, run: s46_p0 },
-        NativePlan { rule: 87, once: true, run: s46_p1 },
-        NativePlan { rule: 88, once: true, run: s46_p2 },
-        NativePlan { rule: 89, once: true, run: s46_p3 },
-        NativePlan { rule: 90, once: true, run: s46_p4 },
+        NativePlan { rule: 87, once: true, run: s46_p0 },
+        NativePlan { rule: 88, once: true, run: s46_p1 },
+        NativePlan { rule: 89, once: true, run: s46_p2 },
+        NativePlan { rule: 90, once: true, run: s46_p3 },
+        NativePlan { rule: 91, once: true, run: s46_p4 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 118, once: true, run: s47_p0 },
-        NativePlan { rule: 119, once: true, run: s47_p1 },
-        NativePlan { rule: 120, once: true, run: s47_p2 },
-        NativePlan { rule: 121, once: true, run: s47_p3 },
-        NativePlan { rule: 122, once: true, run: s47_p4 },
-        NativePlan { rule: 123, once: true, run: s47_p5 },
+        NativePlan { rule: 120, once: true, run: s47_p0 },
+        NativePlan { rule: 121, once: true, run: s47_p1 },
+        NativePlan { rule: 122, once: true, run: s47_p2 },
+        NativePlan { rule: 123, once: true, run: s47_p3 },
+        NativePlan { rule: 124, once: true, run: s47_p4 },
+        NativePlan { rule: 125, once: true, run: s47_p5 },
     ]},
     NativeStratum {
         indexes: &[(124, &[0, 1], 3), (124, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 124, once: true, run: s48_p0 },
-        NativePlan { rule: 125, once: true, run: s48_p1 },
-        NativePlan { rule: 126, once: true, run: s48_p2 },
-        NativePlan { rule: 127, once: true, run: s48_p3 },
-        NativePlan { rule: 128, once: true, run: s48_p4 },
-        NativePlan { rule: 129, once: true, run: s48_p5 },
+        NativePlan { rule: 126, once: true, run: s48_p0 },
+        NativePlan { rule: 127, once: true, run: s48_p1 },
+        NativePlan { rule: 128, once: true, run: s48_p2 },
+        NativePlan { rule: 129, once: true, run: s48_p3 },
+        NativePlan { rule: 130, once: true, run: s48_p4 },
+        NativePlan { rule: 131, once: true, run: s48_p5 },
     ]},
     NativeStratum {
         indexes: &[(87, &[3], 2)],
         plans: &[
-        NativePlan { rule: 136, once: true, run: s49_p0 },
+        NativePlan { rule: 138, once: true, run: s49_p0 },
     ]},
     NativeStratum {
         indexes: &[(93, &[0], 0)],
         plans: &[
-        NativePlan { rule: 138, once: true, run: s50_p0 },
-        NativePlan { rule: 139, once: true, run: s50_p1 },
+        NativePlan { rule: 140, once: true, run: s50_p0 },
+        NativePlan { rule: 141, once: true, run: s50_p1 },
     ]},
     NativeStratum {
         indexes: &[(124, &[1], 2), (125, &[0], 1)],
         plans: &[
-        NativePlan { rule: 142, once: true, run: s51_p0 },
+        NativePlan { rule: 144, once: true, run: s51_p0 },
     ]},
     NativeStratum {
         indexes: &[(124, &[5], 4)],
         plans: &[
-        NativePlan { rule: 143, once: true, run: s52_p0 },
-        NativePlan { rule: 144, once: true, run: s52_p1 },
+        NativePlan { rule: 145, once: true, run: s52_p0 },
+        NativePlan { rule: 146, once: true, run: s52_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 64, once: true, run: s53_p0 },
+        NativePlan { rule: 65, once: true, run: s53_p0 },
     ]},
     NativeStratum {
         indexes: &[(104, &[0], 0), (128, &[1], 0), (124, &[0, 5], 1), (104, &[1], 1), (103, &[0], 1), (124, &[0], 0)],
         plans: &[
-        NativePlan { rule: 145, once: true, run: s54_p0 },
-        NativePlan { rule: 146, once: true, run: s54_p1 },
+        NativePlan { rule: 147, once: true, run: s54_p0 },
+        NativePlan { rule: 148, once: true, run: s54_p1 },
     ]},
     NativeStratum {
         indexes: &[(103, &[3], 2), (159, &[0], 0), (14, &[0, 1], 1)],
@@ -341,84 +341,84 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 147, once: true, run: s57_p0 },
+        NativePlan { rule: 149, once: true, run: s57_p0 },
     ]},
     NativeStratum {
         indexes: &[(113, &[1], 0), (103, &[1], 3), (26, &[1], 0)],
         plans: &[
-        NativePlan { rule: 148, once: true, run: s58_p0 },
+        NativePlan { rule: 150, once: true, run: s58_p0 },
     ]},
     NativeStratum {
         indexes: &[(103, &[3], 2), (105, &[0], 0), (159, &[0], 0), (14, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 149, once: true, run: s59_p0 },
+        NativePlan { rule: 151, once: true, run: s59_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 150, once: true, run: s60_p0 },
+        NativePlan { rule: 152, once: true, run: s60_p0 },
     ]},
     NativeStratum {
         indexes: &[(162, &[0], 0)],
         plans: &[
-        NativePlan { rule: 151, once: true, run: s61_p0 },
+        NativePlan { rule: 153, once: true, run: s61_p0 },
     ]},
     NativeStratum {
         indexes: &[(124, &[1], 2), (130, &[0], 1), (128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 152, once: true, run: s62_p0 },
+        NativePlan { rule: 154, once: true, run: s62_p0 },
     ]},
     NativeStratum {
         indexes: &[(130, &[1], 0), (124, &[0, 1], 3), (128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 153, once: true, run: s63_p0 },
+        NativePlan { rule: 155, once: true, run: s63_p0 },
     ]},
     NativeStratum {
         indexes: &[(97, &[2], 0)],
         plans: &[
-        NativePlan { rule: 154, once: true, run: s64_p0 },
-        NativePlan { rule: 155, once: true, run: s64_p1 },
+        NativePlan { rule: 156, once: true, run: s64_p0 },
+        NativePlan { rule: 157, once: true, run: s64_p1 },
     ]},
     NativeStratum {
         indexes: &[(114, &[0], 1), (102, &[0, 3], 0)],
         plans: &[
-        NativePlan { rule: 158, once: true, run: s65_p0 },
+        NativePlan { rule: 160, once: true, run: s65_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 160, once: true, run: s66_p0 },
+        NativePlan { rule: 162, once: true, run: s66_p0 },
     ]},
     NativeStratum {
         indexes: &[(128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 159, once: true, run: s67_p0 },
+        NativePlan { rule: 161, once: true, run: s67_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 163, once: true, run: s68_p0 },
-        NativePlan { rule: 164, once: true, run: s68_p1 },
+        NativePlan { rule: 165, once: true, run: s68_p0 },
+        NativePlan { rule: 166, once: true, run: s68_p1 },
     ]},
     NativeStratum {
         indexes: &[(124, &[1], 2), (172, &[0], 0), (128, &[0], 1), (165, &[1], 0)],
         plans: &[
-        NativePlan { rule: 165, once: true, run: s69_p0 },
+        NativePlan { rule: 167, once: true, run: s69_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 162, once: true, run: s70_p0 },
+        NativePlan { rule: 164, once: true, run: s70_p0 },
     ]},
     NativeStratum {
         indexes: &[(130, &[1], 0), (165, &[0], 1), (134, &[0], 0)],
         plans: &[
-        NativePlan { rule: 167, once: true, run: s71_p0 },
+        NativePlan { rule: 169, once: true, run: s71_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 166, once: true, run: s72_p0 },
+        NativePlan { rule: 168, once: true, run: s72_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -449,65 +449,67 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 47, once: true, run: s75_p7 },
         NativePlan { rule: 48, once: true, run: s75_p8 },
         NativePlan { rule: 49, once: true, run: s75_p9 },
-        NativePlan { rule: 51, once: true, run: s75_p10 },
-        NativePlan { rule: 54, once: true, run: s75_p11 },
-        NativePlan { rule: 62, once: true, run: s75_p12 },
+        NativePlan { rule: 50, once: true, run: s75_p10 },
+        NativePlan { rule: 52, once: true, run: s75_p11 },
+        NativePlan { rule: 55, once: true, run: s75_p12 },
         NativePlan { rule: 63, once: true, run: s75_p13 },
-        NativePlan { rule: 65, once: true, run: s75_p14 },
+        NativePlan { rule: 64, once: true, run: s75_p14 },
         NativePlan { rule: 66, once: true, run: s75_p15 },
-        NativePlan { rule: 73, once: true, run: s75_p16 },
+        NativePlan { rule: 67, once: true, run: s75_p16 },
         NativePlan { rule: 74, once: true, run: s75_p17 },
-        NativePlan { rule: 76, once: true, run: s75_p18 },
+        NativePlan { rule: 75, once: true, run: s75_p18 },
         NativePlan { rule: 77, once: true, run: s75_p19 },
         NativePlan { rule: 78, once: true, run: s75_p20 },
         NativePlan { rule: 79, once: true, run: s75_p21 },
         NativePlan { rule: 80, once: true, run: s75_p22 },
         NativePlan { rule: 81, once: true, run: s75_p23 },
         NativePlan { rule: 82, once: true, run: s75_p24 },
-        NativePlan { rule: 96, once: true, run: s75_p25 },
+        NativePlan { rule: 83, once: true, run: s75_p25 },
         NativePlan { rule: 97, once: true, run: s75_p26 },
-        NativePlan { rule: 103, once: true, run: s75_p27 },
-        NativePlan { rule: 105, once: true, run: s75_p28 },
-        NativePlan { rule: 107, once: true, run: s75_p29 },
-        NativePlan { rule: 112, once: true, run: s75_p30 },
-        NativePlan { rule: 114, once: true, run: s75_p31 },
-        NativePlan { rule: 116, once: true, run: s75_p32 },
-        NativePlan { rule: 132, once: true, run: s75_p33 },
-        NativePlan { rule: 133, once: true, run: s75_p34 },
-        NativePlan { rule: 135, once: true, run: s75_p35 },
-        NativePlan { rule: 137, once: true, run: s75_p36 },
-        NativePlan { rule: 140, once: true, run: s75_p37 },
-        NativePlan { rule: 141, once: true, run: s75_p38 },
-        NativePlan { rule: 156, once: true, run: s75_p39 },
-        NativePlan { rule: 161, once: true, run: s75_p40 },
-        NativePlan { rule: 168, once: true, run: s75_p41 },
-        NativePlan { rule: 169, once: true, run: s75_p42 },
+        NativePlan { rule: 98, once: true, run: s75_p27 },
+        NativePlan { rule: 99, once: true, run: s75_p28 },
+        NativePlan { rule: 105, once: true, run: s75_p29 },
+        NativePlan { rule: 107, once: true, run: s75_p30 },
+        NativePlan { rule: 109, once: true, run: s75_p31 },
+        NativePlan { rule: 114, once: true, run: s75_p32 },
+        NativePlan { rule: 116, once: true, run: s75_p33 },
+        NativePlan { rule: 118, once: true, run: s75_p34 },
+        NativePlan { rule: 134, once: true, run: s75_p35 },
+        NativePlan { rule: 135, once: true, run: s75_p36 },
+        NativePlan { rule: 137, once: true, run: s75_p37 },
+        NativePlan { rule: 139, once: true, run: s75_p38 },
+        NativePlan { rule: 142, once: true, run: s75_p39 },
+        NativePlan { rule: 143, once: true, run: s75_p40 },
+        NativePlan { rule: 158, once: true, run: s75_p41 },
+        NativePlan { rule: 163, once: true, run: s75_p42 },
         NativePlan { rule: 170, once: true, run: s75_p43 },
-        NativePlan { rule: 172, once: true, run: s75_p44 },
+        NativePlan { rule: 171, once: true, run: s75_p44 },
+        NativePlan { rule: 172, once: true, run: s75_p45 },
+        NativePlan { rule: 174, once: true, run: s75_p46 },
     ]},
     NativeStratum {
         indexes: &[(177, &[0], 0), (124, &[0], 0), (35, &[1], 0), (84, &[4], 0), (10, &[1], 0), (25, &[0], 1), (125, &[0], 1), (114, &[1], 0), (130, &[1], 0), (165, &[0], 1), (134, &[0], 0), (103, &[3], 2), (112, &[0], 0), (159, &[0], 0), (14, &[0, 1], 1), (166, &[0, 1], 0), (97, &[0, 2], 1)],
         plans: &[
-        NativePlan { rule: 55, once: true, run: s76_p0 },
-        NativePlan { rule: 59, once: true, run: s76_p1 },
-        NativePlan { rule: 104, once: true, run: s76_p2 },
-        NativePlan { rule: 157, once: true, run: s76_p3 },
-        NativePlan { rule: 171, once: true, run: s76_p4 },
+        NativePlan { rule: 56, once: true, run: s76_p0 },
+        NativePlan { rule: 60, once: true, run: s76_p1 },
+        NativePlan { rule: 106, once: true, run: s76_p2 },
+        NativePlan { rule: 159, once: true, run: s76_p3 },
+        NativePlan { rule: 173, once: true, run: s76_p4 },
     ]},
     NativeStratum {
         indexes: &[(180, &[0], 0)],
         plans: &[
-        NativePlan { rule: 173, once: true, run: s77_p0 },
+        NativePlan { rule: 175, once: true, run: s77_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 174, once: true, run: s78_p0 },
+        NativePlan { rule: 176, once: true, run: s78_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 175, once: true, run: s79_p0 },
+        NativePlan { rule: 177, once: true, run: s79_p0 },
     ]},
     ],
 };
@@ -530,12 +532,12 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 0) {
-        for b in &batch { ix.prefetch(87, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[65], 0, 3); }
+        for b in &batch { ix.prefetch(87, 0, &[66]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[66], 0, 3); }
     }
-    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 3); } } } }
+    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 87, 0, &[65], Full); // source
+        let l = ix.lookup(cx, 87, 0, &[66], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 3); } }
             let v0 = cx.get(87, row, 0);
@@ -616,12 +618,12 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
     if ix.worth_prefetching(77, 0) {
-        for b in &batch { ix.prefetch(77, 0, &[66]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[66], 0, 3); }
+        for b in &batch { ix.prefetch(77, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[67], 0, 3); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 3); } } } }
+    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 77, 0, &[66], Full); // system
+        let l = ix.lookup(cx, 77, 0, &[67], Full); // system
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 3); } }
             let v0 = cx.get(77, row, 0);
@@ -730,12 +732,12 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67], 0, 0); }
+        for b in &batch { ix.prefetch(78, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[68], 0, 0); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 0); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+        let l = ix.lookup(cx, 78, 0, &[68], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 0); } }
             let v0 = cx.get(78, row, 0);
@@ -797,12 +799,12 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[67], 0, 4); }
+        for b in &batch { ix.prefetch(78, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[68], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[67], Full); // agreement
+        let l = ix.lookup(cx, 78, 0, &[68], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v1 = cx.get(78, row, 0);
@@ -888,12 +890,12 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
-        for b in &batch { ix.prefetch(97, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53], 0, 0); }
+        for b in &batch { ix.prefetch(97, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[54], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
+        let l = ix.lookup(cx, 97, 0, &[54], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
@@ -1297,12 +1299,12 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(114);
     if ix.worth_prefetching(114, 0) {
-        for b in &batch { ix.prefetch(114, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[70], 0, 2); }
+        for b in &batch { ix.prefetch(114, 0, &[71]); }
+        for b in &batch { ix.prefetch_rows(cx, 114, 0, &[71], 0, 2); }
     }
-    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 2); } } } }
+    if rw && ix.has_lists(114, 0) { for b in &batch { let l = ix.lookup(cx, 114, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(114, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 114, 0, &[70], Full); // notice
+        let l = ix.lookup(cx, 114, 0, &[71], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 2); } }
             let v2 = cx.get(114, row, 0);
@@ -1625,8 +1627,8 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18805 as i64)
     });
-    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[126, b[0], b[1]]); } }
-    for b in &batch { cx.derive(48, &[126, b[0], b[1]]); }
+    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[127, b[0], b[1]]); } }
+    for b in &batch { cx.derive(48, &[127, b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -1859,12 +1861,12 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[147]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[147], 0, 4); }
+        for b in &batch { ix.prefetch(78, 0, &[149]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[149], 0, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[147], Full); // agreement
+        let l = ix.lookup(cx, 78, 0, &[149], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 4); } }
             let v3 = cx.get(78, row, 0);
@@ -1963,7 +1965,7 @@ fn s14_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     *q4 = batch;
 }
 
-/// Rule `uses_processor#1` (uses_processor).
+/// Rule `processor_role` (uses_processor).
 fn s15_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -2030,7 +2032,7 @@ fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     *q2 = batch;
 }
 
-/// Rule `uses_processor#2` (uses_processor).
+/// Rule `uses_processor#1` (uses_processor).
 fn s15_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -2140,12 +2142,12 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[133]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[133], 2, 4); }
+        for b in &batch { ix.prefetch(78, 0, &[135]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[135], 2, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[133], Full); // agreement
+        let l = ix.lookup(cx, 78, 0, &[135], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 4); } }
             let v1 = cx.get(78, row, 2);
@@ -3291,12 +3293,12 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
+        for b in &batch { ix.prefetch(124, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v2 = cx.get(124, row, 0);
@@ -5899,12 +5901,12 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(11);
     if ix.worth_prefetching(11, 0) {
-        for b in &batch { ix.prefetch(11, 0, &[130]); }
-        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[130], 0, 0); }
+        for b in &batch { ix.prefetch(11, 0, &[131]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[131], 0, 0); }
     }
-    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[130], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 11, 0, &[130], Full); // assessed
+        let l = ix.lookup(cx, 11, 0, &[131], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
             let v0 = cx.get(11, row, 0);
@@ -6162,12 +6164,12 @@ fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(76);
     if ix.worth_prefetching(76, 0) {
-        for b in &batch { ix.prefetch(76, 0, &[124]); }
-        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[124], 0, 3); }
+        for b in &batch { ix.prefetch(76, 0, &[125]); }
+        for b in &batch { ix.prefetch_rows(cx, 76, 0, &[125], 0, 3); }
     }
-    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[124], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
+    if rw && ix.has_lists(76, 0) { for b in &batch { let l = ix.lookup(cx, 76, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(76, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 76, 0, &[124], Full); // party_certification
+        let l = ix.lookup(cx, 76, 0, &[125], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(76, n, 0, 3); } }
             let v1 = cx.get(76, row, 0);
@@ -6393,12 +6395,12 @@ fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
     if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[125]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125], 2, 4); }
+        for b in &batch { ix.prefetch(78, 0, &[126]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[126], 2, 4); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[126], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[125], Full); // agreement
+        let l = ix.lookup(cx, 78, 0, &[126], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 4); } }
             let v1 = cx.get(78, row, 2);
@@ -7103,7 +7105,7 @@ fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
-        b[2] != 154
+        b[2] != 156
     });
     if cx.worth_prefetching(95) { for b in &batch { cx.prefetch(95, &[b[1]]); } }
     batch.retain(|b| !cx.contains(95, &[b[1]])); // !tracking_consent_banner
@@ -7168,7 +7170,7 @@ fn s50_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        b[1] != 154
+        b[1] != 156
     });
     if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[0]]); } }
     for b in &batch { cx.derive(153, &[b[0]]); }
@@ -7192,12 +7194,12 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156], 0, 0); }
+        for b in &batch { ix.prefetch(124, 2, &[158]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[158], 0, 0); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[158], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v1 = cx.get(124, row, 0);
@@ -7500,12 +7502,12 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(104);
     if ix.worth_prefetching(104, 1) {
-        for b in &batch { ix.prefetch(104, 1, &[60]); }
-        for b in &batch { ix.prefetch_rows(cx, 104, 1, &[60], 0, 0); }
+        for b in &batch { ix.prefetch(104, 1, &[61]); }
+        for b in &batch { ix.prefetch_rows(cx, 104, 1, &[61], 0, 0); }
     }
-    if rw && ix.has_lists(104, 1) { for b in &batch { let l = ix.lookup(cx, 104, 1, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 0, 0); } } } }
+    if rw && ix.has_lists(104, 1) { for b in &batch { let l = ix.lookup(cx, 104, 1, &[61], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(104, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 104, 1, &[60], Full); // consent_purpose
+        let l = ix.lookup(cx, 104, 1, &[61], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 0, 0); } }
             let v0 = cx.get(104, row, 0);
@@ -8113,7 +8115,7 @@ fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     *q1 = batch;
 }
 
-/// Rule `ad_consent_documented#1` (ad_consent_documented).
+/// Rule `consent_record` (ad_consent_documented).
 fn s61_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
@@ -8191,12 +8193,12 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
+        for b in &batch { ix.prefetch(124, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
@@ -8287,12 +8289,12 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[165]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[165], 0, 0); }
+        for b in &batch { ix.prefetch(130, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[167], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[165], Full); // activity_channel
+        let l = ix.lookup(cx, 130, 0, &[167], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
@@ -8310,12 +8312,12 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 3) {
-        for b in &batch { ix.prefetch(124, 3, &[b[0], 137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 137], 3, 3); }
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 139], 3, 3); }
     }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 3, &[b[0], 137], Full); // activity
+        let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
@@ -8376,12 +8378,12 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
-        for b in &batch { ix.prefetch(97, 0, &[166]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[166], 0, 0); }
+        for b in &batch { ix.prefetch(97, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[168], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 97, 0, &[166], Full); // subject
+        let l = ix.lookup(cx, 97, 0, &[168], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
@@ -8417,12 +8419,12 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
     if ix.worth_prefetching(97, 0) {
-        for b in &batch { ix.prefetch(97, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[53], 0, 0); }
+        for b in &batch { ix.prefetch(97, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 97, 0, &[54], 0, 0); }
     }
-    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
+    if rw && ix.has_lists(97, 0) { for b in &batch { let l = ix.lookup(cx, 97, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(97, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 97, 0, &[53], Full); // subject
+        let l = ix.lookup(cx, 97, 0, &[54], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
@@ -8870,12 +8872,12 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[160]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160], 0, 0); }
+        for b in &batch { ix.prefetch(130, 0, &[162]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[162], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        let l = ix.lookup(cx, 130, 0, &[162], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
@@ -10223,19 +10225,21 @@ fn s75_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     *q4 = batch;
 }
 
-/// Rule `gdpr_processing_after_withdrawal` (finding_raw).
+/// Rule `bdsg_old_no_legal_basis` (finding_raw).
 fn s75_p7(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p7_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p7_2(cx, &mut q2, &mut q3);
-    s75_p7_3(cx, &mut q3);
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p7_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p7_3(cx, &mut q3, &mut q4);
+    s75_p7_4(cx, &mut q4);
 }
 
-fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10252,78 +10256,99 @@ fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(20);
+    let rw = cx.rows_worth_prefetching(28);
     for b in &batch {
-        for row in cx.bounds(20, Full) { // consent_withdrawn_for
-            let v0 = cx.get(20, row, 0);
-            let v1 = cx.get(20, row, 1);
-            q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3); }
+        for row in cx.bounds(28, Full) { // basis_checked_kind
+            let v3 = cx.get(28, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
     let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
-            let v3 = cx.get(124, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
+            let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
-            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p7_3(cx, q3); }
+            q3.push([v0, v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p7_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
-        b[3] != 1
+        (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
-        (b[4] as i64) <= (b[2] as i64)
+        (b[1] as i64) <= (b[3] as i64)
     });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[5] as i64)
-    });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[48, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[48, b[0], b[1], b[2]]); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v1 = cx.get(128, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s75_p7_4(cx, q4); }
+        }
+    }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `gdpr_consent_not_provable` (finding_raw).
+fn s75_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[48, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[48, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_processing_after_withdrawal` (finding_raw).
 fn s75_p8(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -10363,11 +10388,11 @@ fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(21);
+    let rw = cx.rows_worth_prefetching(20);
     for b in &batch {
-        for row in cx.bounds(21, Full) { // consent_unprovable
-            let v0 = cx.get(21, row, 0);
-            let v1 = cx.get(21, row, 1);
+        for row in cx.bounds(20, Full) { // consent_withdrawn_for
+            let v0 = cx.get(20, row, 0);
+            let v1 = cx.get(20, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p8_2(cx, q2, q3); }
         }
@@ -10382,6 +10407,8 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
@@ -10421,17 +10448,19 @@ fn s75_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_purpose_change_untested` (finding_raw).
+/// Rule `gdpr_consent_not_provable` (finding_raw).
 fn s75_p9(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p9_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p9_1(cx, &mut q1, &mut q2);
-    s75_p9_2(cx, &mut q2);
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s75_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p9_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p9_2(cx, &mut q2, &mut q3);
+    s75_p9_3(cx, &mut q3);
 }
 
-fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10445,17 +10474,113 @@ fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
         let l = ix.lookup(cx, 177, 0, &[50], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2); }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(21);
+    for b in &batch {
+        for row in cx.bounds(21, Full) { // consent_unprovable
+            let v0 = cx.get(21, row, 0);
+            let v1 = cx.get(21, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p9_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 1, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 1, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 1, 3); } }
+            let v3 = cx.get(124, row, 1);
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p9_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[50, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[50, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_purpose_change_untested` (finding_raw).
+fn s75_p10(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s75_p10_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p10_1(cx, &mut q1, &mut q2);
+    s75_p10_2(cx, &mut q2);
+}
+
+fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[51], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[51], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10466,19 +10591,19 @@ fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(29, row, 1);
             let v2 = cx.get(29, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p9_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p10_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 51]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 51])); // !assessed
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 52]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 52])); // !assessed
     if ix.worth_prefetching(19, 0) { for b in &batch { ix.prefetch(19, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 19, 0, &[b[0], b[1]])); // !consent_covers
     batch.retain_mut(|b| {
@@ -10487,51 +10612,51 @@ fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[50, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[50, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[51, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[51, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_child_consent` (finding_raw).
-fn s75_p10(cx: &mut Cx<'_>) {
+fn s75_p11(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p10_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p10_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p10_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p10_3(cx, &mut q3, &mut q4);
-    s75_p10_4(cx, &mut q4);
+    s75_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p11_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p11_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p11_3(cx, &mut q3, &mut q4);
+    s75_p11_4(cx, &mut q4);
 }
 
-fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[52]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[52], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[53], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[52], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[53], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10540,14 +10665,14 @@ fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(31, Full) { // child
             let v1 = cx.get(31, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p10_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10563,14 +10688,14 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v0 = cx.get(19, row, 1);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p10_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10586,14 +10711,14 @@ fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p10_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p11_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10603,53 +10728,53 @@ fn s75_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[52, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[52, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[53, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[53, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_special_category` (finding_raw).
-fn s75_p11(cx: &mut Cx<'_>) {
+fn s75_p12(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s75_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p11_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p11_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p11_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p11_4(cx, &mut q4, &mut q5);
-    s75_p11_5(cx, &mut q5);
+    s75_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p12_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p12_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p12_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p12_4(cx, &mut q4, &mut q5);
+    s75_p12_5(cx, &mut q5);
 }
 
-fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[54], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[54], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10658,14 +10783,14 @@ fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(8, Full) { // special_category
             let v4 = cx.get(8, row, 0);
             q2.push([v4, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10681,14 +10806,14 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p12_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10705,14 +10830,14 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p11_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p12_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10737,60 +10862,60 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s75_p11_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p12_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p11_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p12_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[54, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[54, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[55, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[55, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_direct_marketing_after_objection` (finding_raw).
-fn s75_p12(cx: &mut Cx<'_>) {
+fn s75_p13(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p12_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p12_2(cx, &mut q2, &mut q3);
-    s75_p12_3(cx, &mut q3);
+    s75_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p13_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p13_2(cx, &mut q2, &mut q3);
+    s75_p13_3(cx, &mut q3);
 }
 
-fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[57]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10800,14 +10925,14 @@ fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10828,14 +10953,14 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p12_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p13_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10850,51 +10975,51 @@ fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     });
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
     batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[57, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[57, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[58, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[58, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_profiling_after_objection` (finding_raw).
-fn s75_p13(cx: &mut Cx<'_>) {
+fn s75_p14(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p13_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p13_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p13_3(cx, &mut q3, &mut q4);
-    s75_p13_4(cx, &mut q4);
+    s75_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p14_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p14_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p14_3(cx, &mut q3, &mut q4);
+    s75_p14_4(cx, &mut q4);
 }
 
-fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[59]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[59], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[59], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10912,14 +11037,14 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v2 = cx.get(124, row, 3);
             let v3 = cx.get(124, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10943,14 +11068,14 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p13_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p14_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10969,14 +11094,14 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v4 = cx.get(113, row, 1);
             let v5 = cx.get(113, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
-            if q4.len() >= BATCH { s75_p13_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p14_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p13_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10985,107 +11110,13 @@ fn s75_p13_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[3]]); } }
     batch.retain(|b| cx.probe(38, &[b[3]], Full).is_some()); // profiling_objection
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[58, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[58, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[59, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[59, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_objector_selected_for_email` (finding_raw).
-fn s75_p14(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p14_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p14_2(cx, &mut q2, &mut q3);
-    s75_p14_3(cx, &mut q3);
-}
-
-fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[63]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[63], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[63], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(26);
-    for b in &batch {
-        for row in cx.bounds(26, Full) { // objected_by
-            let v0 = cx.get(26, row, 0);
-            let v1 = cx.get(26, row, 1);
-            q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
-    }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
-            let v2 = cx.get(124, row, 3);
-            q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p14_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[63, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[63, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
 fn s75_p15(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -11125,11 +11156,11 @@ fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(20);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(20, Full) { // consent_withdrawn_for
-            let v0 = cx.get(20, row, 0);
-            let v1 = cx.get(20, row, 1);
+        for row in cx.bounds(26, Full) { // objected_by
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p15_2(cx, q2, q3); }
         }
@@ -11142,10 +11173,6 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
     if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
     let rw = cx.rows_worth_prefetching(124);
@@ -11183,35 +11210,35 @@ fn s75_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
+/// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
 fn s75_p16(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
     s75_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s75_p16_1(cx, &mut q1, &mut q2, &mut q3);
     s75_p16_2(cx, &mut q2, &mut q3);
     s75_p16_3(cx, &mut q3);
 }
 
-fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[68], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[65], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[68], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[65], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
-            q1.push([v2, v3]);
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
             if q1.len() >= BATCH { s75_p16_1(cx, q1, q2, q3); }
         }
     }
@@ -11219,7 +11246,105 @@ fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     *q0 = batch;
 }
 
-fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(20);
+    for b in &batch {
+        for row in cx.bounds(20, Full) { // consent_withdrawn_for
+            let v0 = cx.get(20, row, 0);
+            let v1 = cx.get(20, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
+            let v2 = cx.get(124, row, 3);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p16_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[65, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[65, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
+fn s75_p17(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s75_p17_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p17_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p17_2(cx, &mut q2, &mut q3);
+    s75_p17_3(cx, &mut q3);
+}
+
+fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11228,14 +11353,14 @@ fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p17_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11250,60 +11375,60 @@ fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(39, Full) { // joint_control
             let v0 = cx.get(39, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p16_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p17_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p17_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(40, 0) { for b in &batch { ix.prefetch(40, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 40, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[68, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[68, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[69, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[69, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
-fn s75_p17(cx: &mut Cx<'_>) {
+fn s75_p18(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p17_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p17_1(cx, &mut q1, &mut q2);
-    s75_p17_2(cx, &mut q2);
+    s75_p18_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p18_1(cx, &mut q1, &mut q2);
+    s75_p18_2(cx, &mut q2);
 }
 
-fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[70], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[70], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11314,14 +11439,14 @@ fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(40, row, 1);
             let v1 = cx.get(40, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p17_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p18_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11335,126 +11460,27 @@ fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[69, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[69, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[70, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[70, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
-fn s75_p18(cx: &mut Cx<'_>) {
+fn s75_p19(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s75_p18_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p18_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p18_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p18_3(cx, &mut q3, &mut q4);
-    s75_p18_4(cx, &mut q4);
+    s75_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p19_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p19_3(cx, &mut q3, &mut q4);
+    s75_p19_4(cx, &mut q4);
 }
 
-fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[71]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[71], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[71], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
-            q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(71);
-    for b in &batch {
-        for row in cx.bounds(71, Full) { // organization
-            let v0 = cx.get(71, row, 0);
-            q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p18_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(73) { for b in &batch { cx.prefetch(73, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(73, &[b[0]])); // !organization_records_of_processing
-    let rw = cx.rows_worth_prefetching(70);
-    for b in &batch {
-        for row in cx.bounds(70, Full) { // as_of
-            let v1 = cx.get(70, row, 0);
-            q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p18_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s75_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    let rw = false;
-    for b in &batch {
-        for row in cx.bounds(9, Full) { // personal_activity
-            q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s75_p18_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s75_p18_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[71, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[71, b[0], 10, b[1]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `gdpr_dpia_missing_profiling` (finding_raw).
-fn s75_p19(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    s75_p19_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p19_1(cx, &mut q1, &mut q2);
-    s75_p19_2(cx, &mut q2);
-}
-
-fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11471,14 +11497,113 @@ fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p19_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(73) { for b in &batch { cx.prefetch(73, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(73, &[b[0]])); // !organization_records_of_processing
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p19_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(9, Full) { // personal_activity
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s75_p19_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[72, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[72, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_dpia_missing_profiling` (finding_raw).
+fn s75_p20(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    s75_p20_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p20_1(cx, &mut q1, &mut q2);
+    s75_p20_2(cx, &mut q2);
+}
+
+fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[73]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[73], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[73], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v2 = cx.get(177, row, 1);
+            let v3 = cx.get(177, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11495,19 +11620,19 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p19_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p20_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -11516,145 +11641,27 @@ fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
     batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[72, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[72, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[73, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[73, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
-fn s75_p20(cx: &mut Cx<'_>) {
+fn s75_p21(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s75_p20_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p20_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p20_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p20_3(cx, &mut q3, &mut q4);
-    s75_p20_4(cx, &mut q4);
+    s75_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p21_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p21_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p21_3(cx, &mut q3, &mut q4);
+    s75_p21_4(cx, &mut q4);
 }
 
-fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[74]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[74], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[74], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(8);
-    for b in &batch {
-        for row in cx.bounds(8, Full) { // special_category
-            let v2 = cx.get(8, row, 0);
-            q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p20_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
-    }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
-            q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p20_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
-    }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
-            let v1 = cx.get(124, row, 3);
-            q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p20_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s75_p20_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
-    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[74, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[74, b[0], 10, b[1]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
-fn s75_p21(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p21_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p21_2(cx, &mut q2, &mut q3);
-    s75_p21_3(cx, &mut q3);
-}
-
-fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11671,37 +11678,155 @@ fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(77);
-    if ix.worth_prefetching(77, 2) {
-        for b in &batch { ix.prefetch(77, 2, &[76]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 2, &[76], 0, 0); }
-    }
-    if rw && ix.has_lists(77, 2) { for b in &batch { let l = ix.lookup(cx, 77, 2, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(8);
     for b in &batch {
-        let l = ix.lookup(cx, 77, 2, &[76], Full); // system
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
-            let v2 = cx.get(77, row, 0);
+        for row in cx.bounds(8, Full) { // special_category
+            let v2 = cx.get(8, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
+    }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
+            let v0 = cx.get(129, row, 0);
+            q3.push([v0, b[1], b[2]]);
+            if q3.len() >= BATCH { s75_p21_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
+            let v1 = cx.get(124, row, 3);
+            q4.push([b[0], v1, b[1], b[2]]);
+            if q4.len() >= BATCH { s75_p21_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s75_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
+    batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[75, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[75, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
+fn s75_p22(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s75_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p22_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p22_2(cx, &mut q2, &mut q3);
+    s75_p22_3(cx, &mut q3);
+}
+
+fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[76]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[76], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[76], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(77);
+    if ix.worth_prefetching(77, 2) {
+        for b in &batch { ix.prefetch(77, 2, &[77]); }
+        for b in &batch { ix.prefetch_rows(cx, 77, 2, &[77], 0, 0); }
+    }
+    if rw && ix.has_lists(77, 2) { for b in &batch { let l = ix.lookup(cx, 77, 2, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 77, 2, &[77], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
+            let v2 = cx.get(77, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11718,19 +11843,19 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p21_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p22_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 73])); // !assessed
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[1] as i64)
     });
@@ -11741,103 +11866,13 @@ fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(126, &[b[0], b[2]], Full).is_some()); // activity_system
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
     batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[75, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[75, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[76, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[76, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing` (finding_raw).
-fn s75_p22(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p22_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p22_2(cx, &mut q2, &mut q3);
-    s75_p22_3(cx, &mut q3);
-}
-
-fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[77]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[77], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[77], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(71);
-    for b in &batch {
-        for row in cx.bounds(71, Full) { // organization
-            let v0 = cx.get(71, row, 0);
-            let v2 = cx.get(71, row, 3);
-            q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    batch.retain_mut(|b| {
-        (b[1] as i64) >= (20 as i64)
-    });
-    if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(70);
-    for b in &batch {
-        for row in cx.bounds(70, Full) { // as_of
-            let v1 = cx.get(70, row, 0);
-            q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p22_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[77, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[77, b[0], 10, b[1]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
 fn s75_p23(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -11895,7 +11930,7 @@ fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        (b[1] as i64) >= (10 as i64)
+        (b[1] as i64) >= (20 as i64)
     });
     if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
     batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
@@ -11927,23 +11962,19 @@ fn s75_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
+/// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
 fn s75_p24(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    let mut q5: Vec<[u64; 3]> = Vec::new();
-    s75_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p24_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p24_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p24_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p24_4(cx, &mut q4, &mut q5);
-    s75_p24_5(cx, &mut q5);
+    s75_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p24_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p24_2(cx, &mut q2, &mut q3);
+    s75_p24_3(cx, &mut q3);
 }
 
-fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11957,17 +11988,111 @@ fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         let l = ix.lookup(cx, 177, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3, q4, q5); }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(71);
+    for b in &batch {
+        for row in cx.bounds(71, Full) { // organization
+            let v0 = cx.get(71, row, 0);
+            let v2 = cx.get(71, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (10 as i64)
+    });
+    if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 72, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(70);
+    for b in &batch {
+        for row in cx.bounds(70, Full) { // as_of
+            let v1 = cx.get(70, row, 0);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p24_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[79, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[79, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
+fn s75_p25(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s75_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p25_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p25_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p25_4(cx, &mut q4, &mut q5);
+    s75_p25_5(cx, &mut q5);
+}
+
+fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[80], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[80], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11976,14 +12101,14 @@ fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(71, Full) { // organization
             let v0 = cx.get(71, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11994,14 +12119,14 @@ fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p24_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p25_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12016,14 +12141,14 @@ fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5
         for row in cx.bounds(43, Full) { // monitoring_kind
             let v3 = cx.get(43, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s75_p24_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p25_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12039,120 +12164,26 @@ fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v2 = cx.get(124, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s75_p24_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p25_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p24_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s75_p25_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[2]]); } }
     batch.retain(|b| cx.probe(136, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[79, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[79, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[80, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[80, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis` (finding_raw).
-fn s75_p25(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p25_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p25_2(cx, &mut q2, &mut q3);
-    s75_p25_3(cx, &mut q3);
-}
-
-fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[131]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[131], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[131], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(46);
-    for b in &batch {
-        for row in cx.bounds(46, Full) { // third_country_transfer
-            let v0 = cx.get(46, row, 0);
-            let v2 = cx.get(46, row, 1);
-            q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
-    }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
-            let v1 = cx.get(124, row, 3);
-            q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p25_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[131, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[131, b[0], 10, b[1]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `gdpr_processor_without_agreement` (finding_raw).
 fn s75_p26(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -12192,11 +12223,11 @@ fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(52);
+    let rw = cx.rows_worth_prefetching(46);
     for b in &batch {
-        for row in cx.bounds(52, Full) { // uses_processor
-            let v0 = cx.get(52, row, 0);
-            let v2 = cx.get(52, row, 1);
+        for row in cx.bounds(46, Full) { // third_country_transfer
+            let v0 = cx.get(46, row, 0);
+            let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s75_p26_2(cx, q2, q3); }
         }
@@ -12209,10 +12240,8 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(53, &[b[0], b[1]])); // !dpa_in_force
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !transfer_basis
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
@@ -12248,19 +12277,113 @@ fn s75_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_art14_notice_overdue` (finding_raw).
+/// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
 fn s75_p27(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 7]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
     s75_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s75_p27_1(cx, &mut q1, &mut q2, &mut q3);
     s75_p27_2(cx, &mut q2, &mut q3);
     s75_p27_3(cx, &mut q3);
 }
 
-fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[133]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[133], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[133], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(46);
+    for b in &batch {
+        for row in cx.bounds(46, Full) { // third_country_transfer
+            let v0 = cx.get(46, row, 0);
+            let v2 = cx.get(46, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !transfer_basis
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p27_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[133, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[133, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_processor_without_agreement` (finding_raw).
+fn s75_p28(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    s75_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p28_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p28_2(cx, &mut q2, &mut q3);
+    s75_p28_3(cx, &mut q3);
+}
+
+fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -12274,17 +12397,113 @@ fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         let l = ix.lookup(cx, 177, 0, &[134], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v5 = cx.get(177, row, 1);
-            let v6 = cx.get(177, row, 2);
-            q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(52);
+    for b in &batch {
+        for row in cx.bounds(52, Full) { // uses_processor
+            let v0 = cx.get(52, row, 0);
+            let v2 = cx.get(52, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(53, &[b[0], b[1]])); // !dpa_in_force
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
+    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 0) {
+        for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
+            let v1 = cx.get(124, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s75_p28_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[134, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[134, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_art14_notice_overdue` (finding_raw).
+fn s75_p29(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 7]> = Vec::new();
+    s75_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p29_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p29_2(cx, &mut q2, &mut q3);
+    s75_p29_3(cx, &mut q3);
+}
+
+fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[136]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v5 = cx.get(177, row, 1);
+            let v6 = cx.get(177, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12293,14 +12512,14 @@ fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12311,14 +12530,14 @@ fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p27_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p29_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12338,80 +12557,80 @@ fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[134, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[134, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[136, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[136, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
-fn s75_p28(cx: &mut Cx<'_>) {
+fn s75_p30(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p28_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p28_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p28_3(cx, &mut q3, &mut q4);
-    s75_p28_4(cx, &mut q4);
+    s75_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p30_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p30_3(cx, &mut q3, &mut q4);
+    s75_p30_4(cx, &mut q4);
 }
 
-fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[136]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[138]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[138], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[138], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
+        for b in &batch { ix.prefetch(124, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], 138]); } }
-    batch.retain(|b| !cx.contains(131, &[b[0], 138])); // !activity_audience
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], 140]); } }
+    batch.retain(|b| !cx.contains(131, &[b[0], 140])); // !activity_audience
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -12430,14 +12649,14 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p28_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p30_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12456,14 +12675,14 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s75_p28_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p30_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p28_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12478,49 +12697,49 @@ fn s75_p28_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[136, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[136, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[138, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[138, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
-fn s75_p29(cx: &mut Cx<'_>) {
+fn s75_p31(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p29_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p29_2(cx, &mut q2, &mut q3);
-    s75_p29_3(cx, &mut q3);
+    s75_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p31_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p31_2(cx, &mut q2, &mut q3);
+    s75_p31_3(cx, &mut q3);
 }
 
-fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[139], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[141]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[139], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12531,14 +12750,14 @@ fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(57, row, 1);
             let v2 = cx.get(57, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12563,14 +12782,14 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s75_p29_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p31_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12588,49 +12807,49 @@ fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[139, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[139, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[141, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[141, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
-fn s75_p30(cx: &mut Cx<'_>) {
+fn s75_p32(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p30_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p30_2(cx, &mut q2, &mut q3);
-    s75_p30_3(cx, &mut q3);
+    s75_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p32_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p32_2(cx, &mut q2, &mut q3);
+    s75_p32_3(cx, &mut q3);
 }
 
-fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[141]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12641,14 +12860,14 @@ fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12672,62 +12891,62 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p30_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p32_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(61, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[141, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[141, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[143, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[143, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_category_not_named` (finding_raw).
-fn s75_p31(cx: &mut Cx<'_>) {
+fn s75_p33(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p31_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p31_2(cx, &mut q2, &mut q3);
-    s75_p31_3(cx, &mut q3);
+    s75_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p33_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p33_2(cx, &mut q2, &mut q3);
+    s75_p33_3(cx, &mut q3);
 }
 
-fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[142]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[142], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[144]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[142], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12738,14 +12957,14 @@ fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12769,62 +12988,62 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
             let v3 = cx.get(129, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p31_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p33_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(62, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[142, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[142, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[144, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[144, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
-fn s75_p32(cx: &mut Cx<'_>) {
+fn s75_p34(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s75_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p32_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p32_2(cx, &mut q2, &mut q3);
-    s75_p32_3(cx, &mut q3);
+    s75_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p34_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p34_2(cx, &mut q2, &mut q3);
+    s75_p34_3(cx, &mut q3);
 }
 
-fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[143]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[145]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12833,14 +13052,14 @@ fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12851,14 +13070,14 @@ fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p32_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p34_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12880,49 +13099,49 @@ fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[143, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[143, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[145, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[145, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
-fn s75_p33(cx: &mut Cx<'_>) {
+fn s75_p35(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p33_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p33_2(cx, &mut q2, &mut q3);
-    s75_p33_3(cx, &mut q3);
+    s75_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p35_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p35_2(cx, &mut q2, &mut q3);
+    s75_p35_3(cx, &mut q3);
 }
 
-fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[144]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[146]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[146], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[146], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12931,14 +13150,14 @@ fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(144, Full) { // guideline
             let v2 = cx.get(144, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12950,14 +13169,14 @@ fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p33_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p35_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12969,74 +13188,74 @@ fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[144, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[144, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[146, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[146, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `platform_participation_forbidden` (finding_raw).
-fn s75_p34(cx: &mut Cx<'_>) {
+fn s75_p36(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p34_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p34_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p34_3(cx, &mut q3, &mut q4);
-    s75_p34_4(cx, &mut q4);
+    s75_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p36_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p36_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p36_3(cx, &mut q3, &mut q4);
+    s75_p36_4(cx, &mut q4);
 }
 
-fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[145]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[147]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[147], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[147], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(87);
     if ix.worth_prefetching(87, 3) {
-        for b in &batch { ix.prefetch(87, 3, &[146]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 3, &[146], 0, 0); }
+        for b in &batch { ix.prefetch(87, 3, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 3, &[148], 0, 0); }
     }
-    if rw && ix.has_lists(87, 3) { for b in &batch { let l = ix.lookup(cx, 87, 3, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 0); } } } }
+    if rw && ix.has_lists(87, 3) { for b in &batch { let l = ix.lookup(cx, 87, 3, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 87, 3, &[146], Full); // source
+        let l = ix.lookup(cx, 87, 3, &[148], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             let v3 = cx.get(87, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13052,14 +13271,14 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p34_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p36_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13078,14 +13297,14 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(124, row, 1);
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p34_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p36_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p34_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s75_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13097,98 +13316,98 @@ fn s75_p34_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[2]]); } }
     batch.retain(|b| cx.probe(68, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[145, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[145, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[147, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[147, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
-fn s75_p35(cx: &mut Cx<'_>) {
+fn s75_p37(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s75_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p35_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p35_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p35_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p35_4(cx, &mut q4, &mut q5);
-    s75_p35_5(cx, &mut q5);
+    s75_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p37_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s75_p37_3(cx, &mut q3, &mut q4, &mut q5);
+    s75_p37_4(cx, &mut q4, &mut q5);
+    s75_p37_5(cx, &mut q5);
 }
 
-fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[148]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[148], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[150]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[150], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[148], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[150], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(122);
     if ix.worth_prefetching(122, 1) {
-        for b in &batch { ix.prefetch(122, 1, &[149]); }
-        for b in &batch { ix.prefetch_rows(cx, 122, 1, &[149], 0, 1); }
+        for b in &batch { ix.prefetch(122, 1, &[151]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 1, &[151], 0, 1); }
     }
-    if rw && ix.has_lists(122, 1) { for b in &batch { let l = ix.lookup(cx, 122, 1, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 0, 1); } } } }
+    if rw && ix.has_lists(122, 1) { for b in &batch { let l = ix.lookup(cx, 122, 1, &[151], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 122, 1, &[149], Full); // flow
+        let l = ix.lookup(cx, 122, 1, &[151], Full); // flow
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 1); } }
             let v2 = cx.get(122, row, 0);
             let v3 = cx.get(122, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
     if ix.worth_prefetching(87, 4) {
-        for b in &batch { ix.prefetch(87, 4, &[b[1], 146]); }
-        if ix.has_lists(87, 4) { for b in &batch { ix.prefetch_list(87, 4, &[b[1], 146]); } }
+        for b in &batch { ix.prefetch(87, 4, &[b[1], 148]); }
+        if ix.has_lists(87, 4) { for b in &batch { ix.prefetch_list(87, 4, &[b[1], 148]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 87, 4, &[b[1], 146], Full); // source
+        let l = ix.lookup(cx, 87, 4, &[b[1], 148], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p35_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p37_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13204,14 +13423,14 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p35_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p37_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13227,14 +13446,14 @@ fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s75_p35_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p37_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p35_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s75_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -13244,49 +13463,49 @@ fn s75_p35_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[148, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[148, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[150, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[150, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
-fn s75_p36(cx: &mut Cx<'_>) {
+fn s75_p38(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s75_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p36_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p36_2(cx, &mut q2, &mut q3);
-    s75_p36_3(cx, &mut q3);
+    s75_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p38_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p38_2(cx, &mut q2, &mut q3);
+    s75_p38_3(cx, &mut q3);
 }
 
-fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[153]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[153], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[153], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13295,14 +13514,14 @@ fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13317,86 +13536,86 @@ fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(151, Full) { // own_online_service
             let v0 = cx.get(151, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p36_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p38_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
     batch.retain(|b| !cx.contains(92, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[153, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[153, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[155, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[155, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
-fn s75_p37(cx: &mut Cx<'_>) {
+fn s75_p39(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s75_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p37_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p37_2(cx, &mut q2, &mut q3);
-    s75_p37_3(cx, &mut q3);
+    s75_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p39_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p39_2(cx, &mut q2, &mut q3);
+    s75_p39_3(cx, &mut q3);
 }
 
-fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[155]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[156], 0, 3); }
+        for b in &batch { ix.prefetch(124, 2, &[158]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[158], 0, 3); }
     }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[156], Full); // activity
+        let l = ix.lookup(cx, 124, 2, &[158], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p39_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13418,14 +13637,14 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v2 = cx.get(125, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s75_p37_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p39_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s75_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13433,49 +13652,49 @@ fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| cx.probe(153, &[b[2]], Full).is_some()); // tracker_without_consent
     if cx.worth_prefetching(151) { for b in &batch { cx.prefetch(151, &[b[2]]); } }
     batch.retain(|b| cx.probe(151, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[155, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[155, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[157, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[157, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
-fn s75_p38(cx: &mut Cx<'_>) {
+fn s75_p40(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p38_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p38_2(cx, &mut q2, &mut q3);
-    s75_p38_3(cx, &mut q3);
+    s75_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p40_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p40_2(cx, &mut q2, &mut q3);
+    s75_p40_3(cx, &mut q3);
 }
 
-fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[157]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[159]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[159], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[159], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13484,14 +13703,14 @@ fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(153, Full) { // tracker_without_consent
             let v0 = cx.get(153, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13504,14 +13723,14 @@ fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p40_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13521,97 +13740,23 @@ fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[157, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[157, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[159, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[159, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
-fn s75_p39(cx: &mut Cx<'_>) {
+fn s75_p41(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p39_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p39_1(cx, &mut q1, &mut q2);
-    s75_p39_2(cx, &mut q2);
+    s75_p41_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p41_1(cx, &mut q1, &mut q2);
+    s75_p41_2(cx, &mut q2);
 }
 
-fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[167], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[167], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(165);
-    for b in &batch {
-        for row in cx.bounds(165, Full) { // email_ad
-            let v0 = cx.get(165, row, 0);
-            let v1 = cx.get(165, row, 1);
-            let v2 = cx.get(165, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p39_2(cx, q2); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[167, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[167, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q2 = batch;
-}
-
-/// Rule `uwg_advertising_after_refusal` (finding_raw).
-fn s75_p40(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p40_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p40_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p40_3(cx, &mut q3, &mut q4);
-    s75_p40_4(cx, &mut q4);
-}
-
-fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -13625,41 +13770,115 @@ fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
         let l = ix.lookup(cx, 177, 0, &[169], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3, q4); }
+            let v3 = cx.get(177, row, 1);
+            let v4 = cx.get(177, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 2) {
-        for b in &batch { ix.prefetch(124, 2, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[137], 0, 3); }
-    }
-    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    let rw = cx.rows_worth_prefetching(165);
     for b in &batch {
-        let l = ix.lookup(cx, 124, 2, &[137], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
-            let v0 = cx.get(124, row, 0);
-            let v2 = cx.get(124, row, 3);
-            q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3, q4); }
+        for row in cx.bounds(165, Full) { // email_ad
+            let v0 = cx.get(165, row, 0);
+            let v1 = cx.get(165, row, 1);
+            let v2 = cx.get(165, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p41_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[169, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[169, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `uwg_advertising_after_refusal` (finding_raw).
+fn s75_p42(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s75_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p42_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p42_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p42_3(cx, &mut q3, &mut q4);
+    s75_p42_4(cx, &mut q4);
+}
+
+fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(177);
+    if ix.worth_prefetching(177, 0) {
+        for b in &batch { ix.prefetch(177, 0, &[171]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[171], 1, 2); }
+    }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 177, 0, &[171], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
+            let v4 = cx.get(177, row, 1);
+            let v5 = cx.get(177, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 2) {
+        for b in &batch { ix.prefetch(124, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 2, &[139], 0, 3); }
+    }
+    if rw && ix.has_lists(124, 2) { for b in &batch { let l = ix.lookup(cx, 124, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 2, &[139], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 3); } }
+            let v0 = cx.get(124, row, 0);
+            let v2 = cx.get(124, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13683,21 +13902,21 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s75_p40_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p42_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
     batch.retain(|b| !cx.contains(157, &[b[2]])); // !electronic_mail_channel
     batch.retain_mut(|b| {
-        b[2] != 165
+        b[2] != 167
     });
     let rw = cx.rows_worth_prefetching(26);
     if ix.worth_prefetching(26, 1) {
@@ -13711,87 +13930,87 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 1); } }
             let v1 = cx.get(26, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p40_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p42_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p40_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p42_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[169, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[169, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[171, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[171, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
-fn s75_p41(cx: &mut Cx<'_>) {
+fn s75_p43(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p41_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p41_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p41_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p41_3(cx, &mut q3, &mut q4);
-    s75_p41_4(cx, &mut q4);
+    s75_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p43_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s75_p43_2(cx, &mut q2, &mut q3, &mut q4);
+    s75_p43_3(cx, &mut q3, &mut q4);
+    s75_p43_4(cx, &mut q4);
 }
 
-fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[173]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[173], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[175]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[175], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[173], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[175], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(131);
     if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[138]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[138], 0, 0); }
+        for b in &batch { ix.prefetch(131, 0, &[140]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[140], 0, 0); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[140], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[138], Full); // activity_audience
+        let l = ix.lookup(cx, 131, 0, &[140], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
             let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p41_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p43_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13809,14 +14028,14 @@ fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p41_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p43_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13838,85 +14057,85 @@ fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v2 = cx.get(130, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s75_p41_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p43_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p41_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s75_p43_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[2]]); } }
     batch.retain(|b| cx.probe(176, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[173, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[173, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[175, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[175, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
-fn s75_p42(cx: &mut Cx<'_>) {
+fn s75_p44(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p42_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p42_2(cx, &mut q2, &mut q3);
-    s75_p42_3(cx, &mut q3);
+    s75_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s75_p44_1(cx, &mut q1, &mut q2, &mut q3);
+    s75_p44_2(cx, &mut q2, &mut q3);
+    s75_p44_3(cx, &mut q3);
 }
 
-fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[174]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[174], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[174], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 1) {
-        for b in &batch { ix.prefetch(138, 1, &[18, 175]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 175], 0, 0); }
+        for b in &batch { ix.prefetch(138, 1, &[18, 177]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 177], 0, 0); }
     }
-    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 138, 1, &[18, 175], Full); // activity_content
+        let l = ix.lookup(cx, 138, 1, &[18, 177], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p44_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13932,14 +14151,14 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p42_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p44_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s75_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13951,47 +14170,47 @@ fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
     batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[174, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[174, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[176, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(179, &[176, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_phone_without_consent` (finding_raw).
-fn s75_p43(cx: &mut Cx<'_>) {
+fn s75_p45(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p43_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p43_1(cx, &mut q1, &mut q2);
-    s75_p43_2(cx, &mut q2);
+    s75_p45_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p45_1(cx, &mut q1, &mut q2);
+    s75_p45_2(cx, &mut q2);
 }
 
-fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[178], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[178], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p45_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14002,14 +14221,14 @@ fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(166, row, 1);
             let v2 = cx.get(166, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p43_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p45_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14021,47 +14240,47 @@ fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[176, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[176, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[178, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[178, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_documented` (finding_raw).
-fn s75_p44(cx: &mut Cx<'_>) {
+fn s75_p46(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p44_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p44_1(cx, &mut q1, &mut q2);
-    s75_p44_2(cx, &mut q2);
+    s75_p46_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p46_1(cx, &mut q1, &mut q2);
+    s75_p46_2(cx, &mut q2);
 }
 
-fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[180]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[180], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[182]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[182], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[180], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[182], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p46_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14072,14 +14291,14 @@ fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(166, row, 1);
             let v2 = cx.get(166, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p44_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p46_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s75_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14095,8 +14314,8 @@ fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(163, &[b[0], b[1]], Full).is_some()); // ad_consent
     if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[1]]); } }
     batch.retain(|b| cx.probe(167, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[180, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[180, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[182, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(179, &[182, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -14119,12 +14338,12 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[55]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
@@ -14191,8 +14410,8 @@ fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[55, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[55, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[56, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[56, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -14217,12 +14436,12 @@ fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
@@ -14314,8 +14533,8 @@ fn s76_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[56, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[56, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[57, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[57, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -14344,12 +14563,12 @@ fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[135]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[135], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[137], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[135], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[137], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v9 = cx.get(177, row, 1);
@@ -14507,8 +14726,8 @@ fn s76_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain(|b| cx.probe(119, &[b[4], b[3]], Full).is_some()); // notice_source
     if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[4]]); } }
     batch.retain(|b| cx.probe(116, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[135, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[135, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[137, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[137, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -14533,12 +14752,12 @@ fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[168], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[170]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[170], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[168], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[170], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v3 = cx.get(177, row, 1);
@@ -14557,12 +14776,12 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(130);
     if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[160]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[160], 0, 0); }
+        for b in &batch { ix.prefetch(130, 0, &[162]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[162], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[160], Full); // activity_channel
+        let l = ix.lookup(cx, 130, 0, &[162], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
@@ -14635,8 +14854,8 @@ fn s76_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[168, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[168, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[170, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[170, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -14667,12 +14886,12 @@ fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
     if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[177], 1, 2); }
+        for b in &batch { ix.prefetch(177, 0, &[179]); }
+        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[179], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[177], Full); // rule_window
+        let l = ix.lookup(cx, 177, 0, &[179], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
             let v4 = cx.get(177, row, 1);
@@ -14691,12 +14910,12 @@ fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
-        for b in &batch { ix.prefetch(103, 2, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[179], 0, 0); }
+        for b in &batch { ix.prefetch(103, 2, &[181]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[181], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 103, 2, &[179], Full); // consent
+        let l = ix.lookup(cx, 103, 2, &[181], Full); // consent
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v3 = cx.get(103, row, 0);
@@ -14712,8 +14931,8 @@ fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(105) { for b in &batch { cx.prefetch(105, &[b[0], 165]); } }
-    batch.retain(|b| cx.probe(105, &[b[0], 165], Full).is_some()); // consent_channel
+    if cx.worth_prefetching(105) { for b in &batch { cx.prefetch(105, &[b[0], 167]); } }
+    batch.retain(|b| cx.probe(105, &[b[0], 167], Full).is_some()); // consent_channel
     let rw = false;
     if ix.worth_prefetching(112, 0) {
         for b in &batch { ix.prefetch(112, 0, &[b[0]]); }
@@ -14816,11 +15035,11 @@ fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     });
     let rw = false;
     if ix.worth_prefetching(97, 1) {
-        for b in &batch { ix.prefetch(97, 1, &[b[1], 178]); }
-        if ix.has_lists(97, 1) { for b in &batch { ix.prefetch_list(97, 1, &[b[1], 178]); } }
+        for b in &batch { ix.prefetch(97, 1, &[b[1], 180]); }
+        if ix.has_lists(97, 1) { for b in &batch { ix.prefetch_list(97, 1, &[b[1], 180]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 97, 1, &[b[1], 178], Full); // subject
+        let l = ix.lookup(cx, 97, 1, &[b[1], 180], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             q7.push([b[0], b[1], b[2]]);
@@ -14835,8 +15054,8 @@ fn s76_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
     if q7.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q7);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[177, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[177, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[179, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(180, &[179, b[0], b[1], b[2]]); }
     batch.clear();
     *q7 = batch;
 }
