@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x0450e226e5d10ac0,
+    digest: 0xfd4aba6f43003413,
     strata: &[
     NativeStratum {
         indexes: &[(87, &[2], 0), (71, &[0], 0), (88, &[0], 0), (77, &[5], 0)],
@@ -349,167 +349,179 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 150, once: true, run: s58_p0 },
     ]},
     NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 152, once: true, run: s59_p0 },
+    ]},
+    NativeStratum {
         indexes: &[(103, &[3], 2), (105, &[0], 0), (159, &[0], 0), (14, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 151, once: true, run: s59_p0 },
+        NativePlan { rule: 151, once: true, run: s60_p0 },
     ]},
     NativeStratum {
         indexes: &[],
-        plans: &[
-        NativePlan { rule: 152, once: true, run: s60_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(162, &[0], 0)],
         plans: &[
         NativePlan { rule: 153, once: true, run: s61_p0 },
     ]},
     NativeStratum {
-        indexes: &[(124, &[1], 2), (130, &[0], 1), (128, &[0], 1)],
+        indexes: &[(165, &[0], 0)],
         plans: &[
         NativePlan { rule: 154, once: true, run: s62_p0 },
     ]},
     NativeStratum {
-        indexes: &[(130, &[1], 0), (124, &[0, 1], 3), (128, &[0], 1)],
+        indexes: &[(124, &[1], 2), (130, &[0], 1), (128, &[0], 1)],
         plans: &[
         NativePlan { rule: 155, once: true, run: s63_p0 },
     ]},
     NativeStratum {
-        indexes: &[(97, &[2], 0)],
+        indexes: &[(130, &[1], 0), (124, &[0, 1], 3), (128, &[0], 1)],
         plans: &[
         NativePlan { rule: 156, once: true, run: s64_p0 },
-        NativePlan { rule: 157, once: true, run: s64_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(97, &[2], 0)],
+        plans: &[
+        NativePlan { rule: 157, once: true, run: s65_p0 },
+        NativePlan { rule: 158, once: true, run: s65_p1 },
     ]},
     NativeStratum {
         indexes: &[(114, &[0], 1), (102, &[0, 3], 0)],
         plans: &[
-        NativePlan { rule: 160, once: true, run: s65_p0 },
+        NativePlan { rule: 162, once: true, run: s66_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 162, once: true, run: s66_p0 },
+        NativePlan { rule: 164, once: true, run: s67_p0 },
     ]},
     NativeStratum {
         indexes: &[(128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 161, once: true, run: s67_p0 },
+        NativePlan { rule: 163, once: true, run: s68_p0 },
     ]},
     NativeStratum {
         indexes: &[],
-        plans: &[
-        NativePlan { rule: 165, once: true, run: s68_p0 },
-        NativePlan { rule: 166, once: true, run: s68_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(124, &[1], 2), (172, &[0], 0), (128, &[0], 1), (165, &[1], 0)],
         plans: &[
         NativePlan { rule: 167, once: true, run: s69_p0 },
+        NativePlan { rule: 168, once: true, run: s69_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(124, &[1], 2), (175, &[0], 0), (128, &[0], 1), (168, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 169, once: true, run: s70_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 164, once: true, run: s70_p0 },
+        NativePlan { rule: 166, once: true, run: s71_p0 },
     ]},
     NativeStratum {
-        indexes: &[(130, &[1], 0), (165, &[0], 1), (134, &[0], 0)],
+        indexes: &[(130, &[1], 0), (168, &[0], 1), (134, &[0], 0)],
         plans: &[
-        NativePlan { rule: 169, once: true, run: s71_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 168, once: true, run: s72_p0 },
+        NativePlan { rule: 171, once: true, run: s72_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 40, once: true, run: s73_p0 },
-        NativePlan { rule: 41, once: true, run: s73_p1 },
-        NativePlan { rule: 42, once: true, run: s73_p2 },
+        NativePlan { rule: 170, once: true, run: s73_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 40, once: true, run: s74_p0 },
+        NativePlan { rule: 41, once: true, run: s74_p1 },
+        NativePlan { rule: 42, once: true, run: s74_p2 },
     ]},
     NativeStratum {
         indexes: &[(128, &[0], 1), (124, &[5], 4)],
         plans: &[
-        NativePlan { rule: 35, once: true, run: s74_p0 },
-        NativePlan { rule: 36, once: true, run: s74_p1 },
-        NativePlan { rule: 37, once: true, run: s74_p2 },
-        NativePlan { rule: 38, once: true, run: s74_p3 },
-        NativePlan { rule: 39, once: true, run: s74_p4 },
-    ]},
-    NativeStratum {
-        indexes: &[(177, &[0], 0), (124, &[0], 0), (128, &[0], 1), (125, &[0], 1), (46, &[2], 2), (138, &[1], 0), (124, &[0, 1], 3), (139, &[0], 1), (138, &[1, 2], 1), (138, &[2], 2), (124, &[1], 2), (19, &[1, 2], 0), (19, &[2], 1), (129, &[1], 0), (113, &[0], 1), (40, &[0, 2], 0), (77, &[2], 2), (72, &[0], 0), (25, &[1], 0), (129, &[0], 1), (87, &[4], 3), (125, &[1], 0), (122, &[4], 1), (87, &[0, 5], 4), (127, &[1], 0), (130, &[0], 1), (26, &[0], 1), (131, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 0, once: true, run: s75_p0 },
-        NativePlan { rule: 3, once: true, run: s75_p1 },
-        NativePlan { rule: 6, once: true, run: s75_p2 },
-        NativePlan { rule: 12, once: true, run: s75_p3 },
-        NativePlan { rule: 13, once: true, run: s75_p4 },
-        NativePlan { rule: 14, once: true, run: s75_p5 },
-        NativePlan { rule: 46, once: true, run: s75_p6 },
-        NativePlan { rule: 47, once: true, run: s75_p7 },
-        NativePlan { rule: 48, once: true, run: s75_p8 },
-        NativePlan { rule: 49, once: true, run: s75_p9 },
-        NativePlan { rule: 50, once: true, run: s75_p10 },
-        NativePlan { rule: 52, once: true, run: s75_p11 },
-        NativePlan { rule: 55, once: true, run: s75_p12 },
-        NativePlan { rule: 63, once: true, run: s75_p13 },
-        NativePlan { rule: 64, once: true, run: s75_p14 },
-        NativePlan { rule: 66, once: true, run: s75_p15 },
-        NativePlan { rule: 67, once: true, run: s75_p16 },
-        NativePlan { rule: 74, once: true, run: s75_p17 },
-        NativePlan { rule: 75, once: true, run: s75_p18 },
-        NativePlan { rule: 77, once: true, run: s75_p19 },
-        NativePlan { rule: 78, once: true, run: s75_p20 },
-        NativePlan { rule: 79, once: true, run: s75_p21 },
-        NativePlan { rule: 80, once: true, run: s75_p22 },
-        NativePlan { rule: 81, once: true, run: s75_p23 },
-        NativePlan { rule: 82, once: true, run: s75_p24 },
-        NativePlan { rule: 83, once: true, run: s75_p25 },
-        NativePlan { rule: 97, once: true, run: s75_p26 },
-        NativePlan { rule: 98, once: true, run: s75_p27 },
-        NativePlan { rule: 99, once: true, run: s75_p28 },
-        NativePlan { rule: 105, once: true, run: s75_p29 },
-        NativePlan { rule: 107, once: true, run: s75_p30 },
-        NativePlan { rule: 109, once: true, run: s75_p31 },
-        NativePlan { rule: 114, once: true, run: s75_p32 },
-        NativePlan { rule: 116, once: true, run: s75_p33 },
-        NativePlan { rule: 118, once: true, run: s75_p34 },
-        NativePlan { rule: 134, once: true, run: s75_p35 },
-        NativePlan { rule: 135, once: true, run: s75_p36 },
-        NativePlan { rule: 137, once: true, run: s75_p37 },
-        NativePlan { rule: 139, once: true, run: s75_p38 },
-        NativePlan { rule: 142, once: true, run: s75_p39 },
-        NativePlan { rule: 143, once: true, run: s75_p40 },
-        NativePlan { rule: 158, once: true, run: s75_p41 },
-        NativePlan { rule: 163, once: true, run: s75_p42 },
-        NativePlan { rule: 170, once: true, run: s75_p43 },
-        NativePlan { rule: 171, once: true, run: s75_p44 },
-        NativePlan { rule: 172, once: true, run: s75_p45 },
-        NativePlan { rule: 174, once: true, run: s75_p46 },
-    ]},
-    NativeStratum {
-        indexes: &[(177, &[0], 0), (124, &[0], 0), (35, &[1], 0), (84, &[4], 0), (10, &[1], 0), (25, &[0], 1), (125, &[0], 1), (114, &[1], 0), (130, &[1], 0), (165, &[0], 1), (134, &[0], 0), (103, &[3], 2), (112, &[0], 0), (159, &[0], 0), (14, &[0, 1], 1), (166, &[0, 1], 0), (97, &[0, 2], 1)],
-        plans: &[
-        NativePlan { rule: 56, once: true, run: s76_p0 },
-        NativePlan { rule: 60, once: true, run: s76_p1 },
-        NativePlan { rule: 106, once: true, run: s76_p2 },
-        NativePlan { rule: 159, once: true, run: s76_p3 },
-        NativePlan { rule: 173, once: true, run: s76_p4 },
-    ]},
-    NativeStratum {
-        indexes: &[(180, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 175, once: true, run: s77_p0 },
+        NativePlan { rule: 35, once: true, run: s75_p0 },
+        NativePlan { rule: 36, once: true, run: s75_p1 },
+        NativePlan { rule: 37, once: true, run: s75_p2 },
+        NativePlan { rule: 38, once: true, run: s75_p3 },
+        NativePlan { rule: 39, once: true, run: s75_p4 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 176, once: true, run: s78_p0 },
+        NativePlan { rule: 178, once: true, run: s76_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(181, &[0], 0), (124, &[0], 0), (128, &[0], 1), (125, &[0], 1), (46, &[2], 2), (138, &[1], 0), (124, &[0, 1], 3), (139, &[0], 1), (138, &[1, 2], 1), (138, &[2], 2), (124, &[1], 2), (19, &[1, 2], 0), (19, &[2], 1), (129, &[1], 0), (113, &[0], 1), (40, &[0, 2], 0), (77, &[2], 2), (72, &[0], 0), (25, &[1], 0), (129, &[0], 1), (87, &[4], 3), (125, &[1], 0), (122, &[4], 1), (87, &[0, 5], 4), (127, &[1], 0), (168, &[0, 1], 2), (130, &[0], 1), (26, &[0], 1), (131, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 0, once: true, run: s77_p0 },
+        NativePlan { rule: 3, once: true, run: s77_p1 },
+        NativePlan { rule: 6, once: true, run: s77_p2 },
+        NativePlan { rule: 12, once: true, run: s77_p3 },
+        NativePlan { rule: 13, once: true, run: s77_p4 },
+        NativePlan { rule: 14, once: true, run: s77_p5 },
+        NativePlan { rule: 46, once: true, run: s77_p6 },
+        NativePlan { rule: 47, once: true, run: s77_p7 },
+        NativePlan { rule: 48, once: true, run: s77_p8 },
+        NativePlan { rule: 49, once: true, run: s77_p9 },
+        NativePlan { rule: 50, once: true, run: s77_p10 },
+        NativePlan { rule: 52, once: true, run: s77_p11 },
+        NativePlan { rule: 55, once: true, run: s77_p12 },
+        NativePlan { rule: 63, once: true, run: s77_p13 },
+        NativePlan { rule: 64, once: true, run: s77_p14 },
+        NativePlan { rule: 66, once: true, run: s77_p15 },
+        NativePlan { rule: 67, once: true, run: s77_p16 },
+        NativePlan { rule: 74, once: true, run: s77_p17 },
+        NativePlan { rule: 75, once: true, run: s77_p18 },
+        NativePlan { rule: 77, once: true, run: s77_p19 },
+        NativePlan { rule: 78, once: true, run: s77_p20 },
+        NativePlan { rule: 79, once: true, run: s77_p21 },
+        NativePlan { rule: 80, once: true, run: s77_p22 },
+        NativePlan { rule: 81, once: true, run: s77_p23 },
+        NativePlan { rule: 82, once: true, run: s77_p24 },
+        NativePlan { rule: 83, once: true, run: s77_p25 },
+        NativePlan { rule: 97, once: true, run: s77_p26 },
+        NativePlan { rule: 98, once: true, run: s77_p27 },
+        NativePlan { rule: 99, once: true, run: s77_p28 },
+        NativePlan { rule: 105, once: true, run: s77_p29 },
+        NativePlan { rule: 107, once: true, run: s77_p30 },
+        NativePlan { rule: 109, once: true, run: s77_p31 },
+        NativePlan { rule: 114, once: true, run: s77_p32 },
+        NativePlan { rule: 116, once: true, run: s77_p33 },
+        NativePlan { rule: 118, once: true, run: s77_p34 },
+        NativePlan { rule: 134, once: true, run: s77_p35 },
+        NativePlan { rule: 135, once: true, run: s77_p36 },
+        NativePlan { rule: 137, once: true, run: s77_p37 },
+        NativePlan { rule: 139, once: true, run: s77_p38 },
+        NativePlan { rule: 142, once: true, run: s77_p39 },
+        NativePlan { rule: 143, once: true, run: s77_p40 },
+        NativePlan { rule: 159, once: true, run: s77_p41 },
+        NativePlan { rule: 160, once: true, run: s77_p42 },
+        NativePlan { rule: 165, once: true, run: s77_p43 },
+        NativePlan { rule: 172, once: true, run: s77_p44 },
+        NativePlan { rule: 173, once: true, run: s77_p45 },
+        NativePlan { rule: 174, once: true, run: s77_p46 },
+        NativePlan { rule: 176, once: true, run: s77_p47 },
+        NativePlan { rule: 177, once: true, run: s77_p48 },
+    ]},
+    NativeStratum {
+        indexes: &[(181, &[0], 0), (124, &[0], 0), (35, &[1], 0), (84, &[4], 0), (10, &[1], 0), (25, &[0], 1), (125, &[0], 1), (114, &[1], 0), (130, &[1], 0), (168, &[0], 1), (134, &[0], 0), (103, &[3], 2), (112, &[0], 0), (159, &[0], 0), (14, &[0, 1], 1), (169, &[0, 1], 0), (97, &[0, 2], 1)],
+        plans: &[
+        NativePlan { rule: 56, once: true, run: s78_p0 },
+        NativePlan { rule: 60, once: true, run: s78_p1 },
+        NativePlan { rule: 106, once: true, run: s78_p2 },
+        NativePlan { rule: 161, once: true, run: s78_p3 },
+        NativePlan { rule: 175, once: true, run: s78_p4 },
+    ]},
+    NativeStratum {
+        indexes: &[(184, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 179, once: true, run: s79_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 177, once: true, run: s79_p0 },
+        NativePlan { rule: 180, once: true, run: s80_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 181, once: true, run: s81_p0 },
     ]},
     ],
 };
@@ -7657,6 +7669,8 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(110) { for b in &batch { cx.prefetch(110, &[b[0]]); } }
+    batch.retain(|b| cx.probe(110, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0]]); } }
     batch.retain(|b| cx.probe(109, &[b[0]], Full).is_some()); // consent_documented
     let rw = cx.rows_worth_prefetching(159);
@@ -7940,23 +7954,75 @@ fn s58_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     *q4 = batch;
 }
 
-/// Rule `express_consent` (ad_consent_via).
+/// Rule `form_proves_no_consent#1` (form_proves_no_consent).
 fn s59_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 1]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    let mut q5: Vec<[u64; 4]> = Vec::new();
-    s59_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s59_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s59_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s59_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s59_p0_4(cx, &mut q4, &mut q5);
-    s59_p0_5(cx, &mut q5);
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s59_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s59_p0_1(cx, &mut q1, &mut q2);
+    s59_p0_2(cx, &mut q2);
 }
 
-fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(163);
+    for b in &batch {
+        for row in cx.bounds(163, Full) { // online_form
+            let v0 = cx.get(163, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(164);
+    for b in &batch {
+        for row in cx.bounds(164, Full) { // number_channel
+            let v1 = cx.get(164, row, 0);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s59_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(162, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `express_consent` (ad_consent_via).
+fn s60_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    s60_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s60_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s60_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s60_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s60_p0_4(cx, &mut q4, &mut q5);
+    s60_p0_5(cx, &mut q5);
+}
+
+fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -7965,14 +8031,14 @@ fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(158, Full) { // express_form
             let v3 = cx.get(158, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s60_p0_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -7987,18 +8053,20 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
-            q2.push([v0]);
-            if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); }
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s60_p0_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(110) { for b in &batch { cx.prefetch(110, &[b[0]]); } }
+    batch.retain(|b| cx.probe(110, &[b[0]], Full).is_some()); // consent_informed
     let rw = cx.rows_worth_prefetching(105);
     if ix.worth_prefetching(105, 0) {
         for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
@@ -8010,18 +8078,20 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 1, 1); } }
             let v4 = cx.get(105, row, 1);
-            q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); }
+            q3.push([b[0], b[1], v4]);
+            if q3.len() >= BATCH { s60_p0_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s60_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(162, &[b[1], b[2]])); // !form_proves_no_consent
     let rw = cx.rows_worth_prefetching(159);
     if ix.worth_prefetching(159, 0) {
         for b in &batch { ix.prefetch(159, 0, &[b[0]]); }
@@ -8033,15 +8103,15 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v1 = cx.get(159, row, 1);
-            q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); }
+            q4.push([b[0], v1, b[2]]);
+            if q4.len() >= BATCH { s60_p0_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s60_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -8061,71 +8131,71 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v2 = cx.get(14, row, 2);
             q5.push([b[0], b[1], v2, b[2]]);
-            if q5.len() >= BATCH { s59_p0_5(cx, q5); }
+            if q5.len() >= BATCH { s60_p0_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s59_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s60_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[1], b[3]]); } }
     batch.retain(|b| cx.probe(130, &[b[1], b[3]], Full).is_some()); // activity_channel
-    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(162, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(165, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ad_consent#1` (ad_consent).
-fn s60_p0(cx: &mut Cx<'_>) {
+fn s61_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s60_p0_0(cx, &mut q0, &mut q1);
-    s60_p0_1(cx, &mut q1);
+    s61_p0_0(cx, &mut q0, &mut q1);
+    s61_p0_1(cx, &mut q1);
 }
 
-fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(162);
+    let rw = cx.rows_worth_prefetching(165);
     for b in &batch {
-        for row in cx.bounds(162, Full) { // ad_consent_via
-            let v0 = cx.get(162, row, 1);
-            let v1 = cx.get(162, row, 2);
+        for row in cx.bounds(165, Full) { // ad_consent_via
+            let v0 = cx.get(165, row, 1);
+            let v1 = cx.get(165, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s60_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s61_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(163, &[b[0], b[1]]); }
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(166, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `consent_record` (ad_consent_documented).
-fn s61_p0(cx: &mut Cx<'_>) {
+fn s62_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s61_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s61_p0_1(cx, &mut q1, &mut q2);
-    s61_p0_2(cx, &mut q2);
+    s62_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s62_p0_1(cx, &mut q1, &mut q2);
+    s62_p0_2(cx, &mut q2);
 }
 
-fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8134,60 +8204,60 @@ fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(109, Full) { // consent_documented
             let v2 = cx.get(109, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(162);
-    if ix.worth_prefetching(162, 0) {
-        for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(165);
+    if ix.worth_prefetching(165, 0) {
+        for b in &batch { ix.prefetch(165, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 2); } } } }
+    if rw && ix.has_lists(165, 0) { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // ad_consent_via
+        let l = ix.lookup(cx, 165, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 2); } }
-            let v0 = cx.get(162, row, 1);
-            let v1 = cx.get(162, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 2); } }
+            let v0 = cx.get(165, row, 1);
+            let v1 = cx.get(165, row, 2);
             q2.push([v0, v1]);
-            if q2.len() >= BATCH { s61_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s62_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(164, &[b[0], b[1]]); }
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(167, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `email_ad#1` (email_ad).
-fn s62_p0(cx: &mut Cx<'_>) {
+fn s63_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s62_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s62_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s62_p0_2(cx, &mut q2, &mut q3);
-    s62_p0_3(cx, &mut q3);
+    s63_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s63_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s63_p0_2(cx, &mut q2, &mut q3);
+    s63_p0_3(cx, &mut q3);
 }
 
-fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8204,14 +8274,14 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8227,101 +8297,6 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
-    batch.retain(|b| cx.probe(157, &[b[2]], Full).is_some()); // electronic_mail_channel
-    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
-    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(128);
-    if ix.worth_prefetching(128, 1) {
-        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
-            let v1 = cx.get(128, row, 1);
-            q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s62_p0_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s62_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(165, &[b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `phone_ad#1` (phone_ad).
-fn s63_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    s63_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s63_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s63_p0_2(cx, &mut q2, &mut q3);
-    s63_p0_3(cx, &mut q3);
-}
-
-fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[167], 0, 0); }
-    }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[167], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 3) {
-        for b in &batch { ix.prefetch(124, 3, &[b[0], 139]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 139], 3, 3); }
-    }
-    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
-            let v2 = cx.get(124, row, 3);
-            q2.push([b[0], v2]);
             if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); }
         }
     }
@@ -8329,10 +8304,12 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     *q1 = batch;
 }
 
-fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
+    batch.retain(|b| cx.probe(157, &[b[2]], Full).is_some()); // electronic_mail_channel
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
     batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(128);
@@ -8358,21 +8335,114 @@ fn s63_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(166, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(168, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `phone_ad#1` (phone_ad).
+fn s64_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s64_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s64_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s64_p0_2(cx, &mut q2, &mut q3);
+    s64_p0_3(cx, &mut q3);
+}
+
+fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[167], 0, 0); }
+    }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 130, 0, &[167], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s64_p0_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(124);
+    if ix.worth_prefetching(124, 3) {
+        for b in &batch { ix.prefetch(124, 3, &[b[0], 139]); }
+        for b in &batch { ix.prefetch_rows(cx, 124, 3, &[b[0], 139], 3, 3); }
+    }
+    if rw && ix.has_lists(124, 3) { for b in &batch { let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 124, 3, &[b[0], 139], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
+            let v2 = cx.get(124, row, 3);
+            q2.push([b[0], v2]);
+            if q2.len() >= BATCH { s64_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s64_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v1 = cx.get(128, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s64_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s64_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(169, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `consumer#1` (consumer).
-fn s64_p0(cx: &mut Cx<'_>) {
+fn s65_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s64_p0_0(cx, &mut q0, &mut q1);
-    s64_p0_1(cx, &mut q1);
+    s65_p0_0(cx, &mut q0, &mut q1);
+    s65_p0_1(cx, &mut q1);
 }
 
-fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8388,32 +8458,32 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s64_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s65_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
-    for b in &batch { cx.derive(167, &[b[0]]); }
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0]]); } }
+    for b in &batch { cx.derive(170, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `consumer#2` (consumer).
-fn s64_p1(cx: &mut Cx<'_>) {
+fn s65_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s64_p1_0(cx, &mut q0, &mut q1);
-    s64_p1_1(cx, &mut q1);
+    s65_p1_0(cx, &mut q0, &mut q1);
+    s65_p1_1(cx, &mut q1);
 }
 
-fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8429,36 +8499,36 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s64_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s65_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s64_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
-    for b in &batch { cx.derive(167, &[b[0]]); }
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0]]); } }
+    for b in &batch { cx.derive(170, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `address_from_sale#1` (address_from_sale).
-fn s65_p0(cx: &mut Cx<'_>) {
+fn s66_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s65_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s65_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s65_p0_2(cx, &mut q2, &mut q3);
-    s65_p0_3(cx, &mut q3);
+    s66_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s66_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s66_p0_2(cx, &mut q2, &mut q3);
+    s66_p0_3(cx, &mut q3);
 }
 
-fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8468,14 +8538,14 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(115, row, 0);
             let v0 = cx.get(115, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8491,14 +8561,14 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 2, 2); } }
             let v1 = cx.get(114, row, 2);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s66_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8512,34 +8582,34 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 0); } }
             q3.push([b[0], b[2]]);
-            if q3.len() >= BATCH { s65_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s66_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[1]]); } }
     batch.retain(|b| cx.probe(121, &[b[1]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0]]); } }
-    for b in &batch { cx.derive(168, &[b[0]]); }
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0]]); } }
+    for b in &batch { cx.derive(171, &[b[0]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bought_category#1` (bought_category).
-fn s66_p0(cx: &mut Cx<'_>) {
+fn s67_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s66_p0_0(cx, &mut q0, &mut q1);
-    s66_p0_1(cx, &mut q1);
+    s67_p0_0(cx, &mut q0, &mut q1);
+    s67_p0_1(cx, &mut q1);
 }
 
-fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8549,34 +8619,34 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(102, row, 0);
             let v1 = cx.get(102, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s66_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s67_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(170, &[b[0], b[1]]); }
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(173, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `product_not_bought#1` (product_not_bought).
-fn s67_p0(cx: &mut Cx<'_>) {
+fn s68_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s67_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s67_p0_1(cx, &mut q1, &mut q2);
-    s67_p0_2(cx, &mut q2);
+    s68_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s68_p0_1(cx, &mut q1, &mut q2);
+    s68_p0_2(cx, &mut q2);
 }
 
-fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8586,14 +8656,14 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(134, row, 0);
             let v2 = cx.get(134, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s68_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8609,34 +8679,34 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s67_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s68_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s68_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(170, &[b[1], b[2]])); // !bought_category
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(169, &[b[0], b[1]]); }
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(173, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(172, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `campaign_of#1` (campaign_of).
-fn s68_p0(cx: &mut Cx<'_>) {
+fn s69_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s68_p0_0(cx, &mut q0, &mut q1);
-    s68_p0_1(cx, &mut q1);
+    s69_p0_0(cx, &mut q0, &mut q1);
+    s69_p0_1(cx, &mut q1);
 }
 
-fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8646,32 +8716,32 @@ fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(141, row, 0);
             let v1 = cx.get(141, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s68_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s69_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(172, &[b[0], b[1]]); }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(175, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `campaign_of#2` (campaign_of).
-fn s68_p1(cx: &mut Cx<'_>) {
+fn s69_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s68_p1_0(cx, &mut q0, &mut q1);
-    s68_p1_1(cx, &mut q1);
+    s69_p1_0(cx, &mut q0, &mut q1);
+    s69_p1_1(cx, &mut q1);
 }
 
-fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8681,38 +8751,38 @@ fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v1 = cx.get(143, row, 0);
             let v0 = cx.get(143, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s68_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s69_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(172, &[b[0], b[1]]); }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(175, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `selection_sending#1` (selection_sending).
-fn s69_p0(cx: &mut Cx<'_>) {
+fn s70_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s69_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s69_p0_3(cx, &mut q3, &mut q4);
-    s69_p0_4(cx, &mut q4);
+    s70_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s70_p0_3(cx, &mut q3, &mut q4);
+    s70_p0_4(cx, &mut q4);
 }
 
-fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8728,37 +8798,37 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s70_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(172);
-    if ix.worth_prefetching(172, 0) {
-        for b in &batch { ix.prefetch(172, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(175);
+    if ix.worth_prefetching(175, 0) {
+        for b in &batch { ix.prefetch(175, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 175, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 1, 1); } } } }
+    if rw && ix.has_lists(175, 0) { for b in &batch { let l = ix.lookup(cx, 175, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(175, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 172, 0, &[b[0]], Full); // campaign_of
+        let l = ix.lookup(cx, 175, 0, &[b[0]], Full); // campaign_of
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 1, 1); } }
-            let v3 = cx.get(172, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(175, n, 1, 1); } }
+            let v3 = cx.get(175, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s70_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8774,99 +8844,99 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s70_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(165);
-    if ix.worth_prefetching(165, 0) {
-        for b in &batch { ix.prefetch(165, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(168);
+    if ix.worth_prefetching(168, 0) {
+        for b in &batch { ix.prefetch(168, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 168, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(165, 0) { for b in &batch { let l = ix.lookup(cx, 165, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 0, 0); } } } }
+    if rw && ix.has_lists(168, 0) { for b in &batch { let l = ix.lookup(cx, 168, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(168, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 165, 0, &[b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 168, 0, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
-            let v2 = cx.get(165, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 0, 0); } }
+            let v2 = cx.get(168, row, 0);
             q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s69_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s70_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s69_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s70_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
         b[0] != b[2]
     });
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[2], b[3]]); } }
-    batch.retain(|b| cx.probe(172, &[b[2], b[3]], Full).is_some()); // campaign_of
-    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(173, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[2], b[3]]); } }
+    batch.retain(|b| cx.probe(175, &[b[2], b[3]], Full).is_some()); // campaign_of
+    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(176, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `email_selection#1` (email_selection).
-fn s70_p0(cx: &mut Cx<'_>) {
+fn s71_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s70_p0_0(cx, &mut q0, &mut q1);
-    s70_p0_1(cx, &mut q1);
+    s71_p0_0(cx, &mut q0, &mut q1);
+    s71_p0_1(cx, &mut q1);
 }
 
-fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(173);
+    let rw = cx.rows_worth_prefetching(176);
     for b in &batch {
-        for row in cx.bounds(173, Full) { // selection_sending
-            let v0 = cx.get(173, row, 0);
-            let v1 = cx.get(173, row, 1);
+        for row in cx.bounds(176, Full) { // selection_sending
+            let v0 = cx.get(176, row, 0);
+            let v1 = cx.get(176, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s70_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s71_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(171, &[b[0], b[1]]); }
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(174, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `existing_customer_ok#1` (existing_customer_ok).
-fn s71_p0(cx: &mut Cx<'_>) {
+fn s72_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s71_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s71_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s71_p0_2(cx, &mut q2, &mut q3);
-    s71_p0_3(cx, &mut q3);
+    s72_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s72_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s72_p0_2(cx, &mut q2, &mut q3);
+    s72_p0_3(cx, &mut q3);
 }
 
-fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8882,46 +8952,46 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(165);
-    if ix.worth_prefetching(165, 1) {
-        for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(168);
+    if ix.worth_prefetching(168, 1) {
+        for b in &batch { ix.prefetch(168, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 168, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 1, 1); } } } }
+    if rw && ix.has_lists(168, 1) { for b in &batch { let l = ix.lookup(cx, 168, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(168, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 168, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 1); } }
-            let v1 = cx.get(165, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 1, 1); } }
+            let v1 = cx.get(168, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s72_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(172, &[b[0], b[1]])); // !product_not_bought
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[1]]); } }
-    batch.retain(|b| cx.probe(168, &[b[1]], Full).is_some()); // address_from_sale
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[1]]); } }
+    batch.retain(|b| cx.probe(171, &[b[1]], Full).is_some()); // address_from_sale
     let rw = false;
     if ix.worth_prefetching(134, 0) {
         for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
@@ -8932,81 +9002,42 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s71_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s72_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s72_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(175, &[b[0], b[1]]); }
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(178, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `email_selection_unlawful#1` (email_selection_unlawful).
-fn s72_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 3]> = Vec::new();
-    s72_p0_0(cx, &mut q0, &mut q1);
-    s72_p0_1(cx, &mut q1);
-}
-
-fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(173);
-    for b in &batch {
-        for row in cx.bounds(173, Full) { // selection_sending
-            let v0 = cx.get(173, row, 0);
-            let v1 = cx.get(173, row, 1);
-            let v2 = cx.get(173, row, 2);
-            q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s72_p0_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[2], b[1]])); // !ad_consent
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(175, &[b[2], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(174, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s73_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q1: Vec<[u64; 3]> = Vec::new();
     s73_p0_0(cx, &mut q0, &mut q1);
     s73_p0_1(cx, &mut q1);
 }
 
-fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(174);
+    let rw = cx.rows_worth_prefetching(176);
     for b in &batch {
-        for row in cx.bounds(174, Full) { // email_selection_unlawful
-            let v0 = cx.get(174, row, 0);
-            let v1 = cx.get(174, row, 1);
-            q1.push([v0, v1]);
+        for row in cx.bounds(176, Full) { // selection_sending
+            let v0 = cx.get(176, row, 0);
+            let v1 = cx.get(176, row, 1);
+            let v2 = cx.get(176, row, 2);
+            q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s73_p0_1(cx, q1); }
         }
     }
@@ -9014,95 +9045,21 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     *q0 = batch;
 }
 
-fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(166, &[b[2], b[1]])); // !ad_consent
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(178, &[b[2], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(177, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `uwg_veto#1` (uwg_veto).
-fn s73_p1(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s73_p1_0(cx, &mut q0, &mut q1);
-    s73_p1_1(cx, &mut q1);
-}
-
-fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(165);
-    for b in &batch {
-        for row in cx.bounds(165, Full) { // email_ad
-            let v0 = cx.get(165, row, 0);
-            let v1 = cx.get(165, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s73_p1_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(175, &[b[0], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `uwg_veto#2` (uwg_veto).
-fn s73_p2(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s73_p2_0(cx, &mut q0, &mut q1);
-    s73_p2_1(cx, &mut q1);
-}
-
-fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(166);
-    for b in &batch {
-        for row in cx.bounds(166, Full) { // phone_ad
-            let v0 = cx.get(166, row, 0);
-            let v1 = cx.get(166, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s73_p2_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s73_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[1]]); } }
-    batch.retain(|b| cx.probe(167, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `has_basis#1` (has_basis).
+/// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s74_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -9114,11 +9071,11 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(19);
+    let rw = cx.rows_worth_prefetching(177);
     for b in &batch {
-        for row in cx.bounds(19, Full) { // consent_covers
-            let v0 = cx.get(19, row, 1);
-            let v1 = cx.get(19, row, 2);
+        for row in cx.bounds(177, Full) { // email_selection_unlawful
+            let v0 = cx.get(177, row, 0);
+            let v1 = cx.get(177, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s74_p0_1(cx, q1); }
         }
@@ -9131,6 +9088,119 @@ fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `uwg_veto#1` (uwg_veto).
+fn s74_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s74_p1_0(cx, &mut q0, &mut q1);
+    s74_p1_1(cx, &mut q1);
+}
+
+fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(168);
+    for b in &batch {
+        for row in cx.bounds(168, Full) { // email_ad
+            let v0 = cx.get(168, row, 0);
+            let v1 = cx.get(168, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s74_p1_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(166, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(178, &[b[0], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `uwg_veto#2` (uwg_veto).
+fn s74_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s74_p2_0(cx, &mut q0, &mut q1);
+    s74_p2_1(cx, &mut q1);
+}
+
+fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(169);
+    for b in &batch {
+        for row in cx.bounds(169, Full) { // phone_ad
+            let v0 = cx.get(169, row, 0);
+            let v1 = cx.get(169, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s74_p2_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(166, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[1]]); } }
+    batch.retain(|b| cx.probe(170, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `has_basis#1` (has_basis).
+fn s75_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s75_p0_0(cx, &mut q0, &mut q1);
+    s75_p0_1(cx, &mut q1);
+}
+
+fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(19);
+    for b in &batch {
+        for row in cx.bounds(19, Full) { // consent_covers
+            let v0 = cx.get(19, row, 1);
+            let v1 = cx.get(19, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s75_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(22, &[b[0], b[1]]); }
     batch.clear();
@@ -9138,16 +9208,16 @@ fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#2` (has_basis).
-fn s74_p1(cx: &mut Cx<'_>) {
+fn s75_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s74_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s74_p1_1(cx, &mut q1, &mut q2);
-    s74_p1_2(cx, &mut q2);
+    s75_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p1_1(cx, &mut q1, &mut q2);
+    s75_p1_2(cx, &mut q2);
 }
 
-fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9156,14 +9226,14 @@ fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(12, Full) { // lia_for
             let v0 = cx.get(12, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9179,14 +9249,14 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p1_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s74_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9199,16 +9269,16 @@ fn s74_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `contract_basis` (has_basis).
-fn s74_p2(cx: &mut Cx<'_>) {
+fn s75_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s74_p2_0(cx, &mut q0, &mut q1, &mut q2);
-    s74_p2_1(cx, &mut q1, &mut q2);
-    s74_p2_2(cx, &mut q2);
+    s75_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p2_1(cx, &mut q1, &mut q2);
+    s75_p2_2(cx, &mut q2);
 }
 
-fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9224,14 +9294,14 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9247,14 +9317,14 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p2_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s74_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9265,16 +9335,16 @@ fn s74_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#3` (has_basis).
-fn s74_p3(cx: &mut Cx<'_>) {
+fn s75_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s74_p3_0(cx, &mut q0, &mut q1, &mut q2);
-    s74_p3_1(cx, &mut q1, &mut q2);
-    s74_p3_2(cx, &mut q2);
+    s75_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p3_1(cx, &mut q1, &mut q2);
+    s75_p3_2(cx, &mut q2);
 }
 
-fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9290,14 +9360,14 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p3_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9313,14 +9383,14 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p3_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p3_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s74_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9331,16 +9401,16 @@ fn s74_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#4` (has_basis).
-fn s74_p4(cx: &mut Cx<'_>) {
+fn s75_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s74_p4_0(cx, &mut q0, &mut q1, &mut q2);
-    s74_p4_1(cx, &mut q1, &mut q2);
-    s74_p4_2(cx, &mut q2);
+    s75_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s75_p4_1(cx, &mut q1, &mut q2);
+    s75_p4_2(cx, &mut q2);
 }
 
-fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9349,14 +9419,14 @@ fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(24, Full) { // old_law_public_data
             let v0 = cx.get(24, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p4_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9372,14 +9442,14 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p4_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p4_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s74_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9389,45 +9459,85 @@ fn s74_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     *q2 = batch;
 }
 
-/// Rule `bdsg_old_advertising_without_consent` (finding_raw).
-fn s75_p0(cx: &mut Cx<'_>) {
+/// Rule `documentation_duty#1` (documentation_duty).
+fn s76_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p0_3(cx, &mut q3, &mut q4);
-    s75_p0_4(cx, &mut q4);
+    s76_p0_0(cx, &mut q0, &mut q1);
+    s76_p0_1(cx, &mut q1);
 }
 
-fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[0], 1, 2); }
-    }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    let rw = cx.rows_worth_prefetching(169);
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[0], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2, q3, q4); }
+        for row in cx.bounds(169, Full) { // phone_ad
+            let v0 = cx.get(169, row, 1);
+            let v1 = cx.get(169, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s76_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (18901 as i64)
+    });
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0]]); } }
+    batch.retain(|b| cx.probe(170, &[b[0]], Full).is_some()); // consumer
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(180, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `bdsg_old_advertising_without_consent` (finding_raw).
+fn s77_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s77_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p0_3(cx, &mut q3, &mut q4);
+    s77_p0_4(cx, &mut q4);
+}
+
+fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[0], 1, 2); }
+    }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 181, 0, &[0], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9436,14 +9546,14 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(156, Full) { // advertising
             let v0 = cx.get(156, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9462,14 +9572,14 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9497,62 +9607,62 @@ fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !old_law_consent
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[0, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[0, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[0, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[0, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `bdsg_old_notification_missing` (finding_raw).
-fn s75_p1(cx: &mut Cx<'_>) {
+fn s77_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p1_2(cx, &mut q2, &mut q3);
-    s75_p1_3(cx, &mut q3);
+    s77_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p1_2(cx, &mut q2, &mut q3);
+    s77_p1_3(cx, &mut q3);
 }
 
-fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[6]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[6], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[6], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[6], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p1_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9563,14 +9673,14 @@ fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3:
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p1_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9597,62 +9707,62 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p1_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(89) { for b in &batch { cx.prefetch(89, &[b[3]]); } }
     batch.retain(|b| !cx.contains(89, &[b[3]])); // !source_public
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[6, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[6, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[6, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[6, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_old_us_transfer_without_basis` (finding_raw).
-fn s75_p2(cx: &mut Cx<'_>) {
+fn s77_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p2_2(cx, &mut q2, &mut q3);
-    s75_p2_3(cx, &mut q3);
+    s77_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p2_2(cx, &mut q2, &mut q3);
+    s77_p2_3(cx, &mut q3);
 }
 
-fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[9]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[9], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[9], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[9], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p2_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9669,14 +9779,14 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p2_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9694,14 +9804,14 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p2_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9714,51 +9824,51 @@ fn s75_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[9, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[9, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[9, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[9, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `urhg_text_reuse_without_licence` (finding_raw).
-fn s75_p3(cx: &mut Cx<'_>) {
+fn s77_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p3_3(cx, &mut q3, &mut q4);
-    s75_p3_4(cx, &mut q4);
+    s77_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p3_3(cx, &mut q3, &mut q4);
+    s77_p3_4(cx, &mut q4);
 }
 
-fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[16]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[16], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[16], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[16], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p3_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9774,14 +9884,14 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p3_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9799,14 +9909,14 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p3_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9828,64 +9938,64 @@ fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p3_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[16, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[16, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[16, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[16, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `urhg_photo_reuse_without_licence` (finding_raw).
-fn s75_p4(cx: &mut Cx<'_>) {
+fn s77_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p4_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p4_3(cx, &mut q3, &mut q4);
-    s75_p4_4(cx, &mut q4);
+    s77_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p4_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p4_3(cx, &mut q3, &mut q4);
+    s77_p4_4(cx, &mut q4);
 }
 
-fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[19]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[19], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[19], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[19], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p4_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9901,14 +10011,14 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p4_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p4_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9924,14 +10034,14 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p4_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p4_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9953,64 +10063,64 @@ fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p4_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p4_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[19, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[19, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[19, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[19, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `kug_image_without_consent` (finding_raw).
-fn s75_p5(cx: &mut Cx<'_>) {
+fn s77_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p5_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p5_3(cx, &mut q3, &mut q4);
-    s75_p5_4(cx, &mut q4);
+    s77_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p5_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p5_3(cx, &mut q3, &mut q4);
+    s77_p5_4(cx, &mut q4);
 }
 
-fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[21]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[21], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[21], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[21], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p5_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p5_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10026,14 +10136,14 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p5_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p5_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10052,14 +10162,14 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p5_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p5_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10083,64 +10193,64 @@ fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p5_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p5_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(7, &[b[0], b[1]])); // !image_consent
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[21, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[21, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[21, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[21, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_no_legal_basis` (finding_raw).
-fn s75_p6(cx: &mut Cx<'_>) {
+fn s77_p6(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p6_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p6_3(cx, &mut q3, &mut q4);
-    s75_p6_4(cx, &mut q4);
+    s77_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p6_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p6_3(cx, &mut q3, &mut q4);
+    s77_p6_4(cx, &mut q4);
 }
 
-fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[47]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[47], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[47], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[47], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[47], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p6_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p6_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10149,14 +10259,14 @@ fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(28, Full) { // basis_checked_kind
             let v3 = cx.get(28, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p6_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p6_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10173,14 +10283,14 @@ fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p6_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p6_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10202,14 +10312,14 @@ fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p6_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p6_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10219,51 +10329,51 @@ fn s75_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
     if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[47, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[47, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[47, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[47, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `bdsg_old_no_legal_basis` (finding_raw).
-fn s75_p7(cx: &mut Cx<'_>) {
+fn s77_p7(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p7_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p7_3(cx, &mut q3, &mut q4);
-    s75_p7_4(cx, &mut q4);
+    s77_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p7_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p7_3(cx, &mut q3, &mut q4);
+    s77_p7_4(cx, &mut q4);
 }
 
-fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[48]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[48], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[48]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[48], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[48], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[48], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p7_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10272,14 +10382,14 @@ fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(28, Full) { // basis_checked_kind
             let v3 = cx.get(28, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p7_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10296,14 +10406,14 @@ fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p7_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p7_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10325,14 +10435,14 @@ fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p7_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p7_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10342,49 +10452,49 @@ fn s75_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
     if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[48, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[48, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[48, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[48, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_processing_after_withdrawal` (finding_raw).
-fn s75_p8(cx: &mut Cx<'_>) {
+fn s77_p8(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p8_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p8_2(cx, &mut q2, &mut q3);
-    s75_p8_3(cx, &mut q3);
+    s77_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p8_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p8_2(cx, &mut q2, &mut q3);
+    s77_p8_3(cx, &mut q3);
 }
 
-fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[49]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[49], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[49]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[49], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[49], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[49], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p8_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p8_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10394,21 +10504,21 @@ fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(20, row, 0);
             let v1 = cx.get(20, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p8_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p8_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(174, &[b[0], b[1]])); // !email_selection
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
@@ -10422,14 +10532,14 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p8_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p8_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10442,49 +10552,49 @@ fn s75_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[49, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[49, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[49, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[49, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_consent_not_provable` (finding_raw).
-fn s75_p9(cx: &mut Cx<'_>) {
+fn s77_p9(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p9_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p9_2(cx, &mut q2, &mut q3);
-    s75_p9_3(cx, &mut q3);
+    s77_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p9_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p9_2(cx, &mut q2, &mut q3);
+    s77_p9_3(cx, &mut q3);
 }
 
-fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[50], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[50], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[50], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[50], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p9_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10494,14 +10604,14 @@ fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(21, row, 0);
             let v1 = cx.get(21, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p9_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p9_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10520,14 +10630,14 @@ fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p9_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p9_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10540,47 +10650,47 @@ fn s75_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[50, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[50, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[50, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[50, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_purpose_change_untested` (finding_raw).
-fn s75_p10(cx: &mut Cx<'_>) {
+fn s77_p10(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p10_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p10_1(cx, &mut q1, &mut q2);
-    s75_p10_2(cx, &mut q2);
+    s77_p10_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p10_1(cx, &mut q1, &mut q2);
+    s77_p10_2(cx, &mut q2);
 }
 
-fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[51], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[51], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[51], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[51], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p10_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10591,14 +10701,14 @@ fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(29, row, 1);
             let v2 = cx.get(29, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p10_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p10_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10612,51 +10722,51 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[51, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[51, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[51, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[51, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_child_consent` (finding_raw).
-fn s75_p11(cx: &mut Cx<'_>) {
+fn s77_p11(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p11_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p11_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p11_3(cx, &mut q3, &mut q4);
-    s75_p11_4(cx, &mut q4);
+    s77_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p11_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p11_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p11_3(cx, &mut q3, &mut q4);
+    s77_p11_4(cx, &mut q4);
 }
 
-fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[53], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[53], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[53], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[53], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p11_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10665,14 +10775,14 @@ fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(31, Full) { // child
             let v1 = cx.get(31, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p11_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10688,14 +10798,14 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v0 = cx.get(19, row, 1);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p11_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10711,14 +10821,14 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p11_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p11_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10728,53 +10838,53 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[53, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[53, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[53, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[53, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_special_category` (finding_raw).
-fn s75_p12(cx: &mut Cx<'_>) {
+fn s77_p12(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s75_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p12_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p12_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p12_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p12_4(cx, &mut q4, &mut q5);
-    s75_p12_5(cx, &mut q5);
+    s77_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p12_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p12_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p12_3(cx, &mut q3, &mut q4, &mut q5);
+    s77_p12_4(cx, &mut q4, &mut q5);
+    s77_p12_5(cx, &mut q5);
 }
 
-fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[55]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[55], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[55], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[55], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[55], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v5 = cx.get(177, row, 1);
-            let v6 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v5 = cx.get(181, row, 1);
+            let v6 = cx.get(181, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s77_p12_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10783,14 +10893,14 @@ fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(8, Full) { // special_category
             let v4 = cx.get(8, row, 0);
             q2.push([v4, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s77_p12_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10806,14 +10916,14 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p12_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s77_p12_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10830,14 +10940,14 @@ fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p12_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s77_p12_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -10862,60 +10972,60 @@ fn s75_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s75_p12_5(cx, q5); }
+            if q5.len() >= BATCH { s77_p12_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p12_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p12_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[55, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[55, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[55, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[55, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_direct_marketing_after_objection` (finding_raw).
-fn s75_p13(cx: &mut Cx<'_>) {
+fn s77_p13(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p13_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p13_2(cx, &mut q2, &mut q3);
-    s75_p13_3(cx, &mut q3);
+    s77_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p13_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p13_2(cx, &mut q2, &mut q3);
+    s77_p13_3(cx, &mut q3);
 }
 
-fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[58], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[58], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[58], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p13_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10925,19 +11035,19 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p13_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(171, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(174, &[b[0], b[1]])); // !email_selection
     if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
     let rw = cx.rows_worth_prefetching(124);
@@ -10953,14 +11063,14 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p13_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p13_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10975,51 +11085,51 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     });
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
     batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[58, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[58, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[58, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[58, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_profiling_after_objection` (finding_raw).
-fn s75_p14(cx: &mut Cx<'_>) {
+fn s77_p14(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p14_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p14_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p14_3(cx, &mut q3, &mut q4);
-    s75_p14_4(cx, &mut q4);
+    s77_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p14_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p14_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p14_3(cx, &mut q3, &mut q4);
+    s77_p14_4(cx, &mut q4);
 }
 
-fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[59]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[59], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[59]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[59], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[59], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[59], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v6 = cx.get(177, row, 1);
-            let v7 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v6 = cx.get(181, row, 1);
+            let v7 = cx.get(181, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p14_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11037,14 +11147,14 @@ fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v2 = cx.get(124, row, 3);
             let v3 = cx.get(124, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p14_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11068,14 +11178,14 @@ fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p14_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p14_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11094,14 +11204,14 @@ fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v4 = cx.get(113, row, 1);
             let v5 = cx.get(113, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
-            if q4.len() >= BATCH { s75_p14_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p14_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -11110,49 +11220,49 @@ fn s75_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[3]]); } }
     batch.retain(|b| cx.probe(38, &[b[3]], Full).is_some()); // profiling_objection
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[59, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[59, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[59, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[59, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_objector_selected_for_email` (finding_raw).
-fn s75_p15(cx: &mut Cx<'_>) {
+fn s77_p15(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p15_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p15_2(cx, &mut q2, &mut q3);
-    s75_p15_3(cx, &mut q3);
+    s77_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p15_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p15_2(cx, &mut q2, &mut q3);
+    s77_p15_3(cx, &mut q3);
 }
 
-fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[64]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[64], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[64]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[64], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[64], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[64], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p15_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p15_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11162,19 +11272,19 @@ fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p15_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p15_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(174, &[b[0], b[1]], Full).is_some()); // email_selection
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
@@ -11187,14 +11297,14 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p15_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p15_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11204,49 +11314,49 @@ fn s75_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[64, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[64, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[64, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[64, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
-fn s75_p16(cx: &mut Cx<'_>) {
+fn s77_p16(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p16_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p16_2(cx, &mut q2, &mut q3);
-    s75_p16_3(cx, &mut q3);
+    s77_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p16_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p16_2(cx, &mut q2, &mut q3);
+    s77_p16_3(cx, &mut q3);
 }
 
-fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[65], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[65], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[65], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[65], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p16_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p16_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11256,14 +11366,14 @@ fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(20, row, 0);
             let v1 = cx.get(20, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p16_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11271,8 +11381,8 @@ fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(171, &[b[0], b[1]], Full).is_some()); // email_selection
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(174, &[b[0], b[1]], Full).is_some()); // email_selection
     let rw = cx.rows_worth_prefetching(124);
     if ix.worth_prefetching(124, 0) {
         for b in &batch { ix.prefetch(124, 0, &[b[0]]); }
@@ -11285,14 +11395,14 @@ fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p16_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p16_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11302,49 +11412,49 @@ fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[65, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[65, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[65, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[65, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
-fn s75_p17(cx: &mut Cx<'_>) {
+fn s77_p17(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s75_p17_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p17_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p17_2(cx, &mut q2, &mut q3);
-    s75_p17_3(cx, &mut q3);
+    s77_p17_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p17_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p17_2(cx, &mut q2, &mut q3);
+    s77_p17_3(cx, &mut q3);
 }
 
-fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[69], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[69], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[69], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p17_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11353,14 +11463,14 @@ fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p17_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p17_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11375,60 +11485,60 @@ fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(39, Full) { // joint_control
             let v0 = cx.get(39, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p17_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p17_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p17_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p17_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(40, 0) { for b in &batch { ix.prefetch(40, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 40, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[69, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[69, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[69, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[69, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
-fn s75_p18(cx: &mut Cx<'_>) {
+fn s77_p18(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p18_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p18_1(cx, &mut q1, &mut q2);
-    s75_p18_2(cx, &mut q2);
+    s77_p18_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p18_1(cx, &mut q1, &mut q2);
+    s77_p18_2(cx, &mut q2);
 }
 
-fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[70], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[70], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[70], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[70], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p18_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11439,14 +11549,14 @@ fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(40, row, 1);
             let v1 = cx.get(40, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p18_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p18_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11460,51 +11570,51 @@ fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[70, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[70, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[70, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[70, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
-fn s75_p19(cx: &mut Cx<'_>) {
+fn s77_p19(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s75_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p19_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p19_3(cx, &mut q3, &mut q4);
-    s75_p19_4(cx, &mut q4);
+    s77_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p19_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p19_3(cx, &mut q3, &mut q4);
+    s77_p19_4(cx, &mut q4);
 }
 
-fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[72]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[72], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[72], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[72], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p19_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11513,14 +11623,14 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(71, Full) { // organization
             let v0 = cx.get(71, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p19_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p19_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11531,14 +11641,14 @@ fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p19_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p19_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11552,58 +11662,58 @@ fn s75_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     for b in &batch {
         for row in cx.bounds(9, Full) { // personal_activity
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s75_p19_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p19_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[72, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[72, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[72, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[72, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_profiling` (finding_raw).
-fn s75_p20(cx: &mut Cx<'_>) {
+fn s77_p20(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
-    s75_p20_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p20_1(cx, &mut q1, &mut q2);
-    s75_p20_2(cx, &mut q2);
+    s77_p20_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p20_1(cx, &mut q1, &mut q2);
+    s77_p20_2(cx, &mut q2);
 }
 
-fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s77_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[73]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[73], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[73]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[73], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[73], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[73], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p20_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s77_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11620,14 +11730,14 @@ fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p20_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p20_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+fn s77_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11641,51 +11751,51 @@ fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
     batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[73, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[73, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[73, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[73, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
-fn s75_p21(cx: &mut Cx<'_>) {
+fn s77_p21(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s75_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p21_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p21_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p21_3(cx, &mut q3, &mut q4);
-    s75_p21_4(cx, &mut q4);
+    s77_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p21_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p21_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p21_3(cx, &mut q3, &mut q4);
+    s77_p21_4(cx, &mut q4);
 }
 
-fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s77_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[75]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[75], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[75]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[75], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[75], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[75], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p21_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s77_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11694,14 +11804,14 @@ fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(8, Full) { // special_category
             let v2 = cx.get(8, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p21_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s77_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11717,14 +11827,14 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p21_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p21_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s77_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11742,14 +11852,14 @@ fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p21_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p21_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s77_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -11761,49 +11871,49 @@ fn s75_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
     batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[75, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[75, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[75, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[75, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
-fn s75_p22(cx: &mut Cx<'_>) {
+fn s77_p22(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p22_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p22_2(cx, &mut q2, &mut q3);
-    s75_p22_3(cx, &mut q3);
+    s77_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p22_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p22_2(cx, &mut q2, &mut q3);
+    s77_p22_3(cx, &mut q3);
 }
 
-fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[76]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[76], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[76]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[76], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[76], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[76], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p22_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11819,14 +11929,14 @@ fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
             let v2 = cx.get(77, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p22_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11843,14 +11953,14 @@ fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p22_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p22_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11866,49 +11976,49 @@ fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(126, &[b[0], b[2]], Full).is_some()); // activity_system
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[0]]); } }
     batch.retain(|b| cx.probe(136, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[76, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[76, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[76, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[76, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing` (finding_raw).
-fn s75_p23(cx: &mut Cx<'_>) {
+fn s77_p23(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p23_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p23_2(cx, &mut q2, &mut q3);
-    s75_p23_3(cx, &mut q3);
+    s77_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p23_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p23_2(cx, &mut q2, &mut q3);
+    s77_p23_3(cx, &mut q3);
 }
 
-fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[78], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[78], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[78], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[78], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p23_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p23_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11918,14 +12028,14 @@ fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(71, row, 0);
             let v2 = cx.get(71, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p23_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p23_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11939,14 +12049,14 @@ fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p23_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p23_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11956,49 +12066,49 @@ fn s75_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[78, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[78, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[78, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[78, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
-fn s75_p24(cx: &mut Cx<'_>) {
+fn s77_p24(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p24_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p24_2(cx, &mut q2, &mut q3);
-    s75_p24_3(cx, &mut q3);
+    s77_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p24_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p24_2(cx, &mut q2, &mut q3);
+    s77_p24_3(cx, &mut q3);
 }
 
-fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[79]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[79], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[79], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[79], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p24_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12008,14 +12118,14 @@ fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(71, row, 0);
             let v2 = cx.get(71, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p24_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12029,14 +12139,14 @@ fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p24_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p24_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12046,53 +12156,53 @@ fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[79, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[79, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[79, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[79, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
-fn s75_p25(cx: &mut Cx<'_>) {
+fn s77_p25(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s75_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p25_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p25_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p25_4(cx, &mut q4, &mut q5);
-    s75_p25_5(cx, &mut q5);
+    s77_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p25_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p25_3(cx, &mut q3, &mut q4, &mut q5);
+    s77_p25_4(cx, &mut q4, &mut q5);
+    s77_p25_5(cx, &mut q5);
 }
 
-fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[80]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[80], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[80], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[80], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[80], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s77_p25_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12101,14 +12211,14 @@ fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(71, Full) { // organization
             let v0 = cx.get(71, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s77_p25_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12119,14 +12229,14 @@ fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p25_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s77_p25_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12141,14 +12251,14 @@ fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5
         for row in cx.bounds(43, Full) { // monitoring_kind
             let v3 = cx.get(43, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s75_p25_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s77_p25_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12164,62 +12274,62 @@ fn s75_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v2 = cx.get(124, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s75_p25_5(cx, q5); }
+            if q5.len() >= BATCH { s77_p25_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p25_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s77_p25_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[2]]); } }
     batch.retain(|b| cx.probe(136, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[80, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[80, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[80, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[80, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis` (finding_raw).
-fn s75_p26(cx: &mut Cx<'_>) {
+fn s77_p26(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p26_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p26_2(cx, &mut q2, &mut q3);
-    s75_p26_3(cx, &mut q3);
+    s77_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p26_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p26_2(cx, &mut q2, &mut q3);
+    s77_p26_3(cx, &mut q3);
 }
 
-fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[132]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[132], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[132]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[132], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[132], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[132], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p26_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p26_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12229,14 +12339,14 @@ fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p26_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p26_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12254,14 +12364,14 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p26_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p26_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12271,49 +12381,49 @@ fn s75_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[132, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[132, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[132, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[132, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
-fn s75_p27(cx: &mut Cx<'_>) {
+fn s77_p27(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p27_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p27_2(cx, &mut q2, &mut q3);
-    s75_p27_3(cx, &mut q3);
+    s77_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p27_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p27_2(cx, &mut q2, &mut q3);
+    s77_p27_3(cx, &mut q3);
 }
 
-fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[133]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[133], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[133]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[133], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[133], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[133], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p27_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12323,14 +12433,14 @@ fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p27_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12348,14 +12458,14 @@ fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p27_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p27_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12365,49 +12475,49 @@ fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[133, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[133, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[133, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[133, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_processor_without_agreement` (finding_raw).
-fn s75_p28(cx: &mut Cx<'_>) {
+fn s77_p28(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p28_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p28_2(cx, &mut q2, &mut q3);
-    s75_p28_3(cx, &mut q3);
+    s77_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p28_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p28_2(cx, &mut q2, &mut q3);
+    s77_p28_3(cx, &mut q3);
 }
 
-fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[134]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[134], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[134]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[134], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[134], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[134], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p28_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12417,14 +12527,14 @@ fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(52, row, 0);
             let v2 = cx.get(52, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p28_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12444,14 +12554,14 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p28_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p28_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12461,49 +12571,49 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[134, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[134, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[134, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[134, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_overdue` (finding_raw).
-fn s75_p29(cx: &mut Cx<'_>) {
+fn s77_p29(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s75_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p29_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p29_2(cx, &mut q2, &mut q3);
-    s75_p29_3(cx, &mut q3);
+    s77_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p29_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p29_2(cx, &mut q2, &mut q3);
+    s77_p29_3(cx, &mut q3);
 }
 
-fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[136]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[136], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[136]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[136], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[136], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[136], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v5 = cx.get(177, row, 1);
-            let v6 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v5 = cx.get(181, row, 1);
+            let v6 = cx.get(181, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p29_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12512,14 +12622,14 @@ fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p29_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12530,14 +12640,14 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p29_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p29_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12557,51 +12667,51 @@ fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[136, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[136, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[136, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[136, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
-fn s75_p30(cx: &mut Cx<'_>) {
+fn s77_p30(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p30_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p30_3(cx, &mut q3, &mut q4);
-    s75_p30_4(cx, &mut q4);
+    s77_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p30_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p30_3(cx, &mut q3, &mut q4);
+    s77_p30_4(cx, &mut q4);
 }
 
-fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[138]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[138], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[138]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[138], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[138], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[138], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v6 = cx.get(177, row, 1);
-            let v7 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v6 = cx.get(181, row, 1);
+            let v7 = cx.get(181, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p30_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12618,14 +12728,14 @@ fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p30_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12649,14 +12759,14 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p30_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p30_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12675,14 +12785,14 @@ fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s75_p30_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p30_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12697,49 +12807,49 @@ fn s75_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[138, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[138, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[138, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[138, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
-fn s75_p31(cx: &mut Cx<'_>) {
+fn s77_p31(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s75_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p31_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p31_2(cx, &mut q2, &mut q3);
-    s75_p31_3(cx, &mut q3);
+    s77_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p31_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p31_2(cx, &mut q2, &mut q3);
+    s77_p31_3(cx, &mut q3);
 }
 
-fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[141]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[141], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[141]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[141], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[141], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[141], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v6 = cx.get(177, row, 1);
-            let v7 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v6 = cx.get(181, row, 1);
+            let v7 = cx.get(181, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p31_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12750,14 +12860,14 @@ fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(57, row, 1);
             let v2 = cx.get(57, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p31_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12782,14 +12892,14 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s75_p31_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p31_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s77_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12807,49 +12917,49 @@ fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[141, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[141, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[141, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[141, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
-fn s75_p32(cx: &mut Cx<'_>) {
+fn s77_p32(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p32_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p32_2(cx, &mut q2, &mut q3);
-    s75_p32_3(cx, &mut q3);
+    s77_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p32_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p32_2(cx, &mut q2, &mut q3);
+    s77_p32_3(cx, &mut q3);
 }
 
-fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[143]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[143], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[143], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[143], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[143], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p32_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12860,14 +12970,14 @@ fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p32_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12891,62 +13001,62 @@ fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p32_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p32_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(61, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[143, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[143, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[143, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[143, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_category_not_named` (finding_raw).
-fn s75_p33(cx: &mut Cx<'_>) {
+fn s77_p33(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p33_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p33_2(cx, &mut q2, &mut q3);
-    s75_p33_3(cx, &mut q3);
+    s77_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p33_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p33_2(cx, &mut q2, &mut q3);
+    s77_p33_3(cx, &mut q3);
 }
 
-fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[144]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[144], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[144]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[144], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[144], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[144], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p33_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12957,14 +13067,14 @@ fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p33_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12988,62 +13098,62 @@ fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
             let v3 = cx.get(129, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p33_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p33_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(62, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[144, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[144, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[144, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[144, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
-fn s75_p34(cx: &mut Cx<'_>) {
+fn s77_p34(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s75_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p34_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p34_2(cx, &mut q2, &mut q3);
-    s75_p34_3(cx, &mut q3);
+    s77_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p34_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p34_2(cx, &mut q2, &mut q3);
+    s77_p34_3(cx, &mut q3);
 }
 
-fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[145]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[145], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[145]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[145], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[145], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[145], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v5 = cx.get(177, row, 1);
-            let v6 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v5 = cx.get(181, row, 1);
+            let v6 = cx.get(181, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p34_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13052,14 +13162,14 @@ fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p34_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13070,14 +13180,14 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p34_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p34_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s77_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13099,49 +13209,49 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[145, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[145, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[145, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[145, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
-fn s75_p35(cx: &mut Cx<'_>) {
+fn s77_p35(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s75_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p35_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p35_2(cx, &mut q2, &mut q3);
-    s75_p35_3(cx, &mut q3);
+    s77_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p35_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p35_2(cx, &mut q2, &mut q3);
+    s77_p35_3(cx, &mut q3);
 }
 
-fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[146]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[146], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[146]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[146], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[146], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[146], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p35_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13150,14 +13260,14 @@ fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(144, Full) { // guideline
             let v2 = cx.get(144, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p35_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13169,14 +13279,14 @@ fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p35_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p35_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13188,51 +13298,51 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[146, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[146, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[146, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[146, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `platform_participation_forbidden` (finding_raw).
-fn s75_p36(cx: &mut Cx<'_>) {
+fn s77_p36(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s75_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p36_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p36_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p36_3(cx, &mut q3, &mut q4);
-    s75_p36_4(cx, &mut q4);
+    s77_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p36_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p36_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p36_3(cx, &mut q3, &mut q4);
+    s77_p36_4(cx, &mut q4);
 }
 
-fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[147]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[147], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[147]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[147], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[147], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[147], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p36_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13248,14 +13358,14 @@ fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             let v3 = cx.get(87, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p36_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13271,14 +13381,14 @@ fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p36_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p36_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13297,14 +13407,14 @@ fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(124, row, 1);
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p36_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p36_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s77_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13316,53 +13426,53 @@ fn s75_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[2]]); } }
     batch.retain(|b| cx.probe(68, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[147, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[147, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[147, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[147, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
-fn s75_p37(cx: &mut Cx<'_>) {
+fn s77_p37(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s75_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p37_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s75_p37_3(cx, &mut q3, &mut q4, &mut q5);
-    s75_p37_4(cx, &mut q4, &mut q5);
-    s75_p37_5(cx, &mut q5);
+    s77_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p37_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s77_p37_3(cx, &mut q3, &mut q4, &mut q5);
+    s77_p37_4(cx, &mut q4, &mut q5);
+    s77_p37_5(cx, &mut q5);
 }
 
-fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[150]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[150], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[150]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[150], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[150], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[150], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s77_p37_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13379,14 +13489,14 @@ fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v2 = cx.get(122, row, 0);
             let v3 = cx.get(122, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s77_p37_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13400,14 +13510,14 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p37_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s77_p37_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13423,14 +13533,14 @@ fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p37_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s77_p37_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13446,14 +13556,14 @@ fn s75_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s75_p37_5(cx, q5); }
+            if q5.len() >= BATCH { s77_p37_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s75_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s77_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -13463,49 +13573,49 @@ fn s75_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[150, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[150, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[150, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[150, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
-fn s75_p38(cx: &mut Cx<'_>) {
+fn s77_p38(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s75_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p38_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p38_2(cx, &mut q2, &mut q3);
-    s75_p38_3(cx, &mut q3);
+    s77_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p38_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p38_2(cx, &mut q2, &mut q3);
+    s77_p38_3(cx, &mut q3);
 }
 
-fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[155]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[155], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[155], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[155], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p38_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13514,14 +13624,14 @@ fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p38_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13536,62 +13646,62 @@ fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(151, Full) { // own_online_service
             let v0 = cx.get(151, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p38_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s77_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
     batch.retain(|b| !cx.contains(92, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[155, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[155, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[155, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[155, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
-fn s75_p39(cx: &mut Cx<'_>) {
+fn s77_p39(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s75_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p39_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p39_2(cx, &mut q2, &mut q3);
-    s75_p39_3(cx, &mut q3);
+    s77_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p39_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p39_2(cx, &mut q2, &mut q3);
+    s77_p39_3(cx, &mut q3);
 }
 
-fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s77_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[157]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[157], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[157], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[157], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p39_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s77_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13608,14 +13718,14 @@ fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p39_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p39_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s77_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13637,14 +13747,14 @@ fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v2 = cx.get(125, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s75_p39_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p39_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s77_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13652,49 +13762,49 @@ fn s75_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| cx.probe(153, &[b[2]], Full).is_some()); // tracker_without_consent
     if cx.worth_prefetching(151) { for b in &batch { cx.prefetch(151, &[b[2]]); } }
     batch.retain(|b| cx.probe(151, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[157, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[157, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[157, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[157, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
-fn s75_p40(cx: &mut Cx<'_>) {
+fn s77_p40(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p40_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p40_2(cx, &mut q2, &mut q3);
-    s75_p40_3(cx, &mut q3);
+    s77_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p40_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p40_2(cx, &mut q2, &mut q3);
+    s77_p40_3(cx, &mut q3);
 }
 
-fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[159]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[159], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[159]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[159], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[159], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[159], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p40_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13703,14 +13813,14 @@ fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(153, Full) { // tracker_without_consent
             let v0 = cx.get(153, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p40_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13723,14 +13833,14 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p40_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p40_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13740,121 +13850,215 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[159, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[159, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[159, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[159, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
-fn s75_p41(cx: &mut Cx<'_>) {
+fn s77_p41(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p41_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p41_1(cx, &mut q1, &mut q2);
-    s75_p41_2(cx, &mut q2);
+    s77_p41_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p41_1(cx, &mut q1, &mut q2);
+    s77_p41_2(cx, &mut q2);
 }
 
-fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[169]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[169], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[169]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[169], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[169], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[169], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p41_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(165);
+    let rw = cx.rows_worth_prefetching(168);
     for b in &batch {
-        for row in cx.bounds(165, Full) { // email_ad
-            let v0 = cx.get(165, row, 0);
-            let v1 = cx.get(165, row, 1);
-            let v2 = cx.get(165, row, 2);
+        for row in cx.bounds(168, Full) { // email_ad
+            let v0 = cx.get(168, row, 0);
+            let v1 = cx.get(168, row, 1);
+            let v2 = cx.get(168, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p41_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p41_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(166, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[169, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[169, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[169, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[169, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
-/// Rule `uwg_advertising_after_refusal` (finding_raw).
-fn s75_p42(cx: &mut Cx<'_>) {
+/// Rule `uwg_email_consent_not_provable` (finding_raw).
+fn s77_p42(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p42_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p42_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p42_3(cx, &mut q3, &mut q4);
-    s75_p42_4(cx, &mut q4);
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s77_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p42_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p42_2(cx, &mut q2, &mut q3);
+    s77_p42_3(cx, &mut q3);
 }
 
-fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[171]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[171], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[170]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[170], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[171], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[170], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3, q4); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s77_p42_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(166);
+    for b in &batch {
+        for row in cx.bounds(166, Full) { // ad_consent
+            let v0 = cx.get(166, row, 0);
+            let v1 = cx.get(166, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s77_p42_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s77_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(167, &[b[0], b[1]])); // !ad_consent_documented
+    let rw = cx.rows_worth_prefetching(168);
+    if ix.worth_prefetching(168, 2) {
+        for b in &batch { ix.prefetch(168, 2, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 168, 2, &[b[0], b[1]], 2, 2); }
+    }
+    if rw && ix.has_lists(168, 2) { for b in &batch { let l = ix.lookup(cx, 168, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(168, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 168, 2, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 2, 2); } }
+            let v2 = cx.get(168, row, 2);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s77_p42_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s77_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[170, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[170, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `uwg_advertising_after_refusal` (finding_raw).
+fn s77_p43(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s77_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p43_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p43_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p43_3(cx, &mut q3, &mut q4);
+    s77_p43_4(cx, &mut q4);
+}
+
+fn s77_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[172]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[172], 1, 2); }
+    }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 181, 0, &[172], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s77_p43_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s77_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13871,14 +14075,14 @@ fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p43_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13902,14 +14106,14 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s75_p42_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p43_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13930,64 +14134,64 @@ fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 1); } }
             let v1 = cx.get(26, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p42_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p43_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p42_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p43_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[171, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[171, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[172, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[172, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
-fn s75_p43(cx: &mut Cx<'_>) {
+fn s77_p44(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s75_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p43_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s75_p43_2(cx, &mut q2, &mut q3, &mut q4);
-    s75_p43_3(cx, &mut q3, &mut q4);
-    s75_p43_4(cx, &mut q4);
+    s77_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p44_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p44_3(cx, &mut q3, &mut q4);
+    s77_p44_4(cx, &mut q4);
 }
 
-fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[175]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[175], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[176], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[175], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p44_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14003,14 +14207,14 @@ fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
             let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p43_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p44_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14028,14 +14232,14 @@ fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p43_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p44_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14057,85 +14261,85 @@ fn s75_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v2 = cx.get(130, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s75_p43_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p44_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s75_p43_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s77_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[2]]); } }
-    batch.retain(|b| cx.probe(176, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[175, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[175, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[2]]); } }
+    batch.retain(|b| cx.probe(179, &[b[2]], Full).is_some()); // public_channel
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[176, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[176, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
-fn s75_p44(cx: &mut Cx<'_>) {
+fn s77_p45(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s75_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s75_p44_1(cx, &mut q1, &mut q2, &mut q3);
-    s75_p44_2(cx, &mut q2, &mut q3);
-    s75_p44_3(cx, &mut q3);
+    s77_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p45_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p45_2(cx, &mut q2, &mut q3);
+    s77_p45_3(cx, &mut q3);
 }
 
-fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[176], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[177], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[176], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[177], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v2 = cx.get(177, row, 1);
-            let v3 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v2 = cx.get(181, row, 1);
+            let v3 = cx.get(181, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p45_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 1) {
-        for b in &batch { ix.prefetch(138, 1, &[18, 177]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 177], 0, 0); }
+        for b in &batch { ix.prefetch(138, 1, &[18, 178]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 1, &[18, 178], 0, 0); }
     }
-    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
+    if rw && ix.has_lists(138, 1) { for b in &batch { let l = ix.lookup(cx, 138, 1, &[18, 178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 138, 1, &[18, 177], Full); // activity_content
+        let l = ix.lookup(cx, 138, 1, &[18, 178], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p44_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s77_p45_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14151,14 +14355,14 @@ fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p44_3(cx, q3); }
+            if q3.len() >= BATCH { s77_p45_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s75_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s77_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14170,193 +14374,267 @@ fn s75_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
     batch.retain(|b| cx.probe(156, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[176, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(179, &[176, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[177, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(183, &[177, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_phone_without_consent` (finding_raw).
-fn s75_p45(cx: &mut Cx<'_>) {
+fn s77_p46(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p45_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p45_1(cx, &mut q1, &mut q2);
-    s75_p45_2(cx, &mut q2);
+    s77_p46_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p46_1(cx, &mut q1, &mut q2);
+    s77_p46_2(cx, &mut q2);
 }
 
-fn s75_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[178]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[178], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[179]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[179], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[178], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[179], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p45_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p46_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(166);
+    let rw = cx.rows_worth_prefetching(169);
     for b in &batch {
-        for row in cx.bounds(166, Full) { // phone_ad
-            let v0 = cx.get(166, row, 0);
-            let v1 = cx.get(166, row, 1);
-            let v2 = cx.get(166, row, 2);
+        for row in cx.bounds(169, Full) { // phone_ad
+            let v0 = cx.get(169, row, 0);
+            let v1 = cx.get(169, row, 1);
+            let v2 = cx.get(169, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p45_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p46_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(166, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[178, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[178, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[179, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[179, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_documented` (finding_raw).
-fn s75_p46(cx: &mut Cx<'_>) {
+fn s77_p47(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s75_p46_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p46_1(cx, &mut q1, &mut q2);
-    s75_p46_2(cx, &mut q2);
+    s77_p47_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p47_1(cx, &mut q1, &mut q2);
+    s77_p47_2(cx, &mut q2);
 }
 
-fn s75_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[182]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[182], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[183]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[183], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[182], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[183], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p46_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p47_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(166);
+    let rw = cx.rows_worth_prefetching(169);
     for b in &batch {
-        for row in cx.bounds(166, Full) { // phone_ad
-            let v0 = cx.get(166, row, 0);
-            let v1 = cx.get(166, row, 1);
-            let v2 = cx.get(166, row, 2);
+        for row in cx.bounds(169, Full) { // phone_ad
+            let v0 = cx.get(169, row, 0);
+            let v1 = cx.get(169, row, 1);
+            let v2 = cx.get(169, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p46_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p47_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s77_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(164, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(167, &[b[0], b[1]])); // !ad_consent_documented
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(163, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[1]]); } }
-    batch.retain(|b| cx.probe(167, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[182, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(179, &[182, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[1]]); } }
+    batch.retain(|b| cx.probe(170, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[183, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[183, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
-/// Rule `gdpr_special_explicit_consent` (exception_raw).
-fn s76_p0(cx: &mut Cx<'_>) {
+/// Rule `uwg_phone_consent_not_provable` (finding_raw).
+fn s77_p48(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s76_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s76_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s76_p0_2(cx, &mut q2, &mut q3);
-    s76_p0_3(cx, &mut q3);
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s77_p48_0(cx, &mut q0, &mut q1, &mut q2);
+    s77_p48_1(cx, &mut q1, &mut q2);
+    s77_p48_2(cx, &mut q2);
 }
 
-fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[56], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[184]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[184], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[56], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[184], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s77_p48_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s77_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(169);
+    for b in &batch {
+        for row in cx.bounds(169, Full) { // phone_ad
+            let v0 = cx.get(169, row, 0);
+            let v1 = cx.get(169, row, 1);
+            let v2 = cx.get(169, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s77_p48_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s77_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(167, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(180, &[b[1], b[2]])); // !documentation_duty
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(166, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[184, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(183, &[184, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `gdpr_special_explicit_consent` (exception_raw).
+fn s78_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s78_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s78_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s78_p0_2(cx, &mut q2, &mut q3);
+    s78_p0_3(cx, &mut q3);
+}
+
+fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[56], 1, 2); }
+    }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 181, 0, &[56], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s78_p0_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14366,14 +14644,14 @@ fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(32, row, 0);
             let v1 = cx.get(32, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s78_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14393,14 +14671,14 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s76_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s78_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s78_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14410,51 +14688,51 @@ fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[56, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[56, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[56, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(184, &[56, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_special_made_public` (exception_raw).
-fn s76_p1(cx: &mut Cx<'_>) {
+fn s78_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s76_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p1_2(cx, &mut q2, &mut q3, &mut q4);
-    s76_p1_3(cx, &mut q3, &mut q4);
-    s76_p1_4(cx, &mut q4);
+    s78_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s78_p1_3(cx, &mut q3, &mut q4);
+    s78_p1_4(cx, &mut q4);
 }
 
-fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s78_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[57]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[57], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[57], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[57], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s76_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s78_p1_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s78_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14463,14 +14741,14 @@ fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(89, Full) { // source_public
             let v3 = cx.get(89, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s78_p1_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s78_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14489,14 +14767,14 @@ fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v0 = cx.get(35, row, 0);
             let v1 = cx.get(35, row, 2);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s78_p1_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s78_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14516,14 +14794,14 @@ fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
-            if q4.len() >= BATCH { s76_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s78_p1_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s76_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s78_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14533,14 +14811,14 @@ fn s76_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[57, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[57, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[57, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(184, &[57, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_disproportionate_effort` (exception_raw).
-fn s76_p2(cx: &mut Cx<'_>) {
+fn s78_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
@@ -14548,40 +14826,40 @@ fn s76_p2(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 7]> = Vec::new();
     let mut q5: Vec<[u64; 5]> = Vec::new();
     let mut q6: Vec<[u64; 7]> = Vec::new();
-    s76_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s76_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s76_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s76_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s76_p2_4(cx, &mut q4, &mut q5, &mut q6);
-    s76_p2_5(cx, &mut q5, &mut q6);
-    s76_p2_6(cx, &mut q6);
+    s78_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s78_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s78_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s78_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s78_p2_4(cx, &mut q4, &mut q5, &mut q6);
+    s78_p2_5(cx, &mut q5, &mut q6);
+    s78_p2_6(cx, &mut q6);
 }
 
-fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[137], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[137], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[137], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[137], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v9 = cx.get(177, row, 1);
-            let v10 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v9 = cx.get(181, row, 1);
+            let v10 = cx.get(181, row, 2);
             q1.push([v9, v10]);
-            if q1.len() >= BATCH { s76_p2_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s78_p2_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14598,14 +14876,14 @@ fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v4 = cx.get(84, row, 2);
             let v5 = cx.get(84, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p2_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s78_p2_2(cx, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14621,14 +14899,14 @@ fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q3.push([v0, b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s76_p2_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s78_p2_3(cx, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14645,14 +14923,14 @@ fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5:
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
-            if q4.len() >= BATCH { s76_p2_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s78_p2_4(cx, q4, q5, q6); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14684,14 +14962,14 @@ fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
-            if q5.len() >= BATCH { s76_p2_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s78_p2_5(cx, q5, q6); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -14708,14 +14986,14 @@ fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
             let v6 = cx.get(114, row, 0);
             let v7 = cx.get(114, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
-            if q6.len() >= BATCH { s76_p2_6(cx, q6); }
+            if q6.len() >= BATCH { s78_p2_6(cx, q6); }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s76_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
+fn s78_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
@@ -14726,51 +15004,51 @@ fn s76_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain(|b| cx.probe(119, &[b[4], b[3]], Full).is_some()); // notice_source
     if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[4]]); } }
     batch.retain(|b| cx.probe(116, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[137, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[137, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[137, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(184, &[137, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
 
 /// Rule `uwg_email_existing_customer` (exception_raw).
-fn s76_p3(cx: &mut Cx<'_>) {
+fn s78_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s76_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s76_p3_3(cx, &mut q3, &mut q4);
-    s76_p3_4(cx, &mut q4);
+    s78_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s78_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s78_p3_3(cx, &mut q3, &mut q4);
+    s78_p3_4(cx, &mut q4);
 }
 
-fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s78_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[170]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[170], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[171]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[171], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[170], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[171], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v3 = cx.get(177, row, 1);
-            let v4 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v3 = cx.get(181, row, 1);
+            let v4 = cx.get(181, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s76_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s78_p3_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s78_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14786,43 +15064,43 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s78_p3_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s78_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(165);
-    if ix.worth_prefetching(165, 1) {
-        for b in &batch { ix.prefetch(165, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 165, 1, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(168);
+    if ix.worth_prefetching(168, 1) {
+        for b in &batch { ix.prefetch(168, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 168, 1, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(165, 1) { for b in &batch { let l = ix.lookup(cx, 165, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(165, n, 1, 2); } } } }
+    if rw && ix.has_lists(168, 1) { for b in &batch { let l = ix.lookup(cx, 168, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(168, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 165, 1, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 168, 1, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 2); } }
-            let v1 = cx.get(165, row, 1);
-            let v2 = cx.get(165, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 1, 2); } }
+            let v1 = cx.get(168, row, 1);
+            let v2 = cx.get(168, row, 2);
             q3.push([b[0], v1, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s78_p3_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s78_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(172, &[b[0], b[1]])); // !product_not_bought
     if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
     batch.retain_mut(|b| {
@@ -14831,8 +15109,8 @@ fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[1]]); } }
-    batch.retain(|b| cx.probe(168, &[b[1]], Full).is_some()); // address_from_sale
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[1]]); } }
+    batch.retain(|b| cx.probe(171, &[b[1]], Full).is_some()); // address_from_sale
     let rw = false;
     if ix.worth_prefetching(134, 0) {
         for b in &batch { ix.prefetch(134, 0, &[b[0]]); }
@@ -14843,25 +15121,25 @@ fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q4.push([b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s76_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s78_p3_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s76_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s78_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[170, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[170, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[171, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(184, &[171, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_phone_b2b_presumed_consent` (exception_raw).
-fn s76_p4(cx: &mut Cx<'_>) {
+fn s78_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
@@ -14870,64 +15148,64 @@ fn s76_p4(cx: &mut Cx<'_>) {
     let mut q5: Vec<[u64; 4]> = Vec::new();
     let mut q6: Vec<[u64; 5]> = Vec::new();
     let mut q7: Vec<[u64; 3]> = Vec::new();
-    s76_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s76_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s76_p4_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s76_p4_3(cx, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s76_p4_4(cx, &mut q4, &mut q5, &mut q6, &mut q7);
-    s76_p4_5(cx, &mut q5, &mut q6, &mut q7);
-    s76_p4_6(cx, &mut q6, &mut q7);
-    s76_p4_7(cx, &mut q7);
+    s78_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s78_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s78_p4_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s78_p4_3(cx, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
+    s78_p4_4(cx, &mut q4, &mut q5, &mut q6, &mut q7);
+    s78_p4_5(cx, &mut q5, &mut q6, &mut q7);
+    s78_p4_6(cx, &mut q6, &mut q7);
+    s78_p4_7(cx, &mut q7);
 }
 
-fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[179], 1, 2); }
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[180], 1, 2); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 2); } } } }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[179], Full); // rule_window
+        let l = ix.lookup(cx, 181, 0, &[180], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 2); } }
-            let v4 = cx.get(177, row, 1);
-            let v5 = cx.get(177, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 2); } }
+            let v4 = cx.get(181, row, 1);
+            let v5 = cx.get(181, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s76_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); }
+            if q1.len() >= BATCH { s78_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
     if ix.worth_prefetching(103, 2) {
-        for b in &batch { ix.prefetch(103, 2, &[181]); }
-        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[181], 0, 0); }
+        for b in &batch { ix.prefetch(103, 2, &[182]); }
+        for b in &batch { ix.prefetch_rows(cx, 103, 2, &[182], 0, 0); }
     }
-    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
+    if rw && ix.has_lists(103, 2) { for b in &batch { let l = ix.lookup(cx, 103, 2, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(103, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 103, 2, &[181], Full); // consent
+        let l = ix.lookup(cx, 103, 2, &[182], Full); // consent
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v3 = cx.get(103, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p4_2(cx, q2, q3, q4, q5, q6, q7); }
+            if q2.len() >= BATCH { s78_p4_2(cx, q2, q3, q4, q5, q6, q7); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14943,14 +15221,14 @@ fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(112, n, 0, 0); } }
             q3.push([b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p4_3(cx, q3, q4, q5, q6, q7); }
+            if q3.len() >= BATCH { s78_p4_3(cx, q3, q4, q5, q6, q7); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14966,14 +15244,14 @@ fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v0 = cx.get(159, row, 1);
             q4.push([v0, b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s76_p4_4(cx, q4, q5, q6, q7); }
+            if q4.len() >= BATCH { s78_p4_4(cx, q4, q5, q6, q7); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14993,37 +15271,37 @@ fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q5.push([b[0], v1, b[2], b[3]]);
-            if q5.len() >= BATCH { s76_p4_5(cx, q5, q6, q7); }
+            if q5.len() >= BATCH { s78_p4_5(cx, q5, q6, q7); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    let rw = cx.rows_worth_prefetching(166);
-    if ix.worth_prefetching(166, 0) {
-        for b in &batch { ix.prefetch(166, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 166, 0, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(169);
+    if ix.worth_prefetching(169, 0) {
+        for b in &batch { ix.prefetch(169, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 169, 0, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(166, 0) { for b in &batch { let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(166, n, 2, 2); } } } }
+    if rw && ix.has_lists(169, 0) { for b in &batch { let l = ix.lookup(cx, 169, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(169, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 166, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 169, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 2, 2); } }
-            let v2 = cx.get(166, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(169, n, 2, 2); } }
+            let v2 = cx.get(169, row, 2);
             q6.push([b[0], b[1], v2, b[2], b[3]]);
-            if q6.len() >= BATCH { s76_p4_6(cx, q6, q7); }
+            if q6.len() >= BATCH { s78_p4_6(cx, q6, q7); }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
@@ -15035,167 +15313,167 @@ fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
     });
     let rw = false;
     if ix.worth_prefetching(97, 1) {
-        for b in &batch { ix.prefetch(97, 1, &[b[1], 180]); }
-        if ix.has_lists(97, 1) { for b in &batch { ix.prefetch_list(97, 1, &[b[1], 180]); } }
+        for b in &batch { ix.prefetch(97, 1, &[b[1], 181]); }
+        if ix.has_lists(97, 1) { for b in &batch { ix.prefetch_list(97, 1, &[b[1], 181]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 97, 1, &[b[1], 180], Full); // subject
+        let l = ix.lookup(cx, 97, 1, &[b[1], 181], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             q7.push([b[0], b[1], b[2]]);
-            if q7.len() >= BATCH { s76_p4_7(cx, q7); }
+            if q7.len() >= BATCH { s78_p4_7(cx, q7); }
         }
     }
     batch.clear();
     *q6 = batch;
 }
 
-fn s76_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
+fn s78_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
     if q7.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q7);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[179, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(180, &[179, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[180, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(184, &[180, b[0], b[1], b[2]]); }
     batch.clear();
     *q7 = batch;
 }
 
 /// Rule `suppressed#lower` (suppressed).
-fn s77_p0(cx: &mut Cx<'_>) {
+fn s79_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s77_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p0_1(cx, &mut q1, &mut q2);
-    s77_p0_2(cx, &mut q2);
+    s79_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s79_p0_1(cx, &mut q1, &mut q2);
+    s79_p0_2(cx, &mut q2);
 }
 
-fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(182);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // exception_of
-            let v1 = cx.get(178, row, 0);
-            let v0 = cx.get(178, row, 1);
+        for row in cx.bounds(182, Full) { // exception_of
+            let v1 = cx.get(182, row, 0);
+            let v0 = cx.get(182, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s79_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(180);
-    if ix.worth_prefetching(180, 0) {
-        for b in &batch { ix.prefetch(180, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 180, 0, &[b[1]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[1]], 1, 3); }
     }
-    if rw && ix.has_lists(180, 0) { for b in &batch { let l = ix.lookup(cx, 180, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(180, n, 1, 3); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 180, 0, &[b[1]], Full); // exception_raw
+        let l = ix.lookup(cx, 184, 0, &[b[1]], Full); // exception_raw
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(180, n, 1, 3); } }
-            let v2 = cx.get(180, row, 1);
-            let v3 = cx.get(180, row, 2);
-            let v4 = cx.get(180, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 3); } }
+            let v2 = cx.get(184, row, 1);
+            let v3 = cx.get(184, row, 2);
+            let v4 = cx.get(184, row, 3);
             q2.push([b[0], b[1], v2, v3, v4]);
-            if q2.len() >= BATCH { s77_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s79_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s79_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0], b[2], b[3], b[4]]); } }
-    batch.retain(|b| cx.probe(179, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
-    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0], b[1], b[2], b[3], b[4]]); } }
-    for b in &batch { cx.derive(181, &[b[0], b[1], b[2], b[3], b[4]]); }
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[2], b[3], b[4]]); } }
+    batch.retain(|b| cx.probe(183, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1], b[2], b[3], b[4]]); } }
+    for b in &batch { cx.derive(185, &[b[0], b[1], b[2], b[3], b[4]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `suppressed_any#lower` (suppressed_any).
-fn s78_p0(cx: &mut Cx<'_>) {
+fn s80_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s78_p0_0(cx, &mut q0, &mut q1);
-    s78_p0_1(cx, &mut q1);
+    s80_p0_0(cx, &mut q0, &mut q1);
+    s80_p0_1(cx, &mut q1);
 }
 
-fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(181);
+    let rw = cx.rows_worth_prefetching(185);
     for b in &batch {
-        for row in cx.bounds(181, Full) { // suppressed
-            let v0 = cx.get(181, row, 0);
-            let v1 = cx.get(181, row, 2);
-            let v2 = cx.get(181, row, 3);
-            let v3 = cx.get(181, row, 4);
+        for row in cx.bounds(185, Full) { // suppressed
+            let v0 = cx.get(185, row, 0);
+            let v1 = cx.get(185, row, 2);
+            let v2 = cx.get(185, row, 3);
+            let v3 = cx.get(185, row, 4);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s78_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s80_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(182, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(186, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `finding#lower` (finding).
-fn s79_p0(cx: &mut Cx<'_>) {
+fn s81_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s79_p0_0(cx, &mut q0, &mut q1);
-    s79_p0_1(cx, &mut q1);
+    s81_p0_0(cx, &mut q0, &mut q1);
+    s81_p0_1(cx, &mut q1);
 }
 
-fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
+    let rw = cx.rows_worth_prefetching(183);
     for b in &batch {
-        for row in cx.bounds(179, Full) { // finding_raw
-            let v0 = cx.get(179, row, 0);
-            let v1 = cx.get(179, row, 1);
-            let v2 = cx.get(179, row, 2);
-            let v3 = cx.get(179, row, 3);
+        for row in cx.bounds(183, Full) { // finding_raw
+            let v0 = cx.get(183, row, 0);
+            let v1 = cx.get(183, row, 1);
+            let v2 = cx.get(183, row, 2);
+            let v3 = cx.get(183, row, 3);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s79_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s81_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }
-    batch.retain(|b| !cx.contains(182, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(183, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1], b[2], b[3]]); } }
+    batch.retain(|b| !cx.contains(186, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
+    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(187, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
