@@ -11,527 +11,560 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x0528057350e46341,
+    digest: 0xd30df701c05aef8f,
     strata: &[
     NativeStratum {
-        indexes: &[(89, &[2], 0), (73, &[0], 0), (90, &[0], 0), (79, &[5], 0)],
+        indexes: &[(90, &[2], 0), (74, &[0], 0), (91, &[0], 0), (80, &[5], 0)],
         plans: &[
-        NativePlan { rule: 70, once: true, run: s0_p0 },
-        NativePlan { rule: 71, once: true, run: s0_p1 },
+        NativePlan { rule: 72, once: true, run: s0_p0 },
+        NativePlan { rule: 73, once: true, run: s0_p1 },
     ]},
     NativeStratum {
-        indexes: &[(80, &[1], 0), (82, &[0], 0), (81, &[0], 0), (83, &[0], 0)],
+        indexes: &[(81, &[1], 0), (83, &[0], 0), (82, &[0], 0), (84, &[0], 0)],
         plans: &[
-        NativePlan { rule: 73, once: true, run: s1_p0 },
-        NativePlan { rule: 74, once: true, run: s1_p1 },
-        NativePlan { rule: 75, once: true, run: s1_p2 },
+        NativePlan { rule: 75, once: true, run: s1_p0 },
+        NativePlan { rule: 76, once: true, run: s1_p1 },
+        NativePlan { rule: 77, once: true, run: s1_p2 },
     ]},
     NativeStratum {
-        indexes: &[(80, &[1], 0), (43, &[0], 0)],
+        indexes: &[(81, &[1], 0), (44, &[0], 0)],
         plans: &[
-        NativePlan { rule: 72, once: true, run: s2_p0 },
+        NativePlan { rule: 74, once: true, run: s2_p0 },
     ]},
     NativeStratum {
-        indexes: &[(99, &[2], 0), (101, &[0], 0)],
+        indexes: &[(100, &[2], 0), (102, &[0], 0)],
         plans: &[
-        NativePlan { rule: 54, once: true, run: s3_p0 },
-        NativePlan { rule: 55, once: true, run: s3_p1 },
+        NativePlan { rule: 56, once: true, run: s3_p0 },
+        NativePlan { rule: 57, once: true, run: s3_p1 },
     ]},
     NativeStratum {
-        indexes: &[(105, &[4], 0), (79, &[5], 0)],
+        indexes: &[(106, &[4], 0), (80, &[5], 0)],
         plans: &[
-        NativePlan { rule: 27, once: true, run: s4_p0 },
-        NativePlan { rule: 28, once: true, run: s4_p1 },
+        NativePlan { rule: 29, once: true, run: s4_p0 },
+        NativePlan { rule: 30, once: true, run: s4_p1 },
     ]},
     NativeStratum {
-        indexes: &[(116, &[1], 0), (117, &[0], 0)],
+        indexes: &[(117, &[1], 0), (118, &[0], 0)],
         plans: &[
-        NativePlan { rule: 4, once: true, run: s5_p0 },
-        NativePlan { rule: 5, once: true, run: s5_p1 },
+        NativePlan { rule: 6, once: true, run: s5_p0 },
+        NativePlan { rule: 7, once: true, run: s5_p1 },
     ]},
     NativeStratum {
-        indexes: &[(116, &[1], 0), (117, &[0], 0)],
+        indexes: &[(117, &[1], 0), (118, &[0], 0)],
         plans: &[
-        NativePlan { rule: 105, once: true, run: s6_p0 },
+        NativePlan { rule: 107, once: true, run: s6_p0 },
     ]},
     NativeStratum {
-        indexes: &[(116, &[1], 0), (121, &[0], 0), (41, &[0], 0)],
+        indexes: &[(117, &[1], 0), (122, &[0], 0), (42, &[0], 0)],
         plans: &[
-        NativePlan { rule: 78, once: true, run: s7_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(121, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 117, once: true, run: s8_p0 },
+        NativePlan { rule: 80, once: true, run: s7_p0 },
     ]},
     NativeStratum {
         indexes: &[(122, &[0], 0)],
         plans: &[
-        NativePlan { rule: 119, once: true, run: s9_p0 },
+        NativePlan { rule: 119, once: true, run: s8_p0 },
     ]},
     NativeStratum {
-        indexes: &[(80, &[1], 0), (84, &[0], 0)],
+        indexes: &[(123, &[0], 0)],
         plans: &[
-        NativePlan { rule: 96, once: true, run: s10_p0 },
+        NativePlan { rule: 121, once: true, run: s9_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(81, &[1], 0), (85, &[0], 0)],
         plans: &[
-        NativePlan { rule: 94, once: true, run: s11_p0 },
-        NativePlan { rule: 95, once: true, run: s11_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(127, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 43, once: true, run: s12_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(127, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 134, once: true, run: s13_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(80, &[1], 0), (82, &[0], 0), (127, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 138, once: true, run: s14_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(79, &[5], 0), (128, &[1], 0), (124, &[2], 0), (129, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 102, once: true, run: s15_p0 },
-        NativePlan { rule: 103, once: true, run: s15_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(80, &[1], 0), (54, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 104, once: true, run: s16_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[0], 1), (130, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 29, once: true, run: s17_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(130, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 26, once: true, run: s18_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[3], 2), (110, &[0], 0), (106, &[0], 0), (130, &[1], 0), (126, &[0, 5], 1)],
-        plans: &[
-        NativePlan { rule: 33, once: true, run: s19_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (127, &[0], 1), (89, &[0], 1), (130, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 44, once: true, run: s20_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(115, &[1], 0), (130, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 45, once: true, run: s21_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (130, &[0], 1), (130, &[1], 0), (126, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 51, once: true, run: s22_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[0], 1), (106, &[0], 0), (14, &[0], 0), (126, &[0, 5], 1)],
-        plans: &[
-        NativePlan { rule: 59, once: true, run: s23_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 58, once: true, run: s24_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(108, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 61, once: true, run: s25_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(25, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 106, once: true, run: s26_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (130, &[0], 1), (56, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 110, once: true, run: s27_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (130, &[0], 1), (77, &[0], 0), (129, &[1], 0), (126, &[0], 0), (79, &[5], 0), (128, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 112, once: true, run: s28_p0 },
-        NativePlan { rule: 113, once: true, run: s28_p1 },
-        NativePlan { rule: 114, once: true, run: s28_p2 },
-    ]},
-    NativeStratum {
-        indexes: &[(56, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 115, once: true, run: s29_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(116, &[0], 1), (25, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 121, once: true, run: s30_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(130, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 135, once: true, run: s31_p0 },
+        NativePlan { rule: 98, once: true, run: s10_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 16, once: true, run: s32_p0 },
-        NativePlan { rule: 17, once: true, run: s32_p1 },
+        NativePlan { rule: 96, once: true, run: s11_p0 },
+        NativePlan { rule: 97, once: true, run: s11_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(128, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 45, once: true, run: s12_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(128, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 136, once: true, run: s13_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(81, &[1], 0), (83, &[0], 0), (128, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 140, once: true, run: s14_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(80, &[5], 0), (129, &[1], 0), (125, &[2], 0), (130, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 104, once: true, run: s15_p0 },
+        NativePlan { rule: 105, once: true, run: s15_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(81, &[1], 0), (55, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 106, once: true, run: s16_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[0], 1), (131, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 31, once: true, run: s17_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(131, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 28, once: true, run: s18_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[3], 2), (111, &[0], 0), (107, &[0], 0), (131, &[1], 0), (127, &[0, 5], 1)],
+        plans: &[
+        NativePlan { rule: 35, once: true, run: s19_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (128, &[0], 1), (90, &[0], 1), (131, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 46, once: true, run: s20_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(116, &[1], 0), (131, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 47, once: true, run: s21_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (131, &[0], 1), (131, &[1], 0), (127, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 53, once: true, run: s22_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[0], 1), (107, &[0], 0), (15, &[0], 0), (127, &[0, 5], 1)],
+        plans: &[
+        NativePlan { rule: 61, once: true, run: s23_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 60, once: true, run: s24_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(109, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 63, once: true, run: s25_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(26, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 108, once: true, run: s26_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (131, &[0], 1), (57, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 112, once: true, run: s27_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (131, &[0], 1), (78, &[0], 0), (130, &[1], 0), (127, &[0], 0), (80, &[5], 0), (129, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 114, once: true, run: s28_p0 },
+        NativePlan { rule: 115, once: true, run: s28_p1 },
+        NativePlan { rule: 116, once: true, run: s28_p2 },
+    ]},
+    NativeStratum {
+        indexes: &[(57, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 117, once: true, run: s29_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(117, &[0], 1), (26, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 123, once: true, run: s30_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(131, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 137, once: true, run: s31_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 30, once: true, run: s33_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[3], 2), (106, &[0], 0), (14, &[0], 0), (126, &[0, 5], 1)],
-        plans: &[
-        NativePlan { rule: 31, once: true, run: s34_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(18, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 32, once: true, run: s35_p0 },
+        NativePlan { rule: 18, once: true, run: s32_p0 },
+        NativePlan { rule: 19, once: true, run: s32_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 34, once: true, run: s36_p0 },
+        NativePlan { rule: 32, once: true, run: s33_p0 },
     ]},
     NativeStratum {
-        indexes: &[(18, &[2], 1)],
+        indexes: &[(106, &[3], 2), (107, &[0], 0), (15, &[0], 0), (127, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 53, once: true, run: s37_p0 },
+        NativePlan { rule: 33, once: true, run: s34_p0 },
     ]},
     NativeStratum {
-        indexes: &[(131, &[1], 0), (130, &[0], 1)],
+        indexes: &[(19, &[0], 0)],
         plans: &[
-        NativePlan { rule: 60, once: true, run: s38_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(128, &[1], 0), (79, &[0], 1), (129, &[1], 0), (77, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 86, once: true, run: s39_p0 },
-        NativePlan { rule: 87, once: true, run: s39_p1 },
-        NativePlan { rule: 88, once: true, run: s39_p2 },
-    ]},
-    NativeStratum {
-        indexes: &[(78, &[1], 0), (48, &[1, 2], 0), (126, &[0], 0), (80, &[1], 0), (84, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 7, once: true, run: s40_p0 },
-        NativePlan { rule: 8, once: true, run: s40_p1 },
-        NativePlan { rule: 9, once: true, run: s40_p2 },
-    ]},
-    NativeStratum {
-        indexes: &[(132, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 2, once: true, run: s41_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(80, &[1], 0), (141, &[1], 0), (126, &[0], 0), (77, &[0], 0), (82, &[0], 0), (127, &[1], 0), (141, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 10, once: true, run: s42_p0 },
-        NativePlan { rule: 11, once: true, run: s42_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(130, &[1], 0), (127, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 63, once: true, run: s43_p0 },
-        NativePlan { rule: 64, once: true, run: s43_p1 },
+        NativePlan { rule: 34, once: true, run: s35_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 18, once: true, run: s44_p0 },
-        NativePlan { rule: 19, once: true, run: s44_p1 },
-        NativePlan { rule: 20, once: true, run: s44_p2 },
-        NativePlan { rule: 21, once: true, run: s44_p3 },
-        NativePlan { rule: 22, once: true, run: s44_p4 },
-        NativePlan { rule: 23, once: true, run: s44_p5 },
+        NativePlan { rule: 36, once: true, run: s36_p0 },
     ]},
     NativeStratum {
-        indexes: &[(86, &[4], 0), (10, &[1], 0), (126, &[0], 0)],
+        indexes: &[(19, &[2], 1)],
         plans: &[
-        NativePlan { rule: 24, once: true, run: s45_p0 },
+        NativePlan { rule: 55, once: true, run: s37_p0 },
     ]},
     NativeStratum {
-        indexes: &[(86, &[1, 4], 1), (87, &[0], 0), (10, &[1], 0), (126, &[0, 5], 1)],
+        indexes: &[(132, &[1], 0), (131, &[0], 1)],
         plans: &[
-        NativePlan { rule: 25, once: true, run: s46_p0 },
+        NativePlan { rule: 62, once: true, run: s38_p0 },
     ]},
     NativeStratum {
-        indexes: &[(126, &[0], 0), (11, &[1], 0), (48, &[0], 1)],
+        indexes: &[(129, &[1], 0), (80, &[0], 1), (130, &[1], 0), (78, &[0], 0)],
         plans: &[
-        NativePlan { rule: 97, once: true, run: s47_p0 },
-        NativePlan { rule: 98, once: true, run: s47_p1 },
+        NativePlan { rule: 88, once: true, run: s39_p0 },
+        NativePlan { rule: 89, once: true, run: s39_p1 },
+        NativePlan { rule: 90, once: true, run: s39_p2 },
     ]},
     NativeStratum {
-        indexes: &[(48, &[2], 2), (126, &[0], 0), (78, &[1], 0), (48, &[1, 2], 0), (80, &[1], 0), (84, &[0], 0), (48, &[1], 3)],
+        indexes: &[(79, &[1], 0), (49, &[1, 2], 0), (127, &[0], 0), (81, &[1], 0), (85, &[0], 0)],
         plans: &[
-        NativePlan { rule: 89, once: true, run: s48_p0 },
-        NativePlan { rule: 90, once: true, run: s48_p1 },
-        NativePlan { rule: 91, once: true, run: s48_p2 },
-        NativePlan { rule: 92, once: true, run: s48_p3 },
-        NativePlan { rule: 93, once: true, run: s48_p4 },
+        NativePlan { rule: 9, once: true, run: s40_p0 },
+        NativePlan { rule: 10, once: true, run: s40_p1 },
+        NativePlan { rule: 11, once: true, run: s40_p2 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(133, &[1], 0)],
         plans: &[
-        NativePlan { rule: 122, once: true, run: s49_p0 },
-        NativePlan { rule: 123, once: true, run: s49_p1 },
-        NativePlan { rule: 124, once: true, run: s49_p2 },
-        NativePlan { rule: 125, once: true, run: s49_p3 },
-        NativePlan { rule: 126, once: true, run: s49_p4 },
-        NativePlan { rule: 127, once: true, run: s49_p5 },
+        NativePlan { rule: 4, once: true, run: s41_p0 },
     ]},
     NativeStratum {
-        indexes: &[(126, &[0, 1], 3), (126, &[0, 5], 1)],
+        indexes: &[(81, &[1], 0), (142, &[1], 0), (127, &[0], 0), (78, &[0], 0), (83, &[0], 0), (128, &[1], 0), (142, &[0], 1)],
         plans: &[
-        NativePlan { rule: 128, once: true, run: s50_p0 },
-        NativePlan { rule: 129, once: true, run: s50_p1 },
-        NativePlan { rule: 130, once: true, run: s50_p2 },
-        NativePlan { rule: 131, once: true, run: s50_p3 },
-        NativePlan { rule: 132, once: true, run: s50_p4 },
-        NativePlan { rule: 133, once: true, run: s50_p5 },
+        NativePlan { rule: 12, once: true, run: s42_p0 },
+        NativePlan { rule: 13, once: true, run: s42_p1 },
     ]},
     NativeStratum {
-        indexes: &[(89, &[3], 2)],
+        indexes: &[(131, &[1], 0), (128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 140, once: true, run: s51_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(95, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 142, once: true, run: s52_p0 },
-        NativePlan { rule: 143, once: true, run: s52_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (127, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 146, once: true, run: s53_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[5], 4)],
-        plans: &[
-        NativePlan { rule: 147, once: true, run: s54_p0 },
-        NativePlan { rule: 148, once: true, run: s54_p1 },
+        NativePlan { rule: 65, once: true, run: s43_p0 },
+        NativePlan { rule: 66, once: true, run: s43_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 67, once: true, run: s55_p0 },
+        NativePlan { rule: 20, once: true, run: s44_p0 },
+        NativePlan { rule: 21, once: true, run: s44_p1 },
+        NativePlan { rule: 22, once: true, run: s44_p2 },
+        NativePlan { rule: 23, once: true, run: s44_p3 },
+        NativePlan { rule: 24, once: true, run: s44_p4 },
+        NativePlan { rule: 25, once: true, run: s44_p5 },
     ]},
     NativeStratum {
-        indexes: &[(106, &[0], 0), (130, &[1], 0), (126, &[0, 5], 1), (106, &[1], 1), (105, &[0], 1), (126, &[0], 0)],
+        indexes: &[(87, &[4], 0), (11, &[1], 0), (127, &[0], 0)],
         plans: &[
-        NativePlan { rule: 149, once: true, run: s56_p0 },
-        NativePlan { rule: 150, once: true, run: s56_p1 },
+        NativePlan { rule: 26, once: true, run: s45_p0 },
     ]},
     NativeStratum {
-        indexes: &[(105, &[3], 2), (161, &[0], 0), (14, &[0, 1], 1)],
+        indexes: &[(87, &[1, 4], 1), (88, &[0], 0), (11, &[1], 0), (127, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 1, once: true, run: s57_p0 },
+        NativePlan { rule: 27, once: true, run: s46_p0 },
     ]},
     NativeStratum {
-        indexes: &[(14, &[0, 1], 1)],
+        indexes: &[(127, &[0], 0), (12, &[1], 0), (49, &[0], 1)],
         plans: &[
-        NativePlan { rule: 15, once: true, run: s58_p0 },
+        NativePlan { rule: 99, once: true, run: s47_p0 },
+        NativePlan { rule: 100, once: true, run: s47_p1 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(49, &[2], 2), (127, &[0], 0), (79, &[1], 0), (49, &[1, 2], 0), (81, &[1], 0), (85, &[0], 0), (49, &[1], 3)],
         plans: &[
-        NativePlan { rule: 151, once: true, run: s59_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(115, &[1], 0), (105, &[1], 3), (26, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 152, once: true, run: s60_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 154, once: true, run: s61_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(105, &[3], 2), (107, &[0], 0), (161, &[0], 0), (14, &[0, 1], 1)],
-        plans: &[
-        NativePlan { rule: 153, once: true, run: s62_p0 },
+        NativePlan { rule: 91, once: true, run: s48_p0 },
+        NativePlan { rule: 92, once: true, run: s48_p1 },
+        NativePlan { rule: 93, once: true, run: s48_p2 },
+        NativePlan { rule: 94, once: true, run: s48_p3 },
+        NativePlan { rule: 95, once: true, run: s48_p4 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 155, once: true, run: s63_p0 },
+        NativePlan { rule: 124, once: true, run: s49_p0 },
+        NativePlan { rule: 125, once: true, run: s49_p1 },
+        NativePlan { rule: 126, once: true, run: s49_p2 },
+        NativePlan { rule: 127, once: true, run: s49_p3 },
+        NativePlan { rule: 128, once: true, run: s49_p4 },
+        NativePlan { rule: 129, once: true, run: s49_p5 },
     ]},
     NativeStratum {
-        indexes: &[(167, &[0], 0)],
+        indexes: &[(127, &[0, 1], 3), (127, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 156, once: true, run: s64_p0 },
+        NativePlan { rule: 130, once: true, run: s50_p0 },
+        NativePlan { rule: 131, once: true, run: s50_p1 },
+        NativePlan { rule: 132, once: true, run: s50_p2 },
+        NativePlan { rule: 133, once: true, run: s50_p3 },
+        NativePlan { rule: 134, once: true, run: s50_p4 },
+        NativePlan { rule: 135, once: true, run: s50_p5 },
     ]},
     NativeStratum {
-        indexes: &[(126, &[1], 2), (132, &[0], 1), (130, &[0], 1)],
+        indexes: &[(90, &[3], 2)],
         plans: &[
-        NativePlan { rule: 157, once: true, run: s65_p0 },
+        NativePlan { rule: 142, once: true, run: s51_p0 },
     ]},
     NativeStratum {
-        indexes: &[(132, &[1], 0), (126, &[0, 1], 3), (130, &[0], 1)],
+        indexes: &[(96, &[0], 0)],
         plans: &[
-        NativePlan { rule: 158, once: true, run: s66_p0 },
+        NativePlan { rule: 144, once: true, run: s52_p0 },
+        NativePlan { rule: 145, once: true, run: s52_p1 },
     ]},
     NativeStratum {
-        indexes: &[(99, &[2], 0)],
+        indexes: &[(127, &[1], 2), (128, &[0], 1)],
         plans: &[
-        NativePlan { rule: 159, once: true, run: s67_p0 },
-        NativePlan { rule: 160, once: true, run: s67_p1 },
+        NativePlan { rule: 148, once: true, run: s53_p0 },
     ]},
     NativeStratum {
-        indexes: &[(116, &[0], 1), (104, &[0, 3], 0)],
+        indexes: &[(127, &[5], 4)],
         plans: &[
-        NativePlan { rule: 164, once: true, run: s68_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 166, once: true, run: s69_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(130, &[0], 1)],
-        plans: &[
-        NativePlan { rule: 165, once: true, run: s70_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 169, once: true, run: s71_p0 },
-        NativePlan { rule: 170, once: true, run: s71_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(126, &[1], 2), (177, &[0], 0), (130, &[0], 1), (170, &[1], 0)],
-        plans: &[
-        NativePlan { rule: 171, once: true, run: s72_p0 },
+        NativePlan { rule: 149, once: true, run: s54_p0 },
+        NativePlan { rule: 150, once: true, run: s54_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 168, once: true, run: s73_p0 },
+        NativePlan { rule: 69, once: true, run: s55_p0 },
     ]},
     NativeStratum {
-        indexes: &[(132, &[1], 0), (170, &[0], 1), (136, &[0], 0)],
+        indexes: &[(107, &[0], 0), (131, &[1], 0), (127, &[0, 5], 1), (107, &[1], 1), (106, &[0], 1), (127, &[0], 0)],
         plans: &[
-        NativePlan { rule: 173, once: true, run: s74_p0 },
+        NativePlan { rule: 151, once: true, run: s56_p0 },
+        NativePlan { rule: 152, once: true, run: s56_p1 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(106, &[3], 2), (162, &[0], 0), (15, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 172, once: true, run: s75_p0 },
+        NativePlan { rule: 3, once: true, run: s57_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(15, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 40, once: true, run: s76_p0 },
-        NativePlan { rule: 41, once: true, run: s76_p1 },
-        NativePlan { rule: 42, once: true, run: s76_p2 },
-    ]},
-    NativeStratum {
-        indexes: &[(130, &[0], 1), (126, &[5], 4)],
-        plans: &[
-        NativePlan { rule: 35, once: true, run: s77_p0 },
-        NativePlan { rule: 36, once: true, run: s77_p1 },
-        NativePlan { rule: 37, once: true, run: s77_p2 },
-        NativePlan { rule: 38, once: true, run: s77_p3 },
-        NativePlan { rule: 39, once: true, run: s77_p4 },
+        NativePlan { rule: 17, once: true, run: s58_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 180, once: true, run: s78_p0 },
+        NativePlan { rule: 153, once: true, run: s59_p0 },
     ]},
     NativeStratum {
-        indexes: &[(183, &[0], 0), (126, &[0], 0), (130, &[0], 1), (127, &[0], 1), (48, &[2], 2), (140, &[1], 0), (126, &[0, 1], 3), (141, &[0], 1), (140, &[1, 2], 1), (140, &[2], 2), (126, &[1], 2), (19, &[1, 2], 0), (131, &[1], 0), (115, &[0], 1), (42, &[0, 2], 0), (79, &[2], 2), (74, &[0], 0), (25, &[1], 0), (131, &[0], 1), (89, &[4], 3), (127, &[1], 0), (124, &[4], 1), (89, &[0, 5], 4), (129, &[1], 0), (170, &[0, 1], 2), (132, &[0], 1), (26, &[0], 1), (133, &[1], 0)],
+        indexes: &[(116, &[1], 0), (106, &[1], 3), (27, &[1], 0)],
         plans: &[
-        NativePlan { rule: 0, once: true, run: s79_p0 },
-        NativePlan { rule: 3, once: true, run: s79_p1 },
-        NativePlan { rule: 6, once: true, run: s79_p2 },
-        NativePlan { rule: 12, once: true, run: s79_p3 },
-        NativePlan { rule: 13, once: true, run: s79_p4 },
-        NativePlan { rule: 14, once: true, run: s79_p5 },
-        NativePlan { rule: 46, once: true, run: s79_p6 },
-        NativePlan { rule: 47, once: true, run: s79_p7 },
-        NativePlan { rule: 48, once: true, run: s79_p8 },
-        NativePlan { rule: 49, once: true, run: s79_p9 },
-        NativePlan { rule: 50, once: true, run: s79_p10 },
-        NativePlan { rule: 52, once: true, run: s79_p11 },
-        NativePlan { rule: 56, once: true, run: s79_p12 },
-        NativePlan { rule: 65, once: true, run: s79_p13 },
-        NativePlan { rule: 66, once: true, run: s79_p14 },
-        NativePlan { rule: 68, once: true, run: s79_p15 },
-        NativePlan { rule: 69, once: true, run: s79_p16 },
-        NativePlan { rule: 76, once: true, run: s79_p17 },
-        NativePlan { rule: 77, once: true, run: s79_p18 },
-        NativePlan { rule: 79, once: true, run: s79_p19 },
-        NativePlan { rule: 80, once: true, run: s79_p20 },
-        NativePlan { rule: 81, once: true, run: s79_p21 },
-        NativePlan { rule: 82, once: true, run: s79_p22 },
-        NativePlan { rule: 83, once: true, run: s79_p23 },
-        NativePlan { rule: 84, once: true, run: s79_p24 },
-        NativePlan { rule: 85, once: true, run: s79_p25 },
-        NativePlan { rule: 99, once: true, run: s79_p26 },
-        NativePlan { rule: 100, once: true, run: s79_p27 },
-        NativePlan { rule: 101, once: true, run: s79_p28 },
-        NativePlan { rule: 107, once: true, run: s79_p29 },
-        NativePlan { rule: 109, once: true, run: s79_p30 },
-        NativePlan { rule: 111, once: true, run: s79_p31 },
-        NativePlan { rule: 116, once: true, run: s79_p32 },
-        NativePlan { rule: 118, once: true, run: s79_p33 },
-        NativePlan { rule: 120, once: true, run: s79_p34 },
-        NativePlan { rule: 136, once: true, run: s79_p35 },
-        NativePlan { rule: 137, once: true, run: s79_p36 },
-        NativePlan { rule: 139, once: true, run: s79_p37 },
-        NativePlan { rule: 141, once: true, run: s79_p38 },
-        NativePlan { rule: 144, once: true, run: s79_p39 },
-        NativePlan { rule: 145, once: true, run: s79_p40 },
-        NativePlan { rule: 161, once: true, run: s79_p41 },
-        NativePlan { rule: 162, once: true, run: s79_p42 },
-        NativePlan { rule: 167, once: true, run: s79_p43 },
-        NativePlan { rule: 174, once: true, run: s79_p44 },
-        NativePlan { rule: 175, once: true, run: s79_p45 },
-        NativePlan { rule: 176, once: true, run: s79_p46 },
-        NativePlan { rule: 178, once: true, run: s79_p47 },
-        NativePlan { rule: 179, once: true, run: s79_p48 },
-    ]},
-    NativeStratum {
-        indexes: &[(183, &[0], 0), (126, &[0], 0), (37, &[1], 0), (86, &[4], 0), (10, &[1], 0), (25, &[0], 1), (127, &[0], 1), (116, &[1], 0), (132, &[1], 0), (170, &[0], 1), (136, &[0], 0), (105, &[3], 2), (114, &[0], 0), (161, &[0], 0), (14, &[0, 1], 1), (171, &[0, 1], 0), (99, &[0, 2], 1)],
-        plans: &[
-        NativePlan { rule: 57, once: true, run: s80_p0 },
-        NativePlan { rule: 62, once: true, run: s80_p1 },
-        NativePlan { rule: 108, once: true, run: s80_p2 },
-        NativePlan { rule: 163, once: true, run: s80_p3 },
-        NativePlan { rule: 177, once: true, run: s80_p4 },
-    ]},
-    NativeStratum {
-        indexes: &[(186, &[0], 0)],
-        plans: &[
-        NativePlan { rule: 181, once: true, run: s81_p0 },
+        NativePlan { rule: 154, once: true, run: s60_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 182, once: true, run: s82_p0 },
+        NativePlan { rule: 156, once: true, run: s61_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[3], 2), (108, &[0], 0), (162, &[0], 0), (15, &[0, 1], 1)],
+        plans: &[
+        NativePlan { rule: 155, once: true, run: s62_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 183, once: true, run: s83_p0 },
+        NativePlan { rule: 157, once: true, run: s63_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(168, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 158, once: true, run: s64_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (133, &[0], 1), (131, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 159, once: true, run: s65_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(133, &[1], 0), (127, &[0, 1], 3), (131, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 160, once: true, run: s66_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(100, &[2], 0)],
+        plans: &[
+        NativePlan { rule: 161, once: true, run: s67_p0 },
+        NativePlan { rule: 162, once: true, run: s67_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(117, &[0], 1), (105, &[0, 3], 0)],
+        plans: &[
+        NativePlan { rule: 168, once: true, run: s68_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(117, &[0], 1), (171, &[1, 2], 0)],
+        plans: &[
+        NativePlan { rule: 169, once: true, run: s69_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(171, &[0, 1], 1), (107, &[1], 1), (106, &[0], 1), (111, &[0], 0), (171, &[1], 2)],
+        plans: &[
+        NativePlan { rule: 170, once: true, run: s70_p0 },
+        NativePlan { rule: 171, once: true, run: s70_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 173, once: true, run: s71_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(131, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 172, once: true, run: s72_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 176, once: true, run: s73_p0 },
+        NativePlan { rule: 177, once: true, run: s73_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[1], 2), (181, &[0], 0), (131, &[0], 1), (171, &[1], 2)],
+        plans: &[
+        NativePlan { rule: 178, once: true, run: s74_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 175, once: true, run: s75_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(176, &[1], 0), (171, &[0, 1], 1), (137, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 180, once: true, run: s76_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(133, &[1], 0), (184, &[0], 0), (171, &[0, 1], 1)],
+        plans: &[
+        NativePlan { rule: 167, once: true, run: s77_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(133, &[1], 0), (184, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 181, once: true, run: s78_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 179, once: true, run: s79_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 42, once: true, run: s80_p0 },
+        NativePlan { rule: 43, once: true, run: s80_p1 },
+        NativePlan { rule: 44, once: true, run: s80_p2 },
+    ]},
+    NativeStratum {
+        indexes: &[(131, &[0], 1), (127, &[5], 4)],
+        plans: &[
+        NativePlan { rule: 37, once: true, run: s81_p0 },
+        NativePlan { rule: 38, once: true, run: s81_p1 },
+        NativePlan { rule: 39, once: true, run: s81_p2 },
+        NativePlan { rule: 40, once: true, run: s81_p3 },
+        NativePlan { rule: 41, once: true, run: s81_p4 },
+    ]},
+    NativeStratum {
+        indexes: &[(106, &[3], 2), (115, &[0], 0), (162, &[0], 0), (15, &[0, 1], 1), (172, &[0, 1], 0), (100, &[0, 2], 1)],
+        plans: &[
+        NativePlan { rule: 186, once: true, run: s82_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 1, once: true, run: s83_p0 },
+        NativePlan { rule: 2, once: true, run: s83_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 189, once: true, run: s84_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(189, &[0], 0), (127, &[0], 0), (131, &[0], 1), (128, &[0], 1), (49, &[2], 2), (141, &[1], 0), (127, &[0, 1], 3), (142, &[0], 1), (141, &[1, 2], 1), (141, &[2], 2), (127, &[1], 2), (20, &[1, 2], 0), (132, &[1], 0), (116, &[0], 1), (43, &[0, 2], 0), (80, &[2], 2), (75, &[0], 0), (26, &[1], 0), (132, &[0], 1), (90, &[4], 3), (128, &[1], 0), (125, &[4], 1), (90, &[0, 5], 4), (130, &[1], 0), (171, &[0, 1], 1), (133, &[0], 1), (27, &[0], 1), (134, &[1], 0)],
+        plans: &[
+        NativePlan { rule: 0, once: true, run: s85_p0 },
+        NativePlan { rule: 5, once: true, run: s85_p1 },
+        NativePlan { rule: 8, once: true, run: s85_p2 },
+        NativePlan { rule: 14, once: true, run: s85_p3 },
+        NativePlan { rule: 15, once: true, run: s85_p4 },
+        NativePlan { rule: 16, once: true, run: s85_p5 },
+        NativePlan { rule: 48, once: true, run: s85_p6 },
+        NativePlan { rule: 49, once: true, run: s85_p7 },
+        NativePlan { rule: 50, once: true, run: s85_p8 },
+        NativePlan { rule: 51, once: true, run: s85_p9 },
+        NativePlan { rule: 52, once: true, run: s85_p10 },
+        NativePlan { rule: 54, once: true, run: s85_p11 },
+        NativePlan { rule: 58, once: true, run: s85_p12 },
+        NativePlan { rule: 67, once: true, run: s85_p13 },
+        NativePlan { rule: 68, once: true, run: s85_p14 },
+        NativePlan { rule: 70, once: true, run: s85_p15 },
+        NativePlan { rule: 71, once: true, run: s85_p16 },
+        NativePlan { rule: 78, once: true, run: s85_p17 },
+        NativePlan { rule: 79, once: true, run: s85_p18 },
+        NativePlan { rule: 81, once: true, run: s85_p19 },
+        NativePlan { rule: 82, once: true, run: s85_p20 },
+        NativePlan { rule: 83, once: true, run: s85_p21 },
+        NativePlan { rule: 84, once: true, run: s85_p22 },
+        NativePlan { rule: 85, once: true, run: s85_p23 },
+        NativePlan { rule: 86, once: true, run: s85_p24 },
+        NativePlan { rule: 87, once: true, run: s85_p25 },
+        NativePlan { rule: 101, once: true, run: s85_p26 },
+        NativePlan { rule: 102, once: true, run: s85_p27 },
+        NativePlan { rule: 103, once: true, run: s85_p28 },
+        NativePlan { rule: 109, once: true, run: s85_p29 },
+        NativePlan { rule: 111, once: true, run: s85_p30 },
+        NativePlan { rule: 113, once: true, run: s85_p31 },
+        NativePlan { rule: 118, once: true, run: s85_p32 },
+        NativePlan { rule: 120, once: true, run: s85_p33 },
+        NativePlan { rule: 122, once: true, run: s85_p34 },
+        NativePlan { rule: 138, once: true, run: s85_p35 },
+        NativePlan { rule: 139, once: true, run: s85_p36 },
+        NativePlan { rule: 141, once: true, run: s85_p37 },
+        NativePlan { rule: 143, once: true, run: s85_p38 },
+        NativePlan { rule: 146, once: true, run: s85_p39 },
+        NativePlan { rule: 147, once: true, run: s85_p40 },
+        NativePlan { rule: 163, once: true, run: s85_p41 },
+        NativePlan { rule: 164, once: true, run: s85_p42 },
+        NativePlan { rule: 166, once: true, run: s85_p43 },
+        NativePlan { rule: 174, once: true, run: s85_p44 },
+        NativePlan { rule: 182, once: true, run: s85_p45 },
+        NativePlan { rule: 183, once: true, run: s85_p46 },
+        NativePlan { rule: 184, once: true, run: s85_p47 },
+        NativePlan { rule: 187, once: true, run: s85_p48 },
+        NativePlan { rule: 188, once: true, run: s85_p49 },
+    ]},
+    NativeStratum {
+        indexes: &[(189, &[0], 0), (127, &[0], 0), (38, &[1], 0), (87, &[4], 0), (11, &[1], 0), (26, &[0], 1), (128, &[0], 1), (117, &[1], 0), (171, &[0, 1], 1), (172, &[0, 1], 0)],
+        plans: &[
+        NativePlan { rule: 59, once: true, run: s86_p0 },
+        NativePlan { rule: 64, once: true, run: s86_p1 },
+        NativePlan { rule: 110, once: true, run: s86_p2 },
+        NativePlan { rule: 165, once: true, run: s86_p3 },
+        NativePlan { rule: 185, once: true, run: s86_p4 },
+    ]},
+    NativeStratum {
+        indexes: &[(192, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 190, once: true, run: s87_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 191, once: true, run: s88_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 192, once: true, run: s89_p0 },
     ]},
     ],
 };
@@ -552,18 +585,18 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(89);
-    if ix.worth_prefetching(89, 0) {
-        for b in &batch { ix.prefetch(89, 0, &[66]); }
-        for b in &batch { ix.prefetch_rows(cx, 89, 0, &[66], 0, 3); }
+    let rw = cx.rows_worth_prefetching(90);
+    if ix.worth_prefetching(90, 0) {
+        for b in &batch { ix.prefetch(90, 0, &[66]); }
+        for b in &batch { ix.prefetch_rows(cx, 90, 0, &[66], 0, 3); }
     }
-    if rw && ix.has_lists(89, 0) { for b in &batch { let l = ix.lookup(cx, 89, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(89, n, 0, 3); } } } }
+    if rw && ix.has_lists(90, 0) { for b in &batch { let l = ix.lookup(cx, 90, 0, &[66], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(90, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 89, 0, &[66], Full); // source
+        let l = ix.lookup(cx, 90, 0, &[66], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(89, n, 0, 3); } }
-            let v0 = cx.get(89, row, 0);
-            let v2 = cx.get(89, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 0, 3); } }
+            let v0 = cx.get(90, row, 0);
+            let v2 = cx.get(90, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s0_p0_1(cx, q1, q2, q3); }
         }
@@ -577,14 +610,14 @@ fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: 
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(73, 0) {
-        for b in &batch { ix.prefetch(73, 0, &[b[1]]); }
-        if ix.has_lists(73, 0) { for b in &batch { ix.prefetch_list(73, 0, &[b[1]]); } }
+    if ix.worth_prefetching(74, 0) {
+        for b in &batch { ix.prefetch(74, 0, &[b[1]]); }
+        if ix.has_lists(74, 0) { for b in &batch { ix.prefetch_list(74, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 73, 0, &[b[1]], Full); // organization
+        let l = ix.lookup(cx, 74, 0, &[b[1]], Full); // organization
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(73, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(74, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s0_p0_2(cx, q2, q3); }
         }
@@ -597,17 +630,17 @@ fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(90);
-    if ix.worth_prefetching(90, 0) {
-        for b in &batch { ix.prefetch(90, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 90, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(91);
+    if ix.worth_prefetching(91, 0) {
+        for b in &batch { ix.prefetch(91, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 91, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(90, 0) { for b in &batch { let l = ix.lookup(cx, 90, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(90, n, 1, 1); } } } }
+    if rw && ix.has_lists(91, 0) { for b in &batch { let l = ix.lookup(cx, 91, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(91, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 90, 0, &[b[0]], Full); // source_platform
+        let l = ix.lookup(cx, 91, 0, &[b[0]], Full); // source_platform
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 1, 1); } }
-            let v1 = cx.get(90, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(91, n, 1, 1); } }
+            let v1 = cx.get(91, row, 1);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s0_p0_3(cx, q3); }
         }
@@ -620,8 +653,8 @@ fn s0_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(41, &[b[0], b[1]]); }
+    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(42, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -638,18 +671,18 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 0) {
-        for b in &batch { ix.prefetch(79, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[67], 0, 3); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[67], 0, 3); }
     }
-    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 0, &[67], Full); // system
+        let l = ix.lookup(cx, 80, 0, &[67], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
-            let v0 = cx.get(79, row, 0);
-            let v1 = cx.get(79, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 3); } }
+            let v0 = cx.get(80, row, 0);
+            let v1 = cx.get(80, row, 3);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s0_p1_1(cx, q1); }
         }
@@ -662,8 +695,8 @@ fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(41, &[b[0], b[1]]); }
+    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(42, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -680,11 +713,11 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(82);
+    let rw = cx.rows_worth_prefetching(83);
     for b in &batch {
-        for row in cx.bounds(82, Full) { // agreement_source
-            let v0 = cx.get(82, row, 0);
-            let v1 = cx.get(82, row, 1);
+        for row in cx.bounds(83, Full) { // agreement_source
+            let v0 = cx.get(83, row, 0);
+            let v1 = cx.get(83, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s1_p0_1(cx, q1); }
         }
@@ -697,8 +730,8 @@ fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(43, &[b[0], b[1]]); }
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(44, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -715,11 +748,11 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(81);
+    let rw = cx.rows_worth_prefetching(82);
     for b in &batch {
-        for row in cx.bounds(81, Full) { // agreement_system
-            let v0 = cx.get(81, row, 0);
-            let v1 = cx.get(81, row, 1);
+        for row in cx.bounds(82, Full) { // agreement_system
+            let v0 = cx.get(82, row, 0);
+            let v1 = cx.get(82, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s1_p1_1(cx, q1); }
         }
@@ -732,8 +765,8 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(43, &[b[0], b[1]]); }
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(44, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -752,17 +785,17 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[68], 0, 0); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[68], 0, 0); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 0); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[68], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[68], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 0); } }
-            let v0 = cx.get(80, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 0); } }
+            let v0 = cx.get(81, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
         }
@@ -775,16 +808,16 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(82, 0) { for b in &batch { ix.prefetch(82, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 82, 0, &[b[0]])); // !agreement_source
-    if ix.worth_prefetching(81, 0) { for b in &batch { ix.prefetch(81, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 81, 0, &[b[0]])); // !agreement_system
     if ix.worth_prefetching(83, 0) { for b in &batch { ix.prefetch(83, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 83, 0, &[b[0]])); // !agreement_flow
-    let rw = cx.rows_worth_prefetching(41);
+    batch.retain(|b| !ix.any(cx, 83, 0, &[b[0]])); // !agreement_source
+    if ix.worth_prefetching(82, 0) { for b in &batch { ix.prefetch(82, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 82, 0, &[b[0]])); // !agreement_system
+    if ix.worth_prefetching(84, 0) { for b in &batch { ix.prefetch(84, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 84, 0, &[b[0]])); // !agreement_flow
+    let rw = cx.rows_worth_prefetching(42);
     for b in &batch {
-        for row in cx.bounds(41, Full) { // joint_control
-            let v1 = cx.get(41, row, 0);
+        for row in cx.bounds(42, Full) { // joint_control
+            let v1 = cx.get(42, row, 0);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s1_p2_2(cx, q2); }
         }
@@ -797,8 +830,8 @@ fn s1_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(43, &[b[0], b[1]]); }
+    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(44, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -819,20 +852,20 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[68], 0, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[68], 0, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[68], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[68], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 4); } }
-            let v1 = cx.get(80, row, 0);
-            let v3 = cx.get(80, row, 2);
-            let v4 = cx.get(80, row, 3);
-            let v5 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 4); } }
+            let v1 = cx.get(81, row, 0);
+            let v3 = cx.get(81, row, 2);
+            let v4 = cx.get(81, row, 3);
+            let v5 = cx.get(81, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); }
         }
@@ -845,17 +878,17 @@ fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: 
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(43);
-    if ix.worth_prefetching(43, 0) {
-        for b in &batch { ix.prefetch(43, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 43, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(44);
+    if ix.worth_prefetching(44, 0) {
+        for b in &batch { ix.prefetch(44, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 44, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(43, 0) { for b in &batch { let l = ix.lookup(cx, 43, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(43, n, 1, 1); } } } }
+    if rw && ix.has_lists(44, 0) { for b in &batch { let l = ix.lookup(cx, 44, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(44, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 43, 0, &[b[0]], Full); // covers_object
+        let l = ix.lookup(cx, 44, 0, &[b[0]], Full); // covers_object
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(43, n, 1, 1); } }
-            let v0 = cx.get(43, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(44, n, 1, 1); } }
+            let v0 = cx.get(44, row, 1);
             q2.push([v0, b[0], b[1], b[2], b[3]]);
             if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); }
         }
@@ -868,12 +901,12 @@ fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(41, &[b[0], b[2]], Full).is_some()); // joint_control
-    let rw = cx.rows_worth_prefetching(72);
+    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(42, &[b[0], b[2]], Full).is_some()); // joint_control
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v2 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v2 = cx.get(73, row, 0);
             q3.push([b[0], b[1], v2, b[3], b[4]]);
             if q3.len() >= BATCH { s2_p0_3(cx, q3); }
         }
@@ -892,8 +925,8 @@ fn s2_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(42) { for b in &batch { cx.prefetch(42, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(42, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(43, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -910,11 +943,11 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(101);
+    let rw = cx.rows_worth_prefetching(102);
     for b in &batch {
-        for row in cx.bounds(101, Full) { // subject_age
-            let v0 = cx.get(101, row, 0);
-            let v1 = cx.get(101, row, 1);
+        for row in cx.bounds(102, Full) { // subject_age
+            let v0 = cx.get(102, row, 0);
+            let v1 = cx.get(102, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s3_p0_1(cx, q1); }
         }
@@ -930,8 +963,8 @@ fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) < (16 as i64)
     });
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0]]); } }
-    for b in &batch { cx.derive(32, &[b[0]]); }
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0]]); } }
+    for b in &batch { cx.derive(33, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -948,17 +981,17 @@ fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(99);
-    if ix.worth_prefetching(99, 0) {
-        for b in &batch { ix.prefetch(99, 0, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 99, 0, &[54], 0, 0); }
+    let rw = cx.rows_worth_prefetching(100);
+    if ix.worth_prefetching(100, 0) {
+        for b in &batch { ix.prefetch(100, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 100, 0, &[54], 0, 0); }
     }
-    if rw && ix.has_lists(99, 0) { for b in &batch { let l = ix.lookup(cx, 99, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(99, n, 0, 0); } } } }
+    if rw && ix.has_lists(100, 0) { for b in &batch { let l = ix.lookup(cx, 100, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(100, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 99, 0, &[54], Full); // subject
+        let l = ix.lookup(cx, 100, 0, &[54], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(99, n, 0, 0); } }
-            let v0 = cx.get(99, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(100, n, 0, 0); } }
+            let v0 = cx.get(100, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s3_p1_1(cx, q1); }
         }
@@ -971,10 +1004,10 @@ fn s3_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if ix.worth_prefetching(101, 0) { for b in &batch { ix.prefetch(101, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 101, 0, &[b[0]])); // !subject_age
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0]]); } }
-    for b in &batch { cx.derive(32, &[b[0]]); }
+    if ix.worth_prefetching(102, 0) { for b in &batch { ix.prefetch(102, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 102, 0, &[b[0]])); // !subject_age
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0]]); } }
+    for b in &batch { cx.derive(33, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -993,10 +1026,10 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v1 = cx.get(73, row, 0);
+        for row in cx.bounds(74, Full) { // organization
+            let v1 = cx.get(74, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s4_p0_1(cx, q1, q2); }
         }
@@ -1009,17 +1042,17 @@ fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 0) {
-        for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 0) {
+        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(105, 0) { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
+    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 0, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v0 = cx.get(105, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v0 = cx.get(106, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s4_p0_2(cx, q2); }
         }
@@ -1032,8 +1065,8 @@ fn s4_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
-    for b in &batch { cx.derive(15, &[b[0]]); }
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0]]); } }
+    for b in &batch { cx.derive(16, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1052,17 +1085,17 @@ fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 0) {
-        for b in &batch { ix.prefetch(79, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[35], 3, 3); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[35], 3, 3); }
     }
-    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 3, 3); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 0, &[35], Full); // system
+        let l = ix.lookup(cx, 80, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 3, 3); } }
-            let v1 = cx.get(79, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 3, 3); } }
+            let v1 = cx.get(80, row, 3);
             q1.push([v1]);
             if q1.len() >= BATCH { s4_p1_1(cx, q1, q2); }
         }
@@ -1075,17 +1108,17 @@ fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 0) {
-        for b in &batch { ix.prefetch(105, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 0) {
+        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(105, 0) { for b in &batch { let l = ix.lookup(cx, 105, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
+    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 0, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v0 = cx.get(105, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v0 = cx.get(106, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s4_p1_2(cx, q2); }
         }
@@ -1098,8 +1131,8 @@ fn s4_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
-    for b in &batch { cx.derive(15, &[b[0]]); }
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0]]); } }
+    for b in &batch { cx.derive(16, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1118,17 +1151,17 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[7]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[7], 0, 0); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[7]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[7], 0, 0); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 0); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[7], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[7], Full); // notice
+        let l = ix.lookup(cx, 117, 0, &[7], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 0); } }
-            let v1 = cx.get(116, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 0); } }
+            let v1 = cx.get(117, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); }
         }
@@ -1141,17 +1174,17 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 1, 1); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 118, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 1, 1); } }
-            let v0 = cx.get(117, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 1, 1); } }
+            let v0 = cx.get(118, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s5_p0_2(cx, q2); }
         }
@@ -1164,8 +1197,8 @@ fn s5_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
-    for b in &batch { cx.derive(3, &[b[0]]); }
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0]]); } }
+    for b in &batch { cx.derive(4, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1184,17 +1217,17 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[8], 0, 0); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[8], 0, 0); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 0); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 117, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 0); } }
-            let v1 = cx.get(116, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 0); } }
+            let v1 = cx.get(117, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); }
         }
@@ -1207,17 +1240,17 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 1, 1); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 118, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 1, 1); } }
-            let v0 = cx.get(117, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 1, 1); } }
+            let v0 = cx.get(118, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s5_p1_2(cx, q2); }
         }
@@ -1230,8 +1263,8 @@ fn s5_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
-    for b in &batch { cx.derive(3, &[b[0]]); }
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0]]); } }
+    for b in &batch { cx.derive(4, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1250,18 +1283,18 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[8], 0, 2); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 2); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 117, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 2); } }
-            let v1 = cx.get(116, row, 0);
-            let v2 = cx.get(116, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 2); } }
+            let v1 = cx.get(117, row, 0);
+            let v2 = cx.get(117, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s6_p0_1(cx, q1, q2); }
         }
@@ -1274,17 +1307,17 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(117);
-    if ix.worth_prefetching(117, 0) {
-        for b in &batch { ix.prefetch(117, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(118);
+    if ix.worth_prefetching(118, 0) {
+        for b in &batch { ix.prefetch(118, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 118, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 1, 1); } } } }
+    if rw && ix.has_lists(118, 0) { for b in &batch { let l = ix.lookup(cx, 118, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(118, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 117, 0, &[b[0]], Full); // notice_subject
+        let l = ix.lookup(cx, 118, 0, &[b[0]], Full); // notice_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 1, 1); } }
-            let v0 = cx.get(117, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(118, n, 1, 1); } }
+            let v0 = cx.get(118, row, 1);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s6_p0_2(cx, q2); }
         }
@@ -1297,8 +1330,8 @@ fn s6_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(56, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(57, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1321,18 +1354,18 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[71]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[71], 0, 2); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[71]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[71], 0, 2); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 2); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[71], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[71], Full); // notice
+        let l = ix.lookup(cx, 117, 0, &[71], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 2); } }
-            let v2 = cx.get(116, row, 0);
-            let v3 = cx.get(116, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 2); } }
+            let v2 = cx.get(117, row, 0);
+            let v3 = cx.get(117, row, 2);
             q1.push([v2, v3]);
             if q1.len() >= BATCH { s7_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -1345,19 +1378,19 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: 
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(118) { for b in &batch { cx.prefetch(118, &[b[0]]); } }
-    batch.retain(|b| cx.probe(118, &[b[0]], Full).is_some()); // notice_public
-    let rw = cx.rows_worth_prefetching(121);
-    if ix.worth_prefetching(121, 0) {
-        for b in &batch { ix.prefetch(121, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(119) { for b in &batch { cx.prefetch(119, &[b[0]]); } }
+    batch.retain(|b| cx.probe(119, &[b[0]], Full).is_some()); // notice_public
+    let rw = cx.rows_worth_prefetching(122);
+    if ix.worth_prefetching(122, 0) {
+        for b in &batch { ix.prefetch(122, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 1, 1); } } } }
+    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 0, &[b[0]], Full); // notice_source
+        let l = ix.lookup(cx, 122, 0, &[b[0]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 1, 1); } }
-            let v0 = cx.get(121, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 1, 1); } }
+            let v0 = cx.get(122, row, 1);
             q2.push([v0, b[1]]);
             if q2.len() >= BATCH { s7_p0_2(cx, q2, q3, q4); }
         }
@@ -1371,14 +1404,14 @@ fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: 
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(41, 0) {
-        for b in &batch { ix.prefetch(41, 0, &[b[0]]); }
-        if ix.has_lists(41, 0) { for b in &batch { ix.prefetch_list(41, 0, &[b[0]]); } }
+    if ix.worth_prefetching(42, 0) {
+        for b in &batch { ix.prefetch(42, 0, &[b[0]]); }
+        if ix.has_lists(42, 0) { for b in &batch { ix.prefetch_list(42, 0, &[b[0]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 41, 0, &[b[0]], Full); // joint_control
+        let l = ix.lookup(cx, 42, 0, &[b[0]], Full); // joint_control
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(42, n, 0, 0); } }
             q3.push([b[0], b[1]]);
             if q3.len() >= BATCH { s7_p0_3(cx, q3, q4); }
         }
@@ -1391,10 +1424,10 @@ fn s7_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(72);
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q4.push([b[0], v1, b[1]]);
             if q4.len() >= BATCH { s7_p0_4(cx, q4); }
         }
@@ -1410,8 +1443,8 @@ fn s7_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
-    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(44, &[b[0], b[1]]); }
+    if cx.worth_prefetching(45) { for b in &batch { cx.prefetch(45, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(45, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -1430,11 +1463,11 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(56);
+    let rw = cx.rows_worth_prefetching(57);
     for b in &batch {
-        for row in cx.bounds(56, Full) { // art14_notice_by
-            let v0 = cx.get(56, row, 0);
-            let v2 = cx.get(56, row, 1);
+        for row in cx.bounds(57, Full) { // art14_notice_by
+            let v0 = cx.get(57, row, 0);
+            let v2 = cx.get(57, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); }
         }
@@ -1447,17 +1480,17 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(121);
-    if ix.worth_prefetching(121, 0) {
-        for b in &batch { ix.prefetch(121, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(122);
+    if ix.worth_prefetching(122, 0) {
+        for b in &batch { ix.prefetch(122, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 1, 1); } } } }
+    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 0, &[b[1]], Full); // notice_source
+        let l = ix.lookup(cx, 122, 0, &[b[1]], Full); // notice_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 1, 1); } }
-            let v1 = cx.get(121, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 1, 1); } }
+            let v1 = cx.get(122, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s8_p0_2(cx, q2); }
         }
@@ -1470,8 +1503,8 @@ fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(63, &[b[0], b[1]]); }
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(64, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1490,11 +1523,11 @@ fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(56);
+    let rw = cx.rows_worth_prefetching(57);
     for b in &batch {
-        for row in cx.bounds(56, Full) { // art14_notice_by
-            let v0 = cx.get(56, row, 0);
-            let v2 = cx.get(56, row, 1);
+        for row in cx.bounds(57, Full) { // art14_notice_by
+            let v0 = cx.get(57, row, 0);
+            let v2 = cx.get(57, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); }
         }
@@ -1507,17 +1540,17 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(122);
-    if ix.worth_prefetching(122, 0) {
-        for b in &batch { ix.prefetch(122, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 122, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(123);
+    if ix.worth_prefetching(123, 0) {
+        for b in &batch { ix.prefetch(123, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 123, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(122, 0) { for b in &batch { let l = ix.lookup(cx, 122, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(122, n, 1, 1); } } } }
+    if rw && ix.has_lists(123, 0) { for b in &batch { let l = ix.lookup(cx, 123, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(123, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 122, 0, &[b[1]], Full); // notice_category
+        let l = ix.lookup(cx, 123, 0, &[b[1]], Full); // notice_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 1, 1); } }
-            let v1 = cx.get(122, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(123, n, 1, 1); } }
+            let v1 = cx.get(123, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s9_p0_2(cx, q2); }
         }
@@ -1530,8 +1563,8 @@ fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(64, &[b[0], b[1]]); }
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(65, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1552,18 +1585,18 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[14], 0, 3); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[14], 0, 3); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 3); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 3); } }
-            let v2 = cx.get(80, row, 0);
-            let v0 = cx.get(80, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 3); } }
+            let v2 = cx.get(81, row, 0);
+            let v0 = cx.get(81, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s10_p0_1(cx, q1, q2, q3); }
         }
@@ -1577,14 +1610,14 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(84, 0) {
-        for b in &batch { ix.prefetch(84, 0, &[b[1]]); }
-        if ix.has_lists(84, 0) { for b in &batch { ix.prefetch_list(84, 0, &[b[1]]); } }
+    if ix.worth_prefetching(85, 0) {
+        for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
+        if ix.has_lists(85, 0) { for b in &batch { ix.prefetch_list(85, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 84, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s10_p0_2(cx, q2, q3); }
         }
@@ -1597,10 +1630,10 @@ fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 3);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s10_p0_3(cx, q3); }
         }
@@ -1613,8 +1646,8 @@ fn s10_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(51, &[b[0], b[1]]); }
+    if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(52, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -1631,11 +1664,11 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(51);
+    let rw = cx.rows_worth_prefetching(52);
     for b in &batch {
-        for row in cx.bounds(51, Full) { // scc_dates
-            let v0 = cx.get(51, row, 0);
-            let v1 = cx.get(51, row, 1);
+        for row in cx.bounds(52, Full) { // scc_dates
+            let v0 = cx.get(52, row, 0);
+            let v1 = cx.get(52, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s11_p0_1(cx, q1); }
         }
@@ -1651,8 +1684,8 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18805 as i64)
     });
-    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[127, b[0], b[1]]); } }
-    for b in &batch { cx.derive(50, &[127, b[0], b[1]]); }
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[127, b[0], b[1]]); } }
+    for b in &batch { cx.derive(51, &[127, b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -1671,10 +1704,10 @@ fn s11_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(52);
+    let rw = cx.rows_worth_prefetching(53);
     for b in &batch {
-        for row in cx.bounds(52, Full) { // old_scc_edition
-            let v0 = cx.get(52, row, 0);
+        for row in cx.bounds(53, Full) { // old_scc_edition
+            let v0 = cx.get(53, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s11_p1_1(cx, q1, q2); }
         }
@@ -1687,11 +1720,11 @@ fn s11_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(51);
+    let rw = cx.rows_worth_prefetching(52);
     for b in &batch {
-        for row in cx.bounds(51, Full) { // scc_dates
-            let v1 = cx.get(51, row, 0);
-            let v2 = cx.get(51, row, 1);
+        for row in cx.bounds(52, Full) { // scc_dates
+            let v1 = cx.get(52, row, 0);
+            let v2 = cx.get(52, row, 1);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s11_p1_2(cx, q2); }
         }
@@ -1710,8 +1743,8 @@ fn s11_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (19352 as i64)
     });
-    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(50, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(51, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1732,10 +1765,10 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(91);
+    let rw = cx.rows_worth_prefetching(92);
     for b in &batch {
-        for row in cx.bounds(91, Full) { // source_public
-            let v2 = cx.get(91, row, 0);
+        for row in cx.bounds(92, Full) { // source_public
+            let v2 = cx.get(92, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); }
         }
@@ -1748,19 +1781,19 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(92, &[b[0]])); // !source_requires_login
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
+    if cx.worth_prefetching(93) { for b in &batch { cx.prefetch(93, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(93, &[b[0]])); // !source_requires_login
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
-            let v0 = cx.get(127, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
+            let v0 = cx.get(128, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
         }
@@ -1773,17 +1806,17 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s12_p0_3(cx, q3); }
         }
@@ -1799,8 +1832,8 @@ fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) < (17676 as i64)
     });
-    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0]]); } }
-    for b in &batch { cx.derive(24, &[b[0]]); }
+    if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0]]); } }
+    for b in &batch { cx.derive(25, &[b[0]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -1819,11 +1852,11 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(89);
+    let rw = cx.rows_worth_prefetching(90);
     for b in &batch {
-        for row in cx.bounds(89, Full) { // source
-            let v2 = cx.get(89, row, 0);
-            let v1 = cx.get(89, row, 2);
+        for row in cx.bounds(90, Full) { // source
+            let v2 = cx.get(90, row, 0);
+            let v1 = cx.get(90, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s13_p0_1(cx, q1, q2); }
         }
@@ -1836,17 +1869,17 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
-            let v0 = cx.get(127, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
+            let v0 = cx.get(128, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s13_p0_2(cx, q2); }
         }
@@ -1859,8 +1892,8 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -1883,19 +1916,19 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[149]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[149], 0, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[149]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[149], 0, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[149], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[149], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 4); } }
-            let v3 = cx.get(80, row, 0);
-            let v4 = cx.get(80, row, 3);
-            let v5 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 4); } }
+            let v3 = cx.get(81, row, 0);
+            let v4 = cx.get(81, row, 3);
+            let v5 = cx.get(81, row, 4);
             q1.push([v3, v4, v5]);
             if q1.len() >= BATCH { s14_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -1908,17 +1941,17 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(82);
-    if ix.worth_prefetching(82, 0) {
-        for b in &batch { ix.prefetch(82, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(83);
+    if ix.worth_prefetching(83, 0) {
+        for b in &batch { ix.prefetch(83, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 83, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n, 1, 1); } } } }
+    if rw && ix.has_lists(83, 0) { for b in &batch { let l = ix.lookup(cx, 83, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(83, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 82, 0, &[b[0]], Full); // agreement_source
+        let l = ix.lookup(cx, 83, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
-            let v1 = cx.get(82, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(83, n, 1, 1); } }
+            let v1 = cx.get(83, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s14_p0_2(cx, q2, q3, q4); }
         }
@@ -1931,17 +1964,17 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
-            let v0 = cx.get(127, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
+            let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s14_p0_3(cx, q3, q4); }
         }
@@ -1954,17 +1987,17 @@ fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s14_p0_4(cx, q4); }
         }
@@ -1983,8 +2016,8 @@ fn s14_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(71, &[b[0], b[1]]); }
+    if cx.worth_prefetching(72) { for b in &batch { cx.prefetch(72, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(72, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -2003,18 +2036,18 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 0) {
-        for b in &batch { ix.prefetch(79, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[35], 0, 3); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[35], 0, 3); }
     }
-    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 0, &[35], Full); // system
+        let l = ix.lookup(cx, 80, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
-            let v2 = cx.get(79, row, 0);
-            let v1 = cx.get(79, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 3); } }
+            let v2 = cx.get(80, row, 0);
+            let v1 = cx.get(80, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s15_p0_1(cx, q1, q2); }
         }
@@ -2027,17 +2060,17 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(128);
-    if ix.worth_prefetching(128, 0) {
-        for b in &batch { ix.prefetch(128, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 128, 0, &[b[1]], Full); // activity_system
+        let l = ix.lookup(cx, 129, 0, &[b[1]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
-            let v0 = cx.get(128, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
+            let v0 = cx.get(129, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s15_p0_2(cx, q2); }
         }
@@ -2050,8 +2083,8 @@ fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(54, &[b[0], b[1]]); }
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(55, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -2072,18 +2105,18 @@ fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 0) {
-        for b in &batch { ix.prefetch(79, 0, &[35]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[35], 0, 3); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[35]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[35], 0, 3); }
     }
-    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[35], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 0, &[35], Full); // system
+        let l = ix.lookup(cx, 80, 0, &[35], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
-            let v3 = cx.get(79, row, 0);
-            let v1 = cx.get(79, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 3); } }
+            let v3 = cx.get(80, row, 0);
+            let v1 = cx.get(80, row, 3);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s15_p1_1(cx, q1, q2, q3); }
         }
@@ -2096,17 +2129,17 @@ fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 0) {
-        for b in &batch { ix.prefetch(124, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 0) {
+        for b in &batch { ix.prefetch(125, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(124, 0) { for b in &batch { let l = ix.lookup(cx, 124, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 0); } } } }
+    if rw && ix.has_lists(125, 0) { for b in &batch { let l = ix.lookup(cx, 125, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 0, &[b[1]], Full); // flow
+        let l = ix.lookup(cx, 125, 0, &[b[1]], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
-            let v2 = cx.get(124, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
+            let v2 = cx.get(125, row, 0);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s15_p1_2(cx, q2, q3); }
         }
@@ -2119,17 +2152,17 @@ fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[1]], Full); // activity_flow
+        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s15_p1_3(cx, q3); }
         }
@@ -2142,8 +2175,8 @@ fn s15_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(54, &[b[0], b[1]]); }
+    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(55, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -2164,19 +2197,19 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[135]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[135], 2, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[135]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[135], 2, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 2, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[135], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[135], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[135], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 2, 4); } }
-            let v1 = cx.get(80, row, 2);
-            let v3 = cx.get(80, row, 3);
-            let v4 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 2, 4); } }
+            let v1 = cx.get(81, row, 2);
+            let v3 = cx.get(81, row, 3);
+            let v4 = cx.get(81, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s16_p0_1(cx, q1, q2, q3); }
         }
@@ -2189,17 +2222,17 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(54);
-    if ix.worth_prefetching(54, 0) {
-        for b in &batch { ix.prefetch(54, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 54, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(55);
+    if ix.worth_prefetching(55, 0) {
+        for b in &batch { ix.prefetch(55, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 55, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(54, 0) { for b in &batch { let l = ix.lookup(cx, 54, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(54, n, 0, 0); } } } }
+    if rw && ix.has_lists(55, 0) { for b in &batch { let l = ix.lookup(cx, 55, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(55, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 54, 0, &[b[0]], Full); // uses_processor
+        let l = ix.lookup(cx, 55, 0, &[b[0]], Full); // uses_processor
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n, 0, 0); } }
-            let v0 = cx.get(54, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(55, n, 0, 0); } }
+            let v0 = cx.get(55, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s16_p0_2(cx, q2, q3); }
         }
@@ -2212,17 +2245,17 @@ fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s16_p0_3(cx, q3); }
         }
@@ -2241,8 +2274,8 @@ fn s16_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(55, &[b[0], b[1]]); }
+    if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(56, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -2265,11 +2298,11 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(110);
+    let rw = cx.rows_worth_prefetching(111);
     for b in &batch {
-        for row in cx.bounds(110, Full) { // consent_withdrawn
-            let v0 = cx.get(110, row, 0);
-            let v2 = cx.get(110, row, 1);
+        for row in cx.bounds(111, Full) { // consent_withdrawn
+            let v0 = cx.get(111, row, 0);
+            let v2 = cx.get(111, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -2282,17 +2315,17 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 1) {
-        for b in &batch { ix.prefetch(105, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 1) {
+        for b in &batch { ix.prefetch(106, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(105, 1) { for b in &batch { let l = ix.lookup(cx, 105, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 1, 1); } } } }
+    if rw && ix.has_lists(106, 1) { for b in &batch { let l = ix.lookup(cx, 106, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 1, 1); } }
-            let v3 = cx.get(105, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
+            let v3 = cx.get(106, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s17_p0_2(cx, q2, q3, q4); }
         }
@@ -2305,17 +2338,17 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[2]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[2]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v1 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v1 = cx.get(131, row, 0);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s17_p0_3(cx, q3, q4); }
         }
@@ -2328,17 +2361,17 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v4 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v4 = cx.get(127, row, 3);
             q4.push([b[0], b[1], b[2], v4]);
             if q4.len() >= BATCH { s17_p0_4(cx, q4); }
         }
@@ -2354,8 +2387,8 @@ fn s17_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(16, &[b[0], b[1]]); }
+    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(17, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -2376,12 +2409,12 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(105);
+    let rw = cx.rows_worth_prefetching(106);
     for b in &batch {
-        for row in cx.bounds(105, Full) { // consent
-            let v0 = cx.get(105, row, 0);
-            let v2 = cx.get(105, row, 1);
-            let v4 = cx.get(105, row, 2);
+        for row in cx.bounds(106, Full) { // consent
+            let v0 = cx.get(106, row, 0);
+            let v2 = cx.get(106, row, 1);
+            let v4 = cx.get(106, row, 2);
             q1.push([v0, v2, v4]);
             if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); }
         }
@@ -2394,19 +2427,19 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
-    batch.retain(|b| cx.probe(15, &[b[0]], Full).is_some()); // consent_for_us
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
+    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0]]); } }
+    batch.retain(|b| cx.probe(16, &[b[0]], Full).is_some()); // consent_for_us
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v1 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v1 = cx.get(131, row, 0);
             q2.push([b[0], v1, b[1], b[2]]);
             if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
         }
@@ -2419,19 +2452,19 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(16, &[b[0], b[1]])); // !consent_ended
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]], 3, 3); }
+    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(17, &[b[0], b[1]])); // !consent_ended
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v3 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v3 = cx.get(127, row, 3);
             q3.push([b[0], b[1], b[2], v3, b[3]]);
             if q3.len() >= BATCH { s18_p0_3(cx, q3); }
         }
@@ -2447,8 +2480,8 @@ fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[4] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(14, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(15, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -2475,10 +2508,10 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(13);
+    let rw = cx.rows_worth_prefetching(14);
     for b in &batch {
-        for row in cx.bounds(13, Full) { // consent_form_valid
-            let v6 = cx.get(13, row, 0);
+        for row in cx.bounds(14, Full) { // consent_form_valid
+            let v6 = cx.get(14, row, 0);
             q1.push([v6]);
             if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4, q5, q6); }
         }
@@ -2491,19 +2524,19 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 2) {
-        for b in &batch { ix.prefetch(105, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 2, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 2) {
+        for b in &batch { ix.prefetch(106, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(105, 2) { for b in &batch { let l = ix.lookup(cx, 105, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 2); } } } }
+    if rw && ix.has_lists(106, 2) { for b in &batch { let l = ix.lookup(cx, 106, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 2); } }
-            let v4 = cx.get(105, row, 0);
-            let v1 = cx.get(105, row, 1);
-            let v5 = cx.get(105, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 2); } }
+            let v4 = cx.get(106, row, 0);
+            let v1 = cx.get(106, row, 1);
+            let v5 = cx.get(106, row, 2);
             q2.push([v1, v4, v5]);
             if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4, q5, q6); }
         }
@@ -2516,17 +2549,17 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(110);
-    if ix.worth_prefetching(110, 0) {
-        for b in &batch { ix.prefetch(110, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 110, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(111);
+    if ix.worth_prefetching(111, 0) {
+        for b in &batch { ix.prefetch(111, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(110, 0) { for b in &batch { let l = ix.lookup(cx, 110, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(110, n, 1, 1); } } } }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 110, 0, &[b[1]], Full); // consent_withdrawn
+        let l = ix.lookup(cx, 111, 0, &[b[1]], Full); // consent_withdrawn
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(110, n, 1, 1); } }
-            let v7 = cx.get(110, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 1, 1); } }
+            let v7 = cx.get(111, row, 1);
             q3.push([b[0], b[1], b[2], v7]);
             if q3.len() >= BATCH { s19_p0_3(cx, q3, q4, q5, q6); }
         }
@@ -2539,17 +2572,17 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(106);
-    if ix.worth_prefetching(106, 0) {
-        for b in &batch { ix.prefetch(106, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 0) {
+        for b in &batch { ix.prefetch(107, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
+    if rw && ix.has_lists(107, 0) { for b in &batch { let l = ix.lookup(cx, 107, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 106, 0, &[b[1]], Full); // consent_purpose
+        let l = ix.lookup(cx, 107, 0, &[b[1]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
-            let v3 = cx.get(106, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 1, 1); } }
+            let v3 = cx.get(107, row, 1);
             q4.push([b[0], v3, b[2], b[3]]);
             if q4.len() >= BATCH { s19_p0_4(cx, q4, q5, q6); }
         }
@@ -2562,17 +2595,17 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v0 = cx.get(131, row, 0);
             q5.push([v0, b[0], b[1], b[2], b[3]]);
             if q5.len() >= BATCH { s19_p0_5(cx, q5, q6); }
         }
@@ -2585,17 +2618,17 @@ fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 1) {
-        for b in &batch { ix.prefetch(126, 1, &[b[0], b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 1, &[b[0], b[2]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 1) {
+        for b in &batch { ix.prefetch(127, 1, &[b[0], b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0], b[2]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 1) { for b in &batch { let l = ix.lookup(cx, 126, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0], b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 1, &[b[0], b[2]], Full); // activity
+        let l = ix.lookup(cx, 127, 1, &[b[0], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q6.push([b[0], b[1], v2, b[3], b[4]]);
             if q6.len() >= BATCH { s19_p0_6(cx, q6); }
         }
@@ -2614,8 +2647,8 @@ fn s19_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[4] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(20, &[b[0], b[1]]); }
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(21, &[b[0], b[1]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -2638,18 +2671,18 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[38]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[38], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[38], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[38], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s20_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -2662,17 +2695,17 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v3 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v3 = cx.get(128, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s20_p0_2(cx, q2, q3, q4); }
         }
@@ -2685,18 +2718,18 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(89);
-    if ix.worth_prefetching(89, 1) {
-        for b in &batch { ix.prefetch(89, 1, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 89, 1, &[b[2]], 2, 3); }
+    let rw = cx.rows_worth_prefetching(90);
+    if ix.worth_prefetching(90, 1) {
+        for b in &batch { ix.prefetch(90, 1, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 90, 1, &[b[2]], 2, 3); }
     }
-    if rw && ix.has_lists(89, 1) { for b in &batch { let l = ix.lookup(cx, 89, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(89, n, 2, 3); } } } }
+    if rw && ix.has_lists(90, 1) { for b in &batch { let l = ix.lookup(cx, 90, 1, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(90, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 89, 1, &[b[2]], Full); // source
+        let l = ix.lookup(cx, 90, 1, &[b[2]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(89, n, 2, 3); } }
-            let v4 = cx.get(89, row, 2);
-            let v5 = cx.get(89, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 2, 3); } }
+            let v4 = cx.get(90, row, 2);
+            let v5 = cx.get(90, row, 3);
             q3.push([b[0], b[1], v4, v5]);
             if q3.len() >= BATCH { s20_p0_3(cx, q3, q4); }
         }
@@ -2712,17 +2745,17 @@ fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         b[2] != 39
     });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q4.push([b[0], v1, b[1], b[3]]);
             if q4.len() >= BATCH { s20_p0_4(cx, q4); }
         }
@@ -2738,8 +2771,8 @@ fn s20_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         b[3] != b[1]
     });
-    if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(25, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(26, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -2762,10 +2795,10 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(27);
+    let rw = cx.rows_worth_prefetching(28);
     for b in &batch {
-        for row in cx.bounds(27, Full) { // objection_to_marketing
-            let v3 = cx.get(27, row, 0);
+        for row in cx.bounds(28, Full) { // objection_to_marketing
+            let v3 = cx.get(28, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s21_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -2778,18 +2811,18 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(115);
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(116);
+    if ix.worth_prefetching(116, 0) {
+        for b in &batch { ix.prefetch(116, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 0, 2); } } } }
+    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // objection
+        let l = ix.lookup(cx, 116, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 2); } }
-            let v1 = cx.get(115, row, 0);
-            let v4 = cx.get(115, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 2); } }
+            let v1 = cx.get(116, row, 0);
+            let v4 = cx.get(116, row, 2);
             q2.push([v1, v4]);
             if q2.len() >= BATCH { s21_p0_2(cx, q2, q3, q4); }
         }
@@ -2802,17 +2835,17 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v0 = cx.get(131, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s21_p0_3(cx, q3, q4); }
         }
@@ -2825,17 +2858,17 @@ fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], b[1], v2, b[2]]);
             if q4.len() >= BATCH { s21_p0_4(cx, q4); }
         }
@@ -2851,8 +2884,8 @@ fn s21_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(26, &[b[0], b[1]]); }
+    if cx.worth_prefetching(27) { for b in &batch { cx.prefetch(27, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(27, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -2875,19 +2908,19 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[38]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[38], 0, 5); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[38]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[38], 0, 5); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 5); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[38], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[38], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[38], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 5); } }
-            let v5 = cx.get(126, row, 0);
-            let v6 = cx.get(126, row, 3);
-            let v7 = cx.get(126, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 5); } }
+            let v5 = cx.get(127, row, 0);
+            let v6 = cx.get(127, row, 3);
+            let v7 = cx.get(127, row, 5);
             q1.push([v5, v6, v7]);
             if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -2900,17 +2933,17 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q2.push([v1, b[1], b[2]]);
             if q2.len() >= BATCH { s22_p0_2(cx, q2, q3, q4); }
         }
@@ -2923,17 +2956,17 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v0 = cx.get(131, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s22_p0_3(cx, q3, q4); }
         }
@@ -2946,19 +2979,19 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 5); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 5); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 5); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 5); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
-            let v4 = cx.get(126, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 5); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
+            let v4 = cx.get(127, row, 5);
             q4.push([b[0], b[1], v2, v3, v4, b[2], b[3]]);
             if q4.len() >= BATCH { s22_p0_4(cx, q4); }
         }
@@ -2977,10 +3010,10 @@ fn s22_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         b[6] != b[4]
     });
-    if cx.worth_prefetching(30) { for b in &batch { cx.prefetch(30, &[b[3]]); } }
-    batch.retain(|b| cx.probe(30, &[b[3]], Full).is_some()); // further_use_kind
-    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(29, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[3]]); } }
+    batch.retain(|b| cx.probe(31, &[b[3]], Full).is_some()); // further_use_kind
+    if cx.worth_prefetching(30) { for b in &batch { cx.prefetch(30, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(30, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -3005,10 +3038,10 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(113);
+    let rw = cx.rows_worth_prefetching(114);
     for b in &batch {
-        for row in cx.bounds(113, Full) { // consent_explicit
-            let v0 = cx.get(113, row, 0);
+        for row in cx.bounds(114, Full) { // consent_explicit
+            let v0 = cx.get(114, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4, q5); }
         }
@@ -3021,17 +3054,17 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 1) {
-        for b in &batch { ix.prefetch(105, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 1, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 1) {
+        for b in &batch { ix.prefetch(106, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 1, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(105, 1) { for b in &batch { let l = ix.lookup(cx, 105, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 3, 3); } } } }
+    if rw && ix.has_lists(106, 1) { for b in &batch { let l = ix.lookup(cx, 106, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 3, 3); } }
-            let v3 = cx.get(105, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 3, 3); } }
+            let v3 = cx.get(106, row, 3);
             q2.push([b[0], v3]);
             if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4, q5); }
         }
@@ -3044,23 +3077,23 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[1]]); } }
-    batch.retain(|b| cx.probe(13, &[b[1]], Full).is_some()); // consent_form_valid
+    if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[1]]); } }
+    batch.retain(|b| cx.probe(14, &[b[1]], Full).is_some()); // consent_form_valid
+    if cx.worth_prefetching(113) { for b in &batch { cx.prefetch(113, &[b[0]]); } }
+    batch.retain(|b| cx.probe(113, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[0]]); } }
-    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_informed
-    if cx.worth_prefetching(111) { for b in &batch { cx.prefetch(111, &[b[0]]); } }
-    batch.retain(|b| cx.probe(111, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(106);
-    if ix.worth_prefetching(106, 0) {
-        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 1, 1); }
+    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 0) {
+        for b in &batch { ix.prefetch(107, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
+    if rw && ix.has_lists(107, 0) { for b in &batch { let l = ix.lookup(cx, 107, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 107, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
-            let v4 = cx.get(106, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 1, 1); } }
+            let v4 = cx.get(107, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s23_p0_3(cx, q3, q4, q5); }
         }
@@ -3073,18 +3106,18 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 0) {
-        for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 0) {
+        for b in &batch { ix.prefetch(15, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 1, 2); } } } }
+    if rw && ix.has_lists(15, 0) { for b in &batch { let l = ix.lookup(cx, 15, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
+        let l = ix.lookup(cx, 15, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 1, 2); } }
-            let v1 = cx.get(14, row, 1);
-            let v2 = cx.get(14, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 1, 2); } }
+            let v1 = cx.get(15, row, 1);
+            let v2 = cx.get(15, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
             if q4.len() >= BATCH { s23_p0_4(cx, q4, q5); }
         }
@@ -3097,17 +3130,17 @@ fn s23_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(32, &[b[2]])); // !child
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(33, &[b[2]])); // !child
     let rw = false;
-    if ix.worth_prefetching(126, 1) {
-        for b in &batch { ix.prefetch(126, 1, &[b[1], b[3]]); }
-        if ix.has_lists(126, 1) { for b in &batch { ix.prefetch_list(126, 1, &[b[1], b[3]]); } }
+    if ix.worth_prefetching(127, 1) {
+        for b in &batch { ix.prefetch(127, 1, &[b[1], b[3]]); }
+        if ix.has_lists(127, 1) { for b in &batch { ix.prefetch_list(127, 1, &[b[1], b[3]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 1, &[b[1], b[3]], Full); // activity
+        let l = ix.lookup(cx, 127, 1, &[b[1], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s23_p0_5(cx, q5); }
         }
@@ -3120,8 +3153,8 @@ fn s23_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(34, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(35, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -3140,12 +3173,12 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(34);
+    let rw = cx.rows_worth_prefetching(35);
     for b in &batch {
-        for row in cx.bounds(34, Full) { // explicit_consent_for
-            let v2 = cx.get(34, row, 0);
-            let v0 = cx.get(34, row, 1);
-            let v1 = cx.get(34, row, 2);
+        for row in cx.bounds(35, Full) { // explicit_consent_for
+            let v2 = cx.get(35, row, 0);
+            let v0 = cx.get(35, row, 1);
+            let v1 = cx.get(35, row, 2);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s24_p0_1(cx, q1, q2); }
         }
@@ -3159,14 +3192,14 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(105, 1) {
-        for b in &batch { ix.prefetch(105, 1, &[b[2]]); }
-        if ix.has_lists(105, 1) { for b in &batch { ix.prefetch_list(105, 1, &[b[2]]); } }
+    if ix.worth_prefetching(106, 1) {
+        for b in &batch { ix.prefetch(106, 1, &[b[2]]); }
+        if ix.has_lists(106, 1) { for b in &batch { ix.prefetch_list(106, 1, &[b[2]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 1, &[b[2]], Full); // consent
+        let l = ix.lookup(cx, 106, 1, &[b[2]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
             q2.push([b[0], b[1]]);
             if q2.len() >= BATCH { s24_p0_2(cx, q2); }
         }
@@ -3179,8 +3212,8 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(33, &[b[0], b[1]]); }
+    if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(34, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -3199,12 +3232,12 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(34);
+    let rw = cx.rows_worth_prefetching(35);
     for b in &batch {
-        for row in cx.bounds(34, Full) { // explicit_consent_for
-            let v3 = cx.get(34, row, 0);
-            let v0 = cx.get(34, row, 1);
-            let v1 = cx.get(34, row, 2);
+        for row in cx.bounds(35, Full) { // explicit_consent_for
+            let v3 = cx.get(35, row, 0);
+            let v0 = cx.get(35, row, 1);
+            let v1 = cx.get(35, row, 2);
             q1.push([v0, v1, v3]);
             if q1.len() >= BATCH { s25_p0_1(cx, q1, q2); }
         }
@@ -3217,17 +3250,17 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(108);
-    if ix.worth_prefetching(108, 0) {
-        for b in &batch { ix.prefetch(108, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[2]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(109);
+    if ix.worth_prefetching(109, 0) {
+        for b in &batch { ix.prefetch(109, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 109, 0, &[b[2]], 1, 1); }
     }
-    if rw && ix.has_lists(108, 0) { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n, 1, 1); } } } }
+    if rw && ix.has_lists(109, 0) { for b in &batch { let l = ix.lookup(cx, 109, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(109, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 108, 0, &[b[2]], Full); // consent_category
+        let l = ix.lookup(cx, 109, 0, &[b[2]], Full); // consent_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n, 1, 1); } }
-            let v2 = cx.get(108, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(109, n, 1, 1); } }
+            let v2 = cx.get(109, row, 1);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s25_p0_2(cx, q2); }
         }
@@ -3240,8 +3273,8 @@ fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(36, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(37) { for b in &batch { cx.prefetch(37, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(37, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -3260,11 +3293,11 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(56);
+    let rw = cx.rows_worth_prefetching(57);
     for b in &batch {
-        for row in cx.bounds(56, Full) { // art14_notice_by
-            let v1 = cx.get(56, row, 0);
-            let v4 = cx.get(56, row, 2);
+        for row in cx.bounds(57, Full) { // art14_notice_by
+            let v1 = cx.get(57, row, 0);
+            let v4 = cx.get(57, row, 2);
             q1.push([v1, v4]);
             if q1.len() >= BATCH { s26_p0_1(cx, q1, q2); }
         }
@@ -3277,18 +3310,18 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(25);
-    if ix.worth_prefetching(25, 0) {
-        for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 0) {
+        for b in &batch { ix.prefetch(26, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
+        let l = ix.lookup(cx, 26, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
-            let v0 = cx.get(25, row, 0);
-            let v2 = cx.get(25, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 2); } }
+            let v0 = cx.get(26, row, 0);
+            let v2 = cx.get(26, row, 2);
             q2.push([v0, b[0], v2, b[1], 0]);
             if q2.len() >= BATCH { s26_p0_2(cx, q2); }
         }
@@ -3309,8 +3342,8 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(57, &[b[0], b[1]]); }
+    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(58, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -3331,18 +3364,18 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[139], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[139], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v2 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v2 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); }
         }
@@ -3355,17 +3388,17 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v0 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v0 = cx.get(131, row, 1);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); }
         }
@@ -3378,17 +3411,17 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(56);
-    if ix.worth_prefetching(56, 0) {
-        for b in &batch { ix.prefetch(56, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 56, 0, &[b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(57);
+    if ix.worth_prefetching(57, 0) {
+        for b in &batch { ix.prefetch(57, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 57, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(56, 0) { for b in &batch { let l = ix.lookup(cx, 56, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(56, n, 2, 2); } } } }
+    if rw && ix.has_lists(57, 0) { for b in &batch { let l = ix.lookup(cx, 57, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(57, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 56, 0, &[b[0]], Full); // art14_notice_by
+        let l = ix.lookup(cx, 57, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(56, n, 2, 2); } }
-            let v3 = cx.get(56, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(57, n, 2, 2); } }
+            let v3 = cx.get(57, row, 2);
             q3.push([b[0], b[1], v3]);
             if q3.len() >= BATCH { s27_p0_3(cx, q3); }
         }
@@ -3404,8 +3437,8 @@ fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
-    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(58, &[b[0], b[1]]); }
+    if cx.worth_prefetching(59) { for b in &batch { cx.prefetch(59, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(59, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -3426,10 +3459,10 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(60);
+    let rw = cx.rows_worth_prefetching(61);
     for b in &batch {
-        for row in cx.bounds(60, Full) { // public_disclosure_kind
-            let v3 = cx.get(60, row, 0);
+        for row in cx.bounds(61, Full) { // public_disclosure_kind
+            let v3 = cx.get(61, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s28_p0_1(cx, q1, q2, q3); }
         }
@@ -3442,18 +3475,18 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[b[0]], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[b[0]], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s28_p0_2(cx, q2, q3); }
         }
@@ -3466,17 +3499,17 @@ fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s28_p0_3(cx, q3); }
         }
@@ -3489,8 +3522,8 @@ fn s28_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(59) { for b in &batch { cx.prefetch(59, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(59, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(60, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -3515,11 +3548,11 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(124);
+    let rw = cx.rows_worth_prefetching(125);
     for b in &batch {
-        for row in cx.bounds(124, Full) { // flow
-            let v3 = cx.get(124, row, 0);
-            let v4 = cx.get(124, row, 2);
+        for row in cx.bounds(125, Full) { // flow
+            let v3 = cx.get(125, row, 0);
+            let v4 = cx.get(125, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s28_p1_1(cx, q1, q2, q3, q4, q5); }
         }
@@ -3533,14 +3566,14 @@ fn s28_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(77, 0) {
-        for b in &batch { ix.prefetch(77, 0, &[b[1]]); }
-        if ix.has_lists(77, 0) { for b in &batch { ix.prefetch_list(77, 0, &[b[1]]); } }
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[b[1]]); }
+        if ix.has_lists(78, 0) { for b in &batch { ix.prefetch_list(78, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 77, 0, &[b[1]], Full); // party
+        let l = ix.lookup(cx, 78, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 0); } }
             q2.push([b[0]]);
             if q2.len() >= BATCH { s28_p1_2(cx, q2, q3, q4, q5); }
         }
@@ -3553,17 +3586,17 @@ fn s28_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 130, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s28_p1_3(cx, q3, q4, q5); }
         }
@@ -3576,17 +3609,17 @@ fn s28_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s28_p1_4(cx, q4, q5); }
         }
@@ -3599,17 +3632,17 @@ fn s28_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s28_p1_5(cx, q5); }
         }
@@ -3622,8 +3655,8 @@ fn s28_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(59) { for b in &batch { cx.prefetch(59, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(59, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(60, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -3648,10 +3681,10 @@ fn s28_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(61);
+    let rw = cx.rows_worth_prefetching(62);
     for b in &batch {
-        for row in cx.bounds(61, Full) { // controller_role
-            let v4 = cx.get(61, row, 0);
+        for row in cx.bounds(62, Full) { // controller_role
+            let v4 = cx.get(62, row, 0);
             q1.push([v4]);
             if q1.len() >= BATCH { s28_p2_1(cx, q1, q2, q3, q4, q5); }
         }
@@ -3664,17 +3697,17 @@ fn s28_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 0) {
-        for b in &batch { ix.prefetch(79, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 0) {
+        for b in &batch { ix.prefetch(80, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 0); } } } }
+    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 0, &[b[0]], Full); // system
+        let l = ix.lookup(cx, 80, 0, &[b[0]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 0); } }
-            let v3 = cx.get(79, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 0); } }
+            let v3 = cx.get(80, row, 0);
             q2.push([v3]);
             if q2.len() >= BATCH { s28_p2_2(cx, q2, q3, q4, q5); }
         }
@@ -3687,17 +3720,17 @@ fn s28_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(128);
-    if ix.worth_prefetching(128, 0) {
-        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_system
+        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
-            let v0 = cx.get(128, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
+            let v0 = cx.get(129, row, 0);
             q3.push([v0]);
             if q3.len() >= BATCH { s28_p2_3(cx, q3, q4, q5); }
         }
@@ -3710,17 +3743,17 @@ fn s28_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], v2]);
             if q4.len() >= BATCH { s28_p2_4(cx, q4, q5); }
         }
@@ -3733,17 +3766,17 @@ fn s28_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q5.push([b[0], v1, b[1]]);
             if q5.len() >= BATCH { s28_p2_5(cx, q5); }
         }
@@ -3756,8 +3789,8 @@ fn s28_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(59) { for b in &batch { cx.prefetch(59, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(59, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(60, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -3776,11 +3809,11 @@ fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(59);
+    let rw = cx.rows_worth_prefetching(60);
     for b in &batch {
-        for row in cx.bounds(59, Full) { // disclosure
-            let v0 = cx.get(59, row, 1);
-            let v1 = cx.get(59, row, 2);
+        for row in cx.bounds(60, Full) { // disclosure
+            let v0 = cx.get(60, row, 1);
+            let v1 = cx.get(60, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s29_p0_1(cx, q1, q2); }
         }
@@ -3793,17 +3826,17 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(56);
-    if ix.worth_prefetching(56, 0) {
-        for b in &batch { ix.prefetch(56, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 56, 0, &[b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(57);
+    if ix.worth_prefetching(57, 0) {
+        for b in &batch { ix.prefetch(57, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 57, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(56, 0) { for b in &batch { let l = ix.lookup(cx, 56, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(56, n, 2, 2); } } } }
+    if rw && ix.has_lists(57, 0) { for b in &batch { let l = ix.lookup(cx, 57, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(57, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 56, 0, &[b[0]], Full); // art14_notice_by
+        let l = ix.lookup(cx, 57, 0, &[b[0]], Full); // art14_notice_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(56, n, 2, 2); } }
-            let v2 = cx.get(56, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(57, n, 2, 2); } }
+            let v2 = cx.get(57, row, 2);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s29_p0_2(cx, q2); }
         }
@@ -3819,8 +3852,8 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
-    if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(62, &[b[0], b[1]]); }
+    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(63, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -3841,11 +3874,11 @@ fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
+    let rw = cx.rows_worth_prefetching(118);
     for b in &batch {
-        for row in cx.bounds(117, Full) { // notice_subject
-            let v3 = cx.get(117, row, 0);
-            let v0 = cx.get(117, row, 1);
+        for row in cx.bounds(118, Full) { // notice_subject
+            let v3 = cx.get(118, row, 0);
+            let v0 = cx.get(118, row, 1);
             q1.push([v0, v3]);
             if q1.len() >= BATCH { s30_p0_1(cx, q1, q2, q3); }
         }
@@ -3858,17 +3891,17 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 1) {
-        for b in &batch { ix.prefetch(116, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 1, &[b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 1) {
+        for b in &batch { ix.prefetch(117, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(116, 1) { for b in &batch { let l = ix.lookup(cx, 116, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 2, 2); } } } }
+    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 1, &[b[1]], Full); // notice
+        let l = ix.lookup(cx, 117, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 2, 2); } }
-            let v4 = cx.get(116, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 2, 2); } }
+            let v4 = cx.get(117, row, 2);
             q2.push([b[0], b[1], v4]);
             if q2.len() >= BATCH { s30_p0_2(cx, q2, q3); }
         }
@@ -3881,19 +3914,19 @@ fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(123) { for b in &batch { cx.prefetch(123, &[b[1]]); } }
-    batch.retain(|b| cx.probe(123, &[b[1]], Full).is_some()); // notice_right_to_object
-    let rw = cx.rows_worth_prefetching(25);
-    if ix.worth_prefetching(25, 0) {
-        for b in &batch { ix.prefetch(25, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[0]], 2, 2); }
+    if cx.worth_prefetching(124) { for b in &batch { cx.prefetch(124, &[b[1]]); } }
+    batch.retain(|b| cx.probe(124, &[b[1]], Full).is_some()); // notice_right_to_object
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 0) {
+        for b in &batch { ix.prefetch(26, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 2, 2); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 25, 0, &[b[0]], Full); // indirect_collection
+        let l = ix.lookup(cx, 26, 0, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 2, 2); } }
-            let v2 = cx.get(25, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 2, 2); } }
+            let v2 = cx.get(26, row, 2);
             q3.push([b[0], v2, b[2], 0]);
             if q3.len() >= BATCH { s30_p0_3(cx, q3); }
         }
@@ -3914,8 +3947,8 @@ fn s30_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[0], b[3]]); } }
-    for b in &batch { cx.derive(65, &[b[0], b[3]]); }
+    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0], b[3]]); } }
+    for b in &batch { cx.derive(66, &[b[0], b[3]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -3934,11 +3967,11 @@ fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(99);
+    let rw = cx.rows_worth_prefetching(100);
     for b in &batch {
-        for row in cx.bounds(99, Full) { // subject
-            let v2 = cx.get(99, row, 0);
-            let v1 = cx.get(99, row, 2);
+        for row in cx.bounds(100, Full) { // subject
+            let v2 = cx.get(100, row, 0);
+            let v1 = cx.get(100, row, 2);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s31_p0_1(cx, q1, q2); }
         }
@@ -3951,17 +3984,17 @@ fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s31_p0_2(cx, q2); }
         }
@@ -3974,8 +4007,8 @@ fn s31_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(69, &[b[0], b[1]]); }
+    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(70, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -3992,10 +4025,10 @@ fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(130);
+    let rw = cx.rows_worth_prefetching(131);
     for b in &batch {
-        for row in cx.bounds(130, Full) { // activity_subject
-            let v0 = cx.get(130, row, 0);
+        for row in cx.bounds(131, Full) { // activity_subject
+            let v0 = cx.get(131, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s32_p0_1(cx, q1); }
         }
@@ -4008,8 +4041,8 @@ fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    for b in &batch { cx.derive(9, &[b[0]]); }
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    for b in &batch { cx.derive(10, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -4026,10 +4059,10 @@ fn s32_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(131);
+    let rw = cx.rows_worth_prefetching(132);
     for b in &batch {
-        for row in cx.bounds(131, Full) { // activity_category
-            let v0 = cx.get(131, row, 0);
+        for row in cx.bounds(132, Full) { // activity_category
+            let v0 = cx.get(132, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s32_p1_1(cx, q1); }
         }
@@ -4042,8 +4075,8 @@ fn s32_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    for b in &batch { cx.derive(9, &[b[0]]); }
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    for b in &batch { cx.derive(10, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -4062,10 +4095,10 @@ fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(108);
+    let rw = cx.rows_worth_prefetching(109);
     for b in &batch {
-        for row in cx.bounds(108, Full) { // consent_category
-            let v0 = cx.get(108, row, 0);
+        for row in cx.bounds(109, Full) { // consent_category
+            let v0 = cx.get(109, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s33_p0_1(cx, q1, q2); }
         }
@@ -4078,11 +4111,11 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(131);
+    let rw = cx.rows_worth_prefetching(132);
     for b in &batch {
-        for row in cx.bounds(131, Full) { // activity_category
-            let v1 = cx.get(131, row, 0);
-            let v2 = cx.get(131, row, 1);
+        for row in cx.bounds(132, Full) { // activity_category
+            let v1 = cx.get(132, row, 0);
+            let v2 = cx.get(132, row, 1);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s33_p0_2(cx, q2); }
         }
@@ -4095,12 +4128,12 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(8, &[b[2]])); // !special_category
-    if cx.worth_prefetching(108) { for b in &batch { cx.prefetch(108, &[b[0], b[2]]); } }
-    batch.retain(|b| !cx.contains(108, &[b[0], b[2]])); // !consent_category
-    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(17, &[b[0], b[1]]); }
+    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(9, &[b[2]])); // !special_category
+    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(109, &[b[0], b[2]])); // !consent_category
+    if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(18, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -4125,10 +4158,10 @@ fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(13);
+    let rw = cx.rows_worth_prefetching(14);
     for b in &batch {
-        for row in cx.bounds(13, Full) { // consent_form_valid
-            let v3 = cx.get(13, row, 0);
+        for row in cx.bounds(14, Full) { // consent_form_valid
+            let v3 = cx.get(14, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s34_p0_1(cx, q1, q2, q3, q4, q5); }
         }
@@ -4141,17 +4174,17 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 2) {
-        for b in &batch { ix.prefetch(105, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 2, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 2) {
+        for b in &batch { ix.prefetch(106, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(105, 2) { for b in &batch { let l = ix.lookup(cx, 105, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
+    if rw && ix.has_lists(106, 2) { for b in &batch { let l = ix.lookup(cx, 106, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v0 = cx.get(105, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v0 = cx.get(106, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s34_p0_2(cx, q2, q3, q4, q5); }
         }
@@ -4164,19 +4197,19 @@ fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[0]]); } }
-    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_informed
-    let rw = cx.rows_worth_prefetching(106);
-    if ix.worth_prefetching(106, 0) {
-        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(113) { for b in &batch { cx.prefetch(113, &[b[0]]); } }
+    batch.retain(|b| cx.probe(113, &[b[0]], Full).is_some()); // consent_informed
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 0) {
+        for b in &batch { ix.prefetch(107, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
+    if rw && ix.has_lists(107, 0) { for b in &batch { let l = ix.lookup(cx, 107, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 107, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
-            let v4 = cx.get(106, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 1, 1); } }
+            let v4 = cx.get(107, row, 1);
             q3.push([b[0], v4]);
             if q3.len() >= BATCH { s34_p0_3(cx, q3, q4, q5); }
         }
@@ -4189,18 +4222,18 @@ fn s34_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 0) {
-        for b in &batch { ix.prefetch(14, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 0) {
+        for b in &batch { ix.prefetch(15, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(14, 0) { for b in &batch { let l = ix.lookup(cx, 14, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 1, 2); } } } }
+    if rw && ix.has_lists(15, 0) { for b in &batch { let l = ix.lookup(cx, 15, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 14, 0, &[b[0]], Full); // consent_in_effect
+        let l = ix.lookup(cx, 15, 0, &[b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 1, 2); } }
-            let v1 = cx.get(14, row, 1);
-            let v2 = cx.get(14, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 1, 2); } }
+            let v1 = cx.get(15, row, 1);
+            let v2 = cx.get(15, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
             if q4.len() >= BATCH { s34_p0_4(cx, q4, q5); }
         }
@@ -4213,17 +4246,17 @@ fn s34_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(17, &[b[0], b[1]])); // !consent_misses_category
+    if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(18, &[b[0], b[1]])); // !consent_misses_category
     let rw = false;
-    if ix.worth_prefetching(126, 1) {
-        for b in &batch { ix.prefetch(126, 1, &[b[1], b[3]]); }
-        if ix.has_lists(126, 1) { for b in &batch { ix.prefetch_list(126, 1, &[b[1], b[3]]); } }
+    if ix.worth_prefetching(127, 1) {
+        for b in &batch { ix.prefetch(127, 1, &[b[1], b[3]]); }
+        if ix.has_lists(127, 1) { for b in &batch { ix.prefetch_list(127, 1, &[b[1], b[3]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 1, &[b[1], b[3]], Full); // activity
+        let l = ix.lookup(cx, 127, 1, &[b[1], b[3]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
             if q5.len() >= BATCH { s34_p0_5(cx, q5); }
         }
@@ -4236,8 +4269,8 @@ fn s34_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(18, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(19, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -4256,10 +4289,10 @@ fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(111);
+    let rw = cx.rows_worth_prefetching(112);
     for b in &batch {
-        for row in cx.bounds(111, Full) { // consent_documented
-            let v0 = cx.get(111, row, 0);
+        for row in cx.bounds(112, Full) { // consent_documented
+            let v0 = cx.get(112, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s35_p0_1(cx, q1, q2); }
         }
@@ -4272,18 +4305,18 @@ fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(18);
-    if ix.worth_prefetching(18, 0) {
-        for b in &batch { ix.prefetch(18, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 18, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(19);
+    if ix.worth_prefetching(19, 0) {
+        for b in &batch { ix.prefetch(19, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 19, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(18, 0) { for b in &batch { let l = ix.lookup(cx, 18, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n, 1, 2); } } } }
+    if rw && ix.has_lists(19, 0) { for b in &batch { let l = ix.lookup(cx, 19, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 18, 0, &[b[0]], Full); // consent_scope
+        let l = ix.lookup(cx, 19, 0, &[b[0]], Full); // consent_scope
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(18, n, 1, 2); } }
-            let v1 = cx.get(18, row, 1);
-            let v2 = cx.get(18, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 2); } }
+            let v1 = cx.get(19, row, 1);
+            let v2 = cx.get(19, row, 2);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s35_p0_2(cx, q2); }
         }
@@ -4296,10 +4329,10 @@ fn s35_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(32, &[b[2]])); // !child
-    if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(19, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(33, &[b[2]])); // !child
+    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(20, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -4316,12 +4349,12 @@ fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(18);
+    let rw = cx.rows_worth_prefetching(19);
     for b in &batch {
-        for row in cx.bounds(18, Full) { // consent_scope
-            let v2 = cx.get(18, row, 0);
-            let v0 = cx.get(18, row, 1);
-            let v1 = cx.get(18, row, 2);
+        for row in cx.bounds(19, Full) { // consent_scope
+            let v2 = cx.get(19, row, 0);
+            let v0 = cx.get(19, row, 1);
+            let v1 = cx.get(19, row, 2);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s36_p0_1(cx, q1); }
         }
@@ -4334,12 +4367,12 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(111) { for b in &batch { cx.prefetch(111, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(111, &[b[2]])); // !consent_documented
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(32, &[b[1]])); // !child
-    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(21, &[b[0], b[1]]); }
+    if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(112, &[b[2]])); // !consent_documented
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(33, &[b[1]])); // !child
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -4358,10 +4391,10 @@ fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(32);
+    let rw = cx.rows_worth_prefetching(33);
     for b in &batch {
-        for row in cx.bounds(32, Full) { // child
-            let v1 = cx.get(32, row, 0);
+        for row in cx.bounds(33, Full) { // child
+            let v1 = cx.get(33, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s37_p0_1(cx, q1, q2); }
         }
@@ -4374,17 +4407,17 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(18);
-    if ix.worth_prefetching(18, 1) {
-        for b in &batch { ix.prefetch(18, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 18, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(19);
+    if ix.worth_prefetching(19, 1) {
+        for b in &batch { ix.prefetch(19, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 19, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(18, 1) { for b in &batch { let l = ix.lookup(cx, 18, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(18, n, 1, 1); } } } }
+    if rw && ix.has_lists(19, 1) { for b in &batch { let l = ix.lookup(cx, 19, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(19, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 18, 1, &[b[0]], Full); // consent_scope
+        let l = ix.lookup(cx, 19, 1, &[b[0]], Full); // consent_scope
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(18, n, 1, 1); } }
-            let v0 = cx.get(18, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
+            let v0 = cx.get(19, row, 1);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s37_p0_2(cx, q2); }
         }
@@ -4397,8 +4430,8 @@ fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(31, &[b[0], b[1]]); }
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(32, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -4419,10 +4452,10 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(8);
+    let rw = cx.rows_worth_prefetching(9);
     for b in &batch {
-        for row in cx.bounds(8, Full) { // special_category
-            let v2 = cx.get(8, row, 0);
+        for row in cx.bounds(9, Full) { // special_category
+            let v2 = cx.get(9, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3); }
         }
@@ -4435,17 +4468,17 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 132, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
-            let v0 = cx.get(131, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
+            let v0 = cx.get(132, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); }
         }
@@ -4458,17 +4491,17 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s38_p0_3(cx, q3); }
         }
@@ -4481,10 +4514,10 @@ fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(36, &[b[0], b[1], b[2]])); // !explicit_names
-    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(35, &[b[0], b[1]]); }
+    if cx.worth_prefetching(37) { for b in &batch { cx.prefetch(37, &[b[0], b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(37, &[b[0], b[1], b[2]])); // !explicit_names
+    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(36, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -4503,12 +4536,12 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(79);
+    let rw = cx.rows_worth_prefetching(80);
     for b in &batch {
-        for row in cx.bounds(79, Full) { // system
-            let v3 = cx.get(79, row, 0);
-            let v1 = cx.get(79, row, 3);
-            let v2 = cx.get(79, row, 4);
+        for row in cx.bounds(80, Full) { // system
+            let v3 = cx.get(80, row, 0);
+            let v1 = cx.get(80, row, 3);
+            let v2 = cx.get(80, row, 4);
             q1.push([v1, v2, v3]);
             if q1.len() >= BATCH { s39_p0_1(cx, q1, q2); }
         }
@@ -4521,19 +4554,19 @@ fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(46, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(128);
-    if ix.worth_prefetching(128, 0) {
-        for b in &batch { ix.prefetch(128, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[2]], 0, 0); }
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(129);
+    if ix.worth_prefetching(129, 0) {
+        for b in &batch { ix.prefetch(129, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
+    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 128, 0, &[b[2]], Full); // activity_system
+        let l = ix.lookup(cx, 129, 0, &[b[2]], Full); // activity_system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
-            let v0 = cx.get(128, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
+            let v0 = cx.get(129, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s39_p0_2(cx, q2); }
         }
@@ -4546,10 +4579,10 @@ fn s39_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
-    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(48, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    batch.retain(|b| cx.probe(10, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(49, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -4570,11 +4603,11 @@ fn s39_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(124);
+    let rw = cx.rows_worth_prefetching(125);
     for b in &batch {
-        for row in cx.bounds(124, Full) { // flow
-            let v3 = cx.get(124, row, 0);
-            let v4 = cx.get(124, row, 2);
+        for row in cx.bounds(125, Full) { // flow
+            let v3 = cx.get(125, row, 0);
+            let v4 = cx.get(125, row, 2);
             q1.push([v3, v4]);
             if q1.len() >= BATCH { s39_p1_1(cx, q1, q2, q3); }
         }
@@ -4587,18 +4620,18 @@ fn s39_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 1) {
-        for b in &batch { ix.prefetch(79, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 1, &[b[1]], 3, 4); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 1) {
+        for b in &batch { ix.prefetch(80, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 1, &[b[1]], 3, 4); }
     }
-    if rw && ix.has_lists(79, 1) { for b in &batch { let l = ix.lookup(cx, 79, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 3, 4); } } } }
+    if rw && ix.has_lists(80, 1) { for b in &batch { let l = ix.lookup(cx, 80, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 3, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 1, &[b[1]], Full); // system
+        let l = ix.lookup(cx, 80, 1, &[b[1]], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 3, 4); } }
-            let v1 = cx.get(79, row, 3);
-            let v2 = cx.get(79, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 3, 4); } }
+            let v1 = cx.get(80, row, 3);
+            let v2 = cx.get(80, row, 4);
             q2.push([v1, v2, b[0]]);
             if q2.len() >= BATCH { s39_p1_2(cx, q2, q3); }
         }
@@ -4611,19 +4644,19 @@ fn s39_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(46, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[2]], 0, 0); }
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[2]], Full); // activity_flow
+        let l = ix.lookup(cx, 130, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s39_p1_3(cx, q3); }
         }
@@ -4636,10 +4669,10 @@ fn s39_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
-    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(48, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    batch.retain(|b| cx.probe(10, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(49, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -4660,11 +4693,11 @@ fn s39_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(124);
+    let rw = cx.rows_worth_prefetching(125);
     for b in &batch {
-        for row in cx.bounds(124, Full) { // flow
-            let v3 = cx.get(124, row, 0);
-            let v1 = cx.get(124, row, 2);
+        for row in cx.bounds(125, Full) { // flow
+            let v3 = cx.get(125, row, 0);
+            let v1 = cx.get(125, row, 2);
             q1.push([v1, v3]);
             if q1.len() >= BATCH { s39_p2_1(cx, q1, q2, q3); }
         }
@@ -4677,17 +4710,17 @@ fn s39_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(77);
-    if ix.worth_prefetching(77, 0) {
-        for b in &batch { ix.prefetch(77, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 77, 0, &[b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(78);
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(77, 0) { for b in &batch { let l = ix.lookup(cx, 77, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(77, n, 2, 2); } } } }
+    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 77, 0, &[b[0]], Full); // party
+        let l = ix.lookup(cx, 78, 0, &[b[0]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 2, 2); } }
-            let v2 = cx.get(77, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 2, 2); } }
+            let v2 = cx.get(78, row, 2);
             q2.push([b[0], v2, b[1]]);
             if q2.len() >= BATCH { s39_p2_2(cx, q2, q3); }
         }
@@ -4700,19 +4733,19 @@ fn s39_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(46) { for b in &batch { cx.prefetch(46, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(46, &[b[1]])); // !eea
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[2]], 0, 0); }
+    if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(47, &[b[1]])); // !eea
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[2]], Full); // activity_flow
+        let l = ix.lookup(cx, 130, 0, &[b[2]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
             q3.push([v0, b[0], b[1]]);
             if q3.len() >= BATCH { s39_p2_3(cx, q3); }
         }
@@ -4725,10 +4758,10 @@ fn s39_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
-    if cx.worth_prefetching(48) { for b in &batch { cx.prefetch(48, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(48, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    batch.retain(|b| cx.probe(10, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(49, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -4749,19 +4782,19 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(78);
-    if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[12]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[12], 0, 3); }
+    let rw = cx.rows_worth_prefetching(79);
+    if ix.worth_prefetching(79, 0) {
+        for b in &batch { ix.prefetch(79, 0, &[12]); }
+        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[12], 0, 3); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 3); } } } }
+    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[12], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[12], Full); // party_certification
+        let l = ix.lookup(cx, 79, 0, &[12], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 3); } }
-            let v1 = cx.get(78, row, 0);
-            let v3 = cx.get(78, row, 2);
-            let v4 = cx.get(78, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
+            let v1 = cx.get(79, row, 0);
+            let v3 = cx.get(79, row, 2);
+            let v4 = cx.get(79, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s40_p0_1(cx, q1, q2, q3); }
         }
@@ -4774,17 +4807,17 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 0) {
-        for b in &batch { ix.prefetch(48, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 0, &[b[0], 11], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 0) {
+        for b in &batch { ix.prefetch(49, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(48, 0) { for b in &batch { let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 0) { for b in &batch { let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); }
         }
@@ -4797,17 +4830,17 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s40_p0_3(cx, q3); }
         }
@@ -4829,8 +4862,8 @@ fn s40_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (16713 as i64)
     });
-    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -4851,19 +4884,19 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(78);
-    if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[13], 0, 3); }
+    let rw = cx.rows_worth_prefetching(79);
+    if ix.worth_prefetching(79, 0) {
+        for b in &batch { ix.prefetch(79, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 3); } } } }
+    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[13], Full); // party_certification
+        let l = ix.lookup(cx, 79, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 3); } }
-            let v1 = cx.get(78, row, 0);
-            let v3 = cx.get(78, row, 2);
-            let v4 = cx.get(78, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
+            let v1 = cx.get(79, row, 0);
+            let v3 = cx.get(79, row, 2);
+            let v4 = cx.get(79, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s40_p1_1(cx, q1, q2, q3); }
         }
@@ -4876,17 +4909,17 @@ fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 0) {
-        for b in &batch { ix.prefetch(48, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 0, &[b[0], 11], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 0) {
+        for b in &batch { ix.prefetch(49, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(48, 0) { for b in &batch { let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 0) { for b in &batch { let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s40_p1_2(cx, q2, q3); }
         }
@@ -4899,17 +4932,17 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s40_p1_3(cx, q3); }
         }
@@ -4931,8 +4964,8 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) >= (17014 as i64)
     });
-    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -4955,20 +4988,20 @@ fn s40_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[14], 0, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 4); } }
-            let v3 = cx.get(80, row, 0);
-            let v1 = cx.get(80, row, 2);
-            let v4 = cx.get(80, row, 3);
-            let v5 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 4); } }
+            let v3 = cx.get(81, row, 0);
+            let v1 = cx.get(81, row, 2);
+            let v4 = cx.get(81, row, 3);
+            let v5 = cx.get(81, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s40_p2_1(cx, q1, q2, q3, q4); }
         }
@@ -4981,17 +5014,17 @@ fn s40_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(84);
-    if ix.worth_prefetching(84, 0) {
-        for b in &batch { ix.prefetch(84, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(85);
+    if ix.worth_prefetching(85, 0) {
+        for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n, 1, 1); } } } }
+    if rw && ix.has_lists(85, 0) { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 84, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 1, 1); } }
-            let v6 = cx.get(84, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
+            let v6 = cx.get(85, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s40_p2_2(cx, q2, q3, q4); }
         }
@@ -5004,19 +5037,19 @@ fn s40_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[3]]); } }
-    batch.retain(|b| cx.probe(52, &[b[3]], Full).is_some()); // old_scc_edition
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 0) {
-        for b in &batch { ix.prefetch(48, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 0, &[b[0], 11], 0, 0); }
+    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[3]]); } }
+    batch.retain(|b| cx.probe(53, &[b[3]], Full).is_some()); // old_scc_edition
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 0) {
+        for b in &batch { ix.prefetch(49, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(48, 0) { for b in &batch { let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 0) { for b in &batch { let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s40_p2_3(cx, q3, q4); }
         }
@@ -5029,17 +5062,17 @@ fn s40_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
             if q4.len() >= BATCH { s40_p2_4(cx, q4); }
         }
@@ -5058,8 +5091,8 @@ fn s40_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(4, &[b[0], b[1]]); }
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -5076,17 +5109,17 @@ fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[5]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[5], 0, 0); }
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 0) {
+        for b in &batch { ix.prefetch(133, 0, &[5]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[5], 0, 0); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
+    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[5], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[5], Full); // activity_channel
+        let l = ix.lookup(cx, 133, 0, &[5], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
-            let v0 = cx.get(132, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 0, 0); } }
+            let v0 = cx.get(133, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s41_p0_1(cx, q1); }
         }
@@ -5099,8 +5132,8 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
-    for b in &batch { cx.derive(2, &[b[0]]); }
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    for b in &batch { cx.derive(3, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5121,19 +5154,19 @@ fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[15], 2, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[15], 2, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 2, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[15], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 2, 4); } }
-            let v1 = cx.get(80, row, 2);
-            let v3 = cx.get(80, row, 3);
-            let v4 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 2, 4); } }
+            let v1 = cx.get(81, row, 2);
+            let v3 = cx.get(81, row, 3);
+            let v4 = cx.get(81, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s42_p0_1(cx, q1, q2, q3); }
         }
@@ -5146,17 +5179,17 @@ fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 0) {
-        for b in &batch { ix.prefetch(141, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(142);
+    if ix.worth_prefetching(142, 0) {
+        for b in &batch { ix.prefetch(142, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 142, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
+    if rw && ix.has_lists(142, 0) { for b in &batch { let l = ix.lookup(cx, 142, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 0, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 142, 0, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
-            let v0 = cx.get(141, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 0, 0); } }
+            let v0 = cx.get(142, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s42_p0_2(cx, q2, q3); }
         }
@@ -5169,17 +5202,17 @@ fn s42_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s42_p0_3(cx, q3); }
         }
@@ -5198,8 +5231,8 @@ fn s42_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(6, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -5226,20 +5259,20 @@ fn s42_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[15]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[15], 0, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[15]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[15], 0, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[15], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[15], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[15], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 4); } }
-            let v4 = cx.get(80, row, 0);
-            let v5 = cx.get(80, row, 2);
-            let v6 = cx.get(80, row, 3);
-            let v7 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 4); } }
+            let v4 = cx.get(81, row, 0);
+            let v5 = cx.get(81, row, 2);
+            let v6 = cx.get(81, row, 3);
+            let v7 = cx.get(81, row, 4);
             q1.push([v4, v5, v6, v7]);
             if q1.len() >= BATCH { s42_p1_1(cx, q1, q2, q3, q4, q5, q6); }
         }
@@ -5253,14 +5286,14 @@ fn s42_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(77, 0) {
-        for b in &batch { ix.prefetch(77, 0, &[b[1]]); }
-        if ix.has_lists(77, 0) { for b in &batch { ix.prefetch_list(77, 0, &[b[1]]); } }
+    if ix.worth_prefetching(78, 0) {
+        for b in &batch { ix.prefetch(78, 0, &[b[1]]); }
+        if ix.has_lists(78, 0) { for b in &batch { ix.prefetch_list(78, 0, &[b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 77, 0, &[b[1]], Full); // party
+        let l = ix.lookup(cx, 78, 0, &[b[1]], Full); // party
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 0); } }
             q2.push([b[0], b[2], b[3]]);
             if q2.len() >= BATCH { s42_p1_2(cx, q2, q3, q4, q5, q6); }
         }
@@ -5273,17 +5306,17 @@ fn s42_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(82);
-    if ix.worth_prefetching(82, 0) {
-        for b in &batch { ix.prefetch(82, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 82, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(83);
+    if ix.worth_prefetching(83, 0) {
+        for b in &batch { ix.prefetch(83, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 83, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(82, 0) { for b in &batch { let l = ix.lookup(cx, 82, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(82, n, 1, 1); } } } }
+    if rw && ix.has_lists(83, 0) { for b in &batch { let l = ix.lookup(cx, 83, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(83, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 82, 0, &[b[0]], Full); // agreement_source
+        let l = ix.lookup(cx, 83, 0, &[b[0]], Full); // agreement_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
-            let v3 = cx.get(82, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(83, n, 1, 1); } }
+            let v3 = cx.get(83, row, 1);
             q3.push([v3, b[1], b[2]]);
             if q3.len() >= BATCH { s42_p1_3(cx, q3, q4, q5, q6); }
         }
@@ -5296,17 +5329,17 @@ fn s42_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
-            let v0 = cx.get(127, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
+            let v0 = cx.get(128, row, 0);
             q4.push([v0, b[1], b[2]]);
             if q4.len() >= BATCH { s42_p1_4(cx, q4, q5, q6); }
         }
@@ -5319,17 +5352,17 @@ fn s42_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q5.push([b[0], v2, b[1], b[2]]);
             if q5.len() >= BATCH { s42_p1_5(cx, q5, q6); }
         }
@@ -5348,17 +5381,17 @@ fn s42_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 1) {
-        for b in &batch { ix.prefetch(141, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(142);
+    if ix.worth_prefetching(142, 1) {
+        for b in &batch { ix.prefetch(142, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 142, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 1, 1); } } } }
+    if rw && ix.has_lists(142, 1) { for b in &batch { let l = ix.lookup(cx, 142, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 142, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 1, 1); } }
-            let v1 = cx.get(141, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 1, 1); } }
+            let v1 = cx.get(142, row, 1);
             q6.push([b[0], v1]);
             if q6.len() >= BATCH { s42_p1_6(cx, q6); }
         }
@@ -5371,8 +5404,8 @@ fn s42_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
-    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(5, &[b[0], b[1]]); }
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(6, &[b[0], b[1]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -5391,11 +5424,11 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(89);
+    let rw = cx.rows_worth_prefetching(90);
     for b in &batch {
-        for row in cx.bounds(89, Full) { // source
-            let v1 = cx.get(89, row, 0);
-            let v2 = cx.get(89, row, 3);
+        for row in cx.bounds(90, Full) { // source
+            let v1 = cx.get(90, row, 0);
+            let v2 = cx.get(90, row, 3);
             q1.push([v1, v2]);
             if q1.len() >= BATCH { s43_p0_1(cx, q1, q2); }
         }
@@ -5408,17 +5441,17 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v0 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0], b[1]]);
             if q2.len() >= BATCH { s43_p0_2(cx, q2); }
         }
@@ -5431,10 +5464,10 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(127) { for b in &batch { cx.prefetch(127, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(127, &[b[0], b[1]], Full).is_some()); // activity_source
-    if cx.worth_prefetching(37) { for b in &batch { cx.prefetch(37, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(37, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[1]], Full).is_some()); // activity_source
+    if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(38, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -5453,11 +5486,11 @@ fn s43_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(141);
+    let rw = cx.rows_worth_prefetching(142);
     for b in &batch {
-        for row in cx.bounds(141, Full) { // activity_content_author
-            let v0 = cx.get(141, row, 0);
-            let v2 = cx.get(141, row, 1);
+        for row in cx.bounds(142, Full) { // activity_content_author
+            let v0 = cx.get(142, row, 0);
+            let v2 = cx.get(142, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s43_p1_1(cx, q1, q2); }
         }
@@ -5470,17 +5503,17 @@ fn s43_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v1 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s43_p1_2(cx, q2); }
         }
@@ -5493,8 +5526,8 @@ fn s43_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(37) { for b in &batch { cx.prefetch(37, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(37, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(38, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -5511,10 +5544,10 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v0 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v0 = cx.get(127, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s44_p0_1(cx, q1); }
         }
@@ -5527,8 +5560,8 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[0]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[0]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[0]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5545,11 +5578,11 @@ fn s44_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(129);
+    let rw = cx.rows_worth_prefetching(130);
     for b in &batch {
-        for row in cx.bounds(129, Full) { // activity_flow
-            let v0 = cx.get(129, row, 0);
-            let v1 = cx.get(129, row, 1);
+        for row in cx.bounds(130, Full) { // activity_flow
+            let v0 = cx.get(130, row, 0);
+            let v1 = cx.get(130, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s44_p1_1(cx, q1); }
         }
@@ -5562,8 +5595,8 @@ fn s44_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5580,11 +5613,11 @@ fn s44_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(128);
+    let rw = cx.rows_worth_prefetching(129);
     for b in &batch {
-        for row in cx.bounds(128, Full) { // activity_system
-            let v0 = cx.get(128, row, 0);
-            let v1 = cx.get(128, row, 1);
+        for row in cx.bounds(129, Full) { // activity_system
+            let v0 = cx.get(129, row, 0);
+            let v1 = cx.get(129, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s44_p2_1(cx, q1); }
         }
@@ -5597,8 +5630,8 @@ fn s44_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5615,11 +5648,11 @@ fn s44_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(127);
+    let rw = cx.rows_worth_prefetching(128);
     for b in &batch {
-        for row in cx.bounds(127, Full) { // activity_source
-            let v0 = cx.get(127, row, 0);
-            let v1 = cx.get(127, row, 1);
+        for row in cx.bounds(128, Full) { // activity_source
+            let v0 = cx.get(128, row, 0);
+            let v1 = cx.get(128, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s44_p3_1(cx, q1); }
         }
@@ -5632,8 +5665,8 @@ fn s44_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5650,11 +5683,11 @@ fn s44_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(143);
+    let rw = cx.rows_worth_prefetching(144);
     for b in &batch {
-        for row in cx.bounds(143, Full) { // activity_campaign
-            let v0 = cx.get(143, row, 0);
-            let v1 = cx.get(143, row, 1);
+        for row in cx.bounds(144, Full) { // activity_campaign
+            let v0 = cx.get(144, row, 0);
+            let v1 = cx.get(144, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s44_p4_1(cx, q1); }
         }
@@ -5667,8 +5700,8 @@ fn s44_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5685,11 +5718,11 @@ fn s44_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
+    let rw = cx.rows_worth_prefetching(146);
     for b in &batch {
-        for row in cx.bounds(145, Full) { // campaign_activity
-            let v1 = cx.get(145, row, 0);
-            let v0 = cx.get(145, row, 1);
+        for row in cx.bounds(146, Full) { // campaign_activity
+            let v1 = cx.get(146, row, 0);
+            let v0 = cx.get(146, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s44_p5_1(cx, q1); }
         }
@@ -5702,8 +5735,8 @@ fn s44_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(10, &[b[0], b[1]]); }
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -5724,19 +5757,19 @@ fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(86);
-    if ix.worth_prefetching(86, 0) {
-        for b in &batch { ix.prefetch(86, 0, &[32]); }
-        for b in &batch { ix.prefetch_rows(cx, 86, 0, &[32], 1, 3); }
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 0) {
+        for b in &batch { ix.prefetch(87, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[32], 1, 3); }
     }
-    if rw && ix.has_lists(86, 0) { for b in &batch { let l = ix.lookup(cx, 86, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(86, n, 1, 3); } } } }
+    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 86, 0, &[32], Full); // assessment
+        let l = ix.lookup(cx, 87, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(86, n, 1, 3); } }
-            let v1 = cx.get(86, row, 1);
-            let v3 = cx.get(86, row, 2);
-            let v4 = cx.get(86, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 1, 3); } }
+            let v1 = cx.get(87, row, 1);
+            let v3 = cx.get(87, row, 2);
+            let v4 = cx.get(87, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s45_p0_1(cx, q1, q2, q3); }
         }
@@ -5749,17 +5782,17 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(10);
-    if ix.worth_prefetching(10, 0) {
-        for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(11);
+    if ix.worth_prefetching(11, 0) {
+        for b in &batch { ix.prefetch(11, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
+        let l = ix.lookup(cx, 11, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
-            let v0 = cx.get(10, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
+            let v0 = cx.get(11, row, 0);
             q2.push([v0, b[0], b[2]]);
             if q2.len() >= BATCH { s45_p0_2(cx, q2, q3); }
         }
@@ -5772,17 +5805,17 @@ fn s45_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2]]);
             if q3.len() >= BATCH { s45_p0_3(cx, q3); }
         }
@@ -5798,8 +5831,8 @@ fn s45_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(11, &[b[0], b[1]]); }
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(12, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -5822,19 +5855,19 @@ fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(86);
-    if ix.worth_prefetching(86, 1) {
-        for b in &batch { ix.prefetch(86, 1, &[33, 32]); }
-        for b in &batch { ix.prefetch_rows(cx, 86, 1, &[33, 32], 0, 3); }
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 1) {
+        for b in &batch { ix.prefetch(87, 1, &[33, 32]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 1, &[33, 32], 0, 3); }
     }
-    if rw && ix.has_lists(86, 1) { for b in &batch { let l = ix.lookup(cx, 86, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(86, n, 0, 3); } } } }
+    if rw && ix.has_lists(87, 1) { for b in &batch { let l = ix.lookup(cx, 87, 1, &[33, 32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 86, 1, &[33, 32], Full); // assessment
+        let l = ix.lookup(cx, 87, 1, &[33, 32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(86, n, 0, 3); } }
-            let v4 = cx.get(86, row, 0);
-            let v3 = cx.get(86, row, 2);
-            let v5 = cx.get(86, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 3); } }
+            let v4 = cx.get(87, row, 0);
+            let v3 = cx.get(87, row, 2);
+            let v5 = cx.get(87, row, 3);
             q1.push([v3, v4, v5]);
             if q1.len() >= BATCH { s46_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -5847,17 +5880,17 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(87);
-    if ix.worth_prefetching(87, 0) {
-        for b in &batch { ix.prefetch(87, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(88);
+    if ix.worth_prefetching(88, 0) {
+        for b in &batch { ix.prefetch(88, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 88, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 1, 1); } } } }
+    if rw && ix.has_lists(88, 0) { for b in &batch { let l = ix.lookup(cx, 88, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(88, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 87, 0, &[b[1]], Full); // assessment_purpose
+        let l = ix.lookup(cx, 88, 0, &[b[1]], Full); // assessment_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 1, 1); } }
-            let v2 = cx.get(87, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(88, n, 1, 1); } }
+            let v2 = cx.get(88, row, 1);
             q2.push([v2, b[0], b[2]]);
             if q2.len() >= BATCH { s46_p0_2(cx, q2, q3, q4); }
         }
@@ -5870,17 +5903,17 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(10);
-    if ix.worth_prefetching(10, 0) {
-        for b in &batch { ix.prefetch(10, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(11);
+    if ix.worth_prefetching(11, 0) {
+        for b in &batch { ix.prefetch(11, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 10, 0, &[b[1]], Full); // concerns
+        let l = ix.lookup(cx, 11, 0, &[b[1]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
-            let v0 = cx.get(10, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
+            let v0 = cx.get(11, row, 0);
             q3.push([v0, b[0], b[2]]);
             if q3.len() >= BATCH { s46_p0_3(cx, q3, q4); }
         }
@@ -5893,17 +5926,17 @@ fn s46_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 1) {
-        for b in &batch { ix.prefetch(126, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 1, &[b[0], b[1]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 1) {
+        for b in &batch { ix.prefetch(127, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0], b[1]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 1) { for b in &batch { let l = ix.lookup(cx, 126, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 1, &[b[0], b[1]], Full); // activity
+        let l = ix.lookup(cx, 127, 1, &[b[0], b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q4.push([b[0], v1, b[2]]);
             if q4.len() >= BATCH { s46_p0_4(cx, q4); }
         }
@@ -5919,8 +5952,8 @@ fn s46_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
-    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0]]); } }
-    for b in &batch { cx.derive(12, &[b[0]]); }
+    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0]]); } }
+    for b in &batch { cx.derive(13, &[b[0]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -5939,11 +5972,11 @@ fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(48);
+    let rw = cx.rows_worth_prefetching(49);
     for b in &batch {
-        for row in cx.bounds(48, Full) { // third_country_transfer
-            let v0 = cx.get(48, row, 0);
-            let v1 = cx.get(48, row, 1);
+        for row in cx.bounds(49, Full) { // third_country_transfer
+            let v0 = cx.get(49, row, 0);
+            let v1 = cx.get(49, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s47_p0_1(cx, q1, q2); }
         }
@@ -5956,17 +5989,17 @@ fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q2.push([b[0], b[1], v2]);
             if q2.len() >= BATCH { s47_p0_2(cx, q2); }
         }
@@ -5982,8 +6015,8 @@ fn s47_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) < (18459 as i64)
     });
-    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(53, &[b[0], b[1]]); }
+    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(54, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -6002,17 +6035,17 @@ fn s47_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(11);
-    if ix.worth_prefetching(11, 0) {
-        for b in &batch { ix.prefetch(11, 0, &[131]); }
-        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[131], 0, 0); }
+    let rw = cx.rows_worth_prefetching(12);
+    if ix.worth_prefetching(12, 0) {
+        for b in &batch { ix.prefetch(12, 0, &[131]); }
+        for b in &batch { ix.prefetch_rows(cx, 12, 0, &[131], 0, 0); }
     }
-    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
+    if rw && ix.has_lists(12, 0) { for b in &batch { let l = ix.lookup(cx, 12, 0, &[131], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(12, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 11, 0, &[131], Full); // assessed
+        let l = ix.lookup(cx, 12, 0, &[131], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
-            let v0 = cx.get(11, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(12, n, 0, 0); } }
+            let v0 = cx.get(12, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s47_p1_1(cx, q1, q2); }
         }
@@ -6025,17 +6058,17 @@ fn s47_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 1) {
-        for b in &batch { ix.prefetch(48, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 1) {
+        for b in &batch { ix.prefetch(49, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(48, 1) { for b in &batch { let l = ix.lookup(cx, 48, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 1, 1); } } } }
+    if rw && ix.has_lists(49, 1) { for b in &batch { let l = ix.lookup(cx, 49, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 1, &[b[0]], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 1, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 1, 1); } }
-            let v1 = cx.get(48, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 1, 1); } }
+            let v1 = cx.get(49, row, 1);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s47_p1_2(cx, q2); }
         }
@@ -6048,8 +6081,8 @@ fn s47_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(53, &[b[0], b[1]]); }
+    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(54, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -6070,12 +6103,12 @@ fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(47);
+    let rw = cx.rows_worth_prefetching(48);
     for b in &batch {
-        for row in cx.bounds(47, Full) { // adequacy
-            let v2 = cx.get(47, row, 0);
-            let v4 = cx.get(47, row, 1);
-            let v5 = cx.get(47, row, 2);
+        for row in cx.bounds(48, Full) { // adequacy
+            let v2 = cx.get(48, row, 0);
+            let v4 = cx.get(48, row, 1);
+            let v5 = cx.get(48, row, 2);
             q1.push([v2, v4, v5]);
             if q1.len() >= BATCH { s48_p0_1(cx, q1, q2, q3); }
         }
@@ -6088,18 +6121,18 @@ fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 2) {
-        for b in &batch { ix.prefetch(48, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 2, &[b[0]], 0, 1); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 2) {
+        for b in &batch { ix.prefetch(49, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 2, &[b[0]], 0, 1); }
     }
-    if rw && ix.has_lists(48, 2) { for b in &batch { let l = ix.lookup(cx, 48, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 1); } } } }
+    if rw && ix.has_lists(49, 2) { for b in &batch { let l = ix.lookup(cx, 49, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 2, &[b[0]], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 2, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 1); } }
-            let v0 = cx.get(48, row, 0);
-            let v1 = cx.get(48, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 1); } }
+            let v0 = cx.get(49, row, 0);
+            let v1 = cx.get(49, row, 1);
             q2.push([v0, v1, b[1], b[2]]);
             if q2.len() >= BATCH { s48_p0_2(cx, q2, q3); }
         }
@@ -6112,17 +6145,17 @@ fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v3 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v3 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v3, b[2], b[3]]);
             if q3.len() >= BATCH { s48_p0_3(cx, q3); }
         }
@@ -6141,8 +6174,8 @@ fn s48_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(50, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -6163,19 +6196,19 @@ fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(78);
-    if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[13]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[13], 0, 3); }
+    let rw = cx.rows_worth_prefetching(79);
+    if ix.worth_prefetching(79, 0) {
+        for b in &batch { ix.prefetch(79, 0, &[13]); }
+        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[13], 0, 3); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 3); } } } }
+    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[13], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[13], Full); // party_certification
+        let l = ix.lookup(cx, 79, 0, &[13], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 3); } }
-            let v1 = cx.get(78, row, 0);
-            let v3 = cx.get(78, row, 2);
-            let v4 = cx.get(78, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
+            let v1 = cx.get(79, row, 0);
+            let v3 = cx.get(79, row, 2);
+            let v4 = cx.get(79, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s48_p1_1(cx, q1, q2, q3); }
         }
@@ -6188,17 +6221,17 @@ fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 0) {
-        for b in &batch { ix.prefetch(48, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 0, &[b[0], 11], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 0) {
+        for b in &batch { ix.prefetch(49, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(48, 0) { for b in &batch { let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 0) { for b in &batch { let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s48_p1_2(cx, q2, q3); }
         }
@@ -6211,17 +6244,17 @@ fn s48_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s48_p1_3(cx, q3); }
         }
@@ -6243,8 +6276,8 @@ fn s48_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (18458 as i64)
     });
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(50, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -6265,19 +6298,19 @@ fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(78);
-    if ix.worth_prefetching(78, 0) {
-        for b in &batch { ix.prefetch(78, 0, &[125]); }
-        for b in &batch { ix.prefetch_rows(cx, 78, 0, &[125], 0, 3); }
+    let rw = cx.rows_worth_prefetching(79);
+    if ix.worth_prefetching(79, 0) {
+        for b in &batch { ix.prefetch(79, 0, &[125]); }
+        for b in &batch { ix.prefetch_rows(cx, 79, 0, &[125], 0, 3); }
     }
-    if rw && ix.has_lists(78, 0) { for b in &batch { let l = ix.lookup(cx, 78, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(78, n, 0, 3); } } } }
+    if rw && ix.has_lists(79, 0) { for b in &batch { let l = ix.lookup(cx, 79, 0, &[125], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 78, 0, &[125], Full); // party_certification
+        let l = ix.lookup(cx, 79, 0, &[125], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 3); } }
-            let v1 = cx.get(78, row, 0);
-            let v3 = cx.get(78, row, 2);
-            let v4 = cx.get(78, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 3); } }
+            let v1 = cx.get(79, row, 0);
+            let v3 = cx.get(79, row, 2);
+            let v4 = cx.get(79, row, 3);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s48_p2_1(cx, q1, q2, q3); }
         }
@@ -6290,17 +6323,17 @@ fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 0) {
-        for b in &batch { ix.prefetch(48, 0, &[b[0], 11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 0, &[b[0], 11], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 0) {
+        for b in &batch { ix.prefetch(49, 0, &[b[0], 11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 0, &[b[0], 11], 0, 0); }
     }
-    if rw && ix.has_lists(48, 0) { for b in &batch { let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 0) { for b in &batch { let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 0, &[b[0], 11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 0, &[b[0], 11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s48_p2_2(cx, q2, q3); }
         }
@@ -6313,17 +6346,17 @@ fn s48_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s48_p2_3(cx, q3); }
         }
@@ -6345,8 +6378,8 @@ fn s48_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) >= (19548 as i64)
     });
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(50, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -6369,20 +6402,20 @@ fn s48_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[14]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[14], 0, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[14]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[14], 0, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[14], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[14], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[14], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 4); } }
-            let v3 = cx.get(80, row, 0);
-            let v1 = cx.get(80, row, 2);
-            let v4 = cx.get(80, row, 3);
-            let v5 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 0, 4); } }
+            let v3 = cx.get(81, row, 0);
+            let v1 = cx.get(81, row, 2);
+            let v4 = cx.get(81, row, 3);
+            let v5 = cx.get(81, row, 4);
             q1.push([v1, v3, v4, v5]);
             if q1.len() >= BATCH { s48_p3_1(cx, q1, q2, q3, q4); }
         }
@@ -6395,17 +6428,17 @@ fn s48_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(84);
-    if ix.worth_prefetching(84, 0) {
-        for b in &batch { ix.prefetch(84, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 84, 0, &[b[1]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(85);
+    if ix.worth_prefetching(85, 0) {
+        for b in &batch { ix.prefetch(85, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 85, 0, &[b[1]], 1, 1); }
     }
-    if rw && ix.has_lists(84, 0) { for b in &batch { let l = ix.lookup(cx, 84, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(84, n, 1, 1); } } } }
+    if rw && ix.has_lists(85, 0) { for b in &batch { let l = ix.lookup(cx, 85, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(85, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 84, 0, &[b[1]], Full); // agreement_edition
+        let l = ix.lookup(cx, 85, 0, &[b[1]], Full); // agreement_edition
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(84, n, 1, 1); } }
-            let v6 = cx.get(84, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
+            let v6 = cx.get(85, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
             if q2.len() >= BATCH { s48_p3_2(cx, q2, q3, q4); }
         }
@@ -6418,17 +6451,17 @@ fn s48_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 3) {
-        for b in &batch { ix.prefetch(48, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 3, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 3) {
+        for b in &batch { ix.prefetch(49, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(48, 3) { for b in &batch { let l = ix.lookup(cx, 48, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 3) { for b in &batch { let l = ix.lookup(cx, 49, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 3, &[b[0]], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
             if q3.len() >= BATCH { s48_p3_3(cx, q3, q4); }
         }
@@ -6441,19 +6474,19 @@ fn s48_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(53, &[b[0], b[1]], Full).is_some()); // tia_if_needed
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(54, &[b[0], b[1]], Full).is_some()); // tia_if_needed
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
             if q4.len() >= BATCH { s48_p3_4(cx, q4); }
         }
@@ -6472,10 +6505,10 @@ fn s48_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[5], b[3], b[2]]); } }
-    batch.retain(|b| cx.probe(50, &[b[5], b[3], b[2]], Full).is_some()); // scc_usable
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[5], b[3], b[2]]); } }
+    batch.retain(|b| cx.probe(51, &[b[5], b[3], b[2]], Full).is_some()); // scc_usable
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(50, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -6496,19 +6529,19 @@ fn s48_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(80);
-    if ix.worth_prefetching(80, 0) {
-        for b in &batch { ix.prefetch(80, 0, &[126]); }
-        for b in &batch { ix.prefetch_rows(cx, 80, 0, &[126], 2, 4); }
+    let rw = cx.rows_worth_prefetching(81);
+    if ix.worth_prefetching(81, 0) {
+        for b in &batch { ix.prefetch(81, 0, &[126]); }
+        for b in &batch { ix.prefetch_rows(cx, 81, 0, &[126], 2, 4); }
     }
-    if rw && ix.has_lists(80, 0) { for b in &batch { let l = ix.lookup(cx, 80, 0, &[126], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 2, 4); } } } }
+    if rw && ix.has_lists(81, 0) { for b in &batch { let l = ix.lookup(cx, 81, 0, &[126], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(81, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 80, 0, &[126], Full); // agreement
+        let l = ix.lookup(cx, 81, 0, &[126], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 2, 4); } }
-            let v1 = cx.get(80, row, 2);
-            let v3 = cx.get(80, row, 3);
-            let v4 = cx.get(80, row, 4);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(81, n, 2, 4); } }
+            let v1 = cx.get(81, row, 2);
+            let v3 = cx.get(81, row, 3);
+            let v4 = cx.get(81, row, 4);
             q1.push([v1, v3, v4]);
             if q1.len() >= BATCH { s48_p4_1(cx, q1, q2, q3); }
         }
@@ -6521,17 +6554,17 @@ fn s48_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 3) {
-        for b in &batch { ix.prefetch(48, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 3, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 3) {
+        for b in &batch { ix.prefetch(49, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 3, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(48, 3) { for b in &batch { let l = ix.lookup(cx, 48, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 0); } } } }
+    if rw && ix.has_lists(49, 3) { for b in &batch { let l = ix.lookup(cx, 49, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 3, &[b[0]], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 3, &[b[0]], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 0); } }
-            let v0 = cx.get(48, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 0); } }
+            let v0 = cx.get(49, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
             if q2.len() >= BATCH { s48_p4_2(cx, q2, q3); }
         }
@@ -6544,19 +6577,19 @@ fn s48_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(53, &[b[0], b[1]], Full).is_some()); // tia_if_needed
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(54, &[b[0], b[1]], Full).is_some()); // tia_if_needed
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
             if q3.len() >= BATCH { s48_p4_3(cx, q3); }
         }
@@ -6575,8 +6608,8 @@ fn s48_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(49, &[b[0], b[1]]); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(50, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -6593,10 +6626,10 @@ fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(147);
+    let rw = cx.rows_worth_prefetching(148);
     for b in &batch {
-        for row in cx.bounds(147, Full) { // guideline_forbid_kind
-            let v0 = cx.get(147, row, 0);
+        for row in cx.bounds(148, Full) { // guideline_forbid_kind
+            let v0 = cx.get(148, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p0_1(cx, q1); }
         }
@@ -6609,8 +6642,8 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6627,10 +6660,10 @@ fn s49_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(148);
+    let rw = cx.rows_worth_prefetching(149);
     for b in &batch {
-        for row in cx.bounds(148, Full) { // guideline_forbid_channel
-            let v0 = cx.get(148, row, 0);
+        for row in cx.bounds(149, Full) { // guideline_forbid_channel
+            let v0 = cx.get(149, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p1_1(cx, q1); }
         }
@@ -6643,8 +6676,8 @@ fn s49_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6661,10 +6694,10 @@ fn s49_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(149);
+    let rw = cx.rows_worth_prefetching(150);
     for b in &batch {
-        for row in cx.bounds(149, Full) { // guideline_forbid_purpose
-            let v0 = cx.get(149, row, 0);
+        for row in cx.bounds(150, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(150, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p2_1(cx, q1); }
         }
@@ -6677,8 +6710,8 @@ fn s49_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6695,10 +6728,10 @@ fn s49_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(150);
+    let rw = cx.rows_worth_prefetching(151);
     for b in &batch {
-        for row in cx.bounds(150, Full) { // guideline_forbid_source_kind
-            let v0 = cx.get(150, row, 0);
+        for row in cx.bounds(151, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(151, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p3_1(cx, q1); }
         }
@@ -6711,8 +6744,8 @@ fn s49_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6729,10 +6762,10 @@ fn s49_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(151);
+    let rw = cx.rows_worth_prefetching(152);
     for b in &batch {
-        for row in cx.bounds(151, Full) { // guideline_forbid_category
-            let v0 = cx.get(151, row, 0);
+        for row in cx.bounds(152, Full) { // guideline_forbid_category
+            let v0 = cx.get(152, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p4_1(cx, q1); }
         }
@@ -6745,8 +6778,8 @@ fn s49_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6763,10 +6796,10 @@ fn s49_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(152);
+    let rw = cx.rows_worth_prefetching(153);
     for b in &batch {
-        for row in cx.bounds(152, Full) { // guideline_forbid_subject_kind
-            let v0 = cx.get(152, row, 0);
+        for row in cx.bounds(153, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(153, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s49_p5_1(cx, q1); }
         }
@@ -6779,8 +6812,8 @@ fn s49_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    for b in &batch { cx.derive(66, &[b[0]]); }
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    for b in &batch { cx.derive(67, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -6799,11 +6832,11 @@ fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(147);
+    let rw = cx.rows_worth_prefetching(148);
     for b in &batch {
-        for row in cx.bounds(147, Full) { // guideline_forbid_kind
-            let v0 = cx.get(147, row, 0);
-            let v2 = cx.get(147, row, 1);
+        for row in cx.bounds(148, Full) { // guideline_forbid_kind
+            let v0 = cx.get(148, row, 0);
+            let v2 = cx.get(148, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p0_1(cx, q1, q2); }
         }
@@ -6816,10 +6849,10 @@ fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p0_2(cx, q2); }
         }
@@ -6832,10 +6865,10 @@ fn s50_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(126, 3) { for b in &batch { ix.prefetch(126, 3, &[b[1], b[2]]); } }
-    batch.retain(|b| !ix.any(cx, 126, 3, &[b[1], b[2]])); // !activity
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if ix.worth_prefetching(127, 3) { for b in &batch { ix.prefetch(127, 3, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 127, 3, &[b[1], b[2]])); // !activity
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -6854,11 +6887,11 @@ fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(148);
+    let rw = cx.rows_worth_prefetching(149);
     for b in &batch {
-        for row in cx.bounds(148, Full) { // guideline_forbid_channel
-            let v0 = cx.get(148, row, 0);
-            let v2 = cx.get(148, row, 1);
+        for row in cx.bounds(149, Full) { // guideline_forbid_channel
+            let v0 = cx.get(149, row, 0);
+            let v2 = cx.get(149, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p1_1(cx, q1, q2); }
         }
@@ -6871,10 +6904,10 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p1_2(cx, q2); }
         }
@@ -6887,10 +6920,10 @@ fn s50_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(132, &[b[1], b[2]])); // !activity_channel
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if cx.worth_prefetching(133) { for b in &batch { cx.prefetch(133, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(133, &[b[1], b[2]])); // !activity_channel
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -6909,11 +6942,11 @@ fn s50_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(149);
+    let rw = cx.rows_worth_prefetching(150);
     for b in &batch {
-        for row in cx.bounds(149, Full) { // guideline_forbid_purpose
-            let v0 = cx.get(149, row, 0);
-            let v2 = cx.get(149, row, 1);
+        for row in cx.bounds(150, Full) { // guideline_forbid_purpose
+            let v0 = cx.get(150, row, 0);
+            let v2 = cx.get(150, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p2_1(cx, q1, q2); }
         }
@@ -6926,10 +6959,10 @@ fn s50_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p2_2(cx, q2); }
         }
@@ -6942,10 +6975,10 @@ fn s50_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(126, 1) { for b in &batch { ix.prefetch(126, 1, &[b[1], b[2]]); } }
-    batch.retain(|b| !ix.any(cx, 126, 1, &[b[1], b[2]])); // !activity
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if ix.worth_prefetching(127, 1) { for b in &batch { ix.prefetch(127, 1, &[b[1], b[2]]); } }
+    batch.retain(|b| !ix.any(cx, 127, 1, &[b[1], b[2]])); // !activity
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -6964,11 +6997,11 @@ fn s50_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(150);
+    let rw = cx.rows_worth_prefetching(151);
     for b in &batch {
-        for row in cx.bounds(150, Full) { // guideline_forbid_source_kind
-            let v0 = cx.get(150, row, 0);
-            let v2 = cx.get(150, row, 1);
+        for row in cx.bounds(151, Full) { // guideline_forbid_source_kind
+            let v0 = cx.get(151, row, 0);
+            let v2 = cx.get(151, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p3_1(cx, q1, q2); }
         }
@@ -6981,10 +7014,10 @@ fn s50_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p3_2(cx, q2); }
         }
@@ -6997,10 +7030,10 @@ fn s50_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(68, &[b[1], b[2]])); // !activity_source_kind
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(69, &[b[1], b[2]])); // !activity_source_kind
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7019,11 +7052,11 @@ fn s50_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(151);
+    let rw = cx.rows_worth_prefetching(152);
     for b in &batch {
-        for row in cx.bounds(151, Full) { // guideline_forbid_category
-            let v0 = cx.get(151, row, 0);
-            let v2 = cx.get(151, row, 1);
+        for row in cx.bounds(152, Full) { // guideline_forbid_category
+            let v0 = cx.get(152, row, 0);
+            let v2 = cx.get(152, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p4_1(cx, q1, q2); }
         }
@@ -7036,10 +7069,10 @@ fn s50_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p4_2(cx, q2); }
         }
@@ -7052,10 +7085,10 @@ fn s50_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(131, &[b[1], b[2]])); // !activity_category
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(132, &[b[1], b[2]])); // !activity_category
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7074,11 +7107,11 @@ fn s50_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(152);
+    let rw = cx.rows_worth_prefetching(153);
     for b in &batch {
-        for row in cx.bounds(152, Full) { // guideline_forbid_subject_kind
-            let v0 = cx.get(152, row, 0);
-            let v2 = cx.get(152, row, 1);
+        for row in cx.bounds(153, Full) { // guideline_forbid_subject_kind
+            let v0 = cx.get(153, row, 0);
+            let v2 = cx.get(153, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s50_p5_1(cx, q1, q2); }
         }
@@ -7091,10 +7124,10 @@ fn s50_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v1 = cx.get(126, row, 0);
+        for row in cx.bounds(127, Full) { // activity
+            let v1 = cx.get(127, row, 0);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s50_p5_2(cx, q2); }
         }
@@ -7107,10 +7140,10 @@ fn s50_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(69, &[b[1], b[2]])); // !activity_subject_kind
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(67, &[b[0], b[1]]); }
+    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(70, &[b[1], b[2]])); // !activity_subject_kind
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(68, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7129,10 +7162,10 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v2 = cx.get(73, row, 0);
+        for row in cx.bounds(74, Full) { // organization
+            let v2 = cx.get(74, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); }
         }
@@ -7145,18 +7178,18 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(89);
-    if ix.worth_prefetching(89, 2) {
-        for b in &batch { ix.prefetch(89, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 89, 2, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(90);
+    if ix.worth_prefetching(90, 2) {
+        for b in &batch { ix.prefetch(90, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 90, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(89, 2) { for b in &batch { let l = ix.lookup(cx, 89, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(89, n, 0, 2); } } } }
+    if rw && ix.has_lists(90, 2) { for b in &batch { let l = ix.lookup(cx, 90, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(90, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 89, 2, &[b[0]], Full); // source
+        let l = ix.lookup(cx, 90, 2, &[b[0]], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(89, n, 0, 2); } }
-            let v0 = cx.get(89, row, 0);
-            let v1 = cx.get(89, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 0, 2); } }
+            let v0 = cx.get(90, row, 0);
+            let v1 = cx.get(90, row, 2);
             q2.push([v0, v1]);
             if q2.len() >= BATCH { s51_p0_2(cx, q2); }
         }
@@ -7169,10 +7202,10 @@ fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[1]]); } }
-    batch.retain(|b| cx.probe(154, &[b[1]], Full).is_some()); // online_service_kind
-    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[0]]); } }
-    for b in &batch { cx.derive(153, &[b[0]]); }
+    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[1]]); } }
+    batch.retain(|b| cx.probe(155, &[b[1]], Full).is_some()); // online_service_kind
+    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
+    for b in &batch { cx.derive(154, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7189,12 +7222,12 @@ fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(95);
+    let rw = cx.rows_worth_prefetching(96);
     for b in &batch {
-        for row in cx.bounds(95, Full) { // tracking
-            let v1 = cx.get(95, row, 0);
-            let v0 = cx.get(95, row, 1);
-            let v2 = cx.get(95, row, 2);
+        for row in cx.bounds(96, Full) { // tracking
+            let v1 = cx.get(96, row, 0);
+            let v0 = cx.get(96, row, 1);
+            let v2 = cx.get(96, row, 2);
             q1.push([v0, v1, v2]);
             if q1.len() >= BATCH { s52_p0_1(cx, q1); }
         }
@@ -7210,10 +7243,10 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         b[2] != 156
     });
-    if cx.worth_prefetching(97) { for b in &batch { cx.prefetch(97, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(97, &[b[1]])); // !tracking_consent_banner
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0]]); } }
-    for b in &batch { cx.derive(155, &[b[0]]); }
+    if cx.worth_prefetching(98) { for b in &batch { cx.prefetch(98, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(98, &[b[1]])); // !tracking_consent_banner
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    for b in &batch { cx.derive(156, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -7232,10 +7265,10 @@ fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(98);
+    let rw = cx.rows_worth_prefetching(99);
     for b in &batch {
-        for row in cx.bounds(98, Full) { // tracking_fires_before_consent
-            let v1 = cx.get(98, row, 0);
+        for row in cx.bounds(99, Full) { // tracking_fires_before_consent
+            let v1 = cx.get(99, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s52_p1_1(cx, q1, q2); }
         }
@@ -7248,18 +7281,18 @@ fn s52_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(95);
-    if ix.worth_prefetching(95, 0) {
-        for b in &batch { ix.prefetch(95, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 95, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(96);
+    if ix.worth_prefetching(96, 0) {
+        for b in &batch { ix.prefetch(96, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 96, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(95, 0) { for b in &batch { let l = ix.lookup(cx, 95, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(95, n, 1, 2); } } } }
+    if rw && ix.has_lists(96, 0) { for b in &batch { let l = ix.lookup(cx, 96, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(96, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 95, 0, &[b[0]], Full); // tracking
+        let l = ix.lookup(cx, 96, 0, &[b[0]], Full); // tracking
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(95, n, 1, 2); } }
-            let v0 = cx.get(95, row, 1);
-            let v2 = cx.get(95, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(96, n, 1, 2); } }
+            let v0 = cx.get(96, row, 1);
+            let v2 = cx.get(96, row, 2);
             q2.push([v0, v2]);
             if q2.len() >= BATCH { s52_p1_2(cx, q2); }
         }
@@ -7275,8 +7308,8 @@ fn s52_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         b[1] != 156
     });
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0]]); } }
-    for b in &batch { cx.derive(155, &[b[0]]); }
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    for b in &batch { cx.derive(156, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7295,17 +7328,17 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[158]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[158], 0, 0); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[158]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[158], 0, 0); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[158], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[158], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v1 = cx.get(126, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v1 = cx.get(127, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s53_p0_1(cx, q1, q2); }
         }
@@ -7318,17 +7351,17 @@ fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v0 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v0 = cx.get(128, row, 1);
             q2.push([v0]);
             if q2.len() >= BATCH { s53_p0_2(cx, q2); }
         }
@@ -7341,8 +7374,8 @@ fn s53_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
-    for b in &batch { cx.derive(156, &[b[0]]); }
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[0]]); } }
+    for b in &batch { cx.derive(157, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7361,10 +7394,10 @@ fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(157);
+    let rw = cx.rows_worth_prefetching(158);
     for b in &batch {
-        for row in cx.bounds(157, Full) { // advertising_purpose
-            let v1 = cx.get(157, row, 0);
+        for row in cx.bounds(158, Full) { // advertising_purpose
+            let v1 = cx.get(158, row, 0);
             q1.push([v1]);
             if q1.len() >= BATCH { s54_p0_1(cx, q1, q2); }
         }
@@ -7377,17 +7410,17 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 4) {
-        for b in &batch { ix.prefetch(126, 4, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 4, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 4) {
+        for b in &batch { ix.prefetch(127, 4, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 4, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(126, 4) { for b in &batch { let l = ix.lookup(cx, 126, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 4) { for b in &batch { let l = ix.lookup(cx, 127, 4, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 4, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 4, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v0 = cx.get(126, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v0 = cx.get(127, row, 0);
             q2.push([v0]);
             if q2.len() >= BATCH { s54_p0_2(cx, q2); }
         }
@@ -7400,8 +7433,8 @@ fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    for b in &batch { cx.derive(158, &[b[0]]); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    for b in &batch { cx.derive(159, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7418,10 +7451,10 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(135);
+    let rw = cx.rows_worth_prefetching(136);
     for b in &batch {
-        for row in cx.bounds(135, Full) { // activity_promotional
-            let v0 = cx.get(135, row, 0);
+        for row in cx.bounds(136, Full) { // activity_promotional
+            let v0 = cx.get(136, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s54_p1_1(cx, q1); }
         }
@@ -7434,8 +7467,8 @@ fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    for b in &batch { cx.derive(158, &[b[0]]); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    for b in &batch { cx.derive(159, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -7452,11 +7485,11 @@ fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(26);
+    let rw = cx.rows_worth_prefetching(27);
     for b in &batch {
-        for row in cx.bounds(26, Full) { // objected_by
-            let v0 = cx.get(26, row, 0);
-            let v1 = cx.get(26, row, 1);
+        for row in cx.bounds(27, Full) { // objected_by
+            let v0 = cx.get(27, row, 0);
+            let v1 = cx.get(27, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s55_p0_1(cx, q1); }
         }
@@ -7469,10 +7502,10 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(38, &[b[0], b[1]]); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(39, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -7495,11 +7528,11 @@ fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(105);
+    let rw = cx.rows_worth_prefetching(106);
     for b in &batch {
-        for row in cx.bounds(105, Full) { // consent
-            let v0 = cx.get(105, row, 0);
-            let v2 = cx.get(105, row, 1);
+        for row in cx.bounds(106, Full) { // consent
+            let v0 = cx.get(106, row, 0);
+            let v2 = cx.get(106, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s56_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -7512,17 +7545,17 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(106);
-    if ix.worth_prefetching(106, 0) {
-        for b in &batch { ix.prefetch(106, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 0) {
+        for b in &batch { ix.prefetch(107, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(106, 0) { for b in &batch { let l = ix.lookup(cx, 106, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
+    if rw && ix.has_lists(107, 0) { for b in &batch { let l = ix.lookup(cx, 107, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 106, 0, &[b[0]], Full); // consent_purpose
+        let l = ix.lookup(cx, 107, 0, &[b[0]], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
-            let v3 = cx.get(106, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 1, 1); } }
+            let v3 = cx.get(107, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s56_p0_2(cx, q2, q3, q4); }
         }
@@ -7535,17 +7568,17 @@ fn s56_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v1 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v1 = cx.get(131, row, 0);
             q3.push([b[0], v1, b[2]]);
             if q3.len() >= BATCH { s56_p0_3(cx, q3, q4); }
         }
@@ -7559,14 +7592,14 @@ fn s56_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
-    if ix.worth_prefetching(126, 1) {
-        for b in &batch { ix.prefetch(126, 1, &[b[1], b[2]]); }
-        if ix.has_lists(126, 1) { for b in &batch { ix.prefetch_list(126, 1, &[b[1], b[2]]); } }
+    if ix.worth_prefetching(127, 1) {
+        for b in &batch { ix.prefetch(127, 1, &[b[1], b[2]]); }
+        if ix.has_lists(127, 1) { for b in &batch { ix.prefetch_list(127, 1, &[b[1], b[2]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 1, &[b[1], b[2]], Full); // activity
+        let l = ix.lookup(cx, 127, 1, &[b[1], b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             q4.push([b[0], b[1]]);
             if q4.len() >= BATCH { s56_p0_4(cx, q4); }
         }
@@ -7579,8 +7612,8 @@ fn s56_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(161, &[b[0], b[1]]); }
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(162, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -7603,17 +7636,17 @@ fn s56_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(106);
-    if ix.worth_prefetching(106, 1) {
-        for b in &batch { ix.prefetch(106, 1, &[61]); }
-        for b in &batch { ix.prefetch_rows(cx, 106, 1, &[61], 0, 0); }
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 1) {
+        for b in &batch { ix.prefetch(107, 1, &[61]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 1, &[61], 0, 0); }
     }
-    if rw && ix.has_lists(106, 1) { for b in &batch { let l = ix.lookup(cx, 106, 1, &[61], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
+    if rw && ix.has_lists(107, 1) { for b in &batch { let l = ix.lookup(cx, 107, 1, &[61], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 106, 1, &[61], Full); // consent_purpose
+        let l = ix.lookup(cx, 107, 1, &[61], Full); // consent_purpose
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
-            let v0 = cx.get(106, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 0, 0); } }
+            let v0 = cx.get(107, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s56_p1_1(cx, q1, q2, q3, q4); }
         }
@@ -7626,17 +7659,17 @@ fn s56_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 1) {
-        for b in &batch { ix.prefetch(105, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 1) {
+        for b in &batch { ix.prefetch(106, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(105, 1) { for b in &batch { let l = ix.lookup(cx, 105, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 1, 1); } } } }
+    if rw && ix.has_lists(106, 1) { for b in &batch { let l = ix.lookup(cx, 106, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 1, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 1, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 1, 1); } }
-            let v2 = cx.get(105, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
+            let v2 = cx.get(106, row, 1);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s56_p1_2(cx, q2, q3, q4); }
         }
@@ -7649,17 +7682,17 @@ fn s56_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 0) {
-        for b in &batch { ix.prefetch(130, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 0) {
+        for b in &batch { ix.prefetch(131, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
+    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 0, &[b[1]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 0, &[b[1]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
-            let v1 = cx.get(130, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
+            let v1 = cx.get(131, row, 0);
             q3.push([b[0], v1]);
             if q3.len() >= BATCH { s56_p1_3(cx, q3, q4); }
         }
@@ -7672,17 +7705,17 @@ fn s56_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[1]], 5, 5); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[1]], 5, 5); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 5, 5); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 5, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[1]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[1]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 5, 5); } }
-            let v3 = cx.get(126, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 5, 5); } }
+            let v3 = cx.get(127, row, 5);
             q4.push([b[0], b[1], v3]);
             if q4.len() >= BATCH { s56_p1_4(cx, q4); }
         }
@@ -7695,10 +7728,10 @@ fn s56_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
-    batch.retain(|b| cx.probe(157, &[b[2]], Full).is_some()); // advertising_purpose
-    if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(161, &[b[0], b[1]]); }
+    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[2]]); } }
+    batch.retain(|b| cx.probe(158, &[b[2]], Full).is_some()); // advertising_purpose
+    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(162, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -7721,10 +7754,10 @@ fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(1);
+    let rw = cx.rows_worth_prefetching(2);
     for b in &batch {
-        for row in cx.bounds(1, Full) { // old_law_consent_form
-            let v3 = cx.get(1, row, 0);
+        for row in cx.bounds(2, Full) { // old_law_consent_form
+            let v3 = cx.get(2, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s57_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -7737,17 +7770,17 @@ fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 2) {
-        for b in &batch { ix.prefetch(105, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 2, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 2) {
+        for b in &batch { ix.prefetch(106, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(105, 2) { for b in &batch { let l = ix.lookup(cx, 105, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
+    if rw && ix.has_lists(106, 2) { for b in &batch { let l = ix.lookup(cx, 106, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v2 = cx.get(105, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v2 = cx.get(106, row, 0);
             q2.push([v2]);
             if q2.len() >= BATCH { s57_p0_2(cx, q2, q3, q4); }
         }
@@ -7760,21 +7793,21 @@ fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(113) { for b in &batch { cx.prefetch(113, &[b[0]]); } }
+    batch.retain(|b| cx.probe(113, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[0]]); } }
-    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_informed
-    if cx.worth_prefetching(111) { for b in &batch { cx.prefetch(111, &[b[0]]); } }
-    batch.retain(|b| cx.probe(111, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(161);
-    if ix.worth_prefetching(161, 0) {
-        for b in &batch { ix.prefetch(161, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 161, 0, &[b[0]], 1, 1); }
+    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_documented
+    let rw = cx.rows_worth_prefetching(162);
+    if ix.worth_prefetching(162, 0) {
+        for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(161, 0) { for b in &batch { let l = ix.lookup(cx, 161, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(161, n, 1, 1); } } } }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 161, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(161, n, 1, 1); } }
-            let v0 = cx.get(161, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 1); } }
+            let v0 = cx.get(162, row, 1);
             q3.push([v0, b[0]]);
             if q3.len() >= BATCH { s57_p0_3(cx, q3, q4); }
         }
@@ -7787,17 +7820,17 @@ fn s57_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 1) {
-        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 1) {
+        for b in &batch { ix.prefetch(15, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 1, &[b[1], b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
+    if rw && ix.has_lists(15, 1) { for b in &batch { let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
+        let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
-            let v1 = cx.get(14, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 2, 2); } }
+            let v1 = cx.get(15, row, 2);
             q4.push([b[0], v1]);
             if q4.len() >= BATCH { s57_p0_4(cx, q4); }
         }
@@ -7810,8 +7843,8 @@ fn s57_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
+    if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(1, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -7830,11 +7863,11 @@ fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(161);
+    let rw = cx.rows_worth_prefetching(162);
     for b in &batch {
-        for row in cx.bounds(161, Full) { // consent_purpose_fits
-            let v2 = cx.get(161, row, 0);
-            let v0 = cx.get(161, row, 1);
+        for row in cx.bounds(162, Full) { // consent_purpose_fits
+            let v2 = cx.get(162, row, 0);
+            let v0 = cx.get(162, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s58_p0_1(cx, q1, q2); }
         }
@@ -7847,17 +7880,17 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 1) {
-        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 1) {
+        for b in &batch { ix.prefetch(15, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 1, &[b[1], b[0]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
+    if rw && ix.has_lists(15, 1) { for b in &batch { let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
+        let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
-            let v1 = cx.get(14, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 2, 2); } }
+            let v1 = cx.get(15, row, 2);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s58_p0_2(cx, q2); }
         }
@@ -7870,8 +7903,8 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(7, &[b[0], b[1]]); }
+    if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(8, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7890,10 +7923,10 @@ fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(109);
+    let rw = cx.rows_worth_prefetching(110);
     for b in &batch {
-        for row in cx.bounds(109, Full) { // consent_product
-            let v0 = cx.get(109, row, 0);
+        for row in cx.bounds(110, Full) { // consent_product
+            let v0 = cx.get(110, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s59_p0_1(cx, q1, q2); }
         }
@@ -7906,11 +7939,11 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(136);
+    let rw = cx.rows_worth_prefetching(137);
     for b in &batch {
-        for row in cx.bounds(136, Full) { // activity_product
-            let v1 = cx.get(136, row, 0);
-            let v2 = cx.get(136, row, 1);
+        for row in cx.bounds(137, Full) { // activity_product
+            let v1 = cx.get(137, row, 0);
+            let v2 = cx.get(137, row, 1);
             q2.push([b[0], v1, v2]);
             if q2.len() >= BATCH { s59_p0_2(cx, q2); }
         }
@@ -7923,10 +7956,10 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0], b[2]]); } }
-    batch.retain(|b| !cx.contains(109, &[b[0], b[2]])); // !consent_product
-    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(162, &[b[0], b[1]]); }
+    if cx.worth_prefetching(110) { for b in &batch { cx.prefetch(110, &[b[0], b[2]]); } }
+    batch.retain(|b| !cx.contains(110, &[b[0], b[2]])); // !consent_product
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(163, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -7949,10 +7982,10 @@ fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(27);
+    let rw = cx.rows_worth_prefetching(28);
     for b in &batch {
-        for row in cx.bounds(27, Full) { // objection_to_marketing
-            let v4 = cx.get(27, row, 0);
+        for row in cx.bounds(28, Full) { // objection_to_marketing
+            let v4 = cx.get(28, row, 0);
             q1.push([v4]);
             if q1.len() >= BATCH { s60_p0_1(cx, q1, q2, q3, q4); }
         }
@@ -7965,18 +7998,18 @@ fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(115);
-    if ix.worth_prefetching(115, 0) {
-        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 0, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(116);
+    if ix.worth_prefetching(116, 0) {
+        for b in &batch { ix.prefetch(116, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(115, 0) { for b in &batch { let l = ix.lookup(cx, 115, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 0, 2); } } } }
+    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // objection
+        let l = ix.lookup(cx, 116, 0, &[b[0]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 2); } }
-            let v2 = cx.get(115, row, 0);
-            let v5 = cx.get(115, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 2); } }
+            let v2 = cx.get(116, row, 0);
+            let v5 = cx.get(116, row, 2);
             q2.push([v2, v5]);
             if q2.len() >= BATCH { s60_p0_2(cx, q2, q3, q4); }
         }
@@ -7989,18 +8022,18 @@ fn s60_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 3) {
-        for b in &batch { ix.prefetch(105, 3, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 3, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 3) {
+        for b in &batch { ix.prefetch(106, 3, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 3, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(105, 3) { for b in &batch { let l = ix.lookup(cx, 105, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 2); } } } }
+    if rw && ix.has_lists(106, 3) { for b in &batch { let l = ix.lookup(cx, 106, 3, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 3, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 3, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 2); } }
-            let v0 = cx.get(105, row, 0);
-            let v3 = cx.get(105, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 2); } }
+            let v0 = cx.get(106, row, 0);
+            let v3 = cx.get(106, row, 2);
             q3.push([v0, b[0], v3, b[1]]);
             if q3.len() >= BATCH { s60_p0_3(cx, q3, q4); }
         }
@@ -8016,17 +8049,17 @@ fn s60_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(26);
-    if ix.worth_prefetching(26, 0) {
-        for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(27);
+    if ix.worth_prefetching(27, 0) {
+        for b in &batch { ix.prefetch(27, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 27, 0, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 0, 0); } } } }
+    if rw && ix.has_lists(27, 0) { for b in &batch { let l = ix.lookup(cx, 27, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(27, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // objected_by
+        let l = ix.lookup(cx, 27, 0, &[b[1]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 0); } }
-            let v1 = cx.get(26, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(27, n, 0, 0); } }
+            let v1 = cx.get(27, row, 0);
             q4.push([b[0], v1]);
             if q4.len() >= BATCH { s60_p0_4(cx, q4); }
         }
@@ -8039,8 +8072,8 @@ fn s60_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(163, &[b[0], b[1]]); }
+    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(164, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
@@ -8059,10 +8092,10 @@ fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(165);
+    let rw = cx.rows_worth_prefetching(166);
     for b in &batch {
-        for row in cx.bounds(165, Full) { // online_form
-            let v0 = cx.get(165, row, 0);
+        for row in cx.bounds(166, Full) { // online_form
+            let v0 = cx.get(166, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); }
         }
@@ -8075,10 +8108,10 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(166);
+    let rw = cx.rows_worth_prefetching(167);
     for b in &batch {
-        for row in cx.bounds(166, Full) { // number_channel
-            let v1 = cx.get(166, row, 0);
+        for row in cx.bounds(167, Full) { // number_channel
+            let v1 = cx.get(167, row, 0);
             q2.push([b[0], v1]);
             if q2.len() >= BATCH { s61_p0_2(cx, q2); }
         }
@@ -8091,8 +8124,8 @@ fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(164, &[b[0], b[1]]); }
+    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(165, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -8117,10 +8150,10 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(160);
+    let rw = cx.rows_worth_prefetching(161);
     for b in &batch {
-        for row in cx.bounds(160, Full) { // express_form
-            let v3 = cx.get(160, row, 0);
+        for row in cx.bounds(161, Full) { // express_form
+            let v3 = cx.get(161, row, 0);
             q1.push([v3]);
             if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3, q4, q5); }
         }
@@ -8133,17 +8166,17 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 2) {
-        for b in &batch { ix.prefetch(105, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 2, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 2) {
+        for b in &batch { ix.prefetch(106, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 2, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(105, 2) { for b in &batch { let l = ix.lookup(cx, 105, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
+    if rw && ix.has_lists(106, 2) { for b in &batch { let l = ix.lookup(cx, 106, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 105, 2, &[b[0]], Full); // consent
+        let l = ix.lookup(cx, 106, 2, &[b[0]], Full); // consent
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v0 = cx.get(105, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v0 = cx.get(106, row, 0);
             q2.push([v0, b[0]]);
             if q2.len() >= BATCH { s62_p0_2(cx, q2, q3, q4, q5); }
         }
@@ -8156,19 +8189,19 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(112) { for b in &batch { cx.prefetch(112, &[b[0]]); } }
-    batch.retain(|b| cx.probe(112, &[b[0]], Full).is_some()); // consent_informed
-    let rw = cx.rows_worth_prefetching(107);
-    if ix.worth_prefetching(107, 0) {
-        for b in &batch { ix.prefetch(107, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 107, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(113) { for b in &batch { cx.prefetch(113, &[b[0]]); } }
+    batch.retain(|b| cx.probe(113, &[b[0]], Full).is_some()); // consent_informed
+    let rw = cx.rows_worth_prefetching(108);
+    if ix.worth_prefetching(108, 0) {
+        for b in &batch { ix.prefetch(108, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 108, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(107, 0) { for b in &batch { let l = ix.lookup(cx, 107, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 1, 1); } } } }
+    if rw && ix.has_lists(108, 0) { for b in &batch { let l = ix.lookup(cx, 108, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(108, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 107, 0, &[b[0]], Full); // consent_channel
+        let l = ix.lookup(cx, 108, 0, &[b[0]], Full); // consent_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 1, 1); } }
-            let v4 = cx.get(107, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n, 1, 1); } }
+            let v4 = cx.get(108, row, 1);
             q3.push([b[0], b[1], v4]);
             if q3.len() >= BATCH { s62_p0_3(cx, q3, q4, q5); }
         }
@@ -8181,19 +8214,19 @@ fn s62_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(164, &[b[1], b[2]])); // !form_proves_no_consent
-    let rw = cx.rows_worth_prefetching(161);
-    if ix.worth_prefetching(161, 0) {
-        for b in &batch { ix.prefetch(161, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 161, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(165, &[b[1], b[2]])); // !form_proves_no_consent
+    let rw = cx.rows_worth_prefetching(162);
+    if ix.worth_prefetching(162, 0) {
+        for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(161, 0) { for b in &batch { let l = ix.lookup(cx, 161, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(161, n, 1, 1); } } } }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 161, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(161, n, 1, 1); } }
-            let v1 = cx.get(161, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 1); } }
+            let v1 = cx.get(162, row, 1);
             q4.push([b[0], v1, b[2]]);
             if q4.len() >= BATCH { s62_p0_4(cx, q4, q5); }
         }
@@ -8206,21 +8239,21 @@ fn s62_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(162, &[b[0], b[1]])); // !consent_misses_product
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !consent_objected
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 1) {
-        for b in &batch { ix.prefetch(14, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[0], b[1]], 2, 2); }
+    batch.retain(|b| !cx.contains(163, &[b[0], b[1]])); // !consent_misses_product
+    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(164, &[b[0], b[1]])); // !consent_objected
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 1) {
+        for b in &batch { ix.prefetch(15, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
+    if rw && ix.has_lists(15, 1) { for b in &batch { let l = ix.lookup(cx, 15, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 14, 1, &[b[0], b[1]], Full); // consent_in_effect
+        let l = ix.lookup(cx, 15, 1, &[b[0], b[1]], Full); // consent_in_effect
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
-            let v2 = cx.get(14, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 2, 2); } }
+            let v2 = cx.get(15, row, 2);
             q5.push([b[0], b[1], v2, b[2]]);
             if q5.len() >= BATCH { s62_p0_5(cx, q5); }
         }
@@ -8233,12 +8266,12 @@ fn s62_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(32, &[b[2]])); // !child
-    if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[1], b[3]]); } }
-    batch.retain(|b| cx.probe(132, &[b[1], b[3]], Full).is_some()); // activity_channel
-    if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(167, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(33, &[b[2]])); // !child
+    if cx.worth_prefetching(133) { for b in &batch { cx.prefetch(133, &[b[1], b[3]]); } }
+    batch.retain(|b| cx.probe(133, &[b[1], b[3]], Full).is_some()); // activity_channel
+    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(168, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
@@ -8255,11 +8288,11 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(167);
+    let rw = cx.rows_worth_prefetching(168);
     for b in &batch {
-        for row in cx.bounds(167, Full) { // ad_consent_via
-            let v0 = cx.get(167, row, 1);
-            let v1 = cx.get(167, row, 2);
+        for row in cx.bounds(168, Full) { // ad_consent_via
+            let v0 = cx.get(168, row, 1);
+            let v1 = cx.get(168, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s63_p0_1(cx, q1); }
         }
@@ -8272,8 +8305,8 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(168, &[b[0], b[1]]); }
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(169, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -8292,10 +8325,10 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(111);
+    let rw = cx.rows_worth_prefetching(112);
     for b in &batch {
-        for row in cx.bounds(111, Full) { // consent_documented
-            let v2 = cx.get(111, row, 0);
+        for row in cx.bounds(112, Full) { // consent_documented
+            let v2 = cx.get(112, row, 0);
             q1.push([v2]);
             if q1.len() >= BATCH { s64_p0_1(cx, q1, q2); }
         }
@@ -8308,18 +8341,18 @@ fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(167);
-    if ix.worth_prefetching(167, 0) {
-        for b in &batch { ix.prefetch(167, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 167, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(168);
+    if ix.worth_prefetching(168, 0) {
+        for b in &batch { ix.prefetch(168, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 168, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(167, 0) { for b in &batch { let l = ix.lookup(cx, 167, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(167, n, 1, 2); } } } }
+    if rw && ix.has_lists(168, 0) { for b in &batch { let l = ix.lookup(cx, 168, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(168, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 167, 0, &[b[0]], Full); // ad_consent_via
+        let l = ix.lookup(cx, 168, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(167, n, 1, 2); } }
-            let v0 = cx.get(167, row, 1);
-            let v1 = cx.get(167, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(168, n, 1, 2); } }
+            let v0 = cx.get(168, row, 1);
+            let v1 = cx.get(168, row, 2);
             q2.push([v0, v1]);
             if q2.len() >= BATCH { s64_p0_2(cx, q2); }
         }
@@ -8332,8 +8365,8 @@ fn s64_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(169, &[b[0], b[1]]); }
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(170, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -8354,18 +8387,18 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[139], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[139], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); }
         }
@@ -8378,17 +8411,17 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 1) {
-        for b in &batch { ix.prefetch(132, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 1) {
+        for b in &batch { ix.prefetch(133, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(132, 1) { for b in &batch { let l = ix.lookup(cx, 132, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 1); } } } }
+    if rw && ix.has_lists(133, 1) { for b in &batch { let l = ix.lookup(cx, 133, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 133, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
-            let v3 = cx.get(132, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 1, 1); } }
+            let v3 = cx.get(133, row, 1);
             q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); }
         }
@@ -8401,21 +8434,21 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[2]]); } }
-    batch.retain(|b| cx.probe(159, &[b[2]], Full).is_some()); // electronic_mail_channel
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[2]]); } }
+    batch.retain(|b| cx.probe(160, &[b[2]], Full).is_some()); // electronic_mail_channel
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s65_p0_3(cx, q3); }
         }
@@ -8428,8 +8461,8 @@ fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(170, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(171, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -8450,17 +8483,17 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[167], 0, 0); }
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 0) {
+        for b in &batch { ix.prefetch(133, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[167], 0, 0); }
     }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
+    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[167], Full); // activity_channel
+        let l = ix.lookup(cx, 133, 0, &[167], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
-            let v0 = cx.get(132, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 0, 0); } }
+            let v0 = cx.get(133, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3); }
         }
@@ -8473,17 +8506,17 @@ fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 3) {
-        for b in &batch { ix.prefetch(126, 3, &[b[0], 139]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 3, &[b[0], 139], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 3) {
+        for b in &batch { ix.prefetch(127, 3, &[b[0], 139]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 3, &[b[0], 139], 3, 3); }
     }
-    if rw && ix.has_lists(126, 3) { for b in &batch { let l = ix.lookup(cx, 126, 3, &[b[0], 139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 3) { for b in &batch { let l = ix.lookup(cx, 127, 3, &[b[0], 139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 3, &[b[0], 139], Full); // activity
+        let l = ix.lookup(cx, 127, 3, &[b[0], 139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q2.push([b[0], v2]);
             if q2.len() >= BATCH { s66_p0_2(cx, q2, q3); }
         }
@@ -8496,19 +8529,19 @@ fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s66_p0_3(cx, q3); }
         }
@@ -8521,8 +8554,8 @@ fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(171, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(172, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -8539,17 +8572,17 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(99);
-    if ix.worth_prefetching(99, 0) {
-        for b in &batch { ix.prefetch(99, 0, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 99, 0, &[168], 0, 0); }
+    let rw = cx.rows_worth_prefetching(100);
+    if ix.worth_prefetching(100, 0) {
+        for b in &batch { ix.prefetch(100, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 100, 0, &[168], 0, 0); }
     }
-    if rw && ix.has_lists(99, 0) { for b in &batch { let l = ix.lookup(cx, 99, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(99, n, 0, 0); } } } }
+    if rw && ix.has_lists(100, 0) { for b in &batch { let l = ix.lookup(cx, 100, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(100, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 99, 0, &[168], Full); // subject
+        let l = ix.lookup(cx, 100, 0, &[168], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(99, n, 0, 0); } }
-            let v0 = cx.get(99, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(100, n, 0, 0); } }
+            let v0 = cx.get(100, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s67_p0_1(cx, q1); }
         }
@@ -8562,8 +8595,8 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0]]); } }
-    for b in &batch { cx.derive(172, &[b[0]]); }
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0]]); } }
+    for b in &batch { cx.derive(173, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -8580,17 +8613,17 @@ fn s67_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(99);
-    if ix.worth_prefetching(99, 0) {
-        for b in &batch { ix.prefetch(99, 0, &[54]); }
-        for b in &batch { ix.prefetch_rows(cx, 99, 0, &[54], 0, 0); }
+    let rw = cx.rows_worth_prefetching(100);
+    if ix.worth_prefetching(100, 0) {
+        for b in &batch { ix.prefetch(100, 0, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 100, 0, &[54], 0, 0); }
     }
-    if rw && ix.has_lists(99, 0) { for b in &batch { let l = ix.lookup(cx, 99, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(99, n, 0, 0); } } } }
+    if rw && ix.has_lists(100, 0) { for b in &batch { let l = ix.lookup(cx, 100, 0, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(100, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 99, 0, &[54], Full); // subject
+        let l = ix.lookup(cx, 100, 0, &[54], Full); // subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(99, n, 0, 0); } }
-            let v0 = cx.get(99, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(100, n, 0, 0); } }
+            let v0 = cx.get(100, row, 0);
             q1.push([v0]);
             if q1.len() >= BATCH { s67_p1_1(cx, q1); }
         }
@@ -8603,8 +8636,8 @@ fn s67_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0]]); } }
-    for b in &batch { cx.derive(172, &[b[0]]); }
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0]]); } }
+    for b in &batch { cx.derive(173, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -8625,11 +8658,11 @@ fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(117);
+    let rw = cx.rows_worth_prefetching(118);
     for b in &batch {
-        for row in cx.bounds(117, Full) { // notice_subject
-            let v2 = cx.get(117, row, 0);
-            let v0 = cx.get(117, row, 1);
+        for row in cx.bounds(118, Full) { // notice_subject
+            let v2 = cx.get(118, row, 0);
+            let v0 = cx.get(118, row, 1);
             q1.push([v0, v2]);
             if q1.len() >= BATCH { s68_p0_1(cx, q1, q2, q3); }
         }
@@ -8642,17 +8675,17 @@ fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 1) {
-        for b in &batch { ix.prefetch(116, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 1, &[b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 1) {
+        for b in &batch { ix.prefetch(117, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(116, 1) { for b in &batch { let l = ix.lookup(cx, 116, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 2, 2); } } } }
+    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 1, &[b[1]], Full); // notice
+        let l = ix.lookup(cx, 117, 1, &[b[1]], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 2, 2); } }
-            let v1 = cx.get(116, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 2, 2); } }
+            let v1 = cx.get(117, row, 2);
             q2.push([b[0], v1, b[1]]);
             if q2.len() >= BATCH { s68_p0_2(cx, q2, q3); }
         }
@@ -8666,14 +8699,14 @@ fn s68_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(104, 0) {
-        for b in &batch { ix.prefetch(104, 0, &[b[0], b[1]]); }
-        if ix.has_lists(104, 0) { for b in &batch { ix.prefetch_list(104, 0, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(105, 0) {
+        for b in &batch { ix.prefetch(105, 0, &[b[0], b[1]]); }
+        if ix.has_lists(105, 0) { for b in &batch { ix.prefetch_list(105, 0, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 104, 0, &[b[0], b[1]], Full); // subject_purchase
+        let l = ix.lookup(cx, 105, 0, &[b[0], b[1]], Full); // subject_purchase
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
             q3.push([b[0], b[2]]);
             if q3.len() >= BATCH { s68_p0_3(cx, q3); }
         }
@@ -8686,69 +8719,121 @@ fn s68_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(123) { for b in &batch { cx.prefetch(123, &[b[1]]); } }
-    batch.retain(|b| cx.probe(123, &[b[1]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0]]); } }
-    for b in &batch { cx.derive(173, &[b[0]]); }
+    if cx.worth_prefetching(124) { for b in &batch { cx.prefetch(124, &[b[1]]); } }
+    batch.retain(|b| cx.probe(124, &[b[1]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
+    for b in &batch { cx.derive(175, &[b[0]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `bought_category#1` (bought_category).
+/// Rule `hint_at_use#1` (hint_at_use).
 fn s69_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s69_p0_0(cx, &mut q0, &mut q1);
-    s69_p0_1(cx, &mut q1);
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s69_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s69_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s69_p0_2(cx, &mut q2, &mut q3);
+    s69_p0_3(cx, &mut q3);
 }
 
-fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(104);
+    let rw = cx.rows_worth_prefetching(118);
     for b in &batch {
-        for row in cx.bounds(104, Full) { // subject_purchase
-            let v0 = cx.get(104, row, 0);
-            let v1 = cx.get(104, row, 2);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s69_p0_1(cx, q1); }
+        for row in cx.bounds(118, Full) { // notice_subject
+            let v3 = cx.get(118, row, 0);
+            let v1 = cx.get(118, row, 1);
+            q1.push([v1, v3]);
+            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(175, &[b[0], b[1]]); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 1) {
+        for b in &batch { ix.prefetch(117, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 1, &[b[1]], 2, 2); }
+    }
+    if rw && ix.has_lists(117, 1) { for b in &batch { let l = ix.lookup(cx, 117, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 117, 1, &[b[1]], Full); // notice
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 2, 2); } }
+            let v2 = cx.get(117, row, 2);
+            q2.push([b[0], v2, b[1]]);
+            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3); }
+        }
+    }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `product_not_bought#1` (product_not_bought).
+fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(171);
+    if ix.worth_prefetching(171, 0) {
+        for b in &batch { ix.prefetch(171, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0], b[1]], 0, 0); }
+    }
+    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 0, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 0); } }
+            let v0 = cx.get(171, row, 0);
+            q3.push([v0, b[0], b[2]]);
+            if q3.len() >= BATCH { s69_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(124) { for b in &batch { cx.prefetch(124, &[b[2]]); } }
+    batch.retain(|b| cx.probe(124, &[b[2]], Full).is_some()); // notice_right_to_object
+    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(176, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `refused_advertising#1` (refused_advertising).
 fn s70_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
     s70_p0_0(cx, &mut q0, &mut q1, &mut q2);
     s70_p0_1(cx, &mut q1, &mut q2);
     s70_p0_2(cx, &mut q2);
 }
 
-fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(136);
+    let rw = cx.rows_worth_prefetching(27);
     for b in &batch {
-        for row in cx.bounds(136, Full) { // activity_product
-            let v0 = cx.get(136, row, 0);
-            let v2 = cx.get(136, row, 1);
-            q1.push([v0, v2]);
+        for row in cx.bounds(27, Full) { // objected_by
+            let v0 = cx.get(27, row, 0);
+            let v1 = cx.get(27, row, 1);
+            q1.push([v0, v1]);
             if q1.len() >= BATCH { s70_p0_1(cx, q1, q2); }
         }
     }
@@ -8756,22 +8841,20 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     *q0 = batch;
 }
 
-fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = false;
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        if ix.has_lists(171, 1) { for b in &batch { ix.prefetch_list(171, 1, &[b[0], b[1]]); } }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
-            q2.push([b[0], v1, b[1]]);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 0); } }
+            q2.push([b[0], b[1]]);
             if q2.len() >= BATCH { s70_p0_2(cx, q2); }
         }
     }
@@ -8779,19 +8862,155 @@ fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     *q1 = batch;
 }
 
-fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(175, &[b[1], b[2]])); // !bought_category
-    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(174, &[b[0], b[1]]); }
+    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(177, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
-/// Rule `campaign_of#1` (campaign_of).
+/// Rule `refused_advertising#2` (refused_advertising).
+fn s70_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    s70_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s70_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s70_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s70_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s70_p1_4(cx, &mut q4, &mut q5);
+    s70_p1_5(cx, &mut q5);
+}
+
+fn s70_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(158);
+    for b in &batch {
+        for row in cx.bounds(158, Full) { // advertising_purpose
+            let v5 = cx.get(158, row, 0);
+            q1.push([v5]);
+            if q1.len() >= BATCH { s70_p1_1(cx, q1, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s70_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(107);
+    if ix.worth_prefetching(107, 1) {
+        for b in &batch { ix.prefetch(107, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 107, 1, &[b[0]], 0, 0); }
+    }
+    if rw && ix.has_lists(107, 1) { for b in &batch { let l = ix.lookup(cx, 107, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(107, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 107, 1, &[b[0]], Full); // consent_purpose
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(107, n, 0, 0); } }
+            let v3 = cx.get(107, row, 0);
+            q2.push([v3]);
+            if q2.len() >= BATCH { s70_p1_2(cx, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s70_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 1) {
+        for b in &batch { ix.prefetch(106, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(106, 1) { for b in &batch { let l = ix.lookup(cx, 106, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 106, 1, &[b[0]], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
+            let v1 = cx.get(106, row, 1);
+            q3.push([v1, b[0]]);
+            if q3.len() >= BATCH { s70_p1_3(cx, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s70_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(111);
+    if ix.worth_prefetching(111, 0) {
+        for b in &batch { ix.prefetch(111, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[b[1]], 1, 1); }
+    }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 111, 0, &[b[1]], Full); // consent_withdrawn
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 1, 1); } }
+            let v4 = cx.get(111, row, 1);
+            q4.push([b[0], v4]);
+            if q4.len() >= BATCH { s70_p1_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s70_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = cx.rows_worth_prefetching(171);
+    if ix.worth_prefetching(171, 2) {
+        for b in &batch { ix.prefetch(171, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 2, &[b[0]], 0, 2); }
+    }
+    if rw && ix.has_lists(171, 2) { for b in &batch { let l = ix.lookup(cx, 171, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 0, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 2, &[b[0]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 2); } }
+            let v0 = cx.get(171, row, 0);
+            let v2 = cx.get(171, row, 2);
+            q5.push([v0, b[0], v2, b[1]]);
+            if q5.len() >= BATCH { s70_p1_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s70_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(177, &[b[0], b[1]]); }
+    batch.clear();
+    *q5 = batch;
+}
+
+/// Rule `bought_category#1` (bought_category).
 fn s71_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -8803,11 +9022,11 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(143);
+    let rw = cx.rows_worth_prefetching(105);
     for b in &batch {
-        for row in cx.bounds(143, Full) { // activity_campaign
-            let v0 = cx.get(143, row, 0);
-            let v1 = cx.get(143, row, 1);
+        for row in cx.bounds(105, Full) { // subject_purchase
+            let v0 = cx.get(105, row, 0);
+            let v1 = cx.get(105, row, 2);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s71_p0_1(cx, q1); }
         }
@@ -8820,169 +9039,75 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(177, &[b[0], b[1]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(179, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `campaign_of#2` (campaign_of).
-fn s71_p1(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s71_p1_0(cx, &mut q0, &mut q1);
-    s71_p1_1(cx, &mut q1);
-}
-
-fn s71_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(145);
-    for b in &batch {
-        for row in cx.bounds(145, Full) { // campaign_activity
-            let v1 = cx.get(145, row, 0);
-            let v0 = cx.get(145, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s71_p1_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s71_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(177, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `selection_sending#1` (selection_sending).
+/// Rule `product_not_bought#1` (product_not_bought).
 fn s72_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    let mut q4: Vec<[u64; 4]> = Vec::new();
-    s72_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s72_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s72_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s72_p0_3(cx, &mut q3, &mut q4);
-    s72_p0_4(cx, &mut q4);
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    s72_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s72_p0_1(cx, &mut q1, &mut q2);
+    s72_p0_2(cx, &mut q2);
 }
 
-fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[46]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[46], 0, 0); }
-    }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(137);
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[46], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v0 = cx.get(126, row, 0);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2, q3, q4); }
+        for row in cx.bounds(137, Full) { // activity_product
+            let v0 = cx.get(137, row, 0);
+            let v2 = cx.get(137, row, 1);
+            q1.push([v0, v2]);
+            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(177);
-    if ix.worth_prefetching(177, 0) {
-        for b in &batch { ix.prefetch(177, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 177, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(177, 0) { for b in &batch { let l = ix.lookup(cx, 177, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(177, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 177, 0, &[b[0]], Full); // campaign_of
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(177, n, 1, 1); } }
-            let v3 = cx.get(177, row, 1);
-            q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s72_p0_2(cx, q2, q3, q4); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
+            q2.push([b[0], v1, b[1]]);
+            if q2.len() >= BATCH { s72_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
-            q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s72_p0_3(cx, q3, q4); }
-        }
-    }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(179, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(178, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
-fn s72_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 0) {
-        for b in &batch { ix.prefetch(170, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 0, &[b[1]], 0, 0); }
-    }
-    if rw && ix.has_lists(170, 0) { for b in &batch { let l = ix.lookup(cx, 170, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 170, 0, &[b[1]], Full); // email_ad
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 0, 0); } }
-            let v2 = cx.get(170, row, 0);
-            q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s72_p0_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s72_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    batch.retain_mut(|b| {
-        b[0] != b[2]
-    });
-    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[2], b[3]]); } }
-    batch.retain(|b| cx.probe(177, &[b[2], b[3]], Full).is_some()); // campaign_of
-    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(178, &[b[0], b[1], b[2]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `email_selection#1` (email_selection).
+/// Rule `campaign_of#1` (campaign_of).
 fn s73_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -8994,11 +9119,11 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(144);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // selection_sending
-            let v0 = cx.get(178, row, 0);
-            let v1 = cx.get(178, row, 1);
+        for row in cx.bounds(144, Full) { // activity_campaign
+            let v0 = cx.get(144, row, 0);
+            let v1 = cx.get(144, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s73_p0_1(cx, q1); }
         }
@@ -9011,126 +9136,186 @@ fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(176, &[b[0], b[1]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(181, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `existing_customer_ok#1` (existing_customer_ok).
-fn s74_p0(cx: &mut Cx<'_>) {
+/// Rule `campaign_of#2` (campaign_of).
+fn s73_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    s74_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s74_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s74_p0_2(cx, &mut q2, &mut q3);
-    s74_p0_3(cx, &mut q3);
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s73_p1_0(cx, &mut q0, &mut q1);
+    s73_p1_1(cx, &mut q1);
 }
 
-fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[162]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[162], 0, 0); }
-    }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(146);
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[162], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
-            let v0 = cx.get(132, row, 0);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s74_p0_1(cx, q1, q2, q3); }
+        for row in cx.bounds(146, Full) { // campaign_activity
+            let v1 = cx.get(146, row, 0);
+            let v0 = cx.get(146, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s73_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 1) {
-        for b in &batch { ix.prefetch(170, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(181, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `selection_sending#1` (selection_sending).
+fn s74_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 4]> = Vec::new();
+    s74_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s74_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s74_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s74_p0_3(cx, &mut q3, &mut q4);
+    s74_p0_4(cx, &mut q4);
+}
+
+fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[46]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[46], 0, 0); }
     }
-    if rw && ix.has_lists(170, 1) { for b in &batch { let l = ix.lookup(cx, 170, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 1, 1); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[46], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 1, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 127, 2, &[46], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 1, 1); } }
-            let v1 = cx.get(170, row, 1);
-            q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p0_2(cx, q2, q3); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v0 = cx.get(127, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s74_p0_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(181);
+    if ix.worth_prefetching(181, 0) {
+        for b in &batch { ix.prefetch(181, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 181, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(181, 0) { for b in &batch { let l = ix.lookup(cx, 181, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(181, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 181, 0, &[b[0]], Full); // campaign_of
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(181, n, 1, 1); } }
+            let v3 = cx.get(181, row, 1);
+            q2.push([b[0], v3]);
+            if q2.len() >= BATCH { s74_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s74_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s74_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(174, &[b[0], b[1]])); // !product_not_bought
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[1]]); } }
-    batch.retain(|b| cx.probe(173, &[b[1]], Full).is_some()); // address_from_sale
-    let rw = false;
-    if ix.worth_prefetching(136, 0) {
-        for b in &batch { ix.prefetch(136, 0, &[b[0]]); }
-        if ix.has_lists(136, 0) { for b in &batch { ix.prefetch_list(136, 0, &[b[0]]); } }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 136, 0, &[b[0]], Full); // activity_product
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 0, 0); } }
-            q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s74_p0_3(cx, q3); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s74_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s74_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s74_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(180, &[b[0], b[1]]); }
+    let rw = cx.rows_worth_prefetching(171);
+    if ix.worth_prefetching(171, 2) {
+        for b in &batch { ix.prefetch(171, 2, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 2, &[b[1]], 0, 0); }
+    }
+    if rw && ix.has_lists(171, 2) { for b in &batch { let l = ix.lookup(cx, 171, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 2, &[b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 0); } }
+            let v2 = cx.get(171, row, 0);
+            q4.push([b[0], b[1], v2, b[2]]);
+            if q4.len() >= BATCH { s74_p0_4(cx, q4); }
+        }
+    }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `email_selection_unlawful#1` (email_selection_unlawful).
+fn s74_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        b[0] != b[2]
+    });
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[2], b[3]]); } }
+    batch.retain(|b| cx.probe(181, &[b[2], b[3]], Full).is_some()); // campaign_of
+    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(182, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `email_selection#1` (email_selection).
 fn s75_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 3]> = Vec::new();
+    let mut q1: Vec<[u64; 2]> = Vec::new();
     s75_p0_0(cx, &mut q0, &mut q1);
     s75_p0_1(cx, &mut q1);
 }
 
-fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(178);
+    let rw = cx.rows_worth_prefetching(182);
     for b in &batch {
-        for row in cx.bounds(178, Full) { // selection_sending
-            let v0 = cx.get(178, row, 0);
-            let v1 = cx.get(178, row, 1);
-            let v2 = cx.get(178, row, 2);
-            q1.push([v0, v1, v2]);
+        for row in cx.bounds(182, Full) { // selection_sending
+            let v0 = cx.get(182, row, 0);
+            let v1 = cx.get(182, row, 1);
+            q1.push([v0, v1]);
             if q1.len() >= BATCH { s75_p0_1(cx, q1); }
         }
     }
@@ -9138,541 +9323,1079 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     *q0 = batch;
 }
 
-fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(168, &[b[2], b[1]])); // !ad_consent
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(180, &[b[2], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(179, &[b[0], b[1]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(180, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `existing_customer_conditions#1` (existing_customer_conditions).
+fn s76_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    s76_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s76_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s76_p0_3(cx, &mut q3, &mut q4);
+    s76_p0_4(cx, &mut q4);
+}
+
+fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(175);
+    for b in &batch {
+        for row in cx.bounds(175, Full) { // address_from_sale
+            let v1 = cx.get(175, row, 0);
+            q1.push([v1]);
+            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(176);
+    if ix.worth_prefetching(176, 0) {
+        for b in &batch { ix.prefetch(176, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 176, 0, &[b[0]], 0, 0); }
+    }
+    if rw && ix.has_lists(176, 0) { for b in &batch { let l = ix.lookup(cx, 176, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(176, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 176, 0, &[b[0]], Full); // hint_at_use
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(176, n, 0, 0); } }
+            let v0 = cx.get(176, row, 0);
+            q2.push([v0, b[0]]);
+            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(178, &[b[0], b[1]])); // !product_not_bought
+    if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(177, &[b[0], b[1]])); // !refused_advertising
+    let rw = false;
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        if ix.has_lists(171, 1) { for b in &batch { ix.prefetch_list(171, 1, &[b[0], b[1]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 0); } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s76_p0_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    let rw = false;
+    if ix.worth_prefetching(137, 0) {
+        for b in &batch { ix.prefetch(137, 0, &[b[0]]); }
+        if ix.has_lists(137, 0) { for b in &batch { ix.prefetch_list(137, 0, &[b[0]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 137, 0, &[b[0]], Full); // activity_product
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(137, n, 0, 0); } }
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s76_p0_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s76_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(184, &[b[0], b[1]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `sms_to_existing_customer#1` (sms_to_existing_customer).
+fn s77_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s77_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s77_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s77_p0_2(cx, &mut q2, &mut q3);
+    s77_p0_3(cx, &mut q3);
+}
+
+fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 0) {
+        for b in &batch { ix.prefetch(133, 0, &[163]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[163], 0, 0); }
+    }
+    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 133, 0, &[163], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 0, 0); } }
+            let v0 = cx.get(133, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // existing_customer_conditions
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v1 = cx.get(184, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s77_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent
+    let rw = false;
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        if ix.has_lists(171, 1) { for b in &batch { ix.prefetch_list(171, 1, &[b[0], b[1]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 0, 0); } }
+            q3.push([b[0], b[1]]);
+            if q3.len() >= BATCH { s77_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s77_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(174, &[b[0], b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `existing_customer_ok#1` (existing_customer_ok).
+fn s78_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    s78_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s78_p0_1(cx, &mut q1, &mut q2);
+    s78_p0_2(cx, &mut q2);
+}
+
+fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 0) {
+        for b in &batch { ix.prefetch(133, 0, &[162]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[162], 0, 0); }
+    }
+    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 133, 0, &[162], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 0, 0); } }
+            let v0 = cx.get(133, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s78_p0_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // existing_customer_conditions
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v1 = cx.get(184, row, 1);
+            q2.push([b[0], v1]);
+            if q2.len() >= BATCH { s78_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(185, &[b[0], b[1]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `email_selection_unlawful#1` (email_selection_unlawful).
+fn s79_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 3]> = Vec::new();
+    s79_p0_0(cx, &mut q0, &mut q1);
+    s79_p0_1(cx, &mut q1);
+}
+
+fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(182);
+    for b in &batch {
+        for row in cx.bounds(182, Full) { // selection_sending
+            let v0 = cx.get(182, row, 0);
+            let v1 = cx.get(182, row, 1);
+            let v2 = cx.get(182, row, 2);
+            q1.push([v0, v1, v2]);
+            if q1.len() >= BATCH { s79_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[2], b[1]])); // !ad_consent
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(185, &[b[2], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(183, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `uwg_veto_on_balancing` (uwg_veto).
-fn s76_p0(cx: &mut Cx<'_>) {
+fn s80_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s76_p0_0(cx, &mut q0, &mut q1);
-    s76_p0_1(cx, &mut q1);
+    s80_p0_0(cx, &mut q0, &mut q1);
+    s80_p0_1(cx, &mut q1);
 }
 
-fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
+    let rw = cx.rows_worth_prefetching(183);
     for b in &batch {
-        for row in cx.bounds(179, Full) { // email_selection_unlawful
-            let v0 = cx.get(179, row, 0);
-            let v1 = cx.get(179, row, 1);
+        for row in cx.bounds(183, Full) { // email_selection_unlawful
+            let v0 = cx.get(183, row, 0);
+            let v1 = cx.get(183, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s76_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s80_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(24, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `uwg_veto#1` (uwg_veto).
-fn s76_p1(cx: &mut Cx<'_>) {
+fn s80_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s76_p1_0(cx, &mut q0, &mut q1);
-    s76_p1_1(cx, &mut q1);
+    s80_p1_0(cx, &mut q0, &mut q1);
+    s80_p1_1(cx, &mut q1);
 }
 
-fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(170);
+    let rw = cx.rows_worth_prefetching(171);
     for b in &batch {
-        for row in cx.bounds(170, Full) { // email_ad
-            let v0 = cx.get(170, row, 0);
-            let v1 = cx.get(170, row, 1);
+        for row in cx.bounds(171, Full) { // email_ad
+            let v0 = cx.get(171, row, 0);
+            let v1 = cx.get(171, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s76_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s80_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(168, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(180, &[b[0], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(185, &[b[0], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(24, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `uwg_veto#2` (uwg_veto).
-fn s76_p2(cx: &mut Cx<'_>) {
+fn s80_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s76_p2_0(cx, &mut q0, &mut q1);
-    s76_p2_1(cx, &mut q1);
+    s80_p2_0(cx, &mut q0, &mut q1);
+    s80_p2_1(cx, &mut q1);
 }
 
-fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(172);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // phone_ad
-            let v0 = cx.get(171, row, 0);
-            let v1 = cx.get(171, row, 1);
+        for row in cx.bounds(172, Full) { // phone_ad
+            let v0 = cx.get(172, row, 0);
+            let v1 = cx.get(172, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s76_p2_1(cx, q1); }
+            if q1.len() >= BATCH { s80_p2_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(168, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[1]]); } }
-    batch.retain(|b| cx.probe(172, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[1]]); } }
+    batch.retain(|b| cx.probe(173, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(24, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `has_basis#1` (has_basis).
+fn s81_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s81_p0_0(cx, &mut q0, &mut q1);
+    s81_p0_1(cx, &mut q1);
+}
+
+fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(20);
+    for b in &batch {
+        for row in cx.bounds(20, Full) { // consent_covers
+            let v0 = cx.get(20, row, 1);
+            let v1 = cx.get(20, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s81_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(23, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `has_basis#1` (has_basis).
-fn s77_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s77_p0_0(cx, &mut q0, &mut q1);
-    s77_p0_1(cx, &mut q1);
-}
-
-fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(19);
-    for b in &batch {
-        for row in cx.bounds(19, Full) { // consent_covers
-            let v0 = cx.get(19, row, 1);
-            let v1 = cx.get(19, row, 2);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s77_p0_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
 /// Rule `has_basis#2` (has_basis).
-fn s77_p1(cx: &mut Cx<'_>) {
+fn s81_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p1_1(cx, &mut q1, &mut q2);
-    s77_p1_2(cx, &mut q2);
+    s81_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s81_p1_1(cx, &mut q1, &mut q2);
+    s81_p1_2(cx, &mut q2);
 }
 
-fn s77_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(12);
+    let rw = cx.rows_worth_prefetching(13);
     for b in &batch {
-        for row in cx.bounds(12, Full) { // lia_for
-            let v0 = cx.get(12, row, 0);
+        for row in cx.bounds(13, Full) { // lia_for
+            let v0 = cx.get(13, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s77_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s81_p1_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s77_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s81_p1_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(24, &[b[0], b[1]])); // !uwg_veto
     if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !uwg_veto
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `contract_basis` (has_basis).
-fn s77_p2(cx: &mut Cx<'_>) {
+fn s81_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p2_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p2_1(cx, &mut q1, &mut q2);
-    s77_p2_2(cx, &mut q2);
+    s81_p2_0(cx, &mut q0, &mut q1, &mut q2);
+    s81_p2_1(cx, &mut q1, &mut q2);
+    s81_p2_2(cx, &mut q2);
 }
 
-fn s77_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 4) {
-        for b in &batch { ix.prefetch(126, 4, &[36]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 4, &[36], 0, 0); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 4) {
+        for b in &batch { ix.prefetch(127, 4, &[36]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 4, &[36], 0, 0); }
     }
-    if rw && ix.has_lists(126, 4) { for b in &batch { let l = ix.lookup(cx, 126, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 4) { for b in &batch { let l = ix.lookup(cx, 127, 4, &[36], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 4, &[36], Full); // activity
+        let l = ix.lookup(cx, 127, 4, &[36], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v0 = cx.get(126, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v0 = cx.get(127, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s77_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s81_p2_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s77_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s81_p2_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `has_basis#3` (has_basis).
-fn s77_p3(cx: &mut Cx<'_>) {
+fn s81_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p3_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p3_1(cx, &mut q1, &mut q2);
-    s77_p3_2(cx, &mut q2);
+    s81_p3_0(cx, &mut q0, &mut q1, &mut q2);
+    s81_p3_1(cx, &mut q1, &mut q2);
+    s81_p3_2(cx, &mut q2);
 }
 
-fn s77_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 4) {
-        for b in &batch { ix.prefetch(126, 4, &[37]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 4, &[37], 0, 0); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 4) {
+        for b in &batch { ix.prefetch(127, 4, &[37]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 4, &[37], 0, 0); }
     }
-    if rw && ix.has_lists(126, 4) { for b in &batch { let l = ix.lookup(cx, 126, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 4) { for b in &batch { let l = ix.lookup(cx, 127, 4, &[37], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 4, &[37], Full); // activity
+        let l = ix.lookup(cx, 127, 4, &[37], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v0 = cx.get(126, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v0 = cx.get(127, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s77_p3_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s81_p3_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s77_p3_2(cx, q2); }
+            if q2.len() >= BATCH { s81_p3_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `has_basis#4` (has_basis).
-fn s77_p4(cx: &mut Cx<'_>) {
+fn s81_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p4_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p4_1(cx, &mut q1, &mut q2);
-    s77_p4_2(cx, &mut q2);
+    s81_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s81_p4_1(cx, &mut q1, &mut q2);
+    s81_p4_2(cx, &mut q2);
 }
 
-fn s77_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(24);
+    let rw = cx.rows_worth_prefetching(25);
     for b in &batch {
-        for row in cx.bounds(24, Full) { // old_law_public_data
-            let v0 = cx.get(24, row, 0);
+        for row in cx.bounds(25, Full) { // old_law_public_data
+            let v0 = cx.get(25, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s77_p4_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s81_p4_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s77_p4_2(cx, q2); }
+            if q2.len() >= BATCH { s81_p4_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(22, &[b[0], b[1]]); }
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(23, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
-/// Rule `documentation_duty#1` (documentation_duty).
-fn s78_p0(cx: &mut Cx<'_>) {
+/// Rule `presumed_consent_ok#1` (presumed_consent_ok).
+fn s82_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s78_p0_0(cx, &mut q0, &mut q1);
-    s78_p0_1(cx, &mut q1);
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 2]> = Vec::new();
+    let mut q5: Vec<[u64; 2]> = Vec::new();
+    let mut q6: Vec<[u64; 2]> = Vec::new();
+    s82_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s82_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s82_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s82_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s82_p0_4(cx, &mut q4, &mut q5, &mut q6);
+    s82_p0_5(cx, &mut q5, &mut q6);
+    s82_p0_6(cx, &mut q6);
 }
 
-fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s82_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(106);
+    if ix.worth_prefetching(106, 2) {
+        for b in &batch { ix.prefetch(106, 2, &[183]); }
+        for b in &batch { ix.prefetch_rows(cx, 106, 2, &[183], 0, 0); }
+    }
+    if rw && ix.has_lists(106, 2) { for b in &batch { let l = ix.lookup(cx, 106, 2, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(106, n, 0, 0); } } } }
     for b in &batch {
-        for row in cx.bounds(171, Full) { // phone_ad
-            let v0 = cx.get(171, row, 1);
-            let v1 = cx.get(171, row, 2);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s78_p0_1(cx, q1); }
+        let l = ix.lookup(cx, 106, 2, &[183], Full); // consent
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 0, 0); } }
+            let v2 = cx.get(106, row, 0);
+            q1.push([v2]);
+            if q1.len() >= BATCH { s82_p0_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(108) { for b in &batch { cx.prefetch(108, &[b[0], 167]); } }
+    batch.retain(|b| cx.probe(108, &[b[0], 167], Full).is_some()); // consent_channel
+    let rw = false;
+    if ix.worth_prefetching(115, 0) {
+        for b in &batch { ix.prefetch(115, 0, &[b[0]]); }
+        if ix.has_lists(115, 0) { for b in &batch { ix.prefetch_list(115, 0, &[b[0]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 115, 0, &[b[0]], Full); // consent_circumstances
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 0, 0); } }
+            q2.push([b[0]]);
+            if q2.len() >= BATCH { s82_p0_2(cx, q2, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s82_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(162);
+    if ix.worth_prefetching(162, 0) {
+        for b in &batch { ix.prefetch(162, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 0, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(162, 0) { for b in &batch { let l = ix.lookup(cx, 162, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 162, 0, &[b[0]], Full); // consent_purpose_fits
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 1, 1); } }
+            let v0 = cx.get(162, row, 1);
+            q3.push([v0, b[0]]);
+            if q3.len() >= BATCH { s82_p0_3(cx, q3, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s82_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(163, &[b[1], b[0]])); // !consent_misses_product
+    if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(164, &[b[1], b[0]])); // !consent_objected
+    let rw = cx.rows_worth_prefetching(15);
+    if ix.worth_prefetching(15, 1) {
+        for b in &batch { ix.prefetch(15, 1, &[b[1], b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 15, 1, &[b[1], b[0]], 2, 2); }
+    }
+    if rw && ix.has_lists(15, 1) { for b in &batch { let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(15, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 15, 1, &[b[1], b[0]], Full); // consent_in_effect
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(15, n, 2, 2); } }
+            let v1 = cx.get(15, row, 2);
+            q4.push([b[0], v1]);
+            if q4.len() >= BATCH { s82_p0_4(cx, q4, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s82_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    let rw = false;
+    if ix.worth_prefetching(172, 0) {
+        for b in &batch { ix.prefetch(172, 0, &[b[0], b[1]]); }
+        if ix.has_lists(172, 0) { for b in &batch { ix.prefetch_list(172, 0, &[b[0], b[1]]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 172, 0, &[b[0], b[1]], Full); // phone_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 0, 0); } }
+            q5.push([b[0], b[1]]);
+            if q5.len() >= BATCH { s82_p0_5(cx, q5, q6); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s82_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
+    let rw = false;
+    if ix.worth_prefetching(100, 1) {
+        for b in &batch { ix.prefetch(100, 1, &[b[1], 182]); }
+        if ix.has_lists(100, 1) { for b in &batch { ix.prefetch_list(100, 1, &[b[1], 182]); } }
+    }
+    for b in &batch {
+        let l = ix.lookup(cx, 100, 1, &[b[1], 182], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(100, n, 0, 0); } }
+            q6.push([b[0], b[1]]);
+            if q6.len() >= BATCH { s82_p0_6(cx, q6); }
+        }
+    }
+    batch.clear();
+    *q5 = batch;
+}
+
+fn s82_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
+    if q6.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q6);
+    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(187, &[b[0], b[1]]); }
+    batch.clear();
+    *q6 = batch;
+}
+
+/// Rule `uwg_permitted_channel_old_law` (uwg_permitted_channel).
+fn s83_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s83_p0_0(cx, &mut q0, &mut q1);
+    s83_p0_1(cx, &mut q1);
+}
+
+fn s83_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(185);
+    for b in &batch {
+        for row in cx.bounds(185, Full) { // existing_customer_ok
+            let v0 = cx.get(185, row, 0);
+            let v1 = cx.get(185, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s83_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s83_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `uwg_permitted_channel#1` (uwg_permitted_channel).
+fn s83_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s83_p1_0(cx, &mut q0, &mut q1);
+    s83_p1_1(cx, &mut q1);
+}
+
+fn s83_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(187);
+    for b in &batch {
+        for row in cx.bounds(187, Full) { // presumed_consent_ok
+            let v0 = cx.get(187, row, 0);
+            let v1 = cx.get(187, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s83_p1_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s83_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `documentation_duty#1` (documentation_duty).
+fn s84_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s84_p0_0(cx, &mut q0, &mut q1);
+    s84_p0_1(cx, &mut q1);
+}
+
+fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(172);
+    for b in &batch {
+        for row in cx.bounds(172, Full) { // phone_ad
+            let v0 = cx.get(172, row, 1);
+            let v1 = cx.get(172, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s84_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s84_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18901 as i64)
     });
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0]]); } }
-    batch.retain(|b| cx.probe(172, &[b[0]], Full).is_some()); // consumer
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(182, &[b[0], b[1]]); }
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[0]]); } }
+    batch.retain(|b| cx.probe(173, &[b[0]], Full).is_some()); // consumer
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(188, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `bdsg_old_advertising_without_consent` (finding_raw).
-fn s79_p0(cx: &mut Cx<'_>) {
+fn s85_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p0_3(cx, &mut q3, &mut q4);
-    s79_p0_4(cx, &mut q4);
+    s85_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p0_3(cx, &mut q3, &mut q4);
+    s85_p0_4(cx, &mut q4);
 }
 
-fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[0], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[0], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[0], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[0], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(158);
+    let rw = cx.rows_worth_prefetching(159);
     for b in &batch {
-        for row in cx.bounds(158, Full) { // advertising
-            let v0 = cx.get(158, row, 0);
+        for row in cx.bounds(159, Full) { // advertising
+            let v0 = cx.get(159, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(2, &[b[0]])); // !postal
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(3, &[b[0]])); // !postal
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9688,223 +10411,225 @@ fn s79_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(1, &[b[0], b[1]])); // !old_law_consent
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !old_law_consent
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[0, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[0, b[0], b[1], b[2]]); }
+    batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !uwg_permitted_channel
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[0, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[0, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `bdsg_old_notification_missing` (finding_raw).
-fn s79_p1(cx: &mut Cx<'_>) {
+fn s85_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p1_2(cx, &mut q2, &mut q3);
-    s79_p1_3(cx, &mut q3);
+    s85_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p1_2(cx, &mut q2, &mut q3);
+    s85_p1_3(cx, &mut q3);
 }
 
-fn s79_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[6]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[6], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[6], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[6], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p1_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(25);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(25, Full) { // indirect_collection
-            let v0 = cx.get(25, row, 0);
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+        for row in cx.bounds(26, Full) { // indirect_collection
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p1_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
         (b[2] as i64) < (17676 as i64)
     });
-    if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[1]]); } }
-    batch.retain(|b| !cx.contains(3, &[b[1]])); // !old_law_notified
+    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[1]]); } }
+    batch.retain(|b| !cx.contains(4, &[b[1]])); // !old_law_notified
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v3 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v3 = cx.get(128, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s79_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p1_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(91) { for b in &batch { cx.prefetch(91, &[b[3]]); } }
-    batch.retain(|b| !cx.contains(91, &[b[3]])); // !source_public
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[6, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[6, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[3]]); } }
+    batch.retain(|b| !cx.contains(92, &[b[3]])); // !source_public
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[6, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[6, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_old_us_transfer_without_basis` (finding_raw).
-fn s79_p2(cx: &mut Cx<'_>) {
+fn s85_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p2_2(cx, &mut q2, &mut q3);
-    s79_p2_3(cx, &mut q3);
+    s85_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p2_2(cx, &mut q2, &mut q3);
+    s85_p2_3(cx, &mut q3);
 }
 
-fn s79_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[9]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[9], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[9], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[9], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p2_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
-    if ix.worth_prefetching(48, 2) {
-        for b in &batch { ix.prefetch(48, 2, &[11]); }
-        for b in &batch { ix.prefetch_rows(cx, 48, 2, &[11], 0, 1); }
+    let rw = cx.rows_worth_prefetching(49);
+    if ix.worth_prefetching(49, 2) {
+        for b in &batch { ix.prefetch(49, 2, &[11]); }
+        for b in &batch { ix.prefetch_rows(cx, 49, 2, &[11], 0, 1); }
     }
-    if rw && ix.has_lists(48, 2) { for b in &batch { let l = ix.lookup(cx, 48, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(48, n, 0, 1); } } } }
+    if rw && ix.has_lists(49, 2) { for b in &batch { let l = ix.lookup(cx, 49, 2, &[11], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(49, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 48, 2, &[11], Full); // third_country_transfer
+        let l = ix.lookup(cx, 49, 2, &[11], Full); // third_country_transfer
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(48, n, 0, 1); } }
-            let v0 = cx.get(48, row, 0);
-            let v2 = cx.get(48, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(49, n, 0, 1); } }
+            let v0 = cx.get(49, row, 0);
+            let v2 = cx.get(49, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p2_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(4, &[b[0], b[1]])); // !old_us_transfer_basis
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !old_us_transfer_basis
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p2_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9917,99 +10642,99 @@ fn s79_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[9, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[9, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[9, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[9, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `urhg_text_reuse_without_licence` (finding_raw).
-fn s79_p3(cx: &mut Cx<'_>) {
+fn s85_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p3_3(cx, &mut q3, &mut q4);
-    s79_p3_4(cx, &mut q4);
+    s85_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p3_3(cx, &mut q3, &mut q4);
+    s85_p3_4(cx, &mut q4);
 }
 
-fn s79_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[16]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[16], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[16], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[16], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p3_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 0) {
-        for b in &batch { ix.prefetch(140, 0, &[18]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 0, &[18], 0, 0); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 0) {
+        for b in &batch { ix.prefetch(141, 0, &[18]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 0, &[18], 0, 0); }
     }
-    if rw && ix.has_lists(140, 0) { for b in &batch { let l = ix.lookup(cx, 140, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 0) { for b in &batch { let l = ix.lookup(cx, 141, 0, &[18], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 0, &[18], Full); // activity_content
+        let l = ix.lookup(cx, 141, 0, &[18], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 0, 0); } }
-            let v0 = cx.get(140, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
+            let v0 = cx.get(141, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p3_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(142) { for b in &batch { cx.prefetch(142, &[b[0]]); } }
-    batch.retain(|b| cx.probe(142, &[b[0]], Full).is_some()); // activity_content_original
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 3) {
-        for b in &batch { ix.prefetch(126, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 3, &[b[0], 17], 3, 3); }
+    if cx.worth_prefetching(143) { for b in &batch { cx.prefetch(143, &[b[0]]); } }
+    batch.retain(|b| cx.probe(143, &[b[0]], Full).is_some()); // activity_content_original
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 3) {
+        for b in &batch { ix.prefetch(127, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(126, 3) { for b in &batch { let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 3) { for b in &batch { let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p3_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10019,122 +10744,122 @@ fn s79_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 1) {
-        for b in &batch { ix.prefetch(141, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(142);
+    if ix.worth_prefetching(142, 1) {
+        for b in &batch { ix.prefetch(142, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 142, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 1, 1); } } } }
+    if rw && ix.has_lists(142, 1) { for b in &batch { let l = ix.lookup(cx, 142, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 142, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 1, 1); } }
-            let v1 = cx.get(141, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 1, 1); } }
+            let v1 = cx.get(142, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p3_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[16, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[16, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[16, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[16, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `urhg_photo_reuse_without_licence` (finding_raw).
-fn s79_p4(cx: &mut Cx<'_>) {
+fn s85_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p4_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p4_3(cx, &mut q3, &mut q4);
-    s79_p4_4(cx, &mut q4);
+    s85_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p4_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p4_3(cx, &mut q3, &mut q4);
+    s85_p4_4(cx, &mut q4);
 }
 
-fn s79_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[19]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[19], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[19], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[19], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p4_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p4_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 1) {
-        for b in &batch { ix.prefetch(140, 1, &[18, 20]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 1, &[18, 20], 0, 0); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 1) {
+        for b in &batch { ix.prefetch(141, 1, &[18, 20]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[18, 20], 0, 0); }
     }
-    if rw && ix.has_lists(140, 1) { for b in &batch { let l = ix.lookup(cx, 140, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[18, 20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 1, &[18, 20], Full); // activity_content
+        let l = ix.lookup(cx, 141, 1, &[18, 20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 0, 0); } }
-            let v0 = cx.get(140, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
+            let v0 = cx.get(141, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p4_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p4_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 3) {
-        for b in &batch { ix.prefetch(126, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 3, &[b[0], 17], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 3) {
+        for b in &batch { ix.prefetch(127, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(126, 3) { for b in &batch { let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 3) { for b in &batch { let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p4_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p4_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10144,125 +10869,125 @@ fn s79_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(141);
-    if ix.worth_prefetching(141, 1) {
-        for b in &batch { ix.prefetch(141, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(142);
+    if ix.worth_prefetching(142, 1) {
+        for b in &batch { ix.prefetch(142, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 142, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 1, 1); } } } }
+    if rw && ix.has_lists(142, 1) { for b in &batch { let l = ix.lookup(cx, 142, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(142, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 141, 1, &[b[0]], Full); // activity_content_author
+        let l = ix.lookup(cx, 142, 1, &[b[0]], Full); // activity_content_author
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 1, 1); } }
-            let v1 = cx.get(141, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(142, n, 1, 1); } }
+            let v1 = cx.get(142, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p4_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p4_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(5, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[19, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[19, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[19, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[19, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `kug_image_without_consent` (finding_raw).
-fn s79_p5(cx: &mut Cx<'_>) {
+fn s85_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p5_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p5_3(cx, &mut q3, &mut q4);
-    s79_p5_4(cx, &mut q4);
+    s85_p5_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p5_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p5_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p5_3(cx, &mut q3, &mut q4);
+    s85_p5_4(cx, &mut q4);
 }
 
-fn s79_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[21]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[21], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[21], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[21], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p5_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p5_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 2) {
-        for b in &batch { ix.prefetch(140, 2, &[20]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 2, &[20], 0, 0); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 2) {
+        for b in &batch { ix.prefetch(141, 2, &[20]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 2, &[20], 0, 0); }
     }
-    if rw && ix.has_lists(140, 2) { for b in &batch { let l = ix.lookup(cx, 140, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 2) { for b in &batch { let l = ix.lookup(cx, 141, 2, &[20], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 2, &[20], Full); // activity_content
+        let l = ix.lookup(cx, 141, 2, &[20], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 0, 0); } }
-            let v0 = cx.get(140, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
+            let v0 = cx.get(141, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p5_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p5_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], 22]); } }
-    batch.retain(|b| cx.probe(131, &[b[0], 22], Full).is_some()); // activity_category
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[0], 22]); } }
+    batch.retain(|b| cx.probe(132, &[b[0], 22], Full).is_some()); // activity_category
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p5_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p5_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10272,639 +10997,639 @@ fn s79_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[2]]); } }
-    batch.retain(|b| cx.probe(6, &[b[2]], Full).is_some()); // image_use_kind
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[2]]); } }
+    batch.retain(|b| cx.probe(7, &[b[2]], Full).is_some()); // image_use_kind
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p5_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p5_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(7, &[b[0], b[1]])); // !image_consent
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[21, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[21, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(8, &[b[0], b[1]])); // !image_consent
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[21, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[21, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_no_legal_basis` (finding_raw).
-fn s79_p6(cx: &mut Cx<'_>) {
+fn s85_p6(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p6_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p6_3(cx, &mut q3, &mut q4);
-    s79_p6_4(cx, &mut q4);
+    s85_p6_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p6_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p6_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p6_3(cx, &mut q3, &mut q4);
+    s85_p6_4(cx, &mut q4);
 }
 
-fn s79_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[47]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[47], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[47], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[47], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[47], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p6_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p6_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(28);
-    for b in &batch {
-        for row in cx.bounds(28, Full) { // basis_checked_kind
-            let v3 = cx.get(28, row, 0);
-            q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p6_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s79_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[b[0]], 0, 3); }
-    }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
-            q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p6_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s79_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
-            q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p6_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s79_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
-    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
-    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(31, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[47, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[47, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `bdsg_old_no_legal_basis` (finding_raw).
-fn s79_p7(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p7_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p7_3(cx, &mut q3, &mut q4);
-    s79_p7_4(cx, &mut q4);
-}
-
-fn s79_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[48]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[48], 1, 2); }
-    }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[48], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p7_1(cx, q1, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s79_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(28);
-    for b in &batch {
-        for row in cx.bounds(28, Full) { // basis_checked_kind
-            let v3 = cx.get(28, row, 0);
-            q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p7_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s79_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[b[0]], 0, 3); }
-    }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
-            q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p7_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s79_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
-            q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p7_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s79_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(20) { for b in &batch { cx.prefetch(20, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(20, &[b[0], b[1]])); // !consent_withdrawn_for
-    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_unprovable
-    if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(31, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[48, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[48, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `gdpr_processing_after_withdrawal` (finding_raw).
-fn s79_p8(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 6]> = Vec::new();
-    s79_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p8_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p8_2(cx, &mut q2, &mut q3);
-    s79_p8_3(cx, &mut q3);
-}
-
-fn s79_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[49]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[49], 1, 2); }
-    }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[49], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p8_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s79_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(20);
-    for b in &batch {
-        for row in cx.bounds(20, Full) { // consent_withdrawn_for
-            let v0 = cx.get(20, row, 0);
-            let v1 = cx.get(20, row, 1);
-            q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p8_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s79_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(176, &[b[0], b[1]])); // !email_selection
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
-    }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
-            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p8_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s79_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        b[3] != 1
-    });
-    batch.retain_mut(|b| {
-        (b[4] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[5] as i64)
-    });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[49, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[49, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `gdpr_consent_not_provable` (finding_raw).
-fn s79_p9(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 6]> = Vec::new();
-    s79_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p9_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p9_2(cx, &mut q2, &mut q3);
-    s79_p9_3(cx, &mut q3);
-}
-
-fn s79_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[50]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[50], 1, 2); }
-    }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[50], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p9_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s79_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(21);
-    for b in &batch {
-        for row in cx.bounds(21, Full) { // consent_unprovable
-            let v0 = cx.get(21, row, 0);
-            let v1 = cx.get(21, row, 1);
-            q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p9_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s79_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
-    }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
-            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p9_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s79_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        b[3] != 1
-    });
-    batch.retain_mut(|b| {
-        (b[4] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[5] as i64)
-    });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[50, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[50, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `gdpr_purpose_change_untested` (finding_raw).
-fn s79_p10(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p10_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p10_1(cx, &mut q1, &mut q2);
-    s79_p10_2(cx, &mut q2);
-}
-
-fn s79_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[51]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[51], 1, 2); }
-    }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[51], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p10_1(cx, q1, q2); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s79_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(29);
     for b in &batch {
-        for row in cx.bounds(29, Full) { // purpose_change
-            let v0 = cx.get(29, row, 0);
-            let v1 = cx.get(29, row, 1);
-            let v2 = cx.get(29, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p10_2(cx, q2); }
+        for row in cx.bounds(29, Full) { // basis_checked_kind
+            let v3 = cx.get(29, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p6_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 52]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 52])); // !assessed
-    if ix.worth_prefetching(19, 0) { for b in &batch { ix.prefetch(19, 0, &[b[0], b[1]]); } }
-    batch.retain(|b| !ix.any(cx, 19, 0, &[b[0], b[1]])); // !consent_covers
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[b[0]], 0, 3); }
+    }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 2, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
+            q3.push([v0, v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s85_p6_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s85_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s85_p6_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s85_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_withdrawn_for
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !consent_unprovable
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(32, &[b[0], b[1]])); // !child_consent
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[47, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[47, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `bdsg_old_no_legal_basis` (finding_raw).
+fn s85_p7(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s85_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p7_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p7_3(cx, &mut q3, &mut q4);
+    s85_p7_4(cx, &mut q4);
+}
+
+fn s85_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[48]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[48], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[48], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 189, 0, &[48], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s85_p7_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s85_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(29);
+    for b in &batch {
+        for row in cx.bounds(29, Full) { // basis_checked_kind
+            let v3 = cx.get(29, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p7_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s85_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[b[0]], 0, 3); }
+    }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 2, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
+            q3.push([v0, v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s85_p7_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s85_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
+            q4.push([b[0], v1, b[1]]);
+            if q4.len() >= BATCH { s85_p7_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s85_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(21) { for b in &batch { cx.prefetch(21, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(21, &[b[0], b[1]])); // !consent_withdrawn_for
+    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !consent_unprovable
+    if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(32, &[b[0], b[1]])); // !child_consent
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[48, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[48, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_processing_after_withdrawal` (finding_raw).
+fn s85_p8(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s85_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p8_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p8_2(cx, &mut q2, &mut q3);
+    s85_p8_3(cx, &mut q3);
+}
+
+fn s85_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[49]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[49], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[49], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 189, 0, &[49], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s85_p8_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s85_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(21);
+    for b in &batch {
+        for row in cx.bounds(21, Full) { // consent_withdrawn_for
+            let v0 = cx.get(21, row, 0);
+            let v1 = cx.get(21, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p8_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s85_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(180, &[b[0], b[1]])); // !email_selection
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
+    }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s85_p8_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s85_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[49, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[49, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_consent_not_provable` (finding_raw).
+fn s85_p9(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 6]> = Vec::new();
+    s85_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p9_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p9_2(cx, &mut q2, &mut q3);
+    s85_p9_3(cx, &mut q3);
+}
+
+fn s85_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[50]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[50], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[50], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 189, 0, &[50], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s85_p9_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s85_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(22);
+    for b in &batch {
+        for row in cx.bounds(22, Full) { // consent_unprovable
+            let v0 = cx.get(22, row, 0);
+            let v1 = cx.get(22, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p9_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s85_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
+    }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
+            q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
+            if q3.len() >= BATCH { s85_p9_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s85_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        b[3] != 1
+    });
+    batch.retain_mut(|b| {
+        (b[4] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[5] as i64)
+    });
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[50, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[50, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_purpose_change_untested` (finding_raw).
+fn s85_p10(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s85_p10_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p10_1(cx, &mut q1, &mut q2);
+    s85_p10_2(cx, &mut q2);
+}
+
+fn s85_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[51]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[51], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[51], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 189, 0, &[51], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s85_p10_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s85_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(30);
+    for b in &batch {
+        for row in cx.bounds(30, Full) { // purpose_change
+            let v0 = cx.get(30, row, 0);
+            let v1 = cx.get(30, row, 1);
+            let v2 = cx.get(30, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p10_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s85_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0], 52]); } }
+    batch.retain(|b| !cx.contains(12, &[b[0], 52])); // !assessed
+    if ix.worth_prefetching(20, 0) { for b in &batch { ix.prefetch(20, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 20, 0, &[b[0], b[1]])); // !consent_covers
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[51, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[51, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[51, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[51, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_child_consent` (finding_raw).
-fn s79_p11(cx: &mut Cx<'_>) {
+fn s85_p11(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s79_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p11_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p11_2(cx, &mut q2, &mut q3);
-    s79_p11_3(cx, &mut q3);
+    s85_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p11_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p11_2(cx, &mut q2, &mut q3);
+    s85_p11_3(cx, &mut q3);
 }
 
-fn s79_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[53]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[53], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[53]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[53], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[53], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[53], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[53], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p11_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p11_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(31);
+    let rw = cx.rows_worth_prefetching(32);
     for b in &batch {
-        for row in cx.bounds(31, Full) { // child_consent
-            let v0 = cx.get(31, row, 0);
-            let v1 = cx.get(31, row, 1);
+        for row in cx.bounds(32, Full) { // child_consent
+            let v0 = cx.get(32, row, 0);
+            let v1 = cx.get(32, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p11_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p11_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p11_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p11_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10917,116 +11642,116 @@ fn s79_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[53, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[53, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[53, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[53, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_special_category` (finding_raw).
-fn s79_p12(cx: &mut Cx<'_>) {
+fn s85_p12(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s79_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p12_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p12_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p12_3(cx, &mut q3, &mut q4, &mut q5);
-    s79_p12_4(cx, &mut q4, &mut q5);
-    s79_p12_5(cx, &mut q5);
+    s85_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p12_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p12_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p12_3(cx, &mut q3, &mut q4, &mut q5);
+    s85_p12_4(cx, &mut q4, &mut q5);
+    s85_p12_5(cx, &mut q5);
 }
 
-fn s79_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[55]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[55], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[55]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[55], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[55], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[55], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[55], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v5 = cx.get(183, row, 1);
-            let v6 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v5 = cx.get(189, row, 1);
+            let v6 = cx.get(189, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s79_p12_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s85_p12_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(8);
+    let rw = cx.rows_worth_prefetching(9);
     for b in &batch {
-        for row in cx.bounds(8, Full) { // special_category
-            let v4 = cx.get(8, row, 0);
+        for row in cx.bounds(9, Full) { // special_category
+            let v4 = cx.get(9, row, 0);
             q2.push([v4, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p12_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s85_p12_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 132, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
-            let v0 = cx.get(131, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
+            let v0 = cx.get(132, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p12_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s85_p12_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
-            if q4.len() >= BATCH { s79_p12_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s85_p12_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -11039,117 +11764,117 @@ fn s79_p12_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s79_p12_5(cx, q5); }
+            if q5.len() >= BATCH { s85_p12_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s79_p12_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p12_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[55, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[55, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[55, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[55, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_direct_marketing_after_objection` (finding_raw).
-fn s79_p13(cx: &mut Cx<'_>) {
+fn s85_p13(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s79_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p13_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p13_2(cx, &mut q2, &mut q3);
-    s79_p13_3(cx, &mut q3);
+    s85_p13_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p13_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p13_2(cx, &mut q2, &mut q3);
+    s85_p13_3(cx, &mut q3);
 }
 
-fn s79_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[58], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[58], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[58], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p13_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p13_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(26);
+    let rw = cx.rows_worth_prefetching(27);
     for b in &batch {
-        for row in cx.bounds(26, Full) { // objected_by
-            let v0 = cx.get(26, row, 0);
-            let v1 = cx.get(26, row, 1);
+        for row in cx.bounds(27, Full) { // objected_by
+            let v0 = cx.get(27, row, 0);
+            let v1 = cx.get(27, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p13_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p13_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(176, &[b[0], b[1]])); // !email_selection
-    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(130, &[b[0], b[1]], Full).is_some()); // activity_subject
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(180, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(131, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v3 = cx.get(126, row, 1);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v3 = cx.get(127, row, 1);
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p13_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p13_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11162,78 +11887,78 @@ fn s79_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[58, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[58, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[58, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[58, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_profiling_after_objection` (finding_raw).
-fn s79_p14(cx: &mut Cx<'_>) {
+fn s85_p14(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s79_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p14_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p14_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p14_3(cx, &mut q3, &mut q4);
-    s79_p14_4(cx, &mut q4);
+    s85_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p14_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p14_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p14_3(cx, &mut q3, &mut q4);
+    s85_p14_4(cx, &mut q4);
 }
 
-fn s79_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[59]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[59], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[59]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[59], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[59], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[59], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v6 = cx.get(183, row, 1);
-            let v7 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v6 = cx.get(189, row, 1);
+            let v7 = cx.get(189, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s79_p14_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p14_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[44]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[44], 0, 5); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[44], 0, 5); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 5); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 5); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[44], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 5); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
-            let v3 = cx.get(126, row, 5);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 5); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
+            let v3 = cx.get(127, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p14_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p14_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11243,147 +11968,147 @@ fn s79_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[2]]); } }
-    batch.retain(|b| cx.probe(39, &[b[2]], Full).is_some()); // marketing_profile_purpose
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(40) { for b in &batch { cx.prefetch(40, &[b[2]]); } }
+    batch.retain(|b| cx.probe(40, &[b[2]], Full).is_some()); // marketing_profile_purpose
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s79_p14_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p14_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(38) { for b in &batch { cx.prefetch(38, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(38, &[b[0], b[1]])); // !covered_by_marketing_objection
-    let rw = cx.rows_worth_prefetching(115);
-    if ix.worth_prefetching(115, 1) {
-        for b in &batch { ix.prefetch(115, 1, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 115, 1, &[b[1]], 1, 2); }
+    if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(39, &[b[0], b[1]])); // !covered_by_marketing_objection
+    let rw = cx.rows_worth_prefetching(116);
+    if ix.worth_prefetching(116, 1) {
+        for b in &batch { ix.prefetch(116, 1, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 116, 1, &[b[1]], 1, 2); }
     }
-    if rw && ix.has_lists(115, 1) { for b in &batch { let l = ix.lookup(cx, 115, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(115, n, 1, 2); } } } }
+    if rw && ix.has_lists(116, 1) { for b in &batch { let l = ix.lookup(cx, 116, 1, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 115, 1, &[b[1]], Full); // objection
+        let l = ix.lookup(cx, 116, 1, &[b[1]], Full); // objection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 2); } }
-            let v4 = cx.get(115, row, 1);
-            let v5 = cx.get(115, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 1, 2); } }
+            let v4 = cx.get(116, row, 1);
+            let v5 = cx.get(116, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
-            if q4.len() >= BATCH { s79_p14_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p14_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p14_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
         (b[4] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(40) { for b in &batch { cx.prefetch(40, &[b[3]]); } }
-    batch.retain(|b| cx.probe(40, &[b[3]], Full).is_some()); // profiling_objection
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[59, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[59, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[3]]); } }
+    batch.retain(|b| cx.probe(41, &[b[3]], Full).is_some()); // profiling_objection
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[59, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[59, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_objector_selected_for_email` (finding_raw).
-fn s79_p15(cx: &mut Cx<'_>) {
+fn s85_p15(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s79_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p15_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p15_2(cx, &mut q2, &mut q3);
-    s79_p15_3(cx, &mut q3);
+    s85_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p15_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p15_2(cx, &mut q2, &mut q3);
+    s85_p15_3(cx, &mut q3);
 }
 
-fn s79_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[64]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[64], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[64]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[64], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[64], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[64], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[64], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p15_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p15_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(26);
+    let rw = cx.rows_worth_prefetching(27);
     for b in &batch {
-        for row in cx.bounds(26, Full) { // objected_by
-            let v0 = cx.get(26, row, 0);
-            let v1 = cx.get(26, row, 1);
+        for row in cx.bounds(27, Full) { // objected_by
+            let v0 = cx.get(27, row, 0);
+            let v1 = cx.get(27, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p15_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p15_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(176, &[b[0], b[1]], Full).is_some()); // email_selection
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(180, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p15_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p15_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11393,95 +12118,95 @@ fn s79_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[64, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[64, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[64, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[64, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
-fn s79_p16(cx: &mut Cx<'_>) {
+fn s85_p16(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s79_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p16_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p16_2(cx, &mut q2, &mut q3);
-    s79_p16_3(cx, &mut q3);
+    s85_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p16_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p16_2(cx, &mut q2, &mut q3);
+    s85_p16_3(cx, &mut q3);
 }
 
-fn s79_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[65], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[65], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[65], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[65], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p16_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p16_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(20);
+    let rw = cx.rows_worth_prefetching(21);
     for b in &batch {
-        for row in cx.bounds(20, Full) { // consent_withdrawn_for
-            let v0 = cx.get(20, row, 0);
-            let v1 = cx.get(20, row, 1);
+        for row in cx.bounds(21, Full) { // consent_withdrawn_for
+            let v0 = cx.get(21, row, 0);
+            let v1 = cx.get(21, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p16_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p16_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(22, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(176, &[b[0], b[1]], Full).is_some()); // email_selection
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !has_basis
+    if cx.worth_prefetching(27) { for b in &batch { cx.prefetch(27, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(27, &[b[0], b[1]])); // !objected_by
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(180, &[b[0], b[1]], Full).is_some()); // email_selection
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p16_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p16_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11491,65 +12216,65 @@ fn s79_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[65, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[65, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[65, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[65, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
-fn s79_p17(cx: &mut Cx<'_>) {
+fn s85_p17(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s79_p17_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p17_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p17_2(cx, &mut q2, &mut q3);
-    s79_p17_3(cx, &mut q3);
+    s85_p17_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p17_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p17_2(cx, &mut q2, &mut q3);
+    s85_p17_3(cx, &mut q3);
 }
 
-fn s79_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[69], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[69], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[69], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p17_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p17_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(72);
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p17_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p17_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11559,175 +12284,175 @@ fn s79_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[0] as i64) <= (b[2] as i64)
     });
-    let rw = cx.rows_worth_prefetching(41);
+    let rw = cx.rows_worth_prefetching(42);
     for b in &batch {
-        for row in cx.bounds(41, Full) { // joint_control
-            let v0 = cx.get(41, row, 0);
+        for row in cx.bounds(42, Full) { // joint_control
+            let v0 = cx.get(42, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s79_p17_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p17_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p17_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p17_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if ix.worth_prefetching(42, 0) { for b in &batch { ix.prefetch(42, 0, &[b[0], b[1]]); } }
-    batch.retain(|b| !ix.any(cx, 42, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[69, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[69, b[0], 10, b[1]]); }
+    if ix.worth_prefetching(43, 0) { for b in &batch { ix.prefetch(43, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 43, 0, &[b[0], b[1]])); // !joint_arrangement
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[69, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[69, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
-fn s79_p18(cx: &mut Cx<'_>) {
+fn s85_p18(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p18_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p18_1(cx, &mut q1, &mut q2);
-    s79_p18_2(cx, &mut q2);
+    s85_p18_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p18_1(cx, &mut q1, &mut q2);
+    s85_p18_2(cx, &mut q2);
 }
 
-fn s79_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[70], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[70], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[70], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[70], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p18_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p18_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(42);
+    let rw = cx.rows_worth_prefetching(43);
     for b in &batch {
-        for row in cx.bounds(42, Full) { // joint_arrangement
-            let v0 = cx.get(42, row, 0);
-            let v2 = cx.get(42, row, 1);
-            let v1 = cx.get(42, row, 2);
+        for row in cx.bounds(43, Full) { // joint_arrangement
+            let v0 = cx.get(43, row, 0);
+            let v2 = cx.get(43, row, 1);
+            let v1 = cx.get(43, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p18_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p18_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(85) { for b in &batch { cx.prefetch(85, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(85, &[b[2]])); // !agreement_published
-    if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(44, &[b[0], b[1]])); // !public_art26_notice
+    if cx.worth_prefetching(86) { for b in &batch { cx.prefetch(86, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(86, &[b[2]])); // !agreement_published
+    if cx.worth_prefetching(45) { for b in &batch { cx.prefetch(45, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(45, &[b[0], b[1]])); // !public_art26_notice
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[70, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[70, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[70, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[70, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
-fn s79_p19(cx: &mut Cx<'_>) {
+fn s85_p19(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s79_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p19_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p19_3(cx, &mut q3, &mut q4);
-    s79_p19_4(cx, &mut q4);
+    s85_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p19_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p19_3(cx, &mut q3, &mut q4);
+    s85_p19_4(cx, &mut q4);
 }
 
-fn s79_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s85_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[72]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[72], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[72], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[72], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p19_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p19_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s85_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v0 = cx.get(73, row, 0);
+        for row in cx.bounds(74, Full) { // organization
+            let v0 = cx.get(74, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p19_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p19_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s85_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(75) { for b in &batch { cx.prefetch(75, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(75, &[b[0]])); // !organization_records_of_processing
-    let rw = cx.rows_worth_prefetching(72);
+    if cx.worth_prefetching(76) { for b in &batch { cx.prefetch(76, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(76, &[b[0]])); // !organization_records_of_processing
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p19_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p19_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s85_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11739,206 +12464,206 @@ fn s79_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     });
     let rw = false;
     for b in &batch {
-        for row in cx.bounds(9, Full) { // personal_activity
+        for row in cx.bounds(10, Full) { // personal_activity
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s79_p19_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p19_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s85_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[72, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[72, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[72, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[72, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_profiling` (finding_raw).
-fn s79_p20(cx: &mut Cx<'_>) {
+fn s85_p20(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
-    s79_p20_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p20_1(cx, &mut q1, &mut q2);
-    s79_p20_2(cx, &mut q2);
+    s85_p20_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p20_1(cx, &mut q1, &mut q2);
+    s85_p20_2(cx, &mut q2);
 }
 
-fn s79_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s85_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[73]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[73], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[73]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[73], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[73], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[73], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p20_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p20_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s85_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[44]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[44], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[44]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[44], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[44], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[44], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[44], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p20_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p20_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+fn s85_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(12, &[b[0], 74])); // !assessed
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
-    batch.retain(|b| cx.probe(138, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[73, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[73, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[0]]); } }
+    batch.retain(|b| cx.probe(139, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[73, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[73, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
-fn s79_p21(cx: &mut Cx<'_>) {
+fn s85_p21(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s79_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p21_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p21_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p21_3(cx, &mut q3, &mut q4);
-    s79_p21_4(cx, &mut q4);
+    s85_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p21_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p21_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p21_3(cx, &mut q3, &mut q4);
+    s85_p21_4(cx, &mut q4);
 }
 
-fn s79_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s85_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[75]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[75], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[75]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[75], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[75], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[75], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[75], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p21_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p21_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s85_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(8);
+    let rw = cx.rows_worth_prefetching(9);
     for b in &batch {
-        for row in cx.bounds(8, Full) { // special_category
-            let v2 = cx.get(8, row, 0);
+        for row in cx.bounds(9, Full) { // special_category
+            let v2 = cx.get(9, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p21_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p21_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s85_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 0) {
-        for b in &batch { ix.prefetch(131, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 0) {
+        for b in &batch { ix.prefetch(132, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(131, 0) { for b in &batch { let l = ix.lookup(cx, 131, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 0, 0); } } } }
+    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 0, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 132, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
-            let v0 = cx.get(131, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
+            let v0 = cx.get(132, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p21_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p21_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s85_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(12, &[b[0], 74])); // !assessed
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s79_p21_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p21_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s85_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -11948,194 +12673,194 @@ fn s79_p21_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
-    batch.retain(|b| cx.probe(138, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[75, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[75, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[0]]); } }
+    batch.retain(|b| cx.probe(139, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[75, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[75, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
-fn s79_p22(cx: &mut Cx<'_>) {
+fn s85_p22(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s79_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p22_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p22_2(cx, &mut q2, &mut q3);
-    s79_p22_3(cx, &mut q3);
+    s85_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p22_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p22_2(cx, &mut q2, &mut q3);
+    s85_p22_3(cx, &mut q3);
 }
 
-fn s79_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[76]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[76], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[76]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[76], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[76], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[76], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[76], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p22_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p22_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(79);
-    if ix.worth_prefetching(79, 2) {
-        for b in &batch { ix.prefetch(79, 2, &[77]); }
-        for b in &batch { ix.prefetch_rows(cx, 79, 2, &[77], 0, 0); }
+    let rw = cx.rows_worth_prefetching(80);
+    if ix.worth_prefetching(80, 2) {
+        for b in &batch { ix.prefetch(80, 2, &[77]); }
+        for b in &batch { ix.prefetch_rows(cx, 80, 2, &[77], 0, 0); }
     }
-    if rw && ix.has_lists(79, 2) { for b in &batch { let l = ix.lookup(cx, 79, 2, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(79, n, 0, 0); } } } }
+    if rw && ix.has_lists(80, 2) { for b in &batch { let l = ix.lookup(cx, 80, 2, &[77], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(80, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 79, 2, &[77], Full); // system
+        let l = ix.lookup(cx, 80, 2, &[77], Full); // system
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(79, n, 0, 0); } }
-            let v2 = cx.get(79, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 0, 0); } }
+            let v2 = cx.get(80, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p22_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p22_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[45]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[45], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[45]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[45], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[45], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[45], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[45], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p22_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p22_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 74]); } }
-    batch.retain(|b| !cx.contains(11, &[b[0], 74])); // !assessed
+    if cx.worth_prefetching(12) { for b in &batch { cx.prefetch(12, &[b[0], 74]); } }
+    batch.retain(|b| !cx.contains(12, &[b[0], 74])); // !assessed
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(128, &[b[0], b[2]], Full).is_some()); // activity_system
-    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
-    batch.retain(|b| cx.probe(138, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[76, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[76, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(129, &[b[0], b[2]], Full).is_some()); // activity_system
+    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[0]]); } }
+    batch.retain(|b| cx.probe(139, &[b[0]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[76, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[76, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing` (finding_raw).
-fn s79_p23(cx: &mut Cx<'_>) {
+fn s85_p23(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p23_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p23_2(cx, &mut q2, &mut q3);
-    s79_p23_3(cx, &mut q3);
+    s85_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p23_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p23_2(cx, &mut q2, &mut q3);
+    s85_p23_3(cx, &mut q3);
 }
 
-fn s79_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[78], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[78], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[78], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[78], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p23_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p23_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v0 = cx.get(73, row, 0);
-            let v2 = cx.get(73, row, 3);
+        for row in cx.bounds(74, Full) { // organization
+            let v0 = cx.get(74, row, 0);
+            let v2 = cx.get(74, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p23_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p23_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
         (b[1] as i64) >= (20 as i64)
     });
-    if ix.worth_prefetching(74, 0) { for b in &batch { ix.prefetch(74, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 74, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(72);
+    if ix.worth_prefetching(75, 0) { for b in &batch { ix.prefetch(75, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 75, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p23_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p23_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12145,87 +12870,87 @@ fn s79_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[78, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[78, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[78, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[78, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
-fn s79_p24(cx: &mut Cx<'_>) {
+fn s85_p24(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p24_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p24_2(cx, &mut q2, &mut q3);
-    s79_p24_3(cx, &mut q3);
+    s85_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p24_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p24_2(cx, &mut q2, &mut q3);
+    s85_p24_3(cx, &mut q3);
 }
 
-fn s79_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[79]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[79], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[79], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[79], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p24_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p24_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v0 = cx.get(73, row, 0);
-            let v2 = cx.get(73, row, 3);
+        for row in cx.bounds(74, Full) { // organization
+            let v0 = cx.get(74, row, 0);
+            let v2 = cx.get(74, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p24_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p24_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
         (b[1] as i64) >= (10 as i64)
     });
-    if ix.worth_prefetching(74, 0) { for b in &batch { ix.prefetch(74, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 74, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(72);
+    if ix.worth_prefetching(75, 0) { for b in &batch { ix.prefetch(75, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 75, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p24_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p24_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12235,87 +12960,87 @@ fn s79_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[79, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[79, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[79, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[79, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
-fn s79_p25(cx: &mut Cx<'_>) {
+fn s85_p25(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s79_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p25_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p25_3(cx, &mut q3, &mut q4, &mut q5);
-    s79_p25_4(cx, &mut q4, &mut q5);
-    s79_p25_5(cx, &mut q5);
+    s85_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p25_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p25_3(cx, &mut q3, &mut q4, &mut q5);
+    s85_p25_4(cx, &mut q4, &mut q5);
+    s85_p25_5(cx, &mut q5);
 }
 
-fn s79_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[80]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[80], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[80], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[80], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[80], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p25_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s85_p25_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(73);
+    let rw = cx.rows_worth_prefetching(74);
     for b in &batch {
-        for row in cx.bounds(73, Full) { // organization
-            let v0 = cx.get(73, row, 0);
+        for row in cx.bounds(74, Full) { // organization
+            let v0 = cx.get(74, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p25_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s85_p25_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if ix.worth_prefetching(74, 0) { for b in &batch { ix.prefetch(74, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 74, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(72);
+    if ix.worth_prefetching(75, 0) { for b in &batch { ix.prefetch(75, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 75, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p25_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s85_p25_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12325,132 +13050,132 @@ fn s79_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(45);
+    let rw = cx.rows_worth_prefetching(46);
     for b in &batch {
-        for row in cx.bounds(45, Full) { // monitoring_kind
-            let v3 = cx.get(45, row, 0);
+        for row in cx.bounds(46, Full) { // monitoring_kind
+            let v3 = cx.get(46, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s79_p25_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s85_p25_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[b[2]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[b[2]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[b[2]], 0, 0); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[b[2]], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[b[2]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
-            let v2 = cx.get(126, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
+            let v2 = cx.get(127, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s79_p25_5(cx, q5); }
+            if q5.len() >= BATCH { s85_p25_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s79_p25_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s85_p25_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[2]]); } }
-    batch.retain(|b| cx.probe(138, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[80, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[80, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[2]]); } }
+    batch.retain(|b| cx.probe(139, &[b[2]], Full).is_some()); // activity_large_scale
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[80, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[80, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis` (finding_raw).
-fn s79_p26(cx: &mut Cx<'_>) {
+fn s85_p26(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p26_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p26_2(cx, &mut q2, &mut q3);
-    s79_p26_3(cx, &mut q3);
+    s85_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p26_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p26_2(cx, &mut q2, &mut q3);
+    s85_p26_3(cx, &mut q3);
 }
 
-fn s79_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[132]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[132], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[132]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[132], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[132], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[132], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[132], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p26_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p26_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
+    let rw = cx.rows_worth_prefetching(49);
     for b in &batch {
-        for row in cx.bounds(48, Full) { // third_country_transfer
-            let v0 = cx.get(48, row, 0);
-            let v2 = cx.get(48, row, 1);
+        for row in cx.bounds(49, Full) { // third_country_transfer
+            let v0 = cx.get(49, row, 0);
+            let v2 = cx.get(49, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p26_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p26_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(49, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(50, &[b[0], b[1]])); // !transfer_basis
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p26_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p26_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12460,91 +13185,91 @@ fn s79_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[132, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[132, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[132, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[132, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
-fn s79_p27(cx: &mut Cx<'_>) {
+fn s85_p27(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p27_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p27_2(cx, &mut q2, &mut q3);
-    s79_p27_3(cx, &mut q3);
+    s85_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p27_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p27_2(cx, &mut q2, &mut q3);
+    s85_p27_3(cx, &mut q3);
 }
 
-fn s79_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[133]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[133], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[133]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[133], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[133], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[133], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[133], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p27_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p27_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(48);
+    let rw = cx.rows_worth_prefetching(49);
     for b in &batch {
-        for row in cx.bounds(48, Full) { // third_country_transfer
-            let v0 = cx.get(48, row, 0);
-            let v2 = cx.get(48, row, 1);
+        for row in cx.bounds(49, Full) { // third_country_transfer
+            let v0 = cx.get(49, row, 0);
+            let v2 = cx.get(49, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p27_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(49, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(50, &[b[0], b[1]])); // !transfer_basis
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p27_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p27_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12554,93 +13279,93 @@ fn s79_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[133, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[133, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[133, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[133, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_processor_without_agreement` (finding_raw).
-fn s79_p28(cx: &mut Cx<'_>) {
+fn s85_p28(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p28_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p28_2(cx, &mut q2, &mut q3);
-    s79_p28_3(cx, &mut q3);
+    s85_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p28_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p28_2(cx, &mut q2, &mut q3);
+    s85_p28_3(cx, &mut q3);
 }
 
-fn s79_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[134]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[134], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[134]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[134], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[134], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[134], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[134], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p28_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p28_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(54);
+    let rw = cx.rows_worth_prefetching(55);
     for b in &batch {
-        for row in cx.bounds(54, Full) { // uses_processor
-            let v0 = cx.get(54, row, 0);
-            let v2 = cx.get(54, row, 1);
+        for row in cx.bounds(55, Full) { // uses_processor
+            let v0 = cx.get(55, row, 0);
+            let v2 = cx.get(55, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p28_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p28_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(55) { for b in &batch { cx.prefetch(55, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(55, &[b[0], b[1]])); // !dpa_in_force
-    if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
-    batch.retain(|b| cx.probe(9, &[b[0]], Full).is_some()); // personal_activity
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(56, &[b[0], b[1]])); // !dpa_in_force
+    if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0]]); } }
+    batch.retain(|b| cx.probe(10, &[b[0]], Full).is_some()); // personal_activity
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p28_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p28_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12650,83 +13375,83 @@ fn s79_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[134, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[134, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[134, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[134, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_overdue` (finding_raw).
-fn s79_p29(cx: &mut Cx<'_>) {
+fn s85_p29(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s79_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p29_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p29_2(cx, &mut q2, &mut q3);
-    s79_p29_3(cx, &mut q3);
+    s85_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p29_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p29_2(cx, &mut q2, &mut q3);
+    s85_p29_3(cx, &mut q3);
 }
 
-fn s79_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[136]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[136], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[136]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[136], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[136], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[136], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[136], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v5 = cx.get(183, row, 1);
-            let v6 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v5 = cx.get(189, row, 1);
+            let v6 = cx.get(189, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s79_p29_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p29_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(72);
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v3 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v3 = cx.get(73, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p29_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p29_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(25);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(25, Full) { // indirect_collection
-            let v0 = cx.get(25, row, 0);
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+        for row in cx.bounds(26, Full) { // indirect_collection
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s79_p29_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p29_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12738,140 +13463,140 @@ fn s79_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[6] as i64) < (b[3] as i64)
     });
-    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(57, &[b[0], b[1]])); // !notified_in_month
+    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(58, &[b[0], b[1]])); // !notified_in_month
     batch.retain_mut(|b| {
         (b[4] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[136, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[136, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[136, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[136, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
-fn s79_p30(cx: &mut Cx<'_>) {
+fn s85_p30(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s79_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p30_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p30_3(cx, &mut q3, &mut q4);
-    s79_p30_4(cx, &mut q4);
+    s85_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p30_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p30_3(cx, &mut q3, &mut q4);
+    s85_p30_4(cx, &mut q4);
 }
 
-fn s79_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[138]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[138], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[138]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[138], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[138], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[138], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[138], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v6 = cx.get(183, row, 1);
-            let v7 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v6 = cx.get(189, row, 1);
+            let v7 = cx.get(189, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s79_p30_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p30_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[139], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[139], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p30_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p30_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(133) { for b in &batch { cx.prefetch(133, &[b[0], 140]); } }
-    batch.retain(|b| !cx.contains(133, &[b[0], 140])); // !activity_audience
+    if cx.worth_prefetching(134) { for b in &batch { cx.prefetch(134, &[b[0], 140]); } }
+    batch.retain(|b| !cx.contains(134, &[b[0], 140])); // !activity_audience
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(130);
-    if ix.worth_prefetching(130, 1) {
-        for b in &batch { ix.prefetch(130, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 130, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(131);
+    if ix.worth_prefetching(131, 1) {
+        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(130, 1) { for b in &batch { let l = ix.lookup(cx, 130, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 1, 1); } } } }
+    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 130, 1, &[b[0]], Full); // activity_subject
+        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
-            let v1 = cx.get(130, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
+            let v1 = cx.get(131, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s79_p30_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p30_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(58, &[b[1], b[2]])); // !informed_by
-    let rw = cx.rows_worth_prefetching(25);
-    if ix.worth_prefetching(25, 0) {
-        for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]], 0, 2); }
+    if cx.worth_prefetching(59) { for b in &batch { cx.prefetch(59, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(59, &[b[1], b[2]])); // !informed_by
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 0) {
+        for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
+        let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
-            let v3 = cx.get(25, row, 0);
-            let v4 = cx.get(25, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 2); } }
+            let v3 = cx.get(26, row, 0);
+            let v4 = cx.get(26, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s79_p30_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p30_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12886,99 +13611,99 @@ fn s79_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[138, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[138, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[138, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[138, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
-fn s79_p31(cx: &mut Cx<'_>) {
+fn s85_p31(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s79_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p31_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p31_2(cx, &mut q2, &mut q3);
-    s79_p31_3(cx, &mut q3);
+    s85_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p31_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p31_2(cx, &mut q2, &mut q3);
+    s85_p31_3(cx, &mut q3);
 }
 
-fn s79_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[141]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[141], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[141]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[141], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[141], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[141], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v6 = cx.get(183, row, 1);
-            let v7 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v6 = cx.get(189, row, 1);
+            let v7 = cx.get(189, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s79_p31_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p31_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(59);
+    let rw = cx.rows_worth_prefetching(60);
     for b in &batch {
-        for row in cx.bounds(59, Full) { // disclosure
-            let v0 = cx.get(59, row, 0);
-            let v1 = cx.get(59, row, 1);
-            let v2 = cx.get(59, row, 2);
+        for row in cx.bounds(60, Full) { // disclosure
+            let v0 = cx.get(60, row, 0);
+            let v1 = cx.get(60, row, 1);
+            let v2 = cx.get(60, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p31_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p31_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(62, &[b[1], b[2]])); // !informed_before_disclosure
+    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(63, &[b[1], b[2]])); // !informed_before_disclosure
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    let rw = cx.rows_worth_prefetching(25);
-    if ix.worth_prefetching(25, 0) {
-        for b in &batch { ix.prefetch(25, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 0, &[b[1]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 0) {
+        for b in &batch { ix.prefetch(26, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 0, &[b[1]], 0, 2); }
     }
-    if rw && ix.has_lists(25, 0) { for b in &batch { let l = ix.lookup(cx, 25, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 0, 2); } } } }
+    if rw && ix.has_lists(26, 0) { for b in &batch { let l = ix.lookup(cx, 26, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 25, 0, &[b[1]], Full); // indirect_collection
+        let l = ix.lookup(cx, 26, 0, &[b[1]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 0, 2); } }
-            let v3 = cx.get(25, row, 0);
-            let v4 = cx.get(25, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 2); } }
+            let v3 = cx.get(26, row, 0);
+            let v4 = cx.get(26, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s79_p31_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p31_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s85_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12996,67 +13721,67 @@ fn s79_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[141, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[141, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[141, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[141, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
-fn s79_p32(cx: &mut Cx<'_>) {
+fn s85_p32(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p32_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p32_2(cx, &mut q2, &mut q3);
-    s79_p32_3(cx, &mut q3);
+    s85_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p32_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p32_2(cx, &mut q2, &mut q3);
+    s85_p32_3(cx, &mut q3);
 }
 
-fn s79_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[143]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[143], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[143], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[143], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[143], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p32_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(25);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(25, Full) { // indirect_collection
-            let v0 = cx.get(25, row, 0);
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+        for row in cx.bounds(26, Full) { // indirect_collection
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p32_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p32_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13066,94 +13791,94 @@ fn s79_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(57, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(58, &[b[0], b[1]], Full).is_some()); // notified_in_month
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v3 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v3 = cx.get(128, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s79_p32_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p32_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(63) { for b in &batch { cx.prefetch(63, &[b[1], b[3]]); } }
-    batch.retain(|b| !cx.contains(63, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[143, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[143, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(64, &[b[1], b[3]])); // !source_named
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[143, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[143, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_category_not_named` (finding_raw).
-fn s79_p33(cx: &mut Cx<'_>) {
+fn s85_p33(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p33_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p33_2(cx, &mut q2, &mut q3);
-    s79_p33_3(cx, &mut q3);
+    s85_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p33_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p33_2(cx, &mut q2, &mut q3);
+    s85_p33_3(cx, &mut q3);
 }
 
-fn s79_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[144]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[144], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[144]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[144], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[144], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[144], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[144], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p33_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p33_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(25);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(25, Full) { // indirect_collection
-            let v0 = cx.get(25, row, 0);
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+        for row in cx.bounds(26, Full) { // indirect_collection
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p33_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p33_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13163,110 +13888,110 @@ fn s79_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(57, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(131);
-    if ix.worth_prefetching(131, 1) {
-        for b in &batch { ix.prefetch(131, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 131, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(58, &[b[0], b[1]], Full).is_some()); // notified_in_month
+    let rw = cx.rows_worth_prefetching(132);
+    if ix.worth_prefetching(132, 1) {
+        for b in &batch { ix.prefetch(132, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 132, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(131, 1) { for b in &batch { let l = ix.lookup(cx, 131, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(131, n, 1, 1); } } } }
+    if rw && ix.has_lists(132, 1) { for b in &batch { let l = ix.lookup(cx, 132, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 131, 1, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 132, 1, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 1, 1); } }
-            let v3 = cx.get(131, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
+            let v3 = cx.get(132, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s79_p33_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p33_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[1], b[3]]); } }
-    batch.retain(|b| !cx.contains(64, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[144, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[144, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(65, &[b[1], b[3]])); // !category_named
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[144, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[144, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
-fn s79_p34(cx: &mut Cx<'_>) {
+fn s85_p34(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s79_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p34_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p34_2(cx, &mut q2, &mut q3);
-    s79_p34_3(cx, &mut q3);
+    s85_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p34_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p34_2(cx, &mut q2, &mut q3);
+    s85_p34_3(cx, &mut q3);
 }
 
-fn s79_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[145]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[145], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[145]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[145], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[145], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[145], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[145], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v5 = cx.get(183, row, 1);
-            let v6 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v5 = cx.get(189, row, 1);
+            let v6 = cx.get(189, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s79_p34_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p34_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(72);
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v3 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v3 = cx.get(73, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p34_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p34_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(25);
+    let rw = cx.rows_worth_prefetching(26);
     for b in &batch {
-        for row in cx.bounds(25, Full) { // indirect_collection
-            let v0 = cx.get(25, row, 0);
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+        for row in cx.bounds(26, Full) { // indirect_collection
+            let v0 = cx.get(26, row, 0);
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s79_p34_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p34_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s85_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13278,222 +14003,222 @@ fn s79_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[6] as i64) < (b[3] as i64)
     });
-    if ix.worth_prefetching(19, 0) { for b in &batch { ix.prefetch(19, 0, &[b[0], b[1]]); } }
-    batch.retain(|b| !ix.any(cx, 19, 0, &[b[0], b[1]])); // !consent_covers
-    if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[1], b[6]]); } }
-    batch.retain(|b| !cx.contains(65, &[b[1], b[6]])); // !objection_hint_by
+    if ix.worth_prefetching(20, 0) { for b in &batch { ix.prefetch(20, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 20, 0, &[b[0], b[1]])); // !consent_covers
+    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[1], b[6]]); } }
+    batch.retain(|b| !cx.contains(66, &[b[1], b[6]])); // !objection_hint_by
     batch.retain_mut(|b| {
         (b[4] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[145, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[145, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[145, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[145, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
-fn s79_p35(cx: &mut Cx<'_>) {
+fn s85_p35(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s79_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p35_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p35_2(cx, &mut q2, &mut q3);
-    s79_p35_3(cx, &mut q3);
+    s85_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p35_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p35_2(cx, &mut q2, &mut q3);
+    s85_p35_3(cx, &mut q3);
 }
 
-fn s79_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[146]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[146], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[146]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[146], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[146], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[146], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[146], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p35_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p35_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(146);
+    let rw = cx.rows_worth_prefetching(147);
     for b in &batch {
-        for row in cx.bounds(146, Full) { // guideline
-            let v2 = cx.get(146, row, 0);
+        for row in cx.bounds(147, Full) { // guideline
+            let v2 = cx.get(147, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p35_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p35_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0]]); } }
-    batch.retain(|b| cx.probe(66, &[b[0]], Full).is_some()); // guideline_restricts
-    let rw = cx.rows_worth_prefetching(126);
+    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0]]); } }
+    batch.retain(|b| cx.probe(67, &[b[0]], Full).is_some()); // guideline_restricts
+    let rw = cx.rows_worth_prefetching(127);
     for b in &batch {
-        for row in cx.bounds(126, Full) { // activity
-            let v0 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 3);
+        for row in cx.bounds(127, Full) { // activity
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p35_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p35_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[2], b[0]]); } }
-    batch.retain(|b| !cx.contains(67, &[b[2], b[0]])); // !guideline_mismatch
+    if cx.worth_prefetching(68) { for b in &batch { cx.prefetch(68, &[b[2], b[0]]); } }
+    batch.retain(|b| !cx.contains(68, &[b[2], b[0]])); // !guideline_mismatch
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[146, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[146, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[146, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[146, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `platform_participation_forbidden` (finding_raw).
-fn s79_p36(cx: &mut Cx<'_>) {
+fn s85_p36(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s79_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p36_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p36_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p36_3(cx, &mut q3, &mut q4);
-    s79_p36_4(cx, &mut q4);
+    s85_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p36_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p36_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p36_3(cx, &mut q3, &mut q4);
+    s85_p36_4(cx, &mut q4);
 }
 
-fn s79_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[147]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[147], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[147]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[147], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[147], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[147], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p36_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p36_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(89);
-    if ix.worth_prefetching(89, 3) {
-        for b in &batch { ix.prefetch(89, 3, &[148]); }
-        for b in &batch { ix.prefetch_rows(cx, 89, 3, &[148], 0, 0); }
+    let rw = cx.rows_worth_prefetching(90);
+    if ix.worth_prefetching(90, 3) {
+        for b in &batch { ix.prefetch(90, 3, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 90, 3, &[148], 0, 0); }
     }
-    if rw && ix.has_lists(89, 3) { for b in &batch { let l = ix.lookup(cx, 89, 3, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(89, n, 0, 0); } } } }
+    if rw && ix.has_lists(90, 3) { for b in &batch { let l = ix.lookup(cx, 90, 3, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(90, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 89, 3, &[148], Full); // source
+        let l = ix.lookup(cx, 90, 3, &[148], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(89, n, 0, 0); } }
-            let v3 = cx.get(89, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 0, 0); } }
+            let v3 = cx.get(90, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p36_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p36_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 0) {
-        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 0) {
+        for b in &batch { ix.prefetch(128, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(128, 0) { for b in &batch { let l = ix.lookup(cx, 128, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 0, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
-            let v0 = cx.get(127, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
+            let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p36_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p36_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(71, &[b[0], b[1]])); // !participation_agreed
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 1, 3); }
+    if cx.worth_prefetching(72) { for b in &batch { cx.prefetch(72, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(72, &[b[0], b[1]])); // !participation_agreed
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 1, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 1, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 1, 3); } }
-            let v2 = cx.get(126, row, 1);
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 3); } }
+            let v2 = cx.get(127, row, 1);
+            let v1 = cx.get(127, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s79_p36_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p36_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s85_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13503,146 +14228,146 @@ fn s79_p36_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[2]]); } }
-    batch.retain(|b| cx.probe(70, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[147, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[147, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[b[2]]); } }
+    batch.retain(|b| cx.probe(71, &[b[2]], Full).is_some()); // participating_kind
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[147, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[147, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
-fn s79_p37(cx: &mut Cx<'_>) {
+fn s85_p37(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s79_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p37_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s79_p37_3(cx, &mut q3, &mut q4, &mut q5);
-    s79_p37_4(cx, &mut q4, &mut q5);
-    s79_p37_5(cx, &mut q5);
+    s85_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p37_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s85_p37_3(cx, &mut q3, &mut q4, &mut q5);
+    s85_p37_4(cx, &mut q4, &mut q5);
+    s85_p37_5(cx, &mut q5);
 }
 
-fn s79_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[150]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[150], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[150]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[150], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[150], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[150], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p37_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s85_p37_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(124);
-    if ix.worth_prefetching(124, 1) {
-        for b in &batch { ix.prefetch(124, 1, &[151]); }
-        for b in &batch { ix.prefetch_rows(cx, 124, 1, &[151], 0, 1); }
+    let rw = cx.rows_worth_prefetching(125);
+    if ix.worth_prefetching(125, 1) {
+        for b in &batch { ix.prefetch(125, 1, &[151]); }
+        for b in &batch { ix.prefetch_rows(cx, 125, 1, &[151], 0, 1); }
     }
-    if rw && ix.has_lists(124, 1) { for b in &batch { let l = ix.lookup(cx, 124, 1, &[151], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(124, n, 0, 1); } } } }
+    if rw && ix.has_lists(125, 1) { for b in &batch { let l = ix.lookup(cx, 125, 1, &[151], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(125, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 124, 1, &[151], Full); // flow
+        let l = ix.lookup(cx, 125, 1, &[151], Full); // flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 1); } }
-            let v2 = cx.get(124, row, 0);
-            let v3 = cx.get(124, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 1); } }
+            let v2 = cx.get(125, row, 0);
+            let v3 = cx.get(125, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p37_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s85_p37_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
-    if ix.worth_prefetching(89, 4) {
-        for b in &batch { ix.prefetch(89, 4, &[b[1], 148]); }
-        if ix.has_lists(89, 4) { for b in &batch { ix.prefetch_list(89, 4, &[b[1], 148]); } }
+    if ix.worth_prefetching(90, 4) {
+        for b in &batch { ix.prefetch(90, 4, &[b[1], 148]); }
+        if ix.has_lists(90, 4) { for b in &batch { ix.prefetch_list(90, 4, &[b[1], 148]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 89, 4, &[b[1], 148], Full); // source
+        let l = ix.lookup(cx, 90, 4, &[b[1], 148], Full); // source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(89, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(90, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p37_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s85_p37_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(129);
-    if ix.worth_prefetching(129, 0) {
-        for b in &batch { ix.prefetch(129, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 129, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(130);
+    if ix.worth_prefetching(130, 0) {
+        for b in &batch { ix.prefetch(130, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 130, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(129, 0) { for b in &batch { let l = ix.lookup(cx, 129, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(129, n, 0, 0); } } } }
+    if rw && ix.has_lists(130, 0) { for b in &batch { let l = ix.lookup(cx, 130, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(130, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 129, 0, &[b[0]], Full); // activity_flow
+        let l = ix.lookup(cx, 130, 0, &[b[0]], Full); // activity_flow
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
-            let v0 = cx.get(129, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
+            let v0 = cx.get(130, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s79_p37_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s85_p37_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s79_p37_5(cx, q5); }
+            if q5.len() >= BATCH { s85_p37_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s79_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s85_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -13652,65 +14377,65 @@ fn s79_p37_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[150, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[150, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[150, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[150, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
-fn s79_p38(cx: &mut Cx<'_>) {
+fn s85_p38(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s79_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p38_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p38_2(cx, &mut q2, &mut q3);
-    s79_p38_3(cx, &mut q3);
+    s85_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p38_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p38_2(cx, &mut q2, &mut q3);
+    s85_p38_3(cx, &mut q3);
 }
 
-fn s79_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[155]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[155], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[155], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[155], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p38_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(72);
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p38_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13720,91 +14445,91 @@ fn s79_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[0] as i64) <= (b[2] as i64)
     });
-    let rw = cx.rows_worth_prefetching(153);
+    let rw = cx.rows_worth_prefetching(154);
     for b in &batch {
-        for row in cx.bounds(153, Full) { // own_online_service
-            let v0 = cx.get(153, row, 0);
+        for row in cx.bounds(154, Full) { // own_online_service
+            let v0 = cx.get(154, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s79_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p38_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(94) { for b in &batch { cx.prefetch(94, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(94, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[155, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[155, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(95) { for b in &batch { cx.prefetch(95, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(95, &[b[0]])); // !source_impressum
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[155, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[155, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
-fn s79_p39(cx: &mut Cx<'_>) {
+fn s85_p39(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s79_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p39_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p39_2(cx, &mut q2, &mut q3);
-    s79_p39_3(cx, &mut q3);
+    s85_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p39_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p39_2(cx, &mut q2, &mut q3);
+    s85_p39_3(cx, &mut q3);
 }
 
-fn s79_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s85_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[157]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[157], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[157], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[157], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p39_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p39_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s85_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[158]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[158], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[158]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[158], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[158], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[158], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v1 = cx.get(127, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p39_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p39_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s85_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13814,112 +14539,112 @@ fn s79_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v2 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v2 = cx.get(128, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s79_p39_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p39_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s85_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[2]]); } }
-    batch.retain(|b| cx.probe(155, &[b[2]], Full).is_some()); // tracker_without_consent
-    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[2]]); } }
-    batch.retain(|b| cx.probe(153, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[157, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[157, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[2]]); } }
+    batch.retain(|b| cx.probe(156, &[b[2]], Full).is_some()); // tracker_without_consent
+    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[2]]); } }
+    batch.retain(|b| cx.probe(154, &[b[2]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[157, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[157, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
-fn s79_p40(cx: &mut Cx<'_>) {
+fn s85_p40(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p40_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p40_2(cx, &mut q2, &mut q3);
-    s79_p40_3(cx, &mut q3);
+    s85_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p40_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p40_2(cx, &mut q2, &mut q3);
+    s85_p40_3(cx, &mut q3);
 }
 
-fn s79_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[159]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[159], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[159]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[159], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[159], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[159], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p40_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p40_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(155);
+    let rw = cx.rows_worth_prefetching(156);
     for b in &batch {
-        for row in cx.bounds(155, Full) { // tracker_without_consent
-            let v0 = cx.get(155, row, 0);
+        for row in cx.bounds(156, Full) { // tracker_without_consent
+            let v0 = cx.get(156, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p40_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p40_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(156, &[b[0]])); // !tracked_by_activity
-    if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[0]]); } }
-    batch.retain(|b| cx.probe(153, &[b[0]], Full).is_some()); // own_online_service
-    let rw = cx.rows_worth_prefetching(72);
+    if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(157, &[b[0]])); // !tracked_by_activity
+    if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
+    batch.retain(|b| cx.probe(154, &[b[0]], Full).is_some()); // own_online_service
+    let rw = cx.rows_worth_prefetching(73);
     for b in &batch {
-        for row in cx.bounds(72, Full) { // as_of
-            let v1 = cx.get(72, row, 0);
+        for row in cx.bounds(73, Full) { // as_of
+            let v1 = cx.get(73, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p40_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p40_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13929,161 +14654,163 @@ fn s79_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[159, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[159, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[159, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[159, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
-fn s79_p41(cx: &mut Cx<'_>) {
+fn s85_p41(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p41_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p41_1(cx, &mut q1, &mut q2);
-    s79_p41_2(cx, &mut q2);
+    s85_p41_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p41_1(cx, &mut q1, &mut q2);
+    s85_p41_2(cx, &mut q2);
 }
 
-fn s79_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[169]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[169], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[169]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[169], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[169], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[169], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p41_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p41_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(170);
+    let rw = cx.rows_worth_prefetching(171);
     for b in &batch {
-        for row in cx.bounds(170, Full) { // email_ad
-            let v0 = cx.get(170, row, 0);
-            let v1 = cx.get(170, row, 1);
-            let v2 = cx.get(170, row, 2);
+        for row in cx.bounds(171, Full) { // email_ad
+            let v0 = cx.get(171, row, 0);
+            let v1 = cx.get(171, row, 1);
+            let v2 = cx.get(171, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p41_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p41_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(168, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(174, &[b[0], b[1]])); // !sms_to_existing_customer
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[169, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[169, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[169, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[169, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_email_consent_not_provable` (finding_raw).
-fn s79_p42(cx: &mut Cx<'_>) {
+fn s85_p42(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s79_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p42_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p42_2(cx, &mut q2, &mut q3);
-    s79_p42_3(cx, &mut q3);
+    s85_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p42_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p42_2(cx, &mut q2, &mut q3);
+    s85_p42_3(cx, &mut q3);
 }
 
-fn s79_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[170]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[170], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[170]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[170], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[170], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[170], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p42_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p42_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(168);
+    let rw = cx.rows_worth_prefetching(169);
     for b in &batch {
-        for row in cx.bounds(168, Full) { // ad_consent
-            let v0 = cx.get(168, row, 0);
-            let v1 = cx.get(168, row, 1);
+        for row in cx.bounds(169, Full) { // ad_consent
+            let v0 = cx.get(169, row, 0);
+            let v1 = cx.get(169, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p42_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p42_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent_documented
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 2) {
-        for b in &batch { ix.prefetch(170, 2, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 2, &[b[0], b[1]], 2, 2); }
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(170, &[b[0], b[1]])); // !ad_consent_documented
+    let rw = cx.rows_worth_prefetching(171);
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(170, 2) { for b in &batch { let l = ix.lookup(cx, 170, 2, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 2, 2); } } } }
+    if rw && ix.has_lists(171, 1) { for b in &batch { let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 170, 2, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 2, 2); } }
-            let v2 = cx.get(170, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 2, 2); } }
+            let v2 = cx.get(171, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s79_p42_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p42_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s85_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14093,75 +14820,167 @@ fn s79_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[170, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[170, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[170, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[170, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `uwg_sms_to_existing_customer` (finding_raw).
+fn s85_p43(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s85_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p43_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p43_2(cx, &mut q2, &mut q3);
+    s85_p43_3(cx, &mut q3);
+}
+
+fn s85_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[172]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[172], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 189, 0, &[172], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s85_p43_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s85_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(174);
+    for b in &batch {
+        for row in cx.bounds(174, Full) { // sms_to_existing_customer
+            let v0 = cx.get(174, row, 0);
+            let v1 = cx.get(174, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s85_p43_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s85_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(171);
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 1, &[b[0], b[1]], 2, 2); }
+    }
+    if rw && ix.has_lists(171, 1) { for b in &batch { let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 2, 2); } }
+            let v2 = cx.get(171, row, 2);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s85_p43_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s85_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[172, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[172, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_advertising_after_refusal` (finding_raw).
-fn s79_p43(cx: &mut Cx<'_>) {
+fn s85_p44(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p43_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p43_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p43_3(cx, &mut q3, &mut q4);
-    s79_p43_4(cx, &mut q4);
+    s85_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p44_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p44_3(cx, &mut q3, &mut q4);
+    s85_p44_4(cx, &mut q4);
 }
 
-fn s79_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[172]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[172], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[173]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[173], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[172], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[173], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s79_p43_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p44_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 2) {
-        for b in &batch { ix.prefetch(126, 2, &[139]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 2, &[139], 0, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 2) {
+        for b in &batch { ix.prefetch(127, 2, &[139]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[139], 0, 3); }
     }
-    if rw && ix.has_lists(126, 2) { for b in &batch { let l = ix.lookup(cx, 126, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 0, 3); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[139], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 2, &[139], Full); // activity
+        let l = ix.lookup(cx, 127, 2, &[139], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 3); } }
-            let v0 = cx.get(126, row, 0);
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 3); } }
+            let v0 = cx.get(127, row, 0);
+            let v2 = cx.get(127, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p43_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p44_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14171,154 +14990,154 @@ fn s79_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 1) {
-        for b in &batch { ix.prefetch(132, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 1) {
+        for b in &batch { ix.prefetch(133, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(132, 1) { for b in &batch { let l = ix.lookup(cx, 132, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 1); } } } }
+    if rw && ix.has_lists(133, 1) { for b in &batch { let l = ix.lookup(cx, 133, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 133, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
-            let v3 = cx.get(132, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 1, 1); } }
+            let v3 = cx.get(133, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s79_p43_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p44_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(159, &[b[2]])); // !electronic_mail_channel
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(160, &[b[2]])); // !electronic_mail_channel
     batch.retain_mut(|b| {
         b[2] != 167
     });
-    let rw = cx.rows_worth_prefetching(26);
-    if ix.worth_prefetching(26, 1) {
-        for b in &batch { ix.prefetch(26, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(27);
+    if ix.worth_prefetching(27, 1) {
+        for b in &batch { ix.prefetch(27, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 27, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(26, 1) { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 1, 1); } } } }
+    if rw && ix.has_lists(27, 1) { for b in &batch { let l = ix.lookup(cx, 27, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(27, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 26, 1, &[b[0]], Full); // objected_by
+        let l = ix.lookup(cx, 27, 1, &[b[0]], Full); // objected_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 1); } }
-            let v1 = cx.get(26, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(27, n, 1, 1); } }
+            let v1 = cx.get(27, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s79_p43_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p44_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p43_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(130, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[172, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[172, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(131, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[173, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[173, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
-fn s79_p44(cx: &mut Cx<'_>) {
+fn s85_p45(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s79_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s79_p44_2(cx, &mut q2, &mut q3, &mut q4);
-    s79_p44_3(cx, &mut q3, &mut q4);
-    s79_p44_4(cx, &mut q4);
+    s85_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p45_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s85_p45_2(cx, &mut q2, &mut q3, &mut q4);
+    s85_p45_3(cx, &mut q3, &mut q4);
+    s85_p45_4(cx, &mut q4);
 }
 
-fn s79_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[176], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[177], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[176], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[177], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p44_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s85_p45_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(133);
-    if ix.worth_prefetching(133, 0) {
-        for b in &batch { ix.prefetch(133, 0, &[140]); }
-        for b in &batch { ix.prefetch_rows(cx, 133, 0, &[140], 0, 0); }
+    let rw = cx.rows_worth_prefetching(134);
+    if ix.worth_prefetching(134, 0) {
+        for b in &batch { ix.prefetch(134, 0, &[140]); }
+        for b in &batch { ix.prefetch_rows(cx, 134, 0, &[140], 0, 0); }
     }
-    if rw && ix.has_lists(133, 0) { for b in &batch { let l = ix.lookup(cx, 133, 0, &[140], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 0, 0); } } } }
+    if rw && ix.has_lists(134, 0) { for b in &batch { let l = ix.lookup(cx, 134, 0, &[140], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(134, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 133, 0, &[140], Full); // activity_audience
+        let l = ix.lookup(cx, 134, 0, &[140], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 0, 0); } }
-            let v0 = cx.get(133, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
+            let v0 = cx.get(134, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p44_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s85_p45_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(134) { for b in &batch { cx.prefetch(134, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(134, &[b[0]])); // !activity_identifies_company
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(135) { for b in &batch { cx.prefetch(135, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(135, &[b[0]])); // !activity_identifies_company
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p44_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s85_p45_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14328,120 +15147,120 @@ fn s79_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 1) {
-        for b in &batch { ix.prefetch(132, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(133);
+    if ix.worth_prefetching(133, 1) {
+        for b in &batch { ix.prefetch(133, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 133, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(132, 1) { for b in &batch { let l = ix.lookup(cx, 132, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 1, 1); } } } }
+    if rw && ix.has_lists(133, 1) { for b in &batch { let l = ix.lookup(cx, 133, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(133, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 132, 1, &[b[0]], Full); // activity_channel
+        let l = ix.lookup(cx, 133, 1, &[b[0]], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
-            let v2 = cx.get(132, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(133, n, 1, 1); } }
+            let v2 = cx.get(133, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s79_p44_4(cx, q4); }
+            if q4.len() >= BATCH { s85_p45_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s79_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s85_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[2]]); } }
-    batch.retain(|b| cx.probe(181, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[176, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[176, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[2]]); } }
+    batch.retain(|b| cx.probe(186, &[b[2]], Full).is_some()); // public_channel
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[177, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[177, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
-fn s79_p45(cx: &mut Cx<'_>) {
+fn s85_p46(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s79_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s79_p45_1(cx, &mut q1, &mut q2, &mut q3);
-    s79_p45_2(cx, &mut q2, &mut q3);
-    s79_p45_3(cx, &mut q3);
+    s85_p46_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p46_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p46_2(cx, &mut q2, &mut q3);
+    s85_p46_3(cx, &mut q3);
 }
 
-fn s79_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[177], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[178], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[177], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[178], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v2 = cx.get(183, row, 1);
-            let v3 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v2 = cx.get(189, row, 1);
+            let v3 = cx.get(189, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s79_p45_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p46_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(140);
-    if ix.worth_prefetching(140, 1) {
-        for b in &batch { ix.prefetch(140, 1, &[18, 178]); }
-        for b in &batch { ix.prefetch_rows(cx, 140, 1, &[18, 178], 0, 0); }
+    let rw = cx.rows_worth_prefetching(141);
+    if ix.worth_prefetching(141, 1) {
+        for b in &batch { ix.prefetch(141, 1, &[18, 179]); }
+        for b in &batch { ix.prefetch_rows(cx, 141, 1, &[18, 179], 0, 0); }
     }
-    if rw && ix.has_lists(140, 1) { for b in &batch { let l = ix.lookup(cx, 140, 1, &[18, 178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(140, n, 0, 0); } } } }
+    if rw && ix.has_lists(141, 1) { for b in &batch { let l = ix.lookup(cx, 141, 1, &[18, 179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(141, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 140, 1, &[18, 178], Full); // activity_content
+        let l = ix.lookup(cx, 141, 1, &[18, 179], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(140, n, 0, 0); } }
-            let v0 = cx.get(140, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(141, n, 0, 0); } }
+            let v0 = cx.get(141, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p45_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p46_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 3) {
-        for b in &batch { ix.prefetch(126, 3, &[b[0], 17]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 3, &[b[0], 17], 3, 3); }
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 3) {
+        for b in &batch { ix.prefetch(127, 3, &[b[0], 17]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 3, &[b[0], 17], 3, 3); }
     }
-    if rw && ix.has_lists(126, 3) { for b in &batch { let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 3) { for b in &batch { let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 3, &[b[0], 17], Full); // activity
+        let l = ix.lookup(cx, 127, 3, &[b[0], 17], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v1 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v1 = cx.get(127, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s79_p45_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p46_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s79_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s85_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14451,313 +15270,313 @@ fn s79_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(158) { for b in &batch { cx.prefetch(158, &[b[0]]); } }
-    batch.retain(|b| cx.probe(158, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[177, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(185, &[177, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0]]); } }
+    batch.retain(|b| cx.probe(159, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[178, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(191, &[178, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_phone_without_consent` (finding_raw).
-fn s79_p46(cx: &mut Cx<'_>) {
+fn s85_p47(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p46_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p46_1(cx, &mut q1, &mut q2);
-    s79_p46_2(cx, &mut q2);
+    s85_p47_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p47_1(cx, &mut q1, &mut q2);
+    s85_p47_2(cx, &mut q2);
 }
 
-fn s79_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[179], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[180], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[179], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[180], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p46_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p47_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(172);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // phone_ad
-            let v0 = cx.get(171, row, 0);
-            let v1 = cx.get(171, row, 1);
-            let v2 = cx.get(171, row, 2);
+        for row in cx.bounds(172, Full) { // phone_ad
+            let v0 = cx.get(172, row, 0);
+            let v1 = cx.get(172, row, 1);
+            let v2 = cx.get(172, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p46_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p47_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(168, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[179, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[179, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[180, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[180, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_documented` (finding_raw).
-fn s79_p47(cx: &mut Cx<'_>) {
+fn s85_p48(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p47_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p47_1(cx, &mut q1, &mut q2);
-    s79_p47_2(cx, &mut q2);
+    s85_p48_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p48_1(cx, &mut q1, &mut q2);
+    s85_p48_2(cx, &mut q2);
 }
 
-fn s79_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[183]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[183], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[184]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[184], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[183], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[184], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p47_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p48_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(172);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // phone_ad
-            let v0 = cx.get(171, row, 0);
-            let v1 = cx.get(171, row, 1);
-            let v2 = cx.get(171, row, 2);
+        for row in cx.bounds(172, Full) { // phone_ad
+            let v0 = cx.get(172, row, 0);
+            let v1 = cx.get(172, row, 1);
+            let v2 = cx.get(172, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p47_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p48_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(170, &[b[0], b[1]])); // !ad_consent_documented
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(168, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[1]]); } }
-    batch.retain(|b| cx.probe(172, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[183, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[183, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(169, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[1]]); } }
+    batch.retain(|b| cx.probe(173, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[184, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[184, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_provable` (finding_raw).
-fn s79_p48(cx: &mut Cx<'_>) {
+fn s85_p49(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s79_p48_0(cx, &mut q0, &mut q1, &mut q2);
-    s79_p48_1(cx, &mut q1, &mut q2);
-    s79_p48_2(cx, &mut q2);
+    s85_p49_0(cx, &mut q0, &mut q1, &mut q2);
+    s85_p49_1(cx, &mut q1, &mut q2);
+    s85_p49_2(cx, &mut q2);
 }
 
-fn s79_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p49_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[184]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[184], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[185]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[185], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[184], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[185], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s79_p48_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s85_p49_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p49_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(171);
+    let rw = cx.rows_worth_prefetching(172);
     for b in &batch {
-        for row in cx.bounds(171, Full) { // phone_ad
-            let v0 = cx.get(171, row, 0);
-            let v1 = cx.get(171, row, 1);
-            let v2 = cx.get(171, row, 2);
+        for row in cx.bounds(172, Full) { // phone_ad
+            let v0 = cx.get(172, row, 0);
+            let v1 = cx.get(172, row, 1);
+            let v2 = cx.get(172, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s79_p48_2(cx, q2); }
+            if q2.len() >= BATCH { s85_p49_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s79_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s85_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(169, &[b[0], b[1]])); // !ad_consent_documented
-    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(182, &[b[1], b[2]])); // !documentation_duty
+    if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(170, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(188, &[b[1], b[2]])); // !documentation_duty
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(168) { for b in &batch { cx.prefetch(168, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(168, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[184, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(185, &[184, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(169, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[185, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(191, &[185, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_special_explicit_consent` (exception_raw).
-fn s80_p0(cx: &mut Cx<'_>) {
+fn s86_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s80_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s80_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s80_p0_2(cx, &mut q2, &mut q3);
-    s80_p0_3(cx, &mut q3);
+    s86_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s86_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s86_p0_2(cx, &mut q2, &mut q3);
+    s86_p0_3(cx, &mut q3);
 }
 
-fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s86_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[56], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[56], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[56], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[56], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s80_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s86_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s86_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(33);
+    let rw = cx.rows_worth_prefetching(34);
     for b in &batch {
-        for row in cx.bounds(33, Full) { // special_explicit
-            let v0 = cx.get(33, row, 0);
-            let v1 = cx.get(33, row, 1);
+        for row in cx.bounds(34, Full) { // special_explicit
+            let v0 = cx.get(34, row, 0);
+            let v1 = cx.get(34, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s80_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s86_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s80_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s86_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(35, &[b[0], b[1]])); // !special_not_explicit
-    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(130, &[b[0], b[1]], Full).is_some()); // activity_subject
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(36, &[b[0], b[1]])); // !special_not_explicit
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(131, &[b[0], b[1]], Full).is_some()); // activity_subject
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s80_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s86_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s80_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s86_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14767,120 +15586,120 @@ fn s80_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[56, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(186, &[56, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[56, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(192, &[56, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_special_made_public` (exception_raw).
-fn s80_p1(cx: &mut Cx<'_>) {
+fn s86_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s80_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s80_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s80_p1_2(cx, &mut q2, &mut q3, &mut q4);
-    s80_p1_3(cx, &mut q3, &mut q4);
-    s80_p1_4(cx, &mut q4);
+    s86_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s86_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s86_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s86_p1_3(cx, &mut q3, &mut q4);
+    s86_p1_4(cx, &mut q4);
 }
 
-fn s80_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s86_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[57]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[57], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[57], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[57], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v4 = cx.get(189, row, 1);
+            let v5 = cx.get(189, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s80_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s86_p1_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s80_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s86_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(91);
+    let rw = cx.rows_worth_prefetching(92);
     for b in &batch {
-        for row in cx.bounds(91, Full) { // source_public
-            let v3 = cx.get(91, row, 0);
+        for row in cx.bounds(92, Full) { // source_public
+            let v3 = cx.get(92, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s80_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s86_p1_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s80_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s86_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(92, &[b[0]])); // !source_requires_login
-    let rw = cx.rows_worth_prefetching(37);
-    if ix.worth_prefetching(37, 0) {
-        for b in &batch { ix.prefetch(37, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 37, 0, &[b[0]], 0, 2); }
+    if cx.worth_prefetching(93) { for b in &batch { cx.prefetch(93, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(93, &[b[0]])); // !source_requires_login
+    let rw = cx.rows_worth_prefetching(38);
+    if ix.worth_prefetching(38, 0) {
+        for b in &batch { ix.prefetch(38, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 38, 0, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(37, 0) { for b in &batch { let l = ix.lookup(cx, 37, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(37, n, 0, 2); } } } }
+    if rw && ix.has_lists(38, 0) { for b in &batch { let l = ix.lookup(cx, 38, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(38, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 37, 0, &[b[0]], Full); // published_by
+        let l = ix.lookup(cx, 38, 0, &[b[0]], Full); // published_by
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(37, n, 0, 2); } }
-            let v0 = cx.get(37, row, 0);
-            let v1 = cx.get(37, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(38, n, 0, 2); } }
+            let v0 = cx.get(38, row, 0);
+            let v1 = cx.get(38, row, 2);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s80_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s86_p1_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s80_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s86_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(130, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(127) { for b in &batch { cx.prefetch(127, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(127, &[b[0], b[2]], Full).is_some()); // activity_source
-    let rw = cx.rows_worth_prefetching(126);
-    if ix.worth_prefetching(126, 0) {
-        for b in &batch { ix.prefetch(126, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 126, 0, &[b[0]], 3, 3); }
+    if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(131, &[b[0], b[1]], Full).is_some()); // activity_subject
+    if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(128, &[b[0], b[2]], Full).is_some()); // activity_source
+    let rw = cx.rows_worth_prefetching(127);
+    if ix.worth_prefetching(127, 0) {
+        for b in &batch { ix.prefetch(127, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 0, &[b[0]], 3, 3); }
     }
-    if rw && ix.has_lists(126, 0) { for b in &batch { let l = ix.lookup(cx, 126, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(126, n, 3, 3); } } } }
+    if rw && ix.has_lists(127, 0) { for b in &batch { let l = ix.lookup(cx, 127, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 3, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 126, 0, &[b[0]], Full); // activity
+        let l = ix.lookup(cx, 127, 0, &[b[0]], Full); // activity
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 3, 3); } }
-            let v2 = cx.get(126, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 3, 3); } }
+            let v2 = cx.get(127, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
-            if q4.len() >= BATCH { s80_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s86_p1_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s80_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s86_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14890,14 +15709,14 @@ fn s80_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[57, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(186, &[57, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[57, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(192, &[57, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_disproportionate_effort` (exception_raw).
-fn s80_p2(cx: &mut Cx<'_>) {
+fn s86_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
@@ -14905,111 +15724,111 @@ fn s80_p2(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 7]> = Vec::new();
     let mut q5: Vec<[u64; 5]> = Vec::new();
     let mut q6: Vec<[u64; 7]> = Vec::new();
-    s80_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s80_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s80_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s80_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s80_p2_4(cx, &mut q4, &mut q5, &mut q6);
-    s80_p2_5(cx, &mut q5, &mut q6);
-    s80_p2_6(cx, &mut q6);
+    s86_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s86_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s86_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s86_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s86_p2_4(cx, &mut q4, &mut q5, &mut q6);
+    s86_p2_5(cx, &mut q5, &mut q6);
+    s86_p2_6(cx, &mut q6);
 }
 
-fn s80_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[137]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[137], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[137]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[137], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[137], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[137], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[137], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v9 = cx.get(183, row, 1);
-            let v10 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v9 = cx.get(189, row, 1);
+            let v10 = cx.get(189, row, 2);
             q1.push([v9, v10]);
-            if q1.len() >= BATCH { s80_p2_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s86_p2_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s80_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(86);
-    if ix.worth_prefetching(86, 0) {
-        for b in &batch { ix.prefetch(86, 0, &[32]); }
-        for b in &batch { ix.prefetch_rows(cx, 86, 0, &[32], 2, 3); }
+    let rw = cx.rows_worth_prefetching(87);
+    if ix.worth_prefetching(87, 0) {
+        for b in &batch { ix.prefetch(87, 0, &[32]); }
+        for b in &batch { ix.prefetch_rows(cx, 87, 0, &[32], 2, 3); }
     }
-    if rw && ix.has_lists(86, 0) { for b in &batch { let l = ix.lookup(cx, 86, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(86, n, 2, 3); } } } }
+    if rw && ix.has_lists(87, 0) { for b in &batch { let l = ix.lookup(cx, 87, 0, &[32], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(87, n, 2, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 86, 0, &[32], Full); // assessment
+        let l = ix.lookup(cx, 87, 0, &[32], Full); // assessment
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(86, n, 2, 3); } }
-            let v4 = cx.get(86, row, 2);
-            let v5 = cx.get(86, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 2, 3); } }
+            let v4 = cx.get(87, row, 2);
+            let v5 = cx.get(87, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
-            if q2.len() >= BATCH { s80_p2_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s86_p2_2(cx, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s80_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(10);
-    if ix.worth_prefetching(10, 0) {
-        for b in &batch { ix.prefetch(10, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 10, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(11);
+    if ix.worth_prefetching(11, 0) {
+        for b in &batch { ix.prefetch(11, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 11, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(10, 0) { for b in &batch { let l = ix.lookup(cx, 10, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(10, n, 0, 0); } } } }
+    if rw && ix.has_lists(11, 0) { for b in &batch { let l = ix.lookup(cx, 11, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(11, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 10, 0, &[b[0]], Full); // concerns
+        let l = ix.lookup(cx, 11, 0, &[b[0]], Full); // concerns
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
-            let v0 = cx.get(10, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
+            let v0 = cx.get(11, row, 0);
             q3.push([v0, b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s80_p2_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s86_p2_3(cx, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s80_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(25);
-    if ix.worth_prefetching(25, 1) {
-        for b in &batch { ix.prefetch(25, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 25, 1, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(26);
+    if ix.worth_prefetching(26, 1) {
+        for b in &batch { ix.prefetch(26, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 26, 1, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(25, 1) { for b in &batch { let l = ix.lookup(cx, 25, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(25, n, 1, 2); } } } }
+    if rw && ix.has_lists(26, 1) { for b in &batch { let l = ix.lookup(cx, 26, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(26, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 25, 1, &[b[0]], Full); // indirect_collection
+        let l = ix.lookup(cx, 26, 1, &[b[0]], Full); // indirect_collection
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 1, 2); } }
-            let v1 = cx.get(25, row, 1);
-            let v2 = cx.get(25, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 2); } }
+            let v1 = cx.get(26, row, 1);
+            let v2 = cx.get(26, row, 2);
             q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
-            if q4.len() >= BATCH { s80_p2_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s86_p2_4(cx, q4, q5, q6); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s80_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -15027,532 +15846,388 @@ fn s80_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(138) { for b in &batch { cx.prefetch(138, &[b[0]]); } }
-    batch.retain(|b| cx.probe(138, &[b[0]], Full).is_some()); // activity_large_scale
-    let rw = cx.rows_worth_prefetching(127);
-    if ix.worth_prefetching(127, 1) {
-        for b in &batch { ix.prefetch(127, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 1, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(139) { for b in &batch { cx.prefetch(139, &[b[0]]); } }
+    batch.retain(|b| cx.probe(139, &[b[0]], Full).is_some()); // activity_large_scale
+    let rw = cx.rows_worth_prefetching(128);
+    if ix.worth_prefetching(128, 1) {
+        for b in &batch { ix.prefetch(128, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 128, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(127, 1) { for b in &batch { let l = ix.lookup(cx, 127, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 1, 1); } } } }
+    if rw && ix.has_lists(128, 1) { for b in &batch { let l = ix.lookup(cx, 128, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(128, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 1, &[b[0]], Full); // activity_source
+        let l = ix.lookup(cx, 128, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
-            let v3 = cx.get(127, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
+            let v3 = cx.get(128, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
-            if q5.len() >= BATCH { s80_p2_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s86_p2_5(cx, q5, q6); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s80_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    let rw = cx.rows_worth_prefetching(116);
-    if ix.worth_prefetching(116, 0) {
-        for b in &batch { ix.prefetch(116, 0, &[8]); }
-        for b in &batch { ix.prefetch_rows(cx, 116, 0, &[8], 0, 2); }
+    let rw = cx.rows_worth_prefetching(117);
+    if ix.worth_prefetching(117, 0) {
+        for b in &batch { ix.prefetch(117, 0, &[8]); }
+        for b in &batch { ix.prefetch_rows(cx, 117, 0, &[8], 0, 2); }
     }
-    if rw && ix.has_lists(116, 0) { for b in &batch { let l = ix.lookup(cx, 116, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(116, n, 0, 2); } } } }
+    if rw && ix.has_lists(117, 0) { for b in &batch { let l = ix.lookup(cx, 117, 0, &[8], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(117, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 116, 0, &[8], Full); // notice
+        let l = ix.lookup(cx, 117, 0, &[8], Full); // notice
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(116, n, 0, 2); } }
-            let v6 = cx.get(116, row, 0);
-            let v7 = cx.get(116, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(117, n, 0, 2); } }
+            let v6 = cx.get(117, row, 0);
+            let v7 = cx.get(117, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
-            if q6.len() >= BATCH { s80_p2_6(cx, q6); }
+            if q6.len() >= BATCH { s86_p2_6(cx, q6); }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s80_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
+fn s86_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
     batch.retain_mut(|b| {
         (b[5] as i64) <= (b[6] as i64)
     });
-    if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[4], b[3]]); } }
-    batch.retain(|b| cx.probe(121, &[b[4], b[3]], Full).is_some()); // notice_source
-    if cx.worth_prefetching(118) { for b in &batch { cx.prefetch(118, &[b[4]]); } }
-    batch.retain(|b| cx.probe(118, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[137, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(186, &[137, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(122) { for b in &batch { cx.prefetch(122, &[b[4], b[3]]); } }
+    batch.retain(|b| cx.probe(122, &[b[4], b[3]], Full).is_some()); // notice_source
+    if cx.worth_prefetching(119) { for b in &batch { cx.prefetch(119, &[b[4]]); } }
+    batch.retain(|b| cx.probe(119, &[b[4]], Full).is_some()); // notice_public
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[137, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(192, &[137, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
 
 /// Rule `uwg_email_existing_customer` (exception_raw).
-fn s80_p3(cx: &mut Cx<'_>) {
+fn s86_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s80_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s80_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s80_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s80_p3_3(cx, &mut q3, &mut q4);
-    s80_p3_4(cx, &mut q4);
+    s86_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s86_p3_1(cx, &mut q1, &mut q2, &mut q3);
+    s86_p3_2(cx, &mut q2, &mut q3);
+    s86_p3_3(cx, &mut q3);
 }
 
-fn s80_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s86_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[171]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[171], 1, 2); }
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[171]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[171], 1, 2); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[171], Full); // rule_window
+        let l = ix.lookup(cx, 189, 0, &[171], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v3 = cx.get(183, row, 1);
-            let v4 = cx.get(183, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s80_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s86_p3_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s80_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s86_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(132);
-    if ix.worth_prefetching(132, 0) {
-        for b in &batch { ix.prefetch(132, 0, &[162]); }
-        for b in &batch { ix.prefetch_rows(cx, 132, 0, &[162], 0, 0); }
-    }
-    if rw && ix.has_lists(132, 0) { for b in &batch { let l = ix.lookup(cx, 132, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(132, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(185);
     for b in &batch {
-        let l = ix.lookup(cx, 132, 0, &[162], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 0, 0); } }
-            let v0 = cx.get(132, row, 0);
-            q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s80_p3_2(cx, q2, q3, q4); }
+        for row in cx.bounds(185, Full) { // existing_customer_ok
+            let v0 = cx.get(185, row, 0);
+            let v1 = cx.get(185, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s86_p3_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s80_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s86_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(170);
-    if ix.worth_prefetching(170, 1) {
-        for b in &batch { ix.prefetch(170, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 170, 1, &[b[0]], 1, 2); }
-    }
-    if rw && ix.has_lists(170, 1) { for b in &batch { let l = ix.lookup(cx, 170, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(170, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 170, 1, &[b[0]], Full); // email_ad
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(170, n, 1, 2); } }
-            let v1 = cx.get(170, row, 1);
-            let v2 = cx.get(170, row, 2);
-            q3.push([b[0], v1, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s80_p3_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s80_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(174) { for b in &batch { cx.prefetch(174, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(174, &[b[0], b[1]])); // !product_not_bought
-    if cx.worth_prefetching(26) { for b in &batch { cx.prefetch(26, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(26, &[b[0], b[1]])); // !objected_by
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(173) { for b in &batch { cx.prefetch(173, &[b[1]]); } }
-    batch.retain(|b| cx.probe(173, &[b[1]], Full).is_some()); // address_from_sale
-    let rw = false;
-    if ix.worth_prefetching(136, 0) {
-        for b in &batch { ix.prefetch(136, 0, &[b[0]]); }
-        if ix.has_lists(136, 0) { for b in &batch { ix.prefetch_list(136, 0, &[b[0]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 136, 0, &[b[0]], Full); // activity_product
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 0, 0); } }
-            q4.push([b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s80_p3_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s80_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[171, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(186, &[171, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `uwg_phone_b2b_presumed_consent` (exception_raw).
-fn s80_p4(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    let mut q4: Vec<[u64; 4]> = Vec::new();
-    let mut q5: Vec<[u64; 4]> = Vec::new();
-    let mut q6: Vec<[u64; 5]> = Vec::new();
-    let mut q7: Vec<[u64; 3]> = Vec::new();
-    s80_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s80_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s80_p4_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s80_p4_3(cx, &mut q3, &mut q4, &mut q5, &mut q6, &mut q7);
-    s80_p4_4(cx, &mut q4, &mut q5, &mut q6, &mut q7);
-    s80_p4_5(cx, &mut q5, &mut q6, &mut q7);
-    s80_p4_6(cx, &mut q6, &mut q7);
-    s80_p4_7(cx, &mut q7);
-}
-
-fn s80_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[180]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[180], 1, 2); }
-    }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[180], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 2); } }
-            let v4 = cx.get(183, row, 1);
-            let v5 = cx.get(183, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s80_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s80_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(105);
-    if ix.worth_prefetching(105, 2) {
-        for b in &batch { ix.prefetch(105, 2, &[182]); }
-        for b in &batch { ix.prefetch_rows(cx, 105, 2, &[182], 0, 0); }
-    }
-    if rw && ix.has_lists(105, 2) { for b in &batch { let l = ix.lookup(cx, 105, 2, &[182], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(105, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 105, 2, &[182], Full); // consent
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 0, 0); } }
-            let v3 = cx.get(105, row, 0);
-            q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s80_p4_2(cx, q2, q3, q4, q5, q6, q7); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s80_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(107) { for b in &batch { cx.prefetch(107, &[b[0], 167]); } }
-    batch.retain(|b| cx.probe(107, &[b[0], 167], Full).is_some()); // consent_channel
-    let rw = false;
-    if ix.worth_prefetching(114, 0) {
-        for b in &batch { ix.prefetch(114, 0, &[b[0]]); }
-        if ix.has_lists(114, 0) { for b in &batch { ix.prefetch_list(114, 0, &[b[0]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 114, 0, &[b[0]], Full); // consent_circumstances
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 0); } }
-            q3.push([b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s80_p4_3(cx, q3, q4, q5, q6, q7); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s80_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(161);
-    if ix.worth_prefetching(161, 0) {
-        for b in &batch { ix.prefetch(161, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 161, 0, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(161, 0) { for b in &batch { let l = ix.lookup(cx, 161, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(161, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 161, 0, &[b[0]], Full); // consent_purpose_fits
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(161, n, 1, 1); } }
-            let v0 = cx.get(161, row, 1);
-            q4.push([v0, b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s80_p4_4(cx, q4, q5, q6, q7); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s80_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(162) { for b in &batch { cx.prefetch(162, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(162, &[b[1], b[0]])); // !consent_misses_product
-    if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(163, &[b[1], b[0]])); // !consent_objected
-    let rw = cx.rows_worth_prefetching(14);
-    if ix.worth_prefetching(14, 1) {
-        for b in &batch { ix.prefetch(14, 1, &[b[1], b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 14, 1, &[b[1], b[0]], 2, 2); }
-    }
-    if rw && ix.has_lists(14, 1) { for b in &batch { let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(14, n, 2, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 14, 1, &[b[1], b[0]], Full); // consent_in_effect
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
-            let v1 = cx.get(14, row, 2);
-            q5.push([b[0], v1, b[2], b[3]]);
-            if q5.len() >= BATCH { s80_p4_5(cx, q5, q6, q7); }
-        }
-    }
-    batch.clear();
-    *q4 = batch;
-}
-
-fn s80_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q5);
     let rw = cx.rows_worth_prefetching(171);
-    if ix.worth_prefetching(171, 0) {
-        for b in &batch { ix.prefetch(171, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 171, 0, &[b[0], b[1]], 2, 2); }
+    if ix.worth_prefetching(171, 1) {
+        for b in &batch { ix.prefetch(171, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 171, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(171, 0) { for b in &batch { let l = ix.lookup(cx, 171, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 2, 2); } } } }
+    if rw && ix.has_lists(171, 1) { for b in &batch { let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(171, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 171, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 171, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(171, n, 2, 2); } }
             let v2 = cx.get(171, row, 2);
-            q6.push([b[0], b[1], v2, b[2], b[3]]);
-            if q6.len() >= BATCH { s80_p4_6(cx, q6, q7); }
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s86_p3_3(cx, q3); }
         }
     }
     batch.clear();
-    *q5 = batch;
+    *q2 = batch;
 }
 
-fn s80_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q6.is_empty() { return; }
+fn s86_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
     let ix = cx.ix();
-    let mut batch = std::mem::take(q6);
+    let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    let rw = false;
-    if ix.worth_prefetching(99, 1) {
-        for b in &batch { ix.prefetch(99, 1, &[b[1], 181]); }
-        if ix.has_lists(99, 1) { for b in &batch { ix.prefetch_list(99, 1, &[b[1], 181]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 99, 1, &[b[1], 181], Full); // subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(99, n, 0, 0); } }
-            q7.push([b[0], b[1], b[2]]);
-            if q7.len() >= BATCH { s80_p4_7(cx, q7); }
-        }
-    }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[171, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(192, &[171, b[0], b[1], b[2]]); }
     batch.clear();
-    *q6 = batch;
+    *q3 = batch;
 }
 
-fn s80_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
-    if q7.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q7);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[180, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(186, &[180, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q7 = batch;
-}
-
-/// Rule `suppressed#lower` (suppressed).
-fn s81_p0(cx: &mut Cx<'_>) {
+/// Rule `uwg_phone_b2b_presumed_consent` (exception_raw).
+fn s86_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s81_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s81_p0_1(cx, &mut q1, &mut q2);
-    s81_p0_2(cx, &mut q2);
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s86_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s86_p4_1(cx, &mut q1, &mut q2, &mut q3);
+    s86_p4_2(cx, &mut q2, &mut q3);
+    s86_p4_3(cx, &mut q3);
 }
 
-fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s86_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(184);
+    let rw = cx.rows_worth_prefetching(189);
+    if ix.worth_prefetching(189, 0) {
+        for b in &batch { ix.prefetch(189, 0, &[181]); }
+        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[181], 1, 2); }
+    }
+    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
     for b in &batch {
-        for row in cx.bounds(184, Full) { // exception_of
-            let v1 = cx.get(184, row, 0);
-            let v0 = cx.get(184, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s81_p0_1(cx, q1, q2); }
+        let l = ix.lookup(cx, 189, 0, &[181], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
+            let v3 = cx.get(189, row, 1);
+            let v4 = cx.get(189, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s86_p4_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s86_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(186);
-    if ix.worth_prefetching(186, 0) {
-        for b in &batch { ix.prefetch(186, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 186, 0, &[b[1]], 1, 3); }
-    }
-    if rw && ix.has_lists(186, 0) { for b in &batch { let l = ix.lookup(cx, 186, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(186, n, 1, 3); } } } }
+    let rw = cx.rows_worth_prefetching(187);
     for b in &batch {
-        let l = ix.lookup(cx, 186, 0, &[b[1]], Full); // exception_raw
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(186, n, 1, 3); } }
-            let v2 = cx.get(186, row, 1);
-            let v3 = cx.get(186, row, 2);
-            let v4 = cx.get(186, row, 3);
-            q2.push([b[0], b[1], v2, v3, v4]);
-            if q2.len() >= BATCH { s81_p0_2(cx, q2); }
+        for row in cx.bounds(187, Full) { // presumed_consent_ok
+            let v0 = cx.get(187, row, 0);
+            let v1 = cx.get(187, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s86_p4_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s81_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s86_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[2], b[3], b[4]]); } }
-    batch.retain(|b| cx.probe(185, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
-    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[0], b[1], b[2], b[3], b[4]]); } }
-    for b in &batch { cx.derive(187, &[b[0], b[1], b[2], b[3], b[4]]); }
+    let rw = cx.rows_worth_prefetching(172);
+    if ix.worth_prefetching(172, 0) {
+        for b in &batch { ix.prefetch(172, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 172, 0, &[b[0], b[1]], 2, 2); }
+    }
+    if rw && ix.has_lists(172, 0) { for b in &batch { let l = ix.lookup(cx, 172, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(172, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 172, 0, &[b[0], b[1]], Full); // phone_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 2, 2); } }
+            let v2 = cx.get(172, row, 2);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s86_p4_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s86_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[181, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(192, &[181, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `suppressed#lower` (suppressed).
+fn s87_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s87_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s87_p0_1(cx, &mut q1, &mut q2);
+    s87_p0_2(cx, &mut q2);
+}
+
+fn s87_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(190);
+    for b in &batch {
+        for row in cx.bounds(190, Full) { // exception_of
+            let v1 = cx.get(190, row, 0);
+            let v0 = cx.get(190, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s87_p0_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s87_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(192);
+    if ix.worth_prefetching(192, 0) {
+        for b in &batch { ix.prefetch(192, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 192, 0, &[b[1]], 1, 3); }
+    }
+    if rw && ix.has_lists(192, 0) { for b in &batch { let l = ix.lookup(cx, 192, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 1, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 192, 0, &[b[1]], Full); // exception_raw
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 1, 3); } }
+            let v2 = cx.get(192, row, 1);
+            let v3 = cx.get(192, row, 2);
+            let v4 = cx.get(192, row, 3);
+            q2.push([b[0], b[1], v2, v3, v4]);
+            if q2.len() >= BATCH { s87_p0_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s87_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[2], b[3], b[4]]); } }
+    batch.retain(|b| cx.probe(191, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
+    if cx.worth_prefetching(193) { for b in &batch { cx.prefetch(193, &[b[0], b[1], b[2], b[3], b[4]]); } }
+    for b in &batch { cx.derive(193, &[b[0], b[1], b[2], b[3], b[4]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `suppressed_any#lower` (suppressed_any).
-fn s82_p0(cx: &mut Cx<'_>) {
+fn s88_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s82_p0_0(cx, &mut q0, &mut q1);
-    s82_p0_1(cx, &mut q1);
+    s88_p0_0(cx, &mut q0, &mut q1);
+    s88_p0_1(cx, &mut q1);
 }
 
-fn s82_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s88_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
+    let rw = cx.rows_worth_prefetching(193);
     for b in &batch {
-        for row in cx.bounds(187, Full) { // suppressed
-            let v0 = cx.get(187, row, 0);
-            let v1 = cx.get(187, row, 2);
-            let v2 = cx.get(187, row, 3);
-            let v3 = cx.get(187, row, 4);
+        for row in cx.bounds(193, Full) { // suppressed
+            let v0 = cx.get(193, row, 0);
+            let v1 = cx.get(193, row, 2);
+            let v2 = cx.get(193, row, 3);
+            let v3 = cx.get(193, row, 4);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s82_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s88_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s88_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(188, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(194, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `finding#lower` (finding).
-fn s83_p0(cx: &mut Cx<'_>) {
+fn s89_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
-    s83_p0_0(cx, &mut q0, &mut q1);
-    s83_p0_1(cx, &mut q1);
+    s89_p0_0(cx, &mut q0, &mut q1);
+    s89_p0_1(cx, &mut q1);
 }
 
-fn s83_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+fn s89_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(185);
+    let rw = cx.rows_worth_prefetching(191);
     for b in &batch {
-        for row in cx.bounds(185, Full) { // finding_raw
-            let v0 = cx.get(185, row, 0);
-            let v1 = cx.get(185, row, 1);
-            let v2 = cx.get(185, row, 2);
-            let v3 = cx.get(185, row, 3);
+        for row in cx.bounds(191, Full) { // finding_raw
+            let v0 = cx.get(191, row, 0);
+            let v1 = cx.get(191, row, 1);
+            let v2 = cx.get(191, row, 2);
+            let v3 = cx.get(191, row, 3);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s83_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s89_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s83_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+fn s89_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(188) { for b in &batch { cx.prefetch(188, &[b[0], b[1], b[2], b[3]]); } }
-    batch.retain(|b| !cx.contains(188, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
-    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(189, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0], b[1], b[2], b[3]]); } }
+    batch.retain(|b| !cx.contains(194, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(195, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
