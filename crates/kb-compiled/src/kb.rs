@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0xb9544e8fc1b03185,
+    digest: 0xe5e0341c47a94341,
     strata: &[
     NativeStratum {
         indexes: &[],
@@ -373,293 +373,300 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 175, once: true, run: s62_p1 },
     ]},
     NativeStratum {
-        indexes: &[(148, &[1], 3), (149, &[0], 1)],
+        indexes: &[(111, &[2], 0)],
         plans: &[
         NativePlan { rule: 178, once: true, run: s63_p0 },
     ]},
     NativeStratum {
+        indexes: &[(148, &[1], 3), (149, &[0], 1)],
+        plans: &[
+        NativePlan { rule: 180, once: true, run: s64_p0 },
+    ]},
+    NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 52, once: true, run: s64_p0 },
+        NativePlan { rule: 52, once: true, run: s65_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (149, &[0], 1), (111, &[0], 2), (95, &[0], 0)],
         plans: &[
-        NativePlan { rule: 51, once: true, run: s65_p0 },
+        NativePlan { rule: 51, once: true, run: s66_p0 },
     ]},
     NativeStratum {
         indexes: &[(152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 61, once: true, run: s66_p0 },
+        NativePlan { rule: 61, once: true, run: s67_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[0], 0), (152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 83, once: true, run: s67_p0 },
+        NativePlan { rule: 83, once: true, run: s68_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[5], 2)],
-        plans: &[
-        NativePlan { rule: 180, once: true, run: s68_p0 },
-        NativePlan { rule: 181, once: true, run: s68_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(128, &[0], 0), (152, &[1], 0), (148, &[0, 5], 1), (128, &[1], 1), (127, &[0], 1), (148, &[0], 0)],
         plans: &[
         NativePlan { rule: 182, once: true, run: s69_p0 },
         NativePlan { rule: 183, once: true, run: s69_p1 },
     ]},
     NativeStratum {
-        indexes: &[(127, &[3], 2), (183, &[0], 0), (16, &[0, 1], 1)],
+        indexes: &[(128, &[0], 0), (152, &[1], 0), (148, &[0, 5], 1), (128, &[1], 1), (127, &[0], 1), (148, &[0], 0)],
         plans: &[
-        NativePlan { rule: 3, once: true, run: s70_p0 },
+        NativePlan { rule: 184, once: true, run: s70_p0 },
+        NativePlan { rule: 185, once: true, run: s70_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[3], 2), (184, &[0], 0), (16, &[0, 1], 1)],
+        plans: &[
+        NativePlan { rule: 3, once: true, run: s71_p0 },
     ]},
     NativeStratum {
         indexes: &[(16, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 19, once: true, run: s71_p0 },
+        NativePlan { rule: 19, once: true, run: s72_p0 },
     ]},
     NativeStratum {
         indexes: &[(127, &[3], 2), (16, &[0, 2], 2), (137, &[0], 0)],
         plans: &[
-        NativePlan { rule: 59, once: true, run: s72_p0 },
+        NativePlan { rule: 59, once: true, run: s73_p0 },
     ]},
     NativeStratum {
         indexes: &[(137, &[1], 1), (152, &[1], 0), (148, &[0], 0)],
         plans: &[
-        NativePlan { rule: 58, once: true, run: s73_p0 },
+        NativePlan { rule: 58, once: true, run: s74_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 89, once: true, run: s74_p0 },
+        NativePlan { rule: 89, once: true, run: s75_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 184, once: true, run: s75_p0 },
+        NativePlan { rule: 186, once: true, run: s76_p0 },
     ]},
     NativeStratum {
         indexes: &[(137, &[1], 1), (127, &[1], 3), (41, &[1], 0)],
         plans: &[
-        NativePlan { rule: 185, once: true, run: s76_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
         NativePlan { rule: 187, once: true, run: s77_p0 },
     ]},
     NativeStratum {
-        indexes: &[(127, &[3], 2), (129, &[0], 0), (183, &[0], 0), (16, &[0, 1], 1)],
+        indexes: &[],
         plans: &[
-        NativePlan { rule: 186, once: true, run: s78_p0 },
+        NativePlan { rule: 189, once: true, run: s78_p0 },
     ]},
     NativeStratum {
-        indexes: &[],
+        indexes: &[(127, &[3], 2), (129, &[0], 0), (184, &[0], 0), (16, &[0, 1], 1)],
         plans: &[
         NativePlan { rule: 188, once: true, run: s79_p0 },
     ]},
     NativeStratum {
-        indexes: &[(189, &[0], 0)],
+        indexes: &[],
         plans: &[
-        NativePlan { rule: 189, once: true, run: s80_p0 },
+        NativePlan { rule: 190, once: true, run: s80_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(190, &[0], 0)],
+        plans: &[
+        NativePlan { rule: 191, once: true, run: s81_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (154, &[0], 1), (152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 190, once: true, run: s81_p0 },
+        NativePlan { rule: 192, once: true, run: s82_p0 },
     ]},
     NativeStratum {
         indexes: &[(154, &[1], 0), (148, &[0, 1], 4), (152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 191, once: true, run: s82_p0 },
+        NativePlan { rule: 193, once: true, run: s83_p0 },
     ]},
     NativeStratum {
         indexes: &[(121, &[2], 0)],
         plans: &[
-        NativePlan { rule: 192, once: true, run: s83_p0 },
-        NativePlan { rule: 193, once: true, run: s83_p1 },
+        NativePlan { rule: 194, once: true, run: s84_p0 },
+        NativePlan { rule: 195, once: true, run: s84_p1 },
     ]},
     NativeStratum {
         indexes: &[(138, &[0], 1), (126, &[0, 3], 0)],
         plans: &[
-        NativePlan { rule: 199, once: true, run: s84_p0 },
+        NativePlan { rule: 201, once: true, run: s85_p0 },
     ]},
     NativeStratum {
-        indexes: &[(138, &[0], 1), (192, &[1, 2], 0)],
+        indexes: &[(138, &[0], 1), (193, &[1, 2], 0)],
         plans: &[
-        NativePlan { rule: 200, once: true, run: s85_p0 },
+        NativePlan { rule: 202, once: true, run: s86_p0 },
     ]},
     NativeStratum {
-        indexes: &[(192, &[0, 1], 1), (128, &[1], 1), (127, &[0], 1), (132, &[0], 0), (192, &[1], 2)],
+        indexes: &[(193, &[0, 1], 1), (128, &[1], 1), (127, &[0], 1), (132, &[0], 0), (193, &[1], 2)],
         plans: &[
-        NativePlan { rule: 201, once: true, run: s86_p0 },
-        NativePlan { rule: 202, once: true, run: s86_p1 },
+        NativePlan { rule: 203, once: true, run: s87_p0 },
+        NativePlan { rule: 204, once: true, run: s87_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 204, once: true, run: s87_p0 },
+        NativePlan { rule: 206, once: true, run: s88_p0 },
     ]},
     NativeStratum {
         indexes: &[(152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 203, once: true, run: s88_p0 },
+        NativePlan { rule: 205, once: true, run: s89_p0 },
     ]},
     NativeStratum {
         indexes: &[],
-        plans: &[
-        NativePlan { rule: 207, once: true, run: s89_p0 },
-        NativePlan { rule: 208, once: true, run: s89_p1 },
-    ]},
-    NativeStratum {
-        indexes: &[(148, &[1], 3), (202, &[0], 0), (152, &[0], 1), (192, &[1], 2)],
         plans: &[
         NativePlan { rule: 209, once: true, run: s90_p0 },
+        NativePlan { rule: 210, once: true, run: s90_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[(148, &[1], 3), (203, &[0], 0), (152, &[0], 1), (193, &[1], 2)],
+        plans: &[
+        NativePlan { rule: 211, once: true, run: s91_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 206, once: true, run: s91_p0 },
+        NativePlan { rule: 208, once: true, run: s92_p0 },
     ]},
     NativeStratum {
-        indexes: &[(197, &[1], 0), (192, &[0, 1], 1), (158, &[0], 0)],
+        indexes: &[(198, &[1], 0), (193, &[0, 1], 1), (158, &[0], 0)],
         plans: &[
-        NativePlan { rule: 211, once: true, run: s92_p0 },
+        NativePlan { rule: 213, once: true, run: s93_p0 },
     ]},
     NativeStratum {
-        indexes: &[(154, &[1], 0), (205, &[0], 0), (192, &[0, 1], 1)],
+        indexes: &[(154, &[1], 0), (206, &[0], 0), (193, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 198, once: true, run: s93_p0 },
+        NativePlan { rule: 200, once: true, run: s94_p0 },
     ]},
     NativeStratum {
-        indexes: &[(154, &[1], 0), (205, &[0], 0)],
+        indexes: &[(154, &[1], 0), (206, &[0], 0)],
         plans: &[
-        NativePlan { rule: 212, once: true, run: s94_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 210, once: true, run: s95_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[(127, &[3], 2), (136, &[0], 0), (183, &[0], 0), (16, &[0, 1], 1), (193, &[0, 1], 0), (121, &[0, 2], 1)],
-        plans: &[
-        NativePlan { rule: 217, once: true, run: s96_p0 },
+        NativePlan { rule: 214, once: true, run: s95_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 1, once: true, run: s97_p0 },
-        NativePlan { rule: 2, once: true, run: s97_p1 },
+        NativePlan { rule: 212, once: true, run: s96_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[(127, &[3], 2), (136, &[0], 0), (184, &[0], 0), (16, &[0, 1], 1), (194, &[0, 1], 0), (121, &[0, 2], 1)],
+        plans: &[
+        NativePlan { rule: 220, once: true, run: s97_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 48, once: true, run: s98_p0 },
-        NativePlan { rule: 49, once: true, run: s98_p1 },
-        NativePlan { rule: 50, once: true, run: s98_p2 },
+        NativePlan { rule: 1, once: true, run: s98_p0 },
+        NativePlan { rule: 2, once: true, run: s98_p1 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 48, once: true, run: s99_p0 },
+        NativePlan { rule: 49, once: true, run: s99_p1 },
+        NativePlan { rule: 50, once: true, run: s99_p2 },
     ]},
     NativeStratum {
         indexes: &[(152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 39, once: true, run: s99_p0 },
-        NativePlan { rule: 40, once: true, run: s99_p1 },
-        NativePlan { rule: 45, once: true, run: s99_p2 },
-        NativePlan { rule: 46, once: true, run: s99_p3 },
-        NativePlan { rule: 47, once: true, run: s99_p4 },
+        NativePlan { rule: 39, once: true, run: s100_p0 },
+        NativePlan { rule: 40, once: true, run: s100_p1 },
+        NativePlan { rule: 45, once: true, run: s100_p2 },
+        NativePlan { rule: 46, once: true, run: s100_p3 },
+        NativePlan { rule: 47, once: true, run: s100_p4 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 220, once: true, run: s100_p0 },
+        NativePlan { rule: 223, once: true, run: s101_p0 },
     ]},
     NativeStratum {
-        indexes: &[(210, &[0], 0), (148, &[0], 0), (152, &[0], 1), (149, &[0], 1), (69, &[2], 2), (162, &[1], 1), (148, &[0, 1], 4), (163, &[0], 1), (162, &[1, 2], 2), (148, &[1], 3), (21, &[1, 2], 0), (29, &[0], 0), (153, &[1], 0), (137, &[0], 0), (60, &[0, 2], 0), (101, &[2], 1), (96, &[0], 0), (35, &[1], 0), (153, &[0], 1), (111, &[4], 3), (149, &[1], 0), (146, &[4], 1), (111, &[0, 5], 4), (151, &[1], 0), (154, &[1], 0), (192, &[0, 1], 1), (154, &[0], 1), (41, &[0], 1), (155, &[1], 0)],
+        indexes: &[(212, &[0], 0), (148, &[0], 0), (152, &[0], 1), (149, &[0], 1), (69, &[2], 2), (162, &[1], 1), (148, &[0, 1], 4), (163, &[0], 1), (162, &[1, 2], 2), (148, &[1], 3), (21, &[1, 2], 0), (29, &[0], 0), (153, &[1], 0), (137, &[0], 0), (60, &[0, 2], 0), (101, &[2], 1), (96, &[0], 0), (35, &[1], 0), (153, &[0], 1), (111, &[4], 3), (149, &[1], 0), (146, &[4], 1), (111, &[0, 5], 4), (151, &[1], 0), (154, &[1], 0), (193, &[0, 1], 1), (154, &[0], 1), (41, &[0], 1), (155, &[1], 0), (111, &[2], 0)],
         plans: &[
-        NativePlan { rule: 0, once: true, run: s101_p0 },
-        NativePlan { rule: 5, once: true, run: s101_p1 },
-        NativePlan { rule: 8, once: true, run: s101_p2 },
-        NativePlan { rule: 14, once: true, run: s101_p3 },
-        NativePlan { rule: 15, once: true, run: s101_p4 },
-        NativePlan { rule: 16, once: true, run: s101_p5 },
-        NativePlan { rule: 17, once: true, run: s101_p6 },
-        NativePlan { rule: 60, once: true, run: s101_p7 },
-        NativePlan { rule: 62, once: true, run: s101_p8 },
-        NativePlan { rule: 63, once: true, run: s101_p9 },
-        NativePlan { rule: 64, once: true, run: s101_p10 },
-        NativePlan { rule: 65, once: true, run: s101_p11 },
-        NativePlan { rule: 66, once: true, run: s101_p12 },
-        NativePlan { rule: 67, once: true, run: s101_p13 },
-        NativePlan { rule: 69, once: true, run: s101_p14 },
-        NativePlan { rule: 73, once: true, run: s101_p15 },
-        NativePlan { rule: 82, once: true, run: s101_p16 },
-        NativePlan { rule: 86, once: true, run: s101_p17 },
-        NativePlan { rule: 87, once: true, run: s101_p18 },
-        NativePlan { rule: 88, once: true, run: s101_p19 },
-        NativePlan { rule: 90, once: true, run: s101_p20 },
-        NativePlan { rule: 91, once: true, run: s101_p21 },
-        NativePlan { rule: 98, once: true, run: s101_p22 },
-        NativePlan { rule: 99, once: true, run: s101_p23 },
-        NativePlan { rule: 101, once: true, run: s101_p24 },
-        NativePlan { rule: 102, once: true, run: s101_p25 },
-        NativePlan { rule: 108, once: true, run: s101_p26 },
-        NativePlan { rule: 109, once: true, run: s101_p27 },
-        NativePlan { rule: 110, once: true, run: s101_p28 },
-        NativePlan { rule: 111, once: true, run: s101_p29 },
-        NativePlan { rule: 112, once: true, run: s101_p30 },
-        NativePlan { rule: 113, once: true, run: s101_p31 },
-        NativePlan { rule: 114, once: true, run: s101_p32 },
-        NativePlan { rule: 128, once: true, run: s101_p33 },
-        NativePlan { rule: 129, once: true, run: s101_p34 },
-        NativePlan { rule: 130, once: true, run: s101_p35 },
-        NativePlan { rule: 136, once: true, run: s101_p36 },
-        NativePlan { rule: 138, once: true, run: s101_p37 },
-        NativePlan { rule: 140, once: true, run: s101_p38 },
-        NativePlan { rule: 145, once: true, run: s101_p39 },
-        NativePlan { rule: 147, once: true, run: s101_p40 },
-        NativePlan { rule: 149, once: true, run: s101_p41 },
-        NativePlan { rule: 151, once: true, run: s101_p42 },
-        NativePlan { rule: 168, once: true, run: s101_p43 },
-        NativePlan { rule: 169, once: true, run: s101_p44 },
-        NativePlan { rule: 171, once: true, run: s101_p45 },
-        NativePlan { rule: 173, once: true, run: s101_p46 },
-        NativePlan { rule: 176, once: true, run: s101_p47 },
-        NativePlan { rule: 177, once: true, run: s101_p48 },
-        NativePlan { rule: 179, once: true, run: s101_p49 },
-        NativePlan { rule: 194, once: true, run: s101_p50 },
-        NativePlan { rule: 195, once: true, run: s101_p51 },
-        NativePlan { rule: 197, once: true, run: s101_p52 },
-        NativePlan { rule: 205, once: true, run: s101_p53 },
-        NativePlan { rule: 213, once: true, run: s101_p54 },
-        NativePlan { rule: 214, once: true, run: s101_p55 },
-        NativePlan { rule: 215, once: true, run: s101_p56 },
-        NativePlan { rule: 218, once: true, run: s101_p57 },
-        NativePlan { rule: 219, once: true, run: s101_p58 },
+        NativePlan { rule: 0, once: true, run: s102_p0 },
+        NativePlan { rule: 5, once: true, run: s102_p1 },
+        NativePlan { rule: 8, once: true, run: s102_p2 },
+        NativePlan { rule: 14, once: true, run: s102_p3 },
+        NativePlan { rule: 15, once: true, run: s102_p4 },
+        NativePlan { rule: 16, once: true, run: s102_p5 },
+        NativePlan { rule: 17, once: true, run: s102_p6 },
+        NativePlan { rule: 60, once: true, run: s102_p7 },
+        NativePlan { rule: 62, once: true, run: s102_p8 },
+        NativePlan { rule: 63, once: true, run: s102_p9 },
+        NativePlan { rule: 64, once: true, run: s102_p10 },
+        NativePlan { rule: 65, once: true, run: s102_p11 },
+        NativePlan { rule: 66, once: true, run: s102_p12 },
+        NativePlan { rule: 67, once: true, run: s102_p13 },
+        NativePlan { rule: 69, once: true, run: s102_p14 },
+        NativePlan { rule: 73, once: true, run: s102_p15 },
+        NativePlan { rule: 82, once: true, run: s102_p16 },
+        NativePlan { rule: 86, once: true, run: s102_p17 },
+        NativePlan { rule: 87, once: true, run: s102_p18 },
+        NativePlan { rule: 88, once: true, run: s102_p19 },
+        NativePlan { rule: 90, once: true, run: s102_p20 },
+        NativePlan { rule: 91, once: true, run: s102_p21 },
+        NativePlan { rule: 98, once: true, run: s102_p22 },
+        NativePlan { rule: 99, once: true, run: s102_p23 },
+        NativePlan { rule: 101, once: true, run: s102_p24 },
+        NativePlan { rule: 102, once: true, run: s102_p25 },
+        NativePlan { rule: 108, once: true, run: s102_p26 },
+        NativePlan { rule: 109, once: true, run: s102_p27 },
+        NativePlan { rule: 110, once: true, run: s102_p28 },
+        NativePlan { rule: 111, once: true, run: s102_p29 },
+        NativePlan { rule: 112, once: true, run: s102_p30 },
+        NativePlan { rule: 113, once: true, run: s102_p31 },
+        NativePlan { rule: 114, once: true, run: s102_p32 },
+        NativePlan { rule: 128, once: true, run: s102_p33 },
+        NativePlan { rule: 129, once: true, run: s102_p34 },
+        NativePlan { rule: 130, once: true, run: s102_p35 },
+        NativePlan { rule: 136, once: true, run: s102_p36 },
+        NativePlan { rule: 138, once: true, run: s102_p37 },
+        NativePlan { rule: 140, once: true, run: s102_p38 },
+        NativePlan { rule: 145, once: true, run: s102_p39 },
+        NativePlan { rule: 147, once: true, run: s102_p40 },
+        NativePlan { rule: 149, once: true, run: s102_p41 },
+        NativePlan { rule: 151, once: true, run: s102_p42 },
+        NativePlan { rule: 168, once: true, run: s102_p43 },
+        NativePlan { rule: 169, once: true, run: s102_p44 },
+        NativePlan { rule: 171, once: true, run: s102_p45 },
+        NativePlan { rule: 173, once: true, run: s102_p46 },
+        NativePlan { rule: 176, once: true, run: s102_p47 },
+        NativePlan { rule: 177, once: true, run: s102_p48 },
+        NativePlan { rule: 179, once: true, run: s102_p49 },
+        NativePlan { rule: 181, once: true, run: s102_p50 },
+        NativePlan { rule: 196, once: true, run: s102_p51 },
+        NativePlan { rule: 197, once: true, run: s102_p52 },
+        NativePlan { rule: 199, once: true, run: s102_p53 },
+        NativePlan { rule: 207, once: true, run: s102_p54 },
+        NativePlan { rule: 215, once: true, run: s102_p55 },
+        NativePlan { rule: 216, once: true, run: s102_p56 },
+        NativePlan { rule: 217, once: true, run: s102_p57 },
+        NativePlan { rule: 218, once: true, run: s102_p58 },
+        NativePlan { rule: 221, once: true, run: s102_p59 },
+        NativePlan { rule: 222, once: true, run: s102_p60 },
     ]},
     NativeStratum {
-        indexes: &[(210, &[0], 0), (148, &[0], 0), (53, &[1], 0), (108, &[4], 0), (12, &[1], 0), (35, &[0], 1), (149, &[0], 1), (138, &[1], 0), (192, &[0, 1], 1), (193, &[0, 1], 0)],
+        indexes: &[(212, &[0], 0), (148, &[0], 0), (53, &[1], 0), (108, &[4], 0), (12, &[1], 0), (35, &[0], 1), (149, &[0], 1), (138, &[1], 0), (193, &[0, 1], 1), (194, &[0, 1], 0)],
         plans: &[
-        NativePlan { rule: 74, once: true, run: s102_p0 },
-        NativePlan { rule: 79, once: true, run: s102_p1 },
-        NativePlan { rule: 137, once: true, run: s102_p2 },
-        NativePlan { rule: 196, once: true, run: s102_p3 },
-        NativePlan { rule: 216, once: true, run: s102_p4 },
+        NativePlan { rule: 74, once: true, run: s103_p0 },
+        NativePlan { rule: 79, once: true, run: s103_p1 },
+        NativePlan { rule: 137, once: true, run: s103_p2 },
+        NativePlan { rule: 198, once: true, run: s103_p3 },
+        NativePlan { rule: 219, once: true, run: s103_p4 },
     ]},
     NativeStratum {
-        indexes: &[(213, &[0], 0)],
+        indexes: &[(215, &[0], 0)],
         plans: &[
-        NativePlan { rule: 221, once: true, run: s103_p0 },
-    ]},
-    NativeStratum {
-        indexes: &[],
-        plans: &[
-        NativePlan { rule: 222, once: true, run: s104_p0 },
+        NativePlan { rule: 224, once: true, run: s104_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 223, once: true, run: s105_p0 },
+        NativePlan { rule: 225, once: true, run: s105_p0 },
+    ]},
+    NativeStratum {
+        indexes: &[],
+        plans: &[
+        NativePlan { rule: 226, once: true, run: s106_p0 },
     ]},
     ],
 };
@@ -8697,17 +8704,58 @@ fn s62_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     *q2 = batch;
 }
 
-/// Rule `tracked_by_activity#1` (tracked_by_activity).
+/// Rule `fan_page#1` (fan_page).
 fn s63_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 1]> = Vec::new();
-    s63_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s63_p0_1(cx, &mut q1, &mut q2);
-    s63_p0_2(cx, &mut q2);
+    s63_p0_0(cx, &mut q0, &mut q1);
+    s63_p0_1(cx, &mut q1);
 }
 
-fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(111);
+    if ix.worth_prefetching(111, 0) {
+        for b in &batch { ix.prefetch(111, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[80], 0, 0); }
+    }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 111, 0, &[80], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
+            let v0 = cx.get(111, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s63_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
+    for b in &batch { cx.derive(178, &[b[0]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `tracked_by_activity#1` (tracked_by_activity).
+fn s64_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    let mut q2: Vec<[u64; 1]> = Vec::new();
+    s64_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s64_p0_1(cx, &mut q1, &mut q2);
+    s64_p0_2(cx, &mut q2);
+}
+
+fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8723,14 +8771,14 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v1 = cx.get(148, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s64_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8746,48 +8794,48 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v0 = cx.get(149, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s63_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s64_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s64_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
-    for b in &batch { cx.derive(178, &[b[0]]); }
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0]]); } }
+    for b in &batch { cx.derive(179, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `marketing_use#1` (marketing_use).
-fn s64_p0(cx: &mut Cx<'_>) {
+fn s65_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s64_p0_0(cx, &mut q0, &mut q1);
-    s64_p0_1(cx, &mut q1);
+    s65_p0_0(cx, &mut q0, &mut q1);
+    s65_p0_1(cx, &mut q1);
 }
 
-fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
+    let rw = cx.rows_worth_prefetching(180);
     for b in &batch {
-        for row in cx.bounds(179, Full) { // advertising_purpose
-            let v0 = cx.get(179, row, 0);
+        for row in cx.bounds(180, Full) { // advertising_purpose
+            let v0 = cx.get(180, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s64_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s65_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8798,20 +8846,20 @@ fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
 }
 
 /// Rule `social_profiling_weighs_against` (social_profiling).
-fn s65_p0(cx: &mut Cx<'_>) {
+fn s66_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s65_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s65_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s65_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s65_p0_3(cx, &mut q3, &mut q4);
-    s65_p0_4(cx, &mut q4);
+    s66_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s66_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s66_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s66_p0_3(cx, &mut q3, &mut q4);
+    s66_p0_4(cx, &mut q4);
 }
 
-fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8820,14 +8868,14 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(31, Full) { // profiling_kind
             let v1 = cx.get(31, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s66_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8844,14 +8892,14 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 5);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s66_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8869,14 +8917,14 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v3 = cx.get(149, row, 1);
             q3.push([b[0], v3]);
-            if q3.len() >= BATCH { s65_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s66_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s66_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -8893,14 +8941,14 @@ fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
             let v4 = cx.get(111, row, 2);
             let v5 = cx.get(111, row, 3);
             q4.push([b[0], v4, v5]);
-            if q4.len() >= BATCH { s65_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s66_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s65_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s66_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -8915,16 +8963,16 @@ fn s65_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `vetoed_social_profiling#1` (vetoed_social_profiling).
-fn s66_p0(cx: &mut Cx<'_>) {
+fn s67_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s66_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s66_p0_1(cx, &mut q1, &mut q2);
-    s66_p0_2(cx, &mut q2);
+    s67_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s67_p0_1(cx, &mut q1, &mut q2);
+    s67_p0_2(cx, &mut q2);
 }
 
-fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8933,14 +8981,14 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(30, Full) { // social_profiling
             let v0 = cx.get(30, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s66_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -8958,14 +9006,14 @@ fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s66_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s67_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -8976,18 +9024,18 @@ fn s66_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `audience_upload_concept` (audience_upload).
-fn s67_p0(cx: &mut Cx<'_>) {
+fn s68_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s67_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s67_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s67_p0_2(cx, &mut q2, &mut q3);
-    s67_p0_3(cx, &mut q3);
+    s68_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s68_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s68_p0_2(cx, &mut q2, &mut q3);
+    s68_p0_3(cx, &mut q3);
 }
 
-fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -8996,14 +9044,14 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(55, Full) { // uploads_to_platform
             let v0 = cx.get(55, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s68_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9020,19 +9068,19 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v2 = cx.get(148, row, 3);
             let v3 = cx.get(148, row, 5);
             q2.push([b[0], v2, v3]);
-            if q2.len() >= BATCH { s67_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s68_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s68_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[2]]); } }
-    batch.retain(|b| cx.probe(179, &[b[2]], Full).is_some()); // advertising_purpose
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[2]]); } }
+    batch.retain(|b| cx.probe(180, &[b[2]], Full).is_some()); // advertising_purpose
     let rw = cx.rows_worth_prefetching(152);
     if ix.worth_prefetching(152, 1) {
         for b in &batch { ix.prefetch(152, 1, &[b[0]]); }
@@ -9045,14 +9093,14 @@ fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s67_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s68_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s67_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s68_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9063,32 +9111,32 @@ fn s67_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 }
 
 /// Rule `advertising_concept` (advertising).
-fn s68_p0(cx: &mut Cx<'_>) {
+fn s69_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
-    s68_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s68_p0_1(cx, &mut q1, &mut q2);
-    s68_p0_2(cx, &mut q2);
+    s69_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s69_p0_1(cx, &mut q1, &mut q2);
+    s69_p0_2(cx, &mut q2);
 }
 
-fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
+    let rw = cx.rows_worth_prefetching(180);
     for b in &batch {
-        for row in cx.bounds(179, Full) { // advertising_purpose
-            let v1 = cx.get(179, row, 0);
+        for row in cx.bounds(180, Full) { // advertising_purpose
+            let v1 = cx.get(180, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s68_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
+fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9104,32 +9152,32 @@ fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v0 = cx.get(148, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s68_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s69_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s68_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
+fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    for b in &batch { cx.derive(180, &[b[0]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    for b in &batch { cx.derive(181, &[b[0]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `advertising#1` (advertising).
-fn s68_p1(cx: &mut Cx<'_>) {
+fn s69_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s68_p1_0(cx, &mut q0, &mut q1);
-    s68_p1_1(cx, &mut q1);
+    s69_p1_0(cx, &mut q0, &mut q1);
+    s69_p1_1(cx, &mut q1);
 }
 
-fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9138,38 +9186,38 @@ fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(157, Full) { // activity_promotional
             let v0 = cx.get(157, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s68_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s69_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    for b in &batch { cx.derive(180, &[b[0]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    for b in &batch { cx.derive(181, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `consent_purpose_fits#1` (consent_purpose_fits).
-fn s69_p0(cx: &mut Cx<'_>) {
+fn s70_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s69_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s69_p0_3(cx, &mut q3, &mut q4);
-    s69_p0_4(cx, &mut q4);
+    s70_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s70_p0_3(cx, &mut q3, &mut q4);
+    s70_p0_4(cx, &mut q4);
 }
 
-fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9179,14 +9227,14 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(127, row, 0);
             let v2 = cx.get(127, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s70_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9202,14 +9250,14 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v3 = cx.get(128, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s70_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9225,14 +9273,14 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             let v1 = cx.get(152, row, 0);
             q3.push([b[0], v1, b[2]]);
-            if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s70_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
+fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9246,38 +9294,38 @@ fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s69_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s70_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s69_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s70_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(183, &[b[0], b[1]]); }
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(184, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `consent_purpose_fits#2` (consent_purpose_fits).
-fn s69_p1(cx: &mut Cx<'_>) {
+fn s70_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s69_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s69_p1_2(cx, &mut q2, &mut q3, &mut q4);
-    s69_p1_3(cx, &mut q3, &mut q4);
-    s69_p1_4(cx, &mut q4);
+    s70_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s70_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s70_p1_3(cx, &mut q3, &mut q4);
+    s70_p1_4(cx, &mut q4);
 }
 
-fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s70_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9293,14 +9341,14 @@ fn s69_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s69_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s70_p1_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s70_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9316,14 +9364,14 @@ fn s69_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
             let v2 = cx.get(127, row, 1);
             q2.push([b[0], v2]);
-            if q2.len() >= BATCH { s69_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s70_p1_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s69_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s70_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9339,14 +9387,14 @@ fn s69_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             let v1 = cx.get(152, row, 0);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s69_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s70_p1_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s69_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
+fn s70_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9362,40 +9410,40 @@ fn s69_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 5, 5); } }
             let v3 = cx.get(148, row, 5);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s69_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s70_p1_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s69_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s70_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[2]]); } }
-    batch.retain(|b| cx.probe(179, &[b[2]], Full).is_some()); // advertising_purpose
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(183, &[b[0], b[1]]); }
+    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[2]]); } }
+    batch.retain(|b| cx.probe(180, &[b[2]], Full).is_some()); // advertising_purpose
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(184, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `old_law_consent#1` (old_law_consent).
-fn s70_p0(cx: &mut Cx<'_>) {
+fn s71_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s70_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s70_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s70_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s70_p0_3(cx, &mut q3, &mut q4);
-    s70_p0_4(cx, &mut q4);
+    s71_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s71_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s71_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s71_p0_3(cx, &mut q3, &mut q4);
+    s71_p0_4(cx, &mut q4);
 }
 
-fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9404,14 +9452,14 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(2, Full) { // old_law_consent_form
             let v3 = cx.get(2, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s70_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9427,14 +9475,14 @@ fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v2 = cx.get(127, row, 0);
             q2.push([v2]);
-            if q2.len() >= BATCH { s70_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9442,26 +9490,26 @@ fn s70_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
     batch.retain(|b| cx.probe(134, &[b[0]], Full).is_some()); // consent_informed
     if cx.worth_prefetching(133) { for b in &batch { cx.prefetch(133, &[b[0]]); } }
     batch.retain(|b| cx.probe(133, &[b[0]], Full).is_some()); // consent_documented
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 1); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 1); } }
-            let v0 = cx.get(183, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v0 = cx.get(184, row, 1);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s70_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s71_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9477,14 +9525,14 @@ fn s70_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 2, 2); } }
             let v1 = cx.get(16, row, 2);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s70_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s71_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s70_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s71_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -9495,33 +9543,33 @@ fn s70_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `image_consent#1` (image_consent).
-fn s71_p0(cx: &mut Cx<'_>) {
+fn s72_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s71_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s71_p0_1(cx, &mut q1, &mut q2);
-    s71_p0_2(cx, &mut q2);
+    s72_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s72_p0_1(cx, &mut q1, &mut q2);
+    s72_p0_2(cx, &mut q2);
 }
 
-fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(183);
+    let rw = cx.rows_worth_prefetching(184);
     for b in &batch {
-        for row in cx.bounds(183, Full) { // consent_purpose_fits
-            let v2 = cx.get(183, row, 0);
-            let v0 = cx.get(183, row, 1);
+        for row in cx.bounds(184, Full) { // consent_purpose_fits
+            let v2 = cx.get(184, row, 0);
+            let v0 = cx.get(184, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9537,14 +9585,14 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 2, 2); } }
             let v1 = cx.get(16, row, 2);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s71_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s72_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9555,20 +9603,20 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `consent_after_objection#1` (consent_after_objection).
-fn s72_p0(cx: &mut Cx<'_>) {
+fn s73_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s72_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s72_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s72_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s72_p0_3(cx, &mut q3, &mut q4);
-    s72_p0_4(cx, &mut q4);
+    s73_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s73_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s73_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s73_p0_3(cx, &mut q3, &mut q4);
+    s73_p0_4(cx, &mut q4);
 }
 
-fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9577,14 +9625,14 @@ fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(15, Full) { // consent_form_valid
             let v5 = cx.get(15, row, 0);
             q1.push([v5]);
-            if q1.len() >= BATCH { s72_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s73_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9602,14 +9650,14 @@ fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(127, row, 1);
             let v4 = cx.get(127, row, 2);
             q2.push([v1, v3, v4]);
-            if q2.len() >= BATCH { s72_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s73_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s73_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9625,19 +9673,19 @@ fn s72_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 1, 1); } }
             let v0 = cx.get(16, row, 1);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s72_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s73_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s72_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s73_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(183) { for b in &batch { cx.prefetch(183, &[b[2], b[0]]); } }
-    batch.retain(|b| cx.probe(183, &[b[2], b[0]], Full).is_some()); // consent_purpose_fits
+    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[2], b[0]]); } }
+    batch.retain(|b| cx.probe(184, &[b[2], b[0]], Full).is_some()); // consent_purpose_fits
     let rw = cx.rows_worth_prefetching(137);
     if ix.worth_prefetching(137, 0) {
         for b in &batch { ix.prefetch(137, 0, &[b[1]]); }
@@ -9650,14 +9698,14 @@ fn s72_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(137, n, 2, 2); } }
             let v2 = cx.get(137, row, 2);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s72_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s73_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s72_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s73_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -9673,20 +9721,20 @@ fn s72_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
 }
 
 /// Rule `objection_to_direct_marketing` (objected_by).
-fn s73_p0(cx: &mut Cx<'_>) {
+fn s74_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s73_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s73_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s73_p0_3(cx, &mut q3, &mut q4);
-    s73_p0_4(cx, &mut q4);
+    s74_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s74_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s74_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s74_p0_3(cx, &mut q3, &mut q4);
+    s74_p0_4(cx, &mut q4);
 }
 
-fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9695,14 +9743,14 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(42, Full) { // objection_to_marketing
             let v3 = cx.get(42, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s73_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s74_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9719,14 +9767,14 @@ fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v1 = cx.get(137, row, 0);
             let v4 = cx.get(137, row, 2);
             q2.push([v1, v4]);
-            if q2.len() >= BATCH { s73_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s74_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s73_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s74_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9742,14 +9790,14 @@ fn s73_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
             let v0 = cx.get(152, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s73_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s74_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s73_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s74_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9767,14 +9815,14 @@ fn s73_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s73_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s74_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s73_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s74_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -9788,14 +9836,14 @@ fn s73_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
 }
 
 /// Rule `covered_by_marketing_objection#1` (covered_by_marketing_objection).
-fn s74_p0(cx: &mut Cx<'_>) {
+fn s75_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s74_p0_0(cx, &mut q0, &mut q1);
-    s74_p0_1(cx, &mut q1);
+    s75_p0_0(cx, &mut q0, &mut q1);
+    s75_p0_1(cx, &mut q1);
 }
 
-fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9805,19 +9853,19 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(41, row, 0);
             let v1 = cx.get(41, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s74_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s75_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
     if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(56, &[b[0], b[1]]); }
     batch.clear();
@@ -9825,16 +9873,16 @@ fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `consent_misses_product#1` (consent_misses_product).
-fn s75_p0(cx: &mut Cx<'_>) {
+fn s76_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s75_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s75_p0_1(cx, &mut q1, &mut q2);
-    s75_p0_2(cx, &mut q2);
+    s76_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s76_p0_1(cx, &mut q1, &mut q2);
+    s76_p0_2(cx, &mut q2);
 }
 
-fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9843,14 +9891,14 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(131, Full) { // consent_product
             let v0 = cx.get(131, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
+fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9860,40 +9908,40 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(158, row, 0);
             let v2 = cx.get(158, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s75_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s76_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], b[2]]); } }
     batch.retain(|b| !cx.contains(131, &[b[0], b[2]])); // !consent_product
-    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(184, &[b[0], b[1]]); }
+    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(185, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `consent_objected#1` (consent_objected).
-fn s76_p0(cx: &mut Cx<'_>) {
+fn s77_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s76_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s76_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s76_p0_3(cx, &mut q3, &mut q4);
-    s76_p0_4(cx, &mut q4);
+    s77_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s77_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s77_p0_3(cx, &mut q3, &mut q4);
+    s77_p0_4(cx, &mut q4);
 }
 
-fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -9902,14 +9950,14 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(42, Full) { // objection_to_marketing
             let v4 = cx.get(42, row, 0);
             q1.push([v4]);
-            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -9926,14 +9974,14 @@ fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v2 = cx.get(137, row, 0);
             let v5 = cx.get(137, row, 2);
             q2.push([v2, v5]);
-            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s77_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -9950,14 +9998,14 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(127, row, 0);
             let v3 = cx.get(127, row, 2);
             q3.push([v0, b[0], v3, b[1]]);
-            if q3.len() >= BATCH { s76_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s77_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -9976,108 +10024,108 @@ fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 0, 0); } }
             let v1 = cx.get(41, row, 0);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s76_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s77_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s76_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s77_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(185, &[b[0], b[1]]); }
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(186, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `form_proves_no_consent#1` (form_proves_no_consent).
-fn s77_p0(cx: &mut Cx<'_>) {
+fn s78_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s77_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s77_p0_1(cx, &mut q1, &mut q2);
-    s77_p0_2(cx, &mut q2);
+    s78_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s78_p0_1(cx, &mut q1, &mut q2);
+    s78_p0_2(cx, &mut q2);
 }
 
-fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(187);
+    let rw = cx.rows_worth_prefetching(188);
     for b in &batch {
-        for row in cx.bounds(187, Full) { // online_form
-            let v0 = cx.get(187, row, 0);
+        for row in cx.bounds(188, Full) { // online_form
+            let v0 = cx.get(188, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s78_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(188);
+    let rw = cx.rows_worth_prefetching(189);
     for b in &batch {
-        for row in cx.bounds(188, Full) { // number_channel
-            let v1 = cx.get(188, row, 0);
+        for row in cx.bounds(189, Full) { // number_channel
+            let v1 = cx.get(189, row, 0);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s77_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s78_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(186, &[b[0], b[1]]); }
+    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(187, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `express_consent` (ad_consent_via).
-fn s78_p0(cx: &mut Cx<'_>) {
+fn s79_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s78_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s78_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s78_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s78_p0_3(cx, &mut q3, &mut q4, &mut q5);
-    s78_p0_4(cx, &mut q4, &mut q5);
-    s78_p0_5(cx, &mut q5);
+    s79_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s79_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s79_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s79_p0_3(cx, &mut q3, &mut q4, &mut q5);
+    s79_p0_4(cx, &mut q4, &mut q5);
+    s79_p0_5(cx, &mut q5);
 }
 
-fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(182);
+    let rw = cx.rows_worth_prefetching(183);
     for b in &batch {
-        for row in cx.bounds(182, Full) { // express_form
-            let v3 = cx.get(182, row, 0);
+        for row in cx.bounds(183, Full) { // express_form
+            let v3 = cx.get(183, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s78_p0_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s79_p0_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10093,14 +10141,14 @@ fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s78_p0_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s79_p0_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10118,46 +10166,46 @@ fn s78_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
             let v4 = cx.get(129, row, 1);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s78_p0_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s79_p0_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s78_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(186, &[b[1], b[2]])); // !form_proves_no_consent
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[0]], 1, 1); }
+    if cx.worth_prefetching(187) { for b in &batch { cx.prefetch(187, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(187, &[b[1], b[2]])); // !form_proves_no_consent
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 1); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 1); } }
-            let v1 = cx.get(183, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v1 = cx.get(184, row, 1);
             q4.push([b[0], v1, b[2]]);
-            if q4.len() >= BATCH { s78_p0_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s79_p0_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s78_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(184, &[b[0], b[1]])); // !consent_misses_product
     if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(185, &[b[0], b[1]])); // !consent_objected
+    batch.retain(|b| !cx.contains(185, &[b[0], b[1]])); // !consent_misses_product
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(186, &[b[0], b[1]])); // !consent_objected
     let rw = cx.rows_worth_prefetching(16);
     if ix.worth_prefetching(16, 1) {
         for b in &batch { ix.prefetch(16, 1, &[b[0], b[1]]); }
@@ -10170,14 +10218,14 @@ fn s78_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 2, 2); } }
             let v2 = cx.get(16, row, 2);
             q5.push([b[0], b[1], v2, b[2]]);
-            if q5.len() >= BATCH { s78_p0_5(cx, q5); }
+            if q5.len() >= BATCH { s79_p0_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s78_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s79_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -10185,58 +10233,58 @@ fn s78_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain(|b| !cx.contains(48, &[b[2]])); // !child
     if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[1], b[3]]); } }
     batch.retain(|b| cx.probe(154, &[b[1], b[3]], Full).is_some()); // activity_channel
-    if cx.worth_prefetching(189) { for b in &batch { cx.prefetch(189, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(189, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(190, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ad_consent#1` (ad_consent).
-fn s79_p0(cx: &mut Cx<'_>) {
+fn s80_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s79_p0_0(cx, &mut q0, &mut q1);
-    s79_p0_1(cx, &mut q1);
+    s80_p0_0(cx, &mut q0, &mut q1);
+    s80_p0_1(cx, &mut q1);
 }
 
-fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(189);
+    let rw = cx.rows_worth_prefetching(190);
     for b in &batch {
-        for row in cx.bounds(189, Full) { // ad_consent_via
-            let v0 = cx.get(189, row, 1);
-            let v1 = cx.get(189, row, 2);
+        for row in cx.bounds(190, Full) { // ad_consent_via
+            let v0 = cx.get(190, row, 1);
+            let v1 = cx.get(190, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s79_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s80_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(190, &[b[0], b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(191, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `consent_record` (ad_consent_documented).
-fn s80_p0(cx: &mut Cx<'_>) {
+fn s81_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s80_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s80_p0_1(cx, &mut q1, &mut q2);
-    s80_p0_2(cx, &mut q2);
+    s81_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s81_p0_1(cx, &mut q1, &mut q2);
+    s81_p0_2(cx, &mut q2);
 }
 
-fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10245,60 +10293,60 @@ fn s80_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(133, Full) { // consent_documented
             let v2 = cx.get(133, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s80_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s81_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s80_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(189);
-    if ix.worth_prefetching(189, 0) {
-        for b in &batch { ix.prefetch(189, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 189, 0, &[b[0]], 1, 2); }
+    let rw = cx.rows_worth_prefetching(190);
+    if ix.worth_prefetching(190, 0) {
+        for b in &batch { ix.prefetch(190, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 190, 0, &[b[0]], 1, 2); }
     }
-    if rw && ix.has_lists(189, 0) { for b in &batch { let l = ix.lookup(cx, 189, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(189, n, 1, 2); } } } }
+    if rw && ix.has_lists(190, 0) { for b in &batch { let l = ix.lookup(cx, 190, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(190, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 189, 0, &[b[0]], Full); // ad_consent_via
+        let l = ix.lookup(cx, 190, 0, &[b[0]], Full); // ad_consent_via
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(189, n, 1, 2); } }
-            let v0 = cx.get(189, row, 1);
-            let v1 = cx.get(189, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(190, n, 1, 2); } }
+            let v0 = cx.get(190, row, 1);
+            let v1 = cx.get(190, row, 2);
             q2.push([v0, v1]);
-            if q2.len() >= BATCH { s80_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s81_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s80_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s81_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(191, &[b[0], b[1]]); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(192, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `email_ad#1` (email_ad).
-fn s81_p0(cx: &mut Cx<'_>) {
+fn s82_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s81_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s81_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s81_p0_2(cx, &mut q2, &mut q3);
-    s81_p0_3(cx, &mut q3);
+    s82_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s82_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s82_p0_2(cx, &mut q2, &mut q3);
+    s82_p0_3(cx, &mut q3);
 }
 
-fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s82_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10315,14 +10363,14 @@ fn s81_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s81_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s82_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10338,101 +10386,6 @@ fn s81_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
             let v3 = cx.get(154, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s81_p0_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s81_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[2]]); } }
-    batch.retain(|b| cx.probe(181, &[b[2]], Full).is_some()); // electronic_mail_channel
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
-    let rw = cx.rows_worth_prefetching(152);
-    if ix.worth_prefetching(152, 1) {
-        for b in &batch { ix.prefetch(152, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 152, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(152, 1) { for b in &batch { let l = ix.lookup(cx, 152, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 152, 1, &[b[0]], Full); // activity_subject
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
-            let v1 = cx.get(152, row, 1);
-            q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s81_p0_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s81_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(192, &[b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `phone_ad#1` (phone_ad).
-fn s82_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 1]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    s82_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s82_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s82_p0_2(cx, &mut q2, &mut q3);
-    s82_p0_3(cx, &mut q3);
-}
-
-fn s82_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(154);
-    if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[183]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[183], 0, 0); }
-    }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[183], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[183], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
-            let v0 = cx.get(154, row, 0);
-            q1.push([v0]);
-            if q1.len() >= BATCH { s82_p0_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(148);
-    if ix.worth_prefetching(148, 4) {
-        for b in &batch { ix.prefetch(148, 4, &[b[0], 59]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 4, &[b[0], 59], 3, 3); }
-    }
-    if rw && ix.has_lists(148, 4) { for b in &batch { let l = ix.lookup(cx, 148, 4, &[b[0], 59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 148, 4, &[b[0], 59], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
-            let v2 = cx.get(148, row, 3);
-            q2.push([b[0], v2]);
             if q2.len() >= BATCH { s82_p0_2(cx, q2, q3); }
         }
     }
@@ -10440,12 +10393,14 @@ fn s82_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
     *q1 = batch;
 }
 
-fn s82_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s82_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[2]]); } }
+    batch.retain(|b| cx.probe(182, &[b[2]], Full).is_some()); // electronic_mail_channel
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(152);
     if ix.worth_prefetching(152, 1) {
         for b in &batch { ix.prefetch(152, 1, &[b[0]]); }
@@ -10475,56 +10430,149 @@ fn s82_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     *q3 = batch;
 }
 
-/// Rule `consumer#1` (consumer).
+/// Rule `phone_ad#1` (phone_ad).
 fn s83_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s83_p0_0(cx, &mut q0, &mut q1);
-    s83_p0_1(cx, &mut q1);
+    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    s83_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s83_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s83_p0_2(cx, &mut q2, &mut q3);
+    s83_p0_3(cx, &mut q3);
 }
 
-fn s83_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s83_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(121);
-    if ix.worth_prefetching(121, 0) {
-        for b in &batch { ix.prefetch(121, 0, &[184]); }
-        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[184], 0, 0); }
+    let rw = cx.rows_worth_prefetching(154);
+    if ix.worth_prefetching(154, 0) {
+        for b in &batch { ix.prefetch(154, 0, &[184]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[184], 0, 0); }
     }
-    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 0, &[184], Full); // subject
+        let l = ix.lookup(cx, 154, 0, &[184], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
-            let v0 = cx.get(121, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
+            let v0 = cx.get(154, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s83_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s83_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s83_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s83_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0]]); } }
-    for b in &batch { cx.derive(194, &[b[0]]); }
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 4) {
+        for b in &batch { ix.prefetch(148, 4, &[b[0], 59]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 4, &[b[0], 59], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 4) { for b in &batch { let l = ix.lookup(cx, 148, 4, &[b[0], 59], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 4, &[b[0], 59], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
+            let v2 = cx.get(148, row, 3);
+            q2.push([b[0], v2]);
+            if q2.len() >= BATCH { s83_p0_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s83_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
+    let rw = cx.rows_worth_prefetching(152);
+    if ix.worth_prefetching(152, 1) {
+        for b in &batch { ix.prefetch(152, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 152, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(152, 1) { for b in &batch { let l = ix.lookup(cx, 152, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 152, 1, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
+            let v1 = cx.get(152, row, 1);
+            q3.push([b[0], v1, b[1]]);
+            if q3.len() >= BATCH { s83_p0_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s83_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(194, &[b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `consumer#1` (consumer).
+fn s84_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 1]> = Vec::new();
+    s84_p0_0(cx, &mut q0, &mut q1);
+    s84_p0_1(cx, &mut q1);
+}
+
+fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(121);
+    if ix.worth_prefetching(121, 0) {
+        for b in &batch { ix.prefetch(121, 0, &[185]); }
+        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[185], 0, 0); }
+    }
+    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 121, 0, &[185], Full); // subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
+            let v0 = cx.get(121, row, 0);
+            q1.push([v0]);
+            if q1.len() >= BATCH { s84_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s84_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0]]); } }
+    for b in &batch { cx.derive(195, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `consumer#2` (consumer).
-fn s83_p1(cx: &mut Cx<'_>) {
+fn s84_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
-    s83_p1_0(cx, &mut q0, &mut q1);
-    s83_p1_1(cx, &mut q1);
+    s84_p1_0(cx, &mut q0, &mut q1);
+    s84_p1_1(cx, &mut q1);
 }
 
-fn s83_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
+fn s84_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10540,36 +10588,36 @@ fn s83_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
             let v0 = cx.get(121, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s83_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s84_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s83_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
+fn s84_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0]]); } }
-    for b in &batch { cx.derive(194, &[b[0]]); }
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0]]); } }
+    for b in &batch { cx.derive(195, &[b[0]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `address_from_sale#1` (address_from_sale).
-fn s84_p0(cx: &mut Cx<'_>) {
+fn s85_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s84_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s84_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s84_p0_2(cx, &mut q2, &mut q3);
-    s84_p0_3(cx, &mut q3);
+    s85_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s85_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s85_p0_2(cx, &mut q2, &mut q3);
+    s85_p0_3(cx, &mut q3);
 }
 
-fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10579,14 +10627,14 @@ fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(139, row, 0);
             let v0 = cx.get(139, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s84_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s85_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s84_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10602,14 +10650,14 @@ fn s84_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 2, 2); } }
             let v1 = cx.get(138, row, 2);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s84_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s85_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s84_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10623,38 +10671,38 @@ fn s84_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             q3.push([b[0], b[2]]);
-            if q3.len() >= BATCH { s84_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s85_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s84_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s85_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(145) { for b in &batch { cx.prefetch(145, &[b[1]]); } }
     batch.retain(|b| cx.probe(145, &[b[1]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0]]); } }
-    for b in &batch { cx.derive(196, &[b[0]]); }
+    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0]]); } }
+    for b in &batch { cx.derive(197, &[b[0]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `hint_at_use#1` (hint_at_use).
-fn s85_p0(cx: &mut Cx<'_>) {
+fn s86_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s85_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s85_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s85_p0_2(cx, &mut q2, &mut q3);
-    s85_p0_3(cx, &mut q3);
+    s86_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s86_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s86_p0_2(cx, &mut q2, &mut q3);
+    s86_p0_3(cx, &mut q3);
 }
 
-fn s85_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s86_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10664,14 +10712,14 @@ fn s85_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(139, row, 0);
             let v1 = cx.get(139, row, 1);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s85_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s86_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s85_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s86_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10687,59 +10735,59 @@ fn s85_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 2, 2); } }
             let v2 = cx.get(138, row, 2);
             q2.push([b[0], v2, b[1]]);
-            if q2.len() >= BATCH { s85_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s86_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s85_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
+fn s86_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 0) {
-        for b in &batch { ix.prefetch(192, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 0, &[b[0], b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 0) {
+        for b in &batch { ix.prefetch(193, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 0, &[b[0], b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(192, 0) { for b in &batch { let l = ix.lookup(cx, 192, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 0, 0); } } } }
+    if rw && ix.has_lists(193, 0) { for b in &batch { let l = ix.lookup(cx, 193, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 0, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 0, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
-            let v0 = cx.get(192, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
+            let v0 = cx.get(193, row, 0);
             q3.push([v0, b[0], b[2]]);
-            if q3.len() >= BATCH { s85_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s86_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s85_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s86_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(145) { for b in &batch { cx.prefetch(145, &[b[2]]); } }
     batch.retain(|b| cx.probe(145, &[b[2]], Full).is_some()); // notice_right_to_object
-    if cx.worth_prefetching(197) { for b in &batch { cx.prefetch(197, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(197, &[b[0], b[1]]); }
+    if cx.worth_prefetching(198) { for b in &batch { cx.prefetch(198, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(198, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `refused_advertising#1` (refused_advertising).
-fn s86_p0(cx: &mut Cx<'_>) {
+fn s87_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s86_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s86_p0_1(cx, &mut q1, &mut q2);
-    s86_p0_2(cx, &mut q2);
+    s87_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s87_p0_1(cx, &mut q1, &mut q2);
+    s87_p0_2(cx, &mut q2);
 }
 
-fn s86_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s87_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10749,77 +10797,77 @@ fn s86_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(41, row, 0);
             let v1 = cx.get(41, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s86_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s87_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s86_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
+fn s87_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        if ix.has_lists(192, 1) { for b in &batch { ix.prefetch_list(192, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        if ix.has_lists(193, 1) { for b in &batch { ix.prefetch_list(193, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             q2.push([b[0], b[1]]);
-            if q2.len() >= BATCH { s86_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s87_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s86_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s87_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(198) { for b in &batch { cx.prefetch(198, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(198, &[b[0], b[1]]); }
+    if cx.worth_prefetching(199) { for b in &batch { cx.prefetch(199, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(199, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `refused_advertising#2` (refused_advertising).
-fn s86_p1(cx: &mut Cx<'_>) {
+fn s87_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s86_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s86_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s86_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s86_p1_3(cx, &mut q3, &mut q4, &mut q5);
-    s86_p1_4(cx, &mut q4, &mut q5);
-    s86_p1_5(cx, &mut q5);
+    s87_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s87_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s87_p1_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s87_p1_3(cx, &mut q3, &mut q4, &mut q5);
+    s87_p1_4(cx, &mut q4, &mut q5);
+    s87_p1_5(cx, &mut q5);
 }
 
-fn s86_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(179);
+    let rw = cx.rows_worth_prefetching(180);
     for b in &batch {
-        for row in cx.bounds(179, Full) { // advertising_purpose
-            let v5 = cx.get(179, row, 0);
+        for row in cx.bounds(180, Full) { // advertising_purpose
+            let v5 = cx.get(180, row, 0);
             q1.push([v5]);
-            if q1.len() >= BATCH { s86_p1_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s87_p1_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s86_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -10835,14 +10883,14 @@ fn s86_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v3 = cx.get(128, row, 0);
             q2.push([v3]);
-            if q2.len() >= BATCH { s86_p1_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s87_p1_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s86_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -10858,14 +10906,14 @@ fn s86_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 1, 1); } }
             let v1 = cx.get(127, row, 1);
             q3.push([v1, b[0]]);
-            if q3.len() >= BATCH { s86_p1_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s87_p1_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s86_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -10881,59 +10929,59 @@ fn s86_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(132, n, 1, 1); } }
             let v4 = cx.get(132, row, 1);
             q4.push([b[0], v4]);
-            if q4.len() >= BATCH { s86_p1_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s87_p1_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s86_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 2) {
-        for b in &batch { ix.prefetch(192, 2, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 2, &[b[0]], 0, 2); }
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 2) {
+        for b in &batch { ix.prefetch(193, 2, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 2, &[b[0]], 0, 2); }
     }
-    if rw && ix.has_lists(192, 2) { for b in &batch { let l = ix.lookup(cx, 192, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 0, 2); } } } }
+    if rw && ix.has_lists(193, 2) { for b in &batch { let l = ix.lookup(cx, 193, 2, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 2, &[b[0]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 2, &[b[0]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 2); } }
-            let v0 = cx.get(192, row, 0);
-            let v2 = cx.get(192, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 2); } }
+            let v0 = cx.get(193, row, 0);
+            let v2 = cx.get(193, row, 2);
             q5.push([v0, b[0], v2, b[1]]);
-            if q5.len() >= BATCH { s86_p1_5(cx, q5); }
+            if q5.len() >= BATCH { s87_p1_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s86_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s87_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
-    if cx.worth_prefetching(198) { for b in &batch { cx.prefetch(198, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(198, &[b[0], b[1]]); }
+    if cx.worth_prefetching(199) { for b in &batch { cx.prefetch(199, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(199, &[b[0], b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `bought_category#1` (bought_category).
-fn s87_p0(cx: &mut Cx<'_>) {
+fn s88_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s87_p0_0(cx, &mut q0, &mut q1);
-    s87_p0_1(cx, &mut q1);
+    s88_p0_0(cx, &mut q0, &mut q1);
+    s88_p0_1(cx, &mut q1);
 }
 
-fn s87_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s88_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10943,34 +10991,34 @@ fn s87_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(126, row, 0);
             let v1 = cx.get(126, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s87_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s88_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s87_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s88_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(200, &[b[0], b[1]]); }
+    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(201, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `product_not_bought#1` (product_not_bought).
-fn s88_p0(cx: &mut Cx<'_>) {
+fn s89_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    s88_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s88_p0_1(cx, &mut q1, &mut q2);
-    s88_p0_2(cx, &mut q2);
+    s89_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s89_p0_1(cx, &mut q1, &mut q2);
+    s89_p0_2(cx, &mut q2);
 }
 
-fn s88_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s89_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -10980,14 +11028,14 @@ fn s88_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(158, row, 0);
             let v2 = cx.get(158, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s88_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s89_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s88_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
+fn s89_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11003,34 +11051,34 @@ fn s88_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s88_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s89_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s88_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
+fn s89_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(200, &[b[1], b[2]])); // !bought_category
-    if cx.worth_prefetching(199) { for b in &batch { cx.prefetch(199, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(199, &[b[0], b[1]]); }
+    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(201, &[b[1], b[2]])); // !bought_category
+    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(200, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `campaign_of#1` (campaign_of).
-fn s89_p0(cx: &mut Cx<'_>) {
+fn s90_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s89_p0_0(cx, &mut q0, &mut q1);
-    s89_p0_1(cx, &mut q1);
+    s90_p0_0(cx, &mut q0, &mut q1);
+    s90_p0_1(cx, &mut q1);
 }
 
-fn s89_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s90_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11040,32 +11088,32 @@ fn s89_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(165, row, 0);
             let v1 = cx.get(165, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s89_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s90_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s89_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s90_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(202, &[b[0], b[1]]); }
+    if cx.worth_prefetching(203) { for b in &batch { cx.prefetch(203, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(203, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `campaign_of#2` (campaign_of).
-fn s89_p1(cx: &mut Cx<'_>) {
+fn s90_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s89_p1_0(cx, &mut q0, &mut q1);
-    s89_p1_1(cx, &mut q1);
+    s90_p1_0(cx, &mut q0, &mut q1);
+    s90_p1_1(cx, &mut q1);
 }
 
-fn s89_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s90_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11075,38 +11123,38 @@ fn s89_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v1 = cx.get(167, row, 0);
             let v0 = cx.get(167, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s89_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s90_p1_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s89_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s90_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(202, &[b[0], b[1]]); }
+    if cx.worth_prefetching(203) { for b in &batch { cx.prefetch(203, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(203, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `selection_sending#1` (selection_sending).
-fn s90_p0(cx: &mut Cx<'_>) {
+fn s91_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s90_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s90_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s90_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s90_p0_3(cx, &mut q3, &mut q4);
-    s90_p0_4(cx, &mut q4);
+    s91_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s91_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s91_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s91_p0_3(cx, &mut q3, &mut q4);
+    s91_p0_4(cx, &mut q4);
 }
 
-fn s90_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s91_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11122,37 +11170,37 @@ fn s90_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v0 = cx.get(148, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s90_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s91_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s90_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s91_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(202);
-    if ix.worth_prefetching(202, 0) {
-        for b in &batch { ix.prefetch(202, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 202, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(203);
+    if ix.worth_prefetching(203, 0) {
+        for b in &batch { ix.prefetch(203, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 203, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(202, 0) { for b in &batch { let l = ix.lookup(cx, 202, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(202, n, 1, 1); } } } }
+    if rw && ix.has_lists(203, 0) { for b in &batch { let l = ix.lookup(cx, 203, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(203, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 202, 0, &[b[0]], Full); // campaign_of
+        let l = ix.lookup(cx, 203, 0, &[b[0]], Full); // campaign_of
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(202, n, 1, 1); } }
-            let v3 = cx.get(202, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(203, n, 1, 1); } }
+            let v3 = cx.get(203, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s90_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s91_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s90_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s91_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -11168,165 +11216,165 @@ fn s90_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s90_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s91_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s90_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s91_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 2) {
-        for b in &batch { ix.prefetch(192, 2, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 2, &[b[1]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 2) {
+        for b in &batch { ix.prefetch(193, 2, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 2, &[b[1]], 0, 0); }
     }
-    if rw && ix.has_lists(192, 2) { for b in &batch { let l = ix.lookup(cx, 192, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 0, 0); } } } }
+    if rw && ix.has_lists(193, 2) { for b in &batch { let l = ix.lookup(cx, 193, 2, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 2, &[b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 2, &[b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
-            let v2 = cx.get(192, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
+            let v2 = cx.get(193, row, 0);
             q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s90_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s91_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s90_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s91_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
         b[0] != b[2]
     });
-    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[2], b[3]]); } }
-    batch.retain(|b| cx.probe(202, &[b[2], b[3]], Full).is_some()); // campaign_of
-    if cx.worth_prefetching(203) { for b in &batch { cx.prefetch(203, &[b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(203, &[b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(203) { for b in &batch { cx.prefetch(203, &[b[2], b[3]]); } }
+    batch.retain(|b| cx.probe(203, &[b[2], b[3]], Full).is_some()); // campaign_of
+    if cx.worth_prefetching(204) { for b in &batch { cx.prefetch(204, &[b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(204, &[b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `email_selection#1` (email_selection).
-fn s91_p0(cx: &mut Cx<'_>) {
+fn s92_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s91_p0_0(cx, &mut q0, &mut q1);
-    s91_p0_1(cx, &mut q1);
+    s92_p0_0(cx, &mut q0, &mut q1);
+    s92_p0_1(cx, &mut q1);
 }
 
-fn s91_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s92_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(203);
+    let rw = cx.rows_worth_prefetching(204);
     for b in &batch {
-        for row in cx.bounds(203, Full) { // selection_sending
-            let v0 = cx.get(203, row, 0);
-            let v1 = cx.get(203, row, 1);
+        for row in cx.bounds(204, Full) { // selection_sending
+            let v0 = cx.get(204, row, 0);
+            let v1 = cx.get(204, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s91_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s92_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s91_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s92_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(201, &[b[0], b[1]]); }
+    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(202, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `existing_customer_conditions#1` (existing_customer_conditions).
-fn s92_p0(cx: &mut Cx<'_>) {
+fn s93_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s92_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s92_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s92_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s92_p0_3(cx, &mut q3, &mut q4);
-    s92_p0_4(cx, &mut q4);
+    s93_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s93_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s93_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s93_p0_3(cx, &mut q3, &mut q4);
+    s93_p0_4(cx, &mut q4);
 }
 
-fn s92_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s93_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(196);
+    let rw = cx.rows_worth_prefetching(197);
     for b in &batch {
-        for row in cx.bounds(196, Full) { // address_from_sale
-            let v1 = cx.get(196, row, 0);
+        for row in cx.bounds(197, Full) { // address_from_sale
+            let v1 = cx.get(197, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s92_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s93_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s92_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s93_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(197);
-    if ix.worth_prefetching(197, 0) {
-        for b in &batch { ix.prefetch(197, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 197, 0, &[b[0]], 0, 0); }
+    let rw = cx.rows_worth_prefetching(198);
+    if ix.worth_prefetching(198, 0) {
+        for b in &batch { ix.prefetch(198, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 198, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(197, 0) { for b in &batch { let l = ix.lookup(cx, 197, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(197, n, 0, 0); } } } }
+    if rw && ix.has_lists(198, 0) { for b in &batch { let l = ix.lookup(cx, 198, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(198, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 197, 0, &[b[0]], Full); // hint_at_use
+        let l = ix.lookup(cx, 198, 0, &[b[0]], Full); // hint_at_use
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(197, n, 0, 0); } }
-            let v0 = cx.get(197, row, 0);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(198, n, 0, 0); } }
+            let v0 = cx.get(198, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s92_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s93_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s92_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s93_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(200) { for b in &batch { cx.prefetch(200, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(200, &[b[0], b[1]])); // !product_not_bought
     if cx.worth_prefetching(199) { for b in &batch { cx.prefetch(199, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(199, &[b[0], b[1]])); // !product_not_bought
-    if cx.worth_prefetching(198) { for b in &batch { cx.prefetch(198, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(198, &[b[0], b[1]])); // !refused_advertising
+    batch.retain(|b| !cx.contains(199, &[b[0], b[1]])); // !refused_advertising
     let rw = false;
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        if ix.has_lists(192, 1) { for b in &batch { ix.prefetch_list(192, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        if ix.has_lists(193, 1) { for b in &batch { ix.prefetch_list(193, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s92_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s93_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s92_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
+fn s93_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -11340,222 +11388,222 @@ fn s92_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(158, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s92_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s93_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s92_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s93_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(205) { for b in &batch { cx.prefetch(205, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(205, &[b[0], b[1]]); }
+    if cx.worth_prefetching(206) { for b in &batch { cx.prefetch(206, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(206, &[b[0], b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `sms_to_existing_customer#1` (sms_to_existing_customer).
-fn s93_p0(cx: &mut Cx<'_>) {
+fn s94_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s93_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s93_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s93_p0_2(cx, &mut q2, &mut q3);
-    s93_p0_3(cx, &mut q3);
+    s94_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s94_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s94_p0_2(cx, &mut q2, &mut q3);
+    s94_p0_3(cx, &mut q3);
 }
 
-fn s93_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s94_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[179]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[179], 0, 0); }
+        for b in &batch { ix.prefetch(154, 0, &[180]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[180], 0, 0); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[179], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[179], Full); // activity_channel
+        let l = ix.lookup(cx, 154, 0, &[180], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
             let v0 = cx.get(154, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s93_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s94_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s93_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s94_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(205);
-    if ix.worth_prefetching(205, 0) {
-        for b in &batch { ix.prefetch(205, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 205, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(206);
+    if ix.worth_prefetching(206, 0) {
+        for b in &batch { ix.prefetch(206, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 206, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(205, 0) { for b in &batch { let l = ix.lookup(cx, 205, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(205, n, 1, 1); } } } }
+    if rw && ix.has_lists(206, 0) { for b in &batch { let l = ix.lookup(cx, 206, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(206, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 205, 0, &[b[0]], Full); // existing_customer_conditions
+        let l = ix.lookup(cx, 206, 0, &[b[0]], Full); // existing_customer_conditions
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(205, n, 1, 1); } }
-            let v1 = cx.get(205, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(206, n, 1, 1); } }
+            let v1 = cx.get(206, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s93_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s94_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s93_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
+fn s94_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
     let rw = false;
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        if ix.has_lists(192, 1) { for b in &batch { ix.prefetch_list(192, 1, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        if ix.has_lists(193, 1) { for b in &batch { ix.prefetch_list(193, 1, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
             q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s93_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s94_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s93_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s94_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(195, &[b[0], b[1]]); }
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(196, &[b[0], b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `existing_customer_ok#1` (existing_customer_ok).
-fn s94_p0(cx: &mut Cx<'_>) {
+fn s95_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s94_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s94_p0_1(cx, &mut q1, &mut q2);
-    s94_p0_2(cx, &mut q2);
+    s95_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s95_p0_1(cx, &mut q1, &mut q2);
+    s95_p0_2(cx, &mut q2);
 }
 
-fn s94_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s95_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[176], 0, 0); }
+        for b in &batch { ix.prefetch(154, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[177], 0, 0); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[176], Full); // activity_channel
+        let l = ix.lookup(cx, 154, 0, &[177], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
             let v0 = cx.get(154, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s94_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s95_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s94_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s95_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(205);
-    if ix.worth_prefetching(205, 0) {
-        for b in &batch { ix.prefetch(205, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 205, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(206);
+    if ix.worth_prefetching(206, 0) {
+        for b in &batch { ix.prefetch(206, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 206, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(205, 0) { for b in &batch { let l = ix.lookup(cx, 205, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(205, n, 1, 1); } } } }
+    if rw && ix.has_lists(206, 0) { for b in &batch { let l = ix.lookup(cx, 206, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(206, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 205, 0, &[b[0]], Full); // existing_customer_conditions
+        let l = ix.lookup(cx, 206, 0, &[b[0]], Full); // existing_customer_conditions
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(205, n, 1, 1); } }
-            let v1 = cx.get(205, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(206, n, 1, 1); } }
+            let v1 = cx.get(206, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s94_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s95_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s94_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s95_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(206) { for b in &batch { cx.prefetch(206, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(206, &[b[0], b[1]]); }
+    if cx.worth_prefetching(207) { for b in &batch { cx.prefetch(207, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(207, &[b[0], b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `email_selection_unlawful#1` (email_selection_unlawful).
-fn s95_p0(cx: &mut Cx<'_>) {
+fn s96_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 3]> = Vec::new();
-    s95_p0_0(cx, &mut q0, &mut q1);
-    s95_p0_1(cx, &mut q1);
+    s96_p0_0(cx, &mut q0, &mut q1);
+    s96_p0_1(cx, &mut q1);
 }
 
-fn s95_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
+fn s96_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(203);
+    let rw = cx.rows_worth_prefetching(204);
     for b in &batch {
-        for row in cx.bounds(203, Full) { // selection_sending
-            let v0 = cx.get(203, row, 0);
-            let v1 = cx.get(203, row, 1);
-            let v2 = cx.get(203, row, 2);
+        for row in cx.bounds(204, Full) { // selection_sending
+            let v0 = cx.get(204, row, 0);
+            let v1 = cx.get(204, row, 1);
+            let v2 = cx.get(204, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s95_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s96_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s95_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
+fn s96_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[2], b[1]])); // !ad_consent
-    if cx.worth_prefetching(206) { for b in &batch { cx.prefetch(206, &[b[2], b[1]]); } }
-    batch.retain(|b| !cx.contains(206, &[b[2], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(204) { for b in &batch { cx.prefetch(204, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(204, &[b[0], b[1]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[2], b[1]])); // !ad_consent
+    if cx.worth_prefetching(207) { for b in &batch { cx.prefetch(207, &[b[2], b[1]]); } }
+    batch.retain(|b| !cx.contains(207, &[b[2], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(205) { for b in &batch { cx.prefetch(205, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(205, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `presumed_consent_ok#1` (presumed_consent_ok).
-fn s96_p0(cx: &mut Cx<'_>) {
+fn s97_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 1]> = Vec::new();
@@ -11563,44 +11611,44 @@ fn s96_p0(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 2]> = Vec::new();
     let mut q5: Vec<[u64; 2]> = Vec::new();
     let mut q6: Vec<[u64; 2]> = Vec::new();
-    s96_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s96_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s96_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s96_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s96_p0_4(cx, &mut q4, &mut q5, &mut q6);
-    s96_p0_5(cx, &mut q5, &mut q6);
-    s96_p0_6(cx, &mut q6);
+    s97_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s97_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s97_p0_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s97_p0_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s97_p0_4(cx, &mut q4, &mut q5, &mut q6);
+    s97_p0_5(cx, &mut q5, &mut q6);
+    s97_p0_6(cx, &mut q6);
 }
 
-fn s96_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 2) {
-        for b in &batch { ix.prefetch(127, 2, &[199]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[199], 0, 0); }
+        for b in &batch { ix.prefetch(127, 2, &[201]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[201], 0, 0); }
     }
-    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 2, &[199], Full); // consent
+        let l = ix.lookup(cx, 127, 2, &[201], Full); // consent
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v2 = cx.get(127, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s96_p0_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s97_p0_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s96_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 183]); } }
-    batch.retain(|b| cx.probe(129, &[b[0], 183], Full).is_some()); // consent_channel
+    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 184]); } }
+    batch.retain(|b| cx.probe(129, &[b[0], 184], Full).is_some()); // consent_channel
     let rw = false;
     if ix.worth_prefetching(136, 0) {
         for b in &batch { ix.prefetch(136, 0, &[b[0]]); }
@@ -11611,44 +11659,44 @@ fn s96_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(136, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s96_p0_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s97_p0_2(cx, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s96_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(183);
-    if ix.worth_prefetching(183, 0) {
-        for b in &batch { ix.prefetch(183, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 183, 0, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(184);
+    if ix.worth_prefetching(184, 0) {
+        for b in &batch { ix.prefetch(184, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 184, 0, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(183, 0) { for b in &batch { let l = ix.lookup(cx, 183, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(183, n, 1, 1); } } } }
+    if rw && ix.has_lists(184, 0) { for b in &batch { let l = ix.lookup(cx, 184, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(184, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 183, 0, &[b[0]], Full); // consent_purpose_fits
+        let l = ix.lookup(cx, 184, 0, &[b[0]], Full); // consent_purpose_fits
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(183, n, 1, 1); } }
-            let v0 = cx.get(183, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(184, n, 1, 1); } }
+            let v0 = cx.get(184, row, 1);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s96_p0_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s97_p0_3(cx, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s96_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(184) { for b in &batch { cx.prefetch(184, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(184, &[b[1], b[0]])); // !consent_misses_product
     if cx.worth_prefetching(185) { for b in &batch { cx.prefetch(185, &[b[1], b[0]]); } }
-    batch.retain(|b| !cx.contains(185, &[b[1], b[0]])); // !consent_objected
+    batch.retain(|b| !cx.contains(185, &[b[1], b[0]])); // !consent_misses_product
+    if cx.worth_prefetching(186) { for b in &batch { cx.prefetch(186, &[b[1], b[0]]); } }
+    batch.retain(|b| !cx.contains(186, &[b[1], b[0]])); // !consent_objected
     let rw = cx.rows_worth_prefetching(16);
     if ix.worth_prefetching(16, 1) {
         for b in &batch { ix.prefetch(16, 1, &[b[1], b[0]]); }
@@ -11661,136 +11709,66 @@ fn s96_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(16, n, 2, 2); } }
             let v1 = cx.get(16, row, 2);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s96_p0_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s97_p0_4(cx, q4, q5, q6); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s96_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = false;
-    if ix.worth_prefetching(193, 0) {
-        for b in &batch { ix.prefetch(193, 0, &[b[0], b[1]]); }
-        if ix.has_lists(193, 0) { for b in &batch { ix.prefetch_list(193, 0, &[b[0], b[1]]); } }
+    if ix.worth_prefetching(194, 0) {
+        for b in &batch { ix.prefetch(194, 0, &[b[0], b[1]]); }
+        if ix.has_lists(194, 0) { for b in &batch { ix.prefetch_list(194, 0, &[b[0], b[1]]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 193, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 194, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 0, 0); } }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 0, 0); } }
             q5.push([b[0], b[1]]);
-            if q5.len() >= BATCH { s96_p0_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s97_p0_5(cx, q5, q6); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s96_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     let rw = false;
     if ix.worth_prefetching(121, 1) {
-        for b in &batch { ix.prefetch(121, 1, &[b[1], 198]); }
-        if ix.has_lists(121, 1) { for b in &batch { ix.prefetch_list(121, 1, &[b[1], 198]); } }
+        for b in &batch { ix.prefetch(121, 1, &[b[1], 200]); }
+        if ix.has_lists(121, 1) { for b in &batch { ix.prefetch_list(121, 1, &[b[1], 200]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 1, &[b[1], 198], Full); // subject
+        let l = ix.lookup(cx, 121, 1, &[b[1], 200], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
             q6.push([b[0], b[1]]);
-            if q6.len() >= BATCH { s96_p0_6(cx, q6); }
+            if q6.len() >= BATCH { s97_p0_6(cx, q6); }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s96_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
+fn s97_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
-    if cx.worth_prefetching(208) { for b in &batch { cx.prefetch(208, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(208, &[b[0], b[1]]); }
+    if cx.worth_prefetching(210) { for b in &batch { cx.prefetch(210, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(210, &[b[0], b[1]]); }
     batch.clear();
     *q6 = batch;
 }
 
 /// Rule `uwg_permitted_channel_old_law` (uwg_permitted_channel).
-fn s97_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s97_p0_0(cx, &mut q0, &mut q1);
-    s97_p0_1(cx, &mut q1);
-}
-
-fn s97_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(206);
-    for b in &batch {
-        for row in cx.bounds(206, Full) { // existing_customer_ok
-            let v0 = cx.get(206, row, 0);
-            let v1 = cx.get(206, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s97_p0_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s97_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `uwg_permitted_channel#1` (uwg_permitted_channel).
-fn s97_p1(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s97_p1_0(cx, &mut q0, &mut q1);
-    s97_p1_1(cx, &mut q1);
-}
-
-fn s97_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(208);
-    for b in &batch {
-        for row in cx.bounds(208, Full) { // presumed_consent_ok
-            let v0 = cx.get(208, row, 0);
-            let v1 = cx.get(208, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s97_p1_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s97_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s98_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -11802,11 +11780,11 @@ fn s98_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(204);
+    let rw = cx.rows_worth_prefetching(207);
     for b in &batch {
-        for row in cx.bounds(204, Full) { // email_selection_unlawful
-            let v0 = cx.get(204, row, 0);
-            let v1 = cx.get(204, row, 1);
+        for row in cx.bounds(207, Full) { // existing_customer_ok
+            let v0 = cx.get(207, row, 0);
+            let v1 = cx.get(207, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s98_p0_1(cx, q1); }
         }
@@ -11819,13 +11797,13 @@ fn s98_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `uwg_veto#1` (uwg_veto).
+/// Rule `uwg_permitted_channel#1` (uwg_permitted_channel).
 fn s98_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -11837,11 +11815,11 @@ fn s98_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(192);
+    let rw = cx.rows_worth_prefetching(210);
     for b in &batch {
-        for row in cx.bounds(192, Full) { // email_ad
-            let v0 = cx.get(192, row, 0);
-            let v1 = cx.get(192, row, 1);
+        for row in cx.bounds(210, Full) { // presumed_consent_ok
+            let v0 = cx.get(210, row, 0);
+            let v1 = cx.get(210, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s98_p1_1(cx, q1); }
         }
@@ -11854,56 +11832,13 @@ fn s98_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(206) { for b in &batch { cx.prefetch(206, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(206, &[b[0], b[1]])); // !existing_customer_ok
-    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
+    if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(0, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
-/// Rule `uwg_veto#2` (uwg_veto).
-fn s98_p2(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    s98_p2_0(cx, &mut q0, &mut q1);
-    s98_p2_1(cx, &mut q1);
-}
-
-fn s98_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(193);
-    for b in &batch {
-        for row in cx.bounds(193, Full) { // phone_ad
-            let v0 = cx.get(193, row, 0);
-            let v1 = cx.get(193, row, 1);
-            q1.push([v0, v1]);
-            if q1.len() >= BATCH { s98_p2_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s98_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(208) { for b in &batch { cx.prefetch(208, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(208, &[b[0], b[1]])); // !presumed_consent_ok
-    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `has_basis#1` (has_basis).
+/// Rule `uwg_veto_on_balancing` (uwg_veto).
 fn s99_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -11915,11 +11850,11 @@ fn s99_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(21);
+    let rw = cx.rows_worth_prefetching(205);
     for b in &batch {
-        for row in cx.bounds(21, Full) { // consent_covers
-            let v0 = cx.get(21, row, 1);
-            let v1 = cx.get(21, row, 2);
+        for row in cx.bounds(205, Full) { // email_selection_unlawful
+            let v0 = cx.get(205, row, 0);
+            let v1 = cx.get(205, row, 1);
             q1.push([v0, v1]);
             if q1.len() >= BATCH { s99_p0_1(cx, q1); }
         }
@@ -11932,6 +11867,119 @@ fn s99_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `uwg_veto#1` (uwg_veto).
+fn s99_p1(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s99_p1_0(cx, &mut q0, &mut q1);
+    s99_p1_1(cx, &mut q1);
+}
+
+fn s99_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(193);
+    for b in &batch {
+        for row in cx.bounds(193, Full) { // email_ad
+            let v0 = cx.get(193, row, 0);
+            let v1 = cx.get(193, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s99_p1_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s99_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(207) { for b in &batch { cx.prefetch(207, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(207, &[b[0], b[1]])); // !existing_customer_ok
+    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `uwg_veto#2` (uwg_veto).
+fn s99_p2(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s99_p2_0(cx, &mut q0, &mut q1);
+    s99_p2_1(cx, &mut q1);
+}
+
+fn s99_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(194);
+    for b in &batch {
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 0);
+            let v1 = cx.get(194, row, 1);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s99_p2_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s99_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(210) { for b in &batch { cx.prefetch(210, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(210, &[b[0], b[1]])); // !presumed_consent_ok
+    if cx.worth_prefetching(29) { for b in &batch { cx.prefetch(29, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(29, &[b[0], b[1]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `has_basis#1` (has_basis).
+fn s100_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    s100_p0_0(cx, &mut q0, &mut q1);
+    s100_p0_1(cx, &mut q1);
+}
+
+fn s100_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(21);
+    for b in &batch {
+        for row in cx.bounds(21, Full) { // consent_covers
+            let v0 = cx.get(21, row, 1);
+            let v1 = cx.get(21, row, 2);
+            q1.push([v0, v1]);
+            if q1.len() >= BATCH { s100_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s100_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
     for b in &batch { cx.derive(24, &[b[0], b[1]]); }
     batch.clear();
@@ -11939,16 +11987,16 @@ fn s99_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#2` (has_basis).
-fn s99_p1(cx: &mut Cx<'_>) {
+fn s100_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s99_p1_0(cx, &mut q0, &mut q1, &mut q2);
-    s99_p1_1(cx, &mut q1, &mut q2);
-    s99_p1_2(cx, &mut q2);
+    s100_p1_0(cx, &mut q0, &mut q1, &mut q2);
+    s100_p1_1(cx, &mut q1, &mut q2);
+    s100_p1_2(cx, &mut q2);
 }
 
-fn s99_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -11957,14 +12005,14 @@ fn s99_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(14, Full) { // lia_for
             let v0 = cx.get(14, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s99_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s100_p1_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s99_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -11982,14 +12030,14 @@ fn s99_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s99_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s100_p1_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s99_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12002,14 +12050,14 @@ fn s99_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#3` (has_basis).
-fn s99_p2(cx: &mut Cx<'_>) {
+fn s100_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s99_p2_0(cx, &mut q0, &mut q1);
-    s99_p2_1(cx, &mut q1);
+    s100_p2_0(cx, &mut q0, &mut q1);
+    s100_p2_1(cx, &mut q1);
 }
 
-fn s99_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s100_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -12019,14 +12067,14 @@ fn s99_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(25, row, 0);
             let v1 = cx.get(25, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s99_p2_1(cx, q1); }
+            if q1.len() >= BATCH { s100_p2_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s99_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s100_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12037,14 +12085,14 @@ fn s99_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#4` (has_basis).
-fn s99_p3(cx: &mut Cx<'_>) {
+fn s100_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s99_p3_0(cx, &mut q0, &mut q1);
-    s99_p3_1(cx, &mut q1);
+    s100_p3_0(cx, &mut q0, &mut q1);
+    s100_p3_1(cx, &mut q1);
 }
 
-fn s99_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s100_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -12054,14 +12102,14 @@ fn s99_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(28, row, 0);
             let v1 = cx.get(28, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s99_p3_1(cx, q1); }
+            if q1.len() >= BATCH { s100_p3_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s99_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s100_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12072,16 +12120,16 @@ fn s99_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `has_basis#5` (has_basis).
-fn s99_p4(cx: &mut Cx<'_>) {
+fn s100_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 1]> = Vec::new();
     let mut q2: Vec<[u64; 2]> = Vec::new();
-    s99_p4_0(cx, &mut q0, &mut q1, &mut q2);
-    s99_p4_1(cx, &mut q1, &mut q2);
-    s99_p4_2(cx, &mut q2);
+    s100_p4_0(cx, &mut q0, &mut q1, &mut q2);
+    s100_p4_1(cx, &mut q1, &mut q2);
+    s100_p4_2(cx, &mut q2);
 }
 
-fn s99_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -12090,14 +12138,14 @@ fn s99_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(34, Full) { // old_law_public_data
             let v0 = cx.get(34, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s99_p4_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s100_p4_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s99_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12113,14 +12161,14 @@ fn s99_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s99_p4_2(cx, q2); }
+            if q2.len() >= BATCH { s100_p4_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s99_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
+fn s100_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12131,100 +12179,100 @@ fn s99_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
 }
 
 /// Rule `documentation_duty#1` (documentation_duty).
-fn s100_p0(cx: &mut Cx<'_>) {
+fn s101_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    s100_p0_0(cx, &mut q0, &mut q1);
-    s100_p0_1(cx, &mut q1);
+    s101_p0_0(cx, &mut q0, &mut q1);
+    s101_p0_1(cx, &mut q1);
 }
 
-fn s100_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
+fn s101_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(193);
+    let rw = cx.rows_worth_prefetching(194);
     for b in &batch {
-        for row in cx.bounds(193, Full) { // phone_ad
-            let v0 = cx.get(193, row, 1);
-            let v1 = cx.get(193, row, 2);
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 1);
+            let v1 = cx.get(194, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s100_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s101_p0_1(cx, q1); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s100_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
+fn s101_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18901 as i64)
     });
-    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[0]]); } }
-    batch.retain(|b| cx.probe(194, &[b[0]], Full).is_some()); // consumer
-    if cx.worth_prefetching(209) { for b in &batch { cx.prefetch(209, &[b[0], b[1]]); } }
-    for b in &batch { cx.derive(209, &[b[0], b[1]]); }
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0]]); } }
+    batch.retain(|b| cx.probe(195, &[b[0]], Full).is_some()); // consumer
+    if cx.worth_prefetching(211) { for b in &batch { cx.prefetch(211, &[b[0], b[1]]); } }
+    for b in &batch { cx.derive(211, &[b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
 
 /// Rule `bdsg_old_advertising_without_consent` (finding_raw).
-fn s101_p0(cx: &mut Cx<'_>) {
+fn s102_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p0_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p0_3(cx, &mut q3, &mut q4);
-    s101_p0_4(cx, &mut q4);
+    s102_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p0_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p0_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p0_3(cx, &mut q3, &mut q4);
+    s102_p0_4(cx, &mut q4);
 }
 
-fn s101_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[0]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[0], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[0]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[0], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[0], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[0], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[0], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p0_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(180);
+    let rw = cx.rows_worth_prefetching(181);
     for b in &batch {
-        for row in cx.bounds(180, Full) { // advertising
-            let v0 = cx.get(180, row, 0);
+        for row in cx.bounds(181, Full) { // advertising
+            let v0 = cx.get(181, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p0_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12243,14 +12291,14 @@ fn s101_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p0_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12278,14 +12326,14 @@ fn s101_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p0_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -12293,49 +12341,49 @@ fn s101_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(1, &[b[0], b[1]])); // !old_law_consent
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(0, &[b[0], b[1]])); // !uwg_permitted_channel
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[0, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[0, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[0, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[0, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `bdsg_old_notification_missing` (finding_raw).
-fn s101_p1(cx: &mut Cx<'_>) {
+fn s102_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p1_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p1_2(cx, &mut q2, &mut q3);
-    s101_p1_3(cx, &mut q3);
+    s102_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p1_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p1_2(cx, &mut q2, &mut q3);
+    s102_p1_3(cx, &mut q3);
 }
 
-fn s101_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[6]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[6], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[6]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[6], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[6], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[6], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[6], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p1_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12346,14 +12394,14 @@ fn s101_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p1_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12380,62 +12428,62 @@ fn s101_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v3 = cx.get(149, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s101_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p1_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(113) { for b in &batch { cx.prefetch(113, &[b[3]]); } }
     batch.retain(|b| !cx.contains(113, &[b[3]])); // !source_public
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[6, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[6, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[6, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[6, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_old_us_transfer_without_basis` (finding_raw).
-fn s101_p2(cx: &mut Cx<'_>) {
+fn s102_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p2_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p2_2(cx, &mut q2, &mut q3);
-    s101_p2_3(cx, &mut q3);
+    s102_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p2_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p2_2(cx, &mut q2, &mut q3);
+    s102_p2_3(cx, &mut q3);
 }
 
-fn s101_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[9]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[9], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[9]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[9], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[9], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[9], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[9], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p2_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12452,14 +12500,14 @@ fn s101_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(69, row, 0);
             let v2 = cx.get(69, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p2_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12477,14 +12525,14 @@ fn s101_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p2_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12497,51 +12545,51 @@ fn s101_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[9, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[9, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[9, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[9, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `urhg_text_reuse_without_licence` (finding_raw).
-fn s101_p3(cx: &mut Cx<'_>) {
+fn s102_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p3_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p3_3(cx, &mut q3, &mut q4);
-    s101_p3_4(cx, &mut q4);
+    s102_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p3_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p3_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p3_3(cx, &mut q3, &mut q4);
+    s102_p3_4(cx, &mut q4);
 }
 
-fn s101_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[16]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[16], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[16]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[16], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[16], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[16], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[16], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p3_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12557,14 +12605,14 @@ fn s101_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 0, 0); } }
             let v0 = cx.get(162, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p3_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12582,14 +12630,14 @@ fn s101_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p3_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12611,64 +12659,64 @@ fn s101_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(163, n, 1, 1); } }
             let v1 = cx.get(163, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p3_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[16, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[16, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[16, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[16, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `urhg_photo_reuse_without_licence` (finding_raw).
-fn s101_p4(cx: &mut Cx<'_>) {
+fn s102_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p4_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p4_3(cx, &mut q3, &mut q4);
-    s101_p4_4(cx, &mut q4);
+    s102_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p4_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p4_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p4_3(cx, &mut q3, &mut q4);
+    s102_p4_4(cx, &mut q4);
 }
 
-fn s101_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[19]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[19], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[19]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[19], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[19], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[19], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[19], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p4_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p4_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12684,14 +12732,14 @@ fn s101_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 0, 0); } }
             let v0 = cx.get(162, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p4_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p4_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12707,14 +12755,14 @@ fn s101_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p4_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p4_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12736,60 +12784,60 @@ fn s101_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(163, n, 1, 1); } }
             let v1 = cx.get(163, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p4_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p4_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(6, &[b[0], b[1]])); // !licensed_by_author
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[19, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[19, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[19, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[19, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `kug_image_without_consent` (finding_raw).
-fn s101_p5(cx: &mut Cx<'_>) {
+fn s102_p5(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p5_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p5_1(cx, &mut q1, &mut q2);
-    s101_p5_2(cx, &mut q2);
+    s102_p5_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p5_1(cx, &mut q1, &mut q2);
+    s102_p5_2(cx, &mut q2);
 }
 
-fn s101_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[21]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[21], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[21]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[21], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[21], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[21], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[21], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p5_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p5_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12800,14 +12848,14 @@ fn s101_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(7, row, 1);
             let v2 = cx.get(7, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p5_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p5_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12819,49 +12867,49 @@ fn s101_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[21, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[21, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[21, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[21, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `kug_image_exception_unchecked` (finding_raw).
-fn s101_p6(cx: &mut Cx<'_>) {
+fn s102_p6(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p6_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p6_1(cx, &mut q1, &mut q2);
-    s101_p6_2(cx, &mut q2);
+    s102_p6_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p6_1(cx, &mut q1, &mut q2);
+    s102_p6_2(cx, &mut q2);
 }
 
-fn s101_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[22]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[22], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[22]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[22], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[22], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[22], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[22], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[22], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p6_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p6_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12872,19 +12920,19 @@ fn s101_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(7, row, 1);
             let v2 = cx.get(7, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p6_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p6_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(180, &[b[0]])); // !advertising
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(181, &[b[0]])); // !advertising
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(9, &[b[0], b[1]])); // !image_consent
     batch.retain_mut(|b| {
@@ -12893,51 +12941,51 @@ fn s101_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[22, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[22, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[22, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[22, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_legal_basis` (finding_raw).
-fn s101_p7(cx: &mut Cx<'_>) {
+fn s102_p7(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p7_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p7_3(cx, &mut q3, &mut q4);
-    s101_p7_4(cx, &mut q4);
+    s102_p7_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p7_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p7_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p7_3(cx, &mut q3, &mut q4);
+    s102_p7_4(cx, &mut q4);
 }
 
-fn s101_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[56]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[56], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[56]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[56], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[56], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[56], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[56], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p7_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p7_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -12946,14 +12994,14 @@ fn s101_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(43, Full) { // basis_checked_kind
             let v3 = cx.get(43, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p7_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p7_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -12970,14 +13018,14 @@ fn s101_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p7_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p7_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -12999,14 +13047,14 @@ fn s101_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p7_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p7_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13020,49 +13068,49 @@ fn s101_p7_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !child_consent
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(44, &[b[0], b[1]])); // !vetoed_social_profiling
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[56, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[56, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[56, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[56, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_social_profiling_without_consent` (finding_raw).
-fn s101_p8(cx: &mut Cx<'_>) {
+fn s102_p8(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p8_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p8_2(cx, &mut q2, &mut q3);
-    s101_p8_3(cx, &mut q3);
+    s102_p8_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p8_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p8_2(cx, &mut q2, &mut q3);
+    s102_p8_3(cx, &mut q3);
 }
 
-fn s101_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[57]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[57], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[57]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[57], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[57], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[57], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[57], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p8_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p8_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13072,14 +13120,14 @@ fn s101_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(44, row, 0);
             let v1 = cx.get(44, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p8_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p8_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13104,14 +13152,14 @@ fn s101_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p8_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p8_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13123,49 +13171,49 @@ fn s101_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     });
     if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[3]]); } }
     batch.retain(|b| cx.probe(43, &[b[3]], Full).is_some()); // basis_checked_kind
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[57, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[57, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[57, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[57, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_advertising_without_basis` (finding_raw).
-fn s101_p9(cx: &mut Cx<'_>) {
+fn s102_p9(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s101_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p9_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p9_2(cx, &mut q2, &mut q3);
-    s101_p9_3(cx, &mut q3);
+    s102_p9_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p9_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p9_2(cx, &mut q2, &mut q3);
+    s102_p9_3(cx, &mut q3);
 }
 
-fn s101_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[58]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[58], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[58]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[58], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[58], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[58], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[58], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p9_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p9_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13182,14 +13230,14 @@ fn s101_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p9_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p9_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13211,14 +13259,14 @@ fn s101_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(29, n, 1, 1); } }
             let v1 = cx.get(29, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s101_p9_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p9_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13232,51 +13280,51 @@ fn s101_p9_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !consent_unprovable
     if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[58, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[58, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[58, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[58, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_old_no_legal_basis` (finding_raw).
-fn s101_p10(cx: &mut Cx<'_>) {
+fn s102_p10(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p10_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p10_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p10_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p10_3(cx, &mut q3, &mut q4);
-    s101_p10_4(cx, &mut q4);
+    s102_p10_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p10_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p10_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p10_3(cx, &mut q3, &mut q4);
+    s102_p10_4(cx, &mut q4);
 }
 
-fn s101_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[60]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[60], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[60]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[60], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[60], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[60], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[60], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p10_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p10_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13285,14 +13333,14 @@ fn s101_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(43, Full) { // basis_checked_kind
             let v3 = cx.get(43, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p10_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p10_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13309,14 +13357,14 @@ fn s101_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p10_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p10_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13338,14 +13386,14 @@ fn s101_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p10_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p10_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13357,49 +13405,49 @@ fn s101_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     batch.retain(|b| !cx.contains(23, &[b[0], b[1]])); // !consent_unprovable
     if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(47, &[b[0], b[1]])); // !child_consent
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[60, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[60, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[60, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[60, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_processing_after_withdrawal` (finding_raw).
-fn s101_p11(cx: &mut Cx<'_>) {
+fn s102_p11(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p11_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p11_2(cx, &mut q2, &mut q3);
-    s101_p11_3(cx, &mut q3);
+    s102_p11_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p11_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p11_2(cx, &mut q2, &mut q3);
+    s102_p11_3(cx, &mut q3);
 }
 
-fn s101_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[61]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[61], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[61]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[61], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[61], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[61], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[61], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[61], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p11_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p11_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13409,21 +13457,21 @@ fn s101_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(22, row, 0);
             let v1 = cx.get(22, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p11_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p11_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(24) { for b in &batch { cx.prefetch(24, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(24, &[b[0], b[1]])); // !has_basis
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(201, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(202, &[b[0], b[1]])); // !email_selection
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 0) {
         for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
@@ -13437,14 +13485,14 @@ fn s101_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p11_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p11_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13457,49 +13505,49 @@ fn s101_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[61, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[61, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[61, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[61, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_consent_not_provable` (finding_raw).
-fn s101_p12(cx: &mut Cx<'_>) {
+fn s102_p12(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p12_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p12_2(cx, &mut q2, &mut q3);
-    s101_p12_3(cx, &mut q3);
+    s102_p12_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p12_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p12_2(cx, &mut q2, &mut q3);
+    s102_p12_3(cx, &mut q3);
 }
 
-fn s101_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[62]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[62], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[62]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[62], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[62], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[62], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[62], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[62], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p12_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p12_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13509,14 +13557,14 @@ fn s101_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(23, row, 0);
             let v1 = cx.get(23, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p12_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p12_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13535,14 +13583,14 @@ fn s101_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p12_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p12_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13555,47 +13603,47 @@ fn s101_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[62, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[62, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[62, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[62, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_purpose_change_untested` (finding_raw).
-fn s101_p13(cx: &mut Cx<'_>) {
+fn s102_p13(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p13_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p13_1(cx, &mut q1, &mut q2);
-    s101_p13_2(cx, &mut q2);
+    s102_p13_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p13_1(cx, &mut q1, &mut q2);
+    s102_p13_2(cx, &mut q2);
 }
 
-fn s101_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[63]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[63], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[63]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[63], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[63], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[63], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[63], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p13_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p13_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13606,14 +13654,14 @@ fn s101_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(45, row, 1);
             let v2 = cx.get(45, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p13_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p13_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13627,49 +13675,49 @@ fn s101_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[63, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[63, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[63, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[63, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_child_consent` (finding_raw).
-fn s101_p14(cx: &mut Cx<'_>) {
+fn s102_p14(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p14_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p14_2(cx, &mut q2, &mut q3);
-    s101_p14_3(cx, &mut q3);
+    s102_p14_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p14_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p14_2(cx, &mut q2, &mut q3);
+    s102_p14_3(cx, &mut q3);
 }
 
-fn s101_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[65]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[65], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[65]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[65], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[65], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[65], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[65], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p14_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p14_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13679,14 +13727,14 @@ fn s101_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(47, row, 0);
             let v1 = cx.get(47, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p14_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p14_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13705,14 +13753,14 @@ fn s101_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p14_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p14_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13725,53 +13773,53 @@ fn s101_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[65, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[65, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[65, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[65, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_special_category` (finding_raw).
-fn s101_p15(cx: &mut Cx<'_>) {
+fn s102_p15(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s101_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p15_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p15_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p15_3(cx, &mut q3, &mut q4, &mut q5);
-    s101_p15_4(cx, &mut q4, &mut q5);
-    s101_p15_5(cx, &mut q5);
+    s102_p15_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p15_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p15_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p15_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p15_4(cx, &mut q4, &mut q5);
+    s102_p15_5(cx, &mut q5);
 }
 
-fn s101_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[67]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[67], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[67]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[67], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[67], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[67], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[67], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v5 = cx.get(210, row, 1);
-            let v6 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v5 = cx.get(212, row, 1);
+            let v6 = cx.get(212, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s101_p15_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s102_p15_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13780,14 +13828,14 @@ fn s101_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(10, Full) { // special_category
             let v4 = cx.get(10, row, 0);
             q2.push([v4, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p15_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p15_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13803,14 +13851,14 @@ fn s101_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 0); } }
             let v0 = cx.get(153, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p15_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p15_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13827,14 +13875,14 @@ fn s101_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
-            if q4.len() >= BATCH { s101_p15_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p15_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p15_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -13859,62 +13907,62 @@ fn s101_p15_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s101_p15_5(cx, q5); }
+            if q5.len() >= BATCH { s102_p15_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s101_p15_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p15_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[67, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[67, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[67, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[67, b[0], b[1], b[2]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `gdpr_criminal_offence_data` (finding_raw).
-fn s101_p16(cx: &mut Cx<'_>) {
+fn s102_p16(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p16_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p16_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p16_3(cx, &mut q3, &mut q4);
-    s101_p16_4(cx, &mut q4);
+    s102_p16_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p16_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p16_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p16_3(cx, &mut q3, &mut q4);
+    s102_p16_4(cx, &mut q4);
 }
 
-fn s101_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[70]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[70], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[70]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[70], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[70], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[70], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[70], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p16_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p16_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -13930,14 +13978,14 @@ fn s101_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 0); } }
             let v0 = cx.get(153, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p16_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p16_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -13954,14 +14002,14 @@ fn s101_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p16_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p16_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -13986,58 +14034,58 @@ fn s101_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p16_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p16_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p16_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p16_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[70, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[70, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[70, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[70, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_audience_upload_without_consent` (finding_raw).
-fn s101_p17(cx: &mut Cx<'_>) {
+fn s102_p17(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p17_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p17_1(cx, &mut q1, &mut q2);
-    s101_p17_2(cx, &mut q2);
+    s102_p17_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p17_1(cx, &mut q1, &mut q2);
+    s102_p17_2(cx, &mut q2);
 }
 
-fn s101_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[72]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[72], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[72]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[72], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[72], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[72], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[72], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p17_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p17_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14048,14 +14096,14 @@ fn s101_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(54, row, 1);
             let v2 = cx.get(54, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p17_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p17_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14075,49 +14123,49 @@ fn s101_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[72, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[72, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[72, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[72, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_direct_marketing_after_objection` (finding_raw).
-fn s101_p18(cx: &mut Cx<'_>) {
+fn s102_p18(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p18_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p18_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p18_2(cx, &mut q2, &mut q3);
-    s101_p18_3(cx, &mut q3);
+    s102_p18_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p18_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p18_2(cx, &mut q2, &mut q3);
+    s102_p18_3(cx, &mut q3);
 }
 
-fn s101_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[73]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[73], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[73]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[73], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[73], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[73], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[73], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p18_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p18_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14127,19 +14175,19 @@ fn s101_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(41, row, 0);
             let v1 = cx.get(41, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p18_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p18_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(201, &[b[0], b[1]])); // !email_selection
+    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(202, &[b[0], b[1]])); // !email_selection
     if cx.worth_prefetching(152) { for b in &batch { cx.prefetch(152, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(152, &[b[0], b[1]], Full).is_some()); // activity_subject
     let rw = cx.rows_worth_prefetching(148);
@@ -14155,14 +14203,14 @@ fn s101_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(148, row, 1);
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p18_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p18_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14175,53 +14223,53 @@ fn s101_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[73, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[73, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[73, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[73, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_profiling_after_objection` (finding_raw).
-fn s101_p19(cx: &mut Cx<'_>) {
+fn s102_p19(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s101_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p19_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p19_3(cx, &mut q3, &mut q4);
-    s101_p19_4(cx, &mut q4);
+    s102_p19_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p19_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p19_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p19_3(cx, &mut q3, &mut q4);
+    s102_p19_4(cx, &mut q4);
 }
 
-fn s101_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[74]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[74], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[74]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[74], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[74], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[74], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[74], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v6 = cx.get(210, row, 1);
-            let v7 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v6 = cx.get(212, row, 1);
+            let v7 = cx.get(212, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s101_p19_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p19_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14239,14 +14287,14 @@ fn s101_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
             let v2 = cx.get(148, row, 3);
             let v3 = cx.get(148, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p19_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p19_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14270,14 +14318,14 @@ fn s101_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s101_p19_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p19_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14296,14 +14344,14 @@ fn s101_p19_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v4 = cx.get(137, row, 1);
             let v5 = cx.get(137, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
-            if q4.len() >= BATCH { s101_p19_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p19_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14314,49 +14362,49 @@ fn s101_p19_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(40, &[b[0], b[1], b[4]])); // !consent_after_objection
     if cx.worth_prefetching(58) { for b in &batch { cx.prefetch(58, &[b[3]]); } }
     batch.retain(|b| cx.probe(58, &[b[3]], Full).is_some()); // profiling_objection
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[74, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[74, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[74, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[74, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_objector_selected_for_email` (finding_raw).
-fn s101_p20(cx: &mut Cx<'_>) {
+fn s102_p20(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p20_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p20_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p20_2(cx, &mut q2, &mut q3);
-    s101_p20_3(cx, &mut q3);
+    s102_p20_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p20_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p20_2(cx, &mut q2, &mut q3);
+    s102_p20_3(cx, &mut q3);
 }
 
-fn s101_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[78]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[78], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[78]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[78], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[78], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[78], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[78], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p20_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p20_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14366,19 +14414,19 @@ fn s101_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(41, row, 0);
             let v1 = cx.get(41, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p20_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p20_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(201, &[b[0], b[1]], Full).is_some()); // email_selection
+    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(202, &[b[0], b[1]], Full).is_some()); // email_selection
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 0) {
         for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
@@ -14391,14 +14439,14 @@ fn s101_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p20_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p20_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14408,49 +14456,49 @@ fn s101_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[78, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[78, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[78, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[78, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_withdrawn_selected_for_email` (finding_raw).
-fn s101_p21(cx: &mut Cx<'_>) {
+fn s102_p21(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p21_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p21_2(cx, &mut q2, &mut q3);
-    s101_p21_3(cx, &mut q3);
+    s102_p21_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p21_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p21_2(cx, &mut q2, &mut q3);
+    s102_p21_3(cx, &mut q3);
 }
 
-fn s101_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[79]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[79], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[79]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[79], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[79], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[79], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[79], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p21_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p21_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14460,14 +14508,14 @@ fn s101_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(22, row, 0);
             let v1 = cx.get(22, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p21_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p21_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14475,8 +14523,8 @@ fn s101_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| !cx.contains(24, &[b[0], b[1]])); // !has_basis
     if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(41, &[b[0], b[1]])); // !objected_by
-    if cx.worth_prefetching(201) { for b in &batch { cx.prefetch(201, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(201, &[b[0], b[1]], Full).is_some()); // email_selection
+    if cx.worth_prefetching(202) { for b in &batch { cx.prefetch(202, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(202, &[b[0], b[1]], Full).is_some()); // email_selection
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 0) {
         for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
@@ -14489,14 +14537,14 @@ fn s101_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p21_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p21_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14506,49 +14554,49 @@ fn s101_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[79, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[79, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[79, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[79, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
-fn s101_p22(cx: &mut Cx<'_>) {
+fn s102_p22(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s101_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p22_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p22_2(cx, &mut q2, &mut q3);
-    s101_p22_3(cx, &mut q3);
+    s102_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p22_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p22_2(cx, &mut q2, &mut q3);
+    s102_p22_3(cx, &mut q3);
 }
 
-fn s101_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[83]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[83], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[83]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[83], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[83], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[83], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p22_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p22_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14557,14 +14605,14 @@ fn s101_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p22_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p22_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14579,60 +14627,60 @@ fn s101_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(59, Full) { // joint_control
             let v0 = cx.get(59, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s101_p22_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p22_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(60, 0) { for b in &batch { ix.prefetch(60, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 60, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[83, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[83, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[83, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[83, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
-fn s101_p23(cx: &mut Cx<'_>) {
+fn s102_p23(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p23_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p23_1(cx, &mut q1, &mut q2);
-    s101_p23_2(cx, &mut q2);
+    s102_p23_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p23_1(cx, &mut q1, &mut q2);
+    s102_p23_2(cx, &mut q2);
 }
 
-fn s101_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[84]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[84], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[84]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[84], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[84], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[84], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p23_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p23_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14643,14 +14691,14 @@ fn s101_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(60, row, 1);
             let v1 = cx.get(60, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p23_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p23_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14664,51 +14712,51 @@ fn s101_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[84, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[84, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[84, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[84, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
-fn s101_p24(cx: &mut Cx<'_>) {
+fn s102_p24(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s101_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p24_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p24_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p24_3(cx, &mut q3, &mut q4);
-    s101_p24_4(cx, &mut q4);
+    s102_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p24_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p24_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p24_3(cx, &mut q3, &mut q4);
+    s102_p24_4(cx, &mut q4);
 }
 
-fn s101_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s102_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[86]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[86], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[86]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[86], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[86], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[86], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p24_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p24_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s102_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14717,14 +14765,14 @@ fn s101_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(95, Full) { // organization
             let v0 = cx.get(95, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p24_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p24_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s102_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14735,14 +14783,14 @@ fn s101_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p24_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p24_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+fn s102_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14756,58 +14804,58 @@ fn s101_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     for b in &batch {
         for row in cx.bounds(11, Full) { // personal_activity
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s101_p24_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p24_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+fn s102_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[86, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[86, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[86, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[86, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_profiling` (finding_raw).
-fn s101_p25(cx: &mut Cx<'_>) {
+fn s102_p25(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
-    s101_p25_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p25_1(cx, &mut q1, &mut q2);
-    s101_p25_2(cx, &mut q2);
+    s102_p25_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p25_1(cx, &mut q1, &mut q2);
+    s102_p25_2(cx, &mut q2);
 }
 
-fn s101_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[87]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[87], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[87]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[87], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[87], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[87], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[87], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[87], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p25_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p25_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14817,14 +14865,14 @@ fn s101_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(65, row, 0);
             let v1 = cx.get(65, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p25_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p25_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14836,51 +14884,51 @@ fn s101_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[87, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[87, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[87, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[87, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
-fn s101_p26(cx: &mut Cx<'_>) {
+fn s102_p26(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s101_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p26_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p26_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p26_3(cx, &mut q3, &mut q4);
-    s101_p26_4(cx, &mut q4);
+    s102_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p26_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p26_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p26_3(cx, &mut q3, &mut q4);
+    s102_p26_4(cx, &mut q4);
 }
 
-fn s101_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s102_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[90]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[90], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[90]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[90], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[90], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[90], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p26_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p26_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s102_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14889,14 +14937,14 @@ fn s101_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(64, Full) { // dpia_category
             let v2 = cx.get(64, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p26_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p26_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s102_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14912,14 +14960,14 @@ fn s101_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 0); } }
             let v0 = cx.get(153, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p26_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p26_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
+fn s102_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -14937,14 +14985,14 @@ fn s101_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s101_p26_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p26_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p26_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+fn s102_p26_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -14956,49 +15004,49 @@ fn s101_p26_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0]]); } }
     batch.retain(|b| cx.probe(160, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[90, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[90, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[90, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[90, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
-fn s101_p27(cx: &mut Cx<'_>) {
+fn s102_p27(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p27_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p27_2(cx, &mut q2, &mut q3);
-    s101_p27_3(cx, &mut q3);
+    s102_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p27_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p27_2(cx, &mut q2, &mut q3);
+    s102_p27_3(cx, &mut q3);
 }
 
-fn s101_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[91]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[91], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[91]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[91], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[91], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[91], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[91], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[91], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p27_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p27_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15014,14 +15062,14 @@ fn s101_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(101, n, 0, 0); } }
             let v2 = cx.get(101, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p27_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15038,14 +15086,14 @@ fn s101_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(148, row, 0);
             let v1 = cx.get(148, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p27_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p27_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15061,49 +15109,49 @@ fn s101_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(150, &[b[0], b[2]], Full).is_some()); // activity_system
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0]]); } }
     batch.retain(|b| cx.probe(160, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[91, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[91, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[91, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[91, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing` (finding_raw).
-fn s101_p28(cx: &mut Cx<'_>) {
+fn s102_p28(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p28_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p28_2(cx, &mut q2, &mut q3);
-    s101_p28_3(cx, &mut q3);
+    s102_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p28_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p28_2(cx, &mut q2, &mut q3);
+    s102_p28_3(cx, &mut q3);
 }
 
-fn s101_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[92]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[92], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[92]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[92], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[92], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[92], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[92], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[92], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p28_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p28_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15113,14 +15161,14 @@ fn s101_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(95, row, 0);
             let v2 = cx.get(95, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p28_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p28_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15134,14 +15182,14 @@ fn s101_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p28_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p28_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15151,49 +15199,49 @@ fn s101_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[92, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[92, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[92, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[92, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
-fn s101_p29(cx: &mut Cx<'_>) {
+fn s102_p29(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p29_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p29_2(cx, &mut q2, &mut q3);
-    s101_p29_3(cx, &mut q3);
+    s102_p29_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p29_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p29_2(cx, &mut q2, &mut q3);
+    s102_p29_3(cx, &mut q3);
 }
 
-fn s101_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[93]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[93], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[93]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[93], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[93], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[93], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[93], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p29_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p29_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15203,14 +15251,14 @@ fn s101_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(95, row, 0);
             let v2 = cx.get(95, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p29_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p29_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15224,14 +15272,14 @@ fn s101_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p29_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p29_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15241,53 +15289,53 @@ fn s101_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[93, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[93, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[93, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[93, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
-fn s101_p30(cx: &mut Cx<'_>) {
+fn s102_p30(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 3]> = Vec::new();
-    s101_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p30_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p30_3(cx, &mut q3, &mut q4, &mut q5);
-    s101_p30_4(cx, &mut q4, &mut q5);
-    s101_p30_5(cx, &mut q5);
+    s102_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p30_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p30_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p30_4(cx, &mut q4, &mut q5);
+    s102_p30_5(cx, &mut q5);
 }
 
-fn s101_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[94]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[94], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[94]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[94], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[94], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[94], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[94], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[94], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p30_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s102_p30_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15296,14 +15344,14 @@ fn s101_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(95, Full) { // organization
             let v0 = cx.get(95, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p30_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p30_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15314,14 +15362,14 @@ fn s101_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p30_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p30_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15336,14 +15384,14 @@ fn s101_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(66, Full) { // monitoring_kind
             let v3 = cx.get(66, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s101_p30_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p30_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -15359,66 +15407,66 @@ fn s101_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v2 = cx.get(148, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s101_p30_5(cx, q5); }
+            if q5.len() >= BATCH { s102_p30_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s101_p30_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[2]]); } }
     batch.retain(|b| cx.probe(160, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[94, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[94, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[94, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[94, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `bdsg_dpo_missing_dpia_processing` (finding_raw).
-fn s101_p31(cx: &mut Cx<'_>) {
+fn s102_p31(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s101_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p31_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p31_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p31_3(cx, &mut q3, &mut q4, &mut q5);
-    s101_p31_4(cx, &mut q4, &mut q5);
-    s101_p31_5(cx, &mut q5);
+    s102_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p31_4(cx, &mut q4, &mut q5);
+    s102_p31_5(cx, &mut q5);
 }
 
-fn s101_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[95]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[95], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[95]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[95], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[95], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[95], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p31_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s102_p31_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15427,14 +15475,14 @@ fn s101_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(63, Full) { // dpia_required
             let v2 = cx.get(63, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p31_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p31_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15448,14 +15496,14 @@ fn s101_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             q3.push([b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p31_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p31_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15464,14 +15512,14 @@ fn s101_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(95, Full) { // organization
             let v0 = cx.get(95, row, 0);
             q4.push([v0, b[0], b[1]]);
-            if q4.len() >= BATCH { s101_p31_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p31_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -15482,14 +15530,14 @@ fn s101_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s101_p31_5(cx, q5); }
+            if q5.len() >= BATCH { s102_p31_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s101_p31_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -15499,49 +15547,49 @@ fn s101_p31_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[95, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[95, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[95, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[95, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `bdsg_old_dpo_missing` (finding_raw).
-fn s101_p32(cx: &mut Cx<'_>) {
+fn s102_p32(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p32_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p32_2(cx, &mut q2, &mut q3);
-    s101_p32_3(cx, &mut q3);
+    s102_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p32_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p32_2(cx, &mut q2, &mut q3);
+    s102_p32_3(cx, &mut q3);
 }
 
-fn s101_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[96]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[96], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[96]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[96], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[96], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[96], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[96], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[96], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p32_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15551,14 +15599,14 @@ fn s101_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(95, row, 0);
             let v2 = cx.get(95, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p32_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p32_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15572,14 +15620,14 @@ fn s101_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p32_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p32_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15589,49 +15637,49 @@ fn s101_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[96, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[96, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[96, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[96, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis` (finding_raw).
-fn s101_p33(cx: &mut Cx<'_>) {
+fn s102_p33(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p33_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p33_2(cx, &mut q2, &mut q3);
-    s101_p33_3(cx, &mut q3);
+    s102_p33_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p33_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p33_2(cx, &mut q2, &mut q3);
+    s102_p33_3(cx, &mut q3);
 }
 
-fn s101_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[148]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[148], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[148], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[148], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[148], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p33_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p33_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15641,14 +15689,14 @@ fn s101_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(69, row, 0);
             let v2 = cx.get(69, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p33_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p33_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15666,14 +15714,14 @@ fn s101_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p33_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p33_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15683,49 +15731,49 @@ fn s101_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[148, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[148, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[148, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[148, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
-fn s101_p34(cx: &mut Cx<'_>) {
+fn s102_p34(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p34_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p34_2(cx, &mut q2, &mut q3);
-    s101_p34_3(cx, &mut q3);
+    s102_p34_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p34_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p34_2(cx, &mut q2, &mut q3);
+    s102_p34_3(cx, &mut q3);
 }
 
-fn s101_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[149]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[149], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[149]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[149], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[149], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[149], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[149], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p34_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p34_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15735,14 +15783,14 @@ fn s101_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(69, row, 0);
             let v2 = cx.get(69, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p34_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p34_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15760,14 +15808,14 @@ fn s101_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p34_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p34_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15777,49 +15825,49 @@ fn s101_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[149, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[149, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[149, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[149, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_processor_without_agreement` (finding_raw).
-fn s101_p35(cx: &mut Cx<'_>) {
+fn s102_p35(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p35_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p35_2(cx, &mut q2, &mut q3);
-    s101_p35_3(cx, &mut q3);
+    s102_p35_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p35_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p35_2(cx, &mut q2, &mut q3);
+    s102_p35_3(cx, &mut q3);
 }
 
-fn s101_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[150]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[150], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[150]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[150], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[150], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[150], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[150], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p35_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p35_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15829,14 +15877,14 @@ fn s101_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(75, row, 0);
             let v2 = cx.get(75, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p35_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p35_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15856,14 +15904,14 @@ fn s101_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p35_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p35_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15873,49 +15921,49 @@ fn s101_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[150, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[150, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[150, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[150, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_overdue` (finding_raw).
-fn s101_p36(cx: &mut Cx<'_>) {
+fn s102_p36(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s101_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p36_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p36_2(cx, &mut q2, &mut q3);
-    s101_p36_3(cx, &mut q3);
+    s102_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p36_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p36_2(cx, &mut q2, &mut q3);
+    s102_p36_3(cx, &mut q3);
 }
 
-fn s101_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[152]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[152], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[152]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[152], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[152], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[152], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[152], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[152], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v5 = cx.get(210, row, 1);
-            let v6 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v5 = cx.get(212, row, 1);
+            let v6 = cx.get(212, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s101_p36_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p36_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15924,14 +15972,14 @@ fn s101_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v3 = cx.get(94, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p36_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p36_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15942,14 +15990,14 @@ fn s101_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s101_p36_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p36_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15969,51 +16017,51 @@ fn s101_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[152, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[152, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[152, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[152, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
-fn s101_p37(cx: &mut Cx<'_>) {
+fn s102_p37(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s101_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p37_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p37_3(cx, &mut q3, &mut q4);
-    s101_p37_4(cx, &mut q4);
+    s102_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p37_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p37_3(cx, &mut q3, &mut q4);
+    s102_p37_4(cx, &mut q4);
 }
 
-fn s101_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[154]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[154], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[154]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[154], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[154], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[154], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[154], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[154], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v6 = cx.get(210, row, 1);
-            let v7 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v6 = cx.get(212, row, 1);
+            let v7 = cx.get(212, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s101_p37_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p37_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16030,14 +16078,14 @@ fn s101_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p37_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p37_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16061,14 +16109,14 @@ fn s101_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s101_p37_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p37_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16087,14 +16135,14 @@ fn s101_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(35, row, 0);
             let v4 = cx.get(35, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s101_p37_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p37_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16109,49 +16157,49 @@ fn s101_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[154, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[154, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[154, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[154, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
-fn s101_p38(cx: &mut Cx<'_>) {
+fn s102_p38(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s101_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p38_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p38_2(cx, &mut q2, &mut q3);
-    s101_p38_3(cx, &mut q3);
+    s102_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p38_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p38_2(cx, &mut q2, &mut q3);
+    s102_p38_3(cx, &mut q3);
 }
 
-fn s101_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[156], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[156], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[156], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[156], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v6 = cx.get(210, row, 1);
-            let v7 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v6 = cx.get(212, row, 1);
+            let v7 = cx.get(212, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s101_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p38_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16162,14 +16210,14 @@ fn s101_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
             let v1 = cx.get(80, row, 1);
             let v2 = cx.get(80, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p38_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16194,14 +16242,14 @@ fn s101_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(35, row, 0);
             let v4 = cx.get(35, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s101_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p38_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16219,49 +16267,49 @@ fn s101_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[156, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[156, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[156, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[156, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
-fn s101_p39(cx: &mut Cx<'_>) {
+fn s102_p39(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p39_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p39_2(cx, &mut q2, &mut q3);
-    s101_p39_3(cx, &mut q3);
+    s102_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p39_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p39_2(cx, &mut q2, &mut q3);
+    s102_p39_3(cx, &mut q3);
 }
 
-fn s101_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[158]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[158], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[158]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[158], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[158], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[158], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p39_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p39_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16272,14 +16320,14 @@ fn s101_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p39_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p39_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16303,62 +16351,62 @@ fn s101_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v3 = cx.get(149, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s101_p39_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p39_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(84) { for b in &batch { cx.prefetch(84, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(84, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[158, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[158, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[158, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[158, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_category_not_named` (finding_raw).
-fn s101_p40(cx: &mut Cx<'_>) {
+fn s102_p40(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p40_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p40_2(cx, &mut q2, &mut q3);
-    s101_p40_3(cx, &mut q3);
+    s102_p40_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p40_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p40_2(cx, &mut q2, &mut q3);
+    s102_p40_3(cx, &mut q3);
 }
 
-fn s101_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[159]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[159], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[159]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[159], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[159], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[159], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[159], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p40_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p40_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16369,14 +16417,14 @@ fn s101_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p40_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p40_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16400,62 +16448,62 @@ fn s101_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 1, 1); } }
             let v3 = cx.get(153, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s101_p40_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p40_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(85) { for b in &batch { cx.prefetch(85, &[b[1], b[3]]); } }
     batch.retain(|b| !cx.contains(85, &[b[1], b[3]])); // !category_named
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[159, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[159, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[159, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[159, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
-fn s101_p41(cx: &mut Cx<'_>) {
+fn s102_p41(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 7]> = Vec::new();
-    s101_p41_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p41_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p41_2(cx, &mut q2, &mut q3);
-    s101_p41_3(cx, &mut q3);
+    s102_p41_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p41_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p41_2(cx, &mut q2, &mut q3);
+    s102_p41_3(cx, &mut q3);
 }
 
-fn s101_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[160]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[160], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[160]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[160], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[160], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[160], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[160], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v5 = cx.get(210, row, 1);
-            let v6 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v5 = cx.get(212, row, 1);
+            let v6 = cx.get(212, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s101_p41_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p41_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16464,14 +16512,14 @@ fn s101_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v3 = cx.get(94, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p41_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p41_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16482,14 +16530,14 @@ fn s101_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s101_p41_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p41_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16515,47 +16563,47 @@ fn s101_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[160, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[160, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[160, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[160, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art13_notice_missing` (finding_raw).
-fn s101_p42(cx: &mut Cx<'_>) {
+fn s102_p42(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p42_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p42_1(cx, &mut q1, &mut q2);
-    s101_p42_2(cx, &mut q2);
+    s102_p42_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p42_1(cx, &mut q1, &mut q2);
+    s102_p42_2(cx, &mut q2);
 }
 
-fn s101_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[161]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[161], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[161]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[161], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[161], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[161], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[161], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[161], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p42_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p42_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16566,14 +16614,14 @@ fn s101_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(38, row, 1);
             let v2 = cx.get(38, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p42_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p42_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16585,49 +16633,49 @@ fn s101_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[161, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[161, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[161, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[161, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
-fn s101_p43(cx: &mut Cx<'_>) {
+fn s102_p43(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p43_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p43_2(cx, &mut q2, &mut q3);
-    s101_p43_3(cx, &mut q3);
+    s102_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p43_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p43_2(cx, &mut q2, &mut q3);
+    s102_p43_3(cx, &mut q3);
 }
 
-fn s101_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[163]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[163], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[163]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[163], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[163], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[163], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p43_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p43_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16636,14 +16684,14 @@ fn s101_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(168, Full) { // guideline
             let v2 = cx.get(168, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p43_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p43_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16655,14 +16703,14 @@ fn s101_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(148, row, 0);
             let v1 = cx.get(148, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p43_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p43_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16674,51 +16722,51 @@ fn s101_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[163, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[163, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[163, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[163, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `platform_participation_forbidden` (finding_raw).
-fn s101_p44(cx: &mut Cx<'_>) {
+fn s102_p44(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s101_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p44_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p44_3(cx, &mut q3, &mut q4);
-    s101_p44_4(cx, &mut q4);
+    s102_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p44_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p44_3(cx, &mut q3, &mut q4);
+    s102_p44_4(cx, &mut q4);
 }
 
-fn s101_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[164]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[164], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[164]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[164], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[164], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[164], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[164], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[164], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p44_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p44_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16734,14 +16782,14 @@ fn s101_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
             let v3 = cx.get(111, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p44_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p44_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16757,14 +16805,14 @@ fn s101_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 0, 0); } }
             let v0 = cx.get(149, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p44_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p44_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16783,14 +16831,14 @@ fn s101_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(148, row, 1);
             let v1 = cx.get(148, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s101_p44_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p44_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16802,53 +16850,53 @@ fn s101_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[2]]); } }
     batch.retain(|b| cx.probe(92, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[164, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[164, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[164, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[164, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
-fn s101_p45(cx: &mut Cx<'_>) {
+fn s102_p45(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s101_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p45_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p45_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s101_p45_3(cx, &mut q3, &mut q4, &mut q5);
-    s101_p45_4(cx, &mut q4, &mut q5);
-    s101_p45_5(cx, &mut q5);
+    s102_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p45_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p45_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p45_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p45_4(cx, &mut q4, &mut q5);
+    s102_p45_5(cx, &mut q5);
 }
 
-fn s101_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[167], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[167], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[167], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[167], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p45_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s102_p45_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16865,14 +16913,14 @@ fn s101_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v2 = cx.get(146, row, 0);
             let v3 = cx.get(146, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p45_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p45_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16886,14 +16934,14 @@ fn s101_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p45_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p45_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16909,14 +16957,14 @@ fn s101_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(151, n, 0, 0); } }
             let v0 = cx.get(151, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s101_p45_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p45_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16932,14 +16980,14 @@ fn s101_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s101_p45_5(cx, q5); }
+            if q5.len() >= BATCH { s102_p45_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s101_p45_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p45_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -16949,49 +16997,49 @@ fn s101_p45_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[167, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[167, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[167, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[167, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
-fn s101_p46(cx: &mut Cx<'_>) {
+fn s102_p46(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s101_p46_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p46_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p46_2(cx, &mut q2, &mut q3);
-    s101_p46_3(cx, &mut q3);
+    s102_p46_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p46_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p46_2(cx, &mut q2, &mut q3);
+    s102_p46_3(cx, &mut q3);
 }
 
-fn s101_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[170]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[170], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[170]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[170], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[170], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[170], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p46_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p46_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17000,14 +17048,14 @@ fn s101_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p46_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p46_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17022,62 +17070,62 @@ fn s101_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(175, Full) { // own_online_service
             let v0 = cx.get(175, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s101_p46_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p46_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[0]]); } }
     batch.retain(|b| !cx.contains(116, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[170, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[170, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[170, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[170, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
-fn s101_p47(cx: &mut Cx<'_>) {
+fn s102_p47(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s101_p47_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p47_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p47_2(cx, &mut q2, &mut q3);
-    s101_p47_3(cx, &mut q3);
+    s102_p47_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p47_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p47_2(cx, &mut q2, &mut q3);
+    s102_p47_3(cx, &mut q3);
 }
 
-fn s101_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[172]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[172], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[172]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[172], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[172], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[172], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p47_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p47_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17094,14 +17142,14 @@ fn s101_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v1 = cx.get(148, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p47_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p47_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17123,64 +17171,66 @@ fn s101_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v2 = cx.get(149, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s101_p47_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p47_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(178, &[b[2]])); // !fan_page
     if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[2]]); } }
     batch.retain(|b| cx.probe(177, &[b[2]], Full).is_some()); // tracker_without_consent
     if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[2]]); } }
     batch.retain(|b| cx.probe(175, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[172, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[172, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[172, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[172, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
-fn s101_p48(cx: &mut Cx<'_>) {
+fn s102_p48(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p48_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p48_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p48_2(cx, &mut q2, &mut q3);
-    s101_p48_3(cx, &mut q3);
+    s102_p48_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p48_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p48_2(cx, &mut q2, &mut q3);
+    s102_p48_3(cx, &mut q3);
 }
 
-fn s101_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[174]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[174], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[174], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[174], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[174], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p48_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p48_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17189,19 +17239,21 @@ fn s101_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(177, Full) { // tracker_without_consent
             let v0 = cx.get(177, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p48_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p48_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(178, &[b[0]])); // !tracked_by_activity
+    batch.retain(|b| !cx.contains(178, &[b[0]])); // !fan_page
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(179, &[b[0]])); // !tracked_by_activity
     if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
     batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // own_online_service
     let rw = cx.rows_worth_prefetching(94);
@@ -17209,14 +17261,14 @@ fn s101_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p48_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p48_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17226,74 +17278,162 @@ fn s101_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[174, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[174, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[174, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[174, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `tdddg_email_tracking_without_consent` (finding_raw).
-fn s101_p49(cx: &mut Cx<'_>) {
+/// Rule `tdddg_fan_page_trackers_without_consent` (finding_raw).
+fn s102_p49(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p49_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p49_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p49_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p49_3(cx, &mut q3, &mut q4);
-    s101_p49_4(cx, &mut q4);
+    s102_p49_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p49_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p49_2(cx, &mut q2, &mut q3);
+    s102_p49_3(cx, &mut q3);
 }
 
-fn s101_p49_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p49_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[175]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[175], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[175]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[175], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[175], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[175], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[175], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p49_1(cx, q1, q2, q3, q4); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s102_p49_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p49_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p49_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(154);
-    if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[176]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[176], 0, 0); }
-    }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(177);
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[176], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
-            let v0 = cx.get(154, row, 0);
+        for row in cx.bounds(177, Full) { // tracker_without_consent
+            let v0 = cx.get(177, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p49_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p49_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
+    batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
+    batch.retain(|b| cx.probe(178, &[b[0]], Full).is_some()); // fan_page
+    let rw = cx.rows_worth_prefetching(94);
+    for b in &batch {
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p49_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p49_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[175, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[175, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `tdddg_email_tracking_without_consent` (finding_raw).
+fn s102_p50(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s102_p50_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p50_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p50_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p50_3(cx, &mut q3, &mut q4);
+    s102_p50_4(cx, &mut q4);
+}
+
+fn s102_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[176]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[176], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[176], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[176], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p50_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p50_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(154);
+    if ix.worth_prefetching(154, 0) {
+        for b in &batch { ix.prefetch(154, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[177], 0, 0); }
+    }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 154, 0, &[177], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
+            let v0 = cx.get(154, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p50_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p50_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17309,14 +17449,14 @@ fn s101_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p49_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p50_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p49_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17338,176 +17478,176 @@ fn s101_p49_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p49_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p50_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p49_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if ix.worth_prefetching(21, 0) { for b in &batch { ix.prefetch(21, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 21, 0, &[b[0], b[1]])); // !consent_covers
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[175, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[175, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[176, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[176, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
-fn s101_p50(cx: &mut Cx<'_>) {
+fn s102_p51(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p50_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p50_1(cx, &mut q1, &mut q2);
-    s101_p50_2(cx, &mut q2);
+    s102_p51_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p51_1(cx, &mut q1, &mut q2);
+    s102_p51_2(cx, &mut q2);
 }
 
-fn s101_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[185]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[185], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[186]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[186], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[185], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[186], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p50_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p51_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p50_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p51_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(192);
+    let rw = cx.rows_worth_prefetching(193);
     for b in &batch {
-        for row in cx.bounds(192, Full) { // email_ad
-            let v0 = cx.get(192, row, 0);
-            let v1 = cx.get(192, row, 1);
-            let v2 = cx.get(192, row, 2);
+        for row in cx.bounds(193, Full) { // email_ad
+            let v0 = cx.get(193, row, 0);
+            let v1 = cx.get(193, row, 1);
+            let v2 = cx.get(193, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p50_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p51_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p50_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(195, &[b[0], b[1]])); // !sms_to_existing_customer
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(196, &[b[0], b[1]])); // !sms_to_existing_customer
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[185, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[185, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[186, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[186, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_email_consent_not_provable` (finding_raw).
-fn s101_p51(cx: &mut Cx<'_>) {
+fn s102_p52(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p51_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p51_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p51_2(cx, &mut q2, &mut q3);
-    s101_p51_3(cx, &mut q3);
+    s102_p52_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p52_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p52_2(cx, &mut q2, &mut q3);
+    s102_p52_3(cx, &mut q3);
 }
 
-fn s101_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[186]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[186], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[187]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[187], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[186], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[187], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p51_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p52_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p51_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(190);
+    let rw = cx.rows_worth_prefetching(191);
     for b in &batch {
-        for row in cx.bounds(190, Full) { // ad_consent
-            let v0 = cx.get(190, row, 0);
-            let v1 = cx.get(190, row, 1);
+        for row in cx.bounds(191, Full) { // ad_consent
+            let v0 = cx.get(191, row, 0);
+            let v1 = cx.get(191, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p51_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p52_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent_documented
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 1, &[b[0], b[1]], 2, 2); }
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(192, 1) { for b in &batch { let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 2, 2); } } } }
+    if rw && ix.has_lists(193, 1) { for b in &batch { let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 2, 2); } }
-            let v2 = cx.get(192, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
+            let v2 = cx.get(193, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p51_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p52_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p51_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17517,89 +17657,89 @@ fn s101_p51_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[186, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[186, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[187, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[187, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_sms_to_existing_customer` (finding_raw).
-fn s101_p52(cx: &mut Cx<'_>) {
+fn s102_p53(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s101_p52_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p52_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p52_2(cx, &mut q2, &mut q3);
-    s101_p52_3(cx, &mut q3);
+    s102_p53_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p53_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p53_2(cx, &mut q2, &mut q3);
+    s102_p53_3(cx, &mut q3);
 }
 
-fn s101_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p53_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[188]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[188], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[189]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[189], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[188], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[189], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p52_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p53_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p52_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p53_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(195);
+    let rw = cx.rows_worth_prefetching(196);
     for b in &batch {
-        for row in cx.bounds(195, Full) { // sms_to_existing_customer
-            let v0 = cx.get(195, row, 0);
-            let v1 = cx.get(195, row, 1);
+        for row in cx.bounds(196, Full) { // sms_to_existing_customer
+            let v0 = cx.get(196, row, 0);
+            let v1 = cx.get(196, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p52_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p53_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p52_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p53_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 1, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(192, 1) { for b in &batch { let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 2, 2); } } } }
+    if rw && ix.has_lists(193, 1) { for b in &batch { let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 2, 2); } }
-            let v2 = cx.get(192, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
+            let v2 = cx.get(193, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s101_p52_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p53_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17609,51 +17749,51 @@ fn s101_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[188, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[188, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[189, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[189, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_advertising_after_refusal` (finding_raw).
-fn s101_p53(cx: &mut Cx<'_>) {
+fn s102_p54(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p53_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p53_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p53_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p53_3(cx, &mut q3, &mut q4);
-    s101_p53_4(cx, &mut q4);
+    s102_p54_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p54_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p54_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p54_3(cx, &mut q3, &mut q4);
+    s102_p54_4(cx, &mut q4);
 }
 
-fn s101_p53_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[189]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[189], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[190]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[190], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[190], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[189], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[190], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s101_p53_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p54_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p53_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17670,14 +17810,14 @@ fn s101_p53_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p53_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p54_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p53_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17687,8 +17827,8 @@ fn s101_p53_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 1) {
         for b in &batch { ix.prefetch(154, 1, &[b[0]]); }
@@ -17701,21 +17841,21 @@ fn s101_p53_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
             let v3 = cx.get(154, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s101_p53_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p54_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[2]]); } }
-    batch.retain(|b| !cx.contains(181, &[b[2]])); // !electronic_mail_channel
+    if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[2]]); } }
+    batch.retain(|b| !cx.contains(182, &[b[2]])); // !electronic_mail_channel
     batch.retain_mut(|b| {
-        b[2] != 183
+        b[2] != 184
     });
     let rw = cx.rows_worth_prefetching(41);
     if ix.worth_prefetching(41, 1) {
@@ -17729,64 +17869,64 @@ fn s101_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 1, 1); } }
             let v1 = cx.get(41, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s101_p53_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p54_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p53_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(152) { for b in &batch { cx.prefetch(152, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(152, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[189, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[189, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[190, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[190, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
-fn s101_p54(cx: &mut Cx<'_>) {
+fn s102_p55(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s101_p54_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p54_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s101_p54_2(cx, &mut q2, &mut q3, &mut q4);
-    s101_p54_3(cx, &mut q3, &mut q4);
-    s101_p54_4(cx, &mut q4);
+    s102_p55_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p55_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p55_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p55_3(cx, &mut q3, &mut q4);
+    s102_p55_4(cx, &mut q4);
 }
 
-fn s101_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[193]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[193], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[194]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[194], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[193], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[193], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[194], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p54_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p55_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17802,14 +17942,14 @@ fn s101_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(155, n, 0, 0); } }
             let v0 = cx.get(155, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p54_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p55_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17827,14 +17967,14 @@ fn s101_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p54_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p55_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17856,85 +17996,85 @@ fn s101_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
             let v2 = cx.get(154, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s101_p54_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p55_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s101_p54_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(207) { for b in &batch { cx.prefetch(207, &[b[2]]); } }
-    batch.retain(|b| cx.probe(207, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[193, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[193, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(208) { for b in &batch { cx.prefetch(208, &[b[2]]); } }
+    batch.retain(|b| cx.probe(208, &[b[2]], Full).is_some()); // public_channel
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[194, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[194, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
-fn s101_p55(cx: &mut Cx<'_>) {
+fn s102_p56(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s101_p55_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s101_p55_1(cx, &mut q1, &mut q2, &mut q3);
-    s101_p55_2(cx, &mut q2, &mut q3);
-    s101_p55_3(cx, &mut q3);
+    s102_p56_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p56_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p56_2(cx, &mut q2, &mut q3);
+    s102_p56_3(cx, &mut q3);
 }
 
-fn s101_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[194]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[194], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[195]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[195], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[194], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[195], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v2 = cx.get(210, row, 1);
-            let v3 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s101_p55_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p56_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p55_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p56_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(162);
     if ix.worth_prefetching(162, 2) {
-        for b in &batch { ix.prefetch(162, 2, &[18, 195]); }
-        for b in &batch { ix.prefetch_rows(cx, 162, 2, &[18, 195], 0, 0); }
+        for b in &batch { ix.prefetch(162, 2, &[18, 196]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 2, &[18, 196], 0, 0); }
     }
-    if rw && ix.has_lists(162, 2) { for b in &batch { let l = ix.lookup(cx, 162, 2, &[18, 195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 0, 0); } } } }
+    if rw && ix.has_lists(162, 2) { for b in &batch { let l = ix.lookup(cx, 162, 2, &[18, 196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 162, 2, &[18, 195], Full); // activity_content
+        let l = ix.lookup(cx, 162, 2, &[18, 196], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 0, 0); } }
             let v0 = cx.get(162, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p55_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p56_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17950,14 +18090,14 @@ fn s101_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s101_p55_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p56_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s101_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17967,269 +18107,399 @@ fn s101_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[b[0]]); } }
-    batch.retain(|b| cx.probe(180, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[194, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(212, &[194, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[195, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[195, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `uwg_phone_without_consent` (finding_raw).
-fn s101_p56(cx: &mut Cx<'_>) {
+/// Rule `uwg_fake_review` (finding_raw).
+fn s102_p57(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p56_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p56_1(cx, &mut q1, &mut q2);
-    s101_p56_2(cx, &mut q2);
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s102_p57_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p57_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p57_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p57_3(cx, &mut q3, &mut q4);
+    s102_p57_4(cx, &mut q4);
 }
 
-fn s101_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[196]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[196], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[197]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[197], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[196], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[197], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p56_1(cx, q1, q2); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s102_p57_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p56_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(193);
+    let rw = cx.rows_worth_prefetching(111);
+    if ix.worth_prefetching(111, 0) {
+        for b in &batch { ix.prefetch(111, 0, &[47]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[47], 0, 0); }
+    }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[47], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
     for b in &batch {
-        for row in cx.bounds(193, Full) { // phone_ad
-            let v0 = cx.get(193, row, 0);
-            let v1 = cx.get(193, row, 1);
-            let v2 = cx.get(193, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p56_2(cx, q2); }
+        let l = ix.lookup(cx, 111, 0, &[47], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
+            let v3 = cx.get(111, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p57_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(190, &[b[0], b[1]])); // !ad_consent
+    let rw = cx.rows_worth_prefetching(149);
+    if ix.worth_prefetching(149, 0) {
+        for b in &batch { ix.prefetch(149, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 149, 0, &[b[0]], 0, 0); }
+    }
+    if rw && ix.has_lists(149, 0) { for b in &batch { let l = ix.lookup(cx, 149, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(149, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 149, 0, &[b[0]], Full); // activity_source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 0, 0); } }
+            let v0 = cx.get(149, row, 0);
+            q3.push([v0, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p57_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p57_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(156, &[b[0]])); // !activity_identifies_company
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 1, 3); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 1, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 1, 3); } }
+            let v2 = cx.get(148, row, 1);
+            let v1 = cx.get(148, row, 3);
+            q4.push([b[0], v1, v2, b[1], b[2]]);
+            if q4.len() >= BATCH { s102_p57_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s102_p57_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(209) { for b in &batch { cx.prefetch(209, &[b[2]]); } }
+    batch.retain(|b| cx.probe(209, &[b[2]], Full).is_some()); // review_kind
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[197, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[197, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `uwg_phone_without_consent` (finding_raw).
+fn s102_p58(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s102_p58_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p58_1(cx, &mut q1, &mut q2);
+    s102_p58_2(cx, &mut q2);
+}
+
+fn s102_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[198]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[198], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[198], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p58_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p58_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(194);
+    for b in &batch {
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 0);
+            let v1 = cx.get(194, row, 1);
+            let v2 = cx.get(194, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p58_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p58_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[196, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[196, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[198, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[198, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_documented` (finding_raw).
-fn s101_p57(cx: &mut Cx<'_>) {
+fn s102_p59(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p57_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p57_1(cx, &mut q1, &mut q2);
-    s101_p57_2(cx, &mut q2);
+    s102_p59_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p59_1(cx, &mut q1, &mut q2);
+    s102_p59_2(cx, &mut q2);
 }
 
-fn s101_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p59_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[200]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[200], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[202]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[202], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[200], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[202], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p57_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p59_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p59_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(193);
+    let rw = cx.rows_worth_prefetching(194);
     for b in &batch {
-        for row in cx.bounds(193, Full) { // phone_ad
-            let v0 = cx.get(193, row, 0);
-            let v1 = cx.get(193, row, 1);
-            let v2 = cx.get(193, row, 2);
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 0);
+            let v1 = cx.get(194, row, 1);
+            let v2 = cx.get(194, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p57_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p59_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p59_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(190, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(194) { for b in &batch { cx.prefetch(194, &[b[1]]); } }
-    batch.retain(|b| cx.probe(194, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[200, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[200, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(191, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[1]]); } }
+    batch.retain(|b| cx.probe(195, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[202, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[202, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `uwg_phone_consent_not_provable` (finding_raw).
-fn s101_p58(cx: &mut Cx<'_>) {
+fn s102_p60(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s101_p58_0(cx, &mut q0, &mut q1, &mut q2);
-    s101_p58_1(cx, &mut q1, &mut q2);
-    s101_p58_2(cx, &mut q2);
+    s102_p60_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p60_1(cx, &mut q1, &mut q2);
+    s102_p60_2(cx, &mut q2);
 }
 
-fn s101_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p60_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[201]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[201], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[203]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[203], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[203], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[201], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[203], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s101_p58_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p60_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s101_p58_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p60_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(193);
+    let rw = cx.rows_worth_prefetching(194);
     for b in &batch {
-        for row in cx.bounds(193, Full) { // phone_ad
-            let v0 = cx.get(193, row, 0);
-            let v1 = cx.get(193, row, 1);
-            let v2 = cx.get(193, row, 2);
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 0);
+            let v1 = cx.get(194, row, 1);
+            let v2 = cx.get(194, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s101_p58_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p60_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s101_p58_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p60_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent_documented
-    if cx.worth_prefetching(209) { for b in &batch { cx.prefetch(209, &[b[1], b[2]]); } }
-    batch.retain(|b| !cx.contains(209, &[b[1], b[2]])); // !documentation_duty
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(211) { for b in &batch { cx.prefetch(211, &[b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(211, &[b[1], b[2]])); // !documentation_duty
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(190) { for b in &batch { cx.prefetch(190, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(190, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[201, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(212, &[201, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(191, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[203, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[203, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_special_explicit_consent` (exception_raw).
-fn s102_p0(cx: &mut Cx<'_>) {
+fn s103_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p0_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p0_2(cx, &mut q2, &mut q3);
-    s102_p0_3(cx, &mut q3);
+    s103_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s103_p0_1(cx, &mut q1, &mut q2, &mut q3);
+    s103_p0_2(cx, &mut q2, &mut q3);
+    s103_p0_3(cx, &mut q3);
 }
 
-fn s102_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[68]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[68], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[68]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[68], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[68], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[68], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[68], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s103_p0_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -18239,14 +18509,14 @@ fn s102_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(49, row, 0);
             let v1 = cx.get(49, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s103_p0_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -18266,14 +18536,14 @@ fn s102_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s103_p0_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18283,51 +18553,51 @@ fn s102_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[68, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(213, &[68, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[68, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[68, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_special_made_public` (exception_raw).
-fn s102_p1(cx: &mut Cx<'_>) {
+fn s103_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s102_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p1_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p1_3(cx, &mut q3, &mut q4);
-    s102_p1_4(cx, &mut q4);
+    s103_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s103_p1_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s103_p1_2(cx, &mut q2, &mut q3, &mut q4);
+    s103_p1_3(cx, &mut q3, &mut q4);
+    s103_p1_4(cx, &mut q4);
 }
 
-fn s102_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s103_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[69]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[69], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[69]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[69], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[69], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[69], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[69], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v4 = cx.get(210, row, 1);
-            let v5 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s103_p1_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s103_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -18336,14 +18606,14 @@ fn s102_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(113, Full) { // source_public
             let v3 = cx.get(113, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s103_p1_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s103_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -18362,14 +18632,14 @@ fn s102_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4
             let v0 = cx.get(53, row, 0);
             let v1 = cx.get(53, row, 2);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s103_p1_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
+fn s103_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18389,14 +18659,14 @@ fn s102_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v2 = cx.get(148, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
-            if q4.len() >= BATCH { s102_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s103_p1_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s103_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -18406,14 +18676,14 @@ fn s102_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[69, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(213, &[69, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[69, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[69, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_disproportionate_effort` (exception_raw).
-fn s102_p2(cx: &mut Cx<'_>) {
+fn s103_p2(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
@@ -18421,40 +18691,40 @@ fn s102_p2(cx: &mut Cx<'_>) {
     let mut q4: Vec<[u64; 7]> = Vec::new();
     let mut q5: Vec<[u64; 5]> = Vec::new();
     let mut q6: Vec<[u64; 7]> = Vec::new();
-    s102_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s102_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s102_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
-    s102_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
-    s102_p2_4(cx, &mut q4, &mut q5, &mut q6);
-    s102_p2_5(cx, &mut q5, &mut q6);
-    s102_p2_6(cx, &mut q6);
+    s103_p2_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s103_p2_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s103_p2_2(cx, &mut q2, &mut q3, &mut q4, &mut q5, &mut q6);
+    s103_p2_3(cx, &mut q3, &mut q4, &mut q5, &mut q6);
+    s103_p2_4(cx, &mut q4, &mut q5, &mut q6);
+    s103_p2_5(cx, &mut q5, &mut q6);
+    s103_p2_6(cx, &mut q6);
 }
 
-fn s102_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[153]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[153], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[153]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[153], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[153], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[153], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v9 = cx.get(210, row, 1);
-            let v10 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v9 = cx.get(212, row, 1);
+            let v10 = cx.get(212, row, 2);
             q1.push([v9, v10]);
-            if q1.len() >= BATCH { s102_p2_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s103_p2_1(cx, q1, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -18471,14 +18741,14 @@ fn s102_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v4 = cx.get(108, row, 2);
             let v5 = cx.get(108, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p2_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s103_p2_2(cx, q2, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -18494,14 +18764,14 @@ fn s102_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(12, n, 0, 0); } }
             let v0 = cx.get(12, row, 0);
             q3.push([v0, b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p2_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s103_p2_3(cx, q3, q4, q5, q6); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18518,14 +18788,14 @@ fn s102_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
-            if q4.len() >= BATCH { s102_p2_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s103_p2_4(cx, q4, q5, q6); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -18557,14 +18827,14 @@ fn s102_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v3 = cx.get(149, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
-            if q5.len() >= BATCH { s102_p2_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s103_p2_5(cx, q5, q6); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s102_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -18581,14 +18851,14 @@ fn s102_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
             let v6 = cx.get(138, row, 0);
             let v7 = cx.get(138, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
-            if q6.len() >= BATCH { s102_p2_6(cx, q6); }
+            if q6.len() >= BATCH { s103_p2_6(cx, q6); }
         }
     }
     batch.clear();
     *q5 = batch;
 }
 
-fn s102_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
+fn s103_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     if q6.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
@@ -18599,89 +18869,89 @@ fn s102_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain(|b| cx.probe(143, &[b[4], b[3]], Full).is_some()); // notice_source
     if cx.worth_prefetching(140) { for b in &batch { cx.prefetch(140, &[b[4]]); } }
     batch.retain(|b| cx.probe(140, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[153, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(213, &[153, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[153, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[153, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
 
 /// Rule `uwg_email_existing_customer` (exception_raw).
-fn s102_p3(cx: &mut Cx<'_>) {
+fn s103_p3(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p3_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p3_2(cx, &mut q2, &mut q3);
-    s102_p3_3(cx, &mut q3);
+    s103_p3_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s103_p3_1(cx, &mut q1, &mut q2, &mut q3);
+    s103_p3_2(cx, &mut q2, &mut q3);
+    s103_p3_3(cx, &mut q3);
 }
 
-fn s102_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[187]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[187], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[188]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[188], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[187], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[187], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[188], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p3_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s103_p3_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(206);
+    let rw = cx.rows_worth_prefetching(207);
     for b in &batch {
-        for row in cx.bounds(206, Full) { // existing_customer_ok
-            let v0 = cx.get(206, row, 0);
-            let v1 = cx.get(206, row, 1);
+        for row in cx.bounds(207, Full) { // existing_customer_ok
+            let v0 = cx.get(207, row, 0);
+            let v1 = cx.get(207, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p3_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s103_p3_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(192);
-    if ix.worth_prefetching(192, 1) {
-        for b in &batch { ix.prefetch(192, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 192, 1, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 1, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(192, 1) { for b in &batch { let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(192, n, 2, 2); } } } }
+    if rw && ix.has_lists(193, 1) { for b in &batch { let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 192, 1, &[b[0], b[1]], Full); // email_ad
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(192, n, 2, 2); } }
-            let v2 = cx.get(192, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
+            let v2 = cx.get(193, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p3_3(cx, q3); }
+            if q3.len() >= BATCH { s103_p3_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18691,89 +18961,89 @@ fn s102_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[187, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(213, &[187, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[188, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[188, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_phone_b2b_presumed_consent` (exception_raw).
-fn s102_p4(cx: &mut Cx<'_>) {
+fn s103_p4(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p4_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p4_2(cx, &mut q2, &mut q3);
-    s102_p4_3(cx, &mut q3);
+    s103_p4_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s103_p4_1(cx, &mut q1, &mut q2, &mut q3);
+    s103_p4_2(cx, &mut q2, &mut q3);
+    s103_p4_3(cx, &mut q3);
 }
 
-fn s102_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(210);
-    if ix.worth_prefetching(210, 0) {
-        for b in &batch { ix.prefetch(210, 0, &[197]); }
-        for b in &batch { ix.prefetch_rows(cx, 210, 0, &[197], 1, 2); }
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[199], 1, 2); }
     }
-    if rw && ix.has_lists(210, 0) { for b in &batch { let l = ix.lookup(cx, 210, 0, &[197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(210, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 210, 0, &[197], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[199], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(210, n, 1, 2); } }
-            let v3 = cx.get(210, row, 1);
-            let v4 = cx.get(210, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p4_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s103_p4_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(208);
+    let rw = cx.rows_worth_prefetching(210);
     for b in &batch {
-        for row in cx.bounds(208, Full) { // presumed_consent_ok
-            let v0 = cx.get(208, row, 0);
-            let v1 = cx.get(208, row, 1);
+        for row in cx.bounds(210, Full) { // presumed_consent_ok
+            let v0 = cx.get(210, row, 0);
+            let v1 = cx.get(210, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p4_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s103_p4_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(193);
-    if ix.worth_prefetching(193, 0) {
-        for b in &batch { ix.prefetch(193, 0, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 193, 0, &[b[0], b[1]], 2, 2); }
+    let rw = cx.rows_worth_prefetching(194);
+    if ix.worth_prefetching(194, 0) {
+        for b in &batch { ix.prefetch(194, 0, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 194, 0, &[b[0], b[1]], 2, 2); }
     }
-    if rw && ix.has_lists(193, 0) { for b in &batch { let l = ix.lookup(cx, 193, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
+    if rw && ix.has_lists(194, 0) { for b in &batch { let l = ix.lookup(cx, 194, 0, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(194, n, 2, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 193, 0, &[b[0], b[1]], Full); // phone_ad
+        let l = ix.lookup(cx, 194, 0, &[b[0], b[1]], Full); // phone_ad
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
-            let v2 = cx.get(193, row, 2);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(194, n, 2, 2); } }
+            let v2 = cx.get(194, row, 2);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p4_3(cx, q3); }
+            if q3.len() >= BATCH { s103_p4_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s103_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18783,114 +19053,77 @@ fn s102_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(213) { for b in &batch { cx.prefetch(213, &[197, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(213, &[197, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[199, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[199, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `suppressed#lower` (suppressed).
-fn s103_p0(cx: &mut Cx<'_>) {
+fn s104_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s103_p0_0(cx, &mut q0, &mut q1, &mut q2);
-    s103_p0_1(cx, &mut q1, &mut q2);
-    s103_p0_2(cx, &mut q2);
+    s104_p0_0(cx, &mut q0, &mut q1, &mut q2);
+    s104_p0_1(cx, &mut q1, &mut q2);
+    s104_p0_2(cx, &mut q2);
 }
 
-fn s103_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s104_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(211);
+    let rw = cx.rows_worth_prefetching(213);
     for b in &batch {
-        for row in cx.bounds(211, Full) { // exception_of
-            let v1 = cx.get(211, row, 0);
-            let v0 = cx.get(211, row, 1);
+        for row in cx.bounds(213, Full) { // exception_of
+            let v1 = cx.get(213, row, 0);
+            let v0 = cx.get(213, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s103_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s104_p0_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s103_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s104_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(213);
-    if ix.worth_prefetching(213, 0) {
-        for b in &batch { ix.prefetch(213, 0, &[b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 213, 0, &[b[1]], 1, 3); }
+    let rw = cx.rows_worth_prefetching(215);
+    if ix.worth_prefetching(215, 0) {
+        for b in &batch { ix.prefetch(215, 0, &[b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 215, 0, &[b[1]], 1, 3); }
     }
-    if rw && ix.has_lists(213, 0) { for b in &batch { let l = ix.lookup(cx, 213, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(213, n, 1, 3); } } } }
+    if rw && ix.has_lists(215, 0) { for b in &batch { let l = ix.lookup(cx, 215, 0, &[b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(215, n, 1, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 213, 0, &[b[1]], Full); // exception_raw
+        let l = ix.lookup(cx, 215, 0, &[b[1]], Full); // exception_raw
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(213, n, 1, 3); } }
-            let v2 = cx.get(213, row, 1);
-            let v3 = cx.get(213, row, 2);
-            let v4 = cx.get(213, row, 3);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(215, n, 1, 3); } }
+            let v2 = cx.get(215, row, 1);
+            let v3 = cx.get(215, row, 2);
+            let v4 = cx.get(215, row, 3);
             q2.push([b[0], b[1], v2, v3, v4]);
-            if q2.len() >= BATCH { s103_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s104_p0_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s103_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s104_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(212) { for b in &batch { cx.prefetch(212, &[b[0], b[2], b[3], b[4]]); } }
-    batch.retain(|b| cx.probe(212, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[b[0], b[1], b[2], b[3], b[4]]); } }
-    for b in &batch { cx.derive(214, &[b[0], b[1], b[2], b[3], b[4]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[b[0], b[2], b[3], b[4]]); } }
+    batch.retain(|b| cx.probe(214, &[b[0], b[2], b[3], b[4]], Full).is_some()); // finding_raw
+    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0], b[1], b[2], b[3], b[4]]); } }
+    for b in &batch { cx.derive(216, &[b[0], b[1], b[2], b[3], b[4]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `suppressed_any#lower` (suppressed_any).
-fn s104_p0(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 4]> = Vec::new();
-    s104_p0_0(cx, &mut q0, &mut q1);
-    s104_p0_1(cx, &mut q1);
-}
-
-fn s104_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(214);
-    for b in &batch {
-        for row in cx.bounds(214, Full) { // suppressed
-            let v0 = cx.get(214, row, 0);
-            let v1 = cx.get(214, row, 2);
-            let v2 = cx.get(214, row, 3);
-            let v3 = cx.get(214, row, 4);
-            q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s104_p0_1(cx, q1); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s104_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(215, &[b[0], b[1], b[2], b[3]]); }
-    batch.clear();
-    *q1 = batch;
-}
-
-/// Rule `finding#lower` (finding).
 fn s105_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 4]> = Vec::new();
@@ -18902,13 +19135,13 @@ fn s105_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
+    let rw = cx.rows_worth_prefetching(216);
     for b in &batch {
-        for row in cx.bounds(212, Full) { // finding_raw
-            let v0 = cx.get(212, row, 0);
-            let v1 = cx.get(212, row, 1);
-            let v2 = cx.get(212, row, 2);
-            let v3 = cx.get(212, row, 3);
+        for row in cx.bounds(216, Full) { // suppressed
+            let v0 = cx.get(216, row, 0);
+            let v1 = cx.get(216, row, 2);
+            let v2 = cx.get(216, row, 3);
+            let v3 = cx.get(216, row, 4);
             q1.push([v0, v1, v2, v3]);
             if q1.len() >= BATCH { s105_p0_1(cx, q1); }
         }
@@ -18921,10 +19154,47 @@ fn s105_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[b[0], b[1], b[2], b[3]]); } }
-    batch.retain(|b| !cx.contains(215, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
-    if cx.worth_prefetching(216) { for b in &batch { cx.prefetch(216, &[b[0], b[1], b[2], b[3]]); } }
-    for b in &batch { cx.derive(216, &[b[0], b[1], b[2], b[3]]); }
+    if cx.worth_prefetching(217) { for b in &batch { cx.prefetch(217, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(217, &[b[0], b[1], b[2], b[3]]); }
+    batch.clear();
+    *q1 = batch;
+}
+
+/// Rule `finding#lower` (finding).
+fn s106_p0(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 4]> = Vec::new();
+    s106_p0_0(cx, &mut q0, &mut q1);
+    s106_p0_1(cx, &mut q1);
+}
+
+fn s106_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(214);
+    for b in &batch {
+        for row in cx.bounds(214, Full) { // finding_raw
+            let v0 = cx.get(214, row, 0);
+            let v1 = cx.get(214, row, 1);
+            let v2 = cx.get(214, row, 2);
+            let v3 = cx.get(214, row, 3);
+            q1.push([v0, v1, v2, v3]);
+            if q1.len() >= BATCH { s106_p0_1(cx, q1); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s106_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    if cx.worth_prefetching(217) { for b in &batch { cx.prefetch(217, &[b[0], b[1], b[2], b[3]]); } }
+    batch.retain(|b| !cx.contains(217, &[b[0], b[1], b[2], b[3]])); // !suppressed_any
+    if cx.worth_prefetching(218) { for b in &batch { cx.prefetch(218, &[b[0], b[1], b[2], b[3]]); } }
+    for b in &batch { cx.derive(218, &[b[0], b[1], b[2], b[3]]); }
     batch.clear();
     *q1 = batch;
 }
