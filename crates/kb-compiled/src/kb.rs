@@ -11,30 +11,30 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0xe5e0341c47a94341,
+    digest: 0x78a67f44f4dc19e1,
     strata: &[
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 105, once: true, run: s0_p0 },
+        NativePlan { rule: 106, once: true, run: s0_p0 },
     ]},
     NativeStratum {
         indexes: &[(111, &[2], 0), (95, &[0], 0), (112, &[0], 0), (101, &[5], 0)],
         plans: &[
-        NativePlan { rule: 92, once: true, run: s1_p0 },
-        NativePlan { rule: 93, once: true, run: s1_p1 },
+        NativePlan { rule: 93, once: true, run: s1_p0 },
+        NativePlan { rule: 94, once: true, run: s1_p1 },
     ]},
     NativeStratum {
         indexes: &[(102, &[1], 0), (104, &[0], 0), (103, &[0], 0), (105, &[0], 0)],
         plans: &[
-        NativePlan { rule: 95, once: true, run: s2_p0 },
-        NativePlan { rule: 96, once: true, run: s2_p1 },
-        NativePlan { rule: 97, once: true, run: s2_p2 },
+        NativePlan { rule: 96, once: true, run: s2_p0 },
+        NativePlan { rule: 97, once: true, run: s2_p1 },
+        NativePlan { rule: 98, once: true, run: s2_p2 },
     ]},
     NativeStratum {
         indexes: &[(102, &[1], 0), (61, &[0], 0)],
         plans: &[
-        NativePlan { rule: 94, once: true, run: s3_p0 },
+        NativePlan { rule: 95, once: true, run: s3_p0 },
     ]},
     NativeStratum {
         indexes: &[(121, &[2], 0), (123, &[0], 0)],
@@ -57,33 +57,33 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(138, &[1], 0), (139, &[0], 0)],
         plans: &[
-        NativePlan { rule: 134, once: true, run: s7_p0 },
+        NativePlan { rule: 135, once: true, run: s7_p0 },
     ]},
     NativeStratum {
         indexes: &[(138, &[1], 0), (143, &[0], 0), (59, &[0], 0)],
         plans: &[
-        NativePlan { rule: 100, once: true, run: s8_p0 },
+        NativePlan { rule: 101, once: true, run: s8_p0 },
     ]},
     NativeStratum {
         indexes: &[(143, &[0], 0)],
         plans: &[
-        NativePlan { rule: 146, once: true, run: s9_p0 },
+        NativePlan { rule: 147, once: true, run: s9_p0 },
     ]},
     NativeStratum {
         indexes: &[(144, &[0], 0)],
         plans: &[
-        NativePlan { rule: 148, once: true, run: s10_p0 },
+        NativePlan { rule: 149, once: true, run: s10_p0 },
     ]},
     NativeStratum {
         indexes: &[(102, &[1], 0), (106, &[0], 0)],
         plans: &[
-        NativePlan { rule: 125, once: true, run: s11_p0 },
+        NativePlan { rule: 126, once: true, run: s11_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 123, once: true, run: s12_p0 },
-        NativePlan { rule: 124, once: true, run: s12_p1 },
+        NativePlan { rule: 124, once: true, run: s12_p0 },
+        NativePlan { rule: 125, once: true, run: s12_p1 },
     ]},
     NativeStratum {
         indexes: &[(149, &[1], 0), (148, &[0], 0)],
@@ -93,12 +93,12 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(149, &[1], 0)],
         plans: &[
-        NativePlan { rule: 166, once: true, run: s14_p0 },
+        NativePlan { rule: 167, once: true, run: s14_p0 },
     ]},
     NativeStratum {
         indexes: &[(102, &[1], 0), (104, &[0], 0), (149, &[1], 0), (148, &[0], 0)],
         plans: &[
-        NativePlan { rule: 170, once: true, run: s15_p0 },
+        NativePlan { rule: 171, once: true, run: s15_p0 },
     ]},
     NativeStratum {
         indexes: &[(101, &[2], 1), (95, &[0], 0), (150, &[1], 0), (146, &[2], 0), (151, &[1], 0)],
@@ -109,13 +109,13 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(101, &[5], 0), (150, &[1], 0), (146, &[2], 0), (151, &[1], 0)],
         plans: &[
-        NativePlan { rule: 131, once: true, run: s17_p0 },
-        NativePlan { rule: 132, once: true, run: s17_p1 },
+        NativePlan { rule: 132, once: true, run: s17_p0 },
+        NativePlan { rule: 133, once: true, run: s17_p1 },
     ]},
     NativeStratum {
         indexes: &[(102, &[1], 0), (75, &[1], 0), (148, &[0], 0)],
         plans: &[
-        NativePlan { rule: 133, once: true, run: s18_p0 },
+        NativePlan { rule: 134, once: true, run: s18_p0 },
     ]},
     NativeStratum {
         indexes: &[(127, &[0], 1), (152, &[1], 0), (148, &[0], 0)],
@@ -171,24 +171,24 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(148, &[1], 3), (152, &[0], 1), (77, &[0], 0)],
         plans: &[
-        NativePlan { rule: 139, once: true, run: s29_p0 },
+        NativePlan { rule: 140, once: true, run: s29_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (152, &[0], 1), (99, &[0], 0), (151, &[1], 0), (148, &[0], 0), (101, &[5], 0), (150, &[1], 0)],
         plans: &[
-        NativePlan { rule: 141, once: true, run: s30_p0 },
-        NativePlan { rule: 142, once: true, run: s30_p1 },
-        NativePlan { rule: 143, once: true, run: s30_p2 },
+        NativePlan { rule: 142, once: true, run: s30_p0 },
+        NativePlan { rule: 143, once: true, run: s30_p1 },
+        NativePlan { rule: 144, once: true, run: s30_p2 },
     ]},
     NativeStratum {
         indexes: &[(77, &[0], 0)],
         plans: &[
-        NativePlan { rule: 144, once: true, run: s31_p0 },
+        NativePlan { rule: 145, once: true, run: s31_p0 },
     ]},
     NativeStratum {
         indexes: &[(152, &[1], 0)],
         plans: &[
-        NativePlan { rule: 167, once: true, run: s32_p0 },
+        NativePlan { rule: 168, once: true, run: s32_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -229,9 +229,9 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(150, &[1], 0), (101, &[0], 2), (151, &[1], 0), (99, &[0], 0)],
         plans: &[
-        NativePlan { rule: 115, once: true, run: s40_p0 },
-        NativePlan { rule: 116, once: true, run: s40_p1 },
-        NativePlan { rule: 117, once: true, run: s40_p2 },
+        NativePlan { rule: 116, once: true, run: s40_p0 },
+        NativePlan { rule: 117, once: true, run: s40_p1 },
+        NativePlan { rule: 118, once: true, run: s40_p2 },
     ]},
     NativeStratum {
         indexes: &[(100, &[1], 0), (69, &[1, 2], 0), (148, &[0], 0), (102, &[1], 0), (106, &[0], 0)],
@@ -248,14 +248,14 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(148, &[1], 3)],
         plans: &[
-        NativePlan { rule: 107, once: true, run: s43_p0 },
+        NativePlan { rule: 108, once: true, run: s43_p0 },
     ]},
     NativeStratum {
         indexes: &[(153, &[1], 0), (148, &[0], 0), (101, &[2], 1), (148, &[1], 3)],
         plans: &[
-        NativePlan { rule: 103, once: true, run: s44_p0 },
-        NativePlan { rule: 104, once: true, run: s44_p1 },
-        NativePlan { rule: 106, once: true, run: s44_p2 },
+        NativePlan { rule: 104, once: true, run: s44_p0 },
+        NativePlan { rule: 105, once: true, run: s44_p1 },
+        NativePlan { rule: 107, once: true, run: s44_p2 },
     ]},
     NativeStratum {
         indexes: &[(162, &[2], 0), (148, &[0], 0), (152, &[0], 1)],
@@ -293,18 +293,18 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(35, &[1], 0)],
         plans: &[
-        NativePlan { rule: 135, once: true, run: s51_p0 },
+        NativePlan { rule: 136, once: true, run: s51_p0 },
     ]},
     NativeStratum {
         indexes: &[(138, &[0], 1), (35, &[1], 0)],
         plans: &[
-        NativePlan { rule: 150, once: true, run: s52_p0 },
+        NativePlan { rule: 151, once: true, run: s52_p0 },
     ]},
     NativeStratum {
         indexes: &[(138, &[1], 0), (139, &[0], 0), (38, &[1], 0), (143, &[0], 0), (149, &[1], 0), (38, &[0], 1)],
         plans: &[
-        NativePlan { rule: 152, once: true, run: s53_p0 },
-        NativePlan { rule: 153, once: true, run: s53_p1 },
+        NativePlan { rule: 153, once: true, run: s53_p0 },
+        NativePlan { rule: 154, once: true, run: s53_p1 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -329,58 +329,58 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(148, &[0], 0), (13, &[1], 0), (69, &[0], 1)],
         plans: &[
-        NativePlan { rule: 126, once: true, run: s57_p0 },
-        NativePlan { rule: 127, once: true, run: s57_p1 },
+        NativePlan { rule: 127, once: true, run: s57_p0 },
+        NativePlan { rule: 128, once: true, run: s57_p1 },
     ]},
     NativeStratum {
         indexes: &[(69, &[2], 2), (148, &[0], 0), (100, &[1], 0), (69, &[1, 2], 0), (102, &[1], 0), (106, &[0], 0), (69, &[1], 3)],
         plans: &[
-        NativePlan { rule: 118, once: true, run: s58_p0 },
-        NativePlan { rule: 119, once: true, run: s58_p1 },
-        NativePlan { rule: 120, once: true, run: s58_p2 },
-        NativePlan { rule: 121, once: true, run: s58_p3 },
-        NativePlan { rule: 122, once: true, run: s58_p4 },
+        NativePlan { rule: 119, once: true, run: s58_p0 },
+        NativePlan { rule: 120, once: true, run: s58_p1 },
+        NativePlan { rule: 121, once: true, run: s58_p2 },
+        NativePlan { rule: 122, once: true, run: s58_p3 },
+        NativePlan { rule: 123, once: true, run: s58_p4 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 154, once: true, run: s59_p0 },
-        NativePlan { rule: 155, once: true, run: s59_p1 },
-        NativePlan { rule: 156, once: true, run: s59_p2 },
-        NativePlan { rule: 157, once: true, run: s59_p3 },
-        NativePlan { rule: 158, once: true, run: s59_p4 },
-        NativePlan { rule: 159, once: true, run: s59_p5 },
+        NativePlan { rule: 155, once: true, run: s59_p0 },
+        NativePlan { rule: 156, once: true, run: s59_p1 },
+        NativePlan { rule: 157, once: true, run: s59_p2 },
+        NativePlan { rule: 158, once: true, run: s59_p3 },
+        NativePlan { rule: 159, once: true, run: s59_p4 },
+        NativePlan { rule: 160, once: true, run: s59_p5 },
     ]},
     NativeStratum {
         indexes: &[(148, &[0, 1], 4), (148, &[0, 5], 1)],
         plans: &[
-        NativePlan { rule: 160, once: true, run: s60_p0 },
-        NativePlan { rule: 161, once: true, run: s60_p1 },
-        NativePlan { rule: 162, once: true, run: s60_p2 },
-        NativePlan { rule: 163, once: true, run: s60_p3 },
-        NativePlan { rule: 164, once: true, run: s60_p4 },
-        NativePlan { rule: 165, once: true, run: s60_p5 },
+        NativePlan { rule: 161, once: true, run: s60_p0 },
+        NativePlan { rule: 162, once: true, run: s60_p1 },
+        NativePlan { rule: 163, once: true, run: s60_p2 },
+        NativePlan { rule: 164, once: true, run: s60_p3 },
+        NativePlan { rule: 165, once: true, run: s60_p4 },
+        NativePlan { rule: 166, once: true, run: s60_p5 },
     ]},
     NativeStratum {
         indexes: &[(111, &[3], 1)],
         plans: &[
-        NativePlan { rule: 172, once: true, run: s61_p0 },
+        NativePlan { rule: 173, once: true, run: s61_p0 },
     ]},
     NativeStratum {
         indexes: &[(117, &[0], 0)],
         plans: &[
-        NativePlan { rule: 174, once: true, run: s62_p0 },
-        NativePlan { rule: 175, once: true, run: s62_p1 },
+        NativePlan { rule: 175, once: true, run: s62_p0 },
+        NativePlan { rule: 176, once: true, run: s62_p1 },
     ]},
     NativeStratum {
         indexes: &[(111, &[2], 0)],
         plans: &[
-        NativePlan { rule: 178, once: true, run: s63_p0 },
+        NativePlan { rule: 179, once: true, run: s63_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (149, &[0], 1)],
         plans: &[
-        NativePlan { rule: 180, once: true, run: s64_p0 },
+        NativePlan { rule: 181, once: true, run: s64_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -405,14 +405,14 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[(148, &[5], 2)],
         plans: &[
-        NativePlan { rule: 182, once: true, run: s69_p0 },
-        NativePlan { rule: 183, once: true, run: s69_p1 },
+        NativePlan { rule: 183, once: true, run: s69_p0 },
+        NativePlan { rule: 184, once: true, run: s69_p1 },
     ]},
     NativeStratum {
         indexes: &[(128, &[0], 0), (152, &[1], 0), (148, &[0, 5], 1), (128, &[1], 1), (127, &[0], 1), (148, &[0], 0)],
         plans: &[
-        NativePlan { rule: 184, once: true, run: s70_p0 },
-        NativePlan { rule: 185, once: true, run: s70_p1 },
+        NativePlan { rule: 185, once: true, run: s70_p0 },
+        NativePlan { rule: 186, once: true, run: s70_p1 },
     ]},
     NativeStratum {
         indexes: &[(127, &[3], 2), (184, &[0], 0), (16, &[0, 1], 1)],
@@ -442,115 +442,115 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 186, once: true, run: s76_p0 },
+        NativePlan { rule: 187, once: true, run: s76_p0 },
     ]},
     NativeStratum {
         indexes: &[(137, &[1], 1), (127, &[1], 3), (41, &[1], 0)],
         plans: &[
-        NativePlan { rule: 187, once: true, run: s77_p0 },
+        NativePlan { rule: 188, once: true, run: s77_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 189, once: true, run: s78_p0 },
+        NativePlan { rule: 190, once: true, run: s78_p0 },
     ]},
     NativeStratum {
         indexes: &[(127, &[3], 2), (129, &[0], 0), (184, &[0], 0), (16, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 188, once: true, run: s79_p0 },
+        NativePlan { rule: 189, once: true, run: s79_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 190, once: true, run: s80_p0 },
+        NativePlan { rule: 191, once: true, run: s80_p0 },
     ]},
     NativeStratum {
         indexes: &[(190, &[0], 0)],
         plans: &[
-        NativePlan { rule: 191, once: true, run: s81_p0 },
+        NativePlan { rule: 192, once: true, run: s81_p0 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (154, &[0], 1), (152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 192, once: true, run: s82_p0 },
+        NativePlan { rule: 193, once: true, run: s82_p0 },
     ]},
     NativeStratum {
         indexes: &[(154, &[1], 0), (148, &[0, 1], 4), (152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 193, once: true, run: s83_p0 },
+        NativePlan { rule: 194, once: true, run: s83_p0 },
     ]},
     NativeStratum {
         indexes: &[(121, &[2], 0)],
         plans: &[
-        NativePlan { rule: 194, once: true, run: s84_p0 },
-        NativePlan { rule: 195, once: true, run: s84_p1 },
+        NativePlan { rule: 195, once: true, run: s84_p0 },
+        NativePlan { rule: 196, once: true, run: s84_p1 },
     ]},
     NativeStratum {
         indexes: &[(138, &[0], 1), (126, &[0, 3], 0)],
         plans: &[
-        NativePlan { rule: 201, once: true, run: s85_p0 },
+        NativePlan { rule: 202, once: true, run: s85_p0 },
     ]},
     NativeStratum {
         indexes: &[(138, &[0], 1), (193, &[1, 2], 0)],
         plans: &[
-        NativePlan { rule: 202, once: true, run: s86_p0 },
+        NativePlan { rule: 203, once: true, run: s86_p0 },
     ]},
     NativeStratum {
         indexes: &[(193, &[0, 1], 1), (128, &[1], 1), (127, &[0], 1), (132, &[0], 0), (193, &[1], 2)],
         plans: &[
-        NativePlan { rule: 203, once: true, run: s87_p0 },
-        NativePlan { rule: 204, once: true, run: s87_p1 },
+        NativePlan { rule: 204, once: true, run: s87_p0 },
+        NativePlan { rule: 205, once: true, run: s87_p1 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 206, once: true, run: s88_p0 },
+        NativePlan { rule: 207, once: true, run: s88_p0 },
     ]},
     NativeStratum {
         indexes: &[(152, &[0], 1)],
         plans: &[
-        NativePlan { rule: 205, once: true, run: s89_p0 },
+        NativePlan { rule: 206, once: true, run: s89_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 209, once: true, run: s90_p0 },
-        NativePlan { rule: 210, once: true, run: s90_p1 },
+        NativePlan { rule: 210, once: true, run: s90_p0 },
+        NativePlan { rule: 211, once: true, run: s90_p1 },
     ]},
     NativeStratum {
         indexes: &[(148, &[1], 3), (203, &[0], 0), (152, &[0], 1), (193, &[1], 2)],
         plans: &[
-        NativePlan { rule: 211, once: true, run: s91_p0 },
+        NativePlan { rule: 212, once: true, run: s91_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 208, once: true, run: s92_p0 },
+        NativePlan { rule: 209, once: true, run: s92_p0 },
     ]},
     NativeStratum {
         indexes: &[(198, &[1], 0), (193, &[0, 1], 1), (158, &[0], 0)],
         plans: &[
-        NativePlan { rule: 213, once: true, run: s93_p0 },
+        NativePlan { rule: 214, once: true, run: s93_p0 },
     ]},
     NativeStratum {
         indexes: &[(154, &[1], 0), (206, &[0], 0), (193, &[0, 1], 1)],
         plans: &[
-        NativePlan { rule: 200, once: true, run: s94_p0 },
+        NativePlan { rule: 201, once: true, run: s94_p0 },
     ]},
     NativeStratum {
         indexes: &[(154, &[1], 0), (206, &[0], 0)],
         plans: &[
-        NativePlan { rule: 214, once: true, run: s95_p0 },
+        NativePlan { rule: 215, once: true, run: s95_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 212, once: true, run: s96_p0 },
+        NativePlan { rule: 213, once: true, run: s96_p0 },
     ]},
     NativeStratum {
         indexes: &[(127, &[3], 2), (136, &[0], 0), (184, &[0], 0), (16, &[0, 1], 1), (194, &[0, 1], 0), (121, &[0, 2], 1)],
         plans: &[
-        NativePlan { rule: 220, once: true, run: s97_p0 },
+        NativePlan { rule: 221, once: true, run: s97_p0 },
     ]},
     NativeStratum {
         indexes: &[],
@@ -577,10 +577,10 @@ pub static PROGRAM: NativeProgram = NativeProgram {
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 223, once: true, run: s101_p0 },
+        NativePlan { rule: 224, once: true, run: s101_p0 },
     ]},
     NativeStratum {
-        indexes: &[(212, &[0], 0), (148, &[0], 0), (152, &[0], 1), (149, &[0], 1), (69, &[2], 2), (162, &[1], 1), (148, &[0, 1], 4), (163, &[0], 1), (162, &[1, 2], 2), (148, &[1], 3), (21, &[1, 2], 0), (29, &[0], 0), (153, &[1], 0), (137, &[0], 0), (60, &[0, 2], 0), (101, &[2], 1), (96, &[0], 0), (35, &[1], 0), (153, &[0], 1), (111, &[4], 3), (149, &[1], 0), (146, &[4], 1), (111, &[0, 5], 4), (151, &[1], 0), (154, &[1], 0), (193, &[0, 1], 1), (154, &[0], 1), (41, &[0], 1), (155, &[1], 0), (111, &[2], 0)],
+        indexes: &[(212, &[0], 0), (148, &[0], 0), (152, &[0], 1), (149, &[0], 1), (69, &[2], 2), (162, &[1], 1), (148, &[0, 1], 4), (163, &[0], 1), (162, &[1, 2], 2), (148, &[1], 3), (21, &[1, 2], 0), (29, &[0], 0), (153, &[1], 0), (137, &[0], 0), (137, &[1], 1), (152, &[1], 0), (60, &[0, 2], 0), (101, &[2], 1), (96, &[0], 0), (35, &[1], 0), (153, &[0], 1), (111, &[4], 3), (149, &[1], 0), (146, &[4], 1), (111, &[0, 5], 4), (151, &[1], 0), (154, &[1], 0), (193, &[0, 1], 1), (154, &[0], 1), (41, &[0], 1), (155, &[1], 0), (111, &[2], 0)],
         plans: &[
         NativePlan { rule: 0, once: true, run: s102_p0 },
         NativePlan { rule: 5, once: true, run: s102_p1 },
@@ -604,69 +604,70 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 88, once: true, run: s102_p19 },
         NativePlan { rule: 90, once: true, run: s102_p20 },
         NativePlan { rule: 91, once: true, run: s102_p21 },
-        NativePlan { rule: 98, once: true, run: s102_p22 },
+        NativePlan { rule: 92, once: true, run: s102_p22 },
         NativePlan { rule: 99, once: true, run: s102_p23 },
-        NativePlan { rule: 101, once: true, run: s102_p24 },
+        NativePlan { rule: 100, once: true, run: s102_p24 },
         NativePlan { rule: 102, once: true, run: s102_p25 },
-        NativePlan { rule: 108, once: true, run: s102_p26 },
+        NativePlan { rule: 103, once: true, run: s102_p26 },
         NativePlan { rule: 109, once: true, run: s102_p27 },
         NativePlan { rule: 110, once: true, run: s102_p28 },
         NativePlan { rule: 111, once: true, run: s102_p29 },
         NativePlan { rule: 112, once: true, run: s102_p30 },
         NativePlan { rule: 113, once: true, run: s102_p31 },
         NativePlan { rule: 114, once: true, run: s102_p32 },
-        NativePlan { rule: 128, once: true, run: s102_p33 },
+        NativePlan { rule: 115, once: true, run: s102_p33 },
         NativePlan { rule: 129, once: true, run: s102_p34 },
         NativePlan { rule: 130, once: true, run: s102_p35 },
-        NativePlan { rule: 136, once: true, run: s102_p36 },
-        NativePlan { rule: 138, once: true, run: s102_p37 },
-        NativePlan { rule: 140, once: true, run: s102_p38 },
-        NativePlan { rule: 145, once: true, run: s102_p39 },
-        NativePlan { rule: 147, once: true, run: s102_p40 },
-        NativePlan { rule: 149, once: true, run: s102_p41 },
-        NativePlan { rule: 151, once: true, run: s102_p42 },
-        NativePlan { rule: 168, once: true, run: s102_p43 },
+        NativePlan { rule: 131, once: true, run: s102_p36 },
+        NativePlan { rule: 137, once: true, run: s102_p37 },
+        NativePlan { rule: 139, once: true, run: s102_p38 },
+        NativePlan { rule: 141, once: true, run: s102_p39 },
+        NativePlan { rule: 146, once: true, run: s102_p40 },
+        NativePlan { rule: 148, once: true, run: s102_p41 },
+        NativePlan { rule: 150, once: true, run: s102_p42 },
+        NativePlan { rule: 152, once: true, run: s102_p43 },
         NativePlan { rule: 169, once: true, run: s102_p44 },
-        NativePlan { rule: 171, once: true, run: s102_p45 },
-        NativePlan { rule: 173, once: true, run: s102_p46 },
-        NativePlan { rule: 176, once: true, run: s102_p47 },
+        NativePlan { rule: 170, once: true, run: s102_p45 },
+        NativePlan { rule: 172, once: true, run: s102_p46 },
+        NativePlan { rule: 174, once: true, run: s102_p47 },
         NativePlan { rule: 177, once: true, run: s102_p48 },
-        NativePlan { rule: 179, once: true, run: s102_p49 },
-        NativePlan { rule: 181, once: true, run: s102_p50 },
-        NativePlan { rule: 196, once: true, run: s102_p51 },
+        NativePlan { rule: 178, once: true, run: s102_p49 },
+        NativePlan { rule: 180, once: true, run: s102_p50 },
+        NativePlan { rule: 182, once: true, run: s102_p51 },
         NativePlan { rule: 197, once: true, run: s102_p52 },
-        NativePlan { rule: 199, once: true, run: s102_p53 },
-        NativePlan { rule: 207, once: true, run: s102_p54 },
-        NativePlan { rule: 215, once: true, run: s102_p55 },
+        NativePlan { rule: 198, once: true, run: s102_p53 },
+        NativePlan { rule: 200, once: true, run: s102_p54 },
+        NativePlan { rule: 208, once: true, run: s102_p55 },
         NativePlan { rule: 216, once: true, run: s102_p56 },
         NativePlan { rule: 217, once: true, run: s102_p57 },
         NativePlan { rule: 218, once: true, run: s102_p58 },
-        NativePlan { rule: 221, once: true, run: s102_p59 },
+        NativePlan { rule: 219, once: true, run: s102_p59 },
         NativePlan { rule: 222, once: true, run: s102_p60 },
+        NativePlan { rule: 223, once: true, run: s102_p61 },
     ]},
     NativeStratum {
         indexes: &[(212, &[0], 0), (148, &[0], 0), (53, &[1], 0), (108, &[4], 0), (12, &[1], 0), (35, &[0], 1), (149, &[0], 1), (138, &[1], 0), (193, &[0, 1], 1), (194, &[0, 1], 0)],
         plans: &[
         NativePlan { rule: 74, once: true, run: s103_p0 },
         NativePlan { rule: 79, once: true, run: s103_p1 },
-        NativePlan { rule: 137, once: true, run: s103_p2 },
-        NativePlan { rule: 198, once: true, run: s103_p3 },
-        NativePlan { rule: 219, once: true, run: s103_p4 },
+        NativePlan { rule: 138, once: true, run: s103_p2 },
+        NativePlan { rule: 199, once: true, run: s103_p3 },
+        NativePlan { rule: 220, once: true, run: s103_p4 },
     ]},
     NativeStratum {
         indexes: &[(215, &[0], 0)],
         plans: &[
-        NativePlan { rule: 224, once: true, run: s104_p0 },
+        NativePlan { rule: 225, once: true, run: s104_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 225, once: true, run: s105_p0 },
+        NativePlan { rule: 226, once: true, run: s105_p0 },
     ]},
     NativeStratum {
         indexes: &[],
         plans: &[
-        NativePlan { rule: 226, once: true, run: s106_p0 },
+        NativePlan { rule: 227, once: true, run: s106_p0 },
     ]},
     ],
 };
@@ -723,12 +724,12 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(111);
     if ix.worth_prefetching(111, 0) {
-        for b in &batch { ix.prefetch(111, 0, &[80]); }
-        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[80], 0, 3); }
+        for b in &batch { ix.prefetch(111, 0, &[81]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[81], 0, 3); }
     }
-    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 3); } } } }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[81], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 111, 0, &[80], Full); // source
+        let l = ix.lookup(cx, 111, 0, &[81], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 3); } }
             let v0 = cx.get(111, row, 0);
@@ -809,12 +810,12 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(101);
     if ix.worth_prefetching(101, 0) {
-        for b in &batch { ix.prefetch(101, 0, &[81]); }
-        for b in &batch { ix.prefetch_rows(cx, 101, 0, &[81], 0, 3); }
+        for b in &batch { ix.prefetch(101, 0, &[82]); }
+        for b in &batch { ix.prefetch_rows(cx, 101, 0, &[82], 0, 3); }
     }
-    if rw && ix.has_lists(101, 0) { for b in &batch { let l = ix.lookup(cx, 101, 0, &[81], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 3); } } } }
+    if rw && ix.has_lists(101, 0) { for b in &batch { let l = ix.lookup(cx, 101, 0, &[82], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 101, 0, &[81], Full); // system
+        let l = ix.lookup(cx, 101, 0, &[82], Full); // system
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(101, n, 0, 3); } }
             let v0 = cx.get(101, row, 0);
@@ -923,12 +924,12 @@ fn s2_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
     if ix.worth_prefetching(102, 0) {
-        for b in &batch { ix.prefetch(102, 0, &[82]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[82], 0, 0); }
+        for b in &batch { ix.prefetch(102, 0, &[83]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[83], 0, 0); }
     }
-    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[82], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 0); } } } }
+    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 102, 0, &[82], Full); // agreement
+        let l = ix.lookup(cx, 102, 0, &[83], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 0); } }
             let v0 = cx.get(102, row, 0);
@@ -990,12 +991,12 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
     if ix.worth_prefetching(102, 0) {
-        for b in &batch { ix.prefetch(102, 0, &[82]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[82], 0, 4); }
+        for b in &batch { ix.prefetch(102, 0, &[83]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[83], 0, 4); }
     }
-    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[82], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 4); } } } }
+    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 102, 0, &[82], Full); // agreement
+        let l = ix.lookup(cx, 102, 0, &[83], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 4); } }
             let v1 = cx.get(102, row, 0);
@@ -1492,12 +1493,12 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 0) {
-        for b in &batch { ix.prefetch(138, 0, &[85]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[85], 0, 2); }
+        for b in &batch { ix.prefetch(138, 0, &[86]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[86], 0, 2); }
     }
-    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[85], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
+    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 138, 0, &[85], Full); // notice
+        let l = ix.lookup(cx, 138, 0, &[86], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 2); } }
             let v2 = cx.get(138, row, 0);
@@ -1820,8 +1821,8 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) >= (18805 as i64)
     });
-    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[143, b[0], b[1]]); } }
-    for b in &batch { cx.derive(71, &[143, b[0], b[1]]); }
+    if cx.worth_prefetching(71) { for b in &batch { cx.prefetch(71, &[144, b[0], b[1]]); } }
+    for b in &batch { cx.derive(71, &[144, b[0], b[1]]); }
     batch.clear();
     *q1 = batch;
 }
@@ -2054,12 +2055,12 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
     if ix.worth_prefetching(102, 0) {
-        for b in &batch { ix.prefetch(102, 0, &[166]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[166], 0, 4); }
+        for b in &batch { ix.prefetch(102, 0, &[167]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[167], 0, 4); }
     }
-    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 4); } } } }
+    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 0, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 102, 0, &[166], Full); // agreement
+        let l = ix.lookup(cx, 102, 0, &[167], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 4); } }
             let v3 = cx.get(102, row, 0);
@@ -2498,12 +2499,12 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
     if ix.worth_prefetching(102, 0) {
-        for b in &batch { ix.prefetch(102, 0, &[151]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[151], 2, 4); }
+        for b in &batch { ix.prefetch(102, 0, &[152]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[152], 2, 4); }
     }
-    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[151], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 2, 4); } } } }
+    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[152], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 102, 0, &[151], Full); // agreement
+        let l = ix.lookup(cx, 102, 0, &[152], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 2, 4); } }
             let v1 = cx.get(102, row, 2);
@@ -5512,12 +5513,12 @@ fn s44_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(101);
     if ix.worth_prefetching(101, 1) {
-        for b in &batch { ix.prefetch(101, 1, &[89]); }
-        for b in &batch { ix.prefetch_rows(cx, 101, 1, &[89], 0, 0); }
+        for b in &batch { ix.prefetch(101, 1, &[90]); }
+        for b in &batch { ix.prefetch_rows(cx, 101, 1, &[90], 0, 0); }
     }
-    if rw && ix.has_lists(101, 1) { for b in &batch { let l = ix.lookup(cx, 101, 1, &[89], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 0); } } } }
+    if rw && ix.has_lists(101, 1) { for b in &batch { let l = ix.lookup(cx, 101, 1, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 101, 1, &[89], Full); // system
+        let l = ix.lookup(cx, 101, 1, &[90], Full); // system
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(101, n, 0, 0); } }
             let v1 = cx.get(101, row, 0);
@@ -6721,12 +6722,12 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 0) {
-        for b in &batch { ix.prefetch(138, 0, &[162]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[162], 0, 2); }
+        for b in &batch { ix.prefetch(138, 0, &[163]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[163], 0, 2); }
     }
-    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
+    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 138, 0, &[162], Full); // notice
+        let l = ix.lookup(cx, 138, 0, &[163], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 2); } }
             let v3 = cx.get(138, row, 0);
@@ -6819,12 +6820,12 @@ fn s53_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(138);
     if ix.worth_prefetching(138, 0) {
-        for b in &batch { ix.prefetch(138, 0, &[162]); }
-        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[162], 0, 2); }
+        for b in &batch { ix.prefetch(138, 0, &[163]); }
+        for b in &batch { ix.prefetch_rows(cx, 138, 0, &[163], 0, 2); }
     }
-    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
+    if rw && ix.has_lists(138, 0) { for b in &batch { let l = ix.lookup(cx, 138, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(138, n, 0, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 138, 0, &[162], Full); // notice
+        let l = ix.lookup(cx, 138, 0, &[163], Full); // notice
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 2); } }
             let v4 = cx.get(138, row, 0);
@@ -7427,12 +7428,12 @@ fn s57_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(13);
     if ix.worth_prefetching(13, 0) {
-        for b in &batch { ix.prefetch(13, 0, &[147]); }
-        for b in &batch { ix.prefetch_rows(cx, 13, 0, &[147], 0, 0); }
+        for b in &batch { ix.prefetch(13, 0, &[148]); }
+        for b in &batch { ix.prefetch_rows(cx, 13, 0, &[148], 0, 0); }
     }
-    if rw && ix.has_lists(13, 0) { for b in &batch { let l = ix.lookup(cx, 13, 0, &[147], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(13, n, 0, 0); } } } }
+    if rw && ix.has_lists(13, 0) { for b in &batch { let l = ix.lookup(cx, 13, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(13, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 13, 0, &[147], Full); // assessed
+        let l = ix.lookup(cx, 13, 0, &[148], Full); // assessed
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(13, n, 0, 0); } }
             let v0 = cx.get(13, row, 0);
@@ -7690,12 +7691,12 @@ fn s58_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(100);
     if ix.worth_prefetching(100, 0) {
-        for b in &batch { ix.prefetch(100, 0, &[141]); }
-        for b in &batch { ix.prefetch_rows(cx, 100, 0, &[141], 0, 3); }
+        for b in &batch { ix.prefetch(100, 0, &[142]); }
+        for b in &batch { ix.prefetch_rows(cx, 100, 0, &[142], 0, 3); }
     }
-    if rw && ix.has_lists(100, 0) { for b in &batch { let l = ix.lookup(cx, 100, 0, &[141], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(100, n, 0, 3); } } } }
+    if rw && ix.has_lists(100, 0) { for b in &batch { let l = ix.lookup(cx, 100, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(100, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 100, 0, &[141], Full); // party_certification
+        let l = ix.lookup(cx, 100, 0, &[142], Full); // party_certification
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(100, n, 0, 3); } }
             let v1 = cx.get(100, row, 0);
@@ -7921,12 +7922,12 @@ fn s58_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
     if ix.worth_prefetching(102, 0) {
-        for b in &batch { ix.prefetch(102, 0, &[142]); }
-        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[142], 2, 4); }
+        for b in &batch { ix.prefetch(102, 0, &[143]); }
+        for b in &batch { ix.prefetch_rows(cx, 102, 0, &[143], 2, 4); }
     }
-    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[142], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 2, 4); } } } }
+    if rw && ix.has_lists(102, 0) { for b in &batch { let l = ix.lookup(cx, 102, 0, &[143], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(102, n, 2, 4); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 102, 0, &[142], Full); // agreement
+        let l = ix.lookup(cx, 102, 0, &[143], Full); // agreement
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 2, 4); } }
             let v1 = cx.get(102, row, 2);
@@ -8631,7 +8632,7 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
-        b[2] != 171
+        b[2] != 172
     });
     if cx.worth_prefetching(119) { for b in &batch { cx.prefetch(119, &[b[1]]); } }
     batch.retain(|b| !cx.contains(119, &[b[1]])); // !tracking_consent_banner
@@ -8696,7 +8697,7 @@ fn s62_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        b[1] != 171
+        b[1] != 172
     });
     if cx.worth_prefetching(177) { for b in &batch { cx.prefetch(177, &[b[0]]); } }
     for b in &batch { cx.derive(177, &[b[0]]); }
@@ -8718,12 +8719,12 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(111);
     if ix.worth_prefetching(111, 0) {
-        for b in &batch { ix.prefetch(111, 0, &[80]); }
-        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[80], 0, 0); }
+        for b in &batch { ix.prefetch(111, 0, &[81]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 0, &[81], 0, 0); }
     }
-    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
+    if rw && ix.has_lists(111, 0) { for b in &batch { let l = ix.lookup(cx, 111, 0, &[81], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 111, 0, &[80], Full); // source
+        let l = ix.lookup(cx, 111, 0, &[81], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
             let v0 = cx.get(111, row, 0);
@@ -8761,12 +8762,12 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 3) {
-        for b in &batch { ix.prefetch(148, 3, &[173]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[173], 0, 0); }
+        for b in &batch { ix.prefetch(148, 3, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[174], 0, 0); }
     }
-    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 0); } } } }
+    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 148, 3, &[173], Full); // activity
+        let l = ix.lookup(cx, 148, 3, &[174], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v1 = cx.get(148, row, 0);
@@ -10448,12 +10449,12 @@ fn s83_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[184]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[184], 0, 0); }
+        for b in &batch { ix.prefetch(154, 0, &[185]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[185], 0, 0); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[184], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[184], Full); // activity_channel
+        let l = ix.lookup(cx, 154, 0, &[185], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
             let v0 = cx.get(154, row, 0);
@@ -10537,12 +10538,12 @@ fn s84_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(121);
     if ix.worth_prefetching(121, 0) {
-        for b in &batch { ix.prefetch(121, 0, &[185]); }
-        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[185], 0, 0); }
+        for b in &batch { ix.prefetch(121, 0, &[186]); }
+        for b in &batch { ix.prefetch_rows(cx, 121, 0, &[186], 0, 0); }
     }
-    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[185], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 0, 0); } } } }
+    if rw && ix.has_lists(121, 0) { for b in &batch { let l = ix.lookup(cx, 121, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(121, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 0, &[185], Full); // subject
+        let l = ix.lookup(cx, 121, 0, &[186], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
             let v0 = cx.get(121, row, 0);
@@ -11423,12 +11424,12 @@ fn s94_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[180]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[180], 0, 0); }
+        for b in &batch { ix.prefetch(154, 0, &[181]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[181], 0, 0); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[180], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[181], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[180], Full); // activity_channel
+        let l = ix.lookup(cx, 154, 0, &[181], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
             let v0 = cx.get(154, row, 0);
@@ -11512,12 +11513,12 @@ fn s95_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(154);
     if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[177], 0, 0); }
+        for b in &batch { ix.prefetch(154, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[178], 0, 0); }
     }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[177], Full); // activity_channel
+        let l = ix.lookup(cx, 154, 0, &[178], Full); // activity_channel
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
             let v0 = cx.get(154, row, 0);
@@ -11626,12 +11627,12 @@ fn s97_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(127);
     if ix.worth_prefetching(127, 2) {
-        for b in &batch { ix.prefetch(127, 2, &[201]); }
-        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[201], 0, 0); }
+        for b in &batch { ix.prefetch(127, 2, &[202]); }
+        for b in &batch { ix.prefetch_rows(cx, 127, 2, &[202], 0, 0); }
     }
-    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[201], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
+    if rw && ix.has_lists(127, 2) { for b in &batch { let l = ix.lookup(cx, 127, 2, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(127, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 127, 2, &[201], Full); // consent
+        let l = ix.lookup(cx, 127, 2, &[202], Full); // consent
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v2 = cx.get(127, row, 0);
@@ -11647,8 +11648,8 @@ fn s97_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 184]); } }
-    batch.retain(|b| cx.probe(129, &[b[0], 184], Full).is_some()); // consent_channel
+    if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 185]); } }
+    batch.retain(|b| cx.probe(129, &[b[0], 185], Full).is_some()); // consent_channel
     let rw = false;
     if ix.worth_prefetching(136, 0) {
         for b in &batch { ix.prefetch(136, 0, &[b[0]]); }
@@ -11743,11 +11744,11 @@ fn s97_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 2]>, q6: &mut Vec<[u64; 2]>) {
     let mut batch = std::mem::take(q5);
     let rw = false;
     if ix.worth_prefetching(121, 1) {
-        for b in &batch { ix.prefetch(121, 1, &[b[1], 200]); }
-        if ix.has_lists(121, 1) { for b in &batch { ix.prefetch_list(121, 1, &[b[1], 200]); } }
+        for b in &batch { ix.prefetch(121, 1, &[b[1], 201]); }
+        if ix.has_lists(121, 1) { for b in &batch { ix.prefetch_list(121, 1, &[b[1], 201]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 121, 1, &[b[1], 200], Full); // subject
+        let l = ix.lookup(cx, 121, 1, &[b[1], 201], Full); // subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(121, n, 0, 0); } }
             q6.push([b[0], b[1]]);
@@ -14560,43 +14561,188 @@ fn s102_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
+/// Rule `gdpr_processing_after_general_objection` (finding_raw).
 fn s102_p22(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    s102_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p22_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p22_2(cx, &mut q2, &mut q3);
-    s102_p22_3(cx, &mut q3);
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    let mut q4: Vec<[u64; 8]> = Vec::new();
+    s102_p22_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p22_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p22_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p22_3(cx, &mut q3, &mut q4);
+    s102_p22_4(cx, &mut q4);
 }
 
-fn s102_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 8]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[83]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[83], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[80]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[80], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[83], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[80], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[83], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[80], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v2 = cx.get(212, row, 1);
-            let v3 = cx.get(212, row, 2);
-            q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p22_1(cx, q1, q2, q3); }
+            let v6 = cx.get(212, row, 1);
+            let v7 = cx.get(212, row, 2);
+            q1.push([v6, v7]);
+            if q1.len() >= BATCH { s102_p22_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 8]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(137);
+    if ix.worth_prefetching(137, 1) {
+        for b in &batch { ix.prefetch(137, 1, &[54]); }
+        for b in &batch { ix.prefetch_rows(cx, 137, 1, &[54], 0, 2); }
+    }
+    if rw && ix.has_lists(137, 1) { for b in &batch { let l = ix.lookup(cx, 137, 1, &[54], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(137, n, 0, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 137, 1, &[54], Full); // objection
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(137, n, 0, 2); } }
+            let v1 = cx.get(137, row, 0);
+            let v5 = cx.get(137, row, 2);
+            q2.push([v1, v5, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p22_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 8]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(152);
+    if ix.worth_prefetching(152, 0) {
+        for b in &batch { ix.prefetch(152, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 152, 0, &[b[0]], 0, 0); }
+    }
+    if rw && ix.has_lists(152, 0) { for b in &batch { let l = ix.lookup(cx, 152, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 152, 0, &[b[0]], Full); // activity_subject
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
+            let v0 = cx.get(152, row, 0);
+            q3.push([v0, b[0], b[1], b[2], b[3]]);
+            if q3.len() >= BATCH { s102_p22_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 8]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(40) { for b in &batch { cx.prefetch(40, &[b[0], b[1], b[2]]); } }
+    batch.retain(|b| !cx.contains(40, &[b[0], b[1], b[2]])); // !consent_after_objection
+    if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(181, &[b[0]])); // !advertising
+    if ix.worth_prefetching(21, 0) { for b in &batch { ix.prefetch(21, 0, &[b[0], b[1]]); } }
+    batch.retain(|b| !ix.any(cx, 21, 0, &[b[0], b[1]])); // !consent_covers
+    if cx.worth_prefetching(25) { for b in &batch { cx.prefetch(25, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(25, &[b[0], b[1]])); // !contract_basis
+    if cx.worth_prefetching(28) { for b in &batch { cx.prefetch(28, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(28, &[b[0], b[1]])); // !legal_obligation_basis
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 1, 5); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 1, 5); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 1, 5); } }
+            let v3 = cx.get(148, row, 1);
+            let v2 = cx.get(148, row, 3);
+            let v4 = cx.get(148, row, 5);
+            q4.push([b[0], b[1], v2, v3, v4, b[2], b[3], b[4]]);
+            if q4.len() >= BATCH { s102_p22_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s102_p22_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 8]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    batch.retain_mut(|b| {
+        (b[5] as i64) <= (b[2] as i64)
+    });
+    if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[4]]); } }
+    batch.retain(|b| !cx.contains(57, &[b[4]])); // !marketing_profile_purpose
+    batch.retain_mut(|b| {
+        (b[6] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[7] as i64)
+    });
+    if cx.worth_prefetching(43) { for b in &batch { cx.prefetch(43, &[b[3]]); } }
+    batch.retain(|b| cx.probe(43, &[b[3]], Full).is_some()); // basis_checked_kind
+    if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[0]]); } }
+    batch.retain(|b| cx.probe(14, &[b[0]], Full).is_some()); // lia_for
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[80, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[80, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_joint_control_without_arrangement` (finding_raw).
+fn s102_p23(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    s102_p23_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p23_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p23_2(cx, &mut q2, &mut q3);
+    s102_p23_3(cx, &mut q3);
+}
+
+fn s102_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[84]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[84], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[84], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s102_p23_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14605,14 +14751,14 @@ fn s102_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p22_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p23_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14627,60 +14773,60 @@ fn s102_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(59, Full) { // joint_control
             let v0 = cx.get(59, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s102_p22_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p23_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(60, 0) { for b in &batch { ix.prefetch(60, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 60, 0, &[b[0], b[1]])); // !joint_arrangement
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[83, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[83, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[84, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[84, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_joint_control_not_published` (finding_raw).
-fn s102_p23(cx: &mut Cx<'_>) {
+fn s102_p24(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s102_p23_0(cx, &mut q0, &mut q1, &mut q2);
-    s102_p23_1(cx, &mut q1, &mut q2);
-    s102_p23_2(cx, &mut q2);
+    s102_p24_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p24_1(cx, &mut q1, &mut q2);
+    s102_p24_2(cx, &mut q2);
 }
 
-fn s102_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[84]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[84], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[85]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[85], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[84], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[85], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[84], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[85], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p23_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p24_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14691,14 +14837,14 @@ fn s102_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(60, row, 1);
             let v1 = cx.get(60, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p23_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p24_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -14712,126 +14858,27 @@ fn s102_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[84, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[84, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[85, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[85, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_no_records_of_processing` (finding_raw).
-fn s102_p24(cx: &mut Cx<'_>) {
+fn s102_p25(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 2]> = Vec::new();
-    s102_p24_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p24_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p24_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p24_3(cx, &mut q3, &mut q4);
-    s102_p24_4(cx, &mut q4);
+    s102_p25_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p25_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p25_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p25_3(cx, &mut q3, &mut q4);
+    s102_p25_4(cx, &mut q4);
 }
 
-fn s102_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[86]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[86], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[86], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[86], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v2 = cx.get(212, row, 1);
-            let v3 = cx.get(212, row, 2);
-            q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p24_1(cx, q1, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(95);
-    for b in &batch {
-        for row in cx.bounds(95, Full) { // organization
-            let v0 = cx.get(95, row, 0);
-            q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p24_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(97) { for b in &batch { cx.prefetch(97, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(97, &[b[0]])); // !organization_records_of_processing
-    let rw = cx.rows_worth_prefetching(94);
-    for b in &batch {
-        for row in cx.bounds(94, Full) { // as_of
-            let v1 = cx.get(94, row, 0);
-            q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p24_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    let rw = false;
-    for b in &batch {
-        for row in cx.bounds(11, Full) { // personal_activity
-            q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s102_p24_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s102_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[86, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[86, b[0], 10, b[1]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `gdpr_dpia_missing_profiling` (finding_raw).
-fn s102_p25(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    s102_p25_0(cx, &mut q0, &mut q1, &mut q2);
-    s102_p25_1(cx, &mut q1, &mut q2);
-    s102_p25_2(cx, &mut q2);
-}
-
-fn s102_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -14848,14 +14895,113 @@ fn s102_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
             let v2 = cx.get(212, row, 1);
             let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p25_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p25_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(95);
+    for b in &batch {
+        for row in cx.bounds(95, Full) { // organization
+            let v0 = cx.get(95, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p25_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(97) { for b in &batch { cx.prefetch(97, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(97, &[b[0]])); // !organization_records_of_processing
+    let rw = cx.rows_worth_prefetching(94);
+    for b in &batch {
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p25_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    let rw = false;
+    for b in &batch {
+        for row in cx.bounds(11, Full) { // personal_activity
+            q4.push([b[0], b[1]]);
+            if q4.len() >= BATCH { s102_p25_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s102_p25_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[87, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[87, b[0], 10, b[1]]); }
+    batch.clear();
+    *q4 = batch;
+}
+
+/// Rule `gdpr_dpia_missing_profiling` (finding_raw).
+fn s102_p26(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    s102_p26_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p26_1(cx, &mut q1, &mut q2);
+    s102_p26_2(cx, &mut q2);
+}
+
+fn s102_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[88]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[88], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[88], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[88], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s102_p26_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -14865,164 +15011,46 @@ fn s102_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(65, row, 0);
             let v1 = cx.get(65, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p25_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p26_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
+fn s102_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 88]); } }
-    batch.retain(|b| !cx.contains(13, &[b[0], 88])); // !assessed
+    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 89]); } }
+    batch.retain(|b| !cx.contains(13, &[b[0], 89])); // !assessed
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[87, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[87, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[88, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[88, b[0], 10, b[1]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `gdpr_dpia_missing_special` (finding_raw).
-fn s102_p26(cx: &mut Cx<'_>) {
+fn s102_p27(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 4]> = Vec::new();
-    s102_p26_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p26_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p26_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p26_3(cx, &mut q3, &mut q4);
-    s102_p26_4(cx, &mut q4);
+    s102_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p27_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p27_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p27_3(cx, &mut q3, &mut q4);
+    s102_p27_4(cx, &mut q4);
 }
 
-fn s102_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[90]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[90], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[90], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p26_1(cx, q1, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(64);
-    for b in &batch {
-        for row in cx.bounds(64, Full) { // dpia_category
-            let v2 = cx.get(64, row, 0);
-            q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p26_2(cx, q2, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(153);
-    if ix.worth_prefetching(153, 0) {
-        for b in &batch { ix.prefetch(153, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 153, 0, &[b[0]], 0, 0); }
-    }
-    if rw && ix.has_lists(153, 0) { for b in &batch { let l = ix.lookup(cx, 153, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(153, n, 0, 0); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 153, 0, &[b[0]], Full); // activity_category
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 0); } }
-            let v0 = cx.get(153, row, 0);
-            q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p26_3(cx, q3, q4); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 88]); } }
-    batch.retain(|b| !cx.contains(13, &[b[0], 88])); // !assessed
-    let rw = cx.rows_worth_prefetching(148);
-    if ix.worth_prefetching(148, 0) {
-        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 3, 3); }
-    }
-    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
-            let v1 = cx.get(148, row, 3);
-            q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s102_p26_4(cx, q4); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s102_p26_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0]]); } }
-    batch.retain(|b| cx.probe(160, &[b[0]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[90, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[90, b[0], 10, b[1]]); }
-    batch.clear();
-    *q4 = batch;
-}
-
-/// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
-fn s102_p27(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p27_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p27_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p27_2(cx, &mut q2, &mut q3);
-    s102_p27_3(cx, &mut q3);
-}
-
-fn s102_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -15039,95 +15067,108 @@ fn s102_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p27_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p27_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(101);
-    if ix.worth_prefetching(101, 1) {
-        for b in &batch { ix.prefetch(101, 1, &[89]); }
-        for b in &batch { ix.prefetch_rows(cx, 101, 1, &[89], 0, 0); }
-    }
-    if rw && ix.has_lists(101, 1) { for b in &batch { let l = ix.lookup(cx, 101, 1, &[89], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(64);
     for b in &batch {
-        let l = ix.lookup(cx, 101, 1, &[89], Full); // system
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(101, n, 0, 0); } }
-            let v2 = cx.get(101, row, 0);
+        for row in cx.bounds(64, Full) { // dpia_category
+            let v2 = cx.get(64, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p27_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(148);
-    if ix.worth_prefetching(148, 3) {
-        for b in &batch { ix.prefetch(148, 3, &[52]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[52], 0, 3); }
+    let rw = cx.rows_worth_prefetching(153);
+    if ix.worth_prefetching(153, 0) {
+        for b in &batch { ix.prefetch(153, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 153, 0, &[b[0]], 0, 0); }
     }
-    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 3); } } } }
+    if rw && ix.has_lists(153, 0) { for b in &batch { let l = ix.lookup(cx, 153, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(153, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 148, 3, &[52], Full); // activity
+        let l = ix.lookup(cx, 153, 0, &[b[0]], Full); // activity_category
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 3); } }
-            let v0 = cx.get(148, row, 0);
-            let v1 = cx.get(148, row, 3);
-            q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p27_3(cx, q3); }
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 0, 0); } }
+            let v0 = cx.get(153, row, 0);
+            q3.push([v0, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p27_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 88]); } }
-    batch.retain(|b| !cx.contains(13, &[b[0], 88])); // !assessed
+    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 89]); } }
+    batch.retain(|b| !cx.contains(13, &[b[0], 89])); // !assessed
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
+            let v1 = cx.get(148, row, 3);
+            q4.push([b[0], v1, b[1], b[2]]);
+            if q4.len() >= BATCH { s102_p27_4(cx, q4); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s102_p27_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[1] as i64)
+        (b[2] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[4] as i64)
+        (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(150) { for b in &batch { cx.prefetch(150, &[b[0], b[2]]); } }
-    batch.retain(|b| cx.probe(150, &[b[0], b[2]], Full).is_some()); // activity_system
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0]]); } }
     batch.retain(|b| cx.probe(160, &[b[0]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[91, b[0], 10, b[1]]); } }
     for b in &batch { cx.derive(214, &[91, b[0], 10, b[1]]); }
     batch.clear();
-    *q3 = batch;
+    *q4 = batch;
 }
 
-/// Rule `bdsg_dpo_missing` (finding_raw).
+/// Rule `gdpr_dpia_missing_monitoring` (finding_raw).
 fn s102_p28(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 5]> = Vec::new();
     s102_p28_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s102_p28_1(cx, &mut q1, &mut q2, &mut q3);
     s102_p28_2(cx, &mut q2, &mut q3);
     s102_p28_3(cx, &mut q3);
 }
 
-fn s102_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -15151,16 +15192,22 @@ fn s102_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     *q0 = batch;
 }
 
-fn s102_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(95);
+    let rw = cx.rows_worth_prefetching(101);
+    if ix.worth_prefetching(101, 1) {
+        for b in &batch { ix.prefetch(101, 1, &[90]); }
+        for b in &batch { ix.prefetch_rows(cx, 101, 1, &[90], 0, 0); }
+    }
+    if rw && ix.has_lists(101, 1) { for b in &batch { let l = ix.lookup(cx, 101, 1, &[90], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(101, n, 0, 0); } } } }
     for b in &batch {
-        for row in cx.bounds(95, Full) { // organization
-            let v0 = cx.get(95, row, 0);
-            let v2 = cx.get(95, row, 3);
-            q2.push([v0, v2, b[0], b[1]]);
+        let l = ix.lookup(cx, 101, 1, &[90], Full); // system
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(101, n, 0, 0); } }
+            let v2 = cx.get(101, row, 0);
+            q2.push([v2, b[0], b[1]]);
             if q2.len() >= BATCH { s102_p28_2(cx, q2, q3); }
         }
     }
@@ -15168,20 +15215,23 @@ fn s102_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     *q1 = batch;
 }
 
-fn s102_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    batch.retain_mut(|b| {
-        (b[1] as i64) >= (20 as i64)
-    });
-    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(94);
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 3) {
+        for b in &batch { ix.prefetch(148, 3, &[52]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[52], 0, 3); }
+    }
+    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[52], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 3); } } } }
     for b in &batch {
-        for row in cx.bounds(94, Full) { // as_of
-            let v1 = cx.get(94, row, 0);
-            q3.push([b[0], v1, b[2], b[3]]);
+        let l = ix.lookup(cx, 148, 3, &[52], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 3); } }
+            let v0 = cx.get(148, row, 0);
+            let v1 = cx.get(148, row, 3);
+            q3.push([v0, v1, b[0], b[1], b[2]]);
             if q3.len() >= BATCH { s102_p28_3(cx, q3); }
         }
     }
@@ -15189,23 +15239,29 @@ fn s102_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     *q2 = batch;
 }
 
-fn s102_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(13) { for b in &batch { cx.prefetch(13, &[b[0], 89]); } }
+    batch.retain(|b| !cx.contains(13, &[b[0], 89])); // !assessed
     batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
+        (b[3] as i64) <= (b[1] as i64)
     });
     batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
+        (b[1] as i64) <= (b[4] as i64)
     });
+    if cx.worth_prefetching(150) { for b in &batch { cx.prefetch(150, &[b[0], b[2]]); } }
+    batch.retain(|b| cx.probe(150, &[b[0], b[2]], Full).is_some()); // activity_system
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0]]); } }
+    batch.retain(|b| cx.probe(160, &[b[0]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[92, b[0], 10, b[1]]); } }
     for b in &batch { cx.derive(214, &[92, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
+/// Rule `bdsg_dpo_missing` (finding_raw).
 fn s102_p29(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -15263,7 +15319,7 @@ fn s102_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
-        (b[1] as i64) >= (10 as i64)
+        (b[1] as i64) >= (20 as i64)
     });
     if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
     batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
@@ -15295,23 +15351,19 @@ fn s102_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
+/// Rule `bdsg_dpo_missing_threshold_10` (finding_raw).
 fn s102_p30(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    let mut q5: Vec<[u64; 3]> = Vec::new();
-    s102_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p30_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p30_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p30_3(cx, &mut q3, &mut q4, &mut q5);
-    s102_p30_4(cx, &mut q4, &mut q5);
-    s102_p30_5(cx, &mut q5);
+    s102_p30_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p30_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p30_2(cx, &mut q2, &mut q3);
+    s102_p30_3(cx, &mut q3);
 }
 
-fn s102_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -15325,17 +15377,111 @@ fn s102_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
         let l = ix.lookup(cx, 212, 0, &[94], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v4 = cx.get(212, row, 1);
-            let v5 = cx.get(212, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p30_1(cx, q1, q2, q3, q4, q5); }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p30_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(95);
+    for b in &batch {
+        for row in cx.bounds(95, Full) { // organization
+            let v0 = cx.get(95, row, 0);
+            let v2 = cx.get(95, row, 3);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p30_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (10 as i64)
+    });
+    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(94);
+    for b in &batch {
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s102_p30_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[94, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[94, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_dpo_missing_monitoring` (finding_raw).
+fn s102_p31(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 3]> = Vec::new();
+    s102_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p31_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p31_4(cx, &mut q4, &mut q5);
+    s102_p31_5(cx, &mut q5);
+}
+
+fn s102_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[95]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[95], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[95], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s102_p31_1(cx, q1, q2, q3, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15344,14 +15490,14 @@ fn s102_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(95, Full) { // organization
             let v0 = cx.get(95, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p30_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p31_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15362,14 +15508,14 @@ fn s102_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p30_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p31_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -15384,14 +15530,14 @@ fn s102_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(66, Full) { // monitoring_kind
             let v3 = cx.get(66, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s102_p30_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p31_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
+fn s102_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -15407,129 +15553,6 @@ fn s102_p30_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
             let v2 = cx.get(148, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s102_p30_5(cx, q5); }
-        }
-    }
-    batch.clear();
-    *q4 = batch;
-}
-
-fn s102_p30_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q5);
-    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[2]]); } }
-    batch.retain(|b| cx.probe(160, &[b[2]], Full).is_some()); // activity_large_scale
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[94, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[94, b[0], 10, b[1]]); }
-    batch.clear();
-    *q5 = batch;
-}
-
-/// Rule `bdsg_dpo_missing_dpia_processing` (finding_raw).
-fn s102_p31(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 2]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    let mut q5: Vec<[u64; 4]> = Vec::new();
-    s102_p31_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p31_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p31_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p31_3(cx, &mut q3, &mut q4, &mut q5);
-    s102_p31_4(cx, &mut q4, &mut q5);
-    s102_p31_5(cx, &mut q5);
-}
-
-fn s102_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[95]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[95], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[95], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[95], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p31_1(cx, q1, q2, q3, q4, q5); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(63);
-    for b in &batch {
-        for row in cx.bounds(63, Full) { // dpia_required
-            let v2 = cx.get(63, row, 0);
-            q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p31_2(cx, q2, q3, q4, q5); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    let rw = false;
-    if ix.worth_prefetching(148, 0) {
-        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
-        if ix.has_lists(148, 0) { for b in &batch { ix.prefetch_list(148, 0, &[b[0]]); } }
-    }
-    for b in &batch {
-        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
-            q3.push([b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p31_3(cx, q3, q4, q5); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    let rw = cx.rows_worth_prefetching(95);
-    for b in &batch {
-        for row in cx.bounds(95, Full) { // organization
-            let v0 = cx.get(95, row, 0);
-            q4.push([v0, b[0], b[1]]);
-            if q4.len() >= BATCH { s102_p31_4(cx, q4, q5); }
-        }
-    }
-    batch.clear();
-    *q3 = batch;
-}
-
-fn s102_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q4);
-    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(94);
-    for b in &batch {
-        for row in cx.bounds(94, Full) { // as_of
-            let v1 = cx.get(94, row, 0);
-            q5.push([b[0], v1, b[1], b[2]]);
             if q5.len() >= BATCH { s102_p31_5(cx, q5); }
         }
     }
@@ -15537,35 +15560,35 @@ fn s102_p31_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     *q4 = batch;
 }
 
-fn s102_p31_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p31_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
+    if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[2]]); } }
+    batch.retain(|b| cx.probe(160, &[b[2]], Full).is_some()); // activity_large_scale
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[95, b[0], 10, b[1]]); } }
     for b in &batch { cx.derive(214, &[95, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
-/// Rule `bdsg_old_dpo_missing` (finding_raw).
+/// Rule `bdsg_dpo_missing_dpia_processing` (finding_raw).
 fn s102_p32(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    s102_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p32_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p32_2(cx, &mut q2, &mut q3);
-    s102_p32_3(cx, &mut q3);
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 2]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    let mut q5: Vec<[u64; 4]> = Vec::new();
+    s102_p32_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p32_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p32_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p32_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p32_4(cx, &mut q4, &mut q5);
+    s102_p32_5(cx, &mut q5);
 }
 
-fn s102_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -15582,55 +15605,88 @@ fn s102_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p32_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(95);
+    let rw = cx.rows_worth_prefetching(63);
     for b in &batch {
-        for row in cx.bounds(95, Full) { // organization
-            let v0 = cx.get(95, row, 0);
-            let v2 = cx.get(95, row, 3);
-            q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p32_2(cx, q2, q3); }
+        for row in cx.bounds(63, Full) { // dpia_required
+            let v2 = cx.get(63, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p32_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    batch.retain_mut(|b| {
-        (b[1] as i64) >= (10 as i64)
-    });
-    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
-    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
-    let rw = cx.rows_worth_prefetching(94);
+    let rw = false;
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
+        if ix.has_lists(148, 0) { for b in &batch { ix.prefetch_list(148, 0, &[b[0]]); } }
+    }
     for b in &batch {
-        for row in cx.bounds(94, Full) { // as_of
-            let v1 = cx.get(94, row, 0);
-            q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p32_3(cx, q3); }
+        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 0); } }
+            q3.push([b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p32_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
+    let rw = cx.rows_worth_prefetching(95);
+    for b in &batch {
+        for row in cx.bounds(95, Full) { // organization
+            let v0 = cx.get(95, row, 0);
+            q4.push([v0, b[0], b[1]]);
+            if q4.len() >= BATCH { s102_p32_4(cx, q4, q5); }
+        }
+    }
+    batch.clear();
+    *q3 = batch;
+}
+
+fn s102_p32_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+    if q4.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q4);
+    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(94);
+    for b in &batch {
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
+            q5.push([b[0], v1, b[1], b[2]]);
+            if q5.len() >= BATCH { s102_p32_5(cx, q5); }
+        }
+    }
+    batch.clear();
+    *q4 = batch;
+}
+
+fn s102_p32_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+    if q5.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q5);
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -15640,10 +15696,10 @@ fn s102_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[96, b[0], 10, b[1]]); } }
     for b in &batch { cx.derive(214, &[96, b[0], 10, b[1]]); }
     batch.clear();
-    *q3 = batch;
+    *q5 = batch;
 }
 
-/// Rule `gdpr_transfer_without_basis` (finding_raw).
+/// Rule `bdsg_old_dpo_missing` (finding_raw).
 fn s102_p33(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -15661,12 +15717,12 @@ fn s102_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[148]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[148], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[97]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[97], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[148], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[97], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[148], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[97], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
@@ -15683,11 +15739,11 @@ fn s102_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(69);
+    let rw = cx.rows_worth_prefetching(95);
     for b in &batch {
-        for row in cx.bounds(69, Full) { // third_country_transfer
-            let v0 = cx.get(69, row, 0);
-            let v2 = cx.get(69, row, 1);
+        for row in cx.bounds(95, Full) { // organization
+            let v0 = cx.get(95, row, 0);
+            let v2 = cx.get(95, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s102_p33_2(cx, q2, q3); }
         }
@@ -15700,19 +15756,15 @@ fn s102_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(70, &[b[0], b[1]])); // !transfer_basis
-    let rw = cx.rows_worth_prefetching(148);
-    if ix.worth_prefetching(148, 0) {
-        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 3, 3); }
-    }
-    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    batch.retain_mut(|b| {
+        (b[1] as i64) >= (10 as i64)
+    });
+    if ix.worth_prefetching(96, 0) { for b in &batch { ix.prefetch(96, 0, &[b[0]]); } }
+    batch.retain(|b| !ix.any(cx, 96, 0, &[b[0]])); // !organization_dpo
+    let rw = cx.rows_worth_prefetching(94);
     for b in &batch {
-        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
-            let v1 = cx.get(148, row, 3);
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
             if q3.len() >= BATCH { s102_p33_3(cx, q3); }
         }
@@ -15731,13 +15783,13 @@ fn s102_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[148, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[148, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[97, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[97, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
+/// Rule `gdpr_transfer_without_basis` (finding_raw).
 fn s102_p34(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -15831,7 +15883,7 @@ fn s102_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_processor_without_agreement` (finding_raw).
+/// Rule `gdpr_transfer_without_basis_before_schrems_ii` (finding_raw).
 fn s102_p35(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -15871,11 +15923,11 @@ fn s102_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(75);
+    let rw = cx.rows_worth_prefetching(69);
     for b in &batch {
-        for row in cx.bounds(75, Full) { // uses_processor
-            let v0 = cx.get(75, row, 0);
-            let v2 = cx.get(75, row, 1);
+        for row in cx.bounds(69, Full) { // third_country_transfer
+            let v0 = cx.get(69, row, 0);
+            let v2 = cx.get(69, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
             if q2.len() >= BATCH { s102_p35_2(cx, q2, q3); }
         }
@@ -15888,10 +15940,8 @@ fn s102_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(76) { for b in &batch { cx.prefetch(76, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(76, &[b[0], b[1]])); // !dpa_in_force
-    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0]]); } }
-    batch.retain(|b| cx.probe(11, &[b[0]], Full).is_some()); // personal_activity
+    if cx.worth_prefetching(70) { for b in &batch { cx.prefetch(70, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(70, &[b[0], b[1]])); // !transfer_basis
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 0) {
         for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
@@ -15927,35 +15977,35 @@ fn s102_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `gdpr_art14_notice_overdue` (finding_raw).
+/// Rule `gdpr_processor_without_agreement` (finding_raw).
 fn s102_p36(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 7]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
     s102_p36_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s102_p36_1(cx, &mut q1, &mut q2, &mut q3);
     s102_p36_2(cx, &mut q2, &mut q3);
     s102_p36_3(cx, &mut q3);
 }
 
-fn s102_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[152]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[152], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[151]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[151], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[152], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[151], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[152], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[151], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v5 = cx.get(212, row, 1);
-            let v6 = cx.get(212, row, 2);
-            q1.push([v5, v6]);
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
             if q1.len() >= BATCH { s102_p36_1(cx, q1, q2, q3); }
         }
     }
@@ -15963,7 +16013,103 @@ fn s102_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     *q0 = batch;
 }
 
-fn s102_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(75);
+    for b in &batch {
+        for row in cx.bounds(75, Full) { // uses_processor
+            let v0 = cx.get(75, row, 0);
+            let v2 = cx.get(75, row, 1);
+            q2.push([v0, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p36_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(76) { for b in &batch { cx.prefetch(76, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(76, &[b[0], b[1]])); // !dpa_in_force
+    if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0]]); } }
+    batch.retain(|b| cx.probe(11, &[b[0]], Full).is_some()); // personal_activity
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[0]], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 0, &[b[0]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
+            let v1 = cx.get(148, row, 3);
+            q3.push([b[0], v1, b[2], b[3]]);
+            if q3.len() >= BATCH { s102_p36_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[151, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[151, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_art14_notice_overdue` (finding_raw).
+fn s102_p37(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 7]> = Vec::new();
+    s102_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p37_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p37_2(cx, &mut q2, &mut q3);
+    s102_p37_3(cx, &mut q3);
+}
+
+fn s102_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[153]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[153], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[153], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v5 = cx.get(212, row, 1);
+            let v6 = cx.get(212, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s102_p37_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -15972,14 +16118,14 @@ fn s102_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v3 = cx.get(94, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p36_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p37_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -15990,14 +16136,14 @@ fn s102_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s102_p36_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p37_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16017,51 +16163,51 @@ fn s102_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[152, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[152, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[153, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[153, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_contact` (finding_raw).
-fn s102_p37(cx: &mut Cx<'_>) {
+fn s102_p38(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s102_p37_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p37_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p37_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p37_3(cx, &mut q3, &mut q4);
-    s102_p37_4(cx, &mut q4);
+    s102_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p38_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p38_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p38_3(cx, &mut q3, &mut q4);
+    s102_p38_4(cx, &mut q4);
 }
 
-fn s102_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[154]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[154], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[155]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[155], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[154], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[154], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[155], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v6 = cx.get(212, row, 1);
             let v7 = cx.get(212, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s102_p37_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p38_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16078,19 +16224,19 @@ fn s102_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p37_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p38_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0], 155]); } }
-    batch.retain(|b| !cx.contains(155, &[b[0], 155])); // !activity_audience
+    if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[0], 156]); } }
+    batch.retain(|b| !cx.contains(155, &[b[0], 156])); // !activity_audience
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[1] as i64)
     });
@@ -16109,14 +16255,14 @@ fn s102_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s102_p37_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p38_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16135,14 +16281,14 @@ fn s102_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(35, row, 0);
             let v4 = cx.get(35, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s102_p37_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p38_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p38_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16157,49 +16303,49 @@ fn s102_p37_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[154, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[154, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[155, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[155, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `gdpr_art14_notice_at_first_disclosure` (finding_raw).
-fn s102_p38(cx: &mut Cx<'_>) {
+fn s102_p39(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
     let mut q3: Vec<[u64; 6]> = Vec::new();
-    s102_p38_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p38_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p38_2(cx, &mut q2, &mut q3);
-    s102_p38_3(cx, &mut q3);
+    s102_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p39_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p39_2(cx, &mut q2, &mut q3);
+    s102_p39_3(cx, &mut q3);
 }
 
-fn s102_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[156]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[156], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[157]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[157], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[157], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[156], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[157], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v6 = cx.get(212, row, 1);
             let v7 = cx.get(212, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s102_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p39_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16210,14 +16356,14 @@ fn s102_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q
             let v1 = cx.get(80, row, 1);
             let v2 = cx.get(80, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p39_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16242,14 +16388,14 @@ fn s102_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(35, row, 0);
             let v4 = cx.get(35, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s102_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p39_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
+fn s102_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16267,110 +16413,13 @@ fn s102_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[156, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[156, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[157, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[157, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art14_source_not_named` (finding_raw).
-fn s102_p39(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    s102_p39_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p39_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p39_2(cx, &mut q2, &mut q3);
-    s102_p39_3(cx, &mut q3);
-}
-
-fn s102_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[158]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[158], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[158], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[158], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v4 = cx.get(212, row, 1);
-            let v5 = cx.get(212, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p39_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(35);
-    for b in &batch {
-        for row in cx.bounds(35, Full) { // indirect_collection
-            let v0 = cx.get(35, row, 0);
-            let v1 = cx.get(35, row, 1);
-            let v2 = cx.get(35, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p39_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(78, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(149);
-    if ix.worth_prefetching(149, 1) {
-        for b in &batch { ix.prefetch(149, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 149, 1, &[b[0]], 1, 1); }
-    }
-    if rw && ix.has_lists(149, 1) { for b in &batch { let l = ix.lookup(cx, 149, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(149, n, 1, 1); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 149, 1, &[b[0]], Full); // activity_source
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
-            let v3 = cx.get(149, row, 1);
-            q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s102_p39_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p39_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(84) { for b in &batch { cx.prefetch(84, &[b[1], b[3]]); } }
-    batch.retain(|b| !cx.contains(84, &[b[1], b[3]])); // !source_named
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[158, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[158, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `gdpr_art14_category_not_named` (finding_raw).
 fn s102_p40(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -16436,17 +16485,17 @@ fn s102_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(78, &[b[0], b[1]], Full).is_some()); // notified_in_month
-    let rw = cx.rows_worth_prefetching(153);
-    if ix.worth_prefetching(153, 1) {
-        for b in &batch { ix.prefetch(153, 1, &[b[0]]); }
-        for b in &batch { ix.prefetch_rows(cx, 153, 1, &[b[0]], 1, 1); }
+    let rw = cx.rows_worth_prefetching(149);
+    if ix.worth_prefetching(149, 1) {
+        for b in &batch { ix.prefetch(149, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 149, 1, &[b[0]], 1, 1); }
     }
-    if rw && ix.has_lists(153, 1) { for b in &batch { let l = ix.lookup(cx, 153, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(153, n, 1, 1); } } } }
+    if rw && ix.has_lists(149, 1) { for b in &batch { let l = ix.lookup(cx, 149, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(149, n, 1, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 153, 1, &[b[0]], Full); // activity_category
+        let l = ix.lookup(cx, 149, 1, &[b[0]], Full); // activity_source
         for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 1, 1); } }
-            let v3 = cx.get(153, row, 1);
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
+            let v3 = cx.get(149, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
             if q3.len() >= BATCH { s102_p40_3(cx, q3); }
         }
@@ -16459,27 +16508,27 @@ fn s102_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(85) { for b in &batch { cx.prefetch(85, &[b[1], b[3]]); } }
-    batch.retain(|b| !cx.contains(85, &[b[1], b[3]])); // !category_named
+    if cx.worth_prefetching(84) { for b in &batch { cx.prefetch(84, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(84, &[b[1], b[3]])); // !source_named
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[159, b[0], b[1], b[2]]); } }
     for b in &batch { cx.derive(214, &[159, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
+/// Rule `gdpr_art14_category_not_named` (finding_raw).
 fn s102_p41(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 7]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
     s102_p41_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s102_p41_1(cx, &mut q1, &mut q2, &mut q3);
     s102_p41_2(cx, &mut q2, &mut q3);
     s102_p41_3(cx, &mut q3);
 }
 
-fn s102_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -16493,9 +16542,9 @@ fn s102_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
         let l = ix.lookup(cx, 212, 0, &[160], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v5 = cx.get(212, row, 1);
-            let v6 = cx.get(212, row, 2);
-            q1.push([v5, v6]);
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
+            q1.push([v4, v5]);
             if q1.len() >= BATCH { s102_p41_1(cx, q1, q2, q3); }
         }
     }
@@ -16503,7 +16552,104 @@ fn s102_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     *q0 = batch;
 }
 
-fn s102_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(35);
+    for b in &batch {
+        for row in cx.bounds(35, Full) { // indirect_collection
+            let v0 = cx.get(35, row, 0);
+            let v1 = cx.get(35, row, 1);
+            let v2 = cx.get(35, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p41_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(78) { for b in &batch { cx.prefetch(78, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(78, &[b[0], b[1]], Full).is_some()); // notified_in_month
+    let rw = cx.rows_worth_prefetching(153);
+    if ix.worth_prefetching(153, 1) {
+        for b in &batch { ix.prefetch(153, 1, &[b[0]]); }
+        for b in &batch { ix.prefetch_rows(cx, 153, 1, &[b[0]], 1, 1); }
+    }
+    if rw && ix.has_lists(153, 1) { for b in &batch { let l = ix.lookup(cx, 153, 1, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(153, n, 1, 1); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 153, 1, &[b[0]], Full); // activity_category
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(153, n, 1, 1); } }
+            let v3 = cx.get(153, row, 1);
+            q3.push([b[0], b[1], b[2], v3]);
+            if q3.len() >= BATCH { s102_p41_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(85) { for b in &batch { cx.prefetch(85, &[b[1], b[3]]); } }
+    batch.retain(|b| !cx.contains(85, &[b[1], b[3]])); // !category_named
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[160, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[160, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `gdpr_right_to_object_not_pointed_out` (finding_raw).
+fn s102_p42(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 7]> = Vec::new();
+    s102_p42_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p42_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p42_2(cx, &mut q2, &mut q3);
+    s102_p42_3(cx, &mut q3);
+}
+
+fn s102_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[161]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[161], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[161], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[161], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v5 = cx.get(212, row, 1);
+            let v6 = cx.get(212, row, 2);
+            q1.push([v5, v6]);
+            if q1.len() >= BATCH { s102_p42_1(cx, q1, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16512,14 +16658,14 @@ fn s102_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v3 = cx.get(94, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p41_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p42_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16530,14 +16676,14 @@ fn s102_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(35, row, 1);
             let v2 = cx.get(35, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s102_p41_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p42_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
+fn s102_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16563,47 +16709,47 @@ fn s102_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[5] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[160, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[160, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[161, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[161, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `gdpr_art13_notice_missing` (finding_raw).
-fn s102_p42(cx: &mut Cx<'_>) {
+fn s102_p43(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 5]> = Vec::new();
-    s102_p42_0(cx, &mut q0, &mut q1, &mut q2);
-    s102_p42_1(cx, &mut q1, &mut q2);
-    s102_p42_2(cx, &mut q2);
+    s102_p43_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p43_1(cx, &mut q1, &mut q2);
+    s102_p43_2(cx, &mut q2);
 }
 
-fn s102_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[161]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[161], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[162]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[162], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[161], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[162], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[161], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[162], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p42_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s102_p43_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -16614,14 +16760,14 @@ fn s102_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(38, row, 1);
             let v2 = cx.get(38, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p42_2(cx, q2); }
+            if q2.len() >= BATCH { s102_p43_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+fn s102_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16633,116 +16779,25 @@ fn s102_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[161, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[161, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[162, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[162, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
 /// Rule `guideline_breach` (finding_raw).
-fn s102_p43(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p43_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p43_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p43_2(cx, &mut q2, &mut q3);
-    s102_p43_3(cx, &mut q3);
-}
-
-fn s102_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[163]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[163], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[163], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[163], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p43_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(168);
-    for b in &batch {
-        for row in cx.bounds(168, Full) { // guideline
-            let v2 = cx.get(168, row, 0);
-            q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p43_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(88) { for b in &batch { cx.prefetch(88, &[b[0]]); } }
-    batch.retain(|b| cx.probe(88, &[b[0]], Full).is_some()); // guideline_restricts
-    let rw = cx.rows_worth_prefetching(148);
-    for b in &batch {
-        for row in cx.bounds(148, Full) { // activity
-            let v0 = cx.get(148, row, 0);
-            let v1 = cx.get(148, row, 3);
-            q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p43_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p43_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    if cx.worth_prefetching(89) { for b in &batch { cx.prefetch(89, &[b[2], b[0]]); } }
-    batch.retain(|b| !cx.contains(89, &[b[2], b[0]])); // !guideline_mismatch
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[163, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[163, b[0], 10, b[1]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `platform_participation_forbidden` (finding_raw).
 fn s102_p44(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 5]> = Vec::new();
-    s102_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p44_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p44_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p44_3(cx, &mut q3, &mut q4);
-    s102_p44_4(cx, &mut q4);
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s102_p44_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p44_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p44_2(cx, &mut q2, &mut q3);
+    s102_p44_3(cx, &mut q3);
 }
 
-fn s102_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -16756,40 +16811,131 @@ fn s102_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
         let l = ix.lookup(cx, 212, 0, &[164], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v4 = cx.get(212, row, 1);
-            let v5 = cx.get(212, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p44_1(cx, q1, q2, q3, q4); }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p44_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(111);
-    if ix.worth_prefetching(111, 3) {
-        for b in &batch { ix.prefetch(111, 3, &[165]); }
-        for b in &batch { ix.prefetch_rows(cx, 111, 3, &[165], 0, 0); }
-    }
-    if rw && ix.has_lists(111, 3) { for b in &batch { let l = ix.lookup(cx, 111, 3, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(168);
     for b in &batch {
-        let l = ix.lookup(cx, 111, 3, &[165], Full); // source
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
-            let v3 = cx.get(111, row, 0);
-            q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p44_2(cx, q2, q3, q4); }
+        for row in cx.bounds(168, Full) { // guideline
+            let v2 = cx.get(168, row, 0);
+            q2.push([v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p44_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(88) { for b in &batch { cx.prefetch(88, &[b[0]]); } }
+    batch.retain(|b| cx.probe(88, &[b[0]], Full).is_some()); // guideline_restricts
+    let rw = cx.rows_worth_prefetching(148);
+    for b in &batch {
+        for row in cx.bounds(148, Full) { // activity
+            let v0 = cx.get(148, row, 0);
+            let v1 = cx.get(148, row, 3);
+            q3.push([v0, v1, b[0], b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p44_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(89) { for b in &batch { cx.prefetch(89, &[b[2], b[0]]); } }
+    batch.retain(|b| !cx.contains(89, &[b[2], b[0]])); // !guideline_mismatch
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[164, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[164, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `platform_participation_forbidden` (finding_raw).
+fn s102_p45(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 5]> = Vec::new();
+    s102_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p45_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p45_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p45_3(cx, &mut q3, &mut q4);
+    s102_p45_4(cx, &mut q4);
+}
+
+fn s102_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[165]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[165], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[165], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[165], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s102_p45_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(111);
+    if ix.worth_prefetching(111, 3) {
+        for b in &batch { ix.prefetch(111, 3, &[166]); }
+        for b in &batch { ix.prefetch_rows(cx, 111, 3, &[166], 0, 0); }
+    }
+    if rw && ix.has_lists(111, 3) { for b in &batch { let l = ix.lookup(cx, 111, 3, &[166], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(111, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 111, 3, &[166], Full); // source
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
+            let v3 = cx.get(111, row, 0);
+            q2.push([v3, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p45_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -16805,14 +16951,14 @@ fn s102_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 0, 0); } }
             let v0 = cx.get(149, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p44_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p45_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16831,14 +16977,14 @@ fn s102_p44_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(148, row, 1);
             let v1 = cx.get(148, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s102_p44_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p45_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16850,98 +16996,98 @@ fn s102_p44_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[2]]); } }
     batch.retain(|b| cx.probe(92, &[b[2]], Full).is_some()); // participating_kind
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[164, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[164, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[165, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[165, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `platform_scraping_forbidden` (finding_raw).
-fn s102_p45(cx: &mut Cx<'_>) {
+fn s102_p46(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
     let mut q5: Vec<[u64; 4]> = Vec::new();
-    s102_p45_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p45_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p45_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
-    s102_p45_3(cx, &mut q3, &mut q4, &mut q5);
-    s102_p45_4(cx, &mut q4, &mut q5);
-    s102_p45_5(cx, &mut q5);
+    s102_p46_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p46_1(cx, &mut q1, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p46_2(cx, &mut q2, &mut q3, &mut q4, &mut q5);
+    s102_p46_3(cx, &mut q3, &mut q4, &mut q5);
+    s102_p46_4(cx, &mut q4, &mut q5);
+    s102_p46_5(cx, &mut q5);
 }
 
-fn s102_p45_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[167]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[167], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[168]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[168], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[167], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[167], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[168], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v4 = cx.get(212, row, 1);
             let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p45_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s102_p46_1(cx, q1, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p45_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(146);
     if ix.worth_prefetching(146, 1) {
-        for b in &batch { ix.prefetch(146, 1, &[168]); }
-        for b in &batch { ix.prefetch_rows(cx, 146, 1, &[168], 0, 1); }
+        for b in &batch { ix.prefetch(146, 1, &[169]); }
+        for b in &batch { ix.prefetch_rows(cx, 146, 1, &[169], 0, 1); }
     }
-    if rw && ix.has_lists(146, 1) { for b in &batch { let l = ix.lookup(cx, 146, 1, &[168], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(146, n, 0, 1); } } } }
+    if rw && ix.has_lists(146, 1) { for b in &batch { let l = ix.lookup(cx, 146, 1, &[169], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(146, n, 0, 1); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 146, 1, &[168], Full); // flow
+        let l = ix.lookup(cx, 146, 1, &[169], Full); // flow
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(146, n, 0, 1); } }
             let v2 = cx.get(146, row, 0);
             let v3 = cx.get(146, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p45_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s102_p46_2(cx, q2, q3, q4, q5); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p45_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
     if ix.worth_prefetching(111, 4) {
-        for b in &batch { ix.prefetch(111, 4, &[b[1], 165]); }
-        if ix.has_lists(111, 4) { for b in &batch { ix.prefetch_list(111, 4, &[b[1], 165]); } }
+        for b in &batch { ix.prefetch(111, 4, &[b[1], 166]); }
+        if ix.has_lists(111, 4) { for b in &batch { ix.prefetch_list(111, 4, &[b[1], 166]); } }
     }
     for b in &batch {
-        let l = ix.lookup(cx, 111, 4, &[b[1], 165], Full); // source
+        let l = ix.lookup(cx, 111, 4, &[b[1], 166], Full); // source
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p45_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s102_p46_3(cx, q3, q4, q5); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -16957,14 +17103,14 @@ fn s102_p45_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(151, n, 0, 0); } }
             let v0 = cx.get(151, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s102_p45_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s102_p46_4(cx, q4, q5); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -16980,14 +17126,14 @@ fn s102_p45_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s102_p45_5(cx, q5); }
+            if q5.len() >= BATCH { s102_p46_5(cx, q5); }
         }
     }
     batch.clear();
     *q4 = batch;
 }
 
-fn s102_p45_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
+fn s102_p46_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     if q5.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
@@ -16997,49 +17143,49 @@ fn s102_p45_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
     batch.retain_mut(|b| {
         (b[1] as i64) <= (b[3] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[167, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[167, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[168, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[168, b[0], 10, b[1]]); }
     batch.clear();
     *q5 = batch;
 }
 
 /// Rule `ddg_impressum_missing` (finding_raw).
-fn s102_p46(cx: &mut Cx<'_>) {
+fn s102_p47(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 2]> = Vec::new();
-    s102_p46_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p46_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p46_2(cx, &mut q2, &mut q3);
-    s102_p46_3(cx, &mut q3);
+    s102_p47_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p47_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p47_2(cx, &mut q2, &mut q3);
+    s102_p47_3(cx, &mut q3);
 }
 
-fn s102_p46_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[170]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[170], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[171]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[171], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[170], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[171], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[170], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[171], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v2 = cx.get(212, row, 1);
             let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p46_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p47_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17048,14 +17194,14 @@ fn s102_p46_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
         for row in cx.bounds(94, Full) { // as_of
             let v1 = cx.get(94, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p46_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p47_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17070,86 +17216,86 @@ fn s102_p46_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(175, Full) { // own_online_service
             let v0 = cx.get(175, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s102_p46_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p47_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p46_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
+fn s102_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[0]]); } }
     batch.retain(|b| !cx.contains(116, &[b[0]])); // !source_impressum
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[170, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[170, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[171, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[171, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_tracking_without_consent` (finding_raw).
-fn s102_p47(cx: &mut Cx<'_>) {
+fn s102_p48(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
-    s102_p47_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p47_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p47_2(cx, &mut q2, &mut q3);
-    s102_p47_3(cx, &mut q3);
+    s102_p48_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p48_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p48_2(cx, &mut q2, &mut q3);
+    s102_p48_3(cx, &mut q3);
 }
 
-fn s102_p47_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[172]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[172], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[173]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[173], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[172], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[172], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[173], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p47_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p48_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p47_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(148);
     if ix.worth_prefetching(148, 3) {
-        for b in &batch { ix.prefetch(148, 3, &[173]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[173], 0, 3); }
+        for b in &batch { ix.prefetch(148, 3, &[174]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 3, &[174], 0, 3); }
     }
-    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 3); } } } }
+    if rw && ix.has_lists(148, 3) { for b in &batch { let l = ix.lookup(cx, 148, 3, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 0, 3); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 148, 3, &[173], Full); // activity
+        let l = ix.lookup(cx, 148, 3, &[174], Full); // activity
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 0, 3); } }
             let v0 = cx.get(148, row, 0);
             let v1 = cx.get(148, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p47_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p48_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17171,14 +17317,14 @@ fn s102_p47_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 1, 1); } }
             let v2 = cx.get(149, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s102_p47_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p48_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
+fn s102_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17188,103 +17334,13 @@ fn s102_p47_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
     batch.retain(|b| cx.probe(177, &[b[2]], Full).is_some()); // tracker_without_consent
     if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[2]]); } }
     batch.retain(|b| cx.probe(175, &[b[2]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[172, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[172, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[173, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[173, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `tdddg_site_trackers_without_consent` (finding_raw).
-fn s102_p48(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 3]> = Vec::new();
-    let mut q3: Vec<[u64; 4]> = Vec::new();
-    s102_p48_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p48_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p48_2(cx, &mut q2, &mut q3);
-    s102_p48_3(cx, &mut q3);
-}
-
-fn s102_p48_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[174]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[174], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[174], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v2 = cx.get(212, row, 1);
-            let v3 = cx.get(212, row, 2);
-            q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p48_1(cx, q1, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p48_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(177);
-    for b in &batch {
-        for row in cx.bounds(177, Full) { // tracker_without_consent
-            let v0 = cx.get(177, row, 0);
-            q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p48_2(cx, q2, q3); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p48_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(178, &[b[0]])); // !fan_page
-    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0]]); } }
-    batch.retain(|b| !cx.contains(179, &[b[0]])); // !tracked_by_activity
-    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
-    batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // own_online_service
-    let rw = cx.rows_worth_prefetching(94);
-    for b in &batch {
-        for row in cx.bounds(94, Full) { // as_of
-            let v1 = cx.get(94, row, 0);
-            q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p48_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p48_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[1] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[1] as i64) <= (b[3] as i64)
-    });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[174, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[174, b[0], 10, b[1]]); }
-    batch.clear();
-    *q3 = batch;
-}
-
-/// Rule `tdddg_fan_page_trackers_without_consent` (finding_raw).
 fn s102_p49(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -17340,10 +17396,12 @@ fn s102_p49_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(178, &[b[0]])); // !fan_page
+    if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0]]); } }
+    batch.retain(|b| !cx.contains(179, &[b[0]])); // !tracked_by_activity
     if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
     batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // own_online_service
-    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
-    batch.retain(|b| cx.probe(178, &[b[0]], Full).is_some()); // fan_page
     let rw = cx.rows_worth_prefetching(94);
     for b in &batch {
         for row in cx.bounds(94, Full) { // as_of
@@ -17372,21 +17430,19 @@ fn s102_p49_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     *q3 = batch;
 }
 
-/// Rule `tdddg_email_tracking_without_consent` (finding_raw).
+/// Rule `tdddg_fan_page_trackers_without_consent` (finding_raw).
 fn s102_p50(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s102_p50_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p50_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p50_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p50_3(cx, &mut q3, &mut q4);
-    s102_p50_4(cx, &mut q4);
+    s102_p50_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p50_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p50_2(cx, &mut q2, &mut q3);
+    s102_p50_3(cx, &mut q3);
 }
 
-fn s102_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -17400,63 +17456,153 @@ fn s102_p50_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
         let l = ix.lookup(cx, 212, 0, &[176], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p50_1(cx, q1, q2, q3, q4); }
+            let v2 = cx.get(212, row, 1);
+            let v3 = cx.get(212, row, 2);
+            q1.push([v2, v3]);
+            if q1.len() >= BATCH { s102_p50_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p50_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(154);
-    if ix.worth_prefetching(154, 0) {
-        for b in &batch { ix.prefetch(154, 0, &[177]); }
-        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[177], 0, 0); }
-    }
-    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    let rw = cx.rows_worth_prefetching(177);
     for b in &batch {
-        let l = ix.lookup(cx, 154, 0, &[177], Full); // activity_channel
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
-            let v0 = cx.get(154, row, 0);
+        for row in cx.bounds(177, Full) { // tracker_without_consent
+            let v0 = cx.get(177, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p50_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p50_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p50_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    let rw = cx.rows_worth_prefetching(148);
-    if ix.worth_prefetching(148, 4) {
-        for b in &batch { ix.prefetch(148, 4, &[b[0], 173]); }
-        for b in &batch { ix.prefetch_rows(cx, 148, 4, &[b[0], 173], 3, 3); }
-    }
-    if rw && ix.has_lists(148, 4) { for b in &batch { let l = ix.lookup(cx, 148, 4, &[b[0], 173], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0]]); } }
+    batch.retain(|b| cx.probe(175, &[b[0]], Full).is_some()); // own_online_service
+    if cx.worth_prefetching(178) { for b in &batch { cx.prefetch(178, &[b[0]]); } }
+    batch.retain(|b| cx.probe(178, &[b[0]], Full).is_some()); // fan_page
+    let rw = cx.rows_worth_prefetching(94);
     for b in &batch {
-        let l = ix.lookup(cx, 148, 4, &[b[0], 173], Full); // activity
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
-            let v2 = cx.get(148, row, 3);
-            q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p50_3(cx, q3, q4); }
+        for row in cx.bounds(94, Full) { // as_of
+            let v1 = cx.get(94, row, 0);
+            q3.push([b[0], v1, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p50_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[1] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[1] as i64) <= (b[3] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[176, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[176, b[0], 10, b[1]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `tdddg_email_tracking_without_consent` (finding_raw).
+fn s102_p51(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
+    let mut q3: Vec<[u64; 4]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s102_p51_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p51_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p51_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p51_3(cx, &mut q3, &mut q4);
+    s102_p51_4(cx, &mut q4);
+}
+
+fn s102_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[177]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[177], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[177], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[177], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p51_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p51_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(154);
+    if ix.worth_prefetching(154, 0) {
+        for b in &batch { ix.prefetch(154, 0, &[178]); }
+        for b in &batch { ix.prefetch_rows(cx, 154, 0, &[178], 0, 0); }
+    }
+    if rw && ix.has_lists(154, 0) { for b in &batch { let l = ix.lookup(cx, 154, 0, &[178], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(154, n, 0, 0); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 154, 0, &[178], Full); // activity_channel
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 0, 0); } }
+            let v0 = cx.get(154, row, 0);
+            q2.push([v0, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p51_2(cx, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 4) {
+        for b in &batch { ix.prefetch(148, 4, &[b[0], 174]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 4, &[b[0], 174], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 4) { for b in &batch { let l = ix.lookup(cx, 148, 4, &[b[0], 174], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 148, 4, &[b[0], 174], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
+            let v2 = cx.get(148, row, 3);
+            q3.push([b[0], v2, b[1], b[2]]);
+            if q3.len() >= BATCH { s102_p51_3(cx, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p51_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17478,110 +17624,36 @@ fn s102_p50_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 1, 1); } }
             let v1 = cx.get(152, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s102_p50_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p51_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p50_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p51_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if ix.worth_prefetching(21, 0) { for b in &batch { ix.prefetch(21, 0, &[b[0], b[1]]); } }
     batch.retain(|b| !ix.any(cx, 21, 0, &[b[0], b[1]])); // !consent_covers
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[176, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[176, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[177, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[177, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_email_without_consent` (finding_raw).
-fn s102_p51(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s102_p51_0(cx, &mut q0, &mut q1, &mut q2);
-    s102_p51_1(cx, &mut q1, &mut q2);
-    s102_p51_2(cx, &mut q2);
-}
-
-fn s102_p51_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[186]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[186], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[186], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[186], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p51_1(cx, q1, q2); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p51_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(193);
-    for b in &batch {
-        for row in cx.bounds(193, Full) { // email_ad
-            let v0 = cx.get(193, row, 0);
-            let v1 = cx.get(193, row, 1);
-            let v2 = cx.get(193, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p51_2(cx, q2); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p51_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
-    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(196, &[b[0], b[1]])); // !sms_to_existing_customer
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[186, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[186, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q2 = batch;
-}
-
-/// Rule `uwg_email_consent_not_provable` (finding_raw).
 fn s102_p52(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 5]> = Vec::new();
-    s102_p52_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p52_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p52_2(cx, &mut q2, &mut q3);
-    s102_p52_3(cx, &mut q3);
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s102_p52_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p52_1(cx, &mut q1, &mut q2);
+    s102_p52_2(cx, &mut q2);
 }
 
-fn s102_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -17598,59 +17670,39 @@ fn s102_p52_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p52_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p52_1(cx, q1, q2); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p52_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(191);
+    let rw = cx.rows_worth_prefetching(193);
     for b in &batch {
-        for row in cx.bounds(191, Full) { // ad_consent
-            let v0 = cx.get(191, row, 0);
-            let v1 = cx.get(191, row, 1);
-            q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p52_2(cx, q2, q3); }
+        for row in cx.bounds(193, Full) { // email_ad
+            let v0 = cx.get(193, row, 0);
+            let v1 = cx.get(193, row, 1);
+            let v2 = cx.get(193, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p52_2(cx, q2); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p52_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+fn s102_p52_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
-    let rw = cx.rows_worth_prefetching(193);
-    if ix.worth_prefetching(193, 1) {
-        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
-        for b in &batch { ix.prefetch_rows(cx, 193, 1, &[b[0], b[1]], 2, 2); }
-    }
-    if rw && ix.has_lists(193, 1) { for b in &batch { let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
-            let v2 = cx.get(193, row, 2);
-            q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s102_p52_3(cx, q3); }
-        }
-    }
-    batch.clear();
-    *q2 = batch;
-}
-
-fn s102_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q3);
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
+    if cx.worth_prefetching(196) { for b in &batch { cx.prefetch(196, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(196, &[b[0], b[1]])); // !sms_to_existing_customer
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
@@ -17660,10 +17712,10 @@ fn s102_p52_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[187, b[0], b[1], b[2]]); } }
     for b in &batch { cx.derive(214, &[187, b[0], b[1], b[2]]); }
     batch.clear();
-    *q3 = batch;
+    *q2 = batch;
 }
 
-/// Rule `uwg_sms_to_existing_customer` (finding_raw).
+/// Rule `uwg_email_consent_not_provable` (finding_raw).
 fn s102_p53(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -17681,12 +17733,12 @@ fn s102_p53_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[189]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[189], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[188]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[188], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[189], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[188], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
@@ -17703,11 +17755,11 @@ fn s102_p53_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(196);
+    let rw = cx.rows_worth_prefetching(191);
     for b in &batch {
-        for row in cx.bounds(196, Full) { // sms_to_existing_customer
-            let v0 = cx.get(196, row, 0);
-            let v1 = cx.get(196, row, 1);
+        for row in cx.bounds(191, Full) { // ad_consent
+            let v0 = cx.get(191, row, 0);
+            let v1 = cx.get(191, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
             if q2.len() >= BATCH { s102_p53_2(cx, q2, q3); }
         }
@@ -17720,6 +17772,8 @@ fn s102_p53_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
     let rw = cx.rows_worth_prefetching(193);
     if ix.worth_prefetching(193, 1) {
         for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
@@ -17749,27 +17803,25 @@ fn s102_p53_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[189, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[189, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[188, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[188, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
 
-/// Rule `uwg_advertising_after_refusal` (finding_raw).
+/// Rule `uwg_sms_to_existing_customer` (finding_raw).
 fn s102_p54(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 4]> = Vec::new();
-    let mut q3: Vec<[u64; 3]> = Vec::new();
-    let mut q4: Vec<[u64; 3]> = Vec::new();
-    s102_p54_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p54_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p54_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p54_3(cx, &mut q3, &mut q4);
-    s102_p54_4(cx, &mut q4);
+    let mut q3: Vec<[u64; 5]> = Vec::new();
+    s102_p54_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p54_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p54_2(cx, &mut q2, &mut q3);
+    s102_p54_3(cx, &mut q3);
 }
 
-fn s102_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -17783,17 +17835,111 @@ fn s102_p54_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
         let l = ix.lookup(cx, 212, 0, &[190], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v4 = cx.get(212, row, 1);
-            let v5 = cx.get(212, row, 2);
-            q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p54_1(cx, q1, q2, q3, q4); }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p54_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(196);
+    for b in &batch {
+        for row in cx.bounds(196, Full) { // sms_to_existing_customer
+            let v0 = cx.get(196, row, 0);
+            let v1 = cx.get(196, row, 1);
+            q2.push([v0, v1, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p54_2(cx, q2, q3); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    let rw = cx.rows_worth_prefetching(193);
+    if ix.worth_prefetching(193, 1) {
+        for b in &batch { ix.prefetch(193, 1, &[b[0], b[1]]); }
+        for b in &batch { ix.prefetch_rows(cx, 193, 1, &[b[0], b[1]], 2, 2); }
+    }
+    if rw && ix.has_lists(193, 1) { for b in &batch { let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(193, n, 2, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 193, 1, &[b[0], b[1]], Full); // email_ad
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(193, n, 2, 2); } }
+            let v2 = cx.get(193, row, 2);
+            q3.push([b[0], b[1], v2, b[2], b[3]]);
+            if q3.len() >= BATCH { s102_p54_3(cx, q3); }
+        }
+    }
+    batch.clear();
+    *q2 = batch;
+}
+
+fn s102_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
+    if q3.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q3);
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[190, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[190, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q3 = batch;
+}
+
+/// Rule `uwg_advertising_after_refusal` (finding_raw).
+fn s102_p55(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 4]> = Vec::new();
+    let mut q3: Vec<[u64; 3]> = Vec::new();
+    let mut q4: Vec<[u64; 3]> = Vec::new();
+    s102_p55_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p55_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p55_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p55_3(cx, &mut q3, &mut q4);
+    s102_p55_4(cx, &mut q4);
+}
+
+fn s102_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[191]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[191], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[191], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[191], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v4 = cx.get(212, row, 1);
+            let v5 = cx.get(212, row, 2);
+            q1.push([v4, v5]);
+            if q1.len() >= BATCH { s102_p55_1(cx, q1, q2, q3, q4); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p55_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -17810,14 +17956,14 @@ fn s102_p54_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p54_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p55_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17841,21 +17987,21 @@ fn s102_p54_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
             let v3 = cx.get(154, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s102_p54_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p55_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[2]]); } }
     batch.retain(|b| !cx.contains(182, &[b[2]])); // !electronic_mail_channel
     batch.retain_mut(|b| {
-        b[2] != 184
+        b[2] != 185
     });
     let rw = cx.rows_worth_prefetching(41);
     if ix.worth_prefetching(41, 1) {
@@ -17869,87 +18015,87 @@ fn s102_p54_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 1, 1); } }
             let v1 = cx.get(41, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s102_p54_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p55_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p54_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p55_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(152) { for b in &batch { cx.prefetch(152, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(152, &[b[0], b[1]], Full).is_some()); // activity_subject
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[190, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[190, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[191, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[191, b[0], b[1], b[2]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_hidden_commercial_communication` (finding_raw).
-fn s102_p55(cx: &mut Cx<'_>) {
+fn s102_p56(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
     let mut q4: Vec<[u64; 3]> = Vec::new();
-    s102_p55_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p55_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p55_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p55_3(cx, &mut q3, &mut q4);
-    s102_p55_4(cx, &mut q4);
+    s102_p56_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p56_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p56_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p56_3(cx, &mut q3, &mut q4);
+    s102_p56_4(cx, &mut q4);
 }
 
-fn s102_p55_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[194]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[194], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[195]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[195], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[194], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[194], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[195], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
             let v4 = cx.get(212, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p55_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p56_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p55_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p56_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(155);
     if ix.worth_prefetching(155, 0) {
-        for b in &batch { ix.prefetch(155, 0, &[155]); }
-        for b in &batch { ix.prefetch_rows(cx, 155, 0, &[155], 0, 0); }
+        for b in &batch { ix.prefetch(155, 0, &[156]); }
+        for b in &batch { ix.prefetch_rows(cx, 155, 0, &[156], 0, 0); }
     }
-    if rw && ix.has_lists(155, 0) { for b in &batch { let l = ix.lookup(cx, 155, 0, &[155], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(155, n, 0, 0); } } } }
+    if rw && ix.has_lists(155, 0) { for b in &batch { let l = ix.lookup(cx, 155, 0, &[156], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(155, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 155, 0, &[155], Full); // activity_audience
+        let l = ix.lookup(cx, 155, 0, &[156], Full); // activity_audience
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(155, n, 0, 0); } }
             let v0 = cx.get(155, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p55_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p56_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -17967,14 +18113,14 @@ fn s102_p55_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p55_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p56_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -17996,85 +18142,85 @@ fn s102_p55_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(154, n, 1, 1); } }
             let v2 = cx.get(154, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s102_p55_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p56_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p55_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
+fn s102_p56_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(208) { for b in &batch { cx.prefetch(208, &[b[2]]); } }
     batch.retain(|b| cx.probe(208, &[b[2]], Full).is_some()); // public_channel
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[194, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[194, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[195, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[195, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_review_authenticity_note` (finding_raw).
-fn s102_p56(cx: &mut Cx<'_>) {
+fn s102_p57(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 4]> = Vec::new();
-    s102_p56_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
-    s102_p56_1(cx, &mut q1, &mut q2, &mut q3);
-    s102_p56_2(cx, &mut q2, &mut q3);
-    s102_p56_3(cx, &mut q3);
+    s102_p57_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
+    s102_p57_1(cx, &mut q1, &mut q2, &mut q3);
+    s102_p57_2(cx, &mut q2, &mut q3);
+    s102_p57_3(cx, &mut q3);
 }
 
-fn s102_p56_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[195]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[195], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[196]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[196], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[195], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[195], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[196], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v2 = cx.get(212, row, 1);
             let v3 = cx.get(212, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s102_p56_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s102_p57_1(cx, q1, q2, q3); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p56_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(162);
     if ix.worth_prefetching(162, 2) {
-        for b in &batch { ix.prefetch(162, 2, &[18, 196]); }
-        for b in &batch { ix.prefetch_rows(cx, 162, 2, &[18, 196], 0, 0); }
+        for b in &batch { ix.prefetch(162, 2, &[18, 197]); }
+        for b in &batch { ix.prefetch_rows(cx, 162, 2, &[18, 197], 0, 0); }
     }
-    if rw && ix.has_lists(162, 2) { for b in &batch { let l = ix.lookup(cx, 162, 2, &[18, 196], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 0, 0); } } } }
+    if rw && ix.has_lists(162, 2) { for b in &batch { let l = ix.lookup(cx, 162, 2, &[18, 197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(162, n, 0, 0); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 162, 2, &[18, 196], Full); // activity_content
+        let l = ix.lookup(cx, 162, 2, &[18, 197], Full); // activity_content
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(162, n, 0, 0); } }
             let v0 = cx.get(162, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p56_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s102_p57_2(cx, q2, q3); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -18090,14 +18236,14 @@ fn s102_p56_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p56_3(cx, q3); }
+            if q3.len() >= BATCH { s102_p57_3(cx, q3); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
+fn s102_p57_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18109,51 +18255,51 @@ fn s102_p56_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
     });
     if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
     batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[195, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[195, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[196, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[196, b[0], 10, b[1]]); }
     batch.clear();
     *q3 = batch;
 }
 
 /// Rule `uwg_fake_review` (finding_raw).
-fn s102_p57(cx: &mut Cx<'_>) {
+fn s102_p58(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
     let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     let mut q4: Vec<[u64; 5]> = Vec::new();
-    s102_p57_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p57_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
-    s102_p57_2(cx, &mut q2, &mut q3, &mut q4);
-    s102_p57_3(cx, &mut q3, &mut q4);
-    s102_p57_4(cx, &mut q4);
+    s102_p58_0(cx, &mut q0, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p58_1(cx, &mut q1, &mut q2, &mut q3, &mut q4);
+    s102_p58_2(cx, &mut q2, &mut q3, &mut q4);
+    s102_p58_3(cx, &mut q3, &mut q4);
+    s102_p58_4(cx, &mut q4);
 }
 
-fn s102_p57_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q0.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[197]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[197], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[198]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[198], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[197], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[197], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[198], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v4 = cx.get(212, row, 1);
             let v5 = cx.get(212, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s102_p57_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s102_p58_1(cx, q1, q2, q3, q4); }
         }
     }
     batch.clear();
     *q0 = batch;
 }
 
-fn s102_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p58_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q1.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
@@ -18169,14 +18315,14 @@ fn s102_p57_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(111, n, 0, 0); } }
             let v3 = cx.get(111, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p57_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s102_p58_2(cx, q2, q3, q4); }
         }
     }
     batch.clear();
     *q1 = batch;
 }
 
-fn s102_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p58_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
@@ -18192,14 +18338,14 @@ fn s102_p57_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(149, n, 0, 0); } }
             let v0 = cx.get(149, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s102_p57_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s102_p58_3(cx, q3, q4); }
         }
     }
     batch.clear();
     *q2 = batch;
 }
 
-fn s102_p57_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p58_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
     if q3.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
@@ -18218,14 +18364,14 @@ fn s102_p57_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(148, row, 1);
             let v1 = cx.get(148, row, 3);
             q4.push([b[0], v1, v2, b[1], b[2]]);
-            if q4.len() >= BATCH { s102_p57_4(cx, q4); }
+            if q4.len() >= BATCH { s102_p58_4(cx, q4); }
         }
     }
     batch.clear();
     *q3 = batch;
 }
 
-fn s102_p57_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
+fn s102_p58_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     if q4.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
@@ -18239,83 +18385,13 @@ fn s102_p57_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
     batch.retain(|b| cx.probe(209, &[b[2]], Full).is_some()); // review_kind
     if cx.worth_prefetching(181) { for b in &batch { cx.prefetch(181, &[b[0]]); } }
     batch.retain(|b| cx.probe(181, &[b[0]], Full).is_some()); // advertising
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[197, b[0], 10, b[1]]); } }
-    for b in &batch { cx.derive(214, &[197, b[0], 10, b[1]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[198, b[0], 10, b[1]]); } }
+    for b in &batch { cx.derive(214, &[198, b[0], 10, b[1]]); }
     batch.clear();
     *q4 = batch;
 }
 
 /// Rule `uwg_phone_without_consent` (finding_raw).
-fn s102_p58(cx: &mut Cx<'_>) {
-    let mut q0: Vec<[u64; 0]> = vec![[]];
-    let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 5]> = Vec::new();
-    s102_p58_0(cx, &mut q0, &mut q1, &mut q2);
-    s102_p58_1(cx, &mut q1, &mut q2);
-    s102_p58_2(cx, &mut q2);
-}
-
-fn s102_p58_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q0);
-    let rw = cx.rows_worth_prefetching(212);
-    if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[198]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[198], 1, 2); }
-    }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[198], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
-    for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[198], Full); // rule_window
-        for (i, &row) in l.iter().enumerate() {
-            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
-            let v3 = cx.get(212, row, 1);
-            let v4 = cx.get(212, row, 2);
-            q1.push([v3, v4]);
-            if q1.len() >= BATCH { s102_p58_1(cx, q1, q2); }
-        }
-    }
-    batch.clear();
-    *q0 = batch;
-}
-
-fn s102_p58_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q1);
-    let rw = cx.rows_worth_prefetching(194);
-    for b in &batch {
-        for row in cx.bounds(194, Full) { // phone_ad
-            let v0 = cx.get(194, row, 0);
-            let v1 = cx.get(194, row, 1);
-            let v2 = cx.get(194, row, 2);
-            q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s102_p58_2(cx, q2); }
-        }
-    }
-    batch.clear();
-    *q1 = batch;
-}
-
-fn s102_p58_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
-    let ix = cx.ix();
-    let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
-    batch.retain_mut(|b| {
-        (b[3] as i64) <= (b[2] as i64)
-    });
-    batch.retain_mut(|b| {
-        (b[2] as i64) <= (b[4] as i64)
-    });
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[198, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[198, b[0], b[1], b[2]]); }
-    batch.clear();
-    *q2 = batch;
-}
-
-/// Rule `uwg_phone_consent_not_documented` (finding_raw).
 fn s102_p59(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -18331,12 +18407,12 @@ fn s102_p59_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[202]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[202], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[199]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[199], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[202], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[202], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[199], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
@@ -18371,25 +18447,21 @@ fn s102_p59_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     if q2.is_empty() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
-    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
-    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(191, &[b[0], b[1]])); // !ad_consent
     batch.retain_mut(|b| {
         (b[3] as i64) <= (b[2] as i64)
     });
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
-    batch.retain(|b| cx.probe(191, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[1]]); } }
-    batch.retain(|b| cx.probe(195, &[b[1]], Full).is_some()); // consumer
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[202, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[202, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[199, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[199, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
 
-/// Rule `uwg_phone_consent_not_provable` (finding_raw).
+/// Rule `uwg_phone_consent_not_documented` (finding_raw).
 fn s102_p60(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
@@ -18447,6 +18519,80 @@ fn s102_p60_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
     batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
+    batch.retain_mut(|b| {
+        (b[3] as i64) <= (b[2] as i64)
+    });
+    batch.retain_mut(|b| {
+        (b[2] as i64) <= (b[4] as i64)
+    });
+    if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
+    batch.retain(|b| cx.probe(191, &[b[0], b[1]], Full).is_some()); // ad_consent
+    if cx.worth_prefetching(195) { for b in &batch { cx.prefetch(195, &[b[1]]); } }
+    batch.retain(|b| cx.probe(195, &[b[1]], Full).is_some()); // consumer
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[203, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[203, b[0], b[1], b[2]]); }
+    batch.clear();
+    *q2 = batch;
+}
+
+/// Rule `uwg_phone_consent_not_provable` (finding_raw).
+fn s102_p61(cx: &mut Cx<'_>) {
+    let mut q0: Vec<[u64; 0]> = vec![[]];
+    let mut q1: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 5]> = Vec::new();
+    s102_p61_0(cx, &mut q0, &mut q1, &mut q2);
+    s102_p61_1(cx, &mut q1, &mut q2);
+    s102_p61_2(cx, &mut q2);
+}
+
+fn s102_p61_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q0.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q0);
+    let rw = cx.rows_worth_prefetching(212);
+    if ix.worth_prefetching(212, 0) {
+        for b in &batch { ix.prefetch(212, 0, &[204]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[204], 1, 2); }
+    }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[204], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    for b in &batch {
+        let l = ix.lookup(cx, 212, 0, &[204], Full); // rule_window
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
+            let v3 = cx.get(212, row, 1);
+            let v4 = cx.get(212, row, 2);
+            q1.push([v3, v4]);
+            if q1.len() >= BATCH { s102_p61_1(cx, q1, q2); }
+        }
+    }
+    batch.clear();
+    *q0 = batch;
+}
+
+fn s102_p61_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
+    if q1.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q1);
+    let rw = cx.rows_worth_prefetching(194);
+    for b in &batch {
+        for row in cx.bounds(194, Full) { // phone_ad
+            let v0 = cx.get(194, row, 0);
+            let v1 = cx.get(194, row, 1);
+            let v2 = cx.get(194, row, 2);
+            q2.push([v0, v1, v2, b[0], b[1]]);
+            if q2.len() >= BATCH { s102_p61_2(cx, q2); }
+        }
+    }
+    batch.clear();
+    *q1 = batch;
+}
+
+fn s102_p61_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
+    if q2.is_empty() { return; }
+    let ix = cx.ix();
+    let mut batch = std::mem::take(q2);
+    if cx.worth_prefetching(192) { for b in &batch { cx.prefetch(192, &[b[0], b[1]]); } }
+    batch.retain(|b| !cx.contains(192, &[b[0], b[1]])); // !ad_consent_documented
     if cx.worth_prefetching(211) { for b in &batch { cx.prefetch(211, &[b[1], b[2]]); } }
     batch.retain(|b| !cx.contains(211, &[b[1], b[2]])); // !documentation_duty
     batch.retain_mut(|b| {
@@ -18457,8 +18603,8 @@ fn s102_p60_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
     });
     if cx.worth_prefetching(191) { for b in &batch { cx.prefetch(191, &[b[0], b[1]]); } }
     batch.retain(|b| cx.probe(191, &[b[0], b[1]], Full).is_some()); // ad_consent
-    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[203, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(214, &[203, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(214) { for b in &batch { cx.prefetch(214, &[204, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(214, &[204, b[0], b[1], b[2]]); }
     batch.clear();
     *q2 = batch;
 }
@@ -18706,12 +18852,12 @@ fn s103_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[153]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[153], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[154]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[154], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[153], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[154], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[153], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[154], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v9 = cx.get(212, row, 1);
@@ -18869,8 +19015,8 @@ fn s103_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
     batch.retain(|b| cx.probe(143, &[b[4], b[3]], Full).is_some()); // notice_source
     if cx.worth_prefetching(140) { for b in &batch { cx.prefetch(140, &[b[4]]); } }
     batch.retain(|b| cx.probe(140, &[b[4]], Full).is_some()); // notice_public
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[153, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(215, &[153, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[154, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[154, b[0], b[1], b[2]]); }
     batch.clear();
     *q6 = batch;
 }
@@ -18893,12 +19039,12 @@ fn s103_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[188]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[188], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[189]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[189], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[188], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[189], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[188], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[189], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
@@ -18961,8 +19107,8 @@ fn s103_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[188, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(215, &[188, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[189, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[189, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
@@ -18985,12 +19131,12 @@ fn s103_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(212);
     if ix.worth_prefetching(212, 0) {
-        for b in &batch { ix.prefetch(212, 0, &[199]); }
-        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[199], 1, 2); }
+        for b in &batch { ix.prefetch(212, 0, &[200]); }
+        for b in &batch { ix.prefetch_rows(cx, 212, 0, &[200], 1, 2); }
     }
-    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[199], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
+    if rw && ix.has_lists(212, 0) { for b in &batch { let l = ix.lookup(cx, 212, 0, &[200], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(212, n, 1, 2); } } } }
     for b in &batch {
-        let l = ix.lookup(cx, 212, 0, &[199], Full); // rule_window
+        let l = ix.lookup(cx, 212, 0, &[200], Full); // rule_window
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(212, n, 1, 2); } }
             let v3 = cx.get(212, row, 1);
@@ -19053,8 +19199,8 @@ fn s103_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
     batch.retain_mut(|b| {
         (b[2] as i64) <= (b[4] as i64)
     });
-    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[199, b[0], b[1], b[2]]); } }
-    for b in &batch { cx.derive(215, &[199, b[0], b[1], b[2]]); }
+    if cx.worth_prefetching(215) { for b in &batch { cx.prefetch(215, &[200, b[0], b[1], b[2]]); } }
+    for b in &batch { cx.derive(215, &[200, b[0], b[1], b[2]]); }
     batch.clear();
     *q3 = batch;
 }
