@@ -126,7 +126,7 @@ fn explain_shows_rule_norms_and_model_places() {
         .as_array()
         .expect("findings")
         .iter()
-        .find(|f| f["activity"] == "act-s4-call-2021")
+        .find(|f| f["activity"] == "act-s4-call-2021" && f["rule"] == "uwg_phone_without_consent")
         .expect("2021 call");
     let id = f["id"].as_str().expect("id");
     let out = sphere(&["explain", "facts/s04_phone_call.json", id]);
