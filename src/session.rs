@@ -682,8 +682,18 @@ mod tests {
             }])
             .expect("applies");
         // The call to Eva Lindner rested on her presumed consent: without it the finding
-        // that the exception suppressed is listed; nothing else changes.
-        assert_eq!(ids(&delta.appeared), ["F-22d4fd464ee7f366"]);
+        // that the exception suppressed is listed, and the advertising § 7 UWG forbids has no
+        // GDPR basis either (the UWG veto on the balancing); nothing else changes.
+        assert_eq!(
+            ids(&delta.appeared),
+            ["F-057e2739133168af", "F-22d4fd464ee7f366"]
+        );
+        let mut rules: Vec<&str> = delta.appeared.iter().map(|f| f.rule.as_str()).collect();
+        rules.sort();
+        assert_eq!(
+            rules,
+            ["gdpr_advertising_without_basis", "uwg_phone_without_consent"]
+        );
         assert!(
             delta.vanished.is_empty() && delta.changed.is_empty(),
             "{delta:?}"
@@ -692,8 +702,8 @@ mod tests {
         assert_eq!(delta.appeared[0].about_id(), "act-s4-call-lindner");
         assert_eq!(
             session.outcome().findings().len(),
-            before.len() + 1,
-            "one more finding"
+            before.len() + 2,
+            "two more findings"
         );
         // The session's outcome is a fresh evaluation of the changed model.
         let company = session.model().company().expect("a model").clone();
@@ -724,7 +734,10 @@ mod tests {
         let back = session
             .apply(&[Change::Put(Object::Consent(consent))])
             .expect("applies");
-        assert_eq!(ids(&back.vanished), ["F-22d4fd464ee7f366"]);
+        assert_eq!(
+            ids(&back.vanished),
+            ["F-057e2739133168af", "F-22d4fd464ee7f366"]
+        );
         assert!(back.appeared.is_empty() && back.changed.is_empty());
         assert_eq!(session.outcome().findings(), before.as_slice());
     }
@@ -738,7 +751,10 @@ mod tests {
         let delta = session
             .apply(&[Change::Retract(fact.into())])
             .expect("a fact of the program");
-        assert_eq!(ids(&delta.appeared), ["F-22d4fd464ee7f366"]);
+        assert_eq!(
+            ids(&delta.appeared),
+            ["F-057e2739133168af", "F-22d4fd464ee7f366"]
+        );
         assert_eq!(session.options().retract.len(), 1);
         let back = session
             .apply(&[Change::Assume(fact.into())])
