@@ -6,6 +6,9 @@
 use std::fmt;
 use std::ops::Range;
 
+/// "Did you mean" hints, one implementation for the whole of sphere.
+pub use sphere_rt::suggest::did_you_mean;
+
 /// An index into a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);

@@ -10,7 +10,23 @@ use sphere_engine::explain::render_tree;
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::value::display;
 use sphere_engine::{compile, CompileOptions, Date, SourceMap, Value};
-use sphere_kb_compiled::{FEATURES, KB, TC};
+use sphere_kb_compiled::{Generated, KB};
+
+// The generated test programs, as the generator wrote them (the staleness test compares bytes).
+#[rustfmt::skip]
+#[path = "programs/features.rs"]
+mod features;
+#[rustfmt::skip]
+#[path = "programs/tc.rs"]
+mod tc;
+
+/// The compiled evaluator's test program (`crates/codegen/programs/features.dl`).
+const FEATURES: Generated = Generated {
+    code: &features::PROGRAM,
+};
+
+/// The tc-anchor program (`../shared/bench/tc-anchor/tc.dl`).
+const TC: Generated = Generated { code: &tc::PROGRAM };
 
 const FEATURES_DL: &str = include_str!("../../codegen/programs/features.dl");
 

@@ -6,7 +6,7 @@
 
 mod exec;
 pub mod native;
-pub(crate) mod plan;
+pub mod plan;
 mod rows;
 pub(crate) mod store;
 
@@ -16,7 +16,7 @@ use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
 use exec::Exec;
-use plan::{plan_rule, DistinctCache, IndexAlloc, Plan, Range, StoreEstimates, StoreIndexes};
+use plan::{DistinctCache, Plan, StoreEstimates, StoreIndexes};
 use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -235,54 +235,13 @@ fn plan_stratum(
     indexes: &mut Indexes,
     cache: &mut DistinctCache,
 ) -> Result<Vec<(Plan, bool)>, EvalError> {
-    plan_stratum_with(
+    plan::plan_stratum(
         program,
         stratum,
         &mut StoreEstimates { stores, cache },
         &mut StoreIndexes { stores, indexes },
     )
-}
-
-/// [`plan_stratum`] with any estimates and index numbering (the code generator's).
-pub(crate) fn plan_stratum_with(
-    program: &Program,
-    stratum: &Stratum,
-    est: &mut dyn crate::ir::order::Estimates,
-    ix: &mut dyn IndexAlloc,
-) -> Result<Vec<(Plan, bool)>, EvalError> {
-    let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
-    // Plans: (plan, runs only in the first round).
-    let mut plans: Vec<(Plan, bool)> = Vec::new();
-    for &RuleIdx(ri) in &stratum.rules {
-        let rule = &program.rules[ri as usize];
-        let rec: Vec<usize> = rule
-            .body
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| matches!(l, crate::ir::Literal::Atom(a) if !a.negated && stratum.recursive && in_stratum(a.rel)))
-            .map(|(i, _)| i)
-            .collect();
-        let mut ranges = vec![Range::Full; rule.body.len()];
-        if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, est, ix)
-                .map_err(|e| EvalError { message: e.0 })?;
-            plans.push((p, true));
-        } else {
-            for (k, &i) in rec.iter().enumerate() {
-                for (j, &lit) in rec.iter().enumerate() {
-                    ranges[lit] = match j.cmp(&k) {
-                        Ordering::Less => Range::Old,
-                        Ordering::Equal => Range::Delta,
-                        Ordering::Greater => Range::Full,
-                    };
-                }
-                let p = plan_rule(program, ri, &ranges, Some(i), est, ix)
-                    .map_err(|e| EvalError { message: e.0 })?;
-                plans.push((p, false));
-            }
-        }
-    }
-    Ok(plans)
+    .map_err(|e| EvalError { message: e.0 })
 }
 
 impl<'p> Evaluation<'p> {

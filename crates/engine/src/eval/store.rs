@@ -17,7 +17,7 @@ use rustc_hash::FxHasher;
 
 use super::rows::Rows;
 
-pub(crate) type Row = u32;
+pub(crate) use super::rows::Row;
 
 #[inline]
 pub(crate) fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
