@@ -221,3 +221,85 @@ fn joins_over_tables_large_enough_to_prefetch_give_the_tuples_computed_directly(
         assert!(got == *want, "{name} differs from the direct join");
     }
 }
+
+/// A computation whose result is beyond the 64-bit numbers has no result: the rule does not
+/// fire for that binding (it used to wrap around: `9223372036854775807 + 1` gave
+/// `-9223372036854775808`).
+#[test]
+fn arithmetic_that_overflows_does_not_fire_the_rule() {
+    let (p, _) = run(r#"
+        .decl n(x: number)
+        n(9223372036854775807). n(-9223372036854775807). n(4611686018427387904). n(1).
+        n(-9223372036854775807 - 1).
+        .decl next(x: number, y: number)
+        next(x, y) :- n(x), y = x + 1.
+        .decl before(x: number, y: number)
+        before(x, y) :- n(x), y = x - 2.
+        .decl twice(x: number, y: number)
+        twice(x, y) :- n(x), y = x * 2.
+        .decl minus(x: number, y: number)
+        minus(x, -x) :- n(x).
+        .decl halved(x: number, y: number)
+        halved(x, y) :- n(x), y = x / -1.
+        .decl big(x: number)
+        big(x) :- n(x), x + 1 < 0.
+    "#);
+    let ev = evaluate(&p, Database::new(&p), &EvalOptions::default()).expect("evaluates");
+    assert_eq!(
+        rel_text(&ev, "next"),
+        "next(-9223372036854775808, -9223372036854775807)\n\
+         next(-9223372036854775807, -9223372036854775806)\n\
+         next(1, 2)\n\
+         next(4611686018427387904, 4611686018427387905)"
+    );
+    assert_eq!(
+        rel_text(&ev, "before"),
+        "before(1, -1)\n\
+         before(4611686018427387904, 4611686018427387902)\n\
+         before(9223372036854775807, 9223372036854775805)"
+    );
+    assert_eq!(rel_text(&ev, "twice"), "twice(1, 2)");
+    assert_eq!(
+        rel_text(&ev, "minus"),
+        "minus(-9223372036854775807, 9223372036854775807)\n\
+         minus(1, -1)\n\
+         minus(4611686018427387904, -4611686018427387904)\n\
+         minus(9223372036854775807, -9223372036854775807)"
+    );
+    assert_eq!(
+        rel_text(&ev, "halved"),
+        "halved(-9223372036854775807, 9223372036854775807)\n\
+         halved(1, -1)\n\
+         halved(4611686018427387904, -4611686018427387904)\n\
+         halved(9223372036854775807, -9223372036854775807)"
+    );
+    // `x + 1 < 0` has no result for the largest number, so it is not "big" by wrapping.
+    assert_eq!(
+        rel_text(&ev, "big"),
+        "big(-9223372036854775808)\nbig(-9223372036854775807)"
+    );
+}
+
+/// A fact whose constant expression overflows is an error, not a wrapped number.
+#[test]
+fn a_fact_that_overflows_is_an_error() {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "t.dl",
+        ".decl n(x: number)\nn(9223372036854775807 + 1).\nn(-(-9223372036854775807 - 1)).\n",
+    );
+    let c = compile(&sources, &CompileOptions::default());
+    assert!(c.program.is_none());
+    let msgs: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code.as_str(), d.message))
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "type_mismatch this expression has no value",
+            "type_mismatch this expression has no value"
+        ]
+    );
+}

@@ -268,3 +268,44 @@ fn generated_code_refuses_another_program() {
     assert!(FEATURES.matches(&q).is_err());
     assert!(FEATURES.matches(&features()).is_ok());
 }
+
+/// Arithmetic beyond the 64-bit numbers has no result in generated code as in the
+/// interpreter: `-x` of the smallest number, `x * 10 + y` and `100 / (y - x)` that overflow
+/// do not fire their rules.
+#[test]
+fn compiled_and_interpreted_agree_on_overflow() {
+    let p = features();
+    let f = Facts {
+        edge: vec![
+            (i64::MIN, 1),
+            (i64::MAX, -1),
+            (1, i64::MIN),
+            (-1, i64::MAX),
+            (2, 3),
+        ],
+        label: vec![],
+        when: vec![],
+        blocked: vec![],
+        stop: false,
+    };
+    let (a, b) = both(&p, &f, true);
+    assert_eq!(a, b);
+    let lines = |prefix: &str| -> Vec<String> {
+        b.iter()
+            .filter(|l| l.starts_with(prefix) && !l.contains('\n'))
+            .cloned()
+            .collect()
+    };
+    // -(-9223372036854775808) does not exist; every other number has a negation.
+    assert!(lines("negated(-9223372036854775808,").is_empty());
+    assert_eq!(
+        lines("negated(9223372036854775807,"),
+        ["negated(9223372036854775807, -9223372036854775807)"]
+    );
+    // 100 / (y - x): three differences of the extreme edges overflow; -1 - 9223372036854775807
+    // is the smallest number, and 3 - 2 is one.
+    assert_eq!(
+        lines("quotient("),
+        ["quotient(2, 100)", "quotient(9223372036854775807, 0)"]
+    );
+}
