@@ -303,3 +303,86 @@ fn a_fact_that_overflows_is_an_error() {
         ]
     );
 }
+
+/// The derivation tree of the end of a chain of `n` steps, built, copied, compared, rendered
+/// and dropped on a test thread's small stack (it used to abort with a stack overflow).
+fn explain_chain(n: i64) {
+    let (p, _) = run(
+        ".decl e(a: number, b: number)\n.input e\n.decl reach(a: number)\n\
+         reach(0).\nreach(y) :- reach(x), e(x, y).\n",
+    );
+    let mut db = Database::new(&p);
+    let e = p.relation_by_name("e").expect("declared");
+    for i in 0..n {
+        db.insert(e, &[Value::Num(i), Value::Num(i + 1)]);
+    }
+    let opts = EvalOptions {
+        provenance: true,
+        ..EvalOptions::default()
+    };
+    let ev = evaluate(&p, db, &opts).expect("evaluates");
+    let reach = p.relation_by_name("reach").expect("declared");
+    let tree = ev.explain(reach, &[Value::Num(n)]).expect("derived");
+    let nodes = tree.walk();
+    // reach(n) .. reach(1) by the rule, reach(0) and the n edges as facts.
+    assert_eq!(nodes.len() as i64, 2 * n + 1);
+    assert_eq!(nodes.iter().map(|(d, _)| *d).max(), Some(n as usize));
+    let copy = tree.clone();
+    assert!(copy == tree);
+    let text = render_tree(&tree, &p, ev.interner());
+    assert_eq!(text.lines().count() as i64, 2 * n + 1);
+    // Lines stay short: the indentation starts again every `INDENT_LEVELS` levels.
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(
+        widest < 3 * sphere_engine::explain::INDENT_LEVELS + 60,
+        "{widest}"
+    );
+    // The root's last premise is its edge; reach(0), at depth n, is indented from the last
+    // node whose depth is a multiple of 50.
+    assert_eq!(
+        text.lines().last(),
+        Some(format!("└─ e({}, {n})  [fact]", n - 1).as_str())
+    );
+    let band = (n - 1) / 50 * 50;
+    let deepest = format!(
+        "[{band}] {}├─ reach(0)  [fact]",
+        "│  ".repeat((n - 1 - band) as usize)
+    );
+    assert!(text.lines().any(|l| l == deepest), "{deepest}");
+    drop(copy);
+    drop(tree);
+}
+
+#[test]
+fn a_ten_thousand_step_chain_is_explained() {
+    explain_chain(10_000);
+}
+
+#[test]
+fn a_hundred_thousand_step_chain_is_explained() {
+    explain_chain(100_000);
+}
+
+/// Below `INDENT_LEVELS` levels, rendering is what it always was.
+#[test]
+fn a_shallow_tree_renders_with_full_indentation() {
+    let (p, _) = run(
+        ".decl e(a: number, b: number)\ne(0, 1). e(1, 2).\n.decl reach(a: number)\n\
+         reach(0).\nreach(y) :- reach(x), e(x, y).\n",
+    );
+    let opts = EvalOptions {
+        provenance: true,
+        ..EvalOptions::default()
+    };
+    let ev = evaluate(&p, Database::new(&p), &opts).expect("evaluates");
+    let reach = p.relation_by_name("reach").expect("declared");
+    let tree = ev.explain(reach, &[Value::Num(2)]).expect("derived");
+    assert_eq!(
+        render_tree(&tree, &p, ev.interner()),
+        "reach(2)  [rule reach#1]\n\
+         ├─ reach(1)  [rule reach#1]\n\
+         │  ├─ reach(0)  [fact]\n\
+         │  └─ e(0, 1)  [fact]\n\
+         └─ e(1, 2)  [fact]\n"
+    );
+}
