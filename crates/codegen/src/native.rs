@@ -74,7 +74,7 @@ pub fn generate(
     for (si, stratum) in program.strata.iter().enumerate() {
         numbering.used.clear();
         let plans = plan_stratum(program, stratum, est, &mut numbering)
-            .map_err(|e| EvalError { message: e.0 })?;
+            .map_err(|e| EvalError::internal(e.0))?;
         let mut plan_list = String::new();
         for (pi, (plan, once)) in plans.iter().enumerate() {
             let name = format!("s{si}_p{pi}");
@@ -269,7 +269,7 @@ impl Emitter<'_> {
                 params.join(", ")
             ),
         );
-        self.line(1, &format!("if q{k}.is_empty() {{ return; }}"));
+        self.line(1, &format!("if q{k}.is_empty() || cx.halt() {{ return; }}"));
         self.line(1, "let ix = cx.ix();");
         self.line(1, &format!("let mut batch = std::mem::take(q{k});"));
         self.name_binding();
@@ -481,7 +481,7 @@ impl Emitter<'_> {
         self.line(
             d,
             &format!(
-                "if q{next}.len() >= BATCH {{ {}_{next}(cx, {}); }}",
+                "if q{next}.len() >= BATCH {{ {}_{next}(cx, {}); if cx.halted() {{ return; }} }}",
                 self.name,
                 args.join(", ")
             ),

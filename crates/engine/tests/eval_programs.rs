@@ -386,3 +386,135 @@ fn a_shallow_tree_renders_with_full_indentation() {
          └─ e(1, 2)  [fact]\n"
     );
 }
+
+mod limits {
+    use super::*;
+    use sphere_engine::eval::limits::{Guard, Limit, Limits};
+    use sphere_engine::eval::{evaluate_with, EvalErrorKind};
+
+    fn unbounded() -> sphere_engine::ir::Program {
+        run(".decl n(x: number)\nn(0).\nn(x + 1) :- n(x).\n").0
+    }
+
+    fn limit_of(
+        e: &sphere_engine::eval::EvalError,
+        p: &sphere_engine::ir::Program,
+    ) -> (Limit, String, String) {
+        match e.kind {
+            EvalErrorKind::Limit {
+                limit,
+                rule,
+                relation,
+            } => (
+                limit,
+                p.rule(rule).id.clone(),
+                p.relation(relation).name.clone(),
+            ),
+            EvalErrorKind::Internal => panic!("a limit, not {e:?}"),
+        }
+    }
+
+    /// `n(x + 1) :- n(x).` never ends (it used to grow until the machine gave out): a bound on
+    /// one relation stops it with an error naming the rule and the relation.
+    #[test]
+    fn a_rule_that_never_ends_stops_at_the_relation_limit() {
+        let p = unbounded();
+        let guard = Guard::new(Limits {
+            max_relation_tuples: Some(5_000),
+            ..Limits::NONE
+        });
+        let e = evaluate_with(&p, Database::new(&p), &EvalOptions::default(), guard)
+            .err()
+            .expect("stopped");
+        assert_eq!(
+            limit_of(&e, &p),
+            (Limit::RelationTuples(5_000), "n#1".into(), "n".into())
+        );
+        assert_eq!(
+            e.message,
+            "evaluation stopped: relation `n` grew past 5000 tuples while rule `n#1` derived `n`; \
+             a rule that derives new values from its own results, such as `n(X + 1) :- n(X).`, never ends"
+        );
+    }
+
+    #[test]
+    fn the_total_and_the_memory_estimate_are_bounds_too() {
+        let p = unbounded();
+        let total = Guard::new(Limits {
+            max_tuples: Some(3_000),
+            ..Limits::NONE
+        });
+        let e = evaluate_with(&p, Database::new(&p), &EvalOptions::default(), total)
+            .err()
+            .expect("stopped");
+        assert_eq!(limit_of(&e, &p).0, Limit::Tuples(3_000));
+        let memory = Guard::new(Limits {
+            max_memory_bytes: Some(4 << 20),
+            ..Limits::NONE
+        });
+        let e = evaluate_with(&p, Database::new(&p), &EvalOptions::default(), memory)
+            .err()
+            .expect("stopped");
+        assert_eq!(limit_of(&e, &p).0, Limit::Memory(4 << 20));
+    }
+
+    /// The caller's callback (a deadline, a cancel flag) is asked while the rules run; the
+    /// engine reads no clock itself.
+    #[test]
+    fn an_interrupt_stops_a_rule_that_never_ends() {
+        let p = unbounded();
+        let mut asked = 0;
+        let guard = Guard::new(Limits::NONE).with_interrupt(move || {
+            asked += 1;
+            asked > 3
+        });
+        let e = evaluate_with(&p, Database::new(&p), &EvalOptions::default(), guard)
+            .err()
+            .expect("stopped");
+        assert_eq!(
+            limit_of(&e, &p),
+            (Limit::Interrupted, "n#1".into(), "n".into())
+        );
+    }
+
+    /// A single run of a rule that would make millions of tuples (a cross product) stops
+    /// within a batch of the bound, not when the run ends.
+    #[test]
+    fn a_cross_product_stops_inside_one_run() {
+        let (p, _) = run(
+            ".decl n(x: number)\n.input n\n.decl pair(x: number, y: number)\n\
+             pair(x, y) :- n(x), n(y).\n",
+        );
+        let mut db = Database::new(&p);
+        let n = p.relation_by_name("n").expect("declared");
+        for i in 0..300 {
+            db.insert(n, &[Value::Num(i)]);
+        }
+        let guard = Guard::new(Limits::UNTRUSTED);
+        // 90,000 pairs fit the default bounds: the run completes.
+        let ev = evaluate_with(&p, db, &EvalOptions::default(), guard).expect("within bounds");
+        assert_eq!(
+            ev.len(p.relation_by_name("pair").expect("declared")),
+            90_000
+        );
+        let mut db = Database::new(&p);
+        for i in 0..5_000 {
+            db.insert(n, &[Value::Num(i)]);
+        }
+        let guard = Guard::new(Limits {
+            max_relation_tuples: Some(10_000),
+            ..Limits::NONE
+        });
+        let e = evaluate_with(&p, db, &EvalOptions::default(), guard)
+            .err()
+            .expect("stopped");
+        assert_eq!(
+            limit_of(&e, &p),
+            (
+                Limit::RelationTuples(10_000),
+                "pair#1".into(),
+                "pair".into()
+            )
+        );
+    }
+}

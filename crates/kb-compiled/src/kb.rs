@@ -525,7 +525,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
 }
 
 fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(87);
@@ -541,7 +541,7 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(87, row, 0);
             let v2 = cx.get(87, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s0_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s0_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -549,7 +549,7 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
@@ -562,7 +562,7 @@ fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: 
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(71, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s0_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s0_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -570,7 +570,7 @@ fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: 
 }
 
 fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(88);
@@ -585,7 +585,7 @@ fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(88, n, 1, 1); } }
             let v1 = cx.get(88, row, 1);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s0_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s0_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -593,7 +593,7 @@ fn s0_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s0_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
@@ -611,7 +611,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
 }
 
 fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
@@ -627,7 +627,7 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s0_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s0_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -635,7 +635,7 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[1]]); } }
@@ -653,7 +653,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
 }
 
 fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(80);
@@ -662,7 +662,7 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(80, row, 0);
             let v1 = cx.get(80, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s1_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s1_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -670,7 +670,7 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
@@ -688,7 +688,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
 }
 
 fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(79);
@@ -697,7 +697,7 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(79, row, 0);
             let v1 = cx.get(79, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s1_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s1_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -705,7 +705,7 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
@@ -725,7 +725,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
 }
 
 fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -740,7 +740,7 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(78, n, 0, 0); } }
             let v0 = cx.get(78, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -748,7 +748,7 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
 }
 
 fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(80, 0) { for b in &batch { ix.prefetch(80, 0, &[b[0]]); } }
@@ -762,7 +762,7 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(39, Full) { // joint_control
             let v1 = cx.get(39, row, 0);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s1_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s1_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -770,7 +770,7 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(41) { for b in &batch { cx.prefetch(41, &[b[0], b[1]]); } }
@@ -792,7 +792,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
 }
 
 fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -810,7 +810,7 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
             let v4 = cx.get(78, row, 3);
             let v5 = cx.get(78, row, 4);
             q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s2_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -818,7 +818,7 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: 
 }
 
 fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(41);
@@ -833,7 +833,7 @@ fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(41, n, 1, 1); } }
             let v0 = cx.get(41, row, 1);
             q2.push([v0, b[0], b[1], b[2], b[3]]);
-            if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s2_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -841,7 +841,7 @@ fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 5]>, q3: 
 }
 
 fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(39) { for b in &batch { cx.prefetch(39, &[b[0], b[2]]); } }
@@ -851,7 +851,7 @@ fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v2 = cx.get(70, row, 0);
             q3.push([b[0], b[1], v2, b[3], b[4]]);
-            if q3.len() >= BATCH { s2_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s2_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -859,7 +859,7 @@ fn s2_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s2_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -883,7 +883,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
 }
 
 fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
@@ -898,7 +898,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s3_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s3_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -906,7 +906,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(31) { for b in &batch { cx.prefetch(31, &[b[0]]); } }
@@ -924,7 +924,7 @@ fn s3_p1(cx: &mut Cx<'_>) {
 }
 
 fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(99);
@@ -933,7 +933,7 @@ fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(99, row, 0);
             let v1 = cx.get(99, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s3_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s3_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -941,7 +941,7 @@ fn s3_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s3_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -964,7 +964,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
 }
 
 fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(71);
@@ -972,7 +972,7 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
         for row in cx.bounds(71, Full) { // organization
             let v1 = cx.get(71, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s4_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s4_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -980,7 +980,7 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
 }
 
 fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -995,7 +995,7 @@ fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s4_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s4_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1003,7 +1003,7 @@ fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s4_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
@@ -1023,7 +1023,7 @@ fn s4_p1(cx: &mut Cx<'_>) {
 }
 
 fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
@@ -1038,7 +1038,7 @@ fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 3, 3); } }
             let v1 = cx.get(77, row, 3);
             q1.push([v1]);
-            if q1.len() >= BATCH { s4_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s4_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1046,7 +1046,7 @@ fn s4_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
 }
 
 fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -1061,7 +1061,7 @@ fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s4_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s4_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1069,7 +1069,7 @@ fn s4_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s4_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
@@ -1089,7 +1089,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
 }
 
 fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(114);
@@ -1104,7 +1104,7 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 0); } }
             let v1 = cx.get(114, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s5_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1112,7 +1112,7 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
 }
 
 fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(115);
@@ -1127,7 +1127,7 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s5_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s5_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1135,7 +1135,7 @@ fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s5_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
@@ -1155,7 +1155,7 @@ fn s5_p1(cx: &mut Cx<'_>) {
 }
 
 fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(114);
@@ -1170,7 +1170,7 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 0, 0); } }
             let v1 = cx.get(114, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s5_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1178,7 +1178,7 @@ fn s5_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: 
 }
 
 fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(115);
@@ -1193,7 +1193,7 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s5_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s5_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1201,7 +1201,7 @@ fn s5_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s5_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
@@ -1221,7 +1221,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
 }
 
 fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(114);
@@ -1237,7 +1237,7 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v1 = cx.get(114, row, 0);
             let v2 = cx.get(114, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s6_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s6_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1245,7 +1245,7 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(115);
@@ -1260,7 +1260,7 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(115, n, 1, 1); } }
             let v0 = cx.get(115, row, 1);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s6_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s6_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1268,7 +1268,7 @@ fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s6_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(54) { for b in &batch { cx.prefetch(54, &[b[0], b[1], b[2]]); } }
@@ -1292,7 +1292,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
 }
 
 fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(114);
@@ -1308,7 +1308,7 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v2 = cx.get(114, row, 0);
             let v3 = cx.get(114, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s7_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s7_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1316,7 +1316,7 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(116) { for b in &batch { cx.prefetch(116, &[b[0]]); } }
@@ -1333,7 +1333,7 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: 
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 1, 1); } }
             let v0 = cx.get(119, row, 1);
             q2.push([v0, b[1]]);
-            if q2.len() >= BATCH { s7_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s7_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1341,7 +1341,7 @@ fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: 
 }
 
 fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
@@ -1354,7 +1354,7 @@ fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: 
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(39, n, 0, 0); } }
             q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s7_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s7_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1362,7 +1362,7 @@ fn s7_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: 
 }
 
 fn s7_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(70);
@@ -1370,7 +1370,7 @@ fn s7_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s7_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s7_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1378,7 +1378,7 @@ fn s7_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s7_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -1401,7 +1401,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
 }
 
 fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(54);
@@ -1410,7 +1410,7 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(54, row, 0);
             let v2 = cx.get(54, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s8_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1418,7 +1418,7 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(119);
@@ -1433,7 +1433,7 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(119, n, 1, 1); } }
             let v1 = cx.get(119, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s8_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s8_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1441,7 +1441,7 @@ fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s8_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[0], b[1]]); } }
@@ -1461,7 +1461,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
 }
 
 fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(54);
@@ -1470,7 +1470,7 @@ fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(54, row, 0);
             let v2 = cx.get(54, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s9_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1478,7 +1478,7 @@ fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(120);
@@ -1493,7 +1493,7 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(120, n, 1, 1); } }
             let v1 = cx.get(120, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s9_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s9_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1501,7 +1501,7 @@ fn s9_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s9_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[0], b[1]]); } }
@@ -1523,7 +1523,7 @@ fn s10_p0(cx: &mut Cx<'_>) {
 }
 
 fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -1539,7 +1539,7 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(78, row, 0);
             let v0 = cx.get(78, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s10_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s10_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1547,7 +1547,7 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
@@ -1560,7 +1560,7 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s10_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s10_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1568,7 +1568,7 @@ fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -1576,7 +1576,7 @@ fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s10_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s10_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1584,7 +1584,7 @@ fn s10_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s10_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(49) { for b in &batch { cx.prefetch(49, &[b[0], b[1]]); } }
@@ -1602,7 +1602,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
 }
 
 fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(49);
@@ -1611,7 +1611,7 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(49, row, 0);
             let v1 = cx.get(49, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s11_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s11_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1619,7 +1619,7 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1642,7 +1642,7 @@ fn s11_p1(cx: &mut Cx<'_>) {
 }
 
 fn s11_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(50);
@@ -1650,7 +1650,7 @@ fn s11_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(50, Full) { // old_scc_edition
             let v0 = cx.get(50, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s11_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s11_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1658,7 +1658,7 @@ fn s11_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s11_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(49);
@@ -1667,7 +1667,7 @@ fn s11_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(49, row, 0);
             let v2 = cx.get(49, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s11_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s11_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1675,7 +1675,7 @@ fn s11_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s11_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -1703,7 +1703,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
 }
 
 fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(89);
@@ -1711,7 +1711,7 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(89, Full) { // source_public
             let v2 = cx.get(89, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1719,7 +1719,7 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[b[0]]); } }
@@ -1736,7 +1736,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1744,7 +1744,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -1759,7 +1759,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s12_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s12_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1767,7 +1767,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -1790,7 +1790,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
 }
 
 fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(87);
@@ -1799,7 +1799,7 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(87, row, 0);
             let v1 = cx.get(87, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1807,7 +1807,7 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(125);
@@ -1822,7 +1822,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s13_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s13_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1830,7 +1830,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[0], b[1]]); } }
@@ -1854,7 +1854,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
 }
 
 fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -1871,7 +1871,7 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v4 = cx.get(78, row, 3);
             let v5 = cx.get(78, row, 4);
             q1.push([v3, v4, v5]);
-            if q1.len() >= BATCH { s14_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s14_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1879,7 +1879,7 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(80);
@@ -1894,7 +1894,7 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 1, 1); } }
             let v1 = cx.get(80, row, 1);
             q2.push([v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s14_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s14_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1902,7 +1902,7 @@ fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(125);
@@ -1917,7 +1917,7 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s14_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s14_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1925,7 +1925,7 @@ fn s14_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -1940,7 +1940,7 @@ fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s14_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s14_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1948,7 +1948,7 @@ fn s14_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s14_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -1974,7 +1974,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
 }
 
 fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
@@ -1990,7 +1990,7 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s15_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s15_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1998,7 +1998,7 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(126);
@@ -2013,7 +2013,7 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s15_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s15_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2021,7 +2021,7 @@ fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s15_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[0], b[1]]); } }
@@ -2043,7 +2043,7 @@ fn s15_p1(cx: &mut Cx<'_>) {
 }
 
 fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
@@ -2059,7 +2059,7 @@ fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(77, row, 0);
             let v1 = cx.get(77, row, 3);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s15_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s15_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2067,7 +2067,7 @@ fn s15_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(122);
@@ -2082,7 +2082,7 @@ fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(122, n, 0, 0); } }
             let v2 = cx.get(122, row, 0);
             q2.push([b[0], v2]);
-            if q2.len() >= BATCH { s15_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s15_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2090,7 +2090,7 @@ fn s15_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(127);
@@ -2105,7 +2105,7 @@ fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s15_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s15_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2113,7 +2113,7 @@ fn s15_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s15_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(52) { for b in &batch { cx.prefetch(52, &[b[0], b[1]]); } }
@@ -2135,7 +2135,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
 }
 
 fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -2152,7 +2152,7 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s16_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s16_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2160,7 +2160,7 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(52);
@@ -2175,7 +2175,7 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(52, n, 0, 0); } }
             let v0 = cx.get(52, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s16_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s16_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2183,7 +2183,7 @@ fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -2198,7 +2198,7 @@ fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s16_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s16_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2206,7 +2206,7 @@ fn s16_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s16_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -2236,7 +2236,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
 }
 
 fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(108);
@@ -2245,7 +2245,7 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(108, row, 0);
             let v2 = cx.get(108, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s17_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2253,7 +2253,7 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -2268,7 +2268,7 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 1, 1); } }
             let v3 = cx.get(103, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s17_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s17_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2276,7 +2276,7 @@ fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -2291,7 +2291,7 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s17_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s17_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2299,7 +2299,7 @@ fn s17_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -2314,7 +2314,7 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v4 = cx.get(124, row, 3);
             q4.push([b[0], b[1], b[2], v4]);
-            if q4.len() >= BATCH { s17_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s17_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2322,7 +2322,7 @@ fn s17_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
 }
 
 fn s17_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -2347,7 +2347,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
 }
 
 fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(103);
@@ -2357,7 +2357,7 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v2 = cx.get(103, row, 1);
             let v4 = cx.get(103, row, 2);
             q1.push([v0, v2, v4]);
-            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2365,7 +2365,7 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(15) { for b in &batch { cx.prefetch(15, &[b[0]]); } }
@@ -2382,7 +2382,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q2.push([b[0], v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2390,7 +2390,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[b[0], b[1]]); } }
@@ -2407,7 +2407,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v3 = cx.get(124, row, 3);
             q3.push([b[0], b[1], b[2], v3, b[3]]);
-            if q3.len() >= BATCH { s18_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s18_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2415,7 +2415,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -2446,7 +2446,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
 }
 
 fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(13);
@@ -2454,7 +2454,7 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(13, Full) { // consent_form_valid
             let v6 = cx.get(13, row, 0);
             q1.push([v6]);
-            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s19_p0_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2462,7 +2462,7 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -2479,7 +2479,7 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(103, row, 1);
             let v5 = cx.get(103, row, 2);
             q2.push([v1, v4, v5]);
-            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s19_p0_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2487,7 +2487,7 @@ fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(108);
@@ -2502,7 +2502,7 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(108, n, 1, 1); } }
             let v7 = cx.get(108, row, 1);
             q3.push([b[0], b[1], b[2], v7]);
-            if q3.len() >= BATCH { s19_p0_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s19_p0_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2510,7 +2510,7 @@ fn s19_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(104);
@@ -2525,7 +2525,7 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q4.push([b[0], v3, b[2], b[3]]);
-            if q4.len() >= BATCH { s19_p0_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s19_p0_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2533,7 +2533,7 @@ fn s19_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>, q5:
 }
 
 fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(128);
@@ -2548,7 +2548,7 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q5.push([v0, b[0], b[1], b[2], b[3]]);
-            if q5.len() >= BATCH { s19_p0_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s19_p0_5(cx, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2556,7 +2556,7 @@ fn s19_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 5]>, q6:
 }
 
 fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     let rw = cx.rows_worth_prefetching(124);
@@ -2571,7 +2571,7 @@ fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q6.push([b[0], b[1], v2, b[3], b[4]]);
-            if q6.len() >= BATCH { s19_p0_6(cx, q6); }
+            if q6.len() >= BATCH { s19_p0_6(cx, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2579,7 +2579,7 @@ fn s19_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 5]>) {
 }
 
 fn s19_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
-    if q6.is_empty() { return; }
+    if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
     batch.retain_mut(|b| {
@@ -2609,7 +2609,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
 }
 
 fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -2625,7 +2625,7 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s20_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s20_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2633,7 +2633,7 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(125);
@@ -2648,7 +2648,7 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s20_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s20_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2656,7 +2656,7 @@ fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(87);
@@ -2672,7 +2672,7 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             let v4 = cx.get(87, row, 2);
             let v5 = cx.get(87, row, 3);
             q3.push([b[0], b[1], v4, v5]);
-            if q3.len() >= BATCH { s20_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s20_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2680,7 +2680,7 @@ fn s20_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -2698,7 +2698,7 @@ fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1], b[3]]);
-            if q4.len() >= BATCH { s20_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s20_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2706,7 +2706,7 @@ fn s20_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 4]>) {
 }
 
 fn s20_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -2733,7 +2733,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
 }
 
 fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(27);
@@ -2741,7 +2741,7 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(27, Full) { // objection_to_marketing
             let v3 = cx.get(27, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2749,7 +2749,7 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(113);
@@ -2765,7 +2765,7 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v1 = cx.get(113, row, 0);
             let v4 = cx.get(113, row, 2);
             q2.push([v1, v4]);
-            if q2.len() >= BATCH { s21_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s21_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2773,7 +2773,7 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -2788,7 +2788,7 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s21_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s21_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2796,7 +2796,7 @@ fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -2811,7 +2811,7 @@ fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s21_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s21_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2819,7 +2819,7 @@ fn s21_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
 }
 
 fn s21_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -2846,7 +2846,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
 }
 
 fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -2863,7 +2863,7 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v6 = cx.get(124, row, 3);
             let v7 = cx.get(124, row, 5);
             q1.push([v5, v6, v7]);
-            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s22_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2871,7 +2871,7 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -2886,7 +2886,7 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s22_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s22_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2894,7 +2894,7 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -2909,7 +2909,7 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s22_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s22_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2917,7 +2917,7 @@ fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -2934,7 +2934,7 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
             let v2 = cx.get(124, row, 3);
             let v4 = cx.get(124, row, 5);
             q4.push([b[0], b[1], v2, v3, v4, b[2], b[3]]);
-            if q4.len() >= BATCH { s22_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s22_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2942,7 +2942,7 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>) {
 }
 
 fn s22_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -2974,7 +2974,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
 }
 
 fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(111);
@@ -2982,7 +2982,7 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(111, Full) { // consent_explicit
             let v2 = cx.get(111, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s23_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -2990,7 +2990,7 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0]]); } }
@@ -3007,7 +3007,7 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s23_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3015,7 +3015,7 @@ fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(14);
@@ -3031,7 +3031,7 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             let v0 = cx.get(14, row, 1);
             let v1 = cx.get(14, row, 2);
             q3.push([v0, v1, b[1]]);
-            if q3.len() >= BATCH { s23_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s23_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3039,7 +3039,7 @@ fn s23_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
@@ -3052,7 +3052,7 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s23_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s23_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3060,7 +3060,7 @@ fn s23_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
 }
 
 fn s23_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(32) { for b in &batch { cx.prefetch(32, &[b[0], b[1]]); } }
@@ -3086,7 +3086,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
 }
 
 fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(111);
@@ -3094,7 +3094,7 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(111, Full) { // consent_explicit
             let v3 = cx.get(111, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s24_p0_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s24_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3102,7 +3102,7 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(106);
@@ -3117,7 +3117,7 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(106, n, 1, 1); } }
             let v2 = cx.get(106, row, 1);
             q2.push([v2, b[0]]);
-            if q2.len() >= BATCH { s24_p0_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s24_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3125,7 +3125,7 @@ fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[1]]); } }
@@ -3142,7 +3142,7 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v4 = cx.get(104, row, 1);
             q3.push([b[0], b[1], v4]);
-            if q3.len() >= BATCH { s24_p0_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s24_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3150,7 +3150,7 @@ fn s24_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(14);
@@ -3166,7 +3166,7 @@ fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
             let v0 = cx.get(14, row, 1);
             let v1 = cx.get(14, row, 2);
             q4.push([v0, v1, b[0], b[2]]);
-            if q4.len() >= BATCH { s24_p0_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s24_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3174,7 +3174,7 @@ fn s24_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
 }
 
 fn s24_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = false;
@@ -3187,7 +3187,7 @@ fn s24_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
-            if q5.len() >= BATCH { s24_p0_5(cx, q5); }
+            if q5.len() >= BATCH { s24_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3195,7 +3195,7 @@ fn s24_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s24_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1], b[2]]); } }
@@ -3215,7 +3215,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
 }
 
 fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(54);
@@ -3224,7 +3224,7 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(54, row, 0);
             let v4 = cx.get(54, row, 2);
             q1.push([v1, v4]);
-            if q1.len() >= BATCH { s25_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s25_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3232,7 +3232,7 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(25);
@@ -3248,7 +3248,7 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(25, row, 0);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, b[0], v2, b[1], 0]);
-            if q2.len() >= BATCH { s25_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s25_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3256,7 +3256,7 @@ fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s25_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -3286,7 +3286,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
 }
 
 fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -3302,7 +3302,7 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3310,7 +3310,7 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -3325,7 +3325,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v0 = cx.get(128, row, 1);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s26_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3333,7 +3333,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(54);
@@ -3348,7 +3348,7 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n, 2, 2); } }
             let v3 = cx.get(54, row, 2);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s26_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s26_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3356,7 +3356,7 @@ fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s26_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -3381,7 +3381,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
 }
 
 fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(58);
@@ -3389,7 +3389,7 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(58, Full) { // public_disclosure_kind
             let v3 = cx.get(58, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s27_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3397,7 +3397,7 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -3413,7 +3413,7 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s27_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3421,7 +3421,7 @@ fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -3436,7 +3436,7 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s27_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s27_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3444,7 +3444,7 @@ fn s27_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s27_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
@@ -3470,7 +3470,7 @@ fn s27_p1(cx: &mut Cx<'_>) {
 }
 
 fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(122);
@@ -3479,7 +3479,7 @@ fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(122, row, 0);
             let v4 = cx.get(122, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s27_p1_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s27_p1_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3487,7 +3487,7 @@ fn s27_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
@@ -3500,7 +3500,7 @@ fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 0, 0); } }
             q2.push([b[0]]);
-            if q2.len() >= BATCH { s27_p1_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s27_p1_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3508,7 +3508,7 @@ fn s27_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(127);
@@ -3523,7 +3523,7 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s27_p1_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s27_p1_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3531,7 +3531,7 @@ fn s27_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
 }
 
 fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -3546,7 +3546,7 @@ fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2]);
-            if q4.len() >= BATCH { s27_p1_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s27_p1_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3554,7 +3554,7 @@ fn s27_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
 }
 
 fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(128);
@@ -3569,7 +3569,7 @@ fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s27_p1_5(cx, q5); }
+            if q5.len() >= BATCH { s27_p1_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3577,7 +3577,7 @@ fn s27_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s27_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
@@ -3603,7 +3603,7 @@ fn s27_p2(cx: &mut Cx<'_>) {
 }
 
 fn s27_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(59);
@@ -3611,7 +3611,7 @@ fn s27_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(59, Full) { // controller_role
             let v4 = cx.get(59, row, 0);
             q1.push([v4]);
-            if q1.len() >= BATCH { s27_p2_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s27_p2_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3619,7 +3619,7 @@ fn s27_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(77);
@@ -3634,7 +3634,7 @@ fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
             let v3 = cx.get(77, row, 0);
             q2.push([v3]);
-            if q2.len() >= BATCH { s27_p2_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s27_p2_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3642,7 +3642,7 @@ fn s27_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(126);
@@ -3657,7 +3657,7 @@ fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q3.push([v0]);
-            if q3.len() >= BATCH { s27_p2_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s27_p2_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3665,7 +3665,7 @@ fn s27_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 1]>, q4:
 }
 
 fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -3680,7 +3680,7 @@ fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2]);
-            if q4.len() >= BATCH { s27_p2_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s27_p2_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3688,7 +3688,7 @@ fn s27_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 1]>, q4: &mut Vec<[u64; 2]>, q5:
 }
 
 fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(128);
@@ -3703,7 +3703,7 @@ fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s27_p2_5(cx, q5); }
+            if q5.len() >= BATCH { s27_p2_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3711,7 +3711,7 @@ fn s27_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s27_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(57) { for b in &batch { cx.prefetch(57, &[b[0], b[1], b[2]]); } }
@@ -3731,7 +3731,7 @@ fn s28_p0(cx: &mut Cx<'_>) {
 }
 
 fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(57);
@@ -3740,7 +3740,7 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(57, row, 1);
             let v1 = cx.get(57, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s28_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3748,7 +3748,7 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(54);
@@ -3763,7 +3763,7 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(54, n, 2, 2); } }
             let v2 = cx.get(54, row, 2);
             q2.push([b[0], b[1], v2]);
-            if q2.len() >= BATCH { s28_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s28_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3771,7 +3771,7 @@ fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s28_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -3796,7 +3796,7 @@ fn s29_p0(cx: &mut Cx<'_>) {
 }
 
 fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(115);
@@ -3805,7 +3805,7 @@ fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(115, row, 0);
             let v0 = cx.get(115, row, 1);
             q1.push([v0, v3]);
-            if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s29_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3813,7 +3813,7 @@ fn s29_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(114);
@@ -3828,7 +3828,7 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 2, 2); } }
             let v4 = cx.get(114, row, 2);
             q2.push([b[0], b[1], v4]);
-            if q2.len() >= BATCH { s29_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s29_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3836,7 +3836,7 @@ fn s29_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[1]]); } }
@@ -3853,7 +3853,7 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(25, n, 2, 2); } }
             let v2 = cx.get(25, row, 2);
             q3.push([b[0], v2, b[2], 0]);
-            if q3.len() >= BATCH { s29_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s29_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3861,7 +3861,7 @@ fn s29_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s29_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -3889,7 +3889,7 @@ fn s30_p0(cx: &mut Cx<'_>) {
 }
 
 fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
@@ -3898,7 +3898,7 @@ fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(97, row, 0);
             let v1 = cx.get(97, row, 2);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s30_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s30_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3906,7 +3906,7 @@ fn s30_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -3921,7 +3921,7 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s30_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s30_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3929,7 +3929,7 @@ fn s30_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s30_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[0], b[1]]); } }
@@ -3947,7 +3947,7 @@ fn s31_p0(cx: &mut Cx<'_>) {
 }
 
 fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(128);
@@ -3955,7 +3955,7 @@ fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(128, Full) { // activity_subject
             let v0 = cx.get(128, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s31_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s31_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3963,7 +3963,7 @@ fn s31_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s31_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -3981,7 +3981,7 @@ fn s31_p1(cx: &mut Cx<'_>) {
 }
 
 fn s31_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(129);
@@ -3989,7 +3989,7 @@ fn s31_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(129, Full) { // activity_category
             let v0 = cx.get(129, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s31_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s31_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -3997,7 +3997,7 @@ fn s31_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s31_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -4017,7 +4017,7 @@ fn s32_p0(cx: &mut Cx<'_>) {
 }
 
 fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(106);
@@ -4025,7 +4025,7 @@ fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(106, Full) { // consent_category
             let v0 = cx.get(106, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s32_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s32_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4033,7 +4033,7 @@ fn s32_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(129);
@@ -4042,7 +4042,7 @@ fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(129, row, 0);
             let v2 = cx.get(129, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s32_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s32_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4050,7 +4050,7 @@ fn s32_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s32_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[2]]); } }
@@ -4080,7 +4080,7 @@ fn s33_p0(cx: &mut Cx<'_>) {
 }
 
 fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(13);
@@ -4088,7 +4088,7 @@ fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(13, Full) { // consent_form_valid
             let v3 = cx.get(13, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s33_p0_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s33_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4096,7 +4096,7 @@ fn s33_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -4111,7 +4111,7 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s33_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4119,7 +4119,7 @@ fn s33_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(110) { for b in &batch { cx.prefetch(110, &[b[0]]); } }
@@ -4136,7 +4136,7 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v4 = cx.get(104, row, 1);
             q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s33_p0_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s33_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4144,7 +4144,7 @@ fn s33_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
 }
 
 fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(14);
@@ -4160,7 +4160,7 @@ fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
             let v1 = cx.get(14, row, 1);
             let v2 = cx.get(14, row, 2);
             q4.push([b[0], v1, v2, b[1]]);
-            if q4.len() >= BATCH { s33_p0_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s33_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4168,7 +4168,7 @@ fn s33_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 4]>, q5:
 }
 
 fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(17) { for b in &batch { cx.prefetch(17, &[b[0], b[1]]); } }
@@ -4183,7 +4183,7 @@ fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q5.push([b[0], b[1], b[2]]);
-            if q5.len() >= BATCH { s33_p0_5(cx, q5); }
+            if q5.len() >= BATCH { s33_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4191,7 +4191,7 @@ fn s33_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s33_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(18) { for b in &batch { cx.prefetch(18, &[b[0], b[1], b[2]]); } }
@@ -4211,7 +4211,7 @@ fn s34_p0(cx: &mut Cx<'_>) {
 }
 
 fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(109);
@@ -4219,7 +4219,7 @@ fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(109, Full) { // consent_documented
             let v0 = cx.get(109, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s34_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s34_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4227,7 +4227,7 @@ fn s34_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(18);
@@ -4243,7 +4243,7 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(18, row, 1);
             let v2 = cx.get(18, row, 2);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s34_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s34_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4251,7 +4251,7 @@ fn s34_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s34_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(19) { for b in &batch { cx.prefetch(19, &[b[0], b[1], b[2]]); } }
@@ -4269,7 +4269,7 @@ fn s35_p0(cx: &mut Cx<'_>) {
 }
 
 fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(18);
@@ -4279,7 +4279,7 @@ fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(18, row, 1);
             let v1 = cx.get(18, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s35_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s35_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4287,7 +4287,7 @@ fn s35_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s35_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[2]]); } }
@@ -4311,7 +4311,7 @@ fn s36_p0(cx: &mut Cx<'_>) {
 }
 
 fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(8);
@@ -4319,7 +4319,7 @@ fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(8, Full) { // special_category
             let v2 = cx.get(8, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s36_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4327,7 +4327,7 @@ fn s36_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(129);
@@ -4342,7 +4342,7 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s36_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4350,7 +4350,7 @@ fn s36_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -4365,7 +4365,7 @@ fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s36_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s36_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4373,7 +4373,7 @@ fn s36_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s36_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], b[1], b[2]]); } }
@@ -4395,7 +4395,7 @@ fn s37_p0(cx: &mut Cx<'_>) {
 }
 
 fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(77);
@@ -4405,7 +4405,7 @@ fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v1 = cx.get(77, row, 3);
             let v2 = cx.get(77, row, 4);
             q1.push([v1, v2, v3]);
-            if q1.len() >= BATCH { s37_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s37_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4413,7 +4413,7 @@ fn s37_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
@@ -4430,7 +4430,7 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(126, n, 0, 0); } }
             let v0 = cx.get(126, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s37_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s37_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4438,7 +4438,7 @@ fn s37_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s37_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -4462,7 +4462,7 @@ fn s37_p1(cx: &mut Cx<'_>) {
 }
 
 fn s37_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(122);
@@ -4471,7 +4471,7 @@ fn s37_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(122, row, 0);
             let v4 = cx.get(122, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s37_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s37_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4479,7 +4479,7 @@ fn s37_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(77);
@@ -4495,7 +4495,7 @@ fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             let v1 = cx.get(77, row, 3);
             let v2 = cx.get(77, row, 4);
             q2.push([v1, v2, b[0]]);
-            if q2.len() >= BATCH { s37_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s37_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4503,7 +4503,7 @@ fn s37_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
@@ -4520,7 +4520,7 @@ fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s37_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s37_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4528,7 +4528,7 @@ fn s37_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s37_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -4552,7 +4552,7 @@ fn s37_p2(cx: &mut Cx<'_>) {
 }
 
 fn s37_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(122);
@@ -4561,7 +4561,7 @@ fn s37_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(122, row, 0);
             let v1 = cx.get(122, row, 2);
             q1.push([v1, v3]);
-            if q1.len() >= BATCH { s37_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s37_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4569,7 +4569,7 @@ fn s37_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(75);
@@ -4584,7 +4584,7 @@ fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 2, 2); } }
             let v2 = cx.get(75, row, 2);
             q2.push([b[0], v2, b[1]]);
-            if q2.len() >= BATCH { s37_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s37_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4592,7 +4592,7 @@ fn s37_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(44) { for b in &batch { cx.prefetch(44, &[b[1]]); } }
@@ -4609,7 +4609,7 @@ fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q3.push([v0, b[0], b[1]]);
-            if q3.len() >= BATCH { s37_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s37_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4617,7 +4617,7 @@ fn s37_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s37_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -4641,7 +4641,7 @@ fn s38_p0(cx: &mut Cx<'_>) {
 }
 
 fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(76);
@@ -4658,7 +4658,7 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s38_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4666,7 +4666,7 @@ fn s38_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -4681,7 +4681,7 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s38_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4689,7 +4689,7 @@ fn s38_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -4704,7 +4704,7 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s38_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s38_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4712,7 +4712,7 @@ fn s38_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s38_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -4743,7 +4743,7 @@ fn s38_p1(cx: &mut Cx<'_>) {
 }
 
 fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(76);
@@ -4760,7 +4760,7 @@ fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s38_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s38_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4768,7 +4768,7 @@ fn s38_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -4783,7 +4783,7 @@ fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s38_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s38_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4791,7 +4791,7 @@ fn s38_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -4806,7 +4806,7 @@ fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s38_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s38_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4814,7 +4814,7 @@ fn s38_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s38_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -4847,7 +4847,7 @@ fn s38_p2(cx: &mut Cx<'_>) {
 }
 
 fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -4865,7 +4865,7 @@ fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v4 = cx.get(78, row, 3);
             let v5 = cx.get(78, row, 4);
             q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s38_p2_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s38_p2_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4873,7 +4873,7 @@ fn s38_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
 }
 
 fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(82);
@@ -4888,7 +4888,7 @@ fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
             let v6 = cx.get(82, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
-            if q2.len() >= BATCH { s38_p2_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s38_p2_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4896,7 +4896,7 @@ fn s38_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(50) { for b in &batch { cx.prefetch(50, &[b[3]]); } }
@@ -4913,7 +4913,7 @@ fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s38_p2_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s38_p2_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4921,7 +4921,7 @@ fn s38_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -4936,7 +4936,7 @@ fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s38_p2_4(cx, q4); }
+            if q4.len() >= BATCH { s38_p2_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4944,7 +4944,7 @@ fn s38_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s38_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -4968,7 +4968,7 @@ fn s39_p0(cx: &mut Cx<'_>) {
 }
 
 fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(130);
@@ -4983,7 +4983,7 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s39_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s39_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -4991,7 +4991,7 @@ fn s39_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s39_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
@@ -5013,7 +5013,7 @@ fn s40_p0(cx: &mut Cx<'_>) {
 }
 
 fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -5030,7 +5030,7 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s40_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s40_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5038,7 +5038,7 @@ fn s40_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(139);
@@ -5053,7 +5053,7 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 0, 0); } }
             let v0 = cx.get(139, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s40_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5061,7 +5061,7 @@ fn s40_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -5076,7 +5076,7 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s40_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s40_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5084,7 +5084,7 @@ fn s40_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s40_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -5118,7 +5118,7 @@ fn s40_p1(cx: &mut Cx<'_>) {
 }
 
 fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -5136,7 +5136,7 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v6 = cx.get(78, row, 3);
             let v7 = cx.get(78, row, 4);
             q1.push([v4, v5, v6, v7]);
-            if q1.len() >= BATCH { s40_p1_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s40_p1_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5144,7 +5144,7 @@ fn s40_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
 }
 
 fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
@@ -5157,7 +5157,7 @@ fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(75, n, 0, 0); } }
             q2.push([b[0], b[2], b[3]]);
-            if q2.len() >= BATCH { s40_p1_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s40_p1_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5165,7 +5165,7 @@ fn s40_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(80);
@@ -5180,7 +5180,7 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(80, n, 1, 1); } }
             let v3 = cx.get(80, row, 1);
             q3.push([v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s40_p1_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s40_p1_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5188,7 +5188,7 @@ fn s40_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(125);
@@ -5203,7 +5203,7 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s40_p1_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s40_p1_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5211,7 +5211,7 @@ fn s40_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5:
 }
 
 fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(124);
@@ -5226,7 +5226,7 @@ fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q5.push([b[0], v2, b[1], b[2]]);
-            if q5.len() >= BATCH { s40_p1_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s40_p1_5(cx, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5234,7 +5234,7 @@ fn s40_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>, q6:
 }
 
 fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     batch.retain_mut(|b| {
@@ -5255,7 +5255,7 @@ fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q6.push([b[0], v1]);
-            if q6.len() >= BATCH { s40_p1_6(cx, q6); }
+            if q6.len() >= BATCH { s40_p1_6(cx, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5263,7 +5263,7 @@ fn s40_p1_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 2]>) {
 }
 
 fn s40_p1_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 2]>) {
-    if q6.is_empty() { return; }
+    if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -5283,7 +5283,7 @@ fn s41_p0(cx: &mut Cx<'_>) {
 }
 
 fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(87);
@@ -5292,7 +5292,7 @@ fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(87, row, 0);
             let v2 = cx.get(87, row, 3);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s41_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s41_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5300,7 +5300,7 @@ fn s41_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -5315,7 +5315,7 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v0 = cx.get(128, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s41_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s41_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5323,7 +5323,7 @@ fn s41_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s41_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(125) { for b in &batch { cx.prefetch(125, &[b[0], b[1]]); } }
@@ -5345,7 +5345,7 @@ fn s41_p1(cx: &mut Cx<'_>) {
 }
 
 fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(139);
@@ -5354,7 +5354,7 @@ fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(139, row, 0);
             let v2 = cx.get(139, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s41_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s41_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5362,7 +5362,7 @@ fn s41_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(125);
@@ -5377,7 +5377,7 @@ fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v1 = cx.get(125, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s41_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s41_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5385,7 +5385,7 @@ fn s41_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s41_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(35) { for b in &batch { cx.prefetch(35, &[b[0], b[1], b[2]]); } }
@@ -5403,7 +5403,7 @@ fn s42_p0(cx: &mut Cx<'_>) {
 }
 
 fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -5411,7 +5411,7 @@ fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(124, Full) { // activity
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s42_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5419,7 +5419,7 @@ fn s42_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s42_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[0]]); } }
@@ -5437,7 +5437,7 @@ fn s42_p1(cx: &mut Cx<'_>) {
 }
 
 fn s42_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(127);
@@ -5446,7 +5446,7 @@ fn s42_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(127, row, 0);
             let v1 = cx.get(127, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5454,7 +5454,7 @@ fn s42_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s42_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
@@ -5472,7 +5472,7 @@ fn s42_p2(cx: &mut Cx<'_>) {
 }
 
 fn s42_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(126);
@@ -5481,7 +5481,7 @@ fn s42_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(126, row, 0);
             let v1 = cx.get(126, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p2_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5489,7 +5489,7 @@ fn s42_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s42_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
@@ -5507,7 +5507,7 @@ fn s42_p3(cx: &mut Cx<'_>) {
 }
 
 fn s42_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(125);
@@ -5516,7 +5516,7 @@ fn s42_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(125, row, 0);
             let v1 = cx.get(125, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p3_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p3_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5524,7 +5524,7 @@ fn s42_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s42_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
@@ -5542,7 +5542,7 @@ fn s42_p4(cx: &mut Cx<'_>) {
 }
 
 fn s42_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(141);
@@ -5551,7 +5551,7 @@ fn s42_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(141, row, 0);
             let v1 = cx.get(141, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p4_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p4_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5559,7 +5559,7 @@ fn s42_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s42_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
@@ -5577,7 +5577,7 @@ fn s42_p5(cx: &mut Cx<'_>) {
 }
 
 fn s42_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(143);
@@ -5586,7 +5586,7 @@ fn s42_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v1 = cx.get(143, row, 0);
             let v0 = cx.get(143, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s42_p5_1(cx, q1); }
+            if q1.len() >= BATCH { s42_p5_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5594,7 +5594,7 @@ fn s42_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s42_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(10) { for b in &batch { cx.prefetch(10, &[b[0], b[1]]); } }
@@ -5616,7 +5616,7 @@ fn s43_p0(cx: &mut Cx<'_>) {
 }
 
 fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(84);
@@ -5633,7 +5633,7 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(84, row, 2);
             let v4 = cx.get(84, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s43_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s43_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5641,7 +5641,7 @@ fn s43_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(10);
@@ -5656,7 +5656,7 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q2.push([v0, b[0], b[2]]);
-            if q2.len() >= BATCH { s43_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s43_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5664,7 +5664,7 @@ fn s43_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -5679,7 +5679,7 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2]]);
-            if q3.len() >= BATCH { s43_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s43_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5687,7 +5687,7 @@ fn s43_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s43_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -5714,7 +5714,7 @@ fn s44_p0(cx: &mut Cx<'_>) {
 }
 
 fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(84);
@@ -5731,7 +5731,7 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(84, row, 2);
             let v5 = cx.get(84, row, 3);
             q1.push([v3, v4, v5]);
-            if q1.len() >= BATCH { s44_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s44_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5739,7 +5739,7 @@ fn s44_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(85);
@@ -5754,7 +5754,7 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(85, n, 1, 1); } }
             let v2 = cx.get(85, row, 1);
             q2.push([v2, b[0], b[2]]);
-            if q2.len() >= BATCH { s44_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s44_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5762,7 +5762,7 @@ fn s44_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(10);
@@ -5777,7 +5777,7 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q3.push([v0, b[0], b[2]]);
-            if q3.len() >= BATCH { s44_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s44_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5785,7 +5785,7 @@ fn s44_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -5800,7 +5800,7 @@ fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, b[2]]);
-            if q4.len() >= BATCH { s44_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s44_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5808,7 +5808,7 @@ fn s44_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s44_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -5831,7 +5831,7 @@ fn s45_p0(cx: &mut Cx<'_>) {
 }
 
 fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(46);
@@ -5840,7 +5840,7 @@ fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(46, row, 0);
             let v1 = cx.get(46, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s45_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s45_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5848,7 +5848,7 @@ fn s45_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -5863,7 +5863,7 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q2.push([b[0], b[1], v2]);
-            if q2.len() >= BATCH { s45_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s45_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5871,7 +5871,7 @@ fn s45_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s45_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -5894,7 +5894,7 @@ fn s45_p1(cx: &mut Cx<'_>) {
 }
 
 fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(11);
@@ -5909,7 +5909,7 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(11, n, 0, 0); } }
             let v0 = cx.get(11, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s45_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s45_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5917,7 +5917,7 @@ fn s45_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -5932,7 +5932,7 @@ fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 1, 1); } }
             let v1 = cx.get(46, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s45_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s45_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5940,7 +5940,7 @@ fn s45_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s45_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
@@ -5962,7 +5962,7 @@ fn s46_p0(cx: &mut Cx<'_>) {
 }
 
 fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(45);
@@ -5972,7 +5972,7 @@ fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v4 = cx.get(45, row, 1);
             let v5 = cx.get(45, row, 2);
             q1.push([v2, v4, v5]);
-            if q1.len() >= BATCH { s46_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s46_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -5980,7 +5980,7 @@ fn s46_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -5996,7 +5996,7 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(46, row, 0);
             let v1 = cx.get(46, row, 1);
             q2.push([v0, v1, b[1], b[2]]);
-            if q2.len() >= BATCH { s46_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s46_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6004,7 +6004,7 @@ fn s46_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -6019,7 +6019,7 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v3 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s46_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s46_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6027,7 +6027,7 @@ fn s46_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s46_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -6055,7 +6055,7 @@ fn s46_p1(cx: &mut Cx<'_>) {
 }
 
 fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(76);
@@ -6072,7 +6072,7 @@ fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s46_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s46_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6080,7 +6080,7 @@ fn s46_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -6095,7 +6095,7 @@ fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s46_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s46_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6103,7 +6103,7 @@ fn s46_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -6118,7 +6118,7 @@ fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s46_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s46_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6126,7 +6126,7 @@ fn s46_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s46_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -6157,7 +6157,7 @@ fn s46_p2(cx: &mut Cx<'_>) {
 }
 
 fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(76);
@@ -6174,7 +6174,7 @@ fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(76, row, 2);
             let v4 = cx.get(76, row, 3);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s46_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s46_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6182,7 +6182,7 @@ fn s46_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -6197,7 +6197,7 @@ fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s46_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s46_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6205,7 +6205,7 @@ fn s46_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -6220,7 +6220,7 @@ fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s46_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s46_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6228,7 +6228,7 @@ fn s46_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s46_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -6261,7 +6261,7 @@ fn s46_p3(cx: &mut Cx<'_>) {
 }
 
 fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -6279,7 +6279,7 @@ fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
             let v4 = cx.get(78, row, 3);
             let v5 = cx.get(78, row, 4);
             q1.push([v1, v3, v4, v5]);
-            if q1.len() >= BATCH { s46_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s46_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6287,7 +6287,7 @@ fn s46_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>, q2:
 }
 
 fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(82);
@@ -6302,7 +6302,7 @@ fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(82, n, 1, 1); } }
             let v6 = cx.get(82, row, 1);
             q2.push([b[0], b[2], b[3], v6]);
-            if q2.len() >= BATCH { s46_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s46_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6310,7 +6310,7 @@ fn s46_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(46);
@@ -6325,7 +6325,7 @@ fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q3.push([v0, b[0], b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s46_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s46_p3_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6333,7 +6333,7 @@ fn s46_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>, q4:
 }
 
 fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
@@ -6350,7 +6350,7 @@ fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3], b[4]]);
-            if q4.len() >= BATCH { s46_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s46_p3_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6358,7 +6358,7 @@ fn s46_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 6]>) {
 }
 
 fn s46_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 6]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -6388,7 +6388,7 @@ fn s46_p4(cx: &mut Cx<'_>) {
 }
 
 fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(78);
@@ -6405,7 +6405,7 @@ fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
             let v3 = cx.get(78, row, 3);
             let v4 = cx.get(78, row, 4);
             q1.push([v1, v3, v4]);
-            if q1.len() >= BATCH { s46_p4_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s46_p4_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6413,7 +6413,7 @@ fn s46_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>, q2:
 }
 
 fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -6428,7 +6428,7 @@ fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(46, n, 0, 0); } }
             let v0 = cx.get(46, row, 0);
             q2.push([v0, b[0], b[1], b[2]]);
-            if q2.len() >= BATCH { s46_p4_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s46_p4_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6436,7 +6436,7 @@ fn s46_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(51) { for b in &batch { cx.prefetch(51, &[b[0], b[1]]); } }
@@ -6453,7 +6453,7 @@ fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s46_p4_3(cx, q3); }
+            if q3.len() >= BATCH { s46_p4_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6461,7 +6461,7 @@ fn s46_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s46_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -6485,7 +6485,7 @@ fn s47_p0(cx: &mut Cx<'_>) {
 }
 
 fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(145);
@@ -6493,7 +6493,7 @@ fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(145, Full) { // guideline_forbid_kind
             let v0 = cx.get(145, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6501,7 +6501,7 @@ fn s47_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6519,7 +6519,7 @@ fn s47_p1(cx: &mut Cx<'_>) {
 }
 
 fn s47_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(146);
@@ -6527,7 +6527,7 @@ fn s47_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(146, Full) { // guideline_forbid_channel
             let v0 = cx.get(146, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6535,7 +6535,7 @@ fn s47_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6553,7 +6553,7 @@ fn s47_p2(cx: &mut Cx<'_>) {
 }
 
 fn s47_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(147);
@@ -6561,7 +6561,7 @@ fn s47_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(147, Full) { // guideline_forbid_purpose
             let v0 = cx.get(147, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p2_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6569,7 +6569,7 @@ fn s47_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6587,7 +6587,7 @@ fn s47_p3(cx: &mut Cx<'_>) {
 }
 
 fn s47_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(148);
@@ -6595,7 +6595,7 @@ fn s47_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(148, Full) { // guideline_forbid_source_kind
             let v0 = cx.get(148, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p3_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p3_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6603,7 +6603,7 @@ fn s47_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6621,7 +6621,7 @@ fn s47_p4(cx: &mut Cx<'_>) {
 }
 
 fn s47_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(149);
@@ -6629,7 +6629,7 @@ fn s47_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(149, Full) { // guideline_forbid_category
             let v0 = cx.get(149, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p4_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p4_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6637,7 +6637,7 @@ fn s47_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6655,7 +6655,7 @@ fn s47_p5(cx: &mut Cx<'_>) {
 }
 
 fn s47_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(150);
@@ -6663,7 +6663,7 @@ fn s47_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(150, Full) { // guideline_forbid_subject_kind
             let v0 = cx.get(150, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s47_p5_1(cx, q1); }
+            if q1.len() >= BATCH { s47_p5_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6671,7 +6671,7 @@ fn s47_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s47_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -6691,7 +6691,7 @@ fn s48_p0(cx: &mut Cx<'_>) {
 }
 
 fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(145);
@@ -6700,7 +6700,7 @@ fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(145, row, 0);
             let v2 = cx.get(145, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6708,7 +6708,7 @@ fn s48_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6716,7 +6716,7 @@ fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6724,7 +6724,7 @@ fn s48_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if ix.worth_prefetching(124, 3) { for b in &batch { ix.prefetch(124, 3, &[b[1], b[2]]); } }
@@ -6746,7 +6746,7 @@ fn s48_p1(cx: &mut Cx<'_>) {
 }
 
 fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(146);
@@ -6755,7 +6755,7 @@ fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(146, row, 0);
             let v2 = cx.get(146, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6763,7 +6763,7 @@ fn s48_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6771,7 +6771,7 @@ fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6779,7 +6779,7 @@ fn s48_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[1], b[2]]); } }
@@ -6801,7 +6801,7 @@ fn s48_p2(cx: &mut Cx<'_>) {
 }
 
 fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(147);
@@ -6810,7 +6810,7 @@ fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(147, row, 0);
             let v2 = cx.get(147, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6818,7 +6818,7 @@ fn s48_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6826,7 +6826,7 @@ fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6834,7 +6834,7 @@ fn s48_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if ix.worth_prefetching(124, 1) { for b in &batch { ix.prefetch(124, 1, &[b[1], b[2]]); } }
@@ -6856,7 +6856,7 @@ fn s48_p3(cx: &mut Cx<'_>) {
 }
 
 fn s48_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(148);
@@ -6865,7 +6865,7 @@ fn s48_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(148, row, 0);
             let v2 = cx.get(148, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p3_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6873,7 +6873,7 @@ fn s48_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6881,7 +6881,7 @@ fn s48_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p3_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p3_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6889,7 +6889,7 @@ fn s48_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(66) { for b in &batch { cx.prefetch(66, &[b[1], b[2]]); } }
@@ -6911,7 +6911,7 @@ fn s48_p4(cx: &mut Cx<'_>) {
 }
 
 fn s48_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(149);
@@ -6920,7 +6920,7 @@ fn s48_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(149, row, 0);
             let v2 = cx.get(149, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p4_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p4_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6928,7 +6928,7 @@ fn s48_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6936,7 +6936,7 @@ fn s48_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p4_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p4_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6944,7 +6944,7 @@ fn s48_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[1], b[2]]); } }
@@ -6966,7 +6966,7 @@ fn s48_p5(cx: &mut Cx<'_>) {
 }
 
 fn s48_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(150);
@@ -6975,7 +6975,7 @@ fn s48_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(150, row, 0);
             let v2 = cx.get(150, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s48_p5_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s48_p5_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6983,7 +6983,7 @@ fn s48_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s48_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -6991,7 +6991,7 @@ fn s48_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
         for row in cx.bounds(124, Full) { // activity
             let v1 = cx.get(124, row, 0);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s48_p5_2(cx, q2); }
+            if q2.len() >= BATCH { s48_p5_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -6999,7 +6999,7 @@ fn s48_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s48_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(67) { for b in &batch { cx.prefetch(67, &[b[1], b[2]]); } }
@@ -7021,7 +7021,7 @@ fn s49_p0(cx: &mut Cx<'_>) {
 }
 
 fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(71);
@@ -7029,7 +7029,7 @@ fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(71, Full) { // organization
             let v2 = cx.get(71, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s49_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s49_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7037,7 +7037,7 @@ fn s49_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(87);
@@ -7053,7 +7053,7 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(87, row, 0);
             let v1 = cx.get(87, row, 2);
             q2.push([v0, v1]);
-            if q2.len() >= BATCH { s49_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s49_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7061,7 +7061,7 @@ fn s49_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s49_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(152) { for b in &batch { cx.prefetch(152, &[b[1]]); } }
@@ -7081,7 +7081,7 @@ fn s50_p0(cx: &mut Cx<'_>) {
 }
 
 fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(93);
@@ -7091,7 +7091,7 @@ fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(93, row, 1);
             let v2 = cx.get(93, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s50_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s50_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7099,7 +7099,7 @@ fn s50_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s50_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -7124,7 +7124,7 @@ fn s50_p1(cx: &mut Cx<'_>) {
 }
 
 fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(96);
@@ -7132,7 +7132,7 @@ fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(96, Full) { // tracking_fires_before_consent
             let v1 = cx.get(96, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s50_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s50_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7140,7 +7140,7 @@ fn s50_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(93);
@@ -7156,7 +7156,7 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(93, row, 1);
             let v2 = cx.get(93, row, 2);
             q2.push([v0, v2]);
-            if q2.len() >= BATCH { s50_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s50_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7164,7 +7164,7 @@ fn s50_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s50_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -7187,7 +7187,7 @@ fn s51_p0(cx: &mut Cx<'_>) {
 }
 
 fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -7202,7 +7202,7 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v1 = cx.get(124, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s51_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7210,7 +7210,7 @@ fn s51_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(125);
@@ -7225,7 +7225,7 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v0 = cx.get(125, row, 1);
             q2.push([v0]);
-            if q2.len() >= BATCH { s51_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s51_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7233,7 +7233,7 @@ fn s51_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s51_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
@@ -7253,7 +7253,7 @@ fn s52_p0(cx: &mut Cx<'_>) {
 }
 
 fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(155);
@@ -7261,7 +7261,7 @@ fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(155, Full) { // advertising_purpose
             let v1 = cx.get(155, row, 0);
             q1.push([v1]);
-            if q1.len() >= BATCH { s52_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s52_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7269,7 +7269,7 @@ fn s52_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -7284,7 +7284,7 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s52_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s52_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7292,7 +7292,7 @@ fn s52_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>) {
 }
 
 fn s52_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
@@ -7310,7 +7310,7 @@ fn s52_p1(cx: &mut Cx<'_>) {
 }
 
 fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(133);
@@ -7318,7 +7318,7 @@ fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(133, Full) { // activity_promotional
             let v0 = cx.get(133, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s52_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s52_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7326,7 +7326,7 @@ fn s52_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s52_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
@@ -7344,7 +7344,7 @@ fn s53_p0(cx: &mut Cx<'_>) {
 }
 
 fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(26);
@@ -7353,7 +7353,7 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s53_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s53_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7361,7 +7361,7 @@ fn s53_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s53_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
@@ -7387,7 +7387,7 @@ fn s54_p0(cx: &mut Cx<'_>) {
 }
 
 fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(103);
@@ -7396,7 +7396,7 @@ fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(103, row, 0);
             let v2 = cx.get(103, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s54_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s54_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7404,7 +7404,7 @@ fn s54_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(104);
@@ -7419,7 +7419,7 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 1, 1); } }
             let v3 = cx.get(104, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s54_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s54_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7427,7 +7427,7 @@ fn s54_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -7442,7 +7442,7 @@ fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1, b[2]]);
-            if q3.len() >= BATCH { s54_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s54_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7450,7 +7450,7 @@ fn s54_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = false;
@@ -7463,7 +7463,7 @@ fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s54_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s54_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7471,7 +7471,7 @@ fn s54_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 2]>) {
 }
 
 fn s54_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(159) { for b in &batch { cx.prefetch(159, &[b[0], b[1]]); } }
@@ -7495,7 +7495,7 @@ fn s54_p1(cx: &mut Cx<'_>) {
 }
 
 fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(104);
@@ -7510,7 +7510,7 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(104, n, 0, 0); } }
             let v0 = cx.get(104, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s54_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s54_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7518,7 +7518,7 @@ fn s54_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -7533,7 +7533,7 @@ fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 1, 1); } }
             let v2 = cx.get(103, row, 1);
             q2.push([b[0], v2]);
-            if q2.len() >= BATCH { s54_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s54_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7541,7 +7541,7 @@ fn s54_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -7556,7 +7556,7 @@ fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 0, 0); } }
             let v1 = cx.get(128, row, 0);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s54_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s54_p1_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7564,7 +7564,7 @@ fn s54_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>, q4:
 }
 
 fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -7579,7 +7579,7 @@ fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 5, 5); } }
             let v3 = cx.get(124, row, 5);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s54_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s54_p1_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7587,7 +7587,7 @@ fn s54_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s54_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(155) { for b in &batch { cx.prefetch(155, &[b[2]]); } }
@@ -7613,7 +7613,7 @@ fn s55_p0(cx: &mut Cx<'_>) {
 }
 
 fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -7621,7 +7621,7 @@ fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(1, Full) { // old_law_consent_form
             let v3 = cx.get(1, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s55_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s55_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7629,7 +7629,7 @@ fn s55_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -7644,7 +7644,7 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v2 = cx.get(103, row, 0);
             q2.push([v2]);
-            if q2.len() >= BATCH { s55_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s55_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7652,7 +7652,7 @@ fn s55_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(109) { for b in &batch { cx.prefetch(109, &[b[0]]); } }
@@ -7669,7 +7669,7 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v0 = cx.get(159, row, 1);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s55_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s55_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7677,7 +7677,7 @@ fn s55_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
 }
 
 fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(14);
@@ -7692,7 +7692,7 @@ fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s55_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s55_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7700,7 +7700,7 @@ fn s55_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 2]>) {
 }
 
 fn s55_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
@@ -7720,7 +7720,7 @@ fn s56_p0(cx: &mut Cx<'_>) {
 }
 
 fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(159);
@@ -7729,7 +7729,7 @@ fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(159, row, 0);
             let v0 = cx.get(159, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s56_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s56_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7737,7 +7737,7 @@ fn s56_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(14);
@@ -7752,7 +7752,7 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s56_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s56_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7760,7 +7760,7 @@ fn s56_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s56_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
@@ -7780,7 +7780,7 @@ fn s57_p0(cx: &mut Cx<'_>) {
 }
 
 fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(107);
@@ -7788,7 +7788,7 @@ fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(107, Full) { // consent_product
             let v0 = cx.get(107, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s57_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s57_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7796,7 +7796,7 @@ fn s57_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(134);
@@ -7805,7 +7805,7 @@ fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(134, row, 0);
             let v2 = cx.get(134, row, 1);
             q2.push([b[0], v1, v2]);
-            if q2.len() >= BATCH { s57_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s57_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7813,7 +7813,7 @@ fn s57_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s57_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(107) { for b in &batch { cx.prefetch(107, &[b[0], b[2]]); } }
@@ -7839,7 +7839,7 @@ fn s58_p0(cx: &mut Cx<'_>) {
 }
 
 fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(27);
@@ -7847,7 +7847,7 @@ fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(27, Full) { // objection_to_marketing
             let v4 = cx.get(27, row, 0);
             q1.push([v4]);
-            if q1.len() >= BATCH { s58_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s58_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7855,7 +7855,7 @@ fn s58_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(113);
@@ -7871,7 +7871,7 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             let v2 = cx.get(113, row, 0);
             let v5 = cx.get(113, row, 2);
             q2.push([v2, v5]);
-            if q2.len() >= BATCH { s58_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s58_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7879,7 +7879,7 @@ fn s58_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(103);
@@ -7895,7 +7895,7 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(103, row, 0);
             let v3 = cx.get(103, row, 2);
             q3.push([v0, b[0], v3, b[1]]);
-            if q3.len() >= BATCH { s58_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s58_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7903,7 +7903,7 @@ fn s58_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -7921,7 +7921,7 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 0, 0); } }
             let v1 = cx.get(26, row, 0);
             q4.push([b[0], v1]);
-            if q4.len() >= BATCH { s58_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s58_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7929,7 +7929,7 @@ fn s58_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
 }
 
 fn s58_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(161) { for b in &batch { cx.prefetch(161, &[b[0], b[1]]); } }
@@ -7955,7 +7955,7 @@ fn s59_p0(cx: &mut Cx<'_>) {
 }
 
 fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(158);
@@ -7963,7 +7963,7 @@ fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(158, Full) { // express_form
             let v3 = cx.get(158, row, 0);
             q1.push([v3]);
-            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s59_p0_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7971,7 +7971,7 @@ fn s59_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -7986,7 +7986,7 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v0 = cx.get(103, row, 0);
             q2.push([v0]);
-            if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s59_p0_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -7994,7 +7994,7 @@ fn s59_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 1]>, q3:
 }
 
 fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(105);
@@ -8009,7 +8009,7 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(105, n, 1, 1); } }
             let v4 = cx.get(105, row, 1);
             q3.push([b[0], v4]);
-            if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s59_p0_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8017,7 +8017,7 @@ fn s59_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 1]>, q3: &mut Vec<[u64; 2]>, q4:
 }
 
 fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(159);
@@ -8032,7 +8032,7 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v1 = cx.get(159, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s59_p0_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8040,7 +8040,7 @@ fn s59_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>, q4: &mut Vec<[u64; 3]>, q5:
 }
 
 fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[0], b[1]]); } }
@@ -8059,7 +8059,7 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v2 = cx.get(14, row, 2);
             q5.push([b[0], b[1], v2, b[2]]);
-            if q5.len() >= BATCH { s59_p0_5(cx, q5); }
+            if q5.len() >= BATCH { s59_p0_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8067,7 +8067,7 @@ fn s59_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
 }
 
 fn s59_p0_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(130) { for b in &batch { cx.prefetch(130, &[b[1], b[3]]); } }
@@ -8087,7 +8087,7 @@ fn s60_p0(cx: &mut Cx<'_>) {
 }
 
 fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(162);
@@ -8096,7 +8096,7 @@ fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(162, row, 1);
             let v1 = cx.get(162, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s60_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s60_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8104,7 +8104,7 @@ fn s60_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s60_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
@@ -8124,7 +8124,7 @@ fn s61_p0(cx: &mut Cx<'_>) {
 }
 
 fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(109);
@@ -8132,7 +8132,7 @@ fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(109, Full) { // consent_documented
             let v2 = cx.get(109, row, 0);
             q1.push([v2]);
-            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s61_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8140,7 +8140,7 @@ fn s61_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(162);
@@ -8156,7 +8156,7 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(162, row, 1);
             let v1 = cx.get(162, row, 2);
             q2.push([v0, v1]);
-            if q2.len() >= BATCH { s61_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s61_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8164,7 +8164,7 @@ fn s61_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s61_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
@@ -8186,7 +8186,7 @@ fn s62_p0(cx: &mut Cx<'_>) {
 }
 
 fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -8202,7 +8202,7 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s62_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8210,7 +8210,7 @@ fn s62_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(130);
@@ -8225,7 +8225,7 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q2.push([b[0], b[1], v3]);
-            if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s62_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8233,7 +8233,7 @@ fn s62_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
@@ -8252,7 +8252,7 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s62_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s62_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8260,7 +8260,7 @@ fn s62_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s62_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(165) { for b in &batch { cx.prefetch(165, &[b[0], b[1], b[2]]); } }
@@ -8282,7 +8282,7 @@ fn s63_p0(cx: &mut Cx<'_>) {
 }
 
 fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(130);
@@ -8297,7 +8297,7 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s63_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8305,7 +8305,7 @@ fn s63_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -8320,7 +8320,7 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q2.push([b[0], v2]);
-            if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s63_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8328,7 +8328,7 @@ fn s63_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(156) { for b in &batch { cx.prefetch(156, &[b[0]]); } }
@@ -8345,7 +8345,7 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s63_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s63_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8353,7 +8353,7 @@ fn s63_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s63_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(166) { for b in &batch { cx.prefetch(166, &[b[0], b[1], b[2]]); } }
@@ -8371,7 +8371,7 @@ fn s64_p0(cx: &mut Cx<'_>) {
 }
 
 fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
@@ -8386,7 +8386,7 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s64_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s64_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8394,7 +8394,7 @@ fn s64_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s64_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
@@ -8412,7 +8412,7 @@ fn s64_p1(cx: &mut Cx<'_>) {
 }
 
 fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(97);
@@ -8427,7 +8427,7 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             let v0 = cx.get(97, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s64_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s64_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8435,7 +8435,7 @@ fn s64_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s64_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(167) { for b in &batch { cx.prefetch(167, &[b[0]]); } }
@@ -8457,7 +8457,7 @@ fn s65_p0(cx: &mut Cx<'_>) {
 }
 
 fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(115);
@@ -8466,7 +8466,7 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(115, row, 0);
             let v0 = cx.get(115, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s65_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8474,7 +8474,7 @@ fn s65_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(114);
@@ -8489,7 +8489,7 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(114, n, 2, 2); } }
             let v1 = cx.get(114, row, 2);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s65_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8497,7 +8497,7 @@ fn s65_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
@@ -8510,7 +8510,7 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(102, n, 0, 0); } }
             q3.push([b[0], b[2]]);
-            if q3.len() >= BATCH { s65_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s65_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8518,7 +8518,7 @@ fn s65_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s65_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(121) { for b in &batch { cx.prefetch(121, &[b[1]]); } }
@@ -8538,7 +8538,7 @@ fn s66_p0(cx: &mut Cx<'_>) {
 }
 
 fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(102);
@@ -8547,7 +8547,7 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(102, row, 0);
             let v1 = cx.get(102, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s66_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s66_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8555,7 +8555,7 @@ fn s66_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s66_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[0], b[1]]); } }
@@ -8575,7 +8575,7 @@ fn s67_p0(cx: &mut Cx<'_>) {
 }
 
 fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(134);
@@ -8584,7 +8584,7 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(134, row, 0);
             let v2 = cx.get(134, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s67_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8592,7 +8592,7 @@ fn s67_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -8607,7 +8607,7 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s67_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s67_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8615,7 +8615,7 @@ fn s67_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>) {
 }
 
 fn s67_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(170) { for b in &batch { cx.prefetch(170, &[b[1], b[2]]); } }
@@ -8635,7 +8635,7 @@ fn s68_p0(cx: &mut Cx<'_>) {
 }
 
 fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(141);
@@ -8644,7 +8644,7 @@ fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(141, row, 0);
             let v1 = cx.get(141, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s68_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s68_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8652,7 +8652,7 @@ fn s68_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s68_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
@@ -8670,7 +8670,7 @@ fn s68_p1(cx: &mut Cx<'_>) {
 }
 
 fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(143);
@@ -8679,7 +8679,7 @@ fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v1 = cx.get(143, row, 0);
             let v0 = cx.get(143, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s68_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s68_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8687,7 +8687,7 @@ fn s68_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s68_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(172) { for b in &batch { cx.prefetch(172, &[b[0], b[1]]); } }
@@ -8711,7 +8711,7 @@ fn s69_p0(cx: &mut Cx<'_>) {
 }
 
 fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -8726,7 +8726,7 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s69_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8734,7 +8734,7 @@ fn s69_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(172);
@@ -8749,7 +8749,7 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(172, n, 1, 1); } }
             let v3 = cx.get(172, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s69_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8757,7 +8757,7 @@ fn s69_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(128);
@@ -8772,7 +8772,7 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s69_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8780,7 +8780,7 @@ fn s69_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(165);
@@ -8795,7 +8795,7 @@ fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 0, 0); } }
             let v2 = cx.get(165, row, 0);
             q4.push([b[0], b[1], v2, b[2]]);
-            if q4.len() >= BATCH { s69_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s69_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8803,7 +8803,7 @@ fn s69_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
 }
 
 fn s69_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -8826,7 +8826,7 @@ fn s70_p0(cx: &mut Cx<'_>) {
 }
 
 fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(173);
@@ -8835,7 +8835,7 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(173, row, 0);
             let v1 = cx.get(173, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s70_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s70_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8843,7 +8843,7 @@ fn s70_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s70_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
@@ -8865,7 +8865,7 @@ fn s71_p0(cx: &mut Cx<'_>) {
 }
 
 fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(130);
@@ -8880,7 +8880,7 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s71_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8888,7 +8888,7 @@ fn s71_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(165);
@@ -8903,7 +8903,7 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(165, n, 1, 1); } }
             let v1 = cx.get(165, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s71_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8911,7 +8911,7 @@ fn s71_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
@@ -8930,7 +8930,7 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q3.push([b[0], b[1]]);
-            if q3.len() >= BATCH { s71_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s71_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8938,7 +8938,7 @@ fn s71_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s71_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(175) { for b in &batch { cx.prefetch(175, &[b[0], b[1]]); } }
@@ -8956,7 +8956,7 @@ fn s72_p0(cx: &mut Cx<'_>) {
 }
 
 fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(173);
@@ -8966,7 +8966,7 @@ fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v1 = cx.get(173, row, 1);
             let v2 = cx.get(173, row, 2);
             q1.push([v0, v1, v2]);
-            if q1.len() >= BATCH { s72_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s72_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -8974,7 +8974,7 @@ fn s72_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s72_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[2], b[1]]); } }
@@ -8996,7 +8996,7 @@ fn s73_p0(cx: &mut Cx<'_>) {
 }
 
 fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(174);
@@ -9005,7 +9005,7 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(174, row, 0);
             let v1 = cx.get(174, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s73_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s73_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9013,7 +9013,7 @@ fn s73_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s73_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
@@ -9031,7 +9031,7 @@ fn s73_p1(cx: &mut Cx<'_>) {
 }
 
 fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(165);
@@ -9040,7 +9040,7 @@ fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(165, row, 0);
             let v1 = cx.get(165, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s73_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s73_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9048,7 +9048,7 @@ fn s73_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s73_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
@@ -9070,7 +9070,7 @@ fn s73_p2(cx: &mut Cx<'_>) {
 }
 
 fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(166);
@@ -9079,7 +9079,7 @@ fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(166, row, 0);
             let v1 = cx.get(166, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s73_p2_1(cx, q1); }
+            if q1.len() >= BATCH { s73_p2_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9087,7 +9087,7 @@ fn s73_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s73_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
@@ -9109,7 +9109,7 @@ fn s74_p0(cx: &mut Cx<'_>) {
 }
 
 fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(19);
@@ -9118,7 +9118,7 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(19, row, 1);
             let v1 = cx.get(19, row, 2);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s74_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s74_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9126,7 +9126,7 @@ fn s74_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s74_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -9146,7 +9146,7 @@ fn s74_p1(cx: &mut Cx<'_>) {
 }
 
 fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(12);
@@ -9154,7 +9154,7 @@ fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(12, Full) { // lia_for
             let v0 = cx.get(12, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s74_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9162,7 +9162,7 @@ fn s74_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -9177,7 +9177,7 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s74_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9185,7 +9185,7 @@ fn s74_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s74_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(23) { for b in &batch { cx.prefetch(23, &[b[0], b[1]]); } }
@@ -9207,7 +9207,7 @@ fn s74_p2(cx: &mut Cx<'_>) {
 }
 
 fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -9222,7 +9222,7 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s74_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9230,7 +9230,7 @@ fn s74_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -9245,7 +9245,7 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s74_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9253,7 +9253,7 @@ fn s74_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s74_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -9273,7 +9273,7 @@ fn s74_p3(cx: &mut Cx<'_>) {
 }
 
 fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(124);
@@ -9288,7 +9288,7 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v0 = cx.get(124, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p3_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s74_p3_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9296,7 +9296,7 @@ fn s74_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -9311,7 +9311,7 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p3_2(cx, q2); }
+            if q2.len() >= BATCH { s74_p3_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9319,7 +9319,7 @@ fn s74_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s74_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -9339,7 +9339,7 @@ fn s74_p4(cx: &mut Cx<'_>) {
 }
 
 fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(24);
@@ -9347,7 +9347,7 @@ fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
         for row in cx.bounds(24, Full) { // old_law_public_data
             let v0 = cx.get(24, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s74_p4_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s74_p4_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9355,7 +9355,7 @@ fn s74_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>, q2:
 }
 
 fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(128);
@@ -9370,7 +9370,7 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s74_p4_2(cx, q2); }
+            if q2.len() >= BATCH { s74_p4_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9378,7 +9378,7 @@ fn s74_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s74_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -9402,7 +9402,7 @@ fn s75_p0(cx: &mut Cx<'_>) {
 }
 
 fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -9418,7 +9418,7 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p0_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9426,7 +9426,7 @@ fn s75_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(156);
@@ -9434,7 +9434,7 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(156, Full) { // advertising
             let v0 = cx.get(156, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p0_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p0_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9442,7 +9442,7 @@ fn s75_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(2) { for b in &batch { cx.prefetch(2, &[b[0]]); } }
@@ -9460,7 +9460,7 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p0_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p0_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9468,7 +9468,7 @@ fn s75_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
 }
 
 fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -9495,7 +9495,7 @@ fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p0_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p0_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9503,7 +9503,7 @@ fn s75_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p0_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[0], b[1]]); } }
@@ -9527,7 +9527,7 @@ fn s75_p1(cx: &mut Cx<'_>) {
 }
 
 fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -9543,7 +9543,7 @@ fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p1_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9551,7 +9551,7 @@ fn s75_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(25);
@@ -9561,7 +9561,7 @@ fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3:
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p1_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9569,7 +9569,7 @@ fn s75_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3:
 }
 
 fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -9595,7 +9595,7 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p1_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p1_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9603,7 +9603,7 @@ fn s75_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(89) { for b in &batch { cx.prefetch(89, &[b[3]]); } }
@@ -9627,7 +9627,7 @@ fn s75_p2(cx: &mut Cx<'_>) {
 }
 
 fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -9643,7 +9643,7 @@ fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p2_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9651,7 +9651,7 @@ fn s75_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -9667,7 +9667,7 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p2_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p2_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9675,7 +9675,7 @@ fn s75_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[b[0], b[1]]); } }
@@ -9692,7 +9692,7 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p2_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p2_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9700,7 +9700,7 @@ fn s75_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -9733,7 +9733,7 @@ fn s75_p3(cx: &mut Cx<'_>) {
 }
 
 fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -9749,7 +9749,7 @@ fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9757,7 +9757,7 @@ fn s75_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
@@ -9772,7 +9772,7 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9780,7 +9780,7 @@ fn s75_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(140) { for b in &batch { cx.prefetch(140, &[b[0]]); } }
@@ -9797,7 +9797,7 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p3_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9805,7 +9805,7 @@ fn s75_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -9826,7 +9826,7 @@ fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p3_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9834,7 +9834,7 @@ fn s75_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -9860,7 +9860,7 @@ fn s75_p4(cx: &mut Cx<'_>) {
 }
 
 fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -9876,7 +9876,7 @@ fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p4_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9884,7 +9884,7 @@ fn s75_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
@@ -9899,7 +9899,7 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p4_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p4_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9907,7 +9907,7 @@ fn s75_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -9922,7 +9922,7 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p4_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p4_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9930,7 +9930,7 @@ fn s75_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -9951,7 +9951,7 @@ fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(139, n, 1, 1); } }
             let v1 = cx.get(139, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p4_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p4_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -9959,7 +9959,7 @@ fn s75_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -9985,7 +9985,7 @@ fn s75_p5(cx: &mut Cx<'_>) {
 }
 
 fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10001,7 +10001,7 @@ fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p5_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p5_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10009,7 +10009,7 @@ fn s75_p5_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
@@ -10024,7 +10024,7 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p5_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p5_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10032,7 +10032,7 @@ fn s75_p5_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(129) { for b in &batch { cx.prefetch(129, &[b[0], 22]); } }
@@ -10050,7 +10050,7 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], v2, v3, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p5_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p5_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10058,7 +10058,7 @@ fn s75_p5_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
 }
 
 fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -10081,7 +10081,7 @@ fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p5_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p5_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10089,7 +10089,7 @@ fn s75_p5_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p5_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
@@ -10115,7 +10115,7 @@ fn s75_p6(cx: &mut Cx<'_>) {
 }
 
 fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10131,7 +10131,7 @@ fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p6_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p6_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10139,7 +10139,7 @@ fn s75_p6_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(28);
@@ -10147,7 +10147,7 @@ fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(28, Full) { // basis_checked_kind
             let v3 = cx.get(28, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p6_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p6_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10155,7 +10155,7 @@ fn s75_p6_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -10171,7 +10171,7 @@ fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q3.push([v0, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p6_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p6_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10179,7 +10179,7 @@ fn s75_p6_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -10200,7 +10200,7 @@ fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p6_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p6_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10208,7 +10208,7 @@ fn s75_p6_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p6_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -10236,7 +10236,7 @@ fn s75_p7(cx: &mut Cx<'_>) {
 }
 
 fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10252,7 +10252,7 @@ fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p7_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10260,7 +10260,7 @@ fn s75_p7_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(20);
@@ -10269,7 +10269,7 @@ fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(20, row, 0);
             let v1 = cx.get(20, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p7_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10277,7 +10277,7 @@ fn s75_p7_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -10297,7 +10297,7 @@ fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p7_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p7_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10305,7 +10305,7 @@ fn s75_p7_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
 }
 
 fn s75_p7_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -10336,7 +10336,7 @@ fn s75_p8(cx: &mut Cx<'_>) {
 }
 
 fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10352,7 +10352,7 @@ fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p8_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p8_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10360,7 +10360,7 @@ fn s75_p8_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(21);
@@ -10369,7 +10369,7 @@ fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(21, row, 0);
             let v1 = cx.get(21, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p8_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p8_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10377,7 +10377,7 @@ fn s75_p8_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -10395,7 +10395,7 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p8_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p8_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10403,7 +10403,7 @@ fn s75_p8_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
 }
 
 fn s75_p8_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -10432,7 +10432,7 @@ fn s75_p9(cx: &mut Cx<'_>) {
 }
 
 fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10448,7 +10448,7 @@ fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p9_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10456,7 +10456,7 @@ fn s75_p9_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(29);
@@ -10466,7 +10466,7 @@ fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(29, row, 1);
             let v2 = cx.get(29, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p9_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p9_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10474,7 +10474,7 @@ fn s75_p9_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p9_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 51]); } }
@@ -10508,7 +10508,7 @@ fn s75_p10(cx: &mut Cx<'_>) {
 }
 
 fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10524,7 +10524,7 @@ fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p10_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10532,7 +10532,7 @@ fn s75_p10_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(31);
@@ -10540,7 +10540,7 @@ fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(31, Full) { // child
             let v1 = cx.get(31, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p10_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p10_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10548,7 +10548,7 @@ fn s75_p10_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(19);
@@ -10563,7 +10563,7 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(19, n, 1, 1); } }
             let v0 = cx.get(19, row, 1);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p10_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p10_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10571,7 +10571,7 @@ fn s75_p10_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
 }
 
 fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -10586,7 +10586,7 @@ fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p10_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p10_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10594,7 +10594,7 @@ fn s75_p10_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p10_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -10626,7 +10626,7 @@ fn s75_p11(cx: &mut Cx<'_>) {
 }
 
 fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10642,7 +10642,7 @@ fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s75_p11_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10650,7 +10650,7 @@ fn s75_p11_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(8);
@@ -10658,7 +10658,7 @@ fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(8, Full) { // special_category
             let v4 = cx.get(8, row, 0);
             q2.push([v4, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p11_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10666,7 +10666,7 @@ fn s75_p11_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(129);
@@ -10681,7 +10681,7 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p11_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10689,7 +10689,7 @@ fn s75_p11_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(124);
@@ -10705,7 +10705,7 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], v2, v3, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p11_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p11_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10713,7 +10713,7 @@ fn s75_p11_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>, q5
 }
 
 fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -10737,7 +10737,7 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q5.push([b[0], v1, b[1]]);
-            if q5.len() >= BATCH { s75_p11_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p11_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10745,7 +10745,7 @@ fn s75_p11_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p11_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[54, b[0], b[1], b[2]]); } }
@@ -10767,7 +10767,7 @@ fn s75_p12(cx: &mut Cx<'_>) {
 }
 
 fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10783,7 +10783,7 @@ fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p12_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10791,7 +10791,7 @@ fn s75_p12_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(26);
@@ -10800,7 +10800,7 @@ fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p12_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10808,7 +10808,7 @@ fn s75_p12_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
@@ -10828,7 +10828,7 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(124, row, 1);
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, v3, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p12_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p12_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10836,7 +10836,7 @@ fn s75_p12_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 6]>) {
 }
 
 fn s75_p12_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -10871,7 +10871,7 @@ fn s75_p13(cx: &mut Cx<'_>) {
 }
 
 fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -10887,7 +10887,7 @@ fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p13_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10895,7 +10895,7 @@ fn s75_p13_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -10912,7 +10912,7 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v2 = cx.get(124, row, 3);
             let v3 = cx.get(124, row, 5);
             q2.push([v0, v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p13_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10920,7 +10920,7 @@ fn s75_p13_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
 }
 
 fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -10943,7 +10943,7 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p13_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p13_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10951,7 +10951,7 @@ fn s75_p13_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(36) { for b in &batch { cx.prefetch(36, &[b[0], b[1]]); } }
@@ -10969,7 +10969,7 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v4 = cx.get(113, row, 1);
             let v5 = cx.get(113, row, 2);
             q4.push([b[0], b[1], b[2], v4, v5]);
-            if q4.len() >= BATCH { s75_p13_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p13_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -10977,7 +10977,7 @@ fn s75_p13_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p13_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -11004,7 +11004,7 @@ fn s75_p14(cx: &mut Cx<'_>) {
 }
 
 fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11020,7 +11020,7 @@ fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p14_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11028,7 +11028,7 @@ fn s75_p14_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(26);
@@ -11037,7 +11037,7 @@ fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(26, row, 0);
             let v1 = cx.get(26, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p14_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11045,7 +11045,7 @@ fn s75_p14_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(171) { for b in &batch { cx.prefetch(171, &[b[0], b[1]]); } }
@@ -11062,7 +11062,7 @@ fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p14_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p14_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11070,7 +11070,7 @@ fn s75_p14_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p14_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -11098,7 +11098,7 @@ fn s75_p15(cx: &mut Cx<'_>) {
 }
 
 fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11114,7 +11114,7 @@ fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p15_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p15_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11122,7 +11122,7 @@ fn s75_p15_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(20);
@@ -11131,7 +11131,7 @@ fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(20, row, 0);
             let v1 = cx.get(20, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p15_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p15_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11139,7 +11139,7 @@ fn s75_p15_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(22) { for b in &batch { cx.prefetch(22, &[b[0], b[1]]); } }
@@ -11160,7 +11160,7 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p15_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p15_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11168,7 +11168,7 @@ fn s75_p15_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p15_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -11196,7 +11196,7 @@ fn s75_p16(cx: &mut Cx<'_>) {
 }
 
 fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11212,7 +11212,7 @@ fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p16_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p16_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11220,7 +11220,7 @@ fn s75_p16_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(70);
@@ -11228,7 +11228,7 @@ fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p16_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11236,7 +11236,7 @@ fn s75_p16_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -11250,7 +11250,7 @@ fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(39, Full) { // joint_control
             let v0 = cx.get(39, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p16_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p16_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11258,7 +11258,7 @@ fn s75_p16_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s75_p16_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if ix.worth_prefetching(40, 0) { for b in &batch { ix.prefetch(40, 0, &[b[0], b[1]]); } }
@@ -11280,7 +11280,7 @@ fn s75_p17(cx: &mut Cx<'_>) {
 }
 
 fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11296,7 +11296,7 @@ fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p17_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11304,7 +11304,7 @@ fn s75_p17_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(40);
@@ -11314,7 +11314,7 @@ fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(40, row, 1);
             let v1 = cx.get(40, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p17_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p17_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11322,7 +11322,7 @@ fn s75_p17_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p17_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(83) { for b in &batch { cx.prefetch(83, &[b[2]]); } }
@@ -11356,7 +11356,7 @@ fn s75_p18(cx: &mut Cx<'_>) {
 }
 
 fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11372,7 +11372,7 @@ fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p18_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11380,7 +11380,7 @@ fn s75_p18_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(71);
@@ -11388,7 +11388,7 @@ fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(71, Full) { // organization
             let v0 = cx.get(71, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p18_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p18_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11396,7 +11396,7 @@ fn s75_p18_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(73) { for b in &batch { cx.prefetch(73, &[b[0]]); } }
@@ -11406,7 +11406,7 @@ fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p18_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p18_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11414,7 +11414,7 @@ fn s75_p18_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
 }
 
 fn s75_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -11427,7 +11427,7 @@ fn s75_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
     for b in &batch {
         for row in cx.bounds(9, Full) { // personal_activity
             q4.push([b[0], b[1]]);
-            if q4.len() >= BATCH { s75_p18_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p18_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11435,7 +11435,7 @@ fn s75_p18_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 2]>) {
 }
 
 fn s75_p18_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 2]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[71, b[0], 10, b[1]]); } }
@@ -11455,7 +11455,7 @@ fn s75_p19(cx: &mut Cx<'_>) {
 }
 
 fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11471,7 +11471,7 @@ fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p19_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11479,7 +11479,7 @@ fn s75_p19_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -11495,7 +11495,7 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p19_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p19_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11503,7 +11503,7 @@ fn s75_p19_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p19_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
@@ -11537,7 +11537,7 @@ fn s75_p20(cx: &mut Cx<'_>) {
 }
 
 fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11553,7 +11553,7 @@ fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p20_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11561,7 +11561,7 @@ fn s75_p20_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(8);
@@ -11569,7 +11569,7 @@ fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(8, Full) { // special_category
             let v2 = cx.get(8, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p20_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p20_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11577,7 +11577,7 @@ fn s75_p20_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(129);
@@ -11592,7 +11592,7 @@ fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 0, 0); } }
             let v0 = cx.get(129, row, 0);
             q3.push([v0, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p20_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p20_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11600,7 +11600,7 @@ fn s75_p20_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
@@ -11617,7 +11617,7 @@ fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p20_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p20_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11625,7 +11625,7 @@ fn s75_p20_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p20_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -11655,7 +11655,7 @@ fn s75_p21(cx: &mut Cx<'_>) {
 }
 
 fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11671,7 +11671,7 @@ fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p21_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11679,7 +11679,7 @@ fn s75_p21_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(77);
@@ -11694,7 +11694,7 @@ fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(77, n, 0, 0); } }
             let v2 = cx.get(77, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p21_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11702,7 +11702,7 @@ fn s75_p21_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -11718,7 +11718,7 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p21_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p21_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11726,7 +11726,7 @@ fn s75_p21_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p21_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(11) { for b in &batch { cx.prefetch(11, &[b[0], 73]); } }
@@ -11760,7 +11760,7 @@ fn s75_p22(cx: &mut Cx<'_>) {
 }
 
 fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11776,7 +11776,7 @@ fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p22_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11784,7 +11784,7 @@ fn s75_p22_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(71);
@@ -11793,7 +11793,7 @@ fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(71, row, 0);
             let v2 = cx.get(71, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p22_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11801,7 +11801,7 @@ fn s75_p22_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -11814,7 +11814,7 @@ fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p22_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p22_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11822,7 +11822,7 @@ fn s75_p22_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p22_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -11850,7 +11850,7 @@ fn s75_p23(cx: &mut Cx<'_>) {
 }
 
 fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11866,7 +11866,7 @@ fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p23_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p23_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11874,7 +11874,7 @@ fn s75_p23_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(71);
@@ -11883,7 +11883,7 @@ fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(71, row, 0);
             let v2 = cx.get(71, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p23_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p23_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11891,7 +11891,7 @@ fn s75_p23_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -11904,7 +11904,7 @@ fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p23_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p23_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11912,7 +11912,7 @@ fn s75_p23_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p23_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -11944,7 +11944,7 @@ fn s75_p24(cx: &mut Cx<'_>) {
 }
 
 fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -11960,7 +11960,7 @@ fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s75_p24_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11968,7 +11968,7 @@ fn s75_p24_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(71);
@@ -11976,7 +11976,7 @@ fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(71, Full) { // organization
             let v0 = cx.get(71, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p24_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -11984,7 +11984,7 @@ fn s75_p24_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if ix.worth_prefetching(72, 0) { for b in &batch { ix.prefetch(72, 0, &[b[0]]); } }
@@ -11994,7 +11994,7 @@ fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p24_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p24_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12002,7 +12002,7 @@ fn s75_p24_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
 }
 
 fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12016,7 +12016,7 @@ fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5
         for row in cx.bounds(43, Full) { // monitoring_kind
             let v3 = cx.get(43, row, 0);
             q4.push([b[0], b[1], v3]);
-            if q4.len() >= BATCH { s75_p24_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p24_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12024,7 +12024,7 @@ fn s75_p24_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>, q5
 }
 
 fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(124);
@@ -12039,7 +12039,7 @@ fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 0, 0); } }
             let v2 = cx.get(124, row, 0);
             q5.push([b[0], b[1], v2]);
-            if q5.len() >= BATCH { s75_p24_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p24_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12047,7 +12047,7 @@ fn s75_p24_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p24_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     if cx.worth_prefetching(136) { for b in &batch { cx.prefetch(136, &[b[2]]); } }
@@ -12071,7 +12071,7 @@ fn s75_p25(cx: &mut Cx<'_>) {
 }
 
 fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12087,7 +12087,7 @@ fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p25_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12095,7 +12095,7 @@ fn s75_p25_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(46);
@@ -12104,7 +12104,7 @@ fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(46, row, 0);
             let v2 = cx.get(46, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p25_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12112,7 +12112,7 @@ fn s75_p25_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(47) { for b in &batch { cx.prefetch(47, &[b[0], b[1]]); } }
@@ -12129,7 +12129,7 @@ fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p25_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p25_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12137,7 +12137,7 @@ fn s75_p25_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p25_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12165,7 +12165,7 @@ fn s75_p26(cx: &mut Cx<'_>) {
 }
 
 fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12181,7 +12181,7 @@ fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p26_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p26_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12189,7 +12189,7 @@ fn s75_p26_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(52);
@@ -12198,7 +12198,7 @@ fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(52, row, 0);
             let v2 = cx.get(52, row, 1);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p26_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p26_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12206,7 +12206,7 @@ fn s75_p26_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(53) { for b in &batch { cx.prefetch(53, &[b[0], b[1]]); } }
@@ -12225,7 +12225,7 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p26_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p26_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12233,7 +12233,7 @@ fn s75_p26_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p26_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12261,7 +12261,7 @@ fn s75_p27(cx: &mut Cx<'_>) {
 }
 
 fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12277,7 +12277,7 @@ fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p27_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12285,7 +12285,7 @@ fn s75_p27_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(70);
@@ -12293,7 +12293,7 @@ fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p27_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12301,7 +12301,7 @@ fn s75_p27_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(25);
@@ -12311,7 +12311,7 @@ fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p27_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p27_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12319,7 +12319,7 @@ fn s75_p27_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
 }
 
 fn s75_p27_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12359,7 +12359,7 @@ fn s75_p28(cx: &mut Cx<'_>) {
 }
 
 fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12375,7 +12375,7 @@ fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p28_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12383,7 +12383,7 @@ fn s75_p28_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -12399,7 +12399,7 @@ fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p28_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12407,7 +12407,7 @@ fn s75_p28_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(131) { for b in &batch { cx.prefetch(131, &[b[0], 138]); } }
@@ -12430,7 +12430,7 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(128, n, 1, 1); } }
             let v1 = cx.get(128, row, 1);
             q3.push([b[0], v1, b[1]]);
-            if q3.len() >= BATCH { s75_p28_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p28_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12438,7 +12438,7 @@ fn s75_p28_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(56) { for b in &batch { cx.prefetch(56, &[b[1], b[2]]); } }
@@ -12456,7 +12456,7 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q4.push([b[0], b[1], b[2], v4, 0]);
-            if q4.len() >= BATCH { s75_p28_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p28_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12464,7 +12464,7 @@ fn s75_p28_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p28_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -12497,7 +12497,7 @@ fn s75_p29(cx: &mut Cx<'_>) {
 }
 
 fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12513,7 +12513,7 @@ fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v6 = cx.get(177, row, 1);
             let v7 = cx.get(177, row, 2);
             q1.push([v6, v7]);
-            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p29_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12521,7 +12521,7 @@ fn s75_p29_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(57);
@@ -12531,7 +12531,7 @@ fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(57, row, 1);
             let v2 = cx.get(57, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p29_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12539,7 +12539,7 @@ fn s75_p29_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
 }
 
 fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(60) { for b in &batch { cx.prefetch(60, &[b[1], b[2]]); } }
@@ -12563,7 +12563,7 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
             let v3 = cx.get(25, row, 0);
             let v4 = cx.get(25, row, 2);
             q3.push([b[0], b[1], b[2], v3, v4, 0]);
-            if q3.len() >= BATCH { s75_p29_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p29_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12571,7 +12571,7 @@ fn s75_p29_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 6]>) {
 }
 
 fn s75_p29_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 6]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12607,7 +12607,7 @@ fn s75_p30(cx: &mut Cx<'_>) {
 }
 
 fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12623,7 +12623,7 @@ fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p30_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12631,7 +12631,7 @@ fn s75_p30_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(25);
@@ -12641,7 +12641,7 @@ fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p30_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12649,7 +12649,7 @@ fn s75_p30_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
 }
 
 fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -12672,7 +12672,7 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p30_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p30_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12680,7 +12680,7 @@ fn s75_p30_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p30_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(61) { for b in &batch { cx.prefetch(61, &[b[1], b[3]]); } }
@@ -12704,7 +12704,7 @@ fn s75_p31(cx: &mut Cx<'_>) {
 }
 
 fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12720,7 +12720,7 @@ fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p31_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12728,7 +12728,7 @@ fn s75_p31_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(25);
@@ -12738,7 +12738,7 @@ fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p31_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12746,7 +12746,7 @@ fn s75_p31_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>, q3
 }
 
 fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -12769,7 +12769,7 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(129, n, 1, 1); } }
             let v3 = cx.get(129, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s75_p31_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p31_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12777,7 +12777,7 @@ fn s75_p31_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p31_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(62) { for b in &batch { cx.prefetch(62, &[b[1], b[3]]); } }
@@ -12801,7 +12801,7 @@ fn s75_p32(cx: &mut Cx<'_>) {
 }
 
 fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12817,7 +12817,7 @@ fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v5 = cx.get(177, row, 1);
             let v6 = cx.get(177, row, 2);
             q1.push([v5, v6]);
-            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p32_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12825,7 +12825,7 @@ fn s75_p32_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(70);
@@ -12833,7 +12833,7 @@ fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v3 = cx.get(70, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p32_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12841,7 +12841,7 @@ fn s75_p32_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(25);
@@ -12851,7 +12851,7 @@ fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q3.push([v0, v1, v2, b[0], b[1], b[2], 0]);
-            if q3.len() >= BATCH { s75_p32_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p32_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12859,7 +12859,7 @@ fn s75_p32_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 7]>) {
 }
 
 fn s75_p32_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 7]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -12899,7 +12899,7 @@ fn s75_p33(cx: &mut Cx<'_>) {
 }
 
 fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -12915,7 +12915,7 @@ fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p33_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12923,7 +12923,7 @@ fn s75_p33_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(144);
@@ -12931,7 +12931,7 @@ fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(144, Full) { // guideline
             let v2 = cx.get(144, row, 0);
             q2.push([v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p33_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12939,7 +12939,7 @@ fn s75_p33_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(64) { for b in &batch { cx.prefetch(64, &[b[0]]); } }
@@ -12950,7 +12950,7 @@ fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p33_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p33_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -12958,7 +12958,7 @@ fn s75_p33_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p33_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(65) { for b in &batch { cx.prefetch(65, &[b[2], b[0]]); } }
@@ -12990,7 +12990,7 @@ fn s75_p34(cx: &mut Cx<'_>) {
 }
 
 fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13006,7 +13006,7 @@ fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p34_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13014,7 +13014,7 @@ fn s75_p34_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(87);
@@ -13029,7 +13029,7 @@ fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             let v3 = cx.get(87, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p34_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13037,7 +13037,7 @@ fn s75_p34_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(125);
@@ -13052,7 +13052,7 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 0, 0); } }
             let v0 = cx.get(125, row, 0);
             q3.push([v0, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p34_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p34_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13060,7 +13060,7 @@ fn s75_p34_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
 }
 
 fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(69) { for b in &batch { cx.prefetch(69, &[b[0], b[1]]); } }
@@ -13078,7 +13078,7 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
             let v2 = cx.get(124, row, 1);
             let v1 = cx.get(124, row, 3);
             q4.push([b[0], v1, v2, b[2], b[3]]);
-            if q4.len() >= BATCH { s75_p34_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p34_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13086,7 +13086,7 @@ fn s75_p34_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p34_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -13120,7 +13120,7 @@ fn s75_p35(cx: &mut Cx<'_>) {
 }
 
 fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13136,7 +13136,7 @@ fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3, q4, q5); }
+            if q1.len() >= BATCH { s75_p35_1(cx, q1, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13144,7 +13144,7 @@ fn s75_p35_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(122);
@@ -13160,7 +13160,7 @@ fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v2 = cx.get(122, row, 0);
             let v3 = cx.get(122, row, 1);
             q2.push([v2, v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3, q4, q5); }
+            if q2.len() >= BATCH { s75_p35_2(cx, q2, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13168,7 +13168,7 @@ fn s75_p35_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = false;
@@ -13181,7 +13181,7 @@ fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(87, n, 0, 0); } }
             q3.push([b[0], b[2], b[3]]);
-            if q3.len() >= BATCH { s75_p35_3(cx, q3, q4, q5); }
+            if q3.len() >= BATCH { s75_p35_3(cx, q3, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13189,7 +13189,7 @@ fn s75_p35_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(127);
@@ -13204,7 +13204,7 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(127, n, 0, 0); } }
             let v0 = cx.get(127, row, 0);
             q4.push([v0, b[1], b[2]]);
-            if q4.len() >= BATCH { s75_p35_4(cx, q4, q5); }
+            if q4.len() >= BATCH { s75_p35_4(cx, q4, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13212,7 +13212,7 @@ fn s75_p35_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>, q5
 }
 
 fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     let rw = cx.rows_worth_prefetching(124);
@@ -13227,7 +13227,7 @@ fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q5.push([b[0], v1, b[1], b[2]]);
-            if q5.len() >= BATCH { s75_p35_5(cx, q5); }
+            if q5.len() >= BATCH { s75_p35_5(cx, q5); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13235,7 +13235,7 @@ fn s75_p35_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>, q5: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p35_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     batch.retain_mut(|b| {
@@ -13263,7 +13263,7 @@ fn s75_p36(cx: &mut Cx<'_>) {
 }
 
 fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13279,7 +13279,7 @@ fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p36_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13287,7 +13287,7 @@ fn s75_p36_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(70);
@@ -13295,7 +13295,7 @@ fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q2.push([v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p36_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13303,7 +13303,7 @@ fn s75_p36_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -13317,7 +13317,7 @@ fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
         for row in cx.bounds(151, Full) { // own_online_service
             let v0 = cx.get(151, row, 0);
             q3.push([v0, b[0]]);
-            if q3.len() >= BATCH { s75_p36_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p36_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13325,7 +13325,7 @@ fn s75_p36_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s75_p36_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(92) { for b in &batch { cx.prefetch(92, &[b[0]]); } }
@@ -13349,7 +13349,7 @@ fn s75_p37(cx: &mut Cx<'_>) {
 }
 
 fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13365,7 +13365,7 @@ fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p37_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13373,7 +13373,7 @@ fn s75_p37_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -13389,7 +13389,7 @@ fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v1 = cx.get(124, row, 3);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p37_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13397,7 +13397,7 @@ fn s75_p37_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -13418,7 +13418,7 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v2 = cx.get(125, row, 1);
             q3.push([b[0], b[1], v2]);
-            if q3.len() >= BATCH { s75_p37_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p37_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13426,7 +13426,7 @@ fn s75_p37_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p37_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(153) { for b in &batch { cx.prefetch(153, &[b[2]]); } }
@@ -13452,7 +13452,7 @@ fn s75_p38(cx: &mut Cx<'_>) {
 }
 
 fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13468,7 +13468,7 @@ fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p38_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13476,7 +13476,7 @@ fn s75_p38_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(153);
@@ -13484,7 +13484,7 @@ fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
         for row in cx.bounds(153, Full) { // tracker_without_consent
             let v0 = cx.get(153, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p38_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13492,7 +13492,7 @@ fn s75_p38_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(154) { for b in &batch { cx.prefetch(154, &[b[0]]); } }
@@ -13504,7 +13504,7 @@ fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
         for row in cx.bounds(70, Full) { // as_of
             let v1 = cx.get(70, row, 0);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p38_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p38_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13512,7 +13512,7 @@ fn s75_p38_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p38_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -13538,7 +13538,7 @@ fn s75_p39(cx: &mut Cx<'_>) {
 }
 
 fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13554,7 +13554,7 @@ fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p39_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13562,7 +13562,7 @@ fn s75_p39_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(165);
@@ -13572,7 +13572,7 @@ fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(165, row, 1);
             let v2 = cx.get(165, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p39_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p39_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13580,7 +13580,7 @@ fn s75_p39_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p39_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
@@ -13612,7 +13612,7 @@ fn s75_p40(cx: &mut Cx<'_>) {
 }
 
 fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13628,7 +13628,7 @@ fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p40_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13636,7 +13636,7 @@ fn s75_p40_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(124);
@@ -13652,7 +13652,7 @@ fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
             let v0 = cx.get(124, row, 0);
             let v2 = cx.get(124, row, 3);
             q2.push([v0, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p40_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13660,7 +13660,7 @@ fn s75_p40_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3
 }
 
 fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     batch.retain_mut(|b| {
@@ -13683,7 +13683,7 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v3 = cx.get(130, row, 1);
             q3.push([b[0], b[1], v3]);
-            if q3.len() >= BATCH { s75_p40_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p40_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13691,7 +13691,7 @@ fn s75_p40_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 3]>, q4
 }
 
 fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(157) { for b in &batch { cx.prefetch(157, &[b[2]]); } }
@@ -13711,7 +13711,7 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(26, n, 1, 1); } }
             let v1 = cx.get(26, row, 1);
             q4.push([b[0], v1, b[1]]);
-            if q4.len() >= BATCH { s75_p40_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p40_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13719,7 +13719,7 @@ fn s75_p40_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p40_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
@@ -13745,7 +13745,7 @@ fn s75_p41(cx: &mut Cx<'_>) {
 }
 
 fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13761,7 +13761,7 @@ fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s75_p41_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13769,7 +13769,7 @@ fn s75_p41_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(131);
@@ -13784,7 +13784,7 @@ fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(131, n, 0, 0); } }
             let v0 = cx.get(131, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p41_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s75_p41_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13792,7 +13792,7 @@ fn s75_p41_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(132) { for b in &batch { cx.prefetch(132, &[b[0]]); } }
@@ -13809,7 +13809,7 @@ fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p41_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s75_p41_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13817,7 +13817,7 @@ fn s75_p41_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>, q4
 }
 
 fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -13838,7 +13838,7 @@ fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 1, 1); } }
             let v2 = cx.get(130, row, 1);
             q4.push([b[0], b[1], v2]);
-            if q4.len() >= BATCH { s75_p41_4(cx, q4); }
+            if q4.len() >= BATCH { s75_p41_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13846,7 +13846,7 @@ fn s75_p41_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s75_p41_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(176) { for b in &batch { cx.prefetch(176, &[b[2]]); } }
@@ -13870,7 +13870,7 @@ fn s75_p42(cx: &mut Cx<'_>) {
 }
 
 fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13886,7 +13886,7 @@ fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v2 = cx.get(177, row, 1);
             let v3 = cx.get(177, row, 2);
             q1.push([v2, v3]);
-            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s75_p42_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13894,7 +13894,7 @@ fn s75_p42_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(138);
@@ -13909,7 +13909,7 @@ fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(138, n, 0, 0); } }
             let v0 = cx.get(138, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s75_p42_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13917,7 +13917,7 @@ fn s75_p42_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3
 }
 
 fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(124);
@@ -13932,7 +13932,7 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v1 = cx.get(124, row, 3);
             q3.push([b[0], v1, b[1], b[2]]);
-            if q3.len() >= BATCH { s75_p42_3(cx, q3); }
+            if q3.len() >= BATCH { s75_p42_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13940,7 +13940,7 @@ fn s75_p42_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s75_p42_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -13968,7 +13968,7 @@ fn s75_p43(cx: &mut Cx<'_>) {
 }
 
 fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -13984,7 +13984,7 @@ fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p43_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -13992,7 +13992,7 @@ fn s75_p43_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(166);
@@ -14002,7 +14002,7 @@ fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(166, row, 1);
             let v2 = cx.get(166, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p43_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p43_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14010,7 +14010,7 @@ fn s75_p43_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p43_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(163) { for b in &batch { cx.prefetch(163, &[b[0], b[1]]); } }
@@ -14038,7 +14038,7 @@ fn s75_p44(cx: &mut Cx<'_>) {
 }
 
 fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14054,7 +14054,7 @@ fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s75_p44_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14062,7 +14062,7 @@ fn s75_p44_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2
 }
 
 fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(166);
@@ -14072,7 +14072,7 @@ fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v1 = cx.get(166, row, 1);
             let v2 = cx.get(166, row, 2);
             q2.push([v0, v1, v2, b[0], b[1]]);
-            if q2.len() >= BATCH { s75_p44_2(cx, q2); }
+            if q2.len() >= BATCH { s75_p44_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14080,7 +14080,7 @@ fn s75_p44_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s75_p44_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(164) { for b in &batch { cx.prefetch(164, &[b[0], b[1]]); } }
@@ -14114,7 +14114,7 @@ fn s76_p0(cx: &mut Cx<'_>) {
 }
 
 fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14130,7 +14130,7 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s76_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14138,7 +14138,7 @@ fn s76_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(32);
@@ -14147,7 +14147,7 @@ fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v0 = cx.get(32, row, 0);
             let v1 = cx.get(32, row, 1);
             q2.push([v0, v1, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s76_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14155,7 +14155,7 @@ fn s76_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(33) { for b in &batch { cx.prefetch(33, &[b[0], b[1]]); } }
@@ -14174,7 +14174,7 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q3.push([b[0], b[1], v2, b[2], b[3]]);
-            if q3.len() >= BATCH { s76_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s76_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14182,7 +14182,7 @@ fn s76_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s76_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -14212,7 +14212,7 @@ fn s76_p1(cx: &mut Cx<'_>) {
 }
 
 fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14228,7 +14228,7 @@ fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s76_p1_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s76_p1_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14236,7 +14236,7 @@ fn s76_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(89);
@@ -14244,7 +14244,7 @@ fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
         for row in cx.bounds(89, Full) { // source_public
             let v3 = cx.get(89, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p1_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s76_p1_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14252,7 +14252,7 @@ fn s76_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(90) { for b in &batch { cx.prefetch(90, &[b[0]]); } }
@@ -14270,7 +14270,7 @@ fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v0 = cx.get(35, row, 0);
             let v1 = cx.get(35, row, 2);
             q3.push([v0, v1, b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p1_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s76_p1_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14278,7 +14278,7 @@ fn s76_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
 }
 
 fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(128) { for b in &batch { cx.prefetch(128, &[b[0], b[1]]); } }
@@ -14297,7 +14297,7 @@ fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(124, n, 3, 3); } }
             let v2 = cx.get(124, row, 3);
             q4.push([b[0], b[1], v2, b[3], b[4]]);
-            if q4.len() >= BATCH { s76_p1_4(cx, q4); }
+            if q4.len() >= BATCH { s76_p1_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14305,7 +14305,7 @@ fn s76_p1_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 5]>) {
 }
 
 fn s76_p1_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 5]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -14339,7 +14339,7 @@ fn s76_p2(cx: &mut Cx<'_>) {
 }
 
 fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14355,7 +14355,7 @@ fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v9 = cx.get(177, row, 1);
             let v10 = cx.get(177, row, 2);
             q1.push([v9, v10]);
-            if q1.len() >= BATCH { s76_p2_1(cx, q1, q2, q3, q4, q5, q6); }
+            if q1.len() >= BATCH { s76_p2_1(cx, q1, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14363,7 +14363,7 @@ fn s76_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(84);
@@ -14379,7 +14379,7 @@ fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
             let v4 = cx.get(84, row, 2);
             let v5 = cx.get(84, row, 3);
             q2.push([v4, v5, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p2_2(cx, q2, q3, q4, q5, q6); }
+            if q2.len() >= BATCH { s76_p2_2(cx, q2, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14387,7 +14387,7 @@ fn s76_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 4]>, q3:
 }
 
 fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(10);
@@ -14402,7 +14402,7 @@ fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(10, n, 0, 0); } }
             let v0 = cx.get(10, row, 0);
             q3.push([v0, b[1], b[2], b[3]]);
-            if q3.len() >= BATCH { s76_p2_3(cx, q3, q4, q5, q6); }
+            if q3.len() >= BATCH { s76_p2_3(cx, q3, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14410,7 +14410,7 @@ fn s76_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 4]>, q3: &mut Vec<[u64; 4]>, q4:
 }
 
 fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(25);
@@ -14426,7 +14426,7 @@ fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5:
             let v1 = cx.get(25, row, 1);
             let v2 = cx.get(25, row, 2);
             q4.push([b[0], v1, v2, b[1], b[2], b[3], 0]);
-            if q4.len() >= BATCH { s76_p2_4(cx, q4, q5, q6); }
+            if q4.len() >= BATCH { s76_p2_4(cx, q4, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14434,7 +14434,7 @@ fn s76_p2_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>, q4: &mut Vec<[u64; 7]>, q5:
 }
 
 fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     batch.retain_mut(|b| {
@@ -14465,7 +14465,7 @@ fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(125, n, 1, 1); } }
             let v3 = cx.get(125, row, 1);
             q5.push([b[0], b[1], b[2], v3, b[6]]);
-            if q5.len() >= BATCH { s76_p2_5(cx, q5, q6); }
+            if q5.len() >= BATCH { s76_p2_5(cx, q5, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14473,7 +14473,7 @@ fn s76_p2_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 7]>, q5: &mut Vec<[u64; 5]>, q6:
 }
 
 fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     let rw = cx.rows_worth_prefetching(114);
@@ -14489,7 +14489,7 @@ fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
             let v6 = cx.get(114, row, 0);
             let v7 = cx.get(114, row, 2);
             q6.push([b[0], b[1], b[2], b[3], v6, v7, b[4]]);
-            if q6.len() >= BATCH { s76_p2_6(cx, q6); }
+            if q6.len() >= BATCH { s76_p2_6(cx, q6); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14497,7 +14497,7 @@ fn s76_p2_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 5]>, q6: &mut Vec<[u64; 7]>) {
 }
 
 fn s76_p2_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 7]>) {
-    if q6.is_empty() { return; }
+    if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
     batch.retain_mut(|b| {
@@ -14528,7 +14528,7 @@ fn s76_p3(cx: &mut Cx<'_>) {
 }
 
 fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14544,7 +14544,7 @@ fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v3 = cx.get(177, row, 1);
             let v4 = cx.get(177, row, 2);
             q1.push([v3, v4]);
-            if q1.len() >= BATCH { s76_p3_1(cx, q1, q2, q3, q4); }
+            if q1.len() >= BATCH { s76_p3_1(cx, q1, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14552,7 +14552,7 @@ fn s76_p3_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(130);
@@ -14567,7 +14567,7 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(130, n, 0, 0); } }
             let v0 = cx.get(130, row, 0);
             q2.push([v0, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p3_2(cx, q2, q3, q4); }
+            if q2.len() >= BATCH { s76_p3_2(cx, q2, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14575,7 +14575,7 @@ fn s76_p3_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(165);
@@ -14591,7 +14591,7 @@ fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
             let v1 = cx.get(165, row, 1);
             let v2 = cx.get(165, row, 2);
             q3.push([b[0], v1, v2, b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p3_3(cx, q3, q4); }
+            if q3.len() >= BATCH { s76_p3_3(cx, q3, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14599,7 +14599,7 @@ fn s76_p3_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>, q4:
 }
 
 fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     if cx.worth_prefetching(169) { for b in &batch { cx.prefetch(169, &[b[0], b[1]]); } }
@@ -14624,7 +14624,7 @@ fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(134, n, 0, 0); } }
             q4.push([b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s76_p3_4(cx, q4); }
+            if q4.len() >= BATCH { s76_p3_4(cx, q4); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14632,7 +14632,7 @@ fn s76_p3_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>, q4: &mut Vec<[u64; 3]>) {
 }
 
 fn s76_p3_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[168, b[0], b[1], b[2]]); } }
@@ -14662,7 +14662,7 @@ fn s76_p4(cx: &mut Cx<'_>) {
 }
 
 fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(177);
@@ -14678,7 +14678,7 @@ fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v4 = cx.get(177, row, 1);
             let v5 = cx.get(177, row, 2);
             q1.push([v4, v5]);
-            if q1.len() >= BATCH { s76_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); }
+            if q1.len() >= BATCH { s76_p4_1(cx, q1, q2, q3, q4, q5, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14686,7 +14686,7 @@ fn s76_p4_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(103);
@@ -14701,7 +14701,7 @@ fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(103, n, 0, 0); } }
             let v3 = cx.get(103, row, 0);
             q2.push([v3, b[0], b[1]]);
-            if q2.len() >= BATCH { s76_p4_2(cx, q2, q3, q4, q5, q6, q7); }
+            if q2.len() >= BATCH { s76_p4_2(cx, q2, q3, q4, q5, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14709,7 +14709,7 @@ fn s76_p4_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(105) { for b in &batch { cx.prefetch(105, &[b[0], 165]); } }
@@ -14724,7 +14724,7 @@ fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(112, n, 0, 0); } }
             q3.push([b[0], b[1], b[2]]);
-            if q3.len() >= BATCH { s76_p4_3(cx, q3, q4, q5, q6, q7); }
+            if q3.len() >= BATCH { s76_p4_3(cx, q3, q4, q5, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14732,7 +14732,7 @@ fn s76_p4_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>, q4:
 }
 
 fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     let rw = cx.rows_worth_prefetching(159);
@@ -14747,7 +14747,7 @@ fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(159, n, 1, 1); } }
             let v0 = cx.get(159, row, 1);
             q4.push([v0, b[0], b[1], b[2]]);
-            if q4.len() >= BATCH { s76_p4_4(cx, q4, q5, q6, q7); }
+            if q4.len() >= BATCH { s76_p4_4(cx, q4, q5, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14755,7 +14755,7 @@ fn s76_p4_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>, q4: &mut Vec<[u64; 4]>, q5:
 }
 
 fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q4.is_empty() { return; }
+    if q4.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q4);
     if cx.worth_prefetching(160) { for b in &batch { cx.prefetch(160, &[b[1], b[0]]); } }
@@ -14774,7 +14774,7 @@ fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(14, n, 2, 2); } }
             let v1 = cx.get(14, row, 2);
             q5.push([b[0], v1, b[2], b[3]]);
-            if q5.len() >= BATCH { s76_p4_5(cx, q5, q6, q7); }
+            if q5.len() >= BATCH { s76_p4_5(cx, q5, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14782,7 +14782,7 @@ fn s76_p4_4(cx: &mut Cx<'_>, q4: &mut Vec<[u64; 4]>, q5: &mut Vec<[u64; 4]>, q6:
 }
 
 fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q5.is_empty() { return; }
+    if q5.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q5);
     let rw = cx.rows_worth_prefetching(166);
@@ -14797,7 +14797,7 @@ fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(166, n, 2, 2); } }
             let v2 = cx.get(166, row, 2);
             q6.push([b[0], b[1], v2, b[2], b[3]]);
-            if q6.len() >= BATCH { s76_p4_6(cx, q6, q7); }
+            if q6.len() >= BATCH { s76_p4_6(cx, q6, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14805,7 +14805,7 @@ fn s76_p4_5(cx: &mut Cx<'_>, q5: &mut Vec<[u64; 4]>, q6: &mut Vec<[u64; 5]>, q7:
 }
 
 fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
-    if q6.is_empty() { return; }
+    if q6.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q6);
     batch.retain_mut(|b| {
@@ -14824,7 +14824,7 @@ fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(97, n, 0, 0); } }
             q7.push([b[0], b[1], b[2]]);
-            if q7.len() >= BATCH { s76_p4_7(cx, q7); }
+            if q7.len() >= BATCH { s76_p4_7(cx, q7); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14832,7 +14832,7 @@ fn s76_p4_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>, q7: &mut Vec<[u64; 3]>) {
 }
 
 fn s76_p4_7(cx: &mut Cx<'_>, q7: &mut Vec<[u64; 3]>) {
-    if q7.is_empty() { return; }
+    if q7.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q7);
     if cx.worth_prefetching(180) { for b in &batch { cx.prefetch(180, &[177, b[0], b[1], b[2]]); } }
@@ -14852,7 +14852,7 @@ fn s77_p0(cx: &mut Cx<'_>) {
 }
 
 fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(178);
@@ -14861,7 +14861,7 @@ fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v1 = cx.get(178, row, 0);
             let v0 = cx.get(178, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s77_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14869,7 +14869,7 @@ fn s77_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(180);
@@ -14886,7 +14886,7 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
             let v3 = cx.get(180, row, 2);
             let v4 = cx.get(180, row, 3);
             q2.push([b[0], b[1], v2, v3, v4]);
-            if q2.len() >= BATCH { s77_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s77_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14894,7 +14894,7 @@ fn s77_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 5]>) {
 }
 
 fn s77_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(179) { for b in &batch { cx.prefetch(179, &[b[0], b[2], b[3], b[4]]); } }
@@ -14914,7 +14914,7 @@ fn s78_p0(cx: &mut Cx<'_>) {
 }
 
 fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(181);
@@ -14925,7 +14925,7 @@ fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v2 = cx.get(181, row, 3);
             let v3 = cx.get(181, row, 4);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s78_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s78_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14933,7 +14933,7 @@ fn s78_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
 }
 
 fn s78_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }
@@ -14951,7 +14951,7 @@ fn s79_p0(cx: &mut Cx<'_>) {
 }
 
 fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(179);
@@ -14962,7 +14962,7 @@ fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
             let v2 = cx.get(179, row, 2);
             let v3 = cx.get(179, row, 3);
             q1.push([v0, v1, v2, v3]);
-            if q1.len() >= BATCH { s79_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s79_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -14970,7 +14970,7 @@ fn s79_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 4]>) {
 }
 
 fn s79_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(182) { for b in &batch { cx.prefetch(182, &[b[0], b[1], b[2], b[3]]); } }

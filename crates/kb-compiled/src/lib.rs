@@ -17,8 +17,11 @@
 #[rustfmt::skip]
 pub mod kb;
 
+use sphere_engine::eval::limits::Guard;
 use sphere_engine::eval::native::{check, NativeProgram};
-use sphere_engine::eval::{evaluate_native, Database, EvalOptions, Evaluation};
+use sphere_engine::eval::{
+    evaluate_native, evaluate_native_with, Database, EvalError, EvalOptions, Evaluation,
+};
 use sphere_engine::ir::Program;
 
 /// One generated program.
@@ -58,5 +61,17 @@ impl Generated {
     ) -> Result<Evaluation<'p>, Error> {
         // `evaluate_native` checks that the code matches the program.
         evaluate_native(program, db, opts, self.code).map_err(|e| Error { message: e.message })
+    }
+
+    /// [`Generated::evaluate`] under the bounds and interrupt of `guard`; the engine's error,
+    /// which names the rule and relation that grew when a bound is reached.
+    pub fn evaluate_with<'p>(
+        &self,
+        program: &'p Program,
+        db: Database,
+        opts: &EvalOptions,
+        guard: Guard,
+    ) -> Result<Evaluation<'p>, EvalError> {
+        evaluate_native_with(program, db, opts, self.code, guard)
     }
 }

@@ -309,3 +309,36 @@ fn compiled_and_interpreted_agree_on_overflow() {
         ["quotient(2, 100)", "quotient(9223372036854775807, 0)"]
     );
 }
+
+/// Under bounds, generated code stops where the interpreter stops: the same bound, rule and
+/// relation.
+#[test]
+fn compiled_and_interpreted_stop_at_the_same_bound() {
+    use sphere_engine::eval::evaluate_with;
+    use sphere_engine::eval::limits::{Guard, Limits};
+    let p = features();
+    let f = Facts {
+        // One cycle through 40 nodes: 1,600 paths.
+        edge: (0..40).map(|i| (i, (i + 1) % 40)).collect(),
+        label: vec![],
+        when: vec![],
+        blocked: vec![],
+        stop: false,
+    };
+    let guard = || {
+        Guard::new(Limits {
+            max_relation_tuples: Some(200),
+            ..Limits::NONE
+        })
+    };
+    let opts = EvalOptions::default();
+    let a = evaluate_with(&p, database(&p, &f), &opts, guard())
+        .err()
+        .expect("the interpreter stops");
+    let b = FEATURES
+        .evaluate_with(&p, database(&p, &f), &opts, guard())
+        .err()
+        .expect("the compiled program stops");
+    assert_eq!(a, b);
+    assert!(a.message.contains("grew past 200 tuples"), "{}", a.message);
+}

@@ -20,6 +20,7 @@ use crate::ir::{dump, Program};
 use crate::value::{Interner, Value};
 
 use super::exec::{bounds, restrict};
+use super::limits::Watch;
 use super::plan::compare;
 use super::store::{Index, Row, Store};
 pub use super::store::{BATCH, SHORT_LIST};
@@ -82,12 +83,10 @@ pub fn program_digest(program: &Program) -> u64 {
 pub fn check(code: &NativeProgram, program: &Program) -> Result<(), EvalError> {
     let digest = program_digest(program);
     if digest != code.digest || program.strata.len() != code.strata.len() {
-        return Err(EvalError {
-            message: format!(
+        return Err(EvalError::internal(format!(
                 "the compiled program was generated from a different version of {} (digest {:016x}, this program {digest:016x})",
                 code.source, code.digest
-            ),
-        });
+        )));
     }
     Ok(())
 }
@@ -98,6 +97,7 @@ pub struct Cx<'a> {
     stores: &'a mut [Store],
     indexes: &'a [Vec<Index>],
     interner: &'a mut Interner,
+    watch: &'a mut Watch,
     /// Head tuples produced, before deduplication.
     pub fired: u64,
 }
@@ -169,6 +169,19 @@ impl<'a> Ix<'a> {
 }
 
 impl<'a> Cx<'a> {
+    /// The check of the evaluation's bounds, once per batch (at the start of every segment
+    /// function): `true` when the plan must stop, and then every segment returns at once.
+    #[inline]
+    pub fn halt(&mut self) -> bool {
+        self.watch.halt(self.stores, self.interner.is_full())
+    }
+
+    /// Whether a bound was reached (after a segment ran a batch of the next).
+    #[inline(always)]
+    pub fn halted(&self) -> bool {
+        self.watch.stopped.is_some()
+    }
+
     #[inline(always)]
     pub fn ix(&self) -> Ix<'a> {
         Ix(self.indexes)
@@ -276,11 +289,13 @@ impl<'a> Cx<'a> {
         stores: &'a mut [Store],
         indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
+        watch: &'a mut Watch,
     ) -> Self {
         Cx {
             stores,
             indexes,
             interner,
+            watch,
             fired: 0,
         }
     }
@@ -296,17 +311,15 @@ pub(crate) fn prepare_stratum(
     for &(rel, cols, pos) in stratum.indexes {
         let r = rel as usize;
         let (Some(store), Some(ixs)) = (stores.get(r), indexes.get_mut(r)) else {
-            return Err(EvalError {
-                message: format!("generated code reads relation {rel}, which the program lacks"),
-            });
+            return Err(EvalError::internal(format!(
+                "generated code reads relation {rel}, which the program lacks"
+            )));
         };
         let got = store.ensure_index(ixs, cols);
         if got != pos {
-            return Err(EvalError {
-                message: format!(
+            return Err(EvalError::internal(format!(
                     "generated code expects index {pos} of relation {rel} on columns {cols:?}, the evaluation numbered it {got}"
-                ),
-            });
+            )));
         }
     }
     Ok(())

@@ -901,6 +901,14 @@ impl Store {
 }
 
 impl Index {
+    /// [`Index::memory_bytes`] without the lists of rows on the heap: constant time, for the
+    /// evaluation's limits, which ask after every run of a rule.
+    pub fn approx_memory_bytes(&self) -> usize {
+        self.packed.memory_bytes()
+            + self.lists.capacity() * std::mem::size_of::<Rows>()
+            + self.table.capacity() * std::mem::size_of::<Entry>()
+    }
+
     pub fn memory_bytes(&self) -> usize {
         self.packed.memory_bytes()
             + self.lists.capacity() * std::mem::size_of::<Rows>()

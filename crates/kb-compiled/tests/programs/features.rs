@@ -175,7 +175,7 @@ fn s0_p0(cx: &mut Cx<'_>) {
 }
 
 fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -184,7 +184,7 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(0, row, 0);
             let v1 = cx.get(0, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s0_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s0_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -192,7 +192,7 @@ fn s0_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s0_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -212,7 +212,7 @@ fn s0_p1(cx: &mut Cx<'_>) {
 }
 
 fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(5);
@@ -221,7 +221,7 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(5, row, 0);
             let v2 = cx.get(5, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s0_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s0_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -229,7 +229,7 @@ fn s0_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(5);
@@ -244,7 +244,7 @@ fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n, 1, 1); } }
             let v1 = cx.get(5, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s0_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s0_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -252,7 +252,7 @@ fn s0_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s0_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -272,7 +272,7 @@ fn s0_p2(cx: &mut Cx<'_>) {
 }
 
 fn s0_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(5);
@@ -281,7 +281,7 @@ fn s0_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v2 = cx.get(5, row, 0);
             let v1 = cx.get(5, row, 1);
             q1.push([v1, v2]);
-            if q1.len() >= BATCH { s0_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s0_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -289,7 +289,7 @@ fn s0_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(5);
@@ -304,7 +304,7 @@ fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(5, n, 0, 0); } }
             let v0 = cx.get(5, row, 0);
             q2.push([v0, b[0]]);
-            if q2.len() >= BATCH { s0_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s0_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -312,7 +312,7 @@ fn s0_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s0_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[0], b[1]]); } }
@@ -330,7 +330,7 @@ fn s1_p0(cx: &mut Cx<'_>) {
 }
 
 fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -339,7 +339,7 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(0, row, 0);
             let v1 = cx.get(0, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s1_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s1_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -347,7 +347,7 @@ fn s1_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
@@ -367,7 +367,7 @@ fn s1_p1(cx: &mut Cx<'_>) {
 }
 
 fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(7);
@@ -376,7 +376,7 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(7, row, 0);
             let v2 = cx.get(7, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s1_p1_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s1_p1_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -384,7 +384,7 @@ fn s1_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(0);
@@ -399,7 +399,7 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s1_p1_2(cx, q2); }
+            if q2.len() >= BATCH { s1_p1_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -407,7 +407,7 @@ fn s1_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(6) { for b in &batch { cx.prefetch(6, &[b[0], b[1]]); } }
@@ -427,7 +427,7 @@ fn s1_p2(cx: &mut Cx<'_>) {
 }
 
 fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(6);
@@ -436,7 +436,7 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
             let v0 = cx.get(6, row, 0);
             let v2 = cx.get(6, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s1_p2_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -444,7 +444,7 @@ fn s1_p2_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: 
 }
 
 fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(0);
@@ -459,7 +459,7 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s1_p2_2(cx, q2); }
+            if q2.len() >= BATCH { s1_p2_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -467,7 +467,7 @@ fn s1_p2_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s1_p2_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(7) { for b in &batch { cx.prefetch(7, &[b[0], b[1]]); } }
@@ -485,7 +485,7 @@ fn s2_p0(cx: &mut Cx<'_>) {
 }
 
 fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -494,7 +494,7 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             let v0 = cx.get(0, row, 0);
             if cx.get(0, row, 1) != v0 { continue; }
             q1.push([v0]);
-            if q1.len() >= BATCH { s2_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s2_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -502,7 +502,7 @@ fn s2_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s2_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(8) { for b in &batch { cx.prefetch(8, &[b[0]]); } }
@@ -520,7 +520,7 @@ fn s3_p0(cx: &mut Cx<'_>) {
 }
 
 fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -535,7 +535,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v0 = cx.get(0, row, 1);
             q1.push([v0]);
-            if q1.len() >= BATCH { s3_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s3_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -543,7 +543,7 @@ fn s3_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s3_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(9) { for b in &batch { cx.prefetch(9, &[b[0]]); } }
@@ -561,7 +561,7 @@ fn s4_p0(cx: &mut Cx<'_>) {
 }
 
 fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -570,7 +570,7 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(0, row, 0);
             let v1 = cx.get(0, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s4_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s4_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -578,7 +578,7 @@ fn s4_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s4_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(0) { for b in &batch { cx.prefetch(0, &[b[1], b[0]]); } }
@@ -598,7 +598,7 @@ fn s5_p0(cx: &mut Cx<'_>) {
 }
 
 fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -606,7 +606,7 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s5_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s5_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -614,7 +614,7 @@ fn s5_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s5_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[0, b[0]]); } }
@@ -634,7 +634,7 @@ fn s6_p0(cx: &mut Cx<'_>) {
 }
 
 fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -642,7 +642,7 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(0, Full) { // edge
             let v0 = cx.get(0, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s6_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s6_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -650,7 +650,7 @@ fn s6_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s6_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(1, 0) { for b in &batch { ix.prefetch(1, 0, &[b[0]]); } }
@@ -670,7 +670,7 @@ fn s7_p0(cx: &mut Cx<'_>) {
 }
 
 fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -678,7 +678,7 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s7_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s7_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -686,7 +686,7 @@ fn s7_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s7_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if ix.worth_prefetching(0, 0) { for b in &batch { ix.prefetch(0, 0, &[b[0]]); } }
@@ -708,7 +708,7 @@ fn s8_p0(cx: &mut Cx<'_>) {
 }
 
 fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[]); } }
@@ -718,7 +718,7 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(1, Full) { // label
             let v0 = cx.get(1, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s8_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s8_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -726,7 +726,7 @@ fn s8_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s8_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(14) { for b in &batch { cx.prefetch(14, &[b[0]]); } }
@@ -742,7 +742,7 @@ fn s9_p0(cx: &mut Cx<'_>) {
 }
 
 fn s9_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     if cx.worth_prefetching(4) { for b in &batch { cx.prefetch(4, &[]); } }
@@ -762,14 +762,14 @@ fn s10_p0(cx: &mut Cx<'_>) {
 }
 
 fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = false;
     for b in &batch {
         for row in cx.bounds(3, Full) { // blocked
             q1.push([]);
-            if q1.len() >= BATCH { s10_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s10_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -777,7 +777,7 @@ fn s10_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
 }
 
 fn s10_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(16) { for b in &batch { cx.prefetch(16, &[]); } }
@@ -799,7 +799,7 @@ fn s11_p0(cx: &mut Cx<'_>) {
 }
 
 fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -808,7 +808,7 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(1, row, 0);
             let v0 = cx.get(1, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s11_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s11_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -816,7 +816,7 @@ fn s11_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(0);
@@ -831,7 +831,7 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v3 = cx.get(0, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s11_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s11_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -839,7 +839,7 @@ fn s11_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(1);
@@ -854,7 +854,7 @@ fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s11_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s11_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -862,7 +862,7 @@ fn s11_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s11_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -887,7 +887,7 @@ fn s12_p0(cx: &mut Cx<'_>) {
 }
 
 fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -896,7 +896,7 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v2 = cx.get(1, row, 0);
             let v0 = cx.get(1, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s12_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -904,7 +904,7 @@ fn s12_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -922,7 +922,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v3 = cx.get(0, row, 1);
             q2.push([b[0], v3]);
-            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s12_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -930,7 +930,7 @@ fn s12_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
 }
 
 fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(1);
@@ -945,7 +945,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q3.push([b[0], v1]);
-            if q3.len() >= BATCH { s12_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s12_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -953,7 +953,7 @@ fn s12_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 2]>) {
 }
 
 fn s12_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 2]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -978,7 +978,7 @@ fn s13_p0(cx: &mut Cx<'_>) {
 }
 
 fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(2);
@@ -987,7 +987,7 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(2, row, 0);
             let v2 = cx.get(2, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s13_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -995,7 +995,7 @@ fn s13_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(0);
@@ -1010,7 +1010,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s13_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s13_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1018,7 +1018,7 @@ fn s13_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(2);
@@ -1033,7 +1033,7 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n, 1, 1); } }
             let v3 = cx.get(2, row, 1);
             q3.push([b[0], b[1], b[2], v3]);
-            if q3.len() >= BATCH { s13_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s13_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1041,7 +1041,7 @@ fn s13_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 4]>) {
 }
 
 fn s13_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 4]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -1062,7 +1062,7 @@ fn s14_p0(cx: &mut Cx<'_>) {
 }
 
 fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -1071,7 +1071,7 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(0, row, 0);
             let v2 = cx.get(0, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s14_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s14_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1079,7 +1079,7 @@ fn s14_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s14_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1106,7 +1106,7 @@ fn s15_p0(cx: &mut Cx<'_>) {
 }
 
 fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -1115,7 +1115,7 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(0, row, 0);
             let v2 = cx.get(0, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s15_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s15_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1123,7 +1123,7 @@ fn s15_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s15_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1147,7 +1147,7 @@ fn s16_p0(cx: &mut Cx<'_>) {
 }
 
 fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -1155,7 +1155,7 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(0, Full) { // edge
             let v0 = cx.get(0, row, 0);
             q1.push([v0]);
-            if q1.len() >= BATCH { s16_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s16_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1163,7 +1163,7 @@ fn s16_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s16_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
@@ -1185,7 +1185,7 @@ fn s17_p0(cx: &mut Cx<'_>) {
 }
 
 fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(2);
@@ -1194,7 +1194,7 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(2, row, 0);
             let v1 = cx.get(2, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s17_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s17_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1202,7 +1202,7 @@ fn s17_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s17_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(3) { for b in &batch { cx.prefetch(3, &[b[0]]); } }
@@ -1228,7 +1228,7 @@ fn s18_p0(cx: &mut Cx<'_>) {
 }
 
 fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(2);
@@ -1237,7 +1237,7 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(2, row, 0);
             let v3 = cx.get(2, row, 1);
             q1.push([v0, v3]);
-            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); }
+            if q1.len() >= BATCH { s18_p0_1(cx, q1, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1245,7 +1245,7 @@ fn s18_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(0);
@@ -1260,7 +1260,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 1, 1); } }
             let v1 = cx.get(0, row, 1);
             q2.push([b[0], v1, b[1]]);
-            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); }
+            if q2.len() >= BATCH { s18_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1268,7 +1268,7 @@ fn s18_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3:
 }
 
 fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(2);
@@ -1283,7 +1283,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(2, n, 1, 1); } }
             let v4 = cx.get(2, row, 1);
             q3.push([b[0], b[1], b[2], v4, 0]);
-            if q3.len() >= BATCH { s18_p0_3(cx, q3); }
+            if q3.len() >= BATCH { s18_p0_3(cx, q3); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1291,7 +1291,7 @@ fn s18_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 5]>) {
 }
 
 fn s18_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 5]>) {
-    if q3.is_empty() { return; }
+    if q3.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q3);
     batch.retain_mut(|b| {
@@ -1317,7 +1317,7 @@ fn s19_p0(cx: &mut Cx<'_>) {
 }
 
 fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(2);
@@ -1326,7 +1326,7 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(2, row, 0);
             let v1 = cx.get(2, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s19_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s19_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1334,7 +1334,7 @@ fn s19_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s19_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     for b in &batch {
@@ -1354,7 +1354,7 @@ fn s20_p0(cx: &mut Cx<'_>) {
 }
 
 fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(2);
@@ -1363,7 +1363,7 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(2, row, 0);
             let v2 = cx.get(2, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s20_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s20_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1371,7 +1371,7 @@ fn s20_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s20_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1399,7 +1399,7 @@ fn s21_p0(cx: &mut Cx<'_>) {
 }
 
 fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -1408,7 +1408,7 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(1, row, 0);
             let v1 = cx.get(1, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s21_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1416,7 +1416,7 @@ fn s21_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = false;
@@ -1429,7 +1429,7 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(0, n, 0, 0); } }
             q2.push([b[0], b[1]]);
-            if q2.len() >= BATCH { s21_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s21_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1437,7 +1437,7 @@ fn s21_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s21_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     for b in &batch {
@@ -1459,7 +1459,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
 }
 
 fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(27);
@@ -1467,7 +1467,7 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
         for row in cx.bounds(27, Full) { // named
             let v0 = cx.get(27, row, 1);
             q1.push([v0]);
-            if q1.len() >= BATCH { s22_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s22_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1475,7 +1475,7 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     for b in &batch {
@@ -1495,7 +1495,7 @@ fn s23_p0(cx: &mut Cx<'_>) {
 }
 
 fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -1504,7 +1504,7 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(1, row, 0);
             let v2 = cx.get(1, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s23_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s23_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1512,7 +1512,7 @@ fn s23_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s23_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1535,7 +1535,7 @@ fn s24_p0(cx: &mut Cx<'_>) {
 }
 
 fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -1544,7 +1544,7 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(1, row, 0);
             let v2 = cx.get(1, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s24_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s24_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1552,7 +1552,7 @@ fn s24_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s24_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1575,7 +1575,7 @@ fn s25_p0(cx: &mut Cx<'_>) {
 }
 
 fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -1584,7 +1584,7 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
             let v0 = cx.get(0, row, 0);
             let v2 = cx.get(0, row, 1);
             q1.push([v0, v2, 0]);
-            if q1.len() >= BATCH { s25_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s25_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1592,7 +1592,7 @@ fn s25_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 3]>) {
 }
 
 fn s25_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 3]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     batch.retain_mut(|b| {
@@ -1618,7 +1618,7 @@ fn s26_p0(cx: &mut Cx<'_>) {
 }
 
 fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(5);
@@ -1627,7 +1627,7 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
             let v0 = cx.get(5, row, 0);
             let v2 = cx.get(5, row, 1);
             q1.push([v0, v2]);
-            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2); }
+            if q1.len() >= BATCH { s26_p0_1(cx, q1, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1635,7 +1635,7 @@ fn s26_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
 }
 
 fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     let rw = cx.rows_worth_prefetching(1);
@@ -1650,7 +1650,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v1 = cx.get(1, row, 1);
             q2.push([b[0], v1]);
-            if q2.len() >= BATCH { s26_p0_2(cx, q2); }
+            if q2.len() >= BATCH { s26_p0_2(cx, q2); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1658,7 +1658,7 @@ fn s26_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>) {
 }
 
 fn s26_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>) {
-    if q2.is_empty() { return; }
+    if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     if cx.worth_prefetching(1) { for b in &batch { cx.prefetch(1, &[b[0], b[1]]); } }
@@ -1678,7 +1678,7 @@ fn s27_p0(cx: &mut Cx<'_>) {
 }
 
 fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(0);
@@ -1687,7 +1687,7 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
             let v0 = cx.get(0, row, 0);
             let v1 = cx.get(0, row, 1);
             q1.push([v0, v1]);
-            if q1.len() >= BATCH { s27_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s27_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1695,7 +1695,7 @@ fn s27_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>) {
 }
 
 fn s27_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(5) { for b in &batch { cx.prefetch(5, &[b[1], b[0]]); } }
@@ -1717,14 +1717,14 @@ fn s28_p0(cx: &mut Cx<'_>) {
 }
 
 fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = false;
     for b in &batch {
         for row in cx.bounds(4, Full) { // stop
             q1.push([]);
-            if q1.len() >= BATCH { s28_p0_1(cx, q1); }
+            if q1.len() >= BATCH { s28_p0_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1732,7 +1732,7 @@ fn s28_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 0]>) {
 }
 
 fn s28_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 0]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[2, 1]); } }
@@ -1750,7 +1750,7 @@ fn s28_p1(cx: &mut Cx<'_>) {
 }
 
 fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
-    if q0.is_empty() { return; }
+    if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
     let rw = cx.rows_worth_prefetching(1);
@@ -1765,7 +1765,7 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(1, n, 1, 1); } }
             let v0 = cx.get(1, row, 1);
             q1.push([v0]);
-            if q1.len() >= BATCH { s28_p1_1(cx, q1); }
+            if q1.len() >= BATCH { s28_p1_1(cx, q1); if cx.halted() { return; } }
         }
     }
     batch.clear();
@@ -1773,7 +1773,7 @@ fn s28_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 1]>) {
 }
 
 fn s28_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 1]>) {
-    if q1.is_empty() { return; }
+    if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
     if cx.worth_prefetching(34) { for b in &batch { cx.prefetch(34, &[b[0], 2]); } }
