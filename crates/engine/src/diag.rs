@@ -66,6 +66,9 @@ pub enum Code {
     BadAnnotation,
     /// An input file (facts, JSON) that cannot be read.
     Io,
+    /// A program beyond the documented bounds on its size (see
+    /// [`crate::ir::resolve::MAX_PROGRAM_BYTES`]).
+    TooLarge,
 }
 
 impl Code {
@@ -85,6 +88,7 @@ impl Code {
             Code::DuplicateDeclaration => "duplicate_declaration",
             Code::BadAnnotation => "bad_annotation",
             Code::Io => "io",
+            Code::TooLarge => "too_large",
         }
     }
 }

@@ -518,3 +518,64 @@ mod limits {
         );
     }
 }
+
+mod sizes {
+    use super::*;
+    use sphere_engine::ir::resolve::{MAX_BODY_LITERALS, MAX_PROGRAM_BYTES};
+
+    /// Program text past the bound is refused before it is parsed, at the place where it
+    /// crosses the bound (compiling ten megabytes used to take more than a gigabyte).
+    #[test]
+    fn a_program_past_the_size_bound_is_refused_at_its_place() {
+        let fact = "e(1, 2).\n";
+        let first = format!(".decl e(a: number, b: number)\n{}", fact.repeat(300_000));
+        let second = fact.repeat(300_000);
+        let mut sources = SourceMap::new();
+        sources.add("a.dl", first.clone());
+        sources.add("b.dl", second);
+        let c = compile(&sources, &CompileOptions::default());
+        assert!(c.program.is_none());
+        assert_eq!(c.diagnostics.len(), 1);
+        let d = &c.diagnostics[0];
+        assert_eq!(d.code.as_str(), "too_large");
+        let span = d.span.expect("a place");
+        assert_eq!(span.start as usize, MAX_PROGRAM_BYTES - first.len());
+        let at = MAX_PROGRAM_BYTES - first.len();
+        assert_eq!(
+            sources.location(span),
+            format!("b.dl:{}:{}", at / fact.len() + 1, at % fact.len() + 1)
+        );
+        assert!(d.hint.as_deref().is_some_and(|h| h.contains(".facts")));
+    }
+
+    #[test]
+    fn a_rule_past_the_body_bound_is_refused_at_the_literal_past_it() {
+        let body = |n: usize| {
+            (0..n)
+                .map(|i| format!("e(x{i}, x{})", i + 1))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let text = |n: usize| {
+            format!(
+                ".decl e(a: number, b: number)\n.input e\n.decl r(a: number, b: number)\n\
+                 r(x0, x{n}) :- {}.\n",
+                body(n)
+            )
+        };
+        let mut sources = SourceMap::new();
+        sources.add("ok.dl", text(MAX_BODY_LITERALS));
+        let c = compile(&sources, &CompileOptions::default());
+        assert!(c.program.is_some(), "{:?}", c.diagnostics);
+        let mut sources = SourceMap::new();
+        let long = text(MAX_BODY_LITERALS + 1);
+        sources.add("long.dl", long.clone());
+        let c = compile(&sources, &CompileOptions::default());
+        assert!(c.program.is_none());
+        let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["too_large"]);
+        let span = c.diagnostics[0].span.expect("a place");
+        let past = format!("e(x{MAX_BODY_LITERALS}, x{})", MAX_BODY_LITERALS + 1);
+        assert_eq!(&long[span.start as usize..span.end as usize], past);
+    }
+}

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use super::annotations::{lower_head, var_names};
-use super::{ClauseInfo, Resolver};
+use super::{ClauseInfo, Resolver, MAX_BODY_LITERALS};
 use crate::diag::{Code, Diagnostic};
 use crate::ir::legal::RuleKind;
 use crate::ir::lower;
@@ -13,6 +13,25 @@ use crate::lang::ast::{Clause, LiteralAst};
 
 impl Resolver<'_> {
     pub(super) fn clause(&mut self, c: &Clause, diags: &mut Vec<Diagnostic>) {
+        if let Some(lit) = c.body.get(MAX_BODY_LITERALS) {
+            let span = match lit {
+                LiteralAst::Atom(a) => a.span,
+                LiteralAst::Cmp { span, .. } => *span,
+            };
+            diags.push(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    span,
+                    format!(
+                        "this rule has {} literals in its body, more than the {MAX_BODY_LITERALS} sphere plans",
+                        c.body.len()
+                    ),
+                )
+                .with_label(format!("literal {}", MAX_BODY_LITERALS + 1))
+                .with_hint("split the rule: give a group of its literals a relation of its own and use that relation here"),
+            );
+            return;
+        }
         let mut ast = c.clone();
         let mut ann_idx = None;
         if let Some(block) = &c.annotation {

@@ -67,8 +67,25 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The most bytes of program text compiled at once (all files together): 4 MiB, twenty times
+/// the shipped knowledge base. Compiling takes about a hundred times the text in memory, so a
+/// program of ten megabytes would need more than a gigabyte; facts belong in `.facts` files
+/// or the model, not in program text.
+pub const MAX_PROGRAM_BYTES: usize = 4 << 20;
+
+/// The most literals in the body of one rule. Planning a recursive rule plans one semi-naive
+/// variant per recursive atom, each in time quadratic in the body, so the bound keeps the
+/// planning of any rule well under a second (the knowledge base's longest body has about ten).
+pub const MAX_BODY_LITERALS: usize = 256;
+
 /// Compiles all files of `sources` as one program.
 pub fn compile(sources: &SourceMap, opts: &CompileOptions) -> Compiled {
+    if let Some(d) = too_large(sources) {
+        return Compiled {
+            program: None,
+            diagnostics: vec![d],
+        };
+    }
     let mut diags = Vec::new();
     let parse_opts = ParseOptions {
         allow_missing_final_dot: opts.lenient,
@@ -84,6 +101,41 @@ pub fn compile(sources: &SourceMap, opts: &CompileOptions) -> Compiled {
         program: (!failed).then_some(program),
         diagnostics: diags,
     }
+}
+
+/// The error for program text beyond [`MAX_PROGRAM_BYTES`], placed where the text crosses it
+/// (nothing is parsed: the bound is what keeps compiling from exhausting memory).
+fn too_large(sources: &SourceMap) -> Option<Diagnostic> {
+    let total: usize = sources.files().map(|(_, f)| f.text.len()).sum();
+    if total <= MAX_PROGRAM_BYTES {
+        return None;
+    }
+    let mut before = 0;
+    for (id, f) in sources.files() {
+        if before + f.text.len() > MAX_PROGRAM_BYTES {
+            let mut at = MAX_PROGRAM_BYTES - before;
+            while !f.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let end = f.text[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
+            return Some(
+                Diagnostic::error(
+                    Code::TooLarge,
+                    Span::new(id, at..end),
+                    format!(
+                        "the program is {total} bytes long, more than the {MAX_PROGRAM_BYTES} bytes sphere compiles at once"
+                    ),
+                )
+                .with_label(format!("byte {MAX_PROGRAM_BYTES} of the program"))
+                .with_hint("put facts in `.facts` files (`sphere eval -F DIR`) or in the model, and keep rules in program text"),
+            );
+        }
+        before += f.text.len();
+    }
+    None
 }
 
 /// Kept here for the callers that found it here; it lives in [`crate::diag`].
