@@ -1,6 +1,8 @@
-//! What sphere generates and commits: the Rust code of the compiled evaluator
-//! (`sphere_engine::eval::native`) for the shipped knowledge base, for the tc-anchor
-//! benchmark program and for the evaluator's own test program, all in `crates/kb-compiled/src`.
+//! The code writer of the compiled evaluator ([`native`]: the interpreter's plans as Rust that
+//! calls the runtime half, `sphere_engine::eval::native`), and what sphere generates with it
+//! and commits: the compiled knowledge base (`crates/kb-compiled/src/kb.rs`), and for tests and
+//! benchmarks only the evaluator's own test program and the tc-anchor benchmark program
+//! (`crates/kb-compiled/tests/programs/`, not linked into the shipped binary).
 //!
 //! The code is committed, not built by a `build.rs`, so that a clean checkout builds without
 //! running the planner and a change to generated code shows in review; `tests/generated.rs`
@@ -13,10 +15,12 @@
 
 use std::path::Path;
 
-use sphere_engine::eval::{evaluate, native, Database, EvalOptions};
+use sphere_engine::eval::{evaluate, Database, EvalOptions};
 use sphere_engine::ir::order::{Estimates, Stats, Uniform};
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
+
+pub mod native;
 
 /// One generated file: its path relative to the repository and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,7 +135,7 @@ pub fn generated_files(root: &Path) -> Result<Vec<File>, String> {
         &program,
         &mut Uniform,
         features,
-        "crates/kb-compiled/src/features.rs",
+        "crates/kb-compiled/tests/programs/features.rs",
     )?);
     if let Ok(text) = std::fs::read_to_string(root.join("../shared/bench/tc-anchor/tc.dl")) {
         let mut sources = SourceMap::new();
@@ -142,7 +146,7 @@ pub fn generated_files(root: &Path) -> Result<Vec<File>, String> {
             &program,
             &mut Uniform,
             source,
-            "crates/kb-compiled/src/tc.rs",
+            "crates/kb-compiled/tests/programs/tc.rs",
         )?);
     }
     Ok(out)

@@ -1,5 +1,5 @@
-//! Arithmetic and built-in functions: the one implementation is in `sphere-rt`, shared by the
-//! interpreter and the code the crepe generator emits, so both evaluators compute the same
-//! values.
+//! Arithmetic, comparisons and built-in functions: the one implementation is in `sphere-rt`,
+//! shared by the interpreter and the compiled evaluator's generated code, so both evaluators
+//! compute the same values.
 
 pub use sphere_rt::builtins::*;

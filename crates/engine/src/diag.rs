@@ -6,6 +6,9 @@
 use std::fmt;
 use std::ops::Range;
 
+/// "Did you mean" hints, one implementation for the whole of sphere.
+pub use sphere_rt::suggest::did_you_mean;
+
 /// An index into a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -63,6 +66,9 @@ pub enum Code {
     BadAnnotation,
     /// An input file (facts, JSON) that cannot be read.
     Io,
+    /// A program beyond the documented bounds on its size (see
+    /// [`crate::ir::resolve::MAX_PROGRAM_BYTES`]).
+    TooLarge,
 }
 
 impl Code {
@@ -82,6 +88,7 @@ impl Code {
             Code::DuplicateDeclaration => "duplicate_declaration",
             Code::BadAnnotation => "bad_annotation",
             Code::Io => "io",
+            Code::TooLarge => "too_large",
         }
     }
 }

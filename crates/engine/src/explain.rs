@@ -11,6 +11,12 @@
 //!
 //! Invariant: provenance is data. Text and DOT rendering here, JSON in the application, and
 //! the REPL all render these structures.
+//!
+//! Invariant: no recursion over a tree's depth. A chain of derivations is as long as the
+//! evaluation had rounds (a hundred thousand steps are easy to write), so building, cloning,
+//! comparing, rendering and dropping a [`Tree`] all walk it with a stack of their own on the
+//! heap, and the text rendering indents at most [`INDENT_LEVELS`] levels before it starts
+//! again (see [`render_tree`]), so its output stays linear in the size of the tree.
 
 use std::fmt::Write as _;
 
@@ -19,8 +25,10 @@ use crate::eval::Evaluation;
 use crate::ir::{Expr, Literal, Program, RelId, Rule, RuleIdx, Term};
 use crate::value::{display, Interner, Value};
 
-/// Why a tuple holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a tuple holds. `Clone`, `PartialEq` and `Drop` work with a stack of their own, not by
+/// recursion (see the module's documentation); `Debug` is derived and recursive, for small
+/// trees in tests only.
+#[derive(Debug)]
 pub struct Tree {
     pub rel: RelId,
     pub values: Vec<Value>,
@@ -101,6 +109,145 @@ pub enum Failure {
     Compare { literal: usize, text: String },
 }
 
+impl Drop for Tree {
+    /// Takes the subtrees out before the node is dropped, so that dropping a long chain does
+    /// not recurse once per step.
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_subtrees(&mut self.node, &mut stack);
+        while let Some(mut t) = stack.pop() {
+            take_subtrees(&mut t.node, &mut stack);
+            // `t` is dropped here, holding no subtree any more.
+        }
+    }
+}
+
+fn take_subtrees(node: &mut Node, out: &mut Vec<Tree>) {
+    if let Node::Rule { premises, .. } = node {
+        if premises.iter().any(|p| matches!(p, Premise::Holds(_))) {
+            for p in std::mem::take(premises) {
+                if let Premise::Holds(t) = p {
+                    out.push(t);
+                }
+            }
+        }
+    }
+}
+
+impl Clone for Tree {
+    fn clone(&self) -> Tree {
+        struct Frame<'t> {
+            src: &'t Tree,
+            next: usize,
+            built: Vec<Premise>,
+        }
+        let mut stack = vec![Frame {
+            src: self,
+            next: 0,
+            built: Vec::new(),
+        }];
+        loop {
+            let top = stack
+                .last_mut()
+                .expect("the stack holds the tree being copied");
+            if let Node::Rule { premises, .. } = &top.src.node {
+                if let Some(p) = premises.get(top.next) {
+                    top.next += 1;
+                    match p {
+                        Premise::Holds(t) => stack.push(Frame {
+                            src: t,
+                            next: 0,
+                            built: Vec::new(),
+                        }),
+                        other => top.built.push(other.clone()),
+                    }
+                    continue;
+                }
+            }
+            let f = stack.pop().expect("the stack holds the tree being copied");
+            let node = match &f.src.node {
+                Node::Input => Node::Input,
+                Node::Rule { rule, bindings, .. } => Node::Rule {
+                    rule: *rule,
+                    bindings: bindings.clone(),
+                    premises: f.built,
+                },
+            };
+            let t = Tree {
+                rel: f.src.rel,
+                values: f.src.values.clone(),
+                node,
+            };
+            match stack.last_mut() {
+                Some(parent) => parent.built.push(Premise::Holds(t)),
+                None => return t,
+            }
+        }
+    }
+}
+
+impl PartialEq for Tree {
+    fn eq(&self, other: &Tree) -> bool {
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            if a.rel != b.rel || a.values != b.values {
+                return false;
+            }
+            match (&a.node, &b.node) {
+                (Node::Input, Node::Input) => {}
+                (
+                    Node::Rule {
+                        rule: r1,
+                        bindings: b1,
+                        premises: p1,
+                    },
+                    Node::Rule {
+                        rule: r2,
+                        bindings: b2,
+                        premises: p2,
+                    },
+                ) => {
+                    if r1 != r2 || b1 != b2 || p1.len() != p2.len() {
+                        return false;
+                    }
+                    for (x, y) in p1.iter().zip(p2) {
+                        match (x, y) {
+                            (Premise::Holds(s), Premise::Holds(t)) => stack.push((s, t)),
+                            (Premise::Holds(_), _) | (_, Premise::Holds(_)) => return false,
+                            _ if x != y => return false,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+impl Eq for Tree {}
+
+impl Tree {
+    /// Every node of the tree with its depth (the root's is 0), root first, each node's
+    /// premises in order: the order in which a renderer writes them, without recursion.
+    pub fn walk(&self) -> Vec<(usize, &Tree)> {
+        let mut out = Vec::new();
+        let mut stack = vec![(0, self)];
+        while let Some((d, t)) = stack.pop() {
+            out.push((d, t));
+            if let Node::Rule { premises, .. } = &t.node {
+                for p in premises.iter().rev() {
+                    if let Premise::Holds(s) = p {
+                        stack.push((d + 1, s));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Errors of explanation requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExplainError {
@@ -109,6 +256,17 @@ pub enum ExplainError {
     /// The tuple does not hold (ask `why_not`).
     NotDerived,
 }
+
+/// A premise of a node being built: a tuple whose tree is still to be built, or one that is
+/// complete.
+enum Spec {
+    Holds(RelId, usize),
+    Other(Premise),
+}
+
+/// The deepest a why-not explanation goes: it is built, rendered and dropped by recursion over
+/// its levels, so the levels are bounded here, whatever a caller asks for.
+pub const MAX_WHY_NOT_DEPTH: usize = 64;
 
 /// How many candidate bindings a search may try before settling for the best so far.
 const BUDGET: usize = 200_000;
@@ -123,15 +281,77 @@ impl Evaluation<'_> {
         Ok(self.tree(rel, row))
     }
 
+    /// The tree of `row` of `rel`, built with a stack of frames instead of recursion (a chain
+    /// of derivations can be as long as the evaluation had rounds).
     fn tree(&self, rel: RelId, row: usize) -> Tree {
+        struct Frame {
+            rel: RelId,
+            values: Vec<Value>,
+            rule: Option<(RuleIdx, Vec<(String, Value)>)>,
+            specs: std::vec::IntoIter<Spec>,
+            premises: Vec<Premise>,
+        }
+        let frame = |ev: &Self, rel: RelId, row: usize| {
+            let (values, rule, specs) = ev.node_parts(rel, row);
+            Frame {
+                rel,
+                values,
+                rule,
+                premises: Vec::with_capacity(specs.len()),
+                specs: specs.into_iter(),
+            }
+        };
+        let mut stack = vec![frame(self, rel, row)];
+        loop {
+            let top = stack
+                .last_mut()
+                .expect("the stack holds the tree being built");
+            match top.specs.next() {
+                Some(Spec::Holds(rel, row)) => {
+                    let f = frame(self, rel, row);
+                    stack.push(f);
+                }
+                Some(Spec::Other(p)) => top.premises.push(p),
+                None => {
+                    let f = stack.pop().expect("the stack holds the tree being built");
+                    let node = match f.rule {
+                        None => Node::Input,
+                        Some((rule, bindings)) => Node::Rule {
+                            rule,
+                            bindings,
+                            premises: f.premises,
+                        },
+                    };
+                    let t = Tree {
+                        rel: f.rel,
+                        values: f.values,
+                        node,
+                    };
+                    match stack.last_mut() {
+                        Some(parent) => parent.premises.push(Premise::Holds(t)),
+                        None => return t,
+                    }
+                }
+            }
+        }
+    }
+
+    /// One node of a tree: its values, its rule with the bindings (`None` for an input fact),
+    /// and its premises, those that hold still to be built from their rows.
+    #[allow(clippy::type_complexity)]
+    fn node_parts(
+        &self,
+        rel: RelId,
+        row: usize,
+    ) -> (
+        Vec<Value>,
+        Option<(RuleIdx, Vec<(String, Value)>)>,
+        Vec<Spec>,
+    ) {
         let values = self.values(rel, row);
         let (rule, round) = self.prov_of(rel, row).unwrap_or((None, 0));
         let Some(rule) = rule else {
-            return Tree {
-                rel,
-                values,
-                node: Node::Input,
-            };
+            return (values, None, Vec::new());
         };
         let r = self.program.rule(rule);
         let mut m = Matcher::new(self, r, round);
@@ -142,26 +362,18 @@ impl Evaluation<'_> {
         if !found {
             // Cannot happen for a tuple this rule derived; show the rule without premises
             // rather than failing.
-            return Tree {
-                rel,
-                values,
-                node: Node::Rule {
-                    rule,
-                    bindings: Vec::new(),
-                    premises: Vec::new(),
-                },
-            };
+            return (values, Some((rule, Vec::new())), Vec::new());
         }
         let (regs, rows) = m.best.take().expect("checked above");
-        let mut premises = Vec::new();
+        let mut specs = Vec::new();
         let mut prem = 0;
         for lit in &r.body {
             match lit {
                 Literal::Atom(a) if !a.negated => {
-                    premises.push(Premise::Holds(self.tree(a.rel, rows[prem])));
+                    specs.push(Spec::Holds(a.rel, rows[prem]));
                     prem += 1;
                 }
-                Literal::Atom(a) => premises.push(Premise::Absent {
+                Literal::Atom(a) => specs.push(Spec::Other(Premise::Absent {
                     rel: a.rel,
                     pattern: a
                         .args
@@ -175,7 +387,7 @@ impl Evaluation<'_> {
                             Term::Wildcard => None,
                         })
                         .collect(),
-                }),
+                })),
                 Literal::Cmp(c) => {
                     let text = format!(
                         "{} {} {}",
@@ -183,7 +395,7 @@ impl Evaluation<'_> {
                         c.op.symbol(),
                         expr_text(&c.rhs, r, &regs, &self.interner)
                     );
-                    premises.push(Premise::Compare { text });
+                    specs.push(Spec::Other(Premise::Compare { text }));
                 }
             }
         }
@@ -194,15 +406,7 @@ impl Evaluation<'_> {
             .filter(|(_, v)| !v.name.starts_with('$'))
             .map(|(i, v)| (v.name.clone(), Value::from_word(v.ty, regs[i])))
             .collect();
-        Tree {
-            rel,
-            values,
-            node: Node::Rule {
-                rule,
-                bindings,
-                premises,
-            },
-        }
+        (values, Some((rule, bindings)), specs)
     }
 
     /// The height of the tree [`Evaluation::explain`] gives for `row` of `rel` (see the
@@ -259,8 +463,9 @@ impl Evaluation<'_> {
     }
 
     /// Why a tuple does not hold: every rule that could derive it and the first premise that
-    /// fails, explained again down to `depth` levels.
+    /// fails, explained again down to `depth` levels (at most [`MAX_WHY_NOT_DEPTH`]).
     pub fn why_not(&self, rel: RelId, values: &[Value], depth: usize) -> WhyNot {
+        let depth = depth.min(MAX_WHY_NOT_DEPTH);
         let values = values.to_vec();
         if self.row_of(rel, &values).is_some() {
             return WhyNot {
@@ -878,54 +1083,69 @@ fn pattern_text(
     format!("{}({})", program.relation(rel).name, args.join(", "))
 }
 
-/// Renders a tree as indented text, one premise per line, each derived node naming its rule.
-pub fn render_tree(tree: &Tree, program: &Program, interner: &Interner) -> String {
-    let mut out = String::new();
-    render_node(tree, program, interner, "", "", &mut out);
-    out
-}
+/// How many levels of a tree [`render_tree`] indents before it starts again at the left.
+pub const INDENT_LEVELS: usize = 50;
 
-fn render_node(
-    t: &Tree,
-    program: &Program,
-    interner: &Interner,
-    first: &str,
-    rest: &str,
-    out: &mut String,
-) {
-    let head = atom_text(program, t.rel, &t.values, interner);
-    match &t.node {
-        Node::Input => {
-            let _ = writeln!(out, "{first}{head}  [fact]");
-        }
-        Node::Rule { rule, premises, .. } => {
-            let _ = writeln!(out, "{first}{head}  [rule {}]", program.rule(*rule).id);
-            let n = premises.len();
-            for (i, p) in premises.iter().enumerate() {
-                let last = i + 1 == n;
-                let (f, r) = if last {
-                    ("└─ ", "   ")
-                } else {
-                    ("├─ ", "│  ")
-                };
-                let f = format!("{rest}{f}");
-                let r = format!("{rest}{r}");
-                match p {
-                    Premise::Holds(sub) => render_node(sub, program, interner, &f, &r, out),
-                    Premise::Absent { rel, pattern } => {
-                        let _ = writeln!(
-                            out,
-                            "{f}no {}  [absent]",
-                            pattern_text(program, *rel, pattern, interner)
-                        );
-                    }
-                    Premise::Compare { text } => {
-                        let _ = writeln!(out, "{f}{text}  [holds]");
-                    }
-                }
+/// Renders a tree as indented text, one premise per line, each derived node naming its rule.
+///
+/// Without recursion, and in space linear in the tree: the premises of a node at a depth that
+/// is a multiple of [`INDENT_LEVELS`] start again at the left margin, each of their lines
+/// (and their premises', down to the next such depth) prefixed with `[depth] `, the depth of
+/// that node. A tree of fewer levels renders as it always did; a chain of a hundred thousand
+/// steps renders in lines of bounded width instead of gigabytes of indentation.
+pub fn render_tree(tree: &Tree, program: &Program, interner: &Interner) -> String {
+    enum Item<'t> {
+        Tree(&'t Tree),
+        Absent(RelId, &'t [Option<Value>]),
+        Compare(&'t str),
+    }
+    let mut out = String::new();
+    // (item, its first line's prefix, the prefix of the lines below it, its depth)
+    let mut stack: Vec<(Item<'_>, String, String, usize)> =
+        vec![(Item::Tree(tree), String::new(), String::new(), 0)];
+    while let Some((item, first, rest, depth)) = stack.pop() {
+        let t = match item {
+            Item::Tree(t) => t,
+            Item::Absent(rel, pattern) => {
+                let _ = writeln!(
+                    out,
+                    "{first}no {}  [absent]",
+                    pattern_text(program, rel, pattern, interner)
+                );
+                continue;
             }
+            Item::Compare(text) => {
+                let _ = writeln!(out, "{first}{text}  [holds]");
+                continue;
+            }
+        };
+        let head = atom_text(program, t.rel, &t.values, interner);
+        let Node::Rule { rule, premises, .. } = &t.node else {
+            let _ = writeln!(out, "{first}{head}  [fact]");
+            continue;
+        };
+        let _ = writeln!(out, "{first}{head}  [rule {}]", program.rule(*rule).id);
+        let rest = if depth > 0 && depth % INDENT_LEVELS == 0 {
+            format!("[{depth}] ")
+        } else {
+            rest
+        };
+        let n = premises.len();
+        for (i, p) in premises.iter().enumerate().rev() {
+            let (f, r) = if i + 1 == n {
+                ("└─ ", "   ")
+            } else {
+                ("├─ ", "│  ")
+            };
+            let item = match p {
+                Premise::Holds(sub) => Item::Tree(sub),
+                Premise::Absent { rel, pattern } => Item::Absent(*rel, pattern),
+                Premise::Compare { text } => Item::Compare(text),
+            };
+            stack.push((item, format!("{rest}{f}"), format!("{rest}{r}"), depth + 1));
         }
     }
+    out
 }
 
 /// Renders a why-not explanation as indented text; rules are located as `file:line:col`

@@ -2,8 +2,8 @@
 //! (interned, typed, stratified, with the legal annotations lowered to plain Datalog), and the
 //! semi-naive interpreter with provenance.
 //!
-//! Invariant: this crate knows nothing of JSON, of the company model or of crepe. It does no
-//! I/O except where a caller hands it file contents, and it never prints.
+//! Invariant: this crate knows nothing of JSON or of the company model. It does no I/O except
+//! where a caller hands it file contents, and it never prints.
 
 pub mod builtins;
 pub mod diag;

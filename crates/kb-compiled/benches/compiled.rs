@@ -23,7 +23,14 @@ mod floor;
 use sphere_engine::eval::{evaluate, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::Program;
 use sphere_engine::{compile, CompileOptions, SourceMap, Value};
-use sphere_kb_compiled::{KB, TC};
+use sphere_kb_compiled::{Generated, KB};
+
+/// The tc-anchor program compiled (generated for tests and benchmarks only).
+#[rustfmt::skip]
+#[path = "../tests/programs/tc.rs"]
+mod tc;
+
+const TC: Generated = Generated { code: &tc::PROGRAM };
 
 const TC_DL: &str = "// Anchor workload: transitive closure plus one stratified negation.
 // Expected on the generated graph (2000 nodes, 10000 edges, seed 20240601):

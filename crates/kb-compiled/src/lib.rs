@@ -1,26 +1,27 @@
 //! The shipped knowledge base compiled to Rust, and how to run it.
 //!
-//! [`kb`] is what `sphere_engine::eval::native::generate` writes for `knowledge/`: one
+//! [`kb`] is what `sphere-codegen`'s `native::generate` writes for `knowledge/`: one
 //! function per plan (a rule, or a semi-naive variant of a recursive rule), run by the
 //! engine's own driver ([`sphere_engine::eval::evaluate_native`]) on the engine's relations
-//! and indexes, with provenance recorded at insertion as the interpreter records it. [`tc`]
-//! is the tc-anchor benchmark program, [`features`] the evaluator's test program (every kind
-//! of operation a plan can hold). All of it is committed; `sphere-codegen`'s
-//! `tests/generated.rs` fails when it is stale and rewrites it with `UPDATE_GENERATED=1`.
+//! and indexes, with provenance recorded at insertion as the interpreter records it. It is
+//! committed; `sphere-codegen`'s `tests/generated.rs` fails when it is stale and rewrites it
+//! with `UPDATE_GENERATED=1`. The programs generated for tests and benchmarks only (the
+//! evaluator's test program, every kind of operation a plan can hold, and the tc-anchor
+//! benchmark program) live under `tests/programs/`, so that the shipped binary does not
+//! carry them.
 //!
 //! Invariant: a generated program only runs on the resolved program it was generated from
 //! (checked by the digest of the program and its interned symbols).
 
 // Generated modules are left as the generator wrote them (the staleness test compares bytes).
 #[rustfmt::skip]
-pub mod features;
-#[rustfmt::skip]
 pub mod kb;
-#[rustfmt::skip]
-pub mod tc;
 
+use sphere_engine::eval::limits::Guard;
 use sphere_engine::eval::native::{check, NativeProgram};
-use sphere_engine::eval::{evaluate_native, Database, EvalOptions, Evaluation};
+use sphere_engine::eval::{
+    evaluate_native, evaluate_native_with, Database, EvalError, EvalOptions, Evaluation,
+};
 use sphere_engine::ir::Program;
 
 /// One generated program.
@@ -30,14 +31,6 @@ pub struct Generated {
 
 /// The shipped knowledge base.
 pub const KB: Generated = Generated { code: &kb::PROGRAM };
-
-/// The tc-anchor program (`../shared/bench/tc-anchor/tc.dl`).
-pub const TC: Generated = Generated { code: &tc::PROGRAM };
-
-/// The compiled evaluator's test program (`crates/codegen/programs/features.dl`).
-pub const FEATURES: Generated = Generated {
-    code: &features::PROGRAM,
-};
 
 /// Why a generated program cannot run on what it was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,5 +61,17 @@ impl Generated {
     ) -> Result<Evaluation<'p>, Error> {
         // `evaluate_native` checks that the code matches the program.
         evaluate_native(program, db, opts, self.code).map_err(|e| Error { message: e.message })
+    }
+
+    /// [`Generated::evaluate`] under the bounds and interrupt of `guard`; the engine's error,
+    /// which names the rule and relation that grew when a bound is reached.
+    pub fn evaluate_with<'p>(
+        &self,
+        program: &'p Program,
+        db: Database,
+        opts: &EvalOptions,
+        guard: Guard,
+    ) -> Result<Evaluation<'p>, EvalError> {
+        evaluate_native_with(program, db, opts, self.code, guard)
     }
 }

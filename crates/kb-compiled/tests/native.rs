@@ -10,7 +10,23 @@ use sphere_engine::explain::render_tree;
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::value::display;
 use sphere_engine::{compile, CompileOptions, Date, SourceMap, Value};
-use sphere_kb_compiled::{FEATURES, KB, TC};
+use sphere_kb_compiled::{Generated, KB};
+
+// The generated test programs, as the generator wrote them (the staleness test compares bytes).
+#[rustfmt::skip]
+#[path = "programs/features.rs"]
+mod features;
+#[rustfmt::skip]
+#[path = "programs/tc.rs"]
+mod tc;
+
+/// The compiled evaluator's test program (`crates/codegen/programs/features.dl`).
+const FEATURES: Generated = Generated {
+    code: &features::PROGRAM,
+};
+
+/// The tc-anchor program (`../shared/bench/tc-anchor/tc.dl`).
+const TC: Generated = Generated { code: &tc::PROGRAM };
 
 const FEATURES_DL: &str = include_str!("../../codegen/programs/features.dl");
 
@@ -251,4 +267,78 @@ fn generated_code_refuses_another_program() {
     let q = program("crates/codegen/programs/features.dl", &changed);
     assert!(FEATURES.matches(&q).is_err());
     assert!(FEATURES.matches(&features()).is_ok());
+}
+
+/// Arithmetic beyond the 64-bit numbers has no result in generated code as in the
+/// interpreter: `-x` of the smallest number, `x * 10 + y` and `100 / (y - x)` that overflow
+/// do not fire their rules.
+#[test]
+fn compiled_and_interpreted_agree_on_overflow() {
+    let p = features();
+    let f = Facts {
+        edge: vec![
+            (i64::MIN, 1),
+            (i64::MAX, -1),
+            (1, i64::MIN),
+            (-1, i64::MAX),
+            (2, 3),
+        ],
+        label: vec![],
+        when: vec![],
+        blocked: vec![],
+        stop: false,
+    };
+    let (a, b) = both(&p, &f, true);
+    assert_eq!(a, b);
+    let lines = |prefix: &str| -> Vec<String> {
+        b.iter()
+            .filter(|l| l.starts_with(prefix) && !l.contains('\n'))
+            .cloned()
+            .collect()
+    };
+    // -(-9223372036854775808) does not exist; every other number has a negation.
+    assert!(lines("negated(-9223372036854775808,").is_empty());
+    assert_eq!(
+        lines("negated(9223372036854775807,"),
+        ["negated(9223372036854775807, -9223372036854775807)"]
+    );
+    // 100 / (y - x): three differences of the extreme edges overflow; -1 - 9223372036854775807
+    // is the smallest number, and 3 - 2 is one.
+    assert_eq!(
+        lines("quotient("),
+        ["quotient(2, 100)", "quotient(9223372036854775807, 0)"]
+    );
+}
+
+/// Under bounds, generated code stops where the interpreter stops: the same bound, rule and
+/// relation.
+#[test]
+fn compiled_and_interpreted_stop_at_the_same_bound() {
+    use sphere_engine::eval::evaluate_with;
+    use sphere_engine::eval::limits::{Guard, Limits};
+    let p = features();
+    let f = Facts {
+        // One cycle through 40 nodes: 1,600 paths.
+        edge: (0..40).map(|i| (i, (i + 1) % 40)).collect(),
+        label: vec![],
+        when: vec![],
+        blocked: vec![],
+        stop: false,
+    };
+    let guard = || {
+        Guard::new(Limits {
+            max_relation_tuples: Some(200),
+            ..Limits::NONE
+        })
+    };
+    let opts = EvalOptions::default();
+    let a = evaluate_with(&p, database(&p, &f), &opts, guard())
+        .err()
+        .expect("the interpreter stops");
+    let b = FEATURES
+        .evaluate_with(&p, database(&p, &f), &opts, guard())
+        .err()
+        .expect("the compiled program stops");
+    assert_eq!(a, b);
+    assert!(a.message.contains("grew past 200 tuples"), "{}", a.message);
 }

@@ -1,10 +1,15 @@
-//! The one implementation of arithmetic and built-in functions, called by the interpreter and by
-//! the code the crepe generator emits, so both evaluators compute the same values.
+//! The one implementation of arithmetic, comparisons and built-in functions, called by the
+//! interpreter, by the compiled evaluator's generated code and by the resolver when it folds
+//! the constant expressions of facts, so all of them compute the same values.
 //!
-//! A function that has no result for its arguments (division by zero, a date out of range, a
-//! string that is not a date) returns `None`, and the rule does not fire for that binding.
+//! A function that has no result for its arguments (division by zero, a result beyond the
+//! 64-bit numbers, a date out of range, a string that is not a date) returns `None`, and the
+//! rule does not fire for that binding. Arithmetic never wraps: `9223372036854775807 + 1` has
+//! no result, it is not a negative number.
 
-use crate::value::{Date, Interner, Value};
+use std::cmp::Ordering;
+
+use crate::value::{Date, Interner, Sym, Type, Value};
 
 /// Arithmetic operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,6 +31,62 @@ impl BinOp {
             BinOp::Rem => "%",
         }
     }
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// Whether two values in this order satisfy the operator.
+    #[inline]
+    pub fn holds(self, ord: Ordering) -> bool {
+        match self {
+            CmpOp::Eq => ord == Ordering::Equal,
+            CmpOp::Ne => ord != Ordering::Equal,
+            CmpOp::Lt => ord == Ordering::Less,
+            CmpOp::Le => ord != Ordering::Greater,
+            CmpOp::Gt => ord == Ordering::Greater,
+            CmpOp::Ge => ord != Ordering::Less,
+        }
+    }
+}
+
+/// Compares two words of type `ty` (see [`Value::word`]). Numbers and dates compare as
+/// integers; symbols by their text, so results do not depend on the order of interning.
+#[inline]
+pub fn compare(op: CmpOp, ty: Type, a: u64, b: u64, interner: &Interner) -> bool {
+    let ord = match ty {
+        Type::Number | Type::Date => (a as i64).cmp(&(b as i64)),
+        Type::Symbol => {
+            if a == b {
+                Ordering::Equal
+            } else {
+                interner
+                    .resolve(Sym(a as u32))
+                    .cmp(interner.resolve(Sym(b as u32)))
+            }
+        }
+    };
+    op.holds(ord)
 }
 
 /// Built-in functions, callable from rules in both evaluators. Semantics live in
@@ -73,15 +134,26 @@ impl Builtin {
     }
 }
 
-/// Number arithmetic with wrapping overflow, as in Soufflé; `None` for division by zero.
+/// Number arithmetic; `None` where the result does not exist: division by zero, and a result
+/// beyond the 64-bit numbers (overflow does not wrap around, unlike Soufflé: a rule must not
+/// fire on a number that is not the result of its computation).
+#[inline]
 pub fn binary(op: BinOp, a: i64, b: i64) -> Option<i64> {
     match op {
-        BinOp::Add => Some(a.wrapping_add(b)),
-        BinOp::Sub => Some(a.wrapping_sub(b)),
-        BinOp::Mul => Some(a.wrapping_mul(b)),
-        BinOp::Div => (b != 0).then(|| a.wrapping_div(b)),
-        BinOp::Rem => (b != 0).then(|| a.wrapping_rem(b)),
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        // `checked_div` and `checked_rem` are `None` for a zero divisor and for
+        // `i64::MIN / -1`, whose result is beyond the numbers.
+        BinOp::Div => a.checked_div(b),
+        BinOp::Rem => a.checked_rem(b),
     }
+}
+
+/// Unary minus; `None` for `-(-9223372036854775808)`, which is beyond the numbers.
+#[inline]
+pub fn neg(a: i64) -> Option<i64> {
+    a.checked_neg()
 }
 
 pub fn days_between(a: Date, b: Date) -> i64 {
@@ -111,13 +183,13 @@ pub fn call(f: Builtin, args: &[Value], interner: &mut Interner) -> Option<Value
         (Builtin::ParseDate, [Sym(s)]) => crate::value::Date::parse(interner.resolve(*s)).map(Date),
         (Builtin::Cat, [Sym(a), Sym(b)]) => {
             let s = format!("{}{}", interner.resolve(*a), interner.resolve(*b));
-            Some(Sym(interner.intern(&s)))
+            interner.try_intern(&s).map(Sym)
         }
         (Builtin::Strlen, [Sym(s)]) => Some(Num(interner.resolve(*s).chars().count() as i64)),
         (Builtin::Min, [a, b]) if a.ty() == b.ty() => Some(*a.min(b)),
         (Builtin::Max, [a, b]) if a.ty() == b.ty() => Some(*a.max(b)),
         (Builtin::ToNumber, [Sym(s)]) => interner.resolve(*s).trim().parse().ok().map(Num),
-        (Builtin::ToString, [Num(n)]) => Some(Sym(interner.intern(&n.to_string()))),
+        (Builtin::ToString, [Num(n)]) => interner.try_intern(&n.to_string()).map(Sym),
         _ => None,
     }
 }
@@ -131,7 +203,43 @@ mod tests {
         assert_eq!(binary(BinOp::Div, 7, 0), None);
         assert_eq!(binary(BinOp::Rem, 7, 0), None);
         assert_eq!(binary(BinOp::Div, 7, 2), Some(3));
-        assert_eq!(binary(BinOp::Add, i64::MAX, 1), Some(i64::MIN));
+    }
+
+    #[test]
+    fn overflow_has_no_result() {
+        assert_eq!(binary(BinOp::Add, i64::MAX, 1), None);
+        assert_eq!(binary(BinOp::Add, i64::MAX - 1, 1), Some(i64::MAX));
+        assert_eq!(binary(BinOp::Sub, i64::MIN, 1), None);
+        assert_eq!(binary(BinOp::Sub, -1, i64::MAX), Some(i64::MIN));
+        assert_eq!(binary(BinOp::Mul, i64::MAX, 2), None);
+        assert_eq!(binary(BinOp::Mul, i64::MIN, -1), None);
+        assert_eq!(binary(BinOp::Div, i64::MIN, -1), None);
+        assert_eq!(binary(BinOp::Rem, i64::MIN, -1), None);
+        assert_eq!(binary(BinOp::Div, i64::MIN, 1), Some(i64::MIN));
+        assert_eq!(neg(i64::MIN), None);
+        assert_eq!(neg(i64::MAX), Some(-i64::MAX));
+    }
+
+    #[test]
+    fn comparisons_order_symbols_by_text() {
+        let mut i = Interner::new();
+        let (b, a) = (i.intern("b"), i.intern("a"));
+        assert!(compare(CmpOp::Lt, Type::Symbol, a.0 as u64, b.0 as u64, &i));
+        assert!(!compare(
+            CmpOp::Lt,
+            Type::Symbol,
+            b.0 as u64,
+            a.0 as u64,
+            &i
+        ));
+        assert!(compare(
+            CmpOp::Ge,
+            Type::Number,
+            (-1i64) as u64,
+            (-2i64) as u64,
+            &i
+        ));
+        assert!(compare(CmpOp::Ne, Type::Date, 1, 2, &i));
     }
 
     #[test]

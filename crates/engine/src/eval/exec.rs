@@ -26,6 +26,7 @@ use std::ops::Range as Span;
 
 use crate::value::Interner;
 
+use super::limits::Watch;
 use super::plan::{compare, eval_cexpr, CExpr, Op, Operand, Plan, Range};
 use super::store::{Index, Row, Store, BATCH, SHORT_LIST};
 
@@ -34,6 +35,8 @@ pub(crate) struct Exec<'a> {
     stores: &'a mut [Store],
     indexes: &'a [Vec<Index>],
     interner: &'a mut Interner,
+    /// The evaluation's bounds, checked once per batch.
+    watch: &'a mut Watch,
     segs: Vec<Span<usize>>,
     /// Words per binding: the plan's registers (at least one, so that a plan without
     /// variables still counts its bindings).
@@ -70,6 +73,7 @@ impl<'a> Exec<'a> {
         stores: &'a mut [Store],
         indexes: &'a [Vec<Index>],
         interner: &'a mut Interner,
+        watch: &'a mut Watch,
     ) -> Self {
         let segs = plan.segments();
         let head_words = plan
@@ -86,6 +90,7 @@ impl<'a> Exec<'a> {
             stores,
             indexes,
             interner,
+            watch,
             queues: vec![Vec::new(); segs.len()],
             segs,
             width: plan.slots.max(1),
@@ -103,9 +108,10 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Runs segment `k` on the bindings waiting for it.
+    /// Runs segment `k` on the bindings waiting for it (unless a bound of the evaluation is
+    /// reached: then every segment returns at once).
     fn segment(&mut self, k: usize) {
-        if self.queues[k].is_empty() {
+        if self.queues[k].is_empty() || self.watch.halt(self.stores, self.interner.is_full()) {
             return;
         }
         let mut batch = std::mem::take(&mut self.queues[k]);
@@ -301,7 +307,9 @@ impl<'a> Exec<'a> {
                                 self.stores[rel].prefetch_row(n as usize, cols);
                             }
                         }
-                        self.extend(regs, rel, r, binds, checks, next);
+                        if !self.extend(regs, rel, r, binds, checks, next) {
+                            return;
+                        }
                     }
                 }
             }
@@ -309,7 +317,9 @@ impl<'a> Exec<'a> {
                 for regs in batch.chunks_exact(w) {
                     let (lo, hi) = bounds(*range, &self.stores[rel]);
                     for r in lo..hi {
-                        self.extend(regs, rel, r as Row, binds, checks, next);
+                        if !self.extend(regs, rel, r as Row, binds, checks, next) {
+                            return;
+                        }
                     }
                 }
             }
@@ -317,7 +327,8 @@ impl<'a> Exec<'a> {
     }
 
     /// Appends binding `regs` extended by row `r` of `rel` (its `binds`, if it passes its
-    /// `checks`) to the queue of segment `next`, and runs that segment when its batch is full.
+    /// `checks`) to the queue of segment `next`, and runs that segment when its batch is full;
+    /// `false` when a bound of the evaluation was reached (the read stops).
     #[inline(always)]
     fn extend(
         &mut self,
@@ -327,7 +338,7 @@ impl<'a> Exec<'a> {
         binds: &[(usize, u32)],
         checks: &[(usize, Operand)],
         next: usize,
-    ) {
+    ) -> bool {
         let w = self.width;
         let store = &self.stores[rel];
         let q = &mut self.queues[next];
@@ -340,12 +351,14 @@ impl<'a> Exec<'a> {
         for &(c, o) in checks {
             if store.get(r as usize, c) != operand(new, o) {
                 q.truncate(at);
-                return;
+                return true;
             }
         }
         if q.len() >= BATCH * w {
             self.segment(next);
+            return self.watch.stopped.is_none();
         }
+        true
     }
 
     /// The head over the batch: the slots of its tuples prefetched, then each derived.

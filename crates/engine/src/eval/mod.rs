@@ -5,8 +5,9 @@
 //! Invariant: evaluation does no I/O and never panics on a program the resolver accepted.
 
 mod exec;
+pub mod limits;
 pub mod native;
-pub(crate) mod plan;
+pub mod plan;
 mod rows;
 pub(crate) mod store;
 
@@ -16,7 +17,8 @@ use crate::ir::{Program, RelId, RuleIdx, Stratum};
 use crate::value::{Interner, Sym, Type, Value};
 
 use exec::Exec;
-use plan::{plan_rule, DistinctCache, IndexAlloc, Plan, Range, StoreEstimates, StoreIndexes};
+use limits::{limit_error, Guard, Watch};
+use plan::{DistinctCache, Plan, StoreEstimates, StoreIndexes};
 use store::{Index, Indexes, Store, INPUT_RULE};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,10 +62,34 @@ pub struct Database {
     types: Vec<Vec<Type>>,
 }
 
-/// An error of evaluation itself (never of the input: the resolver has checked the program).
+/// An evaluation that did not complete: a bound of its [`limits::Guard`] was reached, or
+/// (never for a program the resolver accepted) the evaluator itself failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
     pub message: String,
+    pub kind: EvalErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalErrorKind {
+    /// The evaluator failed (generated code for another program, a plan that cannot be made).
+    Internal,
+    /// A bound was reached (or the interrupt asked to stop) while `rule` derived into
+    /// `relation`: the rule and relation that grew.
+    Limit {
+        limit: limits::Limit,
+        rule: RuleIdx,
+        relation: RelId,
+    },
+}
+
+impl EvalError {
+    pub fn internal(message: impl Into<String>) -> EvalError {
+        EvalError {
+            message: message.into(),
+            kind: EvalErrorKind::Internal,
+        }
+    }
 }
 
 impl std::fmt::Display for EvalError {
@@ -151,12 +177,24 @@ pub struct Evaluation<'p> {
     round: u32,
 }
 
-/// Evaluates `program` on `db`.
+/// Evaluates `program` on `db`, without bounds (see [`evaluate_with`]).
 pub fn evaluate<'p>(
     program: &'p Program,
     db: Database,
     opts: &EvalOptions,
 ) -> Result<Evaluation<'p>, EvalError> {
+    evaluate_with(program, db, opts, Guard::default())
+}
+
+/// Evaluates `program` on `db` under `guard`: an error naming the rule and relation that grew
+/// when a bound is reached ([`limits::Limits::UNTRUSTED`] for rules from outside).
+pub fn evaluate_with<'p>(
+    program: &'p Program,
+    db: Database,
+    opts: &EvalOptions,
+    guard: Guard,
+) -> Result<Evaluation<'p>, EvalError> {
+    let mut watch = Watch::new(guard);
     let mut ev = Evaluation::start(program, db, opts);
     let mut cache = DistinctCache::default();
     for stratum in &program.strata {
@@ -177,21 +215,33 @@ pub fn evaluate<'p>(
                 run: Runner::Plan(p),
             })
             .collect();
-        ev.run_stratum(stratum, &jobs);
+        ev.run_stratum(stratum, &jobs, &mut watch)?;
     }
     Ok(ev)
 }
 
-/// Evaluates `program` on `db` with code generated from it by [`native::generate`]: the
-/// same strata, rounds, relations and provenance as [`evaluate`], each plan run by its
-/// generated function. An error if the code was generated from another program.
+/// Evaluates `program` on `db` with code generated from it (by `sphere-codegen`): the same
+/// strata, rounds, relations and provenance as [`evaluate`], each plan run by its generated
+/// function. An error if the code was generated from another program.
 pub fn evaluate_native<'p>(
     program: &'p Program,
     db: Database,
     opts: &EvalOptions,
     code: &native::NativeProgram,
 ) -> Result<Evaluation<'p>, EvalError> {
+    evaluate_native_with(program, db, opts, code, Guard::default())
+}
+
+/// [`evaluate_native`] under `guard` (see [`evaluate_with`]).
+pub fn evaluate_native_with<'p>(
+    program: &'p Program,
+    db: Database,
+    opts: &EvalOptions,
+    code: &native::NativeProgram,
+    guard: Guard,
+) -> Result<Evaluation<'p>, EvalError> {
     native::check(code, program)?;
+    let mut watch = Watch::new(guard);
     let mut ev = Evaluation::start(program, db, opts);
     for (stratum, gen) in program.strata.iter().zip(code.strata) {
         let started = std::time::Instant::now();
@@ -206,7 +256,7 @@ pub fn evaluate_native<'p>(
                 run: Runner::Native(p.run),
             })
             .collect();
-        ev.run_stratum(stratum, &jobs);
+        ev.run_stratum(stratum, &jobs, &mut watch)?;
     }
     Ok(ev)
 }
@@ -235,54 +285,13 @@ fn plan_stratum(
     indexes: &mut Indexes,
     cache: &mut DistinctCache,
 ) -> Result<Vec<(Plan, bool)>, EvalError> {
-    plan_stratum_with(
+    plan::plan_stratum(
         program,
         stratum,
         &mut StoreEstimates { stores, cache },
         &mut StoreIndexes { stores, indexes },
     )
-}
-
-/// [`plan_stratum`] with any estimates and index numbering (the code generator's).
-pub(crate) fn plan_stratum_with(
-    program: &Program,
-    stratum: &Stratum,
-    est: &mut dyn crate::ir::order::Estimates,
-    ix: &mut dyn IndexAlloc,
-) -> Result<Vec<(Plan, bool)>, EvalError> {
-    let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
-    // Plans: (plan, runs only in the first round).
-    let mut plans: Vec<(Plan, bool)> = Vec::new();
-    for &RuleIdx(ri) in &stratum.rules {
-        let rule = &program.rules[ri as usize];
-        let rec: Vec<usize> = rule
-            .body
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| matches!(l, crate::ir::Literal::Atom(a) if !a.negated && stratum.recursive && in_stratum(a.rel)))
-            .map(|(i, _)| i)
-            .collect();
-        let mut ranges = vec![Range::Full; rule.body.len()];
-        if rec.is_empty() {
-            let p = plan_rule(program, ri, &ranges, None, est, ix)
-                .map_err(|e| EvalError { message: e.0 })?;
-            plans.push((p, true));
-        } else {
-            for (k, &i) in rec.iter().enumerate() {
-                for (j, &lit) in rec.iter().enumerate() {
-                    ranges[lit] = match j.cmp(&k) {
-                        Ordering::Less => Range::Old,
-                        Ordering::Equal => Range::Delta,
-                        Ordering::Greater => Range::Full,
-                    };
-                }
-                let p = plan_rule(program, ri, &ranges, Some(i), est, ix)
-                    .map_err(|e| EvalError { message: e.0 })?;
-                plans.push((p, false));
-            }
-        }
-    }
-    Ok(plans)
+    .map_err(|e| EvalError::internal(e.0))
 }
 
 impl<'p> Evaluation<'p> {
@@ -329,8 +338,29 @@ impl<'p> Evaluation<'p> {
         }
     }
 
-    /// Runs the semi-naive rounds of `stratum` (whose indexes exist) until nothing is new.
-    fn run_stratum(&mut self, stratum: &Stratum, jobs: &[Job<'_>]) {
+    /// Tuples of all relations, and the estimated bytes of relations, indexes and symbols.
+    fn totals(&self) -> (u64, u64) {
+        let tuples = self.stores.iter().map(|s| s.len() as u64).sum();
+        let bytes = self.stores.iter().map(Store::memory_bytes).sum::<usize>()
+            + self
+                .indexes
+                .iter()
+                .flatten()
+                .map(Index::approx_memory_bytes)
+                .sum::<usize>()
+            + self.interner.memory_bytes();
+        (tuples, bytes as u64)
+    }
+
+    /// Runs the semi-naive rounds of `stratum` (whose indexes exist) until nothing is new, or
+    /// a bound of `watch` is reached.
+    fn run_stratum(
+        &mut self,
+        stratum: &Stratum,
+        jobs: &[Job<'_>],
+        watch: &mut Watch,
+    ) -> Result<(), EvalError> {
+        let active = watch.active();
         let mut first = true;
         loop {
             let running = std::time::Instant::now();
@@ -342,21 +372,44 @@ impl<'p> Evaluation<'p> {
                 let started = (!self.profile.is_empty()).then(std::time::Instant::now);
                 let head = self.program.rule(RuleIdx(job.rule)).head.rel.0 as usize;
                 let before = self.stores[head].len();
+                if active {
+                    let (tuples, bytes) = self.totals();
+                    watch.start(&self.stores, head, tuples, bytes);
+                }
                 let fired = match job.run {
                     Runner::Plan(plan) => {
-                        let mut exec =
-                            Exec::new(plan, &mut self.stores, &self.indexes, &mut self.interner);
+                        let mut exec = Exec::new(
+                            plan,
+                            &mut self.stores,
+                            &self.indexes,
+                            &mut self.interner,
+                            watch,
+                        );
                         exec.run();
                         exec.fired
                     }
                     Runner::Native(run) => {
-                        let mut cx =
-                            native::Cx::new(&mut self.stores, &self.indexes, &mut self.interner);
+                        let mut cx = native::Cx::new(
+                            &mut self.stores,
+                            &self.indexes,
+                            &mut self.interner,
+                            watch,
+                        );
                         run(&mut cx);
                         cx.fired
                     }
                 };
                 self.stores[head].record(before, job.rule, self.round);
+                let (tuples, bytes) = if active { self.totals() } else { (0, 0) };
+                watch.check_totals(&self.stores, tuples, bytes, self.interner.is_full());
+                if let Some(limit) = watch.stopped {
+                    return Err(limit_error(
+                        self.program,
+                        limit,
+                        RuleIdx(job.rule),
+                        RelId(head as u32),
+                    ));
+                }
                 if let Some(started) = started {
                     let p = &mut self.profile[job.rule as usize];
                     p.time += started.elapsed();
@@ -383,6 +436,7 @@ impl<'p> Evaluation<'p> {
             self.stores[r].publish_all(&mut self.indexes[r]);
         }
         self.phases.rounds += ending.elapsed();
+        Ok(())
     }
 }
 

@@ -6,11 +6,18 @@
 //! atom with a bound argument is read through a hash index on exactly its bound columns, so no
 //! join is a nested loop over a whole relation.
 
+use std::cmp::Ordering;
+
 use crate::ir::order::{order_body, Estimates, Step};
-use crate::ir::{self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, Term, Var};
+use crate::ir::{
+    self, BinOp, Builtin, CmpOp, Expr, Literal, Program, RelId, Rule, RuleIdx, Stratum, Term, Var,
+};
 use crate::value::{Interner, Type, Value};
 
 use super::store::{Cols, Indexes, Store};
+
+/// Comparisons have one implementation, beside arithmetic.
+pub(crate) use crate::builtins::compare;
 
 /// Which rows of a relation an atom reads in a semi-naive round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,14 +30,16 @@ pub enum Range {
     Old,
 }
 
+/// A register or a constant word.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Operand {
+pub enum Operand {
     Slot(u32),
     Const(u64),
 }
 
+/// An expression over registers, compiled from [`ir::Expr`].
 #[derive(Clone, Debug)]
-pub(crate) enum CExpr {
+pub enum CExpr {
     Slot(u32),
     Const(u64),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
@@ -54,8 +63,9 @@ impl CExpr {
     }
 }
 
+/// One operation of a plan.
 #[derive(Clone, Debug)]
-pub(crate) enum Op {
+pub enum Op {
     /// Read rows of `rel` (all of `range`, or those matching `key` through index `index`),
     /// keep those passing `checks`, bind `binds`.
     Read {
@@ -140,8 +150,10 @@ impl Op {
     }
 }
 
+/// A rule (or one semi-naive variant of a recursive rule) as a flat list of operations, run
+/// by the interpreter ([`super::exec`]) or written as Rust by the code generator.
 #[derive(Clone, Debug)]
-pub(crate) struct Plan {
+pub struct Plan {
     pub rule: u32,
     pub ops: Vec<Op>,
     pub head_rel: RelId,
@@ -169,8 +181,9 @@ impl Plan {
     }
 }
 
+/// A rule that cannot be planned (never for a program the resolver accepted).
 #[derive(Debug)]
-pub(crate) struct PlanError(pub String);
+pub struct PlanError(pub String);
 
 /// Relation statistics for [`order_body`], read off the stores; distinct counts are cached
 /// across strata and recomputed when a relation has grown since.
@@ -207,7 +220,7 @@ impl Estimates for StoreEstimates<'_> {
 /// (created if missing). The interpreter creates real indexes ([`StoreIndexes`]); the code
 /// generator only numbers them as the interpreter would, and creates them when the generated
 /// code runs.
-pub(crate) trait IndexAlloc {
+pub trait IndexAlloc {
     fn index(&mut self, rel: RelId, cols: &[usize]) -> usize;
 }
 
@@ -222,6 +235,47 @@ impl IndexAlloc for StoreIndexes<'_> {
         let r = rel.0 as usize;
         self.stores[r].ensure_index(&mut self.indexes[r], cols)
     }
+}
+
+/// Plans every rule of `stratum` in the order the driver runs them: (plan, runs only in the
+/// first round), with estimates `est` and index numbers from `ix`. The interpreter plans with
+/// the relations' live sizes when the stratum starts and creates the indexes; the code
+/// generator plans with statistics of a sample run and only numbers the indexes.
+pub fn plan_stratum(
+    program: &Program,
+    stratum: &Stratum,
+    est: &mut dyn Estimates,
+    ix: &mut dyn IndexAlloc,
+) -> Result<Vec<(Plan, bool)>, PlanError> {
+    let in_stratum = |rel: RelId| stratum.relations.contains(&rel);
+    // Plans: (plan, runs only in the first round).
+    let mut plans: Vec<(Plan, bool)> = Vec::new();
+    for &RuleIdx(ri) in &stratum.rules {
+        let rule = &program.rules[ri as usize];
+        let rec: Vec<usize> = rule
+            .body
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l, Literal::Atom(a) if !a.negated && stratum.recursive && in_stratum(a.rel)))
+            .map(|(i, _)| i)
+            .collect();
+        let mut ranges = vec![Range::Full; rule.body.len()];
+        if rec.is_empty() {
+            plans.push((plan_rule(program, ri, &ranges, None, est, ix)?, true));
+        } else {
+            for (k, &i) in rec.iter().enumerate() {
+                for (j, &lit) in rec.iter().enumerate() {
+                    ranges[lit] = match j.cmp(&k) {
+                        Ordering::Less => Range::Old,
+                        Ordering::Equal => Range::Delta,
+                        Ordering::Greater => Range::Full,
+                    };
+                }
+                plans.push((plan_rule(program, ri, &ranges, Some(i), est, ix)?, false));
+            }
+        }
+    }
+    Ok(plans)
 }
 
 /// Plans one rule. `ranges[i]` is the range of body literal `i` if it is a positive atom.
@@ -449,7 +503,9 @@ pub(crate) fn eval_cexpr(e: &CExpr, regs: &[u64], interner: &mut Interner) -> Op
             let b = eval_cexpr(b, regs, interner)? as i64;
             crate::builtins::binary(*op, a, b).map(|n| n as u64)
         }
-        CExpr::Neg(a) => Some((eval_cexpr(a, regs, interner)? as i64).wrapping_neg() as u64),
+        CExpr::Neg(a) => {
+            crate::builtins::neg(eval_cexpr(a, regs, interner)? as i64).map(|n| n as u64)
+        }
         CExpr::Call(f, args) => {
             let mut vals = Vec::with_capacity(args.len());
             for (a, ty) in args {
@@ -457,33 +513,6 @@ pub(crate) fn eval_cexpr(e: &CExpr, regs: &[u64], interner: &mut Interner) -> Op
             }
             crate::builtins::call(*f, &vals, interner).map(Value::word)
         }
-    }
-}
-
-/// Compares two words of type `ty`. Symbols order by their text, so results do not depend on
-/// interning order.
-#[inline]
-pub(crate) fn compare(op: CmpOp, ty: Type, a: u64, b: u64, interner: &Interner) -> bool {
-    use std::cmp::Ordering;
-    let ord = match ty {
-        Type::Number | Type::Date => (a as i64).cmp(&(b as i64)),
-        Type::Symbol => {
-            if a == b {
-                Ordering::Equal
-            } else {
-                let sa = interner.resolve(crate::value::Sym(a as u32));
-                let sb = interner.resolve(crate::value::Sym(b as u32));
-                sa.cmp(sb)
-            }
-        }
-    };
-    match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
     }
 }
 

@@ -6,7 +6,8 @@
 //! second cache line behind a pointer. At a million activities the allocator's bookkeeping for
 //! a `Vec` per key was a fifth of the evaluation time.
 
-use super::store::Row;
+/// A row number of a relation (rows are only appended, so a number names a tuple for good).
+pub(crate) type Row = u32;
 
 /// Rows held in place before a list moves to the heap.
 pub(crate) const INLINE: usize = 6;

@@ -17,7 +17,7 @@ use rustc_hash::FxHasher;
 
 use super::rows::Rows;
 
-pub(crate) type Row = u32;
+pub(crate) use super::rows::Row;
 
 #[inline]
 pub(crate) fn hash_words(words: impl Iterator<Item = u64>) -> u64 {
@@ -901,6 +901,14 @@ impl Store {
 }
 
 impl Index {
+    /// [`Index::memory_bytes`] without the lists of rows on the heap: constant time, for the
+    /// evaluation's limits, which ask after every run of a rule.
+    pub fn approx_memory_bytes(&self) -> usize {
+        self.packed.memory_bytes()
+            + self.lists.capacity() * std::mem::size_of::<Rows>()
+            + self.table.capacity() * std::mem::size_of::<Entry>()
+    }
+
     pub fn memory_bytes(&self) -> usize {
         self.packed.memory_bytes()
             + self.lists.capacity() * std::mem::size_of::<Rows>()

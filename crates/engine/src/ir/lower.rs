@@ -8,9 +8,8 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::diag::{Code, Diagnostic, Span};
+use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::ir::legal::*;
-use crate::ir::resolve::did_you_mean;
 use crate::lang::ast::{AValue, AValueKind, Block, Field};
 use crate::value::{Date, Type};
 

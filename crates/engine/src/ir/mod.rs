@@ -1,6 +1,7 @@
-//! The resolved program: what both evaluators (the interpreter here, the crepe code generator)
-//! read. Names are resolved to indexes, constants interned, every column typed, the legal
-//! annotations lowered to plain Datalog (see [`legal`]) and the rules grouped into strata.
+//! The resolved program: what both evaluators read (the interpreter, and the code generator
+//! of the compiled evaluator in `sphere-codegen`). Names are resolved to indexes, constants
+//! interned, every column typed, the legal annotations lowered to plain Datalog (see
+//! [`legal`]) and the rules grouped into strata.
 //!
 //! Invariant: a [`Program`] that the resolver returns without errors is safe (every variable
 //! of a head, a negation or a comparison is bound by a positive atom or an equality), well
@@ -10,7 +11,7 @@ use crate::diag::Span;
 use crate::value::{Date, Interner, Type, Value};
 
 /// Operators and built-in functions are defined beside their one implementation.
-pub use sphere_rt::builtins::{BinOp, Builtin};
+pub use sphere_rt::builtins::{BinOp, Builtin, CmpOp};
 
 /// Index into [`Program::relations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,29 +146,6 @@ pub struct Cmp {
     /// variables bound elsewhere).
     pub binds: Option<Var>,
     pub span: Span,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CmpOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,8 +1,8 @@
 //! The syntax tree: what the parser saw, with a span on everything a diagnostic may point at.
 //! Names are still strings; the resolver (`crate::ir::resolve`) turns them into indexes.
 
+use crate::builtins::{BinOp, CmpOp};
 use crate::diag::Span;
-use crate::ir::{BinOp, CmpOp};
 use crate::value::Date;
 
 /// One source file.

@@ -2,8 +2,8 @@
 //! the item (the next `.` or the next directive) and goes on, so every mistake of a file is
 //! reported in one run.
 
+use crate::builtins::{BinOp, CmpOp};
 use crate::diag::{Code, Diagnostic, FileId, Span};
-use crate::ir::{BinOp, CmpOp};
 use crate::lang::ast::*;
 use crate::lang::lexer::{lex, Token, TokenKind};
 

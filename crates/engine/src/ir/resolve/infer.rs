@@ -1,0 +1,404 @@
+//! Type inference: every column, variable and constant gets a type through a union-find over
+//! slots ([`crate::ir::types`]); in lenient mode a constant of the other type makes its rule
+//! (or literal) match nothing instead of an error.
+
+use super::external::raw_fits;
+use super::functions::{builtin, Sig, FUNCTIONS};
+use super::{arg_what, plural, ConstUse, ConstVal, Loc, RawValue, Resolver};
+use crate::diag::{did_you_mean, Code, Diagnostic, Span};
+use crate::ir::types::{Origin, Slot, TypeTable};
+use crate::ir::CmpOp;
+use crate::lang::ast::{ExprAst, ExprKind, LiteralAst};
+use crate::value::{Date, Type};
+
+impl Resolver<'_> {
+    pub(super) fn infer(&mut self, diags: &mut Vec<Diagnostic>) {
+        let mut ordered = Vec::new();
+        // Structure first: variables, columns, arithmetic and built-ins.
+        for ci in 0..self.clauses.len() {
+            let Resolver {
+                clauses,
+                types,
+                rels,
+                ..
+            } = self;
+            let c = &mut clauses[ci];
+            let mut w = Walk {
+                types,
+                diags,
+                vars: &mut c.vars,
+                consts: &mut c.consts,
+                ordered: &mut ordered,
+                loc: Loc::Head,
+                generated: c.generated,
+            };
+            for (i, arg) in c.ast.head.args.iter().enumerate() {
+                let s = w.expr(arg);
+                let col = rels[c.head_rel.0 as usize].slots[i];
+                w.unify_at(s, col, arg.span, &arg_what(&rels[c.head_rel.0 as usize], i));
+            }
+            for (li, lit) in c.ast.body.iter().enumerate() {
+                w.loc = Loc::Lit(li);
+                match lit {
+                    LiteralAst::Atom(a) => {
+                        let Some(rel) = c.lit_rels[li] else { continue };
+                        for (i, arg) in a.args.iter().enumerate() {
+                            let s = w.expr(arg);
+                            let col = rels[rel.0 as usize].slots[i];
+                            w.unify_at(s, col, arg.span, &arg_what(&rels[rel.0 as usize], i));
+                        }
+                    }
+                    LiteralAst::Cmp { op, lhs, rhs, .. } => {
+                        let l = w.expr(lhs);
+                        let r = w.expr(rhs);
+                        w.unify_at(
+                            r,
+                            l,
+                            rhs.span,
+                            &format!("on the right of `{}`, as on its left", op.symbol()),
+                        );
+                    }
+                }
+            }
+        }
+        // Then the facts of the program text and from outside.
+        for ci in 0..self.clauses.len() {
+            if self.clauses[ci].is_fact() {
+                self.apply_consts(ci, true, diags);
+            }
+        }
+        for ei in 0..self.external.len() {
+            let (i, id) = self.external[ei];
+            let ext = &self.opts.external[i];
+            for (r, row) in ext.rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    let slot = self.rels[id.0 as usize].slots[c];
+                    let found = match v {
+                        RawValue::Int(_) => Type::Number,
+                        RawValue::Str(_) => Type::Symbol,
+                    };
+                    match self.types.get(slot) {
+                        None => {
+                            let origin = Origin {
+                                span: None,
+                                why: format!(
+                                    "a {found} in {}",
+                                    self.external_place(&ext.name, r, Some(c))
+                                ),
+                                strong: false,
+                            };
+                            let _ = self.types.require(slot, found, origin);
+                        }
+                        Some(t) => {
+                            if !raw_fits(v, t, self.opts.lenient) {
+                                diags.push(
+                                    Diagnostic::without_span(
+                                        Code::TypeMismatch,
+                                        format!(
+                                            "{}: expected a {t}, found {}",
+                                            self.external_place(&ext.name, r, Some(c)),
+                                            match v {
+                                                RawValue::Int(n) => format!("the number {n}"),
+                                                RawValue::Str(s) => format!("the string {s:?}"),
+                                            }
+                                        ),
+                                    )
+                                    .with_hint(format!(
+                                        "column `{}` of `{}` is a {t}",
+                                        self.rels[id.0 as usize].columns[c], ext.name
+                                    )),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Last the constants of rules, which in lenient mode may not force a type.
+        for ci in 0..self.clauses.len() {
+            if !self.clauses[ci].is_fact() {
+                self.apply_consts(ci, false, diags);
+            }
+        }
+        // `min` and `max` of values nothing else types are numbers.
+        for (slot, span, f) in ordered {
+            let origin = Origin {
+                span: Some(span),
+                why: format!("the result of `{f}`"),
+                strong: false,
+            };
+            if self.types.get(slot).is_none() {
+                let _ = self.types.require(slot, Type::Number, origin);
+            } else if self.types.get(slot) == Some(Type::Symbol) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        span,
+                        format!("`{f}` compares numbers or dates, not symbols"),
+                    )
+                    .with_label("the arguments here are symbols")
+                    .with_hint("compare texts with `<` or `>` in a comparison instead"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn apply_consts(&mut self, ci: usize, fact: bool, diags: &mut Vec<Diagnostic>) {
+        let lenient = self.opts.lenient;
+        let Resolver { clauses, types, .. } = self;
+        let c = &mut clauses[ci];
+        for k in &c.consts {
+            let found = k.value.ty();
+            let origin = Origin {
+                span: Some(k.span),
+                why: format!("the constant {}", k.value.show()),
+                strong: false,
+            };
+            let Some(have) = types.get(k.slot) else {
+                let _ = types.require(k.slot, found, origin);
+                continue;
+            };
+            if have == found || (lenient && coercible(&k.value, have)) {
+                continue;
+            }
+            if lenient && !fact {
+                // Matches nothing: drop the rule, or a literal whose failure cannot matter.
+                match k.loc {
+                    Loc::Lit(li) => match &c.ast.body[li] {
+                        LiteralAst::Atom(a) if a.negated => c.drop_lits[li] = true,
+                        LiteralAst::Cmp { op: CmpOp::Ne, .. } => c.drop_lits[li] = true,
+                        _ => c.drop = true,
+                    },
+                    Loc::Head => c.drop = true,
+                }
+                continue;
+            }
+            let origin = types.origin(k.slot);
+            let mut d = Diagnostic::error(
+                Code::TypeMismatch,
+                k.span,
+                format!(
+                    "type mismatch: expected a {have}, found the {found} {}",
+                    k.value.show()
+                ),
+            )
+            .with_label(format!("this is a {found}"));
+            if let Some(o) = origin {
+                if let Some(s) = o.span {
+                    d = d.with_secondary(s, format!("{have} because of {}", o.why));
+                } else {
+                    d = d.with_note(format!("{have} because of {}", o.why));
+                }
+            }
+            d = match (found, have) {
+                (Type::Symbol, Type::Date) => {
+                    d.with_hint("write dates bare, without quotes: `2024-05-14`")
+                }
+                (Type::Date, Type::Symbol) => {
+                    d.with_hint("to compare with a text, quote it: `\"2024-05-14\"`")
+                }
+                (Type::Symbol, Type::Number) => d.with_hint("numbers are written without quotes"),
+                _ => d,
+            };
+            diags.push(d);
+        }
+    }
+}
+
+/// Lenient mode only: a date-like string in a date column, a bare date in a symbol column.
+pub(super) fn coercible(v: &ConstVal, ty: Type) -> bool {
+    match (v, ty) {
+        (ConstVal::Str(s), Type::Date) => Date::parse(s).is_some(),
+        (ConstVal::Date(_), Type::Symbol) => true,
+        _ => false,
+    }
+}
+
+/// Type inference over one clause.
+pub(super) struct Walk<'a> {
+    pub(super) types: &'a mut TypeTable,
+    pub(super) diags: &'a mut Vec<Diagnostic>,
+    pub(super) vars: &'a mut Vec<(String, Slot)>,
+    pub(super) consts: &'a mut Vec<ConstUse>,
+    /// Results of `min` and `max`, which must come out numbers or dates.
+    pub(super) ordered: &'a mut Vec<(Slot, Span, String)>,
+    pub(super) loc: Loc,
+    pub(super) generated: bool,
+}
+
+impl Walk<'_> {
+    pub(super) fn var(&mut self, name: &str) -> Slot {
+        if let Some((_, s)) = self.vars.iter().find(|(n, _)| n == name) {
+            return *s;
+        }
+        let s = self.types.fresh();
+        self.vars.push((name.to_string(), s));
+        s
+    }
+
+    pub(super) fn konst(&mut self, value: ConstVal, span: Span) -> Slot {
+        let slot = self.types.fresh();
+        self.consts.push(ConstUse {
+            slot,
+            value,
+            span,
+            loc: self.loc,
+        });
+        slot
+    }
+
+    /// `explained` is the type some earlier use gave the class, with the reason.
+    pub(super) fn mismatch(
+        &mut self,
+        span: Span,
+        expected: Type,
+        found: Type,
+        explained: (Type, Origin),
+        context: &str,
+    ) {
+        let mut d = Diagnostic::error(
+            Code::TypeMismatch,
+            span,
+            format!("type mismatch: expected a {expected} {context}, found a {found}"),
+        )
+        .with_label(format!("this is a {found}"));
+        let (t, o) = explained;
+        match o.span {
+            Some(s) if s != span => d = d.with_secondary(s, format!("{t} because of {}", o.why)),
+            _ => d = d.with_note(format!("{t} because of {}", o.why)),
+        }
+        if self.generated {
+            d = d.with_note("in a rule generated from the legal annotations");
+        }
+        self.diags.push(d);
+    }
+
+    /// `what` names the use, e.g. "an operand of `+`".
+    pub(super) fn need(&mut self, slot: Slot, ty: Type, span: Span, what: &str) {
+        let origin = Origin {
+            span: Some(span),
+            why: what.to_string(),
+            strong: false,
+        };
+        if let Err(c) = self.types.require(slot, ty, origin) {
+            self.mismatch(span, ty, c.have, (c.have, c.origin), &format!("as {what}"));
+        }
+    }
+
+    /// `b` holds the expected type; `context` completes "expected a T ...".
+    pub(super) fn unify_at(&mut self, a: Slot, b: Slot, span: Span, context: &str) {
+        if let Err(c) = self.types.unify(a, b) {
+            self.mismatch(span, c.have, c.want, (c.have, c.origin), context);
+        }
+    }
+
+    pub(super) fn expr(&mut self, e: &ExprAst) -> Slot {
+        match &e.kind {
+            ExprKind::Var(n) => self.var(n),
+            ExprKind::Wildcard => self.types.fresh(),
+            ExprKind::Str(s) => self.konst(ConstVal::Str(s.clone()), e.span),
+            ExprKind::Num(n) => self.konst(ConstVal::Num(*n), e.span),
+            ExprKind::Date(d) => self.konst(ConstVal::Date(*d), e.span),
+            ExprKind::Binary(op, a, b) => {
+                let what = format!("an operand of `{}`", op.symbol());
+                let sa = self.expr(a);
+                self.need(sa, Type::Number, a.span, &what);
+                let sb = self.expr(b);
+                self.need(sb, Type::Number, b.span, &what);
+                self.result(
+                    Type::Number,
+                    e.span,
+                    &format!("the result of `{}`", op.symbol()),
+                )
+            }
+            ExprKind::Neg(a) => {
+                let sa = self.expr(a);
+                self.need(sa, Type::Number, a.span, "the operand of unary `-`");
+                self.result(Type::Number, e.span, "the result of unary `-`")
+            }
+            ExprKind::Call(name, args) => {
+                let slots: Vec<Slot> = args.iter().map(|a| self.expr(a)).collect();
+                let Some((_, sig)) = builtin(&name.text) else {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownReference,
+                        name.span,
+                        format!("unknown function `{}`", name.text),
+                    )
+                    .with_label("no such built-in");
+                    d = match did_you_mean(&name.text, FUNCTIONS.iter().map(|f| f.0)) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint(format!(
+                            "the functions are: {}",
+                            FUNCTIONS.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+                        )),
+                    };
+                    self.diags.push(d);
+                    return self.types.fresh();
+                };
+                let bad_count = match sig {
+                    Sig::Fixed(params, _) => params.len() != args.len(),
+                    Sig::Variadic(_) => args.len() < 2,
+                };
+                if bad_count {
+                    let want = match sig {
+                        Sig::Fixed(p, _) => format!("{} argument{}", p.len(), plural(p.len())),
+                        Sig::Variadic(_) => "at least 2 arguments".into(),
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::ArityMismatch,
+                            e.span,
+                            format!("`{}` takes {want}, but {} given", name.text, args.len()),
+                        )
+                        .with_label(format!("expected {want}")),
+                    );
+                    return self.types.fresh();
+                }
+                let what = |i: usize| format!("argument {} of `{}`", i + 1, name.text);
+                match sig {
+                    Sig::Fixed(params, ret) => {
+                        for (i, (&s, &t)) in slots.iter().zip(params.iter()).enumerate() {
+                            self.need(s, t, args[i].span, &what(i));
+                        }
+                        self.result(ret, e.span, &format!("the result of `{}`", name.text))
+                    }
+                    Sig::Variadic(ty) => {
+                        let r = self.types.fresh();
+                        if ty.is_none() {
+                            self.ordered.push((r, e.span, name.text.clone()));
+                        }
+                        if let Some(t) = ty {
+                            let _ = self.types.require(
+                                r,
+                                t,
+                                Origin {
+                                    span: Some(e.span),
+                                    why: format!("the result of `{}`", name.text),
+                                    strong: false,
+                                },
+                            );
+                        }
+                        for (i, &s) in slots.iter().enumerate() {
+                            self.unify_at(s, r, args[i].span, &format!("as {}", what(i)));
+                        }
+                        r
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn result(&mut self, ty: Type, span: Span, why: &str) -> Slot {
+        let r = self.types.fresh();
+        let _ = self.types.require(
+            r,
+            ty,
+            Origin {
+                span: Some(span),
+                why: why.to_string(),
+                strong: false,
+            },
+        );
+        r
+    }
+}
