@@ -55,8 +55,8 @@ mod tests {
             .expect("findings, then one explanation");
         assert_eq!(
             list.lines().count(),
-            7,
-            "the demo week has seven findings:\n{list}"
+            10,
+            "the demo week has ten findings:\n{list}"
         );
         let first_blocking = list
             .lines()
