@@ -88,7 +88,7 @@ atomically. Exit 2 when the program or the facts cannot be written in the target
 }
 
 #[derive(clap::Args, Debug)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["clingo", "souffle"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["clingo", "souffle", "crepe"])))]
 pub struct ExportArgs {
     /// Write clingo's syntax into DIR: program.lp and facts.lp
     #[arg(long, value_name = "DIR")]
@@ -96,6 +96,10 @@ pub struct ExportArgs {
     /// Write Soufflé's syntax into DIR: program.dl and one `<rel>.facts` per input relation
     #[arg(long, value_name = "DIR")]
     pub souffle: Option<PathBuf>,
+    /// Write the rules as a standalone Cargo crate of crepe programs into DIR (no model: the
+    /// crate reads a `sphere facts` export at run time); see its README.md
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["models", "facts", "as_of", "answer"])]
+    pub crepe: Option<PathBuf>,
     /// Model files (merged into one model)
     pub models: Vec<PathBuf>,
     /// Read the facts from a `sphere-facts/1` export (written by `sphere facts`) instead of a model
@@ -281,6 +285,9 @@ fn export(args: ExportArgs) -> CmdResult {
     use crate::session::{Request, Session};
     use sphere_engine::Value;
 
+    if let Some(dir) = &args.crepe {
+        return export_crepe(&args, dir);
+    }
     let (target, dir) = match (&args.clingo, &args.souffle) {
         (Some(d), None) => (Target::Clingo, d.clone()),
         (None, Some(d)) => (Target::Souffle, d.clone()),
@@ -363,6 +370,27 @@ fn export(args: ExportArgs) -> CmdResult {
     );
     leave_to_exit(facts);
     leave_to_exit(session);
+    Ok(exit::OK)
+}
+
+fn export_crepe(args: &ExportArgs, dir: &Path) -> CmdResult {
+    let kb = args.kb.clone().map_or(kb::Origin::Shipped, kb::Origin::Dir);
+    let files = crate::export::crepe_crate(&kb, &args.rules, color_stderr()).map_err(|e| {
+        let err = CliError::new(format!("cannot export for crepe: {}", e.message));
+        match e.hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    })?;
+    crate::export::write_files(dir, &files).map_err(|e| {
+        CliError::new(e).with_hint("give a directory you can write to (it is created if missing)")
+    })?;
+    eprintln!(
+        "wrote the crate {} ({} files); build it with `cargo build --release --manifest-path {}`",
+        dir.display(),
+        files.len(),
+        dir.join("Cargo.toml").display()
+    );
     Ok(exit::OK)
 }
 

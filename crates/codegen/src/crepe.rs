@@ -205,12 +205,11 @@ struct Gen<'p> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
-    "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen", "union", "rt",
-    "facts", "st", "program",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
+    "typeof", "unsized", "virtual", "yield", "try", "gen", "union", "rt", "facts", "st", "program",
 ];
 
 fn camel(name: &str) -> String {
@@ -473,7 +472,9 @@ impl<'p> Gen<'p> {
     }
 
     fn sym(&self, s: Sym) -> &SymConst {
-        self.syms.get(&s).expect("every symbol of the program was collected")
+        self.syms
+            .get(&s)
+            .expect("every symbol of the program was collected")
     }
 
     /// The Rust text of a constant.
@@ -560,7 +561,9 @@ impl<'p> Gen<'p> {
         let mut k = self.blocks.len();
         while k > 0 {
             k -= 1;
-            let Some(next) = (k + 1..self.blocks.len()).find(|&b| self.blocks[b].area == self.blocks[k].area) else {
+            let Some(next) =
+                (k + 1..self.blocks.len()).find(|&b| self.blocks[b].area == self.blocks[k].area)
+            else {
                 continue;
             };
             let heads: BTreeSet<RelId> = self.blocks[k]
@@ -570,9 +573,11 @@ impl<'p> Gen<'p> {
                 .collect();
             let read_between = (k + 1..next).any(|b| {
                 self.blocks[b].rules.iter().any(|&r| {
-                    self.p.rule(r).body.iter().any(
-                        |l| matches!(l, Literal::Atom(a) if heads.contains(&a.rel)),
-                    )
+                    self.p
+                        .rule(r)
+                        .body
+                        .iter()
+                        .any(|l| matches!(l, Literal::Atom(a) if heads.contains(&a.rel)))
                 })
             });
             if read_between {
@@ -771,7 +776,11 @@ impl<'p> Gen<'p> {
                             p.relation(a.rel).name
                         ));
                     }
-                    clauses.push(format!("{}({})", self.names[a.rel.0 as usize], args.join(", ")));
+                    clauses.push(format!(
+                        "{}({})",
+                        self.names[a.rel.0 as usize],
+                        args.join(", ")
+                    ));
                     clauses.extend(checks);
                 }
             }
@@ -1133,7 +1142,9 @@ impl<'p> Gen<'p> {
                 .collect();
             format!("`{}({})`", r.name, cols.join(", "))
         };
-        s.push_str("    // What the block reads: facts, the program's facts, earlier blocks' results.\n");
+        s.push_str(
+            "    // What the block reads: facts, the program's facts, earlier blocks' results.\n",
+        );
         for &rel in &reads {
             let _ = writeln!(
                 s,
@@ -1150,10 +1161,20 @@ impl<'p> Gen<'p> {
             let name = &self.names[rel.0 as usize];
             if self.carried(rel) {
                 outputs.push(rel);
-                let _ = writeln!(s, "    @output\n    pub struct {name}({}); // {}", fields(rel), sig(rel));
+                let _ = writeln!(
+                    s,
+                    "    @output\n    pub struct {name}({}); // {}",
+                    fields(rel),
+                    sig(rel)
+                );
             } else {
                 let plain: Vec<&str> = self.types(rel).iter().map(|t| rust_type(*t)).collect();
-                let _ = writeln!(s, "    struct {name}({}); // {}", plain.join(", "), sig(rel));
+                let _ = writeln!(
+                    s,
+                    "    struct {name}({}); // {}",
+                    plain.join(", "),
+                    sig(rel)
+                );
             }
             if self.has_earlier(rel, k) {
                 seeds.push(rel);
@@ -1192,7 +1213,9 @@ impl<'p> Gen<'p> {
         s.push('\n');
         for &rel in &seeds {
             let name = &self.names[rel.0 as usize];
-            let vars: Vec<String> = (0..p.relation(rel).arity()).map(|c| format!("c{c}")).collect();
+            let vars: Vec<String> = (0..p.relation(rel).arity())
+                .map(|c| format!("c{c}"))
+                .collect();
             let _ = writeln!(
                 s,
                 "    {name}({}) <- {name}Before({});",
@@ -1221,7 +1244,10 @@ impl<'p> Gen<'p> {
             let (pat, args) = fact_vars(rel);
             let mut sources = self.source_of(rel);
             if from_state && self.derived[rel.0 as usize] {
-                sources.push(format!("st.{}.iter().copied()", self.fact_fields[rel.0 as usize]));
+                sources.push(format!(
+                    "st.{}.iter().copied()",
+                    self.fact_fields[rel.0 as usize]
+                ));
             }
             for src in sources {
                 let _ = writeln!(s, "    program.extend({src}.map(|{pat}| {ctor}({args})));");
@@ -1235,8 +1261,7 @@ impl<'p> Gen<'p> {
                 let _ = writeln!(
                     s,
                     "    program.extend(st.{}.iter().map(|&{pat}| {}({args})));",
-                    self.fact_fields[rel.0 as usize],
-                    self.names[rel.0 as usize]
+                    self.fact_fields[rel.0 as usize], self.names[rel.0 as usize]
                 );
             } else {
                 take(&mut s, rel, &self.names[rel.0 as usize], false);
@@ -1462,7 +1487,11 @@ fn main() -> ExitCode {{
         s.push_str("/// The facts of one company: every input relation's rows, symbols interned in `symbols`\n/// (build rows with [`Facts::intern`], or whole rows by name with [`Facts::push`]).\n#[derive(Clone, Debug)]\npub struct Facts {\n    pub symbols: Symbols,\n");
         for &rel in &inputs {
             let i = rel.0 as usize;
-            let _ = writeln!(s, "    pub {}: Vec<{}>,", self.fact_fields[i], self.names[i]);
+            let _ = writeln!(
+                s,
+                "    pub {}: Vec<{}>,",
+                self.fact_fields[i], self.names[i]
+            );
         }
         s.push_str("}\n\n");
         s.push_str("/// A value of a row given by name ([`Facts::push`]).\n#[derive(Clone, Copy, Debug, PartialEq, Eq)]\npub enum Value<'a> {\n    Sym(&'a str),\n    Num(i64),\n    Date(Date),\n}\n\n");
@@ -1480,7 +1509,11 @@ fn main() -> ExitCode {{
         s.push_str("impl Default for Facts {\n    fn default() -> Self {\n        Facts::new()\n    }\n}\n\n");
         s.push_str("impl Facts {\n    /// No facts; the symbols the rules name are interned first, with the ids the rules use.\n    pub fn new() -> Facts {\n        let mut symbols = Symbols::default();\n        for s in crate::program::SYMBOLS {\n            symbols.intern(s);\n        }\n        Facts {\n            symbols,\n");
         for &rel in &inputs {
-            let _ = writeln!(s, "            {}: Vec::new(),", self.fact_fields[rel.0 as usize]);
+            let _ = writeln!(
+                s,
+                "            {}: Vec::new(),",
+                self.fact_fields[rel.0 as usize]
+            );
         }
         s.push_str("        }\n    }\n\n    /// The symbol of `text`, interned if new.\n    pub fn intern(&mut self, text: &str) -> Sym {\n        self.symbols.intern(text)\n    }\n\n");
         s.push_str("    /// Adds a row to the input relation `relation`; `Err` when there is no such relation or\n    /// the values do not fit its columns.\n    pub fn push(&mut self, relation: &str, row: &[Value<'_>]) -> Result<(), String> {\n        let sym = |s: &mut Symbols, i: usize| match row.get(i) {\n            Some(Value::Sym(t)) => Ok(s.intern(t)),\n            _ => Err(format!(\"column {} of `{relation}` is a symbol\", i + 1)),\n        };\n        let num = |i: usize| match row.get(i) {\n            Some(Value::Num(n)) => Ok(*n),\n            _ => Err(format!(\"column {} of `{relation}` is a number\", i + 1)),\n        };\n        let date = |i: usize| match row.get(i) {\n            Some(Value::Date(d)) => Ok(*d),\n            _ => Err(format!(\"column {} of `{relation}` is a date\", i + 1)),\n        };\n        let _ = (&sym, &num, &date);\n        match relation {\n");
@@ -1522,16 +1555,23 @@ fn main() -> ExitCode {{
             "What the rules name: symbols (numbered as `Facts::new` interns them), dates, the\n//! program's own facts (rule windows, exceptions, facts written in the rules) and the\n//! annotations of the finding rules.",
         );
         s.push_str("\n#![allow(dead_code)]\n\n/// The symbols the rules and the program's facts name, by id.\npub const SYMBOLS: &[&str] = &[\n");
-        for c in self.syms.values() {
+        let mut by_id: Vec<&SymConst> = self.syms.values().collect();
+        by_id.sort_by_key(|c| c.id);
+        for c in &by_id {
             let _ = writeln!(s, "    {:?},", c.text);
         }
         s.push_str("];\n\n");
-        for c in self.syms.values() {
+        for c in &by_id {
             let _ = writeln!(s, "pub const {}: u32 = {}; // {:?}", c.name, c.id, c.text);
         }
         s.push('\n');
         for d in &self.dates {
-            let _ = writeln!(s, "pub const {}: i32 = {d}; // {}", date_const(*d), date_text(*d));
+            let _ = writeln!(
+                s,
+                "pub const {}: i32 = {d}; // {}",
+                date_const(*d),
+                date_text(*d)
+            );
         }
         for (i, rows) in self.facts.iter().enumerate() {
             if rows.is_empty() {
@@ -1633,7 +1673,7 @@ fn main() -> ExitCode {{
         // Activity ids and status.
         let activity = p.relation_by_name("activity").and_then(|rel| {
             let r = p.relation(rel);
-            let id = r.columns.iter().position(|c| c.name == "id")?;
+            let id = r.columns.iter().position(|c| c.name == "id").unwrap_or(0);
             let st = r.columns.iter().position(|c| c.name == "status")?;
             r.input.then(|| {
                 (
@@ -1654,7 +1694,9 @@ fn main() -> ExitCode {{
         // Collect.
         s.push_str("/// The findings of the evaluation, sorted by (activity or object, rule, id).\npub(crate) fn collect(facts: &Facts, symbols: &Symbols, st: &State) -> Findings {\n    let status = activity_status(facts);\n    let text = |s: u32| symbols.resolve(Sym(s)).to_string();\n    let mut cites: std::collections::BTreeMap<(&str, u32, u32, i32), Vec<Vec<u32>>> = Default::default();\n");
         for c in &self.cites {
-            let id = &p.legal.rule_meta[p.rule(c.rule).meta.expect("a cite rule is annotated").0 as usize].id;
+            let id = &p.legal.rule_meta
+                [p.rule(c.rule).meta.expect("a cite rule is annotated").0 as usize]
+                .id;
             let n = c.vars.len();
             let vars: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
             let _ = writeln!(
@@ -1690,14 +1732,7 @@ fn main() -> ExitCode {{
         let areas: Vec<String> = self
             .blocks
             .iter()
-            .map(|b| {
-                format!(
-                    "| `src/{}.rs` | {} | {} |",
-                    b.module,
-                    b.area,
-                    b.rules.len()
-                )
-            })
+            .map(|b| format!("| `src/{}.rs` | {} | {} |", b.module, b.area, b.rules.len()))
             .collect();
         format!(
             r#"# {name}

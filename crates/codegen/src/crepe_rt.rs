@@ -70,7 +70,7 @@ impl Date {
 
     /// `self + n` days; `None` outside years 1 to 9999.
     pub fn add_days(self, n: i64) -> Option<Date> {
-        let d = self.0 as i64 + n;
+        let d = (self.0 as i64).checked_add(n)?;
         let out = Date(i32::try_from(d).ok()?);
         (Date::MIN..=Date::MAX).contains(&out).then_some(out)
     }
@@ -79,7 +79,7 @@ impl Date {
     /// 2024-02-29); `None` outside years 1 to 9999.
     pub fn add_months(self, n: i64) -> Option<Date> {
         let (y, m, d) = self.ymd();
-        let months = (y as i64) * 12 + (m as i64 - 1) + n;
+        let months = ((y as i64) * 12 + (m as i64 - 1)).checked_add(n)?;
         let y2 = months.div_euclid(12);
         let m2 = (months.rem_euclid(12) + 1) as i32;
         if !(1..=9999).contains(&y2) {
