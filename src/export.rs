@@ -1290,7 +1290,8 @@ fn describe(h: &Helper) -> String {
 /// crate of `crepe!` programs (see `sphere_codegen::crepe`), as (path, text) pairs relative to
 /// the crate's directory. Knowledge files are named `knowledge/<path>` as the shipped ones are,
 /// so that the law area of a rule is its directory below the knowledge base whichever way it
-/// was given, and the shipped knowledge base gives the crate `crates/kb-crepe` holds. The join
+/// was given, and the shipped knowledge base gives the crate `crates/kb-crepe` holds (but for
+/// the `[workspace]` table that makes the export a workspace of its own). The join
 /// order is planned from the same sample model as the compiled knowledge base's.
 pub fn crepe_crate(
     kb: &crate::kb::Origin,
@@ -1339,6 +1340,7 @@ pub fn crepe_crate(
         &sphere_codegen::crepe::Options {
             name: sphere_codegen::crepe::KB_CRATE.into(),
             source: "knowledge/".into(),
+            own_workspace: true,
         },
     )
     .map_err(|e| {

@@ -4,6 +4,8 @@
 //! layers that join the engine (`sphere-engine`) with the company model (`sphere-model`).
 
 pub mod cli;
+#[cfg(feature = "crepe")]
+pub mod crepe_engine;
 pub mod digest;
 pub mod explain;
 pub mod export;

@@ -37,7 +37,8 @@ pub struct Args {
     pub rules: Vec<PathBuf>,
     /// Evaluator: the shipped knowledge base compiled to Rust (default), or the interpreter
     /// (same findings and explanations); `--rules`, and a `--kb` that differs from the
-    /// compiled one, run the interpreter
+    /// compiled one, run the interpreter. Built with the cargo feature `crepe`, also `crepe`:
+    /// the shipped knowledge base as crepe programs (explanations from the interpreter)
     #[arg(long, value_enum, default_value_t = Engine::Compiled)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
@@ -71,6 +72,8 @@ pub enum Format {
 pub enum Engine {
     Interpreted,
     Compiled,
+    #[cfg(feature = "crepe")]
+    Crepe,
 }
 
 impl Engine {
@@ -78,6 +81,8 @@ impl Engine {
         match self {
             Engine::Interpreted => "interpreted",
             Engine::Compiled => "compiled",
+            #[cfg(feature = "crepe")]
+            Engine::Crepe => "crepe",
         }
     }
 }
@@ -118,6 +123,15 @@ impl Args {
 pub fn run(args: Args) -> CmdResult {
     if !args.rules.is_empty() && args.engine != Engine::Interpreted {
         eprintln!("note: --rules runs the interpreter");
+    }
+    #[cfg(feature = "crepe")]
+    if args.engine == Engine::Crepe
+        && (!args.rules.is_empty() || !args.assume.is_empty() || args.kb.is_some())
+    {
+        return Err(
+            CliError::new("--engine crepe runs the shipped knowledge base as it is")
+                .with_hint("leave out --rules, --assume and --kb, or choose another --engine"),
+        );
     }
     let mut session = match Session::load(&args.request()) {
         Ok(s) => s,
@@ -172,6 +186,12 @@ pub fn run(args: Args) -> CmdResult {
             tree: args.tree,
         },
     );
+    #[cfg(feature = "crepe")]
+    let found = if args.engine == Engine::Crepe {
+        crate::crepe_engine::findings(&session, found).map_err(CliError::new)?
+    } else {
+        found
+    };
     if args.stats {
         eprintln!(
             "{} findings collected and explained in {:.2} s",
@@ -200,6 +220,12 @@ pub fn run(args: Args) -> CmdResult {
                 Engine::Compiled
             } else {
                 Engine::Interpreted
+            };
+            #[cfg(feature = "crepe")]
+            let engine = if args.engine == Engine::Crepe {
+                Engine::Crepe
+            } else {
+                engine
             };
             let mut doc = json_document(&session, &found, engine.name());
             if args.show_suppressed {
