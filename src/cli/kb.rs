@@ -73,17 +73,20 @@ some test and is shown not firing in one, every norm is cited by a rule or `cont
     #[command(after_help = "Example:\n  sphere kb doc > docs/knowledge.md")]
     Doc(KbArgs),
     /// Write the knowledge base and a model's facts in clingo's or Soufflé's syntax, to run
-    /// them on an independent engine
+    /// them on an independent engine, or the knowledge base as a Rust crate of crepe programs
     #[command(after_help = "Examples:
   sphere kb export --clingo out/clingo facts/demo_week.json
   sphere kb export --souffle out/souffle facts/demo_week.json --answer
+  sphere kb export --crepe out/law && cargo build --release --manifest-path out/law/Cargo.toml
 
 clingo: DIR/program.lp and DIR/facts.lp; run `clingo DIR/program.lp DIR/facts.lp`.
 Soufflé: DIR/program.dl and one tab-separated DIR/<rel>.facts per input relation; run
 `souffle -F DIR -D OUT DIR/program.dl`. Symbols are strings, numbers and dates (days since
 1970-01-01) 32-bit integers; built-in functions and arithmetic are precomputed into facts of
 helper relations `fn_*` over the values their arguments can take. Every file is written
-atomically. Exit 2 when the program or the facts cannot be written in the target's syntax.")]
+atomically. Exit 2 when the program or the facts cannot be written in the target's syntax.
+crepe: a standalone Cargo crate (dependency: crepe) with `evaluate(&Facts) -> Findings` and a
+binary that prints the findings of a `sphere facts` export as JSON; see DIR/README.md.")]
     Export(ExportArgs),
 }
 

@@ -1114,7 +1114,7 @@ impl<'p> Gen<'p> {
 
     fn tuple_type(&self, rel: RelId) -> String {
         let t: Vec<&str> = self.types(rel).iter().map(|t| rust_type(*t)).collect();
-        format!("({},)", t.join(", "))
+        tuple(&t)
     }
 
     fn block_rs(&self, k: usize, opts: &Options) -> String {
@@ -1357,9 +1357,10 @@ impl<'p> Gen<'p> {
             "//! for f in {}::evaluate(&facts).findings {{\n//!     println!(\"{{}} {{}} {{}}\", f.id, f.rule, f.about());\n//! }}\n//! ```",
             snake(&opts.name)
         );
-        s.push_str("\nmod facts;\nmod findings;\nmod program;\npub mod rt;\n\n");
+        // The modules are written as the generator lays them out, not as rustfmt would.
+        s.push_str("\n#[rustfmt::skip]\nmod facts;\n#[rustfmt::skip]\nmod findings;\n#[rustfmt::skip]\nmod program;\n#[rustfmt::skip]\npub mod rt;\n\n");
         for b in &self.blocks {
-            let _ = writeln!(s, "mod {};", b.module);
+            let _ = writeln!(s, "#[rustfmt::skip]\nmod {};", b.module);
         }
         s.push_str("\npub use facts::*;\npub use findings::{Finding, Findings, Norm};\npub use rt::{Date, Sym, Symbols};\n\n");
         s.push_str("/// The blocks in the order they run, with their law area.\npub const BLOCKS: &[&str] = &[\n");
@@ -1378,7 +1379,7 @@ impl<'p> Gen<'p> {
         }
         for c in &self.cites {
             let t: Vec<&str> = self.cite_types(c).iter().map(|t| rust_type(*t)).collect();
-            let _ = writeln!(s, "    pub {}: Vec<({},)>,", snake(&c.name), t.join(", "));
+            let _ = writeln!(s, "    pub {}: Vec<{}>,", snake(&c.name), tuple(&t));
         }
         s.push_str("}\n\n");
         s.push_str("/// Evaluates the knowledge base on `facts`: every block in order, then the `finding`\n/// relation as findings, sorted by activity or object, rule and id.\npub fn evaluate(facts: &Facts) -> Findings {\n    let mut st = State::default();\n");
@@ -1424,7 +1425,9 @@ fn main() -> ExitCode {{
         [dir] => (false, dir),
         [flag, dir] if flag == "--summary" => (true, dir),
         _ => {{
-            eprintln!("error: expected the facts directory, optionally after --summary\n  hint: {{USAGE}}");
+            eprintln!(
+                "error: expected the facts directory, optionally after --summary\n  hint: {{USAGE}}"
+            );
             return ExitCode::from(2);
         }}
     }};
@@ -1444,7 +1447,10 @@ fn main() -> ExitCode {{
     let eval_s = evaluating.elapsed().as_secs_f64();
     let mut out = std::io::stdout().lock();
     let text = if summary {{
-        format!("read_s={{read_s:.3}} eval_s={{eval_s:.3}} findings={{}}\n", findings.findings.len())
+        format!(
+            "read_s={{read_s:.3}} eval_s={{eval_s:.3}} findings={{}}\n",
+            findings.findings.len()
+        )
     }} else {{
         findings.to_json()
     }};
@@ -1816,6 +1822,14 @@ clause order and indexes every relation once per pattern of bound columns, so a 
             lib = lib,
             areas = areas.join("\n"),
         )
+    }
+}
+
+/// A tuple type or expression as rustfmt writes it: `(a,)` for one item, `(a, b)` for more.
+fn tuple(items: &[&str]) -> String {
+    match items {
+        [one] => format!("({one},)"),
+        _ => format!("({})", items.join(", ")),
     }
 }
 

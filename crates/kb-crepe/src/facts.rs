@@ -863,355 +863,86 @@ pub enum Value<'a> {
 /// The input relations: name and columns (name and type: `symbol`, `number`, `date`).
 pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("as_of", &[("date", "date")]),
-    (
-        "organization",
-        &[
-            ("org", "symbol"),
-            ("name", "symbol"),
-            ("country", "symbol"),
-            ("persons_processing", "number"),
-        ],
-    ),
-    (
-        "organization_dpo",
-        &[("org", "symbol"), ("staff", "symbol")],
-    ),
+    ("organization", &[("org", "symbol"), ("name", "symbol"), ("country", "symbol"), ("persons_processing", "number")]),
+    ("organization_dpo", &[("org", "symbol"), ("staff", "symbol")]),
     ("organization_records_of_processing", &[("org", "symbol")]),
-    (
-        "staff",
-        &[
-            ("staff", "symbol"),
-            ("name", "symbol"),
-            ("function", "symbol"),
-        ],
-    ),
-    (
-        "party",
-        &[
-            ("party", "symbol"),
-            ("name", "symbol"),
-            ("country", "symbol"),
-        ],
-    ),
-    (
-        "party_certification",
-        &[
-            ("party", "symbol"),
-            ("scheme", "symbol"),
-            ("from", "date"),
-            ("to", "date"),
-        ],
-    ),
-    (
-        "system",
-        &[
-            ("system", "symbol"),
-            ("name", "symbol"),
-            ("kind", "symbol"),
-            ("operator", "symbol"),
-            ("hosting_country", "symbol"),
-            ("role", "symbol"),
-        ],
-    ),
-    (
-        "agreement",
-        &[
-            ("agreement", "symbol"),
-            ("kind", "symbol"),
-            ("with", "symbol"),
-            ("from", "date"),
-            ("to", "date"),
-        ],
-    ),
-    (
-        "agreement_system",
-        &[("agreement", "symbol"), ("system", "symbol")],
-    ),
-    (
-        "agreement_source",
-        &[("agreement", "symbol"), ("source", "symbol")],
-    ),
-    (
-        "agreement_flow",
-        &[("agreement", "symbol"), ("flow", "symbol")],
-    ),
-    (
-        "agreement_edition",
-        &[("agreement", "symbol"), ("edition", "symbol")],
-    ),
+    ("staff", &[("staff", "symbol"), ("name", "symbol"), ("function", "symbol")]),
+    ("party", &[("party", "symbol"), ("name", "symbol"), ("country", "symbol")]),
+    ("party_certification", &[("party", "symbol"), ("scheme", "symbol"), ("from", "date"), ("to", "date")]),
+    ("system", &[("system", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("operator", "symbol"), ("hosting_country", "symbol"), ("role", "symbol")]),
+    ("agreement", &[("agreement", "symbol"), ("kind", "symbol"), ("with", "symbol"), ("from", "date"), ("to", "date")]),
+    ("agreement_system", &[("agreement", "symbol"), ("system", "symbol")]),
+    ("agreement_source", &[("agreement", "symbol"), ("source", "symbol")]),
+    ("agreement_flow", &[("agreement", "symbol"), ("flow", "symbol")]),
+    ("agreement_edition", &[("agreement", "symbol"), ("edition", "symbol")]),
     ("agreement_published", &[("agreement", "symbol")]),
-    (
-        "assessment",
-        &[
-            ("assessment", "symbol"),
-            ("kind", "symbol"),
-            ("about", "symbol"),
-            ("date", "date"),
-            ("outcome", "symbol"),
-        ],
-    ),
-    (
-        "assessment_purpose",
-        &[("assessment", "symbol"), ("purpose", "symbol")],
-    ),
-    (
-        "assessment_measure",
-        &[("assessment", "symbol"), ("measure", "symbol")],
-    ),
-    (
-        "source",
-        &[
-            ("source", "symbol"),
-            ("name", "symbol"),
-            ("kind", "symbol"),
-            ("operator", "symbol"),
-            ("company_participation", "symbol"),
-            ("scraping", "symbol"),
-        ],
-    ),
-    (
-        "source_platform",
-        &[("source", "symbol"), ("platform", "symbol")],
-    ),
+    ("assessment", &[("assessment", "symbol"), ("kind", "symbol"), ("about", "symbol"), ("date", "date"), ("outcome", "symbol")]),
+    ("assessment_purpose", &[("assessment", "symbol"), ("purpose", "symbol")]),
+    ("assessment_measure", &[("assessment", "symbol"), ("measure", "symbol")]),
+    ("source", &[("source", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("operator", "symbol"), ("company_participation", "symbol"), ("scraping", "symbol")]),
+    ("source_platform", &[("source", "symbol"), ("platform", "symbol")]),
     ("source_public", &[("source", "symbol")]),
     ("source_requires_login", &[("source", "symbol")]),
     ("source_white_label", &[("source", "symbol")]),
     ("source_impressum", &[("source", "symbol")]),
-    (
-        "tracking",
-        &[
-            ("tracking", "symbol"),
-            ("source", "symbol"),
-            ("kind", "symbol"),
-        ],
-    ),
-    (
-        "tracking_recipient",
-        &[("tracking", "symbol"), ("party", "symbol")],
-    ),
+    ("tracking", &[("tracking", "symbol"), ("source", "symbol"), ("kind", "symbol")]),
+    ("tracking_recipient", &[("tracking", "symbol"), ("party", "symbol")]),
     ("tracking_consent_banner", &[("tracking", "symbol")]),
     ("tracking_fires_before_consent", &[("tracking", "symbol")]),
-    (
-        "subject",
-        &[
-            ("subject", "symbol"),
-            ("name", "symbol"),
-            ("kind", "symbol"),
-            ("country", "symbol"),
-        ],
-    ),
+    ("subject", &[("subject", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("country", "symbol")]),
     ("subject_city", &[("subject", "symbol"), ("city", "symbol")]),
     ("subject_age", &[("subject", "symbol"), ("age", "number")]),
-    (
-        "subject_crm_record",
-        &[("subject", "symbol"), ("record", "symbol")],
-    ),
-    (
-        "subject_customer_since",
-        &[("subject", "symbol"), ("date", "date")],
-    ),
-    (
-        "subject_purchase",
-        &[
-            ("subject", "symbol"),
-            ("product", "symbol"),
-            ("category", "symbol"),
-            ("date", "date"),
-        ],
-    ),
-    (
-        "consent",
-        &[
-            ("consent", "symbol"),
-            ("subject", "symbol"),
-            ("given", "date"),
-            ("form", "symbol"),
-            ("obtained_by", "symbol"),
-        ],
-    ),
-    (
-        "consent_purpose",
-        &[("consent", "symbol"), ("purpose", "symbol")],
-    ),
-    (
-        "consent_channel",
-        &[("consent", "symbol"), ("channel", "symbol")],
-    ),
-    (
-        "consent_category",
-        &[("consent", "symbol"), ("category", "symbol")],
-    ),
-    (
-        "consent_product",
-        &[("consent", "symbol"), ("product", "symbol")],
-    ),
-    (
-        "consent_withdrawn",
-        &[("consent", "symbol"), ("date", "date")],
-    ),
+    ("subject_crm_record", &[("subject", "symbol"), ("record", "symbol")]),
+    ("subject_customer_since", &[("subject", "symbol"), ("date", "date")]),
+    ("subject_purchase", &[("subject", "symbol"), ("product", "symbol"), ("category", "symbol"), ("date", "date")]),
+    ("consent", &[("consent", "symbol"), ("subject", "symbol"), ("given", "date"), ("form", "symbol"), ("obtained_by", "symbol")]),
+    ("consent_purpose", &[("consent", "symbol"), ("purpose", "symbol")]),
+    ("consent_channel", &[("consent", "symbol"), ("channel", "symbol")]),
+    ("consent_category", &[("consent", "symbol"), ("category", "symbol")]),
+    ("consent_product", &[("consent", "symbol"), ("product", "symbol")]),
+    ("consent_withdrawn", &[("consent", "symbol"), ("date", "date")]),
     ("consent_documented", &[("consent", "symbol")]),
     ("consent_informed", &[("consent", "symbol")]),
     ("consent_explicit", &[("consent", "symbol")]),
-    (
-        "consent_circumstances",
-        &[("consent", "symbol"), ("text", "symbol")],
-    ),
-    (
-        "objection",
-        &[("subject", "symbol"), ("scope", "symbol"), ("date", "date")],
-    ),
-    (
-        "notice",
-        &[
-            ("notice", "symbol"),
-            ("article", "symbol"),
-            ("date", "date"),
-        ],
-    ),
-    (
-        "notice_subject",
-        &[("notice", "symbol"), ("subject", "symbol")],
-    ),
+    ("consent_circumstances", &[("consent", "symbol"), ("text", "symbol")]),
+    ("objection", &[("subject", "symbol"), ("scope", "symbol"), ("date", "date")]),
+    ("notice", &[("notice", "symbol"), ("article", "symbol"), ("date", "date")]),
+    ("notice_subject", &[("notice", "symbol"), ("subject", "symbol")]),
     ("notice_public", &[("notice", "symbol")]),
-    (
-        "notice_channel",
-        &[("notice", "symbol"), ("channel", "symbol")],
-    ),
-    (
-        "notice_covers",
-        &[("notice", "symbol"), ("purpose", "symbol")],
-    ),
-    (
-        "notice_source",
-        &[("notice", "symbol"), ("source", "symbol")],
-    ),
-    (
-        "notice_category",
-        &[("notice", "symbol"), ("category", "symbol")],
-    ),
+    ("notice_channel", &[("notice", "symbol"), ("channel", "symbol")]),
+    ("notice_covers", &[("notice", "symbol"), ("purpose", "symbol")]),
+    ("notice_source", &[("notice", "symbol"), ("source", "symbol")]),
+    ("notice_category", &[("notice", "symbol"), ("category", "symbol")]),
     ("notice_right_to_object", &[("notice", "symbol")]),
-    (
-        "flow",
-        &[
-            ("flow", "symbol"),
-            ("from", "symbol"),
-            ("to", "symbol"),
-            ("purpose", "symbol"),
-            ("mechanism", "symbol"),
-            ("from_date", "date"),
-            ("to_date", "date"),
-        ],
-    ),
-    (
-        "flow_category",
-        &[("flow", "symbol"), ("category", "symbol")],
-    ),
-    (
-        "activity",
-        &[
-            ("activity", "symbol"),
-            ("kind", "symbol"),
-            ("status", "symbol"),
-            ("date", "date"),
-            ("by", "symbol"),
-            ("purpose", "symbol"),
-        ],
-    ),
-    (
-        "activity_source",
-        &[("activity", "symbol"), ("source", "symbol")],
-    ),
-    (
-        "activity_system",
-        &[("activity", "symbol"), ("system", "symbol")],
-    ),
-    (
-        "activity_flow",
-        &[("activity", "symbol"), ("flow", "symbol")],
-    ),
-    (
-        "activity_subject",
-        &[("activity", "symbol"), ("subject", "symbol")],
-    ),
-    (
-        "activity_category",
-        &[("activity", "symbol"), ("category", "symbol")],
-    ),
-    (
-        "activity_channel",
-        &[("activity", "symbol"), ("channel", "symbol")],
-    ),
-    (
-        "activity_audience",
-        &[("activity", "symbol"), ("audience", "symbol")],
-    ),
+    ("flow", &[("flow", "symbol"), ("from", "symbol"), ("to", "symbol"), ("purpose", "symbol"), ("mechanism", "symbol"), ("from_date", "date"), ("to_date", "date")]),
+    ("flow_category", &[("flow", "symbol"), ("category", "symbol")]),
+    ("activity", &[("activity", "symbol"), ("kind", "symbol"), ("status", "symbol"), ("date", "date"), ("by", "symbol"), ("purpose", "symbol")]),
+    ("activity_source", &[("activity", "symbol"), ("source", "symbol")]),
+    ("activity_system", &[("activity", "symbol"), ("system", "symbol")]),
+    ("activity_flow", &[("activity", "symbol"), ("flow", "symbol")]),
+    ("activity_subject", &[("activity", "symbol"), ("subject", "symbol")]),
+    ("activity_category", &[("activity", "symbol"), ("category", "symbol")]),
+    ("activity_channel", &[("activity", "symbol"), ("channel", "symbol")]),
+    ("activity_audience", &[("activity", "symbol"), ("audience", "symbol")]),
     ("activity_identifies_company", &[("activity", "symbol")]),
     ("activity_promotional", &[("activity", "symbol")]),
-    (
-        "activity_product",
-        &[("activity", "symbol"), ("product", "symbol")],
-    ),
+    ("activity_product", &[("activity", "symbol"), ("product", "symbol")]),
     ("activity_automated", &[("activity", "symbol")]),
     ("activity_large_scale", &[("activity", "symbol")]),
-    (
-        "activity_triggered_by",
-        &[("activity", "symbol"), ("cause", "symbol")],
-    ),
-    (
-        "activity_content",
-        &[
-            ("activity", "symbol"),
-            ("origin", "symbol"),
-            ("kind", "symbol"),
-        ],
-    ),
-    (
-        "activity_content_author",
-        &[("activity", "symbol"), ("author", "symbol")],
-    ),
+    ("activity_triggered_by", &[("activity", "symbol"), ("cause", "symbol")]),
+    ("activity_content", &[("activity", "symbol"), ("origin", "symbol"), ("kind", "symbol")]),
+    ("activity_content_author", &[("activity", "symbol"), ("author", "symbol")]),
     ("activity_content_original", &[("activity", "symbol")]),
-    (
-        "activity_campaign",
-        &[("activity", "symbol"), ("campaign", "symbol")],
-    ),
-    (
-        "campaign",
-        &[
-            ("campaign", "symbol"),
-            ("name", "symbol"),
-            ("owner", "symbol"),
-            ("status", "symbol"),
-        ],
-    ),
-    (
-        "campaign_activity",
-        &[("campaign", "symbol"), ("activity", "symbol")],
-    ),
+    ("activity_campaign", &[("activity", "symbol"), ("campaign", "symbol")]),
+    ("campaign", &[("campaign", "symbol"), ("name", "symbol"), ("owner", "symbol"), ("status", "symbol")]),
+    ("campaign_activity", &[("campaign", "symbol"), ("activity", "symbol")]),
     ("guideline", &[("guideline", "symbol"), ("text", "symbol")]),
-    (
-        "guideline_forbid_kind",
-        &[("guideline", "symbol"), ("kind", "symbol")],
-    ),
-    (
-        "guideline_forbid_channel",
-        &[("guideline", "symbol"), ("channel", "symbol")],
-    ),
-    (
-        "guideline_forbid_purpose",
-        &[("guideline", "symbol"), ("purpose", "symbol")],
-    ),
-    (
-        "guideline_forbid_source_kind",
-        &[("guideline", "symbol"), ("source_kind", "symbol")],
-    ),
-    (
-        "guideline_forbid_category",
-        &[("guideline", "symbol"), ("category", "symbol")],
-    ),
-    (
-        "guideline_forbid_subject_kind",
-        &[("guideline", "symbol"), ("subject_kind", "symbol")],
-    ),
+    ("guideline_forbid_kind", &[("guideline", "symbol"), ("kind", "symbol")]),
+    ("guideline_forbid_channel", &[("guideline", "symbol"), ("channel", "symbol")]),
+    ("guideline_forbid_purpose", &[("guideline", "symbol"), ("purpose", "symbol")]),
+    ("guideline_forbid_source_kind", &[("guideline", "symbol"), ("source_kind", "symbol")]),
+    ("guideline_forbid_category", &[("guideline", "symbol"), ("category", "symbol")]),
+    ("guideline_forbid_subject_kind", &[("guideline", "symbol"), ("subject_kind", "symbol")]),
 ];
 
 impl Default for Facts {
@@ -1339,7 +1070,9 @@ impl Facts {
                 if row.len() != 1 {
                     return Err(format!("`as_of` has 1 columns, not {}", row.len()));
                 }
-                let x = AsOf { date: date(0)? };
+                let x = AsOf {
+                    date: date(0)?,
+                };
                 self.as_of.push(x);
             }
             "organization" => {
@@ -1356,10 +1089,7 @@ impl Facts {
             }
             "organization_dpo" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`organization_dpo` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`organization_dpo` has 2 columns, not {}", row.len()));
                 }
                 let x = OrganizationDpo {
                     org: sym(&mut self.symbols, 0)?,
@@ -1369,10 +1099,7 @@ impl Facts {
             }
             "organization_records_of_processing" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`organization_records_of_processing` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`organization_records_of_processing` has 1 columns, not {}", row.len()));
                 }
                 let x = OrganizationRecordsOfProcessing {
                     org: sym(&mut self.symbols, 0)?,
@@ -1403,10 +1130,7 @@ impl Facts {
             }
             "party_certification" => {
                 if row.len() != 4 {
-                    return Err(format!(
-                        "`party_certification` has 4 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`party_certification` has 4 columns, not {}", row.len()));
                 }
                 let x = PartyCertification {
                     party: sym(&mut self.symbols, 0)?,
@@ -1445,10 +1169,7 @@ impl Facts {
             }
             "agreement_system" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`agreement_system` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`agreement_system` has 2 columns, not {}", row.len()));
                 }
                 let x = AgreementSystem {
                     agreement: sym(&mut self.symbols, 0)?,
@@ -1458,10 +1179,7 @@ impl Facts {
             }
             "agreement_source" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`agreement_source` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`agreement_source` has 2 columns, not {}", row.len()));
                 }
                 let x = AgreementSource {
                     agreement: sym(&mut self.symbols, 0)?,
@@ -1481,10 +1199,7 @@ impl Facts {
             }
             "agreement_edition" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`agreement_edition` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`agreement_edition` has 2 columns, not {}", row.len()));
                 }
                 let x = AgreementEdition {
                     agreement: sym(&mut self.symbols, 0)?,
@@ -1494,10 +1209,7 @@ impl Facts {
             }
             "agreement_published" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`agreement_published` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`agreement_published` has 1 columns, not {}", row.len()));
                 }
                 let x = AgreementPublished {
                     agreement: sym(&mut self.symbols, 0)?,
@@ -1519,10 +1231,7 @@ impl Facts {
             }
             "assessment_purpose" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`assessment_purpose` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`assessment_purpose` has 2 columns, not {}", row.len()));
                 }
                 let x = AssessmentPurpose {
                     assessment: sym(&mut self.symbols, 0)?,
@@ -1532,10 +1241,7 @@ impl Facts {
             }
             "assessment_measure" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`assessment_measure` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`assessment_measure` has 2 columns, not {}", row.len()));
                 }
                 let x = AssessmentMeasure {
                     assessment: sym(&mut self.symbols, 0)?,
@@ -1559,10 +1265,7 @@ impl Facts {
             }
             "source_platform" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`source_platform` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`source_platform` has 2 columns, not {}", row.len()));
                 }
                 let x = SourcePlatform {
                     source: sym(&mut self.symbols, 0)?,
@@ -1581,10 +1284,7 @@ impl Facts {
             }
             "source_requires_login" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`source_requires_login` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`source_requires_login` has 1 columns, not {}", row.len()));
                 }
                 let x = SourceRequiresLogin {
                     source: sym(&mut self.symbols, 0)?,
@@ -1593,10 +1293,7 @@ impl Facts {
             }
             "source_white_label" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`source_white_label` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`source_white_label` has 1 columns, not {}", row.len()));
                 }
                 let x = SourceWhiteLabel {
                     source: sym(&mut self.symbols, 0)?,
@@ -1605,10 +1302,7 @@ impl Facts {
             }
             "source_impressum" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`source_impressum` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`source_impressum` has 1 columns, not {}", row.len()));
                 }
                 let x = SourceImpressum {
                     source: sym(&mut self.symbols, 0)?,
@@ -1628,10 +1322,7 @@ impl Facts {
             }
             "tracking_recipient" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`tracking_recipient` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`tracking_recipient` has 2 columns, not {}", row.len()));
                 }
                 let x = TrackingRecipient {
                     tracking: sym(&mut self.symbols, 0)?,
@@ -1641,10 +1332,7 @@ impl Facts {
             }
             "tracking_consent_banner" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`tracking_consent_banner` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`tracking_consent_banner` has 1 columns, not {}", row.len()));
                 }
                 let x = TrackingConsentBanner {
                     tracking: sym(&mut self.symbols, 0)?,
@@ -1653,10 +1341,7 @@ impl Facts {
             }
             "tracking_fires_before_consent" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`tracking_fires_before_consent` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`tracking_fires_before_consent` has 1 columns, not {}", row.len()));
                 }
                 let x = TrackingFiresBeforeConsent {
                     tracking: sym(&mut self.symbols, 0)?,
@@ -1697,10 +1382,7 @@ impl Facts {
             }
             "subject_crm_record" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`subject_crm_record` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`subject_crm_record` has 2 columns, not {}", row.len()));
                 }
                 let x = SubjectCrmRecord {
                     subject: sym(&mut self.symbols, 0)?,
@@ -1710,10 +1392,7 @@ impl Facts {
             }
             "subject_customer_since" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`subject_customer_since` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`subject_customer_since` has 2 columns, not {}", row.len()));
                 }
                 let x = SubjectCustomerSince {
                     subject: sym(&mut self.symbols, 0)?,
@@ -1723,10 +1402,7 @@ impl Facts {
             }
             "subject_purchase" => {
                 if row.len() != 4 {
-                    return Err(format!(
-                        "`subject_purchase` has 4 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`subject_purchase` has 4 columns, not {}", row.len()));
                 }
                 let x = SubjectPurchase {
                     subject: sym(&mut self.symbols, 0)?,
@@ -1751,10 +1427,7 @@ impl Facts {
             }
             "consent_purpose" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_purpose` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_purpose` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentPurpose {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1764,10 +1437,7 @@ impl Facts {
             }
             "consent_channel" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_channel` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_channel` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentChannel {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1777,10 +1447,7 @@ impl Facts {
             }
             "consent_category" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_category` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_category` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentCategory {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1790,10 +1457,7 @@ impl Facts {
             }
             "consent_product" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_product` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_product` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentProduct {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1803,10 +1467,7 @@ impl Facts {
             }
             "consent_withdrawn" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_withdrawn` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_withdrawn` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentWithdrawn {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1816,10 +1477,7 @@ impl Facts {
             }
             "consent_documented" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`consent_documented` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_documented` has 1 columns, not {}", row.len()));
                 }
                 let x = ConsentDocumented {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1828,10 +1486,7 @@ impl Facts {
             }
             "consent_informed" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`consent_informed` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_informed` has 1 columns, not {}", row.len()));
                 }
                 let x = ConsentInformed {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1840,10 +1495,7 @@ impl Facts {
             }
             "consent_explicit" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`consent_explicit` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_explicit` has 1 columns, not {}", row.len()));
                 }
                 let x = ConsentExplicit {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1852,10 +1504,7 @@ impl Facts {
             }
             "consent_circumstances" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`consent_circumstances` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`consent_circumstances` has 2 columns, not {}", row.len()));
                 }
                 let x = ConsentCircumstances {
                     consent: sym(&mut self.symbols, 0)?,
@@ -1936,10 +1585,7 @@ impl Facts {
             }
             "notice_category" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`notice_category` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`notice_category` has 2 columns, not {}", row.len()));
                 }
                 let x = NoticeCategory {
                     notice: sym(&mut self.symbols, 0)?,
@@ -1949,10 +1595,7 @@ impl Facts {
             }
             "notice_right_to_object" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`notice_right_to_object` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`notice_right_to_object` has 1 columns, not {}", row.len()));
                 }
                 let x = NoticeRightToObject {
                     notice: sym(&mut self.symbols, 0)?,
@@ -2000,10 +1643,7 @@ impl Facts {
             }
             "activity_source" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_source` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_source` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivitySource {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2013,10 +1653,7 @@ impl Facts {
             }
             "activity_system" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_system` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_system` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivitySystem {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2036,10 +1673,7 @@ impl Facts {
             }
             "activity_subject" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_subject` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_subject` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivitySubject {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2049,10 +1683,7 @@ impl Facts {
             }
             "activity_category" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_category` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_category` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityCategory {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2062,10 +1693,7 @@ impl Facts {
             }
             "activity_channel" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_channel` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_channel` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityChannel {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2075,10 +1703,7 @@ impl Facts {
             }
             "activity_audience" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_audience` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_audience` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityAudience {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2088,10 +1713,7 @@ impl Facts {
             }
             "activity_identifies_company" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`activity_identifies_company` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_identifies_company` has 1 columns, not {}", row.len()));
                 }
                 let x = ActivityIdentifiesCompany {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2100,10 +1722,7 @@ impl Facts {
             }
             "activity_promotional" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`activity_promotional` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_promotional` has 1 columns, not {}", row.len()));
                 }
                 let x = ActivityPromotional {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2112,10 +1731,7 @@ impl Facts {
             }
             "activity_product" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_product` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_product` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityProduct {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2125,10 +1741,7 @@ impl Facts {
             }
             "activity_automated" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`activity_automated` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_automated` has 1 columns, not {}", row.len()));
                 }
                 let x = ActivityAutomated {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2137,10 +1750,7 @@ impl Facts {
             }
             "activity_large_scale" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`activity_large_scale` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_large_scale` has 1 columns, not {}", row.len()));
                 }
                 let x = ActivityLargeScale {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2149,10 +1759,7 @@ impl Facts {
             }
             "activity_triggered_by" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_triggered_by` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_triggered_by` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityTriggeredBy {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2162,10 +1769,7 @@ impl Facts {
             }
             "activity_content" => {
                 if row.len() != 3 {
-                    return Err(format!(
-                        "`activity_content` has 3 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_content` has 3 columns, not {}", row.len()));
                 }
                 let x = ActivityContent {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2176,10 +1780,7 @@ impl Facts {
             }
             "activity_content_author" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_content_author` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_content_author` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityContentAuthor {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2189,10 +1790,7 @@ impl Facts {
             }
             "activity_content_original" => {
                 if row.len() != 1 {
-                    return Err(format!(
-                        "`activity_content_original` has 1 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_content_original` has 1 columns, not {}", row.len()));
                 }
                 let x = ActivityContentOriginal {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2201,10 +1799,7 @@ impl Facts {
             }
             "activity_campaign" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`activity_campaign` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`activity_campaign` has 2 columns, not {}", row.len()));
                 }
                 let x = ActivityCampaign {
                     activity: sym(&mut self.symbols, 0)?,
@@ -2226,10 +1821,7 @@ impl Facts {
             }
             "campaign_activity" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`campaign_activity` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`campaign_activity` has 2 columns, not {}", row.len()));
                 }
                 let x = CampaignActivity {
                     campaign: sym(&mut self.symbols, 0)?,
@@ -2249,10 +1841,7 @@ impl Facts {
             }
             "guideline_forbid_kind" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_kind` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_kind` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidKind {
                     guideline: sym(&mut self.symbols, 0)?,
@@ -2262,10 +1851,7 @@ impl Facts {
             }
             "guideline_forbid_channel" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_channel` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_channel` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidChannel {
                     guideline: sym(&mut self.symbols, 0)?,
@@ -2275,10 +1861,7 @@ impl Facts {
             }
             "guideline_forbid_purpose" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_purpose` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_purpose` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidPurpose {
                     guideline: sym(&mut self.symbols, 0)?,
@@ -2288,10 +1871,7 @@ impl Facts {
             }
             "guideline_forbid_source_kind" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_source_kind` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_source_kind` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidSourceKind {
                     guideline: sym(&mut self.symbols, 0)?,
@@ -2301,10 +1881,7 @@ impl Facts {
             }
             "guideline_forbid_category" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_category` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_category` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidCategory {
                     guideline: sym(&mut self.symbols, 0)?,
@@ -2314,10 +1891,7 @@ impl Facts {
             }
             "guideline_forbid_subject_kind" => {
                 if row.len() != 2 {
-                    return Err(format!(
-                        "`guideline_forbid_subject_kind` has 2 columns, not {}",
-                        row.len()
-                    ));
+                    return Err(format!("`guideline_forbid_subject_kind` has 2 columns, not {}", row.len()));
                 }
                 let x = GuidelineForbidSubjectKind {
                     guideline: sym(&mut self.symbols, 0)?,

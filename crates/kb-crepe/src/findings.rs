@@ -58,8 +58,7 @@ impl Findings {
     /// "norms": [{"id", "version_from"}], "decision", "severity"}, ...]}`, field names as in
     /// sphere's `sphere-findings/1`.
     pub fn to_json(&self) -> String {
-        let mut s =
-            String::from("{\n  \"format\": \"sphere-crepe-findings/1\",\n  \"findings\": [");
+        let mut s = String::from("{\n  \"format\": \"sphere-crepe-findings/1\",\n  \"findings\": [");
         for (i, f) in self.findings.iter().enumerate() {
             s.push_str(if i == 0 { "\n" } else { ",\n" });
             s.push_str("    {\"id\": ");
@@ -87,10 +86,8 @@ impl Findings {
                     format!(
                         "{{\"id\": {}, \"version_from\": {}}}",
                         rt::json_string(&n.id),
-                        n.version_from.map_or_else(
-                            || "null".to_string(),
-                            |d| rt::json_string(&d.to_string())
-                        )
+                        n.version_from
+                            .map_or_else(|| "null".to_string(), |d| rt::json_string(&d.to_string()))
                     )
                 })
                 .collect();
@@ -143,25 +140,15 @@ fn activity_status(facts: &Facts) -> std::collections::HashMap<Sym, Sym, rt::FxB
 pub(crate) fn collect(facts: &Facts, symbols: &Symbols, st: &State) -> Findings {
     let status = activity_status(facts);
     let text = |s: u32| symbols.resolve(Sym(s)).to_string();
-    let mut cites: std::collections::BTreeMap<(&str, u32, u32, i32), Vec<Vec<u32>>> =
-        Default::default();
+    let mut cites: std::collections::BTreeMap<(&str, u32, u32, i32), Vec<Vec<u32>>> = Default::default();
     for &(about, subject, date, v0) in &st.citesguidelinebreach {
-        cites
-            .entry(("guideline_breach", about, subject, date))
-            .or_default()
-            .push(vec![v0]);
+        cites.entry(("guideline_breach", about, subject, date)).or_default().push(vec![v0]);
     }
     for &(about, subject, date, v0) in &st.citesplatformparticipationforbidden {
-        cites
-            .entry(("platform_participation_forbidden", about, subject, date))
-            .or_default()
-            .push(vec![v0]);
+        cites.entry(("platform_participation_forbidden", about, subject, date)).or_default().push(vec![v0]);
     }
     for &(about, subject, date, v0) in &st.citesplatformscrapingforbidden {
-        cites
-            .entry(("platform_scraping_forbidden", about, subject, date))
-            .or_default()
-            .push(vec![v0]);
+        cites.entry(("platform_scraping_forbidden", about, subject, date)).or_default().push(vec![v0]);
     }
     let mut out = Vec::new();
     for &(rule, about, subject, date) in &st.finding {
@@ -180,11 +167,7 @@ pub(crate) fn collect(facts: &Facts, symbols: &Symbols, st: &State) -> Findings 
         let mut norms: Vec<Norm> = info
             .norms
             .iter()
-            .filter_map(|chain| {
-                chain
-                    .iter()
-                    .find(|(_, from, to)| *from <= date && date <= *to)
-            })
+            .filter_map(|chain| chain.iter().find(|(_, from, to)| *from <= date && date <= *to))
             .map(|(id, from, _)| Norm {
                 id: id.to_string(),
                 version_from: Some(Date(*from)),
@@ -235,9 +218,7 @@ pub(crate) fn collect(facts: &Facts, symbols: &Symbols, st: &State) -> Findings 
             severity: info.severity,
         });
     }
-    out.sort_by(|a: &Finding, b: &Finding| {
-        (a.about(), a.rule, &a.id).cmp(&(b.about(), b.rule, &b.id))
-    });
+    out.sort_by(|a: &Finding, b: &Finding| (a.about(), a.rule, &a.id).cmp(&(b.about(), b.rule, &b.id)));
     Findings { findings: out }
 }
 

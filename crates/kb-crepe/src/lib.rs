@@ -11,18 +11,30 @@
 //! }
 //! ```
 
+#[rustfmt::skip]
 mod facts;
+#[rustfmt::skip]
 mod findings;
+#[rustfmt::skip]
 mod program;
+#[rustfmt::skip]
 pub mod rt;
 
+#[rustfmt::skip]
 mod b01_gdpr_1;
+#[rustfmt::skip]
 mod b02_guidelines;
+#[rustfmt::skip]
 mod b03_telemedia;
+#[rustfmt::skip]
 mod b04_uwg;
+#[rustfmt::skip]
 mod b05_gdpr_2;
+#[rustfmt::skip]
 mod b06_bdsg;
+#[rustfmt::skip]
 mod b07_copyright;
+#[rustfmt::skip]
 mod b08_findings;
 
 pub use facts::*;

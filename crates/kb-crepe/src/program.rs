@@ -386,7 +386,7 @@ pub const D_2023_07_10: i32 = 19548; // 2023-07-10
 /// The facts of `old_law_consent_form` the program states.
 pub const FACTS_OLD_LAW_CONSENT_FORM: &[(u32,)] = &[
     (180,), // "written"
-    (75,),  // "double_opt_in"
+    (75,), // "double_opt_in"
     (133,), // "opt_in"
 ];
 
@@ -401,9 +401,9 @@ pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
     (118,), // "health"
     (147,), // "religion"
     (139,), // "political_opinion"
-    (81,),  // "ethnic_origin"
+    (81,), // "ethnic_origin"
     (154,), // "sexual_orientation"
-    (62,),  // "biometric"
+    (62,), // "biometric"
     (115,), // "genetic"
     (165,), // "trade_union"
 ];
@@ -411,7 +411,7 @@ pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
 /// The facts of `consent_form_valid` the program states.
 pub const FACTS_CONSENT_FORM_VALID: &[(u32,)] = &[
     (180,), // "written"
-    (75,),  // "double_opt_in"
+    (75,), // "double_opt_in"
     (133,), // "opt_in"
     (177,), // "verbal"
 ];
@@ -426,9 +426,9 @@ pub const FACTS_OBJECTION_TO_MARKETING: &[(u32,)] = &[
 pub const FACTS_BASIS_CHECKED_KIND: &[(u32,)] = &[
     (148,), // "reuse_content"
     (146,), // "publish"
-    (65,),  // "collect"
+    (65,), // "collect"
     (126,), // "link"
-    (80,),  // "enrich"
+    (80,), // "enrich"
     (144,), // "profile"
     (129,), // "monitor"
     (153,), // "select"
@@ -437,7 +437,7 @@ pub const FACTS_BASIS_CHECKED_KIND: &[(u32,)] = &[
 /// The facts of `further_use_kind` the program states.
 pub const FACTS_FURTHER_USE_KIND: &[(u32,)] = &[
     (126,), // "link"
-    (80,),  // "enrich"
+    (80,), // "enrich"
     (144,), // "profile"
 ];
 
@@ -451,7 +451,7 @@ pub const FACTS_MARKETING_PROFILE_PURPOSE: &[(u32,)] = &[
 
 /// The facts of `profiling_objection` the program states.
 pub const FACTS_PROFILING_OBJECTION: &[(u32,)] = &[
-    (53,),  // "all"
+    (53,), // "all"
     (145,), // "profiling"
 ];
 
@@ -463,7 +463,7 @@ pub const FACTS_MONITORING_KIND: &[(u32,)] = &[
 
 /// The facts of `eea` the program states.
 pub const FACTS_EEA: &[(u32,)] = &[
-    (9,),  // "AT"
+    (9,), // "AT"
     (10,), // "BE"
     (11,), // "BG"
     (26,), // "HR"
@@ -497,20 +497,20 @@ pub const FACTS_EEA: &[(u32,)] = &[
 
 /// The facts of `adequacy` the program states.
 pub const FACTS_ADEQUACY: &[(u32, i32, i32)] = &[
-    (7, 17676, 2932896),  // "AD", 2018-05-25, 9999-12-31
-    (8, 17676, 2932896),  // "AR", 2018-05-25, 9999-12-31
-    (12, 17676, 2932896), // "CA", 2018-05-25, 9999-12-31
-    (13, 17676, 2932896), // "CH", 2018-05-25, 9999-12-31
-    (21, 17676, 2932896), // "FO", 2018-05-25, 9999-12-31
-    (24, 17676, 2932896), // "GG", 2018-05-25, 9999-12-31
-    (29, 17676, 2932896), // "IL", 2018-05-25, 9999-12-31
-    (30, 17676, 2932896), // "IM", 2018-05-25, 9999-12-31
-    (33, 17676, 2932896), // "JE", 2018-05-25, 9999-12-31
-    (43, 17676, 2932896), // "NZ", 2018-05-25, 9999-12-31
-    (51, 17676, 2932896), // "UY", 2018-05-25, 9999-12-31
-    (34, 17919, 2932896), // "JP", 2019-01-23, 9999-12-31
-    (23, 17676, 2932896), // "GB", 2018-05-25, 9999-12-31
-    (35, 18978, 2932896), // "KR", 2021-12-17, 9999-12-31
+    (7, 17676, 2932896,), // "AD", 2018-05-25, 9999-12-31
+    (8, 17676, 2932896,), // "AR", 2018-05-25, 9999-12-31
+    (12, 17676, 2932896,), // "CA", 2018-05-25, 9999-12-31
+    (13, 17676, 2932896,), // "CH", 2018-05-25, 9999-12-31
+    (21, 17676, 2932896,), // "FO", 2018-05-25, 9999-12-31
+    (24, 17676, 2932896,), // "GG", 2018-05-25, 9999-12-31
+    (29, 17676, 2932896,), // "IL", 2018-05-25, 9999-12-31
+    (30, 17676, 2932896,), // "IM", 2018-05-25, 9999-12-31
+    (33, 17676, 2932896,), // "JE", 2018-05-25, 9999-12-31
+    (43, 17676, 2932896,), // "NZ", 2018-05-25, 9999-12-31
+    (51, 17676, 2932896,), // "UY", 2018-05-25, 9999-12-31
+    (34, 17919, 2932896,), // "JP", 2019-01-23, 9999-12-31
+    (23, 17676, 2932896,), // "GB", 2018-05-25, 9999-12-31
+    (35, 18978, 2932896,), // "KR", 2021-12-17, 9999-12-31
 ];
 
 /// The facts of `old_scc_edition` the program states.
@@ -535,15 +535,15 @@ pub const FACTS_CONTROLLER_ROLE: &[(u32,)] = &[
 /// The facts of `participating_kind` the program states.
 pub const FACTS_PARTICIPATING_KIND: &[(u32,)] = &[
     (146,), // "publish"
-    (69,),  // "contact"
+    (69,), // "contact"
 ];
 
 /// The facts of `online_service_kind` the program states.
 pub const FACTS_ONLINE_SERVICE_KIND: &[(u32,)] = &[
-    (82,),  // "fan_page"
-    (85,),  // "forum"
+    (82,), // "fan_page"
+    (85,), // "forum"
     (179,), // "website"
-    (63,),  // "blog"
+    (63,), // "blog"
 ];
 
 /// The facts of `advertising_purpose` the program states.
@@ -557,89 +557,89 @@ pub const FACTS_ADVERTISING_PURPOSE: &[(u32,)] = &[
 
 /// The facts of `electronic_mail_channel` the program states.
 pub const FACTS_ELECTRONIC_MAIL_CHANNEL: &[(u32,)] = &[
-    (79,),  // "email"
+    (79,), // "email"
     (155,), // "sms"
     (156,), // "social_dm"
-    (83,),  // "fax"
-    (54,),  // "automated_call"
+    (83,), // "fax"
+    (54,), // "automated_call"
 ];
 
 /// The facts of `express_form` the program states.
 pub const FACTS_EXPRESS_FORM: &[(u32,)] = &[
     (180,), // "written"
-    (75,),  // "double_opt_in"
+    (75,), // "double_opt_in"
     (133,), // "opt_in"
     (177,), // "verbal"
 ];
 
 /// The facts of `public_channel` the program states.
 pub const FACTS_PUBLIC_CHANNEL: &[(u32,)] = &[
-    (86,),  // "forum_reply"
-    (66,),  // "comment"
+    (86,), // "forum_reply"
+    (66,), // "comment"
     (158,), // "social_post"
 ];
 
 /// The facts of `rule_window` the program states.
 pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
-    (59, 14488, 17675), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
-    (60, 11465, 17675), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
-    (61, 11465, 17675), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
-    (167, -1461, 2932896), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
-    (166, -1461, 2932896), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
-    (123, -22830, 2932896), // "kug_image_without_consent", 1907-07-01, 9999-12-31
-    (102, 11465, 2932896), // "gdpr_no_legal_basis", 2001-05-23, 9999-12-31
-    (105, 17676, 2932896), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
-    (94, 11465, 2932896), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
-    (108, 17676, 2932896), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
-    (93, 17676, 2932896), // "gdpr_child_consent", 2018-05-25, 9999-12-31
-    (110, 17676, 2932896), // "gdpr_special_category", 2018-05-25, 9999-12-31
-    (111, 17676, 2932896), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
-    (112, 17676, 2932896), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
-    (95, 11465, 2932896), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
-    (107, 11465, 2932896), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
-    (104, 14243, 2932896), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
-    (114, 17676, 2932896), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
-    (101, 17676, 2932896), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
-    (100, 17676, 2932896), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
-    (103, 17676, 2932896), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
-    (97, 17676, 2932896), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
-    (98, 17676, 2932896), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
-    (96, 17676, 2932896), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
-    (56, 18226, 2932896), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
-    (57, 17676, 18225), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
-    (99, 17676, 2932896), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
-    (113, 17676, 2932896), // "gdpr_transfer_without_basis", 2018-05-25, 9999-12-31
-    (106, 17676, 2932896), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
-    (91, 17676, 2932896), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
-    (88, 17676, 2932896), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
-    (89, 17676, 2932896), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
-    (90, 17676, 2932896), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
-    (92, 17676, 2932896), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
-    (87, 17676, 2932896), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
-    (109, 17676, 2932896), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
-    (117, -719162, 2932896), // "guideline_breach", 0001-01-01, 9999-12-31
-    (137, -719162, 2932896), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
-    (138, -719162, 2932896), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
-    (72, 13573, 2932896), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
-    (161, 15119, 2932896), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
-    (160, 15119, 2932896), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
-    (171, 14243, 2932896), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
-    (170, 14243, 2932896), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
-    (169, 14243, 2932896), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
-    (172, 14243, 2932896), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
-    (176, 19140, 2932896), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
-    (175, 14243, 2932896), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
-    (173, 14243, 2932896), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
-    (174, 18901, 2932896), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (59, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
+    (60, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
+    (61, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
+    (167, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
+    (166, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
+    (123, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
+    (102, 11465, 2932896,), // "gdpr_no_legal_basis", 2001-05-23, 9999-12-31
+    (105, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
+    (94, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
+    (108, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
+    (93, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
+    (110, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
+    (111, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
+    (112, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
+    (95, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
+    (107, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
+    (104, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
+    (114, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
+    (101, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
+    (100, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
+    (103, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
+    (97, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
+    (98, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
+    (96, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
+    (56, 18226, 2932896,), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
+    (57, 17676, 18225,), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
+    (99, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
+    (113, 17676, 2932896,), // "gdpr_transfer_without_basis", 2018-05-25, 9999-12-31
+    (106, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
+    (91, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
+    (88, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
+    (89, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
+    (90, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
+    (92, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
+    (87, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
+    (109, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
+    (117, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
+    (137, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
+    (138, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
+    (72, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
+    (161, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
+    (160, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
+    (171, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
+    (170, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
+    (169, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
+    (172, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
+    (176, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
+    (175, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
+    (173, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
+    (174, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
 ];
 
 /// The facts of `exception_of` the program states.
 pub const FACTS_EXCEPTION_OF: &[(u32, u32)] = &[
-    (111, 110), // "gdpr_special_explicit_consent", "gdpr_special_category"
-    (112, 110), // "gdpr_special_made_public", "gdpr_special_category"
-    (88, 91),   // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
-    (170, 171), // "uwg_email_existing_customer", "uwg_email_without_consent"
-    (173, 175), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
+    (111, 110,), // "gdpr_special_explicit_consent", "gdpr_special_category"
+    (112, 110,), // "gdpr_special_made_public", "gdpr_special_category"
+    (88, 91,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
+    (170, 171,), // "uwg_email_existing_customer", "uwg_email_without_consent"
+    (173, 175,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
 ];
 
 /// A finding rule: id, severity, decision (`block` on a done activity is reported as
@@ -662,10 +662,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: false,
-        norms: &[
-            &[("bdsg:38.1", 17676, 18225), ("bdsg:38.1", 18226, 2932896)],
-            &[("gdpr:37", 17676, 2932896)],
-        ],
+        norms: &[&[("bdsg:38.1", 17676, 18225), ("bdsg:38.1", 18226, 2932896)], &[("gdpr:37", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -673,10 +670,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: false,
-        norms: &[
-            &[("bdsg:38.1", 17676, 18225), ("bdsg:38.1", 18226, 2932896)],
-            &[("gdpr:37", 17676, 2932896)],
-        ],
+        norms: &[&[("bdsg:38.1", 17676, 18225), ("bdsg:38.1", 18226, 2932896)], &[("gdpr:37", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -684,10 +678,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("bdsg_old:28.3", 14488, 17675)],
-            &[("bdsg_old:4a", 11465, 17675), ("gdpr:7.1", 17676, 2932896)],
-        ],
+        norms: &[&[("bdsg_old:28.3", 14488, 17675)], &[("bdsg_old:4a", 11465, 17675), ("gdpr:7.1", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -775,10 +766,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[&[
-            ("bdsg_old:28.4", 11465, 17675),
-            ("gdpr:21.3", 17676, 2932896),
-        ]],
+        norms: &[&[("bdsg_old:28.4", 11465, 17675), ("gdpr:21.3", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -850,13 +838,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[
-                ("bdsg_old:28.4", 11465, 17675),
-                ("gdpr:21.3", 17676, 2932896),
-            ],
-            &[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)],
-        ],
+        norms: &[&[("bdsg_old:28.4", 11465, 17675), ("gdpr:21.3", 17676, 2932896)], &[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)]],
         cites: &[],
     },
     RuleInfo {
@@ -864,10 +846,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)],
-            &[("gdpr:7.3", 17676, 2932896)],
-        ],
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)], &[("gdpr:7.3", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -883,10 +862,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[&[
-            ("bdsg_old:28.4", 11465, 17675),
-            ("gdpr:21.3", 17676, 2932896),
-        ]],
+        norms: &[&[("bdsg_old:28.4", 11465, 17675), ("gdpr:21.3", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -894,10 +870,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("gdpr:6.4", 17676, 2932896)],
-            &[("gdpr:5.1.b", 17676, 2932896)],
-        ],
+        norms: &[&[("gdpr:6.4", 17676, 2932896)], &[("gdpr:5.1.b", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -921,10 +894,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("bdsg_old:4b", 11465, 17675), ("gdpr:44", 17676, 2932896)],
-            &[("bdsg_old:4c", 11465, 17675), ("gdpr:46", 17676, 2932896)],
-        ],
+        norms: &[&[("bdsg_old:4b", 11465, 17675), ("gdpr:44", 17676, 2932896)], &[("bdsg_old:4c", 11465, 17675), ("gdpr:46", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -932,11 +902,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)],
-            &[("gdpr:7.3", 17676, 2932896)],
-            &[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)],
-        ],
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)], &[("gdpr:7.3", 17676, 2932896)], &[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)]],
         cites: &[],
     },
     RuleInfo {
@@ -976,11 +942,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: false,
-        norms: &[&[
-            ("tdddg:25.1", 19857, 2932896),
-            ("tmg:15.3", 13573, 18961),
-            ("ttdsg:25.1", 18962, 19856),
-        ]],
+        norms: &[&[("tdddg:25.1", 19857, 2932896), ("tmg:15.3", 13573, 18961), ("ttdsg:25.1", 18962, 19856)]],
         cites: &[],
     },
     RuleInfo {
@@ -988,11 +950,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[&[
-            ("tdddg:25.1", 19857, 2932896),
-            ("tmg:15.3", 13573, 18961),
-            ("ttdsg:25.1", 18962, 19856),
-        ]],
+        norms: &[&[("tdddg:25.1", 19857, 2932896), ("tmg:15.3", 13573, 18961), ("ttdsg:25.1", 18962, 19856)]],
         cites: &[],
     },
     RuleInfo {
@@ -1000,10 +958,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("urhg:31", -1461, 2932896)],
-            &[("urhg:72", -1461, 2932896)],
-        ],
+        norms: &[&[("urhg:31", -1461, 2932896)], &[("urhg:72", -1461, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1011,11 +966,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[("urhg:31", -1461, 2932896)],
-            &[("urhg:2", -1461, 2932896)],
-            &[("urhg:15", -1461, 2932896)],
-        ],
+        norms: &[&[("urhg:31", -1461, 2932896)], &[("urhg:2", -1461, 2932896)], &[("urhg:15", -1461, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1039,15 +990,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[
-            &[
-                ("uwg:4.3", 12607, 16778),
-                ("uwg:5a.4", 19140, 2932896),
-                ("uwg:5a.6", 16779, 19139),
-            ],
-            &[("uwg:3.3", 14243, 2932896)],
-            &[("uwg:annex.23", 14243, 2932896)],
-        ],
+        norms: &[&[("uwg:4.3", 12607, 16778), ("uwg:5a.4", 19140, 2932896), ("uwg:5a.6", 16779, 19139)], &[("uwg:3.3", 14243, 2932896)], &[("uwg:annex.23", 14243, 2932896)]],
         cites: &[],
     },
     RuleInfo {
