@@ -1324,6 +1324,75 @@ pub fn export_model(
     Ok(written)
 }
 
+// ---------------------------------------------------------------------------------------------
+// crepe
+
+/// `sphere kb export --crepe`: the knowledge base (plus `--rules` files) as a standalone Cargo
+/// crate of `crepe!` programs (see `sphere_codegen::crepe`), as (path, text) pairs relative to
+/// the crate's directory. Knowledge files are named `knowledge/<path>` as the shipped ones are,
+/// so that the law area of a rule is its directory below the knowledge base whichever way it
+/// was given, and the shipped knowledge base gives the crate `crates/kb-crepe` holds (but for
+/// the `[workspace]` table that makes the export a workspace of its own). The join
+/// order is planned from the same sample model as the compiled knowledge base's.
+pub fn crepe_crate(
+    kb: &crate::kb::Origin,
+    rules: &[std::path::PathBuf],
+    color: bool,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut sources = sphere_engine::SourceMap::new();
+    for s in crate::kb::sources(kb).map_err(|e| Error {
+        message: e.to_string(),
+        hint: Some("give the directory of a knowledge base with --kb".into()),
+    })? {
+        sources.add(format!("knowledge/{}", s.rel), s.text);
+    }
+    for f in rules {
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            Error::new(
+                format!("cannot read rules file {}: {e}", f.display()),
+                "check the path given to --rules",
+            )
+        })?;
+        sources.add(f.display().to_string(), text);
+    }
+    let compiled = sphere_engine::compile(&sources, &sphere_engine::CompileOptions::default());
+    let program = match compiled.program {
+        Some(p) if !compiled.diagnostics.iter().any(|d| d.is_error()) => p,
+        _ => {
+            let rendered = sphere_engine::diag::render(
+                &compiled.diagnostics,
+                &sources,
+                sphere_engine::diag::RenderOptions { color },
+            );
+            return Err(Error {
+                message: format!("the rules do not compile\n{}", rendered.trim_end()),
+                hint: Some("run `sphere kb check` on them".into()),
+            });
+        }
+    };
+    let mut stats = sphere_codegen::sample_stats(&program).map_err(|e| Error {
+        message: e,
+        hint: None,
+    })?;
+    let files = sphere_codegen::crepe::generate(
+        &program,
+        &sources,
+        &mut stats,
+        &sphere_codegen::crepe::Options {
+            name: sphere_codegen::crepe::KB_CRATE.into(),
+            source: "knowledge/".into(),
+            own_workspace: true,
+        },
+    )
+    .map_err(|e| {
+        Error::new(
+            e,
+            "rewrite the rule so that crepe can express it, or use `sphere check`",
+        )
+    })?;
+    Ok(files.into_iter().map(|f| (f.path, f.text)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

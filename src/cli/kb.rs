@@ -65,22 +65,25 @@ some test and is shown not firing in one, every norm is cited by a rule or `cont
     #[command(after_help = "Example:\n  sphere kb doc > docs/knowledge.md")]
     Doc(KbArgs),
     /// Write the knowledge base and a model's facts in clingo's or Soufflé's syntax, to run
-    /// them on an independent engine
+    /// them on an independent engine, or the knowledge base as a Rust crate of crepe programs
     #[command(after_help = "Examples:
   sphere kb export --clingo out/clingo facts/demo_week.json
   sphere kb export --souffle out/souffle facts/demo_week.json --answer
+  sphere kb export --crepe out/law && cargo build --release --manifest-path out/law/Cargo.toml
 
 clingo: DIR/program.lp and DIR/facts.lp; run `clingo DIR/program.lp DIR/facts.lp`.
 Soufflé: DIR/program.dl and one tab-separated DIR/<rel>.facts per input relation; run
 `souffle -F DIR -D OUT DIR/program.dl`. Symbols are strings, numbers and dates (days since
 1970-01-01) 32-bit integers; built-in functions and arithmetic are precomputed into facts of
 helper relations `fn_*` over the values their arguments can take. Every file is written
-atomically. Exit 2 when the program or the facts cannot be written in the target's syntax.")]
+atomically. Exit 2 when the program or the facts cannot be written in the target's syntax.
+crepe: a standalone Cargo crate (dependency: crepe) with `evaluate(&Facts) -> Findings` and a
+binary that prints the findings of a `sphere facts` export as JSON; see DIR/README.md.")]
     Export(ExportArgs),
 }
 
 #[derive(clap::Args, Debug)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["clingo", "souffle"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["clingo", "souffle", "crepe"])))]
 pub struct ExportArgs {
     /// Write clingo's syntax into DIR: program.lp and facts.lp
     #[arg(long, value_name = "DIR")]
@@ -88,6 +91,10 @@ pub struct ExportArgs {
     /// Write Soufflé's syntax into DIR: program.dl and one `<rel>.facts` per input relation
     #[arg(long, value_name = "DIR")]
     pub souffle: Option<PathBuf>,
+    /// Write the rules as a standalone Cargo crate of crepe programs into DIR (no model: the
+    /// crate reads a `sphere facts` export at run time); see its README.md
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["models", "facts", "as_of", "answer"])]
+    pub crepe: Option<PathBuf>,
     /// Model files (merged into one model)
     pub models: Vec<PathBuf>,
     /// Read the facts from a `sphere-facts/1` export (written by `sphere facts`) instead of a model
@@ -186,6 +193,9 @@ fn tests(dir: &Path) -> Result<Vec<TestFile>, CliError> {
 fn export(args: ExportArgs) -> CmdResult {
     use sphere::export::{self, Target};
 
+    if let Some(dir) = &args.crepe {
+        return export_crepe(&args, dir);
+    }
     let (target, dir) = match (&args.clingo, &args.souffle) {
         (Some(d), None) => (Target::Clingo, d.clone()),
         (None, Some(d)) => (Target::Souffle, d.clone()),
@@ -221,6 +231,30 @@ fn export(args: ExportArgs) -> CmdResult {
     );
     leave_to_exit(model);
     leave_to_exit(kb);
+    Ok(exit::OK)
+}
+
+fn export_crepe(args: &ExportArgs, dir: &Path) -> CmdResult {
+    let kb = args
+        .kb
+        .clone()
+        .map_or(sphere::kb::Origin::Shipped, sphere::kb::Origin::Dir);
+    let files = sphere::export::crepe_crate(&kb, &args.rules, super::color_stderr()).map_err(|e| {
+        let err = CliError::new(format!("cannot export for crepe: {}", e.message));
+        match e.hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    })?;
+    sphere::export::write_files(dir, &files).map_err(|e| {
+        CliError::new(e).with_hint("give a directory you can write to (it is created if missing)")
+    })?;
+    eprintln!(
+        "wrote the crate {} ({} files); build it with `cargo build --release --manifest-path {}`",
+        dir.display(),
+        files.len(),
+        dir.join("Cargo.toml").display()
+    );
     Ok(exit::OK)
 }
 

@@ -203,3 +203,39 @@ fn export_errors_are_clear_and_write_nothing() {
     assert_eq!(run.status.code(), Some(2));
     assert!(!out.exists(), "nothing written");
 }
+
+/// `--crepe` writes the crate `crates/kb-crepe` holds (built and held to `sphere check` by
+/// `tests/export/check_crepe.py` in CI), as a workspace of its own; it takes no model.
+#[test]
+fn crepe_export_writes_the_committed_crate_as_a_workspace_of_its_own() {
+    let dir = scratch("crepe");
+    let out = sphere(&["kb", "export", "--crepe", arg(&dir)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let committed = repo().join("crates/kb-crepe");
+    let mut compared = 0;
+    for entry in fs::read_dir(committed.join("src")).expect("crates/kb-crepe/src") {
+        let path = entry.expect("a file").path();
+        let name = path.file_name().expect("a name").to_owned();
+        let written = fs::read_to_string(dir.join("src").join(&name))
+            .unwrap_or_else(|e| panic!("{name:?} written: {e}"));
+        assert_eq!(
+            written,
+            fs::read_to_string(&path).expect("readable"),
+            "{name:?}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 8, "{compared} files");
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("a manifest");
+    let theirs = fs::read_to_string(committed.join("Cargo.toml")).expect("a manifest");
+    assert!(manifest.contains("\n[workspace]\n") && !theirs.contains("[workspace]"));
+    assert!(dir.join("README.md").is_file());
+
+    let with_model = sphere(&["kb", "export", "--crepe", arg(&dir), "facts/demo_week.json"]);
+    assert_eq!(
+        with_model.status.code(),
+        Some(2),
+        "{}",
+        text(&with_model.stderr)
+    );
+}

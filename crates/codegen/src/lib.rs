@@ -33,6 +33,8 @@ pub struct File {
 #[path = "../../../src/files.rs"]
 mod files;
 
+pub mod crepe;
+
 /// The knowledge base under `root/knowledge` as `sphere check` compiles the shipped one:
 /// files sorted by path, named `knowledge/<path>`.
 pub fn kb_sources(root: &Path) -> Result<SourceMap, String> {
