@@ -17,6 +17,7 @@ pub mod gen;
 pub mod graph;
 pub mod kb;
 mod progress;
+pub mod repl;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -91,6 +92,9 @@ pub enum Command {
     Validate(validate::Args),
     /// Write the facts extracted from a model as tab-separated files (sphere-facts/1)
     Facts(facts::Args),
+    /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
+    /// from stdin when it is not a terminal)
+    Repl(repl::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -159,6 +163,7 @@ pub fn main() -> ExitCode {
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
+        Command::Repl(args) => repl::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

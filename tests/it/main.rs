@@ -4,4 +4,5 @@ mod eval;
 mod export;
 mod graph_gen;
 mod kb;
+mod repl;
 mod scenarios;
