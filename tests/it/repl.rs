@@ -415,3 +415,60 @@ fn the_dpo_guide_session_is_what_the_repl_answers() {
         );
     }
 }
+
+/// In a real pseudo-terminal: tab completes a command and an activity id, Ctrl-C cancels a
+/// line without ending the session, Ctrl-D leaves, and the history file written then brings
+/// the last input back (up arrow) in the next session.
+#[test]
+fn on_a_terminal_tab_completes_and_the_history_outlives_the_session() {
+    let history = Path::new(env!("CARGO_TARGET_TMPDIR")).join("repl_history_pty.txt");
+    let _ = std::fs::remove_file(&history);
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sphere"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .args(["repl", "facts/s12_what_if_consent.json", "--history"])
+            .arg(&history);
+        rexpect::session::spawn_command(cmd, Some(60_000)).expect("sphere runs in a pty")
+    };
+    let mut p = start();
+    p.exp_string("sphere> ").expect("a prompt");
+    p.send("fin\t").expect("typed");
+    p.send_line("").expect("enter");
+    p.exp_string("1 findings, 1 need action")
+        .expect("`fin` + tab is `findings`");
+    p.exp_string("sphere> ").expect("a prompt");
+    p.send("why act-s4-c\t").expect("typed");
+    p.send_line("").expect("enter");
+    p.exp_string("1 blocking finding about act-s4-call")
+        .expect("the activity id completed");
+    p.exp_string("sphere> ").expect("a prompt");
+    p.send("findngs").expect("typed");
+    p.send_control('c').expect("ctrl-c");
+    // The line editor leaves raw mode and enters it again for the next line, which drops
+    // input typed meanwhile: give it that moment.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    p.send_line("help").expect("help");
+    p.exp_string("commands:")
+        .expect("the session goes on after Ctrl-C");
+    p.exp_string("sphere> ").expect("a prompt");
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("Ctrl-D leaves");
+    let saved = std::fs::read_to_string(&history).expect("the history is written");
+    assert!(saved.contains("findings\n"), "{saved}");
+    assert!(saved.contains("why act-s4-call\n"), "{saved}");
+    assert!(
+        !saved.contains("findngs"),
+        "a cancelled line is not history: {saved}"
+    );
+    let mut p = start();
+    p.exp_string("sphere> ").expect("a prompt");
+    // Up arrow twice: `help`, then `why act-s4-call`.
+    p.send("\x1b[A\x1b[A").expect("up arrow");
+    p.send_line("").expect("enter");
+    p.exp_string("1 blocking finding about act-s4-call")
+        .expect("the history of the last session");
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("Ctrl-D leaves");
+}
