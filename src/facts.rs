@@ -46,7 +46,7 @@ impl Assumption {
                 QueryArg::Var(_) | QueryArg::Wildcard => {
                     return Err(Error::new(
                         ErrorKind::Usage,
-                        format!("--assume `{text}`: argument {} is not a constant", i + 1),
+                        format!("the fact `{text}`: argument {} is not a constant", i + 1),
                     )
                     .with_hint("an assumption is a fact: write every argument as a constant, e.g. `consent_channel(\"c1\", \"phone\")`"));
                 }

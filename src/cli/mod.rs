@@ -18,6 +18,7 @@ pub mod graph;
 pub mod journal;
 pub mod kb;
 mod progress;
+pub mod repl;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -94,6 +95,9 @@ pub enum Command {
     Facts(facts::Args),
     /// The decision journal: verify its hash chain, export its head, show and prune entries
     Journal(journal::Args),
+    /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
+    /// from stdin when it is not a terminal)
+    Repl(repl::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -163,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Journal(args) => journal::run(args),
+        Command::Repl(args) => repl::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -265,7 +265,7 @@ fn test_rel(kb: &KnowledgeBase, shown: &str) -> String {
     format!("knowledge/{}", rel.to_string_lossy().replace('\\', "/"))
 }
 
-fn kind_name(m: &RuleMeta) -> &'static str {
+pub(crate) fn kind_name(m: &RuleMeta) -> &'static str {
     testing::rule_kind(m).unwrap_or("reasoning")
 }
 

@@ -5,4 +5,5 @@ mod export;
 mod graph_gen;
 mod journal;
 mod kb;
+mod repl;
 mod scenarios;
