@@ -39,6 +39,7 @@ pub mod facts;
 pub mod files;
 pub mod findings;
 pub mod graph;
+pub mod journal;
 pub mod kb;
 pub mod model;
 pub mod outcome;

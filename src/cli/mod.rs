@@ -15,6 +15,7 @@ pub mod explain;
 pub mod facts;
 pub mod gen;
 pub mod graph;
+pub mod journal;
 pub mod kb;
 mod progress;
 pub mod validate;
@@ -91,6 +92,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Write the facts extracted from a model as tab-separated files (sphere-facts/1)
     Facts(facts::Args),
+    /// The decision journal: verify its hash chain, export its head, show and prune entries
+    Journal(journal::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -159,6 +162,7 @@ pub fn main() -> ExitCode {
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
+        Command::Journal(args) => journal::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,5 +3,6 @@ mod cli_doc;
 mod eval;
 mod export;
 mod graph_gen;
+mod journal;
 mod kb;
 mod scenarios;
