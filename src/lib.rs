@@ -38,6 +38,7 @@ pub mod export;
 pub mod facts;
 pub mod files;
 pub mod findings;
+pub mod gate;
 pub mod graph;
 pub mod journal;
 pub mod kb;

@@ -13,6 +13,7 @@ pub mod check;
 pub mod eval;
 pub mod explain;
 pub mod facts;
+pub mod gate;
 pub mod gen;
 pub mod graph;
 pub mod journal;
@@ -93,6 +94,14 @@ pub enum Command {
     Validate(validate::Args),
     /// Write the facts extracted from a model as tab-separated files (sphere-facts/1)
     Facts(facts::Args),
+    /// Check one planned activity before it goes ahead: allowed, or blocked until the DPO approves
+    Gate(gate::GateArgs),
+    /// The DPO approves a blocking finding for exactly the facts it rests on
+    Approve(gate::DecideArgs),
+    /// The DPO rejects a blocking finding: the gate stays closed for these facts
+    Reject(gate::DecideArgs),
+    /// What waits for the DPO, oldest first, with reasons and how long each has waited
+    Pending(gate::PendingArgs),
     /// The decision journal: verify its hash chain, export its head, show and prune entries
     Journal(journal::Args),
     /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
@@ -168,6 +177,10 @@ pub fn main() -> ExitCode {
         Command::Facts(args) => facts::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Gate(args) => gate::run_gate(args),
+        Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
+        Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),
+        Command::Pending(args) => gate::run_pending(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@ mod check;
 mod cli_doc;
 mod eval;
 mod export;
+mod gate;
 mod graph_gen;
 mod journal;
 mod kb;

@@ -1,0 +1,437 @@
+//! `sphere gate`, `sphere approve`, `sphere reject` and `sphere pending`: the gate before an
+//! activity, the DPO's decisions bound to the facts, and what waits for the DPO.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use sphere::gate::{self, Decided, Gated, Request, Status, Verb, Verdict};
+use sphere::journal::{Config, Journal};
+use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model};
+
+use super::check::{load_kb, load_model};
+use super::journal::{cli_error, journal_path};
+use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CliError, CmdResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sphere gate facts/s12_what_if_consent.json act-s4-call
+  sphere gate facts/s12_what_if_consent.json act-s4-call --format json --notify ./alert-dpo.sh
+
+Exit codes: 0 allowed (warnings printed), 1 blocked (the reasons and what would unblock it), \
+2 error (nothing is reported allowed when the journal cannot be written).
+Every gate records a receipt in the journal; a new block is recorded once per finding and \
+facts and waits for the DPO (`sphere pending`). The new journal head is printed last.")]
+pub struct GateArgs {
+    /// Model files, then the id of the planned activity
+    #[arg(required = true, num_args = 2.., value_name = "MODEL... ACTIVITY-ID")]
+    pub args: Vec<String>,
+    /// The journal file (default: $SPHERE_JOURNAL, else ./sphere-journal.db)
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Evaluation date (overrides the model's `as_of`)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// Who asks (recorded in the journal)
+    #[arg(long, value_name = "STAFF-ID", default_value = "gate")]
+    pub by: String,
+    /// When a new block is recorded, run this shell command with the finding as JSON on
+    /// stdin, once per finding and facts
+    #[arg(long, value_name = "CMD")]
+    pub notify: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sphere approve facts/s12_what_if_consent.json F-dc0dcb7057fb09a2 --by staff-markus-richter \\
+      --reason 'consent on paper, filed as K-17' --until 2025-06-30
+  sphere reject facts/s12_what_if_consent.json F-dc0dcb7057fb09a2 --by staff-markus-richter \\
+      --reason 'no consent'
+
+Only the model's DPO (`organization.dpo`) may decide; anyone else is refused with exit code 2 \
+and the refusal is recorded. The decision covers the finding id and the digest of the facts \
+it rests on: when those facts change, it no longer applies. The journal keeps the SHA-256 of \
+the reason, not its text. The new journal head is printed last.")]
+pub struct DecideArgs {
+    /// Model files, then the finding id (as `sphere gate` or `sphere check` prints it)
+    #[arg(required = true, num_args = 2.., value_name = "MODEL... FINDING-ID")]
+    pub args: Vec<String>,
+    /// The staff id of who decides: must be the model's DPO
+    #[arg(long, value_name = "STAFF-ID")]
+    pub by: String,
+    /// Why (kept by the DPO; the journal records only its digest)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Last day the approval applies (approve only)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<String>,
+    /// The journal file (default: $SPHERE_JOURNAL, else ./sphere-journal.db)
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Evaluation date (overrides the model's `as_of`)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  sphere pending facts/s12_what_if_consent.json
+  sphere pending facts/s12_what_if_consent.json --format json
+
+Lists the blocks that wait for the DPO, oldest first, with how long each has waited; the \
+reasons come from the model files (the journal keeps only ids and digests).")]
+pub struct PendingArgs {
+    /// Model files (for the findings' reasons)
+    #[arg(required = true, value_name = "MODEL")]
+    pub models: Vec<PathBuf>,
+    /// The journal file (default: $SPHERE_JOURNAL, else ./sphere-journal.db)
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Evaluation date (overrides the model's `as_of`)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+fn request(actor: &str) -> Request {
+    Request {
+        actor: actor.to_string(),
+        time: Timestamp::now(),
+        engine_version: format!("sphere {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn open(path: Option<PathBuf>, create: bool) -> Result<Journal, CliError> {
+    let path = journal_path(path);
+    let config = if create {
+        Config::create()
+    } else {
+        Config::default()
+    };
+    Journal::open(&path, &config).map_err(cli_error)
+}
+
+fn load(models: &[PathBuf], as_of: Option<Date>) -> Result<(Model, KnowledgeBase), CliError> {
+    let line = progress::Line::new();
+    let model = load_model(models, None, as_of, &line)?;
+    let kb = load_kb(None, &[])?;
+    Ok((model, kb))
+}
+
+fn split(args: &[String]) -> Result<(&String, Vec<PathBuf>), CliError> {
+    let (last, models) = args
+        .split_last()
+        .ok_or_else(|| CliError::new("no model files given"))?;
+    Ok((last, models.iter().map(PathBuf::from).collect()))
+}
+
+fn status_json(s: &Status) -> serde_json::Value {
+    match s {
+        Status::Waiting => json!({"status": "waiting"}),
+        Status::Approved { by, seq, until } => {
+            json!({"status": "approved", "by": by, "entry": seq, "until": until.map(|d| d.to_string())})
+        }
+        Status::Expired { by, seq, until } => {
+            json!({"status": "expired", "by": by, "entry": seq, "until": until.to_string()})
+        }
+        Status::Rejected { by, seq } => json!({"status": "rejected", "by": by, "entry": seq}),
+    }
+}
+
+fn status_text(s: &Status) -> String {
+    match s {
+        Status::Waiting => "waits for the DPO".into(),
+        Status::Approved { by, seq, until } => match until {
+            Some(u) => format!("approved by {by} (entry {seq}) until {u}"),
+            None => format!("approved by {by} (entry {seq})"),
+        },
+        Status::Expired { by, seq, until } => {
+            format!("the approval by {by} (entry {seq}) ended on {until}; waits for the DPO")
+        }
+        Status::Rejected { by, seq } => format!("rejected by {by} (entry {seq})"),
+    }
+}
+
+pub fn run_gate(args: GateArgs) -> CmdResult {
+    let (activity, models) = split(&args.args)?;
+    let (model, kb) = load(&models, args.as_of)?;
+    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
+    let mut journal = open(args.journal, true)?;
+    let gated = gate::gate(&mut journal, &outcome, activity, &request(&args.by))?;
+    let out = match args.format {
+        Format::Text => gate_text(&gated),
+        Format::Json => render::json::pretty(&gate_json(&gated)),
+    };
+    write_stdout(&out)?;
+    if let Some(cmd) = &args.notify {
+        for b in gated.blocking.iter().filter(|b| b.alerted) {
+            let mut doc = render::json::finding(&b.finding, Lang::En, None);
+            if let Some(o) = doc.as_object_mut() {
+                o.insert("facts_digest".into(), json!(b.facts_digest));
+                o.insert("gate_activity".into(), json!(gated.activity));
+            }
+            if let Err(e) = notify(cmd, &doc) {
+                // The block is recorded and listed by `sphere pending`: the alarm is not lost.
+                eprintln!(
+                    "warning: --notify for {} failed: {e}\n  hint: the block is recorded; `sphere pending` lists it",
+                    b.finding.id
+                );
+            }
+        }
+    }
+    leave_to_exit(outcome);
+    leave_to_exit(model);
+    leave_to_exit(kb);
+    Ok(match gated.verdict {
+        Verdict::Allowed => exit::OK,
+        Verdict::Blocked => exit::FINDINGS,
+    })
+}
+
+fn notify(cmd: &str, doc: &serde_json::Value) -> Result<(), String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let text = render::json::pretty(doc);
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write to `{cmd}`: {e}"))?;
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("`{cmd}` did not finish: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{cmd}` exited with {status}"))
+    }
+}
+
+fn gate_text(g: &Gated) -> String {
+    let mut s = format!("{} {}\n", g.verdict.as_str().to_uppercase(), g.activity);
+    for b in &g.blocking {
+        let f = &b.finding;
+        s.push_str(&format!(
+            "\n{} {} [{}] {}\n  {}\n  cites: {}\n",
+            f.decision.as_str().to_uppercase(),
+            f.id,
+            f.severity,
+            status_text(&b.status),
+            f.message.en,
+            f.citations(Lang::En).join("; ")
+        ));
+        if !b.status.covers() {
+            if !f.remedy.en.is_empty() {
+                s.push_str(&format!("  to unblock: {}\n", f.remedy.en));
+            }
+            s.push_str(&format!(
+                "  or the DPO approves: sphere approve MODEL... {} --by DPO-ID --reason TEXT\n",
+                f.id
+            ));
+        }
+        s.push_str(&format!("  facts digest: {}\n", b.facts_digest));
+    }
+    for w in &g.warnings {
+        s.push_str(&format!(
+            "\n{} {} [{}]\n  {}\n  cites: {}\n",
+            w.decision.as_str().to_uppercase(),
+            w.id,
+            w.severity,
+            w.message.en,
+            w.citations(Lang::En).join("; ")
+        ));
+    }
+    s.push_str(&format!("\njournal head: {}\n", g.head));
+    s
+}
+
+fn gate_json(g: &Gated) -> serde_json::Value {
+    let blocking: Vec<serde_json::Value> = g
+        .blocking
+        .iter()
+        .map(|b| {
+            let mut v = render::json::finding(&b.finding, Lang::En, None);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("facts_digest".into(), json!(b.facts_digest));
+                o.insert("approval".into(), status_json(&b.status));
+                o.insert("alerted".into(), json!(b.alerted));
+            }
+            v
+        })
+        .collect();
+    let warnings: Vec<serde_json::Value> = g
+        .warnings
+        .iter()
+        .map(|w| render::json::finding(w, Lang::En, None))
+        .collect();
+    json!({
+        "activity": g.activity,
+        "verdict": g.verdict.as_str(),
+        "blocking": blocking,
+        "warnings": warnings,
+        "journal_head": {"seq": g.head.seq, "hash": g.head.hash.to_hex(), "head": g.head.to_string()},
+    })
+}
+
+pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {
+    let (finding, models) = split(&args.args)?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|u| {
+            u.parse::<jiff::civil::Date>().map_err(|_| {
+                CliError::new(format!("--until: `{u}` is not a date (YYYY-MM-DD)"))
+                    .with_hint("write e.g. 2026-06-30")
+            })
+        })
+        .transpose()?;
+    let (model, kb) = load(&models, args.as_of)?;
+    let dpo = model
+        .company()
+        .and_then(|m| m.organization.dpo.clone())
+        .map(|d| d.to_string());
+    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
+    let mut journal = open(args.journal, true)?;
+    let decided = gate::decide(
+        &mut journal,
+        &outcome,
+        dpo.as_deref(),
+        verb,
+        finding,
+        &args.reason,
+        until,
+        &request(&args.by),
+    )?;
+    leave_to_exit(outcome);
+    leave_to_exit(model);
+    leave_to_exit(kb);
+    match decided {
+        Decided::Recorded { finding, head } => {
+            let what = match verb {
+                Verb::Approve => "approved",
+                Verb::Reject => "rejected",
+            };
+            write_stdout(&format!(
+                "{what}: {} for facts {}\njournal head: {head}\n",
+                finding.id, finding.facts_digest
+            ))?;
+            Ok(exit::OK)
+        }
+        Decided::Refused { dpo, head } => {
+            let who = dpo.map_or("the model names no DPO".to_string(), |d| {
+                format!("the model's DPO is {d}")
+            });
+            write_stdout(&format!("journal head: {head}\n"))?;
+            Err(CliError::new(format!(
+                "{} may not {} findings: only the DPO decides; the refusal is recorded",
+                args.by,
+                verb.as_str()
+            ))
+            .with_hint(who))
+        }
+    }
+}
+
+pub fn run_pending(args: PendingArgs) -> CmdResult {
+    let (model, kb) = load(&args.models, args.as_of)?;
+    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
+    let journal = open(args.journal, false)?;
+    let now = Timestamp::now();
+    let waiting = journal.pending().map_err(cli_error)?;
+    let mut rows = Vec::new();
+    for e in &waiting {
+        let Some(r) = &e.finding else { continue };
+        let f = outcome.findings().iter().find(|f| f.id == r.id);
+        let waited_s = e
+            .time()
+            .map_or(0, |t| (now.as_second() - t.as_second()).max(0));
+        let activity = match &e.payload {
+            sphere::journal::Payload::Block(b) => b.activity_id.clone(),
+            _ => String::new(),
+        };
+        rows.push((e, r, f, waited_s, activity));
+    }
+    let out = match args.format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(e, r, f, waited, activity)| {
+                    json!({
+                        "entry": e.seq,
+                        "since": e.time().map(|t| t.to_string()),
+                        "waited_seconds": waited,
+                        "activity": activity,
+                        "finding_id": r.id,
+                        "facts_digest": r.facts_digest,
+                        "in_model": f.is_some(),
+                        "message": f.map(|f| f.message.en.clone()),
+                        "remedy": f.map(|f| f.remedy.en.clone()),
+                        "citations": f.map(|f| f.citations(Lang::En)),
+                    })
+                })
+                .collect();
+            render::json::pretty(&json!(list))
+        }
+        Format::Text => {
+            let mut s = String::new();
+            if rows.is_empty() {
+                s.push_str("nothing waits for the DPO\n");
+            }
+            for (e, r, f, waited, activity) in &rows {
+                s.push_str(&format!(
+                    "{} {activity} waits {} (since {}, entry {})\n",
+                    r.id,
+                    duration(*waited),
+                    e.time()
+                        .map_or_else(|| e.time_ms.to_string(), |t| t.to_string()),
+                    e.seq
+                ));
+                match f {
+                    Some(f) => s.push_str(&format!(
+                        "  {}\n  cites: {}\n",
+                        f.message.en,
+                        f.citations(Lang::En).join("; ")
+                    )),
+                    None => s.push_str("  (not a finding of these model files)\n"),
+                }
+            }
+            s
+        }
+    };
+    write_stdout(&out)?;
+    leave_to_exit(outcome);
+    leave_to_exit(model);
+    leave_to_exit(kb);
+    Ok(exit::OK)
+}
+
+/// `3d 4h`, `2h 5m`, `40s`.
+fn duration(s: i64) -> String {
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m")
+    } else {
+        format!("{s}s")
+    }
+}

@@ -1,0 +1,687 @@
+//! The gate: before staff contact someone or select personal data, one planned activity is
+//! checked; what needs action blocks it until the DPO has approved exactly its blocking
+//! findings for exactly the facts they rest on. Every block alerts the DPO once (a `block`
+//! entry in the journal), every gate leaves an execution receipt, and only the model's DPO may
+//! approve or reject (anyone else is refused, and the refusal is journaled).
+//!
+//! An approval covers a finding id and its *facts digest* ([`facts_digest`]): the SHA-256 of
+//! the facts the finding's derivation rests on. Change one of them (another subject, a
+//! withdrawn consent, a new date) and the approval no longer applies.
+//!
+//! Decisions: the latest approval or rejection of a finding id and facts digest counts. A
+//! rejection keeps the gate closed whatever the retries; the DPO may later approve the same
+//! finding, but only by a new, explicit approval (a later `approve` entry), never by a gate.
+//!
+//! Invariant: nothing here prints or reads a clock; the time of every entry is passed in.
+//! Invariant: a gate answers only after its entries are durable in the journal; a journal
+//! that cannot be written is an error, never "allowed".
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use sha2::Digest;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::explain::{Derivation, Premise, Step};
+use crate::findings::Finding;
+use crate::journal::{
+    self, Action, Block, Context, FindingRef, Head, Journal, JournalError, NewEntry, Payload,
+    Receipt, Refusal,
+};
+use crate::outcome::Outcome;
+
+/// Whether the activity may go ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    Blocked,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Blocked => "blocked",
+        }
+    }
+}
+
+/// Where a blocking finding stands with the DPO.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// No decision yet: it waits for the DPO.
+    Waiting,
+    /// Approved for these facts (by, journal entry, last day it applies).
+    Approved {
+        by: String,
+        seq: u64,
+        until: Option<jiff::civil::Date>,
+    },
+    /// The approval for these facts ended on `until`.
+    Expired {
+        by: String,
+        seq: u64,
+        until: jiff::civil::Date,
+    },
+    /// Rejected for these facts.
+    Rejected { by: String, seq: u64 },
+}
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::Approved { .. } => "approved",
+            Status::Expired { .. } => "expired",
+            Status::Rejected { .. } => "rejected",
+        }
+    }
+
+    /// Whether the finding no longer blocks.
+    pub fn covers(&self) -> bool {
+        matches!(self, Status::Approved { .. })
+    }
+}
+
+/// A finding of the gated activity that needs action, its facts digest and its status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocking {
+    pub finding: Finding,
+    pub facts_digest: String,
+    pub status: Status,
+    /// This gate appended the `block` entry that alerts the DPO (the first time these facts
+    /// were blocked, or again after an approval expired).
+    pub alerted: bool,
+}
+
+/// The answer of a gate.
+#[derive(Clone, Debug)]
+pub struct Gated {
+    pub activity: String,
+    pub verdict: Verdict,
+    /// Findings that need action, sorted as findings; approved ones included (with their
+    /// status), so a reader sees what the approval covers.
+    pub blocking: Vec<Blocking>,
+    /// Warnings and information about the activity, with their legal background.
+    pub warnings: Vec<Finding>,
+    /// The journal's head after this gate's entries.
+    pub head: Head,
+}
+
+/// Who and when: what every journal entry of a request needs besides its content.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The staff id (or client id) asking.
+    pub actor: String,
+    /// Now, as the caller's clock says.
+    pub time: Timestamp,
+    /// The program's version, e.g. `sphere 0.1.0`.
+    pub engine_version: String,
+}
+
+impl Request {
+    fn context(&self, outcome: &Outcome<'_>) -> Context {
+        Context {
+            engine_version: self.engine_version.clone(),
+            kb_digest: Some(outcome.kb_digest().to_string()),
+            model_digest: Some(outcome.model_digest().to_string()),
+        }
+    }
+
+    fn today(&self) -> jiff::civil::Date {
+        self.time.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+    }
+}
+
+/// A journal error as a library error (the journal's own hint kept).
+pub fn journal_error(e: JournalError) -> Error {
+    let hint = e.hint();
+    let err = Error::new(ErrorKind::Io, e.to_string());
+    match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
+/// The facts a finding's derivation rests on, canonical (each as written in the rule
+/// language) and sorted:
+///
+/// - every input fact (leaf) of the derivation tree;
+/// - every negated premise, as `not <pattern>`: the finding relies on that absence;
+/// - because an absence can end by a fact the tree cannot show (a consent given, withdrawn,
+///   changed), the input facts that name one of the finding's subjects, and the facts of the
+///   records those point at (a consent's channels and withdrawal), activities excepted (each
+///   activity is gated on its own). Only when the derivation has a negated premise.
+pub fn premises(outcome: &Outcome<'_>, index: usize) -> Option<Vec<String>> {
+    let finding = outcome.findings().get(index)?;
+    let tree = outcome.derivation(index)?;
+    let mut out: BTreeSet<String> = tree.inputs().iter().map(|d| d.fact.clone()).collect();
+    let mut absent = Vec::new();
+    absences(&tree, &mut absent);
+    for a in &absent {
+        out.insert(format!("not {a}"));
+    }
+    if !absent.is_empty() && !finding.subjects.is_empty() {
+        records(outcome, &finding.subjects, &mut out);
+    }
+    Some(out.into_iter().collect())
+}
+
+fn absences(d: &Derivation, out: &mut Vec<String>) {
+    if let Step::Rule(r) = &d.step {
+        for p in &r.premises {
+            match p {
+                Premise::Holds(sub) => absences(sub, out),
+                Premise::Absent(text) => out.push(text.clone()),
+                Premise::Compare(_) => {}
+            }
+        }
+    }
+}
+
+/// The input facts naming one of `subjects`, and those of the records they point at.
+fn records(outcome: &Outcome<'_>, subjects: &[String], out: &mut BTreeSet<String>) {
+    use sphere_engine::explain::atom_text;
+    use sphere_engine::ir::RelId;
+    use sphere_engine::Value;
+    let ev = outcome.evaluation();
+    let program = ev.program();
+    let interner = ev.interner();
+    let text = |v: &Value| sphere_engine::value::display(*v, interner);
+    let inputs: Vec<RelId> = (0..program.relations.len() as u32)
+        .map(RelId)
+        .filter(|r| program.relation(*r).input)
+        .collect();
+    let keys: BTreeSet<&str> = subjects.iter().map(String::as_str).collect();
+    let mut pointed: BTreeSet<String> = BTreeSet::new();
+    for &rel in &inputs {
+        let r = program.relation(rel);
+        let first_is_activity = r.columns.first().is_some_and(|c| c.name == "activity");
+        for t in ev.tuples(rel) {
+            if t.iter().any(|v| keys.contains(text(v).as_str())) {
+                out.insert(atom_text(program, rel, &t, interner));
+                if let (Some(first), false) = (t.first(), first_is_activity) {
+                    pointed.insert(text(first));
+                }
+            }
+        }
+    }
+    for k in &keys {
+        pointed.remove(*k);
+    }
+    if pointed.is_empty() {
+        return;
+    }
+    for &rel in &inputs {
+        for t in ev.tuples(rel) {
+            if t.first().is_some_and(|v| pointed.contains(&text(v))) {
+                out.insert(atom_text(program, rel, &t, interner));
+            }
+        }
+    }
+}
+
+/// The SHA-256 (hex) of premises: each fact's text and a newline, sorted and without
+/// duplicates, so the digest does not depend on the order facts were found in.
+pub fn digest_of(premises: &[String]) -> String {
+    let mut sorted: Vec<&String> = premises.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut h = sha2::Sha256::new();
+    for p in sorted {
+        h.update(p.as_bytes());
+        h.update(b"\n");
+    }
+    journal::EntryHash(h.finalize().into()).to_hex()
+}
+
+/// The facts digest of the listed finding with this index: what an approval binds to.
+pub fn facts_digest(outcome: &Outcome<'_>, index: usize) -> Option<String> {
+    premises(outcome, index).map(|p| digest_of(&p))
+}
+
+/// Where a finding id and facts digest stands with the DPO, on `today`.
+pub fn status(journal: &Journal, finding: &FindingRef, today: jiff::civil::Date) -> Result<Status> {
+    let Some(e) = journal.latest_decision(finding).map_err(journal_error)? else {
+        return Ok(Status::Waiting);
+    };
+    Ok(match &e.payload {
+        Payload::Approve(d) => match d.until {
+            Some(until) if until < today => Status::Expired {
+                by: e.actor,
+                seq: e.seq,
+                until,
+            },
+            until => Status::Approved {
+                by: e.actor,
+                seq: e.seq,
+                until,
+            },
+        },
+        _ => Status::Rejected {
+            by: e.actor,
+            seq: e.seq,
+        },
+    })
+}
+
+/// Gates one activity of the evaluated model: allowed when every finding about it that needs
+/// action is covered by a valid approval of the DPO for its current facts. Appends a `block`
+/// entry for each blocking finding the DPO has not been alerted of (once per finding and
+/// facts digest; again after an approval expired), then the receipt, and answers only after
+/// they are durable.
+pub fn gate(
+    journal: &mut Journal,
+    outcome: &Outcome<'_>,
+    activity: &str,
+    request: &Request,
+) -> Result<Gated> {
+    if let Some(m) = outcome_company_activities(outcome) {
+        if !m.iter().any(|a| a == activity) {
+            let hint = match crate::did_you_mean(activity, m.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`sphere check` lists the model's activities with findings".into(),
+            };
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("no activity `{activity}` in the model"),
+            )
+            .with_hint(hint));
+        }
+    }
+    let today = request.today();
+    let context = request.context(outcome);
+    let mut blocking = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, f) in outcome.findings().iter().enumerate() {
+        if f.about.activity() != Some(activity) {
+            continue;
+        }
+        if !f.needs_action() {
+            warnings.push(f.clone());
+            continue;
+        }
+        let digest = facts_digest(outcome, i).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Evaluation,
+                format!("finding {} has no derivation", f.id),
+            )
+        })?;
+        let r = FindingRef {
+            id: f.id.clone(),
+            facts_digest: digest.clone(),
+        };
+        let status = status(journal, &r, today)?;
+        let mut alerted = false;
+        if !status.covers() {
+            // Alert once: not while a block waits, not after a rejection (the DPO has
+            // decided); again when an approval has expired.
+            let latest = journal
+                .latest(&r, &[Action::Block, Action::Approve, Action::Reject])
+                .map_err(journal_error)?;
+            if latest.is_none_or(|e| e.action() == Action::Approve) {
+                let mut norms: Vec<String> = f.norms.iter().map(|n| n.id.clone()).collect();
+                norms.sort();
+                journal
+                    .append(&NewEntry {
+                        time: request.time,
+                        actor: request.actor.clone(),
+                        finding: Some(r),
+                        context: context.clone(),
+                        payload: Payload::Block(Block {
+                            activity_id: activity.to_string(),
+                            decision: f.decision.as_str().to_string(),
+                            norms,
+                            as_of: civil(outcome.as_of())?,
+                        }),
+                    })
+                    .map_err(journal_error)?;
+                alerted = true;
+            }
+        }
+        blocking.push(Blocking {
+            finding: f.clone(),
+            facts_digest: digest,
+            status,
+            alerted,
+        });
+    }
+    let verdict = if blocking.iter().all(|b| b.status.covers()) {
+        Verdict::Allowed
+    } else {
+        Verdict::Blocked
+    };
+    let mut result = sha2::Sha256::new();
+    for b in &blocking {
+        result.update(format!(
+            "{} {} {}\n",
+            b.finding.id,
+            b.facts_digest,
+            b.status.as_str()
+        ));
+    }
+    for w in &warnings {
+        result.update(format!("{} {}\n", w.id, w.decision.as_str()));
+    }
+    let head = journal
+        .append(&NewEntry {
+            time: request.time,
+            actor: request.actor.clone(),
+            finding: None,
+            context,
+            payload: Payload::Receipt(Receipt {
+                command: "gate".into(),
+                activity_id: Some(activity.to_string()),
+                as_of: civil(outcome.as_of())?,
+                evaluator: outcome.engine().as_str().into(),
+                outcome: verdict.as_str().into(),
+                result_digest: journal::EntryHash(result.finalize().into()).to_hex(),
+                findings: (blocking.len() + warnings.len()) as u64,
+            }),
+        })
+        .map_err(journal_error)?;
+    Ok(Gated {
+        activity: activity.to_string(),
+        verdict,
+        blocking,
+        warnings,
+        head,
+    })
+}
+
+fn outcome_company_activities(outcome: &Outcome<'_>) -> Option<Vec<String>> {
+    use sphere_engine::Value;
+    let ev = outcome.evaluation();
+    let program = ev.program();
+    let rel = program.relation_by_name("activity")?;
+    let mut out: Vec<String> = ev
+        .tuples(rel)
+        .into_iter()
+        .filter_map(|t| match t.first() {
+            Some(v @ Value::Sym(_)) => Some(sphere_engine::value::display(*v, ev.interner())),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+fn civil(d: sphere_engine::Date) -> Result<jiff::civil::Date> {
+    d.to_string()
+        .parse()
+        .map_err(|e| Error::new(ErrorKind::Evaluation, format!("date {d}: {e}")))
+}
+
+/// Approve or reject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Approve,
+    Reject,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Approve => "approve",
+            Verb::Reject => "reject",
+        }
+    }
+}
+
+/// What became of an approval or a rejection.
+#[derive(Clone, Debug)]
+pub enum Decided {
+    /// Recorded for this finding id and facts digest.
+    Recorded { finding: FindingRef, head: Head },
+    /// The actor is not the model's DPO: refused, and the refusal recorded.
+    Refused { dpo: Option<String>, head: Head },
+}
+
+/// The DPO approves or rejects a finding that needs action, for its current facts. The
+/// reason is kept only as its SHA-256. Anyone but the model's DPO (`organization.dpo`) is
+/// refused, and the refusal is journaled; a model without a DPO refuses everyone.
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    journal: &mut Journal,
+    outcome: &Outcome<'_>,
+    dpo: Option<&str>,
+    verb: Verb,
+    finding_id: &str,
+    reason: &str,
+    until: Option<jiff::civil::Date>,
+    request: &Request,
+) -> Result<Decided> {
+    let index = outcome.findings().iter().position(|f| f.id == finding_id);
+    let reference = index.and_then(|i| {
+        facts_digest(outcome, i).map(|d| FindingRef {
+            id: finding_id.to_string(),
+            facts_digest: d,
+        })
+    });
+    let context = request.context(outcome);
+    if dpo != Some(request.actor.as_str()) {
+        let head = journal
+            .append(&NewEntry {
+                time: request.time,
+                actor: request.actor.clone(),
+                finding: reference,
+                context,
+                payload: Payload::Refusal(Refusal {
+                    attempted: verb.as_str().into(),
+                    code: "not-dpo".into(),
+                }),
+            })
+            .map_err(journal_error)?;
+        return Ok(Decided::Refused {
+            dpo: dpo.map(str::to_string),
+            head,
+        });
+    }
+    let Some(i) = index else {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("no finding `{finding_id}` in this model"),
+        )
+        .with_hint("`sphere gate` or `sphere check` with the same model files lists the findings and their ids"));
+    };
+    if !outcome.findings()[i].needs_action() {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "finding `{finding_id}` is a {}: only findings that block need a decision",
+                outcome.findings()[i].decision
+            ),
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(Error::new(ErrorKind::Usage, "the reason is empty")
+            .with_hint("say why, with --reason TEXT; the journal keeps only its digest"));
+    }
+    if let Some(u) = until {
+        if verb == Verb::Reject {
+            return Err(Error::new(ErrorKind::Usage, "a rejection has no end date")
+                .with_hint("leave out --until; approve later if the facts allow it"));
+        }
+        if u < request.today() {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("--until {u} is in the past: the approval would never apply"),
+            ));
+        }
+    }
+    let Some(reference) = reference else {
+        return Err(Error::new(
+            ErrorKind::Evaluation,
+            format!("finding {finding_id} has no derivation"),
+        ));
+    };
+    let decision = journal::Decision {
+        reason_digest: journal::text_digest(reason),
+        until,
+    };
+    let payload = match verb {
+        Verb::Approve => Payload::Approve(decision),
+        Verb::Reject => Payload::Reject(decision),
+    };
+    let head = journal
+        .append(&NewEntry {
+            time: request.time,
+            actor: request.actor.clone(),
+            finding: Some(reference.clone()),
+            context,
+            payload,
+        })
+        .map_err(journal_error)?;
+    Ok(Decided::Recorded {
+        finding: reference,
+        head,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EvalOptions, KnowledgeBase, Model};
+
+    const CALL: &str = "act-s4-call";
+
+    fn kb() -> KnowledgeBase {
+        KnowledgeBase::shipped().expect("the shipped knowledge base")
+    }
+
+    fn model(edit: impl FnOnce(&mut serde_json::Value)) -> Model {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/facts/s12_what_if_consent.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the fixture");
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        edit(&mut v);
+        let today = sphere_engine::Date::parse("2025-06-16").expect("a date");
+        Model::from_text("s12.json", &v.to_string(), today).expect("a valid model")
+    }
+
+    /// The premises and digest of the phone-call finding of `act-s4-call`.
+    fn call(kb: &KnowledgeBase, m: &Model) -> (String, Vec<String>, String) {
+        let outcome = kb.evaluate(m, &EvalOptions::default()).expect("evaluates");
+        let i = outcome
+            .findings()
+            .iter()
+            .position(|f| f.rule == "uwg_phone_without_consent" && f.about_id() == CALL)
+            .expect("the call is blocked");
+        let p = premises(&outcome, i).expect("a derivation");
+        let d = facts_digest(&outcome, i).expect("a derivation");
+        (outcome.findings()[i].id.clone(), p, d)
+    }
+
+    fn the_call(v: &mut serde_json::Value) -> &mut serde_json::Value {
+        v["activities"]
+            .as_array_mut()
+            .expect("activities")
+            .iter_mut()
+            .find(|a| a["id"] == CALL)
+            .expect("the call")
+    }
+
+    fn karl_email_consent(withdrawn: Option<&str>) -> serde_json::Value {
+        let mut c = serde_json::json!({
+            "id": "cns-karl-email",
+            "subject": "subj-karl-kaufmann",
+            "purposes": ["marketing"],
+            "channels": ["email"],
+            "given": "2024-01-10",
+            "form": "double_opt_in",
+            "documented": true,
+            "obtained_by": "org-optik-ag"
+        });
+        if let Some(w) = withdrawn {
+            c["withdrawn"] = w.into();
+        }
+        c
+    }
+
+    #[test]
+    fn the_digest_is_the_sorted_premises_hashed_and_order_does_not_matter() {
+        let a = vec!["b(\"2\")".to_string(), "a(\"1\")".to_string()];
+        let b = vec![
+            "a(\"1\")".to_string(),
+            "b(\"2\")".to_string(),
+            "a(\"1\")".to_string(),
+        ];
+        assert_eq!(digest_of(&a), digest_of(&b));
+        assert_ne!(digest_of(&a), digest_of(&a[..1]));
+        assert_eq!(digest_of(&a).len(), 64);
+        // One fact per line: two facts are not the same as their texts run together.
+        assert_ne!(
+            digest_of(&["ab".to_string()]),
+            digest_of(&["a".to_string(), "b".to_string()])
+        );
+    }
+
+    #[test]
+    fn the_digest_changes_with_a_premise_and_not_with_an_unrelated_fact() {
+        let kb = kb();
+        let (id, premises, digest) = call(&kb, &model(|_| {}));
+        // The premises: the activity's facts and the absence of a consent it relies on.
+        assert!(
+            premises
+                .iter()
+                .any(|p| p.starts_with("activity(\"act-s4-call\"")),
+            "{premises:?}"
+        );
+        assert!(
+            premises.iter().any(|p| p.starts_with("not ad_consent(")),
+            "{premises:?}"
+        );
+        let mut sorted = premises.clone();
+        sorted.sort();
+        assert_eq!(premises, sorted, "canonical order");
+
+        // Unrelated: another staff member's name, an unrelated subject and the other
+        // activity's purpose are no premise of the call.
+        let (id2, _, unrelated) = call(
+            &kb,
+            &model(|v| {
+                v["staff"][0]["name"] = "Sandra Bauer-Klein".into();
+                v["subjects"]
+                    .as_array_mut()
+                    .expect("subjects")
+                    .push(serde_json::json!({
+                        "id": "subj-someone-else", "name": "Someone Else", "kind": "consumer",
+                        "country": "DE"
+                    }));
+            }),
+        );
+        assert_eq!(id2, id);
+        assert_eq!(unrelated, digest, "an unrelated change keeps the approval");
+
+        // A new date of the call.
+        let (id3, _, moved) = call(&kb, &model(|v| the_call(v)["date"] = "2025-06-19".into()));
+        assert_eq!(id3, id);
+        assert_ne!(moved, digest);
+
+        // Another purpose of the call (part of the activity fact the finding rests on).
+        let (_, _, other_purpose) =
+            call(&kb, &model(|v| the_call(v)["purpose"] = "marketing".into()));
+        assert_ne!(other_purpose, digest);
+
+        // A consent of the subject (for e-mail, so the call is still without consent), and
+        // then its withdrawal: each changes what the absence of a phone consent rests on.
+        let (_, with_consent_p, with_consent) = call(
+            &kb,
+            &model(|v| v["consents"] = serde_json::json!([karl_email_consent(None)])),
+        );
+        assert_ne!(with_consent, digest);
+        assert!(
+            with_consent_p.iter().any(|p| p.contains("cns-karl-email")),
+            "{with_consent_p:?}"
+        );
+        let (_, _, withdrawn) = call(
+            &kb,
+            &model(|v| v["consents"] = serde_json::json!([karl_email_consent(Some("2025-06-01"))])),
+        );
+        assert_ne!(withdrawn, with_consent);
+        assert_ne!(withdrawn, digest);
+    }
+}

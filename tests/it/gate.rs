@@ -1,0 +1,468 @@
+//! The gate, the DPO's approvals bound to the facts, and what waits for the DPO: over the real
+//! binary and a real SQLite journal in a temporary folder, on the demo company's planned
+//! phone call to Karl Kaufmann without consent (`facts/s12_what_if_consent.json`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+const MODEL: &str = "facts/s12_what_if_consent.json";
+const CLEAN: &str = "facts/s12_what_if_consent_clean.json";
+const CALL: &str = "act-s4-call";
+const DPO: &str = "staff-markus-richter";
+const MARKETING: &str = "staff-jonas-weber";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn sphere(journal: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(args)
+        .arg("--journal")
+        .arg(journal)
+        .env("NO_COLOR", "1")
+        .env_remove("SPHERE_JOURNAL")
+        .output()
+        .expect("sphere runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn gate_json(journal: &Path, model: &str) -> (i32, Value) {
+    let r = sphere(journal, &["gate", model, CALL, "--format", "json"]);
+    assert!(r.code == 0 || r.code == 1, "gate failed: {}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("gate JSON");
+    (r.code, v)
+}
+
+/// The blocking finding of the uncovered call: id and facts digest.
+fn blocking(v: &Value, rule: &str) -> (String, String, String) {
+    let b = v["blocking"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|b| b["rule"] == rule)
+        .unwrap_or_else(|| panic!("a blocking finding of {rule} in {v}"));
+    (
+        b["id"].as_str().expect("id").to_string(),
+        b["facts_digest"].as_str().expect("digest").to_string(),
+        b["approval"]["status"]
+            .as_str()
+            .expect("status")
+            .to_string(),
+    )
+}
+
+fn head_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("journal head: "))
+        .unwrap_or_else(|| panic!("a journal head in {stdout}"))
+        .to_string()
+}
+
+fn actions(journal: &Path) -> Vec<(String, String)> {
+    let conn = Connection::open(journal).expect("open the journal");
+    let mut stmt = conn
+        .prepare("SELECT action, actor FROM entries ORDER BY seq")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// A copy of a model file with `edit` applied to its JSON.
+fn changed(dir: &Path, from: &str, name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(from).expect("model")).expect("JSON");
+    edit(&mut v);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).expect("JSON")).expect("written");
+    path
+}
+
+fn call_of(v: &mut Value) -> &mut Value {
+    v["activities"]
+        .as_array_mut()
+        .expect("activities")
+        .iter_mut()
+        .find(|a| a["id"] == CALL)
+        .expect("the planned call")
+}
+
+fn verify(journal: &Path) {
+    let r = sphere(journal, &["journal", "verify"]);
+    assert_eq!(r.code, 0, "journal verify: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("verdict: intact"), "{}", r.stdout);
+}
+
+const RULE: &str = "uwg_phone_without_consent";
+
+#[test]
+fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_facts_change() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+
+    // Blocked, with the reason and the remedy; the block waits for the DPO.
+    let r = sphere(&j, &["gate", MODEL, CALL]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("BLOCKED act-s4-call"), "{}", r.stdout);
+    assert!(r.stdout.contains("Section 7(2) no. 1 UWG"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("to unblock: Call only after obtaining"),
+        "{}",
+        r.stdout
+    );
+    let first_head = head_line(&r.stdout);
+    assert!(
+        first_head.starts_with("2:"),
+        "block and receipt: {first_head}"
+    );
+    let (id, digest, status) = blocking(&gate_json(&j, MODEL).1, RULE);
+    assert_eq!(status, "waiting");
+
+    // The marketing manager may not approve: exit 2, the refusal is journaled.
+    let r = sphere(
+        &j,
+        &[
+            "approve", MODEL, &id, "--by", MARKETING, "--reason", "urgent",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("only the DPO decides"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(DPO),
+        "the hint names the DPO: {}",
+        r.stderr
+    );
+    let refused_head = head_line(&r.stdout);
+    assert!(refused_head.starts_with("4:"), "{refused_head}");
+    assert_eq!(
+        actions(&j).last(),
+        Some(&("refusal".to_string(), MARKETING.to_string()))
+    );
+    let (code, _) = gate_json(&j, MODEL);
+    assert_eq!(code, 1, "a refused approval opens nothing");
+
+    // The DPO approves; the gate opens.
+    let r = sphere(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            &id,
+            "--by",
+            DPO,
+            "--reason",
+            "written consent on paper, K-17",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&digest),
+        "the approval names the facts: {}",
+        r.stdout
+    );
+    head_line(&r.stdout);
+    let (code, v) = gate_json(&j, MODEL);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["verdict"], "allowed");
+    assert_eq!(blocking(&v, RULE).2, "approved");
+
+    // The reason's text is not in the journal, only its digest.
+    let bytes = std::fs::read(&j).expect("journal bytes");
+    let needle = b"K-17";
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+
+    // A new date: same finding id, other facts: the approval no longer applies.
+    let moved = changed(dir.path(), MODEL, "moved.json", |v| {
+        call_of(v)["date"] = "2025-06-20".into();
+    });
+    let (code, v) = gate_json(&j, moved.to_str().expect("path"));
+    assert_eq!(code, 1, "{v}");
+    let (moved_id, moved_digest, status) = blocking(&v, RULE);
+    assert_eq!(moved_id, id, "the finding id does not depend on the date");
+    assert_ne!(moved_digest, digest);
+    assert_eq!(status, "waiting");
+
+    // The subject withdraws the consent of the clean variant: the gate closes, and the
+    // approval of the call without consent does not cover the call after a withdrawal.
+    let r = sphere(&j, &["gate", CLEAN, CALL]);
+    assert_eq!(r.code, 0, "with consent the call is allowed: {}", r.stdout);
+    let withdrawn = changed(dir.path(), CLEAN, "withdrawn.json", |v| {
+        v["consents"][0]["withdrawn"] = "2025-06-10".into();
+    });
+    let (code, v) = gate_json(&j, withdrawn.to_str().expect("path"));
+    assert_eq!(code, 1, "{v}");
+    let (w_id, w_digest, status) = blocking(&v, RULE);
+    assert_eq!(w_id, id);
+    assert_ne!(w_digest, digest, "a withdrawn consent is another fact");
+    assert_eq!(status, "waiting");
+
+    // The original facts are still approved.
+    assert_eq!(gate_json(&j, MODEL).0, 0);
+    verify(&j);
+}
+
+#[test]
+fn an_approval_expires_a_rejection_holds_and_pending_lists_oldest_first() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let (_, v) = gate_json(&j, MODEL);
+    let (id, _, _) = blocking(&v, RULE);
+
+    // Pending: the block waits, with its reason.
+    let r = sphere(&j, &["pending", MODEL, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let p: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(p.as_array().map(Vec::len), Some(1), "{p}");
+    assert_eq!(p[0]["finding_id"], id.as_str());
+    assert_eq!(p[0]["activity"], CALL);
+    assert!(p[0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("without prior express consent")));
+    assert!(p[0]["waited_seconds"].as_i64().is_some_and(|s| s >= 0));
+
+    // A second, changed call blocks later: listed after the first.
+    let moved = changed(dir.path(), MODEL, "moved.json", |v| {
+        call_of(v)["date"] = "2025-06-20".into();
+    });
+    let moved = moved.to_str().expect("path");
+    assert_eq!(gate_json(&j, moved).0, 1);
+    let r = sphere(&j, &["pending", MODEL, "--format", "json"]);
+    let p: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let entries: Vec<i64> = p
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| e["entry"].as_i64().expect("entry"))
+        .collect();
+    assert_eq!(entries.len(), 2, "{p}");
+    assert!(entries[0] < entries[1], "oldest first: {entries:?}");
+
+    // An approval that ended yesterday is refused up front; one that ends today applies.
+    let r = sphere(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            &id,
+            "--by",
+            DPO,
+            "--reason",
+            "r",
+            "--until",
+            "2000-01-01",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("in the past"), "{}", r.stderr);
+
+    // An approval recorded with an end in the past (as a DPO's approval becomes when its
+    // day has passed): written as an entry with the library, then the gate sees it expired.
+    {
+        use sphere::journal::{Config, Context, Decision, FindingRef, Journal, NewEntry, Payload};
+        let (_, v) = gate_json(&j, MODEL);
+        let (_, digest, _) = blocking(&v, RULE);
+        let mut journal = Journal::open(&j, &Config::default()).expect("journal");
+        journal
+            .append(&NewEntry {
+                time: jiff::Timestamp::now(),
+                actor: DPO.into(),
+                finding: Some(FindingRef {
+                    id: id.clone(),
+                    facts_digest: digest,
+                }),
+                context: Context {
+                    engine_version: "sphere test".into(),
+                    kb_digest: None,
+                    model_digest: None,
+                },
+                payload: Payload::Approve(Decision {
+                    reason_digest: sphere::journal::text_digest("until the end of 2024"),
+                    until: Some(jiff::civil::date(2024, 12, 31)),
+                }),
+            })
+            .expect("appended");
+    }
+    let blocks_before = actions(&j).iter().filter(|a| a.0 == "block").count();
+    let (code, v) = gate_json(&j, MODEL);
+    assert_eq!(code, 1, "an expired approval does not open the gate: {v}");
+    assert_eq!(blocking(&v, RULE).2, "expired");
+    let blocks_after = actions(&j).iter().filter(|a| a.0 == "block").count();
+    assert_eq!(blocks_after, blocks_before + 1, "the DPO is alerted again");
+
+    // Rejected: the gate stays closed whatever the retries, and no new alarm is raised.
+    let r = sphere(
+        &j,
+        &["reject", MODEL, &id, "--by", DPO, "--reason", "no consent"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    head_line(&r.stdout);
+    for _ in 0..3 {
+        let (code, v) = gate_json(&j, MODEL);
+        assert_eq!(code, 1);
+        assert_eq!(blocking(&v, RULE).2, "rejected");
+    }
+    assert_eq!(
+        actions(&j).iter().filter(|a| a.0 == "block").count(),
+        blocks_after,
+        "retries after a rejection alert nobody"
+    );
+    let r = sphere(&j, &["pending", MODEL, "--format", "json"]);
+    let p: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        p.as_array().map(Vec::len),
+        Some(1),
+        "only the moved call waits: {p}"
+    );
+
+    // A later approval is a new, explicit decision of the DPO: then the gate opens.
+    let r = sphere(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            &id,
+            "--by",
+            DPO,
+            "--reason",
+            "consent found",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(gate_json(&j, MODEL).0, 0);
+
+    // Someone else may not reject either.
+    let r = sphere(
+        &j,
+        &["reject", MODEL, &id, "--by", MARKETING, "--reason", "x"],
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(actions(&j).last().map(|a| a.0.as_str()), Some("refusal"));
+    assert_eq!(
+        gate_json(&j, MODEL).0,
+        0,
+        "a refused rejection changes nothing"
+    );
+    verify(&j);
+}
+
+#[test]
+fn notify_runs_once_per_finding_and_facts_with_the_finding_as_json() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let out = dir.path().join("alerts");
+    std::fs::create_dir(&out).expect("folder");
+    // Each run of the command writes its stdin to a new file.
+    let cmd = format!("cat > \"{}/$(date +%s%N)-$$.json\"", out.display());
+    let count = || std::fs::read_dir(&out).expect("folder").count();
+    for _ in 0..3 {
+        let r = sphere(&j, &["gate", MODEL, CALL, "--notify", &cmd]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+    }
+    assert_eq!(count(), 1, "three gates, one alarm");
+    let file = std::fs::read_dir(&out)
+        .expect("folder")
+        .next()
+        .expect("a file")
+        .expect("entry")
+        .path();
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("JSON");
+    assert_eq!(v["rule"], RULE);
+    assert_eq!(v["activity"], CALL);
+    assert!(v["facts_digest"].as_str().is_some_and(|d| d.len() == 64));
+
+    // Other facts: a new alarm.
+    let moved = changed(dir.path(), MODEL, "moved.json", |v| {
+        call_of(v)["date"] = "2025-06-20".into();
+    });
+    let r = sphere(
+        &j,
+        &[
+            "gate",
+            moved.to_str().expect("path"),
+            CALL,
+            "--notify",
+            &cmd,
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(count(), 2);
+    verify(&j);
+}
+
+#[test]
+fn a_gate_whose_journal_cannot_be_written_is_an_error_never_allowed() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    // With the clean model the call would be allowed.
+    assert_eq!(sphere(&j, &["gate", CLEAN, CALL]).code, 0);
+    let conn = Connection::open(&j).expect("open");
+    conn.execute_batch(
+        "CREATE TRIGGER fail BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .expect("a failing write");
+    drop(conn);
+    let r = sphere(&j, &["gate", CLEAN, CALL]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("ALLOWED"), "{}", r.stdout);
+    assert!(r.stderr.contains("cannot append an entry"), "{}", r.stderr);
+
+    // A missing journal folder: an error too.
+    let r = sphere(
+        &dir.path().join("no/such/folder/journal.db"),
+        &["gate", CLEAN, CALL],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn an_unknown_activity_or_finding_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let j = dir.path().join("journal.db");
+    let r = sphere(&j, &["gate", MODEL, "act-s4-cal"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no activity `act-s4-cal`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("hint: did you mean `act-s4-call`?"),
+        "{}",
+        r.stderr
+    );
+    let r = sphere(
+        &j,
+        &[
+            "approve",
+            MODEL,
+            "F-0000000000000000",
+            "--by",
+            DPO,
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no finding `F-0000000000000000`"),
+        "{}",
+        r.stderr
+    );
+    let r = sphere(&j, &["pending", MODEL]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "nothing waits for the DPO\n");
+}
