@@ -692,7 +692,10 @@ mod tests {
         rules.sort();
         assert_eq!(
             rules,
-            ["gdpr_advertising_without_basis", "uwg_phone_without_consent"]
+            [
+                "gdpr_advertising_without_basis",
+                "uwg_phone_without_consent"
+            ]
         );
         assert!(
             delta.vanished.is_empty() && delta.changed.is_empty(),

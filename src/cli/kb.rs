@@ -239,13 +239,14 @@ fn export_crepe(args: &ExportArgs, dir: &Path) -> CmdResult {
         .kb
         .clone()
         .map_or(sphere::kb::Origin::Shipped, sphere::kb::Origin::Dir);
-    let files = sphere::export::crepe_crate(&kb, &args.rules, super::color_stderr()).map_err(|e| {
-        let err = CliError::new(format!("cannot export for crepe: {}", e.message));
-        match e.hint {
-            Some(h) => err.with_hint(h),
-            None => err,
-        }
-    })?;
+    let files =
+        sphere::export::crepe_crate(&kb, &args.rules, super::color_stderr()).map_err(|e| {
+            let err = CliError::new(format!("cannot export for crepe: {}", e.message));
+            match e.hint {
+                Some(h) => err.with_hint(h),
+                None => err,
+            }
+        })?;
     sphere::export::write_files(dir, &files).map_err(|e| {
         CliError::new(e).with_hint("give a directory you can write to (it is created if missing)")
     })?;

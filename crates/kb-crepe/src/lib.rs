@@ -29,15 +29,19 @@ mod b02_guidelines;
 #[rustfmt::skip]
 mod b03_telemedia;
 #[rustfmt::skip]
-mod b04_uwg;
+mod b04_uwg_1;
 #[rustfmt::skip]
-mod b05_gdpr_2;
+mod b05_copyright;
 #[rustfmt::skip]
-mod b06_bdsg;
+mod b06_gdpr_2;
 #[rustfmt::skip]
-mod b07_copyright;
+mod b07_uwg_2;
 #[rustfmt::skip]
-mod b08_findings;
+mod b08_bdsg;
+#[rustfmt::skip]
+mod b09_gdpr_3;
+#[rustfmt::skip]
+mod b10_findings;
 
 pub use facts::*;
 pub use findings::{Finding, Findings, Norm};
@@ -48,11 +52,13 @@ pub const BLOCKS: &[&str] = &[
     "b01_gdpr_1",
     "b02_guidelines",
     "b03_telemedia",
-    "b04_uwg",
-    "b05_gdpr_2",
-    "b06_bdsg",
-    "b07_copyright",
-    "b08_findings",
+    "b04_uwg_1",
+    "b05_copyright",
+    "b06_gdpr_2",
+    "b07_uwg_2",
+    "b08_bdsg",
+    "b09_gdpr_3",
+    "b10_findings",
 ];
 
 /// What the blocks hand on: the derived relations that a later block reads or adds to, and
@@ -67,17 +73,29 @@ pub(crate) struct State {
     pub consent_covers: Vec<(u32, u32, u32)>,
     pub consent_withdrawn_for: Vec<(u32, u32)>,
     pub consent_unprovable: Vec<(u32, u32)>,
+    pub contract_basis: Vec<(u32, u32)>,
+    pub legal_obligation_basis: Vec<(u32, u32)>,
+    pub social_profiling: Vec<(u32,)>,
     pub old_law_public_data: Vec<(u32,)>,
     pub indirect_collection: Vec<(u32, u32, i32)>,
+    pub direct_collection: Vec<(u32, u32, i32)>,
+    pub consent_after_objection: Vec<(u32, u32, i32)>,
     pub objected_by: Vec<(u32, u32)>,
+    pub vetoed_social_profiling: Vec<(u32, u32)>,
     pub purpose_change: Vec<(u32, u32, i32)>,
+    pub child_consent: Vec<(u32, u32)>,
     pub child: Vec<(u32,)>,
     pub special_explicit: Vec<(u32, u32)>,
     pub special_not_explicit: Vec<(u32, u32)>,
     pub published_by: Vec<(u32, u32, u32)>,
+    pub audience_upload: Vec<(u32, u32, i32)>,
+    pub covered_by_marketing_objection: Vec<(u32, u32)>,
     pub joint_control: Vec<(u32, u32)>,
     pub joint_arrangement: Vec<(u32, u32, i32)>,
     pub public_art26_notice: Vec<(u32, i32)>,
+    pub dpia_required: Vec<(u32,)>,
+    pub dpia_category: Vec<(u32,)>,
+    pub dpia_required_profiling: Vec<(u32, i32)>,
     pub third_country_transfer: Vec<(u32, u32, u32)>,
     pub transfer_basis: Vec<(u32, u32)>,
     pub uses_processor: Vec<(u32, u32)>,
@@ -89,15 +107,17 @@ pub(crate) struct State {
     pub source_named: Vec<(u32, u32)>,
     pub category_named: Vec<(u32, u32)>,
     pub objection_hint_by: Vec<(u32, i32)>,
+    pub art13_informed: Vec<(u32, u32)>,
     pub advertising: Vec<(u32,)>,
     pub consent_purpose_fits: Vec<(u32, u32)>,
+    pub consent_misses_product: Vec<(u32, u32)>,
     pub ad_consent: Vec<(u32, u32)>,
     pub email_ad: Vec<(u32, u32, i32)>,
     pub phone_ad: Vec<(u32, u32, i32)>,
-    pub consumer: Vec<(u32,)>,
     pub email_selection: Vec<(u32, u32)>,
     pub email_selection_unlawful: Vec<(u32, u32)>,
     pub existing_customer_ok: Vec<(u32, u32)>,
+    pub presumed_consent_ok: Vec<(u32, u32)>,
     pub finding_raw: Vec<(u32, u32, u32, i32)>,
     pub exception_raw: Vec<(u32, u32, u32, i32)>,
     pub finding: Vec<(u32, u32, u32, i32)>,
@@ -113,10 +133,12 @@ pub fn evaluate(facts: &Facts) -> Findings {
     b01_gdpr_1::run(facts, &mut st);
     b02_guidelines::run(facts, &mut st);
     b03_telemedia::run(facts, &mut st);
-    b04_uwg::run(facts, &mut st);
-    b05_gdpr_2::run(facts, &mut st);
-    b06_bdsg::run(facts, &mut st);
-    b07_copyright::run(facts, &mut st);
-    b08_findings::run(facts, &mut st);
+    b04_uwg_1::run(facts, &mut st);
+    b05_copyright::run(facts, &mut st);
+    b06_gdpr_2::run(facts, &mut st);
+    b07_uwg_2::run(facts, &mut st);
+    b08_bdsg::run(facts, &mut st);
+    b09_gdpr_3::run(facts, &mut st);
+    b10_findings::run(facts, &mut st);
     findings::collect(facts, &facts.symbols, &st)
 }

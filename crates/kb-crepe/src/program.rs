@@ -9,6 +9,7 @@
 /// The symbols the rules and the program's facts name, by id.
 pub const SYMBOLS: &[&str] = &[
     "",
+    "13",
     "14",
     "2001/497",
     "2004/915",
@@ -65,9 +66,12 @@ pub const SYMBOLS: &[&str] = &[
     "automated_call",
     "bcr",
     "bdsg_dpo_missing",
+    "bdsg_dpo_missing_dpia_processing",
     "bdsg_dpo_missing_threshold_10",
     "bdsg_old_33",
     "bdsg_old_advertising_without_consent",
+    "bdsg_old_dpo_missing",
+    "bdsg_old_no_legal_basis",
     "bdsg_old_notification_missing",
     "bdsg_old_us_transfer_without_basis",
     "biometric",
@@ -80,6 +84,7 @@ pub const SYMBOLS: &[&str] = &[
     "contact",
     "content_license",
     "contract",
+    "criminal",
     "ddg_impressum_missing",
     "delete",
     "direct_marketing",
@@ -95,14 +100,18 @@ pub const SYMBOLS: &[&str] = &[
     "forbidden",
     "forum",
     "forum_reply",
+    "gdpr_advertising_without_basis",
+    "gdpr_art13_notice_missing",
     "gdpr_art14_category_not_named",
     "gdpr_art14_disproportionate_effort",
     "gdpr_art14_notice_at_first_contact",
     "gdpr_art14_notice_at_first_disclosure",
     "gdpr_art14_notice_overdue",
     "gdpr_art14_source_not_named",
+    "gdpr_audience_upload_without_consent",
     "gdpr_child_consent",
     "gdpr_consent_not_provable",
+    "gdpr_criminal_offence_data",
     "gdpr_direct_marketing_after_objection",
     "gdpr_dpia_missing_monitoring",
     "gdpr_dpia_missing_profiling",
@@ -113,15 +122,18 @@ pub const SYMBOLS: &[&str] = &[
     "gdpr_no_legal_basis",
     "gdpr_no_records_of_processing",
     "gdpr_objector_selected_for_email",
+    "gdpr_processing_after_general_objection",
     "gdpr_processing_after_withdrawal",
     "gdpr_processor_without_agreement",
     "gdpr_profiling_after_objection",
     "gdpr_purpose_change_untested",
     "gdpr_right_to_object_not_pointed_out",
+    "gdpr_social_profiling_without_consent",
     "gdpr_special_category",
     "gdpr_special_explicit_consent",
     "gdpr_special_made_public",
     "gdpr_transfer_without_basis",
+    "gdpr_transfer_without_basis_before_schrems_ii",
     "gdpr_withdrawn_selected_for_email",
     "genetic",
     "greeting",
@@ -131,11 +143,13 @@ pub const SYMBOLS: &[&str] = &[
     "independent_controller",
     "joint_control",
     "joint_controller",
+    "kug_image_exception_unchecked",
     "kug_image_without_consent",
     "legal_obligation",
     "lia",
     "link",
     "marketing",
+    "messenger",
     "minor",
     "monitor",
     "necessary",
@@ -143,6 +157,7 @@ pub const SYMBOLS: &[&str] = &[
     "one_to_many",
     "opt_in",
     "participation",
+    "philosophical_belief",
     "phone",
     "photo",
     "platform_participation_forbidden",
@@ -157,17 +172,22 @@ pub const SYMBOLS: &[&str] = &[
     "publish",
     "religion",
     "reuse_content",
+    "review_site",
     "safe_harbor",
     "sales",
     "scc",
     "scrape",
     "select",
+    "sex_life",
     "sexual_orientation",
     "sms",
     "social_dm",
     "social_monitoring",
+    "social_network",
     "social_post",
     "survey",
+    "tdddg_email_tracking_without_consent",
+    "tdddg_fan_page_trackers_without_consent",
     "tdddg_site_trackers_without_consent",
     "tdddg_tracking_without_consent",
     "text",
@@ -178,13 +198,17 @@ pub const SYMBOLS: &[&str] = &[
     "urhg_text_reuse_without_licence",
     "user",
     "uwg_advertising_after_refusal",
+    "uwg_email_consent_not_provable",
     "uwg_email_existing_customer",
     "uwg_email_without_consent",
+    "uwg_fake_review",
     "uwg_hidden_commercial_communication",
     "uwg_phone_b2b_presumed_consent",
     "uwg_phone_consent_not_documented",
+    "uwg_phone_consent_not_provable",
     "uwg_phone_without_consent",
     "uwg_review_authenticity_note",
+    "uwg_sms_to_existing_customer",
     "verbal",
     "web_form",
     "website",
@@ -192,186 +216,210 @@ pub const SYMBOLS: &[&str] = &[
 ];
 
 pub const S_0: u32 = 0; // ""
-pub const S_14: u32 = 1; // "14"
-pub const S_2001_497: u32 = 2; // "2001/497"
-pub const S_2004_915: u32 = 3; // "2004/915"
-pub const S_2010_87: u32 = 4; // "2010/87"
-pub const S_2021_914: u32 = 5; // "2021/914"
-pub const S_26: u32 = 6; // "26"
-pub const S_AD: u32 = 7; // "AD"
-pub const S_AR: u32 = 8; // "AR"
-pub const S_AT: u32 = 9; // "AT"
-pub const S_BE: u32 = 10; // "BE"
-pub const S_BG: u32 = 11; // "BG"
-pub const S_CA: u32 = 12; // "CA"
-pub const S_CH: u32 = 13; // "CH"
-pub const S_CY: u32 = 14; // "CY"
-pub const S_CZ: u32 = 15; // "CZ"
-pub const S_DE: u32 = 16; // "DE"
-pub const S_DK: u32 = 17; // "DK"
-pub const S_EE: u32 = 18; // "EE"
-pub const S_ES: u32 = 19; // "ES"
-pub const S_FI: u32 = 20; // "FI"
-pub const S_FO: u32 = 21; // "FO"
-pub const S_FR: u32 = 22; // "FR"
-pub const S_GB: u32 = 23; // "GB"
-pub const S_GG: u32 = 24; // "GG"
-pub const S_GR: u32 = 25; // "GR"
-pub const S_HR: u32 = 26; // "HR"
-pub const S_HU: u32 = 27; // "HU"
-pub const S_IE: u32 = 28; // "IE"
-pub const S_IL: u32 = 29; // "IL"
-pub const S_IM: u32 = 30; // "IM"
-pub const S_IS: u32 = 31; // "IS"
-pub const S_IT: u32 = 32; // "IT"
-pub const S_JE: u32 = 33; // "JE"
-pub const S_JP: u32 = 34; // "JP"
-pub const S_KR: u32 = 35; // "KR"
-pub const S_LI: u32 = 36; // "LI"
-pub const S_LT: u32 = 37; // "LT"
-pub const S_LU: u32 = 38; // "LU"
-pub const S_LV: u32 = 39; // "LV"
-pub const S_MT: u32 = 40; // "MT"
-pub const S_NL: u32 = 41; // "NL"
-pub const S_NO: u32 = 42; // "NO"
-pub const S_NZ: u32 = 43; // "NZ"
-pub const S_PL: u32 = 44; // "PL"
-pub const S_PT: u32 = 45; // "PT"
-pub const S_RO: u32 = 46; // "RO"
-pub const S_SE: u32 = 47; // "SE"
-pub const S_SI: u32 = 48; // "SI"
-pub const S_SK: u32 = 49; // "SK"
-pub const S_US: u32 = 50; // "US"
-pub const S_UY: u32 = 51; // "UY"
-pub const S_ACCEPTABLE: u32 = 52; // "acceptable"
-pub const S_ALL: u32 = 53; // "all"
-pub const S_AUTOMATED_CALL: u32 = 54; // "automated_call"
-pub const S_BCR: u32 = 55; // "bcr"
-pub const S_BDSG_DPO_MISSING: u32 = 56; // "bdsg_dpo_missing"
-pub const S_BDSG_DPO_MISSING_THRESHOLD_10: u32 = 57; // "bdsg_dpo_missing_threshold_10"
-pub const S_BDSG_OLD_33: u32 = 58; // "bdsg_old_33"
-pub const S_BDSG_OLD_ADVERTISING_WITHOUT_CONSENT: u32 = 59; // "bdsg_old_advertising_without_consent"
-pub const S_BDSG_OLD_NOTIFICATION_MISSING: u32 = 60; // "bdsg_old_notification_missing"
-pub const S_BDSG_OLD_US_TRANSFER_WITHOUT_BASIS: u32 = 61; // "bdsg_old_us_transfer_without_basis"
-pub const S_BIOMETRIC: u32 = 62; // "biometric"
-pub const S_BLOG: u32 = 63; // "blog"
-pub const S_BUSINESS: u32 = 64; // "business"
-pub const S_COLLECT: u32 = 65; // "collect"
-pub const S_COMMENT: u32 = 66; // "comment"
-pub const S_COMPATIBILITY: u32 = 67; // "compatibility"
-pub const S_CONSUMER: u32 = 68; // "consumer"
-pub const S_CONTACT: u32 = 69; // "contact"
-pub const S_CONTENT_LICENSE: u32 = 70; // "content_license"
-pub const S_CONTRACT: u32 = 71; // "contract"
-pub const S_DDG_IMPRESSUM_MISSING: u32 = 72; // "ddg_impressum_missing"
-pub const S_DELETE: u32 = 73; // "delete"
-pub const S_DIRECT_MARKETING: u32 = 74; // "direct_marketing"
-pub const S_DOUBLE_OPT_IN: u32 = 75; // "double_opt_in"
-pub const S_DPA: u32 = 76; // "dpa"
-pub const S_DPF: u32 = 77; // "dpf"
-pub const S_DPIA: u32 = 78; // "dpia"
-pub const S_EMAIL: u32 = 79; // "email"
-pub const S_ENRICH: u32 = 80; // "enrich"
-pub const S_ETHNIC_ORIGIN: u32 = 81; // "ethnic_origin"
-pub const S_FAN_PAGE: u32 = 82; // "fan_page"
-pub const S_FAX: u32 = 83; // "fax"
-pub const S_FORBIDDEN: u32 = 84; // "forbidden"
-pub const S_FORUM: u32 = 85; // "forum"
-pub const S_FORUM_REPLY: u32 = 86; // "forum_reply"
-pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 87; // "gdpr_art14_category_not_named"
-pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 88; // "gdpr_art14_disproportionate_effort"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 89; // "gdpr_art14_notice_at_first_contact"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 90; // "gdpr_art14_notice_at_first_disclosure"
-pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 91; // "gdpr_art14_notice_overdue"
-pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 92; // "gdpr_art14_source_not_named"
-pub const S_GDPR_CHILD_CONSENT: u32 = 93; // "gdpr_child_consent"
-pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 94; // "gdpr_consent_not_provable"
-pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 95; // "gdpr_direct_marketing_after_objection"
-pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 96; // "gdpr_dpia_missing_monitoring"
-pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 97; // "gdpr_dpia_missing_profiling"
-pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 98; // "gdpr_dpia_missing_special"
-pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 99; // "gdpr_dpo_missing_monitoring"
-pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 100; // "gdpr_joint_control_not_published"
-pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 101; // "gdpr_joint_control_without_arrangement"
-pub const S_GDPR_NO_LEGAL_BASIS: u32 = 102; // "gdpr_no_legal_basis"
-pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 103; // "gdpr_no_records_of_processing"
-pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 104; // "gdpr_objector_selected_for_email"
-pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 105; // "gdpr_processing_after_withdrawal"
-pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 106; // "gdpr_processor_without_agreement"
-pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 107; // "gdpr_profiling_after_objection"
-pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 108; // "gdpr_purpose_change_untested"
-pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 109; // "gdpr_right_to_object_not_pointed_out"
-pub const S_GDPR_SPECIAL_CATEGORY: u32 = 110; // "gdpr_special_category"
-pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 111; // "gdpr_special_explicit_consent"
-pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 112; // "gdpr_special_made_public"
-pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 113; // "gdpr_transfer_without_basis"
-pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 114; // "gdpr_withdrawn_selected_for_email"
-pub const S_GENETIC: u32 = 115; // "genetic"
-pub const S_GREETING: u32 = 116; // "greeting"
-pub const S_GUIDELINE_BREACH: u32 = 117; // "guideline_breach"
-pub const S_HEALTH: u32 = 118; // "health"
-pub const S_IMAGE: u32 = 119; // "image"
-pub const S_INDEPENDENT_CONTROLLER: u32 = 120; // "independent_controller"
-pub const S_JOINT_CONTROL: u32 = 121; // "joint_control"
-pub const S_JOINT_CONTROLLER: u32 = 122; // "joint_controller"
-pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 123; // "kug_image_without_consent"
-pub const S_LEGAL_OBLIGATION: u32 = 124; // "legal_obligation"
-pub const S_LIA: u32 = 125; // "lia"
-pub const S_LINK: u32 = 126; // "link"
-pub const S_MARKETING: u32 = 127; // "marketing"
-pub const S_MINOR: u32 = 128; // "minor"
-pub const S_MONITOR: u32 = 129; // "monitor"
-pub const S_NECESSARY: u32 = 130; // "necessary"
-pub const S_NEWSLETTER: u32 = 131; // "newsletter"
-pub const S_ONE_TO_MANY: u32 = 132; // "one_to_many"
-pub const S_OPT_IN: u32 = 133; // "opt_in"
-pub const S_PARTICIPATION: u32 = 134; // "participation"
-pub const S_PHONE: u32 = 135; // "phone"
-pub const S_PHOTO: u32 = 136; // "photo"
-pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 137; // "platform_participation_forbidden"
-pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 138; // "platform_scraping_forbidden"
-pub const S_POLITICAL_OPINION: u32 = 139; // "political_opinion"
-pub const S_POST: u32 = 140; // "post"
-pub const S_PRESUMED: u32 = 141; // "presumed"
-pub const S_PRIVACY_SHIELD: u32 = 142; // "privacy_shield"
-pub const S_PROCESSOR: u32 = 143; // "processor"
-pub const S_PROFILE: u32 = 144; // "profile"
-pub const S_PROFILING: u32 = 145; // "profiling"
-pub const S_PUBLISH: u32 = 146; // "publish"
-pub const S_RELIGION: u32 = 147; // "religion"
-pub const S_REUSE_CONTENT: u32 = 148; // "reuse_content"
-pub const S_SAFE_HARBOR: u32 = 149; // "safe_harbor"
-pub const S_SALES: u32 = 150; // "sales"
-pub const S_SCC: u32 = 151; // "scc"
-pub const S_SCRAPE: u32 = 152; // "scrape"
-pub const S_SELECT: u32 = 153; // "select"
-pub const S_SEXUAL_ORIENTATION: u32 = 154; // "sexual_orientation"
-pub const S_SMS: u32 = 155; // "sms"
-pub const S_SOCIAL_DM: u32 = 156; // "social_dm"
-pub const S_SOCIAL_MONITORING: u32 = 157; // "social_monitoring"
-pub const S_SOCIAL_POST: u32 = 158; // "social_post"
-pub const S_SURVEY: u32 = 159; // "survey"
-pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 160; // "tdddg_site_trackers_without_consent"
-pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 161; // "tdddg_tracking_without_consent"
-pub const S_TEXT: u32 = 162; // "text"
-pub const S_TIA: u32 = 163; // "tia"
-pub const S_TRACK: u32 = 164; // "track"
-pub const S_TRADE_UNION: u32 = 165; // "trade_union"
-pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 166; // "urhg_photo_reuse_without_licence"
-pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 167; // "urhg_text_reuse_without_licence"
-pub const S_USER: u32 = 168; // "user"
-pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 169; // "uwg_advertising_after_refusal"
-pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 170; // "uwg_email_existing_customer"
-pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 171; // "uwg_email_without_consent"
-pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 172; // "uwg_hidden_commercial_communication"
-pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 173; // "uwg_phone_b2b_presumed_consent"
-pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 174; // "uwg_phone_consent_not_documented"
-pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 175; // "uwg_phone_without_consent"
-pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 176; // "uwg_review_authenticity_note"
-pub const S_VERBAL: u32 = 177; // "verbal"
-pub const S_WEB_FORM: u32 = 178; // "web_form"
-pub const S_WEBSITE: u32 = 179; // "website"
-pub const S_WRITTEN: u32 = 180; // "written"
+pub const S_13: u32 = 1; // "13"
+pub const S_14: u32 = 2; // "14"
+pub const S_2001_497: u32 = 3; // "2001/497"
+pub const S_2004_915: u32 = 4; // "2004/915"
+pub const S_2010_87: u32 = 5; // "2010/87"
+pub const S_2021_914: u32 = 6; // "2021/914"
+pub const S_26: u32 = 7; // "26"
+pub const S_AD: u32 = 8; // "AD"
+pub const S_AR: u32 = 9; // "AR"
+pub const S_AT: u32 = 10; // "AT"
+pub const S_BE: u32 = 11; // "BE"
+pub const S_BG: u32 = 12; // "BG"
+pub const S_CA: u32 = 13; // "CA"
+pub const S_CH: u32 = 14; // "CH"
+pub const S_CY: u32 = 15; // "CY"
+pub const S_CZ: u32 = 16; // "CZ"
+pub const S_DE: u32 = 17; // "DE"
+pub const S_DK: u32 = 18; // "DK"
+pub const S_EE: u32 = 19; // "EE"
+pub const S_ES: u32 = 20; // "ES"
+pub const S_FI: u32 = 21; // "FI"
+pub const S_FO: u32 = 22; // "FO"
+pub const S_FR: u32 = 23; // "FR"
+pub const S_GB: u32 = 24; // "GB"
+pub const S_GG: u32 = 25; // "GG"
+pub const S_GR: u32 = 26; // "GR"
+pub const S_HR: u32 = 27; // "HR"
+pub const S_HU: u32 = 28; // "HU"
+pub const S_IE: u32 = 29; // "IE"
+pub const S_IL: u32 = 30; // "IL"
+pub const S_IM: u32 = 31; // "IM"
+pub const S_IS: u32 = 32; // "IS"
+pub const S_IT: u32 = 33; // "IT"
+pub const S_JE: u32 = 34; // "JE"
+pub const S_JP: u32 = 35; // "JP"
+pub const S_KR: u32 = 36; // "KR"
+pub const S_LI: u32 = 37; // "LI"
+pub const S_LT: u32 = 38; // "LT"
+pub const S_LU: u32 = 39; // "LU"
+pub const S_LV: u32 = 40; // "LV"
+pub const S_MT: u32 = 41; // "MT"
+pub const S_NL: u32 = 42; // "NL"
+pub const S_NO: u32 = 43; // "NO"
+pub const S_NZ: u32 = 44; // "NZ"
+pub const S_PL: u32 = 45; // "PL"
+pub const S_PT: u32 = 46; // "PT"
+pub const S_RO: u32 = 47; // "RO"
+pub const S_SE: u32 = 48; // "SE"
+pub const S_SI: u32 = 49; // "SI"
+pub const S_SK: u32 = 50; // "SK"
+pub const S_US: u32 = 51; // "US"
+pub const S_UY: u32 = 52; // "UY"
+pub const S_ACCEPTABLE: u32 = 53; // "acceptable"
+pub const S_ALL: u32 = 54; // "all"
+pub const S_AUTOMATED_CALL: u32 = 55; // "automated_call"
+pub const S_BCR: u32 = 56; // "bcr"
+pub const S_BDSG_DPO_MISSING: u32 = 57; // "bdsg_dpo_missing"
+pub const S_BDSG_DPO_MISSING_DPIA_PROCESSING: u32 = 58; // "bdsg_dpo_missing_dpia_processing"
+pub const S_BDSG_DPO_MISSING_THRESHOLD_10: u32 = 59; // "bdsg_dpo_missing_threshold_10"
+pub const S_BDSG_OLD_33: u32 = 60; // "bdsg_old_33"
+pub const S_BDSG_OLD_ADVERTISING_WITHOUT_CONSENT: u32 = 61; // "bdsg_old_advertising_without_consent"
+pub const S_BDSG_OLD_DPO_MISSING: u32 = 62; // "bdsg_old_dpo_missing"
+pub const S_BDSG_OLD_NO_LEGAL_BASIS: u32 = 63; // "bdsg_old_no_legal_basis"
+pub const S_BDSG_OLD_NOTIFICATION_MISSING: u32 = 64; // "bdsg_old_notification_missing"
+pub const S_BDSG_OLD_US_TRANSFER_WITHOUT_BASIS: u32 = 65; // "bdsg_old_us_transfer_without_basis"
+pub const S_BIOMETRIC: u32 = 66; // "biometric"
+pub const S_BLOG: u32 = 67; // "blog"
+pub const S_BUSINESS: u32 = 68; // "business"
+pub const S_COLLECT: u32 = 69; // "collect"
+pub const S_COMMENT: u32 = 70; // "comment"
+pub const S_COMPATIBILITY: u32 = 71; // "compatibility"
+pub const S_CONSUMER: u32 = 72; // "consumer"
+pub const S_CONTACT: u32 = 73; // "contact"
+pub const S_CONTENT_LICENSE: u32 = 74; // "content_license"
+pub const S_CONTRACT: u32 = 75; // "contract"
+pub const S_CRIMINAL: u32 = 76; // "criminal"
+pub const S_DDG_IMPRESSUM_MISSING: u32 = 77; // "ddg_impressum_missing"
+pub const S_DELETE: u32 = 78; // "delete"
+pub const S_DIRECT_MARKETING: u32 = 79; // "direct_marketing"
+pub const S_DOUBLE_OPT_IN: u32 = 80; // "double_opt_in"
+pub const S_DPA: u32 = 81; // "dpa"
+pub const S_DPF: u32 = 82; // "dpf"
+pub const S_DPIA: u32 = 83; // "dpia"
+pub const S_EMAIL: u32 = 84; // "email"
+pub const S_ENRICH: u32 = 85; // "enrich"
+pub const S_ETHNIC_ORIGIN: u32 = 86; // "ethnic_origin"
+pub const S_FAN_PAGE: u32 = 87; // "fan_page"
+pub const S_FAX: u32 = 88; // "fax"
+pub const S_FORBIDDEN: u32 = 89; // "forbidden"
+pub const S_FORUM: u32 = 90; // "forum"
+pub const S_FORUM_REPLY: u32 = 91; // "forum_reply"
+pub const S_GDPR_ADVERTISING_WITHOUT_BASIS: u32 = 92; // "gdpr_advertising_without_basis"
+pub const S_GDPR_ART13_NOTICE_MISSING: u32 = 93; // "gdpr_art13_notice_missing"
+pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 94; // "gdpr_art14_category_not_named"
+pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 95; // "gdpr_art14_disproportionate_effort"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 96; // "gdpr_art14_notice_at_first_contact"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 97; // "gdpr_art14_notice_at_first_disclosure"
+pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 98; // "gdpr_art14_notice_overdue"
+pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 99; // "gdpr_art14_source_not_named"
+pub const S_GDPR_AUDIENCE_UPLOAD_WITHOUT_CONSENT: u32 = 100; // "gdpr_audience_upload_without_consent"
+pub const S_GDPR_CHILD_CONSENT: u32 = 101; // "gdpr_child_consent"
+pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 102; // "gdpr_consent_not_provable"
+pub const S_GDPR_CRIMINAL_OFFENCE_DATA: u32 = 103; // "gdpr_criminal_offence_data"
+pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 104; // "gdpr_direct_marketing_after_objection"
+pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 105; // "gdpr_dpia_missing_monitoring"
+pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 106; // "gdpr_dpia_missing_profiling"
+pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 107; // "gdpr_dpia_missing_special"
+pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 108; // "gdpr_dpo_missing_monitoring"
+pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 109; // "gdpr_joint_control_not_published"
+pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 110; // "gdpr_joint_control_without_arrangement"
+pub const S_GDPR_NO_LEGAL_BASIS: u32 = 111; // "gdpr_no_legal_basis"
+pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 112; // "gdpr_no_records_of_processing"
+pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 113; // "gdpr_objector_selected_for_email"
+pub const S_GDPR_PROCESSING_AFTER_GENERAL_OBJECTION: u32 = 114; // "gdpr_processing_after_general_objection"
+pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 115; // "gdpr_processing_after_withdrawal"
+pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 116; // "gdpr_processor_without_agreement"
+pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 117; // "gdpr_profiling_after_objection"
+pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 118; // "gdpr_purpose_change_untested"
+pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 119; // "gdpr_right_to_object_not_pointed_out"
+pub const S_GDPR_SOCIAL_PROFILING_WITHOUT_CONSENT: u32 = 120; // "gdpr_social_profiling_without_consent"
+pub const S_GDPR_SPECIAL_CATEGORY: u32 = 121; // "gdpr_special_category"
+pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 122; // "gdpr_special_explicit_consent"
+pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 123; // "gdpr_special_made_public"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 124; // "gdpr_transfer_without_basis"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS_BEFORE_SCHREMS_II: u32 = 125; // "gdpr_transfer_without_basis_before_schrems_ii"
+pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 126; // "gdpr_withdrawn_selected_for_email"
+pub const S_GENETIC: u32 = 127; // "genetic"
+pub const S_GREETING: u32 = 128; // "greeting"
+pub const S_GUIDELINE_BREACH: u32 = 129; // "guideline_breach"
+pub const S_HEALTH: u32 = 130; // "health"
+pub const S_IMAGE: u32 = 131; // "image"
+pub const S_INDEPENDENT_CONTROLLER: u32 = 132; // "independent_controller"
+pub const S_JOINT_CONTROL: u32 = 133; // "joint_control"
+pub const S_JOINT_CONTROLLER: u32 = 134; // "joint_controller"
+pub const S_KUG_IMAGE_EXCEPTION_UNCHECKED: u32 = 135; // "kug_image_exception_unchecked"
+pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 136; // "kug_image_without_consent"
+pub const S_LEGAL_OBLIGATION: u32 = 137; // "legal_obligation"
+pub const S_LIA: u32 = 138; // "lia"
+pub const S_LINK: u32 = 139; // "link"
+pub const S_MARKETING: u32 = 140; // "marketing"
+pub const S_MESSENGER: u32 = 141; // "messenger"
+pub const S_MINOR: u32 = 142; // "minor"
+pub const S_MONITOR: u32 = 143; // "monitor"
+pub const S_NECESSARY: u32 = 144; // "necessary"
+pub const S_NEWSLETTER: u32 = 145; // "newsletter"
+pub const S_ONE_TO_MANY: u32 = 146; // "one_to_many"
+pub const S_OPT_IN: u32 = 147; // "opt_in"
+pub const S_PARTICIPATION: u32 = 148; // "participation"
+pub const S_PHILOSOPHICAL_BELIEF: u32 = 149; // "philosophical_belief"
+pub const S_PHONE: u32 = 150; // "phone"
+pub const S_PHOTO: u32 = 151; // "photo"
+pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 152; // "platform_participation_forbidden"
+pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 153; // "platform_scraping_forbidden"
+pub const S_POLITICAL_OPINION: u32 = 154; // "political_opinion"
+pub const S_POST: u32 = 155; // "post"
+pub const S_PRESUMED: u32 = 156; // "presumed"
+pub const S_PRIVACY_SHIELD: u32 = 157; // "privacy_shield"
+pub const S_PROCESSOR: u32 = 158; // "processor"
+pub const S_PROFILE: u32 = 159; // "profile"
+pub const S_PROFILING: u32 = 160; // "profiling"
+pub const S_PUBLISH: u32 = 161; // "publish"
+pub const S_RELIGION: u32 = 162; // "religion"
+pub const S_REUSE_CONTENT: u32 = 163; // "reuse_content"
+pub const S_REVIEW_SITE: u32 = 164; // "review_site"
+pub const S_SAFE_HARBOR: u32 = 165; // "safe_harbor"
+pub const S_SALES: u32 = 166; // "sales"
+pub const S_SCC: u32 = 167; // "scc"
+pub const S_SCRAPE: u32 = 168; // "scrape"
+pub const S_SELECT: u32 = 169; // "select"
+pub const S_SEX_LIFE: u32 = 170; // "sex_life"
+pub const S_SEXUAL_ORIENTATION: u32 = 171; // "sexual_orientation"
+pub const S_SMS: u32 = 172; // "sms"
+pub const S_SOCIAL_DM: u32 = 173; // "social_dm"
+pub const S_SOCIAL_MONITORING: u32 = 174; // "social_monitoring"
+pub const S_SOCIAL_NETWORK: u32 = 175; // "social_network"
+pub const S_SOCIAL_POST: u32 = 176; // "social_post"
+pub const S_SURVEY: u32 = 177; // "survey"
+pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 178; // "tdddg_email_tracking_without_consent"
+pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 179; // "tdddg_fan_page_trackers_without_consent"
+pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 180; // "tdddg_site_trackers_without_consent"
+pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 181; // "tdddg_tracking_without_consent"
+pub const S_TEXT: u32 = 182; // "text"
+pub const S_TIA: u32 = 183; // "tia"
+pub const S_TRACK: u32 = 184; // "track"
+pub const S_TRADE_UNION: u32 = 185; // "trade_union"
+pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 186; // "urhg_photo_reuse_without_licence"
+pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 187; // "urhg_text_reuse_without_licence"
+pub const S_USER: u32 = 188; // "user"
+pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 189; // "uwg_advertising_after_refusal"
+pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 190; // "uwg_email_consent_not_provable"
+pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 191; // "uwg_email_existing_customer"
+pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 192; // "uwg_email_without_consent"
+pub const S_UWG_FAKE_REVIEW: u32 = 193; // "uwg_fake_review"
+pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 194; // "uwg_hidden_commercial_communication"
+pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 195; // "uwg_phone_b2b_presumed_consent"
+pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 196; // "uwg_phone_consent_not_documented"
+pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 197; // "uwg_phone_consent_not_provable"
+pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 198; // "uwg_phone_without_consent"
+pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 199; // "uwg_review_authenticity_note"
+pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 200; // "uwg_sms_to_existing_customer"
+pub const S_VERBAL: u32 = 201; // "verbal"
+pub const S_WEB_FORM: u32 = 202; // "web_form"
+pub const S_WEBSITE: u32 = 203; // "website"
+pub const S_WRITTEN: u32 = 204; // "written"
 
 pub const D_2015_10_05: i32 = 16713; // 2015-10-05
 pub const D_2016_08_01: i32 = 17014; // 2016-08-01
@@ -380,266 +428,353 @@ pub const D_2020_07_15: i32 = 18458; // 2020-07-15
 pub const D_2020_07_16: i32 = 18459; // 2020-07-16
 pub const D_2021_06_27: i32 = 18805; // 2021-06-27
 pub const D_2021_09_26: i32 = 18896; // 2021-09-26
+pub const D_2021_10_01: i32 = 18901; // 2021-10-01
 pub const D_2022_12_26: i32 = 19352; // 2022-12-26
 pub const D_2023_07_10: i32 = 19548; // 2023-07-10
 
 /// The facts of `old_law_consent_form` the program states.
 pub const FACTS_OLD_LAW_CONSENT_FORM: &[(u32,)] = &[
-    (180,), // "written"
-    (75,), // "double_opt_in"
-    (133,), // "opt_in"
+    (204,), // "written"
+    (80,), // "double_opt_in"
+    (147,), // "opt_in"
 ];
 
 /// The facts of `image_use_kind` the program states.
 pub const FACTS_IMAGE_USE_KIND: &[(u32,)] = &[
-    (148,), // "reuse_content"
-    (146,), // "publish"
+    (163,), // "reuse_content"
+    (161,), // "publish"
 ];
 
 /// The facts of `special_category` the program states.
 pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
-    (118,), // "health"
-    (147,), // "religion"
-    (139,), // "political_opinion"
-    (81,), // "ethnic_origin"
-    (154,), // "sexual_orientation"
-    (62,), // "biometric"
-    (115,), // "genetic"
-    (165,), // "trade_union"
+    (170,), // "sex_life"
+    (149,), // "philosophical_belief"
+    (130,), // "health"
+    (162,), // "religion"
+    (154,), // "political_opinion"
+    (86,), // "ethnic_origin"
+    (171,), // "sexual_orientation"
+    (66,), // "biometric"
+    (127,), // "genetic"
+    (185,), // "trade_union"
 ];
 
 /// The facts of `consent_form_valid` the program states.
 pub const FACTS_CONSENT_FORM_VALID: &[(u32,)] = &[
-    (180,), // "written"
-    (75,), // "double_opt_in"
-    (133,), // "opt_in"
-    (177,), // "verbal"
+    (204,), // "written"
+    (80,), // "double_opt_in"
+    (147,), // "opt_in"
+    (201,), // "verbal"
+];
+
+/// The facts of `contract_kind` the program states.
+pub const FACTS_CONTRACT_KIND: &[(u32,)] = &[
+    (139,), // "link"
+    (85,), // "enrich"
+];
+
+/// The facts of `profiling_kind` the program states.
+pub const FACTS_PROFILING_KIND: &[(u32,)] = &[
+    (85,), // "enrich"
+    (159,), // "profile"
+];
+
+/// The facts of `marketing_use` the program states.
+pub const FACTS_MARKETING_USE: &[(u32,)] = &[
+    (160,), // "profiling"
+];
+
+/// The facts of `social_source_kind` the program states.
+pub const FACTS_SOCIAL_SOURCE_KIND: &[(u32,)] = &[
+    (175,), // "social_network"
+    (90,), // "forum"
+    (164,), // "review_site"
+    (67,), // "blog"
+    (141,), // "messenger"
+];
+
+/// The facts of `obtaining_kind` the program states.
+pub const FACTS_OBTAINING_KIND: &[(u32,)] = &[
+    (139,), // "link"
+    (85,), // "enrich"
+    (159,), // "profile"
+    (69,), // "collect"
+    (143,), // "monitor"
+];
+
+/// The facts of `direct_kind` the program states.
+pub const FACTS_DIRECT_KIND: &[(u32,)] = &[
+    (85,), // "enrich"
+    (69,), // "collect"
 ];
 
 /// The facts of `objection_to_marketing` the program states.
 pub const FACTS_OBJECTION_TO_MARKETING: &[(u32,)] = &[
-    (74,), // "direct_marketing"
-    (53,), // "all"
+    (79,), // "direct_marketing"
+    (54,), // "all"
 ];
 
 /// The facts of `basis_checked_kind` the program states.
 pub const FACTS_BASIS_CHECKED_KIND: &[(u32,)] = &[
-    (148,), // "reuse_content"
-    (146,), // "publish"
-    (65,), // "collect"
-    (126,), // "link"
-    (80,), // "enrich"
-    (144,), // "profile"
-    (129,), // "monitor"
-    (153,), // "select"
+    (163,), // "reuse_content"
+    (161,), // "publish"
+    (139,), // "link"
+    (85,), // "enrich"
+    (159,), // "profile"
+    (69,), // "collect"
+    (143,), // "monitor"
+    (169,), // "select"
 ];
 
 /// The facts of `further_use_kind` the program states.
 pub const FACTS_FURTHER_USE_KIND: &[(u32,)] = &[
-    (126,), // "link"
-    (80,), // "enrich"
-    (144,), // "profile"
+    (139,), // "link"
+    (85,), // "enrich"
+    (159,), // "profile"
 ];
 
 /// The facts of `marketing_profile_purpose` the program states.
 pub const FACTS_MARKETING_PROFILE_PURPOSE: &[(u32,)] = &[
-    (145,), // "profiling"
-    (127,), // "marketing"
-    (131,), // "newsletter"
-    (150,), // "sales"
+    (160,), // "profiling"
+    (140,), // "marketing"
+    (145,), // "newsletter"
+    (166,), // "sales"
 ];
 
 /// The facts of `profiling_objection` the program states.
 pub const FACTS_PROFILING_OBJECTION: &[(u32,)] = &[
-    (53,), // "all"
-    (145,), // "profiling"
+    (160,), // "profiling"
+    (79,), // "direct_marketing"
+    (54,), // "all"
+];
+
+/// The facts of `dpia_category` the program states.
+pub const FACTS_DPIA_CATEGORY: &[(u32,)] = &[
+    (76,), // "criminal"
 ];
 
 /// The facts of `monitoring_kind` the program states.
 pub const FACTS_MONITORING_KIND: &[(u32,)] = &[
-    (144,), // "profile"
-    (129,), // "monitor"
+    (159,), // "profile"
+    (143,), // "monitor"
 ];
 
 /// The facts of `eea` the program states.
 pub const FACTS_EEA: &[(u32,)] = &[
-    (9,), // "AT"
-    (10,), // "BE"
-    (11,), // "BG"
-    (26,), // "HR"
-    (14,), // "CY"
-    (15,), // "CZ"
-    (17,), // "DK"
-    (18,), // "EE"
-    (20,), // "FI"
-    (22,), // "FR"
-    (16,), // "DE"
-    (25,), // "GR"
-    (27,), // "HU"
-    (28,), // "IE"
-    (32,), // "IT"
-    (39,), // "LV"
-    (37,), // "LT"
-    (38,), // "LU"
-    (40,), // "MT"
-    (41,), // "NL"
-    (44,), // "PL"
-    (45,), // "PT"
-    (46,), // "RO"
-    (49,), // "SK"
-    (48,), // "SI"
-    (19,), // "ES"
-    (47,), // "SE"
-    (31,), // "IS"
-    (36,), // "LI"
-    (42,), // "NO"
+    (10,), // "AT"
+    (11,), // "BE"
+    (12,), // "BG"
+    (27,), // "HR"
+    (15,), // "CY"
+    (16,), // "CZ"
+    (18,), // "DK"
+    (19,), // "EE"
+    (21,), // "FI"
+    (23,), // "FR"
+    (17,), // "DE"
+    (26,), // "GR"
+    (28,), // "HU"
+    (29,), // "IE"
+    (33,), // "IT"
+    (40,), // "LV"
+    (38,), // "LT"
+    (39,), // "LU"
+    (41,), // "MT"
+    (42,), // "NL"
+    (45,), // "PL"
+    (46,), // "PT"
+    (47,), // "RO"
+    (50,), // "SK"
+    (49,), // "SI"
+    (20,), // "ES"
+    (48,), // "SE"
+    (32,), // "IS"
+    (37,), // "LI"
+    (43,), // "NO"
 ];
 
 /// The facts of `adequacy` the program states.
 pub const FACTS_ADEQUACY: &[(u32, i32, i32)] = &[
-    (7, 17676, 2932896,), // "AD", 2018-05-25, 9999-12-31
-    (8, 17676, 2932896,), // "AR", 2018-05-25, 9999-12-31
-    (12, 17676, 2932896,), // "CA", 2018-05-25, 9999-12-31
-    (13, 17676, 2932896,), // "CH", 2018-05-25, 9999-12-31
-    (21, 17676, 2932896,), // "FO", 2018-05-25, 9999-12-31
-    (24, 17676, 2932896,), // "GG", 2018-05-25, 9999-12-31
-    (29, 17676, 2932896,), // "IL", 2018-05-25, 9999-12-31
-    (30, 17676, 2932896,), // "IM", 2018-05-25, 9999-12-31
-    (33, 17676, 2932896,), // "JE", 2018-05-25, 9999-12-31
-    (43, 17676, 2932896,), // "NZ", 2018-05-25, 9999-12-31
-    (51, 17676, 2932896,), // "UY", 2018-05-25, 9999-12-31
-    (34, 17919, 2932896,), // "JP", 2019-01-23, 9999-12-31
-    (23, 17676, 2932896,), // "GB", 2018-05-25, 9999-12-31
-    (35, 18978, 2932896,), // "KR", 2021-12-17, 9999-12-31
+    (8, 17676, 2932896,), // "AD", 2018-05-25, 9999-12-31
+    (9, 17676, 2932896,), // "AR", 2018-05-25, 9999-12-31
+    (13, 17676, 2932896,), // "CA", 2018-05-25, 9999-12-31
+    (14, 17676, 2932896,), // "CH", 2018-05-25, 9999-12-31
+    (22, 17676, 2932896,), // "FO", 2018-05-25, 9999-12-31
+    (25, 17676, 2932896,), // "GG", 2018-05-25, 9999-12-31
+    (30, 17676, 2932896,), // "IL", 2018-05-25, 9999-12-31
+    (31, 17676, 2932896,), // "IM", 2018-05-25, 9999-12-31
+    (34, 17676, 2932896,), // "JE", 2018-05-25, 9999-12-31
+    (44, 17676, 2932896,), // "NZ", 2018-05-25, 9999-12-31
+    (52, 17676, 2932896,), // "UY", 2018-05-25, 9999-12-31
+    (35, 17919, 2932896,), // "JP", 2019-01-23, 9999-12-31
+    (24, 17676, 22640,), // "GB", 2018-05-25, 2031-12-27
+    (36, 18978, 2932896,), // "KR", 2021-12-17, 9999-12-31
 ];
 
 /// The facts of `old_scc_edition` the program states.
 pub const FACTS_OLD_SCC_EDITION: &[(u32,)] = &[
-    (2,), // "2001/497"
-    (3,), // "2004/915"
-    (4,), // "2010/87"
+    (3,), // "2001/497"
+    (4,), // "2004/915"
+    (5,), // "2010/87"
 ];
 
 /// The facts of `public_disclosure_kind` the program states.
 pub const FACTS_PUBLIC_DISCLOSURE_KIND: &[(u32,)] = &[
-    (148,), // "reuse_content"
-    (146,), // "publish"
+    (163,), // "reuse_content"
+    (161,), // "publish"
 ];
 
 /// The facts of `controller_role` the program states.
 pub const FACTS_CONTROLLER_ROLE: &[(u32,)] = &[
-    (122,), // "joint_controller"
-    (120,), // "independent_controller"
+    (134,), // "joint_controller"
+    (132,), // "independent_controller"
 ];
 
 /// The facts of `participating_kind` the program states.
 pub const FACTS_PARTICIPATING_KIND: &[(u32,)] = &[
-    (146,), // "publish"
-    (69,), // "contact"
+    (161,), // "publish"
+    (73,), // "contact"
 ];
 
 /// The facts of `online_service_kind` the program states.
 pub const FACTS_ONLINE_SERVICE_KIND: &[(u32,)] = &[
-    (82,), // "fan_page"
-    (85,), // "forum"
-    (179,), // "website"
-    (63,), // "blog"
+    (90,), // "forum"
+    (67,), // "blog"
+    (87,), // "fan_page"
+    (203,), // "website"
 ];
 
 /// The facts of `advertising_purpose` the program states.
 pub const FACTS_ADVERTISING_PURPOSE: &[(u32,)] = &[
-    (127,), // "marketing"
-    (131,), // "newsletter"
-    (150,), // "sales"
-    (116,), // "greeting"
-    (159,), // "survey"
+    (140,), // "marketing"
+    (145,), // "newsletter"
+    (166,), // "sales"
+    (128,), // "greeting"
+    (177,), // "survey"
 ];
 
 /// The facts of `electronic_mail_channel` the program states.
 pub const FACTS_ELECTRONIC_MAIL_CHANNEL: &[(u32,)] = &[
-    (79,), // "email"
-    (155,), // "sms"
-    (156,), // "social_dm"
-    (83,), // "fax"
-    (54,), // "automated_call"
+    (84,), // "email"
+    (172,), // "sms"
+    (173,), // "social_dm"
+    (88,), // "fax"
+    (55,), // "automated_call"
 ];
 
 /// The facts of `express_form` the program states.
 pub const FACTS_EXPRESS_FORM: &[(u32,)] = &[
-    (180,), // "written"
-    (75,), // "double_opt_in"
-    (133,), // "opt_in"
-    (177,), // "verbal"
+    (204,), // "written"
+    (80,), // "double_opt_in"
+    (147,), // "opt_in"
+    (201,), // "verbal"
+];
+
+/// The facts of `online_form` the program states.
+pub const FACTS_ONLINE_FORM: &[(u32,)] = &[
+    (80,), // "double_opt_in"
+    (147,), // "opt_in"
+];
+
+/// The facts of `number_channel` the program states.
+pub const FACTS_NUMBER_CHANNEL: &[(u32,)] = &[
+    (172,), // "sms"
+    (88,), // "fax"
+    (55,), // "automated_call"
+    (150,), // "phone"
 ];
 
 /// The facts of `public_channel` the program states.
 pub const FACTS_PUBLIC_CHANNEL: &[(u32,)] = &[
-    (86,), // "forum_reply"
-    (66,), // "comment"
-    (158,), // "social_post"
+    (91,), // "forum_reply"
+    (70,), // "comment"
+    (176,), // "social_post"
+];
+
+/// The facts of `review_kind` the program states.
+pub const FACTS_REVIEW_KIND: &[(u32,)] = &[
+    (161,), // "publish"
+    (73,), // "contact"
 ];
 
 /// The facts of `rule_window` the program states.
 pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
-    (59, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
-    (60, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
-    (61, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
-    (167, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
-    (166, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
-    (123, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
-    (102, 11465, 2932896,), // "gdpr_no_legal_basis", 2001-05-23, 9999-12-31
-    (105, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
-    (94, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
-    (108, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
-    (93, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
-    (110, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
-    (111, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
-    (112, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
-    (95, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
-    (107, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
-    (104, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
-    (114, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
-    (101, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
-    (100, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
-    (103, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
-    (97, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
-    (98, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
-    (96, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
-    (56, 18226, 2932896,), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
-    (57, 17676, 18225,), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
-    (99, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
-    (113, 17676, 2932896,), // "gdpr_transfer_without_basis", 2018-05-25, 9999-12-31
-    (106, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
-    (91, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
-    (88, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
-    (89, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
-    (90, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
-    (92, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
-    (87, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
-    (109, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
-    (117, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
-    (137, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
-    (138, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
-    (72, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
-    (161, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
-    (160, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
-    (171, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
-    (170, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
-    (169, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
-    (172, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
-    (176, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
-    (175, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
-    (173, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
-    (174, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (61, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
+    (64, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
+    (65, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
+    (187, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
+    (186, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
+    (136, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
+    (135, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
+    (111, 17676, 2932896,), // "gdpr_no_legal_basis", 2018-05-25, 9999-12-31
+    (120, 17676, 2932896,), // "gdpr_social_profiling_without_consent", 2018-05-25, 9999-12-31
+    (92, 17676, 2932896,), // "gdpr_advertising_without_basis", 2018-05-25, 9999-12-31
+    (63, 11465, 17675,), // "bdsg_old_no_legal_basis", 2001-05-23, 2018-05-24
+    (115, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
+    (102, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
+    (118, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
+    (101, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
+    (121, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
+    (122, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
+    (123, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
+    (103, 17676, 2932896,), // "gdpr_criminal_offence_data", 2018-05-25, 9999-12-31
+    (100, 17676, 2932896,), // "gdpr_audience_upload_without_consent", 2018-05-25, 9999-12-31
+    (104, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
+    (117, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
+    (113, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
+    (126, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
+    (114, 17676, 2932896,), // "gdpr_processing_after_general_objection", 2018-05-25, 9999-12-31
+    (110, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
+    (109, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
+    (112, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
+    (106, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
+    (107, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
+    (105, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
+    (57, 18226, 2932896,), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
+    (59, 17676, 18225,), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
+    (108, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
+    (58, 17676, 2932896,), // "bdsg_dpo_missing_dpia_processing", 2018-05-25, 9999-12-31
+    (62, 13386, 17675,), // "bdsg_old_dpo_missing", 2006-08-26, 2018-05-24
+    (124, 18459, 2932896,), // "gdpr_transfer_without_basis", 2020-07-16, 9999-12-31
+    (125, 17676, 18458,), // "gdpr_transfer_without_basis_before_schrems_ii", 2018-05-25, 2020-07-15
+    (116, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
+    (98, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
+    (95, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
+    (96, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
+    (97, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
+    (99, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
+    (94, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
+    (119, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
+    (93, 17676, 2932896,), // "gdpr_art13_notice_missing", 2018-05-25, 9999-12-31
+    (129, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
+    (152, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
+    (153, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
+    (77, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
+    (181, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
+    (180, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
+    (179, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
+    (178, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
+    (192, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
+    (190, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
+    (191, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
+    (200, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
+    (189, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
+    (194, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
+    (199, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
+    (193, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
+    (198, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
+    (195, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
+    (196, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (197, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
 ];
 
 /// The facts of `exception_of` the program states.
 pub const FACTS_EXCEPTION_OF: &[(u32, u32)] = &[
-    (111, 110,), // "gdpr_special_explicit_consent", "gdpr_special_category"
-    (112, 110,), // "gdpr_special_made_public", "gdpr_special_category"
-    (88, 91,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
-    (170, 171,), // "uwg_email_existing_customer", "uwg_email_without_consent"
-    (173, 175,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
+    (122, 121,), // "gdpr_special_explicit_consent", "gdpr_special_category"
+    (123, 121,), // "gdpr_special_made_public", "gdpr_special_category"
+    (95, 98,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
+    (191, 192,), // "uwg_email_existing_customer", "uwg_email_without_consent"
+    (195, 198,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
 ];
 
 /// A finding rule: id, severity, decision (`block` on a done activity is reported as
@@ -666,6 +801,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "bdsg_dpo_missing_dpia_processing",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("bdsg:38.1", 17676, 18225), ("bdsg:38.1", 18226, 2932896)], &[("gdpr:37", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "bdsg_dpo_missing_threshold_10",
         severity: "high",
         decision: "block",
@@ -679,6 +822,22 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("bdsg_old:28.3", 14488, 17675)], &[("bdsg_old:4a", 11465, 17675), ("gdpr:7.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "bdsg_old_dpo_missing",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("bdsg_old:4f.1", 13386, 17675)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "bdsg_old_no_legal_basis",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -703,6 +862,22 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: false,
         norms: &[&[("ddg:5", 19857, 2932896), ("tmg:5", 13573, 19856)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_advertising_without_basis",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)], &[("bdsg_old:28.1.s1.3", 11465, 17675), ("gdpr:6.1.f", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_art13_notice_missing",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:13", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -746,11 +921,19 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
-        id: "gdpr_child_consent",
-        severity: "medium",
-        decision: "warn",
+        id: "gdpr_audience_upload_without_consent",
+        severity: "high",
+        decision: "block",
         about_activity: true,
-        norms: &[&[("gdpr:8.1", 17676, 2932896)]],
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)], &[("gdpr:6.1.a", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_child_consent",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:8.1", 17676, 2932896)], &[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -759,6 +942,14 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("bdsg_old:4a", 11465, 17675), ("gdpr:7.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_criminal_offence_data",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:10", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -782,7 +973,7 @@ pub const RULES: &[RuleInfo] = &[
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[&[("gdpr:35.3.a", 17676, 2932896)]],
+        norms: &[&[("gdpr:35.1", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -795,8 +986,8 @@ pub const RULES: &[RuleInfo] = &[
     },
     RuleInfo {
         id: "gdpr_dpo_missing_monitoring",
-        severity: "high",
-        decision: "block",
+        severity: "medium",
+        decision: "warn",
         about_activity: false,
         norms: &[&[("gdpr:37.1.b", 17676, 2932896)]],
         cites: &[],
@@ -842,6 +1033,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "gdpr_processing_after_general_objection",
+        severity: "medium",
+        decision: "warn",
+        about_activity: true,
+        norms: &[&[("gdpr:21.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "gdpr_processing_after_withdrawal",
         severity: "high",
         decision: "block",
@@ -878,7 +1077,15 @@ pub const RULES: &[RuleInfo] = &[
         severity: "medium",
         decision: "block",
         about_activity: true,
-        norms: &[&[("gdpr:21.4", 17676, 2932896)]],
+        norms: &[&[("gdpr:21.4", 17676, 2932896)], &[("gdpr:14.2.c", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_social_profiling_without_consent",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("bdsg_old:4.1", 11465, 17675), ("gdpr:6.1", 17676, 2932896)], &[("bdsg_old:28.1.s1.3", 11465, 17675), ("gdpr:6.1.f", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -891,6 +1098,14 @@ pub const RULES: &[RuleInfo] = &[
     },
     RuleInfo {
         id: "gdpr_transfer_without_basis",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("bdsg_old:4b", 11465, 17675), ("gdpr:44", 17676, 2932896)], &[("bdsg_old:4c", 11465, 17675), ("gdpr:46", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_transfer_without_basis_before_schrems_ii",
         severity: "high",
         decision: "block",
         about_activity: true,
@@ -914,11 +1129,19 @@ pub const RULES: &[RuleInfo] = &[
         cites: &["guideline:{G}"],
     },
     RuleInfo {
+        id: "kug_image_exception_unchecked",
+        severity: "medium",
+        decision: "warn",
+        about_activity: true,
+        norms: &[&[("kug:22", -22830, 2932896)], &[("kug:23", -22830, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "kug_image_without_consent",
         severity: "high",
         decision: "block",
         about_activity: true,
-        norms: &[&[("kug:22", -22830, 2932896)]],
+        norms: &[&[("kug:22", -22830, 2932896)], &[("kug:23", -22830, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -936,6 +1159,22 @@ pub const RULES: &[RuleInfo] = &[
         about_activity: true,
         norms: &[],
         cites: &["terms:{Src}"],
+    },
+    RuleInfo {
+        id: "tdddg_email_tracking_without_consent",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("tdddg:25.1", 19857, 2932896), ("tmg:15.3", 13573, 18961), ("ttdsg:25.1", 18962, 19856)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "tdddg_fan_page_trackers_without_consent",
+        severity: "medium",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("tdddg:25.1", 19857, 2932896), ("tmg:15.3", 13573, 18961), ("ttdsg:25.1", 18962, 19856)]],
+        cites: &[],
     },
     RuleInfo {
         id: "tdddg_site_trackers_without_consent",
@@ -978,11 +1217,27 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "uwg_email_consent_not_provable",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "uwg_email_without_consent",
         severity: "high",
         decision: "block",
         about_activity: true,
         norms: &[&[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_fake_review",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:annex.23c", 19140, 2932896)], &[("uwg:3.3", 14243, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1002,6 +1257,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "uwg_phone_consent_not_provable",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:7.2.1", 19140, 2932896), ("uwg:7.2.2", 14243, 19139)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "uwg_phone_without_consent",
         severity: "high",
         decision: "block",
@@ -1015,6 +1278,14 @@ pub const RULES: &[RuleInfo] = &[
         decision: "info",
         about_activity: true,
         norms: &[&[("uwg:5b.3", 19140, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_sms_to_existing_customer",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)], &[("uwg:7.3", 14243, 19139), ("uwg:7.3", 19140, 2932896)]],
         cites: &[],
     },
 ];

@@ -139,34 +139,34 @@ fn civil_from_days(z: i32) -> (i32, i32, i32) {
 // ---------------------------------------------------------------------------------------------
 // Built-in functions, on the representations the generated relations hold.
 
-/// `a + b`, wrapping on overflow (as in Soufflé).
+/// `a + b`; no result beyond the 64-bit numbers (sphere does not wrap, unlike Soufflé).
 pub fn add(a: i64, b: i64) -> Option<i64> {
-    Some(a.wrapping_add(b))
+    a.checked_add(b)
 }
 
-/// `a - b`, wrapping.
+/// `a - b`; no result beyond the 64-bit numbers.
 pub fn sub(a: i64, b: i64) -> Option<i64> {
-    Some(a.wrapping_sub(b))
+    a.checked_sub(b)
 }
 
-/// `a * b`, wrapping.
+/// `a * b`; no result beyond the 64-bit numbers.
 pub fn mul(a: i64, b: i64) -> Option<i64> {
-    Some(a.wrapping_mul(b))
+    a.checked_mul(b)
 }
 
-/// `a / b`; no result for `b = 0`.
+/// `a / b`; no result for `b = 0` or beyond the numbers (`i64::MIN / -1`).
 pub fn div(a: i64, b: i64) -> Option<i64> {
-    (b != 0).then(|| a.wrapping_div(b))
+    a.checked_div(b)
 }
 
-/// `a % b`; no result for `b = 0`.
+/// `a % b`; no result for `b = 0` or beyond the numbers (`i64::MIN % -1`).
 pub fn rem(a: i64, b: i64) -> Option<i64> {
-    (b != 0).then(|| a.wrapping_rem(b))
+    a.checked_rem(b)
 }
 
-/// `-a`, wrapping.
+/// `-a`; no result for `-i64::MIN`, which is beyond the numbers.
 pub fn neg(a: i64) -> Option<i64> {
-    Some(a.wrapping_neg())
+    a.checked_neg()
 }
 
 /// `@days_between(a, b)`: `b - a` in days.
