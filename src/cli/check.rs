@@ -104,6 +104,18 @@ pub fn load_model(
     as_of: Option<Date>,
     line: &progress::Line,
 ) -> Result<Model, sphere::Error> {
+    // One evaluation needs the facts only: the company model goes before the rules run.
+    Ok(read_model(models, facts, as_of, line)?.into_facts_only())
+}
+
+/// The model files, or the facts export, evaluated at `as_of` when given, with the company
+/// model kept (the gate and the DPO's decisions read its organization).
+pub fn read_model(
+    models: &[PathBuf],
+    facts: Option<&Path>,
+    as_of: Option<Date>,
+    line: &progress::Line,
+) -> Result<Model, sphere::Error> {
     line.start("reading the model");
     let model = match facts {
         Some(dir) => Model::from_facts_dir(dir, today()),
@@ -111,12 +123,10 @@ pub fn load_model(
     };
     line.finish();
     let model = model?;
-    let model = match as_of {
+    Ok(match as_of {
         Some(d) => model.with_as_of(d),
         None => model,
-    };
-    // One evaluation needs the facts only: the company model goes before the rules run.
-    Ok(model.into_facts_only())
+    })
 }
 
 /// The shipped knowledge base or the one in `dir`, with extra rule files.

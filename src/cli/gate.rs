@@ -12,7 +12,7 @@ use sphere::gate::{self, Decided, Gated, Request, Status, Verb, Verdict};
 use sphere::journal::{Config, Journal};
 use sphere::{render, Date, EvalOptions, KnowledgeBase, Lang, Model};
 
-use super::check::{load_kb, load_model};
+use super::check::{load_kb, read_model};
 use super::journal::{cli_error, journal_path};
 use super::{exit, leave_to_exit, parse_date, progress, write_stdout, CliError, CmdResult};
 
@@ -125,7 +125,8 @@ fn open(path: Option<PathBuf>, create: bool) -> Result<Journal, CliError> {
 
 fn load(models: &[PathBuf], as_of: Option<Date>) -> Result<(Model, KnowledgeBase), CliError> {
     let line = progress::Line::new();
-    let model = load_model(models, None, as_of, &line)?;
+    // The company model stays: the DPO is read from its organization.
+    let model = read_model(models, None, as_of, &line)?;
     let kb = load_kb(None, &[])?;
     Ok((model, kb))
 }

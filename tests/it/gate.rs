@@ -107,6 +107,39 @@ fn verify(journal: &Path) {
 
 const RULE: &str = "uwg_phone_without_consent";
 
+/// The DPO approves every other finding that blocks the call on these facts, so that a test
+/// can follow the UWG finding alone (the call has no GDPR basis either: the UWG veto on the
+/// balancing gives a second blocking finding on the same facts).
+fn approve_others(journal: &Path, model: &str, except: &str) {
+    let (_, v) = gate_json(journal, model);
+    let others: Vec<String> = v["blocking"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|b| b["id"].as_str().expect("id").to_string())
+        .filter(|id| id != except)
+        .collect();
+    assert!(
+        !others.is_empty(),
+        "the call has a second blocking finding: {v}"
+    );
+    for id in others {
+        let r = sphere(
+            journal,
+            &[
+                "approve",
+                model,
+                &id,
+                "--by",
+                DPO,
+                "--reason",
+                "decided with the UWG finding",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+}
+
 #[test]
 fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_facts_change() {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -124,8 +157,8 @@ fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_
     );
     let first_head = head_line(&r.stdout);
     assert!(
-        first_head.starts_with("2:"),
-        "block and receipt: {first_head}"
+        first_head.starts_with("3:"),
+        "two blocks (UWG and the GDPR veto) and the receipt: {first_head}"
     );
     let (id, digest, status) = blocking(&gate_json(&j, MODEL).1, RULE);
     assert_eq!(status, "waiting");
@@ -145,7 +178,7 @@ fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_
         r.stderr
     );
     let refused_head = head_line(&r.stdout);
-    assert!(refused_head.starts_with("4:"), "{refused_head}");
+    assert!(refused_head.starts_with("5:"), "{refused_head}");
     assert_eq!(
         actions(&j).last(),
         Some(&("refusal".to_string(), MARKETING.to_string()))
@@ -173,6 +206,9 @@ fn a_call_without_consent_is_blocked_until_the_dpo_approves_and_closes_when_the_
         r.stdout
     );
     head_line(&r.stdout);
+    let (code, _) = gate_json(&j, MODEL);
+    assert_eq!(code, 1, "the GDPR finding still waits");
+    approve_others(&j, MODEL, &id);
     let (code, v) = gate_json(&j, MODEL);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["verdict"], "allowed");
@@ -219,6 +255,7 @@ fn an_approval_expires_a_rejection_holds_and_pending_lists_oldest_first() {
     let j = dir.path().join("journal.db");
     let (_, v) = gate_json(&j, MODEL);
     let (id, _, _) = blocking(&v, RULE);
+    approve_others(&j, MODEL, &id);
 
     // Pending: the block waits, with its reason.
     let r = sphere(&j, &["pending", MODEL, "--format", "json"]);
@@ -246,8 +283,16 @@ fn an_approval_expires_a_rejection_holds_and_pending_lists_oldest_first() {
         .iter()
         .map(|e| e["entry"].as_i64().expect("entry"))
         .collect();
-    assert_eq!(entries.len(), 2, "{p}");
-    assert!(entries[0] < entries[1], "oldest first: {entries:?}");
+    assert_eq!(
+        entries.len(),
+        3,
+        "the first call's UWG block and two of the moved call: {p}"
+    );
+    assert!(
+        entries.windows(2).all(|w| w[0] < w[1]),
+        "oldest first: {entries:?}"
+    );
+    assert_eq!(p[0]["finding_id"], id.as_str(), "{p}");
 
     // An approval that ended yesterday is refused up front; one that ends today applies.
     let r = sphere(
@@ -322,8 +367,8 @@ fn an_approval_expires_a_rejection_holds_and_pending_lists_oldest_first() {
     let p: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(
         p.as_array().map(Vec::len),
-        Some(1),
-        "only the moved call waits: {p}"
+        Some(2),
+        "only the moved call's two findings wait: {p}"
     );
 
     // A later approval is a new, explicit decision of the DPO: then the gate opens.
@@ -370,18 +415,22 @@ fn notify_runs_once_per_finding_and_facts_with_the_finding_as_json() {
         let r = sphere(&j, &["gate", MODEL, CALL, "--notify", &cmd]);
         assert_eq!(r.code, 1, "{}", r.stderr);
     }
-    assert_eq!(count(), 1, "three gates, one alarm");
-    let file = std::fs::read_dir(&out)
-        .expect("folder")
-        .next()
-        .expect("a file")
-        .expect("entry")
-        .path();
-    let v: Value =
-        serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("JSON");
-    assert_eq!(v["rule"], RULE);
-    assert_eq!(v["activity"], CALL);
-    assert!(v["facts_digest"].as_str().is_some_and(|d| d.len() == 64));
+    assert_eq!(
+        count(),
+        2,
+        "three gates, one alarm for each of the two findings"
+    );
+    let mut rules = Vec::new();
+    for file in std::fs::read_dir(&out).expect("folder") {
+        let path = file.expect("entry").path();
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+        assert_eq!(v["activity"], CALL);
+        assert!(v["facts_digest"].as_str().is_some_and(|d| d.len() == 64));
+        rules.push(v["rule"].as_str().expect("rule").to_string());
+    }
+    rules.sort();
+    assert_eq!(rules, ["gdpr_advertising_without_basis", RULE]);
 
     // Other facts: a new alarm.
     let moved = changed(dir.path(), MODEL, "moved.json", |v| {
@@ -398,7 +447,7 @@ fn notify_runs_once_per_finding_and_facts_with_the_finding_as_json() {
         ],
     );
     assert_eq!(r.code, 1);
-    assert_eq!(count(), 2);
+    assert_eq!(count(), 4);
     verify(&j);
 }
 
