@@ -42,10 +42,10 @@ pub struct Loaded {
 pub fn load(paths: &[PathBuf]) -> Result<Loaded> {
     let mut sources = SourceMap::new();
     for path in paths {
-        let text = fs::read_to_string(path).map_err(|e| {
-            let hint = match e.kind() {
-                std::io::ErrorKind::InvalidData => "program files are UTF-8 text",
-                _ => "give the path of a `.dl` file",
+        let text = sphere_model::input::read_text(path).map_err(|e| {
+            let hint = match e {
+                sphere_model::input::InputError::Io(_) => "give the path of a `.dl` file".into(),
+                ref other => other.describe().1,
             };
             Error::new(
                 ErrorKind::Io,
@@ -112,16 +112,24 @@ fn read_facts(
 ) -> Result<()> {
     let relation = program.relation(rel);
     let path = dir.join(format!("{}.facts", relation.name));
-    let text = match fs::read_to_string(&path) {
+    let text = match sphere_model::input::read_text(&path) {
         Ok(t) => t,
         // Soufflé's convention here: an input without a file is an empty relation.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(sphere_model::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(())
+        }
         Err(e) => {
+            let hint = match e {
+                sphere_model::input::InputError::Io(_) => {
+                    "facts files are UTF-8 text, one tab-separated tuple per line".into()
+                }
+                ref other => other.describe().1,
+            };
             return Err(Error::new(
                 ErrorKind::Io,
                 format!("cannot read the facts file `{}`: {e}", path.display()),
             )
-            .with_hint("facts files are UTF-8 text, one tab-separated tuple per line"));
+            .with_hint(hint));
         }
     };
     // The file joins `sources` only if it has problems to show, so a large, clean facts file
@@ -462,6 +470,22 @@ pub fn parse_request(input: &str) -> std::result::Result<Request, Vec<Diagnostic
         )
         .with_hint(r#"send one object: {"facts": {"edge": [[1, 2]]}, "rules": ["path(X, Y) :- edge(X, Y)."]}"#)]
     })?;
+    // serde_json keeps the last of two equal keys: `"edge"` twice would drop facts silently.
+    if let Err(p) = sphere_model::json_check::check(input) {
+        let d = if p.duplicate {
+            Diagnostic::without_span(Code::Io, format!("{} at {}", p.message, p.path))
+                .with_hint("JSON readers keep only one of the two values: merge them into one")
+        } else {
+            Diagnostic::without_span(
+                Code::Io,
+                format!(
+                    "stdin is not valid JSON: {} at {} (line {}, column {})",
+                    p.message, p.path, p.line, p.column
+                ),
+            )
+        };
+        return Err(vec![d]);
+    }
     let Json::Object(root) = root else {
         return Err(vec![Diagnostic::without_span(
             Code::Io,

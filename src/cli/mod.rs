@@ -154,6 +154,24 @@ pub fn report(e: &Error) {
 }
 
 pub fn main() -> ExitCode {
+    if let Some(v) = std::env::var_os("SPHERE_MAX_INPUT_BYTES") {
+        match v.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+            Some(n) => sphere_model::input::set_max_input_bytes(n),
+            None => {
+                report(
+                    &Error::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "SPHERE_MAX_INPUT_BYTES is `{}`, not a number of bytes",
+                            v.to_string_lossy()
+                        ),
+                    )
+                    .with_hint("e.g. SPHERE_MAX_INPUT_BYTES=4294967296 for 4 GiB"),
+                );
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -168,7 +168,7 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     let mut errors = Vec::new();
     let format_path = dir.join(FORMAT_FILE);
     match fs::read_to_string(&format_path) {
-        Ok(text) if text.trim() == FACTS_FORMAT => {}
+        Ok(text) if strip_bom(&text).trim() == FACTS_FORMAT => {}
         Ok(text) => errors.push(
             ValidationError::new(
                 ErrorKind::UnsupportedFormat,
@@ -199,6 +199,8 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     let mut facts = Facts {
         relations: decls.keys().map(|k| (k.to_string(), Vec::new())).collect(),
     };
+    // The 1-based column of every field of every row, for the checks across rows.
+    let mut columns: BTreeMap<&str, Vec<Vec<usize>>> = BTreeMap::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
@@ -230,10 +232,18 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             );
             continue;
         };
-        let text = match fs::read_to_string(&path) {
+        let text = match crate::input::read_text(&path) {
             Ok(t) => t,
-            Err(e) => {
+            Err(crate::input::InputError::Io(e)) => {
                 errors.push(io_error(&path, "read", e));
+                continue;
+            }
+            Err(e) => {
+                let (message, hint) = e.describe();
+                errors.push(
+                    ValidationError::new(ErrorKind::BadFacts, &file, Place::File, message)
+                        .with_hint(hint),
+                );
                 continue;
             }
         };
@@ -241,7 +251,11 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             .relations
             .get_mut(rel)
             .expect("every declared relation has an entry");
-        read_rows(&text, decl, &file, rows, &mut errors);
+        let cols = columns.entry(decl.name.as_str()).or_default();
+        read_rows(&text, decl, &file, rows, cols, &mut errors);
+    }
+    if errors.is_empty() {
+        check_rows(&facts, &columns, &decls, &mut errors);
     }
     if errors.is_empty() {
         facts.sort();
@@ -251,11 +265,53 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     }
 }
 
+/// The checks of [`crate::facts_check`] over rows that each fit their relation.
+fn check_rows(
+    facts: &Facts,
+    columns: &BTreeMap<&str, Vec<Vec<usize>>>,
+    decls: &BTreeMap<&str, &InputRelation>,
+    errors: &mut Vec<ValidationError>,
+) {
+    let none = Vec::new();
+    let relations: Vec<(&InputRelation, Vec<crate::facts_check::ReadRow<'_>>)> = input_relations()
+        .iter()
+        .filter(|rel| decls.contains_key(rel.name.as_str()))
+        .map(|rel| {
+            let cols = columns.get(rel.name.as_str()).unwrap_or(&none);
+            let rows = facts
+                .rows(&rel.name)
+                .iter()
+                .zip(cols)
+                .map(|((values, origin), cols)| crate::facts_check::ReadRow {
+                    values,
+                    file: &origin.file,
+                    line: origin
+                        .path
+                        .strip_prefix("line ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0),
+                    columns: cols,
+                })
+                .collect();
+            (rel, rows)
+        })
+        .collect();
+    crate::facts_check::check(&relations, errors);
+}
+
+/// `text` without a leading UTF-8 byte-order mark. Editors on Windows and spreadsheet exports
+/// write one; every reader of sphere's text inputs takes it as the encoding's signature it is
+/// and reads the text after it, so it never becomes part of the first value.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 fn read_rows(
     text: &str,
     decl: &InputRelation,
     file: &str,
     rows: &mut Vec<(Vec<FactValue>, Origin)>,
+    field_columns: &mut Vec<Vec<usize>>,
     errors: &mut Vec<ValidationError>,
 ) {
     let columns = decl
@@ -266,13 +322,22 @@ fn read_rows(
         .join(", ");
     let types: Vec<Type> = decl.columns.iter().map(|(_, t)| *t).collect();
     read_lines(text, &types, Dialect::Sphere, |line, result| match result {
-        Ok(fields) => rows.push((
-            fields.into_iter().map(Field::into_fact).collect(),
-            Origin {
-                file: file.to_string(),
-                path: format!("line {}", line.number),
-            },
-        )),
+        Ok(fields) => {
+            let mut at = Vec::with_capacity(fields.len());
+            let mut column = 1;
+            for f in line.text.split('\t') {
+                at.push(column);
+                column += f.chars().count() + 1;
+            }
+            field_columns.push(at);
+            rows.push((
+                fields.into_iter().map(Field::into_fact).collect(),
+                Origin {
+                    file: file.to_string(),
+                    path: format!("line {}", line.number),
+                },
+            ))
+        }
         Err(problems) => {
             for p in problems {
                 match p {
@@ -411,8 +476,9 @@ pub fn read_lines<'t>(
     dialect: Dialect,
     mut row: impl FnMut(Line<'t>, Result<Vec<Field<'t>>, Vec<LineError<'t>>>),
 ) {
-    let mut start = 0usize;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
+    // A byte-order mark is not part of the first row (offsets stay those of the file).
+    let mut start = text.len() - strip_bom(text).len();
+    for (i, raw) in text[start..].split_inclusive('\n').enumerate() {
         let line_start = start;
         start += raw.len();
         let body = raw.strip_suffix('\n').unwrap_or(raw);

@@ -1,0 +1,359 @@
+//! Never a silent wrong answer: hostile and careless input through the binary. Each test is
+//! named after what went wrong before it was fixed (a wrong result with exit 0, a crash, a
+//! file overwritten or left half-written).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sphere(args: &[&str]) -> Output {
+    sphere_env(args, &[])
+}
+
+fn sphere_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sphere"));
+    c.args(args).current_dir(repo()).env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.stdin(Stdio::null())
+        .output()
+        .expect("the sphere binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("robust")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch directory can be created");
+    dir
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("scratch paths are UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The demo week exported as facts into a fresh directory.
+fn export(name: &str) -> PathBuf {
+    let dir = scratch(name).join("facts");
+    let out = sphere(&["facts", "facts/demo_week.json", "-D", arg(&dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    dir
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = fs::read_to_string(path).expect("readable");
+    let new = f(text.clone());
+    assert_ne!(text, new, "the edit changes {}", path.display());
+    fs::write(path, new).expect("writable");
+}
+
+// ----------------------------------------------------------------- item 1: facts exports
+
+#[test]
+fn facts_export_with_a_misspelt_enum_value_is_refused_not_read_as_no_findings() {
+    let dir = export("enum");
+    let clean = sphere(&["check", "--facts", arg(&dir)]);
+    assert_eq!(clean.status.code(), Some(1), "{}", stderr(&clean));
+    edit(&dir.join("activity.facts"), |t| {
+        t.replacen("\tcontact\t", "\tContact\t", 1)
+    });
+    let out = sphere(&["check", "--facts", arg(&dir)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no findings printed: {}",
+        stdout(&out)
+    );
+    assert!(
+        err.contains("error[unknown_value]: column `kind`: `Contact` is not a activity kind")
+            && err.contains("activity.facts:")
+            && err.contains("hint: did you mean `contact`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn facts_export_with_dangling_references_and_duplicate_ids_is_refused() {
+    let dir = export("refs");
+    edit(&dir.join("activity_subject.facts"), |t| {
+        let first = t.lines().next().expect("a row").to_string();
+        let (a, _) = first.split_once('\t').expect("two columns");
+        format!("{a}\tsubj-nobody\n{t}")
+    });
+    edit(&dir.join("staff.facts"), |t| {
+        let first = t.lines().next().expect("a row").to_string();
+        format!("{t}{first}\n")
+    });
+    let out = sphere(&["check", "--facts", arg(&dir)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[dangling_reference]: column `subject`: `subj-nobody` is not the id of any object; expected a subject")
+            && err.contains("activity_subject.facts:1:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error[duplicate_id]: the id `") && err.contains("staff.facts:1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn facts_export_with_a_second_value_where_the_model_has_one_is_refused() {
+    let dir = export("twice");
+    edit(&dir.join("activity_channel.facts"), |t| {
+        let first = t.lines().next().expect("a row").to_string();
+        let (a, _) = first.split_once('\t').expect("two columns");
+        format!("{t}{a}\tfax\n")
+    });
+    let out = sphere(&["check", "--facts", arg(&dir)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("a second row of `activity_channel` for `"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_read_the_same_everywhere() {
+    let dir = scratch("bom");
+    // A model file.
+    let model = fs::read_to_string(repo().join("facts/s04_phone_call.json")).expect("fixture");
+    let bom_model = dir.join("model.json");
+    fs::write(&bom_model, format!("\u{feff}{model}")).expect("writable");
+    let plain = sphere(&["check", "facts/s04_phone_call.json", "--format", "json"]);
+    let bom = sphere(&["check", arg(&bom_model), "--format", "json"]);
+    assert_eq!(plain.status.code(), Some(1), "{}", stderr(&plain));
+    assert_eq!(bom.status.code(), plain.status.code(), "{}", stderr(&bom));
+    let findings = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        v["findings"].clone()
+    };
+    assert_eq!(findings(&bom), findings(&plain));
+    // A facts export.
+    let facts = export("bom-facts");
+    let before = sphere(&["check", "--facts", arg(&facts), "--format", "json"]);
+    edit(&facts.join("activity.facts"), |t| format!("\u{feff}{t}"));
+    edit(&facts.join("FORMAT"), |t| format!("\u{feff}{t}"));
+    let after = sphere(&["check", "--facts", arg(&facts), "--format", "json"]);
+    assert_eq!(
+        after.status.code(),
+        before.status.code(),
+        "{}",
+        stderr(&after)
+    );
+    assert_eq!(findings(&after), findings(&before));
+    // `eval -F` and a program file.
+    let prog = dir.join("p.dl");
+    fs::write(
+        &prog,
+        "\u{feff}.decl e(x: symbol)\n.input e\n.decl o(x: symbol)\n.output o\no(X) :- e(X), X = \"a\".\n",
+    )
+    .expect("writable");
+    let input = dir.join("in");
+    fs::create_dir_all(&input).expect("directory");
+    fs::write(input.join("e.facts"), "\u{feff}a\nb\n").expect("writable");
+    let out_dir = dir.join("out");
+    let out = sphere(&["eval", arg(&prog), "-F", arg(&input), "-D", arg(&out_dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read_to_string(out_dir.join("o.csv")).expect("written"),
+        "a\n"
+    );
+}
+
+// ----------------------------------------------------------------- item 4: duplicate keys
+
+#[test]
+fn duplicate_json_keys_in_a_model_are_refused_with_the_json_path() {
+    let dir = scratch("dupkey");
+    let model = fs::read_to_string(repo().join("facts/s04_phone_call.json")).expect("fixture");
+    let twice = model.replacen(
+        "\"format\": \"sphere-model/1\",",
+        "\"format\": \"sphere-model/1\", \"as_of\": \"2020-01-01\",",
+        1,
+    );
+    assert_ne!(twice, model);
+    let path = dir.join("m.json");
+    fs::write(&path, twice).expect("writable");
+    let out = sphere(&["check", arg(&path)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[duplicate_key]: the key \"as_of\" is given twice in one object")
+            && err.contains("m.json: $.as_of"),
+        "{err}"
+    );
+    // Deeper down too.
+    let inner = model.replacen(
+        "\"id\": \"org-optik-ag\",",
+        "\"id\": \"org-optik-ag\", \"id\": \"org-x\",",
+        1,
+    );
+    assert_ne!(inner, model);
+    fs::write(&path, inner).expect("writable");
+    let out = sphere(&["validate", arg(&path)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("$.organization.id"), "{err}");
+}
+
+// ----------------------------------------------------------------- item 13: messages
+
+#[test]
+fn problems_a_reader_skips_are_reported_where_they_are_not_as_a_missing_organization() {
+    let dir = scratch("skipped");
+    let model = fs::read_to_string(repo().join("facts/s04_phone_call.json")).expect("fixture");
+    let cases = [
+        (
+            "\"x-note\": {\"n\": 1e400},",
+            "$.x-note.n",
+            "number out of range",
+        ),
+        ("\"x-note\": [\"\\ud800 alone\"],", "$.x-note[0]", "escape"),
+    ];
+    for (insert, path, what) in cases {
+        let text = model.replacen(
+            "\"format\": \"sphere-model/1\",",
+            &format!("\"format\": \"sphere-model/1\", {insert}"),
+            1,
+        );
+        let file = dir.join("m.json");
+        fs::write(&file, text).expect("writable");
+        let out = sphere(&["validate", arg(&file)]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(path) && err.contains(what), "{insert}: {err}");
+        assert!(!err.contains("missing_organization"), "{err}");
+    }
+    let deep = model.replacen(
+        "\"format\": \"sphere-model/1\",",
+        &format!(
+            "\"format\": \"sphere-model/1\", \"x-deep\": {}1{},",
+            "[".repeat(200),
+            "]".repeat(200)
+        ),
+        1,
+    );
+    let file = dir.join("deep.json");
+    fs::write(&file, deep).expect("writable");
+    let out = sphere(&["validate", arg(&file)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("recursion limit") && err.contains("$.x-deep"),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_named_with_its_byte_offset() {
+    let dir = scratch("utf8");
+    let file = dir.join("m.json");
+    fs::write(&file, b"{\"format\": \"sphere-model/1\", \"x\": \"\xff\"}").expect("writable");
+    let out = sphere(&["validate", arg(&file)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not UTF-8: invalid byte at offset 35"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_model_without_end_is_refused_at_the_input_limit() {
+    let out = sphere_env(
+        &["validate", "/dev/zero"],
+        &[("SPHERE_MAX_INPUT_BYTES", "100000")],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[too_large]: the input is larger than the limit of 100000 bytes")
+            && err.contains("SPHERE_MAX_INPUT_BYTES"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dash_reads_the_model_from_standard_input() {
+    let model = fs::read(repo().join("facts/s04_phone_call.json")).expect("fixture");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["check", "-", "--format", "json"])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&model)
+        .expect("written");
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let file = sphere(&["check", "facts/s04_phone_call.json", "--format", "json"]);
+    let ids = |o: &Output| {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        v["findings"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|f| f["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&out), ids(&file));
+}
+
+fn eval_json(input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["eval", "--json"])
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("written");
+    child.wait_with_output().expect("ends")
+}
+
+#[test]
+fn duplicate_json_keys_in_eval_json_are_refused_not_facts_dropped() {
+    let out = eval_json(
+        r#"{"facts": {"edge": [[1, 2]], "edge": [[2, 3]]}, "rules": ["path(X, Y) :- edge(X, Y)."]}"#,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the error object");
+    assert_eq!(
+        v["error"]["message"],
+        "the key \"edge\" is given twice in one object at $.facts.edge"
+    );
+}
