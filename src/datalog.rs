@@ -5,7 +5,6 @@
 //! the conformance adapter (`tests/conformance/`).
 
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
@@ -296,20 +295,13 @@ pub fn outputs_text(evaluation: &Evaluation, outputs: &[RelId]) -> String {
     text
 }
 
-/// Writes `dir/<rel>.csv` for each relation, each through a temporary file in the same
-/// directory and a rename, so a reader never sees half a file.
+/// Writes `dir/<rel>.csv` for each relation, all or nothing: every file is written in full
+/// into a temporary folder created exclusively in `dir` before any is moved into place
+/// ([`sphere_model::output::write_files`]), so a failure leaves the old set, and a link
+/// planted in `dir` is never followed.
 pub fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "cannot create the output directory `{}`: {e}",
-                dir.display()
-            ),
-        )
-        .with_hint("give a directory you can write to after -D (it is created if missing)")
-    })?;
     let program = evaluation.program();
+    let mut files = Vec::with_capacity(outputs.len());
     for &rel in outputs {
         let name = &program.relation(rel).name;
         let mut text = String::new();
@@ -317,18 +309,15 @@ pub fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> 
             text.push_str(&tuple_line(&t, evaluation));
             text.push('\n');
         }
-        let path = dir.join(format!("{name}.csv"));
-        let tmp = dir.join(format!(".{name}.csv.{}.tmp", std::process::id()));
-        let written = fs::write(&tmp, text).and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("cannot write `{}`: {e}", path.display()),
-            )
-            .with_hint("check that the output directory is writable and the disk not full"));
-        }
+        files.push((format!("{name}.csv"), text.into_bytes()));
     }
+    sphere_model::output::write_files(dir, &files, |_| false).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write `{}`: {}", e.path.display(), e.message),
+        )
+        .with_hint("give a directory you can write to after -D (it is created if missing), on a disk with room")
+    })?;
     Ok(())
 }
 

@@ -172,16 +172,32 @@ pub fn main() -> ExitCode {
             }
         }
     }
+    // SIGINT and SIGTERM: an output being written is left as it was (its temporary files
+    // removed), then the process ends with the shell's code for the signal (130).
+    let _ = ctrlc::set_handler(|| {
+        sphere_model::output::remove_temporaries();
+        std::process::exit(130);
+    });
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::BAD_INPUT
-            } else {
-                exit::OK
+            if e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+            // `--help` and `--version` are output like any other: a failed write is exit 2.
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return ExitCode::from(exit::OK);
+            }
+            return match write_stdout(&e.render().to_string()) {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(CliError::Error(e)) => {
+                    report(&e);
+                    ExitCode::from(exit::BAD_INPUT)
+                }
+                Err(CliError::Reported) => ExitCode::from(exit::BAD_INPUT),
             };
-            let _ = e.print();
-            return ExitCode::from(code);
         }
     };
     let result: CmdResult = match cli.command {

@@ -357,3 +357,202 @@ fn duplicate_json_keys_in_eval_json_are_refused_not_facts_dropped() {
         "the key \"edge\" is given twice in one object at $.facts.edge"
     );
 }
+
+// ----------------------------------------------------------------- item 2: every write
+
+/// Every command, its output sent to a full disk: exit 2 with a message, never 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_with_stdout_on_a_full_disk_exits_2() {
+    let dir = scratch("full");
+    let journal = dir.join("journal.db");
+    let j = arg(&journal);
+    let model = "facts/s04_phone_call.json";
+    let json = sphere(&["check", model, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let id = v["findings"][0]["id"]
+        .as_str()
+        .expect("a finding")
+        .to_string();
+    let activity = v["findings"][0]["about"]["id"]
+        .as_str()
+        .or(v["findings"][0]["activity"].as_str())
+        .unwrap_or("act-s1-collect")
+        .to_string();
+    let facts = export("full-facts");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["--help"],
+        vec!["--version"],
+        vec!["check", "--help"],
+        vec!["check", model],
+        vec!["check", model, "--format", "json"],
+        vec!["check", model, "--format", "md"],
+        vec!["check", model, "--format", "sarif"],
+        vec!["check", "--facts", arg(&facts)],
+        vec!["explain", model, &id],
+        vec!["explain", model, &id, "--format", "dot"],
+        vec!["validate", model],
+        vec!["graph", model],
+        vec!["graph", model, "--format", "mermaid"],
+        vec!["gen", "--subjects", "5", "--activities", "20"],
+        vec!["kb", "list"],
+        vec!["kb", "check"],
+        vec!["kb", "lint"],
+        vec!["kb", "doc"],
+        vec!["kb", "show", "gdpr:6.1.f"],
+        vec!["eval", "examples/dataflow.dl", "-F", "examples/dataflow"],
+        vec!["gate", model, &activity, "--journal", j],
+        vec!["pending", model, "--journal", j],
+        vec!["journal", "verify", "--journal", j],
+        vec!["journal", "head", "--journal", j],
+        vec!["journal", "show", "--journal", j],
+        vec!["repl", model],
+    ];
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    for args in &commands {
+        let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+            .args(args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(full())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                let _ = c.stdin.take().expect("stdin").write_all(b"findings\n");
+                c.wait_with_output()
+            })
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+    }
+    // The journal's test wrote entries, so `journal show` above had something to write.
+    let shown = sphere(&["journal", "show", "--journal", j]);
+    assert!(!shown.stdout.is_empty(), "{}", stderr(&shown));
+}
+
+#[test]
+fn eval_d_that_cannot_write_one_file_leaves_the_old_set_whole() {
+    let dir = scratch("eval-d");
+    let prog = dir.join("p.dl");
+    fs::write(
+        &prog,
+        ".decl a(x: number)\n.output a\n.decl b(x: number)\n.output b\na(1).\nb(2).\n",
+    )
+    .expect("writable");
+    let out_dir = dir.join("out");
+    fs::create_dir_all(out_dir.join("b.csv")).expect("a folder where b.csv goes");
+    fs::write(out_dir.join("a.csv"), "old\n").expect("writable");
+    let out = sphere(&["eval", arg(&prog), "-D", arg(&out_dir)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(
+        fs::read_to_string(out_dir.join("a.csv")).expect("kept"),
+        "old\n"
+    );
+    let names: Vec<String> = fs::read_dir(&out_dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary left: {names:?}");
+}
+
+#[test]
+fn facts_d_again_removes_stale_relations_so_check_facts_reads_its_own_export() {
+    let dir = export("stale");
+    // A relation an older export wrote and this one no longer has.
+    fs::write(dir.join("activity_mood.facts"), "act-1\thappy\n").expect("writable");
+    let out = sphere(&["facts", "facts/demo_week.json", "-D", arg(&dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!dir.join("activity_mood.facts").exists());
+    let manifest = fs::read_to_string(dir.join("MANIFEST")).expect("a manifest");
+    assert!(
+        manifest.lines().any(|l| l == "activity.facts") && manifest.lines().any(|l| l == "FORMAT"),
+        "{manifest}"
+    );
+    let check = sphere(&["check", "--facts", arg(&dir)]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+}
+
+// ----------------------------------------------------------------- item 8: gen --as-of
+
+#[test]
+fn gen_as_of_out_of_range_is_refused_before_the_output_is_touched() {
+    let dir = scratch("gen");
+    let file = dir.join("model.json");
+    fs::write(&file, "keep me").expect("writable");
+    for as_of in ["9999-12-31", "0003-01-01"] {
+        let out = sphere(&[
+            "gen",
+            "--subjects",
+            "3",
+            "--activities",
+            "5",
+            "--as-of",
+            as_of,
+            "-o",
+            arg(&file),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{as_of}: {err}");
+        assert!(
+            err.contains("outside the range a generated model can have"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(fs::read_to_string(&file).expect("kept"), "keep me");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn gen_o_interrupted_leaves_the_old_file_and_no_temporary() {
+    let dir = scratch("gen-int");
+    let file = dir.join("model.json");
+    fs::write(&file, "keep me").expect("writable");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args([
+            "gen",
+            "--subjects",
+            "200000",
+            "--activities",
+            "2000000",
+            "-o",
+            arg(&file),
+        ])
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // Wait until the temporary file exists: the write is under way.
+    let started = std::time::Instant::now();
+    while fs::read_dir(&dir).expect("dir").count() < 2 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "gen never started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("ends");
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(fs::read_to_string(&file).expect("kept"), "keep me");
+    assert_eq!(
+        fs::read_dir(&dir).expect("dir").count(),
+        1,
+        "no temporary left"
+    );
+}

@@ -16,8 +16,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sphere_engine::value::Type;
 
@@ -30,6 +29,9 @@ pub const FACTS_FORMAT: &str = "sphere-facts/1";
 
 /// The name of the version file in a facts directory.
 pub const FORMAT_FILE: &str = "FORMAT";
+
+/// The list of the files an export wrote, one name a line (itself included).
+pub const MANIFEST_FILE: &str = "MANIFEST";
 
 /// Writes a symbol with `\`, tab, newline and carriage return escaped.
 pub fn escape(s: &str) -> Cow<'_, str> {
@@ -99,10 +101,11 @@ fn io_error(file: &Path, what: &str, e: std::io::Error) -> ValidationError {
 
 /// Writes `facts` into `dir` in the `sphere-facts/1` layout and returns the number of files.
 ///
-/// Atomic per file and as a whole as far as the file system allows: every file is first
-/// written in full under a temporary name in `dir`, and only when all are written are they
-/// renamed into place. A failure removes the temporary files and leaves what was there
-/// before. `dir` must be absent, empty, or an earlier facts directory (it has `FORMAT`), so a
+/// All or nothing as far as the file system allows ([`crate::output::write_files`]): every
+/// file is first written in full into a temporary folder created exclusively in `dir`, and
+/// only when all are written are they renamed into place; a failure leaves what was there
+/// before. A `MANIFEST` lists what the export wrote, and `.facts` files of relations the new
+/// export lacks are removed. `dir` must be absent, empty, or an earlier facts directory (it has `FORMAT`), so a
 /// mistyped path never mixes facts into an unrelated directory.
 pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationError> {
     if dir.exists() {
@@ -117,8 +120,6 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
             )
             .with_hint("give a new or empty directory, or an earlier output of `sphere facts`"));
         }
-    } else {
-        fs::create_dir_all(dir).map_err(|e| io_error(dir, "create the directory", e))?;
     }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push((
@@ -134,31 +135,27 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
         }
         files.push((format!("{}.facts", rel.name), out));
     }
-    let pid = std::process::id();
-    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |written: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in written {
-            let _ = fs::remove_file(tmp);
-        }
-    };
-    for (name, bytes) in &files {
-        let tmp = dir.join(format!(".{name}.tmp{pid}"));
-        let result = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        });
-        written.push((tmp.clone(), dir.join(name)));
-        if let Err(e) = result {
-            cleanup(&written);
-            return Err(io_error(&tmp, "write", e));
-        }
-    }
-    for (tmp, target) in &written {
-        if let Err(e) = fs::rename(tmp, target) {
-            cleanup(&written);
-            return Err(io_error(target, "move the new file into place", e));
-        }
-    }
+    // The folder is sphere's: the MANIFEST lists what the export wrote, and a `.facts` file
+    // the new set lacks (a relation that no longer exists) goes, or `check --facts` would
+    // read it as part of this export.
+    let old_manifest: Vec<String> = fs::read_to_string(dir.join(MANIFEST_FILE))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut manifest: String = files.iter().map(|(n, _)| format!("{n}\n")).collect();
+    manifest.push_str(MANIFEST_FILE);
+    manifest.push('\n');
+    files.push((MANIFEST_FILE.to_string(), manifest.into_bytes()));
+    crate::output::write_files(dir, &files, |n| {
+        n.ends_with(".facts") || old_manifest.iter().any(|m| m == n)
+    })
+    .map_err(|e| {
+        ValidationError::new(
+            ErrorKind::Io,
+            &e.path.display().to_string(),
+            Place::File,
+            e.message,
+        )
+    })?;
     Ok(files.len())
 }
 

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod input;
 pub mod json_check;
 pub mod load;
+pub mod output;
 pub mod types;
 pub mod validate;
 
