@@ -556,3 +556,24 @@ fn gen_o_interrupted_leaves_the_old_file_and_no_temporary() {
         "no temporary left"
     );
 }
+
+// ----------------------------------------------------------------- item 5: --assume
+
+#[test]
+fn assume_on_a_derived_relation_or_with_a_word_the_model_refuses_is_refused() {
+    let model = "facts/s04_phone_call.json";
+    let derived = sphere(&["check", model, "--assume", "finding(\"r\", \"a\", \"s\", 2025-01-01)"]);
+    let err = stderr(&derived);
+    assert_eq!(derived.status.code(), Some(2), "{err}");
+    assert!(err.contains("`finding` is derived by the rules, not read from the model"), "{err}");
+    assert!(derived.stdout.is_empty());
+    let word = sphere(&["check", model, "--assume", "consent_channel(\"cons-x\", \"Phone\")"]);
+    let err = stderr(&word);
+    assert_eq!(word.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("column `channel`: \"Phone\" is not a channel") && err.contains("did you mean \"phone\"?"),
+        "{err}"
+    );
+    let fine = sphere(&["check", model, "--assume", "consent_channel(\"cons-x\", \"phone\")"]);
+    assert_eq!(fine.status.code(), Some(1), "{}", stderr(&fine));
+}
