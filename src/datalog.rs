@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
 use sphere_engine::diag::Severity;
+use sphere_engine::eval::limits::Guard;
 use sphere_engine::eval::{self, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::value::display;
@@ -233,24 +234,39 @@ fn read_facts(
     Ok(())
 }
 
-/// Evaluates a program on a database; `provenance` for explanations.
+/// Evaluates a program on a database under `guard`; `provenance` for explanations. A bound
+/// reached is an error naming the rule and relation that grew.
 pub fn evaluate<'p>(
     program: &'p Program,
     db: Database,
     provenance: bool,
+    guard: Guard,
 ) -> Result<Evaluation<'p>> {
-    eval::evaluate(
+    eval::evaluate_with(
         program,
         db,
         &EvalOptions {
             provenance,
             ..EvalOptions::default()
         },
+        guard,
     )
-    .map_err(|e| {
-        Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
-            .with_hint(EVAL_BUG_HINT)
-    })
+    .map_err(eval_error)
+}
+
+/// The hint to raise a bound on evaluation.
+pub const LIMIT_HINT: &str = "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results";
+
+fn eval_error(e: eval::EvalError) -> Error {
+    match e.kind {
+        eval::EvalErrorKind::Limit { .. } => {
+            Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(LIMIT_HINT)
+        }
+        eval::EvalErrorKind::Internal => {
+            Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
+                .with_hint(EVAL_BUG_HINT)
+        }
+    }
 }
 
 /// The program's `.output` relations.
@@ -345,7 +361,7 @@ pub enum Response {
 /// Answers a JSON request: parses it (every problem with its JSON path), compiles the rules
 /// leniently (no declarations needed), evaluates, and returns every relation. Warnings of a
 /// successful compilation come back beside the answer.
-pub fn answer_json(input: &str) -> (Response, Vec<Diagnostic>, SourceMap) {
+pub fn answer_json(input: &str, guard: Guard) -> (Response, Vec<Diagnostic>, SourceMap) {
     let mut sources = SourceMap::new();
     let request = match parse_request(input) {
         Ok(r) => r,
@@ -382,11 +398,18 @@ pub fn answer_json(input: &str) -> (Response, Vec<Diagnostic>, SourceMap) {
         );
     };
     let db = Database::new(&program);
-    let evaluation = match eval::evaluate(&program, db, &EvalOptions::default()) {
+    let evaluation = match eval::evaluate_with(&program, db, &EvalOptions::default(), guard) {
         Ok(e) => e,
         Err(e) => {
-            let d = Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"))
-                .with_hint(EVAL_BUG_HINT);
+            let d = match e.kind {
+                eval::EvalErrorKind::Limit { .. } => {
+                    Diagnostic::without_span(Code::TooLarge, e.to_string()).with_hint(LIMIT_HINT)
+                }
+                eval::EvalErrorKind::Internal => {
+                    Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"))
+                        .with_hint(EVAL_BUG_HINT)
+                }
+            };
             return (
                 Response::Failed {
                     diagnostics: vec![d],

@@ -76,13 +76,18 @@ impl Assumption {
                 let column = relation.columns.get(i).map_or("", |c| c.name.as_str());
                 match *col {
                     sphere_model::facts_check::Col::Vocab(what, all) if !all.contains(&word) => {
-                        let hint = match sphere_engine::ir::resolve::did_you_mean(word, all.iter().copied()) {
+                        let hint = match sphere_engine::ir::resolve::did_you_mean(
+                            word,
+                            all.iter().copied(),
+                        ) {
                             Some(m) => format!("did you mean \"{m}\"? allowed: {}", all.join(", ")),
                             None => format!("allowed: {}", all.join(", ")),
                         };
                         return Err(Error::new(
                             ErrorKind::Usage,
-                            format!("the fact `{text}`: column `{column}`: \"{word}\" is not a {what}"),
+                            format!(
+                                "the fact `{text}`: column `{column}`: \"{word}\" is not a {what}"
+                            ),
                         )
                         .with_hint(hint));
                     }

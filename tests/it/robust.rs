@@ -562,18 +562,118 @@ fn gen_o_interrupted_leaves_the_old_file_and_no_temporary() {
 #[test]
 fn assume_on_a_derived_relation_or_with_a_word_the_model_refuses_is_refused() {
     let model = "facts/s04_phone_call.json";
-    let derived = sphere(&["check", model, "--assume", "finding(\"r\", \"a\", \"s\", 2025-01-01)"]);
+    let derived = sphere(&[
+        "check",
+        model,
+        "--assume",
+        "finding(\"r\", \"a\", \"s\", 2025-01-01)",
+    ]);
     let err = stderr(&derived);
     assert_eq!(derived.status.code(), Some(2), "{err}");
-    assert!(err.contains("`finding` is derived by the rules, not read from the model"), "{err}");
+    assert!(
+        err.contains("`finding` is derived by the rules, not read from the model"),
+        "{err}"
+    );
     assert!(derived.stdout.is_empty());
-    let word = sphere(&["check", model, "--assume", "consent_channel(\"cons-x\", \"Phone\")"]);
+    let word = sphere(&[
+        "check",
+        model,
+        "--assume",
+        "consent_channel(\"cons-x\", \"Phone\")",
+    ]);
     let err = stderr(&word);
     assert_eq!(word.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("column `channel`: \"Phone\" is not a channel") && err.contains("did you mean \"phone\"?"),
+        err.contains("column `channel`: \"Phone\" is not a channel")
+            && err.contains("did you mean \"phone\"?"),
         "{err}"
     );
-    let fine = sphere(&["check", model, "--assume", "consent_channel(\"cons-x\", \"phone\")"]);
+    let fine = sphere(&[
+        "check",
+        model,
+        "--assume",
+        "consent_channel(\"cons-x\", \"phone\")",
+    ]);
     assert_eq!(fine.status.code(), Some(1), "{}", stderr(&fine));
+}
+
+// ----------------------------------------------------------------- item 6: bounded evaluation
+
+#[test]
+fn a_rule_that_never_ends_stops_at_the_bound_and_names_the_rule() {
+    let dir = scratch("limits");
+    let prog = dir.join("grow.dl");
+    fs::write(
+        &prog,
+        ".decl n(x: number)\n.output n\nn(0).\nn(X + 1) :- n(X).\n",
+    )
+    .expect("writable");
+    let out = sphere(&["eval", arg(&prog), "--max-tuples", "20000"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("relation `n` grew past 20000 tuples while rule `n#1` derived `n`")
+            && err.contains("hint: raise the bound (--max-tuples, --timeout)"),
+        "{err}"
+    );
+    let out = sphere(&["eval", arg(&prog), "--timeout", "0.5"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("interrupted while rule `n#1` derived `n`"),
+        "{err}"
+    );
+    // `eval --json`: the error object names the rule.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args(["eval", "--json", "--max-tuples", "5000"])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(br#"{"facts": {}, "rules": ["n(0).", "n(X + 1) :- n(X)."]}"#)
+        .expect("written");
+    let out = child.wait_with_output().expect("ends");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the error object");
+    assert_eq!(v["error"]["code"], "too_large");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("while rule `n#1` derived `n`")),
+        "{v}"
+    );
+}
+
+#[test]
+fn check_rules_that_never_end_stop_at_the_timeout_and_name_the_rule() {
+    let dir = scratch("limits-check");
+    let rules = dir.join("grow.dl");
+    fs::write(
+        &rules,
+        ".decl grow(x: number)\ngrow(0).\ngrow(X + 1) :- grow(X).\n",
+    )
+    .expect("writable");
+    let out = sphere(&[
+        "check",
+        "facts/s04_phone_call.json",
+        "--rules",
+        arg(&rules),
+        "--timeout",
+        "2",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("while rule `grow#1` derived `grow`"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "no findings printed: {}",
+        stdout(&out)
+    );
 }
