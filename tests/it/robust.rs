@@ -677,3 +677,41 @@ fn check_rules_that_never_end_stop_at_the_timeout_and_name_the_rule() {
         stdout(&out)
     );
 }
+
+// ----------------------------------------------------------------- item 7: deep derivations
+
+#[test]
+fn explain_of_a_ten_thousand_step_chain_is_built_rendered_and_dropped_without_overflow() {
+    let dir = scratch("deep");
+    let prog = dir.join("reach.dl");
+    fs::write(
+        &prog,
+        ".decl e(x: number, y: number)\n.input e\n.decl r(x: number)\n.output r\nr(0).\nr(Y) :- r(X), e(X, Y).\n",
+    )
+    .expect("writable");
+    let facts = dir.join("facts");
+    fs::create_dir_all(&facts).expect("dir");
+    let chain: String = (0..10_000).map(|i| format!("{i}\t{}\n", i + 1)).collect();
+    fs::write(facts.join("e.facts"), chain).expect("writable");
+    let out = sphere(&[
+        "eval",
+        arg(&prog),
+        "-F",
+        arg(&facts),
+        "--explain",
+        "r(10000)",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("r(10000)  [rule "),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert!(text.contains("e(9999, 10000)  [fact]"));
+    // Indentation starts again every 50 levels: the output stays linear in the chain.
+    assert!(text.contains("[50] "), "restarts marked");
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest < 400, "lines of bounded width, widest {widest}");
+}
