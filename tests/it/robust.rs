@@ -715,3 +715,59 @@ fn explain_of_a_ten_thousand_step_chain_is_built_rendered_and_dropped_without_ov
     let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert!(widest < 400, "lines of bounded width, widest {widest}");
 }
+
+// ----------------------------------------------------------------- fuzz corpora
+
+/// Replays the `eval --json` fuzzer's corpus (`fuzz/corpus/eval_json/`) through the protocol
+/// under the fuzzer's bounds: an answer or an error object, never a panic or a run past them.
+#[test]
+fn eval_json_fuzz_corpus_answers_every_input() {
+    use sphere::datalog::{answer_json, json_error, Response};
+    use sphere_engine::eval::limits::{Guard, Limits};
+    let dir = repo().join("fuzz/corpus/eval_json");
+    let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("fuzz/corpus/eval_json exists")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 10, "the seeds at least");
+    let mut codes = std::collections::BTreeMap::new();
+    for path in &entries {
+        let bytes = fs::read(path).expect("readable");
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let guard = Guard::new(Limits {
+            max_tuples: Some(200_000),
+            max_relation_tuples: Some(100_000),
+            max_memory_bytes: Some(256 << 20),
+        });
+        let (response, _, _) = answer_json(text, guard);
+        let code = match response {
+            Response::Relations(json) => {
+                assert!(json.is_object(), "{}", path.display());
+                "ok".to_string()
+            }
+            Response::Failed {
+                diagnostics,
+                sources,
+            } => {
+                assert!(!diagnostics.is_empty(), "{}", path.display());
+                json_error(&diagnostics, &sources)["error"]["code"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            }
+        };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        codes.insert(name, code);
+    }
+    // Seeds whose answer is known: a runaway rule stops at the bound, a duplicate key is refused.
+    assert_eq!(codes.get("grow").map(String::as_str), Some("too_large"));
+    assert_eq!(codes.get("duplicate_key").map(String::as_str), Some("io"));
+    assert_eq!(codes.get("path").map(String::as_str), Some("ok"));
+}

@@ -189,6 +189,60 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             return Err(errors);
         }
     }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".facts"))
+        .collect();
+    names.sort();
+    let mut texts: Vec<(String, String)> = Vec::with_capacity(names.len());
+    for name in names {
+        let path = dir.join(&name);
+        let file = path.display().to_string();
+        let is_input = name
+            .strip_suffix(".facts")
+            .is_some_and(|rel| input_relations().iter().any(|r| r.name == rel));
+        if !is_input {
+            // Reported by `read_facts_texts`, without reading the file.
+            texts.push((file, String::new()));
+            continue;
+        }
+        match crate::input::read_text(&path) {
+            Ok(t) => texts.push((file, t)),
+            Err(crate::input::InputError::Io(e)) => errors.push(io_error(&path, "read", e)),
+            Err(e) => {
+                let (message, hint) = e.describe();
+                errors.push(
+                    ValidationError::new(ErrorKind::BadFacts, &file, Place::File, message)
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    match read_facts_texts(&refs) {
+        Ok(facts) if errors.is_empty() => Ok(facts),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Reads the `.facts` files of an export given as `(file, text)`, the relation named by the
+/// file's name (`dir/activity.facts`): every line checked against its relation, then the
+/// rows against each other and the model's contract ([`crate::facts_check`]). The part of
+/// [`read_facts_dir`] that reads no file system (the fuzzer calls it).
+pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationError>> {
+    let mut errors = Vec::new();
     let decls: BTreeMap<&str, &InputRelation> = input_relations()
         .iter()
         .map(|r| (r.name.as_str(), r))
@@ -198,21 +252,14 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     };
     // The 1-based column of every field of every row, for the checks across rows.
     let mut columns: BTreeMap<&str, Vec<Vec<usize>>> = BTreeMap::new();
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    for name in names {
+    for &(file, text) in files {
+        let name = Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some(rel) = name.strip_suffix(".facts") else {
             continue;
         };
-        let path = dir.join(&name);
-        let file = path.display().to_string();
         let Some(decl) = decls.get(rel) else {
             let hint = match did_you_mean(rel, decls.keys().copied()) {
                 Some(m) => format!("did you mean `{m}.facts`?"),
@@ -221,7 +268,7 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             errors.push(
                 ValidationError::new(
                     ErrorKind::BadFacts,
-                    &file,
+                    file,
                     Place::File,
                     format!("`{rel}` is not an input relation"),
                 )
@@ -229,27 +276,12 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             );
             continue;
         };
-        let text = match crate::input::read_text(&path) {
-            Ok(t) => t,
-            Err(crate::input::InputError::Io(e)) => {
-                errors.push(io_error(&path, "read", e));
-                continue;
-            }
-            Err(e) => {
-                let (message, hint) = e.describe();
-                errors.push(
-                    ValidationError::new(ErrorKind::BadFacts, &file, Place::File, message)
-                        .with_hint(hint),
-                );
-                continue;
-            }
-        };
         let rows = facts
             .relations
-            .get_mut(rel)
+            .get_mut(decl.name.as_str())
             .expect("every declared relation has an entry");
         let cols = columns.entry(decl.name.as_str()).or_default();
-        read_rows(&text, decl, &file, rows, cols, &mut errors);
+        read_rows(text, decl, file, rows, cols, &mut errors);
     }
     if errors.is_empty() {
         check_rows(&facts, &columns, &decls, &mut errors);
