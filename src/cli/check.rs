@@ -199,8 +199,16 @@ pub fn run(args: Args) -> CmdResult {
                 suppressed: args.show_suppressed,
             },
         )),
-        Format::Text => render::text::findings(&outcome, lang, args.show_suppressed),
-        Format::Md => render::markdown::findings(&outcome, lang),
+        // Text for a terminal: values from the model cannot carry escape sequences through.
+        Format::Text => render::text::terminal_safe(&render::text::findings(
+            &outcome,
+            lang,
+            args.show_suppressed,
+        ))
+        .into_owned(),
+        Format::Md => {
+            render::text::terminal_safe(&render::markdown::findings(&outcome, lang)).into_owned()
+        }
         Format::Sarif => render::json::pretty(&render::sarif::log(&outcome, lang)),
     };
     write_stdout(&out)?;

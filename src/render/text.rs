@@ -260,3 +260,36 @@ pub fn timings(outcome: &Outcome<'_>, t: &Timings) -> String {
     );
     out
 }
+
+/// `text` safe to show on a terminal: every control character but line break and tab written
+/// as `\u{1b}`, so that a value from a model (an id, a name) cannot move the cursor, colour
+/// the screen or overwrite a line of the report with an escape sequence or a carriage return.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    #[test]
+    fn escapes_and_carriage_returns_are_shown_not_obeyed() {
+        assert_eq!(super::terminal_safe("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            super::terminal_safe("x\u{1b}[2J\rforged"),
+            "x\\u{1b}[2J\\u{d}forged"
+        );
+    }
+}

@@ -771,3 +771,23 @@ fn eval_json_fuzz_corpus_answers_every_input() {
     assert_eq!(codes.get("duplicate_key").map(String::as_str), Some("io"));
     assert_eq!(codes.get("path").map(String::as_str), Some("ok"));
 }
+
+// ----------------------------------------------------------------- item 13: control characters
+
+#[test]
+fn an_id_with_an_escape_sequence_is_refused_not_printed_raw() {
+    let dir = scratch("ansi");
+    let model = fs::read_to_string(repo().join("facts/s04_phone_call.json")).expect("fixture");
+    let forged = model.replacen("\"act-s1-collect\"", "\"act-\\u001b[2J\\rforged\"", 1);
+    assert_ne!(forged, model);
+    let file = dir.join("m.json");
+    fs::write(&file, forged).expect("writable");
+    let out = sphere(&["check", arg(&file)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("holds the control character U+001B"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "the message itself shows no raw escape: {err:?}"
+    );
+}

@@ -298,6 +298,16 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                     Col::Id(kind) => {
                         if s.trim().is_empty() {
                             errors.push(empty_id(r, at(r, c)));
+                        } else if let Some(ch) = s.chars().find(|ch| ch.is_control()) {
+                            errors.push(
+                                ValidationError::new(
+                                    ErrorKind::InvalidValue,
+                                    r.file,
+                                    at(r, c),
+                                    format!("the id holds the control character U+{:04X}", ch as u32),
+                                )
+                                .with_hint("ids are names of printable characters: a control character could forge lines of a report"),
+                            );
                         } else if let Some(&(k, file, line)) = ids.get(s.as_str()) {
                             let other = if k == kind {
                                 String::new()

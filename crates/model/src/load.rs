@@ -321,7 +321,7 @@ trait Clean {
 }
 
 fn id_ok(s: &str) -> bool {
-    !s.trim().is_empty()
+    !s.trim().is_empty() && !s.chars().any(char::is_control)
 }
 
 fn country_ok(s: &str) -> bool {
@@ -625,6 +625,16 @@ impl Reader<'_> {
                 key_path(&o.path, key),
                 format!("`{key}` is empty"),
                 Some("ids are non-empty names such as \"karl_kaufmann\"".into()),
+            );
+            return None;
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            o.clean = false;
+            self.err(
+                ErrorKind::InvalidValue,
+                key_path(&o.path, key),
+                format!("`{key}` holds the control character U+{:04X}", c as u32),
+                Some("ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into()),
             );
             return None;
         }
