@@ -791,3 +791,36 @@ fn an_id_with_an_escape_sequence_is_refused_not_printed_raw() {
         "the message itself shows no raw escape: {err:?}"
     );
 }
+
+#[test]
+fn a_huge_bad_line_is_cut_in_the_diagnostic() {
+    let dir = scratch("huge-line");
+    let prog = dir.join("p.dl");
+    fs::write(&prog, ".decl e(x: number, y: number)\n.input e\n.decl o(x: number)\n.output o\no(X) :- e(X, _).\n")
+        .expect("writable");
+    let facts = dir.join("facts");
+    fs::create_dir_all(&facts).expect("dir");
+    fs::write(
+        facts.join("e.facts"),
+        format!("{}\t2\n", "x".repeat(100_000)),
+    )
+    .expect("writable");
+    let out = sphere(&["eval", arg(&prog), "-F", arg(&facts)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", &err[..err.len().min(500)]);
+    assert!(
+        err.len() < 5_000,
+        "{} bytes of diagnostic for one bad line",
+        err.len()
+    );
+    assert!(
+        err.contains("more characters)"),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    assert!(
+        err.contains("e.facts:1:1"),
+        "{}",
+        &err[..err.len().min(1000)]
+    );
+}
