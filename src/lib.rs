@@ -30,6 +30,8 @@
 //! [`EvalOptions::timing`] is the one switch that reads a monotonic clock). Only the binary's
 //! `cli` module prints.
 
+#[cfg(feature = "crepe")]
+pub mod crepe_engine;
 pub mod datalog;
 pub mod digest;
 pub mod error;

@@ -1,5 +1,7 @@
 mod check;
 mod cli_doc;
+#[cfg(feature = "crepe")]
+mod crepe;
 mod eval;
 mod export;
 mod gate;
