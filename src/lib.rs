@@ -61,8 +61,11 @@ pub use findings::{
 };
 pub use kb::KnowledgeBase;
 pub use model::Model;
-pub use outcome::{Engine, EvalOptions, Note, Outcome, Phase, Progress, ProgressFn, Timings};
+pub use outcome::{
+    Engine, EvalOptions, InterruptFn, Note, Outcome, Phase, Progress, ProgressFn, Timings,
+};
 pub use session::{Change, Changed, Delta, Object, Session};
+pub use sphere_engine::eval::limits::Limits;
 pub use sphere_engine::Date;
 pub use sphere_model::{Origin, Section};
 

@@ -55,7 +55,12 @@ pub struct Args {
     /// stderr, to see what a model or a rule change makes grow
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
+
+/// The time rules from outside (`--rules`, `--kb`) get when `--timeout` is not given.
+const RULES_TIMEOUT_SECONDS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -171,7 +176,14 @@ pub fn run(args: Args) -> CmdResult {
     let line = progress::Line::new();
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
+    // Rules from outside run under bounds: they may never reach a fixpoint.
+    let untrusted = !args.rules.is_empty() || args.kb.is_some();
+    let (limits, interrupt) = args
+        .limits
+        .resolve(untrusted, untrusted.then_some(RULES_TIMEOUT_SECONDS));
     let options = EvalOptions {
+        limits,
+        interrupt,
         assume: assumptions(&kb, &args.assume)?,
         engine: args.engine.into(),
         timing: args.stats,
@@ -217,8 +229,16 @@ pub fn run(args: Args) -> CmdResult {
             }
             render::json::pretty(&doc)
         }
-        Format::Text => render::text::findings(&outcome, lang, args.show_suppressed),
-        Format::Md => render::markdown::findings(&outcome, lang),
+        // Text for a terminal: values from the model cannot carry escape sequences through.
+        Format::Text => render::text::terminal_safe(&render::text::findings(
+            &outcome,
+            lang,
+            args.show_suppressed,
+        ))
+        .into_owned(),
+        Format::Md => {
+            render::text::terminal_safe(&render::markdown::findings(&outcome, lang)).into_owned()
+        }
         Format::Sarif => render::json::pretty(&render::sarif::log(&outcome, lang)),
     };
     write_stdout(&out)?;

@@ -9,4 +9,5 @@ mod graph_gen;
 mod journal;
 mod kb;
 mod repl;
+mod robust;
 mod scenarios;
