@@ -278,15 +278,7 @@ pub fn gate(
 ) -> Result<Gated> {
     if let Some(m) = outcome_company_activities(outcome) {
         if !m.iter().any(|a| a == activity) {
-            let hint = match crate::did_you_mean(activity, m.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "`sphere check` lists the model's activities with findings".into(),
-            };
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!("no activity `{activity}` in the model"),
-            )
-            .with_hint(hint));
+            return Err(unknown_activity(activity, m.iter().map(String::as_str)));
         }
     }
     let today = request.today();
@@ -387,6 +379,19 @@ pub fn gate(
         warnings,
         head,
     })
+}
+
+/// The error for an activity the model does not have, with a did-you-mean.
+pub(crate) fn unknown_activity<'a>(activity: &str, ids: impl Iterator<Item = &'a str>) -> Error {
+    let hint = match crate::did_you_mean(activity, ids) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "`sphere check` lists the model's activities with findings".into(),
+    };
+    Error::new(
+        ErrorKind::Usage,
+        format!("no activity `{activity}` in the model"),
+    )
+    .with_hint(hint)
 }
 
 fn outcome_company_activities(outcome: &Outcome<'_>) -> Option<Vec<String>> {
