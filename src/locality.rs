@@ -32,7 +32,9 @@ use sphere_model::{Model as Company, Section};
 ///
 /// Model ids name one object each; a value that is a subject, activity, consent or personal
 /// notice id in one of these columns ties the row to that object's component.
-const ENTITY_COLUMNS: [&str; 6] = ["activity", "subject", "consent", "notice", "cause", "author"];
+const ENTITY_COLUMNS: [&str; 6] = [
+    "activity", "subject", "consent", "notice", "cause", "author",
+];
 
 /// The locality class of a relation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,19 +132,30 @@ impl Locality {
         let mut global_rules = BTreeSet::new();
         let mut global_heads: BTreeSet<RelId> = BTreeSet::new();
         for stratum in &program.strata {
-            let heads: BTreeSet<usize> =
-                stratum.relations.iter().map(|r| r.0 as usize).collect();
+            let heads: BTreeSet<usize> = stratum.relations.iter().map(|r| r.0 as usize).collect();
             let mut rounds = 0;
             loop {
                 rounds += 1;
-                let mut next: BTreeMap<usize, (Class, Option<Vec<bool>>, Vec<BTreeSet<(u32, usize)>>, String)> =
-                    BTreeMap::new();
+                let mut next: BTreeMap<
+                    usize,
+                    (
+                        Class,
+                        Option<Vec<bool>>,
+                        Vec<BTreeSet<(u32, usize)>>,
+                        String,
+                    ),
+                > = BTreeMap::new();
                 for idx in &stratum.rules {
                     let rule = program.rule(*idx);
                     let head = rule.head.rel.0 as usize;
                     let v = classify(program, rule, &class, &entity, &domain, public);
                     let e = next.entry(head).or_insert_with(|| {
-                        (Class::Shared, None, vec![BTreeSet::new(); entity[head].len()], String::new())
+                        (
+                            Class::Shared,
+                            None,
+                            vec![BTreeSet::new(); entity[head].len()],
+                            String::new(),
+                        )
                     });
                     for (k, d) in v.domain {
                         e.2[k].extend(d);
@@ -168,7 +181,10 @@ impl Locality {
                             Class::Local
                         }
                         (a, b) => {
-                            e.3 = format!("rule {}: a {a:?} and a {b:?} rule for one relation", rule.id);
+                            e.3 = format!(
+                                "rule {}: a {a:?} and a {b:?} rule for one relation",
+                                rule.id
+                            );
                             Class::Mixed
                         }
                     };
@@ -197,7 +213,10 @@ impl Locality {
                     } else if c == Class::Mixed {
                         reasons.insert(program.relations[head].name.clone(), why);
                     }
-                    if class[head].as_ref() != Some(&c) || entity[head] != cols || domain[head] != dom {
+                    if class[head].as_ref() != Some(&c)
+                        || entity[head] != cols
+                        || domain[head] != dom
+                    {
                         changed = true;
                     }
                     class[head] = Some(c);
@@ -319,12 +338,18 @@ fn classify(
         let r = a.rel.0 as usize;
         let c = class[r].clone().unwrap_or(Class::Shared);
         if c == Class::Mixed {
-            return Verdict::mixed(format!("reads the mixed relation {}", program.relations[r].name));
+            return Verdict::mixed(format!(
+                "reads the mixed relation {}",
+                program.relations[r].name
+            ));
         }
         for (k, t) in a.args.iter().enumerate() {
             if let Term::Var(v) = t {
                 if !domain[r][k].is_empty() {
-                    ranging.entry(v.0).or_default().extend(domain[r][k].iter().copied());
+                    ranging
+                        .entry(v.0)
+                        .or_default()
+                        .extend(domain[r][k].iter().copied());
                 }
             }
         }
@@ -354,16 +379,23 @@ fn classify(
             if any_entity_term {
                 return Verdict::mixed(format!("atom {} names a record by a constant", i + 1));
             }
-            if a.negated && a.args.iter().enumerate().any(|(k, t)| {
-                entity[r].get(k).copied().unwrap_or(false) && matches!(t, Term::Wildcard)
-            }) {
-                return Verdict::mixed(format!("negated atom {} ranges over every component", i + 1));
+            if a.negated
+                && a.args.iter().enumerate().any(|(k, t)| {
+                    entity[r].get(k).copied().unwrap_or(false) && matches!(t, Term::Wildcard)
+                })
+            {
+                return Verdict::mixed(format!(
+                    "negated atom {} ranges over every component",
+                    i + 1
+                ));
             }
             // A public notice, or a domain atom (every entity column `_`): its other columns
             // range over the values of every component.
-            if !a.negated && a.args.iter().enumerate().any(|(k, t)| {
-                entity[r].get(k).copied().unwrap_or(false) && matches!(t, Term::Wildcard)
-            }) {
+            if !a.negated
+                && a.args.iter().enumerate().any(|(k, t)| {
+                    entity[r].get(k).copied().unwrap_or(false) && matches!(t, Term::Wildcard)
+                })
+            {
                 for (k, t) in a.args.iter().enumerate() {
                     if let Term::Var(v) = t {
                         let src: BTreeSet<(u32, usize)> = if program.relations[r].input {
@@ -426,14 +458,25 @@ fn classify(
     let mut groups: BTreeMap<usize, BTreeSet<u32>> = BTreeMap::new();
     for i in 0..single.len() {
         let root = find(&mut parent, i);
-        groups.entry(root).or_default().extend(single[i].vars.iter().copied());
+        groups
+            .entry(root)
+            .or_default()
+            .extend(single[i].vars.iter().copied());
     }
-    let group_of = |v: u32| groups.iter().find(|(_, vs)| vs.contains(&v)).map(|(g, _)| *g);
+    let group_of = |v: u32| {
+        groups
+            .iter()
+            .find(|(_, vs)| vs.contains(&v))
+            .map(|(g, _)| *g)
+    };
     // Negated and multi-component atoms: bound within one group.
     for s in &other {
         let gs: BTreeSet<Option<usize>> = s.vars.iter().map(|v| group_of(*v)).collect();
         if gs.contains(&None) && (s.multi || s.vars.iter().all(|v| group_of(*v).is_none())) {
-            return Verdict::mixed(format!("atom {} is bound on no record of the rule", s.i + 1));
+            return Verdict::mixed(format!(
+                "atom {} is bound on no record of the rule",
+                s.i + 1
+            ));
         }
         if s.multi && gs.len() > 1 {
             return Verdict::mixed(format!("atom {} pairs records of several groups", s.i + 1));
@@ -508,7 +551,11 @@ fn classify(
         return Verdict::mixed("the head keeps no entity of a group of records it rests on");
     }
     Verdict {
-        class: if groups.len() == 1 { Class::Local } else { Class::Multi },
+        class: if groups.len() == 1 {
+            Class::Local
+        } else {
+            Class::Multi
+        },
         entity: cols,
         domain: head_domain,
         why: String::new(),
@@ -645,7 +692,24 @@ pub fn slice(m: &Company, ids: &BTreeSet<String>) -> Company {
         notices: Vec::new(),
         flows: m.flows.clone(),
         activities: Vec::new(),
-        campaigns: m.campaigns.clone(),
+        // `campaign_activity(C, A)` rows belong to `A`'s component: a slice keeps those of
+        // its activities (rows of other components are never read for it).
+        campaigns: m
+            .campaigns
+            .iter()
+            .map(|c| sphere_model::Campaign {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                owner: c.owner.clone(),
+                status: c.status,
+                activities: c
+                    .activities
+                    .iter()
+                    .filter(|a| ids.contains(a.as_str()))
+                    .cloned()
+                    .collect(),
+            })
+            .collect(),
         guidelines: m.guidelines.clone(),
         provenance: m.provenance.clone(),
     };
@@ -671,14 +735,26 @@ pub fn slice(m: &Company, ids: &BTreeSet<String>) -> Company {
             out.provenance.places[$section as usize] = places;
         }};
     }
-    pick!(subjects, Section::Subjects, |x: &sphere_model::Subject| keep(&x.id));
-    pick!(consents, Section::Consents, |x: &sphere_model::Consent| keep(&x.id));
-    pick!(objections, Section::Objections, |x: &sphere_model::Objection| keep(&x.subject));
+    pick!(subjects, Section::Subjects, |x: &sphere_model::Subject| {
+        keep(&x.id)
+    });
+    pick!(consents, Section::Consents, |x: &sphere_model::Consent| {
+        keep(&x.id)
+    });
+    pick!(
+        objections,
+        Section::Objections,
+        |x: &sphere_model::Objection| keep(&x.subject)
+    );
     pick!(notices, Section::Notices, |x: &sphere_model::Notice| x
         .subject
         .as_ref()
         .is_none_or(|_| keep(&x.id)));
-    pick!(activities, Section::Activities, |x: &sphere_model::Activity| keep(&x.id));
+    pick!(
+        activities,
+        Section::Activities,
+        |x: &sphere_model::Activity| keep(&x.id)
+    );
     // Shared sections keep their places as they are; a model built in code has none and is
     // reported by index, which the full lists keep.
     out
@@ -694,7 +770,9 @@ mod tests {
         let l = Locality::analyse(kb.program());
         assert!(l.is_local(), "mixed relations: {:#?}", l.mixed());
         let names = |rs: &[RelId]| -> Vec<String> {
-            rs.iter().map(|r| kb.program().relation(*r).name.clone()).collect()
+            rs.iter()
+                .map(|r| kb.program().relation(*r).name.clone())
+                .collect()
         };
         eprintln!("projections {:?}", names(l.projections()));
         eprintln!("global rules {:?}", l.global_rules());

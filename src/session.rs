@@ -17,8 +17,8 @@ use sphere_model::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::facts::Assumption;
 use crate::explain::Explanation;
+use crate::facts::Assumption;
 use crate::findings::{Finding, Suppressed};
 use crate::kb::KnowledgeBase;
 use crate::locality::{Components, Locality};
@@ -340,6 +340,14 @@ struct Parts {
     shared: BTreeSet<String>,
 }
 
+/// A part evaluated for a change, not yet in place.
+struct Prepared {
+    ids: BTreeSet<String>,
+    after: Evaluated,
+    components: Components,
+    merged: Vec<bool>,
+}
+
 struct Overlay {
     ids: BTreeSet<String>,
     evaluated: Evaluated,
@@ -493,11 +501,13 @@ impl Session {
         let Some(parts) = &self.parts else {
             return self.try_outcome();
         };
-        let finding = parts
-            .findings
-            .iter()
-            .find(|f| f.id == id)
-            .or_else(|| parts.suppressed.iter().map(|s| &s.finding).find(|f| f.id == id));
+        let finding = parts.findings.iter().find(|f| f.id == id).or_else(|| {
+            parts
+                .suppressed
+                .iter()
+                .map(|s| &s.finding)
+                .find(|f| f.id == id)
+        });
         let Some(f) = finding else {
             return Ok(self.base.borrow_dependent());
         };
@@ -589,13 +599,19 @@ impl Session {
             }
             company = Some(m);
         }
-        let mut model = match company {
-            Some(m) => Model::from_model(m),
-            None => self.model.clone(),
+        // The changed model; `None` when only assumptions changed (a model is not copied for
+        // them).
+        let changed_model = match (company, as_of) {
+            (Some(m), d) => {
+                let m = Model::from_model(m);
+                Some(match d {
+                    Some(d) => m.with_as_of(d),
+                    None => m,
+                })
+            }
+            (None, Some(d)) => Some(self.model.clone().with_as_of(d)),
+            (None, None) => None,
         };
-        if let Some(d) = as_of {
-            model = model.with_as_of(d);
-        }
         let reach = match (&self.parts, self.model.company()) {
             (Some(parts), Some(old)) if as_of.is_none_or(|d| d == self.model.as_of()) => {
                 reach(&kb, &parts.locality, old, changes)
@@ -603,8 +619,12 @@ impl Session {
             _ => None,
         };
         if let Some(touched) = reach {
-            if let Some(delta) = self.apply_in_parts(&touched, &model, &options)? {
-                self.model = model;
+            let model = changed_model.as_ref().unwrap_or(&self.model);
+            if let Some(prepared) = self.prepare_parts(&touched, model, &options)? {
+                let delta = self.commit_parts(prepared);
+                if let Some(m) = changed_model {
+                    self.model = m;
+                }
                 self.options = options;
                 self.full = OnceLock::new();
                 self.batches += 1;
@@ -612,6 +632,7 @@ impl Session {
                 return Ok(delta);
             }
         }
+        let model = changed_model.unwrap_or_else(|| self.model.clone());
         let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
         let delta = Delta::between(self.findings(), evaluated.borrow_dependent().findings());
         let (old_model, old_options) = (
@@ -637,12 +658,12 @@ impl Session {
     /// Re-evaluates the components of `touched` (in the model before and after) with the
     /// shared data; `None` when the change reaches a finding about shared data (then the
     /// caller evaluates the whole model).
-    fn apply_in_parts(
-        &mut self,
+    fn prepare_parts(
+        &self,
         touched: &BTreeSet<String>,
         model: &Model,
         options: &EvalOptions,
-    ) -> Result<Option<Delta>> {
+    ) -> Result<Option<Prepared>> {
         let kb = Arc::clone(self.kb());
         let Some(parts) = &self.parts else {
             return Ok(None);
@@ -681,22 +702,51 @@ impl Session {
         // Findings about shared data rest on the records of some components: a change to
         // records that take part in one (before or after) evaluates the whole model.
         let before = self.evaluate_part(&ids, &self.model, &self.options)?;
-        let entity = |x: &str| {
-            components.contains(x) || parts.components.contains(x) || ids.contains(x)
-        };
-        if projected(&locality, before.borrow_dependent(), &components, Some(&entity))
-            != parts.shared
+        let entity =
+            |x: &str| components.contains(x) || parts.components.contains(x) || ids.contains(x);
+        if projected(
+            &locality,
+            before.borrow_dependent(),
+            &components,
+            Some(&entity),
+        ) != parts.shared
         {
             return Ok(None);
         }
         let after = self.evaluate_part(&ids, model, options)?;
-        if projected(&locality, after.borrow_dependent(), &components, Some(&entity))
-            != parts.shared
+        if projected(
+            &locality,
+            after.borrow_dependent(),
+            &components,
+            Some(&entity),
+        ) != parts.shared
         {
             return Ok(None);
         }
+        Ok(Some(Prepared {
+            ids,
+            after,
+            components,
+            merged,
+        }))
+    }
+
+    /// Puts the findings of a part evaluated by [`Session::prepare_parts`] in place of those
+    /// it replaces.
+    fn commit_parts(&mut self, prepared: Prepared) -> Delta {
+        let Prepared {
+            ids,
+            after,
+            components,
+            merged,
+        } = prepared;
+        let Some(parts) = &mut self.parts else {
+            return Delta::default();
+        };
+        let locality = Arc::clone(&parts.locality);
         let globals = locality.global_rules();
-        let ours = |f: &Finding| !globals.contains(&f.rule) && finding_ids(f).any(|x| ids.contains(x));
+        let ours =
+            |f: &Finding| !globals.contains(&f.rule) && finding_ids(f).any(|x| ids.contains(x));
         let out = after.borrow_dependent();
         let added: Vec<Finding> = out.findings().iter().filter(|f| ours(f)).cloned().collect();
         let added_s: Vec<Suppressed> = out
@@ -705,9 +755,6 @@ impl Session {
             .filter(|s| ours(&s.finding))
             .cloned()
             .collect();
-        let Some(parts) = &mut self.parts else {
-            return Ok(None);
-        };
         let mut removed = Vec::new();
         parts.findings.retain(|f| {
             if ours(f) {
@@ -719,12 +766,20 @@ impl Session {
         });
         parts.suppressed.retain(|s| !ours(&s.finding));
         let delta = Delta::between(&removed, &added);
-        parts.findings.extend(added);
-        parts.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        parts.suppressed.extend(added_s);
-        parts
-            .suppressed
-            .sort_by(|a, b| sort_key(&a.finding).cmp(&sort_key(&b.finding)));
+        // Few findings change: each goes to its place (findings are sorted by (about, rule,
+        // id); an equal key keeps the part's order).
+        for f in added {
+            let at = parts
+                .findings
+                .partition_point(|x| sort_key(x) <= sort_key(&f));
+            parts.findings.insert(at, f);
+        }
+        for f in added_s {
+            let at = parts
+                .suppressed
+                .partition_point(|x| sort_key(&x.finding) <= sort_key(&f.finding));
+            parts.suppressed.insert(at, f);
+        }
         let mut k = 0;
         parts.overlays.retain(|_| {
             k += 1;
@@ -735,7 +790,7 @@ impl Session {
             evaluated: after,
         });
         parts.components = components;
-        Ok(Some(delta))
+        delta
     }
 
     fn company(&self) -> Result<&sphere_model::Model> {
@@ -875,7 +930,9 @@ fn projected(
                 }
             });
             if !names {
-                out.insert(sphere_engine::explain::atom_text(program, rel, &t, interner));
+                out.insert(sphere_engine::explain::atom_text(
+                    program, rel, &t, interner,
+                ));
             }
         }
     }

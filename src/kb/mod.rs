@@ -240,9 +240,11 @@ impl KnowledgeBase {
     /// The locality of the rules: whether a change to some data subjects' records can be
     /// evaluated on their components alone (analysed once).
     pub fn locality(&self) -> std::sync::Arc<crate::locality::Locality> {
-        std::sync::Arc::clone(self.locality.get_or_init(|| {
-            std::sync::Arc::new(crate::locality::Locality::analyse(&self.program))
-        }))
+        std::sync::Arc::clone(
+            self.locality.get_or_init(|| {
+                std::sync::Arc::new(crate::locality::Locality::analyse(&self.program))
+            }),
+        )
     }
 
     pub fn program(&self) -> &Program {

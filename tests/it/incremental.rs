@@ -140,7 +140,11 @@ fn change(session: &Session, kind: u8, a: u32, b: u32) -> Option<Change> {
             // A subject's kind changes (consumer or business).
             let mut s = pick(&m.subjects, a)?.clone();
             let v = serde_json::to_value(&s).ok()?;
-            let kind = if v["kind"] == "consumer" { "business" } else { "consumer" };
+            let kind = if v["kind"] == "consumer" {
+                "business"
+            } else {
+                "consumer"
+            };
             let mut v = v;
             v["kind"] = kind.into();
             s = serde_json::from_value(v).ok()?;
