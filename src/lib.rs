@@ -44,6 +44,7 @@ pub mod gate;
 pub mod graph;
 pub mod journal;
 pub mod kb;
+pub mod locality;
 pub mod model;
 pub mod outcome;
 pub mod query;

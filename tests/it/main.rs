@@ -6,6 +6,7 @@ mod eval;
 mod export;
 mod gate;
 mod graph_gen;
+mod incremental;
 mod journal;
 mod kb;
 mod repl;
