@@ -239,6 +239,17 @@ impl Picture {
     /// The picture of `company` with the outcome's findings and the transfers the knowledge
     /// base judged.
     pub fn new(graph: &FlowGraph, company: &sphere_model::Model, outcome: &Outcome<'_>) -> Picture {
+        Picture::with_findings(graph, company, outcome, &|_| true)
+    }
+
+    /// The picture with only the findings `keep` accepts (the report keeps its period's);
+    /// transfers to third countries are judged over every activity of the outcome.
+    pub fn with_findings(
+        graph: &FlowGraph,
+        company: &sphere_model::Model,
+        outcome: &Outcome<'_>,
+        keep: &dyn Fn(&Finding) -> bool,
+    ) -> Picture {
         let mut p = Picture::plain(graph);
         let node_at: BTreeMap<String, usize> = p
             .nodes
@@ -272,7 +283,7 @@ impl Picture {
 
         let mut activity_edges: BTreeMap<String, PEdge> = BTreeMap::new();
         let mut elsewhere = Vec::new();
-        for f in outcome.findings() {
+        for f in outcome.findings().iter().filter(|f| keep(f)) {
             let mut touched = false;
             match f.about.activity().and_then(|a| activities.get(a)) {
                 Some(a) => {

@@ -7,4 +7,5 @@ mod graph_gen;
 mod journal;
 mod kb;
 mod repl;
+mod report;
 mod scenarios;
