@@ -53,6 +53,12 @@ fn leak_text(leak: Leak, lang: Lang) -> &'static str {
         (Leak::ThirdCountryWithBasis, Lang::De) => {
             "LECK: verlässt EU/EWR (Übermittlungsgrundlage am Tag vorhanden)"
         }
+        (Leak::ThirdCountryUnjudged, Lang::En) => {
+            "LEAK: leaves the EU/EEA (no activity used it: basis not judged)"
+        }
+        (Leak::ThirdCountryUnjudged, Lang::De) => {
+            "LECK: verlässt EU/EWR (keine Tätigkeit: Grundlage nicht geprüft)"
+        }
     }
 }
 
@@ -287,7 +293,7 @@ pub fn mermaid(p: &Picture, lang: Lang) -> String {
             let dash = if d.is_empty() {
                 String::new()
             } else {
-                format!(",stroke-dasharray:{}", d.replace(' ', " "))
+                format!(",stroke-dasharray:{}", d)
             };
             styles.push(format!(
                 "  linkStyle {link} stroke:{c},stroke-width:3px{dash}"

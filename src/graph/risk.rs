@@ -103,14 +103,16 @@ impl Mark {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Leak {
-    /// Personal data went to a third country without a transfer basis on the date (or with
-    /// no activity on record to judge the date by: the flow exists, its basis is unknown).
+    /// Personal data went to a third country without a transfer basis on the date.
     NoTransferBasis,
     /// A done activity along this edge is a breach.
     Breach,
     /// Personal data leave the EU/EEA, with a transfer basis on the date of every activity
     /// that used the flow.
     ThirdCountryWithBasis,
+    /// A flow into a third country that no activity of the model used: the knowledge base
+    /// judges transfers by the act's date, so its basis was not judged.
+    ThirdCountryUnjudged,
 }
 
 impl Leak {
@@ -119,12 +121,13 @@ impl Leak {
             Leak::NoTransferBasis => "no_transfer_basis",
             Leak::Breach => "breach",
             Leak::ThirdCountryWithBasis => "third_country_with_basis",
+            Leak::ThirdCountryUnjudged => "third_country_unjudged",
         }
     }
 
     /// Unlawful on the record: drawn as a leak in the strongest style.
     pub fn unlawful(self) -> bool {
-        !matches!(self, Leak::ThirdCountryWithBasis)
+        matches!(self, Leak::NoTransferBasis | Leak::Breach)
     }
 }
 
@@ -380,7 +383,9 @@ impl Picture {
                 .filter(|(_, (flow, _))| flow == &e.id)
                 .map(|(_, v)| v)
                 .collect();
-            let leak = if users.is_empty() || users.iter().any(|(_, basis)| !basis) {
+            let leak = if users.is_empty() {
+                Leak::ThirdCountryUnjudged
+            } else if users.iter().any(|(_, basis)| !basis) {
                 Leak::NoTransferBasis
             } else {
                 Leak::ThirdCountryWithBasis

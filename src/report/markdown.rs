@@ -106,11 +106,10 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "\n### {}\n", w("By norm", "Nach Norm"));
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} |\n|---|---|---:|---|",
+        "| {} | {} | {} | Ids |\n|---|---|---:|---|",
         w("Norm", "Norm"),
         w("Citation", "Zitat"),
-        w("Number", "Anzahl"),
-        "Ids"
+        w("Number", "Anzahl")
     );
     for (k, n) in &r.findings.by_norm {
         let _ = writeln!(
