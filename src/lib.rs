@@ -50,6 +50,7 @@ pub mod outcome;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod report;
 pub mod session;
 pub mod validate;
 

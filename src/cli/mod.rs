@@ -20,6 +20,7 @@ pub mod journal;
 pub mod kb;
 mod progress;
 pub mod repl;
+pub mod report;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -104,6 +105,9 @@ pub enum Command {
     Pending(gate::PendingArgs),
     /// The decision journal: verify its hash chain, export its head, show and prune entries
     Journal(journal::Args),
+    /// The weekly report over a period: activities, findings by law and norm, warning-letter
+    /// and fine risks, guideline breaches, DPO decisions, trend, the leaks (HTML, Markdown, JSON)
+    Report(report::Args),
     /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
     /// from stdin when it is not a terminal)
     Repl(repl::Args),
@@ -275,6 +279,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Report(args) => report::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),

@@ -10,5 +10,6 @@ mod incremental;
 mod journal;
 mod kb;
 mod repl;
+mod report;
 mod robust;
 mod scenarios;
