@@ -47,6 +47,7 @@ pub mod outcome;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod server;
 pub mod session;
 pub mod validate;
 
