@@ -93,6 +93,7 @@ pub struct App {
     pub(crate) clock: Clock,
     pub(crate) engine_version: String,
     pub(crate) limits: Limits,
+    pub(crate) web: web::Sessions,
 }
 
 /// What became of the replay of the journal's changes at start.
@@ -130,6 +131,7 @@ impl App {
             clock: settings.clock,
             engine_version: settings.engine_version,
             limits: settings.limits,
+            web: web::Sessions::default(),
         };
         Ok((Arc::new(app), replayed))
     }

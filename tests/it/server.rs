@@ -742,3 +742,170 @@ fn metrics_count_requests_and_report_the_model() {
     );
     assert!(text.contains("# TYPE sphere_http_request_duration_seconds histogram"));
 }
+
+/// A request through the router with headers; status, headers and body text.
+fn raw(
+    app: &Arc<App>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, axum::http::HeaderMap, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = app
+            .router()
+            .oneshot(req.body(Body::from(body.to_string())).expect("req"))
+            .await
+            .expect("infallible");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let b = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, headers, String::from_utf8_lossy(&b).into_owned())
+    })
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// Logs in with a token; the session cookie (`name=value`) and the page's CSRF token.
+fn web_login(app: &Arc<App>, token: &str) -> (String, String) {
+    let (status, headers, _) = raw(
+        app,
+        "POST",
+        "/ui/login",
+        &[FORM],
+        &format!("token={token}&lang=en"),
+    );
+    assert_eq!(status, 303);
+    let set = headers["set-cookie"].to_str().expect("a cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().expect("name=value").to_string();
+    let (_, _, page) = raw(app, "GET", "/ui/findings", &[("cookie", &cookie)], "");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token on the page")
+        .to_string();
+    (cookie, csrf)
+}
+
+#[test]
+fn the_web_view_logs_in_by_token_and_only_the_dpo_decides_with_a_csrf_token() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("j.db");
+    let app = start(&journal);
+    // Not logged in: to the login page. A wrong token: refused and journaled.
+    let (status, headers, _) = raw(&app, "GET", "/ui/findings", &[], "");
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], "/ui/login");
+    let (status, _, page) = raw(&app, "POST", "/ui/login", &[FORM], "token=nope&lang=de");
+    assert_eq!(status, 401);
+    assert!(page.contains("nicht bekannt"), "{page}");
+
+    let blocked = "F-38be7ac3588f551b";
+    let (mm, mm_csrf) = web_login(&app, MM_TOKEN);
+    let (_, headers, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &mm)],
+        "",
+    );
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .contains("default-src 'none'"));
+    assert!(
+        page.contains("id=\"only-dpo\"") && !page.contains("approve-form"),
+        "{page}"
+    );
+    assert!(
+        page.contains("ad_consent(&quot;act-s4-call&quot;"),
+        "the tree, escaped"
+    );
+    // The marketing manager's forged approval: refused (403) and journaled.
+    let body = format!("csrf={mm_csrf}&reason=ok");
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &mm)],
+        &body,
+    );
+    assert_eq!(status, 403);
+
+    let (dpo, csrf) = web_login(&app, DPO_TOKEN);
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("id=\"approve-form\""), "{page}");
+    assert!(page.contains("class=\"status waiting\""));
+    // Without the CSRF token (or with another session's): refused.
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        "reason=ok",
+    );
+    assert_eq!(status, 403);
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        &format!("csrf={mm_csrf}&reason=ok"),
+    );
+    assert_eq!(status, 403);
+    let (status, headers, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        &format!("csrf={csrf}&reason=consent+on+paper"),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], format!("/ui/findings/{blocked}"));
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("class=\"status approved\""), "{page}");
+    let codes: Vec<String> = refusals(&journal).into_iter().map(|r| r.2).collect();
+    assert_eq!(codes, ["bad-token", "wrong-role", "bad-csrf", "bad-csrf"]);
+    // German pages.
+    let (_, _, page) = raw(&app, "GET", "/ui/pending?lang=de", &[("cookie", &dpo)], "");
+    assert!(
+        page.contains("<html lang=\"de\">") && page.contains("Wartet auf den DSB"),
+        "{page}"
+    );
+    // Filters: by decision and by an activity that has none.
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        "/ui/findings?decision=block&activity=act-none",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("<p class=\"count\">0 / "), "{page}");
+}
