@@ -51,6 +51,7 @@ pub mod query;
 pub mod render;
 pub mod repl;
 pub mod report;
+pub mod server;
 pub mod session;
 pub mod validate;
 

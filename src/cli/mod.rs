@@ -21,6 +21,7 @@ pub mod kb;
 mod progress;
 pub mod repl;
 pub mod report;
+pub mod serve;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -111,6 +112,8 @@ pub enum Command {
     /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
     /// from stdin when it is not a terminal)
     Repl(repl::Args),
+    /// Serve the decision API for a CRM and the DPO's web view over HTTP
+    Serve(serve::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -286,6 +289,7 @@ pub fn main() -> ExitCode {
         Command::Facts(args) => facts::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Gate(args) => gate::run_gate(args),
         Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
         Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),

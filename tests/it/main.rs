@@ -13,3 +13,4 @@ mod repl;
 mod report;
 mod robust;
 mod scenarios;
+mod server;
