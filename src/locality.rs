@@ -136,6 +136,8 @@ impl Locality {
             let mut rounds = 0;
             loop {
                 rounds += 1;
+                // Per head: class, bound columns, the columns each atom reaches, a reason.
+                #[allow(clippy::type_complexity)]
                 let mut next: BTreeMap<
                     usize,
                     (
@@ -456,12 +458,12 @@ fn classify(
         }
     }
     let mut groups: BTreeMap<usize, BTreeSet<u32>> = BTreeMap::new();
-    for i in 0..single.len() {
+    for (i, atom) in single.iter().enumerate() {
         let root = find(&mut parent, i);
         groups
             .entry(root)
             .or_default()
-            .extend(single[i].vars.iter().copied());
+            .extend(atom.vars.iter().copied());
     }
     let group_of = |v: u32| {
         groups
@@ -677,7 +679,7 @@ impl Components {
 /// origin in the full model, so explanations name the same file and JSON path.
 pub fn slice(m: &Company, ids: &BTreeSet<String>) -> Company {
     let mut out = Company {
-        format: m.format.clone(),
+        format: m.format,
         as_of: m.as_of,
         organization: m.organization.clone(),
         staff: m.staff.clone(),
