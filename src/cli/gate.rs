@@ -155,9 +155,15 @@ fn status_text(s: &Status) -> String {
 pub fn run_gate(args: GateArgs) -> CmdResult {
     let (activity, models) = split(&args.args)?;
     let (model, kb) = load(&models, args.as_of)?;
-    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
     let mut journal = open(args.journal, true)?;
-    let gated = gate::gate(&mut journal, &outcome, activity, &request(&args.by))?;
+    let gated = gate::gate_model(
+        &mut journal,
+        &kb,
+        &model,
+        &EvalOptions::default(),
+        activity,
+        &request(&args.by),
+    )?;
     let out = match args.format {
         Format::Text => gate_text(&gated),
         Format::Json => render::json::pretty(&render::gate::gated(&gated, Lang::En)),
@@ -179,7 +185,6 @@ pub fn run_gate(args: GateArgs) -> CmdResult {
             }
         }
     }
-    leave_to_exit(outcome);
     leave_to_exit(model);
     leave_to_exit(kb);
     Ok(match gated.verdict {
