@@ -908,4 +908,25 @@ fn the_web_view_logs_in_by_token_and_only_the_dpo_decides_with_a_csrf_token() {
         "",
     );
     assert!(page.contains("<p class=\"count\">0 / "), "{page}");
+    // The weekly report of the current model and journal: the approval is counted.
+    let (status, _, page) = raw(
+        &app,
+        "GET",
+        "/ui/report?from=2025-06-10&to=2025-06-20",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("id=\"report\"") && page.contains(blocked),
+        "{page}"
+    );
+    let (status, _, _) = raw(
+        &app,
+        "GET",
+        "/ui/report?from=yesterday",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert_eq!(status, 400);
 }
