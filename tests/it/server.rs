@@ -571,6 +571,10 @@ fn make_change(
             let id = format!("cns-{who}-{channel}");
             let list = model.get_mut("consents")?.as_array_mut()?;
             let c = list.iter_mut().find(|c| c["id"] == id.as_str())?;
+            // A withdrawal before the consent was given is a contradiction the model reader
+            // rejects; the generator withdraws on or after the day it was given.
+            let given = c["given"].as_str().unwrap_or("").to_string();
+            let date = if date < given { given } else { date };
             c["withdrawn"] = json!(date);
             json!({"withdraw": [{"consent": id, "date": date}]})
         }
