@@ -6,8 +6,8 @@
 //! Pages: `/ui/login`, `/ui/findings` (filters: decision, law, activity, subject, date),
 //! `/ui/findings/{id}` (the explanation as a tree with norms, sources and the facts that must
 //! be absent; the remedy; the approval and the forms), `/ui/activities/{id}` (what the gate
-//! would answer now, without recording a gate), `/ui/pending`, and `/ui/report`, the place
-//! of the weekly report.
+//! would answer now, without recording a gate), `/ui/pending`, and `/ui/report`, the weekly report
+//! of `sphere report` over the current model and journal.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -93,6 +93,7 @@ pub(crate) fn router(body_limit: usize) -> Router<Arc<App>> {
         .route("/ui/activities/{id}", get(activity_page))
         .route("/ui/pending", get(pending_page))
         .route("/ui/report", get(report_page))
+        .route("/ui/report.css", get(report_css))
         .layer(DefaultBodyLimit::max(body_limit))
 }
 
@@ -175,10 +176,6 @@ fn t(lang: Lang, key: &str) -> &'static str {
         "refused" => ("Refused", "Abgelehnt"),
         "all" => ("all", "alle"),
         "contested" => ("Contested", "Umstritten"),
-        "report_todo" => (
-            "The weekly report is not part of this server yet; it will appear on this page.",
-            "Der Wochenbericht ist noch nicht Teil dieses Servers; er erscheint auf dieser Seite.",
-        ),
         _ => ("?", "?"),
     };
     match lang {
@@ -1008,7 +1005,8 @@ async fn pending_page(
     .await
 }
 
-/// The place of the weekly report (built elsewhere); it links here from every page.
+/// The weekly report (`sphere report`, the library's [`crate::report`]) of the current model
+/// and journal, for `?from=&to=` (default: the seven days up to the evaluation date).
 async fn report_page(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -1020,14 +1018,64 @@ async fn report_page(
             Err(r) => return Ok(r),
         };
         let lang = lang_for(&s, &q);
-        let body = format!(
-            "<p class=\"note\" id=\"report-todo\">{}</p>",
-            t(lang, "report_todo")
-        );
-        Ok(html(
-            StatusCode::OK,
-            page(lang, t(lang, "report"), Some(&s), &body),
-        ))
+        Ok(match report_html(app, &q, lang) {
+            Ok(body) => html(
+                StatusCode::OK,
+                page(lang, t(lang, "report"), Some(&s), &body),
+            ),
+            Err(e) => error_page(lang, Some(&s), e),
+        })
     })
     .await
+}
+
+fn report_html(app: &App, q: &BTreeMap<String, String>, lang: Lang) -> Result<String, ApiError> {
+    use crate::report::{html as report_html, Options, Period, Report};
+    let core = app.core();
+    let outcome = core.session.outcome();
+    let day = |key: &str, default: crate::Date| -> Result<crate::Date, ApiError> {
+        match q.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(v) => crate::Date::parse(v).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("{key}: `{v}` is not a date"),
+                    "YYYY-MM-DD",
+                )
+            }),
+        }
+    };
+    let to = day("to", outcome.as_of())?;
+    let from = day("from", crate::Date(to.0 - 6))?;
+    let period = Period::new(from, to)?;
+    let picture = core.session.model().company().map(|c| {
+        crate::graph::Picture::with_findings(
+            &crate::graph::flow_graph(outcome.kb(), c),
+            c,
+            outcome,
+            &|f| period.contains(f.date),
+        )
+    });
+    let report = Report::build(
+        outcome,
+        Options { period, lang },
+        Some(&core.journal),
+        picture,
+    )?;
+    Ok(format!(
+        "<form method=\"get\" action=\"/ui/report\" class=\"filters\"><label>{} <input name=\"from\" value=\"{from}\" size=\"10\"></label> \
+         <label>– <input name=\"to\" value=\"{to}\" size=\"10\"></label> <button type=\"submit\">{}</button></form>\
+         <link rel=\"stylesheet\" href=\"/ui/report.css\"><div id=\"report\">{}</div>",
+        t(lang, "date"),
+        t(lang, "filter"),
+        report_html::fragment(&report)
+    ))
+}
+
+async fn report_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        crate::report::html::css(),
+    )
+        .into_response()
 }

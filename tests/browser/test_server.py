@@ -144,6 +144,9 @@ def test_the_dpo_approves_a_blocked_finding_and_the_gate_opens(server, browser, 
 
     browser.get(f"{server}/ui/pending")
     assert browser.find_elements(By.ID, "nothing")
+    browser.find_element(By.LINK_TEXT, "Weekly report").click()
+    assert browser.find_element(By.ID, "report").text.strip() != ""
+    screenshot(browser, "server-report")
     assert console_errors(browser) == []
 
 

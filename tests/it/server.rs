@@ -571,6 +571,10 @@ fn make_change(
             let id = format!("cns-{who}-{channel}");
             let list = model.get_mut("consents")?.as_array_mut()?;
             let c = list.iter_mut().find(|c| c["id"] == id.as_str())?;
+            // A withdrawal before the consent was given is a contradiction the model reader
+            // rejects; the generator withdraws on or after the day it was given.
+            let given = c["given"].as_str().unwrap_or("").to_string();
+            let date = if date < given { given } else { date };
             c["withdrawn"] = json!(date);
             json!({"withdraw": [{"consent": id, "date": date}]})
         }
@@ -908,4 +912,25 @@ fn the_web_view_logs_in_by_token_and_only_the_dpo_decides_with_a_csrf_token() {
         "",
     );
     assert!(page.contains("<p class=\"count\">0 / "), "{page}");
+    // The weekly report of the current model and journal: the approval is counted.
+    let (status, _, page) = raw(
+        &app,
+        "GET",
+        "/ui/report?from=2025-06-10&to=2025-06-20",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("id=\"report\"") && page.contains(blocked),
+        "{page}"
+    );
+    let (status, _, _) = raw(
+        &app,
+        "GET",
+        "/ui/report?from=yesterday",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert_eq!(status, 400);
 }
