@@ -49,6 +49,8 @@ pub mod render;
 pub mod repl;
 pub mod session;
 pub mod validate;
+pub mod whynot;
+pub mod words;
 
 pub use error::{Error, ErrorKind, Place, Problem};
 pub use explain::{Derivation, Exception, Explanation, Premise, RuleStep, Step};

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::explain::{Derivation, Explanation, Premise, Step};
 use crate::findings::{Finding, Lang};
 use crate::outcome::Outcome;
+use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// What the findings document holds besides the findings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -198,11 +199,64 @@ pub fn explanation(e: &Explanation, lang: Lang) -> Value {
     json!({
         "finding": finding(&e.finding, lang, e.derivation.as_ref()),
         "suppressed": e.suppressed,
+        "why_not": e.why_not.iter().map(|w| why_not(w, lang)).collect::<Vec<_>>(),
         "exceptions": e.exceptions.iter().map(|x| json!({
             "rule": x.rule,
             "tree": x.derivation.as_ref().map(derivation),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A why-not in words: the fact, what its absence means (in `lang`), and each rule that could
+/// derive it with its closest candidates, the premise each fails, why, and nested analyses.
+pub fn why_not(w: &WhyNot, lang: Lang) -> Value {
+    let status = match &w.status {
+        Status::Holds => json!("holds"),
+        Status::NotRecorded => json!("not_recorded"),
+        Status::NotFollowed => json!("not_followed"),
+        Status::Rules(_) => json!("rules"),
+    };
+    let rules: Vec<Value> = match &w.status {
+        Status::Rules(tries) => tries
+            .iter()
+            .map(|t| {
+                json!({
+                    "rule": t.rule,
+                    "candidates": t.candidates.iter().map(|c| {
+                        let chosen: serde_json::Map<String, Value> = c
+                            .chosen
+                            .iter()
+                            .map(|(n, v)| (n.clone(), json!(v)))
+                            .collect();
+                        json!({
+                            "chosen": chosen,
+                            "fails": c.premise,
+                            "reason": c.reason.get(lang),
+                            "nested": c.nested.as_ref().map(|n| why_not(n, lang)),
+                        })
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({
+        "fact": w.fact,
+        "words": w.words.get(lang),
+        "status": status,
+        "rules": rules,
+    })
+}
+
+/// The answer to "why does rule R not find against A?".
+pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> Value {
+    match answer {
+        RuleAnswer::Fires(ids) => json!({ "rule": rule, "about": about, "fires": ids }),
+        RuleAnswer::Suppressed(ids) => {
+            json!({ "rule": rule, "about": about, "suppressed": ids })
+        }
+        RuleAnswer::Not(w) => json!({ "rule": rule, "about": about, "why_not": why_not(w, lang) }),
+    }
 }
 
 /// Pretty-printed, with a final line break, as the command line writes JSON.

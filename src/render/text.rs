@@ -8,6 +8,7 @@ use sphere_engine::eval::Evaluation;
 use crate::explain::{Derivation, Explanation, Premise, RuleStep, Step};
 use crate::findings::{Finding, Lang, Suppressed};
 use crate::outcome::{Outcome, Timings};
+use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// The findings, each with its decision, id, severity, message, citations, authorities,
 /// remedy and rule, and a summary line; `suppressed` adds the findings exceptions suppressed.
@@ -114,7 +115,121 @@ pub fn explanation(e: &Explanation, lang: Lang) -> String {
             out.push_str(&derivation(t, lang));
         }
     }
+    if !e.why_not.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "\nwhy the absent premises are absent:\n",
+            Lang::De => "\nwarum die fehlenden Voraussetzungen fehlen:\n",
+        });
+        for w in &e.why_not {
+            out.push_str(&why_not(w, lang));
+        }
+    }
     out
+}
+
+/// A why-not in words: the fact and what its absence means, then each rule that could derive
+/// it with its closest candidates and the first condition each fails, nested premises
+/// indented below (recursion is bounded by [`crate::whynot::Options::depth`]).
+pub fn why_not(w: &WhyNot, lang: Lang) -> String {
+    let mut out = String::new();
+    why_not_lines(w, lang, "", &mut out);
+    out
+}
+
+fn why_not_lines(w: &WhyNot, lang: Lang, indent: &str, out: &mut String) {
+    let no = match lang {
+        Lang::En => "no",
+        Lang::De => "nicht",
+    };
+    let _ = writeln!(out, "{indent}{no} {}: {}", w.fact, w.words.get(lang));
+    tries_lines(w, lang, indent, out);
+}
+
+fn tries_lines(w: &WhyNot, lang: Lang, indent: &str, out: &mut String) {
+    let rule = match lang {
+        Lang::En => "rule",
+        Lang::De => "Regel",
+    };
+    match &w.status {
+        Status::Holds => {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                match lang {
+                    Lang::En => "(it holds)",
+                    Lang::De => "(trifft zu)",
+                }
+            );
+        }
+        Status::NotRecorded => {}
+        Status::NotFollowed => {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                match lang {
+                    Lang::En => "(not followed further)",
+                    Lang::De => "(nicht weiter verfolgt)",
+                }
+            );
+        }
+        Status::Rules(tries) => {
+            for t in tries {
+                if t.candidates.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "{indent}  {rule} {}: {}",
+                        t.rule,
+                        match lang {
+                            Lang::En => "no candidate comes close",
+                            Lang::De => "kein Kandidat kommt in Betracht",
+                        }
+                    );
+                }
+                for c in &t.candidates {
+                    let chosen = if c.chosen.is_empty() {
+                        String::new()
+                    } else {
+                        let v: Vec<String> =
+                            c.chosen.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                        format!(" ({})", v.join(", "))
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{indent}  {rule} {}{chosen}: {}  [{}]",
+                        t.rule,
+                        c.reason.get(lang),
+                        c.premise
+                    );
+                    if let Some(n) = &c.nested {
+                        // The nested fact is the premise just named, its words the reason just
+                        // given: only its rules follow.
+                        tries_lines(n, lang, &format!("{indent}  "), out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answer to "why does rule R not find against A?".
+pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> String {
+    match answer {
+        RuleAnswer::Fires(ids) => match lang {
+            Lang::En => format!("rule {rule} does find against {about}: {}\n", ids.join(", ")),
+            Lang::De => format!("Regel {rule} beanstandet {about}: {}\n", ids.join(", ")),
+        },
+        RuleAnswer::Suppressed(ids) => match lang {
+            Lang::En => format!(
+                "rule {rule} applies to {about}, but an exception sets it aside: {} (`why` shows the exception)\n",
+                ids.join(", ")
+            ),
+            Lang::De => format!(
+                "Regel {rule} greift für {about}, doch eine Ausnahme verdrängt sie: {} (`why` zeigt die Ausnahme)\n",
+                ids.join(", ")
+            ),
+        },
+        RuleAnswer::Not(w) => why_not(w, lang),
+    }
 }
 
 /// What a rule node shows: `rule <id>`, then `: ` and the citations (of the norm versions in

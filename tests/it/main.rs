@@ -8,3 +8,4 @@ mod journal;
 mod kb;
 mod repl;
 mod scenarios;
+mod whynot;
