@@ -45,6 +45,7 @@ pub mod kb;
 pub mod model;
 pub mod outcome;
 pub mod query;
+pub mod remedies;
 pub mod render;
 pub mod repl;
 pub mod session;

@@ -29,6 +29,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("findings", "", "the current findings, one per line"),
     ("why", "ID|ACTIVITY", "explain a finding down to model facts and norms; for an activity, every finding that blocks it"),
     ("whynot", "FACT|RULE ID", "why a fact does not hold, or why a finding rule gives no finding about an activity: the closest candidates and the first condition each fails, in words"),
+    ("remedies", "ID", "the smallest changes that cure a finding, each verified by evaluating the changed model"),
     ("assume", "FACT", "what-if: add a fact and show the findings that appear and vanish"),
     ("retract", "FACT", "what-if: take an assumption back, or leave a fact of the model out"),
     ("norm", "ID", "a norm's citations, title, summary, in-force interval and source"),
@@ -52,6 +53,7 @@ pub enum Command {
     WhyNot(String),
     /// `whynot RULE ACTIVITY`: why a finding rule gives no finding about an activity.
     WhyNotRule(String, String),
+    Remedies(String),
     Assume(String),
     Retract(String),
     Norm(String),
@@ -159,6 +161,7 @@ pub fn parse(input: &str) -> Result<Command> {
                 _ => Command::WhyNot(fact()),
             }
         }
+        "remedies" => Command::Remedies(one("a finding id", "F-0ac2e1988f725aa0")?),
         "assume" => {
             need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
             Command::Assume(fact())
@@ -288,6 +291,15 @@ impl Repl {
             Command::Findings => Ok(self.findings()),
             Command::Why(id) => self.why(&id),
             Command::WhyNot(fact) => self.why_not(&fact),
+            Command::Remedies(id) => {
+                let found = crate::remedies::remedies(
+                    Arc::clone(self.session.kb()),
+                    self.session.model(),
+                    self.session.options(),
+                    &id,
+                )?;
+                Ok(render::text::remedies(&found, self.lang))
+            }
             Command::WhyNotRule(rule, about) => {
                 let answer = crate::whynot::rule_about(self.session.outcome(), &rule, &about)?;
                 Ok(render::text::rule_answer(&rule, &about, &answer, self.lang))
@@ -574,6 +586,13 @@ impl Repl {
             self.ids()
         } else {
             match command {
+                "remedies" => self
+                    .session
+                    .outcome()
+                    .findings()
+                    .iter()
+                    .map(|f| f.id.clone())
+                    .collect(),
                 "why" => {
                     let mut v: Vec<String> = self
                         .session

@@ -175,7 +175,8 @@ impl Object {
         }
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    /// The object as model JSON.
+    pub fn to_json(&self) -> serde_json::Value {
         let v = match self {
             Object::Staff(x) => serde_json::to_value(x),
             Object::Party(x) => serde_json::to_value(x),

@@ -84,6 +84,14 @@ pub struct Candidate {
     pub chosen: Vec<(String, String)>,
     /// The failing premise as written, with the values filled in.
     pub premise: String,
+    /// The failing premise as data: its relation and values (`None`: any value), whether
+    /// the relation is an input relation (a fact of the model), and whether the premise
+    /// failed because such a fact is missing (else: because one is present, or a comparison
+    /// failed, when `relation` is empty).
+    pub relation: String,
+    pub args: Vec<Option<String>>,
+    pub input: bool,
+    pub missing: bool,
     /// Why it fails, in words.
     pub reason: Texts,
     /// For a missing premise that rules derive: why it does not hold.
@@ -193,15 +201,23 @@ fn candidate(
                 return Candidate {
                     chosen,
                     premise,
+                    relation: program.relation(*rel).name.clone(),
+                    input: program.relation(*rel).input,
+                    missing: true,
                     reason: words::absent(program, *rel, &args),
+                    args,
                     nested,
                 };
             }
             Candidate {
                 chosen,
                 premise,
+                relation: program.relation(*rel).name.clone(),
+                input: program.relation(*rel).input,
+                missing: true,
                 reason: near_miss(ev, *rel, pattern)
                     .unwrap_or_else(|| words::absent(program, *rel, &args)),
+                args,
                 nested: None,
             }
         }
@@ -212,6 +228,10 @@ fn candidate(
             Candidate {
                 chosen,
                 premise: format!("!{}", pattern_text(ev, *rel, &some)),
+                relation: program.relation(*rel).name.clone(),
+                input: program.relation(*rel).input,
+                missing: false,
+                args: args.clone(),
                 reason: Texts {
                     en: format!("{}, which rules it out", fact.en),
                     de: format!("{}; das schließt es aus", fact.de),
@@ -231,6 +251,10 @@ fn candidate(
             Candidate {
                 chosen,
                 premise: text.clone(),
+                relation: String::new(),
+                args: Vec::new(),
+                input: false,
+                missing: false,
                 reason,
                 nested: None,
             }
@@ -238,6 +262,10 @@ fn candidate(
         Failure::Head { position } => Candidate {
             chosen,
             premise: format!("argument {} of the head", position + 1),
+            relation: String::new(),
+            args: Vec::new(),
+            input: false,
+            missing: false,
             reason: Texts {
                 en: "the rule cannot produce these values".into(),
                 de: "die Regel kann diese Werte nicht ergeben".into(),

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod journal;
 pub mod kb;
 mod progress;
+pub mod remedies;
 pub mod repl;
 pub mod validate;
 
@@ -82,6 +83,8 @@ pub enum Command {
     Check(check::Args),
     /// Show the full derivation tree of one finding, down to model facts and norms
     Explain(explain::Args),
+    /// The smallest sets of model changes that cure a finding, each verified by evaluation
+    Remedies(remedies::Args),
     /// Evaluate a Datalog program (Soufflé-style `.facts` in, `.csv` out, or JSON on stdin)
     Eval(eval::Args),
     /// Draw the data-flow graph of a model (DOT, Mermaid or SVG)
@@ -169,6 +172,7 @@ pub fn main() -> ExitCode {
     let result: CmdResult = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Remedies(args) => remedies::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Gen(args) => gen::run(args),

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use crate::explain::{Derivation, Explanation, Premise, Step};
 use crate::findings::{Finding, Lang};
 use crate::outcome::Outcome;
+use crate::remedies::Remedies;
+use crate::session::Change;
 use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// What the findings document holds besides the findings.
@@ -257,6 +259,40 @@ pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> 
         }
         RuleAnswer::Not(w) => json!({ "rule": rule, "about": about, "why_not": why_not(w, lang) }),
     }
+}
+
+/// The remedies of a finding (`sphere remedies --format json`): the finding, whether the act
+/// is done, and each verified remedy with its steps, the model changes (objects put or
+/// removed, as model JSON), the findings it cures and the findings that appear.
+pub fn remedies(r: &Remedies, lang: Lang) -> Value {
+    let list: Vec<Value> = r
+        .remedies
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let changes: Vec<Value> = m
+                .changes
+                .iter()
+                .map(|c| match c {
+                    Change::Put(o) => json!({ "put": o.section().key(), "object": o.to_json() }),
+                    Change::Remove { section, id } => json!({ "remove": section.key(), "id": id }),
+                    other => json!({ "other": format!("{other:?}") }),
+                })
+                .collect();
+            json!({
+                "number": i + 1,
+                "steps": m.steps.iter().map(|s| s.get(lang)).collect::<Vec<_>>(),
+                "changes": changes,
+                "cures": m.cures.iter().map(|f| json!({ "id": f.id, "rule": f.rule, "about": f.about_id() })).collect::<Vec<_>>(),
+                "new_findings": m.new_findings.iter().map(|f| json!({ "id": f.id, "rule": f.rule, "about": f.about_id() })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "finding": finding(&r.finding, lang, None),
+        "done": r.done,
+        "remedies": list,
+    })
 }
 
 /// Pretty-printed, with a final line break, as the command line writes JSON.

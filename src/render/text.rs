@@ -8,6 +8,7 @@ use sphere_engine::eval::Evaluation;
 use crate::explain::{Derivation, Explanation, Premise, RuleStep, Step};
 use crate::findings::{Finding, Lang, Suppressed};
 use crate::outcome::{Outcome, Timings};
+use crate::remedies::Remedies;
 use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// The findings, each with its decision, id, severity, message, citations, authorities,
@@ -230,6 +231,84 @@ pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> 
         },
         RuleAnswer::Not(w) => why_not(w, lang),
     }
+}
+
+/// The remedies of a finding: the finding and its remedy sentence as the summary line, then
+/// each verified remedy, numbered, with its steps, the findings it cures and those that
+/// appear with it.
+pub fn remedies(r: &Remedies, lang: Lang) -> String {
+    let f = &r.finding;
+    let mut out = format!(
+        "{} {} {} {} ({})\n  {}\n  remedy: {}\n",
+        f.decision.as_str().to_uppercase(),
+        f.id,
+        f.about_id(),
+        f.rule,
+        f.date,
+        f.message.get(lang),
+        f.remedy.get(lang)
+    );
+    if r.done {
+        out.push_str(match lang {
+            Lang::En => "  the act is done and stays as it was: what to do now, checked on its next use\n",
+            Lang::De => "  die Handlung ist erfolgt und bleibt, wie sie war: was jetzt zu tun ist, geprüft an ihrer nächsten Nutzung\n",
+        });
+    }
+    if r.remedies.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "\nno change found that cures it and could be verified\n",
+            Lang::De => "\nkeine Änderung gefunden, die sie nachweislich behebt\n",
+        });
+        return out;
+    }
+    for (i, m) in r.remedies.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{}. {}",
+            i + 1,
+            m.steps
+                .iter()
+                .map(|s| s.get(lang))
+                .collect::<Vec<_>>()
+                .join("; and ")
+        );
+        let cures: Vec<String> = m
+            .cures
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.rule))
+            .collect();
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            match lang {
+                Lang::En => "cures",
+                Lang::De => "behebt",
+            },
+            cures.join(", ")
+        );
+        let new: Vec<String> = m
+            .new_findings
+            .iter()
+            .map(|c| format!("{} ({} {})", c.id, c.rule, c.about_id()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            match lang {
+                Lang::En => "new findings",
+                Lang::De => "neue Befunde",
+            },
+            if new.is_empty() {
+                match lang {
+                    Lang::En => "none".to_string(),
+                    Lang::De => "keine".to_string(),
+                }
+            } else {
+                new.join(", ")
+            }
+        );
+    }
+    out
 }
 
 /// What a rule node shows: `rule <id>`, then `: ` and the citations (of the norm versions in

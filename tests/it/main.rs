@@ -6,6 +6,7 @@ mod gate;
 mod graph_gen;
 mod journal;
 mod kb;
+mod remedies;
 mod repl;
 mod scenarios;
 mod whynot;

@@ -140,6 +140,7 @@ why act-week-linkedin-dm
 ?- consent_channel(\"cns-week-felix-newsletter\", \"phone\").
 whynot ad_consent(\"act-week-call-karl\", \"subj-karl-kaufmann\")
 whynot uwg_email_without_consent act-week-call-karl
+remedies F-0ac2e1988f725aa0
 findngs
 why act-nowhere
 norm gdpr:6.1.a
@@ -204,6 +205,11 @@ why F-0ac2e1988f725aa0
         out.contains(
             "(Ch = phone): phone is not electronic mail  [electronic_mail_channel(\"phone\")]"
         ),
+        "{out}"
+    );
+    // `remedies`: a consent for the next call, verified.
+    assert!(
+        out.contains("1. obtain and document a written consent of subj-karl-kaufmann for sales by phone before act-week-call-karl-next"),
         "{out}"
     );
     // `lang de` switches the explanation to German.
@@ -339,6 +345,8 @@ fn completion_offers_commands_relations_and_ids() {
     assert!(got.contains(&"uwg:7.2.1".to_string()), "{got:?}");
     assert!(got.iter().all(|n| n.starts_with("uwg:7.2.")), "{got:?}");
     assert_eq!(complete("lang d").1, vec!["de".to_string()]);
+    let (_, got) = complete("remedies F-0ac");
+    assert_eq!(got, vec!["F-0ac2e1988f725aa0".to_string()]);
     let (_, got) = complete("whynot uwg_phone_w");
     assert_eq!(got, vec!["uwg_phone_without_consent".to_string()]);
     let (_, got) = complete("whynot uwg_phone_without_consent act-week-call");
