@@ -31,6 +31,7 @@
 //! `cli` module prints.
 
 pub mod datalog;
+pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod explain;

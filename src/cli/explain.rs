@@ -36,6 +36,10 @@ pub struct Args {
     pub assume: Vec<String>,
     #[arg(long, value_name = "DIR")]
     pub kb: Option<PathBuf>,
+    /// Show each norm's citation, title, in-force interval and official source, and each
+    /// authority's link (authorities dated after the act marked as later)
+    #[arg(long)]
+    pub norm_text: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -84,6 +88,16 @@ pub fn run(args: Args) -> CmdResult {
     }
     let explanation = outcome.explain(id)?;
     let out = match args.format {
+        Format::Text if args.norm_text => {
+            let mut text = render::text::explanation(&explanation, lang);
+            // The norms after the header's blank line, before the tree.
+            let norms = render::text::norm_text(&explanation.finding, lang);
+            match text.find("\n\n") {
+                Some(i) => text.insert_str(i + 1, &norms),
+                None => text.push_str(&norms),
+            }
+            text
+        }
         Format::Text => render::text::explanation(&explanation, lang),
         Format::Dot => render::dot::explanation(&explanation, lang),
         Format::Json => render::json::pretty(&render::json::explanation(&explanation, lang)),

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use sphere::{Date, Error, ErrorKind};
 
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod facts;
@@ -85,6 +86,8 @@ pub enum Command {
     Explain(explain::Args),
     /// The smallest sets of model changes that cure a finding, each verified by evaluation
     Remedies(remedies::Args),
+    /// The findings that appear, vanish or change with another knowledge base, date or model
+    Diff(diff::Args),
     /// Evaluate a Datalog program (Soufflé-style `.facts` in, `.csv` out, or JSON on stdin)
     Eval(eval::Args),
     /// Draw the data-flow graph of a model (DOT, Mermaid or SVG)
@@ -173,6 +176,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Remedies(args) => remedies::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Gen(args) => gen::run(args),

@@ -198,8 +198,38 @@ pub fn derivation(d: &Derivation) -> Value {
 /// The explanation of one finding: the finding with its tree, whether it was suppressed, and
 /// the exceptions that applied with theirs.
 pub fn explanation(e: &Explanation, lang: Lang) -> Value {
+    let f = &e.finding;
+    let norms: Vec<Value> = f
+        .norms
+        .iter()
+        .map(|n| {
+            json!({
+                "id": n.id,
+                "citation": n.citation.get(lang),
+                "title": n.version.as_ref().map(|v| v.title.clone()),
+                "from": n.version.as_ref().map(|v| v.from.to_string()),
+                "to": n.version.as_ref().and_then(|v| v.to.map(|d| d.to_string())),
+                "source": n.version.as_ref().map(|v| v.source.clone()),
+            })
+        })
+        .collect();
+    let authorities: Vec<Value> = f
+        .authorities
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "citation": a.citation,
+                "date": a.date.to_string(),
+                "url": a.url,
+                "later_than_act": f.is_later(a),
+            })
+        })
+        .collect();
     json!({
         "finding": finding(&e.finding, lang, e.derivation.as_ref()),
+        "norms": norms,
+        "authorities": authorities,
         "suppressed": e.suppressed,
         "why_not": e.why_not.iter().map(|w| why_not(w, lang)).collect::<Vec<_>>(),
         "exceptions": e.exceptions.iter().map(|x| json!({
@@ -293,6 +323,22 @@ pub fn remedies(r: &Remedies, lang: Lang) -> Value {
         "done": r.done,
         "remedies": list,
     })
+}
+
+/// The differences between two evaluations (`sphere diff --format json`).
+pub fn diff(entries: &[crate::diff::Entry], lang: Lang) -> Value {
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "change": e.kind.as_str(),
+                "before": e.before.as_ref().map(|f| finding(f, lang, None)),
+                "after": e.after.as_ref().map(|f| finding(f, lang, None)),
+                "reasons": e.reasons.iter().map(|r| r.get(lang)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "differences": list })
 }
 
 /// Pretty-printed, with a final line break, as the command line writes JSON.

@@ -1,11 +1,13 @@
 mod check;
 mod cli_doc;
+mod diff;
 mod eval;
 mod export;
 mod gate;
 mod graph_gen;
 mod journal;
 mod kb;
+mod norms;
 mod remedies;
 mod repl;
 mod scenarios;
