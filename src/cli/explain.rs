@@ -92,13 +92,19 @@ pub fn run(args: Args) -> CmdResult {
             let mut text = render::text::explanation(&explanation, lang);
             // The norms after the header's blank line, before the tree.
             let norms = render::text::norm_text(&explanation.finding, lang);
-            match text.find("\n\n") {
+            match text.find(
+                "
+
+",
+            ) {
                 Some(i) => text.insert_str(i + 1, &norms),
                 None => text.push_str(&norms),
             }
-            text
+            render::text::terminal_safe(&text).into_owned()
         }
-        Format::Text => render::text::explanation(&explanation, lang),
+        Format::Text => {
+            render::text::terminal_safe(&render::text::explanation(&explanation, lang)).into_owned()
+        }
         Format::Dot => render::dot::explanation(&explanation, lang),
         Format::Json => render::json::pretty(&render::json::explanation(&explanation, lang)),
     };

@@ -1,14 +1,20 @@
 mod check;
 mod cli_doc;
+#[cfg(feature = "crepe")]
+mod crepe;
 mod diff;
 mod eval;
 mod export;
 mod gate;
 mod graph_gen;
+mod incremental;
 mod journal;
 mod kb;
 mod norms;
 mod remedies;
 mod repl;
+mod report;
+mod robust;
 mod scenarios;
+mod server;
 mod whynot;
