@@ -255,6 +255,31 @@ fn node(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>, subs: Vec<Derivation
     }
 }
 
+/// Why each distinct negated premise of a tree holds (the fact it names does not), in the
+/// order the tree meets them.
+pub(crate) fn absences(ev: &Evaluation<'_>, tree: &Tree) -> Vec<crate::whynot::WhyNot> {
+    let mut seen: Vec<(RelId, &[Option<Value>])> = Vec::new();
+    for (_, t) in tree.walk() {
+        if let Node::Rule { premises, .. } = &t.node {
+            for p in premises {
+                if let sphere_engine::explain::Premise::Absent { rel, pattern } = p {
+                    if !seen
+                        .iter()
+                        .any(|(r, q)| r == rel && *q == pattern.as_slice())
+                    {
+                        seen.push((*rel, pattern));
+                    }
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(rel, pattern)| {
+            crate::whynot::analyse(ev, rel, pattern, crate::whynot::Options::PREMISE)
+        })
+        .collect()
+}
+
 /// The derivation of `rel(values)` in a plain program (no origins, no citations): for
 /// `sphere eval --explain`.
 pub fn derive(
@@ -284,6 +309,9 @@ pub struct Explanation {
     pub derivation: Option<Derivation>,
     /// The exceptions that suppressed the finding (sorted by rule), each with its derivation.
     pub exceptions: Vec<Exception>,
+    /// Why each negated premise of the derivation holds, that is why the fact it names does
+    /// not: one analysis per distinct absent fact, in the order the tree meets them.
+    pub why_not: Vec<crate::whynot::WhyNot>,
 }
 
 /// An exception that suppressed a finding.

@@ -248,6 +248,13 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether an authority the finding cites is dated after the act: it cannot have guided
+    /// the act (a 2021 guideline for a 2020 act), and a reader must see that it is cited for
+    /// the law it states, not as what the actor could have known.
+    pub fn is_later(&self, a: &AuthorityCite) -> bool {
+        a.date > self.date
+    }
+
     /// The model id the finding is about.
     pub fn about_id(&self) -> &str {
         self.about.id()

@@ -33,6 +33,7 @@
 #[cfg(feature = "crepe")]
 pub mod crepe_engine;
 pub mod datalog;
+pub mod diff;
 pub mod digest;
 pub mod error;
 pub mod explain;
@@ -48,12 +49,15 @@ pub mod locality;
 pub mod model;
 pub mod outcome;
 pub mod query;
+pub mod remedies;
 pub mod render;
 pub mod repl;
 pub mod report;
 pub mod server;
 pub mod session;
 pub mod validate;
+pub mod whynot;
+pub mod words;
 
 pub use error::{Error, ErrorKind, Place, Problem};
 pub use explain::{Derivation, Exception, Explanation, Premise, RuleStep, Step};

@@ -312,6 +312,13 @@ impl<'kb> Outcome<'kb> {
         self.derive(self.suppressed_handles.get(index)?, f.date)
     }
 
+    fn absences(&self, h: &Handle) -> Vec<crate::whynot::WhyNot> {
+        match self.evaluation.explain(h.rel, &h.values) {
+            Ok(tree) => crate::explain::absences(&self.evaluation, &tree),
+            Err(_) => Vec::new(),
+        }
+    }
+
     fn derive(&self, h: &Handle, date: Date) -> Option<Derivation> {
         self.tree(h.rel, &h.values, date)
     }
@@ -337,6 +344,11 @@ impl<'kb> Outcome<'kb> {
                 suppressed: false,
                 derivation: self.derivation(i),
                 exceptions: Vec::new(),
+                why_not: self
+                    .handles
+                    .get(i)
+                    .map(|h| self.absences(h))
+                    .unwrap_or_default(),
             });
         }
         let Some(i) = self.suppressed.iter().position(|s| s.finding.id == id) else {
@@ -370,6 +382,7 @@ impl<'kb> Outcome<'kb> {
             finding,
             suppressed: true,
             exceptions,
+            why_not: self.absences(h),
         })
     }
 

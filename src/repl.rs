@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sphere_engine::explain::render_why_not;
 use sphere_engine::value::display;
 use sphere_engine::{Date, Value};
 
@@ -29,7 +28,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("?-", "ATOM.", "query: `?- finding(R, A, S, D).` lists every binding, sorted; `_` matches anything"),
     ("findings", "", "the current findings, one per line"),
     ("why", "ID|ACTIVITY", "explain a finding down to model facts and norms; for an activity, every finding that blocks it"),
-    ("whynot", "FACT", "why a fact does not hold: each rule that could derive it and where it fails"),
+    ("whynot", "FACT|RULE ID", "why a fact does not hold, or why a finding rule gives no finding about an activity: the closest candidates and the first condition each fails, in words"),
+    ("remedies", "ID", "the smallest changes that cure a finding, each verified by evaluating the changed model"),
     ("assume", "FACT", "what-if: add a fact and show the findings that appear and vanish"),
     ("retract", "FACT", "what-if: take an assumption back, or leave a fact of the model out"),
     ("norm", "ID", "a norm's citations, title, summary, in-force interval and source"),
@@ -51,6 +51,9 @@ pub enum Command {
     Findings,
     Why(String),
     WhyNot(String),
+    /// `whynot RULE ACTIVITY`: why a finding rule gives no finding about an activity.
+    WhyNotRule(String, String),
+    Remedies(String),
     Assume(String),
     Retract(String),
     Norm(String),
@@ -150,8 +153,15 @@ pub fn parse(input: &str) -> Result<Command> {
         "why" => Command::Why(one("a finding or activity id", "act-s4-call")?),
         "whynot" => {
             need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
-            Command::WhyNot(fact())
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words.as_slice() {
+                [rule, about] if !rest.contains('(') => {
+                    Command::WhyNotRule(rule.to_string(), about.to_string())
+                }
+                _ => Command::WhyNot(fact()),
+            }
         }
+        "remedies" => Command::Remedies(one("a finding id", "F-0ac2e1988f725aa0")?),
         "assume" => {
             need("a fact", "consent_channel(\"cons-karl\", \"phone\")")?;
             Command::Assume(fact())
@@ -281,6 +291,19 @@ impl Repl {
             Command::Findings => Ok(self.findings()),
             Command::Why(id) => self.why(&id),
             Command::WhyNot(fact) => self.why_not(&fact),
+            Command::Remedies(id) => {
+                let found = crate::remedies::remedies(
+                    Arc::clone(self.session.kb()),
+                    self.session.model(),
+                    self.session.options(),
+                    &id,
+                )?;
+                Ok(render::text::remedies(&found, self.lang))
+            }
+            Command::WhyNotRule(rule, about) => {
+                let answer = crate::whynot::rule_about(self.session.outcome(), &rule, &about)?;
+                Ok(render::text::rule_answer(&rule, &about, &answer, self.lang))
+            }
             Command::Assume(fact) => self.change(Change::Assume(fact)),
             Command::Retract(fact) => self.change(Change::Retract(fact)),
             Command::Norm(id) => self.norm(&id),
@@ -448,18 +471,8 @@ impl Repl {
         if !q.matches(ev).is_empty() {
             return Ok(format!("{fact} holds: `?- {fact}.` shows it\n"));
         }
-        let Some(w) = q.why_not(ev) else {
-            return Err(usage(
-                format!("`whynot` needs a fact without variables or `_`, got `{fact}`"),
-                "give every argument as a constant; `?-` lists what matches a pattern",
-            ));
-        };
-        Ok(render_why_not(
-            &w,
-            ev.program(),
-            ev.interner(),
-            Some(&sources),
-        ))
+        let w = crate::whynot::analyse(ev, q.rel, &q.pattern, crate::whynot::Options::QUESTION);
+        Ok(render::text::why_not(&w, self.lang))
     }
 
     fn change(&mut self, change: Change) -> Result<String> {
@@ -573,6 +586,13 @@ impl Repl {
             self.ids()
         } else {
             match command {
+                "remedies" => self
+                    .session
+                    .outcome()
+                    .findings()
+                    .iter()
+                    .map(|f| f.id.clone())
+                    .collect(),
                 "why" => {
                     let mut v: Vec<String> = self
                         .session
@@ -593,7 +613,30 @@ impl Repl {
                     .map(|n| n.id.clone())
                     .collect(),
                 "lang" => vec!["en".into(), "de".into()],
-                "?-" | "assume" | "retract" | "whynot" => self
+                // `whynot RULE ACTIVITY`: the finding rules, then the activities.
+                "whynot" if before.split_whitespace().count() == 2 => self.activity_ids(),
+                "whynot" => {
+                    let mut v: Vec<String> = self
+                        .session
+                        .kb()
+                        .relation_names()
+                        .into_iter()
+                        .map(String::from)
+                        .collect();
+                    v.extend(
+                        self.session
+                            .kb()
+                            .catalogue()
+                            .rule_meta
+                            .iter()
+                            .filter(|m| {
+                                matches!(m.kind, sphere_engine::ir::legal::RuleKind::Finding { .. })
+                            })
+                            .map(|m| m.id.clone()),
+                    );
+                    v
+                }
+                "?-" | "assume" | "retract" => self
                     .session
                     .kb()
                     .relation_names()
@@ -715,6 +758,14 @@ mod tests {
         );
         assert_eq!(parse("% a comment").unwrap(), Command::Nothing);
         assert_eq!(parse("help").unwrap(), Command::Help);
+        assert_eq!(
+            parse("whynot uwg_phone_without_consent act-1").unwrap(),
+            Command::WhyNotRule("uwg_phone_without_consent".into(), "act-1".into())
+        );
+        assert_eq!(
+            parse("whynot consent(\"c\", \"s\", D, F, O)").unwrap(),
+            Command::WhyNot("consent(\"c\", \"s\", D, F, O)".into())
+        );
     }
 
     #[test]

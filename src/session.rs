@@ -177,7 +177,8 @@ impl Object {
         }
     }
 
-    fn to_json(&self) -> serde_json::Value {
+    /// The object as model JSON.
+    pub fn to_json(&self) -> serde_json::Value {
         let v = match self {
             Object::Staff(x) => serde_json::to_value(x),
             Object::Party(x) => serde_json::to_value(x),
@@ -492,7 +493,16 @@ impl Session {
     /// Explains a finding (listed or suppressed) as the current outcome would, from the part
     /// that evaluated it.
     pub fn explain(&self, id: &str) -> Result<Explanation> {
-        self.outcome_of(id)?.explain(id)
+        let part = self.outcome_of(id)?;
+        let mut e = part.explain(id)?;
+        // Why a premise is absent may rest on facts outside the finding's part (a campaign's
+        // other activities): those analyses come from the whole model's outcome, so that
+        // they equal a fresh evaluation's.
+        let whole = self.try_outcome()?;
+        if !std::ptr::eq(part, whole) {
+            e.why_not = whole.explain(id)?.why_not;
+        }
+        Ok(e)
     }
 
     /// The outcome that holds the finding with this id as the current one does: a part's,

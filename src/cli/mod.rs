@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use sphere::{Date, Error, ErrorKind};
 
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod facts;
@@ -19,6 +20,7 @@ pub mod graph;
 pub mod journal;
 pub mod kb;
 mod progress;
+pub mod remedies;
 pub mod repl;
 pub mod report;
 pub mod serve;
@@ -84,6 +86,10 @@ pub enum Command {
     Check(check::Args),
     /// Show the full derivation tree of one finding, down to model facts and norms
     Explain(explain::Args),
+    /// The smallest sets of model changes that cure a finding, each verified by evaluation
+    Remedies(remedies::Args),
+    /// The findings that appear, vanish or change with another knowledge base, date or model
+    Diff(diff::Args),
     /// Evaluate a Datalog program (Soufflé-style `.facts` in, `.csv` out, or JSON on stdin)
     Eval(eval::Args),
     /// Draw the data-flow graph of a model (DOT, Mermaid or SVG)
@@ -280,6 +286,8 @@ pub fn main() -> ExitCode {
     let result: CmdResult = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Remedies(args) => remedies::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Report(args) => report::run(args),

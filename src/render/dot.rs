@@ -2,12 +2,26 @@
 
 use std::fmt::Write as _;
 
-use crate::explain::{Derivation, Premise, Step};
+use crate::explain::{Derivation, Explanation, Premise, Step};
 use crate::findings::Lang;
 use crate::render::text::rule_label;
+use crate::whynot::{Status, WhyNot};
 
 /// The tree as a DOT digraph.
 pub fn derivation(tree: &Derivation, lang: Lang) -> String {
+    graph(tree, &[], lang)
+}
+
+/// The explanation's tree as a DOT digraph, each absent premise labelled with why it is
+/// absent, in words (the first reason of each rule's closest candidate).
+pub fn explanation(e: &Explanation, lang: Lang) -> String {
+    match &e.derivation {
+        Some(d) => graph(d, &e.why_not, lang),
+        None => String::new(),
+    }
+}
+
+fn graph(tree: &Derivation, why_not: &[WhyNot], lang: Lang) -> String {
     let mut out = String::from(
         "digraph derivation {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n",
     );
@@ -40,10 +54,15 @@ pub fn derivation(tree: &Derivation, lang: Lang) -> String {
                         Premise::Absent(text) => {
                             let c = n;
                             n += 1;
+                            let words = why_not
+                                .iter()
+                                .find(|w| w.fact == *text)
+                                .map(|w| format!("\n{}", absent_words(w, lang)))
+                                .unwrap_or_default();
                             let _ = writeln!(
                                 out,
                                 "  n{c} [label={}, style=dashed];",
-                                quote(&format!("no {text}"))
+                                quote(&format!("no {text}{words}"))
                             );
                             let _ = writeln!(out, "  n{id} -> n{c};");
                         }
@@ -67,6 +86,20 @@ pub fn derivation(tree: &Derivation, lang: Lang) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The words of a why-not for a DOT label: what the absence means, then the reason each
+/// rule's first candidate fails.
+fn absent_words(w: &WhyNot, lang: Lang) -> String {
+    let mut lines = vec![w.words.get(lang).to_string()];
+    if let Status::Rules(tries) = &w.status {
+        for t in tries {
+            if let Some(c) = t.candidates.first() {
+                lines.push(format!("{}: {}", t.rule, c.reason.get(lang)));
+            }
+        }
+    }
+    lines.join("\n")
 }
 
 /// A DOT string literal: quotes and backslashes escaped, line breaks as `\n`.

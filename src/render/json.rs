@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 use crate::explain::{Derivation, Explanation, Premise, Step};
 use crate::findings::{Finding, Lang};
 use crate::outcome::Outcome;
+use crate::remedies::Remedies;
+use crate::session::Change;
+use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// What the findings document holds besides the findings.
 #[derive(Clone, Copy, Debug, Default)]
@@ -195,14 +198,147 @@ pub fn derivation(d: &Derivation) -> Value {
 /// The explanation of one finding: the finding with its tree, whether it was suppressed, and
 /// the exceptions that applied with theirs.
 pub fn explanation(e: &Explanation, lang: Lang) -> Value {
+    let f = &e.finding;
+    let norms: Vec<Value> = f
+        .norms
+        .iter()
+        .map(|n| {
+            json!({
+                "id": n.id,
+                "citation": n.citation.get(lang),
+                "title": n.version.as_ref().map(|v| v.title.clone()),
+                "from": n.version.as_ref().map(|v| v.from.to_string()),
+                "to": n.version.as_ref().and_then(|v| v.to.map(|d| d.to_string())),
+                "source": n.version.as_ref().map(|v| v.source.clone()),
+            })
+        })
+        .collect();
+    let authorities: Vec<Value> = f
+        .authorities
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "citation": a.citation,
+                "date": a.date.to_string(),
+                "url": a.url,
+                "later_than_act": f.is_later(a),
+            })
+        })
+        .collect();
     json!({
         "finding": finding(&e.finding, lang, e.derivation.as_ref()),
+        "norms": norms,
+        "authorities": authorities,
         "suppressed": e.suppressed,
+        "why_not": e.why_not.iter().map(|w| why_not(w, lang)).collect::<Vec<_>>(),
         "exceptions": e.exceptions.iter().map(|x| json!({
             "rule": x.rule,
             "tree": x.derivation.as_ref().map(derivation),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A why-not in words: the fact, what its absence means (in `lang`), and each rule that could
+/// derive it with its closest candidates, the premise each fails, why, and nested analyses.
+pub fn why_not(w: &WhyNot, lang: Lang) -> Value {
+    let status = match &w.status {
+        Status::Holds => json!("holds"),
+        Status::NotRecorded => json!("not_recorded"),
+        Status::NotFollowed => json!("not_followed"),
+        Status::Rules(_) => json!("rules"),
+    };
+    let rules: Vec<Value> = match &w.status {
+        Status::Rules(tries) => tries
+            .iter()
+            .map(|t| {
+                json!({
+                    "rule": t.rule,
+                    "candidates": t.candidates.iter().map(|c| {
+                        let chosen: serde_json::Map<String, Value> = c
+                            .chosen
+                            .iter()
+                            .map(|(n, v)| (n.clone(), json!(v)))
+                            .collect();
+                        json!({
+                            "chosen": chosen,
+                            "fails": c.premise,
+                            "reason": c.reason.get(lang),
+                            "nested": c.nested.as_ref().map(|n| why_not(n, lang)),
+                        })
+                    }).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    json!({
+        "fact": w.fact,
+        "words": w.words.get(lang),
+        "status": status,
+        "rules": rules,
+    })
+}
+
+/// The answer to "why does rule R not find against A?".
+pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> Value {
+    match answer {
+        RuleAnswer::Fires(ids) => json!({ "rule": rule, "about": about, "fires": ids }),
+        RuleAnswer::Suppressed(ids) => {
+            json!({ "rule": rule, "about": about, "suppressed": ids })
+        }
+        RuleAnswer::Not(w) => json!({ "rule": rule, "about": about, "why_not": why_not(w, lang) }),
+    }
+}
+
+/// The remedies of a finding (`sphere remedies --format json`): the finding, whether the act
+/// is done, and each verified remedy with its steps, the model changes (objects put or
+/// removed, as model JSON), the findings it cures and the findings that appear.
+pub fn remedies(r: &Remedies, lang: Lang) -> Value {
+    let list: Vec<Value> = r
+        .remedies
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let changes: Vec<Value> = m
+                .changes
+                .iter()
+                .map(|c| match c {
+                    Change::Put(o) => json!({ "put": o.section().key(), "object": o.to_json() }),
+                    Change::Remove { section, id } => json!({ "remove": section.key(), "id": id }),
+                    other => json!({ "other": format!("{other:?}") }),
+                })
+                .collect();
+            json!({
+                "number": i + 1,
+                "steps": m.steps.iter().map(|s| s.get(lang)).collect::<Vec<_>>(),
+                "changes": changes,
+                "cures": m.cures.iter().map(|f| json!({ "id": f.id, "rule": f.rule, "about": f.about_id() })).collect::<Vec<_>>(),
+                "new_findings": m.new_findings.iter().map(|f| json!({ "id": f.id, "rule": f.rule, "about": f.about_id() })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "finding": finding(&r.finding, lang, None),
+        "done": r.done,
+        "remedies": list,
+    })
+}
+
+/// The differences between two evaluations (`sphere diff --format json`).
+pub fn diff(entries: &[crate::diff::Entry], lang: Lang) -> Value {
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "change": e.kind.as_str(),
+                "before": e.before.as_ref().map(|f| finding(f, lang, None)),
+                "after": e.after.as_ref().map(|f| finding(f, lang, None)),
+                "reasons": e.reasons.iter().map(|r| r.get(lang)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "differences": list })
 }
 
 /// Pretty-printed, with a final line break, as the command line writes JSON.

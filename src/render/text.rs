@@ -8,6 +8,8 @@ use sphere_engine::eval::Evaluation;
 use crate::explain::{Derivation, Explanation, Premise, RuleStep, Step};
 use crate::findings::{Finding, Lang, Suppressed};
 use crate::outcome::{Outcome, Timings};
+use crate::remedies::Remedies;
+use crate::whynot::{RuleAnswer, Status, WhyNot};
 
 /// The findings, each with its decision, id, severity, message, citations, authorities,
 /// remedy and rule, and a summary line; `suppressed` adds the findings exceptions suppressed.
@@ -50,16 +52,20 @@ fn finding(out: &mut String, f: &Finding, lang: Lang) {
         f.date
     );
     let _ = writeln!(out, "  {}", f.message.get(lang));
-    let _ = writeln!(out, "  cites: {}", f.citations(lang).join("; "));
+    let l = Labels::of(lang);
+    let _ = writeln!(out, "  {}: {}", l.cites, f.citations(lang).join("; "));
     if !f.authorities.is_empty() {
-        let a: Vec<&str> = f.authorities.iter().map(|a| a.citation.as_str()).collect();
-        let _ = writeln!(out, "  see: {}", a.join("; "));
+        let _ = writeln!(out, "  {}: {}", l.see, authorities(f, lang).join("; "));
     }
     if let Some(r) = &f.contested {
-        let _ = writeln!(out, "  contested: {r}");
+        let _ = writeln!(out, "  {}: {r}", l.contested);
     }
-    let _ = writeln!(out, "  remedy: {}", f.remedy.get(lang));
-    let _ = writeln!(out, "  rule: {}   (sphere explain ... {})", f.rule, f.id);
+    let _ = writeln!(out, "  {}: {}", l.remedy, f.remedy.get(lang));
+    let _ = writeln!(
+        out,
+        "  {}: {}   (sphere explain ... {})",
+        l.rule, f.rule, f.id
+    );
 }
 
 fn suppressed_list(suppressed: &[Suppressed]) -> String {
@@ -83,12 +89,109 @@ fn suppressed_list(suppressed: &[Suppressed]) -> String {
     out
 }
 
+/// The labels of the text output, in each language.
+struct Labels {
+    cites: &'static str,
+    see: &'static str,
+    contested: &'static str,
+    remedy: &'static str,
+    rule: &'static str,
+    later: &'static str,
+    in_force: &'static str,
+    until: &'static str,
+    today: &'static str,
+}
+
+impl Labels {
+    fn of(lang: Lang) -> Labels {
+        match lang {
+            Lang::En => Labels {
+                cites: "cites",
+                see: "see",
+                contested: "contested",
+                remedy: "remedy",
+                rule: "rule",
+                later: "later than the act",
+                in_force: "in force",
+                until: "to",
+                today: "today",
+            },
+            Lang::De => Labels {
+                cites: "Normen",
+                see: "siehe",
+                contested: "umstritten",
+                remedy: "Abhilfe",
+                rule: "Regel",
+                later: "jünger als die Handlung",
+                in_force: "in Kraft",
+                until: "bis",
+                today: "heute",
+            },
+        }
+    }
+}
+
+/// The citations of a finding's authorities, each dated after the act marked as later.
+fn authorities(f: &Finding, lang: Lang) -> Vec<String> {
+    let l = Labels::of(lang);
+    f.authorities
+        .iter()
+        .map(|a| {
+            if f.is_later(a) {
+                format!("{} [{}]", a.citation, l.later)
+            } else {
+                a.citation.clone()
+            }
+        })
+        .collect()
+}
+
+/// The norms and authorities of a finding as a jurist follows them to the source: each norm's
+/// citation and title in the version in force on the act's date, its interval and official
+/// source; each authority with its date (marked when later than the act) and link.
+pub fn norm_text(f: &Finding, lang: Lang) -> String {
+    let l = Labels::of(lang);
+    let mut out = String::new();
+    for n in &f.norms {
+        match &n.version {
+            Some(v) => {
+                let to = v.to.map_or(l.today.to_string(), |d| d.to_string());
+                let _ = writeln!(
+                    out,
+                    "  {} ({}): {}\n    {} {} {} {}; {}",
+                    n.citation.get(lang),
+                    n.id,
+                    v.title,
+                    l.in_force,
+                    v.from,
+                    l.until,
+                    to,
+                    v.source
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  {} ({})", n.citation.get(lang), n.id);
+            }
+        }
+    }
+    for a in &f.authorities {
+        let later = if f.is_later(a) {
+            format!(" [{}]", l.later)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}{later}\n    {}", a.citation, a.url);
+    }
+    out
+}
+
 /// One finding explained: a header (decision, id, message, citations, remedy), its tree, and
 /// for a suppressed finding each exception that applied with its tree.
 pub fn explanation(e: &Explanation, lang: Lang) -> String {
     let f = &e.finding;
+    let l = Labels::of(lang);
     let mut out = format!(
-        "{} {} [{}] {} ({})\n  {}\n  cites: {}\n",
+        "{} {} [{}] {} ({})\n  {}\n  {}: {}\n",
         if e.suppressed {
             "SUPPRESSED".to_string()
         } else {
@@ -99,12 +202,20 @@ pub fn explanation(e: &Explanation, lang: Lang) -> String {
         f.about_id(),
         f.date,
         f.message.get(lang),
+        l.cites,
         f.citations(lang).join("; ")
     );
-    if let Some(r) = &f.contested {
-        out.push_str(&format!("  contested: {r}\n"));
+    if !f.authorities.is_empty() {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            l.see,
+            authorities(f, lang).join("; ")
+        ));
     }
-    out.push_str(&format!("  remedy: {}\n\n", f.remedy.get(lang)));
+    if let Some(r) = &f.contested {
+        out.push_str(&format!("  {}: {r}\n", l.contested));
+    }
+    out.push_str(&format!("  {}: {}\n\n", l.remedy, f.remedy.get(lang)));
     if let Some(tree) = &e.derivation {
         out.push_str(&derivation(tree, lang));
     }
@@ -114,13 +225,277 @@ pub fn explanation(e: &Explanation, lang: Lang) -> String {
             out.push_str(&derivation(t, lang));
         }
     }
+    if !e.why_not.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "\nwhy the absent premises are absent:\n",
+            Lang::De => "\nwarum die fehlenden Voraussetzungen fehlen:\n",
+        });
+        for w in &e.why_not {
+            out.push_str(&why_not(w, lang));
+        }
+    }
+    out
+}
+
+/// A why-not in words: the fact and what its absence means, then each rule that could derive
+/// it with its closest candidates and the first condition each fails, nested premises
+/// indented below (recursion is bounded by [`crate::whynot::Options::depth`]).
+pub fn why_not(w: &WhyNot, lang: Lang) -> String {
+    let mut out = String::new();
+    why_not_lines(w, lang, "", &mut out);
+    out
+}
+
+fn why_not_lines(w: &WhyNot, lang: Lang, indent: &str, out: &mut String) {
+    let no = match lang {
+        Lang::En => "no",
+        Lang::De => "nicht",
+    };
+    let _ = writeln!(out, "{indent}{no} {}: {}", w.fact, w.words.get(lang));
+    tries_lines(w, lang, indent, out);
+}
+
+fn tries_lines(w: &WhyNot, lang: Lang, indent: &str, out: &mut String) {
+    let rule = match lang {
+        Lang::En => "rule",
+        Lang::De => "Regel",
+    };
+    match &w.status {
+        Status::Holds => {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                match lang {
+                    Lang::En => "(it holds)",
+                    Lang::De => "(trifft zu)",
+                }
+            );
+        }
+        Status::NotRecorded => {}
+        Status::NotFollowed => {
+            let _ = writeln!(
+                out,
+                "{indent}  {}",
+                match lang {
+                    Lang::En => "(not followed further)",
+                    Lang::De => "(nicht weiter verfolgt)",
+                }
+            );
+        }
+        Status::Rules(tries) => {
+            for t in tries {
+                if t.candidates.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "{indent}  {rule} {}: {}",
+                        t.rule,
+                        match lang {
+                            Lang::En => "no candidate comes close",
+                            Lang::De => "kein Kandidat kommt in Betracht",
+                        }
+                    );
+                }
+                for c in &t.candidates {
+                    let chosen = if c.chosen.is_empty() {
+                        String::new()
+                    } else {
+                        let v: Vec<String> =
+                            c.chosen.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                        format!(" ({})", v.join(", "))
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{indent}  {rule} {}{chosen}: {}  [{}]",
+                        t.rule,
+                        c.reason.get(lang),
+                        c.premise
+                    );
+                    if let Some(n) = &c.nested {
+                        // The nested fact is the premise just named, its words the reason just
+                        // given: only its rules follow.
+                        tries_lines(n, lang, &format!("{indent}  "), out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answer to "why does rule R not find against A?".
+pub fn rule_answer(rule: &str, about: &str, answer: &RuleAnswer, lang: Lang) -> String {
+    match answer {
+        RuleAnswer::Fires(ids) => match lang {
+            Lang::En => format!("rule {rule} does find against {about}: {}\n", ids.join(", ")),
+            Lang::De => format!("Regel {rule} beanstandet {about}: {}\n", ids.join(", ")),
+        },
+        RuleAnswer::Suppressed(ids) => match lang {
+            Lang::En => format!(
+                "rule {rule} applies to {about}, but an exception sets it aside: {} (`why` shows the exception)\n",
+                ids.join(", ")
+            ),
+            Lang::De => format!(
+                "Regel {rule} greift für {about}, doch eine Ausnahme verdrängt sie: {} (`why` zeigt die Ausnahme)\n",
+                ids.join(", ")
+            ),
+        },
+        RuleAnswer::Not(w) => why_not(w, lang),
+    }
+}
+
+/// The remedies of a finding: the finding and its remedy sentence as the summary line, then
+/// each verified remedy, numbered, with its steps, the findings it cures and those that
+/// appear with it.
+pub fn remedies(r: &Remedies, lang: Lang) -> String {
+    let f = &r.finding;
+    let mut out = format!(
+        "{} {} {} {} ({})\n  {}\n  {}: {}\n",
+        f.decision.as_str().to_uppercase(),
+        f.id,
+        f.about_id(),
+        f.rule,
+        f.date,
+        f.message.get(lang),
+        Labels::of(lang).remedy,
+        f.remedy.get(lang)
+    );
+    if r.done {
+        out.push_str(match lang {
+            Lang::En => "  the act is done and stays as it was: what to do now, checked on its next use\n",
+            Lang::De => "  die Handlung ist erfolgt und bleibt, wie sie war: was jetzt zu tun ist, geprüft an ihrer nächsten Nutzung\n",
+        });
+    }
+    if r.remedies.is_empty() {
+        out.push_str(match lang {
+            Lang::En => "\nno change found that cures it and could be verified\n",
+            Lang::De => "\nkeine Änderung gefunden, die sie nachweislich behebt\n",
+        });
+        return out;
+    }
+    for (i, m) in r.remedies.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{}. {}",
+            i + 1,
+            m.steps
+                .iter()
+                .map(|s| s.get(lang))
+                .collect::<Vec<_>>()
+                .join("; and ")
+        );
+        let cures: Vec<String> = m
+            .cures
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.rule))
+            .collect();
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            match lang {
+                Lang::En => "cures",
+                Lang::De => "behebt",
+            },
+            cures.join(", ")
+        );
+        let new: Vec<String> = m
+            .new_findings
+            .iter()
+            .map(|c| format!("{} ({} {})", c.id, c.rule, c.about_id()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "   {}: {}",
+            match lang {
+                Lang::En => "new findings",
+                Lang::De => "neue Befunde",
+            },
+            if new.is_empty() {
+                match lang {
+                    Lang::En => "none".to_string(),
+                    Lang::De => "keine".to_string(),
+                }
+            } else {
+                new.join(", ")
+            }
+        );
+    }
+    out
+}
+
+/// The differences between two evaluations: one block per finding that appeared (`+`),
+/// vanished (`-`) or changed (`~`), each with its reasons; a summary line.
+pub fn diff(
+    entries: &[crate::diff::Entry],
+    old: sphere_engine::Date,
+    new: sphere_engine::Date,
+    lang: Lang,
+) -> String {
+    use crate::diff::Kind;
+    let mut out = String::new();
+    if old != new {
+        let _ = writeln!(
+            out,
+            "{}",
+            match lang {
+                Lang::En => format!("as of {old} -> as of {new}"),
+                Lang::De => format!("Stichtag {old} -> Stichtag {new}"),
+            }
+        );
+    }
+    for e in entries {
+        let f = e.finding();
+        let sign = match e.kind {
+            Kind::Appeared => "+",
+            Kind::Vanished => "-",
+            Kind::Changed => "~",
+        };
+        let _ = writeln!(
+            out,
+            "{sign} {} {} {} {} ({})\n    {}",
+            f.decision.as_str().to_uppercase(),
+            f.id,
+            f.about_id(),
+            f.rule,
+            f.date,
+            f.message.get(lang)
+        );
+        let why = match (e.kind, lang) {
+            (Kind::Appeared, Lang::En) => "before",
+            (Kind::Appeared, Lang::De) => "vorher",
+            (Kind::Vanished, Lang::En) => "now",
+            (Kind::Vanished, Lang::De) => "jetzt",
+            (Kind::Changed, Lang::En) => "changed",
+            (Kind::Changed, Lang::De) => "geändert",
+        };
+        for r in &e.reasons {
+            let _ = writeln!(out, "    {why}: {}", r.get(lang));
+        }
+    }
+    let count = |k: Kind| entries.iter().filter(|e| e.kind == k).count();
+    let _ = writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::En => format!(
+                "{} appeared, {} vanished, {} changed",
+                count(Kind::Appeared),
+                count(Kind::Vanished),
+                count(Kind::Changed)
+            ),
+            Lang::De => format!(
+                "{} neu, {} entfallen, {} geändert",
+                count(Kind::Appeared),
+                count(Kind::Vanished),
+                count(Kind::Changed)
+            ),
+        }
+    );
     out
 }
 
 /// What a rule node shows: `rule <id>`, then `: ` and the citations (of the norm versions in
 /// force on the date explained) and authorities, where it has any.
 pub fn rule_label(r: &RuleStep, lang: Lang) -> String {
-    let mut label = format!("rule {}", r.rule);
+    let mut label = format!("{} {}", Labels::of(lang).rule, r.rule);
     let all: Vec<&str> = r
         .citations
         .iter()
@@ -136,9 +511,17 @@ pub fn rule_label(r: &RuleStep, lang: Lang) -> String {
 
 /// What an input node shows: `fact`, with its place in the model where it has one.
 pub fn input_label(d: &Derivation) -> String {
+    input_label_in(d, Lang::En)
+}
+
+fn input_label_in(d: &Derivation, lang: Lang) -> String {
+    let fact = match lang {
+        Lang::En => "fact",
+        Lang::De => "Fakt",
+    };
     d.origin().map_or_else(
-        || "fact".to_string(),
-        |o| format!("fact: {} {}", o.file, o.path),
+        || fact.to_string(),
+        |o| format!("{fact}: {} {}", o.file, o.path),
     )
 }
 
@@ -167,7 +550,7 @@ pub fn derivation(tree: &Derivation, lang: Lang) -> String {
         };
         match &t.step {
             Step::Input { .. } => {
-                let _ = writeln!(out, "{first}{}  [{}]", t.fact, input_label(t));
+                let _ = writeln!(out, "{first}{}  [{}]", t.fact, input_label_in(t, lang));
             }
             Step::Rule(r) => {
                 let _ = writeln!(out, "{first}{}  [{}]", t.fact, rule_label(r, lang));
@@ -183,8 +566,14 @@ pub fn derivation(tree: &Derivation, lang: Lang) -> String {
                     let next = format!("{rest}{}", if last { "   " } else { "│  " });
                     let item = match p {
                         Premise::Holds(sub) => Item::Tree(sub),
-                        Premise::Absent(text) => Item::Line(format!("no {text}  [absent]")),
-                        Premise::Compare(text) => Item::Line(format!("{text}  [holds]")),
+                        Premise::Absent(text) => Item::Line(match lang {
+                            Lang::En => format!("no {text}  [absent]"),
+                            Lang::De => format!("nicht {text}  [fehlt]"),
+                        }),
+                        Premise::Compare(text) => Item::Line(match lang {
+                            Lang::En => format!("{text}  [holds]"),
+                            Lang::De => format!("{text}  [gilt]"),
+                        }),
                     };
                     stack.push((item, f, next, depth + 1));
                 }

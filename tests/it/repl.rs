@@ -139,6 +139,8 @@ why act-week-linkedin-dm
 ?- consent_channel(C, \"email\").
 ?- consent_channel(\"cns-week-felix-newsletter\", \"phone\").
 whynot ad_consent(\"act-week-call-karl\", \"subj-karl-kaufmann\")
+whynot uwg_email_without_consent act-week-call-karl
+remedies F-0ac2e1988f725aa0
 findngs
 why act-nowhere
 norm gdpr:6.1.a
@@ -194,6 +196,22 @@ why F-0ac2e1988f725aa0
         assert!(out.contains(&format!("- BLOCK {id}")), "{out}");
         assert!(out.contains(&format!("+ BLOCK {id}")), "{out}");
     }
+    // `whynot` in words: Karl has no consent at all, and the call is no e-mail.
+    assert!(
+        out.contains("rule consent_in_effect#1 (D = 2025-06-12): no consent of subj-karl-kaufmann is on record"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "(Ch = phone): phone is not electronic mail  [electronic_mail_channel(\"phone\")]"
+        ),
+        "{out}"
+    );
+    // `remedies`: a consent for the next call, verified.
+    assert!(
+        out.contains("1. obtain and document a written consent of subj-karl-kaufmann for sales by phone before act-week-call-karl-next"),
+        "{out}"
+    );
     // `lang de` switches the explanation to German.
     assert!(out.contains("Werbeanruf act-week-call-karl"), "{out}");
     insta::assert_snapshot!(transcript(script, &run));
@@ -327,6 +345,12 @@ fn completion_offers_commands_relations_and_ids() {
     assert!(got.contains(&"uwg:7.2.1".to_string()), "{got:?}");
     assert!(got.iter().all(|n| n.starts_with("uwg:7.2.")), "{got:?}");
     assert_eq!(complete("lang d").1, vec!["de".to_string()]);
+    let (_, got) = complete("remedies F-0ac");
+    assert_eq!(got, vec!["F-0ac2e1988f725aa0".to_string()]);
+    let (_, got) = complete("whynot uwg_phone_w");
+    assert_eq!(got, vec!["uwg_phone_without_consent".to_string()]);
+    let (_, got) = complete("whynot uwg_phone_without_consent act-week-call");
+    assert_eq!(got, vec!["act-week-call-karl".to_string()]);
     assert_eq!(complete("findings ").1, Vec::<String>::new());
 }
 

@@ -62,6 +62,14 @@ pub enum Premise {
     },
 }
 
+/// A candidate [`Evaluation::closest`] found: where it failed, and the value of every variable
+/// of the rule (generated ones too) it had bound then, by variable index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Close {
+    pub attempt: Attempt,
+    pub vars: Vec<Option<Value>>,
+}
+
 /// Why a tuple does not hold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WhyNot {
@@ -267,6 +275,9 @@ enum Spec {
 /// The deepest a why-not explanation goes: it is built, rendered and dropped by recursion over
 /// its levels, so the levels are bounded here, whatever a caller asks for.
 pub const MAX_WHY_NOT_DEPTH: usize = 64;
+
+/// How many places where a candidate stopped [`Evaluation::closest`] keeps per rule.
+const MAX_ENDS: usize = 4096;
 
 /// How many candidate bindings a search may try before settling for the best so far.
 const BUDGET: usize = 200_000;
@@ -496,24 +507,68 @@ impl Evaluation<'_> {
         }
     }
 
-    fn attempt(&self, ri: RuleIdx, values: &[Value], depth: usize) -> Attempt {
-        let r = self.program.rule(ri);
-        let mut m = Matcher::new(self, r, u32::MAX);
-        if let Some(position) = m.head_mismatch(values) {
-            return Attempt {
-                rule: ri,
-                bindings: m.bindings(),
-                failure: Failure::Head { position },
-            };
+    /// The candidates that came closest to deriving a fact matching `pattern` (`None`: any
+    /// value), for each rule whose head can produce it: per rule at most `per_rule`
+    /// candidates, those that got furthest through the body first (then in the order the
+    /// search met them), each with its bindings and the first premise it fails. A rule whose
+    /// head cannot produce the pattern is left out. Missing premises are not followed into
+    /// their own rules (`nested` is `None`): a caller that wants to goes on with their
+    /// patterns, to the depth it chooses. Deterministic: rows are tried in store order.
+    pub fn closest(
+        &self,
+        rel: RelId,
+        pattern: &[Option<Value>],
+        per_rule: usize,
+    ) -> Vec<(RuleIdx, Vec<Close>)> {
+        let mut out = Vec::new();
+        for i in 0..self.program.rules.len() {
+            let ri = RuleIdx(i as u32);
+            let r = self.program.rule(ri);
+            if r.head.rel != rel {
+                continue;
+            }
+            let mut m = Matcher::new(self, r, u32::MAX);
+            if !m.bind_head_pattern(pattern) {
+                continue;
+            }
+            m.ends = Some(Vec::new());
+            m.probe(0);
+            let mut ends = m.ends.take().unwrap_or_default();
+            // Furthest first; a stable sort keeps the search order among equals.
+            ends.sort_by_key(|e| std::cmp::Reverse(e.0));
+            let mut attempts: Vec<Close> = Vec::new();
+            for (_, lit, regs, bound) in ends {
+                if attempts.len() >= per_rule {
+                    break;
+                }
+                m.regs = regs;
+                m.bound = bound;
+                let attempt = Attempt {
+                    rule: ri,
+                    bindings: m.bindings(),
+                    failure: self.failure_at(&m, lit, 0),
+                };
+                if attempts.iter().any(|c| c.attempt == attempt) {
+                    continue;
+                }
+                let vars = r
+                    .vars
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| m.bound[i].then(|| Value::from_word(v.ty, m.regs[i])))
+                    .collect();
+                attempts.push(Close { attempt, vars });
+            }
+            out.push((ri, attempts));
         }
-        m.probe(0);
-        let (lit, regs, bound) = m
-            .furthest
-            .clone()
-            .unwrap_or((0, m.regs.clone(), m.bound.clone()));
-        m.regs = regs;
-        m.bound = bound;
-        let failure = match &r.body.get(lit) {
+        out
+    }
+
+    /// Why literal `lit` of the matcher's rule fails under its current bindings; a missing
+    /// premise is explained again down to `depth` levels.
+    fn failure_at(&self, m: &Matcher<'_, '_>, lit: usize, depth: usize) -> Failure {
+        let r = m.rule;
+        match &r.body.get(lit) {
             Some(Literal::Atom(a)) if !a.negated => {
                 let pattern = m.pattern(&a.args);
                 let nested = (depth > 0 && pattern.iter().all(Option::is_some)).then(|| {
@@ -553,7 +608,27 @@ impl Evaluation<'_> {
                 literal: lit,
                 text: "the head cannot be computed".into(),
             },
-        };
+        }
+    }
+
+    fn attempt(&self, ri: RuleIdx, values: &[Value], depth: usize) -> Attempt {
+        let r = self.program.rule(ri);
+        let mut m = Matcher::new(self, r, u32::MAX);
+        if let Some(position) = m.head_mismatch(values) {
+            return Attempt {
+                rule: ri,
+                bindings: m.bindings(),
+                failure: Failure::Head { position },
+            };
+        }
+        m.probe(0);
+        let (lit, regs, bound) = m
+            .furthest
+            .clone()
+            .unwrap_or((0, m.regs.clone(), m.bound.clone()));
+        m.regs = regs;
+        m.bound = bound;
+        let failure = self.failure_at(&m, lit, depth);
         Attempt {
             rule: ri,
             bindings: m.bindings(),
@@ -582,6 +657,10 @@ struct Matcher<'e, 'p> {
     steps: usize,
     /// For why-not: the furthest literal reached, with the bindings then.
     furthest: Option<(usize, Vec<u64>, Vec<bool>)>,
+    /// For [`Evaluation::closest`]: every place the probe stopped, as (literals passed,
+    /// the literal that failed, registers, bound flags).
+    #[allow(clippy::type_complexity)]
+    ends: Option<Vec<(usize, usize, Vec<u64>, Vec<bool>)>>,
     /// A private copy of the interner, made only when an expression calls a function that
     /// may intern a new symbol (copying it for every node of a tree would dominate).
     scratch: Option<Interner>,
@@ -602,12 +681,33 @@ impl<'e, 'p> Matcher<'e, 'p> {
             best_height: u32::MAX,
             steps: 0,
             furthest: None,
+            ends: None,
             scratch: None,
         }
     }
 
     fn bind_head(&mut self, values: &[Value]) -> bool {
         self.head_mismatch(values).is_none()
+    }
+
+    /// Binds the head variables a pattern gives (`None`: any value); false if a constant or a
+    /// repeated variable of the head cannot match.
+    fn bind_head_pattern(&mut self, pattern: &[Option<Value>]) -> bool {
+        for (e, v) in self.rule.head.args.iter().zip(pattern) {
+            let Some(v) = v else { continue };
+            match e {
+                Expr::Var(x) if !self.bound[x.0 as usize] => {
+                    self.regs[x.0 as usize] = v.word();
+                    self.bound[x.0 as usize] = true;
+                }
+                Expr::Var(x) if self.regs[x.0 as usize] != v.word() => return false,
+                Expr::Var(_) => {}
+                Expr::Const(c) if c != v => return false,
+                Expr::Const(_) => {}
+                _ => {}
+            }
+        }
+        true
     }
 
     /// Binds head variables; returns the first position that cannot match.
@@ -948,6 +1048,11 @@ impl<'e, 'p> Matcher<'e, 'p> {
 
     fn note(&mut self, k: usize, order: &[usize]) {
         let lit = order.get(k).copied().unwrap_or(self.rule.body.len());
+        if let Some(ends) = &mut self.ends {
+            if k < order.len() && ends.len() < MAX_ENDS {
+                ends.push((k, lit, self.regs.clone(), self.bound.clone()));
+            }
+        }
         let better = self.furthest.as_ref().is_none_or(|(l, _, _)| {
             order.iter().position(|x| x == l).unwrap_or(usize::MAX) < k
                 || *l == self.rule.body.len()
