@@ -344,44 +344,42 @@ pub fn check(relations: &[(&InputRelation, Vec<ReadRow<'_>>)], errors: &mut Vec<
                             trackers.insert(s, (r.file, r.line));
                         }
                     }
-                    Col::Vocab(what, all) => {
-                        if !all.contains(&s.as_str()) {
-                            let hint = match did_you_mean(s, all.iter().copied()) {
-                                Some(m) => format!(
-                                    "did you mean `{m}`? the values are: {}",
-                                    all.join(", ")
-                                ),
-                                None => format!("the values are: {}", all.join(", ")),
-                            };
-                            errors.push(
-                                ValidationError::new(
-                                    ErrorKind::UnknownValue,
-                                    r.file,
-                                    at(r, c),
-                                    format!("column `{}`: `{s}` is not a {what}", rel.columns[c].0),
-                                )
-                                .with_hint(hint),
-                            );
-                        }
+                    Col::Vocab(what, all) if !all.contains(&s.as_str()) => {
+                        let hint = match did_you_mean(s, all.iter().copied()) {
+                            Some(m) => {
+                                format!("did you mean `{m}`? the values are: {}", all.join(", "))
+                            }
+                            None => format!("the values are: {}", all.join(", ")),
+                        };
+                        errors.push(
+                            ValidationError::new(
+                                ErrorKind::UnknownValue,
+                                r.file,
+                                at(r, c),
+                                format!("column `{}`: `{s}` is not a {what}", rel.columns[c].0),
+                            )
+                            .with_hint(hint),
+                        );
                     }
-                    Col::Country => {
-                        if country_name(s).is_none() {
-                            let upper = s.to_ascii_uppercase();
-                            let hint = if country_name(&upper).is_some() {
-                                format!("country codes are upper case: `{upper}`")
-                            } else {
-                                "use an ISO 3166 alpha-2 code such as DE, IE or US (EU is not a country)".to_string()
-                            };
-                            errors.push(
-                                ValidationError::new(
-                                    ErrorKind::UnknownCountry,
-                                    r.file,
-                                    at(r, c),
-                                    format!("column `{}`: `{s}` is not an ISO 3166 alpha-2 country code", rel.columns[c].0),
-                                )
-                                .with_hint(hint),
-                            );
-                        }
+                    Col::Country if country_name(s).is_none() => {
+                        let upper = s.to_ascii_uppercase();
+                        let hint = if country_name(&upper).is_some() {
+                            format!("country codes are upper case: `{upper}`")
+                        } else {
+                            "use an ISO 3166 alpha-2 code such as DE, IE or US (EU is not a country)".to_string()
+                        };
+                        errors.push(
+                            ValidationError::new(
+                                ErrorKind::UnknownCountry,
+                                r.file,
+                                at(r, c),
+                                format!(
+                                    "column `{}`: `{s}` is not an ISO 3166 alpha-2 country code",
+                                    rel.columns[c].0
+                                ),
+                            )
+                            .with_hint(hint),
+                        );
                     }
                     _ => {}
                 }

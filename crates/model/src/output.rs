@@ -231,7 +231,7 @@ mod tests {
         let dir = scratch("out-file");
         let p = dir.path().join("m.json");
         std::fs::write(&p, "old").expect("writable");
-        let e = write_file(&p, &mut |w: &mut dyn Write| {
+        let e = write_file(&p, |w: &mut dyn Write| {
             w.write_all(b"new, half")?;
             Err(std::io::Error::other("disk full"))
         })
@@ -242,7 +242,7 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(&p).expect("readable"), "old");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
-        write_file(&p, &mut |w: &mut dyn Write| w.write_all(b"new")).expect("writes");
+        write_file(&p, |w: &mut dyn Write| w.write_all(b"new")).expect("writes");
         assert_eq!(std::fs::read_to_string(&p).expect("readable"), "new");
     }
 
