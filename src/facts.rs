@@ -129,6 +129,25 @@ impl Assumption {
         &program.relation(self.rel).name
     }
 
+    /// The relation of the fact.
+    pub(crate) fn rel(&self) -> RelId {
+        self.rel
+    }
+
+    /// The symbols of the fact's arguments, as text (`None` for numbers and dates).
+    pub(crate) fn symbols(&self, program: &Program) -> Vec<Option<String>> {
+        self.args
+            .iter()
+            .map(|a| match a {
+                Arg::Value(v @ Value::Sym(_)) => {
+                    Some(sphere_engine::value::display(*v, &program.interner))
+                }
+                Arg::Value(_) => None,
+                Arg::Symbol(s) => Some(s.clone()),
+            })
+            .collect()
+    }
+
     fn values(&self, intern: &mut impl FnMut(&str) -> Sym) -> Vec<Value> {
         self.args
             .iter()

@@ -44,11 +44,14 @@ pub mod gate;
 pub mod graph;
 pub mod journal;
 pub mod kb;
+pub mod locality;
 pub mod model;
 pub mod outcome;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod report;
+pub mod server;
 pub mod session;
 pub mod validate;
 

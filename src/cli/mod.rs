@@ -20,6 +20,8 @@ pub mod journal;
 pub mod kb;
 mod progress;
 pub mod repl;
+pub mod report;
+pub mod serve;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -104,9 +106,14 @@ pub enum Command {
     Pending(gate::PendingArgs),
     /// The decision journal: verify its hash chain, export its head, show and prune entries
     Journal(journal::Args),
+    /// The weekly report over a period: activities, findings by law and norm, warning-letter
+    /// and fine risks, guideline breaches, DPO decisions, trend, the leaks (HTML, Markdown, JSON)
+    Report(report::Args),
     /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
     /// from stdin when it is not a terminal)
     Repl(repl::Args),
+    /// Serve the decision API for a CRM and the DPO's web view over HTTP
+    Serve(serve::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -275,12 +282,14 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Report(args) => report::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Gate(args) => gate::run_gate(args),
         Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
         Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),
