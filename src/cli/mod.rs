@@ -166,7 +166,7 @@ pub struct LimitArgs {
 
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(x) if x.is_finite() && (0.0..=1e9).contains(&x) => Ok(x),
+        Ok(x) if (0.0..=1e9).contains(&x) => Ok(x),
         _ => Err(format!("`{s}` is not a number of seconds, e.g. 30 or 0.5")),
     }
 }
