@@ -79,6 +79,15 @@ pub struct Locality {
     local: bool,
 }
 
+/// A head's class being gathered from its rules: class, entity columns (of the local rules),
+/// domain columns, and why it is mixed.
+type Pending = (
+    Class,
+    Option<Vec<bool>>,
+    Vec<BTreeSet<(u32, usize)>>,
+    String,
+);
+
 /// What one rule gives its head.
 struct Verdict {
     class: Class,
@@ -136,15 +145,7 @@ impl Locality {
             let mut rounds = 0;
             loop {
                 rounds += 1;
-                let mut next: BTreeMap<
-                    usize,
-                    (
-                        Class,
-                        Option<Vec<bool>>,
-                        Vec<BTreeSet<(u32, usize)>>,
-                        String,
-                    ),
-                > = BTreeMap::new();
+                let mut next: BTreeMap<usize, Pending> = BTreeMap::new();
                 for idx in &stratum.rules {
                     let rule = program.rule(*idx);
                     let head = rule.head.rel.0 as usize;
@@ -456,12 +457,12 @@ fn classify(
         }
     }
     let mut groups: BTreeMap<usize, BTreeSet<u32>> = BTreeMap::new();
-    for i in 0..single.len() {
+    for (i, seen) in single.iter().enumerate() {
         let root = find(&mut parent, i);
         groups
             .entry(root)
             .or_default()
-            .extend(single[i].vars.iter().copied());
+            .extend(seen.vars.iter().copied());
     }
     let group_of = |v: u32| {
         groups
@@ -677,7 +678,7 @@ impl Components {
 /// origin in the full model, so explanations name the same file and JSON path.
 pub fn slice(m: &Company, ids: &BTreeSet<String>) -> Company {
     let mut out = Company {
-        format: m.format.clone(),
+        format: m.format,
         as_of: m.as_of,
         organization: m.organization.clone(),
         staff: m.staff.clone(),
