@@ -30,6 +30,8 @@
 //! [`EvalOptions::timing`] is the one switch that reads a monotonic clock). Only the binary's
 //! `cli` module prints.
 
+#[cfg(feature = "crepe")]
+pub mod crepe_engine;
 pub mod datalog;
 pub mod digest;
 pub mod error;
@@ -48,6 +50,8 @@ pub mod outcome;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod report;
+pub mod server;
 pub mod session;
 pub mod validate;
 
@@ -60,8 +64,11 @@ pub use findings::{
 };
 pub use kb::KnowledgeBase;
 pub use model::Model;
-pub use outcome::{Engine, EvalOptions, Note, Outcome, Phase, Progress, ProgressFn, Timings};
+pub use outcome::{
+    Engine, EvalOptions, InterruptFn, Note, Outcome, Phase, Progress, ProgressFn, Timings,
+};
 pub use session::{Change, Changed, Delta, Object, Session};
+pub use sphere_engine::eval::limits::Limits;
 pub use sphere_engine::Date;
 pub use sphere_model::{Origin, Section};
 

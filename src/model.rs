@@ -293,7 +293,7 @@ mod tests {
         assert!(e
             .render(false)
             .contains("request.json: $.subjects[0].country"));
-        assert!(Model::from_text("request.json", good, today()).is_ok());
+        Model::from_text("request.json", good, today()).expect("the unchanged model is valid");
     }
 
     #[test]
@@ -302,7 +302,22 @@ mod tests {
         let model = Model::from_text("s04.json", text, today()).expect("valid");
         let facts = model.facts().clone();
         let (digest, as_of) = (model.digest().to_string(), model.as_of());
-        assert!(model.to_json().is_ok());
+        let json = model.to_json().expect("a company model has a JSON form");
+        let values = |f: &sphere_model::extract::Facts| -> Vec<(String, Vec<String>)> {
+            f.relations
+                .iter()
+                .flat_map(|(r, rows)| {
+                    rows.iter()
+                        .map(move |(v, _)| (r.clone(), v.iter().map(|x| x.to_string()).collect()))
+                })
+                .collect()
+        };
+        let again = Model::from_text("again.json", &json, today()).expect("its JSON reads back");
+        assert_eq!(
+            values(again.facts()),
+            values(&facts),
+            "the same facts from its JSON"
+        );
         let reduced = model.into_facts_only();
         assert!(reduced.company().is_none());
         assert_eq!(reduced.facts(), &facts);

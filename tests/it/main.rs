@@ -1,5 +1,7 @@
 mod check;
 mod cli_doc;
+#[cfg(feature = "crepe")]
+mod crepe;
 mod eval;
 mod export;
 mod gate;
@@ -8,4 +10,7 @@ mod incremental;
 mod journal;
 mod kb;
 mod repl;
+mod report;
+mod robust;
 mod scenarios;
+mod server;
