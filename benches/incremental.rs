@@ -6,7 +6,8 @@
 //!
 //! `cargo bench --bench incremental` (a plain binary, so the tail is reported). The models are
 //! generated in-process: `sphere gen --subjects 10000 --activities 100000 --seed 42`, and with
-//! `SPHERE_BENCH_1M=1` also `--subjects 100000 --activities 1000000`.
+//! `SPHERE_BENCH_1M=1` also `--subjects 100000 --activities 1000000`;
+//! `SPHERE_BENCH_ACTIVITIES=N` chooses another size for the first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
