@@ -11,7 +11,7 @@ use ::sphere_engine::eval::native::{
 /// The program, ready for `sphere_engine::eval::evaluate_native`.
 pub static PROGRAM: NativeProgram = NativeProgram {
     source: "knowledge/",
-    digest: 0x78a67f44f4dc19e1,
+    digest: 0x317a265e870beff9,
     strata: &[
     NativeStratum {
         indexes: &[],
@@ -133,7 +133,7 @@ pub static PROGRAM: NativeProgram = NativeProgram {
         NativePlan { rule: 37, once: true, run: s21_p0 },
     ]},
     NativeStratum {
-        indexes: &[(152, &[1], 0)],
+        indexes: &[(152, &[1], 0), (148, &[0], 0)],
         plans: &[
         NativePlan { rule: 42, once: true, run: s22_p0 },
         NativePlan { rule: 43, once: true, run: s22_p1 },
@@ -2957,7 +2957,7 @@ fn s21_p0_6(cx: &mut Cx<'_>, q6: &mut Vec<[u64; 5]>) {
 fn s22_p0(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     s22_p0_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s22_p0_1(cx, &mut q1, &mut q2, &mut q3);
@@ -2965,7 +2965,7 @@ fn s22_p0(cx: &mut Cx<'_>) {
     s22_p0_3(cx, &mut q3);
 }
 
-fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -2982,20 +2982,22 @@ fn s22_p0_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     *q0 = batch;
 }
 
-fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = false;
+    let rw = cx.rows_worth_prefetching(152);
     if ix.worth_prefetching(152, 0) {
         for b in &batch { ix.prefetch(152, 0, &[b[0]]); }
-        if ix.has_lists(152, 0) { for b in &batch { ix.prefetch_list(152, 0, &[b[0]]); } }
+        for b in &batch { ix.prefetch_rows(cx, 152, 0, &[b[0]], 0, 0); }
     }
+    if rw && ix.has_lists(152, 0) { for b in &batch { let l = ix.lookup(cx, 152, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 152, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
-            q2.push([b[0], b[1]]);
+            let v3 = cx.get(152, row, 0);
+            q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s22_p0_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
@@ -3003,13 +3005,20 @@ fn s22_p0_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     *q1 = batch;
 }
 
-fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p0_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[2]], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
     for b in &batch {
-        for row in cx.bounds(148, Full) { // activity
+        let l = ix.lookup(cx, 148, 0, &[b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s22_p0_3(cx, q3); if cx.halted() { return; } }
@@ -3036,7 +3045,7 @@ fn s22_p0_3(cx: &mut Cx<'_>, q3: &mut Vec<[u64; 3]>) {
 fn s22_p1(cx: &mut Cx<'_>) {
     let mut q0: Vec<[u64; 0]> = vec![[]];
     let mut q1: Vec<[u64; 2]> = Vec::new();
-    let mut q2: Vec<[u64; 2]> = Vec::new();
+    let mut q2: Vec<[u64; 3]> = Vec::new();
     let mut q3: Vec<[u64; 3]> = Vec::new();
     s22_p1_0(cx, &mut q0, &mut q1, &mut q2, &mut q3);
     s22_p1_1(cx, &mut q1, &mut q2, &mut q3);
@@ -3044,7 +3053,7 @@ fn s22_p1(cx: &mut Cx<'_>) {
     s22_p1_3(cx, &mut q3);
 }
 
-fn s22_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q0.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q0);
@@ -3061,20 +3070,22 @@ fn s22_p1_0(cx: &mut Cx<'_>, q0: &mut Vec<[u64; 0]>, q1: &mut Vec<[u64; 2]>, q2:
     *q0 = batch;
 }
 
-fn s22_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q1.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q1);
-    let rw = false;
+    let rw = cx.rows_worth_prefetching(152);
     if ix.worth_prefetching(152, 0) {
         for b in &batch { ix.prefetch(152, 0, &[b[0]]); }
-        if ix.has_lists(152, 0) { for b in &batch { ix.prefetch_list(152, 0, &[b[0]]); } }
+        for b in &batch { ix.prefetch_rows(cx, 152, 0, &[b[0]], 0, 0); }
     }
+    if rw && ix.has_lists(152, 0) { for b in &batch { let l = ix.lookup(cx, 152, 0, &[b[0]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(152, n, 0, 0); } } } }
     for b in &batch {
         let l = ix.lookup(cx, 152, 0, &[b[0]], Full); // activity_subject
         for (i, &row) in l.iter().enumerate() {
             if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(152, n, 0, 0); } }
-            q2.push([b[0], b[1]]);
+            let v3 = cx.get(152, row, 0);
+            q2.push([b[0], b[1], v3]);
             if q2.len() >= BATCH { s22_p1_2(cx, q2, q3); if cx.halted() { return; } }
         }
     }
@@ -3082,13 +3093,20 @@ fn s22_p1_1(cx: &mut Cx<'_>, q1: &mut Vec<[u64; 2]>, q2: &mut Vec<[u64; 2]>, q3:
     *q1 = batch;
 }
 
-fn s22_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 2]>, q3: &mut Vec<[u64; 3]>) {
+fn s22_p1_2(cx: &mut Cx<'_>, q2: &mut Vec<[u64; 3]>, q3: &mut Vec<[u64; 3]>) {
     if q2.is_empty() || cx.halt() { return; }
     let ix = cx.ix();
     let mut batch = std::mem::take(q2);
     let rw = cx.rows_worth_prefetching(148);
+    if ix.worth_prefetching(148, 0) {
+        for b in &batch { ix.prefetch(148, 0, &[b[2]]); }
+        for b in &batch { ix.prefetch_rows(cx, 148, 0, &[b[2]], 3, 3); }
+    }
+    if rw && ix.has_lists(148, 0) { for b in &batch { let l = ix.lookup(cx, 148, 0, &[b[2]], Full); if l.len() > 1 { for &n in &l[..l.len().min(SHORT_LIST)] { cx.prefetch_row(148, n, 3, 3); } } } }
     for b in &batch {
-        for row in cx.bounds(148, Full) { // activity
+        let l = ix.lookup(cx, 148, 0, &[b[2]], Full); // activity
+        for (i, &row) in l.iter().enumerate() {
+            if rw { if let Some(&n) = l.get(i + SHORT_LIST) { cx.prefetch_row(148, n, 3, 3); } }
             let v1 = cx.get(148, row, 3);
             q3.push([b[0], v1, b[1]]);
             if q3.len() >= BATCH { s22_p1_3(cx, q3); if cx.halted() { return; } }

@@ -408,15 +408,15 @@ crepe! {
     // customer_by#1
     CustomerBy(s, d) <-
         SubjectPurchase(s, _, _, dp),
-        ActivitySubject(_, s),
-        Activity(_, _, _, d, _, _),
+        ActivitySubject(a, s),
+        Activity(a, _, _, d, _, _),
         (dp <= d);
 
     // customer_by#2
     CustomerBy(s, d) <-
         SubjectCustomerSince(s, dc),
-        ActivitySubject(_, s),
-        Activity(_, _, _, d, _, _),
+        ActivitySubject(a, s),
+        Activity(a, _, _, d, _, _),
         (dc <= d);
 
     // contract_basis: Art. 6(1)(b) GDPR (gdpr:6.1.b)
