@@ -5,11 +5,11 @@
 //! the conformance adapter (`tests/conformance/`).
 
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
 use sphere_engine::diag::Severity;
+use sphere_engine::eval::limits::Guard;
 use sphere_engine::eval::{self, Database, EvalOptions, Evaluation};
 use sphere_engine::ir::{Program, RelId};
 use sphere_engine::value::display;
@@ -42,10 +42,10 @@ pub struct Loaded {
 pub fn load(paths: &[PathBuf]) -> Result<Loaded> {
     let mut sources = SourceMap::new();
     for path in paths {
-        let text = fs::read_to_string(path).map_err(|e| {
-            let hint = match e.kind() {
-                std::io::ErrorKind::InvalidData => "program files are UTF-8 text",
-                _ => "give the path of a `.dl` file",
+        let text = sphere_model::input::read_text(path).map_err(|e| {
+            let hint = match e {
+                sphere_model::input::InputError::Io(_) => "give the path of a `.dl` file".into(),
+                ref other => other.describe().1,
             };
             Error::new(
                 ErrorKind::Io,
@@ -112,16 +112,24 @@ fn read_facts(
 ) -> Result<()> {
     let relation = program.relation(rel);
     let path = dir.join(format!("{}.facts", relation.name));
-    let text = match fs::read_to_string(&path) {
+    let text = match sphere_model::input::read_text(&path) {
         Ok(t) => t,
         // Soufflé's convention here: an input without a file is an empty relation.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(sphere_model::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(())
+        }
         Err(e) => {
+            let hint = match e {
+                sphere_model::input::InputError::Io(_) => {
+                    "facts files are UTF-8 text, one tab-separated tuple per line".into()
+                }
+                ref other => other.describe().1,
+            };
             return Err(Error::new(
                 ErrorKind::Io,
                 format!("cannot read the facts file `{}`: {e}", path.display()),
             )
-            .with_hint("facts files are UTF-8 text, one tab-separated tuple per line"));
+            .with_hint(hint));
         }
     };
     // The file joins `sources` only if it has problems to show, so a large, clean facts file
@@ -226,24 +234,39 @@ fn read_facts(
     Ok(())
 }
 
-/// Evaluates a program on a database; `provenance` for explanations.
+/// Evaluates a program on a database under `guard`; `provenance` for explanations. A bound
+/// reached is an error naming the rule and relation that grew.
 pub fn evaluate<'p>(
     program: &'p Program,
     db: Database,
     provenance: bool,
+    guard: Guard,
 ) -> Result<Evaluation<'p>> {
-    eval::evaluate(
+    eval::evaluate_with(
         program,
         db,
         &EvalOptions {
             provenance,
             ..EvalOptions::default()
         },
+        guard,
     )
-    .map_err(|e| {
-        Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
-            .with_hint(EVAL_BUG_HINT)
-    })
+    .map_err(eval_error)
+}
+
+/// The hint to raise a bound on evaluation.
+pub const LIMIT_HINT: &str = "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results";
+
+fn eval_error(e: eval::EvalError) -> Error {
+    match e.kind {
+        eval::EvalErrorKind::Limit { .. } => {
+            Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(LIMIT_HINT)
+        }
+        eval::EvalErrorKind::Internal => {
+            Error::new(ErrorKind::Evaluation, format!("evaluation failed: {e}"))
+                .with_hint(EVAL_BUG_HINT)
+        }
+    }
 }
 
 /// The program's `.output` relations.
@@ -288,20 +311,13 @@ pub fn outputs_text(evaluation: &Evaluation, outputs: &[RelId]) -> String {
     text
 }
 
-/// Writes `dir/<rel>.csv` for each relation, each through a temporary file in the same
-/// directory and a rename, so a reader never sees half a file.
+/// Writes `dir/<rel>.csv` for each relation, all or nothing: every file is written in full
+/// into a temporary folder created exclusively in `dir` before any is moved into place
+/// ([`sphere_model::output::write_files`]), so a failure leaves the old set, and a link
+/// planted in `dir` is never followed.
 pub fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!(
-                "cannot create the output directory `{}`: {e}",
-                dir.display()
-            ),
-        )
-        .with_hint("give a directory you can write to after -D (it is created if missing)")
-    })?;
     let program = evaluation.program();
+    let mut files = Vec::with_capacity(outputs.len());
     for &rel in outputs {
         let name = &program.relation(rel).name;
         let mut text = String::new();
@@ -309,18 +325,15 @@ pub fn write_outputs(evaluation: &Evaluation, outputs: &[RelId], dir: &Path) -> 
             text.push_str(&tuple_line(&t, evaluation));
             text.push('\n');
         }
-        let path = dir.join(format!("{name}.csv"));
-        let tmp = dir.join(format!(".{name}.csv.{}.tmp", std::process::id()));
-        let written = fs::write(&tmp, text).and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("cannot write `{}`: {e}", path.display()),
-            )
-            .with_hint("check that the output directory is writable and the disk not full"));
-        }
+        files.push((format!("{name}.csv"), text.into_bytes()));
     }
+    sphere_model::output::write_files(dir, &files, |_| false).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write `{}`: {}", e.path.display(), e.message),
+        )
+        .with_hint("give a directory you can write to after -D (it is created if missing), on a disk with room")
+    })?;
     Ok(())
 }
 
@@ -348,7 +361,7 @@ pub enum Response {
 /// Answers a JSON request: parses it (every problem with its JSON path), compiles the rules
 /// leniently (no declarations needed), evaluates, and returns every relation. Warnings of a
 /// successful compilation come back beside the answer.
-pub fn answer_json(input: &str) -> (Response, Vec<Diagnostic>, SourceMap) {
+pub fn answer_json(input: &str, guard: Guard) -> (Response, Vec<Diagnostic>, SourceMap) {
     let mut sources = SourceMap::new();
     let request = match parse_request(input) {
         Ok(r) => r,
@@ -385,11 +398,18 @@ pub fn answer_json(input: &str) -> (Response, Vec<Diagnostic>, SourceMap) {
         );
     };
     let db = Database::new(&program);
-    let evaluation = match eval::evaluate(&program, db, &EvalOptions::default()) {
+    let evaluation = match eval::evaluate_with(&program, db, &EvalOptions::default(), guard) {
         Ok(e) => e,
         Err(e) => {
-            let d = Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"))
-                .with_hint(EVAL_BUG_HINT);
+            let d = match e.kind {
+                eval::EvalErrorKind::Limit { .. } => {
+                    Diagnostic::without_span(Code::TooLarge, e.to_string()).with_hint(LIMIT_HINT)
+                }
+                eval::EvalErrorKind::Internal => {
+                    Diagnostic::without_span(Code::Io, format!("evaluation failed: {e}"))
+                        .with_hint(EVAL_BUG_HINT)
+                }
+            };
             return (
                 Response::Failed {
                     diagnostics: vec![d],
@@ -462,6 +482,22 @@ pub fn parse_request(input: &str) -> std::result::Result<Request, Vec<Diagnostic
         )
         .with_hint(r#"send one object: {"facts": {"edge": [[1, 2]]}, "rules": ["path(X, Y) :- edge(X, Y)."]}"#)]
     })?;
+    // serde_json keeps the last of two equal keys: `"edge"` twice would drop facts silently.
+    if let Err(p) = sphere_model::json_check::check(input) {
+        let d = if p.duplicate {
+            Diagnostic::without_span(Code::Io, format!("{} at {}", p.message, p.path))
+                .with_hint("JSON readers keep only one of the two values: merge them into one")
+        } else {
+            Diagnostic::without_span(
+                Code::Io,
+                format!(
+                    "stdin is not valid JSON: {} at {} (line {}, column {})",
+                    p.message, p.path, p.line, p.column
+                ),
+            )
+        };
+        return Err(vec![d]);
+    }
     let Json::Object(root) = root else {
         return Err(vec![Diagnostic::without_span(
             Code::Io,

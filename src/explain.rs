@@ -64,6 +64,28 @@ pub enum Premise {
     Compare(String),
 }
 
+/// Dropped with a stack of its own: the derived drop would recurse once per level, and a
+/// chain of a hundred thousand steps would overflow the thread's stack.
+impl Drop for Derivation {
+    fn drop(&mut self) {
+        let mut stack: Vec<Derivation> = Vec::new();
+        let take = |d: &mut Derivation, stack: &mut Vec<Derivation>| {
+            if let Step::Rule(r) = &mut d.step {
+                for p in r.premises.drain(..) {
+                    if let Premise::Holds(sub) = p {
+                        stack.push(*sub);
+                    }
+                }
+            }
+        };
+        take(self, &mut stack);
+        while let Some(mut d) = stack.pop() {
+            take(&mut d, &mut stack);
+            // `d` has no premises left: its drop ends here.
+        }
+    }
+}
+
 impl Derivation {
     /// The input facts this derivation rests on, each once, in the order the tree meets them:
     /// what a decision about the finding depends on.
@@ -107,12 +129,51 @@ pub(crate) struct Build<'o> {
     pub date: Option<Date>,
 }
 
-/// Builds the typed tree of an engine derivation.
+/// Builds the typed tree of an engine derivation, without recursion: a chain of derivations
+/// is as long as the evaluation had rounds, far deeper than a thread's stack allows.
 pub(crate) fn derivation(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>) -> Derivation {
+    // Post-order: a node is finished once its premises are; `done` holds finished nodes.
+    enum Task<'t> {
+        Visit(&'t Tree),
+        Finish(&'t Tree),
+    }
+    let mut tasks = vec![Task::Visit(tree)];
+    let mut done: Vec<Derivation> = Vec::new();
+    while let Some(task) = tasks.pop() {
+        match task {
+            Task::Visit(t) => {
+                tasks.push(Task::Finish(t));
+                if let Node::Rule { premises, .. } = &t.node {
+                    for p in premises.iter().rev() {
+                        if let sphere_engine::explain::Premise::Holds(sub) = p {
+                            tasks.push(Task::Visit(sub));
+                        }
+                    }
+                }
+            }
+            Task::Finish(t) => {
+                let held = match &t.node {
+                    Node::Rule { premises, .. } => premises
+                        .iter()
+                        .filter(|p| matches!(p, sphere_engine::explain::Premise::Holds(_)))
+                        .count(),
+                    Node::Input => 0,
+                };
+                let subs = done.split_off(done.len() - held);
+                done.push(node(ev, t, build, subs));
+            }
+        }
+    }
+    done.pop().expect("the root is built last")
+}
+
+/// One node of [`derivation`], its derived premises (in order) built already.
+fn node(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>, subs: Vec<Derivation>) -> Derivation {
     let program = ev.program();
     let interner = ev.interner();
     let fact = atom_text(program, tree.rel, &tree.values, interner);
     let relation = program.relation(tree.rel).name.clone();
+    let mut subs = subs.into_iter();
     let step = match &tree.node {
         Node::Input => Step::Input {
             origin: build
@@ -160,9 +221,9 @@ pub(crate) fn derivation(ev: &Evaluation<'_>, tree: &Tree, build: Build<'_>) -> 
                 premises: premises
                     .iter()
                     .map(|p| match p {
-                        sphere_engine::explain::Premise::Holds(sub) => {
-                            Premise::Holds(Box::new(derivation(ev, sub, build)))
-                        }
+                        sphere_engine::explain::Premise::Holds(_) => Premise::Holds(Box::new(
+                            subs.next().expect("one built premise per derived premise"),
+                        )),
                         sphere_engine::explain::Premise::Absent { rel, pattern } => {
                             let args: Vec<String> = pattern
                                 .iter()

@@ -155,40 +155,17 @@ pub fn answer(ev: &Evaluation, target: Target) -> Result<Vec<(String, String)>, 
     Ok(files)
 }
 
-/// Writes `files` below `dir` atomically: every file goes to a temporary name first, and only
-/// when all are written are they renamed into place (a failure leaves no half-written file).
+/// Writes `files` below `dir`, all or nothing: every file is written in full into a
+/// temporary folder created exclusively in `dir`, and only when all are written are they
+/// renamed into place ([`sphere_model::output::write_files`]).
 pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the output directory {}: {e}", dir.display()))?;
-    let mut staged = Vec::new();
-    let cleanup = |staged: &[(std::path::PathBuf, std::path::PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-    };
-    for (name, text) in files {
-        let path = dir.join(name);
-        let parent = path.parent().unwrap_or(dir);
-        let file_name = path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(".{file_name}.{}.tmp", std::process::id()));
-        let written = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&tmp, text));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            cleanup(&staged);
-            return Err(format!("cannot write {}: {e}", path.display()));
-        }
-        staged.push((tmp, path));
-    }
-    for (tmp, path) in &staged {
-        if let Err(e) = std::fs::rename(tmp, path) {
-            cleanup(&staged);
-            return Err(format!("cannot write {}: {e}", path.display()));
-        }
-    }
-    Ok(())
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(n, t)| (n.clone(), t.clone().into_bytes()))
+        .collect();
+    sphere_model::output::write_files(dir, &files, |_| false)
+        .map(drop)
+        .map_err(|e| format!("cannot write {}: {}", e.path.display(), e.message))
 }
 
 fn joined(lines: Vec<String>) -> String {
@@ -1591,7 +1568,15 @@ mod tests {
              before(A, B) :- s(A), s(B), A < B.\n",
         );
         let mut i = p.interner.clone();
-        assert!(export(&p, &mut i, &[], Target::Clingo).is_ok());
+        let files = export(&p, &mut i, &[], Target::Clingo).expect("clingo orders symbols");
+        // Strings compare in clingo as sphere compares symbols: the comparison is kept as is.
+        assert!(
+            file(&files, "program.lp").ends_with(
+                "% before#1\nbefore(V0, V1) :- s(V0), s(V1), V0 < V1.\n\n#show before/2.\n"
+            ),
+            "{}",
+            file(&files, "program.lp")
+        );
         let err = export(&p, &mut i, &[], Target::Souffle).expect_err("order of symbols");
         assert!(err.message.contains("before#1"), "{err:?}");
     }

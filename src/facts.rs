@@ -52,6 +52,58 @@ impl Assumption {
                 }
             });
         }
+        let relation = program.relation(q.rel);
+        if !relation.input {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "the fact `{text}`: `{}` is derived by the rules, not read from the model",
+                    relation.name
+                ),
+            )
+            .with_hint(
+                "an assumption adds a fact of the model (an input relation of knowledge/model.dl, e.g. `consent_channel(\"c1\", \"phone\")`); assume the facts the derived one would follow from",
+            ));
+        }
+        // A value the model would refuse would make the assumption silently match nothing.
+        if let Some((cols, _)) = sphere_model::facts_check::schema(&relation.name) {
+            for (i, (col, a)) in cols.iter().zip(&args).enumerate() {
+                let word = match a {
+                    Arg::Symbol(s) => s.as_str(),
+                    Arg::Value(Value::Sym(sym)) => program.interner.resolve(*sym),
+                    Arg::Value(_) => continue,
+                };
+                let column = relation.columns.get(i).map_or("", |c| c.name.as_str());
+                match *col {
+                    sphere_model::facts_check::Col::Vocab(what, all) if !all.contains(&word) => {
+                        let hint = match sphere_engine::ir::resolve::did_you_mean(
+                            word,
+                            all.iter().copied(),
+                        ) {
+                            Some(m) => format!("did you mean \"{m}\"? allowed: {}", all.join(", ")),
+                            None => format!("allowed: {}", all.join(", ")),
+                        };
+                        return Err(Error::new(
+                            ErrorKind::Usage,
+                            format!(
+                                "the fact `{text}`: column `{column}`: \"{word}\" is not a {what}"
+                            ),
+                        )
+                        .with_hint(hint));
+                    }
+                    sphere_model::facts_check::Col::Country
+                        if sphere_model::countries::country_name(word).is_none() =>
+                    {
+                        return Err(Error::new(
+                            ErrorKind::Usage,
+                            format!("the fact `{text}`: column `{column}`: \"{word}\" is not an ISO 3166 alpha-2 country code"),
+                        )
+                        .with_hint("use an upper-case code such as \"DE\", \"IE\" or \"US\""));
+                    }
+                    _ => {}
+                }
+            }
+        }
         Ok(Assumption {
             text: text.to_string(),
             rel: q.rel,
@@ -75,6 +127,25 @@ impl Assumption {
     /// The relation's name in `program`.
     pub fn relation<'p>(&self, program: &'p Program) -> &'p str {
         &program.relation(self.rel).name
+    }
+
+    /// The relation of the fact.
+    pub(crate) fn rel(&self) -> RelId {
+        self.rel
+    }
+
+    /// The symbols of the fact's arguments, as text (`None` for numbers and dates).
+    pub(crate) fn symbols(&self, program: &Program) -> Vec<Option<String>> {
+        self.args
+            .iter()
+            .map(|a| match a {
+                Arg::Value(v @ Value::Sym(_)) => {
+                    Some(sphere_engine::value::display(*v, &program.interner))
+                }
+                Arg::Value(_) => None,
+                Arg::Symbol(s) => Some(s.clone()),
+            })
+            .collect()
     }
 
     fn values(&self, intern: &mut impl FnMut(&str) -> Sym) -> Vec<Value> {

@@ -278,15 +278,7 @@ pub fn gate(
 ) -> Result<Gated> {
     if let Some(m) = outcome_company_activities(outcome) {
         if !m.iter().any(|a| a == activity) {
-            let hint = match crate::did_you_mean(activity, m.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "`sphere check` lists the model's activities with findings".into(),
-            };
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!("no activity `{activity}` in the model"),
-            )
-            .with_hint(hint));
+            return Err(unknown_activity(activity, m.iter().map(String::as_str)));
         }
     }
     let today = request.today();
@@ -387,6 +379,51 @@ pub fn gate(
         warnings,
         head,
     })
+}
+
+/// Gates one activity of `model` (see [`gate`]) without evaluating the whole model: when the
+/// knowledge base's findings are local ([`crate::locality`]), only the activity's component
+/// (its subjects and their records) with the shared data is evaluated. Same decision, facts
+/// digests and receipt as [`gate`] on the whole model's outcome; a facts export, what-if
+/// facts or a knowledge base that is not local evaluate the whole model.
+pub fn gate_model(
+    journal: &mut Journal,
+    kb: &crate::KnowledgeBase,
+    model: &crate::Model,
+    options: &crate::EvalOptions,
+    activity: &str,
+    request: &Request,
+) -> Result<Gated> {
+    let company = model.company().filter(|_| {
+        kb.locality().is_local() && options.assume.is_empty() && options.retract.is_empty()
+    });
+    let Some(company) = company else {
+        let outcome = kb.evaluate(model, options)?;
+        return gate(journal, &outcome, activity, request);
+    };
+    if !company.activities.iter().any(|a| a.id == activity) {
+        return Err(unknown_activity(
+            activity,
+            company.activities.iter().map(|a| a.id.as_str()),
+        ));
+    }
+    let ids = crate::locality::Components::of(company).members([&activity.to_string()]);
+    let part = model.part(crate::locality::slice(company, &ids));
+    let outcome = kb.evaluate(&part, options)?;
+    gate(journal, &outcome, activity, request)
+}
+
+/// The error for an activity the model does not have, with a did-you-mean.
+pub(crate) fn unknown_activity<'a>(activity: &str, ids: impl Iterator<Item = &'a str>) -> Error {
+    let hint = match crate::did_you_mean(activity, ids) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "`sphere check` lists the model's activities with findings".into(),
+    };
+    Error::new(
+        ErrorKind::Usage,
+        format!("no activity `{activity}` in the model"),
+    )
+    .with_hint(hint)
 }
 
 fn outcome_company_activities(outcome: &Outcome<'_>) -> Option<Vec<String>> {

@@ -30,6 +30,8 @@
 //! [`EvalOptions::timing`] is the one switch that reads a monotonic clock). Only the binary's
 //! `cli` module prints.
 
+#[cfg(feature = "crepe")]
+pub mod crepe_engine;
 pub mod datalog;
 pub mod digest;
 pub mod error;
@@ -42,11 +44,14 @@ pub mod gate;
 pub mod graph;
 pub mod journal;
 pub mod kb;
+pub mod locality;
 pub mod model;
 pub mod outcome;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod report;
+pub mod server;
 pub mod session;
 pub mod validate;
 
@@ -59,8 +64,11 @@ pub use findings::{
 };
 pub use kb::KnowledgeBase;
 pub use model::Model;
-pub use outcome::{Engine, EvalOptions, Note, Outcome, Phase, Progress, ProgressFn, Timings};
+pub use outcome::{
+    Engine, EvalOptions, InterruptFn, Note, Outcome, Phase, Progress, ProgressFn, Timings,
+};
 pub use session::{Change, Changed, Delta, Object, Session};
+pub use sphere_engine::eval::limits::Limits;
 pub use sphere_engine::Date;
 pub use sphere_model::{Origin, Section};
 

@@ -24,7 +24,9 @@ pub struct Model {
     /// second extraction.
     facts: OnceLock<Arc<Facts>>,
     as_of: Date,
-    digest: String,
+    /// Given when loaded from texts or facts; of the JSON form, computed on first use, for a
+    /// model built in code (a session's changed model needs it only for a receipt).
+    digest: OnceLock<String>,
 }
 
 impl Model {
@@ -89,17 +91,19 @@ impl Model {
             company: None,
             facts: OnceLock::from(Arc::new(facts)),
             as_of,
-            digest,
+            digest: OnceLock::from(digest),
         })
     }
 
     /// A model built in code (or changed by a session): extracted now. Its digest is that of
     /// its JSON form.
     pub fn from_model(company: sphere_model::Model) -> Model {
-        let digest = serde_json::to_string(&company)
-            .map(|json| crate::digest::Fnv::default().write(json.as_bytes()).hex())
-            .unwrap_or_default();
-        Self::from_company(company, digest)
+        Model {
+            as_of: company.as_of.into(),
+            company: Some(company),
+            facts: OnceLock::new(),
+            digest: OnceLock::new(),
+        }
     }
 
     fn from_company(company: sphere_model::Model, digest: String) -> Model {
@@ -107,7 +111,18 @@ impl Model {
             as_of: company.as_of.into(),
             company: Some(company),
             facts: OnceLock::new(),
-            digest,
+            digest: OnceLock::from(digest),
+        }
+    }
+
+    /// A part of this model (a slice of its components), evaluated in its stead for the
+    /// findings about them: it carries the whole model's digest and date.
+    pub(crate) fn part(&self, company: sphere_model::Model) -> Model {
+        Model {
+            as_of: self.as_of,
+            company: Some(company),
+            facts: OnceLock::new(),
+            digest: OnceLock::from(self.digest().to_string()),
         }
     }
 
@@ -157,6 +172,7 @@ impl Model {
     /// re-extraction) then works as for a facts export.
     pub fn into_facts_only(self) -> Model {
         let facts = self.shared_facts();
+        self.digest();
         Model {
             company: None,
             facts: OnceLock::from(facts),
@@ -172,7 +188,13 @@ impl Model {
 
     /// `model_digest`: of the texts as given (of the facts, for an export).
     pub fn digest(&self) -> &str {
-        &self.digest
+        self.digest.get_or_init(|| {
+            self.company
+                .as_ref()
+                .and_then(|c| serde_json::to_string(c).ok())
+                .map(|json| crate::digest::Fnv::default().write(json.as_bytes()).hex())
+                .unwrap_or_default()
+        })
     }
 
     /// The company model; `None` for a facts export.
@@ -271,7 +293,7 @@ mod tests {
         assert!(e
             .render(false)
             .contains("request.json: $.subjects[0].country"));
-        assert!(Model::from_text("request.json", good, today()).is_ok());
+        Model::from_text("request.json", good, today()).expect("the unchanged model is valid");
     }
 
     #[test]
@@ -280,7 +302,22 @@ mod tests {
         let model = Model::from_text("s04.json", text, today()).expect("valid");
         let facts = model.facts().clone();
         let (digest, as_of) = (model.digest().to_string(), model.as_of());
-        assert!(model.to_json().is_ok());
+        let json = model.to_json().expect("a company model has a JSON form");
+        let values = |f: &sphere_model::extract::Facts| -> Vec<(String, Vec<String>)> {
+            f.relations
+                .iter()
+                .flat_map(|(r, rows)| {
+                    rows.iter()
+                        .map(move |(v, _)| (r.clone(), v.iter().map(|x| x.to_string()).collect()))
+                })
+                .collect()
+        };
+        let again = Model::from_text("again.json", &json, today()).expect("its JSON reads back");
+        assert_eq!(
+            values(again.facts()),
+            values(&facts),
+            "the same facts from its JSON"
+        );
         let reduced = model.into_facts_only();
         assert!(reduced.company().is_none());
         assert_eq!(reduced.facts(), &facts);

@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sphere_engine::eval::{evaluate, Database, EvalOptions as EngineOptions, Evaluation};
+use sphere_engine::eval::limits::{Guard, Limits};
+use sphere_engine::eval::{
+    evaluate_with, Database, EvalErrorKind, EvalOptions as EngineOptions, Evaluation,
+};
 use sphere_engine::ir::RelId;
 use sphere_engine::Date;
 use sphere_model::Origin;
@@ -75,9 +78,19 @@ pub enum Progress {
 /// command line shows a line on a terminal).
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// Asked now and then while rules run: `true` stops the evaluation (a deadline the caller
+/// reads a clock for, a request to cancel). The library reads no clock itself.
+pub type InterruptFn = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// How to evaluate.
 #[derive(Clone, Default)]
 pub struct EvalOptions {
+    /// Bounds on the evaluation: none by default (the shipped knowledge base on a model, whose
+    /// size bounds it); [`Limits::UNTRUSTED`] for rules from outside. A bound reached is an
+    /// error naming the rule and the relation that grew.
+    pub limits: Limits,
+    /// See [`InterruptFn`].
+    pub interrupt: Option<InterruptFn>,
     /// The evaluation date, when it is not the model's `as_of`.
     pub as_of: Option<Date>,
     /// Facts assumed in addition to the model's (what-if).
@@ -100,6 +113,8 @@ impl std::fmt::Debug for EvalOptions {
             .field("engine", &self.engine)
             .field("timing", &self.timing)
             .field("progress", &self.progress.is_some())
+            .field("limits", &self.limits)
+            .field("interrupt", &self.interrupt.is_some())
             .finish()
     }
 }
@@ -197,14 +212,28 @@ impl KnowledgeBase {
                 provenance: true,
                 profile: opts.timing,
             };
+            let mut guard = Guard::new(opts.limits);
+            if let Some(stop) = opts.interrupt.clone() {
+                guard = guard.with_interrupt(move || stop());
+            }
             let result = match engine {
-                Engine::Interpreted => evaluate(program, db, &eopts).map_err(|e| e.to_string()),
-                Engine::Compiled => sphere_kb_compiled::KB
-                    .evaluate(program, db, &eopts)
-                    .map_err(|e| e.to_string()),
+                Engine::Interpreted => evaluate_with(program, db, &eopts, guard),
+                Engine::Compiled => {
+                    sphere_kb_compiled::KB.evaluate_with(program, db, &eopts, guard)
+                }
             };
             timings.rules += since(started);
             progress(Progress::Finished(Phase::Rules));
+            // A bound reached is the answer, whichever evaluator ran: the other would grow the
+            // same relation.
+            let result = match result {
+                Err(e) if matches!(e.kind, EvalErrorKind::Limit { .. }) => {
+                    return Err(Error::new(ErrorKind::Evaluation, e.to_string()).with_hint(
+                        "raise the bound (--max-tuples, --timeout) if the rules are right; otherwise stop the rule from deriving new values from its own results",
+                    ))
+                }
+                other => other.map_err(|e| e.to_string()),
+            };
             match result {
                 Ok(ev) => break (ev, origins),
                 // The compiled program matched, so it cannot fail; should it, the interpreter

@@ -3,12 +3,12 @@
 //! the model (an object added, replaced or removed, a consent withdrawn, a fact assumed or
 //! retracted, another date), answering with the findings that appeared, vanished or changed.
 //!
-//! [`Session::apply`] re-evaluates the whole changed model today. Its contract is only that the
-//! outcome afterwards equals a fresh evaluation of the changed model, so a later version can
-//! re-evaluate only what a change can reach without changing a caller.
+//! [`Session::apply`] re-evaluates only what a change can reach when the rules are local
+//! (see [`crate::locality`]); its contract is that the findings afterwards equal a fresh
+//! evaluation of the changed model (held to it by a differential test).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use sphere_engine::Date;
 use sphere_model::{
@@ -17,9 +17,11 @@ use sphere_model::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::Explanation;
 use crate::facts::Assumption;
-use crate::findings::Finding;
+use crate::findings::{Finding, Suppressed};
 use crate::kb::KnowledgeBase;
+use crate::locality::{Components, Locality};
 use crate::model::Model;
 use crate::outcome::{EvalOptions, Outcome};
 
@@ -291,28 +293,139 @@ impl Delta {
 
 /// A knowledge base, a model and the outcome of evaluating one on the other, kept current
 /// under changes.
+///
+/// A change to the records of some data subjects re-evaluates only their components with the
+/// shared data ([`crate::locality`]), when the knowledge base's rules are local; a change to
+/// shared data, the date, or records that take part in a finding about shared data evaluates
+/// the whole model. [`Session::findings`], [`Session::suppressed`] and [`Session::explain`]
+/// answer from those parts; [`Session::outcome`] is the whole model's outcome, evaluated on
+/// first use after a change that was applied in parts.
 pub struct Session {
     model: Model,
     options: EvalOptions,
-    evaluated: Evaluated,
+    /// The last evaluation of the whole model; current unless parts were re-evaluated since.
+    base: Evaluated,
+    /// The whole model's outcome, evaluated when asked for after changes applied in parts.
+    full: OnceLock<Evaluated>,
+    /// The parts, when the knowledge base's findings are local and the model is a company
+    /// model.
+    parts: Option<Parts>,
     /// Batches of changes applied so far (names the origin of objects they add).
     batches: usize,
+    /// Changes applied in parts, and by a whole evaluation (for benchmarks and tests).
+    stats: Stats,
+}
+
+/// How a session applied its changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Batches applied by re-evaluating the components they reach.
+    pub partial: usize,
+    /// Batches applied by evaluating the whole model.
+    pub whole: usize,
+}
+
+/// After this many parts evaluated since the last whole evaluation, the next change evaluates
+/// the whole model (it bounds the memory the parts hold).
+const MAX_OVERLAYS: usize = 256;
+
+struct Parts {
+    locality: Arc<Locality>,
+    components: Components,
+    findings: Vec<Finding>,
+    suppressed: Vec<Suppressed>,
+    /// Parts evaluated since the last whole evaluation, with the ids they cover (disjoint).
+    overlays: Vec<Overlay>,
+    /// The global relations' tuples of the shared data alone.
+    shared: BTreeSet<String>,
+}
+
+/// A part evaluated for a change, not yet in place.
+struct Prepared {
+    ids: BTreeSet<String>,
+    after: Evaluated,
+    components: Components,
+    merged: Vec<bool>,
+}
+
+struct Overlay {
+    ids: BTreeSet<String>,
+    evaluated: Evaluated,
+}
+
+/// The ids a finding is about (its subject of activity or object, and its subjects).
+fn finding_ids(f: &Finding) -> impl Iterator<Item = &str> {
+    std::iter::once(f.about_id()).chain(f.subjects.iter().map(String::as_str))
+}
+
+fn sort_key(f: &Finding) -> (&str, &str, &str) {
+    (f.about_id(), f.rule.as_str(), f.id.as_str())
 }
 
 impl Session {
     /// Evaluates `kb` on `model` with `options`.
     pub fn new(kb: Arc<KnowledgeBase>, model: Model, options: EvalOptions) -> Result<Session> {
-        let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
-        Ok(Session {
+        let base = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
+        let mut session = Session {
             model,
             options,
-            evaluated,
+            base,
+            full: OnceLock::new(),
+            parts: None,
             batches: 0,
-        })
+            stats: Stats::default(),
+        };
+        session.parts = session.fresh_parts()?;
+        Ok(session)
+    }
+
+    /// The parts of a whole evaluation just made (`None` when changes cannot be applied in
+    /// parts).
+    fn fresh_parts(&self) -> Result<Option<Parts>> {
+        let kb = self.kb();
+        let locality = kb.locality();
+        let Some(company) = self.model.company() else {
+            return Ok(None);
+        };
+        if !locality.is_local() {
+            return Ok(None);
+        }
+        let mut components = Components::of(company);
+        if link_assumptions(kb, &locality, &self.options, &mut components).is_none() {
+            return Ok(None);
+        }
+        let outcome = self.base.borrow_dependent();
+        let empty = self.evaluate_part(&BTreeSet::new(), &self.model, &self.options)?;
+        let shared = projected(&locality, empty.borrow_dependent(), &components, None);
+        Ok(Some(Parts {
+            locality,
+            components,
+            findings: outcome.findings().to_vec(),
+            suppressed: outcome.suppressed().to_vec(),
+            overlays: Vec::new(),
+            shared,
+        }))
+    }
+
+    /// Evaluates the part of `model` with the records of `ids` and the shared data.
+    fn evaluate_part(
+        &self,
+        ids: &BTreeSet<String>,
+        model: &Model,
+        options: &EvalOptions,
+    ) -> Result<Evaluated> {
+        let company = model.company().ok_or_else(|| {
+            Error::new(ErrorKind::Usage, "a facts export has no parts to evaluate")
+        })?;
+        let part = model.part(crate::locality::slice(company, ids));
+        let mut options = options.clone();
+        options.as_of = None;
+        options.progress = None;
+        Evaluated::try_new(Arc::clone(self.kb()), |kb| kb.evaluate(&part, &options))
     }
 
     pub fn kb(&self) -> &Arc<KnowledgeBase> {
-        self.evaluated.borrow_owner()
+        self.base.borrow_owner()
     }
 
     /// The model as changed so far.
@@ -325,10 +438,111 @@ impl Session {
         &self.options
     }
 
+    /// How the changes so far were applied.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
     /// The current outcome: equal to a fresh evaluation of [`Session::model`] with
-    /// [`Session::options`].
+    /// [`Session::options`]. After changes applied in parts, the first call evaluates the
+    /// whole model; [`Session::findings`] and [`Session::explain`] do not.
+    ///
+    /// # Panics
+    ///
+    /// When that evaluation fails where the parts of the same model did not (a symbol table
+    /// exhausted by the whole model): [`Session::try_outcome`] returns the error instead.
     pub fn outcome(&self) -> &Outcome<'_> {
-        self.evaluated.borrow_dependent()
+        match self.try_outcome() {
+            Ok(o) => o,
+            Err(e) => panic!("the whole model no longer evaluates: {}", e.render(false)),
+        }
+    }
+
+    /// [`Session::outcome`], with the error of the whole evaluation.
+    pub fn try_outcome(&self) -> Result<&Outcome<'_>> {
+        if self.parts.as_ref().is_none_or(|p| p.overlays.is_empty()) {
+            return Ok(self.base.borrow_dependent());
+        }
+        if let Some(e) = self.full.get() {
+            return Ok(e.borrow_dependent());
+        }
+        let e = Evaluated::try_new(Arc::clone(self.kb()), |kb| {
+            kb.evaluate(&self.model, &self.options)
+        })?;
+        Ok(self.full.get_or_init(|| e).borrow_dependent())
+    }
+
+    /// The findings, sorted as [`Outcome::findings`]: equal to the current outcome's.
+    pub fn findings(&self) -> &[Finding] {
+        match &self.parts {
+            Some(p) => &p.findings,
+            None => self.base.borrow_dependent().findings(),
+        }
+    }
+
+    /// The suppressed findings, sorted as [`Outcome::suppressed`]: equal to the current
+    /// outcome's.
+    pub fn suppressed(&self) -> &[Suppressed] {
+        match &self.parts {
+            Some(p) => &p.suppressed,
+            None => self.base.borrow_dependent().suppressed(),
+        }
+    }
+
+    /// Explains a finding (listed or suppressed) as the current outcome would, from the part
+    /// that evaluated it.
+    pub fn explain(&self, id: &str) -> Result<Explanation> {
+        self.outcome_of(id)?.explain(id)
+    }
+
+    /// The outcome that holds the finding with this id as the current one does: a part's,
+    /// or the last whole evaluation's.
+    fn outcome_of(&self, id: &str) -> Result<&Outcome<'_>> {
+        let Some(parts) = &self.parts else {
+            return self.try_outcome();
+        };
+        let finding = parts.findings.iter().find(|f| f.id == id).or_else(|| {
+            parts
+                .suppressed
+                .iter()
+                .map(|s| &s.finding)
+                .find(|f| f.id == id)
+        });
+        let Some(f) = finding else {
+            return Ok(self.base.borrow_dependent());
+        };
+        if !parts.locality.global_rules().contains(&f.rule) {
+            for o in parts.overlays.iter().rev() {
+                if finding_ids(f).any(|x| o.ids.contains(x)) {
+                    return Ok(o.evaluated.borrow_dependent());
+                }
+            }
+        }
+        Ok(self.base.borrow_dependent())
+    }
+
+    /// Gates one activity (see [`crate::gate::gate`]) on the part of the model it belongs
+    /// to: its subjects' components and the shared data, not the whole model, when the
+    /// knowledge base's findings are local. Same decision, digests and receipt as on the whole
+    /// model's outcome.
+    pub fn gate(
+        &self,
+        journal: &mut crate::journal::Journal,
+        activity: &str,
+        request: &crate::gate::Request,
+    ) -> Result<crate::gate::Gated> {
+        let (Some(parts), Some(company)) = (&self.parts, self.model.company()) else {
+            return crate::gate::gate(journal, self.try_outcome()?, activity, request);
+        };
+        if !company.activities.iter().any(|a| a.id == activity) {
+            return Err(crate::gate::unknown_activity(
+                activity,
+                company.activities.iter().map(|a| a.id.as_str()),
+            ));
+        }
+        let ids = parts.components.members([&activity.to_string()]);
+        let part = self.evaluate_part(&ids, &self.model, &self.options)?;
+        crate::gate::gate(journal, part.borrow_dependent(), activity, request)
     }
 
     /// Applies changes (all or none: a change that fails, or a model that no longer
@@ -375,7 +589,7 @@ impl Session {
         if !puts.is_empty() || !removals.is_empty() {
             let mut m = self.company()?.clone();
             put_all(&mut m, name, &puts)?;
-            for r in removals {
+            for r in &removals {
                 remove(&mut m, r)?;
             }
             let mut errors = Vec::new();
@@ -385,23 +599,198 @@ impl Session {
             }
             company = Some(m);
         }
-        let mut model = match company {
-            Some(m) => Model::from_model(m),
-            None => self.model.clone(),
+        // The changed model; `None` when only assumptions changed (a model is not copied for
+        // them).
+        let changed_model = match (company, as_of) {
+            (Some(m), d) => {
+                let m = Model::from_model(m);
+                Some(match d {
+                    Some(d) => m.with_as_of(d),
+                    None => m,
+                })
+            }
+            (None, Some(d)) => Some(self.model.clone().with_as_of(d)),
+            (None, None) => None,
         };
-        if let Some(d) = as_of {
-            model = model.with_as_of(d);
+        let reach = match (&self.parts, self.model.company()) {
+            (Some(parts), Some(old)) if as_of.is_none_or(|d| d == self.model.as_of()) => {
+                reach(&kb, &parts.locality, old, changes)
+            }
+            _ => None,
+        };
+        if let Some(touched) = reach {
+            let model = changed_model.as_ref().unwrap_or(&self.model);
+            if let Some(prepared) = self.prepare_parts(&touched, model, &options)? {
+                let delta = self.commit_parts(prepared);
+                if let Some(m) = changed_model {
+                    self.model = m;
+                }
+                self.options = options;
+                self.full = OnceLock::new();
+                self.batches += 1;
+                self.stats.partial += 1;
+                return Ok(delta);
+            }
         }
+        let model = changed_model.unwrap_or_else(|| self.model.clone());
         let evaluated = Evaluated::try_new(kb, |kb| kb.evaluate(&model, &options))?;
-        let delta = Delta::between(
-            self.outcome().findings(),
-            evaluated.borrow_dependent().findings(),
+        let delta = Delta::between(self.findings(), evaluated.borrow_dependent().findings());
+        let (old_model, old_options) = (
+            std::mem::replace(&mut self.model, model),
+            std::mem::replace(&mut self.options, options),
         );
-        self.model = model;
-        self.options = options;
-        self.evaluated = evaluated;
+        let old_base = std::mem::replace(&mut self.base, evaluated);
+        match self.fresh_parts() {
+            Ok(parts) => self.parts = parts,
+            Err(e) => {
+                self.model = old_model;
+                self.options = old_options;
+                self.base = old_base;
+                return Err(e);
+            }
+        }
+        self.full = OnceLock::new();
         self.batches += 1;
+        self.stats.whole += 1;
         Ok(delta)
+    }
+
+    /// Re-evaluates the components of `touched` (in the model before and after) with the
+    /// shared data; `None` when the change reaches a finding about shared data (then the
+    /// caller evaluates the whole model).
+    fn prepare_parts(
+        &self,
+        touched: &BTreeSet<String>,
+        model: &Model,
+        options: &EvalOptions,
+    ) -> Result<Option<Prepared>> {
+        let kb = Arc::clone(self.kb());
+        let Some(parts) = &self.parts else {
+            return Ok(None);
+        };
+        if parts.overlays.len() >= MAX_OVERLAYS {
+            return Ok(None);
+        }
+        let Some(company) = model.company() else {
+            return Ok(None);
+        };
+        let mut components = Components::of(company);
+        if link_assumptions(&kb, &parts.locality, options, &mut components).is_none() {
+            return Ok(None);
+        }
+        // The ids the change reaches: the components of what it touched, before and after,
+        // and the parts evaluated before that overlap them.
+        let mut ids: BTreeSet<String> = touched.clone();
+        ids.extend(parts.components.members(touched.iter()));
+        let mut merged = vec![false; parts.overlays.len()];
+        loop {
+            let mut grown = components.members(ids.iter());
+            grown.extend(parts.components.members(ids.iter()));
+            grown.extend(ids.iter().cloned());
+            for (k, o) in parts.overlays.iter().enumerate() {
+                if !merged[k] && !o.ids.is_disjoint(&grown) {
+                    merged[k] = true;
+                    grown.extend(o.ids.iter().cloned());
+                }
+            }
+            if grown.len() == ids.len() {
+                break;
+            }
+            ids = grown;
+        }
+        let locality = Arc::clone(&parts.locality);
+        // Findings about shared data rest on the records of some components: a change to
+        // records that take part in one (before or after) evaluates the whole model.
+        let before = self.evaluate_part(&ids, &self.model, &self.options)?;
+        let entity =
+            |x: &str| components.contains(x) || parts.components.contains(x) || ids.contains(x);
+        if projected(
+            &locality,
+            before.borrow_dependent(),
+            &components,
+            Some(&entity),
+        ) != parts.shared
+        {
+            return Ok(None);
+        }
+        let after = self.evaluate_part(&ids, model, options)?;
+        if projected(
+            &locality,
+            after.borrow_dependent(),
+            &components,
+            Some(&entity),
+        ) != parts.shared
+        {
+            return Ok(None);
+        }
+        Ok(Some(Prepared {
+            ids,
+            after,
+            components,
+            merged,
+        }))
+    }
+
+    /// Puts the findings of a part evaluated by [`Session::prepare_parts`] in place of those
+    /// it replaces.
+    fn commit_parts(&mut self, prepared: Prepared) -> Delta {
+        let Prepared {
+            ids,
+            after,
+            components,
+            merged,
+        } = prepared;
+        let Some(parts) = &mut self.parts else {
+            return Delta::default();
+        };
+        let locality = Arc::clone(&parts.locality);
+        let globals = locality.global_rules();
+        let ours =
+            |f: &Finding| !globals.contains(&f.rule) && finding_ids(f).any(|x| ids.contains(x));
+        let out = after.borrow_dependent();
+        let added: Vec<Finding> = out.findings().iter().filter(|f| ours(f)).cloned().collect();
+        let added_s: Vec<Suppressed> = out
+            .suppressed()
+            .iter()
+            .filter(|s| ours(&s.finding))
+            .cloned()
+            .collect();
+        let mut removed = Vec::new();
+        parts.findings.retain(|f| {
+            if ours(f) {
+                removed.push(f.clone());
+                false
+            } else {
+                true
+            }
+        });
+        parts.suppressed.retain(|s| !ours(&s.finding));
+        let delta = Delta::between(&removed, &added);
+        // Few findings change: each goes to its place (findings are sorted by (about, rule,
+        // id); an equal key keeps the part's order).
+        for f in added {
+            let at = parts
+                .findings
+                .partition_point(|x| sort_key(x) <= sort_key(&f));
+            parts.findings.insert(at, f);
+        }
+        for f in added_s {
+            let at = parts
+                .suppressed
+                .partition_point(|x| sort_key(&x.finding) <= sort_key(&f.finding));
+            parts.suppressed.insert(at, f);
+        }
+        let mut k = 0;
+        parts.overlays.retain(|_| {
+            k += 1;
+            !merged[k - 1]
+        });
+        parts.overlays.push(Overlay {
+            ids,
+            evaluated: after,
+        });
+        parts.components = components;
+        delta
     }
 
     fn company(&self) -> Result<&sphere_model::Model> {
@@ -413,6 +802,141 @@ impl Session {
             .with_hint("load the model files, or assume and retract facts instead")
         })
     }
+}
+
+/// Links the records an assumed or retracted fact names into one component; `None` when one
+/// is about shared data (then the whole model is evaluated).
+fn link_assumptions(
+    kb: &KnowledgeBase,
+    locality: &Locality,
+    options: &EvalOptions,
+    components: &mut Components,
+) -> Option<()> {
+    for a in options.assume.iter().chain(&options.retract) {
+        let ids = assumption_ids(kb, locality, a)?;
+        components.link(ids.iter().map(String::as_str));
+    }
+    Some(())
+}
+
+/// The entity ids an assumed fact names; `None` for a fact of shared data.
+fn assumption_ids(kb: &KnowledgeBase, locality: &Locality, a: &Assumption) -> Option<Vec<String>> {
+    let program = kb.program();
+    let cols = locality.entity_columns(a.rel());
+    if !program.relation(a.rel()).input || !cols.iter().any(|c| *c) {
+        return None;
+    }
+    let ids: Vec<String> = a
+        .symbols(program)
+        .into_iter()
+        .zip(cols)
+        .filter(|(_, e)| **e)
+        .filter_map(|(s, _)| s)
+        .collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// The ids a batch of changes touches (objects put or removed, and the records they name,
+/// before the change), or `None` when it changes shared data or the date.
+fn reach(
+    kb: &KnowledgeBase,
+    locality: &Locality,
+    old: &sphere_model::Model,
+    changes: &[Change],
+) -> Option<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::Put(o) => {
+                let ids: Vec<&str> = match o {
+                    Object::Subject(x) => vec![&x.id],
+                    Object::Consent(x) => vec![&x.id, &x.subject],
+                    Object::Objection(x) => vec![&x.subject],
+                    Object::Notice(x) => {
+                        let old_public = old
+                            .notices
+                            .iter()
+                            .any(|n| n.id == x.id && n.subject.is_none());
+                        match &x.subject {
+                            Some(s) if !old_public => vec![&x.id, s],
+                            _ => return None,
+                        }
+                    }
+                    Object::Activity(x) => {
+                        let mut v: Vec<&str> = vec![&x.id];
+                        v.extend(x.subjects.iter().map(String::as_str));
+                        v.extend(x.triggered_by.as_deref());
+                        v.extend(x.content.as_ref().and_then(|c| c.author.as_deref()));
+                        v
+                    }
+                    _ => return None,
+                };
+                out.extend(ids.into_iter().map(str::to_string));
+            }
+            Change::Remove { section, id } => match section {
+                Section::Subjects | Section::Consents | Section::Activities => {
+                    out.insert(id.clone());
+                }
+                Section::Notices => {
+                    let personal = old
+                        .notices
+                        .iter()
+                        .any(|n| n.id == *id && n.subject.is_some());
+                    if !personal {
+                        return None;
+                    }
+                    out.insert(id.clone());
+                }
+                _ => return None,
+            },
+            Change::RemoveObjection(o) => {
+                out.insert(o.subject.clone());
+            }
+            Change::WithdrawConsent { consent, .. } => {
+                out.insert(consent.clone());
+            }
+            Change::Assume(text) | Change::Retract(text) => {
+                let a = Assumption::parse(kb, text).ok()?;
+                out.extend(assumption_ids(kb, locality, &a)?);
+            }
+            Change::AsOf(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The tuples of the relations global rules derive that name no entity (as text): what the
+/// shared data and the records evaluated give findings about shared data. `entity` says what
+/// is an entity (default: an id of `components`).
+fn projected(
+    locality: &Locality,
+    outcome: &Outcome<'_>,
+    components: &Components,
+    entity: Option<&dyn Fn(&str) -> bool>,
+) -> BTreeSet<String> {
+    let ev = outcome.evaluation();
+    let program = ev.program();
+    let interner = ev.interner();
+    let mut out = BTreeSet::new();
+    for &rel in locality.projections() {
+        for t in ev.tuples(rel) {
+            let names = t.iter().any(|v| {
+                matches!(v, sphere_engine::Value::Sym(_)) && {
+                    let text = sphere_engine::value::display(*v, interner);
+                    match entity {
+                        Some(f) => f(&text),
+                        None => components.contains(&text),
+                    }
+                }
+            });
+            if !names {
+                out.insert(sphere_engine::explain::atom_text(
+                    program, rel, &t, interner,
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Adds or replaces the objects: they are read as a model fragment named `name` (so every

@@ -5,34 +5,15 @@
 
 use std::path::Path;
 
-use sphere_model::{load_texts, parse_file, Model, ValidationError};
+use sphere_model::{load_texts, parse_file, Model};
 
 use crate::error::{Error, ErrorKind};
 
 /// Reads model files as `(name, text)`; a file that cannot be read is a problem.
 pub fn read(paths: &[impl AsRef<Path>]) -> Result<Vec<(String, String)>, Error> {
-    let mut texts = Vec::with_capacity(paths.len());
-    let mut errors: Vec<ValidationError> = Vec::new();
-    for path in paths {
-        let name = path.as_ref().display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(t) => texts.push((name, t)),
-            Err(e) => errors.push(
-                ValidationError::new(
-                    sphere_model::ErrorKind::Io,
-                    &name,
-                    sphere_model::Place::File,
-                    format!("cannot read the file: {e}"),
-                )
-                .with_hint("check the path"),
-            ),
-        }
-    }
-    if errors.is_empty() {
-        Ok(texts)
-    } else {
-        Err(Error::validation(ErrorKind::Model, errors))
-    }
+    // The one reader of model files: input limit, UTF-8 with the offset of a bad byte, `-`.
+    sphere_model::load::read_files(paths)
+        .map_err(|errors| Error::validation(ErrorKind::Model, errors))
 }
 
 /// Validates `(name, text)` files: merged into one model, or each on its own when every one

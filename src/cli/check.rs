@@ -34,7 +34,9 @@ pub struct Args {
     pub rules: Vec<PathBuf>,
     /// Evaluator: the shipped knowledge base compiled to Rust (default), or the interpreter
     /// (same findings and explanations); `--rules`, and a `--kb` that differs from the
-    /// compiled one, run the interpreter
+    /// compiled one, run the interpreter. Built with the cargo feature `crepe`, also `crepe`:
+    /// the shipped knowledge base as crepe programs, cross-checked with the interpreter, which
+    /// gives the explanations
     #[arg(long, value_enum, default_value_t = Engine::Compiled)]
     pub engine: Engine,
     /// Assume a fact (what-if), e.g. `consent_channel("c1", "phone")`; repeatable
@@ -53,7 +55,12 @@ pub struct Args {
     /// stderr, to see what a model or a rule change makes grow
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
+
+/// The time rules from outside (`--rules`, `--kb`) get when `--timeout` is not given.
+const RULES_TIMEOUT_SECONDS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -68,6 +75,8 @@ pub enum Format {
 pub enum Engine {
     Interpreted,
     Compiled,
+    #[cfg(feature = "crepe")]
+    Crepe,
 }
 
 impl From<Engine> for sphere::Engine {
@@ -75,6 +84,9 @@ impl From<Engine> for sphere::Engine {
         match e {
             Engine::Interpreted => sphere::Engine::Interpreted,
             Engine::Compiled => sphere::Engine::Compiled,
+            // The crepe programs list the findings; the interpreter explains them.
+            #[cfg(feature = "crepe")]
+            Engine::Crepe => sphere::Engine::Interpreted,
         }
     }
 }
@@ -150,10 +162,28 @@ pub fn run(args: Args) -> CmdResult {
     if !args.rules.is_empty() && args.engine != Engine::Interpreted {
         eprintln!("note: --rules runs the interpreter");
     }
+    #[cfg(feature = "crepe")]
+    if args.engine == Engine::Crepe
+        && (!args.rules.is_empty() || !args.assume.is_empty() || args.kb.is_some())
+    {
+        return Err(sphere::Error::new(
+            sphere::ErrorKind::Usage,
+            "--engine crepe runs the shipped knowledge base as it is",
+        )
+        .with_hint("leave out --rules, --assume and --kb, or choose another --engine")
+        .into());
+    }
     let line = progress::Line::new();
     let model = load_model(&args.models, args.facts.as_deref(), args.as_of, &line)?;
     let kb = load_kb(args.kb.as_deref(), &args.rules)?;
+    // Rules from outside run under bounds: they may never reach a fixpoint.
+    let untrusted = !args.rules.is_empty() || args.kb.is_some();
+    let (limits, interrupt) = args
+        .limits
+        .resolve(untrusted, untrusted.then_some(RULES_TIMEOUT_SECONDS));
     let options = EvalOptions {
+        limits,
+        interrupt,
         assume: assumptions(&kb, &args.assume)?,
         engine: args.engine.into(),
         timing: args.stats,
@@ -174,21 +204,41 @@ pub fn run(args: Args) -> CmdResult {
             Note::CompiledFailed(e) => eprintln!("note: {e}; running the interpreter"),
         }
     }
+    #[cfg(feature = "crepe")]
+    if args.engine == Engine::Crepe {
+        sphere::crepe_engine::cross_check(&model, &outcome)?;
+    }
     if let Some(t) = outcome.timings() {
         eprint!("{}", render::text::timings(&outcome, t));
     }
     let lang = args.lang.into();
     let out = match args.format {
-        Format::Json => render::json::pretty(&render::json::document(
+        Format::Json => {
+            #[allow(unused_mut)]
+            let mut doc = render::json::document(
+                &outcome,
+                &render::json::Options {
+                    lang,
+                    tree: args.tree,
+                    suppressed: args.show_suppressed,
+                },
+            );
+            #[cfg(feature = "crepe")]
+            if args.engine == Engine::Crepe {
+                doc["engine"] = "crepe".into();
+            }
+            render::json::pretty(&doc)
+        }
+        // Text for a terminal: values from the model cannot carry escape sequences through.
+        Format::Text => render::text::terminal_safe(&render::text::findings(
             &outcome,
-            &render::json::Options {
-                lang,
-                tree: args.tree,
-                suppressed: args.show_suppressed,
-            },
-        )),
-        Format::Text => render::text::findings(&outcome, lang, args.show_suppressed),
-        Format::Md => render::markdown::findings(&outcome, lang),
+            lang,
+            args.show_suppressed,
+        ))
+        .into_owned(),
+        Format::Md => {
+            render::text::terminal_safe(&render::markdown::findings(&outcome, lang)).into_owned()
+        }
         Format::Sarif => render::json::pretty(&render::sarif::log(&outcome, lang)),
     };
     write_stdout(&out)?;

@@ -7,7 +7,6 @@
 //! this is the interface of the conformance adapter (`tests/conformance/`).
 
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::PathBuf;
 
 use sphere::datalog::{self, Response};
@@ -55,11 +54,16 @@ pub struct Args {
     /// premise that fails
     #[arg(long = "why-not", value_name = "ATOM")]
     pub why_not: Vec<String>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
+
+/// The time `eval --json` allows when `--timeout` is not given: its rules come from a client.
+const JSON_TIMEOUT_SECONDS: f64 = 60.0;
 
 pub fn run(args: Args) -> CmdResult {
     if args.json {
-        run_json()
+        run_json(&args)
     } else {
         run_files(&args)
     }
@@ -121,7 +125,7 @@ fn run_files(args: &Args) -> CmdResult {
     }
 
     let explaining = !args.explain.is_empty() || !args.why_not.is_empty();
-    let evaluation = datalog::evaluate(&program, db, explaining)?;
+    let evaluation = datalog::evaluate(&program, db, explaining, args.limits.guard(true, None))?;
 
     let outputs = datalog::outputs(&program);
     if let Some(dir) = &args.output_dir {
@@ -253,12 +257,25 @@ fn fail_json(diags: &[Diagnostic], sources: &SourceMap) -> CmdResult {
     Err(CliError::Reported)
 }
 
-fn run_json() -> CmdResult {
-    let mut input = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        return fail_json(&[datalog::unreadable_input(&e)], &SourceMap::new());
-    }
-    let (response, warnings, sources) = datalog::answer_json(&input);
+fn run_json(args: &Args) -> CmdResult {
+    // Under the input limit, so an endless stdin is refused instead of filling memory.
+    let input = match sphere_model::input::read_text(std::path::Path::new("-")) {
+        Ok(t) => t,
+        Err(sphere_model::input::InputError::Io(e)) => {
+            return fail_json(&[datalog::unreadable_input(&e)], &SourceMap::new())
+        }
+        Err(e) => {
+            let (message, hint) = e.describe();
+            let d = Diagnostic::without_span(
+                sphere_engine::diag::Code::Io,
+                format!("stdin: {message}"),
+            )
+            .with_hint(hint);
+            return fail_json(&[d], &SourceMap::new());
+        }
+    };
+    let guard = args.limits.guard(true, Some(JSON_TIMEOUT_SECONDS));
+    let (response, warnings, sources) = datalog::answer_json(&input, guard);
     print_diagnostics(&warnings, &sources);
     match response {
         Response::Relations(json) => {

@@ -56,7 +56,9 @@ pub fn run(args: Args) -> CmdResult {
     let explanation = outcome.explain(id)?;
     let lang = args.lang.into();
     let out = match args.format {
-        Format::Text => render::text::explanation(&explanation, lang),
+        Format::Text => {
+            render::text::terminal_safe(&render::text::explanation(&explanation, lang)).into_owned()
+        }
         Format::Dot => explanation
             .derivation
             .as_ref()

@@ -138,19 +138,6 @@ fn split(args: &[String]) -> Result<(&String, Vec<PathBuf>), CliError> {
     Ok((last, models.iter().map(PathBuf::from).collect()))
 }
 
-fn status_json(s: &Status) -> serde_json::Value {
-    match s {
-        Status::Waiting => json!({"status": "waiting"}),
-        Status::Approved { by, seq, until } => {
-            json!({"status": "approved", "by": by, "entry": seq, "until": until.map(|d| d.to_string())})
-        }
-        Status::Expired { by, seq, until } => {
-            json!({"status": "expired", "by": by, "entry": seq, "until": until.to_string()})
-        }
-        Status::Rejected { by, seq } => json!({"status": "rejected", "by": by, "entry": seq}),
-    }
-}
-
 fn status_text(s: &Status) -> String {
     match s {
         Status::Waiting => "waits for the DPO".into(),
@@ -168,12 +155,18 @@ fn status_text(s: &Status) -> String {
 pub fn run_gate(args: GateArgs) -> CmdResult {
     let (activity, models) = split(&args.args)?;
     let (model, kb) = load(&models, args.as_of)?;
-    let outcome = kb.evaluate(&model, &EvalOptions::default())?;
     let mut journal = open(args.journal, true)?;
-    let gated = gate::gate(&mut journal, &outcome, activity, &request(&args.by))?;
+    let gated = gate::gate_model(
+        &mut journal,
+        &kb,
+        &model,
+        &EvalOptions::default(),
+        activity,
+        &request(&args.by),
+    )?;
     let out = match args.format {
         Format::Text => gate_text(&gated),
-        Format::Json => render::json::pretty(&gate_json(&gated)),
+        Format::Json => render::json::pretty(&render::gate::gated(&gated, Lang::En)),
     };
     write_stdout(&out)?;
     if let Some(cmd) = &args.notify {
@@ -192,7 +185,6 @@ pub fn run_gate(args: GateArgs) -> CmdResult {
             }
         }
     }
-    leave_to_exit(outcome);
     leave_to_exit(model);
     leave_to_exit(kb);
     Ok(match gated.verdict {
@@ -261,34 +253,6 @@ fn gate_text(g: &Gated) -> String {
     }
     s.push_str(&format!("\njournal head: {}\n", g.head));
     s
-}
-
-fn gate_json(g: &Gated) -> serde_json::Value {
-    let blocking: Vec<serde_json::Value> = g
-        .blocking
-        .iter()
-        .map(|b| {
-            let mut v = render::json::finding(&b.finding, Lang::En, None);
-            if let Some(o) = v.as_object_mut() {
-                o.insert("facts_digest".into(), json!(b.facts_digest));
-                o.insert("approval".into(), status_json(&b.status));
-                o.insert("alerted".into(), json!(b.alerted));
-            }
-            v
-        })
-        .collect();
-    let warnings: Vec<serde_json::Value> = g
-        .warnings
-        .iter()
-        .map(|w| render::json::finding(w, Lang::En, None))
-        .collect();
-    json!({
-        "activity": g.activity,
-        "verdict": g.verdict.as_str(),
-        "blocking": blocking,
-        "warnings": warnings,
-        "journal_head": {"seq": g.head.seq, "hash": g.head.hash.to_hex(), "head": g.head.to_string()},
-    })
 }
 
 pub fn run_decide(args: DecideArgs, verb: Verb) -> CmdResult {

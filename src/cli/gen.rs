@@ -1,6 +1,5 @@
 //! `sphere gen`: write a large, valid, realistic model for benchmarks and tests.
 
-use std::fs::File;
 use std::path::PathBuf;
 
 use sphere_model::gen::{write_model, GenConfig};
@@ -37,6 +36,17 @@ pub fn run(args: Args) -> CmdResult {
         CliError::new(format!("--as-of `{}` is not a calendar day", args.as_of))
             .with_hint("write the date as YYYY-MM-DD, e.g. --as-of 2025-06-16")
     })?;
+    // Checked before anything is written: the generated dates reach years before `as_of`
+    // and days after it, and each must be a calendar day of the model.
+    let (min, max) = GenConfig::as_of_range();
+    if as_of < min || as_of > max {
+        return Err(CliError::new(format!(
+            "--as-of {as_of} is outside the range a generated model can have ({min} to {max})"
+        ))
+        .with_hint(format!(
+            "generated dates reach about 3,030 days before --as-of and 30 days after it; give a date from {min} to {max}"
+        )));
+    }
     if args.subjects == 0 && args.activities > 0 {
         return Err(
             CliError::new("--subjects 0 leaves the activities without people")
@@ -48,9 +58,12 @@ pub fn run(args: Args) -> CmdResult {
         ..GenConfig::new(args.subjects, args.activities, args.seed)
     };
     let written = match &args.output {
-        Some(path) => File::create(path)
-            .and_then(|f| write_model(&cfg, f))
-            .map_err(|e| (path.display().to_string(), e)),
+        // All or nothing: a full disk or an interruption leaves the old file as it was.
+        Some(path) => {
+            return sphere_model::output::write_file(path, |w| write_model(&cfg, w))
+                .map(|()| exit::OK)
+                .map_err(|e| CliError::new(format!("cannot write the model to {e}")));
+        }
         None => {
             let out = std::io::stdout().lock();
             write_model(&cfg, out).map_err(|e| ("stdout".to_string(), e))

@@ -20,6 +20,8 @@ pub mod journal;
 pub mod kb;
 mod progress;
 pub mod repl;
+pub mod report;
+pub mod serve;
 pub mod validate;
 
 /// Exit codes shared by every command.
@@ -104,9 +106,14 @@ pub enum Command {
     Pending(gate::PendingArgs),
     /// The decision journal: verify its hash chain, export its head, show and prune entries
     Journal(journal::Args),
+    /// The weekly report over a period: activities, findings by law and norm, warning-letter
+    /// and fine risks, guideline breaches, DPO decisions, trend, the leaks (HTML, Markdown, JSON)
+    Report(report::Args),
     /// Ask the model questions interactively: findings, why, what-if, norms (reads a script
     /// from stdin when it is not a terminal)
     Repl(repl::Args),
+    /// Serve the decision API for a CRM and the DPO's web view over HTTP
+    Serve(serve::Args),
 }
 
 /// Leaves `value` to the operating system, which takes a process's memory back at once when it
@@ -137,6 +144,76 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("`{s}` is not a date of the form YYYY-MM-DD"))
 }
 
+/// Bounds on an evaluation, for the commands that run rules from outside.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LimitArgs {
+    /// Stop the evaluation (exit 2, naming the rule that grew) once the relations hold more
+    /// than N tuples together; 0 for no bound. Rules from outside (`--rules`, `--kb`, `eval`)
+    /// run under 200000000 tuples (100000000 in one relation) and about 8 GiB by default
+    #[arg(long, value_name = "N")]
+    pub max_tuples: Option<u64>,
+    /// Stop the evaluation (exit 2, naming the rule it was in) after SECONDS; 0 for no limit.
+    /// Default: 600 for `check` with `--rules` or `--kb`, 60 for `eval --json`, else none
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x <= 1e9 => Ok(x),
+        _ => Err(format!("`{s}` is not a number of seconds, e.g. 30 or 0.5")),
+    }
+}
+
+impl LimitArgs {
+    /// The bounds and the deadline callback: `untrusted` for rules from outside, and the
+    /// timeout when none is given. The clock is read here, at the edge.
+    pub fn resolve(
+        &self,
+        untrusted: bool,
+        default_timeout: Option<f64>,
+    ) -> (sphere::Limits, Option<sphere::InterruptFn>) {
+        let mut limits = if untrusted {
+            sphere::Limits::UNTRUSTED
+        } else {
+            sphere::Limits::NONE
+        };
+        match self.max_tuples {
+            Some(0) => {
+                limits.max_tuples = None;
+                limits.max_relation_tuples = None;
+            }
+            Some(n) => {
+                limits.max_tuples = Some(n);
+                limits.max_relation_tuples =
+                    Some(limits.max_relation_tuples.map_or(n, |m| m.min(n)));
+            }
+            None => {}
+        }
+        let timeout = self.timeout.or(default_timeout).filter(|t| *t > 0.0);
+        let interrupt = timeout.map(|t| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(t);
+            std::sync::Arc::new(move || std::time::Instant::now() >= deadline)
+                as sphere::InterruptFn
+        });
+        (limits, interrupt)
+    }
+
+    /// [`Self::resolve`] as the engine's guard.
+    pub fn guard(
+        &self,
+        untrusted: bool,
+        default_timeout: Option<f64>,
+    ) -> sphere_engine::eval::limits::Guard {
+        let (limits, interrupt) = self.resolve(untrusted, default_timeout);
+        let mut guard = sphere_engine::eval::limits::Guard::new(limits);
+        if let Some(stop) = interrupt {
+            guard = guard.with_interrupt(move || stop());
+        }
+        guard
+    }
+}
+
 /// Writes `text` to stdout. A closed pipe (`sphere ... | head`) is the reader's choice, not an
 /// error.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
@@ -154,16 +231,50 @@ pub fn report(e: &Error) {
 }
 
 pub fn main() -> ExitCode {
+    if let Some(v) = std::env::var_os("SPHERE_MAX_INPUT_BYTES") {
+        match v.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+            Some(n) => sphere_model::input::set_max_input_bytes(n),
+            None => {
+                report(
+                    &Error::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "SPHERE_MAX_INPUT_BYTES is `{}`, not a number of bytes",
+                            v.to_string_lossy()
+                        ),
+                    )
+                    .with_hint("e.g. SPHERE_MAX_INPUT_BYTES=4294967296 for 4 GiB"),
+                );
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+        }
+    }
+    // SIGINT and SIGTERM: an output being written is left as it was (its temporary files
+    // removed), then the process ends with the shell's code for the signal (130).
+    let _ = ctrlc::set_handler(|| {
+        sphere_model::output::remove_temporaries();
+        std::process::exit(130);
+    });
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::BAD_INPUT
-            } else {
-                exit::OK
+            if e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::from(exit::BAD_INPUT);
+            }
+            // `--help` and `--version` are output like any other: a failed write is exit 2.
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return ExitCode::from(exit::OK);
+            }
+            return match write_stdout(&e.render().to_string()) {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(CliError::Error(e)) => {
+                    report(&e);
+                    ExitCode::from(exit::BAD_INPUT)
+                }
+                Err(CliError::Reported) => ExitCode::from(exit::BAD_INPUT),
             };
-            let _ = e.print();
-            return ExitCode::from(code);
         }
     };
     let result: CmdResult = match cli.command {
@@ -171,12 +282,14 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Report(args) => report::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Facts(args) => facts::run(args),
         Command::Journal(args) => journal::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Gate(args) => gate::run_gate(args),
         Command::Approve(args) => gate::run_decide(args, sphere::gate::Verb::Approve),
         Command::Reject(args) => gate::run_decide(args, sphere::gate::Verb::Reject),

@@ -186,6 +186,7 @@ impl Builder {
             digest,
             warnings: compiled.diagnostics,
             compiled: compiled_code,
+            locality: std::sync::OnceLock::new(),
         })
     }
 }
@@ -205,6 +206,8 @@ pub struct KnowledgeBase {
     warnings: Vec<Diagnostic>,
     /// Whether the compiled back end (`crates/kb-compiled`) was generated from this program.
     compiled: std::result::Result<(), String>,
+    /// The locality of its rules, analysed on first use.
+    locality: std::sync::OnceLock<std::sync::Arc<crate::locality::Locality>>,
 }
 
 impl KnowledgeBase {
@@ -234,6 +237,16 @@ impl KnowledgeBase {
     }
 
     /// The resolved program (the knowledge base's rules and any extra rules).
+    /// The locality of the rules: whether a change to some data subjects' records can be
+    /// evaluated on their components alone (analysed once).
+    pub fn locality(&self) -> std::sync::Arc<crate::locality::Locality> {
+        std::sync::Arc::clone(
+            self.locality.get_or_init(|| {
+                std::sync::Arc::new(crate::locality::Locality::analyse(&self.program))
+            }),
+        )
+    }
+
     pub fn program(&self) -> &Program {
         &self.program
     }

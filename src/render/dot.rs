@@ -11,54 +11,62 @@ pub fn derivation(tree: &Derivation, lang: Lang) -> String {
     let mut out = String::from(
         "digraph derivation {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n",
     );
+    // Without recursion (trees are as deep as the evaluation had rounds): nodes numbered in
+    // the order a depth-first walk meets them, each edge written after its child's node.
     let mut n = 0usize;
-    node(tree, lang, &mut n, &mut out);
-    out.push_str("}\n");
-    out
-}
-
-fn node(t: &Derivation, lang: Lang, n: &mut usize, out: &mut String) -> usize {
-    let id = *n;
-    *n += 1;
-    match &t.step {
-        Step::Input { origin } => {
-            let place = origin
-                .as_ref()
-                .map_or(String::new(), |o| format!("\n{} {}", o.file, o.path));
-            let _ = writeln!(
-                out,
-                "  n{id} [label={}, style=filled, fillcolor=\"#eef5ff\"];",
-                quote(&format!("{}{place}", t.fact))
-            );
-        }
-        Step::Rule(r) => {
-            let label = format!("{}\n{}", t.fact, rule_label(r, lang));
-            let _ = writeln!(out, "  n{id} [label={}];", quote(&label));
-            for p in &r.premises {
-                let child = match p {
-                    Premise::Holds(sub) => node(sub, lang, n, out),
-                    Premise::Absent(text) => {
-                        let c = *n;
-                        *n += 1;
-                        let _ = writeln!(
-                            out,
-                            "  n{c} [label={}, style=dashed];",
-                            quote(&format!("no {text}"))
-                        );
-                        c
+    // (node, the number of its parent)
+    let mut stack: Vec<(&Derivation, Option<usize>)> = vec![(tree, None)];
+    while let Some((t, parent)) = stack.pop() {
+        let id = n;
+        n += 1;
+        match &t.step {
+            Step::Input { origin } => {
+                let place = origin
+                    .as_ref()
+                    .map_or(String::new(), |o| format!("\n{} {}", o.file, o.path));
+                let _ = writeln!(
+                    out,
+                    "  n{id} [label={}, style=filled, fillcolor=\"#eef5ff\"];",
+                    quote(&format!("{}{place}", t.fact))
+                );
+            }
+            Step::Rule(r) => {
+                let label = format!("{}\n{}", t.fact, rule_label(r, lang));
+                let _ = writeln!(out, "  n{id} [label={}];", quote(&label));
+                let mut subs = Vec::new();
+                for p in &r.premises {
+                    match p {
+                        Premise::Holds(sub) => subs.push(sub.as_ref()),
+                        Premise::Absent(text) => {
+                            let c = n;
+                            n += 1;
+                            let _ = writeln!(
+                                out,
+                                "  n{c} [label={}, style=dashed];",
+                                quote(&format!("no {text}"))
+                            );
+                            let _ = writeln!(out, "  n{id} -> n{c};");
+                        }
+                        Premise::Compare(text) => {
+                            let c = n;
+                            n += 1;
+                            let _ =
+                                writeln!(out, "  n{c} [label={}, shape=plaintext];", quote(text));
+                            let _ = writeln!(out, "  n{id} -> n{c};");
+                        }
                     }
-                    Premise::Compare(text) => {
-                        let c = *n;
-                        *n += 1;
-                        let _ = writeln!(out, "  n{c} [label={}, shape=plaintext];", quote(text));
-                        c
-                    }
-                };
-                let _ = writeln!(out, "  n{id} -> n{child};");
+                }
+                for sub in subs.into_iter().rev() {
+                    stack.push((sub, Some(id)));
+                }
             }
         }
+        if let Some(p) = parent {
+            let _ = writeln!(out, "  n{p} -> n{id};");
+        }
     }
-    id
+    out.push_str("}\n");
+    out
 }
 
 /// A DOT string literal: quotes and backslashes escaped, line breaks as `\n`.

@@ -143,36 +143,55 @@ pub fn input_label(d: &Derivation) -> String {
 }
 
 /// A tree as indented text, one node per line: `fact  [label]`, premises below with tree
-/// lines (`├─`, `└─`).
+/// lines (`├─`, `└─`). Without recursion, and linear in the tree: as the engine's rendering,
+/// the premises of a node at a depth that is a multiple of
+/// [`sphere_engine::explain::INDENT_LEVELS`] start again at the left margin, prefixed with
+/// `[depth] `.
 pub fn derivation(tree: &Derivation, lang: Lang) -> String {
+    use sphere_engine::explain::INDENT_LEVELS;
+    enum Item<'t> {
+        Tree(&'t Derivation),
+        Line(String),
+    }
     let mut out = String::new();
-    node(tree, lang, "", "", &mut out);
-    out
-}
-
-fn node(t: &Derivation, lang: Lang, first: &str, rest: &str, out: &mut String) {
-    match &t.step {
-        Step::Input { .. } => {
-            let _ = writeln!(out, "{first}{}  [{}]", t.fact, input_label(t));
-        }
-        Step::Rule(r) => {
-            let _ = writeln!(out, "{first}{}  [{}]", t.fact, rule_label(r, lang));
-            for (i, p) in r.premises.iter().enumerate() {
-                let last = i + 1 == r.premises.len();
-                let f = format!("{rest}{}", if last { "└─ " } else { "├─ " });
-                let n = format!("{rest}{}", if last { "   " } else { "│  " });
-                match p {
-                    Premise::Holds(sub) => node(sub, lang, &f, &n, out),
-                    Premise::Absent(text) => {
-                        let _ = writeln!(out, "{f}no {text}  [absent]");
-                    }
-                    Premise::Compare(text) => {
-                        let _ = writeln!(out, "{f}{text}  [holds]");
-                    }
+    // (item, its first line's prefix, the prefix of the lines below it, its depth)
+    let mut stack: Vec<(Item<'_>, String, String, usize)> =
+        vec![(Item::Tree(tree), String::new(), String::new(), 0)];
+    while let Some((item, first, rest, depth)) = stack.pop() {
+        let t = match item {
+            Item::Tree(t) => t,
+            Item::Line(text) => {
+                let _ = writeln!(out, "{first}{text}");
+                continue;
+            }
+        };
+        match &t.step {
+            Step::Input { .. } => {
+                let _ = writeln!(out, "{first}{}  [{}]", t.fact, input_label(t));
+            }
+            Step::Rule(r) => {
+                let _ = writeln!(out, "{first}{}  [{}]", t.fact, rule_label(r, lang));
+                let rest = if depth > 0 && depth % INDENT_LEVELS == 0 {
+                    format!("[{depth}] ")
+                } else {
+                    rest
+                };
+                let n = r.premises.len();
+                for (i, p) in r.premises.iter().enumerate().rev() {
+                    let last = i + 1 == n;
+                    let f = format!("{rest}{}", if last { "└─ " } else { "├─ " });
+                    let next = format!("{rest}{}", if last { "   " } else { "│  " });
+                    let item = match p {
+                        Premise::Holds(sub) => Item::Tree(sub),
+                        Premise::Absent(text) => Item::Line(format!("no {text}  [absent]")),
+                        Premise::Compare(text) => Item::Line(format!("{text}  [holds]")),
+                    };
+                    stack.push((item, f, next, depth + 1));
                 }
             }
         }
     }
+    out
 }
 
 /// How many of the costliest rules [`stats`] lists.
@@ -240,4 +259,37 @@ pub fn timings(outcome: &Outcome<'_>, t: &Timings) -> String {
         t.findings.as_secs_f64()
     );
     out
+}
+
+/// `text` safe to show on a terminal: every control character but line break and tab written
+/// as `\u{1b}`, so that a value from a model (an id, a name) cannot move the cursor, colour
+/// the screen or overwrite a line of the report with an escape sequence or a carriage return.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    #[test]
+    fn escapes_and_carriage_returns_are_shown_not_obeyed() {
+        assert_eq!(super::terminal_safe("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            super::terminal_safe("x\u{1b}[2J\rforged"),
+            "x\\u{1b}[2J\\u{d}forged"
+        );
+    }
 }

@@ -336,7 +336,35 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, opts: RenderOptions) ->
             let _ = term::emit_to_write_style(&mut w, &config, sources, &cdiag);
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    cut_long_lines(&String::from_utf8_lossy(&out), opts.color)
+}
+
+/// The most characters of one rendered line: a line of a megabyte (a minified file, a facts
+/// line without breaks) is shown by its start, not echoed whole.
+pub const MAX_LINE_CHARS: usize = 400;
+
+fn cut_long_lines(text: &str, color: bool) -> String {
+    if text.lines().all(|l| l.len() <= MAX_LINE_CHARS) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 16));
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let count = body.chars().count();
+        if count <= MAX_LINE_CHARS {
+            out.push_str(line);
+            continue;
+        }
+        out.extend(body.chars().take(MAX_LINE_CHARS));
+        if color {
+            out.push_str("\x1b[0m");
+        }
+        out.push_str(&format!(" … ({} more characters)", count - MAX_LINE_CHARS));
+        if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ pub enum ErrorKind {
     MissingOrganization,
     /// A facts file (`sphere-facts/1`) that does not fit its relation.
     BadFacts,
+    /// A key given twice in one JSON object (JSON readers keep one of the values silently).
+    DuplicateKey,
+    /// A file larger than the input limit, or one without end (a device).
+    TooLarge,
 }
 
 impl ErrorKind {
@@ -66,6 +70,8 @@ impl ErrorKind {
             ErrorKind::OrganizationConflict => "organization_conflict",
             ErrorKind::MissingOrganization => "missing_organization",
             ErrorKind::BadFacts => "bad_facts",
+            ErrorKind::DuplicateKey => "duplicate_key",
+            ErrorKind::TooLarge => "too_large",
         }
     }
 }

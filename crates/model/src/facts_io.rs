@@ -16,8 +16,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sphere_engine::value::Type;
 
@@ -30,6 +29,9 @@ pub const FACTS_FORMAT: &str = "sphere-facts/1";
 
 /// The name of the version file in a facts directory.
 pub const FORMAT_FILE: &str = "FORMAT";
+
+/// The list of the files an export wrote, one name a line (itself included).
+pub const MANIFEST_FILE: &str = "MANIFEST";
 
 /// Writes a symbol with `\`, tab, newline and carriage return escaped.
 pub fn escape(s: &str) -> Cow<'_, str> {
@@ -99,10 +101,11 @@ fn io_error(file: &Path, what: &str, e: std::io::Error) -> ValidationError {
 
 /// Writes `facts` into `dir` in the `sphere-facts/1` layout and returns the number of files.
 ///
-/// Atomic per file and as a whole as far as the file system allows: every file is first
-/// written in full under a temporary name in `dir`, and only when all are written are they
-/// renamed into place. A failure removes the temporary files and leaves what was there
-/// before. `dir` must be absent, empty, or an earlier facts directory (it has `FORMAT`), so a
+/// All or nothing as far as the file system allows ([`crate::output::write_files`]): every
+/// file is first written in full into a temporary folder created exclusively in `dir`, and
+/// only when all are written are they renamed into place; a failure leaves what was there
+/// before. A `MANIFEST` lists what the export wrote, and `.facts` files of relations the new
+/// export lacks are removed. `dir` must be absent, empty, or an earlier facts directory (it has `FORMAT`), so a
 /// mistyped path never mixes facts into an unrelated directory.
 pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationError> {
     if dir.exists() {
@@ -117,8 +120,6 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
             )
             .with_hint("give a new or empty directory, or an earlier output of `sphere facts`"));
         }
-    } else {
-        fs::create_dir_all(dir).map_err(|e| io_error(dir, "create the directory", e))?;
     }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push((
@@ -134,31 +135,27 @@ pub fn write_facts_dir(facts: &Facts, dir: &Path) -> Result<usize, ValidationErr
         }
         files.push((format!("{}.facts", rel.name), out));
     }
-    let pid = std::process::id();
-    let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |written: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in written {
-            let _ = fs::remove_file(tmp);
-        }
-    };
-    for (name, bytes) in &files {
-        let tmp = dir.join(format!(".{name}.tmp{pid}"));
-        let result = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        });
-        written.push((tmp.clone(), dir.join(name)));
-        if let Err(e) = result {
-            cleanup(&written);
-            return Err(io_error(&tmp, "write", e));
-        }
-    }
-    for (tmp, target) in &written {
-        if let Err(e) = fs::rename(tmp, target) {
-            cleanup(&written);
-            return Err(io_error(target, "move the new file into place", e));
-        }
-    }
+    // The folder is sphere's: the MANIFEST lists what the export wrote, and a `.facts` file
+    // the new set lacks (a relation that no longer exists) goes, or `check --facts` would
+    // read it as part of this export.
+    let old_manifest: Vec<String> = fs::read_to_string(dir.join(MANIFEST_FILE))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut manifest: String = files.iter().map(|(n, _)| format!("{n}\n")).collect();
+    manifest.push_str(MANIFEST_FILE);
+    manifest.push('\n');
+    files.push((MANIFEST_FILE.to_string(), manifest.into_bytes()));
+    crate::output::write_files(dir, &files, |n| {
+        n.ends_with(".facts") || old_manifest.iter().any(|m| m == n)
+    })
+    .map_err(|e| {
+        ValidationError::new(
+            ErrorKind::Io,
+            &e.path.display().to_string(),
+            Place::File,
+            e.message,
+        )
+    })?;
     Ok(files.len())
 }
 
@@ -168,7 +165,7 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     let mut errors = Vec::new();
     let format_path = dir.join(FORMAT_FILE);
     match fs::read_to_string(&format_path) {
-        Ok(text) if text.trim() == FACTS_FORMAT => {}
+        Ok(text) if strip_bom(&text).trim() == FACTS_FORMAT => {}
         Ok(text) => errors.push(
             ValidationError::new(
                 ErrorKind::UnsupportedFormat,
@@ -192,13 +189,6 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             return Err(errors);
         }
     }
-    let decls: BTreeMap<&str, &InputRelation> = input_relations()
-        .iter()
-        .map(|r| (r.name.as_str(), r))
-        .collect();
-    let mut facts = Facts {
-        relations: decls.keys().map(|k| (k.to_string(), Vec::new())).collect(),
-    };
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return Err(vec![io_error(dir, "read the directory", e)]),
@@ -206,14 +196,70 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".facts"))
         .collect();
     names.sort();
+    let mut texts: Vec<(String, String)> = Vec::with_capacity(names.len());
     for name in names {
+        let path = dir.join(&name);
+        let file = path.display().to_string();
+        let is_input = name
+            .strip_suffix(".facts")
+            .is_some_and(|rel| input_relations().iter().any(|r| r.name == rel));
+        if !is_input {
+            // Reported by `read_facts_texts`, without reading the file.
+            texts.push((file, String::new()));
+            continue;
+        }
+        match crate::input::read_text(&path) {
+            Ok(t) => texts.push((file, t)),
+            Err(crate::input::InputError::Io(e)) => errors.push(io_error(&path, "read", e)),
+            Err(e) => {
+                let (message, hint) = e.describe();
+                errors.push(
+                    ValidationError::new(ErrorKind::BadFacts, &file, Place::File, message)
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    match read_facts_texts(&refs) {
+        Ok(facts) if errors.is_empty() => Ok(facts),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Reads the `.facts` files of an export given as `(file, text)`, the relation named by the
+/// file's name (`dir/activity.facts`): every line checked against its relation, then the
+/// rows against each other and the model's contract ([`crate::facts_check`]). The part of
+/// [`read_facts_dir`] that reads no file system (the fuzzer calls it).
+pub fn read_facts_texts(files: &[(&str, &str)]) -> Result<Facts, Vec<ValidationError>> {
+    let mut errors = Vec::new();
+    let decls: BTreeMap<&str, &InputRelation> = input_relations()
+        .iter()
+        .map(|r| (r.name.as_str(), r))
+        .collect();
+    let mut facts = Facts {
+        relations: decls.keys().map(|k| (k.to_string(), Vec::new())).collect(),
+    };
+    // The 1-based column of every field of every row, for the checks across rows.
+    let mut columns: BTreeMap<&str, Vec<Vec<usize>>> = BTreeMap::new();
+    for &(file, text) in files {
+        let name = Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some(rel) = name.strip_suffix(".facts") else {
             continue;
         };
-        let path = dir.join(&name);
-        let file = path.display().to_string();
         let Some(decl) = decls.get(rel) else {
             let hint = match did_you_mean(rel, decls.keys().copied()) {
                 Some(m) => format!("did you mean `{m}.facts`?"),
@@ -222,7 +268,7 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             errors.push(
                 ValidationError::new(
                     ErrorKind::BadFacts,
-                    &file,
+                    file,
                     Place::File,
                     format!("`{rel}` is not an input relation"),
                 )
@@ -230,18 +276,15 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
             );
             continue;
         };
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(io_error(&path, "read", e));
-                continue;
-            }
-        };
         let rows = facts
             .relations
-            .get_mut(rel)
+            .get_mut(decl.name.as_str())
             .expect("every declared relation has an entry");
-        read_rows(&text, decl, &file, rows, &mut errors);
+        let cols = columns.entry(decl.name.as_str()).or_default();
+        read_rows(text, decl, file, rows, cols, &mut errors);
+    }
+    if errors.is_empty() {
+        check_rows(&facts, &columns, &decls, &mut errors);
     }
     if errors.is_empty() {
         facts.sort();
@@ -251,11 +294,53 @@ pub fn read_facts_dir(dir: &Path) -> Result<Facts, Vec<ValidationError>> {
     }
 }
 
+/// The checks of [`crate::facts_check`] over rows that each fit their relation.
+fn check_rows(
+    facts: &Facts,
+    columns: &BTreeMap<&str, Vec<Vec<usize>>>,
+    decls: &BTreeMap<&str, &InputRelation>,
+    errors: &mut Vec<ValidationError>,
+) {
+    let none = Vec::new();
+    let relations: Vec<(&InputRelation, Vec<crate::facts_check::ReadRow<'_>>)> = input_relations()
+        .iter()
+        .filter(|rel| decls.contains_key(rel.name.as_str()))
+        .map(|rel| {
+            let cols = columns.get(rel.name.as_str()).unwrap_or(&none);
+            let rows = facts
+                .rows(&rel.name)
+                .iter()
+                .zip(cols)
+                .map(|((values, origin), cols)| crate::facts_check::ReadRow {
+                    values,
+                    file: &origin.file,
+                    line: origin
+                        .path
+                        .strip_prefix("line ")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(0),
+                    columns: cols,
+                })
+                .collect();
+            (rel, rows)
+        })
+        .collect();
+    crate::facts_check::check(&relations, errors);
+}
+
+/// `text` without a leading UTF-8 byte-order mark. Editors on Windows and spreadsheet exports
+/// write one; every reader of sphere's text inputs takes it as the encoding's signature it is
+/// and reads the text after it, so it never becomes part of the first value.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 fn read_rows(
     text: &str,
     decl: &InputRelation,
     file: &str,
     rows: &mut Vec<(Vec<FactValue>, Origin)>,
+    field_columns: &mut Vec<Vec<usize>>,
     errors: &mut Vec<ValidationError>,
 ) {
     let columns = decl
@@ -266,13 +351,22 @@ fn read_rows(
         .join(", ");
     let types: Vec<Type> = decl.columns.iter().map(|(_, t)| *t).collect();
     read_lines(text, &types, Dialect::Sphere, |line, result| match result {
-        Ok(fields) => rows.push((
-            fields.into_iter().map(Field::into_fact).collect(),
-            Origin {
-                file: file.to_string(),
-                path: format!("line {}", line.number),
-            },
-        )),
+        Ok(fields) => {
+            let mut at = Vec::with_capacity(fields.len());
+            let mut column = 1;
+            for f in line.text.split('\t') {
+                at.push(column);
+                column += f.chars().count() + 1;
+            }
+            field_columns.push(at);
+            rows.push((
+                fields.into_iter().map(Field::into_fact).collect(),
+                Origin {
+                    file: file.to_string(),
+                    path: format!("line {}", line.number),
+                },
+            ))
+        }
         Err(problems) => {
             for p in problems {
                 match p {
@@ -411,8 +505,9 @@ pub fn read_lines<'t>(
     dialect: Dialect,
     mut row: impl FnMut(Line<'t>, Result<Vec<Field<'t>>, Vec<LineError<'t>>>),
 ) {
-    let mut start = 0usize;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
+    // A byte-order mark is not part of the first row (offsets stay those of the file).
+    let mut start = text.len() - strip_bom(text).len();
+    for (i, raw) in text[start..].split_inclusive('\n').enumerate() {
         let line_start = start;
         start += raw.len();
         let body = raw.strip_suffix('\n').unwrap_or(raw);

@@ -38,6 +38,19 @@ impl GenConfig {
     /// never depends on the clock.
     pub const DEFAULT_AS_OF: sphere_engine::Date = sphere_engine::Date(20_255); // 2025-06-16
 
+    /// The earliest and the latest `as_of` a generated model can have: its dates reach from
+    /// about 3,030 days before `as_of` (a customer's first purchase) to 30 days after (planned
+    /// activities), and every one must be a calendar day of the model (0001-01-01 to
+    /// 9999-12-30; 9999-12-31 ends open periods).
+    pub fn as_of_range() -> (Date, Date) {
+        let min = sphere_engine::Date::MIN.0 + 3_100;
+        let max = sphere_engine::Date::MAX.0 - 1 - FUTURE_DAYS as i32;
+        (
+            Date(sphere_engine::Date(min)),
+            Date(sphere_engine::Date(max)),
+        )
+    }
+
     pub fn new(subjects: u32, activities: u32, seed: u64) -> GenConfig {
         GenConfig {
             subjects,
@@ -1356,6 +1369,22 @@ mod tests {
         write_model(&GenConfig::new(subjects, activities, seed), &mut out)
             .expect("writing to a Vec");
         out
+    }
+
+    #[test]
+    fn models_at_both_ends_of_the_as_of_range_are_valid() {
+        let (min, max) = GenConfig::as_of_range();
+        for as_of in [min, max] {
+            let cfg = GenConfig {
+                as_of,
+                ..GenConfig::new(60, 300, 3)
+            };
+            let mut out = Vec::new();
+            write_model(&cfg, &mut out).expect("writes");
+            let text = String::from_utf8(out).expect("UTF-8");
+            let loaded = crate::load_texts(&[("gen.json", &text)], as_of);
+            assert!(loaded.is_ok(), "{as_of}: {:?}", loaded.err());
+        }
     }
 
     #[test]

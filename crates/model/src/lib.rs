@@ -10,10 +10,14 @@
 pub mod countries;
 pub mod error;
 pub mod extract;
+pub mod facts_check;
 pub mod facts_io;
 pub mod gen;
 pub mod graph;
+pub mod input;
+pub mod json_check;
 pub mod load;
+pub mod output;
 pub mod types;
 pub mod validate;
 

@@ -43,12 +43,20 @@ pub fn read_files(
     for f in files {
         let f = f.as_ref();
         let name = f.display().to_string();
-        match std::fs::read_to_string(f) {
+        match crate::input::read_text(f) {
             Ok(text) => texts.push((name, text)),
-            Err(e) => errors.push(
+            Err(crate::input::InputError::Io(e)) => errors.push(
                 ValidationError::new(ErrorKind::Io, &name, Place::File, format!("cannot read the file: {e}"))
                     .with_hint("check the path; model files are JSON documents with \"format\": \"sphere-model/1\""),
             ),
+            Err(e) => {
+                let (message, hint) = e.describe();
+                let kind = match e {
+                    crate::input::InputError::TooLarge { .. } => ErrorKind::TooLarge,
+                    _ => ErrorKind::Syntax,
+                };
+                errors.push(ValidationError::new(kind, &name, Place::File, message).with_hint(hint));
+            }
         }
     }
     if errors.is_empty() {
@@ -99,6 +107,7 @@ fn parse_file_inner(
     text: &str,
     errors: &mut Vec<ValidationError>,
 ) -> Option<(ModelFile, Vec<Section>)> {
+    let text = crate::facts_io::strip_bom(text);
     let top: BTreeMap<String, &RawValue> = match serde_json::from_str(text) {
         Ok(top) => top,
         Err(e) => {
@@ -124,6 +133,25 @@ fn parse_file_inner(
             return None;
         }
     };
+    // The reader above skips what it does not read yet (raw sections, `x-` keys) and keeps
+    // the last of two equal keys: one strict pass finds what that hides, where it is.
+    if let Err(p) = crate::json_check::check(text) {
+        let (kind, message, hint) = if p.duplicate {
+            (
+                ErrorKind::DuplicateKey,
+                p.message,
+                "JSON readers keep only one of the two values: remove or merge one of them",
+            )
+        } else {
+            (
+                ErrorKind::Syntax,
+                format!("not valid JSON: {} (line {}, column {})", p.message, p.line, p.column),
+                "numbers within ±1.8e308, strings without lone surrogates (\\ud800 alone), and at most 127 nested arrays and objects",
+            )
+        };
+        errors.push(ValidationError::at_path(kind, name, p.path, message).with_hint(hint));
+        return None;
+    }
     let mut r = Reader {
         file: name,
         errors,
@@ -373,7 +401,7 @@ trait Clean {
 }
 
 fn id_ok(s: &str) -> bool {
-    !s.trim().is_empty()
+    !s.trim().is_empty() && !s.chars().any(char::is_control)
 }
 
 fn country_ok(s: &str) -> bool {
@@ -688,6 +716,16 @@ impl Reader<'_> {
                 key_path(&o.path, key),
                 format!("`{key}` is empty"),
                 Some("ids are non-empty names such as \"karl_kaufmann\"".into()),
+            );
+            return None;
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            o.clean = false;
+            self.err(
+                ErrorKind::InvalidValue,
+                key_path(&o.path, key),
+                format!("`{key}` holds the control character U+{:04X}", c as u32),
+                Some("ids are names of printable characters: a control character (a line break, an escape sequence) could forge lines of a report".into()),
             );
             return None;
         }

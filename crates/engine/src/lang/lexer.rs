@@ -137,7 +137,9 @@ pub fn lex(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Token> 
     let mut lx = Lexer {
         file,
         text,
-        pos: 0,
+        // A leading byte-order mark is the encoding's signature, not part of the program
+        // (models and facts files drop it too); spans stay offsets into the whole text.
+        pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
         out: Vec::new(),
         diags,
     };

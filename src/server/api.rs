@@ -1,0 +1,753 @@
+//! The routes of the decision API and their handlers. Every handler runs its work on a
+//! blocking thread (the state sits behind one lock and evaluation is CPU work), checks the
+//! bearer token first, and answers errors as [`super::error_json`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use super::auth::{Principal, Role};
+use super::{changes, error_json, head_json, run_gate, App};
+use crate::error::{Error, ErrorKind};
+use crate::gate::{self, Decided, Verb};
+use crate::journal::Payload;
+use crate::render;
+use crate::Lang;
+
+/// An answer other than success: a status and a JSON body.
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.status, axum::Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let status = match e.kind() {
+            ErrorKind::Io | ErrorKind::Evaluation => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError {
+            status,
+            body: error_json(&e),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>, hint: &str) -> ApiError {
+        let e = Error::new(ErrorKind::Usage, message).with_hint(hint);
+        ApiError {
+            status,
+            body: error_json(&e),
+        }
+    }
+}
+
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// Runs `f` on a blocking thread. A panic in `f` (a bug) is a 500, never a dead server.
+pub(crate) async fn blocking<F>(app: Arc<App>, f: F) -> Response
+where
+    F: FnOnce(&App) -> ApiResult + Send + 'static,
+{
+    match tokio::task::spawn_blocking(move || f(&app)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => e.into_response(),
+        Err(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request failed inside the server",
+            "this is a bug in sphere; the state is unchanged",
+        )
+        .into_response(),
+    }
+}
+
+pub(crate) fn router(app: Arc<App>) -> Router {
+    let changes_limit = app.limits.changes_bytes;
+    let body_limit = app.limits.body_bytes;
+    let api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/gate", post(gate_route))
+        .route("/v1/findings", get(findings))
+        .route("/v1/findings/{id}", get(finding))
+        .route("/v1/findings/{id}/approve", post(approve))
+        .route("/v1/findings/{id}/reject", post(reject))
+        .route("/v1/pending", get(pending))
+        .route("/v1/journal/verify", get(verify))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .merge(
+            Router::new()
+                .route("/v1/model/changes", post(post_changes))
+                .layer(DefaultBodyLimit::max(changes_limit)),
+        )
+        .merge(super::web::router(body_limit));
+    api.fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), track))
+        .with_state(app)
+}
+
+/// Counts every request and its latency by route.
+async fn track(State(app): State<Arc<App>>, req: axum::extract::Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    app.metrics.request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn not_found(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such route ({method})"),
+        "GET /v1/openapi.json lists the routes",
+    )
+}
+
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// Checks the token and the role; every refusal is journaled.
+pub(crate) fn authorize(
+    app: &App,
+    headers: &HeaderMap,
+    attempted: &str,
+    role: Option<Role>,
+) -> Result<Principal, ApiError> {
+    let Some(token) = bearer(headers) else {
+        app.refuse("anonymous", attempted, "no-token")?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no bearer token",
+            "send `Authorization: Bearer TOKEN`; the server's configuration lists who may ask",
+        ));
+    };
+    let Some(p) = app.auth.principal(token).cloned() else {
+        app.refuse("anonymous", attempted, "bad-token")?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the token is not known to this server",
+            "ask the server's administrator for a token",
+        ));
+    };
+    check_role(app, &p, attempted, role)?;
+    Ok(p)
+}
+
+pub(crate) fn check_role(
+    app: &App,
+    p: &Principal,
+    attempted: &str,
+    role: Option<Role>,
+) -> Result<(), ApiError> {
+    if let Some(r) = role {
+        if !p.has(r) {
+            app.refuse(&p.staff, attempted, "wrong-role")?;
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} may not do this: it needs the role `{}`",
+                    p.staff,
+                    r.as_str()
+                ),
+                "the refusal is recorded in the journal",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn json_response(v: &Value) -> Response {
+    axum::Json(v).into_response()
+}
+
+pub(crate) fn lang_of(q: &BTreeMap<String, String>) -> Result<Lang, ApiError> {
+    match q.get("lang").map(String::as_str) {
+        None | Some("en") => Ok(Lang::En),
+        Some("de") => Ok(Lang::De),
+        Some(other) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("lang `{other}` is not known"),
+            "lang=en or lang=de",
+        )),
+    }
+}
+
+/// A request body as JSON: invalid JSON names its line and column, as the model reader does.
+pub(crate) fn body_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    let bytes = body_bytes(body)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        let err = Error::validation(
+            ErrorKind::Model,
+            vec![sphere_model::ValidationError::new(
+                sphere_model::ErrorKind::Syntax,
+                "request",
+                sphere_model::Place::Line(e.line(), e.column()),
+                format!("not valid JSON: {}", strip_position(&e.to_string())),
+            )
+            .with_hint(
+                "the body is one JSON object; JSON allows no trailing commas and no comments",
+            )],
+        );
+        ApiError::from(err)
+    })
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        let status = e.status();
+        ApiError::new(
+            status,
+            format!("the request body cannot be read: {}", e.body_text()),
+            "bodies are limited in size (see docs/server.md); send a smaller batch",
+        )
+    })
+}
+
+/// A problem with a JSON path in the request body.
+pub(crate) fn at_path(path: &str, message: impl Into<String>, hint: &str) -> ApiError {
+    ApiError::from(Error::validation(
+        ErrorKind::Model,
+        vec![sphere_model::ValidationError::at_path(
+            sphere_model::ErrorKind::WrongType,
+            "request",
+            path,
+            message,
+        )
+        .with_hint(hint)],
+    ))
+}
+
+fn check_keys(v: &Value, keys: &[&str]) -> Result<(), ApiError> {
+    let Some(o) = v.as_object() else {
+        return Err(at_path(
+            "$",
+            "the body is not a JSON object",
+            "send one JSON object",
+        ));
+    };
+    for k in o.keys() {
+        if !keys.contains(&k.as_str()) {
+            let hint = match crate::did_you_mean(k, keys.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the keys are {}", keys.join(", ")),
+            };
+            return Err(ApiError::from(Error::validation(
+                ErrorKind::Model,
+                vec![sphere_model::ValidationError::at_path(
+                    sphere_model::ErrorKind::UnknownKey,
+                    "request",
+                    format!("$.{k}"),
+                    format!("unknown key `{k}`"),
+                )
+                .with_hint(hint)],
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    blocking(app, |app| {
+        let core = app.core();
+        let status = if core.broken.is_some() {
+            "broken"
+        } else {
+            "ok"
+        };
+        let code = if core.broken.is_some() {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
+        let outcome = core.session.outcome();
+        Ok((
+            code,
+            axum::Json(json!({
+                "status": status,
+                "findings": outcome.findings().len(),
+                "kb_digest": outcome.kb_digest(),
+                "model_digest": outcome.model_digest(),
+                "as_of": outcome.as_of().to_string(),
+            })),
+        )
+            .into_response())
+    })
+    .await
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    blocking(app, |app| {
+        let size = {
+            let core = app.core();
+            let model = core.session.model();
+            let facts = model.facts();
+            let company = model.company();
+            super::metrics::ModelSize {
+                activities: company.map_or(facts.rows("activity").len(), |m| m.activities.len()),
+                subjects: company.map_or(0, |m| m.subjects.len()),
+                consents: company.map_or(0, |m| m.consents.len()),
+                findings: core.session.outcome().findings().len(),
+                input_facts: facts.relations.values().map(Vec::len).sum(),
+            }
+        };
+        let text = app.metrics.render(&size);
+        Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            )],
+            text,
+        )
+            .into_response())
+    })
+    .await
+}
+
+async fn openapi() -> Response {
+    json_response(&super::openapi::document())
+}
+
+async fn gate_route(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    blocking(app, move |app| {
+        let p = authorize(app, &headers, "POST /v1/gate", Some(Role::Crm))?;
+        let lang = lang_of(&q)?;
+        let v = body_json(body)?;
+        check_keys(&v, &["activity"])?;
+        let activity = match v.get("activity") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            Some(Value::Object(o)) => planned(app, o, &p.staff)?,
+            Some(other) => {
+                return Err(at_path(
+                    "$.activity",
+                    format!("expected an activity id or an activity object, found {other}"),
+                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", \"kind\": \"contact\", ...}}",
+                ))
+            }
+            None => {
+                return Err(at_path(
+                    "$",
+                    "the key `activity` is missing",
+                    "{\"activity\": \"act-1\"} or {\"activity\": {\"id\": \"act-1\", ...}}",
+                ))
+            }
+        };
+        Ok(json_response(&run_gate(app, &activity, &p.staff, lang)?))
+    })
+    .await
+}
+
+/// A planned activity sent with the gate: it becomes part of the model (a change, journaled),
+/// unless the model holds it already as sent. Problems name `$.activity`.
+fn planned(app: &App, o: &serde_json::Map<String, Value>, actor: &str) -> Result<String, ApiError> {
+    let text = json!({ "activities": [Value::Object(o.clone())] }).to_string();
+    let batch = changes::parse("request", &text).map_err(|e| {
+        let errors: Vec<_> = e
+            .validation_errors()
+            .iter()
+            .cloned()
+            .map(|mut v| {
+                if let sphere_model::Place::Path(p) = &mut v.place {
+                    *p = p.replacen("$.activities[0]", "$.activity", 1);
+                }
+                v
+            })
+            .collect();
+        if errors.is_empty() {
+            ApiError::from(e)
+        } else {
+            ApiError::from(Error::validation(ErrorKind::Model, errors))
+        }
+    })?;
+    let Some(crate::Change::Put(crate::Object::Activity(a))) = batch.changes.first() else {
+        return Err(at_path(
+            "$.activity",
+            "not an activity",
+            "send an activity object",
+        ));
+    };
+    let id = a.id.to_string();
+    let same = app
+        .core()
+        .session
+        .model()
+        .company()
+        .is_some_and(|m| m.activities.iter().any(|x| x == a));
+    if !same {
+        app.apply(&batch, actor)?;
+    }
+    Ok(id)
+}
+
+/// `sphere-findings/1` of the current model; filters keep the summary of the whole model and
+/// list only the findings that pass.
+pub(crate) fn findings_doc(app: &App, q: &BTreeMap<String, String>) -> Result<Value, ApiError> {
+    let lang = lang_of(q)?;
+    for k in q.keys() {
+        if !["lang", "decision", "law", "activity", "subject", "date"].contains(&k.as_str()) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("unknown filter `{k}`"),
+                "filters: decision, law, activity, subject, date (YYYY-MM-DD), lang",
+            ));
+        }
+    }
+    let core = app.core();
+    let outcome = core.session.outcome();
+    let mut doc = render::json::document(
+        outcome,
+        &render::json::Options {
+            lang,
+            tree: false,
+            suppressed: false,
+        },
+    );
+    let filtered = q.keys().any(|k| k != "lang");
+    if filtered {
+        let keep: Vec<bool> = outcome.findings().iter().map(|f| passes(f, q)).collect();
+        if let Some(list) = doc.get_mut("findings").and_then(Value::as_array_mut) {
+            let mut i = 0;
+            list.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+    }
+    Ok(doc)
+}
+
+pub(crate) fn passes(f: &crate::Finding, q: &BTreeMap<String, String>) -> bool {
+    let ok =
+        |key: &str, test: &dyn Fn(&str) -> bool| q.get(key).is_none_or(|v| v.is_empty() || test(v));
+    ok("decision", &|v| f.decision.as_str() == v)
+        && ok("law", &|v| {
+            f.norms
+                .iter()
+                .any(|n| n.id.split(':').next() == Some(v) || n.id.starts_with(&format!("{v}.")))
+        })
+        && ok("activity", &|v| f.about.activity() == Some(v))
+        && ok("subject", &|v| f.subjects.iter().any(|s| s == v))
+        && ok("date", &|v| f.date.to_string() == v)
+}
+
+async fn findings(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    blocking(app, move |app| {
+        authorize(app, &headers, "GET /v1/findings", None)?;
+        Ok(json_response(&findings_doc(app, &q)?))
+    })
+    .await
+}
+
+/// A finding's explanation, and for a finding that blocks its facts digest and where it
+/// stands with the DPO.
+pub(crate) fn finding_doc(app: &App, id: &str, lang: Lang) -> Result<Value, ApiError> {
+    let core = app.core();
+    let outcome = core.session.outcome();
+    let explanation = outcome.explain(id).map_err(|e| ApiError {
+        status: StatusCode::NOT_FOUND,
+        body: error_json(&e),
+    })?;
+    let mut doc = render::json::explanation(&explanation, lang);
+    if let Some(i) = outcome.findings().iter().position(|f| f.id == id) {
+        if outcome.findings()[i].needs_action() {
+            if let Some(d) = gate::facts_digest(outcome, i) {
+                let today = app.now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+                let r = crate::journal::FindingRef {
+                    id: id.to_string(),
+                    facts_digest: d.clone(),
+                };
+                let status = gate::status(&core.journal, &r, today)?;
+                if let Some(o) = doc.as_object_mut() {
+                    o.insert("facts_digest".into(), json!(d));
+                    o.insert("approval".into(), render::gate::status(&status));
+                }
+            }
+        }
+    }
+    Ok(doc)
+}
+
+async fn finding(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    blocking(app, move |app| {
+        authorize(app, &headers, "GET /v1/findings/{id}", None)?;
+        let lang = lang_of(&q)?;
+        Ok(json_response(&finding_doc(app, &id, lang)?))
+    })
+    .await
+}
+
+async fn approve(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    decide_route(app, headers, id, body, Verb::Approve).await
+}
+
+async fn reject(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    decide_route(app, headers, id, body, Verb::Reject).await
+}
+
+async fn decide_route(
+    app: Arc<App>,
+    headers: HeaderMap,
+    id: String,
+    body: Result<Bytes, BytesRejection>,
+    verb: Verb,
+) -> Response {
+    blocking(app, move |app| {
+        let attempted = format!("POST /v1/findings/{{id}}/{}", verb.as_str());
+        let p = authorize(app, &headers, &attempted, Some(Role::Dpo))?;
+        let v = body_json(body)?;
+        check_keys(&v, &["reason", "until"])?;
+        let reason = match v.get("reason") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(at_path(
+                    "$.reason",
+                    format!("expected a string, found {other}"),
+                    "say why, as text; the journal keeps only its digest",
+                ))
+            }
+            None => String::new(),
+        };
+        let until = match v.get("until") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.parse::<jiff::civil::Date>().map_err(|_| {
+                at_path(
+                    "$.until",
+                    format!("\"{s}\" is not a date"),
+                    "write the last day the approval applies as YYYY-MM-DD",
+                )
+            })?),
+            Some(other) => {
+                return Err(at_path(
+                    "$.until",
+                    format!("expected a date, found {other}"),
+                    "write YYYY-MM-DD",
+                ))
+            }
+        };
+        decide(app, &p, verb, &id, &reason, until).map(|v| json_response(&v))
+    })
+    .await
+}
+
+/// The library's decision; a refusal (not the model's DPO) is a 403, journaled by the
+/// library.
+pub(crate) fn decide(
+    app: &App,
+    p: &Principal,
+    verb: Verb,
+    id: &str,
+    reason: &str,
+    until: Option<jiff::civil::Date>,
+) -> Result<Value, ApiError> {
+    let mut core = app.core();
+    if core.broken.is_some() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server's state is ahead of its journal",
+            "restart the server",
+        ));
+    }
+    let dpo = App::dpo(&core);
+    let known = core.session.outcome().find(id).is_some();
+    if !known && dpo.as_deref() == Some(p.staff.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no finding `{id}` in this model"),
+            "GET /v1/findings lists the findings and their ids",
+        ));
+    }
+    let request = app.request(&p.staff);
+    let core = &mut *core;
+    let decided = gate::decide(
+        &mut core.journal,
+        core.session.outcome(),
+        dpo.as_deref(),
+        verb,
+        id,
+        reason,
+        until,
+        &request,
+    )?;
+    match decided {
+        Decided::Recorded { finding, head } => Ok(json!({
+            "finding_id": finding.id,
+            "facts_digest": finding.facts_digest,
+            "decision": verb.as_str(),
+            "journal_head": head_json(&head),
+        })),
+        Decided::Refused { dpo, .. } => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} may not {} findings: only the DPO decides; the refusal is recorded",
+                p.staff,
+                verb.as_str()
+            ),
+            &dpo.map_or("the model names no DPO".to_string(), |d| {
+                format!("the model's DPO is {d}")
+            }),
+        )),
+    }
+}
+
+/// What waits for the DPO, oldest first (the fields of `sphere pending --format json`).
+pub(crate) fn pending_list(app: &App, lang: Lang) -> Result<Vec<Value>, ApiError> {
+    let core = app.core();
+    let outcome = core.session.outcome();
+    let now = app.now();
+    let waiting = core.journal.pending().map_err(gate::journal_error)?;
+    let mut out = Vec::new();
+    for e in &waiting {
+        let Some(r) = &e.finding else { continue };
+        let f = outcome.findings().iter().find(|f| f.id == r.id);
+        let waited = e
+            .time()
+            .map_or(0, |t| (now.as_second() - t.as_second()).max(0));
+        let activity = match &e.payload {
+            Payload::Block(b) => b.activity_id.clone(),
+            _ => String::new(),
+        };
+        out.push(json!({
+            "entry": e.seq,
+            "since": e.time().map(|t| t.to_string()),
+            "waited_seconds": waited,
+            "activity": activity,
+            "finding_id": r.id,
+            "facts_digest": r.facts_digest,
+            "in_model": f.is_some(),
+            "message": f.map(|f| f.message.get(lang).to_string()),
+            "remedy": f.map(|f| f.remedy.get(lang).to_string()),
+            "citations": f.map(|f| f.citations(lang)),
+        }));
+    }
+    Ok(out)
+}
+
+async fn pending(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    blocking(app, move |app| {
+        authorize(app, &headers, "GET /v1/pending", None)?;
+        let lang = lang_of(&q)?;
+        Ok(json_response(&Value::Array(pending_list(app, lang)?)))
+    })
+    .await
+}
+
+async fn verify(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    blocking(app, move |app| {
+        authorize(app, &headers, "GET /v1/journal/verify", None)?;
+        let expect =
+            match q.get("expect_head") {
+                None => None,
+                Some(h) => Some(h.parse::<crate::journal::Head>().map_err(|e| {
+                    ApiError::new(StatusCode::BAD_REQUEST, e, "expect_head=SEQ:HASH")
+                })?),
+            };
+        let mut core = app.core();
+        let v = core
+            .journal
+            .verify(expect.as_ref())
+            .map_err(gate::journal_error)?;
+        Ok(json_response(&json!({
+            "intact": v.is_intact(),
+            "entries": v.entries,
+            "first_seq": v.first_seq,
+            "head": head_json(&v.head),
+            "problem": v.problem.as_ref().map(|p| json!({
+                "seq": p.seq,
+                "kind": p.kind.as_str(),
+                "detail": p.detail,
+            })),
+        })))
+    })
+    .await
+}
+
+async fn post_changes(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    blocking(app, move |app| {
+        let p = authorize(app, &headers, "POST /v1/model/changes", Some(Role::Crm))?;
+        let bytes = body_bytes(body)?;
+        let text = String::from_utf8_lossy(&bytes);
+        let batch = changes::parse("request", &text)?;
+        Ok(json_response(&app.apply(&batch, &p.staff)?))
+    })
+    .await
+}

@@ -1,0 +1,911 @@
+//! `sphere serve`: the decision API in process (through the router) and over loopback (a real
+//! listener and a real HTTP client on 127.0.0.1), on the demo company's planned phone call to
+//! Karl Kaufmann without consent (`facts/s12_what_if_consent.json`), with a real SQLite
+//! journal in a temporary folder.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use jiff::Timestamp;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use sphere::journal::{Action, Config, Filter, Journal, Payload};
+use sphere::server::{hash_token, App, Auth, Limits, Principal, Role, Settings, ROUTES};
+use sphere::{Date, EvalOptions, KnowledgeBase, Model};
+use tower::ServiceExt;
+
+const MODEL: &str = "facts/s12_what_if_consent.json";
+const CALL: &str = "act-s4-call";
+const DPO: &str = "staff-markus-richter";
+const MARKETING: &str = "staff-jonas-weber";
+
+const DPO_TOKEN: &str = "dpo-token-7f3a";
+const CRM_TOKEN: &str = "crm-token-19c2";
+const MM_TOKEN: &str = "marketing-token-55d0";
+/// A token with the role `dpo` held by someone who is not the model's DPO.
+const FAKE_DPO_TOKEN: &str = "fake-dpo-token-0b1e";
+
+fn auth() -> Auth {
+    let mut a = Auth::default();
+    for (token, staff, role) in [
+        (DPO_TOKEN, DPO, Role::Dpo),
+        (CRM_TOKEN, "crm", Role::Crm),
+        (MM_TOKEN, MARKETING, Role::Viewer),
+        (FAKE_DPO_TOKEN, MARKETING, Role::Dpo),
+    ] {
+        a.insert(
+            &hash_token(token),
+            Principal {
+                staff: staff.into(),
+                roles: vec![role],
+            },
+        );
+    }
+    a
+}
+
+fn kb() -> Arc<KnowledgeBase> {
+    Arc::new(KnowledgeBase::shipped().expect("the shipped knowledge base"))
+}
+
+fn today() -> Date {
+    Date::parse("2025-06-16").expect("a date")
+}
+
+fn model_text() -> String {
+    std::fs::read_to_string(MODEL).expect("the fixture")
+}
+
+fn model() -> Model {
+    Model::from_text(MODEL, &model_text(), today()).expect("a valid model")
+}
+
+fn settings(journal: &Path) -> Settings {
+    Settings {
+        journal: journal.to_path_buf(),
+        auth: auth(),
+        engine_version: "sphere test".into(),
+        clock: Arc::new(|| "2025-06-16T09:00:00Z".parse::<Timestamp>().expect("a time")),
+        limits: Limits::default(),
+    }
+}
+
+fn start(journal: &Path) -> Arc<App> {
+    App::start(kb(), model(), settings(journal))
+        .expect("starts")
+        .0
+}
+
+/// One request through the router, in process.
+fn call(app: &Arc<App>, method: &str, uri: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(call_async(
+        app,
+        method,
+        uri,
+        token,
+        body.as_bytes().to_vec(),
+    ))
+}
+
+async fn call_async(
+    app: &Arc<App>,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = req.body(Body::from(body)).expect("a request");
+    let resp = app.router().oneshot(req).await.expect("infallible");
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("a body");
+    let v = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, v)
+}
+
+/// A running server on a free loopback port, stopped when dropped.
+struct Loopback {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Loopback {
+    fn start(app: Arc<App>) -> Loopback {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a loopback port");
+                addr_tx
+                    .send(listener.local_addr().expect("an address"))
+                    .expect("the test waits");
+                axum::serve(listener, app.router())
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .expect("serves");
+            });
+        });
+        let addr = addr_rx.recv().expect("the server's address");
+        Loopback {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// One HTTP/1.1 request over a new connection: status, headers and body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> (u16, String, String) {
+        let mut s = TcpStream::connect(self.addr).expect("connects");
+        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .expect("sends");
+        let mut text = String::new();
+        s.read_to_string(&mut text).expect("reads");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a response");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status");
+        (status, head.to_string(), body.to_string())
+    }
+
+    fn json(&self, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        let (status, _, body) = self.request(method, path, token, body);
+        (status, serde_json::from_str(&body).expect("a JSON body"))
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn refusals(journal: &Path) -> Vec<(String, String, String)> {
+    let j = Journal::open(journal, &Config::default()).expect("the journal");
+    j.entries(&Filter {
+        actions: vec![Action::Refusal],
+        ..Filter::default()
+    })
+    .expect("entries")
+    .into_iter()
+    .filter_map(|e| match e.payload {
+        Payload::Refusal(r) => Some((e.actor, r.attempted, r.code)),
+        _ => None,
+    })
+    .collect()
+}
+
+fn without_head(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("journal_head");
+    }
+    v
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_routes_the_router_serves() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let (status, doc) = call(&app, "GET", "/v1/openapi.json", None, "");
+    assert_eq!(status, 200);
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for method in ops.as_object().expect("operations").keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+    // Every listed route is served with its method (not 404, not 405); another path is not.
+    for (method, path) in &routes {
+        let uri = path.replace("{id}", "F-0000000000000000");
+        let (status, _) = call(&app, &method.to_uppercase(), &uri, Some(DPO_TOKEN), "{}");
+        assert!(
+            status != 404 && status != 405 || uri.starts_with("/v1/findings/F-"),
+            "{method} {uri}: {status}"
+        );
+        let (wrong, _) = call(&app, "DELETE", &uri, Some(DPO_TOKEN), "");
+        assert_eq!(wrong, 405, "DELETE {uri}");
+    }
+    let (status, v) = call(&app, "GET", "/v1/nothing", Some(DPO_TOKEN), "");
+    assert_eq!(status, 404);
+    assert!(v["error"]["hint"]
+        .as_str()
+        .expect("hint")
+        .contains("openapi"));
+}
+
+#[test]
+fn a_gate_over_loopback_answers_as_the_cli_gate_and_the_dpo_opens_it() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("server.db");
+    let server = Loopback::start(start(&journal));
+    let (status, head, body) = server.request(
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        &json!({ "activity": CALL }).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    let served: Value = serde_json::from_str(&body).expect("JSON");
+
+    let cli_journal = dir.path().join("cli.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .args([
+            "gate",
+            MODEL,
+            CALL,
+            "--format",
+            "json",
+            "--as-of",
+            "2025-06-16",
+            "--by",
+            "crm",
+        ])
+        .arg("--journal")
+        .arg(&cli_journal)
+        .output()
+        .expect("sphere runs");
+    assert_eq!(out.status.code(), Some(1), "blocked");
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("gate JSON");
+    assert_eq!(without_head(served.clone()), without_head(cli));
+    assert_eq!(served["verdict"], "blocked");
+
+    // The marketing manager may read but not approve; the DPO approves every block.
+    let blocking: Vec<String> = served["blocking"]
+        .as_array()
+        .expect("blocking")
+        .iter()
+        .map(|b| b["id"].as_str().expect("id").to_string())
+        .collect();
+    assert!(!blocking.is_empty());
+    let (status, pending) = server.json("GET", "/v1/pending", Some(MM_TOKEN), "");
+    assert_eq!(status, 200);
+    assert_eq!(pending.as_array().expect("a list").len(), blocking.len());
+    for id in &blocking {
+        let path = format!("/v1/findings/{id}/approve");
+        let reason = json!({"reason": "consent on paper, filed as K-17"}).to_string();
+        let (status, _) = server.json("POST", &path, Some(MM_TOKEN), &reason);
+        assert_eq!(status, 403);
+        let (status, v) = server.json("POST", &path, Some(FAKE_DPO_TOKEN), &reason);
+        assert_eq!(status, 403, "{v}");
+        assert!(v["error"]["hint"].as_str().expect("hint").contains(DPO));
+        let (status, v) = server.json("POST", &path, Some(DPO_TOKEN), &reason);
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["finding_id"], id.as_str());
+    }
+    let (_, after) = server.json(
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        &json!({ "activity": CALL }).to_string(),
+    );
+    assert_eq!(after["verdict"], "allowed", "{after}");
+    let (_, pending) = server.json("GET", "/v1/pending", Some(MM_TOKEN), "");
+    assert_eq!(pending, json!([]));
+    let (status, v) = server.json("GET", "/v1/journal/verify", Some(MM_TOKEN), "");
+    assert_eq!(status, 200);
+    assert_eq!(v["intact"], true, "{v}");
+    drop(server);
+    let refused = refusals(&journal);
+    assert_eq!(refused.len(), 2 * blocking.len(), "{refused:?}");
+    assert!(refused.iter().any(|(who, what, code)| who == MARKETING
+        && what.ends_with("/approve")
+        && code == "wrong-role"));
+    assert!(refused
+        .iter()
+        .any(|(who, _, code)| who == MARKETING && code == "not-dpo"));
+}
+
+#[test]
+fn no_token_is_401_a_wrong_role_403_and_every_refusal_is_journaled() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("j.db");
+    let app = start(&journal);
+    let gate = json!({ "activity": CALL }).to_string();
+    assert_eq!(call(&app, "POST", "/v1/gate", None, &gate).0, 401);
+    assert_eq!(call(&app, "POST", "/v1/gate", Some("guess"), &gate).0, 401);
+    assert_eq!(call(&app, "GET", "/v1/findings", None, "").0, 401);
+    // The DPO and the marketing manager may not gate or change the model; the CRM may.
+    assert_eq!(call(&app, "POST", "/v1/gate", Some(MM_TOKEN), &gate).0, 403);
+    assert_eq!(
+        call(&app, "POST", "/v1/model/changes", Some(DPO_TOKEN), "{}").0,
+        403
+    );
+    assert_eq!(
+        call(&app, "POST", "/v1/gate", Some(CRM_TOKEN), &gate).0,
+        200
+    );
+    // The CRM may not decide.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/v1/findings/F-38be7ac3588f551b/approve",
+        Some(CRM_TOKEN),
+        r#"{"reason": "x"}"#,
+    );
+    assert_eq!(status, 403);
+    // Health, metrics and the API description need no token.
+    assert_eq!(call(&app, "GET", "/healthz", None, "").0, 200);
+    assert_eq!(call(&app, "GET", "/v1/openapi.json", None, "").0, 200);
+    let refused = refusals(&journal);
+    let codes: Vec<&str> = refused.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "no-token",
+            "bad-token",
+            "no-token",
+            "wrong-role",
+            "wrong-role",
+            "wrong-role"
+        ]
+    );
+    assert_eq!(refused[0].0, "anonymous");
+    assert_eq!(refused[0].1, "POST /v1/gate");
+    assert_eq!(refused[3].0, MARKETING);
+    // The journal keeps the token's owner, never the token.
+    let bytes = std::fs::read(&journal).expect("the journal file");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("guess") && !text.contains(CRM_TOKEN));
+}
+
+#[test]
+fn bad_json_is_a_400_with_the_place_and_the_text_of_the_cli() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let body = "{\"activities\": [\n  {\"id\": \"act-x\",}\n]}";
+    let (status, v) = call(&app, "POST", "/v1/model/changes", Some(CRM_TOKEN), body);
+    assert_eq!(status, 400);
+    let p = &v["error"]["problems"][0];
+    assert_eq!(p["line"], 2, "{v}");
+    // `sphere validate` on the same text in a file of the same name.
+    let file = dir.path().join("request");
+    std::fs::write(&file, body).expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_sphere"))
+        .current_dir(dir.path())
+        .args(["validate", "request"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("sphere runs");
+    assert_eq!(out.status.code(), Some(2));
+    let cli = String::from_utf8_lossy(&out.stderr);
+    let served = v["error"]["text"].as_str().expect("text");
+    assert!(!served.is_empty());
+    assert!(
+        cli.contains(served.trim_end()),
+        "CLI:\n{cli}\nserver:\n{served}"
+    );
+
+    // A value of the wrong kind: its JSON path, and the model reader's words.
+    let body = json!({"consents": [{"id": "c1", "subject": "subj-karl-kaufmann", "purposes": ["marketing"], "channels": ["phone"], "given": "2025-02-30", "form": "double_opt_in", "documented": true, "obtained_by": "org-optik-ag"}]});
+    let (status, v) = call(
+        &app,
+        "POST",
+        "/v1/model/changes",
+        Some(CRM_TOKEN),
+        &body.to_string(),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        v["error"]["problems"][0]["path"], "$.consents[0].given",
+        "{v}"
+    );
+    // A gate body with an unknown key.
+    let (status, v) = call(
+        &app,
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        r#"{"activty": "x"}"#,
+    );
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["problems"][0]["path"], "$.activty");
+    assert!(
+        v["error"]["hint"].is_null()
+            || v["error"]["problems"][0]["hint"]
+                .as_str()
+                .expect("hint")
+                .contains("activity")
+    );
+    // A planned activity: problems point into `$.activity`.
+    let (status, v) = call(
+        &app,
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        r#"{"activity": {"id": "act-new", "kind": "contact"}}"#,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .all(|p| p["path"]
+                .as_str()
+                .expect("a path")
+                .starts_with("$.activity")),
+        "{v}"
+    );
+    // Too large a body.
+    let big = format!("{{\"activity\": \"{}\"}}", "a".repeat(100_000));
+    let (status, _) = call(&app, "POST", "/v1/gate", Some(CRM_TOKEN), &big);
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn a_planned_activity_is_gated_and_becomes_part_of_the_model() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    let planned = json!({"activity": {
+        "id": "act-new-call", "kind": "contact", "date": "2025-06-20", "status": "planned",
+        "by": "staff-sandra-bauer", "system": "sys-crm", "subjects": ["subj-karl-kaufmann"],
+        "categories": ["identity", "contact_phone"], "purpose": "sales", "channel": "phone",
+        "audience": "one_to_one", "identifies_company": true, "promotional": true, "products": ["lenses"]
+    }});
+    let (status, v) = call(
+        &app,
+        "POST",
+        "/v1/gate",
+        Some(CRM_TOKEN),
+        &planned.to_string(),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["activity"], "act-new-call");
+    assert_eq!(v["verdict"], "blocked");
+    let (_, doc) = call(
+        &app,
+        "GET",
+        "/v1/findings?activity=act-new-call",
+        Some(MM_TOKEN),
+        "",
+    );
+    assert!(!doc["findings"].as_array().expect("findings").is_empty());
+    assert!(doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .all(|f| f["activity"] == "act-new-call"));
+}
+
+/// A random change: (kind, subject index, day, channel index).
+fn change_strategy() -> impl Strategy<Value = (u8, u8, u8, u8)> {
+    (0u8..5, 0u8..3, 1u8..28, 0u8..3)
+}
+
+const SUBJECTS: [&str; 3] = ["subj-karl-kaufmann", "subj-new-1", "subj-new-2"];
+const CHANNELS: [&str; 3] = ["phone", "email", "post"];
+
+/// Builds a change body and applies the same change to the model's JSON, as a CRM's export
+/// of the changed model would read.
+fn make_change(
+    model: &mut Value,
+    step: usize,
+    (kind, who, day, channel): (u8, u8, u8, u8),
+) -> Option<Value> {
+    let subject = SUBJECTS[who as usize];
+    let date = format!("2025-06-{day:02}");
+    let has = |m: &Value, section: &str, id: &str| {
+        m[section]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|o| o["id"] == id))
+    };
+    let mut ensure_subject = Vec::new();
+    if !has(model, "subjects", subject) {
+        let s = json!({"id": subject, "name": subject, "kind": "consumer", "country": "DE"});
+        ensure_subject.push(s);
+    }
+    let push = |m: &mut Value, section: &str, o: &Value| {
+        if m[section].is_null() {
+            m[section] = json!([]);
+        }
+        let list = m[section].as_array_mut().expect("a list");
+        match list.iter().position(|x| x["id"] == o["id"]) {
+            Some(i) => list[i] = o.clone(),
+            None => list.push(o.clone()),
+        }
+    };
+    let body = match kind {
+        0 => {
+            let c = json!({"id": format!("cns-{who}-{channel}"), "subject": subject, "purposes": ["marketing"],
+                "channels": [CHANNELS[channel as usize]], "given": date, "form": "double_opt_in",
+                "documented": true, "obtained_by": "org-optik-ag"});
+            push(model, "consents", &c);
+            json!({"consents": [c]})
+        }
+        1 => {
+            let id = format!("cns-{who}-{channel}");
+            let list = model.get_mut("consents")?.as_array_mut()?;
+            let c = list.iter_mut().find(|c| c["id"] == id.as_str())?;
+            c["withdrawn"] = json!(date);
+            json!({"withdraw": [{"consent": id, "date": date}]})
+        }
+        2 => {
+            let a = json!({"id": format!("act-r{step}"), "kind": "contact", "date": date, "status": "planned",
+                "by": "staff-sandra-bauer", "system": "sys-crm", "subjects": [subject],
+                "categories": ["identity", "contact_phone"], "purpose": "sales",
+                "channel": CHANNELS[channel as usize], "audience": "one_to_one",
+                "identifies_company": true, "promotional": true, "products": ["lenses"]});
+            push(model, "activities", &a);
+            json!({"activities": [a]})
+        }
+        3 => {
+            let list = model.get_mut("activities")?.as_array_mut()?;
+            let i = list
+                .iter()
+                .position(|a| a["id"].as_str().is_some_and(|s| s.starts_with("act-r")))?;
+            let id = list.remove(i)["id"].clone();
+            json!({"remove": [{"section": "activities", "id": id}]})
+        }
+        _ => {
+            let o = json!({"subject": subject, "scope": "direct_marketing", "date": date});
+            let list = {
+                if model["objections"].is_null() {
+                    model["objections"] = json!([]);
+                }
+                model["objections"].as_array_mut().expect("a list")
+            };
+            if !list.contains(&o) {
+                list.push(o.clone());
+            }
+            json!({"objections": [o]})
+        }
+    };
+    let mut body = body;
+    if !ensure_subject.is_empty() {
+        for s in &ensure_subject {
+            push(model, "subjects", s);
+        }
+        body["subjects"] = Value::Array(ensure_subject);
+    }
+    Some(body)
+}
+
+fn findings_of(doc: &Value) -> Value {
+    json!({"summary": doc["summary"], "findings": doc["findings"], "as_of": doc["as_of"]})
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// After any sequence of changes, the served findings equal a fresh evaluation of the
+    /// changed model (written as a model file), and a server started again on the same model
+    /// file and journal holds the same findings.
+    #[test]
+    fn findings_after_changes_equal_a_fresh_check_and_survive_a_restart(
+        steps in proptest::collection::vec(change_strategy(), 1..6)
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let journal = dir.path().join("j.db");
+        let app = start(&journal);
+        let mut expected: Value = serde_json::from_str(&model_text()).expect("JSON");
+        let mut applied = 0u64;
+        for (i, s) in steps.into_iter().enumerate() {
+            let Some(body) = make_change(&mut expected, i, s) else { continue };
+            let (status, v) = call(&app, "POST", "/v1/model/changes", Some(CRM_TOKEN), &body.to_string());
+            prop_assert_eq!(status, 200, "{} -> {}", body, v);
+            applied += 1;
+        }
+        let (_, served) = call(&app, "GET", "/v1/findings", Some(MM_TOKEN), "");
+        let fresh_model = Model::from_text("changed.json", &expected.to_string(), today()).expect("valid");
+        let kb = kb();
+        let outcome = kb.evaluate(&fresh_model, &EvalOptions::default()).expect("evaluates");
+        let fresh = sphere::render::json::document(&outcome, &sphere::render::json::Options::default());
+        prop_assert_eq!(findings_of(&served), findings_of(&fresh));
+        drop(app);
+        let (again, replayed) = App::start(kb, model(), settings(&journal)).expect("starts again");
+        prop_assert_eq!(replayed.applied, applied);
+        let (_, after) = call(&again, "GET", "/v1/findings", Some(MM_TOKEN), "");
+        prop_assert_eq!(after, served);
+    }
+
+    /// Whatever a client sends, the server answers with a status below 500 and JSON.
+    #[test]
+    fn no_request_makes_the_server_fail(
+        route in 0usize..6,
+        body in proptest::string::string_regex("[\\[\\]{}\":,a-z0-9 .$-]{0,80}").expect("a regex"),
+        json_body in prop_oneof![
+            Just(json!({})),
+            Just(json!({"activity": null})),
+            Just(json!({"activity": 7})),
+            Just(json!({"activity": {"id": []}})),
+            Just(json!({"withdraw": [{"consent": "nope", "date": "2025-01-01"}]})),
+            Just(json!({"withdraw": {"x": 1}})),
+            Just(json!({"remove": [{"section": "staff", "id": "x"}]})),
+            Just(json!({"consents": [{}]})),
+            Just(json!({"reason": 5, "until": "yesterday"})),
+            Just(json!({"reason": "ok", "until": "2020-01-01"})),
+            Just(json!({"organization": {}})),
+        ],
+        raw in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let app = start(&dir.path().join("j.db"));
+        let (method, uri, token) = [
+            ("POST", "/v1/gate", CRM_TOKEN),
+            ("POST", "/v1/model/changes", CRM_TOKEN),
+            ("POST", "/v1/findings/F-38be7ac3588f551b/approve", DPO_TOKEN),
+            ("POST", "/v1/findings/F-38be7ac3588f551b/reject", DPO_TOKEN),
+            ("GET", "/v1/findings?decision=block&law=x&lang=fr", MM_TOKEN),
+            ("GET", "/v1/journal/verify?expect_head=1:00", MM_TOKEN),
+        ][route];
+        let text = if raw { body } else { json_body.to_string() };
+        let (status, v) = call(&app, method, uri, Some(token), &text);
+        prop_assert!(status < 500, "{} {} {}: {} {}", method, uri, text, status, v);
+        prop_assert!(v.is_object() || v.is_array(), "{}", v);
+    }
+}
+
+#[test]
+fn metrics_count_requests_and_report_the_model() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let app = start(&dir.path().join("j.db"));
+    call(&app, "GET", "/v1/findings", Some(MM_TOKEN), "");
+    call(&app, "GET", "/v1/findings", None, "");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let text = rt.block_on(async {
+        let resp = app
+            .router()
+            .oneshot(
+                Request::builder()
+                    .uri("/metrics")
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let b = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        String::from_utf8(b.to_vec()).expect("text")
+    });
+    assert!(
+        text.contains(
+            r#"sphere_http_requests_total{route="/v1/findings",method="GET",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"sphere_http_requests_total{route="/v1/findings",method="GET",status="401"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"sphere_evaluation_seconds_count{what="start"} 1"#),
+        "{text}"
+    );
+    let activities = model().company().expect("a company model").activities.len();
+    assert!(
+        text.contains(&format!(
+            "sphere_model_objects{{section=\"activities\"}} {activities}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE sphere_http_request_duration_seconds histogram"));
+}
+
+/// A request through the router with headers; status, headers and body text.
+fn raw(
+    app: &Arc<App>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, axum::http::HeaderMap, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = app
+            .router()
+            .oneshot(req.body(Body::from(body.to_string())).expect("req"))
+            .await
+            .expect("infallible");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let b = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, headers, String::from_utf8_lossy(&b).into_owned())
+    })
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// Logs in with a token; the session cookie (`name=value`) and the page's CSRF token.
+fn web_login(app: &Arc<App>, token: &str) -> (String, String) {
+    let (status, headers, _) = raw(
+        app,
+        "POST",
+        "/ui/login",
+        &[FORM],
+        &format!("token={token}&lang=en"),
+    );
+    assert_eq!(status, 303);
+    let set = headers["set-cookie"].to_str().expect("a cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().expect("name=value").to_string();
+    let (_, _, page) = raw(app, "GET", "/ui/findings", &[("cookie", &cookie)], "");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token on the page")
+        .to_string();
+    (cookie, csrf)
+}
+
+#[test]
+fn the_web_view_logs_in_by_token_and_only_the_dpo_decides_with_a_csrf_token() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let journal = dir.path().join("j.db");
+    let app = start(&journal);
+    // Not logged in: to the login page. A wrong token: refused and journaled.
+    let (status, headers, _) = raw(&app, "GET", "/ui/findings", &[], "");
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], "/ui/login");
+    let (status, _, page) = raw(&app, "POST", "/ui/login", &[FORM], "token=nope&lang=de");
+    assert_eq!(status, 401);
+    assert!(page.contains("nicht bekannt"), "{page}");
+
+    let blocked = "F-38be7ac3588f551b";
+    let (mm, mm_csrf) = web_login(&app, MM_TOKEN);
+    let (_, headers, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &mm)],
+        "",
+    );
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .contains("default-src 'none'"));
+    assert!(
+        page.contains("id=\"only-dpo\"") && !page.contains("approve-form"),
+        "{page}"
+    );
+    assert!(
+        page.contains("ad_consent(&quot;act-s4-call&quot;"),
+        "the tree, escaped"
+    );
+    // The marketing manager's forged approval: refused (403) and journaled.
+    let body = format!("csrf={mm_csrf}&reason=ok");
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &mm)],
+        &body,
+    );
+    assert_eq!(status, 403);
+
+    let (dpo, csrf) = web_login(&app, DPO_TOKEN);
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("id=\"approve-form\""), "{page}");
+    assert!(page.contains("class=\"status waiting\""));
+    // Without the CSRF token (or with another session's): refused.
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        "reason=ok",
+    );
+    assert_eq!(status, 403);
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        &format!("csrf={mm_csrf}&reason=ok"),
+    );
+    assert_eq!(status, 403);
+    let (status, headers, _) = raw(
+        &app,
+        "POST",
+        &format!("/ui/findings/{blocked}/approve"),
+        &[FORM, ("cookie", &dpo)],
+        &format!("csrf={csrf}&reason=consent+on+paper"),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(headers["location"], format!("/ui/findings/{blocked}"));
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        &format!("/ui/findings/{blocked}"),
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("class=\"status approved\""), "{page}");
+    let codes: Vec<String> = refusals(&journal).into_iter().map(|r| r.2).collect();
+    assert_eq!(codes, ["bad-token", "wrong-role", "bad-csrf", "bad-csrf"]);
+    // German pages.
+    let (_, _, page) = raw(&app, "GET", "/ui/pending?lang=de", &[("cookie", &dpo)], "");
+    assert!(
+        page.contains("<html lang=\"de\">") && page.contains("Wartet auf den DSB"),
+        "{page}"
+    );
+    // Filters: by decision and by an activity that has none.
+    let (_, _, page) = raw(
+        &app,
+        "GET",
+        "/ui/findings?decision=block&activity=act-none",
+        &[("cookie", &dpo)],
+        "",
+    );
+    assert!(page.contains("<p class=\"count\">0 / "), "{page}");
+}
