@@ -233,7 +233,6 @@ crepe! {
     @output
     pub struct RequestDue(pub u32, pub u32, pub i32); // `request_due(request: symbol, subject: symbol, due: date)`
     struct RequestPeriodEnd(u32, u32, i32); // `request_period_end(request: symbol, subject: symbol, end: date)`
-    struct Weekday(i32, i64); // `weekday(date: date, day: number)`
     @output
     pub struct DeletedAfter(pub u32, pub i32); // `deleted_after(subject: symbol, date: date)`
     @output
@@ -337,29 +336,24 @@ crepe! {
         let Some(e) = rt::add_months(rec, 3i64),
         RequestExtended(r);
 
-    // weekday#1
-    Weekday(e, w) <-
-        RequestPeriodEnd(_, _, e),
-        let Some(w) = rt::rem(rt::days_between(D_2000_01_03, e), 7i64);
-
     // request_due#1
     RequestDue(r, s, due) <-
         RequestPeriodEnd(r, s, e),
-        let due = e,
-        Weekday(e, w),
-        (w < 5i64);
+        let Some(w) = rt::rem(rt::days_between(D_2000_01_03, e), 7i64),
+        (w < 5i64),
+        let due = e;
 
     // request_due#2
     RequestDue(r, s, due) <-
-        Weekday(e, 5i64),
-        let Some(due) = rt::add_days(e, 2i64),
-        RequestPeriodEnd(r, s, e);
+        RequestPeriodEnd(r, s, e),
+        ((|| -> Option<bool> { Some(rt::rem(rt::days_between(D_2000_01_03, e), 7i64)? == 5i64) })() == Some(true)),
+        let Some(due) = rt::add_days(e, 2i64);
 
     // request_due#3
     RequestDue(r, s, due) <-
-        Weekday(e, 6i64),
-        let Some(due) = rt::add_days(e, 1i64),
-        RequestPeriodEnd(r, s, e);
+        RequestPeriodEnd(r, s, e),
+        ((|| -> Option<bool> { Some(rt::rem(rt::days_between(D_2000_01_03, e), 7i64)? == 6i64) })() == Some(true)),
+        let Some(due) = rt::add_days(e, 1i64);
 
     // consent_for_the_company
     ConsentForUs(c) <-

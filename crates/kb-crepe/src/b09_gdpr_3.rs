@@ -126,7 +126,7 @@ crepe! {
     @input
     pub struct OrganizationCoreActivitiesStated(pub u32); // `organization_core_activities_stated(org: symbol)`
     @input
-    pub struct OrganizationCoreActivity(pub u32, pub u32); // `organization_core_activity(org: symbol, activity: symbol)`
+    pub struct OrganizationCoreActivity(pub u32, pub u32); // `organization_core_activity(org: symbol, core: symbol)`
     @input
     pub struct System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `system(system: symbol, name: symbol, kind: symbol, operator: symbol, hosting_country: symbol, role: symbol)`
     @input
@@ -621,9 +621,9 @@ crepe! {
         (t <= to);
 
     // gdpr_request_answered_late: Art. 12(3) GDPR (gdpr:12.3)
-    FindingRaw(S_GDPR_REQUEST_ANSWERED_LATE, r, S_0, d) <-
+    FindingRaw(S_GDPR_REQUEST_ANSWERED_LATE, s, S_0, d) <-
         RuleWindow(S_GDPR_REQUEST_ANSWERED_LATE, from, to),
-        RequestDue(r, _, due),
+        RequestDue(r, s, due),
         let Some(d) = rt::add_days(due, 1i64),
         (from <= d),
         (d <= to),
@@ -631,9 +631,9 @@ crepe! {
         (ans > due);
 
     // gdpr_request_unanswered: Art. 12(3) GDPR (gdpr:12.3)
-    FindingRaw(S_GDPR_REQUEST_UNANSWERED, r, S_0, d) <-
+    FindingRaw(S_GDPR_REQUEST_UNANSWERED, s, S_0, d) <-
         RuleWindow(S_GDPR_REQUEST_UNANSWERED, from, to),
-        RequestDue(r, _, due),
+        RequestDue(r, s, due),
         !RequestAnswered(r, _),
         let Some(d) = rt::add_days(due, 1i64),
         (from <= d),
@@ -890,7 +890,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.organization_dpo.iter().map(|x| (x.org.0, x.staff.0,)).map(|(c0, c1,)| OrganizationDpo(c0, c1)));
     program.extend(facts.organization_records_of_processing.iter().map(|x| (x.org.0,)).map(|(c0,)| OrganizationRecordsOfProcessing(c0)));
     program.extend(facts.organization_core_activities_stated.iter().map(|x| (x.org.0,)).map(|(c0,)| OrganizationCoreActivitiesStated(c0)));
-    program.extend(facts.organization_core_activity.iter().map(|x| (x.org.0, x.activity.0,)).map(|(c0, c1,)| OrganizationCoreActivity(c0, c1)));
+    program.extend(facts.organization_core_activity.iter().map(|x| (x.org.0, x.core.0,)).map(|(c0, c1,)| OrganizationCoreActivity(c0, c1)));
     program.extend(facts.system.iter().map(|x| (x.system.0, x.name.0, x.kind.0, x.operator.0, x.hosting_country.0, x.role.0,)).map(|(c0, c1, c2, c3, c4, c5,)| System(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.incident.iter().map(|x| (x.incident.0, x.system.0, x.aware.0, x.risk.0,)).map(|(c0, c1, c2, c3,)| Incident(c0, c1, c2, c3)));
     program.extend(facts.incident_authority_notified.iter().map(|x| (x.incident.0, x.date.0,)).map(|(c0, c1,)| IncidentAuthorityNotified(c0, c1)));

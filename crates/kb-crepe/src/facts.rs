@@ -56,11 +56,11 @@ pub struct OrganizationCoreActivitiesStated {
 /// v2: `organization.core_activities[]`: "monitoring", "special_categories",
 /// "criminal_data" or "other".
 ///
-/// `organization_core_activity(org: symbol, activity: symbol)`
+/// `organization_core_activity(org: symbol, core: symbol)`
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OrganizationCoreActivity {
     pub org: Sym,
-    pub activity: Sym,
+    pub core: Sym,
 }
 
 /// `staff[]`: id, name and function.
@@ -1114,7 +1114,7 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("organization_dpo", &[("org", "symbol"), ("staff", "symbol")]),
     ("organization_records_of_processing", &[("org", "symbol")]),
     ("organization_core_activities_stated", &[("org", "symbol")]),
-    ("organization_core_activity", &[("org", "symbol"), ("activity", "symbol")]),
+    ("organization_core_activity", &[("org", "symbol"), ("core", "symbol")]),
     ("staff", &[("staff", "symbol"), ("name", "symbol"), ("function", "symbol")]),
     ("party", &[("party", "symbol"), ("name", "symbol"), ("country", "symbol")]),
     ("party_certification", &[("party", "symbol"), ("scheme", "symbol"), ("from", "date"), ("to", "date")]),
@@ -1416,7 +1416,7 @@ impl Facts {
                 }
                 let x = OrganizationCoreActivity {
                     org: sym(&mut self.symbols, 0)?,
-                    activity: sym(&mut self.symbols, 1)?,
+                    core: sym(&mut self.symbols, 1)?,
                 };
                 self.organization_core_activity.push(x);
             }
