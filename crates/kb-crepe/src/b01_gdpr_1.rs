@@ -20,6 +20,8 @@ crepe! {
     @input
     pub struct ConsentFormValid(pub u32); // `consent_form_valid(form: symbol)`
     @input
+    pub struct ContractPerformingKind(pub u32); // `contract_performing_kind(kind: symbol)`
+    @input
     pub struct ContractKind(pub u32); // `contract_kind(kind: symbol)`
     @input
     pub struct ProfilingKind(pub u32); // `profiling_kind(kind: symbol)`
@@ -52,6 +54,8 @@ crepe! {
     @input
     pub struct System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `system(system: symbol, name: symbol, kind: symbol, operator: symbol, hosting_country: symbol, role: symbol)`
     @input
+    pub struct Incident(pub u32, pub u32, pub i32, pub u32); // `incident(incident: symbol, system: symbol, aware: date, risk: symbol)`
+    @input
     pub struct Agreement(pub u32, pub u32, pub u32, pub i32, pub i32); // `agreement(agreement: symbol, kind: symbol, with: symbol, from: date, to: date)`
     @input
     pub struct AgreementSystem(pub u32, pub u32); // `agreement_system(agreement: symbol, system: symbol)`
@@ -82,6 +86,16 @@ crepe! {
     @input
     pub struct SubjectPurchase(pub u32, pub u32, pub u32, pub i32); // `subject_purchase(subject: symbol, product: symbol, category: symbol, date: date)`
     @input
+    pub struct SubjectBirthDate(pub u32, pub i32); // `subject_birth_date(subject: symbol, date: date)`
+    @input
+    pub struct SubjectContract(pub u32, pub u32, pub u32, pub i32, pub i32); // `subject_contract(contract: symbol, subject: symbol, kind: symbol, from: date, to: date)`
+    @input
+    pub struct Request(pub u32, pub u32, pub u32, pub i32); // `request(request: symbol, subject: symbol, kind: symbol, received: date)`
+    @input
+    pub struct RequestExtended(pub u32); // `request_extended(request: symbol)`
+    @input
+    pub struct SubjectRetainUntil(pub u32, pub i32); // `subject_retain_until(subject: symbol, date: date)`
+    @input
     pub struct Consent(pub u32, pub u32, pub i32, pub u32, pub u32); // `consent(consent: symbol, subject: symbol, given: date, form: symbol, obtained_by: symbol)`
     @input
     pub struct ConsentPurpose(pub u32, pub u32); // `consent_purpose(consent: symbol, purpose: symbol)`
@@ -95,6 +109,8 @@ crepe! {
     pub struct ConsentInformed(pub u32); // `consent_informed(consent: symbol)`
     @input
     pub struct ConsentExplicit(pub u32); // `consent_explicit(consent: symbol)`
+    @input
+    pub struct ConsentParentalAuthorisation(pub u32, pub i32); // `consent_parental_authorisation(consent: symbol, date: date)`
     @input
     pub struct Notice(pub u32, pub u32, pub i32); // `notice(notice: symbol, article: symbol, date: date)`
     @input
@@ -110,6 +126,8 @@ crepe! {
     @input
     pub struct Flow(pub u32, pub u32, pub u32, pub u32, pub u32, pub i32, pub i32); // `flow(flow: symbol, from: symbol, to: symbol, purpose: symbol, mechanism: symbol, from_date: date, to_date: date)`
     @input
+    pub struct FlowDerogation(pub u32, pub u32); // `flow_derogation(flow: symbol, derogation: symbol)`
+    @input
     pub struct Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32); // `activity(activity: symbol, kind: symbol, status: symbol, date: date, by: symbol, purpose: symbol)`
     @input
     pub struct ActivitySource(pub u32, pub u32); // `activity_source(activity: symbol, source: symbol)`
@@ -122,6 +140,8 @@ crepe! {
     @input
     pub struct ActivityCategory(pub u32, pub u32); // `activity_category(activity: symbol, category: symbol)`
     @input
+    pub struct ActivityPromotional(pub u32); // `activity_promotional(activity: symbol)`
+    @input
     pub struct ActivityLargeScale(pub u32); // `activity_large_scale(activity: symbol)`
     @input
     pub struct ActivityContentAuthor(pub u32, pub u32); // `activity_content_author(activity: symbol, author: symbol)`
@@ -133,6 +153,8 @@ crepe! {
     pub struct AdvertisingPurpose(pub u32); // `advertising_purpose(purpose: symbol)`
 
     // What the block derives.
+    @output
+    pub struct NotifiableIncident(pub u32, pub i32); // `notifiable_incident(incident: symbol, aware: date)`
     @output
     pub struct PersonalActivity(pub u32); // `personal_activity(activity: symbol)`
     @output
@@ -155,6 +177,7 @@ crepe! {
     pub struct ConsentUnprovable(pub u32, pub u32); // `consent_unprovable(activity: symbol, subject: symbol)`
     @output
     pub struct ContractBasis(pub u32, pub u32); // `contract_basis(activity: symbol, subject: symbol)`
+    struct ContractInEffect(u32, i32); // `contract_in_effect(subject: symbol, date: date)`
     struct CustomerBy(u32, i32); // `customer_by(subject: symbol, date: date)`
     @output
     pub struct LegalObligationBasis(pub u32, pub u32); // `legal_obligation_basis(activity: symbol, subject: symbol)`
@@ -176,8 +199,11 @@ crepe! {
     pub struct PurposeChange(pub u32, pub u32, pub i32); // `purpose_change(activity: symbol, subject: symbol, date: date)`
     @output
     pub struct ChildConsent(pub u32, pub u32); // `child_consent(activity: symbol, subject: symbol)`
+    struct ConsentByChild(u32); // `consent_by_child(consent: symbol)`
     @output
-    pub struct Child(pub u32); // `child(subject: symbol)`
+    pub struct ChildConsentVoid(pub u32, pub u32); // `child_consent_void(consent: symbol, activity: symbol)`
+    struct ParentalAuthorisedFor(u32, u32); // `parental_authorised_for(consent: symbol, activity: symbol)`
+    struct Child(u32); // `child(subject: symbol)`
     @output
     pub struct SpecialExplicit(pub u32, pub u32); // `special_explicit(activity: symbol, subject: symbol)`
     struct ExplicitConsentFor(u32, u32, u32); // `explicit_consent_for(consent: symbol, activity: symbol, subject: symbol)`
@@ -205,9 +231,17 @@ crepe! {
     @output
     pub struct DpiaRequiredProfiling(pub u32, pub i32); // `dpia_required_profiling(activity: symbol, date: date)`
     @output
+    pub struct RequestDue(pub u32, pub u32, pub i32); // `request_due(request: symbol, subject: symbol, due: date)`
+    struct RequestPeriodEnd(u32, u32, i32); // `request_period_end(request: symbol, subject: symbol, end: date)`
+    @output
+    pub struct DeletedAfter(pub u32, pub i32); // `deleted_after(subject: symbol, date: date)`
+    @output
     pub struct ThirdCountryTransfer(pub u32, pub u32, pub u32); // `third_country_transfer(activity: symbol, party: symbol, country: symbol)`
     @output
     pub struct TransferBasis(pub u32, pub u32); // `transfer_basis(activity: symbol, party: symbol)`
+    struct SubjectWithoutTransferConsent(u32); // `subject_without_transfer_consent(activity: symbol)`
+    struct ExplicitTransferConsent(u32, u32); // `explicit_transfer_consent(activity: symbol, subject: symbol)`
+    struct SubjectWithoutContractFor(u32); // `subject_without_contract_for(activity: symbol)`
     struct SccUsable(u32, i32, i32); // `scc_usable(edition: symbol, start: date, date: date)`
     struct SccDates(i32, i32); // `scc_dates(start: date, date: date)`
     struct TiaIfNeeded(u32, u32); // `tia_if_needed(activity: symbol, party: symbol)`
@@ -239,6 +273,11 @@ crepe! {
     // dpia_category#1
     DpiaCategory(cat) <-
         SpecialCategory(cat);
+
+    // notifiable_incident#1
+    NotifiableIncident(i, w) <-
+        Incident(i, _, w, risk),
+        (risk != S_UNLIKELY);
 
     // joint_control#1
     JointControl(src, p) <-
@@ -285,6 +324,37 @@ crepe! {
         Subject(s, _, S_MINOR, _),
         !SubjectAge(s, _);
 
+    // request_period_end#1
+    RequestPeriodEnd(r, s, e) <-
+        Request(r, s, _, rec),
+        !RequestExtended(r),
+        let Some(e) = rt::add_months(rec, 1i64);
+
+    // request_period_end#2
+    RequestPeriodEnd(r, s, e) <-
+        Request(r, s, _, rec),
+        let Some(e) = rt::add_months(rec, 3i64),
+        RequestExtended(r);
+
+    // request_due#1
+    RequestDue(r, s, due) <-
+        RequestPeriodEnd(r, s, e),
+        let Some(w) = rt::rem(rt::days_between(D_2000_01_03, e), 7i64),
+        (w < 5i64),
+        let due = e;
+
+    // request_due#2
+    RequestDue(r, s, due) <-
+        RequestPeriodEnd(r, s, e),
+        ((|| -> Option<bool> { Some(rt::rem(rt::days_between(D_2000_01_03, e), 7i64)? == 5i64) })() == Some(true)),
+        let Some(due) = rt::add_days(e, 2i64);
+
+    // request_due#3
+    RequestDue(r, s, due) <-
+        RequestPeriodEnd(r, s, e),
+        ((|| -> Option<bool> { Some(rt::rem(rt::days_between(D_2000_01_03, e), 7i64)? == 6i64) })() == Some(true)),
+        let Some(due) = rt::add_days(e, 1i64);
+
     // consent_for_the_company
     ConsentForUs(c) <-
         Organization(org, _, _, _),
@@ -294,6 +364,18 @@ crepe! {
     ConsentForUs(c) <-
         System(_, _, _, p, _, S_PROCESSOR),
         Consent(c, _, _, _, p);
+
+    // consent_by_child#1
+    ConsentByChild(c) <-
+        SubjectBirthDate(s, b),
+        Consent(c, s, g, _, _),
+        ((|| -> Option<bool> { Some(g < rt::add_months(b, 192i64)?) })() == Some(true));
+
+    // consent_by_child#2
+    ConsentByChild(c) <-
+        Child(s),
+        !SubjectBirthDate(s, _),
+        Consent(c, s, _, _, _);
 
     // art14_notice_by#1
     Art14NoticeBy(s, n, dn) <-
@@ -405,6 +487,14 @@ crepe! {
         (g <= d),
         (w <= d);
 
+    // contract_in_effect#1
+    ContractInEffect(s, d) <-
+        SubjectContract(_, s, _, from, to),
+        ActivitySubject(a, s),
+        Activity(a, _, _, d, _, _),
+        (from <= d),
+        (d <= to);
+
     // customer_by#1
     CustomerBy(s, d) <-
         SubjectPurchase(s, _, _, dp),
@@ -418,14 +508,6 @@ crepe! {
         ActivitySubject(a, s),
         Activity(a, _, _, d, _, _),
         (dc <= d);
-
-    // contract_basis: Art. 6(1)(b) GDPR (gdpr:6.1.b)
-    ContractBasis(a, s) <-
-        Activity(a, k, _, d, _, S_CONTRACT),
-        !ActivitySource(a, _),
-        ContractKind(k),
-        ActivitySubject(a, s),
-        CustomerBy(s, d);
 
     // legal_obligation_basis#1
     LegalObligationBasis(a, s) <-
@@ -442,6 +524,19 @@ crepe! {
         (pc != p),
         FurtherUseKind(k);
 
+    // parental_authorised_for#1
+    ParentalAuthorisedFor(c, a) <-
+        ConsentParentalAuthorisation(c, p),
+        ConsentInEffect(c, a, _),
+        Activity(a, _, _, d, _, _),
+        (p <= d);
+
+    // child_consent_void#1
+    ChildConsentVoid(c, a) <-
+        ConsentByChild(c),
+        ConsentInEffect(c, a, _),
+        !ParentalAuthorisedFor(c, a);
+
     // explicit_consent_for#1
     ExplicitConsentFor(c, a, s) <-
         ConsentExplicit(c),
@@ -451,7 +546,7 @@ crepe! {
         ConsentDocumented(c),
         ConsentPurpose(c, p),
         ConsentInEffect(c, a, s),
-        !Child(s),
+        !ChildConsentVoid(c, a),
         Activity(a, _, _, _, _, p);
 
     // special_explicit#1
@@ -463,6 +558,38 @@ crepe! {
     ExplicitNames(a, s, cat) <-
         ExplicitConsentFor(c, a, s),
         ConsentCategory(c, cat);
+
+    // deleted_after#1
+    DeletedAfter(s, u) <-
+        Activity(a, S_DELETE, S_DONE, d, _, _),
+        ActivitySubject(a, s),
+        SubjectRetainUntil(s, u),
+        (d > u);
+
+    // explicit_transfer_consent#1
+    ExplicitTransferConsent(a, s) <-
+        ConsentExplicit(c),
+        ConsentInformed(c),
+        ConsentDocumented(c),
+        ConsentPurpose(c, p),
+        ConsentInEffect(c, a, s),
+        !ChildConsentVoid(c, a),
+        Activity(a, _, _, _, _, p);
+
+    // subject_without_transfer_consent#1
+    SubjectWithoutTransferConsent(a) <-
+        FlowDerogation(f, S_EXPLICIT_CONSENT),
+        ActivityFlow(a, f),
+        ActivitySubject(a, s),
+        !ExplicitTransferConsent(a, s);
+
+    // subject_without_contract_for#1
+    SubjectWithoutContractFor(a) <-
+        FlowDerogation(f, S_CONTRACT),
+        ActivityFlow(a, f),
+        Activity(a, _, _, d, _, _),
+        ActivitySubject(a, s),
+        !ContractInEffect(s, d);
 
     // informed_by#1
     InformedBy(s, db) <-
@@ -528,18 +655,18 @@ crepe! {
     ConsentCovers(c, a, s) <-
         ConsentDocumented(c),
         ConsentScope(c, a, s),
-        !Child(s);
+        !ChildConsentVoid(c, a);
 
     // consent_unprovable#1
     ConsentUnprovable(a, s) <-
         ConsentScope(c, a, s),
         !ConsentDocumented(c),
-        !Child(s);
+        !ChildConsentVoid(c, a);
 
     // child_consent#1
     ChildConsent(a, s) <-
-        Child(s),
-        ConsentScope(_, a, s);
+        ChildConsentVoid(c, a),
+        ConsentScope(c, a, s);
 
     // special_not_explicit#1
     SpecialNotExplicit(a, s) <-
@@ -570,6 +697,23 @@ crepe! {
         !Eea(c),
         ActivityFlow(a, f),
         PersonalActivity(a);
+
+    // contract_basis: Art. 6(1)(b) GDPR (gdpr:6.1.b)
+    ContractBasis(a, s) <-
+        Activity(a, k, _, d, _, S_CONTRACT),
+        !ActivitySource(a, _),
+        ContractKind(k),
+        ActivitySubject(a, s),
+        CustomerBy(s, d);
+
+    // contract_basis_recorded: Art. 6(1)(b) GDPR (gdpr:6.1.b)
+    ContractBasis(a, s) <-
+        Activity(a, k, _, d, _, S_CONTRACT),
+        !ActivityPromotional(a),
+        !ActivitySource(a, _),
+        ContractInEffect(s, d),
+        ActivitySubject(a, s),
+        ContractPerformingKind(k);
 
     // dpia_required_profiling#1
     DpiaRequiredProfiling(a, d) <-
@@ -767,6 +911,23 @@ crepe! {
         (f <= d),
         (d <= t);
 
+    // transfer_derogation_consent: Art. 49(1)(a) GDPR (gdpr:49.1.a)
+    TransferBasis(a, p) <-
+        FlowDerogation(f, S_EXPLICIT_CONSENT),
+        ActivityFlow(a, f),
+        !SubjectWithoutTransferConsent(a),
+        ThirdCountryTransfer(a, p, _),
+        ActivitySubject(a, _);
+
+    // transfer_derogation_contract: Art. 49(1)(b) GDPR (gdpr:49.1.b)
+    TransferBasis(a, p) <-
+        FlowDerogation(f, S_CONTRACT),
+        ActivityFlow(a, f),
+        !SubjectWithoutContractFor(a),
+        Activity(a, _, _, _, _, S_CONTRACT),
+        ThirdCountryTransfer(a, p, _),
+        ActivitySubject(a, _);
+
     // marketing_use#1
     MarketingUse(p) <-
         AdvertisingPurpose(p);
@@ -801,6 +962,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     let mut program = Crepe::new();
     program.extend(program::FACTS_SPECIAL_CATEGORY.iter().copied().map(|(c0,)| SpecialCategory(c0)));
     program.extend(program::FACTS_CONSENT_FORM_VALID.iter().copied().map(|(c0,)| ConsentFormValid(c0)));
+    program.extend(program::FACTS_CONTRACT_PERFORMING_KIND.iter().copied().map(|(c0,)| ContractPerformingKind(c0)));
     program.extend(program::FACTS_CONTRACT_KIND.iter().copied().map(|(c0,)| ContractKind(c0)));
     program.extend(program::FACTS_PROFILING_KIND.iter().copied().map(|(c0,)| ProfilingKind(c0)));
     program.extend(program::FACTS_SOCIAL_SOURCE_KIND.iter().copied().map(|(c0,)| SocialSourceKind(c0)));
@@ -817,6 +979,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.party.iter().map(|x| (x.party.0, x.name.0, x.country.0,)).map(|(c0, c1, c2,)| Party(c0, c1, c2)));
     program.extend(facts.party_certification.iter().map(|x| (x.party.0, x.scheme.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3,)| PartyCertification(c0, c1, c2, c3)));
     program.extend(facts.system.iter().map(|x| (x.system.0, x.name.0, x.kind.0, x.operator.0, x.hosting_country.0, x.role.0,)).map(|(c0, c1, c2, c3, c4, c5,)| System(c0, c1, c2, c3, c4, c5)));
+    program.extend(facts.incident.iter().map(|x| (x.incident.0, x.system.0, x.aware.0, x.risk.0,)).map(|(c0, c1, c2, c3,)| Incident(c0, c1, c2, c3)));
     program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
     program.extend(facts.agreement_system.iter().map(|x| (x.agreement.0, x.system.0,)).map(|(c0, c1,)| AgreementSystem(c0, c1)));
     program.extend(facts.agreement_source.iter().map(|x| (x.agreement.0, x.source.0,)).map(|(c0, c1,)| AgreementSource(c0, c1)));
@@ -832,6 +995,11 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.subject_age.iter().map(|x| (x.subject.0, x.age,)).map(|(c0, c1,)| SubjectAge(c0, c1)));
     program.extend(facts.subject_customer_since.iter().map(|x| (x.subject.0, x.date.0,)).map(|(c0, c1,)| SubjectCustomerSince(c0, c1)));
     program.extend(facts.subject_purchase.iter().map(|x| (x.subject.0, x.product.0, x.category.0, x.date.0,)).map(|(c0, c1, c2, c3,)| SubjectPurchase(c0, c1, c2, c3)));
+    program.extend(facts.subject_birth_date.iter().map(|x| (x.subject.0, x.date.0,)).map(|(c0, c1,)| SubjectBirthDate(c0, c1)));
+    program.extend(facts.subject_contract.iter().map(|x| (x.contract.0, x.subject.0, x.kind.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| SubjectContract(c0, c1, c2, c3, c4)));
+    program.extend(facts.request.iter().map(|x| (x.request.0, x.subject.0, x.kind.0, x.received.0,)).map(|(c0, c1, c2, c3,)| Request(c0, c1, c2, c3)));
+    program.extend(facts.request_extended.iter().map(|x| (x.request.0,)).map(|(c0,)| RequestExtended(c0)));
+    program.extend(facts.subject_retain_until.iter().map(|x| (x.subject.0, x.date.0,)).map(|(c0, c1,)| SubjectRetainUntil(c0, c1)));
     program.extend(facts.consent.iter().map(|x| (x.consent.0, x.subject.0, x.given.0, x.form.0, x.obtained_by.0,)).map(|(c0, c1, c2, c3, c4,)| Consent(c0, c1, c2, c3, c4)));
     program.extend(facts.consent_purpose.iter().map(|x| (x.consent.0, x.purpose.0,)).map(|(c0, c1,)| ConsentPurpose(c0, c1)));
     program.extend(facts.consent_category.iter().map(|x| (x.consent.0, x.category.0,)).map(|(c0, c1,)| ConsentCategory(c0, c1)));
@@ -839,6 +1007,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.consent_documented.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentDocumented(c0)));
     program.extend(facts.consent_informed.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentInformed(c0)));
     program.extend(facts.consent_explicit.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentExplicit(c0)));
+    program.extend(facts.consent_parental_authorisation.iter().map(|x| (x.consent.0, x.date.0,)).map(|(c0, c1,)| ConsentParentalAuthorisation(c0, c1)));
     program.extend(facts.notice.iter().map(|x| (x.notice.0, x.article.0, x.date.0,)).map(|(c0, c1, c2,)| Notice(c0, c1, c2)));
     program.extend(facts.notice_subject.iter().map(|x| (x.notice.0, x.subject.0,)).map(|(c0, c1,)| NoticeSubject(c0, c1)));
     program.extend(facts.notice_public.iter().map(|x| (x.notice.0,)).map(|(c0,)| NoticePublic(c0)));
@@ -846,12 +1015,14 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.notice_category.iter().map(|x| (x.notice.0, x.category.0,)).map(|(c0, c1,)| NoticeCategory(c0, c1)));
     program.extend(facts.notice_right_to_object.iter().map(|x| (x.notice.0,)).map(|(c0,)| NoticeRightToObject(c0)));
     program.extend(facts.flow.iter().map(|x| (x.flow.0, x.from.0, x.to.0, x.purpose.0, x.mechanism.0, x.from_date.0, x.to_date.0,)).map(|(c0, c1, c2, c3, c4, c5, c6,)| Flow(c0, c1, c2, c3, c4, c5, c6)));
+    program.extend(facts.flow_derogation.iter().map(|x| (x.flow.0, x.derogation.0,)).map(|(c0, c1,)| FlowDerogation(c0, c1)));
     program.extend(facts.activity.iter().map(|x| (x.activity.0, x.kind.0, x.status.0, x.date.0, x.by.0, x.purpose.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Activity(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_system.iter().map(|x| (x.activity.0, x.system.0,)).map(|(c0, c1,)| ActivitySystem(c0, c1)));
     program.extend(facts.activity_flow.iter().map(|x| (x.activity.0, x.flow.0,)).map(|(c0, c1,)| ActivityFlow(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));
     program.extend(facts.activity_category.iter().map(|x| (x.activity.0, x.category.0,)).map(|(c0, c1,)| ActivityCategory(c0, c1)));
+    program.extend(facts.activity_promotional.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityPromotional(c0)));
     program.extend(facts.activity_large_scale.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityLargeScale(c0)));
     program.extend(facts.activity_content_author.iter().map(|x| (x.activity.0, x.author.0,)).map(|(c0, c1,)| ActivityContentAuthor(c0, c1)));
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
@@ -859,7 +1030,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));
     program.extend(program::FACTS_MARKETING_USE.iter().copied().map(|(c0,)| MarketingUseBefore(c0)));
     program.extend(program::FACTS_DPIA_CATEGORY.iter().copied().map(|(c0,)| DpiaCategoryBefore(c0)));
-    let (out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_social_profiling, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_vetoed_social_profiling, out_purpose_change, out_child_consent, out_child, out_special_explicit, out_special_not_explicit, out_published_by, out_audience_upload, out_joint_control, out_joint_arrangement, out_public_art26_notice, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_social_profiling, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_vetoed_social_profiling, out_purpose_change, out_child_consent, out_child_consent_void, out_special_explicit, out_special_not_explicit, out_published_by, out_audience_upload, out_joint_control, out_joint_arrangement, out_public_art26_notice, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
+    st.notifiable_incident = out_notifiable_incident.into_iter().map(|NotifiableIncident(c0, c1)| (c0, c1,)).collect();
     st.personal_activity = out_personal_activity.into_iter().map(|PersonalActivity(c0)| (c0,)).collect();
     st.concerns = out_concerns.into_iter().map(|Concerns(c0, c1)| (c0, c1,)).collect();
     st.assessed = out_assessed.into_iter().map(|Assessed(c0, c1)| (c0, c1,)).collect();
@@ -877,7 +1049,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.vetoed_social_profiling = out_vetoed_social_profiling.into_iter().map(|VetoedSocialProfiling(c0, c1)| (c0, c1,)).collect();
     st.purpose_change = out_purpose_change.into_iter().map(|PurposeChange(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.child_consent = out_child_consent.into_iter().map(|ChildConsent(c0, c1)| (c0, c1,)).collect();
-    st.child = out_child.into_iter().map(|Child(c0)| (c0,)).collect();
+    st.child_consent_void = out_child_consent_void.into_iter().map(|ChildConsentVoid(c0, c1)| (c0, c1,)).collect();
     st.special_explicit = out_special_explicit.into_iter().map(|SpecialExplicit(c0, c1)| (c0, c1,)).collect();
     st.special_not_explicit = out_special_not_explicit.into_iter().map(|SpecialNotExplicit(c0, c1)| (c0, c1,)).collect();
     st.published_by = out_published_by.into_iter().map(|PublishedBy(c0, c1, c2)| (c0, c1, c2,)).collect();
@@ -888,6 +1060,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.dpia_required = out_dpia_required.into_iter().map(|DpiaRequired(c0)| (c0,)).collect();
     st.dpia_category = out_dpia_category.into_iter().map(|DpiaCategory(c0)| (c0,)).collect();
     st.dpia_required_profiling = out_dpia_required_profiling.into_iter().map(|DpiaRequiredProfiling(c0, c1)| (c0, c1,)).collect();
+    st.request_due = out_request_due.into_iter().map(|RequestDue(c0, c1, c2)| (c0, c1, c2,)).collect();
+    st.deleted_after = out_deleted_after.into_iter().map(|DeletedAfter(c0, c1)| (c0, c1,)).collect();
     st.third_country_transfer = out_third_country_transfer.into_iter().map(|ThirdCountryTransfer(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.transfer_basis = out_transfer_basis.into_iter().map(|TransferBasis(c0, c1)| (c0, c1,)).collect();
     st.uses_processor = out_uses_processor.into_iter().map(|UsesProcessor(c0, c1)| (c0, c1,)).collect();

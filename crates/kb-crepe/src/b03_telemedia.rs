@@ -32,6 +32,8 @@ crepe! {
     @input
     pub struct TrackingFiresBeforeConsent(pub u32); // `tracking_fires_before_consent(tracking: symbol)`
     @input
+    pub struct TrackingReject(pub u32, pub u32); // `tracking_reject(tracking: symbol, option: symbol)`
+    @input
     pub struct Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32); // `activity(activity: symbol, kind: symbol, status: symbol, date: date, by: symbol, purpose: symbol)`
     @input
     pub struct ActivitySource(pub u32, pub u32); // `activity_source(activity: symbol, source: symbol)`
@@ -124,6 +126,20 @@ crepe! {
         (from <= t),
         (t <= to);
 
+    // tdddg_banner_without_equal_reject: Section 25(1) TDDDG (tdddg:25.1); Art. 4(11) GDPR (gdpr:4.11) (contested: the cautious reading)
+    FindingRaw(S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT, src, S_0, t) <-
+        RuleWindow(S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT, from, to),
+        TrackingReject(tr, r),
+        (r != S_EQUAL),
+        Tracking(tr, src, k),
+        !FanPage(src),
+        (k != S_NECESSARY),
+        OwnOnlineService(src),
+        TrackingConsentBanner(tr),
+        AsOf(t),
+        (from <= t),
+        (t <= to);
+
     // tdddg_email_tracking_without_consent: Section 25(1) TDDDG (tdddg:25.1)
     FindingRaw(S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT, a, s, d) <-
         RuleWindow(S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT, from, to),
@@ -147,6 +163,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.tracking.iter().map(|x| (x.tracking.0, x.source.0, x.kind.0,)).map(|(c0, c1, c2,)| Tracking(c0, c1, c2)));
     program.extend(facts.tracking_consent_banner.iter().map(|x| (x.tracking.0,)).map(|(c0,)| TrackingConsentBanner(c0)));
     program.extend(facts.tracking_fires_before_consent.iter().map(|x| (x.tracking.0,)).map(|(c0,)| TrackingFiresBeforeConsent(c0)));
+    program.extend(facts.tracking_reject.iter().map(|x| (x.tracking.0, x.option.0,)).map(|(c0, c1,)| TrackingReject(c0, c1)));
     program.extend(facts.activity.iter().map(|x| (x.activity.0, x.kind.0, x.status.0, x.date.0, x.by.0, x.purpose.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Activity(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));

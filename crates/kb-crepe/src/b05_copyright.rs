@@ -26,6 +26,10 @@ crepe! {
     @input
     pub struct AgreementSource(pub u32, pub u32); // `agreement_source(agreement: symbol, source: symbol)`
     @input
+    pub struct SourcePublic(pub u32); // `source_public(source: symbol)`
+    @input
+    pub struct SourceRequiresLogin(pub u32); // `source_requires_login(source: symbol)`
+    @input
     pub struct Activity(pub u32, pub u32, pub u32, pub i32, pub u32, pub u32); // `activity(activity: symbol, kind: symbol, status: symbol, date: date, by: symbol, purpose: symbol)`
     @input
     pub struct ActivitySource(pub u32, pub u32); // `activity_source(activity: symbol, source: symbol)`
@@ -40,6 +44,10 @@ crepe! {
     @input
     pub struct ActivityContentOriginal(pub u32); // `activity_content_original(activity: symbol)`
     @input
+    pub struct ActivityContentUsedAs(pub u32, pub u32); // `activity_content_used_as(activity: symbol, use: symbol)`
+    @input
+    pub struct ActivityContentKugException(pub u32, pub u32); // `activity_content_kug_exception(activity: symbol, exception: symbol)`
+    @input
     pub struct Advertising(pub u32); // `advertising(activity: symbol)`
     @input
     pub struct ConsentPurposeFits(pub u32, pub u32); // `consent_purpose_fits(consent: symbol, activity: symbol)`
@@ -48,12 +56,15 @@ crepe! {
 
     // What the block derives.
     struct LicensedByAuthor(u32, u32); // `licensed_by_author(activity: symbol, author: symbol)`
+    struct NotReproduced(u32); // `not_reproduced(activity: symbol)`
     struct ImageShown(u32, u32, i32); // `image_shown(activity: symbol, subject: symbol, date: date)`
     struct ImageConsent(u32, u32); // `image_consent(activity: symbol, subject: symbol)`
     @output
     pub struct FindingRaw(pub u32, pub u32, pub u32, pub i32); // `finding_raw(rule: symbol, about: symbol, subject: symbol, date: date)`
     @input
     pub struct FindingRawBefore(pub u32, pub u32, pub u32, pub i32); // what `finding_raw` holds before this block
+    @output
+    pub struct ExceptionRaw(pub u32, pub u32, pub u32, pub i32); // `exception_raw(exception: symbol, about: symbol, subject: symbol, date: date)`
 
     FindingRaw(c0, c1, c2, c3) <- FindingRawBefore(c0, c1, c2, c3);
 
@@ -83,6 +94,18 @@ crepe! {
         (f <= d),
         (d <= t),
         ActivityContentAuthor(a, au);
+
+    // not_reproduced#1
+    NotReproduced(a) <-
+        ActivityContentUsedAs(a, S_EMBED),
+        ActivitySource(a, src),
+        !SourceRequiresLogin(src),
+        SourcePublic(src);
+
+    // not_reproduced#2
+    NotReproduced(a) <-
+        ActivityContentUsedAs(a, S_QUOTE),
+        !Advertising(a);
 
     // image_consent#1
     ImageConsent(a, s) <-
@@ -127,6 +150,33 @@ crepe! {
         !ImageConsent(a, s),
         (from <= d),
         (d <= to);
+
+    // urhg_text_embedded_or_quoted: Section 15 UrhG (urhg:15); Section 51 UrhG (urhg:51)
+    ExceptionRaw(S_URHG_TEXT_EMBEDDED_OR_QUOTED, a, au, d) <-
+        RuleWindow(S_URHG_TEXT_EMBEDDED_OR_QUOTED, from, to),
+        Activity(a, S_REUSE_CONTENT, _, d, _, _),
+        (from <= d),
+        (d <= to),
+        NotReproduced(a),
+        ActivityContentAuthor(a, au);
+
+    // urhg_photo_embedded_or_quoted: Section 15 UrhG (urhg:15); Section 51 UrhG (urhg:51)
+    ExceptionRaw(S_URHG_PHOTO_EMBEDDED_OR_QUOTED, a, au, d) <-
+        RuleWindow(S_URHG_PHOTO_EMBEDDED_OR_QUOTED, from, to),
+        Activity(a, S_REUSE_CONTENT, _, d, _, _),
+        (from <= d),
+        (d <= to),
+        NotReproduced(a),
+        ActivityContentAuthor(a, au);
+
+    // kug_image_exception_recorded: Section 23 KUG (kug:23) (contested: the cautious reading)
+    ExceptionRaw(S_KUG_IMAGE_EXCEPTION_RECORDED, a, s, d) <-
+        RuleWindow(S_KUG_IMAGE_EXCEPTION_RECORDED, from, to),
+        ActivityContentKugException(a, _),
+        !Advertising(a),
+        ImageShown(a, s, d),
+        (from <= d),
+        (d <= to);
 }
 
 /// Runs the block on the facts and what earlier blocks derived; keeps what later
@@ -138,6 +188,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.party.iter().map(|x| (x.party.0, x.name.0, x.country.0,)).map(|(c0, c1, c2,)| Party(c0, c1, c2)));
     program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
     program.extend(facts.agreement_source.iter().map(|x| (x.agreement.0, x.source.0,)).map(|(c0, c1,)| AgreementSource(c0, c1)));
+    program.extend(facts.source_public.iter().map(|x| (x.source.0,)).map(|(c0,)| SourcePublic(c0)));
+    program.extend(facts.source_requires_login.iter().map(|x| (x.source.0,)).map(|(c0,)| SourceRequiresLogin(c0)));
     program.extend(facts.activity.iter().map(|x| (x.activity.0, x.kind.0, x.status.0, x.date.0, x.by.0, x.purpose.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Activity(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));
@@ -145,10 +197,13 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_content.iter().map(|x| (x.activity.0, x.origin.0, x.kind.0,)).map(|(c0, c1, c2,)| ActivityContent(c0, c1, c2)));
     program.extend(facts.activity_content_author.iter().map(|x| (x.activity.0, x.author.0,)).map(|(c0, c1,)| ActivityContentAuthor(c0, c1)));
     program.extend(facts.activity_content_original.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityContentOriginal(c0)));
+    program.extend(facts.activity_content_used_as.iter().map(|x| (x.activity.0, x.use_.0,)).map(|(c0, c1,)| ActivityContentUsedAs(c0, c1)));
+    program.extend(facts.activity_content_kug_exception.iter().map(|x| (x.activity.0, x.exception.0,)).map(|(c0, c1,)| ActivityContentKugException(c0, c1)));
     program.extend(st.advertising.iter().map(|&(c0,)| Advertising(c0)));
     program.extend(st.consent_purpose_fits.iter().map(|&(c0, c1,)| ConsentPurposeFits(c0, c1)));
     program.extend(program::FACTS_RULE_WINDOW.iter().copied().map(|(c0, c1, c2,)| RuleWindow(c0, c1, c2)));
     program.extend(st.finding_raw.iter().map(|&(c0, c1, c2, c3,)| FindingRawBefore(c0, c1, c2, c3)));
-    let (out_finding_raw,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_finding_raw, out_exception_raw,) = program.run_with_hasher::<rt::FxBuild>();
     st.finding_raw = out_finding_raw.into_iter().map(|FindingRaw(c0, c1, c2, c3)| (c0, c1, c2, c3,)).collect();
+    st.exception_raw = out_exception_raw.into_iter().map(|ExceptionRaw(c0, c1, c2, c3)| (c0, c1, c2, c3,)).collect();
 }

@@ -22,7 +22,7 @@ crepe! {
     @input
     pub struct ObjectionToMarketing(pub u32); // `objection_to_marketing(scope: symbol)`
     @input
-    pub struct Child(pub u32); // `child(subject: symbol)`
+    pub struct ChildConsentVoid(pub u32, pub u32); // `child_consent_void(consent: symbol, activity: symbol)`
     @input
     pub struct Source(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `source(source: symbol, name: symbol, kind: symbol, operator: symbol, company_participation: symbol, scraping: symbol)`
     @input
@@ -68,6 +68,12 @@ crepe! {
     @input
     pub struct ActivityContent(pub u32, pub u32, pub u32); // `activity_content(activity: symbol, origin: symbol, kind: symbol)`
     @input
+    pub struct ActivitySender(pub u32); // `activity_sender(activity: symbol)`
+    @input
+    pub struct ActivitySenderIdentified(pub u32); // `activity_sender_identified(activity: symbol)`
+    @input
+    pub struct ActivitySenderStopAddress(pub u32); // `activity_sender_stop_address(activity: symbol)`
+    @input
     pub struct ActivityCampaign(pub u32, pub u32); // `activity_campaign(activity: symbol, campaign: symbol)`
     @input
     pub struct CampaignActivity(pub u32, pub u32); // `campaign_activity(campaign: symbol, activity: symbol)`
@@ -91,6 +97,8 @@ crepe! {
     pub struct PublicChannel(pub u32); // `public_channel(channel: symbol)`
     @input
     pub struct ReviewKind(pub u32); // `review_kind(kind: symbol)`
+    @input
+    pub struct MessageChannel(pub u32); // `message_channel(channel: symbol)`
     @input
     pub struct RuleWindow(pub u32, pub i32, pub i32); // `rule_window(rule: symbol, from: date, to: date)`
 
@@ -124,14 +132,18 @@ crepe! {
     @output
     pub struct PresumedConsentOk(pub u32, pub u32); // `presumed_consent_ok(activity: symbol, subject: symbol)`
     struct DocumentationDuty(u32, i32); // `documentation_duty(subject: symbol, date: date)`
+    struct AdMessage(u32, u32, i32); // `ad_message(activity: symbol, subject: symbol, date: date)`
     @output
     pub struct FindingRaw(pub u32, pub u32, pub u32, pub i32); // `finding_raw(rule: symbol, about: symbol, subject: symbol, date: date)`
     @input
     pub struct FindingRawBefore(pub u32, pub u32, pub u32, pub i32); // what `finding_raw` holds before this block
     @output
     pub struct ExceptionRaw(pub u32, pub u32, pub u32, pub i32); // `exception_raw(exception: symbol, about: symbol, subject: symbol, date: date)`
+    @input
+    pub struct ExceptionRawBefore(pub u32, pub u32, pub u32, pub i32); // what `exception_raw` holds before this block
 
     FindingRaw(c0, c1, c2, c3) <- FindingRawBefore(c0, c1, c2, c3);
+    ExceptionRaw(c0, c1, c2, c3) <- ExceptionRawBefore(c0, c1, c2, c3);
 
     // consent_objected#1
     ConsentObjected(c, a) <-
@@ -154,10 +166,10 @@ crepe! {
         ConsentChannel(c, ch),
         !FormProvesNoConsent(f, ch),
         ConsentPurposeFits(c, a),
+        !ChildConsentVoid(c, a),
         !ConsentMissesProduct(c, a),
         !ConsentObjected(c, a),
         ConsentInEffect(c, a, s),
-        !Child(s),
         ActivityChannel(a, ch);
 
     // ad_consent#1
@@ -296,6 +308,15 @@ crepe! {
         (d >= D_2021_10_01),
         Consumer(s);
 
+    // ad_message#1
+    AdMessage(a, s, d) <-
+        Activity(a, S_CONTACT, _, d, _, _),
+        ActivitySender(a),
+        ActivityChannel(a, ch),
+        MessageChannel(ch),
+        Advertising(a),
+        ActivitySubject(a, s);
+
     // uwg_email_without_consent: Section 7(2) no. 2 UWG (uwg:7.2.2)
     FindingRaw(S_UWG_EMAIL_WITHOUT_CONSENT, a, s, d) <-
         RuleWindow(S_UWG_EMAIL_WITHOUT_CONSENT, from, to),
@@ -395,6 +416,22 @@ crepe! {
         (d <= to),
         AdConsent(a, s);
 
+    // uwg_message_sender_concealed: Section 7(2) no. 3 UWG (uwg:7.2.3); Section 6 DDG (ddg:6)
+    FindingRaw(S_UWG_MESSAGE_SENDER_CONCEALED, a, s, d) <-
+        RuleWindow(S_UWG_MESSAGE_SENDER_CONCEALED, from, to),
+        AdMessage(a, s, d),
+        !ActivitySenderIdentified(a),
+        (from <= d),
+        (d <= to);
+
+    // uwg_message_without_stop_address: Section 7(2) no. 3 UWG (uwg:7.2.3)
+    FindingRaw(S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS, a, s, d) <-
+        RuleWindow(S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS, from, to),
+        AdMessage(a, s, d),
+        !ActivitySenderStopAddress(a),
+        (from <= d),
+        (d <= to);
+
     // uwg_email_existing_customer: Section 7(3) UWG (uwg:7.3)
     ExceptionRaw(S_UWG_EMAIL_EXISTING_CUSTOMER, a, s, d) <-
         RuleWindow(S_UWG_EMAIL_EXISTING_CUSTOMER, from, to),
@@ -419,7 +456,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(st.consent_in_effect.iter().map(|&(c0, c1, c2,)| ConsentInEffect(c0, c1, c2)));
     program.extend(st.objected_by.iter().map(|&(c0, c1,)| ObjectedBy(c0, c1)));
     program.extend(program::FACTS_OBJECTION_TO_MARKETING.iter().copied().map(|(c0,)| ObjectionToMarketing(c0)));
-    program.extend(st.child.iter().map(|&(c0,)| Child(c0)));
+    program.extend(st.child_consent_void.iter().map(|&(c0, c1,)| ChildConsentVoid(c0, c1)));
     program.extend(facts.source.iter().map(|x| (x.source.0, x.name.0, x.kind.0, x.operator.0, x.company_participation.0, x.scraping.0,)).map(|(c0, c1, c2, c3, c4, c5,)| Source(c0, c1, c2, c3, c4, c5)));
     program.extend(facts.subject.iter().map(|x| (x.subject.0, x.name.0, x.kind.0, x.country.0,)).map(|(c0, c1, c2, c3,)| Subject(c0, c1, c2, c3)));
     program.extend(facts.subject_purchase.iter().map(|x| (x.subject.0, x.product.0, x.category.0, x.date.0,)).map(|(c0, c1, c2, c3,)| SubjectPurchase(c0, c1, c2, c3)));
@@ -442,6 +479,9 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_identifies_company.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityIdentifiesCompany(c0)));
     program.extend(facts.activity_product.iter().map(|x| (x.activity.0, x.product.0,)).map(|(c0, c1,)| ActivityProduct(c0, c1)));
     program.extend(facts.activity_content.iter().map(|x| (x.activity.0, x.origin.0, x.kind.0,)).map(|(c0, c1, c2,)| ActivityContent(c0, c1, c2)));
+    program.extend(facts.activity_sender.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySender(c0)));
+    program.extend(facts.activity_sender_identified.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySenderIdentified(c0)));
+    program.extend(facts.activity_sender_stop_address.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySenderStopAddress(c0)));
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
     program.extend(facts.campaign_activity.iter().map(|x| (x.campaign.0, x.activity.0,)).map(|(c0, c1,)| CampaignActivity(c0, c1)));
     program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));
@@ -454,8 +494,10 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_NUMBER_CHANNEL.iter().copied().map(|(c0,)| NumberChannel(c0)));
     program.extend(program::FACTS_PUBLIC_CHANNEL.iter().copied().map(|(c0,)| PublicChannel(c0)));
     program.extend(program::FACTS_REVIEW_KIND.iter().copied().map(|(c0,)| ReviewKind(c0)));
+    program.extend(program::FACTS_MESSAGE_CHANNEL.iter().copied().map(|(c0,)| MessageChannel(c0)));
     program.extend(program::FACTS_RULE_WINDOW.iter().copied().map(|(c0, c1, c2,)| RuleWindow(c0, c1, c2)));
     program.extend(st.finding_raw.iter().map(|&(c0, c1, c2, c3,)| FindingRawBefore(c0, c1, c2, c3)));
+    program.extend(st.exception_raw.iter().map(|&(c0, c1, c2, c3,)| ExceptionRawBefore(c0, c1, c2, c3)));
     let (out_ad_consent, out_email_ad, out_phone_ad, out_email_selection, out_email_selection_unlawful, out_existing_customer_ok, out_presumed_consent_ok, out_finding_raw, out_exception_raw,) = program.run_with_hasher::<rt::FxBuild>();
     st.ad_consent = out_ad_consent.into_iter().map(|AdConsent(c0, c1)| (c0, c1,)).collect();
     st.email_ad = out_email_ad.into_iter().map(|EmailAd(c0, c1, c2)| (c0, c1, c2,)).collect();

@@ -16,6 +16,8 @@ use crate::State;
 crepe! {
     // What the block reads: facts, the program's facts, earlier blocks' results.
     @input
+    pub struct NotifiableIncident(pub u32, pub i32); // `notifiable_incident(incident: symbol, aware: date)`
+    @input
     pub struct SpecialCategory(pub u32); // `special_category(category: symbol)`
     @input
     pub struct PersonalActivity(pub u32); // `personal_activity(activity: symbol)`
@@ -82,7 +84,13 @@ crepe! {
     @input
     pub struct DpiaRequiredProfiling(pub u32, pub i32); // `dpia_required_profiling(activity: symbol, date: date)`
     @input
+    pub struct SpecialCoreActivity(pub u32); // `special_core_activity(activity: symbol)`
+    @input
     pub struct MonitoringKind(pub u32); // `monitoring_kind(kind: symbol)`
+    @input
+    pub struct RequestDue(pub u32, pub u32, pub i32); // `request_due(request: symbol, subject: symbol, due: date)`
+    @input
+    pub struct DeletedAfter(pub u32, pub i32); // `deleted_after(subject: symbol, date: date)`
     @input
     pub struct ThirdCountryTransfer(pub u32, pub u32, pub u32); // `third_country_transfer(activity: symbol, party: symbol, country: symbol)`
     @input
@@ -116,7 +124,23 @@ crepe! {
     @input
     pub struct OrganizationRecordsOfProcessing(pub u32); // `organization_records_of_processing(org: symbol)`
     @input
+    pub struct OrganizationCoreActivitiesStated(pub u32); // `organization_core_activities_stated(org: symbol)`
+    @input
+    pub struct OrganizationCoreActivity(pub u32, pub u32); // `organization_core_activity(org: symbol, core: symbol)`
+    @input
     pub struct System(pub u32, pub u32, pub u32, pub u32, pub u32, pub u32); // `system(system: symbol, name: symbol, kind: symbol, operator: symbol, hosting_country: symbol, role: symbol)`
+    @input
+    pub struct Incident(pub u32, pub u32, pub i32, pub u32); // `incident(incident: symbol, system: symbol, aware: date, risk: symbol)`
+    @input
+    pub struct IncidentAuthorityNotified(pub u32, pub i32); // `incident_authority_notified(incident: symbol, date: date)`
+    @input
+    pub struct IncidentDelayReasons(pub u32); // `incident_delay_reasons(incident: symbol)`
+    @input
+    pub struct IncidentSubjectsInformed(pub u32, pub i32); // `incident_subjects_informed(incident: symbol, date: date)`
+    @input
+    pub struct IncidentUnintelligible(pub u32); // `incident_unintelligible(incident: symbol)`
+    @input
+    pub struct IncidentDocumented(pub u32); // `incident_documented(incident: symbol)`
     @input
     pub struct AgreementPublished(pub u32); // `agreement_published(agreement: symbol)`
     @input
@@ -125,6 +149,14 @@ crepe! {
     pub struct SourcePublic(pub u32); // `source_public(source: symbol)`
     @input
     pub struct SourceRequiresLogin(pub u32); // `source_requires_login(source: symbol)`
+    @input
+    pub struct Request(pub u32, pub u32, pub u32, pub i32); // `request(request: symbol, subject: symbol, kind: symbol, received: date)`
+    @input
+    pub struct RequestAnswered(pub u32, pub i32); // `request_answered(request: symbol, date: date)`
+    @input
+    pub struct RequestRefused(pub u32); // `request_refused(request: symbol)`
+    @input
+    pub struct SubjectRetainUntil(pub u32, pub i32); // `subject_retain_until(subject: symbol, date: date)`
     @input
     pub struct Objection(pub u32, pub u32, pub i32); // `objection(subject: symbol, scope: symbol, date: date)`
     @input
@@ -228,6 +260,44 @@ crepe! {
     HasBasis(a, s) <-
         OldLawPublicData(a),
         ActivitySubject(a, s);
+
+    // gdpr_breach_not_notified: Art. 33(1) GDPR (gdpr:33.1)
+    FindingRaw(S_GDPR_BREACH_NOT_NOTIFIED, i, S_0, w) <-
+        RuleWindow(S_GDPR_BREACH_NOT_NOTIFIED, from, to),
+        NotifiableIncident(i, w),
+        !IncidentAuthorityNotified(i, _),
+        (from <= w),
+        (w <= to),
+        AsOf(t),
+        ((|| -> Option<bool> { Some(t > rt::add_days(w, 3i64)?) })() == Some(true));
+
+    // gdpr_breach_notified_late: Art. 33(1) GDPR (gdpr:33.1)
+    FindingRaw(S_GDPR_BREACH_NOTIFIED_LATE, i, S_0, w) <-
+        RuleWindow(S_GDPR_BREACH_NOTIFIED_LATE, from, to),
+        NotifiableIncident(i, w),
+        !IncidentDelayReasons(i),
+        (from <= w),
+        (w <= to),
+        IncidentAuthorityNotified(i, n),
+        ((|| -> Option<bool> { Some(n > rt::add_days(w, 3i64)?) })() == Some(true));
+
+    // gdpr_breach_subjects_not_informed: Art. 34(1) GDPR (gdpr:34.1)
+    FindingRaw(S_GDPR_BREACH_SUBJECTS_NOT_INFORMED, i, S_0, w) <-
+        Incident(i, _, w, S_HIGH),
+        !IncidentSubjectsInformed(i, _),
+        RuleWindow(S_GDPR_BREACH_SUBJECTS_NOT_INFORMED, from, to),
+        (from <= w),
+        (w <= to),
+        AsOf(t),
+        (t > w);
+
+    // gdpr_breach_not_documented: Art. 33(5) GDPR (gdpr:33.5)
+    FindingRaw(S_GDPR_BREACH_NOT_DOCUMENTED, i, S_0, w) <-
+        RuleWindow(S_GDPR_BREACH_NOT_DOCUMENTED, from, to),
+        Incident(i, _, w, _),
+        !IncidentDocumented(i),
+        (from <= w),
+        (w <= to);
 
     // gdpr_no_legal_basis: Art. 6(1) GDPR (gdpr:6.1)
     FindingRaw(S_GDPR_NO_LEGAL_BASIS, a, s, d) <-
@@ -502,12 +572,32 @@ crepe! {
         RuleWindow(S_GDPR_DPO_MISSING_MONITORING, from, to),
         Organization(org, _, _, _),
         !OrganizationDpo(org, _),
+        !OrganizationCoreActivitiesStated(org),
         AsOf(t),
         (from <= t),
         (t <= to),
         MonitoringKind(k),
         Activity(a, k, _, _, _, _),
         ActivityLargeScale(a);
+
+    // gdpr_dpo_missing_core_monitoring: Art. 37(1)(b) GDPR (gdpr:37.1.b)
+    FindingRaw(S_GDPR_DPO_MISSING_CORE_MONITORING, org, S_0, t) <-
+        OrganizationCoreActivity(org, S_MONITORING),
+        !OrganizationDpo(org, _),
+        RuleWindow(S_GDPR_DPO_MISSING_CORE_MONITORING, from, to),
+        AsOf(t),
+        (from <= t),
+        (t <= to);
+
+    // gdpr_dpo_missing_core_special: Art. 37(1)(c) GDPR (gdpr:37.1.c)
+    FindingRaw(S_GDPR_DPO_MISSING_CORE_SPECIAL, org, S_0, t) <-
+        RuleWindow(S_GDPR_DPO_MISSING_CORE_SPECIAL, from, to),
+        OrganizationCoreActivity(org, k),
+        !OrganizationDpo(org, _),
+        SpecialCoreActivity(k),
+        AsOf(t),
+        (from <= t),
+        (t <= to);
 
     // bdsg_dpo_missing_dpia_processing: Section 38(1) BDSG (bdsg:38.1); Art. 37 GDPR (gdpr:37)
     FindingRaw(S_BDSG_DPO_MISSING_DPIA_PROCESSING, org, S_0, t) <-
@@ -527,6 +617,61 @@ crepe! {
         (n >= 10i64),
         !OrganizationDpo(org, _),
         AsOf(t),
+        (from <= t),
+        (t <= to);
+
+    // gdpr_request_answered_late: Art. 12(3) GDPR (gdpr:12.3)
+    FindingRaw(S_GDPR_REQUEST_ANSWERED_LATE, s, S_0, d) <-
+        RuleWindow(S_GDPR_REQUEST_ANSWERED_LATE, from, to),
+        RequestDue(r, s, due),
+        let Some(d) = rt::add_days(due, 1i64),
+        (from <= d),
+        (d <= to),
+        RequestAnswered(r, ans),
+        (ans > due);
+
+    // gdpr_request_unanswered: Art. 12(3) GDPR (gdpr:12.3)
+    FindingRaw(S_GDPR_REQUEST_UNANSWERED, s, S_0, d) <-
+        RuleWindow(S_GDPR_REQUEST_UNANSWERED, from, to),
+        RequestDue(r, s, due),
+        !RequestAnswered(r, _),
+        let Some(d) = rt::add_days(due, 1i64),
+        (from <= d),
+        (d <= to),
+        AsOf(t),
+        (t > due);
+
+    // gdpr_processing_after_erasure: Art. 17 GDPR (gdpr:17)
+    FindingRaw(S_GDPR_PROCESSING_AFTER_ERASURE, a, s, d) <-
+        Request(r, s, S_ERASURE, _),
+        !RequestRefused(r),
+        RequestAnswered(r, ans),
+        RuleWindow(S_GDPR_PROCESSING_AFTER_ERASURE, from, to),
+        ActivitySubject(a, s),
+        Activity(a, k, _, d, _, _),
+        (k != S_DELETE),
+        (ans < d),
+        (from <= d),
+        (d <= to);
+
+    // gdpr_processing_after_retention: Art. 5(1)(e) GDPR (gdpr:5.1.e)
+    FindingRaw(S_GDPR_PROCESSING_AFTER_RETENTION, a, s, d) <-
+        RuleWindow(S_GDPR_PROCESSING_AFTER_RETENTION, from, to),
+        SubjectRetainUntil(s, u),
+        ActivitySubject(a, s),
+        Activity(a, k, _, d, _, _),
+        (k != S_DELETE),
+        (u < d),
+        (from <= d),
+        (d <= to);
+
+    // gdpr_kept_after_retention: Art. 5(1)(e) GDPR (gdpr:5.1.e)
+    FindingRaw(S_GDPR_KEPT_AFTER_RETENTION, s, S_0, t) <-
+        RuleWindow(S_GDPR_KEPT_AFTER_RETENTION, from, to),
+        SubjectRetainUntil(s, u),
+        !DeletedAfter(s, u),
+        AsOf(t),
+        (u < t),
         (from <= t),
         (t <= to);
 
@@ -638,6 +783,14 @@ crepe! {
         (from <= d),
         (d <= to);
 
+    // gdpr_breach_data_unintelligible: Art. 34(3) GDPR (gdpr:34.3)
+    ExceptionRaw(S_GDPR_BREACH_DATA_UNINTELLIGIBLE, i, S_0, w) <-
+        Incident(i, _, w, S_HIGH),
+        IncidentUnintelligible(i),
+        RuleWindow(S_GDPR_BREACH_DATA_UNINTELLIGIBLE, from, to),
+        (from <= w),
+        (w <= to);
+
     // gdpr_special_explicit_consent: Art. 9(2)(a) GDPR (gdpr:9.2.a); Art. 4(11) GDPR (gdpr:4.11)
     ExceptionRaw(S_GDPR_SPECIAL_EXPLICIT_CONSENT, a, s, d) <-
         RuleWindow(S_GDPR_SPECIAL_EXPLICIT_CONSENT, from, to),
@@ -682,6 +835,7 @@ crepe! {
 /// blocks and the findings need.
 pub(crate) fn run(facts: &Facts, st: &mut State) {
     let mut program = Crepe::new();
+    program.extend(st.notifiable_incident.iter().map(|&(c0, c1,)| NotifiableIncident(c0, c1)));
     program.extend(program::FACTS_SPECIAL_CATEGORY.iter().copied().map(|(c0,)| SpecialCategory(c0)));
     program.extend(st.personal_activity.iter().map(|&(c0,)| PersonalActivity(c0)));
     program.extend(st.concerns.iter().map(|&(c0, c1,)| Concerns(c0, c1)));
@@ -715,7 +869,10 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(st.dpia_required.iter().map(|&(c0,)| DpiaRequired(c0)));
     program.extend(st.dpia_category.iter().map(|&(c0,)| DpiaCategory(c0)));
     program.extend(st.dpia_required_profiling.iter().map(|&(c0, c1,)| DpiaRequiredProfiling(c0, c1)));
+    program.extend(program::FACTS_SPECIAL_CORE_ACTIVITY.iter().copied().map(|(c0,)| SpecialCoreActivity(c0)));
     program.extend(program::FACTS_MONITORING_KIND.iter().copied().map(|(c0,)| MonitoringKind(c0)));
+    program.extend(st.request_due.iter().map(|&(c0, c1, c2,)| RequestDue(c0, c1, c2)));
+    program.extend(st.deleted_after.iter().map(|&(c0, c1,)| DeletedAfter(c0, c1)));
     program.extend(st.third_country_transfer.iter().map(|&(c0, c1, c2,)| ThirdCountryTransfer(c0, c1, c2)));
     program.extend(st.transfer_basis.iter().map(|&(c0, c1,)| TransferBasis(c0, c1)));
     program.extend(st.uses_processor.iter().map(|&(c0, c1,)| UsesProcessor(c0, c1)));
@@ -732,11 +889,23 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.organization.iter().map(|x| (x.org.0, x.name.0, x.country.0, x.persons_processing,)).map(|(c0, c1, c2, c3,)| Organization(c0, c1, c2, c3)));
     program.extend(facts.organization_dpo.iter().map(|x| (x.org.0, x.staff.0,)).map(|(c0, c1,)| OrganizationDpo(c0, c1)));
     program.extend(facts.organization_records_of_processing.iter().map(|x| (x.org.0,)).map(|(c0,)| OrganizationRecordsOfProcessing(c0)));
+    program.extend(facts.organization_core_activities_stated.iter().map(|x| (x.org.0,)).map(|(c0,)| OrganizationCoreActivitiesStated(c0)));
+    program.extend(facts.organization_core_activity.iter().map(|x| (x.org.0, x.core.0,)).map(|(c0, c1,)| OrganizationCoreActivity(c0, c1)));
     program.extend(facts.system.iter().map(|x| (x.system.0, x.name.0, x.kind.0, x.operator.0, x.hosting_country.0, x.role.0,)).map(|(c0, c1, c2, c3, c4, c5,)| System(c0, c1, c2, c3, c4, c5)));
+    program.extend(facts.incident.iter().map(|x| (x.incident.0, x.system.0, x.aware.0, x.risk.0,)).map(|(c0, c1, c2, c3,)| Incident(c0, c1, c2, c3)));
+    program.extend(facts.incident_authority_notified.iter().map(|x| (x.incident.0, x.date.0,)).map(|(c0, c1,)| IncidentAuthorityNotified(c0, c1)));
+    program.extend(facts.incident_delay_reasons.iter().map(|x| (x.incident.0,)).map(|(c0,)| IncidentDelayReasons(c0)));
+    program.extend(facts.incident_subjects_informed.iter().map(|x| (x.incident.0, x.date.0,)).map(|(c0, c1,)| IncidentSubjectsInformed(c0, c1)));
+    program.extend(facts.incident_unintelligible.iter().map(|x| (x.incident.0,)).map(|(c0,)| IncidentUnintelligible(c0)));
+    program.extend(facts.incident_documented.iter().map(|x| (x.incident.0,)).map(|(c0,)| IncidentDocumented(c0)));
     program.extend(facts.agreement_published.iter().map(|x| (x.agreement.0,)).map(|(c0,)| AgreementPublished(c0)));
     program.extend(facts.assessment.iter().map(|x| (x.assessment.0, x.kind.0, x.about.0, x.date.0, x.outcome.0,)).map(|(c0, c1, c2, c3, c4,)| Assessment(c0, c1, c2, c3, c4)));
     program.extend(facts.source_public.iter().map(|x| (x.source.0,)).map(|(c0,)| SourcePublic(c0)));
     program.extend(facts.source_requires_login.iter().map(|x| (x.source.0,)).map(|(c0,)| SourceRequiresLogin(c0)));
+    program.extend(facts.request.iter().map(|x| (x.request.0, x.subject.0, x.kind.0, x.received.0,)).map(|(c0, c1, c2, c3,)| Request(c0, c1, c2, c3)));
+    program.extend(facts.request_answered.iter().map(|x| (x.request.0, x.date.0,)).map(|(c0, c1,)| RequestAnswered(c0, c1)));
+    program.extend(facts.request_refused.iter().map(|x| (x.request.0,)).map(|(c0,)| RequestRefused(c0)));
+    program.extend(facts.subject_retain_until.iter().map(|x| (x.subject.0, x.date.0,)).map(|(c0, c1,)| SubjectRetainUntil(c0, c1)));
     program.extend(facts.objection.iter().map(|x| (x.subject.0, x.scope.0, x.date.0,)).map(|(c0, c1, c2,)| Objection(c0, c1, c2)));
     program.extend(facts.notice.iter().map(|x| (x.notice.0, x.article.0, x.date.0,)).map(|(c0, c1, c2,)| Notice(c0, c1, c2)));
     program.extend(facts.notice_public.iter().map(|x| (x.notice.0,)).map(|(c0,)| NoticePublic(c0)));

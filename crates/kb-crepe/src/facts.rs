@@ -44,6 +44,25 @@ pub struct OrganizationRecordsOfProcessing {
     pub org: Sym,
 }
 
+/// v2: `organization.core_activities` is given (possibly empty): the model says what the
+/// core activities are, so what it does not list is at most ancillary.
+///
+/// `organization_core_activities_stated(org: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrganizationCoreActivitiesStated {
+    pub org: Sym,
+}
+
+/// v2: `organization.core_activities[]`: "monitoring", "special_categories",
+/// "criminal_data" or "other".
+///
+/// `organization_core_activity(org: symbol, core: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrganizationCoreActivity {
+    pub org: Sym,
+    pub core: Sym,
+}
+
 /// `staff[]`: id, name and function.
 ///
 /// `staff(staff: symbol, name: symbol, function: symbol)`
@@ -88,6 +107,70 @@ pub struct System {
     pub operator: Sym,
     pub hosting_country: Sym,
     pub role: Sym,
+}
+
+/// v2: `systems[].incidents[]`: a personal data breach of data held in the system; its id
+/// is "<system id>/incidents/<index>"; `aware` is the day the organisation became aware of
+/// it; risk is "unlikely", "risk" or "high".
+///
+/// `incident(incident: symbol, system: symbol, aware: date, risk: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Incident {
+    pub incident: Sym,
+    pub system: Sym,
+    pub aware: Date,
+    pub risk: Sym,
+}
+
+/// v2: `systems[].incidents[].authority_notified`, when set.
+///
+/// `incident_authority_notified(incident: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentAuthorityNotified {
+    pub incident: Sym,
+    pub date: Date,
+}
+
+/// v2: `systems[].incidents[].delay_reasons` is true (Art. 33(1) sentence 2 GDPR).
+///
+/// `incident_delay_reasons(incident: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentDelayReasons {
+    pub incident: Sym,
+}
+
+/// v2: `systems[].incidents[].subjects_informed`, when set.
+///
+/// `incident_subjects_informed(incident: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentSubjectsInformed {
+    pub incident: Sym,
+    pub date: Date,
+}
+
+/// v2: `systems[].incidents[].unintelligible` is true (Art. 34(3)(a) GDPR).
+///
+/// `incident_unintelligible(incident: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentUnintelligible {
+    pub incident: Sym,
+}
+
+/// v2: `systems[].incidents[].documented` is true (Art. 33(5) GDPR).
+///
+/// `incident_documented(incident: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentDocumented {
+    pub incident: Sym,
+}
+
+/// v2: `systems[].incidents[].subjects[]`: a person whose data the breach concerns.
+///
+/// `incident_subject(incident: symbol, subject: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentSubject {
+    pub incident: Sym,
+    pub subject: Sym,
 }
 
 /// `agreements[]`: `with` is a party or subject; `to` is 9999-12-31 when open.
@@ -266,6 +349,15 @@ pub struct TrackingFiresBeforeConsent {
     pub tracking: Sym,
 }
 
+/// v2: `sources[].tracking[].reject`, when set: "equal", "second_layer" or "none".
+///
+/// `tracking_reject(tracking: symbol, option: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TrackingReject {
+    pub tracking: Sym,
+    pub option: Sym,
+}
+
 /// `subjects[]`: kind is "consumer", "business", "employee" or "minor".
 ///
 /// `subject(subject: symbol, name: symbol, kind: symbol, country: symbol)`
@@ -321,6 +413,74 @@ pub struct SubjectPurchase {
     pub subject: Sym,
     pub product: Sym,
     pub category: Sym,
+    pub date: Date,
+}
+
+/// v2: `subjects[].birth_date`, when set.
+///
+/// `subject_birth_date(subject: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectBirthDate {
+    pub subject: Sym,
+    pub date: Date,
+}
+
+/// v2: `subjects[].contracts[]`: id "<subject id>/contracts/<index>", kind "contract" or
+/// "pre_contractual"; `to` is 9999-12-31 while it lasts.
+///
+/// `subject_contract(contract: symbol, subject: symbol, kind: symbol, from: date, to: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectContract {
+    pub contract: Sym,
+    pub subject: Sym,
+    pub kind: Sym,
+    pub from: Date,
+    pub to: Date,
+}
+
+/// v2: `subjects[].requests[]`: id "<subject id>/requests/<index>", kind "access",
+/// "rectification", "erasure", "restriction", "portability" or "objection".
+///
+/// `request(request: symbol, subject: symbol, kind: symbol, received: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Request {
+    pub request: Sym,
+    pub subject: Sym,
+    pub kind: Sym,
+    pub received: Date,
+}
+
+/// v2: `subjects[].requests[].answered`, when set.
+///
+/// `request_answered(request: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestAnswered {
+    pub request: Sym,
+    pub date: Date,
+}
+
+/// v2: `subjects[].requests[].extended` is true (Art. 12(3) sentence 2 GDPR).
+///
+/// `request_extended(request: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestExtended {
+    pub request: Sym,
+}
+
+/// v2: `subjects[].requests[].refused` is true.
+///
+/// `request_refused(request: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestRefused {
+    pub request: Sym,
+}
+
+/// v2: `subjects[].retain_until`, when set: the last day the data may be kept.
+///
+/// `subject_retain_until(subject: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectRetainUntil {
+    pub subject: Sym,
     pub date: Date,
 }
 
@@ -412,6 +572,16 @@ pub struct ConsentExplicit {
 pub struct ConsentCircumstances {
     pub consent: Sym,
     pub text: Sym,
+}
+
+/// v2: `consents[].parental_authorisation`, when set: the day the holder of parental
+/// responsibility gave or authorised the consent.
+///
+/// `consent_parental_authorisation(consent: symbol, date: date)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConsentParentalAuthorisation {
+    pub consent: Sym,
+    pub date: Date,
 }
 
 /// `objections[]`: scope is "direct_marketing", "all" or "profiling".
@@ -517,6 +687,16 @@ pub struct Flow {
 pub struct FlowCategory {
     pub flow: Sym,
     pub category: Sym,
+}
+
+/// v2: `flows[].derogation`, when set: "explicit_consent" or "contract" (Art. 49(1)(a), (b)
+/// GDPR).
+///
+/// `flow_derogation(flow: symbol, derogation: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowDerogation {
+    pub flow: Sym,
+    pub derogation: Sym,
 }
 
 /// `activities[]`: `date` is `as_of` when the model gives none; status "done" or "planned".
@@ -672,6 +852,49 @@ pub struct ActivityContentOriginal {
     pub activity: Sym,
 }
 
+/// v2: `activities[].content.used_as`, when set: "copy", "embed" or "quote".
+///
+/// `activity_content_used_as(activity: symbol, use: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityContentUsedAs {
+    pub activity: Sym,
+    pub use_: Sym,
+}
+
+/// v2: `activities[].content.kug_exception`, when set: "contemporary_history",
+/// "accessory", "assembly" or "art" (§ 23(1) KUG).
+///
+/// `activity_content_kug_exception(activity: symbol, exception: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivityContentKugException {
+    pub activity: Sym,
+    pub exception: Sym,
+}
+
+/// v2: `activities[].sender` is given: the model says how the message presents its sender.
+///
+/// `activity_sender(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivitySender {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].sender.identified` is true.
+///
+/// `activity_sender_identified(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivitySenderIdentified {
+    pub activity: Sym,
+}
+
+/// v2: `activities[].sender.stop_address` is true.
+///
+/// `activity_sender_stop_address(activity: symbol)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivitySenderStopAddress {
+    pub activity: Sym,
+}
+
 /// `activities[].campaign`, when set.
 ///
 /// `activity_campaign(activity: symbol, campaign: symbol)`
@@ -773,10 +996,19 @@ pub struct Facts {
     pub organization: Vec<Organization>,
     pub organization_dpo: Vec<OrganizationDpo>,
     pub organization_records_of_processing: Vec<OrganizationRecordsOfProcessing>,
+    pub organization_core_activities_stated: Vec<OrganizationCoreActivitiesStated>,
+    pub organization_core_activity: Vec<OrganizationCoreActivity>,
     pub staff: Vec<Staff>,
     pub party: Vec<Party>,
     pub party_certification: Vec<PartyCertification>,
     pub system: Vec<System>,
+    pub incident: Vec<Incident>,
+    pub incident_authority_notified: Vec<IncidentAuthorityNotified>,
+    pub incident_delay_reasons: Vec<IncidentDelayReasons>,
+    pub incident_subjects_informed: Vec<IncidentSubjectsInformed>,
+    pub incident_unintelligible: Vec<IncidentUnintelligible>,
+    pub incident_documented: Vec<IncidentDocumented>,
+    pub incident_subject: Vec<IncidentSubject>,
     pub agreement: Vec<Agreement>,
     pub agreement_system: Vec<AgreementSystem>,
     pub agreement_source: Vec<AgreementSource>,
@@ -796,12 +1028,20 @@ pub struct Facts {
     pub tracking_recipient: Vec<TrackingRecipient>,
     pub tracking_consent_banner: Vec<TrackingConsentBanner>,
     pub tracking_fires_before_consent: Vec<TrackingFiresBeforeConsent>,
+    pub tracking_reject: Vec<TrackingReject>,
     pub subject: Vec<Subject>,
     pub subject_city: Vec<SubjectCity>,
     pub subject_age: Vec<SubjectAge>,
     pub subject_crm_record: Vec<SubjectCrmRecord>,
     pub subject_customer_since: Vec<SubjectCustomerSince>,
     pub subject_purchase: Vec<SubjectPurchase>,
+    pub subject_birth_date: Vec<SubjectBirthDate>,
+    pub subject_contract: Vec<SubjectContract>,
+    pub request: Vec<Request>,
+    pub request_answered: Vec<RequestAnswered>,
+    pub request_extended: Vec<RequestExtended>,
+    pub request_refused: Vec<RequestRefused>,
+    pub subject_retain_until: Vec<SubjectRetainUntil>,
     pub consent: Vec<Consent>,
     pub consent_purpose: Vec<ConsentPurpose>,
     pub consent_channel: Vec<ConsentChannel>,
@@ -812,6 +1052,7 @@ pub struct Facts {
     pub consent_informed: Vec<ConsentInformed>,
     pub consent_explicit: Vec<ConsentExplicit>,
     pub consent_circumstances: Vec<ConsentCircumstances>,
+    pub consent_parental_authorisation: Vec<ConsentParentalAuthorisation>,
     pub objection: Vec<Objection>,
     pub notice: Vec<Notice>,
     pub notice_subject: Vec<NoticeSubject>,
@@ -823,6 +1064,7 @@ pub struct Facts {
     pub notice_right_to_object: Vec<NoticeRightToObject>,
     pub flow: Vec<Flow>,
     pub flow_category: Vec<FlowCategory>,
+    pub flow_derogation: Vec<FlowDerogation>,
     pub activity: Vec<Activity>,
     pub activity_source: Vec<ActivitySource>,
     pub activity_system: Vec<ActivitySystem>,
@@ -840,6 +1082,11 @@ pub struct Facts {
     pub activity_content: Vec<ActivityContent>,
     pub activity_content_author: Vec<ActivityContentAuthor>,
     pub activity_content_original: Vec<ActivityContentOriginal>,
+    pub activity_content_used_as: Vec<ActivityContentUsedAs>,
+    pub activity_content_kug_exception: Vec<ActivityContentKugException>,
+    pub activity_sender: Vec<ActivitySender>,
+    pub activity_sender_identified: Vec<ActivitySenderIdentified>,
+    pub activity_sender_stop_address: Vec<ActivitySenderStopAddress>,
     pub activity_campaign: Vec<ActivityCampaign>,
     pub campaign: Vec<Campaign>,
     pub campaign_activity: Vec<CampaignActivity>,
@@ -866,10 +1113,19 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("organization", &[("org", "symbol"), ("name", "symbol"), ("country", "symbol"), ("persons_processing", "number")]),
     ("organization_dpo", &[("org", "symbol"), ("staff", "symbol")]),
     ("organization_records_of_processing", &[("org", "symbol")]),
+    ("organization_core_activities_stated", &[("org", "symbol")]),
+    ("organization_core_activity", &[("org", "symbol"), ("core", "symbol")]),
     ("staff", &[("staff", "symbol"), ("name", "symbol"), ("function", "symbol")]),
     ("party", &[("party", "symbol"), ("name", "symbol"), ("country", "symbol")]),
     ("party_certification", &[("party", "symbol"), ("scheme", "symbol"), ("from", "date"), ("to", "date")]),
     ("system", &[("system", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("operator", "symbol"), ("hosting_country", "symbol"), ("role", "symbol")]),
+    ("incident", &[("incident", "symbol"), ("system", "symbol"), ("aware", "date"), ("risk", "symbol")]),
+    ("incident_authority_notified", &[("incident", "symbol"), ("date", "date")]),
+    ("incident_delay_reasons", &[("incident", "symbol")]),
+    ("incident_subjects_informed", &[("incident", "symbol"), ("date", "date")]),
+    ("incident_unintelligible", &[("incident", "symbol")]),
+    ("incident_documented", &[("incident", "symbol")]),
+    ("incident_subject", &[("incident", "symbol"), ("subject", "symbol")]),
     ("agreement", &[("agreement", "symbol"), ("kind", "symbol"), ("with", "symbol"), ("from", "date"), ("to", "date")]),
     ("agreement_system", &[("agreement", "symbol"), ("system", "symbol")]),
     ("agreement_source", &[("agreement", "symbol"), ("source", "symbol")]),
@@ -889,12 +1145,20 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("tracking_recipient", &[("tracking", "symbol"), ("party", "symbol")]),
     ("tracking_consent_banner", &[("tracking", "symbol")]),
     ("tracking_fires_before_consent", &[("tracking", "symbol")]),
+    ("tracking_reject", &[("tracking", "symbol"), ("option", "symbol")]),
     ("subject", &[("subject", "symbol"), ("name", "symbol"), ("kind", "symbol"), ("country", "symbol")]),
     ("subject_city", &[("subject", "symbol"), ("city", "symbol")]),
     ("subject_age", &[("subject", "symbol"), ("age", "number")]),
     ("subject_crm_record", &[("subject", "symbol"), ("record", "symbol")]),
     ("subject_customer_since", &[("subject", "symbol"), ("date", "date")]),
     ("subject_purchase", &[("subject", "symbol"), ("product", "symbol"), ("category", "symbol"), ("date", "date")]),
+    ("subject_birth_date", &[("subject", "symbol"), ("date", "date")]),
+    ("subject_contract", &[("contract", "symbol"), ("subject", "symbol"), ("kind", "symbol"), ("from", "date"), ("to", "date")]),
+    ("request", &[("request", "symbol"), ("subject", "symbol"), ("kind", "symbol"), ("received", "date")]),
+    ("request_answered", &[("request", "symbol"), ("date", "date")]),
+    ("request_extended", &[("request", "symbol")]),
+    ("request_refused", &[("request", "symbol")]),
+    ("subject_retain_until", &[("subject", "symbol"), ("date", "date")]),
     ("consent", &[("consent", "symbol"), ("subject", "symbol"), ("given", "date"), ("form", "symbol"), ("obtained_by", "symbol")]),
     ("consent_purpose", &[("consent", "symbol"), ("purpose", "symbol")]),
     ("consent_channel", &[("consent", "symbol"), ("channel", "symbol")]),
@@ -905,6 +1169,7 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("consent_informed", &[("consent", "symbol")]),
     ("consent_explicit", &[("consent", "symbol")]),
     ("consent_circumstances", &[("consent", "symbol"), ("text", "symbol")]),
+    ("consent_parental_authorisation", &[("consent", "symbol"), ("date", "date")]),
     ("objection", &[("subject", "symbol"), ("scope", "symbol"), ("date", "date")]),
     ("notice", &[("notice", "symbol"), ("article", "symbol"), ("date", "date")]),
     ("notice_subject", &[("notice", "symbol"), ("subject", "symbol")]),
@@ -916,6 +1181,7 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("notice_right_to_object", &[("notice", "symbol")]),
     ("flow", &[("flow", "symbol"), ("from", "symbol"), ("to", "symbol"), ("purpose", "symbol"), ("mechanism", "symbol"), ("from_date", "date"), ("to_date", "date")]),
     ("flow_category", &[("flow", "symbol"), ("category", "symbol")]),
+    ("flow_derogation", &[("flow", "symbol"), ("derogation", "symbol")]),
     ("activity", &[("activity", "symbol"), ("kind", "symbol"), ("status", "symbol"), ("date", "date"), ("by", "symbol"), ("purpose", "symbol")]),
     ("activity_source", &[("activity", "symbol"), ("source", "symbol")]),
     ("activity_system", &[("activity", "symbol"), ("system", "symbol")]),
@@ -933,6 +1199,11 @@ pub const INPUT_RELATIONS: &[(&str, &[(&str, &str)])] = &[
     ("activity_content", &[("activity", "symbol"), ("origin", "symbol"), ("kind", "symbol")]),
     ("activity_content_author", &[("activity", "symbol"), ("author", "symbol")]),
     ("activity_content_original", &[("activity", "symbol")]),
+    ("activity_content_used_as", &[("activity", "symbol"), ("use", "symbol")]),
+    ("activity_content_kug_exception", &[("activity", "symbol"), ("exception", "symbol")]),
+    ("activity_sender", &[("activity", "symbol")]),
+    ("activity_sender_identified", &[("activity", "symbol")]),
+    ("activity_sender_stop_address", &[("activity", "symbol")]),
     ("activity_campaign", &[("activity", "symbol"), ("campaign", "symbol")]),
     ("campaign", &[("campaign", "symbol"), ("name", "symbol"), ("owner", "symbol"), ("status", "symbol")]),
     ("campaign_activity", &[("campaign", "symbol"), ("activity", "symbol")]),
@@ -964,10 +1235,19 @@ impl Facts {
             organization: Vec::new(),
             organization_dpo: Vec::new(),
             organization_records_of_processing: Vec::new(),
+            organization_core_activities_stated: Vec::new(),
+            organization_core_activity: Vec::new(),
             staff: Vec::new(),
             party: Vec::new(),
             party_certification: Vec::new(),
             system: Vec::new(),
+            incident: Vec::new(),
+            incident_authority_notified: Vec::new(),
+            incident_delay_reasons: Vec::new(),
+            incident_subjects_informed: Vec::new(),
+            incident_unintelligible: Vec::new(),
+            incident_documented: Vec::new(),
+            incident_subject: Vec::new(),
             agreement: Vec::new(),
             agreement_system: Vec::new(),
             agreement_source: Vec::new(),
@@ -987,12 +1267,20 @@ impl Facts {
             tracking_recipient: Vec::new(),
             tracking_consent_banner: Vec::new(),
             tracking_fires_before_consent: Vec::new(),
+            tracking_reject: Vec::new(),
             subject: Vec::new(),
             subject_city: Vec::new(),
             subject_age: Vec::new(),
             subject_crm_record: Vec::new(),
             subject_customer_since: Vec::new(),
             subject_purchase: Vec::new(),
+            subject_birth_date: Vec::new(),
+            subject_contract: Vec::new(),
+            request: Vec::new(),
+            request_answered: Vec::new(),
+            request_extended: Vec::new(),
+            request_refused: Vec::new(),
+            subject_retain_until: Vec::new(),
             consent: Vec::new(),
             consent_purpose: Vec::new(),
             consent_channel: Vec::new(),
@@ -1003,6 +1291,7 @@ impl Facts {
             consent_informed: Vec::new(),
             consent_explicit: Vec::new(),
             consent_circumstances: Vec::new(),
+            consent_parental_authorisation: Vec::new(),
             objection: Vec::new(),
             notice: Vec::new(),
             notice_subject: Vec::new(),
@@ -1014,6 +1303,7 @@ impl Facts {
             notice_right_to_object: Vec::new(),
             flow: Vec::new(),
             flow_category: Vec::new(),
+            flow_derogation: Vec::new(),
             activity: Vec::new(),
             activity_source: Vec::new(),
             activity_system: Vec::new(),
@@ -1031,6 +1321,11 @@ impl Facts {
             activity_content: Vec::new(),
             activity_content_author: Vec::new(),
             activity_content_original: Vec::new(),
+            activity_content_used_as: Vec::new(),
+            activity_content_kug_exception: Vec::new(),
+            activity_sender: Vec::new(),
+            activity_sender_identified: Vec::new(),
+            activity_sender_stop_address: Vec::new(),
             activity_campaign: Vec::new(),
             campaign: Vec::new(),
             campaign_activity: Vec::new(),
@@ -1106,6 +1401,25 @@ impl Facts {
                 };
                 self.organization_records_of_processing.push(x);
             }
+            "organization_core_activities_stated" => {
+                if row.len() != 1 {
+                    return Err(format!("`organization_core_activities_stated` has 1 columns, not {}", row.len()));
+                }
+                let x = OrganizationCoreActivitiesStated {
+                    org: sym(&mut self.symbols, 0)?,
+                };
+                self.organization_core_activities_stated.push(x);
+            }
+            "organization_core_activity" => {
+                if row.len() != 2 {
+                    return Err(format!("`organization_core_activity` has 2 columns, not {}", row.len()));
+                }
+                let x = OrganizationCoreActivity {
+                    org: sym(&mut self.symbols, 0)?,
+                    core: sym(&mut self.symbols, 1)?,
+                };
+                self.organization_core_activity.push(x);
+            }
             "staff" => {
                 if row.len() != 3 {
                     return Err(format!("`staff` has 3 columns, not {}", row.len()));
@@ -1153,6 +1467,75 @@ impl Facts {
                     role: sym(&mut self.symbols, 5)?,
                 };
                 self.system.push(x);
+            }
+            "incident" => {
+                if row.len() != 4 {
+                    return Err(format!("`incident` has 4 columns, not {}", row.len()));
+                }
+                let x = Incident {
+                    incident: sym(&mut self.symbols, 0)?,
+                    system: sym(&mut self.symbols, 1)?,
+                    aware: date(2)?,
+                    risk: sym(&mut self.symbols, 3)?,
+                };
+                self.incident.push(x);
+            }
+            "incident_authority_notified" => {
+                if row.len() != 2 {
+                    return Err(format!("`incident_authority_notified` has 2 columns, not {}", row.len()));
+                }
+                let x = IncidentAuthorityNotified {
+                    incident: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.incident_authority_notified.push(x);
+            }
+            "incident_delay_reasons" => {
+                if row.len() != 1 {
+                    return Err(format!("`incident_delay_reasons` has 1 columns, not {}", row.len()));
+                }
+                let x = IncidentDelayReasons {
+                    incident: sym(&mut self.symbols, 0)?,
+                };
+                self.incident_delay_reasons.push(x);
+            }
+            "incident_subjects_informed" => {
+                if row.len() != 2 {
+                    return Err(format!("`incident_subjects_informed` has 2 columns, not {}", row.len()));
+                }
+                let x = IncidentSubjectsInformed {
+                    incident: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.incident_subjects_informed.push(x);
+            }
+            "incident_unintelligible" => {
+                if row.len() != 1 {
+                    return Err(format!("`incident_unintelligible` has 1 columns, not {}", row.len()));
+                }
+                let x = IncidentUnintelligible {
+                    incident: sym(&mut self.symbols, 0)?,
+                };
+                self.incident_unintelligible.push(x);
+            }
+            "incident_documented" => {
+                if row.len() != 1 {
+                    return Err(format!("`incident_documented` has 1 columns, not {}", row.len()));
+                }
+                let x = IncidentDocumented {
+                    incident: sym(&mut self.symbols, 0)?,
+                };
+                self.incident_documented.push(x);
+            }
+            "incident_subject" => {
+                if row.len() != 2 {
+                    return Err(format!("`incident_subject` has 2 columns, not {}", row.len()));
+                }
+                let x = IncidentSubject {
+                    incident: sym(&mut self.symbols, 0)?,
+                    subject: sym(&mut self.symbols, 1)?,
+                };
+                self.incident_subject.push(x);
             }
             "agreement" => {
                 if row.len() != 5 {
@@ -1348,6 +1731,16 @@ impl Facts {
                 };
                 self.tracking_fires_before_consent.push(x);
             }
+            "tracking_reject" => {
+                if row.len() != 2 {
+                    return Err(format!("`tracking_reject` has 2 columns, not {}", row.len()));
+                }
+                let x = TrackingReject {
+                    tracking: sym(&mut self.symbols, 0)?,
+                    option: sym(&mut self.symbols, 1)?,
+                };
+                self.tracking_reject.push(x);
+            }
             "subject" => {
                 if row.len() != 4 {
                     return Err(format!("`subject` has 4 columns, not {}", row.len()));
@@ -1411,6 +1804,79 @@ impl Facts {
                     date: date(3)?,
                 };
                 self.subject_purchase.push(x);
+            }
+            "subject_birth_date" => {
+                if row.len() != 2 {
+                    return Err(format!("`subject_birth_date` has 2 columns, not {}", row.len()));
+                }
+                let x = SubjectBirthDate {
+                    subject: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.subject_birth_date.push(x);
+            }
+            "subject_contract" => {
+                if row.len() != 5 {
+                    return Err(format!("`subject_contract` has 5 columns, not {}", row.len()));
+                }
+                let x = SubjectContract {
+                    contract: sym(&mut self.symbols, 0)?,
+                    subject: sym(&mut self.symbols, 1)?,
+                    kind: sym(&mut self.symbols, 2)?,
+                    from: date(3)?,
+                    to: date(4)?,
+                };
+                self.subject_contract.push(x);
+            }
+            "request" => {
+                if row.len() != 4 {
+                    return Err(format!("`request` has 4 columns, not {}", row.len()));
+                }
+                let x = Request {
+                    request: sym(&mut self.symbols, 0)?,
+                    subject: sym(&mut self.symbols, 1)?,
+                    kind: sym(&mut self.symbols, 2)?,
+                    received: date(3)?,
+                };
+                self.request.push(x);
+            }
+            "request_answered" => {
+                if row.len() != 2 {
+                    return Err(format!("`request_answered` has 2 columns, not {}", row.len()));
+                }
+                let x = RequestAnswered {
+                    request: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.request_answered.push(x);
+            }
+            "request_extended" => {
+                if row.len() != 1 {
+                    return Err(format!("`request_extended` has 1 columns, not {}", row.len()));
+                }
+                let x = RequestExtended {
+                    request: sym(&mut self.symbols, 0)?,
+                };
+                self.request_extended.push(x);
+            }
+            "request_refused" => {
+                if row.len() != 1 {
+                    return Err(format!("`request_refused` has 1 columns, not {}", row.len()));
+                }
+                let x = RequestRefused {
+                    request: sym(&mut self.symbols, 0)?,
+                };
+                self.request_refused.push(x);
+            }
+            "subject_retain_until" => {
+                if row.len() != 2 {
+                    return Err(format!("`subject_retain_until` has 2 columns, not {}", row.len()));
+                }
+                let x = SubjectRetainUntil {
+                    subject: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.subject_retain_until.push(x);
             }
             "consent" => {
                 if row.len() != 5 {
@@ -1511,6 +1977,16 @@ impl Facts {
                     text: sym(&mut self.symbols, 1)?,
                 };
                 self.consent_circumstances.push(x);
+            }
+            "consent_parental_authorisation" => {
+                if row.len() != 2 {
+                    return Err(format!("`consent_parental_authorisation` has 2 columns, not {}", row.len()));
+                }
+                let x = ConsentParentalAuthorisation {
+                    consent: sym(&mut self.symbols, 0)?,
+                    date: date(1)?,
+                };
+                self.consent_parental_authorisation.push(x);
             }
             "objection" => {
                 if row.len() != 3 {
@@ -1626,6 +2102,16 @@ impl Facts {
                     category: sym(&mut self.symbols, 1)?,
                 };
                 self.flow_category.push(x);
+            }
+            "flow_derogation" => {
+                if row.len() != 2 {
+                    return Err(format!("`flow_derogation` has 2 columns, not {}", row.len()));
+                }
+                let x = FlowDerogation {
+                    flow: sym(&mut self.symbols, 0)?,
+                    derogation: sym(&mut self.symbols, 1)?,
+                };
+                self.flow_derogation.push(x);
             }
             "activity" => {
                 if row.len() != 6 {
@@ -1796,6 +2282,53 @@ impl Facts {
                     activity: sym(&mut self.symbols, 0)?,
                 };
                 self.activity_content_original.push(x);
+            }
+            "activity_content_used_as" => {
+                if row.len() != 2 {
+                    return Err(format!("`activity_content_used_as` has 2 columns, not {}", row.len()));
+                }
+                let x = ActivityContentUsedAs {
+                    activity: sym(&mut self.symbols, 0)?,
+                    use_: sym(&mut self.symbols, 1)?,
+                };
+                self.activity_content_used_as.push(x);
+            }
+            "activity_content_kug_exception" => {
+                if row.len() != 2 {
+                    return Err(format!("`activity_content_kug_exception` has 2 columns, not {}", row.len()));
+                }
+                let x = ActivityContentKugException {
+                    activity: sym(&mut self.symbols, 0)?,
+                    exception: sym(&mut self.symbols, 1)?,
+                };
+                self.activity_content_kug_exception.push(x);
+            }
+            "activity_sender" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_sender` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivitySender {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_sender.push(x);
+            }
+            "activity_sender_identified" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_sender_identified` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivitySenderIdentified {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_sender_identified.push(x);
+            }
+            "activity_sender_stop_address" => {
+                if row.len() != 1 {
+                    return Err(format!("`activity_sender_stop_address` has 1 columns, not {}", row.len()));
+                }
+                let x = ActivitySenderStopAddress {
+                    activity: sym(&mut self.symbols, 0)?,
+                };
+                self.activity_sender_stop_address.push(x);
             }
             "activity_campaign" => {
                 if row.len() != 2 {

@@ -65,6 +65,7 @@ pub const BLOCKS: &[&str] = &[
 /// the ones the findings are made of.
 #[derive(Default)]
 pub(crate) struct State {
+    pub notifiable_incident: Vec<(u32, i32)>,
     pub personal_activity: Vec<(u32,)>,
     pub concerns: Vec<(u32, u32)>,
     pub assessed: Vec<(u32, u32)>,
@@ -84,7 +85,7 @@ pub(crate) struct State {
     pub vetoed_social_profiling: Vec<(u32, u32)>,
     pub purpose_change: Vec<(u32, u32, i32)>,
     pub child_consent: Vec<(u32, u32)>,
-    pub child: Vec<(u32,)>,
+    pub child_consent_void: Vec<(u32, u32)>,
     pub special_explicit: Vec<(u32, u32)>,
     pub special_not_explicit: Vec<(u32, u32)>,
     pub published_by: Vec<(u32, u32, u32)>,
@@ -96,6 +97,8 @@ pub(crate) struct State {
     pub dpia_required: Vec<(u32,)>,
     pub dpia_category: Vec<(u32,)>,
     pub dpia_required_profiling: Vec<(u32, i32)>,
+    pub request_due: Vec<(u32, u32, i32)>,
+    pub deleted_after: Vec<(u32, i32)>,
     pub third_country_transfer: Vec<(u32, u32, u32)>,
     pub transfer_basis: Vec<(u32, u32)>,
     pub uses_processor: Vec<(u32, u32)>,

@@ -77,6 +77,7 @@ pub const SYMBOLS: &[&str] = &[
     "biometric",
     "blog",
     "business",
+    "chat",
     "collect",
     "comment",
     "compatibility",
@@ -85,16 +86,22 @@ pub const SYMBOLS: &[&str] = &[
     "content_license",
     "contract",
     "criminal",
+    "criminal_data",
     "ddg_impressum_missing",
     "delete",
     "direct_marketing",
+    "done",
     "double_opt_in",
     "dpa",
     "dpf",
     "dpia",
     "email",
+    "embed",
     "enrich",
+    "equal",
+    "erasure",
     "ethnic_origin",
+    "explicit_consent",
     "fan_page",
     "fax",
     "forbidden",
@@ -109,6 +116,11 @@ pub const SYMBOLS: &[&str] = &[
     "gdpr_art14_notice_overdue",
     "gdpr_art14_source_not_named",
     "gdpr_audience_upload_without_consent",
+    "gdpr_breach_data_unintelligible",
+    "gdpr_breach_not_documented",
+    "gdpr_breach_not_notified",
+    "gdpr_breach_notified_late",
+    "gdpr_breach_subjects_not_informed",
     "gdpr_child_consent",
     "gdpr_consent_not_provable",
     "gdpr_criminal_offence_data",
@@ -116,17 +128,24 @@ pub const SYMBOLS: &[&str] = &[
     "gdpr_dpia_missing_monitoring",
     "gdpr_dpia_missing_profiling",
     "gdpr_dpia_missing_special",
+    "gdpr_dpo_missing_core_monitoring",
+    "gdpr_dpo_missing_core_special",
     "gdpr_dpo_missing_monitoring",
     "gdpr_joint_control_not_published",
     "gdpr_joint_control_without_arrangement",
+    "gdpr_kept_after_retention",
     "gdpr_no_legal_basis",
     "gdpr_no_records_of_processing",
     "gdpr_objector_selected_for_email",
+    "gdpr_processing_after_erasure",
     "gdpr_processing_after_general_objection",
+    "gdpr_processing_after_retention",
     "gdpr_processing_after_withdrawal",
     "gdpr_processor_without_agreement",
     "gdpr_profiling_after_objection",
     "gdpr_purpose_change_untested",
+    "gdpr_request_answered_late",
+    "gdpr_request_unanswered",
     "gdpr_right_to_object_not_pointed_out",
     "gdpr_social_profiling_without_consent",
     "gdpr_special_category",
@@ -139,10 +158,12 @@ pub const SYMBOLS: &[&str] = &[
     "greeting",
     "guideline_breach",
     "health",
+    "high",
     "image",
     "independent_controller",
     "joint_control",
     "joint_controller",
+    "kug_image_exception_recorded",
     "kug_image_exception_unchecked",
     "kug_image_without_consent",
     "legal_obligation",
@@ -152,6 +173,7 @@ pub const SYMBOLS: &[&str] = &[
     "messenger",
     "minor",
     "monitor",
+    "monitoring",
     "necessary",
     "newsletter",
     "one_to_many",
@@ -170,6 +192,7 @@ pub const SYMBOLS: &[&str] = &[
     "profile",
     "profiling",
     "publish",
+    "quote",
     "religion",
     "reuse_content",
     "review_site",
@@ -185,7 +208,9 @@ pub const SYMBOLS: &[&str] = &[
     "social_monitoring",
     "social_network",
     "social_post",
+    "special_categories",
     "survey",
+    "tdddg_banner_without_equal_reject",
     "tdddg_email_tracking_without_consent",
     "tdddg_fan_page_trackers_without_consent",
     "tdddg_site_trackers_without_consent",
@@ -194,7 +219,10 @@ pub const SYMBOLS: &[&str] = &[
     "tia",
     "track",
     "trade_union",
+    "unlikely",
+    "urhg_photo_embedded_or_quoted",
     "urhg_photo_reuse_without_licence",
+    "urhg_text_embedded_or_quoted",
     "urhg_text_reuse_without_licence",
     "user",
     "uwg_advertising_after_refusal",
@@ -203,6 +231,8 @@ pub const SYMBOLS: &[&str] = &[
     "uwg_email_without_consent",
     "uwg_fake_review",
     "uwg_hidden_commercial_communication",
+    "uwg_message_sender_concealed",
+    "uwg_message_without_stop_address",
     "uwg_phone_b2b_presumed_consent",
     "uwg_phone_consent_not_documented",
     "uwg_phone_consent_not_provable",
@@ -284,143 +314,174 @@ pub const S_BDSG_OLD_US_TRANSFER_WITHOUT_BASIS: u32 = 65; // "bdsg_old_us_transf
 pub const S_BIOMETRIC: u32 = 66; // "biometric"
 pub const S_BLOG: u32 = 67; // "blog"
 pub const S_BUSINESS: u32 = 68; // "business"
-pub const S_COLLECT: u32 = 69; // "collect"
-pub const S_COMMENT: u32 = 70; // "comment"
-pub const S_COMPATIBILITY: u32 = 71; // "compatibility"
-pub const S_CONSUMER: u32 = 72; // "consumer"
-pub const S_CONTACT: u32 = 73; // "contact"
-pub const S_CONTENT_LICENSE: u32 = 74; // "content_license"
-pub const S_CONTRACT: u32 = 75; // "contract"
-pub const S_CRIMINAL: u32 = 76; // "criminal"
-pub const S_DDG_IMPRESSUM_MISSING: u32 = 77; // "ddg_impressum_missing"
-pub const S_DELETE: u32 = 78; // "delete"
-pub const S_DIRECT_MARKETING: u32 = 79; // "direct_marketing"
-pub const S_DOUBLE_OPT_IN: u32 = 80; // "double_opt_in"
-pub const S_DPA: u32 = 81; // "dpa"
-pub const S_DPF: u32 = 82; // "dpf"
-pub const S_DPIA: u32 = 83; // "dpia"
-pub const S_EMAIL: u32 = 84; // "email"
-pub const S_ENRICH: u32 = 85; // "enrich"
-pub const S_ETHNIC_ORIGIN: u32 = 86; // "ethnic_origin"
-pub const S_FAN_PAGE: u32 = 87; // "fan_page"
-pub const S_FAX: u32 = 88; // "fax"
-pub const S_FORBIDDEN: u32 = 89; // "forbidden"
-pub const S_FORUM: u32 = 90; // "forum"
-pub const S_FORUM_REPLY: u32 = 91; // "forum_reply"
-pub const S_GDPR_ADVERTISING_WITHOUT_BASIS: u32 = 92; // "gdpr_advertising_without_basis"
-pub const S_GDPR_ART13_NOTICE_MISSING: u32 = 93; // "gdpr_art13_notice_missing"
-pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 94; // "gdpr_art14_category_not_named"
-pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 95; // "gdpr_art14_disproportionate_effort"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 96; // "gdpr_art14_notice_at_first_contact"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 97; // "gdpr_art14_notice_at_first_disclosure"
-pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 98; // "gdpr_art14_notice_overdue"
-pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 99; // "gdpr_art14_source_not_named"
-pub const S_GDPR_AUDIENCE_UPLOAD_WITHOUT_CONSENT: u32 = 100; // "gdpr_audience_upload_without_consent"
-pub const S_GDPR_CHILD_CONSENT: u32 = 101; // "gdpr_child_consent"
-pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 102; // "gdpr_consent_not_provable"
-pub const S_GDPR_CRIMINAL_OFFENCE_DATA: u32 = 103; // "gdpr_criminal_offence_data"
-pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 104; // "gdpr_direct_marketing_after_objection"
-pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 105; // "gdpr_dpia_missing_monitoring"
-pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 106; // "gdpr_dpia_missing_profiling"
-pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 107; // "gdpr_dpia_missing_special"
-pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 108; // "gdpr_dpo_missing_monitoring"
-pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 109; // "gdpr_joint_control_not_published"
-pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 110; // "gdpr_joint_control_without_arrangement"
-pub const S_GDPR_NO_LEGAL_BASIS: u32 = 111; // "gdpr_no_legal_basis"
-pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 112; // "gdpr_no_records_of_processing"
-pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 113; // "gdpr_objector_selected_for_email"
-pub const S_GDPR_PROCESSING_AFTER_GENERAL_OBJECTION: u32 = 114; // "gdpr_processing_after_general_objection"
-pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 115; // "gdpr_processing_after_withdrawal"
-pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 116; // "gdpr_processor_without_agreement"
-pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 117; // "gdpr_profiling_after_objection"
-pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 118; // "gdpr_purpose_change_untested"
-pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 119; // "gdpr_right_to_object_not_pointed_out"
-pub const S_GDPR_SOCIAL_PROFILING_WITHOUT_CONSENT: u32 = 120; // "gdpr_social_profiling_without_consent"
-pub const S_GDPR_SPECIAL_CATEGORY: u32 = 121; // "gdpr_special_category"
-pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 122; // "gdpr_special_explicit_consent"
-pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 123; // "gdpr_special_made_public"
-pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 124; // "gdpr_transfer_without_basis"
-pub const S_GDPR_TRANSFER_WITHOUT_BASIS_BEFORE_SCHREMS_II: u32 = 125; // "gdpr_transfer_without_basis_before_schrems_ii"
-pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 126; // "gdpr_withdrawn_selected_for_email"
-pub const S_GENETIC: u32 = 127; // "genetic"
-pub const S_GREETING: u32 = 128; // "greeting"
-pub const S_GUIDELINE_BREACH: u32 = 129; // "guideline_breach"
-pub const S_HEALTH: u32 = 130; // "health"
-pub const S_IMAGE: u32 = 131; // "image"
-pub const S_INDEPENDENT_CONTROLLER: u32 = 132; // "independent_controller"
-pub const S_JOINT_CONTROL: u32 = 133; // "joint_control"
-pub const S_JOINT_CONTROLLER: u32 = 134; // "joint_controller"
-pub const S_KUG_IMAGE_EXCEPTION_UNCHECKED: u32 = 135; // "kug_image_exception_unchecked"
-pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 136; // "kug_image_without_consent"
-pub const S_LEGAL_OBLIGATION: u32 = 137; // "legal_obligation"
-pub const S_LIA: u32 = 138; // "lia"
-pub const S_LINK: u32 = 139; // "link"
-pub const S_MARKETING: u32 = 140; // "marketing"
-pub const S_MESSENGER: u32 = 141; // "messenger"
-pub const S_MINOR: u32 = 142; // "minor"
-pub const S_MONITOR: u32 = 143; // "monitor"
-pub const S_NECESSARY: u32 = 144; // "necessary"
-pub const S_NEWSLETTER: u32 = 145; // "newsletter"
-pub const S_ONE_TO_MANY: u32 = 146; // "one_to_many"
-pub const S_OPT_IN: u32 = 147; // "opt_in"
-pub const S_PARTICIPATION: u32 = 148; // "participation"
-pub const S_PHILOSOPHICAL_BELIEF: u32 = 149; // "philosophical_belief"
-pub const S_PHONE: u32 = 150; // "phone"
-pub const S_PHOTO: u32 = 151; // "photo"
-pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 152; // "platform_participation_forbidden"
-pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 153; // "platform_scraping_forbidden"
-pub const S_POLITICAL_OPINION: u32 = 154; // "political_opinion"
-pub const S_POST: u32 = 155; // "post"
-pub const S_PRESUMED: u32 = 156; // "presumed"
-pub const S_PRIVACY_SHIELD: u32 = 157; // "privacy_shield"
-pub const S_PROCESSOR: u32 = 158; // "processor"
-pub const S_PROFILE: u32 = 159; // "profile"
-pub const S_PROFILING: u32 = 160; // "profiling"
-pub const S_PUBLISH: u32 = 161; // "publish"
-pub const S_RELIGION: u32 = 162; // "religion"
-pub const S_REUSE_CONTENT: u32 = 163; // "reuse_content"
-pub const S_REVIEW_SITE: u32 = 164; // "review_site"
-pub const S_SAFE_HARBOR: u32 = 165; // "safe_harbor"
-pub const S_SALES: u32 = 166; // "sales"
-pub const S_SCC: u32 = 167; // "scc"
-pub const S_SCRAPE: u32 = 168; // "scrape"
-pub const S_SELECT: u32 = 169; // "select"
-pub const S_SEX_LIFE: u32 = 170; // "sex_life"
-pub const S_SEXUAL_ORIENTATION: u32 = 171; // "sexual_orientation"
-pub const S_SMS: u32 = 172; // "sms"
-pub const S_SOCIAL_DM: u32 = 173; // "social_dm"
-pub const S_SOCIAL_MONITORING: u32 = 174; // "social_monitoring"
-pub const S_SOCIAL_NETWORK: u32 = 175; // "social_network"
-pub const S_SOCIAL_POST: u32 = 176; // "social_post"
-pub const S_SURVEY: u32 = 177; // "survey"
-pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 178; // "tdddg_email_tracking_without_consent"
-pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 179; // "tdddg_fan_page_trackers_without_consent"
-pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 180; // "tdddg_site_trackers_without_consent"
-pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 181; // "tdddg_tracking_without_consent"
-pub const S_TEXT: u32 = 182; // "text"
-pub const S_TIA: u32 = 183; // "tia"
-pub const S_TRACK: u32 = 184; // "track"
-pub const S_TRADE_UNION: u32 = 185; // "trade_union"
-pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 186; // "urhg_photo_reuse_without_licence"
-pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 187; // "urhg_text_reuse_without_licence"
-pub const S_USER: u32 = 188; // "user"
-pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 189; // "uwg_advertising_after_refusal"
-pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 190; // "uwg_email_consent_not_provable"
-pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 191; // "uwg_email_existing_customer"
-pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 192; // "uwg_email_without_consent"
-pub const S_UWG_FAKE_REVIEW: u32 = 193; // "uwg_fake_review"
-pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 194; // "uwg_hidden_commercial_communication"
-pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 195; // "uwg_phone_b2b_presumed_consent"
-pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 196; // "uwg_phone_consent_not_documented"
-pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 197; // "uwg_phone_consent_not_provable"
-pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 198; // "uwg_phone_without_consent"
-pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 199; // "uwg_review_authenticity_note"
-pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 200; // "uwg_sms_to_existing_customer"
-pub const S_VERBAL: u32 = 201; // "verbal"
-pub const S_WEB_FORM: u32 = 202; // "web_form"
-pub const S_WEBSITE: u32 = 203; // "website"
-pub const S_WRITTEN: u32 = 204; // "written"
+pub const S_CHAT: u32 = 69; // "chat"
+pub const S_COLLECT: u32 = 70; // "collect"
+pub const S_COMMENT: u32 = 71; // "comment"
+pub const S_COMPATIBILITY: u32 = 72; // "compatibility"
+pub const S_CONSUMER: u32 = 73; // "consumer"
+pub const S_CONTACT: u32 = 74; // "contact"
+pub const S_CONTENT_LICENSE: u32 = 75; // "content_license"
+pub const S_CONTRACT: u32 = 76; // "contract"
+pub const S_CRIMINAL: u32 = 77; // "criminal"
+pub const S_CRIMINAL_DATA: u32 = 78; // "criminal_data"
+pub const S_DDG_IMPRESSUM_MISSING: u32 = 79; // "ddg_impressum_missing"
+pub const S_DELETE: u32 = 80; // "delete"
+pub const S_DIRECT_MARKETING: u32 = 81; // "direct_marketing"
+pub const S_DONE: u32 = 82; // "done"
+pub const S_DOUBLE_OPT_IN: u32 = 83; // "double_opt_in"
+pub const S_DPA: u32 = 84; // "dpa"
+pub const S_DPF: u32 = 85; // "dpf"
+pub const S_DPIA: u32 = 86; // "dpia"
+pub const S_EMAIL: u32 = 87; // "email"
+pub const S_EMBED: u32 = 88; // "embed"
+pub const S_ENRICH: u32 = 89; // "enrich"
+pub const S_EQUAL: u32 = 90; // "equal"
+pub const S_ERASURE: u32 = 91; // "erasure"
+pub const S_ETHNIC_ORIGIN: u32 = 92; // "ethnic_origin"
+pub const S_EXPLICIT_CONSENT: u32 = 93; // "explicit_consent"
+pub const S_FAN_PAGE: u32 = 94; // "fan_page"
+pub const S_FAX: u32 = 95; // "fax"
+pub const S_FORBIDDEN: u32 = 96; // "forbidden"
+pub const S_FORUM: u32 = 97; // "forum"
+pub const S_FORUM_REPLY: u32 = 98; // "forum_reply"
+pub const S_GDPR_ADVERTISING_WITHOUT_BASIS: u32 = 99; // "gdpr_advertising_without_basis"
+pub const S_GDPR_ART13_NOTICE_MISSING: u32 = 100; // "gdpr_art13_notice_missing"
+pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 101; // "gdpr_art14_category_not_named"
+pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 102; // "gdpr_art14_disproportionate_effort"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 103; // "gdpr_art14_notice_at_first_contact"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 104; // "gdpr_art14_notice_at_first_disclosure"
+pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 105; // "gdpr_art14_notice_overdue"
+pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 106; // "gdpr_art14_source_not_named"
+pub const S_GDPR_AUDIENCE_UPLOAD_WITHOUT_CONSENT: u32 = 107; // "gdpr_audience_upload_without_consent"
+pub const S_GDPR_BREACH_DATA_UNINTELLIGIBLE: u32 = 108; // "gdpr_breach_data_unintelligible"
+pub const S_GDPR_BREACH_NOT_DOCUMENTED: u32 = 109; // "gdpr_breach_not_documented"
+pub const S_GDPR_BREACH_NOT_NOTIFIED: u32 = 110; // "gdpr_breach_not_notified"
+pub const S_GDPR_BREACH_NOTIFIED_LATE: u32 = 111; // "gdpr_breach_notified_late"
+pub const S_GDPR_BREACH_SUBJECTS_NOT_INFORMED: u32 = 112; // "gdpr_breach_subjects_not_informed"
+pub const S_GDPR_CHILD_CONSENT: u32 = 113; // "gdpr_child_consent"
+pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 114; // "gdpr_consent_not_provable"
+pub const S_GDPR_CRIMINAL_OFFENCE_DATA: u32 = 115; // "gdpr_criminal_offence_data"
+pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 116; // "gdpr_direct_marketing_after_objection"
+pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 117; // "gdpr_dpia_missing_monitoring"
+pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 118; // "gdpr_dpia_missing_profiling"
+pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 119; // "gdpr_dpia_missing_special"
+pub const S_GDPR_DPO_MISSING_CORE_MONITORING: u32 = 120; // "gdpr_dpo_missing_core_monitoring"
+pub const S_GDPR_DPO_MISSING_CORE_SPECIAL: u32 = 121; // "gdpr_dpo_missing_core_special"
+pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 122; // "gdpr_dpo_missing_monitoring"
+pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 123; // "gdpr_joint_control_not_published"
+pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 124; // "gdpr_joint_control_without_arrangement"
+pub const S_GDPR_KEPT_AFTER_RETENTION: u32 = 125; // "gdpr_kept_after_retention"
+pub const S_GDPR_NO_LEGAL_BASIS: u32 = 126; // "gdpr_no_legal_basis"
+pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 127; // "gdpr_no_records_of_processing"
+pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 128; // "gdpr_objector_selected_for_email"
+pub const S_GDPR_PROCESSING_AFTER_ERASURE: u32 = 129; // "gdpr_processing_after_erasure"
+pub const S_GDPR_PROCESSING_AFTER_GENERAL_OBJECTION: u32 = 130; // "gdpr_processing_after_general_objection"
+pub const S_GDPR_PROCESSING_AFTER_RETENTION: u32 = 131; // "gdpr_processing_after_retention"
+pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 132; // "gdpr_processing_after_withdrawal"
+pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 133; // "gdpr_processor_without_agreement"
+pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 134; // "gdpr_profiling_after_objection"
+pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 135; // "gdpr_purpose_change_untested"
+pub const S_GDPR_REQUEST_ANSWERED_LATE: u32 = 136; // "gdpr_request_answered_late"
+pub const S_GDPR_REQUEST_UNANSWERED: u32 = 137; // "gdpr_request_unanswered"
+pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 138; // "gdpr_right_to_object_not_pointed_out"
+pub const S_GDPR_SOCIAL_PROFILING_WITHOUT_CONSENT: u32 = 139; // "gdpr_social_profiling_without_consent"
+pub const S_GDPR_SPECIAL_CATEGORY: u32 = 140; // "gdpr_special_category"
+pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 141; // "gdpr_special_explicit_consent"
+pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 142; // "gdpr_special_made_public"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 143; // "gdpr_transfer_without_basis"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS_BEFORE_SCHREMS_II: u32 = 144; // "gdpr_transfer_without_basis_before_schrems_ii"
+pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 145; // "gdpr_withdrawn_selected_for_email"
+pub const S_GENETIC: u32 = 146; // "genetic"
+pub const S_GREETING: u32 = 147; // "greeting"
+pub const S_GUIDELINE_BREACH: u32 = 148; // "guideline_breach"
+pub const S_HEALTH: u32 = 149; // "health"
+pub const S_HIGH: u32 = 150; // "high"
+pub const S_IMAGE: u32 = 151; // "image"
+pub const S_INDEPENDENT_CONTROLLER: u32 = 152; // "independent_controller"
+pub const S_JOINT_CONTROL: u32 = 153; // "joint_control"
+pub const S_JOINT_CONTROLLER: u32 = 154; // "joint_controller"
+pub const S_KUG_IMAGE_EXCEPTION_RECORDED: u32 = 155; // "kug_image_exception_recorded"
+pub const S_KUG_IMAGE_EXCEPTION_UNCHECKED: u32 = 156; // "kug_image_exception_unchecked"
+pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 157; // "kug_image_without_consent"
+pub const S_LEGAL_OBLIGATION: u32 = 158; // "legal_obligation"
+pub const S_LIA: u32 = 159; // "lia"
+pub const S_LINK: u32 = 160; // "link"
+pub const S_MARKETING: u32 = 161; // "marketing"
+pub const S_MESSENGER: u32 = 162; // "messenger"
+pub const S_MINOR: u32 = 163; // "minor"
+pub const S_MONITOR: u32 = 164; // "monitor"
+pub const S_MONITORING: u32 = 165; // "monitoring"
+pub const S_NECESSARY: u32 = 166; // "necessary"
+pub const S_NEWSLETTER: u32 = 167; // "newsletter"
+pub const S_ONE_TO_MANY: u32 = 168; // "one_to_many"
+pub const S_OPT_IN: u32 = 169; // "opt_in"
+pub const S_PARTICIPATION: u32 = 170; // "participation"
+pub const S_PHILOSOPHICAL_BELIEF: u32 = 171; // "philosophical_belief"
+pub const S_PHONE: u32 = 172; // "phone"
+pub const S_PHOTO: u32 = 173; // "photo"
+pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 174; // "platform_participation_forbidden"
+pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 175; // "platform_scraping_forbidden"
+pub const S_POLITICAL_OPINION: u32 = 176; // "political_opinion"
+pub const S_POST: u32 = 177; // "post"
+pub const S_PRESUMED: u32 = 178; // "presumed"
+pub const S_PRIVACY_SHIELD: u32 = 179; // "privacy_shield"
+pub const S_PROCESSOR: u32 = 180; // "processor"
+pub const S_PROFILE: u32 = 181; // "profile"
+pub const S_PROFILING: u32 = 182; // "profiling"
+pub const S_PUBLISH: u32 = 183; // "publish"
+pub const S_QUOTE: u32 = 184; // "quote"
+pub const S_RELIGION: u32 = 185; // "religion"
+pub const S_REUSE_CONTENT: u32 = 186; // "reuse_content"
+pub const S_REVIEW_SITE: u32 = 187; // "review_site"
+pub const S_SAFE_HARBOR: u32 = 188; // "safe_harbor"
+pub const S_SALES: u32 = 189; // "sales"
+pub const S_SCC: u32 = 190; // "scc"
+pub const S_SCRAPE: u32 = 191; // "scrape"
+pub const S_SELECT: u32 = 192; // "select"
+pub const S_SEX_LIFE: u32 = 193; // "sex_life"
+pub const S_SEXUAL_ORIENTATION: u32 = 194; // "sexual_orientation"
+pub const S_SMS: u32 = 195; // "sms"
+pub const S_SOCIAL_DM: u32 = 196; // "social_dm"
+pub const S_SOCIAL_MONITORING: u32 = 197; // "social_monitoring"
+pub const S_SOCIAL_NETWORK: u32 = 198; // "social_network"
+pub const S_SOCIAL_POST: u32 = 199; // "social_post"
+pub const S_SPECIAL_CATEGORIES: u32 = 200; // "special_categories"
+pub const S_SURVEY: u32 = 201; // "survey"
+pub const S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT: u32 = 202; // "tdddg_banner_without_equal_reject"
+pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 203; // "tdddg_email_tracking_without_consent"
+pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 204; // "tdddg_fan_page_trackers_without_consent"
+pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 205; // "tdddg_site_trackers_without_consent"
+pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 206; // "tdddg_tracking_without_consent"
+pub const S_TEXT: u32 = 207; // "text"
+pub const S_TIA: u32 = 208; // "tia"
+pub const S_TRACK: u32 = 209; // "track"
+pub const S_TRADE_UNION: u32 = 210; // "trade_union"
+pub const S_UNLIKELY: u32 = 211; // "unlikely"
+pub const S_URHG_PHOTO_EMBEDDED_OR_QUOTED: u32 = 212; // "urhg_photo_embedded_or_quoted"
+pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 213; // "urhg_photo_reuse_without_licence"
+pub const S_URHG_TEXT_EMBEDDED_OR_QUOTED: u32 = 214; // "urhg_text_embedded_or_quoted"
+pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 215; // "urhg_text_reuse_without_licence"
+pub const S_USER: u32 = 216; // "user"
+pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 217; // "uwg_advertising_after_refusal"
+pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 218; // "uwg_email_consent_not_provable"
+pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 219; // "uwg_email_existing_customer"
+pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 220; // "uwg_email_without_consent"
+pub const S_UWG_FAKE_REVIEW: u32 = 221; // "uwg_fake_review"
+pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 222; // "uwg_hidden_commercial_communication"
+pub const S_UWG_MESSAGE_SENDER_CONCEALED: u32 = 223; // "uwg_message_sender_concealed"
+pub const S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS: u32 = 224; // "uwg_message_without_stop_address"
+pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 225; // "uwg_phone_b2b_presumed_consent"
+pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 226; // "uwg_phone_consent_not_documented"
+pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 227; // "uwg_phone_consent_not_provable"
+pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 228; // "uwg_phone_without_consent"
+pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 229; // "uwg_review_authenticity_note"
+pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 230; // "uwg_sms_to_existing_customer"
+pub const S_VERBAL: u32 = 231; // "verbal"
+pub const S_WEB_FORM: u32 = 232; // "web_form"
+pub const S_WEBSITE: u32 = 233; // "website"
+pub const S_WRITTEN: u32 = 234; // "written"
 
+pub const D_2000_01_03: i32 = 10959; // 2000-01-03
 pub const D_2015_10_05: i32 = 16713; // 2015-10-05
 pub const D_2016_08_01: i32 = 17014; // 2016-08-01
 pub const D_2018_05_25: i32 = 17676; // 2018-05-25
@@ -434,129 +495,142 @@ pub const D_2023_07_10: i32 = 19548; // 2023-07-10
 
 /// The facts of `old_law_consent_form` the program states.
 pub const FACTS_OLD_LAW_CONSENT_FORM: &[(u32,)] = &[
-    (204,), // "written"
-    (80,), // "double_opt_in"
-    (147,), // "opt_in"
+    (234,), // "written"
+    (83,), // "double_opt_in"
+    (169,), // "opt_in"
 ];
 
 /// The facts of `image_use_kind` the program states.
 pub const FACTS_IMAGE_USE_KIND: &[(u32,)] = &[
-    (163,), // "reuse_content"
-    (161,), // "publish"
+    (186,), // "reuse_content"
+    (183,), // "publish"
 ];
 
 /// The facts of `special_category` the program states.
 pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
-    (170,), // "sex_life"
-    (149,), // "philosophical_belief"
-    (130,), // "health"
-    (162,), // "religion"
-    (154,), // "political_opinion"
-    (86,), // "ethnic_origin"
-    (171,), // "sexual_orientation"
+    (193,), // "sex_life"
+    (171,), // "philosophical_belief"
+    (149,), // "health"
+    (185,), // "religion"
+    (176,), // "political_opinion"
+    (92,), // "ethnic_origin"
+    (194,), // "sexual_orientation"
     (66,), // "biometric"
-    (127,), // "genetic"
-    (185,), // "trade_union"
+    (146,), // "genetic"
+    (210,), // "trade_union"
 ];
 
 /// The facts of `consent_form_valid` the program states.
 pub const FACTS_CONSENT_FORM_VALID: &[(u32,)] = &[
-    (204,), // "written"
-    (80,), // "double_opt_in"
-    (147,), // "opt_in"
-    (201,), // "verbal"
+    (234,), // "written"
+    (83,), // "double_opt_in"
+    (169,), // "opt_in"
+    (231,), // "verbal"
+];
+
+/// The facts of `contract_performing_kind` the program states.
+pub const FACTS_CONTRACT_PERFORMING_KIND: &[(u32,)] = &[
+    (160,), // "link"
+    (89,), // "enrich"
+    (74,), // "contact"
 ];
 
 /// The facts of `contract_kind` the program states.
 pub const FACTS_CONTRACT_KIND: &[(u32,)] = &[
-    (139,), // "link"
-    (85,), // "enrich"
+    (160,), // "link"
+    (89,), // "enrich"
 ];
 
 /// The facts of `profiling_kind` the program states.
 pub const FACTS_PROFILING_KIND: &[(u32,)] = &[
-    (85,), // "enrich"
-    (159,), // "profile"
+    (89,), // "enrich"
+    (181,), // "profile"
 ];
 
 /// The facts of `marketing_use` the program states.
 pub const FACTS_MARKETING_USE: &[(u32,)] = &[
-    (160,), // "profiling"
+    (182,), // "profiling"
 ];
 
 /// The facts of `social_source_kind` the program states.
 pub const FACTS_SOCIAL_SOURCE_KIND: &[(u32,)] = &[
-    (175,), // "social_network"
-    (90,), // "forum"
-    (164,), // "review_site"
+    (198,), // "social_network"
+    (97,), // "forum"
+    (187,), // "review_site"
     (67,), // "blog"
-    (141,), // "messenger"
+    (162,), // "messenger"
 ];
 
 /// The facts of `obtaining_kind` the program states.
 pub const FACTS_OBTAINING_KIND: &[(u32,)] = &[
-    (139,), // "link"
-    (85,), // "enrich"
-    (159,), // "profile"
-    (69,), // "collect"
-    (143,), // "monitor"
+    (160,), // "link"
+    (89,), // "enrich"
+    (181,), // "profile"
+    (70,), // "collect"
+    (164,), // "monitor"
 ];
 
 /// The facts of `direct_kind` the program states.
 pub const FACTS_DIRECT_KIND: &[(u32,)] = &[
-    (85,), // "enrich"
-    (69,), // "collect"
+    (89,), // "enrich"
+    (70,), // "collect"
 ];
 
 /// The facts of `objection_to_marketing` the program states.
 pub const FACTS_OBJECTION_TO_MARKETING: &[(u32,)] = &[
-    (79,), // "direct_marketing"
+    (81,), // "direct_marketing"
     (54,), // "all"
 ];
 
 /// The facts of `basis_checked_kind` the program states.
 pub const FACTS_BASIS_CHECKED_KIND: &[(u32,)] = &[
-    (163,), // "reuse_content"
-    (161,), // "publish"
-    (139,), // "link"
-    (85,), // "enrich"
-    (159,), // "profile"
-    (69,), // "collect"
-    (143,), // "monitor"
-    (169,), // "select"
+    (186,), // "reuse_content"
+    (183,), // "publish"
+    (160,), // "link"
+    (89,), // "enrich"
+    (181,), // "profile"
+    (70,), // "collect"
+    (164,), // "monitor"
+    (192,), // "select"
 ];
 
 /// The facts of `further_use_kind` the program states.
 pub const FACTS_FURTHER_USE_KIND: &[(u32,)] = &[
-    (139,), // "link"
-    (85,), // "enrich"
-    (159,), // "profile"
+    (160,), // "link"
+    (89,), // "enrich"
+    (181,), // "profile"
 ];
 
 /// The facts of `marketing_profile_purpose` the program states.
 pub const FACTS_MARKETING_PROFILE_PURPOSE: &[(u32,)] = &[
-    (160,), // "profiling"
-    (140,), // "marketing"
-    (145,), // "newsletter"
-    (166,), // "sales"
+    (182,), // "profiling"
+    (161,), // "marketing"
+    (167,), // "newsletter"
+    (189,), // "sales"
 ];
 
 /// The facts of `profiling_objection` the program states.
 pub const FACTS_PROFILING_OBJECTION: &[(u32,)] = &[
-    (160,), // "profiling"
-    (79,), // "direct_marketing"
+    (182,), // "profiling"
+    (81,), // "direct_marketing"
     (54,), // "all"
 ];
 
 /// The facts of `dpia_category` the program states.
 pub const FACTS_DPIA_CATEGORY: &[(u32,)] = &[
-    (76,), // "criminal"
+    (77,), // "criminal"
+];
+
+/// The facts of `special_core_activity` the program states.
+pub const FACTS_SPECIAL_CORE_ACTIVITY: &[(u32,)] = &[
+    (200,), // "special_categories"
+    (78,), // "criminal_data"
 ];
 
 /// The facts of `monitoring_kind` the program states.
 pub const FACTS_MONITORING_KIND: &[(u32,)] = &[
-    (159,), // "profile"
-    (143,), // "monitor"
+    (181,), // "profile"
+    (164,), // "monitor"
 ];
 
 /// The facts of `eea` the program states.
@@ -620,81 +694,89 @@ pub const FACTS_OLD_SCC_EDITION: &[(u32,)] = &[
 
 /// The facts of `public_disclosure_kind` the program states.
 pub const FACTS_PUBLIC_DISCLOSURE_KIND: &[(u32,)] = &[
-    (163,), // "reuse_content"
-    (161,), // "publish"
+    (186,), // "reuse_content"
+    (183,), // "publish"
 ];
 
 /// The facts of `controller_role` the program states.
 pub const FACTS_CONTROLLER_ROLE: &[(u32,)] = &[
-    (134,), // "joint_controller"
-    (132,), // "independent_controller"
+    (154,), // "joint_controller"
+    (152,), // "independent_controller"
 ];
 
 /// The facts of `participating_kind` the program states.
 pub const FACTS_PARTICIPATING_KIND: &[(u32,)] = &[
-    (161,), // "publish"
-    (73,), // "contact"
+    (183,), // "publish"
+    (74,), // "contact"
 ];
 
 /// The facts of `online_service_kind` the program states.
 pub const FACTS_ONLINE_SERVICE_KIND: &[(u32,)] = &[
-    (90,), // "forum"
+    (97,), // "forum"
     (67,), // "blog"
-    (87,), // "fan_page"
-    (203,), // "website"
+    (94,), // "fan_page"
+    (233,), // "website"
 ];
 
 /// The facts of `advertising_purpose` the program states.
 pub const FACTS_ADVERTISING_PURPOSE: &[(u32,)] = &[
-    (140,), // "marketing"
-    (145,), // "newsletter"
-    (166,), // "sales"
-    (128,), // "greeting"
-    (177,), // "survey"
+    (161,), // "marketing"
+    (167,), // "newsletter"
+    (189,), // "sales"
+    (147,), // "greeting"
+    (201,), // "survey"
 ];
 
 /// The facts of `electronic_mail_channel` the program states.
 pub const FACTS_ELECTRONIC_MAIL_CHANNEL: &[(u32,)] = &[
-    (84,), // "email"
-    (172,), // "sms"
-    (173,), // "social_dm"
-    (88,), // "fax"
+    (87,), // "email"
+    (195,), // "sms"
+    (196,), // "social_dm"
+    (95,), // "fax"
     (55,), // "automated_call"
 ];
 
 /// The facts of `express_form` the program states.
 pub const FACTS_EXPRESS_FORM: &[(u32,)] = &[
-    (204,), // "written"
-    (80,), // "double_opt_in"
-    (147,), // "opt_in"
-    (201,), // "verbal"
+    (234,), // "written"
+    (83,), // "double_opt_in"
+    (169,), // "opt_in"
+    (231,), // "verbal"
 ];
 
 /// The facts of `online_form` the program states.
 pub const FACTS_ONLINE_FORM: &[(u32,)] = &[
-    (80,), // "double_opt_in"
-    (147,), // "opt_in"
+    (83,), // "double_opt_in"
+    (169,), // "opt_in"
 ];
 
 /// The facts of `number_channel` the program states.
 pub const FACTS_NUMBER_CHANNEL: &[(u32,)] = &[
-    (172,), // "sms"
-    (88,), // "fax"
+    (195,), // "sms"
+    (95,), // "fax"
     (55,), // "automated_call"
-    (150,), // "phone"
+    (172,), // "phone"
 ];
 
 /// The facts of `public_channel` the program states.
 pub const FACTS_PUBLIC_CHANNEL: &[(u32,)] = &[
-    (91,), // "forum_reply"
-    (70,), // "comment"
-    (176,), // "social_post"
+    (98,), // "forum_reply"
+    (71,), // "comment"
+    (199,), // "social_post"
 ];
 
 /// The facts of `review_kind` the program states.
 pub const FACTS_REVIEW_KIND: &[(u32,)] = &[
-    (161,), // "publish"
-    (73,), // "contact"
+    (183,), // "publish"
+    (74,), // "contact"
+];
+
+/// The facts of `message_channel` the program states.
+pub const FACTS_MESSAGE_CHANNEL: &[(u32,)] = &[
+    (87,), // "email"
+    (195,), // "sms"
+    (196,), // "social_dm"
+    (69,), // "chat"
 ];
 
 /// The facts of `rule_window` the program states.
@@ -702,79 +784,101 @@ pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
     (61, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
     (64, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
     (65, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
-    (187, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
-    (186, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
-    (136, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
-    (135, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
-    (111, 17676, 2932896,), // "gdpr_no_legal_basis", 2018-05-25, 9999-12-31
-    (120, 17676, 2932896,), // "gdpr_social_profiling_without_consent", 2018-05-25, 9999-12-31
-    (92, 17676, 2932896,), // "gdpr_advertising_without_basis", 2018-05-25, 9999-12-31
+    (215, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
+    (213, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
+    (157, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
+    (156, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
+    (214, -1461, 2932896,), // "urhg_text_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (212, -1461, 2932896,), // "urhg_photo_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (155, -22830, 2932896,), // "kug_image_exception_recorded", 1907-07-01, 9999-12-31
+    (110, 17676, 2932896,), // "gdpr_breach_not_notified", 2018-05-25, 9999-12-31
+    (111, 17676, 2932896,), // "gdpr_breach_notified_late", 2018-05-25, 9999-12-31
+    (112, 17676, 2932896,), // "gdpr_breach_subjects_not_informed", 2018-05-25, 9999-12-31
+    (108, 17676, 2932896,), // "gdpr_breach_data_unintelligible", 2018-05-25, 9999-12-31
+    (109, 17676, 2932896,), // "gdpr_breach_not_documented", 2018-05-25, 9999-12-31
+    (126, 17676, 2932896,), // "gdpr_no_legal_basis", 2018-05-25, 9999-12-31
+    (139, 17676, 2932896,), // "gdpr_social_profiling_without_consent", 2018-05-25, 9999-12-31
+    (99, 17676, 2932896,), // "gdpr_advertising_without_basis", 2018-05-25, 9999-12-31
     (63, 11465, 17675,), // "bdsg_old_no_legal_basis", 2001-05-23, 2018-05-24
-    (115, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
-    (102, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
-    (118, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
-    (101, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
-    (121, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
-    (122, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
-    (123, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
-    (103, 17676, 2932896,), // "gdpr_criminal_offence_data", 2018-05-25, 9999-12-31
-    (100, 17676, 2932896,), // "gdpr_audience_upload_without_consent", 2018-05-25, 9999-12-31
-    (104, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
-    (117, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
-    (113, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
-    (126, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
-    (114, 17676, 2932896,), // "gdpr_processing_after_general_objection", 2018-05-25, 9999-12-31
-    (110, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
-    (109, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
-    (112, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
-    (106, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
-    (107, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
-    (105, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
+    (132, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
+    (114, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
+    (135, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
+    (113, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
+    (140, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
+    (141, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
+    (142, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
+    (115, 17676, 2932896,), // "gdpr_criminal_offence_data", 2018-05-25, 9999-12-31
+    (107, 17676, 2932896,), // "gdpr_audience_upload_without_consent", 2018-05-25, 9999-12-31
+    (116, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
+    (134, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
+    (128, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
+    (145, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
+    (130, 17676, 2932896,), // "gdpr_processing_after_general_objection", 2018-05-25, 9999-12-31
+    (124, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
+    (123, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
+    (127, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
+    (118, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
+    (119, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
+    (117, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
     (57, 18226, 2932896,), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
     (59, 17676, 18225,), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
-    (108, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
+    (122, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
+    (120, 17676, 2932896,), // "gdpr_dpo_missing_core_monitoring", 2018-05-25, 9999-12-31
+    (121, 17676, 2932896,), // "gdpr_dpo_missing_core_special", 2018-05-25, 9999-12-31
     (58, 17676, 2932896,), // "bdsg_dpo_missing_dpia_processing", 2018-05-25, 9999-12-31
     (62, 13386, 17675,), // "bdsg_old_dpo_missing", 2006-08-26, 2018-05-24
-    (124, 18459, 2932896,), // "gdpr_transfer_without_basis", 2020-07-16, 9999-12-31
-    (125, 17676, 18458,), // "gdpr_transfer_without_basis_before_schrems_ii", 2018-05-25, 2020-07-15
-    (116, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
-    (98, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
-    (95, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
-    (96, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
-    (97, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
-    (99, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
-    (94, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
-    (119, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
-    (93, 17676, 2932896,), // "gdpr_art13_notice_missing", 2018-05-25, 9999-12-31
-    (129, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
-    (152, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
-    (153, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
-    (77, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
-    (181, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
-    (180, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
-    (179, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
-    (178, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
-    (192, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
-    (190, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
-    (191, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
-    (200, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
-    (189, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
-    (194, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
-    (199, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
-    (193, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
-    (198, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
-    (195, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
-    (196, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
-    (197, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
+    (136, 17676, 2932896,), // "gdpr_request_answered_late", 2018-05-25, 9999-12-31
+    (137, 17676, 2932896,), // "gdpr_request_unanswered", 2018-05-25, 9999-12-31
+    (129, 17676, 2932896,), // "gdpr_processing_after_erasure", 2018-05-25, 9999-12-31
+    (131, 17676, 2932896,), // "gdpr_processing_after_retention", 2018-05-25, 9999-12-31
+    (125, 17676, 2932896,), // "gdpr_kept_after_retention", 2018-05-25, 9999-12-31
+    (143, 18459, 2932896,), // "gdpr_transfer_without_basis", 2020-07-16, 9999-12-31
+    (144, 17676, 18458,), // "gdpr_transfer_without_basis_before_schrems_ii", 2018-05-25, 2020-07-15
+    (133, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
+    (105, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
+    (102, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
+    (103, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
+    (104, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
+    (106, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
+    (101, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
+    (138, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
+    (100, 17676, 2932896,), // "gdpr_art13_notice_missing", 2018-05-25, 9999-12-31
+    (148, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
+    (174, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
+    (175, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
+    (79, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
+    (206, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
+    (205, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
+    (204, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
+    (202, 17676, 2932896,), // "tdddg_banner_without_equal_reject", 2018-05-25, 9999-12-31
+    (203, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
+    (220, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
+    (218, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
+    (219, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
+    (230, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
+    (217, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
+    (222, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
+    (229, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
+    (221, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
+    (228, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
+    (225, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
+    (226, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (227, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
+    (223, 14243, 2932896,), // "uwg_message_sender_concealed", 2008-12-30, 9999-12-31
+    (224, 14243, 2932896,), // "uwg_message_without_stop_address", 2008-12-30, 9999-12-31
 ];
 
 /// The facts of `exception_of` the program states.
 pub const FACTS_EXCEPTION_OF: &[(u32, u32)] = &[
-    (122, 121,), // "gdpr_special_explicit_consent", "gdpr_special_category"
-    (123, 121,), // "gdpr_special_made_public", "gdpr_special_category"
-    (95, 98,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
-    (191, 192,), // "uwg_email_existing_customer", "uwg_email_without_consent"
-    (195, 198,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
+    (214, 215,), // "urhg_text_embedded_or_quoted", "urhg_text_reuse_without_licence"
+    (212, 213,), // "urhg_photo_embedded_or_quoted", "urhg_photo_reuse_without_licence"
+    (155, 156,), // "kug_image_exception_recorded", "kug_image_exception_unchecked"
+    (108, 112,), // "gdpr_breach_data_unintelligible", "gdpr_breach_subjects_not_informed"
+    (141, 140,), // "gdpr_special_explicit_consent", "gdpr_special_category"
+    (142, 140,), // "gdpr_special_made_public", "gdpr_special_category"
+    (102, 105,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
+    (219, 220,), // "uwg_email_existing_customer", "uwg_email_without_consent"
+    (225, 228,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
 ];
 
 /// A finding rule: id, severity, decision (`block` on a done activity is reported as
@@ -929,6 +1033,38 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "gdpr_breach_not_documented",
+        severity: "medium",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:33.5", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_breach_not_notified",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:33.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_breach_notified_late",
+        severity: "medium",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:33.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_breach_subjects_not_informed",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:34.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "gdpr_child_consent",
         severity: "high",
         decision: "block",
@@ -985,6 +1121,22 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "gdpr_dpo_missing_core_monitoring",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:37.1.b", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_dpo_missing_core_special",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:37.1.c", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "gdpr_dpo_missing_monitoring",
         severity: "medium",
         decision: "warn",
@@ -1006,6 +1158,14 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: false,
         norms: &[&[("gdpr:26.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_kept_after_retention",
+        severity: "medium",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:5.1.e", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1033,11 +1193,27 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "gdpr_processing_after_erasure",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:17", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "gdpr_processing_after_general_objection",
         severity: "medium",
         decision: "warn",
         about_activity: true,
         norms: &[&[("gdpr:21.1", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_processing_after_retention",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:5.1.e", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1070,6 +1246,22 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("gdpr:6.4", 17676, 2932896)], &[("gdpr:5.1.b", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_request_answered_late",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:12.3", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_request_unanswered",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("gdpr:12.3", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1161,6 +1353,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &["terms:{Src}"],
     },
     RuleInfo {
+        id: "tdddg_banner_without_equal_reject",
+        severity: "high",
+        decision: "block",
+        about_activity: false,
+        norms: &[&[("tdddg:25.1", 19857, 2932896), ("tmg:15.3", 13573, 18961), ("ttdsg:25.1", 18962, 19856)], &[("gdpr:4.11", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "tdddg_email_tracking_without_consent",
         severity: "high",
         decision: "block",
@@ -1246,6 +1446,22 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("uwg:4.3", 12607, 16778), ("uwg:5a.4", 19140, 2932896), ("uwg:5a.6", 16779, 19139)], &[("uwg:3.3", 14243, 2932896)], &[("uwg:annex.23", 14243, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_message_sender_concealed",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:7.2.3", 19140, 2932896), ("uwg:7.2.4", 14243, 19139)], &[("ddg:6", 19857, 2932896), ("tmg:6", 13573, 19856)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_message_without_stop_address",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:7.2.3", 19140, 2932896), ("uwg:7.2.4", 14243, 19139)]],
         cites: &[],
     },
     RuleInfo {

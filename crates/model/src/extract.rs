@@ -333,6 +333,21 @@ impl Extractor {
             &org.id,
             at(&oo, ".records_of_processing"),
         );
+        if let Some(core) = &org.core_activities {
+            self.add(
+                "organization_core_activities_stated",
+                vec![s(&org.id)],
+                at(&oo, ".core_activities"),
+            );
+            self.each(
+                "organization_core_activity",
+                &org.id,
+                &oo,
+                "core_activities",
+                core,
+                |v| s(v.as_str()),
+            );
+        }
 
         for (i, x) in m.staff.iter().enumerate() {
             let o = p.origin(Section::Staff, i);
@@ -366,8 +381,59 @@ impl Extractor {
                     s(&x.hosting_country),
                     s(role.as_str()),
                 ],
-                o,
+                o.clone(),
             );
+            for (j, b) in x.incidents.iter().enumerate() {
+                let bo = item(&o, "incidents", j);
+                let bid = format!("{}/incidents/{j}", x.id);
+                self.add(
+                    "incident",
+                    vec![s(&bid), s(&x.id), d(b.aware), s(b.risk.as_str())],
+                    bo.clone(),
+                );
+                self.opt(
+                    "incident_authority_notified",
+                    &bid,
+                    &bo,
+                    "authority_notified",
+                    b.authority_notified.as_ref(),
+                    |v| d(*v),
+                );
+                self.flag(
+                    "incident_delay_reasons",
+                    b.delay_reasons,
+                    &bid,
+                    at(&bo, ".delay_reasons"),
+                );
+                self.opt(
+                    "incident_subjects_informed",
+                    &bid,
+                    &bo,
+                    "subjects_informed",
+                    b.subjects_informed.as_ref(),
+                    |v| d(*v),
+                );
+                self.flag(
+                    "incident_unintelligible",
+                    b.unintelligible,
+                    &bid,
+                    at(&bo, ".unintelligible"),
+                );
+                self.flag(
+                    "incident_documented",
+                    b.documented,
+                    &bid,
+                    at(&bo, ".documented"),
+                );
+                self.each(
+                    "incident_subject",
+                    &bid,
+                    &bo,
+                    "subjects",
+                    &b.subjects,
+                    |v| s(v),
+                );
+            }
         }
         for (i, x) in m.agreements.iter().enumerate() {
             let o = p.origin(Section::Agreements, i);
@@ -469,6 +535,14 @@ impl Extractor {
                     &tid,
                     at(&to, ".fires_before_consent"),
                 );
+                self.opt(
+                    "tracking_reject",
+                    &tid,
+                    &to,
+                    "reject",
+                    t.reject.as_ref(),
+                    |v| s(v.as_str()),
+                );
             }
             self.add(
                 "source",
@@ -513,6 +587,54 @@ impl Extractor {
                     at(&o, &format!(".purchases[{j}]")),
                 );
             }
+            self.opt(
+                "subject_birth_date",
+                id,
+                &o,
+                "birth_date",
+                x.birth_date.as_ref(),
+                |v| d(*v),
+            );
+            for (j, c) in x.contracts.iter().enumerate() {
+                self.add(
+                    "subject_contract",
+                    vec![
+                        s(&format!("{id}/contracts/{j}")),
+                        s(id),
+                        s(c.kind.as_str()),
+                        d(c.from),
+                        end(c.to),
+                    ],
+                    item(&o, "contracts", j),
+                );
+            }
+            for (j, q) in x.requests.iter().enumerate() {
+                let qo = item(&o, "requests", j);
+                let qid = format!("{id}/requests/{j}");
+                self.add(
+                    "request",
+                    vec![s(&qid), s(id), s(q.kind.as_str()), d(q.received)],
+                    qo.clone(),
+                );
+                self.opt(
+                    "request_answered",
+                    &qid,
+                    &qo,
+                    "answered",
+                    q.answered.as_ref(),
+                    |v| d(*v),
+                );
+                self.flag("request_extended", q.extended, &qid, at(&qo, ".extended"));
+                self.flag("request_refused", q.refused, &qid, at(&qo, ".refused"));
+            }
+            self.opt(
+                "subject_retain_until",
+                id,
+                &o,
+                "retain_until",
+                x.retain_until.as_ref(),
+                |v| d(*v),
+            );
             self.add(
                 "subject",
                 vec![s(id), s(&x.name), s(x.kind.as_str()), s(&x.country)],
@@ -567,6 +689,14 @@ impl Extractor {
                 "circumstances",
                 x.circumstances.as_ref(),
                 |v| s(v),
+            );
+            self.opt(
+                "consent_parental_authorisation",
+                id,
+                &o,
+                "parental_authorisation",
+                x.parental_authorisation.as_ref(),
+                |v| d(*v),
             );
             self.add(
                 "consent",
@@ -631,6 +761,14 @@ impl Extractor {
             self.each("flow_category", id, &o, "categories", &x.categories, |v| {
                 s(v.as_str())
             });
+            self.opt(
+                "flow_derogation",
+                id,
+                &o,
+                "derogation",
+                x.derogation.as_ref(),
+                |v| s(v.as_str()),
+            );
             self.add(
                 "flow",
                 vec![
@@ -819,6 +957,38 @@ impl Extractor {
                 c.original,
                 id,
                 at(&co, ".original"),
+            );
+            self.opt(
+                "activity_content_used_as",
+                id,
+                &co,
+                "used_as",
+                c.used_as.as_ref(),
+                |v| s(v.as_str()),
+            );
+            self.opt(
+                "activity_content_kug_exception",
+                id,
+                &co,
+                "kug_exception",
+                c.kug_exception.as_ref(),
+                |v| s(v.as_str()),
+            );
+        }
+        if let Some(x) = &x.sender {
+            let so = at(&o, ".sender");
+            self.add("activity_sender", vec![s(id)], so.clone());
+            self.flag(
+                "activity_sender_identified",
+                x.identified,
+                id,
+                at(&so, ".identified"),
+            );
+            self.flag(
+                "activity_sender_stop_address",
+                x.stop_address,
+                id,
+                at(&so, ".stop_address"),
             );
         }
         self.opt(

@@ -220,6 +220,44 @@ pub fn schema(name: &str) -> Option<(Vec<Col>, bool)> {
         "guideline_forbid_source_kind" => (vec![Of(K::Guideline), vocab::<SourceKind>()], true),
         "guideline_forbid_category" => (vec![Of(K::Guideline), vocab::<Category>()], true),
         "guideline_forbid_subject_kind" => (vec![Of(K::Guideline), vocab::<SubjectKind>()], true),
+        // Model v2. Incidents, contracts and requests are named `<owner>/<list>/<i>` by the
+        // extraction, like trackers; their ids are only checked to be one row each here.
+        "organization_core_activities_stated" => (vec![Of(K::Organization)], true),
+        "organization_core_activity" => (vec![Of(K::Organization), vocab::<CoreActivity>()], false),
+        "incident" => (
+            vec![Free, Ref(&[K::System]), Free, vocab::<BreachRisk>()],
+            true,
+        ),
+        "incident_authority_notified" | "incident_subjects_informed" => (vec![Free, Free], true),
+        "incident_delay_reasons" | "incident_unintelligible" | "incident_documented" => {
+            (vec![Free], true)
+        }
+        "incident_subject" => (vec![Free, Ref(&[K::Subject])], false),
+        "tracking_reject" => (vec![OfTracker, vocab::<RejectOption>()], true),
+        "subject_birth_date" | "subject_retain_until" => (vec![Of(K::Subject), Free], true),
+        "subject_contract" => (
+            vec![
+                Free,
+                Ref(&[K::Subject]),
+                vocab::<ContractKind>(),
+                Free,
+                Free,
+            ],
+            true,
+        ),
+        "request" => (
+            vec![Free, Ref(&[K::Subject]), vocab::<RequestKind>(), Free],
+            true,
+        ),
+        "request_answered" => (vec![Free, Free], true),
+        "request_extended" | "request_refused" => (vec![Free], true),
+        "consent_parental_authorisation" => (vec![Of(K::Consent), Free], true),
+        "flow_derogation" => (vec![Of(K::Flow), vocab::<Derogation>()], true),
+        "activity_content_used_as" => (vec![Of(K::Activity), vocab::<ContentUse>()], true),
+        "activity_content_kug_exception" => (vec![Of(K::Activity), vocab::<KugException>()], true),
+        "activity_sender" | "activity_sender_identified" | "activity_sender_stop_address" => {
+            (vec![Of(K::Activity)], true)
+        }
         _ => return None,
     };
     Some((cols, keyed))

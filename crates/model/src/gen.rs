@@ -325,6 +325,7 @@ impl Generator {
                 persons_processing: 40,
                 dpo: Some("staff-dpo".into()),
                 records_of_processing: true,
+                core_activities: None,
             },
         )?;
         w.write_all(b",\n")?;
@@ -644,6 +645,10 @@ impl Generator {
             crm_record: t.customer.then(|| format!("CRM-{}", 100_000 + i as u64)),
             customer_since: t.customer.then(|| self.date(since)),
             purchases,
+            birth_date: None,
+            contracts: vec![],
+            requests: vec![],
+            retain_until: None,
         }
     }
 
@@ -706,6 +711,7 @@ impl Generator {
             obtained_by: None,
             circumstances: (t.consent == 5)
                 .then(|| "asked at a trade fair for an offer on studio lenses".to_string()),
+            parental_authorisation: None,
         })
     }
 
@@ -801,6 +807,7 @@ impl Generator {
             triggered_by: None,
             content: None,
             campaign: None,
+            sender: None,
         };
         let s = |id: &str| Some(id.to_string());
         let product = |r: &mut SplitMix64| vec![r.pick(PRODUCTS).1.to_string()];
@@ -886,6 +893,8 @@ impl Generator {
                     author: Some(self.subject_id(p)),
                     kind: ContentKind::Photo,
                     original: false,
+                    used_as: None,
+                    kug_exception: None,
                 });
             }
             // Ordinary work.
@@ -1153,6 +1162,7 @@ fn systems() -> Vec<System> {
         operator: operator.into(),
         hosting_country: country.into(),
         role: Some(role),
+        incidents: vec![],
     };
     use SystemKind as K;
     use SystemRole as R;
@@ -1267,6 +1277,7 @@ fn sources() -> Vec<Source> {
         recipient: Some("party-clickmetrics".into()),
         consent_banner: true,
         fires_before_consent: false,
+        reject: None,
     }];
     let mut webform = src("src-webform", "Kontaktformular", SourceKind::WebForm, ORG);
     webform.public = false;
@@ -1285,6 +1296,7 @@ fn flows() -> Vec<Flow> {
             mechanism,
             from_date: None,
             to_date: None,
+            derogation: None,
         };
     use Category as C;
     use Mechanism as M;

@@ -175,18 +175,19 @@ fn parse_file_inner(
             "format" => {
                 saw_format = true;
                 let v = r.value(raw);
-                if v.as_str() != Some(FORMAT) {
-                    r.push(
+                match v.as_str().and_then(Format::parse) {
+                    Some(f) => file.format = f,
+                    None => r.push(
                         ValidationError::at_path(
                             ErrorKind::UnsupportedFormat,
                             name,
                             path,
-                            format!("format is {v}, not \"{FORMAT}\""),
+                            format!("format is {v}, not \"{FORMAT}\" or \"{FORMAT_V1}\""),
                         )
                         .with_hint(format!(
-                            "write \"format\": \"{FORMAT}\"; this sphere reads no other version"
+                            "write \"format\": \"{FORMAT}\"; this sphere reads no other version than these two"
                         )),
-                    );
+                    ),
                 }
             }
             // null is the same as absent here, as for every optional key.
@@ -222,7 +223,85 @@ fn parse_file_inner(
             )),
         );
     }
+    if file.format == Format::V1 {
+        for path in v2_keys(&file) {
+            let key = path.rsplit('.').next().unwrap_or_default().to_string();
+            r.push(
+                ValidationError::at_path(
+                    ErrorKind::UnknownKey,
+                    name,
+                    path,
+                    format!("`{key}` is a key of {FORMAT}, but this file is {FORMAT_V1}"),
+                )
+                .with_hint(format!(
+                    "write \"format\": \"{FORMAT}\" to use it; a {FORMAT_V1} file keeps the meaning it always had"
+                )),
+            );
+        }
+    }
     Some((file, r.incomplete))
+}
+
+/// The JSON paths of the keys `sphere-model/2` added that a file uses, in file order (a
+/// `sphere-model/1` file may use none of them).
+fn v2_keys(file: &ModelFile) -> Vec<String> {
+    let mut out = Vec::new();
+    if file
+        .organization
+        .as_ref()
+        .is_some_and(|o| o.core_activities.is_some())
+    {
+        out.push("$.organization.core_activities".to_string());
+    }
+    for (i, x) in file.systems.iter().enumerate() {
+        if !x.incidents.is_empty() {
+            out.push(format!("$.systems[{i}].incidents"));
+        }
+    }
+    for (i, x) in file.sources.iter().enumerate() {
+        for (j, t) in x.tracking.iter().enumerate() {
+            if t.reject.is_some() {
+                out.push(format!("$.sources[{i}].tracking[{j}].reject"));
+            }
+        }
+    }
+    for (i, x) in file.subjects.iter().enumerate() {
+        let used = [
+            ("birth_date", x.birth_date.is_some()),
+            ("contracts", !x.contracts.is_empty()),
+            ("requests", !x.requests.is_empty()),
+            ("retain_until", x.retain_until.is_some()),
+        ];
+        out.extend(
+            used.iter()
+                .filter(|(_, u)| *u)
+                .map(|(k, _)| format!("$.subjects[{i}].{k}")),
+        );
+    }
+    for (i, x) in file.consents.iter().enumerate() {
+        if x.parental_authorisation.is_some() {
+            out.push(format!("$.consents[{i}].parental_authorisation"));
+        }
+    }
+    for (i, x) in file.flows.iter().enumerate() {
+        if x.derogation.is_some() {
+            out.push(format!("$.flows[{i}].derogation"));
+        }
+    }
+    for (i, x) in file.activities.iter().enumerate() {
+        if x.sender.is_some() {
+            out.push(format!("$.activities[{i}].sender"));
+        }
+        if let Some(c) = &x.content {
+            if c.used_as.is_some() {
+                out.push(format!("$.activities[{i}].content.used_as"));
+            }
+            if c.kug_exception.is_some() {
+                out.push(format!("$.activities[{i}].content.kug_exception"));
+            }
+        }
+    }
+    out
 }
 
 /// Merges files into one model: lists are concatenated in the order given, `as_of` must
@@ -266,6 +345,7 @@ pub fn merge(
                 None => org = Some((o, i)),
             }
         }
+        model.format = model.format.max(file.format);
         let f = i as u32;
         macro_rules! take {
             ($($field:ident: $section:ident),*) => {$(
@@ -354,7 +434,13 @@ impl Clean for Party {
 
 impl Clean for System {
     fn clean(&self) -> bool {
-        id_ok(&self.id) && id_ok(&self.operator) && country_ok(&self.hosting_country)
+        id_ok(&self.id)
+            && id_ok(&self.operator)
+            && country_ok(&self.hosting_country)
+            && self.incidents.iter().all(|x| {
+                ordered(Some(x.aware), x.authority_notified)
+                    && ordered(Some(x.aware), x.subjects_informed)
+            })
     }
 }
 
@@ -381,6 +467,11 @@ impl Clean for Subject {
         id_ok(&self.id)
             && country_ok(&self.country)
             && !(self.kind == SubjectKind::Minor && self.age.is_some_and(|a| a >= 18))
+            && self.contracts.iter().all(|c| ordered(Some(c.from), c.to))
+            && self
+                .requests
+                .iter()
+                .all(|q| ordered(Some(q.received), q.answered))
     }
 }
 
@@ -690,6 +781,19 @@ impl Reader<'_> {
         }
     }
 
+    /// A flag without a default: reported when missing.
+    fn req_flag(&mut self, o: &mut Obj, key: &str) -> bool {
+        match self.get(o, key, true, false) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => {
+                o.clean = false;
+                self.wrong_type(key_path(&o.path, key), "true or false", v);
+                false
+            }
+        }
+    }
+
     fn uint_value(&mut self, o: &mut Obj, v: &Value, key: &str) -> Option<u32> {
         match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
             Some(n) => Some(n),
@@ -957,8 +1061,13 @@ impl Reader<'_> {
             "persons_processing",
             "dpo",
             "records_of_processing",
+            "core_activities",
         ];
         let mut o = self.object(v, path, "the organization", KEYS)?;
+        let core_activities = match o.map.get("core_activities") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(self.vocabs(&mut o, "core_activities", false)),
+        };
         Some(Organization {
             id: self.id(&mut o, "id").unwrap_or_default(),
             name: self.string(&mut o, "name").unwrap_or_default(),
@@ -966,6 +1075,7 @@ impl Reader<'_> {
             persons_processing: self.uint(&mut o, "persons_processing").unwrap_or_default(),
             dpo: self.nullable_id(&mut o, "dpo", "data protection officer"),
             records_of_processing: self.flag(&mut o, "records_of_processing", false),
+            core_activities,
         })
     }
 
@@ -1010,15 +1120,74 @@ impl Reader<'_> {
     }
 
     fn system(&mut self, v: &Value, path: &str) -> Option<System> {
-        const KEYS: &[&str] = &["id", "name", "kind", "operator", "hosting_country", "role"];
+        const KEYS: &[&str] = &[
+            "id",
+            "name",
+            "kind",
+            "operator",
+            "hosting_country",
+            "role",
+            "incidents",
+        ];
         let mut o = self.object(v, path, "a system", KEYS)?;
+        let id = self.id(&mut o, "id").unwrap_or_default();
+        let name = self.string(&mut o, "name").unwrap_or_default();
+        let kind = self.vocab(&mut o, "kind").unwrap_or_else(first);
+        let operator = self.id(&mut o, "operator").unwrap_or_default();
+        let hosting_country = self.country(&mut o, "hosting_country").unwrap_or_default();
+        let role = self.opt_vocab(&mut o, "role");
+        let mut incidents = Vec::new();
+        for (v, p) in self.list(&mut o, "incidents", false) {
+            const IKEYS: &[&str] = &[
+                "aware",
+                "risk",
+                "authority_notified",
+                "delay_reasons",
+                "subjects_informed",
+                "unintelligible",
+                "documented",
+                "subjects",
+            ];
+            let Some(mut x) = self.object(v, &p, "an incident", IKEYS) else {
+                continue;
+            };
+            let aware = self.date(&mut x, "aware");
+            let authority_notified = self.opt_date(&mut x, "authority_notified");
+            let subjects_informed = self.opt_date(&mut x, "subjects_informed");
+            for (key, d) in [
+                ("authority_notified", authority_notified),
+                ("subjects_informed", subjects_informed),
+            ] {
+                if let (Some(a), Some(d)) = (aware, d) {
+                    if d < a {
+                        self.contradiction(
+                            &mut x,
+                            key,
+                            format!("`{key}` ({d}) is before the organisation became aware of the breach ({a})"),
+                            "`aware` is the day the organisation learnt of the breach: check both dates",
+                        );
+                    }
+                }
+            }
+            incidents.push(Incident {
+                aware: aware.unwrap_or_default(),
+                risk: self.vocab(&mut x, "risk").unwrap_or_else(first),
+                authority_notified,
+                delay_reasons: self.flag(&mut x, "delay_reasons", false),
+                subjects_informed,
+                unintelligible: self.flag(&mut x, "unintelligible", false),
+                documented: self.flag(&mut x, "documented", false),
+                subjects: self.ids(&mut x, "subjects", false),
+            });
+        }
         Some(System {
-            id: self.id(&mut o, "id").unwrap_or_default(),
-            name: self.string(&mut o, "name").unwrap_or_default(),
-            kind: self.vocab(&mut o, "kind").unwrap_or_else(first),
-            operator: self.id(&mut o, "operator").unwrap_or_default(),
-            hosting_country: self.country(&mut o, "hosting_country").unwrap_or_default(),
-            role: self.opt_vocab(&mut o, "role"),
+            id,
+            name,
+            kind,
+            operator,
+            hosting_country,
+            role,
+            incidents,
         })
     }
 
@@ -1111,6 +1280,7 @@ impl Reader<'_> {
                 "recipient",
                 "consent_banner",
                 "fires_before_consent",
+                "reject",
             ];
             let Some(mut t) = self.object(v, &p, "a tracking entry", TKEYS) else {
                 continue;
@@ -1120,6 +1290,7 @@ impl Reader<'_> {
                 recipient: self.opt_id(&mut t, "recipient"),
                 consent_banner: self.flag(&mut t, "consent_banner", false),
                 fires_before_consent: self.flag(&mut t, "fires_before_consent", true),
+                reject: self.opt_vocab(&mut t, "reject"),
             });
         }
         Some(Source {
@@ -1149,6 +1320,10 @@ impl Reader<'_> {
             "crm_record",
             "customer_since",
             "purchases",
+            "birth_date",
+            "contracts",
+            "requests",
+            "retain_until",
         ];
         let mut o = self.object(v, path, "a subject", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1181,6 +1356,42 @@ impl Reader<'_> {
                 date: self.date(&mut q, "date").unwrap_or_default(),
             });
         }
+        let birth_date = self.opt_date(&mut o, "birth_date");
+        let mut contracts = Vec::new();
+        for (v, p) in self.list(&mut o, "contracts", false) {
+            const CKEYS: &[&str] = &["kind", "from", "to"];
+            let Some(mut c) = self.object(v, &p, "a contract", CKEYS) else {
+                continue;
+            };
+            let kind = self.vocab(&mut c, "kind").unwrap_or_else(first);
+            let from = self.date(&mut c, "from");
+            let to = self.opt_date(&mut c, "to");
+            self.interval(&mut c, ("from", from), ("to", to));
+            contracts.push(Contract {
+                kind,
+                from: from.unwrap_or_default(),
+                to,
+            });
+        }
+        let mut requests = Vec::new();
+        for (v, p) in self.list(&mut o, "requests", false) {
+            const RKEYS: &[&str] = &["kind", "received", "answered", "extended", "refused"];
+            let Some(mut q) = self.object(v, &p, "a request", RKEYS) else {
+                continue;
+            };
+            let kind = self.vocab(&mut q, "kind").unwrap_or_else(first);
+            let received = self.date(&mut q, "received");
+            let answered = self.opt_date(&mut q, "answered");
+            self.interval(&mut q, ("received", received), ("answered", answered));
+            requests.push(Request {
+                kind,
+                received: received.unwrap_or_default(),
+                answered,
+                extended: self.flag(&mut q, "extended", false),
+                refused: self.flag(&mut q, "refused", false),
+            });
+        }
+        let retain_until = self.opt_date(&mut o, "retain_until");
         Some(Subject {
             id,
             name,
@@ -1191,6 +1402,10 @@ impl Reader<'_> {
             crm_record,
             customer_since,
             purchases,
+            birth_date,
+            contracts,
+            requests,
+            retain_until,
         })
     }
 
@@ -1210,6 +1425,7 @@ impl Reader<'_> {
             "explicit",
             "obtained_by",
             "circumstances",
+            "parental_authorisation",
         ];
         let mut o = self.object(v, path, "a consent", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1245,6 +1461,7 @@ impl Reader<'_> {
             explicit: self.flag(&mut o, "explicit", false),
             obtained_by: self.opt_id(&mut o, "obtained_by"),
             circumstances: self.opt_string(&mut o, "circumstances"),
+            parental_authorisation: self.opt_date(&mut o, "parental_authorisation"),
         })
     }
 
@@ -1298,6 +1515,7 @@ impl Reader<'_> {
             "mechanism",
             "from_date",
             "to_date",
+            "derogation",
         ];
         let mut o = self.object(v, path, "a flow", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1326,6 +1544,7 @@ impl Reader<'_> {
             mechanism,
             from_date,
             to_date,
+            derogation: self.opt_vocab(&mut o, "derogation"),
         })
     }
 
@@ -1352,6 +1571,7 @@ impl Reader<'_> {
             "triggered_by",
             "content",
             "campaign",
+            "sender",
         ];
         let mut o = self.object(v, path, "an activity", KEYS)?;
         let id = self.id(&mut o, "id").unwrap_or_default();
@@ -1384,7 +1604,14 @@ impl Reader<'_> {
         let content = match self.get(&mut o, "content", false, false) {
             None => None,
             Some(v) => {
-                const CKEYS: &[&str] = &["origin", "author", "kind", "original"];
+                const CKEYS: &[&str] = &[
+                    "origin",
+                    "author",
+                    "kind",
+                    "original",
+                    "used_as",
+                    "kug_exception",
+                ];
                 let p = key_path(&o.path, "content");
                 match self.object(v, &p, "content", CKEYS) {
                     None => {
@@ -1396,11 +1623,34 @@ impl Reader<'_> {
                         author: self.opt_id(&mut c, "author"),
                         kind: self.opt_vocab(&mut c, "kind").unwrap_or_default(),
                         original: self.flag(&mut c, "original", false),
+                        used_as: self.opt_vocab(&mut c, "used_as"),
+                        kug_exception: self.opt_vocab(&mut c, "kug_exception"),
                     }),
                 }
             }
         };
         let campaign = self.opt_id(&mut o, "campaign");
+        let sender = match self.get(&mut o, "sender", false, false) {
+            None => None,
+            Some(v) => {
+                const SKEYS: &[&str] = &["identified", "stop_address"];
+                let p = key_path(&o.path, "sender");
+                match self.object(v, &p, "the sender identification", SKEYS) {
+                    None => {
+                        o.clean = false;
+                        None
+                    }
+                    Some(mut x) => {
+                        let identified = self.req_flag(&mut x, "identified");
+                        let stop_address = self.req_flag(&mut x, "stop_address");
+                        Some(Sender {
+                            identified,
+                            stop_address,
+                        })
+                    }
+                }
+            }
+        };
         Some(Activity {
             id,
             kind,
@@ -1423,6 +1673,7 @@ impl Reader<'_> {
             triggered_by,
             content,
             campaign,
+            sender,
         })
     }
 

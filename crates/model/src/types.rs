@@ -16,8 +16,12 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The `format` value of every model file.
-pub const FORMAT: &str = "sphere-model/1";
+/// The `format` this sphere writes: the newest version of the model format.
+pub const FORMAT: &str = "sphere-model/2";
+
+/// The first version of the model format, still read: a `sphere-model/1` file means what it
+/// always meant, and may not use the keys `sphere-model/2` added.
+pub const FORMAT_V1: &str = "sphere-model/1";
 
 /// An id of an object of the model. Ids are one name space across all kinds and all merged
 /// files.
@@ -148,7 +152,7 @@ macro_rules! vocab {
 
 vocab! {
     /// The version of the model format.
-    Format ("format") { V1 = "sphere-model/1" }
+    Format ("format") { V1 = "sphere-model/1", V2 = "sphere-model/2" }
 }
 
 // Written out: the enums come from the `vocab!` macro, which cannot place `#[default]`.
@@ -375,6 +379,92 @@ vocab! {
     }
 }
 
+vocab! {
+    /// What the organisation's core activities consist of (Art. 37(1)(b), (c) GDPR): the
+    /// operations its business exists for, not ancillary ones (Recital 97).
+    CoreActivity ("core activity") {
+        /// Regular and systematic monitoring of people on a large scale (Art. 37(1)(b)).
+        Monitoring = "monitoring",
+        /// Large-scale processing of special categories (Art. 9) (Art. 37(1)(c)).
+        SpecialCategories = "special_categories",
+        /// Large-scale processing of criminal convictions and offences data (Art. 10)
+        /// (Art. 37(1)(c)).
+        CriminalData = "criminal_data",
+        /// Something else: monitoring and special categories are at most ancillary.
+        Other = "other",
+    }
+}
+
+vocab! {
+    /// A contract with the person, or steps before one taken at his request (Art. 6(1)(b)).
+    ContractKind ("contract kind") {
+        Contract = "contract",
+        /// Steps taken at the person's request before entering into a contract.
+        PreContractual = "pre_contractual",
+    }
+}
+
+vocab! {
+    /// The right a data-subject request exercises (Arts. 15 to 21 GDPR).
+    RequestKind ("request kind") {
+        Access = "access", Rectification = "rectification", Erasure = "erasure",
+        Restriction = "restriction", Portability = "portability", Objection = "objection",
+    }
+}
+
+vocab! {
+    /// The risk of a personal data breach to people's rights (Arts. 33(1), 34(1) GDPR).
+    BreachRisk ("breach risk") { Unlikely = "unlikely", Risk = "risk", High = "high" }
+}
+
+vocab! {
+    /// How a consent banner lets the user refuse (§ 25 TDDDG with Art. 4(11), 7 GDPR).
+    RejectOption ("reject option") {
+        /// A "reject" as easy and as visible as "accept", on the same layer.
+        Equal = "equal",
+        /// Refusing needs more clicks than accepting (e.g. only in the settings).
+        SecondLayer = "second_layer",
+        /// No way to refuse but leaving.
+        NoReject = "none",
+    }
+}
+
+vocab! {
+    /// How an activity uses someone else's content.
+    ContentUse ("content use") {
+        /// A copy stored and made available by the company.
+        Copy = "copy",
+        /// Embedded with the platform's own function, the content stays at its place.
+        Embed = "embed",
+        /// Quoted to discuss it, with the source named (§ 51 UrhG).
+        Quote = "quote",
+    }
+}
+
+vocab! {
+    /// An exception of § 23(1) KUG to the consent § 22 KUG requires for pictures of people.
+    KugException ("KUG exception") {
+        /// No. 1: a picture from the sphere of contemporary history.
+        ContemporaryHistory = "contemporary_history",
+        /// No. 2: people appear only as an accessory beside a landscape or place.
+        Accessory = "accessory",
+        /// No. 3: assemblies, processions and similar events the people took part in.
+        Assembly = "assembly",
+        /// No. 4: not made to order, serving a higher interest of art.
+        Art = "art",
+    }
+}
+
+vocab! {
+    /// A derogation of Art. 49(1) GDPR for a transfer without adequacy or safeguards.
+    Derogation ("transfer derogation") {
+        /// (a): explicit consent after being told of the risks.
+        ExplicitConsent = "explicit_consent",
+        /// (b): necessary for a contract with the person (or steps at his request).
+        Contract = "contract",
+    }
+}
+
 /// For keys that must be present but may be null: serde's derive treats a missing `Option`
 /// field as `None`, unless the field has its own `deserialize_with`, as here.
 fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
@@ -404,7 +494,7 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 #[serde(deny_unknown_fields)]
 #[schemars(
     title = "sphere model file",
-    description = "One file of a sphere model (sphere-model/1). Keys starting with `x-` are ignored everywhere.",
+    description = "One file of a sphere model (sphere-model/2; sphere-model/1 files are read too, without the keys version 2 added). Keys starting with `x-` are ignored everywhere.",
     extend("patternProperties" = { "^x-": {} })
 )]
 pub struct ModelFile {
@@ -510,6 +600,9 @@ pub struct Organization {
     /// An Art. 30 GDPR record of processing activities is kept.
     #[serde(default, skip_serializing_if = "is_false")]
     pub records_of_processing: bool,
+    /// v2: what the core activities consist of; absent means the model does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_activities: Option<Vec<CoreActivity>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -562,6 +655,37 @@ pub struct System {
     /// Default `own` when the operator is the organisation; required otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<SystemRole>,
+    /// v2: personal data breaches of data held in this system.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<Incident>,
+}
+
+/// v2: a personal data breach (Art. 4(12) GDPR) of data held in a system.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Incident {
+    /// The day the organisation became aware of the breach.
+    pub aware: Date,
+    /// The risk to the people concerned, as assessed.
+    pub risk: BreachRisk,
+    /// The day the supervisory authority was notified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_notified: Option<Date>,
+    /// A late notification gave the reasons for the delay (Art. 33(1) sentence 2).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub delay_reasons: bool,
+    /// The day the people concerned were told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subjects_informed: Option<Date>,
+    /// The data were unintelligible to anyone not authorised, e.g. encrypted (Art. 34(3)(a)).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unintelligible: bool,
+    /// The breach is documented (Art. 33(5)).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub documented: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Id>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -649,6 +773,9 @@ pub struct Tracking {
     pub consent_banner: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub fires_before_consent: bool,
+    /// v2: how the banner lets the user refuse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject: Option<RejectOption>,
 }
 
 /// A person whose data is processed.
@@ -673,6 +800,51 @@ pub struct Subject {
     pub customer_since: Option<Date>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub purchases: Vec<Purchase>,
+    /// v2: the day of birth (the age on any date follows from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<Date>,
+    /// v2: contracts with the person and steps before one taken at his request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<Contract>,
+    /// v2: requests the person made under Arts. 15 to 21 GDPR.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<Request>,
+    /// v2: the last day the person's data may be kept (the end of the retention period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<Date>,
+}
+
+/// v2: a contract with the person, or steps at his request before one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Contract {
+    pub kind: ContractKind,
+    pub from: Date,
+    /// Last day, absent while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Date>,
+}
+
+/// v2: a data-subject request and its answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Request {
+    pub kind: RequestKind,
+    /// The day the request reached the organisation.
+    pub received: Date,
+    /// The day it was answered (the information given, the erasure done, or the refusal
+    /// with its reasons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<Date>,
+    /// The person was told within the first month that the time is extended by up to two
+    /// months, with the reasons (Art. 12(3) sentences 2 and 3).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub extended: bool,
+    /// The answer refused the request (with reasons, Art. 12(4)).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refused: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -714,6 +886,9 @@ pub struct Consent {
     pub obtained_by: Option<Id>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub circumstances: Option<String>,
+    /// v2: the day the holder of parental responsibility gave or authorised the consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parental_authorisation: Option<Date>,
 }
 
 /// An objection (Art. 21 GDPR; also "no more ads" under § 7 UWG).
@@ -768,6 +943,9 @@ pub struct Flow {
     pub from_date: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_date: Option<Date>,
+    /// v2: the Art. 49(1) GDPR derogation the transfer relies on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derogation: Option<Derogation>,
 }
 
 /// What staff did or plan to do.
@@ -819,6 +997,20 @@ pub struct Activity {
     pub content: Option<Content>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Id>,
+    /// v2: how a message presents its sender; absent means the model does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Sender>,
+}
+
+/// v2: the sender identification of a message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
+pub struct Sender {
+    /// The message names on whose behalf it is sent, not disguised in header or subject.
+    pub identified: bool,
+    /// The message gives a valid address to which the person can send a request to stop.
+    pub stop_address: bool,
 }
 
 /// Content an activity publishes or reuses.
@@ -835,6 +1027,12 @@ pub struct Content {
     /// A personal intellectual creation (§ 2 UrhG); photos are protected in any case.
     #[serde(default, skip_serializing_if = "is_false")]
     pub original: bool,
+    /// v2: how the content is used; absent means a copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_as: Option<ContentUse>,
+    /// v2: the § 23(1) KUG exception a picture of people falls under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kug_exception: Option<KugException>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -313,6 +313,16 @@ impl<'m> Validator<'m, '_> {
         for (i, s) in m.systems.iter().enumerate() {
             let at = Some((Section::Systems, i));
             self.check(at, ".operator", &s.operator, &[K::Party, K::Organization]);
+            for (j, b) in s.incidents.iter().enumerate() {
+                for (k, x) in b.subjects.iter().enumerate() {
+                    self.check_opt(
+                        at,
+                        &format!(".incidents[{j}].subjects[{k}]"),
+                        x,
+                        &[K::Subject],
+                    );
+                }
+            }
         }
         for (i, a) in m.agreements.iter().enumerate() {
             let at = Some((Section::Agreements, i));

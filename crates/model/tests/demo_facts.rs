@@ -35,8 +35,8 @@ fn demo_files() -> Vec<String> {
 #[test]
 fn every_demo_file_is_a_complete_valid_model() {
     let files = demo_files();
-    // Twelve scenarios, each with its clean variant, and the demo week.
-    assert_eq!(files.len(), 25, "{files:?}");
+    // Twelve scenarios, each with its clean variant, the demo week and the model v2 demo.
+    assert_eq!(files.len(), 26, "{files:?}");
     let mut problems = String::new();
     for f in &files {
         match load(&[f]) {

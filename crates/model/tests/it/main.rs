@@ -6,6 +6,7 @@ mod facts_dir;
 mod robustness;
 mod schema;
 mod validation;
+mod versions;
 
 use std::path::PathBuf;
 
