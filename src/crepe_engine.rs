@@ -4,7 +4,7 @@
 //! documents (messages, remedies, citations, derivation trees) come from an evaluation of the
 //! same facts by the interpreter, and the two must agree finding for finding.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use sphere_model::extract::FactValue;
 
@@ -57,24 +57,21 @@ pub fn cross_check(model: &Model, outcome: &Outcome<'_>) -> Result<usize> {
         }
     }
     let found = sphere_kb_crepe::evaluate(&facts);
-    let mut crepe: BTreeMap<Key, ()> = BTreeMap::new();
+    let mut crepe: BTreeSet<Key> = BTreeSet::new();
     for f in &found.findings {
         let norms = f
             .norms
             .iter()
             .map(|n| (n.id.clone(), n.version_from.map(|d| d.to_string())))
             .collect();
-        crepe.insert(
-            (
-                f.id.clone(),
-                f.rule.to_string(),
-                f.date.to_string(),
-                f.decision.to_string(),
-                f.severity.to_string(),
-                norms,
-            ),
-            (),
-        );
+        crepe.insert((
+            f.id.clone(),
+            f.rule.to_string(),
+            f.date.to_string(),
+            f.decision.to_string(),
+            f.severity.to_string(),
+            norms,
+        ));
     }
     let mut only_sphere = Vec::new();
     for f in outcome.findings() {
@@ -91,7 +88,7 @@ pub fn cross_check(model: &Model, outcome: &Outcome<'_>) -> Result<usize> {
             f.severity.as_str().to_string(),
             norms,
         );
-        if crepe.remove(&key).is_none() {
+        if !crepe.remove(&key) {
             only_sphere.push(format!("{} ({} on {})", f.id, f.rule, f.date));
         }
     }
@@ -99,7 +96,7 @@ pub fn cross_check(model: &Model, outcome: &Outcome<'_>) -> Result<usize> {
         return Ok(outcome.findings().len());
     }
     let only_crepe: Vec<String> = crepe
-        .keys()
+        .iter()
         .map(|(id, rule, date, ..)| format!("{id} ({rule} on {date})"))
         .collect();
     Err(Error::new(
