@@ -22,6 +22,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "browser"
@@ -117,3 +119,23 @@ def free_port():
             return sock.getsockname()[1]
 
     return pick
+
+
+@pytest.fixture
+def navigate():
+    """Clicks an element that loads a new page and waits until the new page has replaced the old.
+
+    WebDriver returns from a click on a submit button or a link before the browser has left the
+    old page, so a lookup right after the click can find the old page's element, which then goes
+    stale. Waiting for the old document's root to go stale and the new one to be complete closes
+    that race.
+    """
+
+    def click(driver, element, timeout: float = 20.0) -> None:
+        old = driver.find_element("tag name", "html")
+        element.click()
+        wait = WebDriverWait(driver, timeout)
+        wait.until(expected_conditions.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    return click

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "facts" / "s12_what_if_consent.json"
@@ -93,28 +95,28 @@ def api_gate(base: str, activity: str) -> dict:
         return json.load(r)
 
 
-def login(browser, base: str, who: str) -> None:
+def login(browser, navigate, base: str, who: str) -> None:
     browser.delete_all_cookies()
     browser.get(f"{base}/ui/login")
     browser.find_element(By.ID, "token").send_keys(TOKENS[who][0])
-    browser.find_element(By.ID, "login").click()
+    navigate(browser, browser.find_element(By.ID, "login"))
     assert browser.current_url.endswith("/ui/findings"), browser.current_url
 
 
-def test_the_dpo_approves_a_blocked_finding_and_the_gate_opens(server, browser, console_errors, screenshot):
+def test_the_dpo_approves_a_blocked_finding_and_the_gate_opens(server, browser, navigate, console_errors, screenshot):
     # The CRM asks first: the planned call is blocked and now waits for the DPO.
     first = api_gate(server, CALL)
     assert first["verdict"] == "blocked"
     blocking = sorted(b["id"] for b in first["blocking"])
 
-    login(browser, server, "dpo")
+    login(browser, navigate, server, "dpo")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.findings tr.block a.finding")
     assert sorted(r.text for r in rows) == blocking
     screenshot(browser, "server-findings")
 
     for i, finding in enumerate(blocking):
-        browser.find_element(By.LINK_TEXT, "Findings").click()
-        browser.find_element(By.LINK_TEXT, finding).click()
+        navigate(browser, browser.find_element(By.LINK_TEXT, "Findings"))
+        navigate(browser, browser.find_element(By.LINK_TEXT, finding))
         assert browser.find_element(By.ID, "decision").text == "block"
         assert browser.find_element(By.ID, "message").text.strip() != ""
         tree = browser.find_element(By.ID, "tree")
@@ -132,7 +134,7 @@ def test_the_dpo_approves_a_blocked_finding_and_the_gate_opens(server, browser, 
         if i == 0:
             screenshot(browser, "server-finding")
         browser.find_element(By.ID, "approve-reason").send_keys("consent on paper, filed as K-17")
-        browser.find_element(By.ID, "approve").click()
+        navigate(browser, browser.find_element(By.ID, "approve"))
         approval = browser.find_element(By.ID, "approval")
         assert "approved" in approval.get_attribute("class"), approval.text
         assert DPO in approval.text
@@ -144,20 +146,21 @@ def test_the_dpo_approves_a_blocked_finding_and_the_gate_opens(server, browser, 
 
     browser.get(f"{server}/ui/pending")
     assert browser.find_elements(By.ID, "nothing")
-    browser.find_element(By.LINK_TEXT, "Weekly report").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "Weekly report"))
     assert browser.find_element(By.ID, "report").text.strip() != ""
     screenshot(browser, "server-report")
     assert console_errors(browser) == []
 
 
-def test_the_marketing_manager_cannot_approve(server, browser, console_errors, screenshot):
+def test_the_marketing_manager_cannot_approve(server, browser, navigate, console_errors, screenshot):
     finding = api_gate(server, CALL)["blocking"][0]["id"]
-    login(browser, server, "marketing")
+    login(browser, navigate, server, "marketing")
     browser.get(f"{server}/ui/findings/{finding}")
     assert browser.find_elements(By.ID, "only-dpo")
     assert not browser.find_elements(By.ID, "approve-form")
     assert console_errors(browser) == []
     # A forged approve form, with this session's own CSRF token: refused.
+    old_page = browser.find_element(By.TAG_NAME, "html")
     browser.execute_script(
         """
         const f = document.createElement('form');
@@ -171,7 +174,9 @@ def test_the_marketing_manager_cannot_approve(server, browser, console_errors, s
         """,
         finding,
     )
-    time.sleep(0.5)
+    wait = WebDriverWait(browser, 20)
+    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Refused"
     assert "needs the role `dpo`" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     screenshot(browser, "server-refused")
