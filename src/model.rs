@@ -221,7 +221,8 @@ impl Model {
         Arc::clone(self.facts_arc())
     }
 
-    /// The model as one JSON document (`sphere-model/1`), for writing a changed model back.
+    /// The model as one JSON document (in the newest format version of the files it was read
+    /// from, `sphere-model/2` or `sphere-model/1`), for writing a changed model back.
     pub fn to_json(&self) -> Result<String> {
         let company = self.company.as_ref().ok_or_else(|| {
             Error::new(

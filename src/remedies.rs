@@ -549,8 +549,9 @@ fn candidates(
     out
 }
 
-/// The model with remedy `remedy` applied, as one JSON document (`sphere-model/1`): what
-/// staff are to do, written down. Checked again: the changed model must validate.
+/// The model with remedy `remedy` applied, as one JSON document (in the format version it was
+/// read in): what staff are to do, written down. Checked again: the changed model must
+/// validate.
 pub fn changed_model(
     kb: Arc<KnowledgeBase>,
     model: &Model,

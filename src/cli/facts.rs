@@ -16,7 +16,7 @@ use super::{exit, CliError, CmdResult};
     `sphere check --facts DIR` reads such a directory back."
 )]
 pub struct Args {
-    /// Model files (JSON, sphere-model/1); several files are merged into one model
+    /// Model files (JSON, sphere-model/2 or sphere-model/1); several files are merged into one model
     #[arg(required = true, value_name = "MODEL")]
     pub models: Vec<PathBuf>,
     /// Output directory: created if absent; an earlier facts export is replaced

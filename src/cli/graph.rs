@@ -23,7 +23,7 @@ use sphere::Date;
     leaving the EU/EEA; so are flows and activities of a breach."
 )]
 pub struct Args {
-    /// Model files (JSON, sphere-model/1); several files are merged into one model
+    /// Model files (JSON, sphere-model/2 or sphere-model/1); several files are merged into one model
     #[arg(required = true, value_name = "MODEL")]
     pub models: Vec<PathBuf>,
     /// Output format: Graphviz DOT, Mermaid, SVG (laid out by sphere, no Graphviz needed) or

@@ -18,7 +18,7 @@ use super::{exit, report, today, write_stdout, CliError, CmdResult};
     hint)."
 )]
 pub struct Args {
-    /// Model files (JSON, sphere-model/1); several files are merged into one model
+    /// Model files (JSON, sphere-model/2 or sphere-model/1); several files are merged into one model
     #[arg(required = true, value_name = "MODEL")]
     pub models: Vec<PathBuf>,
 }

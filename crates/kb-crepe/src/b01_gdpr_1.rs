@@ -30,9 +30,13 @@ crepe! {
     @input
     pub struct ObtainingKind(pub u32); // `obtaining_kind(kind: symbol)`
     @input
+    pub struct ConversationChannel(pub u32); // `conversation_channel(channel: symbol)`
+    @input
     pub struct DirectKind(pub u32); // `direct_kind(kind: symbol)`
     @input
     pub struct FurtherUseKind(pub u32); // `further_use_kind(kind: symbol)`
+    @input
+    pub struct EvaluationKind(pub u32); // `evaluation_kind(kind: symbol)`
     @input
     pub struct Eea(pub u32); // `eea(country: symbol)`
     @input
@@ -140,11 +144,17 @@ crepe! {
     @input
     pub struct ActivityCategory(pub u32, pub u32); // `activity_category(activity: symbol, category: symbol)`
     @input
+    pub struct ActivityChannel(pub u32, pub u32); // `activity_channel(activity: symbol, channel: symbol)`
+    @input
     pub struct ActivityPromotional(pub u32); // `activity_promotional(activity: symbol)`
+    @input
+    pub struct ActivityAutomated(pub u32); // `activity_automated(activity: symbol)`
     @input
     pub struct ActivityLargeScale(pub u32); // `activity_large_scale(activity: symbol)`
     @input
     pub struct ActivityContentAuthor(pub u32, pub u32); // `activity_content_author(activity: symbol, author: symbol)`
+    @input
+    pub struct ActivitySignificantEffects(pub u32); // `activity_significant_effects(activity: symbol)`
     @input
     pub struct ActivityCampaign(pub u32, pub u32); // `activity_campaign(activity: symbol, campaign: symbol)`
     @input
@@ -190,6 +200,7 @@ crepe! {
     pub struct OldLawPublicData(pub u32); // `old_law_public_data(activity: symbol)`
     @output
     pub struct IndirectCollection(pub u32, pub u32, pub i32); // `indirect_collection(activity: symbol, subject: symbol, date: date)`
+    struct OutsideOrigin(u32, u32); // `outside_origin(origin: symbol, subject: symbol)`
     struct OwnPost(u32, u32, u32); // `own_post(activity: symbol, source: symbol, subject: symbol)`
     @output
     pub struct DirectCollection(pub u32, pub u32, pub i32); // `direct_collection(activity: symbol, subject: symbol, date: date)`
@@ -222,6 +233,8 @@ crepe! {
     struct CoversObject(u32, u32); // `covers_object(agreement: symbol, object: symbol)`
     @output
     pub struct PublicArt26Notice(pub u32, pub i32); // `public_art26_notice(object: symbol, date: date)`
+    @output
+    pub struct DpiaRequiredEvaluation(pub u32, pub i32); // `dpia_required_evaluation(activity: symbol, date: date)`
     @output
     pub struct DpiaRequired(pub u32); // `dpia_required(activity: symbol)`
     @output
@@ -262,6 +275,8 @@ crepe! {
     pub struct SourceNamed(pub u32, pub u32); // `source_named(subject: symbol, source: symbol)`
     @output
     pub struct CategoryNamed(pub u32, pub u32); // `category_named(subject: symbol, category: symbol)`
+    @output
+    pub struct ObjectionHintBefore(pub u32, pub i32); // `objection_hint_before(subject: symbol, date: date)`
     @output
     pub struct ObjectionHintBy(pub u32, pub i32); // `objection_hint_by(subject: symbol, date: date)`
     @output
@@ -514,6 +529,30 @@ crepe! {
         Activity(a, _, _, _, _, S_LEGAL_OBLIGATION),
         ActivitySubject(a, s);
 
+    // outside_origin#1
+    OutsideOrigin(x, s) <-
+        Flow(f, x, _, _, _, _, _),
+        Party(x, _, _),
+        ActivityFlow(a, f),
+        ActivitySubject(a, s);
+
+    // outside_origin#2
+    OutsideOrigin(x, s) <-
+        ControllerRole(r),
+        System(x, _, _, _, _, r),
+        Flow(f, x, _, _, _, _, _),
+        ActivityFlow(a, f),
+        ActivitySubject(a, s);
+
+    // outside_origin#3
+    OutsideOrigin(x, s) <-
+        Source(x, _, sk, op, _, _),
+        (sk != S_WEB_FORM),
+        Flow(f, x, _, _, _, _, _),
+        ActivityFlow(a, f),
+        ActivitySubject(a, s),
+        (op != s);
+
     // purpose_change#1
     PurposeChange(a, s, d) <-
         Activity(c, S_COLLECT, _, dc, _, pc),
@@ -626,6 +665,15 @@ crepe! {
         Art14NoticeBy(s, _, dn),
         (dn <= db);
 
+    // objection_hint_before#1
+    ObjectionHintBefore(s, db) <-
+        Activity(b, S_CONTACT, _, db, _, _),
+        ActivitySubject(b, s),
+        NoticeSubject(n, s),
+        Notice(n, _, dn),
+        (dn <= db),
+        NoticeRightToObject(n);
+
     // personal_activity#1
     PersonalActivity(a) <-
         ActivitySubject(a, _);
@@ -715,27 +763,9 @@ crepe! {
         ActivitySubject(a, s),
         ContractPerformingKind(k);
 
-    // dpia_required_profiling#1
+    // dpia_profiling_on_dsk_list: Art. 35(1) GDPR (gdpr:35.1)
     DpiaRequiredProfiling(a, d) <-
         Activity(a, S_PROFILE, _, d, _, _),
-        ActivityLargeScale(a);
-
-    // dpia_required: Art. 35(1) GDPR (gdpr:35.1); Art. 35(3)(b) GDPR (gdpr:35.3.b); Art. 35(3)(c) GDPR (gdpr:35.3.c)
-    DpiaRequired(a) <-
-        DpiaRequiredProfiling(a, _);
-
-    // dpia_required#1
-    DpiaRequired(a) <-
-        DpiaCategory(cat),
-        ActivityCategory(a, cat),
-        Activity(a, _, _, _, _, _),
-        ActivityLargeScale(a);
-
-    // dpia_required#2
-    DpiaRequired(a) <-
-        System(sys, _, S_SOCIAL_MONITORING, _, _, _),
-        Activity(a, S_MONITOR, _, _, _, _),
-        ActivitySystem(a, sys),
         ActivityLargeScale(a);
 
     // own_post#1
@@ -756,6 +786,16 @@ crepe! {
         (op != s),
         !OwnPost(a, src, s);
 
+    // indirect_collection#2
+    IndirectCollection(a, s, d) <-
+        ObtainingKind(k),
+        Activity(a, k, _, d, _, _),
+        !ActivitySource(a, _),
+        ActivityFlow(a, f),
+        Flow(f, from, _, _, _, _, _),
+        ActivitySubject(a, s),
+        OutsideOrigin(from, s);
+
     // direct_collection#1
     DirectCollection(a, s, d) <-
         Source(src, _, S_WEB_FORM, org, _, _),
@@ -770,6 +810,16 @@ crepe! {
         DirectKind(k),
         Activity(a, k, _, d, _, _),
         OwnPost(a, _, s),
+        ActivitySubject(a, s);
+
+    // direct_collection#3
+    DirectCollection(a, s, d) <-
+        DirectKind(k),
+        Activity(a, k, _, d, _, _),
+        !ActivitySource(a, _),
+        !ActivityFlow(a, _),
+        ActivityChannel(a, ch),
+        ConversationChannel(ch),
         ActivitySubject(a, s);
 
     // published_by#1
@@ -814,6 +864,42 @@ crepe! {
         ActivitySource(a, src),
         DirectCollection(a, s, d),
         (dn <= d);
+
+    // dpia_required_evaluation#1
+    DpiaRequiredEvaluation(a, d) <-
+        ActivitySignificantEffects(a),
+        Activity(a, k, _, d, _, _),
+        EvaluationKind(k),
+        ActivityAutomated(a);
+
+    // dpia_required_evaluation#2
+    DpiaRequiredEvaluation(a, d) <-
+        ActivitySignificantEffects(a),
+        Activity(a, k, _, d, _, _),
+        EvaluationKind(k),
+        ActivityLargeScale(a);
+
+    // dpia_required: Art. 35(1) GDPR (gdpr:35.1); Art. 35(3)(b) GDPR (gdpr:35.3.b); Art. 35(3)(c) GDPR (gdpr:35.3.c)
+    DpiaRequired(a) <-
+        DpiaRequiredProfiling(a, _);
+
+    // dpia_required#1
+    DpiaRequired(a) <-
+        DpiaRequiredEvaluation(a, _);
+
+    // dpia_required#2
+    DpiaRequired(a) <-
+        DpiaCategory(cat),
+        ActivityCategory(a, cat),
+        Activity(a, _, _, _, _, _),
+        ActivityLargeScale(a);
+
+    // dpia_required#3
+    DpiaRequired(a) <-
+        System(sys, _, S_SOCIAL_MONITORING, _, _, _),
+        Activity(a, S_MONITOR, _, _, _, _),
+        ActivitySystem(a, sys),
+        ActivityLargeScale(a);
 
     // concerns#1
     Concerns(a, a) <-
@@ -967,8 +1053,10 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(program::FACTS_PROFILING_KIND.iter().copied().map(|(c0,)| ProfilingKind(c0)));
     program.extend(program::FACTS_SOCIAL_SOURCE_KIND.iter().copied().map(|(c0,)| SocialSourceKind(c0)));
     program.extend(program::FACTS_OBTAINING_KIND.iter().copied().map(|(c0,)| ObtainingKind(c0)));
+    program.extend(program::FACTS_CONVERSATION_CHANNEL.iter().copied().map(|(c0,)| ConversationChannel(c0)));
     program.extend(program::FACTS_DIRECT_KIND.iter().copied().map(|(c0,)| DirectKind(c0)));
     program.extend(program::FACTS_FURTHER_USE_KIND.iter().copied().map(|(c0,)| FurtherUseKind(c0)));
+    program.extend(program::FACTS_EVALUATION_KIND.iter().copied().map(|(c0,)| EvaluationKind(c0)));
     program.extend(program::FACTS_EEA.iter().copied().map(|(c0,)| Eea(c0)));
     program.extend(program::FACTS_ADEQUACY.iter().copied().map(|(c0, c1, c2,)| Adequacy(c0, c1, c2)));
     program.extend(program::FACTS_OLD_SCC_EDITION.iter().copied().map(|(c0,)| OldSccEdition(c0)));
@@ -1022,15 +1110,18 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_flow.iter().map(|x| (x.activity.0, x.flow.0,)).map(|(c0, c1,)| ActivityFlow(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));
     program.extend(facts.activity_category.iter().map(|x| (x.activity.0, x.category.0,)).map(|(c0, c1,)| ActivityCategory(c0, c1)));
+    program.extend(facts.activity_channel.iter().map(|x| (x.activity.0, x.channel.0,)).map(|(c0, c1,)| ActivityChannel(c0, c1)));
     program.extend(facts.activity_promotional.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityPromotional(c0)));
+    program.extend(facts.activity_automated.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityAutomated(c0)));
     program.extend(facts.activity_large_scale.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityLargeScale(c0)));
     program.extend(facts.activity_content_author.iter().map(|x| (x.activity.0, x.author.0,)).map(|(c0, c1,)| ActivityContentAuthor(c0, c1)));
+    program.extend(facts.activity_significant_effects.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySignificantEffects(c0)));
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
     program.extend(facts.campaign_activity.iter().map(|x| (x.campaign.0, x.activity.0,)).map(|(c0, c1,)| CampaignActivity(c0, c1)));
     program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));
     program.extend(program::FACTS_MARKETING_USE.iter().copied().map(|(c0,)| MarketingUseBefore(c0)));
     program.extend(program::FACTS_DPIA_CATEGORY.iter().copied().map(|(c0,)| DpiaCategoryBefore(c0)));
-    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_social_profiling, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_vetoed_social_profiling, out_purpose_change, out_child_consent, out_child_consent_void, out_special_explicit, out_special_not_explicit, out_published_by, out_audience_upload, out_joint_control, out_joint_arrangement, out_public_art26_notice, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
+    let (out_notifiable_incident, out_personal_activity, out_concerns, out_assessed, out_lia_for, out_consent_in_effect, out_consent_covers, out_consent_withdrawn_for, out_consent_unprovable, out_contract_basis, out_legal_obligation_basis, out_social_profiling, out_old_law_public_data, out_indirect_collection, out_direct_collection, out_vetoed_social_profiling, out_purpose_change, out_child_consent, out_child_consent_void, out_special_explicit, out_special_not_explicit, out_published_by, out_audience_upload, out_joint_control, out_joint_arrangement, out_public_art26_notice, out_dpia_required_evaluation, out_dpia_required, out_dpia_category, out_dpia_required_profiling, out_request_due, out_deleted_after, out_third_country_transfer, out_transfer_basis, out_uses_processor, out_dpa_in_force, out_notified_in_month, out_informed_by, out_disclosure, out_informed_before_disclosure, out_source_named, out_category_named, out_objection_hint_before, out_objection_hint_by, out_art13_informed,) = program.run_with_hasher::<rt::FxBuild>();
     st.notifiable_incident = out_notifiable_incident.into_iter().map(|NotifiableIncident(c0, c1)| (c0, c1,)).collect();
     st.personal_activity = out_personal_activity.into_iter().map(|PersonalActivity(c0)| (c0,)).collect();
     st.concerns = out_concerns.into_iter().map(|Concerns(c0, c1)| (c0, c1,)).collect();
@@ -1057,6 +1148,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.joint_control = out_joint_control.into_iter().map(|JointControl(c0, c1)| (c0, c1,)).collect();
     st.joint_arrangement = out_joint_arrangement.into_iter().map(|JointArrangement(c0, c1, c2)| (c0, c1, c2,)).collect();
     st.public_art26_notice = out_public_art26_notice.into_iter().map(|PublicArt26Notice(c0, c1)| (c0, c1,)).collect();
+    st.dpia_required_evaluation = out_dpia_required_evaluation.into_iter().map(|DpiaRequiredEvaluation(c0, c1)| (c0, c1,)).collect();
     st.dpia_required = out_dpia_required.into_iter().map(|DpiaRequired(c0)| (c0,)).collect();
     st.dpia_category = out_dpia_category.into_iter().map(|DpiaCategory(c0)| (c0,)).collect();
     st.dpia_required_profiling = out_dpia_required_profiling.into_iter().map(|DpiaRequiredProfiling(c0, c1)| (c0, c1,)).collect();
@@ -1072,6 +1164,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     st.informed_before_disclosure = out_informed_before_disclosure.into_iter().map(|InformedBeforeDisclosure(c0, c1)| (c0, c1,)).collect();
     st.source_named = out_source_named.into_iter().map(|SourceNamed(c0, c1)| (c0, c1,)).collect();
     st.category_named = out_category_named.into_iter().map(|CategoryNamed(c0, c1)| (c0, c1,)).collect();
+    st.objection_hint_before = out_objection_hint_before.into_iter().map(|ObjectionHintBefore(c0, c1)| (c0, c1,)).collect();
     st.objection_hint_by = out_objection_hint_by.into_iter().map(|ObjectionHintBy(c0, c1)| (c0, c1,)).collect();
     st.art13_informed = out_art13_informed.into_iter().map(|Art13Informed(c0, c1)| (c0, c1,)).collect();
 }

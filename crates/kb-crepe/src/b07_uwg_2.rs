@@ -44,6 +44,10 @@ crepe! {
     @input
     pub struct ConsentCircumstances(pub u32, pub u32); // `consent_circumstances(consent: symbol, text: symbol)`
     @input
+    pub struct ConsentVerifiedStated(pub u32); // `consent_verified_stated(consent: symbol)`
+    @input
+    pub struct ConsentVerified(pub u32, pub u32); // `consent_verified(consent: symbol, channel: symbol)`
+    @input
     pub struct Objection(pub u32, pub u32, pub i32); // `objection(subject: symbol, scope: symbol, date: date)`
     @input
     pub struct Notice(pub u32, pub u32, pub i32); // `notice(notice: symbol, article: symbol, date: date)`
@@ -73,6 +77,26 @@ crepe! {
     pub struct ActivitySenderIdentified(pub u32); // `activity_sender_identified(activity: symbol)`
     @input
     pub struct ActivitySenderStopAddress(pub u32); // `activity_sender_stop_address(activity: symbol)`
+    @input
+    pub struct ActivityObjectionNoticeStated(pub u32); // `activity_objection_notice_stated(activity: symbol)`
+    @input
+    pub struct ActivityObjectionNotice(pub u32); // `activity_objection_notice(activity: symbol)`
+    @input
+    pub struct ActivityPost(pub u32, pub u32); // `activity_post(activity: symbol, account: symbol)`
+    @input
+    pub struct ActivityPostConsideration(pub u32); // `activity_post_consideration(activity: symbol)`
+    @input
+    pub struct ActivityPostLabelled(pub u32); // `activity_post_labelled(activity: symbol)`
+    @input
+    pub struct ActivityReviews(pub u32); // `activity_reviews(activity: symbol)`
+    @input
+    pub struct ActivityReviewsClaimedGenuine(pub u32); // `activity_reviews_claimed_genuine(activity: symbol)`
+    @input
+    pub struct ActivityReviewsChecked(pub u32); // `activity_reviews_checked(activity: symbol)`
+    @input
+    pub struct ActivityReviewsExplained(pub u32); // `activity_reviews_explained(activity: symbol)`
+    @input
+    pub struct ActivityReviewsFake(pub u32); // `activity_reviews_fake(activity: symbol)`
     @input
     pub struct ActivityCampaign(pub u32, pub u32); // `activity_campaign(activity: symbol, campaign: symbol)`
     @input
@@ -104,6 +128,7 @@ crepe! {
 
     // What the block derives.
     struct ConsentObjected(u32, u32); // `consent_objected(consent: symbol, activity: symbol)`
+    struct ChannelUnproven(u32, u32); // `channel_unproven(consent: symbol, channel: symbol)`
     struct FormProvesNoConsent(u32, u32); // `form_proves_no_consent(form: symbol, channel: symbol)`
     struct AdConsentVia(u32, u32, u32); // `ad_consent_via(consent: symbol, activity: symbol, subject: symbol)`
     @output
@@ -129,6 +154,7 @@ crepe! {
     struct ExistingCustomerConditions(u32, u32); // `existing_customer_conditions(activity: symbol, subject: symbol)`
     @output
     pub struct ExistingCustomerOk(pub u32, pub u32); // `existing_customer_ok(activity: symbol, subject: symbol)`
+    struct AccountPost(u32); // `account_post(activity: symbol)`
     @output
     pub struct PresumedConsentOk(pub u32, pub u32); // `presumed_consent_ok(activity: symbol, subject: symbol)`
     struct DocumentationDuty(u32, i32); // `documentation_duty(subject: symbol, date: date)`
@@ -158,13 +184,26 @@ crepe! {
         OnlineForm(f),
         NumberChannel(ch);
 
+    // channel_unproven#1
+    ChannelUnproven(c, ch) <-
+        ConsentVerifiedStated(c),
+        ConsentChannel(c, ch),
+        !ConsentVerified(c, ch);
+
+    // channel_unproven#2
+    ChannelUnproven(c, ch) <-
+        FormProvesNoConsent(f, ch),
+        Consent(c, _, _, f, _),
+        !ConsentVerifiedStated(c),
+        ConsentChannel(c, ch);
+
     // express_consent: Section 7(2) no. 1 UWG (uwg:7.2.1); Section 7(2) no. 2 UWG (uwg:7.2.2); Art. 4(11) GDPR (gdpr:4.11)
     AdConsentVia(c, a, s) <-
         ExpressForm(f),
         Consent(c, _, _, f, _),
         ConsentInformed(c),
         ConsentChannel(c, ch),
-        !FormProvesNoConsent(f, ch),
+        !ChannelUnproven(c, ch),
         ConsentPurposeFits(c, a),
         !ChildConsentVoid(c, a),
         !ConsentMissesProduct(c, a),
@@ -213,9 +252,15 @@ crepe! {
 
     // hint_at_use#1
     HintAtUse(b, s) <-
+        ActivityObjectionNotice(b),
+        EmailAd(b, s, _);
+
+    // hint_at_use#2
+    HintAtUse(b, s) <-
         NoticeSubject(n, s),
         Notice(n, _, d),
         EmailAd(b, s, d),
+        !ActivityObjectionNoticeStated(b),
         NoticeRightToObject(n);
 
     // refused_advertising#1
@@ -290,6 +335,18 @@ crepe! {
         !AdConsent(b, s),
         !ExistingCustomerOk(b, s);
 
+    // account_post#1
+    AccountPost(a) <-
+        ActivityPost(a, S_STAFF_PRIVATE);
+
+    // account_post#2
+    AccountPost(a) <-
+        ActivityPost(a, S_INFLUENCER);
+
+    // account_post#3
+    AccountPost(a) <-
+        ActivityPost(a, S_MEDIA);
+
     // presumed_consent_ok#1
     PresumedConsentOk(a, s) <-
         Consent(c, _, _, S_PRESUMED, _),
@@ -361,20 +418,73 @@ crepe! {
         RuleWindow(S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION, from, to),
         ActivityAudience(a, S_ONE_TO_MANY),
         !ActivityIdentifiesCompany(a),
+        !ActivityPostLabelled(a),
+        !AccountPost(a),
         Activity(a, _, _, d, _, _),
         (from <= d),
         (d <= to),
         ActivityChannel(a, ch),
         PublicChannel(ch);
 
+    // uwg_staff_private_post_hidden: Section 5a(4) UWG (uwg:5a.4); Section 3(3) UWG (uwg:3.3); UWG Annex no. 23 (to Section 3(3)) (uwg:annex.23)
+    FindingRaw(S_UWG_STAFF_PRIVATE_POST_HIDDEN, a, S_0, d) <-
+        ActivityPost(a, S_STAFF_PRIVATE),
+        !ActivityIdentifiesCompany(a),
+        !ActivityPostLabelled(a),
+        Activity(a, _, _, d, _, _),
+        Advertising(a),
+        RuleWindow(S_UWG_STAFF_PRIVATE_POST_HIDDEN, from, to),
+        (from <= d),
+        (d <= to);
+
+    // uwg_influencer_post_not_labelled: Section 5a(4) UWG (uwg:5a.4)
+    FindingRaw(S_UWG_INFLUENCER_POST_NOT_LABELLED, a, S_0, d) <-
+        ActivityPost(a, S_INFLUENCER),
+        !ActivityPostLabelled(a),
+        Activity(a, _, _, d, _, _),
+        Advertising(a),
+        RuleWindow(S_UWG_INFLUENCER_POST_NOT_LABELLED, from, to),
+        (from <= d),
+        (d <= to);
+
+    // uwg_advertorial_not_labelled: UWG Annex no. 11 (to Section 3(3)) (uwg:annex.11); Section 3(3) UWG (uwg:3.3)
+    FindingRaw(S_UWG_ADVERTORIAL_NOT_LABELLED, a, S_0, d) <-
+        ActivityPost(a, S_MEDIA),
+        !ActivityPostLabelled(a),
+        ActivityPostConsideration(a),
+        Activity(a, _, _, d, _, _),
+        Advertising(a),
+        RuleWindow(S_UWG_ADVERTORIAL_NOT_LABELLED, from, to),
+        (from <= d),
+        (d <= to);
+
     // uwg_review_authenticity_note: Section 5b(3) UWG (uwg:5b.3)
     FindingRaw(S_UWG_REVIEW_AUTHENTICITY_NOTE, a, S_0, d) <-
         RuleWindow(S_UWG_REVIEW_AUTHENTICITY_NOTE, from, to),
         ActivityContent(a, S_USER, S_TEXT),
+        !ActivityReviews(a),
         Activity(a, S_REUSE_CONTENT, _, d, _, _),
         (from <= d),
         (d <= to),
         Advertising(a);
+
+    // uwg_review_check_not_explained: Section 5b(3) UWG (uwg:5b.3)
+    FindingRaw(S_UWG_REVIEW_CHECK_NOT_EXPLAINED, a, S_0, d) <-
+        RuleWindow(S_UWG_REVIEW_CHECK_NOT_EXPLAINED, from, to),
+        ActivityReviews(a),
+        !ActivityReviewsExplained(a),
+        Activity(a, _, _, d, _, _),
+        (from <= d),
+        (d <= to);
+
+    // uwg_reviews_claimed_genuine_unchecked: UWG Annex no. 23b (to Section 3(3)) (uwg:annex.23b); Section 3(3) UWG (uwg:3.3)
+    FindingRaw(S_UWG_REVIEWS_CLAIMED_GENUINE_UNCHECKED, a, S_0, d) <-
+        RuleWindow(S_UWG_REVIEWS_CLAIMED_GENUINE_UNCHECKED, from, to),
+        ActivityReviewsClaimedGenuine(a),
+        !ActivityReviewsChecked(a),
+        Activity(a, _, _, d, _, _),
+        (from <= d),
+        (d <= to);
 
     // uwg_fake_review: UWG Annex no. 23c (to Section 3(3)) (uwg:annex.23c); Section 3(3) UWG (uwg:3.3)
     FindingRaw(S_UWG_FAKE_REVIEW, a, S_0, d) <-
@@ -387,6 +497,14 @@ crepe! {
         (d <= to),
         ReviewKind(k),
         Advertising(a);
+
+    // uwg_fake_reviews_shown: UWG Annex no. 23c (to Section 3(3)) (uwg:annex.23c); Section 3(3) UWG (uwg:3.3)
+    FindingRaw(S_UWG_FAKE_REVIEWS_SHOWN, a, S_0, d) <-
+        RuleWindow(S_UWG_FAKE_REVIEWS_SHOWN, from, to),
+        ActivityReviewsFake(a),
+        Activity(a, _, _, d, _, _),
+        (from <= d),
+        (d <= to);
 
     // uwg_phone_without_consent: Section 7(2) no. 1 UWG (uwg:7.2.1)
     FindingRaw(S_UWG_PHONE_WITHOUT_CONSENT, a, s, d) <-
@@ -440,6 +558,16 @@ crepe! {
         (from <= d),
         (d <= to);
 
+    // uwg_influencer_post_without_consideration: Section 5a(4) sentences 2 and 3 UWG (uwg:5a.4.s2)
+    ExceptionRaw(S_UWG_INFLUENCER_POST_WITHOUT_CONSIDERATION, a, S_0, d) <-
+        ActivityPost(a, S_INFLUENCER),
+        !ActivityPostConsideration(a),
+        Activity(a, _, _, d, _, _),
+        (d >= D_2022_05_28),
+        RuleWindow(S_UWG_INFLUENCER_POST_WITHOUT_CONSIDERATION, from, to),
+        (from <= d),
+        (d <= to);
+
     // uwg_phone_b2b_presumed_consent: Section 7(2) no. 1 UWG (uwg:7.2.1)
     ExceptionRaw(S_UWG_PHONE_B2B_PRESUMED_CONSENT, a, s, d) <-
         RuleWindow(S_UWG_PHONE_B2B_PRESUMED_CONSENT, from, to),
@@ -467,6 +595,8 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.consent_documented.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentDocumented(c0)));
     program.extend(facts.consent_informed.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentInformed(c0)));
     program.extend(facts.consent_circumstances.iter().map(|x| (x.consent.0, x.text.0,)).map(|(c0, c1,)| ConsentCircumstances(c0, c1)));
+    program.extend(facts.consent_verified_stated.iter().map(|x| (x.consent.0,)).map(|(c0,)| ConsentVerifiedStated(c0)));
+    program.extend(facts.consent_verified.iter().map(|x| (x.consent.0, x.channel.0,)).map(|(c0, c1,)| ConsentVerified(c0, c1)));
     program.extend(facts.objection.iter().map(|x| (x.subject.0, x.scope.0, x.date.0,)).map(|(c0, c1, c2,)| Objection(c0, c1, c2)));
     program.extend(facts.notice.iter().map(|x| (x.notice.0, x.article.0, x.date.0,)).map(|(c0, c1, c2,)| Notice(c0, c1, c2)));
     program.extend(facts.notice_subject.iter().map(|x| (x.notice.0, x.subject.0,)).map(|(c0, c1,)| NoticeSubject(c0, c1)));
@@ -482,6 +612,16 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_sender.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySender(c0)));
     program.extend(facts.activity_sender_identified.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySenderIdentified(c0)));
     program.extend(facts.activity_sender_stop_address.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivitySenderStopAddress(c0)));
+    program.extend(facts.activity_objection_notice_stated.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityObjectionNoticeStated(c0)));
+    program.extend(facts.activity_objection_notice.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityObjectionNotice(c0)));
+    program.extend(facts.activity_post.iter().map(|x| (x.activity.0, x.account.0,)).map(|(c0, c1,)| ActivityPost(c0, c1)));
+    program.extend(facts.activity_post_consideration.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityPostConsideration(c0)));
+    program.extend(facts.activity_post_labelled.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityPostLabelled(c0)));
+    program.extend(facts.activity_reviews.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityReviews(c0)));
+    program.extend(facts.activity_reviews_claimed_genuine.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityReviewsClaimedGenuine(c0)));
+    program.extend(facts.activity_reviews_checked.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityReviewsChecked(c0)));
+    program.extend(facts.activity_reviews_explained.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityReviewsExplained(c0)));
+    program.extend(facts.activity_reviews_fake.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityReviewsFake(c0)));
     program.extend(facts.activity_campaign.iter().map(|x| (x.activity.0, x.campaign.0,)).map(|(c0, c1,)| ActivityCampaign(c0, c1)));
     program.extend(facts.campaign_activity.iter().map(|x| (x.campaign.0, x.activity.0,)).map(|(c0, c1,)| CampaignActivity(c0, c1)));
     program.extend(program::FACTS_ADVERTISING_PURPOSE.iter().copied().map(|(c0,)| AdvertisingPurpose(c0)));

@@ -26,6 +26,8 @@ crepe! {
     @input
     pub struct OldSccEdition(pub u32); // `old_scc_edition(edition: symbol)`
     @input
+    pub struct StaffPrivateAccountConsent(pub u32, pub i32); // `staff_private_account_consent(staff: symbol, date: date)`
+    @input
     pub struct PartyCertification(pub u32, pub u32, pub i32, pub i32); // `party_certification(party: symbol, scheme: symbol, from: date, to: date)`
     @input
     pub struct Agreement(pub u32, pub u32, pub u32, pub i32, pub i32); // `agreement(agreement: symbol, kind: symbol, with: symbol, from: date, to: date)`
@@ -52,6 +54,8 @@ crepe! {
     @input
     pub struct ActivityChannel(pub u32, pub u32); // `activity_channel(activity: symbol, channel: symbol)`
     @input
+    pub struct ActivityPost(pub u32, pub u32); // `activity_post(activity: symbol, account: symbol)`
+    @input
     pub struct Advertising(pub u32); // `advertising(activity: symbol)`
     @input
     pub struct ConsentPurposeFits(pub u32, pub u32); // `consent_purpose_fits(consent: symbol, activity: symbol)`
@@ -63,6 +67,7 @@ crepe! {
     pub struct RuleWindow(pub u32, pub i32, pub i32); // `rule_window(rule: symbol, from: date, to: date)`
 
     // What the block derives.
+    struct PrivateAccountAgreed(u32); // `private_account_agreed(activity: symbol)`
     struct UwgPermittedChannel(u32, u32); // `uwg_permitted_channel(activity: symbol, subject: symbol)`
     struct OldLawConsent(u32, u32); // `old_law_consent(activity: symbol, subject: symbol)`
     struct Postal(u32); // `postal(activity: symbol)`
@@ -117,6 +122,13 @@ crepe! {
     Postal(a) <-
         ActivityChannel(a, S_POST);
 
+    // private_account_agreed#1
+    PrivateAccountAgreed(a) <-
+        ActivityPost(a, S_STAFF_PRIVATE),
+        Activity(a, _, _, d, s, _),
+        StaffPrivateAccountConsent(s, dc),
+        (dc <= d);
+
     // old_law_consent#1
     OldLawConsent(a, s) <-
         OldLawConsentForm(f),
@@ -133,6 +145,15 @@ crepe! {
     // uwg_permitted_channel#1
     UwgPermittedChannel(a, s) <-
         PresumedConsentOk(a, s);
+
+    // bdsg_staff_private_account_without_consent: Section 26(2) BDSG (bdsg:26.2); Art. 6(1)(a) GDPR (gdpr:6.1.a) (contested: the cautious reading)
+    FindingRaw(S_BDSG_STAFF_PRIVATE_ACCOUNT_WITHOUT_CONSENT, a, S_0, d) <-
+        ActivityPost(a, S_STAFF_PRIVATE),
+        !PrivateAccountAgreed(a),
+        Activity(a, _, _, d, _, _),
+        RuleWindow(S_BDSG_STAFF_PRIVATE_ACCOUNT_WITHOUT_CONSENT, from, to),
+        (from <= d),
+        (d <= to);
 
     // bdsg_old_advertising_without_consent: Section 28(3) BDSG (old version) (bdsg_old:28.3); Section 4a BDSG (old version) (bdsg_old:4a)
     FindingRaw(S_BDSG_OLD_ADVERTISING_WITHOUT_CONSENT, a, s, d) <-
@@ -179,6 +200,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(st.indirect_collection.iter().map(|&(c0, c1, c2,)| IndirectCollection(c0, c1, c2)));
     program.extend(st.third_country_transfer.iter().map(|&(c0, c1, c2,)| ThirdCountryTransfer(c0, c1, c2)));
     program.extend(program::FACTS_OLD_SCC_EDITION.iter().copied().map(|(c0,)| OldSccEdition(c0)));
+    program.extend(facts.staff_private_account_consent.iter().map(|x| (x.staff.0, x.date.0,)).map(|(c0, c1,)| StaffPrivateAccountConsent(c0, c1)));
     program.extend(facts.party_certification.iter().map(|x| (x.party.0, x.scheme.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3,)| PartyCertification(c0, c1, c2, c3)));
     program.extend(facts.agreement.iter().map(|x| (x.agreement.0, x.kind.0, x.with.0, x.from.0, x.to.0,)).map(|(c0, c1, c2, c3, c4,)| Agreement(c0, c1, c2, c3, c4)));
     program.extend(facts.agreement_edition.iter().map(|x| (x.agreement.0, x.edition.0,)).map(|(c0, c1,)| AgreementEdition(c0, c1)));
@@ -192,6 +214,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_source.iter().map(|x| (x.activity.0, x.source.0,)).map(|(c0, c1,)| ActivitySource(c0, c1)));
     program.extend(facts.activity_subject.iter().map(|x| (x.activity.0, x.subject.0,)).map(|(c0, c1,)| ActivitySubject(c0, c1)));
     program.extend(facts.activity_channel.iter().map(|x| (x.activity.0, x.channel.0,)).map(|(c0, c1,)| ActivityChannel(c0, c1)));
+    program.extend(facts.activity_post.iter().map(|x| (x.activity.0, x.account.0,)).map(|(c0, c1,)| ActivityPost(c0, c1)));
     program.extend(st.advertising.iter().map(|&(c0,)| Advertising(c0)));
     program.extend(st.consent_purpose_fits.iter().map(|&(c0, c1,)| ConsentPurposeFits(c0, c1)));
     program.extend(st.existing_customer_ok.iter().map(|&(c0, c1,)| ExistingCustomerOk(c0, c1)));

@@ -78,6 +78,8 @@ crepe! {
     @input
     pub struct PublicArt26Notice(pub u32, pub i32); // `public_art26_notice(object: symbol, date: date)`
     @input
+    pub struct DpiaRequiredEvaluation(pub u32, pub i32); // `dpia_required_evaluation(activity: symbol, date: date)`
+    @input
     pub struct DpiaRequired(pub u32); // `dpia_required(activity: symbol)`
     @input
     pub struct DpiaCategory(pub u32); // `dpia_category(category: symbol)`
@@ -111,6 +113,8 @@ crepe! {
     pub struct SourceNamed(pub u32, pub u32); // `source_named(subject: symbol, source: symbol)`
     @input
     pub struct CategoryNamed(pub u32, pub u32); // `category_named(subject: symbol, category: symbol)`
+    @input
+    pub struct ObjectionHintBefore(pub u32, pub i32); // `objection_hint_before(subject: symbol, date: date)`
     @input
     pub struct ObjectionHintBy(pub u32, pub i32); // `objection_hint_by(subject: symbol, date: date)`
     @input
@@ -179,6 +183,8 @@ crepe! {
     pub struct ActivityAudience(pub u32, pub u32); // `activity_audience(activity: symbol, audience: symbol)`
     @input
     pub struct ActivityLargeScale(pub u32); // `activity_large_scale(activity: symbol)`
+    @input
+    pub struct ActivityObjectionNotice(pub u32); // `activity_objection_notice(activity: symbol)`
     @input
     pub struct Advertising(pub u32); // `advertising(activity: symbol)`
     @input
@@ -525,6 +531,14 @@ crepe! {
         (from <= d),
         (d <= to);
 
+    // gdpr_dpia_missing_evaluation: Art. 35(3)(a) GDPR (gdpr:35.3.a)
+    FindingRaw(S_GDPR_DPIA_MISSING_EVALUATION, a, S_0, d) <-
+        RuleWindow(S_GDPR_DPIA_MISSING_EVALUATION, from, to),
+        DpiaRequiredEvaluation(a, d),
+        !AssessedNotVDpia(a),
+        (from <= d),
+        (d <= to);
+
     // gdpr_dpia_missing_special: Art. 35(3)(b) GDPR (gdpr:35.3.b)
     FindingRaw(S_GDPR_DPIA_MISSING_SPECIAL, a, S_0, d) <-
         RuleWindow(S_GDPR_DPIA_MISSING_SPECIAL, from, to),
@@ -761,6 +775,24 @@ crepe! {
         ActivityCategory(a, cat),
         !CategoryNamed(s, cat);
 
+    // gdpr_right_to_object_not_at_first_contact: Art. 21(4) GDPR (gdpr:21.4)
+    FindingRaw(S_GDPR_RIGHT_TO_OBJECT_NOT_AT_FIRST_CONTACT, b, s, db) <-
+        RuleWindow(S_GDPR_RIGHT_TO_OBJECT_NOT_AT_FIRST_CONTACT, from, to),
+        Activity(b, S_CONTACT, _, db, _, _),
+        !ActivityAudienceNotVOneToMany(b),
+        !ActivityObjectionNotice(b),
+        (from <= db),
+        (db <= to),
+        ActivitySubject(b, s),
+        !ObjectionHintBefore(s, db),
+        IndirectCollection(a, s, d),
+        (d <= db),
+        let Some(due) = rt::add_months(d, 1i64),
+        (db <= due),
+        !ConsentCovers(_, a, s),
+        !ContractBasis(a, s),
+        !LegalObligationBasis(a, s);
+
     // gdpr_right_to_object_not_pointed_out: Art. 21(4) GDPR (gdpr:21.4); Art. 14(2)(c) GDPR (gdpr:14.2.c)
     FindingRaw(S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT, a, s, d) <-
         RuleWindow(S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT, from, to),
@@ -866,6 +898,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(st.joint_control.iter().map(|&(c0, c1,)| JointControl(c0, c1)));
     program.extend(st.joint_arrangement.iter().map(|&(c0, c1, c2,)| JointArrangement(c0, c1, c2)));
     program.extend(st.public_art26_notice.iter().map(|&(c0, c1,)| PublicArt26Notice(c0, c1)));
+    program.extend(st.dpia_required_evaluation.iter().map(|&(c0, c1,)| DpiaRequiredEvaluation(c0, c1)));
     program.extend(st.dpia_required.iter().map(|&(c0,)| DpiaRequired(c0)));
     program.extend(st.dpia_category.iter().map(|&(c0,)| DpiaCategory(c0)));
     program.extend(st.dpia_required_profiling.iter().map(|&(c0, c1,)| DpiaRequiredProfiling(c0, c1)));
@@ -883,6 +916,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(st.informed_before_disclosure.iter().map(|&(c0, c1,)| InformedBeforeDisclosure(c0, c1)));
     program.extend(st.source_named.iter().map(|&(c0, c1,)| SourceNamed(c0, c1)));
     program.extend(st.category_named.iter().map(|&(c0, c1,)| CategoryNamed(c0, c1)));
+    program.extend(st.objection_hint_before.iter().map(|&(c0, c1,)| ObjectionHintBefore(c0, c1)));
     program.extend(st.objection_hint_by.iter().map(|&(c0, c1,)| ObjectionHintBy(c0, c1)));
     program.extend(st.art13_informed.iter().map(|&(c0, c1,)| Art13Informed(c0, c1)));
     program.extend(facts.as_of.iter().map(|x| (x.date.0,)).map(|(c0,)| AsOf(c0)));
@@ -917,6 +951,7 @@ pub(crate) fn run(facts: &Facts, st: &mut State) {
     program.extend(facts.activity_category.iter().map(|x| (x.activity.0, x.category.0,)).map(|(c0, c1,)| ActivityCategory(c0, c1)));
     program.extend(facts.activity_audience.iter().map(|x| (x.activity.0, x.audience.0,)).map(|(c0, c1,)| ActivityAudience(c0, c1)));
     program.extend(facts.activity_large_scale.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityLargeScale(c0)));
+    program.extend(facts.activity_objection_notice.iter().map(|x| (x.activity.0,)).map(|(c0,)| ActivityObjectionNotice(c0)));
     program.extend(st.advertising.iter().map(|&(c0,)| Advertising(c0)));
     program.extend(st.ad_consent.iter().map(|&(c0, c1,)| AdConsent(c0, c1)));
     program.extend(st.email_ad.iter().map(|&(c0, c1, c2,)| EmailAd(c0, c1, c2)));

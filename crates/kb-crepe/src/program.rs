@@ -74,6 +74,7 @@ pub const SYMBOLS: &[&str] = &[
     "bdsg_old_no_legal_basis",
     "bdsg_old_notification_missing",
     "bdsg_old_us_transfer_without_basis",
+    "bdsg_staff_private_account_without_consent",
     "biometric",
     "blog",
     "business",
@@ -125,6 +126,7 @@ pub const SYMBOLS: &[&str] = &[
     "gdpr_consent_not_provable",
     "gdpr_criminal_offence_data",
     "gdpr_direct_marketing_after_objection",
+    "gdpr_dpia_missing_evaluation",
     "gdpr_dpia_missing_monitoring",
     "gdpr_dpia_missing_profiling",
     "gdpr_dpia_missing_special",
@@ -146,6 +148,7 @@ pub const SYMBOLS: &[&str] = &[
     "gdpr_purpose_change_untested",
     "gdpr_request_answered_late",
     "gdpr_request_unanswered",
+    "gdpr_right_to_object_not_at_first_contact",
     "gdpr_right_to_object_not_pointed_out",
     "gdpr_social_profiling_without_consent",
     "gdpr_special_category",
@@ -160,7 +163,9 @@ pub const SYMBOLS: &[&str] = &[
     "health",
     "high",
     "image",
+    "in_person",
     "independent_controller",
+    "influencer",
     "joint_control",
     "joint_controller",
     "kug_image_exception_recorded",
@@ -170,6 +175,7 @@ pub const SYMBOLS: &[&str] = &[
     "lia",
     "link",
     "marketing",
+    "media",
     "messenger",
     "minor",
     "monitor",
@@ -209,6 +215,7 @@ pub const SYMBOLS: &[&str] = &[
     "social_network",
     "social_post",
     "special_categories",
+    "staff_private",
     "survey",
     "tdddg_banner_without_equal_reject",
     "tdddg_email_tracking_without_consent",
@@ -226,11 +233,15 @@ pub const SYMBOLS: &[&str] = &[
     "urhg_text_reuse_without_licence",
     "user",
     "uwg_advertising_after_refusal",
+    "uwg_advertorial_not_labelled",
     "uwg_email_consent_not_provable",
     "uwg_email_existing_customer",
     "uwg_email_without_consent",
     "uwg_fake_review",
+    "uwg_fake_reviews_shown",
     "uwg_hidden_commercial_communication",
+    "uwg_influencer_post_not_labelled",
+    "uwg_influencer_post_without_consideration",
     "uwg_message_sender_concealed",
     "uwg_message_without_stop_address",
     "uwg_phone_b2b_presumed_consent",
@@ -238,7 +249,10 @@ pub const SYMBOLS: &[&str] = &[
     "uwg_phone_consent_not_provable",
     "uwg_phone_without_consent",
     "uwg_review_authenticity_note",
+    "uwg_review_check_not_explained",
+    "uwg_reviews_claimed_genuine_unchecked",
     "uwg_sms_to_existing_customer",
+    "uwg_staff_private_post_hidden",
     "verbal",
     "web_form",
     "website",
@@ -311,175 +325,189 @@ pub const S_BDSG_OLD_DPO_MISSING: u32 = 62; // "bdsg_old_dpo_missing"
 pub const S_BDSG_OLD_NO_LEGAL_BASIS: u32 = 63; // "bdsg_old_no_legal_basis"
 pub const S_BDSG_OLD_NOTIFICATION_MISSING: u32 = 64; // "bdsg_old_notification_missing"
 pub const S_BDSG_OLD_US_TRANSFER_WITHOUT_BASIS: u32 = 65; // "bdsg_old_us_transfer_without_basis"
-pub const S_BIOMETRIC: u32 = 66; // "biometric"
-pub const S_BLOG: u32 = 67; // "blog"
-pub const S_BUSINESS: u32 = 68; // "business"
-pub const S_CHAT: u32 = 69; // "chat"
-pub const S_COLLECT: u32 = 70; // "collect"
-pub const S_COMMENT: u32 = 71; // "comment"
-pub const S_COMPATIBILITY: u32 = 72; // "compatibility"
-pub const S_CONSUMER: u32 = 73; // "consumer"
-pub const S_CONTACT: u32 = 74; // "contact"
-pub const S_CONTENT_LICENSE: u32 = 75; // "content_license"
-pub const S_CONTRACT: u32 = 76; // "contract"
-pub const S_CRIMINAL: u32 = 77; // "criminal"
-pub const S_CRIMINAL_DATA: u32 = 78; // "criminal_data"
-pub const S_DDG_IMPRESSUM_MISSING: u32 = 79; // "ddg_impressum_missing"
-pub const S_DELETE: u32 = 80; // "delete"
-pub const S_DIRECT_MARKETING: u32 = 81; // "direct_marketing"
-pub const S_DONE: u32 = 82; // "done"
-pub const S_DOUBLE_OPT_IN: u32 = 83; // "double_opt_in"
-pub const S_DPA: u32 = 84; // "dpa"
-pub const S_DPF: u32 = 85; // "dpf"
-pub const S_DPIA: u32 = 86; // "dpia"
-pub const S_EMAIL: u32 = 87; // "email"
-pub const S_EMBED: u32 = 88; // "embed"
-pub const S_ENRICH: u32 = 89; // "enrich"
-pub const S_EQUAL: u32 = 90; // "equal"
-pub const S_ERASURE: u32 = 91; // "erasure"
-pub const S_ETHNIC_ORIGIN: u32 = 92; // "ethnic_origin"
-pub const S_EXPLICIT_CONSENT: u32 = 93; // "explicit_consent"
-pub const S_FAN_PAGE: u32 = 94; // "fan_page"
-pub const S_FAX: u32 = 95; // "fax"
-pub const S_FORBIDDEN: u32 = 96; // "forbidden"
-pub const S_FORUM: u32 = 97; // "forum"
-pub const S_FORUM_REPLY: u32 = 98; // "forum_reply"
-pub const S_GDPR_ADVERTISING_WITHOUT_BASIS: u32 = 99; // "gdpr_advertising_without_basis"
-pub const S_GDPR_ART13_NOTICE_MISSING: u32 = 100; // "gdpr_art13_notice_missing"
-pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 101; // "gdpr_art14_category_not_named"
-pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 102; // "gdpr_art14_disproportionate_effort"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 103; // "gdpr_art14_notice_at_first_contact"
-pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 104; // "gdpr_art14_notice_at_first_disclosure"
-pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 105; // "gdpr_art14_notice_overdue"
-pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 106; // "gdpr_art14_source_not_named"
-pub const S_GDPR_AUDIENCE_UPLOAD_WITHOUT_CONSENT: u32 = 107; // "gdpr_audience_upload_without_consent"
-pub const S_GDPR_BREACH_DATA_UNINTELLIGIBLE: u32 = 108; // "gdpr_breach_data_unintelligible"
-pub const S_GDPR_BREACH_NOT_DOCUMENTED: u32 = 109; // "gdpr_breach_not_documented"
-pub const S_GDPR_BREACH_NOT_NOTIFIED: u32 = 110; // "gdpr_breach_not_notified"
-pub const S_GDPR_BREACH_NOTIFIED_LATE: u32 = 111; // "gdpr_breach_notified_late"
-pub const S_GDPR_BREACH_SUBJECTS_NOT_INFORMED: u32 = 112; // "gdpr_breach_subjects_not_informed"
-pub const S_GDPR_CHILD_CONSENT: u32 = 113; // "gdpr_child_consent"
-pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 114; // "gdpr_consent_not_provable"
-pub const S_GDPR_CRIMINAL_OFFENCE_DATA: u32 = 115; // "gdpr_criminal_offence_data"
-pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 116; // "gdpr_direct_marketing_after_objection"
-pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 117; // "gdpr_dpia_missing_monitoring"
-pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 118; // "gdpr_dpia_missing_profiling"
-pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 119; // "gdpr_dpia_missing_special"
-pub const S_GDPR_DPO_MISSING_CORE_MONITORING: u32 = 120; // "gdpr_dpo_missing_core_monitoring"
-pub const S_GDPR_DPO_MISSING_CORE_SPECIAL: u32 = 121; // "gdpr_dpo_missing_core_special"
-pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 122; // "gdpr_dpo_missing_monitoring"
-pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 123; // "gdpr_joint_control_not_published"
-pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 124; // "gdpr_joint_control_without_arrangement"
-pub const S_GDPR_KEPT_AFTER_RETENTION: u32 = 125; // "gdpr_kept_after_retention"
-pub const S_GDPR_NO_LEGAL_BASIS: u32 = 126; // "gdpr_no_legal_basis"
-pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 127; // "gdpr_no_records_of_processing"
-pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 128; // "gdpr_objector_selected_for_email"
-pub const S_GDPR_PROCESSING_AFTER_ERASURE: u32 = 129; // "gdpr_processing_after_erasure"
-pub const S_GDPR_PROCESSING_AFTER_GENERAL_OBJECTION: u32 = 130; // "gdpr_processing_after_general_objection"
-pub const S_GDPR_PROCESSING_AFTER_RETENTION: u32 = 131; // "gdpr_processing_after_retention"
-pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 132; // "gdpr_processing_after_withdrawal"
-pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 133; // "gdpr_processor_without_agreement"
-pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 134; // "gdpr_profiling_after_objection"
-pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 135; // "gdpr_purpose_change_untested"
-pub const S_GDPR_REQUEST_ANSWERED_LATE: u32 = 136; // "gdpr_request_answered_late"
-pub const S_GDPR_REQUEST_UNANSWERED: u32 = 137; // "gdpr_request_unanswered"
-pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 138; // "gdpr_right_to_object_not_pointed_out"
-pub const S_GDPR_SOCIAL_PROFILING_WITHOUT_CONSENT: u32 = 139; // "gdpr_social_profiling_without_consent"
-pub const S_GDPR_SPECIAL_CATEGORY: u32 = 140; // "gdpr_special_category"
-pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 141; // "gdpr_special_explicit_consent"
-pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 142; // "gdpr_special_made_public"
-pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 143; // "gdpr_transfer_without_basis"
-pub const S_GDPR_TRANSFER_WITHOUT_BASIS_BEFORE_SCHREMS_II: u32 = 144; // "gdpr_transfer_without_basis_before_schrems_ii"
-pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 145; // "gdpr_withdrawn_selected_for_email"
-pub const S_GENETIC: u32 = 146; // "genetic"
-pub const S_GREETING: u32 = 147; // "greeting"
-pub const S_GUIDELINE_BREACH: u32 = 148; // "guideline_breach"
-pub const S_HEALTH: u32 = 149; // "health"
-pub const S_HIGH: u32 = 150; // "high"
-pub const S_IMAGE: u32 = 151; // "image"
-pub const S_INDEPENDENT_CONTROLLER: u32 = 152; // "independent_controller"
-pub const S_JOINT_CONTROL: u32 = 153; // "joint_control"
-pub const S_JOINT_CONTROLLER: u32 = 154; // "joint_controller"
-pub const S_KUG_IMAGE_EXCEPTION_RECORDED: u32 = 155; // "kug_image_exception_recorded"
-pub const S_KUG_IMAGE_EXCEPTION_UNCHECKED: u32 = 156; // "kug_image_exception_unchecked"
-pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 157; // "kug_image_without_consent"
-pub const S_LEGAL_OBLIGATION: u32 = 158; // "legal_obligation"
-pub const S_LIA: u32 = 159; // "lia"
-pub const S_LINK: u32 = 160; // "link"
-pub const S_MARKETING: u32 = 161; // "marketing"
-pub const S_MESSENGER: u32 = 162; // "messenger"
-pub const S_MINOR: u32 = 163; // "minor"
-pub const S_MONITOR: u32 = 164; // "monitor"
-pub const S_MONITORING: u32 = 165; // "monitoring"
-pub const S_NECESSARY: u32 = 166; // "necessary"
-pub const S_NEWSLETTER: u32 = 167; // "newsletter"
-pub const S_ONE_TO_MANY: u32 = 168; // "one_to_many"
-pub const S_OPT_IN: u32 = 169; // "opt_in"
-pub const S_PARTICIPATION: u32 = 170; // "participation"
-pub const S_PHILOSOPHICAL_BELIEF: u32 = 171; // "philosophical_belief"
-pub const S_PHONE: u32 = 172; // "phone"
-pub const S_PHOTO: u32 = 173; // "photo"
-pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 174; // "platform_participation_forbidden"
-pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 175; // "platform_scraping_forbidden"
-pub const S_POLITICAL_OPINION: u32 = 176; // "political_opinion"
-pub const S_POST: u32 = 177; // "post"
-pub const S_PRESUMED: u32 = 178; // "presumed"
-pub const S_PRIVACY_SHIELD: u32 = 179; // "privacy_shield"
-pub const S_PROCESSOR: u32 = 180; // "processor"
-pub const S_PROFILE: u32 = 181; // "profile"
-pub const S_PROFILING: u32 = 182; // "profiling"
-pub const S_PUBLISH: u32 = 183; // "publish"
-pub const S_QUOTE: u32 = 184; // "quote"
-pub const S_RELIGION: u32 = 185; // "religion"
-pub const S_REUSE_CONTENT: u32 = 186; // "reuse_content"
-pub const S_REVIEW_SITE: u32 = 187; // "review_site"
-pub const S_SAFE_HARBOR: u32 = 188; // "safe_harbor"
-pub const S_SALES: u32 = 189; // "sales"
-pub const S_SCC: u32 = 190; // "scc"
-pub const S_SCRAPE: u32 = 191; // "scrape"
-pub const S_SELECT: u32 = 192; // "select"
-pub const S_SEX_LIFE: u32 = 193; // "sex_life"
-pub const S_SEXUAL_ORIENTATION: u32 = 194; // "sexual_orientation"
-pub const S_SMS: u32 = 195; // "sms"
-pub const S_SOCIAL_DM: u32 = 196; // "social_dm"
-pub const S_SOCIAL_MONITORING: u32 = 197; // "social_monitoring"
-pub const S_SOCIAL_NETWORK: u32 = 198; // "social_network"
-pub const S_SOCIAL_POST: u32 = 199; // "social_post"
-pub const S_SPECIAL_CATEGORIES: u32 = 200; // "special_categories"
-pub const S_SURVEY: u32 = 201; // "survey"
-pub const S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT: u32 = 202; // "tdddg_banner_without_equal_reject"
-pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 203; // "tdddg_email_tracking_without_consent"
-pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 204; // "tdddg_fan_page_trackers_without_consent"
-pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 205; // "tdddg_site_trackers_without_consent"
-pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 206; // "tdddg_tracking_without_consent"
-pub const S_TEXT: u32 = 207; // "text"
-pub const S_TIA: u32 = 208; // "tia"
-pub const S_TRACK: u32 = 209; // "track"
-pub const S_TRADE_UNION: u32 = 210; // "trade_union"
-pub const S_UNLIKELY: u32 = 211; // "unlikely"
-pub const S_URHG_PHOTO_EMBEDDED_OR_QUOTED: u32 = 212; // "urhg_photo_embedded_or_quoted"
-pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 213; // "urhg_photo_reuse_without_licence"
-pub const S_URHG_TEXT_EMBEDDED_OR_QUOTED: u32 = 214; // "urhg_text_embedded_or_quoted"
-pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 215; // "urhg_text_reuse_without_licence"
-pub const S_USER: u32 = 216; // "user"
-pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 217; // "uwg_advertising_after_refusal"
-pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 218; // "uwg_email_consent_not_provable"
-pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 219; // "uwg_email_existing_customer"
-pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 220; // "uwg_email_without_consent"
-pub const S_UWG_FAKE_REVIEW: u32 = 221; // "uwg_fake_review"
-pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 222; // "uwg_hidden_commercial_communication"
-pub const S_UWG_MESSAGE_SENDER_CONCEALED: u32 = 223; // "uwg_message_sender_concealed"
-pub const S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS: u32 = 224; // "uwg_message_without_stop_address"
-pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 225; // "uwg_phone_b2b_presumed_consent"
-pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 226; // "uwg_phone_consent_not_documented"
-pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 227; // "uwg_phone_consent_not_provable"
-pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 228; // "uwg_phone_without_consent"
-pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 229; // "uwg_review_authenticity_note"
-pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 230; // "uwg_sms_to_existing_customer"
-pub const S_VERBAL: u32 = 231; // "verbal"
-pub const S_WEB_FORM: u32 = 232; // "web_form"
-pub const S_WEBSITE: u32 = 233; // "website"
-pub const S_WRITTEN: u32 = 234; // "written"
+pub const S_BDSG_STAFF_PRIVATE_ACCOUNT_WITHOUT_CONSENT: u32 = 66; // "bdsg_staff_private_account_without_consent"
+pub const S_BIOMETRIC: u32 = 67; // "biometric"
+pub const S_BLOG: u32 = 68; // "blog"
+pub const S_BUSINESS: u32 = 69; // "business"
+pub const S_CHAT: u32 = 70; // "chat"
+pub const S_COLLECT: u32 = 71; // "collect"
+pub const S_COMMENT: u32 = 72; // "comment"
+pub const S_COMPATIBILITY: u32 = 73; // "compatibility"
+pub const S_CONSUMER: u32 = 74; // "consumer"
+pub const S_CONTACT: u32 = 75; // "contact"
+pub const S_CONTENT_LICENSE: u32 = 76; // "content_license"
+pub const S_CONTRACT: u32 = 77; // "contract"
+pub const S_CRIMINAL: u32 = 78; // "criminal"
+pub const S_CRIMINAL_DATA: u32 = 79; // "criminal_data"
+pub const S_DDG_IMPRESSUM_MISSING: u32 = 80; // "ddg_impressum_missing"
+pub const S_DELETE: u32 = 81; // "delete"
+pub const S_DIRECT_MARKETING: u32 = 82; // "direct_marketing"
+pub const S_DONE: u32 = 83; // "done"
+pub const S_DOUBLE_OPT_IN: u32 = 84; // "double_opt_in"
+pub const S_DPA: u32 = 85; // "dpa"
+pub const S_DPF: u32 = 86; // "dpf"
+pub const S_DPIA: u32 = 87; // "dpia"
+pub const S_EMAIL: u32 = 88; // "email"
+pub const S_EMBED: u32 = 89; // "embed"
+pub const S_ENRICH: u32 = 90; // "enrich"
+pub const S_EQUAL: u32 = 91; // "equal"
+pub const S_ERASURE: u32 = 92; // "erasure"
+pub const S_ETHNIC_ORIGIN: u32 = 93; // "ethnic_origin"
+pub const S_EXPLICIT_CONSENT: u32 = 94; // "explicit_consent"
+pub const S_FAN_PAGE: u32 = 95; // "fan_page"
+pub const S_FAX: u32 = 96; // "fax"
+pub const S_FORBIDDEN: u32 = 97; // "forbidden"
+pub const S_FORUM: u32 = 98; // "forum"
+pub const S_FORUM_REPLY: u32 = 99; // "forum_reply"
+pub const S_GDPR_ADVERTISING_WITHOUT_BASIS: u32 = 100; // "gdpr_advertising_without_basis"
+pub const S_GDPR_ART13_NOTICE_MISSING: u32 = 101; // "gdpr_art13_notice_missing"
+pub const S_GDPR_ART14_CATEGORY_NOT_NAMED: u32 = 102; // "gdpr_art14_category_not_named"
+pub const S_GDPR_ART14_DISPROPORTIONATE_EFFORT: u32 = 103; // "gdpr_art14_disproportionate_effort"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_CONTACT: u32 = 104; // "gdpr_art14_notice_at_first_contact"
+pub const S_GDPR_ART14_NOTICE_AT_FIRST_DISCLOSURE: u32 = 105; // "gdpr_art14_notice_at_first_disclosure"
+pub const S_GDPR_ART14_NOTICE_OVERDUE: u32 = 106; // "gdpr_art14_notice_overdue"
+pub const S_GDPR_ART14_SOURCE_NOT_NAMED: u32 = 107; // "gdpr_art14_source_not_named"
+pub const S_GDPR_AUDIENCE_UPLOAD_WITHOUT_CONSENT: u32 = 108; // "gdpr_audience_upload_without_consent"
+pub const S_GDPR_BREACH_DATA_UNINTELLIGIBLE: u32 = 109; // "gdpr_breach_data_unintelligible"
+pub const S_GDPR_BREACH_NOT_DOCUMENTED: u32 = 110; // "gdpr_breach_not_documented"
+pub const S_GDPR_BREACH_NOT_NOTIFIED: u32 = 111; // "gdpr_breach_not_notified"
+pub const S_GDPR_BREACH_NOTIFIED_LATE: u32 = 112; // "gdpr_breach_notified_late"
+pub const S_GDPR_BREACH_SUBJECTS_NOT_INFORMED: u32 = 113; // "gdpr_breach_subjects_not_informed"
+pub const S_GDPR_CHILD_CONSENT: u32 = 114; // "gdpr_child_consent"
+pub const S_GDPR_CONSENT_NOT_PROVABLE: u32 = 115; // "gdpr_consent_not_provable"
+pub const S_GDPR_CRIMINAL_OFFENCE_DATA: u32 = 116; // "gdpr_criminal_offence_data"
+pub const S_GDPR_DIRECT_MARKETING_AFTER_OBJECTION: u32 = 117; // "gdpr_direct_marketing_after_objection"
+pub const S_GDPR_DPIA_MISSING_EVALUATION: u32 = 118; // "gdpr_dpia_missing_evaluation"
+pub const S_GDPR_DPIA_MISSING_MONITORING: u32 = 119; // "gdpr_dpia_missing_monitoring"
+pub const S_GDPR_DPIA_MISSING_PROFILING: u32 = 120; // "gdpr_dpia_missing_profiling"
+pub const S_GDPR_DPIA_MISSING_SPECIAL: u32 = 121; // "gdpr_dpia_missing_special"
+pub const S_GDPR_DPO_MISSING_CORE_MONITORING: u32 = 122; // "gdpr_dpo_missing_core_monitoring"
+pub const S_GDPR_DPO_MISSING_CORE_SPECIAL: u32 = 123; // "gdpr_dpo_missing_core_special"
+pub const S_GDPR_DPO_MISSING_MONITORING: u32 = 124; // "gdpr_dpo_missing_monitoring"
+pub const S_GDPR_JOINT_CONTROL_NOT_PUBLISHED: u32 = 125; // "gdpr_joint_control_not_published"
+pub const S_GDPR_JOINT_CONTROL_WITHOUT_ARRANGEMENT: u32 = 126; // "gdpr_joint_control_without_arrangement"
+pub const S_GDPR_KEPT_AFTER_RETENTION: u32 = 127; // "gdpr_kept_after_retention"
+pub const S_GDPR_NO_LEGAL_BASIS: u32 = 128; // "gdpr_no_legal_basis"
+pub const S_GDPR_NO_RECORDS_OF_PROCESSING: u32 = 129; // "gdpr_no_records_of_processing"
+pub const S_GDPR_OBJECTOR_SELECTED_FOR_EMAIL: u32 = 130; // "gdpr_objector_selected_for_email"
+pub const S_GDPR_PROCESSING_AFTER_ERASURE: u32 = 131; // "gdpr_processing_after_erasure"
+pub const S_GDPR_PROCESSING_AFTER_GENERAL_OBJECTION: u32 = 132; // "gdpr_processing_after_general_objection"
+pub const S_GDPR_PROCESSING_AFTER_RETENTION: u32 = 133; // "gdpr_processing_after_retention"
+pub const S_GDPR_PROCESSING_AFTER_WITHDRAWAL: u32 = 134; // "gdpr_processing_after_withdrawal"
+pub const S_GDPR_PROCESSOR_WITHOUT_AGREEMENT: u32 = 135; // "gdpr_processor_without_agreement"
+pub const S_GDPR_PROFILING_AFTER_OBJECTION: u32 = 136; // "gdpr_profiling_after_objection"
+pub const S_GDPR_PURPOSE_CHANGE_UNTESTED: u32 = 137; // "gdpr_purpose_change_untested"
+pub const S_GDPR_REQUEST_ANSWERED_LATE: u32 = 138; // "gdpr_request_answered_late"
+pub const S_GDPR_REQUEST_UNANSWERED: u32 = 139; // "gdpr_request_unanswered"
+pub const S_GDPR_RIGHT_TO_OBJECT_NOT_AT_FIRST_CONTACT: u32 = 140; // "gdpr_right_to_object_not_at_first_contact"
+pub const S_GDPR_RIGHT_TO_OBJECT_NOT_POINTED_OUT: u32 = 141; // "gdpr_right_to_object_not_pointed_out"
+pub const S_GDPR_SOCIAL_PROFILING_WITHOUT_CONSENT: u32 = 142; // "gdpr_social_profiling_without_consent"
+pub const S_GDPR_SPECIAL_CATEGORY: u32 = 143; // "gdpr_special_category"
+pub const S_GDPR_SPECIAL_EXPLICIT_CONSENT: u32 = 144; // "gdpr_special_explicit_consent"
+pub const S_GDPR_SPECIAL_MADE_PUBLIC: u32 = 145; // "gdpr_special_made_public"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS: u32 = 146; // "gdpr_transfer_without_basis"
+pub const S_GDPR_TRANSFER_WITHOUT_BASIS_BEFORE_SCHREMS_II: u32 = 147; // "gdpr_transfer_without_basis_before_schrems_ii"
+pub const S_GDPR_WITHDRAWN_SELECTED_FOR_EMAIL: u32 = 148; // "gdpr_withdrawn_selected_for_email"
+pub const S_GENETIC: u32 = 149; // "genetic"
+pub const S_GREETING: u32 = 150; // "greeting"
+pub const S_GUIDELINE_BREACH: u32 = 151; // "guideline_breach"
+pub const S_HEALTH: u32 = 152; // "health"
+pub const S_HIGH: u32 = 153; // "high"
+pub const S_IMAGE: u32 = 154; // "image"
+pub const S_IN_PERSON: u32 = 155; // "in_person"
+pub const S_INDEPENDENT_CONTROLLER: u32 = 156; // "independent_controller"
+pub const S_INFLUENCER: u32 = 157; // "influencer"
+pub const S_JOINT_CONTROL: u32 = 158; // "joint_control"
+pub const S_JOINT_CONTROLLER: u32 = 159; // "joint_controller"
+pub const S_KUG_IMAGE_EXCEPTION_RECORDED: u32 = 160; // "kug_image_exception_recorded"
+pub const S_KUG_IMAGE_EXCEPTION_UNCHECKED: u32 = 161; // "kug_image_exception_unchecked"
+pub const S_KUG_IMAGE_WITHOUT_CONSENT: u32 = 162; // "kug_image_without_consent"
+pub const S_LEGAL_OBLIGATION: u32 = 163; // "legal_obligation"
+pub const S_LIA: u32 = 164; // "lia"
+pub const S_LINK: u32 = 165; // "link"
+pub const S_MARKETING: u32 = 166; // "marketing"
+pub const S_MEDIA: u32 = 167; // "media"
+pub const S_MESSENGER: u32 = 168; // "messenger"
+pub const S_MINOR: u32 = 169; // "minor"
+pub const S_MONITOR: u32 = 170; // "monitor"
+pub const S_MONITORING: u32 = 171; // "monitoring"
+pub const S_NECESSARY: u32 = 172; // "necessary"
+pub const S_NEWSLETTER: u32 = 173; // "newsletter"
+pub const S_ONE_TO_MANY: u32 = 174; // "one_to_many"
+pub const S_OPT_IN: u32 = 175; // "opt_in"
+pub const S_PARTICIPATION: u32 = 176; // "participation"
+pub const S_PHILOSOPHICAL_BELIEF: u32 = 177; // "philosophical_belief"
+pub const S_PHONE: u32 = 178; // "phone"
+pub const S_PHOTO: u32 = 179; // "photo"
+pub const S_PLATFORM_PARTICIPATION_FORBIDDEN: u32 = 180; // "platform_participation_forbidden"
+pub const S_PLATFORM_SCRAPING_FORBIDDEN: u32 = 181; // "platform_scraping_forbidden"
+pub const S_POLITICAL_OPINION: u32 = 182; // "political_opinion"
+pub const S_POST: u32 = 183; // "post"
+pub const S_PRESUMED: u32 = 184; // "presumed"
+pub const S_PRIVACY_SHIELD: u32 = 185; // "privacy_shield"
+pub const S_PROCESSOR: u32 = 186; // "processor"
+pub const S_PROFILE: u32 = 187; // "profile"
+pub const S_PROFILING: u32 = 188; // "profiling"
+pub const S_PUBLISH: u32 = 189; // "publish"
+pub const S_QUOTE: u32 = 190; // "quote"
+pub const S_RELIGION: u32 = 191; // "religion"
+pub const S_REUSE_CONTENT: u32 = 192; // "reuse_content"
+pub const S_REVIEW_SITE: u32 = 193; // "review_site"
+pub const S_SAFE_HARBOR: u32 = 194; // "safe_harbor"
+pub const S_SALES: u32 = 195; // "sales"
+pub const S_SCC: u32 = 196; // "scc"
+pub const S_SCRAPE: u32 = 197; // "scrape"
+pub const S_SELECT: u32 = 198; // "select"
+pub const S_SEX_LIFE: u32 = 199; // "sex_life"
+pub const S_SEXUAL_ORIENTATION: u32 = 200; // "sexual_orientation"
+pub const S_SMS: u32 = 201; // "sms"
+pub const S_SOCIAL_DM: u32 = 202; // "social_dm"
+pub const S_SOCIAL_MONITORING: u32 = 203; // "social_monitoring"
+pub const S_SOCIAL_NETWORK: u32 = 204; // "social_network"
+pub const S_SOCIAL_POST: u32 = 205; // "social_post"
+pub const S_SPECIAL_CATEGORIES: u32 = 206; // "special_categories"
+pub const S_STAFF_PRIVATE: u32 = 207; // "staff_private"
+pub const S_SURVEY: u32 = 208; // "survey"
+pub const S_TDDDG_BANNER_WITHOUT_EQUAL_REJECT: u32 = 209; // "tdddg_banner_without_equal_reject"
+pub const S_TDDDG_EMAIL_TRACKING_WITHOUT_CONSENT: u32 = 210; // "tdddg_email_tracking_without_consent"
+pub const S_TDDDG_FAN_PAGE_TRACKERS_WITHOUT_CONSENT: u32 = 211; // "tdddg_fan_page_trackers_without_consent"
+pub const S_TDDDG_SITE_TRACKERS_WITHOUT_CONSENT: u32 = 212; // "tdddg_site_trackers_without_consent"
+pub const S_TDDDG_TRACKING_WITHOUT_CONSENT: u32 = 213; // "tdddg_tracking_without_consent"
+pub const S_TEXT: u32 = 214; // "text"
+pub const S_TIA: u32 = 215; // "tia"
+pub const S_TRACK: u32 = 216; // "track"
+pub const S_TRADE_UNION: u32 = 217; // "trade_union"
+pub const S_UNLIKELY: u32 = 218; // "unlikely"
+pub const S_URHG_PHOTO_EMBEDDED_OR_QUOTED: u32 = 219; // "urhg_photo_embedded_or_quoted"
+pub const S_URHG_PHOTO_REUSE_WITHOUT_LICENCE: u32 = 220; // "urhg_photo_reuse_without_licence"
+pub const S_URHG_TEXT_EMBEDDED_OR_QUOTED: u32 = 221; // "urhg_text_embedded_or_quoted"
+pub const S_URHG_TEXT_REUSE_WITHOUT_LICENCE: u32 = 222; // "urhg_text_reuse_without_licence"
+pub const S_USER: u32 = 223; // "user"
+pub const S_UWG_ADVERTISING_AFTER_REFUSAL: u32 = 224; // "uwg_advertising_after_refusal"
+pub const S_UWG_ADVERTORIAL_NOT_LABELLED: u32 = 225; // "uwg_advertorial_not_labelled"
+pub const S_UWG_EMAIL_CONSENT_NOT_PROVABLE: u32 = 226; // "uwg_email_consent_not_provable"
+pub const S_UWG_EMAIL_EXISTING_CUSTOMER: u32 = 227; // "uwg_email_existing_customer"
+pub const S_UWG_EMAIL_WITHOUT_CONSENT: u32 = 228; // "uwg_email_without_consent"
+pub const S_UWG_FAKE_REVIEW: u32 = 229; // "uwg_fake_review"
+pub const S_UWG_FAKE_REVIEWS_SHOWN: u32 = 230; // "uwg_fake_reviews_shown"
+pub const S_UWG_HIDDEN_COMMERCIAL_COMMUNICATION: u32 = 231; // "uwg_hidden_commercial_communication"
+pub const S_UWG_INFLUENCER_POST_NOT_LABELLED: u32 = 232; // "uwg_influencer_post_not_labelled"
+pub const S_UWG_INFLUENCER_POST_WITHOUT_CONSIDERATION: u32 = 233; // "uwg_influencer_post_without_consideration"
+pub const S_UWG_MESSAGE_SENDER_CONCEALED: u32 = 234; // "uwg_message_sender_concealed"
+pub const S_UWG_MESSAGE_WITHOUT_STOP_ADDRESS: u32 = 235; // "uwg_message_without_stop_address"
+pub const S_UWG_PHONE_B2B_PRESUMED_CONSENT: u32 = 236; // "uwg_phone_b2b_presumed_consent"
+pub const S_UWG_PHONE_CONSENT_NOT_DOCUMENTED: u32 = 237; // "uwg_phone_consent_not_documented"
+pub const S_UWG_PHONE_CONSENT_NOT_PROVABLE: u32 = 238; // "uwg_phone_consent_not_provable"
+pub const S_UWG_PHONE_WITHOUT_CONSENT: u32 = 239; // "uwg_phone_without_consent"
+pub const S_UWG_REVIEW_AUTHENTICITY_NOTE: u32 = 240; // "uwg_review_authenticity_note"
+pub const S_UWG_REVIEW_CHECK_NOT_EXPLAINED: u32 = 241; // "uwg_review_check_not_explained"
+pub const S_UWG_REVIEWS_CLAIMED_GENUINE_UNCHECKED: u32 = 242; // "uwg_reviews_claimed_genuine_unchecked"
+pub const S_UWG_SMS_TO_EXISTING_CUSTOMER: u32 = 243; // "uwg_sms_to_existing_customer"
+pub const S_UWG_STAFF_PRIVATE_POST_HIDDEN: u32 = 244; // "uwg_staff_private_post_hidden"
+pub const S_VERBAL: u32 = 245; // "verbal"
+pub const S_WEB_FORM: u32 = 246; // "web_form"
+pub const S_WEBSITE: u32 = 247; // "website"
+pub const S_WRITTEN: u32 = 248; // "written"
 
 pub const D_2000_01_03: i32 = 10959; // 2000-01-03
 pub const D_2015_10_05: i32 = 16713; // 2015-10-05
@@ -490,147 +518,166 @@ pub const D_2020_07_16: i32 = 18459; // 2020-07-16
 pub const D_2021_06_27: i32 = 18805; // 2021-06-27
 pub const D_2021_09_26: i32 = 18896; // 2021-09-26
 pub const D_2021_10_01: i32 = 18901; // 2021-10-01
+pub const D_2022_05_28: i32 = 19140; // 2022-05-28
 pub const D_2022_12_26: i32 = 19352; // 2022-12-26
 pub const D_2023_07_10: i32 = 19548; // 2023-07-10
 
 /// The facts of `old_law_consent_form` the program states.
 pub const FACTS_OLD_LAW_CONSENT_FORM: &[(u32,)] = &[
-    (234,), // "written"
-    (83,), // "double_opt_in"
-    (169,), // "opt_in"
+    (248,), // "written"
+    (84,), // "double_opt_in"
+    (175,), // "opt_in"
 ];
 
 /// The facts of `image_use_kind` the program states.
 pub const FACTS_IMAGE_USE_KIND: &[(u32,)] = &[
-    (186,), // "reuse_content"
-    (183,), // "publish"
+    (192,), // "reuse_content"
+    (189,), // "publish"
 ];
 
 /// The facts of `special_category` the program states.
 pub const FACTS_SPECIAL_CATEGORY: &[(u32,)] = &[
-    (193,), // "sex_life"
-    (171,), // "philosophical_belief"
-    (149,), // "health"
-    (185,), // "religion"
-    (176,), // "political_opinion"
-    (92,), // "ethnic_origin"
-    (194,), // "sexual_orientation"
-    (66,), // "biometric"
-    (146,), // "genetic"
-    (210,), // "trade_union"
+    (199,), // "sex_life"
+    (177,), // "philosophical_belief"
+    (152,), // "health"
+    (191,), // "religion"
+    (182,), // "political_opinion"
+    (93,), // "ethnic_origin"
+    (200,), // "sexual_orientation"
+    (67,), // "biometric"
+    (149,), // "genetic"
+    (217,), // "trade_union"
 ];
 
 /// The facts of `consent_form_valid` the program states.
 pub const FACTS_CONSENT_FORM_VALID: &[(u32,)] = &[
-    (234,), // "written"
-    (83,), // "double_opt_in"
-    (169,), // "opt_in"
-    (231,), // "verbal"
+    (248,), // "written"
+    (84,), // "double_opt_in"
+    (175,), // "opt_in"
+    (245,), // "verbal"
 ];
 
 /// The facts of `contract_performing_kind` the program states.
 pub const FACTS_CONTRACT_PERFORMING_KIND: &[(u32,)] = &[
-    (160,), // "link"
-    (89,), // "enrich"
-    (74,), // "contact"
+    (165,), // "link"
+    (90,), // "enrich"
+    (75,), // "contact"
 ];
 
 /// The facts of `contract_kind` the program states.
 pub const FACTS_CONTRACT_KIND: &[(u32,)] = &[
-    (160,), // "link"
-    (89,), // "enrich"
+    (165,), // "link"
+    (90,), // "enrich"
 ];
 
 /// The facts of `profiling_kind` the program states.
 pub const FACTS_PROFILING_KIND: &[(u32,)] = &[
-    (89,), // "enrich"
-    (181,), // "profile"
+    (90,), // "enrich"
+    (187,), // "profile"
 ];
 
 /// The facts of `marketing_use` the program states.
 pub const FACTS_MARKETING_USE: &[(u32,)] = &[
-    (182,), // "profiling"
+    (188,), // "profiling"
 ];
 
 /// The facts of `social_source_kind` the program states.
 pub const FACTS_SOCIAL_SOURCE_KIND: &[(u32,)] = &[
-    (198,), // "social_network"
-    (97,), // "forum"
-    (187,), // "review_site"
-    (67,), // "blog"
-    (162,), // "messenger"
+    (204,), // "social_network"
+    (98,), // "forum"
+    (193,), // "review_site"
+    (68,), // "blog"
+    (168,), // "messenger"
 ];
 
 /// The facts of `obtaining_kind` the program states.
 pub const FACTS_OBTAINING_KIND: &[(u32,)] = &[
-    (160,), // "link"
-    (89,), // "enrich"
-    (181,), // "profile"
-    (70,), // "collect"
-    (164,), // "monitor"
+    (165,), // "link"
+    (90,), // "enrich"
+    (187,), // "profile"
+    (71,), // "collect"
+    (170,), // "monitor"
+];
+
+/// The facts of `conversation_channel` the program states.
+pub const FACTS_CONVERSATION_CHANNEL: &[(u32,)] = &[
+    (178,), // "phone"
+    (70,), // "chat"
+    (88,), // "email"
+    (201,), // "sms"
+    (202,), // "social_dm"
+    (155,), // "in_person"
 ];
 
 /// The facts of `direct_kind` the program states.
 pub const FACTS_DIRECT_KIND: &[(u32,)] = &[
-    (89,), // "enrich"
-    (70,), // "collect"
+    (90,), // "enrich"
+    (71,), // "collect"
 ];
 
 /// The facts of `objection_to_marketing` the program states.
 pub const FACTS_OBJECTION_TO_MARKETING: &[(u32,)] = &[
-    (81,), // "direct_marketing"
+    (82,), // "direct_marketing"
     (54,), // "all"
 ];
 
 /// The facts of `basis_checked_kind` the program states.
 pub const FACTS_BASIS_CHECKED_KIND: &[(u32,)] = &[
-    (186,), // "reuse_content"
-    (183,), // "publish"
-    (160,), // "link"
-    (89,), // "enrich"
-    (181,), // "profile"
-    (70,), // "collect"
-    (164,), // "monitor"
-    (192,), // "select"
+    (192,), // "reuse_content"
+    (189,), // "publish"
+    (165,), // "link"
+    (90,), // "enrich"
+    (187,), // "profile"
+    (71,), // "collect"
+    (170,), // "monitor"
+    (198,), // "select"
 ];
 
 /// The facts of `further_use_kind` the program states.
 pub const FACTS_FURTHER_USE_KIND: &[(u32,)] = &[
-    (160,), // "link"
-    (89,), // "enrich"
-    (181,), // "profile"
+    (165,), // "link"
+    (90,), // "enrich"
+    (187,), // "profile"
 ];
 
 /// The facts of `marketing_profile_purpose` the program states.
 pub const FACTS_MARKETING_PROFILE_PURPOSE: &[(u32,)] = &[
-    (182,), // "profiling"
-    (161,), // "marketing"
-    (167,), // "newsletter"
-    (189,), // "sales"
+    (188,), // "profiling"
+    (166,), // "marketing"
+    (173,), // "newsletter"
+    (195,), // "sales"
 ];
 
 /// The facts of `profiling_objection` the program states.
 pub const FACTS_PROFILING_OBJECTION: &[(u32,)] = &[
-    (182,), // "profiling"
-    (81,), // "direct_marketing"
+    (188,), // "profiling"
+    (82,), // "direct_marketing"
     (54,), // "all"
+];
+
+/// The facts of `evaluation_kind` the program states.
+pub const FACTS_EVALUATION_KIND: &[(u32,)] = &[
+    (90,), // "enrich"
+    (187,), // "profile"
+    (170,), // "monitor"
+    (198,), // "select"
 ];
 
 /// The facts of `dpia_category` the program states.
 pub const FACTS_DPIA_CATEGORY: &[(u32,)] = &[
-    (77,), // "criminal"
+    (78,), // "criminal"
 ];
 
 /// The facts of `special_core_activity` the program states.
 pub const FACTS_SPECIAL_CORE_ACTIVITY: &[(u32,)] = &[
-    (200,), // "special_categories"
-    (78,), // "criminal_data"
+    (206,), // "special_categories"
+    (79,), // "criminal_data"
 ];
 
 /// The facts of `monitoring_kind` the program states.
 pub const FACTS_MONITORING_KIND: &[(u32,)] = &[
-    (181,), // "profile"
-    (164,), // "monitor"
+    (187,), // "profile"
+    (170,), // "monitor"
 ];
 
 /// The facts of `eea` the program states.
@@ -694,191 +741,202 @@ pub const FACTS_OLD_SCC_EDITION: &[(u32,)] = &[
 
 /// The facts of `public_disclosure_kind` the program states.
 pub const FACTS_PUBLIC_DISCLOSURE_KIND: &[(u32,)] = &[
-    (186,), // "reuse_content"
-    (183,), // "publish"
+    (192,), // "reuse_content"
+    (189,), // "publish"
 ];
 
 /// The facts of `controller_role` the program states.
 pub const FACTS_CONTROLLER_ROLE: &[(u32,)] = &[
-    (154,), // "joint_controller"
-    (152,), // "independent_controller"
+    (159,), // "joint_controller"
+    (156,), // "independent_controller"
 ];
 
 /// The facts of `participating_kind` the program states.
 pub const FACTS_PARTICIPATING_KIND: &[(u32,)] = &[
-    (183,), // "publish"
-    (74,), // "contact"
+    (189,), // "publish"
+    (75,), // "contact"
 ];
 
 /// The facts of `online_service_kind` the program states.
 pub const FACTS_ONLINE_SERVICE_KIND: &[(u32,)] = &[
-    (97,), // "forum"
-    (67,), // "blog"
-    (94,), // "fan_page"
-    (233,), // "website"
+    (98,), // "forum"
+    (68,), // "blog"
+    (95,), // "fan_page"
+    (247,), // "website"
 ];
 
 /// The facts of `advertising_purpose` the program states.
 pub const FACTS_ADVERTISING_PURPOSE: &[(u32,)] = &[
-    (161,), // "marketing"
-    (167,), // "newsletter"
-    (189,), // "sales"
-    (147,), // "greeting"
-    (201,), // "survey"
+    (166,), // "marketing"
+    (173,), // "newsletter"
+    (195,), // "sales"
+    (150,), // "greeting"
+    (208,), // "survey"
 ];
 
 /// The facts of `electronic_mail_channel` the program states.
 pub const FACTS_ELECTRONIC_MAIL_CHANNEL: &[(u32,)] = &[
-    (87,), // "email"
-    (195,), // "sms"
-    (196,), // "social_dm"
-    (95,), // "fax"
+    (88,), // "email"
+    (201,), // "sms"
+    (202,), // "social_dm"
+    (96,), // "fax"
     (55,), // "automated_call"
 ];
 
 /// The facts of `express_form` the program states.
 pub const FACTS_EXPRESS_FORM: &[(u32,)] = &[
-    (234,), // "written"
-    (83,), // "double_opt_in"
-    (169,), // "opt_in"
-    (231,), // "verbal"
+    (248,), // "written"
+    (84,), // "double_opt_in"
+    (175,), // "opt_in"
+    (245,), // "verbal"
 ];
 
 /// The facts of `online_form` the program states.
 pub const FACTS_ONLINE_FORM: &[(u32,)] = &[
-    (83,), // "double_opt_in"
-    (169,), // "opt_in"
+    (84,), // "double_opt_in"
+    (175,), // "opt_in"
 ];
 
 /// The facts of `number_channel` the program states.
 pub const FACTS_NUMBER_CHANNEL: &[(u32,)] = &[
-    (195,), // "sms"
-    (95,), // "fax"
+    (178,), // "phone"
+    (201,), // "sms"
+    (96,), // "fax"
     (55,), // "automated_call"
-    (172,), // "phone"
 ];
 
 /// The facts of `public_channel` the program states.
 pub const FACTS_PUBLIC_CHANNEL: &[(u32,)] = &[
-    (98,), // "forum_reply"
-    (71,), // "comment"
-    (199,), // "social_post"
+    (99,), // "forum_reply"
+    (72,), // "comment"
+    (205,), // "social_post"
 ];
 
 /// The facts of `review_kind` the program states.
 pub const FACTS_REVIEW_KIND: &[(u32,)] = &[
-    (183,), // "publish"
-    (74,), // "contact"
+    (189,), // "publish"
+    (75,), // "contact"
 ];
 
 /// The facts of `message_channel` the program states.
 pub const FACTS_MESSAGE_CHANNEL: &[(u32,)] = &[
-    (87,), // "email"
-    (195,), // "sms"
-    (196,), // "social_dm"
-    (69,), // "chat"
+    (70,), // "chat"
+    (88,), // "email"
+    (201,), // "sms"
+    (202,), // "social_dm"
 ];
 
 /// The facts of `rule_window` the program states.
 pub const FACTS_RULE_WINDOW: &[(u32, i32, i32)] = &[
+    (66, 17676, 2932896,), // "bdsg_staff_private_account_without_consent", 2018-05-25, 9999-12-31
     (61, 14488, 17675,), // "bdsg_old_advertising_without_consent", 2009-09-01, 2018-05-24
     (64, 11465, 17675,), // "bdsg_old_notification_missing", 2001-05-23, 2018-05-24
     (65, 11465, 17675,), // "bdsg_old_us_transfer_without_basis", 2001-05-23, 2018-05-24
-    (215, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
-    (213, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
-    (157, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
-    (156, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
-    (214, -1461, 2932896,), // "urhg_text_embedded_or_quoted", 1966-01-01, 9999-12-31
-    (212, -1461, 2932896,), // "urhg_photo_embedded_or_quoted", 1966-01-01, 9999-12-31
-    (155, -22830, 2932896,), // "kug_image_exception_recorded", 1907-07-01, 9999-12-31
-    (110, 17676, 2932896,), // "gdpr_breach_not_notified", 2018-05-25, 9999-12-31
-    (111, 17676, 2932896,), // "gdpr_breach_notified_late", 2018-05-25, 9999-12-31
-    (112, 17676, 2932896,), // "gdpr_breach_subjects_not_informed", 2018-05-25, 9999-12-31
-    (108, 17676, 2932896,), // "gdpr_breach_data_unintelligible", 2018-05-25, 9999-12-31
-    (109, 17676, 2932896,), // "gdpr_breach_not_documented", 2018-05-25, 9999-12-31
-    (126, 17676, 2932896,), // "gdpr_no_legal_basis", 2018-05-25, 9999-12-31
-    (139, 17676, 2932896,), // "gdpr_social_profiling_without_consent", 2018-05-25, 9999-12-31
-    (99, 17676, 2932896,), // "gdpr_advertising_without_basis", 2018-05-25, 9999-12-31
+    (222, -1461, 2932896,), // "urhg_text_reuse_without_licence", 1966-01-01, 9999-12-31
+    (220, -1461, 2932896,), // "urhg_photo_reuse_without_licence", 1966-01-01, 9999-12-31
+    (162, -22830, 2932896,), // "kug_image_without_consent", 1907-07-01, 9999-12-31
+    (161, -22830, 2932896,), // "kug_image_exception_unchecked", 1907-07-01, 9999-12-31
+    (221, -1461, 2932896,), // "urhg_text_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (219, -1461, 2932896,), // "urhg_photo_embedded_or_quoted", 1966-01-01, 9999-12-31
+    (160, -22830, 2932896,), // "kug_image_exception_recorded", 1907-07-01, 9999-12-31
+    (111, 17676, 2932896,), // "gdpr_breach_not_notified", 2018-05-25, 9999-12-31
+    (112, 17676, 2932896,), // "gdpr_breach_notified_late", 2018-05-25, 9999-12-31
+    (113, 17676, 2932896,), // "gdpr_breach_subjects_not_informed", 2018-05-25, 9999-12-31
+    (109, 17676, 2932896,), // "gdpr_breach_data_unintelligible", 2018-05-25, 9999-12-31
+    (110, 17676, 2932896,), // "gdpr_breach_not_documented", 2018-05-25, 9999-12-31
+    (128, 17676, 2932896,), // "gdpr_no_legal_basis", 2018-05-25, 9999-12-31
+    (142, 17676, 2932896,), // "gdpr_social_profiling_without_consent", 2018-05-25, 9999-12-31
+    (100, 17676, 2932896,), // "gdpr_advertising_without_basis", 2018-05-25, 9999-12-31
     (63, 11465, 17675,), // "bdsg_old_no_legal_basis", 2001-05-23, 2018-05-24
-    (132, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
-    (114, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
-    (135, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
-    (113, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
-    (140, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
-    (141, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
-    (142, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
-    (115, 17676, 2932896,), // "gdpr_criminal_offence_data", 2018-05-25, 9999-12-31
-    (107, 17676, 2932896,), // "gdpr_audience_upload_without_consent", 2018-05-25, 9999-12-31
-    (116, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
-    (134, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
-    (128, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
-    (145, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
-    (130, 17676, 2932896,), // "gdpr_processing_after_general_objection", 2018-05-25, 9999-12-31
-    (124, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
-    (123, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
-    (127, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
-    (118, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
-    (119, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
-    (117, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
+    (134, 17676, 2932896,), // "gdpr_processing_after_withdrawal", 2018-05-25, 9999-12-31
+    (115, 11465, 2932896,), // "gdpr_consent_not_provable", 2001-05-23, 9999-12-31
+    (137, 17676, 2932896,), // "gdpr_purpose_change_untested", 2018-05-25, 9999-12-31
+    (114, 17676, 2932896,), // "gdpr_child_consent", 2018-05-25, 9999-12-31
+    (143, 17676, 2932896,), // "gdpr_special_category", 2018-05-25, 9999-12-31
+    (144, 17676, 2932896,), // "gdpr_special_explicit_consent", 2018-05-25, 9999-12-31
+    (145, 17676, 2932896,), // "gdpr_special_made_public", 2018-05-25, 9999-12-31
+    (116, 17676, 2932896,), // "gdpr_criminal_offence_data", 2018-05-25, 9999-12-31
+    (108, 17676, 2932896,), // "gdpr_audience_upload_without_consent", 2018-05-25, 9999-12-31
+    (117, 11465, 2932896,), // "gdpr_direct_marketing_after_objection", 2001-05-23, 9999-12-31
+    (136, 11465, 2932896,), // "gdpr_profiling_after_objection", 2001-05-23, 9999-12-31
+    (130, 14243, 2932896,), // "gdpr_objector_selected_for_email", 2008-12-30, 9999-12-31
+    (148, 17676, 2932896,), // "gdpr_withdrawn_selected_for_email", 2018-05-25, 9999-12-31
+    (132, 17676, 2932896,), // "gdpr_processing_after_general_objection", 2018-05-25, 9999-12-31
+    (126, 17676, 2932896,), // "gdpr_joint_control_without_arrangement", 2018-05-25, 9999-12-31
+    (125, 17676, 2932896,), // "gdpr_joint_control_not_published", 2018-05-25, 9999-12-31
+    (129, 17676, 2932896,), // "gdpr_no_records_of_processing", 2018-05-25, 9999-12-31
+    (120, 17676, 2932896,), // "gdpr_dpia_missing_profiling", 2018-05-25, 9999-12-31
+    (118, 17676, 2932896,), // "gdpr_dpia_missing_evaluation", 2018-05-25, 9999-12-31
+    (121, 17676, 2932896,), // "gdpr_dpia_missing_special", 2018-05-25, 9999-12-31
+    (119, 17676, 2932896,), // "gdpr_dpia_missing_monitoring", 2018-05-25, 9999-12-31
     (57, 18226, 2932896,), // "bdsg_dpo_missing", 2019-11-26, 9999-12-31
     (59, 17676, 18225,), // "bdsg_dpo_missing_threshold_10", 2018-05-25, 2019-11-25
-    (122, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
-    (120, 17676, 2932896,), // "gdpr_dpo_missing_core_monitoring", 2018-05-25, 9999-12-31
-    (121, 17676, 2932896,), // "gdpr_dpo_missing_core_special", 2018-05-25, 9999-12-31
+    (124, 17676, 2932896,), // "gdpr_dpo_missing_monitoring", 2018-05-25, 9999-12-31
+    (122, 17676, 2932896,), // "gdpr_dpo_missing_core_monitoring", 2018-05-25, 9999-12-31
+    (123, 17676, 2932896,), // "gdpr_dpo_missing_core_special", 2018-05-25, 9999-12-31
     (58, 17676, 2932896,), // "bdsg_dpo_missing_dpia_processing", 2018-05-25, 9999-12-31
     (62, 13386, 17675,), // "bdsg_old_dpo_missing", 2006-08-26, 2018-05-24
-    (136, 17676, 2932896,), // "gdpr_request_answered_late", 2018-05-25, 9999-12-31
-    (137, 17676, 2932896,), // "gdpr_request_unanswered", 2018-05-25, 9999-12-31
-    (129, 17676, 2932896,), // "gdpr_processing_after_erasure", 2018-05-25, 9999-12-31
-    (131, 17676, 2932896,), // "gdpr_processing_after_retention", 2018-05-25, 9999-12-31
-    (125, 17676, 2932896,), // "gdpr_kept_after_retention", 2018-05-25, 9999-12-31
-    (143, 18459, 2932896,), // "gdpr_transfer_without_basis", 2020-07-16, 9999-12-31
-    (144, 17676, 18458,), // "gdpr_transfer_without_basis_before_schrems_ii", 2018-05-25, 2020-07-15
-    (133, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
-    (105, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
-    (102, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
-    (103, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
-    (104, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
-    (106, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
-    (101, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
-    (138, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
-    (100, 17676, 2932896,), // "gdpr_art13_notice_missing", 2018-05-25, 9999-12-31
-    (148, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
-    (174, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
-    (175, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
-    (79, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
-    (206, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
-    (205, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
-    (204, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
-    (202, 17676, 2932896,), // "tdddg_banner_without_equal_reject", 2018-05-25, 9999-12-31
-    (203, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
-    (220, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
-    (218, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
-    (219, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
-    (230, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
-    (217, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
-    (222, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
-    (229, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
-    (221, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
-    (228, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
-    (225, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
-    (226, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
-    (227, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
-    (223, 14243, 2932896,), // "uwg_message_sender_concealed", 2008-12-30, 9999-12-31
-    (224, 14243, 2932896,), // "uwg_message_without_stop_address", 2008-12-30, 9999-12-31
+    (138, 17676, 2932896,), // "gdpr_request_answered_late", 2018-05-25, 9999-12-31
+    (139, 17676, 2932896,), // "gdpr_request_unanswered", 2018-05-25, 9999-12-31
+    (131, 17676, 2932896,), // "gdpr_processing_after_erasure", 2018-05-25, 9999-12-31
+    (133, 17676, 2932896,), // "gdpr_processing_after_retention", 2018-05-25, 9999-12-31
+    (127, 17676, 2932896,), // "gdpr_kept_after_retention", 2018-05-25, 9999-12-31
+    (146, 18459, 2932896,), // "gdpr_transfer_without_basis", 2020-07-16, 9999-12-31
+    (147, 17676, 18458,), // "gdpr_transfer_without_basis_before_schrems_ii", 2018-05-25, 2020-07-15
+    (135, 17676, 2932896,), // "gdpr_processor_without_agreement", 2018-05-25, 9999-12-31
+    (106, 17676, 2932896,), // "gdpr_art14_notice_overdue", 2018-05-25, 9999-12-31
+    (103, 17676, 2932896,), // "gdpr_art14_disproportionate_effort", 2018-05-25, 9999-12-31
+    (104, 17676, 2932896,), // "gdpr_art14_notice_at_first_contact", 2018-05-25, 9999-12-31
+    (105, 17676, 2932896,), // "gdpr_art14_notice_at_first_disclosure", 2018-05-25, 9999-12-31
+    (107, 17676, 2932896,), // "gdpr_art14_source_not_named", 2018-05-25, 9999-12-31
+    (102, 17676, 2932896,), // "gdpr_art14_category_not_named", 2018-05-25, 9999-12-31
+    (140, 17676, 2932896,), // "gdpr_right_to_object_not_at_first_contact", 2018-05-25, 9999-12-31
+    (141, 17676, 2932896,), // "gdpr_right_to_object_not_pointed_out", 2018-05-25, 9999-12-31
+    (101, 17676, 2932896,), // "gdpr_art13_notice_missing", 2018-05-25, 9999-12-31
+    (151, -719162, 2932896,), // "guideline_breach", 0001-01-01, 9999-12-31
+    (180, -719162, 2932896,), // "platform_participation_forbidden", 0001-01-01, 9999-12-31
+    (181, -719162, 2932896,), // "platform_scraping_forbidden", 0001-01-01, 9999-12-31
+    (80, 13573, 2932896,), // "ddg_impressum_missing", 2007-03-01, 9999-12-31
+    (213, 15119, 2932896,), // "tdddg_tracking_without_consent", 2011-05-25, 9999-12-31
+    (212, 15119, 2932896,), // "tdddg_site_trackers_without_consent", 2011-05-25, 9999-12-31
+    (211, 15119, 2932896,), // "tdddg_fan_page_trackers_without_consent", 2011-05-25, 9999-12-31
+    (209, 17676, 2932896,), // "tdddg_banner_without_equal_reject", 2018-05-25, 9999-12-31
+    (210, 15119, 2932896,), // "tdddg_email_tracking_without_consent", 2011-05-25, 9999-12-31
+    (228, 14243, 2932896,), // "uwg_email_without_consent", 2008-12-30, 9999-12-31
+    (226, 14243, 2932896,), // "uwg_email_consent_not_provable", 2008-12-30, 9999-12-31
+    (227, 14243, 2932896,), // "uwg_email_existing_customer", 2008-12-30, 9999-12-31
+    (243, 14243, 2932896,), // "uwg_sms_to_existing_customer", 2008-12-30, 9999-12-31
+    (224, 14243, 2932896,), // "uwg_advertising_after_refusal", 2008-12-30, 9999-12-31
+    (231, 14243, 2932896,), // "uwg_hidden_commercial_communication", 2008-12-30, 9999-12-31
+    (244, 14243, 2932896,), // "uwg_staff_private_post_hidden", 2008-12-30, 9999-12-31
+    (232, 12607, 2932896,), // "uwg_influencer_post_not_labelled", 2004-07-08, 9999-12-31
+    (233, 19140, 2932896,), // "uwg_influencer_post_without_consideration", 2022-05-28, 9999-12-31
+    (225, 14243, 2932896,), // "uwg_advertorial_not_labelled", 2008-12-30, 9999-12-31
+    (240, 19140, 2932896,), // "uwg_review_authenticity_note", 2022-05-28, 9999-12-31
+    (241, 19140, 2932896,), // "uwg_review_check_not_explained", 2022-05-28, 9999-12-31
+    (242, 19140, 2932896,), // "uwg_reviews_claimed_genuine_unchecked", 2022-05-28, 9999-12-31
+    (229, 19140, 2932896,), // "uwg_fake_review", 2022-05-28, 9999-12-31
+    (230, 19140, 2932896,), // "uwg_fake_reviews_shown", 2022-05-28, 9999-12-31
+    (239, 14243, 2932896,), // "uwg_phone_without_consent", 2008-12-30, 9999-12-31
+    (236, 14243, 2932896,), // "uwg_phone_b2b_presumed_consent", 2008-12-30, 9999-12-31
+    (237, 18901, 2932896,), // "uwg_phone_consent_not_documented", 2021-10-01, 9999-12-31
+    (238, 14243, 2932896,), // "uwg_phone_consent_not_provable", 2008-12-30, 9999-12-31
+    (234, 14243, 2932896,), // "uwg_message_sender_concealed", 2008-12-30, 9999-12-31
+    (235, 14243, 2932896,), // "uwg_message_without_stop_address", 2008-12-30, 9999-12-31
 ];
 
 /// The facts of `exception_of` the program states.
 pub const FACTS_EXCEPTION_OF: &[(u32, u32)] = &[
-    (214, 215,), // "urhg_text_embedded_or_quoted", "urhg_text_reuse_without_licence"
-    (212, 213,), // "urhg_photo_embedded_or_quoted", "urhg_photo_reuse_without_licence"
-    (155, 156,), // "kug_image_exception_recorded", "kug_image_exception_unchecked"
-    (108, 112,), // "gdpr_breach_data_unintelligible", "gdpr_breach_subjects_not_informed"
-    (141, 140,), // "gdpr_special_explicit_consent", "gdpr_special_category"
-    (142, 140,), // "gdpr_special_made_public", "gdpr_special_category"
-    (102, 105,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
-    (219, 220,), // "uwg_email_existing_customer", "uwg_email_without_consent"
-    (225, 228,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
+    (221, 222,), // "urhg_text_embedded_or_quoted", "urhg_text_reuse_without_licence"
+    (219, 220,), // "urhg_photo_embedded_or_quoted", "urhg_photo_reuse_without_licence"
+    (160, 161,), // "kug_image_exception_recorded", "kug_image_exception_unchecked"
+    (109, 113,), // "gdpr_breach_data_unintelligible", "gdpr_breach_subjects_not_informed"
+    (144, 143,), // "gdpr_special_explicit_consent", "gdpr_special_category"
+    (145, 143,), // "gdpr_special_made_public", "gdpr_special_category"
+    (103, 106,), // "gdpr_art14_disproportionate_effort", "gdpr_art14_notice_overdue"
+    (227, 228,), // "uwg_email_existing_customer", "uwg_email_without_consent"
+    (233, 232,), // "uwg_influencer_post_without_consideration", "uwg_influencer_post_not_labelled"
+    (236, 239,), // "uwg_phone_b2b_presumed_consent", "uwg_phone_without_consent"
 ];
 
 /// A finding rule: id, severity, decision (`block` on a done activity is reported as
@@ -958,6 +1016,14 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("bdsg_old:4b", 11465, 17675), ("gdpr:44", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "bdsg_staff_private_account_without_consent",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("bdsg:26.2", 17676, 2932896)], &[("gdpr:6.1.a", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1094,6 +1160,14 @@ pub const RULES: &[RuleInfo] = &[
         decision: "block",
         about_activity: true,
         norms: &[&[("bdsg_old:28.4", 11465, 17675), ("gdpr:21.3", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "gdpr_dpia_missing_evaluation",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:35.3.a", 17676, 2932896)]],
         cites: &[],
     },
     RuleInfo {
@@ -1265,6 +1339,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "gdpr_right_to_object_not_at_first_contact",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("gdpr:21.4", 17676, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "gdpr_right_to_object_not_pointed_out",
         severity: "medium",
         decision: "block",
@@ -1417,6 +1499,14 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "uwg_advertorial_not_labelled",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:annex.11", 14243, 2932896)], &[("uwg:3.3", 14243, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "uwg_email_consent_not_provable",
         severity: "medium",
         decision: "block",
@@ -1441,11 +1531,27 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "uwg_fake_reviews_shown",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:annex.23c", 19140, 2932896)], &[("uwg:3.3", 14243, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "uwg_hidden_commercial_communication",
         severity: "high",
         decision: "block",
         about_activity: true,
         norms: &[&[("uwg:4.3", 12607, 16778), ("uwg:5a.4", 19140, 2932896), ("uwg:5a.6", 16779, 19139)], &[("uwg:3.3", 14243, 2932896)], &[("uwg:annex.23", 14243, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_influencer_post_not_labelled",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:4.3", 12607, 16778), ("uwg:5a.4", 19140, 2932896), ("uwg:5a.6", 16779, 19139)]],
         cites: &[],
     },
     RuleInfo {
@@ -1497,11 +1603,35 @@ pub const RULES: &[RuleInfo] = &[
         cites: &[],
     },
     RuleInfo {
+        id: "uwg_review_check_not_explained",
+        severity: "medium",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:5b.3", 19140, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_reviews_claimed_genuine_unchecked",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:annex.23b", 19140, 2932896)], &[("uwg:3.3", 14243, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
         id: "uwg_sms_to_existing_customer",
         severity: "medium",
         decision: "block",
         about_activity: true,
         norms: &[&[("uwg:7.2.2", 19140, 2932896), ("uwg:7.2.3", 14243, 19139)], &[("uwg:7.3", 14243, 19139), ("uwg:7.3", 19140, 2932896)]],
+        cites: &[],
+    },
+    RuleInfo {
+        id: "uwg_staff_private_post_hidden",
+        severity: "high",
+        decision: "block",
+        about_activity: true,
+        norms: &[&[("uwg:4.3", 12607, 16778), ("uwg:5a.4", 19140, 2932896), ("uwg:5a.6", 16779, 19139)], &[("uwg:3.3", 14243, 2932896)], &[("uwg:annex.23", 14243, 2932896)]],
         cites: &[],
     },
 ];
