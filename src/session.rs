@@ -328,9 +328,10 @@ pub struct Stats {
     pub whole: usize,
 }
 
-/// After this many parts evaluated since the last whole evaluation, the next change evaluates
-/// the whole model (it bounds the memory the parts hold).
-const MAX_OVERLAYS: usize = 256;
+/// The evaluations of this many parts are kept (for explanations); older ones are let go, and
+/// their findings explained by evaluating their part again (it bounds the memory parts hold
+/// without a whole evaluation).
+const MAX_OVERLAYS: usize = 64;
 
 struct Parts {
     locality: Arc<Locality>,
@@ -344,6 +345,8 @@ struct Parts {
     suppressed: Vec<Suppressed>,
     /// Parts evaluated since the last whole evaluation, with the ids they cover (disjoint).
     overlays: Vec<Overlay>,
+    /// The ids of parts evaluated since the last whole evaluation whose evaluation was let go.
+    evicted: BTreeSet<String>,
     /// The global relations' tuples of the shared data alone.
     shared: BTreeSet<String>,
 }
@@ -438,6 +441,7 @@ impl Session {
             findings: outcome.findings().to_vec(),
             suppressed: outcome.suppressed().to_vec(),
             overlays: Vec::new(),
+            evicted: BTreeSet::new(),
             shared,
         }))
     }
@@ -493,7 +497,11 @@ impl Session {
 
     /// [`Session::outcome`], with the error of the whole evaluation.
     pub fn try_outcome(&self) -> Result<&Outcome<'_>> {
-        if self.parts.as_ref().is_none_or(|p| p.overlays.is_empty()) {
+        if self
+            .parts
+            .as_ref()
+            .is_none_or(|p| p.overlays.is_empty() && p.evicted.is_empty())
+        {
             return Ok(self.base.borrow_dependent());
         }
         if let Some(e) = self.full.get() {
@@ -525,27 +533,52 @@ impl Session {
     /// Explains a finding (listed or suppressed) as the current outcome would, from the part
     /// that evaluated it.
     pub fn explain(&self, id: &str) -> Result<Explanation> {
-        let part = self.outcome_of(id)?;
-        let mut e = part.explain(id)?;
+        let (mut e, current) = match self.outcome_of(id)? {
+            // With no part evaluated since, the last whole evaluation is current.
+            Some(part) => (
+                part.explain(id)?,
+                self.parts
+                    .as_ref()
+                    .is_none_or(|p| p.overlays.is_empty() && p.evicted.is_empty()),
+            ),
+            None => {
+                // A part evaluated for a change whose evaluation is no longer kept: evaluated
+                // again (its components in the model as it is now).
+                let (Some(parts), Some(company)) = (&self.parts, self.model.company()) else {
+                    return self.try_outcome()?.explain(id);
+                };
+                let f = parts
+                    .findings
+                    .iter()
+                    .chain(parts.suppressed.iter().map(|s| &s.finding))
+                    .find(|f| f.id == id)
+                    .ok_or_else(|| Error::new(ErrorKind::Usage, format!("no finding `{id}`")))?;
+                let mut ids: BTreeSet<String> = finding_ids(f).map(str::to_string).collect();
+                ids.extend(parts.components.members(ids.iter()));
+                let part = self.evaluate_slice(
+                    parts.records.slice(company, &ids),
+                    self.model.digest(),
+                    &self.options,
+                )?;
+                let e = part.borrow_dependent().explain(id)?;
+                (e, false)
+            }
+        };
         // Why a premise is absent may rest on facts outside the finding's part (a campaign's
         // other activities): those analyses come from the whole model's outcome, so that
-        // they equal a fresh evaluation's.
-        // An explanation without negated premises has no why-not to take from the whole.
-        if e.why_not.is_empty() {
-            return Ok(e);
-        }
-        let whole = self.try_outcome()?;
-        if !std::ptr::eq(part, whole) {
-            e.why_not = whole.explain(id)?.why_not;
+        // they equal a fresh evaluation's. An explanation without negated premises has none.
+        if !e.why_not.is_empty() && !current {
+            e.why_not = self.try_outcome()?.explain(id)?.why_not;
         }
         Ok(e)
     }
 
     /// The outcome that holds the finding with this id as the current one does: a part's,
-    /// or the last whole evaluation's.
-    fn outcome_of(&self, id: &str) -> Result<&Outcome<'_>> {
+    /// or the last whole evaluation's; `None` for a finding of a part whose evaluation was
+    /// let go.
+    fn outcome_of(&self, id: &str) -> Result<Option<&Outcome<'_>>> {
         let Some(parts) = &self.parts else {
-            return self.try_outcome();
+            return self.try_outcome().map(Some);
         };
         let finding = parts.findings.iter().find(|f| f.id == id).or_else(|| {
             parts
@@ -555,16 +588,19 @@ impl Session {
                 .find(|f| f.id == id)
         });
         let Some(f) = finding else {
-            return Ok(self.base.borrow_dependent());
+            return Ok(Some(self.base.borrow_dependent()));
         };
         if !parts.locality.global_rules().contains(&f.rule) {
             for o in parts.overlays.iter().rev() {
                 if finding_ids(f).any(|x| o.ids.contains(x)) {
-                    return Ok(o.evaluated.borrow_dependent());
+                    return Ok(Some(o.evaluated.borrow_dependent()));
                 }
             }
+            if finding_ids(f).any(|x| parts.evicted.contains(x)) {
+                return Ok(None);
+            }
         }
-        Ok(self.base.borrow_dependent())
+        Ok(Some(self.base.borrow_dependent()))
     }
 
     /// Gates one activity (see [`crate::gate::gate`]) on the part of the model it belongs
@@ -740,9 +776,6 @@ impl Session {
         let Some(parts) = &self.parts else {
             return Ok(None);
         };
-        if parts.overlays.len() >= MAX_OVERLAYS {
-            return Ok(None);
-        }
         let Some(company) = self.model.company() else {
             return Ok(None);
         };
@@ -914,6 +947,10 @@ impl Session {
             ids,
             evaluated: after,
         });
+        if parts.overlays.len() > MAX_OVERLAYS {
+            let old = parts.overlays.remove(0);
+            parts.evicted.extend(old.ids);
+        }
         delta
     }
 

@@ -429,3 +429,48 @@ fn records_put_are_applied_in_parts() {
     assert_eq!(session.stats().partial, 4, "{:?}", session.stats());
     assert_eq!(session.stats().whole, 0);
 }
+
+/// Many changes in parts: the evaluations of the oldest parts are let go (memory stays
+/// bounded), no whole evaluation is made, and their findings are still explained as a fresh
+/// evaluation explains them.
+#[test]
+fn many_changes_stay_in_parts_and_old_parts_are_still_explained() {
+    let mut text = Vec::new();
+    sphere_model::gen::write_model(&sphere_model::gen::GenConfig::new(150, 300, 11), &mut text)
+        .expect("generated");
+    let text = String::from_utf8(text).expect("UTF-8");
+    let m = Model::from_text("gen-150.json", &text, today()).expect("valid");
+    let mut session = Session::new(kb(), m, EvalOptions::default()).expect("evaluates");
+    let company = session.model().company().expect("a model").clone();
+    // One consent of each of 80 subjects, withdrawn.
+    let mut seen = std::collections::BTreeSet::new();
+    let consents: Vec<_> = company
+        .consents
+        .iter()
+        .filter(|c| c.withdrawn.is_none() && seen.insert(c.subject.clone()))
+        .take(80)
+        .collect();
+    assert!(consents.len() > 70, "{} consents", consents.len());
+    let mut changed = Vec::new();
+    for c in &consents {
+        let delta = session
+            .apply(&[Change::WithdrawConsent {
+                consent: c.id.clone(),
+                date: today(),
+            }])
+            .expect("applies");
+        changed.extend(delta.appeared.iter().map(|f| f.id.clone()));
+        changed.extend(delta.changed.iter().map(|c| c.after.id.clone()));
+    }
+    assert_eq!(session.stats().whole, 0, "{:?}", session.stats());
+    // The findings about the first subjects changed, whose parts were let go, among them.
+    let first = &consents[0].subject;
+    changed.extend(
+        session
+            .findings()
+            .iter()
+            .filter(|f| f.subjects.contains(first))
+            .map(|f| f.id.clone()),
+    );
+    check_against_fresh(&session, &changed, 9);
+}
