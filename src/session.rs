@@ -475,6 +475,11 @@ impl Session {
         &self.options
     }
 
+    /// The evaluation date: the options' date, else the model's.
+    pub fn as_of(&self) -> Date {
+        self.options.as_of.unwrap_or(self.model.as_of())
+    }
+
     /// How the changes so far were applied.
     pub fn stats(&self) -> Stats {
         self.stats
