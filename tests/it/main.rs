@@ -10,6 +10,7 @@ mod graph_gen;
 mod incremental;
 mod journal;
 mod kb;
+mod lang;
 mod norms;
 mod remedies;
 mod repl;
