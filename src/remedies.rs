@@ -504,6 +504,7 @@ fn candidates(
                     // For a child the verification shows that this alone does not cure it
                     // (Art. 8 GDPR); proposing the parents' authorisation is not built yet.
                     parental_authorisation: None,
+                    verified: None,
                 };
                 let channel = a.channel.map_or(String::new(), |c| c.as_str().to_string());
                 out.push(Step1 {
