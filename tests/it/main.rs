@@ -11,6 +11,7 @@ mod graph_gen;
 mod incremental;
 mod journal;
 mod kb;
+mod lang;
 mod norms;
 mod remedies;
 mod repl;
