@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
-use sphere_engine::value::{Interner, Sym, Type};
+use sphere_rt::value::{Interner, Sym, Type};
 
 use crate::types::*;
 use crate::{Origin, Section};
@@ -20,16 +20,16 @@ use crate::{Origin, Section};
 pub enum FactValue {
     Sym(String),
     Num(i64),
-    Date(sphere_engine::value::Date),
+    Date(sphere_rt::value::Date),
 }
 
 impl FactValue {
     /// The engine value, symbols interned by `intern` (the database's or a program's interner).
-    pub fn value(&self, intern: impl FnOnce(&str) -> sphere_engine::Sym) -> sphere_engine::Value {
+    pub fn value(&self, intern: impl FnOnce(&str) -> sphere_rt::Sym) -> sphere_rt::Value {
         match self {
-            FactValue::Sym(s) => sphere_engine::Value::Sym(intern(s)),
-            FactValue::Num(n) => sphere_engine::Value::Num(*n),
-            FactValue::Date(d) => sphere_engine::Value::Date(*d),
+            FactValue::Sym(s) => sphere_rt::Value::Sym(intern(s)),
+            FactValue::Num(n) => sphere_rt::Value::Num(*n),
+            FactValue::Date(d) => sphere_rt::Value::Date(*d),
         }
     }
 
@@ -88,7 +88,7 @@ struct Relation {
 pub(crate) enum V<'a> {
     Sym(&'a str),
     Num(i64),
-    Date(sphere_engine::value::Date),
+    Date(sphere_rt::value::Date),
 }
 
 /// The extracted facts: every declared input relation (also the empty ones). Rows are in
@@ -236,10 +236,10 @@ impl Facts {
     }
 
     fn value(&self, ty: Type, w: u64) -> FactValue {
-        match sphere_engine::Value::from_word(ty, w) {
-            sphere_engine::Value::Sym(_) => FactValue::Sym(self.symbol(w).to_string()),
-            sphere_engine::Value::Num(n) => FactValue::Num(n),
-            sphere_engine::Value::Date(d) => FactValue::Date(d),
+        match sphere_rt::Value::from_word(ty, w) {
+            sphere_rt::Value::Sym(_) => FactValue::Sym(self.symbol(w).to_string()),
+            sphere_rt::Value::Num(n) => FactValue::Num(n),
+            sphere_rt::Value::Date(d) => FactValue::Date(d),
         }
     }
 
@@ -472,9 +472,9 @@ fn parse_decl(rest: &str, doc: String) -> Option<InputRelation> {
 }
 
 /// The start of an open period.
-pub const OPEN_START: sphere_engine::value::Date = sphere_engine::value::Date::MIN;
+pub const OPEN_START: sphere_rt::value::Date = sphere_rt::value::Date::MIN;
 /// The end of an open period.
-pub const OPEN_END: sphere_engine::value::Date = sphere_engine::value::Date::MAX;
+pub const OPEN_END: sphere_rt::value::Date = sphere_rt::value::Date::MAX;
 
 /// Extracts the facts of a model. Every declared relation is present, also when empty.
 ///
@@ -496,7 +496,13 @@ pub fn extract(model: &Model) -> Facts {
     x.run(model);
     // Not sorted further: model order is deterministic, and sorting millions of rows costs
     // more than the evaluation needs. The export sorts what it writes.
-    x.facts.into_inner()
+    let mut facts = x.facts.into_inner();
+    // The rows grew by doubling; the facts live as long as the evaluation's explanations.
+    for rel in facts.relations.values_mut() {
+        rel.words.shrink_to_fit();
+        rel.at.shrink_to_fit();
+    }
+    facts
 }
 
 /// The positions of `items` grouped by data subject: ordered by the position of the item's

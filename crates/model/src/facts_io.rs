@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use sphere_engine::value::Type;
+use sphere_rt::value::Type;
 
 use crate::error::{did_you_mean, ErrorKind, Place, ValidationError};
 use crate::extract::{input_relations, FactValue, Facts, InputRelation};
@@ -442,7 +442,7 @@ pub enum Dialect {
 pub enum Field<'t> {
     Sym(Cow<'t, str>),
     Num(i64),
-    Date(sphere_engine::value::Date),
+    Date(sphere_rt::value::Date),
 }
 
 impl Field<'_> {
@@ -603,7 +603,7 @@ fn read_field(field: &str, ty: Type, dialect: Dialect) -> Result<Field<'_>, Fiel
         (Type::Date, Dialect::Sphere) => crate::types::Date::parse(field)
             .map(|d| Field::Date(d.0))
             .ok_or(FieldProblem::NotDate),
-        (Type::Date, Dialect::Souffle) => sphere_engine::value::Date::parse(field.trim())
+        (Type::Date, Dialect::Souffle) => sphere_rt::value::Date::parse(field.trim())
             .map(Field::Date)
             .ok_or(FieldProblem::NotDate),
     }
