@@ -672,6 +672,14 @@ impl Extractor {
 
         for (i, x) in m.staff.iter().enumerate() {
             let o = self.object(p, Section::Staff, i);
+            self.opt(
+                "staff_private_account_consent",
+                &x.id,
+                &o,
+                "private_account_consent",
+                x.private_account_consent.as_ref(),
+                |v| d(*v),
+            );
             self.add("staff", &[s(&x.id), s(&x.name), s(x.function.as_str())], o);
         }
         for (i, x) in m.parties.iter().enumerate() {
@@ -1026,6 +1034,16 @@ impl Extractor {
                 x.parental_authorisation.as_ref(),
                 |v| d(*v),
             );
+            if let Some(verified) = &x.verified {
+                self.add(
+                    "consent_verified_stated",
+                    &[s(id)],
+                    self.at(&o, ".verified"),
+                );
+                self.each("consent_verified", id, &o, "verified", verified, |v| {
+                    s(v.as_str())
+                });
+            }
             self.add(
                 "consent",
                 &[
@@ -1326,6 +1344,60 @@ impl Extractor {
                 self.at(&so, ".stop_address"),
             );
         }
+        if let Some(given) = x.objection_notice {
+            let no = self.at(&o, ".objection_notice");
+            self.add("activity_objection_notice_stated", &[s(id)], no);
+            self.flag("activity_objection_notice", given, id, no);
+        }
+        if let Some(x) = &x.post {
+            let po = self.at(&o, ".post");
+            self.add(
+                "activity_post",
+                &[s(id), s(x.account.as_str())],
+                self.at(&po, ".account"),
+            );
+            self.flag(
+                "activity_post_consideration",
+                x.consideration,
+                id,
+                self.at(&po, ".consideration"),
+            );
+            self.flag(
+                "activity_post_labelled",
+                x.labelled,
+                id,
+                self.at(&po, ".labelled"),
+            );
+        }
+        if let Some(x) = &x.reviews {
+            let ro = self.at(&o, ".reviews");
+            self.add("activity_reviews", &[s(id)], ro);
+            self.flag(
+                "activity_reviews_claimed_genuine",
+                x.claimed_genuine,
+                id,
+                self.at(&ro, ".claimed_genuine"),
+            );
+            self.flag(
+                "activity_reviews_checked",
+                x.checked,
+                id,
+                self.at(&ro, ".checked"),
+            );
+            self.flag(
+                "activity_reviews_explained",
+                x.explained,
+                id,
+                self.at(&ro, ".explained"),
+            );
+            self.flag("activity_reviews_fake", x.fake, id, self.at(&ro, ".fake"));
+        }
+        self.flag(
+            "activity_significant_effects",
+            x.significant_effects,
+            id,
+            self.at(&o, ".significant_effects"),
+        );
         self.opt(
             "activity_campaign",
             id,
