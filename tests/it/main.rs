@@ -1,5 +1,6 @@
 mod check;
 mod cli_doc;
+mod compiled_parity;
 #[cfg(feature = "crepe")]
 mod crepe;
 mod diff;
@@ -10,6 +11,7 @@ mod graph_gen;
 mod incremental;
 mod journal;
 mod kb;
+mod lang;
 mod norms;
 mod remedies;
 mod repl;

@@ -1,7 +1,7 @@
 //! The runtime written into every exported crepe crate (`src/crepe_rt.rs`) computes what
 //! sphere computes: every date function against `sphere_rt` over a sweep of days and offsets.
 
-#[path = "../src/crepe_rt.rs"]
+#[path = "../../src/crepe_rt.rs"]
 mod crepe_rt;
 
 use sphere_engine::builtins::{self, BinOp};
