@@ -1,5 +1,6 @@
 mod check;
 mod cli_doc;
+mod cmd;
 #[cfg(feature = "crepe")]
 mod crepe;
 mod diff;
